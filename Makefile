@@ -1,0 +1,122 @@
+# croft — top-level build.
+#
+# Every module is a static archive built from the .c files of its folder;
+# binaries and unit tests link the archives they need.  `make check` installs
+# what a fresh Debian 12 machine lacks, builds, and runs every suite.
+
+CC      ?= cc
+BUILD   ?= build
+CSTD     = -std=c11 -D_GNU_SOURCE
+WARN     = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Werror
+OPT     ?= -O2 -g
+CFLAGS  += $(CSTD) $(WARN) $(OPT) -I. $(EXTRA_CFLAGS)
+LDFLAGS += $(EXTRA_LDFLAGS)
+
+LIBS_COMMON = -ljansson
+LIBS_STORE  = -lsqlite3
+LIBS_CMOCKA = -lcmocka
+
+COMMON_SRC = $(wildcard common/*.c)
+STORE_SRC  = $(wildcard store/*.c)
+CORE_SRC   = $(filter-out core/croftd.c,$(wildcard core/*.c))
+TUI_SRC    = $(filter-out tui/croft.c,$(wildcard tui/*.c))
+
+obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+
+LIBCOMMON = $(BUILD)/libcommon.a
+LIBSTORE  = $(BUILD)/libstore.a
+LIBCORE   = $(BUILD)/libcore.a
+LIBTUI    = $(BUILD)/libtui.a
+
+CROFTD = $(BUILD)/croftd
+CROFT  = $(BUILD)/croft
+
+UNIT_SRC   = $(wildcard tests/unit/test_*.c)
+UNIT_BINS  = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+FUZZ_SRC   = $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS  = $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
+
+DEPFLAGS = -MMD -MP
+
+.PHONY: all deps setup check unit integration asan fuzz bench run clean guest
+
+all: $(CROFTD) $(CROFT)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(DEPFLAGS) -c -o $@ $<
+
+$(LIBCOMMON): $(call obj,$(COMMON_SRC))
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+$(LIBSTORE): $(call obj,$(STORE_SRC))
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+$(LIBCORE): $(call obj,$(CORE_SRC))
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+$(LIBTUI): $(call obj,$(TUI_SRC))
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(CROFTD): $(call obj,core/croftd.c) $(LIBCORE) $(LIBSTORE) $(LIBCOMMON)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(LIBS_STORE) $(LIBS_COMMON)
+
+$(CROFT): $(call obj,tui/croft.c) $(LIBTUI) $(LIBCOMMON)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(LIBS_COMMON)
+
+# Unit tests link every archive; the linker keeps only what a test uses.
+$(BUILD)/tests/%: tests/unit/%.c $(LIBTUI) $(LIBCORE) $(LIBSTORE) $(LIBCOMMON)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -DCROFT_SRCDIR='"$(CURDIR)"' -o $@ $^ $(LDFLAGS) $(LIBS_CMOCKA) $(LIBS_STORE) $(LIBS_COMMON)
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz_main.inc $(LIBCORE) $(LIBSTORE) $(LIBCOMMON)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(LIBCORE) $(LIBSTORE) $(LIBCOMMON) $(LDFLAGS) $(LIBS_STORE) $(LIBS_COMMON)
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+
+# --- setup --------------------------------------------------------------
+
+# Packages and the host accounts (croft group, croft-qemu user).  Idempotent.
+deps:
+	installer/install-deps.sh
+	installer/setup-host.sh
+
+# The tiny test guest (kernel + busybox initramfs + ISO), cached in $(BUILD).
+guest:
+	tests/fixtures/build-guest.sh $(BUILD)/guest
+
+# --- tests --------------------------------------------------------------
+
+unit: $(UNIT_BINS)
+	tests/run-unit.sh $(UNIT_BINS)
+
+integration: all guest
+	tests/run-integration.sh $(BUILD)
+
+fuzz: $(FUZZ_BINS)
+	tests/run-fuzz.sh $(FUZZ_BINS)
+
+check: deps
+	$(MAKE) all
+	$(MAKE) unit
+	$(MAKE) fuzz
+	$(MAKE) integration
+
+asan:
+	$(MAKE) BUILD=$(BUILD)/asan OPT='-O1 -g -fno-omit-frame-pointer' \
+		EXTRA_CFLAGS='-fsanitize=address,undefined -fno-sanitize-recover=all' \
+		EXTRA_LDFLAGS='-fsanitize=address,undefined' unit
+
+bench: all guest
+	bench/run.sh $(BUILD)
+
+# --- run ----------------------------------------------------------------
+
+run: deps
+	$(MAKE) all guest
+	tests/run-local.sh $(BUILD)
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,3 @@
+build/obj/common/proto.o: common/proto.c common/proto.h common/xalloc.h
+common/proto.h:
+common/xalloc.h:

@@ -1,0 +1,43 @@
+/*
+ * croftd's event loop: one epoll set, callbacks per file descriptor, and
+ * one-shot timers (each a timerfd).  Single-threaded.  A callback may add or
+ * remove any fd or timer, including its own; removal takes effect at once
+ * and no callback runs for a removed entry afterwards.
+ */
+#ifndef CROFT_LOOP_H
+#define CROFT_LOOP_H
+
+#include <stdint.h>
+#include <sys/epoll.h>
+
+struct loop;
+struct loop_timer;
+
+typedef void (*loop_fd_cb)(struct loop *l, int fd, uint32_t events, void *data);
+typedef void (*loop_timer_cb)(struct loop *l, struct loop_timer *t, void *data);
+
+struct loop *loop_new(void);
+/* Closes nothing: the owners of the fds close them. */
+void loop_free(struct loop *l);
+
+/* events: EPOLLIN, EPOLLOUT...  0 or -errno. The fd stays the caller's. */
+int loop_add(struct loop *l, int fd, uint32_t events, loop_fd_cb cb, void *data);
+int loop_mod(struct loop *l, int fd, uint32_t events);
+void loop_del(struct loop *l, int fd);
+
+/* A one-shot timer firing after ms milliseconds; NULL on failure.  The
+ * timer is freed after its callback returns, or by loop_timer_cancel(). */
+struct loop_timer *loop_timer_add(struct loop *l, uint64_t ms, loop_timer_cb cb, void *data);
+void loop_timer_cancel(struct loop *l, struct loop_timer *t);
+
+/* Run until loop_quit(); 0, or -errno if epoll itself fails. */
+int loop_run(struct loop *l);
+/* Run one batch of ready events, waiting at most timeout_ms (-1: forever).
+ * Returns the number of callbacks run, or -errno.  For tests. */
+int loop_run_once(struct loop *l, int timeout_ms);
+void loop_quit(struct loop *l);
+
+/* Monotonic milliseconds. */
+uint64_t loop_now_ms(void);
+
+#endif
