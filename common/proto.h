@@ -54,7 +54,7 @@ void linebuf_free(struct linebuf *lb);
 ssize_t linebuf_read(struct linebuf *lb, int fd);
 /* Append bytes (for callers that read themselves, and for tests). */
 void linebuf_append(struct linebuf *lb, const char *data, size_t n);
-/* 1 and *line/*len when a line is ready, 0 when not, -EMSGSIZE when the
+/* 1 and *line, *len set when a line is ready, 0 when not, -EMSGSIZE when the
  * pending line exceeds max (the buffer is then reset). */
 int linebuf_next(struct linebuf *lb, char **line, size_t *len);
 

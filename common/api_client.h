@@ -1,0 +1,45 @@
+/*
+ * A blocking client of croftd's API for the CLI (and the console, which
+ * polls api_client_fd()).  api_client_connect() performs the version
+ * handshake.  Events that arrive while a call waits for its reply are queued
+ * and returned by api_client_next_event().  A reply may carry a file
+ * descriptor (SCM_RIGHTS), e.g. vm.console's serial socket.
+ */
+#ifndef CROFT_API_CLIENT_H
+#define CROFT_API_CLIENT_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#define CROFT_DEFAULT_SOCKET "/run/croft/croftd.sock"
+
+struct api_client;
+
+struct api_error {
+	char code[48];           /* PROTO_E_* or "connection" for I/O trouble */
+	char message[512];
+};
+
+/* Socket path: the argument if non-NULL, else $CROFT_SOCKET, else the
+ * default.  Returns a pointer to one of those. */
+const char *api_client_socket_path(const char *arg);
+
+/* 0, or -errno with e filled ("cannot connect to croftd at PATH: ..."). */
+int api_client_connect(const char *path, struct api_client **out, struct api_error *e);
+void api_client_close(struct api_client *c);
+int api_client_fd(const struct api_client *c);
+
+/* Send {"op":op,"args":args} and wait for its reply.  args is stolen (NULL
+ * means {}).  0 with *result (new reference, may be NULL if not wanted);
+ * -EPROTO with e filled from the server's error; other -errno for I/O
+ * trouble with e filled.  If fd_out is non-NULL it receives a passed fd or
+ * -1. */
+int api_client_call(struct api_client *c, const char *op, json_t *args,
+		    json_t **result, int *fd_out, struct api_error *e);
+
+/* Next event, waiting up to timeout_ms (-1 forever, 0 poll).  1 with *event
+ * (new reference), 0 on timeout, -errno when the connection ended. */
+int api_client_next_event(struct api_client *c, json_t **event, int timeout_ms,
+			  struct api_error *e);
+
+#endif

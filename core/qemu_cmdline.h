@@ -1,0 +1,51 @@
+/*
+ * The QEMU command line of a VM, built by a pure function from its spec
+ * (no I/O, no globals, no clock), so it can be golden-tested.  Every
+ * per-VM runtime file lives in spec->vm_run_dir:
+ *   qemu.pid     written by QEMU (-pidfile, -daemonize)
+ *   qmp.sock     QMP server
+ *   serial.sock  the guest's serial console (chardev socket server)
+ *   serial.log   everything the guest printed on it
+ *   vnc.sock     VNC, unix socket only
+ */
+#ifndef CROFT_QEMU_CMDLINE_H
+#define CROFT_QEMU_CMDLINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct qemu_disk {
+	const char *path;
+	const char *format;      /* "qcow2", "raw", ... */
+	int readonly;
+};
+
+struct qemu_spec {
+	const char *qemu_binary; /* e.g. "qemu-system-x86_64" */
+	const char *name;
+	const char *uuid;
+	unsigned vcpus;
+	uint64_t memory_mib;
+	const char *accel;       /* resolved: "kvm" or "tcg" */
+	const char *firmware;    /* "bios" or "uefi" */
+	const char *ovmf_code;   /* uefi: read-only code image */
+	const char *ovmf_vars;   /* uefi: this VM's writable vars copy */
+	const char *boot;        /* "disk", "cdrom", "cdrom,disk", "disk,cdrom" */
+	const struct qemu_disk *disks;
+	size_t ndisks;
+	const char *cdrom;       /* NULL: no CD drive */
+	const char *kernel;      /* NULL unless direct kernel boot */
+	const char *initrd;
+	const char *append;
+	const char *vm_run_dir;
+};
+
+/* On success *argv is a NULL-terminated malloc'd vector (free with
+ * qemu_cmdline_free) and *argc its length.  -EINVAL with err naming the
+ * problem for a spec that cannot be expressed (unknown boot device, uefi
+ * without vars, ...). */
+int qemu_cmdline_build(const struct qemu_spec *spec, char ***argv, size_t *argc,
+		       char *err, size_t errlen);
+void qemu_cmdline_free(char **argv);
+
+#endif

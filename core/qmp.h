@@ -1,0 +1,77 @@
+/*
+ * QMP, QEMU's JSON machine protocol: a parser for the messages QEMU sends
+ * (pure, fuzzed) and an asynchronous client bound to croftd's event loop.
+ *
+ * The client connects to a VM's QMP unix socket, reads the greeting, sends
+ * qmp_capabilities, and then reports itself ready.  Commands may be issued
+ * before that; they are queued.  Each command carries an id; the reply is
+ * matched by id and handed to the command's callback.  Events go to the
+ * event callback.  When the connection ends (EOF, error, a malformed
+ * message), every pending command's callback runs with reply == NULL and
+ * then the close callback runs once.
+ *
+ * Any callback may call qmp_free() on its own client.
+ */
+#ifndef CROFT_QMP_H
+#define CROFT_QMP_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+struct loop;
+
+enum qmp_msg_type {
+	QMP_MSG_GREETING,
+	QMP_MSG_RETURN,
+	QMP_MSG_ERROR,
+	QMP_MSG_EVENT,
+};
+
+struct qmp_msg {
+	enum qmp_msg_type type;
+	json_t *root;            /* owned: the whole message */
+	json_t *id;              /* borrowed from root, NULL when absent */
+	json_t *ret;             /* RETURN: the "return" member */
+	const char *err_class;   /* ERROR: error.class */
+	const char *err_desc;    /* ERROR: error.desc */
+	const char *event;       /* EVENT: its name */
+	json_t *data;            /* EVENT: data member or NULL */
+	int ver_major, ver_minor, ver_micro;  /* GREETING: QEMU version */
+};
+
+/* Parse one line from QEMU.  0, or -EINVAL with err naming what is wrong
+ * (not JSON, not an object, none of the four shapes, wrong member type). */
+int qmp_parse(const char *line, size_t len, struct qmp_msg *out, char *err, size_t errlen);
+void qmp_msg_clear(struct qmp_msg *m);
+
+struct qmp;
+
+/* reply is NULL when the connection ended before the reply came. */
+typedef void (*qmp_reply_cb)(struct qmp *q, const struct qmp_msg *reply, void *data);
+typedef void (*qmp_event_cb)(struct qmp *q, const struct qmp_msg *ev, void *data);
+typedef void (*qmp_ready_cb)(struct qmp *q, void *data);
+typedef void (*qmp_close_cb)(struct qmp *q, const char *why, void *data);
+
+struct qmp_callbacks {
+	qmp_ready_cb ready;      /* capabilities negotiated (may be NULL) */
+	qmp_event_cb event;      /* may be NULL */
+	qmp_close_cb close;      /* connection over; why says how (may be NULL) */
+};
+
+/* A client on an already-connected stream fd (taken on every path).
+ * NULL on failure. */
+struct qmp *qmp_new_fd(struct loop *l, int fd, const struct qmp_callbacks *cbs, void *data);
+/* Connect to a QMP unix socket.  0 or -errno with err set. */
+int qmp_connect(struct loop *l, const char *path, const struct qmp_callbacks *cbs,
+		void *data, struct qmp **out, char *err, size_t errlen);
+/* Queue a command; args is stolen (may be NULL).  cb may be NULL.
+ * 0, or -ENOTCONN once the connection has ended. */
+int qmp_command(struct qmp *q, const char *cmd, json_t *args, qmp_reply_cb cb, void *data);
+int qmp_is_ready(const struct qmp *q);
+/* Close and free.  Pending callbacks run with NULL first; close cb does not. */
+void qmp_free(struct qmp *q);
+
+/* Bound on one QMP line from QEMU. */
+#define QMP_MAX_LINE (4u << 20)
+
+#endif
