@@ -1,3 +1,0 @@
-build/obj/common/proto.o: common/proto.c common/proto.h common/xalloc.h
-common/proto.h:
-common/xalloc.h:

@@ -1,3 +1,0 @@
-build/obj/core/loop.o: core/loop.c core/loop.h common/xalloc.h
-core/loop.h:
-common/xalloc.h:

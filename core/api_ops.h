@@ -1,0 +1,83 @@
+/*
+ * The op table: one entry per API op with its argument schema and handler,
+ * like tmux's cmd_entry.  Arguments are checked against the schema before
+ * the handler runs, so handlers see only known keys of the right JSON type.
+ * Request parsing and schema checks are pure, for unit tests and fuzzing.
+ */
+#ifndef CROFT_API_OPS_H
+#define CROFT_API_OPS_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+struct api_req;
+struct vm;
+
+enum api_arg_type {
+	ARG_STRING = 1,
+	ARG_INT,
+	ARG_BOOL,
+	ARG_ARRAY,
+	ARG_OBJECT,
+};
+
+#define ARG_REQUIRED 0x1
+#define ARG_NULLABLE 0x2
+
+struct api_arg {
+	const char *name;
+	enum api_arg_type type;
+	int flags;
+};
+
+struct api_op {
+	const char *name;
+	void (*handler)(struct api_req *r, json_t *args);
+	const struct api_arg *args;   /* terminated by { NULL } */
+	int needs_store;              /* reserved: all ops run in croftd */
+};
+
+const struct api_op *api_op_find(const char *name);
+/* Every op, terminated by an entry with name NULL. */
+extern const struct api_op api_ops[];
+
+/*
+ * A parsed request line.  root owns everything; id is borrowed (NULL when
+ * absent).  args is borrowed, never NULL after success ({} when absent).
+ */
+struct api_request {
+	json_t *root;
+	json_t *id;
+	const char *op;
+	json_t *args;
+};
+
+/* 0, or -EINVAL with err describing the problem.  On failure req->id may
+ * still be set (so the error can carry it); call api_request_clear anyway. */
+int api_request_parse(const char *line, size_t len, struct api_request *req,
+		      char *err, size_t errlen);
+void api_request_clear(struct api_request *req);
+/* 0, or -EINVAL with err naming the argument. */
+int api_args_check(const struct api_op *op, json_t *args, char *err, size_t errlen);
+
+/* Handlers, grouped by file. */
+void api_op_host_info(struct api_req *r, json_t *args);
+void api_op_host_set(struct api_req *r, json_t *args);
+void api_op_events_subscribe(struct api_req *r, json_t *args);
+void api_op_vm_list(struct api_req *r, json_t *args);
+void api_op_vm_info(struct api_req *r, json_t *args);
+void api_op_vm_create(struct api_req *r, json_t *args);
+void api_op_vm_start(struct api_req *r, json_t *args);
+void api_op_vm_shutdown(struct api_req *r, json_t *args);
+void api_op_vm_stop(struct api_req *r, json_t *args);
+void api_op_vm_pause(struct api_req *r, json_t *args);
+void api_op_vm_resume(struct api_req *r, json_t *args);
+void api_op_vm_reset(struct api_req *r, json_t *args);
+void api_op_vm_delete(struct api_req *r, json_t *args);
+void api_op_vm_edit(struct api_req *r, json_t *args);
+void api_op_vm_console(struct api_req *r, json_t *args);
+
+/* The JSON shape of a VM, shared by every op and event that shows one. */
+json_t *api_vm_json(const struct vm *vm);
+
+#endif

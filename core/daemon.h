@@ -1,0 +1,48 @@
+/*
+ * The croftd process context: what every part of the daemon shares.  There
+ * is exactly one, built by croftd.c's main and handed to the API server, the
+ * op handlers and the VM supervisor.
+ */
+#ifndef CROFT_DAEMON_H
+#define CROFT_DAEMON_H
+
+#include "core/accel.h"
+
+#include <sys/types.h>
+
+struct loop;
+struct store;
+struct vm;
+struct api_server;
+
+struct croftd {
+	struct loop *loop;
+	struct store *store;
+	struct api_server *api;
+	struct vm *vms;              /* every defined VM, in no order */
+
+	char *state_dir;             /* croft.db, pools/, vm/<name>/ (UEFI vars) */
+	char *run_dir;               /* croftd.sock, vm/<name>/ (QEMU runtime) */
+	char *sock_path;
+	char *pool_dir;              /* the default pool: state_dir/pools/default */
+
+	const char *qemu_binary;
+	char *qemu_version;          /* "7.2.19" or "unknown" */
+	const char *ovmf_code;       /* NULL when OVMF is not installed */
+	const char *ovmf_vars;       /* template copied per VM */
+
+	/* QEMU's credentials: when croftd runs as root it starts QEMU as the
+	 * unprivileged user croft-qemu; otherwise as itself. */
+	int drop_privs;
+	const char *qemu_user;
+	uid_t qemu_uid;
+	gid_t qemu_gid;
+	gid_t qemu_groups[8];
+	int qemu_ngroups;
+	gid_t croft_gid;             /* API socket group; (gid_t)-1 if none */
+
+	const char *accel_env;       /* CROFT_ACCEL, validated at start */
+	struct accel_result accel;   /* resolved at start and on host.set */
+};
+
+#endif

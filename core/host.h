@@ -1,0 +1,27 @@
+/*
+ * Facts about the host croftd runs on: CPUs, memory, the QEMU binary.  The
+ * /proc parsers are pure so they can be unit-tested on captured text.
+ */
+#ifndef CROFT_HOST_H
+#define CROFT_HOST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct host_mem {
+	uint64_t total_kib;
+	uint64_t available_kib;
+	uint64_t swap_total_kib;
+	uint64_t swap_free_kib;
+};
+
+/* Parse /proc/meminfo text.  0, or -EINVAL when MemTotal is missing. */
+int host_meminfo_parse(const char *text, struct host_mem *m);
+int host_meminfo(struct host_mem *m);
+unsigned host_cpus(void);
+/* "QEMU emulator version 7.2.19 (...)" -> "7.2.19"; NULL-safe, malloc'd. */
+char *host_qemu_version_parse(const char *text);
+/* Run `binary --version`; malloc'd version or "unknown". */
+char *host_qemu_version(const char *binary);
+
+#endif

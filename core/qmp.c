@@ -1,0 +1,782 @@
+/*
+ * QMP client.  The parser turns one line into a struct qmp_msg by looking
+ * for exactly one of the four top-level keys (QMP, return, error, event)
+ * and checking the types of the members croft relies on.
+ *
+ * A client walks GREETING -> CAPS -> READY, or to CLOSED from anywhere.
+ * Commands live on one list in the order they were issued; a command gets
+ * its id when it is written, which for commands issued before READY is
+ * right after qmp_capabilities succeeds.  qmp_capabilities itself sits on
+ * the same list with an internal callback.  Output goes straight to the
+ * socket and only the unwritten rest is buffered (with EPOLLOUT armed).
+ * A write error found outside the loop's own callback is not acted on in
+ * the caller's frame: a one-shot timer tears the connection down.
+ *
+ * Re-entrancy: every path that runs user callbacks raises q->depth.
+ * qmp_free() on a client that is dispatching only marks it; the memory
+ * goes when the outermost frame unwinds.  Teardown detaches the command
+ * list before running its callbacks, so whatever they call sees a closed
+ * client and an empty list.
+ */
+#include "core/qmp.h"
+#include "core/loop.h"
+#include "common/log.h"
+#include "common/proto.h"
+#include "common/xalloc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+/* ---- parser ------------------------------------------------------------ */
+
+static const char *qmp_json_type(const json_t *v)
+{
+	switch (json_typeof(v)) {
+	case JSON_OBJECT:  return "an object";
+	case JSON_ARRAY:   return "an array";
+	case JSON_STRING:  return "a string";
+	case JSON_INTEGER: return "an integer";
+	case JSON_REAL:    return "a real";
+	case JSON_TRUE:
+	case JSON_FALSE:   return "a boolean";
+	case JSON_NULL:    return "null";
+	}
+	return "an unknown value";
+}
+
+static int qmp_version_part(json_t *qemu, const char *key, int *out, char *err, size_t errlen)
+{
+	json_t *v = json_object_get(qemu, key);
+	json_int_t n;
+
+	if (!v) {
+		err_set(err, errlen, "QMP greeting: version.qemu.%s missing", key);
+		return -EINVAL;
+	}
+	if (!json_is_integer(v)) {
+		err_set(err, errlen, "QMP greeting: version.qemu.%s is %s, not an integer",
+			key, qmp_json_type(v));
+		return -EINVAL;
+	}
+	n = json_integer_value(v);
+	if (n < 0 || n > INT_MAX) {
+		err_set(err, errlen, "QMP greeting: version.qemu.%s out of range: %lld",
+			key, (long long)n);
+		return -EINVAL;
+	}
+	*out = (int)n;
+	return 0;
+}
+
+static int qmp_parse_greeting(json_t *qmp, struct qmp_msg *m, char *err, size_t errlen)
+{
+	json_t *ver, *qemu, *caps;
+	int r;
+
+	if (!json_is_object(qmp)) {
+		err_set(err, errlen, "QMP greeting: \"QMP\" is %s, not an object",
+			qmp_json_type(qmp));
+		return -EINVAL;
+	}
+	ver = json_object_get(qmp, "version");
+	if (!json_is_object(ver)) {
+		err_set(err, errlen, "QMP greeting: version %s", ver ? "is not an object" : "missing");
+		return -EINVAL;
+	}
+	qemu = json_object_get(ver, "qemu");
+	if (!json_is_object(qemu)) {
+		err_set(err, errlen, "QMP greeting: version.qemu %s",
+			qemu ? "is not an object" : "missing");
+		return -EINVAL;
+	}
+	if ((r = qmp_version_part(qemu, "major", &m->ver_major, err, errlen)) < 0 ||
+	    (r = qmp_version_part(qemu, "minor", &m->ver_minor, err, errlen)) < 0 ||
+	    (r = qmp_version_part(qemu, "micro", &m->ver_micro, err, errlen)) < 0)
+		return r;
+	caps = json_object_get(qmp, "capabilities");
+	if (!json_is_array(caps)) {
+		err_set(err, errlen, "QMP greeting: capabilities %s",
+			caps ? "is not an array" : "missing");
+		return -EINVAL;
+	}
+	m->type = QMP_MSG_GREETING;
+	return 0;
+}
+
+static int qmp_parse_error(json_t *e, struct qmp_msg *m, char *err, size_t errlen)
+{
+	json_t *cls, *desc;
+
+	if (!json_is_object(e)) {
+		err_set(err, errlen, "QMP error: \"error\" is %s, not an object",
+			qmp_json_type(e));
+		return -EINVAL;
+	}
+	cls = json_object_get(e, "class");
+	desc = json_object_get(e, "desc");
+	if (!cls) {
+		err_set(err, errlen, "QMP error: error.class missing");
+		return -EINVAL;
+	}
+	if (!json_is_string(cls)) {
+		err_set(err, errlen, "QMP error: error.class is %s, not a string",
+			qmp_json_type(cls));
+		return -EINVAL;
+	}
+	if (!desc) {
+		err_set(err, errlen, "QMP error: error.desc missing");
+		return -EINVAL;
+	}
+	if (!json_is_string(desc)) {
+		err_set(err, errlen, "QMP error: error.desc is %s, not a string",
+			qmp_json_type(desc));
+		return -EINVAL;
+	}
+	m->type = QMP_MSG_ERROR;
+	m->err_class = json_string_value(cls);
+	m->err_desc = json_string_value(desc);
+	return 0;
+}
+
+static int qmp_parse_event(json_t *root, json_t *name, struct qmp_msg *m, char *err, size_t errlen)
+{
+	json_t *data, *ts;
+
+	if (!json_is_string(name)) {
+		err_set(err, errlen, "QMP event: \"event\" is %s, not a string",
+			qmp_json_type(name));
+		return -EINVAL;
+	}
+	data = json_object_get(root, "data");
+	if (data && !json_is_object(data)) {
+		err_set(err, errlen, "QMP event %s: data is %s, not an object",
+			json_string_value(name), qmp_json_type(data));
+		return -EINVAL;
+	}
+	ts = json_object_get(root, "timestamp");
+	if (ts && !json_is_object(ts)) {
+		err_set(err, errlen, "QMP event %s: timestamp is %s, not an object",
+			json_string_value(name), qmp_json_type(ts));
+		return -EINVAL;
+	}
+	m->type = QMP_MSG_EVENT;
+	m->event = json_string_value(name);
+	m->data = data;
+	return 0;
+}
+
+int qmp_parse(const char *line, size_t len, struct qmp_msg *out, char *err, size_t errlen)
+{
+	static const char *const keys[] = { "QMP", "return", "error", "event" };
+	json_t *root = NULL, *found = NULL;
+	const char *nul;
+	json_error_t jerr;
+	size_t i;
+	int r = -EINVAL, which = -1;
+
+	memset(out, 0, sizeof(*out));
+	if (!line) {
+		err_set(err, errlen, "no QMP message");
+		return -EINVAL;
+	}
+	nul = memchr(line, '\0', len);
+	if (nul) {
+		err_set(err, errlen, "not JSON: embedded NUL byte at column %zu",
+			(size_t)(nul - line) + 1);
+		return -EINVAL;
+	}
+	root = json_loadb(line, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &jerr);
+	if (!root) {
+		err_set(err, errlen, "not JSON: %s (column %d)", jerr.text, jerr.column);
+		return -EINVAL;
+	}
+	if (!json_is_object(root)) {
+		err_set(err, errlen, "not a JSON object: got %s", qmp_json_type(root));
+		goto fail;
+	}
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		json_t *v = json_object_get(root, keys[i]);
+
+		if (!v)
+			continue;
+		if (found) {
+			err_set(err, errlen, "ambiguous QMP message: has both \"%s\" and \"%s\"",
+				keys[which], keys[i]);
+			goto fail;
+		}
+		found = v;
+		which = (int)i;
+	}
+	out->id = json_object_get(root, "id");
+	switch (which) {
+	case 0:
+		r = qmp_parse_greeting(found, out, err, errlen);
+		break;
+	case 1:
+		out->type = QMP_MSG_RETURN;
+		out->ret = found;
+		r = 0;
+		break;
+	case 2:
+		r = qmp_parse_error(found, out, err, errlen);
+		break;
+	case 3:
+		r = qmp_parse_event(root, found, out, err, errlen);
+		break;
+	default:
+		err_set(err, errlen, "not a QMP message: an object with none of "
+			"\"QMP\", \"return\", \"error\", \"event\"");
+		r = -EINVAL;
+		break;
+	}
+	if (r < 0)
+		goto fail;
+	out->root = root;
+	return 0;
+fail:
+	json_decref(root);
+	memset(out, 0, sizeof(*out));
+	return -EINVAL;
+}
+
+void qmp_msg_clear(struct qmp_msg *m)
+{
+	if (!m)
+		return;
+	json_decref(m->root);
+	memset(m, 0, sizeof(*m));
+}
+
+/* ---- client ------------------------------------------------------------ */
+
+enum qmp_state { QMP_ST_GREETING, QMP_ST_CAPS, QMP_ST_READY, QMP_ST_CLOSED };
+
+struct qmp_cmd {
+	struct qmp_cmd *next;
+	char *head;              /* {"execute":...,"arguments":... without '}' */
+	size_t head_len;
+	long long id;            /* 0 until written */
+	qmp_reply_cb cb;
+	void *data;
+};
+
+struct qmp {
+	struct loop *loop;
+	int fd;
+	enum qmp_state state;
+	struct qmp_callbacks cbs;
+	void *data;
+
+	struct linebuf in;
+	char *out;
+	size_t out_off, out_len, out_cap;
+	int out_armed;           /* EPOLLOUT requested */
+
+	struct qmp_cmd *cmds, **cmds_tail;
+	long long next_id;
+
+	int write_err;           /* -errno of a failed write awaiting teardown */
+	struct loop_timer *kill_timer;
+
+	int depth;               /* frames currently running callbacks */
+	int freed;               /* qmp_free() called; free when depth hits 0 */
+};
+
+static void qmp_cmd_free(struct qmp_cmd *c)
+{
+	free(c->head);
+	free(c);
+}
+
+static void qmp_destroy(struct qmp *q)
+{
+	struct qmp_cmd *c, *n;
+
+	for (c = q->cmds; c; c = n) {
+		n = c->next;
+		qmp_cmd_free(c);
+	}
+	linebuf_free(&q->in);
+	free(q->out);
+	free(q);
+}
+
+/* Leave a callback-running frame; 1 when q is gone and must not be touched. */
+static int qmp_leave(struct qmp *q)
+{
+	if (--q->depth == 0 && q->freed) {
+		qmp_destroy(q);
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * End the connection: close the fd, then run every command's callback with
+ * NULL in issue order, then (when notify and not freed) the close callback.
+ */
+static void qmp_teardown(struct qmp *q, const char *why, int notify)
+{
+	struct qmp_cmd *c, *list;
+
+	if (q->state == QMP_ST_CLOSED)
+		return;
+	q->state = QMP_ST_CLOSED;
+	if (q->kill_timer) {
+		loop_timer_cancel(q->loop, q->kill_timer);
+		q->kill_timer = NULL;
+	}
+	if (q->fd >= 0) {
+		loop_del(q->loop, q->fd);
+		close(q->fd);
+		q->fd = -1;
+	}
+	free(q->out);
+	q->out = NULL;
+	q->out_off = q->out_len = q->out_cap = 0;
+	q->out_armed = 0;
+
+	list = q->cmds;
+	q->cmds = NULL;
+	q->cmds_tail = &q->cmds;
+
+	q->depth++;
+	while (list) {
+		c = list;
+		list = c->next;
+		if (c->cb)
+			c->cb(q, NULL, c->data);
+		qmp_cmd_free(c);
+	}
+	if (notify && !q->freed && q->cbs.close)
+		q->cbs.close(q, why, q->data);
+	q->depth--;
+}
+
+static void qmp_set_out_armed(struct qmp *q, int on)
+{
+	if (q->out_armed == on || q->fd < 0)
+		return;
+	if (loop_mod(q->loop, q->fd, EPOLLIN | (on ? EPOLLOUT : 0)) == 0)
+		q->out_armed = on;
+}
+
+/* Write what is buffered.  0 (possibly with a rest left and EPOLLOUT armed)
+ * or -errno. */
+static int qmp_flush(struct qmp *q)
+{
+	while (q->out_off < q->out_len) {
+		ssize_t n = send(q->fd, q->out + q->out_off, q->out_len - q->out_off,
+				 MSG_NOSIGNAL | MSG_DONTWAIT);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK) {
+				qmp_set_out_armed(q, 1);
+				return 0;
+			}
+			return -errno;
+		}
+		q->out_off += (size_t)n;
+	}
+	q->out_off = q->out_len = 0;
+	qmp_set_out_armed(q, 0);
+	return 0;
+}
+
+static void qmp_kill_timer_cb(struct loop *l, struct loop_timer *t, void *data)
+{
+	struct qmp *q = data;
+	char why[160];
+
+	(void)l;
+	(void)t;
+	q->kill_timer = NULL;
+	snprintf(why, sizeof(why), "cannot write to QMP socket: %s", strerror(-q->write_err));
+	q->depth++;
+	qmp_teardown(q, why, 1);
+	qmp_leave(q);
+}
+
+static void qmp_out_append(struct qmp *q, const char *s, size_t n)
+{
+	if (q->out_len + n > q->out_cap) {
+		size_t ncap = q->out_cap ? q->out_cap : 1024;
+
+		while (ncap < q->out_len + n)
+			ncap *= 2;
+		q->out = xrealloc(q->out, ncap);
+		q->out_cap = ncap;
+	}
+	memcpy(q->out + q->out_len, s, n);
+	q->out_len += n;
+}
+
+/* Give c its id and write it.  Errors are deferred to the kill timer so no
+ * callback runs in the caller's frame. */
+static void qmp_send(struct qmp *q, struct qmp_cmd *c)
+{
+	char tail[48];
+	int n, r;
+
+	if (q->write_err)
+		return;
+	c->id = ++q->next_id;
+	n = snprintf(tail, sizeof(tail), ",\"id\":%lld}\n", c->id);
+	qmp_out_append(q, c->head, c->head_len);
+	qmp_out_append(q, tail, (size_t)n);
+	r = qmp_flush(q);
+	if (r < 0) {
+		q->write_err = r;
+		if (!q->kill_timer)
+			q->kill_timer = loop_timer_add(q->loop, 0, qmp_kill_timer_cb, q);
+		if (!q->kill_timer)
+			log_err("qmp: cannot schedule teardown after write error");
+	}
+}
+
+static struct qmp_cmd *qmp_cmd_new(const char *name, json_t *args, qmp_reply_cb cb,
+				   void *data)
+{
+	struct qmp_cmd *c = NULL;
+	json_t *o, *s;
+	char *text;
+	size_t len;
+
+	s = json_string(name);
+	if (!s)
+		goto out;
+	o = json_object();
+	json_object_set_new(o, "execute", s);
+	if (args)
+		json_object_set(o, "arguments", args);
+	text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(o);
+	if (!text)
+		goto out;
+	len = strlen(text);
+	if (len < 2 || text[len - 1] != '}') {
+		free(text);
+		goto out;
+	}
+	text[--len] = '\0';
+	c = xcalloc(1, sizeof(*c));
+	c->head = text;
+	c->head_len = len;
+	c->cb = cb;
+	c->data = data;
+out:
+	return c;
+}
+
+static void qmp_cmd_append(struct qmp *q, struct qmp_cmd *c)
+{
+	c->next = NULL;
+	*q->cmds_tail = c;
+	q->cmds_tail = &c->next;
+}
+
+static struct qmp_cmd *qmp_cmd_take(struct qmp *q, long long id)
+{
+	struct qmp_cmd **pp, *c;
+
+	for (pp = &q->cmds; (c = *pp); pp = &c->next) {
+		if (c->id != 0 && c->id == id) {
+			*pp = c->next;
+			if (q->cmds_tail == &c->next)
+				q->cmds_tail = pp;
+			c->next = NULL;
+			return c;
+		}
+	}
+	return NULL;
+}
+
+static void qmp_caps_reply(struct qmp *q, const struct qmp_msg *reply, void *data)
+{
+	struct qmp_cmd *c;
+	char why[512];
+
+	(void)data;
+	if (!reply)
+		return;
+	if (reply->type != QMP_MSG_RETURN) {
+		snprintf(why, sizeof(why), "QMP capabilities negotiation failed: %s: %s",
+			 reply->err_class ? reply->err_class : "?",
+			 reply->err_desc ? reply->err_desc : "?");
+		qmp_teardown(q, why, 1);
+		return;
+	}
+	q->state = QMP_ST_READY;
+	for (c = q->cmds; c; c = c->next)
+		if (c->id == 0)
+			qmp_send(q, c);
+	if (q->cbs.ready)
+		q->cbs.ready(q, q->data);
+}
+
+static void qmp_malformed(struct qmp *q, const char *what)
+{
+	char why[600];
+
+	snprintf(why, sizeof(why), "malformed QMP message: %s", what);
+	qmp_teardown(q, why, 1);
+}
+
+static void qmp_on_greeting(struct qmp *q, const struct qmp_msg *m)
+{
+	struct qmp_cmd *c;
+
+	if (q->state != QMP_ST_GREETING) {
+		qmp_malformed(q, "second greeting");
+		return;
+	}
+	log_debug("qmp: QEMU %d.%d.%d", m->ver_major, m->ver_minor, m->ver_micro);
+	c = qmp_cmd_new("qmp_capabilities", NULL, qmp_caps_reply, NULL);
+	if (!c) {
+		qmp_teardown(q, "cannot build qmp_capabilities", 1);
+		return;
+	}
+	q->state = QMP_ST_CAPS;
+	qmp_cmd_append(q, c);
+	qmp_send(q, c);
+}
+
+static void qmp_on_reply(struct qmp *q, const struct qmp_msg *m)
+{
+	struct qmp_cmd *c = NULL;
+
+	if (q->state == QMP_ST_GREETING) {
+		qmp_malformed(q, "reply before the QMP greeting");
+		return;
+	}
+	if (json_is_integer(m->id))
+		c = qmp_cmd_take(q, (long long)json_integer_value(m->id));
+	if (!c) {
+		char *id = m->id ? json_dumps(m->id, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
+
+		if (m->type == QMP_MSG_ERROR)
+			log_warn("qmp: ignoring error with unknown id %s: %s: %s",
+				 id ? id : "(none)", m->err_class, m->err_desc);
+		else
+			log_warn("qmp: ignoring reply with unknown id %s", id ? id : "(none)");
+		free(id);
+		return;
+	}
+	if (c->cb)
+		c->cb(q, m, c->data);
+	qmp_cmd_free(c);
+}
+
+static void qmp_dispatch(struct qmp *q, const struct qmp_msg *m)
+{
+	switch (m->type) {
+	case QMP_MSG_GREETING:
+		qmp_on_greeting(q, m);
+		break;
+	case QMP_MSG_RETURN:
+	case QMP_MSG_ERROR:
+		qmp_on_reply(q, m);
+		break;
+	case QMP_MSG_EVENT:
+		if (q->cbs.event)
+			q->cbs.event(q, m, q->data);
+		break;
+	}
+}
+
+static void qmp_read(struct qmp *q)
+{
+	char err[400];
+	char *line;
+	size_t len;
+	ssize_t n;
+	int r;
+
+	n = linebuf_read(&q->in, q->fd);
+	if (n == -EAGAIN || n == -EWOULDBLOCK)
+		return;
+	if (n == -ECONNRESET)   /* QEMU exited with our bytes unread: still EOF */
+		n = 0;
+	if (n < 0) {
+		char why[160];
+
+		snprintf(why, sizeof(why), "cannot read from QMP socket: %s", strerror((int)-n));
+		qmp_teardown(q, why, 1);
+		return;
+	}
+	while (q->state != QMP_ST_CLOSED && !q->freed) {
+		struct qmp_msg m;
+
+		r = linebuf_next(&q->in, &line, &len);
+		if (r == 0)
+			break;
+		if (r < 0) {
+			snprintf(err, sizeof(err), "line longer than %u bytes", QMP_MAX_LINE);
+			qmp_malformed(q, err);
+			return;
+		}
+		if (qmp_parse(line, len, &m, err, sizeof(err)) < 0) {
+			qmp_malformed(q, err);
+			return;
+		}
+		qmp_dispatch(q, &m);
+		qmp_msg_clear(&m);
+	}
+	if (n == 0 && q->state != QMP_ST_CLOSED)
+		qmp_teardown(q, "QMP connection closed by QEMU", 1);
+}
+
+static void qmp_io_cb(struct loop *l, int fd, uint32_t events, void *data)
+{
+	struct qmp *q = data;
+
+	(void)l;
+	(void)fd;
+	q->depth++;
+	if ((events & EPOLLOUT) && !q->write_err) {
+		int r = qmp_flush(q);
+
+		if (r < 0) {
+			char why[160];
+
+			snprintf(why, sizeof(why), "cannot write to QMP socket: %s", strerror(-r));
+			qmp_teardown(q, why, 1);
+		}
+	}
+	if (q->state != QMP_ST_CLOSED && !q->freed &&
+	    (events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
+		qmp_read(q);
+	qmp_leave(q);
+}
+
+static int qmp_new_fd_err(struct loop *l, int fd, const struct qmp_callbacks *cbs,
+			  void *data, struct qmp **out)
+{
+	struct qmp *q;
+	int fl, r;
+
+	*out = NULL;
+	fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || (!(fl & O_NONBLOCK) && fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)) {
+		r = -errno;
+		goto fail;
+	}
+	q = xcalloc(1, sizeof(*q));
+	q->loop = l;
+	q->fd = fd;
+	q->state = QMP_ST_GREETING;
+	if (cbs)
+		q->cbs = *cbs;
+	q->data = data;
+	q->cmds_tail = &q->cmds;
+	linebuf_init(&q->in, QMP_MAX_LINE);
+	r = loop_add(l, fd, EPOLLIN, qmp_io_cb, q);
+	if (r < 0) {
+		linebuf_free(&q->in);
+		free(q);
+		goto fail;
+	}
+	*out = q;
+	return 0;
+fail:
+	close(fd);
+	return r;
+}
+
+struct qmp *qmp_new_fd(struct loop *l, int fd, const struct qmp_callbacks *cbs, void *data)
+{
+	struct qmp *q;
+
+	if (qmp_new_fd_err(l, fd, cbs, data, &q) < 0)
+		return NULL;
+	return q;
+}
+
+int qmp_connect(struct loop *l, const char *path, const struct qmp_callbacks *cbs,
+		void *data, struct qmp **out, char *err, size_t errlen)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	size_t plen = strlen(path);
+	int fd, r;
+
+	*out = NULL;
+	if (plen >= sizeof(sa.sun_path)) {
+		err_set(err, errlen, "cannot connect to QMP socket %s: path longer than %zu bytes",
+			path, sizeof(sa.sun_path) - 1);
+		return -ENAMETOOLONG;
+	}
+	memcpy(sa.sun_path, path, plen + 1);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0) {
+		r = -errno;
+		goto fail;
+	}
+	do {
+		r = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
+	} while (r < 0 && errno == EINTR);
+	if (r < 0) {
+		r = -errno;
+		close(fd);
+		goto fail;
+	}
+	r = qmp_new_fd_err(l, fd, cbs, data, out);
+	if (r < 0)
+		goto fail;
+	return 0;
+fail:
+	err_set(err, errlen, "cannot connect to QMP socket %s: %s", path, strerror(-r));
+	return r;
+}
+
+int qmp_command(struct qmp *q, const char *cmd, json_t *args, qmp_reply_cb cb, void *data)
+{
+	struct qmp_cmd *c;
+	int r;
+
+	if (!q || q->freed || q->state == QMP_ST_CLOSED || q->write_err) {
+		r = -ENOTCONN;
+		goto fail;
+	}
+	if (!cmd || (args && !json_is_object(args))) {
+		r = -EINVAL;
+		goto fail;
+	}
+	c = qmp_cmd_new(cmd, args, cb, data);
+	if (!c) {
+		r = -EINVAL;
+		goto fail;
+	}
+	json_decref(args);
+	qmp_cmd_append(q, c);
+	if (q->state == QMP_ST_READY)
+		qmp_send(q, c);
+	return 0;
+fail:
+	json_decref(args);
+	return r;
+}
+
+int qmp_is_ready(const struct qmp *q)
+{
+	return q && !q->freed && q->state == QMP_ST_READY;
+}
+
+void qmp_free(struct qmp *q)
+{
+	if (!q || q->freed)
+		return;
+	q->freed = 1;
+	q->depth++;
+	qmp_teardown(q, NULL, 0);
+	qmp_leave(q);
+}

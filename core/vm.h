@@ -1,0 +1,112 @@
+/*
+ * A VM at run time: its stored spec plus what croftd knows about its QEMU
+ * process (pid, pidfd, QMP client) and the state machine
+ *
+ *   stopped/crashed --start--> starting --QMP ready--> running <--> paused
+ *   running --shutdown--> shutting-down --guest powers off--> stopped
+ *   any live state --QEMU exits--> stopped (expected) | crashed (not)
+ *
+ * Every transition is written to the store (so a restarted croftd knows
+ * what to expect) and broadcast as a "vm.state" event with its reason.
+ * Operations that finish later (start, shutdown, stop) take a completion
+ * callback; it runs exactly once, with an error code and message or NULL.
+ */
+#ifndef CROFT_VM_H
+#define CROFT_VM_H
+
+#include "store/store.h"
+
+#include <stdint.h>
+#include <sys/types.h>
+
+struct croftd;
+struct qmp;
+struct loop_timer;
+struct vm;
+
+enum vm_state {
+	VM_STOPPED,
+	VM_STARTING,
+	VM_RUNNING,
+	VM_PAUSED,
+	VM_SHUTTING_DOWN,
+	VM_CRASHED,
+};
+
+/* err_code is a PROTO_E_* string; NULL for success. */
+typedef void (*vm_done_cb)(struct vm *vm, const char *err_code, const char *err_msg, void *data);
+
+struct vm_waiter {
+	vm_done_cb cb;
+	void *data;
+	struct vm_waiter *next;
+};
+
+struct vm {
+	struct croftd *d;
+	struct store_vm spec;
+	enum vm_state state;
+	char reason[48];
+
+	pid_t pid;                   /* QEMU, 0 when none */
+	int pidfd;                   /* -1 when none */
+	struct qmp *qmp;
+	int64_t started_at;          /* CLOCK_REALTIME seconds, 0 unless live */
+	int64_t balloon_actual_mib;  /* last known, -1 unknown */
+
+	/* starting: the daemonizing QEMU parent and its stderr */
+	pid_t spawn_pid;
+	int spawn_pidfd;
+	int spawn_errfd;
+	char *spawn_err;
+	size_t spawn_errlen;
+	struct loop_timer *timer;    /* start or shutdown deadline */
+
+	int expect_exit;             /* we asked QEMU to quit */
+	char exit_reason[48];        /* reason to record when it does */
+	int shutdown_force;
+	struct vm_waiter *start_waiters;
+	struct vm_waiter *stop_waiters;    /* shutdown/stop: wait for exit */
+
+	int deleted;                 /* removed; freed when its QEMU is gone */
+	struct vm *next;
+};
+
+const char *vm_state_name(enum vm_state s);
+
+/* Load every VM from the store and adopt the QEMU processes that survived a
+ * croftd restart.  0 or -errno. */
+int vm_load_all(struct croftd *d);
+struct vm *vm_find(struct croftd *d, const char *name);
+/* Take a freshly inserted spec (moved into the VM; *spec is zeroed). */
+struct vm *vm_add(struct croftd *d, struct store_vm *spec);
+/* Forget a stopped VM (its store row must already be gone). */
+void vm_remove(struct vm *vm);
+void vm_free_all(struct croftd *d);
+
+int vm_is_live(const struct vm *vm);   /* a QEMU process exists */
+
+/* Lifecycle.  Each returns 0 when accepted (cb then runs later, exactly
+ * once) or -errno with err_code/err set and cb not called. */
+int vm_start(struct vm *vm, vm_done_cb cb, void *data, const char **code, char *err, size_t errlen);
+int vm_shutdown(struct vm *vm, unsigned timeout_s, int force, vm_done_cb cb, void *data,
+		const char **code, char *err, size_t errlen);
+int vm_stop(struct vm *vm, const char *reason, vm_done_cb cb, void *data,
+	    const char **code, char *err, size_t errlen);
+/* pause, resume, reset, and a live balloon target: cb runs on QMP's reply. */
+int vm_qmp_action(struct vm *vm, const char *action, vm_done_cb cb, void *data,
+		  const char **code, char *err, size_t errlen);
+int vm_set_balloon(struct vm *vm, uint64_t target_mib, vm_done_cb cb, void *data,
+		   const char **code, char *err, size_t errlen);
+
+/* Runtime paths (malloc'd). */
+char *vm_run_path(const struct croftd *d, const char *name, const char *file);
+char *vm_state_path(const struct croftd *d, const char *name, const char *file);
+
+/* Create the per-VM UEFI variable store from the OVMF template if absent. */
+int vm_uefi_vars_ensure(struct croftd *d, const char *name, char *err, size_t errlen);
+
+/* Exposed for the API: change state, persist, broadcast. */
+void vm_set_state(struct vm *vm, enum vm_state s, const char *reason);
+
+#endif

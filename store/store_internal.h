@@ -1,0 +1,75 @@
+/*
+ * What the store's files share and nobody else sees: the handle, its cache
+ * of prepared statements, transactions and the mapping of sqlite errors to
+ * -errno with a message.
+ *
+ * Every statement is prepared once per handle (SQLITE_PREPARE_PERSISTENT)
+ * and kept in st->stmts[] under a fixed id; store_stmt() hands it out ready
+ * to bind, store_stmt_done() resets it so no read transaction is left open.
+ * A failure leaves its message in st->errmsg (see store_last_error()) and in
+ * the caller's err buffer when there is one.
+ */
+#ifndef CROFT_STORE_INTERNAL_H
+#define CROFT_STORE_INTERNAL_H
+
+#include <sqlite3.h>
+
+#include "store/store.h"
+
+/* 'CRFT': marks the file as croft's in the sqlite header. */
+#define STORE_APPLICATION_ID 0x43524654
+
+enum store_stmt_id {
+	STORE_STMT_BEGIN_READ,
+	STORE_STMT_BEGIN_WRITE,
+	STORE_STMT_COMMIT,
+	STORE_STMT_ROLLBACK,
+	STORE_STMT_VM_INSERT,
+	STORE_STMT_VM_GET,
+	STORE_STMT_VM_LIST,
+	STORE_STMT_VM_UPDATE,
+	STORE_STMT_VM_SET_STATE,
+	STORE_STMT_VM_DELETE,
+	STORE_STMT_DISK_INSERT,
+	STORE_STMT_DISKS_OF_VM,
+	STORE_STMT_DISKS_ALL,
+	STORE_STMT_SETTING_GET,
+	STORE_STMT_SETTING_SET,
+	STORE_STMT_COUNT
+};
+
+struct store {
+	sqlite3 *db;
+	char *path;
+	int version;
+	sqlite3_stmt *stmts[STORE_STMT_COUNT];
+	char errmsg[512];
+};
+
+/* The cached statement for id, preparing sql on first use. */
+int store_stmt(struct store *st, enum store_stmt_id id, const char *sql,
+	       sqlite3_stmt **out, char *err, size_t errlen);
+/* Reset and unbind; NULL is ignored. */
+void store_stmt_done(sqlite3_stmt *s);
+
+/* write: BEGIN IMMEDIATE (take the write lock now), else a read snapshot. */
+int store_tx_begin(struct store *st, int write, char *err, size_t errlen);
+int store_tx_commit(struct store *st, char *err, size_t errlen);
+/* Roll back if a transaction is still open; keeps the current message. */
+void store_tx_rollback(struct store *st);
+
+/* Record "fmt..." as the error and return ret. */
+int store_fail(struct store *st, char *err, size_t errlen, int ret,
+	       const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* Record "fmt...: <sqlite message>" and return the -errno matching sqlite's
+ * last error: -EEXIST (unique), -EINVAL (check, not null, type), -ENOENT
+ * (foreign key), else -EIO.  Call it before any other sqlite call. */
+int store_db_fail(struct store *st, char *err, size_t errlen,
+		  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* Bring the open file up to STORE_SCHEMA_VERSION (store_migrate.c). */
+int store_migrate(struct store *st, char *err, size_t errlen);
+/* Read an integer PRAGMA such as "PRAGMA user_version"; sqlite rc. */
+int store_pragma_int(sqlite3 *db, const char *sql, int *out);
+
+#endif

@@ -1,0 +1,1136 @@
+/*
+ * Tests for core/qmp.c.  The parser is fed real QEMU 7.2 output and
+ * garbage.  The client runs on croftd's event loop against a fake QMP
+ * server holding the other end of a socketpair: the fake reads what the
+ * client writes (line by line, JSON-decoded) and answers by hand, so
+ * ordering, partial reads, disconnects and qmp_free() from inside
+ * callbacks can be staged exactly.  One test drives a real
+ * qemu-system-x86_64 (-machine none) and is skipped only when the binary
+ * is absent.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "core/qmp.h"
+#include "core/loop.h"
+#include "common/proto.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define GREETING_72 "{\"QMP\": {\"version\": {\"qemu\": {\"micro\": 22, \"minor\": 2, " \
+	"\"major\": 7}, \"package\": \"Debian 1:7.2+dfsg-7+deb12u18+b3\"}, " \
+	"\"capabilities\": [\"oob\"]}}\r\n"
+
+#define PUMP_UNTIL(l, cond) do {                                       \
+		int pump_i_;                                           \
+		for (pump_i_ = 0; pump_i_ < 300 && !(cond); pump_i_++) \
+			loop_run_once((l), 10);                        \
+		assert_true(cond);                                     \
+	} while (0)
+
+/* ---- parser ------------------------------------------------------------ */
+
+static int parse_str(const char *s, struct qmp_msg *m, char *err, size_t errlen)
+{
+	return qmp_parse(s, strlen(s), m, err, errlen);
+}
+
+static void test_parse_greeting(void **state)
+{
+	struct qmp_msg m;
+	char err[256] = "";
+
+	(void)state;
+	assert_int_equal(parse_str(GREETING_72, &m, err, sizeof(err)), 0);
+	assert_int_equal(m.type, QMP_MSG_GREETING);
+	assert_int_equal(m.ver_major, 7);
+	assert_int_equal(m.ver_minor, 2);
+	assert_int_equal(m.ver_micro, 22);
+	assert_null(m.id);
+	assert_non_null(m.root);
+	qmp_msg_clear(&m);
+	assert_null(m.root);
+
+	assert_int_equal(parse_str("{\"QMP\":{\"version\":{\"qemu\":{\"major\":7,\"minor\":2}},"
+				   "\"capabilities\":[]}}", &m, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "micro"));
+	assert_int_equal(parse_str("{\"QMP\":{\"version\":{\"qemu\":{\"major\":\"7\",\"minor\":2,"
+				   "\"micro\":0}},\"capabilities\":[]}}", &m, err, sizeof(err)),
+			 -EINVAL);
+	assert_non_null(strstr(err, "major"));
+	assert_int_equal(parse_str("{\"QMP\":{\"version\":{\"qemu\":{\"major\":7,\"minor\":2,"
+				   "\"micro\":0}}}}", &m, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "capabilities"));
+	assert_null(m.root);
+}
+
+static void test_parse_returns(void **state)
+{
+	struct qmp_msg m;
+	char err[256] = "";
+
+	(void)state;
+	assert_int_equal(parse_str("{\"return\": {\"status\": \"prelaunch\", \"singlestep\": false, "
+				   "\"running\": false}, \"id\": 3}\r", &m, err, sizeof(err)), 0);
+	assert_int_equal(m.type, QMP_MSG_RETURN);
+	assert_true(json_is_integer(m.id));
+	assert_int_equal(json_integer_value(m.id), 3);
+	assert_string_equal(json_string_value(json_object_get(m.ret, "status")), "prelaunch");
+	qmp_msg_clear(&m);
+
+	assert_int_equal(parse_str("{\"return\": {}, \"id\": 2}", &m, err, sizeof(err)), 0);
+	assert_int_equal(m.type, QMP_MSG_RETURN);
+	assert_true(json_is_object(m.ret));
+	assert_int_equal(json_object_size(m.ret), 0);
+	qmp_msg_clear(&m);
+
+	assert_int_equal(parse_str("{\"return\": [{\"name\": \"a\"}, {\"name\": \"b\"}], \"id\": 9}",
+				   &m, err, sizeof(err)), 0);
+	assert_true(json_is_array(m.ret));
+	assert_int_equal(json_array_size(m.ret), 2);
+	qmp_msg_clear(&m);
+
+	assert_int_equal(parse_str("{\"return\": {}}", &m, err, sizeof(err)), 0);
+	assert_int_equal(m.type, QMP_MSG_RETURN);
+	assert_null(m.id);
+	qmp_msg_clear(&m);
+
+	/* ids are echoed as sent; a string id is still a reply */
+	assert_int_equal(parse_str("{\"return\": {}, \"id\": \"abc\"}", &m, err, sizeof(err)), 0);
+	assert_true(json_is_string(m.id));
+	qmp_msg_clear(&m);
+}
+
+static void test_parse_errors(void **state)
+{
+	struct qmp_msg m;
+	char err[256] = "";
+
+	(void)state;
+	assert_int_equal(parse_str("{\"id\": 4, \"error\": {\"class\": \"CommandNotFound\", "
+				   "\"desc\": \"The command nope has not been found\"}}\r\n",
+				   &m, err, sizeof(err)), 0);
+	assert_int_equal(m.type, QMP_MSG_ERROR);
+	assert_string_equal(m.err_class, "CommandNotFound");
+	assert_string_equal(m.err_desc, "The command nope has not been found");
+	assert_int_equal(json_integer_value(m.id), 4);
+	qmp_msg_clear(&m);
+
+	assert_int_equal(parse_str("{\"error\": {\"class\": \"GenericError\", \"desc\": "
+				   "\"Parameter 'id' is missing\"}, \"id\": 12}",
+				   &m, err, sizeof(err)), 0);
+	assert_string_equal(m.err_class, "GenericError");
+	assert_string_equal(m.err_desc, "Parameter 'id' is missing");
+	qmp_msg_clear(&m);
+
+	assert_int_equal(parse_str("{\"error\": {\"class\": \"GenericError\", \"desc\": \"x\"}}",
+				   &m, err, sizeof(err)), 0);
+	assert_null(m.id);
+	qmp_msg_clear(&m);
+}
+
+static void test_parse_events(void **state)
+{
+	struct qmp_msg m;
+	char err[256] = "";
+	static const char *const simple[] = { "STOP", "RESUME", "POWERDOWN" };
+	char buf[256];
+	size_t i;
+
+	(void)state;
+	assert_int_equal(parse_str("{\"timestamp\": {\"seconds\": 1700000000, \"microseconds\": 5}, "
+				   "\"event\": \"SHUTDOWN\", \"data\": {\"guest\": true, "
+				   "\"reason\": \"guest-shutdown\"}}", &m, err, sizeof(err)), 0);
+	assert_int_equal(m.type, QMP_MSG_EVENT);
+	assert_string_equal(m.event, "SHUTDOWN");
+	assert_non_null(m.data);
+	assert_true(json_is_true(json_object_get(m.data, "guest")));
+	assert_string_equal(json_string_value(json_object_get(m.data, "reason")), "guest-shutdown");
+	qmp_msg_clear(&m);
+
+	for (i = 0; i < sizeof(simple) / sizeof(simple[0]); i++) {
+		snprintf(buf, sizeof(buf), "{\"timestamp\": {\"seconds\": 1795423960, "
+			 "\"microseconds\": 849481}, \"event\": \"%s\"}\r\n", simple[i]);
+		assert_int_equal(parse_str(buf, &m, err, sizeof(err)), 0);
+		assert_int_equal(m.type, QMP_MSG_EVENT);
+		assert_string_equal(m.event, simple[i]);
+		assert_null(m.data);
+		qmp_msg_clear(&m);
+	}
+
+	assert_int_equal(parse_str("{\"timestamp\": {\"seconds\": 1795423960, \"microseconds\": "
+				   "849593}, \"event\": \"RESET\", \"data\": {\"guest\": false, "
+				   "\"reason\": \"host-qmp-system-reset\"}}", &m, err, sizeof(err)), 0);
+	assert_string_equal(m.event, "RESET");
+	assert_false(json_is_true(json_object_get(m.data, "guest")));
+	qmp_msg_clear(&m);
+}
+
+static void expect_reject(const char *s, size_t len, const char *needle)
+{
+	struct qmp_msg m;
+	char err[256] = "";
+
+	assert_int_equal(qmp_parse(s, len, &m, err, sizeof(err)), -EINVAL);
+	assert_null(m.root);
+	if (!strstr(err, needle))
+		fail_msg("error \"%s\" lacks \"%s\"", err, needle);
+}
+
+static void reject_str(const char *s, const char *needle)
+{
+	expect_reject(s, strlen(s), needle);
+}
+
+static void test_parse_garbage(void **state)
+{
+	static const char nul[] = "{\"return\": {}\0, \"id\": 1}";
+	char err[8];
+	struct qmp_msg m;
+
+	(void)state;
+	reject_str("", "not JSON");
+	reject_str("not json", "not JSON");
+	reject_str("not json", "column");
+	reject_str("{\"return\": {\"status\": \"runn", "not JSON");
+	reject_str("[1, 2]", "not a JSON object");
+	reject_str("[1, 2]", "array");
+	reject_str("42", "integer");
+	reject_str("{\"foo\": 1}", "not a QMP message");
+	reject_str("{\"event\": 42, \"timestamp\": {}}", "not a string");
+	reject_str("{\"event\": \"X\", \"data\": [1]}", "data");
+	reject_str("{\"error\": {\"desc\": \"x\"}, \"id\": 1}", "class missing");
+	reject_str("{\"error\": {\"class\": 5, \"desc\": \"x\"}}", "class is an integer");
+	reject_str("{\"error\": \"boom\"}", "not an object");
+	reject_str("{\"error\": {\"class\": \"GenericError\"}}", "desc missing");
+	reject_str("{\"error\": {\"class\": \"X\", \"desc\": null}}", "desc is null");
+	reject_str("{\"event\": \"X\", \"timestamp\": 1.5}", "timestamp is a real");
+	reject_str("{\"QMP\": true}", "is a boolean");
+	reject_str("{\"QMP\": {\"version\": {}, \"capabilities\": []}}", "version.qemu missing");
+	reject_str("{\"QMP\": {\"version\": {\"qemu\": {\"major\": -1, \"minor\": 0, \"micro\": 0}}, "
+		      "\"capabilities\": []}}", "out of range");
+	reject_str("{\"return\": {}, \"error\": {}}", "ambiguous");
+	reject_str("{\"return\": {}, \"return\": {}}", "not JSON");
+	expect_reject(nul, sizeof(nul) - 1, "NUL");
+	reject_str("{\"event\": \"a\\u0000b\"}", "not JSON");
+	reject_str("{\"return\": {}} trailing", "not JSON");
+	/* a tiny error buffer truncates but never overflows */
+	assert_int_equal(qmp_parse("nope", 4, &m, err, sizeof(err)), -EINVAL);
+	assert_int_equal(strlen(err), sizeof(err) - 1);
+	assert_int_equal(qmp_parse(NULL, 0, &m, NULL, 0), -EINVAL);
+}
+
+/* ---- fake server and recorders ------------------------------------------- */
+
+struct fake {
+	int fd;
+	struct linebuf in;
+};
+
+struct rec {
+	int ready;
+	int closed;
+	int nevents;
+	char events[16][32];
+	char why[512];
+	char log[2048];
+	struct qmp *q;
+	int free_in_close;
+	int free_in_ready;
+	int free_in_event;
+};
+
+struct pend {
+	struct rec *r;
+	const char *tag;
+	int called;
+	int null_reply;
+	int free_q;
+	enum qmp_msg_type type;
+	char text[512];          /* the return dumped, or class: desc */
+};
+
+struct env {
+	struct loop *l;
+	struct qmp *q;
+	struct fake f;
+	struct rec r;
+};
+
+static void logf_(struct rec *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void logf_(struct rec *r, const char *fmt, ...)
+{
+	size_t n = strlen(r->log);
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(r->log + n, sizeof(r->log) - n, fmt, ap);
+	va_end(ap);
+}
+
+static void on_ready(struct qmp *q, void *data)
+{
+	struct rec *r = data;
+
+	r->ready++;
+	logf_(r, "ready ");
+	if (r->free_in_ready) {
+		qmp_free(q);
+		r->q = NULL;
+	}
+}
+
+static void on_event(struct qmp *q, const struct qmp_msg *ev, void *data)
+{
+	struct rec *r = data;
+
+	if (r->nevents < 16)
+		snprintf(r->events[r->nevents], sizeof(r->events[0]), "%s", ev->event);
+	r->nevents++;
+	logf_(r, "ev:%s ", ev->event);
+	if (r->free_in_event) {
+		qmp_free(q);
+		r->q = NULL;
+	}
+}
+
+static void on_close(struct qmp *q, const char *why, void *data)
+{
+	struct rec *r = data;
+
+	r->closed++;
+	snprintf(r->why, sizeof(r->why), "%s", why);
+	logf_(r, "close ");
+	if (r->free_in_close) {
+		qmp_free(q);
+		r->q = NULL;
+	}
+}
+
+static const struct qmp_callbacks rec_cbs = {
+	.ready = on_ready,
+	.event = on_event,
+	.close = on_close,
+};
+
+static void on_reply(struct qmp *q, const struct qmp_msg *reply, void *data)
+{
+	struct pend *p = data;
+
+	p->called++;
+	if (!reply) {
+		p->null_reply = 1;
+		logf_(p->r, "%s:null ", p->tag);
+	} else {
+		p->type = reply->type;
+		if (reply->type == QMP_MSG_RETURN) {
+			char *s = json_dumps(reply->ret, JSON_COMPACT | JSON_ENCODE_ANY);
+
+			snprintf(p->text, sizeof(p->text), "%s", s);
+			free(s);
+		} else {
+			snprintf(p->text, sizeof(p->text), "%s: %s", reply->err_class,
+				 reply->err_desc);
+		}
+		logf_(p->r, "%s:reply ", p->tag);
+	}
+	if (p->free_q) {
+		qmp_free(q);
+		p->r->q = NULL;
+	}
+}
+
+static void fake_send(struct fake *f, const char *s)
+{
+	assert_int_equal(proto_write_all(f->fd, s, strlen(s)), 0);
+}
+
+/* Next line the client wrote, decoded; runs the loop while waiting. */
+static json_t *fake_read(struct fake *f, struct loop *l)
+{
+	int i;
+
+	for (i = 0; i < 300; i++) {
+		struct pollfd pfd = { .fd = f->fd, .events = POLLIN };
+		char *line;
+		size_t len;
+
+		if (linebuf_next(&f->in, &line, &len) == 1) {
+			json_error_t je;
+			json_t *j = json_loadb(line, len, 0, &je);
+
+			if (!j)
+				fail_msg("client sent non-JSON: %s", line);
+			return j;
+		}
+		if (poll(&pfd, 1, 0) == 1) {
+			ssize_t n = linebuf_read(&f->in, f->fd);
+
+			if (n == 0)
+				fail_msg("client closed the socket");
+			continue;
+		}
+		loop_run_once(l, 10);
+	}
+	fail_msg("client wrote nothing");
+	return NULL;
+}
+
+static long long fake_expect(struct fake *f, struct loop *l, const char *cmd, json_t **args)
+{
+	json_t *j = fake_read(f, l);
+	json_t *id = json_object_get(j, "id");
+	long long v;
+
+	assert_string_equal(json_string_value(json_object_get(j, "execute")), cmd);
+	assert_true(json_is_integer(id));
+	v = json_integer_value(id);
+	if (args) {
+		*args = json_object_get(j, "arguments");
+		json_incref(*args);
+	}
+	json_decref(j);
+	return v;
+}
+
+static void fake_reply(struct fake *f, long long id, const char *ret)
+{
+	char buf[512];
+
+	snprintf(buf, sizeof(buf), "{\"return\": %s, \"id\": %lld}\r\n", ret, id);
+	fake_send(f, buf);
+}
+
+/* Nothing more from the client within a few loop turns. */
+static void fake_expect_silence(struct fake *f, struct loop *l)
+{
+	struct pollfd pfd = { .fd = f->fd, .events = POLLIN };
+	char *line;
+	size_t len;
+	int i;
+
+	for (i = 0; i < 5; i++)
+		loop_run_once(l, 5);
+	assert_int_equal(linebuf_next(&f->in, &line, &len), 0);
+	assert_int_equal(poll(&pfd, 1, 0), 0);
+}
+
+static void env_init(struct env *e)
+{
+	int sv[2];
+
+	memset(e, 0, sizeof(*e));
+	e->l = loop_new();
+	assert_non_null(e->l);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	e->f.fd = sv[1];
+	linebuf_init(&e->f.in, 8u << 20);
+	e->q = qmp_new_fd(e->l, sv[0], &rec_cbs, &e->r);
+	assert_non_null(e->q);
+	e->r.q = e->q;
+}
+
+static void env_fini(struct env *e)
+{
+	if (e->r.q)
+		qmp_free(e->r.q);
+	if (e->f.fd >= 0)
+		close(e->f.fd);
+	linebuf_free(&e->f.in);
+	loop_free(e->l);
+}
+
+static void env_handshake(struct env *e)
+{
+	long long id;
+
+	fake_send(&e->f, GREETING_72);
+	id = fake_expect(&e->f, e->l, "qmp_capabilities", NULL);
+	assert_false(qmp_is_ready(e->q));
+	assert_int_equal(e->r.ready, 0);
+	fake_reply(&e->f, id, "{}");
+	PUMP_UNTIL(e->l, e->r.ready == 1);
+	assert_true(qmp_is_ready(e->q));
+}
+
+static void pend_init(struct pend *p, struct rec *r, const char *tag)
+{
+	memset(p, 0, sizeof(*p));
+	p->r = r;
+	p->tag = tag;
+}
+
+/* ---- client ------------------------------------------------------------ */
+
+static void test_client_handshake(void **state)
+{
+	struct env e;
+
+	(void)state;
+	env_init(&e);
+	env_handshake(&e);
+	assert_string_equal(e.r.log, "ready ");
+	fake_expect_silence(&e.f, e.l);
+	assert_int_equal(e.r.closed, 0);
+	env_fini(&e);
+}
+
+static void test_client_out_of_order(void **state)
+{
+	struct env e;
+	struct pend a, b, c;
+	long long ia, ib, ic;
+	json_t *args = NULL;
+
+	(void)state;
+	env_init(&e);
+	env_handshake(&e);
+	pend_init(&a, &e.r, "a");
+	pend_init(&b, &e.r, "b");
+	pend_init(&c, &e.r, "c");
+	assert_int_equal(qmp_command(e.q, "query-status", NULL, on_reply, &a), 0);
+	assert_int_equal(qmp_command(e.q, "query-name", json_pack("{s:s}", "x", "y"),
+				     on_reply, &b), 0);
+	assert_int_equal(qmp_command(e.q, "nope", NULL, on_reply, &c), 0);
+	ia = fake_expect(&e.f, e.l, "query-status", NULL);
+	ib = fake_expect(&e.f, e.l, "query-name", &args);
+	ic = fake_expect(&e.f, e.l, "nope", NULL);
+	assert_string_equal(json_string_value(json_object_get(args, "x")), "y");
+	json_decref(args);
+	assert_true(ia < ib && ib < ic);
+
+	/* unknown id: logged, ignored */
+	fake_send(&e.f, "{\"return\": {}, \"id\": 9999}\r\n");
+	fake_send(&e.f, "{\"return\": {}}\r\n");
+	{
+		char buf[256];
+
+		snprintf(buf, sizeof(buf), "{\"id\": %lld, \"error\": {\"class\": \"CommandNotFound\", "
+			 "\"desc\": \"The command nope has not been found\"}}\r\n", ic);
+		fake_send(&e.f, buf);
+	}
+	fake_reply(&e.f, ia, "{\"status\": \"running\"}");
+	fake_reply(&e.f, ib, "{\"name\": \"web\"}");
+	PUMP_UNTIL(e.l, a.called && b.called && c.called);
+	assert_string_equal(e.r.log, "ready c:reply a:reply b:reply ");
+	assert_int_equal(c.type, QMP_MSG_ERROR);
+	assert_string_equal(c.text, "CommandNotFound: The command nope has not been found");
+	assert_int_equal(a.type, QMP_MSG_RETURN);
+	assert_string_equal(a.text, "{\"status\":\"running\"}");
+	assert_string_equal(b.text, "{\"name\":\"web\"}");
+
+	/* a second reply with an already-answered id is ignored too */
+	fake_reply(&e.f, ia, "{}");
+	fake_expect_silence(&e.f, e.l);
+	assert_int_equal(a.called, 1);
+	assert_int_equal(e.r.closed, 0);
+	assert_true(qmp_is_ready(e.q));
+	env_fini(&e);
+}
+
+static void test_client_events(void **state)
+{
+	struct env e;
+
+	(void)state;
+	env_init(&e);
+	fake_send(&e.f, GREETING_72);
+	(void)fake_expect(&e.f, e.l, "qmp_capabilities", NULL);
+	/* an event before capabilities are done is still delivered */
+	fake_send(&e.f, "{\"timestamp\": {\"seconds\": 1, \"microseconds\": 2}, \"event\": \"STOP\"}\r\n");
+	PUMP_UNTIL(e.l, e.r.nevents == 1);
+	assert_false(qmp_is_ready(e.q));
+	fake_reply(&e.f, 1, "{}");
+	fake_send(&e.f, "{\"timestamp\": {\"seconds\": 1, \"microseconds\": 3}, \"event\": \"RESUME\"}\r\n"
+		  "{\"timestamp\": {\"seconds\": 1, \"microseconds\": 4}, \"event\": \"SHUTDOWN\", "
+		  "\"data\": {\"guest\": true, \"reason\": \"guest-shutdown\"}}\r\n");
+	PUMP_UNTIL(e.l, e.r.nevents == 3);
+	assert_string_equal(e.r.log, "ev:STOP ready ev:RESUME ev:SHUTDOWN ");
+	env_fini(&e);
+}
+
+static void test_client_close_pending(void **state)
+{
+	struct env e;
+	struct pend p[3];
+	const char *tags[3] = { "p1", "p2", "p3" };
+	int i;
+
+	(void)state;
+	env_init(&e);
+	env_handshake(&e);
+	for (i = 0; i < 3; i++) {
+		pend_init(&p[i], &e.r, tags[i]);
+		assert_int_equal(qmp_command(e.q, "query-status", NULL, on_reply, &p[i]), 0);
+	}
+	for (i = 0; i < 3; i++)
+		(void)fake_expect(&e.f, e.l, "query-status", NULL);
+	close(e.f.fd);
+	e.f.fd = -1;
+	PUMP_UNTIL(e.l, e.r.closed == 1);
+	assert_string_equal(e.r.log, "ready p1:null p2:null p3:null close ");
+	assert_string_equal(e.r.why, "QMP connection closed by QEMU");
+	for (i = 0; i < 3; i++)
+		assert_int_equal(p[i].called, 1);
+	assert_false(qmp_is_ready(e.q));
+	assert_int_equal(qmp_command(e.q, "x", json_object(), NULL, NULL), -ENOTCONN);
+	/* closed stays closed: no second close callback */
+	for (i = 0; i < 3; i++)
+		loop_run_once(e.l, 5);
+	assert_int_equal(e.r.closed, 1);
+	env_fini(&e);
+}
+
+static void test_client_malformed(void **state)
+{
+	struct env e;
+	struct pend p;
+
+	(void)state;
+	env_init(&e);
+	env_handshake(&e);
+	pend_init(&p, &e.r, "p");
+	assert_int_equal(qmp_command(e.q, "query-status", NULL, on_reply, &p), 0);
+	(void)fake_expect(&e.f, e.l, "query-status", NULL);
+	fake_send(&e.f, "this is not json\r\n");
+	PUMP_UNTIL(e.l, e.r.closed == 1);
+	assert_non_null(strstr(e.r.why, "malformed"));
+	assert_non_null(strstr(e.r.why, "not JSON"));
+	assert_string_equal(e.r.log, "ready p:null close ");
+	env_fini(&e);
+}
+
+static void test_client_bad_greeting(void **state)
+{
+	struct env e;
+	struct pend p;
+
+	(void)state;
+	env_init(&e);
+	pend_init(&p, &e.r, "p");
+	assert_int_equal(qmp_command(e.q, "query-status", NULL, on_reply, &p), 0);
+	fake_send(&e.f, "{\"QMP\": {\"version\": 7, \"capabilities\": []}}\r\n");
+	PUMP_UNTIL(e.l, e.r.closed == 1);
+	assert_non_null(strstr(e.r.why, "malformed"));
+	assert_non_null(strstr(e.r.why, "version"));
+	assert_string_equal(e.r.log, "p:null close ");
+	env_fini(&e);
+
+	/* a second greeting after the handshake */
+	env_init(&e);
+	env_handshake(&e);
+	fake_send(&e.f, GREETING_72);
+	PUMP_UNTIL(e.l, e.r.closed == 1);
+	assert_non_null(strstr(e.r.why, "second greeting"));
+	env_fini(&e);
+
+	/* a reply where the greeting should be */
+	env_init(&e);
+	fake_send(&e.f, "{\"return\": {}, \"id\": 1}\r\n");
+	PUMP_UNTIL(e.l, e.r.closed == 1);
+	assert_non_null(strstr(e.r.why, "greeting"));
+	env_fini(&e);
+}
+
+static void test_client_caps_fail(void **state)
+{
+	struct env e;
+	struct pend p;
+	long long id;
+
+	(void)state;
+	env_init(&e);
+	pend_init(&p, &e.r, "p");
+	assert_int_equal(qmp_command(e.q, "query-status", NULL, on_reply, &p), 0);
+	fake_send(&e.f, GREETING_72);
+	id = fake_expect(&e.f, e.l, "qmp_capabilities", NULL);
+	{
+		char buf[256];
+
+		snprintf(buf, sizeof(buf), "{\"id\": %lld, \"error\": {\"class\": \"GenericError\", "
+			 "\"desc\": \"no\"}}\r\n", id);
+		fake_send(&e.f, buf);
+	}
+	PUMP_UNTIL(e.l, e.r.closed == 1);
+	assert_non_null(strstr(e.r.why, "capabilities"));
+	assert_non_null(strstr(e.r.why, "GenericError"));
+	assert_string_equal(e.r.log, "p:null close ");
+	assert_int_equal(e.r.ready, 0);
+	env_fini(&e);
+}
+
+static void test_client_queued_before_ready(void **state)
+{
+	struct env e;
+	struct pend a, b;
+	long long caps, ia, ib;
+
+	(void)state;
+	env_init(&e);
+	pend_init(&a, &e.r, "a");
+	pend_init(&b, &e.r, "b");
+	assert_int_equal(qmp_command(e.q, "query-status", NULL, on_reply, &a), 0);
+	assert_int_equal(qmp_command(e.q, "query-version", NULL, on_reply, &b), 0);
+	fake_expect_silence(&e.f, e.l);         /* nothing before the greeting */
+	fake_send(&e.f, GREETING_72);
+	caps = fake_expect(&e.f, e.l, "qmp_capabilities", NULL);
+	fake_expect_silence(&e.f, e.l);         /* nothing before caps succeed */
+	fake_reply(&e.f, caps, "{}");
+	ia = fake_expect(&e.f, e.l, "query-status", NULL);
+	ib = fake_expect(&e.f, e.l, "query-version", NULL);
+	assert_true(caps < ia && ia < ib);
+	assert_int_equal(e.r.ready, 1);
+	fake_reply(&e.f, ib, "{\"qemu\": {\"major\": 7}}");
+	fake_reply(&e.f, ia, "{\"status\": \"prelaunch\"}");
+	PUMP_UNTIL(e.l, a.called && b.called);
+	assert_string_equal(e.r.log, "ready b:reply a:reply ");
+	env_fini(&e);
+}
+
+static void test_client_free_in_reply(void **state)
+{
+	struct env e;
+	struct pend a, b;
+	long long ia;
+	char buf[512];
+
+	(void)state;
+	env_init(&e);
+	env_handshake(&e);
+	pend_init(&a, &e.r, "a");
+	pend_init(&b, &e.r, "b");
+	a.free_q = 1;
+	assert_int_equal(qmp_command(e.q, "query-status", NULL, on_reply, &a), 0);
+	assert_int_equal(qmp_command(e.q, "query-version", NULL, on_reply, &b), 0);
+	ia = fake_expect(&e.f, e.l, "query-status", NULL);
+	(void)fake_expect(&e.f, e.l, "query-version", NULL);
+	/* one write: the reply that frees, then an event and more garbage in
+	 * the same read; nothing may run after the free */
+	snprintf(buf, sizeof(buf), "{\"return\": {}, \"id\": %lld}\r\n"
+		 "{\"event\": \"STOP\", \"timestamp\": {}}\r\nnot json\r\n", ia);
+	fake_send(&e.f, buf);
+	PUMP_UNTIL(e.l, a.called == 1);
+	assert_null(e.r.q);
+	assert_int_equal(b.called, 1);
+	assert_true(b.null_reply);
+	for (int i = 0; i < 3; i++)
+		loop_run_once(e.l, 5);
+	assert_string_equal(e.r.log, "ready a:reply b:null ");
+	assert_int_equal(e.r.closed, 0);
+	env_fini(&e);
+}
+
+static void test_client_free_in_close(void **state)
+{
+	struct env e;
+
+	(void)state;
+	env_init(&e);
+	env_handshake(&e);
+	e.r.free_in_close = 1;
+	close(e.f.fd);
+	e.f.fd = -1;
+	PUMP_UNTIL(e.l, e.r.closed == 1);
+	assert_null(e.r.q);
+	for (int i = 0; i < 3; i++)
+		loop_run_once(e.l, 5);
+	env_fini(&e);
+}
+
+static void test_client_free_in_null_reply(void **state)
+{
+	struct env e;
+	struct pend p[3];
+	const char *tags[3] = { "p1", "p2", "p3" };
+	int i;
+
+	(void)state;
+	env_init(&e);
+	env_handshake(&e);
+	for (i = 0; i < 3; i++) {
+		pend_init(&p[i], &e.r, tags[i]);
+		assert_int_equal(qmp_command(e.q, "stop", NULL, on_reply, &p[i]), 0);
+	}
+	p[0].free_q = 1;
+	close(e.f.fd);
+	e.f.fd = -1;
+	PUMP_UNTIL(e.l, p[2].called == 1);
+	/* every callback still ran once; after the free, no close callback */
+	assert_string_equal(e.r.log, "ready p1:null p2:null p3:null ");
+	assert_null(e.r.q);
+	env_fini(&e);
+}
+
+static void test_client_free_in_ready_and_event(void **state)
+{
+	struct env e;
+	struct pend a;
+	long long id;
+
+	(void)state;
+	env_init(&e);
+	pend_init(&a, &e.r, "a");
+	assert_int_equal(qmp_command(e.q, "query-status", NULL, on_reply, &a), 0);
+	e.r.free_in_ready = 1;
+	fake_send(&e.f, GREETING_72);
+	id = fake_expect(&e.f, e.l, "qmp_capabilities", NULL);
+	fake_reply(&e.f, id, "{}");
+	PUMP_UNTIL(e.l, e.r.ready == 1);
+	assert_null(e.r.q);
+	assert_string_equal(e.r.log, "ready a:null ");
+	env_fini(&e);
+
+	env_init(&e);
+	e.r.free_in_event = 1;
+	fake_send(&e.f, GREETING_72 "{\"event\": \"STOP\"}\r\n{\"event\": \"RESUME\"}\r\n");
+	PUMP_UNTIL(e.l, e.r.nevents == 1);
+	for (int i = 0; i < 3; i++)
+		loop_run_once(e.l, 5);
+	assert_null(e.r.q);
+	assert_string_equal(e.r.log, "ev:STOP ");
+	env_fini(&e);
+}
+
+static void test_client_byte_by_byte(void **state)
+{
+	struct env e;
+	struct pend a;
+	const char *stream =
+		GREETING_72
+		"{\"return\": {}, \"id\": 1}\r\n"
+		"{\"timestamp\": {\"seconds\": 1, \"microseconds\": 2}, \"event\": \"RESET\", "
+		"\"data\": {\"guest\": false, \"reason\": \"host-qmp-system-reset\"}}\r\n"
+		"{\"return\": {\"status\": \"prelaunch\", \"running\": false}, \"id\": 2}\r\n"
+		"{\"timestamp\": {\"seconds\": 1, \"microseconds\": 3}, \"event\": \"POWERDOWN\"}\r\n";
+	size_t i, n = strlen(stream);
+
+	(void)state;
+	env_init(&e);
+	pend_init(&a, &e.r, "a");
+	assert_int_equal(qmp_command(e.q, "query-status", NULL, on_reply, &a), 0);
+	for (i = 0; i < n; i++) {
+		assert_int_equal(write(e.f.fd, stream + i, 1), 1);
+		while (loop_run_once(e.l, 0) > 0)
+			;
+	}
+	assert_int_equal(e.r.ready, 1);
+	assert_int_equal(a.called, 1);
+	assert_int_equal(e.r.nevents, 2);
+	assert_string_equal(e.r.events[0], "RESET");
+	assert_string_equal(e.r.events[1], "POWERDOWN");
+	assert_string_equal(a.text, "{\"status\":\"prelaunch\",\"running\":false}");
+	assert_string_equal(e.r.log, "ready ev:RESET a:reply ev:POWERDOWN ");
+	assert_int_equal(fake_expect(&e.f, e.l, "qmp_capabilities", NULL), 1);
+	assert_int_equal(fake_expect(&e.f, e.l, "query-status", NULL), 2);
+	assert_int_equal(e.r.closed, 0);
+	env_fini(&e);
+}
+
+static void test_client_line_too_long(void **state)
+{
+	struct env e;
+	size_t chunk = 64 * 1024, sent = 0, total = QMP_MAX_LINE + chunk;
+	char *buf = malloc(chunk);
+
+	(void)state;
+	assert_non_null(buf);
+	memset(buf, ' ', chunk);
+	env_init(&e);
+	fake_send(&e.f, "{\"return\": ");
+	assert_int_equal(fcntl(e.f.fd, F_SETFL, O_NONBLOCK), 0);
+	while (sent < total && !e.r.closed) {
+		ssize_t n = write(e.f.fd, buf, chunk);
+
+		if (n > 0)
+			sent += (size_t)n;
+		loop_run_once(e.l, 0);
+	}
+	PUMP_UNTIL(e.l, e.r.closed == 1);
+	assert_non_null(strstr(e.r.why, "malformed"));
+	assert_non_null(strstr(e.r.why, "longer than"));
+	free(buf);
+	env_fini(&e);
+}
+
+static void test_client_write_error(void **state)
+{
+	struct env e;
+	struct pend p;
+
+	(void)state;
+	env_init(&e);
+	env_handshake(&e);
+	pend_init(&p, &e.r, "p");
+	assert_int_equal(shutdown(e.f.fd, SHUT_RD), 0);
+	/* the failure is reported from the loop, never in the caller's frame */
+	assert_int_equal(qmp_command(e.q, "stop", NULL, on_reply, &p), 0);
+	assert_int_equal(p.called, 0);
+	assert_int_equal(e.r.closed, 0);
+	PUMP_UNTIL(e.l, e.r.closed == 1);
+	assert_non_null(strstr(e.r.why, "cannot write"));
+	assert_string_equal(e.r.log, "ready p:null close ");
+	env_fini(&e);
+}
+
+static void test_client_big_command(void **state)
+{
+	struct env e;
+	struct pend a, b;
+	size_t big = 3u << 20;
+	char *s = malloc(big + 1);
+	json_t *args = NULL;
+
+	(void)state;
+	assert_non_null(s);
+	memset(s, 'x', big);
+	s[big] = '\0';
+	env_init(&e);
+	env_handshake(&e);
+	pend_init(&a, &e.r, "a");
+	pend_init(&b, &e.r, "b");
+	/* more than the socket buffer: the rest waits for EPOLLOUT, and the
+	 * next command queues behind it */
+	assert_int_equal(qmp_command(e.q, "human-monitor-command",
+				     json_pack("{s:s}", "command-line", s), on_reply, &a), 0);
+	assert_int_equal(qmp_command(e.q, "stop", NULL, on_reply, &b), 0);
+	(void)fake_expect(&e.f, e.l, "human-monitor-command", &args);
+	assert_int_equal(strlen(json_string_value(json_object_get(args, "command-line"))), big);
+	json_decref(args);
+	(void)fake_expect(&e.f, e.l, "stop", NULL);
+	fake_expect_silence(&e.f, e.l);
+	assert_int_equal(e.r.closed, 0);
+	free(s);
+	env_fini(&e);
+}
+
+static void test_client_bad_args(void **state)
+{
+	struct env e;
+
+	(void)state;
+	env_init(&e);
+	assert_int_equal(qmp_command(e.q, "x", json_array(), NULL, NULL), -EINVAL);
+	assert_int_equal(qmp_command(e.q, "\xff\xfe", NULL, NULL, NULL), -EINVAL);
+	assert_int_equal(qmp_command(e.q, NULL, json_object(), NULL, NULL), -EINVAL);
+	assert_int_equal(qmp_command(NULL, "x", json_object(), NULL, NULL), -ENOTCONN);
+	assert_null(qmp_new_fd(e.l, -1, &rec_cbs, NULL));
+	env_fini(&e);
+	qmp_free(NULL);
+}
+
+static void test_connect_errors(void **state)
+{
+	struct loop *l = loop_new();
+	struct qmp *q = (struct qmp *)1;
+	char path[200], err[400];
+
+	(void)state;
+	memset(path, 'a', sizeof(path) - 1);
+	path[0] = '/';
+	path[sizeof(path) - 1] = '\0';
+	assert_int_equal(qmp_connect(l, path, &rec_cbs, NULL, &q, err, sizeof(err)),
+			 -ENAMETOOLONG);
+	assert_null(q);
+	assert_int_equal(qmp_connect(l, "/nonexistent/croft/qmp.sock", &rec_cbs, NULL, &q,
+				     err, sizeof(err)), -ENOENT);
+	assert_string_equal(err, "cannot connect to QMP socket /nonexistent/croft/qmp.sock: "
+			    "No such file or directory");
+	assert_null(q);
+	loop_free(l);
+}
+
+/* ---- real QEMU ----------------------------------------------------------- */
+
+static int have_binary(const char *name)
+{
+	const char *path = getenv("PATH");
+	char *dup, *dir, *save = NULL;
+	int found = 0;
+
+	if (!path)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	dup = strdup(path);
+	for (dir = strtok_r(dup, ":", &save); dir && !found; dir = strtok_r(NULL, ":", &save)) {
+		char full[4096];
+
+		snprintf(full, sizeof(full), "%s/%s", *dir ? dir : ".", name);
+		found = access(full, X_OK) == 0;
+	}
+	free(dup);
+	return found;
+}
+
+static void qemu_status_cb(struct qmp *q, const struct qmp_msg *reply, void *data)
+{
+	struct pend *p = data;
+	const char *s;
+
+	(void)q;
+	p->called++;
+	if (!reply || reply->type != QMP_MSG_RETURN) {
+		p->null_reply = !reply;
+		return;
+	}
+	p->type = reply->type;
+	s = json_string_value(json_object_get(reply->ret, "status"));
+	if (s)
+		snprintf(p->text, sizeof(p->text), "%s", s);
+	else
+		snprintf(p->text, sizeof(p->text), "%lld.%lld",
+			 json_integer_value(json_object_get(json_object_get(reply->ret, "qemu"),
+							    "major")),
+			 json_integer_value(json_object_get(json_object_get(reply->ret, "qemu"),
+							    "minor")));
+}
+
+/* What test_real_qemu leaves behind if an assertion fails midway. */
+static pid_t qemu_pid = -1;
+static char qemu_dir[64];
+static char qemu_sock[256];
+
+static int real_qemu_teardown(void **state)
+{
+	(void)state;
+	if (qemu_pid > 0) {
+		kill(qemu_pid, SIGKILL);
+		waitpid(qemu_pid, NULL, 0);
+		qemu_pid = -1;
+	}
+	if (qemu_dir[0]) {
+		unlink(qemu_sock);
+		rmdir(qemu_dir);
+		qemu_dir[0] = '\0';
+	}
+	return 0;
+}
+
+static void test_real_qemu(void **state)
+{
+	char *dir = qemu_dir, *sock = qemu_sock;
+	char err[512];
+	struct loop *l;
+	struct qmp *q = NULL;
+	struct rec r;
+	struct pend st, ver, quit;
+	pid_t pid;
+	int i, r2 = -1, status;
+
+	(void)state;
+	if (!have_binary("qemu-system-x86_64")) {
+		skip();
+		return;
+	}
+	snprintf(qemu_dir, sizeof(qemu_dir), "/tmp/croft-test-qmp-XXXXXX");
+	if (!mkdtemp(qemu_dir)) {
+		qemu_dir[0] = '\0';
+		fail_msg("mkdtemp: %s", strerror(errno));
+	}
+	snprintf(qemu_sock, sizeof(qemu_sock), "%s/qmp.sock", dir);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		char qmparg[320];
+		int devnull = open("/dev/null", O_RDWR);
+
+		snprintf(qmparg, sizeof(qmparg), "unix:%s,server=on,wait=off", sock);
+		if (devnull >= 0) {
+			dup2(devnull, 0);
+			dup2(devnull, 1);
+		}
+		execlp("qemu-system-x86_64", "qemu-system-x86_64", "-machine", "none",
+		       "-nodefaults", "-display", "none", "-qmp", qmparg, "-S", (char *)NULL);
+		_exit(127);
+	}
+	qemu_pid = pid;
+	l = loop_new();
+	memset(&r, 0, sizeof(r));
+	for (i = 0; i < 200; i++) {
+		r2 = qmp_connect(l, sock, &rec_cbs, &r, &q, err, sizeof(err));
+		if (r2 == 0 || (r2 != -ENOENT && r2 != -ECONNREFUSED))
+			break;
+		if (waitpid(pid, &status, WNOHANG) == pid) {
+			qemu_pid = -1;
+			fail_msg("qemu exited early (status %d)", status);
+		}
+		usleep(50 * 1000);
+	}
+	if (r2 < 0)
+		fail_msg("%s", err);
+	r.q = q;
+	pend_init(&st, &r, "status");
+	pend_init(&ver, &r, "version");
+	pend_init(&quit, &r, "quit");
+	/* issued before the handshake: queued, sent after qmp_capabilities */
+	assert_int_equal(qmp_command(q, "query-status", NULL, qemu_status_cb, &st), 0);
+	PUMP_UNTIL(l, r.ready == 1 || r.closed);
+	assert_int_equal(r.ready, 1);
+	assert_int_equal(qmp_command(q, "query-version", NULL, qemu_status_cb, &ver), 0);
+	PUMP_UNTIL(l, (st.called && ver.called) || r.closed);
+	assert_string_equal(st.text, "prelaunch");
+	assert_int_equal(ver.type, QMP_MSG_RETURN);
+	assert_true(strlen(ver.text) >= 3);
+	assert_int_equal(qmp_command(q, "quit", NULL, on_reply, &quit), 0);
+	PUMP_UNTIL(l, r.closed == 1);
+	assert_int_equal(quit.called, 1);
+	assert_false(quit.null_reply);
+	assert_int_equal(quit.type, QMP_MSG_RETURN);
+	assert_string_equal(r.why, "QMP connection closed by QEMU");
+	qmp_free(q);
+	for (i = 0; i < 200; i++) {
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			break;
+		usleep(25 * 1000);
+	}
+	if (i == 200)
+		fail_msg("qemu did not exit after quit");
+	qemu_pid = -1;
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	loop_free(l);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse_greeting),
+		cmocka_unit_test(test_parse_returns),
+		cmocka_unit_test(test_parse_errors),
+		cmocka_unit_test(test_parse_events),
+		cmocka_unit_test(test_parse_garbage),
+		cmocka_unit_test(test_client_handshake),
+		cmocka_unit_test(test_client_out_of_order),
+		cmocka_unit_test(test_client_events),
+		cmocka_unit_test(test_client_close_pending),
+		cmocka_unit_test(test_client_malformed),
+		cmocka_unit_test(test_client_bad_greeting),
+		cmocka_unit_test(test_client_caps_fail),
+		cmocka_unit_test(test_client_queued_before_ready),
+		cmocka_unit_test(test_client_free_in_reply),
+		cmocka_unit_test(test_client_free_in_close),
+		cmocka_unit_test(test_client_free_in_null_reply),
+		cmocka_unit_test(test_client_free_in_ready_and_event),
+		cmocka_unit_test(test_client_byte_by_byte),
+		cmocka_unit_test(test_client_line_too_long),
+		cmocka_unit_test(test_client_write_error),
+		cmocka_unit_test(test_client_big_command),
+		cmocka_unit_test(test_client_bad_args),
+		cmocka_unit_test(test_connect_errors),
+		cmocka_unit_test_teardown(test_real_qemu, real_qemu_teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
