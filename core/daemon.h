@@ -45,4 +45,8 @@ struct croftd {
 	struct accel_result accel;   /* resolved at start and on host.set */
 };
 
+/* Read the accel setting and the environment, probe /dev/kvm, and record
+ * the decision in d->accel (croftd.c). */
+void croftd_accel_refresh(struct croftd *d);
+
 #endif

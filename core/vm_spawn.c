@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -67,6 +68,9 @@ static void child(const struct croftd *d, char *const argv[], const struct vm_sp
 		    setgid(d->qemu_gid) < 0 || setuid(d->qemu_uid) < 0)
 			child_fail("cannot switch to user %s: %s\n", d->qemu_user, strerror(errno));
 	}
+	/* QEMU's sandbox must allow setsid() for -daemonize; no setuid
+	 * binary may regain what was dropped. */
+	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
 	if (files) {
 		child_check(d->qemu_user, files->read, R_OK);
 		child_check(d->qemu_user, files->write, R_OK | W_OK);

@@ -1,0 +1,83 @@
+/*
+ * host.* and events.* ops: what the host is, how guests are accelerated,
+ * and the event subscription.  Changing "accel" re-probes /dev/kvm, stores
+ * the setting and applies to the next guest started.
+ */
+#include "core/api_ops.h"
+#include "core/api_server.h"
+#include "core/daemon.h"
+#include "core/host.h"
+#include "core/vm.h"
+#include "common/log.h"
+#include "common/proto.h"
+#include "common/xalloc.h"
+
+#include <string.h>
+#include <unistd.h>
+
+static json_t *host_json(struct croftd *d)
+{
+	struct host_mem hm = { 0 };
+	char hostname[256] = "";
+	int total = 0, running = 0;
+	struct vm *vm;
+
+	host_meminfo(&hm);
+	gethostname(hostname, sizeof(hostname) - 1);
+	for (vm = d->vms; vm; vm = vm->next) {
+		if (vm->deleted)
+			continue;
+		total++;
+		if (vm->pid > 0)
+			running++;
+	}
+	return json_pack("{s:s,s:s,s:i,s:I,s:I,s:I,s:I,"
+			 "s:{s:s,s:s,s:s,s:s,s:b},s:{s:s,s:s},s:s,s:s,s:s,s:i,s:i}",
+			 "hostname", hostname, "version", "0.1.0",
+			 "cpus", (int)host_cpus(),
+			 "memory_total_mib", (json_int_t)(hm.total_kib / 1024),
+			 "memory_available_mib", (json_int_t)(hm.available_kib / 1024),
+			 "swap_total_mib", (json_int_t)(hm.swap_total_kib / 1024),
+			 "swap_free_mib", (json_int_t)(hm.swap_free_kib / 1024),
+			 "accel", "setting", d->accel.setting, "source", d->accel.source,
+			 "effective", d->accel.effective, "reason", d->accel.reason,
+			 "usable", d->accel.usable,
+			 "qemu", "binary", d->qemu_binary, "version", d->qemu_version,
+			 "qemu_user", d->qemu_user, "state_dir", d->state_dir, "run_dir", d->run_dir,
+			 "vms_total", total, "vms_running", running);
+}
+
+void api_op_host_info(struct api_req *r, json_t *args)
+{
+	(void)args;
+	api_req_ok(r, host_json(api_req_daemon(r)));
+}
+
+void api_op_host_set(struct api_req *r, json_t *args)
+{
+	struct croftd *d = api_req_daemon(r);
+	const char *accel = json_string_value(json_object_get(args, "accel"));
+
+	if (!accel) {
+		api_req_err(r, PROTO_E_INVALID_ARGUMENT, "host.set needs a setting to change (accel)");
+		return;
+	}
+	if (!accel_valid(accel)) {
+		api_req_err(r, PROTO_E_INVALID_ARGUMENT, "accel '%s' is not one of auto, kvm, tcg", accel);
+		return;
+	}
+	if (store_setting_set(d->store, "accel", accel) < 0) {
+		api_req_err(r, PROTO_E_IO, "cannot save the accel setting");
+		return;
+	}
+	croftd_accel_refresh(d);
+	log_info("host: accel set to %s (%s)", accel, d->accel.reason);
+	api_req_ok(r, host_json(d));
+}
+
+void api_op_events_subscribe(struct api_req *r, json_t *args)
+{
+	(void)args;
+	api_req_subscribe(r);
+	api_req_ok(r, NULL);
+}

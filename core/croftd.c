@@ -1,0 +1,320 @@
+/*
+ * croftd: the management daemon.  Startup checks everything it can before
+ * detaching (directories, the lock, the QEMU user, the store), so a
+ * misconfiguration is reported on the terminal that started it; then one
+ * event loop serves the API and watches every VM until SIGTERM.  Stopping
+ * croftd never stops a guest: the QEMU processes are not its children and
+ * are re-adopted by the next croftd.
+ */
+#include "core/accel.h"
+#include "core/api_server.h"
+#include "core/daemon.h"
+#include "core/host.h"
+#include "core/loop.h"
+#include "core/vm.h"
+#include "common/log.h"
+#include "common/xalloc.h"
+#include "store/store.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <grp.h>
+#include <limits.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define QEMU_USER "croft-qemu"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: croftd [--state-dir DIR] [--run-dir DIR] [--foreground] [--debug]\n"
+		"\n"
+		"  --state-dir DIR   persistent state: croft.db, disk pools (default /var/lib/croft)\n"
+		"  --run-dir DIR     runtime files: croftd.sock, per-VM sockets (default /run/croft)\n"
+		"  --foreground      stay in the foreground and log to stderr\n"
+		"  --debug           log debug messages too\n"
+		"\n"
+		"environment: CROFT_ACCEL=auto|kvm|tcg overrides the host's accel setting;\n"
+		"             CROFT_QEMU names the QEMU binary (default qemu-system-x86_64).\n");
+}
+
+void croftd_accel_refresh(struct croftd *d)
+{
+	struct accel_probe p;
+	char *setting = NULL;
+
+	store_setting_get(d->store, "accel", &setting);
+	accel_probe(d->drop_privs ? d->qemu_uid : geteuid(), d->qemu_gid, d->qemu_groups,
+		    d->qemu_ngroups, &p);
+	accel_decide(setting ? setting : "auto", d->accel_env, &p, &d->accel);
+	free(setting);
+	if (!strcmp(d->accel.effective, "tcg") && !strcmp(d->accel.setting, "auto"))
+		log_warn("%s", d->accel.reason);
+	else
+		log_info("acceleration: %s", d->accel.reason);
+}
+
+static int make_dir(const char *path, mode_t mode)
+{
+	if (mkdir(path, mode) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+/* The directory must exist and be traversable by the QEMU user. */
+static char *prepare_dir(const char *path, const char *what)
+{
+	char real[PATH_MAX];
+	struct stat st;
+
+	if (make_dir(path, 0711) < 0) {
+		fprintf(stderr, "croftd: cannot create %s %s: %s\n", what, path, strerror(errno));
+		return NULL;
+	}
+	if (!realpath(path, real) || stat(real, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "croftd: %s %s is not a usable directory\n", what, path);
+		return NULL;
+	}
+	if (geteuid() == 0 && !(st.st_mode & S_IXOTH) && chmod(real, (st.st_mode & 07777) | 0011) < 0) {
+		fprintf(stderr, "croftd: cannot make %s %s traversable: %s\n", what, real, strerror(errno));
+		return NULL;
+	}
+	return xstrdup(real);
+}
+
+static int qemu_identity(struct croftd *d)
+{
+	struct passwd *pw;
+	struct group *gr;
+	gid_t groups[32];
+	int ng = 32, i;
+
+	gr = getgrnam("croft");
+	d->croft_gid = gr ? gr->gr_gid : (gid_t)-1;
+	if (geteuid() != 0) {
+		pw = getpwuid(geteuid());
+		d->drop_privs = 0;
+		d->qemu_user = xstrdup(pw ? pw->pw_name : "?");
+		d->qemu_uid = geteuid();
+		d->qemu_gid = getegid();
+		log_warn("croftd is not running as root: QEMU runs as %s, and guests' files must belong to it",
+			 d->qemu_user);
+		return 0;
+	}
+	pw = getpwnam(QEMU_USER);
+	if (!pw) {
+		fprintf(stderr, "croftd: the unprivileged user '%s' that runs QEMU does not exist; "
+			"create it with installer/setup-host.sh (make deps does)\n", QEMU_USER);
+		return -ENOENT;
+	}
+	d->drop_privs = 1;
+	d->qemu_user = QEMU_USER;
+	d->qemu_uid = pw->pw_uid;
+	d->qemu_gid = pw->pw_gid;
+	if (getgrouplist(pw->pw_name, pw->pw_gid, groups, &ng) < 0)
+		ng = 0;
+	for (i = 0; i < ng && d->qemu_ngroups < 8; i++)
+		d->qemu_groups[d->qemu_ngroups++] = groups[i];
+	if (!d->qemu_ngroups)
+		d->qemu_groups[d->qemu_ngroups++] = pw->pw_gid;
+	return 0;
+}
+
+static void find_ovmf(struct croftd *d)
+{
+	static const char *pairs[][2] = {
+		{ "/usr/share/OVMF/OVMF_CODE_4M.fd", "/usr/share/OVMF/OVMF_VARS_4M.fd" },
+		{ "/usr/share/OVMF/OVMF_CODE.fd", "/usr/share/OVMF/OVMF_VARS.fd" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
+		if (access(pairs[i][0], R_OK) == 0 && access(pairs[i][1], R_OK) == 0) {
+			d->ovmf_code = pairs[i][0];
+			d->ovmf_vars = pairs[i][1];
+			return;
+		}
+	}
+	log_warn("OVMF not found: VMs with firmware uefi cannot be created (install ovmf)");
+}
+
+static int take_lock(const char *state_dir)
+{
+	char *path = xasprintf("%s/croftd.lock", state_dir);
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+
+	if (fd < 0) {
+		fprintf(stderr, "croftd: cannot open %s: %s\n", path, strerror(errno));
+	} else if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		fprintf(stderr, "croftd: another croftd is already using %s\n", state_dir);
+		close(fd);
+		fd = -1;
+	}
+	free(path);
+	return fd;
+}
+
+static int daemonize(void)
+{
+	pid_t pid = fork();
+	int null;
+
+	if (pid < 0)
+		return -errno;
+	if (pid > 0)
+		_exit(0);
+	setsid();
+	if (chdir("/") < 0)
+		return -errno;
+	null = open("/dev/null", O_RDWR);
+	if (null >= 0) {
+		dup2(null, 0);
+		dup2(null, 1);
+		dup2(null, 2);
+		if (null > 2)
+			close(null);
+	}
+	return 0;
+}
+
+static void signal_cb(struct loop *l, int fd, uint32_t events, void *data)
+{
+	struct signalfd_siginfo si;
+
+	(void)events;
+	(void)data;
+	if (read(fd, &si, sizeof(si)) != (ssize_t)sizeof(si))
+		return;
+	log_info("signal %u: shutting down (guests keep running)", si.ssi_signo);
+	loop_quit(l);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "state-dir", required_argument, NULL, 's' },
+		{ "run-dir", required_argument, NULL, 'r' },
+		{ "foreground", no_argument, NULL, 'f' },
+		{ "debug", no_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct croftd d = { 0 };
+	const char *state_arg = "/var/lib/croft", *run_arg = "/run/croft";
+	int foreground = 0, debug = 0, c, lockfd = -1, sfd = -1, rc = 1;
+	char err[512], *db = NULL;
+	sigset_t mask;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 's': state_arg = optarg; break;
+		case 'r': run_arg = optarg; break;
+		case 'f': foreground = 1; break;
+		case 'd': debug = 1; break;
+		case 'h': usage(stdout); return 0;
+		case 'V': puts("croftd 0.1.0"); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "croftd: unexpected argument '%s'\n", argv[optind]);
+		usage(stderr);
+		return 2;
+	}
+	log_init("croftd", 1, debug ? LOG_LVL_DEBUG : LOG_LVL_INFO);
+	d.accel_env = getenv("CROFT_ACCEL");
+	if (d.accel_env && *d.accel_env && !accel_valid(d.accel_env)) {
+		fprintf(stderr, "croftd: CROFT_ACCEL='%s' is not one of auto, kvm, tcg\n", d.accel_env);
+		return 2;
+	}
+	d.qemu_binary = getenv("CROFT_QEMU") && *getenv("CROFT_QEMU") ? getenv("CROFT_QEMU")
+								      : "qemu-system-x86_64";
+	signal(SIGPIPE, SIG_IGN);
+	if (!(d.state_dir = prepare_dir(state_arg, "state directory")) ||
+	    !(d.run_dir = prepare_dir(run_arg, "run directory")))
+		goto out;
+	lockfd = take_lock(d.state_dir);
+	if (lockfd < 0)
+		goto out;
+	d.pool_dir = xasprintf("%s/pools", d.state_dir);
+	free(prepare_dir(d.pool_dir, "pool directory"));
+	free(d.pool_dir);
+	d.pool_dir = xasprintf("%s/pools/default", d.state_dir);
+	{
+		char *vmdir = xasprintf("%s/vm", d.state_dir);
+
+		free(prepare_dir(vmdir, "VM directory"));
+		free(vmdir);
+	}
+	free(prepare_dir(d.pool_dir, "pool directory"));
+	d.sock_path = xasprintf("%s/croftd.sock", d.run_dir);
+	if (qemu_identity(&d) < 0)
+		goto out;
+	db = xasprintf("%s/croft.db", d.state_dir);
+	if (store_open(db, &d.store, err, sizeof(err)) < 0) {
+		fprintf(stderr, "croftd: %s\n", err);
+		goto out;
+	}
+	find_ovmf(&d);
+	d.qemu_version = host_qemu_version(d.qemu_binary);
+	if (!strcmp(d.qemu_version, "unknown"))
+		log_warn("cannot run %s --version: VMs will not start until QEMU is installed",
+			 d.qemu_binary);
+	croftd_accel_refresh(&d);
+	if (!foreground) {
+		if (daemonize() < 0) {
+			fprintf(stderr, "croftd: cannot detach: %s\n", strerror(errno));
+			goto out;
+		}
+		log_init("croftd", 0, debug ? LOG_LVL_DEBUG : LOG_LVL_INFO);
+	}
+	d.loop = loop_new();
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (!d.loop || sfd < 0 || loop_add(d.loop, sfd, EPOLLIN, signal_cb, NULL) < 0) {
+		log_err("cannot set up the event loop: %s", strerror(errno));
+		goto out;
+	}
+	if (vm_load_all(&d) < 0) {
+		log_err("cannot load VMs from %s", db);
+		goto out;
+	}
+	if (api_server_start(&d, d.sock_path, &d.api, err, sizeof(err)) < 0) {
+		log_err("%s", err);
+		goto out;
+	}
+	log_info("croftd ready: API on %s, state in %s, QEMU %s as %s, %s", d.sock_path,
+		 d.state_dir, d.qemu_version, d.qemu_user, d.accel.effective);
+	rc = loop_run(d.loop) < 0 ? 1 : 0;
+	api_server_stop(d.api);
+	d.api = NULL;
+out:
+	vm_free_all(&d);
+	if (sfd >= 0)
+		close(sfd);
+	loop_free(d.loop);
+	store_close(d.store);
+	if (lockfd >= 0)
+		close(lockfd);
+	free(db);
+	free(d.qemu_version);
+	free(d.sock_path);
+	free(d.pool_dir);
+	free(d.state_dir);
+	free(d.run_dir);
+	return rc;
+}

@@ -1,0 +1,445 @@
+/*
+ * QEMU command line builder.  qemu_cmdline_build() validates a qemu_spec and
+ * turns it into an argv vector; it does no I/O and reads no environment, so
+ * the same spec always gives the same vector (golden-tested).
+ *
+ * Quoting follows how QEMU 7.2 parses each option:
+ *   - QemuOpts values (-name, -chardev, -vnc) have ',' doubled, and every
+ *     path sits behind an explicit key (path=, logfile=, vnc=) so an '=' in
+ *     it cannot be mistaken for an option name;
+ *   - -blockdev takes JSON, built with jansson, so paths need no quoting;
+ *   - -pidfile, -kernel, -initrd and -append take their argument verbatim.
+ *
+ * QEMU is started with -daemonize: its first process exits once the VM is
+ * set up, which is croftd's "started" signal.  QEMU 7.x installs the
+ * seccomp sandbox before -daemonize forks and calls setsid(), so spawn=deny
+ * (fork) and elevateprivileges=deny (setsid) would kill it with SIGSYS;
+ * both stay allowed.  QEMU runs as an unprivileged user (the launcher drops
+ * privileges before exec), so setuid calls gain it nothing.
+ *
+ * Boot order is expressed with bootindex only: the tokens of spec->boot are
+ * walked in order, "disk" numbering every disk in array order and "cdrom"
+ * the CD drive.  Devices not named get no bootindex.
+ */
+#include "core/qemu_cmdline.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "common/xalloc.h"
+
+/* Everything -daemonize leaves possible; see the comment at the top. */
+#define SANDBOX_OPTS \
+	"on,obsolete=deny,elevateprivileges=allow,spawn=allow,resourcecontrol=deny"
+
+struct argvec {
+	char **v;
+	size_t n;
+	size_t cap;
+};
+
+static void av_take(struct argvec *av, char *s)
+{
+	if (av->n + 2 > av->cap) {
+		av->cap = av->cap ? av->cap * 2 : 64;
+		av->v = xrealloc(av->v, av->cap * sizeof(*av->v));
+	}
+	av->v[av->n++] = s;
+	av->v[av->n] = NULL;
+}
+
+static void av_add(struct argvec *av, const char *s)
+{
+	av_take(av, xstrdup(s));
+}
+
+static void av_addf(struct argvec *av, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void av_addf(struct argvec *av, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		s = NULL;
+	va_end(ap);
+	if (!s)
+		abort();
+	av_take(av, s);
+}
+
+static void av_add2(struct argvec *av, const char *opt, const char *val)
+{
+	av_add(av, opt);
+	av_add(av, val);
+}
+
+/* A value inside a QemuOpts string: QEMU reads ",," as one ','. */
+static char *opt_escape(const char *s)
+{
+	size_t n = 0;
+	const char *p;
+	char *out, *q;
+
+	for (p = s; *p; p++)
+		n += (*p == ',') ? 2 : 1;
+	out = xmalloc(n + 1);
+	for (p = s, q = out; *p; p++) {
+		*q++ = *p;
+		if (*p == ',')
+			*q++ = ',';
+	}
+	*q = '\0';
+	return out;
+}
+
+/* dir/name with exactly one '/' between them, comma-escaped or not. */
+static char *run_path(const struct qemu_spec *spec, const char *name, int escape)
+{
+	size_t len = strlen(spec->vm_run_dir);
+	char *path, *esc;
+
+	while (len > 1 && spec->vm_run_dir[len - 1] == '/')
+		len--;
+	path = xasprintf("%.*s/%s", (int)len, spec->vm_run_dir, name);
+	if (!escape)
+		return path;
+	esc = opt_escape(path);
+	free(path);
+	return esc;
+}
+
+/* Jansson only fails here when out of memory, which xalloc treats as fatal. */
+static void jset(json_t *obj, const char *key, json_t *val)
+{
+	if (!val || json_object_set_new(obj, key, val))
+		abort();
+}
+
+static void av_add_json(struct argvec *av, const char *opt, const json_t *obj)
+{
+	char *s = json_dumps(obj, JSON_COMPACT);
+
+	if (!s)
+		abort();
+	av_add(av, opt);
+	av_take(av, s);
+}
+
+/* One -blockdev pair: a "file" protocol node NAME-file under a format node
+ * NAME.  A path or format that is not valid UTF-8 cannot be put in JSON and
+ * gives -EINVAL. */
+static int add_blockdev(struct argvec *av, const char *name, const char *path,
+			const char *format, int readonly, int discard,
+			char *err, size_t errlen)
+{
+	char *file_node = xasprintf("%s-file", name);
+	json_t *file = NULL, *fmt = NULL;
+	int rc = -EINVAL;
+
+	file = json_pack("{s:s, s:s, s:s}", "driver", "file",
+			 "filename", path, "node-name", file_node);
+	fmt = json_pack("{s:s, s:s, s:s}", "driver", format,
+			"file", file_node, "node-name", name);
+	if (!file || !fmt) {
+		err_set(err, errlen, "%s: path or format is not valid UTF-8: %s",
+			name, path);
+		goto fail;
+	}
+	if (discard) {
+		jset(file, "discard", json_string("unmap"));
+		jset(fmt, "discard", json_string("unmap"));
+	}
+	jset(file, "read-only", json_boolean(readonly));
+	jset(fmt, "read-only", json_boolean(readonly));
+	av_add_json(av, "-blockdev", file);
+	av_add_json(av, "-blockdev", fmt);
+	rc = 0;
+fail:
+	json_decref(fmt);
+	json_decref(file);
+	free(file_node);
+	return rc;
+}
+
+/* Parse spec->boot into bootindex bases: *disk_base numbers disk 0 (the
+ * others follow), *cdrom_index the CD drive; 0 means not bootable. */
+static int parse_boot(const struct qemu_spec *spec, int *disk_base,
+		      int *cdrom_index, char *err, size_t errlen)
+{
+	const char *p = spec->boot, *end;
+	int next = 1;
+	size_t len;
+
+	*disk_base = 0;
+	*cdrom_index = 0;
+	if (!p || !*p) {
+		err_set(err, errlen, "boot order is empty");
+		return -EINVAL;
+	}
+	for (;;) {
+		end = strchr(p, ',');
+		len = end ? (size_t)(end - p) : strlen(p);
+		if (len == 4 && !strncmp(p, "disk", 4)) {
+			if (*disk_base) {
+				err_set(err, errlen, "boot order '%s' names disk twice",
+					spec->boot);
+				return -EINVAL;
+			}
+			if (!spec->ndisks && !spec->kernel) {
+				err_set(err, errlen,
+					"boot order '%s' names disk but the VM has no disk",
+					spec->boot);
+				return -EINVAL;
+			}
+			*disk_base = next;
+			next += (int)spec->ndisks;
+		} else if (len == 5 && !strncmp(p, "cdrom", 5)) {
+			if (*cdrom_index) {
+				err_set(err, errlen, "boot order '%s' names cdrom twice",
+					spec->boot);
+				return -EINVAL;
+			}
+			if (!spec->cdrom) {
+				err_set(err, errlen,
+					"boot order '%s' names cdrom but the VM has no CD drive",
+					spec->boot);
+				return -EINVAL;
+			}
+			*cdrom_index = next++;
+		} else {
+			err_set(err, errlen,
+				"unknown boot device '%.*s' in '%s' (expected disk or cdrom)",
+				(int)len, p, spec->boot);
+			return -EINVAL;
+		}
+		if (!end)
+			return 0;
+		p = end + 1;
+	}
+}
+
+static int check_spec(const struct qemu_spec *spec, char *err, size_t errlen)
+{
+	size_t i;
+
+	if (!spec->qemu_binary || !*spec->qemu_binary) {
+		err_set(err, errlen, "no QEMU binary given");
+		return -EINVAL;
+	}
+	if (!spec->name || !*spec->name) {
+		err_set(err, errlen, "VM has no name");
+		return -EINVAL;
+	}
+	if (!spec->vm_run_dir || !*spec->vm_run_dir) {
+		err_set(err, errlen, "VM '%s' has no runtime directory", spec->name);
+		return -EINVAL;
+	}
+	if (!spec->vcpus) {
+		err_set(err, errlen, "VM '%s' needs at least one vCPU", spec->name);
+		return -EINVAL;
+	}
+	if (!spec->memory_mib) {
+		err_set(err, errlen, "VM '%s' needs memory", spec->name);
+		return -EINVAL;
+	}
+	if (!spec->accel || (strcmp(spec->accel, "kvm") && strcmp(spec->accel, "tcg"))) {
+		err_set(err, errlen, "unknown accelerator '%s' (expected kvm or tcg)",
+			spec->accel ? spec->accel : "(none)");
+		return -EINVAL;
+	}
+	if (!spec->firmware ||
+	    (strcmp(spec->firmware, "bios") && strcmp(spec->firmware, "uefi"))) {
+		err_set(err, errlen, "unknown firmware '%s' (expected bios or uefi)",
+			spec->firmware ? spec->firmware : "(none)");
+		return -EINVAL;
+	}
+	if (!strcmp(spec->firmware, "uefi") &&
+	    (!spec->ovmf_code || !*spec->ovmf_code)) {
+		err_set(err, errlen, "uefi firmware needs an OVMF code image");
+		return -EINVAL;
+	}
+	if (!strcmp(spec->firmware, "uefi") &&
+	    (!spec->ovmf_vars || !*spec->ovmf_vars)) {
+		err_set(err, errlen, "uefi firmware needs an OVMF vars file");
+		return -EINVAL;
+	}
+	if (spec->ndisks && !spec->disks) {
+		err_set(err, errlen, "%zu disks announced but none given", spec->ndisks);
+		return -EINVAL;
+	}
+	for (i = 0; i < spec->ndisks; i++) {
+		if (!spec->disks[i].path || !*spec->disks[i].path) {
+			err_set(err, errlen, "disk %zu has no path", i);
+			return -EINVAL;
+		}
+		if (!spec->disks[i].format || !*spec->disks[i].format) {
+			err_set(err, errlen, "disk %zu (%s) has no format", i,
+				spec->disks[i].path);
+			return -EINVAL;
+		}
+	}
+	if (spec->cdrom && !*spec->cdrom) {
+		err_set(err, errlen, "CD drive has an empty path");
+		return -EINVAL;
+	}
+	if (spec->kernel && !*spec->kernel) {
+		err_set(err, errlen, "kernel path is empty");
+		return -EINVAL;
+	}
+	if (spec->append && !spec->kernel) {
+		err_set(err, errlen, "a kernel command line needs a kernel");
+		return -EINVAL;
+	}
+	if (spec->initrd && !spec->kernel) {
+		err_set(err, errlen, "an initrd needs a kernel");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int qemu_cmdline_build(const struct qemu_spec *spec, char ***argv, size_t *argc,
+		       char *err, size_t errlen)
+{
+	struct argvec av = { 0 };
+	int uefi, disk_base, cdrom_index, rc;
+	char *s, *t;
+	size_t i;
+
+	*argv = NULL;
+	*argc = 0;
+	if ((rc = check_spec(spec, err, errlen)) < 0)
+		return rc;
+	if ((rc = parse_boot(spec, &disk_base, &cdrom_index, err, errlen)) < 0)
+		return rc;
+	uefi = !strcmp(spec->firmware, "uefi");
+
+	av_add(&av, spec->qemu_binary);
+
+	s = opt_escape(spec->name);
+	av_add(&av, "-name");
+	av_addf(&av, "guest=%s,debug-threads=on", s);
+	free(s);
+	if (spec->uuid)
+		av_add2(&av, "-uuid", spec->uuid);
+	av_add(&av, "-machine");
+	av_addf(&av, "q35,accel=%s%s", spec->accel,
+		uefi ? ",pflash0=pflash0,pflash1=pflash1" : "");
+	av_add2(&av, "-cpu", strcmp(spec->accel, "kvm") ? "max" : "host");
+	av_add(&av, "-smp");
+	av_addf(&av, "%u", spec->vcpus);
+	av_add(&av, "-m");
+	av_addf(&av, "%" PRIu64 "M", spec->memory_mib);
+	av_add(&av, "-nodefaults");
+	av_add(&av, "-no-user-config");
+	av_add2(&av, "-display", "none");
+	av_add2(&av, "-device", "VGA");
+
+	s = run_path(spec, "vnc.sock", 1);
+	av_add(&av, "-vnc");
+	av_addf(&av, "vnc=unix:%s", s);
+	free(s);
+	av_add(&av, "-daemonize");
+	av_add(&av, "-pidfile");
+	av_take(&av, run_path(spec, "qemu.pid", 0));
+
+	s = run_path(spec, "qmp.sock", 1);
+	av_add(&av, "-chardev");
+	av_addf(&av, "socket,id=qmp,path=%s,server=on,wait=off", s);
+	free(s);
+	av_add2(&av, "-mon", "chardev=qmp,mode=control");
+
+	s = run_path(spec, "serial.sock", 1);
+	t = run_path(spec, "serial.log", 1);
+	av_add(&av, "-chardev");
+	av_addf(&av, "socket,id=serial0,path=%s,server=on,wait=off,"
+		"logfile=%s,logappend=on", s, t);
+	free(t);
+	free(s);
+	av_add2(&av, "-serial", "chardev:serial0");
+
+	av_add2(&av, "-device", "virtio-balloon-pci,id=balloon0,"
+		"free-page-reporting=on,deflate-on-oom=on");
+	av_add(&av, "-no-shutdown");
+	av_add2(&av, "-sandbox", SANDBOX_OPTS);
+	av_add2(&av, "-msg", "timestamp=on");
+	av_add2(&av, "-rtc", "base=utc");
+
+	if (uefi) {
+		rc = add_blockdev(&av, "pflash0", spec->ovmf_code, "raw", 1, 0,
+				  err, errlen);
+		if (rc < 0)
+			goto fail;
+		rc = add_blockdev(&av, "pflash1", spec->ovmf_vars, "raw", 0, 0,
+				  err, errlen);
+		if (rc < 0)
+			goto fail;
+	}
+
+	for (i = 0; i < spec->ndisks; i++) {
+		const struct qemu_disk *d = &spec->disks[i];
+		char node[32];
+
+		snprintf(node, sizeof(node), "disk%zu", i);
+		rc = add_blockdev(&av, node, d->path, d->format, !!d->readonly, 1,
+				  err, errlen);
+		if (rc < 0)
+			goto fail;
+		av_add(&av, "-device");
+		if (disk_base)
+			av_addf(&av, "virtio-blk-pci,drive=%s,id=virtio-%s,bootindex=%zu,"
+				"write-cache=on,werror=enospc,rerror=report", node, node,
+				(size_t)disk_base + i);
+		else
+			av_addf(&av, "virtio-blk-pci,drive=%s,id=virtio-%s,"
+				"write-cache=on,werror=enospc,rerror=report", node, node);
+	}
+
+	if (spec->cdrom) {
+		rc = add_blockdev(&av, "cdrom0", spec->cdrom, "raw", 1, 0,
+				  err, errlen);
+		if (rc < 0)
+			goto fail;
+		av_add(&av, "-device");
+		if (cdrom_index)
+			av_addf(&av, "ide-cd,bus=ide.0,drive=cdrom0,id=cdrom0,bootindex=%d",
+				cdrom_index);
+		else
+			av_add(&av, "ide-cd,bus=ide.0,drive=cdrom0,id=cdrom0");
+	}
+
+	if (spec->kernel) {
+		av_add2(&av, "-kernel", spec->kernel);
+		if (spec->initrd)
+			av_add2(&av, "-initrd", spec->initrd);
+		if (spec->append)
+			av_add2(&av, "-append", spec->append);
+	}
+
+	*argv = av.v;
+	*argc = av.n;
+	return 0;
+
+fail:
+	qemu_cmdline_free(av.v);
+	return rc;
+}
+
+void qemu_cmdline_free(char **argv)
+{
+	char **p;
+
+	if (!argv)
+		return;
+	for (p = argv; *p; p++)
+		free(*p);
+	free(argv);
+}

@@ -1,0 +1,761 @@
+/*
+ * qemu_cmdline tests.  Each spec's argv is compared with a golden file
+ * (tests/golden/cmdline_<case>.args, one argument per line); run with
+ * CROFT_UPDATE_GOLDEN=1 to rewrite them after an intended change.  Bad
+ * specs must fail with -EINVAL and a message.  Three tests start the real
+ * qemu-system-x86_64 (TCG: BIOS, UEFI, two disks and a CD drive) from a
+ * run directory whose name holds a comma and an '=': QEMU must daemonize
+ * (exit 0 after setup, so the seccomp sandbox let it fork and setsid),
+ * leave a live process in its pidfile and answer query-status over QMP.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "core/qemu_cmdline.h"
+
+#define GOLDEN_DIR CROFT_SRCDIR "/tests/golden"
+#define OVMF_CODE "/usr/share/OVMF/OVMF_CODE_4M.fd"
+#define OVMF_VARS "/usr/share/OVMF/OVMF_VARS_4M.fd"
+#define UUID "6b1f0b3e-6e5a-4d2a-9d8c-2b0e6f3c1a11"
+
+static const struct qemu_disk one_qcow2[] = {
+	{ .path = "/var/lib/croft/pools/default/web-0.qcow2", .format = "qcow2" },
+};
+
+static const struct qemu_disk two_disks[] = {
+	{ .path = "/var/lib/croft/pools/default/db-0.qcow2", .format = "qcow2" },
+	{ .path = "/var/lib/croft/pools/fast/db-1.raw", .format = "raw" },
+};
+
+static const struct qemu_disk ro_disk[] = {
+	{ .path = "/var/lib/croft/pools/default/seed.raw", .format = "raw",
+	  .readonly = 1 },
+};
+
+static const struct qemu_disk odd_disk[] = {
+	{ .path = "/srv/pool,a/it's \"odd\"=1.qcow2", .format = "qcow2" },
+};
+
+static struct qemu_spec base_spec(void)
+{
+	struct qemu_spec s = {
+		.qemu_binary = "qemu-system-x86_64",
+		.name = "web",
+		.uuid = UUID,
+		.vcpus = 2,
+		.memory_mib = 1024,
+		.accel = "tcg",
+		.firmware = "bios",
+		.boot = "disk",
+		.disks = one_qcow2,
+		.ndisks = 1,
+		.vm_run_dir = "/run/croft/vm/web",
+	};
+	return s;
+}
+
+/* --- golden files ----------------------------------------------------- */
+
+static char *join_lines(char **argv)
+{
+	size_t len = 1, i;
+	char *s, *p;
+
+	for (i = 0; argv[i]; i++)
+		len += strlen(argv[i]) + 1;
+	s = malloc(len);
+	assert_non_null(s);
+	for (i = 0, p = s; argv[i]; i++) {
+		size_t n = strlen(argv[i]);
+
+		memcpy(p, argv[i], n);
+		p += n;
+		*p++ = '\n';
+	}
+	*p = '\0';
+	return s;
+}
+
+static char *read_text(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf;
+	long n;
+
+	if (!f)
+		return NULL;
+	assert_int_equal(fseek(f, 0, SEEK_END), 0);
+	n = ftell(f);
+	assert_true(n >= 0);
+	rewind(f);
+	buf = malloc((size_t)n + 1);
+	assert_non_null(buf);
+	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+	buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
+static void check_golden(const char *name, const struct qemu_spec *spec)
+{
+	char path[512], err[256] = "", **argv = NULL, *got, *want;
+	const char *update = getenv("CROFT_UPDATE_GOLDEN");
+	size_t argc = 0;
+	int rc;
+
+	rc = qemu_cmdline_build(spec, &argv, &argc, err, sizeof(err));
+	if (rc)
+		fail_msg("%s: %s", name, err);
+	assert_non_null(argv);
+	assert_null(argv[argc]);
+	got = join_lines(argv);
+	snprintf(path, sizeof(path), "%s/cmdline_%s.args", GOLDEN_DIR, name);
+
+	if (update && !strcmp(update, "1")) {
+		FILE *f = fopen(path, "wb");
+
+		assert_non_null(f);
+		assert_int_equal(fputs(got, f) >= 0, 1);
+		assert_int_equal(fclose(f), 0);
+		fprintf(stderr, "updated %s\n", path);
+	}
+	want = read_text(path);
+	if (!want)
+		fail_msg("missing golden file %s (run with CROFT_UPDATE_GOLDEN=1)",
+			 path);
+	if (strcmp(got, want)) {
+		fprintf(stderr, "--- %s (golden)\n%s--- built\n%s", path, want, got);
+		fail_msg("%s: argv differs from golden file", name);
+	}
+	free(want);
+	free(got);
+	qemu_cmdline_free(argv);
+}
+
+static int argv_has(char **argv, const char *opt, const char *val)
+{
+	size_t i;
+
+	for (i = 0; argv[i] && argv[i + 1]; i++)
+		if (!strcmp(argv[i], opt) && !strcmp(argv[i + 1], val))
+			return 1;
+	return 0;
+}
+
+static void test_bios_disk(void **state)
+{
+	struct qemu_spec s = base_spec();
+
+	(void)state;
+	check_golden("bios_disk", &s);
+}
+
+static void test_kvm(void **state)
+{
+	struct qemu_spec s = base_spec();
+	char err[256], **argv;
+	size_t argc;
+
+	(void)state;
+	s.accel = "kvm";
+	check_golden("bios_disk_kvm", &s);
+
+	assert_int_equal(qemu_cmdline_build(&s, &argv, &argc, err, sizeof(err)), 0);
+	assert_true(argv_has(argv, "-cpu", "host"));
+	assert_true(argv_has(argv, "-machine", "q35,accel=kvm"));
+	qemu_cmdline_free(argv);
+
+	s.accel = "tcg";
+	assert_int_equal(qemu_cmdline_build(&s, &argv, &argc, err, sizeof(err)), 0);
+	assert_true(argv_has(argv, "-cpu", "max"));
+	assert_true(argv_has(argv, "-machine", "q35,accel=tcg"));
+	qemu_cmdline_free(argv);
+}
+
+static void test_two_disks_cdrom(void **state)
+{
+	struct qemu_spec s = base_spec();
+
+	(void)state;
+	s.name = "db";
+	s.vcpus = 4;
+	s.memory_mib = 8192;
+	s.accel = "kvm";
+	s.disks = two_disks;
+	s.ndisks = 2;
+	s.cdrom = "/var/lib/croft/iso/debian-12.iso";
+	s.boot = "cdrom,disk";
+	s.vm_run_dir = "/run/croft/vm/db";
+	check_golden("two_disks_cdrom", &s);
+}
+
+static void test_disk_then_cdrom(void **state)
+{
+	struct qemu_spec s = base_spec();
+	char err[256], **argv;
+	size_t argc;
+
+	(void)state;
+	s.disks = ro_disk;
+	s.cdrom = "/var/lib/croft/iso/tools.iso";
+	s.boot = "disk,cdrom";
+	check_golden("disk_cdrom_readonly", &s);
+
+	/* cdrom alone: disks lose their bootindex. */
+	s.boot = "cdrom";
+	assert_int_equal(qemu_cmdline_build(&s, &argv, &argc, err, sizeof(err)), 0);
+	assert_true(argv_has(argv, "-device",
+			     "ide-cd,bus=ide.0,drive=cdrom0,id=cdrom0,bootindex=1"));
+	assert_true(argv_has(argv, "-device", "virtio-blk-pci,drive=disk0,"
+			     "id=virtio-disk0,write-cache=on,werror=enospc,rerror=report"));
+	qemu_cmdline_free(argv);
+
+	/* disk alone with a CD present: the CD is not bootable. */
+	s.boot = "disk";
+	assert_int_equal(qemu_cmdline_build(&s, &argv, &argc, err, sizeof(err)), 0);
+	assert_true(argv_has(argv, "-device", "ide-cd,bus=ide.0,drive=cdrom0,id=cdrom0"));
+	qemu_cmdline_free(argv);
+}
+
+static void test_uefi(void **state)
+{
+	struct qemu_spec s = base_spec();
+
+	(void)state;
+	s.accel = "kvm";
+	s.firmware = "uefi";
+	s.ovmf_code = OVMF_CODE;
+	s.ovmf_vars = "/var/lib/croft/vm/web/OVMF_VARS_4M.fd";
+	check_golden("uefi", &s);
+}
+
+static void test_kernel(void **state)
+{
+	struct qemu_spec s = base_spec();
+	char err[256], **argv;
+	size_t argc;
+
+	(void)state;
+	s.kernel = "/var/lib/croft/kernels/vmlinuz";
+	s.initrd = "/var/lib/croft/kernels/initrd.img";
+	s.append = "console=ttyS0,115200 root=/dev/vda rw quiet";
+	check_golden("kernel", &s);
+
+	/* kernel alone: no -initrd, no -append. */
+	s.initrd = NULL;
+	s.append = NULL;
+	s.disks = NULL;
+	s.ndisks = 0;
+	assert_int_equal(qemu_cmdline_build(&s, &argv, &argc, err, sizeof(err)), 0);
+	assert_true(argv_has(argv, "-kernel", "/var/lib/croft/kernels/vmlinuz"));
+	assert_string_equal(argv[argc - 2], "-kernel");
+	qemu_cmdline_free(argv);
+}
+
+static void test_escaping(void **state)
+{
+	struct qemu_spec s = base_spec();
+	char err[256], **argv;
+	size_t argc;
+
+	(void)state;
+	s.name = "we,ird";
+	s.disks = odd_disk;
+	s.cdrom = "/srv/iso,s/\"q\".iso";
+	s.boot = "disk,cdrom";
+	s.vm_run_dir = "/run/croft/vm/a,b=\"c\"/";
+	check_golden("escaping", &s);
+
+	assert_int_equal(qemu_cmdline_build(&s, &argv, &argc, err, sizeof(err)), 0);
+	assert_true(argv_has(argv, "-name", "guest=we,,ird,debug-threads=on"));
+	assert_true(argv_has(argv, "-vnc", "vnc=unix:/run/croft/vm/a,,b=\"c\"/vnc.sock"));
+	/* -pidfile takes its argument verbatim. */
+	assert_true(argv_has(argv, "-pidfile", "/run/croft/vm/a,b=\"c\"/qemu.pid"));
+	assert_true(argv_has(argv, "-chardev",
+			     "socket,id=serial0,path=/run/croft/vm/a,,b=\"c\"/serial.sock,"
+			     "server=on,wait=off,logfile=/run/croft/vm/a,,b=\"c\"/serial.log,"
+			     "logappend=on"));
+	assert_true(argv_has(argv, "-blockdev",
+			     "{\"driver\":\"file\",\"filename\":"
+			     "\"/srv/pool,a/it's \\\"odd\\\"=1.qcow2\","
+			     "\"node-name\":\"disk0-file\",\"discard\":\"unmap\","
+			     "\"read-only\":false}"));
+	qemu_cmdline_free(argv);
+}
+
+/* --- errors ------------------------------------------------------------ */
+
+static void expect_einval(const struct qemu_spec *s, const char *needle)
+{
+	char err[256] = "", **argv = (char **)1;
+	size_t argc = 99;
+
+	assert_int_equal(qemu_cmdline_build(s, &argv, &argc, err, sizeof(err)),
+			 -EINVAL);
+	assert_null(argv);
+	assert_int_equal(argc, 0);
+	if (!strstr(err, needle))
+		fail_msg("error '%s' does not mention '%s'", err, needle);
+}
+
+static void test_bad_boot(void **state)
+{
+	struct qemu_spec s = base_spec();
+
+	(void)state;
+	s.boot = "floppy";
+	expect_einval(&s, "unknown boot device 'floppy'");
+	s.boot = "disk,net";
+	expect_einval(&s, "unknown boot device 'net'");
+	s.boot = "disk,";
+	expect_einval(&s, "unknown boot device ''");
+	s.boot = "";
+	expect_einval(&s, "boot order is empty");
+	s.boot = NULL;
+	expect_einval(&s, "boot order is empty");
+	s.boot = "Disk";
+	expect_einval(&s, "unknown boot device 'Disk'");
+	s.boot = "disk,disk";
+	expect_einval(&s, "names disk twice");
+	s.boot = "cdrom";
+	expect_einval(&s, "has no CD drive");
+	s.cdrom = "/x.iso";
+	s.boot = "cdrom,disk,cdrom";
+	expect_einval(&s, "names cdrom twice");
+	s.boot = "disk";
+	s.ndisks = 0;
+	expect_einval(&s, "has no disk");
+}
+
+static void test_uefi_incomplete(void **state)
+{
+	struct qemu_spec s = base_spec();
+
+	(void)state;
+	s.firmware = "uefi";
+	s.ovmf_code = OVMF_CODE;
+	expect_einval(&s, "OVMF vars");
+	s.ovmf_code = NULL;
+	s.ovmf_vars = "/var/lib/croft/vm/web/OVMF_VARS_4M.fd";
+	expect_einval(&s, "OVMF code");
+	s.firmware = "coreboot";
+	expect_einval(&s, "unknown firmware 'coreboot'");
+}
+
+static void test_append_without_kernel(void **state)
+{
+	struct qemu_spec s = base_spec();
+
+	(void)state;
+	s.append = "console=ttyS0";
+	expect_einval(&s, "needs a kernel");
+	s.append = NULL;
+	s.initrd = "/boot/initrd.img";
+	expect_einval(&s, "needs a kernel");
+}
+
+static void test_bad_resources(void **state)
+{
+	struct qemu_spec s = base_spec();
+	struct qemu_disk bad_utf8[] = { { .path = "/srv/\xff\xfe.qcow2", .format = "qcow2" } };
+	struct qemu_disk no_format[] = { { .path = "/srv/a.qcow2" } };
+
+	(void)state;
+	s.vcpus = 0;
+	expect_einval(&s, "at least one vCPU");
+	s = base_spec();
+	s.memory_mib = 0;
+	expect_einval(&s, "needs memory");
+	s = base_spec();
+	s.accel = "hvf";
+	expect_einval(&s, "unknown accelerator 'hvf'");
+	s.accel = NULL;
+	expect_einval(&s, "unknown accelerator");
+	s = base_spec();
+	s.vm_run_dir = NULL;
+	expect_einval(&s, "runtime directory");
+	s = base_spec();
+	s.name = "";
+	expect_einval(&s, "no name");
+	s = base_spec();
+	s.disks = bad_utf8;
+	expect_einval(&s, "not valid UTF-8");
+	s.disks = no_format;
+	expect_einval(&s, "has no format");
+}
+
+/* --- real QEMU --------------------------------------------------------- */
+
+static int in_path(const char *prog)
+{
+	const char *path = getenv("PATH");
+	char buf[4096];
+
+	if (!path)
+		path = "/usr/bin:/bin";
+	while (*path) {
+		size_t n = strcspn(path, ":");
+
+		snprintf(buf, sizeof(buf), "%.*s/%s", (int)n, path, prog);
+		if (access(buf, X_OK) == 0)
+			return 1;
+		path += n;
+		if (*path == ':')
+			path++;
+	}
+	return 0;
+}
+
+static int run_wait(char *const argv[])
+{
+	pid_t pid = fork();
+	int status;
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int fd = open("/dev/null", O_WRONLY);
+
+		if (fd >= 0)
+			dup2(fd, 1);
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static int rm_entry(const char *path, const struct stat *sb, int flag,
+		    struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+/* Run argv as croftd's launcher does: QEMU -daemonize's first process
+ * exits 0 once the VM is set up; its stderr goes to logpath.  The daemon
+ * it leaves behind is reparented to us (the subreaper). */
+static int launch_daemonized(char **argv, const char *logpath)
+{
+	pid_t pid = fork();
+	int status;
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int in = open("/dev/null", O_RDWR);
+		int log = open(logpath, O_WRONLY | O_CREAT | O_APPEND, 0600);
+
+		if (in < 0 || log < 0 || dup2(in, 0) < 0 || dup2(in, 1) < 0 ||
+		    dup2(log, 2) < 0)
+			_exit(126);
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	return status;
+}
+
+static void dump_log(const char *logpath)
+{
+	char *log = read_text(logpath);
+
+	fprintf(stderr, "qemu log:\n%s\n", log ? log : "(none)");
+	free(log);
+}
+
+static pid_t wait_pidfile(const char *pidfile, const char *logpath)
+{
+	int i;
+
+	for (i = 0; i < 300; i++) {
+		char *txt = read_text(pidfile);
+
+		if (txt && *txt) {
+			long pid = strtol(txt, NULL, 10);
+
+			free(txt);
+			if (pid > 0)
+				return (pid_t)pid;
+		}
+		free(txt);
+		usleep(50 * 1000);
+	}
+	dump_log(logpath);
+	fail_msg("QEMU wrote no pidfile %s", pidfile);
+	return -1;
+}
+
+/* Read from fd until buf holds needle; 0 when found. */
+static int read_until(int fd, char *buf, size_t size, size_t *len,
+		      const char *needle)
+{
+	while (!strstr(buf, needle)) {
+		ssize_t n;
+
+		if (*len + 1 >= size)
+			return -1;
+		n = read(fd, buf + *len, size - *len - 1);
+		if (n <= 0)
+			return -1;
+		*len += (size_t)n;
+		buf[*len] = '\0';
+	}
+	return 0;
+}
+
+/* Connect to QMP, negotiate, and return whether query-status says
+ * "running". */
+static int qmp_running(const char *sock_path)
+{
+	static const char cmds[] = "{\"execute\":\"qmp_capabilities\"}\n"
+				   "{\"execute\":\"query-status\"}\n";
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct timeval tv = { .tv_sec = 20 };
+	char buf[16384] = "";
+	size_t len = 0;
+	int fd, i, ok = 0;
+
+	assert_true(strlen(sock_path) < sizeof(sa.sun_path));
+	strcpy(sa.sun_path, sock_path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(fd >= 0);
+	for (i = 0; i < 200; i++) {
+		if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
+			break;
+		usleep(50 * 1000);
+	}
+	if (i == 200)
+		goto out;
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (read_until(fd, buf, sizeof(buf), &len, "\"QMP\"") < 0)
+		goto out;
+	if (write(fd, cmds, sizeof(cmds) - 1) != (ssize_t)(sizeof(cmds) - 1))
+		goto out;
+	if (read_until(fd, buf, sizeof(buf), &len, "\"status\"") < 0)
+		goto out;
+	ok = strstr(buf, "\"status\": \"running\"") != NULL;
+	if (!ok)
+		fprintf(stderr, "QMP said: %s\n", buf);
+out:
+	close(fd);
+	return ok;
+}
+
+enum real_kind { REAL_BIOS, REAL_UEFI, REAL_FULL };
+
+/* A real run's scratch directory and QEMU, removed even when it fails. */
+struct real_state {
+	char tmp[64];
+	pid_t pid;
+};
+
+static int real_setup(void **state)
+{
+	struct real_state *rs = calloc(1, sizeof(*rs));
+
+	if (!rs)
+		return -1;
+	strcpy(rs->tmp, "/tmp/croft-cmdline-XXXXXX");
+	if (!mkdtemp(rs->tmp)) {
+		free(rs);
+		return -1;
+	}
+	*state = rs;
+	return 0;
+}
+
+static int real_teardown(void **state)
+{
+	struct real_state *rs = *state;
+	int rc;
+
+	if (rs->pid > 0 && kill(rs->pid, SIGKILL) == 0)
+		waitpid(rs->pid, NULL, 0);
+	rc = nftw(rs->tmp, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	free(rs);
+	return rc;
+}
+
+static void real_run(struct real_state *rs, const struct qemu_spec *tmpl,
+		     enum real_kind kind)
+{
+	const char *tmp = rs->tmp;
+	char run[256], disk[256], disk2[256], iso[256], vars[256];
+	char logpath[300], path[300], err[256];
+	struct qemu_disk d[2] = {
+		{ .path = disk, .format = "qcow2" },
+		{ .path = disk2, .format = "raw", .readonly = 1 },
+	};
+	int uefi = kind == REAL_UEFI;
+	struct qemu_spec s = *tmpl;
+	char **argv = NULL;
+	size_t argc;
+	pid_t pid;
+	int status;
+
+	if (!in_path("qemu-system-x86_64") || !in_path("qemu-img"))
+		skip();
+	if (uefi && (access(OVMF_CODE, R_OK) || access(OVMF_VARS, R_OK)))
+		skip();
+
+	snprintf(run, sizeof(run), "%s/run,dir=1", tmp);
+	snprintf(disk, sizeof(disk), "%s/disk,0.qcow2", tmp);
+	snprintf(disk2, sizeof(disk2), "%s/seed=1.raw", tmp);
+	snprintf(iso, sizeof(iso), "%s/cd,rom \"x\".iso", tmp);
+	snprintf(vars, sizeof(vars), "%s/OVMF_VARS_4M.fd", tmp);
+	snprintf(logpath, sizeof(logpath), "%s/qemu.log", tmp);
+	assert_int_equal(mkdir(run, 0700), 0);
+	{
+		char *mk[] = { "qemu-img", "create", "-q", "-f", "qcow2", disk, "64M", NULL };
+
+		assert_int_equal(run_wait(mk), 0);
+	}
+	if (uefi) {
+		char *cp[] = { "cp", OVMF_VARS, vars, NULL };
+
+		assert_int_equal(run_wait(cp), 0);
+		s.ovmf_vars = vars;
+	}
+	s.disks = d;
+	s.ndisks = 1;
+	if (kind == REAL_FULL) {
+		char *mk[] = { "qemu-img", "create", "-q", "-f", "raw", disk2, "8M", NULL };
+		char *cd[] = { "qemu-img", "create", "-q", "-f", "raw", iso, "1M", NULL };
+
+		assert_int_equal(run_wait(mk), 0);
+		assert_int_equal(run_wait(cd), 0);
+		s.ndisks = 2;
+		s.cdrom = iso;
+		s.boot = "cdrom,disk";
+	}
+	s.vm_run_dir = run;
+
+	if (qemu_cmdline_build(&s, &argv, &argc, err, sizeof(err)))
+		fail_msg("build: %s", err);
+	status = launch_daemonized(argv, logpath);
+	qemu_cmdline_free(argv);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		dump_log(logpath);
+		if (WIFSIGNALED(status))
+			fail_msg("QEMU did not start: killed by signal %d%s",
+				 WTERMSIG(status), WTERMSIG(status) == SIGSYS ?
+				 " (seccomp sandbox)" : "");
+		fail_msg("QEMU did not start: exit status %d", WEXITSTATUS(status));
+	}
+
+	snprintf(path, sizeof(path), "%s/qemu.pid", run);
+	pid = wait_pidfile(path, logpath);
+	rs->pid = pid;
+	snprintf(path, sizeof(path), "%s/qmp.sock", run);
+	if (!qmp_running(path)) {
+		dump_log(logpath);
+		fail_msg("QEMU (pid %d) did not report running over QMP", (int)pid);
+	}
+	usleep(300 * 1000);
+	if (kill(pid, 0) < 0) {
+		dump_log(logpath);
+		fail_msg("QEMU (pid %d) died", (int)pid);
+	}
+	snprintf(path, sizeof(path), "%s/serial.sock", run);
+	assert_int_equal(access(path, F_OK), 0);
+	snprintf(path, sizeof(path), "%s/vnc.sock", run);
+	assert_int_equal(access(path, F_OK), 0);
+	snprintf(path, sizeof(path), "%s/serial.log", run);
+	assert_int_equal(access(path, F_OK), 0);
+
+	/* We are the subreaper of the orphaned QEMU, so we can reap it; a
+	 * sandbox violation would show as SIGSYS instead of SIGTERM. */
+	assert_int_equal(kill(pid, SIGTERM), 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	rs->pid = 0;
+	if (!(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM) &&
+	    !(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
+		dump_log(logpath);
+		fail_msg("QEMU ended with status 0x%x", status);
+	}
+}
+
+static void test_real_qemu_bios(void **state)
+{
+	struct qemu_spec s = base_spec();
+
+	s.name = "croft-test-bios";
+	s.vcpus = 1;
+	s.memory_mib = 128;
+	real_run(*state, &s, REAL_BIOS);
+}
+
+static void test_real_qemu_uefi(void **state)
+{
+	struct qemu_spec s = base_spec();
+
+	s.name = "croft-test-uefi";
+	s.vcpus = 1;
+	s.memory_mib = 256;
+	s.firmware = "uefi";
+	s.ovmf_code = OVMF_CODE;
+	real_run(*state, &s, REAL_UEFI);
+}
+
+/* Two disks (one read-only raw), a CD drive, boot from CD first. */
+static void test_real_qemu_full(void **state)
+{
+	struct qemu_spec s = base_spec();
+
+	s.name = "croft-test,full";
+	s.vcpus = 2;
+	s.memory_mib = 192;
+	real_run(*state, &s, REAL_FULL);
+}
+
+static int setup_subreaper(void **state)
+{
+	(void)state;
+	return prctl(PR_SET_CHILD_SUBREAPER, 1) == 0 ? 0 : -1;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_bios_disk),
+		cmocka_unit_test(test_kvm),
+		cmocka_unit_test(test_two_disks_cdrom),
+		cmocka_unit_test(test_disk_then_cdrom),
+		cmocka_unit_test(test_uefi),
+		cmocka_unit_test(test_kernel),
+		cmocka_unit_test(test_escaping),
+		cmocka_unit_test(test_bad_boot),
+		cmocka_unit_test(test_uefi_incomplete),
+		cmocka_unit_test(test_append_without_kernel),
+		cmocka_unit_test(test_bad_resources),
+		cmocka_unit_test_setup_teardown(test_real_qemu_bios, real_setup,
+						real_teardown),
+		cmocka_unit_test_setup_teardown(test_real_qemu_uefi, real_setup,
+						real_teardown),
+		cmocka_unit_test_setup_teardown(test_real_qemu_full, real_setup,
+						real_teardown),
+	};
+
+	signal(SIGPIPE, SIG_IGN);
+	return cmocka_run_group_tests(tests, setup_subreaper, NULL);
+}
