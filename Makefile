@@ -116,7 +116,7 @@ bench: all guest
 
 run: deps
 	$(MAKE) all guest
-	tests/run-local.sh $(BUILD)
+	tests/run-local.sh $(BUILD) $(ARGS)
 
 clean:
 	rm -rf $(BUILD)

@@ -47,22 +47,6 @@ static void usage(FILE *f)
 		"             CROFT_QEMU names the QEMU binary (default qemu-system-x86_64).\n");
 }
 
-void croftd_accel_refresh(struct croftd *d)
-{
-	struct accel_probe p;
-	char *setting = NULL;
-
-	store_setting_get(d->store, "accel", &setting);
-	accel_probe(d->drop_privs ? d->qemu_uid : geteuid(), d->qemu_gid, d->qemu_groups,
-		    d->qemu_ngroups, &p);
-	accel_decide(setting ? setting : "auto", d->accel_env, &p, &d->accel);
-	free(setting);
-	if (!strcmp(d->accel.effective, "tcg") && !strcmp(d->accel.setting, "auto"))
-		log_warn("%s", d->accel.reason);
-	else
-		log_info("acceleration: %s", d->accel.reason);
-}
-
 static int make_dir(const char *path, mode_t mode)
 {
 	if (mkdir(path, mode) < 0 && errno != EEXIST)

@@ -1,0 +1,29 @@
+/*
+ * Daemon-wide decisions that more than one part of croftd makes: today the
+ * choice of accelerator, taken at startup and again when host.set changes
+ * the setting.
+ */
+#include "core/accel.h"
+#include "core/daemon.h"
+#include "common/log.h"
+#include "store/store.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+void croftd_accel_refresh(struct croftd *d)
+{
+	struct accel_probe p;
+	char *setting = NULL;
+
+	store_setting_get(d->store, "accel", &setting);
+	accel_probe(d->drop_privs ? d->qemu_uid : geteuid(), d->qemu_gid, d->qemu_groups,
+		    d->qemu_ngroups, &p);
+	accel_decide(setting ? setting : "auto", d->accel_env, &p, &d->accel);
+	free(setting);
+	if (!strcmp(d->accel.effective, "tcg") && !strcmp(d->accel.setting, "auto"))
+		log_warn("%s", d->accel.reason);
+	else
+		log_info("acceleration: %s", d->accel.reason);
+}
