@@ -284,6 +284,7 @@ int main(int argc, char **argv)
 	log_info("croftd ready: API on %s, state in %s, QEMU %s as %s, %s", d.sock_path,
 		 d.state_dir, d.qemu_version, d.qemu_user, d.accel.effective);
 	rc = loop_run(d.loop) < 0 ? 1 : 0;
+	vm_free_all(&d);          /* answers waiting clients before they go */
 	api_server_stop(d.api);
 	d.api = NULL;
 out:

@@ -193,6 +193,10 @@ static void vm_qemu_gone(struct vm *vm)
 	vm->pid = 0;
 	vm->balloon_actual_mib = -1;
 	vm_timer_clear(vm);
+	if (vm->qmp_retry) {
+		loop_timer_cancel(vm->d->loop, vm->qmp_retry);
+		vm->qmp_retry = NULL;
+	}
 	vm_cleanup_run_files(vm);
 	if (vm->expect_exit) {
 		next = VM_STOPPED;
@@ -343,24 +347,48 @@ static void qmp_event(struct qmp *q, const struct qmp_msg *ev, void *data)
 	}
 }
 
-static void qmp_closed(struct qmp *q, const char *why, void *data)
-{
-	struct vm *vm = data;
-
-	(void)q;
-	if (vm->qmp != q)
-		return;
-	vm->qmp = NULL;
-	qmp_free(q);
-	if (vm->pidfd >= 0)
-		log_info("VM %s: QMP connection ended (%s)", vm->spec.name, why);
-}
+static void qmp_closed(struct qmp *q, const char *why, void *data);
 
 static const struct qmp_callbacks vm_qmp_cbs = {
 	.ready = qmp_ready,
 	.event = qmp_event,
 	.close = qmp_closed,
 };
+
+/* QEMU is alive but QMP is not: try again each second until one of the
+ * two changes. */
+static void qmp_retry_cb(struct loop *l, struct loop_timer *t, void *data)
+{
+	struct vm *vm = data;
+	char err[256], *sock;
+
+	(void)t;
+	vm->qmp_retry = NULL;
+	if (vm->pidfd < 0 || vm->qmp)
+		return;
+	sock = vm_run_path(vm->d, vm->spec.name, "qmp.sock");
+	if (qmp_connect(l, sock, &vm_qmp_cbs, vm, &vm->qmp, err, sizeof(err)) < 0) {
+		vm->qmp = NULL;
+		log_debug("VM %s: %s", vm->spec.name, err);
+		vm->qmp_retry = loop_timer_add(l, 1000, qmp_retry_cb, vm);
+	}
+	free(sock);
+}
+
+static void qmp_closed(struct qmp *q, const char *why, void *data)
+{
+	struct vm *vm = data;
+
+	if (vm->qmp != q)
+		return;
+	vm->qmp = NULL;
+	qmp_free(q);
+	if (vm->pidfd >= 0 && !vm->expect_exit) {
+		log_info("VM %s: QMP connection ended (%s); reconnecting", vm->spec.name, why);
+		if (!vm->qmp_retry)
+			vm->qmp_retry = loop_timer_add(vm->d->loop, 1000, qmp_retry_cb, vm);
+	}
+}
 
 /* Watch an existing QEMU: pidfd plus QMP. */
 static int vm_attach(struct vm *vm, pid_t pid, char *err, size_t errlen)
@@ -383,6 +411,8 @@ static int vm_attach(struct vm *vm, pid_t pid, char *err, size_t errlen)
 	vm->pidfd = fd;
 	sock = vm_run_path(vm->d, vm->spec.name, "qmp.sock");
 	r = qmp_connect(vm->d->loop, sock, &vm_qmp_cbs, vm, &vm->qmp, err, errlen);
+	if (r < 0)
+		vm->qmp = NULL;
 	free(sock);
 	return r;
 }
@@ -721,6 +751,12 @@ fail:
 
 static int need_running(struct vm *vm, const char *what, const char **code, char *err, size_t errlen)
 {
+	if (vm->pid > 0 && !vm->qmp) {
+		*code = PROTO_E_QEMU;
+		err_set(err, errlen, "cannot %s VM '%s': croftd is not connected to its QMP socket (retrying)",
+			what, vm->spec.name);
+		return -ENOTCONN;
+	}
 	if (vm->pid > 0 && vm->qmp && (vm->state == VM_RUNNING || vm->state == VM_PAUSED ||
 				       vm->state == VM_SHUTTING_DOWN))
 		return 0;
@@ -918,6 +954,9 @@ void vm_free_all(struct croftd *d)
 		struct vm *vm = d->vms;
 
 		vm_timer_clear(vm);
+		if (vm->qmp_retry)
+			loop_timer_cancel(d->loop, vm->qmp_retry);
+		vm->qmp_retry = NULL;
 		spawn_end(vm);
 		if (vm->pidfd >= 0) {
 			loop_del(d->loop, vm->pidfd);
@@ -945,8 +984,10 @@ static void vm_adopt(struct vm *vm, enum vm_state stored)
 		snprintf(vm->reason, sizeof(vm->reason), "croftd-restart");
 		vm->started_at = stat(pidfile, &st) == 0 ? st.st_mtime : time(NULL);
 		if (vm_attach(vm, pid, err, sizeof(err)) < 0) {
-			log_warn("VM %s: QEMU pid %d is alive but cannot be controlled: %s",
+			log_warn("VM %s: QEMU pid %d is alive but QMP is not answering (%s); retrying",
 				 vm->spec.name, (int)pid, err);
+			if (vm->pidfd >= 0 && !vm->qmp_retry)
+				vm->qmp_retry = loop_timer_add(vm->d->loop, 1000, qmp_retry_cb, vm);
 		} else {
 			log_info("VM %s: re-adopted QEMU pid %d", vm->spec.name, (int)pid);
 			vm_set_state(vm, vm->state, "croftd-restart");

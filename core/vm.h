@@ -61,6 +61,7 @@ struct vm {
 	char *spawn_err;
 	size_t spawn_errlen;
 	struct loop_timer *timer;    /* start or shutdown deadline */
+	struct loop_timer *qmp_retry;/* reconnect QMP to a live QEMU */
 
 	int expect_exit;             /* we asked QEMU to quit */
 	char exit_reason[48];        /* reason to record when it does */
