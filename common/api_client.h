@@ -42,4 +42,23 @@ int api_client_call(struct api_client *c, const char *op, json_t *args,
 int api_client_next_event(struct api_client *c, json_t **event, int timeout_ms,
 			  struct api_error *e);
 
+/*
+ * Additions for the CLI, the console and tests.
+ */
+#define API_CLIENT_DEFAULT_TIMEOUT_MS 120000
+
+/* Perform the handshake on an already connected stream socket (a unit-test
+ * seam; also for sockets obtained elsewhere).  fd belongs to the client on
+ * every path; label names it in messages. */
+int api_client_attach(int fd, const char *label, struct api_client **out,
+		      struct api_error *e);
+/* How long a call waits for its reply; -1 forever.  Also bounds hello. */
+void api_client_set_timeout(struct api_client *c, int timeout_ms);
+/* croftd's "server_version" from the handshake ("" if it sent none). */
+const char *api_client_server_version(const struct api_client *c);
+/* Events already read and queued: a poll()er of api_client_fd() must drain
+ * these with api_client_next_event(c, &ev, 0, e) since the fd will not
+ * become readable for them. */
+size_t api_client_pending_events(const struct api_client *c);
+
 #endif
