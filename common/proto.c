@@ -66,16 +66,28 @@ int linebuf_next(struct linebuf *lb, char **line, size_t *len)
 	char *s, *nl;
 	size_t avail;
 
-	if (lb->start >= lb->len) {
-		lb->start = lb->len = 0;
-		return 0;
+	for (;;) {
+		if (lb->start >= lb->len) {
+			lb->start = lb->len = 0;
+			return 0;
+		}
+		s = lb->buf + lb->start;
+		avail = lb->len - lb->start;
+		nl = memchr(s, '\n', avail);
+		if (!lb->discard)
+			break;
+		/* The tail of a line already refused as too long. */
+		if (!nl) {
+			lb->start = lb->len = 0;
+			return 0;
+		}
+		lb->start += (size_t)(nl - s) + 1;
+		lb->discard = 0;
 	}
-	s = lb->buf + lb->start;
-	avail = lb->len - lb->start;
-	nl = memchr(s, '\n', avail);
 	if (!nl) {
 		if (avail > lb->max) {
 			lb->start = lb->len = 0;
+			lb->discard = 1;
 			return -EMSGSIZE;
 		}
 		return 0;

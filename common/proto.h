@@ -46,6 +46,7 @@ struct linebuf {
 	size_t start;    /* start of unconsumed data */
 	size_t cap;
 	size_t max;      /* longest line accepted */
+	int discard;     /* dropping the rest of a line refused as too long */
 };
 
 void linebuf_init(struct linebuf *lb, size_t max);
@@ -55,7 +56,8 @@ ssize_t linebuf_read(struct linebuf *lb, int fd);
 /* Append bytes (for callers that read themselves, and for tests). */
 void linebuf_append(struct linebuf *lb, const char *data, size_t n);
 /* 1 and *line, *len set when a line is ready, 0 when not, -EMSGSIZE when the
- * pending line exceeds max (the buffer is then reset). */
+ * pending line exceeds max (the line is dropped up to and including its
+ * newline, even if that arrives later). */
 int linebuf_next(struct linebuf *lb, char **line, size_t *len);
 
 /*

@@ -1,0 +1,463 @@
+/*
+ * Tests for core/api_ops.c: request-line parsing, the op table, and the
+ * argument schema checks that run before any handler.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "core/api_ops.h"
+
+#include <errno.h>
+#include <string.h>
+
+#define assert_contains(hay, needle) do {                                      \
+		if (!strstr((hay), (needle)))                                  \
+			fail_msg("\"%s\" does not contain \"%s\"", (hay), (needle)); \
+	} while (0)
+
+static int parse(const char *s, struct api_request *req, char *err, size_t errlen)
+{
+	return api_request_parse(s, strlen(s), req, err, errlen);
+}
+
+/* Parse a line that must be refused; the message must hold w1 (and w2). */
+static void parse_bad(const char *s, const char *w1, const char *w2)
+{
+	struct api_request req;
+	char err[256] = "";
+
+	if (parse(s, &req, err, sizeof(err)) != -EINVAL)
+		fail_msg("request %s was accepted", s);
+	assert_contains(err, w1);
+	if (w2)
+		assert_contains(err, w2);
+	api_request_clear(&req);
+	assert_null(req.root);
+}
+
+/* ---- api_request_parse ------------------------------------------------- */
+
+static void test_parse_int_id(void **state)
+{
+	struct api_request req;
+	char err[256] = "";
+
+	(void)state;
+	assert_int_equal(parse("{\"id\":7,\"op\":\"vm.list\",\"args\":{}}", &req, err, sizeof(err)), 0);
+	assert_non_null(req.root);
+	assert_non_null(req.id);
+	assert_true(json_is_integer(req.id));
+	assert_int_equal(json_integer_value(req.id), 7);
+	assert_string_equal(req.op, "vm.list");
+	assert_non_null(req.args);
+	assert_true(json_is_object(req.args));
+	assert_int_equal(json_object_size(req.args), 0);
+	api_request_clear(&req);
+	assert_null(req.root);
+	assert_null(req.id);
+	assert_null(req.op);
+	assert_null(req.args);
+
+	/* large and negative ids are integers too */
+	assert_int_equal(parse("{\"op\":\"vm.list\",\"id\":-9007199254740993}", &req, err, sizeof(err)), 0);
+	assert_int_equal(json_integer_value(req.id), -9007199254740993LL);
+	api_request_clear(&req);
+}
+
+static void test_parse_string_id(void **state)
+{
+	struct api_request req;
+	char err[256] = "";
+
+	(void)state;
+	assert_int_equal(parse("  {\"args\":{\"name\":\"web-01\"},\"op\":\"vm.info\",\"id\":\"req-1\"}\r\n",
+			       &req, err, sizeof(err)), 0);
+	assert_true(json_is_string(req.id));
+	assert_string_equal(json_string_value(req.id), "req-1");
+	assert_string_equal(req.op, "vm.info");
+	assert_string_equal(json_string_value(json_object_get(req.args, "name")), "web-01");
+	/* args is the object inside root, not a copy */
+	assert_ptr_equal(req.args, json_object_get(req.root, "args"));
+	api_request_clear(&req);
+
+	assert_int_equal(parse("{\"id\":\"\",\"op\":\"vm.list\"}", &req, err, sizeof(err)), 0);
+	assert_string_equal(json_string_value(req.id), "");
+	api_request_clear(&req);
+}
+
+static void test_parse_no_id_no_args(void **state)
+{
+	struct api_request req;
+	char err[256] = "";
+
+	(void)state;
+	assert_int_equal(parse("{\"op\":\"host.info\"}", &req, err, sizeof(err)), 0);
+	assert_null(req.id);
+	assert_string_equal(req.op, "host.info");
+	assert_non_null(req.args);
+	assert_true(json_is_object(req.args));
+	assert_int_equal(json_object_size(req.args), 0);
+	assert_ptr_equal(req.args, json_object_get(req.root, "args"));
+	api_request_clear(&req);
+
+	/* args: null is the same as absent */
+	assert_int_equal(parse("{\"op\":\"vm.list\",\"args\":null,\"id\":3}", &req, err, sizeof(err)), 0);
+	assert_non_null(req.args);
+	assert_true(json_is_object(req.args));
+	assert_int_equal(json_object_size(req.args), 0);
+	assert_int_equal(json_integer_value(req.id), 3);
+	api_request_clear(&req);
+
+	/* Only len bytes are parsed. */
+	{
+		const char *s = "{\"op\":\"vm.list\"}TRAILING";
+
+		assert_int_equal(api_request_parse(s, 16, &req, err, sizeof(err)), 0);
+		assert_string_equal(req.op, "vm.list");
+		api_request_clear(&req);
+	}
+}
+
+static void test_parse_not_json(void **state)
+{
+	(void)state;
+	parse_bad("", "not valid JSON", NULL);
+	parse_bad("{", "not valid JSON", "column");
+	parse_bad("hello", "not valid JSON", NULL);
+	parse_bad("{\"op\":\"vm.list\"", "not valid JSON", NULL);
+	parse_bad("{\"op\":\"vm.list\"} {}", "not valid JSON", NULL);
+	parse_bad("{'op':'vm.list'}", "not valid JSON", NULL);
+	parse_bad("\"vm.list\"", "not valid JSON", NULL);
+	parse_bad("42", "not valid JSON", NULL);
+	/* duplicate keys are refused, not silently resolved */
+	parse_bad("{\"op\":\"vm.list\",\"op\":\"vm.delete\"}", "JSON", "duplicate");
+	parse_bad("{\"op\":\"vm.info\",\"args\":{\"name\":\"a\",\"name\":\"b\"}}", "JSON", "duplicate");
+	{
+		struct api_request req;
+		char err[256] = "";
+		const char nul[] = "{\"op\":\"vm.list\"}\0";
+
+		assert_int_equal(api_request_parse(nul, sizeof(nul) - 1, &req, err, sizeof(err)), -EINVAL);
+		assert_contains(err, "JSON");
+		api_request_clear(&req);
+	}
+}
+
+static void test_parse_wrong_shape(void **state)
+{
+	(void)state;
+	parse_bad("[]", "must be a JSON object", NULL);
+	parse_bad("[{\"op\":\"vm.list\"}]", "must be a JSON object", NULL);
+	parse_bad("{}", "no \"op\" string", NULL);
+	parse_bad("{\"id\":1}", "no \"op\" string", NULL);
+	parse_bad("{\"op\":5}", "no \"op\" string", NULL);
+	parse_bad("{\"op\":null}", "no \"op\" string", NULL);
+	parse_bad("{\"op\":[\"vm.list\"]}", "no \"op\" string", NULL);
+	parse_bad("{\"op\":\"vm.list\",\"args\":[]}", "\"args\" must be a JSON object", NULL);
+	parse_bad("{\"op\":\"vm.list\",\"args\":\"name=x\"}", "\"args\" must be a JSON object", NULL);
+	parse_bad("{\"op\":\"vm.list\",\"args\":1}", "\"args\" must be a JSON object", NULL);
+	parse_bad("{\"op\":\"vm.list\",\"args\":false}", "\"args\" must be a JSON object", NULL);
+	parse_bad("{\"op\":\"vm.list\",\"extra\":1}", "unknown member \"extra\"", "id, op, args");
+	parse_bad("{\"op\":\"vm.list\",\"args\":null,\"Op\":1}", "unknown member \"Op\"", NULL);
+}
+
+static void test_parse_bad_id(void **state)
+{
+	struct api_request req;
+	char err[256];
+
+	(void)state;
+	parse_bad("{\"id\":1.5,\"op\":\"vm.list\"}", "\"id\" must be an integer or a string", NULL);
+	parse_bad("{\"id\":1.0,\"op\":\"vm.list\"}", "\"id\" must be an integer or a string", NULL);
+	parse_bad("{\"id\":{},\"op\":\"vm.list\"}", "\"id\"", "integer or a string");
+	parse_bad("{\"id\":[1],\"op\":\"vm.list\"}", "\"id\"", NULL);
+	parse_bad("{\"id\":true,\"op\":\"vm.list\"}", "\"id\"", NULL);
+	parse_bad("{\"id\":null,\"op\":\"vm.list\"}", "\"id\"", NULL);
+
+	/* A bad id is never echoed back. */
+	assert_int_equal(parse("{\"id\":{\"x\":1},\"op\":\"vm.list\"}", &req, err, sizeof(err)), -EINVAL);
+	assert_null(req.id);
+	api_request_clear(&req);
+
+	/* A good id survives a later error so the reply can carry it. */
+	assert_int_equal(parse("{\"id\":41}", &req, err, sizeof(err)), -EINVAL);
+	assert_non_null(req.id);
+	assert_int_equal(json_integer_value(req.id), 41);
+	api_request_clear(&req);
+	assert_int_equal(parse("{\"id\":\"q\",\"op\":\"vm.list\",\"args\":[]}", &req, err, sizeof(err)), -EINVAL);
+	assert_non_null(req.id);
+	assert_string_equal(json_string_value(req.id), "q");
+	api_request_clear(&req);
+	assert_int_equal(parse("{\"id\":42,\"op\":\"vm.list\",\"x\":0}", &req, err, sizeof(err)), -EINVAL);
+	assert_int_equal(json_integer_value(req.id), 42);
+	api_request_clear(&req);
+
+	/* Clearing a request that never parsed is safe. */
+	assert_int_equal(parse("nope", &req, err, sizeof(err)), -EINVAL);
+	assert_null(req.root);
+	assert_null(req.id);
+	api_request_clear(&req);
+}
+
+/* ---- the op table ------------------------------------------------------ */
+
+static const char *const known_ops[] = {
+	"hello", "host.info", "host.set", "events.subscribe", "vm.list", "vm.info",
+	"vm.create", "vm.start", "vm.shutdown", "vm.stop", "vm.pause", "vm.resume",
+	"vm.reset", "vm.delete", "vm.edit", "vm.console",
+};
+
+static void test_op_find(void **state)
+{
+	size_t i, n = 0;
+	const struct api_op *op;
+
+	(void)state;
+	for (op = api_ops; op->name; op++)
+		n++;
+	assert_int_equal(n, sizeof(known_ops) / sizeof(known_ops[0]));
+	for (i = 0; i < n; i++) {
+		op = api_op_find(known_ops[i]);
+		if (!op)
+			fail_msg("op %s not found", known_ops[i]);
+		assert_string_equal(op->name, known_ops[i]);
+		assert_true(op >= api_ops && op < api_ops + n);
+	}
+	for (op = api_ops; op->name; op++)
+		assert_ptr_equal(api_op_find(op->name), op);
+
+	assert_null(api_op_find("vm.nope"));
+	assert_null(api_op_find(""));
+	assert_null(api_op_find("VM.LIST"));
+	assert_null(api_op_find("vm.list "));
+	assert_null(api_op_find("vm"));
+	assert_null(api_op_find("vm.listx"));
+}
+
+static void test_op_table_sane(void **state)
+{
+	const struct api_op *a, *b;
+
+	(void)state;
+	for (a = api_ops; a->name; a++) {
+		const struct api_arg *x, *y;
+
+		assert_true(a->name[0] != '\0');
+		for (b = a + 1; b->name; b++)
+			if (!strcmp(a->name, b->name))
+				fail_msg("op %s is in the table twice", a->name);
+		if (!strcmp(a->name, "hello"))
+			assert_null(a->handler);
+		else if (!a->handler)
+			fail_msg("op %s has no handler", a->name);
+		if (!a->args)
+			fail_msg("op %s has no argument list", a->name);
+		for (x = a->args; x->name; x++) {
+			assert_true(x->type >= ARG_STRING && x->type <= ARG_OBJECT);
+			assert_int_equal(x->flags & ~(ARG_REQUIRED | ARG_NULLABLE), 0);
+			for (y = x + 1; y->name; y++)
+				if (!strcmp(x->name, y->name))
+					fail_msg("op %s lists argument %s twice", a->name, x->name);
+		}
+	}
+	/* The table ends with an all-NULL entry. */
+	assert_null(a->handler);
+	assert_null(a->args);
+}
+
+/* ---- api_args_check ---------------------------------------------------- */
+
+static int check(const char *opname, const char *args_json, char *err, size_t errlen)
+{
+	const struct api_op *op = api_op_find(opname);
+	json_error_t jerr;
+	json_t *args;
+	int r;
+
+	assert_non_null(op);
+	args = json_loads(args_json, 0, &jerr);
+	if (!args)
+		fail_msg("bad test JSON %s: %s", args_json, jerr.text);
+	r = api_args_check(op, args, err, errlen);
+	json_decref(args);
+	return r;
+}
+
+static void check_ok(const char *opname, const char *args_json)
+{
+	char err[256] = "";
+
+	if (check(opname, args_json, err, sizeof(err)) != 0)
+		fail_msg("%s %s refused: %s", opname, args_json, err);
+}
+
+static void check_bad(const char *opname, const char *args_json, const char *w1, const char *w2)
+{
+	char err[256] = "";
+
+	if (check(opname, args_json, err, sizeof(err)) != -EINVAL)
+		fail_msg("%s %s accepted", opname, args_json);
+	assert_contains(err, opname);
+	assert_contains(err, w1);
+	if (w2)
+		assert_contains(err, w2);
+}
+
+static void test_args_valid(void **state)
+{
+	(void)state;
+	check_ok("vm.list", "{}");
+	check_ok("host.info", "{}");
+	check_ok("hello", "{\"version\":1}");
+	check_ok("hello", "{\"version\":1,\"client\":\"croft 0.1\"}");
+	check_ok("vm.info", "{\"name\":\"web-01\"}");
+	check_ok("vm.create", "{\"name\":\"a\",\"vcpus\":2,\"memory_mib\":512}");
+	check_ok("vm.create", "{\"name\":\"a\",\"vcpus\":2,\"memory_mib\":512,\"memory_min_mib\":256,"
+		 "\"disks\":[{\"size\":\"1G\"}],\"cdrom\":\"/x.iso\",\"boot\":\"cdrom\","
+		 "\"firmware\":\"uefi\",\"kernel\":\"/k\",\"initrd\":\"/i\",\"append\":\"console=ttyS0\"}");
+	check_ok("vm.shutdown", "{\"name\":\"a\",\"timeout_s\":30,\"force\":true}");
+	check_ok("vm.delete", "{\"name\":\"a\",\"keep_disks\":false}");
+	check_ok("vm.edit", "{\"name\":\"a\",\"vcpus\":4}");
+	check_ok("host.set", "{}");
+	check_ok("host.set", "{\"accel\":\"kvm\"}");
+}
+
+static void test_args_unknown(void **state)
+{
+	(void)state;
+	check_bad("vm.list", "{\"name\":\"a\"}", "does not take an argument \"name\"", NULL);
+	check_bad("vm.info", "{\"name\":\"a\",\"bogus\":1}", "\"bogus\"", "does not take");
+	check_bad("vm.create", "{\"name\":\"a\",\"vcpus\":1,\"memory_mib\":64,\"memory\":64}",
+		  "\"memory\"", NULL);
+	/* names are case-sensitive */
+	check_bad("vm.info", "{\"Name\":\"a\"}", "\"Name\"", NULL);
+	check_bad("hello", "{\"version\":1,\"id\":3}", "\"id\"", NULL);
+}
+
+static void test_args_wrong_type(void **state)
+{
+	(void)state;
+	check_bad("vm.info", "{\"name\":5}", "argument \"name\" must be a string", NULL);
+	check_bad("vm.create", "{\"name\":\"a\",\"vcpus\":\"2\",\"memory_mib\":64}",
+		  "argument \"vcpus\" must be an integer", NULL);
+	check_bad("vm.create", "{\"name\":\"a\",\"vcpus\":2.0,\"memory_mib\":64}",
+		  "\"vcpus\"", "an integer");
+	check_bad("vm.create", "{\"name\":\"a\",\"vcpus\":2,\"memory_mib\":64,\"disks\":{}}",
+		  "argument \"disks\" must be an array", NULL);
+	check_bad("vm.shutdown", "{\"name\":\"a\",\"force\":\"yes\"}",
+		  "argument \"force\" must be true or false", NULL);
+	check_bad("vm.shutdown", "{\"name\":\"a\",\"force\":1}", "\"force\"", "true or false");
+	check_bad("hello", "{\"version\":\"1\"}", "\"version\"", "an integer");
+	check_bad("host.set", "{\"accel\":[\"kvm\"]}", "\"accel\"", "a string");
+}
+
+static void test_args_missing(void **state)
+{
+	(void)state;
+	check_bad("vm.info", "{}", "needs the argument \"name\"", NULL);
+	check_bad("hello", "{}", "needs the argument \"version\"", NULL);
+	check_bad("hello", "{\"client\":\"x\"}", "\"version\"", NULL);
+	check_bad("vm.create", "{\"name\":\"a\",\"memory_mib\":64}", "needs the argument \"vcpus\"", NULL);
+	check_bad("vm.create", "{\"name\":\"a\",\"vcpus\":1}", "needs the argument \"memory_mib\"", NULL);
+	check_bad("vm.create", "{\"vcpus\":1,\"memory_mib\":64}", "needs the argument \"name\"", NULL);
+	check_bad("vm.delete", "{\"force\":true}", "\"name\"", NULL);
+}
+
+static void test_args_nullable(void **state)
+{
+	(void)state;
+	/* ARG_NULLABLE takes null ("clear this") */
+	check_ok("vm.create", "{\"name\":\"a\",\"vcpus\":1,\"memory_mib\":64,\"memory_min_mib\":null,"
+		 "\"cdrom\":null,\"boot\":null,\"firmware\":null,\"kernel\":null,\"initrd\":null,"
+		 "\"append\":null}");
+	check_ok("vm.edit", "{\"name\":\"a\",\"cdrom\":null,\"kernel\":null}");
+	/* but still checks the type of a non-null value */
+	check_bad("vm.edit", "{\"name\":\"a\",\"cdrom\":7}", "\"cdrom\"", "a string");
+	/* the others refuse null */
+	check_bad("vm.edit", "{\"name\":\"a\",\"boot\":null}", "argument \"boot\" must be a string", NULL);
+	check_bad("vm.edit", "{\"name\":\"a\",\"vcpus\":null}", "\"vcpus\"", "an integer");
+	check_bad("vm.info", "{\"name\":null}", "\"name\"", "a string");
+	check_bad("vm.create", "{\"name\":\"a\",\"vcpus\":1,\"memory_mib\":64,\"disks\":null}",
+		  "\"disks\"", "an array");
+}
+
+/* Types no table entry uses yet, through a private op. */
+static void test_args_object_type(void **state)
+{
+	static const struct api_arg args[] = {
+		{ "opts", ARG_OBJECT, ARG_REQUIRED | ARG_NULLABLE },
+		{ "tags", ARG_ARRAY, ARG_NULLABLE },
+		{ NULL, 0, 0 } };
+	static const struct api_op op = { "test.op", NULL, args, 0 };
+	json_t *a;
+	char err[256] = "";
+
+	(void)state;
+	a = json_pack("{s:{}}", "opts");
+	assert_int_equal(api_args_check(&op, a, err, sizeof(err)), 0);
+	json_decref(a);
+	a = json_pack("{s:n, s:n}", "opts", "tags");
+	assert_int_equal(api_args_check(&op, a, err, sizeof(err)), 0);
+	json_decref(a);
+	a = json_pack("{s:[]}", "opts");
+	assert_int_equal(api_args_check(&op, a, err, sizeof(err)), -EINVAL);
+	assert_contains(err, "test.op: argument \"opts\" must be an object");
+	json_decref(a);
+	a = json_pack("{s:{}, s:s}", "opts", "tags", "x");
+	assert_int_equal(api_args_check(&op, a, err, sizeof(err)), -EINVAL);
+	assert_contains(err, "\"tags\" must be an array");
+	json_decref(a);
+	a = json_object();
+	assert_int_equal(api_args_check(&op, a, err, sizeof(err)), -EINVAL);
+	assert_contains(err, "test.op needs the argument \"opts\"");
+	/* a NULL error buffer is fine */
+	assert_int_equal(api_args_check(&op, a, NULL, 0), -EINVAL);
+	json_decref(a);
+}
+
+/* Parse then check, the way the server does it. */
+static void test_parse_then_check(void **state)
+{
+	struct api_request req;
+	char err[256] = "";
+	const struct api_op *op;
+
+	(void)state;
+	assert_int_equal(parse("{\"id\":1,\"op\":\"vm.start\"}", &req, err, sizeof(err)), 0);
+	op = api_op_find(req.op);
+	assert_non_null(op);
+	assert_int_equal(api_args_check(op, req.args, err, sizeof(err)), -EINVAL);
+	assert_contains(err, "vm.start needs the argument \"name\"");
+	api_request_clear(&req);
+
+	assert_int_equal(parse("{\"id\":2,\"op\":\"vm.list\",\"args\":null}", &req, err, sizeof(err)), 0);
+	op = api_op_find(req.op);
+	assert_int_equal(api_args_check(op, req.args, err, sizeof(err)), 0);
+	api_request_clear(&req);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse_int_id),
+		cmocka_unit_test(test_parse_string_id),
+		cmocka_unit_test(test_parse_no_id_no_args),
+		cmocka_unit_test(test_parse_not_json),
+		cmocka_unit_test(test_parse_wrong_shape),
+		cmocka_unit_test(test_parse_bad_id),
+		cmocka_unit_test(test_op_find),
+		cmocka_unit_test(test_op_table_sane),
+		cmocka_unit_test(test_args_valid),
+		cmocka_unit_test(test_args_unknown),
+		cmocka_unit_test(test_args_wrong_type),
+		cmocka_unit_test(test_args_missing),
+		cmocka_unit_test(test_args_nullable),
+		cmocka_unit_test(test_args_object_type),
+		cmocka_unit_test(test_parse_then_check),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

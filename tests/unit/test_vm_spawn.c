@@ -1,0 +1,571 @@
+/*
+ * Tests for core/vm_spawn.c: pidfile parsing, recognising our own QEMU by
+ * its command line (with real child processes), pidfds, and vm_spawn
+ * itself with real /bin/sh children: exit status, stderr capture, the
+ * environment the child gets, and the pre-exec file checks.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "core/vm_spawn.h"
+#include "core/daemon.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define assert_contains(hay, needle) do {                                      \
+		if (!strstr((hay), (needle)))                                  \
+			fail_msg("\"%s\" does not contain \"%s\"", (hay), (needle)); \
+	} while (0)
+
+struct tmp {
+	char dir[64];
+};
+
+static int setup_tmp(void **state)
+{
+	struct tmp *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return -1;
+	snprintf(t->dir, sizeof(t->dir), "/tmp/croft-test-spawn-XXXXXX");
+	if (!mkdtemp(t->dir)) {
+		free(t);
+		return -1;
+	}
+	*state = t;
+	return 0;
+}
+
+static int teardown_tmp(void **state)
+{
+	struct tmp *t = *state;
+	char cmd[128];
+	int r;
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", t->dir);
+	r = system(cmd);
+	free(t);
+	return r == 0 ? 0 : -1;
+}
+
+static void tmp_path(void **state, const char *name, char *buf, size_t len)
+{
+	struct tmp *t = *state;
+
+	snprintf(buf, len, "%s/%s", t->dir, name);
+}
+
+static void write_file(const char *path, const char *content)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(content, f);
+	assert_int_equal(fclose(f), 0);
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+/* 1 when fd becomes readable within ms. */
+static int readable_within(int fd, int ms)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	int r;
+
+	do
+		r = poll(&p, 1, ms);
+	while (r < 0 && errno == EINTR);
+	return r == 1 && (p.revents & POLLIN);
+}
+
+/* Everything on a nonblocking fd until EOF (the child has exited). */
+static void read_all(int fd, char *buf, size_t len)
+{
+	size_t at = 0;
+	int rounds;
+
+	for (rounds = 0; rounds < 500; rounds++) {
+		ssize_t n = read(fd, buf + at, len - 1 - at);
+
+		if (n > 0) {
+			at += (size_t)n;
+			assert_true(at < len - 1);
+			continue;
+		}
+		if (n == 0)
+			break;
+		assert_int_equal(errno, EAGAIN);
+		readable_within(fd, 20);
+	}
+	assert_true(rounds < 500);
+	buf[at] = '\0';
+}
+
+/* ---- vm_pidfile_read ---------------------------------------------------- */
+
+static int pidfile_with(void **state, const char *content, pid_t *pid)
+{
+	char path[128];
+	int r;
+
+	tmp_path(state, "p.pid", path, sizeof(path));
+	write_file(path, content);
+	r = vm_pidfile_read(path, pid);
+	unlink(path);
+	return r;
+}
+
+static void test_pidfile_read(void **state)
+{
+	char path[128];
+	pid_t pid = 0;
+
+	assert_int_equal(pidfile_with(state, "1234", &pid), 0);
+	assert_int_equal(pid, 1234);
+	pid = 0;
+	assert_int_equal(pidfile_with(state, "4321\n", &pid), 0);
+	assert_int_equal(pid, 4321);
+	assert_int_equal(pidfile_with(state, "2", &pid), 0);
+	assert_int_equal(pid, 2);
+	assert_int_equal(pidfile_with(state, "1073741823\n", &pid), 0);   /* 0x3fffffff */
+	assert_int_equal(pid, 1073741823);
+
+	pid = 77;
+	assert_int_equal(pidfile_with(state, "abc\n", &pid), -EINVAL);
+	assert_int_equal(pidfile_with(state, "", &pid), -EINVAL);
+	assert_int_equal(pidfile_with(state, "\n", &pid), -EINVAL);
+	assert_int_equal(pidfile_with(state, "12x\n", &pid), -EINVAL);
+	assert_int_equal(pidfile_with(state, "12 13\n", &pid), -EINVAL);
+	assert_int_equal(pidfile_with(state, "1\n", &pid), -EINVAL);
+	assert_int_equal(pidfile_with(state, "0\n", &pid), -EINVAL);
+	assert_int_equal(pidfile_with(state, "-5\n", &pid), -EINVAL);
+	assert_int_equal(pidfile_with(state, "1073741824\n", &pid), -EINVAL);
+	assert_int_equal(pidfile_with(state, "99999999999999999999\n", &pid), -EINVAL);
+	assert_int_equal(pidfile_with(state, "0x10\n", &pid), -EINVAL);
+	assert_int_equal(pid, 77);                   /* untouched on failure */
+
+	tmp_path(state, "missing.pid", path, sizeof(path));
+	assert_int_equal(vm_pidfile_read(path, &pid), -ENOENT);
+	assert_int_equal(pid, 77);
+	/* A directory is not a pidfile. */
+	tmp_path(state, "", path, sizeof(path));
+	assert_true(vm_pidfile_read(path, &pid) < 0);
+	assert_int_equal(pid, 77);
+}
+
+/* ---- vm_pid_is_ours ----------------------------------------------------- */
+
+/*
+ * A child whose command line is: sh -c 'read x' ARG0 ARG1.  It blocks in
+ * the shell's builtin read on a pipe (no grandchildren to orphan) and exits
+ * when *hold is closed, or when killed.
+ */
+static pid_t spawn_reader(const char *arg0, const char *arg1, int *hold)
+{
+	int p[2];
+	pid_t c;
+
+	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+	c = fork();
+	assert_true(c >= 0);
+	if (c == 0) {
+		if (dup2(p[0], 0) < 0)
+			_exit(127);
+		if (arg1)
+			execl("/bin/sh", "sh", "-c", "read x", arg0, arg1, (char *)NULL);
+		else
+			execl("/bin/sh", "sh", "-c", "read x", arg0, (char *)NULL);
+		_exit(127);
+	}
+	close(p[0]);
+	*hold = p[1];
+	return c;
+}
+
+/* Wait until the child has exec'd (its cmdline is no longer ours). */
+static void wait_exec(pid_t pid)
+{
+	char path[64], buf[64];
+	int i;
+
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+	for (i = 0; i < 500; i++) {
+		int fd = open(path, O_RDONLY);
+		ssize_t n;
+
+		assert_true(fd >= 0);
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		buf[n > 0 ? n : 0] = '\0';
+		if (n > 0 && !strcmp(buf, "sh"))
+			return;
+		sleep_ms(10);
+	}
+	fail_msg("child %d did not exec", (int)pid);
+}
+
+static void reap(pid_t pid, int hold)
+{
+	int status;
+
+	close(hold);                             /* read x sees EOF */
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+}
+
+static void test_pid_is_ours(void **state)
+{
+	char pidfile[128], other[128];
+	pid_t c, c2;
+	int hold, hold2, status;
+	siginfo_t si;
+
+	tmp_path(state, "vm.pid", pidfile, sizeof(pidfile));
+	tmp_path(state, "other.pid", other, sizeof(other));
+
+	c = spawn_reader("-pidfile", pidfile, &hold);
+	wait_exec(c);
+	assert_int_equal(vm_pid_is_ours(c, pidfile), 1);
+	assert_int_equal(vm_pid_is_ours(c, other), 0);
+	assert_int_equal(vm_pid_is_ours(c, "-pidfile"), 0);
+	assert_int_equal(vm_pid_is_ours(c, "read x"), 0);
+	{
+		char prefix[128];
+
+		snprintf(prefix, sizeof(prefix), "%.*s", (int)strlen(pidfile) - 1, pidfile);
+		assert_int_equal(vm_pid_is_ours(c, prefix), 0);
+	}
+	/* This test process is not a QEMU. */
+	assert_int_equal(vm_pid_is_ours(getpid(), pidfile), 0);
+
+	/* Dead but not yet reaped (a zombie has an empty cmdline). */
+	assert_int_equal(kill(c, SIGKILL), 0);
+	memset(&si, 0, sizeof(si));
+	assert_int_equal(waitid(P_PID, (id_t)c, &si, WEXITED | WNOWAIT), 0);
+	assert_int_equal(vm_pid_is_ours(c, pidfile), 0);
+	assert_int_equal(waitpid(c, &status, 0), c);
+	assert_true(WIFSIGNALED(status));
+	close(hold);
+	/* Gone entirely. */
+	assert_int_equal(vm_pid_is_ours(c, pidfile), 0);
+
+	/* The path without "-pidfile" right before it does not count. */
+	c = spawn_reader(pidfile, "-pidfile", &hold);
+	c2 = spawn_reader("-pidfilex", pidfile, &hold2);
+	wait_exec(c);
+	wait_exec(c2);
+	assert_int_equal(vm_pid_is_ours(c, pidfile), 0);
+	assert_int_equal(vm_pid_is_ours(c2, pidfile), 0);
+	reap(c, hold);
+	reap(c2, hold2);
+
+	/* "-pidfile" as the last word, with nothing after it. */
+	c = spawn_reader("-pidfile", NULL, &hold);
+	wait_exec(c);
+	assert_int_equal(vm_pid_is_ours(c, pidfile), 0);
+	assert_int_equal(vm_pid_is_ours(c, ""), 0);
+	reap(c, hold);
+
+	assert_int_equal(vm_pid_is_ours(0, pidfile), 0);
+	assert_int_equal(vm_pid_is_ours(-1, pidfile), 0);
+}
+
+/* ---- pidfds ------------------------------------------------------------- */
+
+static void test_pidfd(void **state)
+{
+	pid_t c;
+	int hold, pidfd, status;
+
+	(void)state;
+	c = spawn_reader("x", NULL, &hold);
+	pidfd = vm_pidfd_open(c);
+	assert_true(pidfd >= 0);
+	assert_true(fcntl(pidfd, F_GETFD) & FD_CLOEXEC);
+	assert_false(readable_within(pidfd, 0));
+	assert_int_equal(vm_pidfd_kill(pidfd, 0), 0);          /* alive */
+	assert_false(readable_within(pidfd, 50));
+
+	assert_int_equal(vm_pidfd_kill(pidfd, SIGTERM), 0);
+	assert_true(readable_within(pidfd, 5000));
+	assert_int_equal(waitpid(c, &status, 0), c);
+	assert_true(WIFSIGNALED(status));
+	assert_int_equal(WTERMSIG(status), SIGTERM);
+	/* Reaped: signals go nowhere. */
+	assert_int_equal(vm_pidfd_kill(pidfd, SIGTERM), -ESRCH);
+	close(pidfd);
+	close(hold);
+
+	assert_int_equal(vm_pidfd_open(c), -ESRCH);
+	assert_int_equal(vm_pidfd_open(-1), -EINVAL);
+	assert_int_equal(vm_pidfd_kill(-1, 0), -EBADF);
+	/* A plain fd is not a pidfd. */
+	{
+		int p[2];
+
+		assert_int_equal(pipe(p), 0);
+		assert_int_equal(vm_pidfd_kill(p[0], 0), -EBADF);
+		close(p[0]);
+		close(p[1]);
+	}
+}
+
+/* ---- vm_spawn ----------------------------------------------------------- */
+
+static void init_daemon(struct croftd *d)
+{
+	memset(d, 0, sizeof(*d));
+	d->drop_privs = 0;
+	d->qemu_user = "tester";
+	d->qemu_uid = getuid();
+	d->qemu_gid = getgid();
+	d->croft_gid = (gid_t)-1;
+}
+
+struct run {
+	pid_t pid;
+	int pidfd;
+	int errfd;
+	int status;
+	char out[8192];
+};
+
+/* Spawn, wait for the pidfd to fire, collect output and exit status. */
+static void run_sh(const struct croftd *d, const char *script,
+		   const struct vm_spawn_files *files, struct run *r)
+{
+	char *argv[] = { (char *)"/bin/sh", (char *)"-c", (char *)script, NULL };
+	char err[256] = "";
+	int fl;
+
+	memset(r, 0, sizeof(*r));
+	r->pid = -1;
+	r->pidfd = r->errfd = -1;
+	if (vm_spawn(d, argv, files, &r->pid, &r->pidfd, &r->errfd, err, sizeof(err)) != 0)
+		fail_msg("vm_spawn failed: %s", err);
+	assert_true(r->pid > 0);
+	assert_true(r->pidfd >= 0);
+	assert_true(r->errfd >= 0);
+	fl = fcntl(r->errfd, F_GETFL);
+	assert_true(fl & O_NONBLOCK);
+	assert_true(fcntl(r->errfd, F_GETFD) & FD_CLOEXEC);
+	assert_true(readable_within(r->pidfd, 10000));
+	read_all(r->errfd, r->out, sizeof(r->out));
+	assert_int_equal(waitpid(r->pid, &r->status, 0), r->pid);
+	close(r->pidfd);
+	close(r->errfd);
+}
+
+static void test_spawn_exit_status_and_stderr(void **state)
+{
+	struct croftd d;
+	struct run r;
+
+	(void)state;
+	init_daemon(&d);
+	run_sh(&d, "echo oops >&2; exit 3", NULL, &r);
+	assert_string_equal(r.out, "oops\n");
+	assert_true(WIFEXITED(r.status));
+	assert_int_equal(WEXITSTATUS(r.status), 3);
+
+	/* stdout goes to the same pipe; stdin is /dev/null. */
+	run_sh(&d, "echo out; echo err >&2; if read x; then echo got; else echo eof; fi", NULL, &r);
+	assert_string_equal(r.out, "out\nerr\neof\n");
+	assert_int_equal(WEXITSTATUS(r.status), 0);
+}
+
+static void test_spawn_child_environment(void **state)
+{
+	struct croftd d;
+	struct run r;
+	sigset_t block, old;
+	struct sigaction ign = { .sa_handler = SIG_IGN }, oldpipe;
+	int leak, leak2;
+	char script[256];
+	char *p;
+	unsigned long long mask;
+
+	(void)state;
+	init_daemon(&d);
+
+	/* A blocked signal and an ignored SIGPIPE in croftd are not passed on;
+	 * neither are croftd's open fds.  The masks are read by grep, which
+	 * inherits them: the shell itself blocks signals while it waits. */
+	sigemptyset(&block);
+	sigaddset(&block, SIGUSR1);
+	assert_int_equal(sigprocmask(SIG_BLOCK, &block, &old), 0);
+	assert_int_equal(sigaction(SIGPIPE, &ign, &oldpipe), 0);
+	leak = dup(2);                           /* no O_CLOEXEC */
+	assert_true(leak >= 0);
+	leak2 = fcntl(2, F_DUPFD, 200);
+	assert_true(leak2 >= 200);
+	snprintf(script, sizeof(script),
+		 "grep -E '^(SigBlk|SigIgn|NoNewPrivs):' /proc/self/status; umask; "
+		 "for f in %d %d; do [ -e /proc/$$/fd/$f ] && echo leaked-$f; done; true",
+		 leak, leak2);
+	run_sh(&d, script, NULL, &r);
+	assert_int_equal(sigprocmask(SIG_SETMASK, &old, NULL), 0);
+	assert_int_equal(sigaction(SIGPIPE, &oldpipe, NULL), 0);
+	close(leak);
+	close(leak2);
+
+	assert_int_equal(WEXITSTATUS(r.status), 0);
+	assert_contains(r.out, "SigBlk:\t0000000000000000\n");
+	assert_contains(r.out, "NoNewPrivs:\t1\n");
+	assert_contains(r.out, "0027\n");
+	if (strstr(r.out, "leaked-"))
+		fail_msg("fds leaked into the child: %s", r.out);
+	p = strstr(r.out, "SigIgn:\t");
+	assert_non_null(p);
+	mask = strtoull(p + 8, NULL, 16);
+	assert_int_equal(mask & (1ULL << (SIGPIPE - 1)), 0);
+}
+
+static void test_spawn_file_checks(void **state)
+{
+	struct croftd d;
+	struct run r;
+	char good[128], missing[128], missing_w[128];
+	const char *rd_ok[] = { good, NULL };
+	const char *rd_bad[] = { good, missing, NULL };
+	const char *wr_bad[] = { missing_w, NULL };
+	struct vm_spawn_files files;
+
+	init_daemon(&d);
+	tmp_path(state, "disk.img", good, sizeof(good));
+	tmp_path(state, "no-such.iso", missing, sizeof(missing));
+	tmp_path(state, "no-dir/vars.fd", missing_w, sizeof(missing_w));
+	write_file(good, "x");
+
+	/* Every file there: the program runs. */
+	files.read = rd_ok;
+	files.write = rd_ok;
+	run_sh(&d, "echo ran", &files, &r);
+	assert_string_equal(r.out, "ran\n");
+	assert_int_equal(WEXITSTATUS(r.status), 0);
+
+	/* A missing file is named, and the program never runs. */
+	files.read = rd_bad;
+	files.write = NULL;
+	run_sh(&d, "echo ran", &files, &r);
+	assert_true(WIFEXITED(r.status));
+	assert_int_equal(WEXITSTATUS(r.status), 126);
+	assert_contains(r.out, "cannot read ");
+	assert_contains(r.out, missing);
+	assert_contains(r.out, "user tester");
+	assert_contains(r.out, "No such file or directory");
+	assert_null(strstr(r.out, "ran"));
+
+	files.read = NULL;
+	files.write = wr_bad;
+	run_sh(&d, "echo ran", &files, &r);
+	assert_int_equal(WEXITSTATUS(r.status), 126);
+	assert_contains(r.out, "cannot write ");
+	assert_contains(r.out, missing_w);
+	assert_null(strstr(r.out, "ran"));
+
+	/* An empty list is fine. */
+	files.read = NULL;
+	files.write = NULL;
+	run_sh(&d, "exit 0", &files, &r);
+	assert_int_equal(WEXITSTATUS(r.status), 0);
+}
+
+static void test_spawn_exec_failure(void **state)
+{
+	struct croftd d;
+	char *argv[] = { (char *)"/nonexistent/qemu-system-x86_64", (char *)"-version", NULL };
+	char *argv2[] = { (char *)"croft-test-no-such-binary", NULL };
+	char err[256] = "", out[1024];
+	pid_t pid;
+	int pidfd, errfd, status;
+
+	(void)state;
+	init_daemon(&d);
+	assert_int_equal(vm_spawn(&d, argv, NULL, &pid, &pidfd, &errfd, err, sizeof(err)), 0);
+	assert_true(readable_within(pidfd, 10000));
+	read_all(errfd, out, sizeof(out));
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_int_equal(WEXITSTATUS(status), 126);
+	assert_contains(out, "cannot run /nonexistent/qemu-system-x86_64");
+	assert_contains(out, "No such file or directory");
+	close(pidfd);
+	close(errfd);
+
+	assert_int_equal(vm_spawn(&d, argv2, NULL, &pid, &pidfd, &errfd, err, sizeof(err)), 0);
+	assert_true(readable_within(pidfd, 10000));
+	read_all(errfd, out, sizeof(out));
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_int_equal(WEXITSTATUS(status), 126);
+	assert_contains(out, "cannot run croft-test-no-such-binary");
+	close(pidfd);
+	close(errfd);
+}
+
+/* With drop_privs the child runs as the QEMU user and checks files as that
+ * user.  Needs root; nobody (65534) stands in for croft-qemu. */
+static void test_spawn_drop_privs(void **state)
+{
+	struct croftd d;
+	struct run r;
+	char secret[128];
+	const char *rd[] = { secret, NULL };
+	struct vm_spawn_files files = { rd, NULL };
+
+	if (geteuid() != 0)
+		skip();
+	init_daemon(&d);
+	d.drop_privs = 1;
+	d.qemu_user = "nobody";
+	d.qemu_uid = 65534;
+	d.qemu_gid = 65534;
+	d.qemu_groups[0] = 65534;
+	d.qemu_ngroups = 1;
+
+	run_sh(&d, "id -u; id -g; id -G", NULL, &r);
+	assert_int_equal(WEXITSTATUS(r.status), 0);
+	assert_string_equal(r.out, "65534\n65534\n65534\n");
+
+	/* The temp dir is 0700 root: nobody cannot reach the file. */
+	tmp_path(state, "secret.img", secret, sizeof(secret));
+	write_file(secret, "x");
+	run_sh(&d, "echo ran", &files, &r);
+	assert_int_equal(WEXITSTATUS(r.status), 126);
+	assert_contains(r.out, "QEMU runs as user nobody, which cannot read ");
+	assert_contains(r.out, secret);
+	assert_contains(r.out, "Permission denied");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_pidfile_read, setup_tmp, teardown_tmp),
+		cmocka_unit_test_setup_teardown(test_pid_is_ours, setup_tmp, teardown_tmp),
+		cmocka_unit_test(test_pidfd),
+		cmocka_unit_test(test_spawn_exit_status_and_stderr),
+		cmocka_unit_test(test_spawn_child_environment),
+		cmocka_unit_test_setup_teardown(test_spawn_file_checks, setup_tmp, teardown_tmp),
+		cmocka_unit_test(test_spawn_exec_failure),
+		cmocka_unit_test_setup_teardown(test_spawn_drop_privs, setup_tmp, teardown_tmp),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
