@@ -161,12 +161,12 @@ static int check_file(const char *what, const char *path, char *err, size_t errl
 	return 0;
 }
 
-static int check_boot(const char *boot, int has_cdrom, int has_kernel, char *err, size_t errlen)
+static int check_boot(const char *boot, int has_cdrom, size_t ndisks, int has_kernel,
+		      char *err, size_t errlen)
 {
 	char buf[64], *tok, *save = NULL;
 	int seen_disk = 0, seen_cd = 0;
 
-	(void)has_kernel;
 	if (!*boot || strlen(boot) >= sizeof(buf)) {
 		err_set(err, errlen, "boot order '%s' is not valid; use disk, cdrom, cdrom,disk or disk,cdrom", boot);
 		return -EINVAL;
@@ -186,7 +186,12 @@ static int check_boot(const char *boot, int has_cdrom, int has_kernel, char *err
 		*seen = 1;
 	}
 	if (seen_cd && !has_cdrom) {
-		err_set(err, errlen, "boot order '%s' names cdrom but the VM has no --cdrom image", boot);
+		err_set(err, errlen, "boot order '%s' names cdrom but the VM has no cdrom image", boot);
+		return -EINVAL;
+	}
+	if (seen_disk && !ndisks && !has_kernel && !seen_cd) {
+		err_set(err, errlen, "the VM has nothing to boot: boot order '%s' names disk but there is no disk (give it a disk, a cdrom or a kernel)",
+			boot);
 		return -EINVAL;
 	}
 	return 0;
@@ -359,10 +364,11 @@ void api_op_vm_create(struct api_req *r, json_t *args)
 		goto fail;
 	}
 	if (!boot) {
-		snprintf(dflt_boot, sizeof(dflt_boot), "%s", cdrom ? "cdrom,disk" : "disk");
+		snprintf(dflt_boot, sizeof(dflt_boot), "%s",
+			 !cdrom ? "disk" : ndisks ? "cdrom,disk" : "cdrom");
 		boot = dflt_boot;
 	}
-	if (check_boot(boot, cdrom != NULL, kernel != NULL, err, sizeof(err)) < 0)
+	if (check_boot(boot, cdrom != NULL, ndisks, kernel != NULL, err, sizeof(err)) < 0)
 		goto fail;
 	if ((rc = check_direct_boot(kernel, initrd, append, err, sizeof(err))) < 0) {
 		if (rc == -ENOENT)
@@ -771,7 +777,8 @@ void api_op_vm_edit(struct api_req *r, json_t *args)
 		next.boot = xstrdup("disk");
 	}
 	if (check_firmware(d, next.firmware, err, sizeof(err)) < 0 ||
-	    check_boot(next.boot, next.cdrom != NULL, next.kernel != NULL, err, sizeof(err)) < 0)
+	    check_boot(next.boot, next.cdrom != NULL, next.ndisks, next.kernel != NULL,
+		       err, sizeof(err)) < 0)
 		goto fail;
 	if (json_object_get(args, "cdrom") && next.cdrom &&
 	    (rc = check_file("cdrom image", next.cdrom, err, sizeof(err))) < 0) {

@@ -89,14 +89,16 @@ struct vm *vm_find(struct croftd *d, const char *name)
 	return NULL;
 }
 
-void vm_set_state(struct vm *vm, enum vm_state s, const char *reason)
+void vm_set_state(struct vm *vm, enum vm_state s, const char *why)
 {
 	enum vm_state prev = vm->state;
+	char reason[sizeof(vm->reason)];
 
+	snprintf(reason, sizeof(reason), "%s", why);   /* why may be vm->reason */
 	if (prev == s && !strcmp(vm->reason, reason))
 		return;
 	vm->state = s;
-	snprintf(vm->reason, sizeof(vm->reason), "%s", reason);
+	memcpy(vm->reason, reason, sizeof(reason));
 	if (s == VM_STOPPED || s == VM_CRASHED)
 		vm->started_at = 0;
 	if (!vm->deleted && store_vm_set_state(vm->d->store, vm->spec.id, state_names[s], reason) < 0)
@@ -211,9 +213,11 @@ static void vm_qemu_gone(struct vm *vm)
 	if (next == VM_CRASHED)
 		log_warn("VM %s: QEMU exited unexpectedly; see %s/vm/%s/serial.log",
 			 vm->spec.name, vm->d->run_dir, vm->spec.name);
+	vm->busy++;
 	waiters_finish(vm, &vm->start_waiters, PROTO_E_QEMU,
 		       "QEMU exited while the VM was starting");
 	waiters_finish(vm, &vm->stop_waiters, NULL, NULL);
+	vm->busy--;
 	if (vm->deleted)
 		vm_free(vm);
 }
@@ -327,10 +331,10 @@ static void qmp_event(struct qmp *q, const struct qmp_msg *ev, void *data)
 		}
 	} else if (!strcmp(ev->event, "STOP")) {
 		if (!vm->expect_exit && vm->state == VM_RUNNING)
-			vm_set_state(vm, VM_PAUSED, "qemu");
+			vm_set_state(vm, VM_PAUSED, vm->user_action ? "user" : "qemu");
 	} else if (!strcmp(ev->event, "RESUME")) {
 		if (vm->state == VM_PAUSED)
-			vm_set_state(vm, VM_RUNNING, "qemu");
+			vm_set_state(vm, VM_RUNNING, vm->user_action ? "user" : "qemu");
 	} else if (!strcmp(ev->event, "BLOCK_IO_ERROR")) {
 		const char *node = json_string_value(json_object_get(ev->data, "node-name"));
 
@@ -856,6 +860,8 @@ static void action_reply(struct qmp *q, const struct qmp_msg *m, void *data)
 	struct action *a = data;
 
 	(void)q;
+	if ((int)a->next >= 0)
+		a->vm->user_action = 0;
 	if (!m)
 		a->cb(a->vm, PROTO_E_QEMU, "QEMU went away before answering", a->data);
 	else if (m->type == QMP_MSG_ERROR)
@@ -881,6 +887,8 @@ static int vm_qmp_send(struct vm *vm, const char *cmd, json_t *args, int next,
 		free(a);
 		return -ENOTCONN;
 	}
+	if (next >= 0)
+		vm->user_action = 1;
 	return 0;
 }
 
@@ -944,7 +952,7 @@ struct vm *vm_add(struct croftd *d, struct store_vm *spec)
 void vm_remove(struct vm *vm)
 {
 	vm->deleted = 1;
-	if (!vm_is_live(vm))
+	if (!vm_is_live(vm) && !vm->busy)
 		vm_free(vm);
 }
 
@@ -980,8 +988,8 @@ static void vm_adopt(struct vm *vm, enum vm_state stored)
 
 	if (vm_pidfile_read(pidfile, &pid) == 0 && kill(pid, 0) == 0 &&
 	    vm_pid_is_ours(pid, pidfile)) {
-		vm->state = (stored == VM_PAUSED) ? VM_PAUSED : VM_RUNNING;
-		snprintf(vm->reason, sizeof(vm->reason), "croftd-restart");
+		enum vm_state live = (stored == VM_PAUSED) ? VM_PAUSED : VM_RUNNING;
+
 		vm->started_at = stat(pidfile, &st) == 0 ? st.st_mtime : time(NULL);
 		if (vm_attach(vm, pid, err, sizeof(err)) < 0) {
 			log_warn("VM %s: QEMU pid %d is alive but QMP is not answering (%s); retrying",
@@ -990,8 +998,8 @@ static void vm_adopt(struct vm *vm, enum vm_state stored)
 				vm->qmp_retry = loop_timer_add(vm->d->loop, 1000, qmp_retry_cb, vm);
 		} else {
 			log_info("VM %s: re-adopted QEMU pid %d", vm->spec.name, (int)pid);
-			vm_set_state(vm, vm->state, "croftd-restart");
 		}
+		vm_set_state(vm, live, "croftd-restart");
 	} else if (stored != VM_STOPPED && stored != VM_CRASHED) {
 		vm_cleanup_run_files(vm);
 		vm_set_state(vm, VM_CRASHED, "qemu-exited-while-croftd-was-down");

@@ -69,6 +69,8 @@ struct vm {
 	struct vm_waiter *start_waiters;
 	struct vm_waiter *stop_waiters;    /* shutdown/stop: wait for exit */
 
+	int user_action;             /* a pause/resume we sent is in flight */
+	int busy;                    /* inside callbacks that may remove it */
 	int deleted;                 /* removed; freed when its QEMU is gone */
 	struct vm *next;
 };

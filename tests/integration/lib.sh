@@ -1,0 +1,451 @@
+# tests/integration/lib.sh — helpers for croft integration tests.
+#
+# Sourced by tests/integration/test_*.sh, which run as root with
+#   BUILD=<build dir holding croftd, croft and guest/{vmlinuz,initrd.img,guest.iso}>
+#
+# A test looks like:
+#
+#   . "$(dirname "$0")/lib.sh"
+#   itest_setup                       # temp dir, fixture copy, croftd running
+#   t_begin "create and start"
+#   croft vm create a --vcpus 1 --memory 256M --kernel "$GUEST_KERNEL" \
+#       --initrd "$GUEST_INITRD" --append "console=ttyS0 quiet" || fail "create"
+#   croft vm start a || fail "start"
+#   wait_state a running 30
+#   wait_serial a 'CROFT-GUEST: ready' 60
+#   t_end
+#
+# Each sub-case prints one line ("PASS name" or "FAIL name: why"); the script
+# exits non-zero if any sub-case (or a check outside a sub-case) failed.
+# Teardown (stop croftd, kill leftover QEMUs, remove the temp dir) runs on
+# EXIT by itself.
+#
+# The guest fixture prints these markers on its serial console:
+#   CROFT-GUEST: booted | booted from iso, cpus N, mem KIB,
+#   disk vdX SECTORS, cdrom srN, nic ethN MAC, ready,
+#   acpi-poweroff, self-poweroff, self-reboot
+# and honours croft.poweroff=N, croft.reboot=N, croft.ignore_acpi=1 on the
+# kernel command line (see tests/fixtures/build-guest.sh).
+# shellcheck shell=bash
+
+if [ -z "${BUILD:-}" ]; then
+	echo "lib.sh: BUILD is not set (the build dir with croftd, croft, guest/)" >&2
+	exit 2
+fi
+BUILD=$(cd "$BUILD" && pwd) || exit 2
+export BUILD
+
+ITEST_NAME=$(basename "${0%.sh}")
+ITEST_PASSED=0
+ITEST_FAILED=0
+ITEST_CASE=
+ITEST_CASE_FAILED=0
+ITEST_CASE_WHY=
+ITEST_LOOSE_FAILS=0
+CROFTD_PID=
+T=
+
+# --- reporting -------------------------------------------------------------
+
+_itest_record() {   # pass|fail NAME — for tests/run-integration.sh
+	[ -n "${ITEST_RESULTS:-}" ] && echo "$1 $2" >>"$ITEST_RESULTS"
+	return 0
+}
+
+# t_begin NAME — start a sub-case (ends an open one first).
+t_begin() {
+	[ -n "$ITEST_CASE" ] && t_end
+	ITEST_CASE=$1
+	ITEST_CASE_FAILED=0
+	ITEST_CASE_WHY=
+	ITEST_CASE_START=$SECONDS
+}
+
+# t_end — finish the current sub-case and print its one line.
+t_end() {
+	[ -n "$ITEST_CASE" ] || return 0
+	local secs=$((SECONDS - ITEST_CASE_START))
+	if [ "$ITEST_CASE_FAILED" -eq 0 ]; then
+		ITEST_PASSED=$((ITEST_PASSED + 1))
+		echo "PASS $ITEST_NAME: $ITEST_CASE (${secs}s)"
+		_itest_record pass "$ITEST_CASE"
+	else
+		ITEST_FAILED=$((ITEST_FAILED + 1))
+		echo "FAIL $ITEST_NAME: $ITEST_CASE (${secs}s):$ITEST_CASE_WHY"
+		_itest_record fail "$ITEST_CASE"
+	fi
+	ITEST_CASE=
+	return 0
+}
+
+# fail MSG — record a failure (of the current sub-case, or of the script).
+# Returns 1, so `cmd || fail "why"` works and `fail ...; return` reads well.
+fail() {
+	echo "  fail: $*" >&2
+	if [ -n "$ITEST_CASE" ]; then
+		ITEST_CASE_FAILED=$((ITEST_CASE_FAILED + 1))
+		ITEST_CASE_WHY="$ITEST_CASE_WHY $*;"
+	else
+		ITEST_LOOSE_FAILS=$((ITEST_LOOSE_FAILS + 1))
+	fi
+	return 1
+}
+
+# pass [MSG] — note progress inside a sub-case (does not end it).
+pass() {
+	[ $# -gt 0 ] && echo "  ok: $*" >&2
+	return 0
+}
+
+# die MSG — fail and stop the script (teardown still runs).
+die() {
+	fail "$@"
+	t_end
+	exit 1
+}
+
+# assert_eq EXPECTED ACTUAL [WHAT]
+assert_eq() {
+	if [ "$1" == "$2" ]; then
+		return 0
+	fi
+	fail "${3:-value}: expected '$1', got '$2'"
+}
+
+# assert_ne UNEXPECTED ACTUAL [WHAT]
+assert_ne() {
+	if [ "$1" != "$2" ]; then
+		return 0
+	fi
+	fail "${3:-value}: did not expect '$1'"
+}
+
+# assert_contains HAYSTACK NEEDLE [WHAT]
+assert_contains() {
+	case "$1" in
+	*"$2"*) return 0 ;;
+	esac
+	fail "${3:-output}: '$2' not in '$1'"
+}
+
+# expect_fail SUBSTRING CMD... — CMD must exit non-zero with SUBSTRING in its
+# stderr.  Its stdout/stderr are kept in $EXPECT_OUT / $EXPECT_ERR.
+expect_fail() {
+	local want=$1 rc errf outf
+	shift
+	errf=$(mktemp)
+	outf=$(mktemp)
+	rc=0
+	"$@" >"$outf" 2>"$errf" || rc=$?
+	EXPECT_OUT=$(cat "$outf")
+	EXPECT_ERR=$(cat "$errf")
+	rm -f "$errf" "$outf"
+	if [ "$rc" -eq 0 ]; then
+		fail "expected failure from '$*', got exit 0 (stdout: ${EXPECT_OUT:0:200})"
+		return 1
+	fi
+	case "$EXPECT_ERR" in
+	*"$want"*) return 0 ;;
+	esac
+	fail "'$*' failed (exit $rc) but stderr lacks '$want': ${EXPECT_ERR:0:300}"
+}
+
+# expect_ok CMD... — CMD must succeed; its output is kept in $EXPECT_OUT / $EXPECT_ERR.
+expect_ok() {
+	local rc errf outf
+	errf=$(mktemp)
+	outf=$(mktemp)
+	rc=0
+	"$@" >"$outf" 2>"$errf" || rc=$?
+	EXPECT_OUT=$(cat "$outf")
+	EXPECT_ERR=$(cat "$errf")
+	rm -f "$errf" "$outf"
+	[ "$rc" -eq 0 ] && return 0
+	fail "'$*' exited $rc: ${EXPECT_ERR:0:300}"
+}
+
+# --- croft and croftd ------------------------------------------------------
+
+# croft ARGS... — the CLI from $BUILD, talking to this test's croftd.
+croft() {
+	"$BUILD/croft" "$@"
+}
+
+# _itest_sock_ready — does $CROFT_SOCKET accept a connection?
+_itest_sock_ready() {
+	[ -S "$CROFT_SOCKET" ] || return 1
+	if command -v socat >/dev/null 2>&1; then
+		socat -u OPEN:/dev/null "UNIX-CONNECT:$CROFT_SOCKET" >/dev/null 2>&1
+	else
+		python3 -c 'import socket,sys
+s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])' "$CROFT_SOCKET" >/dev/null 2>&1
+	fi
+}
+
+# croftd_start — start croftd in the background and wait up to 10 s for its
+# socket to accept connections.  Appends to $T/croftd.log.
+croftd_start() {
+	local i
+	printf -- '--- croftd start %(%T)T\n' -1 >>"$T/croftd.log"
+	# exec in a subshell without our traps: the child must never run the
+	# EXIT trap (itest_teardown) itself.
+	(
+		trap - EXIT TERM INT
+		exec "$BUILD/croftd" --state-dir "$T/state" --run-dir "$T/run" --foreground \
+			>>"$T/croftd.log" 2>&1 </dev/null
+	) &
+	CROFTD_PID=$!
+	[ -n "${ITEST_RESULTS:-}" ] && echo "croftd $CROFTD_PID" >>"$ITEST_RESULTS"
+	for ((i = 0; i < 100; i++)); do
+		# a stale socket (after croftd_kill9) exists but refuses connections
+		_itest_sock_ready && return 0
+		if ! kill -0 "$CROFTD_PID" 2>/dev/null; then
+			local st=0
+			wait "$CROFTD_PID" 2>/dev/null || st=$?
+			fail "croftd exited during start-up (status $st)"
+			CROFTD_PID=
+			return 1
+		fi
+		sleep 0.1
+	done
+	fail "croftd socket $CROFT_SOCKET did not accept connections within 10 s"
+}
+
+# croftd_stop — SIGTERM croftd and wait for it (SIGKILL after 10 s).
+croftd_stop() {
+	local i
+	[ -n "$CROFTD_PID" ] || return 0
+	kill -TERM "$CROFTD_PID" 2>/dev/null || true
+	for ((i = 0; i < 100; i++)); do
+		kill -0 "$CROFTD_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$CROFTD_PID" 2>/dev/null; then
+		echo "  croftd did not stop on SIGTERM; killing it" >&2
+		kill -KILL "$CROFTD_PID" 2>/dev/null || true
+	fi
+	wait "$CROFTD_PID" 2>/dev/null || true
+	CROFTD_PID=
+	return 0
+}
+
+# croftd_kill9 — kill croftd hard (QEMUs must survive it).
+croftd_kill9() {
+	[ -n "$CROFTD_PID" ] || return 0
+	kill -KILL "$CROFTD_PID" 2>/dev/null || true
+	wait "$CROFTD_PID" 2>/dev/null || true
+	CROFTD_PID=
+	return 0
+}
+
+# croftd_restart — stop (SIGTERM) and start again.
+croftd_restart() {
+	croftd_stop
+	croftd_start
+}
+
+# --- state and guests --------------------------------------------------------
+
+# vm_json VM — print `croft vm info VM --json`.
+vm_json() {
+	croft vm info "$1" --json
+}
+
+# json_get FIELD — read JSON on stdin, print top-level FIELD ("" if absent).
+json_get() {
+	if command -v jq >/dev/null 2>&1; then
+		jq -r --arg f "$1" '.[$f] | if . == null then "" else tostring end'
+	else
+		python3 -c 'import json,sys
+v=json.load(sys.stdin).get(sys.argv[1], "")
+print("" if v is None else (json.dumps(v) if isinstance(v,(dict,list)) else (str(v).lower() if isinstance(v,bool) else v)))' "$1"
+	fi
+}
+
+# vm_state VM — print the VM's state ("" if croft fails).
+vm_state() {
+	vm_json "$1" 2>/dev/null | json_get state 2>/dev/null || true
+}
+
+# vm_dir VM — its runtime dir under $T/run.
+vm_dir() {
+	echo "$T/run/vm/$1"
+}
+
+# vm_pid VM — the QEMU pid from its pidfile ("" if none).
+vm_pid() {
+	local f="$T/run/vm/$1/qemu.pid"
+	[ -s "$f" ] && tr -dc '0-9' <"$f"
+	return 0
+}
+
+# wait_state VM STATE SECS — poll until the VM is in STATE.
+wait_state() {
+	local vm=$1 want=$2 secs=$3 st= end
+	end=$((SECONDS + secs))
+	while :; do
+		st=$(vm_state "$vm")
+		[ "$st" = "$want" ] && return 0
+		[ "$SECONDS" -ge "$end" ] && break
+		sleep 0.2
+	done
+	fail "$vm: state '$st' after ${secs}s, wanted '$want'"
+}
+
+# wait_serial VM PATTERN SECS — poll $T/run/vm/VM/serial.log for an ERE.
+wait_serial() {
+	local vm=$1 pat=$2 secs=$3 end f
+	f="$T/run/vm/$vm/serial.log"
+	end=$((SECONDS + secs))
+	while :; do
+		[ -f "$f" ] && grep -aqE -- "$pat" "$f" && return 0
+		[ "$SECONDS" -ge "$end" ] && break
+		sleep 0.2
+	done
+	fail "$vm: '$pat' not on the serial console after ${secs}s (last: $(tail -c 300 "$f" 2>/dev/null | tr -d '\r' | tail -n 3 | tr '\n' '|'))"
+}
+
+# serial_count VM PATTERN — how many serial.log lines match the ERE.
+serial_count() {
+	local f="$T/run/vm/$1/serial.log"
+	if [ -f "$f" ]; then
+		grep -acE -- "$2" "$f" || true
+	else
+		echo 0
+	fi
+}
+
+# wait_for SECS CMD... — poll CMD (every 0.2 s) until it succeeds.
+wait_for() {
+	local secs=$1 end
+	shift
+	end=$((SECONDS + secs))
+	while :; do
+		"$@" >/dev/null 2>&1 && return 0
+		[ "$SECONDS" -ge "$end" ] && break
+		sleep 0.2
+	done
+	fail "'$*' did not succeed within ${secs}s"
+}
+
+# wait_pid_gone PID SECS — wait for a process (not our child) to exit.
+wait_pid_gone() {
+	local pid=$1 secs=$2 end
+	end=$((SECONDS + secs))
+	while kill -0 "$pid" 2>/dev/null; do
+		[ "$SECONDS" -ge "$end" ] && { fail "pid $pid still alive after ${secs}s"; return 1; }
+		sleep 0.2
+	done
+	return 0
+}
+
+# --- setup and teardown ------------------------------------------------------
+
+# itest_setup — temp dir, fixture copy, environment, croftd.
+itest_setup() {
+	local f
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "lib.sh: integration tests must run as root" >&2
+		exit 2
+	fi
+	for f in croftd croft guest/vmlinuz guest/initrd.img guest/guest.iso; do
+		if [ ! -e "$BUILD/$f" ]; then
+			echo "lib.sh: $BUILD/$f missing (make all guest)" >&2
+			exit 2
+		fi
+	done
+	ITEST_MAIN_PID=$BASHPID
+	T=$(mktemp -d /tmp/ct.XXXXXX) || exit 2
+	export T
+	chmod 0755 "$T"
+	mkdir -p "$T/state" "$T/run"
+	chmod 0755 "$T/state" "$T/run"
+	trap itest_teardown EXIT
+	trap 'exit 143' TERM
+	trap 'exit 130' INT
+	[ -n "${ITEST_RESULTS:-}" ] && echo "tmpdir $T" >>"$ITEST_RESULTS"
+	# The repo may sit where croft-qemu cannot read (e.g. /root): copy.
+	cp "$BUILD/guest/vmlinuz" "$T/vmlinuz"
+	cp "$BUILD/guest/initrd.img" "$T/initrd.img"
+	cp "$BUILD/guest/guest.iso" "$T/guest.iso"
+	chmod 0644 "$T/vmlinuz" "$T/initrd.img" "$T/guest.iso"
+	export GUEST_KERNEL="$T/vmlinuz"
+	export GUEST_INITRD="$T/initrd.img"
+	export GUEST_ISO="$T/guest.iso"
+	export CROFT_SOCKET="$T/run/croftd.sock"
+	export CROFT_ACCEL=tcg
+	: >"$T/croftd.log"
+	croftd_start || exit 1
+}
+
+# _itest_kill_pid PID — TERM, then KILL after 5 s.
+_itest_kill_pid() {
+	local pid=$1 i
+	kill -TERM "$pid" 2>/dev/null || return 0
+	for ((i = 0; i < 50; i++)); do
+		kill -0 "$pid" 2>/dev/null || return 0
+		sleep 0.1
+	done
+	kill -KILL "$pid" 2>/dev/null || true
+	return 0
+}
+
+# itest_kill_qemus — kill every QEMU of this test: by pidfile under
+# $T/run/vm/*/qemu.pid, and any process whose command line names $T.
+itest_kill_qemus() {
+	local pf pid p cmd
+	[ -n "$T" ] && [ -d "$T" ] || return 0
+	for pf in "$T"/run/vm/*/qemu.pid; do
+		[ -s "$pf" ] || continue
+		pid=$(tr -dc '0-9' <"$pf")
+		[ -n "$pid" ] || continue
+		# only if it still is a process of this test (pids get reused)
+		cmd=$(tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline") || continue
+		case "$cmd" in *"$T"*) _itest_kill_pid "$pid" ;; esac
+	done
+	for p in /proc/[0-9]*; do
+		pid=${p#/proc/}
+		[ "$pid" = "$$" ] && continue
+		cmd=$(tr '\0' ' ' 2>/dev/null <"$p/cmdline") || continue
+		case "$cmd" in
+		*qemu-system*"$T/"*) _itest_kill_pid "$pid" ;;
+		esac
+	done
+	return 0
+}
+
+# itest_teardown — runs on EXIT.
+itest_teardown() {
+	local rc=$? f
+	# Only the test's own shell tears down, never a subshell of it.
+	[ "$BASHPID" = "${ITEST_MAIN_PID:-}" ] || return "$rc"
+	set +e
+	trap - EXIT TERM INT
+	if [ -n "$ITEST_CASE" ]; then
+		# the script stopped inside a sub-case (die, set -e, a signal)
+		[ "$rc" -ne 0 ] && [ "$ITEST_CASE_FAILED" -eq 0 ] &&
+			fail "script exited with status $rc inside this case"
+		t_end
+	fi
+	local failed=$((ITEST_FAILED + ITEST_LOOSE_FAILS))
+	[ "$failed" -gt 0 ] && [ "$rc" -eq 0 ] && rc=1
+	croftd_stop
+	itest_kill_qemus
+	if [ "$rc" -ne 0 ] && [ -n "$T" ] && [ -f "$T/croftd.log" ]; then
+		echo "--- $ITEST_NAME: last lines of croftd.log" >&2
+		tail -n 40 "$T/croftd.log" >&2
+		for f in "$T"/run/vm/*/serial.log; do
+			[ -f "$f" ] || continue
+			echo "--- $ITEST_NAME: tail of $f" >&2
+			tail -c 1500 "$f" | tr -d '\r' >&2
+			echo >&2
+		done
+	fi
+	if [ -n "$T" ] && [ -d "$T" ] && [ -z "${ITEST_KEEP:-}" ]; then
+		rm -rf "$T"
+	elif [ -n "${ITEST_KEEP:-}" ]; then
+		echo "--- $ITEST_NAME: kept $T" >&2
+	fi
+	echo "$ITEST_NAME: $ITEST_PASSED passed, $failed failed"
+	exit "$rc"
+}
