@@ -255,13 +255,6 @@ int main(int argc, char **argv)
 		log_warn("cannot run %s --version: VMs will not start until QEMU is installed",
 			 d.qemu_binary);
 	croftd_accel_refresh(&d);
-	if (!foreground) {
-		if (daemonize() < 0) {
-			fprintf(stderr, "croftd: cannot detach: %s\n", strerror(errno));
-			goto out;
-		}
-		log_init("croftd", 0, debug ? LOG_LVL_DEBUG : LOG_LVL_INFO);
-	}
 	d.loop = loop_new();
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
@@ -280,6 +273,14 @@ int main(int argc, char **argv)
 	if (api_server_start(&d, d.sock_path, &d.api, err, sizeof(err)) < 0) {
 		log_err("%s", err);
 		goto out;
+	}
+	/* Detach only now: every check above reported on the caller's terminal. */
+	if (!foreground) {
+		if (daemonize() < 0) {
+			log_err("cannot detach: %s", strerror(errno));
+			goto out;
+		}
+		log_init("croftd", 0, debug ? LOG_LVL_DEBUG : LOG_LVL_INFO);
 	}
 	log_info("croftd ready: API on %s, state in %s, QEMU %s as %s, %s", d.sock_path,
 		 d.state_dir, d.qemu_version, d.qemu_user, d.accel.effective);
