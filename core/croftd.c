@@ -131,6 +131,28 @@ static void find_ovmf(struct croftd *d)
 	log_warn("OVMF not found: VMs with firmware uefi cannot be created (install ovmf)");
 }
 
+/* QEMU is run by absolute path, found once as croftd sees PATH, so the
+ * binary started as the QEMU user is the one whose version was checked. */
+static const char *find_program(const char *name)
+{
+	static char found[PATH_MAX];
+	const char *path = getenv("PATH");
+	char *copy, *dir, *save = NULL;
+
+	if (strchr(name, '/') || !path)
+		return name;
+	copy = xstrdup(path);
+	for (dir = strtok_r(copy, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
+		snprintf(found, sizeof(found), "%s/%s", *dir ? dir : ".", name);
+		if (access(found, X_OK) == 0 && found[0] == '/') {
+			free(copy);
+			return found;
+		}
+	}
+	free(copy);
+	return name;
+}
+
 static int take_lock(const char *state_dir)
 {
 	char *path = xasprintf("%s/croftd.lock", state_dir);
@@ -221,8 +243,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "croftd: CROFT_ACCEL='%s' is not one of auto, kvm, tcg\n", d.accel_env);
 		return 2;
 	}
-	d.qemu_binary = getenv("CROFT_QEMU") && *getenv("CROFT_QEMU") ? getenv("CROFT_QEMU")
-								      : "qemu-system-x86_64";
+	d.qemu_binary = find_program(getenv("CROFT_QEMU") && *getenv("CROFT_QEMU")
+				     ? getenv("CROFT_QEMU") : "qemu-system-x86_64");
 	signal(SIGPIPE, SIG_IGN);
 	if (!(d.state_dir = prepare_dir(state_arg, "state directory")) ||
 	    !(d.run_dir = prepare_dir(run_arg, "run directory")))

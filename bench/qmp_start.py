@@ -1,0 +1,213 @@
+#!/usr/bin/env python3
+"""
+Start-to-running benchmark: `croft vm start` against bare QEMU.
+
+The croft side is the wall time of `croft vm start NAME` (croftd forks
+QEMU, waits for the daemonizing parent, connects QMP and asks query-status;
+the CLI returns when the VM is running).  The baseline runs the very argv
+croftd gave QEMU (read from /proc/PID/cmdline of a croft-started VM), with
+the VM's run directory rewritten to a separate one, as the QEMU user through
+setpriv, and stops the clock when its own QMP client sees query-status say
+"running".  Both clocks start just before the first fork and both include
+one fork/exec from this script.  Runs are interleaved; the VM is stopped
+between runs, outside the timed region.  setpriv costs one exec more than
+croftd's fork+setuid+exec; --spawn direct drops privileges in the forked
+child instead, and the cost of the chosen way is measured and reported.
+
+Prints one line of JSON: {"croft": [...], "bare": [...], "spawn": ...,
+"spawn_extra": ...}, times in seconds.
+"""
+import argparse
+import json
+import os
+import select
+import socket
+import subprocess
+import sys
+import time
+
+
+def croft(args, *rest, check=True):
+    env = dict(os.environ, CROFT_SOCKET=args.socket)
+    return subprocess.run([args.croft, *rest], env=env, check=check,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+class Qmp:
+    """Just enough QMP: greeting, qmp_capabilities, commands; events skipped."""
+
+    def __init__(self, path, timeout=30.0):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.settimeout(timeout)
+        self.sock.connect(path)
+        self.buf = b""
+        greeting = self._read()
+        if "QMP" not in greeting:
+            raise RuntimeError("no QMP greeting: %r" % greeting)
+        self.cmd("qmp_capabilities")
+
+    def _read(self):
+        while b"\n" not in self.buf:
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                raise RuntimeError("QMP connection closed")
+            self.buf += chunk
+        line, self.buf = self.buf.split(b"\n", 1)
+        return json.loads(line)
+
+    def cmd(self, name, **arguments):
+        msg = {"execute": name}
+        if arguments:
+            msg["arguments"] = arguments
+        self.sock.sendall(json.dumps(msg).encode() + b"\n")
+        while True:
+            m = self._read()
+            if "event" in m:
+                continue
+            if "error" in m:
+                raise RuntimeError("QMP %s: %s" % (name, m["error"]))
+            return m.get("return")
+
+    def close(self):
+        self.sock.close()
+
+
+def wait_pid_gone(pid, timeout=15.0):
+    try:
+        fd = os.pidfd_open(pid)
+    except ProcessLookupError:
+        return True
+    try:
+        r, _, _ = select.select([fd], [], [], timeout)
+        return bool(r)
+    finally:
+        os.close(fd)
+
+
+def read_pid(path):
+    with open(path) as f:
+        return int(f.read().strip())
+
+
+def rm_runtime(d):
+    for f in ("qemu.pid", "qmp.sock", "serial.sock", "vnc.sock", "serial.log"):
+        try:
+            os.unlink(os.path.join(d, f))
+        except FileNotFoundError:
+            pass
+
+
+def croft_run(args):
+    t0 = time.perf_counter()
+    p = croft(args, "vm", "start", args.name, check=False)
+    dt = time.perf_counter() - t0
+    if p.returncode != 0:
+        raise RuntimeError("croft vm start failed: %s" % p.stderr.strip())
+    info = json.loads(croft(args, "vm", "info", args.name, "--json").stdout)
+    if info.get("state") != "running":
+        raise RuntimeError("croft vm start returned with state %s" % info.get("state"))
+    croft(args, "vm", "stop", args.name)
+    return dt
+
+
+def setpriv_cmd(args, argv):
+    return ["setpriv", "--reuid", args.qemu_user, "--regid", args.qemu_user,
+            "--clear-groups", "--no-new-privs", *argv]
+
+
+def spawn(args, argv, **kw):
+    """Run argv as the QEMU user, with setpriv (an extra exec) or, with
+    --spawn direct, by dropping privileges between fork and exec as croftd
+    does."""
+    if args.spawn == "direct":
+        return subprocess.run(argv, user=args.qemu_user, group=args.qemu_user,
+                              extra_groups=[], **kw)
+    return subprocess.run(setpriv_cmd(args, argv), **kw)
+
+
+def bare_run(args, argv, qmp_path, pidfile):
+    rm_runtime(args.bare_dir)
+    t0 = time.perf_counter()
+    # -daemonize: the parent exits once QEMU is initialised and the QMP
+    # socket listens, which is what croftd's spawn pidfd waits for too.
+    p = spawn(args, argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+              stderr=subprocess.PIPE, umask=0o027)
+    if p.returncode != 0:
+        raise RuntimeError("bare QEMU failed: %s" % p.stderr.decode(errors="replace").strip())
+    q = Qmp(qmp_path)
+    status = q.cmd("query-status")
+    dt = time.perf_counter() - t0
+    if status.get("status") != "running":
+        raise RuntimeError("bare QEMU is %s, not running" % status.get("status"))
+    pid = read_pid(pidfile)
+    try:
+        q.cmd("quit")
+    except RuntimeError:
+        pass                        # QEMU may close before answering
+    q.close()
+    if not wait_pid_gone(pid):
+        os.kill(pid, 9)
+        wait_pid_gone(pid)
+    return dt
+
+
+def median_time(fn, n=20):
+    v = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        fn()
+        v.append(time.perf_counter() - t0)
+    return sorted(v)[n // 2]
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--croft", required=True)
+    ap.add_argument("--socket", required=True)
+    ap.add_argument("--name", required=True)
+    ap.add_argument("--run-dir", required=True, help="croftd's --run-dir")
+    ap.add_argument("--bare-dir", required=True, help="run directory for bare QEMU")
+    ap.add_argument("--qemu-user", default="croft-qemu")
+    ap.add_argument("-n", type=int, default=10)
+    ap.add_argument("--spawn", choices=("setpriv", "direct"), default="setpriv")
+    ap.add_argument("--argv-out", help="write the captured argv here (JSON)")
+    args = ap.parse_args()
+
+    # Capture the argv of a croft-started QEMU (this start is a warm-up too).
+    croft(args, "vm", "start", args.name)
+    info = json.loads(croft(args, "vm", "info", args.name, "--json").stdout)
+    with open("/proc/%d/cmdline" % info["pid"], "rb") as f:
+        argv = [a.decode() for a in f.read().split(b"\0")[:-1]]
+    croft(args, "vm", "stop", args.name)
+
+    bare = os.path.abspath(args.bare_dir)
+    args.bare_dir = bare
+    rewritten = argv
+    for rd in {os.path.abspath(args.run_dir), os.path.realpath(args.run_dir)}:
+        vmdir = os.path.join(rd, "vm", args.name) + "/"
+        rewritten = [a.replace(vmdir, bare + "/") for a in rewritten]
+    if rewritten == argv or any(os.path.join("vm", args.name) + "/" in a for a in rewritten):
+        sys.exit("could not rewrite the run dir %s in QEMU's argv: %r" % (args.run_dir, argv))
+    if args.argv_out:
+        with open(args.argv_out, "w") as f:
+            json.dump({"croft": argv, "bare": rewritten}, f, indent=1)
+    qmp_path = os.path.join(bare, "qmp.sock")
+    pidfile = os.path.join(bare, "qemu.pid")
+
+    # One bare warm-up so neither side pays for cold page cache alone.
+    bare_run(args, rewritten, qmp_path, pidfile)
+
+    res = {"croft": [], "bare": []}
+    for _ in range(args.n):
+        res["croft"].append(croft_run(args))
+        res["bare"].append(bare_run(args, rewritten, qmp_path, pidfile))
+    # What the baseline's way of dropping privileges costs by itself
+    # (setpriv is one exec more than croftd's fork, setuid, exec).
+    res["spawn"] = args.spawn
+    res["spawn_extra"] = (median_time(lambda: spawn(args, ["true"], check=True)) -
+                          median_time(lambda: subprocess.run(["true"], check=True)))
+    print(json.dumps(res))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,129 @@
+#!/usr/bin/env python3
+"""
+Turn the raw results of bench/run.sh (JSON files in its work dir) into the
+ratio lines and the markdown summary.
+
+    report.py start DIR | list DIR N | rss DIR | summary DIR
+"""
+import json
+import os
+import statistics
+import sys
+
+START_TARGET = 1.10
+LIST_TARGET_MS = 5.0
+
+
+def load(d, name):
+    with open(os.path.join(d, name)) as f:
+        return json.load(f)
+
+
+def have(d, name):
+    return os.path.exists(os.path.join(d, name))
+
+
+def start_numbers(d):
+    r = load(d, "start.json")
+    c, b = statistics.median(r["croft"]), statistics.median(r["bare"])
+    return c, b, c / b, r
+
+
+def list_numbers(d, n):
+    lst, sql = load(d, "list%d.json" % n), load(d, "sqlite%d.json" % n)
+    return lst, sql, lst["median_ms"] / sql["median_ms"]
+
+
+def rss_rows(d):
+    rows = []
+    with open(os.path.join(d, "rss.txt")) as f:
+        for line in f:
+            label, rss, hwm = line.rstrip("\n").split("\t")
+            rows.append((label, int(rss), int(hwm)))
+    return rows
+
+
+def mib(kb):
+    return "%.2f MiB" % (kb / 1024.0)
+
+
+def fmt_ratio(ratio, target):
+    """Two decimals, three when two would hide which side of target it is."""
+    s = "%.2f" % ratio
+    return "%.3f" % ratio if float(s) == target and ratio != target else s
+
+
+def paired_ms(r):
+    return statistics.median(a - b for a, b in zip(r["croft"], r["bare"])) * 1000
+
+
+def cmd_start(d):
+    c, b, ratio, r = start_numbers(d)
+    n = len(r["croft"])
+    print("start: croft median %.3f s, bare qemu median %.3f s, ratio %s (target <= %.2f)%s"
+          % (c, b, fmt_ratio(ratio, START_TARGET), START_TARGET,
+             "" if ratio <= START_TARGET else "  ABOVE TARGET"))
+    print("       croft min/max %.3f/%.3f s, bare min/max %.3f/%.3f s, %d runs each, interleaved"
+          % (min(r["croft"]), max(r["croft"]), min(r["bare"]), max(r["bare"]), n))
+    print("       croft - bare, paired: median %+.1f ms; baseline drops privileges with %s, "
+          "which by itself costs %.1f ms more than a plain fork+exec"
+          % (paired_ms(r), r.get("spawn", "setpriv"),
+             r.get("spawn_extra", 0) * 1000))
+
+
+def cmd_list(d, n):
+    lst, sql, ratio = list_numbers(d, n)
+    print("list (%d VM%s): croft vm list --json median %.2f ms, peak RSS %s (max %s); "
+          "sqlite3 select median %.2f ms; ratio %.2f (target list <= %.0f ms)%s"
+          % (n, "" if n == 1 else "s", lst["median_ms"], mib(lst["median_rss_kb"]),
+             mib(lst["max_rss_kb"]), sql["median_ms"], ratio, LIST_TARGET_MS,
+             "" if lst["median_ms"] <= LIST_TARGET_MS else "  ABOVE TARGET"))
+    if n == 1 and have(d, "floor.json"):
+        print("       (peak RSS floor of the measuring wrapper, from /bin/true: %s)"
+              % mib(load(d, "floor.json")["median_rss_kb"]))
+
+
+def cmd_rss(d):
+    for label, rss, hwm in rss_rows(d):
+        print("croftd RSS, %s: VmRSS %s, VmHWM %s" % (label, mib(rss), mib(hwm)))
+
+
+def cmd_summary(d):
+    env = load(d, "env.json")
+    print("| Benchmark | croft | Baseline (same run) | Ratio | Target |")
+    print("| --- | --- | --- | --- | --- |")
+    if have(d, "start.json"):
+        c, b, ratio, r = start_numbers(d)
+        print("| VM start to running (median of %d, TCG, 1 vCPU, 128M) | %.3f s (paired: %+.1f ms) | bare QEMU, same argv: %.3f s | %s | <= %.2f |"
+              % (len(r["croft"]), c, paired_ms(r), b, fmt_ratio(ratio, START_TARGET), START_TARGET))
+    for n in (1, 100):
+        if not have(d, "list%d.json" % n):
+            continue
+        lst, sql, ratio = list_numbers(d, n)
+        print("| `croft vm list --json`, %d VM%s (median of 20) | %.2f ms, peak RSS %s | `sqlite3 ... 'select * from vms'`: %.2f ms | %.2f | <= %.0f ms |"
+              % (n, "" if n == 1 else "s", lst["median_ms"], mib(lst["median_rss_kb"]),
+                 sql["median_ms"], ratio, LIST_TARGET_MS))
+    if have(d, "rss.txt"):
+        for label, rss, hwm in rss_rows(d):
+            print("| croftd memory, %s | VmRSS %s, VmHWM %s | — | — | — |" % (label, mib(rss), mib(hwm)))
+    print()
+    print("_%s; QEMU %s, TCG; %s CPUs; Debian %s; %s._"
+          % (env["date"], env["qemu"], env["cpus"], env["debian"], env["kernel"]))
+
+
+def main():
+    mode, d = sys.argv[1], sys.argv[2]
+    if mode == "start":
+        cmd_start(d)
+    elif mode == "list":
+        cmd_list(d, int(sys.argv[3]))
+    elif mode == "rss":
+        cmd_rss(d)
+    elif mode == "summary":
+        cmd_summary(d)
+    else:
+        sys.exit("unknown mode %s" % mode)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,209 @@
+#!/usr/bin/env bash
+# croft benchmarks: each prints a ratio against a baseline measured in the
+# same run.  Not pass/fail: exits 0 unless the setup itself fails.
+#
+#   bench/run.sh BUILD        (make bench runs: bench/run.sh build)
+#
+# 1. VM start to running: `croft vm start` against bare QEMU run with the
+#    same argv by bench/qmp_start.py (10 each, interleaved).
+# 2. `croft vm list --json` wall time and peak RSS with 1 and 100 VMs
+#    against `sqlite3 croft.db 'select * from vms'` (20 each).
+# 3. croftd's VmRSS/VmHWM with 0 and with 10 running guests.
+#
+# Everything lives in one temp dir with a private croftd; all of it (VMs,
+# bare QEMU, croftd, the dir) is torn down on exit, also on failure.
+# Guests have no network devices; nothing leaves the host.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/.." && pwd)
+BUILD=${1:-build}
+[ -d "$BUILD" ] || BUILD=$ROOT/$BUILD
+BUILD=$(cd "$BUILD" && pwd)
+CROFTD=$BUILD/croftd
+CROFT=$BUILD/croft
+QEMU_USER=croft-qemu
+START_RUNS=${BENCH_START_RUNS:-10}
+LIST_RUNS=${BENCH_LIST_RUNS:-20}
+LIST_VMS=100
+RSS_VMS=10
+
+die() { echo "bench: $*" >&2; exit 1; }
+
+[ "$(id -u)" = 0 ] || die "must run as root (croftd drops QEMU to $QEMU_USER)"
+[ -x "$CROFTD" ] && [ -x "$CROFT" ] || die "no $CROFTD or $CROFT; run make all"
+[ -r "$BUILD/guest/vmlinuz" ] && [ -r "$BUILD/guest/initrd.img" ] ||
+	die "no test guest in $BUILD/guest; run make guest"
+for t in qemu-system-x86_64 python3 setpriv sqlite3; do
+	command -v "$t" >/dev/null || die "$t is not installed"
+done
+if ! id "$QEMU_USER" >/dev/null 2>&1; then
+	if [ -x "$ROOT/installer/setup-host.sh" ]; then
+		"$ROOT/installer/setup-host.sh"
+	else
+		useradd --system --no-create-home --shell /usr/sbin/nologin --user-group "$QEMU_USER"
+	fi
+fi
+
+T=$(mktemp -d /tmp/croft-bench.XXXXXX)
+chmod 755 "$T"
+CROFTD_PID=
+export CROFT_SOCKET=$T/run/croftd.sock
+
+# Kill a QEMU named by a pidfile, if the pid is alive and really is one of
+# ours (its command line names this run's temp dir).
+kill_pidfile() {
+	local pid
+	pid=$(cat "$1" 2>/dev/null) || return 0
+	[ -n "$pid" ] && [ -r "/proc/$pid/cmdline" ] || return 0
+	tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF "$T/" || return 0
+	kill -KILL "$pid" 2>/dev/null || true
+	for _ in $(seq 50); do [ -d "/proc/$pid" ] || break; sleep 0.1; done
+}
+
+cleanup() {
+	local rc=$? name f
+	set +e
+	trap - EXIT INT TERM
+	if [ -n "$CROFTD_PID" ] && kill -0 "$CROFTD_PID" 2>/dev/null; then
+		for name in $("$CROFT" vm list --json 2>/dev/null | python3 -c '
+import json, sys
+for v in json.load(sys.stdin):
+    if v.get("state") not in ("stopped", "crashed"):
+        print(v["name"])' 2>/dev/null); do
+			timeout 20 "$CROFT" vm stop "$name" >/dev/null 2>&1
+		done
+	fi
+	for f in "$T"/run/vm/*/qemu.pid "$T"/bare/qemu.pid; do
+		[ -e "$f" ] && kill_pidfile "$f"
+	done
+	[ -n "$CROFTD_PID" ] && croftd_stop
+	if [ "$rc" != 0 ] && [ -s "$T/croftd.log" ]; then
+		echo "bench: failed; last lines of croftd's log:" >&2
+		tail -n 20 "$T/croftd.log" >&2
+	fi
+	rm -rf "$T"
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+RUNSTAT=$T/runstat
+"${CC:-cc}" -O2 -Wall -Wextra -o "$RUNSTAT" "$HERE/runstat.c" || die "cannot build bench/runstat.c"
+
+# World-readable guest files: QEMU runs as $QEMU_USER.
+mkdir -m 755 "$T/guest"
+install -m 644 "$BUILD/guest/vmlinuz" "$BUILD/guest/initrd.img" "$T/guest/"
+KERNEL=$T/guest/vmlinuz
+INITRD=$T/guest/initrd.img
+mkdir -m 750 "$T/bare"
+chown "$QEMU_USER:$QEMU_USER" "$T/bare"
+
+croftd_start() {
+	CROFT_ACCEL=tcg "$CROFTD" --state-dir "$T/state" --run-dir "$T/run" --foreground \
+		>>"$T/croftd.log" 2>&1 &
+	CROFTD_PID=$!
+	for _ in $(seq 100); do
+		[ -S "$CROFT_SOCKET" ] && "$CROFT" version >/dev/null 2>&1 && return 0
+		kill -0 "$CROFTD_PID" 2>/dev/null || die "croftd exited: $(cat "$T/croftd.log")"
+		sleep 0.1
+	done
+	die "croftd did not come up"
+}
+croftd_stop() {
+	kill -TERM "$CROFTD_PID" 2>/dev/null || true
+	for _ in $(seq 50); do kill -0 "$CROFTD_PID" 2>/dev/null || break; sleep 0.1; done
+	kill -KILL "$CROFTD_PID" 2>/dev/null || true
+	wait "$CROFTD_PID" 2>/dev/null || true
+	CROFTD_PID=
+}
+croftd_start
+
+rss_sample() {  # LABEL
+	printf '%s\t%s\t%s\n' "$1" \
+		"$(awk '/^VmRSS:/ {print $2}' "/proc/$CROFTD_PID/status")" \
+		"$(awk '/^VmHWM:/ {print $2}' "/proc/$CROFTD_PID/status")" >>"$T/rss.txt"
+}
+
+python3 - "$T/env.json" <<'EOF'
+import json, os, platform, subprocess, sys, time
+q = subprocess.run(["qemu-system-x86_64", "--version"], capture_output=True, text=True).stdout.split()
+deb = open("/etc/debian_version").read().strip() if os.path.exists("/etc/debian_version") else "?"
+json.dump({"date": time.strftime("%Y-%m-%d"), "qemu": q[3] if len(q) > 3 else "?",
+           "cpus": os.cpu_count(), "debian": deb, "kernel": "Linux " + platform.release()},
+          open(sys.argv[1], "w"))
+EOF
+
+rss_sample "croftd just started, no VMs defined"
+BENCH_T0=$(date +%s)
+echo "croft benchmarks (QEMU with TCG; $(nproc) CPUs); work dir $T"
+echo
+
+# --- 1. start to running ----------------------------------------------------
+echo "== 1. VM start to running: croft vm start vs bare QEMU (same argv), $START_RUNS each, interleaved"
+"$CROFT" vm create bench --vcpus 1 --memory 128M --kernel "$KERNEL" --initrd "$INITRD" \
+	--append console=ttyS0 >/dev/null
+python3 "$HERE/qmp_start.py" --croft "$CROFT" --socket "$CROFT_SOCKET" --name bench \
+	--run-dir "$T/run" --bare-dir "$T/bare" --qemu-user "$QEMU_USER" -n "$START_RUNS" \
+	--spawn "${BENCH_BARE_SPAWN:-setpriv}" --argv-out "$T/argv.json" >"$T/start.json"
+python3 "$HERE/report.py" start "$T"
+echo
+
+# --- 2. vm list -------------------------------------------------------------
+echo "== 2. croft vm list --json vs sqlite3 select, $LIST_RUNS runs each"
+DB=$T/state/croft.db
+[ -r "$DB" ] || die "no store at $DB"
+list_bench() {  # N
+	"$RUNSTAT" "$LIST_RUNS" "$CROFT" vm list --json >"$T/list$1.json"
+	"$RUNSTAT" "$LIST_RUNS" sqlite3 "$DB" 'select * from vms' >"$T/sqlite$1.json"
+	python3 "$HERE/report.py" list "$T" "$1"
+}
+count_vms() { "$CROFT" vm list --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))'; }
+# The measuring parent's own memory leaks into ru_maxrss; this is its floor.
+"$RUNSTAT" "$LIST_RUNS" true >"$T/floor.json"
+[ "$(count_vms)" = 1 ] || die "expected 1 VM, croft lists $(count_vms)"
+list_bench 1
+t0=$(date +%s.%N)
+for i in $(seq -w 1 $((LIST_VMS - 1))); do
+	# No disks; a kernel, since croft refuses a VM with nothing to boot.
+	"$CROFT" vm create "list$i" --memory 64M --kernel "$KERNEL" --initrd "$INITRD" >/dev/null
+done
+t1=$(date +%s.%N)
+[ "$(count_vms)" = "$LIST_VMS" ] || die "expected $LIST_VMS VMs, croft lists $(count_vms)"
+printf '(created %d stopped VMs in %.1f s)\n' $((LIST_VMS - 1)) "$(python3 -c "print($t1 - $t0)")"
+list_bench "$LIST_VMS"
+rss_sample "$LIST_VMS VMs defined, 0 running"
+for i in $(seq -w 1 $((LIST_VMS - 1))); do
+	"$CROFT" vm delete "list$i" >/dev/null
+done
+echo
+
+# --- 3. croftd memory -------------------------------------------------------
+echo "== 3. croftd RSS with 0 and $RSS_VMS running guests (96M each, TCG)"
+# A fresh croftd, so the heap grown by the 100-VM list does not hide the
+# difference that running guests make.
+croftd_stop
+croftd_start
+for i in $(seq -w 1 "$RSS_VMS"); do
+	"$CROFT" vm create "rss$i" --vcpus 1 --memory 96M --kernel "$KERNEL" --initrd "$INITRD" \
+		--append console=ttyS0 >/dev/null
+done
+rss_sample "fresh croftd, $((RSS_VMS + 1)) VMs defined, 0 running"
+for i in $(seq -w 1 "$RSS_VMS"); do
+	"$CROFT" vm start "rss$i" >/dev/null
+done
+sleep 2
+running=$("$CROFT" vm list --json | python3 -c 'import json,sys; print(sum(v["state"] == "running" for v in json.load(sys.stdin)))')
+[ "$running" = "$RSS_VMS" ] || die "expected $RSS_VMS running VMs, croft lists $running"
+rss_sample "$RSS_VMS of them running"
+for i in $(seq -w 1 "$RSS_VMS"); do
+	"$CROFT" vm stop "rss$i" >/dev/null
+done
+rss_sample "after stopping the $RSS_VMS"
+python3 "$HERE/report.py" rss "$T"
+echo
+
+echo "== summary (paste into README, Performance) — whole bench took $(( $(date +%s) - BENCH_T0 )) s"
+echo
+python3 "$HERE/report.py" summary "$T"
