@@ -189,8 +189,8 @@ static int check_boot(const char *boot, int has_cdrom, size_t ndisks, int has_ke
 		err_set(err, errlen, "boot order '%s' names cdrom but the VM has no cdrom image", boot);
 		return -EINVAL;
 	}
-	if (seen_disk && !ndisks && !has_kernel && !seen_cd) {
-		err_set(err, errlen, "the VM has nothing to boot: boot order '%s' names disk but there is no disk (give it a disk, a cdrom or a kernel)",
+	if (seen_disk && !ndisks && !has_kernel) {
+		err_set(err, errlen, "boot order '%s' names disk but the VM has no disk (give it a disk, or boot from a cdrom or a kernel)",
 			boot);
 		return -EINVAL;
 	}
