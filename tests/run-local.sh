@@ -7,8 +7,8 @@
 # "demo" from the test-guest kernel/initrd on first run, prints how to reach
 # croftd, then runs `croft help`.  `run-local.sh BUILD stop` stops croftd.
 #
-# CROFT_ACCEL is passed to croftd (default tcg: works everywhere; set
-# CROFT_ACCEL=kvm on hardware with working KVM).
+# CROFT_ACCEL, when set, is passed to croftd; otherwise croftd uses its
+# host setting (auto: KVM when croft-qemu can use /dev/kvm, else TCG).
 set -euo pipefail
 
 if [ $# -lt 1 ]; then
@@ -50,7 +50,6 @@ SOCK=$LOCAL/run/croftd.sock
 PIDFILE=$LOCAL/croftd.pid
 LOG=$LOCAL/croftd.log
 export CROFT_SOCKET=$SOCK
-export CROFT_ACCEL=${CROFT_ACCEL:-tcg}
 
 running_pid() {   # prints croftd's pid if it is running
 	local pid
@@ -111,7 +110,8 @@ else
 		sleep 0.1
 	done
 	[ -S "$SOCK" ] || { echo "run-local: no socket $SOCK after 10 s (see $LOG)" >&2; exit 1; }
-	echo "croftd started (pid $pid, state in $LOCAL, log $LOG, accel $CROFT_ACCEL)"
+	echo "croftd started (pid $pid, state in $LOCAL, log $LOG)"
+	"$BUILD/croft" --socket "$SOCK" host info | grep -E "^accel" || true
 fi
 
 # The demo VM, from the test-guest fixture (copied: croft-qemu must read it).
@@ -141,9 +141,10 @@ To use it from another shell:
   export CROFT_SOCKET=$SOCK
   export PATH=$BUILD:\$PATH
   croft vm list
-  croft vm create demo --vcpus 1 --memory 256M --kernel $KERNEL --initrd $INITRD --append 'console=ttyS0'
-  croft vm start demo
-  croft vm console demo
+  croft vm start demo            # the test guest: boots in seconds
+  croft vm console demo          # its serial console; Ctrl-] detaches
+  croft vm shutdown demo
+  croft vm create web --vcpus 1 --memory 512M --disk 2G --cdrom $LOCAL/state/fixture/guest.iso
 Stop it with: $0 $1 stop
 
 EOT
