@@ -261,6 +261,23 @@ int cli_call(struct cli_ctx *ctx, struct api_client *c, const char *op, json_t *
 	return CLI_EXIT_OK;
 }
 
+int cli_call_once(struct cli_ctx *ctx, const char *op, json_t *args, json_t **result,
+		  int timeout_ms)
+{
+	struct api_client *c = NULL;
+	int status;
+
+	*result = NULL;
+	status = cli_connect(ctx, &c);
+	if (status != CLI_EXIT_OK)
+		return status;
+	if (timeout_ms)
+		api_client_set_timeout(c, timeout_ms);
+	status = cli_call(ctx, c, op, json_incref(args), result, NULL);
+	api_client_close(c);
+	return status;
+}
+
 static int run_help(struct cli_ctx *ctx, int argc, char **argv)
 {
 	const char *noun = argc > 0 ? argv[0] : NULL;

@@ -86,6 +86,10 @@ int cli_connect(struct cli_ctx *ctx, struct api_client **out);
  * CLI_EXIT_OK or the reported failure status. */
 int cli_call(struct cli_ctx *ctx, struct api_client *c, const char *op, json_t *args,
 	     json_t **result, int *fd_out);
+/* Connect, call op with args (borrowed), close; timeout_ms 0 keeps the
+ * client's default.  An exit status. */
+int cli_call_once(struct cli_ctx *ctx, const char *op, json_t *args, json_t **result,
+		  int timeout_ms);
 /* Print a JSON value on one line. */
 void cli_print_json(FILE *f, const json_t *v);
 

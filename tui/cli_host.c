@@ -12,16 +12,11 @@
 
 int cli_run_host_info(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args)
 {
-	struct api_client *c = NULL;
 	json_t *res = NULL;
 	const char *source;
 	int status;
 
-	status = cli_connect(ctx, &c);
-	if (status != CLI_EXIT_OK)
-		return status;
-	status = cli_call(ctx, c, cmd->op, json_incref(args), &res, NULL);
-	api_client_close(c);
+	status = cli_call_once(ctx, cmd->op, args, &res, 0);
 	if (status != CLI_EXIT_OK)
 		return status;
 	if (ctx->opts.json) {

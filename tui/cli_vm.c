@@ -11,22 +11,22 @@
 #define SHUTDOWN_DEFAULT_S 60
 #define SHUTDOWN_SLACK_S 30      /* croftd's own work beyond the guest's */
 
-/* Connect, call cmd->op with args (borrowed), close.  An exit status. */
-static int call_once(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args,
-		     json_t **result, int timeout_ms)
+/* Call, then print the raw result with --json or through format. */
+static int call_and_show(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args,
+			 void (*format)(FILE *, const json_t *))
 {
-	struct api_client *c = NULL;
+	json_t *res;
 	int status;
 
-	*result = NULL;
-	status = cli_connect(ctx, &c);
+	status = cli_call_once(ctx, cmd->op, args, &res, 0);
 	if (status != CLI_EXIT_OK)
 		return status;
-	if (timeout_ms)
-		api_client_set_timeout(c, timeout_ms);
-	status = cli_call(ctx, c, cmd->op, json_incref(args), result, NULL);
-	api_client_close(c);
-	return status;
+	if (ctx->opts.json)
+		cli_print_json(ctx->out, res);
+	else
+		format(ctx->out, res);
+	json_decref(res);
+	return CLI_EXIT_OK;
 }
 
 int cli_run_vm_list(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args)
@@ -34,7 +34,7 @@ int cli_run_vm_list(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args
 	json_t *res, *vms;
 	int status;
 
-	status = call_once(ctx, cmd, args, &res, 0);
+	status = cli_call_once(ctx, cmd->op, args, &res, 0);
 	if (status != CLI_EXIT_OK)
 		return status;
 	vms = json_object_get(res, "vms");
@@ -53,18 +53,7 @@ int cli_run_vm_list(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args
 
 int cli_run_vm_info(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args)
 {
-	json_t *res;
-	int status;
-
-	status = call_once(ctx, cmd, args, &res, 0);
-	if (status != CLI_EXIT_OK)
-		return status;
-	if (ctx->opts.json)
-		cli_print_json(ctx->out, res);
-	else
-		cli_format_vm_info(ctx->out, res);
-	json_decref(res);
-	return CLI_EXIT_OK;
+	return call_and_show(ctx, cmd, args, cli_format_vm_info);
 }
 
 int cli_run_vm_action(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args)
@@ -82,7 +71,7 @@ int cli_run_vm_action(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *ar
 		if (timeout_ms < API_CLIENT_DEFAULT_TIMEOUT_MS)
 			timeout_ms = API_CLIENT_DEFAULT_TIMEOUT_MS;
 	}
-	status = call_once(ctx, cmd, args, &res, timeout_ms);
+	status = cli_call_once(ctx, cmd->op, args, &res, timeout_ms);
 	if (status != CLI_EXIT_OK)
 		return status;
 	if (ctx->opts.json) {
@@ -105,16 +94,5 @@ int cli_run_vm_action(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *ar
 
 int cli_run_vm_delete(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args)
 {
-	json_t *res;
-	int status;
-
-	status = call_once(ctx, cmd, args, &res, 0);
-	if (status != CLI_EXIT_OK)
-		return status;
-	if (ctx->opts.json)
-		cli_print_json(ctx->out, res);
-	else
-		cli_format_vm_delete(ctx->out, res);
-	json_decref(res);
-	return CLI_EXIT_OK;
+	return call_and_show(ctx, cmd, args, cli_format_vm_delete);
 }
