@@ -388,6 +388,10 @@ int api_client_call(struct api_client *c, const char *op, json_t *args,
 			json_array_append(c->events, msg);
 		} else if (json_is_integer(jid) && json_integer_value(jid) == id) {
 			break;
+		} else if (!jid && json_is_false(json_object_get(msg, "ok"))) {
+			/* croftd refusing the connection itself (permission_denied)
+			 * answers before reading anything, so without an id. */
+			break;
 		}
 		/* an event, or a stale reply: not ours */
 		if (line_fd >= 0)

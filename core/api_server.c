@@ -409,6 +409,14 @@ static int peer_allowed(struct api_server *s, const struct ucred *cr, char *why,
 	return 0;
 }
 
+static void refused_cb(struct loop *l, int fd, uint32_t events, void *data)
+{
+	(void)events;
+	(void)data;
+	loop_del(l, fd);
+	close(fd);
+}
+
 static void accept_cb(struct loop *l, int fd, uint32_t events, void *data)
 {
 	struct api_server *s = data;
@@ -439,7 +447,11 @@ static void accept_cb(struct loop *l, int fd, uint32_t events, void *data)
 		log_warn("refused API connection from pid %d: %s", (int)cr.pid, why);
 		if (send(cfd, line, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
 			log_debug("could not tell pid %d why: %s", (int)cr.pid, strerror(errno));
-		close(cfd);
+		/* Keep reading until the peer has written its first request or gone,
+		 * so its write does not fail before it reads why it was refused. */
+		shutdown(cfd, SHUT_WR);
+		if (loop_add(l, cfd, EPOLLIN, refused_cb, NULL) < 0)
+			close(cfd);
 		return;
 	}
 	c = xcalloc(1, sizeof(*c));

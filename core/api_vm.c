@@ -20,6 +20,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -246,8 +247,16 @@ static int check_direct_boot(const char *kernel, const char *initrd, const char 
 	return 0;
 }
 
-/* The path is attached to some VM already. */
-static const char *disk_owner(struct croftd *d, const char *path, const struct vm *except)
+/* Two paths name the same image when they are the same file. */
+static int same_file(const char *a, const struct stat *sb)
+{
+	struct stat sa;
+
+	return stat(a, &sa) == 0 && sa.st_dev == sb->st_dev && sa.st_ino == sb->st_ino;
+}
+
+/* The VM that already has this image (by file identity, not spelling). */
+static const char *disk_owner(struct croftd *d, const struct stat *st, const struct vm *except)
 {
 	struct vm *vm;
 	size_t i;
@@ -256,7 +265,7 @@ static const char *disk_owner(struct croftd *d, const char *path, const struct v
 		if (vm == except || vm->deleted)
 			continue;
 		for (i = 0; i < vm->spec.ndisks; i++)
-			if (!strcmp(vm->spec.disks[i].path, path))
+			if (same_file(vm->spec.disks[i].path, st))
 				return vm->spec.name;
 	}
 	return NULL;
@@ -346,12 +355,16 @@ void api_op_vm_create(struct api_req *r, json_t *args)
 	}
 	if (vcpus_check(vcpus, err, sizeof(err)) < 0)
 		goto fail;
-	if (mem <= 0 || memmin < 0 ||
-	    memory_check((uint64_t)mem, (uint64_t)memmin, err, sizeof(err)) < 0) {
-		if (mem <= 0 || memmin < 0)
-			snprintf(err, sizeof(err), "memory must be a positive number of MiB");
+	if (mem <= 0) {
+		snprintf(err, sizeof(err), "memory must be a positive number of MiB");
 		goto fail;
 	}
+	if (memmin < 0) {
+		snprintf(err, sizeof(err), "memory-min must not be negative");
+		goto fail;
+	}
+	if (memory_check((uint64_t)mem, (uint64_t)memmin, err, sizeof(err)) < 0)
+		goto fail;
 	if (check_host_fit((uint32_t)vcpus, (uint64_t)mem, err, sizeof(err)) < 0)
 		goto fail;
 	if (!fw)
@@ -368,13 +381,13 @@ void api_op_vm_create(struct api_req *r, json_t *args)
 			 !cdrom ? "disk" : ndisks ? "cdrom,disk" : "cdrom");
 		boot = dflt_boot;
 	}
-	if (check_boot(boot, cdrom != NULL, ndisks, kernel != NULL, err, sizeof(err)) < 0)
-		goto fail;
 	if ((rc = check_direct_boot(kernel, initrd, append, err, sizeof(err))) < 0) {
 		if (rc == -ENOENT)
 			code = PROTO_E_NOT_FOUND;
 		goto fail;
 	}
+	if (check_boot(boot, cdrom != NULL, ndisks, kernel != NULL, err, sizeof(err)) < 0)
+		goto fail;
 	if (ndisks > DISKS_MAX) {
 		snprintf(err, sizeof(err), "a VM can have at most %d disks, not %zu", DISKS_MAX, ndisks);
 		goto fail;
@@ -426,19 +439,27 @@ void api_op_vm_create(struct api_req *r, json_t *args)
 				snprintf(err, sizeof(err), "disks[%zu].path must be a string", i);
 				goto fail;
 			}
-			sd->path = xstrdup(json_string_value(jpath));
-			if ((rc = check_file("disk image", sd->path, err, sizeof(err))) < 0) {
+			const char *given = json_string_value(jpath);
+			char real[PATH_MAX];
+			struct stat st;
+
+			if ((rc = check_file("disk image", given, err, sizeof(err))) < 0) {
 				if (rc == -ENOENT)
 					code = PROTO_E_NOT_FOUND;
 				goto fail;
 			}
+			if (!realpath(given, real) || stat(real, &st) < 0) {
+				snprintf(err, sizeof(err), "disk image '%s': %s", given, strerror(errno));
+				goto fail;
+			}
+			sd->path = xstrdup(real);
 			for (k = 0; k < i; k++) {
-				if (spec.disks[k].path && !strcmp(spec.disks[k].path, sd->path)) {
+				if (spec.disks[k].path && same_file(spec.disks[k].path, &st)) {
 					snprintf(err, sizeof(err), "disk image %s is given twice", sd->path);
 					goto fail;
 				}
 			}
-			if ((owner = disk_owner(d, sd->path, NULL))) {
+			if ((owner = disk_owner(d, &st, NULL))) {
 				code = PROTO_E_INVALID_STATE;
 				snprintf(err, sizeof(err), "disk image %s is already attached to VM '%s'",
 					 sd->path, owner);

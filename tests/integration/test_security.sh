@@ -1,0 +1,223 @@
+#!/bin/bash
+# test_security.sh — who may talk to croftd, how QEMU is confined, and what
+# croftd refuses at start-up.
+#
+# The API socket is 0660 root:croft and each connection is checked with
+# SO_PEERCRED; QEMU runs as croft-qemu with -sandbox on and no_new_privs,
+# VNC only on a unix socket; a second croftd on the same state is refused;
+# a file croft-qemu cannot read makes vm.start fail naming file and user.
+# shellcheck shell=bash
+. "$(dirname "$0")/lib.sh"
+HERE=$(cd "$(dirname "$0")" && pwd)
+
+itest_setup
+
+DB=$T/state/croft.db
+KARGS=(--kernel "$GUEST_KERNEL" --initrd "$GUEST_INITRD" --append "console=ttyS0 quiet")
+CROFT_GID=$(getent group croft | cut -d: -f3)
+TMPUSER=
+
+# Tools other users run: $BUILD may sit where they cannot read.
+cp "$HERE/apiraw.py" "$T/apiraw.py"
+cp "$BUILD/croft" "$T/croft"
+chmod 0755 "$T/croft"
+chmod 0644 "$T/apiraw.py"
+
+cleanup_security() {
+	[ -S "$CROFT_SOCKET" ] && chmod 0660 "$CROFT_SOCKET"
+	if [ -n "$TMPUSER" ] && getent passwd "$TMPUSER" >/dev/null; then
+		userdel "$TMPUSER" 2>/dev/null
+	fi
+	TMPUSER=
+	return 0
+}
+trap 'rc=$?; cleanup_security; (exit $rc); itest_teardown' EXIT
+
+# as_user SETPRIV-ARGS... -- CMD... — run CMD through setpriv.
+as_user() {
+	setpriv "$@"
+}
+
+store_rows() {
+	sqlite3 "$DB" "select count(*) from vms; select count(*) from disks; select * from vms order by id;"
+}
+
+t_begin "the API socket is mode 0660, group croft"
+[ -n "$CROFT_GID" ] || fail "group croft does not exist on this host"
+assert_eq "660 root croft" "$(stat -c '%a %U %G' "$CROFT_SOCKET")" "socket mode/owner/group"
+t_end
+
+t_begin "SO_PEERCRED: nobody (not in group croft) is refused even with a 0666 socket"
+before=$(store_rows)
+chmod 0666 "$CROFT_SOCKET"
+out=$(as_user --reuid=nobody --regid=nogroup --clear-groups \
+	/usr/bin/python3 "$T/apiraw.py" --socket "$CROFT_SOCKET" \
+	'{"id":1,"op":"vm.create","args":{"name":"intruder","vcpus":1,"memory_mib":64,"disks":[{"size_bytes":1048576}]}}' 2>&1)
+r=$(grep '^{' <<<"$out" | head -n 1)
+assert_eq permission_denied "$(jq -r .error.code <<<"$r" 2>/dev/null)" "error code ($out)"
+assert_contains "$(jq -r .error.message <<<"$r" 2>/dev/null)" "not in group croft" "message"
+assert_contains "$(jq -r .error.message <<<"$r" 2>/dev/null)" "nobody" "message names the user"
+assert_eq "" "$(jq -r 'select(.id != null) | .id' <<<"$r" 2>/dev/null)" "the refusal has no id"
+assert_contains "$out" "EOF" "croftd closes the connection"
+assert_eq 0 "$(grep -c '"ok":true' <<<"$out")" "successful replies to nobody"
+assert_eq "$before" "$(store_rows)" "store after nobody's create"
+[ -e "$T/state/pools/default/intruder-disk0.qcow2" ] && fail "intruder's disk was created"
+grep -q "refused API connection.*nobody" "$T/croftd.log" || fail "croftd.log has no 'refused API connection' line for nobody"
+chmod 0660 "$CROFT_SOCKET"
+t_end
+
+t_begin "SO_PEERCRED: the croft CLI run by nobody shows why it was refused"
+chmod 0666 "$CROFT_SOCKET"
+rc=0
+err=$(as_user --reuid=nobody --regid=nogroup --clear-groups \
+	"$T/croft" --socket "$CROFT_SOCKET" vm list 2>&1 >/dev/null) || rc=$?
+chmod 0660 "$CROFT_SOCKET"
+assert_ne 0 "$rc" "exit status"
+assert_contains "$err" "not in group croft" "croft's stderr"
+t_end
+
+t_begin "with the socket at 0660, nobody cannot even connect (exit 3, says why)"
+rc=0
+err=$(as_user --reuid=nobody --regid=nogroup --clear-groups \
+	"$T/croft" --socket "$CROFT_SOCKET" vm list 2>&1 >/dev/null) || rc=$?
+assert_eq 3 "$rc" "exit status"
+assert_contains "$err" "Permission denied" "stderr"
+assert_contains "$err" "croft group" "stderr hints at the group"
+t_end
+
+t_begin "a process whose primary group is croft is allowed"
+rc=0
+out=$(as_user --reuid=nobody --regid="$CROFT_GID" --clear-groups \
+	"$T/croft" --socket "$CROFT_SOCKET" vm list --json 2>&1) || rc=$?
+assert_eq 0 "$rc" "exit status ($out)"
+assert_eq "[]" "$(jq -c . <<<"$out" 2>/dev/null)" "vm list"
+t_end
+
+t_begin "a user who is a member of group croft is allowed"
+TMPUSER=citest$$
+if useradd --system --no-create-home --no-user-group --gid nogroup \
+	--groups croft --shell /usr/sbin/nologin "$TMPUSER"; then
+	rc=0
+	out=$(as_user --reuid="$TMPUSER" --regid=nogroup --init-groups \
+		"$T/croft" --socket "$CROFT_SOCKET" vm create memberok --memory 64M \
+		"${KARGS[@]}" 2>&1) || rc=$?
+	assert_eq 0 "$rc" "create as a croft member ($out)"
+	assert_eq stopped "$(vm_state memberok)" "memberok state"
+	out=$(as_user --reuid="$TMPUSER" --regid=nogroup --init-groups \
+		/usr/bin/python3 "$T/apiraw.py" --socket "$CROFT_SOCKET" \
+		'{"id":2,"op":"vm.delete","args":{"name":"memberok"}}' 2>&1)
+	assert_eq true "$(jq -r 'select(.id == 2) | .ok' <<<"$out" 2>/dev/null)" "delete as a croft member ($out)"
+else
+	fail "useradd $TMPUSER failed"
+fi
+cleanup_security
+getent passwd "citest$$" >/dev/null && fail "temporary user citest$$ still exists"
+t_end
+
+t_begin "QEMU runs as croft-qemu, sandboxed, no_new_privs, VNC on a unix socket only"
+expect_ok croft vm create sec1 --vcpus 1 --memory 256M --disk 64M "${KARGS[@]}"
+expect_ok croft vm start sec1
+wait_state sec1 running 60
+PID=$(vm_pid sec1)
+if [ -z "$PID" ]; then
+	fail "no QEMU pid for sec1"
+else
+	assert_eq "$PID" "$(vm_json sec1 | json_get pid)" "pid in vm info"
+	assert_eq croft-qemu "$(ps -o user= -p "$PID" | tr -d ' ')" "QEMU's user"
+	assert_eq croft-qemu "$(ps -o group= -p "$PID" | tr -d ' ')" "QEMU's group"
+	for f in Uid Gid; do
+		ids=$(awk -v f="$f:" '$1 == f { print $2, $3, $4, $5 }' "/proc/$PID/status")
+		want=$(id -u croft-qemu)
+		[ "$f" = Gid ] && want=$(id -g croft-qemu)
+		assert_eq "$want $want $want $want" "$ids" "$f (real, effective, saved, fs)"
+	done
+	groups=$(awk '$1 == "Groups:" { $1 = ""; print }' "/proc/$PID/status" | tr -s ' ')
+	case " $groups " in *" 0 "* | *" $CROFT_GID "*) fail "QEMU keeps privileged groups:$groups" ;; esac
+	assert_eq 0 "$(awk '$1 == "CapEff:" { print $2 + 0 }' "/proc/$PID/status")" "QEMU's effective capabilities"
+	assert_eq 1 "$(awk '$1 == "NoNewPrivs:" { print $2 }' "/proc/$PID/status")" "NoNewPrivs"
+	assert_eq 2 "$(awk '$1 == "Seccomp:" { print $2 }' "/proc/$PID/status")" "Seccomp mode (filter)"
+	cmd=$(tr '\0' '\n' <"/proc/$PID/cmdline")
+	grep -qx -- '-sandbox' <<<"$cmd" || fail "no -sandbox argument"
+	sb=$(grep -A1 -x -- '-sandbox' <<<"$cmd" | tail -n 1)
+	case "$sb" in on | on,*) ;; *) fail "-sandbox value is '$sb', not on" ;; esac
+	vnc=$(grep -A1 -x -- '-vnc' <<<"$cmd" | tail -n 1)
+	assert_eq "vnc=unix:$T/run/vm/sec1/vnc.sock" "$vnc" "-vnc value"
+	[ -S "$T/run/vm/sec1/vnc.sock" ] || fail "no VNC unix socket at $T/run/vm/sec1/vnc.sock"
+	grep -qE 'tcp:|websocket|0\.0\.0\.0|localhost:|127\.0\.0\.1' <<<"$cmd" && fail "QEMU has a TCP listener on its command line"
+	tcp=$(ss -Hltnp 2>/dev/null | grep "pid=$PID," || true)
+	assert_eq "" "$tcp" "TCP sockets QEMU listens on"
+	# the per-VM run directory and its sockets are not open to others
+	assert_eq "750 croft-qemu" "$(stat -c '%a %U' "$T/run/vm/sec1")" "run dir mode/owner"
+	for s in qmp.sock serial.sock vnc.sock; do
+		m=$(stat -c '%a' "$T/run/vm/sec1/$s" 2>/dev/null)
+		[ -n "$m" ] || { fail "$s missing"; continue; }
+		[ $((8#$m & 8#007)) -eq 0 ] || fail "$s is mode $m (open to others)"
+	done
+	assert_eq "600 croft-qemu" "$(stat -c '%a %U' "$T/state/pools/default/sec1-disk0.qcow2")" "disk image mode/owner"
+fi
+t_end
+
+t_begin "a second croftd on the same state dir is refused; the first keeps serving"
+sock_ino=$(stat -c %i "$CROFT_SOCKET")
+for rd in "$T/run2" "$T/run"; do
+	rc=0
+	out=$(CROFT_ACCEL=tcg timeout 20 "$BUILD/croftd" --state-dir "$T/state" --run-dir "$rd" \
+		--foreground 2>&1 </dev/null) || rc=$?
+	[ "$rc" -eq 124 ] && fail "second croftd (run dir $rd) kept running"
+	assert_ne 0 "$rc" "second croftd (run dir $rd) exit status"
+	assert_contains "$out" "another croftd" "second croftd (run dir $rd) message"
+done
+[ -e "$T/run2/croftd.sock" ] && fail "the refused croftd left a socket in $T/run2"
+kill -0 "$CROFTD_PID" 2>/dev/null || fail "the first croftd died"
+assert_eq "$sock_ino" "$(stat -c %i "$CROFT_SOCKET" 2>/dev/null)" "socket inode (the first croftd's)"
+expect_ok croft vm info sec1
+assert_eq running "$(vm_state sec1)" "sec1 after the refused croftds"
+# a second croftd with another state dir but this run dir must not steal the socket
+rc=0
+out=$(CROFT_ACCEL=tcg timeout 20 "$BUILD/croftd" --state-dir "$T/state2" --run-dir "$T/run" \
+	--foreground 2>&1 </dev/null) || rc=$?
+[ "$rc" -eq 124 ] && fail "croftd on a busy run dir kept running"
+assert_ne 0 "$rc" "croftd on a busy run dir: exit status"
+assert_contains "$out" "$CROFT_SOCKET" "croftd on a busy run dir: message names the socket"
+assert_eq "$sock_ino" "$(stat -c %i "$CROFT_SOCKET" 2>/dev/null)" "socket inode after a croftd on the same run dir"
+expect_ok croft vm list
+t_end
+
+t_begin "croftd with CROFT_ACCEL=bogus exits 2 naming the value"
+rc=0
+out=$(CROFT_ACCEL=bogus timeout 20 "$BUILD/croftd" --state-dir "$T/bogus/state" \
+	--run-dir "$T/bogus/run" --foreground 2>&1 </dev/null) || rc=$?
+assert_eq 2 "$rc" "exit status"
+assert_contains "$out" "CROFT_ACCEL='bogus'" "message"
+assert_contains "$out" "auto, kvm, tcg" "message lists the choices"
+[ -S "$T/bogus/run/croftd.sock" ] && fail "croftd with a bad CROFT_ACCEL left a socket"
+t_end
+
+t_begin "a kernel croft-qemu cannot read: start fails naming file and user, VM stays stopped"
+mkdir -p "$T/private"
+chmod 0700 "$T/private"
+cp "$GUEST_KERNEL" "$T/private/vmlinuz"
+chmod 0644 "$T/private/vmlinuz"
+expect_ok croft vm create hidden --vcpus 1 --memory 256M --kernel "$T/private/vmlinuz" \
+	--initrd "$GUEST_INITRD" --append "console=ttyS0 quiet"
+expect_fail "$T/private/vmlinuz" croft vm start hidden
+assert_contains "$EXPECT_ERR" "croft-qemu" "start message names the user"
+assert_eq stopped "$(vm_state hidden)" "state after the failed start"
+assert_eq "" "$(vm_json hidden | json_get pid)" "pid after the failed start"
+for p in /proc/[0-9]*; do
+	c=$(tr '\0' ' ' 2>/dev/null <"$p/cmdline") || continue
+	case "$c" in *qemu-system*"guest=hidden,"*"$T"*) fail "a QEMU for 'hidden' runs: ${p#/proc/}" ;; esac
+done
+assert_eq "root 700" "$(stat -c '%U %a' "$T/private")" "private dir untouched"
+assert_eq "root 644" "$(stat -c '%U %a' "$T/private/vmlinuz")" "private kernel untouched"
+t_end
+
+t_begin "a disk croft-qemu cannot reach: start fails naming the image, VM stays stopped"
+qemu-img create -q -f qcow2 "$T/private/disk.qcow2" 32M
+expect_ok croft vm create hdisk --vcpus 1 --memory 256M --disk "$T/private/disk.qcow2" "${KARGS[@]}"
+expect_fail "$T/private/disk.qcow2" croft vm start hdisk
+assert_contains "$EXPECT_ERR" "croft-qemu" "start message names the user"
+assert_eq stopped "$(vm_state hdisk)" "state after the failed start"
+assert_eq "root 700" "$(stat -c '%U %a' "$T/private")" "private dir untouched"
+expect_ok croft vm stop sec1
+t_end
