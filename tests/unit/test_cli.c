@@ -128,6 +128,8 @@ static int teardown_tmpdir(void **state)
 	unlink("vmlinuz");
 	unlink("initrd.img");
 	rmdir("sub");
+	unlink("croftd.sock");
+	unlink("stdin");
 	if (chdir(oldcwd) < 0)
 		return -1;
 	rmdir(tmpdir);
