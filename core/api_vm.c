@@ -162,6 +162,12 @@ static int check_file(const char *what, const char *path, char *err, size_t errl
 	return 0;
 }
 
+/* A file check's failure: missing is not_found, anything else bad input. */
+static const char *file_code(int rc)
+{
+	return rc == -ENOENT ? PROTO_E_NOT_FOUND : PROTO_E_INVALID_ARGUMENT;
+}
+
 static int check_boot(const char *boot, int has_cdrom, size_t ndisks, int has_kernel,
 		      char *err, size_t errlen)
 {
@@ -298,21 +304,6 @@ static void uuid_new(char out[37])
 	*p = '\0';
 }
 
-static void rm_tree_shallow(const char *dir)
-{
-	char *p;
-	static const char *files[] = { "OVMF_VARS.fd", "serial.log", "qemu.pid", "qmp.sock",
-				       "serial.sock", "vnc.sock" };
-	size_t i;
-
-	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-		p = xasprintf("%s/%s", dir, files[i]);
-		unlink(p);
-		free(p);
-	}
-	rmdir(dir);
-}
-
 /* --- create ------------------------------------------------------------- */
 
 void api_op_vm_create(struct api_req *r, json_t *args)
@@ -372,8 +363,7 @@ void api_op_vm_create(struct api_req *r, json_t *args)
 	if (check_firmware(d, fw, err, sizeof(err)) < 0)
 		goto fail;
 	if (cdrom && (rc = check_file("cdrom image", cdrom, err, sizeof(err))) < 0) {
-		if (rc == -ENOENT)
-			code = PROTO_E_NOT_FOUND;
+		code = file_code(rc);
 		goto fail;
 	}
 	if (!boot) {
@@ -382,8 +372,7 @@ void api_op_vm_create(struct api_req *r, json_t *args)
 		boot = dflt_boot;
 	}
 	if ((rc = check_direct_boot(kernel, initrd, append, err, sizeof(err))) < 0) {
-		if (rc == -ENOENT)
-			code = PROTO_E_NOT_FOUND;
+		code = file_code(rc);
 		goto fail;
 	}
 	if (check_boot(boot, cdrom != NULL, ndisks, kernel != NULL, err, sizeof(err)) < 0)
@@ -444,8 +433,7 @@ void api_op_vm_create(struct api_req *r, json_t *args)
 			struct stat st;
 
 			if ((rc = check_file("disk image", given, err, sizeof(err))) < 0) {
-				if (rc == -ENOENT)
-					code = PROTO_E_NOT_FOUND;
+				code = file_code(rc);
 				goto fail;
 			}
 			if (!realpath(given, real) || stat(real, &st) < 0) {
@@ -517,12 +505,8 @@ undo:
 	for (i = 0; i < made; i++)
 		if (spec.disks[i].owned)
 			unlink(spec.disks[i].path);
-	if (fw && !strcmp(fw, "uefi")) {
-		char *dir = vm_state_path(d, name, NULL);
-
-		rm_tree_shallow(dir);
-		free(dir);
-	}
+	if (fw && !strcmp(fw, "uefi"))
+		vm_files_remove(d, name);
 fail:
 	store_vm_clear(&spec);
 	api_req_err(r, code, "%s", err);
@@ -601,7 +585,7 @@ static void delete_now(struct api_req *r, struct vm *vm, int keep_disks)
 {
 	struct croftd *d = api_req_daemon(r);
 	json_t *removed = json_array(), *kept = json_array();
-	char *name = xstrdup(vm->spec.name), *dir;
+	char *name = xstrdup(vm->spec.name);
 	size_t i;
 	int rc;
 
@@ -627,12 +611,7 @@ static void delete_now(struct api_req *r, struct vm *vm, int keep_disks)
 			json_array_append_new(kept, json_string(sd->path));
 		}
 	}
-	dir = vm_state_path(d, name, NULL);
-	rm_tree_shallow(dir);
-	free(dir);
-	dir = vm_run_path(d, name, NULL);
-	rm_tree_shallow(dir);
-	free(dir);
+	vm_files_remove(d, name);
 	vm_remove(vm);
 	log_info("VM %s: deleted", name);
 	api_server_broadcast(d->api, "vm.deleted", json_pack("{s:s}", "name", name));
@@ -803,13 +782,11 @@ void api_op_vm_edit(struct api_req *r, json_t *args)
 		goto fail;
 	if (json_object_get(args, "cdrom") && next.cdrom &&
 	    (rc = check_file("cdrom image", next.cdrom, err, sizeof(err))) < 0) {
-		if (rc == -ENOENT)
-			code = PROTO_E_NOT_FOUND;
+		code = file_code(rc);
 		goto fail;
 	}
 	if ((rc = check_direct_boot(next.kernel, next.initrd, next.append, err, sizeof(err))) < 0) {
-		if (rc == -ENOENT)
-			code = PROTO_E_NOT_FOUND;
+		code = file_code(rc);
 		goto fail;
 	}
 	if (!strcmp(next.firmware, "uefi") && strcmp(vm->spec.firmware, "uefi") &&

@@ -145,6 +145,14 @@ static void vm_timer_clear(struct vm *vm)
 	}
 }
 
+static void vm_retry_clear(struct vm *vm)
+{
+	if (vm->qmp_retry) {
+		loop_timer_cancel(vm->d->loop, vm->qmp_retry);
+		vm->qmp_retry = NULL;
+	}
+}
+
 static void vm_free(struct vm *vm)
 {
 	struct vm **pp;
@@ -161,17 +169,40 @@ static void vm_free(struct vm *vm)
 }
 
 /* Runtime files that must not outlive QEMU (the serial log stays). */
+static const char *const run_files[] = { "qemu.pid", "qmp.sock", "serial.sock", "vnc.sock" };
+
+static void unlink_in(const char *dir, const char *file)
+{
+	char *p = xasprintf("%s/%s", dir, file);
+
+	unlink(p);
+	free(p);
+}
+
 static void vm_cleanup_run_files(struct vm *vm)
 {
-	static const char *files[] = { "qemu.pid", "qmp.sock", "serial.sock", "vnc.sock" };
+	char *dir = vm_run_path(vm->d, vm->spec.name, NULL);
 	size_t i;
 
-	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-		char *p = vm_run_path(vm->d, vm->spec.name, files[i]);
+	for (i = 0; i < sizeof(run_files) / sizeof(run_files[0]); i++)
+		unlink_in(dir, run_files[i]);
+	free(dir);
+}
 
-		unlink(p);
-		free(p);
-	}
+void vm_files_remove(struct croftd *d, const char *name)
+{
+	char *dir = vm_run_path(d, name, NULL);
+	size_t i;
+
+	for (i = 0; i < sizeof(run_files) / sizeof(run_files[0]); i++)
+		unlink_in(dir, run_files[i]);
+	unlink_in(dir, "serial.log");
+	rmdir(dir);
+	free(dir);
+	dir = vm_state_path(d, name, NULL);
+	unlink_in(dir, "OVMF_VARS.fd");
+	rmdir(dir);
+	free(dir);
 }
 
 /* --- QEMU exit ------------------------------------------------------------ */
@@ -195,10 +226,7 @@ static void vm_qemu_gone(struct vm *vm)
 	vm->pid = 0;
 	vm->balloon_actual_mib = -1;
 	vm_timer_clear(vm);
-	if (vm->qmp_retry) {
-		loop_timer_cancel(vm->d->loop, vm->qmp_retry);
-		vm->qmp_retry = NULL;
-	}
+	vm_retry_clear(vm);
 	vm_cleanup_run_files(vm);
 	if (vm->expect_exit) {
 		next = VM_STOPPED;
@@ -895,28 +923,29 @@ static int vm_qmp_send(struct vm *vm, const char *cmd, json_t *args, int next,
 int vm_qmp_action(struct vm *vm, const char *action, vm_done_cb cb, void *data,
 		  const char **code, char *err, size_t errlen)
 {
+	static const struct {
+		const char *action, *cmd;
+		int need, next;         /* required state and state after; -1: any, same */
+	} acts[] = {
+		{ "pause",  "stop",         VM_RUNNING, VM_PAUSED },
+		{ "resume", "cont",         VM_PAUSED,  VM_RUNNING },
+		{ "reset",  "system_reset", -1,         -1 },
+	};
+	size_t i;
+
 	if (need_running(vm, action, code, err, errlen) < 0)
 		return -EINVAL;
-	if (!strcmp(action, "pause")) {
-		if (vm->state != VM_RUNNING) {
+	for (i = 0; i < sizeof(acts) / sizeof(acts[0]); i++) {
+		if (strcmp(action, acts[i].action))
+			continue;
+		if (acts[i].need >= 0 && (int)vm->state != acts[i].need) {
 			*code = PROTO_E_INVALID_STATE;
-			err_set(err, errlen, "VM '%s' is %s, not running", vm->spec.name,
-				state_names[vm->state]);
+			err_set(err, errlen, "VM '%s' is %s, not %s", vm->spec.name,
+				state_names[vm->state], state_names[acts[i].need]);
 			return -EINVAL;
 		}
-		return vm_qmp_send(vm, "stop", NULL, VM_PAUSED, cb, data);
+		return vm_qmp_send(vm, acts[i].cmd, NULL, acts[i].next, cb, data);
 	}
-	if (!strcmp(action, "resume")) {
-		if (vm->state != VM_PAUSED) {
-			*code = PROTO_E_INVALID_STATE;
-			err_set(err, errlen, "VM '%s' is %s, not paused", vm->spec.name,
-				state_names[vm->state]);
-			return -EINVAL;
-		}
-		return vm_qmp_send(vm, "cont", NULL, VM_RUNNING, cb, data);
-	}
-	if (!strcmp(action, "reset"))
-		return vm_qmp_send(vm, "system_reset", NULL, -1, cb, data);
 	*code = PROTO_E_INTERNAL;
 	err_set(err, errlen, "unknown action %s", action);
 	return -EINVAL;
@@ -962,9 +991,7 @@ void vm_free_all(struct croftd *d)
 		struct vm *vm = d->vms;
 
 		vm_timer_clear(vm);
-		if (vm->qmp_retry)
-			loop_timer_cancel(d->loop, vm->qmp_retry);
-		vm->qmp_retry = NULL;
+		vm_retry_clear(vm);
 		spawn_end(vm);
 		if (vm->pidfd >= 0) {
 			loop_del(d->loop, vm->pidfd);
@@ -1004,7 +1031,6 @@ static void vm_adopt(struct vm *vm, enum vm_state stored)
 		vm_cleanup_run_files(vm);
 		vm_set_state(vm, VM_CRASHED, "qemu-exited-while-croftd-was-down");
 	} else {
-		vm->state = stored;
 		vm_cleanup_run_files(vm);
 	}
 	free(pidfile);

@@ -106,6 +106,10 @@ int vm_set_balloon(struct vm *vm, uint64_t target_mib, vm_done_cb cb, void *data
 char *vm_run_path(const struct croftd *d, const char *name, const char *file);
 char *vm_state_path(const struct croftd *d, const char *name, const char *file);
 
+/* Remove a VM's run and state directories and what croft put in them
+ * (sockets, pidfile, serial log, UEFI vars); disks are not touched. */
+void vm_files_remove(struct croftd *d, const char *name);
+
 /* Create the per-VM UEFI variable store from the OVMF template if absent. */
 int vm_uefi_vars_ensure(struct croftd *d, const char *name, char *err, size_t errlen);
 
