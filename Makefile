@@ -15,11 +15,14 @@ LDFLAGS += $(EXTRA_LDFLAGS)
 LIBS_COMMON = -ljansson
 LIBS_STORE  = -lsqlite3
 LIBS_CMOCKA = -lcmocka
+LIBS_NETD   = -lnftnl -lmnl
+LIBS_CURSES = $(shell pkg-config --libs ncursesw 2>/dev/null || echo -lncursesw -ltinfo)
 
 COMMON_SRC = $(wildcard common/*.c)
 STORE_SRC  = $(wildcard store/*.c)
 CORE_SRC   = $(filter-out core/croftd.c,$(wildcard core/*.c))
 TUI_SRC    = $(filter-out tui/croft.c,$(wildcard tui/*.c))
+NETD_SRC   = $(filter-out netd/netd_main.c,$(wildcard netd/*.c))
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
@@ -27,9 +30,11 @@ LIBCOMMON = $(BUILD)/libcommon.a
 LIBSTORE  = $(BUILD)/libstore.a
 LIBCORE   = $(BUILD)/libcore.a
 LIBTUI    = $(BUILD)/libtui.a
+LIBNETD   = $(BUILD)/libnetd.a
 
 CROFTD = $(BUILD)/croftd
 CROFT  = $(BUILD)/croft
+NETD   = $(BUILD)/croft-netd
 
 UNIT_SRC   = $(wildcard tests/unit/test_*.c)
 UNIT_BINS  = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
@@ -40,7 +45,7 @@ DEPFLAGS = -MMD -MP
 
 .PHONY: all deps setup check unit integration asan fuzz bench run clean guest
 
-all: $(CROFTD) $(CROFT)
+all: $(CROFTD) $(CROFT) $(NETD)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -58,17 +63,23 @@ $(LIBCORE): $(call obj,$(CORE_SRC))
 $(LIBTUI): $(call obj,$(TUI_SRC))
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
+$(LIBNETD): $(call obj,$(NETD_SRC))
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
 
 $(CROFTD): $(call obj,core/croftd.c) $(LIBCORE) $(LIBSTORE) $(LIBCOMMON)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(LIBS_STORE) $(LIBS_COMMON)
 
 $(CROFT): $(call obj,tui/croft.c) $(LIBTUI) $(LIBCOMMON)
-	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(LIBS_COMMON)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(LIBS_CURSES) $(LIBS_COMMON)
+
+$(NETD): $(call obj,netd/netd_main.c) $(LIBNETD) $(LIBCOMMON)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(LIBS_NETD) $(LIBS_COMMON)
 
 # Unit tests link every archive; the linker keeps only what a test uses.
-$(BUILD)/tests/%: tests/unit/%.c $(LIBTUI) $(LIBCORE) $(LIBSTORE) $(LIBCOMMON)
+$(BUILD)/tests/%: tests/unit/%.c $(LIBTUI) $(LIBCORE) $(LIBNETD) $(LIBSTORE) $(LIBCOMMON)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -DCROFT_SRCDIR='"$(CURDIR)"' -o $@ $^ $(LDFLAGS) $(LIBS_CMOCKA) $(LIBS_STORE) $(LIBS_COMMON)
+	$(CC) $(CFLAGS) -DCROFT_SRCDIR='"$(CURDIR)"' -o $@ $^ $(LDFLAGS) $(LIBS_CMOCKA) $(LIBS_CURSES) $(LIBS_NETD) $(LIBS_STORE) $(LIBS_COMMON)
 
 $(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz_main.inc $(LIBCORE) $(LIBSTORE) $(LIBCOMMON)
 	@mkdir -p $(dir $@)

@@ -33,6 +33,14 @@ cleanup_after() {
 				tr '\0' ' ' 2>/dev/null <"/proc/$val/cmdline" | grep -q croftd; then
 				kill -KILL "$val" 2>/dev/null
 			fi ;;
+		netns)
+			case "$val" in croft-[hu][0-9]*) ;; *) continue ;; esac
+			ip netns list 2>/dev/null | grep -q "^$val\b" || continue
+			for pid in $(ip netns pids "$val" 2>/dev/null); do
+				kill -KILL "$pid" 2>/dev/null
+			done
+			sleep 0.2
+			ip netns del "$val" 2>/dev/null ;;
 		tmpdir)
 			[ -d "$val" ] || continue
 			case "$val" in /tmp/ct.*) ;; *) continue ;; esac

@@ -191,7 +191,7 @@ croftd_start() {
 	# EXIT trap (itest_teardown) itself.
 	(
 		trap - EXIT TERM INT
-		exec "$BUILD/croftd" --state-dir "$T/state" --run-dir "$T/run" --foreground \
+		exec ${ITEST_NETNS:+ip netns exec "$ITEST_NETNS"} "$BUILD/croftd" --state-dir "$T/state" --run-dir "$T/run" --foreground \
 			>>"$T/croftd.log" 2>&1 </dev/null
 	) &
 	CROFTD_PID=$!
@@ -431,6 +431,7 @@ itest_teardown() {
 	[ "$failed" -gt 0 ] && [ "$rc" -eq 0 ] && rc=1
 	croftd_stop
 	itest_kill_qemus
+	declare -F itest_net_teardown >/dev/null && itest_net_teardown
 	if [ "$rc" -ne 0 ] && [ -n "$T" ] && [ -f "$T/croftd.log" ]; then
 		echo "--- $ITEST_NAME: last lines of croftd.log" >&2
 		tail -n 40 "$T/croftd.log" >&2
