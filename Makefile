@@ -131,3 +131,11 @@ run: deps
 
 clean:
 	rm -rf $(BUILD)
+
+# --- nftables benchmark (bench/bench_nft.c, run by bench/run.sh) -----------
+
+$(BUILD)/bench/bench_nft: bench/bench_nft.c $(LIBNETD) $(LIBCOMMON)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(LIBS_NETD) $(LIBS_COMMON)
+
+bench: $(BUILD)/bench/bench_nft

@@ -9,6 +9,8 @@
 # 2. `croft vm list --json` wall time and peak RSS with 1 and 100 VMs
 #    against `sqlite3 croft.db 'select * from vms'` (20 each).
 # 3. croftd's VmRSS/VmHWM with 0 and with 10 running guests.
+# 4. the console (bench/console_idle.sh): bytes/s written by an idle console
+#    with 20 VMs (10 running) against top -d 1, and keypress-to-redraw time.
 #
 # Everything lives in one temp dir with a private croftd; all of it (VMs,
 # bare QEMU, croftd, the dir) is torn down on exit, also on failure.
@@ -202,6 +204,14 @@ for i in $(seq -w 1 "$RSS_VMS"); do
 done
 rss_sample "after stopping the $RSS_VMS"
 python3 "$HERE/report.py" rss "$T"
+echo
+
+echo "== 4. nftables ruleset, croft-netd's batch vs nft -f of the same ruleset (private netns)"; make -s -C "$ROOT" BUILD="$BUILD" "$BUILD/bench/bench_nft" && "$BUILD/bench/bench_nft" 20 || echo "bench: bench_nft failed (see above)"; echo
+
+echo "== 5. network apply end to end: a full state push through croft-netd vs nft -f; netd memory (private netns)"; "$HERE/net_apply.sh" "$BUILD" || echo "bench: net_apply.sh failed (see above)"; echo
+
+# --- 4. the console: idle output, key latency (its own croftd and guests) ---
+"$HERE/console_idle.sh" "$BUILD" || echo "bench: the console benchmark failed (see above)"
 echo
 
 echo "== summary (paste into README, Performance) — whole bench took $(( $(date +%s) - BENCH_T0 )) s"

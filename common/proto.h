@@ -33,6 +33,7 @@
 #define PROTO_E_QEMU               "qemu_error"         /* QEMU refused or died */
 #define PROTO_E_IO                 "io_error"
 #define PROTO_E_INTERNAL           "internal"
+#define PROTO_E_UNAVAILABLE        "unavailable"        /* croft-netd is not running */
 
 /*
  * A growable input buffer that yields complete lines.  linebuf_read() reads

@@ -19,19 +19,24 @@ static json_t *host_json(struct croftd *d)
 {
 	struct host_mem hm = { 0 };
 	char hostname[256] = "";
-	int total = 0, running = 0;
+	int total = 0, running = 0, vcpus_running = 0;
+	uint64_t busy = 0, all = 0;
 	struct vm *vm;
+	json_t *o;
 
 	host_meminfo(&hm);
+	host_cpu_jiffies(&busy, &all);
 	gethostname(hostname, sizeof(hostname) - 1);
 	for (vm = d->vms; vm; vm = vm->next) {
 		if (vm->deleted)
 			continue;
 		total++;
-		if (vm->pid > 0)
+		if (vm->pid > 0) {
 			running++;
+			vcpus_running += (int)vm->spec.vcpus;
+		}
 	}
-	return json_pack("{s:s,s:s,s:i,s:I,s:I,s:I,s:I,"
+	o = json_pack("{s:s,s:s,s:i,s:I,s:I,s:I,s:I,"
 			 "s:{s:s,s:s,s:s,s:s,s:b},s:{s:s,s:s},s:s,s:s,s:s,s:i,s:i}",
 			 "hostname", hostname, "version", "0.1.0",
 			 "cpus", (int)host_cpus(),
@@ -45,6 +50,10 @@ static json_t *host_json(struct croftd *d)
 			 "qemu", "binary", d->qemu_binary, "version", d->qemu_version,
 			 "qemu_user", d->qemu_user, "state_dir", d->state_dir, "run_dir", d->run_dir,
 			 "vms_total", total, "vms_running", running);
+	json_object_set_new(o, "vcpus_running", json_integer(vcpus_running));
+	json_object_set_new(o, "cpu_busy_jiffies", json_integer((json_int_t)busy));
+	json_object_set_new(o, "cpu_total_jiffies", json_integer((json_int_t)all));
+	return o;
 }
 
 void api_op_host_info(struct api_req *r, json_t *args)

@@ -54,6 +54,45 @@ static const struct api_arg args_vm_delete[] = {
 	{ "force", ARG_BOOL, 0 },
 	{ NULL, 0, 0 } };
 
+static const struct api_arg args_net_create[] = {
+	{ "name", ARG_STRING, ARG_REQUIRED },
+	{ "mode", ARG_STRING, ARG_REQUIRED },
+	{ "subnet", ARG_STRING, ARG_NULLABLE },
+	{ "uplink", ARG_STRING, ARG_NULLABLE },
+	{ "dhcp_range", ARG_STRING, ARG_NULLABLE },
+	{ NULL, 0, 0 } };
+static const struct api_arg args_net_delete[] = {
+	{ "name", ARG_STRING, ARG_REQUIRED },
+	{ "force", ARG_BOOL, 0 },
+	{ NULL, 0, 0 } };
+static const struct api_arg args_net[] = {
+	{ "net", ARG_STRING, ARG_REQUIRED }, { NULL, 0, 0 } };
+static const struct api_arg args_fwd_add[] = {
+	{ "net", ARG_STRING, ARG_REQUIRED },
+	{ "proto", ARG_STRING, ARG_REQUIRED },
+	{ "host_port", ARG_INT, ARG_REQUIRED },
+	{ "vm", ARG_STRING, ARG_REQUIRED },
+	{ "port", ARG_INT, ARG_REQUIRED },
+	{ NULL, 0, 0 } };
+static const struct api_arg args_fwd_remove[] = {
+	{ "net", ARG_STRING, ARG_REQUIRED },
+	{ "proto", ARG_STRING, ARG_REQUIRED },
+	{ "host_port", ARG_INT, ARG_REQUIRED },
+	{ NULL, 0, 0 } };
+static const struct api_arg args_nic_add[] = {
+	{ "name", ARG_STRING, ARG_REQUIRED },
+	{ "net", ARG_STRING, ARG_REQUIRED },
+	{ "mac", ARG_STRING, ARG_NULLABLE },
+	{ "vlan", ARG_INT, ARG_NULLABLE },
+	{ "rate", ARG_INT, ARG_NULLABLE },
+	{ "ip", ARG_STRING, ARG_NULLABLE },
+	{ NULL, 0, 0 } };
+static const struct api_arg args_nic_remove[] = {
+	{ "name", ARG_STRING, ARG_REQUIRED },
+	{ "mac", ARG_STRING, 0 },
+	{ "net", ARG_STRING, 0 },
+	{ NULL, 0, 0 } };
+
 /* "hello" is answered by the server itself; its entry carries the schema. */
 const struct api_op api_ops[] = {
 	{ "hello",            NULL,                      args_hello,       0 },
@@ -72,6 +111,16 @@ const struct api_op api_ops[] = {
 	{ "vm.delete",        api_op_vm_delete,          args_vm_delete,   0 },
 	{ "vm.edit",          api_op_vm_edit,            args_vm_edit,     0 },
 	{ "vm.console",       api_op_vm_console,         args_name,        0 },
+	{ "vm.nic.add",       api_op_vm_nic_add,         args_nic_add,     0 },
+	{ "vm.nic.remove",    api_op_vm_nic_remove,      args_nic_remove,  0 },
+	{ "vm.nic.list",      api_op_vm_nic_list,        args_name,        0 },
+	{ "net.create",       api_op_net_create,         args_net_create,  0 },
+	{ "net.list",         api_op_net_list,           args_none,        0 },
+	{ "net.info",         api_op_net_info,           args_name,        0 },
+	{ "net.delete",       api_op_net_delete,         args_net_delete,  0 },
+	{ "net.forward.add",  api_op_net_forward_add,    args_fwd_add,     0 },
+	{ "net.forward.list", api_op_net_forward_list,   args_net,         0 },
+	{ "net.forward.remove", api_op_net_forward_remove, args_fwd_remove, 0 },
 	{ NULL, NULL, NULL, 0 },
 };
 

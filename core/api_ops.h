@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 struct api_req;
+struct croftd;
 struct vm;
 
 enum api_arg_type {
@@ -79,5 +80,25 @@ void api_op_vm_console(struct api_req *r, json_t *args);
 
 /* The JSON shape of a VM, shared by every op and event that shows one. */
 json_t *api_vm_json(const struct vm *vm);
+
+/* api_net.c: networks, port forwards and guest NICs. */
+void api_op_net_create(struct api_req *r, json_t *args);
+void api_op_net_list(struct api_req *r, json_t *args);
+void api_op_net_info(struct api_req *r, json_t *args);
+void api_op_net_delete(struct api_req *r, json_t *args);
+void api_op_net_forward_add(struct api_req *r, json_t *args);
+void api_op_net_forward_list(struct api_req *r, json_t *args);
+void api_op_net_forward_remove(struct api_req *r, json_t *args);
+void api_op_vm_nic_add(struct api_req *r, json_t *args);
+void api_op_vm_nic_remove(struct api_req *r, json_t *args);
+void api_op_vm_nic_list(struct api_req *r, json_t *args);
+/* The "nics" array of a VM's JSON; "ip" from the last leases read. */
+json_t *api_vm_nics_json(const struct vm *vm);
+/* Ask croft-netd for the DHCP leases now (when it is connected). */
+void api_net_leases_refresh(struct croftd *d);
+/* vm.delete: before the store row goes, what goes with it
+ * ({"nics_removed":[...],"forwards_removed":[...]}); after, tell netd. */
+json_t *api_net_vm_deleting(struct croftd *d, const struct vm *vm);
+void api_net_vm_deleted(struct croftd *d, const json_t *removed);
 
 #endif

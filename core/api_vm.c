@@ -75,6 +75,13 @@ json_t *api_vm_json(const struct vm *vm)
 	json_object_set_new(o, "pid", live ? json_integer(vm->pid) : json_null());
 	json_object_set_new(o, "uptime_s", live && vm->started_at
 			    ? json_integer((json_int_t)(time(NULL) - vm->started_at)) : json_null());
+	json_object_set_new(o, "nics", api_vm_nics_json(vm));
+	{
+		uint64_t cpu_ms;
+
+		json_object_set_new(o, "cpu_time_ms", live && host_proc_cpu_ms(vm->pid, &cpu_ms) == 0
+				    ? json_integer((json_int_t)cpu_ms) : json_null());
+	}
 	return o;
 }
 
@@ -110,6 +117,7 @@ void api_op_vm_list(struct api_req *r, json_t *args)
 	size_t n = 0, i, j;
 
 	(void)args;
+	api_net_leases_refresh(d);
 	for (vm = d->vms; vm; vm = vm->next)
 		if (!vm->deleted)
 			n++;
@@ -133,8 +141,10 @@ void api_op_vm_info(struct api_req *r, json_t *args)
 {
 	struct vm *vm = vm_arg(r, args);
 
-	if (vm)
-		api_req_ok(r, api_vm_json(vm));
+	if (!vm)
+		return;
+	api_net_leases_refresh(vm->d);
+	api_req_ok(r, api_vm_json(vm));
 }
 
 /* --- validation shared by create and edit -------------------------------- */
@@ -585,6 +595,7 @@ static void delete_now(struct api_req *r, struct vm *vm, int keep_disks)
 {
 	struct croftd *d = api_req_daemon(r);
 	json_t *removed = json_array(), *kept = json_array();
+	json_t *net = api_net_vm_deleting(d, vm);     /* NICs and forwards go too */
 	char *name = xstrdup(vm->spec.name);
 	size_t i;
 	int rc;
@@ -594,6 +605,7 @@ static void delete_now(struct api_req *r, struct vm *vm, int keep_disks)
 		api_req_err(r, PROTO_E_IO, "cannot delete VM '%s' from the store: %s", name, strerror(-rc));
 		json_decref(removed);
 		json_decref(kept);
+		json_decref(net);
 		free(name);
 		return;
 	}
@@ -614,9 +626,13 @@ static void delete_now(struct api_req *r, struct vm *vm, int keep_disks)
 	vm_files_remove(d, name);
 	vm_remove(vm);
 	log_info("VM %s: deleted", name);
+	api_net_vm_deleted(d, net);
 	api_server_broadcast(d->api, "vm.deleted", json_pack("{s:s}", "name", name));
-	api_req_ok(r, json_pack("{s:s,s:o,s:o}", "name", name, "disks_removed", removed,
-				"disks_kept", kept));
+	api_req_ok(r, json_pack("{s:s,s:o,s:o,s:O,s:O}", "name", name, "disks_removed", removed,
+				"disks_kept", kept,
+				"nics_removed", json_object_get(net, "nics_removed"),
+				"forwards_removed", json_object_get(net, "forwards_removed")));
+	json_decref(net);
 	free(name);
 }
 

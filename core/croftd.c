@@ -11,7 +11,10 @@
 #include "core/daemon.h"
 #include "core/host.h"
 #include "core/loop.h"
+#include "core/net_state.h"
+#include "core/netd_client.h"
 #include "core/vm.h"
+#include "core/vm_nic.h"
 #include "common/log.h"
 #include "common/xalloc.h"
 #include "store/store.h"
@@ -218,7 +221,7 @@ int main(int argc, char **argv)
 	struct croftd d = { 0 };
 	const char *state_arg = "/var/lib/croft", *run_arg = "/run/croft";
 	int foreground = 0, debug = 0, c, lockfd = -1, sfd = -1, rc = 1;
-	char err[512], *db = NULL;
+	char err[512], *db = NULL, *netd_sock = NULL;
 	sigset_t mask;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -292,6 +295,11 @@ int main(int argc, char **argv)
 		log_err("cannot load VMs from %s", db);
 		goto out;
 	}
+	/* croft-netd: connect now (and push the networks), or keep trying. */
+	netd_sock = xasprintf("%s/%s", d.run_dir, NETD_SOCK_NAME);
+	d.netd = netd_client_new(d.loop, netd_sock, NULL, net_state_of_daemon, &d);
+	netd_client_on_connect(d.netd, vm_nic_repair_soon, &d);
+	netd_client_start(d.netd);
 	if (api_server_start(&d, d.sock_path, &d.api, err, sizeof(err)) < 0) {
 		log_err("%s", err);
 		goto out;
@@ -303,6 +311,14 @@ int main(int argc, char **argv)
 			goto out;
 		}
 		log_init("croftd", 0, debug ? LOG_LVL_DEBUG : LOG_LVL_INFO);
+		/* epoll ties a signalfd to the process that registered it: the
+		 * parent, which just exited.  Register it again from here, or
+		 * SIGTERM would never wake the loop. */
+		loop_del(d.loop, sfd);
+		if (loop_add(d.loop, sfd, EPOLLIN, signal_cb, NULL) < 0) {
+			log_err("cannot set up the event loop: %s", strerror(errno));
+			goto out;
+		}
 	}
 	log_info("croftd ready: API on %s, state in %s, QEMU %s as %s, %s", d.sock_path,
 		 d.state_dir, d.qemu_version, d.qemu_user, d.accel.effective);
@@ -312,6 +328,9 @@ int main(int argc, char **argv)
 	d.api = NULL;
 out:
 	vm_free_all(&d);
+	netd_client_free(d.netd);
+	free(d.leases);
+	free(netd_sock);
 	if (sfd >= 0)
 		close(sfd);
 	loop_free(d.loop);

@@ -23,7 +23,9 @@ void croftd_accel_refresh(struct croftd *d)
 	accel_decide(setting ? setting : "auto", d->accel_env, &p, &d->accel);
 	free(setting);
 	if (!strcmp(d->accel.effective, "tcg") && !strcmp(d->accel.setting, "auto"))
-		log_warn("%s", d->accel.reason);
+		/* the reason already says "warning: " for the console and CLI */
+		log_warn("%s", !strncmp(d->accel.reason, "warning: ", 9) ? d->accel.reason + 9
+									  : d->accel.reason);
 	else
 		log_info("acceleration: %s", d->accel.reason);
 }

@@ -14,12 +14,17 @@ struct loop;
 struct store;
 struct vm;
 struct api_server;
+struct netd_client;
+struct netd_lease;
 
 struct croftd {
 	struct loop *loop;
 	struct store *store;
 	struct api_server *api;
 	struct vm *vms;              /* every defined VM, in no order */
+	struct netd_client *netd;    /* croft-netd at run_dir/netd.sock */
+	struct netd_lease *leases;   /* netd's last LEASES answer (api_net.c) */
+	size_t nleases;
 
 	char *state_dir;             /* croft.db, pools/, vm/<name>/ (UEFI vars) */
 	char *run_dir;               /* croftd.sock, vm/<name>/ (QEMU runtime) */

@@ -99,3 +99,82 @@ char *host_qemu_version(const char *binary)
 	free(err);
 	return v ? v : xstrdup("unknown");
 }
+
+int host_stat_cpu_parse(const char *text, uint64_t *busy, uint64_t *total)
+{
+	unsigned long long v[8] = { 0 };
+	const char *p = text;
+	int n;
+
+	while (p && strncmp(p, "cpu ", 4)) {
+		p = strchr(p, '\n');
+		if (p)
+			p++;
+	}
+	if (!p)
+		return -EINVAL;
+	n = sscanf(p + 4, "%llu %llu %llu %llu %llu %llu %llu %llu",
+		   &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]);
+	if (n < 4)
+		return -EINVAL;
+	*total = v[0] + v[1] + v[2] + v[3] + v[4] + v[5] + v[6] + v[7];
+	*busy = *total - v[3] - v[4];
+	return 0;
+}
+
+/* Read a small /proc file whole; 0 or -errno. */
+static int read_proc(const char *path, char *buf, size_t len)
+{
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n <= 0)
+		return -EIO;
+	buf[n] = '\0';
+	return 0;
+}
+
+int host_cpu_jiffies(uint64_t *busy, uint64_t *total)
+{
+	char buf[4096];
+	int r = read_proc("/proc/stat", buf, sizeof(buf));
+
+	if (r < 0)
+		return r;
+	return host_stat_cpu_parse(buf, busy, total);
+}
+
+int host_proc_stat_ticks_parse(const char *text, uint64_t *ticks)
+{
+	unsigned long long utime, stime;
+	const char *p = text ? strrchr(text, ')') : NULL;
+
+	/* after "pid (comm)": state is field 3, utime 14, stime 15 */
+	if (!p || sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
+			 &utime, &stime) != 2)
+		return -EINVAL;
+	*ticks = utime + stime;
+	return 0;
+}
+
+int host_proc_cpu_ms(int pid, uint64_t *ms)
+{
+	char path[64], buf[1024];
+	long hz = sysconf(_SC_CLK_TCK);
+	uint64_t ticks;
+	int r;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	r = read_proc(path, buf, sizeof(buf));
+	if (r < 0)
+		return r;
+	r = host_proc_stat_ticks_parse(buf, &ticks);
+	if (r < 0)
+		return r;
+	*ms = ticks * 1000 / (uint64_t)(hz > 0 ? hz : 100);
+	return 0;
+}

@@ -24,4 +24,16 @@ char *host_qemu_version_parse(const char *text);
 /* Run `binary --version`; malloc'd version or "unknown". */
 char *host_qemu_version(const char *binary);
 
+/* Host CPU time from the first line of /proc/stat, in jiffies: total is
+ * user+nice+system+idle+iowait+irq+softirq+steal, busy is total less idle
+ * and iowait.  Clients compute utilisation from two samples' deltas.
+ * 0, or -EINVAL when the text has no "cpu " line. */
+int host_stat_cpu_parse(const char *text, uint64_t *busy, uint64_t *total);
+int host_cpu_jiffies(uint64_t *busy, uint64_t *total);
+/* utime+stime (fields 14 and 15) of /proc/PID/stat text, in clock ticks.
+ * 0 or -EINVAL. */
+int host_proc_stat_ticks_parse(const char *text, uint64_t *ticks);
+/* CPU time a process has used, in milliseconds.  0 or -errno. */
+int host_proc_cpu_ms(int pid, uint64_t *ms);
+
 #endif

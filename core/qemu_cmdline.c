@@ -20,6 +20,12 @@
  * Boot order is expressed with bootindex only: the tokens of spec->boot are
  * walked in order, "disk" numbering every disk in array order and "cdrom"
  * the CD drive.  Devices not named get no bootindex.
+ *
+ * NICs come last: spec->nic_ports pcie-root-ports (chassis 1..N, their
+ * PCI addresses chosen by QEMU after every other device's), then per NIC
+ * a tap netdev (script=no: the tap exists already, QEMU only opens it) and
+ * a virtio-net-pci on its port, without an option ROM (no PXE boot menu
+ * entry, no ROM file QEMU's user must read).
  */
 #include "core/qemu_cmdline.h"
 
@@ -227,6 +233,78 @@ static int parse_boot(const struct qemu_spec *spec, int *disk_base,
 	}
 }
 
+unsigned qemu_nic_ports(size_t n)
+{
+	size_t ports = n + QEMU_NIC_PORTS_SPARE;
+
+	if (n >= QEMU_NIC_PORTS_MAX)
+		return (unsigned)n;
+	return (unsigned)(ports > QEMU_NIC_PORTS_MAX ? QEMU_NIC_PORTS_MAX : ports);
+}
+
+/* An interface name QEMU can take inside -netdev: 1-15 characters from
+ * [A-Za-z0-9_.-]. */
+static int ifname_ok(const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+
+	return n > 0 && n < 16 &&
+	       strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") == n;
+}
+
+static int mac_ok(const char *s)
+{
+	size_t i;
+
+	if (!s || strlen(s) != 17)
+		return 0;
+	for (i = 0; i < 17; i++)
+		if (i % 3 == 2 ? s[i] != ':' : !strchr("0123456789abcdefABCDEF", s[i]))
+			return 0;
+	return 1;
+}
+
+static int check_nics(const struct qemu_spec *spec, char *err, size_t errlen)
+{
+	size_t i, j;
+
+	if (spec->nnics && !spec->nics) {
+		err_set(err, errlen, "%zu NICs announced but none given", spec->nnics);
+		return -EINVAL;
+	}
+	if (spec->nic_ports > QEMU_NIC_PORTS_MAX) {
+		err_set(err, errlen, "%u PCIe ports for NICs asked for; the most is %d",
+			spec->nic_ports, QEMU_NIC_PORTS_MAX);
+		return -EINVAL;
+	}
+	if (spec->nnics > spec->nic_ports) {
+		err_set(err, errlen, "VM '%s' has %zu NICs but only %u PCIe ports for them",
+			spec->name, spec->nnics, spec->nic_ports);
+		return -EINVAL;
+	}
+	for (i = 0; i < spec->nnics; i++) {
+		const struct qemu_nic *n = &spec->nics[i];
+
+		if (!ifname_ok(n->ifname)) {
+			err_set(err, errlen, "NIC %u: tap name '%s' is not an interface name",
+				n->id, n->ifname ? n->ifname : "");
+			return -EINVAL;
+		}
+		if (!mac_ok(n->mac)) {
+			err_set(err, errlen, "NIC %u: MAC '%s' is not of the form 52:54:00:12:34:56",
+				n->id, n->mac ? n->mac : "");
+			return -EINVAL;
+		}
+		for (j = 0; j < i; j++) {
+			if (spec->nics[j].id == n->id) {
+				err_set(err, errlen, "NIC %u is given twice", n->id);
+				return -EINVAL;
+			}
+		}
+	}
+	return 0;
+}
+
 static int check_spec(const struct qemu_spec *spec, char *err, size_t errlen)
 {
 	size_t i;
@@ -303,7 +381,7 @@ static int check_spec(const struct qemu_spec *spec, char *err, size_t errlen)
 		err_set(err, errlen, "an initrd needs a kernel");
 		return -EINVAL;
 	}
-	return 0;
+	return check_nics(spec, err, errlen);
 }
 
 int qemu_cmdline_build(const struct qemu_spec *spec, char ***argv, size_t *argc,
@@ -414,6 +492,21 @@ int qemu_cmdline_build(const struct qemu_spec *spec, char ***argv, size_t *argc,
 				cdrom_index);
 		else
 			av_add(&av, "ide-cd,bus=ide.0,drive=cdrom0,id=cdrom0");
+	}
+
+	for (i = 0; i < spec->nic_ports; i++) {
+		av_add(&av, "-device");
+		av_addf(&av, "pcie-root-port,id=nicport%zu,bus=pcie.0,chassis=%zu", i, i + 1);
+	}
+	for (i = 0; i < spec->nnics; i++) {
+		const struct qemu_nic *n = &spec->nics[i];
+
+		av_add(&av, "-netdev");
+		av_addf(&av, "tap,id=net%u,ifname=%s,script=no,downscript=no,vhost=%s",
+			n->id, n->ifname, spec->vhost ? "on" : "off");
+		av_add(&av, "-device");
+		av_addf(&av, "virtio-net-pci,netdev=net%u,id=nic%u,mac=%s,bus=nicport%zu,romfile=",
+			n->id, n->id, n->mac, i);
 	}
 
 	if (spec->kernel) {

@@ -7,6 +7,13 @@
  *   serial.sock  the guest's serial console (chardev socket server)
  *   serial.log   everything the guest printed on it
  *   vnc.sock     VNC, unix socket only
+ *
+ * NICs are virtio-net-pci devices, each on its own pcie-root-port so it
+ * can be unplugged while the guest runs; the ports (nicport0..N-1, after
+ * every other device so adding them moves nothing) include spare ones for
+ * NICs hot-plugged later.  Each NIC uses a tap croft-netd created:
+ * netdev net<id> on tap croftt<id>, device nic<id>, where id is the NIC's
+ * store id.
  */
 #ifndef CROFT_QEMU_CMDLINE_H
 #define CROFT_QEMU_CMDLINE_H
@@ -19,6 +26,18 @@ struct qemu_disk {
 	const char *format;      /* "qcow2", "raw", ... */
 	int readonly;
 };
+
+struct qemu_nic {
+	uint32_t id;             /* store id: netdev net<id>, device nic<id> */
+	const char *ifname;      /* the tap, croftt<id> */
+	const char *mac;         /* "52:54:00:12:34:56" */
+};
+
+#define QEMU_NIC_PORTS_MAX 8      /* PCIe ports for NICs, present and spare */
+#define QEMU_NIC_PORTS_SPARE 4    /* free ports beyond the NICs at start */
+
+/* Ports a VM starting with n NICs gets: n + spare, at most the maximum. */
+unsigned qemu_nic_ports(size_t n);
 
 struct qemu_spec {
 	const char *qemu_binary; /* e.g. "qemu-system-x86_64" */
@@ -38,6 +57,10 @@ struct qemu_spec {
 	const char *initrd;
 	const char *append;
 	const char *vm_run_dir;
+	const struct qemu_nic *nics;  /* in order: NIC i sits on nicport<i> */
+	size_t nnics;
+	unsigned nic_ports;      /* pcie-root-ports for NICs, >= nnics */
+	int vhost;               /* vhost-net for the taps */
 };
 
 /* On success *argv is a NULL-terminated malloc'd vector (free with

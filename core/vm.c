@@ -17,6 +17,7 @@
 #include "core/loop.h"
 #include "core/qemu_cmdline.h"
 #include "core/qmp.h"
+#include "core/vm_nic.h"
 #include "core/vm_spawn.h"
 #include "common/log.h"
 #include "common/proto.h"
@@ -237,6 +238,7 @@ static void vm_qemu_gone(struct vm *vm)
 	}
 	vm->expect_exit = 0;
 	vm->shutdown_force = 0;
+	vm_nic_abort(vm, "QEMU exited");
 	vm_set_state(vm, next, reason);
 	if (next == VM_CRASHED)
 		log_warn("VM %s: QEMU exited unexpectedly; see %s/vm/%s/serial.log",
@@ -373,6 +375,8 @@ static void qmp_event(struct qmp *q, const struct qmp_msg *ev, void *data)
 			vm_set_state(vm, VM_PAUSED, "io-error");
 	} else if (!strcmp(ev->event, "BALLOON_CHANGE")) {
 		vm->balloon_actual_mib = json_integer_value(json_object_get(ev->data, "actual")) >> 20;
+	} else if (!strcmp(ev->event, "DEVICE_DELETED")) {
+		vm_nic_qmp_event(vm, ev);
 	} else if (!strcmp(ev->event, "RESET")) {
 		log_info("VM %s: reset (%s)", vm->spec.name,
 			 json_is_true(json_object_get(ev->data, "guest")) ? "by the guest" : "by croftd");
@@ -656,6 +660,8 @@ int vm_start(struct vm *vm, vm_done_cb cb, void *data, const char **code, char *
 	struct croftd *d = vm->d;
 	struct qemu_spec qs = { 0 };
 	struct qemu_disk *disks = NULL;
+	struct qemu_nic *nics = NULL;
+	size_t nnics = 0;
 	const char **rd = NULL, **wr = NULL;
 	struct vm_spawn_files files;
 	char *rundir = NULL, *vmroot = NULL, *vars = NULL, *log = NULL;
@@ -742,6 +748,12 @@ int vm_start(struct vm *vm, vm_done_cb cb, void *data, const char **code, char *
 	qs.initrd = vm->spec.initrd;
 	qs.append = vm->spec.append;
 	qs.vm_run_dir = rundir;
+	r = vm_nic_prepare_start(vm, &nics, &nnics, &qs.vhost, code, err, errlen);
+	if (r < 0)
+		goto fail;
+	qs.nics = nics;
+	qs.nnics = nnics;
+	qs.nic_ports = qemu_nic_ports(nnics);
 	*code = PROTO_E_INVALID_ARGUMENT;
 	r = qemu_cmdline_build(&qs, &argv, &argc, err, errlen);
 	if (r < 0)
@@ -769,6 +781,7 @@ int vm_start(struct vm *vm, vm_done_cb cb, void *data, const char **code, char *
 	r = 0;
 fail:
 	qemu_cmdline_free(argv);
+	vm_nic_qemu_free(nics, nnics);
 	free(disks);
 	free(rd);
 	free(wr);
@@ -1000,6 +1013,7 @@ void vm_free_all(struct croftd *d)
 		if (vm->qmp)
 			qmp_free(vm->qmp);
 		vm->qmp = NULL;
+		vm_nic_abort(vm, "croftd is shutting down");
 		waiters_finish(vm, &vm->start_waiters, PROTO_E_INTERNAL, "croftd is shutting down");
 		waiters_finish(vm, &vm->stop_waiters, PROTO_E_INTERNAL, "croftd is shutting down");
 		vm_free(vm);

@@ -23,6 +23,7 @@ struct croftd;
 struct qmp;
 struct loop_timer;
 struct vm;
+struct vm_nic_op;
 
 enum vm_state {
 	VM_STOPPED,
@@ -70,6 +71,7 @@ struct vm {
 	struct vm_waiter *stop_waiters;    /* shutdown/stop: wait for exit */
 
 	int user_action;             /* a pause/resume we sent is in flight */
+	struct vm_nic_op *nic_op;    /* a NIC hot-plug/unplug in flight (vm_nic.c) */
 	int busy;                    /* inside callbacks that may remove it */
 	int deleted;                 /* removed; freed when its QEMU is gone */
 	struct vm *next;

@@ -40,6 +40,16 @@ if id -nG croft-qemu | tr ' ' '\n' | grep -qx croft; then
 	echo "setup-host: removed croft-qemu from group croft"
 fi
 
+# QEMU (as croft-qemu) opens the persistent taps croft-netd creates for it
+# through /dev/net/tun; the kernel's own default mode is 0666.
+if [ ! -c /dev/net/tun ]; then
+	mkdir -p /dev/net
+	mknod -m 0666 /dev/net/tun c 10 200 && echo "setup-host: created /dev/net/tun"
+elif [ "$(stat -c %a /dev/net/tun)" != 666 ]; then
+	chmod 0666 /dev/net/tun
+	echo "setup-host: /dev/net/tun made 0666 (QEMU opens its taps through it)"
+fi
+
 for d in /var/lib/croft /run/croft; do
 	install -d -m 0711 -o root -g croft "$d"
 done

@@ -1,10 +1,225 @@
 /*
- * croft-netd: placeholder main until the daemon lands.
+ * croft-netd: the privileged networking daemon.  Startup does everything
+ * that can fail before detaching (the run directory, the lock, the socket,
+ * the rtnetlink socket), so a problem is reported on the terminal that
+ * started it; then one event loop serves croftd until SIGTERM or SIGINT.
+ * netd touches nothing in the kernel until the first STATE_COMMIT, and
+ * leaves everything in place when it exits: guests keep their network and
+ * the dnsmasq processes keep serving; the next netd adopts them.
  */
-#include <stdio.h>
+#include "netd/dnsmasq.h"
+#include "netd/netd_loop.h"
+#include "netd/netd_reconcile.h"
+#include "netd/netd_server.h"
+#include "common/log.h"
+#include "common/netd_proto.h"
+#include "common/xalloc.h"
 
-int main(void)
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static void usage(FILE *f)
 {
-	fprintf(stderr, "croft-netd: not built yet\n");
-	return 1;
+	fprintf(f,
+		"usage: croft-netd [--run-dir DIR] [--foreground] [--debug]\n"
+		"\n"
+		"  --run-dir DIR     runtime files: netd.sock, netd.lock, net/<id>/ (default /run/croft)\n"
+		"  --foreground      stay in the foreground and log to stderr\n"
+		"  --debug           log debug messages too\n");
+}
+
+/* The run directory: created if missing, must be a directory, and its path
+ * must be usable in dnsmasq's config (no newlines). */
+static char *prepare_run_dir(const char *path)
+{
+	char real[PATH_MAX];
+	struct stat st;
+
+	if (strpbrk(path, "\n\r")) {
+		fprintf(stderr, "croft-netd: the run directory's name contains a line break\n");
+		return NULL;
+	}
+	if (mkdir(path, 0711) < 0 && errno != EEXIST) {
+		fprintf(stderr, "croft-netd: cannot create run directory %s: %s\n", path,
+			strerror(errno));
+		return NULL;
+	}
+	if (!realpath(path, real) || stat(real, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "croft-netd: run directory %s is not a usable directory\n", path);
+		return NULL;
+	}
+	return xstrdup(real);
+}
+
+static int take_lock(const char *run_dir)
+{
+	char *path = xasprintf("%s/netd.lock", run_dir);
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+
+	if (fd < 0) {
+		fprintf(stderr, "croft-netd: cannot open %s: %s\n", path, strerror(errno));
+	} else if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		fprintf(stderr, "croft-netd: another croft-netd is already running with run directory %s\n",
+			run_dir);
+		close(fd);
+		fd = -1;
+	}
+	free(path);
+	return fd;
+}
+
+static int daemonize(void)
+{
+	pid_t pid = fork();
+	int null;
+
+	if (pid < 0)
+		return -errno;
+	if (pid > 0)
+		_exit(0);
+	setsid();
+	if (chdir("/") < 0)
+		return -errno;
+	null = open("/dev/null", O_RDWR);
+	if (null >= 0) {
+		dup2(null, 0);
+		dup2(null, 1);
+		dup2(null, 2);
+		if (null > 2)
+			close(null);
+	}
+	return 0;
+}
+
+static void signal_cb(struct netd_loop *l, int fd, uint32_t events, void *data)
+{
+	struct signalfd_siginfo si;
+
+	(void)events;
+	(void)data;
+	if (read(fd, &si, sizeof(si)) != (ssize_t)sizeof(si))
+		return;
+	if (si.ssi_signo == SIGHUP) {
+		log_info("SIGHUP: nothing to reload (croftd sends the state)");
+		return;
+	}
+	log_info("signal %u: exiting (links, rules and dnsmasq stay as they are)", si.ssi_signo);
+	netd_loop_quit(l);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "run-dir", required_argument, NULL, 'r' },
+		{ "foreground", no_argument, NULL, 'f' },
+		{ "debug", no_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *run_arg = "/run/croft";
+	struct netd_loop *loop = NULL;
+	struct netd_reconcile *rec = NULL;
+	struct netd_server *srv = NULL;
+	char *run_dir = NULL, *sock = NULL, err[512];
+	int foreground = 0, debug = 0, c, lockfd = -1, sfd = -1, rc = 1;
+	sigset_t mask;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+		switch (c) {
+		case 'r': run_arg = optarg; break;
+		case 'f': foreground = 1; break;
+		case 'd': debug = 1; break;
+		case 'h': usage(stdout); return 0;
+		case 'V': puts("croft-netd 0.1.0"); return 0;
+		case ':':
+			fprintf(stderr, "croft-netd: option '%s' needs a value\n", argv[optind - 1]);
+			usage(stderr);
+			return 2;
+		default:
+			fprintf(stderr, "croft-netd: unknown option '%s'\n", argv[optind - 1]);
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "croft-netd: unexpected argument '%s'\n", argv[optind]);
+		usage(stderr);
+		return 2;
+	}
+	if (!*run_arg) {
+		fprintf(stderr, "croft-netd: --run-dir needs a directory\n");
+		return 2;
+	}
+	log_init("croft-netd", 1, debug ? LOG_LVL_DEBUG : LOG_LVL_INFO);
+	signal(SIGPIPE, SIG_IGN);
+	umask(022);
+	run_dir = prepare_run_dir(run_arg);
+	if (!run_dir)
+		goto out;
+	lockfd = take_lock(run_dir);
+	if (lockfd < 0)
+		goto out;
+	/* Blocked now, read from a signalfd once detached: epoll registers a
+	 * signalfd with the process that adds it, so it is added after fork. */
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	loop = netd_loop_new();
+	if (!loop) {
+		fprintf(stderr, "croft-netd: cannot set up the event loop: %s\n", strerror(errno));
+		goto out;
+	}
+	if (netd_reconcile_new(loop, run_dir, DNSMASQ_BINARY, &rec, err, sizeof(err)) < 0) {
+		fprintf(stderr, "croft-netd: %s\n", err);
+		goto out;
+	}
+	if (access(DNSMASQ_BINARY, X_OK) < 0)
+		log_warn("%s is missing: nat and host-only networks will be refused (install dnsmasq-base)",
+			 DNSMASQ_BINARY);
+	sock = xasprintf("%s/%s", run_dir, NETD_SOCK_NAME);
+	if (netd_server_start(loop, sock, &netd_reconcile_handlers, rec, &srv, err,
+			      sizeof(err)) < 0) {
+		fprintf(stderr, "croft-netd: %s\n", err);
+		goto out;
+	}
+	/* Detach only now: every check above reported on the caller's terminal. */
+	if (!foreground) {
+		if (daemonize() < 0) {
+			log_err("cannot detach: %s", strerror(errno));
+			goto out;
+		}
+		log_init("croft-netd", 0, debug ? LOG_LVL_DEBUG : LOG_LVL_INFO);
+	}
+	sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (sfd < 0 || netd_loop_add(loop, sfd, EPOLLIN, signal_cb, NULL) < 0) {
+		log_err("cannot watch signals: %s", strerror(errno));
+		goto out;
+	}
+	log_info("croft-netd ready on %s (protocol %d)", sock, NETD_PROTO_VERSION);
+	rc = netd_loop_run(loop) < 0 ? 1 : 0;
+out:
+	netd_server_stop(srv);
+	netd_reconcile_free(rec);
+	if (sfd >= 0)
+		close(sfd);
+	netd_loop_free(loop);
+	if (lockfd >= 0)
+		close(lockfd);
+	free(sock);
+	free(run_dir);
+	return rc;
 }

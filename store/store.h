@@ -1,6 +1,7 @@
 /*
  * croft's persistent state: one sqlite file (WAL, foreign keys on,
- * synchronous=FULL) holding VMs, their disks and host settings.  The schema
+ * synchronous=FULL) holding VMs, their disks, host settings, and networks
+ * with guest NICs and port forwards (store_net.c).  The schema
  * version lives in PRAGMA user_version and is advanced by ordered migrations
  * when the store is opened; a file newer than this build is refused.
  *
@@ -18,7 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 
 struct store;
 
@@ -93,5 +94,102 @@ int store_setting_set(struct store *st, const char *key, const char *value);
 int store_integrity_check(struct store *st, char *err, size_t errlen);
 /* The message of the last failure on st (for calls without an err). */
 const char *store_last_error(const struct store *st);
+
+/* --- networking (store_net.c) ------------------------------------------
+ *
+ * Schema version 2 adds three tables:
+ *   networks  a croft network; its id names the bridge (croftbr<id>)
+ *   nics      a guest NIC; its id names the tap (croftt<id>).  Deleted
+ *             with its VM; a network cannot be deleted while NICs use it.
+ *   forwards  a port forward to a NIC; deleted with the NIC or network.
+ * Ids are never reused (AUTOINCREMENT), so an interface name never comes
+ * back for something else.  Addresses are stored as text ("10.73.0.0");
+ * what they mean and which values are valid is croftd's business (the
+ * schema only refuses what can never be right: unknown modes, prefixes
+ * outside 8..30, VLANs outside 1..4094, rates outside 1..100000, ports
+ * outside 1..65535, duplicate names, MACs, addresses per network and
+ * proto/host-port pairs, a bridged uplink used twice).
+ *
+ * Every mutating call below is atomic by itself.  To make several calls
+ * one change (a NIC and the forwards to it, a network and its NICs),
+ * wrap them in a batch: nothing is visible to other connections until
+ * store_batch_commit(), and store_batch_rollback() undoes all of it.
+ * store_vm_insert() and store_disk_add() cannot run inside a batch.
+ */
+struct store_net {
+	int64_t id;
+	char *name;
+	char *mode;              /* "nat" | "host-only" | "bridged" */
+	char *subnet;            /* network address; NULL for bridged */
+	uint32_t prefix;         /* 8..30; 0 for bridged */
+	char *gateway;           /* the host's address on the bridge */
+	char *dhcp_first;
+	char *dhcp_last;
+	char *uplink;            /* interface name, NULL when none */
+	int64_t created;         /* unix seconds */
+};
+
+struct store_nic {
+	int64_t id;
+	int64_t vm_id;
+	int64_t net_id;
+	char *mac;               /* "52:54:00:12:34:56" */
+	char *ip;                /* assigned or pinned address, NULL when none */
+	uint32_t vlan;           /* 0: untagged */
+	uint32_t rate_mbit;      /* 0: unlimited */
+};
+
+struct store_fwd {
+	int64_t id;
+	int64_t net_id;
+	int64_t nic_id;          /* the NIC traffic goes to */
+	char *proto;             /* "tcp" | "udp" */
+	uint32_t host_port;
+	uint32_t guest_port;
+};
+
+int store_batch_begin(struct store *st, char *err, size_t errlen);
+int store_batch_commit(struct store *st, char *err, size_t errlen);
+/* Undo everything since store_batch_begin(); harmless without a batch. */
+void store_batch_rollback(struct store *st);
+
+/* Fills net->id on success.  -EEXIST: the name (or a bridged uplink) is
+ * taken. */
+int store_net_insert(struct store *st, struct store_net *net, char *err, size_t errlen);
+/* *out is zeroed first; -ENOENT when absent. */
+int store_net_get(struct store *st, const char *name, struct store_net *out);
+int store_net_get_id(struct store *st, int64_t id, struct store_net *out);
+/* Every network ordered by name. */
+int store_net_list(struct store *st, struct store_net **out, size_t *n);
+/* Delete a network and its forwards.  With NICs on it: -EBUSY, unless
+ * with_nics, which deletes them (and the forwards to them) too. */
+int store_net_delete(struct store *st, int64_t id, int with_nics, char *err, size_t errlen);
+
+/* Fills nic->id.  -EEXIST: MAC, or address on that network, taken;
+ * -ENOENT: no such VM or network. */
+int store_nic_insert(struct store *st, struct store_nic *nic, char *err, size_t errlen);
+/* NICs ordered by id (the order they were added); vm_id / net_id filter
+ * when non-zero. */
+int store_nic_list(struct store *st, int64_t vm_id, int64_t net_id,
+		   struct store_nic **out, size_t *n);
+/* Delete a NIC and the forwards to it.  -ENOENT when absent. */
+int store_nic_delete(struct store *st, int64_t id);
+
+/* Fills fwd->id.  -EEXIST: proto/host_port taken; -ENOENT: no such
+ * network or NIC. */
+int store_fwd_insert(struct store *st, struct store_fwd *fwd, char *err, size_t errlen);
+/* Forwards ordered by proto, host_port; net_id / nic_id filter when
+ * non-zero. */
+int store_fwd_list(struct store *st, int64_t net_id, int64_t nic_id,
+		   struct store_fwd **out, size_t *n);
+int store_fwd_delete(struct store *st, int64_t id);
+
+/* Free members and zero; the _list_free variants free the array too. */
+void store_net_clear(struct store_net *net);
+void store_net_list_free(struct store_net *nets, size_t n);
+void store_nic_clear(struct store_nic *nic);
+void store_nic_list_free(struct store_nic *nics, size_t n);
+void store_fwd_clear(struct store_fwd *fwd);
+void store_fwd_list_free(struct store_fwd *fwds, size_t n);
 
 #endif

@@ -25,7 +25,7 @@ TIMEOUT=${ITEST_TIMEOUT:-600}
 # After a script was killed, its own teardown may not have run: stop its
 # croftd, kill its QEMUs and remove its temp dir (recorded by lib.sh).
 cleanup_after() {
-	local res=$1 kind val pid pf cmd
+	local res=$1 kind val pid pf cmd p
 	while read -r kind val; do
 		case "$kind" in
 		croftd)
@@ -43,6 +43,7 @@ cleanup_after() {
 			ip netns del "$val" 2>/dev/null ;;
 		tmpdir)
 			[ -d "$val" ] || continue
+			[ -n "${ITEST_KEEP:-}" ] && continue
 			case "$val" in /tmp/ct.*) ;; *) continue ;; esac
 			for pf in "$val"/run/vm/*/qemu.pid; do
 				[ -s "$pf" ] || continue

@@ -1,22 +1,26 @@
 #!/bin/bash
-# run-local.sh BUILD [stop] — a croftd for trying croft by hand (`make run`).
+# run-local.sh BUILD [console|daemon|stop] — croft to try by hand (`make run`).
 #
 # Starts croftd in the background on a local state dir, ./.croft-local/ in
 # the repo (git-ignored), or /var/tmp/croft-local when user croft-qemu cannot
 # traverse the repo or the socket path would be too long.  Defines a VM
 # "demo" from the test-guest kernel/initrd on first run, prints how to reach
-# croftd, then runs `croft help`.  `run-local.sh BUILD stop` stops croftd.
+# croftd, then opens the console (`croft` with no arguments) on it: press
+# s to start demo and Enter to watch it boot on its serial console.  When
+# stdin or stdout is not a terminal it prints how to open the console
+# instead.  `daemon` (make run ARGS=daemon) only starts croftd; `stop`
+# (make run ARGS=stop) stops croftd.
 #
 # CROFT_ACCEL, when set, is passed to croftd; otherwise croftd uses its
 # host setting (auto: KVM when croft-qemu can use /dev/kvm, else TCG).
 set -euo pipefail
 
 if [ $# -lt 1 ]; then
-	echo "usage: $0 BUILD [stop]" >&2
+	echo "usage: $0 BUILD [console|daemon|stop]" >&2
 	exit 2
 fi
 BUILD=$(cd "$1" && pwd)
-ACTION=${2:-start}
+ACTION=${2:-console}
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 
 # --- where ------------------------------------------------------------------
@@ -80,10 +84,13 @@ if [ "$ACTION" = stop ]; then
 	fi
 	exit 0
 fi
-if [ "$ACTION" != start ]; then
-	echo "usage: $0 BUILD [stop]" >&2
-	exit 2
-fi
+case "$ACTION" in
+console|daemon) ;;
+start) ACTION=console ;;
+*)
+	echo "usage: $0 BUILD [console|daemon|stop]" >&2
+	exit 2 ;;
+esac
 
 # --- start ------------------------------------------------------------------
 
@@ -140,12 +147,23 @@ cat <<EOT
 To use it from another shell:
   export CROFT_SOCKET=$SOCK
   export PATH=$BUILD:\$PATH
+  croft                          # the console (? lists every key, q quits)
   croft vm list
   croft vm start demo            # the test guest: boots in seconds
   croft vm console demo          # its serial console; Ctrl-] detaches
   croft vm shutdown demo
   croft vm create web --vcpus 1 --memory 512M --disk 2G --cdrom $LOCAL/state/fixture/guest.iso
-Stop it with: $0 $1 stop
+Stop it with: make run ARGS=stop   (or $0 $1 stop)
 
 EOT
-exec "$BUILD/croft" help
+if [ "$ACTION" = daemon ]; then
+	exit 0
+fi
+if [ ! -t 0 ] || [ ! -t 1 ]; then
+	echo "Not on a terminal, so not opening the console.  Open it with:"
+	echo "  CROFT_SOCKET=$SOCK $BUILD/croft"
+	exit 0
+fi
+echo "Opening the console (s starts demo, Enter shows its serial console, q quits)..."
+sleep 1
+exec "$BUILD/croft"

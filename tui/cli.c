@@ -1,8 +1,9 @@
 /*
  * The command table and dispatch.  cli_main() reads the global options up
- * to the first word, finds the noun and verb in cli_commands[], runs the
- * entry's parser on the remaining words (usage errors stop here, before any
- * connection) and then its runner.  Help is generated from the same table,
+ * to the first word, finds the noun, the middle word if the noun has
+ * three-word commands of that name ("net forward"), and the verb in
+ * cli_commands[], runs the entry's parser on the remaining words (usage
+ * errors stop here, before any connection) and then its runner.  Help is generated from the same table,
  * so a command cannot exist without its usage line.
  */
 #include "tui/cli.h"
@@ -31,60 +32,116 @@
 	"  --kernel FILE, --initrd FILE, --append STRING\n" \
 	"                       direct kernel boot; an empty value removes it\n"
 
+#define DETAILS_NET_CREATE \
+	"  --mode MODE          nat: guests reach out through the host's uplink (NAT),\n" \
+	"                       host-only: guests reach each other and the host only,\n" \
+	"                       bridged: guests sit on the LAN of the uplink NIC\n" \
+	"  --subnet CIDR        nat/host-only; default: the first free 10.73.N.0/24\n" \
+	"  --uplink IFACE       nat: default the interface of the default route;\n" \
+	"                       bridged: required, the NIC to enslave\n" \
+	"  --dhcp-range A-B     nat/host-only; default: .2 to the last usable address\n"
+
+#define DETAILS_NIC_ADD \
+	"  --net NAME           the network (required)\n" \
+	"  --mac MAC            default: a random, unused 52:54:00:xx:xx:xx\n" \
+	"  --vlan N             1-4094, bridged networks only\n" \
+	"  --rate MBIT          bandwidth limit each way, 1-100000 Mbit/s\n" \
+	"  --ip ADDR            pin the guest's address (nat/host-only: default the\n" \
+	"                       first free one of the DHCP range)\n"
+
 static const char *const details_create = DETAILS_CREATE;
 static const char *const details_edit = DETAILS_EDIT;
+static const char *const details_net_create = DETAILS_NET_CREATE;
+static const char *const details_nic_add = DETAILS_NIC_ADD;
 
 const struct cli_cmd cli_commands[] = {
-	{ "vm", "create",
+	{ "vm", NULL, "create",
 	  "NAME [--vcpus N] --memory SIZE [--memory-min SIZE] [--disk SIZE|PATH]... "
 	  "[--cdrom ISO] [--boot LIST] [--firmware bios|uefi] "
 	  "[--kernel FILE [--initrd FILE] [--append STRING]]",
 	  "Create a VM (stopped).", "vm.create", cli_parse_vm_create, cli_run_vm_action },
-	{ "vm", "list", "", "List the VMs.", "vm.list", cli_parse_none, cli_run_vm_list },
-	{ "vm", "info", "NAME", "Show a VM's configuration and state.", "vm.info",
+	{ "vm", NULL, "list", "", "List the VMs.", "vm.list", cli_parse_none, cli_run_vm_list },
+	{ "vm", NULL, "info", "NAME", "Show a VM's configuration and state.", "vm.info",
 	  cli_parse_name, cli_run_vm_info },
-	{ "vm", "start", "NAME", "Start a VM.", "vm.start", cli_parse_name, cli_run_vm_action },
-	{ "vm", "stop", "NAME", "Stop a VM at once (like pulling the plug).", "vm.stop",
+	{ "vm", NULL, "start", "NAME", "Start a VM.", "vm.start", cli_parse_name, cli_run_vm_action },
+	{ "vm", NULL, "stop", "NAME", "Stop a VM at once (like pulling the plug).", "vm.stop",
 	  cli_parse_name, cli_run_vm_action },
-	{ "vm", "shutdown", "NAME [--timeout SECS] [--force]",
+	{ "vm", NULL, "shutdown", "NAME [--timeout SECS] [--force]",
 	  "Ask the guest to power off; wait up to SECS (default 60), then fail, "
 	  "or with --force stop it.", "vm.shutdown", cli_parse_vm_shutdown, cli_run_vm_action },
-	{ "vm", "pause", "NAME", "Pause a running VM.", "vm.pause", cli_parse_name,
+	{ "vm", NULL, "pause", "NAME", "Pause a running VM.", "vm.pause", cli_parse_name,
 	  cli_run_vm_action },
-	{ "vm", "resume", "NAME", "Resume a paused VM.", "vm.resume", cli_parse_name,
+	{ "vm", NULL, "resume", "NAME", "Resume a paused VM.", "vm.resume", cli_parse_name,
 	  cli_run_vm_action },
-	{ "vm", "reset", "NAME", "Reset a VM (like pressing its reset button).", "vm.reset",
+	{ "vm", NULL, "reset", "NAME", "Reset a VM (like pressing its reset button).", "vm.reset",
 	  cli_parse_name, cli_run_vm_action },
-	{ "vm", "edit",
+	{ "vm", NULL, "edit",
 	  "NAME [--vcpus N] [--memory SIZE] [--memory-min SIZE] [--cdrom ISO | --eject] "
 	  "[--boot LIST] [--firmware bios|uefi] [--kernel FILE] [--initrd FILE] "
 	  "[--append STRING]",
 	  "Change a VM's configuration.", "vm.edit", cli_parse_vm_edit, cli_run_vm_action },
-	{ "vm", "delete", "NAME [--keep-disks] [--force]",
+	{ "vm", NULL, "delete", "NAME [--keep-disks] [--force]",
 	  "Delete a VM and the disks croft created for it; --keep-disks keeps them, "
 	  "--force stops a running VM first.", "vm.delete", cli_parse_vm_delete,
 	  cli_run_vm_delete },
-	{ "vm", "console", "NAME",
+	{ "vm", NULL, "console", "NAME",
 	  "Attach to a VM's serial console; Ctrl-] detaches.", "vm.console",
 	  cli_parse_name, cli_run_vm_console },
-	{ "host", "info", "", "Show the host: CPUs, memory, acceleration, QEMU, VMs.",
+	{ "vm", "nic", "add",
+	  "VM --net NAME [--mac MAC] [--vlan N] [--rate MBIT] [--ip ADDR]",
+	  "Give a VM a NIC on a network (hot-plugged into a running VM).", "vm.nic.add",
+	  cli_parse_vm_nic_add, cli_run_vm_nic },
+	{ "vm", "nic", "remove", "VM (--mac MAC | --net NAME)",
+	  "Remove a NIC from a VM (hot-unplugged from a running VM), with the "
+	  "forwards to it.", "vm.nic.remove", cli_parse_vm_nic_remove, cli_run_vm_nic },
+	{ "vm", "nic", "list", "VM", "List a VM's NICs and their addresses.", "vm.nic.list",
+	  cli_parse_name, cli_run_vm_nic_list },
+	{ "net", NULL, "create",
+	  "NAME --mode nat|host-only|bridged [--subnet CIDR] [--uplink IFACE] "
+	  "[--dhcp-range FIRST-LAST]",
+	  "Create a network.", "net.create", cli_parse_net_create, cli_run_net_show },
+	{ "net", NULL, "list", "", "List the networks.", "net.list", cli_parse_none,
+	  cli_run_net_list },
+	{ "net", NULL, "info", "NAME", "Show a network, its NICs and port forwards.",
+	  "net.info", cli_parse_net_name, cli_run_net_show },
+	{ "net", NULL, "delete", "NAME [--force]",
+	  "Delete a network; --force first removes the NICs on it.", "net.delete",
+	  cli_parse_net_delete, cli_run_net_delete },
+	{ "net", "forward", "add", "NET --proto tcp|udp --host-port P --to VM:PORT",
+	  "Forward a port of the host to a guest on a nat network.", "net.forward.add",
+	  cli_parse_fwd_add, cli_run_fwd },
+	{ "net", "forward", "list", "NET", "List a network's port forwards.",
+	  "net.forward.list", cli_parse_fwd_list, cli_run_fwd_list },
+	{ "net", "forward", "remove", "NET --proto tcp|udp --host-port P",
+	  "Remove a port forward.", "net.forward.remove", cli_parse_fwd_remove, cli_run_fwd },
+	{ "host", NULL, "info", "", "Show the host: CPUs, memory, acceleration, QEMU, VMs.",
 	  "host.info", cli_parse_none, cli_run_host_info },
-	{ "host", "set", "accel auto|kvm|tcg", "Change a host setting.", "host.set",
+	{ "host", NULL, "set", "accel auto|kvm|tcg", "Change a host setting.", "host.set",
 	  cli_parse_host_set, cli_run_host_info },
-	{ "events", NULL, "", "Print events (VM state changes...) as they happen.",
+	{ "events", NULL, NULL, "", "Print events (VM state changes...) as they happen.",
 	  "events.subscribe", cli_parse_none, cli_run_events },
-	{ "version", NULL, "", "Print the versions of croft and croftd.", "hello",
+	{ "version", NULL, NULL, "", "Print the versions of croft and croftd.", "hello",
 	  cli_parse_none, cli_run_version },
-	{ "help", NULL, "[NOUN [VERB]]", "Show usage.", NULL, NULL, NULL },
-	{ NULL, NULL, NULL, NULL, NULL, NULL, NULL },
+	{ "help", NULL, NULL, "[NOUN [SUB] [VERB]]", "Show usage.", NULL, NULL, NULL },
+	{ NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL },
 };
 
 static const char *details_of(const struct cli_cmd *cmd)
 {
-	if (cmd->verb && !strcmp(cmd->noun, "vm") && !strcmp(cmd->verb, "create"))
-		return details_create;
-	if (cmd->verb && !strcmp(cmd->noun, "vm") && !strcmp(cmd->verb, "edit"))
-		return details_edit;
+	static const struct { const char *noun, *sub, *verb, *const *text; } details[] = {
+		{ "vm", NULL, "create", &details_create },
+		{ "vm", NULL, "edit", &details_edit },
+		{ "net", NULL, "create", &details_net_create },
+		{ "vm", "nic", "add", &details_nic_add },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(details) / sizeof(details[0]); i++)
+		if (cmd->verb && !strcmp(cmd->noun, details[i].noun) &&
+		    !cmd->sub == !details[i].sub &&
+		    (!cmd->sub || !strcmp(cmd->sub, details[i].sub)) &&
+		    !strcmp(cmd->verb, details[i].verb))
+			return *details[i].text;
 	return NULL;
 }
 
@@ -92,8 +149,9 @@ static int noun_has_verbs(const char *noun);
 
 static void usage_line(FILE *f, const char *prefix, const struct cli_cmd *cmd)
 {
-	fprintf(f, "%scroft %s%s%s%s%s\n", prefix, cmd->noun, cmd->verb ? " " : "",
-		cmd->verb ? cmd->verb : "", *cmd->usage ? " " : "", cmd->usage);
+	fprintf(f, "%scroft %s%s%s%s%s%s%s\n", prefix, cmd->noun, cmd->sub ? " " : "",
+		cmd->sub ? cmd->sub : "", cmd->verb ? " " : "", cmd->verb ? cmd->verb : "",
+		*cmd->usage ? " " : "", cmd->usage);
 }
 
 static void usage_globals(FILE *f)
@@ -107,7 +165,16 @@ static void usage_globals(FILE *f)
 	      "3 croftd could not be reached.\n", f);
 }
 
-void cli_usage(FILE *f, const char *noun, const char *verb)
+/* Does cmd belong to the group sub (NULL: any group when verb is NULL, the
+ * top level when verb is given)? */
+static int in_group(const struct cli_cmd *cmd, const char *sub, const char *verb)
+{
+	if (sub)
+		return cmd->sub && !strcmp(cmd->sub, sub);
+	return !verb || !cmd->sub;
+}
+
+void cli_usage(FILE *f, const char *noun, const char *sub, const char *verb)
 {
 	const struct cli_cmd *cmd;
 	int one = noun && (verb || !noun_has_verbs(noun));
@@ -116,6 +183,8 @@ void cli_usage(FILE *f, const char *noun, const char *verb)
 		fputs("usage: croft [--socket PATH] [--json] COMMAND [ARGUMENTS]\n\nCommands:\n", f);
 	for (cmd = cli_commands; cmd->noun; cmd++) {
 		if (noun && strcmp(cmd->noun, noun))
+			continue;
+		if (!in_group(cmd, sub, verb))
 			continue;
 		if (verb && (!cmd->verb || strcmp(cmd->verb, verb)))
 			continue;
@@ -145,14 +214,29 @@ static int noun_known(const char *noun)
 	return 0;
 }
 
-static const struct cli_cmd *find_cmd(const char *noun, const char *verb)
+/* Is word the middle word of some three-word command of noun? */
+static int sub_known(const char *noun, const char *word)
+{
+	const struct cli_cmd *cmd;
+
+	for (cmd = cli_commands; word && cmd->noun; cmd++)
+		if (!strcmp(cmd->noun, noun) && cmd->sub && !strcmp(cmd->sub, word))
+			return 1;
+	return 0;
+}
+
+static const struct cli_cmd *find_cmd(const char *noun, const char *sub, const char *verb)
 {
 	const struct cli_cmd *cmd;
 
 	for (cmd = cli_commands; cmd->noun; cmd++) {
 		if (strcmp(cmd->noun, noun))
 			continue;
-		if (!cmd->verb || (verb && !strcmp(cmd->verb, verb)))
+		if (!cmd->verb)
+			return cmd;
+		if (!cmd->sub != !sub || (sub && strcmp(cmd->sub, sub)))
+			continue;
+		if (verb && !strcmp(cmd->verb, verb))
 			return cmd;
 	}
 	return NULL;
@@ -168,18 +252,29 @@ static int noun_has_verbs(const char *noun)
 	return 0;
 }
 
-static void verbs_of(const char *noun, char *buf, size_t len)
+/* The words that may follow "noun" (sub NULL: verbs and middle words) or
+ * "noun sub", comma separated. */
+static void verbs_of(const char *noun, const char *sub, char *buf, size_t len)
 {
-	const struct cli_cmd *cmd;
+	const struct cli_cmd *cmd, *prev;
 	size_t used = 0;
 
 	buf[0] = '\0';
 	for (cmd = cli_commands; cmd->noun; cmd++) {
-		int n;
+		const char *word;
+		int n, seen = 0;
 
 		if (strcmp(cmd->noun, noun) || !cmd->verb)
 			continue;
-		n = snprintf(buf + used, len - used, "%s%s", used ? ", " : "", cmd->verb);
+		if (sub && (!cmd->sub || strcmp(cmd->sub, sub)))
+			continue;
+		word = sub || !cmd->sub ? cmd->verb : cmd->sub;
+		for (prev = cli_commands; prev < cmd && !seen; prev++)
+			seen = !sub && cmd->sub && prev->sub && !strcmp(prev->noun, noun) &&
+			       !strcmp(prev->sub, cmd->sub);
+		if (seen)
+			continue;
+		n = snprintf(buf + used, len - used, "%s%s", used ? ", " : "", word);
 		if (n < 0 || (size_t)n >= len - used)
 			break;
 		used += (size_t)n;
@@ -281,16 +376,23 @@ int cli_call_once(struct cli_ctx *ctx, const char *op, json_t *args, json_t **re
 static int run_help(struct cli_ctx *ctx, int argc, char **argv)
 {
 	const char *noun = argc > 0 ? argv[0] : NULL;
-	const char *verb = argc > 1 ? argv[1] : NULL;
+	const char *sub = NULL, *verb = argc > 1 ? argv[1] : NULL;
+	int words = 2;
 
-	if (argc > 2)
-		return usage_error(ctx, find_cmd("help", NULL), "unexpected argument '%s' for 'help'",
-				   argv[2]);
+	if (noun && verb && sub_known(noun, verb)) {
+		sub = verb;
+		verb = argc > 2 ? argv[2] : NULL;
+		words = 3;
+	}
+	if (argc > words)
+		return usage_error(ctx, find_cmd("help", NULL, NULL),
+				   "unexpected argument '%s' for 'help'", argv[words]);
 	if (noun && !noun_known(noun))
 		return usage_error(ctx, NULL, "unknown command '%s'", noun);
-	if (verb && (!noun_has_verbs(noun) || !find_cmd(noun, verb)))
-		return usage_error(ctx, NULL, "unknown command '%s %s'", noun, verb);
-	cli_usage(ctx->out, noun, verb);
+	if (verb && (!noun_has_verbs(noun) || !find_cmd(noun, sub, verb)))
+		return usage_error(ctx, NULL, "unknown command '%s%s%s %s'", noun, sub ? " " : "",
+				   sub ? sub : "", verb);
+	cli_usage(ctx->out, noun, sub, verb);
 	return CLI_EXIT_OK;
 }
 
@@ -342,10 +444,10 @@ int cli_main(int argc, char **argv)
 	}
 	if (i >= argc) {
 		if (ctx.opts.help) {
-			cli_usage(ctx.out, NULL, NULL);
+			cli_usage(ctx.out, NULL, NULL, NULL);
 			return CLI_EXIT_OK;
 		}
-		cli_usage(ctx.err, NULL, NULL);
+		cli_usage(ctx.err, NULL, NULL, NULL);
 		return CLI_EXIT_USAGE;
 	}
 	noun = argv[i++];
@@ -354,28 +456,32 @@ int cli_main(int argc, char **argv)
 	if (!noun_known(noun))
 		return usage_error(&ctx, NULL, "unknown command '%s'", noun);
 	if (noun_has_verbs(noun)) {
-		const char *verb = i < argc ? argv[i] : NULL;
-		char verbs[256];
+		const char *sub = NULL, *verb = i < argc ? argv[i] : NULL;
+		char verbs[256], group[64];
 
-		if (ctx.opts.help && !verb) {
-			cli_usage(ctx.out, noun, NULL);
+		/* "net forward add": a middle word, then the verb */
+		if (sub_known(noun, verb)) {
+			sub = verb;
+			verb = ++i < argc ? argv[i] : NULL;
+		}
+		snprintf(group, sizeof(group), "%s%s%s", noun, sub ? " " : "", sub ? sub : "");
+		if ((ctx.opts.help && !verb) ||
+		    (verb && (!strcmp(verb, "--help") || !strcmp(verb, "-h")))) {
+			cli_usage(ctx.out, noun, sub, NULL);
 			return CLI_EXIT_OK;
 		}
-		if (verb && (!strcmp(verb, "--help") || !strcmp(verb, "-h"))) {
-			cli_usage(ctx.out, noun, NULL);
-			return CLI_EXIT_OK;
-		}
-		verbs_of(noun, verbs, sizeof(verbs));
+		verbs_of(noun, sub, verbs, sizeof(verbs));
 		if (!verb)
-			return usage_error(&ctx, NULL, "'%s' needs a command: %s", noun, verbs);
-		cmd = find_cmd(noun, verb);
+			return usage_error(&ctx, NULL, "'%s' needs a command: %s", group, verbs);
+		cmd = find_cmd(noun, sub, verb);
 		if (!cmd)
 			return usage_error(&ctx, NULL, "unknown command '%s %s'; '%s' commands are: %s",
-					   noun, verb, noun, verbs);
+					   group, verb, group, verbs);
 		i++;
-		snprintf(cmdname, sizeof(cmdname), "%s %s", noun, verb);
+		snprintf(cmdname, sizeof(cmdname), "%s%s%s %s", cmd->noun, cmd->sub ? " " : "",
+			 cmd->sub ? cmd->sub : "", cmd->verb);
 	} else {
-		cmd = find_cmd(noun, NULL);
+		cmd = find_cmd(noun, NULL, NULL);
 		snprintf(cmdname, sizeof(cmdname), "%s", noun);
 	}
 
@@ -384,7 +490,7 @@ int cli_main(int argc, char **argv)
 		return usage_error(&ctx, cmd, "%s", err);
 	if (ctx.opts.help) {
 		json_decref(args);
-		cli_usage(ctx.out, cmd->noun, cmd->verb);
+		cli_usage(ctx.out, cmd->noun, cmd->sub, cmd->verb);
 		return CLI_EXIT_OK;
 	}
 	status = cmd->run(&ctx, cmd, args);

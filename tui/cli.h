@@ -1,6 +1,7 @@
 /*
  * The croft command line.  One table (cli.c) lists every command as
- * {noun, verb, usage, summary, op, parse, run}.  cli_main() reads the
+ * {noun, sub, verb, usage, summary, op, parse, run}: "croft vm start",
+ * or with a middle word "croft net forward add".  cli_main() reads the
  * global options, finds the entry, lets its parse function turn the
  * arguments into the request's args object (pure: no connection, so bad
  * input never reaches croftd), then its run function connects, calls and
@@ -62,8 +63,9 @@ typedef int (*cli_run_fn)(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t
 
 struct cli_cmd {
 	const char *noun;        /* "vm", "host", or a one-word command */
+	const char *sub;         /* the middle word of three ("forward"), or NULL */
 	const char *verb;        /* NULL for one-word commands */
-	const char *usage;       /* arguments, after "croft noun verb " */
+	const char *usage;       /* arguments, after "croft noun [sub] verb " */
 	const char *summary;
 	const char *op;          /* the API op, for generic runners */
 	cli_parse_fn parse;
@@ -74,8 +76,10 @@ struct cli_cmd {
 int cli_main(int argc, char **argv);
 /* The command table, terminated by an entry with noun == NULL. */
 extern const struct cli_cmd cli_commands[];
-/* Print usage: every command (noun NULL), a noun's commands, or one. */
-void cli_usage(FILE *f, const char *noun, const char *verb);
+/* Print usage: every command (noun NULL), a noun's commands, a sub's
+ * commands ("net forward"), or one.  sub NULL also matches one command of
+ * a noun named by verb alone ("vm start"). */
+void cli_usage(FILE *f, const char *noun, const char *sub, const char *verb);
 /* Report an error: "croft: msg" on ctx->err, and with --json
  * {"error":{"code":..,"message":..}} on ctx->out.  Returns status. */
 int cli_error(struct cli_ctx *ctx, int status, const char *code, const char *fmt, ...)
@@ -92,6 +96,23 @@ int cli_call_once(struct cli_ctx *ctx, const char *op, json_t *args, json_t **re
 		  int timeout_ms);
 /* Print a JSON value on one line. */
 void cli_print_json(FILE *f, const json_t *v);
+
+/* The option scanner of every parser: one entry per option. */
+struct cli_opt {
+	const char *name;        /* with its dashes */
+	int key;                 /* > 0 */
+	const char *arg;         /* NULL for a flag, else what the value is */
+};
+/* key 0 (opt NULL) for a positional argument; val NULL for a flag.
+ * 0 or -errno with err set. */
+typedef int (*cli_arg_fn)(void *ctx, int key, const char *opt, const char *val,
+			  char *err, size_t errlen);
+/* Hand every option of opts and every positional argument to fn in order;
+ * --json, --socket and --help go to *g wherever they are, "--" ends the
+ * options.  0, or the first -errno (unknown option, missing value, or
+ * fn's). */
+int cli_scan_args(const char *cmdname, int argc, char **argv, struct cli_opts *g,
+		  const struct cli_opt *opts, cli_arg_fn fn, void *ctx, char *err, size_t errlen);
 
 /* cli_parse.c: argument parsers (pure apart from realpath()). */
 int cli_parse_none(const char *cmdname, int argc, char **argv, struct cli_opts *g,
@@ -133,6 +154,46 @@ int cli_run_vm_console(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *a
 int cli_run_host_info(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args);
 int cli_run_events(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args);
 int cli_run_version(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args);
+
+/* cli_parse_net.c: parsers of the net and vm nic commands (pure). */
+int cli_parse_net_create(const char *cmdname, int argc, char **argv, struct cli_opts *g,
+			 json_t **args, char *err, size_t errlen);
+int cli_parse_net_name(const char *cmdname, int argc, char **argv, struct cli_opts *g,
+		       json_t **args, char *err, size_t errlen);
+int cli_parse_net_delete(const char *cmdname, int argc, char **argv, struct cli_opts *g,
+			 json_t **args, char *err, size_t errlen);
+int cli_parse_fwd_add(const char *cmdname, int argc, char **argv, struct cli_opts *g,
+		      json_t **args, char *err, size_t errlen);
+int cli_parse_fwd_list(const char *cmdname, int argc, char **argv, struct cli_opts *g,
+		       json_t **args, char *err, size_t errlen);
+int cli_parse_fwd_remove(const char *cmdname, int argc, char **argv, struct cli_opts *g,
+			 json_t **args, char *err, size_t errlen);
+int cli_parse_vm_nic_add(const char *cmdname, int argc, char **argv, struct cli_opts *g,
+			 json_t **args, char *err, size_t errlen);
+int cli_parse_vm_nic_remove(const char *cmdname, int argc, char **argv, struct cli_opts *g,
+			    json_t **args, char *err, size_t errlen);
+
+/* cli_format_net.c: human output of networks, forwards and NICs. */
+void cli_format_net_list(FILE *f, const json_t *nets);
+void cli_format_net_info(FILE *f, const json_t *net);
+void cli_format_net_delete(FILE *f, const json_t *result);
+void cli_format_fwd_list(FILE *f, const json_t *fwds);
+void cli_format_fwd(FILE *f, const char *what, const json_t *fwd);
+void cli_format_nic_list(FILE *f, const json_t *nics);
+/* "nics:" block of vm info, and the NIC/forward lines of a delete. */
+void cli_format_vm_nics(FILE *f, const json_t *nics);
+void cli_format_removed_net(FILE *f, const json_t *result);
+/* The first NIC's DHCP address, or "-" (vm list's IP column). */
+const char *cli_vm_first_ip(const json_t *vm);
+
+/* cli_net.c: runners of the net and vm nic commands. */
+int cli_run_net_list(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args);
+int cli_run_net_show(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args);
+int cli_run_net_delete(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args);
+int cli_run_fwd(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args);
+int cli_run_fwd_list(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args);
+int cli_run_vm_nic(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args);
+int cli_run_vm_nic_list(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args);
 
 /*
  * Relay between a guest's console socket and in_fd/out_fd.  With raw_tty

@@ -71,14 +71,14 @@ static const char *field(const json_t *o, const char *key, enum field_kind kind,
 	return buf;
 }
 
-#define LIST_COLS 7
+#define LIST_COLS 8
 
 void cli_format_vm_list(FILE *f, const json_t *vms)
 {
 	static const char *const head[LIST_COLS] = {
-		"NAME", "STATE", "VCPUS", "MEMORY", "MIN", "PID", "UPTIME"
+		"NAME", "STATE", "VCPUS", "MEMORY", "MIN", "PID", "UPTIME", "IP"
 	};
-	static const int right[LIST_COLS] = { 0, 0, 1, 1, 1, 1, 1 };
+	static const int right[LIST_COLS] = { 0, 0, 1, 1, 1, 1, 1, 0 };
 	size_t nvms = json_array_size(vms), i;
 	char (*cells)[LIST_COLS][72];
 	size_t width[LIST_COLS];
@@ -105,6 +105,7 @@ void cli_format_vm_list(FILE *f, const json_t *vms)
 			 field(vm, "memory_min_mib", F_MIB_NONZERO, tmp, sizeof(tmp)));
 		snprintf(cells[i][5], 72, "%s", field(vm, "pid", F_INT, tmp, sizeof(tmp)));
 		snprintf(cells[i][6], 72, "%s", field(vm, "uptime_s", F_UPTIME, tmp, sizeof(tmp)));
+		snprintf(cells[i][7], 72, "%s", cli_vm_first_ip(vm));
 		for (c = 0; c < LIST_COLS; c++)
 			if (strlen(cells[i][c]) > width[c])
 				width[c] = strlen(cells[i][c]);
@@ -180,6 +181,8 @@ void cli_format_vm_info(FILE *f, const json_t *vm)
 	} else {
 		kv(f, "created", "-");
 	}
+	if (json_object_get(vm, "nics"))
+		cli_format_vm_nics(f, json_object_get(vm, "nics"));
 	if (!json_array_size(disks)) {
 		kv(f, "disks", "none");
 		return;
@@ -214,6 +217,7 @@ void cli_format_vm_delete(FILE *f, const json_t *result)
 	for (i = 0; i < json_array_size(kept); i++)
 		fprintf(f, "  kept %s\n", json_string_value(json_array_get(kept, i)) ?
 			json_string_value(json_array_get(kept, i)) : "-");
+	cli_format_removed_net(f, result);
 }
 
 void cli_format_host_info(FILE *f, const json_t *h)

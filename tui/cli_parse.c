@@ -2,7 +2,8 @@
  * Argument parsers: argv in, request args (a JSON object) or a message out.
  * A small option scanner walks argv with a per-command option table; the
  * options every command takes (--json, --socket, --help) are handled by the
- * scanner itself, so they may appear anywhere among the arguments.  Values
+ * scanner itself, so they may appear anywhere among the arguments;
+ * cli_scan_args() lends the scanner to parsers in other files.  Values
  * are judged by common/validate.c, the same rules and words croftd uses.
  * The only side effect is realpath(): file arguments are made absolute
  * against the CLI's directory, since croftd runs elsewhere.
@@ -25,12 +26,6 @@ enum opt_key {
 	OPT_MAX
 };
 
-struct opt_spec {
-	const char *name;        /* with its dashes */
-	int key;
-	const char *arg;         /* NULL for a flag, else what the value is */
-};
-
 struct scan {
 	const char *cmdname;
 	int argc;
@@ -48,13 +43,13 @@ struct scan {
  * The next option or positional argument.  SCAN_OPT with *key and *val
  * (NULL for flags), SCAN_ARG with *val, SCAN_END, or -EINVAL.
  */
-static int scan_next(struct scan *s, const struct opt_spec *specs, int *key,
+static int scan_next(struct scan *s, const struct cli_opt *specs, int *key,
 		     const char **val, char *err, size_t errlen)
 {
 	for (;;) {
 		const char *a, *eq;
 		size_t nlen;
-		const struct opt_spec *sp;
+		const struct cli_opt *sp;
 
 		if (s->i >= s->argc)
 			return SCAN_END;
@@ -117,12 +112,30 @@ static int scan_next(struct scan *s, const struct opt_spec *specs, int *key,
 	}
 }
 
-static const char *spec_name(const struct opt_spec *specs, int key)
+static const char *spec_name(const struct cli_opt *specs, int key)
 {
 	for (; specs->name; specs++)
 		if (specs->key == key)
 			return specs->name;
 	return "?";
+}
+
+int cli_scan_args(const char *cmdname, int argc, char **argv, struct cli_opts *g,
+		  const struct cli_opt *opts, cli_arg_fn fn, void *ctx, char *err, size_t errlen)
+{
+	struct scan s = { cmdname, argc, argv, 0, 0, g };
+	const char *val;
+	int key = 0, r;
+
+	while ((r = scan_next(&s, opts, &key, &val, err, errlen)) > 0) {
+		if (r == SCAN_ARG)
+			r = fn(ctx, 0, NULL, val, err, errlen);
+		else
+			r = fn(ctx, key, spec_name(opts, key), val, err, errlen);
+		if (r < 0)
+			return r;
+	}
+	return r;
 }
 
 /* Digits only, no sign, no spaces; -EINVAL otherwise. */
@@ -413,7 +426,7 @@ static int check_memory(json_t *a, char *err, size_t errlen)
 	return memory_check(m, mn, err, errlen);
 }
 
-static const struct opt_spec create_specs[] = {
+static const struct cli_opt create_specs[] = {
 	{ "--vcpus", OPT_VCPUS, "a number" },
 	{ "--memory", OPT_MEMORY, "a size (e.g. 2G)" },
 	{ "--memory-min", OPT_MEMORY_MIN, "a size (e.g. 512M)" },
@@ -479,7 +492,7 @@ fail:
 	return r;
 }
 
-static const struct opt_spec edit_specs[] = {
+static const struct cli_opt edit_specs[] = {
 	{ "--vcpus", OPT_VCPUS, "a number" },
 	{ "--memory", OPT_MEMORY, "a size (e.g. 2G)" },
 	{ "--memory-min", OPT_MEMORY_MIN, "a size (e.g. 512M)" },
@@ -542,7 +555,7 @@ fail:
 	return r;
 }
 
-static const struct opt_spec shutdown_specs[] = {
+static const struct cli_opt shutdown_specs[] = {
 	{ "--timeout", OPT_TIMEOUT, "a number of seconds" },
 	{ "--force", OPT_FORCE, NULL },
 	{ NULL, 0, NULL },
@@ -594,7 +607,7 @@ fail:
 	return r;
 }
 
-static const struct opt_spec delete_specs[] = {
+static const struct cli_opt delete_specs[] = {
 	{ "--keep-disks", OPT_KEEP_DISKS, NULL },
 	{ "--force", OPT_FORCE, NULL },
 	{ NULL, 0, NULL },

@@ -29,7 +29,7 @@ trap 'rc=$?; mountpoint -q "$POOL" 2>/dev/null && umount "$POOL"; (exit $rc); it
 
 snapshot() {
 	echo "== vms"
-	croft vm list --json | jq -S 'map(del(.uptime_s, .memory_actual_mib)
+	croft vm list --json | jq -S 'map(del(.uptime_s, .memory_actual_mib, .cpu_time_ms)
 		| .disks |= map(del(.allocated_bytes)))'
 	echo "== files"
 	find "$POOL" "$T/state/vm" -printf '%P %i %y\n' | sort

@@ -208,6 +208,9 @@ static const char *const known_ops[] = {
 	"hello", "host.info", "host.set", "events.subscribe", "vm.list", "vm.info",
 	"vm.create", "vm.start", "vm.shutdown", "vm.stop", "vm.pause", "vm.resume",
 	"vm.reset", "vm.delete", "vm.edit", "vm.console",
+	"vm.nic.add", "vm.nic.remove", "vm.nic.list",
+	"net.create", "net.list", "net.info", "net.delete",
+	"net.forward.add", "net.forward.list", "net.forward.remove",
 };
 
 static void test_op_find(void **state)
@@ -385,6 +388,47 @@ static void test_args_nullable(void **state)
 }
 
 /* Types no table entry uses yet, through a private op. */
+/* The schemas of the networking ops (values are the handlers' business). */
+static void test_args_net(void **state)
+{
+	(void)state;
+	check_ok("net.create", "{\"name\":\"lan\",\"mode\":\"nat\"}");
+	check_ok("net.create", "{\"name\":\"lan\",\"mode\":\"nat\",\"subnet\":\"10.1.0.0/24\","
+		 "\"uplink\":\"eth0\",\"dhcp_range\":\"10.1.0.10-10.1.0.20\"}");
+	check_ok("net.create", "{\"name\":\"lan\",\"mode\":\"host-only\",\"subnet\":null,"
+		 "\"uplink\":null,\"dhcp_range\":null}");
+	check_bad("net.create", "{\"name\":\"lan\"}", "needs the argument \"mode\"", NULL);
+	check_bad("net.create", "{\"name\":\"lan\",\"mode\":\"nat\",\"gateway\":\"x\"}",
+		  "does not take an argument \"gateway\"", NULL);
+	check_ok("net.list", "{}");
+	check_ok("net.info", "{\"name\":\"lan\"}");
+	check_ok("net.delete", "{\"name\":\"lan\",\"force\":true}");
+	check_bad("net.delete", "{\"name\":\"lan\",\"force\":\"yes\"}", "\"force\"",
+		  "true or false");
+	check_ok("net.forward.add", "{\"net\":\"lan\",\"proto\":\"tcp\",\"host_port\":8080,"
+		 "\"vm\":\"web\",\"port\":80}");
+	check_bad("net.forward.add", "{\"net\":\"lan\",\"proto\":\"tcp\",\"host_port\":\"8080\","
+		  "\"vm\":\"web\",\"port\":80}", "\"host_port\"", "an integer");
+	check_bad("net.forward.add", "{\"net\":\"lan\",\"proto\":\"tcp\",\"host_port\":8080,"
+		  "\"vm\":\"web\"}", "needs the argument \"port\"", NULL);
+	check_ok("net.forward.list", "{\"net\":\"lan\"}");
+	check_bad("net.forward.list", "{\"name\":\"lan\"}", "\"name\"", NULL);
+	check_ok("net.forward.remove", "{\"net\":\"lan\",\"proto\":\"udp\",\"host_port\":53}");
+	check_bad("net.forward.remove", "{\"net\":\"lan\",\"proto\":\"udp\"}",
+		  "needs the argument \"host_port\"", NULL);
+	check_ok("vm.nic.add", "{\"name\":\"web\",\"net\":\"lan\"}");
+	check_ok("vm.nic.add", "{\"name\":\"web\",\"net\":\"lan\",\"mac\":\"52:54:00:12:34:56\","
+		 "\"vlan\":10,\"rate\":100,\"ip\":\"10.73.0.9\"}");
+	check_ok("vm.nic.add", "{\"name\":\"web\",\"net\":\"lan\",\"mac\":null,\"vlan\":null}");
+	check_bad("vm.nic.add", "{\"name\":\"web\"}", "needs the argument \"net\"", NULL);
+	check_bad("vm.nic.add", "{\"name\":\"web\",\"net\":\"lan\",\"vlan\":\"10\"}",
+		  "\"vlan\"", "an integer");
+	check_ok("vm.nic.remove", "{\"name\":\"web\",\"mac\":\"52:54:00:12:34:56\"}");
+	check_ok("vm.nic.remove", "{\"name\":\"web\",\"net\":\"lan\"}");
+	check_bad("vm.nic.remove", "{\"name\":\"web\",\"mac\":null}", "\"mac\"", "a string");
+	check_ok("vm.nic.list", "{\"name\":\"web\"}");
+}
+
 static void test_args_object_type(void **state)
 {
 	static const struct api_arg args[] = {
@@ -455,6 +499,7 @@ int main(void)
 		cmocka_unit_test(test_args_wrong_type),
 		cmocka_unit_test(test_args_missing),
 		cmocka_unit_test(test_args_nullable),
+		cmocka_unit_test(test_args_net),
 		cmocka_unit_test(test_args_object_type),
 		cmocka_unit_test(test_parse_then_check),
 	};

@@ -470,9 +470,9 @@ static void test_format_list(void **state)
 	assert_non_null(vms);
 	out = format_to_string(cli_format_vm_list, vms);
 	assert_string_equal(out,
-		"NAME              STATE    VCPUS  MEMORY   MIN   PID  UPTIME\n"
-		"web               running      2      2G  512M  4242   1h02m\n"
-		"database-primary  stopped     16     64G     -     -       -\n");
+		"NAME              STATE    VCPUS  MEMORY   MIN   PID  UPTIME  IP\n"
+		"web               running      2      2G  512M  4242   1h02m  -\n"
+		"database-primary  stopped     16     64G     -     -       -  -\n");
 	free(out);
 	out = format_to_string(cli_format_vm_list, empty);
 	assert_string_equal(out, "No VMs. Create one with: croft vm create NAME --memory SIZE\n");
@@ -677,8 +677,8 @@ static void test_main_usage(void **state)
 		for (c = cli_commands; c->noun; c++) {
 			char line[512];
 
-			snprintf(line, sizeof(line), "croft %s%s%s", c->noun, c->verb ? " " : "",
-				 c->verb ? c->verb : "");
+			snprintf(line, sizeof(line), "croft %s%s%s%s%s", c->noun, c->sub ? " " : "",
+				 c->sub ? c->sub : "", c->verb ? " " : "", c->verb ? c->verb : "");
 			if (!strstr(r.out, line))
 				fail_msg("help lacks '%s'", line);
 		}

@@ -302,6 +302,68 @@ static void test_escaping(void **state)
 	qemu_cmdline_free(argv);
 }
 
+/* --- NICs --------------------------------------------------------------- */
+
+static const struct qemu_nic two_nics[] = {
+	{ .id = 7, .ifname = "croftt7", .mac = "52:54:00:12:34:56" },
+	{ .id = 12, .ifname = "croftt12", .mac = "52:54:00:ab:cd:ef" },
+};
+
+static void test_nic_ports(void **state)
+{
+	(void)state;
+	assert_int_equal(qemu_nic_ports(0), QEMU_NIC_PORTS_SPARE);
+	assert_int_equal(qemu_nic_ports(2), 2 + QEMU_NIC_PORTS_SPARE);
+	assert_int_equal(qemu_nic_ports(4), QEMU_NIC_PORTS_MAX);
+	assert_int_equal(qemu_nic_ports(7), QEMU_NIC_PORTS_MAX);
+	assert_int_equal(qemu_nic_ports(8), QEMU_NIC_PORTS_MAX);
+}
+
+static void test_nics(void **state)
+{
+	struct qemu_spec s = base_spec();
+	char err[256], **argv;
+	size_t argc, i;
+
+	(void)state;
+	s.nics = two_nics;
+	s.nnics = 2;
+	s.nic_ports = qemu_nic_ports(2);
+	check_golden("nics", &s);
+
+	assert_int_equal(qemu_cmdline_build(&s, &argv, &argc, err, sizeof(err)), 0);
+	assert_true(argv_has(argv, "-netdev", "tap,id=net12,ifname=croftt12,script=no,"
+			     "downscript=no,vhost=off"));
+	assert_true(argv_has(argv, "-device", "virtio-net-pci,netdev=net12,id=nic12,"
+			     "mac=52:54:00:ab:cd:ef,bus=nicport1,romfile="));
+	assert_true(argv_has(argv, "-device", "pcie-root-port,id=nicport5,bus=pcie.0,chassis=6"));
+	assert_false(argv_has(argv, "-device", "pcie-root-port,id=nicport6,bus=pcie.0,chassis=7"));
+	/* the ports come after every other device, so they move nothing */
+	for (i = 0; argv[i]; i++)
+		if (!strcmp(argv[i], "-device") && strstr(argv[i + 1], "pcie-root-port"))
+			break;
+	for (; argv[i]; i++)
+		if (!strcmp(argv[i], "-device"))
+			assert_true(strstr(argv[i + 1], "pcie-root-port") ||
+				    strstr(argv[i + 1], "virtio-net-pci"));
+	qemu_cmdline_free(argv);
+
+	s.vhost = 1;
+	assert_int_equal(qemu_cmdline_build(&s, &argv, &argc, err, sizeof(err)), 0);
+	assert_true(argv_has(argv, "-netdev", "tap,id=net7,ifname=croftt7,script=no,"
+			     "downscript=no,vhost=on"));
+	qemu_cmdline_free(argv);
+}
+
+static void test_hotplug_ports_only(void **state)
+{
+	struct qemu_spec s = base_spec();
+
+	(void)state;
+	s.nic_ports = qemu_nic_ports(0);
+	check_golden("nic_ports_only", &s);
+}
+
 /* --- errors ------------------------------------------------------------ */
 
 static void expect_einval(const struct qemu_spec *s, const char *needle)
@@ -371,6 +433,40 @@ static void test_append_without_kernel(void **state)
 	s.append = NULL;
 	s.initrd = "/boot/initrd.img";
 	expect_einval(&s, "needs a kernel");
+}
+
+static void test_bad_nics(void **state)
+{
+	struct qemu_spec s = base_spec();
+	struct qemu_nic bad[2] = {
+		{ .id = 1, .ifname = "croftt1", .mac = "52:54:00:00:00:01" },
+		{ .id = 2, .ifname = "croftt2", .mac = "52:54:00:00:00:02" },
+	};
+
+	(void)state;
+	s.nics = bad;
+	s.nnics = 2;
+	s.nic_ports = 1;
+	expect_einval(&s, "has 2 NICs but only 1 PCIe ports");
+	s.nic_ports = QEMU_NIC_PORTS_MAX + 1;
+	expect_einval(&s, "the most is 8");
+	s.nic_ports = 4;
+	bad[1].ifname = "tap,x=1";
+	expect_einval(&s, "tap name 'tap,x=1' is not an interface name");
+	bad[1].ifname = "croftt1234567890";
+	expect_einval(&s, "is not an interface name");
+	bad[1].ifname = NULL;
+	expect_einval(&s, "is not an interface name");
+	bad[1].ifname = "croftt2";
+	bad[1].mac = "52:54:00:00:00:0g";
+	expect_einval(&s, "MAC '52:54:00:00:00:0g'");
+	bad[1].mac = "52:54:00:00:00:02,x";
+	expect_einval(&s, "is not of the form");
+	bad[1].mac = "52:54:00:00:00:02";
+	bad[1].id = 1;
+	expect_einval(&s, "NIC 1 is given twice");
+	s.nics = NULL;
+	expect_einval(&s, "2 NICs announced but none given");
 }
 
 static void test_bad_resources(void **state)
@@ -725,6 +821,7 @@ static void test_real_qemu_full(void **state)
 	s.name = "croft-test,full";
 	s.vcpus = 2;
 	s.memory_mib = 192;
+	s.nic_ports = qemu_nic_ports(0);   /* QEMU takes the hot-plug ports */
 	real_run(*state, &s, REAL_FULL);
 }
 
@@ -748,6 +845,10 @@ int main(void)
 		cmocka_unit_test(test_uefi_incomplete),
 		cmocka_unit_test(test_append_without_kernel),
 		cmocka_unit_test(test_bad_resources),
+		cmocka_unit_test(test_nic_ports),
+		cmocka_unit_test(test_nics),
+		cmocka_unit_test(test_hotplug_ports_only),
+		cmocka_unit_test(test_bad_nics),
 		cmocka_unit_test_setup_teardown(test_real_qemu_bios, real_setup,
 						real_teardown),
 		cmocka_unit_test_setup_teardown(test_real_qemu_uefi, real_setup,

@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# bench/console_idle.sh BUILD — the console's terminal output and key latency.
+#
+# A private croftd with 20 VMs defined, 10 of them running (TCG, 96M, the
+# test guest).  The console runs in a private tmux server at 80x24
+# (TERM=xterm-256color); once the guests have booted and the console has
+# settled:
+#   1. bytes per second the idle console writes to its terminal, counted
+#      with tmux pipe-pane over BENCH_IDLE_SECS (default 30) seconds;
+#      baseline: procps `top -d 1` in the same pane size, same run;
+#   2. keypress to completed redraw: BENCH_KEYS (default 60) presses of j/k,
+#      timed inside the console (CROFT_CONSOLE_TRACE logs the time from
+#      reading a key to the end of the doupdate() that shows its effect).
+# Not pass/fail; exits 0 unless the setup fails.  Everything (guests,
+# croftd, tmux, the temp dir) is torn down on exit.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/.." && pwd)
+BUILD=${1:-build}
+[ -d "$BUILD" ] || BUILD=$ROOT/$BUILD
+BUILD=$(cd "$BUILD" && pwd)
+CROFT=$BUILD/croft
+DEFINED=20
+RUNNING=10
+IDLE_SECS=${BENCH_IDLE_SECS:-30}
+KEYS=${BENCH_KEYS:-60}
+TARGET_BPS=2048
+
+die() { echo "console bench: $*" >&2; exit 1; }
+
+[ "$(id -u)" = 0 ] || die "must run as root (croftd drops QEMU to croft-qemu)"
+[ -x "$BUILD/croftd" ] && [ -x "$CROFT" ] || die "no $BUILD/croftd or $CROFT; run make all"
+[ -r "$BUILD/guest/vmlinuz" ] || die "no test guest in $BUILD/guest; run make guest"
+for t in tmux top python3; do
+	command -v "$t" >/dev/null || die "$t is not installed"
+done
+
+T=$(mktemp -d /tmp/croft-cbench.XXXXXX)
+chmod 755 "$T"
+mkdir -m 755 "$T/state" "$T/run" "$T/guest"
+install -m 644 "$BUILD/guest/vmlinuz" "$BUILD/guest/initrd.img" "$T/guest/"
+export CROFT_SOCKET=$T/run/croftd.sock
+TMUX_SOCK=$T/tmux.sock
+CROFTD_PID=
+
+tm() { tmux -S "$TMUX_SOCK" -f /dev/null "$@"; }
+
+cleanup() {
+	local rc=$? f pid
+	set +e
+	trap - EXIT INT TERM
+	tm kill-server >/dev/null 2>&1
+	if [ -n "$CROFTD_PID" ]; then
+		for i in $(seq -w 1 "$RUNNING"); do
+			timeout 20 "$CROFT" vm stop "cb$i" >/dev/null 2>&1
+		done
+		kill -TERM "$CROFTD_PID" 2>/dev/null
+		wait "$CROFTD_PID" 2>/dev/null
+	fi
+	for f in "$T"/run/vm/*/qemu.pid; do
+		[ -s "$f" ] || continue
+		pid=$(tr -dc 0-9 <"$f")
+		tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF "$T/" && kill -KILL "$pid"
+	done
+	rm -rf "$T"
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+CROFT_ACCEL=tcg "$BUILD/croftd" --state-dir "$T/state" --run-dir "$T/run" --foreground \
+	>>"$T/croftd.log" 2>&1 &
+CROFTD_PID=$!
+for _ in $(seq 100); do
+	"$CROFT" version >/dev/null 2>&1 && break
+	sleep 0.1
+done
+"$CROFT" version >/dev/null 2>&1 || die "croftd did not come up: $(tail -n 5 "$T/croftd.log")"
+
+echo "== console: $DEFINED VMs defined, $RUNNING running (TCG, 96M each); console at 80x24"
+for i in $(seq -w 1 "$DEFINED"); do
+	"$CROFT" vm create "cb$i" --vcpus 1 --memory 96M --kernel "$T/guest/vmlinuz" \
+		--initrd "$T/guest/initrd.img" --append "console=ttyS0 quiet" >/dev/null
+done
+for i in $(seq -w 1 "$RUNNING"); do
+	"$CROFT" vm start "cb$i" >/dev/null
+done
+# let the guests boot: the idle figure is about the console, not boot noise
+for _ in $(seq 240); do
+	n=$( (grep -l 'CROFT-GUEST: ready' "$T"/run/vm/cb*/serial.log 2>/dev/null || true) | wc -l)
+	[ "$n" -ge "$RUNNING" ] && break
+	sleep 0.5
+done
+echo "(guests ready: $n of $RUNNING)"
+
+# idle_bytes NAME CMD — start CMD in an 80x24 pane, settle, count bytes.
+idle_bytes() {
+	local name=$1 cmd=$2 out=$T/$1.out
+	tm new-session -d -s "$name" -x 80 -y 24 "$cmd"
+	sleep 5
+	: >"$out"
+	tm pipe-pane -o -t "$name" "cat >>'$out'"
+	sleep "$IDLE_SECS"
+	tm pipe-pane -t "$name"
+	sleep 0.3
+	stat -c %s "$out"
+}
+
+CONSOLE="env CROFT_SOCKET=$CROFT_SOCKET TERM=xterm-256color CROFT_CONSOLE_TRACE=$T/trace $CROFT"
+cb=$(idle_bytes console "$CONSOLE")
+tm capture-pane -p -t console >"$T/screen.txt"
+grep -q "Guests $RUNNING/$DEFINED" "$T/screen.txt" || {
+	cat "$T/screen.txt" >&2
+	die "the console does not show $RUNNING/$DEFINED guests"
+}
+tb=$(idle_bytes top "env TERM=xterm-256color top -d 1")
+
+# key latency: j/k alternately, each waited for in the trace
+: >"$T/trace"
+for i in $(seq "$KEYS"); do
+	if [ $((i % 2)) = 1 ]; then k=j; else k=k; fi
+	tm send-keys -t console "$k"
+	for _ in $(seq 50); do
+		[ "$(grep -c '^key ' "$T/trace")" -ge "$i" ] && break
+		sleep 0.02
+	done
+	sleep 0.05
+done
+
+python3 - "$cb" "$tb" "$IDLE_SECS" "$T/trace" "$TARGET_BPS" <<'EOF'
+import statistics, sys
+cb, tb, secs, trace, target = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], int(sys.argv[5])
+c, t = cb / secs, tb / secs
+print("1. idle output, 80x24, %d s: croft console %.0f bytes/s; baseline top -d 1 %.0f bytes/s; "
+      "ratio %.2f; target <= %d bytes/s: %s" % (secs, c, t, c / t if t else float("nan"), target,
+                                                 "met" if c <= target else "NOT met"))
+lat = [int(l.split()[2]) / 1000.0 for l in open(trace) if l.startswith("key ")]
+if lat:
+    lat.sort()
+    p95 = lat[min(len(lat) - 1, int(len(lat) * 0.95))]
+    print("2. keypress to completed redraw (j/k, %d presses, inside the console): "
+          "median %.2f ms, p95 %.2f ms, max %.2f ms" % (len(lat), statistics.median(lat), p95, lat[-1]))
+else:
+    print("2. keypress to completed redraw: no trace lines (CROFT_CONSOLE_TRACE)")
+EOF

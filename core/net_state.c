@@ -1,0 +1,646 @@
+/*
+ * The value rules of croft's networks, the desired state built from the
+ * store, and the store-plus-netd transaction (see net_state.h).
+ *
+ * Address arithmetic runs on host-order uint32_t; struct in_addr (network
+ * order) appears only at the edges.  For a subnet N/p: N is the network
+ * address, N + 2^(32-p) - 1 the broadcast, N + 1 the gateway (the host's
+ * address on the bridge), N + 2 .. broadcast - 1 the default DHCP range.
+ */
+#include "core/net_state.h"
+#include "core/daemon.h"
+#include "core/netd_client.h"
+#include "core/vm.h"
+#include "common/log.h"
+#include "common/proto.h"
+#include "common/xalloc.h"
+#include "store/store.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#define PREFIX_MIN 8
+#define PREFIX_MAX 30
+#define MAC_TRIES 1000
+
+static uint32_t h(struct in_addr a)
+{
+	return ntohl(a.s_addr);
+}
+
+static struct in_addr a_of(uint32_t v)
+{
+	struct in_addr a = { htonl(v) };
+
+	return a;
+}
+
+static uint32_t mask_of(uint32_t prefix)
+{
+	return prefix ? 0xffffffffu << (32 - prefix) : 0;
+}
+
+static uint32_t bcast_of(struct in_addr net, uint32_t prefix)
+{
+	return h(net) | ~mask_of(prefix);
+}
+
+/* --- names -------------------------------------------------------------------- */
+
+static const struct { uint32_t v; const char *name; } modes[] = {
+	{ NETD_MODE_NAT, "nat" },
+	{ NETD_MODE_HOSTONLY, "host-only" },
+	{ NETD_MODE_BRIDGED, "bridged" },
+};
+
+static const struct { uint32_t v; const char *name; } protos[] = {
+	{ NETD_L4_TCP, "tcp" },
+	{ NETD_L4_UDP, "udp" },
+};
+
+int net_mode_parse(const char *s, uint32_t *mode, char *err, size_t errlen)
+{
+	size_t i;
+
+	for (i = 0; s && i < sizeof(modes) / sizeof(modes[0]); i++) {
+		if (!strcmp(s, modes[i].name)) {
+			*mode = modes[i].v;
+			return 0;
+		}
+	}
+	err_set(err, errlen, "network mode '%s' is unknown; use nat, host-only or bridged",
+		s ? s : "");
+	return -EINVAL;
+}
+
+const char *net_mode_name(uint32_t mode)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
+		if (modes[i].v == mode)
+			return modes[i].name;
+	return "?";
+}
+
+int net_proto_parse(const char *s, uint32_t *proto, char *err, size_t errlen)
+{
+	size_t i;
+
+	for (i = 0; s && i < sizeof(protos) / sizeof(protos[0]); i++) {
+		if (!strcmp(s, protos[i].name)) {
+			*proto = protos[i].v;
+			return 0;
+		}
+	}
+	err_set(err, errlen, "protocol '%s' is unknown; use tcp or udp", s ? s : "");
+	return -EINVAL;
+}
+
+const char *net_proto_name(uint32_t proto)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(protos) / sizeof(protos[0]); i++)
+		if (protos[i].v == proto)
+			return protos[i].name;
+	return "?";
+}
+
+/* --- addresses ---------------------------------------------------------------- */
+
+int net_addr_parse(const char *what, const char *s, struct in_addr *out,
+		   char *err, size_t errlen)
+{
+	/* inet_pton takes exactly four decimal parts, no shortcuts. */
+	if (!s || inet_pton(AF_INET, s, out) != 1) {
+		err_set(err, errlen, "%s '%s' is not an IPv4 address (e.g. 10.73.0.5)", what,
+			s ? s : "");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+char *net_addr_str(struct in_addr a, char *buf)
+{
+	if (!inet_ntop(AF_INET, &a, buf, INET_ADDRSTRLEN))
+		snprintf(buf, INET_ADDRSTRLEN, "?");
+	return buf;
+}
+
+int net_contains(struct in_addr net, uint32_t prefix, struct in_addr a)
+{
+	return (h(a) & mask_of(prefix)) == (h(net) & mask_of(prefix));
+}
+
+int net_overlap(struct in_addr a, uint32_t pa, struct in_addr b, uint32_t pb)
+{
+	uint32_t p = pa < pb ? pa : pb;
+
+	return (h(a) & mask_of(p)) == (h(b) & mask_of(p));
+}
+
+/* Space no croft network may use. */
+static const struct { uint32_t net; uint32_t prefix; const char *what; } reserved[] = {
+	{ 0x00000000, 8, "the \"this network\" range 0.0.0.0/8" },
+	{ 0x7f000000, 8, "the loopback range 127.0.0.0/8" },
+	{ 0xa9fe0000, 16, "the link-local range 169.254.0.0/16" },
+	{ 0xe0000000, 4, "the multicast range 224.0.0.0/4" },
+	{ 0xf0000000, 4, "the reserved range 240.0.0.0/4" },
+};
+
+int net_cidr_parse(const char *s, struct in_addr *net, uint32_t *prefix,
+		   char *err, size_t errlen)
+{
+	char addr[INET_ADDRSTRLEN + 1], fixed[INET_ADDRSTRLEN];
+	const char *slash;
+	struct in_addr a;
+	long p;
+	char *end;
+	size_t i, len;
+
+	slash = s ? strchr(s, '/') : NULL;
+	len = slash ? (size_t)(slash - s) : 0;
+	if (!slash || len >= sizeof(addr) || !isdigit((unsigned char)slash[1])) {
+		err_set(err, errlen, "subnet '%s' must look like 10.73.0.0/24", s ? s : "");
+		return -EINVAL;
+	}
+	memcpy(addr, s, len);
+	addr[len] = '\0';
+	if (inet_pton(AF_INET, addr, &a) != 1) {
+		err_set(err, errlen, "subnet '%s' must look like 10.73.0.0/24", s);
+		return -EINVAL;
+	}
+	errno = 0;
+	p = strtol(slash + 1, &end, 10);
+	if (errno || *end || strlen(slash + 1) > 2) {
+		err_set(err, errlen, "subnet '%s' must look like 10.73.0.0/24", s);
+		return -EINVAL;
+	}
+	if (p < PREFIX_MIN || p > PREFIX_MAX) {
+		err_set(err, errlen, "subnet '%s': the prefix must be between /%d and /%d, not /%ld",
+			s, PREFIX_MIN, PREFIX_MAX, p);
+		return -EINVAL;
+	}
+	if (h(a) & ~mask_of((uint32_t)p)) {
+		err_set(err, errlen, "subnet '%s' has host bits set; did you mean %s/%ld?", s,
+			net_addr_str(a_of(h(a) & mask_of((uint32_t)p)), fixed), p);
+		return -EINVAL;
+	}
+	for (i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++) {
+		if (net_overlap(a, (uint32_t)p, a_of(reserved[i].net), reserved[i].prefix)) {
+			err_set(err, errlen, "subnet '%s' overlaps %s", s, reserved[i].what);
+			return -EINVAL;
+		}
+	}
+	*net = a;
+	*prefix = (uint32_t)p;
+	return 0;
+}
+
+void net_defaults(struct netd_net *n)
+{
+	uint32_t base = h(n->subnet) & mask_of(n->prefix);
+
+	n->gateway = a_of(base + 1);
+	n->dhcp_first = a_of(base + 2);
+	n->dhcp_last = a_of(bcast_of(n->subnet, n->prefix) - 1);
+}
+
+int net_range_parse(const char *s, struct in_addr *first, struct in_addr *last,
+		    char *err, size_t errlen)
+{
+	char a[INET_ADDRSTRLEN + 1];
+	const char *dash = s ? strchr(s, '-') : NULL;
+	size_t len = dash ? (size_t)(dash - s) : 0;
+
+	if (!dash || len >= sizeof(a) || inet_pton(AF_INET, dash + 1, last) != 1) {
+		err_set(err, errlen, "DHCP range '%s' must look like 10.73.0.100-10.73.0.200",
+			s ? s : "");
+		return -EINVAL;
+	}
+	memcpy(a, s, len);
+	a[len] = '\0';
+	if (inet_pton(AF_INET, a, first) != 1) {
+		err_set(err, errlen, "DHCP range '%s' must look like 10.73.0.100-10.73.0.200", s);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int net_range_check(const struct netd_net *n, char *err, size_t errlen)
+{
+	char f[INET_ADDRSTRLEN], l[INET_ADDRSTRLEN], sn[INET_ADDRSTRLEN], g[INET_ADDRSTRLEN];
+	uint32_t first = h(n->dhcp_first), last = h(n->dhcp_last);
+	uint32_t base = h(n->subnet), bc = bcast_of(n->subnet, n->prefix);
+
+	net_addr_str(n->dhcp_first, f);
+	net_addr_str(n->dhcp_last, l);
+	net_addr_str(n->subnet, sn);
+	if (!net_contains(n->subnet, n->prefix, n->dhcp_first) ||
+	    !net_contains(n->subnet, n->prefix, n->dhcp_last)) {
+		err_set(err, errlen, "DHCP range %s-%s is not inside the subnet %s/%u", f, l, sn,
+			n->prefix);
+		return -EINVAL;
+	}
+	if (first > last) {
+		err_set(err, errlen, "DHCP range %s-%s ends before it starts", f, l);
+		return -EINVAL;
+	}
+	if (first == base || last == bc) {
+		err_set(err, errlen, "DHCP range %s-%s includes the %s address %s of %s/%u", f, l,
+			first == base ? "network" : "broadcast", first == base ? f : l, sn,
+			n->prefix);
+		return -EINVAL;
+	}
+	if (first <= h(n->gateway) && h(n->gateway) <= last) {
+		err_set(err, errlen, "DHCP range %s-%s includes the gateway %s (the host's address on the bridge)",
+			f, l, net_addr_str(n->gateway, g));
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int net_host_check(const struct netd_net *n, struct in_addr a, char *err, size_t errlen)
+{
+	char s[INET_ADDRSTRLEN], sn[INET_ADDRSTRLEN];
+
+	net_addr_str(a, s);
+	net_addr_str(n->subnet, sn);
+	if (!net_contains(n->subnet, n->prefix, a)) {
+		err_set(err, errlen, "address %s is outside network %s's subnet %s/%u", s,
+			n->name, sn, n->prefix);
+		return -EINVAL;
+	}
+	if (h(a) == h(n->subnet) || h(a) == bcast_of(n->subnet, n->prefix)) {
+		err_set(err, errlen, "address %s is the %s address of %s/%u", s,
+			h(a) == h(n->subnet) ? "network" : "broadcast", sn, n->prefix);
+		return -EINVAL;
+	}
+	if (h(a) == h(n->gateway)) {
+		err_set(err, errlen, "address %s is network %s's gateway (the host's address on the bridge)",
+			s, n->name);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int net_ip_alloc(const struct netd_net *n, const struct in_addr *used, size_t nused,
+		 struct in_addr *out, char *err, size_t errlen)
+{
+	uint32_t v, last = h(n->dhcp_last);
+	char f[INET_ADDRSTRLEN], l[INET_ADDRSTRLEN];
+	size_t i;
+
+	for (v = h(n->dhcp_first); v <= last; v++) {
+		for (i = 0; i < nused; i++)
+			if (h(used[i]) == v)
+				break;
+		if (i == nused) {
+			*out = a_of(v);
+			return 0;
+		}
+		if (v == 0xffffffffu)
+			break;
+	}
+	err_set(err, errlen, "network %s has no free address left in its DHCP range %s-%s",
+		n->name, net_addr_str(n->dhcp_first, f), net_addr_str(n->dhcp_last, l));
+	return -ENOSPC;
+}
+
+/* --- MACs --------------------------------------------------------------------- */
+
+static int hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = tolower(c);
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+int net_mac_parse(const char *s, uint8_t mac[6], char *err, size_t errlen)
+{
+	char sep;
+	int i;
+
+	if (!s || strlen(s) != 17)
+		goto bad;
+	sep = s[2];
+	if (sep != ':' && sep != '-')
+		goto bad;
+	for (i = 0; i < 6; i++) {
+		int hi = hexval((unsigned char)s[3 * i]), lo = hexval((unsigned char)s[3 * i + 1]);
+
+		if (hi < 0 || lo < 0 || (i < 5 && s[3 * i + 2] != sep))
+			goto bad;
+		mac[i] = (uint8_t)(hi << 4 | lo);
+	}
+	if (mac[0] & 1) {
+		err_set(err, errlen, "MAC %s is a multicast address; a NIC needs a unicast one (the lowest bit of the first byte clear, e.g. 52:54:00:12:34:56)",
+			s);
+		return -EINVAL;
+	}
+	for (i = 0; i < 6 && !mac[i]; i++)
+		;
+	if (i == 6) {
+		err_set(err, errlen, "MAC %s is all zero", s);
+		return -EINVAL;
+	}
+	return 0;
+bad:
+	err_set(err, errlen, "MAC '%s' must look like 52:54:00:12:34:56", s ? s : "");
+	return -EINVAL;
+}
+
+char *net_mac_str(const uint8_t mac[6], char *buf)
+{
+	snprintf(buf, NET_MAC_STRLEN, "%02x:%02x:%02x:%02x:%02x:%02x",
+		 mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
+	return buf;
+}
+
+int net_random_bytes(void *buf, size_t len)
+{
+	ssize_t n;
+
+	do
+		n = getrandom(buf, len, 0);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	return (size_t)n == len ? 0 : -EIO;
+}
+
+int net_mac_generate(uint8_t mac[6], const uint8_t (*used)[6], size_t nused,
+		     net_random_fn rnd, char *err, size_t errlen)
+{
+	int tries, r;
+	size_t i;
+
+	for (tries = 0; tries < MAC_TRIES; tries++) {
+		mac[0] = 0x52;          /* QEMU's locally administered prefix */
+		mac[1] = 0x54;
+		mac[2] = 0x00;
+		r = rnd(mac + 3, 3);
+		if (r < 0) {
+			err_set(err, errlen, "cannot get random bytes for a MAC: %s", strerror(-r));
+			return r;
+		}
+		if (!mac[3] && !mac[4] && !mac[5])
+			continue;
+		for (i = 0; i < nused; i++)
+			if (!memcmp(used[i], mac, 6))
+				break;
+		if (i == nused)
+			return 0;
+	}
+	err_set(err, errlen, "cannot find an unused MAC address after %d tries", MAC_TRIES);
+	return -EAGAIN;
+}
+
+/* --- the desired state --------------------------------------------------------- */
+
+void net_state_clear(struct net_state *s)
+{
+	if (!s)
+		return;
+	free(s->nets);
+	free(s->nics);
+	free(s->fwds);
+	memset(s, 0, sizeof(*s));
+}
+
+static int copy_name(char *dst, size_t len, const char *src, const char *what,
+		     char *err, size_t errlen)
+{
+	if (!src || strlen(src) >= len) {
+		err_set(err, errlen, "%s '%s' does not fit the netd protocol", what,
+			src ? src : "(none)");
+		return -EINVAL;
+	}
+	memcpy(dst, src, strlen(src) + 1);
+	return 0;
+}
+
+int net_from_store(const struct store_net *sn, struct netd_net *out, char *err, size_t errlen)
+{
+	char what[96];
+
+	memset(out, 0, sizeof(*out));
+	if (sn->id <= 0 || sn->id > UINT32_MAX) {
+		err_set(err, errlen, "network '%s' has an id (%lld) netd cannot name",
+			sn->name, (long long)sn->id);
+		return -EINVAL;
+	}
+	out->id = (uint32_t)sn->id;
+	if (copy_name(out->name, sizeof(out->name), sn->name, "network name", err, errlen) < 0 ||
+	    net_mode_parse(sn->mode, &out->mode, err, errlen) < 0)
+		return -EINVAL;
+	if (sn->uplink &&
+	    copy_name(out->uplink, sizeof(out->uplink), sn->uplink, "uplink", err, errlen) < 0)
+		return -EINVAL;
+	if (out->mode == NETD_MODE_BRIDGED)
+		return 0;
+	snprintf(what, sizeof(what), "network %s: stored subnet", sn->name);
+	out->prefix = sn->prefix;
+	if (net_addr_parse(what, sn->subnet, &out->subnet, err, errlen) < 0 ||
+	    net_addr_parse(what, sn->gateway, &out->gateway, err, errlen) < 0 ||
+	    net_addr_parse(what, sn->dhcp_first, &out->dhcp_first, err, errlen) < 0 ||
+	    net_addr_parse(what, sn->dhcp_last, &out->dhcp_last, err, errlen) < 0)
+		return -EINVAL;
+	return 0;
+}
+
+static const struct netd_net *find_net(const struct net_state *s, int64_t id)
+{
+	size_t i;
+
+	for (i = 0; i < s->n_nets; i++)
+		if (s->nets[i].id == id)
+			return &s->nets[i];
+	return NULL;
+}
+
+int net_state_build(struct store *st, uint32_t owner_uid, net_vm_name_fn vm_name,
+		    void *ctx, struct net_state *out, char *err, size_t errlen)
+{
+	struct store_net *nets = NULL;
+	struct store_nic *nics = NULL;
+	struct store_fwd *fwds = NULL;
+	size_t nn = 0, ni = 0, nf = 0, i, j;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	if ((r = store_net_list(st, &nets, &nn)) < 0 ||
+	    (r = store_nic_list(st, 0, 0, &nics, &ni)) < 0 ||
+	    (r = store_fwd_list(st, 0, 0, &fwds, &nf)) < 0) {
+		err_set(err, errlen, "%s", store_last_error(st));
+		goto out;
+	}
+	out->nets = xcalloc(nn + 1, sizeof(*out->nets));
+	out->nics = xcalloc(ni + 1, sizeof(*out->nics));
+	out->fwds = xcalloc(nf + 1, sizeof(*out->fwds));
+	for (i = 0; i < nn; i++) {
+		r = net_from_store(&nets[i], &out->nets[out->n_nets], err, errlen);
+		if (r < 0)
+			goto out;
+		out->n_nets++;
+	}
+	for (i = 0; i < ni; i++) {
+		struct netd_nic *n = &out->nics[out->n_nics];
+		const char *vm = vm_name ? vm_name(ctx, nics[i].vm_id) : NULL;
+
+		n->id = (uint32_t)nics[i].id;
+		n->net_id = (uint32_t)nics[i].net_id;
+		n->vlan = (uint16_t)nics[i].vlan;
+		n->rate_mbit = nics[i].rate_mbit;
+		n->owner_uid = owner_uid;
+		snprintf(n->vm, sizeof(n->vm), "%s", vm ? vm : "");
+		r = -EINVAL;
+		if (nics[i].id <= 0 || nics[i].id > UINT32_MAX) {
+			err_set(err, errlen, "NIC %s has an id netd cannot name", nics[i].mac);
+			goto out;
+		}
+		if (net_mac_parse(nics[i].mac, n->mac, err, errlen) < 0)
+			goto out;
+		if (nics[i].ip && net_addr_parse("stored NIC address", nics[i].ip, &n->ip,
+						 err, errlen) < 0)
+			goto out;
+		out->n_nics++;
+	}
+	for (i = 0; i < nf; i++) {
+		struct netd_fwd *f = &out->fwds[out->n_fwds];
+		const struct netd_nic *target = NULL;
+
+		for (j = 0; j < out->n_nics; j++)
+			if (out->nics[j].id == fwds[i].nic_id)
+				target = &out->nics[j];
+		r = -EINVAL;
+		if (!target || target->net_id != fwds[i].net_id || !target->ip.s_addr ||
+		    !find_net(out, fwds[i].net_id)) {
+			err_set(err, errlen, "the forward of %s port %u points at no address on its network",
+				fwds[i].proto, fwds[i].host_port);
+			goto out;
+		}
+		f->id = (uint32_t)fwds[i].id;
+		f->net_id = (uint32_t)fwds[i].net_id;
+		f->host_port = (uint16_t)fwds[i].host_port;
+		f->guest_port = (uint16_t)fwds[i].guest_port;
+		f->guest_ip = target->ip;
+		if (net_proto_parse(fwds[i].proto, &f->proto, err, errlen) < 0)
+			goto out;
+		out->n_fwds++;
+	}
+	r = 0;
+out:
+	if (r < 0)
+		net_state_clear(out);
+	store_net_list_free(nets, nn);
+	store_nic_list_free(nics, ni);
+	store_fwd_list_free(fwds, nf);
+	return r;
+}
+
+/* --- croftd's transaction ------------------------------------------------------ */
+
+uint32_t net_owner_uid(const struct croftd *d)
+{
+	return d->drop_privs ? (uint32_t)d->qemu_uid : (uint32_t)geteuid();
+}
+
+static const char *vm_name_of(void *ctx, int64_t vm_id)
+{
+	struct croftd *d = ctx;
+	struct vm *vm;
+
+	for (vm = d->vms; vm; vm = vm->next)
+		if (!vm->deleted && vm->spec.id == vm_id)
+			return vm->spec.name;
+	return NULL;
+}
+
+int net_state_of_daemon(void *data, struct net_state *out, char *err, size_t errlen)
+{
+	struct croftd *d = data;
+
+	return net_state_build(d->store, net_owner_uid(d), vm_name_of, d, out, err, errlen);
+}
+
+const char *net_netd_code(int r)
+{
+	switch (r) {
+	case -ENOTCONN:
+	case -ECONNRESET:
+		return PROTO_E_UNAVAILABLE;
+	case -ETIMEDOUT:
+		return PROTO_E_TIMEOUT;
+	case -EPROTO:
+	case -EIO:
+	case -ENOMEM:
+		return PROTO_E_IO;
+	default:
+		return PROTO_E_INVALID_ARGUMENT;   /* the state does not fit the host */
+	}
+}
+
+int net_state_push(struct croftd *d, const char **code, char *err, size_t errlen)
+{
+	struct net_state s;
+	int r;
+
+	r = net_state_of_daemon(d, &s, err, errlen);
+	if (r < 0) {
+		*code = PROTO_E_INTERNAL;
+		return r;
+	}
+	r = netd_client_push(d->netd, &s, err, errlen);
+	net_state_clear(&s);
+	if (r < 0)
+		*code = net_netd_code(r);
+	return r;
+}
+
+int net_state_apply(struct croftd *d, net_change_fn change, void *ctx,
+		    const char **code, char *err, size_t errlen)
+{
+	char again[NETD_TEXT_LEN];
+	const char *ignored;
+	int r;
+
+	r = netd_client_ensure(d->netd, err, errlen);
+	if (r < 0) {
+		*code = net_netd_code(r);
+		return r;
+	}
+	r = store_batch_begin(d->store, err, errlen);
+	if (r < 0) {
+		*code = PROTO_E_IO;
+		return r;
+	}
+	r = change(d, ctx, code, err, errlen);
+	if (r < 0) {
+		store_batch_rollback(d->store);
+		return r;
+	}
+	r = net_state_push(d, code, err, errlen);
+	if (r == 0) {
+		r = store_batch_commit(d->store, err, errlen);
+		if (r == 0)
+			return 0;
+		*code = PROTO_E_IO;
+	}
+	/* Undo: the store first, then netd back to the state it stands for. */
+	store_batch_rollback(d->store);
+	if (netd_client_connected(d->netd) &&
+	    net_state_push(d, &ignored, again, sizeof(again)) < 0)
+		log_err("croft-netd: cannot restore the previous network state: %s", again);
+	return r;
+}

@@ -1,0 +1,189 @@
+/*
+ * Tests for the console's pure layout pieces: the VM table's column layout
+ * at various widths (tui/console_table.c), the table's uptime format, the
+ * htop-style meters and the header's tab hit-testing (tui/console_header.c).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "tui/console_screen.h"
+#include "tui/console_table.h"
+
+#include <string.h>
+
+static int total_width(const int *widths, size_t n)
+{
+	int total = 0, shown = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (!widths[i])
+			continue;
+		total += widths[i];
+		shown++;
+	}
+	return total + (shown > 1 ? (shown - 1) * CTABLE_GAP : 0);
+}
+
+static void test_layout_80(void **state)
+{
+	int w[CTABLE_MAX_COLS];
+	size_t i, shown = ctable_layout(console_vm_cols, console_vm_ncols, 80, w);
+
+	(void)state;
+	assert_int_equal(shown, console_vm_ncols);
+	assert_true(total_width(w, console_vm_ncols) <= 80);
+	for (i = 0; i < console_vm_ncols; i++) {
+		assert_true(w[i] >= console_vm_cols[i].min);
+		assert_true(w[i] <= console_vm_cols[i].max);
+	}
+	/* the name grows first */
+	assert_true(w[0] > console_vm_cols[0].min);
+	assert_string_equal(console_vm_cols[0].title, "NAME");
+}
+
+static void test_layout_wider_grows(void **state)
+{
+	int w80[CTABLE_MAX_COLS], w200[CTABLE_MAX_COLS];
+
+	(void)state;
+	ctable_layout(console_vm_cols, console_vm_ncols, 80, w80);
+	ctable_layout(console_vm_cols, console_vm_ncols, 200, w200);
+	assert_true(w200[0] > w80[0]);
+	assert_int_equal(w200[0], console_vm_cols[0].max);
+	assert_true(total_width(w200, console_vm_ncols) <= 200);
+}
+
+static void test_layout_narrow_drops_from_the_end(void **state)
+{
+	int w[CTABLE_MAX_COLS];
+	size_t shown;
+
+	(void)state;
+	shown = ctable_layout(console_vm_cols, console_vm_ncols, 40, w);
+	assert_true(shown < console_vm_ncols);
+	assert_true(shown >= 2);
+	assert_int_equal(w[console_vm_ncols - 1], 0);   /* UPTIME went first */
+	assert_true(w[0] > 0 && w[1] > 0);
+	assert_true(total_width(w, console_vm_ncols) <= 40);
+	/* narrower than the first column: it is cut */
+	shown = ctable_layout(console_vm_cols, console_vm_ncols, 5, w);
+	assert_int_equal(shown, 1);
+	assert_int_equal(w[0], 5);
+	assert_int_equal(w[1], 0);
+}
+
+static void test_layout_custom_table(void **state)
+{
+	static const struct ctable_col cols[] = {
+		{ "A", 4, 10, 0, NULL }, { "B", 4, 4, 1, NULL }, { "C", 3, 6, 0, NULL },
+	};
+	int w[CTABLE_MAX_COLS];
+
+	(void)state;
+	assert_int_equal(ctable_layout(cols, 3, 15, w), 3);       /* 4+2+4+2+3 = 15 */
+	assert_int_equal(w[0], 4);
+	assert_int_equal(ctable_layout(cols, 3, 20, w), 3);       /* A takes the 5 extra */
+	assert_int_equal(w[0], 9);
+	assert_int_equal(w[2], 3);
+	assert_int_equal(ctable_layout(cols, 3, 30, w), 3);       /* A to 10, then C to 6 */
+	assert_int_equal(w[0], 10);
+	assert_int_equal(w[2], 6);
+	assert_int_equal(ctable_layout(cols, 3, 14, w), 2);       /* C dropped */
+	assert_int_equal(w[2], 0);
+}
+
+static void test_cells(void **state)
+{
+	struct cvm vm;
+	char buf[64];
+
+	(void)state;
+	memset(&vm, 0, sizeof(vm));
+	snprintf(vm.name, sizeof(vm.name), "web");
+	snprintf(vm.state, sizeof(vm.state), "running");
+	vm.vcpus = 2;
+	vm.memory_mib = 1536;
+	vm.cpu_pct = 12.345;
+	vm.uptime_s = 3725;
+	console_vm_cols[3].cell(&vm, buf, sizeof(buf));
+	assert_string_equal(buf, "1.5G");
+	console_vm_cols[4].cell(&vm, buf, sizeof(buf));
+	assert_string_equal(buf, "12.3");
+	console_vm_cols[5].cell(&vm, buf, sizeof(buf));
+	assert_string_equal(buf, "1h02m");
+	vm.cpu_pct = -1;
+	console_vm_cols[4].cell(&vm, buf, sizeof(buf));
+	assert_string_equal(buf, "-");
+}
+
+static void test_uptime(void **state)
+{
+	char buf[32];
+
+	(void)state;
+	assert_string_equal(ctable_uptime(-1, buf, sizeof(buf)), "-");
+	assert_string_equal(ctable_uptime(0, buf, sizeof(buf)), "0s");
+	assert_string_equal(ctable_uptime(59, buf, sizeof(buf)), "59s");
+	/* minute resolution from then on: an idle console stays quiet */
+	assert_string_equal(ctable_uptime(60, buf, sizeof(buf)), "1m");
+	assert_string_equal(ctable_uptime(119, buf, sizeof(buf)), "1m");
+	assert_string_equal(ctable_uptime(3600, buf, sizeof(buf)), "1h00m");
+	assert_string_equal(ctable_uptime(90061, buf, sizeof(buf)), "1d01h");
+}
+
+static void test_meter(void **state)
+{
+	char buf[128];
+
+	(void)state;
+	assert_string_equal(console_meter(buf, 12, 0.5, '|', "50%"), "[|||||  50%]");
+	assert_string_equal(console_meter(buf, 12, 0, '|', "0%"), "[        0%]");
+	assert_string_equal(console_meter(buf, 12, 1.0, '#', "full"), "[######full]");
+	assert_string_equal(console_meter(buf, 12, 7.0, '|', ""), "[||||||||||]");   /* clamped */
+	assert_string_equal(console_meter(buf, 12, -1, '|', ""), "[          ]");
+	/* text longer than the inside is cut at the bracket */
+	assert_string_equal(console_meter(buf, 6, 0, '|', "123456"), "[1234]");
+	assert_int_equal(strlen(console_meter(buf, 40, 0.3, '|', "x")), 40);
+}
+
+static void test_tabs_hit(void **state)
+{
+	struct console c;
+	int x, seen[3] = { 0, 0, 0 };
+
+	(void)state;
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(console_header_tab_at(&c, 0, 80), -1);   /* the title */
+	for (x = 0; x < 80; x++) {
+		int t = console_header_tab_at(&c, x, 80);
+
+		assert_true(t >= -1 && t < (int)console_nscreens);
+		if (t >= 0)
+			seen[t]++;
+	}
+	/* every tab is clickable, "1 VMs" is wider than one cell */
+	assert_true(seen[0] > 3);
+	assert_true(seen[1] > 3);
+	assert_true(seen[2] > 3);
+	assert_int_equal(console_header_tab_at(&c, 79, 80), -1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_layout_80),
+		cmocka_unit_test(test_layout_wider_grows),
+		cmocka_unit_test(test_layout_narrow_drops_from_the_end),
+		cmocka_unit_test(test_layout_custom_table),
+		cmocka_unit_test(test_cells),
+		cmocka_unit_test(test_uptime),
+		cmocka_unit_test(test_meter),
+		cmocka_unit_test(test_tabs_hit),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

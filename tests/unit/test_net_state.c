@@ -1,0 +1,1015 @@
+/*
+ * Unit tests of croftd's side of networking: the value rules (subnets,
+ * DHCP ranges, guest addresses, MACs), address allocation and MAC
+ * generation (with a fake random source), the desired state built from a
+ * real store, the netd client against a fake netd, and the store-plus-netd
+ * transaction (net_state_apply).
+ *
+ * The fake netd sits at the client's seam: its connect function hands the
+ * client one end of a socketpair and starts a thread that plays netd on
+ * the other, answering as the test tells it (accept, refuse a state with
+ * a message, stay silent, speak another version) and recording every
+ * state it was sent.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <ftw.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "common/proto.h"
+#include "common/xalloc.h"
+#include "core/daemon.h"
+#include "core/net_state.h"
+#include "core/netd_client.h"
+#include "store/store.h"
+
+static void assert_contains(const char *hay, const char *needle)
+{
+	if (!hay || !strstr(hay, needle))
+		fail_msg("'%s' does not contain '%s'", hay ? hay : "(null)", needle);
+}
+
+static struct in_addr A(const char *s)
+{
+	struct in_addr a;
+
+	assert_int_equal(inet_pton(AF_INET, s, &a), 1);
+	return a;
+}
+
+static const char *S(struct in_addr a)
+{
+	static char buf[4][INET_ADDRSTRLEN];
+	static int i;
+
+	i = (i + 1) % 4;
+	return net_addr_str(a, buf[i]);
+}
+
+static struct netd_net mknet(const char *cidr)
+{
+	struct netd_net n = { 0 };
+
+	snprintf(n.name, sizeof(n.name), "lan");
+	n.mode = NETD_MODE_NAT;
+	assert_int_equal(net_cidr_parse(cidr, &n.subnet, &n.prefix, NULL, 0), 0);
+	net_defaults(&n);
+	return n;
+}
+
+/* ---- names, addresses ---- */
+
+static void test_modes_protos(void **state)
+{
+	char err[256];
+	uint32_t v;
+
+	(void)state;
+	assert_int_equal(net_mode_parse("nat", &v, err, sizeof(err)), 0);
+	assert_int_equal(v, NETD_MODE_NAT);
+	assert_int_equal(net_mode_parse("host-only", &v, err, sizeof(err)), 0);
+	assert_int_equal(v, NETD_MODE_HOSTONLY);
+	assert_int_equal(net_mode_parse("bridged", &v, err, sizeof(err)), 0);
+	assert_string_equal(net_mode_name(v), "bridged");
+	assert_int_equal(net_mode_parse("routed", &v, err, sizeof(err)), -EINVAL);
+	assert_contains(err, "network mode 'routed' is unknown; use nat, host-only or bridged");
+	assert_int_equal(net_proto_parse("udp", &v, err, sizeof(err)), 0);
+	assert_int_equal(v, NETD_L4_UDP);
+	assert_string_equal(net_proto_name(NETD_L4_TCP), "tcp");
+	assert_int_equal(net_proto_parse("TCP", &v, err, sizeof(err)), -EINVAL);
+	assert_contains(err, "protocol 'TCP' is unknown; use tcp or udp");
+}
+
+static void test_cidr(void **state)
+{
+	struct in_addr a;
+	uint32_t p;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(net_cidr_parse("10.73.0.0/24", &a, &p, err, sizeof(err)), 0);
+	assert_string_equal(S(a), "10.73.0.0");
+	assert_int_equal(p, 24);
+	assert_int_equal(net_cidr_parse("172.16.0.0/12", &a, &p, err, sizeof(err)), 0);
+	assert_int_equal(net_cidr_parse("10.0.0.0/8", &a, &p, err, sizeof(err)), 0);
+	assert_int_equal(net_cidr_parse("192.168.1.4/30", &a, &p, err, sizeof(err)), 0);
+
+	assert_int_equal(net_cidr_parse("10.73.0.5/24", &a, &p, err, sizeof(err)), -EINVAL);
+	assert_contains(err, "subnet '10.73.0.5/24' has host bits set; did you mean 10.73.0.0/24?");
+	assert_int_equal(net_cidr_parse("10.73.0.0/31", &a, &p, err, sizeof(err)), -EINVAL);
+	assert_contains(err, "the prefix must be between /8 and /30, not /31");
+	assert_int_equal(net_cidr_parse("10.0.0.0/7", &a, &p, err, sizeof(err)), -EINVAL);
+	assert_contains(err, "not /7");
+	assert_int_equal(net_cidr_parse("10.73.0.0", &a, &p, err, sizeof(err)), -EINVAL);
+	assert_contains(err, "must look like 10.73.0.0/24");
+	assert_int_equal(net_cidr_parse("10.73.0/24", &a, &p, err, sizeof(err)), -EINVAL);
+	assert_int_equal(net_cidr_parse("10.73.0.0/24x", &a, &p, err, sizeof(err)), -EINVAL);
+	assert_int_equal(net_cidr_parse("10.73.0.0/", &a, &p, err, sizeof(err)), -EINVAL);
+	assert_int_equal(net_cidr_parse("10.73.0.0/-8", &a, &p, err, sizeof(err)), -EINVAL);
+	assert_int_equal(net_cidr_parse(" 10.73.0.0/24", &a, &p, err, sizeof(err)), -EINVAL);
+	assert_int_equal(net_cidr_parse("", &a, &p, err, sizeof(err)), -EINVAL);
+	assert_int_equal(net_cidr_parse("127.0.0.0/8", &a, &p, err, sizeof(err)), -EINVAL);
+	assert_contains(err, "loopback");
+	assert_int_equal(net_cidr_parse("169.254.0.0/16", &a, &p, err, sizeof(err)), -EINVAL);
+	assert_contains(err, "link-local");
+	assert_int_equal(net_cidr_parse("224.0.0.0/8", &a, &p, err, sizeof(err)), -EINVAL);
+	assert_contains(err, "multicast");
+	assert_int_equal(net_cidr_parse("0.0.0.0/8", &a, &p, err, sizeof(err)), -EINVAL);
+	assert_int_equal(net_cidr_parse("240.0.0.0/8", &a, &p, err, sizeof(err)), -EINVAL);
+}
+
+static void test_overlap_contains(void **state)
+{
+	(void)state;
+	assert_true(net_overlap(A("10.0.0.0"), 16, A("10.0.5.0"), 24));
+	assert_true(net_overlap(A("10.0.5.0"), 24, A("10.0.0.0"), 16));
+	assert_true(net_overlap(A("10.73.0.0"), 24, A("10.73.0.0"), 24));
+	assert_false(net_overlap(A("10.73.0.0"), 24, A("10.73.1.0"), 24));
+	assert_false(net_overlap(A("192.168.0.0"), 30, A("192.168.0.4"), 30));
+	assert_true(net_contains(A("10.73.0.0"), 24, A("10.73.0.255")));
+	assert_false(net_contains(A("10.73.0.0"), 24, A("10.73.1.0")));
+}
+
+static void test_defaults_and_ranges(void **state)
+{
+	struct netd_net n = mknet("10.73.0.0/24"), m;
+	struct in_addr f, l;
+	char err[256];
+
+	(void)state;
+	assert_string_equal(S(n.gateway), "10.73.0.1");
+	assert_string_equal(S(n.dhcp_first), "10.73.0.2");
+	assert_string_equal(S(n.dhcp_last), "10.73.0.254");
+	assert_int_equal(net_range_check(&n, err, sizeof(err)), 0);
+	m = mknet("192.168.7.0/30");
+	assert_string_equal(S(m.gateway), "192.168.7.1");
+	assert_string_equal(S(m.dhcp_first), "192.168.7.2");
+	assert_string_equal(S(m.dhcp_last), "192.168.7.2");
+	assert_int_equal(net_range_check(&m, err, sizeof(err)), 0);
+
+	assert_int_equal(net_range_parse("10.73.0.100-10.73.0.200", &f, &l, err, sizeof(err)), 0);
+	assert_string_equal(S(f), "10.73.0.100");
+	assert_string_equal(S(l), "10.73.0.200");
+	assert_int_equal(net_range_parse("10.73.0.100", &f, &l, err, sizeof(err)), -EINVAL);
+	assert_contains(err, "must look like 10.73.0.100-10.73.0.200");
+	assert_int_equal(net_range_parse("10.73.0.100-", &f, &l, err, sizeof(err)), -EINVAL);
+	assert_int_equal(net_range_parse("a-10.73.0.1", &f, &l, err, sizeof(err)), -EINVAL);
+
+	n.dhcp_first = A("10.73.0.200");
+	n.dhcp_last = A("10.73.0.100");
+	assert_int_equal(net_range_check(&n, err, sizeof(err)), -EINVAL);
+	assert_contains(err, "DHCP range 10.73.0.200-10.73.0.100 ends before it starts");
+	n.dhcp_first = A("10.73.0.1");
+	n.dhcp_last = A("10.73.0.9");
+	assert_int_equal(net_range_check(&n, err, sizeof(err)), -EINVAL);
+	assert_contains(err, "includes the gateway 10.73.0.1");
+	n.dhcp_first = A("10.73.0.0");
+	assert_int_equal(net_range_check(&n, err, sizeof(err)), -EINVAL);
+	assert_contains(err, "includes the network address 10.73.0.0");
+	n.dhcp_first = A("10.73.0.10");
+	n.dhcp_last = A("10.73.0.255");
+	assert_int_equal(net_range_check(&n, err, sizeof(err)), -EINVAL);
+	assert_contains(err, "includes the broadcast address 10.73.0.255");
+	n.dhcp_last = A("10.73.1.5");
+	assert_int_equal(net_range_check(&n, err, sizeof(err)), -EINVAL);
+	assert_contains(err, "is not inside the subnet 10.73.0.0/24");
+	n.dhcp_last = A("10.73.0.10");
+	assert_int_equal(net_range_check(&n, err, sizeof(err)), 0);   /* one address */
+}
+
+static void test_host_check(void **state)
+{
+	struct netd_net n = mknet("10.73.0.0/24");
+	char err[256];
+
+	(void)state;
+	assert_int_equal(net_host_check(&n, A("10.73.0.2"), err, sizeof(err)), 0);
+	assert_int_equal(net_host_check(&n, A("10.73.0.254"), err, sizeof(err)), 0);
+	assert_int_equal(net_host_check(&n, A("10.73.1.2"), err, sizeof(err)), -EINVAL);
+	assert_contains(err, "address 10.73.1.2 is outside network lan's subnet 10.73.0.0/24");
+	assert_int_equal(net_host_check(&n, A("10.73.0.1"), err, sizeof(err)), -EINVAL);
+	assert_contains(err, "is network lan's gateway");
+	assert_int_equal(net_host_check(&n, A("10.73.0.0"), err, sizeof(err)), -EINVAL);
+	assert_contains(err, "the network address");
+	assert_int_equal(net_host_check(&n, A("10.73.0.255"), err, sizeof(err)), -EINVAL);
+	assert_contains(err, "the broadcast address");
+}
+
+static void test_ip_alloc(void **state)
+{
+	struct netd_net n = mknet("10.73.0.0/24");
+	struct in_addr used[3], got;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(net_ip_alloc(&n, NULL, 0, &got, err, sizeof(err)), 0);
+	assert_string_equal(S(got), "10.73.0.2");
+	used[0] = A("10.73.0.2");
+	used[1] = A("10.73.0.4");
+	used[2] = A("10.73.0.50");          /* a pinned one outside the order */
+	assert_int_equal(net_ip_alloc(&n, used, 3, &got, err, sizeof(err)), 0);
+	assert_string_equal(S(got), "10.73.0.3");
+	used[1] = A("10.73.0.3");
+	assert_int_equal(net_ip_alloc(&n, used, 2, &got, err, sizeof(err)), 0);
+	assert_string_equal(S(got), "10.73.0.4");
+	/* a full range */
+	n.dhcp_first = A("10.73.0.2");
+	n.dhcp_last = A("10.73.0.3");
+	assert_int_equal(net_ip_alloc(&n, used, 2, &got, err, sizeof(err)), -ENOSPC);
+	assert_contains(err, "network lan has no free address left in its DHCP range 10.73.0.2-10.73.0.3");
+}
+
+/* ---- MACs ---- */
+
+static void test_mac_parse(void **state)
+{
+	uint8_t m[6];
+	char buf[NET_MAC_STRLEN], err[256];
+
+	(void)state;
+	assert_int_equal(net_mac_parse("52:54:00:AB:cd:0f", m, err, sizeof(err)), 0);
+	assert_string_equal(net_mac_str(m, buf), "52:54:00:ab:cd:0f");
+	assert_int_equal(net_mac_parse("02-00-00-00-00-01", m, err, sizeof(err)), 0);
+	assert_string_equal(net_mac_str(m, buf), "02:00:00:00:00:01");
+	assert_int_equal(net_mac_parse("01:00:5e:00:00:01", m, err, sizeof(err)), -EINVAL);
+	assert_contains(err, "MAC 01:00:5e:00:00:01 is a multicast address; a NIC needs a unicast one");
+	assert_int_equal(net_mac_parse("ff:ff:ff:ff:ff:ff", m, err, sizeof(err)), -EINVAL);
+	assert_contains(err, "multicast");
+	assert_int_equal(net_mac_parse("00:00:00:00:00:00", m, err, sizeof(err)), -EINVAL);
+	assert_contains(err, "all zero");
+	assert_int_equal(net_mac_parse("52:54:00:12:34", m, err, sizeof(err)), -EINVAL);
+	assert_contains(err, "MAC '52:54:00:12:34' must look like 52:54:00:12:34:56");
+	assert_int_equal(net_mac_parse("52:54:00:12:34:5g", m, err, sizeof(err)), -EINVAL);
+	assert_int_equal(net_mac_parse("52:54-00:12:34:56", m, err, sizeof(err)), -EINVAL);
+	assert_int_equal(net_mac_parse("525400123456", m, err, sizeof(err)), -EINVAL);
+	assert_int_equal(net_mac_parse(NULL, m, err, sizeof(err)), -EINVAL);
+}
+
+/* A random source that replays a script of bytes. */
+static const uint8_t *rnd_script;
+static size_t rnd_pos, rnd_len;
+
+static int fake_random(void *buf, size_t len)
+{
+	if (rnd_pos + len > rnd_len)
+		return -EIO;
+	memcpy(buf, rnd_script + rnd_pos, len);
+	rnd_pos += len;
+	return 0;
+}
+
+static void test_mac_generate(void **state)
+{
+	static const uint8_t script[] = {
+		0x12, 0x34, 0x56,        /* taken */
+		0x00, 0x00, 0x00,        /* all zero tail: skipped */
+		0xab, 0xcd, 0xef,        /* free */
+	};
+	uint8_t used[1][6] = { { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 } }, m[6];
+	char buf[NET_MAC_STRLEN], err[256];
+	int i;
+
+	(void)state;
+	rnd_script = script;
+	rnd_pos = 0;
+	rnd_len = sizeof(script);
+	assert_int_equal(net_mac_generate(m, (const uint8_t (*)[6])used, 1, fake_random,
+					  err, sizeof(err)), 0);
+	assert_string_equal(net_mac_str(m, buf), "52:54:00:ab:cd:ef");
+	assert_int_equal(rnd_pos, 9);
+	/* the random source failing is reported */
+	assert_int_equal(net_mac_generate(m, NULL, 0, fake_random, err, sizeof(err)), -EIO);
+	assert_contains(err, "cannot get random bytes for a MAC");
+	/* the real source: unicast, locally administered QEMU prefix, and
+	 * never one that is taken */
+	for (i = 0; i < 100; i++) {
+		assert_int_equal(net_mac_generate(m, (const uint8_t (*)[6])used, 1,
+						  net_random_bytes, err, sizeof(err)), 0);
+		assert_int_equal(m[0], 0x52);
+		assert_int_equal(m[1], 0x54);
+		assert_int_equal(m[2], 0x00);
+		assert_true(memcmp(m, used[0], 6) != 0);
+		assert_int_equal(net_mac_parse(net_mac_str(m, buf), m, err, sizeof(err)), 0);
+	}
+}
+
+/* ---- state building from a real store ---- */
+
+struct sfx {
+	char dir[64];
+	char path[128];
+	struct store *st;
+	int64_t vm_web, vm_db;
+	char err[512];
+};
+
+static int rm_entry(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	return remove(p);
+}
+
+static int64_t add_vm(struct store *st, const char *name)
+{
+	struct store_vm vm = { 0 };
+	char err[256];
+	int64_t id;
+
+	vm.name = xstrdup(name);
+	vm.uuid = xasprintf("u-%s", name);
+	vm.vcpus = 1;
+	vm.memory_mib = 64;
+	vm.memory_min_mib = 64;
+	vm.firmware = xstrdup("bios");
+	vm.boot = xstrdup("disk");
+	if (store_vm_insert(st, &vm, err, sizeof(err)))
+		fail_msg("%s", err);
+	id = vm.id;
+	store_vm_clear(&vm);
+	return id;
+}
+
+static int sfx_setup(void **state)
+{
+	struct sfx *f = xcalloc(1, sizeof(*f));
+
+	snprintf(f->dir, sizeof(f->dir), "/tmp/croft-test-netstate-XXXXXX");
+	if (!mkdtemp(f->dir))
+		return -1;
+	snprintf(f->path, sizeof(f->path), "%s/croft.db", f->dir);
+	if (store_open(f->path, &f->st, f->err, sizeof(f->err)))
+		return -1;
+	f->vm_web = add_vm(f->st, "web");
+	f->vm_db = add_vm(f->st, "db");
+	*state = f;
+	return 0;
+}
+
+static int sfx_teardown(void **state)
+{
+	struct sfx *f = *state;
+
+	store_close(f->st);
+	nftw(f->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	free(f);
+	return 0;
+}
+
+static int64_t put_net(struct store *st, const char *name, const char *mode, const char *third,
+		       const char *uplink)
+{
+	struct store_net n = { 0 };
+	char err[256];
+
+	n.name = (char *)name;
+	n.mode = (char *)mode;
+	n.uplink = (char *)uplink;
+	if (third) {
+		n.subnet = xasprintf("10.73.%s.0", third);
+		n.prefix = 24;
+		n.gateway = xasprintf("10.73.%s.1", third);
+		n.dhcp_first = xasprintf("10.73.%s.2", third);
+		n.dhcp_last = xasprintf("10.73.%s.254", third);
+	}
+	if (store_net_insert(st, &n, err, sizeof(err)))
+		fail_msg("%s", err);
+	free(n.subnet);
+	free(n.gateway);
+	free(n.dhcp_first);
+	free(n.dhcp_last);
+	return n.id;
+}
+
+static int64_t put_nic(struct store *st, int64_t vm, int64_t net, const char *mac,
+		       const char *ip, uint32_t vlan, uint32_t rate)
+{
+	struct store_nic n = { 0 };
+	char err[256];
+
+	n.vm_id = vm;
+	n.net_id = net;
+	n.mac = (char *)mac;
+	n.ip = (char *)ip;
+	n.vlan = vlan;
+	n.rate_mbit = rate;
+	if (store_nic_insert(st, &n, err, sizeof(err)))
+		fail_msg("%s", err);
+	return n.id;
+}
+
+static void put_fwd(struct store *st, int64_t net, int64_t nic, const char *proto,
+		    uint32_t hp, uint32_t gp)
+{
+	struct store_fwd f = { 0 };
+	char err[256];
+
+	f.net_id = net;
+	f.nic_id = nic;
+	f.proto = (char *)proto;
+	f.host_port = hp;
+	f.guest_port = gp;
+	if (store_fwd_insert(st, &f, err, sizeof(err)))
+		fail_msg("%s", err);
+}
+
+static const char *names_of(void *ctx, int64_t id)
+{
+	struct sfx *f = ctx;
+
+	return id == f->vm_web ? "web" : id == f->vm_db ? "db" : NULL;
+}
+
+static void test_state_build(void **state)
+{
+	struct sfx *f = *state;
+	struct net_state s;
+	int64_t lan, iso, br, n1, n2;
+	char err[256];
+
+	lan = put_net(f->st, "lan", "nat", "0", "uplink0");
+	iso = put_net(f->st, "iso", "host-only", "1", NULL);
+	br = put_net(f->st, "br", "bridged", NULL, "lan1");
+	n1 = put_nic(f->st, f->vm_web, lan, "52:54:00:00:00:01", "10.73.0.2", 0, 50);
+	put_nic(f->st, f->vm_web, iso, "52:54:00:00:00:02", "10.73.1.2", 0, 0);
+	n2 = put_nic(f->st, f->vm_db, br, "52:54:00:00:00:03", NULL, 42, 0);
+	put_fwd(f->st, lan, n1, "tcp", 8080, 80);
+	put_fwd(f->st, lan, n1, "udp", 5353, 53);
+
+	assert_int_equal(net_state_build(f->st, 995, names_of, f, &s, err, sizeof(err)), 0);
+	assert_int_equal(s.n_nets, 3);
+	assert_int_equal(s.n_nics, 3);
+	assert_int_equal(s.n_fwds, 2);
+	/* networks by name: br, iso, lan */
+	assert_string_equal(s.nets[0].name, "br");
+	assert_int_equal(s.nets[0].id, br);
+	assert_int_equal(s.nets[0].mode, NETD_MODE_BRIDGED);
+	assert_string_equal(s.nets[0].uplink, "lan1");
+	assert_int_equal(s.nets[0].subnet.s_addr, 0);
+	assert_int_equal(s.nets[0].prefix, 0);
+	assert_int_equal(s.nets[1].mode, NETD_MODE_HOSTONLY);
+	assert_string_equal(s.nets[1].uplink, "");
+	assert_string_equal(s.nets[2].name, "lan");
+	assert_int_equal(s.nets[2].mode, NETD_MODE_NAT);
+	assert_string_equal(S(s.nets[2].subnet), "10.73.0.0");
+	assert_int_equal(s.nets[2].prefix, 24);
+	assert_string_equal(S(s.nets[2].gateway), "10.73.0.1");
+	assert_string_equal(S(s.nets[2].dhcp_first), "10.73.0.2");
+	assert_string_equal(S(s.nets[2].dhcp_last), "10.73.0.254");
+	assert_string_equal(s.nets[2].uplink, "uplink0");
+	/* NICs in id order, owned by QEMU's uid */
+	assert_int_equal(s.nics[0].id, n1);
+	assert_int_equal(s.nics[0].net_id, lan);
+	assert_memory_equal(s.nics[0].mac, "\x52\x54\x00\x00\x00\x01", 6);
+	assert_string_equal(S(s.nics[0].ip), "10.73.0.2");
+	assert_int_equal(s.nics[0].rate_mbit, 50);
+	assert_int_equal(s.nics[0].owner_uid, 995);
+	assert_string_equal(s.nics[0].vm, "web");
+	assert_int_equal(s.nics[2].id, n2);
+	assert_int_equal(s.nics[2].vlan, 42);
+	assert_int_equal(s.nics[2].ip.s_addr, 0);
+	assert_string_equal(s.nics[2].vm, "db");
+	/* forwards point at their NIC's address */
+	assert_int_equal(s.fwds[0].proto, NETD_L4_TCP);
+	assert_int_equal(s.fwds[0].host_port, 8080);
+	assert_int_equal(s.fwds[0].guest_port, 80);
+	assert_int_equal(s.fwds[0].net_id, lan);
+	assert_string_equal(S(s.fwds[0].guest_ip), "10.73.0.2");
+	assert_int_equal(s.fwds[1].proto, NETD_L4_UDP);
+	net_state_clear(&s);
+	net_state_clear(&s);                  /* twice is harmless */
+
+	/* an empty store is an empty state */
+	store_net_delete(f->st, lan, 1, NULL, 0);
+	store_net_delete(f->st, iso, 1, NULL, 0);
+	store_net_delete(f->st, br, 1, NULL, 0);
+	assert_int_equal(net_state_build(f->st, 0, NULL, NULL, &s, err, sizeof(err)), 0);
+	assert_int_equal(s.n_nets + s.n_nics + s.n_fwds, 0);
+	net_state_clear(&s);
+}
+
+/* ---- the fake netd ---- */
+
+struct fake {
+	pthread_mutex_t mu;
+	int down;                    /* connect fails: netd is not running */
+	int hello_status;
+	int silent;                  /* never answer anything */
+	int hangup;                  /* close the connection at the next message */
+	int refuse_state;            /* refuse every COMMIT with status/text */
+	char refuse_text[128];
+	int check_status;
+	char check_text[128];
+	char uplink[16];
+	struct netd_lease leases[3];
+	size_t nleases;
+	/* recorded */
+	int connects, hellos, commits, checks;
+	struct net_state last;       /* the last state committed */
+	struct netd_net last_check;
+	int fds[8];
+	int nfds;
+	pthread_t threads[8];
+	int nthreads;
+};
+
+static struct fake fk;
+
+struct conn {
+	int fd;
+};
+
+static void send_reply(int fd, uint32_t seq, int32_t status, const char *text)
+{
+	struct netd_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.type = NETD_MSG_REPLY;
+	m.seq = seq;
+	m.u.reply.status = status;
+	snprintf(m.u.reply.text, sizeof(m.u.reply.text), "%s", text ? text : "");
+	/* no cmocka asserts off the test's thread: a lost reply shows as a
+	 * timeout in the test */
+	if (send(fd, &m, sizeof(m), MSG_NOSIGNAL) != (ssize_t)sizeof(m))
+		fprintf(stderr, "fake netd: reply lost\n");
+}
+
+static void *fake_main(void *arg)
+{
+	int fd = (int)(intptr_t)arg;
+	struct net_state cur = { 0 };
+	struct netd_msg m;
+	size_t i;
+
+	while (recv(fd, &m, sizeof(m), 0) == (ssize_t)sizeof(m)) {
+		pthread_mutex_lock(&fk.mu);
+		if (fk.hangup) {
+			fk.hangup = 0;
+			pthread_mutex_unlock(&fk.mu);
+			break;
+		}
+		if (fk.silent) {
+			pthread_mutex_unlock(&fk.mu);
+			continue;
+		}
+		switch (m.type) {
+		case NETD_MSG_HELLO:
+			fk.hellos++;
+			send_reply(fd, m.seq, m.u.hello.version == NETD_PROTO_VERSION ? fk.hello_status
+				   : -EPROTONOSUPPORT, fk.hello_status ? "netd speaks version 9" : "");
+			break;
+		case NETD_MSG_STATE_BEGIN:
+			net_state_clear(&cur);
+			cur.nets = xcalloc(m.u.begin.nets + 1, sizeof(*cur.nets));
+			cur.nics = xcalloc(m.u.begin.nics + 1, sizeof(*cur.nics));
+			cur.fwds = xcalloc(m.u.begin.fwds + 1, sizeof(*cur.fwds));
+			break;
+		case NETD_MSG_STATE_NET:
+			cur.nets[cur.n_nets++] = m.u.net;
+			break;
+		case NETD_MSG_STATE_NIC:
+			cur.nics[cur.n_nics++] = m.u.nic;
+			break;
+		case NETD_MSG_STATE_FWD:
+			cur.fwds[cur.n_fwds++] = m.u.fwd;
+			break;
+		case NETD_MSG_STATE_COMMIT:
+			if (fk.refuse_state) {
+				send_reply(fd, m.seq, fk.refuse_state, fk.refuse_text);
+				break;
+			}
+			fk.commits++;
+			net_state_clear(&fk.last);
+			fk.last = cur;
+			memset(&cur, 0, sizeof(cur));
+			send_reply(fd, m.seq, 0, "");
+			break;
+		case NETD_MSG_CHECK_NET:
+			fk.checks++;
+			fk.last_check = m.u.net;
+			send_reply(fd, m.seq, fk.check_status, fk.check_text);
+			break;
+		case NETD_MSG_DEFAULT_UPLINK:
+			send_reply(fd, m.seq, fk.uplink[0] ? 0 : -ENOENT,
+				   fk.uplink[0] ? fk.uplink : "no default route");
+			break;
+		case NETD_MSG_LEASES:
+			for (i = 0; i < fk.nleases; i++) {
+				struct netd_msg l;
+
+				memset(&l, 0, sizeof(l));
+				l.type = NETD_MSG_LEASE;
+				l.seq = m.seq;
+				l.u.lease = fk.leases[i];
+				send(fd, &l, sizeof(l), MSG_NOSIGNAL);
+			}
+			memset(&m.u, 0, sizeof(m.u));
+			m.type = NETD_MSG_END;
+			send(fd, &m, sizeof(m), MSG_NOSIGNAL);
+			break;
+		}
+		pthread_mutex_unlock(&fk.mu);
+	}
+	net_state_clear(&cur);
+	close(fd);
+	return NULL;
+}
+
+static int fake_connect(void *ctx, const char *path)
+{
+	int sv[2];
+
+	(void)ctx;
+	assert_string_equal(path, "/run/test/netd.sock");
+	pthread_mutex_lock(&fk.mu);
+	fk.connects++;
+	if (fk.down) {
+		pthread_mutex_unlock(&fk.mu);
+		return -ENOENT;
+	}
+	pthread_mutex_unlock(&fk.mu);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
+	assert_true(fk.nthreads < 8);
+	assert_int_equal(pthread_create(&fk.threads[fk.nthreads++], NULL, fake_main,
+					(void *)(intptr_t)sv[1]), 0);
+	return sv[0];
+}
+
+static const struct netd_client_ops fake_ops = { fake_connect, NULL };
+
+static int fake_reset(void **state)
+{
+	(void)state;
+	memset(&fk, 0, sizeof(fk));
+	pthread_mutex_init(&fk.mu, NULL);
+	return 0;
+}
+
+/* Free the client (closing its end) and wait for every fake thread. */
+static void fake_join(struct netd_client *c)
+{
+	int i;
+
+	netd_client_free(c);
+	for (i = 0; i < fk.nthreads; i++)
+		pthread_join(fk.threads[i], NULL);
+	fk.nthreads = 0;
+	net_state_clear(&fk.last);
+}
+
+static int one_net_state(void *data, struct net_state *out, char *err, size_t errlen)
+{
+	(void)data;
+	(void)err;
+	(void)errlen;
+	memset(out, 0, sizeof(*out));
+	out->nets = xcalloc(1, sizeof(*out->nets));
+	out->nets[0] = mknet("10.73.9.0/24");
+	out->nets[0].id = 9;
+	out->n_nets = 1;
+	return 0;
+}
+
+static void test_client_connect_pushes_state(void **state)
+{
+	struct netd_client *c;
+	char err[NETD_TEXT_LEN];
+
+	(void)state;
+	c = netd_client_new(NULL, "/run/test/netd.sock", &fake_ops, one_net_state, NULL);
+	assert_false(netd_client_connected(c));
+	assert_int_equal(netd_client_start(c), 0);
+	assert_true(netd_client_connected(c));
+	assert_string_equal(netd_client_path(c), "/run/test/netd.sock");
+	/* HELLO, then the whole state at once */
+	assert_int_equal(fk.hellos, 1);
+	assert_int_equal(fk.commits, 1);
+	assert_int_equal(fk.last.n_nets, 1);
+	assert_int_equal(fk.last.nets[0].id, 9);
+	assert_string_equal(fk.last.nets[0].name, "lan");
+	assert_int_equal(netd_client_ensure(c, err, sizeof(err)), 0);
+	assert_int_equal(fk.connects, 1);        /* no reconnect while connected */
+	fake_join(c);
+}
+
+static void test_client_down(void **state)
+{
+	struct netd_client *c;
+	struct net_state s = { 0 };
+	struct netd_lease *l;
+	char err[NETD_TEXT_LEN], ifn[NETD_IFNAME_LEN];
+	struct netd_net n = mknet("10.73.0.0/24");
+	size_t nl;
+
+	(void)state;
+	fk.down = 1;
+	c = netd_client_new(NULL, "/run/test/netd.sock", &fake_ops, one_net_state, NULL);
+	assert_int_equal(netd_client_start(c), -ENOTCONN);
+	assert_int_equal(netd_client_push(c, &s, err, sizeof(err)), -ENOTCONN);
+	assert_string_equal(err, "croft-netd is not running (no answer at /run/test/netd.sock)");
+	assert_int_equal(netd_client_check_net(c, &n, err, sizeof(err)), -ENOTCONN);
+	assert_int_equal(netd_client_default_uplink(c, ifn, err, sizeof(err)), -ENOTCONN);
+	assert_int_equal(netd_client_leases(c, &l, &nl, err, sizeof(err)), -ENOTCONN);
+	assert_string_equal(net_netd_code(-ENOTCONN), PROTO_E_UNAVAILABLE);
+	/* every request tried to connect: no waiting for a timer */
+	assert_int_equal(fk.connects, 5);
+	/* netd comes up: the next request connects and pushes first */
+	fk.down = 0;
+	assert_int_equal(netd_client_check_net(c, &n, err, sizeof(err)), 0);
+	assert_int_equal(fk.hellos, 1);
+	assert_int_equal(fk.commits, 1);
+	assert_int_equal(fk.checks, 1);
+	assert_string_equal(S(fk.last_check.subnet), "10.73.0.0");
+	fake_join(c);
+}
+
+static void test_client_requests(void **state)
+{
+	struct netd_client *c;
+	struct net_state s = { 0 };
+	struct netd_net n = mknet("10.0.0.0/24");
+	struct netd_lease *l;
+	char err[NETD_TEXT_LEN], ifn[NETD_IFNAME_LEN];
+	size_t nl, i;
+
+	(void)state;
+	c = netd_client_new(NULL, "/run/test/netd.sock", &fake_ops, NULL, NULL);
+	assert_int_equal(netd_client_start(c), 0);
+	assert_int_equal(fk.commits, 0);          /* no state callback, no push */
+
+	/* a state of every kind of record goes over as sent */
+	s.nets = xcalloc(2, sizeof(*s.nets));
+	s.nics = xcalloc(3, sizeof(*s.nics));
+	s.fwds = xcalloc(1, sizeof(*s.fwds));
+	s.nets[0] = n;
+	s.nets[0].id = 1;
+	s.nets[1].id = 2;
+	s.nets[1].mode = NETD_MODE_BRIDGED;
+	snprintf(s.nets[1].uplink, sizeof(s.nets[1].uplink), "lan1");
+	s.n_nets = 2;
+	for (i = 0; i < 3; i++) {
+		s.nics[i].id = (uint32_t)(10 + i);
+		s.nics[i].net_id = 1;
+		s.nics[i].mac[0] = 0x52;
+		s.nics[i].mac[5] = (uint8_t)i;
+	}
+	s.n_nics = 3;
+	s.fwds[0].id = 5;
+	s.fwds[0].proto = NETD_L4_TCP;
+	s.fwds[0].host_port = 8080;
+	s.n_fwds = 1;
+	assert_int_equal(netd_client_push(c, &s, err, sizeof(err)), 0);
+	assert_int_equal(fk.commits, 1);
+	assert_int_equal(fk.last.n_nets, 2);
+	assert_int_equal(fk.last.n_nics, 3);
+	assert_int_equal(fk.last.n_fwds, 1);
+	assert_memory_equal(fk.last.nets, s.nets, 2 * sizeof(*s.nets));
+	assert_memory_equal(fk.last.nics, s.nics, 3 * sizeof(*s.nics));
+	assert_int_equal(fk.last.fwds[0].host_port, 8080);
+
+	/* netd refuses a state: its status and words come back */
+	fk.refuse_state = -EBUSY;
+	snprintf(fk.refuse_text, sizeof(fk.refuse_text), "uplink lan1 is enslaved to br0");
+	assert_int_equal(netd_client_push(c, &s, err, sizeof(err)), -EBUSY);
+	assert_string_equal(err, "uplink lan1 is enslaved to br0");
+	assert_string_equal(net_netd_code(-EBUSY), PROTO_E_INVALID_ARGUMENT);
+	assert_true(netd_client_connected(c));    /* a refusal is not a failure */
+	fk.refuse_state = 0;
+
+	/* CHECK_NET */
+	fk.check_status = -EADDRINUSE;
+	snprintf(fk.check_text, sizeof(fk.check_text),
+		 "subnet 10.0.0.0/24 overlaps the host route 10.0.0.0/16 on eth1");
+	assert_int_equal(netd_client_check_net(c, &n, err, sizeof(err)), -EADDRINUSE);
+	assert_string_equal(err, "subnet 10.0.0.0/24 overlaps the host route 10.0.0.0/16 on eth1");
+
+	/* DEFAULT_UPLINK */
+	assert_int_equal(netd_client_default_uplink(c, ifn, err, sizeof(err)), -ENOENT);
+	assert_string_equal(err, "no default route");
+	snprintf(fk.uplink, sizeof(fk.uplink), "uplink0");
+	assert_int_equal(netd_client_default_uplink(c, ifn, err, sizeof(err)), 0);
+	assert_string_equal(ifn, "uplink0");
+
+	/* LEASES */
+	assert_int_equal(netd_client_leases(c, &l, &nl, err, sizeof(err)), 0);
+	assert_int_equal(nl, 0);
+	free(l);
+	fk.nleases = 2;
+	fk.leases[0].net_id = 1;
+	fk.leases[0].ip = A("10.0.0.7");
+	snprintf(fk.leases[0].hostname, sizeof(fk.leases[0].hostname), "web");
+	fk.leases[1].net_id = 1;
+	fk.leases[1].ip = A("10.0.0.8");
+	fk.leases[1].expires = 1700000000;
+	assert_int_equal(netd_client_leases(c, &l, &nl, err, sizeof(err)), 0);
+	assert_int_equal(nl, 2);
+	assert_string_equal(S(l[0].ip), "10.0.0.7");
+	assert_string_equal(l[0].hostname, "web");
+	assert_int_equal(l[1].expires, 1700000000);
+	free(l);
+	net_state_clear(&s);
+	fake_join(c);
+}
+
+static void test_client_timeout_and_version(void **state)
+{
+	struct netd_client *c;
+	struct netd_net n = mknet("10.0.0.0/24");
+	char err[NETD_TEXT_LEN];
+
+	(void)state;
+	/* a netd that never answers: the request times out and the
+	 * connection is dropped, so the next one starts over */
+	c = netd_client_new(NULL, "/run/test/netd.sock", &fake_ops, NULL, NULL);
+	netd_client_set_timeout(c, 200);
+	assert_int_equal(netd_client_start(c), 0);
+	fk.silent = 1;
+	assert_int_equal(netd_client_check_net(c, &n, err, sizeof(err)), -ETIMEDOUT);
+	assert_contains(err, "croft-netd did not answer within 200 ms");
+	assert_false(netd_client_connected(c));
+	assert_string_equal(net_netd_code(-ETIMEDOUT), PROTO_E_TIMEOUT);
+	fk.silent = 0;
+	assert_int_equal(netd_client_check_net(c, &n, err, sizeof(err)), 0);
+	assert_int_equal(fk.connects, 2);
+	assert_int_equal(fk.hellos, 2);
+	fake_join(c);
+
+	/* a netd of another version refuses the hello */
+	fk.hello_status = -EPROTONOSUPPORT;
+	c = netd_client_new(NULL, "/run/test/netd.sock", &fake_ops, NULL, NULL);
+	assert_int_equal(netd_client_ensure(c, err, sizeof(err)), -EPROTONOSUPPORT);
+	assert_contains(err, "refused croftd's hello: netd speaks version 9");
+	assert_false(netd_client_connected(c));
+	fake_join(c);
+}
+
+/* netd goes away between requests (its end closed): the next request
+ * notices, reconnects, pushes, and succeeds. */
+static void test_client_netd_restart(void **state)
+{
+	struct netd_client *c;
+	struct netd_net n = mknet("10.0.0.0/24");
+	char err[NETD_TEXT_LEN];
+
+	(void)state;
+	c = netd_client_new(NULL, "/run/test/netd.sock", &fake_ops, one_net_state, NULL);
+	assert_int_equal(netd_client_start(c), 0);
+	/* netd dies while croftd waits for its answer */
+	pthread_mutex_lock(&fk.mu);
+	fk.hangup = 1;
+	pthread_mutex_unlock(&fk.mu);
+	assert_int_equal(netd_client_check_net(c, &n, err, sizeof(err)), -ENOTCONN);
+	assert_contains(err, "croft-netd is not running (no answer at /run/test/netd.sock): croft-netd closed the connection");
+	assert_false(netd_client_connected(c));
+	/* a new netd: the next request connects, pushes, and gets its answer */
+	assert_int_equal(netd_client_check_net(c, &n, err, sizeof(err)), 0);
+	assert_int_equal(fk.commits, 2);          /* the state again, on the new connection */
+	fake_join(c);
+}
+
+/* ---- the transaction ---- */
+
+struct dfx {
+	struct sfx s;
+	struct croftd d;
+};
+
+static int dfx_setup(void **state)
+{
+	struct dfx *x = xcalloc(1, sizeof(*x));
+	struct sfx *f;
+	void *p;
+
+	fake_reset(NULL);
+	if (sfx_setup(&p) < 0)
+		return -1;
+	f = p;
+	x->s = *f;
+	free(f);
+	x->d.store = x->s.st;
+	x->d.drop_privs = 1;
+	x->d.qemu_uid = 995;
+	x->d.netd = netd_client_new(NULL, "/run/test/netd.sock", &fake_ops, net_state_of_daemon,
+				    &x->d);
+	*state = x;
+	return 0;
+}
+
+static int dfx_teardown(void **state)
+{
+	struct dfx *x = *state;
+	void *p = xcalloc(1, sizeof(struct sfx));
+
+	fake_join(x->d.netd);
+	memcpy(p, &x->s, sizeof(x->s));
+	free(x);
+	return sfx_teardown(&p);
+}
+
+static int ch_add_lan(struct croftd *d, void *ctx, const char **code, char *err, size_t errlen)
+{
+	(void)ctx;
+	(void)code;
+	(void)err;
+	(void)errlen;
+	put_net(d->store, "lan", "nat", "0", "uplink0");
+	return 0;
+}
+
+static int ch_fail(struct croftd *d, void *ctx, const char **code, char *err, size_t errlen)
+{
+	(void)ctx;
+	put_net(d->store, "half", "host-only", "5", NULL);
+	*code = PROTO_E_INVALID_ARGUMENT;
+	err_set(err, errlen, "changed my mind");
+	return -EINVAL;
+}
+
+static long long count_nets(struct croftd *d)
+{
+	struct store_net *v;
+	size_t n;
+
+	assert_int_equal(store_net_list(d->store, &v, &n), 0);
+	store_net_list_free(v, n);
+	return (long long)n;
+}
+
+static void test_apply(void **state)
+{
+	struct dfx *x = *state;
+	struct croftd *d = &x->d;
+	const char *code = NULL;
+	char err[512];
+
+	/* netd not running: unavailable, nothing written */
+	fk.down = 1;
+	assert_int_equal(net_state_apply(d, ch_add_lan, NULL, &code, err, sizeof(err)), -ENOTCONN);
+	assert_string_equal(code, PROTO_E_UNAVAILABLE);
+	assert_string_equal(err, "croft-netd is not running (no answer at /run/test/netd.sock)");
+	assert_int_equal(count_nets(d), 0);
+
+	/* netd refuses the new state: rolled back, old state pushed again */
+	fk.down = 0;
+	fk.refuse_state = -ENODEV;
+	snprintf(fk.refuse_text, sizeof(fk.refuse_text), "uplink0 does not exist");
+	assert_int_equal(net_state_apply(d, ch_add_lan, NULL, &code, err, sizeof(err)), -ENODEV);
+	assert_string_equal(code, PROTO_E_INVALID_ARGUMENT);
+	assert_string_equal(err, "uplink0 does not exist");
+	assert_int_equal(count_nets(d), 0);
+	fk.refuse_state = 0;
+
+	/* the change itself fails: nothing written, nothing pushed */
+	fk.commits = 0;
+	assert_int_equal(net_state_apply(d, ch_fail, NULL, &code, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "changed my mind");
+	assert_int_equal(count_nets(d), 0);
+	assert_int_equal(fk.commits, 0);
+
+	/* accepted: committed, and netd has the network */
+	assert_int_equal(net_state_apply(d, ch_add_lan, NULL, &code, err, sizeof(err)), 0);
+	assert_int_equal(count_nets(d), 1);
+	assert_int_equal(fk.last.n_nets, 1);
+	assert_string_equal(fk.last.nets[0].name, "lan");
+
+	/* and net_state_push sends exactly the store */
+	put_nic(d->store, x->s.vm_web, fk.last.nets[0].id, "52:54:00:00:00:01", "10.73.0.2", 0, 0);
+	assert_int_equal(net_state_push(d, &code, err, sizeof(err)), 0);
+	assert_int_equal(fk.last.n_nics, 1);
+	assert_int_equal(fk.last.nics[0].owner_uid, 995);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_modes_protos),
+		cmocka_unit_test(test_cidr),
+		cmocka_unit_test(test_overlap_contains),
+		cmocka_unit_test(test_defaults_and_ranges),
+		cmocka_unit_test(test_host_check),
+		cmocka_unit_test(test_ip_alloc),
+		cmocka_unit_test(test_mac_parse),
+		cmocka_unit_test(test_mac_generate),
+		cmocka_unit_test_setup_teardown(test_state_build, sfx_setup, sfx_teardown),
+		cmocka_unit_test_setup(test_client_connect_pushes_state, fake_reset),
+		cmocka_unit_test_setup(test_client_down, fake_reset),
+		cmocka_unit_test_setup(test_client_requests, fake_reset),
+		cmocka_unit_test_setup(test_client_timeout_and_version, fake_reset),
+		cmocka_unit_test_setup(test_client_netd_restart, fake_reset),
+		cmocka_unit_test_setup_teardown(test_apply, dfx_setup, dfx_teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,810 @@
+/*
+ * The console's main loop and its connection to croftd.
+ *
+ * One poll() waits on: the terminal (keys), a self-pipe that signal
+ * handlers write to (SIGWINCH resizes; SIGTERM, SIGHUP, SIGINT quit), the
+ * pipe that action threads announce finished calls on (console_action.c),
+ * and the API connection, which is subscribed to events.  A timer re-reads
+ * vm.list and host.info every second (CPU %, uptime, meters); an event
+ * makes that happen at once, so a guest powering itself off or another
+ * admin's action shows within a second without a key press.
+ *
+ * The main connection only carries quick calls (the refresh, vm.console);
+ * anything that may take long runs on its own connection in a thread, as
+ * does connecting itself, so the UI never waits for croftd.  When the
+ * connection breaks the model is emptied (stale state would be wrong), the
+ * body and the status line say why, and a connect is retried every second;
+ * on success the console subscribes again and refreshes.
+ *
+ * Drawing: each frame is rendered from state into stdscr after werase(),
+ * then wnoutrefresh()+doupdate(), so ncurses sends only the cells that
+ * changed: an idle console writes a few bytes a second (CPU % figures).
+ * Keys are read from a 1x1 window that is never drawn, so reading a key
+ * never refreshes stdscr behind the composed frame.  Frames are drawn only
+ * when something changed.
+ */
+#include "tui/console.h"
+#include "tui/console_screen.h"
+#include "tui/console_table.h"
+#include "common/xalloc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#define ESC_DELAY_MS 25
+#define POLL_NOTIFY 0
+#define POLL_SIGNAL 1
+#define POLL_API 2
+
+const struct console_screen *const console_screens[] = {
+	&console_screen_vms,
+	&console_screen_host,
+	&console_screen_events,
+};
+const size_t console_nscreens = sizeof(console_screens) / sizeof(console_screens[0]);
+
+static int signal_fd = -1;
+
+static void on_signal(int sig)
+{
+	unsigned char b = (unsigned char)sig;
+	int saved = errno;
+
+	if (signal_fd >= 0 && write(signal_fd, &b, 1) < 0) {
+		/* the pipe is full: a wakeup is pending anyway */
+	}
+	errno = saved;
+}
+
+int64_t console_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int64_t now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+void console_status(struct console *c, enum console_status_kind kind, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(c->status, sizeof(c->status), fmt, ap);
+	va_end(ap);
+	c->status_kind = kind;
+	c->dirty = 1;
+}
+
+int console_put(WINDOW *w, int y, int x, int width, attr_t attr, const char *s)
+{
+	int maxy, maxx, i;
+
+	getmaxyx(w, maxy, maxx);
+	if (y < 0 || y >= maxy || x < 0 || x >= maxx || width <= 0)
+		return 0;
+	if (x + width > maxx)
+		width = maxx - x;
+	wattrset(w, attr);
+	for (i = 0; i < width && s[i]; i++) {
+		unsigned char ch = (unsigned char)s[i];
+
+		mvwaddch(w, y, x + i, ch >= 32 && ch < 127 ? ch : '?');
+	}
+	wattrset(w, A_NORMAL);
+	return i;
+}
+
+void console_fill(WINDOW *w, int y, int x, int width, attr_t attr)
+{
+	int maxy, maxx, i;
+
+	getmaxyx(w, maxy, maxx);
+	if (y < 0 || y >= maxy || x < 0 || width <= 0)
+		return;
+	if (x + width > maxx)
+		width = maxx - x;
+	wattrset(w, attr);
+	for (i = 0; i < width; i++)
+		mvwaddch(w, y, x + i, ' ');
+	wattrset(w, A_NORMAL);
+}
+
+attr_t console_state_attr(const struct console *c, const char *state)
+{
+	if (!strcmp(state, "running"))
+		return c->th.ok;
+	if (!strcmp(state, "paused") || !strcmp(state, "starting") ||
+	    !strcmp(state, "shutting-down"))
+		return c->th.warn;
+	if (!strcmp(state, "crashed"))
+		return c->th.error;
+	return c->th.dim;
+}
+
+/* --- the connection --------------------------------------------------- */
+
+static void start_connect(struct console *c)
+{
+	if (c->api || c->connecting)
+		return;
+	if (console_action_start(c, CACTION_CONNECT, "events.subscribe", NULL,
+				 CONSOLE_CALL_TIMEOUT_MS, NULL, NULL) == 0)
+		c->connecting = 1;
+	else
+		c->next_retry_ms = console_now_ms() + CONSOLE_RETRY_MS;
+}
+
+static void disconnect(struct console *c, const struct api_error *e)
+{
+	size_t i;
+
+	api_client_close(c->api);
+	c->api = NULL;
+	snprintf(c->conn_error, sizeof(c->conn_error), "lost the connection to croftd (%s) - reconnecting",
+		 e && e->message[0] ? e->message : "connection closed");
+	cvm_list_clear(&c->vms);
+	json_decref(c->host);
+	c->host = NULL;
+	c->host_cpu_pct = -1;
+	c->cpu_total = 0;
+	c->next_retry_ms = console_now_ms();
+	for (i = 0; i < console_nscreens; i++)
+		if (console_screens[i]->tick)
+			console_screens[i]->tick(c, c->state[i]);
+	c->dirty = 1;
+}
+
+void console_connected(struct console *c, struct api_client *api)
+{
+	c->connecting = 0;
+	c->api = api;
+	c->conn_error[0] = '\0';
+	console_status(c, CSTATUS_OK, "%s croftd at %s",
+		       c->ever_connected ? "Reconnected to" : "Connected to", c->socket);
+	c->ever_connected = 1;
+	c->need_refresh = 1;
+}
+
+void console_connect_failed(struct console *c, int err, const struct api_error *e)
+{
+	c->connecting = 0;
+	if (err == -ENOENT || err == -ECONNREFUSED)
+		snprintf(c->conn_error, sizeof(c->conn_error),
+			 "croftd is not running (cannot connect to %s: %s) - retrying",
+			 c->socket, strerror(-err));
+	else
+		snprintf(c->conn_error, sizeof(c->conn_error), "cannot use croftd: %s - retrying",
+			 e && e->message[0] ? e->message : strerror(-err));
+	c->next_retry_ms = console_now_ms() + CONSOLE_RETRY_MS;
+	c->dirty = 1;
+}
+
+int console_call(struct console *c, const char *op, json_t *args, json_t **result,
+		 int *fd_out, struct api_error *e)
+{
+	int r;
+
+	if (result)
+		*result = NULL;
+	if (fd_out)
+		*fd_out = -1;
+	if (!c->api) {
+		json_decref(args);
+		snprintf(e->code, sizeof(e->code), "connection");
+		snprintf(e->message, sizeof(e->message), "%.500s",
+			 c->conn_error[0] ? c->conn_error : "not connected to croftd");
+		return -ENOTCONN;
+	}
+	r = api_client_call(c->api, op, args, result, fd_out, e);
+	if (r < 0 && r != -EPROTO)
+		disconnect(c, e);
+	return r;
+}
+
+/* Re-read the VMs and the host. */
+static void refresh_model(struct console *c)
+{
+	struct api_error e = { "", "" };
+	json_t *vms = NULL, *host = NULL;
+	int64_t now = console_now_ms();
+	uint64_t busy, total;
+	size_t i;
+
+	c->need_refresh = 0;
+	c->next_refresh_ms = now + CONSOLE_REFRESH_MS;
+	if (!c->api)
+		return;
+	if (console_call(c, "vm.list", NULL, &vms, NULL, &e) < 0) {
+		if (c->api)
+			console_status(c, CSTATUS_ERROR, "vm.list: %s", e.message);
+		return;
+	}
+	cvm_list_update(&c->vms, json_object_get(vms, "vms"), now);
+	json_decref(vms);
+	if (console_call(c, "host.info", NULL, &host, NULL, &e) < 0) {
+		if (c->api)
+			console_status(c, CSTATUS_ERROR, "host.info: %s", e.message);
+	} else {
+		busy = (uint64_t)json_integer_value(json_object_get(host, "cpu_busy_jiffies"));
+		total = (uint64_t)json_integer_value(json_object_get(host, "cpu_total_jiffies"));
+		/* a steady figure needs some jiffies between the readings */
+		if (!c->cpu_total || total > c->cpu_total + 50 || total < c->cpu_total) {
+			double pct = cvm_host_cpu_pct(c->cpu_busy, c->cpu_total, busy, total);
+
+			if (pct >= 0 || total < c->cpu_total)
+				c->host_cpu_pct = pct;
+			c->cpu_busy = busy;
+			c->cpu_total = total;
+		}
+		json_decref(c->host);
+		c->host = host;
+	}
+	for (i = 0; i < console_nscreens; i++)
+		if (console_screens[i]->tick)
+			console_screens[i]->tick(c, c->state[i]);
+	c->dirty = 1;
+}
+
+static void handle_event(struct console *c, json_t *ev)
+{
+	const char *name = json_string_value(json_object_get(ev, "event"));
+	json_t *data = json_object_get(ev, "data");
+	size_t i;
+
+	if (name && !strcmp(name, "vm.state")) {
+		const char *vm = json_string_value(json_object_get(data, "name"));
+		const char *state = json_string_value(json_object_get(data, "state"));
+
+		if (vm && state)
+			cvm_list_set_state(&c->vms, vm, state);
+	}
+	for (i = 0; i < console_nscreens; i++)
+		if (console_screens[i]->event)
+			console_screens[i]->event(c, c->state[i], ev);
+	c->need_refresh = 1;
+	c->dirty = 1;
+}
+
+static void drain_events(struct console *c)
+{
+	while (c->api) {
+		struct api_error e = { "", "" };
+		json_t *ev = NULL;
+		int r = api_client_next_event(c->api, &ev, 0, &e);
+
+		if (r == 0)
+			break;
+		if (r < 0) {
+			disconnect(c, &e);
+			break;
+		}
+		handle_event(c, ev);
+		json_decref(ev);
+	}
+}
+
+/* --- screens, keys ---------------------------------------------------- */
+
+/* Lay out for the current LINES x COLS. */
+static void relayout(struct console *c)
+{
+	size_t i;
+
+	c->rows = LINES;
+	c->cols = COLS;
+	if (c->formwin) {
+		delwin(c->formwin);
+		c->formwin = NULL;
+	}
+	for (i = 0; i < console_nscreens; i++)
+		if (console_screens[i]->resize)
+			console_screens[i]->resize(c, c->state[i],
+						   c->rows - CONSOLE_HEADER_ROWS - CONSOLE_FOOTER_ROWS,
+						   c->cols);
+	clearok(curscr, TRUE);
+	c->dirty = 1;
+}
+
+/* SIGWINCH: ask the terminal its size.  resizeterm() also queues a
+ * KEY_RESIZE, which only lays out again. */
+static void resize(struct console *c)
+{
+	struct winsize ws;
+
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row && ws.ws_col)
+		resizeterm(ws.ws_row, ws.ws_col);
+	relayout(c);
+}
+
+void console_set_screen(struct console *c, size_t idx)
+{
+	if (idx >= console_nscreens)
+		return;
+	c->cur = idx;
+	if (console_screens[idx]->resize)
+		console_screens[idx]->resize(c, c->state[idx],
+					     c->rows - CONSOLE_HEADER_ROWS - CONSOLE_FOOTER_ROWS, c->cols);
+	c->dirty = 1;
+}
+
+static void key_quit(struct console *c, void *st)
+{
+	(void)st;
+	c->quit = 1;
+}
+
+static void key_help(struct console *c, void *st)
+{
+	(void)st;
+	console_help(c);
+}
+
+static void key_next(struct console *c, void *st)
+{
+	(void)st;
+	console_set_screen(c, (c->cur + 1) % console_nscreens);
+}
+
+static void key_prev(struct console *c, void *st)
+{
+	(void)st;
+	console_set_screen(c, (c->cur + console_nscreens - 1) % console_nscreens);
+}
+
+static void key_redraw(struct console *c, void *st)
+{
+	(void)st;
+	clearok(curscr, TRUE);
+	c->need_refresh = 1;
+}
+
+const struct console_key console_global_keys[] = {
+	{ { '?', KEY_F(1) }, "Help", "this help: every key of every screen", key_help },
+	{ { '\t' }, NULL, "next screen", key_next },
+	{ { KEY_BTAB }, NULL, "previous screen", key_prev },
+	{ { 12 }, NULL, "redraw the whole terminal and re-read croftd's state", key_redraw },
+	{ { 'q', KEY_F(10) }, "Quit", "quit the console (guests keep running)", key_quit },
+	{ { 0 }, NULL, NULL, NULL },
+};
+
+static void handle_mouse(struct console *c)
+{
+	const struct console_screen *scr = console_screens[c->cur];
+
+	if (getmouse(&c->mev) != OK)
+		return;
+	if (!(c->mev.bstate & (BUTTON1_CLICKED | BUTTON1_PRESSED | BUTTON1_RELEASED)))
+		return;
+	if (c->mev.y == 0) {
+		int tab = console_header_tab_at(c, c->mev.x, c->cols);
+
+		if (tab >= 0)
+			console_set_screen(c, (size_t)tab);
+		return;
+	}
+	if (scr->key)
+		scr->key(c, c->state[c->cur], KEY_MOUSE);
+}
+
+static void handle_key(struct console *c, int ch)
+{
+	const struct console_screen *scr = console_screens[c->cur];
+	void *st = c->state[c->cur];
+	const struct console_key *k;
+	size_t i;
+
+	c->dirty = 1;
+	if (ch == KEY_RESIZE) {
+		relayout(c);
+		return;
+	}
+	if (c->form) {
+		if (ch != KEY_MOUSE)
+			console_form_key(c, ch);
+		return;
+	}
+	if (c->dialog) {
+		if (ch != KEY_MOUSE)
+			console_dialog_key(c, ch);
+		return;
+	}
+	if (ch == KEY_MOUSE) {
+		handle_mouse(c);
+		return;
+	}
+	if (scr->key && scr->key(c, st, ch))
+		return;
+	k = ckey_find(console_global_keys, ch);
+	if (k) {
+		k->fn(c, NULL);
+		return;
+	}
+	for (i = 0; i < console_nscreens; i++) {
+		if (console_screens[i]->hotkey == ch) {
+			console_set_screen(c, i);
+			return;
+		}
+	}
+	k = ckey_find(scr->keys, ch);
+	if (k)
+		k->fn(c, st);
+}
+
+static void read_keys(struct console *c)
+{
+	int ch;
+
+	untouchwin(c->inwin);
+	while (!c->quit && !c->attached && (ch = wgetch(c->inwin)) != ERR) {
+		if (!c->key_at_us) {
+			c->key_at_us = now_us();
+			c->key_code = ch;
+		}
+		handle_key(c, ch);
+	}
+}
+
+/* --- drawing ---------------------------------------------------------- */
+
+static void draw_status(struct console *c, int y)
+{
+	attr_t attr = c->th.normal;
+	const char *text = c->status;
+
+	if (!c->api && c->conn_error[0]) {
+		text = c->conn_error;
+		attr = c->th.error;
+	} else if (!c->api && c->connecting && !c->ever_connected) {
+		text = "Connecting to croftd...";
+	} else {
+		switch (c->status_kind) {
+		case CSTATUS_OK:
+			attr = c->th.ok;
+			break;
+		case CSTATUS_ERROR:
+			attr = c->th.error;
+			break;
+		case CSTATUS_PROGRESS:
+			attr = c->th.warn;
+			break;
+		case CSTATUS_INFO:
+			break;
+		}
+	}
+	console_fill(stdscr, y, 0, c->cols, c->th.normal);
+	console_put(stdscr, y, 0, c->cols, attr, text);
+}
+
+static void draw_keybar(struct console *c, int y)
+{
+	const struct console_key *tables[2] = { console_global_keys,
+						console_screens[c->cur]->keys };
+	struct ckey_bar_item items[32];
+	size_t n, i;
+	int x = 0;
+
+	console_fill(stdscr, y, 0, c->cols, c->th.keybar);
+	if (c->form) {
+		console_put(stdscr, y, 0, c->cols, c->th.keybar,
+			    "Enter Submit  Esc Cancel  Tab/Down Next  Shift-Tab/Up Previous  F3 Browse");
+		return;
+	}
+	if (c->dialog)
+		return;
+	n = ckey_bar(tables, 2, c->cols, items, 32);
+	for (i = 0; i < n; i++) {
+		if (i)
+			x++;
+		x += console_put(stdscr, y, x, c->cols - x, c->th.key, items[i].key);
+		x += console_put(stdscr, y, x, c->cols - x, c->th.keybar, items[i].caption);
+	}
+}
+
+/* Centred text, wrapped at spaces to width; returns the rows used. */
+static int put_centred(struct console *c, int y, int width, attr_t attr, const char *s)
+{
+	size_t len = strlen(s), off = 0;
+	int rows = 0;
+
+	while (off < len) {
+		size_t n = len - off;
+		char line[512];
+
+		if (n > (size_t)width) {
+			n = (size_t)width;
+			while (n > (size_t)width / 2 && s[off + n] != ' ')
+				n--;
+			if (s[off + n] != ' ')
+				n = (size_t)width;
+		}
+		if (n >= sizeof(line))
+			n = sizeof(line) - 1;
+		memcpy(line, s + off, n);
+		line[n] = '\0';
+		console_put(stdscr, y + rows, (c->cols - (int)n) / 2, (int)n, attr, line);
+		rows++;
+		off += n;
+		while (off < len && s[off] == ' ')
+			off++;
+	}
+	return rows;
+}
+
+static void draw_disconnected(struct console *c, int top, int height)
+{
+	int y = top + height / 3, width = c->cols - 4;
+
+	y += put_centred(c, y, width, c->th.normal, "Not connected to croftd.");
+	y += put_centred(c, y, width, c->th.error,
+			 c->conn_error[0] ? c->conn_error : "Connecting...");
+	put_centred(c, y, width, c->th.normal, "Retrying every second; q quits.");
+}
+
+static void draw(struct console *c)
+{
+	int top = CONSOLE_HEADER_ROWS;
+	int height = c->rows - CONSOLE_HEADER_ROWS - CONSOLE_FOOTER_ROWS;
+
+	werase(stdscr);
+	if (c->rows < 10 || c->cols < 30) {
+		console_put(stdscr, 0, 0, c->cols, c->th.error, "terminal too small");
+		goto out;
+	}
+	console_header_draw(c, stdscr, c->cols, !c->form);
+	if (c->form) {
+		console_form_draw(c, 1, c->rows - 1 - CONSOLE_FOOTER_ROWS, c->cols);
+	} else {
+		if (c->api)
+			console_screens[c->cur]->draw(c, c->state[c->cur], stdscr, top, height, c->cols);
+		else
+			draw_disconnected(c, top, height);
+		if (c->dialog)
+			console_dialog_draw(c, stdscr, top, height, c->cols);
+	}
+	draw_status(c, c->rows - 2);
+	draw_keybar(c, c->rows - 1);
+out:
+	wnoutrefresh(stdscr);
+	if (c->form && c->formwin && !c->form_action) {
+		/* the form leaves the cursor at its insertion point */
+		curs_set(1);
+		touchwin(c->formwin);
+		wnoutrefresh(c->formwin);
+	} else {
+		curs_set(0);
+	}
+	doupdate();
+	c->dirty = 0;
+	if (c->key_at_us) {
+		if (c->trace) {
+			char name[32];
+
+			fprintf(c->trace, "key %s %lld us\n", ckey_name(c->key_code, name, sizeof(name)),
+				(long long)(now_us() - c->key_at_us));
+			fflush(c->trace);
+		}
+		c->key_at_us = 0;
+	}
+}
+
+/* --- the loop --------------------------------------------------------- */
+
+int console_pollfds(struct console *c, struct pollfd *pfd)
+{
+	pfd[POLL_NOTIFY] = (struct pollfd){ .fd = c->notify[0], .events = POLLIN };
+	pfd[POLL_SIGNAL] = (struct pollfd){ .fd = c->sigpipe[0], .events = POLLIN };
+	pfd[POLL_API] = (struct pollfd){ .fd = c->api ? api_client_fd(c->api) : -1,
+					 .events = POLLIN };
+	return CONSOLE_NPOLL;
+}
+
+int console_timeout(struct console *c, int max)
+{
+	int64_t now = console_now_ms(), due;
+
+	if (c->need_refresh || (c->api && api_client_pending_events(c->api)))
+		return 0;
+	due = c->api ? c->next_refresh_ms : (c->connecting ? now + max : c->next_retry_ms);
+	if (due <= now)
+		return 0;
+	return due - now < max ? (int)(due - now) : max;
+}
+
+static void read_signals(struct console *c)
+{
+	unsigned char buf[64];
+	ssize_t n, i;
+
+	while ((n = read(c->sigpipe[0], buf, sizeof(buf))) > 0) {
+		for (i = 0; i < n; i++) {
+			if (buf[i] == SIGWINCH) {
+				if (!c->attached)
+					resize(c);
+			} else {
+				c->quit = 1;
+			}
+		}
+	}
+}
+
+void console_service(struct console *c, const struct pollfd *pfd)
+{
+	int64_t now;
+
+	if (pfd[POLL_SIGNAL].revents)
+		read_signals(c);
+	if (pfd[POLL_NOTIFY].revents)
+		console_actions_collect(c);
+	if (c->api && (pfd[POLL_API].revents || api_client_pending_events(c->api)))
+		drain_events(c);
+	now = console_now_ms();
+	if (!c->api && !c->connecting && now >= c->next_retry_ms)
+		start_connect(c);
+	if (c->api && (c->need_refresh || now >= c->next_refresh_ms))
+		refresh_model(c);
+}
+
+static int setup_pipes(struct console *c)
+{
+	if (pipe2(c->notify, O_CLOEXEC | O_NONBLOCK) < 0)
+		return -errno;
+	if (pipe2(c->sigpipe, O_CLOEXEC | O_NONBLOCK) < 0) {
+		int err = -errno;
+
+		close(c->notify[0]);
+		close(c->notify[1]);
+		return err;
+	}
+	return 0;
+}
+
+static void setup_signals(struct console *c)
+{
+	static const int sigs[] = { SIGWINCH, SIGTERM, SIGHUP, SIGINT };
+	struct sigaction sa;
+	size_t i;
+
+	signal_fd = c->sigpipe[1];
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART;
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaction(sigs[i], &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+}
+
+static int setup_curses(struct console *c)
+{
+	if (!newterm(NULL, stdout, stdin))
+		return -ENOTTY;
+	cbreak();
+	noecho();
+	nonl();
+	intrflush(stdscr, FALSE);
+	set_escdelay(ESC_DELAY_MS);
+	curs_set(0);
+	if (has_colors()) {
+		start_color();
+		use_default_colors();
+	}
+	tui_theme_init(&c->th, 0);
+	c->inwin = newwin(1, 1, 0, 0);
+	keypad(c->inwin, TRUE);
+	nodelay(c->inwin, TRUE);
+	if (mousemask(BUTTON1_CLICKED | BUTTON1_PRESSED | BUTTON1_RELEASED, NULL)) {
+		c->mouse = 1;
+		mouseinterval(0);
+	}
+	c->rows = LINES;
+	c->cols = COLS;
+	return 0;
+}
+
+int console_main(const char *socket)
+{
+	struct console con, *c = &con;
+	const char *trace = getenv("CROFT_CONSOLE_TRACE");
+	size_t i;
+
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+		fprintf(stderr, "croft: the console needs a terminal; run 'croft help' for the command line\n");
+		return 1;
+	}
+	memset(c, 0, sizeof(*c));
+	c->socket = api_client_socket_path(socket);
+	c->host_cpu_pct = -1;
+	cvm_list_init(&c->vms);
+	if (setup_pipes(c) < 0) {
+		fprintf(stderr, "croft: cannot create a pipe: %s\n", strerror(errno));
+		return 1;
+	}
+	/* ours before ncurses', so ncurses leaves SIGWINCH to us */
+	setup_signals(c);
+	if (setup_curses(c) < 0) {
+		fprintf(stderr, "croft: cannot use the terminal (TERM=%s)\n",
+			getenv("TERM") ? getenv("TERM") : "");
+		return 1;
+	}
+	if (trace && *trace)
+		c->trace = fopen(trace, "ae");
+	for (i = 0; i < console_nscreens; i++)
+		c->state[i] = console_screens[i]->init ? console_screens[i]->init(c) : NULL;
+	console_set_screen(c, 0);
+	start_connect(c);
+	c->dirty = 1;
+
+	while (!c->quit) {
+		struct pollfd pfd[CONSOLE_NPOLL + 1];
+		int n, r;
+
+		if (c->dirty)
+			draw(c);
+		n = console_pollfds(c, pfd);
+		pfd[n] = (struct pollfd){ .fd = STDIN_FILENO, .events = POLLIN };
+		r = poll(pfd, (nfds_t)n + 1, console_timeout(c, CONSOLE_REFRESH_MS));
+		if (r < 0 && errno != EINTR)
+			break;
+		if (r < 0)
+			continue;
+		if (pfd[n].revents & (POLLHUP | POLLERR | POLLNVAL))
+			c->quit = 1;
+		if (pfd[n].revents & POLLIN)
+			read_keys(c);
+		console_service(c, pfd);
+	}
+
+	console_form_close(c);
+	console_dialog_close(c);
+	endwin();
+	for (i = 0; i < console_nscreens; i++)
+		if (console_screens[i]->fini)
+			console_screens[i]->fini(c->state[i]);
+	/* in-flight actions finish in croftd; their threads end with us */
+	api_client_close(c->api);
+	json_decref(c->host);
+	cvm_list_free(&c->vms);
+	if (c->trace)
+		fclose(c->trace);
+	return 0;
+}
+
+int console_cmd(int argc, char **argv)
+{
+	const char *socket = NULL;
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--socket") && i + 1 < argc) {
+			socket = argv[++i];
+		} else if (!strncmp(argv[i], "--socket=", 9)) {
+			socket = argv[i] + 9;
+		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			printf("usage: croft [console] [--socket PATH]\n\n"
+			       "Open the console.  Press ? in it for every key.\n");
+			return 0;
+		} else {
+			fprintf(stderr, "croft: unexpected argument '%s' for 'console'\n"
+				"usage: croft [console] [--socket PATH]\n", argv[i]);
+			return 2;
+		}
+	}
+	return console_main(socket);
+}

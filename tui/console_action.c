@@ -1,0 +1,184 @@
+/*
+ * Calls that may take long (vm.start waits for QEMU, vm.shutdown for the
+ * guest) and connecting itself run off the main loop: each action gets a
+ * thread and its own API connection, makes one blocking call with a
+ * timeout, and writes its own pointer to c->notify.  The main loop reads
+ * the pointer, joins the thread, and applies the result: the status line
+ * shows croftd's answer, and every action is followed by a refresh, so a
+ * failure never leaves the screen showing a state the server does not
+ * have.  Threads share nothing with the main loop while they run; the
+ * action struct is handed over whole through the pipe.
+ */
+#include "tui/console_screen.h"
+#include "common/xalloc.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct console_action {
+	struct console_action *next;
+	enum console_action_kind kind;
+	char *op;
+	json_t *args;            /* stolen by the call */
+	char *name;              /* args.name, for the form */
+	char *socket;
+	int timeout_ms;
+	char *progress, *done;
+	int notify_fd;
+	pthread_t thread;
+	/* filled by the thread */
+	int rc;
+	json_t *result;
+	struct api_error err;
+	struct api_client *client;   /* CACTION_CONNECT: the new connection */
+};
+
+static void *action_thread(void *p)
+{
+	struct console_action *a = p;
+	struct api_client *api = NULL;
+	json_t *args = a->args;
+	ssize_t n;
+
+	a->args = NULL;
+	a->rc = api_client_connect(a->socket, &api, &a->err);
+	if (a->rc == 0) {
+		api_client_set_timeout(api, a->timeout_ms);
+		a->rc = api_client_call(api, a->op, args, &a->result, NULL, &a->err);
+		args = NULL;
+		if (a->rc == 0 && a->kind == CACTION_CONNECT) {
+			a->client = api;
+			api = NULL;
+		}
+		api_client_close(api);
+	}
+	json_decref(args);
+	do {
+		n = write(a->notify_fd, &a, sizeof(a));
+	} while (n < 0 && errno == EINTR);
+	return NULL;
+}
+
+static void action_free(struct console_action *a)
+{
+	json_decref(a->args);
+	json_decref(a->result);
+	api_client_close(a->client);
+	free(a->op);
+	free(a->name);
+	free(a->socket);
+	free(a->progress);
+	free(a->done);
+	free(a);
+}
+
+int console_action_start(struct console *c, enum console_action_kind kind, const char *op,
+			 json_t *args, int timeout_ms, const char *progress, const char *done)
+{
+	struct console_action *a = xcalloc(1, sizeof(*a));
+	const char *name = json_string_value(json_object_get(args, "name"));
+	sigset_t all, old;
+	int r;
+
+	a->kind = kind;
+	a->op = xstrdup(op);
+	a->args = args;
+	a->name = xstrdup(name ? name : "");
+	a->socket = xstrdup(c->socket);
+	a->timeout_ms = timeout_ms;
+	a->progress = xstrdup_or_null(progress);
+	a->done = xstrdup_or_null(done);
+	a->notify_fd = c->notify[1];
+	/* signals belong to the main thread (its self-pipe) */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	r = pthread_create(&a->thread, NULL, action_thread, a);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (r) {
+		if (progress)
+			console_status(c, CSTATUS_ERROR, "%s: cannot start a thread: %s", progress,
+				       strerror(r));
+		action_free(a);
+		return -r;
+	}
+	a->next = c->actions;
+	c->actions = a;
+	if (kind == CACTION_FORM)
+		c->form_action = a;
+	if (progress)
+		console_status(c, CSTATUS_PROGRESS, "%s...", progress);
+	return 0;
+}
+
+size_t console_actions_inflight(const struct console *c)
+{
+	const struct console_action *a;
+	size_t n = 0;
+
+	for (a = c->actions; a; a = a->next)
+		if (a->kind != CACTION_CONNECT)
+			n++;
+	return n;
+}
+
+static void finish(struct console *c, struct console_action *a)
+{
+	if (a->kind == CACTION_CONNECT) {
+		if (a->rc == 0) {
+			console_connected(c, a->client);
+			a->client = NULL;
+		} else {
+			console_connect_failed(c, a->rc, &a->err);
+		}
+		return;
+	}
+	if (a->rc == 0)
+		console_status(c, CSTATUS_OK, "%s", a->done ? a->done : "Done");
+	else
+		console_status(c, CSTATUS_ERROR, "%s failed: %s", a->progress ? a->progress : a->op,
+			       a->err.message[0] ? a->err.message : strerror(-a->rc));
+	if (a->kind == CACTION_FORM && c->form_action == a) {
+		c->form_action = NULL;
+		console_form_result(c, a->rc == 0, a->name, a->err.message);
+	}
+	/* re-read what the server has, whatever happened */
+	c->need_refresh = 1;
+}
+
+void console_actions_collect(struct console *c)
+{
+	struct console_action *a, **pp;
+	ssize_t n;
+
+	while ((n = read(c->notify[0], &a, sizeof(a))) == (ssize_t)sizeof(a)) {
+		pthread_join(a->thread, NULL);
+		for (pp = &c->actions; *pp; pp = &(*pp)->next) {
+			if (*pp == a) {
+				*pp = a->next;
+				break;
+			}
+		}
+		finish(c, a);
+		action_free(a);
+		/* the next in flight keeps showing its progress */
+		if (c->status_kind != CSTATUS_ERROR) {
+			struct console_action *b;
+
+			for (b = c->actions; b; b = b->next) {
+				if (b->progress && b->kind != CACTION_CONNECT) {
+					char last[sizeof(c->status)];
+
+					snprintf(last, sizeof(last), "%s", c->status);
+					console_status(c, CSTATUS_PROGRESS, "%s... (%s)", b->progress,
+						       last);
+					break;
+				}
+			}
+		}
+		c->dirty = 1;
+	}
+}

@@ -1,0 +1,202 @@
+/*
+ * Inside the console: the application state every piece shares (struct
+ * console), the screen object (struct console_screen) and the functions
+ * the pieces call on each other.
+ *
+ * A screen is a small function table, like htop's panels: its tab name and
+ * hotkey, its key table (console_keys.h) and callbacks to draw its body,
+ * take keys its table does not list (typing, mouse), and hear about
+ * resizes, API events and refreshes.  Key handlers change state; draw only
+ * renders state.  console_screens[] (console.c) lists the screens in tab
+ * order, so a new screen is one new file plus one entry there.
+ *
+ * Screen layout, top to bottom: the header (CONSOLE_HEADER_ROWS: title
+ * and tabs, then two rows of host meters), the screen's body, the status
+ * line, the key bar.
+ */
+#ifndef CROFT_TUI_CONSOLE_SCREEN_H
+#define CROFT_TUI_CONSOLE_SCREEN_H
+
+#include <curses.h>
+#include <jansson.h>
+#include <poll.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "common/api_client.h"
+#include "tui/console_keys.h"
+#include "tui/console_model.h"
+#include "tui/tui_theme.h"
+
+#define CONSOLE_HEADER_ROWS 3
+#define CONSOLE_FOOTER_ROWS 2      /* status line, key bar */
+#define CONSOLE_MAX_SCREENS 16
+#define CONSOLE_REFRESH_MS 1000    /* vm.list + host.info */
+#define CONSOLE_RETRY_MS 1000      /* reconnect */
+#define CONSOLE_CALL_TIMEOUT_MS 5000
+
+struct console;
+struct vmform;
+struct console_action;
+struct console_dialog;
+
+struct console_screen {
+	const char *name;            /* tab label and help heading: "VMs" */
+	int hotkey;                  /* '1' */
+	const struct console_key *keys;
+	void *(*init)(struct console *c);
+	void (*fini)(void *st);
+	/* Render the body into rows [top, top+height) of w, width columns. */
+	void (*draw)(struct console *c, void *st, WINDOW *w, int top, int height, int width);
+	/* Offered every key before the tables (a line being typed, KEY_MOUSE
+	 * in the body); returns 1 if it took the key.  May be NULL. */
+	int (*key)(struct console *c, void *st, int ch);
+	/* Optional: the body changed size; an API event arrived; the model
+	 * was refreshed. */
+	void (*resize)(struct console *c, void *st, int height, int width);
+	void (*event)(struct console *c, void *st, const json_t *ev);
+	void (*tick)(struct console *c, void *st);
+};
+
+extern const struct console_screen *const console_screens[];
+extern const size_t console_nscreens;
+/* The screens' tables (console_vms.c ...), for console_screens[]. */
+extern const struct console_screen console_screen_vms;
+extern const struct console_screen console_screen_host;
+extern const struct console_screen console_screen_events;
+
+enum console_status_kind {
+	CSTATUS_INFO, CSTATUS_OK, CSTATUS_ERROR, CSTATUS_PROGRESS,
+};
+
+struct console {
+	const char *socket;
+	struct api_client *api;      /* NULL while disconnected */
+	int connecting;              /* a connect is in flight */
+	int ever_connected;
+	char conn_error[600];        /* why there is no connection */
+	int64_t next_retry_ms;
+	int64_t next_refresh_ms;
+	int need_refresh;
+
+	struct tui_theme th;
+	WINDOW *inwin;               /* keys are read here, never drawn */
+	int rows, cols;
+	int dirty;                   /* something to draw */
+	int quit;
+	int attached;                /* the serial console owns the terminal */
+	int mouse;                   /* mouse events are enabled */
+	MEVENT mev;                  /* the last KEY_MOUSE event */
+
+	size_t cur;                  /* current screen */
+	void *state[CONSOLE_MAX_SCREENS];
+
+	struct cvm_list vms;
+	json_t *host;                /* last host.info result, or NULL */
+	uint64_t cpu_busy, cpu_total;
+	double host_cpu_pct;         /* -1 unknown */
+
+	char status[600];
+	enum console_status_kind status_kind;
+
+	struct console_dialog *dialog;   /* modal dialog, or NULL */
+	struct vmform *form;             /* open create/edit form, or NULL */
+	WINDOW *formwin;
+	struct console_action *form_action;  /* its submit in flight */
+	struct console_action *actions;  /* in flight */
+	int notify[2];               /* action threads write their pointer here */
+	int sigpipe[2];              /* SIGWINCH, SIGTERM... write a byte here */
+
+	FILE *trace;                 /* $CROFT_CONSOLE_TRACE */
+	int64_t key_at_us;           /* when the key being answered was read */
+	int key_code;
+};
+
+/* console.c */
+int64_t console_now_ms(void);
+void console_status(struct console *c, enum console_status_kind kind, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* A quick call on the main connection (vm.console, vm.info).  args is
+ * stolen.  0, -EPROTO with e filled from croftd, or -errno after which
+ * the console is disconnected (and will retry). */
+int console_call(struct console *c, const char *op, json_t *args, json_t **result,
+		 int *fd_out, struct api_error *e);
+void console_set_screen(struct console *c, size_t idx);
+/* Serve what is ready without drawing (used while the serial console
+ * owns the terminal): API events, finished actions, signals, timers.
+ * revents are for c's fds as filled by console_pollfds(). */
+#define CONSOLE_NPOLL 3
+int console_pollfds(struct console *c, struct pollfd *pfd);
+void console_service(struct console *c, const struct pollfd *pfd);
+/* Milliseconds until the next timer is due (0 if due), at most max. */
+int console_timeout(struct console *c, int max);
+/* Put a string at (y, x) of w, at most width cells, with attr; bytes
+ * outside printable ASCII become '?'.  Returns the cells written. */
+int console_put(WINDOW *w, int y, int x, int width, attr_t attr, const char *s);
+/* Fill width cells with spaces in attr. */
+void console_fill(WINDOW *w, int y, int x, int width, attr_t attr);
+/* The theme attribute for a VM state. */
+attr_t console_state_attr(const struct console *c, const char *state);
+
+/* console_action.c: calls that may take long, on their own connection. */
+enum console_action_kind { CACTION_PLAIN, CACTION_FORM, CACTION_CONNECT };
+/* Start op(args) (args stolen).  progress ("Starting web") shows while it
+ * runs; done ("web started") on success; errors show croftd's message.
+ * timeout_ms bounds the call.  0 or -errno. */
+int console_action_start(struct console *c, enum console_action_kind kind, const char *op,
+			 json_t *args, int timeout_ms, const char *progress, const char *done);
+/* Read finished actions from c->notify and apply their results. */
+void console_actions_collect(struct console *c);
+size_t console_actions_inflight(const struct console *c);
+/* For console.c: a finished connect hands over its client. */
+void console_connected(struct console *c, struct api_client *api);
+void console_connect_failed(struct console *c, int err, const struct api_error *e);
+
+/* console_dialog.c: modal dialogs drawn over the body. */
+struct console_choice {
+	int key;                     /* 'y' */
+	const char *label;           /* "delete VM and disks" */
+	const char *op;              /* API op to start, or NULL to just close */
+	json_t *args;                /* owned by the dialog until chosen */
+	int timeout_ms;
+	const char *progress, *done; /* as for console_action_start */
+};
+/* A confirmation: title, text lines (copied), up to 4 choices (copied;
+ * their args are taken).  n and Esc always cancel. */
+void console_confirm(struct console *c, const char *title, const char *const *lines,
+		     size_t nlines, const struct console_choice *choices, size_t nchoices);
+/* The help dialog: every key of every screen, from the key tables. */
+void console_help(struct console *c);
+/* Keys go here while a dialog is open; 1 when the dialog took the key. */
+int console_dialog_key(struct console *c, int ch);
+void console_dialog_draw(struct console *c, WINDOW *w, int top, int height, int width);
+void console_dialog_close(struct console *c);
+/* The help text (also for tests): lines of every table. */
+size_t console_help_lines(char ***lines);
+
+/* console_form.c: the create/edit form (tui/vmform.h) inside the console. */
+void console_form_open_create(struct console *c);
+void console_form_open_edit(struct console *c, const json_t *vm);
+int console_form_key(struct console *c, int ch);
+void console_form_draw(struct console *c, int top, int height, int width);
+void console_form_close(struct console *c);
+/* The submit finished: close the form (ok) or show croftd's error. */
+void console_form_result(struct console *c, int ok, const char *name, const char *error);
+
+/* console_header.c */
+/* Row 0 (title, tabs) and, with meters, rows 1-2. */
+void console_header_draw(struct console *c, WINDOW *w, int width, int meters);
+/* Which tab is at column x of the header's first row; -1 if none. */
+int console_header_tab_at(const struct console *c, int x, int width);
+/* "[|||||      23.4%]" into buf (width cells incl. brackets): frac of the
+ * inside filled with fill, text right-aligned inside over the bar. */
+char *console_meter(char *buf, int width, double frac, char fill, const char *text);
+
+/* console_serial.c */
+void console_serial_attach(struct console *c, const char *name);
+
+/* console_vms.c: key-bar captions of the global keys live in console.c */
+extern const struct console_key console_global_keys[];
+
+#endif

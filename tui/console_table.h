@@ -1,0 +1,41 @@
+/*
+ * The VM table's columns, one table entry each (title, width range,
+ * alignment, cell formatter), and the pure layout that fits them to a
+ * terminal width: every column starts at its minimum; columns are dropped
+ * from the end of the table while they do not fit; what is left over
+ * widens the columns that may grow, in table order, up to their maximum.
+ * A later issue adds a column by adding an entry.
+ */
+#ifndef CROFT_TUI_CONSOLE_TABLE_H
+#define CROFT_TUI_CONSOLE_TABLE_H
+
+#include <stddef.h>
+
+#include "tui/console_model.h"
+
+#define CTABLE_GAP 2             /* spaces between columns */
+#define CTABLE_MAX_COLS 16
+
+struct ctable_col {
+	const char *title;
+	int min;                 /* width in cells */
+	int max;                 /* >= min */
+	int right;               /* right-aligned */
+	/* Format vm's cell into buf (ASCII). */
+	void (*cell)(const struct cvm *vm, char *buf, size_t len);
+};
+
+extern const struct ctable_col console_vm_cols[];
+extern const size_t console_vm_ncols;
+
+/* Fit n columns (n <= CTABLE_MAX_COLS) into width: widths[i] is column
+ * i's width, 0 when it is dropped.  Returns the number of columns shown
+ * (at least 1: the first column is cut to width if need be). */
+size_t ctable_layout(const struct ctable_col *cols, size_t n, int width, int *widths);
+
+/* Uptime for the table: "42s", "17m", "3h05m", "12d04h"; "-" when < 0.
+ * Past the first minute it changes once a minute, so an idle console does
+ * not repaint every running VM's row every second. */
+char *ctable_uptime(long long s, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,546 @@
+/*
+ * The file picker's model.  A picker holds every entry of one directory
+ * (read once per visit), a view of the entries that pass the filter, the
+ * selection and the first row shown.  Keys change only this state; the file
+ * system is read when a directory is opened and never while drawing.
+ * Toggling "show all" rebuilds the view from the stored entries and keeps
+ * the selected name when it is still shown.
+ */
+#include "tui/picker.h"
+#include "common/xalloc.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define PICKER_ERR_MAX 512
+#define PICKER_PREFIX_MAX 64
+#define PICKER_ROWS_DEFAULT 10
+
+struct picker {
+	enum picker_kind kind;
+	int show_all;
+	char *dir;                     /* canonical; NULL before the first listing */
+	struct picker_entry *all;      /* every entry of dir, sorted */
+	size_t nall;
+	size_t *view;                  /* indices into all that pass the filter */
+	size_t nview;
+	size_t sel, top;
+	int rows;
+	char prefix[PICKER_PREFIX_MAX];/* type-ahead so far */
+	char *chosen;
+	char err[PICKER_ERR_MAX];
+};
+
+static const char *const iso_exts[] = { ".iso", NULL };
+static const char *const image_exts[] = {
+	".qcow2", ".img", ".raw", ".vmdk", ".vdi", ".vhd", ".vhdx", NULL };
+
+static const char *const *kind_exts(enum picker_kind kind)
+{
+	switch (kind) {
+	case PICKER_ISO:
+		return iso_exts;
+	case PICKER_IMAGE:
+		return image_exts;
+	case PICKER_ANY:
+		break;
+	}
+	return NULL;
+}
+
+static const char *kind_default_dir(enum picker_kind kind)
+{
+	switch (kind) {
+	case PICKER_ISO:
+		return "/var/lib/croft/iso";
+	case PICKER_IMAGE:
+		return "/var/lib/croft/pools/default";
+	case PICKER_ANY:
+		break;
+	}
+	return NULL;
+}
+
+static int has_ext(const char *name, const char *const *exts)
+{
+	size_t len = strlen(name), elen;
+
+	for (; *exts; exts++) {
+		elen = strlen(*exts);
+		if (len > elen && !strcasecmp(name + len - elen, *exts))
+			return 1;
+	}
+	return 0;
+}
+
+static int entry_shown(const struct picker *p, const struct picker_entry *e)
+{
+	const char *const *exts = kind_exts(p->kind);
+
+	if (!strcmp(e->name, ".."))
+		return 1;
+	if (p->show_all)
+		return 1;
+	if (e->name[0] == '.')
+		return 0;
+	if (e->is_dir || !exts)
+		return 1;
+	return has_ext(e->name, exts);
+}
+
+static int entry_cmp(const void *a, const void *b)
+{
+	const struct picker_entry *x = a, *y = b;
+	int r;
+
+	if (x->is_dir != y->is_dir)
+		return x->is_dir ? -1 : 1;
+	r = strcasecmp(x->name, y->name);
+	return r ? r : strcmp(x->name, y->name);
+}
+
+static void entries_free(struct picker_entry *e, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(e[i].name);
+	free(e);
+}
+
+static int dir_is(const char *path)
+{
+	struct stat st;
+
+	return path && stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static void scroll_to_sel(struct picker *p)
+{
+	size_t rows = p->rows > 0 ? (size_t)p->rows : 1;
+
+	if (p->sel < p->top)
+		p->top = p->sel;
+	else if (p->sel >= p->top + rows)
+		p->top = p->sel - rows + 1;
+	if (p->nview <= rows)
+		p->top = 0;
+	else if (p->top > p->nview - rows)
+		p->top = p->nview - rows;
+}
+
+/* Select the shown entry called name; 0 when it is shown. */
+static int select_name(struct picker *p, const char *name)
+{
+	size_t i;
+
+	for (i = 0; name && i < p->nview; i++) {
+		if (!strcmp(p->all[p->view[i]].name, name)) {
+			p->sel = i;
+			scroll_to_sel(p);
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+static void view_build(struct picker *p, const char *keep)
+{
+	size_t i;
+
+	free(p->view);
+	p->view = xcalloc(p->nall + 1, sizeof(*p->view));
+	p->nview = 0;
+	for (i = 0; i < p->nall; i++)
+		if (entry_shown(p, &p->all[i]))
+			p->view[p->nview++] = i;
+	p->sel = 0;
+	p->top = 0;
+	if (select_name(p, keep) < 0)
+		scroll_to_sel(p);
+}
+
+/* Read dir into a sorted array with ".." first (except at "/"). */
+static int dir_read(const char *dir, struct picker_entry **out, size_t *nout,
+		    char *err, size_t errlen)
+{
+	struct picker_entry *e = NULL;
+	size_t n = 0, cap = 0, first;
+	struct dirent *de;
+	DIR *d;
+	int r;
+
+	d = opendir(dir);
+	if (!d) {
+		r = -errno;
+		err_set(err, errlen, "cannot open %s: %s", dir, strerror(-r));
+		return r;
+	}
+	if (strcmp(dir, "/")) {
+		cap = 16;
+		e = xcalloc(cap, sizeof(*e));
+		e[n].name = xstrdup("..");
+		e[n].is_dir = 1;
+		e[n].size = -1;
+		n++;
+	}
+	first = n;
+	errno = 0;
+	while ((de = readdir(d))) {
+		struct stat st;
+
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 16;
+			e = xrealloc(e, cap * sizeof(*e));
+		}
+		e[n].name = xstrdup(de->d_name);
+		if (fstatat(dirfd(d), de->d_name, &st, 0) == 0) {
+			e[n].is_dir = S_ISDIR(st.st_mode);
+			e[n].size = e[n].is_dir ? -1 : (int64_t)st.st_size;
+		} else {
+			/* A dangling link or a name that vanished: list it, sizeless. */
+			e[n].is_dir = 0;
+			e[n].size = -1;
+		}
+		n++;
+		errno = 0;
+	}
+	r = -errno;
+	closedir(d);
+	if (r < 0) {
+		err_set(err, errlen, "cannot read %s: %s", dir, strerror(-r));
+		entries_free(e, n);
+		return r;
+	}
+	qsort(e + first, n - first, sizeof(*e), entry_cmp);
+	*out = e;
+	*nout = n;
+	return 0;
+}
+
+int picker_open_dir(struct picker *p, const char *dir, const char *select)
+{
+	struct picker_entry *e = NULL;
+	size_t n = 0;
+	char *canon;
+	int r;
+
+	canon = realpath(dir, NULL);
+	if (!canon) {
+		r = -errno;
+		err_set(p->err, sizeof(p->err), "cannot open %s: %s", dir, strerror(-r));
+		return r;
+	}
+	r = dir_read(canon, &e, &n, p->err, sizeof(p->err));
+	if (r < 0) {
+		free(canon);
+		return r;
+	}
+	entries_free(p->all, p->nall);
+	free(p->dir);
+	p->dir = canon;
+	p->all = e;
+	p->nall = n;
+	p->err[0] = '\0';
+	p->prefix[0] = '\0';
+	view_build(p, select);
+	return 0;
+}
+
+/* When even the fallback cannot be read: an empty listing of dir (with its
+ * "..", so the user can walk away) and the error kept. */
+static void open_empty(struct picker *p, const char *dir)
+{
+	free(p->dir);
+	p->dir = xstrdup(dir);
+	entries_free(p->all, p->nall);
+	p->all = NULL;
+	p->nall = 0;
+	if (strcmp(dir, "/")) {
+		p->all = xcalloc(1, sizeof(*p->all));
+		p->all[0].name = xstrdup("..");
+		p->all[0].is_dir = 1;
+		p->all[0].size = -1;
+		p->nall = 1;
+	}
+	view_build(p, NULL);
+}
+
+struct picker *picker_new(enum picker_kind kind, const char *start)
+{
+	struct picker *p = xcalloc(1, sizeof(*p));
+	const char *home = getenv("HOME"), *dflt = kind_default_dir(kind);
+	char first_err[PICKER_ERR_MAX] = "";
+
+	p->kind = kind;
+	p->rows = PICKER_ROWS_DEFAULT;
+	if (start && start[0] == '/') {
+		char *copy, *slash;
+		int r;
+
+		if (dir_is(start)) {
+			if (picker_open_dir(p, start, NULL) == 0)
+				return p;
+			snprintf(first_err, sizeof(first_err), "%s", p->err);
+		} else {
+			copy = xstrdup(start);
+			slash = strrchr(copy, '/');
+			*slash = '\0';
+			r = picker_open_dir(p, slash == copy ? "/" : copy, slash + 1);
+			if (r < 0 && r != -ENOENT)
+				snprintf(first_err, sizeof(first_err), "%s", p->err);
+			free(copy);
+			if (r == 0)
+				return p;
+		}
+	}
+	if ((dir_is(dflt) && picker_open_dir(p, dflt, NULL) == 0) ||
+	    (home && home[0] == '/' && dir_is(home) && picker_open_dir(p, home, NULL) == 0) ||
+	    picker_open_dir(p, "/", NULL) == 0) {
+		if (first_err[0])
+			snprintf(p->err, sizeof(p->err), "%s", first_err);
+		return p;
+	}
+	open_empty(p, "/");
+	return p;
+}
+
+void picker_free(struct picker *p)
+{
+	if (!p)
+		return;
+	entries_free(p->all, p->nall);
+	free(p->view);
+	free(p->dir);
+	free(p->chosen);
+	free(p);
+}
+
+static char *path_join(const char *dir, const char *name)
+{
+	return xasprintf("%s%s%s", dir, strcmp(dir, "/") ? "/" : "", name);
+}
+
+/* --- keys --------------------------------------------------------------- */
+
+static int go_up(struct picker *p)
+{
+	char *parent, *slash, *from;
+
+	if (!p->dir || !strcmp(p->dir, "/"))
+		return PICKER_CONTINUE;
+	parent = xstrdup(p->dir);
+	slash = strrchr(parent, '/');
+	from = xstrdup(slash + 1);
+	if (slash == parent)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	picker_open_dir(p, parent, from);
+	free(from);
+	free(parent);
+	return PICKER_CONTINUE;
+}
+
+static int open_selected(struct picker *p)
+{
+	const struct picker_entry *e = picker_entry_at(p, p->sel);
+	char *path;
+
+	if (!e)
+		return PICKER_CONTINUE;
+	if (!strcmp(e->name, ".."))
+		return go_up(p);
+	path = path_join(p->dir, e->name);
+	if (e->is_dir) {
+		picker_open_dir(p, path, NULL);
+		free(path);
+		return PICKER_CONTINUE;
+	}
+	free(p->chosen);
+	p->chosen = path;
+	return PICKER_PICKED;
+}
+
+static void move_to(struct picker *p, long long to)
+{
+	if (!p->nview)
+		return;
+	if (to < 0)
+		to = 0;
+	if (to >= (long long)p->nview)
+		to = (long long)p->nview - 1;
+	p->sel = (size_t)to;
+	scroll_to_sel(p);
+}
+
+static int key_up(struct picker *p) { move_to(p, (long long)p->sel - 1); return PICKER_CONTINUE; }
+static int key_down(struct picker *p) { move_to(p, (long long)p->sel + 1); return PICKER_CONTINUE; }
+static int key_pgup(struct picker *p) { move_to(p, (long long)p->sel - p->rows); return PICKER_CONTINUE; }
+static int key_pgdn(struct picker *p) { move_to(p, (long long)p->sel + p->rows); return PICKER_CONTINUE; }
+static int key_home(struct picker *p) { move_to(p, 0); return PICKER_CONTINUE; }
+static int key_end(struct picker *p) { move_to(p, (long long)p->nview - 1); return PICKER_CONTINUE; }
+static int key_cancel(struct picker *p) { (void)p; return PICKER_CANCEL; }
+
+static int key_toggle(struct picker *p)
+{
+	picker_set_show_all(p, !p->show_all);
+	return PICKER_CONTINUE;
+}
+
+/* The first shown name at or after from (wrapping) that starts with prefix. */
+static int find_prefix(struct picker *p, const char *prefix, size_t from, size_t *at)
+{
+	size_t len = strlen(prefix), k, i;
+
+	for (k = 0; k < p->nview; k++) {
+		const char *name;
+
+		i = (from + k) % p->nview;
+		name = p->all[p->view[i]].name;
+		if (strcmp(name, "..") && !strncasecmp(name, prefix, len)) {
+			*at = i;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+static int type_ahead(struct picker *p, int ch)
+{
+	size_t len = strlen(p->prefix), at;
+	char one[2] = { (char)ch, '\0' };
+
+	if (len + 1 < sizeof(p->prefix)) {
+		p->prefix[len] = (char)ch;
+		p->prefix[len + 1] = '\0';
+		if (find_prefix(p, p->prefix, 0, &at) == 0) {
+			move_to(p, (long long)at);
+			return PICKER_CONTINUE;
+		}
+	}
+	/* No name goes on like that: start over with this key, after the
+	 * selection, so pressing one letter again walks its names. */
+	snprintf(p->prefix, sizeof(p->prefix), "%s", one);
+	if (find_prefix(p, one, p->nview ? p->sel + 1 : 0, &at) == 0)
+		move_to(p, (long long)at);
+	else
+		p->prefix[0] = '\0';
+	return PICKER_CONTINUE;
+}
+
+static const struct picker_keymap {
+	int ch;
+	int (*fn)(struct picker *p);
+} picker_keys[] = {
+	{ KEY_UP, key_up },
+	{ KEY_DOWN, key_down },
+	{ KEY_PPAGE, key_pgup },
+	{ KEY_NPAGE, key_pgdn },
+	{ KEY_HOME, key_home },
+	{ KEY_END, key_end },
+	{ '\n', open_selected },
+	{ '\r', open_selected },
+	{ KEY_ENTER, open_selected },
+	{ KEY_RIGHT, open_selected },
+	{ KEY_BACKSPACE, go_up },
+	{ 127, go_up },
+	{ 8, go_up },
+	{ KEY_LEFT, go_up },
+	{ 27, key_cancel },
+	{ '*', key_toggle },
+	{ KEY_F(2), key_toggle },
+};
+
+static int is_type_ahead(int ch)
+{
+	return ch > 0 && ch < 127 && (isalnum(ch) || ch == '.' || ch == '-' || ch == '_' || ch == '+');
+}
+
+int picker_key(struct picker *p, int ch)
+{
+	size_t i;
+
+	if (is_type_ahead(ch))
+		return type_ahead(p, ch);
+	for (i = 0; i < sizeof(picker_keys) / sizeof(picker_keys[0]); i++) {
+		if (picker_keys[i].ch == ch) {
+			p->prefix[0] = '\0';
+			return picker_keys[i].fn(p);
+		}
+	}
+	return PICKER_CONTINUE;
+}
+
+/* --- accessors ---------------------------------------------------------- */
+
+void picker_set_show_all(struct picker *p, int on)
+{
+	const struct picker_entry *e = picker_entry_at(p, p->sel);
+	char *keep = e ? xstrdup(e->name) : NULL;
+
+	p->show_all = !!on;
+	view_build(p, keep);
+	free(keep);
+}
+
+int picker_show_all(const struct picker *p)
+{
+	return p->show_all;
+}
+
+enum picker_kind picker_get_kind(const struct picker *p)
+{
+	return p->kind;
+}
+
+size_t picker_count(const struct picker *p)
+{
+	return p->nview;
+}
+
+const struct picker_entry *picker_entry_at(const struct picker *p, size_t i)
+{
+	return i < p->nview ? &p->all[p->view[i]] : NULL;
+}
+
+size_t picker_selected(const struct picker *p)
+{
+	return p->sel;
+}
+
+const char *picker_dir(const struct picker *p)
+{
+	return p->dir;
+}
+
+const char *picker_error(const struct picker *p)
+{
+	return p->err[0] ? p->err : NULL;
+}
+
+const char *picker_chosen(const struct picker *p)
+{
+	return p->chosen;
+}
+
+void picker_set_rows(struct picker *p, int rows)
+{
+	p->rows = rows > 0 ? rows : 1;
+	scroll_to_sel(p);
+}
+
+size_t picker_top(const struct picker *p)
+{
+	return p->top;
+}
