@@ -1,15 +1,17 @@
 #!/bin/bash
 # run-local.sh BUILD [console|daemon|stop] — croft to try by hand (`make run`).
 #
-# Starts croftd in the background on a local state dir, ./.croft-local/ in
+# Starts croftd and croft-netd in the background on a local state dir, ./.croft-local/ in
 # the repo (git-ignored), or /var/tmp/croft-local when user croft-qemu cannot
 # traverse the repo or the socket path would be too long.  Defines a VM
 # "demo" from the test-guest kernel/initrd on first run, prints how to reach
 # croftd, then opens the console (`croft` with no arguments) on it: press
 # s to start demo and Enter to watch it boot on its serial console.  When
 # stdin or stdout is not a terminal it prints how to open the console
-# instead.  `daemon` (make run ARGS=daemon) only starts croftd; `stop`
-# (make run ARGS=stop) stops croftd.
+# instead.  `daemon` (make run ARGS=daemon) only starts the daemons; `stop`
+# (make run ARGS=stop) stops them.  croft-netd runs in this machine's own
+# network namespace: it changes nothing until a network is created (croft
+# net create ...), and then only croft's own links and nft tables.
 #
 # CROFT_ACCEL, when set, is passed to croftd; otherwise croftd uses its
 # host setting (auto: KVM when croft-qemu can use /dev/kvm, else TCG).
@@ -53,34 +55,46 @@ chmod 0755 "$LOCAL" "$LOCAL/state" "$LOCAL/run"
 SOCK=$LOCAL/run/croftd.sock
 PIDFILE=$LOCAL/croftd.pid
 LOG=$LOCAL/croftd.log
+NETD_PIDFILE=$LOCAL/netd.pid
+NETD_LOG=$LOCAL/netd.log
 export CROFT_SOCKET=$SOCK
 
-running_pid() {   # prints croftd's pid if it is running
+pid_of() {   # PIDFILE PATTERN — prints the pid if that process is running
 	local pid
-	[ -s "$PIDFILE" ] || return 1
-	pid=$(tr -dc '0-9' <"$PIDFILE")
+	[ -s "$1" ] || return 1
+	pid=$(tr -dc '0-9' <"$1")
 	[ -n "$pid" ] || return 1
-	tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | grep -q "croftd.*$LOCAL/state" || return 1
+	tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | grep -q "$2" || return 1
 	echo "$pid"
+}
+running_pid() { pid_of "$PIDFILE" "croftd.*$LOCAL/state"; }
+netd_pid() { pid_of "$NETD_PIDFILE" "croft-netd.*$LOCAL/run"; }
+
+stop_pid() {   # PID NAME PIDFILE
+	kill -TERM "$1"
+	for _ in $(seq 50); do
+		kill -0 "$1" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$1" 2>/dev/null; then
+		echo "$2 ($1) did not stop on SIGTERM; killing it"
+		kill -KILL "$1"
+	fi
+	rm -f "$3"
 }
 
 # --- stop -------------------------------------------------------------------
 
 if [ "$ACTION" = stop ]; then
 	if pid=$(running_pid); then
-		kill -TERM "$pid"
-		for _ in $(seq 50); do
-			kill -0 "$pid" 2>/dev/null || break
-			sleep 0.1
-		done
-		if kill -0 "$pid" 2>/dev/null; then
-			echo "croftd ($pid) did not stop on SIGTERM; killing it"
-			kill -KILL "$pid"
-		fi
-		rm -f "$PIDFILE"
+		stop_pid "$pid" croftd "$PIDFILE"
 		echo "croftd stopped ($LOCAL); guests keep running until stopped with croft"
 	else
 		echo "croftd is not running ($LOCAL)"
+	fi
+	if pid=$(netd_pid); then
+		stop_pid "$pid" croft-netd "$NETD_PIDFILE"
+		echo "croft-netd stopped; networks keep working (croft's links and rules stay)"
 	fi
 	exit 0
 fi
@@ -94,9 +108,29 @@ esac
 
 # --- start ------------------------------------------------------------------
 
-for f in croftd croft; do
+for f in croftd croft croft-netd; do
 	[ -x "$BUILD/$f" ] || { echo "run-local: $BUILD/$f missing (make all)" >&2; exit 1; }
 done
+
+# croft-netd first, so croftd finds it at once.
+if pid=$(netd_pid); then
+	echo "croft-netd already running (pid $pid)"
+else
+	echo "--- croft-netd start $(date '+%F %T')" >>"$NETD_LOG"
+	setsid "$BUILD/croft-netd" --run-dir "$LOCAL/run" --foreground \
+		>>"$NETD_LOG" 2>&1 </dev/null &
+	echo "$!" >"$NETD_PIDFILE"
+	for _ in $(seq 50); do
+		[ -S "$LOCAL/run/netd.sock" ] && break
+		sleep 0.1
+	done
+	if kill -0 "$(cat "$NETD_PIDFILE")" 2>/dev/null; then
+		echo "croft-netd started (pid $(cat "$NETD_PIDFILE"), log $NETD_LOG)"
+	else
+		echo "run-local: croft-netd exited (see $NETD_LOG); networks unavailable" >&2
+		rm -f "$NETD_PIDFILE"
+	fi
+fi
 
 if pid=$(running_pid); then
 	echo "croftd already running (pid $pid, $LOCAL)"
@@ -153,6 +187,8 @@ To use it from another shell:
   croft vm console demo          # its serial console; Ctrl-] detaches
   croft vm shutdown demo
   croft vm create web --vcpus 1 --memory 512M --disk 2G --cdrom $LOCAL/state/fixture/guest.iso
+  croft net create lan --mode nat   # a NAT network (changes this host's nft rules)
+  croft vm nic add demo --net lan
 Stop it with: make run ARGS=stop   (or $0 $1 stop)
 
 EOT

@@ -8,7 +8,7 @@
 #   - upstream cannot reach a nat guest directly, even with a route to it;
 #   - a port forward tcp 8080 -> guest:80 works from upstream (the guest sees
 #     the real client), from the host itself and from the guest itself
-#     (hairpin); a second forward of the same port is refused; after removal
+#     (hairpin, with br_netfilter's IP hook off); a second forward of the same port is refused; after removal
 #     the port is closed again;
 #   - a host-only guest reaches the host but nothing beyond, in either
 #     direction, even with routes added by hand.
@@ -107,12 +107,26 @@ if expect_ok croft net forward add wan --proto tcp --host-port 8080 --to g1:80; 
 	assert_contains "$page" "CROFT-GUEST-PEER $UPSTREAM_IP" "client address the guest sees (forward keeps it)"
 	page=$(in_host wget -q -t 1 -T 10 -O - "http://$HOST_UP_IP:8080/" 2>&1)
 	assert_contains "$page" "CROFT-GUEST-HTTP g1" "page through the forward from the host"
-	# hairpin: the guest itself, through the host's address
-	guest_ok g1 "timeout 10 wget -q -O - http://$HOST_UP_IP:8080/" 40 &&
-		assert_contains "$GUEST_OUT" "CROFT-GUEST-HTTP g1" "page through the forward from g1 itself (hairpin)"
 	in_host nft list table inet croft | grep -q "dnat ip to $G1_IP:80" ||
 		fail "no 'dnat ip to $G1_IP:80' in table inet croft"
 fi
+t_end
+
+# With br_netfilter's IP hook on (net.bridge.bridge-nf-call-iptables=1, as
+# on this kernel and wherever Docker runs), the kernel bridges a guest's
+# DNATed packet back towards the port it came from and the bridge drops it:
+# a known limit, documented in docs/networking.md.  A plain host has the hook
+# off; the case runs that way, the sysctl changed in $NS_HOST only.
+t_begin "forward: the guest reaches its own forward through the host's address (hairpin)"
+brnf=$(in_host sysctl -n net.bridge.bridge-nf-call-iptables 2>/dev/null || echo absent)
+[ "$brnf" = 1 ] && in_host sysctl -qw net.bridge.bridge-nf-call-iptables=0
+if [ -n "$G1_IP" ]; then
+	guest_ok g1 "timeout 10 wget -q -O - http://$HOST_UP_IP:8080/" 40 &&
+		assert_contains "$GUEST_OUT" "CROFT-GUEST-HTTP g1" "page through the forward from g1 itself"
+else
+	fail "g1 has no address"
+fi
+[ "$brnf" = 1 ] && in_host sysctl -qw net.bridge.bridge-nf-call-iptables=1
 t_end
 
 t_begin "forward: the same port again is refused and changes nothing"
