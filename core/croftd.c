@@ -15,6 +15,7 @@
 #include "core/netd_client.h"
 #include "core/vm.h"
 #include "core/vm_nic.h"
+#include "common/daemonize.h"
 #include "common/log.h"
 #include "common/xalloc.h"
 #include "store/store.h"
@@ -156,45 +157,6 @@ static const char *find_program(const char *name)
 	return name;
 }
 
-static int take_lock(const char *state_dir)
-{
-	char *path = xasprintf("%s/croftd.lock", state_dir);
-	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-
-	if (fd < 0) {
-		fprintf(stderr, "croftd: cannot open %s: %s\n", path, strerror(errno));
-	} else if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-		fprintf(stderr, "croftd: another croftd is already using %s\n", state_dir);
-		close(fd);
-		fd = -1;
-	}
-	free(path);
-	return fd;
-}
-
-static int daemonize(void)
-{
-	pid_t pid = fork();
-	int null;
-
-	if (pid < 0)
-		return -errno;
-	if (pid > 0)
-		_exit(0);
-	setsid();
-	if (chdir("/") < 0)
-		return -errno;
-	null = open("/dev/null", O_RDWR);
-	if (null >= 0) {
-		dup2(null, 0);
-		dup2(null, 1);
-		dup2(null, 2);
-		if (null > 2)
-			close(null);
-	}
-	return 0;
-}
-
 static void signal_cb(struct loop *l, int fd, uint32_t events, void *data)
 {
 	struct signalfd_siginfo si;
@@ -252,7 +214,12 @@ int main(int argc, char **argv)
 	if (!(d.state_dir = prepare_dir(state_arg, "state directory")) ||
 	    !(d.run_dir = prepare_dir(run_arg, "run directory")))
 		goto out;
-	lockfd = take_lock(d.state_dir);
+	{
+		char *busy = xasprintf("croftd is already using %s", d.state_dir);
+
+		lockfd = daemon_lock("croftd", d.state_dir, "croftd.lock", busy);
+		free(busy);
+	}
 	if (lockfd < 0)
 		goto out;
 	d.pool_dir = xasprintf("%s/pools", d.state_dir);
@@ -306,7 +273,7 @@ int main(int argc, char **argv)
 	}
 	/* Detach only now: every check above reported on the caller's terminal. */
 	if (!foreground) {
-		if (daemonize() < 0) {
+		if (daemon_detach() < 0) {
 			log_err("cannot detach: %s", strerror(errno));
 			goto out;
 		}

@@ -11,6 +11,7 @@
 #include "netd/netd_loop.h"
 #include "netd/netd_reconcile.h"
 #include "netd/netd_server.h"
+#include "common/daemonize.h"
 #include "common/log.h"
 #include "common/netd_proto.h"
 #include "common/xalloc.h"
@@ -59,46 +60,6 @@ static char *prepare_run_dir(const char *path)
 		return NULL;
 	}
 	return xstrdup(real);
-}
-
-static int take_lock(const char *run_dir)
-{
-	char *path = xasprintf("%s/netd.lock", run_dir);
-	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-
-	if (fd < 0) {
-		fprintf(stderr, "croft-netd: cannot open %s: %s\n", path, strerror(errno));
-	} else if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-		fprintf(stderr, "croft-netd: another croft-netd is already running with run directory %s\n",
-			run_dir);
-		close(fd);
-		fd = -1;
-	}
-	free(path);
-	return fd;
-}
-
-static int daemonize(void)
-{
-	pid_t pid = fork();
-	int null;
-
-	if (pid < 0)
-		return -errno;
-	if (pid > 0)
-		_exit(0);
-	setsid();
-	if (chdir("/") < 0)
-		return -errno;
-	null = open("/dev/null", O_RDWR);
-	if (null >= 0) {
-		dup2(null, 0);
-		dup2(null, 1);
-		dup2(null, 2);
-		if (null > 2)
-			close(null);
-	}
-	return 0;
 }
 
 static void signal_cb(struct netd_loop *l, int fd, uint32_t events, void *data)
@@ -168,7 +129,12 @@ int main(int argc, char **argv)
 	run_dir = prepare_run_dir(run_arg);
 	if (!run_dir)
 		goto out;
-	lockfd = take_lock(run_dir);
+	{
+		char *busy = xasprintf("croft-netd is already running with run directory %s", run_dir);
+
+		lockfd = daemon_lock("croft-netd", run_dir, "netd.lock", busy);
+		free(busy);
+	}
 	if (lockfd < 0)
 		goto out;
 	/* Blocked now, read from a signalfd once detached: epoll registers a
@@ -198,7 +164,7 @@ int main(int argc, char **argv)
 	}
 	/* Detach only now: every check above reported on the caller's terminal. */
 	if (!foreground) {
-		if (daemonize() < 0) {
+		if (daemon_detach() < 0) {
 			log_err("cannot detach: %s", strerror(errno));
 			goto out;
 		}

@@ -48,6 +48,7 @@ const struct console_screen *const console_screens[] = {
 	&console_screen_vms,
 	&console_screen_host,
 	&console_screen_events,
+	&console_screen_networks,
 };
 const size_t console_nscreens = sizeof(console_screens) / sizeof(console_screens[0]);
 
@@ -495,7 +496,9 @@ static void draw_keybar(struct console *c, int y)
 {
 	const struct console_key *tables[2] = { console_global_keys,
 						console_screens[c->cur]->keys };
+	const struct console_screen *scr = console_screens[c->cur];
 	struct ckey_bar_item items[32];
+	const char *text;
 	size_t n, i;
 	int x = 0;
 
@@ -507,6 +510,10 @@ static void draw_keybar(struct console *c, int y)
 	}
 	if (c->dialog)
 		return;
+	if (scr->keybar && (text = scr->keybar(c, c->state[c->cur]))) {
+		console_put(stdscr, y, 0, c->cols, c->th.keybar, text);
+		return;
+	}
 	n = ckey_bar(tables, 2, c->cols, items, 32);
 	for (i = 0; i < n; i++) {
 		if (i)

@@ -14,8 +14,11 @@
  *   console_header.c   the header: title, tabs and host meters
  *   console_dialog.c   modal dialogs: confirmations and help
  *   console_serial.c   the guest's serial console, full screen
- *   console_vms.c, console_host.c, console_events.c
+ *   console_vms.c, console_host.c, console_events.c, console_networks.c
  *                      the screens (console_screen.h: one table entry each)
+ *   console_netlist.c, console_netform.c
+ *                      the Networks screen's models: its table and details
+ *                      (pure), its forms (console_net.h)
  */
 #ifndef CROFT_TUI_CONSOLE_H
 #define CROFT_TUI_CONSOLE_H

@@ -4,10 +4,12 @@
  * thread and its own API connection, makes one blocking call with a
  * timeout, and writes its own pointer to c->notify.  The main loop reads
  * the pointer, joins the thread, and applies the result: the status line
- * shows croftd's answer, and every action is followed by a refresh, so a
- * failure never leaves the screen showing a state the server does not
- * have.  Threads share nothing with the main loop while they run; the
- * action struct is handed over whole through the pipe.
+ * shows croftd's answer, every screen's done() hears of it (a screen
+ * follows up on its own actions: a form closes or shows the refusal), and
+ * every action is followed by a refresh, so a failure never leaves the
+ * screen showing a state the server does not have.  Threads share
+ * nothing with the main loop while they run; the action struct is handed
+ * over whole through the pipe.
  */
 #include "tui/console_screen.h"
 #include "common/xalloc.h"
@@ -24,6 +26,7 @@ struct console_action {
 	enum console_action_kind kind;
 	char *op;
 	json_t *args;            /* stolen by the call */
+	json_t *sent;            /* a copy of args, for the screens' done() */
 	char *name;              /* args.name, for the form */
 	char *socket;
 	int timeout_ms;
@@ -66,6 +69,7 @@ static void *action_thread(void *p)
 static void action_free(struct console_action *a)
 {
 	json_decref(a->args);
+	json_decref(a->sent);
 	json_decref(a->result);
 	api_client_close(a->client);
 	free(a->op);
@@ -87,6 +91,7 @@ int console_action_start(struct console *c, enum console_action_kind kind, const
 	a->kind = kind;
 	a->op = xstrdup(op);
 	a->args = args;
+	a->sent = args ? json_deep_copy(args) : NULL;
 	a->name = xstrdup(name ? name : "");
 	a->socket = xstrdup(c->socket);
 	a->timeout_ms = timeout_ms;
@@ -127,6 +132,9 @@ size_t console_actions_inflight(const struct console *c)
 
 static void finish(struct console *c, struct console_action *a)
 {
+	struct console_done d = { a->op, a->sent, a->rc, a->result, &a->err };
+	size_t i;
+
 	if (a->kind == CACTION_CONNECT) {
 		if (a->rc == 0) {
 			console_connected(c, a->client);
@@ -145,6 +153,9 @@ static void finish(struct console *c, struct console_action *a)
 		c->form_action = NULL;
 		console_form_result(c, a->rc == 0, a->name, a->err.message);
 	}
+	for (i = 0; i < console_nscreens; i++)
+		if (console_screens[i]->done)
+			console_screens[i]->done(c, c->state[i], &d);
 	/* re-read what the server has, whatever happened */
 	c->need_refresh = 1;
 }

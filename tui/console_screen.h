@@ -6,9 +6,11 @@
  * A screen is a small function table, like htop's panels: its tab name and
  * hotkey, its key table (console_keys.h) and callbacks to draw its body,
  * take keys its table does not list (typing, mouse), and hear about
- * resizes, API events and refreshes.  Key handlers change state; draw only
- * renders state.  console_screens[] (console.c) lists the screens in tab
- * order, so a new screen is one new file plus one entry there.
+ * resizes, API events, refreshes and finished actions; a screen with a
+ * form of its own may replace the key bar while the form is open.  Key
+ * handlers change state; draw only renders state.  console_screens[]
+ * (console.c) lists the screens in tab order, so a new screen is one new
+ * file plus one entry there.
  *
  * Screen layout, top to bottom: the header (CONSOLE_HEADER_ROWS: title
  * and tabs, then two rows of host meters), the screen's body, the status
@@ -41,6 +43,15 @@ struct vmform;
 struct console_action;
 struct console_dialog;
 
+/* A finished action, as screens hear of it. */
+struct console_done {
+	const char *op;
+	const json_t *args;          /* what was sent (NULL: none) */
+	int rc;                      /* 0, -EPROTO (croftd refused: err), -errno */
+	const json_t *result;        /* rc 0: croftd's result */
+	const struct api_error *err; /* rc < 0 */
+};
+
 struct console_screen {
 	const char *name;            /* tab label and help heading: "VMs" */
 	int hotkey;                  /* '1' */
@@ -57,6 +68,13 @@ struct console_screen {
 	void (*resize)(struct console *c, void *st, int height, int width);
 	void (*event)(struct console *c, void *st, const json_t *ev);
 	void (*tick)(struct console *c, void *st);
+	/* Optional: an action finished (console_action.c), whichever screen
+	 * started it; called after the status line shows its result. */
+	void (*done)(struct console *c, void *st, const struct console_done *d);
+	/* Optional: a part of the screen that reads its own keys (a form)
+	 * is open; the key bar shows this text instead of the key tables.
+	 * NULL: the tables. */
+	const char *(*keybar)(struct console *c, void *st);
 };
 
 extern const struct console_screen *const console_screens[];
@@ -65,6 +83,7 @@ extern const size_t console_nscreens;
 extern const struct console_screen console_screen_vms;
 extern const struct console_screen console_screen_host;
 extern const struct console_screen console_screen_events;
+extern const struct console_screen console_screen_networks;
 
 enum console_status_kind {
 	CSTATUS_INFO, CSTATUS_OK, CSTATUS_ERROR, CSTATUS_PROGRESS,

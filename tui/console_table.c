@@ -1,6 +1,8 @@
 /*
  * The VM table's column table and its layout.  Cells are plain ASCII; the
- * VMs screen pads and colours them.
+ * VMs screen pads and colours them.  IP (the first NIC's DHCP lease) comes
+ * last, so it is the first column a narrow terminal drops; at 80 columns
+ * every column fits and NAME keeps 16 cells.
  */
 #include "tui/console_table.h"
 #include "tui/cli.h"
@@ -41,6 +43,15 @@ static void cell_uptime(const struct cvm *vm, char *buf, size_t len)
 	ctable_uptime(vm->uptime_s, buf, len);
 }
 
+/* The first NIC's leased address (vm.list asks netd for the leases). */
+static void cell_ip(const struct cvm *vm, char *buf, size_t len)
+{
+	const char *ip = json_string_value(
+		json_object_get(json_array_get(json_object_get(vm->json, "nics"), 0), "ip"));
+
+	snprintf(buf, len, "%s", ip && *ip ? ip : "-");
+}
+
 const struct ctable_col console_vm_cols[] = {
 	{ "NAME", 12, CVM_NAME_LEN - 1, 0, cell_name },
 	{ "STATE", 13, 13, 0, cell_state },
@@ -48,6 +59,7 @@ const struct ctable_col console_vm_cols[] = {
 	{ "MEMORY", 7, 8, 1, cell_memory },
 	{ "CPU%", 6, 6, 1, cell_cpu },
 	{ "UPTIME", 7, 8, 1, cell_uptime },
+	{ "IP", 15, 15, 0, cell_ip },
 };
 const size_t console_vm_ncols = sizeof(console_vm_cols) / sizeof(console_vm_cols[0]);
 

@@ -116,6 +116,26 @@ static void test_vms_bar_fits_80(void **state)
 				  "F8Delete F9Pause F10Quit");
 }
 
+static void test_networks_bar_fits_80(void **state)
+{
+	const struct console_key *tables[2] = { console_global_keys, console_screen_networks.keys };
+	struct ckey_bar_item it[32];
+	char line[256] = "";
+	size_t n, i;
+
+	(void)state;
+	n = ckey_bar(tables, 2, 80, it, 32);
+	for (i = 0; i < n; i++) {
+		if (i)
+			strcat(line, " ");
+		strcat(line, it[i].key);
+		strcat(line, it[i].caption);
+	}
+	assert_string_equal(line, "F1Help F2New F4NIC F8Delete F10Quit EnterDetails EscBack");
+	assert_string_equal(console_screen_networks.name, "Networks");
+	assert_int_equal(console_screen_networks.hotkey, '4');
+}
+
 static void test_help(void **state)
 {
 	struct ckey_section sec[2] = { { "Global", global }, { "Things", table } };
@@ -213,6 +233,7 @@ int main(void)
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_bar),
 		cmocka_unit_test(test_vms_bar_fits_80),
+		cmocka_unit_test(test_networks_bar_fits_80),
 		cmocka_unit_test(test_help),
 		cmocka_unit_test(test_console_help_complete),
 		cmocka_unit_test(test_no_duplicate_keys),

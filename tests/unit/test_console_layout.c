@@ -40,9 +40,11 @@ static void test_layout_80(void **state)
 		assert_true(w[i] >= console_vm_cols[i].min);
 		assert_true(w[i] <= console_vm_cols[i].max);
 	}
-	/* the name grows first */
-	assert_true(w[0] > console_vm_cols[0].min);
+	/* the name grows first, to 16 with the IP column */
+	assert_true(w[0] >= 16);
 	assert_string_equal(console_vm_cols[0].title, "NAME");
+	assert_string_equal(console_vm_cols[console_vm_ncols - 1].title, "IP");
+	assert_int_equal(w[console_vm_ncols - 1], 15);  /* a whole dotted quad */
 }
 
 static void test_layout_wider_grows(void **state)
@@ -66,7 +68,7 @@ static void test_layout_narrow_drops_from_the_end(void **state)
 	shown = ctable_layout(console_vm_cols, console_vm_ncols, 40, w);
 	assert_true(shown < console_vm_ncols);
 	assert_true(shown >= 2);
-	assert_int_equal(w[console_vm_ncols - 1], 0);   /* UPTIME went first */
+	assert_int_equal(w[console_vm_ncols - 1], 0);   /* IP went first */
 	assert_true(w[0] > 0 && w[1] > 0);
 	assert_true(total_width(w, console_vm_ncols) <= 40);
 	/* narrower than the first column: it is cut */
@@ -120,6 +122,39 @@ static void test_cells(void **state)
 	assert_string_equal(buf, "-");
 }
 
+/* IP: the first NIC's lease; "-" without NICs, before a lease, or when
+ * croftd sends no nics at all. */
+static void test_ip_cell(void **state)
+{
+	static const char *const cases[][2] = {
+		{ "{\"name\":\"a\"}", "-" },
+		{ "{\"name\":\"a\",\"nics\":[]}", "-" },
+		{ "{\"name\":\"a\",\"nics\":[{\"net\":\"wan\",\"ip\":null}]}", "-" },
+		{ "{\"name\":\"a\",\"nics\":[{\"net\":\"wan\",\"ip\":\"10.73.0.2\"},"
+		  "{\"net\":\"lab\",\"ip\":\"10.73.1.9\"}]}", "10.73.0.2" },
+		{ "{\"name\":\"a\",\"nics\":[{\"net\":\"wan\",\"ip\":null},"
+		  "{\"net\":\"lab\",\"ip\":\"10.73.1.9\"}]}", "-" },
+	};
+	const struct ctable_col *ip = &console_vm_cols[console_vm_ncols - 1];
+	struct cvm vm;
+	char buf[64];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		memset(&vm, 0, sizeof(vm));
+		vm.json = json_loads(cases[i][0], 0, NULL);
+		assert_non_null(vm.json);
+		ip->cell(&vm, buf, sizeof(buf));
+		assert_string_equal(buf, cases[i][1]);
+		json_decref(vm.json);
+	}
+	/* no object at all */
+	memset(&vm, 0, sizeof(vm));
+	ip->cell(&vm, buf, sizeof(buf));
+	assert_string_equal(buf, "-");
+}
+
 static void test_uptime(void **state)
 {
 	char buf[32];
@@ -153,7 +188,8 @@ static void test_meter(void **state)
 static void test_tabs_hit(void **state)
 {
 	struct console c;
-	int x, seen[3] = { 0, 0, 0 };
+	int x, seen[CONSOLE_MAX_SCREENS] = { 0 };
+	size_t i;
 
 	(void)state;
 	memset(&c, 0, sizeof(c));
@@ -165,11 +201,12 @@ static void test_tabs_hit(void **state)
 		if (t >= 0)
 			seen[t]++;
 	}
-	/* every tab is clickable, "1 VMs" is wider than one cell */
-	assert_true(seen[0] > 3);
-	assert_true(seen[1] > 3);
-	assert_true(seen[2] > 3);
-	assert_int_equal(console_header_tab_at(&c, 79, 80), -1);
+	/* every tab is clickable, "1 VMs" is wider than one cell; at 80
+	 * columns they all fit (the last, "4 Networks", too) */
+	for (i = 0; i < console_nscreens; i++)
+		assert_true(seen[i] > 3);
+	assert_true(console_header_tab_at(&c, 79, 80) == -1 ||
+		    console_header_tab_at(&c, 79, 80) == (int)console_nscreens - 1);
 }
 
 int main(void)
@@ -180,6 +217,7 @@ int main(void)
 		cmocka_unit_test(test_layout_narrow_drops_from_the_end),
 		cmocka_unit_test(test_layout_custom_table),
 		cmocka_unit_test(test_cells),
+		cmocka_unit_test(test_ip_cell),
 		cmocka_unit_test(test_uptime),
 		cmocka_unit_test(test_meter),
 		cmocka_unit_test(test_tabs_hit),
