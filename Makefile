@@ -81,9 +81,9 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIBTUI) $(LIBCORE) $(LIBNETD) $(LIBSTORE) $(L
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -DCROFT_SRCDIR='"$(CURDIR)"' -o $@ $^ $(LDFLAGS) $(LIBS_CMOCKA) $(LIBS_CURSES) $(LIBS_NETD) $(LIBS_STORE) $(LIBS_COMMON)
 
-$(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz_main.inc $(LIBCORE) $(LIBSTORE) $(LIBCOMMON)
+$(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz_main.inc $(LIBCORE) $(LIBNETD) $(LIBSTORE) $(LIBCOMMON)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $< $(LIBCORE) $(LIBSTORE) $(LIBCOMMON) $(LDFLAGS) $(LIBS_STORE) $(LIBS_COMMON)
+	$(CC) $(CFLAGS) -o $@ $< $(LIBCORE) $(LIBNETD) $(LIBSTORE) $(LIBCOMMON) $(LDFLAGS) $(LIBS_NETD) $(LIBS_STORE) $(LIBS_COMMON)
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
 

@@ -300,16 +300,21 @@ const struct cvm *cvm_list_find(const struct cvm_list *l, const char *name)
 	return NULL;
 }
 
-void cvm_list_scroll(struct cvm_list *l, size_t height)
+void console_list_scroll(size_t *top, size_t sel, size_t n, size_t height)
 {
 	if (!height)
 		height = 1;
-	if (l->sel < l->top)
-		l->top = l->sel;
-	else if (l->sel >= l->top + height)
-		l->top = l->sel - height + 1;
-	if (l->nview <= height)
-		l->top = 0;
-	else if (l->top + height > l->nview)
-		l->top = l->nview - height;
+	if (sel < *top)
+		*top = sel;
+	else if (sel >= *top + height)
+		*top = sel - height + 1;
+	if (n <= height)
+		*top = 0;
+	else if (*top + height > n)
+		*top = n - height;
+}
+
+void cvm_list_scroll(struct cvm_list *l, size_t height)
+{
+	console_list_scroll(&l->top, l->sel, l->nview, height);
 }

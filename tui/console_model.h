@@ -79,6 +79,9 @@ const struct cvm *cvm_list_selected(const struct cvm_list *l);
 const struct cvm *cvm_list_find(const struct cvm_list *l, const char *name);
 /* Keep the selection within rows [top, top+height). */
 void cvm_list_scroll(struct cvm_list *l, size_t height);
+/* The first row a list of n rows shows in height rows so that row sel is
+ * visible, moving *top as little as possible; every list uses it. */
+void console_list_scroll(size_t *top, size_t sel, size_t n, size_t height);
 
 /* CPU % between two readings: (cpu1-cpu0)/(t1-t0)*100, or -1 when either
  * reading is unknown or time did not advance. */

@@ -15,6 +15,7 @@
  * object, which only has the assigned address.
  */
 #include "tui/console_net.h"
+#include "tui/console_model.h"
 #include "common/xalloc.h"
 
 #include <errno.h>
@@ -204,16 +205,7 @@ const struct cnet *cnet_list_find(const struct cnet_list *l, const char *name)
 
 void cnet_list_scroll(struct cnet_list *l, size_t height)
 {
-	if (!height)
-		height = 1;
-	if (l->sel < l->top)
-		l->top = l->sel;
-	else if (l->sel >= l->top + height)
-		l->top = l->sel - height + 1;
-	if (l->n <= height)
-		l->top = 0;
-	else if (l->top + height > l->n)
-		l->top = l->n - height;
+	console_list_scroll(&l->top, l->sel, l->n, height);
 }
 
 char *cnet_users(const json_t *net, char *buf, size_t len)
