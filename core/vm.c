@@ -20,6 +20,7 @@
 #include "core/vm_nic.h"
 #include "core/vm_spawn.h"
 #include "common/log.h"
+#include "common/proc.h"
 #include "common/proto.h"
 #include "common/xalloc.h"
 
@@ -544,7 +545,7 @@ static void spawn_exit_cb(struct loop *l, int fd, uint32_t events, void *data)
 	}
 	spawn_end(vm);
 	pidfile = vm_run_path(vm->d, vm->spec.name, "qemu.pid");
-	r = vm_pidfile_read(pidfile, &pid);
+	r = proc_pidfile_read(pidfile, &pid);
 	free(pidfile);
 	if (r < 0) {
 		start_failed(vm, PROTO_E_QEMU, "QEMU started but wrote no usable pidfile");
@@ -1027,7 +1028,7 @@ static void vm_adopt(struct vm *vm, enum vm_state stored)
 	struct stat st;
 	pid_t pid;
 
-	if (vm_pidfile_read(pidfile, &pid) == 0 && kill(pid, 0) == 0 &&
+	if (proc_pidfile_read(pidfile, &pid) == 0 && kill(pid, 0) == 0 &&
 	    vm_pid_is_ours(pid, pidfile)) {
 		enum vm_state live = (stored == VM_PAUSED) ? VM_PAUSED : VM_RUNNING;
 

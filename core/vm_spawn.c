@@ -6,6 +6,7 @@
  */
 #include "core/vm_spawn.h"
 #include "core/daemon.h"
+#include "common/proc.h"
 #include "common/xalloc.h"
 
 #include <errno.h>
@@ -116,51 +117,7 @@ int vm_spawn(const struct croftd *d, char *const argv[], const struct vm_spawn_f
 	return 0;
 }
 
-int vm_pidfile_read(const char *path, pid_t *pid)
-{
-	char buf[32];
-	ssize_t n;
-	char *end;
-	long v;
-	int fd;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -EINVAL;
-	buf[n] = '\0';
-	errno = 0;
-	v = strtol(buf, &end, 10);
-	if (errno || end == buf || (*end && *end != '\n') || v <= 1 || v > 0x3fffffff)
-		return -EINVAL;
-	*pid = (pid_t)v;
-	return 0;
-}
-
 int vm_pid_is_ours(pid_t pid, const char *pidfile)
 {
-	char path[64];
-	static char buf[65536];
-	ssize_t n;
-	size_t i;
-	int fd, prev_pidfile = 0;
-
-	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	for (i = 0; i < (size_t)n; i += strlen(buf + i) + 1) {
-		if (prev_pidfile && !strcmp(buf + i, pidfile))
-			return 1;
-		prev_pidfile = !strcmp(buf + i, "-pidfile");
-	}
-	return 0;
+	return proc_cmdline_has(pid, "-pidfile", pidfile);
 }

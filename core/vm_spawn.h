@@ -24,8 +24,6 @@ struct vm_spawn_files {
 int vm_spawn(const struct croftd *d, char *const argv[], const struct vm_spawn_files *files,
 	     pid_t *pid, int *pidfd, int *errfd, char *err, size_t errlen);
 
-/* Read a pid from a pidfile.  0, -ENOENT, or -EINVAL for garbage. */
-int vm_pidfile_read(const char *path, pid_t *pid);
 /* 1 when process pid is a QEMU started with "-pidfile pidfile". */
 int vm_pid_is_ours(pid_t pid, const char *pidfile);
 int vm_pidfd_open(pid_t pid);

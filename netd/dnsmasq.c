@@ -10,6 +10,7 @@
 #include "netd/dnsmasq.h"
 #include "netd/netd_loop.h"
 #include "common/log.h"
+#include "common/proc.h"
 #include "common/xalloc.h"
 
 #include <ctype.h>
@@ -376,49 +377,21 @@ static int catches_sighup(pid_t pid)
 /* Does /proc/pid/cmdline carry "--conf-file=<conf>"? */
 static int cmdline_names(pid_t pid, const char *conf)
 {
-	char path[64], buf[4096], *want;
-	ssize_t n;
-	size_t off = 0;
-	int fd, found = 0;
+	char *want = xasprintf("--conf-file=%s", conf);
+	int found = proc_cmdline_has(pid, NULL, want);
 
-	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	want = xasprintf("--conf-file=%s", conf);
-	while (off < (size_t)n) {
-		if (!strcmp(buf + off, want))
-			found = 1;
-		off += strlen(buf + off) + 1;
-	}
 	free(want);
 	return found;
 }
 
+/* The pid in dnsmasq's pid file, or 0; never above the kernel's pid limit. */
 static pid_t read_pid(const char *path)
 {
-	char buf[32];
-	ssize_t n;
-	long v;
-	char *end;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	pid_t pid;
 
-	if (fd < 0)
+	if (proc_pidfile_read(path, &pid) < 0 || pid > 1 << 22)
 		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	v = strtol(buf, &end, 10);
-	if (v <= 1 || v > 1 << 22 || (*end && *end != '\n'))
-		return 0;
-	return (pid_t)v;
+	return pid;
 }
 
 /* The process whose command line names conf, by a walk over /proc: for a

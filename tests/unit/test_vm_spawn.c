@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "core/vm_spawn.h"
+#include "common/proc.h"
 #include "core/daemon.h"
 
 #include <errno.h>
@@ -120,7 +121,7 @@ static void read_all(int fd, char *buf, size_t len)
 	buf[at] = '\0';
 }
 
-/* ---- vm_pidfile_read ---------------------------------------------------- */
+/* ---- proc_pidfile_read ---------------------------------------------------- */
 
 static int pidfile_with(void **state, const char *content, pid_t *pid)
 {
@@ -129,7 +130,7 @@ static int pidfile_with(void **state, const char *content, pid_t *pid)
 
 	tmp_path(state, "p.pid", path, sizeof(path));
 	write_file(path, content);
-	r = vm_pidfile_read(path, pid);
+	r = proc_pidfile_read(path, pid);
 	unlink(path);
 	return r;
 }
@@ -164,11 +165,11 @@ static void test_pidfile_read(void **state)
 	assert_int_equal(pid, 77);                   /* untouched on failure */
 
 	tmp_path(state, "missing.pid", path, sizeof(path));
-	assert_int_equal(vm_pidfile_read(path, &pid), -ENOENT);
+	assert_int_equal(proc_pidfile_read(path, &pid), -ENOENT);
 	assert_int_equal(pid, 77);
 	/* A directory is not a pidfile. */
 	tmp_path(state, "", path, sizeof(path));
-	assert_true(vm_pidfile_read(path, &pid) < 0);
+	assert_true(proc_pidfile_read(path, &pid) < 0);
 	assert_int_equal(pid, 77);
 }
 

@@ -1,0 +1,69 @@
+/*
+ * Pid files and /proc/PID/cmdline (proc.h).
+ */
+#include "common/proc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int proc_pidfile_read(const char *path, pid_t *pid)
+{
+	char buf[32];
+	ssize_t n;
+	char *end;
+	long v;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -EINVAL;
+	buf[n] = '\0';
+	errno = 0;
+	v = strtol(buf, &end, 10);
+	if (errno || end == buf || (*end && *end != '\n') || v <= 1 || v > 0x3fffffff)
+		return -EINVAL;
+	*pid = (pid_t)v;
+	return 0;
+}
+
+/* Command lines longer than this are cut; QEMU's are a few KiB. */
+#define PROC_CMDLINE_MAX 65536
+
+int proc_cmdline_has(pid_t pid, const char *after, const char *arg)
+{
+	char path[64], *buf;
+	ssize_t n;
+	size_t i;
+	int fd, prev_ok = !after, found = 0;
+
+	if (pid <= 0)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	buf = malloc(PROC_CMDLINE_MAX);
+	n = buf ? read(fd, buf, PROC_CMDLINE_MAX - 1) : -1;
+	close(fd);
+	if (n <= 0) {
+		free(buf);
+		return 0;
+	}
+	buf[n] = '\0';
+	for (i = 0; i < (size_t)n && !found; i += strlen(buf + i) + 1) {
+		if (prev_ok && !strcmp(buf + i, arg))
+			found = 1;
+		if (after)
+			prev_ok = !strcmp(buf + i, after);
+	}
+	free(buf);
+	return found;
+}
