@@ -93,49 +93,13 @@ static int set_kernel_error(int error, const char *kmsg, const char *what, char 
 	return error;
 }
 
-int nl_sock_request(struct nl_sock *s, const struct nlmsghdr *req, const char *what,
-		    char *err, size_t errlen)
-{
-	char kmsg[256];
-	ssize_t n;
-	int rc, error;
-
-	rc = send_req(s, req, what, err, errlen);
-	if (rc < 0)
-		return rc;
-	for (;;) {
-		const struct nlmsghdr *nlh;
-		int len;
-
-		n = mnl_socket_recvfrom(s->nl, s->buf, RECV_BUFSZ);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			rc = -errno;
-			err_set(err, errlen, "cannot %s: reading the kernel's answer failed: %s",
-				what, strerror(errno));
-			return rc;
-		}
-		len = (int)n;
-		for (nlh = (const struct nlmsghdr *)s->buf; mnl_nlmsg_ok(nlh, len);
-		     nlh = mnl_nlmsg_next(nlh, &len)) {
-			if (nlh->nlmsg_seq != req->nlmsg_seq || nlh->nlmsg_pid != s->portid)
-				continue;
-			if (nlh->nlmsg_type != NLMSG_ERROR)
-				continue;
-			if (nl_parse_error(nlh, &error, kmsg, sizeof(kmsg)) < 0) {
-				err_set(err, errlen, "cannot %s: malformed answer from the kernel", what);
-				return -EPROTO;
-			}
-			if (error == 0)
-				return 0;
-			return set_kernel_error(error, kmsg, what, err, errlen);
-		}
-	}
-}
-
-int nl_sock_dump(struct nl_sock *s, const struct nlmsghdr *req, nl_dump_cb cb, void *data,
-		 const char *what, char *err, size_t errlen)
+/*
+ * Send req and read its answer to the end: NLMSG_DONE or the ack (an
+ * NLMSG_ERROR, 0 for success).  Data messages go to cb; a request that
+ * expects only an ack passes cb NULL and they are ignored.
+ */
+static int exchange(struct nl_sock *s, const struct nlmsghdr *req, nl_dump_cb cb, void *data,
+		    const char *what, char *err, size_t errlen)
 {
 	char kmsg[256];
 	ssize_t n;
@@ -176,7 +140,7 @@ int nl_sock_dump(struct nl_sock *s, const struct nlmsghdr *req, nl_dump_cb cb, v
 					goto done;
 				return set_kernel_error(error, kmsg, what, err, errlen);
 			}
-			if (!cbrc) {
+			if (cb && !cbrc) {
 				cbrc = cb(nlh, data);
 				if (cbrc < 0)
 					err_set(err, errlen, "cannot %s: %s", what,
@@ -193,4 +157,16 @@ done:
 		return -EAGAIN;
 	}
 	return 0;
+}
+
+int nl_sock_request(struct nl_sock *s, const struct nlmsghdr *req, const char *what,
+		    char *err, size_t errlen)
+{
+	return exchange(s, req, NULL, NULL, what, err, errlen);
+}
+
+int nl_sock_dump(struct nl_sock *s, const struct nlmsghdr *req, nl_dump_cb cb, void *data,
+		 const char *what, char *err, size_t errlen)
+{
+	return exchange(s, req, cb, data, what, err, errlen);
 }
