@@ -126,6 +126,32 @@ void console_fill(WINDOW *w, int y, int x, int width, attr_t attr)
 	wattrset(w, A_NORMAL);
 }
 
+void console_table_line(const struct console *c, WINDOW *w, int y, int width,
+			const struct ctable_col *cols, size_t n, const int *widths,
+			const void *row, int selected, console_cell_attr_fn cell_attr)
+{
+	attr_t line = !row ? c->th.label : selected ? c->th.selected : c->th.normal;
+	size_t i;
+	int x = 0;
+
+	if (!row || selected)
+		console_fill(w, y, 0, width, line);
+	for (i = 0; i < n; i++) {
+		char cell[256], padded[300];
+		attr_t attr = line;
+
+		if (!widths[i])
+			continue;
+		if (row)
+			cols[i].cell(row, cell, sizeof(cell));
+		ctable_pad(&cols[i], widths[i], row ? cell : cols[i].title, padded, sizeof(padded));
+		if (row && !selected && cell_attr)
+			attr = cell_attr(c, &cols[i], row);
+		console_put(w, y, x, widths[i], attr, padded);
+		x += widths[i] + CTABLE_GAP;
+	}
+}
+
 attr_t console_state_attr(const struct console *c, const char *state)
 {
 	if (!strcmp(state, "running"))

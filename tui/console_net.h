@@ -78,17 +78,9 @@ const struct cnet *cnet_list_selected(const struct cnet_list *l);
 const struct cnet *cnet_list_find(const struct cnet_list *l, const char *name);
 void cnet_list_scroll(struct cnet_list *l, size_t height);
 
-struct cnet_col {
-	const char *title;
-	int min, max, right;           /* as struct ctable_col */
-	void (*cell)(const struct cnet *n, char *buf, size_t len);
-};
-
-extern const struct cnet_col cnet_cols[];
+/* The table's columns; cells take a const struct cnet *. */
+extern const struct ctable_col cnet_cols[];
 extern const size_t cnet_ncols;
-
-/* ctable_layout() over cnet_cols. */
-size_t cnet_layout(int width, int *widths);
 
 /* Distinct VM names with a NIC on the network object net, in the order of
  * its "nics", joined by ", " into buf ("" when none). */

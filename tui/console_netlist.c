@@ -228,20 +228,25 @@ char *cnet_users(const json_t *net, char *buf, size_t len)
 	return buf;
 }
 
-static void cell_name(const struct cnet *n, char *buf, size_t len)
+static void cell_name(const void *row, char *buf, size_t len)
 {
+	const struct cnet *n = row;
+
 	snprintf(buf, len, "%s", n->name);
 }
 
-static void cell_mode(const struct cnet *n, char *buf, size_t len)
+static void cell_mode(const void *row, char *buf, size_t len)
 {
+	const struct cnet *n = row;
+
 	snprintf(buf, len, "%s", n->mode);
 }
 
 /* nat: the subnet and where it leaves; host-only: the subnet; bridged:
  * the enslaved NIC. */
-static void cell_where(const struct cnet *n, char *buf, size_t len)
+static void cell_where(const void *row, char *buf, size_t len)
 {
+	const struct cnet *n = row;
 	const char *subnet = str(n->json, "subnet"), *uplink = str(n->json, "uplink");
 
 	if (subnet && uplink)
@@ -250,22 +255,28 @@ static void cell_where(const struct cnet *n, char *buf, size_t len)
 		snprintf(buf, len, "%s", subnet ? subnet : uplink ? uplink : "-");
 }
 
-static void cell_bridge(const struct cnet *n, char *buf, size_t len)
+static void cell_bridge(const void *row, char *buf, size_t len)
 {
+	const struct cnet *n = row;
+
 	snprintf(buf, len, "%s", str_or_dash(n->json, "bridge"));
 }
 
-static void cell_guests(const struct cnet *n, char *buf, size_t len)
+static void cell_guests(const void *row, char *buf, size_t len)
 {
+	const struct cnet *n = row;
+
 	snprintf(buf, len, "%zu", n->guests);
 }
 
-static void cell_forwards(const struct cnet *n, char *buf, size_t len)
+static void cell_forwards(const void *row, char *buf, size_t len)
 {
+	const struct cnet *n = row;
+
 	snprintf(buf, len, "%zu", n->forwards);
 }
 
-const struct cnet_col cnet_cols[] = {
+const struct ctable_col cnet_cols[] = {
 	{ "NAME", 10, 24, 0, cell_name },
 	{ "MODE", 9, 9, 0, cell_mode },
 	{ "SUBNET/UPLINK", 26, 40, 0, cell_where },
@@ -274,17 +285,6 @@ const struct cnet_col cnet_cols[] = {
 	{ "FORWARDS", 8, 8, 1, cell_forwards },
 };
 const size_t cnet_ncols = sizeof(cnet_cols) / sizeof(cnet_cols[0]);
-
-size_t cnet_layout(int width, int *widths)
-{
-	struct ctable_col cols[CTABLE_MAX_COLS];
-	size_t i;
-
-	for (i = 0; i < cnet_ncols && i < CTABLE_MAX_COLS; i++)
-		cols[i] = (struct ctable_col){ cnet_cols[i].title, cnet_cols[i].min, cnet_cols[i].max,
-					       cnet_cols[i].right, NULL };
-	return ctable_layout(cols, i, width, widths);
-}
 
 /* --- the details -------------------------------------------------------------- */
 
@@ -373,12 +373,13 @@ static void format_cells(const struct builder *b, const struct dtable *t, char c
 	ctable_layout(t->cols, t->ncols, b->width, widths);
 	out[0] = '\0';
 	for (i = 0; i < t->ncols && used < len; i++) {
+		char padded[160];
 		int n;
 
 		if (!widths[i])
 			continue;
-		n = snprintf(out + used, len - used, t->cols[i].right ? "%s%*.*s" : "%s%-*.*s",
-			     used ? "  " : "", widths[i], widths[i], cells[i]);
+		n = snprintf(out + used, len - used, "%s%s", used ? "  " : "",
+			     ctable_pad(&t->cols[i], widths[i], cells[i], padded, sizeof(padded)));
 		if (n < 0)
 			break;
 		used += (size_t)n;

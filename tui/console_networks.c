@@ -623,21 +623,12 @@ static void nets_done(struct console *c, void *st, const struct console_done *d)
 static void draw_list(struct console *c, struct nets_screen *s, WINDOW *w, int top, int height,
 		      int width)
 {
-	int widths[CTABLE_MAX_COLS], x = 0;
-	size_t i, j, rows = table_rows(s);
-	char cell[256], padded[300];
+	int widths[CTABLE_MAX_COLS];
+	size_t i, rows = table_rows(s);
 
 	(void)height;
-	cnet_layout(width, widths);
-	console_fill(w, top, 0, width, c->th.label);
-	for (i = 0; i < cnet_ncols; i++) {
-		if (!widths[i])
-			continue;
-		snprintf(padded, sizeof(padded), cnet_cols[i].right ? "%*s" : "%-*s", widths[i],
-			 cnet_cols[i].title);
-		console_put(w, top, x, widths[i], c->th.label, padded);
-		x += widths[i] + CTABLE_GAP;
-	}
+	ctable_layout(cnet_cols, cnet_ncols, width, widths);
+	console_table_line(c, w, top, width, cnet_cols, cnet_ncols, widths, NULL, 0, NULL);
 	if (s->error[0]) {
 		console_put(w, top + 2, 2, width - 2, c->th.error, s->error);
 		return;
@@ -649,19 +640,9 @@ static void draw_list(struct console *c, struct nets_screen *s, WINDOW *w, int t
 			    "No networks yet. Press n (or F2) to create one.");
 	for (i = 0; i < rows && s->list.top + i < s->list.n; i++) {
 		size_t row = s->list.top + i;
-		int sel = row == s->list.sel, y = top + 1 + (int)i;
 
-		if (sel)
-			console_fill(w, y, 0, width, c->th.selected);
-		for (j = 0, x = 0; j < cnet_ncols; j++) {
-			if (!widths[j])
-				continue;
-			cnet_cols[j].cell(&s->list.nets[row], cell, sizeof(cell));
-			snprintf(padded, sizeof(padded), cnet_cols[j].right ? "%*.*s" : "%-*.*s",
-				 widths[j], widths[j], cell);
-			console_put(w, y, x, widths[j], sel ? c->th.selected : c->th.normal, padded);
-			x += widths[j] + CTABLE_GAP;
-		}
+		console_table_line(c, w, top + 1 + (int)i, width, cnet_cols, cnet_ncols, widths,
+				   &s->list.nets[row], row == s->list.sel, NULL);
 	}
 }
 

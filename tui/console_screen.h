@@ -29,6 +29,7 @@
 #include "common/api_client.h"
 #include "tui/console_keys.h"
 #include "tui/console_model.h"
+#include "tui/console_table.h"
 #include "tui/tui_theme.h"
 
 #define CONSOLE_HEADER_ROWS 3
@@ -157,6 +158,15 @@ int console_put(WINDOW *w, int y, int x, int width, attr_t attr, const char *s);
 void console_fill(WINDOW *w, int y, int x, int width, attr_t attr);
 /* The theme attribute for a VM state. */
 attr_t console_state_attr(const struct console *c, const char *state);
+/* One line of a column table (tui/console_table.h) at row y of w, laid out
+ * by widths: the titles when row is NULL, else row's cells, highlighted
+ * when selected.  cell_attr (may be NULL: normal text) picks the attribute
+ * of a cell of an unselected row. */
+typedef attr_t (*console_cell_attr_fn)(const struct console *c, const struct ctable_col *col,
+				       const void *row);
+void console_table_line(const struct console *c, WINDOW *w, int y, int width,
+			const struct ctable_col *cols, size_t n, const int *widths,
+			const void *row, int selected, console_cell_attr_fn cell_attr);
 
 /* console_action.c: calls that may take long, on their own connection. */
 enum console_action_kind { CACTION_PLAIN, CACTION_FORM, CACTION_CONNECT };

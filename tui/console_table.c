@@ -10,42 +10,55 @@
 #include <stdio.h>
 #include <string.h>
 
-static void cell_name(const struct cvm *vm, char *buf, size_t len)
+static void cell_name(const void *row, char *buf, size_t len)
 {
+	const struct cvm *vm = row;
+
 	snprintf(buf, len, "%s", vm->name);
 }
 
-static void cell_state(const struct cvm *vm, char *buf, size_t len)
+static void cell_state(const void *row, char *buf, size_t len)
 {
+	const struct cvm *vm = row;
+
 	snprintf(buf, len, "%s", vm->state);
 }
 
-static void cell_vcpus(const struct cvm *vm, char *buf, size_t len)
+static void cell_vcpus(const void *row, char *buf, size_t len)
 {
+	const struct cvm *vm = row;
+
 	snprintf(buf, len, "%lld", vm->vcpus);
 }
 
-static void cell_memory(const struct cvm *vm, char *buf, size_t len)
+static void cell_memory(const void *row, char *buf, size_t len)
 {
+	const struct cvm *vm = row;
+
 	cli_format_mib(vm->memory_mib > 0 ? (uint64_t)vm->memory_mib : 0, buf, len);
 }
 
-static void cell_cpu(const struct cvm *vm, char *buf, size_t len)
+static void cell_cpu(const void *row, char *buf, size_t len)
 {
+	const struct cvm *vm = row;
+
 	if (vm->cpu_pct < 0)
 		snprintf(buf, len, "-");
 	else
 		snprintf(buf, len, "%.1f", vm->cpu_pct > 9999 ? 9999.0 : vm->cpu_pct);
 }
 
-static void cell_uptime(const struct cvm *vm, char *buf, size_t len)
+static void cell_uptime(const void *row, char *buf, size_t len)
 {
+	const struct cvm *vm = row;
+
 	ctable_uptime(vm->uptime_s, buf, len);
 }
 
 /* The first NIC's leased address (vm.list asks netd for the leases). */
-static void cell_ip(const struct cvm *vm, char *buf, size_t len)
+static void cell_ip(const void *row, char *buf, size_t len)
 {
+	const struct cvm *vm = row;
 	const char *ip = json_string_value(
 		json_object_get(json_array_get(json_object_get(vm->json, "nics"), 0), "ip"));
 
@@ -62,6 +75,13 @@ const struct ctable_col console_vm_cols[] = {
 	{ "IP", 15, 15, 0, cell_ip },
 };
 const size_t console_vm_ncols = sizeof(console_vm_cols) / sizeof(console_vm_cols[0]);
+
+char *ctable_pad(const struct ctable_col *col, int width, const char *text, char *buf,
+		 size_t len)
+{
+	snprintf(buf, len, col->right ? "%*.*s" : "%-*.*s", width, width, text);
+	return buf;
+}
 
 char *ctable_uptime(long long s, char *buf, size_t len)
 {

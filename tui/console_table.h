@@ -1,7 +1,7 @@
 /*
- * The VM table's columns, one table entry each (title, width range,
- * alignment, cell formatter), and the pure layout that fits them to a
- * terminal width: every column starts at its minimum; columns are dropped
+ * The console's tables (VMs, networks, ...) as column tables, one entry
+ * per column (title, width range, alignment, cell formatter), and the pure
+ * layout that fits them to a terminal width: every column starts at its minimum; columns are dropped
  * from the end of the table while they do not fit; what is left over
  * widens the columns that may grow, in table order, up to their maximum.
  * A later issue adds a column by adding an entry.
@@ -21,8 +21,9 @@ struct ctable_col {
 	int min;                 /* width in cells */
 	int max;                 /* >= min */
 	int right;               /* right-aligned */
-	/* Format vm's cell into buf (ASCII). */
-	void (*cell)(const struct cvm *vm, char *buf, size_t len);
+	/* Format a row's cell into buf (ASCII).  row is the table's row type:
+	 * const struct cvm * for console_vm_cols, struct cnet for cnet_cols. */
+	void (*cell)(const void *row, char *buf, size_t len);
 };
 
 extern const struct ctable_col console_vm_cols[];
@@ -32,6 +33,10 @@ extern const size_t console_vm_ncols;
  * i's width, 0 when it is dropped.  Returns the number of columns shown
  * (at least 1: the first column is cut to width if need be). */
 size_t ctable_layout(const struct ctable_col *cols, size_t n, int width, int *widths);
+
+/* text padded (or cut) to width cells, aligned as col says.  Returns buf. */
+char *ctable_pad(const struct ctable_col *col, int width, const char *text, char *buf,
+		 size_t len);
 
 /* Uptime for the table: "42s", "17m", "3h05m", "12d04h"; "-" when < 0.
  * Past the first minute it changes once a minute, so an idle console does

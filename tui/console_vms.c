@@ -383,30 +383,12 @@ static int vms_key(struct console *c, void *st, int ch)
 	return 1;
 }
 
-static void draw_row(struct console *c, WINDOW *w, int y, int width, const int *widths,
-		     const struct cvm *vm, int selected)
+/* The STATE column in its state's colour. */
+static attr_t vm_cell_attr(const struct console *c, const struct ctable_col *col, const void *row)
 {
-	size_t i;
-	int x = 0;
+	const struct cvm *vm = row;
 
-	if (selected)
-		console_fill(w, y, 0, width, c->th.selected);
-	for (i = 0; i < console_vm_ncols; i++) {
-		char cell[128], padded[160];
-		attr_t attr = c->th.normal;
-
-		if (!widths[i])
-			continue;
-		console_vm_cols[i].cell(vm, cell, sizeof(cell));
-		snprintf(padded, sizeof(padded), console_vm_cols[i].right ? "%*.*s" : "%-*.*s",
-			 widths[i], widths[i], cell);
-		if (selected)
-			attr = c->th.selected;
-		else if (!strcmp(console_vm_cols[i].title, "STATE"))
-			attr = console_state_attr(c, vm->state);
-		console_put(w, y, x, widths[i], attr, padded);
-		x += widths[i] + CTABLE_GAP;
-	}
+	return !strcmp(col->title, "STATE") ? console_state_attr(c, vm->state) : c->th.normal;
 }
 
 static void vms_draw(struct console *c, void *st, WINDOW *w, int top, int height, int width)
@@ -414,20 +396,10 @@ static void vms_draw(struct console *c, void *st, WINDOW *w, int top, int height
 	struct vms_screen *s = st;
 	int widths[CTABLE_MAX_COLS];
 	size_t i, rows = table_rows(c, s);
-	int x = 0;
 
 	ctable_layout(console_vm_cols, console_vm_ncols, width, widths);
-	console_fill(w, top, 0, width, c->th.label);
-	for (i = 0; i < console_vm_ncols; i++) {
-		char padded[160];
-
-		if (!widths[i])
-			continue;
-		snprintf(padded, sizeof(padded), console_vm_cols[i].right ? "%*s" : "%-*s",
-			 widths[i], console_vm_cols[i].title);
-		console_put(w, top, x, widths[i], c->th.label, padded);
-		x += widths[i] + CTABLE_GAP;
-	}
+	console_table_line(c, w, top, width, console_vm_cols, console_vm_ncols, widths, NULL, 0,
+			   NULL);
 	if (!c->vms.n && c->vms.sampled_ms)
 		console_put(w, top + 2, 2, width - 2, c->th.dim,
 			    "No VMs yet. Press n (or F2) to create one.");
@@ -437,8 +409,9 @@ static void vms_draw(struct console *c, void *st, WINDOW *w, int top, int height
 	for (i = 0; i < rows && c->vms.top + i < c->vms.nview; i++) {
 		size_t row = c->vms.top + i;
 
-		draw_row(c, w, top + 1 + (int)i, width, widths, &c->vms.vms[c->vms.view[row]],
-			 row == c->vms.sel);
+		console_table_line(c, w, top + 1 + (int)i, width, console_vm_cols, console_vm_ncols,
+				   widths, &c->vms.vms[c->vms.view[row]], row == c->vms.sel,
+				   vm_cell_attr);
 	}
 	if (s->editing || c->vms.filter[0]) {
 		char line[160];

@@ -177,13 +177,13 @@ static void test_cells_and_layout(void **state)
 	cnet_cols[3].cell(cnet_list_find(&l, "br"), buf, sizeof(buf));
 	assert_string_equal(buf, "croftbr3");
 	/* every column fits at 80, and "SUBNET via UPLINK" is not cut */
-	assert_int_equal(cnet_layout(80, w), cnet_ncols);
+	assert_int_equal(ctable_layout(cnet_cols, cnet_ncols, 80, w), cnet_ncols);
 	for (i = 0; i < cnet_ncols; i++)
 		total += w[i] + (i ? CTABLE_GAP : 0);
 	assert_true(total <= 80);
 	assert_true(w[2] >= (int)strlen("10.73.100.0/24 via uplink0"));
 	/* narrow: FORWARDS goes first */
-	assert_true(cnet_layout(60, w) < cnet_ncols);
+	assert_true(ctable_layout(cnet_cols, cnet_ncols, 60, w) < cnet_ncols);
 	assert_int_equal(w[cnet_ncols - 1], 0);
 	json_decref(nets);
 	cnet_list_free(&l);
