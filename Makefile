@@ -23,6 +23,7 @@ STORE_SRC  = $(wildcard store/*.c)
 CORE_SRC   = $(filter-out core/croftd.c,$(wildcard core/*.c))
 TUI_SRC    = $(filter-out tui/croft.c,$(wildcard tui/*.c))
 NETD_SRC   = $(filter-out netd/netd_main.c,$(wildcard netd/*.c))
+TESTLIB_SRC = tests/unit/testlib.c
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
@@ -31,6 +32,7 @@ LIBSTORE  = $(BUILD)/libstore.a
 LIBCORE   = $(BUILD)/libcore.a
 LIBTUI    = $(BUILD)/libtui.a
 LIBNETD   = $(BUILD)/libnetd.a
+LIBTESTLIB = $(BUILD)/libtestlib.a
 
 CROFTD = $(BUILD)/croftd
 CROFT  = $(BUILD)/croft
@@ -66,6 +68,9 @@ $(LIBTUI): $(call obj,$(TUI_SRC))
 $(LIBNETD): $(call obj,$(NETD_SRC))
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
+$(LIBTESTLIB): $(call obj,$(TESTLIB_SRC))
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
 
 $(CROFTD): $(call obj,core/croftd.c) $(LIBCORE) $(LIBSTORE) $(LIBCOMMON)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(LIBS_STORE) $(LIBS_COMMON)
@@ -77,7 +82,7 @@ $(NETD): $(call obj,netd/netd_main.c) $(LIBNETD) $(LIBCOMMON)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(LIBS_NETD) $(LIBS_COMMON)
 
 # Unit tests link every archive; the linker keeps only what a test uses.
-$(BUILD)/tests/%: tests/unit/%.c $(LIBTUI) $(LIBCORE) $(LIBNETD) $(LIBSTORE) $(LIBCOMMON)
+$(BUILD)/tests/%: tests/unit/%.c $(LIBTESTLIB) $(LIBTUI) $(LIBCORE) $(LIBNETD) $(LIBSTORE) $(LIBCOMMON)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -DCROFT_SRCDIR='"$(CURDIR)"' -o $@ $^ $(LDFLAGS) $(LIBS_CMOCKA) $(LIBS_CURSES) $(LIBS_NETD) $(LIBS_STORE) $(LIBS_COMMON)
 

@@ -1,7 +1,7 @@
 /*
- * host.* and events.* ops: what the host is, how guests are accelerated,
- * and the event subscription.  Changing "accel" re-probes /dev/kvm, stores
- * the setting and applies to the next guest started.
+ * host.* ops: what the host is and how guests are accelerated.  Changing
+ * "accel" re-probes /dev/kvm, stores the setting and applies to the next
+ * guest started.
  */
 #include "core/api_ops.h"
 #include "core/api_server.h"
@@ -82,11 +82,4 @@ void api_op_host_set(struct api_req *r, json_t *args)
 	croftd_accel_refresh(d);
 	log_info("host: accel set to %s (%s)", accel, d->accel.reason);
 	api_req_ok(r, host_json(d));
-}
-
-void api_op_events_subscribe(struct api_req *r, json_t *args)
-{
-	(void)args;
-	api_req_subscribe(r);
-	api_req_ok(r, NULL);
 }

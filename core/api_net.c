@@ -17,6 +17,7 @@
  */
 #include "core/api_ops.h"
 #include "core/api_server.h"
+#include "core/bus.h"
 #include "core/daemon.h"
 #include "core/net_state.h"
 #include "core/netd_client.h"
@@ -530,11 +531,11 @@ void api_op_net_create(struct api_req *r, json_t *args)
 	sn.created = time(NULL);
 	if (net_state_apply(d, ch_net_insert, &sn, &code, err, sizeof(err)) < 0)
 		goto fail;
-	log_info("network %s: created (%s%s%s%s%s)", name, sn.mode,
-		 sn.subnet ? ", " : "", sn.subnet ? sn.subnet : "",
-		 sn.uplink ? ", uplink " : "", sn.uplink ? sn.uplink : "");
 	nets_free(&ns);
-	api_server_broadcast(d->api, "net.created", json_pack("{s:s}", "name", name));
+	bus_publish(d->bus, "net.created", name, 0, json_pack("{s:s}", "name", name),
+		    "network %s: created (%s%s%s%s%s)", name, sn.mode,
+		    sn.subnet ? ", " : "", sn.subnet ? sn.subnet : "",
+		    sn.uplink ? ", uplink " : "", sn.uplink ? sn.uplink : "");
 	api_req_ok(r, net_json(d, &sn));
 	store_net_clear(&sn);
 	return;
@@ -624,15 +625,17 @@ static void net_del_finish(struct croftd *d, struct net_del *c)
 		net_del_free(c);
 		return;
 	}
-	log_info("network %s: deleted%s", c->net.name, c->n ? " with its NICs" : "");
-	api_server_broadcast(d->api, "net.deleted", json_pack("{s:s}", "name", c->net.name));
+	bus_publish(d->bus, "net.deleted", c->net.name, 0, json_pack("{s:s}", "name", c->net.name),
+		    "network %s: deleted%s", c->net.name, c->n ? " with its NICs" : "");
 	for (i = 0; i < c->n; i++) {
 		for (j = 0; j < i && c->nics[j].vm_id != c->nics[i].vm_id; j++)
 			;
-		if (j == i)
-			api_server_broadcast(d->api, "vm.changed",
-					     json_pack("{s:s}", "name",
-						       vm_name_by_id(d, c->nics[i].vm_id)));
+		if (j == i) {
+			const char *vm = vm_name_by_id(d, c->nics[i].vm_id);
+
+			bus_publish(d->bus, "vm.changed", vm, 0, json_pack("{s:s}", "name", vm),
+				    "VM %s: NIC on network %s removed", vm, c->net.name);
+		}
 	}
 	api_req_ok(c->r, json_pack("{s:s,s:O,s:O}", "name", c->net.name,
 				   "nics_removed", c->removed, "forwards_removed", c->fwds_removed));
@@ -828,9 +831,9 @@ void api_op_net_forward_add(struct api_req *r, json_t *args)
 	fw.proto = xstrdup(proto);
 	if (net_state_apply(d, ch_fwd_insert, &fw, &code, err, sizeof(err)) < 0)
 		goto fail;
-	log_info("network %s: %s port %u forwarded to %s:%u (%s)", net.name, proto, fw.host_port,
-		 vm->spec.name, fw.guest_port, nics[0].ip);
-	api_server_broadcast(d->api, "net.changed", json_pack("{s:s}", "name", net.name));
+	bus_publish(d->bus, "net.changed", net.name, 0, json_pack("{s:s}", "name", net.name),
+		    "network %s: %s port %u forwarded to %s:%u (%s)", net.name, proto,
+		    fw.host_port, vm->spec.name, fw.guest_port, nics[0].ip);
 	api_req_ok(r, fwd_json(d, &fw, net.name, &nics[0]));
 	goto out;
 fail:
@@ -907,8 +910,8 @@ void api_op_net_forward_remove(struct api_req *r, json_t *args)
 		json_decref(gone);
 		goto fail;
 	}
-	log_info("network %s: %s port %u no longer forwarded", net.name, proto, port);
-	api_server_broadcast(d->api, "net.changed", json_pack("{s:s}", "name", net.name));
+	bus_publish(d->bus, "net.changed", net.name, 0, json_pack("{s:s}", "name", net.name),
+		    "network %s: %s port %u no longer forwarded", net.name, proto, port);
 	api_req_ok(r, gone);
 	goto out;
 fail:
@@ -977,7 +980,8 @@ static void nets_changed(struct croftd *d, const json_t *items)
 		if (!net || json_object_get(seen, net))
 			continue;
 		json_object_set_new(seen, net, json_true());
-		api_server_broadcast(d->api, "net.changed", json_pack("{s:s}", "name", net));
+		bus_publish(d->bus, "net.changed", net, BUS_QUIET, json_pack("{s:s}", "name", net),
+			    "network %s: NICs changed", net);
 	}
 	json_decref(seen);
 }
@@ -999,7 +1003,8 @@ static void reply_nic(struct api_req *r, struct vm *vm, const struct store_nic *
 	json_array_append(changed, json_object_get(res, "nic"));
 	if (fwds_removed)
 		json_array_extend(changed, fwds_removed);
-	api_server_broadcast(d->api, "vm.changed", json_pack("{s:s}", "name", vm->spec.name));
+	bus_publish(d->bus, "vm.changed", vm->spec.name, BUS_QUIET,
+		    json_pack("{s:s}", "name", vm->spec.name), "VM %s: NICs changed", vm->spec.name);
 	nets_changed(d, changed);
 	json_decref(changed);
 	api_req_ok(r, res);

@@ -95,12 +95,11 @@ static const struct api_arg args_nic_remove[] = {
 
 /* "hello" is answered by the server itself; its entry carries the schema. */
 const struct api_op api_ops[] = {
-	{ "hello",            NULL,                      args_hello,       0 },
-	{ "host.info",        api_op_host_info,          args_none,        0 },
+	{ "hello",            NULL,                      args_hello,       API_OP_READ },
+	{ "host.info",        api_op_host_info,          args_none,        API_OP_READ },
 	{ "host.set",         api_op_host_set,           args_host_set,    0 },
-	{ "events.subscribe", api_op_events_subscribe,   args_none,        0 },
-	{ "vm.list",          api_op_vm_list,            args_none,        0 },
-	{ "vm.info",          api_op_vm_info,            args_name,        0 },
+	{ "vm.list",          api_op_vm_list,            args_none,        API_OP_READ },
+	{ "vm.info",          api_op_vm_info,            args_name,        API_OP_READ },
 	{ "vm.create",        api_op_vm_create,          args_vm_create,   0 },
 	{ "vm.start",         api_op_vm_start,           args_name,        0 },
 	{ "vm.shutdown",      api_op_vm_shutdown,        args_vm_shutdown, 0 },
@@ -113,24 +112,31 @@ const struct api_op api_ops[] = {
 	{ "vm.console",       api_op_vm_console,         args_name,        0 },
 	{ "vm.nic.add",       api_op_vm_nic_add,         args_nic_add,     0 },
 	{ "vm.nic.remove",    api_op_vm_nic_remove,      args_nic_remove,  0 },
-	{ "vm.nic.list",      api_op_vm_nic_list,        args_name,        0 },
+	{ "vm.nic.list",      api_op_vm_nic_list,        args_name,        API_OP_READ },
 	{ "net.create",       api_op_net_create,         args_net_create,  0 },
-	{ "net.list",         api_op_net_list,           args_none,        0 },
-	{ "net.info",         api_op_net_info,           args_name,        0 },
+	{ "net.list",         api_op_net_list,           args_none,        API_OP_READ },
+	{ "net.info",         api_op_net_info,           args_name,        API_OP_READ },
 	{ "net.delete",       api_op_net_delete,         args_net_delete,  0 },
 	{ "net.forward.add",  api_op_net_forward_add,    args_fwd_add,     0 },
-	{ "net.forward.list", api_op_net_forward_list,   args_net,         0 },
+	{ "net.forward.list", api_op_net_forward_list,   args_net,         API_OP_READ },
 	{ "net.forward.remove", api_op_net_forward_remove, args_fwd_remove, 0 },
 	{ NULL, NULL, NULL, 0 },
 };
 
+const struct api_op *const api_op_tables[] = {
+	api_ops,
+	api_events_ops,
+	NULL,
+};
+
 const struct api_op *api_op_find(const char *name)
 {
-	const struct api_op *op;
+	const struct api_op *const *t, *op;
 
-	for (op = api_ops; op->name; op++)
-		if (!strcmp(op->name, name))
-			return op;
+	for (t = api_op_tables; *t; t++)
+		for (op = *t; op->name; op++)
+			if (!strcmp(op->name, name))
+				return op;
 	return NULL;
 }
 

@@ -31,16 +31,22 @@ struct api_arg {
 	int flags;
 };
 
+/* api_op.flags */
+#define API_OP_READ 0x1               /* changes nothing: not in the audit trail */
+
 struct api_op {
 	const char *name;
 	void (*handler)(struct api_req *r, json_t *args);
 	const struct api_arg *args;   /* terminated by { NULL } */
-	int needs_store;              /* reserved: all ops run in croftd */
+	int flags;                    /* API_OP_* */
 };
 
 const struct api_op *api_op_find(const char *name);
-/* Every op, terminated by an entry with name NULL. */
-extern const struct api_op api_ops[];
+/* The op tables, each beside its handlers and terminated by an entry with
+ * name NULL; the list ends with NULL. */
+extern const struct api_op *const api_op_tables[];
+extern const struct api_op api_ops[];          /* api_ops.c */
+extern const struct api_op api_events_ops[];   /* events.c */
 
 /*
  * A parsed request line.  root owns everything; id is borrowed (NULL when
@@ -64,7 +70,6 @@ int api_args_check(const struct api_op *op, json_t *args, char *err, size_t errl
 /* Handlers, grouped by file. */
 void api_op_host_info(struct api_req *r, json_t *args);
 void api_op_host_set(struct api_req *r, json_t *args);
-void api_op_events_subscribe(struct api_req *r, json_t *args);
 void api_op_vm_list(struct api_req *r, json_t *args);
 void api_op_vm_info(struct api_req *r, json_t *args);
 void api_op_vm_create(struct api_req *r, json_t *args);

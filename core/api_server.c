@@ -11,8 +11,9 @@
  */
 #include "core/api_server.h"
 #include "core/api_ops.h"
+#include "core/bus.h"
 #include "core/daemon.h"
-#include "core/loop.h"
+#include "common/loop.h"
 #include "common/log.h"
 #include "common/proto.h"
 #include "common/xalloc.h"
@@ -48,6 +49,7 @@ struct api_conn {
 	int subscribed;
 	pid_t peer_pid;
 	uid_t peer_uid;
+	char user[64];            /* the peer's user name ("uid N" if none) */
 	struct linebuf in;
 	struct out_chunk *out, **out_tail;
 	size_t out_bytes;
@@ -65,6 +67,7 @@ struct api_req {
 	struct api_conn *conn;
 	json_t *id;
 	const struct api_op *op;
+	char *target;             /* what the op names (args name/net/id), or NULL */
 	int done;
 };
 
@@ -232,11 +235,30 @@ const char *api_req_op(const struct api_req *r)
 	return r->op->name;
 }
 
+/* The audit trail: every op that may change something, with its outcome,
+ * as an "api.request" event on behalf of the peer. */
+static void req_audit(struct api_req *r, const char *code, const char *msg)
+{
+	struct api_conn *c = r->conn;
+	struct bus_origin o = { .user = c->user, .uid = (int64_t)c->peer_uid, .op = r->op->name };
+
+	if (r->op->flags & API_OP_READ)
+		return;
+	bus_publish_as(c->srv->d->bus, &o, "api.request", r->target, 0, code ? code : "ok",
+		       json_pack("{s:s,s:o,s:s,s:s?}", "op", r->op->name,
+				 "target", r->target ? json_string(r->target) : json_null(),
+				 "result", code ? code : "ok", "message", msg),
+		       "%s%s%s by %s: %s%s%s", r->op->name, r->target ? " " : "",
+		       r->target ? r->target : "", c->user, code ? code : "ok",
+		       msg ? ": " : "", msg ? msg : "");
+}
+
 static void req_finish(struct api_req *r)
 {
 	struct api_conn *c = r->conn;
 
 	json_decref(r->id);
+	free(r->target);
 	free(r);
 	conn_unref(c);
 }
@@ -247,6 +269,7 @@ void api_req_ok_fd(struct api_req *r, json_t *result, int fd)
 
 	json_object_set_new(m, "result", result ? result : json_object());
 	conn_send(r->conn, m, fd);
+	req_audit(r, NULL, NULL);
 	req_finish(r);
 }
 
@@ -265,6 +288,7 @@ void api_req_err(struct api_req *r, const char *code, const char *fmt, ...)
 	va_end(ap);
 	log_debug("%s failed: %s: %s", r->op->name, code, msg);
 	send_error(r->conn, r->id, code, msg);
+	req_audit(r, code, msg);
 	req_finish(r);
 }
 
@@ -273,20 +297,39 @@ void api_req_subscribe(struct api_req *r)
 	r->conn->subscribed = 1;
 }
 
-void api_server_broadcast(struct api_server *s, const char *event, json_t *data)
+/* The bus sink: every event to every subscriber. */
+static void bus_sink(const struct bus_event *ev, void *data)
 {
+	struct api_server *s = data;
 	struct api_conn *c, *next;
+	json_t *msg = NULL;
 
-	if (!s) {
-		json_decref(data);
-		return;
-	}
 	for (c = s->conns; c; c = next) {
 		next = c->next;
-		if (c->fd >= 0 && c->subscribed)
-			conn_send(c, json_pack("{s:s,s:O}", "event", event, "data", data), -1);
+		if (c->fd < 0 || !c->subscribed)
+			continue;
+		if (!msg)
+			msg = bus_event_json(ev);
+		conn_send(c, json_incref(msg), -1);
 	}
-	json_decref(data);
+	json_decref(msg);
+}
+
+/* What an op is about, for the audit trail. */
+static char *req_target(json_t *args)
+{
+	static const char *const keys[] = { "name", "net", "id" };
+	size_t i;
+
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		json_t *v = json_object_get(args, keys[i]);
+
+		if (json_is_string(v))
+			return xstrdup(json_string_value(v));
+		if (json_is_integer(v))
+			return xasprintf("%lld", (long long)json_integer_value(v));
+	}
+	return NULL;
 }
 
 static void handle_hello(struct api_conn *c, json_t *id, json_t *args)
@@ -347,7 +390,16 @@ static void handle_line(struct api_conn *c, const char *line, size_t len)
 	c->refs++;
 	r->id = req.id ? json_incref(req.id) : NULL;
 	r->op = op;
-	op->handler(r, req.args);
+	r->target = req_target(req.args);
+	{
+		struct bus_origin o = { .user = c->user, .uid = (int64_t)c->peer_uid,
+					.op = op->name };
+		struct bus *b = c->srv->d->bus;
+
+		bus_origin_set(b, &o);
+		op->handler(r, req.args);
+		bus_origin_clear(b);
+	}
 out:
 	api_request_clear(&req);
 }
@@ -460,6 +512,14 @@ static void accept_cb(struct loop *l, int fd, uint32_t events, void *data)
 	c->refs = 1;
 	c->peer_pid = cr.pid;
 	c->peer_uid = cr.uid;
+	{
+		struct passwd *pw = getpwuid(cr.uid);
+
+		if (pw)
+			snprintf(c->user, sizeof(c->user), "%s", pw->pw_name);
+		else
+			snprintf(c->user, sizeof(c->user), "uid %u", (unsigned)cr.uid);
+	}
 	c->out_tail = &c->out;
 	linebuf_init(&c->in, PROTO_MAX_LINE);
 	if (loop_add(l, cfd, EPOLLIN, conn_io, c) < 0) {
@@ -519,6 +579,7 @@ int api_server_start(struct croftd *d, const char *path, struct api_server **out
 		free(s);
 		return r;
 	}
+	bus_sink_add(d->bus, bus_sink, s);
 	*out = s;
 	return 0;
 }
@@ -529,6 +590,7 @@ void api_server_stop(struct api_server *s)
 
 	if (!s)
 		return;
+	bus_sink_remove(s->d->bus, bus_sink, s);
 	loop_del(s->d->loop, s->fd);
 	close(s->fd);
 	unlink(s->path);

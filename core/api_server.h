@@ -4,7 +4,10 @@
  * daemon's own user and members of group croft only), must open with the
  * "hello" handshake, and may then send requests in any order; replies may
  * come out of order when an op completes later.  Requests are dispatched
- * through the op table in api_ops.c.
+ * through the op tables (api_ops.h).  While a handler runs, the bus's
+ * origin is the peer (user, uid, op); every op not marked API_OP_READ is
+ * recorded when it is answered, as an "api.request" event with its result.
+ * Subscribers get every event of the bus.
  *
  * A request handler gets a struct api_req and must finish it exactly once
  * with api_req_ok() or api_req_err(), now or later.  If the client has gone
@@ -25,9 +28,6 @@ struct api_req;
 int api_server_start(struct croftd *d, const char *path, struct api_server **out,
 		     char *err, size_t errlen);
 void api_server_stop(struct api_server *s);
-
-/* Send an event to every subscribed client; data is stolen. */
-void api_server_broadcast(struct api_server *s, const char *event, json_t *data);
 
 struct croftd *api_req_daemon(const struct api_req *r);
 const char *api_req_op(const struct api_req *r);

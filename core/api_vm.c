@@ -8,9 +8,10 @@
  */
 #include "core/api_ops.h"
 #include "core/api_server.h"
+#include "core/bus.h"
 #include "core/daemon.h"
 #include "core/host.h"
-#include "core/loop.h"
+#include "common/loop.h"
 #include "core/pool.h"
 #include "core/vm.h"
 #include "common/log.h"
@@ -506,9 +507,9 @@ void api_op_vm_create(struct api_req *r, json_t *args)
 		goto undo;
 	}
 	vm = vm_add(d, &spec);
-	log_info("VM %s: created (%u vCPU, %lluM, %zu disks)", name, vm->spec.vcpus,
-		 (unsigned long long)vm->spec.memory_mib, vm->spec.ndisks);
-	api_server_broadcast(d->api, "vm.created", json_pack("{s:s}", "name", name));
+	bus_publish(d->bus, "vm.created", name, 0, json_pack("{s:s}", "name", name),
+		    "VM %s: created (%u vCPU, %lluM, %zu disks)", name, vm->spec.vcpus,
+		    (unsigned long long)vm->spec.memory_mib, vm->spec.ndisks);
 	api_req_ok(r, api_vm_json(vm));
 	return;
 undo:
@@ -625,9 +626,9 @@ static void delete_now(struct api_req *r, struct vm *vm, int keep_disks)
 	}
 	vm_files_remove(d, name);
 	vm_remove(vm);
-	log_info("VM %s: deleted", name);
 	api_net_vm_deleted(d, net);
-	api_server_broadcast(d->api, "vm.deleted", json_pack("{s:s}", "name", name));
+	bus_publish(d->bus, "vm.deleted", name, 0, json_pack("{s:s}", "name", name),
+		    "VM %s: deleted", name);
 	api_req_ok(r, json_pack("{s:s,s:o,s:o,s:O,s:O}", "name", name, "disks_removed", removed,
 				"disks_kept", kept,
 				"nics_removed", json_object_get(net, "nics_removed"),
@@ -700,7 +701,8 @@ static void edit_commit(struct api_req *r, struct vm *vm, struct store_vm *next)
 	store_vm_clear(&vm->spec);
 	vm->spec = *next;
 	memset(next, 0, sizeof(*next));
-	api_server_broadcast(d->api, "vm.changed", json_pack("{s:s}", "name", vm->spec.name));
+	bus_publish(d->bus, "vm.changed", vm->spec.name, 0, json_pack("{s:s}", "name", vm->spec.name),
+		    "VM %s: settings changed", vm->spec.name);
 	api_req_ok(r, api_vm_json(vm));
 }
 

@@ -9,8 +9,10 @@
 #include "core/accel.h"
 #include "core/api_server.h"
 #include "core/daemon.h"
+#include "core/events.h"
 #include "core/host.h"
-#include "core/loop.h"
+#include "core/service.h"
+#include "common/loop.h"
 #include "core/net_state.h"
 #include "core/netd_client.h"
 #include "core/vm.h"
@@ -157,6 +159,76 @@ static const char *find_program(const char *name)
 	return name;
 }
 
+/* --- services (core/service.h) ------------------------------------------- */
+
+static int api_init(struct croftd *d, char *err, size_t errlen)
+{
+	return api_server_start(d, d->sock_path, &d->api, err, errlen);
+}
+
+static void api_fini(struct croftd *d)
+{
+	api_server_stop(d->api);
+	d->api = NULL;
+}
+
+static int vms_init(struct croftd *d, char *err, size_t errlen)
+{
+	if (vm_load_all(d) < 0) {
+		snprintf(err, errlen, "cannot load VMs from the store");
+		return -EIO;
+	}
+	return 0;
+}
+
+/* Answers clients still waiting on a VM before the API server goes. */
+static void vms_fini(struct croftd *d)
+{
+	vm_free_all(d);
+}
+
+/* croft-netd's client exists before the VMs (they use it until they are
+ * freed); it connects once they are loaded, since connecting pushes the
+ * networks with their VMs' names. */
+static int netd_init(struct croftd *d, char *err, size_t errlen)
+{
+	char *path = xasprintf("%s/%s", d->run_dir, NETD_SOCK_NAME);
+
+	(void)err;
+	(void)errlen;
+	d->netd = netd_client_new(d->loop, path, NULL, net_state_of_daemon, d);
+	free(path);
+	netd_client_on_connect(d->netd, vm_nic_repair_soon, d);
+	return 0;
+}
+
+/* Connect now (and push the networks), or keep trying. */
+static int netd_connect_init(struct croftd *d, char *err, size_t errlen)
+{
+	(void)err;
+	(void)errlen;
+	netd_client_start(d->netd);
+	return 0;
+}
+
+static void netd_fini(struct croftd *d)
+{
+	netd_client_free(d->netd);
+	d->netd = NULL;
+	free(d->leases);
+	d->leases = NULL;
+	d->nleases = 0;
+}
+
+/* Started in this order, stopped in reverse. */
+static const struct croftd_service services[] = {
+	{ "events", events_init, events_fini, NULL, 0 },
+	{ "api", api_init, api_fini, NULL, 0 },
+	{ "netd", netd_init, netd_fini, NULL, 0 },
+	{ "vms", vms_init, vms_fini, NULL, 0 },
+	{ "netd-connect", netd_connect_init, NULL, NULL, 0 },
+};
+
 static void signal_cb(struct loop *l, int fd, uint32_t events, void *data)
 {
 	struct signalfd_siginfo si;
@@ -183,7 +255,7 @@ int main(int argc, char **argv)
 	struct croftd d = { 0 };
 	const char *state_arg = "/var/lib/croft", *run_arg = "/run/croft";
 	int foreground = 0, debug = 0, c, lockfd = -1, sfd = -1, rc = 1;
-	char err[512], *db = NULL, *netd_sock = NULL;
+	char err[512], *db = NULL;
 	sigset_t mask;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -258,16 +330,8 @@ int main(int argc, char **argv)
 		log_err("cannot set up the event loop: %s", strerror(errno));
 		goto out;
 	}
-	if (vm_load_all(&d) < 0) {
-		log_err("cannot load VMs from %s", db);
-		goto out;
-	}
-	/* croft-netd: connect now (and push the networks), or keep trying. */
-	netd_sock = xasprintf("%s/%s", d.run_dir, NETD_SOCK_NAME);
-	d.netd = netd_client_new(d.loop, netd_sock, NULL, net_state_of_daemon, &d);
-	netd_client_on_connect(d.netd, vm_nic_repair_soon, &d);
-	netd_client_start(d.netd);
-	if (api_server_start(&d, d.sock_path, &d.api, err, sizeof(err)) < 0) {
+	if (service_start_all(&d, services, sizeof(services) / sizeof(services[0]),
+			      &d.services, err, sizeof(err)) < 0) {
 		log_err("%s", err);
 		goto out;
 	}
@@ -290,14 +354,8 @@ int main(int argc, char **argv)
 	log_info("croftd ready: API on %s, state in %s, QEMU %s as %s, %s", d.sock_path,
 		 d.state_dir, d.qemu_version, d.qemu_user, d.accel.effective);
 	rc = loop_run(d.loop) < 0 ? 1 : 0;
-	vm_free_all(&d);          /* answers waiting clients before they go */
-	api_server_stop(d.api);
-	d.api = NULL;
 out:
-	vm_free_all(&d);
-	netd_client_free(d.netd);
-	free(d.leases);
-	free(netd_sock);
+	service_stop_all(d.services);
 	if (sfd >= 0)
 		close(sfd);
 	loop_free(d.loop);

@@ -8,9 +8,12 @@
 
 #include "core/accel.h"
 
+#include <stdint.h>
 #include <sys/types.h>
 
+struct bus;
 struct loop;
+struct service_set;
 struct store;
 struct vm;
 struct api_server;
@@ -20,6 +23,10 @@ struct netd_lease;
 struct croftd {
 	struct loop *loop;
 	struct store *store;
+	struct bus *bus;             /* every event goes through it (events.c) */
+	int64_t events_keep;         /* history bound (events.c) */
+	int events_failing;          /* the store refused the last event */
+	struct service_set *services;
 	struct api_server *api;
 	struct vm *vms;              /* every defined VM, in no order */
 	struct netd_client *netd;    /* croft-netd at run_dir/netd.sock */

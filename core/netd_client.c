@@ -8,7 +8,7 @@
  * push.
  */
 #include "core/netd_client.h"
-#include "core/loop.h"
+#include "common/loop.h"
 #include "core/net_state.h"
 #include "common/log.h"
 #include "common/xalloc.h"

@@ -19,7 +19,7 @@
  * client and an empty list.
  */
 #include "core/qmp.h"
-#include "core/loop.h"
+#include "common/loop.h"
 #include "common/log.h"
 #include "common/proto.h"
 #include "common/xalloc.h"

@@ -13,8 +13,9 @@
 #include "core/vm.h"
 #include "core/api_ops.h"
 #include "core/api_server.h"
+#include "core/bus.h"
 #include "core/daemon.h"
-#include "core/loop.h"
+#include "common/loop.h"
 #include "core/qemu_cmdline.h"
 #include "core/qmp.h"
 #include "core/vm_nic.h"
@@ -105,12 +106,16 @@ void vm_set_state(struct vm *vm, enum vm_state s, const char *why)
 		vm->started_at = 0;
 	if (!vm->deleted && store_vm_set_state(vm->d->store, vm->spec.id, state_names[s], reason) < 0)
 		log_err("VM %s: could not record state %s in the store", vm->spec.name, state_names[s]);
-	log_info("VM %s: %s -> %s (%s)", vm->spec.name, state_names[prev], state_names[s], reason);
-	if (!vm->deleted)
-		api_server_broadcast(vm->d->api, "vm.state",
-				     json_pack("{s:s,s:s,s:s,s:s}", "name", vm->spec.name,
-					       "state", state_names[s], "previous", state_names[prev],
-					       "reason", reason));
+	if (vm->deleted)
+		log_info("VM %s: %s -> %s (%s)", vm->spec.name, state_names[prev], state_names[s],
+			 reason);
+	else
+		bus_publish(vm->d->bus, "vm.state", vm->spec.name, 0,
+			    json_pack("{s:s,s:s,s:s,s:s}", "name", vm->spec.name,
+				      "state", state_names[s], "previous", state_names[prev],
+				      "reason", reason),
+			    "VM %s: %s -> %s (%s)", vm->spec.name, state_names[prev],
+			    state_names[s], reason);
 }
 
 static void waiters_add(struct vm_waiter **list, vm_done_cb cb, void *data)

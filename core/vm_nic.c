@@ -21,7 +21,7 @@
 #include "core/daemon.h"
 #include "core/net_state.h"
 #include "core/netd_client.h"
-#include "core/loop.h"
+#include "common/loop.h"
 #include "core/qemu_cmdline.h"
 #include "core/qmp.h"
 #include "common/log.h"

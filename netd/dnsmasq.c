@@ -8,7 +8,7 @@
  * "unchanged" is simply "same bytes on disk".
  */
 #include "netd/dnsmasq.h"
-#include "netd/netd_loop.h"
+#include "common/loop.h"
 #include "common/log.h"
 #include "common/proc.h"
 #include "common/xalloc.h"
@@ -43,14 +43,14 @@ struct inst {
 	int child;                   /* ours to waitpid */
 	unsigned fails;
 	uint64_t started;
-	struct netd_timer *timer;    /* pending restart */
+	struct loop_timer *timer;    /* pending restart */
 	int wanted;
 	struct dnsmasq_sup *sup;
 	struct inst *next;
 };
 
 struct dnsmasq_sup {
-	struct netd_loop *loop;
+	struct loop *loop;
 	char *run_dir;
 	char *net_dir;
 	char *binary;
@@ -69,7 +69,7 @@ static int pidfd_signal(int pidfd, int sig)
 	return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
 }
 
-struct dnsmasq_sup *dnsmasq_sup_new(struct netd_loop *loop, const char *run_dir,
+struct dnsmasq_sup *dnsmasq_sup_new(struct loop *loop, const char *run_dir,
 				    const char *binary)
 {
 	struct dnsmasq_sup *s = xcalloc(1, sizeof(*s));
@@ -105,10 +105,10 @@ void dnsmasq_sup_free(struct dnsmasq_sup *s)
 	for (in = s->list; in; in = next) {
 		next = in->next;
 		if (in->pidfd >= 0) {
-			netd_loop_del(s->loop, in->pidfd);
+			loop_del(s->loop, in->pidfd);
 			close(in->pidfd);
 		}
-		netd_timer_cancel(s->loop, in->timer);
+		loop_timer_cancel(s->loop, in->timer);
 		inst_free(in);
 	}
 	free(s->run_dir);
@@ -149,7 +149,7 @@ int dnsmasq_sup_ready(const struct dnsmasq_sup *s, const struct netd_state *st,
 
 /* ---- processes ------------------------------------------------------- */
 
-static void on_exit_cb(struct netd_loop *l, int fd, uint32_t events, void *data);
+static void on_exit_cb(struct loop *l, int fd, uint32_t events, void *data);
 static void schedule_restart(struct inst *in);
 
 static int watch(struct inst *in, pid_t pid, int child)
@@ -158,7 +158,7 @@ static int watch(struct inst *in, pid_t pid, int child)
 
 	if (fd < 0)
 		return -errno;
-	if (netd_loop_add(in->sup->loop, fd, EPOLLIN, on_exit_cb, in) < 0) {
+	if (loop_add(in->sup->loop, fd, EPOLLIN, on_exit_cb, in) < 0) {
 		close(fd);
 		return -EIO;
 	}
@@ -171,7 +171,7 @@ static int watch(struct inst *in, pid_t pid, int child)
 static void unwatch(struct inst *in)
 {
 	if (in->pidfd >= 0) {
-		netd_loop_del(in->sup->loop, in->pidfd);
+		loop_del(in->sup->loop, in->pidfd);
 		close(in->pidfd);
 	}
 	in->pidfd = -1;
@@ -244,7 +244,7 @@ static int inst_start(struct inst *in, char *err, size_t errlen)
 			strerror(-rc));
 		goto out;
 	}
-	in->started = netd_now_ms();
+	in->started = loop_now_ms();
 	log_info("network %s: dnsmasq started (pid %d, %s)", in->name, (int)pid, in->files.conf);
 out:
 	if (p[0] >= 0)
@@ -263,10 +263,10 @@ out:
 static int wait_exit(int pidfd, int ms)
 {
 	struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
-	uint64_t end = netd_now_ms() + (uint64_t)ms;
+	uint64_t end = loop_now_ms() + (uint64_t)ms;
 
 	for (;;) {
-		uint64_t now = netd_now_ms();
+		uint64_t now = loop_now_ms();
 		int rc;
 
 		if (now >= end)
@@ -281,7 +281,7 @@ static int wait_exit(int pidfd, int ms)
 
 static void inst_stop(struct inst *in)
 {
-	netd_timer_cancel(in->sup->loop, in->timer);
+	loop_timer_cancel(in->sup->loop, in->timer);
 	in->timer = NULL;
 	if (in->pidfd < 0)
 		return;
@@ -298,12 +298,13 @@ static void inst_stop(struct inst *in)
 	unwatch(in);
 }
 
-static void restart_cb(struct netd_loop *l, void *data)
+static void restart_cb(struct loop *l, struct loop_timer *t, void *data)
 {
 	struct inst *in = data;
 	char err[512];
 
 	(void)l;
+	(void)t;
 	in->timer = NULL;
 	if (in->pidfd >= 0)
 		return;
@@ -323,10 +324,10 @@ static void schedule_restart(struct inst *in)
 	in->fails++;
 	log_warn("network %s: restarting dnsmasq in %llu ms (see %s)", in->name,
 		 (unsigned long long)delay, in->files.log);
-	in->timer = netd_timer_add(in->sup->loop, delay, restart_cb, in);
+	in->timer = loop_timer_add(in->sup->loop, delay, restart_cb, in);
 }
 
-static void on_exit_cb(struct netd_loop *l, int fd, uint32_t events, void *data)
+static void on_exit_cb(struct loop *l, int fd, uint32_t events, void *data)
 {
 	struct inst *in = data;
 	char how[64] = "exited";
@@ -343,7 +344,7 @@ static void on_exit_cb(struct netd_loop *l, int fd, uint32_t events, void *data)
 			snprintf(how, sizeof(how), "was killed by signal %d", WTERMSIG(status));
 	}
 	unwatch(in);
-	if (netd_now_ms() - in->started >= STABLE_MS)
+	if (loop_now_ms() - in->started >= STABLE_MS)
 		in->fails = 0;
 	log_warn("network %s: dnsmasq (pid %d) %s", in->name, (int)pid, how);
 	schedule_restart(in);
@@ -602,7 +603,7 @@ static int sync_one(struct dnsmasq_sup *s, const struct netd_state *st,
 								   : "static leases changed");
 		inst_stop(in);
 	}
-	netd_timer_cancel(s->loop, in->timer);
+	loop_timer_cancel(s->loop, in->timer);
 	in->timer = NULL;
 	in->fails = 0;
 	rc = inst_start(in, err, errlen);

@@ -41,13 +41,13 @@ char *dnsmasq_conf_text(const struct netd_net *net, const struct dnsmasq_files *
  * NICs with an address.  Returns a malloc'ed string ("" if none). */
 char *dnsmasq_hosts_text(const struct netd_state *st, uint32_t net_id);
 
-struct netd_loop;
+struct loop;
 struct dnsmasq_sup;
 
 /* run_dir: where net/<id>/ lives; binary: dnsmasq's path.  The user and
  * group dnsmasq drops to are chosen here: "dnsmasq" (Debian's dnsmasq-base
  * creates it) with its primary group, else nobody/nogroup. */
-struct dnsmasq_sup *dnsmasq_sup_new(struct netd_loop *loop, const char *run_dir,
+struct dnsmasq_sup *dnsmasq_sup_new(struct loop *loop, const char *run_dir,
 				    const char *binary);
 void dnsmasq_sup_free(struct dnsmasq_sup *s);
 

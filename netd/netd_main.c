@@ -8,7 +8,7 @@
  * the dnsmasq processes keep serving; the next netd adopts them.
  */
 #include "netd/dnsmasq.h"
-#include "netd/netd_loop.h"
+#include "common/loop.h"
 #include "netd/netd_reconcile.h"
 #include "netd/netd_server.h"
 #include "common/daemonize.h"
@@ -62,7 +62,7 @@ static char *prepare_run_dir(const char *path)
 	return xstrdup(real);
 }
 
-static void signal_cb(struct netd_loop *l, int fd, uint32_t events, void *data)
+static void signal_cb(struct loop *l, int fd, uint32_t events, void *data)
 {
 	struct signalfd_siginfo si;
 
@@ -75,7 +75,7 @@ static void signal_cb(struct netd_loop *l, int fd, uint32_t events, void *data)
 		return;
 	}
 	log_info("signal %u: exiting (links, rules and dnsmasq stay as they are)", si.ssi_signo);
-	netd_loop_quit(l);
+	loop_quit(l);
 }
 
 int main(int argc, char **argv)
@@ -89,7 +89,7 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *run_arg = "/run/croft";
-	struct netd_loop *loop = NULL;
+	struct loop *loop = NULL;
 	struct netd_reconcile *rec = NULL;
 	struct netd_server *srv = NULL;
 	char *run_dir = NULL, *sock = NULL, err[512];
@@ -144,7 +144,7 @@ int main(int argc, char **argv)
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGHUP);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
-	loop = netd_loop_new();
+	loop = loop_new();
 	if (!loop) {
 		fprintf(stderr, "croft-netd: cannot set up the event loop: %s\n", strerror(errno));
 		goto out;
@@ -171,18 +171,18 @@ int main(int argc, char **argv)
 		log_init("croft-netd", 0, debug ? LOG_LVL_DEBUG : LOG_LVL_INFO);
 	}
 	sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
-	if (sfd < 0 || netd_loop_add(loop, sfd, EPOLLIN, signal_cb, NULL) < 0) {
+	if (sfd < 0 || loop_add(loop, sfd, EPOLLIN, signal_cb, NULL) < 0) {
 		log_err("cannot watch signals: %s", strerror(errno));
 		goto out;
 	}
 	log_info("croft-netd ready on %s (protocol %d)", sock, NETD_PROTO_VERSION);
-	rc = netd_loop_run(loop) < 0 ? 1 : 0;
+	rc = loop_run(loop) < 0 ? 1 : 0;
 out:
 	netd_server_stop(srv);
 	netd_reconcile_free(rec);
 	if (sfd >= 0)
 		close(sfd);
-	netd_loop_free(loop);
+	loop_free(loop);
 	if (lockfd >= 0)
 		close(lockfd);
 	free(sock);

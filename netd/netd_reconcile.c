@@ -65,7 +65,7 @@ const struct netd_handlers netd_reconcile_handlers = {
 	.leases = h_leases,
 };
 
-int netd_reconcile_new(struct netd_loop *loop, const char *run_dir, const char *dnsmasq_binary,
+int netd_reconcile_new(struct loop *loop, const char *run_dir, const char *dnsmasq_binary,
 		       struct netd_reconcile **out, char *err, size_t errlen)
 {
 	struct netd_reconcile *r = xcalloc(1, sizeof(*r));

@@ -28,14 +28,14 @@
 
 #include <stddef.h>
 
-struct netd_loop;
+struct loop;
 struct netd_reconcile;
 
 /* The handler table for netd_conn; ctx is a struct netd_reconcile. */
 extern const struct netd_handlers netd_reconcile_handlers;
 
 /* run_dir holds net/<id>/ for dnsmasq; dnsmasq_binary is its path. */
-int netd_reconcile_new(struct netd_loop *loop, const char *run_dir, const char *dnsmasq_binary,
+int netd_reconcile_new(struct loop *loop, const char *run_dir, const char *dnsmasq_binary,
 		       struct netd_reconcile **out, char *err, size_t errlen);
 /* Leaves the kernel and the dnsmasq processes as they are. */
 void netd_reconcile_free(struct netd_reconcile *r);

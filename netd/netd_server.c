@@ -6,7 +6,7 @@
  * the connection waits for EPOLLOUT with EPOLLIN off.
  */
 #include "netd/netd_server.h"
-#include "netd/netd_loop.h"
+#include "common/loop.h"
 #include "common/log.h"
 #include "common/xalloc.h"
 
@@ -28,7 +28,7 @@ struct conn {
 };
 
 struct netd_server {
-	struct netd_loop *loop;
+	struct loop *loop;
 	int fd;
 	char *path;
 	const struct netd_handlers *h;
@@ -49,7 +49,7 @@ static void conn_close(struct conn *c)
 		}
 	}
 	s->n_conns--;
-	netd_loop_del(s->loop, c->fd);
+	loop_del(s->loop, c->fd);
 	close(c->fd);
 	netd_conn_free(c->proto);
 	free(c);
@@ -78,7 +78,7 @@ static int conn_flush(struct conn *c)
 	return rc;
 }
 
-static void conn_cb(struct netd_loop *l, int fd, uint32_t events, void *data)
+static void conn_cb(struct loop *l, int fd, uint32_t events, void *data)
 {
 	struct conn *c = data;
 	struct netd_msg m;
@@ -92,7 +92,7 @@ static void conn_cb(struct netd_loop *l, int fd, uint32_t events, void *data)
 		}
 		if (rc == 0)
 			return;
-		netd_loop_mod(l, fd, EPOLLIN);
+		loop_mod(l, fd, EPOLLIN);
 	}
 	if (!(events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
 		return;
@@ -115,13 +115,13 @@ static void conn_cb(struct netd_loop *l, int fd, uint32_t events, void *data)
 			return;
 		}
 		if (rc == 0) {
-			netd_loop_mod(l, fd, EPOLLOUT);
+			loop_mod(l, fd, EPOLLOUT);
 			return;
 		}
 	}
 }
 
-static void accept_cb(struct netd_loop *l, int fd, uint32_t events, void *data)
+static void accept_cb(struct loop *l, int fd, uint32_t events, void *data)
 {
 	struct netd_server *s = data;
 	struct ucred cred;
@@ -150,7 +150,7 @@ static void accept_cb(struct netd_loop *l, int fd, uint32_t events, void *data)
 	c->fd = cfd;
 	c->srv = s;
 	c->proto = netd_conn_new(s->h, s->ctx);
-	if (netd_loop_add(l, cfd, EPOLLIN, conn_cb, c) < 0) {
+	if (loop_add(l, cfd, EPOLLIN, conn_cb, c) < 0) {
 		netd_conn_free(c->proto);
 		close(cfd);
 		free(c);
@@ -175,7 +175,7 @@ static int socket_alive(const struct sockaddr_un *sa)
 	return alive;
 }
 
-int netd_server_start(struct netd_loop *loop, const char *path, const struct netd_handlers *h,
+int netd_server_start(struct loop *loop, const char *path, const struct netd_handlers *h,
 		      void *ctx, struct netd_server **out, char *err, size_t errlen)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -222,7 +222,7 @@ int netd_server_start(struct netd_loop *loop, const char *path, const struct net
 	s->path = xstrdup(path);
 	s->h = h;
 	s->ctx = ctx;
-	rc = netd_loop_add(loop, fd, EPOLLIN, accept_cb, s);
+	rc = loop_add(loop, fd, EPOLLIN, accept_cb, s);
 	if (rc < 0) {
 		err_set(err, errlen, "cannot watch %s: %s", path, strerror(-rc));
 		netd_server_stop(s);
@@ -238,7 +238,7 @@ void netd_server_stop(struct netd_server *s)
 		return;
 	while (s->conns)
 		conn_close(s->conns);
-	netd_loop_del(s->loop, s->fd);
+	loop_del(s->loop, s->fd);
 	close(s->fd);
 	unlink(s->path);
 	free(s->path);

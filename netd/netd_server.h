@@ -12,12 +12,12 @@
 
 #include <stddef.h>
 
-struct netd_loop;
+struct loop;
 struct netd_server;
 
 /* Bind path (a stale socket is replaced; a live one, answered by another
  * netd, is an error) and start accepting.  h/ctx must outlive the server. */
-int netd_server_start(struct netd_loop *loop, const char *path, const struct netd_handlers *h,
+int netd_server_start(struct loop *loop, const char *path, const struct netd_handlers *h,
 		      void *ctx, struct netd_server **out, char *err, size_t errlen);
 /* Close every connection and the socket, and remove the socket file. */
 void netd_server_stop(struct netd_server *s);

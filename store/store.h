@@ -19,7 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 
 struct store;
 
@@ -191,5 +191,37 @@ void store_nic_clear(struct store_nic *nic);
 void store_nic_list_free(struct store_nic *nics, size_t n);
 void store_fwd_clear(struct store_fwd *fwd);
 void store_fwd_list_free(struct store_fwd *fwds, size_t n);
+
+/* --- the event history (store_event.c) -----------------------------------
+ *
+ * Schema version 3 keeps what croftd's event bus published (core/bus.h):
+ * one row per event, its id the bus's sequence number, bounded to the
+ * newest rows by store_event_add()'s keep.  The jobs table of the same
+ * version belongs to store_job.c.
+ */
+struct store_event {
+	int64_t id;              /* the bus's seq */
+	int64_t time_ms;         /* unix milliseconds */
+	char *kind;              /* "vm.state" */
+	char *target;            /* NULL when none */
+	char *message;
+	char *user;              /* NULL: croftd itself */
+	int64_t uid;             /* -1 when none */
+	char *op;                /* NULL when none */
+	char *result;            /* NULL unless an API request's outcome */
+	char *data;              /* JSON text, "{}" when none */
+};
+
+/* Insert ev (its id given), then drop all but the newest keep rows (keep 0:
+ * drop nothing).  -EEXIST when the id is taken. */
+int store_event_add(struct store *st, const struct store_event *ev, int64_t keep);
+/* The newest id, 0 when there is none. */
+int store_event_last_id(struct store *st, int64_t *id);
+/* Events with time_ms >= since_ms and id > after_id, oldest first; when more
+ * than limit match (limit > 0), the newest limit of them. */
+int store_event_list(struct store *st, int64_t since_ms, int64_t after_id, size_t limit,
+		     struct store_event **out, size_t *n);
+void store_event_clear(struct store_event *ev);
+void store_event_list_free(struct store_event *evs, size_t n);
 
 #endif

@@ -107,6 +107,42 @@ static const struct migration migrations[] = {
 	  "CREATE INDEX forwards_net ON forwards (net_id);"
 	  "CREATE INDEX forwards_nic ON forwards (nic_id);"
 	},
+	{ 3,
+	  /* Jobs and the event history: see store_job.c and store_event.c.
+	   * Both are host-local records, not state a cluster would share. */
+	  "CREATE TABLE jobs ("
+	  " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	  " kind TEXT NOT NULL,"
+	  " target TEXT,"
+	  " state TEXT NOT NULL CONSTRAINT job_state_known"
+	  "  CHECK (state IN ('queued', 'running', 'done', 'failed', 'cancelled')),"
+	  " done_bytes INTEGER NOT NULL DEFAULT 0 CONSTRAINT done_not_negative CHECK (done_bytes >= 0),"
+	  " total_bytes INTEGER NOT NULL DEFAULT 0 CONSTRAINT total_not_negative CHECK (total_bytes >= 0),"
+	  " error TEXT,"
+	  " args TEXT,"                   /* JSON: what the job needs to run or resume */
+	  " cleanup TEXT,"                /* JSON: what to remove if it does not finish */
+	  " result TEXT,"                 /* JSON: what it produced */
+	  " user TEXT,"
+	  " uid INTEGER,"
+	  " created_ms INTEGER NOT NULL,"
+	  " started_ms INTEGER,"
+	  " finished_ms INTEGER"
+	  ") STRICT;"
+	  "CREATE INDEX jobs_state ON jobs (state);"
+	  "CREATE TABLE events ("
+	  " id INTEGER PRIMARY KEY,"      /* the bus's sequence number */
+	  " time_ms INTEGER NOT NULL,"
+	  " kind TEXT NOT NULL,"
+	  " target TEXT,"
+	  " message TEXT NOT NULL,"
+	  " user TEXT,"
+	  " uid INTEGER,"
+	  " op TEXT,"
+	  " result TEXT,"
+	  " data TEXT NOT NULL DEFAULT '{}'"
+	  ") STRICT;"
+	  "CREATE INDEX events_time ON events (time_ms);"
+	},
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == STORE_SCHEMA_VERSION,

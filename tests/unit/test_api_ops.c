@@ -205,7 +205,8 @@ static void test_parse_bad_id(void **state)
 /* ---- the op table ------------------------------------------------------ */
 
 static const char *const known_ops[] = {
-	"hello", "host.info", "host.set", "events.subscribe", "vm.list", "vm.info",
+	"hello", "host.info", "host.set", "events.subscribe", "events.list",
+	"vm.list", "vm.info",
 	"vm.create", "vm.start", "vm.shutdown", "vm.stop", "vm.pause", "vm.resume",
 	"vm.reset", "vm.delete", "vm.edit", "vm.console",
 	"vm.nic.add", "vm.nic.remove", "vm.nic.list",
@@ -215,22 +216,23 @@ static const char *const known_ops[] = {
 
 static void test_op_find(void **state)
 {
+	const struct api_op *const *t, *op;
 	size_t i, n = 0;
-	const struct api_op *op;
 
 	(void)state;
-	for (op = api_ops; op->name; op++)
-		n++;
+	for (t = api_op_tables; *t; t++)
+		for (op = *t; op->name; op++)
+			n++;
 	assert_int_equal(n, sizeof(known_ops) / sizeof(known_ops[0]));
 	for (i = 0; i < n; i++) {
 		op = api_op_find(known_ops[i]);
 		if (!op)
 			fail_msg("op %s not found", known_ops[i]);
 		assert_string_equal(op->name, known_ops[i]);
-		assert_true(op >= api_ops && op < api_ops + n);
 	}
-	for (op = api_ops; op->name; op++)
-		assert_ptr_equal(api_op_find(op->name), op);
+	for (t = api_op_tables; *t; t++)
+		for (op = *t; op->name; op++)
+			assert_ptr_equal(api_op_find(op->name), op);
 
 	assert_null(api_op_find("vm.nope"));
 	assert_null(api_op_find(""));
@@ -242,33 +244,36 @@ static void test_op_find(void **state)
 
 static void test_op_table_sane(void **state)
 {
-	const struct api_op *a, *b;
+	const struct api_op *const *t, *a;
 
 	(void)state;
-	for (a = api_ops; a->name; a++) {
-		const struct api_arg *x, *y;
+	for (t = api_op_tables; *t; t++) {
+		for (a = *t; a->name; a++) {
+			const struct api_arg *x, *y;
 
-		assert_true(a->name[0] != '\0');
-		for (b = a + 1; b->name; b++)
-			if (!strcmp(a->name, b->name))
-				fail_msg("op %s is in the table twice", a->name);
-		if (!strcmp(a->name, "hello"))
-			assert_null(a->handler);
-		else if (!a->handler)
-			fail_msg("op %s has no handler", a->name);
-		if (!a->args)
-			fail_msg("op %s has no argument list", a->name);
-		for (x = a->args; x->name; x++) {
-			assert_true(x->type >= ARG_STRING && x->type <= ARG_OBJECT);
-			assert_int_equal(x->flags & ~(ARG_REQUIRED | ARG_NULLABLE), 0);
-			for (y = x + 1; y->name; y++)
-				if (!strcmp(x->name, y->name))
-					fail_msg("op %s lists argument %s twice", a->name, x->name);
+			assert_true(a->name[0] != '\0');
+			/* api_op_find returns the first: a second is unreachable */
+			if (api_op_find(a->name) != a)
+				fail_msg("op %s is in the tables twice", a->name);
+			if (!strcmp(a->name, "hello"))
+				assert_null(a->handler);
+			else if (!a->handler)
+				fail_msg("op %s has no handler", a->name);
+			if (!a->args)
+				fail_msg("op %s has no argument list", a->name);
+			assert_int_equal(a->flags & ~API_OP_READ, 0);
+			for (x = a->args; x->name; x++) {
+				assert_true(x->type >= ARG_STRING && x->type <= ARG_OBJECT);
+				assert_int_equal(x->flags & ~(ARG_REQUIRED | ARG_NULLABLE), 0);
+				for (y = x + 1; y->name; y++)
+					if (!strcmp(x->name, y->name))
+						fail_msg("op %s lists argument %s twice", a->name, x->name);
+			}
 		}
+		/* Each table ends with an all-NULL entry. */
+		assert_null(a->handler);
+		assert_null(a->args);
 	}
-	/* The table ends with an all-NULL entry. */
-	assert_null(a->handler);
-	assert_null(a->args);
 }
 
 /* ---- api_args_check ---------------------------------------------------- */

@@ -12,7 +12,7 @@
 #include <cmocka.h>
 
 #include "netd/dnsmasq.h"
-#include "netd/netd_loop.h"
+#include "common/loop.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -166,7 +166,7 @@ static void test_hosts(void **state)
 /* ---- supervision with a stand-in process ------------------------------- */
 
 static char dir[64], script[128];
-static struct netd_loop *loop;
+static struct loop *loop;
 
 static const char stand_in[] =
 	"#!/bin/sh\n"
@@ -190,7 +190,7 @@ static int sup_setup(void **state)
 	assert_true(fd >= 0);
 	assert_int_equal(write(fd, stand_in, strlen(stand_in)), (ssize_t)strlen(stand_in));
 	close(fd);
-	loop = netd_loop_new();
+	loop = loop_new();
 	assert_non_null(loop);
 	return 0;
 }
@@ -200,7 +200,7 @@ static int sup_teardown(void **state)
 	char cmd[256];
 
 	(void)state;
-	netd_loop_free(loop);
+	loop_free(loop);
 	/* the pattern must not match this shell's own command line */
 	snprintf(cmd, sizeof(cmd), "pkill -f '%s/fake-dnsmas[q]'; sleep 0.2; rm -rf '%s'", dir, dir);
 	if (system(cmd) < 0)
@@ -236,7 +236,7 @@ static int count_lines(uint32_t id, const char *name)
 #define WAIT_FOR(cond, ms) do {                                                \
 		int waited_ = 0;                                               \
 		while (!(cond) && waited_ < (ms)) {                            \
-			netd_loop_once(loop, 20);                              \
+			loop_run_once(loop, 20);                              \
 			waited_ += 20;                                         \
 		}                                                              \
 		if (!(cond))                                                   \

@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "core/loop.h"
+#include "common/loop.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -19,7 +19,6 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <ftw.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +26,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "tests/unit/testlib.h"
 #include "common/proto.h"
 #include "common/xalloc.h"
 #include "core/daemon.h"
@@ -314,14 +314,6 @@ struct sfx {
 	char err[512];
 };
 
-static int rm_entry(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(p);
-}
-
 static int64_t add_vm(struct store *st, const char *name)
 {
 	struct store_vm vm = { 0 };
@@ -363,7 +355,7 @@ static int sfx_teardown(void **state)
 	struct sfx *f = *state;
 
 	store_close(f->st);
-	nftw(f->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	tl_rmtree(f->dir);
 	free(f);
 	return 0;
 }

@@ -7,7 +7,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -20,6 +19,7 @@
 
 #include <cmocka.h>
 
+#include "tests/unit/testlib.h"
 #include "core/pool.h"
 
 /* qemu-img 7.2 info --output=json, verbatim. */
@@ -157,15 +157,6 @@ static int have_qemu_img(void)
 	       access("/usr/local/bin/qemu-img", X_OK) == 0;
 }
 
-static int rm_entry(const char *path, const struct stat *sb, int flag,
-		    struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 static int setup_tmp(void **state)
 {
 	char *dir = strdup("/tmp/croft-pool-XXXXXX");
@@ -181,7 +172,7 @@ static int setup_tmp(void **state)
 static int teardown_tmp(void **state)
 {
 	char *dir = *state;
-	int rc = nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	int rc = tl_rmtree(dir);
 
 	free(dir);
 	return rc;

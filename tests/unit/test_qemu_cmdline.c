@@ -10,7 +10,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -30,6 +29,7 @@
 
 #include <cmocka.h>
 
+#include "tests/unit/testlib.h"
 #include "core/qemu_cmdline.h"
 
 #define GOLDEN_DIR CROFT_SRCDIR "/tests/golden"
@@ -539,15 +539,6 @@ static int run_wait(char *const argv[])
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-static int rm_entry(const char *path, const struct stat *sb, int flag,
-		    struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 /* Run argv as croftd's launcher does: QEMU -daemonize's first process
  * exits 0 once the VM is set up; its stderr goes to logpath.  The daemon
  * it leaves behind is reparented to us (the subreaper). */
@@ -687,7 +678,7 @@ static int real_teardown(void **state)
 
 	if (rs->pid > 0 && kill(rs->pid, SIGKILL) == 0)
 		waitpid(rs->pid, NULL, 0);
-	rc = nftw(rs->tmp, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	rc = tl_rmtree(rs->tmp);
 	free(rs);
 	return rc;
 }

@@ -15,7 +15,7 @@
 #include <cmocka.h>
 
 #include "core/qmp.h"
-#include "core/loop.h"
+#include "common/loop.h"
 #include "common/proto.h"
 
 #include <errno.h>

@@ -14,11 +14,11 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "tests/unit/testlib.h"
 #include "tui/vmform.h"
 #include "tui/vmform_internal.h"
 
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,14 +28,6 @@
 
 static char dir[256];
 static char iso[512], image[512], other_iso[512];
-
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
 
 static int touch(const char *path, off_t size)
 {
@@ -69,7 +61,7 @@ static int files_setup(void **state)
 static int files_teardown(void **state)
 {
 	(void)state;
-	return nftw(dir, rm_one, 8, FTW_DEPTH | FTW_PHYS);
+	return tl_rmtree(dir);
 }
 
 /* --- helpers ----------------------------------------------------------------- */

@@ -4,7 +4,7 @@
  * entries are freed after the current batch, so a pointer still sitting in
  * the batch never dangles.
  */
-#include "core/loop.h"
+#include "common/loop.h"
 #include "common/xalloc.h"
 
 #include <errno.h>

@@ -1,6 +1,6 @@
 /*
- * croftd's event loop: one epoll set, callbacks per file descriptor, and
- * one-shot timers (each a timerfd).  Single-threaded.  A callback may add or
+ * The event loop of croftd and croft-netd: one epoll set, callbacks per
+ * file descriptor, and one-shot timers (each a timerfd).  Single-threaded.  A callback may add or
  * remove any fd or timer, including its own; removal takes effect at once
  * and no callback runs for a removed entry afterwards.
  */

@@ -1,0 +1,47 @@
+/*
+ * The unit tests' shared harness: temporary directories and the tree
+ * remover, small file helpers, a fake clock, and a store in a temporary
+ * directory.  Fault seams of the modules under test (exec, the clock,
+ * /proc, QMP) are the modules' own function tables; the fakes that fill
+ * them for more than one test file live here.
+ *
+ * Functions named tl_*_or_fail end the running cmocka test on failure;
+ * the others return -errno or NULL so setups can report failure.
+ */
+#ifndef CROFT_TESTLIB_H
+#define CROFT_TESTLIB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct store;
+
+/* A fresh directory /tmp/croft-test-<tag>-XXXXXX, its real path (malloc'd),
+ * mode 0755 so an unprivileged user can reach what a test puts there.
+ * NULL on failure. */
+char *tl_tmpdir(const char *tag);
+/* Remove path and everything below it, never following a link.  0 when
+ * it is gone (or was never there), else -errno. */
+int tl_rmtree(const char *path);
+
+/* "dir/name", malloc'd. */
+char *tl_path(const char *dir, const char *name);
+/* Write text (creating or truncating, mode 0644): 0 or -errno.  The
+ * _or_fail form takes a printf format. */
+int tl_write_file(const char *path, const char *text);
+void tl_write_file_or_fail(const char *path, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* The whole file, NUL-terminated (malloc'd), or NULL with errno set. */
+char *tl_read_file(const char *path);
+
+/* A fake clock for modules that take one as a seam: starts at
+ * TL_CLOCK_START (2026-01-01 00:00:00 UTC) and moves only when told. */
+#define TL_CLOCK_START_MS 1767225600000LL
+int64_t tl_clock_ms(void);
+void tl_clock_set(int64_t ms);
+void tl_clock_advance(int64_t ms);
+
+/* A new store at dir/croft.db, migrated; fails the test on error. */
+struct store *tl_store_open_or_fail(const char *dir);
+
+#endif
