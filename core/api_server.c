@@ -248,8 +248,8 @@ static void req_audit(struct api_req *r, const char *code, const char *msg)
 		       json_pack("{s:s,s:o,s:s,s:s?}", "op", r->op->name,
 				 "target", r->target ? json_string(r->target) : json_null(),
 				 "result", code ? code : "ok", "message", msg),
-		       "%s%s%s by %s: %s%s%s", r->op->name, r->target ? " " : "",
-		       r->target ? r->target : "", c->user, code ? code : "ok",
+		       "%s%s%s: %s%s%s", r->op->name, r->target ? " " : "",
+		       r->target ? r->target : "", code ? code : "ok",
 		       msg ? ": " : "", msg ? msg : "");
 }
 
@@ -268,8 +268,8 @@ void api_req_ok_fd(struct api_req *r, json_t *result, int fd)
 	json_t *m = reply_base(r->id, 1);
 
 	json_object_set_new(m, "result", result ? result : json_object());
+	req_audit(r, NULL, NULL);        /* in the history before the reply */
 	conn_send(r->conn, m, fd);
-	req_audit(r, NULL, NULL);
 	req_finish(r);
 }
 
@@ -287,8 +287,8 @@ void api_req_err(struct api_req *r, const char *code, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	log_debug("%s failed: %s: %s", r->op->name, code, msg);
-	send_error(r->conn, r->id, code, msg);
 	req_audit(r, code, msg);
+	send_error(r->conn, r->id, code, msg);
 	req_finish(r);
 }
 
