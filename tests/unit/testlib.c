@@ -12,6 +12,7 @@
 #include "common/xalloc.h"
 #include "store/store.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -157,4 +158,13 @@ struct store *tl_store_open_or_fail(const char *dir)
 		fail_msg("store_open %s: %s", path, err);
 	free(path);
 	return st;
+}
+
+struct in_addr tl_ip4_or_fail(const char *dotted)
+{
+	struct in_addr a;
+
+	if (inet_pton(AF_INET, dotted, &a) != 1)
+		fail_msg("'%s' is not an IPv4 address", dotted);
+	return a;
 }
