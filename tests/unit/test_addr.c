@@ -24,19 +24,8 @@
 #define IFRULE "(1-15 letters, digits, '-', '_', '.')"
 #define MULTICAST "is a multicast address; a NIC needs a unicast one (the lowest bit of the first byte clear, e.g. 52:54:00:12:34:56)"
 
-static struct in_addr A(const char *s)
-{
-	return tl_ip4_or_fail(s);
-}
-
-static const char *S(struct in_addr a)
-{
-	static char buf[4][ADDR_STRLEN];
-	static int i;
-
-	i = (i + 1) % 4;
-	return addr_str(a, buf[i]);
-}
+#define A(s) tl_ip4_or_fail(s)
+#define S(a) tl_ip4_str(a)
 
 /* ---- arithmetic and formatting -------------------------------------------- */
 

@@ -17,7 +17,6 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -41,19 +40,8 @@ static void assert_contains(const char *hay, const char *needle)
 		fail_msg("'%s' does not contain '%s'", hay ? hay : "(null)", needle);
 }
 
-static struct in_addr A(const char *s)
-{
-	return tl_ip4_or_fail(s);
-}
-
-static const char *S(struct in_addr a)
-{
-	static char buf[4][ADDR_STRLEN];
-	static int i;
-
-	i = (i + 1) % 4;
-	return addr_str(a, buf[i]);
-}
+#define A(s) tl_ip4_or_fail(s)
+#define S(a) tl_ip4_str(a)
 
 static struct netd_net mknet(const char *cidr)
 {

@@ -9,9 +9,9 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "tests/unit/testlib.h"
 #include "netd/netd_state.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,13 +27,7 @@ static struct netd_nic nics[4];
 static struct netd_fwd fwds[3];
 static struct netd_state st;
 
-static struct in_addr A(const char *s)
-{
-	struct in_addr a;
-
-	assert_int_equal(inet_pton(AF_INET, s, &a), 1);
-	return a;
-}
+#define A(s) tl_ip4_or_fail(s)
 
 static void set_net(struct netd_net *n, uint32_t id, uint32_t mode, const char *name,
 		    const char *subnet, uint32_t prefix, const char *gw, const char *first,

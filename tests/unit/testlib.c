@@ -168,3 +168,12 @@ struct in_addr tl_ip4_or_fail(const char *dotted)
 		fail_msg("'%s' is not an IPv4 address", dotted);
 	return a;
 }
+
+const char *tl_ip4_str(struct in_addr a)
+{
+	static char buf[4][INET_ADDRSTRLEN];
+	static int i;
+
+	i = (i + 1) % 4;
+	return inet_ntop(AF_INET, &a, buf[i], sizeof(buf[i]));
+}

@@ -48,5 +48,8 @@ struct store *tl_store_open_or_fail(const char *dir);
 /* A dotted quad as struct in_addr (network order); fails the test when it
  * is not one. */
 struct in_addr tl_ip4_or_fail(const char *dotted);
+/* a as a dotted quad, in one of four static buffers used in turn: up to
+ * four calls may share one expression. */
+const char *tl_ip4_str(struct in_addr a);
 
 #endif
