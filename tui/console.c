@@ -25,7 +25,7 @@
  */
 #include "tui/console.h"
 #include "tui/console_screen.h"
-#include "tui/console_table.h"
+#include "common/json_get.h"
 #include "common/xalloc.h"
 
 #include <errno.h>
@@ -49,6 +49,7 @@ const struct console_screen *const console_screens[] = {
 	&console_screen_host,
 	&console_screen_events,
 	&console_screen_networks,
+	&console_screen_jobs,
 };
 const size_t console_nscreens = sizeof(console_screens) / sizeof(console_screens[0]);
 
@@ -126,32 +127,6 @@ void console_fill(WINDOW *w, int y, int x, int width, attr_t attr)
 	wattrset(w, A_NORMAL);
 }
 
-void console_table_line(const struct console *c, WINDOW *w, int y, int width,
-			const struct ctable_col *cols, size_t n, const int *widths,
-			const void *row, int selected, console_cell_attr_fn cell_attr)
-{
-	attr_t line = !row ? c->th.label : selected ? c->th.selected : c->th.normal;
-	size_t i;
-	int x = 0;
-
-	if (!row || selected)
-		console_fill(w, y, 0, width, line);
-	for (i = 0; i < n; i++) {
-		char cell[256], padded[300];
-		attr_t attr = line;
-
-		if (!widths[i])
-			continue;
-		if (row)
-			cols[i].cell(row, cell, sizeof(cell));
-		ctable_pad(&cols[i], widths[i], row ? cell : cols[i].title, padded, sizeof(padded));
-		if (row && !selected && cell_attr)
-			attr = cell_attr(c, &cols[i], row);
-		console_put(w, y, x, widths[i], attr, padded);
-		x += widths[i] + CTABLE_GAP;
-	}
-}
-
 attr_t console_state_attr(const struct console *c, const char *state)
 {
 	if (!strcmp(state, "running"))
@@ -185,11 +160,8 @@ static void disconnect(struct console *c, const struct api_error *e)
 	c->api = NULL;
 	snprintf(c->conn_error, sizeof(c->conn_error), "lost the connection to croftd (%s) - reconnecting",
 		 e && e->message[0] ? e->message : "connection closed");
-	cvm_list_clear(&c->vms);
-	json_decref(c->host);
-	c->host = NULL;
-	c->host_cpu_pct = -1;
-	c->cpu_total = 0;
+	cvm_model_clear(&c->vms);
+	chost_clear(&c->host);
 	c->next_retry_ms = console_now_ms();
 	for (i = 0; i < console_nscreens; i++)
 		if (console_screens[i]->tick)
@@ -250,7 +222,6 @@ static void refresh_model(struct console *c)
 	struct api_error e = { "", "" };
 	json_t *vms = NULL, *host = NULL;
 	int64_t now = console_now_ms();
-	uint64_t busy, total;
 	size_t i;
 
 	c->need_refresh = 0;
@@ -262,25 +233,14 @@ static void refresh_model(struct console *c)
 			console_status(c, CSTATUS_ERROR, "vm.list: %s", e.message);
 		return;
 	}
-	cvm_list_update(&c->vms, json_object_get(vms, "vms"), now);
+	cvm_model_update(&c->vms, jget_arr(vms, "vms"), now);
 	json_decref(vms);
 	if (console_call(c, "host.info", NULL, &host, NULL, &e) < 0) {
 		if (c->api)
 			console_status(c, CSTATUS_ERROR, "host.info: %s", e.message);
 	} else {
-		busy = (uint64_t)json_integer_value(json_object_get(host, "cpu_busy_jiffies"));
-		total = (uint64_t)json_integer_value(json_object_get(host, "cpu_total_jiffies"));
-		/* a steady figure needs some jiffies between the readings */
-		if (!c->cpu_total || total > c->cpu_total + 50 || total < c->cpu_total) {
-			double pct = cvm_host_cpu_pct(c->cpu_busy, c->cpu_total, busy, total);
-
-			if (pct >= 0 || total < c->cpu_total)
-				c->host_cpu_pct = pct;
-			c->cpu_busy = busy;
-			c->cpu_total = total;
-		}
-		json_decref(c->host);
-		c->host = host;
+		chost_update(&c->host, host);
+		json_decref(host);
 	}
 	for (i = 0; i < console_nscreens; i++)
 		if (console_screens[i]->tick)
@@ -290,17 +250,11 @@ static void refresh_model(struct console *c)
 
 static void handle_event(struct console *c, json_t *ev)
 {
-	const char *name = json_string_value(json_object_get(ev, "event"));
-	json_t *data = json_object_get(ev, "data");
 	size_t i;
 
-	if (name && !strcmp(name, "vm.state")) {
-		const char *vm = json_string_value(json_object_get(data, "name"));
-		const char *state = json_string_value(json_object_get(data, "state"));
-
-		if (vm && state)
-			cvm_list_set_state(&c->vms, vm, state);
-	}
+	if (!strcmp(jget_str(ev, "event", ""), "vm.state"))
+		cvm_model_set_state(&c->vms, jget_str(ev, "data.name", ""),
+				    jget_str(ev, "data.state", ""));
 	for (i = 0; i < console_nscreens; i++)
 		if (console_screens[i]->event)
 			console_screens[i]->event(c, c->state[i], ev);
@@ -328,6 +282,18 @@ static void drain_events(struct console *c)
 
 /* --- screens, keys ---------------------------------------------------- */
 
+/* Tell screen i the body's size. */
+static void resize_screen(struct console *c, size_t i)
+{
+	const struct console_screen *scr = console_screens[i];
+	int height = c->rows - CONSOLE_HEADER_ROWS - CONSOLE_FOOTER_ROWS;
+
+	if (scr->list)
+		console_list_resize(scr->list(c->state[i]), height);
+	if (scr->resize)
+		scr->resize(c, c->state[i], height, c->cols);
+}
+
 /* Lay out for the current LINES x COLS. */
 static void relayout(struct console *c)
 {
@@ -340,10 +306,7 @@ static void relayout(struct console *c)
 		c->formwin = NULL;
 	}
 	for (i = 0; i < console_nscreens; i++)
-		if (console_screens[i]->resize)
-			console_screens[i]->resize(c, c->state[i],
-						   c->rows - CONSOLE_HEADER_ROWS - CONSOLE_FOOTER_ROWS,
-						   c->cols);
+		resize_screen(c, i);
 	clearok(curscr, TRUE);
 	c->dirty = 1;
 }
@@ -364,9 +327,7 @@ void console_set_screen(struct console *c, size_t idx)
 	if (idx >= console_nscreens)
 		return;
 	c->cur = idx;
-	if (console_screens[idx]->resize)
-		console_screens[idx]->resize(c, c->state[idx],
-					     c->rows - CONSOLE_HEADER_ROWS - CONSOLE_FOOTER_ROWS, c->cols);
+	resize_screen(c, idx);
 	c->dirty = 1;
 }
 
@@ -425,8 +386,8 @@ static void handle_mouse(struct console *c)
 			console_set_screen(c, (size_t)tab);
 		return;
 	}
-	if (scr->key)
-		scr->key(c, c->state[c->cur], KEY_MOUSE);
+	if (!scr->key || !scr->key(c, c->state[c->cur], KEY_MOUSE))
+		console_nav_click(c, c->mev.y);
 }
 
 static void handle_key(struct console *c, int ch)
@@ -455,6 +416,8 @@ static void handle_key(struct console *c, int ch)
 		handle_mouse(c);
 		return;
 	}
+	if (scr->list && console_list_key(c, scr->list(st), ch))
+		return;
 	if (scr->key && scr->key(c, st, ch))
 		return;
 	k = ckey_find(console_global_keys, ch);
@@ -522,24 +485,19 @@ static void draw_keybar(struct console *c, int y)
 {
 	const struct console_key *tables[2] = { console_global_keys,
 						console_screens[c->cur]->keys };
-	const struct console_screen *scr = console_screens[c->cur];
 	struct ckey_bar_item items[32];
-	const char *text;
+	char help[160];
 	size_t n, i;
 	int x = 0;
 
 	console_fill(stdscr, y, 0, c->cols, c->th.keybar);
 	if (c->form) {
 		console_put(stdscr, y, 0, c->cols, c->th.keybar,
-			    "Enter Submit  Esc Cancel  Tab/Down Next  Shift-Tab/Up Previous  F3 Browse");
+			    console_form_keybar(c, help, sizeof(help)));
 		return;
 	}
 	if (c->dialog)
 		return;
-	if (scr->keybar && (text = scr->keybar(c, c->state[c->cur]))) {
-		console_put(stdscr, y, 0, c->cols, c->th.keybar, text);
-		return;
-	}
 	n = ckey_bar(tables, 2, c->cols, items, 32);
 	for (i = 0; i < n; i++) {
 		if (i)
@@ -763,8 +721,8 @@ int console_main(const char *socket)
 	}
 	memset(c, 0, sizeof(*c));
 	c->socket = api_client_socket_path(socket);
-	c->host_cpu_pct = -1;
-	cvm_list_init(&c->vms);
+	chost_init(&c->host);
+	cvm_model_init(&c->vms);
 	if (setup_pipes(c) < 0) {
 		fprintf(stderr, "croft: cannot create a pipe: %s\n", strerror(errno));
 		return 1;
@@ -812,8 +770,7 @@ int console_main(const char *socket)
 			console_screens[i]->fini(c->state[i]);
 	/* in-flight actions finish in croftd; their threads end with us */
 	api_client_close(c->api);
-	json_decref(c->host);
-	cvm_list_free(&c->vms);
+	cvm_model_free(&c->vms);
 	if (c->trace)
 		fclose(c->trace);
 	return 0;

@@ -27,7 +27,6 @@ struct console_action {
 	char *op;
 	json_t *args;            /* stolen by the call */
 	json_t *sent;            /* a copy of args, for the screens' done() */
-	char *name;              /* args.name, for the form */
 	char *socket;
 	int timeout_ms;
 	char *progress, *done;
@@ -73,7 +72,6 @@ static void action_free(struct console_action *a)
 	json_decref(a->result);
 	api_client_close(a->client);
 	free(a->op);
-	free(a->name);
 	free(a->socket);
 	free(a->progress);
 	free(a->done);
@@ -84,7 +82,6 @@ int console_action_start(struct console *c, enum console_action_kind kind, const
 			 json_t *args, int timeout_ms, const char *progress, const char *done)
 {
 	struct console_action *a = xcalloc(1, sizeof(*a));
-	const char *name = json_string_value(json_object_get(args, "name"));
 	sigset_t all, old;
 	int r;
 
@@ -92,7 +89,6 @@ int console_action_start(struct console *c, enum console_action_kind kind, const
 	a->op = xstrdup(op);
 	a->args = args;
 	a->sent = args ? json_deep_copy(args) : NULL;
-	a->name = xstrdup(name ? name : "");
 	a->socket = xstrdup(c->socket);
 	a->timeout_ms = timeout_ms;
 	a->progress = xstrdup_or_null(progress);
@@ -151,7 +147,8 @@ static void finish(struct console *c, struct console_action *a)
 			       a->err.message[0] ? a->err.message : strerror(-a->rc));
 	if (a->kind == CACTION_FORM && c->form_action == a) {
 		c->form_action = NULL;
-		console_form_result(c, a->rc == 0, a->name, a->err.message);
+		console_form_result(c, a->rc == 0,
+				    a->err.message[0] ? a->err.message : strerror(-a->rc));
 	}
 	for (i = 0; i < console_nscreens; i++)
 		if (console_screens[i]->done)

@@ -1,11 +1,17 @@
 /*
- * The Events screen: the last EVENTS_MAX events of the subscription, one
- * line each (time, event, VM, state and reason), newest at the bottom.
+ * The Events screen: croftd's events, one line each (time, event, target,
+ * detail), newest at the bottom, in a list panel that is a log
+ * (console_eventmodel.h).  On every connect it reads the history with
+ * events.list (the newest CEVENT_MAX), so it shows what happened before
+ * the console started and before a croftd restart, then follows the live
+ * events; an event both listed and received live is shown once (by seq).
  * It follows new events while the view is at the end; scrolled up, it
- * stays put.  Events only arrive while connected; losing and regaining
- * the connection is logged here too.
+ * stays put.  Losing and regaining the connection is logged here too.
+ * '/' filters by kind, target or text.
  */
 #include "tui/console_screen.h"
+#include "tui/console_eventmodel.h"
+#include "common/json_get.h"
 #include "common/xalloc.h"
 
 #include <stdio.h>
@@ -13,202 +19,139 @@
 #include <string.h>
 #include <time.h>
 
-#define EVENTS_MAX 500
-
 struct events_screen {
-	char *lines[EVENTS_MAX];     /* ring */
-	size_t first, count;
-	size_t top;                  /* first line shown */
-	int follow;                  /* stick to the newest */
-	int height;
+	struct console_list list;    /* struct cevent, a log */
 	int was_connected;
+	long long local;             /* the console's own lines so far */
 };
 
-static size_t page(const struct events_screen *s)
+static struct events_screen *S(void *st)
 {
-	return s->height > 2 ? (size_t)s->height - 1 : 1;
+	return st;
 }
 
-static void clamp(struct events_screen *s)
+static struct console_list *events_list(void *st)
 {
-	size_t p = page(s), max = s->count > p ? s->count - p : 0;
-
-	if (s->follow || s->top > max)
-		s->top = max;
-	s->follow = s->top == max;
+	return &S(st)->list;
 }
 
-static void add(struct events_screen *s, char *line)
+static int64_t wall_ms(void)
 {
-	if (s->count == EVENTS_MAX) {
-		free(s->lines[s->first]);
-		s->lines[s->first] = line;
-		s->first = (s->first + 1) % EVENTS_MAX;
-		if (!s->follow && s->top)
-			s->top--;
-	} else {
-		s->lines[(s->first + s->count) % EVENTS_MAX] = line;
-		s->count++;
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void say(struct events_screen *s, const char *fmt, const char *arg)
+{
+	struct cevent ev;
+	char text[400];
+
+	snprintf(text, sizeof(text), fmt, arg);
+	cevent_local(&ev, ++s->local, wall_ms(), text);
+	panel_add(&s->list.panel, &ev);
+	panel_trim(&s->list.panel, CEVENT_MAX);
+}
+
+/* The history, merged with what came live meanwhile. */
+static void read_history(struct console *c, struct events_screen *s)
+{
+	struct api_error e = { "", "" };
+	json_t *res = NULL, *o;
+	struct cevent *rows;
+	int64_t now = wall_ms();
+	size_t n = 0, i;
+
+	if (console_call(c, "events.list", json_pack("{s:i}", "limit", CEVENT_MAX), &res, NULL,
+			 &e) < 0) {
+		if (c->api)
+			say(s, "no history: %s", e.message);
+		return;
 	}
-	clamp(s);
-}
-
-static void scroll_by(struct events_screen *s, long delta)
-{
-	long top = (long)s->top + delta;
-
-	s->follow = 0;
-	s->top = top < 0 ? 0 : (size_t)top;
-	clamp(s);
-}
-
-static void k_up(struct console *c, void *st)
-{
-	(void)c;
-	scroll_by(st, -1);
-}
-
-static void k_down(struct console *c, void *st)
-{
-	(void)c;
-	scroll_by(st, 1);
-}
-
-static void k_pgup(struct console *c, void *st)
-{
-	(void)c;
-	scroll_by(st, -(long)page(st));
-}
-
-static void k_pgdn(struct console *c, void *st)
-{
-	(void)c;
-	scroll_by(st, (long)page(st));
-}
-
-static void k_home(struct console *c, void *st)
-{
-	(void)c;
-	scroll_by(st, -EVENTS_MAX);
-}
-
-static void k_end(struct console *c, void *st)
-{
-	struct events_screen *s = st;
-
-	(void)c;
-	s->follow = 1;
-	clamp(s);
-}
-
-static const struct console_key events_keys[] = {
-	{ { KEY_UP, 'k' }, NULL, "scroll up", k_up },
-	{ { KEY_DOWN, 'j' }, NULL, "scroll down", k_down },
-	{ { KEY_PPAGE }, NULL, "one page up", k_pgup },
-	{ { KEY_NPAGE }, NULL, "one page down", k_pgdn },
-	{ { KEY_HOME, 'g' }, NULL, "oldest event", k_home },
-	{ { KEY_END, 'G' }, NULL, "newest event; follow new ones", k_end },
-	{ { 0 }, NULL, NULL, NULL },
-};
-
-static char *stamp(char *buf, size_t len)
-{
-	time_t now = time(NULL);
-	struct tm tm;
-
-	localtime_r(&now, &tm);
-	strftime(buf, len, "%H:%M:%S", &tm);
-	return buf;
+	rows = xcalloc(json_array_size(jget_arr(res, "events")) + 1, sizeof(*rows));
+	json_array_foreach(jget_arr(res, "events"), i, o)
+		if (cevent_parse(&rows[n], o, now) == 0 && cevent_listed(rows[n].kind))
+			n++;
+	panel_merge(&s->list.panel, rows, n);
+	panel_trim(&s->list.panel, CEVENT_MAX);
+	free(rows);
+	json_decref(res);
 }
 
 static void events_event(struct console *c, void *st, const json_t *ev)
 {
-	const char *name = json_string_value(json_object_get(ev, "event"));
-	const json_t *d = json_object_get(ev, "data");
-	const char *vm = json_string_value(json_object_get(d, "name"));
-	const char *state = json_string_value(json_object_get(d, "state"));
-	const char *prev = json_string_value(json_object_get(d, "previous"));
-	const char *reason = json_string_value(json_object_get(d, "reason"));
-	char when[16], detail[160] = "";
+	struct cevent row;
 
 	(void)c;
-	if (state)
-		snprintf(detail, sizeof(detail), "%s%s%s%s%s", state, prev ? " (was " : "",
-			 prev ? prev : "", prev ? ")" : "", "");
-	if (reason)
-		snprintf(detail + strlen(detail), sizeof(detail) - strlen(detail), "%sreason %s",
-			 detail[0] ? ", " : "", reason);
-	add(st, xasprintf("%s  %-12s %-20s %s", stamp(when, sizeof(when)), name ? name : "?",
-			  vm ? vm : "-", detail));
+	if (cevent_parse(&row, ev, wall_ms()) < 0 || !cevent_listed(row.kind))
+		return;
+	panel_add(&S(st)->list.panel, &row);
+	panel_trim(&S(st)->list.panel, CEVENT_MAX);
 }
 
 static void events_tick(struct console *c, void *st)
 {
 	struct events_screen *s = st;
-	char when[16];
 
-	if (!s->was_connected && c->api)
-		add(s, xasprintf("%s  (connected to croftd at %s)", stamp(when, sizeof(when)),
-				 c->socket));
-	else if (s->was_connected && !c->api)
-		add(s, xasprintf("%s  (lost the connection to croftd)", stamp(when, sizeof(when))));
+	if (!s->was_connected && c->api) {
+		say(s, "connected to croftd at %s", c->socket);
+		read_history(c, s);
+	} else if (s->was_connected && !c->api) {
+		say(s, "lost the connection to croftd%s", "");
+	}
 	s->was_connected = c->api != NULL;
 }
 
+static const struct console_key events_keys[] = {
+	{ { KEY_UP, 'k' }, NULL, "scroll up", console_nav_up },
+	{ { KEY_DOWN, 'j' }, NULL, "scroll down", console_nav_down },
+	{ { KEY_PPAGE }, NULL, "one page up", console_nav_pgup },
+	{ { KEY_NPAGE }, NULL, "one page down", console_nav_pgdn },
+	{ { KEY_HOME, 'g' }, NULL, "oldest event", console_nav_home },
+	{ { KEY_END, 'G' }, NULL, "newest event; follow new ones", console_nav_end },
+	{ { '/' }, NULL, "filter by kind, target or text: Enter keeps it, Esc clears it",
+	  console_nav_filter },
+	{ { 27 }, NULL, "clear the filter", console_nav_unfilter },
+	{ { 0 }, NULL, NULL, NULL },
+};
+
 static void events_draw(struct console *c, void *st, WINDOW *w, int top, int height, int width)
 {
-	struct events_screen *s = st;
-	size_t i;
-	char title[64];
+	const struct panel *p = &S(st)->list.panel;
 
-	console_fill(w, top, 0, width, c->th.label);
-	snprintf(title, sizeof(title), "%-8s  %-12s %-20s %s", "TIME", "EVENT", "VM", "DETAIL");
-	console_put(w, top, 0, width, c->th.label, title);
-	if (!s->count)
+	console_list_draw(c, w, top, height, width, &S(st)->list, cevent_cols, cevent_ncols, NULL);
+	if (!p->n)
 		console_put(w, top + 2, 2, width - 2, c->th.dim,
 			    "No events yet. State changes, creates, edits and deletes appear here.");
-	for (i = 0; (int)i < height - 1 && s->top + i < s->count; i++)
-		console_put(w, top + 1 + (int)i, 0, width, c->th.normal,
-			    s->lines[(s->first + s->top + i) % EVENTS_MAX]);
-}
-
-static void events_resize(struct console *c, void *st, int height, int width)
-{
-	struct events_screen *s = st;
-
-	(void)c;
-	(void)width;
-	s->height = height;
-	clamp(s);
+	else if (!panel_count(p))
+		console_put(w, top + 2, 2, width - 2, c->th.dim,
+			    "No event matches the filter. Esc clears it.");
 }
 
 static void *events_init(struct console *c)
 {
 	struct events_screen *s = xcalloc(1, sizeof(*s));
 
-	s->follow = 1;
-	s->height = c->rows - CONSOLE_HEADER_ROWS - CONSOLE_FOOTER_ROWS;
+	console_list_init(&s->list, &cevent_panel_ops, "events",
+			  c->rows - CONSOLE_HEADER_ROWS - CONSOLE_FOOTER_ROWS);
 	return s;
 }
 
 static void events_fini(void *st)
 {
-	struct events_screen *s = st;
-	size_t i;
-
-	for (i = 0; i < s->count; i++)
-		free(s->lines[(s->first + i) % EVENTS_MAX]);
-	free(s);
+	console_list_free(&S(st)->list);
+	free(st);
 }
 
 const struct console_screen console_screen_events = {
 	.name = "Events",
 	.hotkey = '3',
 	.keys = events_keys,
+	.list = events_list,
 	.init = events_init,
 	.fini = events_fini,
 	.draw = events_draw,
-	.resize = events_resize,
 	.event = events_event,
 	.tick = events_tick,
 };

@@ -1,27 +1,26 @@
 /*
- * The create/edit VM form (tui/vmform.h) inside the console.  The form is
- * a model: it takes keys and draws itself into a window the console gives
- * it (rows 1 to the status line, so at least 80x20 on an 80x24 terminal).
- * On submit the console sends vm.create or vm.edit with vmform_args() as
- * an action (console_action.c), so the list keeps running; on success the
- * form closes and the VM is selected, on failure croftd's message goes
- * back into the still-open form with the user's input intact.
+ * The open form (tui/form.h) inside the console, whichever screen opened
+ * it: the VM create/edit form, the network, port forward and NIC forms.
+ * The form is a model: it takes keys and draws itself into a window the
+ * console gives it (rows 1 to the status line, so at least 80x20 on an
+ * 80x24 terminal).  On submit the console sends the form's op with
+ * form_args() as an action (console_action.c), so the lists keep running;
+ * the form stays open meanwhile.  On success it closes (the screens hear
+ * of the answer in done() and select what was made); on failure croftd's
+ * message goes back into the still-open form with the input intact.
  */
 #include "tui/console_screen.h"
-#include "tui/vmform.h"
 
 #include <stdio.h>
 #include <string.h>
-
-#define FORM_TIMEOUT_MS 120000      /* vm.create may run qemu-img */
 
 /* For the help text and nothing else: the form reads its own keys. */
 const struct console_key console_form_keys[] = {
 	{ { '\t', KEY_DOWN }, NULL, "next field", NULL },
 	{ { KEY_BTAB, KEY_UP }, NULL, "previous field", NULL },
-	{ { ' ', KEY_LEFT, KEY_RIGHT }, NULL, "change a choice (Firmware, Boot order)", NULL },
+	{ { ' ', KEY_LEFT, KEY_RIGHT }, NULL, "change a choice (Firmware, Boot order, Mode...)", NULL },
 	{ { KEY_F(3), 15 }, NULL, "browse for a file (Existing image, ISO)", NULL },
-	{ { '\n' }, NULL, "create the VM / save the changes", NULL },
+	{ { '\n' }, NULL, "submit: create the VM or network, save the changes", NULL },
 	{ { 27 }, NULL, "cancel: nothing is changed", NULL },
 	{ { 0 }, NULL, NULL, NULL },
 };
@@ -32,47 +31,34 @@ void console_form_close(struct console *c)
 		delwin(c->formwin);
 		c->formwin = NULL;
 	}
-	if (c->form) {
-		vmform_free(c->form);
-		c->form = NULL;
-	}
+	form_free(c->form);
+	c->form = NULL;
 	/* a submit still in flight reports to the status line only */
 	c->form_action = NULL;
 	curs_set(0);
 	c->dirty = 1;
 }
 
-void console_form_open_create(struct console *c)
+void console_form_open(struct console *c, struct form *f, int timeout_ms,
+		       void (*describe)(const json_t *args, char *progress, char *done, size_t len))
 {
 	console_form_close(c);
-	c->form = vmform_new_create();
-	c->dirty = 1;
-}
-
-void console_form_open_edit(struct console *c, const json_t *vm)
-{
-	console_form_close(c);
-	c->form = vmform_new_edit(vm);
-	if (!c->form)
-		console_status(c, CSTATUS_ERROR, "cannot edit this VM: croftd sent no usable VM object");
+	c->form = f;
+	c->form_timeout_ms = timeout_ms;
+	c->form_describe = describe;
 	c->dirty = 1;
 }
 
 static void submit(struct console *c)
 {
-	json_t *args = vmform_args(c->form);
-	const char *name = json_string_value(json_object_get(args, "name"));
-	int edit = vmform_is_edit(c->form);
-	char progress[128], done[128];
+	json_t *args = form_args(c->form);
+	char progress[300], done[300];
 
 	if (!args)
 		return;
-	snprintf(progress, sizeof(progress), "%s %s", edit ? "Saving" : "Creating", name ? name : "");
-	snprintf(done, sizeof(done), "%s %s", edit ? "Saved" : "Created", name ? name : "");
-	if (name)
-		cvm_list_select(&c->vms, name);
-	console_action_start(c, CACTION_FORM, edit ? "vm.edit" : "vm.create", args,
-			     FORM_TIMEOUT_MS, progress, done);
+	c->form_describe(args, progress, done, sizeof(progress));
+	console_action_start(c, CACTION_FORM, form_op(c->form), args, c->form_timeout_ms, progress,
+			     done);
 }
 
 int console_form_key(struct console *c, int ch)
@@ -88,27 +74,31 @@ int console_form_key(struct console *c, int ch)
 			console_form_close(c);
 		return 1;
 	}
-	r = vmform_key(c->form, ch);
-	if (r == VMFORM_CANCEL) {
+	r = form_key(c->form, ch);
+	if (r == FORM_CANCEL) {
 		console_form_close(c);
 		console_status(c, CSTATUS_INFO, "Cancelled; nothing was changed");
-	} else if (r == VMFORM_SUBMIT) {
+	} else if (r == FORM_SUBMIT) {
 		submit(c);
 	}
 	return 1;
 }
 
-void console_form_result(struct console *c, int ok, const char *name, const char *error)
+const char *console_form_keybar(const struct console *c, char *buf, size_t len)
+{
+	if (c->form_action)
+		return "Waiting for croftd...  Esc closes the form (the request goes on)";
+	return form_help(c->form, buf, len);
+}
+
+void console_form_result(struct console *c, int ok, const char *error)
 {
 	if (!c->form)
 		return;
-	if (ok) {
+	if (ok)
 		console_form_close(c);
-		if (name && *name)
-			cvm_list_select(&c->vms, name);
-	} else {
-		vmform_set_error(c->form, error);
-	}
+	else
+		form_set_error(c->form, error);
 	c->dirty = 1;
 }
 
@@ -129,5 +119,5 @@ void console_form_draw(struct console *c, int top, int height, int width)
 		if (!c->formwin)
 			return;
 	}
-	vmform_draw(c->form, c->formwin, &c->th);
+	form_draw(c->form, c->formwin, &c->th);
 }

@@ -1,40 +1,56 @@
 /*
- * The VM table model.  vms[] holds every VM in sort order; view[] the
- * indices of those that pass the filter; the selection is remembered by
- * name, so a refresh that reorders, adds or removes VMs leaves the cursor
- * on the VM the user chose.  When that VM disappears (deleted, filtered
- * out) the cursor stays on the same row number, clamped.
+ * The VM model (console_model.h).  An update parses every VM of vm.list
+ * into a struct once; CPU % compares each VM's cpu_time_ms with the
+ * previous reading of the same QEMU process (same name and pid), so a
+ * restarted guest starts over instead of showing a nonsense delta.
+ *
+ * The table's columns are plain ASCII cells of struct cvm; IP (the first
+ * NIC's DHCP lease) comes last, so it is the first column a narrow
+ * terminal drops; at 80 columns every column fits and NAME keeps 16 cells.
  */
 #include "tui/console_model.h"
+#include "tui/cli.h"
+#include "common/json_get.h"
+#include "common/xalloc.h"
 
-#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include "common/xalloc.h"
-
-static const char *const sort_names[CVM_SORT_COUNT] = { "name", "state", "CPU %", "memory" };
-
-void cvm_list_init(struct cvm_list *l)
+void cvm_model_init(struct cvm_model *m)
 {
-	memset(l, 0, sizeof(*l));
+	memset(m, 0, sizeof(*m));
 }
 
-static void free_vms(struct cvm *vms, size_t n)
+static void free_info(struct cvm_info *v)
+{
+	size_t i;
+
+	for (i = 0; i < v->ndisks; i++)
+		free(v->disks[i].path);
+	free(v->disks);
+	free(v->nics);
+}
+
+static void free_all(struct cvm_info *vms, size_t n)
 {
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		json_decref(vms[i].json);
+		free_info(&vms[i]);
 	free(vms);
 }
 
-void cvm_list_free(struct cvm_list *l)
+void cvm_model_free(struct cvm_model *m)
 {
-	free_vms(l->vms, l->n);
-	free(l->view);
-	memset(l, 0, sizeof(*l));
+	free_all(m->vms, m->n);
+	memset(m, 0, sizeof(*m));
+}
+
+void cvm_model_clear(struct cvm_model *m)
+{
+	cvm_model_free(m);
 }
 
 double cvm_cpu_pct(long long cpu0_ms, int64_t t0_ms, long long cpu1_ms, int64_t t1_ms)
@@ -44,33 +60,167 @@ double cvm_cpu_pct(long long cpu0_ms, int64_t t0_ms, long long cpu1_ms, int64_t 
 	return (double)(cpu1_ms - cpu0_ms) * 100.0 / (double)(t1_ms - t0_ms);
 }
 
-double cvm_host_cpu_pct(uint64_t busy0, uint64_t total0, uint64_t busy1, uint64_t total1)
+static void parse_nics(struct cvm_info *v, const json_t *nics)
 {
-	if (!total0 || total1 <= total0 || busy1 < busy0)
-		return -1;
-	return (double)(busy1 - busy0) * 100.0 / (double)(total1 - total0);
+	const json_t *o;
+	size_t i;
+
+	v->nics = xcalloc(json_array_size(nics) + 1, sizeof(*v->nics));
+	json_array_foreach(nics, i, o) {
+		struct cvm_nic *n = &v->nics[v->nnics++];
+
+		snprintf(n->net, sizeof(n->net), "%s", jget_str(o, "net", ""));
+		snprintf(n->mac, sizeof(n->mac), "%s", jget_str(o, "mac", ""));
+		snprintf(n->ip, sizeof(n->ip), "%s", jget_str(o, "ip", ""));
+	}
+	if (v->nnics)
+		snprintf(v->vm.ip, sizeof(v->vm.ip), "%s", v->nics[0].ip);
 }
 
-static long long int_or(const json_t *o, const char *key, long long dflt)
+static void parse_disks(struct cvm_info *v, const json_t *disks)
 {
-	json_t *v = json_object_get(o, key);
+	const json_t *o;
+	size_t i;
 
-	return json_is_integer(v) ? (long long)json_integer_value(v) : dflt;
+	v->disks = xcalloc(json_array_size(disks) + 1, sizeof(*v->disks));
+	json_array_foreach(disks, i, o) {
+		struct cvm_disk *d = &v->disks[v->ndisks++];
+
+		d->path = xstrdup(jget_str(o, "path", "?"));
+		d->size_bytes = (uint64_t)jget_int(o, "size_bytes", 0);
+		d->owned = jget_bool(o, "owned", 0);
+	}
 }
 
-static void copy_str(char *dst, size_t len, const json_t *o, const char *key)
+static void parse_vm(struct cvm_info *v, const json_t *o)
 {
-	const char *s = json_string_value(json_object_get(o, key));
+	struct cvm *vm = &v->vm;
 
-	snprintf(dst, len, "%s", s ? s : "");
+	snprintf(vm->name, sizeof(vm->name), "%s", jget_str(o, "name", ""));
+	snprintf(vm->state, sizeof(vm->state), "%s", jget_str(o, "state", ""));
+	vm->vcpus = jget_int(o, "vcpus", 0);
+	vm->memory_mib = jget_int(o, "memory_mib", 0);
+	vm->memory_actual_mib = jget_int(o, "memory_actual_mib", -1);
+	vm->uptime_s = jget_int(o, "uptime_s", -1);
+	vm->cpu_time_ms = jget_int(o, "cpu_time_ms", -1);
+	vm->pid = jget_int(o, "pid", 0);
+	vm->cpu_pct = -1;
+	parse_nics(v, jget_arr(o, "nics"));
+	parse_disks(v, jget_arr(o, "disks"));
 }
 
-static int cmp_name(const struct cvm *a, const struct cvm *b)
+/* CPU % against the previous reading of the same QEMU. */
+static void measure(struct cvm_info *v, const struct cvm_info *old, int64_t now_ms)
 {
-	return strcmp(a->name, b->name);
+	v->base_cpu_ms = v->vm.cpu_time_ms;
+	v->base_ms = now_ms;
+	if (!old || old->vm.pid != v->vm.pid || v->vm.cpu_time_ms < 0)
+		return;
+	if (now_ms - old->base_ms < CVM_CPU_MIN_INTERVAL_MS) {
+		/* too soon after the last reading for a steady figure: keep
+		 * it and its baseline */
+		v->vm.cpu_pct = old->vm.cpu_pct;
+		v->base_cpu_ms = old->base_cpu_ms;
+		v->base_ms = old->base_ms;
+	} else {
+		v->vm.cpu_pct = cvm_cpu_pct(old->base_cpu_ms, old->base_ms, v->vm.cpu_time_ms, now_ms);
+	}
 }
 
-/* Running-ish states first, then the rest, each by name. */
+void cvm_model_update(struct cvm_model *m, const json_t *vms, int64_t now_ms)
+{
+	size_t n = json_array_size(vms), i, k = 0;
+	struct cvm_info *nv = xcalloc(n + 1, sizeof(*nv));
+
+	for (i = 0; i < n; i++) {
+		const json_t *o = json_array_get(vms, i);
+
+		if (!json_is_string(jget(o, "name")))
+			continue;
+		parse_vm(&nv[k], o);
+		measure(&nv[k], cvm_model_find(m, nv[k].vm.name), now_ms);
+		k++;
+	}
+	free_all(m->vms, m->n);
+	m->vms = nv;
+	m->n = k;
+	m->sampled_ms = now_ms;
+}
+
+int cvm_model_set_state(struct cvm_model *m, const char *name, const char *state)
+{
+	struct cvm_info *v = (struct cvm_info *)cvm_model_find(m, name);
+
+	if (!v || !strcmp(v->vm.state, state))
+		return 0;
+	snprintf(v->vm.state, sizeof(v->vm.state), "%s", state);
+	if (!strcmp(state, "stopped") || !strcmp(state, "crashed")) {
+		v->vm.cpu_pct = -1;
+		v->vm.uptime_s = -1;
+	}
+	return 1;
+}
+
+const struct cvm_info *cvm_model_find(const struct cvm_model *m, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < m->n; i++)
+		if (!strcmp(m->vms[i].vm.name, name))
+			return &m->vms[i];
+	return NULL;
+}
+
+struct cvm *cvm_model_rows(const struct cvm_model *m)
+{
+	struct cvm *rows;
+	size_t i;
+
+	if (!m->n)
+		return NULL;
+	rows = xcalloc(m->n, sizeof(*rows));
+	for (i = 0; i < m->n; i++)
+		rows[i] = m->vms[i].vm;
+	return rows;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+const char **cvm_model_names(const struct cvm_model *m)
+{
+	const char **names = xcalloc(m->n + 1, sizeof(*names));
+	size_t i;
+
+	for (i = 0; i < m->n; i++)
+		names[i] = m->vms[i].vm.name;
+	qsort(names, m->n, sizeof(*names), cmp_str);
+	return names;
+}
+
+int cvm_is_live(const struct cvm *vm)
+{
+	return vm->pid > 0 || !strcmp(vm->state, "running") || !strcmp(vm->state, "paused") ||
+	       !strcmp(vm->state, "starting") || !strcmp(vm->state, "shutting-down");
+}
+
+/* --- the panel ---------------------------------------------------------- */
+
+static void vm_key(const void *row, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s", ((const struct cvm *)row)->name);
+}
+
+static int vm_match(const void *row, const char *filter)
+{
+	const struct cvm *vm = row;
+
+	return strcasestr(vm->name, filter) || strcasestr(vm->state, filter);
+}
+
+/* Running-ish states first, then the rest. */
 static int state_rank(const char *s)
 {
 	static const char *const order[] = { "running", "starting", "shutting-down", "paused",
@@ -83,238 +233,85 @@ static int state_rank(const char *s)
 	return (int)(sizeof(order) / sizeof(order[0]));
 }
 
-static enum cvm_sort sort_key;
-
-static int cmp_vm(const void *pa, const void *pb)
+static int vm_cmp(const void *pa, const void *pb, int sort)
 {
 	const struct cvm *a = pa, *b = pb;
-	int r = 0;
 
-	switch (sort_key) {
+	switch (sort) {
 	case CVM_SORT_STATE:
-		r = state_rank(a->state) - state_rank(b->state);
-		break;
+		return state_rank(a->state) - state_rank(b->state);
 	case CVM_SORT_CPU:
-		r = (a->cpu_pct < b->cpu_pct) - (a->cpu_pct > b->cpu_pct);
-		break;
+		return (a->cpu_pct < b->cpu_pct) - (a->cpu_pct > b->cpu_pct);
 	case CVM_SORT_MEMORY:
-		r = (a->memory_mib < b->memory_mib) - (a->memory_mib > b->memory_mib);
-		break;
-	case CVM_SORT_NAME:
-	case CVM_SORT_COUNT:
-		break;
-	}
-	return r ? r : cmp_name(a, b);
-}
-
-static int matches(const struct cvm *vm, const char *filter)
-{
-	return !*filter || strcasestr(vm->name, filter) || strcasestr(vm->state, filter);
-}
-
-/* Rebuild sort order and view; put the selection back on l->selected, or
- * on row old_row when that VM is gone. */
-static void rebuild(struct cvm_list *l, size_t old_row)
-{
-	size_t i;
-
-	sort_key = l->sort;
-	if (l->n)
-		qsort(l->vms, l->n, sizeof(*l->vms), cmp_vm);
-	free(l->view);
-	l->view = xcalloc(l->n + 1, sizeof(*l->view));
-	l->nview = 0;
-	for (i = 0; i < l->n; i++)
-		if (matches(&l->vms[i], l->filter))
-			l->view[l->nview++] = i;
-	if (!l->nview) {
-		l->sel = 0;
-		l->top = 0;
-		return;
-	}
-	for (i = 0; i < l->nview; i++) {
-		if (!strcmp(l->vms[l->view[i]].name, l->selected)) {
-			l->sel = i;
-			return;
-		}
-	}
-	l->sel = old_row < l->nview ? old_row : l->nview - 1;
-	snprintf(l->selected, sizeof(l->selected), "%s", l->vms[l->view[l->sel]].name);
-}
-
-void cvm_list_update(struct cvm_list *l, const json_t *vms, int64_t now_ms)
-{
-	size_t n = json_array_size(vms), i, k = 0;
-	struct cvm *nv = xcalloc(n + 1, sizeof(*nv));
-
-	for (i = 0; i < n; i++) {
-		const json_t *o = json_array_get(vms, i);
-		const struct cvm *old;
-		struct cvm *v = &nv[k];
-
-		if (!json_is_string(json_object_get(o, "name")))
-			continue;
-		copy_str(v->name, sizeof(v->name), o, "name");
-		copy_str(v->state, sizeof(v->state), o, "state");
-		v->vcpus = int_or(o, "vcpus", 0);
-		v->memory_mib = int_or(o, "memory_mib", 0);
-		v->memory_actual_mib = int_or(o, "memory_actual_mib", -1);
-		v->uptime_s = int_or(o, "uptime_s", -1);
-		v->cpu_time_ms = int_or(o, "cpu_time_ms", -1);
-		v->pid = int_or(o, "pid", 0);
-		v->cpu_pct = -1;
-		v->base_cpu_ms = v->cpu_time_ms;
-		v->base_ms = now_ms;
-		old = cvm_list_find(l, v->name);
-		if (old && old->pid == v->pid && v->cpu_time_ms >= 0) {
-			if (now_ms - old->base_ms < CVM_CPU_MIN_INTERVAL_MS) {
-				/* too soon after the last reading for a steady
-				 * figure: keep it and its baseline */
-				v->cpu_pct = old->cpu_pct;
-				v->base_cpu_ms = old->base_cpu_ms;
-				v->base_ms = old->base_ms;
-			} else {
-				v->cpu_pct = cvm_cpu_pct(old->base_cpu_ms, old->base_ms,
-							 v->cpu_time_ms, now_ms);
-			}
-		}
-		v->json = json_incref((json_t *)o);
-		k++;
-	}
-	free_vms(l->vms, l->n);
-	l->vms = nv;
-	l->n = k;
-	l->sampled_ms = now_ms;
-	rebuild(l, l->sel);
-}
-
-int cvm_list_set_state(struct cvm_list *l, const char *name, const char *state)
-{
-	size_t i;
-
-	for (i = 0; i < l->n; i++) {
-		if (strcmp(l->vms[i].name, name))
-			continue;
-		if (!strcmp(l->vms[i].state, state))
-			return 0;
-		snprintf(l->vms[i].state, sizeof(l->vms[i].state), "%s", state);
-		if (!strcmp(state, "stopped") || !strcmp(state, "crashed")) {
-			l->vms[i].cpu_pct = -1;
-			l->vms[i].uptime_s = -1;
-		}
-		rebuild(l, l->sel);
-		return 1;
-	}
-	return 0;
-}
-
-void cvm_list_clear(struct cvm_list *l)
-{
-	free_vms(l->vms, l->n);
-	l->vms = NULL;
-	l->n = 0;
-	l->sampled_ms = 0;
-	rebuild(l, l->sel);
-}
-
-void cvm_list_set_filter(struct cvm_list *l, const char *filter)
-{
-	snprintf(l->filter, sizeof(l->filter), "%s", filter ? filter : "");
-	rebuild(l, 0);
-	/* a filter that hides the selected VM selects the first match */
-	if (l->nview && strcmp(l->vms[l->view[l->sel]].name, l->selected)) {
-		l->sel = 0;
-		snprintf(l->selected, sizeof(l->selected), "%s", l->vms[l->view[0]].name);
+		return (a->memory_mib < b->memory_mib) - (a->memory_mib > b->memory_mib);
+	default:
+		return 0;
 	}
 }
 
-void cvm_list_set_sort(struct cvm_list *l, enum cvm_sort sort)
+static const char *const vm_sorts[] = { "name", "state", "CPU %", "memory", NULL };
+
+const struct panel_ops cvm_panel_ops = {
+	.size = sizeof(struct cvm),
+	.key = vm_key,
+	.match = vm_match,
+	.cmp = vm_cmp,
+	.sorts = vm_sorts,
+};
+
+/* --- the columns ---------------------------------------------------------- */
+
+static void cell_name(const void *row, char *buf, size_t len)
 {
-	l->sort = sort < CVM_SORT_COUNT ? sort : CVM_SORT_NAME;
-	rebuild(l, l->sel);
+	snprintf(buf, len, "%s", ((const struct cvm *)row)->name);
 }
 
-const char *cvm_sort_name(enum cvm_sort sort)
+static void cell_state(const void *row, char *buf, size_t len)
 {
-	return sort < CVM_SORT_COUNT ? sort_names[sort] : "?";
+	snprintf(buf, len, "%s", ((const struct cvm *)row)->state);
 }
 
-void cvm_list_select_row(struct cvm_list *l, size_t row)
+static void cell_vcpus(const void *row, char *buf, size_t len)
 {
-	if (!l->nview)
-		return;
-	l->sel = row < l->nview ? row : l->nview - 1;
-	snprintf(l->selected, sizeof(l->selected), "%s", l->vms[l->view[l->sel]].name);
+	snprintf(buf, len, "%lld", ((const struct cvm *)row)->vcpus);
 }
 
-void cvm_list_move(struct cvm_list *l, long delta)
+static void cell_memory(const void *row, char *buf, size_t len)
 {
-	long row;
+	const struct cvm *vm = row;
 
-	if (!l->nview)
-		return;
-	row = (long)l->sel + delta;
-	if (row < 0)
-		row = 0;
-	cvm_list_select_row(l, (size_t)row);
+	cli_format_mib(vm->memory_mib > 0 ? (uint64_t)vm->memory_mib : 0, buf, len);
 }
 
-void cvm_list_home(struct cvm_list *l)
+static void cell_cpu(const void *row, char *buf, size_t len)
 {
-	cvm_list_select_row(l, 0);
+	const struct cvm *vm = row;
+
+	if (vm->cpu_pct < 0)
+		snprintf(buf, len, "-");
+	else
+		snprintf(buf, len, "%.1f", vm->cpu_pct > 9999 ? 9999.0 : vm->cpu_pct);
 }
 
-void cvm_list_end(struct cvm_list *l)
+static void cell_uptime(const void *row, char *buf, size_t len)
 {
-	if (l->nview)
-		cvm_list_select_row(l, l->nview - 1);
+	ctable_uptime(((const struct cvm *)row)->uptime_s, buf, len);
 }
 
-int cvm_list_select(struct cvm_list *l, const char *name)
+static void cell_ip(const void *row, char *buf, size_t len)
 {
-	size_t i;
+	const struct cvm *vm = row;
 
-	for (i = 0; i < l->nview; i++) {
-		if (!strcmp(l->vms[l->view[i]].name, name)) {
-			cvm_list_select_row(l, i);
-			return 0;
-		}
-	}
-	/* remember it: the VM may arrive with the next refresh */
-	snprintf(l->selected, sizeof(l->selected), "%s", name);
-	return -ENOENT;
+	snprintf(buf, len, "%s", vm->ip[0] ? vm->ip : "-");
 }
 
-const struct cvm *cvm_list_selected(const struct cvm_list *l)
-{
-	return l->nview ? &l->vms[l->view[l->sel]] : NULL;
-}
-
-const struct cvm *cvm_list_find(const struct cvm_list *l, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < l->n; i++)
-		if (!strcmp(l->vms[i].name, name))
-			return &l->vms[i];
-	return NULL;
-}
-
-void console_list_scroll(size_t *top, size_t sel, size_t n, size_t height)
-{
-	if (!height)
-		height = 1;
-	if (sel < *top)
-		*top = sel;
-	else if (sel >= *top + height)
-		*top = sel - height + 1;
-	if (n <= height)
-		*top = 0;
-	else if (*top + height > n)
-		*top = n - height;
-}
-
-void cvm_list_scroll(struct cvm_list *l, size_t height)
-{
-	console_list_scroll(&l->top, l->sel, l->nview, height);
-}
+const struct ctable_col console_vm_cols[] = {
+	{ "NAME", 12, CVM_NAME_LEN - 1, 0, cell_name },
+	{ "STATE", 13, 13, 0, cell_state },
+	{ "VCPU", 4, 4, 1, cell_vcpus },
+	{ "MEMORY", 7, 8, 1, cell_memory },
+	{ "CPU%", 6, 6, 1, cell_cpu },
+	{ "UPTIME", 7, 8, 1, cell_uptime },
+	{ "IP", 15, 15, 0, cell_ip },
+};
+const size_t console_vm_ncols = sizeof(console_vm_cols) / sizeof(console_vm_cols[0]);

@@ -1,21 +1,17 @@
 /*
  * The Networks screen's table and details models (console_net.h).
  *
- * The table keeps net.list's networks sorted by name; the selection is
- * remembered by name, so a refresh that adds or removes networks leaves
- * the cursor on the network the user chose, or on the same row number
- * when that one is gone.  Cells read the network object as it is and show
- * "-" for what is missing, so a croftd with more fields never breaks them.
- *
- * The details are a list of text rows built for one width: two summary
- * lines, then a titled table of the port forwards and one of the NICs.
- * Each forward and NIC row carries its item number (forwards first), which
- * is what the cursor selects; a NIC row's IP is the lease from the VM
- * model (vm.list asks netd for leases every refresh), not the network
- * object, which only has the assigned address.
+ * A network is parsed once per net.list into a struct cnet; fields croftd
+ * leaves out read as "" and cells show "-" for them, so a croftd with more
+ * or fewer fields never breaks the table.  The details are two more list
+ * panels, the network's forwards and the NICs on it, in the network's own
+ * order (the selection follows a forward by protocol and host port, a NIC
+ * by MAC); a NIC row's IP is the lease from the VM model (vm.list asks
+ * netd for leases every refresh), not the network object, which only has
+ * the assigned address.
  */
 #include "tui/console_net.h"
-#include "tui/console_model.h"
+#include "common/json_get.h"
 #include "common/xalloc.h"
 
 #include <errno.h>
@@ -24,222 +20,157 @@
 #include <string.h>
 #include <strings.h>
 
-static const char *str(const json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
+#define COPY(dst, o, path) snprintf((dst), sizeof(dst), "%s", jget_str((o), (path), ""))
 
-	return s && *s ? s : NULL;
+static const char *dash(const char *s)
+{
+	return *s ? s : "-";
 }
 
-static const char *str_or_dash(const json_t *o, const char *key)
+/* --- parsing --------------------------------------------------------------- */
+
+static void parse_fwds(struct cnet *n, const json_t *fwds)
 {
-	const char *s = str(o, key);
-
-	return s ? s : "-";
-}
-
-/* --- the table ---------------------------------------------------------- */
-
-void cnet_list_init(struct cnet_list *l)
-{
-	memset(l, 0, sizeof(*l));
-}
-
-static void free_nets(struct cnet *nets, size_t n)
-{
+	const json_t *o;
 	size_t i;
 
-	for (i = 0; i < n; i++)
-		json_decref(nets[i].json);
-	free(nets);
-}
+	n->fwds = xcalloc(json_array_size(fwds) + 1, sizeof(*n->fwds));
+	json_array_foreach(fwds, i, o) {
+		struct cnet_fwd *f = &n->fwds[n->nfwds];
 
-void cnet_list_free(struct cnet_list *l)
-{
-	free_nets(l->nets, l->n);
-	memset(l, 0, sizeof(*l));
-}
-
-static int cmp_net(const void *a, const void *b)
-{
-	return strcmp(((const struct cnet *)a)->name, ((const struct cnet *)b)->name);
-}
-
-/* Is the VM of nics[i] also that of an earlier NIC? */
-static int seen_before(const json_t *nics, size_t i)
-{
-	const char *vm = str(json_array_get(nics, i), "vm");
-	size_t j;
-
-	for (j = 0; vm && j < i; j++) {
-		const char *other = str(json_array_get(nics, j), "vm");
-
-		if (other && !strcmp(other, vm))
-			return 1;
+		f->order = n->nfwds++;
+		COPY(f->proto, o, "proto");
+		f->host_port = jget_int(o, "host_port", -1);
+		COPY(f->vm, o, "vm");
+		f->port = jget_int(o, "port", -1);
+		COPY(f->address, o, "address");
 	}
+}
+
+static void parse_nics(struct cnet *n, const json_t *nics)
+{
+	const json_t *o;
+	size_t i;
+
+	n->nics = xcalloc(json_array_size(nics) + 1, sizeof(*n->nics));
+	json_array_foreach(nics, i, o) {
+		struct cnet_nic *c = &n->nics[n->nnics];
+
+		c->order = n->nnics++;
+		COPY(c->vm, o, "vm");
+		COPY(c->mac, o, "mac");
+		COPY(c->address, o, "address");
+	}
+}
+
+int cnet_parse(struct cnet *n, const json_t *o)
+{
+	memset(n, 0, sizeof(*n));
+	if (!*jget_str(o, "name", ""))
+		return -EINVAL;
+	COPY(n->name, o, "name");
+	COPY(n->mode, o, "mode");
+	COPY(n->subnet, o, "subnet");
+	COPY(n->gateway, o, "gateway");
+	COPY(n->dhcp_first, o, "dhcp_first");
+	COPY(n->dhcp_last, o, "dhcp_last");
+	COPY(n->uplink, o, "uplink");
+	COPY(n->bridge, o, "bridge");
+	parse_fwds(n, jget_arr(o, "forwards"));
+	parse_nics(n, jget_arr(o, "nics"));
+	n->guests = cnet_user_names(n, NULL, 0);
 	return 0;
 }
 
-static size_t count_users(const json_t *net)
+void cnet_free(struct cnet *n)
 {
-	const json_t *nics = json_object_get(net, "nics");
-	size_t n = 0, i;
-
-	for (i = 0; i < json_array_size(nics); i++)
-		if (str(json_array_get(nics, i), "vm") && !seen_before(nics, i))
-			n++;
-	return n;
+	free(n->fwds);
+	free(n->nics);
+	n->fwds = NULL;
+	n->nics = NULL;
+	n->nfwds = n->nnics = 0;
 }
 
-/* Put the selection back on l->selected, or on row old_row. */
-static void reselect(struct cnet_list *l, size_t old_row)
+struct cnet *cnet_parse_list(const json_t *networks, size_t *n)
 {
+	struct cnet *nets = xcalloc(json_array_size(networks) + 1, sizeof(*nets));
+	const json_t *o;
 	size_t i;
 
-	if (!l->n) {
-		l->sel = 0;
-		l->top = 0;
-		return;
-	}
-	for (i = 0; i < l->n; i++) {
-		if (!strcmp(l->nets[i].name, l->selected)) {
-			l->sel = i;
-			return;
-		}
-	}
-	l->sel = old_row < l->n ? old_row : l->n - 1;
-	snprintf(l->selected, sizeof(l->selected), "%s", l->nets[l->sel].name);
+	*n = 0;
+	json_array_foreach(networks, i, o)
+		if (cnet_parse(&nets[*n], o) == 0)
+			(*n)++;
+	return nets;
 }
 
-void cnet_list_update(struct cnet_list *l, const json_t *networks)
+/* Is the VM of NIC i also that of an earlier NIC? */
+static int seen_before(const struct cnet *n, size_t i)
 {
-	size_t n = json_array_size(networks), i, k = 0;
-	struct cnet *nv = xcalloc(n + 1, sizeof(*nv));
+	size_t j;
 
-	for (i = 0; i < n; i++) {
-		const json_t *o = json_array_get(networks, i);
-		struct cnet *c = &nv[k];
+	for (j = 0; j < i; j++)
+		if (!strcmp(n->nics[j].vm, n->nics[i].vm))
+			return 1;
+	return 0;
+}
 
-		if (!str(o, "name"))
+size_t cnet_user_names(const struct cnet *n, const char **names, size_t max)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < n->nnics; i++) {
+		if (!n->nics[i].vm[0] || seen_before(n, i))
 			continue;
-		snprintf(c->name, sizeof(c->name), "%s", str(o, "name"));
-		snprintf(c->mode, sizeof(c->mode), "%s", str_or_dash(o, "mode"));
-		c->nics = json_array_size(json_object_get(o, "nics"));
-		c->forwards = json_array_size(json_object_get(o, "forwards"));
-		c->guests = count_users(o);
-		c->json = json_incref((json_t *)o);
+		if (names && k < max)
+			names[k] = n->nics[i].vm;
 		k++;
 	}
-	if (k)
-		qsort(nv, k, sizeof(*nv), cmp_net);
-	free_nets(l->nets, l->n);
-	l->nets = nv;
-	l->n = k;
-	l->loaded = 1;
-	reselect(l, l->sel);
+	return k;
 }
 
-void cnet_list_clear(struct cnet_list *l)
+size_t cnet_users(const struct cnet *n, char *buf, size_t len)
 {
-	free_nets(l->nets, l->n);
-	l->nets = NULL;
-	l->n = 0;
-	l->loaded = 0;
-	reselect(l, l->sel);
-}
-
-void cnet_list_select_row(struct cnet_list *l, size_t row)
-{
-	if (!l->n)
-		return;
-	l->sel = row < l->n ? row : l->n - 1;
-	snprintf(l->selected, sizeof(l->selected), "%s", l->nets[l->sel].name);
-}
-
-void cnet_list_move(struct cnet_list *l, long delta)
-{
-	long row = (long)l->sel + delta;
-
-	cnet_list_select_row(l, row < 0 ? 0 : (size_t)row);
-}
-
-void cnet_list_home(struct cnet_list *l)
-{
-	cnet_list_select_row(l, 0);
-}
-
-void cnet_list_end(struct cnet_list *l)
-{
-	if (l->n)
-		cnet_list_select_row(l, l->n - 1);
-}
-
-int cnet_list_select(struct cnet_list *l, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < l->n; i++) {
-		if (!strcmp(l->nets[i].name, name)) {
-			cnet_list_select_row(l, i);
-			return 0;
-		}
-	}
-	snprintf(l->selected, sizeof(l->selected), "%s", name);
-	return -ENOENT;
-}
-
-const struct cnet *cnet_list_selected(const struct cnet_list *l)
-{
-	return l->n ? &l->nets[l->sel] : NULL;
-}
-
-const struct cnet *cnet_list_find(const struct cnet_list *l, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < l->n; i++)
-		if (!strcmp(l->nets[i].name, name))
-			return &l->nets[i];
-	return NULL;
-}
-
-void cnet_list_scroll(struct cnet_list *l, size_t height)
-{
-	console_list_scroll(&l->top, l->sel, l->n, height);
-}
-
-char *cnet_users(const json_t *net, char *buf, size_t len)
-{
-	const json_t *nics = json_object_get(net, "nics"), *nic;
-	size_t used = 0, i;
+	size_t used = 0, i, k = 0;
 
 	buf[0] = '\0';
-	json_array_foreach(nics, i, nic) {
-		const char *vm = str(nic, "vm");
-
-		if (!vm || seen_before(nics, i))
+	for (i = 0; i < n->nnics; i++) {
+		if (!n->nics[i].vm[0] || seen_before(n, i))
 			continue;
-		used += (size_t)snprintf(buf + used, len - used, "%s%s", used ? ", " : "", vm);
-		if (used >= len) {
-			used = len - 1;
-			break;
-		}
+		k++;
+		if (used < len)
+			used += (size_t)snprintf(buf + used, len - used, "%s%s", used ? ", " : "",
+						 n->nics[i].vm);
 	}
-	return buf;
+	return k;
 }
+
+/* --- the table ------------------------------------------------------------- */
+
+static void net_key(const void *row, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s", ((const struct cnet *)row)->name);
+}
+
+static void net_free(void *row)
+{
+	cnet_free(row);
+}
+
+const struct panel_ops cnet_panel_ops = {
+	.size = sizeof(struct cnet),
+	.key = net_key,
+	.free_row = net_free,
+};
 
 static void cell_name(const void *row, char *buf, size_t len)
 {
-	const struct cnet *n = row;
-
-	snprintf(buf, len, "%s", n->name);
+	snprintf(buf, len, "%s", ((const struct cnet *)row)->name);
 }
 
 static void cell_mode(const void *row, char *buf, size_t len)
 {
-	const struct cnet *n = row;
-
-	snprintf(buf, len, "%s", n->mode);
+	snprintf(buf, len, "%s", dash(((const struct cnet *)row)->mode));
 }
 
 /* nat: the subnet and where it leaves; host-only: the subnet; bridged:
@@ -247,33 +178,26 @@ static void cell_mode(const void *row, char *buf, size_t len)
 static void cell_where(const void *row, char *buf, size_t len)
 {
 	const struct cnet *n = row;
-	const char *subnet = str(n->json, "subnet"), *uplink = str(n->json, "uplink");
 
-	if (subnet && uplink)
-		snprintf(buf, len, "%s via %s", subnet, uplink);
+	if (n->subnet[0] && n->uplink[0])
+		snprintf(buf, len, "%s via %s", n->subnet, n->uplink);
 	else
-		snprintf(buf, len, "%s", subnet ? subnet : uplink ? uplink : "-");
+		snprintf(buf, len, "%s", n->subnet[0] ? n->subnet : dash(n->uplink));
 }
 
 static void cell_bridge(const void *row, char *buf, size_t len)
 {
-	const struct cnet *n = row;
-
-	snprintf(buf, len, "%s", str_or_dash(n->json, "bridge"));
+	snprintf(buf, len, "%s", dash(((const struct cnet *)row)->bridge));
 }
 
 static void cell_guests(const void *row, char *buf, size_t len)
 {
-	const struct cnet *n = row;
-
-	snprintf(buf, len, "%zu", n->guests);
+	snprintf(buf, len, "%zu", ((const struct cnet *)row)->guests);
 }
 
 static void cell_forwards(const void *row, char *buf, size_t len)
 {
-	const struct cnet *n = row;
-
-	snprintf(buf, len, "%zu", n->forwards);
+	snprintf(buf, len, "%zu", ((const struct cnet *)row)->nfwds);
 }
 
 const struct ctable_col cnet_cols[] = {
@@ -286,278 +210,245 @@ const struct ctable_col cnet_cols[] = {
 };
 const size_t cnet_ncols = sizeof(cnet_cols) / sizeof(cnet_cols[0]);
 
-/* --- the details -------------------------------------------------------------- */
+/* --- the details: rows ------------------------------------------------------- */
 
-#define DCOLS 5
-
-/* A details table: its columns, and a formatter of one item's cells. */
-struct dtable {
-	struct ctable_col cols[DCOLS];
-	size_t ncols;
-};
-
-static const struct dtable fwd_table = { {
-	{ "PROTO", 5, 5, 0, NULL },
-	{ "HOST PORT", 9, 9, 1, NULL },
-	{ "VM", 10, 24, 0, NULL },
-	{ "GUEST PORT", 10, 10, 1, NULL },
-	{ "TO", 15, 21, 0, NULL },
-}, 5 };
-
-static const struct dtable nic_table = { {
-	{ "VM", 10, 24, 0, NULL },
-	{ "MAC", 17, 17, 0, NULL },
-	{ "IP", 15, 15, 0, NULL },
-	{ "ADDRESS", 15, 15, 0, NULL },
-	{ "STATE", 8, 13, 0, NULL },
-}, 5 };
-
-struct builder {
-	struct cnet_detail *d;
-	size_t cap;
-	int width;
-};
-
-static struct cnet_row *push(struct builder *b, enum cnet_row_kind kind, long item)
+struct cnet_fwd *cnet_fwd_rows(const struct cnet *n)
 {
-	struct cnet_row *r;
+	struct cnet_fwd *rows;
 
-	if (b->d->n == b->cap) {
-		b->cap = b->cap ? b->cap * 2 : 16;
-		b->d->rows = xrealloc(b->d->rows, b->cap * sizeof(*b->d->rows));
-	}
-	r = &b->d->rows[b->d->n++];
-	r->kind = kind;
-	r->item = item;
-	r->text[0] = '\0';
-	return r;
+	if (!n->nfwds)
+		return NULL;
+	rows = xcalloc(n->nfwds, sizeof(*rows));
+	memcpy(rows, n->fwds, n->nfwds * sizeof(*rows));
+	return rows;
 }
 
-static void push_text(struct builder *b, enum cnet_row_kind kind, const char *text)
+/* The VM model's NIC with that MAC. */
+static const struct cvm_nic *vm_nic(const struct cvm_info *v, const char *mac)
 {
-	snprintf(push(b, kind, -1)->text, CNET_ROW_LEN, "%s", text);
-}
-
-/* text over as many rows as the width needs, broken at spaces; the
- * continuation rows are indented by two. */
-static void push_wrapped(struct builder *b, const char *text)
-{
-	size_t len = strlen(text), off = 0, indent = 0;
-
-	do {
-		size_t room = b->width > (int)indent + 8 ? (size_t)b->width - indent : len, n = len - off;
-
-		if (n > room) {
-			n = room;
-			while (n > room / 2 && text[off + n] != ' ')
-				n--;
-			if (text[off + n] != ' ')
-				n = room;
-		}
-		snprintf(push(b, CNET_ROW_TEXT, -1)->text, CNET_ROW_LEN, "%*s%.*s", (int)indent, "",
-			 (int)n, text + off);
-		off += n;
-		while (off < len && text[off] == ' ')
-			off++;
-		indent = 2;
-	} while (off < len);
-}
-
-/* cells[] padded to the table's layout for the builder's width. */
-static void format_cells(const struct builder *b, const struct dtable *t, char cells[][128],
-			 char *out, size_t len)
-{
-	int widths[CTABLE_MAX_COLS];
-	size_t i, used = 0;
-
-	ctable_layout(t->cols, t->ncols, b->width, widths);
-	out[0] = '\0';
-	for (i = 0; i < t->ncols && used < len; i++) {
-		char padded[160];
-		int n;
-
-		if (!widths[i])
-			continue;
-		n = snprintf(out + used, len - used, "%s%s", used ? "  " : "",
-			     ctable_pad(&t->cols[i], widths[i], cells[i], padded, sizeof(padded)));
-		if (n < 0)
-			break;
-		used += (size_t)n;
-	}
-	/* no trailing blanks */
-	while (used && used < len && out[used - 1] == ' ')
-		out[--used] = '\0';
-}
-
-static void push_head(struct builder *b, const struct dtable *t)
-{
-	char cells[DCOLS][128];
 	size_t i;
 
-	for (i = 0; i < t->ncols; i++)
-		snprintf(cells[i], sizeof(cells[i]), "%s", t->cols[i].title);
-	format_cells(b, t, cells, push(b, CNET_ROW_HEAD, -1)->text, CNET_ROW_LEN);
+	for (i = 0; v && i < v->nnics; i++)
+		if (!strcasecmp(v->nics[i].mac, mac))
+			return &v->nics[i];
+	return NULL;
 }
 
-static void int_cell(const json_t *o, const char *key, char *buf, size_t len)
+struct cnet_nic *cnet_nic_rows(const struct cnet *n, const struct cvm_model *vms)
 {
-	json_t *v = json_object_get(o, key);
+	struct cnet_nic *rows;
+	size_t i;
 
-	if (json_is_integer(v))
-		snprintf(buf, len, "%lld", (long long)json_integer_value(v));
+	if (!n->nnics)
+		return NULL;
+	rows = xcalloc(n->nnics, sizeof(*rows));
+	for (i = 0; i < n->nnics; i++) {
+		const struct cvm_info *v = vms ? cvm_model_find(vms, n->nics[i].vm) : NULL;
+		const struct cvm_nic *vn = vm_nic(v, n->nics[i].mac);
+
+		rows[i] = n->nics[i];
+		snprintf(rows[i].ip, sizeof(rows[i].ip), "%s", vn ? vn->ip : "");
+		snprintf(rows[i].state, sizeof(rows[i].state), "%s", v ? v->vm.state : "");
+	}
+	return rows;
+}
+
+static void fwd_key(const void *row, char *buf, size_t len)
+{
+	const struct cnet_fwd *f = row;
+
+	snprintf(buf, len, "%s/%lld", f->proto, f->host_port);
+}
+
+static void nic_key(const void *row, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s", ((const struct cnet_nic *)row)->mac);
+}
+
+#define CMP(a, b) (((a) > (b)) - ((a) < (b)))
+
+static int fwd_cmp(const void *a, const void *b, int sort)
+{
+	(void)sort;
+	return CMP(((const struct cnet_fwd *)a)->order, ((const struct cnet_fwd *)b)->order);
+}
+
+static int nic_cmp(const void *a, const void *b, int sort)
+{
+	(void)sort;
+	return CMP(((const struct cnet_nic *)a)->order, ((const struct cnet_nic *)b)->order);
+}
+
+const struct panel_ops cnet_fwd_ops = {
+	.size = sizeof(struct cnet_fwd),
+	.key = fwd_key,
+	.cmp = fwd_cmp,
+};
+
+const struct panel_ops cnet_nic_ops = {
+	.size = sizeof(struct cnet_nic),
+	.key = nic_key,
+	.cmp = nic_cmp,
+};
+
+static void number(long long v, char *buf, size_t len)
+{
+	if (v >= 0)
+		snprintf(buf, len, "%lld", v);
 	else
 		snprintf(buf, len, "-");
 }
 
-/* The VM model's NIC with that MAC, and the VM. */
-static const json_t *vm_nic(const struct cvm_list *vms, const char *vm, const char *mac,
-			    const struct cvm **out)
+static void fwd_proto(const void *row, char *buf, size_t len)
 {
-	const struct cvm *v = vms && vm ? cvm_list_find(vms, vm) : NULL;
-	const json_t *nic;
-	size_t i;
-
-	*out = v;
-	if (!v || !mac)
-		return NULL;
-	json_array_foreach(json_object_get(v->json, "nics"), i, nic) {
-		const char *m = str(nic, "mac");
-
-		if (m && !strcasecmp(m, mac))
-			return nic;
-	}
-	return NULL;
+	snprintf(buf, len, "%s", dash(((const struct cnet_fwd *)row)->proto));
 }
 
-static void summary(struct builder *b, const json_t *net)
+static void fwd_host_port(const void *row, char *buf, size_t len)
 {
-	const char *mode = str_or_dash(net, "mode");
+	number(((const struct cnet_fwd *)row)->host_port, buf, len);
+}
+
+static void fwd_vm(const void *row, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s", dash(((const struct cnet_fwd *)row)->vm));
+}
+
+static void fwd_port(const void *row, char *buf, size_t len)
+{
+	number(((const struct cnet_fwd *)row)->port, buf, len);
+}
+
+static void fwd_to(const void *row, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s", dash(((const struct cnet_fwd *)row)->address));
+}
+
+const struct ctable_col cnet_fwd_cols[] = {
+	{ "PROTO", 5, 5, 0, fwd_proto },
+	{ "HOST PORT", 9, 9, 1, fwd_host_port },
+	{ "VM", 10, 24, 0, fwd_vm },
+	{ "GUEST PORT", 10, 10, 1, fwd_port },
+	{ "TO", 15, 21, 0, fwd_to },
+};
+const size_t cnet_fwd_ncols = sizeof(cnet_fwd_cols) / sizeof(cnet_fwd_cols[0]);
+
+static void nic_vm(const void *row, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s", dash(((const struct cnet_nic *)row)->vm));
+}
+
+static void nic_mac(const void *row, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s", dash(((const struct cnet_nic *)row)->mac));
+}
+
+static void nic_ip(const void *row, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s", dash(((const struct cnet_nic *)row)->ip));
+}
+
+static void nic_address(const void *row, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s", dash(((const struct cnet_nic *)row)->address));
+}
+
+static void nic_state(const void *row, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s", dash(((const struct cnet_nic *)row)->state));
+}
+
+const struct ctable_col cnet_nic_cols[] = {
+	{ "VM", 10, 24, 0, nic_vm },
+	{ "MAC", 17, 17, 0, nic_mac },
+	{ "IP", 15, 15, 0, nic_ip },
+	{ "ADDRESS", 15, 15, 0, nic_address },
+	{ "STATE", 8, 13, 0, nic_state },
+};
+const size_t cnet_nic_ncols = sizeof(cnet_nic_cols) / sizeof(cnet_nic_cols[0]);
+
+/* --- the details: summary and layout ------------------------------------------ */
+
+/* text over as many lines as width needs, broken at spaces; continuation
+ * lines are indented by two. */
+static int wrap(const char *text, int width, char lines[][CNET_ROW_LEN], int n)
+{
+	size_t len = strlen(text), off = 0, indent = 0;
+
+	do {
+		size_t room = width > (int)indent + 8 ? (size_t)width - indent : len, k = len - off;
+
+		if (k > room) {
+			k = room;
+			while (k > room / 2 && text[off + k] != ' ')
+				k--;
+			if (text[off + k] != ' ')
+				k = room;
+		}
+		snprintf(lines[n++], CNET_ROW_LEN, "%*s%.*s", (int)indent, "", (int)k, text + off);
+		off += k;
+		while (off < len && text[off] == ' ')
+			off++;
+		indent = 2;
+	} while (off < len && n < CNET_SUMMARY_MAX);
+	return n;
+}
+
+int cnet_summary(const struct cnet *n, int width, char lines[][CNET_ROW_LEN])
+{
 	char line[CNET_ROW_LEN];
 	size_t used;
+	int k;
 
-	used = (size_t)snprintf(line, sizeof(line), "Network %s: %s", str_or_dash(net, "name"), mode);
-	if (str(net, "subnet"))
+	used = (size_t)snprintf(line, sizeof(line), "Network %s: %s", n->name, dash(n->mode));
+	if (n->subnet[0] && used < sizeof(line))
 		used += (size_t)snprintf(line + used, sizeof(line) - used, ", subnet %s, gateway %s",
-					 str(net, "subnet"), str_or_dash(net, "gateway"));
-	if (str(net, "dhcp_first") && used < sizeof(line))
-		snprintf(line + used, sizeof(line) - used, ", DHCP %s-%s", str(net, "dhcp_first"),
-			 str_or_dash(net, "dhcp_last"));
-	push_wrapped(b, line);
-	if (!strcmp(mode, "nat"))
+					 n->subnet, dash(n->gateway));
+	if (n->dhcp_first[0] && used < sizeof(line))
+		snprintf(line + used, sizeof(line) - used, ", DHCP %s-%s", n->dhcp_first,
+			 dash(n->dhcp_last));
+	k = wrap(line, width, lines, 0);
+	if (!strcmp(n->mode, "nat"))
 		snprintf(line, sizeof(line), "Bridge %s; traffic leaves masqueraded through %s",
-			 str_or_dash(net, "bridge"), str_or_dash(net, "uplink"));
-	else if (!strcmp(mode, "bridged"))
+			 dash(n->bridge), dash(n->uplink));
+	else if (!strcmp(n->mode, "bridged"))
 		snprintf(line, sizeof(line), "Bridge %s enslaves %s; guests get addresses from the LAN",
-			 str_or_dash(net, "bridge"), str_or_dash(net, "uplink"));
+			 dash(n->bridge), dash(n->uplink));
 	else
 		snprintf(line, sizeof(line), "Bridge %s; guests reach each other and the host only",
-			 str_or_dash(net, "bridge"));
-	push_wrapped(b, line);
+			 dash(n->bridge));
+	return k < CNET_SUMMARY_MAX ? wrap(line, width, lines, k) : k;
 }
 
-void cnet_detail_build(struct cnet_detail *d, const json_t *net, const struct cvm_list *vms,
-		       int width)
+static int min_int(int a, int b)
 {
-	struct builder b = { d, 0, width };
-	const json_t *fwds = json_object_get(net, "forwards"), *nics = json_object_get(net, "nics");
-	const json_t *o;
-	char line[CNET_ROW_LEN], cells[DCOLS][128];
-	int nat = !strcmp(str_or_dash(net, "mode"), "nat");
-	size_t i;
+	return a < b ? a : b;
+}
 
-	memset(d, 0, sizeof(*d));
-	summary(&b, net);
-	push_text(&b, CNET_ROW_BLANK, "");
-	snprintf(line, sizeof(line), "PORT FORWARDS (%zu)", json_array_size(fwds));
-	push_text(&b, CNET_ROW_TITLE, line);
-	if (!json_array_size(fwds)) {
-		push_text(&b, CNET_ROW_NOTE, nat ? "  None. Press n (F2) to forward a host port to a guest."
-						 : "  None: port forwards need a nat network.");
+void cnet_layout(int height, int summary, size_t nfwd, size_t nnic, struct cnet_layout *l)
+{
+	int avail = height - summary - 6, half, f = (int)nfwd, n = (int)nnic;
+
+	if (avail < 0)
+		avail = 0;
+	half = avail / 2;
+	if (f + n <= avail) {
+		l->fwd_rows = f;
+		l->nic_rows = n;
+	} else if (f <= half) {
+		l->fwd_rows = f;
+		l->nic_rows = avail - f;
+	} else if (n <= avail - half) {
+		l->nic_rows = n;
+		l->fwd_rows = avail - n;
 	} else {
-		push_head(&b, &fwd_table);
+		l->fwd_rows = half;
+		l->nic_rows = avail - half;
 	}
-	json_array_foreach(fwds, i, o) {
-		snprintf(cells[0], sizeof(cells[0]), "%s", str_or_dash(o, "proto"));
-		int_cell(o, "host_port", cells[1], sizeof(cells[1]));
-		snprintf(cells[2], sizeof(cells[2]), "%s", str_or_dash(o, "vm"));
-		int_cell(o, "port", cells[3], sizeof(cells[3]));
-		snprintf(cells[4], sizeof(cells[4]), "%s", str_or_dash(o, "address"));
-		format_cells(&b, &fwd_table, cells, push(&b, CNET_ROW_FWD, (long)d->nfwd)->text,
-			     CNET_ROW_LEN);
-		d->nfwd++;
-	}
-	push_text(&b, CNET_ROW_BLANK, "");
-	snprintf(line, sizeof(line), "NICS ON THIS NETWORK (%zu)", json_array_size(nics));
-	push_text(&b, CNET_ROW_TITLE, line);
-	if (!json_array_size(nics))
-		push_text(&b, CNET_ROW_NOTE, "  None. Press a (F4) to give a VM a NIC here.");
-	else
-		push_head(&b, &nic_table);
-	json_array_foreach(nics, i, o) {
-		const struct cvm *vm;
-		const json_t *vn = vm_nic(vms, str(o, "vm"), str(o, "mac"), &vm);
-
-		snprintf(cells[0], sizeof(cells[0]), "%s", str_or_dash(o, "vm"));
-		snprintf(cells[1], sizeof(cells[1]), "%s", str_or_dash(o, "mac"));
-		snprintf(cells[2], sizeof(cells[2]), "%s", str_or_dash(vn, "ip"));
-		snprintf(cells[3], sizeof(cells[3]), "%s", str_or_dash(o, "address"));
-		snprintf(cells[4], sizeof(cells[4]), "%s", vm ? vm->state : "-");
-		format_cells(&b, &nic_table, cells,
-			     push(&b, CNET_ROW_NIC, (long)(d->nfwd + d->nnic))->text, CNET_ROW_LEN);
-		d->nnic++;
-	}
-}
-
-void cnet_detail_free(struct cnet_detail *d)
-{
-	free(d->rows);
-	memset(d, 0, sizeof(*d));
-}
-
-size_t cnet_detail_items(const struct cnet_detail *d)
-{
-	return d->nfwd + d->nnic;
-}
-
-size_t cnet_detail_row_of(const struct cnet_detail *d, size_t item)
-{
-	size_t i;
-
-	for (i = 0; i < d->n; i++)
-		if (d->rows[i].item == (long)item)
-			return i;
-	return 0;
-}
-
-size_t cnet_detail_scroll(const struct cnet_detail *d, size_t item, size_t height, size_t top)
-{
-	size_t row = cnet_detail_items(d) ? cnet_detail_row_of(d, item) : 0;
-
-	if (!height)
-		height = 1;
-	if (d->n <= height)
-		return 0;
-	if (row < top)
-		top = row;
-	else if (row >= top + height)
-		top = row - height + 1;
-	if (top + height > d->n)
-		top = d->n - height;
-	/* the table's title and head go with its first item */
-	if (height >= 3 && row == top && top > 0 && d->rows[top - 1].kind == CNET_ROW_HEAD)
-		top = top >= 2 ? top - 2 : 0;
-	return top;
-}
-
-int cnet_detail_item(const json_t *net, size_t item, const json_t **fwd, const json_t **nic)
-{
-	size_t nf = json_array_size(json_object_get(net, "forwards"));
-
-	*fwd = NULL;
-	*nic = NULL;
-	if (item < nf)
-		*fwd = json_array_get(json_object_get(net, "forwards"), item);
-	else
-		*nic = json_array_get(json_object_get(net, "nics"), item - nf);
-	return *fwd || *nic ? 0 : -ENOENT;
+	l->fwd_rows = min_int(l->fwd_rows, f);
+	l->nic_rows = min_int(l->nic_rows, n);
+	l->fwd_title = summary + 1;
+	l->fwd_head = summary + 2;
+	l->nic_title = l->fwd_head + 1 + l->fwd_rows + 1;
+	l->nic_head = l->nic_title + 1;
 }

@@ -1,20 +1,23 @@
 /*
  * Inside the console: the application state every piece shares (struct
- * console), the screen object (struct console_screen) and the functions
- * the pieces call on each other.
+ * console: the connection, the models parsed from the API once per
+ * refresh, the status line, the open dialog or form), the screen object
+ * (struct console_screen) and the functions the pieces call on each other.
  *
  * A screen is a small function table, like htop's panels: its tab name and
- * hotkey, its key table (console_keys.h) and callbacks to draw its body,
- * take keys its table does not list (typing, mouse), and hear about
- * resizes, API events, refreshes and finished actions; a screen with a
- * form of its own may replace the key bar while the form is open.  Key
- * handlers change state; draw only renders state.  console_screens[]
- * (console.c) lists the screens in tab order, so a new screen is one new
- * file plus one entry there.
+ * hotkey, its key table (console_keys.h), the list panel its navigation
+ * keys and mouse clicks act on, and callbacks to draw its body, take keys
+ * its table does not list (typing, mouse), and hear about resizes, API
+ * events, refreshes and finished actions.  A screen owns its state (its
+ * lists, selections, filters); the models it reads (VMs, host) are the
+ * console's, shared by every screen.  Key handlers change state; draw only
+ * renders state.  console_screens[] (console.c) lists the screens in tab
+ * order, so a new screen is one new file plus one entry there.
  *
  * Screen layout, top to bottom: the header (CONSOLE_HEADER_ROWS: title
  * and tabs, then two rows of host meters), the screen's body, the status
- * line, the key bar.
+ * line, the key bar.  A form covers everything but the title row and the
+ * footer.
  */
 #ifndef CROFT_TUI_CONSOLE_SCREEN_H
 #define CROFT_TUI_CONSOLE_SCREEN_H
@@ -27,9 +30,12 @@
 #include <stdio.h>
 
 #include "common/api_client.h"
+#include "tui/console_hostmodel.h"
 #include "tui/console_keys.h"
 #include "tui/console_model.h"
 #include "tui/console_table.h"
+#include "tui/form.h"
+#include "tui/panel.h"
 #include "tui/tui_theme.h"
 
 #define CONSOLE_HEADER_ROWS 3
@@ -40,7 +46,7 @@
 #define CONSOLE_CALL_TIMEOUT_MS 5000
 
 struct console;
-struct vmform;
+struct console_list;
 struct console_action;
 struct console_dialog;
 
@@ -57,6 +63,9 @@ struct console_screen {
 	const char *name;            /* tab label and help heading: "VMs" */
 	int hotkey;                  /* '1' */
 	const struct console_key *keys;
+	/* The list the navigation and filter keys (console_nav_*), typing
+	 * a filter and clicks in the body act on; NULL: none. */
+	struct console_list *(*list)(void *st);
 	void *(*init)(struct console *c);
 	void (*fini)(void *st);
 	/* Render the body into rows [top, top+height) of w, width columns. */
@@ -72,10 +81,6 @@ struct console_screen {
 	/* Optional: an action finished (console_action.c), whichever screen
 	 * started it; called after the status line shows its result. */
 	void (*done)(struct console *c, void *st, const struct console_done *d);
-	/* Optional: a part of the screen that reads its own keys (a form)
-	 * is open; the key bar shows this text instead of the key tables.
-	 * NULL: the tables. */
-	const char *(*keybar)(struct console *c, void *st);
 };
 
 extern const struct console_screen *const console_screens[];
@@ -85,6 +90,7 @@ extern const struct console_screen console_screen_vms;
 extern const struct console_screen console_screen_host;
 extern const struct console_screen console_screen_events;
 extern const struct console_screen console_screen_networks;
+extern const struct console_screen console_screen_jobs;
 
 enum console_status_kind {
 	CSTATUS_INFO, CSTATUS_OK, CSTATUS_ERROR, CSTATUS_PROGRESS,
@@ -112,18 +118,18 @@ struct console {
 	size_t cur;                  /* current screen */
 	void *state[CONSOLE_MAX_SCREENS];
 
-	struct cvm_list vms;
-	json_t *host;                /* last host.info result, or NULL */
-	uint64_t cpu_busy, cpu_total;
-	double host_cpu_pct;         /* -1 unknown */
+	struct cvm_model vms;        /* vm.list, read every refresh */
+	struct chost host;           /* host.info, read every refresh */
 
 	char status[600];
 	enum console_status_kind status_kind;
 
 	struct console_dialog *dialog;   /* modal dialog, or NULL */
-	struct vmform *form;             /* open create/edit form, or NULL */
+	struct form *form;               /* the open form, or NULL */
 	WINDOW *formwin;
 	struct console_action *form_action;  /* its submit in flight */
+	int form_timeout_ms;
+	void (*form_describe)(const json_t *args, char *progress, char *done, size_t len);
 	struct console_action *actions;  /* in flight */
 	int notify[2];               /* action threads write their pointer here */
 	int sigpipe[2];              /* SIGWINCH, SIGTERM... write a byte here */
@@ -158,16 +164,6 @@ int console_put(WINDOW *w, int y, int x, int width, attr_t attr, const char *s);
 void console_fill(WINDOW *w, int y, int x, int width, attr_t attr);
 /* The theme attribute for a VM state. */
 attr_t console_state_attr(const struct console *c, const char *state);
-/* One line of a column table (tui/console_table.h) at row y of w, laid out
- * by widths: the titles when row is NULL, else row's cells, highlighted
- * when selected.  cell_attr (may be NULL: normal text) picks the attribute
- * of a cell of an unselected row. */
-typedef attr_t (*console_cell_attr_fn)(const struct console *c, const struct ctable_col *col,
-				       const void *row);
-void console_table_line(const struct console *c, WINDOW *w, int y, int width,
-			const struct ctable_col *cols, size_t n, const int *widths,
-			const void *row, int selected, console_cell_attr_fn cell_attr);
-
 /* console_action.c: calls that may take long, on their own connection. */
 enum console_action_kind { CACTION_PLAIN, CACTION_FORM, CACTION_CONNECT };
 /* Start op(args) (args stolen).  progress ("Starting web") shows while it
@@ -204,28 +200,92 @@ void console_dialog_close(struct console *c);
 /* The help text (also for tests): lines of every table. */
 size_t console_help_lines(char ***lines);
 
-/* console_form.c: the create/edit form (tui/vmform.h) inside the console. */
-void console_form_open_create(struct console *c);
-void console_form_open_edit(struct console *c, const json_t *vm);
+/* console_form.c: the one open form (tui/form.h), whichever screen opened
+ * it.  describe writes the status line's texts for the submit's args
+ * ("Creating web", "Created web"; len bytes each).  On submit the form's
+ * op runs as an action (timeout_ms); the form stays open until croftd
+ * answers: it closes on success (screens hear of it in done()), or shows
+ * croftd's refusal with the input intact.  f is taken (NULL: nothing). */
+void console_form_open(struct console *c, struct form *f, int timeout_ms,
+		       void (*describe)(const json_t *args, char *progress, char *done, size_t len));
 int console_form_key(struct console *c, int ch);
 void console_form_draw(struct console *c, int top, int height, int width);
 void console_form_close(struct console *c);
+/* The key bar while a form is open. */
+const char *console_form_keybar(const struct console *c, char *buf, size_t len);
 /* The submit finished: close the form (ok) or show croftd's error. */
-void console_form_result(struct console *c, int ok, const char *name, const char *error);
+void console_form_result(struct console *c, int ok, const char *error);
+
+/* console_panel.c: lists (tui/panel.h) drawn as column tables. */
+/* One line of a column table at row y of w, laid out by widths: the
+ * titles when row is NULL, else row's cells, highlighted when selected.
+ * cell_attr (may be NULL: normal text) picks the attribute of a cell of
+ * an unselected row. */
+typedef attr_t (*console_cell_attr_fn)(const struct console *c, const struct ctable_col *col,
+				       const void *row);
+void console_table_line(const struct console *c, WINDOW *w, int y, int width,
+			const struct ctable_col *cols, size_t n, const int *widths,
+			const void *row, int selected, console_cell_attr_fn cell_attr);
+/* The column titles at row top, then the panel's shown rows below them
+ * (p->height of them at most), the selected one highlighted when the
+ * panel has the focus. */
+void console_panel_draw(const struct console *c, WINDOW *w, int top, int width,
+			const struct panel *p, const struct ctable_col *cols, size_t ncols,
+			console_cell_attr_fn cell_attr, int focused);
+/* A screen's list: a panel shown as a table under its column titles, and
+ * a filter typed on the body's last row ('/' starts it, the list narrows
+ * as you type, Enter keeps it, Esc clears it). */
+struct console_filter {
+	int editing;
+	char typed[PANEL_FILTER_LEN];
+};
+struct console_list {
+	struct panel panel;
+	struct console_filter filter;
+	int height;                  /* the body's rows */
+	const char *what;            /* the rows in messages: "VMs" */
+};
+void console_list_init(struct console_list *l, const struct panel_ops *ops, const char *what,
+		       int height);
+void console_list_free(struct console_list *l);
+/* The body has height rows: the panel gets them less the column titles
+ * and the filter line. */
+void console_list_resize(struct console_list *l, int height);
+/* A key while the filter is typed: 1 when taken. */
+int console_list_key(struct console *c, struct console_list *l, int ch);
+/* The table (console_panel_draw) and the filter line, in rows [top,
+ * top+height). */
+void console_list_draw(const struct console *c, WINDOW *w, int top, int height, int width,
+		       const struct console_list *l, const struct ctable_col *cols, size_t ncols,
+		       console_cell_attr_fn cell_attr);
+/* Keys for the screens' key tables, on the current screen's list
+ * (->list): move, page, first, last, start the filter, clear it. */
+void console_nav_up(struct console *c, void *st);
+void console_nav_down(struct console *c, void *st);
+void console_nav_pgup(struct console *c, void *st);
+void console_nav_pgdn(struct console *c, void *st);
+void console_nav_home(struct console *c, void *st);
+void console_nav_end(struct console *c, void *st);
+void console_nav_filter(struct console *c, void *st);
+void console_nav_unfilter(struct console *c, void *st);
+/* A click at screen row y on the current screen's list, whose first row
+ * is under the column titles at the top of the body. */
+void console_nav_click(struct console *c, int y);
 
 /* console_header.c */
 /* Row 0 (title, tabs) and, with meters, rows 1-2. */
 void console_header_draw(struct console *c, WINDOW *w, int width, int meters);
 /* Which tab is at column x of the header's first row; -1 if none. */
 int console_header_tab_at(const struct console *c, int x, int width);
-/* "[|||||      23.4%]" into buf (width cells incl. brackets): frac of the
- * inside filled with fill, text right-aligned inside over the bar. */
-char *console_meter(char *buf, int width, double frac, char fill, const char *text);
+/* A meter at (y, x), width cells: its label, then the bar, its filled
+ * part in the meter colour. */
+void console_meter_draw(const struct console *c, WINDOW *w, int y, int x, int width,
+			const struct meter *m);
 
 /* console_serial.c */
 void console_serial_attach(struct console *c, const char *name);
 
-/* console_vms.c: key-bar captions of the global keys live in console.c */
+/* console.c: the keys of every screen (help, quit, next screen...) */
 extern const struct console_key console_global_keys[];
 
 #endif

@@ -1,17 +1,16 @@
 /*
- * The console's tables (VMs, networks, ...) as column tables, one entry
- * per column (title, width range, alignment, cell formatter), and the pure
- * layout that fits them to a terminal width: every column starts at its minimum; columns are dropped
- * from the end of the table while they do not fit; what is left over
- * widens the columns that may grow, in table order, up to their maximum.
- * A later issue adds a column by adding an entry.
+ * The console's tables (VMs, networks, jobs, events...) as column tables,
+ * one entry per column (title, width range, alignment, cell formatter),
+ * and the pure layout that fits them to a terminal width: every column
+ * starts at its minimum; columns are dropped from the end of the table
+ * while they do not fit; what is left over widens the columns that may
+ * grow, in table order, up to their maximum.  A column is one entry; the
+ * rows are a list panel's (tui/panel.h), drawn by console_panel.c.
  */
 #ifndef CROFT_TUI_CONSOLE_TABLE_H
 #define CROFT_TUI_CONSOLE_TABLE_H
 
 #include <stddef.h>
-
-#include "tui/console_model.h"
 
 #define CTABLE_GAP 2             /* spaces between columns */
 #define CTABLE_MAX_COLS 16
@@ -25,9 +24,6 @@ struct ctable_col {
 	 * const struct cvm * for console_vm_cols, struct cnet for cnet_cols. */
 	void (*cell)(const void *row, char *buf, size_t len);
 };
-
-extern const struct ctable_col console_vm_cols[];
-extern const size_t console_vm_ncols;
 
 /* Fit n columns (n <= CTABLE_MAX_COLS) into width: widths[i] is column
  * i's width, 0 when it is dropped.  Returns the number of columns shown

@@ -1,17 +1,19 @@
 /*
- * The VMs screen: the VM table (console_table.h) over the model
- * (console_model.h), and every action on the selected VM.  Actions that
- * lose data (force stop, reset, delete) ask first, saying exactly what
- * will happen; the rest start at once.  Each runs as an action
- * (console_action.c): the status line shows its progress, then croftd's
- * answer, and the model is re-read afterwards.
+ * The VMs screen: the VM table, a list panel (tui/panel.h) of the console's
+ * VM model (console_model.h), and every action on the selected VM.
+ * Actions that lose data (force stop, reset, delete) ask first, saying
+ * exactly what will happen; the rest start at once.  Each runs as an
+ * action (console_action.c): the status line shows its progress, then
+ * croftd's answer, and the model is re-read afterwards.  New and Edit open
+ * the VM form (tui/vmform.h); an edit reads the VM afresh with vm.info.
  *
  * The filter is typed on the body's last row: the list narrows as you type,
  * Enter keeps the filter, Esc clears it.
  */
 #include "tui/console_screen.h"
-#include "tui/console_table.h"
-#include "tui/cli.h"
+#include "tui/vmform.h"
+#include "common/json_get.h"
+#include "common/validate.h"
 #include "common/xalloc.h"
 
 #include <stdio.h>
@@ -21,54 +23,46 @@
 #define START_TIMEOUT_MS 90000        /* croftd gives QEMU 60 s */
 #define SHUTDOWN_TIMEOUT_S 60
 #define QUICK_TIMEOUT_MS 30000
+#define FORM_TIMEOUT_MS 120000        /* vm.create may run qemu-img */
 #define DELETE_LINES 24
 
-struct vms_screen {
-	int editing;                  /* typing the filter */
-	char typed[CVM_NAME_LEN];
-	int height, width;            /* the body */
-};
-
-static struct vms_screen *S(void *st)
+/* The screen's state is its list: struct cvm rows, from the console's
+ * model. */
+static struct console_list *vms_list(void *st)
 {
 	return st;
 }
 
-/* Table rows: the body less the column titles and the filter line. */
-static size_t table_rows(const struct console *c, const struct vms_screen *s)
+static struct panel *P(void *st)
 {
-	int rows = s->height - 1 - ((s->editing || c->vms.filter[0]) ? 1 : 0);
-
-	return rows > 1 ? (size_t)rows : 1;
+	return &vms_list(st)->panel;
 }
 
-static void follow(struct console *c, struct vms_screen *s)
+/* The rows from the model, which was re-read or changed. */
+static void sync(struct console *c, void *st)
 {
-	cvm_list_scroll(&c->vms, table_rows(c, s));
+	if (c->vms.sampled_ms)
+		panel_set_rows(P(st), cvm_model_rows(&c->vms), c->vms.n);
+	else
+		panel_clear(P(st));
 }
 
-static const struct cvm *selected_or_say(struct console *c)
+static const struct cvm *selected_or_say(struct console *c, void *st)
 {
-	const struct cvm *vm = cvm_list_selected(&c->vms);
+	const struct cvm *vm = panel_selected(P(st));
 
 	if (!vm)
 		console_status(c, CSTATUS_ERROR, "No VM selected%s",
-			       c->vms.n ? " (the filter hides them all; Esc clears it)"
-				        : "; press n or F2 to create one");
+			       P(st)->n ? " (the filter hides them all; Esc clears it)"
+					: "; press n or F2 to create one");
 	return vm;
 }
 
-static int is_live(const struct cvm *vm)
-{
-	return vm->pid > 0 || !strcmp(vm->state, "running") || !strcmp(vm->state, "paused") ||
-	       !strcmp(vm->state, "starting") || !strcmp(vm->state, "shutting-down");
-}
-
 /* An action on the selected VM with no arguments but its name. */
-static void act(struct console *c, const char *op, int timeout_ms, const char *verb_ing,
+static void act(struct console *c, void *st, const char *op, int timeout_ms, const char *verb_ing,
 		const char *done_fmt)
 {
-	const struct cvm *vm = selected_or_say(c);
+	const struct cvm *vm = selected_or_say(c, st);
 	char progress[128], done[128];
 
 	if (!vm)
@@ -79,48 +73,11 @@ static void act(struct console *c, const char *op, int timeout_ms, const char *v
 			     timeout_ms, progress, done);
 }
 
-static void k_up(struct console *c, void *st)
-{
-	cvm_list_move(&c->vms, -1);
-	follow(c, S(st));
-}
-
-static void k_down(struct console *c, void *st)
-{
-	cvm_list_move(&c->vms, 1);
-	follow(c, S(st));
-}
-
-static void k_pgup(struct console *c, void *st)
-{
-	cvm_list_move(&c->vms, -(long)table_rows(c, S(st)));
-	follow(c, S(st));
-}
-
-static void k_pgdn(struct console *c, void *st)
-{
-	cvm_list_move(&c->vms, (long)table_rows(c, S(st)));
-	follow(c, S(st));
-}
-
-static void k_home(struct console *c, void *st)
-{
-	cvm_list_home(&c->vms);
-	follow(c, S(st));
-}
-
-static void k_end(struct console *c, void *st)
-{
-	cvm_list_end(&c->vms);
-	follow(c, S(st));
-}
-
 static void k_console(struct console *c, void *st)
 {
-	const struct cvm *vm = selected_or_say(c);
+	const struct cvm *vm = selected_or_say(c, st);
 	char name[CVM_NAME_LEN];
 
-	(void)st;
 	if (!vm)
 		return;
 	snprintf(name, sizeof(name), "%s", vm->name);  /* the model changes meanwhile */
@@ -129,16 +86,14 @@ static void k_console(struct console *c, void *st)
 
 static void k_start(struct console *c, void *st)
 {
-	(void)st;
-	act(c, "vm.start", START_TIMEOUT_MS, "Starting", "Started %s");
+	act(c, st, "vm.start", START_TIMEOUT_MS, "Starting", "Started %s");
 }
 
 static void k_shutdown(struct console *c, void *st)
 {
-	const struct cvm *vm = selected_or_say(c);
+	const struct cvm *vm = selected_or_say(c, st);
 	char progress[160], done[128];
 
-	(void)st;
 	if (!vm)
 		return;
 	snprintf(progress, sizeof(progress), "Shutting down %s (ACPI)", vm->name);
@@ -165,10 +120,9 @@ static void confirm_simple(struct console *c, const struct cvm *vm, const char *
 
 static void k_stop(struct console *c, void *st)
 {
-	const struct cvm *vm = selected_or_say(c);
+	const struct cvm *vm = selected_or_say(c, st);
 	char title[128];
 
-	(void)st;
 	if (!vm)
 		return;
 	snprintf(title, sizeof(title), "Force stop %s?", vm->name);
@@ -179,10 +133,9 @@ static void k_stop(struct console *c, void *st)
 
 static void k_reset(struct console *c, void *st)
 {
-	const struct cvm *vm = selected_or_say(c);
+	const struct cvm *vm = selected_or_say(c, st);
 	char title[128];
 
-	(void)st;
 	if (!vm)
 		return;
 	snprintf(title, sizeof(title), "Reset %s?", vm->name);
@@ -193,60 +146,49 @@ static void k_reset(struct console *c, void *st)
 
 static void k_pause(struct console *c, void *st)
 {
-	const struct cvm *vm = selected_or_say(c);
+	const struct cvm *vm = selected_or_say(c, st);
 
-	(void)st;
 	if (!vm)
 		return;
 	if (!strcmp(vm->state, "paused"))
-		act(c, "vm.resume", QUICK_TIMEOUT_MS, "Resuming", "Resumed %s");
+		act(c, st, "vm.resume", QUICK_TIMEOUT_MS, "Resuming", "Resumed %s");
 	else
-		act(c, "vm.pause", QUICK_TIMEOUT_MS, "Pausing", "Paused %s");
+		act(c, st, "vm.pause", QUICK_TIMEOUT_MS, "Pausing", "Paused %s");
 }
 
 static void k_delete(struct console *c, void *st)
 {
-	const struct cvm *vm = selected_or_say(c);
+	const struct cvm *vm = selected_or_say(c, st);
+	const struct cvm_info *info = vm ? cvm_model_find(&c->vms, vm->name) : NULL;
 	char *lines[DELETE_LINES], title[128], progress[128], done[128];
 	struct console_choice ch[2];
-	json_t *disks, *d;
 	size_t n = 0, i, owned = 0;
 	int live;
 
-	(void)st;
-	if (!vm)
+	if (!vm || !info)
 		return;
-	live = is_live(vm);
-	disks = json_object_get(vm->json, "disks");
+	live = cvm_is_live(vm);
 	snprintf(title, sizeof(title), "Delete VM %s?", vm->name);
 	lines[n++] = xasprintf("This deletes VM '%s': its definition, settings and UEFI variables.",
 			       vm->name);
 	if (live)
 		lines[n++] = xasprintf("%s is %s: it will be stopped first, like pulling the plug.",
 				       vm->name, vm->state);
-	json_array_foreach(disks, i, d) {
-		const char *path = json_string_value(json_object_get(d, "path"));
+	for (i = 0; i < info->ndisks && n < DELETE_LINES - 3; i++) {
 		char size[24];
 
-		if (n >= DELETE_LINES - 3)
-			break;
-		cli_format_mib((uint64_t)json_integer_value(json_object_get(d, "size_bytes")) >> 20,
-			       size, sizeof(size));
-		if (json_is_true(json_object_get(d, "owned"))) {
-			if (!owned++)
-				lines[n++] = xasprintf("y also deletes its disk images:");
-			lines[n++] = xasprintf("  %s (%s)", path ? path : "?", size);
-		}
+		if (!info->disks[i].owned)
+			continue;
+		if (!owned++)
+			lines[n++] = xasprintf("y also deletes its disk images:");
+		lines[n++] = xasprintf("  %s (%s)", info->disks[i].path,
+				       size_format(info->disks[i].size_bytes >> 20 << 20, size,
+						   sizeof(size)));
 	}
-	json_array_foreach(disks, i, d) {
-		const char *path = json_string_value(json_object_get(d, "path"));
-
-		if (n >= DELETE_LINES - 1)
-			break;
-		if (!json_is_true(json_object_get(d, "owned")))
+	for (i = 0; i < info->ndisks && n < DELETE_LINES - 1; i++)
+		if (!info->disks[i].owned)
 			lines[n++] = xasprintf("Kept (attached, not created by croft): %s",
-					       path ? path : "?");
-	}
+					       info->disks[i].path);
 	if (!owned)
 		lines[n++] = xasprintf("It has no disk images of its own.");
 	snprintf(progress, sizeof(progress), "Deleting %s", vm->name);
@@ -266,55 +208,69 @@ static void k_delete(struct console *c, void *st)
 		free(lines[i]);
 }
 
+static void describe(const char *verb, const json_t *args, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s %s", verb, jget_str(args, "name", ""));
+}
+
+static void describe_create(const json_t *args, char *progress, char *done, size_t len)
+{
+	describe("Creating", args, progress, len);
+	describe("Created", args, done, len);
+}
+
+static void describe_edit(const json_t *args, char *progress, char *done, size_t len)
+{
+	describe("Saving", args, progress, len);
+	describe("Saved", args, done, len);
+}
+
 static void k_new(struct console *c, void *st)
 {
 	(void)st;
-	console_form_open_create(c);
+	console_form_open(c, vmform_new_create(), FORM_TIMEOUT_MS, describe_create);
 }
 
+/* The form starts from the VM as croftd has it now. */
 static void k_edit(struct console *c, void *st)
 {
-	const struct cvm *vm = selected_or_say(c);
+	const struct cvm *vm = selected_or_say(c, st);
+	struct api_error e = { "", "" };
+	json_t *info = NULL;
+	struct form *f;
 
-	(void)st;
-	if (vm)
-		console_form_open_edit(c, vm->json);
-}
-
-static void k_filter(struct console *c, void *st)
-{
-	struct vms_screen *s = st;
-
-	s->editing = 1;
-	snprintf(s->typed, sizeof(s->typed), "%s", c->vms.filter);
-	follow(c, s);
-}
-
-static void k_clear_filter(struct console *c, void *st)
-{
-	cvm_list_set_filter(&c->vms, "");
-	follow(c, S(st));
+	if (!vm)
+		return;
+	if (console_call(c, "vm.info", json_pack("{s:s}", "name", vm->name), &info, NULL, &e) < 0) {
+		console_status(c, CSTATUS_ERROR, "cannot edit %s: %s", vm->name, e.message);
+		return;
+	}
+	f = vmform_new_edit(info);
+	json_decref(info);
+	if (f)
+		console_form_open(c, f, FORM_TIMEOUT_MS, describe_edit);
+	else
+		console_status(c, CSTATUS_ERROR, "cannot edit this VM: croftd sent no usable VM object");
 }
 
 static void k_sort(struct console *c, void *st)
 {
-	cvm_list_set_sort(&c->vms, (enum cvm_sort)((c->vms.sort + 1) % CVM_SORT_COUNT));
-	follow(c, S(st));
-	console_status(c, CSTATUS_INFO, "Sorted by %s", cvm_sort_name(c->vms.sort));
+	panel_next_sort(P(st));
+	console_status(c, CSTATUS_INFO, "Sorted by %s", panel_sort_name(P(st)));
 }
 
 static const struct console_key vms_keys[] = {
-	{ { KEY_UP, 'k' }, NULL, "select the previous VM", k_up },
-	{ { KEY_DOWN, 'j' }, NULL, "select the next VM", k_down },
-	{ { KEY_PPAGE }, NULL, "one page up", k_pgup },
-	{ { KEY_NPAGE }, NULL, "one page down", k_pgdn },
-	{ { KEY_HOME, 'g' }, NULL, "first VM", k_home },
-	{ { KEY_END, 'G' }, NULL, "last VM", k_end },
+	{ { KEY_UP, 'k' }, NULL, "select the previous VM", console_nav_up },
+	{ { KEY_DOWN, 'j' }, NULL, "select the next VM", console_nav_down },
+	{ { KEY_PPAGE }, NULL, "one page up", console_nav_pgup },
+	{ { KEY_NPAGE }, NULL, "one page down", console_nav_pgdn },
+	{ { KEY_HOME, 'g' }, NULL, "first VM", console_nav_home },
+	{ { KEY_END, 'G' }, NULL, "last VM", console_nav_end },
 	{ { '\n', '\r', KEY_ENTER, 'c' }, NULL,
 	  "the VM's serial console, full screen (Ctrl-] returns)", k_console },
 	{ { 'n', KEY_F(2) }, "New", "create a VM (a form)", k_new },
 	{ { '/', KEY_F(3) }, "Filter", "filter by name or state: Enter keeps it, Esc clears it",
-	  k_filter },
+	  console_nav_filter },
 	{ { 'e', KEY_F(4) }, "Edit", "edit the selected VM (a form)", k_edit },
 	{ { 's', KEY_F(5) }, "Start", "start the selected VM", k_start },
 	{ { 'h', KEY_F(6) }, "Shutdown", "ACPI shutdown: like pressing the power button", k_shutdown },
@@ -324,64 +280,9 @@ static const struct console_key vms_keys[] = {
 	{ { 'p', KEY_F(9) }, "Pause", "pause, or resume a paused VM", k_pause },
 	{ { 'r' }, NULL, "reset, like pressing the reset button (asks first)", k_reset },
 	{ { 'o' }, NULL, "sort by the next column: name, state, CPU %, memory", k_sort },
-	{ { 27 }, NULL, "clear the filter", k_clear_filter },
+	{ { 27 }, NULL, "clear the filter", console_nav_unfilter },
 	{ { 0 }, NULL, NULL, NULL },
 };
-
-/* Typing the filter takes every key; a click selects a row. */
-static int vms_key(struct console *c, void *st, int ch)
-{
-	struct vms_screen *s = st;
-	size_t len = strlen(s->typed);
-
-	if (ch == KEY_MOUSE) {
-		int row = c->mev.y - CONSOLE_HEADER_ROWS - 1;
-
-		if (row >= 0 && (size_t)row < table_rows(c, s) &&
-		    c->vms.top + (size_t)row < c->vms.nview) {
-			cvm_list_select_row(&c->vms, c->vms.top + (size_t)row);
-			follow(c, s);
-		}
-		return 1;
-	}
-	if (!s->editing)
-		return 0;
-	switch (ch) {
-	case '\n':
-	case '\r':
-	case KEY_ENTER:
-		s->editing = 0;
-		if (c->vms.filter[0])
-			console_status(c, CSTATUS_INFO, "Filter '%s': %zu of %zu VMs (Esc clears it)",
-				       c->vms.filter, c->vms.nview, c->vms.n);
-		break;
-	case 27:
-		s->editing = 0;
-		s->typed[0] = '\0';
-		cvm_list_set_filter(&c->vms, "");
-		break;
-	case KEY_BACKSPACE:
-	case 127:
-	case 8:
-		if (len)
-			s->typed[len - 1] = '\0';
-		cvm_list_set_filter(&c->vms, s->typed);
-		break;
-	case 21:                      /* Ctrl-U */
-		s->typed[0] = '\0';
-		cvm_list_set_filter(&c->vms, s->typed);
-		break;
-	default:
-		if (ch >= 32 && ch < 127 && len + 1 < sizeof(s->typed)) {
-			s->typed[len] = (char)ch;
-			s->typed[len + 1] = '\0';
-			cvm_list_set_filter(&c->vms, s->typed);
-		}
-		break;
-	}
-	follow(c, s);
-	return 1;
-}
 
 /* The STATE column in its state's colour. */
 static attr_t vm_cell_attr(const struct console *c, const struct ctable_col *col, const void *row)
@@ -393,75 +294,66 @@ static attr_t vm_cell_attr(const struct console *c, const struct ctable_col *col
 
 static void vms_draw(struct console *c, void *st, WINDOW *w, int top, int height, int width)
 {
-	struct vms_screen *s = st;
-	int widths[CTABLE_MAX_COLS];
-	size_t i, rows = table_rows(c, s);
-
-	ctable_layout(console_vm_cols, console_vm_ncols, width, widths);
-	console_table_line(c, w, top, width, console_vm_cols, console_vm_ncols, widths, NULL, 0,
-			   NULL);
+	console_list_draw(c, w, top, height, width, vms_list(st), console_vm_cols,
+			  console_vm_ncols, vm_cell_attr);
 	if (!c->vms.n && c->vms.sampled_ms)
 		console_put(w, top + 2, 2, width - 2, c->th.dim,
 			    "No VMs yet. Press n (or F2) to create one.");
-	else if (!c->vms.nview && c->vms.n)
+	else if (!panel_count(P(st)) && P(st)->n)
 		console_put(w, top + 2, 2, width - 2, c->th.dim,
 			    "No VM matches the filter. Esc clears it.");
-	for (i = 0; i < rows && c->vms.top + i < c->vms.nview; i++) {
-		size_t row = c->vms.top + i;
+}
 
-		console_table_line(c, w, top + 1 + (int)i, width, console_vm_cols, console_vm_ncols,
-				   widths, &c->vms.vms[c->vms.view[row]], row == c->vms.sel,
-				   vm_cell_attr);
-	}
-	if (s->editing || c->vms.filter[0]) {
-		char line[160];
+/* A VM created or saved through the form is selected; one whose disks
+ * are made in a job appears when the job is done. */
+static void vms_done(struct console *c, void *st, const struct console_done *d)
+{
+	const char *name = jget_str(d->args, "name", NULL);
+	const json_t *job = jget_obj(d->result, "job");
 
-		if (s->editing)
-			snprintf(line, sizeof(line), "Filter: %s_   (Enter keeps it, Esc clears it)",
-				 s->typed);
-		else
-			snprintf(line, sizeof(line), "Filter: %s   (%zu of %zu VMs; Esc clears it)",
-				 c->vms.filter, c->vms.nview, c->vms.n);
-		console_put(w, top + height - 1, 0, width, c->th.input, line);
-	}
+	if (d->rc || !name || (strcmp(d->op, "vm.create") && strcmp(d->op, "vm.edit")))
+		return;
+	panel_select(P(st), name);
+	if (!strcmp(d->op, "vm.create") && job)
+		console_status(c, CSTATUS_PROGRESS, "Creating %s (job %lld)", name,
+			       jget_int(job, "id", 0));
 }
 
 static void *vms_init(struct console *c)
 {
-	struct vms_screen *s = xcalloc(1, sizeof(*s));
+	struct console_list *l = xcalloc(1, sizeof(*l));
 
-	s->height = c->rows - CONSOLE_HEADER_ROWS - CONSOLE_FOOTER_ROWS;
-	s->width = c->cols;
-	return s;
+	console_list_init(l, &cvm_panel_ops, "VMs",
+			  c->rows - CONSOLE_HEADER_ROWS - CONSOLE_FOOTER_ROWS);
+	return l;
 }
 
 static void vms_fini(void *st)
 {
+	console_list_free(st);
 	free(st);
-}
-
-static void vms_resize(struct console *c, void *st, int height, int width)
-{
-	struct vms_screen *s = st;
-
-	s->height = height;
-	s->width = width;
-	follow(c, s);
 }
 
 static void vms_tick(struct console *c, void *st)
 {
-	follow(c, st);
+	sync(c, st);
+}
+
+static void vms_event(struct console *c, void *st, const json_t *ev)
+{
+	if (!strcmp(jget_str(ev, "event", ""), "vm.state"))
+		sync(c, st);
 }
 
 const struct console_screen console_screen_vms = {
 	.name = "VMs",
 	.hotkey = '1',
 	.keys = vms_keys,
+	.list = vms_list,
 	.init = vms_init,
 	.fini = vms_fini,
 	.draw = vms_draw,
-	.key = vms_key,
-	.resize = vms_resize,
+	.event = vms_event,
 	.tick = vms_tick,
+	.done = vms_done,
 };
