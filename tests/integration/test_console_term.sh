@@ -71,7 +71,7 @@ tour() {   # NAME
 	tmux_keys "$1" 2
 	tmux_wait "$1" 'Acceleration' 5
 	tmux_keys "$1" 3
-	tmux_wait "$1" 'TIME +EVENT +VM' 5
+	tmux_wait "$1" 'TIME +EVENT +TARGET' 5
 	tmux_keys "$1" 1 '?'
 	tmux_wait "$1" 'Keys' 5
 	tmux_keys "$1" Escape n

@@ -12,6 +12,7 @@
 
 #include "tui/console_screen.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -97,43 +98,38 @@ static void test_bar(void **state)
 	assert_int_equal(ckey_bar(tables, 2, 200, it, 2), 2);
 }
 
-static void test_vms_bar_fits_80(void **state)
+/* The key bar of a screen at 80 columns, as shown. */
+static void bar_at_80(const struct console_screen *scr, char *line, size_t len)
 {
-	const struct console_key *tables[2] = { console_global_keys, console_screen_vms.keys };
+	const struct console_key *tables[2] = { console_global_keys, scr->keys };
 	struct ckey_bar_item it[32];
-	char line[256] = "";
-	size_t n, i;
+	size_t n, i, used = 0;
 
-	(void)state;
 	n = ckey_bar(tables, 2, 80, it, 32);
-	for (i = 0; i < n; i++) {
-		if (i)
-			strcat(line, " ");
-		strcat(line, it[i].key);
-		strcat(line, it[i].caption);
-	}
-	assert_string_equal(line, "F1Help F2New F3Filter F4Edit F5Start F6Shutdown F7Stop "
-				  "F8Delete F9Pause F10Quit");
+	line[0] = '\0';
+	for (i = 0; i < n && used < len; i++)
+		used += (size_t)snprintf(line + used, len - used, "%s%s%s", i ? " " : "", it[i].key,
+					 it[i].caption);
 }
 
-static void test_networks_bar_fits_80(void **state)
+static void test_bars_fit_80(void **state)
 {
-	const struct console_key *tables[2] = { console_global_keys, console_screen_networks.keys };
-	struct ckey_bar_item it[32];
-	char line[256] = "";
-	size_t n, i;
+	char line[256];
 
 	(void)state;
-	n = ckey_bar(tables, 2, 80, it, 32);
-	for (i = 0; i < n; i++) {
-		if (i)
-			strcat(line, " ");
-		strcat(line, it[i].key);
-		strcat(line, it[i].caption);
-	}
+	bar_at_80(&console_screen_vms, line, sizeof(line));
+	assert_string_equal(line, "F1Help F2New F3Filter F4Edit F5Start F6Shutdown F7Stop "
+				  "F8Delete F9Pause F10Quit");
+	bar_at_80(&console_screen_networks, line, sizeof(line));
 	assert_string_equal(line, "F1Help F2New F4NIC F8Delete F10Quit EnterDetails EscBack");
 	assert_string_equal(console_screen_networks.name, "Networks");
 	assert_int_equal(console_screen_networks.hotkey, '4');
+	bar_at_80(&console_screen_jobs, line, sizeof(line));
+	assert_string_equal(line, "F1Help F8Cancel F10Quit");
+	assert_string_equal(console_screen_jobs.name, "Jobs");
+	assert_int_equal(console_screen_jobs.hotkey, '5');
+	bar_at_80(&console_screen_events, line, sizeof(line));
+	assert_string_equal(line, "F1Help F10Quit");
 }
 
 static void test_help(void **state)
@@ -232,8 +228,7 @@ int main(void)
 		cmocka_unit_test(test_find),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_bar),
-		cmocka_unit_test(test_vms_bar_fits_80),
-		cmocka_unit_test(test_networks_bar_fits_80),
+		cmocka_unit_test(test_bars_fit_80),
 		cmocka_unit_test(test_help),
 		cmocka_unit_test(test_console_help_complete),
 		cmocka_unit_test(test_no_duplicate_keys),

@@ -1,7 +1,8 @@
 /*
  * Tests for the console's pure layout pieces: the VM table's column layout
- * at various widths (tui/console_table.c), the table's uptime format, the
- * htop-style meters and the header's tab hit-testing (tui/console_header.c).
+ * at various widths (tui/console_table.c) and its cells (tui/console_model.c),
+ * the table's uptime format, and the header's tab hit-testing
+ * (tui/console_header.c).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,6 +13,7 @@
 #include "tui/console_screen.h"
 #include "tui/console_table.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static int total_width(const int *widths, size_t n)
@@ -127,32 +129,32 @@ static void test_cells(void **state)
 static void test_ip_cell(void **state)
 {
 	static const char *const cases[][2] = {
-		{ "{\"name\":\"a\"}", "-" },
-		{ "{\"name\":\"a\",\"nics\":[]}", "-" },
-		{ "{\"name\":\"a\",\"nics\":[{\"net\":\"wan\",\"ip\":null}]}", "-" },
-		{ "{\"name\":\"a\",\"nics\":[{\"net\":\"wan\",\"ip\":\"10.73.0.2\"},"
-		  "{\"net\":\"lab\",\"ip\":\"10.73.1.9\"}]}", "10.73.0.2" },
-		{ "{\"name\":\"a\",\"nics\":[{\"net\":\"wan\",\"ip\":null},"
-		  "{\"net\":\"lab\",\"ip\":\"10.73.1.9\"}]}", "-" },
+		{ "[{\"name\":\"a\"}]", "-" },
+		{ "[{\"name\":\"a\",\"nics\":[]}]", "-" },
+		{ "[{\"name\":\"a\",\"nics\":[{\"net\":\"wan\",\"ip\":null}]}]", "-" },
+		{ "[{\"name\":\"a\",\"nics\":[{\"net\":\"wan\",\"ip\":\"10.73.0.2\"},"
+		  "{\"net\":\"lab\",\"ip\":\"10.73.1.9\"}]}]", "10.73.0.2" },
+		{ "[{\"name\":\"a\",\"nics\":[{\"net\":\"wan\",\"ip\":null},"
+		  "{\"net\":\"lab\",\"ip\":\"10.73.1.9\"}]}]", "-" },
 	};
 	const struct ctable_col *ip = &console_vm_cols[console_vm_ncols - 1];
-	struct cvm vm;
+	struct cvm_model m;
 	char buf[64];
 	size_t i;
 
 	(void)state;
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		memset(&vm, 0, sizeof(vm));
-		vm.json = json_loads(cases[i][0], 0, NULL);
-		assert_non_null(vm.json);
-		ip->cell(&vm, buf, sizeof(buf));
+		json_t *vms = json_loads(cases[i][0], 0, NULL);
+
+		assert_non_null(vms);
+		cvm_model_init(&m);
+		cvm_model_update(&m, vms, 1000);
+		assert_int_equal(m.n, 1);
+		ip->cell(&m.vms[0].vm, buf, sizeof(buf));
 		assert_string_equal(buf, cases[i][1]);
-		json_decref(vm.json);
+		cvm_model_free(&m);
+		json_decref(vms);
 	}
-	/* no object at all */
-	memset(&vm, 0, sizeof(vm));
-	ip->cell(&vm, buf, sizeof(buf));
-	assert_string_equal(buf, "-");
 }
 
 static void test_uptime(void **state)
@@ -168,21 +170,6 @@ static void test_uptime(void **state)
 	assert_string_equal(ctable_uptime(119, buf, sizeof(buf)), "1m");
 	assert_string_equal(ctable_uptime(3600, buf, sizeof(buf)), "1h00m");
 	assert_string_equal(ctable_uptime(90061, buf, sizeof(buf)), "1d01h");
-}
-
-static void test_meter(void **state)
-{
-	char buf[128];
-
-	(void)state;
-	assert_string_equal(console_meter(buf, 12, 0.5, '|', "50%"), "[|||||  50%]");
-	assert_string_equal(console_meter(buf, 12, 0, '|', "0%"), "[        0%]");
-	assert_string_equal(console_meter(buf, 12, 1.0, '#', "full"), "[######full]");
-	assert_string_equal(console_meter(buf, 12, 7.0, '|', ""), "[||||||||||]");   /* clamped */
-	assert_string_equal(console_meter(buf, 12, -1, '|', ""), "[          ]");
-	/* text longer than the inside is cut at the bracket */
-	assert_string_equal(console_meter(buf, 6, 0, '|', "123456"), "[1234]");
-	assert_int_equal(strlen(console_meter(buf, 40, 0.3, '|', "x")), 40);
 }
 
 static void test_tabs_hit(void **state)
@@ -202,11 +189,23 @@ static void test_tabs_hit(void **state)
 			seen[t]++;
 	}
 	/* every tab is clickable, "1 VMs" is wider than one cell; at 80
-	 * columns they all fit (the last, "4 Networks", too) */
+	 * columns they all fit (the last, "5 Jobs", too) */
 	for (i = 0; i < console_nscreens; i++)
 		assert_true(seen[i] > 3);
 	assert_true(console_header_tab_at(&c, 79, 80) == -1 ||
 		    console_header_tab_at(&c, 79, 80) == (int)console_nscreens - 1);
+	/* a long host name gives way to the tabs */
+	snprintf(c.host.hostname, sizeof(c.host.hostname), "%s",
+		 "a-very-long-host-name-of-a-homelab-box.example.org");
+	memset(seen, 0, sizeof(seen));
+	for (x = 0; x < 80; x++) {
+		int t = console_header_tab_at(&c, x, 80);
+
+		if (t >= 0)
+			seen[t]++;
+	}
+	for (i = 0; i < console_nscreens; i++)
+		assert_int_equal(seen[i], 4 + (int)strlen(console_screens[i]->name));
 }
 
 int main(void)
@@ -219,7 +218,6 @@ int main(void)
 		cmocka_unit_test(test_cells),
 		cmocka_unit_test(test_ip_cell),
 		cmocka_unit_test(test_uptime),
-		cmocka_unit_test(test_meter),
 		cmocka_unit_test(test_tabs_hit),
 	};
 

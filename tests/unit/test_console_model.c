@@ -1,9 +1,10 @@
 /*
- * Tests for the console's VM table model (tui/console_model.c): reading
- * vm.list, sorting, filtering, the selection following a VM by name across
- * refreshes (and staying on its row when the VM goes), scrolling, CPU %
- * from cpu_time_ms deltas, host CPU % from jiffies; and the /proc parsers
- * croftd added for those figures (core/host.c).
+ * Tests for the console's VM model (tui/console_model.c): reading vm.list
+ * into structs (NICs and disks too), CPU % from cpu_time_ms deltas, state
+ * events; the VM table as a list panel of those rows (cvm_panel_ops):
+ * sorting, filtering, the selection following a VM by name across
+ * refreshes (and staying on its row when the VM goes), scrolling; and the
+ * /proc parsers croftd added for those figures (core/host.c).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,6 +17,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -42,29 +44,75 @@ static json_t *vms_of(const char *const *specs, size_t n)
 	return arr;
 }
 
-#define UPDATE(l, now, ...) do { \
+/* The VM table: a model and the VMs screen's panel over its rows. */
+struct table {
+	struct cvm_model m;
+	struct panel p;
+};
+
+static void table_init(struct table *t)
+{
+	cvm_model_init(&t->m);
+	panel_init(&t->p, &cvm_panel_ops);
+}
+
+static void table_free(struct table *t)
+{
+	cvm_model_free(&t->m);
+	panel_free(&t->p);
+}
+
+static void table_sync(struct table *t)
+{
+	if (t->m.sampled_ms)
+		panel_set_rows(&t->p, cvm_model_rows(&t->m), t->m.n);
+	else
+		panel_clear(&t->p);
+}
+
+static void table_update(struct table *t, const json_t *vms, int64_t now)
+{
+	cvm_model_update(&t->m, vms, now);
+	table_sync(t);
+}
+
+#define UPDATE(t, now, ...) do { \
 		static const char *const specs_[] = { __VA_ARGS__ }; \
 		json_t *a_ = vms_of(specs_, sizeof(specs_) / sizeof(specs_[0])); \
-		cvm_list_update((l), a_, (now)); \
+		table_update((t), a_, (now)); \
 		json_decref(a_); \
 	} while (0)
 
-static const char *row_name(const struct cvm_list *l, size_t row)
+static const char *row_name(const struct table *t, size_t row)
 {
-	return l->vms[l->view[row]].name;
+	return ((const struct cvm *)panel_row(&t->p, row))->name;
+}
+
+static const char *sel_name(const struct table *t)
+{
+	const struct cvm *vm = panel_selected(&t->p);
+
+	return vm ? vm->name : NULL;
+}
+
+static const struct cvm *find(const struct table *t, const char *name)
+{
+	const struct cvm_info *v = cvm_model_find(&t->m, name);
+
+	return v ? &v->vm : NULL;
 }
 
 static void test_update_reads_fields(void **state)
 {
-	struct cvm_list l;
+	struct table l;
 	const struct cvm *vm;
 
 	(void)state;
-	cvm_list_init(&l);
+	table_init(&l);
 	UPDATE(&l, 1000, "web:running:500:42:256", "db:stopped:-1:0:512");
-	assert_int_equal(l.n, 2);
-	assert_int_equal(l.nview, 2);
-	vm = cvm_list_find(&l, "web");
+	assert_int_equal(l.m.n, 2);
+	assert_int_equal(panel_count(&l.p), 2);
+	vm = find(&l, "web");
 	assert_non_null(vm);
 	assert_string_equal(vm->state, "running");
 	assert_int_equal(vm->memory_mib, 256);
@@ -72,20 +120,62 @@ static void test_update_reads_fields(void **state)
 	assert_int_equal(vm->pid, 42);
 	assert_int_equal(vm->uptime_s, 5);
 	assert_true(vm->cpu_pct < 0);              /* one reading: unknown */
-	vm = cvm_list_find(&l, "db");
+	vm = find(&l, "db");
 	assert_int_equal(vm->cpu_time_ms, -1);
 	assert_int_equal(vm->uptime_s, -1);
 	assert_int_equal(vm->pid, 0);
-	assert_non_null(vm->json);
+	assert_string_equal(vm->ip, "");              /* no NICs */
 	/* sorted by name; the first is selected */
 	assert_string_equal(row_name(&l, 0), "db");
-	assert_string_equal(cvm_list_selected(&l)->name, "db");
-	cvm_list_free(&l);
+	assert_string_equal(sel_name(&l), "db");
+	table_free(&l);
+}
+
+/* NICs and disks are parsed once; the row's IP is the first NIC's lease. */
+static void test_update_reads_nics_and_disks(void **state)
+{
+	json_t *vms = json_loads(
+		"[{\"name\":\"web\",\"state\":\"running\","
+		"  \"nics\":[{\"net\":\"wan\",\"mac\":\"52:54:00:00:00:01\",\"ip\":\"10.0.0.2\"},"
+		"           {\"net\":\"lab\",\"mac\":\"52:54:00:00:00:02\",\"ip\":null}],"
+		"  \"disks\":[{\"path\":\"/p/web-disk0.qcow2\",\"size_bytes\":8589934592,\"owned\":true},"
+		"            {\"path\":\"/iso/x.img\",\"owned\":false}]},"
+		" {\"name\":\"db\",\"nics\":[{\"net\":\"wan\",\"ip\":null}]}]", 0, NULL);
+	const struct cvm_info *v;
+	struct cvm_model m;
+	const char **names;
+
+	(void)state;
+	assert_non_null(vms);
+	cvm_model_init(&m);
+	cvm_model_update(&m, vms, 1000);
+	v = cvm_model_find(&m, "web");
+	assert_non_null(v);
+	assert_string_equal(v->vm.ip, "10.0.0.2");
+	assert_int_equal(v->nnics, 2);
+	assert_string_equal(v->nics[1].net, "lab");
+	assert_string_equal(v->nics[1].mac, "52:54:00:00:00:02");
+	assert_string_equal(v->nics[1].ip, "");
+	assert_int_equal(v->ndisks, 2);
+	assert_string_equal(v->disks[0].path, "/p/web-disk0.qcow2");
+	assert_true(v->disks[0].owned);
+	assert_int_equal(v->disks[0].size_bytes, 8589934592ULL);
+	assert_false(v->disks[1].owned);
+	/* the first NIC has no lease yet: no IP, even if another has one */
+	assert_string_equal(cvm_model_find(&m, "db")->vm.ip, "");
+	assert_true(cvm_is_live(&v->vm));
+	assert_false(cvm_is_live(&cvm_model_find(&m, "db")->vm));
+	names = cvm_model_names(&m);
+	assert_string_equal(names[0], "db");
+	assert_string_equal(names[1], "web");
+	free(names);
+	cvm_model_free(&m);
+	json_decref(vms);
 }
 
 static void test_cpu_pct_from_deltas(void **state)
 {
-	struct cvm_list l;
+	struct table l;
 
 	(void)state;
 	assert_true(cvm_cpu_pct(1000, 0, 1500, 1000) > 49.9);
@@ -95,219 +185,212 @@ static void test_cpu_pct_from_deltas(void **state)
 	assert_true(cvm_cpu_pct(100, 1000, 200, 1000) < 0);     /* no time passed */
 	assert_true(cvm_cpu_pct(500, 0, 100, 1000) < 0);        /* counter went back */
 
-	cvm_list_init(&l);
+	table_init(&l);
 	UPDATE(&l, 10000, "web:running:1000:42:256");
 	UPDATE(&l, 11000, "web:running:1250:42:256");
-	assert_true(cvm_list_find(&l, "web")->cpu_pct > 24.9);
-	assert_true(cvm_list_find(&l, "web")->cpu_pct < 25.1);
+	assert_true(find(&l, "web")->cpu_pct > 24.9);
+	assert_true(find(&l, "web")->cpu_pct < 25.1);
 	/* a reading right after (an event-driven refresh) keeps the figure */
 	UPDATE(&l, 11050, "web:running:1260:42:256");
-	assert_true(cvm_list_find(&l, "web")->cpu_pct > 24.9);
-	assert_true(cvm_list_find(&l, "web")->cpu_pct < 25.1);
+	assert_true(find(&l, "web")->cpu_pct > 24.9);
+	assert_true(find(&l, "web")->cpu_pct < 25.1);
 	/* and the next full interval measures from the kept baseline */
 	UPDATE(&l, 12000, "web:running:2250:42:256");
-	assert_true(cvm_list_find(&l, "web")->cpu_pct > 99.9);
-	assert_true(cvm_list_find(&l, "web")->cpu_pct < 100.1);
+	assert_true(find(&l, "web")->cpu_pct > 99.9);
+	assert_true(find(&l, "web")->cpu_pct < 100.1);
 	/* a new QEMU (another pid) starts over */
 	UPDATE(&l, 13000, "web:running:100:43:256");
-	assert_true(cvm_list_find(&l, "web")->cpu_pct < 0);
+	assert_true(find(&l, "web")->cpu_pct < 0);
 	/* stopped: unknown */
 	UPDATE(&l, 14000, "web:stopped:-1:0:256");
-	assert_true(cvm_list_find(&l, "web")->cpu_pct < 0);
-	cvm_list_free(&l);
-}
-
-static void test_host_cpu_pct(void **state)
-{
-	(void)state;
-	assert_true(cvm_host_cpu_pct(100, 1000, 150, 1200) > 24.9);
-	assert_true(cvm_host_cpu_pct(100, 1000, 150, 1200) < 25.1);
-	assert_true(cvm_host_cpu_pct(0, 0, 150, 1200) < 0);     /* no first reading */
-	assert_true(cvm_host_cpu_pct(100, 1000, 150, 1000) < 0);
+	assert_true(find(&l, "web")->cpu_pct < 0);
+	table_free(&l);
 }
 
 static void test_selection_follows_name(void **state)
 {
-	struct cvm_list l;
+	struct table l;
 
 	(void)state;
-	cvm_list_init(&l);
+	table_init(&l);
 	UPDATE(&l, 1000, "b:stopped:-1:0:64", "d:stopped:-1:0:64", "f:stopped:-1:0:64");
-	assert_int_equal(cvm_list_select(&l, "d"), 0);
-	assert_int_equal(l.sel, 1);
+	assert_int_equal(panel_select(&l.p, "d"), 0);
+	assert_int_equal(l.p.sel, 1);
 	/* a VM appears before it: the selection moves with d */
 	UPDATE(&l, 2000, "a:stopped:-1:0:64", "b:stopped:-1:0:64", "d:stopped:-1:0:64",
 	       "f:stopped:-1:0:64");
-	assert_string_equal(cvm_list_selected(&l)->name, "d");
-	assert_int_equal(l.sel, 2);
+	assert_string_equal(sel_name(&l), "d");
+	assert_int_equal(l.p.sel, 2);
 	/* d goes away: the cursor stays on its row (now f) */
 	UPDATE(&l, 3000, "a:stopped:-1:0:64", "b:stopped:-1:0:64", "f:stopped:-1:0:64");
-	assert_string_equal(cvm_list_selected(&l)->name, "f");
-	assert_int_equal(l.sel, 2);
+	assert_string_equal(sel_name(&l), "f");
+	assert_int_equal(l.p.sel, 2);
 	/* the last one goes: clamped to the new last row */
 	UPDATE(&l, 4000, "a:stopped:-1:0:64", "b:stopped:-1:0:64");
-	assert_string_equal(cvm_list_selected(&l)->name, "b");
+	assert_string_equal(sel_name(&l), "b");
 	/* selecting a VM that does not exist yet remembers it */
-	assert_int_equal(cvm_list_select(&l, "new"), -ENOENT);
+	assert_int_equal(panel_select(&l.p, "new"), -ENOENT);
 	UPDATE(&l, 5000, "a:stopped:-1:0:64", "b:stopped:-1:0:64", "new:stopped:-1:0:64");
-	assert_string_equal(cvm_list_selected(&l)->name, "new");
+	assert_string_equal(sel_name(&l), "new");
 	/* the connection goes: nothing is selected, the name is kept */
-	cvm_list_clear(&l);
-	assert_null(cvm_list_selected(&l));
+	cvm_model_clear(&l.m);
+	table_sync(&l);
+	assert_null(sel_name(&l));
 	UPDATE(&l, 6000, "a:stopped:-1:0:64", "new:stopped:-1:0:64");
-	assert_string_equal(cvm_list_selected(&l)->name, "new");
-	cvm_list_free(&l);
+	assert_string_equal(sel_name(&l), "new");
+	table_free(&l);
 }
 
 static void test_move_clamps(void **state)
 {
-	struct cvm_list l;
+	struct table l;
 
 	(void)state;
-	cvm_list_init(&l);
-	cvm_list_move(&l, 1);                      /* empty: no crash */
-	cvm_list_end(&l);
-	assert_null(cvm_list_selected(&l));
+	table_init(&l);
+	panel_move(&l.p, 1);                      /* empty: no crash */
+	panel_end(&l.p);
+	assert_null(sel_name(&l));
 	UPDATE(&l, 1000, "a:stopped:-1:0:64", "b:stopped:-1:0:64", "c:stopped:-1:0:64");
-	cvm_list_move(&l, -5);
-	assert_string_equal(cvm_list_selected(&l)->name, "a");
-	cvm_list_move(&l, 1);
-	assert_string_equal(cvm_list_selected(&l)->name, "b");
-	cvm_list_move(&l, 10);
-	assert_string_equal(cvm_list_selected(&l)->name, "c");
-	cvm_list_home(&l);
-	assert_string_equal(cvm_list_selected(&l)->name, "a");
-	cvm_list_end(&l);
-	assert_string_equal(cvm_list_selected(&l)->name, "c");
-	cvm_list_select_row(&l, 99);
-	assert_string_equal(cvm_list_selected(&l)->name, "c");
-	cvm_list_free(&l);
+	panel_move(&l.p, -5);
+	assert_string_equal(sel_name(&l), "a");
+	panel_move(&l.p, 1);
+	assert_string_equal(sel_name(&l), "b");
+	panel_move(&l.p, 10);
+	assert_string_equal(sel_name(&l), "c");
+	panel_home(&l.p);
+	assert_string_equal(sel_name(&l), "a");
+	panel_end(&l.p);
+	assert_string_equal(sel_name(&l), "c");
+	panel_select_row(&l.p, 99);
+	assert_string_equal(sel_name(&l), "c");
+	table_free(&l);
 }
 
 static void test_filter(void **state)
 {
-	struct cvm_list l;
+	struct table l;
 
 	(void)state;
-	cvm_list_init(&l);
+	table_init(&l);
 	UPDATE(&l, 1000, "web1:running:0:10:64", "web2:stopped:-1:0:64", "db:running:0:11:64",
 	       "mail:paused:0:12:64");
-	cvm_list_select(&l, "mail");
-	cvm_list_set_filter(&l, "WEB");            /* case-insensitive */
-	assert_int_equal(l.nview, 2);
+	panel_select(&l.p, "mail");
+	panel_set_filter(&l.p, "WEB");            /* case-insensitive */
+	assert_int_equal(panel_count(&l.p), 2);
 	assert_string_equal(row_name(&l, 0), "web1");
 	assert_string_equal(row_name(&l, 1), "web2");
 	/* mail is hidden: the first match is selected */
-	assert_string_equal(cvm_list_selected(&l)->name, "web1");
+	assert_string_equal(sel_name(&l), "web1");
 	/* matching by state too */
-	cvm_list_set_filter(&l, "running");
-	assert_int_equal(l.nview, 2);
+	panel_set_filter(&l.p, "running");
+	assert_int_equal(panel_count(&l.p), 2);
 	assert_string_equal(row_name(&l, 0), "db");
 	/* a refresh keeps the filter */
 	UPDATE(&l, 2000, "web1:stopped:-1:0:64", "web2:running:0:13:64", "db:running:0:11:64",
 	       "mail:paused:0:12:64");
-	assert_int_equal(l.nview, 2);
+	assert_int_equal(panel_count(&l.p), 2);
 	assert_string_equal(row_name(&l, 1), "web2");
-	cvm_list_set_filter(&l, "nothing");
-	assert_int_equal(l.nview, 0);
-	assert_null(cvm_list_selected(&l));
-	cvm_list_set_filter(&l, "");
-	assert_int_equal(l.nview, 4);
-	cvm_list_free(&l);
+	panel_set_filter(&l.p, "nothing");
+	assert_int_equal(panel_count(&l.p), 0);
+	assert_null(sel_name(&l));
+	panel_set_filter(&l.p, "");
+	assert_int_equal(panel_count(&l.p), 4);
+	table_free(&l);
 }
 
 static void test_sort(void **state)
 {
-	struct cvm_list l;
+	struct table l;
 
 	(void)state;
-	cvm_list_init(&l);
+	table_init(&l);
 	UPDATE(&l, 1000, "a:stopped:-1:0:64", "b:running:0:10:2048", "c:paused:0:11:512",
 	       "d:running:0:12:128");
 	UPDATE(&l, 2000, "a:stopped:-1:0:64", "b:running:100:10:2048", "c:paused:0:11:512",
 	       "d:running:900:12:128");
-	cvm_list_select(&l, "c");
-	cvm_list_set_sort(&l, CVM_SORT_STATE);
+	panel_select(&l.p, "c");
+	panel_set_sort(&l.p, CVM_SORT_STATE);
 	assert_string_equal(row_name(&l, 0), "b");  /* running first, by name */
 	assert_string_equal(row_name(&l, 1), "d");
 	assert_string_equal(row_name(&l, 2), "c");
 	assert_string_equal(row_name(&l, 3), "a");
-	assert_string_equal(cvm_list_selected(&l)->name, "c");
-	cvm_list_set_sort(&l, CVM_SORT_CPU);
+	assert_string_equal(sel_name(&l), "c");
+	panel_set_sort(&l.p, CVM_SORT_CPU);
 	assert_string_equal(row_name(&l, 0), "d");  /* 90% */
 	assert_string_equal(row_name(&l, 1), "b");  /* 10% */
-	cvm_list_set_sort(&l, CVM_SORT_MEMORY);
+	panel_set_sort(&l.p, CVM_SORT_MEMORY);
 	assert_string_equal(row_name(&l, 0), "b");
 	assert_string_equal(row_name(&l, 3), "a");
-	assert_string_equal(cvm_list_selected(&l)->name, "c");
-	cvm_list_set_sort(&l, CVM_SORT_NAME);
+	assert_string_equal(sel_name(&l), "c");
+	panel_set_sort(&l.p, CVM_SORT_NAME);
 	assert_string_equal(row_name(&l, 0), "a");
-	assert_string_equal(cvm_sort_name(CVM_SORT_CPU), "CPU %");
-	cvm_list_free(&l);
+	panel_set_sort(&l.p, CVM_SORT_CPU);
+	assert_string_equal(panel_sort_name(&l.p), "CPU %");
+	table_free(&l);
 }
 
 static void test_set_state_event(void **state)
 {
-	struct cvm_list l;
+	struct table l;
 
 	(void)state;
-	cvm_list_init(&l);
+	table_init(&l);
 	UPDATE(&l, 1000, "web:running:100:10:64");
-	assert_int_equal(cvm_list_set_state(&l, "web", "stopped"), 1);
-	assert_string_equal(cvm_list_find(&l, "web")->state, "stopped");
-	assert_int_equal(cvm_list_find(&l, "web")->uptime_s, -1);
-	assert_int_equal(cvm_list_set_state(&l, "web", "stopped"), 0);
-	assert_int_equal(cvm_list_set_state(&l, "nope", "running"), 0);
-	cvm_list_free(&l);
+	assert_int_equal(cvm_model_set_state(&l.m, "web", "stopped"), 1);
+	assert_string_equal(find(&l, "web")->state, "stopped");
+	assert_int_equal(find(&l, "web")->uptime_s, -1);
+	assert_int_equal(cvm_model_set_state(&l.m, "web", "stopped"), 0);
+	assert_int_equal(cvm_model_set_state(&l.m, "nope", "running"), 0);
+	table_free(&l);
 }
 
 static void test_scroll(void **state)
 {
-	struct cvm_list l;
+	struct table l;
 	json_t *arr = json_array();
 	int i;
 
 	(void)state;
-	cvm_list_init(&l);
+	table_init(&l);
 	for (i = 0; i < 30; i++) {
 		char name[16];
 
 		snprintf(name, sizeof(name), "vm%02d", i);
 		json_array_append_new(arr, json_pack("{s:s,s:s}", "name", name, "state", "stopped"));
 	}
-	cvm_list_update(&l, arr, 1000);
+	table_update(&l, arr, 1000);
 	json_decref(arr);
-	cvm_list_scroll(&l, 10);
-	assert_int_equal(l.top, 0);
-	cvm_list_move(&l, 15);
-	cvm_list_scroll(&l, 10);
-	assert_int_equal(l.top, 6);                /* row 15 is the last shown */
-	cvm_list_move(&l, -12);
-	cvm_list_scroll(&l, 10);
-	assert_int_equal(l.top, 3);
-	cvm_list_end(&l);
-	cvm_list_scroll(&l, 10);
-	assert_int_equal(l.top, 20);
+	panel_set_height(&l.p, 10);
+	assert_int_equal(l.p.top, 0);
+	panel_move(&l.p, 15);
+	panel_set_height(&l.p, 10);
+	assert_int_equal(l.p.top, 6);                /* row 15 is the last shown */
+	panel_move(&l.p, -12);
+	panel_set_height(&l.p, 10);
+	assert_int_equal(l.p.top, 3);
+	panel_end(&l.p);
+	panel_set_height(&l.p, 10);
+	assert_int_equal(l.p.top, 20);
 	/* a taller window shows everything from the top */
-	cvm_list_scroll(&l, 40);
-	assert_int_equal(l.top, 0);
-	cvm_list_free(&l);
+	panel_set_height(&l.p, 40);
+	assert_int_equal(l.p.top, 0);
+	table_free(&l);
 }
 
 static void test_bad_entries_skipped(void **state)
 {
-	struct cvm_list l;
+	struct table l;
 	json_t *arr = json_pack("[{s:i},{s:s},s]", "name", 3, "name", "ok", "junk");
 
 	(void)state;
-	cvm_list_init(&l);
-	cvm_list_update(&l, arr, 1000);
+	table_init(&l);
+	table_update(&l, arr, 1000);
 	json_decref(arr);
-	assert_int_equal(l.n, 1);
-	assert_string_equal(cvm_list_selected(&l)->name, "ok");
-	cvm_list_update(&l, NULL, 2000);            /* no array at all */
-	assert_int_equal(l.n, 0);
-	cvm_list_free(&l);
+	assert_int_equal(l.m.n, 1);
+	assert_string_equal(sel_name(&l), "ok");
+	table_update(&l, NULL, 2000);            /* no array at all */
+	assert_int_equal(l.m.n, 0);
+	table_free(&l);
 }
 
 /* --- core/host.c: the figures behind CPU % ---------------------------- */
@@ -347,8 +430,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_update_reads_fields),
+		cmocka_unit_test(test_update_reads_nics_and_disks),
 		cmocka_unit_test(test_cpu_pct_from_deltas),
-		cmocka_unit_test(test_host_cpu_pct),
 		cmocka_unit_test(test_selection_follows_name),
 		cmocka_unit_test(test_move_clamps),
 		cmocka_unit_test(test_filter),

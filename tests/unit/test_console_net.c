@@ -1,11 +1,14 @@
 /*
  * Tests for the Networks screen's models (tui/console_net.h): the table
- * (sorting, a selection that follows a name, counts, cells and the layout
- * at 80 columns), the details (rows, items, each NIC's lease taken from
- * the VM model, scrolling), and the three forms (checks as typed with
+ * (parsing, sorting in a list panel, counts, users, cells and the layout
+ * at 80 columns), the details (forward and NIC rows in the network's
+ * order, each NIC's lease and state taken from the VM model, the summary
+ * wrapped to a width, the layout that shares the body between the two
+ * tables), and the three forms on the form engine (checks as typed with
  * croftd's words, fields that do not apply to a mode, the request args,
- * croftd's refusal focusing its field), and a form drawn at 80x19 (the
- * body of an 80x24 console) under newterm() on /dev/null.
+ * croftd's refusal focusing its field, the status line's words), and a
+ * form drawn in the rows an 80x24 console gives it, under newterm() on
+ * /dev/null.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -34,147 +37,102 @@ static const char *NETS =
 	"[{\"name\":\"wan\",\"mode\":\"nat\",\"subnet\":\"10.73.0.0/24\",\"gateway\":\"10.73.0.1\","
 	"  \"dhcp_first\":\"10.73.0.2\",\"dhcp_last\":\"10.73.0.254\",\"uplink\":\"eth0\","
 	"  \"bridge\":\"croftbr1\","
-	"  \"nics\":[{\"vm\":\"web\",\"mac\":\"52:54:00:00:00:01\",\"address\":\"10.73.0.2\"},"
+	"  \"nics\":[{\"vm\":\"web\",\"mac\":\"52:54:00:00:00:09\",\"address\":\"10.73.0.2\"},"
 	"          {\"vm\":\"db\",\"mac\":\"52:54:00:00:00:02\",\"address\":\"10.73.0.3\"},"
 	"          {\"vm\":\"web\",\"mac\":\"52:54:00:00:00:03\",\"address\":\"10.73.0.4\"}],"
-	"  \"forwards\":[{\"net\":\"wan\",\"proto\":\"tcp\",\"host_port\":8080,\"vm\":\"web\","
+	"  \"forwards\":[{\"net\":\"wan\",\"proto\":\"udp\",\"host_port\":5353,\"vm\":\"db\","
+	"               \"port\":53,\"address\":\"10.73.0.3\"},"
+	"              {\"net\":\"wan\",\"proto\":\"tcp\",\"host_port\":8080,\"vm\":\"web\","
 	"               \"port\":80,\"address\":\"10.73.0.2\"}]},"
 	" {\"name\":\"br\",\"mode\":\"bridged\",\"subnet\":null,\"uplink\":\"lan1\","
 	"  \"bridge\":\"croftbr3\",\"nics\":[],\"forwards\":[]},"
 	" {\"name\":\"lab\",\"mode\":\"host-only\",\"subnet\":\"10.73.1.0/24\",\"uplink\":null,"
-	"  \"bridge\":\"croftbr2\",\"nics\":[],\"forwards\":[]}]";
+	"  \"bridge\":\"croftbr2\",\"nics\":[],\"forwards\":[]},"
+	" {\"mode\":\"nat\"}]";
 
 static const char *VMS =
 	"[{\"name\":\"web\",\"state\":\"running\",\"pid\":42,"
-	"  \"nics\":[{\"net\":\"wan\",\"mac\":\"52:54:00:00:00:01\",\"ip\":\"10.73.0.2\"},"
+	"  \"nics\":[{\"net\":\"wan\",\"mac\":\"52:54:00:00:00:09\",\"ip\":\"10.73.0.2\"},"
 	"           {\"net\":\"wan\",\"mac\":\"52:54:00:00:00:03\",\"ip\":null}]},"
 	" {\"name\":\"db\",\"state\":\"stopped\",\"nics\":[{\"net\":\"wan\",\"mac\":\"52:54:00:00:00:02\",\"ip\":null}]}]";
+
+/* The networks in a panel, as the screen holds them. */
+static void load_nets(struct panel *p)
+{
+	json_t *nets = load(NETS);
+	struct cnet *rows;
+	size_t n;
+
+	panel_init(p, &cnet_panel_ops);
+	rows = cnet_parse_list(nets, &n);
+	panel_set_rows(p, rows, n);
+	json_decref(nets);
+}
 
 /* --- the table ---------------------------------------------------------- */
 
 static void test_list_sorted_counted(void **state)
 {
-	struct cnet_list l;
-	json_t *nets = load(NETS);
+	struct panel p;
 	const struct cnet *n;
+	const char *names[4];
 	char buf[128];
 
 	(void)state;
-	cnet_list_init(&l);
-	assert_false(l.loaded);
-	cnet_list_update(&l, nets);
-	assert_true(l.loaded);
-	assert_int_equal(l.n, 3);
-	assert_string_equal(l.nets[0].name, "br");
-	assert_string_equal(l.nets[1].name, "lab");
-	assert_string_equal(l.nets[2].name, "wan");
-	n = cnet_list_find(&l, "wan");
+	load_nets(&p);
+	assert_true(p.loaded);
+	assert_int_equal(panel_count(&p), 3);         /* the one without a name is skipped */
+	assert_string_equal(((const struct cnet *)panel_row(&p, 0))->name, "br");
+	assert_string_equal(((const struct cnet *)panel_row(&p, 1))->name, "lab");
+	assert_string_equal(((const struct cnet *)panel_row(&p, 2))->name, "wan");
+	n = panel_find(&p, "wan");
 	assert_non_null(n);
-	assert_int_equal(n->guests, 2);           /* web twice, db */
-	assert_int_equal(n->nics, 3);
-	assert_int_equal(n->forwards, 1);
-	assert_string_equal(cnet_users(n->json, buf, sizeof(buf)), "web, db");
-	assert_string_equal(cnet_users(cnet_list_find(&l, "lab")->json, buf, sizeof(buf)), "");
-	assert_null(cnet_list_find(&l, "nope"));
+	assert_int_equal(n->guests, 2);               /* web twice, db */
+	assert_int_equal(n->nnics, 3);
+	assert_int_equal(n->nfwds, 2);
+	assert_string_equal(n->gateway, "10.73.0.1");
+	assert_int_equal(cnet_users(n, buf, sizeof(buf)), 2);
+	assert_string_equal(buf, "web, db");
+	assert_int_equal(cnet_user_names(n, names, 4), 2);
+	assert_string_equal(names[1], "db");
+	assert_int_equal(cnet_users(panel_find(&p, "lab"), buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "");
+	assert_null(panel_find(&p, "nope"));
 	/* a short buffer is cut, never overrun */
-	assert_int_equal(strlen(cnet_users(n->json, buf, 5)), 4);
-	json_decref(nets);
-	cnet_list_free(&l);
-}
-
-static void test_list_selection_follows_name(void **state)
-{
-	struct cnet_list l;
-	json_t *nets = load(NETS), *fewer;
-
-	(void)state;
-	cnet_list_init(&l);
-	/* a name chosen before it exists is kept for the update */
-	assert_int_equal(cnet_list_select(&l, "lab"), -ENOENT);
-	cnet_list_update(&l, nets);
-	assert_string_equal(cnet_list_selected(&l)->name, "lab");
-	cnet_list_move(&l, 1);
-	assert_string_equal(cnet_list_selected(&l)->name, "wan");
-	cnet_list_move(&l, 5);                    /* clamped */
-	assert_string_equal(cnet_list_selected(&l)->name, "wan");
-	cnet_list_home(&l);
-	assert_string_equal(cnet_list_selected(&l)->name, "br");
-	cnet_list_end(&l);
-	assert_int_equal(l.sel, 2);
-	/* the same networks in another order: the selection stays on wan */
-	cnet_list_select(&l, "lab");
-	fewer = json_array();
-	json_array_append(fewer, json_array_get(nets, 2));   /* lab */
-	json_array_append(fewer, json_array_get(nets, 0));   /* wan */
-	cnet_list_update(&l, fewer);
-	assert_string_equal(cnet_list_selected(&l)->name, "lab");
-	/* lab goes away: the cursor stays on its row (now wan) */
-	json_array_remove(fewer, 0);
-	cnet_list_update(&l, fewer);
-	assert_string_equal(cnet_list_selected(&l)->name, "wan");
-	/* cleared (no connection): nothing selected, the name is kept */
-	cnet_list_clear(&l);
-	assert_null(cnet_list_selected(&l));
-	assert_false(l.loaded);
-	cnet_list_update(&l, nets);
-	assert_string_equal(cnet_list_selected(&l)->name, "wan");
-	json_decref(fewer);
-	json_decref(nets);
-	cnet_list_free(&l);
-}
-
-static void test_list_scroll(void **state)
-{
-	struct cnet_list l;
-	json_t *nets = json_array();
-	char name[16];
-	int i;
-
-	(void)state;
-	for (i = 0; i < 30; i++) {
-		snprintf(name, sizeof(name), "n%02d", i);
-		json_array_append_new(nets, json_pack("{s:s,s:s}", "name", name, "mode", "nat"));
-	}
-	cnet_list_init(&l);
-	cnet_list_update(&l, nets);
-	cnet_list_select(&l, "n20");
-	cnet_list_scroll(&l, 10);
-	assert_int_equal(l.top, 11);
-	cnet_list_home(&l);
-	cnet_list_scroll(&l, 10);
-	assert_int_equal(l.top, 0);
-	cnet_list_end(&l);
-	cnet_list_scroll(&l, 10);
-	assert_int_equal(l.top, 20);
-	cnet_list_scroll(&l, 100);
-	assert_int_equal(l.top, 0);
-	json_decref(nets);
-	cnet_list_free(&l);
+	cnet_users(n, buf, 5);
+	assert_int_equal(strlen(buf), 4);
+	/* the selection follows a name across a new reading */
+	panel_select(&p, "lab");
+	panel_clear(&p);
+	assert_null(panel_selected(&p));
+	panel_free(&p);
+	load_nets(&p);
+	panel_select(&p, "wan");
+	assert_string_equal(((const struct cnet *)panel_selected(&p))->name, "wan");
+	panel_free(&p);
 }
 
 static void test_cells_and_layout(void **state)
 {
-	struct cnet_list l;
-	json_t *nets = load(NETS);
+	struct panel p;
 	int w[CTABLE_MAX_COLS], total = 0;
 	char buf[128];
 	size_t i;
 
 	(void)state;
-	cnet_list_init(&l);
-	cnet_list_update(&l, nets);
+	load_nets(&p);
 	assert_string_equal(cnet_cols[2].title, "SUBNET/UPLINK");
-	cnet_cols[2].cell(cnet_list_find(&l, "wan"), buf, sizeof(buf));
+	cnet_cols[2].cell(panel_find(&p, "wan"), buf, sizeof(buf));
 	assert_string_equal(buf, "10.73.0.0/24 via eth0");
-	cnet_cols[2].cell(cnet_list_find(&l, "lab"), buf, sizeof(buf));
+	cnet_cols[2].cell(panel_find(&p, "lab"), buf, sizeof(buf));
 	assert_string_equal(buf, "10.73.1.0/24");
-	cnet_cols[2].cell(cnet_list_find(&l, "br"), buf, sizeof(buf));
+	cnet_cols[2].cell(panel_find(&p, "br"), buf, sizeof(buf));
 	assert_string_equal(buf, "lan1");
-	cnet_cols[4].cell(cnet_list_find(&l, "wan"), buf, sizeof(buf));
+	cnet_cols[4].cell(panel_find(&p, "wan"), buf, sizeof(buf));
 	assert_string_equal(buf, "2");
-	cnet_cols[5].cell(cnet_list_find(&l, "wan"), buf, sizeof(buf));
-	assert_string_equal(buf, "1");
-	cnet_cols[3].cell(cnet_list_find(&l, "br"), buf, sizeof(buf));
+	cnet_cols[5].cell(panel_find(&p, "wan"), buf, sizeof(buf));
+	assert_string_equal(buf, "2");
+	cnet_cols[3].cell(panel_find(&p, "br"), buf, sizeof(buf));
 	assert_string_equal(buf, "croftbr3");
 	/* every column fits at 80, and "SUBNET via UPLINK" is not cut */
 	assert_int_equal(ctable_layout(cnet_cols, cnet_ncols, 80, w), cnet_ncols);
@@ -185,161 +143,163 @@ static void test_cells_and_layout(void **state)
 	/* narrow: FORWARDS goes first */
 	assert_true(ctable_layout(cnet_cols, cnet_ncols, 60, w) < cnet_ncols);
 	assert_int_equal(w[cnet_ncols - 1], 0);
-	json_decref(nets);
-	cnet_list_free(&l);
+	panel_free(&p);
 }
 
 /* --- the details ----------------------------------------------------------- */
 
-static int find_row(const struct cnet_detail *d, const char *s)
-{
-	size_t i;
-
-	for (i = 0; i < d->n; i++)
-		if (strstr(d->rows[i].text, s))
-			return (int)i;
-	return -1;
-}
-
 static void test_detail_rows(void **state)
 {
-	json_t *nets = load(NETS), *vms = load(VMS);
-	struct cvm_list vl;
-	struct cnet_detail d;
-	const json_t *fw, *nic;
-	size_t i;
-	int r;
+	json_t *vms = load(VMS);
+	struct cvm_model m;
+	struct panel p, fw, nics;
+	const struct cnet *n;
+	const struct cnet_nic *nic;
+	char buf[128];
 
 	(void)state;
-	cvm_list_init(&vl);
-	cvm_list_update(&vl, vms, 1000);
-	cnet_detail_build(&d, json_array_get(nets, 0), &vl, 80);
-	assert_int_equal(d.nfwd, 1);
-	assert_int_equal(d.nnic, 3);
-	assert_int_equal(cnet_detail_items(&d), 4);
-	for (i = 0; i < d.n; i++)
-		assert_true(strlen(d.rows[i].text) <= 80);
-	assert_true(find_row(&d, "Network wan: nat, subnet 10.73.0.0/24, gateway 10.73.0.1") == 0);
-	/* the summary wraps at the width, not cut */
-	assert_true(find_row(&d, "10.73.0.254") >= 0);
-	assert_true(find_row(&d, "masqueraded through eth0") >= 0);
-	assert_true(find_row(&d, "PORT FORWARDS (1)") >= 0);
-	assert_true(find_row(&d, "NICS ON THIS NETWORK (3)") >= 0);
-	r = find_row(&d, "8080");
-	assert_true(r >= 0);
-	assert_int_equal(d.rows[r].kind, CNET_ROW_FWD);
-	assert_int_equal(d.rows[r].item, 0);
-	assert_non_null(strstr(d.rows[r].text, "tcp"));
-	assert_non_null(strstr(d.rows[r].text, "web"));
-	assert_non_null(strstr(d.rows[r].text, "10.73.0.2"));
-	assert_int_equal(d.rows[r - 1].kind, CNET_ROW_HEAD);
-	assert_non_null(strstr(d.rows[r - 1].text, "HOST PORT"));
-	/* NIC rows: the lease from the VM model, the VM's state */
-	r = find_row(&d, "52:54:00:00:00:01");
-	assert_int_equal(d.rows[r].kind, CNET_ROW_NIC);
-	assert_int_equal(d.rows[r].item, 1);
-	assert_non_null(strstr(d.rows[r].text, "10.73.0.2"));
-	assert_non_null(strstr(d.rows[r].text, "running"));
-	r = find_row(&d, "52:54:00:00:00:02");
-	assert_non_null(strstr(d.rows[r].text, "db"));
-	assert_non_null(strstr(d.rows[r].text, "stopped"));
-	/* no lease: "-", then the assigned address */
-	assert_non_null(strstr(d.rows[r].text, "  -  "));
-	assert_non_null(strstr(d.rows[r].text, "10.73.0.3"));
-	assert_int_equal(cnet_detail_row_of(&d, 3), (size_t)find_row(&d, "52:54:00:00:00:03"));
-	/* the items as objects */
-	assert_int_equal(cnet_detail_item(json_array_get(nets, 0), 0, &fw, &nic), 0);
-	assert_non_null(fw);
-	assert_null(nic);
-	assert_int_equal(json_integer_value(json_object_get(fw, "host_port")), 8080);
-	assert_int_equal(cnet_detail_item(json_array_get(nets, 0), 2, &fw, &nic), 0);
-	assert_null(fw);
-	assert_string_equal(json_string_value(json_object_get(nic, "mac")), "52:54:00:00:00:02");
-	assert_int_equal(cnet_detail_item(json_array_get(nets, 0), 4, &fw, &nic), -ENOENT);
-	cnet_detail_free(&d);
-
-	/* a host-only network without NICs: notes, no items */
-	cnet_detail_build(&d, json_array_get(nets, 2), NULL, 80);
-	assert_int_equal(cnet_detail_items(&d), 0);
-	assert_true(find_row(&d, "port forwards need a nat network") >= 0);
-	assert_true(find_row(&d, "Press a (F4)") >= 0);
-	assert_int_equal(cnet_detail_scroll(&d, 0, 5, 3), 0);
-	cnet_detail_free(&d);
-	cvm_list_free(&vl);
+	cvm_model_init(&m);
+	cvm_model_update(&m, vms, 1000);
+	load_nets(&p);
+	n = panel_find(&p, "wan");
+	panel_init(&fw, &cnet_fwd_ops);
+	panel_init(&nics, &cnet_nic_ops);
+	panel_set_rows(&fw, cnet_fwd_rows(n), n->nfwds);
+	panel_set_rows(&nics, cnet_nic_rows(n, &m), n->nnics);
+	/* the network's own order, not the keys' */
+	assert_int_equal(((const struct cnet_fwd *)panel_row(&fw, 0))->host_port, 5353);
+	assert_int_equal(((const struct cnet_fwd *)panel_row(&fw, 1))->host_port, 8080);
+	assert_string_equal(((const struct cnet_nic *)panel_row(&nics, 0))->mac, "52:54:00:00:00:09");
+	assert_string_equal(((const struct cnet_nic *)panel_row(&nics, 2))->mac, "52:54:00:00:00:03");
+	/* a NIC's lease and its VM's state come from the VM model */
+	nic = panel_row(&nics, 0);
+	assert_string_equal(nic->ip, "10.73.0.2");
+	assert_string_equal(nic->state, "running");
+	nic = panel_row(&nics, 1);
+	assert_string_equal(nic->vm, "db");
+	assert_string_equal(nic->ip, "");
+	assert_string_equal(nic->state, "stopped");
+	cnet_nic_cols[2].cell(nic, buf, sizeof(buf));
+	assert_string_equal(buf, "-");
+	cnet_nic_cols[3].cell(nic, buf, sizeof(buf));
+	assert_string_equal(buf, "10.73.0.3");
+	cnet_fwd_cols[4].cell(panel_row(&fw, 1), buf, sizeof(buf));
+	assert_string_equal(buf, "10.73.0.2");
+	assert_string_equal(cnet_fwd_cols[1].title, "HOST PORT");
+	/* the selection follows a NIC by MAC when the rows come again */
+	panel_select(&nics, "52:54:00:00:00:03");
+	panel_set_rows(&nics, cnet_nic_rows(n, NULL), n->nnics);
+	assert_string_equal(((const struct cnet_nic *)panel_selected(&nics))->mac,
+			    "52:54:00:00:00:03");
+	assert_string_equal(((const struct cnet_nic *)panel_selected(&nics))->state, "");
+	/* a network without forwards or NICs has no rows */
+	assert_null(cnet_fwd_rows(panel_find(&p, "lab")));
+	assert_null(cnet_nic_rows(panel_find(&p, "lab"), &m));
+	panel_free(&fw);
+	panel_free(&nics);
+	panel_free(&p);
+	cvm_model_free(&m);
 	json_decref(vms);
-	json_decref(nets);
 }
 
-static void test_detail_scroll(void **state)
+static void test_detail_summary(void **state)
 {
-	json_t *net = json_pack("{s:s,s:s,s:s,s:[],s:[]}", "name", "big", "mode", "nat", "subnet",
-				"10.9.0.0/16", "nics", "forwards");
-	struct cnet_detail d;
-	char mac[32];
-	size_t top, row, height = 10;
-	int i;
+	char lines[CNET_SUMMARY_MAX][CNET_ROW_LEN];
+	struct panel p;
+	int n, i;
 
 	(void)state;
-	for (i = 0; i < 20; i++) {
-		snprintf(mac, sizeof(mac), "52:54:00:00:01:%02x", i);
-		json_array_append_new(json_object_get(net, "nics"),
-				      json_pack("{s:s,s:s}", "vm", "v", "mac", mac));
-	}
-	cnet_detail_build(&d, net, NULL, 100);
-	assert_int_equal(cnet_detail_items(&d), 20);
-	/* the last NIC: at the bottom */
-	top = cnet_detail_scroll(&d, 19, height, 0);
-	row = cnet_detail_row_of(&d, 19);
-	assert_int_equal(row, d.n - 1);
-	assert_int_equal(top, d.n - height);
-	/* back to the first NIC: its table title and head come with it */
-	top = cnet_detail_scroll(&d, 0, height, top);
-	row = cnet_detail_row_of(&d, 0);
-	assert_int_equal(top, row - 2);
-	assert_int_equal(d.rows[top].kind, CNET_ROW_TITLE);
-	/* an item in view keeps the top */
-	assert_int_equal(cnet_detail_scroll(&d, 3, height, top), top);
-	/* everything fits: from the top */
-	assert_int_equal(cnet_detail_scroll(&d, 19, 200, 7), 0);
-	cnet_detail_free(&d);
-	json_decref(net);
+	load_nets(&p);
+	n = cnet_summary(panel_find(&p, "wan"), 80, lines);
+	assert_true(n >= 2);
+	assert_non_null(strstr(lines[0], "Network wan: nat, subnet 10.73.0.0/24, gateway 10.73.0.1"));
+	for (i = 0; i < n; i++)
+		assert_true(strlen(lines[i]) <= 80);
+	/* wrapped at the width, not cut; continuation lines indented */
+	assert_non_null(strstr(lines[1], "10.73.0.254"));
+	assert_true(lines[1][0] == ' ' && lines[1][1] == ' ');
+	assert_non_null(strstr(lines[n - 1], "masqueraded through eth0"));
+	n = cnet_summary(panel_find(&p, "br"), 80, lines);
+	assert_int_equal(n, 2);
+	assert_string_equal(lines[0], "Network br: bridged");
+	assert_non_null(strstr(lines[1], "Bridge croftbr3 enslaves lan1"));
+	n = cnet_summary(panel_find(&p, "lab"), 80, lines);
+	assert_non_null(strstr(lines[1], "guests reach each other and the host only"));
+	panel_free(&p);
+}
+
+static void test_detail_layout(void **state)
+{
+	struct cnet_layout l;
+
+	(void)state;
+	/* everything fits: all rows, tables one after the other */
+	cnet_layout(19, 2, 1, 3, &l);
+	assert_int_equal(l.fwd_title, 3);
+	assert_int_equal(l.fwd_head, 4);
+	assert_int_equal(l.fwd_rows, 1);
+	assert_int_equal(l.nic_title, 4 + 1 + 1 + 1);
+	assert_int_equal(l.nic_head, l.nic_title + 1);
+	assert_int_equal(l.nic_rows, 3);
+	assert_true(l.nic_head + l.nic_rows < 19);
+	/* no forwards: their note takes the head's row */
+	cnet_layout(19, 2, 0, 3, &l);
+	assert_int_equal(l.fwd_rows, 0);
+	assert_int_equal(l.nic_title, l.fwd_head + 2);
+	/* too many NICs: the forwards keep theirs, the NICs take the rest */
+	cnet_layout(19, 2, 2, 40, &l);
+	assert_int_equal(l.fwd_rows, 2);
+	assert_int_equal(l.nic_rows, 19 - 2 - 6 - 2);
+	assert_int_equal(l.nic_head + l.nic_rows, 18);
+	/* both too long: half each */
+	cnet_layout(20, 2, 30, 30, &l);
+	assert_int_equal(l.fwd_rows + l.nic_rows, 20 - 2 - 6);
+	assert_int_equal(l.fwd_rows, 6);
+	/* many forwards, few NICs: the NICs keep theirs */
+	cnet_layout(20, 2, 30, 2, &l);
+	assert_int_equal(l.nic_rows, 2);
+	assert_int_equal(l.fwd_rows, 10);
+	/* no room at all: no rows, never negative */
+	cnet_layout(4, 2, 5, 5, &l);
+	assert_int_equal(l.fwd_rows, 0);
+	assert_int_equal(l.nic_rows, 0);
 }
 
 /* --- the forms ---------------------------------------------------------------- */
 
-static void keys(struct cform *f, const char *s)
+static void keys(struct form *f, const char *s)
 {
 	for (; *s; s++)
-		assert_int_equal(cform_key(f, (unsigned char)*s), CFORM_CONTINUE);
+		assert_int_equal(form_key(f, (unsigned char)*s), FORM_CONTINUE);
 }
 
-static void wipe(struct cform *f)
+static void wipe(struct form *f)
 {
-	assert_int_equal(cform_key(f, KEY_END), CFORM_CONTINUE);
-	assert_int_equal(cform_key(f, 21), CFORM_CONTINUE);      /* Ctrl-U */
+	assert_int_equal(form_key(f, KEY_END), FORM_CONTINUE);
+	assert_int_equal(form_key(f, 21), FORM_CONTINUE);      /* Ctrl-U */
 }
 
-static void focus(struct cform *f, size_t id)
+static void focus(struct form *f, size_t id)
 {
 	size_t guard = 0;
 
-	while (cform_focus(f) != id && guard++ < 20)
-		cform_key(f, '\t');
-	assert_int_equal(cform_focus(f), id);
+	while (form_focus(f) != id && guard++ < 20)
+		form_key(f, '\t');
+	assert_int_equal(form_focus(f), id);
 }
 
-static void expect_msg(const struct cform *f, size_t id, const char *want)
+static void expect_msg(const struct form *f, size_t id, const char *want)
 {
-	const char *m = cform_message(f, id);
+	const char *m = form_message(f, id);
 
 	if (!m || !strstr(m, want))
-		fail_msg("field %s: message '%s', wanted '%s'", cform_label(f, id), m ? m : "(none)",
+		fail_msg("field %s: message '%s', wanted '%s'", form_label(f, id), m ? m : "(none)",
 			 want);
 }
 
-static void expect_args(const struct cform *f, const char *want)
+static void expect_args(const struct form *f, const char *want)
 {
-	json_t *a = cform_args(f), *w = load(want);
+	json_t *a = form_args(f), *w = load(want);
 
 	assert_non_null(a);
 	if (!json_equal(a, w)) {
@@ -353,32 +313,31 @@ static void expect_args(const struct cform *f, const char *want)
 
 static void test_net_form_defaults(void **state)
 {
-	struct cform *f = cform_new_net();
+	struct form *f = netform_new_net();
 
 	(void)state;
-	assert_int_equal(cform_type(f), CFORM_NET);
-	assert_string_equal(cform_op(f), "net.create");
-	assert_string_equal(cform_title(f), "New network");
-	assert_int_equal(cform_nfields(f), 5);
-	assert_string_equal(cform_label(f, CF_NET_RANGE), "DHCP range");
-	assert_true(cform_is_choice(f, CF_NET_MODE));
-	assert_int_equal(cform_nchoices(f, CF_NET_MODE), 3);
-	assert_string_equal(cform_choice(f, CF_NET_MODE, cform_chosen(f, CF_NET_MODE)), "nat");
+	assert_string_equal(form_op(f), "net.create");
+	assert_string_equal(form_title(f), "New network");
+	assert_int_equal(form_nfields(f), 5);
+	assert_string_equal(form_label(f, CF_NET_RANGE), "DHCP range");
+	assert_true(form_kind(f, CF_NET_MODE) == FORM_CHOICE);
+	assert_int_equal(form_nchoices(f, CF_NET_MODE), 3);
+	assert_string_equal(form_choice(f, CF_NET_MODE, form_chosen(f, CF_NET_MODE)), "nat");
 	/* an empty name says so only after a submit */
-	assert_null(cform_message(f, CF_NET_NAME));
-	assert_null(cform_args(f));
-	assert_int_equal(cform_key(f, '\n'), CFORM_CONTINUE);
+	assert_null(form_message(f, CF_NET_NAME));
+	assert_null(form_args(f));
+	assert_int_equal(form_key(f, '\n'), FORM_CONTINUE);
 	expect_msg(f, CF_NET_NAME, "network name is empty");
 	keys(f, "lan");
-	assert_int_equal(cform_key(f, '\n'), CFORM_SUBMIT);
+	assert_int_equal(form_key(f, '\n'), FORM_SUBMIT);
 	expect_args(f, "{\"name\":\"lan\",\"mode\":\"nat\"}");
-	assert_int_equal(cform_key(f, 27), CFORM_CANCEL);
-	cform_free(f);
+	assert_int_equal(form_key(f, 27), FORM_CANCEL);
+	form_free(f);
 }
 
 static void test_net_form_checks(void **state)
 {
-	struct cform *f = cform_new_net();
+	struct form *f = netform_new_net();
 
 	(void)state;
 	keys(f, "-bad");
@@ -388,7 +347,7 @@ static void test_net_form_checks(void **state)
 	expect_msg(f, CF_NET_NAME, "contains ' '");
 	wipe(f);
 	keys(f, "lan");
-	assert_null(cform_message(f, CF_NET_NAME));
+	assert_null(form_message(f, CF_NET_NAME));
 
 	focus(f, CF_NET_SUBNET);
 	keys(f, "10.0.0.5/24");
@@ -404,7 +363,7 @@ static void test_net_form_checks(void **state)
 	expect_msg(f, CF_NET_SUBNET, "must look like 10.73.0.0/24");
 	wipe(f);
 	keys(f, "10.9.0.0/24");
-	assert_null(cform_message(f, CF_NET_SUBNET));
+	assert_null(form_message(f, CF_NET_SUBNET));
 
 	focus(f, CF_NET_UPLINK);
 	keys(f, "croftbr7");
@@ -431,174 +390,174 @@ static void test_net_form_checks(void **state)
 	expect_msg(f, CF_NET_RANGE, "includes the broadcast address 10.9.0.255");
 	wipe(f);
 	keys(f, "10.9.0.100-10.9.0.200");
-	assert_null(cform_message(f, CF_NET_RANGE));
-	assert_int_equal(cform_key(f, '\n'), CFORM_SUBMIT);
+	assert_null(form_message(f, CF_NET_RANGE));
+	assert_int_equal(form_key(f, '\n'), FORM_SUBMIT);
 	expect_args(f, "{\"name\":\"lan\",\"mode\":\"nat\",\"subnet\":\"10.9.0.0/24\","
 		       "\"uplink\":\"eth0\",\"dhcp_range\":\"10.9.0.100-10.9.0.200\"}");
 	/* a submit with a bad field focuses it and sends nothing */
 	focus(f, CF_NET_NAME);
 	keys(f, "!");
 	focus(f, CF_NET_RANGE);
-	assert_int_equal(cform_key(f, KEY_ENTER), CFORM_CONTINUE);
-	assert_int_equal(cform_focus(f), CF_NET_NAME);
-	assert_null(cform_args(f));
-	cform_free(f);
+	assert_int_equal(form_key(f, KEY_ENTER), FORM_CONTINUE);
+	assert_int_equal(form_focus(f), CF_NET_NAME);
+	assert_null(form_args(f));
+	form_free(f);
 }
 
 static void test_net_form_modes(void **state)
 {
-	struct cform *f = cform_new_net();
+	struct form *f = netform_new_net();
 
 	(void)state;
 	keys(f, "br");
 	focus(f, CF_NET_MODE);
-	assert_int_equal(cform_key(f, ' '), CFORM_CONTINUE);
-	assert_string_equal(cform_choice(f, CF_NET_MODE, cform_chosen(f, CF_NET_MODE)), "host-only");
-	assert_false(cform_applies(f, CF_NET_UPLINK));
-	assert_non_null(strstr(cform_why_not(f, CF_NET_UPLINK), "host-only networks have no uplink"));
+	assert_int_equal(form_key(f, ' '), FORM_CONTINUE);
+	assert_string_equal(form_choice(f, CF_NET_MODE, form_chosen(f, CF_NET_MODE)), "host-only");
+	assert_false(form_active(f, CF_NET_UPLINK));
+	assert_non_null(strstr(form_why_not(f, CF_NET_UPLINK), "host-only networks have no uplink"));
 	/* Tab skips what does not apply */
-	cform_key(f, '\t');
-	assert_int_equal(cform_focus(f), CF_NET_SUBNET);
-	cform_key(f, '\t');
-	assert_int_equal(cform_focus(f), CF_NET_RANGE);
-	cform_key(f, KEY_BTAB);
-	cform_key(f, KEY_BTAB);
-	assert_int_equal(cform_focus(f), CF_NET_MODE);
-	assert_int_equal(cform_key(f, KEY_RIGHT), CFORM_CONTINUE);
-	assert_string_equal(cform_choice(f, CF_NET_MODE, cform_chosen(f, CF_NET_MODE)), "bridged");
-	assert_false(cform_applies(f, CF_NET_SUBNET));
-	assert_false(cform_applies(f, CF_NET_RANGE));
-	assert_true(cform_applies(f, CF_NET_UPLINK));
-	assert_string_equal(cform_placeholder(f, CF_NET_UPLINK), "required: the NIC to enslave");
+	form_key(f, '\t');
+	assert_int_equal(form_focus(f), CF_NET_SUBNET);
+	form_key(f, '\t');
+	assert_int_equal(form_focus(f), CF_NET_RANGE);
+	form_key(f, KEY_BTAB);
+	form_key(f, KEY_BTAB);
+	assert_int_equal(form_focus(f), CF_NET_MODE);
+	assert_int_equal(form_key(f, KEY_RIGHT), FORM_CONTINUE);
+	assert_string_equal(form_choice(f, CF_NET_MODE, form_chosen(f, CF_NET_MODE)), "bridged");
+	assert_false(form_active(f, CF_NET_SUBNET));
+	assert_false(form_active(f, CF_NET_RANGE));
+	assert_true(form_active(f, CF_NET_UPLINK));
+	assert_string_equal(form_placeholder(f, CF_NET_UPLINK), "required: the NIC to enslave");
 	/* bridged needs the uplink */
-	assert_int_equal(cform_key(f, '\n'), CFORM_CONTINUE);
-	assert_int_equal(cform_focus(f), CF_NET_UPLINK);
+	assert_int_equal(form_key(f, '\n'), FORM_CONTINUE);
+	assert_int_equal(form_focus(f), CF_NET_UPLINK);
 	expect_msg(f, CF_NET_UPLINK, "a bridged network needs an uplink");
 	keys(f, "lan1");
-	assert_int_equal(cform_key(f, '\n'), CFORM_SUBMIT);
+	assert_int_equal(form_key(f, '\n'), FORM_SUBMIT);
 	expect_args(f, "{\"name\":\"br\",\"mode\":\"bridged\",\"uplink\":\"lan1\"}");
 	/* Left wraps back to nat, where the uplink is optional again */
 	focus(f, CF_NET_MODE);
-	cform_key(f, KEY_LEFT);
-	cform_key(f, KEY_LEFT);
-	assert_string_equal(cform_choice(f, CF_NET_MODE, cform_chosen(f, CF_NET_MODE)), "nat");
-	assert_string_equal(cform_placeholder(f, CF_NET_UPLINK), "the default route's interface");
-	cform_free(f);
+	form_key(f, KEY_LEFT);
+	form_key(f, KEY_LEFT);
+	assert_string_equal(form_choice(f, CF_NET_MODE, form_chosen(f, CF_NET_MODE)), "nat");
+	assert_string_equal(form_placeholder(f, CF_NET_UPLINK), "the default route's interface");
+	form_free(f);
 }
 
 static void test_net_form_server_error(void **state)
 {
-	struct cform *f = cform_new_net();
+	struct form *f = netform_new_net();
 
 	(void)state;
 	keys(f, "lan2");
 	focus(f, CF_NET_SUBNET);
 	keys(f, "10.73.0.0/16");
 	focus(f, CF_NET_NAME);
-	cform_set_error(f, "subnet 10.73.0.0/16 overlaps network lan (10.73.0.0/24)");
-	assert_string_equal(cform_server_error(f), "subnet 10.73.0.0/16 overlaps network lan (10.73.0.0/24)");
-	assert_int_equal(cform_focus(f), CF_NET_SUBNET);
+	form_set_error(f, "subnet 10.73.0.0/16 overlaps network lan (10.73.0.0/24)");
+	assert_string_equal(form_server_error(f), "subnet 10.73.0.0/16 overlaps network lan (10.73.0.0/24)");
+	assert_int_equal(form_focus(f), CF_NET_SUBNET);
 	/* the input stays */
-	assert_string_equal(cform_text(f, CF_NET_NAME), "lan2");
-	assert_string_equal(cform_text(f, CF_NET_SUBNET), "10.73.0.0/16");
+	assert_string_equal(form_text(f, CF_NET_NAME), "lan2");
+	assert_string_equal(form_text(f, CF_NET_SUBNET), "10.73.0.0/16");
 	/* typing clears the refusal */
-	cform_key(f, KEY_BACKSPACE);
-	assert_null(cform_server_error(f));
-	assert_string_equal(cform_text(f, CF_NET_SUBNET), "10.73.0.0/1");
+	form_key(f, KEY_BACKSPACE);
+	assert_null(form_server_error(f));
+	assert_string_equal(form_text(f, CF_NET_SUBNET), "10.73.0.0/1");
 	/* the earliest field word wins */
-	cform_set_error(f, "DHCP range 10.1.0.10-10.1.0.50 is not inside the subnet 10.2.0.0/24");
-	assert_int_equal(cform_focus(f), CF_NET_RANGE);
-	cform_set_error(f, "a network named 'lan2' already exists");
-	assert_int_equal(cform_focus(f), CF_NET_NAME);
-	cform_set_error(f, "croft-netd is not running (no answer at /run/croft/netd.sock)");
-	assert_int_equal(cform_focus(f), CF_NET_NAME);
-	cform_set_error(f, NULL);
-	assert_null(cform_server_error(f));
-	cform_free(f);
+	form_set_error(f, "DHCP range 10.1.0.10-10.1.0.50 is not inside the subnet 10.2.0.0/24");
+	assert_int_equal(form_focus(f), CF_NET_RANGE);
+	form_set_error(f, "a network named 'lan2' already exists");
+	assert_int_equal(form_focus(f), CF_NET_NAME);
+	form_set_error(f, "croft-netd is not running (no answer at /run/croft/netd.sock)");
+	assert_int_equal(form_focus(f), CF_NET_NAME);
+	form_set_error(f, NULL);
+	assert_null(form_server_error(f));
+	form_free(f);
 }
 
 static void test_text_editing(void **state)
 {
-	struct cform *f = cform_new_net();
+	struct form *f = netform_new_net();
 
 	(void)state;
 	keys(f, "lan");
-	cform_key(f, KEY_LEFT);
-	cform_key(f, KEY_LEFT);
+	form_key(f, KEY_LEFT);
+	form_key(f, KEY_LEFT);
 	keys(f, "X");
-	assert_string_equal(cform_text(f, CF_NET_NAME), "lXan");
-	assert_int_equal(cform_cursor(f, CF_NET_NAME), 2);
-	cform_key(f, KEY_HOME);
-	cform_key(f, KEY_DC);
-	assert_string_equal(cform_text(f, CF_NET_NAME), "Xan");
-	cform_key(f, 5);                           /* Ctrl-E */
-	cform_key(f, 127);
-	assert_string_equal(cform_text(f, CF_NET_NAME), "Xa");
-	cform_key(f, 1);                           /* Ctrl-A */
-	cform_key(f, KEY_RIGHT);
-	cform_key(f, 11);                          /* Ctrl-K */
-	assert_string_equal(cform_text(f, CF_NET_NAME), "X");
-	cform_key(f, 0x1234);                      /* not ASCII: ignored */
-	assert_string_equal(cform_text(f, CF_NET_NAME), "X");
-	cform_free(f);
+	assert_string_equal(form_text(f, CF_NET_NAME), "lXan");
+	assert_int_equal(form_cursor(f, CF_NET_NAME), 2);
+	form_key(f, KEY_HOME);
+	form_key(f, KEY_DC);
+	assert_string_equal(form_text(f, CF_NET_NAME), "Xan");
+	form_key(f, 5);                           /* Ctrl-E */
+	form_key(f, 127);
+	assert_string_equal(form_text(f, CF_NET_NAME), "Xa");
+	form_key(f, 1);                           /* Ctrl-A */
+	form_key(f, KEY_RIGHT);
+	form_key(f, 11);                          /* Ctrl-K */
+	assert_string_equal(form_text(f, CF_NET_NAME), "X");
+	form_key(f, 0x1234);                      /* not ASCII: ignored */
+	assert_string_equal(form_text(f, CF_NET_NAME), "X");
+	form_free(f);
 }
 
 static void test_forward_form(void **state)
 {
 	const char *vms[] = { "web", "db", "dns" };
-	struct cform *f = cform_new_forward("wan", vms, 3);
+	struct form *f = netform_new_forward("wan", vms, 3);
 
 	(void)state;
-	assert_string_equal(cform_op(f), "net.forward.add");
-	assert_string_equal(cform_title(f), "New port forward on wan");
-	assert_string_equal(cform_net(f), "wan");
-	assert_int_equal(cform_key(f, '\n'), CFORM_CONTINUE);
-	assert_int_equal(cform_focus(f), CF_FWD_HOST_PORT);
-	expect_msg(f, CF_FWD_HOST_PORT, "host port is required (1-65535)");
+	assert_string_equal(form_op(f), "net.forward.add");
+	assert_string_equal(form_title(f), "New port forward on wan");
+	assert_string_equal(form_subject(f), "wan");
+	assert_int_equal(form_key(f, '\n'), FORM_CONTINUE);
+	assert_int_equal(form_focus(f), CF_FWD_HOST_PORT);
+	expect_msg(f, CF_FWD_HOST_PORT, "host port needs a number (1-65535)");
 	keys(f, "0");
 	expect_msg(f, CF_FWD_HOST_PORT, "host port must be between 1 and 65535, not 0");
 	wipe(f);
 	keys(f, "80x");
-	expect_msg(f, CF_FWD_HOST_PORT, "host port must be a number between 1 and 65535, not '80x'");
+	expect_msg(f, CF_FWD_HOST_PORT, "host port needs a number, got '80x'");
 	wipe(f);
 	keys(f, "8080");
 	focus(f, CF_FWD_VM);
 	/* a letter picks the next VM starting with it */
 	keys(f, "d");
-	assert_string_equal(cform_choice(f, CF_FWD_VM, cform_chosen(f, CF_FWD_VM)), "db");
+	assert_string_equal(form_choice(f, CF_FWD_VM, form_chosen(f, CF_FWD_VM)), "db");
 	keys(f, "d");
-	assert_string_equal(cform_choice(f, CF_FWD_VM, cform_chosen(f, CF_FWD_VM)), "dns");
+	assert_string_equal(form_choice(f, CF_FWD_VM, form_chosen(f, CF_FWD_VM)), "dns");
 	keys(f, "w");
-	assert_string_equal(cform_choice(f, CF_FWD_VM, cform_chosen(f, CF_FWD_VM)), "web");
+	assert_string_equal(form_choice(f, CF_FWD_VM, form_chosen(f, CF_FWD_VM)), "web");
 	focus(f, CF_FWD_GUEST_PORT);
 	keys(f, "65536");
 	expect_msg(f, CF_FWD_GUEST_PORT, "guest port must be between 1 and 65535, not 65536");
 	wipe(f);
 	keys(f, "80");
 	focus(f, CF_FWD_PROTO);
-	cform_key(f, ' ');
-	assert_int_equal(cform_key(f, '\r'), CFORM_SUBMIT);
+	form_key(f, ' ');
+	assert_int_equal(form_key(f, '\r'), FORM_SUBMIT);
 	expect_args(f, "{\"net\":\"wan\",\"proto\":\"udp\",\"host_port\":8080,\"vm\":\"web\",\"port\":80}");
-	cform_set_error(f, "udp port 8080 is already forwarded to db:53 on network wan");
-	assert_int_equal(cform_focus(f), CF_FWD_HOST_PORT);
-	cform_set_error(f, "guest port must be between 1 and 65535, not 0");
-	assert_int_equal(cform_focus(f), CF_FWD_GUEST_PORT);
-	cform_free(f);
+	form_set_error(f, "udp port 8080 is already forwarded to db:53 on network wan");
+	assert_int_equal(form_focus(f), CF_FWD_HOST_PORT);
+	form_set_error(f, "guest port must be between 1 and 65535, not 0");
+	assert_int_equal(form_focus(f), CF_FWD_GUEST_PORT);
+	form_free(f);
 }
 
 static void test_nic_form(void **state)
 {
 	const char *vms[] = { "db", "web" };
-	struct cform *f = cform_new_nic("wan", "nat", vms, 2, "web");
+	struct form *f = netform_new_nic("wan", "nat", vms, 2, "web");
 
 	(void)state;
-	assert_string_equal(cform_op(f), "vm.nic.add");
-	assert_string_equal(cform_title(f), "New NIC on wan");
-	assert_string_equal(cform_choice(f, CF_NIC_VM, cform_chosen(f, CF_NIC_VM)), "web");
-	assert_false(cform_applies(f, CF_NIC_VLAN));
-	assert_non_null(strstr(cform_why_not(f, CF_NIC_VLAN), "VLANs need a bridged network"));
+	assert_string_equal(form_op(f), "vm.nic.add");
+	assert_string_equal(form_title(f), "New NIC on wan");
+	assert_string_equal(form_choice(f, CF_NIC_VM, form_chosen(f, CF_NIC_VM)), "web");
+	assert_false(form_active(f, CF_NIC_VLAN));
+	assert_non_null(strstr(form_why_not(f, CF_NIC_VLAN), "VLANs need a bridged network"));
 	/* nothing typed: the defaults */
-	assert_int_equal(cform_key(f, '\n'), CFORM_SUBMIT);
+	assert_int_equal(form_key(f, '\n'), FORM_SUBMIT);
 	expect_args(f, "{\"net\":\"wan\",\"name\":\"web\"}");
 	focus(f, CF_NIC_IP);
 	keys(f, "10.73.0.300");
@@ -616,34 +575,34 @@ static void test_nic_form(void **state)
 	expect_msg(f, CF_NIC_MAC, "is all zero");
 	wipe(f);
 	keys(f, "52-54-00-AB-CD-EF");
-	assert_null(cform_message(f, CF_NIC_MAC));
+	assert_null(form_message(f, CF_NIC_MAC));
 	/* Tab skips VLAN on a nat network */
-	cform_key(f, '\t');
-	assert_int_equal(cform_focus(f), CF_NIC_RATE);
+	form_key(f, '\t');
+	assert_int_equal(form_focus(f), CF_NIC_RATE);
 	keys(f, "0");
 	expect_msg(f, CF_NIC_RATE, "rate (Mbit/s) must be between 1 and 100000, not 0");
 	wipe(f);
 	keys(f, "100");
-	assert_int_equal(cform_key(f, '\n'), CFORM_SUBMIT);
+	assert_int_equal(form_key(f, '\n'), FORM_SUBMIT);
 	expect_args(f, "{\"net\":\"wan\",\"name\":\"web\",\"ip\":\"10.73.0.50\","
 		       "\"mac\":\"52-54-00-AB-CD-EF\",\"rate\":100}");
-	cform_set_error(f, "address 10.73.0.50 is already used by VM db on network wan");
-	assert_int_equal(cform_focus(f), CF_NIC_IP);
-	cform_set_error(f, "MAC 52:54:00:ab:cd:ef is already used by VM db");
-	assert_int_equal(cform_focus(f), CF_NIC_MAC);
-	cform_free(f);
+	form_set_error(f, "address 10.73.0.50 is already used by VM db on network wan");
+	assert_int_equal(form_focus(f), CF_NIC_IP);
+	form_set_error(f, "MAC 52:54:00:ab:cd:ef is already used by VM db");
+	assert_int_equal(form_focus(f), CF_NIC_MAC);
+	form_free(f);
 
 	/* bridged: VLAN applies, 1-4094 */
-	f = cform_new_nic("br", "bridged", vms, 2, "nobody");
-	assert_string_equal(cform_choice(f, CF_NIC_VM, cform_chosen(f, CF_NIC_VM)), "db");
-	assert_true(cform_applies(f, CF_NIC_VLAN));
+	f = netform_new_nic("br", "bridged", vms, 2, "nobody");
+	assert_string_equal(form_choice(f, CF_NIC_VM, form_chosen(f, CF_NIC_VM)), "db");
+	assert_true(form_active(f, CF_NIC_VLAN));
 	focus(f, CF_NIC_VLAN);
 	keys(f, "4095");
 	expect_msg(f, CF_NIC_VLAN, "VLAN must be between 1 and 4094, not 4095");
-	cform_key(f, KEY_BACKSPACE);
-	assert_int_equal(cform_key(f, '\n'), CFORM_SUBMIT);
+	form_key(f, KEY_BACKSPACE);
+	assert_int_equal(form_key(f, '\n'), FORM_SUBMIT);
 	expect_args(f, "{\"net\":\"br\",\"name\":\"db\",\"vlan\":409}");
-	cform_free(f);
+	form_free(f);
 }
 
 /* --- drawing ------------------------------------------------------------------- */
@@ -679,6 +638,18 @@ static int term_teardown(void **state)
 	return 0;
 }
 
+/* Draw f in rows [top, top+height) of pad, as the console gives a form its
+ * window. */
+static void draw_in(const struct form *f, WINDOW *pad, int top, int height, int width,
+		    const struct tui_theme *th)
+{
+	WINDOW *sub = subpad(pad, height, width, top, 0);
+
+	assert_non_null(sub);
+	form_draw(f, sub, th);
+	delwin(sub);
+}
+
 static int pad_find(WINDOW *w, const char *s, int *col)
 {
 	char buf[512], *p;
@@ -701,16 +672,16 @@ static int pad_find(WINDOW *w, const char *s, int *col)
 static void test_draw_80x19(void **state)
 {
 	WINDOW *pad = newpad(24, 80);
-	struct cform *f = cform_new_net();
+	struct form *f = netform_new_net();
 	int y, x, i, cols[5];
 
 	(void)state;
 	assert_non_null(pad);
 	keys(f, "-bad");
 	/* the body of an 80x24 console: rows 3-21 */
-	cform_draw(f, pad, 3, 19, 80, &theme);
+	draw_in(f, pad, 3, 19, 80, &theme);
 	for (i = 0; i < 5; i++) {
-		y = pad_find(pad, cform_label(f, (size_t)i), &cols[i]);
+		y = pad_find(pad, form_label(f, (size_t)i), &cols[i]);
 		assert_true(y >= 3 && y < 22);
 		assert_int_equal(cols[i], cols[0]);
 	}
@@ -727,33 +698,56 @@ static void test_draw_80x19(void **state)
 		for (x = 0; x < 80; x++)
 			assert_int_equal((char)(mvwinch(pad, y, x) & A_CHARTEXT), ' ');
 	/* croftd's refusal replaces the message */
-	cform_set_error(f, "a network named 'x' already exists");
+	form_set_error(f, "a network named 'x' already exists");
 	werase(pad);
-	cform_draw(f, pad, 3, 19, 80, &theme);
+	draw_in(f, pad, 3, 19, 80, &theme);
 	assert_true(pad_find(pad, "a network named 'x' already exists", NULL) >= 0);
 	/* bridged: the fields that do not apply say why */
-	cform_key(f, '\t');
-	cform_key(f, ' ');
-	cform_key(f, ' ');
+	form_key(f, '\t');
+	form_key(f, ' ');
+	form_key(f, ' ');
 	werase(pad);
-	cform_draw(f, pad, 3, 19, 80, &theme);
+	draw_in(f, pad, 3, 19, 80, &theme);
 	assert_true(pad_find(pad, "n/a: bridged networks get addresses from the LAN", NULL) >= 0);
 	/* too small to draw: nothing, no crash */
 	werase(pad);
-	cform_draw(f, pad, 0, 4, 20, &theme);
-	cform_free(f);
+	draw_in(f, pad, 0, 4, 20, &theme);
+	form_free(f);
 	delwin(pad);
+}
+
+/* The status line's words for each form's args. */
+static void test_describe(void **state)
+{
+	json_t *a;
+	char progress[300], done[300];
+
+	(void)state;
+	a = load("{\"name\":\"lan\",\"mode\":\"nat\"}");
+	netform_describe_net(a, progress, done, sizeof(progress));
+	assert_string_equal(progress, "Creating network lan");
+	assert_string_equal(done, "Created network lan");
+	json_decref(a);
+	a = load("{\"net\":\"wan\",\"proto\":\"tcp\",\"host_port\":8080,\"vm\":\"web\",\"port\":80}");
+	netform_describe_forward(a, progress, done, sizeof(progress));
+	assert_string_equal(progress, "Forwarding tcp port 8080 to web:80 on wan");
+	assert_string_equal(done, "Forwarded tcp port 8080 to web:80 on wan");
+	json_decref(a);
+	a = load("{\"net\":\"wan\",\"name\":\"db\"}");
+	netform_describe_nic(a, progress, done, sizeof(progress));
+	assert_string_equal(progress, "Adding a NIC on wan for db");
+	assert_string_equal(done, "Added a NIC on wan for db");
+	json_decref(a);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_list_sorted_counted),
-		cmocka_unit_test(test_list_selection_follows_name),
-		cmocka_unit_test(test_list_scroll),
 		cmocka_unit_test(test_cells_and_layout),
 		cmocka_unit_test(test_detail_rows),
-		cmocka_unit_test(test_detail_scroll),
+		cmocka_unit_test(test_detail_summary),
+		cmocka_unit_test(test_detail_layout),
 		cmocka_unit_test(test_net_form_defaults),
 		cmocka_unit_test(test_net_form_checks),
 		cmocka_unit_test(test_net_form_modes),
@@ -761,6 +755,7 @@ int main(void)
 		cmocka_unit_test(test_text_editing),
 		cmocka_unit_test(test_forward_form),
 		cmocka_unit_test(test_nic_form),
+		cmocka_unit_test(test_describe),
 		cmocka_unit_test_setup_teardown(test_draw_80x19, term_setup, term_teardown),
 	};
 

@@ -1,7 +1,7 @@
 /*
  * Tests of the console's create/edit VM form (tui/vmform*.c).  Key
- * sequences go into vmform_key() as the console would pass them; the
- * outcome is read from vmform_args() (compared as JSON with what vm.create
+ * sequences go into form_key() as the console would pass them; the
+ * outcome is read from form_args() (compared as JSON with what vm.create
  * and vm.edit take), from the messages each field shows (the words of
  * common/validate.h and croftd), and from the screen: the form is drawn
  * into pads and a derived window under newterm() on /dev/null at 80x20,
@@ -15,8 +15,8 @@
 #include <cmocka.h>
 
 #include "tests/unit/testlib.h"
+#include "tui/form.h"
 #include "tui/vmform.h"
-#include "tui/vmform_internal.h"
 
 #include <fcntl.h>
 #include <limits.h>
@@ -66,45 +66,50 @@ static int files_teardown(void **state)
 
 /* --- helpers ----------------------------------------------------------------- */
 
-static int keys(struct vmform *f, const char *s)
+static int focus_of(const struct form *f)
 {
-	int r = VMFORM_CONTINUE;
+	return (int)form_focus(f);
+}
+
+static int keys(struct form *f, const char *s)
+{
+	int r = FORM_CONTINUE;
 
 	for (; *s; s++)
-		r = vmform_key(f, (unsigned char)*s);
+		r = form_key(f, (unsigned char)*s);
 	return r;
 }
 
-static void focus(struct vmform *f, int id)
+static void focus(struct form *f, int id)
 {
 	int i;
 
-	for (i = 0; i < VMFORM_NFIELDS && vmform_focus(f) != id; i++)
-		vmform_key(f, '\t');
-	assert_int_equal(vmform_focus(f), id);
+	for (i = 0; i < VMFORM_NFIELDS && focus_of(f) != id; i++)
+		form_key(f, '\t');
+	assert_int_equal(focus_of(f), id);
 }
 
 /* Focus field id, empty it and type s. */
-static void set_field(struct vmform *f, int id, const char *s)
+static void set_field(struct form *f, int id, const char *s)
 {
 	focus(f, id);
-	vmform_key(f, KEY_END);
-	vmform_key(f, 21);            /* Ctrl-U */
-	assert_string_equal(vmform_text(f, id), "");
+	form_key(f, KEY_END);
+	form_key(f, 21);            /* Ctrl-U */
+	assert_string_equal(form_text(f, id), "");
 	keys(f, s);
-	assert_string_equal(vmform_text(f, id), s);
+	assert_string_equal(form_text(f, id), s);
 }
 
-static void expect_args(const struct vmform *f, const char *want_json)
+static void expect_args(const struct form *f, const char *want_json)
 {
 	json_error_t jerr;
-	json_t *want = json_loads(want_json, 0, &jerr), *got = vmform_args(f);
+	json_t *want = json_loads(want_json, 0, &jerr), *got = form_args(f);
 
 	if (!want)
 		fail_msg("bad JSON in test: %s", jerr.text);
 	if (!got) {
 		json_decref(want);
-		fail_msg("vmform_args() is NULL; want %s", want_json);
+		fail_msg("form_args() is NULL; want %s", want_json);
 	}
 	if (!json_equal(want, got)) {
 		char *s = json_dumps(got, JSON_COMPACT | JSON_SORT_KEYS);
@@ -119,33 +124,33 @@ static void expect_args(const struct vmform *f, const char *want_json)
 	json_decref(got);
 }
 
-static void expect_message(const struct vmform *f, int id, const char *msg)
+static void expect_message(const struct form *f, int id, const char *msg)
 {
-	const char *got = vmform_message(f, id);
+	const char *got = form_message(f, id);
 
 	if (!got)
 		fail_msg("field %s shows no message; want '%s'", vmform_fields[id].label, msg);
 	assert_string_equal(got, msg);
 }
 
-static void expect_no_messages(const struct vmform *f)
+static void expect_no_messages(const struct form *f)
 {
 	int i;
 
 	for (i = 0; i < VMFORM_NFIELDS; i++)
-		if (vmform_message(f, i))
-			fail_msg("field %s shows '%s'", vmform_fields[i].label, vmform_message(f, i));
+		if (form_message(f, i))
+			fail_msg("field %s shows '%s'", vmform_fields[i].label, form_message(f, i));
 }
 
 /* Enter must refuse, focus id and show msg there. */
-static void expect_refused(struct vmform *f, int id, const char *msg)
+static void expect_refused(struct form *f, int id, const char *msg)
 {
 	json_t *a;
 
-	assert_int_equal(vmform_key(f, '\n'), VMFORM_CONTINUE);
-	assert_int_equal(vmform_focus(f), id);
+	assert_int_equal(form_key(f, '\n'), FORM_CONTINUE);
+	assert_int_equal(focus_of(f), id);
 	expect_message(f, id, msg);
-	a = vmform_args(f);
+	a = form_args(f);
 	assert_null(a);
 }
 
@@ -153,27 +158,27 @@ static void expect_refused(struct vmform *f, int id, const char *msg)
 
 static void test_create_defaults(void **state)
 {
-	struct vmform *f = vmform_new_create();
+	struct form *f = vmform_new_create();
 
 	(void)state;
 	assert_false(vmform_is_edit(f));
-	assert_int_equal(vmform_focus(f), VMFORM_NAME);
-	assert_string_equal(vmform_text(f, VMFORM_VCPUS), "1");
-	assert_string_equal(vmform_text(f, VMFORM_MEMORY), "1G");
-	assert_string_equal(vmform_text(f, VMFORM_MEMORY_MIN), "");
-	assert_string_equal(vmform_text(f, VMFORM_DISK_SIZE), "8G");
+	assert_int_equal(focus_of(f), VMFORM_NAME);
+	assert_string_equal(form_text(f, VMFORM_VCPUS), "1");
+	assert_string_equal(form_text(f, VMFORM_MEMORY), "1G");
+	assert_string_equal(form_text(f, VMFORM_MEMORY_MIN), "");
+	assert_string_equal(form_text(f, VMFORM_DISK_SIZE), "8G");
 	/* The empty name says nothing until a submit. */
 	expect_no_messages(f);
-	assert_int_equal(keys(f, "web"), VMFORM_CONTINUE);
-	assert_int_equal(vmform_key(f, '\n'), VMFORM_SUBMIT);
+	assert_int_equal(keys(f, "web"), FORM_CONTINUE);
+	assert_int_equal(form_key(f, '\n'), FORM_SUBMIT);
 	expect_args(f, "{\"name\":\"web\",\"vcpus\":1,\"memory_mib\":1024,"
 		       "\"disks\":[{\"size_bytes\":8589934592}],\"firmware\":\"bios\"}");
-	vmform_free(f);
+	form_free(f);
 }
 
 static void test_create_everything(void **state)
 {
-	struct vmform *f = vmform_new_create();
+	struct form *f = vmform_new_create();
 	char want[2048];
 
 	(void)state;
@@ -184,24 +189,24 @@ static void test_create_everything(void **state)
 	set_field(f, VMFORM_DISK_SIZE, "20G");
 	set_field(f, VMFORM_ISO, iso);
 	focus(f, VMFORM_FIRMWARE);
-	vmform_key(f, ' ');
+	form_key(f, ' ');
 	focus(f, VMFORM_BOOT);
-	vmform_key(f, KEY_RIGHT);                     /* disk */
-	vmform_key(f, KEY_RIGHT);                     /* cdrom */
-	vmform_key(f, ' ');                           /* cdrom,disk */
+	form_key(f, KEY_RIGHT);                     /* disk */
+	form_key(f, KEY_RIGHT);                     /* cdrom */
+	form_key(f, ' ');                           /* cdrom,disk */
 	expect_no_messages(f);
-	assert_int_equal(vmform_key(f, KEY_ENTER), VMFORM_SUBMIT);
+	assert_int_equal(form_key(f, KEY_ENTER), FORM_SUBMIT);
 	snprintf(want, sizeof(want),
 		 "{\"name\":\"db-1.lan\",\"vcpus\":2,\"memory_mib\":2048,\"memory_min_mib\":512,"
 		 "\"disks\":[{\"size_bytes\":21474836480}],\"cdrom\":\"%s\",\"firmware\":\"uefi\","
 		 "\"boot\":\"cdrom,disk\"}", iso);
 	expect_args(f, want);
-	vmform_free(f);
+	form_free(f);
 }
 
 static void test_create_with_existing_image(void **state)
 {
-	struct vmform *f = vmform_new_create();
+	struct form *f = vmform_new_create();
 	char want[1024];
 
 	(void)state;
@@ -209,49 +214,49 @@ static void test_create_with_existing_image(void **state)
 	set_field(f, VMFORM_DISK_SIZE, "");
 	set_field(f, VMFORM_IMAGE, image);
 	set_field(f, VMFORM_MEMORY_MIN, "0");         /* no floor */
-	assert_int_equal(vmform_key(f, '\r'), VMFORM_SUBMIT);
+	assert_int_equal(form_key(f, '\r'), FORM_SUBMIT);
 	snprintf(want, sizeof(want),
 		 "{\"name\":\"imported\",\"vcpus\":1,\"memory_mib\":1024,\"memory_min_mib\":0,"
 		 "\"disks\":[{\"path\":\"%s\"}],\"firmware\":\"bios\"}", image);
 	expect_args(f, want);
-	vmform_free(f);
+	form_free(f);
 }
 
 static void test_create_iso_only_boots_cdrom_by_default(void **state)
 {
-	struct vmform *f = vmform_new_create();
+	struct form *f = vmform_new_create();
 	char want[1024], label[96];
 
 	(void)state;
 	keys(f, "live");
 	set_field(f, VMFORM_DISK_SIZE, "");
-	assert_string_equal(vmform_choice_label(f, VMFORM_BOOT, 0, label, sizeof(label)),
+	assert_string_equal(form_choice_label(f, VMFORM_BOOT, 0, label, sizeof(label)),
 			    "default (disk)");
 	set_field(f, VMFORM_ISO, iso);
-	assert_string_equal(vmform_choice_label(f, VMFORM_BOOT, 0, label, sizeof(label)),
+	assert_string_equal(form_choice_label(f, VMFORM_BOOT, 0, label, sizeof(label)),
 			    "default (cdrom)");
-	assert_int_equal(vmform_key(f, '\n'), VMFORM_SUBMIT);
+	assert_int_equal(form_key(f, '\n'), FORM_SUBMIT);
 	snprintf(want, sizeof(want), "{\"name\":\"live\",\"vcpus\":1,\"memory_mib\":1024,"
 		 "\"cdrom\":\"%s\",\"firmware\":\"bios\"}", iso);
 	expect_args(f, want);
-	vmform_free(f);
+	form_free(f);
 }
 
 /* --- create: refused input ------------------------------------------------------ */
 
 static void test_empty_name_on_submit(void **state)
 {
-	struct vmform *f = vmform_new_create();
+	struct form *f = vmform_new_create();
 
 	(void)state;
 	focus(f, VMFORM_MEMORY);
 	expect_refused(f, VMFORM_NAME, "VM name is empty");
-	vmform_free(f);
+	form_free(f);
 }
 
 static void test_bad_names(void **state)
 {
-	struct vmform *f = vmform_new_create();
+	struct form *f = vmform_new_create();
 
 	(void)state;
 	keys(f, "my vm");
@@ -268,14 +273,14 @@ static void test_bad_names(void **state)
 	expect_message(f, VMFORM_NAME,
 		       "VM name 'a1234567890123456789...' is 64 characters long; the limit is 63");
 	/* Fixing it clears the message. */
-	vmform_key(f, KEY_BACKSPACE);
-	assert_null(vmform_message(f, VMFORM_NAME));
-	vmform_free(f);
+	form_key(f, KEY_BACKSPACE);
+	assert_null(form_message(f, VMFORM_NAME));
+	form_free(f);
 }
 
 static void test_vcpus(void **state)
 {
-	struct vmform *f = vmform_new_create();
+	struct form *f = vmform_new_create();
 
 	(void)state;
 	keys(f, "web");
@@ -286,16 +291,16 @@ static void test_vcpus(void **state)
 	set_field(f, VMFORM_VCPUS, "256");
 	expect_refused(f, VMFORM_VCPUS, "vcpus must be between 1 and 255, not 256");
 	set_field(f, VMFORM_VCPUS, "");
-	assert_non_null(vmform_message(f, VMFORM_VCPUS));   /* after a submit, empty says so */
+	assert_non_null(form_message(f, VMFORM_VCPUS));   /* after a submit, empty says so */
 	expect_refused(f, VMFORM_VCPUS, "vcpus needs a number (1-255)");
 	set_field(f, VMFORM_VCPUS, "4");
-	assert_int_equal(vmform_key(f, '\n'), VMFORM_SUBMIT);
-	vmform_free(f);
+	assert_int_equal(form_key(f, '\n'), FORM_SUBMIT);
+	form_free(f);
 }
 
 static void test_memory_too_small_and_bad_sizes(void **state)
 {
-	struct vmform *f = vmform_new_create();
+	struct form *f = vmform_new_create();
 
 	(void)state;
 	keys(f, "web");
@@ -312,20 +317,20 @@ static void test_memory_too_small_and_bad_sizes(void **state)
 	set_field(f, VMFORM_MEMORY, "");
 	expect_refused(f, VMFORM_MEMORY, "memory needs a size (e.g. 1G)");
 	set_field(f, VMFORM_MEMORY, "64m");
-	assert_int_equal(vmform_key(f, '\n'), VMFORM_SUBMIT);
-	vmform_free(f);
+	assert_int_equal(form_key(f, '\n'), FORM_SUBMIT);
+	form_free(f);
 }
 
 static void test_min_memory(void **state)
 {
-	struct vmform *f = vmform_new_create();
+	struct form *f = vmform_new_create();
 
 	(void)state;
 	keys(f, "web");
 	set_field(f, VMFORM_MEMORY, "64M");
 	set_field(f, VMFORM_MEMORY_MIN, "128M");
 	expect_message(f, VMFORM_MEMORY_MIN, "memory-min (128M) is above memory (64M)");
-	assert_null(vmform_message(f, VMFORM_MEMORY));
+	assert_null(form_message(f, VMFORM_MEMORY));
 	focus(f, VMFORM_NAME);
 	expect_refused(f, VMFORM_MEMORY_MIN, "memory-min (128M) is above memory (64M)");
 	set_field(f, VMFORM_MEMORY_MIN, "8M");
@@ -333,20 +338,20 @@ static void test_min_memory(void **state)
 	/* Raising memory fixes an earlier floor: messages follow every key. */
 	set_field(f, VMFORM_MEMORY_MIN, "128M");
 	set_field(f, VMFORM_MEMORY, "256M");
-	assert_null(vmform_message(f, VMFORM_MEMORY_MIN));
+	assert_null(form_message(f, VMFORM_MEMORY_MIN));
 	/* A bad memory leaves the floor judged on its own. */
 	set_field(f, VMFORM_MEMORY, "x");
-	assert_null(vmform_message(f, VMFORM_MEMORY_MIN));
+	assert_null(form_message(f, VMFORM_MEMORY_MIN));
 	set_field(f, VMFORM_MEMORY, "256M");
-	assert_int_equal(vmform_key(f, '\n'), VMFORM_SUBMIT);
+	assert_int_equal(form_key(f, '\n'), FORM_SUBMIT);
 	expect_args(f, "{\"name\":\"web\",\"vcpus\":1,\"memory_mib\":256,\"memory_min_mib\":128,"
 		       "\"disks\":[{\"size_bytes\":8589934592}],\"firmware\":\"bios\"}");
-	vmform_free(f);
+	form_free(f);
 }
 
 static void test_disk_size(void **state)
 {
-	struct vmform *f = vmform_new_create();
+	struct form *f = vmform_new_create();
 
 	(void)state;
 	keys(f, "web");
@@ -357,15 +362,15 @@ static void test_disk_size(void **state)
 	set_field(f, VMFORM_DISK_SIZE, "ten");
 	expect_refused(f, VMFORM_DISK_SIZE, "disk size: size 'ten' must start with a digit (e.g. 512M, 2G)");
 	set_field(f, VMFORM_DISK_SIZE, "512");
-	assert_int_equal(vmform_key(f, '\n'), VMFORM_SUBMIT);
+	assert_int_equal(form_key(f, '\n'), FORM_SUBMIT);
 	expect_args(f, "{\"name\":\"web\",\"vcpus\":1,\"memory_mib\":1024,"
 		       "\"disks\":[{\"size_bytes\":536870912}],\"firmware\":\"bios\"}");
-	vmform_free(f);
+	form_free(f);
 }
 
 static void test_disk_and_image_both(void **state)
 {
-	struct vmform *f = vmform_new_create();
+	struct form *f = vmform_new_create();
 
 	(void)state;
 	keys(f, "web");
@@ -374,14 +379,14 @@ static void test_disk_and_image_both(void **state)
 	focus(f, VMFORM_NAME);
 	expect_refused(f, VMFORM_IMAGE, "give a disk size or an existing image, not both");
 	set_field(f, VMFORM_DISK_SIZE, "");
-	assert_null(vmform_message(f, VMFORM_IMAGE));
-	assert_int_equal(vmform_key(f, '\n'), VMFORM_SUBMIT);
-	vmform_free(f);
+	assert_null(form_message(f, VMFORM_IMAGE));
+	assert_int_equal(form_key(f, '\n'), FORM_SUBMIT);
+	form_free(f);
 }
 
 static void test_paths(void **state)
 {
-	struct vmform *f = vmform_new_create();
+	struct form *f = vmform_new_create();
 	char msg[1024], path[600];
 
 	(void)state;
@@ -406,13 +411,13 @@ static void test_paths(void **state)
 	set_field(f, VMFORM_IMAGE, "disk.qcow2");
 	expect_message(f, VMFORM_IMAGE, "disk image path 'disk.qcow2' must be absolute");
 	set_field(f, VMFORM_IMAGE, image);
-	assert_int_equal(vmform_key(f, '\n'), VMFORM_SUBMIT);
-	vmform_free(f);
+	assert_int_equal(form_key(f, '\n'), FORM_SUBMIT);
+	form_free(f);
 }
 
 static void test_boot_order_rules(void **state)
 {
-	struct vmform *f = vmform_new_create();
+	struct form *f = vmform_new_create();
 	char label[96];
 
 	(void)state;
@@ -422,188 +427,188 @@ static void test_boot_order_rules(void **state)
 	expect_message(f, VMFORM_BOOT, "boot order 'disk' names disk but the VM has no disk "
 			"(give it a disk, or boot from a cdrom or a kernel)");
 	set_field(f, VMFORM_DISK_SIZE, "8G");
-	assert_null(vmform_message(f, VMFORM_BOOT));
+	assert_null(form_message(f, VMFORM_BOOT));
 	focus(f, VMFORM_BOOT);
-	vmform_key(f, KEY_LEFT);                    /* wraps to disk,cdrom */
-	assert_string_equal(vmform_choice_label(f, VMFORM_BOOT, vmform_choice_count(VMFORM_BOOT) - 1,
+	form_key(f, KEY_LEFT);                    /* wraps to disk,cdrom */
+	assert_string_equal(form_choice_label(f, VMFORM_BOOT, form_nchoices(f, VMFORM_BOOT) - 1,
 						label, sizeof(label)), "disk,cdrom");
 	expect_message(f, VMFORM_BOOT, "boot order 'disk,cdrom' names cdrom but the VM has no cdrom image");
 	focus(f, VMFORM_NAME);
 	expect_refused(f, VMFORM_BOOT, "boot order 'disk,cdrom' names cdrom but the VM has no cdrom image");
 	set_field(f, VMFORM_ISO, iso);
-	assert_null(vmform_message(f, VMFORM_BOOT));
+	assert_null(form_message(f, VMFORM_BOOT));
 	/* Firmware cycles both ways, and other keys leave choices alone. */
 	focus(f, VMFORM_FIRMWARE);
-	vmform_key(f, KEY_LEFT);
-	vmform_key(f, 'x');
-	vmform_key(f, KEY_BACKSPACE);
-	assert_int_equal(vmform_key(f, '\n'), VMFORM_SUBMIT);
+	form_key(f, KEY_LEFT);
+	form_key(f, 'x');
+	form_key(f, KEY_BACKSPACE);
+	assert_int_equal(form_key(f, '\n'), FORM_SUBMIT);
 	{
-		json_t *a = vmform_args(f);
+		json_t *a = form_args(f);
 
 		assert_string_equal(json_string_value(json_object_get(a, "firmware")), "uefi");
 		assert_string_equal(json_string_value(json_object_get(a, "boot")), "disk,cdrom");
 		json_decref(a);
 	}
-	vmform_free(f);
+	form_free(f);
 }
 
 /* --- text editing and navigation ------------------------------------------------- */
 
 static void test_text_editing(void **state)
 {
-	struct vmform *f = vmform_new_create();
+	struct form *f = vmform_new_create();
 
 	(void)state;
 	keys(f, "wb");
-	vmform_key(f, KEY_LEFT);
+	form_key(f, KEY_LEFT);
 	keys(f, "e");
-	assert_string_equal(vmform_text(f, VMFORM_NAME), "web");
-	vmform_key(f, KEY_HOME);
-	vmform_key(f, KEY_DC);
-	assert_string_equal(vmform_text(f, VMFORM_NAME), "eb");
-	vmform_key(f, 4);                            /* Ctrl-D */
-	assert_string_equal(vmform_text(f, VMFORM_NAME), "b");
-	vmform_key(f, 1);                            /* Ctrl-A */
+	assert_string_equal(form_text(f, VMFORM_NAME), "web");
+	form_key(f, KEY_HOME);
+	form_key(f, KEY_DC);
+	assert_string_equal(form_text(f, VMFORM_NAME), "eb");
+	form_key(f, 4);                            /* Ctrl-D */
+	assert_string_equal(form_text(f, VMFORM_NAME), "b");
+	form_key(f, 1);                            /* Ctrl-A */
 	keys(f, "n");
-	vmform_key(f, KEY_END);
-	vmform_key(f, KEY_RIGHT);
+	form_key(f, KEY_END);
+	form_key(f, KEY_RIGHT);
 	keys(f, "!");
-	vmform_key(f, 127);
+	form_key(f, 127);
 	keys(f, "-2");
-	assert_string_equal(vmform_text(f, VMFORM_NAME), "nb-2");
-	vmform_key(f, KEY_LEFT);
-	vmform_key(f, KEY_LEFT);
-	vmform_key(f, 11);                           /* Ctrl-K */
-	assert_string_equal(vmform_text(f, VMFORM_NAME), "nb");
-	vmform_key(f, 8);                            /* Ctrl-H */
-	vmform_key(f, 5);                            /* Ctrl-E */
+	assert_string_equal(form_text(f, VMFORM_NAME), "nb-2");
+	form_key(f, KEY_LEFT);
+	form_key(f, KEY_LEFT);
+	form_key(f, 11);                           /* Ctrl-K */
+	assert_string_equal(form_text(f, VMFORM_NAME), "nb");
+	form_key(f, 8);                            /* Ctrl-H */
+	form_key(f, 5);                            /* Ctrl-E */
 	keys(f, "x");
-	assert_string_equal(vmform_text(f, VMFORM_NAME), "nx");
-	vmform_key(f, KEY_LEFT);
-	vmform_key(f, 21);                           /* Ctrl-U: to the start */
-	assert_string_equal(vmform_text(f, VMFORM_NAME), "x");
+	assert_string_equal(form_text(f, VMFORM_NAME), "nx");
+	form_key(f, KEY_LEFT);
+	form_key(f, 21);                           /* Ctrl-U: to the start */
+	assert_string_equal(form_text(f, VMFORM_NAME), "x");
 	/* Only printable ASCII is typed: not control bytes, not other
 	 * characters, not function keys. */
-	vmform_key(f, 2);
-	vmform_key(f, 0xe9);
-	vmform_key(f, 0x263a);
-	vmform_key(f, KEY_F(5));
-	vmform_key(f, KEY_RESIZE);
-	vmform_key(f, KEY_HOME);
-	vmform_key(f, KEY_BACKSPACE);                /* nothing before the cursor */
-	assert_string_equal(vmform_text(f, VMFORM_NAME), "x");
-	vmform_free(f);
+	form_key(f, 2);
+	form_key(f, 0xe9);
+	form_key(f, 0x263a);
+	form_key(f, KEY_F(5));
+	form_key(f, KEY_RESIZE);
+	form_key(f, KEY_HOME);
+	form_key(f, KEY_BACKSPACE);                /* nothing before the cursor */
+	assert_string_equal(form_text(f, VMFORM_NAME), "x");
+	form_free(f);
 }
 
 static void test_long_text_is_bounded(void **state)
 {
-	struct vmform *f = vmform_new_create();
+	struct form *f = vmform_new_create();
 	int i;
 
 	(void)state;
 	focus(f, VMFORM_ISO);
-	vmform_key(f, '/');
-	for (i = 0; i < VMFORM_TEXT_MAX + 100; i++)
-		vmform_key(f, 'a');
-	assert_int_equal(strlen(vmform_text(f, VMFORM_ISO)), VMFORM_TEXT_MAX - 1);
-	assert_non_null(vmform_message(f, VMFORM_ISO));
-	vmform_free(f);
+	form_key(f, '/');
+	for (i = 0; i < FORM_TEXT_MAX + 100; i++)
+		form_key(f, 'a');
+	assert_int_equal(strlen(form_text(f, VMFORM_ISO)), FORM_TEXT_MAX - 1);
+	assert_non_null(form_message(f, VMFORM_ISO));
+	form_free(f);
 }
 
 static void test_focus_moves_and_cancel(void **state)
 {
-	struct vmform *f = vmform_new_create();
+	struct form *f = vmform_new_create();
 	int i;
 
 	(void)state;
 	for (i = 1; i < VMFORM_NFIELDS; i++) {
-		vmform_key(f, i % 2 ? '\t' : KEY_DOWN);
-		assert_int_equal(vmform_focus(f), i);
+		form_key(f, i % 2 ? '\t' : KEY_DOWN);
+		assert_int_equal(focus_of(f), i);
 	}
-	vmform_key(f, '\t');
-	assert_int_equal(vmform_focus(f), VMFORM_NAME);
-	vmform_key(f, KEY_BTAB);
-	assert_int_equal(vmform_focus(f), VMFORM_BOOT);
-	vmform_key(f, KEY_UP);
-	assert_int_equal(vmform_focus(f), VMFORM_FIRMWARE);
-	assert_int_equal(vmform_key(f, 27), VMFORM_CANCEL);
-	vmform_free(f);
+	form_key(f, '\t');
+	assert_int_equal(focus_of(f), VMFORM_NAME);
+	form_key(f, KEY_BTAB);
+	assert_int_equal(focus_of(f), VMFORM_BOOT);
+	form_key(f, KEY_UP);
+	assert_int_equal(focus_of(f), VMFORM_FIRMWARE);
+	assert_int_equal(form_key(f, 27), FORM_CANCEL);
+	form_free(f);
 }
 
 /* --- croftd's refusals ----------------------------------------------------------- */
 
 static void test_server_error(void **state)
 {
-	struct vmform *f = vmform_new_create();
+	struct form *f = vmform_new_create();
 	json_t *a;
 
 	(void)state;
 	keys(f, "web");
-	assert_int_equal(vmform_key(f, '\n'), VMFORM_SUBMIT);
+	assert_int_equal(form_key(f, '\n'), FORM_SUBMIT);
 	focus(f, VMFORM_FIRMWARE);
-	vmform_set_error(f, "a VM named 'web' already exists");
-	assert_string_equal(vmform_server_error(f), "a VM named 'web' already exists");
-	assert_int_equal(vmform_focus(f), VMFORM_NAME);
+	form_set_error(f, "a VM named 'web' already exists");
+	assert_string_equal(form_server_error(f), "a VM named 'web' already exists");
+	assert_int_equal(focus_of(f), VMFORM_NAME);
 	/* The input stays, and is still good to send. */
-	a = vmform_args(f);
+	a = form_args(f);
 	assert_non_null(a);
 	json_decref(a);
 	/* Editing clears it. */
 	keys(f, "2");
-	assert_null(vmform_server_error(f));
-	vmform_set_error(f, "firmware uefi needs OVMF, which is not installed (package ovmf)");
-	assert_int_equal(vmform_focus(f), VMFORM_FIRMWARE);
-	vmform_set_error(f, "memory (976.6G) exceeds the host's total memory (23.5G)");
-	assert_int_equal(vmform_focus(f), VMFORM_MEMORY);
-	vmform_set_error(f, "memory-min must be at least 16M, not 8M");
-	assert_int_equal(vmform_focus(f), VMFORM_MEMORY_MIN);
+	assert_null(form_server_error(f));
+	form_set_error(f, "firmware uefi needs OVMF, which is not installed (package ovmf)");
+	assert_int_equal(focus_of(f), VMFORM_FIRMWARE);
+	form_set_error(f, "memory (976.6G) exceeds the host's total memory (23.5G)");
+	assert_int_equal(focus_of(f), VMFORM_MEMORY);
+	form_set_error(f, "memory-min must be at least 16M, not 8M");
+	assert_int_equal(focus_of(f), VMFORM_MEMORY_MIN);
 	/* A message about nothing in particular leaves the focus. */
-	vmform_set_error(f, "cannot run qemu-img: No such file or directory");
-	assert_int_equal(vmform_focus(f), VMFORM_MEMORY_MIN);
-	vmform_set_error(f, NULL);
-	assert_null(vmform_server_error(f));
-	assert_int_equal(vmform_field_of_message("vcpus (3) exceeds the host's 2 CPUs"), VMFORM_VCPUS);
-	assert_int_equal(vmform_field_of_message("boot device 'net' is unknown; use disk and/or cdrom"),
+	form_set_error(f, "cannot run qemu-img: No such file or directory");
+	assert_int_equal(focus_of(f), VMFORM_MEMORY_MIN);
+	form_set_error(f, NULL);
+	assert_null(form_server_error(f));
+	assert_int_equal(form_field_of_message(f, "vcpus (3) exceeds the host's 2 CPUs"), VMFORM_VCPUS);
+	assert_int_equal(form_field_of_message(f, "boot device 'net' is unknown; use disk and/or cdrom"),
 			 VMFORM_BOOT);
-	assert_int_equal(vmform_field_of_message("cdrom image '/x.iso' is not readable: Permission denied"),
+	assert_int_equal(form_field_of_message(f, "cdrom image '/x.iso' is not readable: Permission denied"),
 			 VMFORM_ISO);
-	vmform_free(f);
+	form_free(f);
 }
 
 /* --- the file picker from the form ---------------------------------------------- */
 
 static void test_picker_fills_the_field(void **state)
 {
-	struct vmform *f = vmform_new_create();
+	struct form *f = vmform_new_create();
 	char start[600], want[1024];
 
 	(void)state;
 	keys(f, "web");
 	/* F3 on a field that is not a path does nothing. */
-	vmform_key(f, KEY_F(3));
-	assert_null(vmform_picker(f));
+	form_key(f, KEY_F(3));
+	assert_null(form_picker(f));
 	snprintf(start, sizeof(start), "%s/", dir);
 	set_field(f, VMFORM_ISO, start);
-	assert_int_equal(vmform_key(f, KEY_F(3)), VMFORM_CONTINUE);
-	assert_non_null(vmform_picker(f));
-	assert_string_equal(picker_dir(vmform_picker(f)), dir);
+	assert_int_equal(form_key(f, KEY_F(3)), FORM_CONTINUE);
+	assert_non_null(form_picker(f));
+	assert_string_equal(picker_dir(form_picker(f)), dir);
 	/* Keys go to the picker now: Esc closes it, not the form. */
-	assert_int_equal(vmform_key(f, 27), VMFORM_CONTINUE);
-	assert_null(vmform_picker(f));
-	assert_int_equal(vmform_key(f, 15), VMFORM_CONTINUE);       /* Ctrl-O */
-	assert_non_null(vmform_picker(f));
+	assert_int_equal(form_key(f, 27), FORM_CONTINUE);
+	assert_null(form_picker(f));
+	assert_int_equal(form_key(f, 15), FORM_CONTINUE);       /* Ctrl-O */
+	assert_non_null(form_picker(f));
 	keys(f, "o");                                               /* other.iso */
-	assert_int_equal(vmform_key(f, '\n'), VMFORM_CONTINUE);
-	assert_null(vmform_picker(f));
-	assert_string_equal(vmform_text(f, VMFORM_ISO), other_iso);
-	assert_int_equal(vmform_focus(f), VMFORM_ISO);
+	assert_int_equal(form_key(f, '\n'), FORM_CONTINUE);
+	assert_null(form_picker(f));
+	assert_string_equal(form_text(f, VMFORM_ISO), other_iso);
+	assert_int_equal(focus_of(f), VMFORM_ISO);
 	/* Opening again starts at the chosen file. */
-	vmform_key(f, KEY_F(3));
-	assert_string_equal(picker_entry_at(vmform_picker(f), picker_selected(vmform_picker(f)))->name,
+	form_key(f, KEY_F(3));
+	assert_string_equal(picker_entry_at(form_picker(f), picker_selected(form_picker(f)))->name,
 			    "other.iso");
-	vmform_key(f, 27);
-	assert_int_equal(vmform_key(f, '\n'), VMFORM_SUBMIT);
+	form_key(f, 27);
+	assert_int_equal(form_key(f, '\n'), FORM_SUBMIT);
 	snprintf(want, sizeof(want), "{\"name\":\"web\",\"vcpus\":1,\"memory_mib\":1024,"
 		 "\"disks\":[{\"size_bytes\":8589934592}],\"cdrom\":\"%s\",\"firmware\":\"bios\"}",
 		 other_iso);
@@ -611,9 +616,9 @@ static void test_picker_fills_the_field(void **state)
 	/* The image picker lists images. */
 	set_field(f, VMFORM_DISK_SIZE, "");
 	set_field(f, VMFORM_IMAGE, image);
-	vmform_key(f, KEY_F(3));
-	assert_int_equal(picker_get_kind(vmform_picker(f)), PICKER_IMAGE);
-	vmform_free(f);                                             /* with the picker open */
+	form_key(f, KEY_F(3));
+	assert_int_equal(picker_get_kind(form_picker(f)), PICKER_IMAGE);
+	form_free(f);                                             /* with the picker open */
 }
 
 /* --- edit ------------------------------------------------------------------------- */
@@ -648,10 +653,10 @@ static json_t *vm_json(const char *extra_fmt, ...)
 	return vm;
 }
 
-static struct vmform *edit_form(const char *extra)
+static struct form *edit_form(const char *extra)
 {
 	json_t *vm = vm_json("%s", extra);
-	struct vmform *f = vmform_new_edit(vm);
+	struct form *f = vmform_new_edit(vm);
 
 	json_decref(vm);                /* borrowed: the form keeps nothing of it */
 	assert_non_null(f);
@@ -660,44 +665,44 @@ static struct vmform *edit_form(const char *extra)
 
 static void test_edit_prefill_and_nothing_changed(void **state)
 {
-	struct vmform *f = edit_form("");
+	struct form *f = edit_form("");
 	char label[96];
 
 	(void)state;
 	assert_true(vmform_is_edit(f));
-	assert_string_equal(vmform_text(f, VMFORM_NAME), "web");
-	assert_string_equal(vmform_text(f, VMFORM_VCPUS), "2");
-	assert_string_equal(vmform_text(f, VMFORM_MEMORY), "1G");
-	assert_string_equal(vmform_text(f, VMFORM_MEMORY_MIN), "");
-	assert_string_equal(vmform_text(f, VMFORM_DISK_SIZE), "8G");
-	assert_string_equal(vmform_text(f, VMFORM_ISO), iso);
-	assert_string_equal(vmform_choice_label(f, VMFORM_BOOT, f->fld[VMFORM_BOOT].choice,
+	assert_string_equal(form_text(f, VMFORM_NAME), "web");
+	assert_string_equal(form_text(f, VMFORM_VCPUS), "2");
+	assert_string_equal(form_text(f, VMFORM_MEMORY), "1G");
+	assert_string_equal(form_text(f, VMFORM_MEMORY_MIN), "");
+	assert_string_equal(form_text(f, VMFORM_DISK_SIZE), "8G");
+	assert_string_equal(form_text(f, VMFORM_ISO), iso);
+	assert_string_equal(form_choice_label(f, VMFORM_BOOT, form_chosen(f, VMFORM_BOOT),
 						label, sizeof(label)), "cdrom,disk");
 	/* Name and disks are shown, not editable; focus starts at vCPUs. */
-	assert_false(vmform_editable(f, VMFORM_NAME));
-	assert_false(vmform_editable(f, VMFORM_DISK_SIZE));
-	assert_false(vmform_editable(f, VMFORM_IMAGE));
-	assert_int_equal(vmform_focus(f), VMFORM_VCPUS);
+	assert_false(form_active(f, VMFORM_NAME));
+	assert_false(form_active(f, VMFORM_DISK_SIZE));
+	assert_false(form_active(f, VMFORM_IMAGE));
+	assert_int_equal(focus_of(f), VMFORM_VCPUS);
 	expect_no_messages(f);
-	assert_int_equal(vmform_key(f, '\n'), VMFORM_SUBMIT);
+	assert_int_equal(form_key(f, '\n'), FORM_SUBMIT);
 	expect_args(f, "{\"name\":\"web\"}");
-	vmform_free(f);
+	form_free(f);
 }
 
 static void test_edit_only_changed_fields(void **state)
 {
-	struct vmform *f = edit_form("");
+	struct form *f = edit_form("");
 	int i;
 
 	(void)state;
 	/* Tab never lands on the fixed fields. */
 	for (i = 0; i < 2 * VMFORM_NFIELDS; i++) {
-		vmform_key(f, '\t');
-		assert_true(vmform_editable(f, vmform_focus(f)));
+		form_key(f, '\t');
+		assert_true(form_active(f, focus_of(f)));
 	}
 	set_field(f, VMFORM_VCPUS, "4");
 	set_field(f, VMFORM_MEMORY, "2G");
-	assert_int_equal(vmform_key(f, '\n'), VMFORM_SUBMIT);
+	assert_int_equal(form_key(f, '\n'), FORM_SUBMIT);
 	/* The floor was all of memory and follows it: not sent. */
 	expect_args(f, "{\"name\":\"web\",\"vcpus\":4,\"memory_mib\":2048}");
 	/* The same value spelled differently is no change. */
@@ -712,22 +717,22 @@ static void test_edit_only_changed_fields(void **state)
 	set_field(f, VMFORM_MEMORY_MIN, "");
 	set_field(f, VMFORM_MEMORY, "1G");
 	focus(f, VMFORM_FIRMWARE);
-	vmform_key(f, ' ');
+	form_key(f, ' ');
 	focus(f, VMFORM_BOOT);
-	vmform_key(f, ' ');                         /* disk,cdrom */
+	form_key(f, ' ');                         /* disk,cdrom */
 	expect_args(f, "{\"name\":\"web\",\"firmware\":\"uefi\",\"boot\":\"disk,cdrom\"}");
 	/* On an edit form the boot order cycles among real orders only. */
-	vmform_key(f, ' ');
-	assert_int_equal(f->fld[VMFORM_BOOT].choice, 1);
-	vmform_free(f);
+	form_key(f, ' ');
+	assert_int_equal(form_chosen(f, VMFORM_BOOT), 1);
+	form_free(f);
 }
 
 static void test_edit_floor(void **state)
 {
-	struct vmform *f = edit_form("{\"memory_min_mib\":512}");
+	struct form *f = edit_form("{\"memory_min_mib\":512}");
 
 	(void)state;
-	assert_string_equal(vmform_text(f, VMFORM_MEMORY_MIN), "512M");
+	assert_string_equal(form_text(f, VMFORM_MEMORY_MIN), "512M");
 	set_field(f, VMFORM_MEMORY, "2G");
 	expect_args(f, "{\"name\":\"web\",\"memory_mib\":2048}");
 	/* Emptied, the floor becomes "the same as memory". */
@@ -735,16 +740,16 @@ static void test_edit_floor(void **state)
 	expect_args(f, "{\"name\":\"web\",\"memory_mib\":2048,\"memory_min_mib\":2048}");
 	set_field(f, VMFORM_MEMORY_MIN, "4G");
 	expect_message(f, VMFORM_MEMORY_MIN, "memory-min (4096M) is above memory (2048M)");
-	vmform_free(f);
+	form_free(f);
 	f = edit_form("{\"memory_min_mib\":0}");
-	assert_string_equal(vmform_text(f, VMFORM_MEMORY_MIN), "0");
+	assert_string_equal(form_text(f, VMFORM_MEMORY_MIN), "0");
 	expect_args(f, "{\"name\":\"web\"}");
-	vmform_free(f);
+	form_free(f);
 }
 
 static void test_edit_cdrom(void **state)
 {
-	struct vmform *f = edit_form("");
+	struct form *f = edit_form("");
 	char want[1024], label[96];
 
 	(void)state;
@@ -753,59 +758,59 @@ static void test_edit_cdrom(void **state)
 	set_field(f, VMFORM_ISO, "");
 	expect_no_messages(f);
 	expect_args(f, "{\"name\":\"web\",\"cdrom\":null}");
-	assert_string_equal(f->val.boot, "disk");
+	assert_string_equal(vmform_boot(f), "disk");
 	set_field(f, VMFORM_ISO, other_iso);
 	snprintf(want, sizeof(want), "{\"name\":\"web\",\"cdrom\":\"%s\"}", other_iso);
 	expect_args(f, want);
 	set_field(f, VMFORM_ISO, "relative.iso");
 	expect_message(f, VMFORM_ISO, "cdrom image path 'relative.iso' must be absolute");
-	vmform_free(f);
+	form_free(f);
 
 	/* A stored ISO that has gone is not judged until it is changed, as
 	 * vm.edit only checks a cdrom it is given. */
 	f = edit_form("{\"cdrom\":\"/nonexistent/croft.iso\",\"boot\":\"disk\"}");
 	expect_no_messages(f);
 	expect_args(f, "{\"name\":\"web\"}");
-	assert_string_equal(vmform_choice_label(f, VMFORM_BOOT, 0, label, sizeof(label)),
+	assert_string_equal(form_choice_label(f, VMFORM_BOOT, 0, label, sizeof(label)),
 			    "as now (disk)");
-	vmform_free(f);
+	form_free(f);
 
 	/* No disk, no cdrom, no kernel: "disk" cannot boot. */
 	f = edit_form("{\"cdrom\":null,\"boot\":\"cdrom\",\"disks\":[]}");
 	expect_message(f, VMFORM_BOOT, "boot order 'disk' names disk but the VM has no disk "
 			"(give it a disk, or boot from a cdrom or a kernel)");
-	vmform_free(f);
+	form_free(f);
 	f = edit_form("{\"cdrom\":null,\"boot\":\"disk\",\"disks\":[],\"kernel\":\"/boot/vmlinuz\"}");
 	expect_no_messages(f);
-	vmform_free(f);
+	form_free(f);
 }
 
 static void test_edit_running_vm_changes_memory_only(void **state)
 {
-	struct vmform *f = edit_form("{\"state\":\"running\",\"pid\":4242}");
+	struct form *f = edit_form("{\"state\":\"running\",\"pid\":4242}");
 	int i;
 
 	(void)state;
 	for (i = 0; i < VMFORM_NFIELDS; i++)
-		assert_int_equal(vmform_editable(f, i), i == VMFORM_MEMORY || i == VMFORM_MEMORY_MIN);
-	assert_int_equal(vmform_focus(f), VMFORM_MEMORY);
-	vmform_key(f, '\t');
-	assert_int_equal(vmform_focus(f), VMFORM_MEMORY_MIN);
-	vmform_key(f, '\t');
-	assert_int_equal(vmform_focus(f), VMFORM_MEMORY);
-	vmform_key(f, KEY_F(3));
-	assert_null(vmform_picker(f));
+		assert_int_equal(form_active(f, i), i == VMFORM_MEMORY || i == VMFORM_MEMORY_MIN);
+	assert_int_equal(focus_of(f), VMFORM_MEMORY);
+	form_key(f, '\t');
+	assert_int_equal(focus_of(f), VMFORM_MEMORY_MIN);
+	form_key(f, '\t');
+	assert_int_equal(focus_of(f), VMFORM_MEMORY);
+	form_key(f, KEY_F(3));
+	assert_null(form_picker(f));
 	set_field(f, VMFORM_MEMORY, "512M");
-	assert_int_equal(vmform_key(f, '\n'), VMFORM_SUBMIT);
+	assert_int_equal(form_key(f, '\n'), FORM_SUBMIT);
 	expect_args(f, "{\"name\":\"web\",\"memory_mib\":512}");
-	vmform_free(f);
+	form_free(f);
 	/* Starting counts as running; a crashed VM without QEMU does not. */
 	f = edit_form("{\"state\":\"starting\"}");
-	assert_false(vmform_editable(f, VMFORM_VCPUS));
-	vmform_free(f);
+	assert_false(form_active(f, VMFORM_VCPUS));
+	form_free(f);
 	f = edit_form("{\"state\":\"crashed\"}");
-	assert_true(vmform_editable(f, VMFORM_VCPUS));
-	vmform_free(f);
+	assert_true(form_active(f, VMFORM_VCPUS));
+	form_free(f);
 }
 
 static void test_edit_needs_a_vm(void **state)
@@ -923,11 +928,11 @@ static void expect_labels_and_frame(WINDOW *w, const char *title)
 
 static void draw_create_at(WINDOW *w)
 {
-	struct vmform *f = vmform_new_create();
+	struct form *f = vmform_new_create();
 	int y, x, cy, cx, rows, cols;
 
 	werase(w);
-	vmform_draw(f, w, &theme);
+	form_draw(f, w, &theme);
 	expect_labels_and_frame(w, "New VM");
 	assert_true(find_row(w, "Enter create") >= 0);
 	/* Defaults and placeholders are visible. */
@@ -937,7 +942,7 @@ static void draw_create_at(WINDOW *w)
 	/* Typing puts the text and the cursor in the Name field. */
 	keys(f, "web");
 	werase(w);
-	vmform_draw(f, w, &theme);
+	form_draw(f, w, &theme);
 	getyx(w, cy, cx);
 	y = find_row(w, "Name");
 	x = find_col(w, y, "web");
@@ -948,7 +953,7 @@ static void draw_create_at(WINDOW *w)
 	/* A message shows with a marker, in the error attribute. */
 	set_field(f, VMFORM_MEMORY, "8M");
 	werase(w);
-	vmform_draw(f, w, &theme);
+	form_draw(f, w, &theme);
 	y = find_row(w, "memory must be between 16M and 16777216M, not 8M");
 	assert_true(y >= 0);
 	x = find_col(w, y, "memory must");
@@ -956,28 +961,28 @@ static void draw_create_at(WINDOW *w)
 	y = find_row(w, "Memory");
 	assert_true(find_col(w, y, "!") > find_col(w, y, "Memory"));
 	/* croftd's refusal, wrapped over two lines when long. */
-	vmform_set_error(f, "disk image /var/lib/croft/pools/default/web-disk0.qcow2 already exists "
+	form_set_error(f, "disk image /var/lib/croft/pools/default/web-disk0.qcow2 already exists "
 			 "in the pool (left by a VM deleted with --keep-disks?); attach it with --disk "
 			 "PATH or remove it");
 	werase(w);
-	vmform_draw(f, w, &theme);
+	form_draw(f, w, &theme);
 	y = find_row(w, "disk image /var/lib/croft/pools/default/web-disk0.qcow2");
 	assert_true(y >= 0);
 	assert_true(find_row(w, "remove it") >= y);
 	/* A long path scrolls to keep the cursor in view. */
-	vmform_set_error(f, NULL);
+	form_set_error(f, NULL);
 	focus(f, VMFORM_ISO);
 	keys(f, "/a-very-long-path/that/goes/on/and/on/past/the/right/edge/of/the/field/and/"
 		"still/goes/on/for/a/while/longer/than/any/screen/we/test/at/all/really.iso");
 	werase(w);
-	vmform_draw(f, w, &theme);
+	form_draw(f, w, &theme);
 	getyx(w, cy, cx);
 	getmaxyx(w, rows, cols);
 	(void)rows;
 	assert_true(cx < cols);
 	assert_int_equal(cy, find_row(w, "ISO"));
 	assert_true(find_col(w, cy, "really.iso") >= 0);
-	vmform_free(f);
+	form_free(f);
 }
 
 static void test_draw_create_sizes(void **state)
@@ -1000,7 +1005,7 @@ static void test_draw_create_sizes(void **state)
 
 static void test_draw_many_messages_at_80x20(void **state)
 {
-	struct vmform *f = vmform_new_create();
+	struct form *f = vmform_new_create();
 	WINDOW *pad = newpad(20, 80);
 	int y;
 
@@ -1011,7 +1016,7 @@ static void test_draw_many_messages_at_80x20(void **state)
 	set_field(f, VMFORM_DISK_SIZE, "1B");
 	set_field(f, VMFORM_ISO, "x.iso");
 	set_field(f, VMFORM_IMAGE, "y.img");
-	vmform_draw(f, pad, &theme);
+	form_draw(f, pad, &theme);
 	expect_labels_and_frame(pad, "New VM");
 	/* Six messages do not fit under their fields: the focused one goes to
 	 * the status area and every invalid field has its marker. */
@@ -1028,50 +1033,50 @@ static void test_draw_many_messages_at_80x20(void **state)
 	/* On a valid field, the first message is shown with its label. */
 	focus(f, VMFORM_FIRMWARE);
 	werase(pad);
-	vmform_draw(f, pad, &theme);
+	form_draw(f, pad, &theme);
 	assert_true(find_row(pad, "Name: VM name 'bad name' contains ' '") >= 0);
 	assert_true(find_row(pad, "Space/Left/Right change") >= 0);
 	/* A tiny window is clipped, not a crash. */
 	delwin(pad);
 	pad = newpad(6, 30);
-	vmform_draw(f, pad, &theme);
+	form_draw(f, pad, &theme);
 	delwin(pad);
-	vmform_free(f);
+	form_free(f);
 }
 
 static void test_draw_edit_and_picker(void **state)
 {
-	struct vmform *f = edit_form("{\"state\":\"running\",\"pid\":99}");
+	struct form *f = edit_form("{\"state\":\"running\",\"pid\":99}");
 	WINDOW *pad = newpad(24, 80);
 	char start[600];
 	int y;
 
 	(void)state;
-	vmform_draw(f, pad, &theme);
+	form_draw(f, pad, &theme);
 	expect_labels_and_frame(pad, "Edit VM web");
 	assert_true(find_row(pad, "VM 'web' is running: only memory can change") >= 0);
 	assert_true(find_row(pad, "Enter save") >= 0);
 	y = find_row(pad, "Name");
 	assert_true(mvwinch(pad, y, find_col(pad, y, "web")) & A_DIM);
-	vmform_free(f);
+	form_free(f);
 
 	f = edit_form("");
 	snprintf(start, sizeof(start), "%s/", dir);
 	set_field(f, VMFORM_ISO, start);
-	vmform_key(f, KEY_F(3));
+	form_key(f, KEY_F(3));
 	werase(pad);
-	vmform_draw(f, pad, &theme);
+	form_draw(f, pad, &theme);
 	assert_true(find_row(pad, "Choose an ISO image") >= 0);
 	assert_true(find_row(pad, "debian.iso") >= 0);
 	assert_true(find_row(pad, "other.iso") >= 0);
 	assert_true(find_row(pad, "Enter open/choose") >= 0);
 	delwin(pad);
 	pad = newpad(60, 200);
-	vmform_draw(f, pad, &theme);
+	form_draw(f, pad, &theme);
 	assert_true(find_row(pad, "Choose an ISO image") >= 0);
 	assert_true(find_row(pad, "other.iso") >= 0);
 	delwin(pad);
-	vmform_free(f);
+	form_free(f);
 }
 
 int main(void)
