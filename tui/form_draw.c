@@ -4,7 +4,8 @@
  * the field does not apply), the messages, croftd's refusal and the keys.
  * The box's height depends only on the window and the number of fields,
  * so nothing is left behind when messages come and go.  Messages go under
- * their fields (one or two lines each) when all of them fit in the three
+ * their fields (one or two lines each, from under the label, so a message
+ * in croftd's words fits on one line) when all of them fit in the three
  * rows kept for that; otherwise the focused field's (or the first) message
  * goes in the status area, where croftd's refusals also go, and the '!'
  * marks the others.  Text fields scroll sideways to keep the cursor in
@@ -66,7 +67,7 @@ static void layout(const struct form *f, WINDOW *w, struct layout *l)
 	l->vx = l->lx + FORM_VALUE_X;
 	l->vw = l->bw - 2 - FORM_VALUE_X - 2;
 	l->inner = l->bw - 4;
-	l->under = message_rows(f, l->vw) <= spare;
+	l->under = message_rows(f, l->inner - 2) <= spare;
 }
 
 /* Returns the cursor's column when the field has focus. */
@@ -205,10 +206,11 @@ void form_draw(const struct form *f, WINDOW *w, const struct tui_theme *th)
 		if (msg && l.under) {
 			const char *starts[2];
 			size_t lens[2];
-			int k, n = boxdraw_wrap(msg, l.vw, starts, lens, 2);
+			int k, n = boxdraw_wrap(msg, l.inner - 2, starts, lens, 2);
 
 			for (k = 0; k < n; k++)
-				boxdraw_put(w, ++y, l.vx, l.vw, th->error, starts[k], lens[k]);
+				boxdraw_put(w, ++y, l.lx + 2, l.inner - 2, th->error, starts[k],
+					    lens[k]);
 		}
 	}
 	draw_status(f, w, &l, l.y0 + l.bh - 2 - l.status, th);

@@ -228,8 +228,8 @@ tmux_wait c1 'Keys' 3
 tmux_wait c1 'q F10 +quit the console' 3
 tmux_keys c1 NPage
 tmux_wait c1 'x Delete F8 +delete the selected VM' 3
-# the serial console's keys come after every screen's (a page further)
-tmux_keys c1 NPage
+# the serial console's keys come after every screen's (at the end)
+tmux_keys c1 NPage NPage
 tmux_wait c1 'Ctrl-\]' 3
 tmux_keys c1 Escape
 tmux_wait_gone c1 'x Delete F8' 3
