@@ -72,7 +72,7 @@ int cevent_parse(struct cevent *ev, const json_t *o, int64_t now_ms)
 	when(ev->time_ms, now_ms, ev->when, sizeof(ev->when));
 	snprintf(ev->kind, sizeof(ev->kind), "%s", kind);
 	snprintf(ev->target, sizeof(ev->target), "%s",
-		 jget_str(o, "target", jget_str(o, "data.name", "-")));
+		 jget_str(o, "target", jget_str(o, "data.name", "")));
 	snprintf(ev->detail, sizeof(ev->detail), "%s", jget_str(o, "message", ""));
 	for (i = 0; i < sizeof(details) / sizeof(details[0]); i++)
 		if (!strcmp(details[i].kind, kind))
@@ -86,7 +86,7 @@ void cevent_local(struct cevent *ev, long long n, int64_t now_ms, const char *te
 	ev->local = n;
 	ev->time_ms = now_ms;
 	when(now_ms, now_ms, ev->when, sizeof(ev->when));
-	snprintf(ev->target, sizeof(ev->target), "-");
+	snprintf(ev->kind, sizeof(ev->kind), "console");
 	snprintf(ev->detail, sizeof(ev->detail), "(%s)", text);
 }
 
@@ -139,30 +139,10 @@ const struct panel_ops cevent_panel_ops = {
 
 /* --- the columns ----------------------------------------------------------- */
 
-static void cell_when(const void *row, char *buf, size_t len)
-{
-	snprintf(buf, len, "%s", ((const struct cevent *)row)->when);
-}
-
-static void cell_kind(const void *row, char *buf, size_t len)
-{
-	snprintf(buf, len, "%s", ((const struct cevent *)row)->kind);
-}
-
-static void cell_target(const void *row, char *buf, size_t len)
-{
-	snprintf(buf, len, "%s", ((const struct cevent *)row)->target);
-}
-
-static void cell_detail(const void *row, char *buf, size_t len)
-{
-	snprintf(buf, len, "%s", ((const struct cevent *)row)->detail);
-}
-
 const struct ctable_col cevent_cols[] = {
-	{ "TIME", 8, 11, 0, cell_when },
-	{ "EVENT", 12, 12, 0, cell_kind },
-	{ "TARGET", 12, 20, 0, cell_target },
-	{ "DETAIL", 20, 255, 0, cell_detail },
+	{ "TIME", 8, 11, 0, CTABLE_TEXT(struct cevent, when) },
+	{ "EVENT", 12, 12, 0, CTABLE_TEXT(struct cevent, kind) },
+	{ "TARGET", 12, 20, 0, CTABLE_TEXT(struct cevent, target) },
+	{ "DETAIL", 20, 255, 0, CTABLE_TEXT(struct cevent, detail) },
 };
 const size_t cevent_ncols = sizeof(cevent_cols) / sizeof(cevent_cols[0]);

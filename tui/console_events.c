@@ -104,12 +104,7 @@ static void events_tick(struct console *c, void *st)
 }
 
 static const struct console_key events_keys[] = {
-	{ { KEY_UP, 'k' }, NULL, "scroll up", console_nav_up },
-	{ { KEY_DOWN, 'j' }, NULL, "scroll down", console_nav_down },
-	{ { KEY_PPAGE }, NULL, "one page up", console_nav_pgup },
-	{ { KEY_NPAGE }, NULL, "one page down", console_nav_pgdn },
-	{ { KEY_HOME, 'g' }, NULL, "oldest event", console_nav_home },
-	{ { KEY_END, 'G' }, NULL, "newest event; follow new ones", console_nav_end },
+	CONSOLE_NAV_KEYS("scroll up", "scroll down", "oldest event", "newest event; follow new ones"),
 	{ { '/' }, NULL, "filter by kind, target or text: Enter keeps it, Esc clears it",
 	  console_nav_filter },
 	{ { 27 }, NULL, "clear the filter", console_nav_unfilter },

@@ -5,13 +5,37 @@
  * show a noisy number; a counter that went back (a reboot) starts over.
  */
 #include "tui/console_hostmodel.h"
+#include "tui/jfields.h"
 #include "common/json_get.h"
 #include "common/validate.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#define COPY(dst, o, path) snprintf((dst), sizeof(dst), "%s", jget_str((o), (path), ""))
+#define H struct chost
+
+static const struct jfield host_fields[] = {
+	JF_STR(H, hostname, "hostname"),
+	JF_STR(H, version, "version"),
+	JF_INT(H, cpus, "cpus", 0),
+	JF_INT(H, memory_total_mib, "memory_total_mib", 0),
+	JF_INT(H, memory_available_mib, "memory_available_mib", 0),
+	JF_INT(H, swap_total_mib, "swap_total_mib", 0),
+	JF_INT(H, swap_free_mib, "swap_free_mib", 0),
+	JF_INT(H, vms_total, "vms_total", 0),
+	JF_INT(H, vms_running, "vms_running", 0),
+	JF_INT(H, vcpus_running, "vcpus_running", 0),
+	JF_STR(H, accel_setting, "accel.setting"),
+	JF_STR(H, accel_source, "accel.source"),
+	JF_STR(H, accel_effective, "accel.effective"),
+	JF_STR(H, accel_reason, "accel.reason"),
+	JF_BOOL(H, accel_usable, "accel.usable", 1),
+	JF_STR(H, qemu_binary, "qemu.binary"),
+	JF_STR(H, qemu_version, "qemu.version"),
+	JF_STR(H, qemu_user, "qemu_user"),
+	JF_STR(H, state_dir, "state_dir"),
+	JF_STR(H, run_dir, "run_dir"),
+};
 
 void chost_init(struct chost *h)
 {
@@ -47,26 +71,7 @@ static void read_cpu(struct chost *h, uint64_t busy, uint64_t total)
 void chost_update(struct chost *h, const json_t *info)
 {
 	h->loaded = 1;
-	COPY(h->hostname, info, "hostname");
-	COPY(h->version, info, "version");
-	h->cpus = jget_int(info, "cpus", 0);
-	h->memory_total_mib = jget_int(info, "memory_total_mib", 0);
-	h->memory_available_mib = jget_int(info, "memory_available_mib", 0);
-	h->swap_total_mib = jget_int(info, "swap_total_mib", 0);
-	h->swap_free_mib = jget_int(info, "swap_free_mib", 0);
-	h->vms_total = jget_int(info, "vms_total", 0);
-	h->vms_running = jget_int(info, "vms_running", 0);
-	h->vcpus_running = jget_int(info, "vcpus_running", 0);
-	COPY(h->accel_setting, info, "accel.setting");
-	COPY(h->accel_source, info, "accel.source");
-	COPY(h->accel_effective, info, "accel.effective");
-	COPY(h->accel_reason, info, "accel.reason");
-	h->accel_usable = jget_bool(info, "accel.usable", 1);
-	COPY(h->qemu_binary, info, "qemu.binary");
-	COPY(h->qemu_version, info, "qemu.version");
-	COPY(h->qemu_user, info, "qemu_user");
-	COPY(h->state_dir, info, "state_dir");
-	COPY(h->run_dir, info, "run_dir");
+	jfields_read(info, h, host_fields, JF_COUNT(host_fields));
 	read_cpu(h, (uint64_t)jget_int(info, "cpu_busy_jiffies", 0),
 		 (uint64_t)jget_int(info, "cpu_total_jiffies", 0));
 }

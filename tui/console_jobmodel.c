@@ -5,6 +5,7 @@
  * The next job.list brings the rest.
  */
 #include "tui/console_jobmodel.h"
+#include "tui/jfields.h"
 #include "common/json_get.h"
 #include "common/validate.h"
 
@@ -13,7 +14,29 @@
 #include <string.h>
 #include <strings.h>
 
-#define COPY(dst, o, path) snprintf((dst), sizeof(dst), "%s", jget_str((o), (path), ""))
+#define J struct cjob
+
+static const struct jfield job_fields[] = {
+	JF_INT(J, id, "id", 0),
+	JF_STR(J, kind, "kind"),
+	JF_STR(J, target, "target"),
+	JF_STR(J, state, "state"),
+	JF_STR(J, user, "user"),
+	JF_STR(J, error, "error"),
+	JF_INT(J, done, "done", 0),
+	JF_INT(J, total, "total", 0),
+	JF_NUM(J, rate, "rate", -1),
+	JF_INT(J, eta_s, "eta_s", -1),
+	JF_INT(J, created_ms, "created_ms", 0),
+	JF_INT(J, started_ms, "started_ms", 0),
+	JF_INT(J, finished_ms, "finished_ms", 0),
+};
+
+/* What a job.state event says. */
+static const struct jfield state_fields[] = {
+	JF_STR(J, state, "state"),
+	JF_STR(J, error, "error"),
+};
 
 /* The time left at the rate, when both are known. */
 static void estimate(struct cjob *j)
@@ -27,19 +50,7 @@ int cjob_parse(struct cjob *j, const json_t *o)
 	memset(j, 0, sizeof(*j));
 	if (!json_is_integer(jget(o, "id")))
 		return -EINVAL;
-	j->id = jget_int(o, "id", 0);
-	COPY(j->kind, o, "kind");
-	COPY(j->target, o, "target");
-	COPY(j->state, o, "state");
-	COPY(j->user, o, "user");
-	COPY(j->error, o, "error");
-	j->done = jget_int(o, "done", 0);
-	j->total = jget_int(o, "total", 0);
-	j->rate = jget_num(o, "rate", -1);
-	j->eta_s = jget_int(o, "eta_s", -1);
-	j->created_ms = jget_int(o, "created_ms", 0);
-	j->started_ms = jget_int(o, "started_ms", 0);
-	j->finished_ms = jget_int(o, "finished_ms", 0);
+	jfields_read(o, j, job_fields, JF_COUNT(job_fields));
 	return 0;
 }
 
@@ -55,8 +66,7 @@ void cjob_progress(struct cjob *j, const json_t *data)
 
 void cjob_state(struct cjob *j, const json_t *data)
 {
-	COPY(j->state, data, "state");
-	COPY(j->error, data, "error");
+	jfields_read(data, j, state_fields, JF_COUNT(state_fields));
 	if (!cjob_active(j)) {
 		j->rate = -1;
 		j->eta_s = -1;
@@ -171,23 +181,6 @@ static void cell_id(const void *row, char *buf, size_t len)
 	snprintf(buf, len, "%lld", ((const struct cjob *)row)->id);
 }
 
-static void cell_kind(const void *row, char *buf, size_t len)
-{
-	snprintf(buf, len, "%s", ((const struct cjob *)row)->kind);
-}
-
-static void cell_target(const void *row, char *buf, size_t len)
-{
-	const struct cjob *j = row;
-
-	snprintf(buf, len, "%s", j->target[0] ? j->target : "-");
-}
-
-static void cell_state(const void *row, char *buf, size_t len)
-{
-	snprintf(buf, len, "%s", ((const struct cjob *)row)->state);
-}
-
 static void cell_progress(const void *row, char *buf, size_t len)
 {
 	char bar[CJOB_BAR_W + 1];
@@ -208,12 +201,12 @@ static void cell_eta(const void *row, char *buf, size_t len)
 }
 
 const struct ctable_col cjob_cols[] = {
-	{ "ID", 4, 6, 1, cell_id },
-	{ "KIND", 8, 12, 0, cell_kind },
-	{ "TARGET", 10, 24, 0, cell_target },
-	{ "STATE", 9, 9, 0, cell_state },
-	{ "PROGRESS", CJOB_BAR_W, CJOB_BAR_W, 0, cell_progress },
-	{ "RATE", 9, 9, 1, cell_rate },
-	{ "LEFT", 6, 6, 1, cell_eta },
+	{ "ID", 4, 6, 1, cell_id, 0 },
+	{ "KIND", 8, 12, 0, CTABLE_TEXT(struct cjob, kind) },
+	{ "TARGET", 10, 24, 0, CTABLE_TEXT(struct cjob, target) },
+	{ "STATE", 9, 9, 0, CTABLE_TEXT(struct cjob, state) },
+	{ "PROGRESS", CJOB_BAR_W, CJOB_BAR_W, 0, cell_progress, 0 },
+	{ "RATE", 9, 9, 1, cell_rate, 0 },
+	{ "LEFT", 6, 6, 1, cell_eta, 0 },
 };
 const size_t cjob_ncols = sizeof(cjob_cols) / sizeof(cjob_cols[0]);

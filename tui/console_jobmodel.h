@@ -33,7 +33,7 @@ struct cjob {
 	long long done, total;      /* bytes; total 0: unknown */
 	double rate;                /* bytes/s; < 0: unknown */
 	long long eta_s;            /* < 0: unknown */
-	int64_t created_ms, started_ms, finished_ms;
+	long long created_ms, started_ms, finished_ms;
 };
 
 /* A JOB object: 0, or -EINVAL when it has no id. */

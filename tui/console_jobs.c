@@ -147,12 +147,7 @@ static void k_cancel(struct console *c, void *st)
 }
 
 static const struct console_key jobs_keys[] = {
-	{ { KEY_UP, 'k' }, NULL, "select the previous job", console_nav_up },
-	{ { KEY_DOWN, 'j' }, NULL, "select the next job", console_nav_down },
-	{ { KEY_PPAGE }, NULL, "one page up", console_nav_pgup },
-	{ { KEY_NPAGE }, NULL, "one page down", console_nav_pgdn },
-	{ { KEY_HOME, 'g' }, NULL, "first job", console_nav_home },
-	{ { KEY_END, 'G' }, NULL, "last job", console_nav_end },
+	CONSOLE_NAV_KEYS("select the previous job", "select the next job", "first job", "last job"),
 	{ { 'x', KEY_DC, KEY_F(8) }, "Cancel", "cancel the selected job (asks first)", k_cancel },
 	{ { 0 }, NULL, NULL, NULL },
 };

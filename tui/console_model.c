@@ -9,8 +9,9 @@
  * terminal drops; at 80 columns every column fits and NAME keeps 16 cells.
  */
 #include "tui/console_model.h"
-#include "tui/cli.h"
+#include "tui/jfields.h"
 #include "common/json_get.h"
+#include "common/validate.h"
 #include "common/xalloc.h"
 
 #include <stdio.h>
@@ -60,19 +61,31 @@ double cvm_cpu_pct(long long cpu0_ms, int64_t t0_ms, long long cpu1_ms, int64_t 
 	return (double)(cpu1_ms - cpu0_ms) * 100.0 / (double)(t1_ms - t0_ms);
 }
 
+static const struct jfield vm_fields[] = {
+	JF_STR(struct cvm, name, "name"),
+	JF_STR(struct cvm, state, "state"),
+	JF_INT(struct cvm, vcpus, "vcpus", 0),
+	JF_INT(struct cvm, memory_mib, "memory_mib", 0),
+	JF_INT(struct cvm, memory_actual_mib, "memory_actual_mib", -1),
+	JF_INT(struct cvm, uptime_s, "uptime_s", -1),
+	JF_INT(struct cvm, cpu_time_ms, "cpu_time_ms", -1),
+	JF_INT(struct cvm, pid, "pid", 0),
+};
+
+static const struct jfield nic_fields[] = {
+	JF_STR(struct cvm_nic, net, "net"),
+	JF_STR(struct cvm_nic, mac, "mac"),
+	JF_STR(struct cvm_nic, ip, "ip"),
+};
+
 static void parse_nics(struct cvm_info *v, const json_t *nics)
 {
 	const json_t *o;
 	size_t i;
 
 	v->nics = xcalloc(json_array_size(nics) + 1, sizeof(*v->nics));
-	json_array_foreach(nics, i, o) {
-		struct cvm_nic *n = &v->nics[v->nnics++];
-
-		snprintf(n->net, sizeof(n->net), "%s", jget_str(o, "net", ""));
-		snprintf(n->mac, sizeof(n->mac), "%s", jget_str(o, "mac", ""));
-		snprintf(n->ip, sizeof(n->ip), "%s", jget_str(o, "ip", ""));
-	}
+	json_array_foreach(nics, i, o)
+		jfields_read(o, &v->nics[v->nnics++], nic_fields, JF_COUNT(nic_fields));
 	if (v->nnics)
 		snprintf(v->vm.ip, sizeof(v->vm.ip), "%s", v->nics[0].ip);
 }
@@ -94,17 +107,8 @@ static void parse_disks(struct cvm_info *v, const json_t *disks)
 
 static void parse_vm(struct cvm_info *v, const json_t *o)
 {
-	struct cvm *vm = &v->vm;
-
-	snprintf(vm->name, sizeof(vm->name), "%s", jget_str(o, "name", ""));
-	snprintf(vm->state, sizeof(vm->state), "%s", jget_str(o, "state", ""));
-	vm->vcpus = jget_int(o, "vcpus", 0);
-	vm->memory_mib = jget_int(o, "memory_mib", 0);
-	vm->memory_actual_mib = jget_int(o, "memory_actual_mib", -1);
-	vm->uptime_s = jget_int(o, "uptime_s", -1);
-	vm->cpu_time_ms = jget_int(o, "cpu_time_ms", -1);
-	vm->pid = jget_int(o, "pid", 0);
-	vm->cpu_pct = -1;
+	jfields_read(o, &v->vm, vm_fields, JF_COUNT(vm_fields));
+	v->vm.cpu_pct = -1;
 	parse_nics(v, jget_arr(o, "nics"));
 	parse_disks(v, jget_arr(o, "disks"));
 }
@@ -208,11 +212,6 @@ int cvm_is_live(const struct cvm *vm)
 
 /* --- the panel ---------------------------------------------------------- */
 
-static void vm_key(const void *row, char *buf, size_t len)
-{
-	snprintf(buf, len, "%s", ((const struct cvm *)row)->name);
-}
-
 static int vm_match(const void *row, const char *filter)
 {
 	const struct cvm *vm = row;
@@ -253,23 +252,13 @@ static const char *const vm_sorts[] = { "name", "state", "CPU %", "memory", NULL
 
 const struct panel_ops cvm_panel_ops = {
 	.size = sizeof(struct cvm),
-	.key = vm_key,
+	PANEL_KEY_TEXT(struct cvm, name),
 	.match = vm_match,
 	.cmp = vm_cmp,
 	.sorts = vm_sorts,
 };
 
 /* --- the columns ---------------------------------------------------------- */
-
-static void cell_name(const void *row, char *buf, size_t len)
-{
-	snprintf(buf, len, "%s", ((const struct cvm *)row)->name);
-}
-
-static void cell_state(const void *row, char *buf, size_t len)
-{
-	snprintf(buf, len, "%s", ((const struct cvm *)row)->state);
-}
 
 static void cell_vcpus(const void *row, char *buf, size_t len)
 {
@@ -280,7 +269,7 @@ static void cell_memory(const void *row, char *buf, size_t len)
 {
 	const struct cvm *vm = row;
 
-	cli_format_mib(vm->memory_mib > 0 ? (uint64_t)vm->memory_mib : 0, buf, len);
+	size_format(vm->memory_mib > 0 ? (uint64_t)vm->memory_mib << 20 : 0, buf, len);
 }
 
 static void cell_cpu(const void *row, char *buf, size_t len)
@@ -298,20 +287,13 @@ static void cell_uptime(const void *row, char *buf, size_t len)
 	ctable_uptime(((const struct cvm *)row)->uptime_s, buf, len);
 }
 
-static void cell_ip(const void *row, char *buf, size_t len)
-{
-	const struct cvm *vm = row;
-
-	snprintf(buf, len, "%s", vm->ip[0] ? vm->ip : "-");
-}
-
 const struct ctable_col console_vm_cols[] = {
-	{ "NAME", 12, CVM_NAME_LEN - 1, 0, cell_name },
-	{ "STATE", 13, 13, 0, cell_state },
-	{ "VCPU", 4, 4, 1, cell_vcpus },
-	{ "MEMORY", 7, 8, 1, cell_memory },
-	{ "CPU%", 6, 6, 1, cell_cpu },
-	{ "UPTIME", 7, 8, 1, cell_uptime },
-	{ "IP", 15, 15, 0, cell_ip },
+	{ "NAME", 12, CVM_NAME_LEN - 1, 0, CTABLE_TEXT(struct cvm, name) },
+	{ "STATE", 13, 13, 0, CTABLE_TEXT(struct cvm, state) },
+	{ "VCPU", 4, 4, 1, cell_vcpus, 0 },
+	{ "MEMORY", 7, 8, 1, cell_memory, 0 },
+	{ "CPU%", 6, 6, 1, cell_cpu, 0 },
+	{ "UPTIME", 7, 8, 1, cell_uptime, 0 },
+	{ "IP", 15, 15, 0, CTABLE_TEXT(struct cvm, ip) },
 };
 const size_t console_vm_ncols = sizeof(console_vm_cols) / sizeof(console_vm_cols[0]);

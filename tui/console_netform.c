@@ -176,34 +176,18 @@ static const struct form_field nic_fields[] = {
 
 #define NFIELDS(a) (sizeof(a) / sizeof((a)[0]))
 
+/* title, note, op, Enter's verb, subject key, fields, args, ctx */
 static const struct form_spec net_spec = {
-	.title = "New network",
-	.note = "Empty fields take croftd's defaults",
-	.op = "net.create",
-	.submit = "submit",
-	.fields = net_fields,
-	.n = NFIELDS(net_fields),
+	"New network", "Empty fields take croftd's defaults", "net.create", "submit", NULL,
+	net_fields, NFIELDS(net_fields), NULL, NULL,
 };
-
 static const struct form_spec fwd_spec = {
-	.title = "New port forward on %s",
-	.note = "The host's port, from outside and from the host, goes to the VM",
-	.op = "net.forward.add",
-	.submit = "submit",
-	.subject_key = "net",
-	.fields = fwd_fields,
-	.n = NFIELDS(fwd_fields),
+	"New port forward on %s", "The host's port, from outside and from the host, goes to the VM",
+	"net.forward.add", "submit", "net", fwd_fields, NFIELDS(fwd_fields), NULL, NULL,
 };
-
 static const struct form_spec nic_spec = {
-	.title = "New NIC on %s",
-	.note = "A running VM gets it hot-plugged; empty fields take the defaults",
-	.op = "vm.nic.add",
-	.submit = "submit",
-	.subject_key = "net",
-	.fields = nic_fields,
-	.n = NFIELDS(nic_fields),
-	.free_ctx = free,
+	"New NIC on %s", "A running VM gets it hot-plugged; empty fields take the defaults",
+	"vm.nic.add", "submit", "net", nic_fields, NFIELDS(nic_fields), NULL, free,
 };
 
 /* --- the forms ----------------------------------------------------------------------- */

@@ -11,6 +11,7 @@
  * the assigned address.
  */
 #include "tui/console_net.h"
+#include "tui/jfields.h"
 #include "common/json_get.h"
 #include "common/xalloc.h"
 
@@ -20,7 +21,30 @@
 #include <string.h>
 #include <strings.h>
 
-#define COPY(dst, o, path) snprintf((dst), sizeof(dst), "%s", jget_str((o), (path), ""))
+static const struct jfield net_fields[] = {
+	JF_STR(struct cnet, name, "name"),
+	JF_STR(struct cnet, mode, "mode"),
+	JF_STR(struct cnet, subnet, "subnet"),
+	JF_STR(struct cnet, gateway, "gateway"),
+	JF_STR(struct cnet, dhcp_first, "dhcp_first"),
+	JF_STR(struct cnet, dhcp_last, "dhcp_last"),
+	JF_STR(struct cnet, uplink, "uplink"),
+	JF_STR(struct cnet, bridge, "bridge"),
+};
+
+static const struct jfield fwd_fields[] = {
+	JF_STR(struct cnet_fwd, proto, "proto"),
+	JF_INT(struct cnet_fwd, host_port, "host_port", -1),
+	JF_STR(struct cnet_fwd, vm, "vm"),
+	JF_INT(struct cnet_fwd, port, "port", -1),
+	JF_STR(struct cnet_fwd, address, "address"),
+};
+
+static const struct jfield nic_fields[] = {
+	JF_STR(struct cnet_nic, vm, "vm"),
+	JF_STR(struct cnet_nic, mac, "mac"),
+	JF_STR(struct cnet_nic, address, "address"),
+};
 
 static const char *dash(const char *s)
 {
@@ -39,11 +63,7 @@ static void parse_fwds(struct cnet *n, const json_t *fwds)
 		struct cnet_fwd *f = &n->fwds[n->nfwds];
 
 		f->order = n->nfwds++;
-		COPY(f->proto, o, "proto");
-		f->host_port = jget_int(o, "host_port", -1);
-		COPY(f->vm, o, "vm");
-		f->port = jget_int(o, "port", -1);
-		COPY(f->address, o, "address");
+		jfields_read(o, f, fwd_fields, JF_COUNT(fwd_fields));
 	}
 }
 
@@ -57,9 +77,7 @@ static void parse_nics(struct cnet *n, const json_t *nics)
 		struct cnet_nic *c = &n->nics[n->nnics];
 
 		c->order = n->nnics++;
-		COPY(c->vm, o, "vm");
-		COPY(c->mac, o, "mac");
-		COPY(c->address, o, "address");
+		jfields_read(o, c, nic_fields, JF_COUNT(nic_fields));
 	}
 }
 
@@ -68,14 +86,7 @@ int cnet_parse(struct cnet *n, const json_t *o)
 	memset(n, 0, sizeof(*n));
 	if (!*jget_str(o, "name", ""))
 		return -EINVAL;
-	COPY(n->name, o, "name");
-	COPY(n->mode, o, "mode");
-	COPY(n->subnet, o, "subnet");
-	COPY(n->gateway, o, "gateway");
-	COPY(n->dhcp_first, o, "dhcp_first");
-	COPY(n->dhcp_last, o, "dhcp_last");
-	COPY(n->uplink, o, "uplink");
-	COPY(n->bridge, o, "bridge");
+	jfields_read(o, n, net_fields, JF_COUNT(net_fields));
 	parse_fwds(n, jget_arr(o, "forwards"));
 	parse_nics(n, jget_arr(o, "nics"));
 	n->guests = cnet_user_names(n, NULL, 0);
@@ -147,11 +158,6 @@ size_t cnet_users(const struct cnet *n, char *buf, size_t len)
 
 /* --- the table ------------------------------------------------------------- */
 
-static void net_key(const void *row, char *buf, size_t len)
-{
-	snprintf(buf, len, "%s", ((const struct cnet *)row)->name);
-}
-
 static void net_free(void *row)
 {
 	cnet_free(row);
@@ -159,19 +165,9 @@ static void net_free(void *row)
 
 const struct panel_ops cnet_panel_ops = {
 	.size = sizeof(struct cnet),
-	.key = net_key,
+	PANEL_KEY_TEXT(struct cnet, name),
 	.free_row = net_free,
 };
-
-static void cell_name(const void *row, char *buf, size_t len)
-{
-	snprintf(buf, len, "%s", ((const struct cnet *)row)->name);
-}
-
-static void cell_mode(const void *row, char *buf, size_t len)
-{
-	snprintf(buf, len, "%s", dash(((const struct cnet *)row)->mode));
-}
 
 /* nat: the subnet and where it leaves; host-only: the subnet; bridged:
  * the enslaved NIC. */
@@ -185,11 +181,6 @@ static void cell_where(const void *row, char *buf, size_t len)
 		snprintf(buf, len, "%s", n->subnet[0] ? n->subnet : dash(n->uplink));
 }
 
-static void cell_bridge(const void *row, char *buf, size_t len)
-{
-	snprintf(buf, len, "%s", dash(((const struct cnet *)row)->bridge));
-}
-
 static void cell_guests(const void *row, char *buf, size_t len)
 {
 	snprintf(buf, len, "%zu", ((const struct cnet *)row)->guests);
@@ -201,12 +192,12 @@ static void cell_forwards(const void *row, char *buf, size_t len)
 }
 
 const struct ctable_col cnet_cols[] = {
-	{ "NAME", 10, 24, 0, cell_name },
-	{ "MODE", 9, 9, 0, cell_mode },
-	{ "SUBNET/UPLINK", 26, 40, 0, cell_where },
-	{ "BRIDGE", 9, 12, 0, cell_bridge },
-	{ "GUESTS", 6, 6, 1, cell_guests },
-	{ "FORWARDS", 8, 8, 1, cell_forwards },
+	{ "NAME", 10, 24, 0, CTABLE_TEXT(struct cnet, name) },
+	{ "MODE", 9, 9, 0, CTABLE_TEXT(struct cnet, mode) },
+	{ "SUBNET/UPLINK", 26, 40, 0, cell_where, 0 },
+	{ "BRIDGE", 9, 12, 0, CTABLE_TEXT(struct cnet, bridge) },
+	{ "GUESTS", 6, 6, 1, cell_guests, 0 },
+	{ "FORWARDS", 8, 8, 1, cell_forwards, 0 },
 };
 const size_t cnet_ncols = sizeof(cnet_cols) / sizeof(cnet_cols[0]);
 
@@ -260,11 +251,6 @@ static void fwd_key(const void *row, char *buf, size_t len)
 	snprintf(buf, len, "%s/%lld", f->proto, f->host_port);
 }
 
-static void nic_key(const void *row, char *buf, size_t len)
-{
-	snprintf(buf, len, "%s", ((const struct cnet_nic *)row)->mac);
-}
-
 #define CMP(a, b) (((a) > (b)) - ((a) < (b)))
 
 static int fwd_cmp(const void *a, const void *b, int sort)
@@ -287,7 +273,7 @@ const struct panel_ops cnet_fwd_ops = {
 
 const struct panel_ops cnet_nic_ops = {
 	.size = sizeof(struct cnet_nic),
-	.key = nic_key,
+	PANEL_KEY_TEXT(struct cnet_nic, mac),
 	.cmp = nic_cmp,
 };
 
@@ -299,19 +285,9 @@ static void number(long long v, char *buf, size_t len)
 		snprintf(buf, len, "-");
 }
 
-static void fwd_proto(const void *row, char *buf, size_t len)
-{
-	snprintf(buf, len, "%s", dash(((const struct cnet_fwd *)row)->proto));
-}
-
 static void fwd_host_port(const void *row, char *buf, size_t len)
 {
 	number(((const struct cnet_fwd *)row)->host_port, buf, len);
-}
-
-static void fwd_vm(const void *row, char *buf, size_t len)
-{
-	snprintf(buf, len, "%s", dash(((const struct cnet_fwd *)row)->vm));
 }
 
 static void fwd_port(const void *row, char *buf, size_t len)
@@ -319,51 +295,21 @@ static void fwd_port(const void *row, char *buf, size_t len)
 	number(((const struct cnet_fwd *)row)->port, buf, len);
 }
 
-static void fwd_to(const void *row, char *buf, size_t len)
-{
-	snprintf(buf, len, "%s", dash(((const struct cnet_fwd *)row)->address));
-}
-
 const struct ctable_col cnet_fwd_cols[] = {
-	{ "PROTO", 5, 5, 0, fwd_proto },
-	{ "HOST PORT", 9, 9, 1, fwd_host_port },
-	{ "VM", 10, 24, 0, fwd_vm },
-	{ "GUEST PORT", 10, 10, 1, fwd_port },
-	{ "TO", 15, 21, 0, fwd_to },
+	{ "PROTO", 5, 5, 0, CTABLE_TEXT(struct cnet_fwd, proto) },
+	{ "HOST PORT", 9, 9, 1, fwd_host_port, 0 },
+	{ "VM", 10, 24, 0, CTABLE_TEXT(struct cnet_fwd, vm) },
+	{ "GUEST PORT", 10, 10, 1, fwd_port, 0 },
+	{ "TO", 15, 21, 0, CTABLE_TEXT(struct cnet_fwd, address) },
 };
 const size_t cnet_fwd_ncols = sizeof(cnet_fwd_cols) / sizeof(cnet_fwd_cols[0]);
 
-static void nic_vm(const void *row, char *buf, size_t len)
-{
-	snprintf(buf, len, "%s", dash(((const struct cnet_nic *)row)->vm));
-}
-
-static void nic_mac(const void *row, char *buf, size_t len)
-{
-	snprintf(buf, len, "%s", dash(((const struct cnet_nic *)row)->mac));
-}
-
-static void nic_ip(const void *row, char *buf, size_t len)
-{
-	snprintf(buf, len, "%s", dash(((const struct cnet_nic *)row)->ip));
-}
-
-static void nic_address(const void *row, char *buf, size_t len)
-{
-	snprintf(buf, len, "%s", dash(((const struct cnet_nic *)row)->address));
-}
-
-static void nic_state(const void *row, char *buf, size_t len)
-{
-	snprintf(buf, len, "%s", dash(((const struct cnet_nic *)row)->state));
-}
-
 const struct ctable_col cnet_nic_cols[] = {
-	{ "VM", 10, 24, 0, nic_vm },
-	{ "MAC", 17, 17, 0, nic_mac },
-	{ "IP", 15, 15, 0, nic_ip },
-	{ "ADDRESS", 15, 15, 0, nic_address },
-	{ "STATE", 8, 13, 0, nic_state },
+	{ "VM", 10, 24, 0, CTABLE_TEXT(struct cnet_nic, vm) },
+	{ "MAC", 17, 17, 0, CTABLE_TEXT(struct cnet_nic, mac) },
+	{ "IP", 15, 15, 0, CTABLE_TEXT(struct cnet_nic, ip) },
+	{ "ADDRESS", 15, 15, 0, CTABLE_TEXT(struct cnet_nic, address) },
+	{ "STATE", 8, 13, 0, CTABLE_TEXT(struct cnet_nic, state) },
 };
 const size_t cnet_nic_ncols = sizeof(cnet_nic_cols) / sizeof(cnet_nic_cols[0]);
 

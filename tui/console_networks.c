@@ -27,7 +27,6 @@
 #include "common/xalloc.h"
 
 #include <errno.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -155,70 +154,37 @@ static void nets_event(struct console *c, void *st, const json_t *ev)
 
 /* --- keys --------------------------------------------------------------- */
 
-/* The details' cursor, over the forwards and then the NICs. */
-static void detail_step(struct nets_screen *s, long delta)
+/* The details' cursor, over the forwards and then the NICs as if they
+ * were one list; in the table, the list's keys. */
+static int nets_nav(struct console *c, void *st, enum console_nav how)
 {
+	struct nets_screen *s = st;
 	struct panel *cur = s->on_nics ? &s->nics : &s->fwds;
+	int up = how == CNAV_UP || how == CNAV_PGUP;
 
-	if (delta < 0 && s->on_nics && !s->nics.sel && panel_count(&s->fwds)) {
-		s->on_nics = 0;
-		panel_end(&s->fwds);
-	} else if (delta > 0 && !s->on_nics && s->fwds.sel + 1 >= panel_count(&s->fwds) &&
-		   panel_count(&s->nics)) {
-		s->on_nics = 1;
-		panel_home(&s->nics);
-	} else if (delta == LONG_MIN || delta == LONG_MAX) {
-		s->on_nics = delta == LONG_MAX ? panel_count(&s->nics) > 0 : !panel_count(&s->fwds);
+	(void)c;
+	if (s->view != NV_DETAIL)
+		return 0;
+	if (how == CNAV_HOME || how == CNAV_END) {
+		s->on_nics = how == CNAV_END ? panel_count(&s->nics) > 0 : !panel_count(&s->fwds);
 		cur = s->on_nics ? &s->nics : &s->fwds;
-		if (delta == LONG_MAX)
+		if (how == CNAV_END)
 			panel_end(cur);
 		else
 			panel_home(cur);
+	} else if (up && s->on_nics && !s->nics.sel && panel_count(&s->fwds)) {
+		s->on_nics = 0;
+		panel_end(&s->fwds);
+	} else if (!up && !s->on_nics && s->fwds.sel + 1 >= panel_count(&s->fwds) &&
+		   panel_count(&s->nics)) {
+		s->on_nics = 1;
+		panel_home(&s->nics);
+	} else if (how == CNAV_PGUP || how == CNAV_PGDN) {
+		panel_page(cur, up ? -1 : 1);
 	} else {
-		panel_move(cur, delta);
+		panel_move(cur, up ? -1 : 1);
 	}
-}
-
-static void step(struct console *c, void *st, long delta, void (*nav)(struct console *, void *))
-{
-	struct nets_screen *s = st;
-
-	if (s->view == NV_LIST)
-		nav(c, st);
-	else
-		detail_step(s, delta);
-}
-
-static void k_up(struct console *c, void *st)
-{
-	step(c, st, -1, console_nav_up);
-}
-
-static void k_down(struct console *c, void *st)
-{
-	step(c, st, 1, console_nav_down);
-}
-
-static void k_pgup(struct console *c, void *st)
-{
-	step(c, st, -(long)(S(st)->on_nics ? S(st)->nics.height : S(st)->fwds.height),
-	     console_nav_pgup);
-}
-
-static void k_pgdn(struct console *c, void *st)
-{
-	step(c, st, (long)(S(st)->on_nics ? S(st)->nics.height : S(st)->fwds.height),
-	     console_nav_pgdn);
-}
-
-static void k_home(struct console *c, void *st)
-{
-	step(c, st, LONG_MIN, console_nav_home);
-}
-
-static void k_end(struct console *c, void *st)
-{
-	step(c, st, LONG_MAX, console_nav_end);
+	return 1;
 }
 
 static void k_open(struct console *c, void *st)
@@ -400,12 +366,8 @@ static void k_delete(struct console *c, void *st)
 }
 
 static const struct console_key nets_keys[] = {
-	{ { KEY_UP, 'k' }, NULL, "select the previous network, forward or NIC", k_up },
-	{ { KEY_DOWN, 'j' }, NULL, "select the next network, forward or NIC", k_down },
-	{ { KEY_PPAGE }, NULL, "one page up", k_pgup },
-	{ { KEY_NPAGE }, NULL, "one page down", k_pgdn },
-	{ { KEY_HOME, 'g' }, NULL, "first row", k_home },
-	{ { KEY_END, 'G' }, NULL, "last row", k_end },
+	CONSOLE_NAV_KEYS("select the previous network, forward or NIC",
+			 "select the next network, forward or NIC", "first row", "last row"),
 	{ { '\n', '\r', KEY_ENTER }, "Details",
 	  "a network's details: forwards, NICs, guest IPs", k_open },
 	{ { 27, KEY_LEFT, KEY_BACKSPACE, 127 }, "Back", "from the details back to the table", k_back },
@@ -585,6 +547,7 @@ const struct console_screen console_screen_networks = {
 	.hotkey = '4',
 	.keys = nets_keys,
 	.list = nets_list,
+	.nav = nets_nav,
 	.init = nets_init,
 	.fini = nets_fini,
 	.draw = nets_draw,

@@ -27,7 +27,7 @@ void console_table_line(const struct console *c, WINDOW *w, int y, int width,
 		if (!widths[i])
 			continue;
 		if (row)
-			cols[i].cell(row, cell, sizeof(cell));
+			ctable_cell(&cols[i], row, cell, sizeof(cell));
 		ctable_pad(&cols[i], widths[i], row ? cell : cols[i].title, padded, sizeof(padded));
 		if (row && !selected && cell_attr)
 			attr = cell_attr(c, &cols[i], row);
@@ -157,65 +157,33 @@ static struct console_list *current(struct console *c, void *st)
 	return scr->list ? scr->list(st) : NULL;
 }
 
-enum nav { NAV_UP, NAV_DOWN, NAV_PGUP, NAV_PGDN, NAV_HOME, NAV_END };
-
-static void nav(struct console *c, void *st, enum nav how)
+static void nav(struct console *c, void *st, enum console_nav how)
 {
+	const struct console_screen *scr = console_screens[c->cur];
 	struct console_list *l = current(c, st);
+	struct panel *p = l ? &l->panel : NULL;
 
-	if (!l)
+	if ((scr->nav && scr->nav(c, st, how)) || !p)
 		return;
-	switch (how) {
-	case NAV_UP:
-		panel_move(&l->panel, -1);
-		break;
-	case NAV_DOWN:
-		panel_move(&l->panel, 1);
-		break;
-	case NAV_PGUP:
-		panel_page(&l->panel, -1);
-		break;
-	case NAV_PGDN:
-		panel_page(&l->panel, 1);
-		break;
-	case NAV_HOME:
-		panel_home(&l->panel);
-		break;
-	case NAV_END:
-		panel_end(&l->panel);
-		break;
-	}
+	if (how == CNAV_HOME)
+		panel_home(p);
+	else if (how == CNAV_END)
+		panel_end(p);
+	else if (how == CNAV_PGUP || how == CNAV_PGDN)
+		panel_page(p, how == CNAV_PGUP ? -1 : 1);
+	else
+		panel_move(p, how == CNAV_UP ? -1 : 1);
 }
 
-void console_nav_up(struct console *c, void *st)
-{
-	nav(c, st, NAV_UP);
-}
-
-void console_nav_down(struct console *c, void *st)
-{
-	nav(c, st, NAV_DOWN);
-}
-
-void console_nav_pgup(struct console *c, void *st)
-{
-	nav(c, st, NAV_PGUP);
-}
-
-void console_nav_pgdn(struct console *c, void *st)
-{
-	nav(c, st, NAV_PGDN);
-}
-
-void console_nav_home(struct console *c, void *st)
-{
-	nav(c, st, NAV_HOME);
-}
-
-void console_nav_end(struct console *c, void *st)
-{
-	nav(c, st, NAV_END);
-}
+/* One key-table function per way to move. */
+#define NAV_KEY(name, how) \
+	void console_nav_##name(struct console *c, void *st) { nav(c, st, how); }
+NAV_KEY(up, CNAV_UP)
+NAV_KEY(down, CNAV_DOWN)
+NAV_KEY(pgup, CNAV_PGUP)
+NAV_KEY(pgdn, CNAV_PGDN)
+NAV_KEY(home, CNAV_HOME)
+NAV_KEY(end, CNAV_END)
 
 void console_nav_filter(struct console *c, void *st)
 {

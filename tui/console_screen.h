@@ -50,6 +50,9 @@ struct console_list;
 struct console_action;
 struct console_dialog;
 
+/* What a navigation key asks for. */
+enum console_nav { CNAV_UP, CNAV_DOWN, CNAV_PGUP, CNAV_PGDN, CNAV_HOME, CNAV_END };
+
 /* A finished action, as screens hear of it. */
 struct console_done {
 	const char *op;
@@ -66,6 +69,10 @@ struct console_screen {
 	/* The list the navigation and filter keys (console_nav_*), typing
 	 * a filter and clicks in the body act on; NULL: none. */
 	struct console_list *(*list)(void *st);
+	/* Optional: the navigation keys move a cursor of the screen's own
+	 * (the Networks screen's details); returns 0 to leave them to the
+	 * list. */
+	int (*nav)(struct console *c, void *st, enum console_nav how);
 	void *(*init)(struct console *c);
 	void (*fini)(void *st);
 	/* Render the body into rows [top, top+height) of w, width columns. */
@@ -259,7 +266,16 @@ void console_list_draw(const struct console *c, WINDOW *w, int top, int height, 
 		       const struct console_list *l, const struct ctable_col *cols, size_t ncols,
 		       console_cell_attr_fn cell_attr);
 /* Keys for the screens' key tables, on the current screen's list
- * (->list): move, page, first, last, start the filter, clear it. */
+ * (->list, or ->nav): move, page, first, last, start the filter, clear
+ * it.  CONSOLE_NAV_KEYS are the six navigation rows, with the screen's
+ * own words for up, down, first and last. */
+#define CONSOLE_NAV_KEYS(up, down, home, end) \
+	{ { KEY_UP, 'k' }, NULL, up, console_nav_up }, \
+	{ { KEY_DOWN, 'j' }, NULL, down, console_nav_down }, \
+	{ { KEY_PPAGE }, NULL, "one page up", console_nav_pgup }, \
+	{ { KEY_NPAGE }, NULL, "one page down", console_nav_pgdn }, \
+	{ { KEY_HOME, 'g' }, NULL, home, console_nav_home }, \
+	{ { KEY_END, 'G' }, NULL, end, console_nav_end }
 void console_nav_up(struct console *c, void *st);
 void console_nav_down(struct console *c, void *st);
 void console_nav_pgup(struct console *c, void *st);

@@ -7,6 +7,19 @@
 #include <stdio.h>
 #include <string.h>
 
+char *ctable_cell(const struct ctable_col *col, const void *row, char *buf, size_t len)
+{
+	const char *text;
+
+	if (col->cell) {
+		col->cell(row, buf, len);
+		return buf;
+	}
+	text = col->text ? (const char *)row + col->text - 1 : "";
+	snprintf(buf, len, "%s", *text ? text : "-");
+	return buf;
+}
+
 char *ctable_pad(const struct ctable_col *col, int width, const char *text, char *buf,
 		 size_t len)
 {

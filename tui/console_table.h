@@ -20,10 +20,18 @@ struct ctable_col {
 	int min;                 /* width in cells */
 	int max;                 /* >= min */
 	int right;               /* right-aligned */
-	/* Format a row's cell into buf (ASCII).  row is the table's row type:
-	 * const struct cvm * for console_vm_cols, struct cnet for cnet_cols. */
+	/* Format a row's cell into buf (ASCII); row is the table's row
+	 * type (struct cvm for console_vm_cols...).  NULL: the cell is the
+	 * row's string member at text (CTABLE_TEXT), "-" when it is empty. */
 	void (*cell)(const void *row, char *buf, size_t len);
+	size_t text;
 };
+
+/* The cell and text of a column that shows a char array member. */
+#define CTABLE_TEXT(type, member) NULL, offsetof(type, member) + 1
+
+/* A row's cell of col into buf; returns buf. */
+char *ctable_cell(const struct ctable_col *col, const void *row, char *buf, size_t len);
 
 /* Fit n columns (n <= CTABLE_MAX_COLS) into width: widths[i] is column
  * i's width, 0 when it is dropped.  Returns the number of columns shown

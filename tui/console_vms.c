@@ -260,12 +260,7 @@ static void k_sort(struct console *c, void *st)
 }
 
 static const struct console_key vms_keys[] = {
-	{ { KEY_UP, 'k' }, NULL, "select the previous VM", console_nav_up },
-	{ { KEY_DOWN, 'j' }, NULL, "select the next VM", console_nav_down },
-	{ { KEY_PPAGE }, NULL, "one page up", console_nav_pgup },
-	{ { KEY_NPAGE }, NULL, "one page down", console_nav_pgdn },
-	{ { KEY_HOME, 'g' }, NULL, "first VM", console_nav_home },
-	{ { KEY_END, 'G' }, NULL, "last VM", console_nav_end },
+	CONSOLE_NAV_KEYS("select the previous VM", "select the next VM", "first VM", "last VM"),
 	{ { '\n', '\r', KEY_ENTER, 'c' }, NULL,
 	  "the VM's serial console, full screen (Ctrl-] returns)", k_console },
 	{ { 'n', KEY_F(2) }, "New", "create a VM (a form)", k_new },

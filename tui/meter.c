@@ -18,35 +18,36 @@ void meter_set_pct(struct meter *m, double pct)
 		snprintf(m->text, sizeof(m->text), "-");
 }
 
+/* done of total, clamped; 0 of 0 is empty.  Returns the part done. */
+static uint64_t ratio(struct meter *m, uint64_t done, uint64_t total)
+{
+	if (done > total)
+		done = total;
+	m->frac = total ? (double)done / (double)total : 0;
+	return done;
+}
+
 void meter_set_mib(struct meter *m, uint64_t used, uint64_t total)
 {
 	char a[24], b[24];
 
 	m->known = 1;
-	if (!total) {
-		m->frac = 0;
+	used = ratio(m, used, total);
+	if (total)
+		snprintf(m->text, sizeof(m->text), "%s/%s", size_format(used << 20, a, sizeof(a)),
+			 size_format(total << 20, b, sizeof(b)));
+	else
 		snprintf(m->text, sizeof(m->text), "none");
-		return;
-	}
-	if (used > total)
-		used = total;
-	m->frac = (double)used / (double)total;
-	snprintf(m->text, sizeof(m->text), "%s/%s", size_format(used << 20, a, sizeof(a)),
-		 size_format(total << 20, b, sizeof(b)));
 }
 
 void meter_set_progress(struct meter *m, uint64_t done, uint64_t total)
 {
 	m->known = total > 0;
-	if (!m->known) {
-		m->frac = 0;
+	ratio(m, done, total);
+	if (m->known)
+		snprintf(m->text, sizeof(m->text), "%d%%", (int)(m->frac * 100.0));
+	else
 		snprintf(m->text, sizeof(m->text), "-");
-		return;
-	}
-	if (done > total)
-		done = total;
-	m->frac = (double)done / (double)total;
-	snprintf(m->text, sizeof(m->text), "%d%%", (int)(m->frac * 100.0));
 }
 
 char *meter_render(const struct meter *m, int width, char *buf)

@@ -23,10 +23,17 @@ static void *row_at(const struct panel *p, size_t i)
 	return p->rows + i * p->ops->size;
 }
 
+static void row_key(const struct panel *p, const void *row, char *buf)
+{
+	if (p->ops->key)
+		p->ops->key(row, buf, PANEL_KEY_LEN);
+	else
+		snprintf(buf, PANEL_KEY_LEN, "%s", (const char *)row + p->ops->key_at - 1);
+}
+
 static void key_of(const struct panel *p, size_t i, char *buf)
 {
-	buf[0] = '\0';
-	p->ops->key(row_at(p, i), buf, PANEL_KEY_LEN);
+	row_key(p, row_at(p, i), buf);
 }
 
 void panel_init(struct panel *p, const struct panel_ops *ops)
@@ -60,13 +67,13 @@ void panel_free(struct panel *p)
 static int cmp_rows(const void *a, const void *b, void *arg)
 {
 	const struct panel *p = arg;
-	char ka[PANEL_KEY_LEN] = "", kb[PANEL_KEY_LEN] = "";
+	char ka[PANEL_KEY_LEN], kb[PANEL_KEY_LEN];
 	int r = p->ops->cmp ? p->ops->cmp(a, b, p->sort) : 0;
 
 	if (r)
 		return r;
-	p->ops->key(a, ka, sizeof(ka));
-	p->ops->key(b, kb, sizeof(kb));
+	row_key(p, a, ka);
+	row_key(p, b, kb);
 	return strcmp(ka, kb);
 }
 
@@ -160,8 +167,7 @@ void panel_merge(struct panel *p, const void *rows, size_t n)
 		const void *row = in + i * p->ops->size;
 		void *old;
 
-		k[0] = '\0';
-		p->ops->key(row, k, sizeof(k));
+		row_key(p, row, k);
 		old = panel_find_mut(p, k);
 		if (old) {
 			if (p->ops->free_row)

@@ -35,8 +35,10 @@ enum panel_flags {
 
 struct panel_ops {
 	size_t size;                /* bytes per row */
-	/* The row's identity, written into buf (< PANEL_KEY_LEN). */
+	/* The row's identity, written into buf (< PANEL_KEY_LEN); NULL:
+	 * the row's string member at key_at (PANEL_KEY_TEXT). */
 	void (*key)(const void *row, char *buf, size_t len);
+	size_t key_at;
 	/* Whether row passes a (non-empty) filter; NULL: every row does. */
 	int (*match)(const void *row, const char *filter);
 	/* Order of two rows under sort order sort; 0 leaves them by key. */
@@ -45,6 +47,9 @@ struct panel_ops {
 	void (*free_row)(void *row);
 	unsigned flags;
 };
+
+/* The key of rows keyed by a char array member. */
+#define PANEL_KEY_TEXT(type, member) .key_at = offsetof(type, member) + 1
 
 struct panel {
 	const struct panel_ops *ops;

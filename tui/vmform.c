@@ -17,26 +17,14 @@ static json_t *create_args(const struct form *f);
 static json_t *edit_args(const struct form *f);
 static void free_ctx(void *p);
 
+/* title, note, op, Enter's verb, subject key, fields, args, ctx */
 static const struct form_spec create_spec = {
-	.title = "New VM",
-	.note = "Sizes like 512M or 2G (a bare number is MiB); paths are absolute",
-	.op = "vm.create",
-	.submit = "create",
-	.fields = vmform_fields,
-	.n = VMFORM_NFIELDS,
-	.args = create_args,
-	.free_ctx = free_ctx,
+	"New VM", "Sizes like 512M or 2G (a bare number is MiB); paths are absolute",
+	"vm.create", "create", NULL, vmform_fields, VMFORM_NFIELDS, create_args, free_ctx,
 };
-
 static const struct form_spec edit_spec = {
-	.title = "Edit VM %s",
-	.note = "The name and the disks stay; sizes like 512M or 2G (a bare number is MiB)",
-	.op = "vm.edit",
-	.submit = "save",
-	.fields = vmform_fields,
-	.n = VMFORM_NFIELDS,
-	.args = edit_args,
-	.free_ctx = free_ctx,
+	"Edit VM %s", "The name and the disks stay; sizes like 512M or 2G (a bare number is MiB)",
+	"vm.edit", "save", NULL, vmform_fields, VMFORM_NFIELDS, edit_args, free_ctx,
 };
 
 static void free_ctx(void *p)

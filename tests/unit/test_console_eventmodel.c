@@ -78,7 +78,7 @@ static void test_parse(void **state)
 	parse_at(&ev, "{\"event\":\"api.request\",\"seq\":43,\"target\":null,\"user\":\"root\","
 		 "\"data\":{\"op\":\"net.create\",\"result\":\"ok\"}}", NOW);
 	assert_string_equal(ev.detail, "root: net.create ok");
-	assert_string_equal(ev.target, "-");
+	assert_string_equal(ev.target, "");
 	assert_int_equal(ev.time_ms, NOW);             /* no time: now */
 	/* other kinds: croftd's message; the target from the data if need be */
 	parse_at(&ev, "{\"event\":\"net.created\",\"seq\":44,\"message\":\"network lan created\","
@@ -107,7 +107,7 @@ static void test_when(void **state)
 	assert_int_equal(ev.seq, 0);
 	assert_int_equal(ev.local, 3);
 	assert_string_equal(ev.when, "12:00:00");
-	assert_string_equal(ev.kind, "");
+	assert_string_equal(ev.kind, "console");
 	assert_string_equal(ev.detail, "(lost the connection to croftd)");
 }
 
@@ -153,11 +153,11 @@ static void test_log(void **state)
 	/* the newest are kept */
 	panel_trim(&p, 4);
 	assert_int_equal(row(&p, 0)->seq, 0);
-	cevent_cols[1].cell(row(&p, 1), buf, sizeof(buf));
+	ctable_cell(&cevent_cols[1], row(&p, 1), buf, sizeof(buf));
 	assert_string_equal(buf, "vm.created");
-	cevent_cols[2].cell(row(&p, 1), buf, sizeof(buf));
+	ctable_cell(&cevent_cols[2], row(&p, 1), buf, sizeof(buf));
 	assert_string_equal(buf, "v4");
-	cevent_cols[3].cell(row(&p, 1), buf, sizeof(buf));
+	ctable_cell(&cevent_cols[3], row(&p, 1), buf, sizeof(buf));
 	assert_string_equal(buf, "VM v4 created");
 	assert_string_equal(cevent_cols[2].title, "TARGET");
 	panel_set_filter(&p, "V5");

@@ -171,11 +171,11 @@ static void test_panel(void **state)
 	assert_int_equal(((const struct cjob *)panel_selected(&p))->id, 4);
 	assert_int_equal(p.sel, 1);
 	row = panel_row(&p, 0);
-	cjob_cols[0].cell(row, buf, sizeof(buf));
+	ctable_cell(&cjob_cols[0], row, buf, sizeof(buf));
 	assert_string_equal(buf, "5");
-	cjob_cols[2].cell(row, buf, sizeof(buf));
+	ctable_cell(&cjob_cols[2], row, buf, sizeof(buf));
 	assert_string_equal(buf, "-");                /* no target */
-	cjob_cols[4].cell(row, buf, sizeof(buf));
+	ctable_cell(&cjob_cols[4], row, buf, sizeof(buf));
 	assert_int_equal(strlen(buf), CJOB_BAR_W);
 	assert_string_equal(cjob_cols[6].title, "LEFT");
 	panel_set_filter(&p, "import");

@@ -83,7 +83,7 @@ static void test_layout_narrow_drops_from_the_end(void **state)
 static void test_layout_custom_table(void **state)
 {
 	static const struct ctable_col cols[] = {
-		{ "A", 4, 10, 0, NULL }, { "B", 4, 4, 1, NULL }, { "C", 3, 6, 0, NULL },
+		{ "A", 4, 10, 0, NULL, 0 }, { "B", 4, 4, 1, NULL, 0 }, { "C", 3, 6, 0, NULL, 0 },
 	};
 	int w[CTABLE_MAX_COLS];
 
@@ -113,14 +113,14 @@ static void test_cells(void **state)
 	vm.memory_mib = 1536;
 	vm.cpu_pct = 12.345;
 	vm.uptime_s = 3725;
-	console_vm_cols[3].cell(&vm, buf, sizeof(buf));
+	ctable_cell(&console_vm_cols[3], &vm, buf, sizeof(buf));
 	assert_string_equal(buf, "1.5G");
-	console_vm_cols[4].cell(&vm, buf, sizeof(buf));
+	ctable_cell(&console_vm_cols[4], &vm, buf, sizeof(buf));
 	assert_string_equal(buf, "12.3");
-	console_vm_cols[5].cell(&vm, buf, sizeof(buf));
+	ctable_cell(&console_vm_cols[5], &vm, buf, sizeof(buf));
 	assert_string_equal(buf, "1h02m");
 	vm.cpu_pct = -1;
-	console_vm_cols[4].cell(&vm, buf, sizeof(buf));
+	ctable_cell(&console_vm_cols[4], &vm, buf, sizeof(buf));
 	assert_string_equal(buf, "-");
 }
 
@@ -150,7 +150,7 @@ static void test_ip_cell(void **state)
 		cvm_model_init(&m);
 		cvm_model_update(&m, vms, 1000);
 		assert_int_equal(m.n, 1);
-		ip->cell(&m.vms[0].vm, buf, sizeof(buf));
+		ctable_cell(ip, &m.vms[0].vm, buf, sizeof(buf));
 		assert_string_equal(buf, cases[i][1]);
 		cvm_model_free(&m);
 		json_decref(vms);

@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "tests/unit/testlib_term.h"
 #include "tui/console_net.h"
 
 #include <errno.h>
@@ -122,17 +123,17 @@ static void test_cells_and_layout(void **state)
 	(void)state;
 	load_nets(&p);
 	assert_string_equal(cnet_cols[2].title, "SUBNET/UPLINK");
-	cnet_cols[2].cell(panel_find(&p, "wan"), buf, sizeof(buf));
+	ctable_cell(&cnet_cols[2], panel_find(&p, "wan"), buf, sizeof(buf));
 	assert_string_equal(buf, "10.73.0.0/24 via eth0");
-	cnet_cols[2].cell(panel_find(&p, "lab"), buf, sizeof(buf));
+	ctable_cell(&cnet_cols[2], panel_find(&p, "lab"), buf, sizeof(buf));
 	assert_string_equal(buf, "10.73.1.0/24");
-	cnet_cols[2].cell(panel_find(&p, "br"), buf, sizeof(buf));
+	ctable_cell(&cnet_cols[2], panel_find(&p, "br"), buf, sizeof(buf));
 	assert_string_equal(buf, "lan1");
-	cnet_cols[4].cell(panel_find(&p, "wan"), buf, sizeof(buf));
+	ctable_cell(&cnet_cols[4], panel_find(&p, "wan"), buf, sizeof(buf));
 	assert_string_equal(buf, "2");
-	cnet_cols[5].cell(panel_find(&p, "wan"), buf, sizeof(buf));
+	ctable_cell(&cnet_cols[5], panel_find(&p, "wan"), buf, sizeof(buf));
 	assert_string_equal(buf, "2");
-	cnet_cols[3].cell(panel_find(&p, "br"), buf, sizeof(buf));
+	ctable_cell(&cnet_cols[3], panel_find(&p, "br"), buf, sizeof(buf));
 	assert_string_equal(buf, "croftbr3");
 	/* every column fits at 80, and "SUBNET via UPLINK" is not cut */
 	assert_int_equal(ctable_layout(cnet_cols, cnet_ncols, 80, w), cnet_ncols);
@@ -179,11 +180,11 @@ static void test_detail_rows(void **state)
 	assert_string_equal(nic->vm, "db");
 	assert_string_equal(nic->ip, "");
 	assert_string_equal(nic->state, "stopped");
-	cnet_nic_cols[2].cell(nic, buf, sizeof(buf));
+	ctable_cell(&cnet_nic_cols[2], nic, buf, sizeof(buf));
 	assert_string_equal(buf, "-");
-	cnet_nic_cols[3].cell(nic, buf, sizeof(buf));
+	ctable_cell(&cnet_nic_cols[3], nic, buf, sizeof(buf));
 	assert_string_equal(buf, "10.73.0.3");
-	cnet_fwd_cols[4].cell(panel_row(&fw, 1), buf, sizeof(buf));
+	ctable_cell(&cnet_fwd_cols[4], panel_row(&fw, 1), buf, sizeof(buf));
 	assert_string_equal(buf, "10.73.0.2");
 	assert_string_equal(cnet_fwd_cols[1].title, "HOST PORT");
 	/* the selection follows a NIC by MAC when the rows come again */
@@ -607,37 +608,6 @@ static void test_nic_form(void **state)
 
 /* --- drawing ------------------------------------------------------------------- */
 
-static const struct tui_theme theme = {
-	.normal = A_NORMAL, .title = A_BOLD, .tab = A_NORMAL, .tab_active = A_REVERSE,
-	.label = A_BOLD, .selected = A_REVERSE, .input = A_UNDERLINE, .error = A_BOLD | A_UNDERLINE,
-	.ok = A_BOLD, .warn = A_BOLD | A_REVERSE, .dim = A_DIM, .key = A_REVERSE,
-	.keybar = A_NORMAL, .meter = A_BOLD, .colour = 0,
-};
-
-static SCREEN *screen;
-static FILE *term_out, *term_in;
-
-static int term_setup(void **state)
-{
-	(void)state;
-	term_out = fopen("/dev/null", "w");
-	term_in = fopen("/dev/null", "r");
-	if (!term_out || !term_in)
-		return -1;
-	screen = newterm("xterm-256color", term_out, term_in);
-	return screen ? 0 : -1;
-}
-
-static int term_teardown(void **state)
-{
-	(void)state;
-	endwin();
-	delscreen(screen);
-	fclose(term_out);
-	fclose(term_in);
-	return 0;
-}
-
 /* Draw f in rows [top, top+height) of pad, as the console gives a form its
  * window. */
 static void draw_in(const struct form *f, WINDOW *pad, int top, int height, int width,
@@ -650,25 +620,6 @@ static void draw_in(const struct form *f, WINDOW *pad, int top, int height, int 
 	delwin(sub);
 }
 
-static int pad_find(WINDOW *w, const char *s, int *col)
-{
-	char buf[512], *p;
-	int y, h, wd;
-
-	getmaxyx(w, h, wd);
-	(void)wd;
-	for (y = 0; y < h; y++) {
-		if (mvwinnstr(w, y, 0, buf, sizeof(buf) - 1) == ERR)
-			continue;
-		if ((p = strstr(buf, s))) {
-			if (col)
-				*col = (int)(p - buf);
-			return y;
-		}
-	}
-	return -1;
-}
-
 static void test_draw_80x19(void **state)
 {
 	WINDOW *pad = newpad(24, 80);
@@ -679,19 +630,19 @@ static void test_draw_80x19(void **state)
 	assert_non_null(pad);
 	keys(f, "-bad");
 	/* the body of an 80x24 console: rows 3-21 */
-	draw_in(f, pad, 3, 19, 80, &theme);
+	draw_in(f, pad, 3, 19, 80, &tl_theme);
 	for (i = 0; i < 5; i++) {
-		y = pad_find(pad, form_label(f, (size_t)i), &cols[i]);
+		y = tl_win_find(pad, form_label(f, (size_t)i), &cols[i]);
 		assert_true(y >= 3 && y < 22);
 		assert_int_equal(cols[i], cols[0]);
 	}
-	assert_true(pad_find(pad, "New network", NULL) >= 3);
-	assert_true(pad_find(pad, "(*) nat  ( ) host-only  ( ) bridged", NULL) >= 0);
-	assert_true(pad_find(pad, "a free 10.73.N.0/24", NULL) >= 0);
-	assert_true(pad_find(pad, "network name '-bad' must start with a letter or a digit", NULL) >= 0);
-	assert_true(pad_find(pad, "Enter submit", NULL) >= 0);
+	assert_true(tl_win_find(pad, "New network", NULL) >= 3);
+	assert_true(tl_win_find(pad, "(*) nat  ( ) host-only  ( ) bridged", NULL) >= 0);
+	assert_true(tl_win_find(pad, "a free 10.73.N.0/24", NULL) >= 0);
+	assert_true(tl_win_find(pad, "network name '-bad' must start with a letter or a digit", NULL) >= 0);
+	assert_true(tl_win_find(pad, "Enter submit", NULL) >= 0);
 	/* the invalid field is flagged after its label */
-	y = pad_find(pad, "Name", &x);
+	y = tl_win_find(pad, "Name", &x);
 	assert_int_equal((char)(mvwinch(pad, y, x + 15) & A_CHARTEXT), '!');
 	/* nothing outside the body */
 	for (y = 0; y < 24; y += 23)
@@ -700,18 +651,18 @@ static void test_draw_80x19(void **state)
 	/* croftd's refusal replaces the message */
 	form_set_error(f, "a network named 'x' already exists");
 	werase(pad);
-	draw_in(f, pad, 3, 19, 80, &theme);
-	assert_true(pad_find(pad, "a network named 'x' already exists", NULL) >= 0);
+	draw_in(f, pad, 3, 19, 80, &tl_theme);
+	assert_true(tl_win_find(pad, "a network named 'x' already exists", NULL) >= 0);
 	/* bridged: the fields that do not apply say why */
 	form_key(f, '\t');
 	form_key(f, ' ');
 	form_key(f, ' ');
 	werase(pad);
-	draw_in(f, pad, 3, 19, 80, &theme);
-	assert_true(pad_find(pad, "n/a: bridged networks get addresses from the LAN", NULL) >= 0);
+	draw_in(f, pad, 3, 19, 80, &tl_theme);
+	assert_true(tl_win_find(pad, "n/a: bridged networks get addresses from the LAN", NULL) >= 0);
 	/* too small to draw: nothing, no crash */
 	werase(pad);
-	draw_in(f, pad, 0, 4, 20, &theme);
+	draw_in(f, pad, 0, 4, 20, &tl_theme);
 	form_free(f);
 	delwin(pad);
 }
@@ -756,7 +707,7 @@ int main(void)
 		cmocka_unit_test(test_forward_form),
 		cmocka_unit_test(test_nic_form),
 		cmocka_unit_test(test_describe),
-		cmocka_unit_test_setup_teardown(test_draw_80x19, term_setup, term_teardown),
+		cmocka_unit_test_setup_teardown(test_draw_80x19, tl_term_setup, tl_term_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

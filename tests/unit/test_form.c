@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "tests/unit/testlib.h"
+#include "tests/unit/testlib_term.h"
 #include "tui/form.h"
 #include "common/xalloc.h"
 
@@ -472,86 +473,51 @@ static void test_picker(void **state)
 
 /* --- drawing -------------------------------------------------------------------- */
 
-static const struct tui_theme theme = {
-	.normal = A_NORMAL, .title = A_BOLD, .label = A_BOLD, .selected = A_REVERSE,
-	.input = A_UNDERLINE, .error = A_BOLD | A_UNDERLINE, .warn = A_BOLD | A_REVERSE,
-	.dim = A_DIM, .key = A_REVERSE,
-};
-
-static int find(WINDOW *w, const char *s, int *col)
-{
-	char buf[512], *p;
-	int y, h, wd;
-
-	getmaxyx(w, h, wd);
-	(void)wd;
-	for (y = 0; y < h; y++) {
-		if (mvwinnstr(w, y, 0, buf, sizeof(buf) - 1) == ERR)
-			continue;
-		if ((p = strstr(buf, s))) {
-			if (col)
-				*col = (int)(p - buf);
-			return y;
-		}
-	}
-	return -1;
-}
-
 static void test_draw(void **state)
 {
-	FILE *out = fopen("/dev/null", "w"), *in = fopen("/dev/null", "r");
-	SCREEN *scr;
 	WINDOW *pad;
 	struct form *f = new_form();
 	int y, x, cy, cx;
 
 	(void)state;
-	assert_non_null(out);
-	assert_non_null(in);
-	scr = newterm("xterm-256color", out, in);
-	assert_non_null(scr);
 	pad = newpad(21, 80);
 	keys(f, "a b");
-	form_draw(f, pad, &theme);
+	form_draw(f, pad, &tl_theme);
 	getyx(pad, cy, cx);                   /* before reading moves it */
-	assert_true(find(pad, "Thing on lab", NULL) >= 0);
-	assert_true(find(pad, "a note", NULL) >= 0);
+	assert_true(tl_win_find(pad, "Thing on lab", NULL) >= 0);
+	assert_true(tl_win_find(pad, "a note", NULL) >= 0);
 	/* every label, in order, one row each */
 	for (y = 1; y < F_N; y++)
-		assert_true(find(pad, form_label(f, (size_t)y), NULL) >
-			    find(pad, form_label(f, (size_t)y - 1), NULL));
-	assert_true(find(pad, "(*) Red  ( ) Green  ( ) Blue", NULL) >= 0);
-	assert_int_equal(find(pad, "Grey", NULL), -1);      /* may not be picked */
-	assert_true(find(pad, "name 'a b' has a space", NULL) >= 0);
-	y = find(pad, "Name", &x);
+		assert_true(tl_win_find(pad, form_label(f, (size_t)y), NULL) >
+			    tl_win_find(pad, form_label(f, (size_t)y - 1), NULL));
+	assert_true(tl_win_find(pad, "(*) Red  ( ) Green  ( ) Blue", NULL) >= 0);
+	assert_int_equal(tl_win_find(pad, "Grey", NULL), -1);      /* may not be picked */
+	assert_true(tl_win_find(pad, "name 'a b' has a space", NULL) >= 0);
+	y = tl_win_find(pad, "Name", &x);
 	assert_int_equal((char)(mvwinch(pad, y, x + 15) & A_CHARTEXT), '!');
 	/* the read-only field shows its value, dim */
-	y = find(pad, "kept", &x);
+	y = tl_win_find(pad, "kept", &x);
 	assert_true(mvwinch(pad, y, x) & A_DIM);
 	/* the cursor is left at the insertion point */
-	y = find(pad, "a b", &x);
+	y = tl_win_find(pad, "a b", &x);
 	assert_int_equal(cy, y);
 	assert_int_equal(cx, x + 3);
 	/* a field out of play says why */
 	go(f, F_COLOUR);
 	form_key(f, KEY_LEFT);
 	werase(pad);
-	form_draw(f, pad, &theme);
-	assert_true(find(pad, "n/a: blue has no extra", NULL) >= 0);
-	assert_true(find(pad, "Space/Left/Right change  Enter add", NULL) >= 0);
+	form_draw(f, pad, &tl_theme);
+	assert_true(tl_win_find(pad, "n/a: blue has no extra", NULL) >= 0);
+	assert_true(tl_win_find(pad, "Space/Left/Right change  Enter add", NULL) >= 0);
 	form_set_error(f, "a thing named 'x' already exists");
 	werase(pad);
-	form_draw(f, pad, &theme);
-	assert_true(find(pad, "a thing named 'x' already exists", NULL) >= 0);
+	form_draw(f, pad, &tl_theme);
+	assert_true(tl_win_find(pad, "a thing named 'x' already exists", NULL) >= 0);
 	delwin(pad);
 	pad = newpad(6, 30);                  /* clipped, no crash */
-	form_draw(f, pad, &theme);
+	form_draw(f, pad, &tl_theme);
 	delwin(pad);
 	form_free(f);
-	endwin();
-	delscreen(scr);
-	fclose(out);
-	fclose(in);
 }
 
 int main(void)
@@ -565,7 +531,7 @@ int main(void)
 		cmocka_unit_test(test_refusal),
 		cmocka_unit_test(test_editing_and_help),
 		cmocka_unit_test(test_picker),
-		cmocka_unit_test(test_draw),
+		cmocka_unit_test_setup_teardown(test_draw, tl_term_setup, tl_term_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "tests/unit/testlib.h"
+#include "tests/unit/testlib_term.h"
 #include "tui/picker.h"
 
 #include <errno.h>
@@ -488,13 +489,6 @@ static void test_permission_denied(void **state)
 
 /* --- drawing ---------------------------------------------------------------- */
 
-static const struct tui_theme theme = {
-	.normal = A_NORMAL, .title = A_BOLD, .tab = A_NORMAL, .tab_active = A_REVERSE,
-	.label = A_BOLD, .selected = A_REVERSE, .input = A_UNDERLINE, .error = A_BOLD | A_UNDERLINE,
-	.ok = A_BOLD, .warn = A_BOLD, .dim = A_DIM, .key = A_REVERSE, .keybar = A_NORMAL,
-	.meter = A_BOLD, .colour = 0,
-};
-
 static int row_has(WINDOW *w, int y, const char *s)
 {
 	char buf[512];
@@ -502,18 +496,6 @@ static int row_has(WINDOW *w, int y, const char *s)
 	if (mvwinnstr(w, y, 0, buf, sizeof(buf) - 1) == ERR)
 		return 0;
 	return strstr(buf, s) != NULL;
-}
-
-static int find_row(WINDOW *w, const char *s)
-{
-	int y, h, wd;
-
-	getmaxyx(w, h, wd);
-	(void)wd;
-	for (y = 0; y < h; y++)
-		if (row_has(w, y, s))
-			return y;
-	return -1;
 }
 
 static void draw_at(int rows, int cols)
@@ -524,41 +506,36 @@ static void draw_at(int rows, int cols)
 
 	assert_non_null(pad);
 	type(p, "big");
-	picker_draw(p, pad, &theme);
+	picker_draw(p, pad, &tl_theme);
 	getyx(pad, cy, cx);
-	assert_true(find_row(pad, "Choose an ISO image") >= 0);
-	assert_true(find_row(pad, root) >= 0);
-	assert_true(find_row(pad, "A_dir/") >= 0);
-	y = find_row(pad, "big.iso");
+	assert_true(tl_win_find(pad, "Choose an ISO image", NULL) >= 0);
+	assert_true(tl_win_find(pad, root, NULL) >= 0);
+	assert_true(tl_win_find(pad, "A_dir/", NULL) >= 0);
+	y = tl_win_find(pad, "big.iso", NULL);
 	assert_true(y >= 0);
 	assert_true(row_has(pad, y, "1M"));
-	assert_true(find_row(pad, "Folders and ISO images") >= 0);
-	assert_true(find_row(pad, "Esc cancel") >= 0);
+	assert_true(tl_win_find(pad, "Folders and ISO images", NULL) >= 0);
+	assert_true(tl_win_find(pad, "Esc cancel", NULL) >= 0);
 	/* The selected row is drawn in the selection attribute. */
 	assert_int_equal(cy, y);
 	assert_true(mvwinch(pad, y, cx) & A_REVERSE);
 	/* An error replaces the filter line. */
 	picker_open_dir(p, in_root("gone"), NULL);
 	werase(pad);
-	picker_draw(p, pad, &theme);
-	assert_true(find_row(pad, "No such file or directory") >= 0);
-	assert_int_equal(find_row(pad, "Folders and ISO images"), -1);
+	picker_draw(p, pad, &tl_theme);
+	assert_true(tl_win_find(pad, "No such file or directory", NULL) >= 0);
+	assert_int_equal(tl_win_find(pad, "Folders and ISO images", NULL), -1);
 	delwin(pad);
 	picker_free(p);
 }
 
 static void test_draw(void **state)
 {
-	FILE *out = fopen("/dev/null", "w"), *in = fopen("/dev/null", "r");
-	SCREEN *scr;
 	WINDOW *pad;
 	struct picker *p;
 
 	(void)state;
-	assert_non_null(out);
-	assert_non_null(in);
-	scr = newterm("vt100", out, in);
-	assert_non_null(scr);
+	assert_int_equal(tl_term_open("vt100"), 0);
 	draw_at(24, 80);
 	draw_at(20, 80);
 	draw_at(60, 200);
@@ -566,18 +543,15 @@ static void test_draw(void **state)
 	p = picker_new(PICKER_ANY, "/usr/bin");
 	pad = newpad(20, 80);
 	picker_key(p, KEY_END);
-	picker_draw(p, pad, &theme);
+	picker_draw(p, pad, &tl_theme);
 	assert_true(picker_top(p) > 0);
-	assert_true(find_row(pad, picker_entry_at(p, picker_count(p) - 1)->name) >= 0);
+	assert_true(tl_win_find(pad, picker_entry_at(p, picker_count(p) - 1)->name, NULL) >= 0);
 	delwin(pad);
 	pad = newpad(5, 12);
-	picker_draw(p, pad, &theme);
+	picker_draw(p, pad, &tl_theme);
 	delwin(pad);
 	picker_free(p);
-	endwin();
-	delscreen(scr);
-	fclose(out);
-	fclose(in);
+	tl_term_close();
 }
 
 int main(void)

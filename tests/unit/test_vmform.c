@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "tests/unit/testlib.h"
+#include "tests/unit/testlib_term.h"
 #include "tui/form.h"
 #include "tui/vmform.h"
 
@@ -827,56 +828,10 @@ static void test_edit_needs_a_vm(void **state)
 
 /* --- drawing ---------------------------------------------------------------------- */
 
-static const struct tui_theme theme = {
-	.normal = A_NORMAL, .title = A_BOLD, .tab = A_NORMAL, .tab_active = A_REVERSE,
-	.label = A_BOLD, .selected = A_REVERSE, .input = A_UNDERLINE, .error = A_BOLD | A_UNDERLINE,
-	.ok = A_BOLD, .warn = A_BOLD | A_REVERSE, .dim = A_DIM, .key = A_REVERSE,
-	.keybar = A_NORMAL, .meter = A_BOLD, .colour = 0,
-};
-
-static SCREEN *screen;
-static FILE *term_out, *term_in;
-
-static int term_setup(void **state)
-{
-	(void)state;
-	term_out = fopen("/dev/null", "w");
-	term_in = fopen("/dev/null", "r");
-	if (!term_out || !term_in)
-		return -1;
-	screen = newterm("xterm-256color", term_out, term_in);
-	return screen ? 0 : -1;
-}
-
-static int term_teardown(void **state)
-{
-	(void)state;
-	endwin();
-	delscreen(screen);
-	fclose(term_out);
-	fclose(term_in);
-	return 0;
-}
-
 static void row_text(WINDOW *w, int y, char *buf, int n)
 {
 	if (mvwinnstr(w, y, 0, buf, n - 1) == ERR)
 		buf[0] = '\0';
-}
-
-static int find_row(WINDOW *w, const char *s)
-{
-	char buf[512];
-	int y, h, wd;
-
-	getmaxyx(w, h, wd);
-	(void)wd;
-	for (y = 0; y < h; y++) {
-		row_text(w, y, buf, sizeof(buf));
-		if (strstr(buf, s))
-			return y;
-	}
-	return -1;
 }
 
 static int find_col(WINDOW *w, int y, const char *s)
@@ -900,12 +855,12 @@ static void expect_labels_and_frame(WINDOW *w, const char *title)
 	int i, ty, tx, h, wd, y;
 
 	for (i = 0; i < VMFORM_NFIELDS; i++)
-		if (find_row(w, vmform_fields[i].label) < 0)
+		if (tl_win_find(w, vmform_fields[i].label, NULL) < 0)
 			fail_msg("label '%s' is not drawn", vmform_fields[i].label);
 	/* The labels are in the table's order, one row each. */
 	for (i = 1; i < VMFORM_NFIELDS; i++)
-		assert_true(find_row(w, vmform_fields[i].label) > find_row(w, vmform_fields[i - 1].label));
-	ty = find_row(w, title);
+		assert_true(tl_win_find(w, vmform_fields[i].label, NULL) > tl_win_find(w, vmform_fields[i - 1].label, NULL));
+	ty = tl_win_find(w, title, NULL);
 	assert_true(ty >= 0);
 	tx = find_col(w, ty, title);
 	/* The box's corners are on the title's row and the rows below. */
@@ -932,19 +887,19 @@ static void draw_create_at(WINDOW *w)
 	int y, x, cy, cx, rows, cols;
 
 	werase(w);
-	form_draw(f, w, &theme);
+	form_draw(f, w, &tl_theme);
 	expect_labels_and_frame(w, "New VM");
-	assert_true(find_row(w, "Enter create") >= 0);
+	assert_true(tl_win_find(w, "Enter create", NULL) >= 0);
 	/* Defaults and placeholders are visible. */
-	assert_true(find_row(w, "8G") >= 0);
-	assert_true(find_row(w, "same as memory") >= 0);
-	assert_true(find_row(w, "(*) bios") >= 0);
+	assert_true(tl_win_find(w, "8G", NULL) >= 0);
+	assert_true(tl_win_find(w, "same as memory", NULL) >= 0);
+	assert_true(tl_win_find(w, "(*) bios", NULL) >= 0);
 	/* Typing puts the text and the cursor in the Name field. */
 	keys(f, "web");
 	werase(w);
-	form_draw(f, w, &theme);
+	form_draw(f, w, &tl_theme);
 	getyx(w, cy, cx);
-	y = find_row(w, "Name");
+	y = tl_win_find(w, "Name", NULL);
 	x = find_col(w, y, "web");
 	assert_true(x > find_col(w, y, "Name"));
 	assert_int_equal(cy, y);
@@ -953,34 +908,34 @@ static void draw_create_at(WINDOW *w)
 	/* A message shows with a marker, in the error attribute. */
 	set_field(f, VMFORM_MEMORY, "8M");
 	werase(w);
-	form_draw(f, w, &theme);
-	y = find_row(w, "memory must be between 16M and 16777216M, not 8M");
+	form_draw(f, w, &tl_theme);
+	y = tl_win_find(w, "memory must be between 16M and 16777216M, not 8M", NULL);
 	assert_true(y >= 0);
 	x = find_col(w, y, "memory must");
 	assert_int_equal(mvwinch(w, y, x) & (A_BOLD | A_UNDERLINE), A_BOLD | A_UNDERLINE);
-	y = find_row(w, "Memory");
+	y = tl_win_find(w, "Memory", NULL);
 	assert_true(find_col(w, y, "!") > find_col(w, y, "Memory"));
 	/* croftd's refusal, wrapped over two lines when long. */
 	form_set_error(f, "disk image /var/lib/croft/pools/default/web-disk0.qcow2 already exists "
 			 "in the pool (left by a VM deleted with --keep-disks?); attach it with --disk "
 			 "PATH or remove it");
 	werase(w);
-	form_draw(f, w, &theme);
-	y = find_row(w, "disk image /var/lib/croft/pools/default/web-disk0.qcow2");
+	form_draw(f, w, &tl_theme);
+	y = tl_win_find(w, "disk image /var/lib/croft/pools/default/web-disk0.qcow2", NULL);
 	assert_true(y >= 0);
-	assert_true(find_row(w, "remove it") >= y);
+	assert_true(tl_win_find(w, "remove it", NULL) >= y);
 	/* A long path scrolls to keep the cursor in view. */
 	form_set_error(f, NULL);
 	focus(f, VMFORM_ISO);
 	keys(f, "/a-very-long-path/that/goes/on/and/on/past/the/right/edge/of/the/field/and/"
 		"still/goes/on/for/a/while/longer/than/any/screen/we/test/at/all/really.iso");
 	werase(w);
-	form_draw(f, w, &theme);
+	form_draw(f, w, &tl_theme);
 	getyx(w, cy, cx);
 	getmaxyx(w, rows, cols);
 	(void)rows;
 	assert_true(cx < cols);
-	assert_int_equal(cy, find_row(w, "ISO"));
+	assert_int_equal(cy, tl_win_find(w, "ISO", NULL));
 	assert_true(find_col(w, cy, "really.iso") >= 0);
 	form_free(f);
 }
@@ -1016,14 +971,14 @@ static void test_draw_many_messages_at_80x20(void **state)
 	set_field(f, VMFORM_DISK_SIZE, "1B");
 	set_field(f, VMFORM_ISO, "x.iso");
 	set_field(f, VMFORM_IMAGE, "y.img");
-	form_draw(f, pad, &theme);
+	form_draw(f, pad, &tl_theme);
 	expect_labels_and_frame(pad, "New VM");
 	/* Six messages do not fit under their fields: the focused one goes to
 	 * the status area and every invalid field has its marker. */
-	assert_true(find_row(pad, "disk image path 'y.img' must be absolute") >= 0);
-	assert_int_equal(find_row(pad, "cdrom image path 'x.iso' must be absolute"), -1);
+	assert_true(tl_win_find(pad, "disk image path 'y.img' must be absolute", NULL) >= 0);
+	assert_int_equal(tl_win_find(pad, "cdrom image path 'x.iso' must be absolute", NULL), -1);
 	for (y = VMFORM_NAME; y <= VMFORM_ISO; y++) {
-		int r = find_row(pad, vmform_fields[y].label);
+		int r = tl_win_find(pad, vmform_fields[y].label, NULL);
 
 		if (y == VMFORM_MEMORY_MIN)
 			continue;
@@ -1033,13 +988,13 @@ static void test_draw_many_messages_at_80x20(void **state)
 	/* On a valid field, the first message is shown with its label. */
 	focus(f, VMFORM_FIRMWARE);
 	werase(pad);
-	form_draw(f, pad, &theme);
-	assert_true(find_row(pad, "Name: VM name 'bad name' contains ' '") >= 0);
-	assert_true(find_row(pad, "Space/Left/Right change") >= 0);
+	form_draw(f, pad, &tl_theme);
+	assert_true(tl_win_find(pad, "Name: VM name 'bad name' contains ' '", NULL) >= 0);
+	assert_true(tl_win_find(pad, "Space/Left/Right change", NULL) >= 0);
 	/* A tiny window is clipped, not a crash. */
 	delwin(pad);
 	pad = newpad(6, 30);
-	form_draw(f, pad, &theme);
+	form_draw(f, pad, &tl_theme);
 	delwin(pad);
 	form_free(f);
 }
@@ -1052,11 +1007,11 @@ static void test_draw_edit_and_picker(void **state)
 	int y;
 
 	(void)state;
-	form_draw(f, pad, &theme);
+	form_draw(f, pad, &tl_theme);
 	expect_labels_and_frame(pad, "Edit VM web");
-	assert_true(find_row(pad, "VM 'web' is running: only memory can change") >= 0);
-	assert_true(find_row(pad, "Enter save") >= 0);
-	y = find_row(pad, "Name");
+	assert_true(tl_win_find(pad, "VM 'web' is running: only memory can change", NULL) >= 0);
+	assert_true(tl_win_find(pad, "Enter save", NULL) >= 0);
+	y = tl_win_find(pad, "Name", NULL);
 	assert_true(mvwinch(pad, y, find_col(pad, y, "web")) & A_DIM);
 	form_free(f);
 
@@ -1065,16 +1020,16 @@ static void test_draw_edit_and_picker(void **state)
 	set_field(f, VMFORM_ISO, start);
 	form_key(f, KEY_F(3));
 	werase(pad);
-	form_draw(f, pad, &theme);
-	assert_true(find_row(pad, "Choose an ISO image") >= 0);
-	assert_true(find_row(pad, "debian.iso") >= 0);
-	assert_true(find_row(pad, "other.iso") >= 0);
-	assert_true(find_row(pad, "Enter open/choose") >= 0);
+	form_draw(f, pad, &tl_theme);
+	assert_true(tl_win_find(pad, "Choose an ISO image", NULL) >= 0);
+	assert_true(tl_win_find(pad, "debian.iso", NULL) >= 0);
+	assert_true(tl_win_find(pad, "other.iso", NULL) >= 0);
+	assert_true(tl_win_find(pad, "Enter open/choose", NULL) >= 0);
 	delwin(pad);
 	pad = newpad(60, 200);
-	form_draw(f, pad, &theme);
-	assert_true(find_row(pad, "Choose an ISO image") >= 0);
-	assert_true(find_row(pad, "other.iso") >= 0);
+	form_draw(f, pad, &tl_theme);
+	assert_true(tl_win_find(pad, "Choose an ISO image", NULL) >= 0);
+	assert_true(tl_win_find(pad, "other.iso", NULL) >= 0);
 	delwin(pad);
 	form_free(f);
 }
@@ -1119,7 +1074,7 @@ int main(void)
 		return 1;
 	}
 	failed = cmocka_run_group_tests_name("vmform model", model, NULL, NULL);
-	failed += cmocka_run_group_tests_name("vmform drawing", drawing, term_setup, term_teardown);
+	failed += cmocka_run_group_tests_name("vmform drawing", drawing, tl_term_setup, tl_term_teardown);
 	files_teardown(NULL);
 	return failed ? 1 : 0;
 }

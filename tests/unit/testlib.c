@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "tests/unit/testlib.h"
+#include "tests/unit/testlib_term.h"
 #include "common/xalloc.h"
 #include "store/store.h"
 
@@ -176,4 +177,72 @@ const char *tl_ip4_str(struct in_addr a)
 
 	i = (i + 1) % 4;
 	return inet_ntop(AF_INET, &a, buf[i], sizeof(buf[i]));
+}
+
+/* --- curses (testlib_term.h) ------------------------------------------------ */
+
+static SCREEN *term_screen;
+static FILE *term_out, *term_in;
+
+const struct tui_theme tl_theme = {
+	.normal = A_NORMAL, .title = A_BOLD, .tab = A_NORMAL, .tab_active = A_REVERSE,
+	.label = A_BOLD, .selected = A_REVERSE, .input = A_UNDERLINE, .error = A_BOLD | A_UNDERLINE,
+	.ok = A_BOLD, .warn = A_BOLD | A_REVERSE, .dim = A_DIM, .key = A_REVERSE,
+	.keybar = A_NORMAL, .meter = A_BOLD, .colour = 0,
+};
+
+int tl_term_open(const char *term)
+{
+	term_out = fopen("/dev/null", "w");
+	term_in = fopen("/dev/null", "r");
+	if (term_out && term_in && (term_screen = newterm(term, term_out, term_in)))
+		return 0;
+	tl_term_close();
+	return -1;
+}
+
+void tl_term_close(void)
+{
+	if (term_screen) {
+		endwin();
+		delscreen(term_screen);
+		term_screen = NULL;
+	}
+	if (term_out)
+		fclose(term_out);
+	if (term_in)
+		fclose(term_in);
+	term_out = term_in = NULL;
+}
+
+int tl_term_setup(void **state)
+{
+	(void)state;
+	return tl_term_open("xterm-256color");
+}
+
+int tl_term_teardown(void **state)
+{
+	(void)state;
+	tl_term_close();
+	return 0;
+}
+
+int tl_win_find(WINDOW *w, const char *s, int *col)
+{
+	char buf[512], *p;
+	int y, h, wd;
+
+	getmaxyx(w, h, wd);
+	(void)wd;
+	for (y = 0; y < h; y++) {
+		if (mvwinnstr(w, y, 0, buf, sizeof(buf) - 1) == ERR)
+			continue;
+		if ((p = strstr(buf, s))) {
+			if (col)
+				*col = (int)(p - buf);
+			return y;
+		}
+	}
+	return -1;
 }
