@@ -80,12 +80,7 @@ static const struct jfield nic_fields[] = {
 
 static void parse_nics(struct cvm_info *v, const json_t *nics)
 {
-	const json_t *o;
-	size_t i;
-
-	v->nics = xcalloc(json_array_size(nics) + 1, sizeof(*v->nics));
-	json_array_foreach(nics, i, o)
-		jfields_read(o, &v->nics[v->nnics++], nic_fields, JF_COUNT(nic_fields));
+	v->nics = jfields_rows(nics, sizeof(*v->nics), nic_fields, JF_COUNT(nic_fields), &v->nnics);
 	if (v->nnics)
 		snprintf(v->vm.ip, sizeof(v->vm.ip), "%s", v->nics[0].ip);
 }

@@ -53,42 +53,22 @@ static const char *dash(const char *s)
 
 /* --- parsing --------------------------------------------------------------- */
 
-static void parse_fwds(struct cnet *n, const json_t *fwds)
-{
-	const json_t *o;
-	size_t i;
-
-	n->fwds = xcalloc(json_array_size(fwds) + 1, sizeof(*n->fwds));
-	json_array_foreach(fwds, i, o) {
-		struct cnet_fwd *f = &n->fwds[n->nfwds];
-
-		f->order = n->nfwds++;
-		jfields_read(o, f, fwd_fields, JF_COUNT(fwd_fields));
-	}
-}
-
-static void parse_nics(struct cnet *n, const json_t *nics)
-{
-	const json_t *o;
-	size_t i;
-
-	n->nics = xcalloc(json_array_size(nics) + 1, sizeof(*n->nics));
-	json_array_foreach(nics, i, o) {
-		struct cnet_nic *c = &n->nics[n->nnics];
-
-		c->order = n->nnics++;
-		jfields_read(o, c, nic_fields, JF_COUNT(nic_fields));
-	}
-}
-
 int cnet_parse(struct cnet *n, const json_t *o)
 {
+	size_t i;
+
 	memset(n, 0, sizeof(*n));
 	if (!*jget_str(o, "name", ""))
 		return -EINVAL;
 	jfields_read(o, n, net_fields, JF_COUNT(net_fields));
-	parse_fwds(n, jget_arr(o, "forwards"));
-	parse_nics(n, jget_arr(o, "nics"));
+	n->fwds = jfields_rows(jget_arr(o, "forwards"), sizeof(*n->fwds), fwd_fields,
+			       JF_COUNT(fwd_fields), &n->nfwds);
+	n->nics = jfields_rows(jget_arr(o, "nics"), sizeof(*n->nics), nic_fields,
+			       JF_COUNT(nic_fields), &n->nnics);
+	for (i = 0; i < n->nfwds; i++)
+		n->fwds[i].order = i;
+	for (i = 0; i < n->nnics; i++)
+		n->nics[i].order = i;
 	n->guests = cnet_user_names(n, NULL, 0);
 	return 0;
 }

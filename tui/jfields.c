@@ -3,6 +3,7 @@
  */
 #include "tui/jfields.h"
 #include "common/json_get.h"
+#include "common/xalloc.h"
 
 #include <stdio.h>
 
@@ -29,4 +30,17 @@ void jfields_read(const json_t *o, void *dst, const struct jfield *table, size_t
 			break;
 		}
 	}
+}
+
+void *jfields_rows(const json_t *arr, size_t size, const struct jfield *table, size_t n,
+		   size_t *count)
+{
+	char *rows = xcalloc(json_array_size(arr) + 1, size);
+	const json_t *o;
+	size_t i;
+
+	json_array_foreach(arr, i, o)
+		jfields_read(o, rows + i * size, table, n);
+	*count = json_array_size(arr);
+	return rows;
 }

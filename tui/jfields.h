@@ -30,5 +30,10 @@ struct jfield {
 
 /* Fill the members of dst that table[0..n) lists from o (borrowed). */
 void jfields_read(const json_t *o, void *dst, const struct jfield *table, size_t n);
+/* Each element of the array arr (borrowed; not an array: none) read into
+ * a struct of size bytes: a malloc'd array of *count of them (one more,
+ * zeroed, at the end, so it is never NULL). */
+void *jfields_rows(const json_t *arr, size_t size, const struct jfield *table, size_t n,
+		   size_t *count);
 
 #endif

@@ -15,7 +15,7 @@
 #include <cmocka.h>
 
 #include "tests/unit/testlib.h"
-#include "tests/unit/testlib_term.h"
+#include "tests/unit/testlib_tui.h"
 #include "tui/form.h"
 #include "common/xalloc.h"
 
@@ -116,52 +116,6 @@ static struct form *new_form(void)
 	return f;
 }
 
-static void keys(struct form *f, const char *s)
-{
-	for (; *s; s++)
-		assert_int_equal(form_key(f, (unsigned char)*s), FORM_CONTINUE);
-}
-
-static void go(struct form *f, size_t id)
-{
-	size_t guard = 0;
-
-	while (form_focus(f) != id && guard++ < 2 * F_N)
-		form_key(f, '\t');
-	assert_int_equal(form_focus(f), id);
-}
-
-static void retype(struct form *f, size_t id, const char *s)
-{
-	go(f, id);
-	form_key(f, KEY_END);
-	form_key(f, 21);                     /* Ctrl-U */
-	keys(f, s);
-}
-
-static void expect_msg(const struct form *f, size_t id, const char *want)
-{
-	const char *m = form_message(f, id);
-
-	if (!m || strcmp(m, want))
-		fail_msg("%s: message '%s', wanted '%s'", form_label(f, id), m ? m : "(none)", want);
-}
-
-static void expect_args(const struct form *f, const char *want)
-{
-	json_t *a = form_args(f), *w = json_loads(want, 0, NULL);
-
-	assert_non_null(a);
-	assert_non_null(w);
-	if (!json_equal(a, w)) {
-		char *s = json_dumps(a, JSON_SORT_KEYS);
-
-		fail_msg("args %s, wanted %s", s, want);
-	}
-	json_decref(a);
-	json_decref(w);
-}
-
 static int setup(void **state)
 {
 	(void)state;
@@ -221,10 +175,33 @@ static void test_setup_and_reading(void **state)
 	form_free(NULL);
 }
 
-/* Each type's rules, in the CLI's and croftd's words. */
+/* Each type's rules, in the CLI's and croftd's words: a value typed into a
+ * field, and the message it shows (NULL: none). */
 static void test_types(void **state)
 {
+	static const struct {
+		size_t id;
+		const char *text, *msg;
+	} cases[] = {
+		{ F_NAME, "a b", "name 'a b' has a space" },
+		{ F_NAME, "ab", NULL },
+		{ F_COUNT, "x1", "count needs a number, got 'x1'" },
+		{ F_COUNT, "11", "count must be between 1 and 10, not 11" },
+		{ F_COUNT, "99999999999999999999999", "must be between 1 and 10" },
+		{ F_COUNT, "7", NULL },
+		{ F_DISK, "G", "disk: size 'G' must start with a digit (e.g. 512M, 2G)" },
+		{ F_DISK, "", NULL },
+		{ F_DISK, "2G", NULL },
+		{ F_MEM, "1000K", "mem: size '1000K' is not a whole number of MiB" },
+		/* a check that reads an earlier field */
+		{ F_MEM, "4M", "mem (4M) is below count (7)" },
+		{ F_MEM, "1G", NULL },
+		{ F_FILE, "rel.img", "image path 'rel.img' must be absolute" },
+		{ F_FILE, "/nonexistent/x.img", "image '/nonexistent/x.img' does not exist" },
+		{ F_FILE, "/", "image '/' is not a regular file" },
+	};
 	struct form *f = new_form();
+	size_t i;
 
 	(void)state;
 	/* required and empty: quiet until a submit */
@@ -232,49 +209,22 @@ static void test_types(void **state)
 	assert_null(form_message(f, F_COUNT));
 	assert_int_equal(form_key(f, '\n'), FORM_CONTINUE);
 	assert_int_equal(form_focus(f), F_NAME);
-	expect_msg(f, F_NAME, "name is empty");
-	expect_msg(f, F_COUNT, "count needs a number (1-10)");
-	keys(f, "a b");
-	expect_msg(f, F_NAME, "name 'a b' has a space");
-	retype(f, F_NAME, "ab");
-	assert_null(form_message(f, F_NAME));
-	/* numbers */
-	retype(f, F_COUNT, "x1");
-	expect_msg(f, F_COUNT, "count needs a number, got 'x1'");
-	retype(f, F_COUNT, "11");
-	expect_msg(f, F_COUNT, "count must be between 1 and 10, not 11");
-	retype(f, F_COUNT, "99999999999999999999999");
-	assert_non_null(strstr(form_message(f, F_COUNT), "must be between 1 and 10"));
-	retype(f, F_COUNT, "7");
-	assert_true(form_has(f, F_COUNT));
+	tl_form_expect_msg(f, F_NAME, "name is empty");
+	tl_form_expect_msg(f, F_COUNT, "count needs a number (1-10)");
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		tl_form_retype(f, cases[i].id, cases[i].text);
+		if (cases[i].msg)
+			tl_form_expect_msg(f, cases[i].id, cases[i].msg);
+		else if (form_message(f, cases[i].id))
+			fail_msg("'%s' in %s: '%s'", cases[i].text, form_label(f, cases[i].id),
+				 form_message(f, cases[i].id));
+		assert_int_equal(form_has(f, cases[i].id), !cases[i].msg && *cases[i].text);
+	}
+	/* the parsed values */
 	assert_int_equal(form_number(f, F_COUNT), 7);
-	/* sizes: bytes, and whole MiB */
-	retype(f, F_DISK, "2G");
 	assert_int_equal(form_size(f, F_DISK), 2ULL << 30);
-	retype(f, F_DISK, "G");
-	expect_msg(f, F_DISK, "disk: size 'G' must start with a digit (e.g. 512M, 2G)");
-	assert_false(form_has(f, F_DISK));
-	retype(f, F_DISK, "");
-	assert_null(form_message(f, F_DISK));
-	assert_false(form_has(f, F_DISK));
-	retype(f, F_MEM, "1000K");
-	expect_msg(f, F_MEM, "mem: size '1000K' is not a whole number of MiB");
-	retype(f, F_MEM, "1G");
 	assert_int_equal(form_size(f, F_MEM), 1024);
-	/* a check that reads an earlier field */
-	retype(f, F_MEM, "4M");
-	expect_msg(f, F_MEM, "mem (4M) is below count (7)");
-	retype(f, F_MEM, "8");
-	assert_null(form_message(f, F_MEM));
-	/* paths */
-	retype(f, F_FILE, "rel.img");
-	expect_msg(f, F_FILE, "image path 'rel.img' must be absolute");
-	retype(f, F_FILE, "/nonexistent/x.img");
-	expect_msg(f, F_FILE, "image '/nonexistent/x.img' does not exist");
-	retype(f, F_FILE, dir);
-	assert_non_null(strstr(form_message(f, F_FILE), "is not a regular file"));
-	retype(f, F_FILE, file);
-	assert_null(form_message(f, F_FILE));
+	tl_form_retype(f, F_FILE, file);
 	assert_true(form_has(f, F_FILE));
 	assert_int_equal(form_key(f, '\r'), FORM_SUBMIT);
 	form_free(f);
@@ -291,9 +241,9 @@ static void test_keep(void **state)
 	form_ready(f);
 	assert_null(form_message(f, F_FILE));
 	assert_true(form_has(f, F_FILE));
-	retype(f, F_FILE, "/gone/new.img");
+	tl_form_retype(f, F_FILE, "/gone/new.img");
 	assert_non_null(form_message(f, F_FILE));
-	retype(f, F_FILE, "/gone/old.img");
+	tl_form_retype(f, F_FILE, "/gone/old.img");
 	assert_null(form_message(f, F_FILE));
 	form_free(f);
 }
@@ -303,8 +253,8 @@ static void test_choices(void **state)
 	struct form *f = new_form();
 
 	(void)state;
-	retype(f, F_COUNT, "3");
-	go(f, F_COLOUR);
+	tl_form_retype(f, F_COUNT, "3");
+	tl_form_focus(f, F_COLOUR);
 	assert_int_equal(form_chosen(f, F_COLOUR), 0);
 	form_key(f, ' ');
 	assert_int_equal(form_chosen(f, F_COLOUR), 1);
@@ -316,19 +266,19 @@ static void test_choices(void **state)
 	form_key(f, KEY_LEFT);
 	assert_int_equal(form_chosen(f, F_COLOUR), 2);
 	/* a letter picks by the words shown */
-	keys(f, "g");
+	tl_form_keys(f, "g");
 	assert_int_equal(form_chosen(f, F_COLOUR), 1);
-	keys(f, "z");
+	tl_form_keys(f, "z");
 	assert_int_equal(form_chosen(f, F_COLOUR), 1);
 	/* typing does not reach a choice */
 	form_key(f, KEY_BACKSPACE);
 	assert_int_equal(form_chosen(f, F_COLOUR), 1);
-	go(f, F_PICK);
-	keys(f, "b");
+	tl_form_focus(f, F_PICK);
+	tl_form_keys(f, "b");
 	assert_string_equal(form_choice(f, F_PICK, form_chosen(f, F_PICK)), "beta");
-	keys(f, "b");
+	tl_form_keys(f, "b");
 	assert_string_equal(form_choice(f, F_PICK, form_chosen(f, F_PICK)), "bravo");
-	keys(f, "b");
+	tl_form_keys(f, "b");
 	assert_string_equal(form_choice(f, F_PICK, form_chosen(f, F_PICK)), "beta");
 	form_free(f);
 }
@@ -341,17 +291,17 @@ static void test_focus_and_args(void **state)
 	size_t i;
 
 	(void)state;
-	keys(f, "n1");
-	retype(f, F_COUNT, "2");
-	retype(f, F_EXTRA, "more");
+	tl_form_keys(f, "n1");
+	tl_form_retype(f, F_COUNT, "2");
+	tl_form_retype(f, F_EXTRA, "more");
 	for (i = 0; i < 3 * F_N; i++) {
 		form_key(f, i % 2 ? KEY_DOWN : '\t');
 		assert_true(form_active(f, form_focus(f)));
 	}
-	expect_args(f, "{\"on\":\"lab\",\"name\":\"n1\",\"count\":2,\"colour\":\"red\","
+	tl_form_expect_args(f, "{\"on\":\"lab\",\"name\":\"n1\",\"count\":2,\"colour\":\"red\","
 		       "\"pick\":\"alpha\",\"extra\":\"more\"}");
 	/* blue: Extra does not apply */
-	go(f, F_COLOUR);
+	tl_form_focus(f, F_COLOUR);
 	form_key(f, KEY_LEFT);              /* red, back past grey to blue */
 	assert_string_equal(form_why_not(f, F_EXTRA), "n/a: blue has no extra");
 	assert_false(form_active(f, F_EXTRA));
@@ -363,12 +313,12 @@ static void test_focus_and_args(void **state)
 	form_key(f, KEY_BTAB);
 	form_key(f, KEY_UP);
 	assert_int_equal(form_focus(f), F_PICK);
-	retype(f, F_DISK, "1M");
-	expect_args(f, "{\"on\":\"lab\",\"name\":\"n1\",\"count\":2,\"disk\":\"1M\","
+	tl_form_retype(f, F_DISK, "1M");
+	tl_form_expect_args(f, "{\"on\":\"lab\",\"name\":\"n1\",\"count\":2,\"disk\":\"1M\","
 		       "\"colour\":\"blue\",\"pick\":\"alpha\"}");
 	/* an invalid field: no args, Enter focuses it */
-	retype(f, F_COUNT, "0");
-	go(f, F_PICK);
+	tl_form_retype(f, F_COUNT, "0");
+	tl_form_focus(f, F_PICK);
 	assert_null(form_args(f));
 	assert_int_equal(form_key(f, KEY_ENTER), FORM_CONTINUE);
 	assert_int_equal(form_focus(f), F_COUNT);
@@ -381,9 +331,9 @@ static void test_refusal(void **state)
 	struct form *f = new_form();
 
 	(void)state;
-	keys(f, "n1");
-	retype(f, F_COUNT, "2");
-	go(f, F_PICK);
+	tl_form_keys(f, "n1");
+	tl_form_retype(f, F_COUNT, "2");
+	tl_form_focus(f, F_PICK);
 	form_set_error(f, "a thing named 'n1' already exists");
 	assert_string_equal(form_server_error(f), "a thing named 'n1' already exists");
 	assert_int_equal(form_focus(f), F_NAME);
@@ -397,7 +347,7 @@ static void test_refusal(void **state)
 	form_set_error(f, "croftd is busy");
 	assert_int_equal(form_focus(f), F_NAME);
 	/* typing clears it, the input stays */
-	keys(f, "x");
+	tl_form_keys(f, "x");
 	assert_null(form_server_error(f));
 	assert_string_equal(form_text(f, F_NAME), "n1x");
 	form_set_error(f, "x");
@@ -413,9 +363,9 @@ static void test_editing_and_help(void **state)
 	int i;
 
 	(void)state;
-	keys(f, "wb");
+	tl_form_keys(f, "wb");
 	form_key(f, KEY_LEFT);
-	keys(f, "e");
+	tl_form_keys(f, "e");
 	assert_string_equal(form_text(f, F_NAME), "web");
 	assert_int_equal(form_cursor(f, F_NAME), 2);
 	form_key(f, KEY_HOME);
@@ -424,7 +374,7 @@ static void test_editing_and_help(void **state)
 	form_key(f, 127);
 	assert_string_equal(form_text(f, F_NAME), "e");
 	form_key(f, 1);                      /* Ctrl-A */
-	keys(f, "xy");
+	tl_form_keys(f, "xy");
 	form_key(f, KEY_LEFT);
 	form_key(f, 11);                     /* Ctrl-K */
 	assert_string_equal(form_text(f, F_NAME), "x");
@@ -433,10 +383,10 @@ static void test_editing_and_help(void **state)
 	assert_string_equal(form_text(f, F_NAME), "x");
 	assert_string_equal(form_help(f, help, sizeof(help)),
 			    "Tab/Down/Up move  Enter add  Esc cancel");
-	go(f, F_COLOUR);
+	tl_form_focus(f, F_COLOUR);
 	assert_string_equal(form_help(f, help, sizeof(help)),
 			    "Tab/Down/Up move  Space/Left/Right change  Enter add  Esc cancel");
-	go(f, F_FILE);
+	tl_form_focus(f, F_FILE);
 	assert_string_equal(form_help(f, help, sizeof(help)),
 			    "Tab/Down/Up move  Enter add  Esc cancel  F3/Ctrl-O browse");
 	/* the text is bounded */
@@ -455,7 +405,7 @@ static void test_picker(void **state)
 	form_key(f, KEY_F(3));               /* not a path: nothing */
 	assert_null(form_picker(f));
 	snprintf(start, sizeof(start), "%s/", dir);
-	retype(f, F_FILE, start);
+	tl_form_retype(f, F_FILE, start);
 	form_key(f, 15);                     /* Ctrl-O */
 	assert_non_null(form_picker(f));
 	assert_string_equal(picker_dir(form_picker(f)), dir);
@@ -463,7 +413,7 @@ static void test_picker(void **state)
 	assert_int_equal(form_key(f, 27), FORM_CONTINUE);
 	assert_null(form_picker(f));
 	form_key(f, KEY_F(3));
-	keys(f, "d");
+	tl_form_keys(f, "d");
 	assert_int_equal(form_key(f, '\n'), FORM_CONTINUE);
 	assert_null(form_picker(f));
 	assert_string_equal(form_text(f, F_FILE), file);
@@ -481,7 +431,7 @@ static void test_draw(void **state)
 
 	(void)state;
 	pad = newpad(21, 80);
-	keys(f, "a b");
+	tl_form_keys(f, "a b");
 	form_draw(f, pad, &tl_theme);
 	getyx(pad, cy, cx);                   /* before reading moves it */
 	assert_true(tl_win_find(pad, "Thing on lab", NULL) >= 0);
@@ -503,7 +453,7 @@ static void test_draw(void **state)
 	assert_int_equal(cy, y);
 	assert_int_equal(cx, x + 3);
 	/* a field out of play says why */
-	go(f, F_COLOUR);
+	tl_form_focus(f, F_COLOUR);
 	form_key(f, KEY_LEFT);
 	werase(pad);
 	form_draw(f, pad, &tl_theme);

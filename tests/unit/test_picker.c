@@ -16,7 +16,7 @@
 #include <cmocka.h>
 
 #include "tests/unit/testlib.h"
-#include "tests/unit/testlib_term.h"
+#include "tests/unit/testlib_tui.h"
 #include "tui/picker.h"
 
 #include <errno.h>

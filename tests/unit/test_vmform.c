@@ -15,7 +15,7 @@
 #include <cmocka.h>
 
 #include "tests/unit/testlib.h"
-#include "tests/unit/testlib_term.h"
+#include "tests/unit/testlib_tui.h"
 #include "tui/form.h"
 #include "tui/vmform.h"
 
@@ -72,68 +72,6 @@ static int focus_of(const struct form *f)
 	return (int)form_focus(f);
 }
 
-static int keys(struct form *f, const char *s)
-{
-	int r = FORM_CONTINUE;
-
-	for (; *s; s++)
-		r = form_key(f, (unsigned char)*s);
-	return r;
-}
-
-static void focus(struct form *f, int id)
-{
-	int i;
-
-	for (i = 0; i < VMFORM_NFIELDS && focus_of(f) != id; i++)
-		form_key(f, '\t');
-	assert_int_equal(focus_of(f), id);
-}
-
-/* Focus field id, empty it and type s. */
-static void set_field(struct form *f, int id, const char *s)
-{
-	focus(f, id);
-	form_key(f, KEY_END);
-	form_key(f, 21);            /* Ctrl-U */
-	assert_string_equal(form_text(f, id), "");
-	keys(f, s);
-	assert_string_equal(form_text(f, id), s);
-}
-
-static void expect_args(const struct form *f, const char *want_json)
-{
-	json_error_t jerr;
-	json_t *want = json_loads(want_json, 0, &jerr), *got = form_args(f);
-
-	if (!want)
-		fail_msg("bad JSON in test: %s", jerr.text);
-	if (!got) {
-		json_decref(want);
-		fail_msg("form_args() is NULL; want %s", want_json);
-	}
-	if (!json_equal(want, got)) {
-		char *s = json_dumps(got, JSON_COMPACT | JSON_SORT_KEYS);
-
-		print_error("want %s\n got %s\n", want_json, s);
-		free(s);
-		json_decref(want);
-		json_decref(got);
-		fail();
-	}
-	json_decref(want);
-	json_decref(got);
-}
-
-static void expect_message(const struct form *f, int id, const char *msg)
-{
-	const char *got = form_message(f, id);
-
-	if (!got)
-		fail_msg("field %s shows no message; want '%s'", vmform_fields[id].label, msg);
-	assert_string_equal(got, msg);
-}
-
 static void expect_no_messages(const struct form *f)
 {
 	int i;
@@ -150,7 +88,7 @@ static void expect_refused(struct form *f, int id, const char *msg)
 
 	assert_int_equal(form_key(f, '\n'), FORM_CONTINUE);
 	assert_int_equal(focus_of(f), id);
-	expect_message(f, id, msg);
+	tl_form_expect_msg(f, id, msg);
 	a = form_args(f);
 	assert_null(a);
 }
@@ -170,9 +108,9 @@ static void test_create_defaults(void **state)
 	assert_string_equal(form_text(f, VMFORM_DISK_SIZE), "8G");
 	/* The empty name says nothing until a submit. */
 	expect_no_messages(f);
-	assert_int_equal(keys(f, "web"), FORM_CONTINUE);
+	tl_form_keys(f, "web");
 	assert_int_equal(form_key(f, '\n'), FORM_SUBMIT);
-	expect_args(f, "{\"name\":\"web\",\"vcpus\":1,\"memory_mib\":1024,"
+	tl_form_expect_args(f, "{\"name\":\"web\",\"vcpus\":1,\"memory_mib\":1024,"
 		       "\"disks\":[{\"size_bytes\":8589934592}],\"firmware\":\"bios\"}");
 	form_free(f);
 }
@@ -183,15 +121,15 @@ static void test_create_everything(void **state)
 	char want[2048];
 
 	(void)state;
-	keys(f, "db-1.lan");
-	set_field(f, VMFORM_VCPUS, "2");
-	set_field(f, VMFORM_MEMORY, "2048");          /* a bare number is MiB */
-	set_field(f, VMFORM_MEMORY_MIN, "512M");
-	set_field(f, VMFORM_DISK_SIZE, "20G");
-	set_field(f, VMFORM_ISO, iso);
-	focus(f, VMFORM_FIRMWARE);
+	tl_form_keys(f, "db-1.lan");
+	tl_form_retype(f, VMFORM_VCPUS, "2");
+	tl_form_retype(f, VMFORM_MEMORY, "2048");          /* a bare number is MiB */
+	tl_form_retype(f, VMFORM_MEMORY_MIN, "512M");
+	tl_form_retype(f, VMFORM_DISK_SIZE, "20G");
+	tl_form_retype(f, VMFORM_ISO, iso);
+	tl_form_focus(f, VMFORM_FIRMWARE);
 	form_key(f, ' ');
-	focus(f, VMFORM_BOOT);
+	tl_form_focus(f, VMFORM_BOOT);
 	form_key(f, KEY_RIGHT);                     /* disk */
 	form_key(f, KEY_RIGHT);                     /* cdrom */
 	form_key(f, ' ');                           /* cdrom,disk */
@@ -201,7 +139,7 @@ static void test_create_everything(void **state)
 		 "{\"name\":\"db-1.lan\",\"vcpus\":2,\"memory_mib\":2048,\"memory_min_mib\":512,"
 		 "\"disks\":[{\"size_bytes\":21474836480}],\"cdrom\":\"%s\",\"firmware\":\"uefi\","
 		 "\"boot\":\"cdrom,disk\"}", iso);
-	expect_args(f, want);
+	tl_form_expect_args(f, want);
 	form_free(f);
 }
 
@@ -211,15 +149,15 @@ static void test_create_with_existing_image(void **state)
 	char want[1024];
 
 	(void)state;
-	keys(f, "imported");
-	set_field(f, VMFORM_DISK_SIZE, "");
-	set_field(f, VMFORM_IMAGE, image);
-	set_field(f, VMFORM_MEMORY_MIN, "0");         /* no floor */
+	tl_form_keys(f, "imported");
+	tl_form_retype(f, VMFORM_DISK_SIZE, "");
+	tl_form_retype(f, VMFORM_IMAGE, image);
+	tl_form_retype(f, VMFORM_MEMORY_MIN, "0");         /* no floor */
 	assert_int_equal(form_key(f, '\r'), FORM_SUBMIT);
 	snprintf(want, sizeof(want),
 		 "{\"name\":\"imported\",\"vcpus\":1,\"memory_mib\":1024,\"memory_min_mib\":0,"
 		 "\"disks\":[{\"path\":\"%s\"}],\"firmware\":\"bios\"}", image);
-	expect_args(f, want);
+	tl_form_expect_args(f, want);
 	form_free(f);
 }
 
@@ -229,17 +167,17 @@ static void test_create_iso_only_boots_cdrom_by_default(void **state)
 	char want[1024], label[96];
 
 	(void)state;
-	keys(f, "live");
-	set_field(f, VMFORM_DISK_SIZE, "");
+	tl_form_keys(f, "live");
+	tl_form_retype(f, VMFORM_DISK_SIZE, "");
 	assert_string_equal(form_choice_label(f, VMFORM_BOOT, 0, label, sizeof(label)),
 			    "default (disk)");
-	set_field(f, VMFORM_ISO, iso);
+	tl_form_retype(f, VMFORM_ISO, iso);
 	assert_string_equal(form_choice_label(f, VMFORM_BOOT, 0, label, sizeof(label)),
 			    "default (cdrom)");
 	assert_int_equal(form_key(f, '\n'), FORM_SUBMIT);
 	snprintf(want, sizeof(want), "{\"name\":\"live\",\"vcpus\":1,\"memory_mib\":1024,"
 		 "\"cdrom\":\"%s\",\"firmware\":\"bios\"}", iso);
-	expect_args(f, want);
+	tl_form_expect_args(f, want);
 	form_free(f);
 }
 
@@ -250,7 +188,7 @@ static void test_empty_name_on_submit(void **state)
 	struct form *f = vmform_new_create();
 
 	(void)state;
-	focus(f, VMFORM_MEMORY);
+	tl_form_focus(f, VMFORM_MEMORY);
 	expect_refused(f, VMFORM_NAME, "VM name is empty");
 	form_free(f);
 }
@@ -260,18 +198,18 @@ static void test_bad_names(void **state)
 	struct form *f = vmform_new_create();
 
 	(void)state;
-	keys(f, "my vm");
+	tl_form_keys(f, "my vm");
 	/* Shown while typing, in the API's words. */
-	expect_message(f, VMFORM_NAME,
+	tl_form_expect_msg(f, VMFORM_NAME,
 		       "VM name 'my vm' contains ' '; use letters, digits, '-', '_' and '.'");
-	focus(f, VMFORM_BOOT);
+	tl_form_focus(f, VMFORM_BOOT);
 	expect_refused(f, VMFORM_NAME,
 		       "VM name 'my vm' contains ' '; use letters, digits, '-', '_' and '.'");
-	set_field(f, VMFORM_NAME, "-web");
-	expect_message(f, VMFORM_NAME, "VM name '-web' must start with a letter or a digit");
-	set_field(f, VMFORM_NAME,
+	tl_form_retype(f, VMFORM_NAME, "-web");
+	tl_form_expect_msg(f, VMFORM_NAME, "VM name '-web' must start with a letter or a digit");
+	tl_form_retype(f, VMFORM_NAME,
 		  "a123456789012345678901234567890123456789012345678901234567890123");
-	expect_message(f, VMFORM_NAME,
+	tl_form_expect_msg(f, VMFORM_NAME,
 		       "VM name 'a1234567890123456789...' is 64 characters long; the limit is 63");
 	/* Fixing it clears the message. */
 	form_key(f, KEY_BACKSPACE);
@@ -284,17 +222,17 @@ static void test_vcpus(void **state)
 	struct form *f = vmform_new_create();
 
 	(void)state;
-	keys(f, "web");
-	set_field(f, VMFORM_VCPUS, "two");
-	expect_message(f, VMFORM_VCPUS, "vcpus needs a number, got 'two'");
-	set_field(f, VMFORM_VCPUS, "0");
-	expect_message(f, VMFORM_VCPUS, "vcpus must be between 1 and 255, not 0");
-	set_field(f, VMFORM_VCPUS, "256");
+	tl_form_keys(f, "web");
+	tl_form_retype(f, VMFORM_VCPUS, "two");
+	tl_form_expect_msg(f, VMFORM_VCPUS, "vcpus needs a number, got 'two'");
+	tl_form_retype(f, VMFORM_VCPUS, "0");
+	tl_form_expect_msg(f, VMFORM_VCPUS, "vcpus must be between 1 and 255, not 0");
+	tl_form_retype(f, VMFORM_VCPUS, "256");
 	expect_refused(f, VMFORM_VCPUS, "vcpus must be between 1 and 255, not 256");
-	set_field(f, VMFORM_VCPUS, "");
+	tl_form_retype(f, VMFORM_VCPUS, "");
 	assert_non_null(form_message(f, VMFORM_VCPUS));   /* after a submit, empty says so */
 	expect_refused(f, VMFORM_VCPUS, "vcpus needs a number (1-255)");
-	set_field(f, VMFORM_VCPUS, "4");
+	tl_form_retype(f, VMFORM_VCPUS, "4");
 	assert_int_equal(form_key(f, '\n'), FORM_SUBMIT);
 	form_free(f);
 }
@@ -304,20 +242,20 @@ static void test_memory_too_small_and_bad_sizes(void **state)
 	struct form *f = vmform_new_create();
 
 	(void)state;
-	keys(f, "web");
-	set_field(f, VMFORM_MEMORY, "8M");
-	expect_message(f, VMFORM_MEMORY, "memory must be between 16M and 16777216M, not 8M");
-	focus(f, VMFORM_NAME);
+	tl_form_keys(f, "web");
+	tl_form_retype(f, VMFORM_MEMORY, "8M");
+	tl_form_expect_msg(f, VMFORM_MEMORY, "memory must be between 16M and 16777216M, not 8M");
+	tl_form_focus(f, VMFORM_NAME);
 	expect_refused(f, VMFORM_MEMORY, "memory must be between 16M and 16777216M, not 8M");
-	set_field(f, VMFORM_MEMORY, "1.5G");
-	expect_message(f, VMFORM_MEMORY, "memory: size '1.5G' has an unknown unit '.5G'; use K, M, G or T");
-	set_field(f, VMFORM_MEMORY, "G");
-	expect_message(f, VMFORM_MEMORY, "memory: size 'G' must start with a digit (e.g. 512M, 2G)");
-	set_field(f, VMFORM_MEMORY, "1000K");
-	expect_message(f, VMFORM_MEMORY, "memory: size '1000K' is not a whole number of MiB");
-	set_field(f, VMFORM_MEMORY, "");
+	tl_form_retype(f, VMFORM_MEMORY, "1.5G");
+	tl_form_expect_msg(f, VMFORM_MEMORY, "memory: size '1.5G' has an unknown unit '.5G'; use K, M, G or T");
+	tl_form_retype(f, VMFORM_MEMORY, "G");
+	tl_form_expect_msg(f, VMFORM_MEMORY, "memory: size 'G' must start with a digit (e.g. 512M, 2G)");
+	tl_form_retype(f, VMFORM_MEMORY, "1000K");
+	tl_form_expect_msg(f, VMFORM_MEMORY, "memory: size '1000K' is not a whole number of MiB");
+	tl_form_retype(f, VMFORM_MEMORY, "");
 	expect_refused(f, VMFORM_MEMORY, "memory needs a size (e.g. 1G)");
-	set_field(f, VMFORM_MEMORY, "64m");
+	tl_form_retype(f, VMFORM_MEMORY, "64m");
 	assert_int_equal(form_key(f, '\n'), FORM_SUBMIT);
 	form_free(f);
 }
@@ -327,25 +265,25 @@ static void test_min_memory(void **state)
 	struct form *f = vmform_new_create();
 
 	(void)state;
-	keys(f, "web");
-	set_field(f, VMFORM_MEMORY, "64M");
-	set_field(f, VMFORM_MEMORY_MIN, "128M");
-	expect_message(f, VMFORM_MEMORY_MIN, "memory-min (128M) is above memory (64M)");
+	tl_form_keys(f, "web");
+	tl_form_retype(f, VMFORM_MEMORY, "64M");
+	tl_form_retype(f, VMFORM_MEMORY_MIN, "128M");
+	tl_form_expect_msg(f, VMFORM_MEMORY_MIN, "memory-min (128M) is above memory (64M)");
 	assert_null(form_message(f, VMFORM_MEMORY));
-	focus(f, VMFORM_NAME);
+	tl_form_focus(f, VMFORM_NAME);
 	expect_refused(f, VMFORM_MEMORY_MIN, "memory-min (128M) is above memory (64M)");
-	set_field(f, VMFORM_MEMORY_MIN, "8M");
-	expect_message(f, VMFORM_MEMORY_MIN, "memory-min must be at least 16M, not 8M");
+	tl_form_retype(f, VMFORM_MEMORY_MIN, "8M");
+	tl_form_expect_msg(f, VMFORM_MEMORY_MIN, "memory-min must be at least 16M, not 8M");
 	/* Raising memory fixes an earlier floor: messages follow every key. */
-	set_field(f, VMFORM_MEMORY_MIN, "128M");
-	set_field(f, VMFORM_MEMORY, "256M");
+	tl_form_retype(f, VMFORM_MEMORY_MIN, "128M");
+	tl_form_retype(f, VMFORM_MEMORY, "256M");
 	assert_null(form_message(f, VMFORM_MEMORY_MIN));
 	/* A bad memory leaves the floor judged on its own. */
-	set_field(f, VMFORM_MEMORY, "x");
+	tl_form_retype(f, VMFORM_MEMORY, "x");
 	assert_null(form_message(f, VMFORM_MEMORY_MIN));
-	set_field(f, VMFORM_MEMORY, "256M");
+	tl_form_retype(f, VMFORM_MEMORY, "256M");
 	assert_int_equal(form_key(f, '\n'), FORM_SUBMIT);
-	expect_args(f, "{\"name\":\"web\",\"vcpus\":1,\"memory_mib\":256,\"memory_min_mib\":128,"
+	tl_form_expect_args(f, "{\"name\":\"web\",\"vcpus\":1,\"memory_mib\":256,\"memory_min_mib\":128,"
 		       "\"disks\":[{\"size_bytes\":8589934592}],\"firmware\":\"bios\"}");
 	form_free(f);
 }
@@ -355,16 +293,16 @@ static void test_disk_size(void **state)
 	struct form *f = vmform_new_create();
 
 	(void)state;
-	keys(f, "web");
-	set_field(f, VMFORM_DISK_SIZE, "1000B");
-	expect_message(f, VMFORM_DISK_SIZE, "disk size must be between 1M and 64T, not 1000B");
-	set_field(f, VMFORM_DISK_SIZE, "100T");
-	expect_message(f, VMFORM_DISK_SIZE, "disk size must be between 1M and 64T, not 100T");
-	set_field(f, VMFORM_DISK_SIZE, "ten");
+	tl_form_keys(f, "web");
+	tl_form_retype(f, VMFORM_DISK_SIZE, "1000B");
+	tl_form_expect_msg(f, VMFORM_DISK_SIZE, "disk size must be between 1M and 64T, not 1000B");
+	tl_form_retype(f, VMFORM_DISK_SIZE, "100T");
+	tl_form_expect_msg(f, VMFORM_DISK_SIZE, "disk size must be between 1M and 64T, not 100T");
+	tl_form_retype(f, VMFORM_DISK_SIZE, "ten");
 	expect_refused(f, VMFORM_DISK_SIZE, "disk size: size 'ten' must start with a digit (e.g. 512M, 2G)");
-	set_field(f, VMFORM_DISK_SIZE, "512");
+	tl_form_retype(f, VMFORM_DISK_SIZE, "512");
 	assert_int_equal(form_key(f, '\n'), FORM_SUBMIT);
-	expect_args(f, "{\"name\":\"web\",\"vcpus\":1,\"memory_mib\":1024,"
+	tl_form_expect_args(f, "{\"name\":\"web\",\"vcpus\":1,\"memory_mib\":1024,"
 		       "\"disks\":[{\"size_bytes\":536870912}],\"firmware\":\"bios\"}");
 	form_free(f);
 }
@@ -374,12 +312,12 @@ static void test_disk_and_image_both(void **state)
 	struct form *f = vmform_new_create();
 
 	(void)state;
-	keys(f, "web");
-	set_field(f, VMFORM_IMAGE, image);          /* Disk size still 8G */
-	expect_message(f, VMFORM_IMAGE, "give a disk size or an existing image, not both");
-	focus(f, VMFORM_NAME);
+	tl_form_keys(f, "web");
+	tl_form_retype(f, VMFORM_IMAGE, image);          /* Disk size still 8G */
+	tl_form_expect_msg(f, VMFORM_IMAGE, "give a disk size or an existing image, not both");
+	tl_form_focus(f, VMFORM_NAME);
 	expect_refused(f, VMFORM_IMAGE, "give a disk size or an existing image, not both");
-	set_field(f, VMFORM_DISK_SIZE, "");
+	tl_form_retype(f, VMFORM_DISK_SIZE, "");
 	assert_null(form_message(f, VMFORM_IMAGE));
 	assert_int_equal(form_key(f, '\n'), FORM_SUBMIT);
 	form_free(f);
@@ -391,27 +329,27 @@ static void test_paths(void **state)
 	char msg[1024], path[600];
 
 	(void)state;
-	keys(f, "web");
-	set_field(f, VMFORM_ISO, "debian.iso");
-	expect_message(f, VMFORM_ISO, "cdrom image path 'debian.iso' must be absolute");
-	focus(f, VMFORM_NAME);
+	tl_form_keys(f, "web");
+	tl_form_retype(f, VMFORM_ISO, "debian.iso");
+	tl_form_expect_msg(f, VMFORM_ISO, "cdrom image path 'debian.iso' must be absolute");
+	tl_form_focus(f, VMFORM_NAME);
 	expect_refused(f, VMFORM_ISO, "cdrom image path 'debian.iso' must be absolute");
 	snprintf(path, sizeof(path), "%s/nope.iso", dir);
-	set_field(f, VMFORM_ISO, path);
+	tl_form_retype(f, VMFORM_ISO, path);
 	snprintf(msg, sizeof(msg), "cdrom image '%s' does not exist", path);
-	expect_message(f, VMFORM_ISO, msg);
-	set_field(f, VMFORM_ISO, dir);
+	tl_form_expect_msg(f, VMFORM_ISO, msg);
+	tl_form_retype(f, VMFORM_ISO, dir);
 	snprintf(msg, sizeof(msg), "cdrom image '%s' is not a regular file", dir);
-	expect_message(f, VMFORM_ISO, msg);
+	tl_form_expect_msg(f, VMFORM_ISO, msg);
 	snprintf(path, sizeof(path), "%s/debian.iso/x", dir);
-	set_field(f, VMFORM_ISO, path);
+	tl_form_retype(f, VMFORM_ISO, path);
 	snprintf(msg, sizeof(msg), "cdrom image '%s' does not exist", path);
-	expect_message(f, VMFORM_ISO, msg);
-	set_field(f, VMFORM_ISO, "");
-	set_field(f, VMFORM_DISK_SIZE, "");
-	set_field(f, VMFORM_IMAGE, "disk.qcow2");
-	expect_message(f, VMFORM_IMAGE, "disk image path 'disk.qcow2' must be absolute");
-	set_field(f, VMFORM_IMAGE, image);
+	tl_form_expect_msg(f, VMFORM_ISO, msg);
+	tl_form_retype(f, VMFORM_ISO, "");
+	tl_form_retype(f, VMFORM_DISK_SIZE, "");
+	tl_form_retype(f, VMFORM_IMAGE, "disk.qcow2");
+	tl_form_expect_msg(f, VMFORM_IMAGE, "disk image path 'disk.qcow2' must be absolute");
+	tl_form_retype(f, VMFORM_IMAGE, image);
 	assert_int_equal(form_key(f, '\n'), FORM_SUBMIT);
 	form_free(f);
 }
@@ -422,24 +360,24 @@ static void test_boot_order_rules(void **state)
 	char label[96];
 
 	(void)state;
-	keys(f, "web");
+	tl_form_keys(f, "web");
 	/* Nothing to boot: croftd's default order names a disk that is not there. */
-	set_field(f, VMFORM_DISK_SIZE, "");
-	expect_message(f, VMFORM_BOOT, "boot order 'disk' names disk but the VM has no disk "
+	tl_form_retype(f, VMFORM_DISK_SIZE, "");
+	tl_form_expect_msg(f, VMFORM_BOOT, "boot order 'disk' names disk but the VM has no disk "
 			"(give it a disk, or boot from a cdrom or a kernel)");
-	set_field(f, VMFORM_DISK_SIZE, "8G");
+	tl_form_retype(f, VMFORM_DISK_SIZE, "8G");
 	assert_null(form_message(f, VMFORM_BOOT));
-	focus(f, VMFORM_BOOT);
+	tl_form_focus(f, VMFORM_BOOT);
 	form_key(f, KEY_LEFT);                    /* wraps to disk,cdrom */
 	assert_string_equal(form_choice_label(f, VMFORM_BOOT, form_nchoices(f, VMFORM_BOOT) - 1,
 						label, sizeof(label)), "disk,cdrom");
-	expect_message(f, VMFORM_BOOT, "boot order 'disk,cdrom' names cdrom but the VM has no cdrom image");
-	focus(f, VMFORM_NAME);
+	tl_form_expect_msg(f, VMFORM_BOOT, "boot order 'disk,cdrom' names cdrom but the VM has no cdrom image");
+	tl_form_focus(f, VMFORM_NAME);
 	expect_refused(f, VMFORM_BOOT, "boot order 'disk,cdrom' names cdrom but the VM has no cdrom image");
-	set_field(f, VMFORM_ISO, iso);
+	tl_form_retype(f, VMFORM_ISO, iso);
 	assert_null(form_message(f, VMFORM_BOOT));
 	/* Firmware cycles both ways, and other keys leave choices alone. */
-	focus(f, VMFORM_FIRMWARE);
+	tl_form_focus(f, VMFORM_FIRMWARE);
 	form_key(f, KEY_LEFT);
 	form_key(f, 'x');
 	form_key(f, KEY_BACKSPACE);
@@ -461,9 +399,9 @@ static void test_text_editing(void **state)
 	struct form *f = vmform_new_create();
 
 	(void)state;
-	keys(f, "wb");
+	tl_form_keys(f, "wb");
 	form_key(f, KEY_LEFT);
-	keys(f, "e");
+	tl_form_keys(f, "e");
 	assert_string_equal(form_text(f, VMFORM_NAME), "web");
 	form_key(f, KEY_HOME);
 	form_key(f, KEY_DC);
@@ -471,12 +409,12 @@ static void test_text_editing(void **state)
 	form_key(f, 4);                            /* Ctrl-D */
 	assert_string_equal(form_text(f, VMFORM_NAME), "b");
 	form_key(f, 1);                            /* Ctrl-A */
-	keys(f, "n");
+	tl_form_keys(f, "n");
 	form_key(f, KEY_END);
 	form_key(f, KEY_RIGHT);
-	keys(f, "!");
+	tl_form_keys(f, "!");
 	form_key(f, 127);
-	keys(f, "-2");
+	tl_form_keys(f, "-2");
 	assert_string_equal(form_text(f, VMFORM_NAME), "nb-2");
 	form_key(f, KEY_LEFT);
 	form_key(f, KEY_LEFT);
@@ -484,7 +422,7 @@ static void test_text_editing(void **state)
 	assert_string_equal(form_text(f, VMFORM_NAME), "nb");
 	form_key(f, 8);                            /* Ctrl-H */
 	form_key(f, 5);                            /* Ctrl-E */
-	keys(f, "x");
+	tl_form_keys(f, "x");
 	assert_string_equal(form_text(f, VMFORM_NAME), "nx");
 	form_key(f, KEY_LEFT);
 	form_key(f, 21);                           /* Ctrl-U: to the start */
@@ -508,7 +446,7 @@ static void test_long_text_is_bounded(void **state)
 	int i;
 
 	(void)state;
-	focus(f, VMFORM_ISO);
+	tl_form_focus(f, VMFORM_ISO);
 	form_key(f, '/');
 	for (i = 0; i < FORM_TEXT_MAX + 100; i++)
 		form_key(f, 'a');
@@ -539,41 +477,47 @@ static void test_focus_moves_and_cancel(void **state)
 
 /* --- croftd's refusals ----------------------------------------------------------- */
 
+/* croftd refuses: its message shows, the input stays, and the field the
+ * message is about gets the focus. */
 static void test_server_error(void **state)
 {
+	static const struct {
+		const char *msg;
+		long field;
+	} cases[] = {
+		{ "a VM named 'web' already exists", VMFORM_NAME },
+		{ "firmware uefi needs OVMF, which is not installed (package ovmf)", VMFORM_FIRMWARE },
+		{ "memory (976.6G) exceeds the host's total memory (23.5G)", VMFORM_MEMORY },
+		{ "memory-min must be at least 16M, not 8M", VMFORM_MEMORY_MIN },
+		{ "vcpus (3) exceeds the host's 2 CPUs", VMFORM_VCPUS },
+		{ "boot device 'net' is unknown; use disk and/or cdrom", VMFORM_BOOT },
+		{ "cdrom image '/x.iso' is not readable: Permission denied", VMFORM_ISO },
+		{ "disk image /p/web-disk0.qcow2 already exists in the pool", VMFORM_IMAGE },
+		{ "disks[0]: size_bytes must be a number", VMFORM_DISK_SIZE },
+		{ "cannot run qemu-img: No such file or directory", -1 },
+	};
 	struct form *f = vmform_new_create();
 	json_t *a;
+	size_t i;
 
 	(void)state;
-	keys(f, "web");
+	tl_form_keys(f, "web");
 	assert_int_equal(form_key(f, '\n'), FORM_SUBMIT);
-	focus(f, VMFORM_FIRMWARE);
-	form_set_error(f, "a VM named 'web' already exists");
-	assert_string_equal(form_server_error(f), "a VM named 'web' already exists");
+	tl_form_focus(f, VMFORM_FIRMWARE);
+	form_set_error(f, cases[0].msg);
+	assert_string_equal(form_server_error(f), cases[0].msg);
 	assert_int_equal(focus_of(f), VMFORM_NAME);
 	/* The input stays, and is still good to send. */
 	a = form_args(f);
 	assert_non_null(a);
 	json_decref(a);
-	/* Editing clears it. */
-	keys(f, "2");
-	assert_null(form_server_error(f));
-	form_set_error(f, "firmware uefi needs OVMF, which is not installed (package ovmf)");
-	assert_int_equal(focus_of(f), VMFORM_FIRMWARE);
-	form_set_error(f, "memory (976.6G) exceeds the host's total memory (23.5G)");
-	assert_int_equal(focus_of(f), VMFORM_MEMORY);
-	form_set_error(f, "memory-min must be at least 16M, not 8M");
-	assert_int_equal(focus_of(f), VMFORM_MEMORY_MIN);
 	/* A message about nothing in particular leaves the focus. */
-	form_set_error(f, "cannot run qemu-img: No such file or directory");
-	assert_int_equal(focus_of(f), VMFORM_MEMORY_MIN);
-	form_set_error(f, NULL);
-	assert_null(form_server_error(f));
-	assert_int_equal(form_field_of_message(f, "vcpus (3) exceeds the host's 2 CPUs"), VMFORM_VCPUS);
-	assert_int_equal(form_field_of_message(f, "boot device 'net' is unknown; use disk and/or cdrom"),
-			 VMFORM_BOOT);
-	assert_int_equal(form_field_of_message(f, "cdrom image '/x.iso' is not readable: Permission denied"),
-			 VMFORM_ISO);
+	form_set_error(f, cases[sizeof(cases) / sizeof(cases[0]) - 1].msg);
+	assert_int_equal(focus_of(f), VMFORM_NAME);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		if (form_field_of_message(f, cases[i].msg) != cases[i].field)
+			fail_msg("'%s': field %ld, wanted %ld", cases[i].msg,
+				 form_field_of_message(f, cases[i].msg), cases[i].field);
 	form_free(f);
 }
 
@@ -585,12 +529,12 @@ static void test_picker_fills_the_field(void **state)
 	char start[600], want[1024];
 
 	(void)state;
-	keys(f, "web");
+	tl_form_keys(f, "web");
 	/* F3 on a field that is not a path does nothing. */
 	form_key(f, KEY_F(3));
 	assert_null(form_picker(f));
 	snprintf(start, sizeof(start), "%s/", dir);
-	set_field(f, VMFORM_ISO, start);
+	tl_form_retype(f, VMFORM_ISO, start);
 	assert_int_equal(form_key(f, KEY_F(3)), FORM_CONTINUE);
 	assert_non_null(form_picker(f));
 	assert_string_equal(picker_dir(form_picker(f)), dir);
@@ -599,7 +543,7 @@ static void test_picker_fills_the_field(void **state)
 	assert_null(form_picker(f));
 	assert_int_equal(form_key(f, 15), FORM_CONTINUE);       /* Ctrl-O */
 	assert_non_null(form_picker(f));
-	keys(f, "o");                                               /* other.iso */
+	tl_form_keys(f, "o");                                               /* other.iso */
 	assert_int_equal(form_key(f, '\n'), FORM_CONTINUE);
 	assert_null(form_picker(f));
 	assert_string_equal(form_text(f, VMFORM_ISO), other_iso);
@@ -613,10 +557,10 @@ static void test_picker_fills_the_field(void **state)
 	snprintf(want, sizeof(want), "{\"name\":\"web\",\"vcpus\":1,\"memory_mib\":1024,"
 		 "\"disks\":[{\"size_bytes\":8589934592}],\"cdrom\":\"%s\",\"firmware\":\"bios\"}",
 		 other_iso);
-	expect_args(f, want);
+	tl_form_expect_args(f, want);
 	/* The image picker lists images. */
-	set_field(f, VMFORM_DISK_SIZE, "");
-	set_field(f, VMFORM_IMAGE, image);
+	tl_form_retype(f, VMFORM_DISK_SIZE, "");
+	tl_form_retype(f, VMFORM_IMAGE, image);
 	form_key(f, KEY_F(3));
 	assert_int_equal(picker_get_kind(form_picker(f)), PICKER_IMAGE);
 	form_free(f);                                             /* with the picker open */
@@ -686,7 +630,7 @@ static void test_edit_prefill_and_nothing_changed(void **state)
 	assert_int_equal(focus_of(f), VMFORM_VCPUS);
 	expect_no_messages(f);
 	assert_int_equal(form_key(f, '\n'), FORM_SUBMIT);
-	expect_args(f, "{\"name\":\"web\"}");
+	tl_form_expect_args(f, "{\"name\":\"web\"}");
 	form_free(f);
 }
 
@@ -701,27 +645,27 @@ static void test_edit_only_changed_fields(void **state)
 		form_key(f, '\t');
 		assert_true(form_active(f, focus_of(f)));
 	}
-	set_field(f, VMFORM_VCPUS, "4");
-	set_field(f, VMFORM_MEMORY, "2G");
+	tl_form_retype(f, VMFORM_VCPUS, "4");
+	tl_form_retype(f, VMFORM_MEMORY, "2G");
 	assert_int_equal(form_key(f, '\n'), FORM_SUBMIT);
 	/* The floor was all of memory and follows it: not sent. */
-	expect_args(f, "{\"name\":\"web\",\"vcpus\":4,\"memory_mib\":2048}");
+	tl_form_expect_args(f, "{\"name\":\"web\",\"vcpus\":4,\"memory_mib\":2048}");
 	/* The same value spelled differently is no change. */
-	set_field(f, VMFORM_MEMORY, "1024M");
-	set_field(f, VMFORM_VCPUS, "2");
-	expect_args(f, "{\"name\":\"web\"}");
+	tl_form_retype(f, VMFORM_MEMORY, "1024M");
+	tl_form_retype(f, VMFORM_VCPUS, "2");
+	tl_form_expect_args(f, "{\"name\":\"web\"}");
 	/* A floor of 1G under a new 2G memory must be sent: vm.edit would
 	 * otherwise raise it with memory. */
-	set_field(f, VMFORM_MEMORY, "2G");
-	set_field(f, VMFORM_MEMORY_MIN, "1G");
-	expect_args(f, "{\"name\":\"web\",\"memory_mib\":2048,\"memory_min_mib\":1024}");
-	set_field(f, VMFORM_MEMORY_MIN, "");
-	set_field(f, VMFORM_MEMORY, "1G");
-	focus(f, VMFORM_FIRMWARE);
+	tl_form_retype(f, VMFORM_MEMORY, "2G");
+	tl_form_retype(f, VMFORM_MEMORY_MIN, "1G");
+	tl_form_expect_args(f, "{\"name\":\"web\",\"memory_mib\":2048,\"memory_min_mib\":1024}");
+	tl_form_retype(f, VMFORM_MEMORY_MIN, "");
+	tl_form_retype(f, VMFORM_MEMORY, "1G");
+	tl_form_focus(f, VMFORM_FIRMWARE);
 	form_key(f, ' ');
-	focus(f, VMFORM_BOOT);
+	tl_form_focus(f, VMFORM_BOOT);
 	form_key(f, ' ');                         /* disk,cdrom */
-	expect_args(f, "{\"name\":\"web\",\"firmware\":\"uefi\",\"boot\":\"disk,cdrom\"}");
+	tl_form_expect_args(f, "{\"name\":\"web\",\"firmware\":\"uefi\",\"boot\":\"disk,cdrom\"}");
 	/* On an edit form the boot order cycles among real orders only. */
 	form_key(f, ' ');
 	assert_int_equal(form_chosen(f, VMFORM_BOOT), 1);
@@ -734,17 +678,17 @@ static void test_edit_floor(void **state)
 
 	(void)state;
 	assert_string_equal(form_text(f, VMFORM_MEMORY_MIN), "512M");
-	set_field(f, VMFORM_MEMORY, "2G");
-	expect_args(f, "{\"name\":\"web\",\"memory_mib\":2048}");
+	tl_form_retype(f, VMFORM_MEMORY, "2G");
+	tl_form_expect_args(f, "{\"name\":\"web\",\"memory_mib\":2048}");
 	/* Emptied, the floor becomes "the same as memory". */
-	set_field(f, VMFORM_MEMORY_MIN, "");
-	expect_args(f, "{\"name\":\"web\",\"memory_mib\":2048,\"memory_min_mib\":2048}");
-	set_field(f, VMFORM_MEMORY_MIN, "4G");
-	expect_message(f, VMFORM_MEMORY_MIN, "memory-min (4096M) is above memory (2048M)");
+	tl_form_retype(f, VMFORM_MEMORY_MIN, "");
+	tl_form_expect_args(f, "{\"name\":\"web\",\"memory_mib\":2048,\"memory_min_mib\":2048}");
+	tl_form_retype(f, VMFORM_MEMORY_MIN, "4G");
+	tl_form_expect_msg(f, VMFORM_MEMORY_MIN, "memory-min (4096M) is above memory (2048M)");
 	form_free(f);
 	f = edit_form("{\"memory_min_mib\":0}");
 	assert_string_equal(form_text(f, VMFORM_MEMORY_MIN), "0");
-	expect_args(f, "{\"name\":\"web\"}");
+	tl_form_expect_args(f, "{\"name\":\"web\"}");
 	form_free(f);
 }
 
@@ -756,29 +700,29 @@ static void test_edit_cdrom(void **state)
 	(void)state;
 	/* Ejecting: cdrom null, and the order is left to vm.edit, which drops
 	 * the cdrom from it. */
-	set_field(f, VMFORM_ISO, "");
+	tl_form_retype(f, VMFORM_ISO, "");
 	expect_no_messages(f);
-	expect_args(f, "{\"name\":\"web\",\"cdrom\":null}");
+	tl_form_expect_args(f, "{\"name\":\"web\",\"cdrom\":null}");
 	assert_string_equal(vmform_boot(f), "disk");
-	set_field(f, VMFORM_ISO, other_iso);
+	tl_form_retype(f, VMFORM_ISO, other_iso);
 	snprintf(want, sizeof(want), "{\"name\":\"web\",\"cdrom\":\"%s\"}", other_iso);
-	expect_args(f, want);
-	set_field(f, VMFORM_ISO, "relative.iso");
-	expect_message(f, VMFORM_ISO, "cdrom image path 'relative.iso' must be absolute");
+	tl_form_expect_args(f, want);
+	tl_form_retype(f, VMFORM_ISO, "relative.iso");
+	tl_form_expect_msg(f, VMFORM_ISO, "cdrom image path 'relative.iso' must be absolute");
 	form_free(f);
 
 	/* A stored ISO that has gone is not judged until it is changed, as
 	 * vm.edit only checks a cdrom it is given. */
 	f = edit_form("{\"cdrom\":\"/nonexistent/croft.iso\",\"boot\":\"disk\"}");
 	expect_no_messages(f);
-	expect_args(f, "{\"name\":\"web\"}");
+	tl_form_expect_args(f, "{\"name\":\"web\"}");
 	assert_string_equal(form_choice_label(f, VMFORM_BOOT, 0, label, sizeof(label)),
 			    "as now (disk)");
 	form_free(f);
 
 	/* No disk, no cdrom, no kernel: "disk" cannot boot. */
 	f = edit_form("{\"cdrom\":null,\"boot\":\"cdrom\",\"disks\":[]}");
-	expect_message(f, VMFORM_BOOT, "boot order 'disk' names disk but the VM has no disk "
+	tl_form_expect_msg(f, VMFORM_BOOT, "boot order 'disk' names disk but the VM has no disk "
 			"(give it a disk, or boot from a cdrom or a kernel)");
 	form_free(f);
 	f = edit_form("{\"cdrom\":null,\"boot\":\"disk\",\"disks\":[],\"kernel\":\"/boot/vmlinuz\"}");
@@ -801,9 +745,9 @@ static void test_edit_running_vm_changes_memory_only(void **state)
 	assert_int_equal(focus_of(f), VMFORM_MEMORY);
 	form_key(f, KEY_F(3));
 	assert_null(form_picker(f));
-	set_field(f, VMFORM_MEMORY, "512M");
+	tl_form_retype(f, VMFORM_MEMORY, "512M");
 	assert_int_equal(form_key(f, '\n'), FORM_SUBMIT);
-	expect_args(f, "{\"name\":\"web\",\"memory_mib\":512}");
+	tl_form_expect_args(f, "{\"name\":\"web\",\"memory_mib\":512}");
 	form_free(f);
 	/* Starting counts as running; a crashed VM without QEMU does not. */
 	f = edit_form("{\"state\":\"starting\"}");
@@ -895,7 +839,7 @@ static void draw_create_at(WINDOW *w)
 	assert_true(tl_win_find(w, "same as memory", NULL) >= 0);
 	assert_true(tl_win_find(w, "(*) bios", NULL) >= 0);
 	/* Typing puts the text and the cursor in the Name field. */
-	keys(f, "web");
+	tl_form_keys(f, "web");
 	werase(w);
 	form_draw(f, w, &tl_theme);
 	getyx(w, cy, cx);
@@ -906,7 +850,7 @@ static void draw_create_at(WINDOW *w)
 	assert_int_equal(cx, x + 3);
 	assert_true(mvwinch(w, y, x) & A_REVERSE);           /* focused: selected */
 	/* A message shows with a marker, in the error attribute. */
-	set_field(f, VMFORM_MEMORY, "8M");
+	tl_form_retype(f, VMFORM_MEMORY, "8M");
 	werase(w);
 	form_draw(f, w, &tl_theme);
 	y = tl_win_find(w, "memory must be between 16M and 16777216M, not 8M", NULL);
@@ -926,8 +870,8 @@ static void draw_create_at(WINDOW *w)
 	assert_true(tl_win_find(w, "remove it", NULL) >= y);
 	/* A long path scrolls to keep the cursor in view. */
 	form_set_error(f, NULL);
-	focus(f, VMFORM_ISO);
-	keys(f, "/a-very-long-path/that/goes/on/and/on/past/the/right/edge/of/the/field/and/"
+	tl_form_focus(f, VMFORM_ISO);
+	tl_form_keys(f, "/a-very-long-path/that/goes/on/and/on/past/the/right/edge/of/the/field/and/"
 		"still/goes/on/for/a/while/longer/than/any/screen/we/test/at/all/really.iso");
 	werase(w);
 	form_draw(f, w, &tl_theme);
@@ -965,12 +909,12 @@ static void test_draw_many_messages_at_80x20(void **state)
 	int y;
 
 	(void)state;
-	keys(f, "bad name");
-	set_field(f, VMFORM_VCPUS, "0");
-	set_field(f, VMFORM_MEMORY, "8M");
-	set_field(f, VMFORM_DISK_SIZE, "1B");
-	set_field(f, VMFORM_ISO, "x.iso");
-	set_field(f, VMFORM_IMAGE, "y.img");
+	tl_form_keys(f, "bad name");
+	tl_form_retype(f, VMFORM_VCPUS, "0");
+	tl_form_retype(f, VMFORM_MEMORY, "8M");
+	tl_form_retype(f, VMFORM_DISK_SIZE, "1B");
+	tl_form_retype(f, VMFORM_ISO, "x.iso");
+	tl_form_retype(f, VMFORM_IMAGE, "y.img");
 	form_draw(f, pad, &tl_theme);
 	expect_labels_and_frame(pad, "New VM");
 	/* Six messages do not fit under their fields: the focused one goes to
@@ -986,7 +930,7 @@ static void test_draw_many_messages_at_80x20(void **state)
 			fail_msg("no marker on %s", vmform_fields[y].label);
 	}
 	/* On a valid field, the first message is shown with its label. */
-	focus(f, VMFORM_FIRMWARE);
+	tl_form_focus(f, VMFORM_FIRMWARE);
 	werase(pad);
 	form_draw(f, pad, &tl_theme);
 	assert_true(tl_win_find(pad, "Name: VM name 'bad name' contains ' '", NULL) >= 0);
@@ -1017,7 +961,7 @@ static void test_draw_edit_and_picker(void **state)
 
 	f = edit_form("");
 	snprintf(start, sizeof(start), "%s/", dir);
-	set_field(f, VMFORM_ISO, start);
+	tl_form_retype(f, VMFORM_ISO, start);
 	form_key(f, KEY_F(3));
 	werase(pad);
 	form_draw(f, pad, &tl_theme);

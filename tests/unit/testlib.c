@@ -9,7 +9,7 @@
 #include <cmocka.h>
 
 #include "tests/unit/testlib.h"
-#include "tests/unit/testlib_term.h"
+#include "tests/unit/testlib_tui.h"
 #include "common/xalloc.h"
 #include "store/store.h"
 
@@ -179,7 +179,7 @@ const char *tl_ip4_str(struct in_addr a)
 	return inet_ntop(AF_INET, &a, buf[i], sizeof(buf[i]));
 }
 
-/* --- curses (testlib_term.h) ------------------------------------------------ */
+/* --- curses (testlib_tui.h) ------------------------------------------------ */
 
 static SCREEN *term_screen;
 static FILE *term_out, *term_in;
@@ -245,4 +245,54 @@ int tl_win_find(WINDOW *w, const char *s, int *col)
 		}
 	}
 	return -1;
+}
+
+void tl_form_keys(struct form *f, const char *s)
+{
+	for (; *s; s++)
+		assert_int_equal(form_key(f, (unsigned char)*s), FORM_CONTINUE);
+}
+
+void tl_form_focus(struct form *f, size_t id)
+{
+	size_t guard = 0;
+
+	while (form_focus(f) != id && guard++ < 2 * FORM_MAX_FIELDS)
+		form_key(f, '\t');
+	if (form_focus(f) != id)
+		fail_msg("cannot focus field %s", form_label(f, id));
+}
+
+void tl_form_retype(struct form *f, size_t id, const char *s)
+{
+	tl_form_focus(f, id);
+	form_key(f, KEY_END);
+	form_key(f, 21);                     /* Ctrl-U */
+	assert_string_equal(form_text(f, id), "");
+	tl_form_keys(f, s);
+	assert_string_equal(form_text(f, id), s);
+}
+
+void tl_form_expect_msg(const struct form *f, size_t id, const char *want)
+{
+	const char *m = form_message(f, id);
+
+	if (!m || !strstr(m, want))
+		fail_msg("field %s: message '%s', wanted '%s'", form_label(f, id), m ? m : "(none)",
+			 want);
+}
+
+void tl_form_expect_args(const struct form *f, const char *want)
+{
+	json_t *a = form_args(f), *w = json_loads(want, 0, NULL);
+	char *got;
+
+	if (!w)
+		fail_msg("bad JSON in test: %s", want);
+	if (!a || !json_equal(a, w)) {
+		got = a ? json_dumps(a, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+		fail_msg("args %s, wanted %s", got ? got : "(none)", want);
+	}
+	json_decref(a);
+	json_decref(w);
 }
