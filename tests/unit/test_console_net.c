@@ -292,53 +292,37 @@ static void test_net_form_defaults(void **state)
 	form_free(f);
 }
 
+/* Checks as typed, in croftd's words (common/validate.h, common/addr.h). */
 static void test_net_form_checks(void **state)
 {
+	static const struct tl_form_case cases[] = {
+		{ CF_NET_NAME, "-bad", "network name '-bad' must start with a letter or a digit" },
+		{ CF_NET_NAME, "a b", "contains ' '" },
+		{ CF_NET_NAME, "lan", NULL },
+		{ CF_NET_SUBNET, "10.0.0.5/24",
+		  "subnet '10.0.0.5/24' has host bits set; did you mean 10.0.0.0/24?" },
+		{ CF_NET_SUBNET, "10.0.0.0/31", "the prefix must be between /8 and /30, not /31" },
+		{ CF_NET_SUBNET, "127.0.0.0/8", "overlaps the loopback range 127.0.0.0/8" },
+		{ CF_NET_SUBNET, "10.0.0/24", "must look like 10.73.0.0/24" },
+		{ CF_NET_SUBNET, "10.9.0.0/24", NULL },
+		{ CF_NET_UPLINK, "croftbr7", "uplink 'croftbr7' is one of croft's own interfaces" },
+		{ CF_NET_UPLINK, "a very long name", "is not an interface name" },
+		{ CF_NET_UPLINK, "eth0", NULL },
+		{ CF_NET_RANGE, "10.9.0.50", "must look like 10.73.0.100-10.73.0.200" },
+		{ CF_NET_RANGE, "10.9.0.50-10.9.0.20",
+		  "DHCP range 10.9.0.50-10.9.0.20 ends before it starts" },
+		{ CF_NET_RANGE, "10.9.1.2-10.9.1.9", "is not inside the subnet 10.9.0.0/24" },
+		{ CF_NET_RANGE, "10.9.0.1-10.9.0.9", "includes the gateway 10.9.0.1" },
+		{ CF_NET_RANGE, "10.9.0.2-10.9.0.255", "includes the broadcast address 10.9.0.255" },
+		{ CF_NET_RANGE, "10.9.0.100-10.9.0.200", NULL },
+	};
 	struct form *f = netform_new_net();
 
 	(void)state;
-	tl_form_keys(f, "-bad");
-	tl_form_expect_msg(f, CF_NET_NAME, "network name '-bad' must start with a letter or a digit");
-	tl_form_retype(f, form_focus(f), "a b");
-	tl_form_expect_msg(f, CF_NET_NAME, "contains ' '");
-	tl_form_retype(f, form_focus(f), "lan");
-	assert_null(form_message(f, CF_NET_NAME));
-
-	tl_form_focus(f, CF_NET_SUBNET);
-	tl_form_keys(f, "10.0.0.5/24");
-	tl_form_expect_msg(f, CF_NET_SUBNET, "subnet '10.0.0.5/24' has host bits set; did you mean 10.0.0.0/24?");
-	tl_form_retype(f, form_focus(f), "10.0.0.0/31");
-	tl_form_expect_msg(f, CF_NET_SUBNET, "the prefix must be between /8 and /30, not /31");
-	tl_form_retype(f, form_focus(f), "127.0.0.0/8");
-	tl_form_expect_msg(f, CF_NET_SUBNET, "overlaps the loopback range 127.0.0.0/8");
-	tl_form_retype(f, form_focus(f), "10.0.0/24");
-	tl_form_expect_msg(f, CF_NET_SUBNET, "must look like 10.73.0.0/24");
-	tl_form_retype(f, form_focus(f), "10.9.0.0/24");
-	assert_null(form_message(f, CF_NET_SUBNET));
-
-	tl_form_focus(f, CF_NET_UPLINK);
-	tl_form_keys(f, "croftbr7");
-	tl_form_expect_msg(f, CF_NET_UPLINK, "uplink 'croftbr7' is one of croft's own interfaces");
-	tl_form_retype(f, form_focus(f), "a very long name");
-	tl_form_expect_msg(f, CF_NET_UPLINK, "is not an interface name");
-	tl_form_retype(f, form_focus(f), "eth0");
-
-	tl_form_focus(f, CF_NET_RANGE);
-	tl_form_keys(f, "10.9.0.50");
-	tl_form_expect_msg(f, CF_NET_RANGE, "must look like 10.73.0.100-10.73.0.200");
-	tl_form_keys(f, "-10.9.0.20");
-	tl_form_expect_msg(f, CF_NET_RANGE, "DHCP range 10.9.0.50-10.9.0.20 ends before it starts");
-	tl_form_retype(f, form_focus(f), "10.9.1.2-10.9.1.9");
-	tl_form_expect_msg(f, CF_NET_RANGE, "is not inside the subnet 10.9.0.0/24");
-	tl_form_retype(f, form_focus(f), "10.9.0.1-10.9.0.9");
-	tl_form_expect_msg(f, CF_NET_RANGE, "includes the gateway 10.9.0.1");
-	tl_form_retype(f, form_focus(f), "10.9.0.2-10.9.0.255");
-	tl_form_expect_msg(f, CF_NET_RANGE, "includes the broadcast address 10.9.0.255");
-	tl_form_retype(f, form_focus(f), "10.9.0.100-10.9.0.200");
-	assert_null(form_message(f, CF_NET_RANGE));
+	tl_form_cases(f, cases, sizeof(cases) / sizeof(cases[0]));
 	assert_int_equal(form_key(f, '\n'), FORM_SUBMIT);
 	tl_form_expect_args(f, "{\"name\":\"lan\",\"mode\":\"nat\",\"subnet\":\"10.9.0.0/24\","
-		       "\"uplink\":\"eth0\",\"dhcp_range\":\"10.9.0.100-10.9.0.200\"}");
+			       "\"uplink\":\"eth0\",\"dhcp_range\":\"10.9.0.100-10.9.0.200\"}");
 	/* a submit with a bad field focuses it and sends nothing */
 	tl_form_focus(f, CF_NET_NAME);
 	tl_form_keys(f, "!");
@@ -456,6 +440,13 @@ static void test_text_editing(void **state)
 
 static void test_forward_form(void **state)
 {
+	static const struct tl_form_case cases[] = {
+		{ CF_FWD_HOST_PORT, "0", "host port must be between 1 and 65535, not 0" },
+		{ CF_FWD_HOST_PORT, "80x", "host port needs a number, got '80x'" },
+		{ CF_FWD_HOST_PORT, "8080", NULL },
+		{ CF_FWD_GUEST_PORT, "65536", "guest port must be between 1 and 65535, not 65536" },
+		{ CF_FWD_GUEST_PORT, "80", NULL },
+	};
 	const char *vms[] = { "web", "db", "dns" };
 	struct form *f = netform_new_forward("wan", vms, 3);
 
@@ -466,11 +457,7 @@ static void test_forward_form(void **state)
 	assert_int_equal(form_key(f, '\n'), FORM_CONTINUE);
 	assert_int_equal(form_focus(f), CF_FWD_HOST_PORT);
 	tl_form_expect_msg(f, CF_FWD_HOST_PORT, "host port needs a number (1-65535)");
-	tl_form_keys(f, "0");
-	tl_form_expect_msg(f, CF_FWD_HOST_PORT, "host port must be between 1 and 65535, not 0");
-	tl_form_retype(f, form_focus(f), "80x");
-	tl_form_expect_msg(f, CF_FWD_HOST_PORT, "host port needs a number, got '80x'");
-	tl_form_retype(f, form_focus(f), "8080");
+	tl_form_cases(f, cases, sizeof(cases) / sizeof(cases[0]));
 	tl_form_focus(f, CF_FWD_VM);
 	/* a letter picks the next VM starting with it */
 	tl_form_keys(f, "d");
@@ -479,10 +466,6 @@ static void test_forward_form(void **state)
 	assert_string_equal(form_choice(f, CF_FWD_VM, form_chosen(f, CF_FWD_VM)), "dns");
 	tl_form_keys(f, "w");
 	assert_string_equal(form_choice(f, CF_FWD_VM, form_chosen(f, CF_FWD_VM)), "web");
-	tl_form_focus(f, CF_FWD_GUEST_PORT);
-	tl_form_keys(f, "65536");
-	tl_form_expect_msg(f, CF_FWD_GUEST_PORT, "guest port must be between 1 and 65535, not 65536");
-	tl_form_retype(f, form_focus(f), "80");
 	tl_form_focus(f, CF_FWD_PROTO);
 	form_key(f, ' ');
 	assert_int_equal(form_key(f, '\r'), FORM_SUBMIT);
@@ -492,6 +475,17 @@ static void test_forward_form(void **state)
 
 static void test_nic_form(void **state)
 {
+	static const struct tl_form_case cases[] = {
+		{ CF_NIC_IP, "10.73.0.300",
+		  "address '10.73.0.300' is not an IPv4 address (e.g. 10.73.0.5)" },
+		{ CF_NIC_IP, "10.73.0.50", NULL },
+		{ CF_NIC_MAC, "zz", "MAC 'zz' must look like 52:54:00:12:34:56" },
+		{ CF_NIC_MAC, "01:00:5e:00:00:01", "is a multicast address" },
+		{ CF_NIC_MAC, "00:00:00:00:00:00", "is all zero" },
+		{ CF_NIC_MAC, "52-54-00-AB-CD-EF", NULL },
+		{ CF_NIC_RATE, "0", "rate (Mbit/s) must be between 1 and 100000, not 0" },
+		{ CF_NIC_RATE, "100", NULL },
+	};
 	const char *vms[] = { "db", "web" };
 	struct form *f = netform_new_nic("wan", "nat", vms, 2, "web");
 
@@ -504,25 +498,11 @@ static void test_nic_form(void **state)
 	/* nothing typed: the defaults */
 	assert_int_equal(form_key(f, '\n'), FORM_SUBMIT);
 	tl_form_expect_args(f, "{\"net\":\"wan\",\"name\":\"web\"}");
-	tl_form_focus(f, CF_NIC_IP);
-	tl_form_keys(f, "10.73.0.300");
-	tl_form_expect_msg(f, CF_NIC_IP, "address '10.73.0.300' is not an IPv4 address (e.g. 10.73.0.5)");
-	tl_form_retype(f, form_focus(f), "10.73.0.50");
-	tl_form_focus(f, CF_NIC_MAC);
-	tl_form_keys(f, "zz");
-	tl_form_expect_msg(f, CF_NIC_MAC, "MAC 'zz' must look like 52:54:00:12:34:56");
-	tl_form_retype(f, form_focus(f), "01:00:5e:00:00:01");
-	tl_form_expect_msg(f, CF_NIC_MAC, "is a multicast address");
-	tl_form_retype(f, form_focus(f), "00:00:00:00:00:00");
-	tl_form_expect_msg(f, CF_NIC_MAC, "is all zero");
-	tl_form_retype(f, form_focus(f), "52-54-00-AB-CD-EF");
-	assert_null(form_message(f, CF_NIC_MAC));
+	tl_form_cases(f, cases, sizeof(cases) / sizeof(cases[0]));
 	/* Tab skips VLAN on a nat network */
+	tl_form_focus(f, CF_NIC_MAC);
 	form_key(f, '\t');
 	assert_int_equal(form_focus(f), CF_NIC_RATE);
-	tl_form_keys(f, "0");
-	tl_form_expect_msg(f, CF_NIC_RATE, "rate (Mbit/s) must be between 1 and 100000, not 0");
-	tl_form_retype(f, form_focus(f), "100");
 	assert_int_equal(form_key(f, '\n'), FORM_SUBMIT);
 	tl_form_expect_args(f, "{\"net\":\"wan\",\"name\":\"web\",\"ip\":\"10.73.0.50\","
 		       "\"mac\":\"52-54-00-AB-CD-EF\",\"rate\":100}");

@@ -179,10 +179,7 @@ static void test_setup_and_reading(void **state)
  * field, and the message it shows (NULL: none). */
 static void test_types(void **state)
 {
-	static const struct {
-		size_t id;
-		const char *text, *msg;
-	} cases[] = {
+	static const struct tl_form_case cases[] = {
 		{ F_NAME, "a b", "name 'a b' has a space" },
 		{ F_NAME, "ab", NULL },
 		{ F_COUNT, "x1", "count needs a number, got 'x1'" },
@@ -201,7 +198,6 @@ static void test_types(void **state)
 		{ F_FILE, "/", "image '/' is not a regular file" },
 	};
 	struct form *f = new_form();
-	size_t i;
 
 	(void)state;
 	/* required and empty: quiet until a submit */
@@ -211,15 +207,7 @@ static void test_types(void **state)
 	assert_int_equal(form_focus(f), F_NAME);
 	tl_form_expect_msg(f, F_NAME, "name is empty");
 	tl_form_expect_msg(f, F_COUNT, "count needs a number (1-10)");
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		tl_form_retype(f, cases[i].id, cases[i].text);
-		if (cases[i].msg)
-			tl_form_expect_msg(f, cases[i].id, cases[i].msg);
-		else if (form_message(f, cases[i].id))
-			fail_msg("'%s' in %s: '%s'", cases[i].text, form_label(f, cases[i].id),
-				 form_message(f, cases[i].id));
-		assert_int_equal(form_has(f, cases[i].id), !cases[i].msg && *cases[i].text);
-	}
+	tl_form_cases(f, cases, sizeof(cases) / sizeof(cases[0]));
 	/* the parsed values */
 	assert_int_equal(form_number(f, F_COUNT), 7);
 	assert_int_equal(form_size(f, F_DISK), 2ULL << 30);

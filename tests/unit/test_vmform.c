@@ -193,69 +193,69 @@ static void test_empty_name_on_submit(void **state)
 	form_free(f);
 }
 
-static void test_bad_names(void **state)
+/* Each field's checks as typed, in the API's words. */
+static void test_field_checks(void **state)
+{
+	static const struct tl_form_case cases[] = {
+		{ VMFORM_NAME, "my vm",
+		  "VM name 'my vm' contains ' '; use letters, digits, '-', '_' and '.'" },
+		{ VMFORM_NAME, "-web", "VM name '-web' must start with a letter or a digit" },
+		{ VMFORM_NAME, "a123456789012345678901234567890123456789012345678901234567890123",
+		  "VM name 'a1234567890123456789...' is 64 characters long; the limit is 63" },
+		{ VMFORM_NAME, "web", NULL },
+		{ VMFORM_VCPUS, "two", "vcpus needs a number, got 'two'" },
+		{ VMFORM_VCPUS, "0", "vcpus must be between 1 and 255, not 0" },
+		{ VMFORM_VCPUS, "256", "vcpus must be between 1 and 255, not 256" },
+		{ VMFORM_VCPUS, "4", NULL },
+		{ VMFORM_MEMORY, "8M", "memory must be between 16M and 16777216M, not 8M" },
+		{ VMFORM_MEMORY, "1.5G", "memory: size '1.5G' has an unknown unit '.5G'; use K, M, G or T" },
+		{ VMFORM_MEMORY, "G", "memory: size 'G' must start with a digit (e.g. 512M, 2G)" },
+		{ VMFORM_MEMORY, "1000K", "memory: size '1000K' is not a whole number of MiB" },
+		{ VMFORM_MEMORY, "64m", NULL },
+		{ VMFORM_DISK_SIZE, "1000B", "disk size must be between 1M and 64T, not 1000B" },
+		{ VMFORM_DISK_SIZE, "100T", "disk size must be between 1M and 64T, not 100T" },
+		{ VMFORM_DISK_SIZE, "ten", "disk size: size 'ten' must start with a digit (e.g. 512M, 2G)" },
+		{ VMFORM_DISK_SIZE, "512", NULL },
+	};
+	struct form *f = vmform_new_create();
+
+	(void)state;
+	tl_form_cases(f, cases, sizeof(cases) / sizeof(cases[0]));
+	/* Fixing a field clears its message. */
+	tl_form_keys(f, "x");
+	tl_form_expect_msg(f, VMFORM_DISK_SIZE, "disk size: size '512x'");
+	form_key(f, KEY_BACKSPACE);
+	assert_null(form_message(f, VMFORM_DISK_SIZE));
+	assert_int_equal(form_key(f, '\n'), FORM_SUBMIT);
+	tl_form_expect_args(f, "{\"name\":\"web\",\"vcpus\":4,\"memory_mib\":64,"
+			       "\"disks\":[{\"size_bytes\":536870912}],\"firmware\":\"bios\"}");
+	form_free(f);
+}
+
+/* Enter refuses an invalid field: it gets the focus and says why; an
+ * empty required field says so only then. */
+static void test_refused_on_enter(void **state)
 {
 	struct form *f = vmform_new_create();
 
 	(void)state;
 	tl_form_keys(f, "my vm");
-	/* Shown while typing, in the API's words. */
-	tl_form_expect_msg(f, VMFORM_NAME,
-		       "VM name 'my vm' contains ' '; use letters, digits, '-', '_' and '.'");
 	tl_form_focus(f, VMFORM_BOOT);
 	expect_refused(f, VMFORM_NAME,
 		       "VM name 'my vm' contains ' '; use letters, digits, '-', '_' and '.'");
-	tl_form_retype(f, VMFORM_NAME, "-web");
-	tl_form_expect_msg(f, VMFORM_NAME, "VM name '-web' must start with a letter or a digit");
-	tl_form_retype(f, VMFORM_NAME,
-		  "a123456789012345678901234567890123456789012345678901234567890123");
-	tl_form_expect_msg(f, VMFORM_NAME,
-		       "VM name 'a1234567890123456789...' is 64 characters long; the limit is 63");
-	/* Fixing it clears the message. */
-	form_key(f, KEY_BACKSPACE);
-	assert_null(form_message(f, VMFORM_NAME));
-	form_free(f);
-}
-
-static void test_vcpus(void **state)
-{
-	struct form *f = vmform_new_create();
-
-	(void)state;
-	tl_form_keys(f, "web");
-	tl_form_retype(f, VMFORM_VCPUS, "two");
-	tl_form_expect_msg(f, VMFORM_VCPUS, "vcpus needs a number, got 'two'");
-	tl_form_retype(f, VMFORM_VCPUS, "0");
-	tl_form_expect_msg(f, VMFORM_VCPUS, "vcpus must be between 1 and 255, not 0");
+	tl_form_retype(f, VMFORM_NAME, "web");
 	tl_form_retype(f, VMFORM_VCPUS, "256");
+	tl_form_focus(f, VMFORM_NAME);
 	expect_refused(f, VMFORM_VCPUS, "vcpus must be between 1 and 255, not 256");
 	tl_form_retype(f, VMFORM_VCPUS, "");
-	assert_non_null(form_message(f, VMFORM_VCPUS));   /* after a submit, empty says so */
 	expect_refused(f, VMFORM_VCPUS, "vcpus needs a number (1-255)");
-	tl_form_retype(f, VMFORM_VCPUS, "4");
-	assert_int_equal(form_key(f, '\n'), FORM_SUBMIT);
-	form_free(f);
-}
-
-static void test_memory_too_small_and_bad_sizes(void **state)
-{
-	struct form *f = vmform_new_create();
-
-	(void)state;
-	tl_form_keys(f, "web");
-	tl_form_retype(f, VMFORM_MEMORY, "8M");
-	tl_form_expect_msg(f, VMFORM_MEMORY, "memory must be between 16M and 16777216M, not 8M");
-	tl_form_focus(f, VMFORM_NAME);
-	expect_refused(f, VMFORM_MEMORY, "memory must be between 16M and 16777216M, not 8M");
-	tl_form_retype(f, VMFORM_MEMORY, "1.5G");
-	tl_form_expect_msg(f, VMFORM_MEMORY, "memory: size '1.5G' has an unknown unit '.5G'; use K, M, G or T");
-	tl_form_retype(f, VMFORM_MEMORY, "G");
-	tl_form_expect_msg(f, VMFORM_MEMORY, "memory: size 'G' must start with a digit (e.g. 512M, 2G)");
-	tl_form_retype(f, VMFORM_MEMORY, "1000K");
-	tl_form_expect_msg(f, VMFORM_MEMORY, "memory: size '1000K' is not a whole number of MiB");
+	tl_form_retype(f, VMFORM_VCPUS, "1");
 	tl_form_retype(f, VMFORM_MEMORY, "");
 	expect_refused(f, VMFORM_MEMORY, "memory needs a size (e.g. 1G)");
-	tl_form_retype(f, VMFORM_MEMORY, "64m");
+	tl_form_retype(f, VMFORM_MEMORY, "1G");
+	tl_form_retype(f, VMFORM_DISK_SIZE, "ten");
+	expect_refused(f, VMFORM_DISK_SIZE, "disk size: size 'ten' must start with a digit");
+	tl_form_retype(f, VMFORM_DISK_SIZE, "8G");
 	assert_int_equal(form_key(f, '\n'), FORM_SUBMIT);
 	form_free(f);
 }
@@ -285,25 +285,6 @@ static void test_min_memory(void **state)
 	assert_int_equal(form_key(f, '\n'), FORM_SUBMIT);
 	tl_form_expect_args(f, "{\"name\":\"web\",\"vcpus\":1,\"memory_mib\":256,\"memory_min_mib\":128,"
 		       "\"disks\":[{\"size_bytes\":8589934592}],\"firmware\":\"bios\"}");
-	form_free(f);
-}
-
-static void test_disk_size(void **state)
-{
-	struct form *f = vmform_new_create();
-
-	(void)state;
-	tl_form_keys(f, "web");
-	tl_form_retype(f, VMFORM_DISK_SIZE, "1000B");
-	tl_form_expect_msg(f, VMFORM_DISK_SIZE, "disk size must be between 1M and 64T, not 1000B");
-	tl_form_retype(f, VMFORM_DISK_SIZE, "100T");
-	tl_form_expect_msg(f, VMFORM_DISK_SIZE, "disk size must be between 1M and 64T, not 100T");
-	tl_form_retype(f, VMFORM_DISK_SIZE, "ten");
-	expect_refused(f, VMFORM_DISK_SIZE, "disk size: size 'ten' must start with a digit (e.g. 512M, 2G)");
-	tl_form_retype(f, VMFORM_DISK_SIZE, "512");
-	assert_int_equal(form_key(f, '\n'), FORM_SUBMIT);
-	tl_form_expect_args(f, "{\"name\":\"web\",\"vcpus\":1,\"memory_mib\":1024,"
-		       "\"disks\":[{\"size_bytes\":536870912}],\"firmware\":\"bios\"}");
 	form_free(f);
 }
 
@@ -986,11 +967,9 @@ int main(void)
 		cmocka_unit_test(test_create_with_existing_image),
 		cmocka_unit_test(test_create_iso_only_boots_cdrom_by_default),
 		cmocka_unit_test(test_empty_name_on_submit),
-		cmocka_unit_test(test_bad_names),
-		cmocka_unit_test(test_vcpus),
-		cmocka_unit_test(test_memory_too_small_and_bad_sizes),
+		cmocka_unit_test(test_field_checks),
+		cmocka_unit_test(test_refused_on_enter),
 		cmocka_unit_test(test_min_memory),
-		cmocka_unit_test(test_disk_size),
 		cmocka_unit_test(test_disk_and_image_both),
 		cmocka_unit_test(test_paths),
 		cmocka_unit_test(test_boot_order_rules),

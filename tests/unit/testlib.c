@@ -282,6 +282,23 @@ void tl_form_expect_msg(const struct form *f, size_t id, const char *want)
 			 want);
 }
 
+void tl_form_cases(struct form *f, const struct tl_form_case *cases, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		const struct tl_form_case *c = &cases[i];
+
+		tl_form_retype(f, c->id, c->text);
+		if (c->msg)
+			tl_form_expect_msg(f, c->id, c->msg);
+		else if (form_message(f, c->id))
+			fail_msg("'%s' in %s: '%s'", c->text, form_label(f, c->id),
+				 form_message(f, c->id));
+		assert_int_equal(form_has(f, c->id), !c->msg && *c->text);
+	}
+}
+
 void tl_form_expect_args(const struct form *f, const char *want)
 {
 	json_t *a = form_args(f), *w = json_loads(want, 0, NULL);

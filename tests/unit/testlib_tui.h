@@ -36,6 +36,15 @@ void tl_form_focus(struct form *f, size_t id);
 void tl_form_retype(struct form *f, size_t id, const char *s);
 /* Field id shows a message that contains want. */
 void tl_form_expect_msg(const struct form *f, size_t id, const char *want);
+/* A value typed into a field and the message it then shows (NULL: none;
+ * the message need only contain it). */
+struct tl_form_case {
+	size_t id;
+	const char *text, *msg;
+};
+/* Each case in turn: tl_form_retype(), then its message, and a parsed
+ * value (form_has()) exactly when there is no message and some text. */
+void tl_form_cases(struct form *f, const struct tl_form_case *cases, size_t n);
 /* form_args() is the JSON text want. */
 void tl_form_expect_args(const struct form *f, const char *want);
 
