@@ -119,7 +119,8 @@ static const struct cevent *row(const struct panel *p, size_t i)
 	return ev;
 }
 
-static void test_log(void **state)
+/* The history merged with live events and the console's own lines. */
+static void test_history_and_live(void **state)
 {
 	struct cevent hist[5], ev;
 	struct panel p;
@@ -127,11 +128,11 @@ static void test_log(void **state)
 	size_t i;
 
 	(void)state;
-	panel_init(&p, &cevent_panel_ops);
-	panel_set_height(&p, 3);
 	/* live events before the history call came back */
 	event(&ev, 6, NOW - 1000);
+	panel_init(&p, &cevent_panel_ops);
 	panel_add(&p, &ev);
+	panel_set_height(&p, 3);
 	event(&ev, 5, NOW - 2000);
 	panel_add(&p, &ev);
 	/* the console's line, then the history, which has 5 again */
@@ -170,7 +171,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse),
 		cmocka_unit_test(test_when),
-		cmocka_unit_test(test_log),
+		cmocka_unit_test(test_history_and_live),
 	};
 
 	setenv("TZ", "UTC", 1);
