@@ -18,10 +18,10 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "tui/cli.h"
+#include "tests/unit/testlib.h"
 
 #define ARGV(...) ((char *[]){ __VA_ARGS__, NULL })
 #define ARGC(...) ((int)(sizeof((char *[]){ __VA_ARGS__ }) / sizeof(char *)))
@@ -391,51 +391,11 @@ static void test_format_vm_ip(void **state)
 
 /* ---- dispatch and help ---- */
 
-struct run {
-	int status;
-	char out[65536];
-	char err[65536];
-};
-
-static void slurp(int fd, char *buf, size_t len)
-{
-	ssize_t n;
-
-	lseek(fd, 0, SEEK_SET);
-	n = read(fd, buf, len - 1);
-	buf[n > 0 ? n : 0] = '\0';
-	close(fd);
-}
-
-static void run_main(struct run *r, int argc, char **argv)
-{
-	char outname[] = "/tmp/croft-test-out-XXXXXX", errname[] = "/tmp/croft-test-err-XXXXXX";
-	int outfd = mkstemp(outname), errfd = mkstemp(errname);
-	int save1 = dup(1), save2 = dup(2);
-
-	assert_true(outfd >= 0 && errfd >= 0);
-	unlink(outname);
-	unlink(errname);
-	fflush(stdout);
-	fflush(stderr);
-	dup2(outfd, 1);
-	dup2(errfd, 2);
-	r->status = cli_main(argc, argv);
-	fflush(stdout);
-	fflush(stderr);
-	dup2(save1, 1);
-	dup2(save2, 2);
-	close(save1);
-	close(save2);
-	slurp(outfd, r->out, sizeof(r->out));
-	slurp(errfd, r->err, sizeof(r->err));
-}
-
-#define RUN(r, ...) run_main(r, ARGC("croft", __VA_ARGS__), ARGV("croft", __VA_ARGS__))
+#define RUN(r, ...) tl_run_main(r, cli_main, ARGC("croft", __VA_ARGS__), ARGV("croft", __VA_ARGS__))
 
 static void test_dispatch(void **state)
 {
-	static struct run r;
+	static struct tl_run r;
 
 	(void)state;
 	RUN(&r, "net");
@@ -497,117 +457,60 @@ static void test_dispatch(void **state)
 
 /* ---- runners against a fake croftd ---- */
 
-/* Serve one connection on sock: hello, then one canned reply per request
- * (the result for its op, or an error for "net.delete"). */
-static const struct { const char *op, *reply; } canned[] = {
-	{ "net.list", "{\"networks\":[{\"name\":\"lan\",\"mode\":\"nat\"}]}" },
-	{ "vm.nic.list", "{\"name\":\"web\",\"nics\":[{\"net\":\"lan\",\"mac\":\"52:54:00:00:00:01\"}]}" },
-	{ "net.forward.list", "{\"forwards\":[]}" },
-	{ "net.create", "{\"name\":\"lan\",\"mode\":\"nat\",\"subnet\":\"10.73.0.0/24\","
-			"\"uplink\":\"eth0\",\"bridge\":\"croftbr1\"}" },
-	{ "vm.nic.add", "{\"name\":\"web\",\"nic\":{\"net\":\"lan\",\"mac\":\"52:54:00:00:00:09\","
-			"\"address\":\"10.73.0.9\"}}" },
-};
-
-static void serve(int lfd)
+/* Serve sock: hello, then op answered with result (the JSON text, or
+ * "!code:message" for an error). */
+static void serve(struct tl_croftd *f, const char *sock, const char *op, const char *result)
 {
-	char buf[4096];
-	int fd = accept(lfd, NULL, NULL);
-	FILE *in, *out;
+	const struct tl_step steps[] = { { op, NULL, result, NULL, 0 }, { NULL } };
 
-	if (fd < 0)
-		_exit(1);
-	in = fdopen(fd, "r");
-	out = fdopen(dup(fd), "w");
-	while (fgets(buf, sizeof(buf), in)) {
-		json_t *req = json_loads(buf, 0, NULL), *id = json_object_get(req, "id");
-		const char *op = json_string_value(json_object_get(req, "op"));
-		char *ids = json_dumps(id, JSON_ENCODE_ANY);
-		size_t i;
-
-		if (!strcmp(op, "hello")) {
-			fprintf(out, "{\"id\":%s,\"ok\":true,\"result\":{\"version\":1,\"server\":\"croftd\"}}\n", ids);
-		} else if (!strcmp(op, "net.delete")) {
-			fprintf(out, "{\"id\":%s,\"ok\":false,\"error\":{\"code\":\"unavailable\","
-				"\"message\":\"croft-netd is not running (no answer at /run/croft/netd.sock)\"}}\n", ids);
-		} else {
-			for (i = 0; i < sizeof(canned) / sizeof(canned[0]); i++)
-				if (!strcmp(op, canned[i].op))
-					fprintf(out, "{\"id\":%s,\"ok\":true,\"result\":%s}\n", ids,
-						canned[i].reply);
-		}
-		fflush(out);
-		free(ids);
-		json_decref(req);
-	}
-	_exit(0);
-}
-
-static pid_t fake_croftd(const char *path)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int lfd = socket(AF_UNIX, SOCK_STREAM, 0);
-	pid_t pid;
-
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
-	unlink(path);
-	assert_int_equal(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	assert_int_equal(listen(lfd, 4), 0);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0)
-		serve(lfd);
-	close(lfd);
-	return pid;
-}
-
-static void reap(pid_t pid)
-{
-	kill(pid, SIGKILL);
-	waitpid(pid, NULL, 0);
+	tl_croftd_listen_or_fail(f, sock, tl_srv_script, steps);
 }
 
 static void test_runners(void **state)
 {
-	static struct run r;
+	static struct tl_run r;
+	struct tl_croftd f;
 	char sock[64];
-	pid_t pid;
 
 	(void)state;
 	snprintf(sock, sizeof(sock), "/tmp/croft-test-clinet-%d.sock", (int)getpid());
 
 	/* lists print the array itself with --json */
-	pid = fake_croftd(sock);
+	serve(&f, sock, "net.list", "{\"networks\":[{\"name\":\"lan\",\"mode\":\"nat\"}]}");
 	RUN(&r, "--socket", sock, "net", "list", "--json");
-	reap(pid);
+	tl_croftd_wait_or_fail(&f);
 	assert_int_equal(r.status, 0);
 	assert_string_equal(r.out, "[{\"name\":\"lan\",\"mode\":\"nat\"}]\n");
 
-	pid = fake_croftd(sock);
+	serve(&f, sock, "vm.nic.list",
+	      "{\"name\":\"web\",\"nics\":[{\"net\":\"lan\",\"mac\":\"52:54:00:00:00:01\"}]}");
 	RUN(&r, "--socket", sock, "vm", "nic", "list", "web", "--json");
-	reap(pid);
+	tl_croftd_wait_or_fail(&f);
 	assert_string_equal(r.out, "[{\"net\":\"lan\",\"mac\":\"52:54:00:00:00:01\"}]\n");
 
-	pid = fake_croftd(sock);
+	serve(&f, sock, "net.forward.list", "{\"forwards\":[]}");
 	RUN(&r, "--socket", sock, "net", "forward", "list", "lan");
-	reap(pid);
+	tl_croftd_wait_or_fail(&f);
 	assert_contains(r.out, "No port forwards.");
 
 	/* one-line confirmations */
-	pid = fake_croftd(sock);
+	serve(&f, sock, "net.create", "{\"name\":\"lan\",\"mode\":\"nat\",\"subnet\":\"10.73.0.0/24\","
+	      "\"uplink\":\"eth0\",\"bridge\":\"croftbr1\"}");
 	RUN(&r, "--socket", sock, "net", "create", "lan", "--mode", "nat");
-	reap(pid);
+	tl_croftd_wait_or_fail(&f);
 	assert_string_equal(r.out, "lan: created (nat, subnet 10.73.0.0/24, uplink eth0, bridge croftbr1)\n");
 
-	pid = fake_croftd(sock);
+	serve(&f, sock, "vm.nic.add", "{\"name\":\"web\",\"nic\":{\"net\":\"lan\","
+	      "\"mac\":\"52:54:00:00:00:09\",\"address\":\"10.73.0.9\"}}");
 	RUN(&r, "--socket", sock, "vm", "nic", "add", "web", "--net", "lan");
-	reap(pid);
+	tl_croftd_wait_or_fail(&f);
 	assert_string_equal(r.out, "web: added NIC 52:54:00:00:00:09 on network lan (address 10.73.0.9)\n");
 
 	/* croftd's error: exit 1, its message and code */
-	pid = fake_croftd(sock);
+	serve(&f, sock, "net.delete",
+	      "!unavailable:croft-netd is not running (no answer at /run/croft/netd.sock)");
 	RUN(&r, "--socket", sock, "net", "delete", "lan", "--json");
-	reap(pid);
+	tl_croftd_wait_or_fail(&f);
 	assert_int_equal(r.status, CLI_EXIT_ERROR);
 	assert_contains(r.err, "croft: croft-netd is not running (no answer at /run/croft/netd.sock)\n");
 	assert_contains(r.out, "\"code\":\"unavailable\"");

@@ -158,3 +158,40 @@ struct store *tl_store_open_or_fail(const char *dir)
 	free(path);
 	return st;
 }
+
+static void slurp(int fd, char *buf, size_t len)
+{
+	size_t got = 0;
+	ssize_t n;
+
+	lseek(fd, 0, SEEK_SET);
+	while (got < len - 1 && (n = read(fd, buf + got, len - 1 - got)) > 0)
+		got += (size_t)n;
+	buf[got] = '\0';
+	close(fd);
+}
+
+void tl_run_main(struct tl_run *r, int (*main_fn)(int, char **), int argc, char **argv)
+{
+	char outname[] = "/tmp/croft-test-out-XXXXXX", errname[] = "/tmp/croft-test-err-XXXXXX";
+	int outfd = mkstemp(outname), errfd = mkstemp(errname);
+	int save1 = dup(1), save2 = dup(2);
+
+	if (outfd < 0 || errfd < 0 || save1 < 0 || save2 < 0)
+		fail_msg("cannot capture output: %s", strerror(errno));
+	unlink(outname);
+	unlink(errname);
+	fflush(stdout);
+	fflush(stderr);
+	dup2(outfd, 1);
+	dup2(errfd, 2);
+	r->status = main_fn(argc, argv);
+	fflush(stdout);
+	fflush(stderr);
+	dup2(save1, 1);
+	dup2(save2, 2);
+	close(save1);
+	close(save2);
+	slurp(outfd, r->out, sizeof(r->out));
+	slurp(errfd, r->err, sizeof(r->err));
+}

@@ -1,7 +1,8 @@
 /*
  * The unit tests' shared harness: temporary directories and the tree
- * remover, small file helpers, a fake clock, and a store in a temporary
- * directory.  Fault seams of the modules under test (exec, the clock,
+ * remover, small file helpers, a fake clock, a store in a temporary
+ * directory, a runner that captures what a main function prints, and the
+ * one fake croftd (testlib_croftd.c).  Fault seams of the modules under test (exec, the clock,
  * /proc, QMP) are the modules' own function tables; the fakes that fill
  * them for more than one test file live here.
  *
@@ -11,8 +12,10 @@
 #ifndef CROFT_TESTLIB_H
 #define CROFT_TESTLIB_H
 
+#include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 struct store;
 
@@ -43,5 +46,79 @@ void tl_clock_advance(int64_t ms);
 
 /* A new store at dir/croft.db, migrated; fails the test on error. */
 struct store *tl_store_open_or_fail(const char *dir);
+
+/* Run main_fn(argc, argv) with stdout and stderr captured (each cut at
+ * the buffer's size); stdin is left alone. */
+struct tl_run {
+	int status;
+	char out[65536];
+	char err[65536];
+};
+void tl_run_main(struct tl_run *r, int (*main_fn)(int, char **), int argc, char **argv);
+
+/*
+ * The fake croftd: a forked child serving one client connection with a
+ * scenario.  tl_croftd_pair_or_fail() serves the other end of a socketpair
+ * (f->fd is the client's end, for api_client_attach(), and belongs to the
+ * caller); tl_croftd_listen_or_fail() listens on the unix socket sock
+ * (replacing a stale one) and serves the first connection (f->fd is -1).
+ * tl_croftd_wait_or_fail() reaps the child and fails the test unless the
+ * scenario ran to its end; tl_croftd_stop() kills it, for a client that
+ * never came.  A child left waiting ends itself after 30 s.
+ */
+struct tl_croftd {
+	pid_t pid;
+	int fd;
+};
+struct tl_srv;
+typedef void (*tl_scenario_fn)(struct tl_srv *s, const void *arg);
+
+void tl_croftd_pair_or_fail(struct tl_croftd *f, tl_scenario_fn fn, const void *arg);
+void tl_croftd_listen_or_fail(struct tl_croftd *f, const char *sock, tl_scenario_fn fn,
+			      const void *arg);
+void tl_croftd_wait_or_fail(struct tl_croftd *f);
+void tl_croftd_stop(struct tl_croftd *f);
+
+/* The server's side, for scenarios.  A surprise ends the child with a
+ * message and a non-zero status. */
+#define TL_CROFTD_VERSION "9.9-test"
+/* The next request (new reference) and its id; want_op NULL or "*" takes
+ * any op.  The client leaving ends the scenario (status 0). */
+json_t *tl_srv_request(struct tl_srv *s, const char *want_op, long long *id);
+/* The same, dropping the request. */
+void tl_srv_expect(struct tl_srv *s, const char *want_op, long long *id);
+/* Wait for the client to leave; any request is a surprise. */
+void tl_srv_wait_eof(struct tl_srv *s) __attribute__((noreturn));
+/* Raw text (lines with their newlines), printf-formatted. */
+void tl_srv_send(struct tl_srv *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* text with fd passed along (SCM_RIGHTS); fd stays the caller's. */
+void tl_srv_send_fd(struct tl_srv *s, int fd, const char *text);
+/* A reply: result is the JSON text of the result object. */
+void tl_srv_ok(struct tl_srv *s, long long id, const char *result);
+void tl_srv_err(struct tl_srv *s, long long id, const char *code, const char *message);
+/* Expect hello with this protocol version and answer it. */
+void tl_srv_hello(struct tl_srv *s, const char *server_version);
+/* The test process (for signals). */
+pid_t tl_srv_client(const struct tl_srv *s);
+
+/*
+ * The scripted scenario: tl_srv_script(s, steps) answers hello (server
+ * version TL_CROFTD_VERSION), then each step's request, then waits for the
+ * client to leave.  A step: the op expected ("*" any); lines sent before
+ * the reply (events); the reply: the result's JSON text, "!code:message"
+ * for an error, or NULL for none; lines sent after it; then, by flags,
+ * SIGINT to the client and/or hanging up (ending the script).  The array
+ * ends with a step whose op is NULL.
+ */
+#define TL_STEP_HANGUP 0x1
+#define TL_STEP_SIGINT 0x2
+struct tl_step {
+	const char *op;
+	const char *before;
+	const char *reply;
+	const char *after;
+	unsigned flags;
+};
+void tl_srv_script(struct tl_srv *s, const void *steps);
 
 #endif
