@@ -107,8 +107,9 @@ pid_t tl_srv_client(const struct tl_srv *s);
  * client to leave.  A step: the op expected ("*" any); lines sent before
  * the reply (events); the reply: the result's JSON text, "!code:message"
  * for an error, or NULL for none; lines sent after it; then, by flags,
- * SIGINT to the client and/or hanging up (ending the script).  The array
- * ends with a step whose op is NULL.
+ * SIGINT to the client and/or hanging up (ending the script); and, if
+ * set, the JSON text the request's args must equal.  The array ends with
+ * a step whose op is NULL.
  */
 #define TL_STEP_HANGUP 0x1
 #define TL_STEP_SIGINT 0x2
@@ -118,6 +119,7 @@ struct tl_step {
 	const char *reply;
 	const char *after;
 	unsigned flags;
+	const char *args;
 };
 void tl_srv_script(struct tl_srv *s, const void *steps);
 

@@ -37,6 +37,7 @@ enum srv_exit {
 	SRV_WRONG_OP = 12,       /* an op other than the one expected */
 	SRV_SEND = 13,           /* cannot write to the client */
 	SRV_ACCEPT = 14,
+	SRV_WRONG_ARGS = 15,     /* args other than the step expects */
 };
 
 struct tl_srv {
@@ -183,8 +184,20 @@ void tl_srv_script(struct tl_srv *s, const void *arg)
 	tl_srv_hello(s, TL_CROFTD_VERSION);
 	for (st = arg; st->op; st++) {
 		long long id;
+		json_t *req = tl_srv_request(s, st->op, &id);
 
-		tl_srv_expect(s, st->op, &id);
+		if (st->args) {
+			json_t *want = json_loads(st->args, 0, NULL);
+
+			if (!want || !json_equal(want, json_object_get(req, "args"))) {
+				char *got = json_dumps(json_object_get(req, "args"), JSON_COMPACT);
+
+				srv_die(SRV_WRONG_ARGS, "%s: expected args %s, got %s", st->op,
+					st->args, got ? got : "?");
+			}
+			json_decref(want);
+		}
+		json_decref(req);
 		if (st->before)
 			tl_srv_send(s, "%s", st->before);
 		if (st->reply && st->reply[0] == '!') {

@@ -1,0 +1,67 @@
+/*
+ * Runners of the job commands.  Each connects, makes one call and prints:
+ * with --json the raw result (for job list the array itself, as vm list
+ * does), else the job table, the job's key: value block, or a one-line
+ * confirmation of a cancel ("job 12: cancelled").
+ */
+#include "tui/cli.h"
+#include "common/json_get.h"
+
+int cli_run_job_list(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args)
+{
+	const json_t *jobs;
+	json_t *res;
+	int status;
+
+	status = cli_call_once(ctx, cmd->op, args, &res, 0);
+	if (status != CLI_EXIT_OK)
+		return status;
+	jobs = jget_arr(res, "jobs");
+	if (!jobs)
+		status = cli_error(ctx, CLI_EXIT_ERROR, "internal",
+				   "croftd's job.list reply has no 'jobs' array");
+	else if (ctx->opts.json)
+		cli_print_json(ctx->out, jobs);
+	else
+		cli_format_job_list(ctx->out, jobs);
+	json_decref(res);
+	return status;
+}
+
+int cli_run_job_info(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args)
+{
+	json_t *res;
+	int status;
+
+	status = cli_call_once(ctx, cmd->op, args, &res, 0);
+	if (status != CLI_EXIT_OK)
+		return status;
+	if (ctx->opts.json)
+		cli_print_json(ctx->out, res);
+	else
+		cli_format_job_info(ctx->out, res);
+	json_decref(res);
+	return CLI_EXIT_OK;
+}
+
+int cli_run_job_cancel(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args)
+{
+	struct cli_job j;
+	json_t *res;
+	int status;
+
+	status = cli_call_once(ctx, cmd->op, args, &res, 0);
+	if (status != CLI_EXIT_OK)
+		return status;
+	cli_job_read(&j, res);
+	if (!j.id)
+		j.id = jget_int(args, "id", 0);
+	if (ctx->opts.json)
+		cli_print_json(ctx->out, res);
+	else if (cli_job_ended(&j))
+		fprintf(ctx->out, "job %lld: %s\n", j.id, j.state);
+	else
+		fprintf(ctx->out, "job %lld: cancelling (%s)\n", j.id, j.state);
+	json_decref(res);
+	return CLI_EXIT_OK;
+}
