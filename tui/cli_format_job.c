@@ -141,9 +141,18 @@ void cli_format_progress(const struct cli_job *j, int width, char *buf, size_t l
 			snprintf(buf, len, "%s [%s]%s", head, bar, tail);
 		}
 	}
-	/* never as wide as the terminal: a wrapped line cannot be redrawn */
-	if (width > 1 && strlen(buf) >= (size_t)width)
+	/* never as wide as the terminal (a wrapped line cannot be redrawn):
+	 * drop the figures that do not fit, or cut the line */
+	if (width > 1 && strlen(buf) >= (size_t)width) {
+		char *gap;
+
 		buf[width - 1] = '\0';
+		gap = strrchr(buf, ' ');
+		while (gap && gap > buf + strlen(head) && gap[-1] != ' ')
+			gap = memrchr(buf, ' ', (size_t)(gap - buf));
+		if (gap && gap > buf + strlen(head))
+			gap[-1] = '\0';
+	}
 }
 
 /* "45% 4.5G/10G", "4.5G", or "-". */

@@ -2,7 +2,7 @@
  * Tests of the croft CLI: argument parsing into request args (the pure
  * parsers of tui/cli_parse.c), every usage error's words, --json and
  * --socket placement, size and path handling (temp files), the human
- * formatting of list/info/host/events from canned JSON (into memstreams),
+ * formatting of list/info/host from canned JSON (into memstreams),
  * and cli_main() end to end: its exit statuses and output, against a fake
  * croftd forked on a unix socket in a temp directory.
  */
@@ -523,10 +523,8 @@ static void test_format_info(void **state)
 
 static void test_format_misc(void **state)
 {
-	json_t *host, *del, *ev;
+	json_t *host, *del;
 	char *out, buf[32];
-	size_t len;
-	FILE *f;
 
 	(void)state;
 	assert_string_equal(cli_format_uptime(0, buf, sizeof(buf)), "0s");
@@ -565,27 +563,6 @@ static void test_format_misc(void **state)
 	assert_string_equal(out, "web: deleted\n  removed /a.qcow2\n  kept /b.raw\n");
 	free(out);
 	json_decref(del);
-
-	setenv("TZ", "UTC", 1);
-	tzset();
-	out = NULL;
-	f = open_memstream(&out, &len);
-	ev = json_loads("{\"event\":\"vm.state\",\"data\":{\"name\":\"web\",\"state\":\"running\","
-			"\"previous\":\"starting\",\"reason\":\"user\"}}", 0, NULL);
-	cli_format_event(f, ev, 3723);
-	json_decref(ev);
-	ev = json_loads("{\"event\":\"vm.created\",\"data\":{\"name\":\"db\"}}", 0, NULL);
-	cli_format_event(f, ev, 3723);
-	json_decref(ev);
-	ev = json_loads("{\"event\":\"pool.full\",\"data\":{\"pool\":\"default\",\"pct\":95}}", 0, NULL);
-	cli_format_event(f, ev, 3723);
-	json_decref(ev);
-	fclose(f);
-	assert_string_equal(out,
-		"01:02:03 vm.state web: starting -> running (user)\n"
-		"01:02:03 vm.created db\n"
-		"01:02:03 pool.full {\"pool\":\"default\",\"pct\":95}\n");
-	free(out);
 }
 
 /* --- cli_main end to end ---------------------------------------------- */
@@ -698,14 +675,14 @@ static void test_main_against_fake_croftd(void **state)
 	static struct tl_run r;
 	struct tl_croftd f;
 	char sock[PATH_MAX], vms[8192];
-	struct tl_step list[] = { { "vm.list", NULL, vms, NULL, 0 }, { NULL } };
+	struct tl_step list[] = { { "vm.list", NULL, vms, NULL, 0, NULL }, { NULL } };
 	struct tl_step start[] = {
-		{ "vm.start", NULL, "{\"name\":\"web\",\"state\":\"running\"}", NULL, 0 }, { NULL }
+		{ "vm.start", NULL, "{\"name\":\"web\",\"state\":\"running\"}", NULL, 0, NULL }, { NULL }
 	};
 	struct tl_step refused[] = {
-		{ "vm.start", NULL, "!not_found:no VM named 'webb'", NULL, 0 }, { NULL }
+		{ "vm.start", NULL, "!not_found:no VM named 'webb'", NULL, 0, NULL }, { NULL }
 	};
-	struct tl_step gone[] = { { "vm.info", NULL, NULL, NULL, TL_STEP_HANGUP }, { NULL } };
+	struct tl_step gone[] = { { "vm.info", NULL, NULL, NULL, TL_STEP_HANGUP, NULL }, { NULL } };
 	struct tl_step none[] = { { NULL } };
 
 	(void)state;
@@ -771,40 +748,6 @@ static void test_main_against_fake_croftd(void **state)
 	tl_croftd_wait_or_fail(&f);
 	assert_int_equal(r.status, 0);
 	assert_string_equal(r.out, "croft " CROFT_VERSION " (protocol 1)\ncroftd " TL_CROFTD_VERSION "\n");
-}
-
-static void test_main_events(void **state)
-{
-	static struct tl_run r;
-	struct tl_croftd f;
-	char sock[PATH_MAX];
-	static const struct tl_step steps[] = {
-		{ "events.subscribe", NULL, "{\"last_seq\":7}",
-		  "{\"event\":\"vm.state\",\"data\":{\"name\":\"web\",\"state\":\"stopped\","
-		  "\"previous\":\"running\",\"reason\":\"guest\"}}\n"
-		  "{\"event\":\"vm.deleted\",\"data\":{\"name\":\"web\"}}\n", TL_STEP_HANGUP },
-		{ NULL }
-	};
-
-	(void)state;
-	snprintf(sock, sizeof(sock), "%s/croftd.sock", tmpdir_real);
-	serve(&f, sock, steps);
-	RUN(&r, "--socket", sock, "events", "--json");
-	tl_croftd_wait_or_fail(&f);
-	assert_int_equal(r.status, CLI_EXIT_CONNECT);
-	assert_string_equal(r.out,
-		"{\"event\":\"vm.state\",\"data\":{\"name\":\"web\",\"state\":\"stopped\","
-		"\"previous\":\"running\",\"reason\":\"guest\"}}\n"
-		"{\"event\":\"vm.deleted\",\"data\":{\"name\":\"web\"}}\n"
-		"{\"error\":{\"code\":\"connection\",\"message\":\"croftd closed the connection\"}}\n");
-	assert_string_equal(r.err, "croft: croftd closed the connection\n");
-
-	serve(&f, sock, steps);
-	RUN(&r, "--socket", sock, "events");
-	tl_croftd_wait_or_fail(&f);
-	assert_int_equal(r.status, CLI_EXIT_CONNECT);
-	assert_non_null(strstr(r.out, " vm.state web: running -> stopped (guest)\n"));
-	assert_non_null(strstr(r.out, " vm.deleted web\n"));
 }
 
 /* vm.console's reply passes a socket whose far end plays the guest: it
@@ -881,7 +824,6 @@ int main(void)
 		cmocka_unit_test(test_main_usage),
 		cmocka_unit_test(test_main_cannot_connect),
 		cmocka_unit_test(test_main_against_fake_croftd),
-		cmocka_unit_test(test_main_events),
 		cmocka_unit_test(test_main_console),
 	};
 

@@ -461,7 +461,7 @@ static void test_dispatch(void **state)
  * "!code:message" for an error). */
 static void serve(struct tl_croftd *f, const char *sock, const char *op, const char *result)
 {
-	const struct tl_step steps[] = { { op, NULL, result, NULL, 0 }, { NULL } };
+	const struct tl_step steps[] = { { op, NULL, result, NULL, 0, NULL }, { NULL } };
 
 	tl_croftd_listen_or_fail(f, sock, tl_srv_script, steps);
 }
