@@ -7,6 +7,7 @@
  * so a command cannot exist without its usage line.
  */
 #include "tui/cli.h"
+#include "common/json_get.h"
 #include "common/xalloc.h"
 
 #include <errno.h>
@@ -396,6 +397,28 @@ int cli_call_once(struct cli_ctx *ctx, const char *op, json_t *args, json_t **re
 		api_client_set_timeout(c, timeout_ms);
 	status = cli_call(ctx, c, op, json_incref(args), result, NULL);
 	api_client_close(c);
+	return status;
+}
+
+int cli_run_show(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args,
+		 const char *key, void (*format)(FILE *, const json_t *))
+{
+	const json_t *show;
+	json_t *res;
+	int status;
+
+	status = cli_call_once(ctx, cmd->op, args, &res, 0);
+	if (status != CLI_EXIT_OK)
+		return status;
+	show = key ? jget_arr(res, key) : res;
+	if (!show)
+		status = cli_error(ctx, CLI_EXIT_ERROR, "internal",
+				   "croftd's %s reply has no '%s' array", cmd->op, key);
+	else if (ctx->opts.json)
+		cli_print_json(ctx->out, show);
+	else
+		format(ctx->out, show);
+	json_decref(res);
 	return status;
 }
 

@@ -100,6 +100,11 @@ int cli_call(struct cli_ctx *ctx, struct api_client *c, const char *op, json_t *
  * client's default.  An exit status. */
 int cli_call_once(struct cli_ctx *ctx, const char *op, json_t *args, json_t **result,
 		  int timeout_ms);
+/* The runner of most commands: call cmd->op with args (borrowed) and print
+ * the result, or its array member key (NULL: the whole result), as JSON
+ * with --json, else through format.  An exit status. */
+int cli_run_show(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args,
+		 const char *key, void (*format)(FILE *, const json_t *));
 /* Print a JSON value on one line. */
 void cli_print_json(FILE *f, const json_t *v);
 
@@ -165,15 +170,22 @@ int cli_abs_path(const char *what, const char *path, char **abs, char *err, size
 #define CLI_TABLE_COLS 10
 #define CLI_CELL 80
 typedef char cli_row_t[CLI_TABLE_COLS][CLI_CELL];
+struct cli_col {
+	const char *head;
+	int right;               /* align right */
+};
+/* Fill row's cells (each zeroed, CLI_CELL bytes) from one item. */
+typedef void (*cli_fill_fn)(const json_t *item, cli_row_t row);
 /* The string at path (common/json_get.h), or "-" when absent, null, empty
  * or not a string.  Borrowed from o. */
 const char *cli_str(const json_t *o, const char *path);
-/* The integer at path as text in buf, or "-". */
+/* The integer at path as text in buf, or "-" in buf; returns buf. */
 const char *cli_int(const json_t *o, const char *path, char *buf, size_t len);
-/* A table: the head line, then nrows rows of ncols (<= CLI_TABLE_COLS)
- * cells, each column as wide as its widest cell; right[c] aligns right. */
-void cli_table(FILE *f, const char *const *head, const int *right, int ncols,
-	       cli_row_t *rows, size_t nrows);
+/* A table with a head line and a row per element of the array items,
+ * filled by fill; ncols <= CLI_TABLE_COLS, each column as wide as its
+ * widest cell. */
+void cli_table(FILE *f, const struct cli_col *cols, int ncols, const json_t *items,
+	       cli_fill_fn fill);
 /* "key:        value" */
 void cli_kv(FILE *f, const char *key, const char *val);
 /* t as local time in strftime's fmt (unix seconds if that fails); buf. */

@@ -63,37 +63,29 @@ static const char *field(const json_t *o, const char *key, enum field_kind kind,
 	return buf;
 }
 
+static void vm_row(const json_t *vm, cli_row_t c)
+{
+	snprintf(c[0], CLI_CELL, "%s", cli_str(vm, "name"));
+	snprintf(c[1], CLI_CELL, "%s", cli_str(vm, "state"));
+	field(vm, "vcpus", F_INT, c[2], CLI_CELL);
+	field(vm, "memory_mib", F_MIB, c[3], CLI_CELL);
+	field(vm, "memory_min_mib", F_MIB_NONZERO, c[4], CLI_CELL);
+	field(vm, "pid", F_INT, c[5], CLI_CELL);
+	field(vm, "uptime_s", F_UPTIME, c[6], CLI_CELL);
+	snprintf(c[7], CLI_CELL, "%s", cli_vm_first_ip(vm));
+}
+
 void cli_format_vm_list(FILE *f, const json_t *vms)
 {
-	static const char *const head[] = {
-		"NAME", "STATE", "VCPUS", "MEMORY", "MIN", "PID", "UPTIME", "IP"
+	static const struct cli_col cols[] = {
+		{ "NAME", 0 }, { "STATE", 0 }, { "VCPUS", 1 }, { "MEMORY", 1 }, { "MIN", 1 },
+		{ "PID", 1 }, { "UPTIME", 1 }, { "IP", 0 },
 	};
-	static const int right[] = { 0, 0, 1, 1, 1, 1, 1, 0 };
-	size_t nvms = json_array_size(vms), i;
-	cli_row_t *rows;
 
-	if (nvms == 0) {
+	if (!json_array_size(vms))
 		fputs("No VMs. Create one with: croft vm create NAME --memory SIZE\n", f);
-		return;
-	}
-	rows = calloc(nvms, sizeof(*rows));
-	if (!rows)
-		return;
-	for (i = 0; i < nvms; i++) {
-		const json_t *vm = json_array_get(vms, i);
-		char (*c)[CLI_CELL] = rows[i];
-
-		snprintf(c[0], CLI_CELL, "%s", cli_str(vm, "name"));
-		snprintf(c[1], CLI_CELL, "%s", cli_str(vm, "state"));
-		field(vm, "vcpus", F_INT, c[2], CLI_CELL);
-		field(vm, "memory_mib", F_MIB, c[3], CLI_CELL);
-		field(vm, "memory_min_mib", F_MIB_NONZERO, c[4], CLI_CELL);
-		field(vm, "pid", F_INT, c[5], CLI_CELL);
-		field(vm, "uptime_s", F_UPTIME, c[6], CLI_CELL);
-		snprintf(c[7], CLI_CELL, "%s", cli_vm_first_ip(vm));
-	}
-	cli_table(f, head, right, 8, rows, nvms);
-	free(rows);
+	else
+		cli_table(f, cols, 8, vms, vm_row);
 }
 
 void cli_format_vm_info(FILE *f, const json_t *vm)

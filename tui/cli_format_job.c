@@ -192,40 +192,33 @@ static void ms_cell(const json_t *job, const char *key, const char *fmt, char *b
 		cli_format_time((time_t)(jget_int(job, key, 0) / 1000), fmt, buf, len);
 }
 
+static void job_row(const json_t *o, cli_row_t c)
+{
+	struct cli_job j;
+
+	cli_job_read(&j, o);
+	cli_int(o, "id", c[0], CLI_CELL);
+	snprintf(c[1], CLI_CELL, "%s", cli_str(o, "kind"));
+	snprintf(c[2], CLI_CELL, "%s", cli_str(o, "target"));
+	snprintf(c[3], CLI_CELL, "%s", cli_str(o, "state"));
+	progress_cell(o, c[4], CLI_CELL);
+	rate_cell(o, c[5], CLI_CELL);
+	cli_format_left(strcmp(j.state, "running") ? -1 : seconds_left(&j), c[6], CLI_CELL);
+	snprintf(c[7], CLI_CELL, "%s", cli_str(o, "user"));
+	ms_cell(o, "created_ms", "%Y-%m-%d %H:%M:%S", c[8], CLI_CELL);
+}
+
 void cli_format_job_list(FILE *f, const json_t *jobs)
 {
-	static const char *const head[] = {
-		"ID", "KIND", "TARGET", "STATE", "PROGRESS", "RATE", "LEFT", "USER", "CREATED"
+	static const struct cli_col cols[] = {
+		{ "ID", 1 }, { "KIND", 0 }, { "TARGET", 0 }, { "STATE", 0 }, { "PROGRESS", 1 },
+		{ "RATE", 1 }, { "LEFT", 1 }, { "USER", 0 }, { "CREATED", 0 },
 	};
-	static const int right[] = { 1, 0, 0, 0, 1, 1, 1, 0, 0 };
-	size_t n = json_array_size(jobs), i;
-	cli_row_t *rows;
 
-	if (!n) {
+	if (!json_array_size(jobs))
 		fputs("No jobs. 'croft job list --all' also shows finished ones.\n", f);
-		return;
-	}
-	rows = calloc(n, sizeof(*rows));
-	if (!rows)
-		return;
-	for (i = 0; i < n; i++) {
-		const json_t *o = json_array_get(jobs, i);
-		char (*c)[CLI_CELL] = rows[i];
-		struct cli_job j;
-
-		cli_job_read(&j, o);
-		cli_int(o, "id", c[0], CLI_CELL);
-		snprintf(c[1], CLI_CELL, "%s", cli_str(o, "kind"));
-		snprintf(c[2], CLI_CELL, "%s", cli_str(o, "target"));
-		snprintf(c[3], CLI_CELL, "%s", cli_str(o, "state"));
-		progress_cell(o, c[4], CLI_CELL);
-		rate_cell(o, c[5], CLI_CELL);
-		cli_format_left(strcmp(j.state, "running") ? -1 : seconds_left(&j), c[6], CLI_CELL);
-		snprintf(c[7], CLI_CELL, "%s", cli_str(o, "user"));
-		ms_cell(o, "created_ms", "%Y-%m-%d %H:%M:%S", c[8], CLI_CELL);
-	}
-	cli_table(f, head, right, 9, rows, n);
-	free(rows);
+	else
+		cli_table(f, cols, 9, jobs, job_row);
 }
 
 void cli_format_job_info(FILE *f, const json_t *job)

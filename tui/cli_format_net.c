@@ -7,40 +7,32 @@
 #include "tui/cli.h"
 #include "common/json_get.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 /* --- networks --------------------------------------------------------------- */
 
+static void net_row(const json_t *o, cli_row_t c)
+{
+	snprintf(c[0], CLI_CELL, "%s", cli_str(o, "name"));
+	snprintf(c[1], CLI_CELL, "%s", cli_str(o, "mode"));
+	snprintf(c[2], CLI_CELL, "%s", cli_str(o, "subnet"));
+	snprintf(c[3], CLI_CELL, "%s", cli_str(o, "uplink"));
+	snprintf(c[4], CLI_CELL, "%s", cli_str(o, "bridge"));
+	snprintf(c[5], CLI_CELL, "%zu", json_array_size(jget_arr(o, "nics")));
+	snprintf(c[6], CLI_CELL, "%zu", json_array_size(jget_arr(o, "forwards")));
+}
+
 void cli_format_net_list(FILE *f, const json_t *nets)
 {
-	static const char *const head[] = {
-		"NAME", "MODE", "SUBNET", "UPLINK", "BRIDGE", "NICS", "FORWARDS"
+	static const struct cli_col cols[] = {
+		{ "NAME", 0 }, { "MODE", 0 }, { "SUBNET", 0 }, { "UPLINK", 0 }, { "BRIDGE", 0 },
+		{ "NICS", 1 }, { "FORWARDS", 1 },
 	};
-	static const int right[] = { 0, 0, 0, 0, 0, 1, 1 };
-	size_t n = json_array_size(nets), i;
-	cli_row_t *cells;
 
-	if (!n) {
+	if (!json_array_size(nets))
 		fputs("No networks. Create one with: croft net create NAME --mode nat\n", f);
-		return;
-	}
-	cells = calloc(n, sizeof(*cells));
-	if (!cells)
-		return;
-	for (i = 0; i < n; i++) {
-		const json_t *o = json_array_get(nets, i);
-
-		snprintf(cells[i][0], CLI_CELL, "%s", cli_str(o, "name"));
-		snprintf(cells[i][1], CLI_CELL, "%s", cli_str(o, "mode"));
-		snprintf(cells[i][2], CLI_CELL, "%s", cli_str(o, "subnet"));
-		snprintf(cells[i][3], CLI_CELL, "%s", cli_str(o, "uplink"));
-		snprintf(cells[i][4], CLI_CELL, "%s", cli_str(o, "bridge"));
-		snprintf(cells[i][5], CLI_CELL, "%zu", json_array_size(jget_arr(o, "nics")));
-		snprintf(cells[i][6], CLI_CELL, "%zu", json_array_size(jget_arr(o, "forwards")));
-	}
-	cli_table(f, head, right, 7, cells, n);
-	free(cells);
+	else
+		cli_table(f, cols, 7, nets, net_row);
 }
 
 static void fwd_line(FILE *f, const char *prefix, const json_t *fw, const char *suffix)
@@ -129,33 +121,26 @@ void cli_format_net_delete(FILE *f, const json_t *result)
 
 /* --- forwards ------------------------------------------------------------------- */
 
+static void fwd_row(const json_t *o, cli_row_t c)
+{
+	snprintf(c[0], CLI_CELL, "%s", cli_str(o, "proto"));
+	cli_int(o, "host_port", c[1], CLI_CELL);
+	snprintf(c[2], CLI_CELL, "%s", cli_str(o, "vm"));
+	cli_int(o, "port", c[3], CLI_CELL);
+	snprintf(c[4], CLI_CELL, "%s", cli_str(o, "address"));
+}
+
 void cli_format_fwd_list(FILE *f, const json_t *fwds)
 {
-	static const char *const head[] = { "PROTO", "HOST-PORT", "VM", "PORT", "ADDRESS" };
-	static const int right[] = { 0, 1, 0, 1, 0 };
-	size_t n = json_array_size(fwds), i;
-	cli_row_t *cells;
-	char tmp[24];
+	static const struct cli_col cols[] = {
+		{ "PROTO", 0 }, { "HOST-PORT", 1 }, { "VM", 0 }, { "PORT", 1 }, { "ADDRESS", 0 },
+	};
 
-	if (!n) {
+	if (!json_array_size(fwds))
 		fputs("No port forwards. Add one with: croft net forward add NET --proto tcp "
 		      "--host-port P --to VM:PORT\n", f);
-		return;
-	}
-	cells = calloc(n, sizeof(*cells));
-	if (!cells)
-		return;
-	for (i = 0; i < n; i++) {
-		const json_t *o = json_array_get(fwds, i);
-
-		snprintf(cells[i][0], CLI_CELL, "%s", cli_str(o, "proto"));
-		snprintf(cells[i][1], CLI_CELL, "%s", cli_int(o, "host_port", tmp, sizeof(tmp)));
-		snprintf(cells[i][2], CLI_CELL, "%s", cli_str(o, "vm"));
-		snprintf(cells[i][3], CLI_CELL, "%s", cli_int(o, "port", tmp, sizeof(tmp)));
-		snprintf(cells[i][4], CLI_CELL, "%s", cli_str(o, "address"));
-	}
-	cli_table(f, head, right, 5, cells, n);
-	free(cells);
+	else
+		cli_table(f, cols, 5, fwds, fwd_row);
 }
 
 void cli_format_fwd(FILE *f, const char *what, const json_t *fwd)
@@ -169,37 +154,29 @@ void cli_format_fwd(FILE *f, const char *what, const json_t *fwd)
 
 /* --- NICs ------------------------------------------------------------------------ */
 
+static void nic_row(const json_t *o, cli_row_t c)
+{
+	snprintf(c[0], CLI_CELL, "%s", cli_str(o, "net"));
+	snprintf(c[1], CLI_CELL, "%s", cli_str(o, "mac"));
+	snprintf(c[2], CLI_CELL, "%s", cli_str(o, "ip"));
+	snprintf(c[3], CLI_CELL, "%s", cli_str(o, "address"));
+	cli_int(o, "vlan", c[4], CLI_CELL);
+	if (strcmp(cli_int(o, "rate", c[5], CLI_CELL), "-"))
+		strcat(c[5], "M");
+	snprintf(c[6], CLI_CELL, "%s", cli_str(o, "tap"));
+}
+
 void cli_format_nic_list(FILE *f, const json_t *nics)
 {
-	static const char *const head[] = {
-		"NET", "MAC", "IP", "ADDRESS", "VLAN", "RATE", "TAP"
+	static const struct cli_col cols[] = {
+		{ "NET", 0 }, { "MAC", 0 }, { "IP", 0 }, { "ADDRESS", 0 }, { "VLAN", 1 },
+		{ "RATE", 1 }, { "TAP", 0 },
 	};
-	static const int right[] = { 0, 0, 0, 0, 1, 1, 0 };
-	size_t n = json_array_size(nics), i;
-	cli_row_t *cells;
-	char tmp[24];
 
-	if (!n) {
+	if (!json_array_size(nics))
 		fputs("No NICs. Add one with: croft vm nic add VM --net NAME\n", f);
-		return;
-	}
-	cells = calloc(n, sizeof(*cells));
-	if (!cells)
-		return;
-	for (i = 0; i < n; i++) {
-		const json_t *o = json_array_get(nics, i);
-		const char *rate = cli_int(o, "rate", tmp, sizeof(tmp));
-
-		snprintf(cells[i][0], CLI_CELL, "%s", cli_str(o, "net"));
-		snprintf(cells[i][1], CLI_CELL, "%s", cli_str(o, "mac"));
-		snprintf(cells[i][2], CLI_CELL, "%s", cli_str(o, "ip"));
-		snprintf(cells[i][3], CLI_CELL, "%s", cli_str(o, "address"));
-		snprintf(cells[i][5], CLI_CELL, "%s%s", rate, strcmp(rate, "-") ? "M" : "");
-		snprintf(cells[i][4], CLI_CELL, "%s", cli_int(o, "vlan", tmp, sizeof(tmp)));
-		snprintf(cells[i][6], CLI_CELL, "%s", cli_str(o, "tap"));
-	}
-	cli_table(f, head, right, 7, cells, n);
-	free(cells);
+	else
+		cli_table(f, cols, 7, nics, nic_row);
 }
 
 void cli_format_vm_nics(FILE *f, const json_t *nics)

@@ -9,39 +9,12 @@
 
 int cli_run_job_list(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args)
 {
-	const json_t *jobs;
-	json_t *res;
-	int status;
-
-	status = cli_call_once(ctx, cmd->op, args, &res, 0);
-	if (status != CLI_EXIT_OK)
-		return status;
-	jobs = jget_arr(res, "jobs");
-	if (!jobs)
-		status = cli_error(ctx, CLI_EXIT_ERROR, "internal",
-				   "croftd's job.list reply has no 'jobs' array");
-	else if (ctx->opts.json)
-		cli_print_json(ctx->out, jobs);
-	else
-		cli_format_job_list(ctx->out, jobs);
-	json_decref(res);
-	return status;
+	return cli_run_show(ctx, cmd, args, "jobs", cli_format_job_list);
 }
 
 int cli_run_job_info(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args)
 {
-	json_t *res;
-	int status;
-
-	status = cli_call_once(ctx, cmd->op, args, &res, 0);
-	if (status != CLI_EXIT_OK)
-		return status;
-	if (ctx->opts.json)
-		cli_print_json(ctx->out, res);
-	else
-		cli_format_job_info(ctx->out, res);
-	json_decref(res);
-	return CLI_EXIT_OK;
+	return cli_run_show(ctx, cmd, args, NULL, cli_format_job_info);
 }
 
 int cli_run_job_cancel(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args)

@@ -7,6 +7,7 @@
 #include "tui/cli.h"
 #include "common/json_get.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 const char *cli_str(const json_t *o, const char *path)
@@ -18,31 +19,37 @@ const char *cli_str(const json_t *o, const char *path)
 
 const char *cli_int(const json_t *o, const char *path, char *buf, size_t len)
 {
-	if (!json_is_integer(jget(o, path)))
-		return "-";
-	snprintf(buf, len, "%lld", jget_int(o, path, 0));
+	if (json_is_integer(jget(o, path)))
+		snprintf(buf, len, "%lld", jget_int(o, path, 0));
+	else
+		snprintf(buf, len, "-");
 	return buf;
 }
 
-void cli_table(FILE *f, const char *const *head, const int *right, int ncols,
-	       cli_row_t *rows, size_t nrows)
+void cli_table(FILE *f, const struct cli_col *cols, int ncols, const json_t *items,
+	       cli_fill_fn fill)
 {
-	size_t width[CLI_TABLE_COLS], i;
+	size_t n = json_array_size(items), width[CLI_TABLE_COLS], i;
+	cli_row_t *rows = calloc(n ? n : 1, sizeof(*rows));
 	int c;
 
+	if (!rows)
+		return;
 	for (c = 0; c < ncols; c++)
-		width[c] = strlen(head[c]);
-	for (i = 0; i < nrows; i++)
+		width[c] = strlen(cols[c].head);
+	for (i = 0; i < n; i++) {
+		fill(json_array_get(items, i), rows[i]);
 		for (c = 0; c < ncols; c++)
 			if (strlen(rows[i][c]) > width[c])
 				width[c] = strlen(rows[i][c]);
-	for (i = 0; i <= nrows; i++) {
+	}
+	for (i = 0; i <= n; i++) {
 		for (c = 0; c < ncols; c++) {
-			const char *s = i == 0 ? head[c] : rows[i - 1][c];
+			const char *s = i == 0 ? cols[c].head : rows[i - 1][c];
 
 			if (c)
 				fputs("  ", f);
-			if (right[c])
+			if (cols[c].right)
 				fprintf(f, "%*s", (int)width[c], s);
 			else if (c == ncols - 1)
 				fputs(s, f);
@@ -51,6 +58,7 @@ void cli_table(FILE *f, const char *const *head, const int *right, int ncols,
 		}
 		fputc('\n', f);
 	}
+	free(rows);
 }
 
 void cli_kv(FILE *f, const char *key, const char *val)

@@ -14,50 +14,14 @@
 #define SHUTDOWN_DEFAULT_S 60
 #define SHUTDOWN_SLACK_S 30      /* croftd's own work beyond the guest's */
 
-/* Call, then print the raw result with --json or through format. */
-static int call_and_show(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args,
-			 void (*format)(FILE *, const json_t *))
-{
-	json_t *res;
-	int status;
-
-	status = cli_call_once(ctx, cmd->op, args, &res, 0);
-	if (status != CLI_EXIT_OK)
-		return status;
-	if (ctx->opts.json)
-		cli_print_json(ctx->out, res);
-	else
-		format(ctx->out, res);
-	json_decref(res);
-	return CLI_EXIT_OK;
-}
-
 int cli_run_vm_list(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args)
 {
-	const json_t *vms;
-	json_t *res;
-	int status;
-
-	status = cli_call_once(ctx, cmd->op, args, &res, 0);
-	if (status != CLI_EXIT_OK)
-		return status;
-	vms = jget_arr(res, "vms");
-	if (!vms) {
-		json_decref(res);
-		return cli_error(ctx, CLI_EXIT_ERROR, "internal",
-				 "croftd's vm.list reply has no 'vms' array");
-	}
-	if (ctx->opts.json)
-		cli_print_json(ctx->out, vms);
-	else
-		cli_format_vm_list(ctx->out, vms);
-	json_decref(res);
-	return CLI_EXIT_OK;
+	return cli_run_show(ctx, cmd, args, "vms", cli_format_vm_list);
 }
 
 int cli_run_vm_info(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args)
 {
-	return call_and_show(ctx, cmd, args, cli_format_vm_info);
+	return cli_run_show(ctx, cmd, args, NULL, cli_format_vm_info);
 }
 
 int cli_run_vm_action(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args)
@@ -92,7 +56,7 @@ int cli_run_vm_action(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *ar
 
 int cli_run_vm_delete(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args)
 {
-	return call_and_show(ctx, cmd, args, cli_format_vm_delete);
+	return cli_run_show(ctx, cmd, args, NULL, cli_format_vm_delete);
 }
 
 /* vm.create answers the VM, or {"name","job"} while its disks are made. */

@@ -449,18 +449,6 @@ static const char *canned_vms =
 	"\"firmware\":\"uefi\",\"boot\":null,\"cdrom\":null,\"kernel\":null,\"initrd\":null,"
 	"\"append\":null,\"pid\":null,\"uptime_s\":null,\"created\":1714564800,\"disks\":[]}]";
 
-static char *format_to_string(void (*fn)(FILE *, const json_t *), const json_t *v)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-
-	assert_non_null(f);
-	fn(f, v);
-	fclose(f);
-	return buf;
-}
-
 static void test_format_list(void **state)
 {
 	json_t *vms = json_loads(canned_vms, 0, NULL), *empty = json_array();
@@ -468,13 +456,13 @@ static void test_format_list(void **state)
 
 	(void)state;
 	assert_non_null(vms);
-	out = format_to_string(cli_format_vm_list, vms);
+	out = tl_print_json(cli_format_vm_list, vms);
 	assert_string_equal(out,
 		"NAME              STATE    VCPUS  MEMORY   MIN   PID  UPTIME  IP\n"
 		"web               running      2      2G  512M  4242   1h02m  -\n"
 		"database-primary  stopped     16     64G     -     -       -  -\n");
 	free(out);
-	out = format_to_string(cli_format_vm_list, empty);
+	out = tl_print_json(cli_format_vm_list, empty);
 	assert_string_equal(out, "No VMs. Create one with: croft vm create NAME --memory SIZE\n");
 	free(out);
 	json_decref(vms);
@@ -489,7 +477,7 @@ static void test_format_info(void **state)
 	(void)state;
 	setenv("TZ", "UTC", 1);
 	tzset();
-	out = format_to_string(cli_format_vm_info, json_array_get(vms, 0));
+	out = tl_print_json(cli_format_vm_info, json_array_get(vms, 0));
 	assert_string_equal(out,
 		"name:        web\n"
 		"uuid:        5f0c\n"
@@ -511,7 +499,7 @@ static void test_format_info(void **state)
 		"  0: /var/lib/croft/web/disk0.qcow2 (qcow2, 20G, 1.2G allocated, owned by croft)\n"
 		"  1: /srv/data.raw (raw, 1G, 1G allocated, external)\n");
 	free(out);
-	out = format_to_string(cli_format_vm_info, json_array_get(vms, 1));
+	out = tl_print_json(cli_format_vm_info, json_array_get(vms, 1));
 	assert_non_null(strstr(out, "state:       stopped\n"));
 	assert_non_null(strstr(out, "memory-min:  -\n"));
 	assert_non_null(strstr(out, "memory-now:  -\n"));
@@ -541,7 +529,7 @@ static void test_format_misc(void **state)
 			  "\"qemu\":{\"binary\":\"/usr/bin/qemu-system-x86_64\",\"version\":\"7.2.0\"},"
 			  "\"qemu_user\":\"croft-qemu\",\"state_dir\":\"/var/lib/croft\","
 			  "\"run_dir\":\"/run/croft\",\"vms_total\":3,\"vms_running\":1}", 0, NULL);
-	out = format_to_string(cli_format_host_info, host);
+	out = tl_print_json(cli_format_host_info, host);
 	assert_string_equal(out,
 		"hostname:    box\n"
 		"croftd:      0.1.0\n"
@@ -559,7 +547,7 @@ static void test_format_misc(void **state)
 
 	del = json_loads("{\"name\":\"web\",\"disks_removed\":[\"/a.qcow2\"],"
 			 "\"disks_kept\":[\"/b.raw\"]}", 0, NULL);
-	out = format_to_string(cli_format_vm_delete, del);
+	out = tl_print_json(cli_format_vm_delete, del);
 	assert_string_equal(out, "web: deleted\n  removed /a.qcow2\n  kept /b.raw\n");
 	free(out);
 	json_decref(del);

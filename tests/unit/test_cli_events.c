@@ -23,7 +23,6 @@
 
 #define ARGV(...) ((char *[]){ __VA_ARGS__, NULL })
 #define ARGC(...) ((int)(sizeof((char *[]){ __VA_ARGS__ }) / sizeof(char *)))
-#define RUN(r, ...) tl_run_main(r, cli_main, ARGC("croft", __VA_ARGS__), ARGV("croft", __VA_ARGS__))
 
 /* An event as croftd sends it: seq, seconds after 2026-01-01 00:00:00 UTC. */
 #define EV(seq, secs, kind, target, msg, data) \
@@ -43,35 +42,9 @@
 #define SINCE "1700000000"
 #define LIST_ARGS "{\"since_ms\":1700000000000,\"limit\":10000}"
 
-static char *dir;
-static char sock[PATH_MAX];
 
-static int setup(void **state)
-{
-	(void)state;
-	setenv("TZ", "UTC", 1);
-	tzset();
-	dir = tl_tmpdir("clievents");
-	if (!dir)
-		return -1;
-	snprintf(sock, sizeof(sock), "%s/croftd.sock", dir);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	tl_rmtree(dir);
-	free(dir);
-	return 0;
-}
-
-#define CROFT(r, steps, ...) do { \
-		struct tl_croftd f_; \
-		tl_croftd_listen_or_fail(&f_, sock, tl_srv_script, steps); \
-		RUN(r, "--socket", sock, __VA_ARGS__); \
-		tl_croftd_wait_or_fail(&f_); \
-	} while (0)
+#define CROFT(r, steps, ...) \
+	tl_run_scripted(r, steps, cli_main, ARGC("croft", __VA_ARGS__), ARGV("croft", __VA_ARGS__))
 
 static void test_parse(void **state)
 {
@@ -266,5 +239,5 @@ int main(void)
 		cmocka_unit_test(test_no_follow),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, tl_setup_utc, NULL);
 }

@@ -26,7 +26,6 @@
 
 #define ARGV(...) ((char *[]){ __VA_ARGS__, NULL })
 #define ARGC(...) ((int)(sizeof((char *[]){ __VA_ARGS__ }) / sizeof(char *)))
-#define RUN(r, ...) tl_run_main(r, cli_main, ARGC("croft", __VA_ARGS__), ARGV("croft", __VA_ARGS__))
 
 #define GIB "1073741824"
 #define JOB(state, done, extra) \
@@ -46,28 +45,6 @@
 #define CREATED "{\"name\":\"web\",\"job\":" JOB_RUNNING "}"
 #define VM "{\"name\":\"web\",\"state\":\"stopped\",\"vcpus\":1}"
 
-static char *dir;
-static char sock[PATH_MAX];
-
-static int setup(void **state)
-{
-	(void)state;
-	setenv("TZ", "UTC", 1);
-	tzset();
-	dir = tl_tmpdir("clijob");
-	if (!dir)
-		return -1;
-	snprintf(sock, sizeof(sock), "%s/croftd.sock", dir);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	tl_rmtree(dir);
-	free(dir);
-	return 0;
-}
 
 static void assert_contains(const char *hay, const char *needle)
 {
@@ -75,14 +52,9 @@ static void assert_contains(const char *hay, const char *needle)
 		fail_msg("'%s' does not contain '%s'", hay, needle);
 }
 
-/* Run croft with --socket against a fake serving steps; the fake must end
- * its script. */
-#define CROFT(r, steps, ...) do { \
-		struct tl_croftd f_; \
-		tl_croftd_listen_or_fail(&f_, sock, tl_srv_script, steps); \
-		RUN(r, "--socket", sock, __VA_ARGS__); \
-		tl_croftd_wait_or_fail(&f_); \
-	} while (0)
+/* Run croft against the fake croftd serving steps. */
+#define CROFT(r, steps, ...) \
+	tl_run_scripted(r, steps, cli_main, ARGC("croft", __VA_ARGS__), ARGV("croft", __VA_ARGS__))
 
 /* --- parsers ------------------------------------------------------------- */
 
@@ -235,26 +207,12 @@ static void test_progress_line(void **state)
 	}
 }
 
-static char *format(void (*fn)(FILE *, const json_t *), const char *json)
-{
-	json_t *v = json_loads(json, 0, NULL);
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-
-	assert_non_null(v);
-	fn(f, v);
-	fclose(f);
-	json_decref(v);
-	return buf;
-}
-
 static void test_format_list_info(void **state)
 {
 	char *out;
 
 	(void)state;
-	out = format(cli_format_job_list, "[" JOB("running", 536870912, ",\"rate\":104857600,"
+	out = tl_print_json_text(cli_format_job_list, "[" JOB("running", 536870912, ",\"rate\":104857600,"
 		     "\"eta_s\":5") ",{\"id\":7,\"kind\":\"import\",\"target\":null,"
 		     "\"state\":\"failed\",\"done\":0,\"total\":0,\"error\":\"bad image\","
 		     "\"user\":null,\"created_ms\":1767139200000,\"rate\":null,\"eta_s\":null}]");
@@ -263,11 +221,11 @@ static void test_format_list_info(void **state)
 		"12  vm.create  web     running  50% 512M/1G  100M/s  0:06  alice  2026-01-01 00:00:00\n"
 		" 7  import     -       failed             -       -     -  -      2025-12-31 00:00:00\n");
 	free(out);
-	out = format(cli_format_job_list, "[]");
+	out = tl_print_json_text(cli_format_job_list, "[]");
 	assert_string_equal(out, "No jobs. 'croft job list --all' also shows finished ones.\n");
 	free(out);
 
-	out = format(cli_format_job_info, "{\"id\":12,\"kind\":\"vm.create\",\"target\":\"web\","
+	out = tl_print_json_text(cli_format_job_info, "{\"id\":12,\"kind\":\"vm.create\",\"target\":\"web\","
 		     "\"state\":\"failed\",\"done\":1024,\"total\":2048,\"error\":\"no space\","
 		     "\"user\":\"alice\",\"uid\":1000,\"created_ms\":1767225600000,"
 		     "\"started_ms\":1767225601000,\"finished_ms\":1767225662000,\"rate\":null,"
@@ -377,50 +335,55 @@ static void test_create_waits(void **state)
 	assert_string_equal(r.out, VM "\n");
 }
 
+static const struct tl_step failed[] = {
+	STEP_CREATE, STEP_SUBSCRIBE,
+	{ "job.info", NULL, JOB_RUNNING, PROGRESS(12, 1024)
+	  STATE(12, "failed", "running", "\"qemu-img: No space left on device\""), 0, NULL },
+	{ NULL } };
+static const struct tl_step cancelled[] = {
+	STEP_CREATE, STEP_SUBSCRIBE,
+	{ "job.info", NULL, JOB_RUNNING, STATE(12, "cancelled", "running", "null"), 0, NULL },
+	{ NULL } };
+static const struct tl_step gone[] = {
+	STEP_CREATE, STEP_SUBSCRIBE,
+	{ "job.info", NULL, JOB_RUNNING, PROGRESS(12, 1024), TL_STEP_HANGUP, NULL },
+	{ NULL } };
+static const struct tl_step no_job[] = {
+	STEP_CREATE, STEP_SUBSCRIBE,
+	{ "job.info", NULL, "!not_found:no job 12", NULL, 0, NULL },
+	{ NULL } };
+
 static void test_create_fails(void **state)
 {
+	static const struct {
+		const struct tl_step *steps;
+		int json, status;
+		const char *out, *err;
+	} cases[] = {
+		{ failed, 0, CLI_EXIT_ERROR, "", "croft: qemu-img: No space left on device\n" },
+		{ failed, 1, CLI_EXIT_ERROR, "{\"error\":{\"code\":\"job_failed\","
+		  "\"message\":\"qemu-img: No space left on device\"}}\n",
+		  "croft: qemu-img: No space left on device\n" },
+		{ cancelled, 0, CLI_EXIT_ERROR, "", "croft: job 12 (vm.create web) was cancelled\n" },
+		{ gone, 0, CLI_EXIT_CONNECT, "", "croft: croftd closed the connection while waiting "
+		  "for job 12 (see: croft job info 12)\n" },
+		{ no_job, 0, CLI_EXIT_ERROR, "", "croft: no job 12\n" },
+	};
 	static struct tl_run r;
-	const struct tl_step failed[] = {
-		STEP_CREATE, STEP_SUBSCRIBE,
-		{ "job.info", NULL, JOB_RUNNING, PROGRESS(12, 1024)
-		  STATE(12, "failed", "running", "\"qemu-img: No space left on device\""), 0, NULL },
-		{ NULL } };
-	const struct tl_step cancelled[] = {
-		STEP_CREATE, STEP_SUBSCRIBE,
-		{ "job.info", NULL, JOB_RUNNING, STATE(12, "cancelled", "running", "null"), 0, NULL },
-		{ NULL } };
-	const struct tl_step gone[] = {
-		STEP_CREATE, STEP_SUBSCRIBE,
-		{ "job.info", NULL, JOB_RUNNING, PROGRESS(12, 1024), TL_STEP_HANGUP, NULL },
-		{ NULL } };
-	const struct tl_step no_job[] = {
-		STEP_CREATE, STEP_SUBSCRIBE,
-		{ "job.info", NULL, "!not_found:no job 12", NULL, 0, NULL },
-		{ NULL } };
+	size_t i;
 
 	(void)state;
-	CROFT(&r, failed, "vm", "create", "web", "--memory", "128M", "--disk", "1G");
-	assert_int_equal(r.status, CLI_EXIT_ERROR);
-	assert_string_equal(r.out, "");
-	assert_string_equal(r.err, "croft: qemu-img: No space left on device\n");
-
-	CROFT(&r, failed, "vm", "create", "web", "--memory", "128M", "--disk", "1G", "--json");
-	assert_int_equal(r.status, CLI_EXIT_ERROR);
-	assert_string_equal(r.out, "{\"error\":{\"code\":\"job_failed\","
-			    "\"message\":\"qemu-img: No space left on device\"}}\n");
-
-	CROFT(&r, cancelled, "vm", "create", "web", "--memory", "128M", "--disk", "1G");
-	assert_int_equal(r.status, CLI_EXIT_ERROR);
-	assert_string_equal(r.err, "croft: job 12 (vm.create web) was cancelled\n");
-
-	CROFT(&r, gone, "vm", "create", "web", "--memory", "128M", "--disk", "1G");
-	assert_int_equal(r.status, CLI_EXIT_CONNECT);
-	assert_string_equal(r.err, "croft: croftd closed the connection while waiting for job 12 "
-			    "(see: croft job info 12)\n");
-
-	CROFT(&r, no_job, "vm", "create", "web", "--memory", "128M", "--disk", "1G");
-	assert_int_equal(r.status, CLI_EXIT_ERROR);
-	assert_string_equal(r.err, "croft: no job 12\n");
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		if (cases[i].json)
+			CROFT(&r, cases[i].steps, "vm", "create", "web", "--memory", "128M", "--disk",
+			      "1G", "--json");
+		else
+			CROFT(&r, cases[i].steps, "vm", "create", "web", "--memory", "128M", "--disk",
+			      "1G");
+		assert_int_equal(r.status, cases[i].status);
+		assert_string_equal(r.out, cases[i].out);
+		assert_string_equal(r.err, cases[i].err);
+	}
 }
 
 static void test_create_race_and_no_wait(void **state)
@@ -574,5 +537,5 @@ int main(void)
 		cmocka_unit_test(test_bar),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, tl_setup_utc, NULL);
 }

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "tui/cli.h"
+#include "tests/unit/testlib.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -72,14 +73,6 @@ static const struct {
 	{ "99999d", "'99999d' is too far back" },
 	{ "999999999999999999999s", "'999999999999999999999s' is too far back" },
 };
-
-static int setup_utc(void **state)
-{
-	(void)state;
-	setenv("TZ", "UTC", 1);
-	tzset();
-	return 0;
-}
 
 static void test_good_times(void **state)
 {
@@ -147,5 +140,5 @@ int main(void)
 		cmocka_unit_test(test_local_zone),
 	};
 
-	return cmocka_run_group_tests(tests, setup_utc, NULL);
+	return cmocka_run_group_tests(tests, tl_setup_utc, NULL);
 }

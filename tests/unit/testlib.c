@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 char *tl_tmpdir(const char *tag)
@@ -131,6 +132,14 @@ char *tl_read_file(const char *path)
 	return buf;
 }
 
+int tl_setup_utc(void **state)
+{
+	(void)state;
+	setenv("TZ", "UTC", 1);
+	tzset();
+	return 0;
+}
+
 static int64_t clock_ms = TL_CLOCK_START_MS;
 
 int64_t tl_clock_ms(void)
@@ -194,4 +203,30 @@ void tl_run_main(struct tl_run *r, int (*main_fn)(int, char **), int argc, char 
 	close(save2);
 	slurp(outfd, r->out, sizeof(r->out));
 	slurp(errfd, r->err, sizeof(r->err));
+}
+
+char *tl_print_json(void (*fn)(FILE *, const json_t *), const json_t *v)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		fail_msg("open_memstream: %s", strerror(errno));
+	fn(f, v);
+	fclose(f);
+	return buf;
+}
+
+char *tl_print_json_text(void (*fn)(FILE *, const json_t *), const char *json)
+{
+	json_error_t jerr;
+	json_t *v = json_loads(json, JSON_DECODE_ANY, &jerr);
+	char *out;
+
+	if (!v)
+		fail_msg("bad test JSON (%s): %s", jerr.text, json);
+	out = tl_print_json(fn, v);
+	json_decref(v);
+	return out;
 }

@@ -15,6 +15,7 @@
 #include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 struct store;
@@ -37,6 +38,9 @@ void tl_write_file_or_fail(const char *path, const char *fmt, ...)
 /* The whole file, NUL-terminated (malloc'd), or NULL with errno set. */
 char *tl_read_file(const char *path);
 
+/* A cmocka group setup: local time is UTC (TZ), for fixed times in output. */
+int tl_setup_utc(void **state);
+
 /* A fake clock for modules that take one as a seam: starts at
  * TL_CLOCK_START (2026-01-01 00:00:00 UTC) and moves only when told. */
 #define TL_CLOCK_START_MS 1767225600000LL
@@ -46,6 +50,11 @@ void tl_clock_advance(int64_t ms);
 
 /* A new store at dir/croft.db, migrated; fails the test on error. */
 struct store *tl_store_open_or_fail(const char *dir);
+
+/* What fn prints of v (or of the JSON text json, which must parse), as a
+ * malloc'd string: for testing formatters. */
+char *tl_print_json(void (*fn)(FILE *, const json_t *), const json_t *v);
+char *tl_print_json_text(void (*fn)(FILE *, const json_t *), const char *json);
 
 /* Run main_fn(argc, argv) with stdout and stderr captured (each cut at
  * the buffer's size); stdin is left alone. */
@@ -122,5 +131,10 @@ struct tl_step {
 	const char *args;
 };
 void tl_srv_script(struct tl_srv *s, const void *steps);
+/* Run main_fn (as tl_run_main) while the fake croftd serves steps on a
+ * socket of its own, named to main_fn by $CROFT_SOCKET (the CLI's way of
+ * finding croftd); fails the test unless the script ran to its end. */
+void tl_run_scripted(struct tl_run *r, const struct tl_step *steps,
+		     int (*main_fn)(int, char **), int argc, char **argv);
 
 #endif

@@ -310,3 +310,18 @@ void tl_croftd_stop(struct tl_croftd *f)
 		;
 	f->pid = -1;
 }
+
+void tl_run_scripted(struct tl_run *r, const struct tl_step *steps,
+		     int (*main_fn)(int, char **), int argc, char **argv)
+{
+	struct tl_croftd f;
+	char sock[64];
+
+	snprintf(sock, sizeof(sock), "/tmp/croft-test-croftd-%d.sock", (int)getpid());
+	tl_croftd_listen_or_fail(&f, sock, tl_srv_script, steps);
+	setenv("CROFT_SOCKET", sock, 1);
+	tl_run_main(r, main_fn, argc, argv);
+	unsetenv("CROFT_SOCKET");
+	tl_croftd_wait_or_fail(&f);
+	unlink(sock);
+}
