@@ -1,10 +1,11 @@
 /*
  * The unit tests' shared harness: temporary directories and the tree
  * remover, small file helpers, a fake clock, a store in a temporary
- * directory, a runner that captures what a main function prints, and the
- * one fake croftd (testlib_croftd.c).  Fault seams of the modules under test (exec, the clock,
- * /proc, QMP) are the modules' own function tables; the fakes that fill
- * them for more than one test file live here.
+ * directory, IPv4 addresses from text, a runner that captures what a main
+ * function prints, and the one fake croftd (testlib_croftd.c).  Fault
+ * seams of the modules under test (exec, the clock, /proc, QMP) are the
+ * modules' own function tables; the fakes that fill them for more than one
+ * test file live here.
  *
  * Functions named tl_*_or_fail end the running cmocka test on failure;
  * the others return -errno or NULL so setups can report failure.
@@ -13,6 +14,7 @@
 #define CROFT_TESTLIB_H
 
 #include <jansson.h>
+#include <netinet/in.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -50,6 +52,13 @@ void tl_clock_advance(int64_t ms);
 
 /* A new store at dir/croft.db, migrated; fails the test on error. */
 struct store *tl_store_open_or_fail(const char *dir);
+
+/* A dotted quad as struct in_addr (network order); fails the test when it
+ * is not one. */
+struct in_addr tl_ip4_or_fail(const char *dotted);
+/* a as a dotted quad, in one of four static buffers used in turn: up to
+ * four calls may share one expression. */
+const char *tl_ip4_str(struct in_addr a);
 
 /* What fn prints of v (or of the JSON text json, which must parse), as a
  * malloc'd string: for testing formatters. */
