@@ -1,7 +1,7 @@
 /*
  * The unit tests' shared harness: temporary directories and the tree
- * remover, small file helpers, a fake clock, and a store in a temporary
- * directory.  Fault seams of the modules under test (exec, the clock,
+ * remover, small file helpers, a fake clock, a store in a temporary
+ * directory, and a fake croftd around it.  Fault seams of the modules under test (exec, the clock,
  * /proc, QMP) are the modules' own function tables; the fakes that fill
  * them for more than one test file live here.
  *
@@ -14,7 +14,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct croftd;
 struct store;
+struct vm;
 
 /* A fresh directory /tmp/croft-test-<tag>-XXXXXX, its real path (malloc'd),
  * mode 0755 so an unprivileged user can reach what a test puts there.
@@ -43,5 +45,16 @@ void tl_clock_advance(int64_t ms);
 
 /* A new store at dir/croft.db, migrated; fails the test on error. */
 struct store *tl_store_open_or_fail(const char *dir);
+
+/* A fake croftd for code that takes one: a store in dir, a bus on the fake
+ * clock, state_dir dir/state, run_dir dir/run and pool_dir dir/pool
+ * (created), no OVMF, no loop, netd or API server; QEMU's user is the
+ * caller.  Fails the test on error.  tl_croftd_free() frees it, its VMs
+ * and the store, and leaves dir to the caller. */
+struct croftd *tl_croftd_new_or_fail(const char *dir);
+void tl_croftd_free(struct croftd *d);
+/* A stopped VM named name with the disks at the given paths (ending with
+ * NULL), in d's list as if loaded; not in the store. */
+struct vm *tl_croftd_vm_add(struct croftd *d, const char *name, const char *const *disks);
 
 #endif
