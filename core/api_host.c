@@ -84,12 +84,11 @@ static void op_host_set(struct api_req *r, json_t *args)
 	api_req_ok(r, host_json(d));
 }
 
-static const struct api_arg args_none[] = { { NULL, 0, 0 } };
 static const struct api_arg args_host_set[] = {
 	{ "accel", ARG_STRING, 0 }, { NULL, 0, 0 } };
 
 const struct api_op api_host_ops[] = {
-	{ "host.info", op_host_info, args_none,     API_OP_READ },
+	{ "host.info", op_host_info, api_args_none, API_OP_READ },
 	{ "host.set",  op_host_set,  args_host_set, 0 },
 	{ NULL, NULL, NULL, 0 },
 };

@@ -1,9 +1,11 @@
 /*
- * The net.* and vm.nic.* ops.  Each handler checks every argument first
- * (names, modes, addresses, ports, what other networks and NICs already
- * use), asks croft-netd what only the kernel knows (CHECK_NET, the default
- * uplink), and only then changes anything, through net_state_apply(): the
- * store change and netd's new state land together or not at all.
+ * The net.* and vm.nic.* ops.  The network and the VM an op names are
+ * resolved before its handler runs (ARG_NET, ARG_VM in the table at the
+ * end).  Each handler checks every other argument first (names, modes,
+ * addresses, ports, what other networks and NICs already use), asks
+ * croft-netd what only the kernel knows (CHECK_NET, the default uplink),
+ * and only then changes anything, through net_state_apply(): the store
+ * change and netd's new state land together or not at all.
  *
  * On a running VM a NIC change also goes through QEMU (vm_nic.c), and the
  * reply comes later:
@@ -1333,7 +1335,6 @@ void api_net_vm_deleted(struct croftd *d, const json_t *removed)
 
 /* --- the table ------------------------------------------------------------------------ */
 
-static const struct api_arg args_none[] = { { NULL, 0, 0 } };
 static const struct api_arg args_net_create[] = {
 	{ "name", ARG_STRING, ARG_REQUIRED },
 	{ "mode", ARG_STRING, ARG_REQUIRED },
@@ -1361,8 +1362,6 @@ static const struct api_arg args_fwd_remove[] = {
 	{ "proto", ARG_STRING, ARG_REQUIRED },
 	{ "host_port", ARG_INT, ARG_REQUIRED },
 	{ NULL, 0, 0 } };
-static const struct api_arg args_vm_name[] = {
-	{ "name", ARG_STRING, ARG_REQUIRED | ARG_VM }, { NULL, 0, 0 } };
 static const struct api_arg args_nic_add[] = {
 	{ "name", ARG_STRING, ARG_REQUIRED | ARG_VM },
 	{ "net", ARG_STRING, ARG_REQUIRED | ARG_NET },
@@ -1378,15 +1377,15 @@ static const struct api_arg args_nic_remove[] = {
 	{ NULL, 0, 0 } };
 
 const struct api_op api_net_ops[] = {
-	{ "net.create",         op_net_create,         args_net_create, 0 },
-	{ "net.list",           op_net_list,           args_none,       API_OP_READ },
-	{ "net.info",           op_net_info,           args_net_name,   API_OP_READ },
-	{ "net.delete",         op_net_delete,         args_net_delete, 0 },
-	{ "net.forward.add",    op_net_forward_add,    args_fwd_add,    0 },
-	{ "net.forward.list",   op_net_forward_list,   args_net,        API_OP_READ },
-	{ "net.forward.remove", op_net_forward_remove, args_fwd_remove, 0 },
-	{ "vm.nic.add",         op_vm_nic_add,         args_nic_add,    0 },
-	{ "vm.nic.remove",      op_vm_nic_remove,      args_nic_remove, 0 },
-	{ "vm.nic.list",        op_vm_nic_list,        args_vm_name,    API_OP_READ },
+	{ "net.create",         op_net_create,         args_net_create,  0 },
+	{ "net.list",           op_net_list,           api_args_none,    API_OP_READ },
+	{ "net.info",           op_net_info,           args_net_name,    API_OP_READ },
+	{ "net.delete",         op_net_delete,         args_net_delete,  0 },
+	{ "net.forward.add",    op_net_forward_add,    args_fwd_add,     0 },
+	{ "net.forward.list",   op_net_forward_list,   args_net,         API_OP_READ },
+	{ "net.forward.remove", op_net_forward_remove, args_fwd_remove,  0 },
+	{ "vm.nic.add",         op_vm_nic_add,         args_nic_add,     0 },
+	{ "vm.nic.remove",      op_vm_nic_remove,      args_nic_remove,  0 },
+	{ "vm.nic.list",        op_vm_nic_list,        api_args_vm_name, API_OP_READ },
 	{ NULL, NULL, NULL, 0 },
 };

@@ -11,6 +11,10 @@
 #include <errno.h>
 #include <string.h>
 
+const struct api_arg api_args_none[] = { { NULL, 0, 0 } };
+const struct api_arg api_args_vm_name[] = {
+	{ "name", ARG_STRING, ARG_REQUIRED | ARG_VM }, { NULL, 0, 0 } };
+
 const struct api_op *const api_op_tables[] = {
 	api_server_ops,
 	api_host_ops,

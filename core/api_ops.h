@@ -56,6 +56,10 @@ extern const struct api_op api_vm_ops[];       /* api_vm.c */
 extern const struct api_op api_net_ops[];      /* api_net.c */
 extern const struct api_op api_events_ops[];   /* events.c */
 
+/* Schemas that more than one table uses. */
+extern const struct api_arg api_args_none[];      /* no arguments */
+extern const struct api_arg api_args_vm_name[];   /* "name": the VM the op is about */
+
 /*
  * A parsed request line.  root owns everything; id is borrowed (NULL when
  * absent).  args is borrowed, never NULL after success ({} when absent).

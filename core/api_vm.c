@@ -432,9 +432,6 @@ static void op_vm_console(struct api_req *r, json_t *args)
 
 /* --- the table ------------------------------------------------------------- */
 
-static const struct api_arg args_none[] = { { NULL, 0, 0 } };
-static const struct api_arg args_vm[] = {
-	{ "name", ARG_STRING, ARG_REQUIRED | ARG_VM }, { NULL, 0, 0 } };
 static const struct api_arg args_vm_create[] = {
 	{ "name", ARG_STRING, ARG_REQUIRED },
 	{ "vcpus", ARG_INT, ARG_REQUIRED },
@@ -472,17 +469,17 @@ static const struct api_arg args_vm_delete[] = {
 	{ NULL, 0, 0 } };
 
 const struct api_op api_vm_ops[] = {
-	{ "vm.list",     op_vm_list,     args_none,        API_OP_READ },
-	{ "vm.info",     op_vm_info,     args_vm,          API_OP_READ },
+	{ "vm.list",     op_vm_list,     api_args_none,    API_OP_READ },
+	{ "vm.info",     op_vm_info,     api_args_vm_name, API_OP_READ },
 	{ "vm.create",   op_vm_create,   args_vm_create,   0 },
-	{ "vm.start",    op_vm_start,    args_vm,          0 },
+	{ "vm.start",    op_vm_start,    api_args_vm_name, 0 },
 	{ "vm.shutdown", op_vm_shutdown, args_vm_shutdown, 0 },
-	{ "vm.stop",     op_vm_stop,     args_vm,          0 },
-	{ "vm.pause",    op_vm_pause,    args_vm,          0 },
-	{ "vm.resume",   op_vm_resume,   args_vm,          0 },
-	{ "vm.reset",    op_vm_reset,    args_vm,          0 },
+	{ "vm.stop",     op_vm_stop,     api_args_vm_name, 0 },
+	{ "vm.pause",    op_vm_pause,    api_args_vm_name, 0 },
+	{ "vm.resume",   op_vm_resume,   api_args_vm_name, 0 },
+	{ "vm.reset",    op_vm_reset,    api_args_vm_name, 0 },
 	{ "vm.delete",   op_vm_delete,   args_vm_delete,   0 },
 	{ "vm.edit",     op_vm_edit,     args_vm_edit,     0 },
-	{ "vm.console",  op_vm_console,  args_vm,          0 },
+	{ "vm.console",  op_vm_console,  api_args_vm_name, 0 },
 	{ NULL, NULL, NULL, 0 },
 };
