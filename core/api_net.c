@@ -25,6 +25,7 @@
 #include "core/netd_client.h"
 #include "core/vm.h"
 #include "core/vm_nic.h"
+#include "common/addr.h"
 #include "common/log.h"
 #include "common/proto.h"
 #include "common/validate.h"
@@ -121,7 +122,7 @@ static const struct netd_lease *lease_of(const struct croftd *d, const struct st
 	uint8_t mac[6];
 	size_t i;
 
-	if (net_mac_parse(nic->mac, mac, NULL, 0) < 0)
+	if (addr_mac_parse(nic->mac, mac, NULL, 0) < 0)
 		return NULL;
 	for (i = 0; i < d->nleases; i++) {
 		const struct netd_lease *l = &d->leases[i];
@@ -142,7 +143,7 @@ static json_t *nic_json(struct croftd *d, const struct store_nic *nic, const str
 
 	return json_pack("{s:s,s:s,s:o,s:o,s:o,s:o,s:s,s:s}",
 			 "net", net ? net->name : "?", "mac", nic->mac,
-			 "ip", l ? json_string(net_addr_str(l->ip, ip)) : json_null(),
+			 "ip", l ? json_string(addr_str(l->ip, ip)) : json_null(),
 			 "address", str_or_null(nic->ip),
 			 "vlan", uint_or_null(nic->vlan), "rate", uint_or_null(nic->rate_mbit),
 			 "tap", netd_tap_name((uint32_t)nic->id, tap), "model", "virtio");
@@ -293,24 +294,6 @@ static int ch_fwd_delete(struct croftd *d, void *ctx, const char **code, char *e
 
 /* --- net.create ---------------------------------------------------------------------- */
 
-/* An interface name croft may use as an uplink: not one of its own. */
-static int uplink_check(const char *s, char *err, size_t errlen)
-{
-	size_t n = strlen(s);
-
-	if (!n || n >= NETD_IFNAME_LEN ||
-	    strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-@") != n) {
-		err_set(err, errlen, "uplink '%s' is not an interface name (1-15 letters, digits, '-', '_', '.')",
-			s);
-		return -EINVAL;
-	}
-	if (!strncmp(s, NETD_IFPREFIX, strlen(NETD_IFPREFIX))) {
-		err_set(err, errlen, "uplink '%s' is one of croft's own interfaces", s);
-		return -EINVAL;
-	}
-	return 0;
-}
-
 /* Does cand clash with a croft network?  Its subnet, or its uplink when
  * either side enslaves that uplink. */
 static int croft_clash(const struct nets *ns, const struct netd_net *cand,
@@ -325,10 +308,10 @@ static int croft_clash(const struct nets *ns, const struct netd_net *cand,
 		if (net_from_store(&ns->v[i], &o, NULL, 0) < 0)
 			continue;
 		if (cand->mode != NETD_MODE_BRIDGED && o.mode != NETD_MODE_BRIDGED &&
-		    net_overlap(cand->subnet, cand->prefix, o.subnet, o.prefix)) {
+		    addr_overlap(cand->subnet, cand->prefix, o.subnet, o.prefix)) {
 			err_set(err, errlen, "subnet %s/%u overlaps network %s (%s/%u)",
-				net_addr_str(cand->subnet, a), cand->prefix, o.name,
-				net_addr_str(o.subnet, b), o.prefix);
+				addr_str(cand->subnet, a), cand->prefix, o.name,
+				addr_str(o.subnet, b), o.prefix);
 			return -EEXIST;
 		}
 		if (cand->uplink[0] && !strcmp(cand->uplink, o.uplink) &&
@@ -355,9 +338,9 @@ static int default_subnet(struct croftd *d, const struct nets *ns, struct netd_n
 		struct netd_net probe = *n;
 
 		snprintf(cidr, sizeof(cidr), DEFAULT_SUBNET_FMT, third);
-		if (net_cidr_parse(cidr, &probe.subnet, &probe.prefix, NULL, 0) < 0)
+		if (addr_cidr_parse(cidr, &probe.subnet, &probe.prefix, NULL, 0) < 0)
 			continue;
-		net_defaults(&probe);
+		addr_net_defaults(&probe);
 		if (croft_clash(ns, &probe, NULL, 0) < 0)
 			continue;
 		/* Only the subnet is in question here: probe without uplink. */
@@ -427,12 +410,12 @@ static void op_net_create(struct api_req *r, json_t *args)
 		goto fail;
 	}
 	if (uplink) {
-		if (uplink_check(uplink, err, sizeof(err)) < 0)
+		if (addr_uplink_check(uplink, err, sizeof(err)) < 0)
 			goto fail;
 		snprintf(n.uplink, sizeof(n.uplink), "%s", uplink);
 	}
 	if (n.mode != NETD_MODE_BRIDGED && subnet) {
-		if (net_cidr_parse(subnet, &n.subnet, &n.prefix, err, sizeof(err)) < 0)
+		if (addr_cidr_parse(subnet, &n.subnet, &n.prefix, err, sizeof(err)) < 0)
 			goto fail;
 	}
 	if (nets_load(d, &ns) < 0) {
@@ -441,7 +424,7 @@ static void op_net_create(struct api_req *r, json_t *args)
 		goto fail;
 	}
 	if (n.mode != NETD_MODE_BRIDGED && subnet) {
-		net_defaults(&n);
+		addr_net_defaults(&n);
 		if (croft_clash(&ns, &n, err, sizeof(err)) < 0)
 			goto fail;
 	}
@@ -451,7 +434,7 @@ static void op_net_create(struct api_req *r, json_t *args)
 		struct in_addr first, last;
 
 		/* Checked against the subnet once that is known. */
-		if (net_range_parse(range, &first, &last, err, sizeof(err)) < 0)
+		if (addr_range_parse(range, &first, &last, err, sizeof(err)) < 0)
 			goto fail;
 		n.dhcp_first = first;
 		n.dhcp_last = last;
@@ -476,11 +459,11 @@ static void op_net_create(struct api_req *r, json_t *args)
 
 		if (!subnet && default_subnet(d, &ns, &n, &code, err, sizeof(err)) < 0)
 			goto fail;
-		net_defaults(&n);
+		addr_net_defaults(&n);
 		if (range) {
 			n.dhcp_first = first;
 			n.dhcp_last = last;
-			if (net_range_check(&n, err, sizeof(err)) < 0) {
+			if (addr_range_check(&n, err, sizeof(err)) < 0) {
 				code = PROTO_E_INVALID_ARGUMENT;
 				goto fail;
 			}
@@ -501,11 +484,11 @@ static void op_net_create(struct api_req *r, json_t *args)
 	sn.mode = xstrdup(net_mode_name(n.mode));
 	sn.uplink = n.uplink[0] ? xstrdup(n.uplink) : NULL;
 	if (n.mode != NETD_MODE_BRIDGED) {
-		sn.subnet = xstrdup(net_addr_str(n.subnet, sub));
+		sn.subnet = xstrdup(addr_str(n.subnet, sub));
 		sn.prefix = n.prefix;
-		sn.gateway = xstrdup(net_addr_str(n.gateway, a));
-		sn.dhcp_first = xstrdup(net_addr_str(n.dhcp_first, b));
-		sn.dhcp_last = xstrdup(net_addr_str(n.dhcp_last, c));
+		sn.gateway = xstrdup(addr_str(n.gateway, a));
+		sn.dhcp_first = xstrdup(addr_str(n.dhcp_first, b));
+		sn.dhcp_last = xstrdup(addr_str(n.dhcp_last, c));
 	}
 	sn.created = time(NULL);
 	if (net_state_apply(d, ch_net_insert, &sn, &code, err, sizeof(err)) < 0)
@@ -901,7 +884,7 @@ static const char *mac_owner(struct croftd *d, const struct store_nic *all, size
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		if (net_mac_parse(all[i].mac, m, NULL, 0) == 0 && !memcmp(m, mac, 6))
+		if (addr_mac_parse(all[i].mac, m, NULL, 0) == 0 && !memcmp(m, mac, 6))
 			return vm_name_by_id(d, all[i].vm_id);
 	return NULL;
 }
@@ -1009,7 +992,7 @@ static void op_vm_nic_add(struct api_req *r, json_t *args)
 	size_t na = 0, nm = 0, i, nused = 0;
 	struct in_addr addr = { 0 }, *used = NULL;
 	uint8_t mac[6], (*macs)[6] = NULL;
-	char err[512], buf[NET_MAC_STRLEN], ab[INET_ADDRSTRLEN];
+	char err[512], buf[ADDR_MAC_STRLEN], ab[INET_ADDRSTRLEN];
 	struct nic_live *c;
 	const char *owner;
 	struct vm *vm;
@@ -1038,9 +1021,9 @@ static void op_vm_nic_add(struct api_req *r, json_t *args)
 		snprintf(err, sizeof(err), "VLANs need a bridged network; %s is %s", net.name, net.mode);
 		goto fail;
 	}
-	if (mac_s && net_mac_parse(mac_s, mac, err, sizeof(err)) < 0)
+	if (mac_s && addr_mac_parse(mac_s, mac, err, sizeof(err)) < 0)
 		goto fail;
-	if (ip_s && net_addr_parse("address", ip_s, &addr, err, sizeof(err)) < 0)
+	if (ip_s && addr_parse("address", ip_s, &addr, err, sizeof(err)) < 0)
 		goto fail;
 	if (store_nic_list(d->store, 0, 0, &all, &na) < 0) {
 		code = PROTO_E_IO;
@@ -1057,10 +1040,10 @@ static void op_vm_nic_add(struct api_req *r, json_t *args)
 	/* MAC: unique across every NIC of every VM. */
 	macs = xcalloc(na + 1, sizeof(*macs));
 	for (i = 0; i < na; i++)
-		net_mac_parse(all[i].mac, macs[i], NULL, 0);
+		addr_mac_parse(all[i].mac, macs[i], NULL, 0);
 	if (mac_s && (owner = mac_owner(d, all, na, mac))) {
 		code = PROTO_E_ALREADY_EXISTS;
-		snprintf(err, sizeof(err), "MAC %s is already used by VM %s", net_mac_str(mac, buf),
+		snprintf(err, sizeof(err), "MAC %s is already used by VM %s", addr_mac_str(mac, buf),
 			 owner);
 		goto fail;
 	}
@@ -1073,7 +1056,7 @@ static void op_vm_nic_add(struct api_req *r, json_t *args)
 	used = xcalloc(na + 1, sizeof(*used));
 	for (i = 0; i < na; i++) {
 		if (all[i].net_id != net.id || !all[i].ip ||
-		    net_addr_parse("address", all[i].ip, &used[nused], NULL, 0) < 0)
+		    addr_parse("address", all[i].ip, &used[nused], NULL, 0) < 0)
 			continue;
 		if (ip_s && used[nused].s_addr == addr.s_addr) {
 			code = PROTO_E_ALREADY_EXISTS;
@@ -1084,24 +1067,19 @@ static void op_vm_nic_add(struct api_req *r, json_t *args)
 		nused++;
 	}
 	if (nn.mode != NETD_MODE_BRIDGED) {
-		if (ip_s && net_host_check(&nn, addr, err, sizeof(err)) < 0)
+		if (ip_s && addr_host_check(&nn, addr, err, sizeof(err)) < 0)
 			goto fail;
 		if (!ip_s && net_ip_alloc(&nn, used, nused, &addr, err, sizeof(err)) < 0) {
 			code = PROTO_E_INVALID_STATE;
 			goto fail;
 		}
-	} else if (ip_s) {
-		uint32_t v = ntohl(addr.s_addr);
-
-		if (!v || v == 0xffffffffu || (v >> 28) >= 14 || (v >> 24) == 127) {
-			snprintf(err, sizeof(err), "address %s cannot be a guest's address", ip_s);
-			goto fail;
-		}
+	} else if (ip_s && addr_guest_check(addr, err, sizeof(err)) < 0) {
+		goto fail;
 	}
 	nic.vm_id = vm->spec.id;
 	nic.net_id = net.id;
-	nic.mac = xstrdup(net_mac_str(mac, buf));
-	nic.ip = addr.s_addr ? xstrdup(net_addr_str(addr, ab)) : NULL;
+	nic.mac = xstrdup(addr_mac_str(mac, buf));
+	nic.ip = addr.s_addr ? xstrdup(addr_str(addr, ab)) : NULL;
 	live = vm_is_live(vm);
 	if (live && (vm->state != VM_RUNNING && vm->state != VM_PAUSED)) {
 		code = PROTO_E_INVALID_STATE;
@@ -1200,7 +1178,7 @@ static void op_vm_nic_remove(struct api_req *r, json_t *args)
 		snprintf(err, sizeof(err), "vm.nic.remove needs either \"mac\" or \"net\" to say which NIC");
 		goto fail;
 	}
-	if (mac_s && net_mac_parse(mac_s, mac, err, sizeof(err)) < 0)
+	if (mac_s && addr_mac_parse(mac_s, mac, err, sizeof(err)) < 0)
 		goto fail;
 	if (store_nic_list(d->store, vm->spec.id, 0, &mine, &nm) < 0 || nets_load(d, &ns) < 0) {
 		code = PROTO_E_IO;
@@ -1209,7 +1187,7 @@ static void op_vm_nic_remove(struct api_req *r, json_t *args)
 	}
 	for (i = 0; i < nm; i++) {
 		int match = net_s ? mine[i].net_id == net.id
-				  : net_mac_parse(mine[i].mac, m, NULL, 0) == 0 && !memcmp(m, mac, 6);
+				  : addr_mac_parse(mine[i].mac, m, NULL, 0) == 0 && !memcmp(m, mac, 6);
 
 		if (match && !hits++)
 			hit = &mine[i];

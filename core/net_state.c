@@ -1,23 +1,19 @@
 /*
- * The value rules of croft's networks, the desired state built from the
- * store, and the store-plus-netd transaction (see net_state.h).
- *
- * Address arithmetic runs on host-order uint32_t; struct in_addr (network
- * order) appears only at the edges.  For a subnet N/p: N is the network
- * address, N + 2^(32-p) - 1 the broadcast, N + 1 the gateway (the host's
- * address on the bridge), N + 2 .. broadcast - 1 the default DHCP range.
+ * croftd's choices for networks (a free address, a fresh MAC), the desired
+ * state built from the store, and the store-plus-netd transaction (see
+ * net_state.h).  Every address and MAC is parsed and judged by
+ * common/addr.h; what is here is policy, not rules.
  */
 #include "core/net_state.h"
 #include "core/daemon.h"
 #include "core/netd_client.h"
 #include "core/vm.h"
+#include "common/addr.h"
 #include "common/log.h"
 #include "common/proto.h"
 #include "common/xalloc.h"
 #include "store/store.h"
 
-#include <arpa/inet.h>
-#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,31 +21,7 @@
 #include <sys/random.h>
 #include <unistd.h>
 
-#define PREFIX_MIN 8
-#define PREFIX_MAX 30
 #define MAC_TRIES 1000
-
-static uint32_t h(struct in_addr a)
-{
-	return ntohl(a.s_addr);
-}
-
-static struct in_addr a_of(uint32_t v)
-{
-	struct in_addr a = { htonl(v) };
-
-	return a;
-}
-
-static uint32_t mask_of(uint32_t prefix)
-{
-	return prefix ? 0xffffffffu << (32 - prefix) : 0;
-}
-
-static uint32_t bcast_of(struct in_addr net, uint32_t prefix)
-{
-	return h(net) | ~mask_of(prefix);
-}
 
 /* --- names -------------------------------------------------------------------- */
 
@@ -113,258 +85,29 @@ const char *net_proto_name(uint32_t proto)
 	return "?";
 }
 
-/* --- addresses ---------------------------------------------------------------- */
-
-int net_addr_parse(const char *what, const char *s, struct in_addr *out,
-		   char *err, size_t errlen)
-{
-	/* inet_pton takes exactly four decimal parts, no shortcuts. */
-	if (!s || inet_pton(AF_INET, s, out) != 1) {
-		err_set(err, errlen, "%s '%s' is not an IPv4 address (e.g. 10.73.0.5)", what,
-			s ? s : "");
-		return -EINVAL;
-	}
-	return 0;
-}
-
-char *net_addr_str(struct in_addr a, char *buf)
-{
-	if (!inet_ntop(AF_INET, &a, buf, INET_ADDRSTRLEN))
-		snprintf(buf, INET_ADDRSTRLEN, "?");
-	return buf;
-}
-
-int net_contains(struct in_addr net, uint32_t prefix, struct in_addr a)
-{
-	return (h(a) & mask_of(prefix)) == (h(net) & mask_of(prefix));
-}
-
-int net_overlap(struct in_addr a, uint32_t pa, struct in_addr b, uint32_t pb)
-{
-	uint32_t p = pa < pb ? pa : pb;
-
-	return (h(a) & mask_of(p)) == (h(b) & mask_of(p));
-}
-
-/* Space no croft network may use. */
-static const struct { uint32_t net; uint32_t prefix; const char *what; } reserved[] = {
-	{ 0x00000000, 8, "the \"this network\" range 0.0.0.0/8" },
-	{ 0x7f000000, 8, "the loopback range 127.0.0.0/8" },
-	{ 0xa9fe0000, 16, "the link-local range 169.254.0.0/16" },
-	{ 0xe0000000, 4, "the multicast range 224.0.0.0/4" },
-	{ 0xf0000000, 4, "the reserved range 240.0.0.0/4" },
-};
-
-int net_cidr_parse(const char *s, struct in_addr *net, uint32_t *prefix,
-		   char *err, size_t errlen)
-{
-	char addr[INET_ADDRSTRLEN + 1], fixed[INET_ADDRSTRLEN];
-	const char *slash;
-	struct in_addr a;
-	long p;
-	char *end;
-	size_t i, len;
-
-	slash = s ? strchr(s, '/') : NULL;
-	len = slash ? (size_t)(slash - s) : 0;
-	if (!slash || len >= sizeof(addr) || !isdigit((unsigned char)slash[1])) {
-		err_set(err, errlen, "subnet '%s' must look like 10.73.0.0/24", s ? s : "");
-		return -EINVAL;
-	}
-	memcpy(addr, s, len);
-	addr[len] = '\0';
-	if (inet_pton(AF_INET, addr, &a) != 1) {
-		err_set(err, errlen, "subnet '%s' must look like 10.73.0.0/24", s);
-		return -EINVAL;
-	}
-	errno = 0;
-	p = strtol(slash + 1, &end, 10);
-	if (errno || *end || strlen(slash + 1) > 2) {
-		err_set(err, errlen, "subnet '%s' must look like 10.73.0.0/24", s);
-		return -EINVAL;
-	}
-	if (p < PREFIX_MIN || p > PREFIX_MAX) {
-		err_set(err, errlen, "subnet '%s': the prefix must be between /%d and /%d, not /%ld",
-			s, PREFIX_MIN, PREFIX_MAX, p);
-		return -EINVAL;
-	}
-	if (h(a) & ~mask_of((uint32_t)p)) {
-		err_set(err, errlen, "subnet '%s' has host bits set; did you mean %s/%ld?", s,
-			net_addr_str(a_of(h(a) & mask_of((uint32_t)p)), fixed), p);
-		return -EINVAL;
-	}
-	for (i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++) {
-		if (net_overlap(a, (uint32_t)p, a_of(reserved[i].net), reserved[i].prefix)) {
-			err_set(err, errlen, "subnet '%s' overlaps %s", s, reserved[i].what);
-			return -EINVAL;
-		}
-	}
-	*net = a;
-	*prefix = (uint32_t)p;
-	return 0;
-}
-
-void net_defaults(struct netd_net *n)
-{
-	uint32_t base = h(n->subnet) & mask_of(n->prefix);
-
-	n->gateway = a_of(base + 1);
-	n->dhcp_first = a_of(base + 2);
-	n->dhcp_last = a_of(bcast_of(n->subnet, n->prefix) - 1);
-}
-
-int net_range_parse(const char *s, struct in_addr *first, struct in_addr *last,
-		    char *err, size_t errlen)
-{
-	char a[INET_ADDRSTRLEN + 1];
-	const char *dash = s ? strchr(s, '-') : NULL;
-	size_t len = dash ? (size_t)(dash - s) : 0;
-
-	if (!dash || len >= sizeof(a) || inet_pton(AF_INET, dash + 1, last) != 1) {
-		err_set(err, errlen, "DHCP range '%s' must look like 10.73.0.100-10.73.0.200",
-			s ? s : "");
-		return -EINVAL;
-	}
-	memcpy(a, s, len);
-	a[len] = '\0';
-	if (inet_pton(AF_INET, a, first) != 1) {
-		err_set(err, errlen, "DHCP range '%s' must look like 10.73.0.100-10.73.0.200", s);
-		return -EINVAL;
-	}
-	return 0;
-}
-
-int net_range_check(const struct netd_net *n, char *err, size_t errlen)
-{
-	char f[INET_ADDRSTRLEN], l[INET_ADDRSTRLEN], sn[INET_ADDRSTRLEN], g[INET_ADDRSTRLEN];
-	uint32_t first = h(n->dhcp_first), last = h(n->dhcp_last);
-	uint32_t base = h(n->subnet), bc = bcast_of(n->subnet, n->prefix);
-
-	net_addr_str(n->dhcp_first, f);
-	net_addr_str(n->dhcp_last, l);
-	net_addr_str(n->subnet, sn);
-	if (!net_contains(n->subnet, n->prefix, n->dhcp_first) ||
-	    !net_contains(n->subnet, n->prefix, n->dhcp_last)) {
-		err_set(err, errlen, "DHCP range %s-%s is not inside the subnet %s/%u", f, l, sn,
-			n->prefix);
-		return -EINVAL;
-	}
-	if (first > last) {
-		err_set(err, errlen, "DHCP range %s-%s ends before it starts", f, l);
-		return -EINVAL;
-	}
-	if (first == base || last == bc) {
-		err_set(err, errlen, "DHCP range %s-%s includes the %s address %s of %s/%u", f, l,
-			first == base ? "network" : "broadcast", first == base ? f : l, sn,
-			n->prefix);
-		return -EINVAL;
-	}
-	if (first <= h(n->gateway) && h(n->gateway) <= last) {
-		err_set(err, errlen, "DHCP range %s-%s includes the gateway %s (the host's address on the bridge)",
-			f, l, net_addr_str(n->gateway, g));
-		return -EINVAL;
-	}
-	return 0;
-}
-
-int net_host_check(const struct netd_net *n, struct in_addr a, char *err, size_t errlen)
-{
-	char s[INET_ADDRSTRLEN], sn[INET_ADDRSTRLEN];
-
-	net_addr_str(a, s);
-	net_addr_str(n->subnet, sn);
-	if (!net_contains(n->subnet, n->prefix, a)) {
-		err_set(err, errlen, "address %s is outside network %s's subnet %s/%u", s,
-			n->name, sn, n->prefix);
-		return -EINVAL;
-	}
-	if (h(a) == h(n->subnet) || h(a) == bcast_of(n->subnet, n->prefix)) {
-		err_set(err, errlen, "address %s is the %s address of %s/%u", s,
-			h(a) == h(n->subnet) ? "network" : "broadcast", sn, n->prefix);
-		return -EINVAL;
-	}
-	if (h(a) == h(n->gateway)) {
-		err_set(err, errlen, "address %s is network %s's gateway (the host's address on the bridge)",
-			s, n->name);
-		return -EINVAL;
-	}
-	return 0;
-}
+/* --- policy: what croftd picks when the user does not say ------------------ */
 
 int net_ip_alloc(const struct netd_net *n, const struct in_addr *used, size_t nused,
 		 struct in_addr *out, char *err, size_t errlen)
 {
-	uint32_t v, last = h(n->dhcp_last);
-	char f[INET_ADDRSTRLEN], l[INET_ADDRSTRLEN];
+	uint32_t v, last = addr_h(n->dhcp_last);
+	char f[ADDR_STRLEN], l[ADDR_STRLEN];
 	size_t i;
 
-	for (v = h(n->dhcp_first); v <= last; v++) {
+	for (v = addr_h(n->dhcp_first); v <= last; v++) {
 		for (i = 0; i < nused; i++)
-			if (h(used[i]) == v)
+			if (addr_h(used[i]) == v)
 				break;
 		if (i == nused) {
-			*out = a_of(v);
+			*out = addr_of(v);
 			return 0;
 		}
 		if (v == 0xffffffffu)
 			break;
 	}
 	err_set(err, errlen, "network %s has no free address left in its DHCP range %s-%s",
-		n->name, net_addr_str(n->dhcp_first, f), net_addr_str(n->dhcp_last, l));
+		n->name, addr_str(n->dhcp_first, f), addr_str(n->dhcp_last, l));
 	return -ENOSPC;
-}
-
-/* --- MACs --------------------------------------------------------------------- */
-
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = tolower(c);
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
-int net_mac_parse(const char *s, uint8_t mac[6], char *err, size_t errlen)
-{
-	char sep;
-	int i;
-
-	if (!s || strlen(s) != 17)
-		goto bad;
-	sep = s[2];
-	if (sep != ':' && sep != '-')
-		goto bad;
-	for (i = 0; i < 6; i++) {
-		int hi = hexval((unsigned char)s[3 * i]), lo = hexval((unsigned char)s[3 * i + 1]);
-
-		if (hi < 0 || lo < 0 || (i < 5 && s[3 * i + 2] != sep))
-			goto bad;
-		mac[i] = (uint8_t)(hi << 4 | lo);
-	}
-	if (mac[0] & 1) {
-		err_set(err, errlen, "MAC %s is a multicast address; a NIC needs a unicast one (the lowest bit of the first byte clear, e.g. 52:54:00:12:34:56)",
-			s);
-		return -EINVAL;
-	}
-	for (i = 0; i < 6 && !mac[i]; i++)
-		;
-	if (i == 6) {
-		err_set(err, errlen, "MAC %s is all zero", s);
-		return -EINVAL;
-	}
-	return 0;
-bad:
-	err_set(err, errlen, "MAC '%s' must look like 52:54:00:12:34:56", s ? s : "");
-	return -EINVAL;
-}
-
-char *net_mac_str(const uint8_t mac[6], char *buf)
-{
-	snprintf(buf, NET_MAC_STRLEN, "%02x:%02x:%02x:%02x:%02x:%02x",
-		 mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
-	return buf;
 }
 
 int net_random_bytes(void *buf, size_t len)
@@ -451,10 +194,10 @@ int net_from_store(const struct store_net *sn, struct netd_net *out, char *err, 
 		return 0;
 	snprintf(what, sizeof(what), "network %s: stored subnet", sn->name);
 	out->prefix = sn->prefix;
-	if (net_addr_parse(what, sn->subnet, &out->subnet, err, errlen) < 0 ||
-	    net_addr_parse(what, sn->gateway, &out->gateway, err, errlen) < 0 ||
-	    net_addr_parse(what, sn->dhcp_first, &out->dhcp_first, err, errlen) < 0 ||
-	    net_addr_parse(what, sn->dhcp_last, &out->dhcp_last, err, errlen) < 0)
+	if (addr_parse(what, sn->subnet, &out->subnet, err, errlen) < 0 ||
+	    addr_parse(what, sn->gateway, &out->gateway, err, errlen) < 0 ||
+	    addr_parse(what, sn->dhcp_first, &out->dhcp_first, err, errlen) < 0 ||
+	    addr_parse(what, sn->dhcp_last, &out->dhcp_last, err, errlen) < 0)
 		return -EINVAL;
 	return 0;
 }
@@ -509,9 +252,9 @@ int net_state_build(struct store *st, uint32_t owner_uid, net_vm_name_fn vm_name
 			err_set(err, errlen, "NIC %s has an id netd cannot name", nics[i].mac);
 			goto out;
 		}
-		if (net_mac_parse(nics[i].mac, n->mac, err, errlen) < 0)
+		if (addr_mac_parse(nics[i].mac, n->mac, err, errlen) < 0)
 			goto out;
-		if (nics[i].ip && net_addr_parse("stored NIC address", nics[i].ip, &n->ip,
+		if (nics[i].ip && addr_parse("stored NIC address", nics[i].ip, &n->ip,
 						 err, errlen) < 0)
 			goto out;
 		out->n_nics++;

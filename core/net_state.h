@@ -1,8 +1,9 @@
 /*
- * croft's networks as croftd sees them: the rules for their values
- * (subnets, DHCP ranges, guest addresses, MACs), the desired state croftd
- * sends croft-netd, built from the store, and the transaction that changes
- * the store and that state together.
+ * croft's networks as croftd sees them: the names of modes and protocols,
+ * croftd's choices (a guest's address, a NIC's MAC), the desired state
+ * croftd sends croft-netd, built from the store, and the transaction that
+ * changes the store and that state together.  The rules for addresses,
+ * subnets, ranges and MACs are common/addr.h's.
  *
  * The store is the truth; netd makes the kernel match it.  A change
  * (net_state_apply) therefore runs as: open a store batch, make the
@@ -11,7 +12,7 @@
  * If netd refuses or cannot be reached the batch is rolled back and the
  * previous state is pushed again, so neither side keeps half a change.
  *
- * The value rules are pure functions (unit-tested without a daemon);
+ * The choices are pure functions (unit-tested without a daemon);
  * addresses are struct in_addr in network byte order, as netd_proto.h has
  * them.
  */
@@ -33,7 +34,6 @@ struct store_nic;
 #define NET_NICS_PER_VM_MAX 8         /* also the PCIe ports croft gives NICs */
 #define NET_RATE_MAX_MBIT 100000
 #define NET_VLAN_MAX 4094
-#define NET_MAC_STRLEN 18             /* "52:54:00:12:34:56" */
 
 /* The desired state, plain data; every array is owned. */
 struct net_state {
@@ -74,43 +74,13 @@ const char *net_mode_name(uint32_t mode);
 int net_proto_parse(const char *s, uint32_t *proto, char *err, size_t errlen);
 const char *net_proto_name(uint32_t proto);
 
-/* --- addresses ------------------------------------------------------------- */
+/* --- croftd's choices ----------------------------------------------------- */
 
-/* A dotted quad; what names it in the message ("address", "gateway"). */
-int net_addr_parse(const char *what, const char *s, struct in_addr *out,
-		   char *err, size_t errlen);
-/* buf holds INET_ADDRSTRLEN; returns buf. */
-char *net_addr_str(struct in_addr a, char *buf);
-/* "10.73.0.0/24": prefix 8..30, no host bits, not loopback, link-local,
- * multicast or reserved space. */
-int net_cidr_parse(const char *s, struct in_addr *net, uint32_t *prefix,
-		   char *err, size_t errlen);
-int net_contains(struct in_addr net, uint32_t prefix, struct in_addr a);
-int net_overlap(struct in_addr a, uint32_t pa, struct in_addr b, uint32_t pb);
-/* From n->subnet/prefix: the gateway (first host) and the default DHCP
- * range (the second host to the last usable one). */
-void net_defaults(struct netd_net *n);
-/* "FIRST-LAST" (two dotted quads). */
-int net_range_parse(const char *s, struct in_addr *first, struct in_addr *last,
-		    char *err, size_t errlen);
-/* n's DHCP range: inside the subnet, first <= last, neither the network
- * nor the broadcast address, not containing the gateway. */
-int net_range_check(const struct netd_net *n, char *err, size_t errlen);
-/* An address a guest on n may have: inside the subnet, not the network,
- * broadcast or gateway address. */
-int net_host_check(const struct netd_net *n, struct in_addr a, char *err, size_t errlen);
 /* The first address of n's DHCP range not in used[].  -ENOSPC when the
  * range is full. */
 int net_ip_alloc(const struct netd_net *n, const struct in_addr *used, size_t nused,
 		 struct in_addr *out, char *err, size_t errlen);
 
-/* --- MACs ------------------------------------------------------------------ */
-
-/* "52:54:00:12:34:56" (also '-' separated, any case): unicast, not all
- * zero. */
-int net_mac_parse(const char *s, uint8_t mac[6], char *err, size_t errlen);
-/* Lower case, colon separated; buf holds NET_MAC_STRLEN; returns buf. */
-char *net_mac_str(const uint8_t mac[6], char *buf);
 /* Fill buf with len random bytes: 0 or -errno.  A seam for tests. */
 typedef int (*net_random_fn)(void *buf, size_t len);
 int net_random_bytes(void *buf, size_t len);     /* getrandom(2) */

@@ -21,6 +21,7 @@
 #include "core/daemon.h"
 #include "core/net_state.h"
 #include "core/netd_client.h"
+#include "common/addr.h"
 #include "common/loop.h"
 #include "core/qemu_cmdline.h"
 #include "core/qmp.h"
@@ -45,7 +46,7 @@ struct vm_nic_op {
 	struct vm *vm;
 	enum nic_op_kind kind;
 	uint32_t id;
-	char mac[NET_MAC_STRLEN];
+	char mac[ADDR_MAC_STRLEN];
 	char ifname[NETD_IFNAME_LEN];
 	int port;                     /* plug: the nicport chosen */
 	int released;                 /* unplug: DEVICE_DELETED came early */

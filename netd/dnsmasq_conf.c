@@ -8,7 +8,7 @@
  * host-only networks get neither (DNS is off: port=0).
  */
 #include "netd/dnsmasq.h"
-#include "netd/netd_addr.h"
+#include "common/addr.h"
 #include "common/xalloc.h"
 
 #include <arpa/inet.h>
@@ -41,13 +41,13 @@ void dnsmasq_files_free(struct dnsmasq_files *f)
 char *dnsmasq_conf_text(const struct netd_net *net, const struct dnsmasq_files *f,
 			const char *user, const char *group)
 {
-	char br[NETD_IFNAME_LEN], gw[NETD_ADDR_STRLEN], first[NETD_ADDR_STRLEN];
-	char last[NETD_ADDR_STRLEN], mask[NETD_ADDR_STRLEN];
-	struct in_addr m = { htonl(netd_addr_mask(net->prefix)) };
+	char br[NETD_IFNAME_LEN], gw[ADDR_STRLEN], first[ADDR_STRLEN];
+	char last[ADDR_STRLEN], mask[ADDR_STRLEN];
+	struct in_addr m = { htonl(addr_mask(net->prefix)) };
 	char *head, *mode, *text;
 
 	netd_bridge_name(net->id, br);
-	netd_addr_str(net->gateway, gw);
+	addr_str(net->gateway, gw);
 	head = xasprintf(
 		"# dnsmasq for croft network %s (%s), written by croft-netd; edits are overwritten\n"
 		"keep-in-foreground\n"
@@ -65,8 +65,8 @@ char *dnsmasq_conf_text(const struct netd_net *net, const struct dnsmasq_files *
 		"dhcp-leasefile=%s\n"
 		"dhcp-hostsfile=%s\n",
 		net->name, br, user, group, f->pid, br, gw,
-		netd_addr_str(net->dhcp_first, first), netd_addr_str(net->dhcp_last, last),
-		netd_addr_str(m, mask), f->leases, f->hosts);
+		addr_str(net->dhcp_first, first), addr_str(net->dhcp_last, last),
+		addr_str(m, mask), f->leases, f->hosts);
 	if (net->mode == NETD_MODE_NAT)
 		mode = xasprintf(
 			"# nat: the gateway routes and answers DNS (forwarded per the host's resolv.conf)\n"
@@ -100,7 +100,7 @@ static void host_name(const char *vm, char *out, size_t size)
 
 char *dnsmasq_hosts_text(const struct netd_state *st, uint32_t net_id)
 {
-	char mac[NETD_MAC_STRLEN], ip[NETD_ADDR_STRLEN], name[NETD_NAME_LEN];
+	char mac[ADDR_MAC_STRLEN], ip[ADDR_STRLEN], name[NETD_NAME_LEN];
 	char *text = NULL;
 	size_t i, size = 0;
 	FILE *f = open_memstream(&text, &size);
@@ -113,7 +113,7 @@ char *dnsmasq_hosts_text(const struct netd_state *st, uint32_t net_id)
 		if (c->net_id != net_id || !c->ip.s_addr)
 			continue;
 		host_name(c->vm, name, sizeof(name));
-		fprintf(f, "%s,%s%s%s\n", netd_mac_str(c->mac, mac), netd_addr_str(c->ip, ip),
+		fprintf(f, "%s,%s%s%s\n", addr_mac_str(c->mac, mac), addr_str(c->ip, ip),
 			name[0] ? "," : "", name);
 	}
 	if (fclose(f) != 0 || !text)

@@ -1,38 +1,20 @@
 /*
  * Lease file parsing.  Each line is split on blanks into at most five
- * fields and every field is checked: a decimal expiry, a six-octet MAC in
- * colon form, a dotted IPv4 address, a printable host name (cut to
- * NETD_NAME_LEN - 1 characters).  The reader walks net/ for numeric directory names, the
- * same layout dnsmasq.c writes.
+ * fields and every field is checked: a decimal expiry, a NIC's MAC in
+ * colon form and a dotted IPv4 address (by common/addr.h's rules), a
+ * printable host name (cut to NETD_NAME_LEN - 1 characters).  The reader
+ * walks net/ for numeric directory names, the same layout dnsmasq.c writes.
  */
 #include "netd/leases.h"
+#include "common/addr.h"
 #include "common/xalloc.h"
 
-#include <arpa/inet.h>
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static int parse_mac(const char *s, uint8_t mac[6])
-{
-	unsigned v[6];
-	char tail;
-	int i;
-
-	if (strlen(s) != 17 ||
-	    sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5],
-		   &tail) != 6)
-		return -1;
-	for (i = 0; i < 6; i++) {
-		if (!isxdigit((unsigned char)s[i * 3]) || !isxdigit((unsigned char)s[i * 3 + 1]))
-			return -1;
-		mac[i] = (uint8_t)v[i];
-	}
-	return 0;
-}
 
 static int parse_expiry(const char *s, int64_t *out)
 {
@@ -78,8 +60,10 @@ static int parse_line(char *line, struct netd_lease *l)
 		f[nf++] = tok;
 	if (nf < 4)
 		return -1;
-	if (parse_expiry(f[0], &l->expires) < 0 || parse_mac(f[1], l->mac) < 0 ||
-	    inet_pton(AF_INET, f[2], &l->ip) != 1 || parse_host(f[3], l->hostname) < 0)
+	/* dnsmasq writes MACs colon-separated */
+	if (parse_expiry(f[0], &l->expires) < 0 || addr_mac_parse(f[1], l->mac, NULL, 0) < 0 ||
+	    f[1][2] != ':' ||
+	    addr_parse("address", f[2], &l->ip, NULL, 0) < 0 || parse_host(f[3], l->hostname) < 0)
 		return -1;
 	return 0;
 }

@@ -6,18 +6,13 @@
  * routes cover everything and are never a clash.
  */
 #include "netd/netd_check.h"
-#include "netd/netd_addr.h"
+#include "common/addr.h"
 #include "common/xalloc.h"
 
 #include <errno.h>
 #include <linux/rtnetlink.h>
 #include <stdio.h>
 #include <string.h>
-
-static int is_croft(const char *name)
-{
-	return !strncmp(name, NETD_IFPREFIX, strlen(NETD_IFPREFIX));
-}
 
 /* The link's name, or "ifN" for an index the snapshot does not know. */
 static const char *link_name(const struct nl_snapshot *snap, int ifindex, char *buf)
@@ -33,11 +28,11 @@ static const char *link_name(const struct nl_snapshot *snap, int ifindex, char *
 static int check_subnet(const struct netd_net *n, const struct nl_snapshot *snap,
 			char *err, size_t errlen)
 {
-	char s[NETD_CIDR_STRLEN], o[NETD_CIDR_STRLEN], ifb[NETD_IFNAME_LEN];
+	char s[ADDR_CIDR_STRLEN], o[ADDR_CIDR_STRLEN], ifb[NETD_IFNAME_LEN];
 	const char *ifname;
 	size_t i;
 
-	netd_cidr_str(n->subnet, n->prefix, s);
+	addr_cidr_str(n->subnet, n->prefix, s);
 	for (i = 0; i < snap->n_routes; i++) {
 		const struct nl_route *r = &snap->routes[i];
 
@@ -45,20 +40,22 @@ static int check_subnet(const struct netd_net *n, const struct nl_snapshot *snap
 		    r->oif <= 0)
 			continue;
 		ifname = link_name(snap, r->oif, ifb);
-		if (is_croft(ifname) || !netd_addr_overlap(n->subnet, n->prefix, r->dst, r->prefix))
+		if (addr_ifname_is_croft(ifname) ||
+		    !addr_overlap(n->subnet, n->prefix, r->dst, r->prefix))
 			continue;
 		err_set(err, errlen, "subnet %s overlaps the route %s on %s", s,
-			netd_cidr_str(r->dst, r->prefix, o), ifname);
+			addr_cidr_str(r->dst, r->prefix, o), ifname);
 		return -EADDRINUSE;
 	}
 	for (i = 0; i < snap->n_addrs; i++) {
 		const struct nl_addr *a = &snap->addrs[i];
 
 		ifname = link_name(snap, a->ifindex, ifb);
-		if (is_croft(ifname) || !netd_addr_overlap(n->subnet, n->prefix, a->addr, a->prefix))
+		if (addr_ifname_is_croft(ifname) ||
+		    !addr_overlap(n->subnet, n->prefix, a->addr, a->prefix))
 			continue;
 		err_set(err, errlen, "subnet %s overlaps the address %s on %s", s,
-			netd_cidr_str(a->addr, a->prefix, o), ifname);
+			addr_cidr_str(a->addr, a->prefix, o), ifname);
 		return -EADDRINUSE;
 	}
 	return 0;
@@ -68,7 +65,7 @@ static int check_bridged_uplink(const struct netd_net *n, const struct nl_link *
 				const struct nl_snapshot *snap, int strict,
 				char *err, size_t errlen)
 {
-	char bridge[NETD_IFNAME_LEN], list[256], c[NETD_CIDR_STRLEN];
+	char bridge[NETD_IFNAME_LEN], list[256], c[ADDR_CIDR_STRLEN];
 	size_t i, used = 0, count = 0;
 
 	if (!strcmp(up->kind, "bridge")) {
@@ -81,7 +78,7 @@ static int check_bridged_uplink(const struct netd_net *n, const struct nl_link *
 		const char *m = link_name(snap, up->master, ifb);
 
 		netd_bridge_name(n->id, bridge);
-		if (!is_croft(m)) {
+		if (!addr_ifname_is_croft(m)) {
 			err_set(err, errlen, "uplink %s is enslaved to %s; bridged mode needs a NIC that no other bridge or bond uses",
 				up->name, m);
 			return -EBUSY;
@@ -101,7 +98,7 @@ static int check_bridged_uplink(const struct netd_net *n, const struct nl_link *
 		if (used < sizeof(list))
 			used += (size_t)snprintf(list + used, sizeof(list) - used, "%s%s",
 						 count ? ", " : "",
-						 netd_cidr_str(a->addr, a->prefix, c));
+						 addr_cidr_str(a->addr, a->prefix, c));
 		count++;
 	}
 	if (count) {
@@ -133,10 +130,10 @@ int netd_check_net(const struct netd_net *net, const struct nl_snapshot *snap, i
 
 		/* Traffic leaves through the master, not the enslaved NIC; a croft
 		 * master is fine in a COMMIT, which releases it. */
-		if (!is_croft(m) || strict) {
+		if (!addr_ifname_is_croft(m) || strict) {
 			err_set(err, errlen, "uplink %s of network %s is enslaved to %s; %s",
 				up->name, net->name, m,
-				is_croft(m) ? "a bridged croft network uses it"
+				addr_ifname_is_croft(m) ? "a bridged croft network uses it"
 					    : "use the master as the uplink");
 			return -EBUSY;
 		}

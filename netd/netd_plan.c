@@ -6,7 +6,7 @@
  * deleted in the links phase counts as absent for the rest of the phase.
  */
 #include "netd/netd_plan.h"
-#include "netd/netd_addr.h"
+#include "common/addr.h"
 #include "common/xalloc.h"
 
 #include <linux/if.h>
@@ -17,11 +17,6 @@
 #include <string.h>
 
 #define VLAN_PU (BRIDGE_VLAN_INFO_PVID | BRIDGE_VLAN_INFO_UNTAGGED)
-
-static int is_croft(const char *name)
-{
-	return !strncmp(name, NETD_IFPREFIX, strlen(NETD_IFPREFIX));
-}
 
 static struct netd_op *op_add(struct netd_plan *plan, enum netd_op_kind kind, const char *name)
 {
@@ -135,7 +130,7 @@ void netd_plan_links(const struct netd_state *st, const struct nl_snapshot *snap
 		const struct netd_nic *nic;
 		int keep = 0;
 
-		if (!is_croft(l->name))
+		if (!addr_ifname_is_croft(l->name))
 			continue;
 		if (net_of_bridge(st, l->name))
 			keep = !strcmp(l->kind, "bridge");
@@ -183,10 +178,10 @@ void netd_plan_links(const struct netd_state *st, const struct nl_snapshot *snap
 		const struct nl_link *l = &snap->links[i];
 		const struct nl_link *m;
 
-		if (is_croft(l->name) || !l->master || is_bridged_uplink(st, l->name))
+		if (addr_ifname_is_croft(l->name) || !l->master || is_bridged_uplink(st, l->name))
 			continue;
 		m = nl_snapshot_link_at(snap, l->master);
-		if (m && is_croft(m->name) && !planned_delete(plan, m->name))
+		if (m && addr_ifname_is_croft(m->name) && !planned_delete(plan, m->name))
 			op_set_link(plan, l->name, "", -1);
 	}
 }
@@ -298,7 +293,7 @@ void netd_plan_ports(const struct netd_state *st, const struct nl_snapshot *snap
 
 char *netd_op_describe(const struct netd_op *op, char *buf, size_t len)
 {
-	char a[NETD_CIDR_STRLEN];
+	char a[ADDR_CIDR_STRLEN];
 
 	switch (op->kind) {
 	case NETD_OP_DEL_LINK:
@@ -325,11 +320,11 @@ char *netd_op_describe(const struct netd_op *op, char *buf, size_t len)
 			snprintf(buf, len, "bring %s %s", op->name, op->up ? "up" : "down");
 		break;
 	case NETD_OP_DEL_ADDR:
-		snprintf(buf, len, "remove %s from %s", netd_cidr_str(op->addr, op->prefix, a),
+		snprintf(buf, len, "remove %s from %s", addr_cidr_str(op->addr, op->prefix, a),
 			 op->name);
 		break;
 	case NETD_OP_ADD_ADDR:
-		snprintf(buf, len, "add %s to %s", netd_cidr_str(op->addr, op->prefix, a), op->name);
+		snprintf(buf, len, "add %s to %s", addr_cidr_str(op->addr, op->prefix, a), op->name);
 		break;
 	case NETD_OP_ADD_VLAN:
 		snprintf(buf, len, "add VLAN %u%s%s to %s", op->vid,

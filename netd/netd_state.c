@@ -8,11 +8,10 @@
  * message names the object by id and name so a user can find it.
  */
 #include "netd/netd_state.h"
-#include "netd/netd_addr.h"
+#include "common/addr.h"
 #include "common/validate.h"
 #include "common/xalloc.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,29 +55,10 @@ static const char *mode_name(uint32_t mode)
 	return "?";
 }
 
-/* The kernel's rules for a link name (dev_valid_name). */
-static int ifname_valid(const char *s)
-{
-	size_t len = strlen(s);
-
-	if (len == 0 || len >= NETD_IFNAME_LEN || !strcmp(s, ".") || !strcmp(s, ".."))
-		return 0;
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '/' || c == ':' || c <= ' ' || c >= 127)
-			return 0;
-	}
-	return 1;
-}
-
-static int is_croft_ifname(const char *s)
-{
-	return !strncmp(s, NETD_IFPREFIX, strlen(NETD_IFPREFIX));
-}
-
 static int check_uplink(const struct netd_net *n, char *err, size_t errlen)
 {
+	char why[256];
+
 	if (!terminated(n->uplink, sizeof(n->uplink))) {
 		err_set(err, errlen, "network %s: uplink name is not NUL-terminated", n->name);
 		return -EINVAL;
@@ -95,14 +75,8 @@ static int check_uplink(const struct netd_net *n, char *err, size_t errlen)
 		err_set(err, errlen, "%s network %s needs an uplink", mode_name(n->mode), n->name);
 		return -EINVAL;
 	}
-	if (!ifname_valid(n->uplink)) {
-		err_set(err, errlen, "network %s: uplink '%s' is not a valid interface name",
-			n->name, n->uplink);
-		return -EINVAL;
-	}
-	if (is_croft_ifname(n->uplink)) {
-		err_set(err, errlen, "network %s: uplink %s is one of croft's own interfaces",
-			n->name, n->uplink);
+	if (addr_uplink_check(n->uplink, why, sizeof(why)) < 0) {
+		err_set(err, errlen, "network %s: %s", n->name, why);
 		return -EINVAL;
 	}
 	if (n->mode == NETD_MODE_BRIDGED && !strcmp(n->uplink, "lo")) {
@@ -116,58 +90,10 @@ static int check_uplink(const struct netd_net *n, char *err, size_t errlen)
 /* Subnet, gateway and DHCP range of a nat or host-only network. */
 static int check_addressing(const struct netd_net *n, char *err, size_t errlen)
 {
-	char a[NETD_CIDR_STRLEN], b[NETD_CIDR_STRLEN], c[NETD_ADDR_STRLEN];
-	uint32_t mask, net, bcast, gw, first, last;
+	char why[256];
 
-	if (n->prefix < 8 || n->prefix > 30) {
-		err_set(err, errlen, "network %s: prefix /%u is outside 8..30", n->name,
-			(unsigned)n->prefix);
-		return -EINVAL;
-	}
-	mask = netd_addr_mask(n->prefix);
-	net = netd_addr_h(n->subnet);
-	if (net & ~mask) {
-		struct in_addr fixed = { htonl(net & mask) };
-
-		err_set(err, errlen, "network %s: subnet %s is not a network address (did you mean %s?)",
-			n->name, netd_cidr_str(n->subnet, n->prefix, a),
-			netd_cidr_str(fixed, n->prefix, b));
-		return -EINVAL;
-	}
-	bcast = net | ~mask;
-	netd_cidr_str(n->subnet, n->prefix, a);
-	gw = netd_addr_h(n->gateway);
-	if ((gw & mask) != net) {
-		err_set(err, errlen, "network %s: gateway %s is outside subnet %s", n->name,
-			netd_addr_str(n->gateway, c), a);
-		return -EINVAL;
-	}
-	if (gw == net || gw == bcast) {
-		err_set(err, errlen, "network %s: gateway %s is the %s address of subnet %s",
-			n->name, netd_addr_str(n->gateway, c), gw == net ? "network" : "broadcast", a);
-		return -EINVAL;
-	}
-	first = netd_addr_h(n->dhcp_first);
-	last = netd_addr_h(n->dhcp_last);
-	if ((first & mask) != net || (last & mask) != net) {
-		err_set(err, errlen, "network %s: DHCP range %s is outside subnet %s", n->name,
-			netd_addr_str((first & mask) != net ? n->dhcp_first : n->dhcp_last, c), a);
-		return -EINVAL;
-	}
-	if (first > last) {
-		err_set(err, errlen, "network %s: DHCP range %s-%s is reversed", n->name,
-			netd_addr_str(n->dhcp_first, c), netd_addr_str(n->dhcp_last, b));
-		return -EINVAL;
-	}
-	if (first == net || last == bcast) {
-		err_set(err, errlen, "network %s: DHCP range includes the %s address of subnet %s",
-			n->name, first == net ? "network" : "broadcast", a);
-		return -EINVAL;
-	}
-	if (gw >= first && gw <= last) {
-		err_set(err, errlen, "network %s: DHCP range %s-%s contains the gateway %s", n->name,
-			netd_addr_str(n->dhcp_first, b), netd_addr_str(n->dhcp_last, a),
-			netd_addr_str(n->gateway, c));
+	if (addr_net_check(n, why, sizeof(why)) < 0) {
+		err_set(err, errlen, "network %s: %s", n->name, why);
 		return -EINVAL;
 	}
 	return 0;
@@ -216,7 +142,7 @@ static int check_net(const struct netd_net *n, char *err, size_t errlen)
 
 static int check_nets(const struct netd_state *st, char *err, size_t errlen)
 {
-	char a[NETD_CIDR_STRLEN], b[NETD_CIDR_STRLEN];
+	char a[ADDR_CIDR_STRLEN], b[ADDR_CIDR_STRLEN];
 	size_t i, j;
 
 	for (i = 0; i < st->n_nets; i++) {
@@ -238,10 +164,10 @@ static int check_nets(const struct netd_state *st, char *err, size_t errlen)
 				return -EINVAL;
 			}
 			if (n->mode != NETD_MODE_BRIDGED && o->mode != NETD_MODE_BRIDGED &&
-			    netd_addr_overlap(n->subnet, n->prefix, o->subnet, o->prefix)) {
+			    addr_overlap(n->subnet, n->prefix, o->subnet, o->prefix)) {
 				err_set(err, errlen, "subnet %s of network %s overlaps subnet %s of network %s",
-					netd_cidr_str(n->subnet, n->prefix, a), n->name,
-					netd_cidr_str(o->subnet, o->prefix, b), o->name);
+					addr_cidr_str(n->subnet, n->prefix, a), n->name,
+					addr_cidr_str(o->subnet, o->prefix, b), o->name);
 				return -EINVAL;
 			}
 		}
@@ -279,19 +205,10 @@ static const struct netd_net *find_net(const struct netd_state *st, uint32_t id)
 /* A NIC's own fields, given its (known) network. */
 static int check_nic(const struct netd_nic *c, const struct netd_net *n, char *err, size_t errlen)
 {
-	static const uint8_t zero[6];
-	char m[NETD_MAC_STRLEN], a[NETD_ADDR_STRLEN], s[NETD_CIDR_STRLEN];
-	uint32_t ip, mask, net;
+	char why[256];
 
-	netd_mac_str(c->mac, m);
-	if (!memcmp(c->mac, zero, 6)) {
-		err_set(err, errlen, "NIC %u (%s): MAC %s is not a valid address", (unsigned)c->id,
-			c->vm, m);
-		return -EINVAL;
-	}
-	if (c->mac[0] & 1) {
-		err_set(err, errlen, "NIC %u (%s): MAC %s is a multicast address; a NIC needs a unicast one",
-			(unsigned)c->id, c->vm, m);
+	if (addr_mac_check(c->mac, why, sizeof(why)) < 0) {
+		err_set(err, errlen, "NIC %u (%s): %s", (unsigned)c->id, c->vm, why);
 		return -EINVAL;
 	}
 	if (c->vlan && (c->vlan < 1 || c->vlan > 4094)) {
@@ -314,22 +231,11 @@ static int check_nic(const struct netd_nic *c, const struct netd_net *n, char *e
 			c->vm, (unsigned)c->owner_uid);
 		return -EINVAL;
 	}
-	if (!c->ip.s_addr || n->mode == NETD_MODE_BRIDGED)
+	if (!c->ip.s_addr)
 		return 0;
-	ip = netd_addr_h(c->ip);
-	mask = netd_addr_mask(n->prefix);
-	net = netd_addr_h(n->subnet);
-	netd_addr_str(c->ip, a);
-	if ((ip & mask) != net) {
-		err_set(err, errlen, "NIC %u (%s): IP %s is outside subnet %s of network %s",
-			(unsigned)c->id, c->vm, a, netd_cidr_str(n->subnet, n->prefix, s), n->name);
-		return -EINVAL;
-	}
-	if (ip == net || ip == (net | ~mask) || c->ip.s_addr == n->gateway.s_addr) {
-		err_set(err, errlen, "NIC %u (%s): IP %s is the %s address of network %s",
-			(unsigned)c->id, c->vm, a,
-			ip == net ? "network" : c->ip.s_addr == n->gateway.s_addr ? "gateway" : "broadcast",
-			n->name);
+	if ((n->mode == NETD_MODE_BRIDGED ? addr_guest_check(c->ip, why, sizeof(why))
+					   : addr_host_check(n, c->ip, why, sizeof(why))) < 0) {
+		err_set(err, errlen, "NIC %u (%s): %s", (unsigned)c->id, c->vm, why);
 		return -EINVAL;
 	}
 	return 0;
@@ -337,7 +243,7 @@ static int check_nic(const struct netd_nic *c, const struct netd_net *n, char *e
 
 static int check_nics(const struct netd_state *st, char *err, size_t errlen)
 {
-	char why[256], m[NETD_MAC_STRLEN], a[NETD_ADDR_STRLEN];
+	char why[256], m[ADDR_MAC_STRLEN], a[ADDR_STRLEN];
 	size_t i, j;
 
 	for (i = 0; i < st->n_nics; i++) {
@@ -375,13 +281,13 @@ static int check_nics(const struct netd_state *st, char *err, size_t errlen)
 			}
 			if (!memcmp(o->mac, c->mac, 6)) {
 				err_set(err, errlen, "NIC %u (%s) and NIC %u (%s) have the same MAC %s",
-					(unsigned)o->id, o->vm, (unsigned)c->id, c->vm, netd_mac_str(c->mac, m));
+					(unsigned)o->id, o->vm, (unsigned)c->id, c->vm, addr_mac_str(c->mac, m));
 				return -EINVAL;
 			}
 			if (c->ip.s_addr && o->ip.s_addr == c->ip.s_addr && o->net_id == c->net_id) {
 				err_set(err, errlen, "NIC %u (%s) and NIC %u (%s) both have IP %s on network %s",
 					(unsigned)o->id, o->vm, (unsigned)c->id, c->vm,
-					netd_addr_str(c->ip, a), n->name);
+					addr_str(c->ip, a), n->name);
 				return -EINVAL;
 			}
 		}
@@ -396,13 +302,12 @@ static const char *proto_name(uint32_t proto)
 
 static int check_fwds(const struct netd_state *st, char *err, size_t errlen)
 {
-	char a[NETD_ADDR_STRLEN], s[NETD_CIDR_STRLEN];
+	char why[256];
 	size_t i, j;
 
 	for (i = 0; i < st->n_fwds; i++) {
 		const struct netd_fwd *f = &st->fwds[i];
 		const struct netd_net *n;
-		uint32_t ip, mask, net;
 
 		if (f->proto != NETD_L4_TCP && f->proto != NETD_L4_UDP) {
 			err_set(err, errlen, "forward %u: unknown protocol %u (tcp=6, udp=17)",
@@ -426,15 +331,9 @@ static int check_fwds(const struct netd_state *st, char *err, size_t errlen)
 				(unsigned)f->id, proto_name(f->proto), f->host_port);
 			return -EINVAL;
 		}
-		ip = netd_addr_h(f->guest_ip);
-		mask = netd_addr_mask(n->prefix);
-		net = netd_addr_h(n->subnet);
-		netd_addr_str(f->guest_ip, a);
-		if ((ip & mask) != net || ip == net || ip == (net | ~mask) ||
-		    f->guest_ip.s_addr == n->gateway.s_addr) {
-			err_set(err, errlen, "forward %u (%s %u): guest address %s is not a guest address in subnet %s of network %s",
-				(unsigned)f->id, proto_name(f->proto), f->host_port, a,
-				netd_cidr_str(n->subnet, n->prefix, s), n->name);
+		if (addr_host_check(n, f->guest_ip, why, sizeof(why)) < 0) {
+			err_set(err, errlen, "forward %u (%s %u): guest %s", (unsigned)f->id,
+				proto_name(f->proto), f->host_port, why);
 			return -EINVAL;
 		}
 		for (j = 0; j < i; j++) {

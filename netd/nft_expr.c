@@ -14,6 +14,7 @@
  * nat expression of family ipv4.
  */
 #include "netd/nft_expr.h"
+#include "common/addr.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -146,7 +147,7 @@ static int ex_addr(struct nftnl_rule *r, uint32_t base, uint32_t offset,
 	if ((rc = ex_payload(r, base, offset, len)) < 0)
 		return rc;
 	if (m->prefix % 8) {
-		uint32_t mask = htonl(0xffffffffu << (32 - m->prefix));
+		uint32_t mask = htonl(addr_mask(m->prefix));
 
 		if ((rc = ex_mask(r, &mask, len)) < 0)
 			return rc;

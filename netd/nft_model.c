@@ -21,9 +21,9 @@
  * untouched.
  */
 #include "netd/nft_model.h"
+#include "common/addr.h"
 #include "common/xalloc.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <linux/if_ether.h>
 #include <linux/netfilter.h>
@@ -104,11 +104,6 @@ static void add_ifname(struct nft_rule_def *r, enum nft_match_kind kind, const c
 	snprintf(m->ifname, sizeof(m->ifname), "%s", name);
 }
 
-static uint32_t prefix_mask(uint32_t prefix)
-{
-	return prefix ? htonl(0xffffffffu << (32 - prefix)) : 0;
-}
-
 static void add_ip(struct nft_rule_def *r, enum nft_match_kind kind, int neg,
 		   struct in_addr a, uint32_t prefix)
 {
@@ -116,7 +111,7 @@ static void add_ip(struct nft_rule_def *r, enum nft_match_kind kind, int neg,
 
 	m->neg = (uint8_t)neg;
 	m->prefix = (uint8_t)prefix;
-	m->addr.s_addr = a.s_addr & prefix_mask(prefix);
+	m->addr.s_addr = a.s_addr & htonl(addr_mask(prefix));
 }
 
 static void add_value(struct nft_rule_def *r, enum nft_match_kind kind, uint32_t value)
@@ -202,7 +197,7 @@ static int walk_forwards(struct walk *w, enum nft_chain_id chain)
 		add_value(&r, NFT_MATCH_TH_DPORT, f->host_port);
 		r.dnat_addr = f->guest_ip;
 		r.dnat_port = f->guest_port;
-		inet_ntop(AF_INET, &f->guest_ip, ip, sizeof(ip));
+		addr_str(f->guest_ip, ip);
 		rule_comment(&r, "forward %s %u -> %s:%u", l4_name(f->proto),
 			     (unsigned)f->host_port, vm ? vm : ip, (unsigned)f->guest_port);
 		if ((rc = emit(w, &r)) < 0)

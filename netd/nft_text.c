@@ -8,8 +8,8 @@
  */
 #include "netd/nft_ruleset.h"
 #include "netd/nft_model.h"
+#include "common/addr.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <linux/if_ether.h>
 #include <stdio.h>
@@ -17,18 +17,18 @@
 
 static void tx_ip(FILE *f, const char *what, const struct nft_match *m)
 {
-	char a[INET_ADDRSTRLEN];
+	char a[ADDR_STRLEN];
 
-	inet_ntop(AF_INET, &m->addr, a, sizeof(a));
-	fprintf(f, "%s %s%s", what, m->neg ? "!= " : "", a);
+	fprintf(f, "%s %s%s", what, m->neg ? "!= " : "", addr_str(m->addr, a));
 	if (m->prefix != 32)
 		fprintf(f, "/%u", (unsigned)m->prefix);
 }
 
 static void tx_mac(FILE *f, const char *what, const struct nft_match *m)
 {
-	fprintf(f, "%s %s%02x:%02x:%02x:%02x:%02x:%02x", what, m->neg ? "!= " : "",
-		m->mac[0], m->mac[1], m->mac[2], m->mac[3], m->mac[4], m->mac[5]);
+	char a[ADDR_MAC_STRLEN];
+
+	fprintf(f, "%s %s%s", what, m->neg ? "!= " : "", addr_mac_str(m->mac, a));
 }
 
 static void tx_ether_type(FILE *f, uint32_t type)
@@ -100,7 +100,7 @@ static void tx_match(FILE *f, const struct nft_match *m)
 static int tx_rule(void *ctx, const struct nft_rule_def *r, char *err, size_t errlen)
 {
 	FILE *f = ctx;
-	char a[INET_ADDRSTRLEN];
+	char a[ADDR_STRLEN];
 	size_t i;
 
 	(void)err;
@@ -121,8 +121,7 @@ static int tx_rule(void *ctx, const struct nft_rule_def *r, char *err, size_t er
 		fputs("masquerade", f);
 		break;
 	case NFT_ACT_DNAT:
-		inet_ntop(AF_INET, &r->dnat_addr, a, sizeof(a));
-		fprintf(f, "dnat ip to %s:%u", a, (unsigned)r->dnat_port);
+		fprintf(f, "dnat ip to %s:%u", addr_str(r->dnat_addr, a), (unsigned)r->dnat_port);
 		break;
 	}
 	fprintf(f, " comment \"%s\"\n", r->comment);

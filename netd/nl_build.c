@@ -5,10 +5,10 @@
  * does I/O or keeps state, so tests parse the bytes straight back.
  */
 #include "netd/nl_build.h"
+#include "common/addr.h"
 
 #include <libmnl/libmnl.h>
 #include <net/if.h>
-#include <arpa/inet.h>
 #include <linux/if_bridge.h>
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
@@ -117,8 +117,7 @@ struct nlmsghdr *nl_build_addr(void *buf, uint32_t seq, int add, int ifindex,
 	mnl_attr_put(nlh, IFA_LOCAL, sizeof(addr), &addr);
 	mnl_attr_put(nlh, IFA_ADDRESS, sizeof(addr), &addr);
 	if (add && prefix < 31) {
-		uint32_t mask = prefix ? 0xffffffffu << (32 - prefix) : 0;
-		struct in_addr bcast = { htonl(ntohl(addr.s_addr) | ~mask) };
+		struct in_addr bcast = addr_of(addr_bcast(addr, prefix));
 
 		mnl_attr_put(nlh, IFA_BROADCAST, sizeof(bcast), &bcast);
 	}

@@ -8,10 +8,10 @@
  * field's complaint waits for a submit.  When croftd refuses, the field
  * whose words come first in the message gets the focus.
  *
- * The checks judge only what needs no host, in croftd's words: names
- * (common/validate.h), the shape of a subnet (prefix /8-/30, no host bits,
- * not a reserved range), of a DHCP range and its place in a given subnet,
- * of an interface name, an IPv4 address and a MAC, and number ranges.
+ * The checks judge only what needs no host, by croftd's own rules and in
+ * its words: names (common/validate.h), subnets, DHCP ranges and their
+ * place in a given subnet, uplinks, IPv4 addresses and MACs
+ * (common/addr.h), and number ranges.
  *
  * cform_draw() renders a form as a centred box: a note, one row per field
  * (a '!' after the label of a field with a message), three rows for the
@@ -19,11 +19,11 @@
  */
 #include "tui/console_net.h"
 #include "tui/boxdraw.h"
+#include "common/addr.h"
 #include "common/netd_proto.h"
 #include "common/validate.h"
 #include "common/xalloc.h"
 
-#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <stdint.h>
@@ -36,8 +36,6 @@
 #define CFORM_MSG_MAX 320
 #define CFORM_ERR_MAX 640
 #define FORM_CTRL(c) ((c) & 0x1f)
-#define PREFIX_MIN 8
-#define PREFIX_MAX 30
 
 struct cform;
 
@@ -90,98 +88,6 @@ struct cform {
 
 /* --- checks ---------------------------------------------------------------- */
 
-static uint32_t h(struct in_addr a)
-{
-	return ntohl(a.s_addr);
-}
-
-static uint32_t mask_of(uint32_t prefix)
-{
-	return prefix ? 0xffffffffu << (32 - prefix) : 0;
-}
-
-static const char *addr_str(uint32_t v, char *buf)
-{
-	struct in_addr a = { htonl(v) };
-
-	if (!inet_ntop(AF_INET, &a, buf, INET_ADDRSTRLEN))
-		snprintf(buf, INET_ADDRSTRLEN, "?");
-	return buf;
-}
-
-static const struct { uint32_t net, prefix; const char *what; } reserved[] = {
-	{ 0x00000000, 8, "the \"this network\" range 0.0.0.0/8" },
-	{ 0x7f000000, 8, "the loopback range 127.0.0.0/8" },
-	{ 0xa9fe0000, 16, "the link-local range 169.254.0.0/16" },
-	{ 0xe0000000, 4, "the multicast range 224.0.0.0/4" },
-	{ 0xf0000000, 4, "the reserved range 240.0.0.0/4" },
-};
-
-static int subnet_parse(const char *s, uint32_t *base, uint32_t *prefix, char *msg, size_t len)
-{
-	const char *slash = strchr(s, '/');
-	char addr[INET_ADDRSTRLEN + 1], fixed[INET_ADDRSTRLEN];
-	size_t alen = slash ? (size_t)(slash - s) : 0;
-	struct in_addr a;
-	uint32_t p, m;
-	size_t i;
-
-	if (!slash || alen >= sizeof(addr) || !slash[1] || strlen(slash + 1) > 2 ||
-	    strspn(slash + 1, "0123456789") != strlen(slash + 1))
-		goto bad;
-	memcpy(addr, s, alen);
-	addr[alen] = '\0';
-	if (inet_pton(AF_INET, addr, &a) != 1)
-		goto bad;
-	p = (uint32_t)atoi(slash + 1);
-	if (p < PREFIX_MIN || p > PREFIX_MAX) {
-		err_set(msg, len, "subnet '%s': the prefix must be between /%d and /%d, not /%u", s,
-			PREFIX_MIN, PREFIX_MAX, p);
-		return -EINVAL;
-	}
-	m = mask_of(p);
-	if (h(a) & ~m) {
-		err_set(msg, len, "subnet '%s' has host bits set; did you mean %s/%u?", s,
-			addr_str(h(a) & m, fixed), p);
-		return -EINVAL;
-	}
-	for (i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++) {
-		uint32_t q = p < reserved[i].prefix ? p : reserved[i].prefix;
-
-		if ((h(a) & mask_of(q)) == (reserved[i].net & mask_of(q))) {
-			err_set(msg, len, "subnet '%s' overlaps %s", s, reserved[i].what);
-			return -EINVAL;
-		}
-	}
-	*base = h(a);
-	*prefix = p;
-	return 0;
-bad:
-	err_set(msg, len, "subnet '%s' must look like 10.73.0.0/24", s);
-	return -EINVAL;
-}
-
-static int range_parse(const char *s, uint32_t *first, uint32_t *last, char *msg, size_t len)
-{
-	const char *dash = strchr(s, '-');
-	char a[INET_ADDRSTRLEN + 1];
-	size_t alen = dash ? (size_t)(dash - s) : 0;
-	struct in_addr x, y;
-
-	if (!dash || alen >= sizeof(a) || inet_pton(AF_INET, dash + 1, &y) != 1)
-		goto bad;
-	memcpy(a, s, alen);
-	a[alen] = '\0';
-	if (inet_pton(AF_INET, a, &x) != 1)
-		goto bad;
-	*first = h(x);
-	*last = h(y);
-	return 0;
-bad:
-	err_set(msg, len, "DHCP range '%s' must look like 10.73.0.100-10.73.0.200", s);
-	return -EINVAL;
-}
-
 static int is_mode(const struct cform *f, const char *mode);
 
 static int check_net_name(const struct cform *f, const char *s, char *msg, size_t len)
@@ -192,71 +98,40 @@ static int check_net_name(const struct cform *f, const char *s, char *msg, size_
 
 static int check_subnet(const struct cform *f, const char *s, char *msg, size_t len)
 {
-	uint32_t base, prefix;
+	struct in_addr net;
+	uint32_t prefix;
 
 	(void)f;
-	return *s ? subnet_parse(s, &base, &prefix, msg, len) : 0;
+	return *s ? addr_cidr_parse(s, &net, &prefix, msg, len) : 0;
 }
 
 static int check_uplink(const struct cform *f, const char *s, char *msg, size_t len)
 {
-	size_t n = strlen(s);
-
-	if (!n) {
-		if (!is_mode(f, "bridged"))
-			return 0;
-		err_set(msg, len, "a bridged network needs an uplink: the NIC to enslave to its bridge");
-		return -EINVAL;
-	}
-	if (n >= NETD_IFNAME_LEN ||
-	    strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-@") != n) {
-		err_set(msg, len, "uplink '%s' is not an interface name (1-15 letters, digits, '-', '_', '.')",
-			s);
-		return -EINVAL;
-	}
-	if (!strncmp(s, NETD_IFPREFIX, strlen(NETD_IFPREFIX))) {
-		err_set(msg, len, "uplink '%s' is one of croft's own interfaces", s);
-		return -EINVAL;
-	}
-	return 0;
+	if (*s)
+		return addr_uplink_check(s, msg, len);
+	if (!is_mode(f, "bridged"))
+		return 0;
+	err_set(msg, len, "a bridged network needs an uplink: the NIC to enslave to its bridge");
+	return -EINVAL;
 }
 
 static int check_range(const struct cform *f, const char *s, char *msg, size_t len)
 {
 	const char *subnet = f->fld[CF_NET_SUBNET].text;
-	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN], g[INET_ADDRSTRLEN];
-	uint32_t first, last, base, prefix, m, bc;
+	struct netd_net n = { 0 };
+	struct in_addr first, last;
 
 	if (!*s)
 		return 0;
-	if (range_parse(s, &first, &last, msg, len) < 0)
+	if (addr_range_parse(s, &first, &last, msg, len) < 0)
 		return -EINVAL;
-	addr_str(first, a);
-	addr_str(last, b);
-	if (first > last) {
-		err_set(msg, len, "DHCP range %s-%s ends before it starts", a, b);
-		return -EINVAL;
-	}
 	/* the rest needs the subnet; without one croftd picks it */
-	if (!*subnet || subnet_parse(subnet, &base, &prefix, g, sizeof(g)) < 0)
+	if (!*subnet || addr_cidr_parse(subnet, &n.subnet, &n.prefix, NULL, 0) < 0)
 		return 0;
-	m = mask_of(prefix);
-	bc = base | ~m;
-	if ((first & m) != base || (last & m) != base) {
-		err_set(msg, len, "DHCP range %s-%s is not inside the subnet %s", a, b, subnet);
-		return -EINVAL;
-	}
-	if (first == base || last == bc) {
-		err_set(msg, len, "DHCP range %s-%s includes the %s address %s of %s", a, b,
-			first == base ? "network" : "broadcast", first == base ? a : b, subnet);
-		return -EINVAL;
-	}
-	if (first <= base + 1 && base + 1 <= last) {
-		err_set(msg, len, "DHCP range %s-%s includes the gateway %s (the host's address on the bridge)",
-			a, b, addr_str(base + 1, g));
-		return -EINVAL;
-	}
-	return 0;
+	addr_net_defaults(&n);
+	n.dhcp_first = first;
+	n.dhcp_last = last;
+	return addr_range_check(&n, msg, len);
 }
 
 /* A decimal number lo..hi; what names it in the message. */
@@ -309,51 +184,15 @@ static int check_ip(const struct cform *f, const char *s, char *msg, size_t len)
 	struct in_addr a;
 
 	(void)f;
-	if (!*s || inet_pton(AF_INET, s, &a) == 1)
-		return 0;
-	err_set(msg, len, "address '%s' is not an IPv4 address (e.g. 10.73.0.5)", s);
-	return -EINVAL;
-}
-
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = tolower(c);
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+	return *s ? addr_parse("address", s, &a, msg, len) : 0;
 }
 
 static int check_mac(const struct cform *f, const char *s, char *msg, size_t len)
 {
-	unsigned char mac[6];
-	int i, zero = 1;
+	uint8_t mac[6];
 
 	(void)f;
-	if (!*s)
-		return 0;
-	if (strlen(s) != 17 || (s[2] != ':' && s[2] != '-'))
-		goto bad;
-	for (i = 0; i < 6; i++) {
-		int hi = hexval((unsigned char)s[3 * i]), lo = hexval((unsigned char)s[3 * i + 1]);
-
-		if (hi < 0 || lo < 0 || (i < 5 && s[3 * i + 2] != s[2]))
-			goto bad;
-		mac[i] = (unsigned char)(hi << 4 | lo);
-		zero &= !mac[i];
-	}
-	if (mac[0] & 1) {
-		err_set(msg, len, "MAC %s is a multicast address; a NIC needs a unicast one (the lowest bit of the first byte clear, e.g. 52:54:00:12:34:56)",
-			s);
-		return -EINVAL;
-	}
-	if (zero) {
-		err_set(msg, len, "MAC %s is all zero", s);
-		return -EINVAL;
-	}
-	return 0;
-bad:
-	err_set(msg, len, "MAC '%s' must look like 52:54:00:12:34:56", s);
-	return -EINVAL;
+	return *s ? addr_mac_parse(s, mac, msg, len) : 0;
 }
 
 /* --- when a field applies ------------------------------------------------------- */

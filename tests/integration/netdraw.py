@@ -242,7 +242,7 @@ def cmd_protocol(path):
     expect(d, d.send(CHECK_NET, pack_net({"id": 1, "mode": "nat", "name": "x", "uplink": "uplink0",
                                           "subnet": "10.0.0.0/31", "gateway": "10.0.0.1",
                                           "dhcp": "10.0.0.1-10.0.0.1"})), -1,
-           "prefix /31 is outside 8..30")
+           "the prefix must be between /8 and /30, not /31")
     # the connection still works
     expect(d, d.send(DEFAULT_UPLINK), 0, "")
     print("protocol: all answers as expected")

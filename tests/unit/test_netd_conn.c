@@ -428,7 +428,8 @@ static void test_check_net(void **state)
 	/* invalid networks never reach the handler */
 	m.u.net.prefix = 31;
 	s = send_msg(&m);
-	expect_reply(s, -EINVAL, "network lab: prefix /31 is outside 8..30");
+	expect_reply(s, -EINVAL,
+		     "network lab: subnet '10.3.0.0/31': the prefix must be between /8 and /30, not /31");
 	memset(m.u.net.name, 'x', sizeof(m.u.net.name));
 	s = send_msg(&m);
 	expect_reply(s, -EINVAL, "network 3: name is not NUL-terminated");

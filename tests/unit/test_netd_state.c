@@ -9,9 +9,9 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "tests/unit/testlib.h"
 #include "netd/netd_state.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,13 +27,7 @@ static struct netd_nic nics[4];
 static struct netd_fwd fwds[3];
 static struct netd_state st;
 
-static struct in_addr A(const char *s)
-{
-	struct in_addr a;
-
-	assert_int_equal(inet_pton(AF_INET, s, &a), 1);
-	return a;
-}
+#define A(s) tl_ip4_or_fail(s)
 
 static void set_net(struct netd_net *n, uint32_t id, uint32_t mode, const char *name,
 		    const char *subnet, uint32_t prefix, const char *gw, const char *first,
@@ -204,22 +198,22 @@ static const struct bad_case {
 	{ "invalid network name", m_net_name_bad, "network 1: network name 'la n' contains ' '", NULL },
 	{ "network id too large", m_net_id_big, "id 100000000 is too large", "croftbr<id>" },
 	{ "unknown mode", m_net_mode, "network lan: unknown mode 7", NULL },
-	{ "prefix /7", m_prefix_small, "prefix /7 is outside 8..30", NULL },
-	{ "prefix /31", m_prefix_big, "prefix /31 is outside 8..30", NULL },
-	{ "subnet with host bits", m_subnet_host_bits, "subnet 10.0.0.5/24 is not a network address", "did you mean 10.0.0.0/24?" },
-	{ "gateway outside", m_gw_outside, "gateway 10.9.0.1 is outside subnet 10.0.0.0/24", NULL },
-	{ "gateway = network", m_gw_network, "gateway 10.0.0.0 is the network address", NULL },
-	{ "gateway = broadcast", m_gw_broadcast, "gateway 10.0.0.255 is the broadcast address", NULL },
-	{ "DHCP outside", m_dhcp_outside, "DHCP range 10.0.1.5 is outside subnet 10.0.0.0/24", NULL },
-	{ "DHCP reversed", m_dhcp_reversed, "DHCP range 10.0.0.200-10.0.0.100 is reversed", NULL },
-	{ "DHCP holds gateway", m_dhcp_has_gw, "contains the gateway 10.0.0.50", NULL },
-	{ "DHCP holds broadcast", m_dhcp_broadcast, "DHCP range includes the broadcast address", NULL },
+	{ "prefix /7", m_prefix_small, "network lan: subnet '10.0.0.0/7': the prefix must be between /8 and /30, not /7", NULL },
+	{ "prefix /31", m_prefix_big, "the prefix must be between /8 and /30, not /31", NULL },
+	{ "subnet with host bits", m_subnet_host_bits, "network lan: subnet '10.0.0.5/24' has host bits set", "did you mean 10.0.0.0/24?" },
+	{ "gateway outside", m_gw_outside, "network lan: gateway 10.9.0.1 is not inside the subnet 10.0.0.0/24", NULL },
+	{ "gateway = network", m_gw_network, "gateway 10.0.0.0 is the network address of 10.0.0.0/24", NULL },
+	{ "gateway = broadcast", m_gw_broadcast, "gateway 10.0.0.255 is the broadcast address of 10.0.0.0/24", NULL },
+	{ "DHCP outside", m_dhcp_outside, "network lan: DHCP range 10.0.0.2-10.0.1.5 is not inside the subnet 10.0.0.0/24", NULL },
+	{ "DHCP reversed", m_dhcp_reversed, "DHCP range 10.0.0.200-10.0.0.100 ends before it starts", NULL },
+	{ "DHCP holds gateway", m_dhcp_has_gw, "includes the gateway 10.0.0.50", NULL },
+	{ "DHCP holds broadcast", m_dhcp_broadcast, "DHCP range 10.0.0.2-10.0.0.255 includes the broadcast address 10.0.0.255", NULL },
 	{ "overlapping subnets", m_overlap, "subnet 10.0.0.0/8 of network priv overlaps subnet 10.0.0.0/24 of network lan", NULL },
 	{ "nat without uplink", m_nat_no_uplink, "nat network lan needs an uplink", NULL },
 	{ "host-only with uplink", m_hostonly_uplink, "host-only network priv cannot have an uplink (got eth0)", NULL },
 	{ "bridged without uplink", m_bridged_no_uplink, "bridged network office needs an uplink", NULL },
-	{ "bad uplink name", m_uplink_bad_name, "uplink 'eth/0' is not a valid interface name", NULL },
-	{ "croft uplink", m_uplink_croft, "uplink croftbr1 is one of croft's own interfaces", NULL },
+	{ "bad uplink name", m_uplink_bad_name, "network lan: uplink 'eth/0' is not an interface name", NULL },
+	{ "croft uplink", m_uplink_croft, "network office: uplink 'croftbr1' is one of croft's own interfaces", NULL },
 	{ "unterminated uplink", m_uplink_unterminated, "uplink name is not NUL-terminated", NULL },
 	{ "bridged on lo", m_bridged_lo, "the loopback interface cannot be an uplink", NULL },
 	{ "bridged with subnet", m_bridged_subnet, "bridged network office has a subnet", "from the LAN" },
@@ -230,7 +224,7 @@ static const struct bad_case {
 	{ "unterminated VM name", m_nic_vm_unterminated, "NIC 1: VM name is not NUL-terminated", NULL },
 	{ "empty VM name", m_nic_vm_empty, "NIC 1: VM name is empty", NULL },
 	{ "NIC id too large", m_nic_id_big, "NIC 1000000000 (web): id is too large", NULL },
-	{ "zero MAC", m_mac_zero, "MAC 00:00:00:00:00:00 is not a valid address", NULL },
+	{ "zero MAC", m_mac_zero, "NIC 1 (web): MAC 00:00:00:00:00:00 is all zero", NULL },
 	{ "multicast MAC", m_mac_multicast, "MAC 01:54:00:00:00:01 is a multicast address", NULL },
 	{ "duplicate MAC", m_mac_dup, "NIC 1 (web) and NIC 2 (db) have the same MAC 52:54:00:00:00:01", NULL },
 	{ "VLAN 5000", m_vlan_big, "NIC 3 (edge): VLAN 5000 is outside 1..4094", NULL },
@@ -238,17 +232,17 @@ static const struct bad_case {
 	{ "VLAN on nat", m_vlan_on_nat, "VLAN 5 on nat network lan; VLANs are only for bridged networks", NULL },
 	{ "rate too high", m_rate, "rate 100001 Mbit is above the limit of 100000", NULL },
 	{ "owner uid -1", m_owner, "owner uid 4294967295 is not a user", NULL },
-	{ "NIC IP outside", m_ip_outside, "NIC 1 (web): IP 10.9.0.5 is outside subnet 10.0.0.0/24 of network lan", NULL },
-	{ "NIC IP = gateway", m_ip_gateway, "IP 10.0.0.1 is the gateway address of network lan", NULL },
-	{ "NIC IP = broadcast", m_ip_broadcast, "IP 10.0.0.255 is the broadcast address", NULL },
+	{ "NIC IP outside", m_ip_outside, "NIC 1 (web): address 10.9.0.5 is outside network lan's subnet 10.0.0.0/24", NULL },
+	{ "NIC IP = gateway", m_ip_gateway, "address 10.0.0.1 is network lan's gateway", NULL },
+	{ "NIC IP = broadcast", m_ip_broadcast, "address 10.0.0.255 is the broadcast address of 10.0.0.0/24", NULL },
 	{ "duplicate NIC IP", m_ip_dup, "NIC 1 (web) and NIC 4 (web) both have IP 10.0.0.5 on network lan", NULL },
 	{ "forward protocol", m_fwd_proto, "forward 1: unknown protocol 1 (tcp=6, udp=17)", NULL },
 	{ "forward unknown network", m_fwd_no_net, "forward 1 (tcp 8080): network 9 does not exist", NULL },
 	{ "forward on host-only", m_fwd_hostonly, "network priv is host-only; port forwards need a nat network", NULL },
 	{ "forward host port 0", m_fwd_port0, "port 0 is not in 1..65535", NULL },
 	{ "forward guest port 0", m_fwd_guest_port0, "port 0 is not in 1..65535", NULL },
-	{ "forward to outside", m_fwd_ip_outside, "guest address 10.1.0.5 is not a guest address in subnet 10.0.0.0/24", NULL },
-	{ "forward to gateway", m_fwd_ip_gateway, "guest address 10.0.0.1 is not a guest address", NULL },
+	{ "forward to outside", m_fwd_ip_outside, "forward 1 (tcp 8080): guest address 10.1.0.5 is outside network lan's subnet 10.0.0.0/24", NULL },
+	{ "forward to gateway", m_fwd_ip_gateway, "guest address 10.0.0.1 is network lan's gateway", NULL },
 	{ "duplicate forward port", m_fwd_dup_port, "tcp port 8080 is forwarded twice (forwards 1 and 2)", NULL },
 	{ "duplicate forward id", m_fwd_dup_id, "forward id 1 appears twice", NULL },
 	{ "too many networks", m_too_many, "state too large (257 networks", NULL },

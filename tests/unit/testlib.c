@@ -15,6 +15,7 @@
 #include "common/xalloc.h"
 #include "store/store.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -160,6 +161,24 @@ struct store *tl_store_open_or_fail(const char *dir)
 		fail_msg("store_open %s: %s", path, err);
 	free(path);
 	return st;
+}
+
+struct in_addr tl_ip4_or_fail(const char *dotted)
+{
+	struct in_addr a;
+
+	if (inet_pton(AF_INET, dotted, &a) != 1)
+		fail_msg("'%s' is not an IPv4 address", dotted);
+	return a;
+}
+
+const char *tl_ip4_str(struct in_addr a)
+{
+	static char buf[4][INET_ADDRSTRLEN];
+	static int i;
+
+	i = (i + 1) % 4;
+	return inet_ntop(AF_INET, &a, buf[i], sizeof(buf[i]));
 }
 
 static void mkdir_or_fail(const char *path)

@@ -1,9 +1,10 @@
 /*
  * The unit tests' shared harness: temporary directories and the tree
  * remover, small file helpers, a fake clock, a store in a temporary
- * directory, and a fake croftd around it.  Fault seams of the modules under test (exec, the clock,
- * /proc, QMP) are the modules' own function tables; the fakes that fill
- * them for more than one test file live here.
+ * directory, a fake croftd around it, and IPv4 addresses from text.
+ * Fault seams of the modules under test (exec, the clock, /proc, QMP) are
+ * the modules' own function tables; the fakes that fill them for more than
+ * one test file live here.
  *
  * Functions named tl_*_or_fail end the running cmocka test on failure;
  * the others return -errno or NULL so setups can report failure.
@@ -11,6 +12,7 @@
 #ifndef CROFT_TESTLIB_H
 #define CROFT_TESTLIB_H
 
+#include <netinet/in.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -46,8 +48,15 @@ void tl_clock_advance(int64_t ms);
 /* A new store at dir/croft.db, migrated; fails the test on error. */
 struct store *tl_store_open_or_fail(const char *dir);
 
+/* A dotted quad as struct in_addr (network order); fails the test when it
+ * is not one. */
+struct in_addr tl_ip4_or_fail(const char *dotted);
+/* a as a dotted quad, in one of four static buffers used in turn: up to
+ * four calls may share one expression. */
+const char *tl_ip4_str(struct in_addr a);
+
 /* A fake croftd for code that takes one: a store in dir, a bus on the fake
- * clock, state_dir dir/state, run_dir dir/run and pool_dir dir/pool
+ * clock, state_dir dir/state, run_dir dir/run and pool_dir dir/state/pool
  * (created), no OVMF, no loop, netd or API server; QEMU's user is the
  * caller.  Fails the test on error.  tl_croftd_free() frees it, its VMs
  * and the store, and leaves dir to the caller. */
