@@ -1,10 +1,10 @@
 /*
- * Tests of the API client against testlib's fake croftd, with a scenario
- * per test: the fake serves one end of a socketpair (or listens on a unix
- * socket, for api_client_connect), checks what it reads and exits non-zero
- * on a surprise; the test checks the client's view and the fake's exit
- * status.  A separate process keeps the fd tables
- * apart, so leaked descriptors show up in /proc/self/fd.
+ * Tests of the API client against testlib's fake croftd API, with a
+ * scenario per test: the fake serves one end of a socketpair (or listens
+ * on a unix socket, for api_client_connect), checks what it reads and
+ * exits non-zero on a surprise; the test checks the client's view and the
+ * fake's exit status.  A separate process keeps the fd tables apart, so
+ * leaked descriptors show up in /proc/self/fd.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -75,14 +75,14 @@ static void sc_basic(struct tl_srv *s, const void *arg)
 
 static void test_handshake_call_error(void **state)
 {
-	struct tl_croftd f;
+	struct tl_api f;
 	struct api_client *c = NULL;
 	struct api_error e;
 	json_t *res = NULL;
 	int fd = 7;
 
 	(void)state;
-	tl_croftd_pair_or_fail(&f, sc_basic, NULL);
+	tl_api_pair_or_fail(&f, sc_basic, NULL);
 	assert_int_equal(api_client_attach(f.fd, "test", &c, &e), 0);
 	assert_string_equal(api_client_server_version(c), "0.9-test");
 	assert_int_equal(api_client_fd(c), f.fd);
@@ -109,7 +109,7 @@ static void test_handshake_call_error(void **state)
 	json_decref(res);
 
 	api_client_close(c);
-	tl_croftd_wait_or_fail(&f);
+	tl_api_wait_or_fail(&f);
 }
 
 static void sc_version_mismatch(struct tl_srv *s, const void *arg)
@@ -135,13 +135,13 @@ static void sc_wrong_version_result(struct tl_srv *s, const void *arg)
 
 static void test_version_mismatch(void **state)
 {
-	struct tl_croftd f;
+	struct tl_api f;
 	struct api_client *c = (struct api_client *)1;
 	struct api_error e;
 	int before;
 
 	(void)state;
-	tl_croftd_pair_or_fail(&f, sc_version_mismatch, NULL);
+	tl_api_pair_or_fail(&f, sc_version_mismatch, NULL);
 	before = count_fds();
 	assert_int_equal(api_client_attach(f.fd, "/run/test.sock", &c, &e), -EPROTO);
 	assert_null(c);
@@ -150,13 +150,13 @@ static void test_version_mismatch(void **state)
 	assert_non_null(strstr(e.message, "different protocol version"));
 	assert_non_null(strstr(e.message, "croftd speaks protocol 2, client sent 1"));
 	assert_int_equal(count_fds(), before - 1);   /* attach closed the fd */
-	tl_croftd_wait_or_fail(&f);
+	tl_api_wait_or_fail(&f);
 
-	tl_croftd_pair_or_fail(&f, sc_wrong_version_result, NULL);
+	tl_api_pair_or_fail(&f, sc_wrong_version_result, NULL);
 	assert_int_equal(api_client_attach(f.fd, "x", &c, &e), -EPROTO);
 	assert_string_equal(e.code, "version_mismatch");
 	assert_non_null(strstr(e.message, "protocol version 7"));
-	tl_croftd_wait_or_fail(&f);
+	tl_api_wait_or_fail(&f);
 }
 
 static void sc_events(struct tl_srv *s, const void *arg)
@@ -189,13 +189,13 @@ static const char *event_name(json_t *ev)
 
 static void test_events_queued_during_call(void **state)
 {
-	struct tl_croftd f;
+	struct tl_api f;
 	struct api_client *c = NULL;
 	struct api_error e;
 	json_t *res = NULL, *ev = NULL;
 
 	(void)state;
-	tl_croftd_pair_or_fail(&f, sc_events, NULL);
+	tl_api_pair_or_fail(&f, sc_events, NULL);
 	assert_int_equal(api_client_attach(f.fd, "test", &c, &e), 0);
 	assert_int_equal(api_client_call(c, "events.subscribe", NULL, NULL, NULL, &e), 0);
 	assert_int_equal(api_client_pending_events(c), 0);
@@ -224,7 +224,7 @@ static void test_events_queued_during_call(void **state)
 	assert_null(ev);
 	assert_int_equal(api_client_next_event(c, &ev, 50, &e), 0);
 	api_client_close(c);
-	tl_croftd_wait_or_fail(&f);
+	tl_api_wait_or_fail(&f);
 }
 
 static void sc_fd_passing(struct tl_srv *s, const void *arg)
@@ -284,7 +284,7 @@ static void sc_fd_passing(struct tl_srv *s, const void *arg)
 
 static void test_fd_passing(void **state)
 {
-	struct tl_croftd f;
+	struct tl_api f;
 	struct api_client *c = NULL;
 	struct api_error e;
 	json_t *res = NULL, *ev = NULL;
@@ -292,7 +292,7 @@ static void test_fd_passing(void **state)
 	char buf[16];
 
 	(void)state;
-	tl_croftd_pair_or_fail(&f, sc_fd_passing, NULL);
+	tl_api_pair_or_fail(&f, sc_fd_passing, NULL);
 	assert_int_equal(api_client_attach(f.fd, "test", &c, &e), 0);
 	before = count_fds();
 	assert_int_equal(api_client_call(c, "vm.console", json_pack("{s:s}", "name", "web"),
@@ -318,7 +318,7 @@ static void test_fd_passing(void **state)
 	assert_int_equal(count_fds(), before);
 
 	api_client_close(c);
-	tl_croftd_wait_or_fail(&f);
+	tl_api_wait_or_fail(&f);
 }
 
 static void sc_close_mid_call(struct tl_srv *s, const void *arg)
@@ -335,20 +335,20 @@ static void sc_close_mid_call(struct tl_srv *s, const void *arg)
 
 static void test_server_closes_mid_call(void **state)
 {
-	struct tl_croftd f;
+	struct tl_api f;
 	struct api_client *c = NULL;
 	struct api_error e;
 	json_t *res = NULL, *ev = NULL;
 
 	(void)state;
-	tl_croftd_pair_or_fail(&f, sc_close_mid_call, NULL);
+	tl_api_pair_or_fail(&f, sc_close_mid_call, NULL);
 	assert_int_equal(api_client_attach(f.fd, "test", &c, &e), 0);
 	assert_int_equal(api_client_call(c, "vm.stop", json_pack("{s:s}", "name", "web"),
 					 &res, NULL, &e), -ECONNRESET);
 	assert_null(res);
 	assert_string_equal(e.code, "connection");
 	assert_string_equal(e.message, "croftd closed the connection");
-	tl_croftd_wait_or_fail(&f);
+	tl_api_wait_or_fail(&f);
 	/* every later use reports the same */
 	memset(&e, 0, sizeof(e));
 	assert_int_equal(api_client_call(c, "vm.list", NULL, &res, NULL, &e), -ECONNRESET);
@@ -365,13 +365,13 @@ static void sc_close_before_hello(struct tl_srv *s, const void *arg)
 
 static void test_server_closes_before_hello(void **state)
 {
-	struct tl_croftd f;
+	struct tl_api f;
 	struct api_client *c = NULL;
 	struct api_error e;
 
 	(void)state;
-	tl_croftd_pair_or_fail(&f, sc_close_before_hello, NULL);
-	tl_croftd_wait_or_fail(&f);
+	tl_api_pair_or_fail(&f, sc_close_before_hello, NULL);
+	tl_api_wait_or_fail(&f);
 	assert_int_equal(api_client_attach(f.fd, "test", &c, &e), -ECONNRESET);
 	assert_string_equal(e.message, "croftd closed the connection");
 }
@@ -404,13 +404,13 @@ static void sc_large_lines(struct tl_srv *s, const void *arg)
 
 static void test_large_and_oversize_lines(void **state)
 {
-	struct tl_croftd f;
+	struct tl_api f;
 	struct api_client *c = NULL;
 	struct api_error e;
 	json_t *res = NULL;
 
 	(void)state;
-	tl_croftd_pair_or_fail(&f, sc_large_lines, NULL);
+	tl_api_pair_or_fail(&f, sc_large_lines, NULL);
 	assert_int_equal(api_client_attach(f.fd, "test", &c, &e), 0);
 	assert_int_equal(api_client_call(c, "big", NULL, &res, NULL, &e), 0);
 	assert_int_equal(strlen(json_string_value(json_object_get(res, "blob"))), BIG);
@@ -421,7 +421,7 @@ static void test_large_and_oversize_lines(void **state)
 	assert_non_null(strstr(e.message, "longer than"));
 	assert_int_equal(api_client_call(c, "after", NULL, &res, NULL, &e), -EMSGSIZE);
 	api_client_close(c);
-	tl_croftd_wait_or_fail(&f);
+	tl_api_wait_or_fail(&f);
 }
 
 static void sc_malformed(struct tl_srv *s, const void *arg)
@@ -439,18 +439,18 @@ static void sc_malformed(struct tl_srv *s, const void *arg)
 
 static void test_malformed_reply(void **state)
 {
-	struct tl_croftd f;
+	struct tl_api f;
 	struct api_client *c = NULL;
 	struct api_error e;
 	json_t *res = NULL;
 
 	(void)state;
-	tl_croftd_pair_or_fail(&f, sc_malformed, NULL);
+	tl_api_pair_or_fail(&f, sc_malformed, NULL);
 	assert_int_equal(api_client_attach(f.fd, "test", &c, &e), 0);
 	assert_int_equal(api_client_call(c, "vm.list", NULL, &res, NULL, &e), -EBADMSG);
 	assert_non_null(strstr(e.message, "malformed"));
 	api_client_close(c);
-	tl_croftd_wait_or_fail(&f);
+	tl_api_wait_or_fail(&f);
 }
 
 static void sc_slow(struct tl_srv *s, const void *arg)
@@ -486,7 +486,7 @@ static void on_alarm(int sig)
 
 static void test_timeout_and_eintr(void **state)
 {
-	struct tl_croftd f;
+	struct tl_api f;
 	struct api_client *c = NULL;
 	struct api_error e;
 	json_t *res = NULL;
@@ -494,7 +494,7 @@ static void test_timeout_and_eintr(void **state)
 	struct itimerval it = { { 0, 50000 }, { 0, 50000 } }, off = { { 0, 0 }, { 0, 0 } };
 
 	(void)state;
-	tl_croftd_pair_or_fail(&f, sc_slow, NULL);
+	tl_api_pair_or_fail(&f, sc_slow, NULL);
 	assert_int_equal(api_client_attach(f.fd, "test", &c, &e), 0);
 	api_client_set_timeout(c, 150);
 	assert_int_equal(api_client_call(c, "slow", NULL, &res, NULL, &e), -ETIMEDOUT);
@@ -517,7 +517,7 @@ static void test_timeout_and_eintr(void **state)
 	assert_string_equal(json_string_value(json_object_get(res, "which")), "interrupted");
 	json_decref(res);
 	api_client_close(c);
-	tl_croftd_wait_or_fail(&f);
+	tl_api_wait_or_fail(&f);
 }
 
 static void sc_host_info(struct tl_srv *s, const void *arg)
@@ -537,7 +537,7 @@ static void test_connect_and_socket_path(void **state)
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct api_client *c = NULL;
 	struct api_error e;
-	struct tl_croftd f;
+	struct tl_api f;
 	json_t *res = NULL;
 	char longpath[200];
 	int lfd;
@@ -574,13 +574,13 @@ static void test_connect_and_socket_path(void **state)
 	assert_non_null(strstr(e.message, "is croftd running?"));
 	unlink(path);
 
-	tl_croftd_listen_or_fail(&f, path, sc_host_info, NULL);
+	tl_api_listen_or_fail(&f, path, sc_host_info, NULL);
 	assert_int_equal(api_client_connect(path, &c, &e), 0);
 	assert_int_equal(api_client_call(c, "host.info", NULL, &res, NULL, &e), 0);
 	assert_string_equal(json_string_value(json_object_get(res, "hostname")), "box");
 	json_decref(res);
 	api_client_close(c);
-	tl_croftd_wait_or_fail(&f);
+	tl_api_wait_or_fail(&f);
 	unlink(path);
 	rmdir(dir);
 }

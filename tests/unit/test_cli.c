@@ -652,16 +652,16 @@ static void test_main_cannot_connect(void **state)
 	assert_non_null(strstr(r.err, "croft: VM name 'bad/name' contains '/'"));
 }
 
-/* Serve sock with the script steps (testlib's fake croftd). */
-static void serve(struct tl_croftd *f, const char *sock, const struct tl_step *steps)
+/* Serve sock with the script steps (testlib's fake croftd API). */
+static void serve(struct tl_api *f, const char *sock, const struct tl_step *steps)
 {
-	tl_croftd_listen_or_fail(f, sock, tl_srv_script, steps);
+	tl_api_listen_or_fail(f, sock, tl_srv_script, steps);
 }
 
 static void test_main_against_fake_croftd(void **state)
 {
 	static struct tl_run r;
-	struct tl_croftd f;
+	struct tl_api f;
 	char sock[PATH_MAX], vms[8192];
 	struct tl_step list[] = { { "vm.list", NULL, vms, NULL, 0, NULL }, { NULL } };
 	struct tl_step start[] = {
@@ -679,7 +679,7 @@ static void test_main_against_fake_croftd(void **state)
 
 	serve(&f, sock, list);
 	RUN(&r, "--socket", sock, "vm", "list", "--json");
-	tl_croftd_wait_or_fail(&f);
+	tl_api_wait_or_fail(&f);
 	assert_int_equal(r.status, 0);
 	{
 		json_t *got = json_loads(r.out, 0, NULL), *want = json_loads(canned_vms, 0, NULL);
@@ -693,7 +693,7 @@ static void test_main_against_fake_croftd(void **state)
 
 	serve(&f, sock, list);
 	RUN(&r, "--socket", sock, "vm", "list");
-	tl_croftd_wait_or_fail(&f);
+	tl_api_wait_or_fail(&f);
 	assert_int_equal(r.status, 0);
 	assert_non_null(strstr(r.out, "NAME              STATE    VCPUS"));
 
@@ -701,41 +701,41 @@ static void test_main_against_fake_croftd(void **state)
 	setenv("CROFT_SOCKET", sock, 1);
 	RUN(&r, "vm", "start", "web");
 	unsetenv("CROFT_SOCKET");
-	tl_croftd_wait_or_fail(&f);
+	tl_api_wait_or_fail(&f);
 	assert_int_equal(r.status, 0);
 	assert_string_equal(r.out, "web: running\n");
 
 	serve(&f, sock, start);
 	RUN(&r, "--socket", sock, "vm", "start", "web", "--json");
-	tl_croftd_wait_or_fail(&f);
+	tl_api_wait_or_fail(&f);
 	assert_int_equal(r.status, 0);
 	assert_string_equal(r.out, "{\"name\":\"web\",\"state\":\"running\"}\n");
 
 	serve(&f, sock, refused);
 	RUN(&r, "--socket", sock, "--json", "vm", "start", "webb");
-	tl_croftd_wait_or_fail(&f);
+	tl_api_wait_or_fail(&f);
 	assert_int_equal(r.status, CLI_EXIT_ERROR);
 	assert_string_equal(r.err, "croft: no VM named 'webb'\n");
 	assert_string_equal(r.out, "{\"error\":{\"code\":\"not_found\",\"message\":\"no VM named 'webb'\"}}\n");
 
 	serve(&f, sock, refused);
 	RUN(&r, "--socket", sock, "vm", "start", "webb");
-	tl_croftd_wait_or_fail(&f);
+	tl_api_wait_or_fail(&f);
 	assert_int_equal(r.status, CLI_EXIT_ERROR);
 	assert_string_equal(r.out, "");
 
 	/* croftd goes away mid-call */
 	serve(&f, sock, gone);
 	RUN(&r, "--socket", sock, "vm", "info", "web");
-	tl_croftd_wait_or_fail(&f);
+	tl_api_wait_or_fail(&f);
 	assert_int_equal(r.status, CLI_EXIT_CONNECT);
 	assert_string_equal(r.err, "croft: croftd closed the connection\n");
 
 	serve(&f, sock, none);
 	RUN(&r, "--socket", sock, "version");
-	tl_croftd_wait_or_fail(&f);
+	tl_api_wait_or_fail(&f);
 	assert_int_equal(r.status, 0);
-	assert_string_equal(r.out, "croft " CROFT_VERSION " (protocol 1)\ncroftd " TL_CROFTD_VERSION "\n");
+	assert_string_equal(r.out, "croft " CROFT_VERSION " (protocol 1)\ncroftd " TL_API_VERSION "\n");
 }
 
 /* vm.console's reply passes a socket whose far end plays the guest: it
@@ -748,7 +748,7 @@ static void sc_console(struct tl_srv *s, const void *arg)
 	ssize_t k;
 
 	(void)arg;
-	tl_srv_hello(s, TL_CROFTD_VERSION);
+	tl_srv_hello(s, TL_API_VERSION);
 	tl_srv_expect(s, "vm.console", &id);
 	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sp) < 0)
 		_exit(40);
@@ -772,7 +772,7 @@ static void sc_console(struct tl_srv *s, const void *arg)
 static void test_main_console(void **state)
 {
 	static struct tl_run r;
-	struct tl_croftd f;
+	struct tl_api f;
 	char sock[PATH_MAX], in[PATH_MAX];
 	int save0 = dup(0), infd;
 
@@ -785,9 +785,9 @@ static void test_main_console(void **state)
 	dup2(infd, 0);
 	close(infd);
 	setenv("CROFT_CONSOLE_LINGER_MS", "300", 1);
-	tl_croftd_listen_or_fail(&f, sock, sc_console, NULL);
+	tl_api_listen_or_fail(&f, sock, sc_console, NULL);
 	RUN(&r, "--socket", sock, "vm", "console", "web");
-	tl_croftd_wait_or_fail(&f);
+	tl_api_wait_or_fail(&f);
 	dup2(save0, 0);
 	close(save0);
 	unlink(in);

@@ -2,7 +2,7 @@
  * Tests of the CLI's jobs: the job parsers, the job model and its
  * formatting (the progress line, the table, the info block), croft job
  * list|info|cancel, and following a job to its end (cli_wait.c) through
- * croft vm create against testlib's fake croftd: progress, done, failed,
+ * croft vm create against testlib's fake croftd API: progress, done, failed,
  * cancelled, croftd going away, Ctrl-C, --no-wait, the race between the
  * reply and the subscription, and the progress bar's redraws with a fake
  * clock.
@@ -52,7 +52,7 @@ static void assert_contains(const char *hay, const char *needle)
 		fail_msg("'%s' does not contain '%s'", hay, needle);
 }
 
-/* Run croft against the fake croftd serving steps. */
+/* Run croft against the fake croftd API serving steps. */
 #define CROFT(r, steps, ...) \
 	tl_run_scripted(r, steps, cli_main, ARGC("croft", __VA_ARGS__), ARGV("croft", __VA_ARGS__))
 
@@ -471,7 +471,7 @@ static const struct tl_step bar_steps[] = {
 /* Wait for job 12 with a bar on a memstream; the number of draws. */
 static int wait_with_bar(int64_t (*clock)(void), char **text)
 {
-	struct tl_croftd f;
+	struct tl_api f;
 	struct api_client *c = NULL;
 	struct cli_ctx ctx;
 	struct cli_job j;
@@ -484,13 +484,13 @@ static int wait_with_bar(int64_t (*clock)(void), char **text)
 	ctx.err = open_memstream(text, &len);
 	ctx.tty = 1;
 	ctx.clock_ms = clock;
-	tl_croftd_pair_or_fail(&f, tl_srv_script, bar_steps);
+	tl_api_pair_or_fail(&f, tl_srv_script, bar_steps);
 	assert_int_equal(api_client_attach(f.fd, "test", &c, NULL), 0);
 	assert_int_equal(cli_job_wait(&ctx, c, 12, &j), CLI_EXIT_OK);
 	assert_string_equal(j.state, "done");
 	assert_int_equal(j.done, 805306368);
 	api_client_close(c);
-	tl_croftd_wait_or_fail(&f);
+	tl_api_wait_or_fail(&f);
 	fclose(ctx.err);
 	for (p = *text; (p = strstr(p, "\r")); p++)
 		draws += p[1] != '\033';

@@ -442,7 +442,7 @@ static void test_dispatch(void **state)
 
 /* ---- runners against a fake croftd ---- */
 
-/* Run croft against the fake croftd answering op with result (the JSON
+/* Run croft against the fake croftd API answering op with result (the JSON
  * text, or "!code:message" for an error). */
 #define SERVED(r, op, result, ...) do { \
 		const struct tl_step st_[] = { { op, NULL, result, NULL, 0, NULL }, { NULL } }; \

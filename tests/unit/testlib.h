@@ -2,10 +2,11 @@
  * The unit tests' shared harness: temporary directories and the tree
  * remover, small file helpers, a fake clock, a store in a temporary
  * directory, IPv4 addresses from text, a runner that captures what a main
- * function prints, and the one fake croftd (testlib_croftd.c).  Fault
- * seams of the modules under test (exec, the clock, /proc, QMP) are the
- * modules' own function tables; the fakes that fill them for more than one
- * test file live here.
+ * function prints, and two fakes of croftd: its state, for code inside
+ * croftd (tl_croftd_*), and its API socket, for its clients (tl_api_*,
+ * testlib_api.c).  Fault seams of the modules under test (exec, the clock,
+ * /proc, QMP) are the modules' own function tables; the fakes that fill
+ * them for more than one test file live here.
  *
  * Functions named tl_*_or_fail end the running cmocka test on failure;
  * the others return -errno or NULL so setups can report failure.
@@ -20,7 +21,9 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+struct croftd;
 struct store;
+struct vm;
 
 /* A fresh directory /tmp/croft-test-<tag>-XXXXXX, its real path (malloc'd),
  * mode 0755 so an unprivileged user can reach what a test puts there.
@@ -60,6 +63,17 @@ struct in_addr tl_ip4_or_fail(const char *dotted);
  * four calls may share one expression. */
 const char *tl_ip4_str(struct in_addr a);
 
+/* A fake croftd for code that takes one: a store in dir, a bus on the fake
+ * clock, state_dir dir/state, run_dir dir/run and pool_dir dir/state/pool
+ * (created), no OVMF, no loop, netd or API server; QEMU's user is the
+ * caller.  Fails the test on error.  tl_croftd_free() frees it, its VMs
+ * and the store, and leaves dir to the caller. */
+struct croftd *tl_croftd_new_or_fail(const char *dir);
+void tl_croftd_free(struct croftd *d);
+/* A stopped VM named name with the disks at the given paths (ending with
+ * NULL), in d's list as if loaded; not in the store. */
+struct vm *tl_croftd_vm_add(struct croftd *d, const char *name, const char *const *disks);
+
 /* What fn prints of v (or of the JSON text json, which must parse), as a
  * malloc'd string: for testing formatters. */
 char *tl_print_json(void (*fn)(FILE *, const json_t *), const json_t *v);
@@ -75,31 +89,32 @@ struct tl_run {
 void tl_run_main(struct tl_run *r, int (*main_fn)(int, char **), int argc, char **argv);
 
 /*
- * The fake croftd: a forked child serving one client connection with a
- * scenario.  tl_croftd_pair_or_fail() serves the other end of a socketpair
- * (f->fd is the client's end, for api_client_attach(), and belongs to the
- * caller); tl_croftd_listen_or_fail() listens on the unix socket sock
- * (replacing a stale one) and serves the first connection (f->fd is -1).
- * tl_croftd_wait_or_fail() reaps the child and fails the test unless the
- * scenario ran to its end; tl_croftd_stop() kills it, for a client that
- * never came.  A child left waiting ends itself after 30 s.
+ * croftd's API as its clients (the CLI, the console, api_client) see it:
+ * a forked child serving one client connection with a scenario.
+ * tl_api_pair_or_fail() serves the other end of a socketpair (f->fd is the
+ * client's end, for api_client_attach(), and belongs to the caller);
+ * tl_api_listen_or_fail() listens on the unix socket sock (replacing a
+ * stale one) and serves the first connection (f->fd is -1).
+ * tl_api_wait_or_fail() reaps the child and fails the test unless the
+ * scenario ran to its end; tl_api_stop() kills it, for a client that never
+ * came.  A child left waiting ends itself after 30 s.
  */
-struct tl_croftd {
+struct tl_api {
 	pid_t pid;
 	int fd;
 };
 struct tl_srv;
 typedef void (*tl_scenario_fn)(struct tl_srv *s, const void *arg);
 
-void tl_croftd_pair_or_fail(struct tl_croftd *f, tl_scenario_fn fn, const void *arg);
-void tl_croftd_listen_or_fail(struct tl_croftd *f, const char *sock, tl_scenario_fn fn,
+void tl_api_pair_or_fail(struct tl_api *f, tl_scenario_fn fn, const void *arg);
+void tl_api_listen_or_fail(struct tl_api *f, const char *sock, tl_scenario_fn fn,
 			      const void *arg);
-void tl_croftd_wait_or_fail(struct tl_croftd *f);
-void tl_croftd_stop(struct tl_croftd *f);
+void tl_api_wait_or_fail(struct tl_api *f);
+void tl_api_stop(struct tl_api *f);
 
 /* The server's side, for scenarios.  A surprise ends the child with a
  * message and a non-zero status. */
-#define TL_CROFTD_VERSION "9.9-test"
+#define TL_API_VERSION "9.9-test"
 /* The next request (new reference) and its id; want_op NULL or "*" takes
  * any op.  The client leaving ends the scenario (status 0). */
 json_t *tl_srv_request(struct tl_srv *s, const char *want_op, long long *id);
@@ -121,7 +136,7 @@ pid_t tl_srv_client(const struct tl_srv *s);
 
 /*
  * The scripted scenario: tl_srv_script(s, steps) answers hello (server
- * version TL_CROFTD_VERSION), then each step's request, then waits for the
+ * version TL_API_VERSION), then each step's request, then waits for the
  * client to leave.  A step: the op expected ("*" any); lines sent before
  * the reply (events); the reply: the result's JSON text, "!code:message"
  * for an error, or NULL for none; lines sent after it; then, by flags,
@@ -140,7 +155,7 @@ struct tl_step {
 	const char *args;
 };
 void tl_srv_script(struct tl_srv *s, const void *steps);
-/* Run main_fn (as tl_run_main) while the fake croftd serves steps on a
+/* Run main_fn (as tl_run_main) while the fake API serves steps on a
  * socket of its own, named to main_fn by $CROFT_SOCKET (the CLI's way of
  * finding croftd); fails the test unless the script ran to its end. */
 void tl_run_scripted(struct tl_run *r, const struct tl_step *steps,

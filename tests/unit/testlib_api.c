@@ -1,13 +1,13 @@
 /*
- * The one fake croftd of the unit tests (testlib.h).  A forked child
- * serves one client connection, on a socketpair or on a unix socket at a
- * path, with a scenario: a function that reads requests and writes lines
- * with the tl_srv_* calls, or the scripted scenario tl_srv_script() that
- * answers hello and then one request per step.  The child runs apart from
- * the test, so it reports a surprise (an unexpected op, a malformed line)
- * by a message on stderr and a non-zero exit status, which
- * tl_croftd_wait_or_fail() turns into a failed test.  An alarm ends a child
- * whose client never comes or never leaves.
+ * croftd's API for the unit tests of its clients (testlib.h, tl_api_*).
+ * A forked child serves one client connection, on a socketpair or on a
+ * unix socket at a path, with a scenario: a function that reads requests
+ * and writes lines with the tl_srv_* calls, or the scripted scenario
+ * tl_srv_script() that answers hello and then one request per step.  The
+ * child runs apart from the test, so it reports a surprise (an unexpected
+ * op or args, a malformed line) by a message on stderr and a non-zero exit
+ * status, which tl_api_wait_or_fail() turns into a failed test.  An alarm
+ * ends a child whose client never comes or never leaves.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -52,7 +52,7 @@ static void srv_die(int code, const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("fake croftd: ", stderr);
+	fputs("fake croftd API: ", stderr);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
@@ -181,7 +181,7 @@ void tl_srv_script(struct tl_srv *s, const void *arg)
 {
 	const struct tl_step *st;
 
-	tl_srv_hello(s, TL_CROFTD_VERSION);
+	tl_srv_hello(s, TL_API_VERSION);
 	for (st = arg; st->op; st++) {
 		long long id;
 		json_t *req = tl_srv_request(s, st->op, &id);
@@ -230,7 +230,7 @@ static void serve(int fd, pid_t client, tl_scenario_fn fn, const void *arg)
 	_exit(SRV_OK);
 }
 
-void tl_croftd_pair_or_fail(struct tl_croftd *f, tl_scenario_fn fn, const void *arg)
+void tl_api_pair_or_fail(struct tl_api *f, tl_scenario_fn fn, const void *arg)
 {
 	pid_t client = getpid();
 	int sp[2];
@@ -250,7 +250,7 @@ void tl_croftd_pair_or_fail(struct tl_croftd *f, tl_scenario_fn fn, const void *
 	f->fd = sp[0];
 }
 
-void tl_croftd_listen_or_fail(struct tl_croftd *f, const char *sock, tl_scenario_fn fn,
+void tl_api_listen_or_fail(struct tl_api *f, const char *sock, tl_scenario_fn fn,
 			      const void *arg)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -284,7 +284,7 @@ void tl_croftd_listen_or_fail(struct tl_croftd *f, const char *sock, tl_scenario
 	f->fd = -1;
 }
 
-void tl_croftd_wait_or_fail(struct tl_croftd *f)
+void tl_api_wait_or_fail(struct tl_api *f)
 {
 	int st = 0;
 	pid_t r;
@@ -296,12 +296,12 @@ void tl_croftd_wait_or_fail(struct tl_croftd *f)
 	if (r < 0)
 		fail_msg("waitpid: %s", strerror(errno));
 	if (WIFSIGNALED(st))
-		fail_msg("fake croftd died of signal %d", WTERMSIG(st));
+		fail_msg("fake croftd API died of signal %d", WTERMSIG(st));
 	if (WEXITSTATUS(st) != SRV_OK)
-		fail_msg("fake croftd failed with status %d", WEXITSTATUS(st));
+		fail_msg("fake croftd API failed with status %d", WEXITSTATUS(st));
 }
 
-void tl_croftd_stop(struct tl_croftd *f)
+void tl_api_stop(struct tl_api *f)
 {
 	if (f->pid <= 0)
 		return;
@@ -314,14 +314,14 @@ void tl_croftd_stop(struct tl_croftd *f)
 void tl_run_scripted(struct tl_run *r, const struct tl_step *steps,
 		     int (*main_fn)(int, char **), int argc, char **argv)
 {
-	struct tl_croftd f;
+	struct tl_api f;
 	char sock[64];
 
 	snprintf(sock, sizeof(sock), "/tmp/croft-test-croftd-%d.sock", (int)getpid());
-	tl_croftd_listen_or_fail(&f, sock, tl_srv_script, steps);
+	tl_api_listen_or_fail(&f, sock, tl_srv_script, steps);
 	setenv("CROFT_SOCKET", sock, 1);
 	tl_run_main(r, main_fn, argc, argv);
 	unsetenv("CROFT_SOCKET");
-	tl_croftd_wait_or_fail(&f);
+	tl_api_wait_or_fail(&f);
 	unlink(sock);
 }
