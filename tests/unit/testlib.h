@@ -1,9 +1,11 @@
 /*
  * The unit tests' shared harness: temporary directories and the tree
- * remover, small file helpers, a fake clock, and a store in a temporary
- * directory.  Fault seams of the modules under test (exec, the clock,
- * /proc, QMP) are the modules' own function tables; the fakes that fill
- * them for more than one test file live here.
+ * remover, small file helpers, a fake clock, a store in a temporary
+ * directory, scripted children for job_exec's seam (testlib_exec.c) and a
+ * fake QEMU at the other end of a QMP socket (testlib_qmp.c).  Fault seams
+ * of the modules under test (exec, the clock, /proc, QMP) are the modules'
+ * own function tables; the fakes that fill them for more than one test
+ * file live here.
  *
  * Functions named tl_*_or_fail end the running cmocka test on failure;
  * the others return -errno or NULL so setups can report failure.
@@ -43,5 +45,47 @@ void tl_clock_advance(int64_t ms);
 
 /* A new store at dir/croft.db, migrated; fails the test on error. */
 struct store *tl_store_open_or_fail(const char *dir);
+
+/* Scripted children (testlib_exec.c): while installed, every child
+ * job_exec starts "runs" as the script says, without a process.  The
+ * script may change between children; what happened is recorded. */
+struct tl_exec_fake {
+	int spawn_errno;          /* > 0: starting fails with it ("fork: ...") */
+	int status;               /* exit status */
+	const char *out, *err;    /* what it prints (a few KiB at most) */
+	int hang;                 /* runs until signalled */
+	int ignore_term;          /* a hanging child survives SIGTERM */
+
+	int calls;                /* children started (or tried) */
+	char argv[16][256];       /* the last one's command line */
+	int argc;
+	int nsignals;             /* signals sent to any child */
+	int last_signal;
+};
+void tl_exec_fake_install(struct tl_exec_fake *f);
+/* Back to real children. */
+void tl_exec_fake_remove(void);
+
+/* A job_exec_done_fn recording the child's end into a tl_exec_seen (its
+ * data); output past the buffers is cut. */
+struct tl_exec_seen {
+	int calls;
+	int status;
+	int signal;
+	char out[8192];
+	char err[8192];
+};
+struct job_exec;
+struct job_exec_result;
+void tl_exec_record(struct job_exec *x, const struct job_exec_result *res, void *data);
+
+/* Run loop l (common/loop.h) until cond holds; fail the test after ms. */
+#define TL_PUMP_UNTIL(l, cond, ms) do {                                          \
+		uint64_t tl_end_ = loop_now_ms() + (uint64_t)(ms);               \
+		while (!(cond) && loop_now_ms() < tl_end_)                        \
+			loop_run_once((l), 10);                                  \
+		if (!(cond))                                                     \
+			fail_msg("waited %d ms in vain for %s", (int)(ms), #cond);   \
+	} while (0)
 
 #endif
