@@ -126,6 +126,7 @@ const struct api_op api_ops[] = {
 const struct api_op *const api_op_tables[] = {
 	api_ops,
 	api_events_ops,
+	api_job_ops,
 	NULL,
 };
 

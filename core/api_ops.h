@@ -47,6 +47,7 @@ const struct api_op *api_op_find(const char *name);
 extern const struct api_op *const api_op_tables[];
 extern const struct api_op api_ops[];          /* api_ops.c */
 extern const struct api_op api_events_ops[];   /* events.c */
+extern const struct api_op api_job_ops[];      /* api_job.c */
 
 /*
  * A parsed request line.  root owns everything; id is borrowed (NULL when

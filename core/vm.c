@@ -15,6 +15,7 @@
 #include "core/api_server.h"
 #include "core/bus.h"
 #include "core/daemon.h"
+#include "core/job.h"
 #include "common/loop.h"
 #include "core/qemu_cmdline.h"
 #include "core/qmp.h"
@@ -377,6 +378,8 @@ static void qmp_event(struct qmp *q, const struct qmp_msg *ev, void *data)
 			 json_is_true(json_object_get(ev->data, "nospace")) ? "no space left in the pool" : "error");
 		if (vm->state == VM_RUNNING)
 			vm_set_state(vm, VM_PAUSED, "io-error");
+	} else if (!strcmp(ev->event, "JOB_STATUS_CHANGE")) {
+		job_qmp_status_changed(vm->d->jobs, json_string_value(json_object_get(ev->data, "id")));
 	} else if (!strcmp(ev->event, "BALLOON_CHANGE")) {
 		vm->balloon_actual_mib = json_integer_value(json_object_get(ev->data, "actual")) >> 20;
 	} else if (!strcmp(ev->event, "DEVICE_DELETED")) {
