@@ -236,7 +236,8 @@ void job_end(struct job *j, enum job_state st, const char *error)
 	if (j->done)
 		j->done(j, j->done_data);
 	for (w = j->waiters; w; w = w->next)
-		w->fn(j, w->data);
+		if (w->fn)
+			w->fn(j, w->data);
 	job_free(j);
 	kick(r);
 }

@@ -132,8 +132,8 @@ enum job_state job_state(const struct job *j);
  * rate is known but the total is not). */
 int job_rate(const struct job *j, double *bytes_per_s, int64_t *eta_s);
 
-/* Cancel: done runs once the job has stopped (for a queued job, before
- * this returns).  Asking again only adds a waiter. */
+/* Cancel: done (may be NULL) runs once the job has stopped (for a queued
+ * job, before this returns).  Asking again only adds a waiter. */
 void job_cancel(struct job *j, job_done_fn done, void *data);
 
 /* --- for kinds -------------------------------------------------------------- */

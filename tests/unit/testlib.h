@@ -13,9 +13,15 @@
 #ifndef CROFT_TESTLIB_H
 #define CROFT_TESTLIB_H
 
+#include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/proto.h"
+
+struct loop;
+struct qmp;
+struct qmp_callbacks;
 struct store;
 
 /* A fresh directory /tmp/croft-test-<tag>-XXXXXX, its real path (malloc'd),
@@ -78,6 +84,35 @@ struct tl_exec_seen {
 struct job_exec;
 struct job_exec_result;
 void tl_exec_record(struct job_exec *x, const struct job_exec_result *res, void *data);
+
+/* A fake QEMU at the other end of a QMP socket (testlib_qmp.c): it reads
+ * what the client writes, line by line and JSON-decoded, and answers by
+ * hand, so replies, events and disconnects can be staged exactly.  The
+ * functions fail the running test on anything unexpected. */
+struct tl_qmp_fake {
+	int fd;                   /* our end; -1 once closed */
+	struct linebuf in;
+};
+/* QEMU 7.2's greeting, verbatim. */
+#define TL_QMP_GREETING "{\"QMP\": {\"version\": {\"qemu\": {\"micro\": 22, \"minor\": 2, " \
+	"\"major\": 7}, \"package\": \"Debian 1:7.2+dfsg-7+deb12u18+b3\"}, " \
+	"\"capabilities\": [\"oob\"]}}\r\n"
+/* A client on l (with cbs and data) connected to f. */
+struct qmp *tl_qmp_fake_open(struct tl_qmp_fake *f, struct loop *l,
+			     const struct qmp_callbacks *cbs, void *data);
+void tl_qmp_fake_close(struct tl_qmp_fake *f);
+void tl_qmp_send(struct tl_qmp_fake *f, const char *s);
+/* The next line the client wrote, decoded (a new reference); runs l while
+ * waiting. */
+json_t *tl_qmp_read(struct tl_qmp_fake *f, struct loop *l);
+/* The next line must run cmd: its id; *args (if asked) its arguments. */
+long long tl_qmp_expect(struct tl_qmp_fake *f, struct loop *l, const char *cmd, json_t **args);
+/* {"return": ret, "id": id}; ret is JSON text. */
+void tl_qmp_reply(struct tl_qmp_fake *f, long long id, const char *ret);
+/* Nothing more from the client within a few turns of l. */
+void tl_qmp_expect_silence(struct tl_qmp_fake *f, struct loop *l);
+/* Greet and accept qmp_capabilities, then run l until the client is ready. */
+void tl_qmp_handshake(struct tl_qmp_fake *f, struct loop *l, struct qmp *q);
 
 /* Run loop l (common/loop.h) until cond holds; fail the test after ms. */
 #define TL_PUMP_UNTIL(l, cond, ms) do {                                          \
