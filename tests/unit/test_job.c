@@ -616,14 +616,25 @@ static int64_t qmp_job(struct fx *f, struct tl_qmp_fake *q, const char *id, cons
 	return job;
 }
 
-static void expect_dismiss(struct fx *f, struct tl_qmp_fake *q, const char *id)
+/* The QMP job is found concluded (with error, JSON text, or without) and
+ * dismissed; the job ends. */
+static void conclude(struct fx *f, struct tl_qmp_fake *q, int64_t job, const char *id,
+		     const char *error)
 {
+	char reply[256];
 	json_t *args;
-	long long n = tl_qmp_expect(q, f->d.loop, "job-dismiss", &args);
+	long long n;
 
+	n = tl_qmp_expect(q, f->d.loop, "query-jobs", NULL);
+	snprintf(reply, sizeof(reply), "[{\"id\":\"%s\",\"status\":\"concluded\","
+		 "\"current-progress\":100,\"total-progress\":100%s%s}]", id,
+		 error ? ",\"error\":" : "", error ? error : "");
+	tl_qmp_reply(q, n, reply);
+	n = tl_qmp_expect(q, f->d.loop, "job-dismiss", &args);
 	assert_string_equal(json_string_value(json_object_get(args, "id")), id);
 	json_decref(args);
 	tl_qmp_reply(q, n, "{}");
+	wait_ended(f, job);
 }
 
 static void test_qmp_step(void **state)
@@ -643,20 +654,12 @@ static void test_qmp_step(void **state)
 	id = qmp_job(f, &q, "croft-job-1", "running", &n);
 	tl_qmp_expect_silence(&q, f->d.loop);
 	job_qmp_status_changed(f->d.jobs, "croft-job-1");
-	n = tl_qmp_expect(&q, f->d.loop, "query-jobs", NULL);
-	tl_qmp_reply(&q, n, "[{\"id\":\"croft-job-1\",\"status\":\"concluded\","
-		     "\"current-progress\":100,\"total-progress\":100,\"error\":\"No space left\"}]");
-	expect_dismiss(f, &q, "croft-job-1");
-	wait_ended(f, id);
+	conclude(f, &q, id, "croft-job-1", "\"No space left\"");
 	assert_row(f, id, "failed", "No space left");
 
 	/* Polled without an event; no error: done. */
 	id = qmp_job(f, &q, "croft-job-2", "running", &n);
-	n = tl_qmp_expect(&q, f->d.loop, "query-jobs", NULL);
-	tl_qmp_reply(&q, n, "[{\"id\":\"croft-job-2\",\"status\":\"concluded\","
-		     "\"current-progress\":100,\"total-progress\":100}]");
-	expect_dismiss(f, &q, "croft-job-2");
-	wait_ended(f, id);
+	conclude(f, &q, id, "croft-job-2", NULL);
 	assert_row(f, id, "done", NULL);
 
 	/* Cancel: job-cancel, then followed to its end. */
@@ -666,11 +669,7 @@ static void test_qmp_step(void **state)
 	assert_string_equal(json_string_value(json_object_get(args, "id")), "croft-job-3");
 	json_decref(args);
 	tl_qmp_reply(&q, n, "{}");
-	n = tl_qmp_expect(&q, f->d.loop, "query-jobs", NULL);
-	tl_qmp_reply(&q, n, "[{\"id\":\"croft-job-3\",\"status\":\"concluded\","
-		     "\"current-progress\":60,\"total-progress\":100,\"error\":\"cancelled\"}]");
-	expect_dismiss(f, &q, "croft-job-3");
-	wait_ended(f, id);
+	conclude(f, &q, id, "croft-job-3", "\"Job was cancelled\"");
 	assert_row(f, id, "cancelled", "cancelled");
 
 	/* The QMP job vanished (someone else dismissed it). */

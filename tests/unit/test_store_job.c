@@ -20,33 +20,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct fx {
-	char *dir;
-	struct store *st;
-};
-
-static int setup(void **state)
-{
-	struct fx *f = xcalloc(1, sizeof(*f));
-
-	f->dir = tl_tmpdir("store-job");
-	if (!f->dir)
-		return -1;
-	f->st = tl_store_open_or_fail(f->dir);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fx *f = *state;
-
-	store_close(f->st);
-	tl_rmtree(f->dir);
-	free(f->dir);
-	free(f);
-	return 0;
-}
 
 /* A job in state at time t; finished ones finish at t too. */
 static int64_t add(struct store *st, const char *state, int64_t t, int64_t keep)
@@ -63,7 +36,7 @@ static int64_t add(struct store *st, const char *state, int64_t t, int64_t keep)
 
 static void test_round_trip(void **state)
 {
-	struct fx *f = *state;
+	struct tl_store_fx *f = *state;
 	struct store_job full = {
 		.kind = "disk.create", .target = "web", .state = "running",
 		.done_bytes = 1 << 20, .total_bytes = 4 << 20, .args = "{\"disks\":[]}",
@@ -110,7 +83,7 @@ static void test_round_trip(void **state)
 
 static void test_update(void **state)
 {
-	struct fx *f = *state;
+	struct tl_store_fx *f = *state;
 	struct store_job j = { .kind = "disk.create", .target = "web", .state = "running",
 			       .args = "{\"a\":1}", .cleanup = "[\"/p/a\"]", .user = "bob",
 			       .uid = 7, .created_ms = 10, .started_ms = 20 }, out;
@@ -146,7 +119,7 @@ static void test_update(void **state)
 
 static void test_bad_rows(void **state)
 {
-	struct fx *f = *state;
+	struct tl_store_fx *f = *state;
 	struct store_job j = { .kind = "disk.create", .state = "paused", .uid = -1 }, out;
 	size_t n;
 	struct store_job *all;
@@ -177,7 +150,7 @@ static void test_bad_rows(void **state)
 
 static void test_list_and_trim(void **state)
 {
-	struct fx *f = *state;
+	struct tl_store_fx *f = *state;
 	struct store_job *jobs;
 	size_t n;
 	int64_t running, queued, i;
@@ -236,10 +209,10 @@ static void test_list_and_trim(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_update, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bad_rows, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_list_and_trim, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_round_trip, tl_store_setup, tl_store_teardown),
+		cmocka_unit_test_setup_teardown(test_update, tl_store_setup, tl_store_teardown),
+		cmocka_unit_test_setup_teardown(test_bad_rows, tl_store_setup, tl_store_teardown),
+		cmocka_unit_test_setup_teardown(test_list_and_trim, tl_store_setup, tl_store_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -158,3 +158,29 @@ struct store *tl_store_open_or_fail(const char *dir)
 	free(path);
 	return st;
 }
+
+int tl_store_setup(void **state)
+{
+	struct tl_store_fx *f = xcalloc(1, sizeof(*f));
+
+	f->dir = tl_tmpdir("store");
+	if (!f->dir) {
+		free(f);
+		return -1;
+	}
+	f->st = tl_store_open_or_fail(f->dir);
+	*state = f;
+	return 0;
+}
+
+int tl_store_teardown(void **state)
+{
+	struct tl_store_fx *f = *state;
+	int rc;
+
+	store_close(f->st);
+	rc = tl_rmtree(f->dir);
+	free(f->dir);
+	free(f);
+	return rc < 0 ? -1 : 0;
+}

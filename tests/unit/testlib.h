@@ -51,6 +51,14 @@ void tl_clock_advance(int64_t ms);
 
 /* A new store at dir/croft.db, migrated; fails the test on error. */
 struct store *tl_store_open_or_fail(const char *dir);
+/* cmocka setup and teardown: *state is a tl_store_fx, a store in a fresh
+ * temporary directory, removed afterwards. */
+struct tl_store_fx {
+	char *dir;
+	struct store *st;
+};
+int tl_store_setup(void **state);
+int tl_store_teardown(void **state);
 
 /* Scripted children (testlib_exec.c): while installed, every child
  * job_exec starts "runs" as the script says, without a process.  The
