@@ -4,7 +4,7 @@
  * misconfiguration is reported on the terminal that started it; then one
  * event loop serves the API and watches every VM until SIGTERM.  Stopping
  * croftd never stops a guest: the QEMU processes are not its children and
- * are re-adopted by the next croftd.
+ * are re-adopted by the next croftd.  It does end its jobs (core/job.h).
  */
 #include "core/accel.h"
 #include "core/api_server.h"

@@ -301,7 +301,9 @@ void job_cleanup_drop(struct job *j, const char *path)
 	json_t *p;
 
 	json_array_foreach(j->cleanup, i, p) {
-		if (!strcmp(json_string_value(p), path)) {
+		const char *have = json_string_value(p);
+
+		if (have && !strcmp(have, path)) {
 			json_array_remove(j->cleanup, i);
 			row_save(j);
 			return;
@@ -333,13 +335,15 @@ int job_submit(struct job_runner *r, const char *kind, const char *target, json_
 
 	if (out)
 		*out = NULL;
-	if (!k || r->stopping) {
+	if (!k) {
+		err_set(err, errlen, "unknown job kind '%s'", kind ? kind : "(none)");
 		json_decref(args);
-		if (!k)
-			err_set(err, errlen, "unknown job kind '%s'", kind ? kind : "(none)");
-		else
-			err_set(err, errlen, "croftd is stopping; the %s job was not started", kind);
-		return k ? -ESHUTDOWN : -EINVAL;
+		return -EINVAL;
+	}
+	if (r->stopping) {
+		err_set(err, errlen, "croftd is stopping; the %s job was not started", kind);
+		json_decref(args);
+		return -ESHUTDOWN;
 	}
 	j = job_alloc(r, k, args);
 	j->done = done;

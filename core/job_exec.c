@@ -357,8 +357,9 @@ int job_exec_start(struct loop *l, const struct job_exec_spec *spec, job_exec_do
 			r = loop_add(l, x->cap[i].fd, EPOLLIN, capture_cb, x);
 	if (r < 0) {
 		err_set(err, errlen, "cannot watch the child: %s", strerror(-r));
-		job_exec_stop(x, 1000);
-		return r;
+		job_exec_stop(x, 1000);          /* kills, reaps and frees it */
+		x = NULL;
+		goto fail;
 	}
 	x->done = done;
 	x->data = data;
