@@ -429,9 +429,12 @@ static void recover_one(struct job_runner *r, struct store_job *row)
 	if (verdict == JOB_RECOVER_DONE) {
 		job_end(j, JOB_DONE, NULL);
 	} else if (verdict == JOB_RECOVER_RESUME) {
+		remove_files(j);
 		j->row.started_ms = 0;
 		if (was_running)
 			set_state(j, JOB_QUEUED);
+		else
+			row_save(j);
 	} else {
 		job_end(j, JOB_FAILED, why);
 	}

@@ -37,8 +37,8 @@
  * job started".  When croftd dies (kill -9, a crash, power loss) its jobs'
  * children die with it, and at the next start every row still queued or
  * running goes to its kind's recover: failed with the reason (the default:
- * "croftd restarted while the job was running", its files removed), done,
- * or queued again to run anew.
+ * "croftd restarted while the job was running"), done, or queued again to
+ * run anew; unless done, its recorded files are removed first.
  */
 #ifndef CROFT_JOB_H
 #define CROFT_JOB_H
@@ -84,8 +84,9 @@ struct job_kind {
 	void (*cleanup)(struct job *j);
 	/* After a restart, for a row still queued or running (job_args and
 	 * the recorded files are there; priv is zeroed).  _FAIL with why (a
-	 * default is there already), _DONE (with job_set_result), or _RESUME
-	 * (queued again; start runs anew).  NULL: always _FAIL. */
+	 * default is there already), _DONE (with job_set_result), or _RESUME:
+	 * its recorded files are removed and it is queued to run anew.  NULL:
+	 * always _FAIL. */
 	enum job_recover (*recover)(struct job *j, char *why, size_t whylen);
 };
 

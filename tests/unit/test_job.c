@@ -422,7 +422,7 @@ static int64_t stored(struct fx *f, const char *kind, const char *state, const c
 static void test_restart(void **state)
 {
 	struct fx *f = *state;
-	char *half = tl_path(f->dir, "half.img"), files[512], *p;
+	char *half = tl_path(f->dir, "half.img"), files[512], again[512], *p;
 	struct store_job row;
 	int64_t running, queued, resumed, done, told, unknown;
 
@@ -430,7 +430,10 @@ static void test_restart(void **state)
 	tl_write_file_or_fail(half, "half of a disk");
 	running = stored(f, "test.sh", "running", "{\"script\":\"exit 0\"}", files);
 	queued = stored(f, "test.sh", "queued", "{\"script\":\"exit 0\"}", NULL);
-	resumed = stored(f, "test.recover", "running", "{\"verdict\":\"resume\"}", NULL);
+	snprintf(again, sizeof(again), "%s/again.img", f->dir);
+	tl_write_file_or_fail(again, "from the first run");
+	snprintf(again, sizeof(again), "[\"%s/again.img\"]", f->dir);
+	resumed = stored(f, "test.recover", "running", "{\"verdict\":\"resume\"}", again);
 	done = stored(f, "test.recover", "running", "{\"verdict\":\"done\"}", NULL);
 	told = stored(f, "test.recover", "queued", "{\"verdict\":\"fail\"}", NULL);
 	unknown = stored(f, "gone.kind", "running", NULL, NULL);
@@ -449,6 +452,7 @@ static void test_restart(void **state)
 	assert_contains(f->states, "|3:running>queued@carol|");
 	assert_contains(f->states, "1:running>failed:croftd restarted while the job was running@carol|");
 	assert_int_equal(state_of(f, resumed), JOB_QUEUED);
+	assert_false(file_exists(f, "again.img"));
 	assert_string_equal(f->ended, "");
 	TL_PUMP_UNTIL(f->d.loop, state_of(f, resumed) == JOB_DONE, 5000);
 	assert_row(f, resumed, "done", NULL);
