@@ -313,3 +313,29 @@ struct vm *tl_croftd_vm_add(struct croftd *d, const char *name, const char *cons
 	spec.boot = xstrdup("disk");
 	return vm_add(d, &spec);
 }
+
+int tl_store_setup(void **state)
+{
+	struct tl_store_fx *f = xcalloc(1, sizeof(*f));
+
+	f->dir = tl_tmpdir("store");
+	if (!f->dir) {
+		free(f);
+		return -1;
+	}
+	f->st = tl_store_open_or_fail(f->dir);
+	*state = f;
+	return 0;
+}
+
+int tl_store_teardown(void **state)
+{
+	struct tl_store_fx *f = *state;
+	int rc;
+
+	store_close(f->st);
+	rc = tl_rmtree(f->dir);
+	free(f->dir);
+	free(f);
+	return rc < 0 ? -1 : 0;
+}
