@@ -1,9 +1,11 @@
 /*
- * The net.* and vm.nic.* ops.  Each handler checks every argument first
- * (names, modes, addresses, ports, what other networks and NICs already
- * use), asks croft-netd what only the kernel knows (CHECK_NET, the default
- * uplink), and only then changes anything, through net_state_apply(): the
- * store change and netd's new state land together or not at all.
+ * The net.* and vm.nic.* ops.  The network and the VM an op names are
+ * resolved before its handler runs (ARG_NET, ARG_VM in the table at the
+ * end).  Each handler checks every other argument first (names, modes,
+ * addresses, ports, what other networks and NICs already use), asks
+ * croft-netd what only the kernel knows (CHECK_NET, the default uplink),
+ * and only then changes anything, through net_state_apply(): the store
+ * change and netd's new state land together or not at all.
  *
  * On a running VM a NIC change also goes through QEMU (vm_nic.c), and the
  * reply comes later:
@@ -16,7 +18,7 @@
  * failure on the way plugs back what was unplugged.
  */
 #include "core/api_ops.h"
-#include "core/api_server.h"
+#include "core/api_req.h"
 #include "core/bus.h"
 #include "core/daemon.h"
 #include "core/net_state.h"
@@ -93,29 +95,6 @@ static const struct store_nic *nic_by_id(const struct store_nic *nics, size_t n,
 		if (nics[i].id == id)
 			return &nics[i];
 	return NULL;
-}
-
-/* Load the network args[key] names, or answer not_found. */
-static int net_arg(struct api_req *r, json_t *args, const char *key, struct store_net *out)
-{
-	const char *name = json_string_value(json_object_get(args, key));
-	int rc = store_net_get(api_req_daemon(r)->store, name, out);
-
-	if (rc == -ENOENT)
-		api_req_err(r, PROTO_E_NOT_FOUND, "no network named '%s'", name);
-	else if (rc < 0)
-		api_req_err(r, PROTO_E_IO, "%s", store_last_error(api_req_daemon(r)->store));
-	return rc;
-}
-
-static struct vm *vm_arg(struct api_req *r, json_t *args, const char *key)
-{
-	const char *name = json_string_value(json_object_get(args, key));
-	struct vm *vm = vm_find(api_req_daemon(r), name);
-
-	if (!vm)
-		api_req_err(r, PROTO_E_NOT_FOUND, "no VM named '%s'", name);
-	return vm;
 }
 
 static const char *store_code(int rc)
@@ -384,7 +363,7 @@ static int default_subnet(struct croftd *d, const struct nets *ns, struct netd_n
 	return -ENOSPC;
 }
 
-void api_op_net_create(struct api_req *r, json_t *args)
+static void op_net_create(struct api_req *r, json_t *args)
 {
 	struct croftd *d = api_req_daemon(r);
 	const char *name = json_string_value(json_object_get(args, "name"));
@@ -530,7 +509,7 @@ fail:
 
 /* --- net.list, net.info ------------------------------------------------------------- */
 
-void api_op_net_list(struct api_req *r, json_t *args)
+static void op_net_list(struct api_req *r, json_t *args)
 {
 	struct croftd *d = api_req_daemon(r);
 	struct nets ns = { 0 };
@@ -549,14 +528,10 @@ void api_op_net_list(struct api_req *r, json_t *args)
 	api_req_ok(r, json_pack("{s:o}", "networks", arr));
 }
 
-void api_op_net_info(struct api_req *r, json_t *args)
+static void op_net_info(struct api_req *r, json_t *args)
 {
-	struct store_net n;
-
-	if (net_arg(r, args, "name", &n) < 0)
-		return;
-	api_req_ok(r, net_json(api_req_daemon(r), &n));
-	store_net_clear(&n);
+	(void)args;
+	api_req_ok(r, net_json(api_req_daemon(r), api_req_net(r)));
 }
 
 /* --- net.delete -------------------------------------------------------------------------- */
@@ -664,7 +639,7 @@ static void net_del_step(struct croftd *d, struct net_del *c)
 	net_del_finish(d, c);
 }
 
-void api_op_net_delete(struct api_req *r, json_t *args)
+static void op_net_delete(struct api_req *r, json_t *args)
 {
 	struct croftd *d = api_req_daemon(r);
 	int force = json_is_true(json_object_get(args, "force"));
@@ -675,10 +650,7 @@ void api_op_net_delete(struct api_req *r, json_t *args)
 
 	c = xcalloc(1, sizeof(*c));
 	c->r = r;
-	if (net_arg(r, args, "name", &c->net) < 0) {
-		free(c);
-		return;
-	}
+	api_req_net_take(r, &c->net);
 	if (store_nic_list(d->store, 0, c->net.id, &c->nics, &c->n) < 0 ||
 	    store_fwd_list(d->store, c->net.id, 0, &fwds, &nf) < 0) {
 		api_req_err(r, PROTO_E_IO, "%s", store_last_error(d->store));
@@ -754,7 +726,7 @@ static int port_of(json_t *args, const char *key, const char *what, uint32_t *ou
 	return 0;
 }
 
-void api_op_net_forward_add(struct api_req *r, json_t *args)
+static void op_net_forward_add(struct api_req *r, json_t *args)
 {
 	struct croftd *d = api_req_daemon(r);
 	const char *proto = json_string_value(json_object_get(args, "proto"));
@@ -768,10 +740,8 @@ void api_op_net_forward_add(struct api_req *r, json_t *args)
 	char err[512];
 	struct vm *vm;
 
-	if (net_arg(r, args, "net", &net) < 0)
-		return;
-	if (!(vm = vm_arg(r, args, "vm")))
-		goto out;
+	api_req_net_take(r, &net);
+	vm = api_req_vm(r);
 	if (strcmp(net.mode, "nat")) {
 		snprintf(err, sizeof(err), "port forwards need a nat network; %s is %s", net.name,
 			 net.mode);
@@ -829,7 +799,7 @@ out:
 	nets_free(&ns);
 }
 
-void api_op_net_forward_list(struct api_req *r, json_t *args)
+static void op_net_forward_list(struct api_req *r, json_t *args)
 {
 	struct croftd *d = api_req_daemon(r);
 	struct store_net net;
@@ -838,8 +808,8 @@ void api_op_net_forward_list(struct api_req *r, json_t *args)
 	size_t nf = 0, nn = 0, i;
 	json_t *arr;
 
-	if (net_arg(r, args, "net", &net) < 0)
-		return;
+	(void)args;
+	api_req_net_take(r, &net);
 	if (store_fwd_list(d->store, net.id, 0, &fwds, &nf) < 0 ||
 	    store_nic_list(d->store, 0, net.id, &nics, &nn) < 0) {
 		api_req_err(r, PROTO_E_IO, "%s", store_last_error(d->store));
@@ -855,7 +825,7 @@ void api_op_net_forward_list(struct api_req *r, json_t *args)
 	store_net_clear(&net);
 }
 
-void api_op_net_forward_remove(struct api_req *r, json_t *args)
+static void op_net_forward_remove(struct api_req *r, json_t *args)
 {
 	struct croftd *d = api_req_daemon(r);
 	const char *proto = json_string_value(json_object_get(args, "proto"));
@@ -868,8 +838,7 @@ void api_op_net_forward_remove(struct api_req *r, json_t *args)
 	json_t *gone;
 	char err[512];
 
-	if (net_arg(r, args, "net", &net) < 0)
-		return;
+	api_req_net_take(r, &net);
 	if (net_proto_parse(proto, &p, err, sizeof(err)) < 0 ||
 	    port_of(args, "host_port", "host port", &port, err, sizeof(err)) < 0)
 		goto fail;
@@ -1011,7 +980,7 @@ static void nic_plugged(struct vm *vm, const char *code, const char *msg, void *
 	nic_live_free(c);
 }
 
-void api_op_vm_nic_add(struct api_req *r, json_t *args)
+static void op_vm_nic_add(struct api_req *r, json_t *args)
 {
 	struct croftd *d = api_req_daemon(r);
 	const char *mac_s = json_string_value(json_object_get(args, "mac"));
@@ -1029,10 +998,8 @@ void api_op_vm_nic_add(struct api_req *r, json_t *args)
 	struct vm *vm;
 	int live;
 
-	if (!(vm = vm_arg(r, args, "name")))
-		return;
-	if (net_arg(r, args, "net", &net) < 0)
-		return;
+	vm = api_req_vm(r);
+	api_req_net_take(r, &net);
 	if (vm->state == VM_STARTING || vm->state == VM_SHUTTING_DOWN || vm_nic_busy(vm) ||
 	    (vm_is_live(vm) && vm->state == VM_CRASHED)) {
 		code = PROTO_E_INVALID_STATE;
@@ -1188,7 +1155,7 @@ static void nic_unplugged(struct vm *vm, const char *code, const char *msg, void
 	nic_live_free(c);
 }
 
-void api_op_vm_nic_remove(struct api_req *r, json_t *args)
+static void op_vm_nic_remove(struct api_req *r, json_t *args)
 {
 	struct croftd *d = api_req_daemon(r);
 	const char *mac_s = json_string_value(json_object_get(args, "mac"));
@@ -1205,16 +1172,14 @@ void api_op_vm_nic_remove(struct api_req *r, json_t *args)
 	struct nic_live *c;
 	struct vm *vm;
 
-	if (!(vm = vm_arg(r, args, "name")))
-		return;
+	vm = api_req_vm(r);
+	api_req_net_take(r, &net);
 	if (!mac_s == !net_s) {
 		snprintf(err, sizeof(err), "vm.nic.remove needs either \"mac\" or \"net\" to say which NIC");
 		goto fail;
 	}
 	if (mac_s && addr_mac_parse(mac_s, mac, err, sizeof(err)) < 0)
 		goto fail;
-	if (net_s && net_arg(r, args, "net", &net) < 0)
-		goto out;
 	if (store_nic_list(d->store, vm->spec.id, 0, &mine, &nm) < 0 || nets_load(d, &ns) < 0) {
 		code = PROTO_E_IO;
 		snprintf(err, sizeof(err), "%s", store_last_error(d->store));
@@ -1290,12 +1255,11 @@ out:
 	nets_free(&ns);
 }
 
-void api_op_vm_nic_list(struct api_req *r, json_t *args)
+static void op_vm_nic_list(struct api_req *r, json_t *args)
 {
-	struct vm *vm = vm_arg(r, args, "name");
+	struct vm *vm = api_req_vm(r);
 
-	if (!vm)
-		return;
+	(void)args;
 	api_net_leases_refresh(vm->d);
 	api_req_ok(r, json_pack("{s:s,s:o}", "name", vm->spec.name, "nics", api_vm_nics_json(vm)));
 }
@@ -1346,3 +1310,60 @@ void api_net_vm_deleted(struct croftd *d, const json_t *removed)
 			 netd_client_connected(d->netd) ? ": " : " (it is not running)",
 			 netd_client_connected(d->netd) ? err : "");
 }
+
+/* --- the table ------------------------------------------------------------------------ */
+
+static const struct api_arg args_net_create[] = {
+	{ "name", ARG_STRING, ARG_REQUIRED },
+	{ "mode", ARG_STRING, ARG_REQUIRED },
+	{ "subnet", ARG_STRING, ARG_NULLABLE },
+	{ "uplink", ARG_STRING, ARG_NULLABLE },
+	{ "dhcp_range", ARG_STRING, ARG_NULLABLE },
+	{ NULL, 0, 0 } };
+static const struct api_arg args_net_name[] = {
+	{ "name", ARG_STRING, ARG_REQUIRED | ARG_NET }, { NULL, 0, 0 } };
+static const struct api_arg args_net_delete[] = {
+	{ "name", ARG_STRING, ARG_REQUIRED | ARG_NET },
+	{ "force", ARG_BOOL, 0 },
+	{ NULL, 0, 0 } };
+static const struct api_arg args_net[] = {
+	{ "net", ARG_STRING, ARG_REQUIRED | ARG_NET }, { NULL, 0, 0 } };
+static const struct api_arg args_fwd_add[] = {
+	{ "net", ARG_STRING, ARG_REQUIRED | ARG_NET },
+	{ "proto", ARG_STRING, ARG_REQUIRED },
+	{ "host_port", ARG_INT, ARG_REQUIRED },
+	{ "vm", ARG_STRING, ARG_REQUIRED | ARG_VM },
+	{ "port", ARG_INT, ARG_REQUIRED },
+	{ NULL, 0, 0 } };
+static const struct api_arg args_fwd_remove[] = {
+	{ "net", ARG_STRING, ARG_REQUIRED | ARG_NET },
+	{ "proto", ARG_STRING, ARG_REQUIRED },
+	{ "host_port", ARG_INT, ARG_REQUIRED },
+	{ NULL, 0, 0 } };
+static const struct api_arg args_nic_add[] = {
+	{ "name", ARG_STRING, ARG_REQUIRED | ARG_VM },
+	{ "net", ARG_STRING, ARG_REQUIRED | ARG_NET },
+	{ "mac", ARG_STRING, ARG_NULLABLE },
+	{ "vlan", ARG_INT, ARG_NULLABLE },
+	{ "rate", ARG_INT, ARG_NULLABLE },
+	{ "ip", ARG_STRING, ARG_NULLABLE },
+	{ NULL, 0, 0 } };
+static const struct api_arg args_nic_remove[] = {
+	{ "name", ARG_STRING, ARG_REQUIRED | ARG_VM },
+	{ "mac", ARG_STRING, 0 },
+	{ "net", ARG_STRING, ARG_NET },
+	{ NULL, 0, 0 } };
+
+const struct api_op api_net_ops[] = {
+	{ "net.create",         op_net_create,         args_net_create,  0 },
+	{ "net.list",           op_net_list,           api_args_none,    API_OP_READ },
+	{ "net.info",           op_net_info,           args_net_name,    API_OP_READ },
+	{ "net.delete",         op_net_delete,         args_net_delete,  0 },
+	{ "net.forward.add",    op_net_forward_add,    args_fwd_add,     0 },
+	{ "net.forward.list",   op_net_forward_list,   args_net,         API_OP_READ },
+	{ "net.forward.remove", op_net_forward_remove, args_fwd_remove,  0 },
+	{ "vm.nic.add",         op_vm_nic_add,         args_nic_add,     0 },
+	{ "vm.nic.remove",      op_vm_nic_remove,      args_nic_remove,  0 },
+	{ "vm.nic.list",        op_vm_nic_list,        api_args_vm_name, API_OP_READ },
+	{ NULL, NULL, NULL, 0 },
+};

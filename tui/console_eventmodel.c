@@ -142,7 +142,7 @@ const struct panel_ops cevent_panel_ops = {
 const struct ctable_col cevent_cols[] = {
 	{ "TIME", 8, 11, 0, CTABLE_TEXT(struct cevent, when) },
 	{ "EVENT", 12, 12, 0, CTABLE_TEXT(struct cevent, kind) },
-	{ "TARGET", 12, 20, 0, CTABLE_TEXT(struct cevent, target) },
+	{ "TARGET", 12, 16, 0, CTABLE_TEXT(struct cevent, target) },
 	{ "DETAIL", 20, 255, 0, CTABLE_TEXT(struct cevent, detail) },
 };
 const size_t cevent_ncols = sizeof(cevent_cols) / sizeof(cevent_cols[0]);

@@ -10,6 +10,9 @@
 
 #include "tests/unit/testlib.h"
 #include "tests/unit/testlib_tui.h"
+#include "core/bus.h"
+#include "core/daemon.h"
+#include "core/vm.h"
 #include "common/xalloc.h"
 #include "store/store.h"
 
@@ -22,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 char *tl_tmpdir(const char *tag)
@@ -133,6 +137,14 @@ char *tl_read_file(const char *path)
 	return buf;
 }
 
+int tl_setup_utc(void **state)
+{
+	(void)state;
+	setenv("TZ", "UTC", 1);
+	tzset();
+	return 0;
+}
+
 static int64_t clock_ms = TL_CLOCK_START_MS;
 
 int64_t tl_clock_ms(void)
@@ -161,6 +173,69 @@ struct store *tl_store_open_or_fail(const char *dir)
 	return st;
 }
 
+static void slurp(int fd, char *buf, size_t len)
+{
+	size_t got = 0;
+	ssize_t n;
+
+	lseek(fd, 0, SEEK_SET);
+	while (got < len - 1 && (n = read(fd, buf + got, len - 1 - got)) > 0)
+		got += (size_t)n;
+	buf[got] = '\0';
+	close(fd);
+}
+
+void tl_run_main(struct tl_run *r, int (*main_fn)(int, char **), int argc, char **argv)
+{
+	char outname[] = "/tmp/croft-test-out-XXXXXX", errname[] = "/tmp/croft-test-err-XXXXXX";
+	int outfd = mkstemp(outname), errfd = mkstemp(errname);
+	int save1 = dup(1), save2 = dup(2);
+
+	if (outfd < 0 || errfd < 0 || save1 < 0 || save2 < 0)
+		fail_msg("cannot capture output: %s", strerror(errno));
+	unlink(outname);
+	unlink(errname);
+	fflush(stdout);
+	fflush(stderr);
+	dup2(outfd, 1);
+	dup2(errfd, 2);
+	r->status = main_fn(argc, argv);
+	fflush(stdout);
+	fflush(stderr);
+	dup2(save1, 1);
+	dup2(save2, 2);
+	close(save1);
+	close(save2);
+	slurp(outfd, r->out, sizeof(r->out));
+	slurp(errfd, r->err, sizeof(r->err));
+}
+
+char *tl_print_json(void (*fn)(FILE *, const json_t *), const json_t *v)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		fail_msg("open_memstream: %s", strerror(errno));
+	fn(f, v);
+	fclose(f);
+	return buf;
+}
+
+char *tl_print_json_text(void (*fn)(FILE *, const json_t *), const char *json)
+{
+	json_error_t jerr;
+	json_t *v = json_loads(json, JSON_DECODE_ANY, &jerr);
+	char *out;
+
+	if (!v)
+		fail_msg("bad test JSON (%s): %s", jerr.text, json);
+	out = tl_print_json(fn, v);
+	json_decref(v);
+	return out;
+}
+
 struct in_addr tl_ip4_or_fail(const char *dotted)
 {
 	struct in_addr a;
@@ -177,6 +252,93 @@ const char *tl_ip4_str(struct in_addr a)
 
 	i = (i + 1) % 4;
 	return inet_ntop(AF_INET, &a, buf[i], sizeof(buf[i]));
+}
+
+static void mkdir_or_fail(const char *path)
+{
+	if (mkdir(path, 0755) < 0 && errno != EEXIST)
+		fail_msg("mkdir %s: %s", path, strerror(errno));
+}
+
+struct croftd *tl_croftd_new_or_fail(const char *dir)
+{
+	struct croftd *d = xcalloc(1, sizeof(*d));
+
+	d->store = tl_store_open_or_fail(dir);
+	d->bus = bus_new(tl_clock_ms);
+	d->state_dir = tl_path(dir, "state");
+	d->run_dir = tl_path(dir, "run");
+	d->pool_dir = tl_path(d->state_dir, "pool");
+	mkdir_or_fail(d->state_dir);
+	mkdir_or_fail(d->run_dir);
+	mkdir_or_fail(d->pool_dir);
+	d->qemu_binary = "qemu-system-x86_64";
+	d->qemu_user = "self";
+	d->qemu_uid = getuid();
+	d->qemu_gid = getgid();
+	d->croft_gid = (gid_t)-1;
+	return d;
+}
+
+void tl_croftd_free(struct croftd *d)
+{
+	if (!d)
+		return;
+	vm_free_all(d);
+	bus_free(d->bus);
+	store_close(d->store);
+	free(d->state_dir);
+	free(d->run_dir);
+	free(d->pool_dir);
+	free(d);
+}
+
+struct vm *tl_croftd_vm_add(struct croftd *d, const char *name, const char *const *disks)
+{
+	struct store_vm spec = { 0 };
+	size_t i;
+
+	while (disks && disks[spec.ndisks])
+		spec.ndisks++;
+	spec.disks = xcalloc(spec.ndisks + 1, sizeof(*spec.disks));
+	for (i = 0; i < spec.ndisks; i++) {
+		spec.disks[i].idx = (uint32_t)i;
+		spec.disks[i].path = xstrdup(disks[i]);
+		spec.disks[i].format = xstrdup("qcow2");
+	}
+	spec.name = xstrdup(name);
+	spec.uuid = xstrdup("00000000-0000-4000-8000-000000000000");
+	spec.vcpus = 1;
+	spec.memory_mib = spec.memory_min_mib = 64;
+	spec.firmware = xstrdup("bios");
+	spec.boot = xstrdup("disk");
+	return vm_add(d, &spec);
+}
+
+int tl_store_setup(void **state)
+{
+	struct tl_store_fx *f = xcalloc(1, sizeof(*f));
+
+	f->dir = tl_tmpdir("store");
+	if (!f->dir) {
+		free(f);
+		return -1;
+	}
+	f->st = tl_store_open_or_fail(f->dir);
+	*state = f;
+	return 0;
+}
+
+int tl_store_teardown(void **state)
+{
+	struct tl_store_fx *f = *state;
+	int rc;
+
+	store_close(f->st);
+	rc = tl_rmtree(f->dir);
+	free(f->dir);
+	free(f);
+	return rc < 0 ? -1 : 0;
 }
 
 /* --- curses (testlib_tui.h) ------------------------------------------------ */
