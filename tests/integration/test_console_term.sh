@@ -5,7 +5,9 @@
 # bytes croft writes, captured with tmux pipe-pane), xterm-256color,
 # screen-256color and tmux-256color; croftd absent at start, and croftd
 # killed with SIGKILL and started again while the console is open (the
-# console says so plainly, stays responsive, and recovers by itself).
+# console says so plainly, stays responsive, and recovers by itself; the
+# Jobs view shows the job the restart failed, the Events screen the
+# history from before the console started and from the restart).
 # shellcheck shell=bash
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/tmuxlib.sh"
@@ -141,6 +143,32 @@ tmux_keys r 1
 # and the new connection carries events: a CLI stop shows at once
 expect_ok croft vm stop web
 tmux_wait r '^web +stopped' 3
+t_end
+
+t_begin "the Jobs view and the Events history across a croftd restart"
+# a job croftd was running when it was killed (written into its store
+# while it is down, as test_jobs.sh does): the restart fails it
+croftd_kill9
+tmux_wait r 'Not connected to croftd' 5
+now=$(date +%s%3N)
+sqlite3 "$T/state/croft.db" "
+INSERT INTO jobs (kind, target, state, done_bytes, total_bytes, user, uid, created_ms, started_ms)
+VALUES ('disk.create', 'web', 'running', 1048576, 4194304, 'alice', 1000, $now, $now);"
+croftd_start
+tmux_wait r 'Reconnected to croftd' 5
+tmux_keys r 5
+tmux_wait r '^ +1 +disk\.create +web +failed +\[#+ +25%\]' 5
+tmux_wait r '^Job 1 \(disk\.create web, by alice\): failed: croftd restarted' 5
+assert_contains "$(tmux_line r 24)" "F8Cancel" "the Jobs key bar"
+tmux_keys r x
+tmux_wait r 'Job 1 is failed: there is nothing to cancel' 3
+# the history: from before this console started, and the job's end at
+# the restart, which no console saw live
+tmux_keys r 3
+tmux_wait r 'vm\.created +web' 5
+tmux_wait r 'job\.state +1 ' 5
+tmux_keys r 1
+tmux_wait r '^web +stopped' 5
 t_end
 
 t_begin "croftd not running when the console starts"
