@@ -1,24 +1,41 @@
 /*
  * croft's ncurses console, the product's face: `croft` with no arguments
  * (or `croft console [--socket PATH]`) opens it.  It speaks only croftd's
- * API (common/api_client.h), never the store.  The pieces:
+ * API (common/api_client.h), never the store.  It is built from parts, as
+ * htop is:
  *
- *   console.c          the poll() loop, the connection, drawing a frame
+ *   panel.c            the list panel: rows of a model struct, selection by
+ *                      key, scrolling, filter, sort, clicks (pure)
+ *   form*.c            the form engine: typed fields (text, number, size,
+ *                      choice, path with the picker), checks, args, drawing
+ *   meter.c            meters as objects (pure), drawn by the header and
+ *                      the Host and Jobs screens
+ *   jfields.c          model structs read from the API's JSON by tables
+ *   picker*.c, boxdraw.c, tui_theme.c
+ *                      the file picker, box drawing, the look
+ *
+ * and the console itself:
+ *
+ *   console.c          the poll() loop, the connection, keys, refreshes
+ *   console_draw.c     drawing a frame from state
  *   console_action.c   API calls that may take long, one thread and one
- *                      connection each, so the list keeps running
- *   console_model.c    the VM table model (pure: sort, filter, selection,
- *                      CPU % from deltas)
- *   console_table.c    the VM table's columns and their layout (pure)
+ *                      connection each, so the lists keep running
+ *   console_model.c, console_hostmodel.c
+ *                      the VM and host models every screen shares (pure)
+ *   console_table.c    column tables and their layout (pure)
+ *   console_panel.c    lists drawn as tables, the filter line, the
+ *                      navigation keys every list shares
  *   console_keys.c     key tables: lookup, key names, the key bar and the
  *                      help text, all generated from the tables (pure)
  *   console_header.c   the header: title, tabs and host meters
  *   console_dialog.c   modal dialogs: confirmations and help
+ *   console_form.c     the open form, whichever screen opened it
  *   console_serial.c   the guest's serial console, full screen
- *   console_vms.c, console_host.c, console_events.c, console_networks.c
- *                      the screens (console_screen.h: one table entry each)
- *   console_netlist.c, console_netform.c
- *                      the Networks screen's models: its table and details
- *                      (pure), its forms (console_net.h)
+ *   console_vms.c, console_host.c, console_events.c, console_networks.c,
+ *   console_jobs.c     the screens (console_screen.h: one table entry each)
+ *   console_eventmodel.c, console_jobmodel.c, console_netlist.c,
+ *   console_netform.c, vmform*.c
+ *                      the screens' own models and forms (pure)
  */
 #ifndef CROFT_TUI_CONSOLE_H
 #define CROFT_TUI_CONSOLE_H

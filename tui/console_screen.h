@@ -148,6 +148,7 @@ struct console {
 
 /* console.c */
 int64_t console_now_ms(void);
+int64_t console_now_us(void);
 void console_status(struct console *c, enum console_status_kind kind, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* A quick call on the main connection (vm.console, vm.info).  args is
@@ -287,6 +288,9 @@ void console_nav_unfilter(struct console *c, void *st);
 /* A click at screen row y on the current screen's list, whose first row
  * is under the column titles at the top of the body. */
 void console_nav_click(struct console *c, int y);
+
+/* console_draw.c: a frame, from state. */
+void console_draw(struct console *c);
 
 /* console_header.c */
 /* Row 0 (title, tabs) and, with meters, rows 1-2. */
