@@ -199,17 +199,22 @@ static void refresh_model(struct console *c)
 	c->dirty = 1;
 }
 
+/* An event: the models follow at once where they can, every screen hears
+ * of it, and the models are re-read, except after job.progress, which
+ * comes several times a second and changes nothing they hold. */
 static void handle_event(struct console *c, json_t *ev)
 {
+	const char *kind = jget_str(ev, "event", "");
 	size_t i;
 
-	if (!strcmp(jget_str(ev, "event", ""), "vm.state"))
+	if (!strcmp(kind, "vm.state"))
 		cvm_model_set_state(&c->vms, jget_str(ev, "data.name", ""),
 				    jget_str(ev, "data.state", ""));
 	for (i = 0; i < console_nscreens; i++)
 		if (console_screens[i]->event)
 			console_screens[i]->event(c, c->state[i], ev);
-	c->need_refresh = 1;
+	if (strcmp(kind, "job.progress"))
+		c->need_refresh = 1;
 	c->dirty = 1;
 }
 
