@@ -104,7 +104,7 @@ size_t console_help_lines(char ***lines)
 			sec[n++] = (struct ckey_section){ titles[i], console_screens[i]->keys };
 	}
 	sec[n++] = (struct ckey_section){ "Serial console", console_serial_keys };
-	sec[n++] = (struct ckey_section){ "Create/edit form", console_form_keys };
+	sec[n++] = (struct ckey_section){ "Forms (VMs, networks, forwards, NICs)", console_form_keys };
 	return ckey_help(sec, n, lines);
 }
 
