@@ -247,4 +247,12 @@ void tl_srv_script(struct tl_srv *s, const void *steps);
 void tl_run_scripted(struct tl_run *r, const struct tl_step *steps,
 		     int (*main_fn)(int, char **), int argc, char **argv);
 
+/* Disk images (testlib_image.c): qemu-img create (qcow2 thin, raw
+ * preallocated) and info, run to the end; the contracts of core/pool.h's
+ * pool_image_create_check/claim/create_result and info_cmd/info_result. */
+struct pool_image_info;
+int tl_image_create(const char *path, const char *format, uint64_t bytes,
+		    char *err, size_t errlen);
+int tl_image_info(const char *path, struct pool_image_info *info, char *err, size_t errlen);
+
 #endif
