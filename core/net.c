@@ -129,11 +129,12 @@ static int default_subnet(const struct net_env *env, const struct store_net *net
 		if (addr_cidr_parse(cidr, &probe.subnet, &probe.prefix, NULL, 0) < 0)
 			continue;
 		addr_net_defaults(&probe);
-		if (croft_clash(nets, nn, &probe, NULL, 0) < 0)
-			continue;
-		/* Only the subnet is in question here: probe without uplink. */
+		/* Only the subnet is in question here: probe without uplink (a
+		 * clash of the uplink is create_complete's, with its own words). */
 		probe.mode = NETD_MODE_HOSTONLY;
 		probe.uplink[0] = '\0';
+		if (croft_clash(nets, nn, &probe, NULL, 0) < 0)
+			continue;
 		rc = env->sys->check_net(env->ctx, &probe, why, sizeof(why));
 		if (rc == -ENOTCONN || rc == -ETIMEDOUT || rc == -EPROTO) {
 			*code = net_netd_code(rc);

@@ -94,6 +94,10 @@ struct net_env {
 
 /* croftd's side effects (net_sys.c): d's store, netd client and VMs. */
 void net_env_daemon(struct net_env *env, struct croftd *d);
+/* The store's part of a change (net_sys.c), inside net_state_apply's
+ * batch: 0, or -errno with *code and err. */
+int net_change_store(struct store *st, const struct net_change *ch, const char **code,
+		     char *err, size_t errlen);
 
 /* The name of the VM with this store id, "?" when there is none. */
 const char *net_vm_name(const struct net_env *env, int64_t vm_id);

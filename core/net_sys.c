@@ -2,7 +2,8 @@
  * The network domain's side effects in croftd (struct net_sys of net.h):
  * the store of the daemon, its croft-netd client, its VMs and their QEMU
  * through vm_nic.c.  A change becomes one net_state_apply() transaction
- * whose store step is picked from a table by the change's op.
+ * whose store step (net_change_store) is picked from a table by the
+ * change's op.
  */
 #include "core/net.h"
 #include "core/daemon.h"
@@ -14,10 +15,10 @@
 #include <errno.h>
 #include <time.h>
 
-static int store_failed(struct croftd *d, int rc, char *err, size_t errlen)
+static int store_failed(struct store *st, int rc, char *err, size_t errlen)
 {
 	if (rc < 0)
-		err_set(err, errlen, "%s", store_last_error(d->store));
+		err_set(err, errlen, "%s", store_last_error(st));
 	return rc;
 }
 
@@ -25,7 +26,7 @@ static int sys_nets(void *ctx, struct store_net **out, size_t *n, char *err, siz
 {
 	struct croftd *d = ctx;
 
-	return store_failed(d, store_net_list(d->store, out, n), err, errlen);
+	return store_failed(d->store, store_net_list(d->store, out, n), err, errlen);
 }
 
 static int sys_nics(void *ctx, int64_t vm_id, int64_t net_id, struct store_nic **out, size_t *n,
@@ -33,7 +34,7 @@ static int sys_nics(void *ctx, int64_t vm_id, int64_t net_id, struct store_nic *
 {
 	struct croftd *d = ctx;
 
-	return store_failed(d, store_nic_list(d->store, vm_id, net_id, out, n), err, errlen);
+	return store_failed(d->store, store_nic_list(d->store, vm_id, net_id, out, n), err, errlen);
 }
 
 static int sys_fwds(void *ctx, int64_t net_id, int64_t nic_id, struct store_fwd **out, size_t *n,
@@ -41,42 +42,42 @@ static int sys_fwds(void *ctx, int64_t net_id, int64_t nic_id, struct store_fwd 
 {
 	struct croftd *d = ctx;
 
-	return store_failed(d, store_fwd_list(d->store, net_id, nic_id, out, n), err, errlen);
+	return store_failed(d->store, store_fwd_list(d->store, net_id, nic_id, out, n), err, errlen);
 }
 
 /* --- the store step of a change, by op ------------------------------------------ */
 
-static int ch_net_add(struct croftd *d, const struct net_change *ch, char *err, size_t errlen)
+static int ch_net_add(struct store *st, const struct net_change *ch, char *err, size_t errlen)
 {
-	return store_net_insert(d->store, ch->net, err, errlen);
+	return store_net_insert(st, ch->net, err, errlen);
 }
 
-static int ch_net_delete(struct croftd *d, const struct net_change *ch, char *err, size_t errlen)
+static int ch_net_delete(struct store *st, const struct net_change *ch, char *err, size_t errlen)
 {
-	return store_net_delete(d->store, ch->id, 1, err, errlen);
+	return store_net_delete(st, ch->id, 1, err, errlen);
 }
 
-static int ch_nic_add(struct croftd *d, const struct net_change *ch, char *err, size_t errlen)
+static int ch_nic_add(struct store *st, const struct net_change *ch, char *err, size_t errlen)
 {
-	return store_nic_insert(d->store, ch->nic, err, errlen);
+	return store_nic_insert(st, ch->nic, err, errlen);
 }
 
-static int ch_nic_delete(struct croftd *d, const struct net_change *ch, char *err, size_t errlen)
+static int ch_nic_delete(struct store *st, const struct net_change *ch, char *err, size_t errlen)
 {
-	return store_failed(d, store_nic_delete(d->store, ch->id), err, errlen);
+	return store_failed(st, store_nic_delete(st, ch->id), err, errlen);
 }
 
-static int ch_fwd_add(struct croftd *d, const struct net_change *ch, char *err, size_t errlen)
+static int ch_fwd_add(struct store *st, const struct net_change *ch, char *err, size_t errlen)
 {
-	return store_fwd_insert(d->store, ch->fwd, err, errlen);
+	return store_fwd_insert(st, ch->fwd, err, errlen);
 }
 
-static int ch_fwd_delete(struct croftd *d, const struct net_change *ch, char *err, size_t errlen)
+static int ch_fwd_delete(struct store *st, const struct net_change *ch, char *err, size_t errlen)
 {
-	return store_failed(d, store_fwd_delete(d->store, ch->id), err, errlen);
+	return store_failed(st, store_fwd_delete(st, ch->id), err, errlen);
 }
 
-static int (*const change_steps[])(struct croftd *, const struct net_change *, char *, size_t) = {
+static int (*const change_steps[])(struct store *, const struct net_change *, char *, size_t) = {
 	[NET_CHANGE_NET_ADD] = ch_net_add,
 	[NET_CHANGE_NET_DELETE] = ch_net_delete,
 	[NET_CHANGE_NIC_ADD] = ch_nic_add,
@@ -85,16 +86,21 @@ static int (*const change_steps[])(struct croftd *, const struct net_change *, c
 	[NET_CHANGE_FWD_DELETE] = ch_fwd_delete,
 };
 
-/* A net_change_fn: ctx is the struct net_change. */
-static int change_step(struct croftd *d, void *ctx, const char **code, char *err, size_t errlen)
+int net_change_store(struct store *st, const struct net_change *ch, const char **code,
+		     char *err, size_t errlen)
 {
-	const struct net_change *ch = ctx;
-	int rc = change_steps[ch->op](d, ch, err, errlen);
+	int rc = change_steps[ch->op](st, ch, err, errlen);
 
 	if (rc < 0)
 		*code = rc == -EEXIST ? PROTO_E_ALREADY_EXISTS : rc == -EINVAL ? PROTO_E_INVALID_ARGUMENT
 			: rc == -ENOENT ? PROTO_E_NOT_FOUND : PROTO_E_IO;
 	return rc;
+}
+
+/* A net_change_fn: ctx is the struct net_change. */
+static int change_step(struct croftd *d, void *ctx, const char **code, char *err, size_t errlen)
+{
+	return net_change_store(d->store, ctx, code, err, errlen);
 }
 
 static int sys_apply(void *ctx, struct net_change *ch, const char **code, char *err, size_t errlen)

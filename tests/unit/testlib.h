@@ -1,7 +1,8 @@
 /*
  * The unit tests' shared harness: temporary directories and the tree
  * remover, small file helpers, a fake clock, a store in a temporary
- * directory, and IPv4 addresses from text.  Fault seams of the modules
+ * directory with rows put in it, and IPv4 addresses from text.  The fake
+ * of the network domain's side effects is testlib_net.h's.  Fault seams of the modules
  * under test (exec, the clock, /proc, QMP) are the modules' own function
  * tables; the fakes that fill them for more than one test file live here.
  *
@@ -35,6 +36,9 @@ void tl_write_file_or_fail(const char *path, const char *fmt, ...)
 /* The whole file, NUL-terminated (malloc'd), or NULL with errno set. */
 char *tl_read_file(const char *path);
 
+/* Fail the running test unless hay (may be NULL) contains needle. */
+void tl_assert_contains(const char *hay, const char *needle);
+
 /* A fake clock for modules that take one as a seam: starts at
  * TL_CLOCK_START (2026-01-01 00:00:00 UTC) and moves only when told. */
 #define TL_CLOCK_START_MS 1767225600000LL
@@ -44,6 +48,19 @@ void tl_clock_advance(int64_t ms);
 
 /* A new store at dir/croft.db, migrated; fails the test on error. */
 struct store *tl_store_open_or_fail(const char *dir);
+
+/* Rows in a store, for tests of what reads them: each returns the new
+ * row's id and fails the test when the store refuses it.  A VM: stopped,
+ * 1 vCPU, 64 MiB, BIOS, no disks.  A network: with third, the subnet
+ * 10.73.<third>.0/24, gateway .1, DHCP range .2-.254; without, none
+ * (bridged).  uplink and ip may be NULL. */
+int64_t tl_store_vm_or_fail(struct store *st, const char *name);
+int64_t tl_store_net_or_fail(struct store *st, const char *name, const char *mode,
+			     const char *third, const char *uplink);
+int64_t tl_store_nic_or_fail(struct store *st, int64_t vm, int64_t net, const char *mac,
+			     const char *ip, uint32_t vlan, uint32_t rate_mbit);
+int64_t tl_store_fwd_or_fail(struct store *st, int64_t net, int64_t nic, const char *proto,
+			     uint32_t host_port, uint32_t guest_port);
 
 /* A dotted quad as struct in_addr (network order); fails the test when it
  * is not one. */
