@@ -20,6 +20,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -347,7 +348,9 @@ void api_op_net_delete(struct api_req *r, json_t *args)
 
 /* --- forwards ------------------------------------------------------------------------- */
 
-void api_op_net_forward_add(struct api_req *r, json_t *args)
+/* net.forward.add (add 1) and net.forward.remove: the forward object,
+ * after net.changed. */
+static void fwd_op(struct api_req *r, json_t *args, int add)
 {
 	struct croftd *d = api_req_daemon(r);
 	struct net_fwd_req req = {
@@ -359,25 +362,40 @@ void api_op_net_forward_add(struct api_req *r, json_t *args)
 	struct net_fwd_result res;
 	struct net_env env;
 	const char *code;
-	char err[1024];
+	char err[1024], what[256] = "no longer forwarded";
+	int rc;
 
 	if (net_arg(r, args, "net", &net) < 0)
 		return;
 	req.net = &net;
-	if (!(req.vm = vm_arg(r, args, "vm")))
+	if (add && !(req.vm = vm_arg(r, args, "vm")))
 		goto out;
 	net_env_daemon(&env, d);
-	if (net_fwd_add(&env, &req, &res, &code, err, sizeof(err)) < 0) {
+	rc = add ? net_fwd_add(&env, &req, &res, &code, err, sizeof(err))
+		 : net_fwd_remove(&env, &req, &res, &code, err, sizeof(err));
+	if (rc < 0) {
 		api_req_err(r, code, "%s", err);
 		goto out;
 	}
+	if (add)
+		snprintf(what, sizeof(what), "forwarded to %s:%u (%s)", req.vm->spec.name,
+			 res.fwd.guest_port, res.nic.ip);
 	bus_publish(d->bus, "net.changed", net.name, 0, json_pack("{s:s}", "name", net.name),
-		    "network %s: %s port %u forwarded to %s:%u (%s)", net.name, res.fwd.proto,
-		    res.fwd.host_port, req.vm->spec.name, res.fwd.guest_port, res.nic.ip);
-	api_req_ok(r, fwd_json(d, &res.fwd, net.name, &res.nic));
+		    "network %s: %s port %u %s", net.name, res.fwd.proto, res.fwd.host_port, what);
+	api_req_ok(r, fwd_json(d, &res.fwd, net.name, res.nic.id ? &res.nic : NULL));
 	net_fwd_result_clear(&res);
 out:
 	store_net_clear(&net);
+}
+
+void api_op_net_forward_add(struct api_req *r, json_t *args)
+{
+	fwd_op(r, args, 1);
+}
+
+void api_op_net_forward_remove(struct api_req *r, json_t *args)
+{
+	fwd_op(r, args, 0);
 }
 
 void api_op_net_forward_list(struct api_req *r, json_t *args)
@@ -403,36 +421,6 @@ void api_op_net_forward_list(struct api_req *r, json_t *args)
 	}
 	store_fwd_list_free(fwds, nf);
 	store_nic_list_free(nics, nn);
-	store_net_clear(&net);
-}
-
-void api_op_net_forward_remove(struct api_req *r, json_t *args)
-{
-	struct croftd *d = api_req_daemon(r);
-	struct net_fwd_req req = {
-		.proto = arg_str(args, "proto"),
-		.host_port = json_integer_value(json_object_get(args, "host_port")),
-	};
-	struct store_net net;
-	struct net_fwd_result res;
-	struct net_env env;
-	const char *code;
-	char err[1024];
-
-	if (net_arg(r, args, "net", &net) < 0)
-		return;
-	req.net = &net;
-	net_env_daemon(&env, d);
-	if (net_fwd_remove(&env, &req, &res, &code, err, sizeof(err)) < 0) {
-		api_req_err(r, code, "%s", err);
-		goto out;
-	}
-	bus_publish(d->bus, "net.changed", net.name, 0, json_pack("{s:s}", "name", net.name),
-		    "network %s: %s port %u no longer forwarded", net.name, res.fwd.proto,
-		    res.fwd.host_port);
-	api_req_ok(r, fwd_json(d, &res.fwd, net.name, res.nic.id ? &res.nic : NULL));
-	net_fwd_result_clear(&res);
-out:
 	store_net_clear(&net);
 }
 

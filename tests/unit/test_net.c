@@ -268,6 +268,16 @@ static int del(struct tl_net *f, const char *name, int force, struct del_seen *s
 	return net_delete(&f->env, &n, force, del_done, s, code, err, errlen);
 }
 
+/* net_delete accepted it (done may be pending). */
+static void del_accepted(struct tl_net *f, const char *name, int force, struct del_seen *s)
+{
+	const char *code = NULL;
+	char err[1024] = "";
+
+	if (del(f, name, force, s, &code, err, sizeof(err)) < 0)
+		fail_msg("net_delete %s: %s: %s", name, code, err);
+}
+
 static void del_refused(struct tl_net *f, const char *name, int force, const char *want_code,
 			const char *want_msg)
 {
@@ -285,11 +295,9 @@ static void test_delete_unused(void **state)
 {
 	struct tl_net *f = *state;
 	struct del_seen s;
-	const char *code;
-	char err[256];
 
 	tl_store_net_or_fail(f->st, "lan", "nat", "0", "eth0");
-	assert_int_equal(del(f, "lan", 0, &s, &code, err, sizeof(err)), 0);
+	del_accepted(f, "lan", 0, &s);
 	assert_int_equal(s.calls, 1);
 	assert_null(s.code);
 	assert_string_equal(s.name, "lan");
@@ -331,24 +339,28 @@ static int64_t lan_with_nics(struct tl_net *f, int64_t nic[TL_NET_VMS])
 	return lan;
 }
 
+/* lan_with_nics's rows are all there, or all gone. */
+static void lan_kept(struct tl_net *f, int kept)
+{
+	assert_int_equal(tl_net_count_nets(f), kept ? 1 : 0);
+	assert_int_equal(tl_net_count_nics(f, 0, 0), kept ? 3 : 0);
+	assert_int_equal(tl_net_count_fwds(f, 0), kept ? 1 : 0);
+}
+
 static void test_delete_force_stopped(void **state)
 {
 	struct tl_net *f = *state;
 	int64_t nic[TL_NET_VMS];
 	struct del_seen s;
-	const char *code;
-	char err[256];
 
 	lan_with_nics(f, nic);
-	assert_int_equal(del(f, "lan", 1, &s, &code, err, sizeof(err)), 0);
+	del_accepted(f, "lan", 1, &s);
 	assert_int_equal(s.calls, 1);
 	assert_null(s.code);
 	assert_int_equal(s.nics, 3);
 	assert_int_equal(s.fwds, 1);
 	assert_int_equal(f->unplugs, 0);
-	assert_int_equal(tl_net_count_nets(f), 0);
-	assert_int_equal(tl_net_count_nics(f, 0, 0), 0);
-	assert_int_equal(tl_net_count_fwds(f, 0), 0);
+	lan_kept(f, 0);
 }
 
 static void test_delete_force_unplugs_one_by_one(void **state)
@@ -356,27 +368,25 @@ static void test_delete_force_unplugs_one_by_one(void **state)
 	struct tl_net *f = *state;
 	int64_t nic[TL_NET_VMS];
 	struct del_seen s;
-	const char *code;
-	char err[256];
 
 	lan_with_nics(f, nic);
 	tl_net_vm_live(f, 0, VM_RUNNING, 1);
 	tl_net_vm_live(f, 2, VM_SHUTTING_DOWN, 1);
-	assert_int_equal(del(f, "lan", 1, &s, &code, err, sizeof(err)), 0);
+	del_accepted(f, "lan", 1, &s);
 	assert_int_equal(s.calls, 0);
 	assert_int_equal(f->pending.nic_id, nic[0]);
 	tl_net_finish(f, NULL, NULL);
 	/* db is stopped: app's NIC is next */
 	assert_int_equal(s.calls, 0);
 	assert_int_equal(f->pending.nic_id, nic[2]);
-	assert_int_equal(tl_net_count_nets(f), 1);
+	lan_kept(f, 1);
 	tl_net_finish(f, NULL, NULL);
 	assert_int_equal(s.calls, 1);
 	assert_null(s.code);
 	assert_int_equal(s.nics, 3);
 	assert_int_equal(f->unplugs, 2);
 	assert_int_equal(f->replugs, 0);
-	assert_int_equal(tl_net_count_nets(f), 0);
+	lan_kept(f, 0);
 }
 
 static void test_delete_force_failed_unplug_plugs_back(void **state)
@@ -384,13 +394,11 @@ static void test_delete_force_failed_unplug_plugs_back(void **state)
 	struct tl_net *f = *state;
 	int64_t nic[TL_NET_VMS];
 	struct del_seen s;
-	const char *code;
-	char err[256];
 
 	lan_with_nics(f, nic);
 	tl_net_vm_live(f, 0, VM_RUNNING, 1);
 	tl_net_vm_live(f, 2, VM_RUNNING, 1);
-	assert_int_equal(del(f, "lan", 1, &s, &code, err, sizeof(err)), 0);
+	del_accepted(f, "lan", 1, &s);
 	tl_net_finish(f, NULL, NULL);
 	tl_net_finish(f, PROTO_E_TIMEOUT, "the guest did not release it");
 	assert_int_equal(s.calls, 1);
@@ -398,9 +406,7 @@ static void test_delete_force_failed_unplug_plugs_back(void **state)
 	assert_string_equal(s.msg, "cannot remove NIC 52:54:00:00:00:03 from VM 'app': the guest did not release it");
 	assert_int_equal(f->replugs, 1);
 	assert_int_equal(f->replugged[0], nic[0]);
-	assert_int_equal(tl_net_count_nets(f), 1);
-	assert_int_equal(tl_net_count_nics(f, 0, 0), 3);
-	assert_int_equal(tl_net_count_fwds(f, 0), 1);
+	lan_kept(f, 1);
 }
 
 static void test_delete_force_failed_change_plugs_back(void **state)
@@ -408,12 +414,10 @@ static void test_delete_force_failed_change_plugs_back(void **state)
 	struct tl_net *f = *state;
 	int64_t nic[TL_NET_VMS];
 	struct del_seen s;
-	const char *code;
-	char err[256];
 
 	lan_with_nics(f, nic);
 	tl_net_vm_live(f, 1, VM_RUNNING, 1);
-	assert_int_equal(del(f, "lan", 1, &s, &code, err, sizeof(err)), 0);
+	del_accepted(f, "lan", 1, &s);
 	f->apply_rc = -EINVAL;
 	tl_net_finish(f, NULL, NULL);
 	assert_int_equal(s.calls, 1);
@@ -421,7 +425,7 @@ static void test_delete_force_failed_change_plugs_back(void **state)
 	assert_string_equal(s.msg, "netd refused the state");
 	assert_int_equal(f->replugs, 1);
 	assert_int_equal(f->replugged[0], nic[1]);
-	assert_int_equal(tl_net_count_nets(f), 1);
+	lan_kept(f, 1);
 }
 
 static void test_delete_force_refusals(void **state)
@@ -429,8 +433,6 @@ static void test_delete_force_refusals(void **state)
 	struct tl_net *f = *state;
 	int64_t nic[TL_NET_VMS];
 	struct del_seen s;
-	const char *code;
-	char err[256];
 
 	lan_with_nics(f, nic);
 	tl_net_vm_live(f, 1, VM_PAUSED, 1);
@@ -446,13 +448,13 @@ static void test_delete_force_refusals(void **state)
 	/* QEMU refusing at once ends the accepted delete through done */
 	f->netd_down = 0;
 	f->qemu_rc = -ENOTCONN;
-	assert_int_equal(del(f, "lan", 1, &s, &code, err, sizeof(err)), 0);
+	del_accepted(f, "lan", 1, &s);
 	assert_int_equal(s.calls, 1);
 	assert_string_equal(s.code, PROTO_E_QEMU);
 	assert_string_equal(s.msg, "QEMU refused");
 	assert_int_equal(f->replugs, 0);
-	assert_int_equal(tl_net_count_nets(f), 1);
 	assert_int_equal(f->applies, 0);
+	lan_kept(f, 1);
 }
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, tl_net_setup, tl_net_teardown)

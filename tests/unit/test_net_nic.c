@@ -79,13 +79,20 @@ static int add(struct tl_net *f, int vm, const struct add_case *c, struct nic_se
 	return rc;
 }
 
-static void add_ok(struct tl_net *f, int vm, const struct add_case *c, struct nic_seen *s)
+/* net_nic_add accepted it (done may be pending). */
+static void add_accepted(struct tl_net *f, int vm, const struct add_case *c, struct nic_seen *s)
 {
 	const char *code = NULL;
 	char err[512] = "";
 
 	if (add(f, vm, c, s, &code, err, sizeof(err)) < 0)
 		fail_msg("net_nic_add on %s: %s: %s", c->net, code, err);
+}
+
+/* ... and done at once. */
+static void add_ok(struct tl_net *f, int vm, const struct add_case *c, struct nic_seen *s)
+{
+	add_accepted(f, vm, c, s);
 	assert_int_equal(s->calls, 1);
 	assert_null(s->code);
 }
@@ -272,14 +279,12 @@ static void test_add_hotplug(void **state)
 	const struct add_case c = { .net = "lan" };
 	struct store_nic *stored = NULL;
 	struct nic_seen s;
-	const char *code;
-	char err[256];
 	size_t n = 0;
 
 	tl_store_net_or_fail(f->st, "lan", "nat", "0", "eth0");
 	tl_net_vm_live(f, 0, VM_PAUSED, 1);
 	rnd_serve(f, "\x01\x02\x03", 3);
-	assert_int_equal(add(f, 0, &c, &s, &code, err, sizeof(err)), 0);
+	add_accepted(f, 0, &c, &s);
 	/* stored (netd made the tap) before QEMU is asked */
 	assert_int_equal(s.calls, 0);
 	assert_int_equal(f->plugs, 1);
@@ -307,7 +312,7 @@ static void test_add_failed_plug_takes_back(void **state)
 	tl_store_net_or_fail(f->st, "lan", "nat", "0", "eth0");
 	tl_net_vm_live(f, 0, VM_RUNNING, 1);
 	rnd_serve(f, "\x01\x02\x03", 3);
-	assert_int_equal(add(f, 0, &c, &s, &code, err, sizeof(err)), 0);
+	add_accepted(f, 0, &c, &s);
 	tl_net_finish(f, PROTO_E_QEMU, "QEMU could not add NIC");
 	assert_int_equal(s.calls, 1);
 	assert_string_equal(s.code, PROTO_E_QEMU);
@@ -361,6 +366,17 @@ static int rm(struct tl_net *f, int vm, const char *mac, const char *net, struct
 	return rc;
 }
 
+/* net_nic_remove accepted it (done may be pending). */
+static void rm_accepted(struct tl_net *f, int vm, const char *mac, const char *net,
+			struct nic_seen *s)
+{
+	const char *code = NULL;
+	char err[512] = "";
+
+	if (rm(f, vm, mac, net, s, &code, err, sizeof(err)) < 0)
+		fail_msg("net_nic_remove %s: %s: %s", mac ? mac : net, code, err);
+}
+
 static void rm_refused(struct tl_net *f, int vm, const char *mac, const char *net,
 		       const char *want_code, const char *want_msg)
 {
@@ -382,16 +398,14 @@ static void test_remove_stopped(void **state)
 	struct tl_net *f = *state;
 	struct two_nics t;
 	struct nic_seen s;
-	const char *code;
-	char err[256];
 
 	two_nics(f, &t);
-	assert_int_equal(rm(f, 0, "52-54-00-00-00-0A", NULL, &s, &code, err, sizeof(err)), 0);
+	rm_accepted(f, 0, "52-54-00-00-00-0A", NULL, &s);
 	assert_int_equal(s.calls, 1);
 	assert_int_equal(s.id, t.a);
 	assert_int_equal(s.fwds, 2);
 	assert_int_equal(tl_net_count_fwds(f, 0), 0);
-	assert_int_equal(rm(f, 0, NULL, "lab", &s, &code, err, sizeof(err)), 0);
+	rm_accepted(f, 0, NULL, "lab", &s);
 	assert_int_equal(s.id, t.b);
 	assert_int_equal(s.fwds, 0);
 	assert_int_equal(tl_net_count_nics(f, 0, 0), 0);
@@ -434,12 +448,10 @@ static void test_remove_hotunplug(void **state)
 	struct tl_net *f = *state;
 	struct two_nics t;
 	struct nic_seen s;
-	const char *code;
-	char err[256];
 
 	two_nics(f, &t);
 	tl_net_vm_live(f, 0, VM_RUNNING, 1);
-	assert_int_equal(rm(f, 0, NULL, "lan", &s, &code, err, sizeof(err)), 0);
+	rm_accepted(f, 0, NULL, "lan", &s);
 	/* nothing changes until the guest let go */
 	assert_int_equal(s.calls, 0);
 	assert_int_equal(f->pending.nic_id, t.a);
@@ -463,12 +475,12 @@ static void test_remove_failures_keep_the_nic(void **state)
 	two_nics(f, &t);
 	tl_net_vm_live(f, 0, VM_RUNNING, 1);
 	/* the guest does not let go */
-	assert_int_equal(rm(f, 0, NULL, "lan", &s, &code, err, sizeof(err)), 0);
+	rm_accepted(f, 0, NULL, "lan", &s);
 	tl_net_finish(f, PROTO_E_TIMEOUT, "the guest did not release NIC");
 	assert_string_equal(s.code, PROTO_E_TIMEOUT);
 	assert_int_equal(f->replugs, 0);
 	/* it did, but netd refuses the change: plugged back */
-	assert_int_equal(rm(f, 0, NULL, "lan", &s, &code, err, sizeof(err)), 0);
+	rm_accepted(f, 0, NULL, "lan", &s);
 	f->apply_rc = -EINVAL;
 	tl_net_finish(f, NULL, NULL);
 	assert_string_equal(s.code, PROTO_E_INVALID_ARGUMENT);

@@ -24,36 +24,34 @@ static struct tl_net *current;       /* for the random seam */
 static const char *const vm_names[TL_NET_VMS] = { "web", "db", "app" };
 static char qmp_token;               /* what a connected VM's qmp points at */
 
-static int fake_nets(void *ctx, struct store_net **out, size_t *n, char *err, size_t errlen)
+static int store_rc(struct tl_net *f, int rc, char *err, size_t errlen)
 {
-	struct tl_net *f = ctx;
-	int rc = store_net_list(f->st, out, n);
-
 	if (rc < 0)
 		err_set(err, errlen, "%s", store_last_error(f->st));
 	return rc;
+}
+
+static int fake_nets(void *ctx, struct store_net **out, size_t *n, char *err, size_t errlen)
+{
+	struct tl_net *f = ctx;
+
+	return store_rc(f, store_net_list(f->st, out, n), err, errlen);
 }
 
 static int fake_nics(void *ctx, int64_t vm_id, int64_t net_id, struct store_nic **out,
 		     size_t *n, char *err, size_t errlen)
 {
 	struct tl_net *f = ctx;
-	int rc = store_nic_list(f->st, vm_id, net_id, out, n);
 
-	if (rc < 0)
-		err_set(err, errlen, "%s", store_last_error(f->st));
-	return rc;
+	return store_rc(f, store_nic_list(f->st, vm_id, net_id, out, n), err, errlen);
 }
 
 static int fake_fwds(void *ctx, int64_t net_id, int64_t nic_id, struct store_fwd **out,
 		     size_t *n, char *err, size_t errlen)
 {
 	struct tl_net *f = ctx;
-	int rc = store_fwd_list(f->st, net_id, nic_id, out, n);
 
-	if (rc < 0)
-		err_set(err, errlen, "%s", store_last_error(f->st));
-	return rc;
+	return store_rc(f, store_fwd_list(f->st, net_id, nic_id, out, n), err, errlen);
 }
 
 static int netd_reachable(struct tl_net *f, char *err, size_t errlen)
