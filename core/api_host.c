@@ -4,7 +4,7 @@
  * guest started.
  */
 #include "core/api_ops.h"
-#include "core/api_server.h"
+#include "core/api_req.h"
 #include "core/daemon.h"
 #include "core/host.h"
 #include "core/vm.h"
@@ -56,13 +56,13 @@ static json_t *host_json(struct croftd *d)
 	return o;
 }
 
-void api_op_host_info(struct api_req *r, json_t *args)
+static void op_host_info(struct api_req *r, json_t *args)
 {
 	(void)args;
 	api_req_ok(r, host_json(api_req_daemon(r)));
 }
 
-void api_op_host_set(struct api_req *r, json_t *args)
+static void op_host_set(struct api_req *r, json_t *args)
 {
 	struct croftd *d = api_req_daemon(r);
 	const char *accel = json_string_value(json_object_get(args, "accel"));
@@ -83,3 +83,12 @@ void api_op_host_set(struct api_req *r, json_t *args)
 	log_info("host: accel set to %s (%s)", accel, d->accel.reason);
 	api_req_ok(r, host_json(d));
 }
+
+static const struct api_arg args_host_set[] = {
+	{ "accel", ARG_STRING, 0 }, { NULL, 0, 0 } };
+
+const struct api_op api_host_ops[] = {
+	{ "host.info", op_host_info, api_args_none, API_OP_READ },
+	{ "host.set",  op_host_set,  args_host_set, 0 },
+	{ NULL, NULL, NULL, 0 },
+};

@@ -1,12 +1,14 @@
 /*
- * The net.* and vm.nic.* ops: each handler parses its arguments into a
- * request of the network domain (net.h), which holds every rule and makes
- * the change, and renders the result as JSON with the events that go with
- * it.  Ops that finish later (a NIC change on a running VM, net.delete
- * --force) answer from the domain's completion callback.
+ * The net.* and vm.nic.* ops.  The network and the VM an op names are
+ * resolved before its handler runs (ARG_NET, ARG_VM in the table at the
+ * end).  Each handler parses the other arguments into a request of the
+ * network domain (net.h), which holds every rule and makes the change, and
+ * renders the result as JSON with the events that go with it.  Ops that
+ * finish later (a NIC change on a running VM, net.delete --force) answer
+ * from the domain's completion callback.
  */
 #include "core/api_ops.h"
-#include "core/api_server.h"
+#include "core/api_req.h"
 #include "core/bus.h"
 #include "core/daemon.h"
 #include "core/net.h"
@@ -19,7 +21,6 @@
 #include "store/store.h"
 
 #include <arpa/inet.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,29 +70,6 @@ static const struct store_nic *nic_by_id(const struct store_nic *nics, size_t n,
 		if (nics[i].id == id)
 			return &nics[i];
 	return NULL;
-}
-
-/* Load the network args[key] names, or answer not_found. */
-static int net_arg(struct api_req *r, json_t *args, const char *key, struct store_net *out)
-{
-	const char *name = json_string_value(json_object_get(args, key));
-	int rc = store_net_get(api_req_daemon(r)->store, name, out);
-
-	if (rc == -ENOENT)
-		api_req_err(r, PROTO_E_NOT_FOUND, "no network named '%s'", name);
-	else if (rc < 0)
-		api_req_err(r, PROTO_E_IO, "%s", store_last_error(api_req_daemon(r)->store));
-	return rc;
-}
-
-static struct vm *vm_arg(struct api_req *r, json_t *args, const char *key)
-{
-	const char *name = json_string_value(json_object_get(args, key));
-	struct vm *vm = vm_find(api_req_daemon(r), name);
-
-	if (!vm)
-		api_req_err(r, PROTO_E_NOT_FOUND, "no VM named '%s'", name);
-	return vm;
 }
 
 /* The request's argument key, when it is a string. */
@@ -230,7 +208,7 @@ void api_net_leases_refresh(struct croftd *d)
 }
 /* --- net.create ---------------------------------------------------------------------- */
 
-void api_op_net_create(struct api_req *r, json_t *args)
+static void op_net_create(struct api_req *r, json_t *args)
 {
 	struct croftd *d = api_req_daemon(r);
 	struct net_create_req req = {
@@ -260,7 +238,7 @@ void api_op_net_create(struct api_req *r, json_t *args)
 
 /* --- net.list, net.info ------------------------------------------------------------- */
 
-void api_op_net_list(struct api_req *r, json_t *args)
+static void op_net_list(struct api_req *r, json_t *args)
 {
 	struct croftd *d = api_req_daemon(r);
 	struct nets ns = { 0 };
@@ -279,14 +257,10 @@ void api_op_net_list(struct api_req *r, json_t *args)
 	api_req_ok(r, json_pack("{s:o}", "networks", arr));
 }
 
-void api_op_net_info(struct api_req *r, json_t *args)
+static void op_net_info(struct api_req *r, json_t *args)
 {
-	struct store_net n;
-
-	if (net_arg(r, args, "name", &n) < 0)
-		return;
-	api_req_ok(r, net_json(api_req_daemon(r), &n));
-	store_net_clear(&n);
+	(void)args;
+	api_req_ok(r, net_json(api_req_daemon(r), api_req_net(r)));
 }
 
 /* --- net.delete -------------------------------------------------------------------------- */
@@ -331,15 +305,14 @@ static void net_deleted(void *data, const char *code, const char *msg,
 				"forwards_removed", fwds));
 }
 
-void api_op_net_delete(struct api_req *r, json_t *args)
+static void op_net_delete(struct api_req *r, json_t *args)
 {
 	struct net_env env;
 	struct store_net net;
 	const char *code;
 	char err[1024];
 
-	if (net_arg(r, args, "name", &net) < 0)
-		return;
+	api_req_net_take(r, &net);
 	net_env_daemon(&env, api_req_daemon(r));
 	if (net_delete(&env, &net, json_is_true(json_object_get(args, "force")), net_deleted, r,
 		       &code, err, sizeof(err)) < 0)
@@ -353,52 +326,45 @@ void api_op_net_delete(struct api_req *r, json_t *args)
 static void fwd_op(struct api_req *r, json_t *args, int add)
 {
 	struct croftd *d = api_req_daemon(r);
+	const struct store_net *net = api_req_net(r);
 	struct net_fwd_req req = {
+		.net = net,
+		.vm = api_req_vm(r),
 		.proto = arg_str(args, "proto"),
 		.host_port = json_integer_value(json_object_get(args, "host_port")),
 		.port = json_integer_value(json_object_get(args, "port")),
 	};
-	struct store_net net;
 	struct net_fwd_result res;
 	struct net_env env;
 	const char *code;
 	char err[1024], what[256] = "no longer forwarded";
-	int rc;
 
-	if (net_arg(r, args, "net", &net) < 0)
-		return;
-	req.net = &net;
-	if (add && !(req.vm = vm_arg(r, args, "vm")))
-		goto out;
 	net_env_daemon(&env, d);
-	rc = add ? net_fwd_add(&env, &req, &res, &code, err, sizeof(err))
-		 : net_fwd_remove(&env, &req, &res, &code, err, sizeof(err));
-	if (rc < 0) {
+	if ((add ? net_fwd_add(&env, &req, &res, &code, err, sizeof(err))
+		 : net_fwd_remove(&env, &req, &res, &code, err, sizeof(err))) < 0) {
 		api_req_err(r, code, "%s", err);
-		goto out;
+		return;
 	}
 	if (add)
 		snprintf(what, sizeof(what), "forwarded to %s:%u (%s)", req.vm->spec.name,
 			 res.fwd.guest_port, res.nic.ip);
-	bus_publish(d->bus, "net.changed", net.name, 0, json_pack("{s:s}", "name", net.name),
-		    "network %s: %s port %u %s", net.name, res.fwd.proto, res.fwd.host_port, what);
-	api_req_ok(r, fwd_json(d, &res.fwd, net.name, res.nic.id ? &res.nic : NULL));
+	bus_publish(d->bus, "net.changed", net->name, 0, json_pack("{s:s}", "name", net->name),
+		    "network %s: %s port %u %s", net->name, res.fwd.proto, res.fwd.host_port, what);
+	api_req_ok(r, fwd_json(d, &res.fwd, net->name, res.nic.id ? &res.nic : NULL));
 	net_fwd_result_clear(&res);
-out:
-	store_net_clear(&net);
 }
 
-void api_op_net_forward_add(struct api_req *r, json_t *args)
+static void op_net_forward_add(struct api_req *r, json_t *args)
 {
 	fwd_op(r, args, 1);
 }
 
-void api_op_net_forward_remove(struct api_req *r, json_t *args)
+static void op_net_forward_remove(struct api_req *r, json_t *args)
 {
 	fwd_op(r, args, 0);
 }
 
-void api_op_net_forward_list(struct api_req *r, json_t *args)
+static void op_net_forward_list(struct api_req *r, json_t *args)
 {
 	struct croftd *d = api_req_daemon(r);
 	struct store_net net;
@@ -407,8 +373,8 @@ void api_op_net_forward_list(struct api_req *r, json_t *args)
 	size_t nf = 0, nn = 0, i;
 	json_t *arr;
 
-	if (net_arg(r, args, "net", &net) < 0)
-		return;
+	(void)args;
+	api_req_net_take(r, &net);
 	if (store_fwd_list(d->store, net.id, 0, &fwds, &nf) < 0 ||
 	    store_nic_list(d->store, 0, net.id, &nics, &nn) < 0) {
 		api_req_err(r, PROTO_E_IO, "%s", store_last_error(d->store));
@@ -494,7 +460,7 @@ static void nic_removed(void *data, const char *code, const char *msg,
 		reply_nic(data, res, 1);
 }
 
-void api_op_vm_nic_add(struct api_req *r, json_t *args)
+static void op_vm_nic_add(struct api_req *r, json_t *args)
 {
 	json_t *vlan = json_object_get(args, "vlan"), *rate = json_object_get(args, "rate");
 	struct net_nic_add_req req = {
@@ -504,48 +470,39 @@ void api_op_vm_nic_add(struct api_req *r, json_t *args)
 		.vlan = json_integer_value(vlan),
 		.has_rate = json_is_integer(rate),
 		.rate = json_integer_value(rate),
+		.vm = api_req_vm(r),
+		.net = api_req_net(r),
 	};
-	struct store_net net;
 	struct net_env env;
 	const char *code;
 	char err[1024];
 
-	if (!(req.vm = vm_arg(r, args, "name")) || net_arg(r, args, "net", &net) < 0)
-		return;
-	req.net = &net;
 	net_env_daemon(&env, api_req_daemon(r));
 	if (net_nic_add(&env, &req, nic_added, r, &code, err, sizeof(err)) < 0)
 		api_req_err(r, code, "%s", err);
-	store_net_clear(&net);
 }
 
-void api_op_vm_nic_remove(struct api_req *r, json_t *args)
+static void op_vm_nic_remove(struct api_req *r, json_t *args)
 {
-	struct net_nic_remove_req req = { .mac = arg_str(args, "mac") };
-	struct store_net net = { 0 };
+	struct net_nic_remove_req req = {
+		.vm = api_req_vm(r),
+		.mac = arg_str(args, "mac"),
+		.net = api_req_net(r),
+	};
 	struct net_env env;
 	const char *code;
 	char err[1024];
 
-	if (!(req.vm = vm_arg(r, args, "name")))
-		return;
-	if (arg_str(args, "net")) {
-		if (net_arg(r, args, "net", &net) < 0)
-			return;
-		req.net = &net;
-	}
 	net_env_daemon(&env, api_req_daemon(r));
 	if (net_nic_remove(&env, &req, nic_removed, r, &code, err, sizeof(err)) < 0)
 		api_req_err(r, code, "%s", err);
-	store_net_clear(&net);
 }
 
-void api_op_vm_nic_list(struct api_req *r, json_t *args)
+static void op_vm_nic_list(struct api_req *r, json_t *args)
 {
-	struct vm *vm = vm_arg(r, args, "name");
+	struct vm *vm = api_req_vm(r);
 
-	if (!vm)
-		return;
+	(void)args;
 	api_net_leases_refresh(vm->d);
 	api_req_ok(r, json_pack("{s:s,s:o}", "name", vm->spec.name, "nics", api_vm_nics_json(vm)));
 }
@@ -596,3 +553,60 @@ void api_net_vm_deleted(struct croftd *d, const json_t *removed)
 			 netd_client_connected(d->netd) ? ": " : " (it is not running)",
 			 netd_client_connected(d->netd) ? err : "");
 }
+
+/* --- the table ------------------------------------------------------------------------ */
+
+static const struct api_arg args_net_create[] = {
+	{ "name", ARG_STRING, ARG_REQUIRED },
+	{ "mode", ARG_STRING, ARG_REQUIRED },
+	{ "subnet", ARG_STRING, ARG_NULLABLE },
+	{ "uplink", ARG_STRING, ARG_NULLABLE },
+	{ "dhcp_range", ARG_STRING, ARG_NULLABLE },
+	{ NULL, 0, 0 } };
+static const struct api_arg args_net_name[] = {
+	{ "name", ARG_STRING, ARG_REQUIRED | ARG_NET }, { NULL, 0, 0 } };
+static const struct api_arg args_net_delete[] = {
+	{ "name", ARG_STRING, ARG_REQUIRED | ARG_NET },
+	{ "force", ARG_BOOL, 0 },
+	{ NULL, 0, 0 } };
+static const struct api_arg args_net[] = {
+	{ "net", ARG_STRING, ARG_REQUIRED | ARG_NET }, { NULL, 0, 0 } };
+static const struct api_arg args_fwd_add[] = {
+	{ "net", ARG_STRING, ARG_REQUIRED | ARG_NET },
+	{ "proto", ARG_STRING, ARG_REQUIRED },
+	{ "host_port", ARG_INT, ARG_REQUIRED },
+	{ "vm", ARG_STRING, ARG_REQUIRED | ARG_VM },
+	{ "port", ARG_INT, ARG_REQUIRED },
+	{ NULL, 0, 0 } };
+static const struct api_arg args_fwd_remove[] = {
+	{ "net", ARG_STRING, ARG_REQUIRED | ARG_NET },
+	{ "proto", ARG_STRING, ARG_REQUIRED },
+	{ "host_port", ARG_INT, ARG_REQUIRED },
+	{ NULL, 0, 0 } };
+static const struct api_arg args_nic_add[] = {
+	{ "name", ARG_STRING, ARG_REQUIRED | ARG_VM },
+	{ "net", ARG_STRING, ARG_REQUIRED | ARG_NET },
+	{ "mac", ARG_STRING, ARG_NULLABLE },
+	{ "vlan", ARG_INT, ARG_NULLABLE },
+	{ "rate", ARG_INT, ARG_NULLABLE },
+	{ "ip", ARG_STRING, ARG_NULLABLE },
+	{ NULL, 0, 0 } };
+static const struct api_arg args_nic_remove[] = {
+	{ "name", ARG_STRING, ARG_REQUIRED | ARG_VM },
+	{ "mac", ARG_STRING, 0 },
+	{ "net", ARG_STRING, ARG_NET },
+	{ NULL, 0, 0 } };
+
+const struct api_op api_net_ops[] = {
+	{ "net.create",         op_net_create,         args_net_create,  0 },
+	{ "net.list",           op_net_list,           api_args_none,    API_OP_READ },
+	{ "net.info",           op_net_info,           args_net_name,    API_OP_READ },
+	{ "net.delete",         op_net_delete,         args_net_delete,  0 },
+	{ "net.forward.add",    op_net_forward_add,    args_fwd_add,     0 },
+	{ "net.forward.list",   op_net_forward_list,   args_net,         API_OP_READ },
+	{ "net.forward.remove", op_net_forward_remove, args_fwd_remove,  0 },
+	{ "vm.nic.add",         op_vm_nic_add,         args_nic_add,     0 },
+	{ "vm.nic.remove",      op_vm_nic_remove,      args_nic_remove,  0 },
+	{ "vm.nic.list",        op_vm_nic_list,        api_args_vm_name, API_OP_READ },
+	{ NULL, NULL, NULL, 0 },
+};

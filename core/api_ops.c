@@ -1,7 +1,7 @@
 /*
- * The op table and the pure request checks in front of it.  A request line
- * must be a JSON object with a string "op", an optional "id" (echoed back)
- * and an optional object "args".  Arguments are matched against the op's
+ * The list of op tables and the pure request checks in front of them.  A
+ * request line must be a JSON object with a string "op", an optional "id"
+ * (echoed back) and an optional object "args".  Arguments are matched against the op's
  * schema: unknown keys, missing required keys and wrong JSON types are
  * refused with a message naming the key, before any handler runs.
  */
@@ -11,120 +11,15 @@
 #include <errno.h>
 #include <string.h>
 
-static const struct api_arg args_none[] = { { NULL, 0, 0 } };
-static const struct api_arg args_name[] = {
-	{ "name", ARG_STRING, ARG_REQUIRED }, { NULL, 0, 0 } };
-static const struct api_arg args_hello[] = {
-	{ "version", ARG_INT, ARG_REQUIRED }, { "client", ARG_STRING, 0 }, { NULL, 0, 0 } };
-static const struct api_arg args_host_set[] = {
-	{ "accel", ARG_STRING, 0 }, { NULL, 0, 0 } };
-static const struct api_arg args_vm_create[] = {
-	{ "name", ARG_STRING, ARG_REQUIRED },
-	{ "vcpus", ARG_INT, ARG_REQUIRED },
-	{ "memory_mib", ARG_INT, ARG_REQUIRED },
-	{ "memory_min_mib", ARG_INT, ARG_NULLABLE },
-	{ "disks", ARG_ARRAY, 0 },
-	{ "cdrom", ARG_STRING, ARG_NULLABLE },
-	{ "boot", ARG_STRING, ARG_NULLABLE },
-	{ "firmware", ARG_STRING, ARG_NULLABLE },
-	{ "kernel", ARG_STRING, ARG_NULLABLE },
-	{ "initrd", ARG_STRING, ARG_NULLABLE },
-	{ "append", ARG_STRING, ARG_NULLABLE },
-	{ NULL, 0, 0 } };
-static const struct api_arg args_vm_edit[] = {
-	{ "name", ARG_STRING, ARG_REQUIRED },
-	{ "vcpus", ARG_INT, 0 },
-	{ "memory_mib", ARG_INT, 0 },
-	{ "memory_min_mib", ARG_INT, 0 },
-	{ "cdrom", ARG_STRING, ARG_NULLABLE },
-	{ "boot", ARG_STRING, 0 },
-	{ "firmware", ARG_STRING, 0 },
-	{ "kernel", ARG_STRING, ARG_NULLABLE },
-	{ "initrd", ARG_STRING, ARG_NULLABLE },
-	{ "append", ARG_STRING, ARG_NULLABLE },
-	{ NULL, 0, 0 } };
-static const struct api_arg args_vm_shutdown[] = {
-	{ "name", ARG_STRING, ARG_REQUIRED },
-	{ "timeout_s", ARG_INT, 0 },
-	{ "force", ARG_BOOL, 0 },
-	{ NULL, 0, 0 } };
-static const struct api_arg args_vm_delete[] = {
-	{ "name", ARG_STRING, ARG_REQUIRED },
-	{ "keep_disks", ARG_BOOL, 0 },
-	{ "force", ARG_BOOL, 0 },
-	{ NULL, 0, 0 } };
-
-static const struct api_arg args_net_create[] = {
-	{ "name", ARG_STRING, ARG_REQUIRED },
-	{ "mode", ARG_STRING, ARG_REQUIRED },
-	{ "subnet", ARG_STRING, ARG_NULLABLE },
-	{ "uplink", ARG_STRING, ARG_NULLABLE },
-	{ "dhcp_range", ARG_STRING, ARG_NULLABLE },
-	{ NULL, 0, 0 } };
-static const struct api_arg args_net_delete[] = {
-	{ "name", ARG_STRING, ARG_REQUIRED },
-	{ "force", ARG_BOOL, 0 },
-	{ NULL, 0, 0 } };
-static const struct api_arg args_net[] = {
-	{ "net", ARG_STRING, ARG_REQUIRED }, { NULL, 0, 0 } };
-static const struct api_arg args_fwd_add[] = {
-	{ "net", ARG_STRING, ARG_REQUIRED },
-	{ "proto", ARG_STRING, ARG_REQUIRED },
-	{ "host_port", ARG_INT, ARG_REQUIRED },
-	{ "vm", ARG_STRING, ARG_REQUIRED },
-	{ "port", ARG_INT, ARG_REQUIRED },
-	{ NULL, 0, 0 } };
-static const struct api_arg args_fwd_remove[] = {
-	{ "net", ARG_STRING, ARG_REQUIRED },
-	{ "proto", ARG_STRING, ARG_REQUIRED },
-	{ "host_port", ARG_INT, ARG_REQUIRED },
-	{ NULL, 0, 0 } };
-static const struct api_arg args_nic_add[] = {
-	{ "name", ARG_STRING, ARG_REQUIRED },
-	{ "net", ARG_STRING, ARG_REQUIRED },
-	{ "mac", ARG_STRING, ARG_NULLABLE },
-	{ "vlan", ARG_INT, ARG_NULLABLE },
-	{ "rate", ARG_INT, ARG_NULLABLE },
-	{ "ip", ARG_STRING, ARG_NULLABLE },
-	{ NULL, 0, 0 } };
-static const struct api_arg args_nic_remove[] = {
-	{ "name", ARG_STRING, ARG_REQUIRED },
-	{ "mac", ARG_STRING, 0 },
-	{ "net", ARG_STRING, 0 },
-	{ NULL, 0, 0 } };
-
-/* "hello" is answered by the server itself; its entry carries the schema. */
-const struct api_op api_ops[] = {
-	{ "hello",            NULL,                      args_hello,       API_OP_READ },
-	{ "host.info",        api_op_host_info,          args_none,        API_OP_READ },
-	{ "host.set",         api_op_host_set,           args_host_set,    0 },
-	{ "vm.list",          api_op_vm_list,            args_none,        API_OP_READ },
-	{ "vm.info",          api_op_vm_info,            args_name,        API_OP_READ },
-	{ "vm.create",        api_op_vm_create,          args_vm_create,   0 },
-	{ "vm.start",         api_op_vm_start,           args_name,        0 },
-	{ "vm.shutdown",      api_op_vm_shutdown,        args_vm_shutdown, 0 },
-	{ "vm.stop",          api_op_vm_stop,            args_name,        0 },
-	{ "vm.pause",         api_op_vm_pause,           args_name,        0 },
-	{ "vm.resume",        api_op_vm_resume,          args_name,        0 },
-	{ "vm.reset",         api_op_vm_reset,           args_name,        0 },
-	{ "vm.delete",        api_op_vm_delete,          args_vm_delete,   0 },
-	{ "vm.edit",          api_op_vm_edit,            args_vm_edit,     0 },
-	{ "vm.console",       api_op_vm_console,         args_name,        0 },
-	{ "vm.nic.add",       api_op_vm_nic_add,         args_nic_add,     0 },
-	{ "vm.nic.remove",    api_op_vm_nic_remove,      args_nic_remove,  0 },
-	{ "vm.nic.list",      api_op_vm_nic_list,        args_name,        API_OP_READ },
-	{ "net.create",       api_op_net_create,         args_net_create,  0 },
-	{ "net.list",         api_op_net_list,           args_none,        API_OP_READ },
-	{ "net.info",         api_op_net_info,           args_name,        API_OP_READ },
-	{ "net.delete",       api_op_net_delete,         args_net_delete,  0 },
-	{ "net.forward.add",  api_op_net_forward_add,    args_fwd_add,     0 },
-	{ "net.forward.list", api_op_net_forward_list,   args_net,         API_OP_READ },
-	{ "net.forward.remove", api_op_net_forward_remove, args_fwd_remove, 0 },
-	{ NULL, NULL, NULL, 0 },
-};
+const struct api_arg api_args_none[] = { { NULL, 0, 0 } };
+const struct api_arg api_args_vm_name[] = {
+	{ "name", ARG_STRING, ARG_REQUIRED | ARG_VM }, { NULL, 0, 0 } };
 
 const struct api_op *const api_op_tables[] = {
-	api_ops,
+	api_server_ops,
+	api_host_ops,
+	api_vm_ops,
+	api_net_ops,
 	api_events_ops,
 	NULL,
 };

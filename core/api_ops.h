@@ -1,8 +1,11 @@
 /*
- * The op table: one entry per API op with its argument schema and handler,
- * like tmux's cmd_entry.  Arguments are checked against the schema before
- * the handler runs, so handlers see only known keys of the right JSON type.
- * Request parsing and schema checks are pure, for unit tests and fuzzing.
+ * The op tables: one entry per API op with its argument schema and
+ * handler, like tmux's cmd_entry, in a table beside its handlers (one per
+ * api_*.c file, listed in api_op_tables).  Arguments are checked against
+ * the schema before the handler runs, so handlers see only known keys of
+ * the right JSON type; an argument the schema flags as naming a VM or a
+ * network is also resolved first (api_req.h).  Request parsing and schema
+ * checks are pure, for unit tests and fuzzing.
  */
 #ifndef CROFT_API_OPS_H
 #define CROFT_API_OPS_H
@@ -24,6 +27,8 @@ enum api_arg_type {
 
 #define ARG_REQUIRED 0x1
 #define ARG_NULLABLE 0x2
+#define ARG_VM       0x4   /* a string naming a VM: api_req_vm() */
+#define ARG_NET      0x8   /* a string naming a network: api_req_net() */
 
 struct api_arg {
 	const char *name;
@@ -45,8 +50,15 @@ const struct api_op *api_op_find(const char *name);
 /* The op tables, each beside its handlers and terminated by an entry with
  * name NULL; the list ends with NULL. */
 extern const struct api_op *const api_op_tables[];
-extern const struct api_op api_ops[];          /* api_ops.c */
+extern const struct api_op api_server_ops[];   /* api_server.c: hello */
+extern const struct api_op api_host_ops[];     /* api_host.c */
+extern const struct api_op api_vm_ops[];       /* api_vm.c */
+extern const struct api_op api_net_ops[];      /* api_net.c */
 extern const struct api_op api_events_ops[];   /* events.c */
+
+/* Schemas that more than one table uses. */
+extern const struct api_arg api_args_none[];      /* no arguments */
+extern const struct api_arg api_args_vm_name[];   /* "name": the VM the op is about */
 
 /*
  * A parsed request line.  root owns everything; id is borrowed (NULL when
@@ -67,37 +79,12 @@ void api_request_clear(struct api_request *req);
 /* 0, or -EINVAL with err naming the argument. */
 int api_args_check(const struct api_op *op, json_t *args, char *err, size_t errlen);
 
-/* Handlers, grouped by file. */
-void api_op_host_info(struct api_req *r, json_t *args);
-void api_op_host_set(struct api_req *r, json_t *args);
-void api_op_vm_list(struct api_req *r, json_t *args);
-void api_op_vm_info(struct api_req *r, json_t *args);
-void api_op_vm_create(struct api_req *r, json_t *args);
-void api_op_vm_start(struct api_req *r, json_t *args);
-void api_op_vm_shutdown(struct api_req *r, json_t *args);
-void api_op_vm_stop(struct api_req *r, json_t *args);
-void api_op_vm_pause(struct api_req *r, json_t *args);
-void api_op_vm_resume(struct api_req *r, json_t *args);
-void api_op_vm_reset(struct api_req *r, json_t *args);
-void api_op_vm_delete(struct api_req *r, json_t *args);
-void api_op_vm_edit(struct api_req *r, json_t *args);
-void api_op_vm_console(struct api_req *r, json_t *args);
+/* --- shared between the handler files ------------------------------------------ */
 
-/* The JSON shape of a VM, shared by every op and event that shows one. */
+/* api_vm.c: the JSON shape of a VM, shared by every op that shows one. */
 json_t *api_vm_json(const struct vm *vm);
 
-/* api_net.c: networks, port forwards and guest NICs. */
-void api_op_net_create(struct api_req *r, json_t *args);
-void api_op_net_list(struct api_req *r, json_t *args);
-void api_op_net_info(struct api_req *r, json_t *args);
-void api_op_net_delete(struct api_req *r, json_t *args);
-void api_op_net_forward_add(struct api_req *r, json_t *args);
-void api_op_net_forward_list(struct api_req *r, json_t *args);
-void api_op_net_forward_remove(struct api_req *r, json_t *args);
-void api_op_vm_nic_add(struct api_req *r, json_t *args);
-void api_op_vm_nic_remove(struct api_req *r, json_t *args);
-void api_op_vm_nic_list(struct api_req *r, json_t *args);
-/* The "nics" array of a VM's JSON; "ip" from the last leases read. */
+/* api_net.c: the "nics" array of a VM's JSON; "ip" from the last leases read. */
 json_t *api_vm_nics_json(const struct vm *vm);
 /* Ask croft-netd for the DHCP leases now (when it is connected). */
 void api_net_leases_refresh(struct croftd *d);

@@ -1,10 +1,13 @@
 /*
  * The API server.  Connections are nonblocking; input is framed into lines
  * by struct linebuf, output is queued per connection and flushed on
- * EPOLLOUT.  A request becomes a struct api_req that holds a reference on
- * its connection, so a handler that answers later (vm.start waits for QEMU)
- * can do so safely even if the peer has hung up: the connection object
- * lives until its last request is answered, but is closed at once.
+ * EPOLLOUT.  Each line is parsed and checked against its op's schema
+ * here; the handshake ("hello") is answered here too, and every other op
+ * runs as a struct api_req (api_req.h) whose peer is the connection.  A
+ * request holds a reference on its connection, so a handler that answers
+ * later (vm.start waits for QEMU) can do so safely even if the peer has
+ * hung up: the connection object lives until its last request is answered,
+ * but is closed at once.
  *
  * Replies that pass a descriptor are sent alone with sendmsg(SCM_RIGHTS)
  * once everything queued before them is out.
@@ -22,7 +25,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
-#include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,8 +51,8 @@ struct api_conn {
 	int hello;
 	int subscribed;
 	pid_t peer_pid;
-	uid_t peer_uid;
 	char user[64];            /* the peer's user name ("uid N" if none) */
+	struct api_peer peer;     /* what its requests answer through */
 	struct linebuf in;
 	struct out_chunk *out, **out_tail;
 	size_t out_bytes;
@@ -61,14 +64,6 @@ struct api_server {
 	int fd;
 	char *path;
 	struct api_conn *conns;
-};
-
-struct api_req {
-	struct api_conn *conn;
-	json_t *id;
-	const struct api_op *op;
-	char *target;             /* what the op names (args name/net/id), or NULL */
-	int done;
 };
 
 static void conn_close(struct api_conn *c);
@@ -205,96 +200,36 @@ static void conn_send(struct api_conn *c, json_t *msg, int fd)
 		conn_close(c);
 }
 
-static json_t *reply_base(json_t *id, int ok)
-{
-	json_t *m = json_object();
-
-	if (id)
-		json_object_set(m, "id", id);
-	json_object_set_new(m, "ok", json_boolean(ok));
-	return m;
-}
-
 static void send_error(struct api_conn *c, json_t *id, const char *code, const char *msg)
 {
-	json_t *m = reply_base(id, 0);
-
-	json_object_set_new(m, "error", json_pack("{s:s,s:s}", "code", code, "message", msg));
-	conn_send(c, m, -1);
+	conn_send(c, api_req_reply_err(id, code, msg), -1);
 }
 
-/* --- requests ----------------------------------------------------------- */
+/* --- the connection as a request's peer ----------------------------------- */
 
-struct croftd *api_req_daemon(const struct api_req *r)
+static struct api_conn *peer_conn(struct api_peer *p)
 {
-	return r->conn->srv->d;
+	return (struct api_conn *)(void *)((char *)p - offsetof(struct api_conn, peer));
 }
 
-const char *api_req_op(const struct api_req *r)
+static void peer_send(struct api_peer *p, json_t *msg, int fd)
 {
-	return r->op->name;
+	conn_send(peer_conn(p), msg, fd);
 }
 
-/* The audit trail: every op that may change something, with its outcome,
- * as an "api.request" event on behalf of the peer. */
-static void req_audit(struct api_req *r, const char *code, const char *msg)
+static void peer_subscribe(struct api_peer *p)
 {
-	struct api_conn *c = r->conn;
-	struct bus_origin o = { .user = c->user, .uid = (int64_t)c->peer_uid, .op = r->op->name };
-
-	if (r->op->flags & API_OP_READ)
-		return;
-	bus_publish_as(c->srv->d->bus, &o, "api.request", r->target, 0, code ? code : "ok",
-		       json_pack("{s:s,s:o,s:s,s:s?}", "op", r->op->name,
-				 "target", r->target ? json_string(r->target) : json_null(),
-				 "result", code ? code : "ok", "message", msg),
-		       "%s%s%s: %s%s%s", r->op->name, r->target ? " " : "",
-		       r->target ? r->target : "", code ? code : "ok",
-		       msg ? ": " : "", msg ? msg : "");
+	peer_conn(p)->subscribed = 1;
 }
 
-static void req_finish(struct api_req *r)
+static void peer_hold(struct api_peer *p)
 {
-	struct api_conn *c = r->conn;
-
-	json_decref(r->id);
-	free(r->target);
-	free(r);
-	conn_unref(c);
+	peer_conn(p)->refs++;
 }
 
-void api_req_ok_fd(struct api_req *r, json_t *result, int fd)
+static void peer_release(struct api_peer *p)
 {
-	json_t *m = reply_base(r->id, 1);
-
-	json_object_set_new(m, "result", result ? result : json_object());
-	req_audit(r, NULL, NULL);        /* in the history before the reply */
-	conn_send(r->conn, m, fd);
-	req_finish(r);
-}
-
-void api_req_ok(struct api_req *r, json_t *result)
-{
-	api_req_ok_fd(r, result, -1);
-}
-
-void api_req_err(struct api_req *r, const char *code, const char *fmt, ...)
-{
-	char msg[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	log_debug("%s failed: %s: %s", r->op->name, code, msg);
-	req_audit(r, code, msg);
-	send_error(r->conn, r->id, code, msg);
-	req_finish(r);
-}
-
-void api_req_subscribe(struct api_req *r)
-{
-	r->conn->subscribed = 1;
+	conn_unref(peer_conn(p));
 }
 
 /* The bus sink: every event to every subscriber. */
@@ -315,27 +250,18 @@ static void bus_sink(const struct bus_event *ev, void *data)
 	json_decref(msg);
 }
 
-/* What an op is about, for the audit trail. */
-static char *req_target(json_t *args)
-{
-	static const char *const keys[] = { "name", "net", "id" };
-	size_t i;
+static const struct api_arg args_hello[] = {
+	{ "version", ARG_INT, ARG_REQUIRED }, { "client", ARG_STRING, 0 }, { NULL, 0, 0 } };
 
-	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-		json_t *v = json_object_get(args, keys[i]);
-
-		if (json_is_string(v))
-			return xstrdup(json_string_value(v));
-		if (json_is_integer(v))
-			return xasprintf("%lld", (long long)json_integer_value(v));
-	}
-	return NULL;
-}
+/* "hello" has no handler: the server answers it; its entry carries the schema. */
+const struct api_op api_server_ops[] = {
+	{ "hello", NULL, args_hello, API_OP_READ },
+	{ NULL, NULL, NULL, 0 },
+};
 
 static void handle_hello(struct api_conn *c, json_t *id, json_t *args)
 {
 	json_int_t v = json_integer_value(json_object_get(args, "version"));
-	json_t *m;
 
 	if (v != PROTO_VERSION) {
 		char msg[160];
@@ -347,17 +273,15 @@ static void handle_hello(struct api_conn *c, json_t *id, json_t *args)
 		return;
 	}
 	c->hello = 1;
-	m = reply_base(id, 1);
-	json_object_set_new(m, "result", json_pack("{s:i,s:s,s:s}", "version", PROTO_VERSION,
-						   "server", "croftd", "server_version", CROFTD_VERSION));
-	conn_send(c, m, -1);
+	conn_send(c, api_req_reply_ok(id, json_pack("{s:i,s:s,s:s}", "version", PROTO_VERSION,
+						  "server", "croftd", "server_version",
+						  CROFTD_VERSION)), -1);
 }
 
 static void handle_line(struct api_conn *c, const char *line, size_t len)
 {
 	struct api_request req;
 	const struct api_op *op;
-	struct api_req *r;
 	char err[512];
 
 	if (len == 0)
@@ -385,21 +309,7 @@ static void handle_line(struct api_conn *c, const char *line, size_t len)
 			   "the first request must be \"hello\" with the protocol version");
 		goto out;
 	}
-	r = xcalloc(1, sizeof(*r));
-	r->conn = c;
-	c->refs++;
-	r->id = req.id ? json_incref(req.id) : NULL;
-	r->op = op;
-	r->target = req_target(req.args);
-	{
-		struct bus_origin o = { .user = c->user, .uid = (int64_t)c->peer_uid,
-					.op = op->name };
-		struct bus *b = c->srv->d->bus;
-
-		bus_origin_set(b, &o);
-		op->handler(r, req.args);
-		bus_origin_clear(b);
-	}
+	api_req_run(c->srv->d, &c->peer, op, req.id, req.args);
 out:
 	api_request_clear(&req);
 }
@@ -511,7 +421,6 @@ static void accept_cb(struct loop *l, int fd, uint32_t events, void *data)
 	c->fd = cfd;
 	c->refs = 1;
 	c->peer_pid = cr.pid;
-	c->peer_uid = cr.uid;
 	{
 		struct passwd *pw = getpwuid(cr.uid);
 
@@ -520,6 +429,9 @@ static void accept_cb(struct loop *l, int fd, uint32_t events, void *data)
 		else
 			snprintf(c->user, sizeof(c->user), "uid %u", (unsigned)cr.uid);
 	}
+	c->peer = (struct api_peer){ .user = c->user, .uid = (int64_t)cr.uid, .send = peer_send,
+				     .subscribe = peer_subscribe, .hold = peer_hold,
+				     .release = peer_release };
 	c->out_tail = &c->out;
 	linebuf_init(&c->in, PROTO_MAX_LINE);
 	if (loop_add(l, cfd, EPOLLIN, conn_io, c) < 0) {

@@ -11,8 +11,6 @@
  * re-adopted QEMU answers query-status with "shutdown".
  */
 #include "core/vm.h"
-#include "core/api_ops.h"
-#include "core/api_server.h"
 #include "core/bus.h"
 #include "core/daemon.h"
 #include "common/loop.h"

@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "core/api_ops.h"
+#include "core/vm_spec.h"
 
 #include <errno.h>
 #include <string.h>
@@ -264,7 +265,7 @@ static void test_op_table_sane(void **state)
 			assert_int_equal(a->flags & ~API_OP_READ, 0);
 			for (x = a->args; x->name; x++) {
 				assert_true(x->type >= ARG_STRING && x->type <= ARG_OBJECT);
-				assert_int_equal(x->flags & ~(ARG_REQUIRED | ARG_NULLABLE), 0);
+				assert_int_equal(x->flags & ~(ARG_REQUIRED | ARG_NULLABLE | ARG_VM | ARG_NET), 0);
 				for (y = x + 1; y->name; y++)
 					if (!strcmp(x->name, y->name))
 						fail_msg("op %s lists argument %s twice", a->name, x->name);
@@ -273,6 +274,95 @@ static void test_op_table_sane(void **state)
 		/* Each table ends with an all-NULL entry. */
 		assert_null(a->handler);
 		assert_null(a->args);
+	}
+}
+
+/* What each op names, resolved before its handler runs (api_req.c); the
+ * ops not listed name nothing. */
+static const struct {
+	const char *op, *vm, *net;
+} op_names[] = {
+	{ "vm.info", "name", NULL },         { "vm.start", "name", NULL },
+	{ "vm.shutdown", "name", NULL },     { "vm.stop", "name", NULL },
+	{ "vm.pause", "name", NULL },        { "vm.resume", "name", NULL },
+	{ "vm.reset", "name", NULL },        { "vm.delete", "name", NULL },
+	{ "vm.edit", "name", NULL },         { "vm.console", "name", NULL },
+	{ "vm.nic.add", "name", "net" },     { "vm.nic.remove", "name", "net" },
+	{ "vm.nic.list", "name", NULL },
+	{ "net.info", NULL, "name" },        { "net.delete", NULL, "name" },
+	{ "net.forward.add", "vm", "net" },  { "net.forward.list", NULL, "net" },
+	{ "net.forward.remove", NULL, "net" },
+};
+
+static const char *named(const struct api_op *op, int flag)
+{
+	const struct api_arg *a;
+	const char *key = NULL;
+
+	for (a = op->args; a->name; a++) {
+		if (!(a->flags & flag))
+			continue;
+		if (key)
+			fail_msg("op %s names two of a kind: %s and %s", op->name, key, a->name);
+		if (a->type != ARG_STRING)
+			fail_msg("op %s: %s names something but is not a string", op->name, a->name);
+		key = a->name;
+	}
+	return key;
+}
+
+static void assert_key(const char *op, const char *what, const char *got, const char *want)
+{
+	if (!got != !want || (got && strcmp(got, want)))
+		fail_msg("op %s names its %s by \"%s\", expected \"%s\"", op, what,
+			 got ? got : "(nothing)", want ? want : "(nothing)");
+}
+
+static void test_op_names(void **state)
+{
+	const struct api_op *const *t, *op;
+	size_t i;
+
+	(void)state;
+	for (t = api_op_tables; *t; t++) {
+		for (op = *t; op->name; op++) {
+			const char *vm = NULL, *net = NULL;
+
+			for (i = 0; i < sizeof(op_names) / sizeof(op_names[0]); i++) {
+				if (!strcmp(op_names[i].op, op->name)) {
+					vm = op_names[i].vm;
+					net = op_names[i].net;
+				}
+			}
+			assert_key(op->name, "VM", named(op, ARG_VM), vm);
+			assert_key(op->name, "network", named(op, ARG_NET), net);
+		}
+	}
+}
+
+/* vm.edit's schema and the settings vm_spec knows are the same list. */
+static void test_vm_edit_fields(void **state)
+{
+	const struct api_op *op = api_op_find("vm.edit");
+	const struct vm_spec_field *f;
+	const struct api_arg *a;
+
+	(void)state;
+	assert_non_null(op);
+	for (a = op->args; a->name; a++) {
+		if (!strcmp(a->name, "name"))
+			continue;
+		for (f = vm_spec_edit_fields; f->key && strcmp(f->key, a->name); f++)
+			;
+		if (!f->key)
+			fail_msg("vm.edit takes %s, which vm_spec does not know", a->name);
+		assert_int_equal(a->type, f->is_int ? ARG_INT : ARG_STRING);
+	}
+	for (f = vm_spec_edit_fields; f->key; f++) {
+		for (a = op->args; a->name && strcmp(a->name, f->key); a++)
+			;
+		if (!a->name)
+			fail_msg("vm_spec knows %s, which vm.edit does not take", f->key);
 	}
 }
 
@@ -499,6 +589,8 @@ int main(void)
 		cmocka_unit_test(test_parse_bad_id),
 		cmocka_unit_test(test_op_find),
 		cmocka_unit_test(test_op_table_sane),
+		cmocka_unit_test(test_op_names),
+		cmocka_unit_test(test_vm_edit_fields),
 		cmocka_unit_test(test_args_valid),
 		cmocka_unit_test(test_args_unknown),
 		cmocka_unit_test(test_args_wrong_type),

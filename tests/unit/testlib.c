@@ -9,6 +9,9 @@
 #include <cmocka.h>
 
 #include "tests/unit/testlib.h"
+#include "core/bus.h"
+#include "core/daemon.h"
+#include "core/vm.h"
 #include "common/xalloc.h"
 #include "store/store.h"
 
@@ -258,4 +261,65 @@ const char *tl_ip4_str(struct in_addr a)
 
 	i = (i + 1) % 4;
 	return inet_ntop(AF_INET, &a, buf[i], sizeof(buf[i]));
+}
+
+static void mkdir_or_fail(const char *path)
+{
+	if (mkdir(path, 0755) < 0 && errno != EEXIST)
+		fail_msg("mkdir %s: %s", path, strerror(errno));
+}
+
+struct croftd *tl_croftd_new_or_fail(const char *dir)
+{
+	struct croftd *d = xcalloc(1, sizeof(*d));
+
+	d->store = tl_store_open_or_fail(dir);
+	d->bus = bus_new(tl_clock_ms);
+	d->state_dir = tl_path(dir, "state");
+	d->run_dir = tl_path(dir, "run");
+	d->pool_dir = tl_path(d->state_dir, "pool");
+	mkdir_or_fail(d->state_dir);
+	mkdir_or_fail(d->run_dir);
+	mkdir_or_fail(d->pool_dir);
+	d->qemu_binary = "qemu-system-x86_64";
+	d->qemu_user = "self";
+	d->qemu_uid = getuid();
+	d->qemu_gid = getgid();
+	d->croft_gid = (gid_t)-1;
+	return d;
+}
+
+void tl_croftd_free(struct croftd *d)
+{
+	if (!d)
+		return;
+	vm_free_all(d);
+	bus_free(d->bus);
+	store_close(d->store);
+	free(d->state_dir);
+	free(d->run_dir);
+	free(d->pool_dir);
+	free(d);
+}
+
+struct vm *tl_croftd_vm_add(struct croftd *d, const char *name, const char *const *disks)
+{
+	struct store_vm spec = { 0 };
+	size_t i;
+
+	while (disks && disks[spec.ndisks])
+		spec.ndisks++;
+	spec.disks = xcalloc(spec.ndisks + 1, sizeof(*spec.disks));
+	for (i = 0; i < spec.ndisks; i++) {
+		spec.disks[i].idx = (uint32_t)i;
+		spec.disks[i].path = xstrdup(disks[i]);
+		spec.disks[i].format = xstrdup("qcow2");
+	}
+	spec.name = xstrdup(name);
+	spec.uuid = xstrdup("00000000-0000-4000-8000-000000000000");
+	spec.vcpus = 1;
+	spec.memory_mib = spec.memory_min_mib = 64;
+	spec.firmware = xstrdup("bios");
+	spec.boot = xstrdup("disk");
+	return vm_add(d, &spec);
 }

@@ -1,10 +1,11 @@
 /*
  * The unit tests' shared harness: temporary directories and the tree
  * remover, small file helpers, a fake clock, a store in a temporary
- * directory with rows put in it, and IPv4 addresses from text.  The fake
- * of the network domain's side effects is testlib_net.h's.  Fault seams of the modules
- * under test (exec, the clock, /proc, QMP) are the modules' own function
- * tables; the fakes that fill them for more than one test file live here.
+ * directory with rows put in it, a fake croftd around it, and IPv4
+ * addresses from text.  The fake of the network domain's side effects is
+ * testlib_net.h's.  Fault seams of the modules under test (exec, the
+ * clock, /proc, QMP) are the modules' own function tables; the fakes that
+ * fill them for more than one test file live here.
  *
  * Functions named tl_*_or_fail end the running cmocka test on failure;
  * the others return -errno or NULL so setups can report failure.
@@ -16,7 +17,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct croftd;
 struct store;
+struct vm;
 
 /* A fresh directory /tmp/croft-test-<tag>-XXXXXX, its real path (malloc'd),
  * mode 0755 so an unprivileged user can reach what a test puts there.
@@ -68,5 +71,16 @@ struct in_addr tl_ip4_or_fail(const char *dotted);
 /* a as a dotted quad, in one of four static buffers used in turn: up to
  * four calls may share one expression. */
 const char *tl_ip4_str(struct in_addr a);
+
+/* A fake croftd for code that takes one: a store in dir, a bus on the fake
+ * clock, state_dir dir/state, run_dir dir/run and pool_dir dir/state/pool
+ * (created), no OVMF, no loop, netd or API server; QEMU's user is the
+ * caller.  Fails the test on error.  tl_croftd_free() frees it, its VMs
+ * and the store, and leaves dir to the caller. */
+struct croftd *tl_croftd_new_or_fail(const char *dir);
+void tl_croftd_free(struct croftd *d);
+/* A stopped VM named name with the disks at the given paths (ending with
+ * NULL), in d's list as if loaded; not in the store. */
+struct vm *tl_croftd_vm_add(struct croftd *d, const char *name, const char *const *disks);
 
 #endif

@@ -1,0 +1,176 @@
+/*
+ * Carrying out a VM's definition (vm_define.h).  Files first, the store
+ * row last: the row is the promise that the files exist, so it is written
+ * only when they do, and whatever was made before a failure is removed
+ * again.  A running VM's edit moves the balloon before anything is
+ * written, so the store never records a size the guest was not given.
+ */
+#include "core/vm_define.h"
+#include "core/bus.h"
+#include "core/daemon.h"
+#include "core/pool.h"
+#include "core/vm_spec.h"
+#include "common/log.h"
+#include "common/proto.h"
+#include "common/xalloc.h"
+#include "store/store.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+static void uuid_new(char out[37])
+{
+	unsigned char b[16];
+	size_t i;
+	char *p = out;
+
+	if (getrandom(b, sizeof(b), 0) != (ssize_t)sizeof(b)) {
+		uint64_t t = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
+
+		for (i = 0; i < sizeof(b); i++)
+			b[i] = (unsigned char)(t >> ((i % 8) * 8)) ^ (unsigned char)(i * 37);
+	}
+	b[6] = (b[6] & 0x0f) | 0x40;
+	b[8] = (b[8] & 0x3f) | 0x80;
+	for (i = 0; i < 16; i++) {
+		p += sprintf(p, "%02x", b[i]);
+		if (i == 3 || i == 5 || i == 7 || i == 9)
+			*p++ = '-';
+	}
+	*p = '\0';
+}
+
+/* Make the owned disks in order; *made counts the disks looked at. */
+static int disks_make(struct croftd *d, struct store_vm *spec, size_t *made,
+		      char *err, size_t errlen)
+{
+	int rc;
+
+	for (*made = 0; *made < spec->ndisks; (*made)++) {
+		const struct store_disk *sd = &spec->disks[*made];
+
+		if (!sd->owned)
+			continue;
+		if ((rc = pool_image_create(sd->path, sd->format, sd->size_bytes, err, errlen)) < 0)
+			return rc;
+		if (d->drop_privs && chown(sd->path, d->qemu_uid, d->qemu_gid) < 0)
+			log_warn("cannot hand %s to %s: %s", sd->path, d->qemu_user, strerror(errno));
+	}
+	return 0;
+}
+
+int vm_define_create(struct croftd *d, struct store_vm *spec, struct vm **out,
+		     const char **code, char *err, size_t errlen)
+{
+	int uefi = !strcmp(spec->firmware, "uefi");
+	char uuid[37];
+	size_t made = 0, i;
+	struct vm *vm;
+	int rc;
+
+	*code = PROTO_E_IO;
+	if ((rc = disks_make(d, spec, &made, err, errlen)) < 0)
+		goto undo;
+	if (uefi && (rc = vm_uefi_vars_ensure(d, spec->name, err, errlen)) < 0)
+		goto undo;
+	uuid_new(uuid);
+	spec->uuid = xstrdup(uuid);
+	spec->state = xstrdup("stopped");
+	spec->state_reason = xstrdup("created");
+	spec->created = time(NULL);
+	if ((rc = store_vm_insert(d->store, spec, err, errlen)) < 0) {
+		*code = rc == -EEXIST ? PROTO_E_ALREADY_EXISTS : PROTO_E_IO;
+		goto undo;
+	}
+	vm = vm_add(d, spec);
+	bus_publish(d->bus, "vm.created", vm->spec.name, 0, json_pack("{s:s}", "name", vm->spec.name),
+		    "VM %s: created (%u vCPU, %lluM, %zu disks)", vm->spec.name, vm->spec.vcpus,
+		    (unsigned long long)vm->spec.memory_mib, vm->spec.ndisks);
+	*out = vm;
+	return 0;
+undo:
+	for (i = 0; i < made; i++)
+		if (spec->disks[i].owned)
+			unlink(spec->disks[i].path);
+	if (uefi)
+		vm_files_remove(d, spec->name);
+	store_vm_clear(spec);
+	return rc;
+}
+
+/* Write next (taken) as vm's definition. */
+static int edit_commit(struct vm *vm, struct store_vm *next, const char **code,
+		       char *err, size_t errlen)
+{
+	struct croftd *d = vm->d;
+	int rc;
+
+	if ((rc = store_vm_update(d->store, next, err, errlen)) < 0) {
+		*code = PROTO_E_IO;
+		store_vm_clear(next);
+		return rc;
+	}
+	store_vm_clear(&vm->spec);
+	vm->spec = *next;
+	memset(next, 0, sizeof(*next));
+	bus_publish(d->bus, "vm.changed", vm->spec.name, 0, json_pack("{s:s}", "name", vm->spec.name),
+		    "VM %s: settings changed", vm->spec.name);
+	return 0;
+}
+
+struct edit_ctx {
+	struct store_vm next;
+	vm_done_cb cb;
+	void *data;
+};
+
+static void edit_after_balloon(struct vm *vm, const char *code, const char *msg, void *data)
+{
+	struct edit_ctx *c = data;
+	char err[1024];
+
+	if (code) {
+		snprintf(err, sizeof(err), "cannot change the memory of VM '%s': %s", vm->spec.name, msg);
+		store_vm_clear(&c->next);
+		c->cb(vm, code, err, c->data);
+	} else if (edit_commit(vm, &c->next, &code, err, sizeof(err)) < 0) {
+		c->cb(vm, code, err, c->data);
+	} else {
+		c->cb(vm, NULL, NULL, c->data);
+	}
+	free(c);
+}
+
+int vm_define_edit(struct vm *vm, struct vm_spec_edit_plan *plan, vm_done_cb cb, void *data,
+		   const char **code, char *err, size_t errlen)
+{
+	struct edit_ctx *c;
+	int rc;
+
+	if (plan->uefi_vars && (rc = vm_uefi_vars_ensure(vm->d, vm->spec.name, err, errlen)) < 0) {
+		*code = PROTO_E_IO;
+		goto out;
+	}
+	if (!plan->balloon) {
+		if ((rc = edit_commit(vm, &plan->next, code, err, errlen)) == 0)
+			cb(vm, NULL, NULL, data);
+		goto out;
+	}
+	c = xcalloc(1, sizeof(*c));
+	c->next = plan->next;
+	memset(&plan->next, 0, sizeof(plan->next));
+	c->cb = cb;
+	c->data = data;
+	if ((rc = vm_set_balloon(vm, c->next.memory_mib, edit_after_balloon, c, code, err, errlen)) < 0) {
+		store_vm_clear(&c->next);
+		free(c);
+	}
+out:
+	vm_spec_edit_plan_clear(plan);
+	return rc;
+}

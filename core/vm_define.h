@@ -1,0 +1,33 @@
+/*
+ * Defining a VM: carrying out what vm_spec.h planned.  Creating makes the
+ * planned disk images in the pool (handed to QEMU's user), the UEFI
+ * variable store when the firmware is uefi, then the store row and the
+ * runtime VM; a failure on the way removes what was made, so a refused
+ * create leaves nothing behind.  Editing writes the new definition, after
+ * moving a running VM's balloon when the plan says so.  Both publish their
+ * event ("vm.created", "vm.changed") on the bus.
+ */
+#ifndef CROFT_VM_DEFINE_H
+#define CROFT_VM_DEFINE_H
+
+#include "core/vm.h"
+
+#include <stddef.h>
+
+struct croftd;
+struct store_vm;
+struct vm_spec_edit_plan;
+
+/* spec (from vm_spec_create) is taken on every path.  0 with *out the new
+ * VM, or -errno with *code (PROTO_E_*) and err set. */
+int vm_define_create(struct croftd *d, struct store_vm *spec, struct vm **out,
+		     const char **code, char *err, size_t errlen);
+
+/* plan (from vm_spec_edit for vm) is taken on every path.  0 when accepted:
+ * cb then runs exactly once, now or when the balloon has moved, with an
+ * error or with vm holding its new definition.  -errno with *code and err
+ * set, and cb not called, when it is refused at once. */
+int vm_define_edit(struct vm *vm, struct vm_spec_edit_plan *plan, vm_done_cb cb, void *data,
+		   const char **code, char *err, size_t errlen);
+
+#endif
