@@ -9,6 +9,7 @@
  */
 #include "netd/dnsmasq.h"
 #include "common/loop.h"
+#include "common/fileio.h"
 #include "common/log.h"
 #include "common/proc.h"
 #include "common/xalloc.h"
@@ -438,92 +439,6 @@ static void inst_adopt(struct inst *in)
 	log_info("network %s: adopted the running dnsmasq (pid %d)", in->name, (int)pid);
 }
 
-/* ---- files ------------------------------------------------------------ */
-
-/* 1 if the file's bytes differ from text (or it is missing), else 0. */
-static int file_differs(const char *path, const char *text)
-{
-	size_t len = strlen(text), got = 0;
-	char buf[4096];
-	int fd = open(path, O_RDONLY | O_CLOEXEC), differs = 0;
-	ssize_t n;
-
-	if (fd < 0)
-		return 1;
-	while ((n = read(fd, buf, sizeof(buf))) > 0) {
-		if (got + (size_t)n > len || memcmp(text + got, buf, (size_t)n)) {
-			differs = 1;
-			break;
-		}
-		got += (size_t)n;
-	}
-	close(fd);
-	return differs || n < 0 || got != len;
-}
-
-/* Replace path with text if it differs: 1 changed, 0 unchanged, -errno. */
-static int write_if_changed(const char *path, const char *text, char *err, size_t errlen)
-{
-	char *tmp;
-	size_t len = strlen(text), off = 0;
-	int fd, rc = 1;
-
-	if (!file_differs(path, text))
-		return 0;
-	tmp = xasprintf("%s.tmp", path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		rc = -errno;
-		goto fail;
-	}
-	while (off < len) {
-		ssize_t n = write(fd, text + off, len - off);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			rc = -errno;
-			break;
-		}
-		off += (size_t)n;
-	}
-	if (fchmod(fd, 0644) < 0 && rc > 0)
-		rc = -errno;
-	if (close(fd) < 0 && rc > 0)
-		rc = -errno;
-	if (rc > 0 && rename(tmp, path) < 0)
-		rc = -errno;
-	if (rc < 0) {
-		unlink(tmp);
-		goto fail;
-	}
-	free(tmp);
-	return 1;
-fail:
-	err_set(err, errlen, "cannot write %s: %s", path, strerror(-rc));
-	free(tmp);
-	return rc;
-}
-
-/* Remove a network's directory and the files in it (it has no subdirs). */
-static void remove_dir(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-
-	if (d) {
-		while ((e = readdir(d))) {
-			if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-				continue;
-			if (unlinkat(dirfd(d), e->d_name, 0) < 0)
-				log_warn("cannot remove %s/%s: %s", dir, e->d_name, strerror(errno));
-		}
-		closedir(d);
-	}
-	if (rmdir(dir) < 0 && errno != ENOENT)
-		log_warn("cannot remove %s: %s", dir, strerror(errno));
-}
-
 /* ---- sync ------------------------------------------------------------- */
 
 static struct inst *inst_get(struct dnsmasq_sup *s, const struct netd_net *n)
@@ -581,8 +496,8 @@ static int sync_one(struct dnsmasq_sup *s, const struct netd_state *st,
 		return rc;
 	conf = dnsmasq_conf_text(n, &in->files, s->user, s->group);
 	hosts = dnsmasq_hosts_text(st, n->id);
-	conf_changed = write_if_changed(in->files.conf, conf, err, errlen);
-	hosts_changed = conf_changed < 0 ? 0 : write_if_changed(in->files.hosts, hosts, err, errlen);
+	conf_changed = fileio_write_if_changed(in->files.conf, conf, err, errlen);
+	hosts_changed = conf_changed < 0 ? 0 : fileio_write_if_changed(in->files.hosts, hosts, err, errlen);
 	free(conf);
 	free(hosts);
 	if (conf_changed < 0 || hosts_changed < 0)
@@ -644,7 +559,7 @@ static void sweep_dirs(struct dnsmasq_sup *s)
 		dnsmasq_files_init(&tmp.files, s->run_dir, (uint32_t)id);
 		inst_adopt(&tmp);
 		inst_stop(&tmp);
-		remove_dir(tmp.files.dir);
+		fileio_remove_flat_dir(tmp.files.dir);
 		log_info("removed the files of network %lu (%s)", id, tmp.files.dir);
 		dnsmasq_files_free(&tmp.files);
 	}
@@ -686,7 +601,7 @@ int dnsmasq_sup_sync(struct dnsmasq_sup *s, const struct netd_state *st,
 		}
 		*pp = in->next;
 		inst_stop(in);
-		remove_dir(in->files.dir);
+		fileio_remove_flat_dir(in->files.dir);
 		log_info("network %s: gone; its dnsmasq and files are removed", in->name);
 		inst_free(in);
 	}
