@@ -10,9 +10,9 @@
  *
  * The store and netd are the caller's (the network domain, net.h): a NIC
  * is in the store and netd's state (its tap exists) before it is plugged,
- * and leaves them after it is unplugged.  One NIC operation runs per VM at a time
- * (vm->nic_op); it ends exactly once through its callback, also when QEMU
- * exits meanwhile (vm_nic_abort, called by vm.c).
+ * and leaves them after it is unplugged.  One NIC operation runs per VM
+ * at a time (vm->nic_op); it ends exactly once through its callback, also
+ * when QEMU exits meanwhile (vm_nic_abort, called by vm.c).
  */
 #ifndef CROFT_VM_NIC_H
 #define CROFT_VM_NIC_H
