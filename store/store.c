@@ -103,6 +103,16 @@ void store_stmt_done(sqlite3_stmt *s)
 	sqlite3_clear_bindings(s);
 }
 
+int store_bind_text(sqlite3_stmt *s, int i, const char *v)
+{
+	return v ? sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC) : sqlite3_bind_null(s, i);
+}
+
+char *store_col_text(sqlite3_stmt *s, int i)
+{
+	return xstrdup_or_null((const char *)sqlite3_column_text(s, i));
+}
+
 static int exec_cached(struct store *st, enum store_stmt_id id, const char *sql,
 		       const char *what, char *err, size_t errlen)
 {

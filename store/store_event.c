@@ -27,11 +27,6 @@ static const char sql_event_list[] =
 	"SELECT * FROM (SELECT " EVENT_COLUMNS " FROM events WHERE time_ms >= ?1 AND id > ?2 "
 	"ORDER BY id DESC LIMIT ?3) ORDER BY id";
 
-static int bind_text_or_null(sqlite3_stmt *s, int i, const char *v)
-{
-	return v ? sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC) : sqlite3_bind_null(s, i);
-}
-
 int store_event_add(struct store *st, const struct store_event *ev, int64_t keep)
 {
 	sqlite3_stmt *s = NULL;
@@ -48,11 +43,11 @@ int store_event_add(struct store *st, const struct store_event *ev, int64_t keep
 		goto fail;
 	if (sqlite3_bind_int64(s, 1, ev->id) || sqlite3_bind_int64(s, 2, ev->time_ms) ||
 	    sqlite3_bind_text(s, 3, ev->kind, -1, SQLITE_STATIC) ||
-	    bind_text_or_null(s, 4, ev->target) ||
+	    store_bind_text(s, 4, ev->target) ||
 	    sqlite3_bind_text(s, 5, ev->message, -1, SQLITE_STATIC) ||
-	    bind_text_or_null(s, 6, ev->user) ||
+	    store_bind_text(s, 6, ev->user) ||
 	    (ev->uid >= 0 ? sqlite3_bind_int64(s, 7, ev->uid) : sqlite3_bind_null(s, 7)) ||
-	    bind_text_or_null(s, 8, ev->op) || bind_text_or_null(s, 9, ev->result) ||
+	    store_bind_text(s, 8, ev->op) || store_bind_text(s, 9, ev->result) ||
 	    sqlite3_bind_text(s, 10, ev->data ? ev->data : "{}", -1, SQLITE_STATIC) ||
 	    sqlite3_step(s) != SQLITE_DONE) {
 		ret = store_db_fail(st, NULL, 0, "cannot record event %lld (%s)",
@@ -101,24 +96,19 @@ int store_event_last_id(struct store *st, int64_t *id)
 	return ret;
 }
 
-static char *col_text(sqlite3_stmt *s, int i)
-{
-	return xstrdup_or_null((const char *)sqlite3_column_text(s, i));
-}
-
 static void event_from_row(sqlite3_stmt *s, struct store_event *ev)
 {
 	ev->id = sqlite3_column_int64(s, EC_ID);
 	ev->time_ms = sqlite3_column_int64(s, EC_TIME);
-	ev->kind = col_text(s, EC_KIND);
-	ev->target = col_text(s, EC_TARGET);
-	ev->message = col_text(s, EC_MESSAGE);
-	ev->user = col_text(s, EC_USER);
+	ev->kind = store_col_text(s, EC_KIND);
+	ev->target = store_col_text(s, EC_TARGET);
+	ev->message = store_col_text(s, EC_MESSAGE);
+	ev->user = store_col_text(s, EC_USER);
 	ev->uid = sqlite3_column_type(s, EC_UID) == SQLITE_NULL ? -1
 		  : sqlite3_column_int64(s, EC_UID);
-	ev->op = col_text(s, EC_OP);
-	ev->result = col_text(s, EC_RESULT);
-	ev->data = col_text(s, EC_DATA);
+	ev->op = store_col_text(s, EC_OP);
+	ev->result = store_col_text(s, EC_RESULT);
+	ev->data = store_col_text(s, EC_DATA);
 }
 
 int store_event_list(struct store *st, int64_t since_ms, int64_t after_id, size_t limit,

@@ -7,12 +7,14 @@
  * so a command cannot exist without its usage line.
  */
 #include "tui/cli.h"
+#include "common/json_get.h"
 #include "common/xalloc.h"
 
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define DETAILS_CREATE \
 	"  --vcpus N            virtual CPUs (default 1)\n" \
@@ -23,7 +25,10 @@
 	"  --cdrom ISO          attach an ISO image\n" \
 	"  --boot LIST          boot order, e.g. cdrom,disk\n" \
 	"  --firmware FW        bios or uefi\n" \
-	"  --kernel FILE        boot this kernel directly (with --initrd, --append)\n"
+	"  --kernel FILE        boot this kernel directly (with --initrd, --append)\n" \
+	"  --wait               follow the creation of its disks to the end, with a\n" \
+	"                       progress bar on a terminal (the default)\n" \
+	"  --no-wait            return at once and print the job's id\n"
 
 #define DETAILS_EDIT \
 	"  --vcpus N, --memory SIZE, --memory-min SIZE, --boot LIST, --firmware FW\n" \
@@ -31,6 +36,13 @@
 	"  --cdrom ISO          insert an ISO image; --eject removes it\n" \
 	"  --kernel FILE, --initrd FILE, --append STRING\n" \
 	"                       direct kernel boot; an empty value removes it\n"
+
+#define DETAILS_EVENTS \
+	"  --since TIME         first the events kept since TIME: 30s, 10m, 2h, 3d ago;\n" \
+	"                       a local YYYY-MM-DD, YYYY-MM-DD HH:MM or\n" \
+	"                       YYYY-MM-DD HH:MM:SS; or unix seconds\n" \
+	"  --no-follow          stop after that history\n" \
+	"With --json each event is one JSON object on its own line.\n"
 
 #define DETAILS_NET_CREATE \
 	"  --mode MODE          nat: guests reach out through the host's uplink (NAT),\n" \
@@ -51,6 +63,7 @@
 
 static const char *const details_create = DETAILS_CREATE;
 static const char *const details_edit = DETAILS_EDIT;
+static const char *const details_events = DETAILS_EVENTS;
 static const char *const details_net_create = DETAILS_NET_CREATE;
 static const char *const details_nic_add = DETAILS_NIC_ADD;
 
@@ -58,8 +71,8 @@ const struct cli_cmd cli_commands[] = {
 	{ "vm", NULL, "create",
 	  "NAME [--vcpus N] --memory SIZE [--memory-min SIZE] [--disk SIZE|PATH]... "
 	  "[--cdrom ISO] [--boot LIST] [--firmware bios|uefi] "
-	  "[--kernel FILE [--initrd FILE] [--append STRING]]",
-	  "Create a VM (stopped).", "vm.create", cli_parse_vm_create, cli_run_vm_action },
+	  "[--kernel FILE [--initrd FILE] [--append STRING]] [--wait|--no-wait]",
+	  "Create a VM (stopped).", "vm.create", cli_parse_vm_create, cli_run_vm_create },
 	{ "vm", NULL, "list", "", "List the VMs.", "vm.list", cli_parse_none, cli_run_vm_list },
 	{ "vm", NULL, "info", "NAME", "Show a VM's configuration and state.", "vm.info",
 	  cli_parse_name, cli_run_vm_info },
@@ -118,13 +131,28 @@ const struct cli_cmd cli_commands[] = {
 	  "host.info", cli_parse_none, cli_run_host_info },
 	{ "host", NULL, "set", "accel auto|kvm|tcg", "Change a host setting.", "host.set",
 	  cli_parse_host_set, cli_run_host_info },
-	{ "events", NULL, NULL, "", "Print events (VM state changes...) as they happen.",
-	  "events.subscribe", cli_parse_none, cli_run_events },
+	{ "job", NULL, "list", "[--all]",
+	  "List the running and queued jobs and the recent ones; --all lists every job kept.",
+	  "job.list", cli_parse_job_list, cli_run_job_list },
+	{ "job", NULL, "info", "ID", "Show a job: its state, progress, error and result.",
+	  "job.info", cli_parse_job_id, cli_run_job_info },
+	{ "job", NULL, "cancel", "ID", "Cancel a queued or running job.", "job.cancel",
+	  cli_parse_job_id, cli_run_job_cancel },
+	{ "events", NULL, NULL, "[--since TIME] [--no-follow]",
+	  "Print events (VM state changes, jobs, who did what) as they happen; with "
+	  "--since, the history from TIME first.", "events.subscribe", cli_parse_events,
+	  cli_run_events },
 	{ "version", NULL, NULL, "", "Print the versions of croft and croftd.", "hello",
 	  cli_parse_none, cli_run_version },
 	{ "help", NULL, NULL, "[NOUN [SUB] [VERB]]", "Show usage.", NULL, NULL, NULL },
 	{ NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL },
 };
+
+/* Two words (sub or verb) name the same thing: both NULL or equal. */
+static int same_word(const char *a, const char *b)
+{
+	return !a == !b && (!a || !strcmp(a, b));
+}
 
 static const char *details_of(const struct cli_cmd *cmd)
 {
@@ -133,14 +161,13 @@ static const char *details_of(const struct cli_cmd *cmd)
 		{ "vm", NULL, "edit", &details_edit },
 		{ "net", NULL, "create", &details_net_create },
 		{ "vm", "nic", "add", &details_nic_add },
+		{ "events", NULL, NULL, &details_events },
 	};
 	size_t i;
 
 	for (i = 0; i < sizeof(details) / sizeof(details[0]); i++)
-		if (cmd->verb && !strcmp(cmd->noun, details[i].noun) &&
-		    !cmd->sub == !details[i].sub &&
-		    (!cmd->sub || !strcmp(cmd->sub, details[i].sub)) &&
-		    !strcmp(cmd->verb, details[i].verb))
+		if (!strcmp(cmd->noun, details[i].noun) && same_word(cmd->sub, details[i].sub) &&
+		    same_word(cmd->verb, details[i].verb))
 			return *details[i].text;
 	return NULL;
 }
@@ -373,6 +400,28 @@ int cli_call_once(struct cli_ctx *ctx, const char *op, json_t *args, json_t **re
 	return status;
 }
 
+int cli_run_show(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args,
+		 const char *key, void (*format)(FILE *, const json_t *))
+{
+	const json_t *show;
+	json_t *res;
+	int status;
+
+	status = cli_call_once(ctx, cmd->op, args, &res, 0);
+	if (status != CLI_EXIT_OK)
+		return status;
+	show = key ? jget_arr(res, key) : res;
+	if (!show)
+		status = cli_error(ctx, CLI_EXIT_ERROR, "internal",
+				   "croftd's %s reply has no '%s' array", cmd->op, key);
+	else if (ctx->opts.json)
+		cli_print_json(ctx->out, show);
+	else
+		format(ctx->out, show);
+	json_decref(res);
+	return status;
+}
+
 static int run_help(struct cli_ctx *ctx, int argc, char **argv)
 {
 	const char *noun = argc > 0 ? argv[0] : NULL;
@@ -413,7 +462,7 @@ static int json_wanted(int argc, char **argv)
 
 int cli_main(int argc, char **argv)
 {
-	struct cli_ctx ctx = { { NULL, 0, 0 }, stdout, stderr };
+	struct cli_ctx ctx = { { NULL, 0, 0, 0, 0 }, stdout, stderr, isatty(STDERR_FILENO), NULL };
 	const struct cli_cmd *cmd;
 	json_t *args = NULL;
 	char err[1024], cmdname[64];

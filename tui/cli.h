@@ -8,8 +8,9 @@
  * prints.
  *
  * Exit status: 0 success, 1 croftd answered with an error (or local I/O
- * trouble), 2 usage error, 3 croftd could not be reached or the connection
- * failed (including protocol version mismatch).
+ * trouble, or a job that failed or was cancelled), 2 usage error, 3 croftd
+ * could not be reached or the connection failed (including protocol
+ * version mismatch), 130 Ctrl-C while waiting for a job (it keeps running).
  */
 #ifndef CROFT_TUI_CLI_H
 #define CROFT_TUI_CLI_H
@@ -31,6 +32,7 @@ enum cli_exit {
 	CLI_EXIT_ERROR = 1,
 	CLI_EXIT_USAGE = 2,
 	CLI_EXIT_CONNECT = 3,
+	CLI_EXIT_INTERRUPTED = 130,   /* Ctrl-C while waiting for a job */
 };
 
 /* Options any command accepts, before the noun or among its arguments. */
@@ -38,12 +40,16 @@ struct cli_opts {
 	const char *socket;      /* --socket PATH, or NULL */
 	int json;                /* --json */
 	int help;                /* --help / -h */
+	int no_wait;             /* --no-wait, of commands that start a job */
+	int no_follow;           /* --no-follow, of events */
 };
 
 struct cli_ctx {
 	struct cli_opts opts;
 	FILE *out;               /* results */
 	FILE *err;               /* messages */
+	int tty;                 /* err is a terminal: draw progress bars on it */
+	int64_t (*clock_ms)(void);   /* monotonic; NULL: CLOCK_MONOTONIC (a test seam) */
 };
 
 struct cli_cmd;
@@ -94,6 +100,11 @@ int cli_call(struct cli_ctx *ctx, struct api_client *c, const char *op, json_t *
  * client's default.  An exit status. */
 int cli_call_once(struct cli_ctx *ctx, const char *op, json_t *args, json_t **result,
 		  int timeout_ms);
+/* The runner of most commands: call cmd->op with args (borrowed) and print
+ * the result, or its array member key (NULL: the whole result), as JSON
+ * with --json, else through format.  An exit status. */
+int cli_run_show(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args,
+		 const char *key, void (*format)(FILE *, const json_t *));
 /* Print a JSON value on one line. */
 void cli_print_json(FILE *f, const json_t *v);
 
@@ -107,6 +118,26 @@ struct cli_opt {
  * 0 or -errno with err set. */
 typedef int (*cli_arg_fn)(void *ctx, int key, const char *opt, const char *val,
 			  char *err, size_t errlen);
+/* cli_scan.c: the scanner itself, for parsers that walk argv in a loop. */
+struct cli_scan {
+	const char *cmdname;
+	int argc;
+	char **argv;
+	int i;
+	int options_done;        /* after "--" */
+	struct cli_opts *g;
+};
+#define CLI_SCAN_INIT(cmdname, argc, argv, g) { (cmdname), (argc), (argv), 0, 0, (g) }
+#define CLI_SCAN_END 0
+#define CLI_SCAN_OPT 1
+#define CLI_SCAN_ARG 2
+/* The next option or positional argument: CLI_SCAN_OPT with *key and *val
+ * (NULL for a flag), CLI_SCAN_ARG with *val, CLI_SCAN_END, or -EINVAL with
+ * err set.  specs may be NULL (no options but the global ones). */
+int cli_scan_next(struct cli_scan *s, const struct cli_opt *specs, int *key,
+		  const char **val, char *err, size_t errlen);
+/* The name of the option with key in specs ("?" if none). */
+const char *cli_opt_name(const struct cli_opt *specs, int key);
 /* Hand every option of opts and every positional argument to fn in order;
  * --json, --socket and --help go to *g wherever they are, "--" ends the
  * options.  0, or the first -errno (unknown option, missing value, or
@@ -135,6 +166,31 @@ int cli_parse_mib(const char *opt, const char *s, uint64_t *mib, char *err, size
  * messages ("disk image").  0 or -errno. */
 int cli_abs_path(const char *what, const char *path, char **abs, char *err, size_t errlen);
 
+/* cli_table.c: the pieces of human output. */
+#define CLI_TABLE_COLS 10
+#define CLI_CELL 80
+typedef char cli_row_t[CLI_TABLE_COLS][CLI_CELL];
+struct cli_col {
+	const char *head;
+	int right;               /* align right */
+};
+/* Fill row's cells (each zeroed, CLI_CELL bytes) from one item. */
+typedef void (*cli_fill_fn)(const json_t *item, cli_row_t row);
+/* The string at path (common/json_get.h), or "-" when absent, null, empty
+ * or not a string.  Borrowed from o. */
+const char *cli_str(const json_t *o, const char *path);
+/* The integer at path as text in buf, or "-" in buf; returns buf. */
+const char *cli_int(const json_t *o, const char *path, char *buf, size_t len);
+/* A table with a head line and a row per element of the array items,
+ * filled by fill; ncols <= CLI_TABLE_COLS, each column as wide as its
+ * widest cell. */
+void cli_table(FILE *f, const struct cli_col *cols, int ncols, const json_t *items,
+	       cli_fill_fn fill);
+/* "key:        value" */
+void cli_kv(FILE *f, const char *key, const char *val);
+/* t as local time in strftime's fmt (unix seconds if that fails); buf. */
+char *cli_format_time(time_t t, const char *fmt, char *buf, size_t len);
+
 /* cli_format.c: human output. */
 char *cli_format_mib(uint64_t mib, char *buf, size_t len);
 char *cli_format_uptime(long long secs, char *buf, size_t len);
@@ -142,17 +198,94 @@ void cli_format_vm_list(FILE *f, const json_t *vms);
 void cli_format_vm_info(FILE *f, const json_t *vm);
 void cli_format_vm_delete(FILE *f, const json_t *result);
 void cli_format_host_info(FILE *f, const json_t *host);
-/* One line per event; when is printed as local HH:MM:SS. */
-void cli_format_event(FILE *f, const json_t *event, time_t when);
+
+/* One line per event: local date and time, kind, target and croftd's
+ * message ("OP by USER: RESULT" for api.request); fallback stands in for an
+ * event without time_ms. */
+void cli_format_event(FILE *f, const json_t *event, time_t fallback);
+
+/* cli_time.c: a point in time as typed (--since): "30s", "10m", "2h",
+ * "3d" back from now; local "YYYY-MM-DD", "YYYY-MM-DD HH:MM" or
+ * "YYYY-MM-DD HH:MM:SS"; or unix seconds.  0 with *ms (unix ms), or
+ * -EINVAL with err saying what is wrong (also for a time after now). */
+int cli_parse_time(const char *s, time_t now, int64_t *ms, char *err, size_t errlen);
+
+/* cli_format_job.c: jobs.  The model of one job, read from a JOB object
+ * and kept current by its events. */
+struct cli_job {
+	long long id;
+	char kind[32];
+	char target[128];
+	char state[16];          /* queued, running, done, failed, cancelled */
+	char error[512];         /* "" when none */
+	long long done, total;   /* bytes; total 0 when unknown */
+	double rate;             /* bytes/s; < 0 when unknown */
+	long long eta_s;         /* croftd's estimate; -1 when unknown */
+};
+/* Read a JOB object (or a bare job id). */
+void cli_job_read(struct cli_job *j, const json_t *job);
+/* Apply a job.progress or job.state event: 1 if it is about j, else 0. */
+int cli_job_apply(struct cli_job *j, const json_t *event);
+/* done, failed or cancelled? */
+int cli_job_ended(const struct cli_job *j);
+/* The progress line, narrower than width columns:
+ * "KIND TARGET [#####.....]  45%  4.5G/10G  120M/s  0:46 left". */
+void cli_format_progress(const struct cli_job *j, int width, char *buf, size_t len);
+/* "M:SS" or "H:MM:SS"; "-" for a negative count. */
+char *cli_format_left(long long secs, char *buf, size_t len);
+void cli_format_job_list(FILE *f, const json_t *jobs);
+void cli_format_job_info(FILE *f, const json_t *job);
+
+/*
+ * cli_wait.c: following a job.  An op that starts a job answers at once
+ * with {"job":JOB,...} (JOB an object with "id", or the id alone).
+ * cli_job_follow() is what every command does with such a reply, on the
+ * command's connection c:
+ *   - no "job" in it: *how = CLI_JOB_NONE, CLI_EXIT_OK, nothing printed;
+ *   - --no-wait: prints the job id (the reply as is with --json),
+ *     *how = CLI_JOB_DETACHED, CLI_EXIT_OK;
+ *   - else cli_job_wait(), *how = CLI_JOB_DONE: CLI_EXIT_OK once the job
+ *     is done, and the caller prints the op's output.
+ * cli_job_wait() subscribes c to events, reads the job with job.info (it
+ * may have ended before the subscription) and follows job.progress and
+ * job.state events to the end, drawing a progress bar on ctx->err when
+ * ctx->tty (at most 10 redraws a second), silently otherwise.  A job that
+ * failed or was cancelled is reported (exit 1); Ctrl-C stops waiting,
+ * says how to cancel the job, and returns CLI_EXIT_INTERRUPTED; croftd
+ * going away returns CLI_EXIT_CONNECT.  *out (if given) gets the job's
+ * last known state.
+ */
+enum cli_job_how { CLI_JOB_NONE, CLI_JOB_DETACHED, CLI_JOB_DONE };
+int cli_job_follow(struct cli_ctx *ctx, struct api_client *c, const json_t *reply,
+		   enum cli_job_how *how);
+int cli_job_wait(struct cli_ctx *ctx, struct api_client *c, long long id, struct cli_job *out);
+
+/* cli_parse_job.c: parsers of the job commands and of events (pure). */
+int cli_parse_job_list(const char *cmdname, int argc, char **argv, struct cli_opts *g,
+		       json_t **args, char *err, size_t errlen);
+int cli_parse_job_id(const char *cmdname, int argc, char **argv, struct cli_opts *g,
+		     json_t **args, char *err, size_t errlen);
+/* events [--since TIME] [--no-follow]: args {"since_ms":N} (empty without
+ * --since), --no-follow in g. */
+int cli_parse_events(const char *cmdname, int argc, char **argv, struct cli_opts *g,
+		     json_t **args, char *err, size_t errlen);
+
+/* cli_job.c: runners of the job commands. */
+int cli_run_job_list(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args);
+int cli_run_job_info(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args);
+int cli_run_job_cancel(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args);
+
+/* cli_events.c: croft events. */
+int cli_run_events(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args);
 
 /* cli_vm.c, cli_host.c, cli_console.c: runners. */
+int cli_run_vm_create(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args);
 int cli_run_vm_list(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args);
 int cli_run_vm_info(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args);
 int cli_run_vm_action(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args);
 int cli_run_vm_delete(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args);
 int cli_run_vm_console(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args);
 int cli_run_host_info(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args);
-int cli_run_events(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args);
 int cli_run_version(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args);
 
 /* cli_parse_net.c: parsers of the net and vm nic commands (pure). */

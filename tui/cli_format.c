@@ -1,10 +1,12 @@
 /*
  * Human output of the CLI: the VM table, key: value blocks for a VM and the
- * host, and one line per event.  Every function writes to a FILE * given by
- * the caller and reads the API's JSON as is, printing "-" for what is
- * missing or null, so a newer croftd with more fields never breaks it.
+ * host, and one line per event (local time, kind, target, croftd's message;
+ * an api.request entry says who did it).  Every function writes to a FILE *
+ * given by the caller and reads the API's JSON through cli_str() and
+ * common/json_get.h, printing "-" for what is missing or null.
  */
 #include "tui/cli.h"
+#include "common/json_get.h"
 #include "common/validate.h"
 
 #include <stdlib.h>
@@ -31,34 +33,24 @@ char *cli_format_uptime(long long s, char *buf, size_t len)
 	return buf;
 }
 
-static const char *str_or_dash(const json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-
-	return s && *s ? s : "-";
-}
-
-/* An integer field formatted by kind, or "-" when absent or null. */
+/* An integer field formatted by kind into buf, "-" when absent or null. */
 enum field_kind { F_INT, F_MIB, F_MIB_NONZERO, F_BYTES, F_UPTIME };
 
 static const char *field(const json_t *o, const char *key, enum field_kind kind,
 			 char *buf, size_t len)
 {
-	json_t *v = json_object_get(o, key);
-	long long n;
+	long long n = jget_int(o, key, 0);
 
-	if (!json_is_integer(v))
-		return "-";
-	n = (long long)json_integer_value(v);
+	if (!json_is_integer(jget(o, key)) || (kind == F_MIB_NONZERO && n <= 0)) {
+		snprintf(buf, len, "-");
+		return buf;
+	}
 	switch (kind) {
 	case F_INT:
 		snprintf(buf, len, "%lld", n);
 		break;
-	case F_MIB_NONZERO:
-		if (n <= 0)
-			return "-";
-		/* fall through */
 	case F_MIB:
+	case F_MIB_NONZERO:
 		cli_format_mib(n < 0 ? 0 : (uint64_t)n, buf, len);
 		break;
 	case F_BYTES:
@@ -71,212 +63,157 @@ static const char *field(const json_t *o, const char *key, enum field_kind kind,
 	return buf;
 }
 
-#define LIST_COLS 8
+static void vm_row(const json_t *vm, cli_row_t c)
+{
+	snprintf(c[0], CLI_CELL, "%s", cli_str(vm, "name"));
+	snprintf(c[1], CLI_CELL, "%s", cli_str(vm, "state"));
+	field(vm, "vcpus", F_INT, c[2], CLI_CELL);
+	field(vm, "memory_mib", F_MIB, c[3], CLI_CELL);
+	field(vm, "memory_min_mib", F_MIB_NONZERO, c[4], CLI_CELL);
+	field(vm, "pid", F_INT, c[5], CLI_CELL);
+	field(vm, "uptime_s", F_UPTIME, c[6], CLI_CELL);
+	snprintf(c[7], CLI_CELL, "%s", cli_vm_first_ip(vm));
+}
 
 void cli_format_vm_list(FILE *f, const json_t *vms)
 {
-	static const char *const head[LIST_COLS] = {
-		"NAME", "STATE", "VCPUS", "MEMORY", "MIN", "PID", "UPTIME", "IP"
+	static const struct cli_col cols[] = {
+		{ "NAME", 0 }, { "STATE", 0 }, { "VCPUS", 1 }, { "MEMORY", 1 }, { "MIN", 1 },
+		{ "PID", 1 }, { "UPTIME", 1 }, { "IP", 0 },
 	};
-	static const int right[LIST_COLS] = { 0, 0, 1, 1, 1, 1, 1, 0 };
-	size_t nvms = json_array_size(vms), i;
-	char (*cells)[LIST_COLS][72];
-	size_t width[LIST_COLS];
-	int c;
 
-	if (nvms == 0) {
+	if (!json_array_size(vms))
 		fputs("No VMs. Create one with: croft vm create NAME --memory SIZE\n", f);
-		return;
-	}
-	cells = calloc(nvms, sizeof(*cells));
-	if (!cells)
-		return;
-	for (c = 0; c < LIST_COLS; c++)
-		width[c] = strlen(head[c]);
-	for (i = 0; i < nvms; i++) {
-		const json_t *vm = json_array_get(vms, i);
-		char tmp[72];
-
-		snprintf(cells[i][0], 72, "%s", str_or_dash(vm, "name"));
-		snprintf(cells[i][1], 72, "%s", str_or_dash(vm, "state"));
-		snprintf(cells[i][2], 72, "%s", field(vm, "vcpus", F_INT, tmp, sizeof(tmp)));
-		snprintf(cells[i][3], 72, "%s", field(vm, "memory_mib", F_MIB, tmp, sizeof(tmp)));
-		snprintf(cells[i][4], 72, "%s",
-			 field(vm, "memory_min_mib", F_MIB_NONZERO, tmp, sizeof(tmp)));
-		snprintf(cells[i][5], 72, "%s", field(vm, "pid", F_INT, tmp, sizeof(tmp)));
-		snprintf(cells[i][6], 72, "%s", field(vm, "uptime_s", F_UPTIME, tmp, sizeof(tmp)));
-		snprintf(cells[i][7], 72, "%s", cli_vm_first_ip(vm));
-		for (c = 0; c < LIST_COLS; c++)
-			if (strlen(cells[i][c]) > width[c])
-				width[c] = strlen(cells[i][c]);
-	}
-	for (i = 0; i <= nvms; i++) {
-		for (c = 0; c < LIST_COLS; c++) {
-			const char *s = i == 0 ? head[c] : cells[i - 1][c];
-			int w = (int)width[c];
-
-			if (c)
-				fputs("  ", f);
-			if (right[c])
-				fprintf(f, "%*s", w, s);
-			else if (c == LIST_COLS - 1)
-				fputs(s, f);
-			else
-				fprintf(f, "%-*s", w, s);
-		}
-		fputc('\n', f);
-	}
-	free(cells);
-}
-
-#define KEY "%-12s "
-
-static void kv(FILE *f, const char *key, const char *val)
-{
-	char k[32];
-
-	snprintf(k, sizeof(k), "%s:", key);
-	fprintf(f, KEY "%s\n", k, val);
-}
-
-static void format_time(time_t t, const char *fmt, char *buf, size_t len)
-{
-	struct tm tm;
-
-	if (!localtime_r(&t, &tm) || !strftime(buf, len, fmt, &tm))
-		snprintf(buf, len, "%lld", (long long)t);
+	else
+		cli_table(f, cols, 8, vms, vm_row);
 }
 
 void cli_format_vm_info(FILE *f, const json_t *vm)
 {
-	const json_t *disks = json_object_get(vm, "disks");
-	const char *reason = json_string_value(json_object_get(vm, "state_reason"));
+	const json_t *disks = jget_arr(vm, "disks");
+	const char *reason = jget_str(vm, "state_reason", "");
 	char buf[256], tmp[64];
-	json_t *created = json_object_get(vm, "created");
 	size_t i;
 
-	kv(f, "name", str_or_dash(vm, "name"));
-	kv(f, "uuid", str_or_dash(vm, "uuid"));
-	if (reason && *reason)
-		snprintf(buf, sizeof(buf), "%s (%s)", str_or_dash(vm, "state"), reason);
+	cli_kv(f, "name", cli_str(vm, "name"));
+	cli_kv(f, "uuid", cli_str(vm, "uuid"));
+	if (*reason)
+		snprintf(buf, sizeof(buf), "%s (%s)", cli_str(vm, "state"), reason);
 	else
-		snprintf(buf, sizeof(buf), "%s", str_or_dash(vm, "state"));
-	kv(f, "state", buf);
-	kv(f, "vcpus", field(vm, "vcpus", F_INT, tmp, sizeof(tmp)));
-	kv(f, "memory", field(vm, "memory_mib", F_MIB, tmp, sizeof(tmp)));
-	kv(f, "memory-min", field(vm, "memory_min_mib", F_MIB_NONZERO, tmp, sizeof(tmp)));
-	kv(f, "memory-now", field(vm, "memory_actual_mib", F_MIB, tmp, sizeof(tmp)));
-	kv(f, "firmware", str_or_dash(vm, "firmware"));
-	kv(f, "boot", str_or_dash(vm, "boot"));
-	kv(f, "cdrom", str_or_dash(vm, "cdrom"));
-	kv(f, "kernel", str_or_dash(vm, "kernel"));
-	kv(f, "initrd", str_or_dash(vm, "initrd"));
-	kv(f, "append", str_or_dash(vm, "append"));
-	kv(f, "pid", field(vm, "pid", F_INT, tmp, sizeof(tmp)));
-	kv(f, "uptime", field(vm, "uptime_s", F_UPTIME, tmp, sizeof(tmp)));
-	if (json_is_integer(created)) {
-		format_time((time_t)json_integer_value(created), "%Y-%m-%d %H:%M:%S %Z",
-			    buf, sizeof(buf));
-		kv(f, "created", buf);
-	} else {
-		kv(f, "created", "-");
-	}
-	if (json_object_get(vm, "nics"))
-		cli_format_vm_nics(f, json_object_get(vm, "nics"));
+		snprintf(buf, sizeof(buf), "%s", cli_str(vm, "state"));
+	cli_kv(f, "state", buf);
+	cli_kv(f, "vcpus", field(vm, "vcpus", F_INT, tmp, sizeof(tmp)));
+	cli_kv(f, "memory", field(vm, "memory_mib", F_MIB, tmp, sizeof(tmp)));
+	cli_kv(f, "memory-min", field(vm, "memory_min_mib", F_MIB_NONZERO, tmp, sizeof(tmp)));
+	cli_kv(f, "memory-now", field(vm, "memory_actual_mib", F_MIB, tmp, sizeof(tmp)));
+	cli_kv(f, "firmware", cli_str(vm, "firmware"));
+	cli_kv(f, "boot", cli_str(vm, "boot"));
+	cli_kv(f, "cdrom", cli_str(vm, "cdrom"));
+	cli_kv(f, "kernel", cli_str(vm, "kernel"));
+	cli_kv(f, "initrd", cli_str(vm, "initrd"));
+	cli_kv(f, "append", cli_str(vm, "append"));
+	cli_kv(f, "pid", field(vm, "pid", F_INT, tmp, sizeof(tmp)));
+	cli_kv(f, "uptime", field(vm, "uptime_s", F_UPTIME, tmp, sizeof(tmp)));
+	if (json_is_integer(jget(vm, "created")))
+		cli_format_time((time_t)jget_int(vm, "created", 0), "%Y-%m-%d %H:%M:%S %Z",
+				buf, sizeof(buf));
+	else
+		snprintf(buf, sizeof(buf), "-");
+	cli_kv(f, "created", buf);
+	if (jget(vm, "nics"))
+		cli_format_vm_nics(f, jget(vm, "nics"));
 	if (!json_array_size(disks)) {
-		kv(f, "disks", "none");
+		cli_kv(f, "disks", "none");
 		return;
 	}
 	fputs("disks:\n", f);
 	for (i = 0; i < json_array_size(disks); i++) {
 		const json_t *d = json_array_get(disks, i);
-		json_t *idx = json_object_get(d, "index");
 		char size[32], alloc[32];
 
-		field(d, "size_bytes", F_BYTES, size, sizeof(size));
-		field(d, "allocated_bytes", F_BYTES, alloc, sizeof(alloc));
 		fprintf(f, "  %lld: %s (%s, %s, %s allocated, %s)\n",
-			json_is_integer(idx) ? (long long)json_integer_value(idx) : (long long)i,
-			str_or_dash(d, "path"), str_or_dash(d, "format"),
-			json_is_integer(json_object_get(d, "size_bytes")) ? size : "-",
-			json_is_integer(json_object_get(d, "allocated_bytes")) ? alloc : "-",
-			json_is_true(json_object_get(d, "owned")) ? "owned by croft" : "external");
+			jget_int(d, "index", (long long)i), cli_str(d, "path"), cli_str(d, "format"),
+			field(d, "size_bytes", F_BYTES, size, sizeof(size)),
+			field(d, "allocated_bytes", F_BYTES, alloc, sizeof(alloc)),
+			jget_bool(d, "owned", 0) ? "owned by croft" : "external");
+	}
+}
+
+static void path_lines(FILE *f, const json_t *paths, const char *what)
+{
+	size_t i;
+
+	for (i = 0; i < json_array_size(paths); i++) {
+		const char *p = json_string_value(json_array_get(paths, i));
+
+		fprintf(f, "  %s %s\n", what, p ? p : "-");
 	}
 }
 
 void cli_format_vm_delete(FILE *f, const json_t *result)
 {
-	const json_t *removed = json_object_get(result, "disks_removed");
-	const json_t *kept = json_object_get(result, "disks_kept");
-	size_t i;
-
-	fprintf(f, "%s: deleted\n", str_or_dash(result, "name"));
-	for (i = 0; i < json_array_size(removed); i++)
-		fprintf(f, "  removed %s\n", json_string_value(json_array_get(removed, i)) ?
-			json_string_value(json_array_get(removed, i)) : "-");
-	for (i = 0; i < json_array_size(kept); i++)
-		fprintf(f, "  kept %s\n", json_string_value(json_array_get(kept, i)) ?
-			json_string_value(json_array_get(kept, i)) : "-");
+	fprintf(f, "%s: deleted\n", cli_str(result, "name"));
+	path_lines(f, jget_arr(result, "disks_removed"), "removed");
+	path_lines(f, jget_arr(result, "disks_kept"), "kept");
 	cli_format_removed_net(f, result);
 }
 
 void cli_format_host_info(FILE *f, const json_t *h)
 {
-	const json_t *accel = json_object_get(h, "accel");
-	const json_t *qemu = json_object_get(h, "qemu");
-	const char *source = json_string_value(json_object_get(accel, "source"));
-	const char *reason = json_string_value(json_object_get(accel, "reason"));
+	const char *reason = jget_str(h, "accel.reason", "");
 	char buf[1024], a[32], b[32];
 
-	kv(f, "hostname", str_or_dash(h, "hostname"));
-	kv(f, "croftd", str_or_dash(h, "version"));
-	kv(f, "cpus", field(h, "cpus", F_INT, a, sizeof(a)));
-	field(h, "memory_total_mib", F_MIB, a, sizeof(a));
-	field(h, "memory_available_mib", F_MIB, b, sizeof(b));
-	snprintf(buf, sizeof(buf), "%s total, %s available", a, b);
-	kv(f, "memory", buf);
-	snprintf(buf, sizeof(buf), "%s (setting %s%s)", str_or_dash(accel, "effective"),
-		 str_or_dash(accel, "setting"),
-		 source && !strcmp(source, "env") ? ", from CROFT_ACCEL in croftd's environment" : "");
-	kv(f, "accel", buf);
-	if (reason && *reason)
-		kv(f, "accel-why", reason);
-	snprintf(buf, sizeof(buf), "%s (%s)", str_or_dash(qemu, "binary"),
-		 str_or_dash(qemu, "version"));
-	kv(f, "qemu", buf);
-	kv(f, "qemu-user", str_or_dash(h, "qemu_user"));
-	kv(f, "state-dir", str_or_dash(h, "state_dir"));
-	kv(f, "run-dir", str_or_dash(h, "run_dir"));
-	field(h, "vms_total", F_INT, a, sizeof(a));
-	field(h, "vms_running", F_INT, b, sizeof(b));
-	snprintf(buf, sizeof(buf), "%s (%s running)", a, b);
-	kv(f, "vms", buf);
+	cli_kv(f, "hostname", cli_str(h, "hostname"));
+	cli_kv(f, "croftd", cli_str(h, "version"));
+	cli_kv(f, "cpus", field(h, "cpus", F_INT, a, sizeof(a)));
+	snprintf(buf, sizeof(buf), "%s total, %s available",
+		 field(h, "memory_total_mib", F_MIB, a, sizeof(a)),
+		 field(h, "memory_available_mib", F_MIB, b, sizeof(b)));
+	cli_kv(f, "memory", buf);
+	snprintf(buf, sizeof(buf), "%s (setting %s%s)", cli_str(h, "accel.effective"),
+		 cli_str(h, "accel.setting"), !strcmp(jget_str(h, "accel.source", ""), "env")
+		 ? ", from CROFT_ACCEL in croftd's environment" : "");
+	cli_kv(f, "accel", buf);
+	if (*reason)
+		cli_kv(f, "accel-why", reason);
+	snprintf(buf, sizeof(buf), "%s (%s)", cli_str(h, "qemu.binary"), cli_str(h, "qemu.version"));
+	cli_kv(f, "qemu", buf);
+	cli_kv(f, "qemu-user", cli_str(h, "qemu_user"));
+	cli_kv(f, "state-dir", cli_str(h, "state_dir"));
+	cli_kv(f, "run-dir", cli_str(h, "run_dir"));
+	snprintf(buf, sizeof(buf), "%s (%s running)", field(h, "vms_total", F_INT, a, sizeof(a)),
+		 field(h, "vms_running", F_INT, b, sizeof(b)));
+	cli_kv(f, "vms", buf);
 }
 
-void cli_format_event(FILE *f, const json_t *ev, time_t when)
+/* An api.request entry: "vm.start by alice: not_found: no VM named 'webb'". */
+static void request_text(const json_t *ev, char *buf, size_t len)
 {
-	const char *name = json_string_value(json_object_get(ev, "event"));
-	const json_t *data = json_object_get(ev, "data");
-	const char *vm = json_string_value(json_object_get(data, "name"));
-	char stamp[32];
+	const char *user = jget_str(ev, "user", NULL);
+	const char *msg = jget_str(ev, "data.message", NULL);
 
-	format_time(when, "%H:%M:%S", stamp, sizeof(stamp));
-	if (!name)
-		name = "?";
-	if (!strcmp(name, "vm.state")) {
-		const char *reason = json_string_value(json_object_get(data, "reason"));
+	snprintf(buf, len, "%s%s%s: %s%s%s", cli_str(ev, "data.op"), user ? " by " : "",
+		 user ? user : "", cli_str(ev, "data.result"), msg ? ": " : "", msg ? msg : "");
+}
 
-		fprintf(f, "%s %s %s: %s -> %s", stamp, name, vm ? vm : "-",
-			str_or_dash(data, "previous"), str_or_dash(data, "state"));
-		if (reason && *reason)
-			fprintf(f, " (%s)", reason);
-		fputc('\n', f);
-	} else if (vm && json_object_size(data) == 1) {
-		fprintf(f, "%s %s %s\n", stamp, name, vm);
-	} else {
-		char *text = data ? json_dumps(data, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+void cli_format_event(FILE *f, const json_t *ev, time_t fallback)
+{
+	const json_t *time_ms = jget(ev, "time_ms");
+	time_t when = json_is_integer(time_ms) ? (time_t)(json_integer_value(time_ms) / 1000)
+					       : fallback;
+	const char *kind = cli_str(ev, "event"), *msg = jget_str(ev, "message", NULL);
+	char stamp[32], text[1536];
+	char *data = NULL;
 
-		fprintf(f, "%s %s%s%s\n", stamp, name, text ? " " : "", text ? text : "");
-		free(text);
+	cli_format_time(when, "%Y-%m-%d %H:%M:%S", stamp, sizeof(stamp));
+	if (!strcmp(kind, "api.request") && jget_str(ev, "data.op", NULL)) {
+		request_text(ev, text, sizeof(text));
+		msg = text;
+	} else if (!msg) {
+		data = json_dumps(jget_obj(ev, "data"), JSON_COMPACT);
+		msg = data ? data : "";
 	}
+	fprintf(f, "%s %-12s %-12s %s\n", stamp, kind,
+		jget_str(ev, "target", NULL) ? cli_str(ev, "target") : cli_str(ev, "data.name"), msg);
+	free(data);
 }

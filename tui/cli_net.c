@@ -5,69 +5,38 @@
  * a key: value block or a one-line confirmation.
  */
 #include "tui/cli.h"
+#include "common/json_get.h"
 
 #include <string.h>
 
-static const char *str(const json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-
-	return s ? s : "-";
-}
-
-/* Call, then print the raw result (or its member key) with --json, or
- * through format.  format gets the member too when key is set. */
-static int call_and_show(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args,
-			 const char *key, void (*format)(FILE *, const json_t *))
-{
-	json_t *res, *show;
-	int status;
-
-	status = cli_call_once(ctx, cmd->op, args, &res, 0);
-	if (status != CLI_EXIT_OK)
-		return status;
-	show = key ? json_object_get(res, key) : res;
-	if (key && !json_is_array(show)) {
-		json_decref(res);
-		return cli_error(ctx, CLI_EXIT_ERROR, "internal",
-				 "croftd's %s reply has no '%s' array", cmd->op, key);
-	}
-	if (ctx->opts.json)
-		cli_print_json(ctx->out, show);
-	else
-		format(ctx->out, show);
-	json_decref(res);
-	return CLI_EXIT_OK;
-}
-
 int cli_run_net_list(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args)
 {
-	return call_and_show(ctx, cmd, args, "networks", cli_format_net_list);
+	return cli_run_show(ctx, cmd, args, "networks", cli_format_net_list);
 }
 
 static void format_created(FILE *f, const json_t *net)
 {
 	const char *s;
 
-	fprintf(f, "%s: created (%s", str(net, "name"), str(net, "mode"));
-	if ((s = json_string_value(json_object_get(net, "subnet"))))
+	fprintf(f, "%s: created (%s", cli_str(net, "name"), cli_str(net, "mode"));
+	if ((s = jget_str(net, "subnet", NULL)))
 		fprintf(f, ", subnet %s", s);
-	if ((s = json_string_value(json_object_get(net, "uplink"))))
+	if ((s = jget_str(net, "uplink", NULL)))
 		fprintf(f, ", uplink %s", s);
-	if ((s = json_string_value(json_object_get(net, "bridge"))))
+	if ((s = jget_str(net, "bridge", NULL)))
 		fprintf(f, ", bridge %s", s);
 	fputs(")\n", f);
 }
 
 int cli_run_net_show(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args)
 {
-	return call_and_show(ctx, cmd, args, NULL, strcmp(cmd->verb, "create")
+	return cli_run_show(ctx, cmd, args, NULL, strcmp(cmd->verb, "create")
 			     ? cli_format_net_info : format_created);
 }
 
 int cli_run_net_delete(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args)
 {
-	return call_and_show(ctx, cmd, args, NULL, cli_format_net_delete);
+	return cli_run_show(ctx, cmd, args, NULL, cli_format_net_delete);
 }
 
 static void format_fwd_added(FILE *f, const json_t *fw)
@@ -82,22 +51,22 @@ static void format_fwd_removed(FILE *f, const json_t *fw)
 
 int cli_run_fwd(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args)
 {
-	return call_and_show(ctx, cmd, args, NULL, strcmp(cmd->verb, "add")
+	return cli_run_show(ctx, cmd, args, NULL, strcmp(cmd->verb, "add")
 			     ? format_fwd_removed : format_fwd_added);
 }
 
 int cli_run_fwd_list(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args)
 {
-	return call_and_show(ctx, cmd, args, "forwards", cli_format_fwd_list);
+	return cli_run_show(ctx, cmd, args, "forwards", cli_format_fwd_list);
 }
 
 static void format_nic_change(FILE *f, const json_t *res, const char *what)
 {
-	const json_t *nic = json_object_get(res, "nic");
-	const char *addr = json_string_value(json_object_get(nic, "address"));
+	const json_t *nic = jget_obj(res, "nic");
+	const char *addr = jget_str(nic, "address", NULL);
 
-	fprintf(f, "%s: %s NIC %s on network %s", str(res, "name"), what, str(nic, "mac"),
-		str(nic, "net"));
+	fprintf(f, "%s: %s NIC %s on network %s", cli_str(res, "name"), what, cli_str(nic, "mac"),
+		cli_str(nic, "net"));
 	if (addr)
 		fprintf(f, " (address %s)", addr);
 	fputc('\n', f);
@@ -116,11 +85,11 @@ static void format_nic_removed(FILE *f, const json_t *res)
 
 int cli_run_vm_nic(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args)
 {
-	return call_and_show(ctx, cmd, args, NULL, strcmp(cmd->verb, "add")
+	return cli_run_show(ctx, cmd, args, NULL, strcmp(cmd->verb, "add")
 			     ? format_nic_removed : format_nic_added);
 }
 
 int cli_run_vm_nic_list(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args)
 {
-	return call_and_show(ctx, cmd, args, "nics", cli_format_nic_list);
+	return cli_run_show(ctx, cmd, args, "nics", cli_format_nic_list);
 }

@@ -1,10 +1,8 @@
 /*
- * Argument parsers: argv in, request args (a JSON object) or a message out.
- * A small option scanner walks argv with a per-command option table; the
- * options every command takes (--json, --socket, --help) are handled by the
- * scanner itself, so they may appear anywhere among the arguments;
- * cli_scan_args() lends the scanner to parsers in other files.  Values
- * are judged by common/validate.c, the same rules and words croftd uses.
+ * Argument parsers of the vm and host commands: argv in, request args (a
+ * JSON object) or a message out.  Each walks argv with the option scanner
+ * (cli_scan.c) and its own option table.  Values are judged by
+ * common/validate.c, the same rules and words croftd uses.
  * The only side effect is realpath(): file arguments are made absolute
  * against the CLI's directory, since croftd runs elsewhere.
  */
@@ -22,121 +20,9 @@ enum opt_key {
 	OPT_NONE = 0,
 	OPT_VCPUS, OPT_MEMORY, OPT_MEMORY_MIN, OPT_DISK, OPT_CDROM, OPT_EJECT,
 	OPT_BOOT, OPT_FIRMWARE, OPT_KERNEL, OPT_INITRD, OPT_APPEND,
-	OPT_TIMEOUT, OPT_FORCE, OPT_KEEP_DISKS,
+	OPT_TIMEOUT, OPT_FORCE, OPT_KEEP_DISKS, OPT_WAIT, OPT_NO_WAIT,
 	OPT_MAX
 };
-
-struct scan {
-	const char *cmdname;
-	int argc;
-	char **argv;
-	int i;
-	int options_done;        /* after "--" */
-	struct cli_opts *g;
-};
-
-#define SCAN_END 0
-#define SCAN_OPT 1
-#define SCAN_ARG 2
-
-/*
- * The next option or positional argument.  SCAN_OPT with *key and *val
- * (NULL for flags), SCAN_ARG with *val, SCAN_END, or -EINVAL.
- */
-static int scan_next(struct scan *s, const struct cli_opt *specs, int *key,
-		     const char **val, char *err, size_t errlen)
-{
-	for (;;) {
-		const char *a, *eq;
-		size_t nlen;
-		const struct cli_opt *sp;
-
-		if (s->i >= s->argc)
-			return SCAN_END;
-		a = s->argv[s->i++];
-		if (s->options_done || a[0] != '-' || a[1] == '\0') {
-			*val = a;
-			return SCAN_ARG;
-		}
-		if (!strcmp(a, "--")) {
-			s->options_done = 1;
-			continue;
-		}
-		if (!strcmp(a, "--json")) {
-			s->g->json = 1;
-			continue;
-		}
-		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-			s->g->help = 1;
-			continue;
-		}
-		eq = strchr(a, '=');
-		nlen = eq ? (size_t)(eq - a) : strlen(a);
-		if (nlen == 8 && !strncmp(a, "--socket", 8)) {
-			if (eq) {
-				s->g->socket = eq + 1;
-			} else if (s->i < s->argc) {
-				s->g->socket = s->argv[s->i++];
-			} else {
-				err_set(err, errlen, "--socket needs a path");
-				return -EINVAL;
-			}
-			continue;
-		}
-		for (sp = specs; sp && sp->name; sp++)
-			if (strlen(sp->name) == nlen && !strncmp(sp->name, a, nlen))
-				break;
-		if (!sp || !sp->name) {
-			err_set(err, errlen, "unknown option '%.*s' for '%s'", (int)nlen, a,
-				s->cmdname);
-			return -EINVAL;
-		}
-		*key = sp->key;
-		if (!sp->arg) {
-			if (eq) {
-				err_set(err, errlen, "%s takes no value", sp->name);
-				return -EINVAL;
-			}
-			*val = NULL;
-			return SCAN_OPT;
-		}
-		if (eq) {
-			*val = eq + 1;
-		} else if (s->i < s->argc) {
-			*val = s->argv[s->i++];
-		} else {
-			err_set(err, errlen, "%s needs %s", sp->name, sp->arg);
-			return -EINVAL;
-		}
-		return SCAN_OPT;
-	}
-}
-
-static const char *spec_name(const struct cli_opt *specs, int key)
-{
-	for (; specs->name; specs++)
-		if (specs->key == key)
-			return specs->name;
-	return "?";
-}
-
-int cli_scan_args(const char *cmdname, int argc, char **argv, struct cli_opts *g,
-		  const struct cli_opt *opts, cli_arg_fn fn, void *ctx, char *err, size_t errlen)
-{
-	struct scan s = { cmdname, argc, argv, 0, 0, g };
-	const char *val;
-	int key = 0, r;
-
-	while ((r = scan_next(&s, opts, &key, &val, err, errlen)) > 0) {
-		if (r == SCAN_ARG)
-			r = fn(ctx, 0, NULL, val, err, errlen);
-		else
-			r = fn(ctx, key, spec_name(opts, key), val, err, errlen);
-		if (r < 0)
-			return r;
-	}
-	return r;
-}
 
 /* Digits only, no sign, no spaces; -EINVAL otherwise. */
 static int parse_count(const char *s, long long *v)
@@ -223,12 +109,12 @@ static int need_name(const char *cmdname, json_t *args, char *err, size_t errlen
 int cli_parse_none(const char *cmdname, int argc, char **argv, struct cli_opts *g,
 		   json_t **args, char *err, size_t errlen)
 {
-	struct scan s = { cmdname, argc, argv, 0, 0, g };
+	struct cli_scan s = CLI_SCAN_INIT(cmdname, argc, argv, g);
 	const char *val;
 	int key, r;
 
 	*args = NULL;
-	while ((r = scan_next(&s, NULL, &key, &val, err, errlen)) > 0) {
+	while ((r = cli_scan_next(&s, NULL, &key, &val, err, errlen)) > 0) {
 		err_set(err, errlen, "unexpected argument '%s' for '%s'", val, cmdname);
 		return -EINVAL;
 	}
@@ -241,12 +127,12 @@ int cli_parse_none(const char *cmdname, int argc, char **argv, struct cli_opts *
 int cli_parse_name(const char *cmdname, int argc, char **argv, struct cli_opts *g,
 		   json_t **args, char *err, size_t errlen)
 {
-	struct scan s = { cmdname, argc, argv, 0, 0, g };
+	struct cli_scan s = CLI_SCAN_INIT(cmdname, argc, argv, g);
 	json_t *a = json_object();
 	const char *val;
 	int key, r;
 
-	while ((r = scan_next(&s, NULL, &key, &val, err, errlen)) > 0) {
+	while ((r = cli_scan_next(&s, NULL, &key, &val, err, errlen)) > 0) {
 		r = take_name(cmdname, a, val, err, errlen);
 		if (r < 0)
 			goto fail;
@@ -437,24 +323,30 @@ static const struct cli_opt create_specs[] = {
 	{ "--kernel", OPT_KERNEL, "a kernel image path" },
 	{ "--initrd", OPT_INITRD, "an initrd path" },
 	{ "--append", OPT_APPEND, "a kernel command line" },
+	{ "--wait", OPT_WAIT, NULL },
+	{ "--no-wait", OPT_NO_WAIT, NULL },
 	{ NULL, 0, NULL },
 };
 
 int cli_parse_vm_create(const char *cmdname, int argc, char **argv, struct cli_opts *g,
 			json_t **args, char *err, size_t errlen)
 {
-	struct scan s = { cmdname, argc, argv, 0, 0, g };
+	struct cli_scan s = CLI_SCAN_INIT(cmdname, argc, argv, g);
 	json_t *a = json_object(), *disks = json_array();
 	const char *val;
 	int key, r;
 
-	while ((r = scan_next(&s, create_specs, &key, &val, err, errlen)) > 0) {
-		if (r == SCAN_ARG)
+	while ((r = cli_scan_next(&s, create_specs, &key, &val, err, errlen)) > 0) {
+		if (r == CLI_SCAN_ARG) {
 			r = take_name(cmdname, a, val, err, errlen);
-		else if (key == OPT_DISK)
+		} else if (key == OPT_DISK) {
 			r = parse_disk(val, disks, err, errlen);
-		else
-			r = take_common(key, spec_name(create_specs, key), val, a, 0, err, errlen);
+		} else if (key == OPT_WAIT || key == OPT_NO_WAIT) {
+			g->no_wait = key == OPT_NO_WAIT;
+			r = 0;
+		} else {
+			r = take_common(key, cli_opt_name(create_specs, key), val, a, 0, err, errlen);
+		}
 		if (r < 0)
 			goto fail;
 	}
@@ -509,20 +401,20 @@ static const struct cli_opt edit_specs[] = {
 int cli_parse_vm_edit(const char *cmdname, int argc, char **argv, struct cli_opts *g,
 		      json_t **args, char *err, size_t errlen)
 {
-	struct scan s = { cmdname, argc, argv, 0, 0, g };
+	struct cli_scan s = CLI_SCAN_INIT(cmdname, argc, argv, g);
 	json_t *a = json_object();
 	const char *val;
 	int key, r, eject = 0, cdrom = 0;
 
-	while ((r = scan_next(&s, edit_specs, &key, &val, err, errlen)) > 0) {
-		if (r == SCAN_ARG) {
+	while ((r = cli_scan_next(&s, edit_specs, &key, &val, err, errlen)) > 0) {
+		if (r == CLI_SCAN_ARG) {
 			r = take_name(cmdname, a, val, err, errlen);
 		} else if (key == OPT_EJECT) {
 			eject = 1;
 			r = 0;
 		} else {
 			cdrom |= key == OPT_CDROM;
-			r = take_common(key, spec_name(edit_specs, key), val, a, 1, err, errlen);
+			r = take_common(key, cli_opt_name(edit_specs, key), val, a, 1, err, errlen);
 		}
 		if (r < 0)
 			goto fail;
@@ -566,13 +458,13 @@ static const struct cli_opt shutdown_specs[] = {
 int cli_parse_vm_shutdown(const char *cmdname, int argc, char **argv, struct cli_opts *g,
 			  json_t **args, char *err, size_t errlen)
 {
-	struct scan s = { cmdname, argc, argv, 0, 0, g };
+	struct cli_scan s = CLI_SCAN_INIT(cmdname, argc, argv, g);
 	json_t *a = json_object();
 	const char *val;
 	int key, r;
 
-	while ((r = scan_next(&s, shutdown_specs, &key, &val, err, errlen)) > 0) {
-		if (r == SCAN_ARG) {
+	while ((r = cli_scan_next(&s, shutdown_specs, &key, &val, err, errlen)) > 0) {
+		if (r == CLI_SCAN_ARG) {
 			r = take_name(cmdname, a, val, err, errlen);
 		} else if (key == OPT_TIMEOUT) {
 			long long n;
@@ -616,13 +508,13 @@ static const struct cli_opt delete_specs[] = {
 int cli_parse_vm_delete(const char *cmdname, int argc, char **argv, struct cli_opts *g,
 			json_t **args, char *err, size_t errlen)
 {
-	struct scan s = { cmdname, argc, argv, 0, 0, g };
+	struct cli_scan s = CLI_SCAN_INIT(cmdname, argc, argv, g);
 	json_t *a = json_object();
 	const char *val;
 	int key, r;
 
-	while ((r = scan_next(&s, delete_specs, &key, &val, err, errlen)) > 0) {
-		if (r == SCAN_ARG) {
+	while ((r = cli_scan_next(&s, delete_specs, &key, &val, err, errlen)) > 0) {
+		if (r == CLI_SCAN_ARG) {
 			r = take_name(cmdname, a, val, err, errlen);
 			if (r < 0)
 				goto fail;
@@ -646,12 +538,12 @@ fail:
 int cli_parse_host_set(const char *cmdname, int argc, char **argv, struct cli_opts *g,
 		       json_t **args, char *err, size_t errlen)
 {
-	struct scan s = { cmdname, argc, argv, 0, 0, g };
+	struct cli_scan s = CLI_SCAN_INIT(cmdname, argc, argv, g);
 	const char *val, *pos[2] = { NULL, NULL };
 	int key, r, n = 0;
 
 	*args = NULL;
-	while ((r = scan_next(&s, NULL, &key, &val, err, errlen)) > 0) {
+	while ((r = cli_scan_next(&s, NULL, &key, &val, err, errlen)) > 0) {
 		if (n == 2) {
 			err_set(err, errlen, "unexpected argument '%s' for '%s'", val, cmdname);
 			return -EINVAL;

@@ -84,6 +84,7 @@ t_end
 
 # The event watcher: started now, checked at the end.  It has subscribed once
 # a vm.changed caused by us shows up in its output.
+SINCE_S=$(date +%s)
 croft events --json >"$T/events.json" 2>"$T/events.err" &
 EVENTS_PID=$!
 t_begin "events subscription is live"
@@ -359,4 +360,39 @@ for v in lc po ia; do
 	jq -se --arg n "$v" 'any(.[]; .event == "vm.deleted" and .data.name == $n)' "$T/events.json" >/dev/null ||
 		fail "no vm.deleted event for $v"
 done
+t_end
+
+t_begin "events --since: the kept history holds what the watcher saw, once each, then follows"
+croft events --since "$SINCE_S" --no-follow --json >"$T/history.json" 2>"$T/history.err" ||
+	fail "events --since --no-follow failed: $(cat "$T/history.err")"
+dups=$(jq -r '.seq' "$T/history.json" | sort | uniq -d | tr '\n' ' ')
+assert_eq "" "$dups" "seqs listed twice"
+# every kept event the live watcher printed is in the history, the same
+missing=$(jq -r 'select(.event != "job.progress") | "\(.seq) \(.event) \(.target)"' "$T/events.json" |
+	grep -vxFf <(jq -r '"\(.seq) \(.event) \(.target)"' "$T/history.json") | head -3)
+assert_eq "" "$missing" "live events missing from the history"
+lines=$(croft events --since "$SINCE_S" --no-follow | wc -l)
+assert_eq "$(wc -l <"$T/history.json")" "$lines" "human lines, one per event"
+croft events --since "$SINCE_S" --no-follow | grep -q ' vm.state     lc           VM lc: stopped -> starting (user)$' ||
+	fail "no human vm.state line for lc"
+croft events --since "$SINCE_S" --no-follow | grep -q ' api.request  lc           vm.start by root: ok$' ||
+	fail "no human api.request line for vm.start lc by root"
+# history, then live: an event made now shows up after it, and nothing twice
+croft events --since "$SINCE_S" --json >"$T/both.json" 2>"$T/both.err" &
+BOTH_PID=$!
+end=$((SECONDS + 10))
+until grep -q '"op":"host.set"' "$T/both.json" 2>/dev/null; do
+	croft host set accel tcg >/dev/null 2>&1
+	[ "$SECONDS" -ge "$end" ] && { fail "events --since printed no live host.set within 10 s: $(cat "$T/both.err")"; break; }
+	sleep 0.3
+done
+kill "$BOTH_PID" 2>/dev/null
+wait "$BOTH_PID" 2>/dev/null
+dups=$(jq -r '.seq' "$T/both.json" | sort | uniq -d | tr '\n' ' ')
+assert_eq "" "$dups" "seqs printed twice by events --since (following)"
+first=$(head -1 "$T/history.json" | jq -r .seq)
+assert_eq "$first" "$(head -1 "$T/both.json" | jq -r .seq)" "history first, then live"
+croft events --since 10x >/dev/null 2>"$T/bad.err"
+assert_eq 2 "$?" "exit status of a bad --since"
+assert_eq "croft: --since: '10x' has an unknown unit 'x'; use s, m, h or d" "$(head -1 "$T/bad.err")" "message"
 t_end

@@ -1,10 +1,10 @@
 /*
- * Tests of the API client against a scripted fake croftd.  Each test forks
- * a server process holding one end of a socketpair (or listening on a unix
- * socket, for api_client_connect); the server checks what it reads and
- * exits non-zero on a surprise, and the parent checks the client's view
- * and the server's exit status.  A separate process keeps the fd tables
- * apart, so leaked descriptors show up in /proc/self/fd.
+ * Tests of the API client against testlib's fake croftd API, with a
+ * scenario per test: the fake serves one end of a socketpair (or listens
+ * on a unix socket, for api_client_connect), checks what it reads and
+ * exits non-zero on a surprise; the test checks the client's view and the
+ * fake's exit status.  A separate process keeps the fd tables apart, so
+ * leaked descriptors show up in /proc/self/fd.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,6 +14,7 @@
 
 #include "common/api_client.h"
 #include "common/proto.h"
+#include "tests/unit/testlib.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -24,137 +25,7 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/un.h>
-#include <sys/wait.h>
 #include <unistd.h>
-
-/* --- the fake server's side ------------------------------------------- */
-
-struct srv {
-	int fd;
-	struct linebuf lb;
-};
-
-/* The next request; exits the server on EOF. */
-static json_t *srv_request(struct srv *s, long long *id, const char *want_op)
-{
-	char *line;
-	size_t len;
-	json_t *req;
-	const char *op;
-
-	for (;;) {
-		int r = linebuf_next(&s->lb, &line, &len);
-
-		if (r < 0)
-			_exit(10);
-		if (r == 1)
-			break;
-		if (linebuf_read(&s->lb, s->fd) <= 0)
-			_exit(0);
-	}
-	req = json_loads(line, 0, NULL);
-	if (!req)
-		_exit(11);
-	op = json_string_value(json_object_get(req, "op"));
-	if (!op || (want_op && strcmp(op, want_op)))
-		_exit(12);
-	if (!json_is_object(json_object_get(req, "args")))
-		_exit(13);
-	*id = (long long)json_integer_value(json_object_get(req, "id"));
-	return req;
-}
-
-static void srv_send(struct srv *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void srv_send(struct srv *s, const char *fmt, ...)
-{
-	char *text;
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vasprintf(&text, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		_exit(20);
-	send(s->fd, text, (size_t)n, MSG_NOSIGNAL);
-	free(text);
-}
-
-static void srv_send_fd(struct srv *s, int pass, const char *text)
-{
-	union { char b[CMSG_SPACE(sizeof(int))]; struct cmsghdr a; } cb;
-	struct iovec iov = { .iov_base = (void *)text, .iov_len = strlen(text) };
-	struct msghdr msg;
-	struct cmsghdr *cm;
-
-	memset(&msg, 0, sizeof(msg));
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	msg.msg_control = cb.b;
-	msg.msg_controllen = sizeof(cb.b);
-	cm = CMSG_FIRSTHDR(&msg);
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &pass, sizeof(int));
-	if (sendmsg(s->fd, &msg, MSG_NOSIGNAL) < 0)
-		_exit(21);
-}
-
-static void srv_hello(struct srv *s)
-{
-	long long id;
-	json_t *req = srv_request(s, &id, "hello");
-	json_t *args = json_object_get(req, "args");
-
-	if (json_integer_value(json_object_get(args, "version")) != PROTO_VERSION)
-		_exit(30);
-	if (strcmp(json_string_value(json_object_get(args, "client")), "croft"))
-		_exit(31);
-	json_decref(req);
-	srv_send(s, "{\"id\":%lld,\"ok\":true,\"result\":{\"version\":1,\"server\":\"croftd\","
-		 "\"server_version\":\"0.9-test\"}}\n", id);
-}
-
-typedef void (*scenario_fn)(struct srv *s);
-
-struct fake {
-	pid_t pid;
-	int fd;                  /* the client's end */
-};
-
-static struct fake fake_start(scenario_fn fn)
-{
-	struct fake f;
-	int sp[2];
-
-	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp), 0);
-	f.pid = fork();
-	assert_true(f.pid >= 0);
-	if (f.pid == 0) {
-		struct srv s;
-
-		close(sp[0]);
-		signal(SIGPIPE, SIG_IGN);
-		s.fd = sp[1];
-		linebuf_init(&s.lb, 4u << 20);
-		fn(&s);
-		_exit(0);
-	}
-	close(sp[1]);
-	f.fd = sp[0];
-	return f;
-}
-
-static void fake_wait(struct fake *f)
-{
-	int st = -1;
-
-	assert_int_equal(waitpid(f->pid, &st, 0), f->pid);
-	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
-		fail_msg("fake server failed: status 0x%x", st);
-}
 
 static int count_fds(void)
 {
@@ -172,44 +43,46 @@ static int count_fds(void)
 
 /* --- scenarios and tests ---------------------------------------------- */
 
-static void sc_basic(struct srv *s)
+static void sc_basic(struct tl_srv *s, const void *arg)
 {
 	long long id, id2;
 	json_t *req;
 
-	srv_hello(s);
-	req = srv_request(s, &id, "vm.info");
+	(void)arg;
+	tl_srv_hello(s, "0.9-test");
+	req = tl_srv_request(s, "vm.info", &id);
 	if (strcmp(json_string_value(json_object_get(json_object_get(req, "args"), "name")), "web"))
 		_exit(40);
 	json_decref(req);
-	srv_send(s, "{\"id\":%lld,\"ok\":true,\"result\":{\"name\":\"web\",\"state\":\"stopped\"}}\n", id);
-	req = srv_request(s, &id2, "vm.list");
+	tl_srv_send(s, "{\"id\":%lld,\"ok\":true,\"result\":{\"name\":\"web\",\"state\":\"stopped\"}}\n", id);
+	req = tl_srv_request(s, "vm.list", &id2);
 	json_decref(req);
 	if (id2 <= id)
 		_exit(41);
 	/* a reply split across writes, with \r\n */
-	srv_send(s, "{\"id\":%lld,\"ok\":", id2);
+	tl_srv_send(s, "{\"id\":%lld,\"ok\":", id2);
 	usleep(20 * 1000);
-	srv_send(s, "true,\"result\":{\"vms\":[]}}\r\n");
-	req = srv_request(s, &id, "vm.start");
+	tl_srv_send(s, "true,\"result\":{\"vms\":[]}}\r\n");
+	req = tl_srv_request(s, "vm.start", &id);
 	json_decref(req);
-	srv_send(s, "{\"id\":%lld,\"ok\":false,\"error\":{\"code\":\"not_found\","
+	tl_srv_send(s, "{\"id\":%lld,\"ok\":false,\"error\":{\"code\":\"not_found\","
 		 "\"message\":\"no VM named 'webb'\"}}\n", id);
-	req = srv_request(s, &id, "host.info");
+	req = tl_srv_request(s, "host.info", &id);
 	json_decref(req);
-	srv_send(s, "{\"id\":%lld,\"ok\":true}\n", id);
-	srv_request(s, &id, "never");     /* waits for EOF */
+	tl_srv_send(s, "{\"id\":%lld,\"ok\":true}\n", id);
+	tl_srv_wait_eof(s);
 }
 
 static void test_handshake_call_error(void **state)
 {
-	struct fake f = fake_start(sc_basic);
+	struct tl_api f;
 	struct api_client *c = NULL;
 	struct api_error e;
 	json_t *res = NULL;
 	int fd = 7;
 
 	(void)state;
+	tl_api_pair_or_fail(&f, sc_basic, NULL);
 	assert_int_equal(api_client_attach(f.fd, "test", &c, &e), 0);
 	assert_string_equal(api_client_server_version(c), "0.9-test");
 	assert_int_equal(api_client_fd(c), f.fd);
@@ -236,36 +109,40 @@ static void test_handshake_call_error(void **state)
 	json_decref(res);
 
 	api_client_close(c);
-	fake_wait(&f);
+	tl_api_wait_or_fail(&f);
 }
 
-static void sc_version_mismatch(struct srv *s)
+static void sc_version_mismatch(struct tl_srv *s, const void *arg)
 {
 	long long id;
-	json_t *req = srv_request(s, &id, "hello");
+	json_t *req = tl_srv_request(s, "hello", &id);
 
+	(void)arg;
 	json_decref(req);
-	srv_send(s, "{\"id\":%lld,\"ok\":false,\"error\":{\"code\":\"version_mismatch\","
+	tl_srv_send(s, "{\"id\":%lld,\"ok\":false,\"error\":{\"code\":\"version_mismatch\","
 		 "\"message\":\"croftd speaks protocol 2, client sent 1\"}}\n", id);
 }
 
-static void sc_wrong_version_result(struct srv *s)
+static void sc_wrong_version_result(struct tl_srv *s, const void *arg)
 {
 	long long id;
-	json_t *req = srv_request(s, &id, "hello");
+	json_t *req = tl_srv_request(s, "hello", &id);
 
+	(void)arg;
 	json_decref(req);
-	srv_send(s, "{\"id\":%lld,\"ok\":true,\"result\":{\"version\":7}}\n", id);
+	tl_srv_send(s, "{\"id\":%lld,\"ok\":true,\"result\":{\"version\":7}}\n", id);
 }
 
 static void test_version_mismatch(void **state)
 {
-	struct fake f = fake_start(sc_version_mismatch);
+	struct tl_api f;
 	struct api_client *c = (struct api_client *)1;
 	struct api_error e;
-	int before = count_fds();
+	int before;
 
 	(void)state;
+	tl_api_pair_or_fail(&f, sc_version_mismatch, NULL);
+	before = count_fds();
 	assert_int_equal(api_client_attach(f.fd, "/run/test.sock", &c, &e), -EPROTO);
 	assert_null(c);
 	assert_string_equal(e.code, "version_mismatch");
@@ -273,35 +150,36 @@ static void test_version_mismatch(void **state)
 	assert_non_null(strstr(e.message, "different protocol version"));
 	assert_non_null(strstr(e.message, "croftd speaks protocol 2, client sent 1"));
 	assert_int_equal(count_fds(), before - 1);   /* attach closed the fd */
-	fake_wait(&f);
+	tl_api_wait_or_fail(&f);
 
-	f = fake_start(sc_wrong_version_result);
+	tl_api_pair_or_fail(&f, sc_wrong_version_result, NULL);
 	assert_int_equal(api_client_attach(f.fd, "x", &c, &e), -EPROTO);
 	assert_string_equal(e.code, "version_mismatch");
 	assert_non_null(strstr(e.message, "protocol version 7"));
-	fake_wait(&f);
+	tl_api_wait_or_fail(&f);
 }
 
-static void sc_events(struct srv *s)
+static void sc_events(struct tl_srv *s, const void *arg)
 {
 	long long id;
 	json_t *req;
 
-	srv_hello(s);
-	req = srv_request(s, &id, "events.subscribe");
+	(void)arg;
+	tl_srv_hello(s, "0.9-test");
+	req = tl_srv_request(s, "events.subscribe", &id);
 	json_decref(req);
-	srv_send(s, "{\"id\":%lld,\"ok\":true,\"result\":{}}\n", id);
-	req = srv_request(s, &id, "vm.start");
+	tl_srv_send(s, "{\"id\":%lld,\"ok\":true,\"result\":{}}\n", id);
+	req = tl_srv_request(s, "vm.start", &id);
 	json_decref(req);
-	srv_send(s, "{\"event\":\"vm.state\",\"data\":{\"name\":\"web\",\"state\":\"starting\"}}\n"
+	tl_srv_send(s, "{\"event\":\"vm.state\",\"data\":{\"name\":\"web\",\"state\":\"starting\"}}\n"
 		    "{\"event\":\"vm.state\",\"data\":{\"name\":\"web\",\"state\":\"running\"}}\n"
 		    "{\"id\":%lld,\"ok\":true,\"result\":{\"name\":\"web\",\"state\":\"running\"}}\n"
 		    "{\"event\":\"vm.changed\",\"data\":{\"name\":\"web\"}}\n", id);
 	usleep(50 * 1000);
 	/* a stale reply read by next_event is dropped */
-	srv_send(s, "{\"id\":999,\"ok\":true,\"result\":{}}\n"
+	tl_srv_send(s, "{\"id\":999,\"ok\":true,\"result\":{}}\n"
 		    "{\"event\":\"vm.deleted\",\"data\":{\"name\":\"old\"}}\n");
-	srv_request(s, &id, "never");
+	tl_srv_wait_eof(s);
 }
 
 static const char *event_name(json_t *ev)
@@ -311,12 +189,13 @@ static const char *event_name(json_t *ev)
 
 static void test_events_queued_during_call(void **state)
 {
-	struct fake f = fake_start(sc_events);
+	struct tl_api f;
 	struct api_client *c = NULL;
 	struct api_error e;
 	json_t *res = NULL, *ev = NULL;
 
 	(void)state;
+	tl_api_pair_or_fail(&f, sc_events, NULL);
 	assert_int_equal(api_client_attach(f.fd, "test", &c, &e), 0);
 	assert_int_equal(api_client_call(c, "events.subscribe", NULL, NULL, NULL, &e), 0);
 	assert_int_equal(api_client_pending_events(c), 0);
@@ -345,10 +224,10 @@ static void test_events_queued_during_call(void **state)
 	assert_null(ev);
 	assert_int_equal(api_client_next_event(c, &ev, 50, &e), 0);
 	api_client_close(c);
-	fake_wait(&f);
+	tl_api_wait_or_fail(&f);
 }
 
-static void sc_fd_passing(struct srv *s)
+static void sc_fd_passing(struct tl_srv *s, const void *arg)
 {
 	long long id;
 	json_t *req;
@@ -356,21 +235,22 @@ static void sc_fd_passing(struct srv *s)
 	char buf[64];
 	ssize_t n;
 
-	srv_hello(s);
-	req = srv_request(s, &id, "vm.console");
+	(void)arg;
+	tl_srv_hello(s, "0.9-test");
+	req = tl_srv_request(s, "vm.console", &id);
 	json_decref(req);
 	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sp) < 0 || pipe(stray) < 0)
 		_exit(50);
 	/* a stray fd on an event and one on a stale reply: the client must close them */
-	srv_send_fd(s, stray[0], "{\"event\":\"vm.state\",\"data\":{\"name\":\"web\"}}\n");
-	srv_send_fd(s, stray[1], "{\"id\":12345,\"ok\":true,\"result\":{}}\n");
+	tl_srv_send_fd(s, stray[0], "{\"event\":\"vm.state\",\"data\":{\"name\":\"web\"}}\n");
+	tl_srv_send_fd(s, stray[1], "{\"id\":12345,\"ok\":true,\"result\":{}}\n");
 	close(stray[0]);
 	close(stray[1]);
 	{
 		char text[128];
 
 		snprintf(text, sizeof(text), "{\"id\":%lld,\"ok\":true,\"result\":{\"name\":\"web\"}}\n", id);
-		srv_send_fd(s, sp[1], text);
+		tl_srv_send_fd(s, sp[1], text);
 	}
 	close(sp[1]);
 	n = read(sp[0], buf, sizeof(buf));
@@ -380,31 +260,31 @@ static void sc_fd_passing(struct srv *s)
 		_exit(52);
 
 	/* an fd on the reply of a call that does not want one */
-	req = srv_request(s, &id, "vm.console");
+	req = tl_srv_request(s, "vm.console", &id);
 	json_decref(req);
 	{
 		char text[128];
 
 		snprintf(text, sizeof(text), "{\"id\":%lld,\"ok\":true,\"result\":{}}\n", id);
-		srv_send_fd(s, sp[0], text);
+		tl_srv_send_fd(s, sp[0], text);
 	}
 	/* and on an error reply */
-	req = srv_request(s, &id, "vm.console");
+	req = tl_srv_request(s, "vm.console", &id);
 	json_decref(req);
 	{
 		char text[160];
 
 		snprintf(text, sizeof(text), "{\"id\":%lld,\"ok\":false,\"error\":{\"code\":"
 			 "\"invalid_state\",\"message\":\"web is not running\"}}\n", id);
-		srv_send_fd(s, sp[0], text);
+		tl_srv_send_fd(s, sp[0], text);
 	}
 	close(sp[0]);
-	srv_request(s, &id, "never");
+	tl_srv_wait_eof(s);
 }
 
 static void test_fd_passing(void **state)
 {
-	struct fake f = fake_start(sc_fd_passing);
+	struct tl_api f;
 	struct api_client *c = NULL;
 	struct api_error e;
 	json_t *res = NULL, *ev = NULL;
@@ -412,6 +292,7 @@ static void test_fd_passing(void **state)
 	char buf[16];
 
 	(void)state;
+	tl_api_pair_or_fail(&f, sc_fd_passing, NULL);
 	assert_int_equal(api_client_attach(f.fd, "test", &c, &e), 0);
 	before = count_fds();
 	assert_int_equal(api_client_call(c, "vm.console", json_pack("{s:s}", "name", "web"),
@@ -437,35 +318,37 @@ static void test_fd_passing(void **state)
 	assert_int_equal(count_fds(), before);
 
 	api_client_close(c);
-	fake_wait(&f);
+	tl_api_wait_or_fail(&f);
 }
 
-static void sc_close_mid_call(struct srv *s)
+static void sc_close_mid_call(struct tl_srv *s, const void *arg)
 {
 	long long id;
 	json_t *req;
 
-	srv_hello(s);
-	req = srv_request(s, &id, "vm.stop");
+	(void)arg;
+	tl_srv_hello(s, "0.9-test");
+	req = tl_srv_request(s, "vm.stop", &id);
 	json_decref(req);
-	srv_send(s, "{\"id\":%lld,\"ok\":tr", id);   /* half a reply, then gone */
+	tl_srv_send(s, "{\"id\":%lld,\"ok\":tr", id);   /* half a reply, then gone */
 }
 
 static void test_server_closes_mid_call(void **state)
 {
-	struct fake f = fake_start(sc_close_mid_call);
+	struct tl_api f;
 	struct api_client *c = NULL;
 	struct api_error e;
 	json_t *res = NULL, *ev = NULL;
 
 	(void)state;
+	tl_api_pair_or_fail(&f, sc_close_mid_call, NULL);
 	assert_int_equal(api_client_attach(f.fd, "test", &c, &e), 0);
 	assert_int_equal(api_client_call(c, "vm.stop", json_pack("{s:s}", "name", "web"),
 					 &res, NULL, &e), -ECONNRESET);
 	assert_null(res);
 	assert_string_equal(e.code, "connection");
 	assert_string_equal(e.message, "croftd closed the connection");
-	fake_wait(&f);
+	tl_api_wait_or_fail(&f);
 	/* every later use reports the same */
 	memset(&e, 0, sizeof(e));
 	assert_int_equal(api_client_call(c, "vm.list", NULL, &res, NULL, &e), -ECONNRESET);
@@ -474,56 +357,60 @@ static void test_server_closes_mid_call(void **state)
 	api_client_close(c);
 }
 
-static void sc_close_before_hello(struct srv *s)
+static void sc_close_before_hello(struct tl_srv *s, const void *arg)
 {
 	(void)s;
+	(void)arg;
 }
 
 static void test_server_closes_before_hello(void **state)
 {
-	struct fake f = fake_start(sc_close_before_hello);
+	struct tl_api f;
 	struct api_client *c = NULL;
 	struct api_error e;
 
 	(void)state;
-	fake_wait(&f);
+	tl_api_pair_or_fail(&f, sc_close_before_hello, NULL);
+	tl_api_wait_or_fail(&f);
 	assert_int_equal(api_client_attach(f.fd, "test", &c, &e), -ECONNRESET);
 	assert_string_equal(e.message, "croftd closed the connection");
 }
 
 #define BIG (600u * 1024)
 
-static void sc_large_lines(struct srv *s)
+static void sc_large_lines(struct tl_srv *s, const void *arg)
 {
 	long long id;
 	json_t *req;
 	char *big = malloc(PROTO_MAX_LINE + 100);
 
+	(void)arg;
 	if (!big)
 		_exit(60);
-	srv_hello(s);
-	req = srv_request(s, &id, "big");
+	tl_srv_hello(s, "0.9-test");
+	req = tl_srv_request(s, "big", &id);
 	json_decref(req);
 	memset(big, 'x', BIG);
 	big[BIG] = '\0';
-	srv_send(s, "{\"id\":%lld,\"ok\":true,\"result\":{\"blob\":\"%s\"}}\n", id, big);
-	req = srv_request(s, &id, "huge");
+	tl_srv_send(s, "{\"id\":%lld,\"ok\":true,\"result\":{\"blob\":\"%s\"}}\n", id, big);
+	req = tl_srv_request(s, "huge", &id);
 	json_decref(req);
 	memset(big, 'y', PROTO_MAX_LINE + 10);
 	big[PROTO_MAX_LINE + 10] = '\0';
-	srv_send(s, "{\"id\":%lld,\"ok\":true,\"result\":{\"blob\":\"%s\"}}\n", id, big);
+	tl_srv_send(s, "{\"id\":%lld,\"ok\":true,\"result\":{\"blob\":\"%s\"}}\n", id, big);
 	free(big);
-	srv_request(s, &id, "never");
+	tl_srv_wait_eof(s);
 }
 
 static void test_large_and_oversize_lines(void **state)
 {
-	struct fake f = fake_start(sc_large_lines);
+	struct tl_api f;
 	struct api_client *c = NULL;
 	struct api_error e;
 	json_t *res = NULL;
 
 	(void)state;
+	tl_api_pair_or_fail(&f, sc_large_lines, NULL);
 	assert_int_equal(api_client_attach(f.fd, "test", &c, &e), 0);
 	assert_int_equal(api_client_call(c, "big", NULL, &res, NULL, &e), 0);
 	assert_int_equal(strlen(json_string_value(json_object_get(res, "blob"))), BIG);
@@ -534,56 +421,59 @@ static void test_large_and_oversize_lines(void **state)
 	assert_non_null(strstr(e.message, "longer than"));
 	assert_int_equal(api_client_call(c, "after", NULL, &res, NULL, &e), -EMSGSIZE);
 	api_client_close(c);
-	fake_wait(&f);
+	tl_api_wait_or_fail(&f);
 }
 
-static void sc_malformed(struct srv *s)
+static void sc_malformed(struct tl_srv *s, const void *arg)
 {
 	long long id;
 	json_t *req;
 
-	srv_hello(s);
-	req = srv_request(s, &id, "vm.list");
+	(void)arg;
+	tl_srv_hello(s, "0.9-test");
+	req = tl_srv_request(s, "vm.list", &id);
 	json_decref(req);
-	srv_send(s, "{\"id\":%lld,\"ok\":true,\"result\":{\n", id);
-	srv_request(s, &id, "never");
+	tl_srv_send(s, "{\"id\":%lld,\"ok\":true,\"result\":{\n", id);
+	tl_srv_wait_eof(s);
 }
 
 static void test_malformed_reply(void **state)
 {
-	struct fake f = fake_start(sc_malformed);
+	struct tl_api f;
 	struct api_client *c = NULL;
 	struct api_error e;
 	json_t *res = NULL;
 
 	(void)state;
+	tl_api_pair_or_fail(&f, sc_malformed, NULL);
 	assert_int_equal(api_client_attach(f.fd, "test", &c, &e), 0);
 	assert_int_equal(api_client_call(c, "vm.list", NULL, &res, NULL, &e), -EBADMSG);
 	assert_non_null(strstr(e.message, "malformed"));
 	api_client_close(c);
-	fake_wait(&f);
+	tl_api_wait_or_fail(&f);
 }
 
-static void sc_slow(struct srv *s)
+static void sc_slow(struct tl_srv *s, const void *arg)
 {
 	long long id, id2;
 	json_t *req;
 
-	srv_hello(s);
-	req = srv_request(s, &id, "slow");
+	(void)arg;
+	tl_srv_hello(s, "0.9-test");
+	req = tl_srv_request(s, "slow", &id);
 	json_decref(req);
 	usleep(400 * 1000);
 	/* the late reply, then the next call's */
-	srv_send(s, "{\"id\":%lld,\"ok\":true,\"result\":{\"which\":\"late\"}}\n", id);
-	req = srv_request(s, &id2, "fast");
+	tl_srv_send(s, "{\"id\":%lld,\"ok\":true,\"result\":{\"which\":\"late\"}}\n", id);
+	req = tl_srv_request(s, "fast", &id2);
 	json_decref(req);
-	srv_send(s, "{\"id\":%lld,\"ok\":true,\"result\":{\"which\":\"fast\"}}\n", id2);
+	tl_srv_send(s, "{\"id\":%lld,\"ok\":true,\"result\":{\"which\":\"fast\"}}\n", id2);
 	/* a reply that arrives while signals interrupt the wait */
-	req = srv_request(s, &id, "interrupted");
+	req = tl_srv_request(s, "interrupted", &id);
 	json_decref(req);
 	usleep(300 * 1000);
-	srv_send(s, "{\"id\":%lld,\"ok\":true,\"result\":{\"which\":\"interrupted\"}}\n", id);
-	srv_request(s, &id, "never");
+	tl_srv_send(s, "{\"id\":%lld,\"ok\":true,\"result\":{\"which\":\"interrupted\"}}\n", id);
+	tl_srv_wait_eof(s);
 }
 
 static volatile sig_atomic_t alarms;
@@ -596,7 +486,7 @@ static void on_alarm(int sig)
 
 static void test_timeout_and_eintr(void **state)
 {
-	struct fake f = fake_start(sc_slow);
+	struct tl_api f;
 	struct api_client *c = NULL;
 	struct api_error e;
 	json_t *res = NULL;
@@ -604,6 +494,7 @@ static void test_timeout_and_eintr(void **state)
 	struct itimerval it = { { 0, 50000 }, { 0, 50000 } }, off = { { 0, 0 }, { 0, 0 } };
 
 	(void)state;
+	tl_api_pair_or_fail(&f, sc_slow, NULL);
 	assert_int_equal(api_client_attach(f.fd, "test", &c, &e), 0);
 	api_client_set_timeout(c, 150);
 	assert_int_equal(api_client_call(c, "slow", NULL, &res, NULL, &e), -ETIMEDOUT);
@@ -626,7 +517,18 @@ static void test_timeout_and_eintr(void **state)
 	assert_string_equal(json_string_value(json_object_get(res, "which")), "interrupted");
 	json_decref(res);
 	api_client_close(c);
-	fake_wait(&f);
+	tl_api_wait_or_fail(&f);
+}
+
+static void sc_host_info(struct tl_srv *s, const void *arg)
+{
+	long long id;
+
+	(void)arg;
+	tl_srv_hello(s, "0.9-test");
+	tl_srv_expect(s, "host.info", &id);
+	tl_srv_ok(s, id, "{\"hostname\":\"box\"}");
+	tl_srv_wait_eof(s);
 }
 
 static void test_connect_and_socket_path(void **state)
@@ -635,9 +537,10 @@ static void test_connect_and_socket_path(void **state)
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct api_client *c = NULL;
 	struct api_error e;
+	struct tl_api f;
+	json_t *res = NULL;
 	char longpath[200];
 	int lfd;
-	pid_t pid;
 
 	(void)state;
 	unsetenv("CROFT_SOCKET");
@@ -671,37 +574,13 @@ static void test_connect_and_socket_path(void **state)
 	assert_non_null(strstr(e.message, "is croftd running?"));
 	unlink(path);
 
-	lfd = socket(AF_UNIX, SOCK_STREAM, 0);
-	assert_int_equal(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	assert_int_equal(listen(lfd, 1), 0);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		struct srv s;
-		long long id;
-		json_t *req;
-
-		s.fd = accept(lfd, NULL, NULL);
-		linebuf_init(&s.lb, PROTO_MAX_LINE);
-		srv_hello(&s);
-		req = srv_request(&s, &id, "host.info");
-		json_decref(req);
-		srv_send(&s, "{\"id\":%lld,\"ok\":true,\"result\":{\"hostname\":\"box\"}}\n", id);
-		srv_request(&s, &id, "never");
-		_exit(0);
-	}
-	close(lfd);
+	tl_api_listen_or_fail(&f, path, sc_host_info, NULL);
 	assert_int_equal(api_client_connect(path, &c, &e), 0);
-	{
-		json_t *res = NULL;
-		struct fake f = { pid, -1 };
-
-		assert_int_equal(api_client_call(c, "host.info", NULL, &res, NULL, &e), 0);
-		assert_string_equal(json_string_value(json_object_get(res, "hostname")), "box");
-		json_decref(res);
-		api_client_close(c);
-		fake_wait(&f);
-	}
+	assert_int_equal(api_client_call(c, "host.info", NULL, &res, NULL, &e), 0);
+	assert_string_equal(json_string_value(json_object_get(res, "hostname")), "box");
+	json_decref(res);
+	api_client_close(c);
+	tl_api_wait_or_fail(&f);
 	unlink(path);
 	rmdir(dir);
 }

@@ -18,10 +18,10 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "tui/cli.h"
+#include "tests/unit/testlib.h"
 
 #define ARGV(...) ((char *[]){ __VA_ARGS__, NULL })
 #define ARGC(...) ((int)(sizeof((char *[]){ __VA_ARGS__ }) / sizeof(char *)))
@@ -76,7 +76,7 @@ static void test_parse_net_create(void **state)
 	PARSE(&p, cli_parse_net_create, "net create", "lan", "--mode", "nat");
 	args_are(&p, "{\"mode\":\"nat\",\"name\":\"lan\"}");
 	PARSE(&p, cli_parse_net_create, "net create", "--mode=host-only", "lab", "--subnet",
-	      "10.1.0.0/24", "--dhcp-range", "10.1.0.10-10.1.0.20", "--json");
+	       "10.1.0.0/24", "--dhcp-range", "10.1.0.10-10.1.0.20", "--json");
 	args_are(&p, "{\"dhcp_range\":\"10.1.0.10-10.1.0.20\",\"mode\":\"host-only\","
 		 "\"name\":\"lab\",\"subnet\":\"10.1.0.0/24\"}");
 	assert_int_equal(p.g.json, 1);
@@ -133,35 +133,35 @@ static void test_parse_forwards(void **state)
 
 	(void)state;
 	PARSE(&p, cli_parse_fwd_add, "net forward add", "lan", "--proto", "tcp", "--host-port",
-	      "8080", "--to", "web:80");
+	       "8080", "--to", "web:80");
 	args_are(&p, "{\"host_port\":8080,\"net\":\"lan\",\"port\":80,\"proto\":\"tcp\",\"vm\":\"web\"}");
 	PARSE(&p, cli_parse_fwd_add, "net forward add", "lan", "--to=db:5432", "--proto=udp",
-	      "--host-port=1");
+	       "--host-port=1");
 	args_are(&p, "{\"host_port\":1,\"net\":\"lan\",\"port\":5432,\"proto\":\"udp\",\"vm\":\"db\"}");
 
 	PARSE(&p, cli_parse_fwd_add, "net forward add", "lan", "--proto", "sctp", "--host-port",
-	      "1", "--to", "web:1");
+	       "1", "--to", "web:1");
 	refused(&p, "--proto must be tcp or udp, not 'sctp'");
 	PARSE(&p, cli_parse_fwd_add, "net forward add", "lan", "--proto", "tcp", "--host-port",
-	      "0", "--to", "web:1");
+	       "0", "--to", "web:1");
 	refused(&p, "--host-port must be between 1 and 65535, not 0");
 	PARSE(&p, cli_parse_fwd_add, "net forward add", "lan", "--proto", "tcp", "--host-port",
-	      "65536", "--to", "web:1");
+	       "65536", "--to", "web:1");
 	refused(&p, "--host-port must be between 1 and 65535, not 65536");
 	PARSE(&p, cli_parse_fwd_add, "net forward add", "lan", "--proto", "tcp", "--host-port",
-	      "-1", "--to", "web:1");
+	       "-1", "--to", "web:1");
 	refused(&p, "--host-port needs a number, got '-1'");
 	PARSE(&p, cli_parse_fwd_add, "net forward add", "lan", "--proto", "tcp", "--host-port",
-	      "80", "--to", "web");
+	       "80", "--to", "web");
 	refused(&p, "--to needs VM:PORT (e.g. web:80), got 'web'");
 	PARSE(&p, cli_parse_fwd_add, "net forward add", "lan", "--proto", "tcp", "--host-port",
-	      "80", "--to", ":80");
+	       "80", "--to", ":80");
 	refused(&p, "--to needs VM:PORT");
 	PARSE(&p, cli_parse_fwd_add, "net forward add", "lan", "--proto", "tcp", "--host-port",
-	      "80", "--to", "web:http");
+	       "80", "--to", "web:http");
 	refused(&p, "--to port needs a number, got 'http'");
 	PARSE(&p, cli_parse_fwd_add, "net forward add", "lan", "--proto", "tcp", "--host-port",
-	      "80", "--to", "we b:80");
+	       "80", "--to", "we b:80");
 	refused(&p, "VM name 'we b' contains ' '");
 	PARSE(&p, cli_parse_fwd_add, "net forward add", "lan", "--proto", "tcp", "--to", "web:80");
 	refused(&p, "net forward add needs --host-port PORT");
@@ -171,7 +171,7 @@ static void test_parse_forwards(void **state)
 	PARSE(&p, cli_parse_fwd_list, "net forward list", "lan");
 	args_are(&p, "{\"net\":\"lan\"}");
 	PARSE(&p, cli_parse_fwd_remove, "net forward remove", "lan", "--proto", "udp",
-	      "--host-port", "53");
+	       "--host-port", "53");
 	args_are(&p, "{\"host_port\":53,\"net\":\"lan\",\"proto\":\"udp\"}");
 	PARSE(&p, cli_parse_fwd_remove, "net forward remove", "lan", "--proto", "udp");
 	refused(&p, "net forward remove needs --host-port PORT");
@@ -185,7 +185,7 @@ static void test_parse_nics(void **state)
 	PARSE(&p, cli_parse_vm_nic_add, "vm nic add", "web", "--net", "lan");
 	args_are(&p, "{\"name\":\"web\",\"net\":\"lan\"}");
 	PARSE(&p, cli_parse_vm_nic_add, "vm nic add", "web", "--net", "br", "--mac",
-	      "52:54:00:12:34:56", "--vlan", "4094", "--rate", "100000", "--ip", "192.168.1.9");
+	       "52:54:00:12:34:56", "--vlan", "4094", "--rate", "100000", "--ip", "192.168.1.9");
 	args_are(&p, "{\"ip\":\"192.168.1.9\",\"mac\":\"52:54:00:12:34:56\",\"name\":\"web\","
 		 "\"net\":\"br\",\"rate\":100000,\"vlan\":4094}");
 
@@ -218,21 +218,6 @@ static void test_parse_nics(void **state)
 
 /* ---- formatters ---- */
 
-static char *fmt(void (*fn)(FILE *, const json_t *), const char *json)
-{
-	json_t *v = json_loads(json, 0, NULL);
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-
-	if (!v)
-		fail_msg("bad test JSON: %s", json);
-	fn(f, v);
-	fclose(f);
-	json_decref(v);
-	return buf;
-}
-
 static const char net_lan[] =
 	"{\"name\":\"lan\",\"mode\":\"nat\",\"subnet\":\"10.73.0.0/24\",\"gateway\":\"10.73.0.1\","
 	"\"dhcp_first\":\"10.73.0.2\",\"dhcp_last\":\"10.73.0.254\",\"uplink\":\"eth0\","
@@ -252,18 +237,18 @@ static void test_format_nets(void **state)
 	(void)state;
 	list = malloc(strlen(net_lan) + strlen(net_br) + 4);
 	sprintf(list, "[%s,%s]", net_br, net_lan);
-	out = fmt(cli_format_net_list, list);
+	out = tl_print_json_text(cli_format_net_list, list);
 	assert_string_equal(out,
 		"NAME  MODE     SUBNET        UPLINK  BRIDGE    NICS  FORWARDS\n"
 		"br    bridged  -             lan1    croftbr2     0         0\n"
 		"lan   nat      10.73.0.0/24  eth0    croftbr1     1         1\n");
 	free(out);
 	free(list);
-	out = fmt(cli_format_net_list, "[]");
+	out = tl_print_json_text(cli_format_net_list, "[]");
 	assert_string_equal(out, "No networks. Create one with: croft net create NAME --mode nat\n");
 	free(out);
 
-	out = fmt(cli_format_net_info, net_lan);
+	out = tl_print_json_text(cli_format_net_info, net_lan);
 	assert_string_equal(out,
 		"name:        lan\n"
 		"mode:        nat\n"
@@ -277,18 +262,18 @@ static void test_format_nets(void **state)
 		"forwards:\n"
 		"  tcp port 8080 -> web:80 (10.73.0.2)\n");
 	free(out);
-	out = fmt(cli_format_net_info, net_br);
+	out = tl_print_json_text(cli_format_net_info, net_br);
 	assert_contains(out, "subnet:      -\n");
 	assert_contains(out, "dhcp:        -\n");
 	assert_contains(out, "nics:        none\n");
 	assert_contains(out, "forwards:    none\n");
 	free(out);
 	/* a newer croftd's object with fields missing or odd does not break it */
-	out = fmt(cli_format_net_info, "{\"name\":7}");
+	out = tl_print_json_text(cli_format_net_info, "{\"name\":7}");
 	assert_contains(out, "name:        -\n");
 	free(out);
 
-	out = fmt(cli_format_net_delete,
+	out = tl_print_json_text(cli_format_net_delete,
 		  "{\"name\":\"lan\",\"nics_removed\":[{\"vm\":\"web\",\"mac\":\"52:54:00:00:00:01\"}],"
 		  "\"forwards_removed\":[{\"net\":\"lan\",\"proto\":\"udp\",\"host_port\":53,"
 		  "\"vm\":\"web\",\"port\":53,\"address\":null}]}");
@@ -309,7 +294,7 @@ static void test_format_forwards_nics(void **state)
 	char *out;
 
 	(void)state;
-	out = fmt(cli_format_fwd_list,
+	out = tl_print_json_text(cli_format_fwd_list,
 		  "[{\"net\":\"lan\",\"proto\":\"tcp\",\"host_port\":8080,\"vm\":\"web\",\"port\":80,"
 		  "\"address\":\"10.73.0.2\"},{\"net\":\"lan\",\"proto\":\"udp\",\"host_port\":53,"
 		  "\"vm\":\"dns\",\"port\":5353,\"address\":\"10.73.0.10\"}]");
@@ -318,15 +303,15 @@ static void test_format_forwards_nics(void **state)
 		"tcp         8080  web    80  10.73.0.2\n"
 		"udp           53  dns  5353  10.73.0.10\n");
 	free(out);
-	out = fmt(cli_format_fwd_list, "[]");
+	out = tl_print_json_text(cli_format_fwd_list, "[]");
 	assert_contains(out, "No port forwards.");
 	free(out);
-	out = fmt(fwd_added, "{\"net\":\"lan\",\"proto\":\"tcp\",\"host_port\":8080,\"vm\":\"web\","
+	out = tl_print_json_text(fwd_added, "{\"net\":\"lan\",\"proto\":\"tcp\",\"host_port\":8080,\"vm\":\"web\","
 		  "\"port\":80,\"address\":\"10.73.0.2\"}");
 	assert_string_equal(out, "lan: tcp port 8080 -> web:80 (10.73.0.2) added\n");
 	free(out);
 
-	out = fmt(cli_format_nic_list,
+	out = tl_print_json_text(cli_format_nic_list,
 		  "[{\"net\":\"lan\",\"mac\":\"52:54:00:00:00:01\",\"ip\":\"10.73.0.2\","
 		  "\"address\":\"10.73.0.2\",\"vlan\":null,\"rate\":null,\"tap\":\"croftt1\","
 		  "\"model\":\"virtio\"},{\"net\":\"br\",\"mac\":\"52:54:00:00:00:02\",\"ip\":null,"
@@ -336,11 +321,11 @@ static void test_format_forwards_nics(void **state)
 		"lan  52:54:00:00:00:01  10.73.0.2  10.73.0.2     -     -  croftt1\n"
 		"br   52:54:00:00:00:02  -          -            10  100M  croftt12\n");
 	free(out);
-	out = fmt(cli_format_nic_list, "[]");
+	out = tl_print_json_text(cli_format_nic_list, "[]");
 	assert_string_equal(out, "No NICs. Add one with: croft vm nic add VM --net NAME\n");
 	free(out);
 
-	out = fmt(cli_format_vm_nics,
+	out = tl_print_json_text(cli_format_vm_nics,
 		  "[{\"net\":\"lan\",\"mac\":\"52:54:00:00:00:01\",\"ip\":\"10.73.0.2\","
 		  "\"address\":\"10.73.0.2\",\"vlan\":null,\"rate\":null,\"tap\":\"croftt1\"},"
 		  "{\"net\":\"br\",\"mac\":\"52:54:00:00:00:02\",\"ip\":null,\"address\":null,"
@@ -350,7 +335,7 @@ static void test_format_forwards_nics(void **state)
 		"  0: 52:54:00:00:00:01 on lan, ip 10.73.0.2 (address 10.73.0.2), tap croftt1\n"
 		"  1: 52:54:00:00:00:02 on br, ip -, vlan 10, 100 Mbit/s, tap croftt2\n");
 	free(out);
-	out = fmt(cli_format_vm_nics, "[]");
+	out = tl_print_json_text(cli_format_vm_nics, "[]");
 	assert_string_equal(out, "nics:        none\n");
 	free(out);
 }
@@ -371,7 +356,7 @@ static void test_format_vm_ip(void **state)
 	assert_string_equal(cli_vm_first_ip(vm), "-");
 	json_decref(vm);
 
-	out = fmt(cli_format_vm_list,
+	out = tl_print_json_text(cli_format_vm_list,
 		  "[{\"name\":\"web\",\"state\":\"running\",\"vcpus\":1,\"memory_mib\":256,"
 		  "\"memory_min_mib\":256,\"pid\":42,\"uptime_s\":5,"
 		  "\"nics\":[{\"ip\":\"10.73.0.9\"}]}]");
@@ -379,10 +364,10 @@ static void test_format_vm_ip(void **state)
 		"NAME  STATE    VCPUS  MEMORY   MIN  PID  UPTIME  IP\n"
 		"web   running      1    256M  256M   42      5s  10.73.0.9\n");
 	free(out);
-	out = fmt(cli_format_vm_info, "{\"name\":\"web\",\"nics\":[],\"disks\":[]}");
+	out = tl_print_json_text(cli_format_vm_info, "{\"name\":\"web\",\"nics\":[],\"disks\":[]}");
 	assert_contains(out, "nics:        none\n");
 	free(out);
-	out = fmt(cli_format_vm_delete, "{\"name\":\"web\",\"disks_removed\":[],\"disks_kept\":[],"
+	out = tl_print_json_text(cli_format_vm_delete, "{\"name\":\"web\",\"disks_removed\":[],\"disks_kept\":[],"
 		  "\"nics_removed\":[{\"net\":\"lan\",\"mac\":\"52:54:00:00:00:01\"}],"
 		  "\"forwards_removed\":[]}");
 	assert_string_equal(out, "web: deleted\n  removed NIC 52:54:00:00:00:01 on network lan\n");
@@ -391,51 +376,11 @@ static void test_format_vm_ip(void **state)
 
 /* ---- dispatch and help ---- */
 
-struct run {
-	int status;
-	char out[65536];
-	char err[65536];
-};
-
-static void slurp(int fd, char *buf, size_t len)
-{
-	ssize_t n;
-
-	lseek(fd, 0, SEEK_SET);
-	n = read(fd, buf, len - 1);
-	buf[n > 0 ? n : 0] = '\0';
-	close(fd);
-}
-
-static void run_main(struct run *r, int argc, char **argv)
-{
-	char outname[] = "/tmp/croft-test-out-XXXXXX", errname[] = "/tmp/croft-test-err-XXXXXX";
-	int outfd = mkstemp(outname), errfd = mkstemp(errname);
-	int save1 = dup(1), save2 = dup(2);
-
-	assert_true(outfd >= 0 && errfd >= 0);
-	unlink(outname);
-	unlink(errname);
-	fflush(stdout);
-	fflush(stderr);
-	dup2(outfd, 1);
-	dup2(errfd, 2);
-	r->status = cli_main(argc, argv);
-	fflush(stdout);
-	fflush(stderr);
-	dup2(save1, 1);
-	dup2(save2, 2);
-	close(save1);
-	close(save2);
-	slurp(outfd, r->out, sizeof(r->out));
-	slurp(errfd, r->err, sizeof(r->err));
-}
-
-#define RUN(r, ...) run_main(r, ARGC("croft", __VA_ARGS__), ARGV("croft", __VA_ARGS__))
+#define RUN(r, ...) tl_run_main(r, cli_main, ARGC("croft", __VA_ARGS__), ARGV("croft", __VA_ARGS__))
 
 static void test_dispatch(void **state)
 {
-	static struct run r;
+	static struct tl_run r;
 
 	(void)state;
 	RUN(&r, "net");
@@ -497,121 +442,52 @@ static void test_dispatch(void **state)
 
 /* ---- runners against a fake croftd ---- */
 
-/* Serve one connection on sock: hello, then one canned reply per request
- * (the result for its op, or an error for "net.delete"). */
-static const struct { const char *op, *reply; } canned[] = {
-	{ "net.list", "{\"networks\":[{\"name\":\"lan\",\"mode\":\"nat\"}]}" },
-	{ "vm.nic.list", "{\"name\":\"web\",\"nics\":[{\"net\":\"lan\",\"mac\":\"52:54:00:00:00:01\"}]}" },
-	{ "net.forward.list", "{\"forwards\":[]}" },
-	{ "net.create", "{\"name\":\"lan\",\"mode\":\"nat\",\"subnet\":\"10.73.0.0/24\","
-			"\"uplink\":\"eth0\",\"bridge\":\"croftbr1\"}" },
-	{ "vm.nic.add", "{\"name\":\"web\",\"nic\":{\"net\":\"lan\",\"mac\":\"52:54:00:00:00:09\","
-			"\"address\":\"10.73.0.9\"}}" },
-};
-
-static void serve(int lfd)
-{
-	char buf[4096];
-	int fd = accept(lfd, NULL, NULL);
-	FILE *in, *out;
-
-	if (fd < 0)
-		_exit(1);
-	in = fdopen(fd, "r");
-	out = fdopen(dup(fd), "w");
-	while (fgets(buf, sizeof(buf), in)) {
-		json_t *req = json_loads(buf, 0, NULL), *id = json_object_get(req, "id");
-		const char *op = json_string_value(json_object_get(req, "op"));
-		char *ids = json_dumps(id, JSON_ENCODE_ANY);
-		size_t i;
-
-		if (!strcmp(op, "hello")) {
-			fprintf(out, "{\"id\":%s,\"ok\":true,\"result\":{\"version\":1,\"server\":\"croftd\"}}\n", ids);
-		} else if (!strcmp(op, "net.delete")) {
-			fprintf(out, "{\"id\":%s,\"ok\":false,\"error\":{\"code\":\"unavailable\","
-				"\"message\":\"croft-netd is not running (no answer at /run/croft/netd.sock)\"}}\n", ids);
-		} else {
-			for (i = 0; i < sizeof(canned) / sizeof(canned[0]); i++)
-				if (!strcmp(op, canned[i].op))
-					fprintf(out, "{\"id\":%s,\"ok\":true,\"result\":%s}\n", ids,
-						canned[i].reply);
-		}
-		fflush(out);
-		free(ids);
-		json_decref(req);
-	}
-	_exit(0);
-}
-
-static pid_t fake_croftd(const char *path)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int lfd = socket(AF_UNIX, SOCK_STREAM, 0);
-	pid_t pid;
-
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
-	unlink(path);
-	assert_int_equal(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	assert_int_equal(listen(lfd, 4), 0);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0)
-		serve(lfd);
-	close(lfd);
-	return pid;
-}
-
-static void reap(pid_t pid)
-{
-	kill(pid, SIGKILL);
-	waitpid(pid, NULL, 0);
-}
+/* Run croft against the fake croftd API answering op with result (the JSON
+ * text, or "!code:message" for an error). */
+#define SERVED(r, op, result, ...) do { \
+		const struct tl_step st_[] = { { op, NULL, result, NULL, 0, NULL }, { NULL } }; \
+		tl_run_scripted(r, st_, cli_main, ARGC("croft", __VA_ARGS__), \
+				ARGV("croft", __VA_ARGS__)); \
+	} while (0)
 
 static void test_runners(void **state)
 {
-	static struct run r;
-	char sock[64];
-	pid_t pid;
+	static struct tl_run r;
 
 	(void)state;
-	snprintf(sock, sizeof(sock), "/tmp/croft-test-clinet-%d.sock", (int)getpid());
-
 	/* lists print the array itself with --json */
-	pid = fake_croftd(sock);
-	RUN(&r, "--socket", sock, "net", "list", "--json");
-	reap(pid);
+	SERVED(&r, "net.list", "{\"networks\":[{\"name\":\"lan\",\"mode\":\"nat\"}]}",
+	       "net", "list", "--json");
 	assert_int_equal(r.status, 0);
 	assert_string_equal(r.out, "[{\"name\":\"lan\",\"mode\":\"nat\"}]\n");
 
-	pid = fake_croftd(sock);
-	RUN(&r, "--socket", sock, "vm", "nic", "list", "web", "--json");
-	reap(pid);
+	SERVED(&r, "vm.nic.list",
+	       "{\"name\":\"web\",\"nics\":[{\"net\":\"lan\",\"mac\":\"52:54:00:00:00:01\"}]}",
+	       "vm", "nic", "list", "web", "--json");
 	assert_string_equal(r.out, "[{\"net\":\"lan\",\"mac\":\"52:54:00:00:00:01\"}]\n");
 
-	pid = fake_croftd(sock);
-	RUN(&r, "--socket", sock, "net", "forward", "list", "lan");
-	reap(pid);
+	SERVED(&r, "net.forward.list", "{\"forwards\":[]}",
+	       "net", "forward", "list", "lan");
 	assert_contains(r.out, "No port forwards.");
 
 	/* one-line confirmations */
-	pid = fake_croftd(sock);
-	RUN(&r, "--socket", sock, "net", "create", "lan", "--mode", "nat");
-	reap(pid);
+	SERVED(&r, "net.create", "{\"name\":\"lan\",\"mode\":\"nat\",\"subnet\":\"10.73.0.0/24\","
+	       "\"uplink\":\"eth0\",\"bridge\":\"croftbr1\"}",
+	       "net", "create", "lan", "--mode", "nat");
 	assert_string_equal(r.out, "lan: created (nat, subnet 10.73.0.0/24, uplink eth0, bridge croftbr1)\n");
 
-	pid = fake_croftd(sock);
-	RUN(&r, "--socket", sock, "vm", "nic", "add", "web", "--net", "lan");
-	reap(pid);
+	SERVED(&r, "vm.nic.add", "{\"name\":\"web\",\"nic\":{\"net\":\"lan\","
+	       "\"mac\":\"52:54:00:00:00:09\",\"address\":\"10.73.0.9\"}}",
+	       "vm", "nic", "add", "web", "--net", "lan");
 	assert_string_equal(r.out, "web: added NIC 52:54:00:00:00:09 on network lan (address 10.73.0.9)\n");
 
 	/* croftd's error: exit 1, its message and code */
-	pid = fake_croftd(sock);
-	RUN(&r, "--socket", sock, "net", "delete", "lan", "--json");
-	reap(pid);
+	SERVED(&r, "net.delete",
+	       "!unavailable:croft-netd is not running (no answer at /run/croft/netd.sock)",
+	       "net", "delete", "lan", "--json");
 	assert_int_equal(r.status, CLI_EXIT_ERROR);
 	assert_contains(r.err, "croft: croft-netd is not running (no answer at /run/croft/netd.sock)\n");
 	assert_contains(r.out, "\"code\":\"unavailable\"");
-	unlink(sock);
 }
 
 int main(void)

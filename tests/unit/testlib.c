@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 char *tl_tmpdir(const char *tag)
@@ -141,6 +142,14 @@ void tl_assert_contains(const char *hay, const char *needle)
 		fail_msg("'%s' does not contain '%s'", hay ? hay : "(null)", needle);
 }
 
+int tl_setup_utc(void **state)
+{
+	(void)state;
+	setenv("TZ", "UTC", 1);
+	tzset();
+	return 0;
+}
+
 static int64_t clock_ms = TL_CLOCK_START_MS;
 
 int64_t tl_clock_ms(void)
@@ -245,6 +254,69 @@ int64_t tl_store_fwd_or_fail(struct store *st, int64_t net, int64_t nic, const c
 	return id;
 }
 
+static void slurp(int fd, char *buf, size_t len)
+{
+	size_t got = 0;
+	ssize_t n;
+
+	lseek(fd, 0, SEEK_SET);
+	while (got < len - 1 && (n = read(fd, buf + got, len - 1 - got)) > 0)
+		got += (size_t)n;
+	buf[got] = '\0';
+	close(fd);
+}
+
+void tl_run_main(struct tl_run *r, int (*main_fn)(int, char **), int argc, char **argv)
+{
+	char outname[] = "/tmp/croft-test-out-XXXXXX", errname[] = "/tmp/croft-test-err-XXXXXX";
+	int outfd = mkstemp(outname), errfd = mkstemp(errname);
+	int save1 = dup(1), save2 = dup(2);
+
+	if (outfd < 0 || errfd < 0 || save1 < 0 || save2 < 0)
+		fail_msg("cannot capture output: %s", strerror(errno));
+	unlink(outname);
+	unlink(errname);
+	fflush(stdout);
+	fflush(stderr);
+	dup2(outfd, 1);
+	dup2(errfd, 2);
+	r->status = main_fn(argc, argv);
+	fflush(stdout);
+	fflush(stderr);
+	dup2(save1, 1);
+	dup2(save2, 2);
+	close(save1);
+	close(save2);
+	slurp(outfd, r->out, sizeof(r->out));
+	slurp(errfd, r->err, sizeof(r->err));
+}
+
+char *tl_print_json(void (*fn)(FILE *, const json_t *), const json_t *v)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		fail_msg("open_memstream: %s", strerror(errno));
+	fn(f, v);
+	fclose(f);
+	return buf;
+}
+
+char *tl_print_json_text(void (*fn)(FILE *, const json_t *), const char *json)
+{
+	json_error_t jerr;
+	json_t *v = json_loads(json, JSON_DECODE_ANY, &jerr);
+	char *out;
+
+	if (!v)
+		fail_msg("bad test JSON (%s): %s", jerr.text, json);
+	out = tl_print_json(fn, v);
+	json_decref(v);
+	return out;
+}
+
 struct in_addr tl_ip4_or_fail(const char *dotted)
 {
 	struct in_addr a;
@@ -322,4 +394,30 @@ struct vm *tl_croftd_vm_add(struct croftd *d, const char *name, const char *cons
 	spec.firmware = xstrdup("bios");
 	spec.boot = xstrdup("disk");
 	return vm_add(d, &spec);
+}
+
+int tl_store_setup(void **state)
+{
+	struct tl_store_fx *f = xcalloc(1, sizeof(*f));
+
+	f->dir = tl_tmpdir("store");
+	if (!f->dir) {
+		free(f);
+		return -1;
+	}
+	f->st = tl_store_open_or_fail(f->dir);
+	*state = f;
+	return 0;
+}
+
+int tl_store_teardown(void **state)
+{
+	struct tl_store_fx *f = *state;
+	int rc;
+
+	store_close(f->st);
+	rc = tl_rmtree(f->dir);
+	free(f->dir);
+	free(f);
+	return rc < 0 ? -1 : 0;
 }

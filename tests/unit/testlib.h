@@ -1,11 +1,15 @@
 /*
  * The unit tests' shared harness: temporary directories and the tree
  * remover, small file helpers, a fake clock, a store in a temporary
- * directory with rows put in it, a fake croftd around it, and IPv4
- * addresses from text.  The fake of the network domain's side effects is
- * testlib_net.h's.  Fault seams of the modules under test (exec, the
- * clock, /proc, QMP) are the modules' own function tables; the fakes that
- * fill them for more than one test file live here.
+ * directory with rows put in it, IPv4 addresses from text, a runner that
+ * captures what a main function prints, two fakes of croftd: its state,
+ * for code inside croftd (tl_croftd_*), and its API socket, for its clients
+ * (tl_api_*, testlib_api.c), scripted children for job_exec's seam
+ * (testlib_exec.c) and a fake QEMU at the other end of a QMP socket
+ * (testlib_qmp.c).  The fake of the network domain's side effects is
+ * testlib_net.h's.  Fault seams of the modules under test (exec, the clock,
+ * /proc, QMP) are the modules' own function tables; the fakes that fill
+ * them for more than one test file live here.
  *
  * Functions named tl_*_or_fail end the running cmocka test on failure;
  * the others return -errno or NULL so setups can report failure.
@@ -13,11 +17,19 @@
 #ifndef CROFT_TESTLIB_H
 #define CROFT_TESTLIB_H
 
+#include <jansson.h>
 #include <netinet/in.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "common/proto.h"
 
 struct croftd;
+struct loop;
+struct qmp;
+struct qmp_callbacks;
 struct store;
 struct vm;
 
@@ -42,6 +54,9 @@ char *tl_read_file(const char *path);
 /* Fail the running test unless hay (may be NULL) contains needle. */
 void tl_assert_contains(const char *hay, const char *needle);
 
+/* A cmocka group setup: local time is UTC (TZ), for fixed times in output. */
+int tl_setup_utc(void **state);
+
 /* A fake clock for modules that take one as a seam: starts at
  * TL_CLOCK_START (2026-01-01 00:00:00 UTC) and moves only when told. */
 #define TL_CLOCK_START_MS 1767225600000LL
@@ -51,6 +66,85 @@ void tl_clock_advance(int64_t ms);
 
 /* A new store at dir/croft.db, migrated; fails the test on error. */
 struct store *tl_store_open_or_fail(const char *dir);
+/* cmocka setup and teardown: *state is a tl_store_fx, a store in a fresh
+ * temporary directory, removed afterwards. */
+struct tl_store_fx {
+	char *dir;
+	struct store *st;
+};
+int tl_store_setup(void **state);
+int tl_store_teardown(void **state);
+
+/* Scripted children (testlib_exec.c): while installed, every child
+ * job_exec starts "runs" as the script says, without a process.  The
+ * script may change between children; what happened is recorded. */
+struct tl_exec_fake {
+	int spawn_errno;          /* > 0: starting fails with it ("fork: ...") */
+	int status;               /* exit status */
+	const char *out, *err;    /* what it prints (a few KiB at most) */
+	int hang;                 /* runs until signalled */
+	int ignore_term;          /* a hanging child survives SIGTERM */
+
+	int calls;                /* children started (or tried) */
+	char argv[16][256];       /* the last one's command line */
+	int argc;
+	int nsignals;             /* signals sent to any child */
+	int last_signal;
+};
+void tl_exec_fake_install(struct tl_exec_fake *f);
+/* Back to real children. */
+void tl_exec_fake_remove(void);
+
+/* A job_exec_done_fn recording the child's end into a tl_exec_seen (its
+ * data); output past the buffers is cut. */
+struct tl_exec_seen {
+	int calls;
+	int status;
+	int signal;
+	char out[8192];
+	char err[8192];
+};
+struct job_exec;
+struct job_exec_result;
+void tl_exec_record(struct job_exec *x, const struct job_exec_result *res, void *data);
+
+/* A fake QEMU at the other end of a QMP socket (testlib_qmp.c): it reads
+ * what the client writes, line by line and JSON-decoded, and answers by
+ * hand, so replies, events and disconnects can be staged exactly.  The
+ * functions fail the running test on anything unexpected. */
+struct tl_qmp_fake {
+	int fd;                   /* our end; -1 once closed */
+	struct linebuf in;
+};
+/* QEMU 7.2's greeting, verbatim. */
+#define TL_QMP_GREETING "{\"QMP\": {\"version\": {\"qemu\": {\"micro\": 22, \"minor\": 2, " \
+	"\"major\": 7}, \"package\": \"Debian 1:7.2+dfsg-7+deb12u18+b3\"}, " \
+	"\"capabilities\": [\"oob\"]}}\r\n"
+/* A client on l (with cbs and data) connected to f. */
+struct qmp *tl_qmp_fake_open(struct tl_qmp_fake *f, struct loop *l,
+			     const struct qmp_callbacks *cbs, void *data);
+void tl_qmp_fake_close(struct tl_qmp_fake *f);
+void tl_qmp_send(struct tl_qmp_fake *f, const char *s);
+/* The next line the client wrote, decoded (a new reference); runs l while
+ * waiting. */
+json_t *tl_qmp_read(struct tl_qmp_fake *f, struct loop *l);
+/* The next line must run cmd: its id; *args (if asked) its arguments. */
+long long tl_qmp_expect(struct tl_qmp_fake *f, struct loop *l, const char *cmd, json_t **args);
+/* {"return": ret, "id": id}; ret is JSON text. */
+void tl_qmp_reply(struct tl_qmp_fake *f, long long id, const char *ret);
+/* Nothing more from the client within a few turns of l. */
+void tl_qmp_expect_silence(struct tl_qmp_fake *f, struct loop *l);
+/* Greet and accept qmp_capabilities, then run l until the client is ready. */
+void tl_qmp_handshake(struct tl_qmp_fake *f, struct loop *l, struct qmp *q);
+
+/* Run loop l (common/loop.h) until cond holds; fail the test after ms. */
+#define TL_PUMP_UNTIL(l, cond, ms) do {                                          \
+		uint64_t tl_end_ = loop_now_ms() + (uint64_t)(ms);               \
+		while (!(cond) && loop_now_ms() < tl_end_)                        \
+			loop_run_once((l), 10);                                  \
+		if (!(cond))                                                     \
+			fail_msg("waited %d ms in vain for %s", (int)(ms), #cond);   \
+	} while (0)
 
 /* Rows in a store, for tests of what reads them: each returns the new
  * row's id and fails the test when the store refuses it.  A VM: stopped,
@@ -82,5 +176,92 @@ void tl_croftd_free(struct croftd *d);
 /* A stopped VM named name with the disks at the given paths (ending with
  * NULL), in d's list as if loaded; not in the store. */
 struct vm *tl_croftd_vm_add(struct croftd *d, const char *name, const char *const *disks);
+
+/* What fn prints of v (or of the JSON text json, which must parse), as a
+ * malloc'd string: for testing formatters. */
+char *tl_print_json(void (*fn)(FILE *, const json_t *), const json_t *v);
+char *tl_print_json_text(void (*fn)(FILE *, const json_t *), const char *json);
+
+/* Run main_fn(argc, argv) with stdout and stderr captured (each cut at
+ * the buffer's size); stdin is left alone. */
+struct tl_run {
+	int status;
+	char out[65536];
+	char err[65536];
+};
+void tl_run_main(struct tl_run *r, int (*main_fn)(int, char **), int argc, char **argv);
+
+/*
+ * croftd's API as its clients (the CLI, the console, api_client) see it:
+ * a forked child serving one client connection with a scenario.
+ * tl_api_pair_or_fail() serves the other end of a socketpair (f->fd is the
+ * client's end, for api_client_attach(), and belongs to the caller);
+ * tl_api_listen_or_fail() listens on the unix socket sock (replacing a
+ * stale one) and serves the first connection (f->fd is -1).
+ * tl_api_wait_or_fail() reaps the child and fails the test unless the
+ * scenario ran to its end; tl_api_stop() kills it, for a client that never
+ * came.  A child left waiting ends itself after 30 s.
+ */
+struct tl_api {
+	pid_t pid;
+	int fd;
+};
+struct tl_srv;
+typedef void (*tl_scenario_fn)(struct tl_srv *s, const void *arg);
+
+void tl_api_pair_or_fail(struct tl_api *f, tl_scenario_fn fn, const void *arg);
+void tl_api_listen_or_fail(struct tl_api *f, const char *sock, tl_scenario_fn fn,
+			      const void *arg);
+void tl_api_wait_or_fail(struct tl_api *f);
+void tl_api_stop(struct tl_api *f);
+
+/* The server's side, for scenarios.  A surprise ends the child with a
+ * message and a non-zero status. */
+#define TL_API_VERSION "9.9-test"
+/* The next request (new reference) and its id; want_op NULL or "*" takes
+ * any op.  The client leaving ends the scenario (status 0). */
+json_t *tl_srv_request(struct tl_srv *s, const char *want_op, long long *id);
+/* The same, dropping the request. */
+void tl_srv_expect(struct tl_srv *s, const char *want_op, long long *id);
+/* Wait for the client to leave; any request is a surprise. */
+void tl_srv_wait_eof(struct tl_srv *s) __attribute__((noreturn));
+/* Raw text (lines with their newlines), printf-formatted. */
+void tl_srv_send(struct tl_srv *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* text with fd passed along (SCM_RIGHTS); fd stays the caller's. */
+void tl_srv_send_fd(struct tl_srv *s, int fd, const char *text);
+/* A reply: result is the JSON text of the result object. */
+void tl_srv_ok(struct tl_srv *s, long long id, const char *result);
+void tl_srv_err(struct tl_srv *s, long long id, const char *code, const char *message);
+/* Expect hello with this protocol version and answer it. */
+void tl_srv_hello(struct tl_srv *s, const char *server_version);
+/* The test process (for signals). */
+pid_t tl_srv_client(const struct tl_srv *s);
+
+/*
+ * The scripted scenario: tl_srv_script(s, steps) answers hello (server
+ * version TL_API_VERSION), then each step's request, then waits for the
+ * client to leave.  A step: the op expected ("*" any); lines sent before
+ * the reply (events); the reply: the result's JSON text, "!code:message"
+ * for an error, or NULL for none; lines sent after it; then, by flags,
+ * SIGINT to the client and/or hanging up (ending the script); and, if
+ * set, the JSON text the request's args must equal.  The array ends with
+ * a step whose op is NULL.
+ */
+#define TL_STEP_HANGUP 0x1
+#define TL_STEP_SIGINT 0x2
+struct tl_step {
+	const char *op;
+	const char *before;
+	const char *reply;
+	const char *after;
+	unsigned flags;
+	const char *args;
+};
+void tl_srv_script(struct tl_srv *s, const void *steps);
+/* Run main_fn (as tl_run_main) while the fake API serves steps on a
+ * socket of its own, named to main_fn by $CROFT_SOCKET (the CLI's way of
+ * finding croftd); fails the test unless the script ran to its end. */
+void tl_run_scripted(struct tl_run *r, const struct tl_step *steps,
+		     int (*main_fn)(int, char **), int argc, char **argv);
 
 #endif
