@@ -45,6 +45,11 @@ static json_t *job_json(const struct store_job *row, const struct job *live)
 			 "result", json_is_object(result) ? result : json_null());
 }
 
+json_t *api_job_json(const struct job *j)
+{
+	return job_json(job_row(j), j);
+}
+
 static int64_t now_ms(void)
 {
 	struct timespec ts;

@@ -1,8 +1,10 @@
 /*
- * The disk.create job (job_disk.h).  Its args are the list of disks; priv
- * is the index of the disk being made and the bytes of those already
- * made.  qemu-img runs as the QEMU user with no_new_privs, as any child
- * that has no need to be root.
+ * The disk.create job and the disk-making steps other kinds share
+ * (job_disk.h).  The list of disks is JSON in the job's args; the run
+ * (first in the kind's priv) holds the index of the disk being made, the
+ * bytes of those already made and what to do after the last.  qemu-img
+ * runs as the QEMU user with no_new_privs, as any child that has no need
+ * to be root.
  */
 #include "core/job_disk.h"
 #include "core/daemon.h"
@@ -20,12 +22,6 @@
 
 #define ALLOC_POLL_MS 250
 
-struct disk_run {
-	size_t i;                        /* the disk being made */
-	uint64_t made;                   /* bytes of the disks before it */
-	uint64_t total;
-};
-
 struct disk_arg {
 	const char *path, *format;
 	uint64_t size;
@@ -33,12 +29,15 @@ struct disk_arg {
 
 static size_t disk_count(struct job *j)
 {
-	return json_array_size(json_object_get(job_args(j), "disks"));
+	struct job_disk_run *run = job_priv(j);
+
+	return json_array_size(run->disks);
 }
 
 static void disk_get(struct job *j, size_t i, struct disk_arg *a)
 {
-	json_t *d = json_array_get(json_object_get(job_args(j), "disks"), i);
+	struct job_disk_run *run = job_priv(j);
+	json_t *d = json_array_get(run->disks, i);
 
 	a->path = json_string_value(json_object_get(d, "path"));
 	a->format = json_string_value(json_object_get(d, "format"));
@@ -47,7 +46,7 @@ static void disk_get(struct job *j, size_t i, struct disk_arg *a)
 
 static void poll_allocated(struct job *j)
 {
-	struct disk_run *run = job_priv(j);
+	struct job_disk_run *run = job_priv(j);
 	struct disk_arg a;
 	struct stat st;
 	uint64_t have;
@@ -63,7 +62,7 @@ static void next_disk(struct job *j);
 
 static void disk_made(struct job *j, const struct job_exec_result *res)
 {
-	struct disk_run *run = job_priv(j);
+	struct job_disk_run *run = job_priv(j);
 	struct disk_arg a;
 	char err[1024];
 
@@ -83,7 +82,7 @@ static void disk_made(struct job *j, const struct job_exec_result *res)
 static int make_disk(struct job *j, char *err, size_t errlen)
 {
 	struct croftd *d = job_daemon(j);
-	struct disk_run *run = job_priv(j);
+	struct job_disk_run *run = job_priv(j);
 	struct job_exec_creds creds = {
 		.uid = d->qemu_uid, .gid = d->qemu_gid,
 		.groups = d->qemu_groups, .ngroups = (size_t)d->qemu_ngroups,
@@ -119,29 +118,30 @@ static int make_disk(struct job *j, char *err, size_t errlen)
 
 static void next_disk(struct job *j)
 {
-	struct disk_run *run = job_priv(j);
+	struct job_disk_run *run = job_priv(j);
 	char err[1024];
 
-	if (run->i == disk_count(j)) {
-		job_set_result(j, json_deep_copy(job_args(j)));
-		job_done(j);
-	} else if (make_disk(j, err, sizeof(err)) < 0) {
+	if (run->i == disk_count(j))
+		run->then(j);
+	else if (make_disk(j, err, sizeof(err)) < 0)
 		job_fail(j, "%s", err);
-	}
 }
 
-static int disk_start(struct job *j, char *err, size_t errlen)
+int job_disk_steps(struct job *j, json_t *disks, void (*then)(struct job *j),
+		   char *err, size_t errlen)
 {
-	struct disk_run *run = job_priv(j);
+	struct job_disk_run *run = job_priv(j);
 	struct disk_arg a;
-	size_t i, n = disk_count(j);
+	size_t i, n = json_array_size(disks);
 
-	if (!n) {
-		err_set(err, errlen, "the job names no disk to create");
-		return -EINVAL;
-	}
+	run->disks = disks;
+	run->then = then;
 	for (i = 0; i < n; i++) {
 		disk_get(j, i, &a);
+		if (!a.path || !a.format) {
+			err_set(err, errlen, "disk %zu of the job has no path or format", i);
+			return -EINVAL;
+		}
 		run->total += a.size;
 	}
 	job_progress(j, 0, run->total);
@@ -149,15 +149,32 @@ static int disk_start(struct job *j, char *err, size_t errlen)
 	return 0;
 }
 
+static void disk_all_made(struct job *j)
+{
+	job_set_result(j, json_deep_copy(job_args(j)));
+	job_done(j);
+}
+
+static int disk_start(struct job *j, char *err, size_t errlen)
+{
+	json_t *disks = json_object_get(job_args(j), "disks");
+
+	if (!json_array_size(disks)) {
+		err_set(err, errlen, "the job names no disk to create");
+		return -EINVAL;
+	}
+	return job_disk_steps(j, disks, disk_all_made, err, errlen);
+}
+
 const struct job_kind job_disk_kind = {
 	.name = "disk.create",
-	.priv_size = sizeof(struct disk_run),
+	.priv_size = sizeof(struct job_disk_run),
 	.start = disk_start,
 };
 
 /* --- queueing ------------------------------------------------------------------ */
 
-static int check_disk(const struct job_disk *disks, size_t i, char *err, size_t errlen)
+int job_disk_check(const struct job_disk *disks, size_t i, char *err, size_t errlen)
 {
 	const struct job_disk *k = &disks[i];
 	char dir[PATH_MAX];
@@ -205,7 +222,7 @@ int job_disk_create(struct croftd *d, const char *target, const struct job_disk 
 		return -EINVAL;
 	}
 	for (i = 0; i < n; i++) {
-		rc = check_disk(disks, i, err, errlen);
+		rc = job_disk_check(disks, i, err, errlen);
 		if (rc < 0)
 			return rc;
 	}

@@ -31,6 +31,28 @@ struct job_disk {
 
 extern const struct job_kind job_disk_kind;
 
+/* Whether disks[i] can be made: format and size, an absolute path given
+ * once among disks[0..i], nothing there yet, its directory there.  0, or
+ * -EINVAL, -EEXIST or -ENOENT with err naming the problem. */
+int job_disk_check(const struct job_disk *disks, size_t i, char *err, size_t errlen);
+
+/* Disk-making steps for any kind: a kind whose priv begins with a struct
+ * job_disk_run may call job_disk_steps() from its start to make the disks
+ * listed in disks (a JSON array of {"path","format","size_bytes"}, borrowed
+ * from the job's args) one after another, with progress over their sizes;
+ * then(j) runs after the last is made (it must end the job or start the
+ * next step).  A failure fails the job, and every image made is removed
+ * unless the job ends done.  0, or -EINVAL with err set (nothing started). */
+struct job_disk_run {
+	json_t *disks;
+	void (*then)(struct job *j);
+	size_t i;                        /* the disk being made */
+	uint64_t made;                   /* bytes of the disks before it */
+	uint64_t total;
+};
+int job_disk_steps(struct job *j, json_t *disks, void (*then)(struct job *j),
+		   char *err, size_t errlen);
+
 /* Queue a disk.create job making disks[0..n-1] for target (may be NULL).
  * Everything is checked first: -EINVAL, -EEXIST or -ENOENT with err naming
  * the problem, and nothing queued (also -EIO, -ESHUTDOWN as job_submit).

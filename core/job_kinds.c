@@ -4,8 +4,10 @@
  */
 #include "core/job.h"
 #include "core/job_disk.h"
+#include "core/vm_create.h"
 
 const struct job_kind *const job_kinds[] = {
 	&job_disk_kind,
+	&vm_create_kind,
 	NULL,
 };

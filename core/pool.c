@@ -40,7 +40,7 @@ static void cmd_start(struct pool_cmd *c, const char *path)
 	c->argv[0] = "qemu-img";
 }
 
-static void qemu_img_spec(struct pool_cmd *c, struct job_exec_spec *spec)
+void pool_cmd_spec(struct pool_cmd *c, struct job_exec_spec *spec)
 {
 	memset(spec, 0, sizeof(*spec));
 	spec->argv = c->argv;
@@ -119,36 +119,9 @@ int pool_image_create_result(const struct job_exec_result *res, char *err, size_
 	return strstr(res->err, "No space left on device") ? -ENOSPC : -EIO;
 }
 
-int pool_image_create(const char *path, const char *format, uint64_t bytes,
-		      char *err, size_t errlen)
-{
-	struct job_exec_result res = { 0 };
-	struct job_exec_spec spec;
-	struct pool_cmd c = { 0 };
-	int rc;
-
-	rc = pool_image_create_check(path, format, bytes, err, errlen);
-	if (rc < 0)
-		return rc;
-	rc = pool_image_claim(path, (uid_t)-1, (gid_t)-1, err, errlen);
-	if (rc < 0)
-		return rc;
-	pool_image_create_cmd(path, format, bytes, &c);
-	qemu_img_spec(&c, &spec);
-	rc = job_exec_run_sync(&spec, &res, err, errlen);
-	if (rc == 0)
-		rc = pool_image_create_result(&res, err, errlen);
-	if (rc < 0)
-		unlink(path);
-	job_exec_result_clear(&res);
-	pool_cmd_free(&c);
-	return rc;
-}
-
 /* --- info ------------------------------------------------------------------ */
 
-/* A path qemu-img info may be run on: 0, or -errno with err set. */
-static int info_prepare(const char *path, struct pool_cmd *c, char *err, size_t errlen)
+int pool_image_info_cmd(const char *path, struct pool_cmd *c, char *err, size_t errlen)
 {
 	struct stat st;
 	int rc;
@@ -173,7 +146,7 @@ static int info_prepare(const char *path, struct pool_cmd *c, char *err, size_t 
 	return 0;
 }
 
-static int info_result(const struct job_exec_result *res, struct pool_image_info *info,
+int pool_image_info_result(const struct job_exec_result *res, struct pool_image_info *info,
 		       char *err, size_t errlen)
 {
 	if (job_exec_failure(res, "qemu-img info", err, errlen))
@@ -193,7 +166,7 @@ static void info_done(struct job_exec *x, const struct job_exec_result *res, voi
 	char err[1024];
 
 	(void)x;
-	if (info_result(res, &info, err, sizeof(err)) < 0)
+	if (pool_image_info_result(res, &info, err, sizeof(err)) < 0)
 		call->cb(NULL, err, call->data);
 	else
 		call->cb(&info, NULL, call->data);
@@ -209,39 +182,17 @@ int pool_image_info_start(struct loop *l, const char *path, pool_info_fn cb, voi
 	struct job_exec *x;
 	int rc;
 
-	rc = info_prepare(path, &c, err, errlen);
+	rc = pool_image_info_cmd(path, &c, err, errlen);
 	if (rc < 0)
 		goto out;
 	call = xcalloc(1, sizeof(*call));
 	call->cb = cb;
 	call->data = data;
-	qemu_img_spec(&c, &spec);
+	pool_cmd_spec(&c, &spec);
 	rc = job_exec_start(l, &spec, info_done, call, &x, err, errlen);
 	if (rc < 0)
 		free(call);
 out:
-	pool_cmd_free(&c);
-	return rc;
-}
-
-int pool_image_info(const char *path, struct pool_image_info *info,
-		    char *err, size_t errlen)
-{
-	struct job_exec_result res = { 0 };
-	struct job_exec_spec spec;
-	struct pool_cmd c = { 0 };
-	int rc;
-
-	memset(info, 0, sizeof(*info));
-	rc = info_prepare(path, &c, err, errlen);
-	if (rc < 0)
-		goto out;
-	qemu_img_spec(&c, &spec);
-	rc = job_exec_run_sync(&spec, &res, err, errlen);
-	if (rc == 0)
-		rc = info_result(&res, info, err, errlen);
-out:
-	job_exec_result_clear(&res);
 	pool_cmd_free(&c);
 	return rc;
 }

@@ -31,6 +31,9 @@ struct pool_cmd {
 	char *size;
 };
 void pool_cmd_free(struct pool_cmd *c);
+/* A child spec running c (output captured, bounded). */
+struct job_exec_spec;
+void pool_cmd_spec(struct pool_cmd *c, struct job_exec_spec *spec);
 
 /* What pool_image_create would make: a non-empty path, format "qcow2"
  * (thin) or "raw" (preallocated), 1..INT64_MAX bytes.  0 or -EINVAL with
@@ -49,12 +52,6 @@ void pool_image_create_cmd(const char *path, const char *format, uint64_t bytes,
  * qemu-img's own message. */
 int pool_image_create_result(const struct job_exec_result *res, char *err, size_t errlen);
 
-/* Check, claim and format in one call, blocking croftd's loop while
- * qemu-img runs: only for the vm.create handler until it starts the
- * disk.create job instead.  The claimed file is removed on failure. */
-int pool_image_create(const char *path, const char *format, uint64_t bytes,
-		      char *err, size_t errlen);
-
 /* info is NULL when it failed, with err the message. */
 typedef void (*pool_info_fn)(const struct pool_image_info *info, const char *err, void *data);
 /* qemu-img info --output=json on the loop; cb runs once, later.  0, or
@@ -62,11 +59,13 @@ typedef void (*pool_info_fn)(const struct pool_image_info *info, const char *err
  * could not be started). */
 int pool_image_info_start(struct loop *l, const char *path, pool_info_fn cb, void *data,
 			  char *err, size_t errlen);
-/* The same, blocking the caller: only for vm.create's attached-disk check,
- * until that is asynchronous.  -ENOENT (missing), -EINVAL (not an image
- * qemu-img can read) with err set. */
-int pool_image_info(const char *path, struct pool_image_info *info,
-		    char *err, size_t errlen);
+/* The parts of info, for callers that run the child themselves: the
+ * command line for an existing path (-ENOENT "disk image ... does not
+ * exist"), and the outcome (-EINVAL with err set when qemu-img failed or
+ * said something unreadable). */
+int pool_image_info_cmd(const char *path, struct pool_cmd *c, char *err, size_t errlen);
+int pool_image_info_result(const struct job_exec_result *res, struct pool_image_info *info,
+			   char *err, size_t errlen);
 /* Parse qemu-img info JSON (pure; fuzzed and unit-tested). */
 int pool_image_info_parse(const char *json, struct pool_image_info *info,
 			  char *err, size_t errlen);

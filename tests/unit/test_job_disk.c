@@ -207,10 +207,10 @@ static void test_create(void **state)
 	assert_string_equal(f->ended, "done");
 	assert_int_equal(f->progress_done, (1ll << 30) + (8 << 20));
 	assert_int_equal(f->progress_total, (1ll << 30) + (8 << 20));
-	assert_int_equal(pool_image_info(thin, &info, err, sizeof(err)), 0);
+	assert_int_equal(tl_image_info(thin, &info, err, sizeof(err)), 0);
 	assert_string_equal(info.format, "qcow2");
 	assert_int_equal(info.virtual_size, 1ull << 30);
-	assert_int_equal(pool_image_info(fat, &info, err, sizeof(err)), 0);
+	assert_int_equal(tl_image_info(fat, &info, err, sizeof(err)), 0);
 	assert_string_equal(info.format, "raw");
 	assert_int_equal(stat(fat, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0600);

@@ -184,11 +184,11 @@ static void test_create_and_info(void **state)
 		skip();
 
 	snprintf(path, sizeof(path), "%s/thin.qcow2", dir);
-	if (pool_image_create(path, "qcow2", 10ull << 30, err, sizeof(err)))
+	if (tl_image_create(path, "qcow2", 10ull << 30, err, sizeof(err)))
 		fail_msg("create qcow2: %s", err);
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0600);
-	if (pool_image_info(path, &info, err, sizeof(err)))
+	if (tl_image_info(path, &info, err, sizeof(err)))
 		fail_msg("info qcow2: %s", err);
 	assert_string_equal(info.format, "qcow2");
 	assert_int_equal(info.virtual_size, 10ull << 30);
@@ -197,9 +197,9 @@ static void test_create_and_info(void **state)
 	assert_true(info.actual_size < (4ull << 20));
 
 	snprintf(path, sizeof(path), "%s/fat.raw", dir);
-	if (pool_image_create(path, "raw", 16ull << 20, err, sizeof(err)))
+	if (tl_image_create(path, "raw", 16ull << 20, err, sizeof(err)))
 		fail_msg("create raw: %s", err);
-	if (pool_image_info(path, &info, err, sizeof(err)))
+	if (tl_image_info(path, &info, err, sizeof(err)))
 		fail_msg("info raw: %s", err);
 	assert_string_equal(info.format, "raw");
 	assert_int_equal(info.virtual_size, 16ull << 20);
@@ -212,9 +212,9 @@ static void test_create_and_info(void **state)
 
 		assert_non_null(getcwd(cwd, sizeof(cwd)));
 		assert_int_equal(chdir(dir), 0);
-		if (pool_image_create("nbd:x.qcow2", "qcow2", 1 << 20, err, sizeof(err)))
+		if (tl_image_create("nbd:x.qcow2", "qcow2", 1 << 20, err, sizeof(err)))
 			fail_msg("create nbd:x.qcow2: %s", err);
-		if (pool_image_info("nbd:x.qcow2", &info, err, sizeof(err)))
+		if (tl_image_info("nbd:x.qcow2", &info, err, sizeof(err)))
 			fail_msg("info nbd:x.qcow2: %s", err);
 		assert_string_equal(info.format, "qcow2");
 		assert_int_equal(chdir(cwd), 0);
@@ -234,7 +234,7 @@ static void test_create_existing(void **state)
 	assert_int_equal(write(fd, "keep", 4), 4);
 	close(fd);
 
-	assert_int_equal(pool_image_create(path, "qcow2", 1 << 20, err, sizeof(err)),
+	assert_int_equal(tl_image_create(path, "qcow2", 1 << 20, err, sizeof(err)),
 			 -EEXIST);
 	assert_non_null(strstr(err, "already exists"));
 	assert_non_null(strstr(err, path));
@@ -248,15 +248,15 @@ static void test_create_bad_args(void **state)
 	char path[512], err[256] = "";
 
 	snprintf(path, sizeof(path), "%s/x.img", dir);
-	assert_int_equal(pool_image_create(path, "vdi", 1 << 20, err, sizeof(err)),
+	assert_int_equal(tl_image_create(path, "vdi", 1 << 20, err, sizeof(err)),
 			 -EINVAL);
 	assert_non_null(strstr(err, "vdi"));
-	assert_int_equal(pool_image_create(path, "qcow2", 0, err, sizeof(err)),
+	assert_int_equal(tl_image_create(path, "qcow2", 0, err, sizeof(err)),
 			 -EINVAL);
-	assert_int_equal(pool_image_create("", "qcow2", 1, err, sizeof(err)), -EINVAL);
+	assert_int_equal(tl_image_create("", "qcow2", 1, err, sizeof(err)), -EINVAL);
 	assert_int_equal(access(path, F_OK), -1);
 	snprintf(path, sizeof(path), "%s/no/such/dir/x.qcow2", dir);
-	assert_int_equal(pool_image_create(path, "qcow2", 1 << 20, err, sizeof(err)),
+	assert_int_equal(tl_image_create(path, "qcow2", 1 << 20, err, sizeof(err)),
 			 -ENOENT);
 }
 
@@ -267,7 +267,7 @@ static void test_info_missing(void **state)
 	char path[512], err[256] = "", want[600];
 
 	snprintf(path, sizeof(path), "%s/absent.qcow2", dir);
-	assert_int_equal(pool_image_info(path, &info, err, sizeof(err)), -ENOENT);
+	assert_int_equal(tl_image_info(path, &info, err, sizeof(err)), -ENOENT);
 	snprintf(want, sizeof(want), "disk image %s does not exist", path);
 	assert_string_equal(err, want);
 }
@@ -289,7 +289,7 @@ static void test_info_not_an_image(void **state)
 	assert_non_null(f);
 	fputs("just some text\n", f);
 	fclose(f);
-	assert_int_equal(pool_image_info(path, &info, err, sizeof(err)), 0);
+	assert_int_equal(tl_image_info(path, &info, err, sizeof(err)), 0);
 	assert_string_equal(info.format, "raw");
 	assert_int_equal(info.virtual_size, 512);
 
@@ -299,13 +299,13 @@ static void test_info_not_an_image(void **state)
 	assert_non_null(f);
 	fputs("QFI\xfbgarbage, not a header", f);
 	fclose(f);
-	assert_int_equal(pool_image_info(path, &info, err, sizeof(err)), -EINVAL);
+	assert_int_equal(tl_image_info(path, &info, err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "qemu-img: Could not open"));
 	assert_non_null(strstr(err, "broken.qcow2"));
 	assert_int_not_equal(err[strlen(err) - 1], '\n');
 
 	/* A directory is not an image either. */
-	assert_int_equal(pool_image_info(dir, &info, err, sizeof(err)), -EINVAL);
+	assert_int_equal(tl_image_info(dir, &info, err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "regular file"));
 }
 
@@ -359,7 +359,7 @@ static void test_fake_exec(void **state)
 	/* qemu-img create fails: its message comes back, the claimed file goes. */
 	fake.err = "  qemu-img: /x/fake.qcow2: Could not resize file: "
 		   "No space left on device\n\n";
-	assert_int_equal(pool_image_create(path, "raw", 1 << 30, err, sizeof(err)),
+	assert_int_equal(tl_image_create(path, "raw", 1 << 30, err, sizeof(err)),
 			 -ENOSPC);
 	assert_string_equal(err, "qemu-img: /x/fake.qcow2: Could not resize file: "
 			    "No space left on device");
@@ -372,7 +372,7 @@ static void test_fake_exec(void **state)
 	assert_string_equal(fake.argv[8], "1073741824");
 
 	fake.err = "qemu-img: something else\nwent wrong\n";
-	assert_int_equal(pool_image_create(path, "qcow2", 1 << 20, err, sizeof(err)),
+	assert_int_equal(tl_image_create(path, "qcow2", 1 << 20, err, sizeof(err)),
 			 -EIO);
 	assert_string_equal(err, "qemu-img: something else went wrong");
 	assert_string_equal(fake.argv[6], "preallocation=off");
@@ -380,13 +380,13 @@ static void test_fake_exec(void **state)
 	/* Killed half-way, without a word. */
 	fake.err = NULL;
 	fake.status = 137;
-	assert_int_equal(pool_image_create(path, "qcow2", 1 << 20, err, sizeof(err)),
+	assert_int_equal(tl_image_create(path, "qcow2", 1 << 20, err, sizeof(err)),
 			 -EIO);
 	assert_string_equal(err, "qemu-img create failed with status 137");
 
 	/* No child at all. */
 	fake.spawn_errno = EAGAIN;
-	assert_int_equal(pool_image_create(path, "qcow2", 1 << 20, err, sizeof(err)),
+	assert_int_equal(tl_image_create(path, "qcow2", 1 << 20, err, sizeof(err)),
 			 -EAGAIN);
 	assert_string_equal(err, "fork: Resource temporarily unavailable");
 	assert_int_equal(access(path, F_OK), -1);
@@ -398,7 +398,7 @@ static void test_fake_exec(void **state)
 	tl_write_file_or_fail(path, "%s", "");
 	fake.status = 1;
 	fake.err = "qemu-img: Could not open 'fake.qcow2': Permission denied\n";
-	assert_int_equal(pool_image_info(path, &info, err, sizeof(err)), -EINVAL);
+	assert_int_equal(tl_image_info(path, &info, err, sizeof(err)), -EINVAL);
 	assert_string_equal(err, "qemu-img: Could not open 'fake.qcow2': "
 			    "Permission denied");
 	assert_string_equal(fake.argv[1], "info");
@@ -410,19 +410,19 @@ static void test_fake_exec(void **state)
 			    "Permission denied");
 
 	fake.err = "";
-	assert_int_equal(pool_image_info(path, &info, err, sizeof(err)), -EINVAL);
+	assert_int_equal(tl_image_info(path, &info, err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "status 1"));
 
 	fake.status = 0;
 	fake.out = "{\"format\": \"qcow2\", \"virtual-size\": 42}";
-	assert_int_equal(pool_image_info(path, &info, err, sizeof(err)), -EINVAL);
+	assert_int_equal(tl_image_info(path, &info, err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "missing field 'actual-size'"));
 	info_async(l, path, &seen);
 	assert_false(seen.ok);
 	assert_non_null(strstr(seen.err, "missing field 'actual-size'"));
 
 	fake.out = raw_json;
-	assert_int_equal(pool_image_info(path, &info, err, sizeof(err)), 0);
+	assert_int_equal(tl_image_info(path, &info, err, sizeof(err)), 0);
 	assert_string_equal(info.format, "raw");
 	info_async(l, path, &seen);
 	assert_true(seen.ok);
@@ -452,7 +452,7 @@ static void test_info_async_real(void **state)
 		skip();
 	}
 	snprintf(path, sizeof(path), "%s/a.qcow2", dir);
-	if (pool_image_create(path, "qcow2", 3 << 20, err, sizeof(err)))
+	if (tl_image_create(path, "qcow2", 3 << 20, err, sizeof(err)))
 		fail_msg("create: %s", err);
 	info_async(l, path, &seen);
 	assert_true(seen.ok);

@@ -1,14 +1,15 @@
 /*
  * The unit tests' shared harness: temporary directories and the tree
  * remover, small file helpers, a fake clock, a store in a temporary
- * directory, IPv4 addresses from text, a runner that captures what a main
- * function prints, two fakes of croftd: its state, for code inside croftd
- * (tl_croftd_*), and its API socket, for its clients (tl_api_*,
- * testlib_api.c), scripted children for job_exec's seam (testlib_exec.c)
- * and a fake QEMU at the other end of a QMP socket (testlib_qmp.c).  Fault
- * seams of the modules under test (exec, the clock, /proc, QMP) are the
- * modules' own function tables; the fakes that fill them for more than one
- * test file live here.
+ * directory with rows put in it, IPv4 addresses from text, a runner that
+ * captures what a main function prints, two fakes of croftd: its state,
+ * for code inside croftd (tl_croftd_*), and its API socket, for its clients
+ * (tl_api_*, testlib_api.c), scripted children for job_exec's seam
+ * (testlib_exec.c) and a fake QEMU at the other end of a QMP socket
+ * (testlib_qmp.c).  The fake of the network domain's side effects is
+ * testlib_net.h's.  Fault seams of the modules under test (exec, the clock,
+ * /proc, QMP) are the modules' own function tables; the fakes that fill
+ * them for more than one test file live here.
  *
  * Functions named tl_*_or_fail end the running cmocka test on failure;
  * the others return -errno or NULL so setups can report failure.
@@ -49,6 +50,9 @@ void tl_write_file_or_fail(const char *path, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* The whole file, NUL-terminated (malloc'd), or NULL with errno set. */
 char *tl_read_file(const char *path);
+
+/* Fail the running test unless hay (may be NULL) contains needle. */
+void tl_assert_contains(const char *hay, const char *needle);
 
 /* A cmocka group setup: local time is UTC (TZ), for fixed times in output. */
 int tl_setup_utc(void **state);
@@ -141,6 +145,19 @@ void tl_qmp_handshake(struct tl_qmp_fake *f, struct loop *l, struct qmp *q);
 		if (!(cond))                                                     \
 			fail_msg("waited %d ms in vain for %s", (int)(ms), #cond);   \
 	} while (0)
+
+/* Rows in a store, for tests of what reads them: each returns the new
+ * row's id and fails the test when the store refuses it.  A VM: stopped,
+ * 1 vCPU, 64 MiB, BIOS, no disks.  A network: with third, the subnet
+ * 10.73.<third>.0/24, gateway .1, DHCP range .2-.254; without, none
+ * (bridged).  uplink and ip may be NULL. */
+int64_t tl_store_vm_or_fail(struct store *st, const char *name);
+int64_t tl_store_net_or_fail(struct store *st, const char *name, const char *mode,
+			     const char *third, const char *uplink);
+int64_t tl_store_nic_or_fail(struct store *st, int64_t vm, int64_t net, const char *mac,
+			     const char *ip, uint32_t vlan, uint32_t rate_mbit);
+int64_t tl_store_fwd_or_fail(struct store *st, int64_t net, int64_t nic, const char *proto,
+			     uint32_t host_port, uint32_t guest_port);
 
 /* A dotted quad as struct in_addr (network order); fails the test when it
  * is not one. */
@@ -246,5 +263,13 @@ void tl_srv_script(struct tl_srv *s, const void *steps);
  * finding croftd); fails the test unless the script ran to its end. */
 void tl_run_scripted(struct tl_run *r, const struct tl_step *steps,
 		     int (*main_fn)(int, char **), int argc, char **argv);
+
+/* Disk images (testlib_image.c): qemu-img create (qcow2 thin, raw
+ * preallocated) and info, run to the end; the contracts of core/pool.h's
+ * pool_image_create_check/claim/create_result and info_cmd/info_result. */
+struct pool_image_info;
+int tl_image_create(const char *path, const char *format, uint64_t bytes,
+		    char *err, size_t errlen);
+int tl_image_info(const char *path, struct pool_image_info *info, char *err, size_t errlen);
 
 #endif
