@@ -26,11 +26,20 @@
 #define FORM_TIMEOUT_MS 120000        /* vm.create may run qemu-img */
 #define DELETE_LINES 24
 
-/* The screen's state is its list: struct cvm rows, from the console's
- * model. */
-static struct console_list *vms_list(void *st)
+struct vms_screen {
+	struct console_list list;     /* struct cvm rows, from the console's model */
+	long long job;                /* the vm.create job the form started, or 0 */
+	char job_vm[CVM_NAME_LEN];
+};
+
+static struct vms_screen *S(void *st)
 {
 	return st;
+}
+
+static struct console_list *vms_list(void *st)
+{
+	return &S(st)->list;
 }
 
 static struct panel *P(void *st)
@@ -299,8 +308,9 @@ static void vms_draw(struct console *c, void *st, WINDOW *w, int top, int height
 			    "No VM matches the filter. Esc clears it.");
 }
 
-/* A VM created or saved through the form is selected; one whose disks
- * are made in a job appears when the job is done. */
+/* A VM created or saved through the form is selected.  One whose disks
+ * are made in a job appears when the job is done; the status line says
+ * so then (vms_event). */
 static void vms_done(struct console *c, void *st, const struct console_done *d)
 {
 	const char *name = jget_str(d->args, "name", NULL);
@@ -309,23 +319,41 @@ static void vms_done(struct console *c, void *st, const struct console_done *d)
 	if (d->rc || !name || (strcmp(d->op, "vm.create") && strcmp(d->op, "vm.edit")))
 		return;
 	panel_select(P(st), name);
-	if (!strcmp(d->op, "vm.create") && job)
-		console_status(c, CSTATUS_PROGRESS, "Creating %s (job %lld)", name,
-			       jget_int(job, "id", 0));
+	if (strcmp(d->op, "vm.create") || !job)
+		return;
+	S(st)->job = jget_int(job, "id", 0);
+	snprintf(S(st)->job_vm, sizeof(S(st)->job_vm), "%s", name);
+	console_status(c, CSTATUS_PROGRESS, "Creating %s (job %lld)", name, S(st)->job);
+}
+
+/* The end of the form's vm.create job. */
+static void job_ended(struct console *c, struct vms_screen *s, const json_t *data)
+{
+	const char *state = jget_str(data, "state", "");
+
+	if (jget_int(data, "id", 0) != s->job || !strcmp(state, "queued") ||
+	    !strcmp(state, "running"))
+		return;
+	if (!strcmp(state, "done"))
+		console_status(c, CSTATUS_OK, "Created %s", s->job_vm);
+	else
+		console_status(c, CSTATUS_ERROR, "Creating %s %s: %s", s->job_vm, state,
+			       jget_str(data, "error", "?"));
+	s->job = 0;
 }
 
 static void *vms_init(struct console *c)
 {
-	struct console_list *l = xcalloc(1, sizeof(*l));
+	struct vms_screen *s = xcalloc(1, sizeof(*s));
 
-	console_list_init(l, &cvm_panel_ops, "VMs",
+	console_list_init(&s->list, &cvm_panel_ops, "VMs",
 			  c->rows - CONSOLE_HEADER_ROWS - CONSOLE_FOOTER_ROWS);
-	return l;
+	return s;
 }
 
 static void vms_fini(void *st)
 {
-	console_list_free(st);
+	console_list_free(&S(st)->list);
 	free(st);
 }
 
@@ -336,8 +364,12 @@ static void vms_tick(struct console *c, void *st)
 
 static void vms_event(struct console *c, void *st, const json_t *ev)
 {
-	if (!strcmp(jget_str(ev, "event", ""), "vm.state"))
+	const char *kind = jget_str(ev, "event", "");
+
+	if (!strcmp(kind, "vm.state"))
 		sync(c, st);
+	else if (!strcmp(kind, "job.state") && S(st)->job)
+		job_ended(c, st, jget_obj(ev, "data"));
 }
 
 const struct console_screen console_screen_vms = {

@@ -120,6 +120,10 @@ static void place_cursor(struct panel *p, size_t old_row)
 		p->top = 0;
 		return;
 	}
+	if (p->pending[0] && (at = view_index(p, p->pending)) >= 0) {
+		snprintf(p->key, sizeof(p->key), "%s", p->pending);
+		p->pending[0] = '\0';
+	}
 	at = view_index(p, p->key);
 	if (at >= 0) {
 		p->sel = (size_t)at;
@@ -262,6 +266,7 @@ void panel_select_row(struct panel *p, size_t row)
 	}
 	p->sel = row < p->nview ? row : p->nview - 1;
 	key_of(p, p->view[p->sel], p->key);
+	p->pending[0] = '\0';
 	p->top = panel_scroll_top(p->top, p->sel, p->nview, p->height);
 }
 
@@ -301,6 +306,7 @@ int panel_select(struct panel *p, const char *key)
 		return 0;
 	}
 	snprintf(p->key, sizeof(p->key), "%s", key);
+	snprintf(p->pending, sizeof(p->pending), "%s", key);
 	return -ENOENT;
 }
 

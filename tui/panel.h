@@ -10,8 +10,9 @@
  * its position: when new rows come in, reordered, with rows added or
  * removed, the cursor stays on the row the user chose; when that row is
  * gone it stays on the same row number, clamped.  A key chosen before its
- * row exists (a VM being created) is remembered and selected when the row
- * arrives.
+ * row exists (a VM being created) is remembered, through new rows that
+ * lack it, and selected when its row arrives, unless the user has moved
+ * the cursor meanwhile.
  *
  * A panel made with PANEL_LOG has no cursor: it is a log whose keys scroll
  * the view, and which sticks to its end while the end is shown (new rows
@@ -61,6 +62,7 @@ struct panel {
 	size_t top;                 /* first view row shown */
 	size_t height;              /* view rows that fit (at least 1) */
 	char key[PANEL_KEY_LEN];    /* the selected row's key; a log: the top row's */
+	char pending[PANEL_KEY_LEN]; /* a key selected before its row came, or "" */
 	char filter[PANEL_FILTER_LEN];
 	int sort;
 	int loaded;                 /* rows were set since the last clear */

@@ -2,7 +2,8 @@
 # test_console.sh — the ncurses console, driven through tmux against a real
 # croftd and real TCG guests: the VM table, starting a VM and seeing it run,
 # the guest's serial console and coming back with Ctrl-], the create form
-# with rejected input (its own checks and croftd's), delete with its
+# with rejected input (its own checks and croftd's) and the Jobs view
+# listing the job that made the new VM's disk, delete with its
 # confirmation (n keeps, y deletes the VM and its disk image), a guest that
 # powers itself off updating the row with no key pressed, and two consoles
 # plus the CLI seeing each other's actions.
@@ -109,6 +110,11 @@ tmux_wait c1 'Name +fresh' 2
 tmux_keys c1 Enter
 tmux_wait c1 '^fresh +stopped +1 +64M' 15
 tmux_wait c1 'Created fresh' 5
+# its disk was made by a vm.create job, which the Jobs view lists
+tmux_keys c1 5
+tmux_wait c1 '^ +[0-9]+ +vm\.create +fresh +done +\[#+100%\]' 5
+tmux_keys c1 1
+tmux_wait c1 '^fresh +stopped' 5
 assert_eq stopped "$(vm_state fresh)" "croftd's state of fresh"
 assert_eq 64 "$(vm_json fresh | jq -r .memory_mib)" "memory of fresh"
 [ -f "$T/state/pools/default/fresh-disk0.qcow2" ] || fail "fresh's disk image was not created"

@@ -144,11 +144,21 @@ static void test_selection_follows_key(void **state)
 	/* the last row goes: clamped */
 	set(&p, "a:1 b:1");
 	assert_string_equal(sel(&p), "b");
-	/* a key chosen before its row exists is remembered */
+	/* a key chosen before its row exists is remembered, through rows
+	 * that still lack it */
 	assert_int_equal(panel_select(&p, "new"), -ENOENT);
+	set(&p, "a:1 b:1");
+	assert_string_equal(sel(&p), "b");
 	set(&p, "a:1 b:1 new:1");
 	assert_string_equal(sel(&p), "new");
+	/* unless the user moved meanwhile */
+	assert_int_equal(panel_select(&p, "newer"), -ENOENT);
+	set(&p, "a:1 b:1 new:1");
+	panel_home(&p);
+	set(&p, "a:1 b:1 new:1 newer:1");
+	assert_string_equal(sel(&p), "a");
 	/* cleared (no connection): nothing selected, the key kept */
+	panel_select(&p, "new");
 	panel_clear(&p);
 	assert_false(p.loaded);
 	assert_null(sel(&p));
