@@ -246,6 +246,7 @@ static void test_failed_definition_removes_images(void **state)
 	assert_true(f->job > 0);
 	/* someone else's VM of that name reaches the store meanwhile */
 	assert_int_equal(store_vm_insert(f->d->store, &other, err, sizeof(err)), 0);
+	free(other.state);                 /* the insert gave it a state */
 	TL_PUMP_UNTIL(f->d->loop, !vm_create_pending(f->d, "late"), 30000);
 	{
 		struct store_job row;
@@ -291,6 +292,7 @@ static void test_recover_after_restart(void **state)
 	char err[512];
 
 	assert_int_equal(store_vm_insert(f->d->store, &made, err, sizeof(err)), 0);
+	free(made.state);
 	a = left_running(f, "made", made.uuid, kept);
 	b = left_running(f, "lost", "33333333-3333-4333-8333-333333333333", gone);
 	assert_int_equal(job_runner_recover(f->d->jobs, err, sizeof(err)), 0);
