@@ -97,10 +97,9 @@ void api_op_net_forward_remove(struct api_req *r, json_t *args);
 void api_op_vm_nic_add(struct api_req *r, json_t *args);
 void api_op_vm_nic_remove(struct api_req *r, json_t *args);
 void api_op_vm_nic_list(struct api_req *r, json_t *args);
-/* The "nics" array of a VM's JSON; "ip" from the last leases read. */
+/* The "nics" array of a VM's JSON, from the model: "ip" is the lease
+ * croft-netd reported at the last sample. */
 json_t *api_vm_nics_json(const struct vm *vm);
-/* Ask croft-netd for the DHCP leases now (when it is connected). */
-void api_net_leases_refresh(struct croftd *d);
 /* vm.delete: before the store row goes, what goes with it
  * ({"nics_removed":[...],"forwards_removed":[...]}); after, tell netd. */
 json_t *api_net_vm_deleting(struct croftd *d, const struct vm *vm);

@@ -12,6 +12,7 @@
 #include "core/daemon.h"
 #include "core/host.h"
 #include "common/loop.h"
+#include "core/model.h"
 #include "core/pool.h"
 #include "core/vm.h"
 #include "common/log.h"
@@ -41,17 +42,21 @@ static json_t *str_or_null(const char *s)
 	return s ? json_string(s) : json_null();
 }
 
+/* From the spec and the model only: no I/O. */
 json_t *api_vm_json(const struct vm *vm)
 {
 	const struct store_vm *s = &vm->spec;
+	const struct model *m = vm->d->model;
+	const struct model_proc *proc = model_proc_of(m, s->id, vm->pid);
+	const struct model_balloon *bal = model_balloon_of(m, s->id, vm->pid);
 	json_t *o, *disks = json_array();
 	int live = vm->pid > 0;
 	size_t i;
 
 	for (i = 0; i < s->ndisks; i++) {
 		const struct store_disk *d = &s->disks[i];
-		struct stat st;
-		json_int_t alloc = stat(d->path, &st) == 0 ? (json_int_t)st.st_blocks * 512 : 0;
+		const struct model_disk *md = model_disk_of(m, s->id, d->path);
+		json_int_t alloc = md ? (json_int_t)md->allocated_bytes : 0;
 
 		json_array_append_new(disks, json_pack("{s:I,s:s,s:s,s:I,s:I,s:b}",
 			"index", (json_int_t)d->idx, "path", d->path, "format", d->format,
@@ -67,8 +72,7 @@ json_t *api_vm_json(const struct vm *vm)
 		      "created", (json_int_t)s->created, "disks", disks);
 	json_object_set_new(o, "memory_actual_mib",
 			    !live ? json_null()
-				  : json_integer(vm->balloon_actual_mib >= 0 ? vm->balloon_actual_mib
-									     : (json_int_t)s->memory_mib));
+				  : json_integer((json_int_t)(bal ? bal->actual_mib : s->memory_mib)));
 	json_object_set_new(o, "cdrom", str_or_null(s->cdrom));
 	json_object_set_new(o, "kernel", str_or_null(s->kernel));
 	json_object_set_new(o, "initrd", str_or_null(s->initrd));
@@ -77,12 +81,8 @@ json_t *api_vm_json(const struct vm *vm)
 	json_object_set_new(o, "uptime_s", live && vm->started_at
 			    ? json_integer((json_int_t)(time(NULL) - vm->started_at)) : json_null());
 	json_object_set_new(o, "nics", api_vm_nics_json(vm));
-	{
-		uint64_t cpu_ms;
-
-		json_object_set_new(o, "cpu_time_ms", live && host_proc_cpu_ms(vm->pid, &cpu_ms) == 0
-				    ? json_integer((json_int_t)cpu_ms) : json_null());
-	}
+	json_object_set_new(o, "cpu_time_ms", proc ? json_integer((json_int_t)proc->cpu_ms)
+						   : json_null());
 	return o;
 }
 
@@ -118,7 +118,6 @@ void api_op_vm_list(struct api_req *r, json_t *args)
 	size_t n = 0, i, j;
 
 	(void)args;
-	api_net_leases_refresh(d);
 	for (vm = d->vms; vm; vm = vm->next)
 		if (!vm->deleted)
 			n++;
@@ -144,7 +143,6 @@ void api_op_vm_info(struct api_req *r, json_t *args)
 
 	if (!vm)
 		return;
-	api_net_leases_refresh(vm->d);
 	api_req_ok(r, api_vm_json(vm));
 }
 

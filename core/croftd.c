@@ -14,6 +14,7 @@
 #include "core/service.h"
 #include "common/loop.h"
 #include "core/net_state.h"
+#include "core/sampler.h"
 #include "core/netd_client.h"
 #include "core/vm.h"
 #include "core/vm_nic.h"
@@ -215,9 +216,6 @@ static void netd_fini(struct croftd *d)
 {
 	netd_client_free(d->netd);
 	d->netd = NULL;
-	free(d->leases);
-	d->leases = NULL;
-	d->nleases = 0;
 }
 
 /* Started in this order, stopped in reverse. */
@@ -227,6 +225,7 @@ static const struct croftd_service services[] = {
 	{ "netd", netd_init, netd_fini, NULL, 0 },
 	{ "vms", vms_init, vms_fini, NULL, 0 },
 	{ "netd-connect", netd_connect_init, NULL, NULL, 0 },
+	{ "sampler", sampler_init, sampler_fini, sampler_tick, SAMPLER_INTERVAL_DEFAULT_MS },
 };
 
 static void signal_cb(struct loop *l, int fd, uint32_t events, void *data)

@@ -53,7 +53,6 @@ struct vm {
 	int pidfd;                   /* -1 when none */
 	struct qmp *qmp;
 	int64_t started_at;          /* CLOCK_REALTIME seconds, 0 unless live */
-	int64_t balloon_actual_mib;  /* last known, -1 unknown */
 
 	/* starting: the daemonizing QEMU parent and its stderr */
 	pid_t spawn_pid;
