@@ -236,7 +236,8 @@ void model_nics_set(struct model *m, int64_t id, const struct model_nic *nics, s
 	v = vm_ensure(m, id);
 	free(v->nics);
 	v->nics = xcalloc(n + 1, sizeof(*v->nics));
-	memcpy(v->nics, nics, n * sizeof(*nics));
+	if (n)
+		memcpy(v->nics, nics, n * sizeof(*nics));
 	v->nnics = n;
 	v->nics_ms = m->now_ms();
 	nics_map(m, v);
