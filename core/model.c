@@ -6,27 +6,19 @@
  */
 #include "core/model.h"
 #include "core/net_state.h"
+#include "common/loop.h"
 #include "common/xalloc.h"
 #include "store/store.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-
-static int64_t wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 struct model *model_new(int64_t (*now_ms)(void))
 {
 	struct model *m = xcalloc(1, sizeof(*m));
 
-	m->now_ms = now_ms ? now_ms : wall_ms;
+	m->now_ms = now_ms ? now_ms : loop_wall_ms;
 	return m;
 }
 

@@ -316,17 +316,11 @@ struct sfx {
 
 static int64_t add_vm(struct store *st, const char *name)
 {
-	struct store_vm vm = { 0 };
+	struct store_vm vm;
 	char err[256];
 	int64_t id;
 
-	vm.name = xstrdup(name);
-	vm.uuid = xasprintf("u-%s", name);
-	vm.vcpus = 1;
-	vm.memory_mib = 64;
-	vm.memory_min_mib = 64;
-	vm.firmware = xstrdup("bios");
-	vm.boot = xstrdup("disk");
+	tl_vm_spec(&vm, name, 64);
 	if (store_vm_insert(st, &vm, err, sizeof(err)))
 		fail_msg("%s", err);
 	id = vm.id;

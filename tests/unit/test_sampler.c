@@ -151,21 +151,13 @@ static int teardown(void **state)
 /* A stopped VM with disks at the given paths (NULL-terminated). */
 static struct vm *add_vm(struct fx *f, const char *name, const char *const *disks)
 {
-	struct store_vm spec = { 0 };
+	struct store_vm spec;
 	char err[256];
 	size_t i, n = 0;
 
 	while (disks && disks[n])
 		n++;
-	spec.name = xstrdup(name);
-	spec.uuid = xasprintf("uuid-%s", name);
-	spec.vcpus = 1;
-	spec.memory_mib = 1024;
-	spec.memory_min_mib = 1024;
-	spec.firmware = xstrdup("bios");
-	spec.boot = xstrdup("disk");
-	spec.state = xstrdup("stopped");
-	spec.state_reason = xstrdup("created");
+	tl_vm_spec(&spec, name, 1024);
 	spec.disks = xcalloc(n + 1, sizeof(*spec.disks));
 	spec.ndisks = n;
 	for (i = 0; i < n; i++) {

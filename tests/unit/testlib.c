@@ -159,6 +159,20 @@ struct store *tl_store_open_or_fail(const char *dir)
 	return st;
 }
 
+void tl_vm_spec(struct store_vm *spec, const char *name, uint64_t memory_mib)
+{
+	memset(spec, 0, sizeof(*spec));
+	spec->name = xstrdup(name);
+	spec->uuid = xasprintf("uuid-%s", name);
+	spec->vcpus = 1;
+	spec->memory_mib = memory_mib;
+	spec->memory_min_mib = memory_mib;
+	spec->firmware = xstrdup("bios");
+	spec->boot = xstrdup("disk");
+	spec->state = xstrdup("stopped");
+	spec->state_reason = xstrdup("created");
+}
+
 /* --- the fake /proc ------------------------------------------------------- */
 
 char *tl_proc_new(const char *dir)

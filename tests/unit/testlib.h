@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 struct store;
+struct store_vm;
 
 /* A fresh directory /tmp/croft-test-<tag>-XXXXXX, its real path (malloc'd),
  * mode 0755 so an unprivileged user can reach what a test puts there.
@@ -43,6 +44,10 @@ void tl_clock_advance(int64_t ms);
 
 /* A new store at dir/croft.db, migrated; fails the test on error. */
 struct store *tl_store_open_or_fail(const char *dir);
+/* Fill *spec (zeroed first) as the smallest valid stopped VM named name:
+ * 1 vCPU, memory_mib, bios, boot from disk, no disks.  store_vm_clear()
+ * frees it. */
+void tl_vm_spec(struct store_vm *spec, const char *name, uint64_t memory_mib);
 
 /*
  * A fake /proc tree for modules that read /proc through a root prefix
