@@ -168,21 +168,14 @@ static int conn_flush(struct api_conn *c)
 	return 0;
 }
 
-/* Queue one JSON value as a line (value stolen), optionally with an fd. */
-static void conn_send(struct api_conn *c, json_t *msg, int fd)
+/* Queue a line of JSON text (s, malloc'd, stolen; NULL: none),
+ * optionally with an fd. */
+static void conn_send_text(struct api_conn *c, char *s, int fd)
 {
 	struct out_chunk *ch;
-	char *s;
 
-	if (c->fd < 0) {
-		json_decref(msg);
-		if (fd >= 0)
-			close(fd);
-		return;
-	}
-	s = json_dumps(msg, JSON_COMPACT);
-	json_decref(msg);
-	if (!s) {
+	if (c->fd < 0 || !s) {
+		free(s);
 		if (fd >= 0)
 			close(fd);
 		return;
@@ -203,6 +196,15 @@ static void conn_send(struct api_conn *c, json_t *msg, int fd)
 	}
 	if (conn_flush(c) < 0)
 		conn_close(c);
+}
+
+/* Queue one JSON value as a line (value stolen), optionally with an fd. */
+static void conn_send(struct api_conn *c, json_t *msg, int fd)
+{
+	char *s = c->fd >= 0 ? json_dumps(msg, JSON_COMPACT) : NULL;
+
+	json_decref(msg);
+	conn_send_text(c, s, fd);
 }
 
 static json_t *reply_base(json_t *id, int ok)
@@ -276,6 +278,17 @@ void api_req_ok_fd(struct api_req *r, json_t *result, int fd)
 void api_req_ok(struct api_req *r, json_t *result)
 {
 	api_req_ok_fd(r, result, -1);
+}
+
+void api_req_ok_text(struct api_req *r, const char *result)
+{
+	char *id = r->id ? json_dumps(r->id, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+
+	conn_send_text(r->conn, r->id ? xasprintf("{\"id\":%s,\"ok\":true,\"result\":%s}", id, result)
+				      : xasprintf("{\"ok\":true,\"result\":%s}", result), -1);
+	free(id);
+	req_audit(r, NULL, NULL);
+	req_finish(r);
 }
 
 void api_req_err(struct api_req *r, const char *code, const char *fmt, ...)

@@ -35,6 +35,9 @@ const char *api_req_op(const struct api_req *r);
 void api_req_ok(struct api_req *r, json_t *result);
 /* Also hand the client a file descriptor (taken on every path). */
 void api_req_ok_fd(struct api_req *r, json_t *result, int fd);
+/* result as JSON text already rendered (borrowed): a reply served from a
+ * cache costs a copy, not a render. */
+void api_req_ok_text(struct api_req *r, const char *result);
 void api_req_err(struct api_req *r, const char *code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* Mark the connection as an event subscriber. */

@@ -110,14 +110,36 @@ static void reply_vm_done(struct vm *vm, const char *code, const char *msg, void
 
 /* --- reading ------------------------------------------------------------ */
 
+/* What vm.list shows beyond the model and the events that move it on:
+ * each VM's process and state, and uptimes (the current second). */
+static uint64_t list_key(const struct croftd *d)
+{
+	uint64_t k = (uint64_t)time(NULL);
+	const struct vm *vm;
+
+	for (vm = d->vms; vm; vm = vm->next)
+		k = (k ^ ((uint64_t)vm->spec.id << 40) ^ ((uint64_t)vm->pid << 8) ^
+		     ((uint64_t)vm->started_at << 20) ^ ((uint64_t)vm->state << 1) ^
+		     (uint64_t)vm->deleted) * 0x100000001b3ULL;
+	return k;
+}
+
+/* Rendered once per change of the model or the key, then served as text. */
 void api_op_vm_list(struct api_req *r, json_t *args)
 {
 	struct croftd *d = api_req_daemon(r);
-	json_t *arr = json_array();
+	uint64_t key = list_key(d);
+	const char *text = model_text_get(d->model, key);
+	json_t *arr, *res;
 	struct vm **sorted, *vm;
 	size_t n = 0, i, j;
 
 	(void)args;
+	if (text) {
+		api_req_ok_text(r, text);
+		return;
+	}
+	arr = json_array();
 	for (vm = d->vms; vm; vm = vm->next)
 		if (!vm->deleted)
 			n++;
@@ -134,7 +156,17 @@ void api_op_vm_list(struct api_req *r, json_t *args)
 	for (j = 0; j < n; j++)
 		json_array_append_new(arr, api_vm_json(sorted[j]));
 	free(sorted);
-	api_req_ok(r, json_pack("{s:o}", "vms", arr));
+	res = json_pack("{s:o}", "vms", arr);
+	if (!d->model) {
+		api_req_ok(r, res);
+		return;
+	}
+	model_text_take(d->model, key, json_dumps(res, JSON_COMPACT));
+	json_decref(res);
+	if ((text = model_text_get(d->model, key)))
+		api_req_ok_text(r, text);
+	else
+		api_req_err(r, PROTO_E_INTERNAL, "cannot render the VM list");
 }
 
 void api_op_vm_info(struct api_req *r, json_t *args)

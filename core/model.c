@@ -48,6 +48,7 @@ void model_free(struct model *m)
 		vm_free(m->vms[i]);
 	free(m->vms);
 	free(m->leases);
+	free(m->text.text);
 	free(m);
 }
 
@@ -169,6 +170,7 @@ void model_host_set(struct model *m, const struct model_host *h)
 		return;
 	m->host = *h;
 	m->host.sampled_ms = m->now_ms();
+	m->gen++;
 }
 
 void model_proc_set(struct model *m, int64_t id, const struct model_proc *p)
@@ -180,14 +182,17 @@ void model_proc_set(struct model *m, int64_t id, const struct model_proc *p)
 	v = vm_ensure(m, id);
 	v->proc = *p;
 	v->proc.sampled_ms = m->now_ms();
+	m->gen++;
 }
 
 void model_proc_clear(struct model *m, int64_t id)
 {
 	struct model_vm *v = (struct model_vm *)model_vm(m, id);
 
-	if (v)
-		memset(&v->proc, 0, sizeof(v->proc));
+	if (!v)
+		return;
+	memset(&v->proc, 0, sizeof(v->proc));
+	m->gen++;
 }
 
 void model_balloon_set(struct model *m, int64_t id, pid_t pid, uint64_t actual_mib)
@@ -200,6 +205,7 @@ void model_balloon_set(struct model *m, int64_t id, pid_t pid, uint64_t actual_m
 	v->balloon.pid = pid;
 	v->balloon.actual_mib = actual_mib;
 	v->balloon.sampled_ms = m->now_ms();
+	m->gen++;
 }
 
 void model_disks_set(struct model *m, int64_t id, const struct model_disk *disks, size_t n)
@@ -217,6 +223,7 @@ void model_disks_set(struct model *m, int64_t id, const struct model_disk *disks
 		v->disks[i].path = xstrdup(disks[i].path);
 	}
 	v->ndisks = n;
+	m->gen++;
 }
 
 void model_nics_set(struct model *m, int64_t id, const struct model_nic *nics, size_t n)
@@ -233,6 +240,7 @@ void model_nics_set(struct model *m, int64_t id, const struct model_nic *nics, s
 	v->nnics = n;
 	v->nics_ms = m->now_ms();
 	nics_map(m, v);
+	m->gen++;
 }
 
 void model_leases_take(struct model *m, struct netd_lease *leases, size_t n)
@@ -249,6 +257,7 @@ void model_leases_take(struct model *m, struct netd_lease *leases, size_t n)
 	m->leases_ms = m->now_ms();
 	for (i = 0; i < m->nvms; i++)
 		nics_map(m, m->vms[i]);
+	m->gen++;
 }
 
 void model_vm_forget(struct model *m, int64_t id)
@@ -264,6 +273,7 @@ void model_vm_forget(struct model *m, int64_t id)
 	vm_free(m->vms[i]);
 	memmove(&m->vms[i], &m->vms[i + 1], (m->nvms - i - 1) * sizeof(*m->vms));
 	m->nvms--;
+	m->gen++;
 }
 
 void model_vm_retain(struct model *m, int (*keep)(int64_t id, void *data), void *data)
@@ -279,6 +289,25 @@ void model_vm_retain(struct model *m, int (*keep)(int64_t id, void *data), void 
 			vm_free(m->vms[i]);
 	}
 	m->nvms = k;
+	m->gen++;
+}
+
+const char *model_text_get(const struct model *m, uint64_t key)
+{
+	return m && m->text.text && m->text.gen == m->gen && m->text.key == key ? m->text.text
+										 : NULL;
+}
+
+void model_text_take(struct model *m, uint64_t key, char *text)
+{
+	if (!m) {
+		free(text);
+		return;
+	}
+	free(m->text.text);
+	m->text.text = text;
+	m->text.gen = m->gen;
+	m->text.key = key;
 }
 
 void model_nic_from_store(struct model_nic *out, const struct store_nic *nic, const char *net)

@@ -17,6 +17,10 @@
  * store or netd.  Leases are kept whole and mapped again whenever the NICs
  * or the leases change.
  *
+ * Every update moves the model's generation on, so a reply rendered from
+ * it can be kept (model_text_*) until the model or what else the reply
+ * depends on changes: 32 clients listing 100 VMs then cost one render.
+ *
  * The structures are public for readers; change them only through the
  * functions here.  Each part (host, process, balloon, disks, NICs) is
  * replaced whole, so the coming monitor can add per-vCPU, per-disk and
@@ -102,6 +106,11 @@ struct model {
 	struct netd_lease *leases;
 	size_t nleases;
 	int64_t leases_ms;               /* 0: never read */
+	uint64_t gen;                    /* moved on by every update */
+	struct {
+		uint64_t gen, key;
+		char *text;
+	} text;                          /* one rendered reply (model_text_*) */
 };
 
 /* now_ms NULL: the wall clock, unix milliseconds. */
@@ -139,6 +148,12 @@ void model_leases_take(struct model *m, struct netd_lease *leases, size_t n);
 /* Forget VM id, or every VM for which keep(id, data) is 0. */
 void model_vm_forget(struct model *m, int64_t id);
 void model_vm_retain(struct model *m, int (*keep)(int64_t id, void *data), void *data);
+
+/* A reply rendered from the model and kept while neither the model nor
+ * key (what else the text depends on, as its renderer sees it) changed;
+ * NULL when there is none such.  take: text is malloc'd and stolen. */
+const char *model_text_get(const struct model *m, uint64_t key);
+void model_text_take(struct model *m, uint64_t key, char *text);
 
 /* A NIC row as the model keeps it, its network named net (NULL: "?");
  * the lease is left empty. */

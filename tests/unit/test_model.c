@@ -297,6 +297,43 @@ static void test_host_stamped(void **state)
 	model_free(m);
 }
 
+static void test_rendered_text(void **state)
+{
+	struct model *m = new_model();
+	struct model_proc p = proc(10, 1, 1);
+	struct model_host h = { .cpus = 1 };
+
+	(void)state;
+	assert_null(model_text_get(m, 1));
+	model_text_take(m, 1, xstrdup("{\"vms\":[]}"));
+	assert_string_equal(model_text_get(m, 1), "{\"vms\":[]}");
+	assert_null(model_text_get(m, 2));           /* the renderer's key moved */
+	model_host_set(m, &h);                        /* the model moved */
+	assert_null(model_text_get(m, 1));
+	model_text_take(m, 1, xstrdup("a"));
+	model_proc_set(m, 3, &p);
+	assert_null(model_text_get(m, 1));
+	model_text_take(m, 1, xstrdup("b"));
+	model_proc_clear(m, 99);                      /* nothing to clear: still good */
+	assert_string_equal(model_text_get(m, 1), "b");
+	model_proc_clear(m, 3);
+	assert_null(model_text_get(m, 1));
+	model_text_take(m, 1, xstrdup("c"));
+	model_balloon_set(m, 3, 10, 64);
+	assert_null(model_text_get(m, 1));
+	model_text_take(m, 1, xstrdup("d"));
+	model_disks_set(m, 3, NULL, 0);
+	assert_null(model_text_get(m, 1));
+	model_text_take(m, 1, xstrdup("e"));
+	model_leases_take(m, NULL, 0);
+	assert_null(model_text_get(m, 1));
+	model_text_take(m, 1, xstrdup("f"));
+	model_vm_forget(m, 3);
+	assert_null(model_text_get(m, 1));
+	model_text_take(m, 1, xstrdup("g"));          /* freed with the model */
+	model_free(m);
+}
+
 static void test_no_model(void **state)
 {
 	struct model_proc p = proc(1, 1, 1);
@@ -320,6 +357,8 @@ static void test_no_model(void **state)
 	assert_null(model_balloon_of(NULL, 1, 1));
 	assert_null(model_disk_of(NULL, 1, "/x"));
 	assert_null(model_lease_find(NULL, 1, mac));
+	model_text_take(NULL, 1, xstrdup("freed"));
+	assert_null(model_text_get(NULL, 1));
 	model_free(NULL);
 }
 
@@ -334,6 +373,7 @@ int main(void)
 		cmocka_unit_test(test_leases_mapped_to_nics),
 		cmocka_unit_test(test_nic_from_store),
 		cmocka_unit_test(test_host_stamped),
+		cmocka_unit_test(test_rendered_text),
 		cmocka_unit_test(test_no_model),
 	};
 

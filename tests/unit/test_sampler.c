@@ -561,6 +561,30 @@ static void test_created_event(void **state)
 	free(path);
 }
 
+/* Whatever an event changes, a reply rendered before it is not served after. */
+static void test_events_move_the_model_on(void **state)
+{
+	struct fx *f = *state;
+	struct vm *vm = add_vm(f, "web", NULL);
+	static const char *const kinds[][2] = {
+		{ "vm.state", "web" }, { "vm.changed", "web" }, { "vm.created", "web" },
+		{ "net.created", "lan" }, { "net.changed", "lan" }, { "net.deleted", "lan" },
+		{ "vm.deleted", "web" },
+	};
+	size_t i;
+
+	(void)vm;
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		model_text_take(f->d.model, 1, xstrdup("rendered"));
+		assert_non_null(model_text_get(f->d.model, 1));
+		bus_publish(f->d.bus, kinds[i][0], kinds[i][1], 0, NULL, "%s", kinds[i][0]);
+		assert_null(model_text_get(f->d.model, 1));
+	}
+	model_text_take(f->d.model, 1, xstrdup("rendered"));
+	sampler_tick(&f->d);
+	assert_null(model_text_get(f->d.model, 1));
+}
+
 /* --- balloon ------------------------------------------------------------------------------------- */
 
 static void test_balloon(void **state)
@@ -643,6 +667,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_nic_changes_without_sql, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_state_events, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_created_event, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_events_move_the_model_on, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_balloon, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_interval_setting, setup, teardown),
 	};
