@@ -87,6 +87,9 @@ def cmd_list(d, n):
           % (n, "" if n == 1 else "s", lst["median_ms"], mib(lst["median_rss_kb"]),
              mib(lst["max_rss_kb"]), sql["median_ms"], ratio, LIST_TARGET_MS,
              "" if lst["median_ms"] <= LIST_TARGET_MS else "  ABOVE TARGET"))
+    if have(d, "version%d.json" % n):
+        print("       (of which the CLI's own start and handshake, `croft version`: median %.2f ms)"
+              % load(d, "version%d.json" % n)["median_ms"])
     if n == 1 and have(d, "floor.json"):
         print("       (peak RSS floor of the measuring wrapper, from /bin/true: %s)"
               % mib(load(d, "floor.json")["median_rss_kb"]))

@@ -4,7 +4,8 @@
 #
 # 1. `croft vm list --json` wall time with 1 and 100 VMs defined, against
 #    `sqlite3 croft.db 'select * from vms'` reading the same table
-#    (BENCH_LIST_RUNS runs each, default 20, timed by bench/runstat.c).
+#    (BENCH_LIST_RUNS runs each, default 20, timed by bench/runstat.c);
+#    also `croft version`, the CLI's own start and handshake, for scale.
 # 2. vm.list latency with BENCH_CLIENTS (32) API clients asking at once,
 #    one request in flight each, for BENCH_CLIENT_SECS (10) s
 #    (bench/list_clients.c): p50 and p99, under each load of BENCH_LOADS
@@ -20,9 +21,9 @@
 # a 4 GiB raw disk is being created, define load_raw4g_start/_stop below and
 # run with BENCH_LOADS="idle raw4g".
 #
-# BENCH_OUT=DIR leaves the raw figures there (list1.json, sqlite1.json,
-# list100.json, sqlite100.json, clients-LOAD.json, a line in rss.txt) for
-# bench/report.py summary; by default they go with the temp dir.
+# BENCH_OUT=DIR leaves the raw figures there (listN.json, sqliteN.json,
+# versionN.json, clients-LOAD.json, a line in rss.txt) for bench/report.py
+# summary; by default they go with the temp dir.
 # Not pass/fail: exits 0 unless the setup fails.  Everything (guests,
 # croftd, the temp dir) is torn down on exit.
 set -euo pipefail
@@ -71,6 +72,7 @@ count_vms() { "$CROFT" vm list --json | python3 -c 'import json,sys; print(len(j
 list_bench() {  # N
 	"$T/runstat" "$LIST_RUNS" "$CROFT" vm list --json >"$OUT/list$1.json"
 	"$T/runstat" "$LIST_RUNS" sqlite3 "$T/state/croft.db" 'select * from vms' >"$OUT/sqlite$1.json"
+	"$T/runstat" "$LIST_RUNS" "$CROFT" version >"$OUT/version$1.json"
 	python3 "$HERE/report.py" list "$OUT" "$1"
 }
 
