@@ -72,6 +72,18 @@ kill_pidfile() {
 	for _ in $(seq 50); do [ -d "/proc/$pid" ] || break; sleep 0.1; done
 }
 
+# How many of the guests named by GLOB (under $T/run/vm) have booted, once
+# N have or after 2 minutes.
+guests_ready() {  # GLOB N
+	local n=0
+	for _ in $(seq 240); do
+		n=$( (grep -l 'CROFT-GUEST: ready' "$T"/run/vm/$1/serial.log 2>/dev/null || true) | wc -l)
+		[ "$n" -ge "$2" ] && break
+		sleep 0.5
+	done
+	echo "$n"
+}
+
 # Stop every guest croftd still runs, kill what is left of this run's QEMUs
 # (also the bare ones of run.sh), stop croftd.
 stop_everything() {

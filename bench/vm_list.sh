@@ -90,11 +90,7 @@ for i in $(seq 1 "$RUNNING"); do
 	"$CROFT" vm start "$(printf 'list%02d' "$i")" >/dev/null
 done
 # The guests' boot is not what is measured: wait until they idle.
-for _ in $(seq 240); do
-	n=$( (grep -l 'CROFT-GUEST: ready' "$T"/run/vm/list*/serial.log 2>/dev/null || true) | wc -l)
-	[ "$n" -ge "$RUNNING" ] && break
-	sleep 0.5
-done
+n=$(guests_ready 'list*' "$RUNNING")
 [ "$n" -ge "$RUNNING" ] || die "only $n of $RUNNING guests booted"
 sleep 2
 list_bench "$LIST_VMS"
