@@ -42,7 +42,7 @@ mkdir -m 755 "$T/state" "$T/run" "$T/guest"
 install -m 644 "$BUILD/guest/vmlinuz" "$BUILD/guest/initrd.img" "$T/guest/"
 export CROFT_SOCKET=$T/run/croftd.sock
 TMUX_SOCK=$T/tmux.sock
-CROFTD_PID=
+. "$HERE/lib.sh"
 
 tm() { tmux -S "$TMUX_SOCK" -f /dev/null "$@"; }
 
@@ -88,11 +88,7 @@ for i in $(seq -w 1 "$RUNNING"); do
 	"$CROFT" vm start "cb$i" >/dev/null
 done
 # let the guests boot: the idle figure is about the console, not boot noise
-for _ in $(seq 240); do
-	n=$( (grep -l 'CROFT-GUEST: ready' "$T"/run/vm/cb*/serial.log 2>/dev/null || true) | wc -l)
-	[ "$n" -ge "$RUNNING" ] && break
-	sleep 0.5
-done
+n=$(guests_ready 'cb*' "$RUNNING")
 echo "(guests ready: $n of $RUNNING)"
 
 # idle_bytes NAME CMD — start CMD in an 80x24 pane, settle, count bytes.

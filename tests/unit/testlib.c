@@ -9,7 +9,6 @@
 #include <cmocka.h>
 
 #include "tests/unit/testlib.h"
-#include "tests/unit/testlib_tui.h"
 #include "core/bus.h"
 #include "core/daemon.h"
 #include "core/vm.h"
@@ -423,137 +422,104 @@ int tl_store_teardown(void **state)
 	return rc < 0 ? -1 : 0;
 }
 
-/* --- curses (testlib_tui.h) ------------------------------------------------ */
-
-static SCREEN *term_screen;
-static FILE *term_out, *term_in;
-
-const struct tui_theme tl_theme = {
-	.normal = A_NORMAL, .title = A_BOLD, .tab = A_NORMAL, .tab_active = A_REVERSE,
-	.label = A_BOLD, .selected = A_REVERSE, .input = A_UNDERLINE, .error = A_BOLD | A_UNDERLINE,
-	.ok = A_BOLD, .warn = A_BOLD | A_REVERSE, .dim = A_DIM, .key = A_REVERSE,
-	.keybar = A_NORMAL, .meter = A_BOLD, .colour = 0,
-};
-
-int tl_term_open(const char *term)
+void tl_vm_spec(struct store_vm *spec, const char *name, uint64_t memory_mib)
 {
-	term_out = fopen("/dev/null", "w");
-	term_in = fopen("/dev/null", "r");
-	if (term_out && term_in && (term_screen = newterm(term, term_out, term_in)))
-		return 0;
-	tl_term_close();
-	return -1;
+	memset(spec, 0, sizeof(*spec));
+	spec->name = xstrdup(name);
+	spec->uuid = xasprintf("uuid-%s", name);
+	spec->vcpus = 1;
+	spec->memory_mib = memory_mib;
+	spec->memory_min_mib = memory_mib;
+	spec->firmware = xstrdup("bios");
+	spec->boot = xstrdup("disk");
+	spec->state = xstrdup("stopped");
+	spec->state_reason = xstrdup("created");
 }
 
-void tl_term_close(void)
+/* --- the fake /proc ------------------------------------------------------- */
+
+char *tl_proc_new(const char *dir)
 {
-	if (term_screen) {
-		endwin();
-		delscreen(term_screen);
-		term_screen = NULL;
+	char *root = tl_path(dir, "proc");
+
+	if (mkdir(root, 0755) < 0 && errno != EEXIST)
+		fail_msg("mkdir %s: %s", root, strerror(errno));
+	return root;
+}
+
+void tl_proc_host_or_fail(const char *root, const struct tl_proc_host *h)
+{
+	char *path, *cpus = xasprintf("%s", "");
+	unsigned i;
+
+	path = tl_path(root, "meminfo");
+	tl_write_file_or_fail(path, "MemTotal:       %llu kB\nMemFree:          123456 kB\n"
+			      "MemAvailable:   %llu kB\nBuffers:           10000 kB\n"
+			      "SwapTotal:      %llu kB\nSwapFree:       %llu kB\n",
+			      (unsigned long long)h->mem_total_kib,
+			      (unsigned long long)h->mem_available_kib,
+			      (unsigned long long)h->swap_total_kib,
+			      (unsigned long long)h->swap_free_kib);
+	free(path);
+	for (i = 0; i < h->cpus; i++) {
+		char *more = xasprintf("%scpu%u 10 0 10 100 0 0 0 0 0 0\n", cpus, i);
+
+		free(cpus);
+		cpus = more;
 	}
-	if (term_out)
-		fclose(term_out);
-	if (term_in)
-		fclose(term_in);
-	term_out = term_in = NULL;
+	path = tl_path(root, "stat");
+	tl_write_file_or_fail(path, "cpu  %llu 0 %llu %llu %llu 0 0 0 0 0\n%s"
+			      "intr 12345 0 0\nctxt 67890\nbtime 1767225600\nprocesses 4242\n",
+			      (unsigned long long)h->user, (unsigned long long)h->system,
+			      (unsigned long long)h->idle, (unsigned long long)h->iowait, cpus);
+	free(path);
+	free(cpus);
+	path = tl_path(root, "loadavg");
+	tl_write_file_or_fail(path, "%.2f %.2f %.2f 2/345 6789\n", h->load1, h->load5, h->load15);
+	free(path);
+	path = tl_path(root, "uptime");
+	tl_write_file_or_fail(path, "%.2f %.2f\n", h->uptime_s, h->uptime_s * 1.5);
+	free(path);
 }
 
-int tl_term_setup(void **state)
+void tl_proc_pid_or_fail(const char *root, const struct tl_proc_pid *p)
 {
-	(void)state;
-	return tl_term_open("xterm-256color");
-}
+	char *dir = xasprintf("%s/%d", root, p->pid), *path;
+	size_t i, len = 0;
+	char cmdline[4096];
+	int fd;
 
-int tl_term_teardown(void **state)
-{
-	(void)state;
-	tl_term_close();
-	return 0;
-}
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+		fail_msg("mkdir %s: %s", dir, strerror(errno));
+	path = tl_path(dir, "stat");
+	tl_write_file_or_fail(path, "%d (%s) S 1 %d %d 0 -1 4194560 1000 0 0 0 %llu %llu 0 0 20 0 4 0 "
+			      "%llu 1234567890 %llu 18446744073709551615 1 1 0 0 0 0 0 4096 0 0 0 17 1 "
+			      "0 0 0 0 0\n", p->pid, p->comm, p->pid, p->pid,
+			      (unsigned long long)p->utime, (unsigned long long)p->stime,
+			      (unsigned long long)p->start, (unsigned long long)p->rss_pages);
+	free(path);
+	for (i = 0; p->argv && p->argv[i]; i++) {
+		size_t n = strlen(p->argv[i]) + 1;
 
-int tl_win_find(WINDOW *w, const char *s, int *col)
-{
-	char buf[512], *p;
-	int y, h, wd;
-
-	getmaxyx(w, h, wd);
-	(void)wd;
-	for (y = 0; y < h; y++) {
-		if (mvwinnstr(w, y, 0, buf, sizeof(buf) - 1) == ERR)
-			continue;
-		if ((p = strstr(buf, s))) {
-			if (col)
-				*col = (int)(p - buf);
-			return y;
-		}
+		if (len + n > sizeof(cmdline))
+			fail_msg("fake command line of pid %d is too long", p->pid);
+		memcpy(cmdline + len, p->argv[i], n);
+		len += n;
 	}
-	return -1;
+	path = tl_path(dir, "cmdline");
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0 || write(fd, cmdline, len) != (ssize_t)len)
+		fail_msg("cannot write %s: %s", path, strerror(errno));
+	close(fd);
+	free(path);
+	free(dir);
 }
 
-void tl_form_keys(struct form *f, const char *s)
+void tl_proc_pid_gone(const char *root, int pid)
 {
-	for (; *s; s++)
-		assert_int_equal(form_key(f, (unsigned char)*s), FORM_CONTINUE);
-}
+	char *dir = xasprintf("%s/%d", root, pid);
 
-void tl_form_focus(struct form *f, size_t id)
-{
-	size_t guard = 0;
-
-	while (form_focus(f) != id && guard++ < 2 * FORM_MAX_FIELDS)
-		form_key(f, '\t');
-	if (form_focus(f) != id)
-		fail_msg("cannot focus field %s", form_label(f, id));
-}
-
-void tl_form_retype(struct form *f, size_t id, const char *s)
-{
-	tl_form_focus(f, id);
-	form_key(f, KEY_END);
-	form_key(f, 21);                     /* Ctrl-U */
-	assert_string_equal(form_text(f, id), "");
-	tl_form_keys(f, s);
-	assert_string_equal(form_text(f, id), s);
-}
-
-void tl_form_expect_msg(const struct form *f, size_t id, const char *want)
-{
-	const char *m = form_message(f, id);
-
-	if (!m || !strstr(m, want))
-		fail_msg("field %s: message '%s', wanted '%s'", form_label(f, id), m ? m : "(none)",
-			 want);
-}
-
-void tl_form_cases(struct form *f, const struct tl_form_case *cases, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		const struct tl_form_case *c = &cases[i];
-
-		tl_form_retype(f, c->id, c->text);
-		if (c->msg)
-			tl_form_expect_msg(f, c->id, c->msg);
-		else if (form_message(f, c->id))
-			fail_msg("'%s' in %s: '%s'", c->text, form_label(f, c->id),
-				 form_message(f, c->id));
-		assert_int_equal(form_has(f, c->id), !c->msg && *c->text);
-	}
-}
-
-void tl_form_expect_args(const struct form *f, const char *want)
-{
-	json_t *a = form_args(f), *w = json_loads(want, 0, NULL);
-	char *got;
-
-	if (!w)
-		fail_msg("bad JSON in test: %s", want);
-	if (!a || !json_equal(a, w)) {
-		got = a ? json_dumps(a, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-		fail_msg("args %s, wanted %s", got ? got : "(none)", want);
-	}
-	json_decref(a);
-	json_decref(w);
+	if (tl_rmtree(dir) < 0)
+		fail_msg("cannot remove %s", dir);
+	free(dir);
 }

@@ -1,6 +1,6 @@
 /*
  * The console's part of the unit tests' harness (testlib.h; the code is in
- * testlib.c), apart so that tests that draw nothing do not get curses'
+ * testlib_tui.c), apart so that tests that draw nothing do not get curses'
  * macros: a screen on /dev/null to draw pads and windows under, the
  * monochrome theme drawing tests use (each role its own attributes, so a
  * test can tell them apart), finding text in what was drawn, and driving
