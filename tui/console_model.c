@@ -111,13 +111,17 @@ static void parse_vm(struct cvm_info *v, const json_t *o)
 /* CPU % against the previous reading of the same QEMU. */
 static void measure(struct cvm_info *v, const struct cvm_info *old, int64_t now_ms)
 {
+	int64_t since;
+
 	v->base_cpu_ms = v->vm.cpu_time_ms;
 	v->base_ms = now_ms;
 	if (!old || old->vm.pid != v->vm.pid || v->vm.cpu_time_ms < 0)
 		return;
-	if (now_ms - old->base_ms < CVM_CPU_MIN_INTERVAL_MS) {
-		/* too soon after the last reading for a steady figure: keep
-		 * it and its baseline */
+	since = now_ms - old->base_ms;
+	if (since < CVM_CPU_MIN_INTERVAL_MS ||
+	    (v->vm.cpu_time_ms == old->base_cpu_ms && since < CVM_CPU_SAME_SAMPLE_MS)) {
+		/* too soon after the last reading for a steady figure, or
+		 * the same sample: keep it and its baseline */
 		v->vm.cpu_pct = old->vm.cpu_pct;
 		v->base_cpu_ms = old->base_cpu_ms;
 		v->base_ms = old->base_ms;

@@ -23,6 +23,11 @@
 /* Readings closer together than this keep the previous CPU % (a refresh
  * right after an event would otherwise show a noisy figure). */
 #define CVM_CPU_MIN_INTERVAL_MS 500
+/* croftd samples cpu_time_ms on a timer (every 2 s by default) and the
+ * console reads it every second: a reading that has not changed is the
+ * same sample, and keeps the previous CPU % and its baseline, until this
+ * long has passed (then the guest really was idle). */
+#define CVM_CPU_SAME_SAMPLE_MS 5000
 
 /* A VM as its table row shows it: a row of the VMs screen's panel. */
 struct cvm {
@@ -73,7 +78,7 @@ void cvm_model_free(struct cvm_model *m);
  * Entries without a string "name" are skipped.  CPU % of a VM is its
  * cpu_time_ms delta over the wall-clock delta since the previous reading
  * of the same VM (by name and QEMU pid), x 100, measured over at least
- * CVM_CPU_MIN_INTERVAL_MS.
+ * CVM_CPU_MIN_INTERVAL_MS, from a new sample (CVM_CPU_SAME_SAMPLE_MS).
  */
 void cvm_model_update(struct cvm_model *m, const json_t *vms, int64_t now_ms);
 /* Apply a vm.state event at once (the next update brings the rest).

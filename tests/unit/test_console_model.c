@@ -198,11 +198,23 @@ static void test_cpu_pct_from_deltas(void **state)
 	UPDATE(&l, 12000, "web:running:2250:42:256");
 	assert_true(find(&l, "web")->cpu_pct > 99.9);
 	assert_true(find(&l, "web")->cpu_pct < 100.1);
+	/* croftd's same sample read again: the figure stays, and the next
+	 * sample is measured from the one before */
+	UPDATE(&l, 13000, "web:running:2250:42:256");
+	assert_true(find(&l, "web")->cpu_pct > 99.9);
+	UPDATE(&l, 14000, "web:running:3250:42:256");
+	assert_true(find(&l, "web")->cpu_pct > 49.9);
+	assert_true(find(&l, "web")->cpu_pct < 50.1);
+	/* no new sample for long: an idle guest */
+	UPDATE(&l, 16000, "web:running:3250:42:256");
+	assert_true(find(&l, "web")->cpu_pct > 49.9);
+	UPDATE(&l, 19500, "web:running:3250:42:256");
+	assert_true(find(&l, "web")->cpu_pct == 0);
 	/* a new QEMU (another pid) starts over */
-	UPDATE(&l, 13000, "web:running:100:43:256");
+	UPDATE(&l, 20000, "web:running:100:43:256");
 	assert_true(find(&l, "web")->cpu_pct < 0);
 	/* stopped: unknown */
-	UPDATE(&l, 14000, "web:stopped:-1:0:256");
+	UPDATE(&l, 21000, "web:stopped:-1:0:256");
 	assert_true(find(&l, "web")->cpu_pct < 0);
 	table_free(&l);
 }
