@@ -17,9 +17,9 @@
 #
 # A load is two functions, load_NAME_start and load_NAME_stop: start puts
 # croftd under the load in the background and returns, stop ends it and
-# removes what it made.  "idle" does nothing.  To measure reads while, say,
-# a 4 GiB raw disk is being created, define load_raw4g_start/_stop below and
-# run with BENCH_LOADS="idle raw4g".
+# removes what it made.  "idle" does nothing; "raw4g" is a vm.create job
+# writing a 4 GiB preallocated raw disk (qemu-img as a child of croftd, its
+# progress polled on croftd's loop) for the whole measurement.
 #
 # BENCH_OUT=DIR leaves the raw figures there (listN.json, sqliteN.json,
 # versionN.json, clients-LOAD.json, a line in rss.txt) for bench/report.py
@@ -35,7 +35,7 @@ LIST_VMS=100
 RUNNING=${BENCH_RUNNING:-2}
 CLIENTS=${BENCH_CLIENTS:-32}
 CLIENT_SECS=${BENCH_CLIENT_SECS:-10}
-LOADS=${BENCH_LOADS:-idle}
+LOADS=${BENCH_LOADS:-idle raw4g}
 
 die() { echo "bench vm_list: $*" >&2; exit 1; }
 
@@ -54,6 +54,29 @@ bench_traps
 
 load_idle_start() { :; }
 load_idle_stop() { :; }
+
+# A 4 GiB raw disk is being written (the vm.create job of VM rawload).
+RAW_JOB=
+load_raw4g_start() {
+	local i
+	RAW_JOB=$("$CROFT" vm create rawload --memory 64M --disk 4G --format raw --no-wait \
+		--kernel "$T/guest/vmlinuz" --initrd "$T/guest/initrd.img")
+	for ((i = 0; i < 100; i++)); do
+		"$CROFT" job info "$RAW_JOB" --json | grep -q '"state": *"running"' && return 0
+		sleep 0.1
+	done
+	die "the vm.create job $RAW_JOB did not start"
+}
+load_raw4g_stop() {
+	local state
+	state=$("$CROFT" job info "$RAW_JOB" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["state"])')
+	echo "   (the raw disk's job was $state at the end of the measurement)"
+	if [ "$state" = running ]; then
+		"$CROFT" job cancel "$RAW_JOB" >/dev/null
+	else
+		"$CROFT" vm delete rawload >/dev/null
+	fi
+}
 
 # --- setup -------------------------------------------------------------------------
 

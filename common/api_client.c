@@ -249,12 +249,19 @@ again:
 	return (int)n;
 }
 
+/* Offered each line before it is parsed; 1 when it took the line as is. */
+struct line_peek {
+	int (*fn)(const char *line, size_t len, void *ctx);
+	void *ctx;
+};
+
 /*
  * The next complete line as parsed JSON, reading as needed.  0 and *obj on
- * success (with the passed fd of that line in *line_fd if asked, else -1).
+ * success (with the passed fd of that line in *line_fd if asked, else -1);
+ * 1 and *obj NULL when peek (may be NULL) took the line.
  */
 static int next_message(struct api_client *c, int64_t deadline, json_t **obj,
-			int *line_fd, struct api_error *e)
+			int *line_fd, const struct line_peek *peek, struct api_error *e)
 {
 	for (;;) {
 		size_t before = c->lb.start, len;
@@ -279,6 +286,9 @@ static int next_message(struct api_client *c, int64_t deadline, json_t **obj,
 		take_line_fds(c, start, c->consumed, line_fd);
 		if (len == 0)
 			continue;
+		*obj = NULL;
+		if (peek && peek->fn(line, len, peek->ctx))
+			return 1;
 		*obj = json_loadb(line, len, 0, &jerr);
 		if (!*obj || !json_is_object(*obj)) {
 			json_decref(*obj);
@@ -328,8 +338,104 @@ static void fill_server_error(json_t *msg, struct api_error *e)
 		  text ? text : "croftd reported an error without a message");
 }
 
+static int call(struct api_client *c, const char *op, json_t *args, json_t **result,
+		int *fd_out, const struct line_peek *peek, long long *idp, struct api_error *e);
+
 int api_client_call(struct api_client *c, const char *op, json_t *args,
 		    json_t **result, int *fd_out, struct api_error *e)
+{
+	return call(c, op, args, result, fd_out, NULL, NULL, e);
+}
+
+/* The length of the array or object s starts with (strings and their
+ * escapes skipped whole), or 0 when s does not hold one whole. */
+static size_t container_len(const char *s, size_t len)
+{
+	size_t i, depth = 0;
+	int in_str = 0;
+
+	if (!len || (s[0] != '[' && s[0] != '{'))
+		return 0;
+	for (i = 0; i < len; i++) {
+		char ch = s[i];
+
+		if (in_str) {
+			if (ch == '\\')
+				i++;
+			else if (ch == '"')
+				in_str = 0;
+		} else if (ch == '"') {
+			in_str = 1;
+		} else if (ch == '[' || ch == '{') {
+			depth++;
+		} else if ((ch == ']' || ch == '}') && --depth == 0) {
+			return i + 1;
+		}
+	}
+	return 0;
+}
+
+struct relay {
+	long long id;
+	const char *key;
+	char *text;
+};
+
+/* croftd's own layout of a reply, {"id":N,"ok":true,"result":{"KEY":V}}:
+ * take V as text without parsing it. */
+static int relay_peek(const char *line, size_t len, void *ctx)
+{
+	struct relay *rl = ctx;
+	char head[160];
+	size_t hlen, vlen;
+	int n;
+
+	n = snprintf(head, sizeof(head), "{\"id\":%lld,\"ok\":true,\"result\":{\"%s\":",
+		     rl->id, rl->key);
+	if (n < 0 || (size_t)n >= sizeof(head))
+		return 0;
+	hlen = (size_t)n;
+	if (len < hlen + 2 || memcmp(line, head, hlen))
+		return 0;
+	vlen = container_len(line + hlen, len - hlen);
+	if (!vlen || hlen + vlen + 2 != len || memcmp(line + hlen + vlen, "}}", 2))
+		return 0;
+	rl->text = xstrndup(line + hlen, vlen);
+	return 1;
+}
+
+int api_client_call_text(struct api_client *c, const char *op, json_t *args, const char *key,
+			 char **text, struct api_error *e)
+{
+	struct relay rl = { .key = key };
+	struct line_peek peek = { relay_peek, &rl };
+	json_t *res = NULL;
+	const json_t *v;
+	int r;
+
+	*text = NULL;
+	r = call(c, op, args, &res, NULL, &peek, &rl.id, e);
+	if (r < 0)
+		return r;
+	if (rl.text) {
+		*text = rl.text;
+		return 0;
+	}
+	v = json_object_get(res, key);
+	if (!json_is_array(v) && !json_is_object(v)) {
+		error_set(e, PROTO_E_INTERNAL, "croftd's %s reply has no '%s'", op, key);
+		json_decref(res);
+		return -EBADMSG;
+	}
+	*text = json_dumps(v, JSON_COMPACT);
+	json_decref(res);
+	return 0;
+}
+
+/* idp (may be NULL) learns the request's id before anything is read, for
+ * peek. */
+static int call(struct api_client *c, const char *op, json_t *args, json_t **result,
+		int *fd_out, const struct line_peek *peek, long long *idp, struct api_error *e)
 {
 	json_t *req = NULL, *msg = NULL;
 	char *text = NULL;
@@ -347,6 +453,8 @@ int api_client_call(struct api_client *c, const char *op, json_t *args,
 		return r;
 	}
 	id = c->next_id++;
+	if (idp)
+		*idp = id;
 	req = json_pack("{s:I, s:s, s:o}", "id", (json_int_t)id, "op", op,
 			"args", args ? args : json_object());
 	if (!req) {
@@ -374,7 +482,7 @@ int api_client_call(struct api_client *c, const char *op, json_t *args,
 	for (;;) {
 		json_t *jid, *ev;
 
-		r = next_message(c, deadline, &msg, &line_fd, e);
+		r = next_message(c, deadline, &msg, &line_fd, peek, e);
 		if (r == -ETIMEDOUT) {
 			error_set(e, "connection", "croftd did not answer %s within %d s",
 				  op, (c->timeout_ms + 999) / 1000);
@@ -382,6 +490,10 @@ int api_client_call(struct api_client *c, const char *op, json_t *args,
 		}
 		if (r < 0)
 			goto fail;
+		if (r == 1) {            /* peek took our reply whole */
+			r = 0;
+			goto fail;
+		}
 		ev = json_object_get(msg, "event");
 		jid = json_object_get(msg, "id");
 		if (json_is_string(ev)) {
@@ -445,7 +557,7 @@ int api_client_next_event(struct api_client *c, json_t **event, int timeout_ms,
 		r = check_broken(c, e);
 		if (r < 0)
 			return r;
-		r = next_message(c, deadline, &msg, NULL, e);
+		r = next_message(c, deadline, &msg, NULL, NULL, e);
 		if (r == -ETIMEDOUT)
 			return 0;
 		if (r < 0)

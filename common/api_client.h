@@ -37,6 +37,14 @@ int api_client_fd(const struct api_client *c);
 int api_client_call(struct api_client *c, const char *op, json_t *args,
 		    json_t **result, int *fd_out, struct api_error *e);
 
+/* As api_client_call, for a result shown as JSON text: *text (malloc'd)
+ * is the array or object at the result's member key, compact.  A reply in
+ * croftd's own layout, {"id":N,"ok":true,"result":{"KEY":V}}, is relayed
+ * without being parsed; any other reply is parsed as usual.  -EBADMSG with
+ * e filled when the result has no such member. */
+int api_client_call_text(struct api_client *c, const char *op, json_t *args, const char *key,
+			 char **text, struct api_error *e);
+
 /* Next event, waiting up to timeout_ms (-1 forever, 0 poll).  1 with *event
  * (new reference), 0 on timeout, -errno when the connection ended. */
 int api_client_next_event(struct api_client *c, json_t **event, int timeout_ms,

@@ -50,6 +50,15 @@ char *xstrdup(const char *s)
 	return p;
 }
 
+char *xstrndup(const char *s, size_t n)
+{
+	char *p = strndup(s, n);
+
+	if (!p)
+		oom();
+	return p;
+}
+
 char *xstrdup_or_null(const char *s)
 {
 	return s ? xstrdup(s) : NULL;

@@ -13,6 +13,8 @@ void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
 /* NULL in, NULL out. */
 char *xstrdup_or_null(const char *s);
+/* At most n bytes of s, NUL-terminated. */
+char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Bounded formatting into a caller's error buffer; never overflows. */

@@ -8,6 +8,7 @@
  */
 #include "tui/cli.h"
 #include "common/json_get.h"
+#include "common/proto.h"
 #include "common/xalloc.h"
 
 #include <errno.h>
@@ -308,9 +309,15 @@ static void verbs_of(const char *noun, const char *sub, char *buf, size_t len)
 	}
 }
 
+/* Rendered whole, then written at once: json_dumpf writes token by token. */
 void cli_print_json(FILE *f, const json_t *v)
 {
-	json_dumpf(v, f, JSON_COMPACT | JSON_ENCODE_ANY);
+	char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+
+	if (s) {
+		fputs(s, f);
+		free(s);
+	}
 	fputc('\n', f);
 	fflush(f);
 }
@@ -368,19 +375,50 @@ int cli_connect(struct cli_ctx *ctx, struct api_client **out)
 	return CLI_EXIT_OK;
 }
 
+/* The exit status of an api_client call's return r. */
+static int call_status(struct cli_ctx *ctx, int r, const struct api_error *e0)
+{
+	const struct api_error *e = e0;
+
+	if (r == -EPROTO)
+		return cli_error(ctx, CLI_EXIT_ERROR, e->code, "%s", e->message);
+	if (r == -EBADMSG && !strcmp(e->code, PROTO_E_INTERNAL))
+		return cli_error(ctx, CLI_EXIT_ERROR, e->code, "%s", e->message);
+	if (r < 0)
+		return cli_error(ctx, CLI_EXIT_CONNECT, e->code[0] ? e->code : "connection", "%s",
+				 e->message[0] ? e->message : strerror(-r));
+	return CLI_EXIT_OK;
+}
+
 int cli_call(struct cli_ctx *ctx, struct api_client *c, const char *op, json_t *args,
 	     json_t **result, int *fd_out)
 {
 	struct api_error e = { "", "" };
-	int r;
 
-	r = api_client_call(c, op, args, result, fd_out, &e);
-	if (r == -EPROTO)
-		return cli_error(ctx, CLI_EXIT_ERROR, e.code, "%s", e.message);
-	if (r < 0)
-		return cli_error(ctx, CLI_EXIT_CONNECT, e.code[0] ? e.code : "connection", "%s",
-				 e.message[0] ? e.message : strerror(-r));
-	return CLI_EXIT_OK;
+	return call_status(ctx, api_client_call(c, op, args, result, fd_out, &e), &e);
+}
+
+/* --json of a listing: the array is relayed as croftd sent it. */
+static int show_text(struct cli_ctx *ctx, const char *op, json_t *args, const char *key)
+{
+	struct api_error e = { "", "" };
+	struct api_client *c = NULL;
+	char *text = NULL;
+	int status;
+
+	status = cli_connect(ctx, &c);
+	if (status != CLI_EXIT_OK)
+		return status;
+	status = call_status(ctx, api_client_call_text(c, op, json_incref(args), key, &text, &e),
+			     &e);
+	api_client_close(c);
+	if (status == CLI_EXIT_OK) {
+		fputs(text, ctx->out);
+		fputc('\n', ctx->out);
+		fflush(ctx->out);
+	}
+	free(text);
+	return status;
 }
 
 int cli_call_once(struct cli_ctx *ctx, const char *op, json_t *args, json_t **result,
@@ -407,6 +445,8 @@ int cli_run_show(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args,
 	json_t *res;
 	int status;
 
+	if (key && ctx->opts.json)
+		return show_text(ctx, cmd->op, args, key);
 	status = cli_call_once(ctx, cmd->op, args, &res, 0);
 	if (status != CLI_EXIT_OK)
 		return status;

@@ -112,6 +112,63 @@ static void test_handshake_call_error(void **state)
 	tl_api_wait_or_fail(&f);
 }
 
+/* Replies a listing may get: croftd's layout with strings that look like
+ * structure, another member order, a second member, no such member, an
+ * event in between, and an error. */
+static void sc_text(struct tl_srv *s, const void *arg)
+{
+	long long id;
+
+	(void)arg;
+	tl_srv_hello(s, "0.9-test");
+	tl_srv_expect(s, "vm.list", &id);
+	tl_srv_send(s, "{\"event\":\"vm.state\",\"data\":{}}\n");
+	tl_srv_send(s, "{\"id\":%lld,\"ok\":true,\"result\":{\"vms\":[{\"name\":\"a]}\\\"\"},[]]}}\n", id);
+	tl_srv_expect(s, "vm.list", &id);
+	tl_srv_send(s, "{\"ok\":true,\"id\":%lld,\"result\":{\"vms\": [1, 2]}}\n", id);
+	tl_srv_expect(s, "vm.list", &id);
+	tl_srv_send(s, "{\"id\":%lld,\"ok\":true,\"result\":{\"vms\":[1],\"more\":[2]}}\n", id);
+	tl_srv_expect(s, "vm.list", &id);
+	tl_srv_send(s, "{\"id\":%lld,\"ok\":true,\"result\":{\"nets\":[]}}\n", id);
+	tl_srv_expect(s, "vm.list", &id);
+	tl_srv_send(s, "{\"id\":%lld,\"ok\":false,\"error\":{\"code\":\"internal\",\"message\":\"no\"}}\n", id);
+	tl_srv_wait_eof(s);
+}
+
+static void test_call_text(void **state)
+{
+	struct tl_api f;
+	struct api_client *c = NULL;
+	struct api_error e;
+	char *text = NULL;
+	json_t *ev = NULL;
+
+	(void)state;
+	tl_api_pair_or_fail(&f, sc_text, NULL);
+	assert_int_equal(api_client_attach(f.fd, "test", &c, &e), 0);
+	/* relayed as sent, the event queued */
+	assert_int_equal(api_client_call_text(c, "vm.list", NULL, "vms", &text, &e), 0);
+	assert_string_equal(text, "[{\"name\":\"a]}\\\"\"},[]]");
+	free(text);
+	assert_int_equal(api_client_next_event(c, &ev, 0, &e), 1);
+	json_decref(ev);
+	/* another layout is parsed and printed compact */
+	assert_int_equal(api_client_call_text(c, "vm.list", NULL, "vms", &text, &e), 0);
+	assert_string_equal(text, "[1,2]");
+	free(text);
+	/* a second member is not swallowed */
+	assert_int_equal(api_client_call_text(c, "vm.list", NULL, "vms", &text, &e), 0);
+	assert_string_equal(text, "[1]");
+	free(text);
+	assert_int_equal(api_client_call_text(c, "vm.list", NULL, "vms", &text, &e), -EBADMSG);
+	assert_null(text);
+	assert_string_equal(e.message, "croftd's vm.list reply has no 'vms'");
+	assert_int_equal(api_client_call_text(c, "vm.list", NULL, "vms", &text, &e), -EPROTO);
+	assert_string_equal(e.message, "no");
+	api_client_close(c);
+	tl_api_wait_or_fail(&f);
+}
+
 static void sc_version_mismatch(struct tl_srv *s, const void *arg)
 {
 	long long id;
@@ -589,6 +646,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_handshake_call_error),
+		cmocka_unit_test(test_call_text),
 		cmocka_unit_test(test_version_mismatch),
 		cmocka_unit_test(test_events_queued_during_call),
 		cmocka_unit_test(test_fd_passing),
