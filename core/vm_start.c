@@ -1,0 +1,309 @@
+/*
+ * Starting a VM: its command line from the spec (qemu_cmdline.c), the
+ * files the QEMU user must be able to open, its NICs' taps, the UEFI
+ * variable store; then QEMU is started through job_exec as the QEMU user
+ * and watched until its pidfile names the daemon, which vm_qemu.c then
+ * attaches to.  A start that does not reach QMP within START_TIMEOUT_MS
+ * fails and kills what it started.
+ */
+#include "core/vm.h"
+#include "core/vm_internal.h"
+#include "core/daemon.h"
+#include "core/job.h"
+#include "core/qemu_cmdline.h"
+#include "core/vm_nic.h"
+#include "core/vm_spawn.h"
+#include "common/loop.h"
+#include "common/log.h"
+#include "common/proc.h"
+#include "common/proto.h"
+#include "common/xalloc.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define START_TIMEOUT_MS 60000
+
+/* Stop watching QEMU's first process; it is reaped whenever it exits. */
+void vm_spawn_end(struct vm *vm)
+{
+	if (vm->spawn)
+		job_exec_abandon(vm->spawn);
+	vm->spawn = NULL;
+}
+
+static void start_failed(struct vm *vm, const char *code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void start_failed(struct vm *vm, const char *code, const char *fmt, ...)
+{
+	char msg[2048];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log_err("VM %s: %s", vm->spec.name, msg);
+	vm_timer_clear(vm);
+	vm_spawn_end(vm);
+	if (vm->pidfd >= 0) {
+		vm->expect_exit = 1;
+		snprintf(vm->exit_reason, sizeof(vm->exit_reason), "start-failed");
+		proc_pidfd_kill(vm->pidfd, SIGKILL);
+	} else {
+		vm_cleanup_run_files(vm);
+		vm_set_state(vm, VM_STOPPED, "start-failed");
+	}
+	vm_waiters_finish(vm, &vm->start_waiters, code, msg);
+}
+
+static void spawn_done(struct job_exec *x, const struct job_exec_result *res, void *data)
+{
+	struct vm *vm = data;
+	char err[512], *pidfile;
+	int r;
+	pid_t pid;
+
+	(void)x;
+	vm->spawn = NULL;
+	if (job_exec_failure(res, "QEMU", err, sizeof(err))) {
+		start_failed(vm, PROTO_E_QEMU, "QEMU failed to start: %s", err);
+		return;
+	}
+	pidfile = vm_run_path(vm->d, vm->spec.name, "qemu.pid");
+	r = proc_pidfile_read(pidfile, &pid);
+	free(pidfile);
+	if (r < 0) {
+		start_failed(vm, PROTO_E_QEMU, "QEMU started but wrote no usable pidfile");
+		return;
+	}
+	vm->started_at = time(NULL);
+	if (vm_attach(vm, pid, err, sizeof(err)) < 0)
+		start_failed(vm, PROTO_E_QEMU, "cannot watch QEMU: %s", err);
+}
+
+static void start_timer_cb(struct loop *l, struct loop_timer *t, void *data)
+{
+	struct vm *vm = data;
+
+	(void)l;
+	(void)t;
+	vm->timer = NULL;
+	if (vm->spawn)
+		job_exec_kill(vm->spawn, SIGKILL);
+	start_failed(vm, PROTO_E_TIMEOUT, "QEMU did not become ready within %d s",
+		     START_TIMEOUT_MS / 1000);
+}
+
+static int ensure_dir(const char *path, mode_t mode, uid_t uid, gid_t gid, int own)
+{
+	if (mkdir(path, mode) < 0 && errno != EEXIST)
+		return -errno;
+	if (own && chown(path, uid, gid) < 0)
+		return -errno;
+	if (chmod(path, mode) < 0)
+		return -errno;
+	return 0;
+}
+
+static int copy_file(const char *from, const char *to, char *err, size_t errlen)
+{
+	char buf[65536];
+	int in, out, r = 0;
+	ssize_t n;
+
+	in = open(from, O_RDONLY | O_CLOEXEC);
+	if (in < 0) {
+		r = -errno;
+		err_set(err, errlen, "cannot read %s: %s", from, strerror(errno));
+		return r;
+	}
+	out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (out < 0) {
+		r = -errno;
+		err_set(err, errlen, "cannot create %s: %s", to, strerror(errno));
+		close(in);
+		return r;
+	}
+	while ((n = read(in, buf, sizeof(buf))) > 0) {
+		if (proto_write_all(out, buf, (size_t)n) < 0) {
+			n = -1;
+			break;
+		}
+	}
+	if (n < 0 || fsync(out) < 0) {
+		r = -EIO;
+		err_set(err, errlen, "cannot copy %s to %s: %s", from, to, strerror(errno));
+		unlink(to);
+	}
+	close(out);
+	close(in);
+	return r;
+}
+
+/* The per-VM UEFI variable store, made from the OVMF template once. */
+int vm_uefi_vars_ensure(struct croftd *d, const char *name, char *err, size_t errlen)
+{
+	char *dir = vm_state_path(d, name, NULL), *vars = vm_state_path(d, name, "OVMF_VARS.fd");
+	int r = 0;
+
+	if (!d->ovmf_code || !d->ovmf_vars) {
+		err_set(err, errlen, "UEFI firmware (OVMF) is not installed; install the ovmf package");
+		r = -ENOENT;
+		goto out;
+	}
+	r = ensure_dir(dir, 0711, 0, 0, 0);
+	if (r < 0) {
+		err_set(err, errlen, "cannot create %s: %s", dir, strerror(-r));
+		goto out;
+	}
+	if (access(vars, F_OK) < 0)
+		r = copy_file(d->ovmf_vars, vars, err, errlen);
+	if (r == 0 && d->drop_privs && chown(vars, d->qemu_uid, d->qemu_gid) < 0) {
+		r = -errno;
+		err_set(err, errlen, "cannot hand %s to user %s: %s", vars, d->qemu_user, strerror(errno));
+	}
+out:
+	free(dir);
+	free(vars);
+	return r;
+}
+
+int vm_start(struct vm *vm, vm_done_cb cb, void *data, const char **code, char *err, size_t errlen)
+{
+	struct croftd *d = vm->d;
+	struct qemu_spec qs = { 0 };
+	struct qemu_disk *disks = NULL;
+	struct qemu_nic *nics = NULL;
+	size_t nnics = 0;
+	const char **rd = NULL, **wr = NULL;
+	struct vm_spawn_files files;
+	char *rundir = NULL, *vmroot = NULL, *vars = NULL, *log = NULL;
+	char **argv = NULL;
+	size_t argc, i, nr = 0, nw = 0;
+	int r;
+
+	*code = PROTO_E_INVALID_STATE;
+	if (vm->state != VM_STOPPED && vm->state != VM_CRASHED) {
+		err_set(err, errlen, "VM '%s' is already %s", vm->spec.name, vm_state_name(vm->state));
+		return -EBUSY;
+	}
+	if (vm_is_live(vm)) {
+		err_set(err, errlen, "VM '%s' still has a QEMU process (pid %d); stop it first",
+			vm->spec.name, (int)vm->pid);
+		return -EBUSY;
+	}
+	if (!d->accel.usable) {
+		err_set(err, errlen, "cannot start VM '%s': %s", vm->spec.name, d->accel.reason);
+		return -ENODEV;
+	}
+	*code = PROTO_E_IO;
+	vmroot = xasprintf("%s/vm", d->run_dir);
+	rundir = vm_run_path(d, vm->spec.name, NULL);
+	r = ensure_dir(vmroot, 0711, 0, 0, 0);
+	if (r == 0)
+		r = ensure_dir(rundir, 0750, d->qemu_uid, d->qemu_gid, d->drop_privs);
+	if (r < 0) {
+		err_set(err, errlen, "cannot prepare %s: %s", rundir, strerror(-r));
+		goto fail;
+	}
+	vm_cleanup_run_files(vm);
+	log = vm_run_path(d, vm->spec.name, "serial.log");
+	unlink(log);
+
+	rd = xcalloc(vm->spec.ndisks + 5, sizeof(*rd));
+	wr = xcalloc(vm->spec.ndisks + 3, sizeof(*wr));
+	disks = xcalloc(vm->spec.ndisks + 1, sizeof(*disks));
+	for (i = 0; i < vm->spec.ndisks; i++) {
+		const struct store_disk *sd = &vm->spec.disks[i];
+
+		disks[i].path = sd->path;
+		disks[i].format = sd->format;
+		if (access(sd->path, F_OK) < 0) {
+			*code = PROTO_E_NOT_FOUND;
+			err_set(err, errlen, "disk image %s of VM '%s' is missing", sd->path, vm->spec.name);
+			r = -ENOENT;
+			goto fail;
+		}
+		if (d->drop_privs && chown(sd->path, d->qemu_uid, d->qemu_gid) < 0)
+			log_warn("VM %s: cannot hand %s to user %s: %s", vm->spec.name, sd->path,
+				 d->qemu_user, strerror(errno));
+		wr[nw++] = sd->path;
+	}
+	if (vm->spec.cdrom)
+		rd[nr++] = vm->spec.cdrom;
+	if (vm->spec.kernel)
+		rd[nr++] = vm->spec.kernel;
+	if (vm->spec.initrd)
+		rd[nr++] = vm->spec.initrd;
+	if (!strcmp(vm->spec.firmware, "uefi")) {
+		r = vm_uefi_vars_ensure(d, vm->spec.name, err, errlen);
+		if (r < 0)
+			goto fail;
+		vars = vm_state_path(d, vm->spec.name, "OVMF_VARS.fd");
+		rd[nr++] = d->ovmf_code;
+		wr[nw++] = vars;
+	}
+
+	qs.qemu_binary = d->qemu_binary;
+	qs.name = vm->spec.name;
+	qs.uuid = vm->spec.uuid;
+	qs.vcpus = vm->spec.vcpus;
+	qs.memory_mib = vm->spec.memory_mib;
+	qs.accel = d->accel.effective;
+	qs.firmware = vm->spec.firmware;
+	qs.ovmf_code = d->ovmf_code;
+	qs.ovmf_vars = vars;
+	qs.boot = vm->spec.boot;
+	qs.disks = disks;
+	qs.ndisks = vm->spec.ndisks;
+	qs.cdrom = vm->spec.cdrom;
+	qs.kernel = vm->spec.kernel;
+	qs.initrd = vm->spec.initrd;
+	qs.append = vm->spec.append;
+	qs.vm_run_dir = rundir;
+	r = vm_nic_prepare_start(vm, &nics, &nnics, &qs.vhost, code, err, errlen);
+	if (r < 0)
+		goto fail;
+	qs.nics = nics;
+	qs.nnics = nnics;
+	qs.nic_ports = qemu_nic_ports(nnics);
+	*code = PROTO_E_INVALID_ARGUMENT;
+	r = qemu_cmdline_build(&qs, &argv, &argc, err, errlen);
+	if (r < 0)
+		goto fail;
+
+	files.read = rd;
+	files.write = wr;
+	*code = PROTO_E_INTERNAL;
+	r = vm_spawn(d, argv, &files, spawn_done, vm, &vm->spawn, err, errlen);
+	if (r < 0)
+		goto fail;
+	vm->expect_exit = 0;
+	vm->exit_reason[0] = '\0';
+	vm->timer = loop_timer_add(d->loop, START_TIMEOUT_MS, start_timer_cb, vm);
+	vm_waiters_add(&vm->start_waiters, cb, data);
+	vm_set_state(vm, VM_STARTING, "user");
+	log_info("VM %s: starting QEMU (%s, %u vCPU, %lluM)", vm->spec.name, d->accel.effective,
+		 vm->spec.vcpus, (unsigned long long)vm->spec.memory_mib);
+	r = 0;
+fail:
+	qemu_cmdline_free(argv);
+	vm_nic_qemu_free(nics, nnics);
+	free(disks);
+	free(rd);
+	free(wr);
+	free(vars);
+	free(log);
+	free(rundir);
+	free(vmroot);
+	return r;
+}
