@@ -17,11 +17,10 @@
 # Guests have no network devices; nothing leaves the host.
 set -euo pipefail
 
-HERE=$(cd "$(dirname "$0")" && pwd)
-ROOT=$(cd "$HERE/.." && pwd)
-BUILD=${1:-build}
-[ -d "$BUILD" ] || BUILD=$ROOT/$BUILD
-BUILD=$(cd "$BUILD" && pwd)
+BENCH_NAME=bench
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
+bench_build_dir "${1:-build}"
 CROFTD=$BUILD/croftd
 CROFT=$BUILD/croft
 QEMU_USER=croft-qemu
@@ -30,15 +29,11 @@ LIST_RUNS=${BENCH_LIST_RUNS:-20}
 LIST_VMS=100
 RSS_VMS=10
 
-die() { echo "bench: $*" >&2; exit 1; }
-
-[ "$(id -u)" = 0 ] || die "must run as root (croftd drops QEMU to $QEMU_USER)"
+bench_need_root "croftd drops QEMU to $QEMU_USER"
 [ -x "$CROFTD" ] && [ -x "$CROFT" ] || die "no $CROFTD or $CROFT; run make all"
 [ -r "$BUILD/guest/vmlinuz" ] && [ -r "$BUILD/guest/initrd.img" ] ||
 	die "no test guest in $BUILD/guest; run make guest"
-for t in qemu-system-x86_64 python3 setpriv sqlite3; do
-	command -v "$t" >/dev/null || die "$t is not installed"
-done
+bench_need_tools qemu-system-x86_64 python3 setpriv sqlite3
 if ! id "$QEMU_USER" >/dev/null 2>&1; then
 	if [ -x "$ROOT/installer/setup-host.sh" ]; then
 		"$ROOT/installer/setup-host.sh"
@@ -47,21 +42,8 @@ if ! id "$QEMU_USER" >/dev/null 2>&1; then
 	fi
 fi
 
-T=$(mktemp -d /tmp/croft-bench.XXXXXX)
-chmod 755 "$T"
-CROFTD_PID=
+bench_tmpdir croft-bench
 export CROFT_SOCKET=$T/run/croftd.sock
-
-# Kill a QEMU named by a pidfile, if the pid is alive and really is one of
-# ours (its command line names this run's temp dir).
-kill_pidfile() {
-	local pid
-	pid=$(cat "$1" 2>/dev/null) || return 0
-	[ -n "$pid" ] && [ -r "/proc/$pid/cmdline" ] || return 0
-	tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF "$T/" || return 0
-	kill -KILL "$pid" 2>/dev/null || true
-	for _ in $(seq 50); do [ -d "/proc/$pid" ] || break; sleep 0.1; done
-}
 
 cleanup() {
 	local rc=$? name f
@@ -77,9 +59,9 @@ for v in json.load(sys.stdin):
 		done
 	fi
 	for f in "$T"/run/vm/*/qemu.pid "$T"/bare/qemu.pid; do
-		[ -e "$f" ] && kill_pidfile "$f"
+		[ -e "$f" ] && bench_kill_pidfile "$f"
 	done
-	[ -n "$CROFTD_PID" ] && croftd_stop
+	bench_croftd_stop
 	if [ "$rc" != 0 ] && [ -s "$T/croftd.log" ]; then
 		echo "bench: failed; last lines of croftd's log:" >&2
 		tail -n 20 "$T/croftd.log" >&2
@@ -87,45 +69,19 @@ for v in json.load(sys.stdin):
 	rm -rf "$T"
 	exit "$rc"
 }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+bench_traps cleanup
 
+bench_cc runstat
 RUNSTAT=$T/runstat
-"${CC:-cc}" -O2 -Wall -Wextra -o "$RUNSTAT" "$HERE/runstat.c" || die "cannot build bench/runstat.c"
-
-# World-readable guest files: QEMU runs as $QEMU_USER.
-mkdir -m 755 "$T/guest"
-install -m 644 "$BUILD/guest/vmlinuz" "$BUILD/guest/initrd.img" "$T/guest/"
-KERNEL=$T/guest/vmlinuz
-INITRD=$T/guest/initrd.img
+bench_guest
 mkdir -m 750 "$T/bare"
 chown "$QEMU_USER:$QEMU_USER" "$T/bare"
-
-croftd_start() {
-	CROFT_ACCEL=tcg "$CROFTD" --state-dir "$T/state" --run-dir "$T/run" --foreground \
-		>>"$T/croftd.log" 2>&1 &
-	CROFTD_PID=$!
-	for _ in $(seq 100); do
-		[ -S "$CROFT_SOCKET" ] && "$CROFT" version >/dev/null 2>&1 && return 0
-		kill -0 "$CROFTD_PID" 2>/dev/null || die "croftd exited: $(cat "$T/croftd.log")"
-		sleep 0.1
-	done
-	die "croftd did not come up"
-}
-croftd_stop() {
-	kill -TERM "$CROFTD_PID" 2>/dev/null || true
-	for _ in $(seq 50); do kill -0 "$CROFTD_PID" 2>/dev/null || break; sleep 0.1; done
-	kill -KILL "$CROFTD_PID" 2>/dev/null || true
-	wait "$CROFTD_PID" 2>/dev/null || true
-	CROFTD_PID=
-}
-croftd_start
+bench_croftd_start
 
 rss_sample() {  # LABEL
-	printf '%s\t%s\t%s\n' "$1" \
-		"$(awk '/^VmRSS:/ {print $2}' "/proc/$CROFTD_PID/status")" \
-		"$(awk '/^VmHWM:/ {print $2}' "/proc/$CROFTD_PID/status")" >>"$T/rss.txt"
+	local rss hwm
+	read -r rss hwm < <(bench_rss "$CROFTD_PID")
+	printf '%s\t%s\t%s\n' "$1" "$rss" "$hwm" >>"$T/rss.txt"
 }
 
 python3 - "$T/env.json" <<'EOF'
@@ -185,8 +141,8 @@ echo
 echo "== 3. croftd RSS with 0 and $RSS_VMS running guests (96M each, TCG)"
 # A fresh croftd, so the heap grown by the 100-VM list does not hide the
 # difference that running guests make.
-croftd_stop
-croftd_start
+bench_croftd_stop
+bench_croftd_start
 for i in $(seq -w 1 "$RSS_VMS"); do
 	"$CROFT" vm create "rss$i" --vcpus 1 --memory 96M --kernel "$KERNEL" --initrd "$INITRD" \
 		--append console=ttyS0 >/dev/null
