@@ -23,7 +23,7 @@ STORE_SRC  = $(wildcard store/*.c)
 CORE_SRC   = $(filter-out core/croftd.c,$(wildcard core/*.c))
 TUI_SRC    = $(filter-out tui/croft.c,$(wildcard tui/*.c))
 NETD_SRC   = $(filter-out netd/netd_main.c,$(wildcard netd/*.c))
-TESTLIB_SRC = tests/unit/testlib.c tests/unit/testlib_api.c
+TESTLIB_SRC = $(wildcard tests/unit/testlib*.c)
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 

@@ -1,5 +1,5 @@
 /*
- * Pid files and /proc/PID/cmdline (proc.h).
+ * Pid files, /proc/PID/cmdline and pidfds (proc.h).
  */
 #include "common/proc.h"
 
@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 int proc_pidfile_read(const char *path, pid_t *pid)
@@ -66,4 +67,16 @@ int proc_cmdline_has(pid_t pid, const char *after, const char *arg)
 	}
 	free(buf);
 	return found;
+}
+
+int proc_pidfd_open(pid_t pid)
+{
+	int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+
+	return fd < 0 ? -errno : fd;
+}
+
+int proc_pidfd_kill(int pidfd, int sig)
+{
+	return syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0) < 0 ? -errno : 0;
 }

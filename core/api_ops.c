@@ -21,6 +21,7 @@ const struct api_op *const api_op_tables[] = {
 	api_vm_ops,
 	api_net_ops,
 	api_events_ops,
+	api_job_ops,
 	NULL,
 };
 

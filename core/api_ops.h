@@ -55,6 +55,7 @@ extern const struct api_op api_host_ops[];     /* api_host.c */
 extern const struct api_op api_vm_ops[];       /* api_vm.c */
 extern const struct api_op api_net_ops[];      /* api_net.c */
 extern const struct api_op api_events_ops[];   /* events.c */
+extern const struct api_op api_job_ops[];      /* api_job.c */
 
 /* Schemas that more than one table uses. */
 extern const struct api_arg api_args_none[];      /* no arguments */
@@ -83,6 +84,9 @@ int api_args_check(const struct api_op *op, json_t *args, char *err, size_t errl
 
 /* api_vm.c: the JSON shape of a VM, shared by every op that shows one. */
 json_t *api_vm_json(const struct vm *vm);
+/* The job object of a job not yet ended (api_job.c). */
+struct job;
+json_t *api_job_json(const struct job *j);
 
 /* api_net.c: the "nics" array of a VM's JSON; "ip" from the last leases read. */
 json_t *api_vm_nics_json(const struct vm *vm);

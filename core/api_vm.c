@@ -12,6 +12,7 @@
 #include "core/daemon.h"
 #include "core/host.h"
 #include "core/vm.h"
+#include "core/vm_create.h"
 #include "core/vm_define.h"
 #include "core/vm_spec.h"
 #include "common/log.h"
@@ -138,7 +139,7 @@ static const char *opt_str(json_t *args, const char *key)
 	return json_string_value(json_object_get(args, key));
 }
 
-/* Each element of "disks": {"size_bytes": N} or {"path": "..."}. */
+/* Each element of "disks": {"size_bytes": N[, "format": F]} or {"path": "..."}. */
 static int disks_parse(json_t *jdisks, struct vm_spec_disk_req *out, char *err, size_t errlen)
 {
 	const char *key;
@@ -153,7 +154,7 @@ static int disks_parse(json_t *jdisks, struct vm_spec_disk_req *out, char *err, 
 			return -EINVAL;
 		}
 		json_object_foreach(jd, key, v) {
-			if (strcmp(key, "size_bytes") && strcmp(key, "path")) {
+			if (strcmp(key, "size_bytes") && strcmp(key, "path") && strcmp(key, "format")) {
 				err_set(err, errlen, "disks[%zu] has an unknown member \"%s\"", i, key);
 				return -EINVAL;
 			}
@@ -166,10 +167,31 @@ static int disks_parse(json_t *jdisks, struct vm_spec_disk_req *out, char *err, 
 			err_set(err, errlen, "disks[%zu].path must be a string", i);
 			return -EINVAL;
 		}
+		if ((v = json_object_get(jd, "format")) && (!json_is_string(v) || jpath)) {
+			err_set(err, errlen, jpath ? "disks[%zu].format goes with size_bytes (a new disk); an attached image keeps its own format"
+					     : "disks[%zu].format must be a string", i);
+			return -EINVAL;
+		}
 		out[i].size_bytes = jsize ? (uint64_t)json_integer_value(jsize) : 0;
 		out[i].path = json_string_value(jpath);
+		out[i].format = json_string_value(v);
 	}
 	return 0;
+}
+
+/* The VM defined at once, or {"name", "job"} when a job makes its disks. */
+static void created(struct croftd *d, struct vm *vm, struct job *j, const char *code,
+		    const char *err, void *data)
+{
+	struct api_req *r = data;
+
+	(void)d;
+	if (code)
+		api_req_err(r, code, "%s", err);
+	else if (j)
+		api_req_ok(r, json_pack("{s:s,s:o}", "name", job_target(j), "job", api_job_json(j)));
+	else
+		api_req_ok(r, api_vm_json(vm));
 }
 
 static void op_vm_create(struct api_req *r, json_t *args)
@@ -188,20 +210,13 @@ static void op_vm_create(struct api_req *r, json_t *args)
 		.ndisks = json_array_size(jdisks),
 	};
 	struct vm_spec_disk_req *disks = xcalloc(c.ndisks + 1, sizeof(*disks));
-	const char *code = PROTO_E_INVALID_ARGUMENT;
-	struct vm_spec_env env;
-	struct store_vm spec;
-	struct vm *vm;
 	char err[512];
 
 	c.disks = disks;
-	vm_spec_env_daemon(&env, d);
-	if (disks_parse(jdisks, disks, err, sizeof(err)) < 0 ||
-	    vm_spec_create(&env, &c, &spec, &code, err, sizeof(err)) < 0 ||
-	    vm_define_create(d, &spec, &vm, &code, err, sizeof(err)) < 0)
-		api_req_err(r, code, "%s", err);
+	if (disks_parse(jdisks, disks, err, sizeof(err)) < 0)
+		api_req_err(r, PROTO_E_INVALID_ARGUMENT, "%s", err);
 	else
-		api_req_ok(r, api_vm_json(vm));
+		vm_create(d, &c, created, r);
 	free(disks);
 }
 
@@ -387,13 +402,14 @@ static void op_vm_edit(struct api_req *r, json_t *args)
 	struct vm *vm = api_req_vm(r);
 	const char *live = vm_is_live(vm) ? vm_state_name(vm->state) : NULL;
 	struct vm_spec_edit_plan plan;
+	struct vm_spec_daemon sd;
 	struct vm_spec_edit e;
 	struct vm_spec_env env;
 	const char *code;
 	char err[512];
 
 	edit_parse(args, &e);
-	vm_spec_env_daemon(&env, vm->d);
+	vm_spec_env_daemon(&env, &sd, vm->d, NULL, 0);
 	if (vm_spec_edit(&env, &vm->spec, live, &e, &plan, &code, err, sizeof(err)) < 0 ||
 	    vm_define_edit(vm, &plan, reply_vm_done, r, &code, err, sizeof(err)) < 0)
 		api_req_err(r, code, "%s", err);

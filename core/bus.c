@@ -137,6 +137,11 @@ void bus_origin_clear(struct bus *b)
 	b->have_origin = 0;
 }
 
+const struct bus_origin *bus_origin_get(const struct bus *b)
+{
+	return b && b->have_origin ? &b->origin : NULL;
+}
+
 static void deliver(struct bus *b)
 {
 	b->delivering = 1;

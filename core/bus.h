@@ -78,6 +78,8 @@ void bus_publish_as(struct bus *b, const struct bus_origin *o, const char *kind,
  * borrowed for that time. */
 void bus_origin_set(struct bus *b, const struct bus_origin *o);
 void bus_origin_clear(struct bus *b);
+/* The origin set now, or NULL when none is (croftd acting on its own). */
+const struct bus_origin *bus_origin_get(const struct bus *b);
 
 /* An event as the API shows it, in history and to subscribers:
  * {"event","seq","time_ms","target","message","user","uid","op","result","data"}

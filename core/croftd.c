@@ -4,13 +4,14 @@
  * misconfiguration is reported on the terminal that started it; then one
  * event loop serves the API and watches every VM until SIGTERM.  Stopping
  * croftd never stops a guest: the QEMU processes are not its children and
- * are re-adopted by the next croftd.
+ * are re-adopted by the next croftd.  It does end its jobs (core/job.h).
  */
 #include "core/accel.h"
 #include "core/api_server.h"
 #include "core/daemon.h"
 #include "core/events.h"
 #include "core/host.h"
+#include "core/job.h"
 #include "core/service.h"
 #include "common/loop.h"
 #include "core/net_state.h"
@@ -226,6 +227,7 @@ static const struct croftd_service services[] = {
 	{ "api", api_init, api_fini, NULL, 0 },
 	{ "netd", netd_init, netd_fini, NULL, 0 },
 	{ "vms", vms_init, vms_fini, NULL, 0 },
+	{ "jobs", job_service_init, job_service_fini, NULL, 0 },
 	{ "netd-connect", netd_connect_init, NULL, NULL, 0 },
 };
 

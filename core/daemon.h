@@ -12,6 +12,7 @@
 #include <sys/types.h>
 
 struct bus;
+struct job_runner;
 struct loop;
 struct service_set;
 struct store;
@@ -27,6 +28,7 @@ struct croftd {
 	int64_t events_keep;         /* history bound (events.c) */
 	int events_failing;          /* the store refused the last event */
 	struct service_set *services;
+	struct job_runner *jobs;     /* long work: qemu-img, QMP jobs (job.c) */
 	struct api_server *api;
 	struct vm *vms;              /* every defined VM, in no order */
 	struct netd_client *netd;    /* croft-netd at run_dir/netd.sock */

@@ -3,7 +3,7 @@
  * in `croft host info` would mislead more than it saves.
  */
 #include "core/host.h"
-#include "core/pool.h"
+#include "core/job_exec.h"
 #include "common/xalloc.h"
 
 #include <ctype.h>
@@ -91,12 +91,13 @@ char *host_qemu_version_parse(const char *text)
 char *host_qemu_version(const char *binary)
 {
 	char *argv[] = { (char *)binary, (char *)"--version", NULL };
-	char *out = NULL, *err = NULL, *v = NULL;
+	struct job_exec_spec spec = { .argv = argv, .out = JOB_EXEC_CAPTURE, .err = JOB_EXEC_NULL };
+	struct job_exec_result res;
+	char err[256], *v = NULL;
 
-	if (pool_exec->run(argv, &out, &err) == 0)
-		v = host_qemu_version_parse(out);
-	free(out);
-	free(err);
+	if (job_exec_run_sync(&spec, &res, err, sizeof(err)) == 0 && res.status == 0)
+		v = host_qemu_version_parse(res.out);
+	job_exec_result_clear(&res);
 	return v ? v : xstrdup("unknown");
 }
 

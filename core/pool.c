@@ -1,8 +1,6 @@
 /*
- * Disk images through qemu-img.  Every qemu-img run goes through the
- * pool_exec table: the real one forks and execs argv directly (no shell),
- * captures stdout and stderr through close-on-exec pipes drained with
- * poll(), and reports an exec failure as -errno through a third pipe.
+ * Disk images through qemu-img, run as a child through job_exec (no shell);
+ * its output is captured, 4 MiB at most, more than any qemu-img answer.
  *
  * Creation claims the path first with O_CREAT|O_EXCL (mode 0600), so two
  * creators can never share or overwrite an image; qemu-img then formats
@@ -11,244 +9,49 @@
  * "proto:" prefix as a protocol.
  */
 #include "core/pool.h"
+#include "core/job_exec.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/types.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <jansson.h>
 
 #include "common/xalloc.h"
 
-#define EXEC_OUTPUT_MAX (4u << 20)   /* more than any qemu-img answer */
+#define QEMU_IMG_OUTPUT_MAX (4u << 20)
 
-struct capture {
-	int fd;
-	char *buf;
-	size_t len;
-	size_t cap;
-};
-
-/* Read what is available; 1 at EOF, 0 to go on, -errno on error.  Output
- * beyond EXEC_OUTPUT_MAX is drained and dropped. */
-static int capture_read(struct capture *c)
+void pool_cmd_free(struct pool_cmd *c)
 {
-	char chunk[4096];
-	ssize_t n;
-	size_t keep;
-
-	n = read(c->fd, chunk, sizeof(chunk));
-	if (n < 0)
-		return (errno == EINTR || errno == EAGAIN) ? 0 : -errno;
-	if (n == 0)
-		return 1;
-	keep = (size_t)n;
-	if (c->len + keep > EXEC_OUTPUT_MAX)
-		keep = EXEC_OUTPUT_MAX - c->len;
-	if (c->len + keep + 1 > c->cap) {
-		while (c->len + keep + 1 > c->cap)
-			c->cap = c->cap ? c->cap * 2 : 4096;
-		c->buf = xrealloc(c->buf, c->cap);
-	}
-	memcpy(c->buf + c->len, chunk, keep);
-	c->len += keep;
-	return 0;
+	free(c->path);
+	free(c->size);
+	memset(c, 0, sizeof(*c));
 }
 
-static void close_fd(int *fd)
+static void cmd_start(struct pool_cmd *c, const char *path)
 {
-	if (*fd >= 0)
-		close(*fd);
-	*fd = -1;
+	memset(c, 0, sizeof(*c));
+	c->path = path[0] == '/' ? xstrdup(path) : xasprintf("./%s", path);
+	c->argv[0] = "qemu-img";
 }
 
-static void child_exec(char *const argv[], int out_fd, int err_fd, int errno_fd)
+void pool_cmd_spec(struct pool_cmd *c, struct job_exec_spec *spec)
 {
-	struct sigaction sa = { .sa_handler = SIG_DFL };
-	sigset_t none;
-	int null_fd, e;
-
-	null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	if (null_fd < 0 || dup2(null_fd, 0) < 0 || dup2(out_fd, 1) < 0 ||
-	    dup2(err_fd, 2) < 0)
-		goto fail;
-	/* Nothing the parent left open may leak into qemu-img. */
-	close_range(3, ~0u, CLOSE_RANGE_CLOEXEC);
-	/* The daemon's signalfd mask and ignored SIGPIPE are not qemu-img's. */
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGPIPE, &sa, NULL);
-	execvp(argv[0], argv);
-fail:
-	e = errno;
-	if (write(errno_fd, &e, sizeof(e)) < 0) {
-		/* nothing more to report */
-	}
-	_exit(127);
+	memset(spec, 0, sizeof(*spec));
+	spec->argv = c->argv;
+	spec->out = JOB_EXEC_CAPTURE;
+	spec->err = JOB_EXEC_CAPTURE;
+	spec->capture_max = QEMU_IMG_OUTPUT_MAX;
 }
 
-static int real_run(char *const argv[], char **out, char **errout)
+int pool_image_create_check(const char *path, const char *format, uint64_t bytes,
+			    char *err, size_t errlen)
 {
-	int out_pipe[2] = { -1, -1 }, err_pipe[2] = { -1, -1 };
-	int errno_pipe[2] = { -1, -1 };
-	struct capture cap[2] = { { .fd = -1 }, { .fd = -1 } };
-	struct pollfd pfd[2];
-	int rc, status, child_errno, open_fds, i;
-	ssize_t n;
-	pid_t pid;
-
-	*out = NULL;
-	*errout = NULL;
-	if (pipe2(out_pipe, O_CLOEXEC) < 0 || pipe2(err_pipe, O_CLOEXEC) < 0 ||
-	    pipe2(errno_pipe, O_CLOEXEC) < 0) {
-		rc = -errno;
-		goto fail;
-	}
-	pid = fork();
-	if (pid < 0) {
-		rc = -errno;
-		goto fail;
-	}
-	if (pid == 0)
-		child_exec(argv, out_pipe[1], err_pipe[1], errno_pipe[1]);
-
-	close_fd(&out_pipe[1]);
-	close_fd(&err_pipe[1]);
-	close_fd(&errno_pipe[1]);
-
-	/* The errno pipe closes on a successful exec; data means it failed. */
-	do
-		n = read(errno_pipe[0], &child_errno, sizeof(child_errno));
-	while (n < 0 && errno == EINTR);
-	if (n == (ssize_t)sizeof(child_errno)) {
-		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-			;
-		rc = child_errno > 0 ? -child_errno : -EIO;
-		goto fail;
-	}
-
-	cap[0].fd = out_pipe[0];
-	cap[1].fd = err_pipe[0];
-	open_fds = 2;
-	rc = 0;
-	while (open_fds > 0) {
-		for (i = 0; i < 2; i++) {
-			pfd[i].fd = cap[i].fd;
-			pfd[i].events = POLLIN;
-			pfd[i].revents = 0;
-		}
-		if (poll(pfd, 2, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			rc = -errno;
-			break;
-		}
-		for (i = 0; i < 2; i++) {
-			int r;
-
-			if (pfd[i].fd < 0 || !(pfd[i].revents & (POLLIN | POLLHUP | POLLERR)))
-				continue;
-			r = capture_read(&cap[i]);
-			if (r < 0 && !rc)
-				rc = r;
-			if (r != 0) {
-				/* poll ignores negative fds; the pipe itself
-				 * is closed below. */
-				cap[i].fd = -1;
-				open_fds--;
-			}
-		}
-	}
-	/* A child still writing after an error gets EPIPE, not a hang. */
-	close_fd(&out_pipe[0]);
-	close_fd(&err_pipe[0]);
-	while (waitpid(pid, &status, 0) < 0) {
-		if (errno != EINTR) {
-			if (!rc)
-				rc = -errno;
-			break;
-		}
-	}
-	if (rc < 0)
-		goto fail;
-	if (WIFEXITED(status))
-		rc = WEXITSTATUS(status);
-	else if (WIFSIGNALED(status))
-		rc = 128 + WTERMSIG(status);
-	else
-		rc = -EIO;
-
-	for (i = 0; i < 2; i++) {
-		if (!cap[i].buf)
-			cap[i].buf = xmalloc(1);
-		cap[i].buf[cap[i].len] = '\0';
-	}
-	*out = cap[0].buf;
-	*errout = cap[1].buf;
-	close_fd(&errno_pipe[0]);
-	return rc;
-
-fail:
-	free(cap[1].buf);
-	free(cap[0].buf);
-	for (i = 0; i < 2; i++) {
-		close_fd(&errno_pipe[i]);
-		close_fd(&err_pipe[i]);
-		close_fd(&out_pipe[i]);
-	}
-	return rc;
-}
-
-static const struct pool_exec real_exec = { .run = real_run };
-const struct pool_exec *pool_exec = &real_exec;
-
-/* qemu-img's message: surrounding whitespace dropped, lines joined. */
-static void set_tool_error(char *err, size_t errlen, const char *what,
-			   const char *text, int status)
-{
-	const char *b = text ? text : "";
-	size_t len;
-	char *msg, *p;
-
-	while (*b == ' ' || *b == '\t' || *b == '\n' || *b == '\r')
-		b++;
-	len = strlen(b);
-	while (len > 0 && (b[len - 1] == ' ' || b[len - 1] == '\t' ||
-			   b[len - 1] == '\n' || b[len - 1] == '\r'))
-		len--;
-	if (!len) {
-		err_set(err, errlen, "%s failed with status %d", what, status);
-		return;
-	}
-	msg = xasprintf("%.*s", (int)len, b);
-	for (p = msg; *p; p++)
-		if (*p == '\n' || *p == '\r')
-			*p = ' ';
-	err_set(err, errlen, "%s", msg);
-	free(msg);
-}
-
-static char *tool_path(const char *path)
-{
-	return path[0] == '/' ? xstrdup(path) : xasprintf("./%s", path);
-}
-
-int pool_image_create(const char *path, const char *format, uint64_t bytes,
-		      char *err, size_t errlen)
-{
-	char *argv[10], *arg_path = NULL, *arg_size = NULL, *out = NULL, *errout = NULL;
-	int fd, rc, claimed = 0;
-
 	if (!path || !*path) {
 		err_set(err, errlen, "disk image path is empty");
 		return -EINVAL;
@@ -267,6 +70,12 @@ int pool_image_create(const char *path, const char *format, uint64_t bytes,
 			path, bytes);
 		return -EINVAL;
 	}
+	return 0;
+}
+
+int pool_image_claim(const char *path, uid_t uid, gid_t gid, char *err, size_t errlen)
+{
+	int fd, rc = 0;
 
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0) {
@@ -278,57 +87,45 @@ int pool_image_create(const char *path, const char *format, uint64_t bytes,
 				path, strerror(-rc));
 		return rc;
 	}
-	close(fd);
-	claimed = 1;
-
-	arg_path = tool_path(path);
-	arg_size = xasprintf("%" PRIu64, bytes);
-	argv[0] = "qemu-img";
-	argv[1] = "create";
-	argv[2] = "-q";
-	argv[3] = "-f";
-	argv[4] = (char *)format;
-	argv[5] = "-o";
-	argv[6] = !strcmp(format, "raw") ? "preallocation=falloc" : "preallocation=off";
-	argv[7] = arg_path;
-	argv[8] = arg_size;
-	argv[9] = NULL;
-
-	rc = pool_exec->run(argv, &out, &errout);
-	if (rc < 0) {
-		err_set(err, errlen, "cannot run qemu-img: %s", strerror(-rc));
-		goto fail;
-	}
-	if (rc > 0) {
-		set_tool_error(err, errlen, "qemu-img create", errout, rc);
-		rc = (errout && strstr(errout, "No space left on device")) ?
-			-ENOSPC : -EIO;
-		goto fail;
-	}
-	free(errout);
-	free(out);
-	free(arg_size);
-	free(arg_path);
-	return 0;
-
-fail:
-	if (claimed)
+	if (uid != (uid_t)-1 && fchown(fd, uid, gid) < 0) {
+		rc = -errno;
+		err_set(err, errlen, "cannot hand disk image %s to uid %d: %s", path,
+			(int)uid, strerror(-rc));
 		unlink(path);
-	free(errout);
-	free(out);
-	free(arg_size);
-	free(arg_path);
+	}
+	close(fd);
 	return rc;
 }
 
-int pool_image_info(const char *path, struct pool_image_info *info,
-		    char *err, size_t errlen)
+void pool_image_create_cmd(const char *path, const char *format, uint64_t bytes,
+			   struct pool_cmd *c)
 {
-	char *argv[7], *arg_path = NULL, *out = NULL, *errout = NULL;
+	cmd_start(c, path);
+	c->size = xasprintf("%" PRIu64, bytes);
+	c->argv[1] = "create";
+	c->argv[2] = "-q";
+	c->argv[3] = "-f";
+	c->argv[4] = (char *)format;
+	c->argv[5] = "-o";
+	c->argv[6] = !strcmp(format, "raw") ? "preallocation=full" : "preallocation=off";
+	c->argv[7] = c->path;
+	c->argv[8] = c->size;
+}
+
+int pool_image_create_result(const struct job_exec_result *res, char *err, size_t errlen)
+{
+	if (!job_exec_failure(res, "qemu-img create", err, errlen))
+		return 0;
+	return strstr(res->err, "No space left on device") ? -ENOSPC : -EIO;
+}
+
+/* --- info ------------------------------------------------------------------ */
+
+int pool_image_info_cmd(const char *path, struct pool_cmd *c, char *err, size_t errlen)
+{
 	struct stat st;
 	int rc;
 
-	memset(info, 0, sizeof(*info));
 	if (!path || !*path) {
 		err_set(err, errlen, "disk image path is empty");
 		return -EINVAL;
@@ -341,30 +138,62 @@ int pool_image_info(const char *path, struct pool_image_info *info,
 			err_set(err, errlen, "disk image %s: %s", path, strerror(-rc));
 		return rc;
 	}
+	cmd_start(c, path);
+	c->argv[1] = "info";
+	c->argv[2] = "--output=json";
+	c->argv[3] = "-U";
+	c->argv[4] = c->path;
+	return 0;
+}
 
-	arg_path = tool_path(path);
-	argv[0] = "qemu-img";
-	argv[1] = "info";
-	argv[2] = "--output=json";
-	argv[3] = "-U";
-	argv[4] = arg_path;
-	argv[5] = NULL;
+int pool_image_info_result(const struct job_exec_result *res, struct pool_image_info *info,
+		       char *err, size_t errlen)
+{
+	if (job_exec_failure(res, "qemu-img info", err, errlen))
+		return -EINVAL;
+	return pool_image_info_parse(res->out, info, err, errlen);
+}
 
-	rc = pool_exec->run(argv, &out, &errout);
-	if (rc < 0) {
-		err_set(err, errlen, "cannot run qemu-img: %s", strerror(-rc));
-		goto fail;
-	}
-	if (rc > 0) {
-		set_tool_error(err, errlen, "qemu-img info", errout, rc);
-		rc = -EINVAL;
-		goto fail;
-	}
-	rc = pool_image_info_parse(out, info, err, errlen);
-fail:
-	free(errout);
-	free(out);
-	free(arg_path);
+struct info_call {
+	pool_info_fn cb;
+	void *data;
+};
+
+static void info_done(struct job_exec *x, const struct job_exec_result *res, void *data)
+{
+	struct info_call *call = data;
+	struct pool_image_info info;
+	char err[1024];
+
+	(void)x;
+	if (pool_image_info_result(res, &info, err, sizeof(err)) < 0)
+		call->cb(NULL, err, call->data);
+	else
+		call->cb(&info, NULL, call->data);
+	free(call);
+}
+
+int pool_image_info_start(struct loop *l, const char *path, pool_info_fn cb, void *data,
+			  char *err, size_t errlen)
+{
+	struct info_call *call = NULL;
+	struct job_exec_spec spec;
+	struct pool_cmd c = { 0 };
+	struct job_exec *x;
+	int rc;
+
+	rc = pool_image_info_cmd(path, &c, err, errlen);
+	if (rc < 0)
+		goto out;
+	call = xcalloc(1, sizeof(*call));
+	call->cb = cb;
+	call->data = data;
+	pool_cmd_spec(&c, &spec);
+	rc = job_exec_start(l, &spec, info_done, call, &x, err, errlen);
+	if (rc < 0)
+		free(call);
+out:
+	pool_cmd_free(&c);
 	return rc;
 }
 

@@ -13,6 +13,7 @@
 #include "core/vm.h"
 #include "core/bus.h"
 #include "core/daemon.h"
+#include "core/job.h"
 #include "common/loop.h"
 #include "core/qemu_cmdline.h"
 #include "core/qmp.h"
@@ -37,7 +38,6 @@
 
 #define START_TIMEOUT_MS   60000
 #define KILL_GRACE_MS      5000
-#define SPAWN_ERR_MAX      8192
 
 static const char *state_names[] = {
 	[VM_STOPPED] = "stopped",
@@ -77,7 +77,7 @@ char *vm_state_path(const struct croftd *d, const char *name, const char *file)
 
 int vm_is_live(const struct vm *vm)
 {
-	return vm->pid > 0 || vm->spawn_pid > 0;
+	return vm->pid > 0 || vm->spawn;
 }
 
 struct vm *vm_find(struct croftd *d, const char *name)
@@ -169,7 +169,6 @@ static void vm_free(struct vm *vm)
 		}
 	}
 	store_vm_clear(&vm->spec);
-	free(vm->spawn_err);
 	free(vm);
 }
 
@@ -275,7 +274,7 @@ static void kill_timer_cb(struct loop *l, struct loop_timer *t, void *data)
 	if (vm->pidfd >= 0) {
 		log_warn("VM %s: QEMU did not quit within %d s; killing it", vm->spec.name,
 			 KILL_GRACE_MS / 1000);
-		vm_pidfd_kill(vm->pidfd, SIGKILL);
+		proc_pidfd_kill(vm->pidfd, SIGKILL);
 	}
 }
 
@@ -287,7 +286,7 @@ static void vm_quit(struct vm *vm, const char *reason)
 	if (vm->qmp && qmp_command(vm->qmp, "quit", NULL, NULL, NULL) == 0)
 		vm->timer = loop_timer_add(vm->d->loop, KILL_GRACE_MS, kill_timer_cb, vm);
 	else if (vm->pidfd >= 0)
-		vm_pidfd_kill(vm->pidfd, SIGKILL);
+		proc_pidfd_kill(vm->pidfd, SIGKILL);
 }
 
 /* --- QMP --------------------------------------------------------------- */
@@ -377,6 +376,8 @@ static void qmp_event(struct qmp *q, const struct qmp_msg *ev, void *data)
 			 json_is_true(json_object_get(ev->data, "nospace")) ? "no space left in the pool" : "error");
 		if (vm->state == VM_RUNNING)
 			vm_set_state(vm, VM_PAUSED, "io-error");
+	} else if (!strcmp(ev->event, "JOB_STATUS_CHANGE")) {
+		job_qmp_status_changed(vm->d->jobs, json_string_value(json_object_get(ev->data, "id")));
 	} else if (!strcmp(ev->event, "BALLOON_CHANGE")) {
 		vm->balloon_actual_mib = json_integer_value(json_object_get(ev->data, "actual")) >> 20;
 	} else if (!strcmp(ev->event, "DEVICE_DELETED")) {
@@ -436,7 +437,7 @@ static int vm_attach(struct vm *vm, pid_t pid, char *err, size_t errlen)
 	char *sock;
 	int r, fd;
 
-	fd = vm_pidfd_open(pid);
+	fd = proc_pidfd_open(pid);
 	if (fd < 0) {
 		err_set(err, errlen, "pidfd_open(%d): %s", (int)pid, strerror(-fd));
 		return fd;
@@ -459,48 +460,12 @@ static int vm_attach(struct vm *vm, pid_t pid, char *err, size_t errlen)
 
 /* --- start ------------------------------------------------------------- */
 
-static void spawn_drain(struct vm *vm)
-{
-	char buf[1024];
-	ssize_t n;
-
-	while (vm->spawn_errfd >= 0 && (n = read(vm->spawn_errfd, buf, sizeof(buf))) > 0) {
-		if (vm->spawn_errlen + (size_t)n > SPAWN_ERR_MAX)
-			continue;
-		vm->spawn_err = xrealloc(vm->spawn_err, vm->spawn_errlen + (size_t)n + 1);
-		memcpy(vm->spawn_err + vm->spawn_errlen, buf, (size_t)n);
-		vm->spawn_errlen += (size_t)n;
-		vm->spawn_err[vm->spawn_errlen] = '\0';
-	}
-}
-
+/* Stop watching QEMU's first process; it is reaped whenever it exits. */
 static void spawn_end(struct vm *vm)
 {
-	if (vm->spawn_pidfd >= 0) {
-		loop_del(vm->d->loop, vm->spawn_pidfd);
-		close(vm->spawn_pidfd);
-		vm->spawn_pidfd = -1;
-	}
-	if (vm->spawn_errfd >= 0) {
-		loop_del(vm->d->loop, vm->spawn_errfd);
-		close(vm->spawn_errfd);
-		vm->spawn_errfd = -1;
-	}
-	vm->spawn_pid = 0;
-}
-
-/* QEMU's messages, trimmed to what a person needs: the last line or two. */
-static const char *spawn_message(struct vm *vm)
-{
-	char *s = vm->spawn_err;
-	size_t n;
-
-	if (!s || !*s)
-		return "no message";
-	n = strlen(s);
-	while (n && (s[n - 1] == '\n' || s[n - 1] == ' '))
-		s[--n] = '\0';
-	return s;
+	if (vm->spawn)
+		job_exec_abandon(vm->spawn);
+	vm->spawn = NULL;
 }
 
 static void start_failed(struct vm *vm, const char *code, const char *fmt, ...)
@@ -520,7 +485,7 @@ static void start_failed(struct vm *vm, const char *code, const char *fmt, ...)
 	if (vm->pidfd >= 0) {
 		vm->expect_exit = 1;
 		snprintf(vm->exit_reason, sizeof(vm->exit_reason), "start-failed");
-		vm_pidfd_kill(vm->pidfd, SIGKILL);
+		proc_pidfd_kill(vm->pidfd, SIGKILL);
 	} else {
 		vm_cleanup_run_files(vm);
 		vm_set_state(vm, VM_STOPPED, "start-failed");
@@ -528,25 +493,19 @@ static void start_failed(struct vm *vm, const char *code, const char *fmt, ...)
 	waiters_finish(vm, &vm->start_waiters, code, msg);
 }
 
-static void spawn_exit_cb(struct loop *l, int fd, uint32_t events, void *data)
+static void spawn_done(struct job_exec *x, const struct job_exec_result *res, void *data)
 {
 	struct vm *vm = data;
 	char err[512], *pidfile;
-	int status = 0, r;
+	int r;
 	pid_t pid;
 
-	(void)l;
-	(void)fd;
-	(void)events;
-	if (waitpid(vm->spawn_pid, &status, WNOHANG) <= 0)
-		return;
-	spawn_drain(vm);
-	vm->spawn_pid = 0;
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		start_failed(vm, PROTO_E_QEMU, "QEMU failed to start: %s", spawn_message(vm));
+	(void)x;
+	vm->spawn = NULL;
+	if (job_exec_failure(res, "QEMU", err, sizeof(err))) {
+		start_failed(vm, PROTO_E_QEMU, "QEMU failed to start: %s", err);
 		return;
 	}
-	spawn_end(vm);
 	pidfile = vm_run_path(vm->d, vm->spec.name, "qemu.pid");
 	r = proc_pidfile_read(pidfile, &pid);
 	free(pidfile);
@@ -559,19 +518,6 @@ static void spawn_exit_cb(struct loop *l, int fd, uint32_t events, void *data)
 		start_failed(vm, PROTO_E_QEMU, "cannot watch QEMU: %s", err);
 }
 
-static void spawn_err_cb(struct loop *l, int fd, uint32_t events, void *data)
-{
-	struct vm *vm = data;
-
-	(void)fd;
-	spawn_drain(vm);
-	if (events & (EPOLLHUP | EPOLLERR)) {
-		loop_del(l, vm->spawn_errfd);
-		close(vm->spawn_errfd);
-		vm->spawn_errfd = -1;
-	}
-}
-
 static void start_timer_cb(struct loop *l, struct loop_timer *t, void *data)
 {
 	struct vm *vm = data;
@@ -579,8 +525,8 @@ static void start_timer_cb(struct loop *l, struct loop_timer *t, void *data)
 	(void)l;
 	(void)t;
 	vm->timer = NULL;
-	if (vm->spawn_pid > 0)
-		kill(vm->spawn_pid, SIGKILL);
+	if (vm->spawn)
+		job_exec_kill(vm->spawn, SIGKILL);
 	start_failed(vm, PROTO_E_TIMEOUT, "QEMU did not become ready within %d s",
 		     START_TIMEOUT_MS / 1000);
 }
@@ -766,17 +712,11 @@ int vm_start(struct vm *vm, vm_done_cb cb, void *data, const char **code, char *
 	files.read = rd;
 	files.write = wr;
 	*code = PROTO_E_INTERNAL;
-	r = vm_spawn(d, argv, &files, &vm->spawn_pid, &vm->spawn_pidfd, &vm->spawn_errfd,
-		     err, errlen);
+	r = vm_spawn(d, argv, &files, spawn_done, vm, &vm->spawn, err, errlen);
 	if (r < 0)
 		goto fail;
-	free(vm->spawn_err);
-	vm->spawn_err = NULL;
-	vm->spawn_errlen = 0;
 	vm->expect_exit = 0;
 	vm->exit_reason[0] = '\0';
-	loop_add(d->loop, vm->spawn_pidfd, EPOLLIN, spawn_exit_cb, vm);
-	loop_add(d->loop, vm->spawn_errfd, EPOLLIN, spawn_err_cb, vm);
 	vm->timer = loop_timer_add(d->loop, START_TIMEOUT_MS, start_timer_cb, vm);
 	waiters_add(&vm->start_waiters, cb, data);
 	vm_set_state(vm, VM_STARTING, "user");
@@ -877,7 +817,7 @@ int vm_shutdown(struct vm *vm, unsigned timeout_s, int force, vm_done_cb cb, voi
 int vm_stop(struct vm *vm, const char *reason, vm_done_cb cb, void *data,
 	    const char **code, char *err, size_t errlen)
 {
-	if (vm->state == VM_STARTING || vm->spawn_pid > 0) {
+	if (vm->state == VM_STARTING || vm->spawn) {
 		*code = PROTO_E_INVALID_STATE;
 		err_set(err, errlen, "VM '%s' is starting; wait for it to finish", vm->spec.name);
 		return -EBUSY;
@@ -988,7 +928,7 @@ struct vm *vm_add(struct croftd *d, struct store_vm *spec)
 	memset(spec, 0, sizeof(*spec));
 	vm->state = VM_STOPPED;
 	snprintf(vm->reason, sizeof(vm->reason), "created");
-	vm->pidfd = vm->spawn_pidfd = vm->spawn_errfd = -1;
+	vm->pidfd = -1;
 	vm->balloon_actual_mib = -1;
 	vm->next = d->vms;
 	d->vms = vm;

@@ -21,6 +21,7 @@
 
 struct croftd;
 struct qmp;
+struct job_exec;
 struct loop_timer;
 struct vm;
 struct vm_nic_op;
@@ -55,12 +56,7 @@ struct vm {
 	int64_t started_at;          /* CLOCK_REALTIME seconds, 0 unless live */
 	int64_t balloon_actual_mib;  /* last known, -1 unknown */
 
-	/* starting: the daemonizing QEMU parent and its stderr */
-	pid_t spawn_pid;
-	int spawn_pidfd;
-	int spawn_errfd;
-	char *spawn_err;
-	size_t spawn_errlen;
+	struct job_exec *spawn;      /* starting: QEMU's daemonizing parent */
 	struct loop_timer *timer;    /* start or shutdown deadline */
 	struct loop_timer *qmp_retry;/* reconnect QMP to a live QEMU */
 

@@ -1,8 +1,8 @@
 /*
  * Carrying out a VM's definition (vm_define.h).  Files first, the store
  * row last: the row is the promise that the files exist, so it is written
- * only when they do, and whatever was made before a failure is removed
- * again.  A running VM's edit moves the balloon before anything is
+ * only when they do, and the variable store made before a failure is
+ * removed again (new disk images are the vm.create job's to remove).  A running VM's edit moves the balloon before anything is
  * written, so the store never records a size the guest was not given.
  */
 #include "core/vm_define.h"
@@ -45,23 +45,9 @@ static void uuid_new(char out[37])
 	*p = '\0';
 }
 
-/* Make the owned disks in order; *made counts the disks looked at. */
-static int disks_make(struct croftd *d, struct store_vm *spec, size_t *made,
-		      char *err, size_t errlen)
+void vm_define_uuid(char out[37])
 {
-	int rc;
-
-	for (*made = 0; *made < spec->ndisks; (*made)++) {
-		const struct store_disk *sd = &spec->disks[*made];
-
-		if (!sd->owned)
-			continue;
-		if ((rc = pool_image_create(sd->path, sd->format, sd->size_bytes, err, errlen)) < 0)
-			return rc;
-		if (d->drop_privs && chown(sd->path, d->qemu_uid, d->qemu_gid) < 0)
-			log_warn("cannot hand %s to %s: %s", sd->path, d->qemu_user, strerror(errno));
-	}
-	return 0;
+	uuid_new(out);
 }
 
 int vm_define_create(struct croftd *d, struct store_vm *spec, struct vm **out,
@@ -69,17 +55,16 @@ int vm_define_create(struct croftd *d, struct store_vm *spec, struct vm **out,
 {
 	int uefi = !strcmp(spec->firmware, "uefi");
 	char uuid[37];
-	size_t made = 0, i;
 	struct vm *vm;
 	int rc;
 
 	*code = PROTO_E_IO;
-	if ((rc = disks_make(d, spec, &made, err, errlen)) < 0)
-		goto undo;
 	if (uefi && (rc = vm_uefi_vars_ensure(d, spec->name, err, errlen)) < 0)
 		goto undo;
-	uuid_new(uuid);
-	spec->uuid = xstrdup(uuid);
+	if (!spec->uuid) {
+		uuid_new(uuid);
+		spec->uuid = xstrdup(uuid);
+	}
 	spec->state = xstrdup("stopped");
 	spec->state_reason = xstrdup("created");
 	spec->created = time(NULL);
@@ -94,9 +79,6 @@ int vm_define_create(struct croftd *d, struct store_vm *spec, struct vm **out,
 	*out = vm;
 	return 0;
 undo:
-	for (i = 0; i < made; i++)
-		if (spec->disks[i].owned)
-			unlink(spec->disks[i].path);
 	if (uefi)
 		vm_files_remove(d, spec->name);
 	store_vm_clear(spec);

@@ -1,9 +1,9 @@
 /*
  * Defining a VM: carrying out what vm_spec.h planned.  Creating makes the
- * planned disk images in the pool (handed to QEMU's user), the UEFI
- * variable store when the firmware is uefi, then the store row and the
- * runtime VM; a failure on the way removes what was made, so a refused
- * create leaves nothing behind.  Editing writes the new definition, after
+ * UEFI variable store when the firmware is uefi, then the store row and
+ * the runtime VM; the planned new disk images must exist already (the
+ * vm.create job makes them, vm_create.h).  A failure removes the variable
+ * store it made, so a refused definition leaves nothing of its own.  Editing writes the new definition, after
  * moving a running VM's balloon when the plan says so.  Both publish their
  * event ("vm.created", "vm.changed") on the bus.
  */
@@ -18,10 +18,14 @@ struct croftd;
 struct store_vm;
 struct vm_spec_edit_plan;
 
-/* spec (from vm_spec_create) is taken on every path.  0 with *out the new
- * VM, or -errno with *code (PROTO_E_*) and err set. */
+/* spec (from vm_spec_create, its owned disks made) is taken on every path;
+ * a spec without a uuid gets a new one.  0 with *out the new VM, or -errno
+ * with *code (PROTO_E_*) and err set. */
 int vm_define_create(struct croftd *d, struct store_vm *spec, struct vm **out,
 		     const char **code, char *err, size_t errlen);
+
+/* A new random (version 4) uuid. */
+void vm_define_uuid(char out[37]);
 
 /* plan (from vm_spec_edit for vm) is taken on every path.  0 when accepted:
  * cb then runs exactly once, now or when the balloon has moved, with an

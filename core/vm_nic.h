@@ -8,11 +8,11 @@
  *           at most 15 s) -> netdev_del.  If the guest does not answer,
  *           nothing is undone in croft's records: the NIC stays.
  *
- * The store and netd are the caller's (api_net.c): a NIC is in the store
- * and netd's state (its tap exists) before it is plugged, and leaves them
- * after it is unplugged.  One NIC operation runs per VM at a time
- * (vm->nic_op); it ends exactly once through its callback, also when QEMU
- * exits meanwhile (vm_nic_abort, called by vm.c).
+ * The store and netd are the caller's (the network domain, net.h): a NIC
+ * is in the store and netd's state (its tap exists) before it is plugged,
+ * and leaves them after it is unplugged.  One NIC operation runs per VM
+ * at a time (vm->nic_op); it ends exactly once through its callback, also
+ * when QEMU exits meanwhile (vm_nic_abort, called by vm.c).
  */
 #ifndef CROFT_VM_NIC_H
 #define CROFT_VM_NIC_H

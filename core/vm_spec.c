@@ -261,17 +261,23 @@ static int create_settings(const struct vm_spec_env *env, const struct vm_spec_c
 }
 
 static int plan_new_disk(const struct vm_spec_env *env, const char *name, size_t i,
-			 uint64_t size, struct store_disk *sd, const char **code,
-			 char *err, size_t errlen)
+			 const struct vm_spec_disk_req *dr, struct store_disk *sd,
+			 const char **code, char *err, size_t errlen)
 {
+	const char *format = dr->format ? dr->format : "qcow2";
 	int rc;
 
 	*code = PROTO_E_INVALID_ARGUMENT;
-	if ((rc = disk_size_check(size, err, errlen)) < 0)
+	if (strcmp(format, "qcow2") && strcmp(format, "raw")) {
+		err_set(err, errlen, "disk format '%s' is unknown; a new disk is qcow2 (thin) or raw (preallocated)",
+			format);
+		return -EINVAL;
+	}
+	if ((rc = disk_size_check(dr->size_bytes, err, errlen)) < 0)
 		return rc;
-	sd->size_bytes = size;
-	sd->path = xasprintf("%s/%s-disk%zu.qcow2", env->pool_dir, name, i);
-	sd->format = xstrdup("qcow2");
+	sd->size_bytes = dr->size_bytes;
+	sd->path = xasprintf("%s/%s-disk%zu.%s", env->pool_dir, name, i, format);
+	sd->format = xstrdup(format);
 	sd->owned = 1;
 	if (SYS(env, access, sd->path, F_OK) == 0) {
 		*code = PROTO_E_ALREADY_EXISTS;
@@ -336,8 +342,7 @@ int vm_spec_create(const struct vm_spec_env *env, const struct vm_spec_create *r
 
 		out->disks[i].idx = (uint32_t)i;
 		rc = dr->path ? plan_attached_disk(env, out, i, dr->path, code, err, errlen)
-			      : plan_new_disk(env, req->name, i, dr->size_bytes, &out->disks[i],
-					      code, err, errlen);
+			      : plan_new_disk(env, req->name, i, dr, &out->disks[i], code, err, errlen);
 		if (rc < 0)
 			goto fail;
 	}
@@ -514,11 +519,26 @@ static int sys_realpath(void *ctx, const char *path, char *out)
 	return realpath(path, out) ? 0 : -errno;
 }
 
+/* What qemu-img said of path when the caller read it beforehand. */
 static int sys_image_info(void *ctx, const char *path, struct pool_image_info *info,
 			  char *err, size_t errlen)
 {
-	(void)ctx;
-	return pool_image_info(path, info, err, errlen);
+	const struct vm_spec_daemon *sd = ctx;
+	const struct vm_spec_image *im = sd->images;
+	size_t i;
+
+	for (i = 0; i < sd->nimages; i++) {
+		if (strcmp(im[i].path, path))
+			continue;
+		if (im[i].rc < 0) {
+			err_set(err, errlen, "%s", im[i].err);
+			return im[i].rc;
+		}
+		*info = im[i].info;
+		return 0;
+	}
+	err_set(err, errlen, "disk image %s was not read with qemu-img before the check", path);
+	return -EIO;
 }
 
 static unsigned sys_host_cpus(void *ctx)
@@ -535,14 +555,14 @@ static int sys_host_meminfo(void *ctx, struct host_mem *m)
 
 static int sys_ovmf_present(void *ctx)
 {
-	const struct croftd *d = ctx;
+	const struct croftd *d = ((const struct vm_spec_daemon *)ctx)->d;
 
 	return d->ovmf_code && d->ovmf_vars;
 }
 
 static const struct store_vm *sys_vm_next(void *ctx, void **it)
 {
-	struct croftd *d = ctx;
+	struct croftd *d = ((struct vm_spec_daemon *)ctx)->d;
 	struct vm *vm = *it ? ((struct vm *)*it)->next : d->vms;
 
 	while (vm && vm->deleted)
@@ -562,10 +582,14 @@ static const struct vm_spec_sys sys_daemon = {
 	.vm_next = sys_vm_next,
 };
 
-void vm_spec_env_daemon(struct vm_spec_env *env, struct croftd *d)
+void vm_spec_env_daemon(struct vm_spec_env *env, struct vm_spec_daemon *ctx, struct croftd *d,
+			const struct vm_spec_image *images, size_t nimages)
 {
+	ctx->d = d;
+	ctx->images = images;
+	ctx->nimages = nimages;
 	env->sys = &sys_daemon;
-	env->ctx = d;
+	env->ctx = ctx;
 	env->pool_dir = d->pool_dir;
 	env->run_dir = d->run_dir;
 }

@@ -23,9 +23,10 @@
 #include <stdint.h>
 #include <sys/stat.h>
 
+#include "core/pool.h"
+
 struct croftd;
 struct host_mem;
-struct pool_image_info;
 
 #define VM_SPEC_DISKS_MAX 16
 
@@ -57,17 +58,35 @@ struct vm_spec_env {
 	const char *run_dir;         /* a VM's sockets go to run_dir/vm/<name>/ */
 };
 
-/* croftd's: the real files and host, d's VMs, pool and run directory.
- * env borrows d. */
-void vm_spec_env_daemon(struct vm_spec_env *env, struct croftd *d);
+/* What qemu-img info said of an image, read before the rules run (qemu-img
+ * runs as a child on the loop, so the rules cannot wait for it). */
+struct vm_spec_image {
+	char *path;                  /* the real path, as the rules ask for it */
+	int rc;                      /* 0, or -errno with err */
+	struct pool_image_info info;
+	char err[512];
+};
+
+/* croftd's: the real files and host, d's VMs, pool and run directory, and
+ * images[0..nimages) for qemu-img info (an image not among them is an
+ * error).  env borrows ctx (its storage), d and images. */
+struct vm_spec_daemon {
+	struct croftd *d;
+	const struct vm_spec_image *images;
+	size_t nimages;
+};
+void vm_spec_env_daemon(struct vm_spec_env *env, struct vm_spec_daemon *ctx, struct croftd *d,
+			const struct vm_spec_image *images, size_t nimages);
 
 /* --- vm.create ------------------------------------------------------------ */
 
-/* One disk: a new image of size_bytes in the pool (path NULL), or the
- * existing image at path (size_bytes 0). */
+/* One disk: a new image of size_bytes in the pool (path NULL) in format
+ * ("qcow2", thin, the default; or "raw", preallocated), or the existing
+ * image at path (size_bytes 0, format NULL). */
 struct vm_spec_disk_req {
 	uint64_t size_bytes;
 	const char *path;
+	const char *format;
 };
 
 /* Strings are borrowed; NULL means not given. */
@@ -91,8 +110,8 @@ struct vm_spec_create {
  * Check req against every rule and fill *out with the VM to define: its
  * settings with the defaults applied (memory_min equal to memory), and its
  * disks in order: attached images with their real path, format and
- * virtual size; new ones (owned) at <pool>/<name>-disk<i>.qcow2, format
- * qcow2, size as asked, to be made by the caller.  id, uuid, state and
+ * virtual size; new ones (owned) at <pool>/<name>-disk<i>.<format>, in
+ * the format and size asked, to be made by the caller.  id, uuid, state and
  * created are left for the caller.  0, or -errno with *code (PROTO_E_*)
  * and err set and *out empty.  store_vm_clear(out) frees it.
  */

@@ -105,6 +105,16 @@ void store_stmt_done(sqlite3_stmt *s)
 	sqlite3_clear_bindings(s);
 }
 
+int store_bind_text(sqlite3_stmt *s, int i, const char *v)
+{
+	return v ? sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC) : sqlite3_bind_null(s, i);
+}
+
+char *store_col_text(sqlite3_stmt *s, int i)
+{
+	return xstrdup_or_null((const char *)sqlite3_column_text(s, i));
+}
+
 static int exec_cached(struct store *st, enum store_stmt_id id, const char *sql,
 		       const char *what, char *err, size_t errlen)
 {
@@ -181,11 +191,6 @@ void store_sp_rollback(struct store *st, const char *name)
 
 	snprintf(sql, sizeof sql, "ROLLBACK TO %s; RELEASE %s", name, name);
 	sqlite3_exec(st->db, sql, NULL, NULL, NULL);
-}
-
-char *store_col_str(sqlite3_stmt *s, int col)
-{
-	return xstrdup_or_null((const char *)sqlite3_column_text(s, col));
 }
 
 int store_rows_read(sqlite3_stmt *s, const struct store_rows *t, void **rows, size_t *n)

@@ -224,4 +224,48 @@ int store_event_list(struct store *st, int64_t since_ms, int64_t after_id, size_
 void store_event_clear(struct store_event *ev);
 void store_event_list_free(struct store_event *evs, size_t n);
 
+/* --- jobs (store_job.c) ---------------------------------------------------
+ *
+ * Schema version 3's jobs table: one row per job croftd's runner
+ * (core/job.h) took on, written when it is queued and at every change a
+ * restart must know about (state, the files it may leave behind, its
+ * result).  Ids come from AUTOINCREMENT, so a job id is never reused.
+ * Finished rows are trimmed to the newest "keep" as new jobs come; queued
+ * and running ones never are.
+ */
+struct store_job {
+	int64_t id;
+	char *kind;              /* "disk.create" */
+	char *target;            /* what it is for ("web"), NULL when none */
+	char *state;             /* "queued" | "running" | "done" | "failed" | "cancelled" */
+	uint64_t done_bytes;
+	uint64_t total_bytes;
+	char *error;             /* NULL unless failed or cancelled */
+	char *args;              /* JSON text: what the job needs to run or resume */
+	char *cleanup;           /* JSON array of paths to remove if it does not finish */
+	char *result;            /* JSON text, NULL until done */
+	char *user;              /* who asked; NULL: croftd itself */
+	int64_t uid;             /* -1 when none */
+	int64_t created_ms;      /* unix milliseconds */
+	int64_t started_ms;      /* 0: not yet */
+	int64_t finished_ms;     /* 0: not yet */
+};
+
+/* Insert job (id ignored; filled in on success), then drop all but the
+ * newest keep finished rows (keep 0: drop nothing). */
+int store_job_insert(struct store *st, struct store_job *job, int64_t keep);
+/* Rewrite what changes while a job runs: state, progress, error, cleanup,
+ * result and the start and finish times.  -ENOENT when the row is gone. */
+int store_job_update(struct store *st, const struct store_job *job);
+/* *out is zeroed first; -ENOENT when absent. */
+int store_job_get(struct store *st, int64_t id, struct store_job *out);
+/* Newest first, at most limit (0: no limit): every queued and running job,
+ * and finished ones with finished_ms >= finished_since_ms (0: all). */
+int store_job_list(struct store *st, int64_t finished_since_ms, size_t limit,
+		   struct store_job **out, size_t *n);
+/* The queued and running jobs, oldest first (what a restart resolves). */
+int store_job_unfinished(struct store *st, struct store_job **out, size_t *n);
+void store_job_clear(struct store_job *job);
+void store_job_list_free(struct store_job *jobs, size_t n);
+
 #endif

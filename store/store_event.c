@@ -40,12 +40,11 @@ int store_event_add(struct store *st, const struct store_event *ev, int64_t keep
 		goto fail;
 	if (sqlite3_bind_int64(s, 1, ev->id) || sqlite3_bind_int64(s, 2, ev->time_ms) ||
 	    sqlite3_bind_text(s, 3, ev->kind, -1, SQLITE_STATIC) ||
-	    sqlite3_bind_text(s, 4, ev->target, -1, SQLITE_STATIC) ||
+	    store_bind_text(s, 4, ev->target) ||
 	    sqlite3_bind_text(s, 5, ev->message, -1, SQLITE_STATIC) ||
-	    sqlite3_bind_text(s, 6, ev->user, -1, SQLITE_STATIC) ||
+	    store_bind_text(s, 6, ev->user) ||
 	    (ev->uid >= 0 ? sqlite3_bind_int64(s, 7, ev->uid) : sqlite3_bind_null(s, 7)) ||
-	    sqlite3_bind_text(s, 8, ev->op, -1, SQLITE_STATIC) ||
-	    sqlite3_bind_text(s, 9, ev->result, -1, SQLITE_STATIC) ||
+	    store_bind_text(s, 8, ev->op) || store_bind_text(s, 9, ev->result) ||
 	    sqlite3_bind_text(s, 10, ev->data ? ev->data : "{}", -1, SQLITE_STATIC) ||
 	    sqlite3_step(s) != SQLITE_DONE) {
 		ret = store_db_fail(st, NULL, 0, "cannot record event %lld (%s)",
@@ -100,15 +99,15 @@ static void event_from_row(sqlite3_stmt *s, void *row)
 
 	ev->id = sqlite3_column_int64(s, EC_ID);
 	ev->time_ms = sqlite3_column_int64(s, EC_TIME);
-	ev->kind = store_col_str(s, EC_KIND);
-	ev->target = store_col_str(s, EC_TARGET);
-	ev->message = store_col_str(s, EC_MESSAGE);
-	ev->user = store_col_str(s, EC_USER);
+	ev->kind = store_col_text(s, EC_KIND);
+	ev->target = store_col_text(s, EC_TARGET);
+	ev->message = store_col_text(s, EC_MESSAGE);
+	ev->user = store_col_text(s, EC_USER);
 	ev->uid = sqlite3_column_type(s, EC_UID) == SQLITE_NULL ? -1
 		  : sqlite3_column_int64(s, EC_UID);
-	ev->op = store_col_str(s, EC_OP);
-	ev->result = store_col_str(s, EC_RESULT);
-	ev->data = store_col_str(s, EC_DATA);
+	ev->op = store_col_text(s, EC_OP);
+	ev->result = store_col_text(s, EC_RESULT);
+	ev->data = store_col_text(s, EC_DATA);
 }
 
 static void event_clear(void *row)

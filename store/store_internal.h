@@ -39,6 +39,12 @@ enum store_stmt_id {
 	STORE_STMT_EVENT_TRIM,
 	STORE_STMT_EVENT_LAST,
 	STORE_STMT_EVENT_LIST,
+	STORE_STMT_JOB_INSERT,
+	STORE_STMT_JOB_TRIM,
+	STORE_STMT_JOB_UPDATE,
+	STORE_STMT_JOB_GET,
+	STORE_STMT_JOB_LIST,
+	STORE_STMT_JOB_UNFINISHED,
 	STORE_STMT_COUNT
 };
 
@@ -55,6 +61,10 @@ int store_stmt(struct store *st, enum store_stmt_id id, const char *sql,
 	       sqlite3_stmt **out, char *err, size_t errlen);
 /* Reset and unbind; NULL is ignored. */
 void store_stmt_done(sqlite3_stmt *s);
+/* Bind v (borrowed until the statement is done), or NULL for NULL. */
+int store_bind_text(sqlite3_stmt *s, int i, const char *v);
+/* Column i as a malloc'd string, NULL for NULL. */
+char *store_col_text(sqlite3_stmt *s, int i);
 
 /* write: BEGIN IMMEDIATE (take the write lock now), else a read snapshot. */
 int store_tx_begin(struct store *st, int write, char *err, size_t errlen);
@@ -78,9 +88,6 @@ int store_db_fail(struct store *st, char *err, size_t errlen,
 int store_sp_begin(struct store *st, const char *name, char *err, size_t errlen);
 int store_sp_release(struct store *st, const char *name, char *err, size_t errlen);
 void store_sp_rollback(struct store *st, const char *name);
-
-/* A text column, malloc'd; NULL for SQL NULL. */
-char *store_col_str(sqlite3_stmt *s, int col);
 
 /* How the rows of a query become structs: their size, read() filling a
  * zeroed struct from the current row, clear() freeing what one owns. */

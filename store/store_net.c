@@ -146,14 +146,14 @@ static void net_from_row(sqlite3_stmt *s, void *row)
 	struct store_net *n = row;
 
 	n->id = sqlite3_column_int64(s, NC_ID);
-	n->name = store_col_str(s, NC_NAME);
-	n->mode = store_col_str(s, NC_MODE);
-	n->subnet = store_col_str(s, NC_SUBNET);
+	n->name = store_col_text(s, NC_NAME);
+	n->mode = store_col_text(s, NC_MODE);
+	n->subnet = store_col_text(s, NC_SUBNET);
 	n->prefix = (uint32_t)sqlite3_column_int64(s, NC_PREFIX);
-	n->gateway = store_col_str(s, NC_GATEWAY);
-	n->dhcp_first = store_col_str(s, NC_FIRST);
-	n->dhcp_last = store_col_str(s, NC_LAST);
-	n->uplink = store_col_str(s, NC_UPLINK);
+	n->gateway = store_col_text(s, NC_GATEWAY);
+	n->dhcp_first = store_col_text(s, NC_FIRST);
+	n->dhcp_last = store_col_text(s, NC_LAST);
+	n->uplink = store_col_text(s, NC_UPLINK);
 	n->created = sqlite3_column_int64(s, NC_CREATED);
 }
 
@@ -307,8 +307,8 @@ static void nic_from_row(sqlite3_stmt *s, void *row)
 	n->id = sqlite3_column_int64(s, IC_ID);
 	n->vm_id = sqlite3_column_int64(s, IC_VM);
 	n->net_id = sqlite3_column_int64(s, IC_NET);
-	n->mac = store_col_str(s, IC_MAC);
-	n->ip = store_col_str(s, IC_IP);
+	n->mac = store_col_text(s, IC_MAC);
+	n->ip = store_col_text(s, IC_IP);
 	n->vlan = (uint32_t)sqlite3_column_int64(s, IC_VLAN);
 	n->rate_mbit = (uint32_t)sqlite3_column_int64(s, IC_RATE);
 }
@@ -382,7 +382,7 @@ static void fwd_from_row(sqlite3_stmt *s, void *row)
 	f->id = sqlite3_column_int64(s, FC_ID);
 	f->net_id = sqlite3_column_int64(s, FC_NET);
 	f->nic_id = sqlite3_column_int64(s, FC_NIC);
-	f->proto = store_col_str(s, FC_PROTO);
+	f->proto = store_col_text(s, FC_PROTO);
 	f->host_port = (uint32_t)sqlite3_column_int64(s, FC_HOST_PORT);
 	f->guest_port = (uint32_t)sqlite3_column_int64(s, FC_GUEST_PORT);
 }

@@ -61,19 +61,19 @@ static void vm_from_row(sqlite3_stmt *s, void *row)
 	struct store_vm *vm = row;
 
 	vm->id = sqlite3_column_int64(s, VC_ID);
-	vm->name = store_col_str(s, VC_NAME);
-	vm->uuid = store_col_str(s, VC_UUID);
+	vm->name = store_col_text(s, VC_NAME);
+	vm->uuid = store_col_text(s, VC_UUID);
 	vm->vcpus = (uint32_t)sqlite3_column_int64(s, VC_VCPUS);
 	vm->memory_mib = (uint64_t)sqlite3_column_int64(s, VC_MEMORY);
 	vm->memory_min_mib = (uint64_t)sqlite3_column_int64(s, VC_MEMORY_MIN);
-	vm->firmware = store_col_str(s, VC_FIRMWARE);
-	vm->boot = store_col_str(s, VC_BOOT);
-	vm->cdrom = store_col_str(s, VC_CDROM);
-	vm->kernel = store_col_str(s, VC_KERNEL);
-	vm->initrd = store_col_str(s, VC_INITRD);
-	vm->append = store_col_str(s, VC_APPEND);
-	vm->state = store_col_str(s, VC_STATE);
-	vm->state_reason = store_col_str(s, VC_STATE_REASON);
+	vm->firmware = store_col_text(s, VC_FIRMWARE);
+	vm->boot = store_col_text(s, VC_BOOT);
+	vm->cdrom = store_col_text(s, VC_CDROM);
+	vm->kernel = store_col_text(s, VC_KERNEL);
+	vm->initrd = store_col_text(s, VC_INITRD);
+	vm->append = store_col_text(s, VC_APPEND);
+	vm->state = store_col_text(s, VC_STATE);
+	vm->state_reason = store_col_text(s, VC_STATE_REASON);
 	vm->created = sqlite3_column_int64(s, VC_CREATED);
 }
 
@@ -91,8 +91,8 @@ static void disk_from_row(sqlite3_stmt *s, void *row)
 	d->id = sqlite3_column_int64(s, DC_ID);
 	d->vm_id = sqlite3_column_int64(s, DC_VM_ID);
 	d->idx = (uint32_t)sqlite3_column_int64(s, DC_IDX);
-	d->path = store_col_str(s, DC_PATH);
-	d->format = store_col_str(s, DC_FORMAT);
+	d->path = store_col_text(s, DC_PATH);
+	d->format = store_col_text(s, DC_FORMAT);
 	d->size_bytes = (uint64_t)sqlite3_column_int64(s, DC_SIZE);
 	d->owned = sqlite3_column_int(s, DC_OWNED);
 }

@@ -19,7 +19,7 @@
 enum opt_key {
 	OPT_NONE = 0,
 	OPT_VCPUS, OPT_MEMORY, OPT_MEMORY_MIN, OPT_DISK, OPT_CDROM, OPT_EJECT,
-	OPT_BOOT, OPT_FIRMWARE, OPT_KERNEL, OPT_INITRD, OPT_APPEND,
+	OPT_BOOT, OPT_FIRMWARE, OPT_KERNEL, OPT_INITRD, OPT_APPEND, OPT_FORMAT,
 	OPT_TIMEOUT, OPT_FORCE, OPT_KEEP_DISKS, OPT_WAIT, OPT_NO_WAIT,
 	OPT_MAX
 };
@@ -317,6 +317,7 @@ static const struct cli_opt create_specs[] = {
 	{ "--memory", OPT_MEMORY, "a size (e.g. 2G)" },
 	{ "--memory-min", OPT_MEMORY_MIN, "a size (e.g. 512M)" },
 	{ "--disk", OPT_DISK, "a size (e.g. 20G) or an image path" },
+	{ "--format", OPT_FORMAT, "qcow2 or raw" },
 	{ "--cdrom", OPT_CDROM, "an ISO image path" },
 	{ "--boot", OPT_BOOT, "a list such as cdrom,disk" },
 	{ "--firmware", OPT_FIRMWARE, "bios or uefi" },
@@ -328,12 +329,37 @@ static const struct cli_opt create_specs[] = {
 	{ NULL, 0, NULL },
 };
 
+/* --format: the format of every new disk (--disk SIZE). */
+static int apply_format(const char *format, json_t *disks, char *err, size_t errlen)
+{
+	size_t i, n = 0;
+	json_t *d;
+
+	if (!format)
+		return 0;
+	if (strcmp(format, "qcow2") && strcmp(format, "raw")) {
+		err_set(err, errlen, "--format: '%s' is not qcow2 (thin) or raw (preallocated)", format);
+		return -EINVAL;
+	}
+	json_array_foreach(disks, i, d) {
+		if (json_object_get(d, "size_bytes")) {
+			json_object_set_new(d, "format", json_string(format));
+			n++;
+		}
+	}
+	if (!n) {
+		err_set(err, errlen, "--format applies to new disks (--disk SIZE), and there is none");
+		return -EINVAL;
+	}
+	return 0;
+}
+
 int cli_parse_vm_create(const char *cmdname, int argc, char **argv, struct cli_opts *g,
 			json_t **args, char *err, size_t errlen)
 {
 	struct cli_scan s = CLI_SCAN_INIT(cmdname, argc, argv, g);
 	json_t *a = json_object(), *disks = json_array();
-	const char *val;
+	const char *val, *format = NULL;
 	int key, r;
 
 	while ((r = cli_scan_next(&s, create_specs, &key, &val, err, errlen)) > 0) {
@@ -341,6 +367,9 @@ int cli_parse_vm_create(const char *cmdname, int argc, char **argv, struct cli_o
 			r = take_name(cmdname, a, val, err, errlen);
 		} else if (key == OPT_DISK) {
 			r = parse_disk(val, disks, err, errlen);
+		} else if (key == OPT_FORMAT) {
+			format = val;
+			r = 0;
 		} else if (key == OPT_WAIT || key == OPT_NO_WAIT) {
 			g->no_wait = key == OPT_NO_WAIT;
 			r = 0;
@@ -371,6 +400,8 @@ int cli_parse_vm_create(const char *cmdname, int argc, char **argv, struct cli_o
 			"--initrd" : "--append");
 		goto fail;
 	}
+	if (apply_format(format, disks, err, errlen) < 0)
+		goto fail;
 	if (json_array_size(disks))
 		json_object_set(a, "disks", disks);
 done:

@@ -181,6 +181,7 @@ refuse "198.51.100" croft net create x --mode host-only --subnet 198.51.100.0/24
 refuse "198.51.100" croft net create x --mode nat --subnet 198.51.0.0/16
 refuse "nosuch0" croft net create x --mode bridged --uplink nosuch0
 refuse "lan1 is already the uplink of bridged network br" croft net create x --mode bridged --uplink lan1
+refuse "lan1 is already the uplink of bridged network br" croft net create x --mode nat --uplink lan1
 # a NIC enslaved to a bridge that is not croft's
 in_host ip link add hostbr0 type bridge
 in_host ip link add dum0 type veth peer name dum1

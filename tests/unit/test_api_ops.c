@@ -213,6 +213,7 @@ static const char *const known_ops[] = {
 	"vm.nic.add", "vm.nic.remove", "vm.nic.list",
 	"net.create", "net.list", "net.info", "net.delete",
 	"net.forward.add", "net.forward.list", "net.forward.remove",
+	"job.list", "job.info", "job.cancel",
 };
 
 static void test_op_find(void **state)

@@ -81,10 +81,15 @@ static void test_origin(void **state)
 
 	(void)state;
 	bus_sink_add(b, record, &s);
+	assert_null(bus_origin_get(b));
 	bus_origin_set(b, &o);
+	assert_string_equal(bus_origin_get(b)->user, "alice");
+	assert_int_equal(bus_origin_get(b)->uid, 1000);
 	bus_publish(b, "vm.state", "web", 0, NULL, "starting");
 	bus_publish_as(b, &other, "api.request", "db", 0, "ok", NULL, "vm.stop db");
 	bus_origin_clear(b);
+	assert_null(bus_origin_get(b));
+	assert_null(bus_origin_get(NULL));
 	bus_publish(b, "vm.state", "web", 0, NULL, "running");
 	bus_publish_as(b, NULL, "x", NULL, 0, NULL, NULL, "none");
 	assert_string_equal(s.log, "1:vm.state:web:starting:alice:1000|"

@@ -34,12 +34,6 @@
 #include "core/netd_client.h"
 #include "store/store.h"
 
-static void assert_contains(const char *hay, const char *needle)
-{
-	if (!hay || !strstr(hay, needle))
-		fail_msg("'%s' does not contain '%s'", hay ? hay : "(null)", needle);
-}
-
 #define A(s) tl_ip4_or_fail(s)
 #define S(a) tl_ip4_str(a)
 
@@ -69,12 +63,12 @@ static void test_modes_protos(void **state)
 	assert_int_equal(net_mode_parse("bridged", &v, err, sizeof(err)), 0);
 	assert_string_equal(net_mode_name(v), "bridged");
 	assert_int_equal(net_mode_parse("routed", &v, err, sizeof(err)), -EINVAL);
-	assert_contains(err, "network mode 'routed' is unknown; use nat, host-only or bridged");
+	tl_assert_contains(err, "network mode 'routed' is unknown; use nat, host-only or bridged");
 	assert_int_equal(net_proto_parse("udp", &v, err, sizeof(err)), 0);
 	assert_int_equal(v, NETD_L4_UDP);
 	assert_string_equal(net_proto_name(NETD_L4_TCP), "tcp");
 	assert_int_equal(net_proto_parse("TCP", &v, err, sizeof(err)), -EINVAL);
-	assert_contains(err, "protocol 'TCP' is unknown; use tcp or udp");
+	tl_assert_contains(err, "protocol 'TCP' is unknown; use tcp or udp");
 }
 
 /* ---- croftd's choices ---- */
@@ -100,7 +94,7 @@ static void test_ip_alloc(void **state)
 	n.dhcp_first = A("10.73.0.2");
 	n.dhcp_last = A("10.73.0.3");
 	assert_int_equal(net_ip_alloc(&n, used, 2, &got, err, sizeof(err)), -ENOSPC);
-	assert_contains(err, "network lan has no free address left in its DHCP range 10.73.0.2-10.73.0.3");
+	tl_assert_contains(err, "network lan has no free address left in its DHCP range 10.73.0.2-10.73.0.3");
 }
 
 /* A random source that replays a script of bytes. */
@@ -137,7 +131,7 @@ static void test_mac_generate(void **state)
 	assert_int_equal(rnd_pos, 9);
 	/* the random source failing is reported */
 	assert_int_equal(net_mac_generate(m, NULL, 0, fake_random, err, sizeof(err)), -EIO);
-	assert_contains(err, "cannot get random bytes for a MAC");
+	tl_assert_contains(err, "cannot get random bytes for a MAC");
 	/* the real source: unicast, locally administered QEMU prefix, and
 	 * never one that is taken */
 	for (i = 0; i < 100; i++) {
@@ -161,26 +155,6 @@ struct sfx {
 	char err[512];
 };
 
-static int64_t add_vm(struct store *st, const char *name)
-{
-	struct store_vm vm = { 0 };
-	char err[256];
-	int64_t id;
-
-	vm.name = xstrdup(name);
-	vm.uuid = xasprintf("u-%s", name);
-	vm.vcpus = 1;
-	vm.memory_mib = 64;
-	vm.memory_min_mib = 64;
-	vm.firmware = xstrdup("bios");
-	vm.boot = xstrdup("disk");
-	if (store_vm_insert(st, &vm, err, sizeof(err)))
-		fail_msg("%s", err);
-	id = vm.id;
-	store_vm_clear(&vm);
-	return id;
-}
-
 static int sfx_setup(void **state)
 {
 	struct sfx *f = xcalloc(1, sizeof(*f));
@@ -191,8 +165,8 @@ static int sfx_setup(void **state)
 	snprintf(f->path, sizeof(f->path), "%s/croft.db", f->dir);
 	if (store_open(f->path, &f->st, f->err, sizeof(f->err)))
 		return -1;
-	f->vm_web = add_vm(f->st, "web");
-	f->vm_db = add_vm(f->st, "db");
+	f->vm_web = tl_store_vm_or_fail(f->st, "web");
+	f->vm_db = tl_store_vm_or_fail(f->st, "db");
 	*state = f;
 	return 0;
 }
@@ -205,63 +179,6 @@ static int sfx_teardown(void **state)
 	tl_rmtree(f->dir);
 	free(f);
 	return 0;
-}
-
-static int64_t put_net(struct store *st, const char *name, const char *mode, const char *third,
-		       const char *uplink)
-{
-	struct store_net n = { 0 };
-	char err[256];
-
-	n.name = (char *)name;
-	n.mode = (char *)mode;
-	n.uplink = (char *)uplink;
-	if (third) {
-		n.subnet = xasprintf("10.73.%s.0", third);
-		n.prefix = 24;
-		n.gateway = xasprintf("10.73.%s.1", third);
-		n.dhcp_first = xasprintf("10.73.%s.2", third);
-		n.dhcp_last = xasprintf("10.73.%s.254", third);
-	}
-	if (store_net_insert(st, &n, err, sizeof(err)))
-		fail_msg("%s", err);
-	free(n.subnet);
-	free(n.gateway);
-	free(n.dhcp_first);
-	free(n.dhcp_last);
-	return n.id;
-}
-
-static int64_t put_nic(struct store *st, int64_t vm, int64_t net, const char *mac,
-		       const char *ip, uint32_t vlan, uint32_t rate)
-{
-	struct store_nic n = { 0 };
-	char err[256];
-
-	n.vm_id = vm;
-	n.net_id = net;
-	n.mac = (char *)mac;
-	n.ip = (char *)ip;
-	n.vlan = vlan;
-	n.rate_mbit = rate;
-	if (store_nic_insert(st, &n, err, sizeof(err)))
-		fail_msg("%s", err);
-	return n.id;
-}
-
-static void put_fwd(struct store *st, int64_t net, int64_t nic, const char *proto,
-		    uint32_t hp, uint32_t gp)
-{
-	struct store_fwd f = { 0 };
-	char err[256];
-
-	f.net_id = net;
-	f.nic_id = nic;
-	f.proto = (char *)proto;
-	f.host_port = hp;
-	f.guest_port = gp;
-	if (store_fwd_insert(st, &f, err, sizeof(err)))
-		fail_msg("%s", err);
 }
 
 static const char *names_of(void *ctx, int64_t id)
@@ -278,14 +195,14 @@ static void test_state_build(void **state)
 	int64_t lan, iso, br, n1, n2;
 	char err[256];
 
-	lan = put_net(f->st, "lan", "nat", "0", "uplink0");
-	iso = put_net(f->st, "iso", "host-only", "1", NULL);
-	br = put_net(f->st, "br", "bridged", NULL, "lan1");
-	n1 = put_nic(f->st, f->vm_web, lan, "52:54:00:00:00:01", "10.73.0.2", 0, 50);
-	put_nic(f->st, f->vm_web, iso, "52:54:00:00:00:02", "10.73.1.2", 0, 0);
-	n2 = put_nic(f->st, f->vm_db, br, "52:54:00:00:00:03", NULL, 42, 0);
-	put_fwd(f->st, lan, n1, "tcp", 8080, 80);
-	put_fwd(f->st, lan, n1, "udp", 5353, 53);
+	lan = tl_store_net_or_fail(f->st, "lan", "nat", "0", "uplink0");
+	iso = tl_store_net_or_fail(f->st, "iso", "host-only", "1", NULL);
+	br = tl_store_net_or_fail(f->st, "br", "bridged", NULL, "lan1");
+	n1 = tl_store_nic_or_fail(f->st, f->vm_web, lan, "52:54:00:00:00:01", "10.73.0.2", 0, 50);
+	tl_store_nic_or_fail(f->st, f->vm_web, iso, "52:54:00:00:00:02", "10.73.1.2", 0, 0);
+	n2 = tl_store_nic_or_fail(f->st, f->vm_db, br, "52:54:00:00:00:03", NULL, 42, 0);
+	tl_store_fwd_or_fail(f->st, lan, n1, "tcp", 8080, 80);
+	tl_store_fwd_or_fail(f->st, lan, n1, "udp", 5353, 53);
 
 	assert_int_equal(net_state_build(f->st, 995, names_of, f, &s, err, sizeof(err)), 0);
 	assert_int_equal(s.n_nets, 3);
@@ -676,7 +593,7 @@ static void test_client_timeout_and_version(void **state)
 	assert_int_equal(netd_client_start(c), 0);
 	fk.silent = 1;
 	assert_int_equal(netd_client_check_net(c, &n, err, sizeof(err)), -ETIMEDOUT);
-	assert_contains(err, "croft-netd did not answer within 200 ms");
+	tl_assert_contains(err, "croft-netd did not answer within 200 ms");
 	assert_false(netd_client_connected(c));
 	assert_string_equal(net_netd_code(-ETIMEDOUT), PROTO_E_TIMEOUT);
 	fk.silent = 0;
@@ -689,7 +606,7 @@ static void test_client_timeout_and_version(void **state)
 	fk.hello_status = -EPROTONOSUPPORT;
 	c = netd_client_new(NULL, "/run/test/netd.sock", &fake_ops, NULL, NULL);
 	assert_int_equal(netd_client_ensure(c, err, sizeof(err)), -EPROTONOSUPPORT);
-	assert_contains(err, "refused croftd's hello: netd speaks version 9");
+	tl_assert_contains(err, "refused croftd's hello: netd speaks version 9");
 	assert_false(netd_client_connected(c));
 	fake_join(c);
 }
@@ -710,7 +627,7 @@ static void test_client_netd_restart(void **state)
 	fk.hangup = 1;
 	pthread_mutex_unlock(&fk.mu);
 	assert_int_equal(netd_client_check_net(c, &n, err, sizeof(err)), -ENOTCONN);
-	assert_contains(err, "croft-netd is not running (no answer at /run/test/netd.sock): croft-netd closed the connection");
+	tl_assert_contains(err, "croft-netd is not running (no answer at /run/test/netd.sock): croft-netd closed the connection");
 	assert_false(netd_client_connected(c));
 	/* a new netd: the next request connects, pushes, and gets its answer */
 	assert_int_equal(netd_client_check_net(c, &n, err, sizeof(err)), 0);
@@ -763,14 +680,14 @@ static int ch_add_lan(struct croftd *d, void *ctx, const char **code, char *err,
 	(void)code;
 	(void)err;
 	(void)errlen;
-	put_net(d->store, "lan", "nat", "0", "uplink0");
+	tl_store_net_or_fail(d->store, "lan", "nat", "0", "uplink0");
 	return 0;
 }
 
 static int ch_fail(struct croftd *d, void *ctx, const char **code, char *err, size_t errlen)
 {
 	(void)ctx;
-	put_net(d->store, "half", "host-only", "5", NULL);
+	tl_store_net_or_fail(d->store, "half", "host-only", "5", NULL);
 	*code = PROTO_E_INVALID_ARGUMENT;
 	err_set(err, errlen, "changed my mind");
 	return -EINVAL;
@@ -824,7 +741,7 @@ static void test_apply(void **state)
 	assert_string_equal(fk.last.nets[0].name, "lan");
 
 	/* and net_state_push sends exactly the store */
-	put_nic(d->store, x->s.vm_web, fk.last.nets[0].id, "52:54:00:00:00:01", "10.73.0.2", 0, 0);
+	tl_store_nic_or_fail(d->store, x->s.vm_web, fk.last.nets[0].id, "52:54:00:00:00:01", "10.73.0.2", 0, 0);
 	assert_int_equal(net_state_push(d, &code, err, sizeof(err)), 0);
 	assert_int_equal(fk.last.n_nics, 1);
 	assert_int_equal(fk.last.nics[0].owner_uid, 995);

@@ -2,8 +2,8 @@
  * pool tests.  The parser is fed qemu-img 7.2's own JSON for qcow2, raw and
  * vmdk images, then broken and incomplete documents.  Create and info run
  * the real qemu-img in a temporary directory (skipped when qemu-img is not
- * installed); a fake pool_exec checks how failures and exec errors reach
- * the caller.
+ * installed), info also on a loop; scripted children (testlib's exec fake)
+ * check how failures and exec errors reach the caller.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include "tests/unit/testlib.h"
+#include "common/loop.h"
 #include "core/pool.h"
 
 /* qemu-img 7.2 info --output=json, verbatim. */
@@ -159,14 +160,8 @@ static int have_qemu_img(void)
 
 static int setup_tmp(void **state)
 {
-	char *dir = strdup("/tmp/croft-pool-XXXXXX");
-
-	if (!dir || !mkdtemp(dir)) {
-		free(dir);
-		return -1;
-	}
-	*state = dir;
-	return 0;
+	*state = tl_tmpdir("pool");
+	return *state ? 0 : -1;
 }
 
 static int teardown_tmp(void **state)
@@ -189,11 +184,11 @@ static void test_create_and_info(void **state)
 		skip();
 
 	snprintf(path, sizeof(path), "%s/thin.qcow2", dir);
-	if (pool_image_create(path, "qcow2", 10ull << 30, err, sizeof(err)))
+	if (tl_image_create(path, "qcow2", 10ull << 30, err, sizeof(err)))
 		fail_msg("create qcow2: %s", err);
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0600);
-	if (pool_image_info(path, &info, err, sizeof(err)))
+	if (tl_image_info(path, &info, err, sizeof(err)))
 		fail_msg("info qcow2: %s", err);
 	assert_string_equal(info.format, "qcow2");
 	assert_int_equal(info.virtual_size, 10ull << 30);
@@ -202,13 +197,13 @@ static void test_create_and_info(void **state)
 	assert_true(info.actual_size < (4ull << 20));
 
 	snprintf(path, sizeof(path), "%s/fat.raw", dir);
-	if (pool_image_create(path, "raw", 16ull << 20, err, sizeof(err)))
+	if (tl_image_create(path, "raw", 16ull << 20, err, sizeof(err)))
 		fail_msg("create raw: %s", err);
-	if (pool_image_info(path, &info, err, sizeof(err)))
+	if (tl_image_info(path, &info, err, sizeof(err)))
 		fail_msg("info raw: %s", err);
 	assert_string_equal(info.format, "raw");
 	assert_int_equal(info.virtual_size, 16ull << 20);
-	/* Preallocated with fallocate: every byte is allocated. */
+	/* Preallocated with zeros written: every byte is allocated. */
 	assert_true(info.actual_size >= (16ull << 20));
 
 	/* A relative path with a colon must not be read as a protocol. */
@@ -217,9 +212,9 @@ static void test_create_and_info(void **state)
 
 		assert_non_null(getcwd(cwd, sizeof(cwd)));
 		assert_int_equal(chdir(dir), 0);
-		if (pool_image_create("nbd:x.qcow2", "qcow2", 1 << 20, err, sizeof(err)))
+		if (tl_image_create("nbd:x.qcow2", "qcow2", 1 << 20, err, sizeof(err)))
 			fail_msg("create nbd:x.qcow2: %s", err);
-		if (pool_image_info("nbd:x.qcow2", &info, err, sizeof(err)))
+		if (tl_image_info("nbd:x.qcow2", &info, err, sizeof(err)))
 			fail_msg("info nbd:x.qcow2: %s", err);
 		assert_string_equal(info.format, "qcow2");
 		assert_int_equal(chdir(cwd), 0);
@@ -239,7 +234,7 @@ static void test_create_existing(void **state)
 	assert_int_equal(write(fd, "keep", 4), 4);
 	close(fd);
 
-	assert_int_equal(pool_image_create(path, "qcow2", 1 << 20, err, sizeof(err)),
+	assert_int_equal(tl_image_create(path, "qcow2", 1 << 20, err, sizeof(err)),
 			 -EEXIST);
 	assert_non_null(strstr(err, "already exists"));
 	assert_non_null(strstr(err, path));
@@ -253,15 +248,15 @@ static void test_create_bad_args(void **state)
 	char path[512], err[256] = "";
 
 	snprintf(path, sizeof(path), "%s/x.img", dir);
-	assert_int_equal(pool_image_create(path, "vdi", 1 << 20, err, sizeof(err)),
+	assert_int_equal(tl_image_create(path, "vdi", 1 << 20, err, sizeof(err)),
 			 -EINVAL);
 	assert_non_null(strstr(err, "vdi"));
-	assert_int_equal(pool_image_create(path, "qcow2", 0, err, sizeof(err)),
+	assert_int_equal(tl_image_create(path, "qcow2", 0, err, sizeof(err)),
 			 -EINVAL);
-	assert_int_equal(pool_image_create("", "qcow2", 1, err, sizeof(err)), -EINVAL);
+	assert_int_equal(tl_image_create("", "qcow2", 1, err, sizeof(err)), -EINVAL);
 	assert_int_equal(access(path, F_OK), -1);
 	snprintf(path, sizeof(path), "%s/no/such/dir/x.qcow2", dir);
-	assert_int_equal(pool_image_create(path, "qcow2", 1 << 20, err, sizeof(err)),
+	assert_int_equal(tl_image_create(path, "qcow2", 1 << 20, err, sizeof(err)),
 			 -ENOENT);
 }
 
@@ -272,7 +267,7 @@ static void test_info_missing(void **state)
 	char path[512], err[256] = "", want[600];
 
 	snprintf(path, sizeof(path), "%s/absent.qcow2", dir);
-	assert_int_equal(pool_image_info(path, &info, err, sizeof(err)), -ENOENT);
+	assert_int_equal(tl_image_info(path, &info, err, sizeof(err)), -ENOENT);
 	snprintf(want, sizeof(want), "disk image %s does not exist", path);
 	assert_string_equal(err, want);
 }
@@ -294,7 +289,7 @@ static void test_info_not_an_image(void **state)
 	assert_non_null(f);
 	fputs("just some text\n", f);
 	fclose(f);
-	assert_int_equal(pool_image_info(path, &info, err, sizeof(err)), 0);
+	assert_int_equal(tl_image_info(path, &info, err, sizeof(err)), 0);
 	assert_string_equal(info.format, "raw");
 	assert_int_equal(info.virtual_size, 512);
 
@@ -304,147 +299,166 @@ static void test_info_not_an_image(void **state)
 	assert_non_null(f);
 	fputs("QFI\xfbgarbage, not a header", f);
 	fclose(f);
-	assert_int_equal(pool_image_info(path, &info, err, sizeof(err)), -EINVAL);
+	assert_int_equal(tl_image_info(path, &info, err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "qemu-img: Could not open"));
 	assert_non_null(strstr(err, "broken.qcow2"));
 	assert_int_not_equal(err[strlen(err) - 1], '\n');
 
 	/* A directory is not an image either. */
-	assert_int_equal(pool_image_info(dir, &info, err, sizeof(err)), -EINVAL);
+	assert_int_equal(tl_image_info(dir, &info, err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "regular file"));
 }
 
 /* --- injected exec ----------------------------------------------------- */
 
-static int fake_status;
-static const char *fake_stdout;
-static const char *fake_stderr;
-static char fake_argv[16][256];
-static int fake_argc;
+struct info_seen {
+	int calls;
+	int ok;
+	struct pool_image_info info;
+	char err[512];
+};
 
-static int fake_run(char *const argv[], char **out, char **errout)
+static void info_cb(const struct pool_image_info *info, const char *err, void *data)
 {
-	int i;
+	struct info_seen *s = data;
 
-	for (i = 0; argv[i] && i < 16; i++)
-		snprintf(fake_argv[i], sizeof(fake_argv[i]), "%s", argv[i]);
-	fake_argc = i;
-	*out = NULL;
-	*errout = NULL;
-	if (fake_status < 0)
-		return fake_status;
-	*out = strdup(fake_stdout ? fake_stdout : "");
-	*errout = strdup(fake_stderr ? fake_stderr : "");
-	return fake_status;
+	s->calls++;
+	s->ok = info != NULL;
+	if (info)
+		s->info = *info;
+	snprintf(s->err, sizeof(s->err), "%s", err ? err : "");
 }
 
-static const struct pool_exec fake_exec = { .run = fake_run };
+/* pool_image_info_start, with the loop run until its callback came. */
+static void info_async(struct loop *l, const char *path, struct info_seen *s)
+{
+	char err[256] = "";
+	int i;
+
+	memset(s, 0, sizeof(*s));
+	if (pool_image_info_start(l, path, info_cb, s, err, sizeof(err)) < 0)
+		fail_msg("pool_image_info_start %s: %s", path, err);
+	assert_int_equal(s->calls, 0);
+	for (i = 0; i < 1000 && !s->calls; i++)
+		loop_run_once(l, 10);
+	assert_int_equal(s->calls, 1);
+}
 
 static void test_fake_exec(void **state)
 {
-	const struct pool_exec *saved = pool_exec;
+	struct tl_exec_fake fake = { .status = 1 };
 	const char *dir = *state;
 	struct pool_image_info info;
+	struct info_seen seen;
 	char path[512], err[256] = "";
+	struct loop *l = loop_new();
 
 	snprintf(path, sizeof(path), "%s/fake.qcow2", dir);
-	pool_exec = &fake_exec;
+	tl_exec_fake_install(&fake);
 
 	/* qemu-img create fails: its message comes back, the claimed file goes. */
-	fake_status = 1;
-	fake_stdout = "";
-	fake_stderr = "  qemu-img: /x/fake.qcow2: Could not resize file: "
-		      "No space left on device\n\n";
-	assert_int_equal(pool_image_create(path, "raw", 1 << 30, err, sizeof(err)),
+	fake.err = "  qemu-img: /x/fake.qcow2: Could not resize file: "
+		   "No space left on device\n\n";
+	assert_int_equal(tl_image_create(path, "raw", 1 << 30, err, sizeof(err)),
 			 -ENOSPC);
 	assert_string_equal(err, "qemu-img: /x/fake.qcow2: Could not resize file: "
 			    "No space left on device");
 	assert_int_equal(access(path, F_OK), -1);
-	assert_int_equal(fake_argc, 9);
-	assert_string_equal(fake_argv[0], "qemu-img");
-	assert_string_equal(fake_argv[1], "create");
-	assert_string_equal(fake_argv[6], "preallocation=falloc");
-	assert_string_equal(fake_argv[7], path);
-	assert_string_equal(fake_argv[8], "1073741824");
+	assert_int_equal(fake.argc, 9);
+	assert_string_equal(fake.argv[0], "qemu-img");
+	assert_string_equal(fake.argv[1], "create");
+	assert_string_equal(fake.argv[6], "preallocation=full");
+	assert_string_equal(fake.argv[7], path);
+	assert_string_equal(fake.argv[8], "1073741824");
 
-	fake_stderr = "qemu-img: something else\nwent wrong\n";
-	assert_int_equal(pool_image_create(path, "qcow2", 1 << 20, err, sizeof(err)),
+	fake.err = "qemu-img: something else\nwent wrong\n";
+	assert_int_equal(tl_image_create(path, "qcow2", 1 << 20, err, sizeof(err)),
 			 -EIO);
 	assert_string_equal(err, "qemu-img: something else went wrong");
-	assert_string_equal(fake_argv[6], "preallocation=off");
+	assert_string_equal(fake.argv[6], "preallocation=off");
 
-	/* qemu-img cannot be run at all. */
-	fake_status = -ENOENT;
-	assert_int_equal(pool_image_create(path, "qcow2", 1 << 20, err, sizeof(err)),
-			 -ENOENT);
-	assert_non_null(strstr(err, "cannot run qemu-img"));
+	/* Killed half-way, without a word. */
+	fake.err = NULL;
+	fake.status = 137;
+	assert_int_equal(tl_image_create(path, "qcow2", 1 << 20, err, sizeof(err)),
+			 -EIO);
+	assert_string_equal(err, "qemu-img create failed with status 137");
+
+	/* No child at all. */
+	fake.spawn_errno = EAGAIN;
+	assert_int_equal(tl_image_create(path, "qcow2", 1 << 20, err, sizeof(err)),
+			 -EAGAIN);
+	assert_string_equal(err, "fork: Resource temporarily unavailable");
 	assert_int_equal(access(path, F_OK), -1);
+	assert_int_equal(pool_image_info_start(l, dir, info_cb, &seen, err, sizeof(err)),
+			 -EAGAIN);
+	fake.spawn_errno = 0;
 
 	/* info: failure text, then output that is not qemu-img's JSON. */
-	{
-		FILE *f = fopen(path, "w");
-
-		assert_non_null(f);
-		fclose(f);
-	}
-	fake_status = 1;
-	fake_stderr = "qemu-img: Could not open 'fake.qcow2': Permission denied\n";
-	assert_int_equal(pool_image_info(path, &info, err, sizeof(err)), -EINVAL);
+	tl_write_file_or_fail(path, "%s", "");
+	fake.status = 1;
+	fake.err = "qemu-img: Could not open 'fake.qcow2': Permission denied\n";
+	assert_int_equal(tl_image_info(path, &info, err, sizeof(err)), -EINVAL);
 	assert_string_equal(err, "qemu-img: Could not open 'fake.qcow2': "
 			    "Permission denied");
-	assert_string_equal(fake_argv[1], "info");
-	assert_string_equal(fake_argv[2], "--output=json");
-	assert_string_equal(fake_argv[3], "-U");
+	assert_string_equal(fake.argv[1], "info");
+	assert_string_equal(fake.argv[2], "--output=json");
+	assert_string_equal(fake.argv[3], "-U");
+	info_async(l, path, &seen);
+	assert_false(seen.ok);
+	assert_string_equal(seen.err, "qemu-img: Could not open 'fake.qcow2': "
+			    "Permission denied");
 
-	fake_stderr = "";
-	assert_int_equal(pool_image_info(path, &info, err, sizeof(err)), -EINVAL);
+	fake.err = "";
+	assert_int_equal(tl_image_info(path, &info, err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "status 1"));
 
-	fake_status = 0;
-	fake_stdout = "{\"format\": \"qcow2\", \"virtual-size\": 42}";
-	assert_int_equal(pool_image_info(path, &info, err, sizeof(err)), -EINVAL);
+	fake.status = 0;
+	fake.out = "{\"format\": \"qcow2\", \"virtual-size\": 42}";
+	assert_int_equal(tl_image_info(path, &info, err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "missing field 'actual-size'"));
+	info_async(l, path, &seen);
+	assert_false(seen.ok);
+	assert_non_null(strstr(seen.err, "missing field 'actual-size'"));
 
-	fake_stdout = raw_json;
-	assert_int_equal(pool_image_info(path, &info, err, sizeof(err)), 0);
+	fake.out = raw_json;
+	assert_int_equal(tl_image_info(path, &info, err, sizeof(err)), 0);
 	assert_string_equal(info.format, "raw");
+	info_async(l, path, &seen);
+	assert_true(seen.ok);
+	assert_string_equal(seen.info.format, "raw");
+	assert_int_equal(seen.info.virtual_size, 16777216);
+	assert_string_equal(seen.err, "");
 
-	pool_exec = saved;
+	tl_exec_fake_remove();
+	loop_free(l);
 }
 
-/* The real exec seam: stdout and stderr apart, status, exec errors. */
-static void test_real_exec(void **state)
+/* A real qemu-img through the loop: croftd keeps running meanwhile. */
+static void test_info_async_real(void **state)
 {
-	char *argv_ok[] = { "sh", "-c", "echo out; echo err >&2; exit 3", NULL };
-	char *argv_big[] = { "sh", "-c",
-			     "head -c 300000 /dev/zero | tr '\\0' a; "
-			     "head -c 300000 /dev/zero | tr '\\0' b >&2", NULL };
-	char *argv_missing[] = { "/nonexistent/croft-no-such-tool", NULL };
-	char *out, *errout;
-	int rc;
+	const char *dir = *state;
+	struct info_seen seen;
+	char path[512], err[256] = "";
+	struct loop *l;
 
-	(void)state;
-	rc = pool_exec->run(argv_ok, &out, &errout);
-	assert_int_equal(rc, 3);
-	assert_string_equal(out, "out\n");
-	assert_string_equal(errout, "err\n");
-	free(out);
-	free(errout);
-
-	/* Both pipes filled past their buffers at once must not deadlock. */
-	rc = pool_exec->run(argv_big, &out, &errout);
-	assert_int_equal(rc, 0);
-	assert_int_equal(strlen(out), 300000);
-	assert_int_equal(strlen(errout), 300000);
-	assert_int_equal(out[299999], 'a');
-	assert_int_equal(errout[0], 'b');
-	free(out);
-	free(errout);
-
-	rc = pool_exec->run(argv_missing, &out, &errout);
-	assert_int_equal(rc, -ENOENT);
-	assert_null(out);
-	assert_null(errout);
+	snprintf(path, sizeof(path), "%s/absent.qcow2", dir);
+	l = loop_new();
+	assert_int_equal(pool_image_info_start(l, path, info_cb, &seen, err, sizeof(err)),
+			 -ENOENT);
+	assert_non_null(strstr(err, "does not exist"));
+	if (!have_qemu_img()) {
+		loop_free(l);
+		skip();
+	}
+	snprintf(path, sizeof(path), "%s/a.qcow2", dir);
+	if (tl_image_create(path, "qcow2", 3 << 20, err, sizeof(err)))
+		fail_msg("create: %s", err);
+	info_async(l, path, &seen);
+	assert_true(seen.ok);
+	assert_string_equal(seen.info.format, "qcow2");
+	assert_int_equal(seen.info.virtual_size, 3 << 20);
+	loop_free(l);
 }
 
 int main(void)
@@ -459,7 +473,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_info_missing, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_info_not_an_image, setup_tmp, teardown_tmp),
 		cmocka_unit_test_setup_teardown(test_fake_exec, setup_tmp, teardown_tmp),
-		cmocka_unit_test(test_real_exec),
+		cmocka_unit_test_setup_teardown(test_info_async_real, setup_tmp, teardown_tmp),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "tests/unit/testlib.h"
 #include "core/qmp.h"
 #include "common/loop.h"
 #include "common/proto.h"
@@ -31,9 +32,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define GREETING_72 "{\"QMP\": {\"version\": {\"qemu\": {\"micro\": 22, \"minor\": 2, " \
-	"\"major\": 7}, \"package\": \"Debian 1:7.2+dfsg-7+deb12u18+b3\"}, " \
-	"\"capabilities\": [\"oob\"]}}\r\n"
+#define GREETING_72 TL_QMP_GREETING
 
 #define PUMP_UNTIL(l, cond) do {                                       \
 		int pump_i_;                                           \
@@ -236,11 +235,6 @@ static void test_parse_garbage(void **state)
 
 /* ---- fake server and recorders ------------------------------------------- */
 
-struct fake {
-	int fd;
-	struct linebuf in;
-};
-
 struct rec {
 	int ready;
 	int closed;
@@ -267,7 +261,7 @@ struct pend {
 struct env {
 	struct loop *l;
 	struct qmp *q;
-	struct fake f;
+	struct tl_qmp_fake f;
 	struct rec r;
 };
 
@@ -354,93 +348,12 @@ static void on_reply(struct qmp *q, const struct qmp_msg *reply, void *data)
 	}
 }
 
-static void fake_send(struct fake *f, const char *s)
-{
-	assert_int_equal(proto_write_all(f->fd, s, strlen(s)), 0);
-}
-
-/* Next line the client wrote, decoded; runs the loop while waiting. */
-static json_t *fake_read(struct fake *f, struct loop *l)
-{
-	int i;
-
-	for (i = 0; i < 300; i++) {
-		struct pollfd pfd = { .fd = f->fd, .events = POLLIN };
-		char *line;
-		size_t len;
-
-		if (linebuf_next(&f->in, &line, &len) == 1) {
-			json_error_t je;
-			json_t *j = json_loadb(line, len, 0, &je);
-
-			if (!j)
-				fail_msg("client sent non-JSON: %s", line);
-			return j;
-		}
-		if (poll(&pfd, 1, 0) == 1) {
-			ssize_t n = linebuf_read(&f->in, f->fd);
-
-			if (n == 0)
-				fail_msg("client closed the socket");
-			continue;
-		}
-		loop_run_once(l, 10);
-	}
-	fail_msg("client wrote nothing");
-	return NULL;
-}
-
-static long long fake_expect(struct fake *f, struct loop *l, const char *cmd, json_t **args)
-{
-	json_t *j = fake_read(f, l);
-	json_t *id = json_object_get(j, "id");
-	long long v;
-
-	assert_string_equal(json_string_value(json_object_get(j, "execute")), cmd);
-	assert_true(json_is_integer(id));
-	v = json_integer_value(id);
-	if (args) {
-		*args = json_object_get(j, "arguments");
-		json_incref(*args);
-	}
-	json_decref(j);
-	return v;
-}
-
-static void fake_reply(struct fake *f, long long id, const char *ret)
-{
-	char buf[512];
-
-	snprintf(buf, sizeof(buf), "{\"return\": %s, \"id\": %lld}\r\n", ret, id);
-	fake_send(f, buf);
-}
-
-/* Nothing more from the client within a few loop turns. */
-static void fake_expect_silence(struct fake *f, struct loop *l)
-{
-	struct pollfd pfd = { .fd = f->fd, .events = POLLIN };
-	char *line;
-	size_t len;
-	int i;
-
-	for (i = 0; i < 5; i++)
-		loop_run_once(l, 5);
-	assert_int_equal(linebuf_next(&f->in, &line, &len), 0);
-	assert_int_equal(poll(&pfd, 1, 0), 0);
-}
-
 static void env_init(struct env *e)
 {
-	int sv[2];
-
 	memset(e, 0, sizeof(*e));
 	e->l = loop_new();
 	assert_non_null(e->l);
-	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
-	e->f.fd = sv[1];
-	linebuf_init(&e->f.in, 8u << 20);
-	e->q = qmp_new_fd(e->l, sv[0], &rec_cbs, &e->r);
-	assert_non_null(e->q);
+	e->q = tl_qmp_fake_open(&e->f, e->l, &rec_cbs, &e->r);
 	e->r.q = e->q;
 }
 
@@ -448,9 +361,7 @@ static void env_fini(struct env *e)
 {
 	if (e->r.q)
 		qmp_free(e->r.q);
-	if (e->f.fd >= 0)
-		close(e->f.fd);
-	linebuf_free(&e->f.in);
+	tl_qmp_fake_close(&e->f);
 	loop_free(e->l);
 }
 
@@ -458,11 +369,11 @@ static void env_handshake(struct env *e)
 {
 	long long id;
 
-	fake_send(&e->f, GREETING_72);
-	id = fake_expect(&e->f, e->l, "qmp_capabilities", NULL);
+	tl_qmp_send(&e->f, GREETING_72);
+	id = tl_qmp_expect(&e->f, e->l, "qmp_capabilities", NULL);
 	assert_false(qmp_is_ready(e->q));
 	assert_int_equal(e->r.ready, 0);
-	fake_reply(&e->f, id, "{}");
+	tl_qmp_reply(&e->f, id, "{}");
 	PUMP_UNTIL(e->l, e->r.ready == 1);
 	assert_true(qmp_is_ready(e->q));
 }
@@ -484,7 +395,7 @@ static void test_client_handshake(void **state)
 	env_init(&e);
 	env_handshake(&e);
 	assert_string_equal(e.r.log, "ready ");
-	fake_expect_silence(&e.f, e.l);
+	tl_qmp_expect_silence(&e.f, e.l);
 	assert_int_equal(e.r.closed, 0);
 	env_fini(&e);
 }
@@ -506,25 +417,25 @@ static void test_client_out_of_order(void **state)
 	assert_int_equal(qmp_command(e.q, "query-name", json_pack("{s:s}", "x", "y"),
 				     on_reply, &b), 0);
 	assert_int_equal(qmp_command(e.q, "nope", NULL, on_reply, &c), 0);
-	ia = fake_expect(&e.f, e.l, "query-status", NULL);
-	ib = fake_expect(&e.f, e.l, "query-name", &args);
-	ic = fake_expect(&e.f, e.l, "nope", NULL);
+	ia = tl_qmp_expect(&e.f, e.l, "query-status", NULL);
+	ib = tl_qmp_expect(&e.f, e.l, "query-name", &args);
+	ic = tl_qmp_expect(&e.f, e.l, "nope", NULL);
 	assert_string_equal(json_string_value(json_object_get(args, "x")), "y");
 	json_decref(args);
 	assert_true(ia < ib && ib < ic);
 
 	/* unknown id: logged, ignored */
-	fake_send(&e.f, "{\"return\": {}, \"id\": 9999}\r\n");
-	fake_send(&e.f, "{\"return\": {}}\r\n");
+	tl_qmp_send(&e.f, "{\"return\": {}, \"id\": 9999}\r\n");
+	tl_qmp_send(&e.f, "{\"return\": {}}\r\n");
 	{
 		char buf[256];
 
 		snprintf(buf, sizeof(buf), "{\"id\": %lld, \"error\": {\"class\": \"CommandNotFound\", "
 			 "\"desc\": \"The command nope has not been found\"}}\r\n", ic);
-		fake_send(&e.f, buf);
+		tl_qmp_send(&e.f, buf);
 	}
-	fake_reply(&e.f, ia, "{\"status\": \"running\"}");
-	fake_reply(&e.f, ib, "{\"name\": \"web\"}");
+	tl_qmp_reply(&e.f, ia, "{\"status\": \"running\"}");
+	tl_qmp_reply(&e.f, ib, "{\"name\": \"web\"}");
 	PUMP_UNTIL(e.l, a.called && b.called && c.called);
 	assert_string_equal(e.r.log, "ready c:reply a:reply b:reply ");
 	assert_int_equal(c.type, QMP_MSG_ERROR);
@@ -534,8 +445,8 @@ static void test_client_out_of_order(void **state)
 	assert_string_equal(b.text, "{\"name\":\"web\"}");
 
 	/* a second reply with an already-answered id is ignored too */
-	fake_reply(&e.f, ia, "{}");
-	fake_expect_silence(&e.f, e.l);
+	tl_qmp_reply(&e.f, ia, "{}");
+	tl_qmp_expect_silence(&e.f, e.l);
 	assert_int_equal(a.called, 1);
 	assert_int_equal(e.r.closed, 0);
 	assert_true(qmp_is_ready(e.q));
@@ -548,14 +459,14 @@ static void test_client_events(void **state)
 
 	(void)state;
 	env_init(&e);
-	fake_send(&e.f, GREETING_72);
-	(void)fake_expect(&e.f, e.l, "qmp_capabilities", NULL);
+	tl_qmp_send(&e.f, GREETING_72);
+	(void)tl_qmp_expect(&e.f, e.l, "qmp_capabilities", NULL);
 	/* an event before capabilities are done is still delivered */
-	fake_send(&e.f, "{\"timestamp\": {\"seconds\": 1, \"microseconds\": 2}, \"event\": \"STOP\"}\r\n");
+	tl_qmp_send(&e.f, "{\"timestamp\": {\"seconds\": 1, \"microseconds\": 2}, \"event\": \"STOP\"}\r\n");
 	PUMP_UNTIL(e.l, e.r.nevents == 1);
 	assert_false(qmp_is_ready(e.q));
-	fake_reply(&e.f, 1, "{}");
-	fake_send(&e.f, "{\"timestamp\": {\"seconds\": 1, \"microseconds\": 3}, \"event\": \"RESUME\"}\r\n"
+	tl_qmp_reply(&e.f, 1, "{}");
+	tl_qmp_send(&e.f, "{\"timestamp\": {\"seconds\": 1, \"microseconds\": 3}, \"event\": \"RESUME\"}\r\n"
 		  "{\"timestamp\": {\"seconds\": 1, \"microseconds\": 4}, \"event\": \"SHUTDOWN\", "
 		  "\"data\": {\"guest\": true, \"reason\": \"guest-shutdown\"}}\r\n");
 	PUMP_UNTIL(e.l, e.r.nevents == 3);
@@ -578,7 +489,7 @@ static void test_client_close_pending(void **state)
 		assert_int_equal(qmp_command(e.q, "query-status", NULL, on_reply, &p[i]), 0);
 	}
 	for (i = 0; i < 3; i++)
-		(void)fake_expect(&e.f, e.l, "query-status", NULL);
+		(void)tl_qmp_expect(&e.f, e.l, "query-status", NULL);
 	close(e.f.fd);
 	e.f.fd = -1;
 	PUMP_UNTIL(e.l, e.r.closed == 1);
@@ -605,8 +516,8 @@ static void test_client_malformed(void **state)
 	env_handshake(&e);
 	pend_init(&p, &e.r, "p");
 	assert_int_equal(qmp_command(e.q, "query-status", NULL, on_reply, &p), 0);
-	(void)fake_expect(&e.f, e.l, "query-status", NULL);
-	fake_send(&e.f, "this is not json\r\n");
+	(void)tl_qmp_expect(&e.f, e.l, "query-status", NULL);
+	tl_qmp_send(&e.f, "this is not json\r\n");
 	PUMP_UNTIL(e.l, e.r.closed == 1);
 	assert_non_null(strstr(e.r.why, "malformed"));
 	assert_non_null(strstr(e.r.why, "not JSON"));
@@ -623,7 +534,7 @@ static void test_client_bad_greeting(void **state)
 	env_init(&e);
 	pend_init(&p, &e.r, "p");
 	assert_int_equal(qmp_command(e.q, "query-status", NULL, on_reply, &p), 0);
-	fake_send(&e.f, "{\"QMP\": {\"version\": 7, \"capabilities\": []}}\r\n");
+	tl_qmp_send(&e.f, "{\"QMP\": {\"version\": 7, \"capabilities\": []}}\r\n");
 	PUMP_UNTIL(e.l, e.r.closed == 1);
 	assert_non_null(strstr(e.r.why, "malformed"));
 	assert_non_null(strstr(e.r.why, "version"));
@@ -633,14 +544,14 @@ static void test_client_bad_greeting(void **state)
 	/* a second greeting after the handshake */
 	env_init(&e);
 	env_handshake(&e);
-	fake_send(&e.f, GREETING_72);
+	tl_qmp_send(&e.f, GREETING_72);
 	PUMP_UNTIL(e.l, e.r.closed == 1);
 	assert_non_null(strstr(e.r.why, "second greeting"));
 	env_fini(&e);
 
 	/* a reply where the greeting should be */
 	env_init(&e);
-	fake_send(&e.f, "{\"return\": {}, \"id\": 1}\r\n");
+	tl_qmp_send(&e.f, "{\"return\": {}, \"id\": 1}\r\n");
 	PUMP_UNTIL(e.l, e.r.closed == 1);
 	assert_non_null(strstr(e.r.why, "greeting"));
 	env_fini(&e);
@@ -656,14 +567,14 @@ static void test_client_caps_fail(void **state)
 	env_init(&e);
 	pend_init(&p, &e.r, "p");
 	assert_int_equal(qmp_command(e.q, "query-status", NULL, on_reply, &p), 0);
-	fake_send(&e.f, GREETING_72);
-	id = fake_expect(&e.f, e.l, "qmp_capabilities", NULL);
+	tl_qmp_send(&e.f, GREETING_72);
+	id = tl_qmp_expect(&e.f, e.l, "qmp_capabilities", NULL);
 	{
 		char buf[256];
 
 		snprintf(buf, sizeof(buf), "{\"id\": %lld, \"error\": {\"class\": \"GenericError\", "
 			 "\"desc\": \"no\"}}\r\n", id);
-		fake_send(&e.f, buf);
+		tl_qmp_send(&e.f, buf);
 	}
 	PUMP_UNTIL(e.l, e.r.closed == 1);
 	assert_non_null(strstr(e.r.why, "capabilities"));
@@ -685,17 +596,17 @@ static void test_client_queued_before_ready(void **state)
 	pend_init(&b, &e.r, "b");
 	assert_int_equal(qmp_command(e.q, "query-status", NULL, on_reply, &a), 0);
 	assert_int_equal(qmp_command(e.q, "query-version", NULL, on_reply, &b), 0);
-	fake_expect_silence(&e.f, e.l);         /* nothing before the greeting */
-	fake_send(&e.f, GREETING_72);
-	caps = fake_expect(&e.f, e.l, "qmp_capabilities", NULL);
-	fake_expect_silence(&e.f, e.l);         /* nothing before caps succeed */
-	fake_reply(&e.f, caps, "{}");
-	ia = fake_expect(&e.f, e.l, "query-status", NULL);
-	ib = fake_expect(&e.f, e.l, "query-version", NULL);
+	tl_qmp_expect_silence(&e.f, e.l);         /* nothing before the greeting */
+	tl_qmp_send(&e.f, GREETING_72);
+	caps = tl_qmp_expect(&e.f, e.l, "qmp_capabilities", NULL);
+	tl_qmp_expect_silence(&e.f, e.l);         /* nothing before caps succeed */
+	tl_qmp_reply(&e.f, caps, "{}");
+	ia = tl_qmp_expect(&e.f, e.l, "query-status", NULL);
+	ib = tl_qmp_expect(&e.f, e.l, "query-version", NULL);
 	assert_true(caps < ia && ia < ib);
 	assert_int_equal(e.r.ready, 1);
-	fake_reply(&e.f, ib, "{\"qemu\": {\"major\": 7}}");
-	fake_reply(&e.f, ia, "{\"status\": \"prelaunch\"}");
+	tl_qmp_reply(&e.f, ib, "{\"qemu\": {\"major\": 7}}");
+	tl_qmp_reply(&e.f, ia, "{\"status\": \"prelaunch\"}");
 	PUMP_UNTIL(e.l, a.called && b.called);
 	assert_string_equal(e.r.log, "ready b:reply a:reply ");
 	env_fini(&e);
@@ -716,13 +627,13 @@ static void test_client_free_in_reply(void **state)
 	a.free_q = 1;
 	assert_int_equal(qmp_command(e.q, "query-status", NULL, on_reply, &a), 0);
 	assert_int_equal(qmp_command(e.q, "query-version", NULL, on_reply, &b), 0);
-	ia = fake_expect(&e.f, e.l, "query-status", NULL);
-	(void)fake_expect(&e.f, e.l, "query-version", NULL);
+	ia = tl_qmp_expect(&e.f, e.l, "query-status", NULL);
+	(void)tl_qmp_expect(&e.f, e.l, "query-version", NULL);
 	/* one write: the reply that frees, then an event and more garbage in
 	 * the same read; nothing may run after the free */
 	snprintf(buf, sizeof(buf), "{\"return\": {}, \"id\": %lld}\r\n"
 		 "{\"event\": \"STOP\", \"timestamp\": {}}\r\nnot json\r\n", ia);
-	fake_send(&e.f, buf);
+	tl_qmp_send(&e.f, buf);
 	PUMP_UNTIL(e.l, a.called == 1);
 	assert_null(e.r.q);
 	assert_int_equal(b.called, 1);
@@ -786,9 +697,9 @@ static void test_client_free_in_ready_and_event(void **state)
 	pend_init(&a, &e.r, "a");
 	assert_int_equal(qmp_command(e.q, "query-status", NULL, on_reply, &a), 0);
 	e.r.free_in_ready = 1;
-	fake_send(&e.f, GREETING_72);
-	id = fake_expect(&e.f, e.l, "qmp_capabilities", NULL);
-	fake_reply(&e.f, id, "{}");
+	tl_qmp_send(&e.f, GREETING_72);
+	id = tl_qmp_expect(&e.f, e.l, "qmp_capabilities", NULL);
+	tl_qmp_reply(&e.f, id, "{}");
 	PUMP_UNTIL(e.l, e.r.ready == 1);
 	assert_null(e.r.q);
 	assert_string_equal(e.r.log, "ready a:null ");
@@ -796,7 +707,7 @@ static void test_client_free_in_ready_and_event(void **state)
 
 	env_init(&e);
 	e.r.free_in_event = 1;
-	fake_send(&e.f, GREETING_72 "{\"event\": \"STOP\"}\r\n{\"event\": \"RESUME\"}\r\n");
+	tl_qmp_send(&e.f, GREETING_72 "{\"event\": \"STOP\"}\r\n{\"event\": \"RESUME\"}\r\n");
 	PUMP_UNTIL(e.l, e.r.nevents == 1);
 	for (int i = 0; i < 3; i++)
 		loop_run_once(e.l, 5);
@@ -834,8 +745,8 @@ static void test_client_byte_by_byte(void **state)
 	assert_string_equal(e.r.events[1], "POWERDOWN");
 	assert_string_equal(a.text, "{\"status\":\"prelaunch\",\"running\":false}");
 	assert_string_equal(e.r.log, "ready ev:RESET a:reply ev:POWERDOWN ");
-	assert_int_equal(fake_expect(&e.f, e.l, "qmp_capabilities", NULL), 1);
-	assert_int_equal(fake_expect(&e.f, e.l, "query-status", NULL), 2);
+	assert_int_equal(tl_qmp_expect(&e.f, e.l, "qmp_capabilities", NULL), 1);
+	assert_int_equal(tl_qmp_expect(&e.f, e.l, "query-status", NULL), 2);
 	assert_int_equal(e.r.closed, 0);
 	env_fini(&e);
 }
@@ -850,7 +761,7 @@ static void test_client_line_too_long(void **state)
 	assert_non_null(buf);
 	memset(buf, ' ', chunk);
 	env_init(&e);
-	fake_send(&e.f, "{\"return\": ");
+	tl_qmp_send(&e.f, "{\"return\": ");
 	assert_int_equal(fcntl(e.f.fd, F_SETFL, O_NONBLOCK), 0);
 	while (sent < total && !e.r.closed) {
 		ssize_t n = write(e.f.fd, buf, chunk);
@@ -907,11 +818,11 @@ static void test_client_big_command(void **state)
 	assert_int_equal(qmp_command(e.q, "human-monitor-command",
 				     json_pack("{s:s}", "command-line", s), on_reply, &a), 0);
 	assert_int_equal(qmp_command(e.q, "stop", NULL, on_reply, &b), 0);
-	(void)fake_expect(&e.f, e.l, "human-monitor-command", &args);
+	(void)tl_qmp_expect(&e.f, e.l, "human-monitor-command", &args);
 	assert_int_equal(strlen(json_string_value(json_object_get(args, "command-line"))), big);
 	json_decref(args);
-	(void)fake_expect(&e.f, e.l, "stop", NULL);
-	fake_expect_silence(&e.f, e.l);
+	(void)tl_qmp_expect(&e.f, e.l, "stop", NULL);
+	tl_qmp_expect_silence(&e.f, e.l);
 	assert_int_equal(e.r.closed, 0);
 	free(s);
 	env_fini(&e);

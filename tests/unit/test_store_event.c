@@ -19,33 +19,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct fx {
-	char *dir;
-	struct store *st;
-};
-
-static int setup(void **state)
-{
-	struct fx *f = xcalloc(1, sizeof(*f));
-
-	f->dir = tl_tmpdir("store-event");
-	if (!f->dir)
-		return -1;
-	f->st = tl_store_open_or_fail(f->dir);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fx *f = *state;
-
-	store_close(f->st);
-	tl_rmtree(f->dir);
-	free(f->dir);
-	free(f);
-	return 0;
-}
 
 static void add(struct store *st, int64_t id, int64_t t, const char *kind, int64_t keep)
 {
@@ -59,7 +32,7 @@ static void add(struct store *st, int64_t id, int64_t t, const char *kind, int64
 
 static void test_round_trip(void **state)
 {
-	struct fx *f = *state;
+	struct tl_store_fx *f = *state;
 	struct store_event full = {
 		.id = 7, .time_ms = 1000, .kind = "api.request", .target = "web",
 		.message = "vm.start web by alice: ok", .user = "alice", .uid = 1000,
@@ -101,7 +74,7 @@ static void test_round_trip(void **state)
 
 static void test_list_filters(void **state)
 {
-	struct fx *f = *state;
+	struct tl_store_fx *f = *state;
 	struct store_event *out = NULL;
 	size_t n = 0;
 	int64_t i;
@@ -130,7 +103,7 @@ static void test_list_filters(void **state)
 
 static void test_trim_and_reopen(void **state)
 {
-	struct fx *f = *state;
+	struct tl_store_fx *f = *state;
 	struct store_event *out = NULL;
 	size_t n = 0;
 	int64_t i, last;
@@ -151,7 +124,7 @@ static void test_trim_and_reopen(void **state)
 /* Inside a caller's batch an event is part of it: rolled back with it. */
 static void test_inside_batch(void **state)
 {
-	struct fx *f = *state;
+	struct tl_store_fx *f = *state;
 	struct store_event *out = NULL;
 	size_t n = 0;
 
@@ -168,10 +141,10 @@ static void test_inside_batch(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_list_filters, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_trim_and_reopen, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_inside_batch, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_round_trip, tl_store_setup, tl_store_teardown),
+		cmocka_unit_test_setup_teardown(test_list_filters, tl_store_setup, tl_store_teardown),
+		cmocka_unit_test_setup_teardown(test_trim_and_reopen, tl_store_setup, tl_store_teardown),
+		cmocka_unit_test_setup_teardown(test_inside_batch, tl_store_setup, tl_store_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

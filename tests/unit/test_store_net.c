@@ -32,31 +32,6 @@ struct fx {
 	int64_t vm_a, vm_b;
 };
 
-static void assert_contains(const char *hay, const char *needle)
-{
-	if (!hay || !strstr(hay, needle))
-		fail_msg("'%s' does not contain '%s'", hay ? hay : "(null)", needle);
-}
-
-static int64_t add_vm(struct fx *f, const char *name)
-{
-	struct store_vm vm = { 0 };
-	int64_t id;
-
-	vm.name = xstrdup(name);
-	vm.uuid = xasprintf("uuid-%s", name);
-	vm.vcpus = 1;
-	vm.memory_mib = 256;
-	vm.memory_min_mib = 256;
-	vm.firmware = xstrdup("bios");
-	vm.boot = xstrdup("disk");
-	if (store_vm_insert(f->st, &vm, f->err, sizeof f->err))
-		fail_msg("store_vm_insert: %s", f->err);
-	id = vm.id;
-	store_vm_clear(&vm);
-	return id;
-}
-
 static int setup(void **state)
 {
 	struct fx *f = xcalloc(1, sizeof *f);
@@ -71,8 +46,8 @@ static int setup(void **state)
 		fprintf(stderr, "store_open: %s\n", f->err);
 		return -1;
 	}
-	f->vm_a = add_vm(f, "web");
-	f->vm_b = add_vm(f, "db");
+	f->vm_a = tl_store_vm_or_fail(f->st, "web");
+	f->vm_b = tl_store_vm_or_fail(f->st, "db");
 	*state = f;
 	return 0;
 }
@@ -218,7 +193,7 @@ static void test_net_round_trip(void **state)
 	store_net_list_free(list, cnt);
 
 	assert_int_equal(store_net_get(f->st, "nope", &got), -ENOENT);
-	assert_contains(store_last_error(f->st), "no network named 'nope'");
+	tl_assert_contains(store_last_error(f->st), "no network named 'nope'");
 	assert_int_equal(store_net_get_id(f->st, 999, &got), -ENOENT);
 	store_net_clear(&n);
 	store_net_clear(&b);
@@ -233,7 +208,7 @@ static void test_net_refusals(void **state)
 	net_ok(f, &n);
 	make_nat(&m, "lan", 1);
 	assert_int_equal(store_net_insert(f->st, &m, f->err, sizeof f->err), -EEXIST);
-	assert_contains(f->err, "a network named 'lan' already exists");
+	tl_assert_contains(f->err, "a network named 'lan' already exists");
 	store_net_clear(&m);
 
 	make_bridged(&m, "b1", "lan1");
@@ -241,7 +216,7 @@ static void test_net_refusals(void **state)
 	store_net_clear(&m);
 	make_bridged(&m, "b2", "lan1");
 	assert_int_equal(store_net_insert(f->st, &m, f->err, sizeof f->err), -EEXIST);
-	assert_contains(f->err, "lan1 is already the uplink of another bridged network");
+	tl_assert_contains(f->err, "lan1 is already the uplink of another bridged network");
 	store_net_clear(&m);
 
 	/* the schema's checks */
@@ -249,21 +224,21 @@ static void test_net_refusals(void **state)
 	free(m.mode);
 	m.mode = xstrdup("routed");
 	assert_int_equal(store_net_insert(f->st, &m, f->err, sizeof f->err), -EINVAL);
-	assert_contains(f->err, "mode_nat_host_only_or_bridged");
+	tl_assert_contains(f->err, "mode_nat_host_only_or_bridged");
 	m.mode[0] = 'n';
 	strcpy(m.mode, "nat");
 	m.prefix = 31;
 	assert_int_equal(store_net_insert(f->st, &m, f->err, sizeof f->err), -EINVAL);
-	assert_contains(f->err, "prefix_8_to_30");
+	tl_assert_contains(f->err, "prefix_8_to_30");
 	m.prefix = 24;
 	free(m.mode);
 	m.mode = xstrdup("host-only");
 	assert_int_equal(store_net_insert(f->st, &m, f->err, sizeof f->err), -EINVAL);
-	assert_contains(f->err, "host_only_has_no_uplink");
+	tl_assert_contains(f->err, "host_only_has_no_uplink");
 	free(m.mode);
 	m.mode = xstrdup("bridged");
 	assert_int_equal(store_net_insert(f->st, &m, f->err, sizeof f->err), -EINVAL);
-	assert_contains(f->err, "bridged_has_uplink_and_no_subnet");
+	tl_assert_contains(f->err, "bridged_has_uplink_and_no_subnet");
 	store_net_clear(&m);
 	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM networks"), 2);
 	store_net_clear(&n);
@@ -318,11 +293,11 @@ static void test_nic_round_trip_and_refusals(void **state)
 	nic.mac = "52:54:00:00:00:01";
 	nic.ip = "10.73.0.9";
 	assert_int_equal(store_nic_insert(f->st, &nic, f->err, sizeof f->err), -EEXIST);
-	assert_contains(f->err, "MAC 52:54:00:00:00:01 is already used");
+	tl_assert_contains(f->err, "MAC 52:54:00:00:00:01 is already used");
 	nic.mac = "52:54:00:00:00:09";
 	nic.ip = "10.73.0.3";
 	assert_int_equal(store_nic_insert(f->st, &nic, f->err, sizeof f->err), -EEXIST);
-	assert_contains(f->err, "address 10.73.0.3 is already used on this network");
+	tl_assert_contains(f->err, "address 10.73.0.3 is already used on this network");
 	nic.net_id = b.id;
 	nic.ip = NULL;
 	assert_int_equal(store_nic_insert(f->st, &nic, f->err, sizeof f->err), 0);
@@ -330,11 +305,11 @@ static void test_nic_round_trip_and_refusals(void **state)
 	nic.mac = "52:54:00:00:00:0a";
 	nic.vlan = 4095;
 	assert_int_equal(store_nic_insert(f->st, &nic, f->err, sizeof f->err), -EINVAL);
-	assert_contains(f->err, "vlan_1_to_4094");
+	tl_assert_contains(f->err, "vlan_1_to_4094");
 	nic.vlan = 0;
 	nic.rate_mbit = 100001;
 	assert_int_equal(store_nic_insert(f->st, &nic, f->err, sizeof f->err), -EINVAL);
-	assert_contains(f->err, "rate_1_to_100000");
+	tl_assert_contains(f->err, "rate_1_to_100000");
 	nic.rate_mbit = 0;
 	nic.vm_id = 999;
 	assert_int_equal(store_nic_insert(f->st, &nic, f->err, sizeof f->err), -ENOENT);
@@ -407,7 +382,7 @@ static void test_forwards(void **state)
 	fw.host_port = 8080;
 	fw.guest_port = 80;
 	assert_int_equal(store_fwd_insert(f->st, &fw, f->err, sizeof f->err), -EEXIST);
-	assert_contains(f->err, "tcp port 8080 is already forwarded");
+	tl_assert_contains(f->err, "tcp port 8080 is already forwarded");
 	fw.host_port = 0;
 	assert_int_equal(store_fwd_insert(f->st, &fw, f->err, sizeof f->err), -EINVAL);
 	fw.host_port = 70000;
@@ -452,7 +427,7 @@ static void test_cascades(void **state)
 	nic_b = nic_ok(f, f->vm_b, n.id, "52:54:00:00:00:02", "10.73.0.3");
 	fwd_ok(f, n.id, nic_b, "udp", 53, 53);
 	assert_int_equal(store_net_delete(f->st, n.id, 0, f->err, sizeof f->err), -EBUSY);
-	assert_contains(f->err, "still used by NICs");
+	tl_assert_contains(f->err, "still used by NICs");
 	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM networks"), 1);
 	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM forwards"), 1);
 	assert_int_equal(store_net_delete(f->st, n.id, 1, f->err, sizeof f->err), 0);

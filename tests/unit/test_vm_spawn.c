@@ -1,8 +1,9 @@
 /*
- * Tests for core/vm_spawn.c: pidfile parsing, recognising our own QEMU by
- * its command line (with real child processes), pidfds, and vm_spawn
- * itself with real /bin/sh children: exit status, stderr capture, the
- * environment the child gets, and the pre-exec file checks.
+ * Tests for core/vm_spawn.c and the common/proc.c parts it relies on:
+ * pidfile parsing, recognising our own QEMU by its command line (with real
+ * child processes), pidfds, and vm_spawn itself with real /bin/sh children
+ * on a loop: exit status, output capture, the environment QEMU gets
+ * (umask, no_new_privs), and the pre-exec file checks naming QEMU's user.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,7 +11,9 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "tests/unit/testlib.h"
 #include "core/vm_spawn.h"
+#include "common/loop.h"
 #include "common/proc.h"
 #include "core/daemon.h"
 
@@ -96,29 +99,6 @@ static int readable_within(int fd, int ms)
 		r = poll(&p, 1, ms);
 	while (r < 0 && errno == EINTR);
 	return r == 1 && (p.revents & POLLIN);
-}
-
-/* Everything on a nonblocking fd until EOF (the child has exited). */
-static void read_all(int fd, char *buf, size_t len)
-{
-	size_t at = 0;
-	int rounds;
-
-	for (rounds = 0; rounds < 500; rounds++) {
-		ssize_t n = read(fd, buf + at, len - 1 - at);
-
-		if (n > 0) {
-			at += (size_t)n;
-			assert_true(at < len - 1);
-			continue;
-		}
-		if (n == 0)
-			break;
-		assert_int_equal(errno, EAGAIN);
-		readable_within(fd, 20);
-	}
-	assert_true(rounds < 500);
-	buf[at] = '\0';
 }
 
 /* ---- proc_pidfile_read ---------------------------------------------------- */
@@ -298,32 +278,32 @@ static void test_pidfd(void **state)
 
 	(void)state;
 	c = spawn_reader("x", NULL, &hold);
-	pidfd = vm_pidfd_open(c);
+	pidfd = proc_pidfd_open(c);
 	assert_true(pidfd >= 0);
 	assert_true(fcntl(pidfd, F_GETFD) & FD_CLOEXEC);
 	assert_false(readable_within(pidfd, 0));
-	assert_int_equal(vm_pidfd_kill(pidfd, 0), 0);          /* alive */
+	assert_int_equal(proc_pidfd_kill(pidfd, 0), 0);          /* alive */
 	assert_false(readable_within(pidfd, 50));
 
-	assert_int_equal(vm_pidfd_kill(pidfd, SIGTERM), 0);
+	assert_int_equal(proc_pidfd_kill(pidfd, SIGTERM), 0);
 	assert_true(readable_within(pidfd, 5000));
 	assert_int_equal(waitpid(c, &status, 0), c);
 	assert_true(WIFSIGNALED(status));
 	assert_int_equal(WTERMSIG(status), SIGTERM);
 	/* Reaped: signals go nowhere. */
-	assert_int_equal(vm_pidfd_kill(pidfd, SIGTERM), -ESRCH);
+	assert_int_equal(proc_pidfd_kill(pidfd, SIGTERM), -ESRCH);
 	close(pidfd);
 	close(hold);
 
-	assert_int_equal(vm_pidfd_open(c), -ESRCH);
-	assert_int_equal(vm_pidfd_open(-1), -EINVAL);
-	assert_int_equal(vm_pidfd_kill(-1, 0), -EBADF);
+	assert_int_equal(proc_pidfd_open(c), -ESRCH);
+	assert_int_equal(proc_pidfd_open(-1), -EINVAL);
+	assert_int_equal(proc_pidfd_kill(-1, 0), -EBADF);
 	/* A plain fd is not a pidfd. */
 	{
 		int p[2];
 
 		assert_int_equal(pipe(p), 0);
-		assert_int_equal(vm_pidfd_kill(p[0], 0), -EBADF);
+		assert_int_equal(proc_pidfd_kill(p[0], 0), -EBADF);
 		close(p[0]);
 		close(p[1]);
 	}
@@ -334,6 +314,8 @@ static void test_pidfd(void **state)
 static void init_daemon(struct croftd *d)
 {
 	memset(d, 0, sizeof(*d));
+	d->loop = loop_new();
+	assert_non_null(d->loop);
 	d->drop_privs = 0;
 	d->qemu_user = "tester";
 	d->qemu_uid = getuid();
@@ -341,62 +323,50 @@ static void init_daemon(struct croftd *d)
 	d->croft_gid = (gid_t)-1;
 }
 
-struct run {
-	pid_t pid;
-	int pidfd;
-	int errfd;
-	int status;
-	char out[8192];
-};
-
-/* Spawn, wait for the pidfd to fire, collect output and exit status. */
-static void run_sh(const struct croftd *d, const char *script,
-		   const struct vm_spawn_files *files, struct run *r)
+/* Spawn, and run the loop until the child has exited. */
+static void run_argv(struct croftd *d, char *const argv[],
+		     const struct vm_spawn_files *files, struct tl_exec_seen *r)
 {
-	char *argv[] = { (char *)"/bin/sh", (char *)"-c", (char *)script, NULL };
+	struct job_exec *x;
 	char err[256] = "";
-	int fl;
 
 	memset(r, 0, sizeof(*r));
-	r->pid = -1;
-	r->pidfd = r->errfd = -1;
-	if (vm_spawn(d, argv, files, &r->pid, &r->pidfd, &r->errfd, err, sizeof(err)) != 0)
+	if (vm_spawn(d, argv, files, tl_exec_record, r, &x, err, sizeof(err)) != 0)
 		fail_msg("vm_spawn failed: %s", err);
-	assert_true(r->pid > 0);
-	assert_true(r->pidfd >= 0);
-	assert_true(r->errfd >= 0);
-	fl = fcntl(r->errfd, F_GETFL);
-	assert_true(fl & O_NONBLOCK);
-	assert_true(fcntl(r->errfd, F_GETFD) & FD_CLOEXEC);
-	assert_true(readable_within(r->pidfd, 10000));
-	read_all(r->errfd, r->out, sizeof(r->out));
-	assert_int_equal(waitpid(r->pid, &r->status, 0), r->pid);
-	close(r->pidfd);
-	close(r->errfd);
+	assert_true(job_exec_pid(x) > 0);
+	TL_PUMP_UNTIL(d->loop, r->calls == 1, 10000);
+}
+
+static void run_sh(struct croftd *d, const char *script,
+		   const struct vm_spawn_files *files, struct tl_exec_seen *r)
+{
+	char *argv[] = { (char *)"/bin/sh", (char *)"-c", (char *)script, NULL };
+
+	run_argv(d, argv, files, r);
 }
 
 static void test_spawn_exit_status_and_stderr(void **state)
 {
 	struct croftd d;
-	struct run r;
+	struct tl_exec_seen r;
 
 	(void)state;
 	init_daemon(&d);
 	run_sh(&d, "echo oops >&2; exit 3", NULL, &r);
 	assert_string_equal(r.out, "oops\n");
-	assert_true(WIFEXITED(r.status));
-	assert_int_equal(WEXITSTATUS(r.status), 3);
+	assert_int_equal(r.status, 3);
 
 	/* stdout goes to the same pipe; stdin is /dev/null. */
 	run_sh(&d, "echo out; echo err >&2; if read x; then echo got; else echo eof; fi", NULL, &r);
 	assert_string_equal(r.out, "out\nerr\neof\n");
-	assert_int_equal(WEXITSTATUS(r.status), 0);
+	assert_int_equal(r.status, 0);
+	loop_free(d.loop);
 }
 
 static void test_spawn_child_environment(void **state)
 {
 	struct croftd d;
-	struct run r;
+	struct tl_exec_seen r;
 	sigset_t block, old;
 	struct sigaction ign = { .sa_handler = SIG_IGN }, oldpipe;
 	int leak, leak2;
@@ -428,7 +398,7 @@ static void test_spawn_child_environment(void **state)
 	close(leak);
 	close(leak2);
 
-	assert_int_equal(WEXITSTATUS(r.status), 0);
+	assert_int_equal(r.status, 0);
 	assert_contains(r.out, "SigBlk:\t0000000000000000\n");
 	assert_contains(r.out, "NoNewPrivs:\t1\n");
 	assert_contains(r.out, "0027\n");
@@ -438,12 +408,13 @@ static void test_spawn_child_environment(void **state)
 	assert_non_null(p);
 	mask = strtoull(p + 8, NULL, 16);
 	assert_int_equal(mask & (1ULL << (SIGPIPE - 1)), 0);
+	loop_free(d.loop);
 }
 
 static void test_spawn_file_checks(void **state)
 {
 	struct croftd d;
-	struct run r;
+	struct tl_exec_seen r;
 	char good[128], missing[128], missing_w[128];
 	const char *rd_ok[] = { good, NULL };
 	const char *rd_bad[] = { good, missing, NULL };
@@ -461,14 +432,13 @@ static void test_spawn_file_checks(void **state)
 	files.write = rd_ok;
 	run_sh(&d, "echo ran", &files, &r);
 	assert_string_equal(r.out, "ran\n");
-	assert_int_equal(WEXITSTATUS(r.status), 0);
+	assert_int_equal(r.status, 0);
 
 	/* A missing file is named, and the program never runs. */
 	files.read = rd_bad;
 	files.write = NULL;
 	run_sh(&d, "echo ran", &files, &r);
-	assert_true(WIFEXITED(r.status));
-	assert_int_equal(WEXITSTATUS(r.status), 126);
+		assert_int_equal(r.status, 126);
 	assert_contains(r.out, "cannot read ");
 	assert_contains(r.out, missing);
 	assert_contains(r.out, "user tester");
@@ -478,7 +448,7 @@ static void test_spawn_file_checks(void **state)
 	files.read = NULL;
 	files.write = wr_bad;
 	run_sh(&d, "echo ran", &files, &r);
-	assert_int_equal(WEXITSTATUS(r.status), 126);
+	assert_int_equal(r.status, 126);
 	assert_contains(r.out, "cannot write ");
 	assert_contains(r.out, missing_w);
 	assert_null(strstr(r.out, "ran"));
@@ -487,38 +457,28 @@ static void test_spawn_file_checks(void **state)
 	files.read = NULL;
 	files.write = NULL;
 	run_sh(&d, "exit 0", &files, &r);
-	assert_int_equal(WEXITSTATUS(r.status), 0);
+	assert_int_equal(r.status, 0);
+	loop_free(d.loop);
 }
 
 static void test_spawn_exec_failure(void **state)
 {
-	struct croftd d;
 	char *argv[] = { (char *)"/nonexistent/qemu-system-x86_64", (char *)"-version", NULL };
 	char *argv2[] = { (char *)"croft-test-no-such-binary", NULL };
-	char err[256] = "", out[1024];
-	pid_t pid;
-	int pidfd, errfd, status;
+	struct croftd d;
+	struct tl_exec_seen r;
 
 	(void)state;
 	init_daemon(&d);
-	assert_int_equal(vm_spawn(&d, argv, NULL, &pid, &pidfd, &errfd, err, sizeof(err)), 0);
-	assert_true(readable_within(pidfd, 10000));
-	read_all(errfd, out, sizeof(out));
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_int_equal(WEXITSTATUS(status), 126);
-	assert_contains(out, "cannot run /nonexistent/qemu-system-x86_64");
-	assert_contains(out, "No such file or directory");
-	close(pidfd);
-	close(errfd);
+	run_argv(&d, argv, NULL, &r);
+	assert_int_equal(r.status, 126);
+	assert_contains(r.out, "cannot run /nonexistent/qemu-system-x86_64");
+	assert_contains(r.out, "No such file or directory");
 
-	assert_int_equal(vm_spawn(&d, argv2, NULL, &pid, &pidfd, &errfd, err, sizeof(err)), 0);
-	assert_true(readable_within(pidfd, 10000));
-	read_all(errfd, out, sizeof(out));
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_int_equal(WEXITSTATUS(status), 126);
-	assert_contains(out, "cannot run croft-test-no-such-binary");
-	close(pidfd);
-	close(errfd);
+	run_argv(&d, argv2, NULL, &r);
+	assert_int_equal(r.status, 126);
+	assert_contains(r.out, "cannot run croft-test-no-such-binary");
+	loop_free(d.loop);
 }
 
 /* With drop_privs the child runs as the QEMU user and checks files as that
@@ -526,7 +486,7 @@ static void test_spawn_exec_failure(void **state)
 static void test_spawn_drop_privs(void **state)
 {
 	struct croftd d;
-	struct run r;
+	struct tl_exec_seen r;
 	char secret[128];
 	const char *rd[] = { secret, NULL };
 	struct vm_spawn_files files = { rd, NULL };
@@ -542,17 +502,18 @@ static void test_spawn_drop_privs(void **state)
 	d.qemu_ngroups = 1;
 
 	run_sh(&d, "id -u; id -g; id -G", NULL, &r);
-	assert_int_equal(WEXITSTATUS(r.status), 0);
+	assert_int_equal(r.status, 0);
 	assert_string_equal(r.out, "65534\n65534\n65534\n");
 
 	/* The temp dir is 0700 root: nobody cannot reach the file. */
 	tmp_path(state, "secret.img", secret, sizeof(secret));
 	write_file(secret, "x");
 	run_sh(&d, "echo ran", &files, &r);
-	assert_int_equal(WEXITSTATUS(r.status), 126);
+	assert_int_equal(r.status, 126);
 	assert_contains(r.out, "QEMU runs as user nobody, which cannot read ");
 	assert_contains(r.out, secret);
 	assert_contains(r.out, "Permission denied");
+	loop_free(d.loop);
 }
 
 int main(void)

@@ -231,6 +231,7 @@ static void assert_empty(const struct store_vm *v)
 #define DISKS(...) .disks = (const struct vm_spec_disk_req[]){ __VA_ARGS__ }, \
 	.ndisks = sizeof((const struct vm_spec_disk_req[]){ __VA_ARGS__ }) / sizeof(struct vm_spec_disk_req)
 #define NEW(size) { .size_bytes = (size) }
+#define NEWF(size, fmt) { .size_bytes = (size), .format = (fmt) }
 #define AT(p) { .path = (p) }
 
 struct create_case {
@@ -264,6 +265,8 @@ static const struct create_case create_cases[] = {
 	  "vcpus=1 mem=512 min=512 fw=bios boot=disk cdrom=- kernel=- initrd=- append=- disks=/img/a.qcow2:qcow2:1073741824:attached" },
 	{ "new, raw and a block device, in order", 0, { BASE, DISKS(NEW(2 * GIB), AT("/img/b.raw"), AT("/dev/sdb")) }, NULL,
 	  "vcpus=1 mem=512 min=512 fw=bios boot=disk cdrom=- kernel=- initrd=- append=- disks=/pool/web-disk0.qcow2:qcow2:2147483648:new,/img/b.raw:raw:2147483648:attached,/dev/sdb:raw:4294967296:attached" },
+	{ "a raw disk is preallocated in the pool as .raw", 0, { BASE, DISKS(NEWF(GIB, "raw"), NEWF(GIB, "qcow2")) }, NULL,
+	  "vcpus=1 mem=512 min=512 fw=bios boot=disk cdrom=- kernel=- initrd=- append=- disks=/pool/web-disk0.raw:raw:1073741824:new,/pool/web-disk1.qcow2:qcow2:1073741824:new" },
 	{ "a disk index taken in the pool by another name is free", 0, { .name = "old", .vcpus = 1, .memory_mib = 512, DISKS(NEW(GIB)) }, NULL,
 	  "vcpus=1 mem=512 min=512 fw=bios boot=disk cdrom=- kernel=- initrd=- append=- disks=/pool/old-disk0.qcow2:qcow2:1073741824:new" },
 
@@ -334,6 +337,8 @@ static const struct create_case create_cases[] = {
 					     NEW(GIB), NEW(GIB), NEW(GIB), NEW(GIB), NEW(GIB), NEW(GIB),
 					     NEW(GIB), NEW(GIB), NEW(GIB), NEW(GIB), NEW(GIB)) },
 	  PROTO_E_INVALID_ARGUMENT, "a VM can have at most 16 disks, not 17" },
+	{ "a new disk in an unknown format", 0, { BASE, DISKS(NEWF(GIB, "vmdk")) }, PROTO_E_INVALID_ARGUMENT,
+	  "disk format 'vmdk' is unknown; a new disk is qcow2 (thin) or raw (preallocated)" },
 	{ "a disk too small", 0, { BASE, DISKS(NEW(1000)) }, PROTO_E_INVALID_ARGUMENT,
 	  "disk size must be between 1M and 64T, not 1000B" },
 	{ "a disk too large", 0, { BASE, DISKS(NEW(100ULL << 40)) }, PROTO_E_INVALID_ARGUMENT,
@@ -658,6 +663,7 @@ static void test_edit_fields(void **state)
 struct real {
 	char *dir;
 	struct croftd *d;
+	struct vm_spec_daemon sd;
 	struct vm_spec_env env;
 };
 
@@ -670,13 +676,13 @@ static int real_setup(void **state)
 	t->dir = tl_tmpdir("vmspec");
 	assert_non_null(t->dir);
 	t->d = tl_croftd_new_or_fail(t->dir);
-	vm_spec_env_daemon(&t->env, t->d);
+	vm_spec_env_daemon(&t->env, &t->sd, t->d, NULL, 0);
 	p = tl_path(t->dir, "ext.qcow2");
-	if (pool_image_create(p, "qcow2", 32ULL << 20, err, sizeof(err)) < 0)
+	if (tl_image_create(p, "qcow2", 32ULL << 20, err, sizeof(err)) < 0)
 		fail_msg("qemu-img create %s: %s", p, err);
 	free(p);
 	p = tl_path(t->dir, "other.qcow2");
-	if (pool_image_create(p, "qcow2", 64ULL << 20, err, sizeof(err)) < 0)
+	if (tl_image_create(p, "qcow2", 64ULL << 20, err, sizeof(err)) < 0)
 		fail_msg("qemu-img create %s: %s", p, err);
 	free(p);
 	*state = t;
@@ -700,8 +706,19 @@ static int real_create(struct real *t, const char *name, const char *disk, struc
 	struct vm_spec_disk_req dr = { .path = disk };
 	struct vm_spec_create req = { .name = name, .vcpus = 1, .memory_mib = 64,
 				      .disks = &dr, .ndisks = 1 };
+	struct vm_spec_image im = { 0 };
+	char real[PATH_MAX];
+	int rc;
 
-	return vm_spec_create(&t->env, &req, out, code, err, errlen);
+	/* what croftd does first: qemu-img reads the image */
+	if (realpath(disk, real)) {
+		im.path = real;
+		im.rc = tl_image_info(real, &im.info, im.err, sizeof(im.err));
+	}
+	vm_spec_env_daemon(&t->env, &t->sd, t->d, &im, im.path ? 1 : 0);
+	rc = vm_spec_create(&t->env, &req, out, code, err, errlen);
+	vm_spec_env_daemon(&t->env, &t->sd, t->d, NULL, 0);
+	return rc;
 }
 
 static void test_daemon_seam(void **state)

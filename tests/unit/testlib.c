@@ -136,6 +136,12 @@ char *tl_read_file(const char *path)
 	return buf;
 }
 
+void tl_assert_contains(const char *hay, const char *needle)
+{
+	if (!hay || !strstr(hay, needle))
+		fail_msg("'%s' does not contain '%s'", hay ? hay : "(null)", needle);
+}
+
 int tl_setup_utc(void **state)
 {
 	(void)state;
@@ -170,6 +176,82 @@ struct store *tl_store_open_or_fail(const char *dir)
 		fail_msg("store_open %s: %s", path, err);
 	free(path);
 	return st;
+}
+
+int64_t tl_store_vm_or_fail(struct store *st, const char *name)
+{
+	struct store_vm vm = { 0 };
+	char err[512];
+	int64_t id;
+
+	vm.name = xstrdup(name);
+	vm.uuid = xasprintf("uuid-%s", name);
+	vm.vcpus = 1;
+	vm.memory_mib = 64;
+	vm.memory_min_mib = 64;
+	vm.firmware = xstrdup("bios");
+	vm.boot = xstrdup("disk");
+	if (store_vm_insert(st, &vm, err, sizeof(err)) < 0)
+		fail_msg("store_vm_insert %s: %s", name, err);
+	id = vm.id;
+	store_vm_clear(&vm);
+	return id;
+}
+
+int64_t tl_store_net_or_fail(struct store *st, const char *name, const char *mode,
+			     const char *third, const char *uplink)
+{
+	struct store_net n = { 0 };
+	char err[512];
+	int64_t id;
+
+	n.name = xstrdup(name);
+	n.mode = xstrdup(mode);
+	n.uplink = uplink ? xstrdup(uplink) : NULL;
+	if (third) {
+		n.subnet = xasprintf("10.73.%s.0", third);
+		n.prefix = 24;
+		n.gateway = xasprintf("10.73.%s.1", third);
+		n.dhcp_first = xasprintf("10.73.%s.2", third);
+		n.dhcp_last = xasprintf("10.73.%s.254", third);
+	}
+	if (store_net_insert(st, &n, err, sizeof(err)) < 0)
+		fail_msg("store_net_insert %s: %s", name, err);
+	id = n.id;
+	store_net_clear(&n);
+	return id;
+}
+
+int64_t tl_store_nic_or_fail(struct store *st, int64_t vm, int64_t net, const char *mac,
+			     const char *ip, uint32_t vlan, uint32_t rate_mbit)
+{
+	struct store_nic n = { .vm_id = vm, .net_id = net, .vlan = vlan, .rate_mbit = rate_mbit };
+	char err[512];
+	int64_t id;
+
+	n.mac = xstrdup(mac);
+	n.ip = ip ? xstrdup(ip) : NULL;
+	if (store_nic_insert(st, &n, err, sizeof(err)) < 0)
+		fail_msg("store_nic_insert %s: %s", mac, err);
+	id = n.id;
+	store_nic_clear(&n);
+	return id;
+}
+
+int64_t tl_store_fwd_or_fail(struct store *st, int64_t net, int64_t nic, const char *proto,
+			     uint32_t host_port, uint32_t guest_port)
+{
+	struct store_fwd f = { .net_id = net, .nic_id = nic, .host_port = host_port,
+			       .guest_port = guest_port };
+	char err[512];
+	int64_t id;
+
+	f.proto = xstrdup(proto);
+	if (store_fwd_insert(st, &f, err, sizeof(err)) < 0)
+		fail_msg("store_fwd_insert %s %u: %s", proto, host_port, err);
+	id = f.id;
+	store_fwd_clear(&f);
+	return id;
 }
 
 static void slurp(int fd, char *buf, size_t len)
@@ -312,4 +394,30 @@ struct vm *tl_croftd_vm_add(struct croftd *d, const char *name, const char *cons
 	spec.firmware = xstrdup("bios");
 	spec.boot = xstrdup("disk");
 	return vm_add(d, &spec);
+}
+
+int tl_store_setup(void **state)
+{
+	struct tl_store_fx *f = xcalloc(1, sizeof(*f));
+
+	f->dir = tl_tmpdir("store");
+	if (!f->dir) {
+		free(f);
+		return -1;
+	}
+	f->st = tl_store_open_or_fail(f->dir);
+	*state = f;
+	return 0;
+}
+
+int tl_store_teardown(void **state)
+{
+	struct tl_store_fx *f = *state;
+	int rc;
+
+	store_close(f->st);
+	rc = tl_rmtree(f->dir);
+	free(f->dir);
+	free(f);
+	return rc < 0 ? -1 : 0;
 }

@@ -1,10 +1,13 @@
 /*
  * The unit tests' shared harness: temporary directories and the tree
  * remover, small file helpers, a fake clock, a store in a temporary
- * directory, IPv4 addresses from text, a runner that captures what a main
- * function prints, and two fakes of croftd: its state, for code inside
- * croftd (tl_croftd_*), and its API socket, for its clients (tl_api_*,
- * testlib_api.c).  Fault seams of the modules under test (exec, the clock,
+ * directory with rows put in it, IPv4 addresses from text, a runner that
+ * captures what a main function prints, two fakes of croftd: its state,
+ * for code inside croftd (tl_croftd_*), and its API socket, for its clients
+ * (tl_api_*, testlib_api.c), scripted children for job_exec's seam
+ * (testlib_exec.c) and a fake QEMU at the other end of a QMP socket
+ * (testlib_qmp.c).  The fake of the network domain's side effects is
+ * testlib_net.h's.  Fault seams of the modules under test (exec, the clock,
  * /proc, QMP) are the modules' own function tables; the fakes that fill
  * them for more than one test file live here.
  *
@@ -21,7 +24,12 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include "common/proto.h"
+
 struct croftd;
+struct loop;
+struct qmp;
+struct qmp_callbacks;
 struct store;
 struct vm;
 
@@ -43,6 +51,9 @@ void tl_write_file_or_fail(const char *path, const char *fmt, ...)
 /* The whole file, NUL-terminated (malloc'd), or NULL with errno set. */
 char *tl_read_file(const char *path);
 
+/* Fail the running test unless hay (may be NULL) contains needle. */
+void tl_assert_contains(const char *hay, const char *needle);
+
 /* A cmocka group setup: local time is UTC (TZ), for fixed times in output. */
 int tl_setup_utc(void **state);
 
@@ -55,6 +66,98 @@ void tl_clock_advance(int64_t ms);
 
 /* A new store at dir/croft.db, migrated; fails the test on error. */
 struct store *tl_store_open_or_fail(const char *dir);
+/* cmocka setup and teardown: *state is a tl_store_fx, a store in a fresh
+ * temporary directory, removed afterwards. */
+struct tl_store_fx {
+	char *dir;
+	struct store *st;
+};
+int tl_store_setup(void **state);
+int tl_store_teardown(void **state);
+
+/* Scripted children (testlib_exec.c): while installed, every child
+ * job_exec starts "runs" as the script says, without a process.  The
+ * script may change between children; what happened is recorded. */
+struct tl_exec_fake {
+	int spawn_errno;          /* > 0: starting fails with it ("fork: ...") */
+	int status;               /* exit status */
+	const char *out, *err;    /* what it prints (a few KiB at most) */
+	int hang;                 /* runs until signalled */
+	int ignore_term;          /* a hanging child survives SIGTERM */
+
+	int calls;                /* children started (or tried) */
+	char argv[16][256];       /* the last one's command line */
+	int argc;
+	int nsignals;             /* signals sent to any child */
+	int last_signal;
+};
+void tl_exec_fake_install(struct tl_exec_fake *f);
+/* Back to real children. */
+void tl_exec_fake_remove(void);
+
+/* A job_exec_done_fn recording the child's end into a tl_exec_seen (its
+ * data); output past the buffers is cut. */
+struct tl_exec_seen {
+	int calls;
+	int status;
+	int signal;
+	char out[8192];
+	char err[8192];
+};
+struct job_exec;
+struct job_exec_result;
+void tl_exec_record(struct job_exec *x, const struct job_exec_result *res, void *data);
+
+/* A fake QEMU at the other end of a QMP socket (testlib_qmp.c): it reads
+ * what the client writes, line by line and JSON-decoded, and answers by
+ * hand, so replies, events and disconnects can be staged exactly.  The
+ * functions fail the running test on anything unexpected. */
+struct tl_qmp_fake {
+	int fd;                   /* our end; -1 once closed */
+	struct linebuf in;
+};
+/* QEMU 7.2's greeting, verbatim. */
+#define TL_QMP_GREETING "{\"QMP\": {\"version\": {\"qemu\": {\"micro\": 22, \"minor\": 2, " \
+	"\"major\": 7}, \"package\": \"Debian 1:7.2+dfsg-7+deb12u18+b3\"}, " \
+	"\"capabilities\": [\"oob\"]}}\r\n"
+/* A client on l (with cbs and data) connected to f. */
+struct qmp *tl_qmp_fake_open(struct tl_qmp_fake *f, struct loop *l,
+			     const struct qmp_callbacks *cbs, void *data);
+void tl_qmp_fake_close(struct tl_qmp_fake *f);
+void tl_qmp_send(struct tl_qmp_fake *f, const char *s);
+/* The next line the client wrote, decoded (a new reference); runs l while
+ * waiting. */
+json_t *tl_qmp_read(struct tl_qmp_fake *f, struct loop *l);
+/* The next line must run cmd: its id; *args (if asked) its arguments. */
+long long tl_qmp_expect(struct tl_qmp_fake *f, struct loop *l, const char *cmd, json_t **args);
+/* {"return": ret, "id": id}; ret is JSON text. */
+void tl_qmp_reply(struct tl_qmp_fake *f, long long id, const char *ret);
+/* Nothing more from the client within a few turns of l. */
+void tl_qmp_expect_silence(struct tl_qmp_fake *f, struct loop *l);
+/* Greet and accept qmp_capabilities, then run l until the client is ready. */
+void tl_qmp_handshake(struct tl_qmp_fake *f, struct loop *l, struct qmp *q);
+
+/* Run loop l (common/loop.h) until cond holds; fail the test after ms. */
+#define TL_PUMP_UNTIL(l, cond, ms) do {                                          \
+		uint64_t tl_end_ = loop_now_ms() + (uint64_t)(ms);               \
+		while (!(cond) && loop_now_ms() < tl_end_)                        \
+			loop_run_once((l), 10);                                  \
+		if (!(cond))                                                     \
+			fail_msg("waited %d ms in vain for %s", (int)(ms), #cond);   \
+	} while (0)
+
+/* Rows in a store, for tests of what reads them: each returns the new
+ * row's id and fails the test when the store refuses it.  A VM: stopped,
+ * 1 vCPU, 64 MiB, BIOS, no disks.  A network: with third, the subnet
+ * 10.73.<third>.0/24, gateway .1, DHCP range .2-.254; without, none
+ * (bridged).  uplink and ip may be NULL. */
+int64_t tl_store_vm_or_fail(struct store *st, const char *name);
+int64_t tl_store_net_or_fail(struct store *st, const char *name, const char *mode,
+			     const char *third, const char *uplink);
+int64_t tl_store_nic_or_fail(struct store *st, int64_t vm, int64_t net, const char *mac,
+			     const char *ip, uint32_t vlan, uint32_t rate_mbit);
+int64_t tl_store_fwd_or_fail(struct store *st, int64_t net, int64_t nic, const char *proto,
+			     uint32_t host_port, uint32_t guest_port);
 
 /* A dotted quad as struct in_addr (network order); fails the test when it
  * is not one. */
@@ -160,5 +263,13 @@ void tl_srv_script(struct tl_srv *s, const void *steps);
  * finding croftd); fails the test unless the script ran to its end. */
 void tl_run_scripted(struct tl_run *r, const struct tl_step *steps,
 		     int (*main_fn)(int, char **), int argc, char **argv);
+
+/* Disk images (testlib_image.c): qemu-img create (qcow2 thin, raw
+ * preallocated) and info, run to the end; the contracts of core/pool.h's
+ * pool_image_create_check/claim/create_result and info_cmd/info_result. */
+struct pool_image_info;
+int tl_image_create(const char *path, const char *format, uint64_t bytes,
+		    char *err, size_t errlen);
+int tl_image_info(const char *path, struct pool_image_info *info, char *err, size_t errlen);
 
 #endif

@@ -1,0 +1,13 @@
+/*
+ * The job kinds croftd knows, one entry each (job.h).  A row in the store
+ * names its kind, so a kind keeps its name for good.
+ */
+#include "core/job.h"
+#include "core/job_disk.h"
+#include "core/vm_create.h"
+
+const struct job_kind *const job_kinds[] = {
+	&job_disk_kind,
+	&vm_create_kind,
+	NULL,
+};

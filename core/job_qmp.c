@@ -1,0 +1,228 @@
+/*
+ * A QMP job as a job's step (job.h, job_step_qmp).  The step asks
+ * query-jobs for its QMP job now, at every JOB_STATUS_CHANGE QEMU
+ * announces for it, and every 500 ms in between, with one command in
+ * flight at most.  Progress comes from current-progress/total-progress;
+ * once the QMP job is "concluded" the step dismisses it and ends with its
+ * error.  QEMU gone (the client getter finds none, the connection closes)
+ * ends the step with that as the error.
+ *
+ * A reply cannot be withdrawn: a step stopped while a command is in
+ * flight is left as an orphan that the reply (or the connection's end)
+ * frees.
+ */
+#include "core/job_internal.h"
+#include "core/daemon.h"
+#include "core/qmp.h"
+#include "common/loop.h"
+#include "common/xalloc.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define QMP_POLL_MS 500
+
+struct qmp_step {
+	struct job *j;                   /* NULL once orphaned */
+	struct loop *l;
+	job_qmp_get_fn get;
+	char *id;
+	job_qmp_step_fn done;
+	struct loop_timer *timer;
+	int in_flight;
+	int again;                       /* asked to look while a query was out */
+	int cancel_sent;
+	char *error;                     /* the concluded QMP job's */
+};
+
+static void step_free(struct qmp_step *st)
+{
+	if (st->timer)
+		loop_timer_cancel(st->l, st->timer);
+	free(st->id);
+	free(st->error);
+	free(st);
+}
+
+static void step_end(struct qmp_step *st, const char *error)
+{
+	struct job *j = st->j;
+	job_qmp_step_fn done = st->done;
+	char *msg = xstrdup_or_null(error);
+
+	step_free(st);
+	if (!job_step_end(j))
+		done(j, msg);
+	free(msg);
+}
+
+/* A reply arrived for a step that may have been orphaned meanwhile. */
+static int reply_orphaned(struct qmp_step *st)
+{
+	st->in_flight = 0;
+	if (st->j)
+		return 0;
+	step_free(st);
+	return 1;
+}
+
+static void poll_now(struct qmp_step *st);
+
+static void poll_timer_cb(struct loop *l, struct loop_timer *t, void *data)
+{
+	struct qmp_step *st = data;
+
+	(void)l;
+	(void)t;
+	st->timer = NULL;
+	poll_now(st);
+}
+
+static void dismiss_reply(struct qmp *q, const struct qmp_msg *m, void *data)
+{
+	struct qmp_step *st = data;
+
+	(void)q;
+	(void)m;
+	if (!reply_orphaned(st))
+		step_end(st, st->error);
+}
+
+static void jobs_reply(struct qmp *q, const struct qmp_msg *m, void *data)
+{
+	struct qmp_step *st = data;
+	json_t *entry = NULL, *e;
+	const char *status;
+	size_t i;
+
+	if (reply_orphaned(st))
+		return;
+	if (!m) {
+		step_end(st, "QEMU's QMP connection closed while the job ran");
+		return;
+	}
+	if (m->type != QMP_MSG_RETURN) {
+		step_end(st, m->err_desc ? m->err_desc : "query-jobs failed");
+		return;
+	}
+	json_array_foreach(m->ret, i, e) {
+		const char *id = json_string_value(json_object_get(e, "id"));
+
+		if (id && !strcmp(id, st->id))
+			entry = e;
+	}
+	if (!entry) {
+		char msg[256];
+
+		snprintf(msg, sizeof(msg), "QMP job %s disappeared", st->id);
+		step_end(st, msg);
+		return;
+	}
+	job_progress(st->j, (uint64_t)json_integer_value(json_object_get(entry, "current-progress")),
+		     (uint64_t)json_integer_value(json_object_get(entry, "total-progress")));
+	status = json_string_value(json_object_get(entry, "status"));
+	if (status && !strcmp(status, "concluded")) {
+		st->error = xstrdup_or_null(json_string_value(json_object_get(entry, "error")));
+		if (qmp_command(q, "job-dismiss", json_pack("{s:s}", "id", st->id),
+				dismiss_reply, st) == 0)
+			st->in_flight = 1;
+		else
+			step_end(st, st->error);
+		return;
+	}
+	if (st->again)
+		poll_now(st);
+	else if (!st->timer)
+		st->timer = loop_timer_add(st->l, QMP_POLL_MS, poll_timer_cb, st);
+}
+
+static void poll_now(struct qmp_step *st)
+{
+	struct qmp *q;
+
+	st->again = st->in_flight;
+	if (st->in_flight)
+		return;
+	if (st->timer)
+		loop_timer_cancel(st->l, st->timer);
+	st->timer = NULL;
+	q = st->get(st->j);
+	if (!q || qmp_command(q, "query-jobs", NULL, jobs_reply, st) < 0) {
+		step_end(st, "QEMU is not running any more");
+		return;
+	}
+	st->in_flight = 1;
+}
+
+static void send_cancel(struct qmp_step *st)
+{
+	struct qmp *q = st->get(st->j);
+
+	if (!st->cancel_sent && q)
+		qmp_command(q, "job-cancel", json_pack("{s:s}", "id", st->id), NULL, NULL);
+	st->cancel_sent = 1;
+}
+
+static void step_cancel(struct job *j, void *step)
+{
+	struct qmp_step *st = step;
+
+	(void)j;
+	send_cancel(st);
+	poll_now(st);
+}
+
+static void step_stop(struct job *j, void *step)
+{
+	struct qmp_step *st = step;
+
+	(void)j;
+	send_cancel(st);
+	if (st->timer)
+		loop_timer_cancel(st->l, st->timer);
+	st->timer = NULL;
+	st->j = NULL;
+	if (!st->in_flight)
+		step_free(st);
+}
+
+static const struct job_step_ops qmp_ops = {
+	.cancel = step_cancel,
+	.stop = step_stop,
+};
+
+int job_step_qmp(struct job *j, job_qmp_get_fn get, const char *qmp_id, job_qmp_step_fn done,
+		 char *err, size_t errlen)
+{
+	struct qmp_step *st;
+
+	if (!get(j)) {
+		err_set(err, errlen, "QEMU is not running; QMP job %s cannot be followed", qmp_id);
+		return -ENOTCONN;
+	}
+	st = xcalloc(1, sizeof(*st));
+	st->j = j;
+	st->l = j->r->d->loop;
+	st->get = get;
+	st->id = xstrdup(qmp_id);
+	st->done = done;
+	job_step_begin(j, &qmp_ops, st);
+	/* From the loop, so done never runs inside this call. */
+	st->timer = loop_timer_add(st->l, 0, poll_timer_cb, st);
+	return 0;
+}
+
+void job_qmp_status_changed(struct job_runner *r, const char *qmp_id)
+{
+	struct job *j;
+
+	for (j = r ? r->jobs : NULL; j && qmp_id; j = j->next) {
+		struct qmp_step *st = job_step_of(j, &qmp_ops);
+
+		if (st && !strcmp(st->id, qmp_id)) {
+			poll_now(st);
+			return;
+		}
+	}
+}

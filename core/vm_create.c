@@ -1,0 +1,368 @@
+/*
+ * vm.create from request to VM (vm_create.h), and the "vm.create" job.
+ *
+ * A request lives in a struct create until its outcome is known: a copy of
+ * the request, the images qemu-img is reading (one child each, at once)
+ * and how many are still out.  The job's args are {"vm": the planned
+ * definition, "disks": the new images to make}; its priv begins with the
+ * disk steps' run (job_disk.h), which call define_step after the last.
+ */
+#include "core/vm_create.h"
+#include "core/daemon.h"
+#include "core/job_disk.h"
+#include "core/pool.h"
+#include "core/vm.h"
+#include "core/vm_define.h"
+#include "common/log.h"
+#include "common/proto.h"
+#include "common/xalloc.h"
+#include "store/store.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct create;
+
+/* One image being read: the callback's handle into its request. */
+struct reading {
+	struct create *c;
+	size_t i;
+};
+
+struct create {
+	struct croftd *d;
+	vm_create_fn done;
+	void *data;
+	struct vm_spec_create req;       /* strings owned (below) */
+	char *strs[8];
+	struct vm_spec_disk_req *disks;  /* path and format owned */
+	struct vm_spec_image *images;    /* one per attached disk */
+	struct reading *readings;
+	size_t nimages;
+	size_t pending;                  /* images still being read */
+};
+
+static char *keep(struct create *c, size_t slot, const char *s)
+{
+	c->strs[slot] = xstrdup_or_null(s);
+	return c->strs[slot];
+}
+
+static void create_free(struct create *c)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(c->strs) / sizeof(c->strs[0]); i++)
+		free(c->strs[i]);
+	for (i = 0; i < c->req.ndisks; i++) {
+		free((char *)c->disks[i].path);
+		free((char *)c->disks[i].format);
+	}
+	for (i = 0; i < c->nimages; i++)
+		free(c->images[i].path);
+	free(c->disks);
+	free(c->images);
+	free(c->readings);
+	free(c);
+}
+
+static void finish(struct create *c, struct vm *vm, struct job *j, const char *code,
+		   const char *err)
+{
+	c->done(c->d, vm, j, code, err, c->data);
+	create_free(c);
+}
+
+/* --- the planned definition in the job's args ------------------------------------ */
+
+static json_t *str_or_null(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+static json_t *spec_json(const struct store_vm *s)
+{
+	json_t *disks = json_array();
+	size_t i;
+
+	for (i = 0; i < s->ndisks; i++)
+		json_array_append_new(disks, json_pack("{s:s,s:s,s:I,s:b}", "path", s->disks[i].path,
+						       "format", s->disks[i].format, "size_bytes",
+						       (json_int_t)s->disks[i].size_bytes,
+						       "owned", s->disks[i].owned));
+	return json_pack("{s:s,s:s,s:I,s:I,s:I,s:s,s:s,s:o,s:o,s:o,s:o,s:o}",
+			 "name", s->name, "uuid", s->uuid, "vcpus", (json_int_t)s->vcpus,
+			 "memory_mib", (json_int_t)s->memory_mib,
+			 "memory_min_mib", (json_int_t)s->memory_min_mib,
+			 "firmware", s->firmware, "boot", s->boot, "cdrom", str_or_null(s->cdrom),
+			 "kernel", str_or_null(s->kernel), "initrd", str_or_null(s->initrd),
+			 "append", str_or_null(s->append), "disks", disks);
+}
+
+static char *dup_member(const json_t *o, const char *key)
+{
+	return xstrdup_or_null(json_string_value(json_object_get(o, key)));
+}
+
+/* The definition back from spec_json(); -EINVAL when it is not one. */
+static int spec_from_json(const json_t *o, struct store_vm *s)
+{
+	const json_t *jd = json_object_get(o, "disks"), *v;
+	size_t i;
+
+	memset(s, 0, sizeof(*s));
+	s->name = dup_member(o, "name");
+	s->uuid = dup_member(o, "uuid");
+	s->vcpus = (uint32_t)json_integer_value(json_object_get(o, "vcpus"));
+	s->memory_mib = (uint64_t)json_integer_value(json_object_get(o, "memory_mib"));
+	s->memory_min_mib = (uint64_t)json_integer_value(json_object_get(o, "memory_min_mib"));
+	s->firmware = dup_member(o, "firmware");
+	s->boot = dup_member(o, "boot");
+	s->cdrom = dup_member(o, "cdrom");
+	s->kernel = dup_member(o, "kernel");
+	s->initrd = dup_member(o, "initrd");
+	s->append = dup_member(o, "append");
+	s->ndisks = json_array_size(jd);
+	s->disks = xcalloc(s->ndisks + 1, sizeof(*s->disks));
+	json_array_foreach(jd, i, v) {
+		s->disks[i].idx = (uint32_t)i;
+		s->disks[i].path = dup_member(v, "path");
+		s->disks[i].format = dup_member(v, "format");
+		s->disks[i].size_bytes = (uint64_t)json_integer_value(json_object_get(v, "size_bytes"));
+		s->disks[i].owned = json_is_true(json_object_get(v, "owned"));
+		if (!s->disks[i].path || !s->disks[i].format)
+			goto bad;
+	}
+	if (s->name && s->uuid && s->firmware && s->boot)
+		return 0;
+bad:
+	store_vm_clear(s);
+	return -EINVAL;
+}
+
+/* --- the job ------------------------------------------------------------------------ */
+
+struct create_run {
+	struct job_disk_run disks;       /* first: job_disk_steps uses it */
+};
+
+static void define_step(struct job *j)
+{
+	struct croftd *d = job_daemon(j);
+	struct store_vm spec;
+	const char *code;
+	struct vm *vm;
+	char err[1024], *vars;
+
+	if (spec_from_json(json_object_get(job_args(j), "vm"), &spec) < 0) {
+		job_fail(j, "the job's VM definition is damaged");
+		return;
+	}
+	vars = vm_state_path(d, spec.name, "OVMF_VARS.fd");
+	if (!strcmp(spec.firmware, "uefi") && access(vars, F_OK) < 0 &&
+	    job_cleanup_add(j, vars, err, sizeof(err)) < 0) {
+		free(vars);
+		store_vm_clear(&spec);
+		job_fail(j, "%s", err);
+		return;
+	}
+	free(vars);
+	if (vm_define_create(d, &spec, &vm, &code, err, sizeof(err)) < 0) {
+		job_fail(j, "%s", err);
+		return;
+	}
+	job_set_result(j, json_pack("{s:s,s:s}", "name", vm->spec.name, "uuid", vm->spec.uuid));
+	job_done(j);
+}
+
+static int create_start(struct job *j, char *err, size_t errlen)
+{
+	return job_disk_steps(j, json_object_get(job_args(j), "disks"), define_step, err, errlen);
+}
+
+/* Done when the VM (by its uuid) made it into the store before the restart. */
+static enum job_recover create_recover(struct job *j, char *why, size_t whylen)
+{
+	const char *uuid = json_string_value(json_object_get(json_object_get(job_args(j), "vm"),
+							     "uuid"));
+	struct store_vm have;
+	int found;
+
+	(void)why;
+	(void)whylen;
+	found = job_target(j) && uuid &&
+		store_vm_get(job_daemon(j)->store, job_target(j), &have) == 0 &&
+		have.uuid && !strcmp(have.uuid, uuid);
+	if (found)
+		job_set_result(j, json_pack("{s:s,s:s}", "name", have.name, "uuid", have.uuid));
+	store_vm_clear(&have);
+	return found ? JOB_RECOVER_DONE : JOB_RECOVER_FAIL;
+}
+
+const struct job_kind vm_create_kind = {
+	.name = "vm.create",
+	.priv_size = sizeof(struct create_run),
+	.start = create_start,
+	.recover = create_recover,
+};
+
+int64_t vm_create_pending(struct croftd *d, const char *name)
+{
+	struct job *j;
+
+	for (j = d->jobs ? job_runner_first(d->jobs) : NULL; j; j = job_next(j))
+		if (!strcmp(job_kind_name(j), vm_create_kind.name) && job_target(j) &&
+		    !strcmp(job_target(j), name))
+			return job_id(j);
+	return 0;
+}
+
+/* --- from the checked plan to a VM or a job --------------------------------------- */
+
+/* Queue the job that makes spec's new images and defines it (spec taken). */
+static void submit(struct create *c, struct store_vm *spec)
+{
+	struct job_disk disks[VM_SPEC_DISKS_MAX];
+	char uuid[37], err[1024];
+	json_t *list = json_array();
+	struct job *j = NULL;
+	size_t i, n = 0;
+	int rc = 0;
+
+	vm_define_uuid(uuid);
+	spec->uuid = xstrdup(uuid);
+	for (i = 0; i < spec->ndisks && rc == 0; i++) {
+		const struct store_disk *sd = &spec->disks[i];
+
+		if (!sd->owned)
+			continue;
+		disks[n] = (struct job_disk){ sd->path, sd->format, sd->size_bytes };
+		rc = job_disk_check(disks, n++, err, sizeof(err));
+		json_array_append_new(list, json_pack("{s:s,s:s,s:I}", "path", sd->path, "format",
+						      sd->format, "size_bytes",
+						      (json_int_t)sd->size_bytes));
+	}
+	if (rc == 0)
+		rc = job_submit(c->d->jobs, vm_create_kind.name, spec->name,
+				json_pack("{s:o,s:o}", "vm", spec_json(spec), "disks", list),
+				NULL, NULL, &j, err, sizeof(err));
+	else
+		json_decref(list);
+	store_vm_clear(spec);
+	if (rc < 0)
+		finish(c, NULL, NULL, rc == -EEXIST ? PROTO_E_ALREADY_EXISTS : PROTO_E_IO, err);
+	else
+		finish(c, NULL, j, NULL, NULL);
+}
+
+static void plan(struct create *c)
+{
+	struct vm_spec_daemon sd;
+	struct vm_spec_env env;
+	struct store_vm spec;
+	const char *code;
+	struct vm *vm;
+	char err[1024];
+	int64_t busy;
+	size_t i, owned = 0;
+
+	vm_spec_env_daemon(&env, &sd, c->d, c->images, c->nimages);
+	if (vm_spec_create(&env, &c->req, &spec, &code, err, sizeof(err)) < 0) {
+		finish(c, NULL, NULL, code, err);
+		return;
+	}
+	if ((busy = vm_create_pending(c->d, spec.name))) {
+		snprintf(err, sizeof(err), "a VM named '%s' is being created (job %lld)", spec.name,
+			 (long long)busy);
+		store_vm_clear(&spec);
+		finish(c, NULL, NULL, PROTO_E_ALREADY_EXISTS, err);
+		return;
+	}
+	for (i = 0; i < spec.ndisks; i++)
+		owned += spec.disks[i].owned;
+	if (owned) {
+		submit(c, &spec);
+		return;
+	}
+	if (vm_define_create(c->d, &spec, &vm, &code, err, sizeof(err)) < 0)
+		finish(c, NULL, NULL, code, err);
+	else
+		finish(c, vm, NULL, NULL, NULL);
+}
+
+/* --- reading the images to attach --------------------------------------------------- */
+
+static void image_read(const struct pool_image_info *info, const char *err, void *data)
+{
+	struct reading *rd = data;
+	struct vm_spec_image *im = &rd->c->images[rd->i];
+
+	if (info) {
+		im->info = *info;
+	} else {
+		im->rc = -EINVAL;
+		snprintf(im->err, sizeof(im->err), "%s", err);
+	}
+	if (--rd->c->pending == 0)
+		plan(rd->c);
+}
+
+/* Start qemu-img info on every attached image that exists; the rules
+ * report those that do not. */
+static void read_images(struct create *c)
+{
+	char real[PATH_MAX];
+	size_t i;
+	int rc;
+
+	c->images = xcalloc(c->req.ndisks + 1, sizeof(*c->images));
+	c->readings = xcalloc(c->req.ndisks + 1, sizeof(*c->readings));
+	c->pending = 1;                  /* until every read has started */
+	for (i = 0; i < c->req.ndisks; i++) {
+		struct vm_spec_image *im = &c->images[c->nimages];
+		struct reading *rd = &c->readings[c->nimages];
+
+		if (!c->disks[i].path || c->disks[i].path[0] != '/' || !realpath(c->disks[i].path, real))
+			continue;
+		im->path = xstrdup(real);
+		*rd = (struct reading){ c, c->nimages++ };
+		rc = pool_image_info_start(c->d->loop, real, image_read, rd, im->err, sizeof(im->err));
+		if (rc < 0)
+			im->rc = rc;
+		else
+			c->pending++;
+	}
+	if (--c->pending == 0)
+		plan(c);
+}
+
+void vm_create(struct croftd *d, const struct vm_spec_create *req, vm_create_fn done,
+	       void *data)
+{
+	struct create *c = xcalloc(1, sizeof(*c));
+	size_t i;
+
+	c->d = d;
+	c->done = done;
+	c->data = data;
+	c->req = *req;
+	c->req.name = keep(c, 0, req->name);
+	c->req.cdrom = keep(c, 1, req->cdrom);
+	c->req.boot = keep(c, 2, req->boot);
+	c->req.firmware = keep(c, 3, req->firmware);
+	c->req.kernel = keep(c, 4, req->kernel);
+	c->req.initrd = keep(c, 5, req->initrd);
+	c->req.append = keep(c, 6, req->append);
+	c->disks = xcalloc(req->ndisks + 1, sizeof(*c->disks));
+	for (i = 0; i < req->ndisks; i++) {
+		c->disks[i].size_bytes = req->disks[i].size_bytes;
+		c->disks[i].path = xstrdup_or_null(req->disks[i].path);
+		c->disks[i].format = xstrdup_or_null(req->disks[i].format);
+	}
+	c->req.disks = c->disks;
+	read_images(c);
+}
