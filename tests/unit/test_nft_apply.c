@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "tests/unit/testlib.h"
 #include "netd/nft_batch.h"
 #include "netd/nft_describe.h"
 #include "netd/nft_ruleset.h"
@@ -26,11 +27,6 @@
 #include <string.h>
 
 #include <libmnl/libmnl.h>
-
-#define assert_contains(hay, needle) do {                                      \
-		if (!strstr((hay), (needle)))                                  \
-			fail_msg("\"%s\" does not contain \"%s\"", (hay), (needle)); \
-	} while (0)
 
 /* ---- the fake kernel ------------------------------------------------------ */
 
@@ -323,7 +319,7 @@ static void test_whole_batch_refused(void **state)
 	f = calloc(1, sizeof(*f));
 	f->begin_error = -ENOMEM;
 	assert_int_equal(apply(b, f, err, sizeof(err)), -ENOMEM);
-	assert_contains(err, "refused the whole batch: Cannot allocate memory");
+	tl_assert_contains(err, "refused the whole batch: Cannot allocate memory");
 	fake_free(f);
 	batch_free(b);
 }
@@ -346,14 +342,14 @@ static void test_socket_failures(void **state)
 	f = calloc(1, sizeof(*f));
 	f->send_rc = 100;
 	assert_int_equal(apply(b, f, err, sizeof(err)), -EIO);
-	assert_contains(err, "sent 100 of");
+	tl_assert_contains(err, "sent 100 of");
 	fake_free(f);
 
 	f = calloc(1, sizeof(*f));
 	f->fail_at = 3;
 	f->fail_rc = -ENOBUFS;
 	assert_int_equal(apply(b, f, err, sizeof(err)), -ENOBUFS);
-	assert_contains(err, "acknowledgements lost, the receive buffer overflowed (2 of ");
+	tl_assert_contains(err, "acknowledgements lost, the receive buffer overflowed (2 of ");
 	fake_free(f);
 
 	f = calloc(1, sizeof(*f));
@@ -361,14 +357,14 @@ static void test_socket_failures(void **state)
 	assert_int_equal(apply(b, f, err, sizeof(err)), -ETIMEDOUT);
 	snprintf(want, sizeof(want), "no answer from the kernel (%zu of %zu acknowledgements)",
 		 batch_acks(b) - 2, batch_acks(b));
-	assert_contains(err, want);
+	tl_assert_contains(err, want);
 	fake_free(f);
 
 	f = calloc(1, sizeof(*f));
 	f->fail_at = 1;
 	f->fail_rc = 0;
 	assert_int_equal(apply(b, f, err, sizeof(err)), -EPROTO);
-	assert_contains(err, "socket closed after 0 of");
+	tl_assert_contains(err, "socket closed after 0 of");
 	fake_free(f);
 	batch_free(b);
 }
@@ -382,12 +378,12 @@ static void test_bad_batch_is_not_sent(void **state)
 	(void)state;
 	err[0] = '\0';
 	assert_int_equal(nft_apply_io(&fake_io, f, b->buf, b->len - 3, err, sizeof(err)), -EINVAL);
-	assert_contains(err, "is truncated");
+	tl_assert_contains(err, "is truncated");
 	assert_int_equal(nft_apply_io(&fake_io, f, b->buf, 0, err, sizeof(err)), -EINVAL);
-	assert_contains(err, "nothing to send");
+	tl_assert_contains(err, "nothing to send");
 	/* without BATCH_END the kernel would wait; refuse it here */
 	assert_int_equal(nft_apply_io(&fake_io, f, b->buf, b->len - 20, err, sizeof(err)), -EINVAL);
-	assert_contains(err, "BATCH_END");
+	tl_assert_contains(err, "BATCH_END");
 	assert_int_equal(f->sends, 0);
 	fake_free(f);
 	batch_free(b);

@@ -21,6 +21,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "tests/unit/testlib.h"
 #include "netd/nft_batch.h"
 #include "netd/nft_describe.h"
 #include "netd/nft_ruleset.h"
@@ -40,11 +41,6 @@
 
 #include <libmnl/libmnl.h>
 #include <libnftnl/common.h>
-
-#define assert_contains(hay, needle) do {                                      \
-		if (!strstr((hay), (needle)))                                  \
-			fail_msg("\"%s\" does not contain \"%s\"", (hay), (needle)); \
-	} while (0)
 
 static char skip_why[256];
 
@@ -510,8 +506,8 @@ static void test_refused_batch_changes_nothing(void **state)
 	assert_true(done);
 	rc = nft_apply(buf, len, err, sizeof(err));
 	assert_int_equal(rc, -ENOENT);
-	assert_contains(err, "nftables refused rule inet croft nosuchchai \"forward udp 20000 -> vm3:80\"");
-	assert_contains(err, "No such file or directory");
+	tl_assert_contains(err, "nftables refused rule inet croft nosuchchai \"forward udp 20000 -> vm3:80\"");
+	tl_assert_contains(err, "No such file or directory");
 	dump_all(&after);
 	assert_lines_equal(&after, &before, "after a refused batch");
 	free(buf);
@@ -539,8 +535,8 @@ static void test_text_lists_like_batch(void **state)
 	apply_state(&big.st, NULL);
 	via_batch = nft_output("list table inet croft; nft list table bridge croft");
 
-	assert_contains(via_nft, "chain forward {");
-	assert_contains(via_nft, "ip saddr != 10.0.0.13 ip saddr != 0.0.0.0 drop");
+	tl_assert_contains(via_nft, "chain forward {");
+	tl_assert_contains(via_nft, "ip saddr != 10.0.0.13 ip saddr != 0.0.0.0 drop");
 	if (strcmp(via_batch, via_nft)) {
 		FILE *f1 = fopen("/tmp/croft-nft-test.via-nft", "w"), *f2 = fopen("/tmp/croft-nft-test.via-batch", "w");
 

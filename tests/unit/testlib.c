@@ -421,3 +421,9 @@ int tl_store_teardown(void **state)
 	free(f);
 	return rc < 0 ? -1 : 0;
 }
+
+void tl_assert_lacks(const char *hay, const char *needle)
+{
+	if (hay && strstr(hay, needle))
+		fail_msg("'%s' contains '%s'", hay, needle);
+}
