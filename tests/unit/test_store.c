@@ -857,35 +857,35 @@ static void test_crash_consistency(void **state)
 	}
 }
 
-/* Each test starts from an empty directory; the store file is its own. */
-#define FILE_TEST(fn) cmocka_unit_test_setup_teardown(fn, tl_store_file_setup, \
-						      tl_store_file_teardown)
-
 int main(void)
 {
+	/* Each test starts from an empty directory and opens the store itself. */
+	CMFixtureFunction setup = tl_store_file_setup, teardown = tl_store_file_teardown;
 	const struct CMUnitTest tests[] = {
-		FILE_TEST(test_open_creates_file),
-		FILE_TEST(test_reopen_keeps_data),
-		FILE_TEST(test_migrate_from_empty_file),
-		FILE_TEST(test_migrate_from_v0_database),
-		FILE_TEST(test_refuses_newer_schema),
-		FILE_TEST(test_refuses_garbage),
-		FILE_TEST(test_refuses_short_garbage_and_directories),
-		FILE_TEST(test_refuses_other_programs_database),
-		FILE_TEST(test_missing_directory),
-		FILE_TEST(test_vm_round_trip),
-		FILE_TEST(test_insert_fills_default_state),
-		FILE_TEST(test_list_ordered_with_disks),
-		FILE_TEST(test_duplicate_name),
-		FILE_TEST(test_insert_is_atomic),
-		FILE_TEST(test_check_constraints),
-		FILE_TEST(test_delete_cascades),
-		FILE_TEST(test_disk_add),
-		FILE_TEST(test_not_found),
+		cmocka_unit_test_setup_teardown(test_open_creates_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reopen_keeps_data, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_migrate_from_empty_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_migrate_from_v0_database, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refuses_newer_schema, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refuses_garbage, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refuses_short_garbage_and_directories,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refuses_other_programs_database,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_missing_directory, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vm_round_trip, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_insert_fills_default_state, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_list_ordered_with_disks, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_duplicate_name, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_insert_is_atomic, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_check_constraints, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_delete_cascades, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_disk_add, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_not_found, setup, teardown),
 		cmocka_unit_test(test_copy_and_clear),
-		FILE_TEST(test_settings),
-		FILE_TEST(test_list_100_vms),
-		FILE_TEST(test_crash_consistency),
+		cmocka_unit_test_setup_teardown(test_settings, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_list_100_vms, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_crash_consistency, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("store", tests, NULL, NULL);

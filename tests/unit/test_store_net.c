@@ -504,20 +504,19 @@ static void test_migrate_from_v1(void **state)
 	store_net_clear(&n);
 }
 
-#define STORE_TEST(fn) cmocka_unit_test_setup_teardown(fn, setup, tl_store_file_teardown)
-
 int main(void)
 {
+	CMFixtureFunction teardown = tl_store_file_teardown;
 	const struct CMUnitTest tests[] = {
-		STORE_TEST(test_schema_version),
-		STORE_TEST(test_net_round_trip),
-		STORE_TEST(test_net_refusals),
-		STORE_TEST(test_nic_round_trip_and_refusals),
-		STORE_TEST(test_ids_not_reused),
-		STORE_TEST(test_forwards),
-		STORE_TEST(test_cascades),
-		STORE_TEST(test_batch),
-		STORE_TEST(test_migrate_from_v1),
+		cmocka_unit_test_setup_teardown(test_schema_version, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_net_round_trip, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_net_refusals, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_nic_round_trip_and_refusals, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ids_not_reused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_forwards, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cascades, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_batch, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_migrate_from_v1, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
