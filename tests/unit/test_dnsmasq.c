@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "tests/unit/testlib.h"
 #include "netd/dnsmasq.h"
 #include "common/loop.h"
 
@@ -26,13 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static struct in_addr A(const char *s)
-{
-	struct in_addr a;
-
-	assert_int_equal(inet_pton(AF_INET, s, &a), 1);
-	return a;
-}
+#define A(s) tl_ip4_or_fail(s)
 
 static struct netd_net nat_net(void)
 {

@@ -21,13 +21,7 @@
 
 static struct nl_snapshot snap;
 
-static struct in_addr A(const char *s)
-{
-	struct in_addr a;
-
-	assert_int_equal(inet_pton(AF_INET, s, &a), 1);
-	return a;
-}
+#define A(s) tl_ip4_or_fail(s)
 
 static struct nl_link *add_link(int idx, const char *name, const char *kind, int master)
 {

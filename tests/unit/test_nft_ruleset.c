@@ -47,14 +47,6 @@ static struct tstate *ts_new(void)
 	return t;
 }
 
-static struct in_addr ip4(const char *s)
-{
-	struct in_addr a;
-
-	assert_int_equal(inet_pton(AF_INET, s, &a), 1);
-	return a;
-}
-
 static void ts_net(struct tstate *t, uint32_t id, uint32_t mode, const char *name,
 		   const char *subnet, uint32_t prefix, const char *uplink)
 {
@@ -64,7 +56,7 @@ static void ts_net(struct tstate *t, uint32_t id, uint32_t mode, const char *nam
 	n->mode = mode;
 	snprintf(n->name, sizeof(n->name), "%s", name);
 	if (subnet) {
-		n->subnet = ip4(subnet);
+		n->subnet = tl_ip4_or_fail(subnet);
 		n->prefix = prefix;
 		n->gateway.s_addr = htonl(ntohl(n->subnet.s_addr) + 1);
 	}
@@ -82,7 +74,7 @@ static void ts_nic(struct tstate *t, uint32_t id, uint32_t net_id, uint8_t mac_l
 	memcpy(c->mac, base, 6);
 	c->mac[5] = mac_last;
 	if (ip)
-		c->ip = ip4(ip);
+		c->ip = tl_ip4_or_fail(ip);
 	c->rate_mbit = rate;
 	c->vlan = vlan;
 	snprintf(c->vm, sizeof(c->vm), "%s", vm);
@@ -97,7 +89,7 @@ static void ts_fwd(struct tstate *t, uint32_t id, uint32_t net_id, uint32_t prot
 	f->net_id = net_id;
 	f->proto = proto;
 	f->host_port = hport;
-	f->guest_ip = ip4(ip);
+	f->guest_ip = tl_ip4_or_fail(ip);
 	f->guest_port = gport;
 }
 
