@@ -339,6 +339,29 @@ static const char neighbours[] =
 	"	chain keep { type filter hook forward priority 5; policy accept; iifname \"x\" drop; }\n"
 	"}\n";
 
+/* The kind ("chain", "rule") lines of croft's two tables among all (the
+ * kernel's) are exactly those of desc (a batch), in order: how many. */
+static size_t croft_lines_match(const struct lines *all, const struct lines *desc,
+				const char *kind)
+{
+	struct lines got = { 0 }, want = { 0 };
+	char inet[32], bridge[32], what[32];
+	size_t n;
+
+	snprintf(inet, sizeof(inet), "%s inet croft ", kind);
+	snprintf(bridge, sizeof(bridge), "%s bridge croft ", kind);
+	snprintf(what, sizeof(what), "croft %ss", kind);
+	lines_prefixed(all, inet, &got);
+	lines_prefixed(all, bridge, &got);
+	lines_prefixed(desc, inet, &want);
+	lines_prefixed(desc, bridge, &want);
+	assert_lines_equal(&got, &want, what);
+	n = want.n;
+	lines_free(&got);
+	lines_free(&want);
+	return n;
+}
+
 /* The namespace holds exactly what desc (a batch) builds, plus the
  * neighbours, and the rule counts are those of st. */
 static void check_kernel(const struct netd_state *st, const struct lines *desc)
@@ -370,22 +393,8 @@ static void check_kernel(const struct netd_state *st, const struct lines *desc)
 	lines_free(&want);
 
 	/* chains and rules of croft's tables: exactly the batch's, in order */
-	lines_prefixed(&all, "chain inet croft ", &got);
-	lines_prefixed(&all, "chain bridge croft ", &got);
-	lines_prefixed(desc, "chain inet croft ", &want);
-	lines_prefixed(desc, "chain bridge croft ", &want);
-	assert_int_equal(want.n, st->n_nets ? 7 : 0);
-	assert_lines_equal(&got, &want, "croft chains");
-	lines_free(&got);
-	lines_free(&want);
-
-	lines_prefixed(&all, "rule inet croft ", &got);
-	lines_prefixed(&all, "rule bridge croft ", &got);
-	lines_prefixed(desc, "rule inet croft ", &want);
-	lines_prefixed(desc, "rule bridge croft ", &want);
-	assert_lines_equal(&got, &want, "croft rules");
-	lines_free(&got);
-	lines_free(&want);
+	assert_int_equal(croft_lines_match(&all, desc, "chain"), st->n_nets ? 7 : 0);
+	croft_lines_match(&all, desc, "rule");
 
 	assert_int_equal(lines_prefixed(&all, "rule inet croft prerouting ", NULL), c.pre);
 	assert_int_equal(lines_prefixed(&all, "rule inet croft output ", NULL), c.out);
