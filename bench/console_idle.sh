@@ -40,9 +40,7 @@ TMUX_SOCK=$T/tmux.sock
 tm() { tmux -S "$TMUX_SOCK" -f /dev/null "$@"; }
 
 cleanup() {
-	local rc=$? f
-	set +e
-	trap - EXIT INT TERM
+	local f
 	tm kill-server >/dev/null 2>&1
 	if [ -n "$CROFTD_PID" ]; then
 		for i in $(seq -w 1 "$RUNNING"); do
@@ -53,8 +51,6 @@ cleanup() {
 	for f in "$T"/run/vm/*/qemu.pid; do
 		[ -s "$f" ] && bench_kill_pidfile "$f"
 	done
-	rm -rf "$T"
-	exit "$rc"
 }
 bench_traps cleanup
 

@@ -4,10 +4,11 @@
 #   . "$(dirname "$0")/lib.sh"
 #   bench_build_dir "${1:-build}"      # $BUILD, absolute
 #   bench_need_root "network namespaces"; bench_need_tools ip nft
-#   bench_tmpdir croft-netbench        # $T, removed by the script's cleanup
-#   bench_traps cleanup                # on EXIT; INT and TERM exit 130/143
+#   bench_tmpdir croft-netbench        # $T
+#   bench_traps cleanup "$T/netd.log" croft-netd
 #
-# A script's cleanup runs its own teardown and ends with `rm -rf "$T"`.
+# On exit the script's cleanup runs its own teardown; then, when it
+# failed, the log named shows its last lines, and $T is removed.
 # The private croftd (bench_croftd_start/_stop) keeps its pid in
 # $CROFTD_PID, its log in $T/croftd.log and its socket at $CROFT_SOCKET.
 # shellcheck shell=bash
@@ -41,11 +42,29 @@ bench_tmpdir() {  # PREFIX
 	chmod 755 "$T"
 }
 
-bench_traps() {  # CLEANUP-FUNCTION
-	# shellcheck disable=SC2064
-	trap "$1" EXIT
+# bench_traps CLEANUP [LOG WHOSE] — on EXIT (INT and TERM exit 130 and 143):
+# CLEANUP, errors ignored; on failure the tail of LOG, WHOSE log it is;
+# then $T goes and the script exits with its status.
+bench_traps() {
+	BENCH_CLEANUP=$1
+	BENCH_LOG=${2:-}
+	BENCH_LOG_OF=${3:-}
+	trap _bench_exit EXIT
 	trap 'exit 130' INT
 	trap 'exit 143' TERM
+}
+
+_bench_exit() {
+	local rc=$?
+	set +e
+	trap - EXIT INT TERM
+	"$BENCH_CLEANUP"
+	if [ "$rc" != 0 ] && [ -n "$BENCH_LOG" ] && [ -s "$BENCH_LOG" ]; then
+		echo "${BENCH_NAME:-bench}: failed; last lines of $BENCH_LOG_OF's log:" >&2
+		tail -n 20 "$BENCH_LOG" >&2
+	fi
+	rm -rf "$T"
+	exit "$rc"
 }
 
 # bench_cc NAME [CFLAGS...] — build bench/NAME.c into $T/NAME.

@@ -38,9 +38,7 @@ bench_tmpdir croft-netbench
 NETD_PID=
 
 cleanup() {
-	local rc=$? pid
-	set +e
-	trap - EXIT INT TERM
+	local pid
 	if [ -n "$NETD_PID" ]; then
 		kill -TERM "$NETD_PID" 2>/dev/null
 		wait "$NETD_PID" 2>/dev/null
@@ -53,14 +51,8 @@ cleanup() {
 		sleep 0.2
 		ip netns del "$NS"
 	fi
-	if [ "$rc" != 0 ] && [ -s "$T/netd.log" ]; then
-		echo "bench net_apply: failed; last lines of croft-netd's log:" >&2
-		tail -n 20 "$T/netd.log" >&2
-	fi
-	rm -rf "$T"
-	exit "$rc"
 }
-bench_traps cleanup
+bench_traps cleanup "$T/netd.log" croft-netd
 
 in_ns() { ip netns exec "$NS" "$@"; }
 

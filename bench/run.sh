@@ -46,9 +46,7 @@ bench_tmpdir croft-bench
 export CROFT_SOCKET=$T/run/croftd.sock
 
 cleanup() {
-	local rc=$? name f
-	set +e
-	trap - EXIT INT TERM
+	local name f
 	if [ -n "$CROFTD_PID" ] && kill -0 "$CROFTD_PID" 2>/dev/null; then
 		for name in $("$CROFT" vm list --json 2>/dev/null | python3 -c '
 import json, sys
@@ -62,14 +60,8 @@ for v in json.load(sys.stdin):
 		[ -e "$f" ] && bench_kill_pidfile "$f"
 	done
 	bench_croftd_stop
-	if [ "$rc" != 0 ] && [ -s "$T/croftd.log" ]; then
-		echo "bench: failed; last lines of croftd's log:" >&2
-		tail -n 20 "$T/croftd.log" >&2
-	fi
-	rm -rf "$T"
-	exit "$rc"
 }
-bench_traps cleanup
+bench_traps cleanup "$T/croftd.log" croftd
 
 bench_cc runstat
 RUNSTAT=$T/runstat

@@ -7,6 +7,7 @@
 #
 #   . "$(dirname "$0")/lib.sh"
 #   itest_setup                       # temp dir, fixture copy, croftd running
+#                                     # ($DB the store, $KARGS boot the guest)
 #   t_begin "create and start"
 #   croft vm create a --vcpus 1 --memory 256M --kernel "$GUEST_KERNEL" \
 #       --initrd "$GUEST_INITRD" --append "console=ttyS0 quiet" || fail "create"
@@ -451,6 +452,9 @@ itest_setup() {
 	export GUEST_ISO="$T/guest.iso"
 	export CROFT_SOCKET="$T/run/croftd.sock"
 	export CROFT_ACCEL=tcg
+	# the store's file; `croft vm create` arguments that boot the test guest
+	DB=$T/state/croft.db
+	KARGS=(--kernel "$GUEST_KERNEL" --initrd "$GUEST_INITRD" --append "console=ttyS0 quiet")
 	: >"$T/croftd.log"
 	croftd_start || exit 1
 }

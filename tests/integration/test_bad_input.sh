@@ -13,11 +13,9 @@
 itest_setup
 
 POOL=$T/state/pools/default
-DB=$T/state/croft.db
 NPROC=$(nproc)
 MEM_MIB=$(awk '/^MemTotal:/ { print int($2 / 1024) }' /proc/meminfo)
 itest_share_tools
-KARGS=(--kernel "$GUEST_KERNEL" --initrd "$GUEST_INITRD" --append "console=ttyS0 quiet")
 
 # If the script dies while the pool has a tmpfs over it, unmount it before
 # lib.sh's teardown removes $T.

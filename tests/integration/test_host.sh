@@ -12,9 +12,6 @@
 . "$(dirname "$0")/lib.sh"
 
 itest_setup
-
-DB=$T/state/croft.db
-KARGS=(--kernel "$GUEST_KERNEL" --initrd "$GUEST_INITRD" --append "console=ttyS0 quiet")
 itest_share_tools
 
 host_json() {

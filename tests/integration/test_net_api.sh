@@ -24,10 +24,7 @@
 
 itest_net_setup
 itest_setup
-
-DB=$T/state/croft.db
 itest_share_tools
-KARGS=(--kernel "$GUEST_KERNEL" --initrd "$GUEST_INITRD" --append "console=ttyS0 quiet")
 
 # --- "nothing changed" --------------------------------------------------------
 

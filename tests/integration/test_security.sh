@@ -11,8 +11,6 @@
 
 itest_setup
 
-DB=$T/state/croft.db
-KARGS=(--kernel "$GUEST_KERNEL" --initrd "$GUEST_INITRD" --append "console=ttyS0 quiet")
 CROFT_GID=$(getent group croft | cut -d: -f3)
 itest_share_tools
 
