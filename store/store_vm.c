@@ -245,6 +245,7 @@ static int read_disks_commit(struct store *st, int64_t vm_id,
 	void *rows = NULL;
 	int ret;
 
+	*n = 0;
 	if (vm_id)
 		ret = store_stmt(st, STORE_STMT_DISKS_OF_VM, sql_disks_of_vm, &s, NULL, 0);
 	else
