@@ -18,17 +18,13 @@ set -euo pipefail
 BENCH_NAME="console bench"
 # shellcheck source=bench/lib.sh
 . "$(dirname "$0")/lib.sh"
-bench_build_dir "${1:-build}"
-CROFT=$BUILD/croft
+bench_setup "${1:-build}"
 DEFINED=20
 RUNNING=10
 IDLE_SECS=${BENCH_IDLE_SECS:-30}
 KEYS=${BENCH_KEYS:-60}
 TARGET_BPS=2048
 
-bench_need_root "croftd drops QEMU to croft-qemu"
-[ -x "$BUILD/croftd" ] && [ -x "$CROFT" ] || die "no $BUILD/croftd or $CROFT; run make all"
-[ -r "$BUILD/guest/vmlinuz" ] || die "no test guest in $BUILD/guest; run make guest"
 bench_need_tools tmux top python3
 
 bench_tmpdir croft-cbench
@@ -40,19 +36,10 @@ TMUX_SOCK=$T/tmux.sock
 tm() { tmux -S "$TMUX_SOCK" -f /dev/null "$@"; }
 
 cleanup() {
-	local f
 	tm kill-server >/dev/null 2>&1
-	if [ -n "$CROFTD_PID" ]; then
-		for i in $(seq -w 1 "$RUNNING"); do
-			timeout 20 "$CROFT" vm stop "cb$i" >/dev/null 2>&1
-		done
-		bench_croftd_stop
-	fi
-	for f in "$T"/run/vm/*/qemu.pid; do
-		[ -s "$f" ] && bench_kill_pidfile "$f"
-	done
+	bench_stop_everything
 }
-bench_traps cleanup
+bench_traps cleanup "$T/croftd.log" croftd
 
 bench_croftd_start
 
@@ -65,11 +52,7 @@ for i in $(seq -w 1 "$RUNNING"); do
 	"$CROFT" vm start "cb$i" >/dev/null
 done
 # let the guests boot: the idle figure is about the console, not boot noise
-for _ in $(seq 240); do
-	n=$( (grep -l 'CROFT-GUEST: ready' "$T"/run/vm/cb*/serial.log 2>/dev/null || true) | wc -l)
-	[ "$n" -ge "$RUNNING" ] && break
-	sleep 0.5
-done
+n=$(bench_guests_ready 'cb*' "$RUNNING")
 echo "(guests ready: $n of $RUNNING)"
 
 # idle_bytes NAME CMD — start CMD in an 80x24 pane, settle, count bytes.

@@ -1,16 +1,20 @@
 # bench/lib.sh — what the benchmark scripts share.  Sourced by bench/*.sh:
 #
-#   BENCH_NAME="bench net_apply"       # the prefix of its messages
-#   . "$(dirname "$0")/lib.sh"
+#   BENCH_NAME="bench net_apply"       # the prefix of its messages (die)
+#   . "$(dirname "$0")/lib.sh"         # sets $HERE (bench/) and $ROOT
 #   bench_build_dir "${1:-build}"      # $BUILD, absolute
 #   bench_need_root "network namespaces"; bench_need_tools ip nft
 #   bench_tmpdir croft-netbench        # $T
 #   bench_traps cleanup "$T/netd.log" croft-netd
 #
-# On exit the script's cleanup runs its own teardown; then, when it
-# failed, the log named shows its last lines, and $T is removed.
-# The private croftd (bench_croftd_start/_stop) keeps its pid in
-# $CROFTD_PID, its log in $T/croftd.log and its socket at $CROFT_SOCKET.
+# On exit the script's cleanup runs its own teardown; then, when it failed,
+# the log named shows its last lines, and $T is removed.
+#
+# The benchmarks with a private croftd call bench_setup instead of
+# bench_build_dir, start it with bench_croftd_start (its pid in
+# $CROFTD_PID, its log $T/croftd.log, its socket $CROFT_SOCKET) and tear
+# down with bench_stop_everything.  A QEMU is killed by its pidfile only
+# when it is one of this run's: its command line names $T.
 # shellcheck shell=bash
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -35,6 +39,18 @@ bench_need_tools() {  # TOOL...
 	for t in "$@"; do
 		command -v "$t" >/dev/null || die "$t is not installed"
 	done
+}
+
+# bench_setup BUILD — for a benchmark with a private croftd: $BUILD, $CROFTD
+# and $CROFT; refuses to go on without root, the binaries or the test guest.
+bench_setup() {
+	bench_build_dir "$1"
+	CROFTD=$BUILD/croftd
+	CROFT=$BUILD/croft
+	bench_need_root "croftd drops QEMU to croft-qemu"
+	[ -x "$CROFTD" ] && [ -x "$CROFT" ] || die "no $CROFTD or $CROFT; run make all"
+	[ -r "$BUILD/guest/vmlinuz" ] && [ -r "$BUILD/guest/initrd.img" ] ||
+		die "no test guest in $BUILD/guest; run make guest"
 }
 
 bench_tmpdir() {  # PREFIX
@@ -107,7 +123,7 @@ bench_croftd_stop() {
 }
 
 # bench_kill_pidfile FILE — kill the QEMU a pidfile names, if the pid is
-# alive and really is one of ours (its command line names $T).
+# alive and really is one of ours.
 bench_kill_pidfile() {
 	local pid
 	pid=$(tr -dc 0-9 2>/dev/null <"$1") || return 0
@@ -115,6 +131,38 @@ bench_kill_pidfile() {
 	tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF "$T/" || return 0
 	kill -KILL "$pid" 2>/dev/null || true
 	for _ in $(seq 50); do [ -d "/proc/$pid" ] || break; sleep 0.1; done
+}
+
+# bench_guests_ready GLOB N — how many of the guests named by GLOB (under
+# $T/run/vm) have booted, once N have or after 2 minutes.
+bench_guests_ready() {
+	local n=0
+	for _ in $(seq 240); do
+		# shellcheck disable=SC2086  # GLOB is a pattern
+		n=$( (grep -l 'CROFT-GUEST: ready' "$T"/run/vm/$1/serial.log 2>/dev/null || true) | wc -l)
+		[ "$n" -ge "$2" ] && break
+		sleep 0.5
+	done
+	echo "$n"
+}
+
+# bench_stop_everything — stop every guest croftd still runs, kill what is
+# left of this run's QEMUs (also the bare ones of run.sh), stop croftd.
+bench_stop_everything() {
+	local name f
+	if [ -n "$CROFTD_PID" ] && kill -0 "$CROFTD_PID" 2>/dev/null; then
+		for name in $("$BUILD/croft" vm list --json 2>/dev/null | python3 -c '
+import json, sys
+for v in json.load(sys.stdin):
+    if v.get("state") not in ("stopped", "crashed"):
+        print(v["name"])' 2>/dev/null); do
+			timeout 20 "$BUILD/croft" vm stop "$name" >/dev/null 2>&1
+		done
+	fi
+	for f in "$T"/run/vm/*/qemu.pid "$T"/bare/qemu.pid; do
+		[ -e "$f" ] && bench_kill_pidfile "$f"
+	done
+	bench_croftd_stop
 }
 
 # bench_rss PID — "VmRSS VmHWM" in kB.

@@ -3,7 +3,8 @@
 Turn the raw results of bench/run.sh (JSON files in its work dir) into the
 ratio lines and the markdown summary.
 
-    report.py start DIR | list DIR N | rss DIR | summary DIR
+    report.py start DIR | list DIR N | rss DIR | clients DIR LOAD... | reads DIR
+            | summary DIR
 """
 import json
 import os
@@ -11,7 +12,8 @@ import statistics
 import sys
 
 START_TARGET = 1.10
-LIST_TARGET_MS = 5.0
+LIST_TARGET_MS = 2.0
+CLIENTS_P99_TARGET_MS = 10.0
 
 
 def load(d, name):
@@ -32,6 +34,13 @@ def start_numbers(d):
 def list_numbers(d, n):
     lst, sql = load(d, "list%d.json" % n), load(d, "sqlite%d.json" % n)
     return lst, sql, lst["median_ms"] / sql["median_ms"]
+
+
+def client_loads(d):
+    """The loads measured, idle first: clients-LOAD.json files."""
+    loads = sorted(f[len("clients-"):-len(".json")] for f in os.listdir(d)
+                   if f.startswith("clients-") and f.endswith(".json"))
+    return sorted(loads, key=lambda x: x != "idle")
 
 
 def rss_rows(d):
@@ -78,9 +87,48 @@ def cmd_list(d, n):
           % (n, "" if n == 1 else "s", lst["median_ms"], mib(lst["median_rss_kb"]),
              mib(lst["max_rss_kb"]), sql["median_ms"], ratio, LIST_TARGET_MS,
              "" if lst["median_ms"] <= LIST_TARGET_MS else "  ABOVE TARGET"))
+    if have(d, "version%d.json" % n):
+        print("       (of which the CLI's own start and handshake, `croft version`: median %.2f ms)"
+              % load(d, "version%d.json" % n)["median_ms"])
     if n == 1 and have(d, "floor.json"):
         print("       (peak RSS floor of the measuring wrapper, from /bin/true: %s)"
               % mib(load(d, "floor.json")["median_rss_kb"]))
+
+
+def cmd_clients(d, loads):
+    idle = load(d, "clients-idle.json") if have(d, "clients-idle.json") else None
+    for name in loads:
+        r = load(d, "clients-%s.json" % name)
+        vs = ""
+        if idle and name != "idle":
+            vs = "; vs idle: p50 x%.2f, p99 x%.2f" % (r["p50_ms"] / idle["p50_ms"],
+                                                     r["p99_ms"] / idle["p99_ms"])
+        print("clients (%s): %d clients, %d vm.list in %.1f s (%.0f/s): p50 %.2f ms, "
+              "p90 %.2f ms, p99 %.2f ms, max %.2f ms (target p99 <= %.0f ms)%s%s"
+              % (name, r["clients"], r["count"], r["secs"], r["rps"], r["p50_ms"], r["p90_ms"],
+                 r["p99_ms"], r["max_ms"], CLIENTS_P99_TARGET_MS,
+                 "" if r["p99_ms"] <= CLIENTS_P99_TARGET_MS else "  ABOVE TARGET", vs))
+
+
+def read_rows(d):
+    """Markdown rows for the read benchmarks (bench/vm_list.sh)."""
+    for n in (1, 100):
+        if not have(d, "list%d.json" % n):
+            continue
+        lst, sql, ratio = list_numbers(d, n)
+        print("| `croft vm list --json`, %d VM%s (median of %d) | %.2f ms, peak RSS %s | `sqlite3 ... 'select * from vms'`: %.2f ms | %.2f | <= %.0f ms |"
+              % (n, "" if n == 1 else "s", len(lst["wall_ms"]), lst["median_ms"],
+                 mib(lst["median_rss_kb"]), sql["median_ms"], ratio, LIST_TARGET_MS))
+    idle = load(d, "clients-idle.json") if have(d, "clients-idle.json") else None
+    for name in client_loads(d):
+        r = load(d, "clients-%s.json" % name)
+        base, ratio = "—", "—"
+        if idle and name != "idle":
+            base = "idle, same run: p99 %.2f ms" % idle["p99_ms"]
+            ratio = "%.2f" % (r["p99_ms"] / idle["p99_ms"])
+        print("| `vm.list`, %d concurrent clients, 100 VMs, %s (%d requests) | p50 %.2f ms, p99 %.2f ms | %s | %s | p99 <= %.0f ms |"
+              % (r["clients"], name, r["count"], r["p50_ms"], r["p99_ms"], base, ratio,
+                 CLIENTS_P99_TARGET_MS))
 
 
 def cmd_rss(d):
@@ -96,13 +144,7 @@ def cmd_summary(d):
         c, b, ratio, r = start_numbers(d)
         print("| VM start to running (median of %d, TCG, 1 vCPU, 128M) | %.3f s (paired: %+.1f ms) | bare QEMU, same argv: %.3f s | %s | <= %.2f |"
               % (len(r["croft"]), c, paired_ms(r), b, fmt_ratio(ratio, START_TARGET), START_TARGET))
-    for n in (1, 100):
-        if not have(d, "list%d.json" % n):
-            continue
-        lst, sql, ratio = list_numbers(d, n)
-        print("| `croft vm list --json`, %d VM%s (median of 20) | %.2f ms, peak RSS %s | `sqlite3 ... 'select * from vms'`: %.2f ms | %.2f | <= %.0f ms |"
-              % (n, "" if n == 1 else "s", lst["median_ms"], mib(lst["median_rss_kb"]),
-                 sql["median_ms"], ratio, LIST_TARGET_MS))
+    read_rows(d)
     if have(d, "rss.txt"):
         for label, rss, hwm in rss_rows(d):
             print("| croftd memory, %s | VmRSS %s, VmHWM %s | — | — | — |" % (label, mib(rss), mib(hwm)))
@@ -119,6 +161,10 @@ def main():
         cmd_list(d, int(sys.argv[3]))
     elif mode == "rss":
         cmd_rss(d)
+    elif mode == "clients":
+        cmd_clients(d, sys.argv[3:])
+    elif mode == "reads":
+        read_rows(d)
     elif mode == "summary":
         cmd_summary(d)
     else:

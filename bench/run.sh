@@ -6,8 +6,9 @@
 #
 # 1. VM start to running: `croft vm start` against bare QEMU run with the
 #    same argv by bench/qmp_start.py (10 each, interleaved).
-# 2. `croft vm list --json` wall time and peak RSS with 1 and 100 VMs
-#    against `sqlite3 croft.db 'select * from vms'` (20 each).
+# 2. reads (bench/vm_list.sh): `croft vm list --json` wall time and peak RSS
+#    with 1 and 100 VMs against `sqlite3 croft.db 'select * from vms'` (20
+#    each), and vm.list p50/p99 with 32 concurrent clients.
 # 3. croftd's VmRSS/VmHWM with 0 and with 10 running guests.
 # 4. the console (bench/console_idle.sh): bytes/s written by an idle console
 #    with 20 VMs (10 running) against top -d 1, and keypress-to-redraw time.
@@ -20,19 +21,11 @@ set -euo pipefail
 BENCH_NAME=bench
 # shellcheck source=bench/lib.sh
 . "$(dirname "$0")/lib.sh"
-bench_build_dir "${1:-build}"
-CROFTD=$BUILD/croftd
-CROFT=$BUILD/croft
 QEMU_USER=croft-qemu
 START_RUNS=${BENCH_START_RUNS:-10}
-LIST_RUNS=${BENCH_LIST_RUNS:-20}
-LIST_VMS=100
 RSS_VMS=10
 
-bench_need_root "croftd drops QEMU to $QEMU_USER"
-[ -x "$CROFTD" ] && [ -x "$CROFT" ] || die "no $CROFTD or $CROFT; run make all"
-[ -r "$BUILD/guest/vmlinuz" ] && [ -r "$BUILD/guest/initrd.img" ] ||
-	die "no test guest in $BUILD/guest; run make guest"
+bench_setup "${1:-build}"
 bench_need_tools qemu-system-x86_64 python3 setpriv sqlite3
 if ! id "$QEMU_USER" >/dev/null 2>&1; then
 	if [ -x "$ROOT/installer/setup-host.sh" ]; then
@@ -44,30 +37,12 @@ fi
 
 bench_tmpdir croft-bench
 export CROFT_SOCKET=$T/run/croftd.sock
+bench_traps bench_stop_everything "$T/croftd.log" croftd
 
-cleanup() {
-	local name f
-	if [ -n "$CROFTD_PID" ] && kill -0 "$CROFTD_PID" 2>/dev/null; then
-		for name in $("$CROFT" vm list --json 2>/dev/null | python3 -c '
-import json, sys
-for v in json.load(sys.stdin):
-    if v.get("state") not in ("stopped", "crashed"):
-        print(v["name"])' 2>/dev/null); do
-			timeout 20 "$CROFT" vm stop "$name" >/dev/null 2>&1
-		done
-	fi
-	for f in "$T"/run/vm/*/qemu.pid "$T"/bare/qemu.pid; do
-		[ -e "$f" ] && bench_kill_pidfile "$f"
-	done
-	bench_croftd_stop
-}
-bench_traps cleanup "$T/croftd.log" croftd
-
-bench_cc runstat
-RUNSTAT=$T/runstat
 bench_guest
 mkdir -m 750 "$T/bare"
 chown "$QEMU_USER:$QEMU_USER" "$T/bare"
+
 bench_croftd_start
 
 rss_sample() {  # LABEL
@@ -100,33 +75,8 @@ python3 "$HERE/qmp_start.py" --croft "$CROFT" --socket "$CROFT_SOCKET" --name be
 python3 "$HERE/report.py" start "$T"
 echo
 
-# --- 2. vm list -------------------------------------------------------------
-echo "== 2. croft vm list --json vs sqlite3 select, $LIST_RUNS runs each"
-DB=$T/state/croft.db
-[ -r "$DB" ] || die "no store at $DB"
-list_bench() {  # N
-	"$RUNSTAT" "$LIST_RUNS" "$CROFT" vm list --json >"$T/list$1.json"
-	"$RUNSTAT" "$LIST_RUNS" sqlite3 "$DB" 'select * from vms' >"$T/sqlite$1.json"
-	python3 "$HERE/report.py" list "$T" "$1"
-}
-count_vms() { "$CROFT" vm list --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))'; }
-# The measuring parent's own memory leaks into ru_maxrss; this is its floor.
-"$RUNSTAT" "$LIST_RUNS" true >"$T/floor.json"
-[ "$(count_vms)" = 1 ] || die "expected 1 VM, croft lists $(count_vms)"
-list_bench 1
-t0=$(date +%s.%N)
-for i in $(seq -w 1 $((LIST_VMS - 1))); do
-	# No disks; a kernel, since croft refuses a VM with nothing to boot.
-	"$CROFT" vm create "list$i" --memory 64M --kernel "$KERNEL" --initrd "$INITRD" >/dev/null
-done
-t1=$(date +%s.%N)
-[ "$(count_vms)" = "$LIST_VMS" ] || die "expected $LIST_VMS VMs, croft lists $(count_vms)"
-printf '(created %d stopped VMs in %.1f s)\n' $((LIST_VMS - 1)) "$(python3 -c "print($t1 - $t0)")"
-list_bench "$LIST_VMS"
-rss_sample "$LIST_VMS VMs defined, 0 running"
-for i in $(seq -w 1 $((LIST_VMS - 1))); do
-	"$CROFT" vm delete "list$i" >/dev/null
-done
+# --- 2. reads: vm list and concurrent vm.list (its own croftd and guests) ---
+BENCH_OUT=$T "$HERE/vm_list.sh" "$BUILD" || echo "bench: vm_list.sh failed (see above)"
 echo
 
 # --- 3. croftd memory -------------------------------------------------------

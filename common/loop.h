@@ -39,5 +39,7 @@ void loop_quit(struct loop *l);
 
 /* Monotonic milliseconds. */
 uint64_t loop_now_ms(void);
+/* The wall clock: unix milliseconds. */
+int64_t loop_wall_ms(void);
 
 #endif

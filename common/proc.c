@@ -40,14 +40,19 @@ int proc_pidfile_read(const char *path, pid_t *pid)
 
 int proc_cmdline_has(pid_t pid, const char *after, const char *arg)
 {
-	char path[64], *buf;
+	return proc_cmdline_has_in("/proc", pid, after, arg);
+}
+
+int proc_cmdline_has_in(const char *root, pid_t pid, const char *after, const char *arg)
+{
+	char path[4096], *buf;
 	ssize_t n;
 	size_t i;
 	int fd, prev_ok = !after, found = 0;
 
 	if (pid <= 0)
 		return 0;
-	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+	snprintf(path, sizeof(path), "%s/%d/cmdline", root, (int)pid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return 0;

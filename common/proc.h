@@ -20,6 +20,8 @@ int proc_pidfile_read(const char *path, pid_t *pid);
  * the argument after when that is not NULL; else 0 (also when pid is not
  * a process or its command line cannot be read). */
 int proc_cmdline_has(pid_t pid, const char *after, const char *arg);
+/* The same in the proc tree at root ("/proc"; tests: a fake one). */
+int proc_cmdline_has_in(const char *root, pid_t pid, const char *after, const char *arg);
 
 /* A close-on-exec pidfd for pid, or -errno (-ESRCH: no such process). */
 int proc_pidfd_open(pid_t pid);

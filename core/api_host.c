@@ -7,6 +7,7 @@
 #include "core/api_req.h"
 #include "core/daemon.h"
 #include "core/host.h"
+#include "core/model.h"
 #include "core/vm.h"
 #include "common/log.h"
 #include "common/proto.h"
@@ -15,17 +16,17 @@
 #include <string.h>
 #include <unistd.h>
 
+/* From the model's last host sample: no /proc. */
 static json_t *host_json(struct croftd *d)
 {
-	struct host_mem hm = { 0 };
+	static const struct model_host none;
+	const struct model_host *h = d->model ? &d->model->host : &none;
+	const struct host_mem hm = h->mem;
 	char hostname[256] = "";
 	int total = 0, running = 0, vcpus_running = 0;
-	uint64_t busy = 0, all = 0;
 	struct vm *vm;
 	json_t *o;
 
-	host_meminfo(&hm);
-	host_cpu_jiffies(&busy, &all);
 	gethostname(hostname, sizeof(hostname) - 1);
 	for (vm = d->vms; vm; vm = vm->next) {
 		if (vm->deleted)
@@ -39,7 +40,7 @@ static json_t *host_json(struct croftd *d)
 	o = json_pack("{s:s,s:s,s:i,s:I,s:I,s:I,s:I,"
 			 "s:{s:s,s:s,s:s,s:s,s:b},s:{s:s,s:s},s:s,s:s,s:s,s:i,s:i}",
 			 "hostname", hostname, "version", "0.1.0",
-			 "cpus", (int)host_cpus(),
+			 "cpus", (int)(h->cpus ? h->cpus : 1),
 			 "memory_total_mib", (json_int_t)(hm.total_kib / 1024),
 			 "memory_available_mib", (json_int_t)(hm.available_kib / 1024),
 			 "swap_total_mib", (json_int_t)(hm.swap_total_kib / 1024),
@@ -51,8 +52,8 @@ static json_t *host_json(struct croftd *d)
 			 "qemu_user", d->qemu_user, "state_dir", d->state_dir, "run_dir", d->run_dir,
 			 "vms_total", total, "vms_running", running);
 	json_object_set_new(o, "vcpus_running", json_integer(vcpus_running));
-	json_object_set_new(o, "cpu_busy_jiffies", json_integer((json_int_t)busy));
-	json_object_set_new(o, "cpu_total_jiffies", json_integer((json_int_t)all));
+	json_object_set_new(o, "cpu_busy_jiffies", json_integer((json_int_t)h->cpu_busy));
+	json_object_set_new(o, "cpu_total_jiffies", json_integer((json_int_t)h->cpu_total));
 	return o;
 }
 

@@ -11,6 +11,7 @@
 #include "core/api_req.h"
 #include "core/bus.h"
 #include "core/daemon.h"
+#include "core/model.h"
 #include "core/net.h"
 #include "core/netd_client.h"
 #include "core/vm.h"
@@ -90,38 +91,27 @@ static json_t *uint_or_null(uint32_t v)
 	return v ? json_integer(v) : json_null();
 }
 
-/* The newest lease netd reported for this NIC, or NULL. */
-static const struct netd_lease *lease_of(const struct croftd *d, const struct store_nic *nic)
+static json_t *nic_model_json(const struct model_nic *n)
 {
-	const struct netd_lease *best = NULL;
-	uint8_t mac[6];
-	size_t i;
-
-	if (addr_mac_parse(nic->mac, mac, NULL, 0) < 0)
-		return NULL;
-	for (i = 0; i < d->nleases; i++) {
-		const struct netd_lease *l = &d->leases[i];
-
-		if (l->net_id != nic->net_id || memcmp(l->mac, mac, 6) || !l->ip.s_addr)
-			continue;
-		if (!best || l->expires == 0 || (best->expires && l->expires > best->expires))
-			best = l;
-	}
-	return best;
-}
-
-static json_t *nic_json(struct croftd *d, const struct store_nic *nic, const struct nets *ns)
-{
-	const struct store_net *net = net_by_id(ns, nic->net_id);
-	const struct netd_lease *l = lease_of(d, nic);
 	char tap[NETD_IFNAME_LEN], ip[INET_ADDRSTRLEN];
 
 	return json_pack("{s:s,s:s,s:o,s:o,s:o,s:o,s:s,s:s}",
-			 "net", net ? net->name : "?", "mac", nic->mac,
-			 "ip", l ? json_string(addr_str(l->ip, ip)) : json_null(),
-			 "address", str_or_null(nic->ip),
-			 "vlan", uint_or_null(nic->vlan), "rate", uint_or_null(nic->rate_mbit),
-			 "tap", netd_tap_name((uint32_t)nic->id, tap), "model", "virtio");
+			 "net", n->net, "mac", n->mac,
+			 "ip", n->lease.s_addr ? json_string(addr_str(n->lease, ip)) : json_null(),
+			 "address", n->address[0] ? json_string(n->address) : json_null(),
+			 "vlan", uint_or_null(n->vlan), "rate", uint_or_null(n->rate_mbit),
+			 "tap", netd_tap_name((uint32_t)n->id, tap), "model", "virtio");
+}
+
+/* A NIC row just changed; "ip" from the leases of the last sample. */
+static json_t *nic_json(struct croftd *d, const struct store_nic *nic, const struct nets *ns)
+{
+	const struct store_net *net = net_by_id(ns, nic->net_id);
+	struct model_nic mn;
+
+	model_nic_from_store(&mn, nic, net ? net->name : NULL);
+	model_nic_map(d->model, &mn);
+	return nic_model_json(&mn);
 }
 
 static json_t *fwd_json(struct croftd *d, const struct store_fwd *f, const char *net,
@@ -168,44 +158,18 @@ static json_t *net_json(struct croftd *d, const struct store_net *n)
 	return o;
 }
 
+/* From the model only: no store, no netd. */
 json_t *api_vm_nics_json(const struct vm *vm)
 {
-	struct croftd *d = vm->d;
-	struct store_nic *nics = NULL;
-	struct nets ns = { 0 };
+	const struct model_vm *mv = model_vm(vm->d->model, vm->spec.id);
 	json_t *arr = json_array();
-	size_t n = 0, i;
+	size_t i;
 
-	if (vm->deleted || store_nic_list(d->store, vm->spec.id, 0, &nics, &n) < 0 || !n)
-		return arr;
-	nets_load(d, &ns);
-	for (i = 0; i < n; i++)
-		json_array_append_new(arr, nic_json(d, &nics[i], &ns));
-	nets_free(&ns);
-	store_nic_list_free(nics, n);
+	for (i = 0; !vm->deleted && mv && i < mv->nnics; i++)
+		json_array_append_new(arr, nic_model_json(&mv->nics[i]));
 	return arr;
 }
 
-void api_net_leases_refresh(struct croftd *d)
-{
-	struct netd_lease *l = NULL;
-	size_t n = 0;
-	char err[NETD_TEXT_LEN];
-
-	if (!netd_client_connected(d->netd)) {
-		free(d->leases);
-		d->leases = NULL;
-		d->nleases = 0;
-		return;
-	}
-	if (netd_client_leases(d->netd, &l, &n, err, sizeof(err)) < 0) {
-		log_debug("netd: cannot read leases: %s", err);
-		return;                  /* keep what we had */
-	}
-	free(d->leases);
-	d->leases = l;
-	d->nleases = n;
-}
 /* --- net.create ---------------------------------------------------------------------- */
 
 static void op_net_create(struct api_req *r, json_t *args)
@@ -503,7 +467,6 @@ static void op_vm_nic_list(struct api_req *r, json_t *args)
 	struct vm *vm = api_req_vm(r);
 
 	(void)args;
-	api_net_leases_refresh(vm->d);
 	api_req_ok(r, json_pack("{s:s,s:o}", "name", vm->spec.name, "nics", api_vm_nics_json(vm)));
 }
 

@@ -88,10 +88,9 @@ json_t *api_vm_json(const struct vm *vm);
 struct job;
 json_t *api_job_json(const struct job *j);
 
-/* api_net.c: the "nics" array of a VM's JSON; "ip" from the last leases read. */
+/* api_net.c: the "nics" array of a VM's JSON, from the model: "ip" is the
+ * lease croft-netd reported at the last sample. */
 json_t *api_vm_nics_json(const struct vm *vm);
-/* Ask croft-netd for the DHCP leases now (when it is connected). */
-void api_net_leases_refresh(struct croftd *d);
 /* vm.delete: before the store row goes, what goes with it
  * ({"nics_removed":[...],"forwards_removed":[...]}); after, tell netd. */
 json_t *api_net_vm_deleting(struct croftd *d, const struct vm *vm);

@@ -121,6 +121,23 @@ void api_req_ok(struct api_req *r, json_t *result)
 	api_req_ok_fd(r, result, -1);
 }
 
+void api_req_ok_text(struct api_req *r, const char *result)
+{
+	char *id = r->id ? json_dumps(r->id, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+	char *line = id ? xasprintf("{\"id\":%s,\"ok\":true,\"result\":%s}", id, result)
+			: xasprintf("{\"ok\":true,\"result\":%s}", result);
+
+	free(id);
+	req_audit(r, NULL, NULL);
+	if (r->peer->send_text) {
+		r->peer->send_text(r->peer, line);
+	} else {
+		r->peer->send(r->peer, json_loads(line, 0, NULL), -1);
+		free(line);
+	}
+	req_finish(r);
+}
+
 void api_req_err(struct api_req *r, const char *code, const char *fmt, ...)
 {
 	char msg[1024];

@@ -34,6 +34,9 @@ struct api_peer {
 	/* Queue one reply line: msg is stolen; fd, unless -1, goes with it and
 	 * is taken. */
 	void (*send)(struct api_peer *p, json_t *msg, int fd);
+	/* The same for a line already rendered (malloc'd, stolen); NULL:
+	 * the line goes through send. */
+	void (*send_text)(struct api_peer *p, char *line);
 	void (*subscribe)(struct api_peer *p);
 	/* A request takes a hold on its peer and releases it when finished. */
 	void (*hold)(struct api_peer *p);
@@ -66,6 +69,9 @@ const struct store_net *api_req_net(const struct api_req *r);
 void api_req_net_take(struct api_req *r, struct store_net *out);
 
 /* result is stolen (NULL means {}). */
+/* result as JSON text already rendered (borrowed): a reply served from a
+ * cache costs a copy, not a render. */
+void api_req_ok_text(struct api_req *r, const char *result);
 void api_req_ok(struct api_req *r, json_t *result);
 /* Also hand the client a file descriptor (taken on every path). */
 void api_req_ok_fd(struct api_req *r, json_t *result, int fd);

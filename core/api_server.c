@@ -163,21 +163,14 @@ static int conn_flush(struct api_conn *c)
 	return 0;
 }
 
-/* Queue one JSON value as a line (value stolen), optionally with an fd. */
-static void conn_send(struct api_conn *c, json_t *msg, int fd)
+/* Queue a line of JSON text (s, malloc'd, stolen; NULL: none),
+ * optionally with an fd. */
+static void conn_send_text(struct api_conn *c, char *s, int fd)
 {
 	struct out_chunk *ch;
-	char *s;
 
-	if (c->fd < 0) {
-		json_decref(msg);
-		if (fd >= 0)
-			close(fd);
-		return;
-	}
-	s = json_dumps(msg, JSON_COMPACT);
-	json_decref(msg);
-	if (!s) {
+	if (c->fd < 0 || !s) {
+		free(s);
 		if (fd >= 0)
 			close(fd);
 		return;
@@ -200,6 +193,15 @@ static void conn_send(struct api_conn *c, json_t *msg, int fd)
 		conn_close(c);
 }
 
+/* Queue one JSON value as a line (value stolen), optionally with an fd. */
+static void conn_send(struct api_conn *c, json_t *msg, int fd)
+{
+	char *s = c->fd >= 0 ? json_dumps(msg, JSON_COMPACT) : NULL;
+
+	json_decref(msg);
+	conn_send_text(c, s, fd);
+}
+
 static void send_error(struct api_conn *c, json_t *id, const char *code, const char *msg)
 {
 	conn_send(c, api_req_reply_err(id, code, msg), -1);
@@ -210,6 +212,11 @@ static void send_error(struct api_conn *c, json_t *id, const char *code, const c
 static struct api_conn *peer_conn(struct api_peer *p)
 {
 	return (struct api_conn *)(void *)((char *)p - offsetof(struct api_conn, peer));
+}
+
+static void peer_send_text(struct api_peer *p, char *line)
+{
+	conn_send_text(peer_conn(p), line, -1);
 }
 
 static void peer_send(struct api_peer *p, json_t *msg, int fd)
@@ -430,7 +437,7 @@ static void accept_cb(struct loop *l, int fd, uint32_t events, void *data)
 			snprintf(c->user, sizeof(c->user), "uid %u", (unsigned)cr.uid);
 	}
 	c->peer = (struct api_peer){ .user = c->user, .uid = (int64_t)cr.uid, .send = peer_send,
-				     .subscribe = peer_subscribe, .hold = peer_hold,
+				     .send_text = peer_send_text, .subscribe = peer_subscribe, .hold = peer_hold,
 				     .release = peer_release };
 	c->out_tail = &c->out;
 	linebuf_init(&c->in, PROTO_MAX_LINE);

@@ -11,6 +11,7 @@
 #include "core/bus.h"
 #include "core/daemon.h"
 #include "core/host.h"
+#include "core/model.h"
 #include "core/vm.h"
 #include "core/vm_create.h"
 #include "core/vm_define.h"
@@ -37,17 +38,21 @@ static json_t *str_or_null(const char *s)
 	return s ? json_string(s) : json_null();
 }
 
+/* From the spec and the model only: no I/O. */
 json_t *api_vm_json(const struct vm *vm)
 {
 	const struct store_vm *s = &vm->spec;
+	const struct model *m = vm->d->model;
+	const struct model_proc *proc = model_proc_of(m, s->id, vm->pid);
+	const struct model_balloon *bal = model_balloon_of(m, s->id, vm->pid);
 	json_t *o, *disks = json_array();
 	int live = vm->pid > 0;
 	size_t i;
 
 	for (i = 0; i < s->ndisks; i++) {
 		const struct store_disk *d = &s->disks[i];
-		struct stat st;
-		json_int_t alloc = stat(d->path, &st) == 0 ? (json_int_t)st.st_blocks * 512 : 0;
+		const struct model_disk *md = model_disk_of(m, s->id, d->path);
+		json_int_t alloc = md ? (json_int_t)md->allocated_bytes : 0;
 
 		json_array_append_new(disks, json_pack("{s:I,s:s,s:s,s:I,s:I,s:b}",
 			"index", (json_int_t)d->idx, "path", d->path, "format", d->format,
@@ -63,8 +68,7 @@ json_t *api_vm_json(const struct vm *vm)
 		      "created", (json_int_t)s->created, "disks", disks);
 	json_object_set_new(o, "memory_actual_mib",
 			    !live ? json_null()
-				  : json_integer(vm->balloon_actual_mib >= 0 ? vm->balloon_actual_mib
-									     : (json_int_t)s->memory_mib));
+				  : json_integer((json_int_t)(bal ? bal->actual_mib : s->memory_mib)));
 	json_object_set_new(o, "cdrom", str_or_null(s->cdrom));
 	json_object_set_new(o, "kernel", str_or_null(s->kernel));
 	json_object_set_new(o, "initrd", str_or_null(s->initrd));
@@ -73,12 +77,8 @@ json_t *api_vm_json(const struct vm *vm)
 	json_object_set_new(o, "uptime_s", live && vm->started_at
 			    ? json_integer((json_int_t)(time(NULL) - vm->started_at)) : json_null());
 	json_object_set_new(o, "nics", api_vm_nics_json(vm));
-	{
-		uint64_t cpu_ms;
-
-		json_object_set_new(o, "cpu_time_ms", live && host_proc_cpu_ms(vm->pid, &cpu_ms) == 0
-				    ? json_integer((json_int_t)cpu_ms) : json_null());
-	}
+	json_object_set_new(o, "cpu_time_ms", proc ? json_integer((json_int_t)proc->cpu_ms)
+						   : json_null());
 	return o;
 }
 
@@ -95,15 +95,36 @@ static void reply_vm_done(struct vm *vm, const char *code, const char *msg, void
 
 /* --- reading ------------------------------------------------------------ */
 
+/* What vm.list shows beyond the model and the events that move it on:
+ * each VM's process and state, and uptimes (the current second). */
+static uint64_t list_key(const struct croftd *d)
+{
+	uint64_t k = (uint64_t)time(NULL);
+	const struct vm *vm;
+
+	for (vm = d->vms; vm; vm = vm->next)
+		k = (k ^ ((uint64_t)vm->spec.id << 40) ^ ((uint64_t)vm->pid << 8) ^
+		     ((uint64_t)vm->started_at << 20) ^ ((uint64_t)vm->state << 1) ^
+		     (uint64_t)vm->deleted) * 0x100000001b3ULL;
+	return k;
+}
+
+/* Rendered once per change of the model or the key, then served as text. */
 static void op_vm_list(struct api_req *r, json_t *args)
 {
 	struct croftd *d = api_req_daemon(r);
-	json_t *arr = json_array();
+	uint64_t key = list_key(d);
+	const char *text = model_text_get(d->model, key);
+	json_t *arr, *res;
 	struct vm **sorted, *vm;
 	size_t n = 0, i, j;
 
 	(void)args;
-	api_net_leases_refresh(d);
+	if (text) {
+		api_req_ok_text(r, text);
+		return;
+	}
+	arr = json_array();
 	for (vm = d->vms; vm; vm = vm->next)
 		if (!vm->deleted)
 			n++;
@@ -120,7 +141,17 @@ static void op_vm_list(struct api_req *r, json_t *args)
 	for (j = 0; j < n; j++)
 		json_array_append_new(arr, api_vm_json(sorted[j]));
 	free(sorted);
-	api_req_ok(r, json_pack("{s:o}", "vms", arr));
+	res = json_pack("{s:o}", "vms", arr);
+	if (!d->model) {
+		api_req_ok(r, res);
+		return;
+	}
+	model_text_take(d->model, key, json_dumps(res, JSON_COMPACT));
+	json_decref(res);
+	if ((text = model_text_get(d->model, key)))
+		api_req_ok_text(r, text);
+	else
+		api_req_err(r, PROTO_E_INTERNAL, "cannot render the VM list");
 }
 
 static void op_vm_info(struct api_req *r, json_t *args)
@@ -128,7 +159,6 @@ static void op_vm_info(struct api_req *r, json_t *args)
 	struct vm *vm = api_req_vm(r);
 
 	(void)args;
-	api_net_leases_refresh(vm->d);
 	api_req_ok(r, api_vm_json(vm));
 }
 

@@ -5,6 +5,7 @@
  * every sink, so each sink sees events in sequence order, one at a time.
  */
 #include "core/bus.h"
+#include "common/loop.h"
 #include "common/xalloc.h"
 
 #include <errno.h>
@@ -12,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #define BUS_MESSAGE_MAX 1024
 
@@ -40,19 +40,11 @@ struct bus {
 	struct bus_item *queue, **queue_tail;
 };
 
-static int64_t real_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 struct bus *bus_new(int64_t (*now_ms)(void))
 {
 	struct bus *b = xcalloc(1, sizeof(*b));
 
-	b->now_ms = now_ms ? now_ms : real_now_ms;
+	b->now_ms = now_ms ? now_ms : loop_wall_ms;
 	b->queue_tail = &b->queue;
 	return b;
 }

@@ -15,6 +15,7 @@
 #include "core/service.h"
 #include "common/loop.h"
 #include "core/net_state.h"
+#include "core/sampler.h"
 #include "core/netd_client.h"
 #include "core/vm.h"
 #include "core/vm_nic.h"
@@ -216,9 +217,6 @@ static void netd_fini(struct croftd *d)
 {
 	netd_client_free(d->netd);
 	d->netd = NULL;
-	free(d->leases);
-	d->leases = NULL;
-	d->nleases = 0;
 }
 
 /* Started in this order, stopped in reverse. */
@@ -229,6 +227,7 @@ static const struct croftd_service services[] = {
 	{ "vms", vms_init, vms_fini, NULL, 0 },
 	{ "jobs", job_service_init, job_service_fini, NULL, 0 },
 	{ "netd-connect", netd_connect_init, NULL, NULL, 0 },
+	{ "sampler", sampler_init, sampler_fini, sampler_tick, SAMPLER_INTERVAL_DEFAULT_MS },
 };
 
 static void signal_cb(struct loop *l, int fd, uint32_t events, void *data)

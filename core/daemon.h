@@ -19,7 +19,8 @@ struct store;
 struct vm;
 struct api_server;
 struct netd_client;
-struct netd_lease;
+struct model;
+struct sampler;
 
 struct croftd {
 	struct loop *loop;
@@ -32,8 +33,8 @@ struct croftd {
 	struct api_server *api;
 	struct vm *vms;              /* every defined VM, in no order */
 	struct netd_client *netd;    /* croft-netd at run_dir/netd.sock */
-	struct netd_lease *leases;   /* netd's last LEASES answer (api_net.c) */
-	size_t nleases;
+	struct model *model;         /* what reads render (model.h) */
+	struct sampler *sampler;     /* fills the model (sampler.h) */
 
 	char *state_dir;             /* croft.db, pools/, vm/<name>/ (UEFI vars) */
 	char *run_dir;               /* croftd.sock, vm/<name>/ (QEMU runtime) */

@@ -10,6 +10,7 @@
 #include "core/api_server.h"
 #include "core/bus.h"
 #include "core/daemon.h"
+#include "core/settings.h"
 #include "common/log.h"
 #include "common/proto.h"
 #include "common/xalloc.h"
@@ -18,23 +19,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-
-static int64_t keep_setting(struct croftd *d)
-{
-	char *v = NULL, *end;
-	long long k = EVENTS_KEEP_DEFAULT;
-
-	if (store_setting_get(d->store, "events-keep", &v) == 0) {
-		k = strtoll(v, &end, 10);
-		if (*end || k < 100) {
-			log_warn("setting events-keep='%s' is not a number >= 100; keeping %d events",
-				 v, EVENTS_KEEP_DEFAULT);
-			k = EVENTS_KEEP_DEFAULT;
-		}
-	}
-	free(v);
-	return k;
-}
 
 static void log_sink(const struct bus_event *ev, void *data)
 {
@@ -80,7 +64,7 @@ int events_init(struct croftd *d, char *err, size_t errlen)
 	}
 	d->bus = bus_new(NULL);
 	bus_seq_resume(d->bus, last);
-	d->events_keep = keep_setting(d);
+	d->events_keep = settings_int(d->store, "events-keep", EVENTS_KEEP_DEFAULT, 100, INT64_MAX);
 	bus_sink_add(d->bus, log_sink, d);
 	bus_sink_add(d->bus, store_sink, d);
 	return 0;

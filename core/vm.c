@@ -15,6 +15,7 @@
 #include "core/daemon.h"
 #include "core/job.h"
 #include "common/loop.h"
+#include "core/model.h"
 #include "core/qemu_cmdline.h"
 #include "core/qmp.h"
 #include "core/vm_nic.h"
@@ -228,7 +229,6 @@ static void vm_qemu_gone(struct vm *vm)
 		qmp_free(q);
 	}
 	vm->pid = 0;
-	vm->balloon_actual_mib = -1;
 	vm_timer_clear(vm);
 	vm_retry_clear(vm);
 	vm_cleanup_run_files(vm);
@@ -291,22 +291,13 @@ static void vm_quit(struct vm *vm, const char *reason)
 
 /* --- QMP --------------------------------------------------------------- */
 
-static void balloon_reply(struct qmp *q, const struct qmp_msg *m, void *data)
-{
-	struct vm *vm = data;
-	json_t *a;
-
-	(void)q;
-	if (m && m->type == QMP_MSG_RETURN && (a = json_object_get(m->ret, "actual")))
-		vm->balloon_actual_mib = json_integer_value(a) >> 20;
-}
-
 static void status_reply(struct qmp *q, const struct qmp_msg *m, void *data)
 {
 	struct vm *vm = data;
 	const char *status;
 	int was_starting = vm->state == VM_STARTING;
 
+	(void)q;
 	if (!m)
 		return;                   /* connection lost: the pidfd will tell */
 	if (m->type != QMP_MSG_RETURN) {
@@ -316,7 +307,6 @@ static void status_reply(struct qmp *q, const struct qmp_msg *m, void *data)
 	status = json_string_value(json_object_get(m->ret, "status"));
 	if (!status)
 		status = "?";
-	qmp_command(q, "query-balloon", NULL, balloon_reply, vm);
 	if (!strcmp(status, "shutdown")) {
 		/* The guest powered off while nobody was watching. */
 		vm_quit(vm, "guest");
@@ -379,7 +369,11 @@ static void qmp_event(struct qmp *q, const struct qmp_msg *ev, void *data)
 	} else if (!strcmp(ev->event, "JOB_STATUS_CHANGE")) {
 		job_qmp_status_changed(vm->d->jobs, json_string_value(json_object_get(ev->data, "id")));
 	} else if (!strcmp(ev->event, "BALLOON_CHANGE")) {
-		vm->balloon_actual_mib = json_integer_value(json_object_get(ev->data, "actual")) >> 20;
+		json_t *actual = json_object_get(ev->data, "actual");
+
+		if (json_is_integer(actual) && json_integer_value(actual) >= 0)
+			model_balloon_set(vm->d->model, vm->spec.id, vm->pid,
+					  (uint64_t)json_integer_value(actual) >> 20);
 	} else if (!strcmp(ev->event, "DEVICE_DELETED")) {
 		vm_nic_qmp_event(vm, ev);
 	} else if (!strcmp(ev->event, "RESET")) {
@@ -929,7 +923,6 @@ struct vm *vm_add(struct croftd *d, struct store_vm *spec)
 	vm->state = VM_STOPPED;
 	snprintf(vm->reason, sizeof(vm->reason), "created");
 	vm->pidfd = -1;
-	vm->balloon_actual_mib = -1;
 	vm->next = d->vms;
 	d->vms = vm;
 	return vm;

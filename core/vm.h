@@ -54,7 +54,6 @@ struct vm {
 	int pidfd;                   /* -1 when none */
 	struct qmp *qmp;
 	int64_t started_at;          /* CLOCK_REALTIME seconds, 0 unless live */
-	int64_t balloon_actual_mib;  /* last known, -1 unknown */
 
 	struct job_exec *spawn;      /* starting: QEMU's daemonizing parent */
 	struct loop_timer *timer;    /* start or shutdown deadline */

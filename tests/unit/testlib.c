@@ -422,6 +422,108 @@ int tl_store_teardown(void **state)
 	return rc < 0 ? -1 : 0;
 }
 
+void tl_vm_spec(struct store_vm *spec, const char *name, uint64_t memory_mib)
+{
+	memset(spec, 0, sizeof(*spec));
+	spec->name = xstrdup(name);
+	spec->uuid = xasprintf("uuid-%s", name);
+	spec->vcpus = 1;
+	spec->memory_mib = memory_mib;
+	spec->memory_min_mib = memory_mib;
+	spec->firmware = xstrdup("bios");
+	spec->boot = xstrdup("disk");
+	spec->state = xstrdup("stopped");
+	spec->state_reason = xstrdup("created");
+}
+
+/* --- the fake /proc ------------------------------------------------------- */
+
+char *tl_proc_new(const char *dir)
+{
+	char *root = tl_path(dir, "proc");
+
+	if (mkdir(root, 0755) < 0 && errno != EEXIST)
+		fail_msg("mkdir %s: %s", root, strerror(errno));
+	return root;
+}
+
+void tl_proc_host_or_fail(const char *root, const struct tl_proc_host *h)
+{
+	char *path, *cpus = xasprintf("%s", "");
+	unsigned i;
+
+	path = tl_path(root, "meminfo");
+	tl_write_file_or_fail(path, "MemTotal:       %llu kB\nMemFree:          123456 kB\n"
+			      "MemAvailable:   %llu kB\nBuffers:           10000 kB\n"
+			      "SwapTotal:      %llu kB\nSwapFree:       %llu kB\n",
+			      (unsigned long long)h->mem_total_kib,
+			      (unsigned long long)h->mem_available_kib,
+			      (unsigned long long)h->swap_total_kib,
+			      (unsigned long long)h->swap_free_kib);
+	free(path);
+	for (i = 0; i < h->cpus; i++) {
+		char *more = xasprintf("%scpu%u 10 0 10 100 0 0 0 0 0 0\n", cpus, i);
+
+		free(cpus);
+		cpus = more;
+	}
+	path = tl_path(root, "stat");
+	tl_write_file_or_fail(path, "cpu  %llu 0 %llu %llu %llu 0 0 0 0 0\n%s"
+			      "intr 12345 0 0\nctxt 67890\nbtime 1767225600\nprocesses 4242\n",
+			      (unsigned long long)h->user, (unsigned long long)h->system,
+			      (unsigned long long)h->idle, (unsigned long long)h->iowait, cpus);
+	free(path);
+	free(cpus);
+	path = tl_path(root, "loadavg");
+	tl_write_file_or_fail(path, "%.2f %.2f %.2f 2/345 6789\n", h->load1, h->load5, h->load15);
+	free(path);
+	path = tl_path(root, "uptime");
+	tl_write_file_or_fail(path, "%.2f %.2f\n", h->uptime_s, h->uptime_s * 1.5);
+	free(path);
+}
+
+void tl_proc_pid_or_fail(const char *root, const struct tl_proc_pid *p)
+{
+	char *dir = xasprintf("%s/%d", root, p->pid), *path;
+	size_t i, len = 0;
+	char cmdline[4096];
+	int fd;
+
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+		fail_msg("mkdir %s: %s", dir, strerror(errno));
+	path = tl_path(dir, "stat");
+	tl_write_file_or_fail(path, "%d (%s) S 1 %d %d 0 -1 4194560 1000 0 0 0 %llu %llu 0 0 20 0 4 0 "
+			      "%llu 1234567890 %llu 18446744073709551615 1 1 0 0 0 0 0 4096 0 0 0 17 1 "
+			      "0 0 0 0 0\n", p->pid, p->comm, p->pid, p->pid,
+			      (unsigned long long)p->utime, (unsigned long long)p->stime,
+			      (unsigned long long)p->start, (unsigned long long)p->rss_pages);
+	free(path);
+	for (i = 0; p->argv && p->argv[i]; i++) {
+		size_t n = strlen(p->argv[i]) + 1;
+
+		if (len + n > sizeof(cmdline))
+			fail_msg("fake command line of pid %d is too long", p->pid);
+		memcpy(cmdline + len, p->argv[i], n);
+		len += n;
+	}
+	path = tl_path(dir, "cmdline");
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0 || write(fd, cmdline, len) != (ssize_t)len)
+		fail_msg("cannot write %s: %s", path, strerror(errno));
+	close(fd);
+	free(path);
+	free(dir);
+}
+
+void tl_proc_pid_gone(const char *root, int pid)
+{
+	char *dir = xasprintf("%s/%d", root, pid);
+
+	if (tl_rmtree(dir) < 0)
+		fail_msg("cannot remove %s", dir);
+	free(dir);
+}
+
 void tl_assert_lacks(const char *hay, const char *needle)
 {
 	if (hay && strstr(hay, needle))

@@ -32,6 +32,7 @@ struct qmp;
 struct qmp_callbacks;
 struct store;
 struct vm;
+struct store_vm;
 
 /* A fresh directory /tmp/croft-test-<tag>-XXXXXX, its real path (malloc'd),
  * mode 0755 so an unprivileged user can reach what a test puts there.
@@ -271,7 +272,41 @@ struct pool_image_info;
 int tl_image_create(const char *path, const char *format, uint64_t bytes,
 		    char *err, size_t errlen);
 int tl_image_info(const char *path, struct pool_image_info *info, char *err, size_t errlen);
+/* Fill *spec (zeroed first) as the smallest valid stopped VM named name:
+ * 1 vCPU, memory_mib, bios, boot from disk, no disks.  store_vm_clear()
+ * frees it. */
+void tl_vm_spec(struct store_vm *spec, const char *name, uint64_t memory_mib);
 
+/*
+ * A fake /proc tree for modules that read /proc through a root prefix
+ * (the sampler): the files hold what the kernel would write there, with
+ * the figures a test chooses.  tl_proc_new makes dir/proc and returns its
+ * path (malloc'd).
+ */
+char *tl_proc_new(const char *dir);
+
+struct tl_proc_host {
+	uint64_t user, system, idle, iowait;   /* the "cpu " line, in jiffies */
+	unsigned cpus;                         /* as many "cpuN" lines */
+	uint64_t mem_total_kib, mem_available_kib, swap_total_kib, swap_free_kib;
+	double load1, load5, load15;
+	double uptime_s;
+};
+/* meminfo, stat, loadavg and uptime. */
+void tl_proc_host_or_fail(const char *root, const struct tl_proc_host *h);
+
+struct tl_proc_pid {
+	int pid;
+	const char *comm;                      /* may hold spaces and ')' */
+	const char *const *argv;               /* NULL-terminated */
+	uint64_t utime, stime;                 /* clock ticks */
+	uint64_t start;                        /* start time, ticks after boot */
+	uint64_t rss_pages;
+};
+/* PID/stat and PID/cmdline; again to change them. */
+void tl_proc_pid_or_fail(const char *root, const struct tl_proc_pid *p);
+/* The process has gone: PID/ no longer exists. */
+void tl_proc_pid_gone(const char *root, int pid);
 
 /* A store file the test opens itself (testlib_store.c), for cmocka setups
  * and teardowns: *state is a tl_store_file, a fresh temporary directory

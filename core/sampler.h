@@ -1,0 +1,74 @@
+/*
+ * The sampler: the one place croftd reads the figures its reads show.  On
+ * one timer (every "sample-interval-ms", default 2 s) it reads the host's
+ * /proc, each live QEMU's /proc/PID/stat, stats each disk, asks each QEMU
+ * for its balloon size (query-balloon on the VM's QMP client, answered
+ * later: the loop never waits) and croft-netd for the DHCP leases, and
+ * stores it all in the model (model.h).
+ *
+ * It also listens on the bus and refreshes at once what an event makes
+ * stale, so a read right after an action is right: vm.state (a QEMU came
+ * or went: that VM's process, disks and balloon), vm.created and
+ * vm.changed (its disks, and every VM's NIC rows from the store), net.*
+ * (the NIC rows: networks' names), vm.deleted (the model forgets it).
+ *
+ * A pid is read as a VM's QEMU only once /proc/PID/cmdline shows the
+ * "-pidfile" of that VM (as adoption checks it); from then on its start
+ * time must stay the same, so a pid reused by another process is never
+ * read as the VM.
+ *
+ * Seams for tests: the /proc root, the lease source and the QMP command
+ * function; the clock is the model's.
+ */
+#ifndef CROFT_SAMPLER_H
+#define CROFT_SAMPLER_H
+
+#include "core/qmp.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct croftd;
+struct netd_lease;
+struct sampler;
+struct vm;
+
+#define SAMPLER_INTERVAL_DEFAULT_MS 2000
+#define SAMPLER_INTERVAL_MIN_MS 500
+#define SAMPLER_INTERVAL_MAX_MS 60000
+
+struct sampler_seams {
+	const char *proc_root;       /* "/proc" */
+	/* croft-netd's leases: 0 with *out (malloc'd, owned by the caller),
+	 * or -errno to keep the last ones. */
+	int (*leases)(struct croftd *d, struct netd_lease **out, size_t *n);
+	int (*qmp_command)(struct qmp *q, const char *cmd, json_t *args, qmp_reply_cb cb,
+			   void *data);
+};
+
+/* The real ones: /proc, netd_client_leases(), qmp_command(). */
+extern const struct sampler_seams sampler_real_seams;
+
+/* A sampler filling d->model (which must outlive it) from d's VMs, store
+ * and netd; seams NULL means sampler_real_seams.  It listens on d->bus
+ * when there is one.  Samples nothing yet. */
+struct sampler *sampler_new(struct croftd *d, const struct sampler_seams *seams);
+/* Stops listening; balloon queries still in flight are answered into
+ * nothing. */
+void sampler_free(struct sampler *s);
+
+/* Sample everything now: host, every VM, leases. */
+void sampler_run(struct sampler *s);
+/* Sample one VM now: its process, disks and balloon. */
+void sampler_vm(struct sampler *s, struct vm *vm);
+/* Load every VM's NIC rows and their networks' names from the store.
+ * 0 or -errno (the model keeps what it had). */
+int sampler_nics_load(struct sampler *s);
+
+/* The "sampler" service of croftd.c: makes d->model and d->sampler,
+ * samples once, then every sample-interval-ms. */
+int sampler_init(struct croftd *d, char *err, size_t errlen);
+void sampler_fini(struct croftd *d);
+uint64_t sampler_tick(struct croftd *d);
+
+#endif

@@ -1,0 +1,676 @@
+/*
+ * Tests for core/sampler.c with a fake /proc tree, the fake clock, a store
+ * in a temp dir, a bus, fake leases and a fake QMP command function: host
+ * figures; a QEMU's CPU time and RSS; a pid that is not (or no longer) the
+ * VM's QEMU; a VM gone in the middle of a sample; disk allocation; leases
+ * mapped onto NICs; NIC and state changes picked up from events so that
+ * the JSON of a read, rendered with no store at all, is right at once;
+ * balloon queries answered later; the interval setting.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "tests/unit/testlib.h"
+#include "core/api_ops.h"
+#include "core/bus.h"
+#include "core/daemon.h"
+#include "core/model.h"
+#include "core/sampler.h"
+#include "core/vm.h"
+#include "common/xalloc.h"
+#include "store/store.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* --- fakes: leases and QMP ---------------------------------------------------- */
+
+static struct {
+	struct netd_lease v[4];
+	size_t n;
+	int fail;                    /* -errno: netd did not answer */
+	int calls;
+} fl;
+
+static int fake_leases(struct croftd *d, struct netd_lease **out, size_t *n)
+{
+	(void)d;
+	fl.calls++;
+	if (fl.fail)
+		return fl.fail;
+	*out = xcalloc(fl.n + 1, sizeof(**out));
+	memcpy(*out, fl.v, fl.n * sizeof(**out));
+	*n = fl.n;
+	return 0;
+}
+
+static struct {
+	int calls;
+	int fail;
+	char cmd[32];
+	qmp_reply_cb cb;
+	void *data;
+} fq;
+
+static int fake_qmp_command(struct qmp *q, const char *cmd, json_t *args, qmp_reply_cb cb,
+			    void *data)
+{
+	(void)q;
+	json_decref(args);
+	fq.calls++;
+	if (fq.fail)
+		return fq.fail;
+	snprintf(fq.cmd, sizeof(fq.cmd), "%s", cmd);
+	fq.cb = cb;
+	fq.data = data;
+	return 0;
+}
+
+/* Answer the last query: actual in bytes, or a lost connection (< 0). */
+static void qmp_answer(long long actual)
+{
+	struct qmp_msg m = { .type = QMP_MSG_RETURN };
+	qmp_reply_cb cb = fq.cb;
+
+	assert_non_null(cb);
+	fq.cb = NULL;
+	if (actual < 0) {
+		cb(NULL, NULL, fq.data);
+		return;
+	}
+	m.ret = json_pack("{s:I}", "actual", (json_int_t)actual);
+	cb(NULL, &m, fq.data);
+	json_decref(m.ret);
+}
+
+/* --- the fixture ------------------------------------------------------------------ */
+
+struct fx {
+	char *dir;
+	char *proc;
+	struct croftd d;
+	struct sampler_seams seams;
+	struct sampler *s;
+};
+
+static int setup(void **state)
+{
+	struct fx *f = xcalloc(1, sizeof(*f));
+
+	memset(&fl, 0, sizeof(fl));
+	memset(&fq, 0, sizeof(fq));
+	tl_clock_set(TL_CLOCK_START_MS);
+	f->dir = tl_tmpdir("sampler");
+	if (!f->dir)
+		return -1;
+	f->proc = tl_proc_new(f->dir);
+	f->d.store = tl_store_open_or_fail(f->dir);
+	f->d.bus = bus_new(tl_clock_ms);
+	f->d.model = model_new(tl_clock_ms);
+	f->d.run_dir = tl_path(f->dir, "run");
+	f->seams.proc_root = f->proc;
+	f->seams.leases = fake_leases;
+	f->seams.qmp_command = fake_qmp_command;
+	f->s = sampler_new(&f->d, &f->seams);
+	f->d.sampler = f->s;
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+	struct vm *vm;
+
+	for (vm = f->d.vms; vm; vm = vm->next) {
+		vm->qmp = NULL;
+		vm->pid = 0;
+	}
+	vm_free_all(&f->d);
+	sampler_free(f->s);
+	model_free(f->d.model);
+	bus_free(f->d.bus);
+	store_close(f->d.store);
+	tl_rmtree(f->dir);
+	free(f->d.run_dir);
+	free(f->proc);
+	free(f->dir);
+	free(f);
+	return 0;
+}
+
+/* A stopped VM with disks at the given paths (NULL-terminated). */
+static struct vm *add_vm(struct fx *f, const char *name, const char *const *disks)
+{
+	struct store_vm spec;
+	char err[256];
+	size_t i, n = 0;
+
+	while (disks && disks[n])
+		n++;
+	tl_vm_spec(&spec, name, 1024);
+	spec.disks = xcalloc(n + 1, sizeof(*spec.disks));
+	spec.ndisks = n;
+	for (i = 0; i < n; i++) {
+		spec.disks[i].idx = (uint32_t)i;
+		spec.disks[i].path = xstrdup(disks[i]);
+		spec.disks[i].format = xstrdup("raw");
+		spec.disks[i].size_bytes = 64 << 20;
+	}
+	if (store_vm_insert(f->d.store, &spec, err, sizeof(err)) < 0)
+		fail_msg("%s", err);
+	return vm_add(&f->d, &spec);
+}
+
+/* Its QEMU as the kernel would show it (the same argv croftd checks). */
+static void qemu_proc(struct fx *f, struct vm *vm, int pid, uint64_t ticks, uint64_t start)
+{
+	char *pidfile = vm_run_path(&f->d, vm->spec.name, "qemu.pid");
+	const char *argv[] = { "qemu-system-x86_64", "-name", vm->spec.name, "-pidfile", pidfile,
+			       "-daemonize", NULL };
+	struct tl_proc_pid p = { .pid = pid, .comm = "qemu-system-x86", .argv = argv,
+				 .utime = ticks * 3 / 4, .stime = ticks - ticks * 3 / 4,
+				 .start = start, .rss_pages = 2560 };
+
+	tl_proc_pid_or_fail(f->proc, &p);
+	free(pidfile);
+	vm->pid = pid;
+}
+
+static uint64_t ticks_ms(uint64_t ticks)
+{
+	return ticks * 1000 / (uint64_t)sysconf(_SC_CLK_TCK);
+}
+
+static json_int_t json_int(json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+
+	assert_true(json_is_integer(v));
+	return json_integer_value(v);
+}
+
+/* --- the host ------------------------------------------------------------------------- */
+
+static void test_host(void **state)
+{
+	struct fx *f = *state;
+	struct tl_proc_host h = { .user = 1000, .system = 500, .idle = 8000, .iowait = 500,
+				  .cpus = 3, .mem_total_kib = 8 << 20,
+				  .mem_available_kib = 5 << 20, .swap_total_kib = 1 << 20,
+				  .swap_free_kib = 512 << 10, .load1 = 0.75, .load5 = 0.5,
+				  .load15 = 0.25, .uptime_s = 3600.5 };
+	const struct model_host *mh = &f->d.model->host;
+
+	tl_clock_advance(100);
+	tl_proc_host_or_fail(f->proc, &h);
+	sampler_run(f->s);
+	assert_int_equal(mh->sampled_ms, TL_CLOCK_START_MS + 100);
+	assert_int_equal(mh->cpus, 3);
+	assert_int_equal(mh->cpu_busy, 1500);
+	assert_int_equal(mh->cpu_total, 10000);
+	assert_int_equal(mh->mem.total_kib, 8 << 20);
+	assert_int_equal(mh->mem.available_kib, 5 << 20);
+	assert_int_equal(mh->mem.swap_free_kib, 512 << 10);
+	assert_true(mh->load[0] == 0.75 && mh->load[2] == 0.25);
+	assert_int_equal(mh->uptime_ms, 3600500);
+
+	h.user += 150;
+	h.idle += 50;
+	tl_proc_host_or_fail(f->proc, &h);
+	tl_clock_advance(2000);
+	assert_int_equal(sampler_tick(&f->d), SAMPLER_INTERVAL_DEFAULT_MS);
+	assert_int_equal(mh->cpu_busy, 1650);
+	assert_int_equal(mh->cpu_total, 10200);
+	assert_int_equal(mh->sampled_ms, TL_CLOCK_START_MS + 2100);
+}
+
+/* --- a VM's process ------------------------------------------------------------------------ */
+
+static void test_qemu_figures(void **state)
+{
+	struct fx *f = *state;
+	struct vm *vm = add_vm(f, "web", NULL);
+	const struct model_proc *p;
+	json_t *j;
+
+	qemu_proc(f, vm, 4242, 200, 5000);
+	sampler_run(f->s);
+	p = model_proc_of(f->d.model, vm->spec.id, 4242);
+	assert_non_null(p);
+	assert_int_equal(p->cpu_ms, ticks_ms(200));
+	assert_int_equal(p->rss_bytes, 2560 * (uint64_t)sysconf(_SC_PAGESIZE));
+	assert_int_equal(p->start_ticks, 5000);
+	j = api_vm_json(vm);
+	assert_int_equal(json_int(j, "cpu_time_ms"), (json_int_t)ticks_ms(200));
+	assert_int_equal(json_int(j, "pid"), 4242);
+	json_decref(j);
+
+	qemu_proc(f, vm, 4242, 900, 5000);
+	tl_clock_advance(2000);
+	sampler_tick(&f->d);
+	p = model_proc_of(f->d.model, vm->spec.id, 4242);
+	assert_int_equal(p->cpu_ms, ticks_ms(900));
+	assert_int_equal(p->sampled_ms, TL_CLOCK_START_MS + 2000);
+}
+
+static void test_pid_not_the_qemu(void **state)
+{
+	struct fx *f = *state;
+	struct vm *vm = add_vm(f, "web", NULL), *other = add_vm(f, "db", NULL);
+	const char *sleeper[] = { "/bin/sleep", "1000", NULL };
+	struct tl_proc_pid p = { .pid = 4242, .comm = "sleep", .argv = sleeper, .utime = 5,
+				 .start = 9000, .rss_pages = 100 };
+	json_t *j;
+
+	/* the pid was never the VM's QEMU: not read as the VM */
+	tl_proc_pid_or_fail(f->proc, &p);
+	vm->pid = 4242;
+	sampler_run(f->s);
+	assert_null(model_proc_of(f->d.model, vm->spec.id, 4242));
+	j = api_vm_json(vm);
+	assert_true(json_is_null(json_object_get(j, "cpu_time_ms")));
+	json_decref(j);
+
+	/* another VM's QEMU is not this VM's either */
+	qemu_proc(f, other, 4300, 10, 9100);
+	vm->pid = 4300;
+	sampler_run(f->s);
+	assert_null(model_proc_of(f->d.model, vm->spec.id, 4300));
+	assert_non_null(model_proc_of(f->d.model, other->spec.id, 4300));
+	other->pid = 0;
+
+	/* once it was, and then the pid went to someone else (another start time) */
+	qemu_proc(f, vm, 4242, 300, 9500);
+	sampler_run(f->s);
+	assert_non_null(model_proc_of(f->d.model, vm->spec.id, 4242));
+	p.start = 9900;
+	tl_proc_pid_or_fail(f->proc, &p);
+	sampler_run(f->s);
+	assert_null(model_proc_of(f->d.model, vm->spec.id, 4242));
+
+	/* a new QEMU of this VM that happens to get the same pid is read again */
+	qemu_proc(f, vm, 4242, 40, 12000);
+	sampler_run(f->s);
+	assert_non_null(model_proc_of(f->d.model, vm->spec.id, 4242));
+	assert_int_equal(model_proc_of(f->d.model, vm->spec.id, 4242)->cpu_ms, ticks_ms(40));
+}
+
+static void test_vm_gone_mid_sample(void **state)
+{
+	struct fx *f = *state;
+	struct vm *a = add_vm(f, "a", NULL), *b = add_vm(f, "b", NULL);
+
+	qemu_proc(f, a, 3001, 100, 100);
+	qemu_proc(f, b, 3002, 200, 200);
+	sampler_run(f->s);
+	assert_non_null(model_proc_of(f->d.model, a->spec.id, 3001));
+	assert_non_null(model_proc_of(f->d.model, b->spec.id, 3002));
+
+	/* a's QEMU exits; croftd has not seen its pidfd yet, so a->pid stays */
+	tl_proc_pid_gone(f->proc, 3001);
+	qemu_proc(f, b, 3002, 260, 200);
+	sampler_run(f->s);
+	assert_null(model_proc_of(f->d.model, a->spec.id, 3001));
+	assert_int_equal(model_proc_of(f->d.model, b->spec.id, 3002)->cpu_ms, ticks_ms(260));
+}
+
+/* --- disks ------------------------------------------------------------------------------------ */
+
+static uint64_t allocated(const char *path)
+{
+	struct stat st;
+
+	assert_int_equal(stat(path, &st), 0);
+	return (uint64_t)st.st_blocks * 512;
+}
+
+static void test_disk_allocation(void **state)
+{
+	struct fx *f = *state;
+	char *sparse = tl_path(f->dir, "web-disk0.raw"), *missing = tl_path(f->dir, "gone.qcow2");
+	const char *disks[] = { sparse, missing, NULL };
+	char block[65536];
+	struct vm *vm;
+	json_t *j, *jd;
+	int fd, i;
+
+	fd = open(sparse, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, 64 << 20), 0);
+	vm = add_vm(f, "web", disks);
+	sampler_run(f->s);
+	assert_int_equal(model_disk_of(f->d.model, vm->spec.id, sparse)->allocated_bytes,
+			 allocated(sparse));
+	assert_true(allocated(sparse) < (1 << 20));
+	assert_int_equal(model_disk_of(f->d.model, vm->spec.id, missing)->sampled_ms, 0);
+
+	/* the guest writes 1 MiB */
+	memset(block, 0xa5, sizeof(block));
+	for (i = 0; i < 16; i++)
+		assert_int_equal(pwrite(fd, block, sizeof(block), (off_t)i * sizeof(block)),
+				 (ssize_t)sizeof(block));
+	assert_int_equal(fsync(fd), 0);
+	close(fd);
+	tl_clock_advance(2000);
+	sampler_tick(&f->d);
+	assert_true(allocated(sparse) >= (1 << 20));
+	j = api_vm_json(vm);
+	jd = json_object_get(j, "disks");
+	assert_int_equal(json_array_size(jd), 2);
+	assert_int_equal(json_int(json_array_get(jd, 0), "allocated_bytes"),
+			 (json_int_t)allocated(sparse));
+	assert_int_equal(json_int(json_array_get(jd, 1), "allocated_bytes"), 0);
+	assert_int_equal(json_int(json_array_get(jd, 0), "size_bytes"), 64 << 20);
+	json_decref(j);
+	free(sparse);
+	free(missing);
+}
+
+/* --- NICs and leases ---------------------------------------------------------------------------- */
+
+static int64_t put_net(struct fx *f, const char *name)
+{
+	struct store_net n = { .name = (char *)name, .mode = (char *)"nat", .prefix = 24 };
+	char err[256];
+
+	n.subnet = (char *)"10.73.5.0";
+	n.gateway = (char *)"10.73.5.1";
+	n.dhcp_first = (char *)"10.73.5.100";
+	n.dhcp_last = (char *)"10.73.5.200";
+	if (store_net_insert(f->d.store, &n, err, sizeof(err)) < 0)
+		fail_msg("%s", err);
+	return n.id;
+}
+
+static int64_t put_nic(struct fx *f, struct vm *vm, int64_t net, const char *mac, const char *ip)
+{
+	struct store_nic n = { .vm_id = vm->spec.id, .net_id = net, .mac = (char *)mac,
+			       .ip = (char *)ip };
+	char err[256];
+
+	if (store_nic_insert(f->d.store, &n, err, sizeof(err)) < 0)
+		fail_msg("%s", err);
+	return n.id;
+}
+
+static void fake_lease(size_t i, int64_t net, const uint8_t mac5, const char *ip)
+{
+	struct netd_lease *l = &fl.v[i];
+
+	memset(l, 0, sizeof(*l));
+	l->net_id = (uint32_t)net;
+	memcpy(l->mac, (uint8_t[]){ 0x52, 0x54, 0, 0, 0, mac5 }, 6);
+	inet_pton(AF_INET, ip, &l->ip);
+	if (fl.n <= i)
+		fl.n = i + 1;
+}
+
+/* The "ip" of the VM's NIC i, rendered with no store to read. */
+static const char *nic_ip(struct fx *f, struct vm *vm, size_t i, char *buf, size_t len)
+{
+	struct store *st = f->d.store;
+	json_t *nics, *ip;
+
+	f->d.store = NULL;
+	nics = api_vm_nics_json(vm);
+	f->d.store = st;
+	assert_true(i < json_array_size(nics));
+	ip = json_object_get(json_array_get(nics, i), "ip");
+	snprintf(buf, len, "%s", json_is_string(ip) ? json_string_value(ip) : "null");
+	json_decref(nics);
+	return buf;
+}
+
+static void test_leases_mapped_to_nics(void **state)
+{
+	struct fx *f = *state;
+	struct vm *web = add_vm(f, "web", NULL), *db = add_vm(f, "db", NULL);
+	int64_t lan = put_net(f, "lan");
+	char buf[64];
+
+	put_nic(f, web, lan, "52:54:00:00:00:01", "10.73.5.10");
+	put_nic(f, db, lan, "52:54:00:00:00:02", "10.73.5.11");
+	assert_int_equal(sampler_nics_load(f->s), 0);
+	fake_lease(0, lan, 2, "10.73.5.11");
+	fake_lease(1, lan + 1, 1, "10.99.0.5");     /* web's MAC, another network */
+	sampler_run(f->s);
+	assert_int_equal(fl.calls, 1);
+	assert_string_equal(nic_ip(f, web, 0, buf, sizeof(buf)), "null");
+	assert_string_equal(nic_ip(f, db, 0, buf, sizeof(buf)), "10.73.5.11");
+
+	fake_lease(2, lan, 1, "10.73.5.10");
+	tl_clock_advance(2000);
+	sampler_tick(&f->d);
+	assert_string_equal(nic_ip(f, web, 0, buf, sizeof(buf)), "10.73.5.10");
+	assert_int_equal(f->d.model->leases_ms, TL_CLOCK_START_MS + 2000);
+
+	/* netd does not answer: the last leases stay */
+	fl.fail = -ETIMEDOUT;
+	sampler_tick(&f->d);
+	assert_string_equal(nic_ip(f, web, 0, buf, sizeof(buf)), "10.73.5.10");
+	/* netd answers with none */
+	fl.fail = 0;
+	fl.n = 0;
+	sampler_tick(&f->d);
+	assert_string_equal(nic_ip(f, web, 0, buf, sizeof(buf)), "null");
+}
+
+static void test_nic_changes_without_sql(void **state)
+{
+	struct fx *f = *state;
+	struct vm *web = add_vm(f, "web", NULL);
+	int64_t lan, dmz, nic;
+	struct store *st = f->d.store;
+	json_t *nics, *j;
+
+	sampler_run(f->s);
+	lan = put_net(f, "lan");
+	bus_publish(f->d.bus, "net.created", "lan", 0, NULL, "network lan: created");
+	dmz = put_net(f, "dmz");
+	nic = put_nic(f, web, lan, "52:54:00:00:00:01", "10.73.5.10");
+	put_nic(f, web, dmz, "52:54:00:00:00:02", NULL);
+	bus_publish(f->d.bus, "vm.changed", "web", BUS_QUIET, NULL, "VM web: NICs changed");
+
+	f->d.store = NULL;                /* a read that touched the store would crash */
+	j = api_vm_json(web);
+	nics = json_object_get(j, "nics");
+	assert_int_equal(json_array_size(nics), 2);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(nics, 0), "net")), "lan");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(nics, 0), "mac")),
+			    "52:54:00:00:00:01");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(nics, 0), "address")),
+			    "10.73.5.10");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(nics, 1), "net")), "dmz");
+	assert_true(json_is_null(json_object_get(json_array_get(nics, 1), "address")));
+	assert_string_equal(json_string_value(json_object_get(json_array_get(nics, 0), "model")),
+			    "virtio");
+	json_decref(j);
+	f->d.store = st;
+
+	/* the NIC goes; net.changed alone is enough to see it */
+	assert_int_equal(store_nic_delete(f->d.store, nic), 0);
+	bus_publish(f->d.bus, "net.changed", "lan", BUS_QUIET, NULL, "network lan: NICs changed");
+	f->d.store = NULL;
+	nics = api_vm_nics_json(web);
+	f->d.store = st;
+	assert_int_equal(json_array_size(nics), 1);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(nics, 0), "net")), "dmz");
+	json_decref(nics);
+}
+
+/* --- events: state changes and deletes ------------------------------------------------------------- */
+
+static void test_state_events(void **state)
+{
+	struct fx *f = *state;
+	struct vm *vm = add_vm(f, "web", NULL);
+	int64_t id = vm->spec.id;
+
+	sampler_run(f->s);
+	assert_null(model_proc_of(f->d.model, id, 4242));
+
+	/* QEMU is up: a read right after sees its figures, before any tick */
+	qemu_proc(f, vm, 4242, 50, 700);
+	vm->qmp = (struct qmp *)&fq;      /* used only through fake_qmp_command */
+	vm_set_state(vm, VM_RUNNING, "user");
+	assert_non_null(model_proc_of(f->d.model, id, 4242));
+	assert_int_equal(fq.calls, 1);
+	assert_string_equal(fq.cmd, "query-balloon");
+
+	/* QEMU gone */
+	qmp_answer(-1);
+	tl_proc_pid_gone(f->proc, 4242);
+	vm->pid = 0;
+	vm->qmp = NULL;
+	vm_set_state(vm, VM_STOPPED, "user");
+	assert_int_equal(model_vm(f->d.model, id)->proc.pid, 0);
+
+	/* deleted: forgotten */
+	assert_int_equal(store_vm_delete(f->d.store, id), 0);
+	vm_remove(vm);
+	bus_publish(f->d.bus, "vm.deleted", "web", 0, NULL, "VM web: deleted");
+	assert_null(model_vm(f->d.model, id));
+}
+
+static void test_created_event(void **state)
+{
+	struct fx *f = *state;
+	char *path = tl_path(f->dir, "new-disk0.raw");
+	const char *disks[] = { path, NULL };
+	struct vm *vm;
+
+	tl_write_file_or_fail(path, "%s", "boot sector");
+	vm = add_vm(f, "new", disks);
+	assert_null(model_disk_of(f->d.model, vm->spec.id, path));
+	bus_publish(f->d.bus, "vm.created", "new", 0, NULL, "VM new: created");
+	assert_int_equal(model_disk_of(f->d.model, vm->spec.id, path)->allocated_bytes,
+			 allocated(path));
+	assert_true(allocated(path) > 0);
+	/* an event about a VM nobody knows changes nothing */
+	bus_publish(f->d.bus, "vm.state", "nosuch", 0, NULL, "VM nosuch: ?");
+	free(path);
+}
+
+/* Whatever an event changes, a reply rendered before it is not served after. */
+static void test_events_move_the_model_on(void **state)
+{
+	struct fx *f = *state;
+	struct vm *vm = add_vm(f, "web", NULL);
+	static const char *const kinds[][2] = {
+		{ "vm.state", "web" }, { "vm.changed", "web" }, { "vm.created", "web" },
+		{ "net.created", "lan" }, { "net.changed", "lan" }, { "net.deleted", "lan" },
+		{ "vm.deleted", "web" },
+	};
+	size_t i;
+
+	(void)vm;
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		model_text_take(f->d.model, 1, xstrdup("rendered"));
+		assert_non_null(model_text_get(f->d.model, 1));
+		bus_publish(f->d.bus, kinds[i][0], kinds[i][1], 0, NULL, "%s", kinds[i][0]);
+		assert_null(model_text_get(f->d.model, 1));
+	}
+	model_text_take(f->d.model, 1, xstrdup("rendered"));
+	sampler_tick(&f->d);
+	assert_null(model_text_get(f->d.model, 1));
+}
+
+/* --- balloon ------------------------------------------------------------------------------------- */
+
+static void test_balloon(void **state)
+{
+	struct fx *f = *state;
+	struct vm *vm = add_vm(f, "web", NULL);
+	int64_t id = vm->spec.id;
+	json_t *j;
+
+	qemu_proc(f, vm, 4242, 10, 10);
+	vm->qmp = (struct qmp *)&fq;      /* used only through fake_qmp_command */
+	sampler_run(f->s);
+	assert_int_equal(fq.calls, 1);
+	assert_string_equal(fq.cmd, "query-balloon");
+	j = api_vm_json(vm);              /* no answer yet: the configured size */
+	assert_int_equal(json_int(j, "memory_actual_mib"), 1024);
+	json_decref(j);
+
+	sampler_run(f->s);                /* one query in flight at a time */
+	assert_int_equal(fq.calls, 1);
+	tl_clock_advance(300);
+	qmp_answer(512LL << 20);
+	assert_int_equal(model_balloon_of(f->d.model, id, 4242)->actual_mib, 512);
+	assert_int_equal(model_balloon_of(f->d.model, id, 4242)->sampled_ms, TL_CLOCK_START_MS + 300);
+	j = api_vm_json(vm);
+	assert_int_equal(json_int(j, "memory_actual_mib"), 512);
+	json_decref(j);
+
+	/* the connection ends before the next answer: nothing changes, the
+	 * next sample asks again */
+	sampler_run(f->s);
+	assert_int_equal(fq.calls, 2);
+	qmp_answer(-1);
+	assert_int_equal(model_balloon_of(f->d.model, id, 4242)->actual_mib, 512);
+	fq.fail = -ENOTCONN;
+	sampler_run(f->s);
+	assert_int_equal(fq.calls, 3);
+	fq.fail = 0;
+	sampler_run(f->s);                /* the failed one is not left in flight */
+	assert_int_equal(fq.calls, 4);
+
+	/* the sampler goes while a query is out: the answer lands nowhere */
+	sampler_free(f->s);
+	f->s = f->d.sampler = NULL;
+	qmp_answer(256LL << 20);
+	assert_int_equal(model_balloon_of(f->d.model, id, 4242)->actual_mib, 512);
+	vm->qmp = NULL;
+}
+
+/* --- the interval ------------------------------------------------------------------------------------- */
+
+static void test_interval_setting(void **state)
+{
+	struct fx *f = *state;
+	static const struct { const char *value; uint64_t ms; } cases[] = {
+		{ "5000", 5000 }, { "500", 500 }, { "60000", 60000 },
+		{ "499", SAMPLER_INTERVAL_DEFAULT_MS }, { "60001", SAMPLER_INTERVAL_DEFAULT_MS },
+		{ "2s", SAMPLER_INTERVAL_DEFAULT_MS }, { "", SAMPLER_INTERVAL_DEFAULT_MS },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(store_setting_set(f->d.store, "sample-interval-ms", cases[i].value), 0);
+		sampler_free(f->s);
+		f->s = sampler_new(&f->d, &f->seams);
+		f->d.sampler = f->s;
+		assert_int_equal(sampler_tick(&f->d), cases[i].ms);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_host, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_qemu_figures, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pid_not_the_qemu, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vm_gone_mid_sample, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_disk_allocation, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_leases_mapped_to_nics, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_nic_changes_without_sql, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_state_events, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_created_event, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_events_move_the_model_on, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_balloon, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_interval_setting, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
