@@ -15,80 +15,44 @@
 # croftd, tmux, the temp dir) is torn down on exit.
 set -euo pipefail
 
-HERE=$(cd "$(dirname "$0")" && pwd)
-ROOT=$(cd "$HERE/.." && pwd)
-BUILD=${1:-build}
-[ -d "$BUILD" ] || BUILD=$ROOT/$BUILD
-BUILD=$(cd "$BUILD" && pwd)
-CROFT=$BUILD/croft
+BENCH_NAME="console bench"
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
+bench_setup "${1:-build}"
 DEFINED=20
 RUNNING=10
 IDLE_SECS=${BENCH_IDLE_SECS:-30}
 KEYS=${BENCH_KEYS:-60}
 TARGET_BPS=2048
 
-die() { echo "console bench: $*" >&2; exit 1; }
+bench_need_tools tmux top python3
 
-[ "$(id -u)" = 0 ] || die "must run as root (croftd drops QEMU to croft-qemu)"
-[ -x "$BUILD/croftd" ] && [ -x "$CROFT" ] || die "no $BUILD/croftd or $CROFT; run make all"
-[ -r "$BUILD/guest/vmlinuz" ] || die "no test guest in $BUILD/guest; run make guest"
-for t in tmux top python3; do
-	command -v "$t" >/dev/null || die "$t is not installed"
-done
-
-T=$(mktemp -d /tmp/croft-cbench.XXXXXX)
-chmod 755 "$T"
-mkdir -m 755 "$T/state" "$T/run" "$T/guest"
-install -m 644 "$BUILD/guest/vmlinuz" "$BUILD/guest/initrd.img" "$T/guest/"
+bench_tmpdir croft-cbench
+mkdir -m 755 "$T/state" "$T/run"
+bench_guest
 export CROFT_SOCKET=$T/run/croftd.sock
 TMUX_SOCK=$T/tmux.sock
-. "$HERE/lib.sh"
 
 tm() { tmux -S "$TMUX_SOCK" -f /dev/null "$@"; }
 
 cleanup() {
-	local rc=$? f pid
-	set +e
-	trap - EXIT INT TERM
 	tm kill-server >/dev/null 2>&1
-	if [ -n "$CROFTD_PID" ]; then
-		for i in $(seq -w 1 "$RUNNING"); do
-			timeout 20 "$CROFT" vm stop "cb$i" >/dev/null 2>&1
-		done
-		kill -TERM "$CROFTD_PID" 2>/dev/null
-		wait "$CROFTD_PID" 2>/dev/null
-	fi
-	for f in "$T"/run/vm/*/qemu.pid; do
-		[ -s "$f" ] || continue
-		pid=$(tr -dc 0-9 <"$f")
-		tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF "$T/" && kill -KILL "$pid"
-	done
-	rm -rf "$T"
-	exit "$rc"
+	bench_stop_everything
 }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+bench_traps cleanup "$T/croftd.log" croftd
 
-CROFT_ACCEL=tcg "$BUILD/croftd" --state-dir "$T/state" --run-dir "$T/run" --foreground \
-	>>"$T/croftd.log" 2>&1 &
-CROFTD_PID=$!
-for _ in $(seq 100); do
-	"$CROFT" version >/dev/null 2>&1 && break
-	sleep 0.1
-done
-"$CROFT" version >/dev/null 2>&1 || die "croftd did not come up: $(tail -n 5 "$T/croftd.log")"
+bench_croftd_start
 
 echo "== console: $DEFINED VMs defined, $RUNNING running (TCG, 96M each); console at 80x24"
 for i in $(seq -w 1 "$DEFINED"); do
-	"$CROFT" vm create "cb$i" --vcpus 1 --memory 96M --kernel "$T/guest/vmlinuz" \
-		--initrd "$T/guest/initrd.img" --append "console=ttyS0 quiet" >/dev/null
+	"$CROFT" vm create "cb$i" --vcpus 1 --memory 96M --kernel "$KERNEL" \
+		--initrd "$INITRD" --append "console=ttyS0 quiet" >/dev/null
 done
 for i in $(seq -w 1 "$RUNNING"); do
 	"$CROFT" vm start "cb$i" >/dev/null
 done
 # let the guests boot: the idle figure is about the console, not boot noise
-n=$(guests_ready 'cb*' "$RUNNING")
+n=$(bench_guests_ready 'cb*' "$RUNNING")
 echo "(guests ready: $n of $RUNNING)"
 
 # idle_bytes NAME CMD — start CMD in an 80x24 pane, settle, count bytes.

@@ -21,32 +21,24 @@
 # croft-netd with the state applied (and of the network's dnsmasq).
 set -euo pipefail
 
-HERE=$(cd "$(dirname "$0")" && pwd)
-ROOT=$(cd "$HERE/.." && pwd)
-BUILD=${1:-build}
-[ -d "$BUILD" ] || BUILD=$ROOT/$BUILD
-BUILD=$(cd "$BUILD" && pwd)
+BENCH_NAME="bench net_apply"
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
+bench_build_dir "${1:-build}"
 NETD=$BUILD/croft-netd
 RUNS=${BENCH_NET_RUNS:-20}
 NFWD=${BENCH_NET_FWDS:-50}
 NS=croft-b$$
 
-die() { echo "bench net_apply: $*" >&2; exit 1; }
-
-[ "$(id -u)" = 0 ] || die "must run as root (network namespaces, nftables)"
+bench_need_root "network namespaces, nftables"
 [ -x "$NETD" ] || die "no $NETD; run make all"
-for t in ip nft python3 "${CC:-cc}"; do
-	command -v "$t" >/dev/null || die "$t is not installed"
-done
+bench_need_tools ip nft python3 "${CC:-cc}"
 
-T=$(mktemp -d /tmp/croft-netbench.XXXXXX)
-chmod 755 "$T"
+bench_tmpdir croft-netbench
 NETD_PID=
 
 cleanup() {
-	local rc=$? pid
-	set +e
-	trap - EXIT INT TERM
+	local pid
 	if [ -n "$NETD_PID" ]; then
 		kill -TERM "$NETD_PID" 2>/dev/null
 		wait "$NETD_PID" 2>/dev/null
@@ -59,23 +51,13 @@ cleanup() {
 		sleep 0.2
 		ip netns del "$NS"
 	fi
-	if [ "$rc" != 0 ] && [ -s "$T/netd.log" ]; then
-		echo "bench net_apply: failed; last lines of croft-netd's log:" >&2
-		tail -n 20 "$T/netd.log" >&2
-	fi
-	rm -rf "$T"
-	exit "$rc"
 }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+bench_traps cleanup "$T/netd.log" croft-netd
 
 in_ns() { ip netns exec "$NS" "$@"; }
 
-"${CC:-cc}" -O2 -Wall -Wextra -I"$ROOT" -o "$T/net_apply" "$HERE/net_apply.c" ||
-	die "cannot build bench/net_apply.c"
-"${CC:-cc}" -O2 -Wall -Wextra -o "$T/runstat" "$HERE/runstat.c" ||
-	die "cannot build bench/runstat.c"
+bench_cc net_apply -I"$ROOT"
+bench_cc runstat
 
 ip netns add "$NS"
 in_ns ip link set lo up
@@ -95,19 +77,16 @@ for _ in $(seq 100); do
 done
 [ -S "$T/run/netd.sock" ] || die "croft-netd's socket did not appear"
 
-rss() {  # PID -> "VmRSS VmHWM" in kB
-	awk '/^VmRSS:/ { r = $2 } /^VmHWM:/ { h = $2 } END { print r, h }' "/proc/$1/status"
-}
-read -r rss_idle hwm_idle < <(rss "$NETD_PID")
+read -r rss_idle hwm_idle < <(bench_rss "$NETD_PID")
 
 echo "== network apply: 1 nat network + $NFWD port forwards through croft-netd vs nft -f, $RUNS runs each"
 in_ns "$T/net_apply" "$T/run/netd.sock" uplink0 "$NFWD" "$RUNS" >"$T/netd.json"
 
 # The state is applied now: netd's memory, and the ruleset it made.
-read -r rss_full hwm_full < <(rss "$NETD_PID")
+read -r rss_full hwm_full < <(bench_rss "$NETD_PID")
 dns_rss=
 for pid in $(ip netns pids "$NS"); do
-	[ "$(cat "/proc/$pid/comm" 2>/dev/null)" = dnsmasq ] && dns_rss=$(rss "$pid" | cut -d' ' -f1)
+	[ "$(cat "/proc/$pid/comm" 2>/dev/null)" = dnsmasq ] && dns_rss=$(bench_rss "$pid" | cut -d' ' -f1)
 done
 {
 	for fam in inet bridge; do

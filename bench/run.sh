@@ -18,18 +18,15 @@
 # Guests have no network devices; nothing leaves the host.
 set -euo pipefail
 
-HERE=$(cd "$(dirname "$0")" && pwd)
-. "$HERE/lib.sh"
+BENCH_NAME=bench
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 QEMU_USER=croft-qemu
 START_RUNS=${BENCH_START_RUNS:-10}
 RSS_VMS=10
 
-die() { echo "bench: $*" >&2; exit 1; }
-
 bench_setup "${1:-build}"
-for t in qemu-system-x86_64 python3 setpriv sqlite3; do
-	command -v "$t" >/dev/null || die "$t is not installed"
-done
+bench_need_tools qemu-system-x86_64 python3 setpriv sqlite3
 if ! id "$QEMU_USER" >/dev/null 2>&1; then
 	if [ -x "$ROOT/installer/setup-host.sh" ]; then
 		"$ROOT/installer/setup-host.sh"
@@ -38,25 +35,20 @@ if ! id "$QEMU_USER" >/dev/null 2>&1; then
 	fi
 fi
 
-T=$(mktemp -d /tmp/croft-bench.XXXXXX)
-chmod 755 "$T"
+bench_tmpdir croft-bench
 export CROFT_SOCKET=$T/run/croftd.sock
-bench_traps
+bench_traps bench_stop_everything "$T/croftd.log" croftd
 
-# World-readable guest files: QEMU runs as $QEMU_USER.
-mkdir -m 755 "$T/guest"
-install -m 644 "$BUILD/guest/vmlinuz" "$BUILD/guest/initrd.img" "$T/guest/"
-KERNEL=$T/guest/vmlinuz
-INITRD=$T/guest/initrd.img
+bench_guest
 mkdir -m 750 "$T/bare"
 chown "$QEMU_USER:$QEMU_USER" "$T/bare"
 
-croftd_start
+bench_croftd_start
 
 rss_sample() {  # LABEL
-	printf '%s\t%s\t%s\n' "$1" \
-		"$(awk '/^VmRSS:/ {print $2}' "/proc/$CROFTD_PID/status")" \
-		"$(awk '/^VmHWM:/ {print $2}' "/proc/$CROFTD_PID/status")" >>"$T/rss.txt"
+	local rss hwm
+	read -r rss hwm < <(bench_rss "$CROFTD_PID")
+	printf '%s\t%s\t%s\n' "$1" "$rss" "$hwm" >>"$T/rss.txt"
 }
 
 python3 - "$T/env.json" <<'EOF'
@@ -91,8 +83,8 @@ echo
 echo "== 3. croftd RSS with 0 and $RSS_VMS running guests (96M each, TCG)"
 # A fresh croftd, so the heap grown by the 100-VM list does not hide the
 # difference that running guests make.
-croftd_stop
-croftd_start
+bench_croftd_stop
+bench_croftd_start
 for i in $(seq -w 1 "$RSS_VMS"); do
 	"$CROFT" vm create "rss$i" --vcpus 1 --memory 96M --kernel "$KERNEL" --initrd "$INITRD" \
 		--append console=ttyS0 >/dev/null

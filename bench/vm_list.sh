@@ -28,8 +28,9 @@
 # croftd, the temp dir) is torn down on exit.
 set -euo pipefail
 
-HERE=$(cd "$(dirname "$0")" && pwd)
-. "$HERE/lib.sh"
+BENCH_NAME="bench vm_list"
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 LIST_RUNS=${BENCH_LIST_RUNS:-20}
 LIST_VMS=100
 RUNNING=${BENCH_RUNNING:-2}
@@ -37,18 +38,13 @@ CLIENTS=${BENCH_CLIENTS:-32}
 CLIENT_SECS=${BENCH_CLIENT_SECS:-10}
 LOADS=${BENCH_LOADS:-idle raw4g}
 
-die() { echo "bench vm_list: $*" >&2; exit 1; }
-
 bench_setup "${1:-build}"
-for t in qemu-system-x86_64 qemu-img python3 sqlite3 "${CC:-cc}"; do
-	command -v "$t" >/dev/null || die "$t is not installed"
-done
+bench_need_tools qemu-system-x86_64 qemu-img python3 sqlite3 "${CC:-cc}"
 
-T=$(mktemp -d /tmp/croft-lbench.XXXXXX)
-chmod 755 "$T"
+bench_tmpdir croft-lbench
 OUT=${BENCH_OUT:-$T}
 export CROFT_SOCKET=$T/run/croftd.sock
-bench_traps
+bench_traps bench_stop_everything "$T/croftd.log" croftd
 
 # --- loads: load_NAME_start / load_NAME_stop ----------------------------------
 
@@ -80,16 +76,14 @@ load_raw4g_stop() {
 
 # --- setup -------------------------------------------------------------------------
 
-"${CC:-cc}" -O2 -Wall -Wextra -o "$T/runstat" "$HERE/runstat.c" || die "cannot build bench/runstat.c"
-"${CC:-cc}" -O2 -Wall -Wextra -o "$T/list_clients" "$HERE/list_clients.c" ||
-	die "cannot build bench/list_clients.c"
-mkdir -m 755 "$T/guest"
-install -m 644 "$BUILD/guest/vmlinuz" "$BUILD/guest/initrd.img" "$T/guest/"
-croftd_start
+bench_cc runstat
+bench_cc list_clients
+bench_guest
+bench_croftd_start
 
 new_vm() {  # NAME
-	"$CROFT" vm create "$1" --vcpus 1 --memory 96M --disk 1M --kernel "$T/guest/vmlinuz" \
-		--initrd "$T/guest/initrd.img" --append "console=ttyS0 quiet" >/dev/null
+	"$CROFT" vm create "$1" --vcpus 1 --memory 96M --disk 1M --kernel "$KERNEL" \
+		--initrd "$INITRD" --append "console=ttyS0 quiet" >/dev/null
 }
 count_vms() { "$CROFT" vm list --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))'; }
 list_bench() {  # N
@@ -113,13 +107,12 @@ for i in $(seq 1 "$RUNNING"); do
 	"$CROFT" vm start "$(printf 'list%02d' "$i")" >/dev/null
 done
 # The guests' boot is not what is measured: wait until they idle.
-n=$(guests_ready 'list*' "$RUNNING")
+n=$(bench_guests_ready 'list*' "$RUNNING")
 [ "$n" -ge "$RUNNING" ] || die "only $n of $RUNNING guests booted"
 sleep 2
 list_bench "$LIST_VMS"
-printf '%s\t%s\t%s\n' "$LIST_VMS VMs defined, $RUNNING running" \
-	"$(awk '/^VmRSS:/ {print $2}' "/proc/$CROFTD_PID/status")" \
-	"$(awk '/^VmHWM:/ {print $2}' "/proc/$CROFTD_PID/status")" >>"$OUT/rss.txt"
+read -r rss hwm < <(bench_rss "$CROFTD_PID")
+printf '%s\t%s\t%s\n' "$LIST_VMS VMs defined, $RUNNING running" "$rss" "$hwm" >>"$OUT/rss.txt"
 echo
 
 echo "== vm.list with $CLIENTS concurrent clients, ${CLIENT_SECS} s per load ($LIST_VMS VMs)"

@@ -66,12 +66,14 @@ const char *nft_family_name(uint8_t family)
 	return "?";
 }
 
+/* rc is the first failure of the visitor; once set, no rule is visited. */
 struct walk {
 	const struct netd_state *st;
 	const struct nft_visitor *v;
 	void *ctx;
 	char *err;
 	size_t errlen;
+	int rc;
 };
 
 /* ---- building one rule ------------------------------------------------ */
@@ -137,14 +139,16 @@ static void add_limit(struct nft_rule_def *r, uint32_t mbit)
 	m->burst = (uint32_t)(burst < NFT_BURST_MIN_BYTES ? NFT_BURST_MIN_BYTES : burst);
 }
 
-/* Comments end up inside double quotes in nft's listing: keep them to
- * printable ASCII without quotes or backslashes. */
-static void rule_comment(struct nft_rule_def *r, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static void rule_comment(struct nft_rule_def *r, const char *fmt, ...)
+/* Give r its comment and visit it.  Comments end up inside double quotes
+ * in nft's listing: they are kept to printable ASCII without quotes or
+ * backslashes. */
+static void emit(struct walk *w, struct nft_rule_def *r, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void emit(struct walk *w, struct nft_rule_def *r, const char *fmt, ...)
 {
 	va_list ap;
 	char *p;
+	int rc;
 
 	va_start(ap, fmt);
 	vsnprintf(r->comment, sizeof(r->comment), fmt, ap);
@@ -152,11 +156,8 @@ static void rule_comment(struct nft_rule_def *r, const char *fmt, ...)
 	for (p = r->comment; *p; p++)
 		if (*p < 0x20 || *p > 0x7e || *p == '"' || *p == '\\')
 			*p = '_';
-}
-
-static int emit(struct walk *w, const struct nft_rule_def *r)
-{
-	return w->v->rule ? w->v->rule(w->ctx, r, w->err, w->errlen) : 0;
+	if (w->rc == 0 && w->v->rule && (rc = w->v->rule(w->ctx, r, w->err, w->errlen)) < 0)
+		w->rc = rc;
 }
 
 /* ---- the chains --------------------------------------------------------- */
@@ -184,7 +185,6 @@ static int walk_forwards(struct walk *w, enum nft_chain_id chain)
 	struct nft_rule_def r;
 	char ip[INET_ADDRSTRLEN];
 	size_t i;
-	int rc;
 
 	for (i = 0; i < st->n_fwds; i++) {
 		const struct netd_fwd *f = &st->fwds[i];
@@ -198,12 +198,10 @@ static int walk_forwards(struct walk *w, enum nft_chain_id chain)
 		r.dnat_addr = f->guest_ip;
 		r.dnat_port = f->guest_port;
 		addr_str(f->guest_ip, ip);
-		rule_comment(&r, "forward %s %u -> %s:%u", l4_name(f->proto),
-			     (unsigned)f->host_port, vm ? vm : ip, (unsigned)f->guest_port);
-		if ((rc = emit(w, &r)) < 0)
-			return rc;
+		emit(w, &r, "forward %s %u -> %s:%u", l4_name(f->proto),
+		     (unsigned)f->host_port, vm ? vm : ip, (unsigned)f->guest_port);
 	}
-	return 0;
+	return w->rc;
 }
 
 static int walk_postrouting(struct walk *w, enum nft_chain_id id)
@@ -211,7 +209,6 @@ static int walk_postrouting(struct walk *w, enum nft_chain_id id)
 	const struct netd_state *st = w->st;
 	struct nft_rule_def r;
 	size_t i;
-	int rc;
 
 	for (i = 0; i < st->n_nets; i++) {
 		const struct netd_net *n = &st->nets[i];
@@ -223,20 +220,16 @@ static int walk_postrouting(struct walk *w, enum nft_chain_id id)
 		add_ip(&r, NFT_MATCH_IP_SADDR, 0, n->subnet, n->prefix);
 		add_ip(&r, NFT_MATCH_IP_DADDR, 1, n->subnet, n->prefix);
 		add_ifname(&r, NFT_MATCH_OIFNAME, n->uplink);
-		rule_comment(&r, "nat %s: masquerade out of %s", n->name, n->uplink);
-		if ((rc = emit(w, &r)) < 0)
-			return rc;
+		emit(w, &r, "nat %s: masquerade out of %s", n->name, n->uplink);
 
 		rule_init(&r, id, NFT_ACT_MASQUERADE);
 		rule_add(&r, NFT_MATCH_NFPROTO_IPV4);
 		add_ip(&r, NFT_MATCH_IP_SADDR, 0, n->subnet, n->prefix);
 		add_ip(&r, NFT_MATCH_IP_DADDR, 0, n->subnet, n->prefix);
 		rule_add(&r, NFT_MATCH_CT_DNAT);
-		rule_comment(&r, "nat %s: hairpin for forwards used from inside", n->name);
-		if ((rc = emit(w, &r)) < 0)
-			return rc;
+		emit(w, &r, "nat %s: hairpin for forwards used from inside", n->name);
 	}
-	return 0;
+	return w->rc;
 }
 
 static const char *mode_word(const struct netd_net *n)
@@ -262,7 +255,6 @@ static int walk_forward(struct walk *w, enum nft_chain_id id)
 	struct nft_rule_def r;
 	char br[NETD_IFNAME_LEN];
 	size_t i;
-	int rc;
 
 	for (i = 0; i < st->n_nets; i++) {
 		const struct netd_net *n = &st->nets[i];
@@ -277,9 +269,7 @@ static int walk_forward(struct walk *w, enum nft_chain_id id)
 		rule_init(&r, id, NFT_ACT_ACCEPT);
 		add_ifname(&r, NFT_MATCH_IIFNAME, br);
 		add_ifname(&r, NFT_MATCH_OIFNAME, br);
-		rule_comment(&r, "%s %s: within the network", mode_word(n), n->name);
-		if ((rc = emit(w, &r)) < 0)
-			return rc;
+		emit(w, &r, "%s %s: within the network", mode_word(n), n->name);
 
 		if (n->mode == NETD_MODE_NAT) {
 			rule_init(&r, id, NFT_ACT_ACCEPT);
@@ -287,16 +277,12 @@ static int walk_forward(struct walk *w, enum nft_chain_id id)
 			rule_add(&r, NFT_MATCH_NFPROTO_IPV4);
 			add_ip(&r, NFT_MATCH_IP_SADDR, 0, n->subnet, n->prefix);
 			add_ifname(&r, NFT_MATCH_OIFNAME, n->uplink);
-			rule_comment(&r, "nat %s: guests out to %s", n->name, n->uplink);
-			if ((rc = emit(w, &r)) < 0)
-				return rc;
+			emit(w, &r, "nat %s: guests out to %s", n->name, n->uplink);
 		}
 
 		rule_init(&r, id, NFT_ACT_DROP);
 		add_ifname(&r, NFT_MATCH_IIFNAME, br);
-		rule_comment(&r, "isolate %s: nothing else leaves %s", n->name, br);
-		if ((rc = emit(w, &r)) < 0)
-			return rc;
+		emit(w, &r, "isolate %s: nothing else leaves %s", n->name, br);
 	}
 	for (i = 0; i < st->n_nets; i++) {
 		const struct netd_net *n = &st->nets[i];
@@ -308,16 +294,12 @@ static int walk_forward(struct walk *w, enum nft_chain_id id)
 		rule_init(&r, id, NFT_ACT_ACCEPT);
 		add_ifname(&r, NFT_MATCH_OIFNAME, br);
 		rule_add(&r, NFT_MATCH_CT_REPLY);
-		rule_comment(&r, "nat %s: replies to guests", n->name);
-		if ((rc = emit(w, &r)) < 0)
-			return rc;
+		emit(w, &r, "nat %s: replies to guests", n->name);
 
 		rule_init(&r, id, NFT_ACT_ACCEPT);
 		add_ifname(&r, NFT_MATCH_OIFNAME, br);
 		rule_add(&r, NFT_MATCH_CT_DNAT);
-		rule_comment(&r, "nat %s: port forwards in", n->name);
-		if ((rc = emit(w, &r)) < 0)
-			return rc;
+		emit(w, &r, "nat %s: port forwards in", n->name);
 	}
 	for (i = 0; i < st->n_nets; i++) {
 		const struct netd_net *n = &st->nets[i];
@@ -328,11 +310,9 @@ static int walk_forward(struct walk *w, enum nft_chain_id id)
 
 		rule_init(&r, id, NFT_ACT_DROP);
 		add_ifname(&r, NFT_MATCH_OIFNAME, br);
-		rule_comment(&r, "isolate %s: nothing else enters %s", n->name, br);
-		if ((rc = emit(w, &r)) < 0)
-			return rc;
+		emit(w, &r, "isolate %s: nothing else enters %s", n->name, br);
 	}
-	return 0;
+	return w->rc;
 }
 
 static int walk_bridge_in(struct walk *w, enum nft_chain_id id)
@@ -342,7 +322,6 @@ static int walk_bridge_in(struct walk *w, enum nft_chain_id id)
 	struct nft_rule_def r;
 	char tap[NETD_IFNAME_LEN];
 	size_t i, t;
-	int rc;
 
 	for (i = 0; i < st->n_nics; i++) {
 		const struct netd_nic *c = &st->nics[i];
@@ -352,9 +331,7 @@ static int walk_bridge_in(struct walk *w, enum nft_chain_id id)
 		rule_init(&r, id, NFT_ACT_DROP);
 		add_ifname(&r, NFT_MATCH_IIFNAME, tap);
 		add_mac(&r, NFT_MATCH_ETHER_SADDR, c->mac);
-		rule_comment(&r, "anti-spoof %s (%s): source MAC", tap, c->vm);
-		if ((rc = emit(w, &r)) < 0)
-			return rc;
+		emit(w, &r, "anti-spoof %s (%s): source MAC", tap, c->vm);
 
 		/* A frame the guest tags itself would carry its payload past
 		 * the checks below (and onto a VLAN on a bridged network). */
@@ -362,19 +339,15 @@ static int walk_bridge_in(struct walk *w, enum nft_chain_id id)
 			rule_init(&r, id, NFT_ACT_DROP);
 			add_ifname(&r, NFT_MATCH_IIFNAME, tap);
 			add_value(&r, NFT_MATCH_ETHER_TYPE, tags[t]);
-			rule_comment(&r, "anti-spoof %s (%s): no %s tags from the guest", tap, c->vm,
-				     tags[t] == ETH_P_8021Q ? "802.1Q" : "802.1ad");
-			if ((rc = emit(w, &r)) < 0)
-				return rc;
+			emit(w, &r, "anti-spoof %s (%s): no %s tags from the guest", tap, c->vm,
+			     tags[t] == ETH_P_8021Q ? "802.1Q" : "802.1ad");
 		}
 
 		rule_init(&r, id, NFT_ACT_DROP);
 		add_ifname(&r, NFT_MATCH_IIFNAME, tap);
 		add_value(&r, NFT_MATCH_ETHER_TYPE, ETH_P_ARP);
 		add_mac(&r, NFT_MATCH_ARP_SHA, c->mac);
-		rule_comment(&r, "anti-spoof %s (%s): ARP sender MAC", tap, c->vm);
-		if ((rc = emit(w, &r)) < 0)
-			return rc;
+		emit(w, &r, "anti-spoof %s (%s): ARP sender MAC", tap, c->vm);
 
 		if (c->ip.s_addr) {
 			struct in_addr any = { 0 };
@@ -385,31 +358,25 @@ static int walk_bridge_in(struct walk *w, enum nft_chain_id id)
 			add_value(&r, NFT_MATCH_ETHER_TYPE, ETH_P_IP);
 			add_ip(&r, NFT_MATCH_IP_SADDR, 1, c->ip, 32);
 			add_ip(&r, NFT_MATCH_IP_SADDR, 1, any, 32);
-			rule_comment(&r, "anti-spoof %s (%s): source IP", tap, c->vm);
-			if ((rc = emit(w, &r)) < 0)
-				return rc;
+			emit(w, &r, "anti-spoof %s (%s): source IP", tap, c->vm);
 
 			rule_init(&r, id, NFT_ACT_DROP);
 			add_ifname(&r, NFT_MATCH_IIFNAME, tap);
 			add_value(&r, NFT_MATCH_ETHER_TYPE, ETH_P_ARP);
 			add_ip(&r, NFT_MATCH_ARP_SPA, 1, c->ip, 32);
 			add_ip(&r, NFT_MATCH_ARP_SPA, 1, any, 32);
-			rule_comment(&r, "anti-spoof %s (%s): ARP sender IP", tap, c->vm);
-			if ((rc = emit(w, &r)) < 0)
-				return rc;
+			emit(w, &r, "anti-spoof %s (%s): ARP sender IP", tap, c->vm);
 		}
 
 		if (c->rate_mbit) {
 			rule_init(&r, id, NFT_ACT_DROP);
 			add_ifname(&r, NFT_MATCH_IIFNAME, tap);
 			add_limit(&r, c->rate_mbit);
-			rule_comment(&r, "rate %s (%s): %u Mbit/s from the guest", tap, c->vm,
-				     (unsigned)c->rate_mbit);
-			if ((rc = emit(w, &r)) < 0)
-				return rc;
+			emit(w, &r, "rate %s (%s): %u Mbit/s from the guest", tap, c->vm,
+			     (unsigned)c->rate_mbit);
 		}
 	}
-	return 0;
+	return w->rc;
 }
 
 static int walk_bridge_out(struct walk *w, enum nft_chain_id id)
@@ -418,7 +385,6 @@ static int walk_bridge_out(struct walk *w, enum nft_chain_id id)
 	struct nft_rule_def r;
 	char tap[NETD_IFNAME_LEN];
 	size_t i;
-	int rc;
 
 	for (i = 0; i < st->n_nics; i++) {
 		const struct netd_nic *c = &st->nics[i];
@@ -429,12 +395,10 @@ static int walk_bridge_out(struct walk *w, enum nft_chain_id id)
 		rule_init(&r, id, NFT_ACT_DROP);
 		add_ifname(&r, NFT_MATCH_OIFNAME, tap);
 		add_limit(&r, c->rate_mbit);
-		rule_comment(&r, "rate %s (%s): %u Mbit/s to the guest", tap, c->vm,
-			     (unsigned)c->rate_mbit);
-		if ((rc = emit(w, &r)) < 0)
-			return rc;
+		emit(w, &r, "rate %s (%s): %u Mbit/s to the guest", tap, c->vm,
+		     (unsigned)c->rate_mbit);
 	}
-	return 0;
+	return w->rc;
 }
 
 /* Table-driven: each chain's rules come from one function (none: empty). */
@@ -503,7 +467,7 @@ static int model_check(const struct netd_state *st, char *err, size_t errlen)
 int nft_model_walk(const struct netd_state *st, const struct nft_visitor *v, void *ctx,
 		   char *err, size_t errlen)
 {
-	struct walk w = { st, v, ctx, err, errlen };
+	struct walk w = { st, v, ctx, err, errlen, 0 };
 	int populated = st->n_nets > 0;
 	size_t f;
 	int id, rc;

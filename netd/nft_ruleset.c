@@ -36,6 +36,7 @@ struct nrb {
 	size_t need;                 /* bytes the whole batch takes */
 	int full;                    /* a message did not fit */
 	uint32_t seq;
+	struct nftnl_udata_buf *ud;  /* the last comment, until the next one */
 	union {
 		char buf[NRB_SCRATCH];
 		struct nlmsghdr align;
@@ -60,31 +61,27 @@ static struct nlmsghdr *nrb_hdr(struct nrb *c, uint16_t type, uint8_t family, ui
 	return nftnl_nlmsg_build_hdr(c->scratch.buf, type, family, flags | NLM_F_ACK, c->seq++);
 }
 
-/* A comment as nft stores it: one NUL-terminated string attribute. */
-static int nrb_comment(uint8_t type, const char *text, void **data, uint32_t *len,
-		       struct nftnl_udata_buf **ud)
+/* A comment as nft stores it: one NUL-terminated string attribute, in
+ * c->ud; NRB_UDATA(c) gives its bytes as libnftnl's setters take them. */
+static int nrb_comment(struct nrb *c, uint8_t type, const char *text)
 {
-	*ud = nftnl_udata_buf_alloc(NFT_COMMENT_LEN + 8);
-	if (!*ud)
+	if (c->ud)
+		nftnl_udata_buf_free(c->ud);
+	c->ud = nftnl_udata_buf_alloc(NFT_COMMENT_LEN + 8);
+	if (!c->ud)
 		return -ENOMEM;
-	if (!nftnl_udata_put_strz(*ud, type, text)) {
-		nftnl_udata_buf_free(*ud);
-		*ud = NULL;
+	if (!nftnl_udata_put_strz(c->ud, type, text))
 		return -ENOMEM;
-	}
-	*data = nftnl_udata_buf_data(*ud);
-	*len = nftnl_udata_buf_len(*ud);
 	return 0;
 }
+
+#define NRB_UDATA(c) nftnl_udata_buf_data((c)->ud), nftnl_udata_buf_len((c)->ud)
 
 static int nrb_table_msg(struct nrb *c, uint16_t type, uint8_t family, uint16_t flags,
 			 int with_comment)
 {
-	struct nftnl_udata_buf *ud = NULL;
 	struct nftnl_table *t;
 	struct nlmsghdr *nlh;
-	uint32_t len;
-	void *data;
 	int rc = -ENOMEM;
 
 	if (!(t = nftnl_table_alloc()))
@@ -94,8 +91,8 @@ static int nrb_table_msg(struct nrb *c, uint16_t type, uint8_t family, uint16_t 
 	if (type == NFT_MSG_NEWTABLE)
 		nftnl_table_set_u32(t, NFTNL_TABLE_FLAGS, 0);
 	if (with_comment) {
-		if (nrb_comment(NFTNL_UDATA_TABLE_COMMENT, NFT_TABLE_COMMENT, &data, &len, &ud) < 0 ||
-		    nftnl_table_set_data(t, NFTNL_TABLE_USERDATA, data, len) < 0)
+		if (nrb_comment(c, NFTNL_UDATA_TABLE_COMMENT, NFT_TABLE_COMMENT) < 0 ||
+		    nftnl_table_set_data(t, NFTNL_TABLE_USERDATA, NRB_UDATA(c)) < 0)
 			goto out;
 	}
 	nlh = nrb_hdr(c, type, family, flags);
@@ -103,8 +100,6 @@ static int nrb_table_msg(struct nrb *c, uint16_t type, uint8_t family, uint16_t 
 	nrb_put(c, nlh);
 	rc = 0;
 out:
-	if (ud)
-		nftnl_udata_buf_free(ud);
 	nftnl_table_free(t);
 	return rc;
 }
@@ -127,11 +122,8 @@ static int nrb_table_begin(void *ctx, uint8_t family, int populated, char *err, 
 static int nrb_chain(void *ctx, const struct nft_chain_def *d, char *err, size_t errlen)
 {
 	struct nrb *c = ctx;
-	struct nftnl_udata_buf *ud = NULL;
 	struct nftnl_chain *ch;
 	struct nlmsghdr *nlh;
-	uint32_t len;
-	void *data;
 	int rc = -ENOMEM;
 
 	(void)err;
@@ -145,16 +137,14 @@ static int nrb_chain(void *ctx, const struct nft_chain_def *d, char *err, size_t
 	nftnl_chain_set_u32(ch, NFTNL_CHAIN_HOOKNUM, d->hook);
 	nftnl_chain_set_s32(ch, NFTNL_CHAIN_PRIO, d->prio);
 	nftnl_chain_set_u32(ch, NFTNL_CHAIN_POLICY, NF_ACCEPT);
-	if (nrb_comment(NFTNL_UDATA_CHAIN_COMMENT, d->comment, &data, &len, &ud) < 0 ||
-	    nftnl_chain_set_data(ch, NFTNL_CHAIN_USERDATA, data, len) < 0)
+	if (nrb_comment(c, NFTNL_UDATA_CHAIN_COMMENT, d->comment) < 0 ||
+	    nftnl_chain_set_data(ch, NFTNL_CHAIN_USERDATA, NRB_UDATA(c)) < 0)
 		goto out;
 	nlh = nrb_hdr(c, NFT_MSG_NEWCHAIN, d->family, NLM_F_CREATE);
 	nftnl_chain_nlmsg_build_payload(nlh, ch);
 	nrb_put(c, nlh);
 	rc = 0;
 out:
-	if (ud)
-		nftnl_udata_buf_free(ud);
 	nftnl_chain_free(ch);
 	return rc;
 }
@@ -163,11 +153,8 @@ static int nrb_rule(void *ctx, const struct nft_rule_def *d, char *err, size_t e
 {
 	struct nrb *c = ctx;
 	const struct nft_chain_def *cd = &nft_chains[d->chain];
-	struct nftnl_udata_buf *ud = NULL;
 	struct nftnl_rule *r;
 	struct nlmsghdr *nlh;
-	uint32_t len;
-	void *data;
 	int rc = -ENOMEM;
 
 	if (!(r = nftnl_rule_alloc()))
@@ -181,16 +168,14 @@ static int nrb_rule(void *ctx, const struct nft_rule_def *d, char *err, size_t e
 		goto out;
 	}
 	rc = -ENOMEM;
-	if (nrb_comment(NFTNL_UDATA_RULE_COMMENT, d->comment, &data, &len, &ud) < 0 ||
-	    nftnl_rule_set_data(r, NFTNL_RULE_USERDATA, data, len) < 0)
+	if (nrb_comment(c, NFTNL_UDATA_RULE_COMMENT, d->comment) < 0 ||
+	    nftnl_rule_set_data(r, NFTNL_RULE_USERDATA, NRB_UDATA(c)) < 0)
 		goto out;
 	nlh = nrb_hdr(c, NFT_MSG_NEWRULE, cd->family, NLM_F_CREATE | NLM_F_APPEND);
 	nftnl_rule_nlmsg_build_payload(nlh, r);
 	nrb_put(c, nlh);
 	rc = 0;
 out:
-	if (ud)
-		nftnl_udata_buf_free(ud);
 	nftnl_rule_free(r);
 	return rc;
 }
@@ -243,6 +228,8 @@ nomem:
 out:
 	if (c->b)
 		mnl_nlmsg_batch_stop(c->b);
+	if (c->ud)
+		nftnl_udata_buf_free(c->ud);
 	free(c);
 	return rc;
 }

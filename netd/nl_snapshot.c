@@ -84,56 +84,41 @@ const struct nl_vlans *nl_snapshot_vlans(const struct nl_snapshot *snap, int ifi
 	return NULL;
 }
 
+/* A parsed object fills the entry just appended to an array of *n; one
+ * that is not croft's business (-ENOENT) or did not parse drops it again. */
+static int keep_parsed(int rc, size_t *n)
+{
+	if (rc < 0)
+		(*n)--;
+	return rc == -ENOENT ? 0 : rc;
+}
+
 static int link_cb(const struct nlmsghdr *nlh, void *data)
 {
-	struct nl_link l;
-	int rc = nl_parse_link(nlh, &l);
+	struct nl_snapshot *snap = data;
 
-	if (rc == -ENOENT)
-		return 0;
-	if (rc < 0)
-		return rc;
-	*nl_snapshot_add_link(data) = l;
-	return 0;
+	return keep_parsed(nl_parse_link(nlh, nl_snapshot_add_link(snap)), &snap->n_links);
 }
 
 static int addr_cb(const struct nlmsghdr *nlh, void *data)
 {
-	struct nl_addr a;
-	int rc = nl_parse_addr(nlh, &a);
+	struct nl_snapshot *snap = data;
 
-	if (rc == -ENOENT)
-		return 0;
-	if (rc < 0)
-		return rc;
-	*nl_snapshot_add_addr(data) = a;
-	return 0;
+	return keep_parsed(nl_parse_addr(nlh, nl_snapshot_add_addr(snap)), &snap->n_addrs);
 }
 
 static int route_cb(const struct nlmsghdr *nlh, void *data)
 {
-	struct nl_route r;
-	int rc = nl_parse_route(nlh, &r);
+	struct nl_snapshot *snap = data;
 
-	if (rc == -ENOENT)
-		return 0;
-	if (rc < 0)
-		return rc;
-	*nl_snapshot_add_route(data) = r;
-	return 0;
+	return keep_parsed(nl_parse_route(nlh, nl_snapshot_add_route(snap)), &snap->n_routes);
 }
 
 static int vlans_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct nl_snapshot *snap = data;
-	struct nl_vlans *v;
-	int rc;
 
-	v = nl_snapshot_add_vlans(snap);
-	rc = nl_parse_vlans(nlh, v);
-	if (rc < 0)
-		snap->n_vlans--;
-	return rc == -ENOENT ? 0 : rc;
+	return keep_parsed(nl_parse_vlans(nlh, nl_snapshot_add_vlans(snap)), &snap->n_vlans);
 }
 
 static const struct {

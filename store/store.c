@@ -1,6 +1,8 @@
 /*
  * The store handle: opening the file, the connection's pragmas, the
- * statement cache, transactions and error reporting.
+ * statement cache, transactions and savepoints, error reporting, and the
+ * reading of a query's rows into an array of structs that every table's
+ * accessors share.
  *
  * store_open() creates the file itself (mode 0600, so the -wal and -shm
  * files sqlite derives from it are 0600 too), then checks it is a croft
@@ -160,15 +162,85 @@ void store_tx_rollback(struct store *st)
 	}
 }
 
+static int exec_sql(struct store *st, const char *sql, char *err, size_t errlen)
+{
+	if (sqlite3_exec(st->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		return store_db_fail(st, err, errlen, "%s: %s", st->path, sql);
+	return 0;
+}
+
+int store_sp_begin(struct store *st, const char *name, char *err, size_t errlen)
+{
+	char sql[64];
+
+	snprintf(sql, sizeof sql, "SAVEPOINT %s", name);
+	return exec_sql(st, sql, err, errlen);
+}
+
+int store_sp_release(struct store *st, const char *name, char *err, size_t errlen)
+{
+	char sql[64];
+
+	snprintf(sql, sizeof sql, "RELEASE %s", name);
+	return exec_sql(st, sql, err, errlen);
+}
+
+void store_sp_rollback(struct store *st, const char *name)
+{
+	char sql[128];
+
+	snprintf(sql, sizeof sql, "ROLLBACK TO %s; RELEASE %s", name, name);
+	sqlite3_exec(st->db, sql, NULL, NULL, NULL);
+}
+
+int store_rows_read(sqlite3_stmt *s, const struct store_rows *t, void **rows, size_t *n)
+{
+	char *arr = NULL;
+	size_t count = 0, cap = 0;
+	int rc;
+
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (count == cap) {
+			cap = cap ? 2 * cap : 16;
+			arr = xrealloc(arr, cap * t->size);
+		}
+		memset(arr + count * t->size, 0, t->size);
+		t->read(s, arr + count++ * t->size);
+	}
+	if (rc != SQLITE_DONE) {
+		store_rows_free(t, arr, count);
+		arr = NULL;
+		count = 0;
+	}
+	*rows = arr;
+	*n = count;
+	return rc;
+}
+
+void store_rows_free(const struct store_rows *t, void *rows, size_t n)
+{
+	size_t i;
+
+	for (i = 0; rows && i < n; i++)
+		t->clear((char *)rows + i * t->size);
+	free(rows);
+}
+
+/* Prepare sql and step it once: the sqlite rc of whichever failed, else
+ * of the step (SQLITE_ROW, SQLITE_DONE).  *s is the caller's to finalize. */
+static int step_first(sqlite3 *db, const char *sql, sqlite3_stmt **s)
+{
+	int rc = sqlite3_prepare_v2(db, sql, -1, s, NULL);
+
+	return rc == SQLITE_OK ? sqlite3_step(*s) : rc;
+}
+
 int store_pragma_int(sqlite3 *db, const char *sql, int *out)
 {
 	sqlite3_stmt *s = NULL;
 	int rc;
 
-	rc = sqlite3_prepare_v2(db, sql, -1, &s, NULL);
-	if (rc != SQLITE_OK)
-		return rc;
-	rc = sqlite3_step(s);
+	rc = step_first(db, sql, &s);
 	if (rc == SQLITE_ROW) {
 		*out = sqlite3_column_int(s, 0);
 		rc = SQLITE_OK;
@@ -244,8 +316,7 @@ static int set_pragmas(struct store *st, char *err, size_t errlen)
 	const char *mode;
 	int fk = 0, ret = 0;
 
-	if (sqlite3_prepare_v2(st->db, "PRAGMA journal_mode = WAL", -1, &s, NULL) != SQLITE_OK ||
-	    sqlite3_step(s) != SQLITE_ROW) {
+	if (step_first(st->db, "PRAGMA journal_mode = WAL", &s) != SQLITE_ROW) {
 		ret = store_db_fail(st, err, errlen, "%s: cannot enable the WAL journal", st->path);
 		goto out;
 	}
@@ -335,8 +406,7 @@ int store_integrity_check(struct store *st, char *err, size_t errlen)
 	const char *msg;
 	int rc, ret = 0;
 
-	if (sqlite3_prepare_v2(st->db, "PRAGMA integrity_check", -1, &s, NULL) != SQLITE_OK ||
-	    sqlite3_step(s) != SQLITE_ROW) {
+	if (step_first(st->db, "PRAGMA integrity_check", &s) != SQLITE_ROW) {
 		ret = store_db_fail(st, err, errlen, "%s: integrity check failed", st->path);
 		goto out;
 	}
@@ -349,11 +419,7 @@ int store_integrity_check(struct store *st, char *err, size_t errlen)
 	sqlite3_finalize(s);
 	s = NULL;
 
-	if (sqlite3_prepare_v2(st->db, "PRAGMA foreign_key_check", -1, &s, NULL) != SQLITE_OK) {
-		ret = store_db_fail(st, err, errlen, "%s: foreign key check failed", st->path);
-		goto out;
-	}
-	rc = sqlite3_step(s);
+	rc = step_first(st->db, "PRAGMA foreign_key_check", &s);
 	if (rc == SQLITE_ROW)
 		ret = store_fail(st, err, errlen, -EIO,
 				 "%s: row %lld of table %s refers to a missing row of %s",

@@ -6,8 +6,6 @@
  */
 #include "store/store_internal.h"
 
-#include "common/xalloc.h"
-
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,8 +32,7 @@ int store_event_add(struct store *st, const struct store_event *ev, int64_t keep
 
 	if (!ev->kind || !ev->message)
 		return store_fail(st, NULL, 0, -EINVAL, "an event needs a kind and a message");
-	/* A savepoint: atomic alone, and part of a caller's batch if any. */
-	if (sqlite3_exec(st->db, "SAVEPOINT store_event", NULL, NULL, NULL) != SQLITE_OK)
+	if (store_sp_begin(st, "store_event", NULL, 0))
 		return store_db_fail(st, NULL, 0, "cannot record event %lld (%s)",
 				     (long long)ev->id, ev->kind);
 	ret = store_stmt(st, STORE_STMT_EVENT_INSERT, sql_event_insert, &s, NULL, 0);
@@ -67,7 +64,7 @@ int store_event_add(struct store *st, const struct store_event *ev, int64_t keep
 		store_stmt_done(s);
 		s = NULL;
 	}
-	if (sqlite3_exec(st->db, "RELEASE store_event", NULL, NULL, NULL) != SQLITE_OK) {
+	if (store_sp_release(st, "store_event", NULL, 0)) {
 		ret = store_db_fail(st, NULL, 0, "cannot record event %lld (%s)",
 				    (long long)ev->id, ev->kind);
 		goto fail;
@@ -75,7 +72,7 @@ int store_event_add(struct store *st, const struct store_event *ev, int64_t keep
 	return 0;
 fail:
 	store_stmt_done(s);
-	sqlite3_exec(st->db, "ROLLBACK TO store_event; RELEASE store_event", NULL, NULL, NULL);
+	store_sp_rollback(st, "store_event");
 	return ret;
 }
 
@@ -96,8 +93,10 @@ int store_event_last_id(struct store *st, int64_t *id)
 	return ret;
 }
 
-static void event_from_row(sqlite3_stmt *s, struct store_event *ev)
+static void event_from_row(sqlite3_stmt *s, void *row)
 {
+	struct store_event *ev = row;
+
 	ev->id = sqlite3_column_int64(s, EC_ID);
 	ev->time_ms = sqlite3_column_int64(s, EC_TIME);
 	ev->kind = store_col_text(s, EC_KIND);
@@ -111,13 +110,20 @@ static void event_from_row(sqlite3_stmt *s, struct store_event *ev)
 	ev->data = store_col_text(s, EC_DATA);
 }
 
+static void event_clear(void *row)
+{
+	store_event_clear(row);
+}
+
+static const struct store_rows event_rows = { sizeof(struct store_event), event_from_row,
+					      event_clear };
+
 int store_event_list(struct store *st, int64_t since_ms, int64_t after_id, size_t limit,
 		     struct store_event **out, size_t *n)
 {
-	struct store_event *evs = NULL;
-	size_t count = 0, cap = 0;
 	sqlite3_stmt *s;
-	int rc, ret;
+	void *rows;
+	int ret;
 
 	*out = NULL;
 	*n = 0;
@@ -125,29 +131,13 @@ int store_event_list(struct store *st, int64_t since_ms, int64_t after_id, size_
 	if (ret)
 		return ret;
 	if (sqlite3_bind_int64(s, 1, since_ms) || sqlite3_bind_int64(s, 2, after_id) ||
-	    sqlite3_bind_int64(s, 3, limit ? (sqlite3_int64)limit : -1)) {
+	    sqlite3_bind_int64(s, 3, limit ? (sqlite3_int64)limit : -1) ||
+	    store_rows_read(s, &event_rows, &rows, n) != SQLITE_DONE)
 		ret = store_db_fail(st, NULL, 0, "cannot list events");
-		store_stmt_done(s);
-		return ret;
-	}
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (count == cap) {
-			cap = cap ? cap * 2 : 64;
-			evs = xrealloc(evs, cap * sizeof(*evs));
-		}
-		memset(&evs[count], 0, sizeof(*evs));
-		event_from_row(s, &evs[count++]);
-	}
-	if (rc != SQLITE_DONE) {
-		ret = store_db_fail(st, NULL, 0, "cannot list events");
-		store_stmt_done(s);
-		store_event_list_free(evs, count);
-		return ret;
-	}
+	else
+		*out = rows;
 	store_stmt_done(s);
-	*out = evs;
-	*n = count;
-	return 0;
+	return ret;
 }
 
 void store_event_clear(struct store_event *ev)
@@ -164,9 +154,5 @@ void store_event_clear(struct store_event *ev)
 
 void store_event_list_free(struct store_event *evs, size_t n)
 {
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		store_event_clear(&evs[i]);
-	free(evs);
+	store_rows_free(&event_rows, evs, n);
 }

@@ -81,6 +81,31 @@ int store_fail(struct store *st, char *err, size_t errlen, int ret,
 int store_db_fail(struct store *st, char *err, size_t errlen,
 		  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
+/* A savepoint named name: atomic by itself, and a part of the caller's
+ * batch when there is one.  begin and release fail with "<path>: <sql>";
+ * rollback undoes and releases it, keeping the message of the failure that
+ * led there. */
+int store_sp_begin(struct store *st, const char *name, char *err, size_t errlen);
+int store_sp_release(struct store *st, const char *name, char *err, size_t errlen);
+void store_sp_rollback(struct store *st, const char *name);
+
+/* How the rows of a query become structs: their size, read() filling a
+ * zeroed struct from the current row, clear() freeing what one owns. */
+struct store_rows {
+	size_t size;
+	void (*read)(sqlite3_stmt *s, void *row);
+	void (*clear)(void *row);
+};
+/* Step s to its end, one struct per row in a new array *rows of *n.
+ * Returns SQLITE_DONE, or the sqlite rc that stopped the walk, after
+ * freeing what was read (*rows NULL, *n 0). */
+int store_rows_read(sqlite3_stmt *s, const struct store_rows *t, void **rows, size_t *n);
+/* Clear the n structs of rows and free the array; NULL is ignored. */
+void store_rows_free(const struct store_rows *t, void *rows, size_t n);
+
+/* Free a disk's strings and zero it (store_vm_mem.c). */
+void store_disk_clear(struct store_disk *d);
+
 /* Bring the open file up to STORE_SCHEMA_VERSION (store_migrate.c). */
 int store_migrate(struct store *st, char *err, size_t errlen);
 /* Read an integer PRAGMA such as "PRAGMA user_version"; sqlite rc. */

@@ -13,8 +13,6 @@
  */
 #include "store/store_internal.h"
 
-#include "common/xalloc.h"
-
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,34 +71,6 @@ static int prepare(struct store *st, const char *sql, sqlite3_stmt **s,
 	return 0;
 }
 
-static int exec_sql(struct store *st, const char *sql, char *err, size_t errlen)
-{
-	if (sqlite3_exec(st->db, sql, NULL, NULL, NULL) != SQLITE_OK)
-		return store_db_fail(st, err, errlen, "%s: %s", st->path, sql);
-	return 0;
-}
-
-static int sp_begin(struct store *st, char *err, size_t errlen)
-{
-	return exec_sql(st, "SAVEPOINT store_net", err, errlen);
-}
-
-static int sp_release(struct store *st, char *err, size_t errlen)
-{
-	return exec_sql(st, "RELEASE store_net", err, errlen);
-}
-
-/* Undo the savepoint; keeps the message of the failure that led here. */
-static void sp_rollback(struct store *st)
-{
-	sqlite3_exec(st->db, "ROLLBACK TO store_net; RELEASE store_net", NULL, NULL, NULL);
-}
-
-static char *col_str(sqlite3_stmt *s, int col)
-{
-	return xstrdup_or_null((const char *)sqlite3_column_text(s, col));
-}
-
 /* 0 binds NULL: "none" for optional numbers. */
 static int bind_opt_u32(sqlite3_stmt *s, int i, uint32_t v)
 {
@@ -124,13 +94,30 @@ static int delete_by_id(struct store *st, const char *sql, int64_t id, const cha
 	return ret;
 }
 
-/* arr with room for at least n + 1 elements of size sz. */
-static void *grow(void *arr, size_t n, size_t *cap, size_t sz)
+/* Every row of sql as structs of type t, with ?1 = a and ?2 = b where
+ * sql has them; what names the rows in the message. */
+static int list_rows(struct store *st, const char *sql, int64_t a, int64_t b,
+		     const struct store_rows *t, const char *what, void **out, size_t *n)
 {
-	if (n < *cap)
-		return arr;
-	*cap = *cap ? 2 * *cap : 8;
-	return xrealloc(arr, *cap * sz);
+	sqlite3_stmt *s = NULL;
+	int nparams, rc = SQLITE_OK, ret;
+
+	*out = NULL;
+	*n = 0;
+	ret = prepare(st, sql, &s, NULL, 0);
+	if (ret)
+		return ret;
+	nparams = sqlite3_bind_parameter_count(s);
+	if (nparams >= 1)
+		rc = sqlite3_bind_int64(s, 1, a);
+	if (rc == SQLITE_OK && nparams >= 2)
+		rc = sqlite3_bind_int64(s, 2, b);
+	if (rc == SQLITE_OK)
+		rc = store_rows_read(s, t, out, n);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return store_db_fail(st, NULL, 0, "%s: cannot list %s", st->path, what);
+	return 0;
 }
 
 /* --- batches --------------------------------------------------------------- */
@@ -154,20 +141,28 @@ void store_batch_rollback(struct store *st)
 
 /* --- networks -------------------------------------------------------------- */
 
-static void net_from_row(sqlite3_stmt *s, struct store_net *n)
+static void net_from_row(sqlite3_stmt *s, void *row)
 {
-	memset(n, 0, sizeof *n);
+	struct store_net *n = row;
+
 	n->id = sqlite3_column_int64(s, NC_ID);
-	n->name = col_str(s, NC_NAME);
-	n->mode = col_str(s, NC_MODE);
-	n->subnet = col_str(s, NC_SUBNET);
+	n->name = store_col_text(s, NC_NAME);
+	n->mode = store_col_text(s, NC_MODE);
+	n->subnet = store_col_text(s, NC_SUBNET);
 	n->prefix = (uint32_t)sqlite3_column_int64(s, NC_PREFIX);
-	n->gateway = col_str(s, NC_GATEWAY);
-	n->dhcp_first = col_str(s, NC_FIRST);
-	n->dhcp_last = col_str(s, NC_LAST);
-	n->uplink = col_str(s, NC_UPLINK);
+	n->gateway = store_col_text(s, NC_GATEWAY);
+	n->dhcp_first = store_col_text(s, NC_FIRST);
+	n->dhcp_last = store_col_text(s, NC_LAST);
+	n->uplink = store_col_text(s, NC_UPLINK);
 	n->created = sqlite3_column_int64(s, NC_CREATED);
 }
+
+static void net_clear(void *row)
+{
+	store_net_clear(row);
+}
+
+static const struct store_rows net_rows = { sizeof(struct store_net), net_from_row, net_clear };
 
 int store_net_insert(struct store *st, struct store_net *net, char *err, size_t errlen)
 {
@@ -247,28 +242,11 @@ int store_net_get_id(struct store *st, int64_t id, struct store_net *out)
 
 int store_net_list(struct store *st, struct store_net **out, size_t *n)
 {
-	struct store_net *nets = NULL;
-	sqlite3_stmt *s = NULL;
-	size_t count = 0, cap = 0;
-	int rc, ret;
+	void *rows;
+	int ret = list_rows(st, sql_net_list, 0, 0, &net_rows, "networks", &rows, n);
 
-	*out = NULL;
-	*n = 0;
-	ret = prepare(st, sql_net_list, &s, NULL, 0);
-	if (ret)
-		return ret;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		nets = grow(nets, count, &cap, sizeof *nets);
-		net_from_row(s, &nets[count++]);
-	}
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE) {
-		store_net_list_free(nets, count);
-		return store_db_fail(st, NULL, 0, "%s: cannot list networks", st->path);
-	}
-	*out = nets;
-	*n = count;
-	return 0;
+	*out = rows;
+	return ret;
 }
 
 int store_net_delete(struct store *st, int64_t id, int with_nics, char *err, size_t errlen)
@@ -276,7 +254,7 @@ int store_net_delete(struct store *st, int64_t id, int with_nics, char *err, siz
 	sqlite3_stmt *s = NULL;
 	int ret;
 
-	ret = sp_begin(st, err, errlen);
+	ret = store_sp_begin(st, "store_net", err, errlen);
 	if (ret)
 		return ret;
 	if (with_nics) {
@@ -310,29 +288,37 @@ int store_net_delete(struct store *st, int64_t id, int with_nics, char *err, siz
 	}
 	sqlite3_finalize(s);
 	s = NULL;
-	ret = sp_release(st, err, errlen);
+	ret = store_sp_release(st, "store_net", err, errlen);
 	if (ret)
 		goto fail;
 	return 0;
 fail:
 	sqlite3_finalize(s);
-	sp_rollback(st);
+	store_sp_rollback(st, "store_net");
 	return ret;
 }
 
 /* --- NICs ------------------------------------------------------------------ */
 
-static void nic_from_row(sqlite3_stmt *s, struct store_nic *n)
+static void nic_from_row(sqlite3_stmt *s, void *row)
 {
-	memset(n, 0, sizeof *n);
+	struct store_nic *n = row;
+
 	n->id = sqlite3_column_int64(s, IC_ID);
 	n->vm_id = sqlite3_column_int64(s, IC_VM);
 	n->net_id = sqlite3_column_int64(s, IC_NET);
-	n->mac = col_str(s, IC_MAC);
-	n->ip = col_str(s, IC_IP);
+	n->mac = store_col_text(s, IC_MAC);
+	n->ip = store_col_text(s, IC_IP);
 	n->vlan = (uint32_t)sqlite3_column_int64(s, IC_VLAN);
 	n->rate_mbit = (uint32_t)sqlite3_column_int64(s, IC_RATE);
 }
+
+static void nic_clear(void *row)
+{
+	store_nic_clear(row);
+}
+
+static const struct store_rows nic_rows = { sizeof(struct store_nic), nic_from_row, nic_clear };
 
 int store_nic_insert(struct store *st, struct store_nic *nic, char *err, size_t errlen)
 {
@@ -375,32 +361,11 @@ out:
 int store_nic_list(struct store *st, int64_t vm_id, int64_t net_id,
 		   struct store_nic **out, size_t *n)
 {
-	struct store_nic *nics = NULL;
-	sqlite3_stmt *s = NULL;
-	size_t count = 0, cap = 0;
-	int rc, ret;
+	void *rows;
+	int ret = list_rows(st, sql_nic_list, vm_id, net_id, &nic_rows, "NICs", &rows, n);
 
-	*out = NULL;
-	*n = 0;
-	ret = prepare(st, sql_nic_list, &s, NULL, 0);
-	if (ret)
-		return ret;
-	rc = sqlite3_bind_int64(s, 1, vm_id);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int64(s, 2, net_id);
-	while (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
-		nics = grow(nics, count, &cap, sizeof *nics);
-		nic_from_row(s, &nics[count++]);
-		rc = SQLITE_OK;
-	}
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE) {
-		store_nic_list_free(nics, count);
-		return store_db_fail(st, NULL, 0, "%s: cannot list NICs", st->path);
-	}
-	*out = nics;
-	*n = count;
-	return 0;
+	*out = rows;
+	return ret;
 }
 
 int store_nic_delete(struct store *st, int64_t id)
@@ -410,16 +375,24 @@ int store_nic_delete(struct store *st, int64_t id)
 
 /* --- forwards -------------------------------------------------------------- */
 
-static void fwd_from_row(sqlite3_stmt *s, struct store_fwd *f)
+static void fwd_from_row(sqlite3_stmt *s, void *row)
 {
-	memset(f, 0, sizeof *f);
+	struct store_fwd *f = row;
+
 	f->id = sqlite3_column_int64(s, FC_ID);
 	f->net_id = sqlite3_column_int64(s, FC_NET);
 	f->nic_id = sqlite3_column_int64(s, FC_NIC);
-	f->proto = col_str(s, FC_PROTO);
+	f->proto = store_col_text(s, FC_PROTO);
 	f->host_port = (uint32_t)sqlite3_column_int64(s, FC_HOST_PORT);
 	f->guest_port = (uint32_t)sqlite3_column_int64(s, FC_GUEST_PORT);
 }
+
+static void fwd_clear(void *row)
+{
+	store_fwd_clear(row);
+}
+
+static const struct store_rows fwd_rows = { sizeof(struct store_fwd), fwd_from_row, fwd_clear };
 
 int store_fwd_insert(struct store *st, struct store_fwd *fwd, char *err, size_t errlen)
 {
@@ -457,32 +430,11 @@ out:
 int store_fwd_list(struct store *st, int64_t net_id, int64_t nic_id,
 		   struct store_fwd **out, size_t *n)
 {
-	struct store_fwd *fwds = NULL;
-	sqlite3_stmt *s = NULL;
-	size_t count = 0, cap = 0;
-	int rc, ret;
+	void *rows;
+	int ret = list_rows(st, sql_fwd_list, net_id, nic_id, &fwd_rows, "forwards", &rows, n);
 
-	*out = NULL;
-	*n = 0;
-	ret = prepare(st, sql_fwd_list, &s, NULL, 0);
-	if (ret)
-		return ret;
-	rc = sqlite3_bind_int64(s, 1, net_id);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int64(s, 2, nic_id);
-	while (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
-		fwds = grow(fwds, count, &cap, sizeof *fwds);
-		fwd_from_row(s, &fwds[count++]);
-		rc = SQLITE_OK;
-	}
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE) {
-		store_fwd_list_free(fwds, count);
-		return store_db_fail(st, NULL, 0, "%s: cannot list forwards", st->path);
-	}
-	*out = fwds;
-	*n = count;
-	return 0;
+	*out = rows;
+	return ret;
 }
 
 int store_fwd_delete(struct store *st, int64_t id)
@@ -508,11 +460,7 @@ void store_net_clear(struct store_net *net)
 
 void store_net_list_free(struct store_net *nets, size_t n)
 {
-	size_t i;
-
-	for (i = 0; nets && i < n; i++)
-		store_net_clear(&nets[i]);
-	free(nets);
+	store_rows_free(&net_rows, nets, n);
 }
 
 void store_nic_clear(struct store_nic *nic)
@@ -526,11 +474,7 @@ void store_nic_clear(struct store_nic *nic)
 
 void store_nic_list_free(struct store_nic *nics, size_t n)
 {
-	size_t i;
-
-	for (i = 0; nics && i < n; i++)
-		store_nic_clear(&nics[i]);
-	free(nics);
+	store_rows_free(&nic_rows, nics, n);
 }
 
 void store_fwd_clear(struct store_fwd *fwd)
@@ -543,9 +487,5 @@ void store_fwd_clear(struct store_fwd *fwd)
 
 void store_fwd_list_free(struct store_fwd *fwds, size_t n)
 {
-	size_t i;
-
-	for (i = 0; fwds && i < n; i++)
-		store_fwd_clear(&fwds[i]);
-	free(fwds);
+	store_rows_free(&fwd_rows, fwds, n);
 }

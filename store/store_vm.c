@@ -56,42 +56,54 @@ static const char sql_disks_of_vm[] =
 static const char sql_disks_all[] =
 	"SELECT " DISK_COLUMNS " FROM disks ORDER BY vm_id, idx";
 
-static char *col_str(sqlite3_stmt *s, int col)
+static void vm_from_row(sqlite3_stmt *s, void *row)
 {
-	return xstrdup_or_null((const char *)sqlite3_column_text(s, col));
-}
+	struct store_vm *vm = row;
 
-static void vm_from_row(sqlite3_stmt *s, struct store_vm *vm)
-{
-	memset(vm, 0, sizeof *vm);
 	vm->id = sqlite3_column_int64(s, VC_ID);
-	vm->name = col_str(s, VC_NAME);
-	vm->uuid = col_str(s, VC_UUID);
+	vm->name = store_col_text(s, VC_NAME);
+	vm->uuid = store_col_text(s, VC_UUID);
 	vm->vcpus = (uint32_t)sqlite3_column_int64(s, VC_VCPUS);
 	vm->memory_mib = (uint64_t)sqlite3_column_int64(s, VC_MEMORY);
 	vm->memory_min_mib = (uint64_t)sqlite3_column_int64(s, VC_MEMORY_MIN);
-	vm->firmware = col_str(s, VC_FIRMWARE);
-	vm->boot = col_str(s, VC_BOOT);
-	vm->cdrom = col_str(s, VC_CDROM);
-	vm->kernel = col_str(s, VC_KERNEL);
-	vm->initrd = col_str(s, VC_INITRD);
-	vm->append = col_str(s, VC_APPEND);
-	vm->state = col_str(s, VC_STATE);
-	vm->state_reason = col_str(s, VC_STATE_REASON);
+	vm->firmware = store_col_text(s, VC_FIRMWARE);
+	vm->boot = store_col_text(s, VC_BOOT);
+	vm->cdrom = store_col_text(s, VC_CDROM);
+	vm->kernel = store_col_text(s, VC_KERNEL);
+	vm->initrd = store_col_text(s, VC_INITRD);
+	vm->append = store_col_text(s, VC_APPEND);
+	vm->state = store_col_text(s, VC_STATE);
+	vm->state_reason = store_col_text(s, VC_STATE_REASON);
 	vm->created = sqlite3_column_int64(s, VC_CREATED);
 }
 
-static void disk_from_row(sqlite3_stmt *s, struct store_disk *d)
+static void vm_clear(void *row)
 {
-	memset(d, 0, sizeof *d);
+	store_vm_clear(row);
+}
+
+static const struct store_rows vm_rows = { sizeof(struct store_vm), vm_from_row, vm_clear };
+
+static void disk_from_row(sqlite3_stmt *s, void *row)
+{
+	struct store_disk *d = row;
+
 	d->id = sqlite3_column_int64(s, DC_ID);
 	d->vm_id = sqlite3_column_int64(s, DC_VM_ID);
 	d->idx = (uint32_t)sqlite3_column_int64(s, DC_IDX);
-	d->path = col_str(s, DC_PATH);
-	d->format = col_str(s, DC_FORMAT);
+	d->path = store_col_text(s, DC_PATH);
+	d->format = store_col_text(s, DC_FORMAT);
 	d->size_bytes = (uint64_t)sqlite3_column_int64(s, DC_SIZE);
 	d->owned = sqlite3_column_int(s, DC_OWNED);
 }
+
+static void disk_clear(void *row)
+{
+	store_disk_clear(row);
+}
+
+static const struct store_rows disk_rows = { sizeof(struct store_disk), disk_from_row,
+					     disk_clear };
 
 /* Text is bound SQLITE_STATIC: every caller resets before returning.  A
  * uint64 beyond INT64_MAX binds negative and fails the CHECKs. */
@@ -224,23 +236,30 @@ fail:
 	return ret;
 }
 
-/* Append every row of s to *disks (grown as needed). */
-static int read_disks(struct store *st, sqlite3_stmt *s,
-		      struct store_disk **disks, size_t *n)
+/* The disks of the VM with vm_id, or of every VM when it is 0 (ordered by
+ * vm_id, idx), then the commit of the read transaction they are part of. */
+static int read_disks_commit(struct store *st, int64_t vm_id,
+			     struct store_disk **disks, size_t *n)
 {
-	size_t cap = *n;
-	int rc;
+	sqlite3_stmt *s;
+	void *rows = NULL;
+	int ret;
 
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (*n == cap) {
-			cap = cap ? 2 * cap : 8;
-			*disks = xrealloc(*disks, cap * sizeof **disks);
-		}
-		disk_from_row(s, &(*disks)[(*n)++]);
-	}
-	if (rc != SQLITE_DONE)
-		return store_db_fail(st, NULL, 0, "%s: cannot read disks", st->path);
-	return 0;
+	*n = 0;
+	if (vm_id)
+		ret = store_stmt(st, STORE_STMT_DISKS_OF_VM, sql_disks_of_vm, &s, NULL, 0);
+	else
+		ret = store_stmt(st, STORE_STMT_DISKS_ALL, sql_disks_all, &s, NULL, 0);
+	if (ret)
+		return ret;
+	if ((vm_id && sqlite3_bind_int64(s, 1, vm_id) != SQLITE_OK) ||
+	    store_rows_read(s, &disk_rows, &rows, n) != SQLITE_DONE)
+		ret = store_db_fail(st, NULL, 0, "%s: cannot read disks", st->path);
+	*disks = rows;
+	store_stmt_done(s);
+	if (ret)
+		return ret;
+	return store_tx_commit(st, NULL, 0);
 }
 
 int store_vm_get(struct store *st, const char *name, struct store_vm *out)
@@ -272,20 +291,8 @@ int store_vm_get(struct store *st, const char *name, struct store_vm *out)
 	}
 	vm_from_row(s, out);
 	store_stmt_done(s);
-
-	ret = store_stmt(st, STORE_STMT_DISKS_OF_VM, sql_disks_of_vm, &s, NULL, 0);
-	if (ret)
-		goto fail;
-	if (sqlite3_bind_int64(s, 1, out->id) != SQLITE_OK) {
-		ret = store_db_fail(st, NULL, 0, "%s: cannot read disks", st->path);
-		goto fail;
-	}
-	ret = read_disks(st, s, &out->disks, &out->ndisks);
-	if (ret)
-		goto fail;
-	store_stmt_done(s);
 	s = NULL;
-	ret = store_tx_commit(st, NULL, 0);
+	ret = read_disks_commit(st, out->id, &out->disks, &out->ndisks);
 	if (ret)
 		goto fail;
 	return 0;
@@ -330,10 +337,8 @@ static void distribute_disks(struct store_vm *vms, size_t n,
 		key.id = disks[i].vm_id;
 		hit = n ? bsearch(&key, map, n, sizeof *map, id_pos_cmp) : NULL;
 		if (!hit) {
-			for (k = i; k < j; k++) {
-				free(disks[k].path);
-				free(disks[k].format);
-			}
+			for (k = i; k < j; k++)
+				store_disk_clear(&disks[k]);
 			continue;
 		}
 		vms[hit->pos].disks = xmalloc((j - i) * sizeof *disks);
@@ -345,11 +350,11 @@ static void distribute_disks(struct store_vm *vms, size_t n,
 
 int store_vm_list(struct store *st, struct store_vm **out, size_t *n)
 {
-	struct store_vm *vms = NULL;
 	struct store_disk *disks = NULL;
 	sqlite3_stmt *s = NULL;
-	size_t count = 0, cap = 0, ndisks = 0, i;
-	int rc, ret;
+	void *vms = NULL;
+	size_t count = 0, ndisks = 0;
+	int ret;
 
 	*out = NULL;
 	*n = 0;
@@ -359,28 +364,13 @@ int store_vm_list(struct store *st, struct store_vm **out, size_t *n)
 	ret = store_stmt(st, STORE_STMT_VM_LIST, sql_vm_list, &s, NULL, 0);
 	if (ret)
 		goto fail;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (count == cap) {
-			cap = cap ? 2 * cap : 16;
-			vms = xrealloc(vms, cap * sizeof *vms);
-		}
-		vm_from_row(s, &vms[count++]);
-	}
-	if (rc != SQLITE_DONE) {
+	if (store_rows_read(s, &vm_rows, &vms, &count) != SQLITE_DONE) {
 		ret = store_db_fail(st, NULL, 0, "%s: cannot list VMs", st->path);
 		goto fail;
 	}
 	store_stmt_done(s);
-
-	ret = store_stmt(st, STORE_STMT_DISKS_ALL, sql_disks_all, &s, NULL, 0);
-	if (ret)
-		goto fail;
-	ret = read_disks(st, s, &disks, &ndisks);
-	if (ret)
-		goto fail;
-	store_stmt_done(s);
 	s = NULL;
-	ret = store_tx_commit(st, NULL, 0);
+	ret = read_disks_commit(st, 0, &disks, &ndisks);
 	if (ret)
 		goto fail;
 
@@ -392,12 +382,8 @@ int store_vm_list(struct store *st, struct store_vm **out, size_t *n)
 fail:
 	store_stmt_done(s);
 	store_tx_rollback(st);
-	for (i = 0; i < ndisks; i++) {
-		free(disks[i].path);
-		free(disks[i].format);
-	}
-	free(disks);
-	store_vm_list_free(vms, count);
+	store_rows_free(&disk_rows, disks, ndisks);
+	store_rows_free(&vm_rows, vms, count);
 	return ret;
 }
 

@@ -3,14 +3,14 @@
  * array, which owns the disks' strings.  Clearing frees all of that and
  * leaves a zeroed struct; copying duplicates all of it.
  */
-#include "store/store.h"
+#include "store/store_internal.h"
 
 #include "common/xalloc.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-static void disk_clear(struct store_disk *d)
+void store_disk_clear(struct store_disk *d)
 {
 	free(d->path);
 	free(d->format);
@@ -34,7 +34,7 @@ void store_vm_clear(struct store_vm *vm)
 	free(vm->state);
 	free(vm->state_reason);
 	for (i = 0; i < vm->ndisks; i++)
-		disk_clear(&vm->disks[i]);
+		store_disk_clear(&vm->disks[i]);
 	free(vm->disks);
 	memset(vm, 0, sizeof *vm);
 }

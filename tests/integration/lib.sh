@@ -7,6 +7,7 @@
 #
 #   . "$(dirname "$0")/lib.sh"
 #   itest_setup                       # temp dir, fixture copy, croftd running
+#                                     # ($DB the store, $KARGS boot the guest)
 #   t_begin "create and start"
 #   croft vm create a --vcpus 1 --memory 256M --kernel "$GUEST_KERNEL" \
 #       --initrd "$GUEST_INITRD" --append "console=ttyS0 quiet" || fail "create"
@@ -34,6 +35,7 @@ if [ -z "${BUILD:-}" ]; then
 fi
 BUILD=$(cd "$BUILD" && pwd) || exit 2
 export BUILD
+ITEST_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 ITEST_NAME=$(basename "${0%.sh}")
 ITEST_PASSED=0
@@ -43,6 +45,7 @@ ITEST_CASE_FAILED=0
 ITEST_CASE_WHY=
 ITEST_LOOSE_FAILS=0
 CROFTD_PID=
+ITEST_MEMBER=
 T=
 
 # --- reporting -------------------------------------------------------------
@@ -128,18 +131,25 @@ assert_contains() {
 	fail "${3:-output}: '$2' not in '$1'"
 }
 
-# expect_fail SUBSTRING CMD... — CMD must exit non-zero with SUBSTRING in its
-# stderr.  Its stdout/stderr are kept in $EXPECT_OUT / $EXPECT_ERR.
-expect_fail() {
-	local want=$1 rc errf outf
-	shift
+# _itest_capture CMD... — run CMD with its stdout and stderr kept in
+# $EXPECT_OUT / $EXPECT_ERR; returns its exit status.
+_itest_capture() {
+	local rc=0 errf outf
 	errf=$(mktemp)
 	outf=$(mktemp)
-	rc=0
 	"$@" >"$outf" 2>"$errf" || rc=$?
 	EXPECT_OUT=$(cat "$outf")
 	EXPECT_ERR=$(cat "$errf")
 	rm -f "$errf" "$outf"
+	return "$rc"
+}
+
+# expect_fail SUBSTRING CMD... — CMD must exit non-zero with SUBSTRING in its
+# stderr.  Its stdout/stderr are kept in $EXPECT_OUT / $EXPECT_ERR.
+expect_fail() {
+	local want=$1 rc=0
+	shift
+	_itest_capture "$@" || rc=$?
 	if [ "$rc" -eq 0 ]; then
 		fail "expected failure from '$*', got exit 0 (stdout: ${EXPECT_OUT:0:200})"
 		return 1
@@ -152,16 +162,56 @@ expect_fail() {
 
 # expect_ok CMD... — CMD must succeed; its output is kept in $EXPECT_OUT / $EXPECT_ERR.
 expect_ok() {
-	local rc errf outf
-	errf=$(mktemp)
-	outf=$(mktemp)
-	rc=0
-	"$@" >"$outf" 2>"$errf" || rc=$?
-	EXPECT_OUT=$(cat "$outf")
-	EXPECT_ERR=$(cat "$errf")
-	rm -f "$errf" "$outf"
+	local rc=0
+	_itest_capture "$@" || rc=$?
 	[ "$rc" -eq 0 ] && return 0
 	fail "'$*' exited $rc: ${EXPECT_ERR:0:300}"
+}
+
+# --- background processes ----------------------------------------------------
+
+# itest_spawn LOG CMD... — run CMD in the background (stdin /dev/null, output
+# appended to LOG); its pid in $ITEST_SPAWNED.  It runs without this
+# shell's traps: a child must never run the EXIT trap (itest_teardown).
+itest_spawn() {
+	local log=$1
+	shift
+	(
+		trap - EXIT TERM INT
+		exec "$@" >>"$log" 2>&1 </dev/null
+	) &
+	ITEST_SPAWNED=$!
+}
+
+# itest_wait_up PID TRIES CHECK... — run CHECK every 0.1 s, at most TRIES
+# times, while PID lives: 0 once it succeeds, 1 when PID is gone first, 2
+# when the tries ran out.
+itest_wait_up() {
+	local pid=$1 tries=$2 i
+	shift 2
+	for ((i = 0; i < tries; i++)); do
+		"$@" && return 0
+		kill -0 "$pid" 2>/dev/null || return 1
+		sleep 0.1
+	done
+	return 2
+}
+
+# itest_stop PID SECS — SIGTERM, SIGKILL if still alive after SECS, then
+# reap it (if it is our child).  Returns 1 when it took the SIGKILL.
+itest_stop() {
+	local pid=$1 i killed=0
+	kill -TERM "$pid" 2>/dev/null || true
+	for ((i = 0; i < $2 * 10; i++)); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$pid" 2>/dev/null; then
+		kill -KILL "$pid" 2>/dev/null || true
+		killed=1
+	fi
+	wait "$pid" 2>/dev/null || true
+	return "$killed"
 }
 
 # --- croft and croftd ------------------------------------------------------
@@ -185,46 +235,29 @@ s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])' "$CROFT_SOCKET" >/dev/n
 # croftd_start — start croftd in the background and wait up to 10 s for its
 # socket to accept connections.  Appends to $T/croftd.log.
 croftd_start() {
-	local i
+	local up=0 st=0
 	printf -- '--- croftd start %(%T)T\n' -1 >>"$T/croftd.log"
-	# exec in a subshell without our traps: the child must never run the
-	# EXIT trap (itest_teardown) itself.
-	(
-		trap - EXIT TERM INT
-		exec ${ITEST_NETNS:+ip netns exec "$ITEST_NETNS"} "$BUILD/croftd" --state-dir "$T/state" --run-dir "$T/run" --foreground \
-			>>"$T/croftd.log" 2>&1 </dev/null
-	) &
-	CROFTD_PID=$!
+	itest_spawn "$T/croftd.log" ${ITEST_NETNS:+ip netns exec "$ITEST_NETNS"} \
+		"$BUILD/croftd" --state-dir "$T/state" --run-dir "$T/run" --foreground
+	CROFTD_PID=$ITEST_SPAWNED
 	[ -n "${ITEST_RESULTS:-}" ] && echo "croftd $CROFTD_PID" >>"$ITEST_RESULTS"
-	for ((i = 0; i < 100; i++)); do
-		# a stale socket (after croftd_kill9) exists but refuses connections
-		_itest_sock_ready && return 0
-		if ! kill -0 "$CROFTD_PID" 2>/dev/null; then
-			local st=0
-			wait "$CROFTD_PID" 2>/dev/null || st=$?
-			fail "croftd exited during start-up (status $st)"
-			CROFTD_PID=
-			return 1
-		fi
-		sleep 0.1
-	done
+	# a stale socket (after croftd_kill9) exists but refuses connections
+	itest_wait_up "$CROFTD_PID" 100 _itest_sock_ready || up=$?
+	case "$up" in
+	0) return 0 ;;
+	1)
+		wait "$CROFTD_PID" 2>/dev/null || st=$?
+		fail "croftd exited during start-up (status $st)"
+		CROFTD_PID=
+		return 1 ;;
+	esac
 	fail "croftd socket $CROFT_SOCKET did not accept connections within 10 s"
 }
 
 # croftd_stop — SIGTERM croftd and wait for it (SIGKILL after 10 s).
 croftd_stop() {
-	local i
 	[ -n "$CROFTD_PID" ] || return 0
-	kill -TERM "$CROFTD_PID" 2>/dev/null || true
-	for ((i = 0; i < 100; i++)); do
-		kill -0 "$CROFTD_PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	if kill -0 "$CROFTD_PID" 2>/dev/null; then
-		echo "  croftd did not stop on SIGTERM; killing it" >&2
-		kill -KILL "$CROFTD_PID" 2>/dev/null || true
-	fi
-	wait "$CROFTD_PID" 2>/dev/null || true
+	itest_stop "$CROFTD_PID" 10 || echo "  croftd did not stop on SIGTERM; killing it" >&2
 	CROFTD_PID=
 	return 0
 }
@@ -242,6 +275,37 @@ croftd_kill9() {
 croftd_restart() {
 	croftd_stop
 	croftd_start
+}
+
+# itest_share_tools — world-readable copies of apiraw.py and the croft CLI
+# in $T ($T/apiraw.py, $T/croft), for users who cannot reach the repo or
+# $BUILD.  APIRAW runs the copy.
+itest_share_tools() {
+	install -m 0644 "$ITEST_DIR/apiraw.py" "$T/apiraw.py"
+	install -m 0755 "$BUILD/croft" "$T/croft"
+}
+
+# APIRAW ARG... — apiraw.py on $CROFT_SOCKET: raw request lines, the
+# replies printed (see its header).
+APIRAW() {
+	/usr/bin/python3 "$T/apiraw.py" --socket "$CROFT_SOCKET" "$@"
+}
+
+# itest_member_add NAME — a temporary system user NAME, member of group
+# croft, primary group nogroup; it is $ITEST_MEMBER until itest_member_del
+# (or the teardown) removes it.
+itest_member_add() {
+	ITEST_MEMBER=$1
+	useradd --system --no-create-home --no-user-group --gid nogroup \
+		--groups croft --shell /usr/sbin/nologin "$1"
+}
+
+itest_member_del() {
+	if [ -n "$ITEST_MEMBER" ] && getent passwd "$ITEST_MEMBER" >/dev/null; then
+		userdel "$ITEST_MEMBER" 2>/dev/null
+	fi
+	ITEST_MEMBER=
+	return 0
 }
 
 # --- state and guests --------------------------------------------------------
@@ -341,29 +405,43 @@ wait_pid_gone() {
 
 # --- setup and teardown ------------------------------------------------------
 
+# itest_need_root LIBNAME — exit 2 unless root.
+itest_need_root() {
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "$1: integration tests must run as root" >&2
+		exit 2
+	fi
+}
+
+# itest_tmpdir EXIT-TRAP — the temp dir $T (mode 0755, with run/), torn
+# down by EXIT-TRAP; TERM and INT exit through it.
+itest_tmpdir() {
+	ITEST_MAIN_PID=$BASHPID
+	T=$(mktemp -d /tmp/ct.XXXXXX) || exit 2
+	export T
+	chmod 0755 "$T"
+	mkdir -p "$T/run"
+	chmod 0755 "$T/run"
+	# shellcheck disable=SC2064
+	trap "$1" EXIT
+	trap 'exit 143' TERM
+	trap 'exit 130' INT
+	[ -n "${ITEST_RESULTS:-}" ] && echo "tmpdir $T" >>"$ITEST_RESULTS"
+}
+
 # itest_setup — temp dir, fixture copy, environment, croftd.
 itest_setup() {
 	local f
-	if [ "$(id -u)" -ne 0 ]; then
-		echo "lib.sh: integration tests must run as root" >&2
-		exit 2
-	fi
+	itest_need_root lib.sh
 	for f in croftd croft guest/vmlinuz guest/initrd.img guest/guest.iso; do
 		if [ ! -e "$BUILD/$f" ]; then
 			echo "lib.sh: $BUILD/$f missing (make all guest)" >&2
 			exit 2
 		fi
 	done
-	ITEST_MAIN_PID=$BASHPID
-	T=$(mktemp -d /tmp/ct.XXXXXX) || exit 2
-	export T
-	chmod 0755 "$T"
-	mkdir -p "$T/state" "$T/run"
-	chmod 0755 "$T/state" "$T/run"
-	trap itest_teardown EXIT
-	trap 'exit 143' TERM
-	trap 'exit 130' INT
-	[ -n "${ITEST_RESULTS:-}" ] && echo "tmpdir $T" >>"$ITEST_RESULTS"
+	itest_tmpdir itest_teardown
+	mkdir -p "$T/state"
+	chmod 0755 "$T/state"
 	# The repo may sit where croft-qemu cannot read (e.g. /root): copy.
 	cp "$BUILD/guest/vmlinuz" "$T/vmlinuz"
 	cp "$BUILD/guest/initrd.img" "$T/initrd.img"
@@ -374,20 +452,11 @@ itest_setup() {
 	export GUEST_ISO="$T/guest.iso"
 	export CROFT_SOCKET="$T/run/croftd.sock"
 	export CROFT_ACCEL=tcg
+	# the store's file; `croft vm create` arguments that boot the test guest
+	DB=$T/state/croft.db
+	KARGS=(--kernel "$GUEST_KERNEL" --initrd "$GUEST_INITRD" --append "console=ttyS0 quiet")
 	: >"$T/croftd.log"
 	croftd_start || exit 1
-}
-
-# _itest_kill_pid PID — TERM, then KILL after 5 s.
-_itest_kill_pid() {
-	local pid=$1 i
-	kill -TERM "$pid" 2>/dev/null || return 0
-	for ((i = 0; i < 50; i++)); do
-		kill -0 "$pid" 2>/dev/null || return 0
-		sleep 0.1
-	done
-	kill -KILL "$pid" 2>/dev/null || true
-	return 0
 }
 
 # itest_kill_qemus — kill every QEMU of this test: by pidfile under
@@ -401,14 +470,14 @@ itest_kill_qemus() {
 		[ -n "$pid" ] || continue
 		# only if it still is a process of this test (pids get reused)
 		cmd=$(tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline") || continue
-		case "$cmd" in *"$T"*) _itest_kill_pid "$pid" ;; esac
+		case "$cmd" in *"$T"*) itest_stop "$pid" 5 ;; esac
 	done
 	for p in /proc/[0-9]*; do
 		pid=${p#/proc/}
 		[ "$pid" = "$$" ] && continue
 		cmd=$(tr '\0' ' ' 2>/dev/null <"$p/cmdline") || continue
 		case "$cmd" in
-		*qemu-system*"$T/"*) _itest_kill_pid "$pid" ;;
+		*qemu-system*"$T/"*) itest_stop "$pid" 5 ;;
 		esac
 	done
 	return 0
@@ -421,6 +490,7 @@ itest_teardown() {
 	[ "$BASHPID" = "${ITEST_MAIN_PID:-}" ] || return "$rc"
 	set +e
 	trap - EXIT TERM INT
+	itest_member_del
 	if [ -n "$ITEST_CASE" ]; then
 		# the script stopped inside a sub-case (die, set -e, a signal)
 		[ "$rc" -ne 0 ] && [ "$ITEST_CASE_FAILED" -eq 0 ] &&

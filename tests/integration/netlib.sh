@@ -8,6 +8,9 @@
 #   itest_setup              # temp dir, croftd (inside $NS_HOST)
 #   netd_start               # croft-netd inside $NS_HOST, same run dir
 #
+# (itest_net_guest_setup does all three, and starts the upstream HTTP
+# server when asked.)
+#
 # Two namespaces, never the root one:
 #
 #   $NS_HOST  plays the croft host: croftd, croft-netd, QEMU, dnsmasq run
@@ -57,35 +60,40 @@ itest_net_setup() {
 	export ITEST_NETNS=$NS_HOST
 }
 
+# _netd_sock_fresh — is netd.sock bound anew by this netd?  (A stale one
+# is older than netd.start.)
+_netd_sock_fresh() {
+	[ -S "$T/run/netd.sock" ] && [ -n "$(find "$T/run/netd.sock" -newer "$T/netd.start" 2>/dev/null)" ]
+}
+
+# itest_net_guest_setup [HTTP-PORT] — what the tests with guests on croft
+# networks start from: the namespaces, itest_setup (croftd in $NS_HOST),
+# croft-netd and, with HTTP-PORT, the upstream HTTP server on it (see
+# up_http_start); dies unless all of them start.
+itest_net_guest_setup() {
+	itest_net_setup
+	itest_setup
+	netd_start || die "croft-netd did not start"
+	[ -z "${1:-}" ] || up_http_start "$1" || die "no upstream HTTP server"
+}
+
 netd_start() {
-	local i
+	local up=0
 	printf -- '--- netd start %(%T)T\n' -1 >>"$T/netd.log"
 	touch -d '-1 second' "$T/netd.start"
-	(
-		trap - EXIT TERM INT
-		exec ip netns exec "$NS_HOST" "$BUILD/croft-netd" --run-dir "$T/run" --foreground \
-			>>"$T/netd.log" 2>&1 </dev/null
-	) &
-	NETD_PID=$!
-	for ((i = 0; i < 100; i++)); do
-		# the socket is bound anew by this netd (a stale one is older)
-		[ -S "$T/run/netd.sock" ] && [ -n "$(find "$T/run/netd.sock" -newer "$T/netd.start" 2>/dev/null)" ] && return 0
-		kill -0 "$NETD_PID" 2>/dev/null || { fail "croft-netd exited during start-up"; NETD_PID=; return 1; }
-		sleep 0.1
-	done
+	itest_spawn "$T/netd.log" ip netns exec "$NS_HOST" "$BUILD/croft-netd" --run-dir "$T/run" --foreground
+	NETD_PID=$ITEST_SPAWNED
+	itest_wait_up "$NETD_PID" 100 _netd_sock_fresh || up=$?
+	case "$up" in
+	0) return 0 ;;
+	1) fail "croft-netd exited during start-up"; NETD_PID=; return 1 ;;
+	esac
 	fail "croft-netd socket did not appear within 10 s"
 }
 
 netd_stop() {
-	local i
 	[ -n "$NETD_PID" ] || return 0
-	kill -TERM "$NETD_PID" 2>/dev/null || true
-	for ((i = 0; i < 50; i++)); do
-		kill -0 "$NETD_PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -KILL "$NETD_PID" 2>/dev/null || true
-	wait "$NETD_PID" 2>/dev/null || true
+	itest_stop "$NETD_PID" 5 || true
 	NETD_PID=
 }
 
@@ -102,24 +110,12 @@ netd_kill9() {
 # itest_net_setup, then netd_start.  On failure the teardown shows the
 # tail of $T/netd.log.
 itest_netd_only_setup() {
-	if [ "$(id -u)" -ne 0 ]; then
-		echo "netlib.sh: integration tests must run as root" >&2
-		exit 2
-	fi
+	itest_need_root netlib.sh
 	if [ ! -x "$BUILD/croft-netd" ]; then
 		echo "netlib.sh: $BUILD/croft-netd missing (make all)" >&2
 		exit 2
 	fi
-	ITEST_MAIN_PID=$BASHPID
-	T=$(mktemp -d /tmp/ct.XXXXXX) || exit 2
-	export T
-	chmod 0755 "$T"
-	mkdir -p "$T/run"
-	chmod 0755 "$T/run"
-	trap '_itest_netd_log_tail; itest_teardown' EXIT
-	trap 'exit 143' TERM
-	trap 'exit 130' INT
-	[ -n "${ITEST_RESULTS:-}" ] && echo "tmpdir $T" >>"$ITEST_RESULTS"
+	itest_tmpdir '_itest_netd_log_tail; itest_teardown'
 	: >"$T/netd.log"
 }
 
@@ -276,7 +272,7 @@ wait_nic_ip() {
 # $T/up_http.log as "CLIENT ADDR PATH"; a POST is answered "GOT N" (N
 # bytes read) and logged as "CLIENT ADDR PATH POST N".
 up_http_start() {
-	local port=${1:-8000} i
+	local port=${1:-8000}
 	UP_HTTP_PORT=$port
 	cat >"$T/up_http.py" <<'PY'
 import http.server, socketserver, sys
@@ -328,23 +324,15 @@ print("LISTENING", flush=True)
 srv.serve_forever()
 PY
 	: >"$T/up_http.log"
-	(
-		trap - EXIT TERM INT
-		exec ip netns exec "$NS_UP" python3 "$T/up_http.py" "$port" >>"$T/up_http.log" 2>&1 </dev/null
-	) &
-	UP_HTTP_PID=$!
-	for ((i = 0; i < 100; i++)); do
-		grep -q '^LISTENING' "$T/up_http.log" && return 0
-		kill -0 "$UP_HTTP_PID" 2>/dev/null || break
-		sleep 0.1
-	done
+	itest_spawn "$T/up_http.log" ip netns exec "$NS_UP" python3 "$T/up_http.py" "$port"
+	UP_HTTP_PID=$ITEST_SPAWNED
+	itest_wait_up "$UP_HTTP_PID" 100 grep -q '^LISTENING' "$T/up_http.log" && return 0
 	fail "upstream HTTP server did not start: $(tail -n 3 "$T/up_http.log")"
 }
 
 up_http_stop() {
 	[ -n "$UP_HTTP_PID" ] || return 0
-	kill -TERM "$UP_HTTP_PID" 2>/dev/null
-	wait "$UP_HTTP_PID" 2>/dev/null
+	itest_stop "$UP_HTTP_PID" 5
 	UP_HTTP_PID=
 }
 
@@ -370,7 +358,7 @@ vlan_supported() {
 # lan1p.VLAN ($UP_VLAN_IP/24, range .50-.99).  Its lease, pid and log files
 # are $T/up_dnsmasq.*.
 up_dnsmasq_start() {
-	local vlan=${1:-} i args
+	local vlan=${1:-} args
 	in_up ip addr add "$UP_LAN_IP/24" dev lan1p 2>/dev/null
 	args=(--conf-file=/dev/null --keep-in-foreground --port=0 --bind-interfaces
 		--except-interface=lo --interface=lan1p --dhcp-authoritative --log-dhcp
@@ -387,23 +375,15 @@ up_dnsmasq_start() {
 		args+=(--interface="lan1p.$vlan" --dhcp-range="lan1p.$vlan,198.51.102.50,198.51.102.99,255.255.255.0,1h")
 	fi
 	: >"$T/up_dnsmasq.log"
-	(
-		trap - EXIT TERM INT
-		exec ip netns exec "$NS_UP" dnsmasq "${args[@]}" >>"$T/up_dnsmasq.log" 2>&1 </dev/null
-	) &
-	UP_DNSMASQ_PID=$!
-	for ((i = 0; i < 50; i++)); do
-		[ -s "$T/up_dnsmasq.pid" ] && return 0
-		kill -0 "$UP_DNSMASQ_PID" 2>/dev/null || break
-		sleep 0.1
-	done
+	itest_spawn "$T/up_dnsmasq.log" ip netns exec "$NS_UP" dnsmasq "${args[@]}"
+	UP_DNSMASQ_PID=$ITEST_SPAWNED
+	itest_wait_up "$UP_DNSMASQ_PID" 50 test -s "$T/up_dnsmasq.pid" && return 0
 	fail "upstream dnsmasq did not start: $(tail -n 3 "$T/up_dnsmasq.log")"
 }
 
 up_dnsmasq_stop() {
 	[ -n "$UP_DNSMASQ_PID" ] || return 0
-	kill -TERM "$UP_DNSMASQ_PID" 2>/dev/null
-	wait "$UP_DNSMASQ_PID" 2>/dev/null
+	itest_stop "$UP_DNSMASQ_PID" 5
 	UP_DNSMASQ_PID=
 }
 

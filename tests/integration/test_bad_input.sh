@@ -9,17 +9,13 @@
 # every table in $T/state/croft.db.  Raw API cases go through apiraw.py.
 # shellcheck shell=bash
 . "$(dirname "$0")/lib.sh"
-HERE=$(cd "$(dirname "$0")" && pwd)
 
 itest_setup
 
 POOL=$T/state/pools/default
-DB=$T/state/croft.db
 NPROC=$(nproc)
 MEM_MIB=$(awk '/^MemTotal:/ { print int($2 / 1024) }' /proc/meminfo)
-cp "$HERE/apiraw.py" "$T/apiraw.py"
-APIRAW() { /usr/bin/python3 "$T/apiraw.py" --socket "$CROFT_SOCKET" "$@"; }
-KARGS=(--kernel "$GUEST_KERNEL" --initrd "$GUEST_INITRD" --append "console=ttyS0 quiet")
+itest_share_tools
 
 # If the script dies while the pool has a tmpfs over it, unmount it before
 # lib.sh's teardown removes $T.
@@ -59,15 +55,12 @@ snap_check() {   # WHAT
 # ("any" for any non-zero) with SUBSTRING on stderr (not only on stdout),
 # and the snapshot must be unchanged.
 refuse() {
-	local want_rc=$1 want=$2 rc=0 outf errf
+	local want_rc=$1 want=$2 rc=0
 	shift 2
 	snap_take
-	outf=$(mktemp)
-	errf=$(mktemp)
-	"$@" >"$outf" 2>"$errf" </dev/null || rc=$?
-	R_OUT=$(cat "$outf")
-	R_ERR=$(cat "$errf")
-	rm -f "$outf" "$errf"
+	_itest_capture "$@" </dev/null || rc=$?
+	R_OUT=$EXPECT_OUT
+	R_ERR=$EXPECT_ERR
 	if [ "$rc" -eq 0 ]; then
 		fail "'$*' succeeded (stdout: ${R_OUT:0:200})"
 	else
@@ -105,6 +98,32 @@ api_expect() {
 
 vm_create_raw() {   # ID ARGS-JSON — a vm.create request line
 	printf '{"id":%s,"op":"vm.create","args":%s}' "$1" "$2"
+}
+
+# api_refuse_table WHAT — a snapshot; then for each line
+# "ID|REQUEST|CODE|SUBSTRING|CASE" on stdin, the reply with id ID (as for
+# api_reply) to the raw line REQUEST must be an error with CODE whose
+# message contains SUBSTRING; then the snapshot must be unchanged.
+api_refuse_table() {
+	local id req code want what
+	snap_take
+	while IFS='|' read -r id req code want what; do
+		[ -n "$id" ] || continue
+		api_expect "$(api_reply "$id" "$req")" "$code" "$want" "$what"
+	done
+	snap_check "$1"
+}
+
+# api_refuse_creates ID ARGS WHAT — api_refuse_table for vm.create requests
+# (with id ID) whose arguments are ARGS and, from each line
+# "MORE-ARGS|CODE|SUBSTRING" on stdin, MORE-ARGS (JSON members).
+api_refuse_creates() {
+	local id=$1 base=$2
+	api_refuse_table "$3" < <(
+		while IFS='|' read -r args code want; do
+			[ -n "$args" ] || continue
+			echo "$id|$(vm_create_raw "$id" "{$base,$args}")|$code|$want|vm.create $args"
+		done)
 }
 
 # --- fixtures: a stopped VM with a disk, and a running guest ---------------
@@ -201,12 +220,7 @@ refuse 2 "--vcpus" croft vm create m1 --vcpus two --memory 64M
 t_end
 
 t_begin "memory and vcpus out of range (API)"
-snap_take
-while IFS='|' read -r args code want; do
-	[ -n "$args" ] || continue
-	r=$(api_reply 5 "$(vm_create_raw 5 "{\"name\":\"m1\",$args}")")
-	api_expect "$r" "$code" "$want" "vm.create $args"
-done <<EOF
+api_refuse_creates 5 '"name":"m1"' "API creates with bad sizes" <<EOF
 "vcpus":0,"memory_mib":64|invalid_argument|vcpus must be between 1 and 255, not 0
 "vcpus":-1,"memory_mib":64|invalid_argument|vcpus must be between 1 and 255, not -1
 "vcpus":256,"memory_mib":64|invalid_argument|vcpus must be between 1 and 255, not 256
@@ -220,7 +234,6 @@ done <<EOF
 "vcpus":1|invalid_argument|vm.create needs the argument "memory_mib"
 "vcpus":1.0,"memory_mib":64|invalid_argument|argument "vcpus" must be an integer
 EOF
-snap_check "API creates with bad sizes"
 t_end
 
 # --- files, disks, boot, firmware ---------------------------------------------
@@ -242,12 +255,7 @@ assert_contains "$R_ERR" "bios" "firmware message names the choices"
 t_end
 
 t_begin "disks, cdrom, kernel, boot and firmware (API)"
-snap_take
-while IFS='|' read -r args code want; do
-	[ -n "$args" ] || continue
-	r=$(api_reply 6 "$(vm_create_raw 6 "{\"name\":\"f1\",\"vcpus\":1,\"memory_mib\":64,$args}")")
-	api_expect "$r" "$code" "$want" "vm.create $args"
-done <<EOF
+api_refuse_creates 6 '"name":"f1","vcpus":1,"memory_mib":64' "API creates with bad files" <<EOF
 "disks":[{"path":"$T/nope.qcow2"}]|not_found|disk image '$T/nope.qcow2' does not exist
 "disks":[{"path":"nope.qcow2"}]|invalid_argument|must be absolute
 "disks":[{"path":"$T"}]|invalid_argument|is not a regular file
@@ -268,7 +276,6 @@ done <<EOF
 "boot":"disk,disk"|invalid_argument|boot device 'disk' is listed twice
 "firmware":"efi"|invalid_argument|firmware 'efi' is unknown; use bios or uefi
 EOF
-snap_check "API creates with bad files"
 t_end
 
 t_begin "a disk attached to another VM is refused"
@@ -378,43 +385,28 @@ t_end
 # --- the protocol, raw ----------------------------------------------------------
 
 t_begin "api: malformed requests get bad_request"
-snap_take
-r=$(api_reply - 'not json')
-api_expect "$r" bad_request "request is not valid JSON" "not JSON"
-r=$(api_reply - '[1,2,3]')
-api_expect "$r" bad_request "request must be a JSON object" "array"
-r=$(api_reply 11 '{"id":11,"args":{"name":"base"}}')
-api_expect "$r" bad_request 'request has no "op" string' "missing op"
-r=$(api_reply 12 '{"id":12,"op":5}')
-api_expect "$r" bad_request 'request has no "op" string' "op not a string"
-r=$(api_reply 13 '{"id":13,"op":"vm.info","args":[1]}')
-api_expect "$r" bad_request 'request "args" must be a JSON object' "args an array"
-r=$(api_reply 14 '{"id":14,"op":"vm.list","extra":1}')
-api_expect "$r" bad_request 'unknown member "extra"' "extra member"
-r=$(api_reply - '{"id":1.5,"op":"vm.list"}')
-api_expect "$r" bad_request 'request "id" must be an integer or a string' "float id"
-r=$(api_reply - '{"id":1,"id":2,"op":"vm.list"}')
-api_expect "$r" bad_request "request is not valid JSON" "duplicate keys"
-snap_check "malformed requests"
+api_refuse_table "malformed requests" <<'EOF'
+-|not json|bad_request|request is not valid JSON|not JSON
+-|[1,2,3]|bad_request|request must be a JSON object|array
+11|{"id":11,"args":{"name":"base"}}|bad_request|request has no "op" string|missing op
+12|{"id":12,"op":5}|bad_request|request has no "op" string|op not a string
+13|{"id":13,"op":"vm.info","args":[1]}|bad_request|request "args" must be a JSON object|args an array
+14|{"id":14,"op":"vm.list","extra":1}|bad_request|unknown member "extra"|extra member
+-|{"id":1.5,"op":"vm.list"}|bad_request|request "id" must be an integer or a string|float id
+-|{"id":1,"id":2,"op":"vm.list"}|bad_request|request is not valid JSON|duplicate keys
+EOF
 t_end
 
 t_begin "api: unknown op names it; wrong and unknown arguments are named"
-snap_take
-r=$(api_reply 21 '{"id":21,"op":"vm.frobnicate","args":{"name":"base"}}')
-api_expect "$r" unknown_op "unknown op 'vm.frobnicate'" "unknown op"
-r=$(api_reply 22 "$(vm_create_raw 22 '{"name":"typ","vcpus":"2","memory_mib":64}')")
-api_expect "$r" invalid_argument 'argument "vcpus" must be an integer' "vcpus as string"
-r=$(api_reply 23 '{"id":23,"op":"vm.info","args":{"name":"base","colour":"red"}}')
-api_expect "$r" invalid_argument 'vm.info does not take an argument "colour"' "unknown argument"
-r=$(api_reply 24 '{"id":24,"op":"vm.info","args":{}}')
-api_expect "$r" invalid_argument 'vm.info needs the argument "name"' "missing argument"
-r=$(api_reply 25 '{"id":25,"op":"vm.delete","args":{"name":"base","force":"yes"}}')
-api_expect "$r" invalid_argument 'argument "force" must be true or false' "force as string"
-r=$(api_reply 26 '{"id":26,"op":"vm.shutdown","args":{"name":"run1","timeout_s":0}}')
-api_expect "$r" invalid_argument 'timeout must be between 1 and 86400 seconds, not 0' "timeout 0"
-r=$(api_reply 27 '{"id":27,"op":"vm.edit","args":{"name":"base","memory_min_mib":null}}')
-api_expect "$r" invalid_argument 'argument "memory_min_mib"' "null for a non-nullable argument"
-snap_check "argument errors"
+api_refuse_table "argument errors" <<'EOF'
+21|{"id":21,"op":"vm.frobnicate","args":{"name":"base"}}|unknown_op|unknown op 'vm.frobnicate'|unknown op
+22|{"id":22,"op":"vm.create","args":{"name":"typ","vcpus":"2","memory_mib":64}}|invalid_argument|argument "vcpus" must be an integer|vcpus as string
+23|{"id":23,"op":"vm.info","args":{"name":"base","colour":"red"}}|invalid_argument|vm.info does not take an argument "colour"|unknown argument
+24|{"id":24,"op":"vm.info","args":{}}|invalid_argument|vm.info needs the argument "name"|missing argument
+25|{"id":25,"op":"vm.delete","args":{"name":"base","force":"yes"}}|invalid_argument|argument "force" must be true or false|force as string
+26|{"id":26,"op":"vm.shutdown","args":{"name":"run1","timeout_s":0}}|invalid_argument|timeout must be between 1 and 86400 seconds, not 0|timeout 0
+27|{"id":27,"op":"vm.edit","args":{"name":"base","memory_min_mib":null}}|invalid_argument|argument "memory_min_mib"|null for a non-nullable argument
+EOF
 run1_alive "argument errors"
 t_end
 

@@ -9,30 +9,13 @@
 # events.list refuses bad arguments.
 # shellcheck shell=bash
 . "$(dirname "$0")/lib.sh"
-HERE=$(cd "$(dirname "$0")" && pwd)
 
 itest_setup
-
-DB=$T/state/croft.db
-KARGS=(--kernel "$GUEST_KERNEL" --initrd "$GUEST_INITRD" --append "console=ttyS0 quiet")
-TMPUSER=
-cp "$HERE/apiraw.py" "$T/apiraw.py"
-cp "$BUILD/croft" "$T/croft"
-chmod 0755 "$T/croft"
-chmod 0644 "$T/apiraw.py"
-
-cleanup_events() {
-	if [ -n "$TMPUSER" ] && getent passwd "$TMPUSER" >/dev/null; then
-		userdel "$TMPUSER" 2>/dev/null
-	fi
-	TMPUSER=
-	return 0
-}
-trap 'rc=$?; cleanup_events; (exit $rc); itest_teardown' EXIT
+itest_share_tools
 
 # api LINE... — raw requests; prints the replies (one JSON per line).
 api() {
-	python3 "$HERE/apiraw.py" "$@" | grep '^{'
+	APIRAW "$@" | grep '^{'
 }
 
 # has JQ-CONDITION — does an event on stdin (one per line) match?  (jq 1.6's
@@ -71,23 +54,21 @@ assert_eq "" "$(jq -r 'select(.time_ms < 1700000000000) | .seq' <<<"$h")" "time_
 t_end
 
 t_begin "a member of group croft is recorded by name and uid"
-TMPUSER=cevtest$$
-if useradd --system --no-create-home --no-user-group --gid nogroup \
-	--groups croft --shell /usr/sbin/nologin "$TMPUSER"; then
-	out=$(setpriv --reuid="$TMPUSER" --regid=nogroup --init-groups \
+if itest_member_add "cevtest$$"; then
+	out=$(setpriv --reuid="$ITEST_MEMBER" --regid=nogroup --init-groups \
 		/usr/bin/python3 "$T/apiraw.py" --socket "$CROFT_SOCKET" \
 		'{"id":2,"op":"vm.delete","args":{"name":"ev1"}}' 2>&1)
 	assert_eq true "$(jq -r 'select(.id == 2) | .ok' <<<"$out" 2>/dev/null)" "delete as a member ($out)"
 	h=$(history)
 	del=$(jq -c 'select(.event == "api.request" and .op == "vm.delete")' <<<"$h")
-	assert_eq "$TMPUSER" "$(jq -r .user <<<"$del")" "user of the delete"
-	assert_eq "$(id -u "$TMPUSER")" "$(jq -r .uid <<<"$del")" "uid of the delete"
+	assert_eq "$ITEST_MEMBER" "$(jq -r .user <<<"$del")" "user of the delete"
+	assert_eq "$(id -u "$ITEST_MEMBER")" "$(jq -r .uid <<<"$del")" "uid of the delete"
 	gone=$(jq -c 'select(.event == "vm.deleted" and .target == "ev1")' <<<"$h")
-	assert_eq "$TMPUSER" "$(jq -r .user <<<"$gone")" "vm.deleted carries the member's name"
+	assert_eq "$ITEST_MEMBER" "$(jq -r .user <<<"$gone")" "vm.deleted carries the member's name"
 else
-	fail "useradd $TMPUSER failed"
+	fail "useradd $ITEST_MEMBER failed"
 fi
-cleanup_events
+itest_member_del
 t_end
 
 t_begin "the history survives a restart and a kill -9; numbering continues"

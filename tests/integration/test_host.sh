@@ -10,14 +10,9 @@
 # CROFT_ACCEL=tcg again at the end.
 # shellcheck shell=bash
 . "$(dirname "$0")/lib.sh"
-HERE=$(cd "$(dirname "$0")" && pwd)
 
 itest_setup
-
-DB=$T/state/croft.db
-KARGS=(--kernel "$GUEST_KERNEL" --initrd "$GUEST_INITRD" --append "console=ttyS0 quiet")
-cp "$HERE/apiraw.py" "$T/apiraw.py"
-APIRAW() { /usr/bin/python3 "$T/apiraw.py" --socket "$CROFT_SOCKET" "$@"; }
+itest_share_tools
 
 host_json() {
 	croft host info --json

@@ -44,6 +44,12 @@ check_state() {
 	assert_eq "$2 $3" "$got" "$1 state/reason"
 }
 
+# reply_state STATE REASON WHAT — the state and reason in the JSON reply in
+# $EXPECT_OUT (the last expect_ok's).
+reply_state() {
+	assert_eq "$1 $2" "$(jq -r '"\(.state) \(.state_reason)"' <<<"$EXPECT_OUT")" "$3"
+}
+
 # serial_at_least VM ERE N — at least N serial.log lines match ERE.
 serial_at_least() {
 	[ "$(serial_count "$1" "$2")" -ge "$3" ]
@@ -100,7 +106,7 @@ t_end
 t_begin "start: running, QEMU as croft-qemu with -sandbox on"
 PID_LC=
 if expect_ok croft vm start lc --json; then
-	assert_eq "running user" "$(echo "$EXPECT_OUT" | jq -r '"\(.state) \(.state_reason)"')" "start reply"
+	reply_state running user "start reply"
 	check_state lc running user
 	PID_LC=$(info lc '.pid')
 	case "$PID_LC" in ''|null|*[!0-9]*) fail "no pid in vm info: '$PID_LC'"; PID_LC= ;; esac
@@ -128,7 +134,7 @@ t_end
 # --- pause / resume ------------------------------------------------------------
 t_begin "pause and resume"
 if expect_ok croft vm pause lc --json; then
-	assert_eq "paused user" "$(echo "$EXPECT_OUT" | jq -r '"\(.state) \(.state_reason)"')" "pause reply"
+	reply_state paused user "pause reply"
 	check_state lc paused user
 	assert_eq paused "$(listed lc .state)" "vm list state"
 	assert_eq "$PID_LC" "$(info lc .pid)" "pid while paused"
@@ -188,7 +194,7 @@ t_end
 # --- ACPI shutdown -------------------------------------------------------------
 t_begin "shutdown: the guest obeys the ACPI power button"
 if expect_ok croft vm shutdown lc --timeout 60 --json; then
-	assert_eq "stopped user" "$(echo "$EXPECT_OUT" | jq -r '"\(.state) \(.state_reason)"')" "shutdown reply"
+	reply_state stopped user "shutdown reply"
 	check_state lc stopped user
 	assert_eq null "$(info lc .pid)" "pid after shutdown"
 	[ "$(serial_count lc 'CROFT-GUEST: acpi-poweroff')" -ge 1 ] || fail "no acpi-poweroff on the serial console"
@@ -223,7 +229,7 @@ t_end
 # --- hard stop -----------------------------------------------------------------
 t_begin "stop: hard stop of a running VM"
 if expect_ok croft vm stop lc --json; then
-	assert_eq "stopped user" "$(echo "$EXPECT_OUT" | jq -r '"\(.state) \(.state_reason)"')" "stop reply"
+	reply_state stopped user "stop reply"
 	check_state lc stopped user
 	assert_eq null "$(info lc .pid)" "pid after stop"
 	check_gone "$PID_LC"
@@ -242,7 +248,7 @@ if expect_ok croft vm start lc; then
 	assert_eq null "$(info lc .pid)" "pid after the crash"
 	assert_eq crashed "$(listed lc .state)" "vm list state"
 	if expect_ok croft vm start lc --json; then
-		assert_eq "running user" "$(echo "$EXPECT_OUT" | jq -r '"\(.state) \(.state_reason)"')" "restart reply"
+		reply_state running user "restart reply"
 		new=$(info lc .pid)
 		assert_ne "$PID_LC" "$new" "pid after restart"
 		PID_LC=$new
@@ -317,7 +323,7 @@ t_end
 
 t_begin "shutdown --timeout 3 --force stops it"
 if expect_ok croft vm shutdown ia --timeout 3 --force --json; then
-	assert_eq "stopped user" "$(echo "$EXPECT_OUT" | jq -r '"\(.state) \(.state_reason)"')" "reply"
+	reply_state stopped user "reply"
 	check_state ia stopped user
 	assert_eq null "$(info ia .pid)" "pid"
 	check_gone "$PID_IA"

@@ -21,15 +21,10 @@
 # shellcheck shell=bash
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/netlib.sh"
-HERE=$(cd "$(dirname "$0")" && pwd)
 
 itest_net_setup
 itest_setup
-
-DB=$T/state/croft.db
-cp "$HERE/apiraw.py" "$T/apiraw.py"
-APIRAW() { /usr/bin/python3 "$T/apiraw.py" --socket "$CROFT_SOCKET" "$@"; }
-KARGS=(--kernel "$GUEST_KERNEL" --initrd "$GUEST_INITRD" --append "console=ttyS0 quiet")
+itest_share_tools
 
 # --- "nothing changed" --------------------------------------------------------
 

@@ -21,10 +21,7 @@ VLAN=42
 HAVE_VLAN=0
 vlan_supported && HAVE_VLAN=1
 
-itest_net_setup
-itest_setup
-netd_start || die "croft-netd did not start"
-up_http_start 8000 || die "no upstream HTTP server"
+itest_net_guest_setup 8000
 if [ "$HAVE_VLAN" = 1 ]; then
 	up_dnsmasq_start "$VLAN" || die "no DHCP server on the LAN"
 else

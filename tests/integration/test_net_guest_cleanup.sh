@@ -19,9 +19,7 @@ run_net_files() {
 	return 0
 }
 
-itest_net_setup
-itest_setup
-netd_start || die "croft-netd did not start"
+itest_net_guest_setup
 
 t_begin "before: snapshot of the host with only foreign objects"
 in_host ip link add mybr0 type bridge || fail "foreign bridge"

@@ -41,10 +41,7 @@ transfer() {
 	awk -v a="$a" -v b="$b" 'BEGIN { printf "%.2f\n", b - a }'
 }
 
-itest_net_setup
-itest_setup
-netd_start || die "croft-netd did not start"
-up_http_start 8000 || die "no upstream HTTP server"
+itest_net_guest_setup 8000
 
 t_begin "setup: guests s1 and s2 (--rate $RATE) on nat network wan"
 expect_ok croft net create wan --mode nat || die "net create"

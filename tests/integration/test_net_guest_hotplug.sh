@@ -39,10 +39,7 @@ wait_serial_after() {
 	fail "$vm: '$pat' not on the console within ${secs}s (since line $MARK)"
 }
 
-itest_net_setup
-itest_setup
-netd_start || die "croft-netd did not start"
-up_http_start 8000 || die "no upstream HTTP server"
+itest_net_guest_setup 8000
 
 t_begin "setup: h1 running with one NIC on wan"
 expect_ok croft net create wan --mode nat || die "net create wan"

@@ -13,10 +13,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/netlib.sh"
 
-itest_net_setup
-itest_setup
-netd_start || die "croft-netd did not start"
-up_http_start 8000 || die "no upstream HTTP server"
+itest_net_guest_setup 8000
 
 declare -A IP=()
 

@@ -56,10 +56,7 @@ rebaseline() {
 	net_snapshot >"$T/snap.0"
 }
 
-itest_net_setup
-itest_setup
-netd_start || die "croft-netd did not start"
-up_http_start 8000 || die "no upstream HTTP server"
+itest_net_guest_setup 8000
 
 t_begin "setup: r1 on wan behind a forward; foreign bridge and nft table"
 in_host ip link add mybr0 type bridge || fail "foreign bridge"

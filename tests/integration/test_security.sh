@@ -8,34 +8,26 @@
 # a file croft-qemu cannot read makes vm.start fail naming file and user.
 # shellcheck shell=bash
 . "$(dirname "$0")/lib.sh"
-HERE=$(cd "$(dirname "$0")" && pwd)
 
 itest_setup
 
-DB=$T/state/croft.db
-KARGS=(--kernel "$GUEST_KERNEL" --initrd "$GUEST_INITRD" --append "console=ttyS0 quiet")
 CROFT_GID=$(getent group croft | cut -d: -f3)
-TMPUSER=
-
-# Tools other users run: $BUILD may sit where they cannot read.
-cp "$HERE/apiraw.py" "$T/apiraw.py"
-cp "$BUILD/croft" "$T/croft"
-chmod 0755 "$T/croft"
-chmod 0644 "$T/apiraw.py"
-
-cleanup_security() {
-	[ -S "$CROFT_SOCKET" ] && chmod 0660 "$CROFT_SOCKET"
-	if [ -n "$TMPUSER" ] && getent passwd "$TMPUSER" >/dev/null; then
-		userdel "$TMPUSER" 2>/dev/null
-	fi
-	TMPUSER=
-	return 0
-}
-trap 'rc=$?; cleanup_security; (exit $rc); itest_teardown' EXIT
+itest_share_tools
 
 # as_user SETPRIV-ARGS... -- CMD... — run CMD through setpriv.
 as_user() {
 	setpriv "$@"
+}
+
+# refused_croftd STATE-DIR RUN-DIR SUBSTRING WHAT — another croftd on these
+# dirs must exit non-zero at once, with SUBSTRING in its output.
+refused_croftd() {
+	local rc=0 out
+	out=$(CROFT_ACCEL=tcg timeout 20 "$BUILD/croftd" --state-dir "$1" --run-dir "$2" \
+		--foreground 2>&1 </dev/null) || rc=$?
+	[ "$rc" -eq 124 ] && fail "$4 kept running"
+	assert_ne 0 "$rc" "$4: exit status"
+	assert_contains "$out" "$3" "$4: message"
 }
 
 store_rows() {
@@ -94,23 +86,21 @@ assert_eq "[]" "$(jq -c . <<<"$out" 2>/dev/null)" "vm list"
 t_end
 
 t_begin "a user who is a member of group croft is allowed"
-TMPUSER=citest$$
-if useradd --system --no-create-home --no-user-group --gid nogroup \
-	--groups croft --shell /usr/sbin/nologin "$TMPUSER"; then
+if itest_member_add "citest$$"; then
 	rc=0
-	out=$(as_user --reuid="$TMPUSER" --regid=nogroup --init-groups \
+	out=$(as_user --reuid="$ITEST_MEMBER" --regid=nogroup --init-groups \
 		"$T/croft" --socket "$CROFT_SOCKET" vm create memberok --memory 64M \
 		"${KARGS[@]}" 2>&1) || rc=$?
 	assert_eq 0 "$rc" "create as a croft member ($out)"
 	assert_eq stopped "$(vm_state memberok)" "memberok state"
-	out=$(as_user --reuid="$TMPUSER" --regid=nogroup --init-groups \
+	out=$(as_user --reuid="$ITEST_MEMBER" --regid=nogroup --init-groups \
 		/usr/bin/python3 "$T/apiraw.py" --socket "$CROFT_SOCKET" \
 		'{"id":2,"op":"vm.delete","args":{"name":"memberok"}}' 2>&1)
 	assert_eq true "$(jq -r 'select(.id == 2) | .ok' <<<"$out" 2>/dev/null)" "delete as a croft member ($out)"
 else
-	fail "useradd $TMPUSER failed"
+	fail "useradd $ITEST_MEMBER failed"
 fi
-cleanup_security
+itest_member_del
 getent passwd "citest$$" >/dev/null && fail "temporary user citest$$ still exists"
 t_end
 
@@ -160,12 +150,7 @@ t_end
 t_begin "a second croftd on the same state dir is refused; the first keeps serving"
 sock_ino=$(stat -c %i "$CROFT_SOCKET")
 for rd in "$T/run2" "$T/run"; do
-	rc=0
-	out=$(CROFT_ACCEL=tcg timeout 20 "$BUILD/croftd" --state-dir "$T/state" --run-dir "$rd" \
-		--foreground 2>&1 </dev/null) || rc=$?
-	[ "$rc" -eq 124 ] && fail "second croftd (run dir $rd) kept running"
-	assert_ne 0 "$rc" "second croftd (run dir $rd) exit status"
-	assert_contains "$out" "another croftd" "second croftd (run dir $rd) message"
+	refused_croftd "$T/state" "$rd" "another croftd" "second croftd (run dir $rd)"
 done
 [ -e "$T/run2/croftd.sock" ] && fail "the refused croftd left a socket in $T/run2"
 kill -0 "$CROFTD_PID" 2>/dev/null || fail "the first croftd died"
@@ -173,12 +158,7 @@ assert_eq "$sock_ino" "$(stat -c %i "$CROFT_SOCKET" 2>/dev/null)" "socket inode 
 expect_ok croft vm info sec1
 assert_eq running "$(vm_state sec1)" "sec1 after the refused croftds"
 # a second croftd with another state dir but this run dir must not steal the socket
-rc=0
-out=$(CROFT_ACCEL=tcg timeout 20 "$BUILD/croftd" --state-dir "$T/state2" --run-dir "$T/run" \
-	--foreground 2>&1 </dev/null) || rc=$?
-[ "$rc" -eq 124 ] && fail "croftd on a busy run dir kept running"
-assert_ne 0 "$rc" "croftd on a busy run dir: exit status"
-assert_contains "$out" "$CROFT_SOCKET" "croftd on a busy run dir: message names the socket"
+refused_croftd "$T/state2" "$T/run" "$CROFT_SOCKET" "croftd on a busy run dir"
 assert_eq "$sock_ino" "$(stat -c %i "$CROFT_SOCKET" 2>/dev/null)" "socket inode after a croftd on the same run dir"
 expect_ok croft vm list
 t_end

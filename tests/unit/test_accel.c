@@ -9,21 +9,13 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "tests/unit/testlib.h"
 #include "core/accel.h"
 
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#define assert_contains(hay, needle) do {                                      \
-		if (!strstr((hay), (needle)))                                  \
-			fail_msg("\"%s\" does not contain \"%s\"", (hay), (needle)); \
-	} while (0)
-#define assert_lacks(hay, needle) do {                                         \
-		if (strstr((hay), (needle)))                                   \
-			fail_msg("\"%s\" contains \"%s\"", (hay), (needle));   \
-	} while (0)
 
 #define WHY_TEXT "/dev/kvm does not exist (test probe)"
 
@@ -83,28 +75,28 @@ static void check_case(const char *setting, const char *env, int kvm_usable)
 	assert_true(strlen(r.reason) < sizeof(r.reason));
 
 	if (!strcmp(want, "tcg")) {
-		assert_contains(r.reason, "TCG");
-		assert_contains(r.reason, from_env ? "CROFT_ACCEL" : "host setting");
-		assert_lacks(r.reason, "warning");
-		assert_lacks(r.reason, WHY_TEXT);
+		tl_assert_contains(r.reason, "TCG");
+		tl_assert_contains(r.reason, from_env ? "CROFT_ACCEL" : "host setting");
+		tl_assert_lacks(r.reason, "warning");
+		tl_assert_lacks(r.reason, WHY_TEXT);
 	} else if (kvm_usable) {
-		assert_contains(r.reason, "KVM");
-		assert_contains(r.reason, "usable");
-		assert_lacks(r.reason, "not usable");
-		assert_lacks(r.reason, "warning");
+		tl_assert_contains(r.reason, "KVM");
+		tl_assert_contains(r.reason, "usable");
+		tl_assert_lacks(r.reason, "not usable");
+		tl_assert_lacks(r.reason, "warning");
 		if (!strcmp(want, "auto"))
-			assert_contains(r.reason, "(auto)");
+			tl_assert_contains(r.reason, "(auto)");
 		else
-			assert_lacks(r.reason, "auto");
+			tl_assert_lacks(r.reason, "auto");
 	} else if (!strcmp(want, "kvm")) {
-		assert_contains(r.reason, "KVM");
-		assert_contains(r.reason, "not usable");
-		assert_contains(r.reason, WHY_TEXT);
+		tl_assert_contains(r.reason, "KVM");
+		tl_assert_contains(r.reason, "not usable");
+		tl_assert_contains(r.reason, WHY_TEXT);
 	} else {
-		assert_contains(r.reason, "warning");
-		assert_contains(r.reason, "KVM is not usable");
-		assert_contains(r.reason, WHY_TEXT);
-		assert_contains(r.reason, "TCG");
+		tl_assert_contains(r.reason, "warning");
+		tl_assert_contains(r.reason, "KVM is not usable");
+		tl_assert_contains(r.reason, WHY_TEXT);
+		tl_assert_contains(r.reason, "TCG");
 	}
 }
 
@@ -149,7 +141,7 @@ static void test_decide_explicit(void **state)
 	accel_decide("kvm", "tcg", &yes, &r);
 	assert_string_equal(r.effective, "tcg");
 	assert_string_equal(r.source, "env");
-	assert_contains(r.reason, "CROFT_ACCEL");
+	tl_assert_contains(r.reason, "CROFT_ACCEL");
 
 	accel_decide("garbage", "", &yes, &r);
 	assert_string_equal(r.setting, "auto");
@@ -172,10 +164,10 @@ static void test_decide_long_why(void **state)
 	memset(p.why, 'w', sizeof(p.why) - 1);
 	p.why[sizeof(p.why) - 1] = '\0';
 	accel_decide("auto", NULL, &p, &r);
-	assert_contains(r.reason, p.why);
-	assert_contains(r.reason, "much slower");
+	tl_assert_contains(r.reason, p.why);
+	tl_assert_contains(r.reason, "much slower");
 	accel_decide("kvm", NULL, &p, &r);
-	assert_contains(r.reason, p.why);
+	tl_assert_contains(r.reason, p.why);
 	assert_int_equal(r.usable, 0);
 }
 
@@ -199,7 +191,7 @@ static void test_probe_real(void **state)
 		assert_true(p.why[0] != '\0');
 	if (!have) {
 		assert_int_equal(p.kvm_usable, 0);
-		assert_contains(p.why, "does not exist");
+		tl_assert_contains(p.why, "does not exist");
 	}
 
 	/* An unprivileged user: usable only when the mode lets "other" in
@@ -213,8 +205,8 @@ static void test_probe_real(void **state)
 		assert_true(p.why[0] != '\0');
 		if (have && geteuid() == 0 && !((st.st_mode & S_IROTH) && (st.st_mode & S_IWOTH)) &&
 		    st.st_gid != 65534 && !strstr(p.why, "API version") && !strstr(p.why, "cannot open")) {
-			assert_contains(p.why, "cannot be opened by the QEMU user");
-			assert_contains(p.why, "nobody");
+			tl_assert_contains(p.why, "cannot be opened by the QEMU user");
+			tl_assert_contains(p.why, "nobody");
 		}
 	}
 }

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "tests/unit/testlib.h"
 #include "netd/dnsmasq.h"
 #include "common/loop.h"
 
@@ -26,13 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static struct in_addr A(const char *s)
-{
-	struct in_addr a;
-
-	assert_int_equal(inet_pton(AF_INET, s, &a), 1);
-	return a;
-}
+#define A(s) tl_ip4_or_fail(s)
 
 static struct netd_net nat_net(void)
 {
@@ -105,36 +100,39 @@ static void test_files(void **state)
 	assert_null(f.dir);
 }
 
-static void test_conf_nat(void **state)
+/* n's dnsmasq.conf, with its files under run_dir and dnsmasq run as user
+ * (group nogroup), is golden. */
+static void conf_is(const struct netd_net *n, const char *run_dir, const char *user,
+		    const char *golden)
 {
-	struct netd_net n = nat_net();
 	struct dnsmasq_files f;
 	char *text;
 
-	(void)state;
-	dnsmasq_files_init(&f, "/run/croft", 3);
-	text = dnsmasq_conf_text(&n, &f, "dnsmasq", "nogroup");
-	assert_string_equal(text, golden_nat);
+	dnsmasq_files_init(&f, run_dir, n->id);
+	text = dnsmasq_conf_text(n, &f, user, "nogroup");
+	assert_string_equal(text, golden);
 	free(text);
 	dnsmasq_files_free(&f);
+}
+
+static void test_conf_nat(void **state)
+{
+	struct netd_net n = nat_net();
+
+	(void)state;
+	conf_is(&n, "/run/croft", "dnsmasq", golden_nat);
 }
 
 static void test_conf_hostonly(void **state)
 {
 	struct netd_net n = { .id = 12, .mode = NETD_MODE_HOSTONLY, .name = "lab", .prefix = 16 };
-	struct dnsmasq_files f;
-	char *text;
 
 	(void)state;
 	n.subnet = A("172.20.0.0");
 	n.gateway = A("172.20.0.1");
 	n.dhcp_first = A("172.20.0.2");
 	n.dhcp_last = A("172.20.255.254");
-	dnsmasq_files_init(&f, "/tmp/r", 12);
-	text = dnsmasq_conf_text(&n, &f, "nobody", "nogroup");
-	assert_string_equal(text, golden_hostonly);
-	free(text);
-	dnsmasq_files_free(&f);
+	conf_is(&n, "/tmp/r", "nobody", golden_hostonly);
 }
 
 static void test_hosts(void **state)

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "tests/unit/testlib.h"
 #include "netd/netd_check.h"
 
 #include <arpa/inet.h>
@@ -18,20 +19,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#define assert_contains(hay, needle) do {                                      \
-		if (!strstr((hay), (needle)))                                  \
-			fail_msg("\"%s\" does not contain \"%s\"", (hay), (needle)); \
-	} while (0)
-
 static struct nl_snapshot snap;
 
-static struct in_addr A(const char *s)
-{
-	struct in_addr a;
-
-	assert_int_equal(inet_pton(AF_INET, s, &a), 1);
-	return a;
-}
+#define A(s) tl_ip4_or_fail(s)
 
 static struct nl_link *add_link(int idx, const char *name, const char *kind, int master)
 {
@@ -131,7 +121,7 @@ static void want_err(struct netd_net n, int strict, int rc, const char *text)
 	char err[512] = "";
 
 	assert_int_equal(netd_check_net(&n, &snap, strict, err, sizeof(err)), rc);
-	assert_contains(err, text);
+	tl_assert_contains(err, text);
 }
 
 static void test_fitting_networks(void **state)
@@ -203,7 +193,7 @@ static void test_state(void **state)
 	assert_int_equal(netd_check_state(&st, &snap, err, sizeof(err)), 0);
 	nets[1] = net(2, NETD_MODE_BRIDGED, NULL, 0, "eth0");
 	assert_int_equal(netd_check_state(&st, &snap, err, sizeof(err)), -EBUSY);
-	assert_contains(err, "uplink eth0 has addresses");
+	tl_assert_contains(err, "uplink eth0 has addresses");
 }
 
 static void test_vlans(void **state)
@@ -221,7 +211,7 @@ static void test_vlans(void **state)
 	nics[1].vlan = 10;
 	assert_int_equal(netd_check_vlans(&st, 1, err, sizeof(err)), 0);
 	assert_int_equal(netd_check_vlans(&st, 0, err, sizeof(err)), -EOPNOTSUPP);
-	assert_contains(err, "NIC 2 (edge): VLAN 10 needs bridge VLAN filtering");
+	tl_assert_contains(err, "NIC 2 (edge): VLAN 10 needs bridge VLAN filtering");
 }
 
 static void test_default_uplink(void **state)

@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "tests/unit/testlib.h"
 #include "netd/netd_conn.h"
 
 #include <arpa/inet.h>
@@ -19,11 +20,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define assert_contains(hay, needle) do {                                      \
-		if (!strstr((hay), (needle)))                                  \
-			fail_msg("\"%s\" does not contain \"%s\"", (hay), (needle)); \
-	} while (0)
 
 struct fake {
 	int commits, checks, uplinks, leases;
@@ -223,7 +219,7 @@ static void expect_reply(uint32_t want_seq, int want_status, const char *want_te
 	if (m.u.reply.status != want_status)
 		fail_msg("status %d, expected %d (text \"%s\")", m.u.reply.status, want_status,
 			 m.u.reply.text);
-	assert_contains(m.u.reply.text, want_text);
+	tl_assert_contains(m.u.reply.text, want_text);
 	/* nothing but the text and its NUL: no stale bytes on the wire */
 	tl = strlen(m.u.reply.text);
 	for (i = tl; i < sizeof(m.u.reply.text); i++)

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "tests/unit/testlib.h"
 #include "netd/netd_plan.h"
 
 #include <arpa/inet.h>
@@ -28,13 +29,7 @@ static struct netd_state st;
 static struct nl_snapshot snap;
 static struct netd_plan plan;
 
-static struct in_addr A(const char *s)
-{
-	struct in_addr a;
-
-	assert_int_equal(inet_pton(AF_INET, s, &a), 1);
-	return a;
-}
+#define A(s) tl_ip4_or_fail(s)
 
 /* nat 1 (10.73.0.0/24 via uplink0), host-only 2 (10.74.0.0/24), bridged 3
  * on lan1; NIC 1 on net 1 (uid 999), NIC 2 on net 2, NIC 3 on net 3 with

@@ -17,11 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define assert_contains(hay, needle) do {                                      \
-		if (!strstr((hay), (needle)))                                  \
-			fail_msg("\"%s\" does not contain \"%s\"", (hay), (needle)); \
-	} while (0)
-
 static struct netd_net nets[4];
 static struct netd_nic nics[4];
 static struct netd_fwd fwds[3];

@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "tests/unit/testlib.h"
 #include "netd/nft_batch.h"
 #include "netd/nft_describe.h"
 #include "netd/nft_ruleset.h"
@@ -26,11 +27,6 @@
 #include <string.h>
 
 #include <libmnl/libmnl.h>
-
-#define assert_contains(hay, needle) do {                                      \
-		if (!strstr((hay), (needle)))                                  \
-			fail_msg("\"%s\" does not contain \"%s\"", (hay), (needle)); \
-	} while (0)
 
 /* ---- the fake kernel ------------------------------------------------------ */
 
@@ -146,6 +142,14 @@ static ssize_t fake_recv(void *ctx, void *buf, size_t len)
 
 static const struct nft_io fake_io = { fake_send, fake_recv };
 
+static struct fake *fake_new(void)
+{
+	struct fake *f = calloc(1, sizeof(*f));
+
+	assert_non_null(f);
+	return f;
+}
+
 static void fake_free(struct fake *f)
 {
 	size_t i;
@@ -168,7 +172,8 @@ struct batch {
 	struct netd_fwd fwd;
 };
 
-static struct batch *batch_new(void)
+/* The group's batch (*state): a nat network with a NIC and a forward. */
+static int batch_setup(void **state)
 {
 	struct batch *b = calloc(1, sizeof(*b));
 	struct netd_state st = { &b->net, 1, &b->nic, 1, &b->fwd, 1 };
@@ -193,7 +198,8 @@ static struct batch *batch_new(void)
 	b->fwd.guest_ip = b->nic.ip;
 	assert_int_equal(nft_ruleset_build_alloc(&st, SEQ0, &b->buf, &b->len, err, sizeof(err)), 0);
 	assert_int_equal(nft_describe(b->buf, b->len, &b->d, err, sizeof(err)), 0);
-	return b;
+	*state = b;
+	return 0;
 }
 
 /* The sequence number of the first message whose description has text. */
@@ -213,11 +219,14 @@ static size_t batch_acks(const struct batch *b)
 	return b->d.n - 2;   /* all but BATCH_BEGIN and BATCH_END */
 }
 
-static void batch_free(struct batch *b)
+static int batch_teardown(void **state)
 {
+	struct batch *b = *state;
+
 	nft_desc_free(&b->d);
 	free(b->buf);
 	free(b);
+	return 0;
 }
 
 static int apply(struct batch *b, struct fake *f, char *err, size_t errlen)
@@ -230,11 +239,10 @@ static int apply(struct batch *b, struct fake *f, char *err, size_t errlen)
 
 static void test_all_acks_zero_is_success(void **state)
 {
-	struct batch *b = batch_new();
-	struct fake *f = calloc(1, sizeof(*f));
+	struct batch *b = *state;
+	struct fake *f = fake_new();
 	char err[512];
 
-	(void)state;
 	assert_int_equal(apply(b, f, err, sizeof(err)), 0);
 	assert_int_equal(f->sends, 1);
 	assert_int_equal(f->next, batch_acks(b));     /* read every ACK, no more */
@@ -242,38 +250,34 @@ static void test_all_acks_zero_is_success(void **state)
 	fake_free(f);
 
 	/* several ACKs per datagram, in any order */
-	f = calloc(1, sizeof(*f));
+	f = fake_new();
 	f->per_dgram = 7;
 	f->reverse = 1;
 	assert_int_equal(apply(b, f, err, sizeof(err)), 0);
 	assert_int_equal(f->next, f->n_dgram);
 	fake_free(f);
-	batch_free(b);
 }
 
 static void test_failed_rule_is_named(void **state)
 {
-	struct batch *b = batch_new();
-	struct fake *f = calloc(1, sizeof(*f));
+	struct batch *b = *state;
+	struct fake *f = fake_new();
 	char err[512];
 
-	(void)state;
 	f->errs[0] = (struct fake_err){ batch_seq(b, "nat lan: replies to guests"), -ENOENT, NULL };
 	f->n_errs = 1;
 	assert_int_equal(apply(b, f, err, sizeof(err)), -ENOENT);
 	assert_string_equal(err, "nftables refused rule inet croft forward "
 			    "\"nat lan: replies to guests\": No such file or directory");
 	fake_free(f);
-	batch_free(b);
 }
 
 static void test_first_of_several_errors_by_seq(void **state)
 {
-	struct batch *b = batch_new();
-	struct fake *f = calloc(1, sizeof(*f));
+	struct batch *b = *state;
+	struct fake *f = fake_new();
 	char err[512];
 
-	(void)state;
 	/* delivered last-first: the report still names the earliest message */
 	f->reverse = 1;
 	f->errs[0] = (struct fake_err){ batch_seq(b, "anti-spoof croftt5 (web): source IP"), -EINVAL, NULL };
@@ -285,32 +289,28 @@ static void test_first_of_several_errors_by_seq(void **state)
 	assert_string_equal(err, "nftables refused chain inet croft postrouting: Operation not supported"
 			    " (unknown chain type) (and 2 more errors)");
 	fake_free(f);
-	batch_free(b);
 }
 
 static void test_table_error_with_extack(void **state)
 {
-	struct batch *b = batch_new();
-	struct fake *f = calloc(1, sizeof(*f));
+	struct batch *b = *state;
+	struct fake *f = fake_new();
 	char err[512];
 
-	(void)state;
 	f->errs[0] = (struct fake_err){ SEQ0 + 1, -EPERM, "table is owned by another process" };
 	f->n_errs = 1;
 	assert_int_equal(apply(b, f, err, sizeof(err)), -EPERM);
 	assert_string_equal(err, "nftables refused table inet croft: Operation not permitted"
 			    " (table is owned by another process)");
 	fake_free(f);
-	batch_free(b);
 }
 
 static void test_whole_batch_refused(void **state)
 {
-	struct batch *b = batch_new();
-	struct fake *f = calloc(1, sizeof(*f));
+	struct batch *b = *state;
+	struct fake *f = fake_new();
 	char err[512];
 
-	(void)state;
 	f->begin_error = -EPERM;
 	f->drop_last = batch_acks(b);   /* nothing else comes */
 	assert_int_equal(apply(b, f, err, sizeof(err)), -EPERM);
@@ -320,22 +320,20 @@ static void test_whole_batch_refused(void **state)
 	fake_free(f);
 
 	/* a commit failure: the BATCH_BEGIN error comes before all-zero ACKs */
-	f = calloc(1, sizeof(*f));
+	f = fake_new();
 	f->begin_error = -ENOMEM;
 	assert_int_equal(apply(b, f, err, sizeof(err)), -ENOMEM);
-	assert_contains(err, "refused the whole batch: Cannot allocate memory");
+	tl_assert_contains(err, "refused the whole batch: Cannot allocate memory");
 	fake_free(f);
-	batch_free(b);
 }
 
 static void test_socket_failures(void **state)
 {
-	struct batch *b = batch_new();
+	struct batch *b = *state;
 	struct fake *f;
 	char err[512], want[128];
 
-	(void)state;
-	f = calloc(1, sizeof(*f));
+	f = fake_new();
 	f->send_rc = -EMSGSIZE;
 	assert_int_equal(apply(b, f, err, sizeof(err)), -EMSGSIZE);
 	snprintf(want, sizeof(want), "sending the nftables batch (%zu bytes): Message too long", b->len);
@@ -343,54 +341,51 @@ static void test_socket_failures(void **state)
 	assert_int_equal(f->recvs, 0);
 	fake_free(f);
 
-	f = calloc(1, sizeof(*f));
+	f = fake_new();
 	f->send_rc = 100;
 	assert_int_equal(apply(b, f, err, sizeof(err)), -EIO);
-	assert_contains(err, "sent 100 of");
+	tl_assert_contains(err, "sent 100 of");
 	fake_free(f);
 
-	f = calloc(1, sizeof(*f));
+	f = fake_new();
 	f->fail_at = 3;
 	f->fail_rc = -ENOBUFS;
 	assert_int_equal(apply(b, f, err, sizeof(err)), -ENOBUFS);
-	assert_contains(err, "acknowledgements lost, the receive buffer overflowed (2 of ");
+	tl_assert_contains(err, "acknowledgements lost, the receive buffer overflowed (2 of ");
 	fake_free(f);
 
-	f = calloc(1, sizeof(*f));
+	f = fake_new();
 	f->drop_last = 2;
 	assert_int_equal(apply(b, f, err, sizeof(err)), -ETIMEDOUT);
 	snprintf(want, sizeof(want), "no answer from the kernel (%zu of %zu acknowledgements)",
 		 batch_acks(b) - 2, batch_acks(b));
-	assert_contains(err, want);
+	tl_assert_contains(err, want);
 	fake_free(f);
 
-	f = calloc(1, sizeof(*f));
+	f = fake_new();
 	f->fail_at = 1;
 	f->fail_rc = 0;
 	assert_int_equal(apply(b, f, err, sizeof(err)), -EPROTO);
-	assert_contains(err, "socket closed after 0 of");
+	tl_assert_contains(err, "socket closed after 0 of");
 	fake_free(f);
-	batch_free(b);
 }
 
 static void test_bad_batch_is_not_sent(void **state)
 {
-	struct batch *b = batch_new();
-	struct fake *f = calloc(1, sizeof(*f));
+	struct batch *b = *state;
+	struct fake *f = fake_new();
 	char err[512];
 
-	(void)state;
 	err[0] = '\0';
 	assert_int_equal(nft_apply_io(&fake_io, f, b->buf, b->len - 3, err, sizeof(err)), -EINVAL);
-	assert_contains(err, "is truncated");
+	tl_assert_contains(err, "is truncated");
 	assert_int_equal(nft_apply_io(&fake_io, f, b->buf, 0, err, sizeof(err)), -EINVAL);
-	assert_contains(err, "nothing to send");
+	tl_assert_contains(err, "nothing to send");
 	/* without BATCH_END the kernel would wait; refuse it here */
 	assert_int_equal(nft_apply_io(&fake_io, f, b->buf, b->len - 20, err, sizeof(err)), -EINVAL);
-	assert_contains(err, "BATCH_END");
+	tl_assert_contains(err, "BATCH_END");
 	assert_int_equal(f->sends, 0);
 	fake_free(f);
-	batch_free(b);
 }
 
 int main(void)
@@ -405,5 +400,5 @@ int main(void)
 		cmocka_unit_test(test_bad_batch_is_not_sent),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, batch_setup, batch_teardown);
 }

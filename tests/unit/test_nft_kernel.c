@@ -21,6 +21,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "tests/unit/testlib.h"
 #include "netd/nft_batch.h"
 #include "netd/nft_describe.h"
 #include "netd/nft_ruleset.h"
@@ -40,11 +41,6 @@
 
 #include <libmnl/libmnl.h>
 #include <libnftnl/common.h>
-
-#define assert_contains(hay, needle) do {                                      \
-		if (!strstr((hay), (needle)))                                  \
-			fail_msg("\"%s\" does not contain \"%s\"", (hay), (needle)); \
-	} while (0)
 
 static char skip_why[256];
 
@@ -343,6 +339,29 @@ static const char neighbours[] =
 	"	chain keep { type filter hook forward priority 5; policy accept; iifname \"x\" drop; }\n"
 	"}\n";
 
+/* The kind ("chain", "rule") lines of croft's two tables among all (the
+ * kernel's) are exactly those of desc (a batch), in order: how many. */
+static size_t croft_lines_match(const struct lines *all, const struct lines *desc,
+				const char *kind)
+{
+	struct lines got = { 0 }, want = { 0 };
+	char inet[32], bridge[32], what[32];
+	size_t n;
+
+	snprintf(inet, sizeof(inet), "%s inet croft ", kind);
+	snprintf(bridge, sizeof(bridge), "%s bridge croft ", kind);
+	snprintf(what, sizeof(what), "croft %ss", kind);
+	lines_prefixed(all, inet, &got);
+	lines_prefixed(all, bridge, &got);
+	lines_prefixed(desc, inet, &want);
+	lines_prefixed(desc, bridge, &want);
+	assert_lines_equal(&got, &want, what);
+	n = want.n;
+	lines_free(&got);
+	lines_free(&want);
+	return n;
+}
+
 /* The namespace holds exactly what desc (a batch) builds, plus the
  * neighbours, and the rule counts are those of st. */
 static void check_kernel(const struct netd_state *st, const struct lines *desc)
@@ -374,22 +393,8 @@ static void check_kernel(const struct netd_state *st, const struct lines *desc)
 	lines_free(&want);
 
 	/* chains and rules of croft's tables: exactly the batch's, in order */
-	lines_prefixed(&all, "chain inet croft ", &got);
-	lines_prefixed(&all, "chain bridge croft ", &got);
-	lines_prefixed(desc, "chain inet croft ", &want);
-	lines_prefixed(desc, "chain bridge croft ", &want);
-	assert_int_equal(want.n, st->n_nets ? 7 : 0);
-	assert_lines_equal(&got, &want, "croft chains");
-	lines_free(&got);
-	lines_free(&want);
-
-	lines_prefixed(&all, "rule inet croft ", &got);
-	lines_prefixed(&all, "rule bridge croft ", &got);
-	lines_prefixed(desc, "rule inet croft ", &want);
-	lines_prefixed(desc, "rule bridge croft ", &want);
-	assert_lines_equal(&got, &want, "croft rules");
-	lines_free(&got);
-	lines_free(&want);
+	assert_int_equal(croft_lines_match(&all, desc, "chain"), st->n_nets ? 7 : 0);
+	croft_lines_match(&all, desc, "rule");
 
 	assert_int_equal(lines_prefixed(&all, "rule inet croft prerouting ", NULL), c.pre);
 	assert_int_equal(lines_prefixed(&all, "rule inet croft output ", NULL), c.out);
@@ -510,8 +515,8 @@ static void test_refused_batch_changes_nothing(void **state)
 	assert_true(done);
 	rc = nft_apply(buf, len, err, sizeof(err));
 	assert_int_equal(rc, -ENOENT);
-	assert_contains(err, "nftables refused rule inet croft nosuchchai \"forward udp 20000 -> vm3:80\"");
-	assert_contains(err, "No such file or directory");
+	tl_assert_contains(err, "nftables refused rule inet croft nosuchchai \"forward udp 20000 -> vm3:80\"");
+	tl_assert_contains(err, "No such file or directory");
 	dump_all(&after);
 	assert_lines_equal(&after, &before, "after a refused batch");
 	free(buf);
@@ -539,8 +544,8 @@ static void test_text_lists_like_batch(void **state)
 	apply_state(&big.st, NULL);
 	via_batch = nft_output("list table inet croft; nft list table bridge croft");
 
-	assert_contains(via_nft, "chain forward {");
-	assert_contains(via_nft, "ip saddr != 10.0.0.13 ip saddr != 0.0.0.0 drop");
+	tl_assert_contains(via_nft, "chain forward {");
+	tl_assert_contains(via_nft, "ip saddr != 10.0.0.13 ip saddr != 0.0.0.0 drop");
 	if (strcmp(via_batch, via_nft)) {
 		FILE *f1 = fopen("/tmp/croft-nft-test.via-nft", "w"), *f2 = fopen("/tmp/croft-nft-test.via-batch", "w");
 

@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "tests/unit/testlib.h"
 #include "netd/nft_describe.h"
 #include "netd/nft_model.h"
 #include "netd/nft_ruleset.h"
@@ -25,15 +26,6 @@
 #include <string.h>
 
 #include <libmnl/libmnl.h>
-
-#define assert_contains(hay, needle) do {                                      \
-		if (!strstr((hay), (needle)))                                  \
-			fail_msg("\"%s\" does not contain \"%s\"", (hay), (needle)); \
-	} while (0)
-#define assert_lacks(hay, needle) do {                                         \
-		if (strstr((hay), (needle)))                                   \
-			fail_msg("\"%s\" contains \"%s\"", (hay), (needle));   \
-	} while (0)
 
 /* ---- states ------------------------------------------------------------- */
 
@@ -55,14 +47,6 @@ static struct tstate *ts_new(void)
 	return t;
 }
 
-static struct in_addr ip4(const char *s)
-{
-	struct in_addr a;
-
-	assert_int_equal(inet_pton(AF_INET, s, &a), 1);
-	return a;
-}
-
 static void ts_net(struct tstate *t, uint32_t id, uint32_t mode, const char *name,
 		   const char *subnet, uint32_t prefix, const char *uplink)
 {
@@ -72,7 +56,7 @@ static void ts_net(struct tstate *t, uint32_t id, uint32_t mode, const char *nam
 	n->mode = mode;
 	snprintf(n->name, sizeof(n->name), "%s", name);
 	if (subnet) {
-		n->subnet = ip4(subnet);
+		n->subnet = tl_ip4_or_fail(subnet);
 		n->prefix = prefix;
 		n->gateway.s_addr = htonl(ntohl(n->subnet.s_addr) + 1);
 	}
@@ -90,7 +74,7 @@ static void ts_nic(struct tstate *t, uint32_t id, uint32_t net_id, uint8_t mac_l
 	memcpy(c->mac, base, 6);
 	c->mac[5] = mac_last;
 	if (ip)
-		c->ip = ip4(ip);
+		c->ip = tl_ip4_or_fail(ip);
 	c->rate_mbit = rate;
 	c->vlan = vlan;
 	snprintf(c->vm, sizeof(c->vm), "%s", vm);
@@ -105,7 +89,7 @@ static void ts_fwd(struct tstate *t, uint32_t id, uint32_t net_id, uint32_t prot
 	f->net_id = net_id;
 	f->proto = proto;
 	f->host_port = hport;
-	f->guest_ip = ip4(ip);
+	f->guest_ip = tl_ip4_or_fail(ip);
 	f->guest_port = gport;
 }
 
@@ -324,7 +308,7 @@ static void test_prefix_encoding(void **state)
 		ts_net(t, 3, NETD_MODE_NAT, "n", cases[i].subnet, cases[i].prefix, "up0");
 		build_desc(&t->st, &d);
 		assert_int_equal(grep(&d, "rule inet croft forward", fwd, 8), 6);
-		assert_contains(fwd[1], cases[i].expr);
+		tl_assert_contains(fwd[1], cases[i].expr);
 		nft_desc_free(&d);
 		free(t);
 	}
@@ -349,14 +333,14 @@ static void test_nat_hostonly_bridged(void **state)
 	/* inet: only nat networks masquerade; the bridged one is not routed
 	 * by croft and appears nowhere in the inet table. */
 	assert_int_equal(grep(&d, "rule inet croft postrouting", post, 8), 2);
-	assert_contains(post[0], "nat lan: masquerade out of eth0");
+	tl_assert_contains(post[0], "nat lan: masquerade out of eth0");
 	assert_int_equal(count(&d, "rule inet croft prerouting"), 0);
 	assert_int_equal(count(&d, "rule inet croft output"), 0);
 	assert_int_equal(count(&d, "rule inet croft input"), 0);
 	for (i = 0; i < d.n; i++)
 		if (!strncmp(d.lines[i], "rule inet", 9)) {
-			assert_lacks(d.lines[i], "croftbr7");
-			assert_lacks(d.lines[i], "0x666f7263 0x37726274");  /* croftbr7 */
+			tl_assert_lacks(d.lines[i], "croftbr7");
+			tl_assert_lacks(d.lines[i], "0x666f7263 0x37726274");  /* croftbr7 */
 		}
 
 	/* forward: per routed bridge what it may send, then a drop of the
@@ -365,24 +349,24 @@ static void test_nat_hostonly_bridged(void **state)
 #define IFN_BR2 "0x666f7263 0x32726274 0x00000000 0x00000000"
 	n = grep(&d, "rule inet croft forward", fwd, 16);
 	assert_int_equal(n, 3 + 2 + 2 + 2);
-	assert_contains(fwd[0], "comment=\"nat lan: within the network\"");
-	assert_contains(fwd[1], "comment=\"nat lan: guests out to eth0\"");
-	assert_contains(fwd[2], "[ meta load iifname => reg 1 ] [ cmp eq reg 1 " IFN_BR1 " ] [ immediate reg 0 drop ]");
-	assert_contains(fwd[3], "[ meta load iifname => reg 1 ] [ cmp eq reg 1 " IFN_BR2 " ] [ meta load oifname => reg 1 ] [ cmp eq reg 1 " IFN_BR2 " ] [ immediate reg 0 accept ]");
-	assert_contains(fwd[3], "host-only priv: within the network");
-	assert_contains(fwd[4], "[ meta load iifname => reg 1 ] [ cmp eq reg 1 " IFN_BR2 " ] [ immediate reg 0 drop ]");
-	assert_contains(fwd[5], "comment=\"nat lan: replies to guests\"");
-	assert_contains(fwd[6], "comment=\"nat lan: port forwards in\"");
-	assert_contains(fwd[7], "[ meta load oifname => reg 1 ] [ cmp eq reg 1 " IFN_BR1 " ] [ immediate reg 0 drop ]");
-	assert_contains(fwd[8], "[ meta load oifname => reg 1 ] [ cmp eq reg 1 " IFN_BR2 " ] [ immediate reg 0 drop ]");
-	assert_contains(fwd[8], "isolate priv");
+	tl_assert_contains(fwd[0], "comment=\"nat lan: within the network\"");
+	tl_assert_contains(fwd[1], "comment=\"nat lan: guests out to eth0\"");
+	tl_assert_contains(fwd[2], "[ meta load iifname => reg 1 ] [ cmp eq reg 1 " IFN_BR1 " ] [ immediate reg 0 drop ]");
+	tl_assert_contains(fwd[3], "[ meta load iifname => reg 1 ] [ cmp eq reg 1 " IFN_BR2 " ] [ meta load oifname => reg 1 ] [ cmp eq reg 1 " IFN_BR2 " ] [ immediate reg 0 accept ]");
+	tl_assert_contains(fwd[3], "host-only priv: within the network");
+	tl_assert_contains(fwd[4], "[ meta load iifname => reg 1 ] [ cmp eq reg 1 " IFN_BR2 " ] [ immediate reg 0 drop ]");
+	tl_assert_contains(fwd[5], "comment=\"nat lan: replies to guests\"");
+	tl_assert_contains(fwd[6], "comment=\"nat lan: port forwards in\"");
+	tl_assert_contains(fwd[7], "[ meta load oifname => reg 1 ] [ cmp eq reg 1 " IFN_BR1 " ] [ immediate reg 0 drop ]");
+	tl_assert_contains(fwd[8], "[ meta load oifname => reg 1 ] [ cmp eq reg 1 " IFN_BR2 " ] [ immediate reg 0 drop ]");
+	tl_assert_contains(fwd[8], "isolate priv");
 
 	/* bridge: every NIC of every mode is anti-spoofed; the bridged NIC
 	 * has no known IP, so only its MAC checks (4 rules). */
 	n = grep(&d, "rule bridge croft prerouting", pre, 64);
 	assert_int_equal(n, 6 + 6 + 4);
-	assert_contains(pre[12], "anti-spoof croftt12 (c): source MAC");
-	assert_contains(pre[15], "anti-spoof croftt12 (c): ARP sender MAC");
+	tl_assert_contains(pre[12], "anti-spoof croftt12 (c): source MAC");
+	tl_assert_contains(pre[15], "anti-spoof croftt12 (c): ARP sender MAC");
 	assert_int_equal(grep(&d, "rule bridge croft postrouting", out, 8), 0);
 	assert_int_equal(count(&d, "chain "), NFT_CH_COUNT);
 	nft_desc_free(&d);
@@ -415,13 +399,13 @@ static void test_fifty_forwards(void **state)
 		snprintf(want, sizeof(want), "[ cmp eq reg 1 0x%08x ] [ payload load 2b @ transport header + 2 => reg 1 ]"
 			 " [ cmp eq reg 1 0x%08x ] [ immediate reg 1 0x%08x ] [ immediate reg 2 0x%08x ]",
 			 i % 2 ? 17u : 6u, (unsigned)hp, (unsigned)a, (unsigned)gp);
-		assert_contains(pre[i], want);
+		tl_assert_contains(pre[i], want);
 		/* output carries the same rule so the host reaches it too */
 		assert_string_equal(strstr(pre[i], " [ "), strstr(out[i], " [ "));
 		snprintf(want, sizeof(want), "comment=\"forward %s %d -> %s:%d\"", i % 2 ? "udp" : "tcp",
 			 10000 + i, i % 5 ? (snprintf(ip, sizeof(ip), "10.0.0.%d", 2 + i % 5), ip) : "web",
 			 1000 + i);
-		assert_contains(pre[i], want);
+		tl_assert_contains(pre[i], want);
 	}
 	nft_desc_free(&d);
 	free(t);
@@ -444,23 +428,23 @@ static void test_nic_variants(void **state)
 
 	n = grep(&d, "rule bridge croft prerouting", pre, 64);
 	assert_int_equal(n, 4 + 7 + 7);
-	assert_contains(pre[3], "croftt1 (noip): ARP sender MAC");
-	assert_contains(pre[4], "croftt2 (slow): source MAC");
+	tl_assert_contains(pre[3], "croftt1 (noip): ARP sender MAC");
+	tl_assert_contains(pre[4], "croftt2 (slow): source MAC");
 	/* 1 Mbit/s = 125000 B/s; the burst floor of 64 KiB applies */
 	assert_string_equal(pre[10], "rule bridge croft prerouting [ meta load iifname => reg 1 ]"
 			    " [ cmp eq reg 1 0x666f7263 0x00327474 0x00000000 0x00000000 ]"
 			    " [ limit rate 125000/second burst 65536 type bytes flags 0x1 ]"
 			    " [ immediate reg 0 drop ] comment=\"rate croftt2 (slow): 1 Mbit/s from the guest\"");
 	/* a VLAN changes nothing in the rules: tagging is the bridge's job */
-	assert_contains(pre[15], "[ payload load 4b @ network header + 12 => reg 1 ] [ cmp neq reg 1 0x0901a8c0 ]");
-	assert_contains(pre[17], "[ limit rate 125000000/second burst 12500000 type bytes flags 0x1 ]");
+	tl_assert_contains(pre[15], "[ payload load 4b @ network header + 12 => reg 1 ] [ cmp neq reg 1 0x0901a8c0 ]");
+	tl_assert_contains(pre[17], "[ limit rate 125000000/second burst 12500000 type bytes flags 0x1 ]");
 
 	assert_int_equal(grep(&d, "rule bridge croft postrouting", post, 8), 2);
 	assert_string_equal(post[0], "rule bridge croft postrouting [ meta load oifname => reg 1 ]"
 			    " [ cmp eq reg 1 0x666f7263 0x00327474 0x00000000 0x00000000 ]"
 			    " [ limit rate 125000/second burst 65536 type bytes flags 0x1 ]"
 			    " [ immediate reg 0 drop ] comment=\"rate croftt2 (slow): 1 Mbit/s to the guest\"");
-	assert_contains(post[1], "croftt3 (fast): 1000 Mbit/s to the guest");
+	tl_assert_contains(post[1], "croftt3 (fast): 1000 Mbit/s to the guest");
 	nft_desc_free(&d);
 	free(t);
 }
@@ -523,14 +507,14 @@ static void test_enospc_reports_size(void **state)
 	assert_int_equal(rc, -ENOSPC);
 	assert_int_equal(need, flen);
 	snprintf(want, sizeof(want), "needs %zu bytes", flen);
-	assert_contains(err, want);
+	tl_assert_contains(err, want);
 
 	buf = malloc(flen);
 	err[0] = '\0';
 	rc = nft_ruleset_build(&t->st, 1, buf, flen - 1, &len, err, sizeof(err));
 	assert_int_equal(rc, -ENOSPC);
 	assert_int_equal(len, flen);
-	assert_contains(err, want);
+	tl_assert_contains(err, want);
 
 	rc = nft_ruleset_build(&t->st, 1, buf, flen, &len, err, sizeof(err));
 	assert_int_equal(rc, 0);
@@ -564,7 +548,7 @@ static void test_inexpressible_states(void **state)
 	ts_net(t, 1, NETD_MODE_NAT, "lan", "10.0.0.0", 24, "eth\"0");
 	rc = nft_ruleset_build(&t->st, 1, buf, sizeof(buf), &len, err, sizeof(err));
 	assert_int_equal(rc, -EINVAL);
-	assert_contains(err, "uplink \"eth\"0\" is not a usable interface name");
+	tl_assert_contains(err, "uplink \"eth\"0\" is not a usable interface name");
 	free(t);
 
 	t = ts_new();
@@ -595,7 +579,7 @@ static void test_comment_sanitized(void **state)
 	snprintf(t->nics[0].vm, sizeof(t->nics[0].vm), "we\"b\n\\x");
 	build_desc(&t->st, &d);
 	assert_int_equal(grep(&d, "rule bridge croft prerouting", pre, 16), 6);
-	assert_contains(pre[0], "comment=\"anti-spoof croftt5 (we_b__x): source MAC\"");
+	tl_assert_contains(pre[0], "comment=\"anti-spoof croftt5 (we_b__x): source MAC\"");
 	nft_desc_free(&d);
 	free(t);
 }
@@ -608,23 +592,23 @@ static void test_text_matches_model(void **state)
 
 	(void)state;
 	assert_int_equal(nft_ruleset_text(&t->st, &text), 0);
-	assert_contains(text, "table inet croft\ndelete table inet croft\ntable inet croft {\n");
-	assert_contains(text, "table bridge croft\ndelete table bridge croft\ntable bridge croft {\n");
-	assert_contains(text, "\t\ttype nat hook prerouting priority -100; policy accept;\n"
+	tl_assert_contains(text, "table inet croft\ndelete table inet croft\ntable inet croft {\n");
+	tl_assert_contains(text, "table bridge croft\ndelete table bridge croft\ntable bridge croft {\n");
+	tl_assert_contains(text, "\t\ttype nat hook prerouting priority -100; policy accept;\n"
 			"\t\tfib daddr type local meta nfproto ipv4 meta l4proto tcp th dport 8080"
 			" dnat ip to 10.0.0.5:80 comment \"forward tcp 8080 -> web:80\"\n");
-	assert_contains(text, "\t\tmeta nfproto ipv4 ip saddr 10.0.0.0/24 ip daddr != 10.0.0.0/24"
+	tl_assert_contains(text, "\t\tmeta nfproto ipv4 ip saddr 10.0.0.0/24 ip daddr != 10.0.0.0/24"
 			" oifname \"eth0\" masquerade comment \"nat lan: masquerade out of eth0\"\n");
-	assert_contains(text, "\t\toifname \"croftbr1\" ct state established,related accept");
-	assert_contains(text, "\t\tiifname \"croftt5\" ether type ip ip saddr != 10.0.0.5"
+	tl_assert_contains(text, "\t\toifname \"croftbr1\" ct state established,related accept");
+	tl_assert_contains(text, "\t\tiifname \"croftt5\" ether type ip ip saddr != 10.0.0.5"
 			" ip saddr != 0.0.0.0 drop");
-	assert_contains(text, "\t\tiifname \"croftt5\" ether type arp arp saddr ether != 52:54:00:12:34:56 drop");
+	tl_assert_contains(text, "\t\tiifname \"croftt5\" ether type arp arp saddr ether != 52:54:00:12:34:56 drop");
 	free(text);
 
 	assert_int_equal(nft_ruleset_text(&empty, &text), 0);
-	assert_contains(text, "table inet croft\ndelete table inet croft\n"
+	tl_assert_contains(text, "table inet croft\ndelete table inet croft\n"
 			"table bridge croft\ndelete table bridge croft\n");
-	assert_lacks(text, "{");
+	tl_assert_lacks(text, "{");
 	free(text);
 	free(t);
 }
@@ -639,7 +623,7 @@ static void test_describe_rejects_garbage(void **state)
 	(void)state;
 	assert_int_equal(nft_ruleset_build_alloc(&t->st, 1, &buf, &len, err, sizeof(err)), 0);
 	assert_int_equal(nft_describe(buf, len - 7, &d, err, sizeof(err)), -EINVAL);
-	assert_contains(err, "truncated or malformed");
+	tl_assert_contains(err, "truncated or malformed");
 	assert_null(d.lines);
 	free(buf);
 	free(t);

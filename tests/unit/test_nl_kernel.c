@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "tests/unit/testlib.h"
 #include "netd/nl_build.h"
 #include "netd/nl_snapshot.h"
 #include "netd/nl_sock.h"
@@ -25,11 +26,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
-
-#define assert_contains(hay, needle) do {                                      \
-		if (!strstr((hay), (needle)))                                  \
-			fail_msg("\"%s\" does not contain \"%s\"", (hay), (needle)); \
-	} while (0)
 
 static struct nl_sock *nl;
 static int in_netns;
@@ -150,16 +146,16 @@ static void test_errors(void **state)
 	req(nl_build_bridge_add(buf, nl_sock_seq(nl), "croftbr2", 0), "create croftbr2");
 	assert_int_equal(nl_sock_request(nl, nl_build_bridge_add(buf, nl_sock_seq(nl), "croftbr2", 0),
 					 "create bridge croftbr2", err, sizeof(err)), -EEXIST);
-	assert_contains(err, "cannot create bridge croftbr2: File exists");
+	tl_assert_contains(err, "cannot create bridge croftbr2: File exists");
 	assert_int_equal(nl_sock_request(nl, nl_build_link_del(buf, nl_sock_seq(nl), 99999),
 					 "delete link 99999", err, sizeof(err)), -ENODEV);
-	assert_contains(err, "cannot delete link 99999: No such device");
+	tl_assert_contains(err, "cannot delete link 99999: No such device");
 	inet_pton(AF_INET, "10.9.9.9", &a);
 	assert_int_equal(nl_sock_request(nl, nl_build_addr(buf, nl_sock_seq(nl), 0, idx("croftbr2"), a, 24),
 					 "remove 10.9.9.9/24", err, sizeof(err)), -EADDRNOTAVAIL);
 	/* a tap name taken by a bridge */
 	assert_true(tap_create("croftbr2", 0, err, sizeof(err)) < 0);
-	assert_contains(err, "cannot create tap croftbr2");
+	tl_assert_contains(err, "cannot create tap croftbr2");
 	assert_int_equal(tap_create("croftt-name-too-long", 0, err, sizeof(err)), -EINVAL);
 	req(nl_build_link_del(buf, nl_sock_seq(nl), idx("croftbr2")), "delete bridge");
 }
@@ -177,7 +173,7 @@ static void test_vlans_if_supported(void **state)
 	rc = nl_sock_request(nl, nl_build_bridge_add(buf, nl_sock_seq(nl), "croftbr3", 1),
 			     "create bridge croftbr3 with VLAN filtering", err, sizeof(err));
 	if (rc == -EOPNOTSUPP) {
-		assert_contains(err, "Operation not supported");
+		tl_assert_contains(err, "Operation not supported");
 		skip();     /* kernel without CONFIG_BRIDGE_VLAN_FILTERING */
 	}
 	assert_int_equal(rc, 0);

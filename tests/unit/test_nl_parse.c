@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "tests/unit/testlib.h"
 #include "netd/nl_parse.h"
 #include "netd/nl_snapshot.h"
 
@@ -53,13 +54,7 @@ static struct nlmsghdr *link_msg(uint8_t family, int ifindex, const char *name, 
 	return nlh;
 }
 
-static struct in_addr A(const char *s)
-{
-	struct in_addr a;
-
-	inet_pton(AF_INET, s, &a);
-	return a;
-}
+#define A(s) tl_ip4_or_fail(s)
 
 /* ---- links ------------------------------------------------------------ */
 

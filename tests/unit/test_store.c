@@ -28,117 +28,20 @@
 #include "common/xalloc.h"
 #include "store/store.h"
 
-struct fx {
-	char dir[64];
-	char path[128];
-	struct store *st;
-	char err[512];
-};
-
-static int setup(void **state)
+static long long count_vms(struct tl_store_file *f)
 {
-	struct fx *f = xcalloc(1, sizeof *f);
-
-	snprintf(f->dir, sizeof f->dir, "/tmp/croft-test-store-XXXXXX");
-	if (!mkdtemp(f->dir)) {
-		free(f);
-		return -1;
-	}
-	snprintf(f->path, sizeof f->path, "%s/croft.db", f->dir);
-	*state = f;
-	return 0;
+	return tl_sql_int(f->path, "SELECT count(*) FROM vms");
 }
 
-static int teardown(void **state)
+static long long count_disks(struct tl_store_file *f)
 {
-	struct fx *f = *state;
-
-	store_close(f->st);
-	tl_rmtree(f->dir);
-	free(f);
-	return 0;
+	return tl_sql_int(f->path, "SELECT count(*) FROM disks");
 }
 
-static void open_ok(struct fx *f)
+static long long count_orphan_disks(struct tl_store_file *f)
 {
-	int ret = store_open(f->path, &f->st, f->err, sizeof f->err);
-
-	if (ret)
-		fail_msg("store_open: %d: %s", ret, f->err);
-	assert_non_null(f->st);
-}
-
-static void reopen(struct fx *f)
-{
-	store_close(f->st);
-	f->st = NULL;
-	open_ok(f);
-}
-
-/* ---- raw sqlite, behind the store's back ---- */
-
-static sqlite3 *raw_open(const char *path)
-{
-	sqlite3 *db = NULL;
-
-	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
-					 NULL), SQLITE_OK);
-	sqlite3_busy_timeout(db, 5000);
-	return db;
-}
-
-static void raw_exec(const char *path, const char *sql)
-{
-	sqlite3 *db = raw_open(path);
-	char *msg = NULL;
-
-	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
-		fail_msg("%s: %s", sql, msg);
-	sqlite3_close(db);
-}
-
-static long long raw_int(const char *path, const char *sql)
-{
-	sqlite3 *db = raw_open(path);
-	sqlite3_stmt *s;
-	long long v;
-
-	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-	v = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	sqlite3_close(db);
-	return v;
-}
-
-static char *raw_text(const char *path, const char *sql)
-{
-	sqlite3 *db = raw_open(path);
-	sqlite3_stmt *s;
-	char *v;
-
-	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-	v = xstrdup((const char *)sqlite3_column_text(s, 0));
-	sqlite3_finalize(s);
-	sqlite3_close(db);
-	return v;
-}
-
-static long long count_vms(struct fx *f)
-{
-	return raw_int(f->path, "SELECT count(*) FROM vms");
-}
-
-static long long count_disks(struct fx *f)
-{
-	return raw_int(f->path, "SELECT count(*) FROM disks");
-}
-
-static long long count_orphan_disks(struct fx *f)
-{
-	return raw_int(f->path,
-		       "SELECT count(*) FROM disks WHERE vm_id NOT IN (SELECT id FROM vms)");
+	return tl_sql_int(f->path,
+			  "SELECT count(*) FROM disks WHERE vm_id NOT IN (SELECT id FROM vms)");
 }
 
 /* ---- VM fixtures ---- */
@@ -213,7 +116,7 @@ static void vm_eq(const struct store_vm *a, const struct store_vm *b)
 		disk_eq(&a->disks[i], &b->disks[i]);
 }
 
-static void insert_ok(struct fx *f, struct store_vm *vm)
+static void insert_ok(struct tl_store_file *f, struct store_vm *vm)
 {
 	int ret = store_vm_insert(f->st, vm, f->err, sizeof f->err);
 
@@ -221,28 +124,22 @@ static void insert_ok(struct fx *f, struct store_vm *vm)
 		fail_msg("store_vm_insert %s: %d: %s", vm->name, ret, f->err);
 }
 
-static void assert_contains(const char *hay, const char *needle)
-{
-	if (!strstr(hay, needle))
-		fail_msg("'%s' does not contain '%s'", hay, needle);
-}
-
 /* ---- open, reopen, schema ---- */
 
 static void test_open_creates_file(void **state)
 {
-	struct fx *f = *state;
+	struct tl_store_file *f = *state;
 	struct stat sb;
 	mode_t old = umask(0);
 	char *mode, wal[160];
 
-	open_ok(f);
+	tl_store_file_open_or_fail(f);
 	umask(old);
 	assert_int_equal(stat(f->path, &sb), 0);
 	assert_int_equal(sb.st_mode & 07777, 0600);
 	assert_int_equal(store_schema_version(f->st), STORE_SCHEMA_VERSION);
-	assert_int_equal(raw_int(f->path, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
-	mode = raw_text(f->path, "PRAGMA journal_mode");
+	assert_int_equal(tl_sql_int(f->path, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
+	mode = tl_sql_text(f->path, "PRAGMA journal_mode");
 	assert_string_equal(mode, "wal");
 	free(mode);
 	assert_int_equal(store_setting_set(f->st, "accel", "tcg"), 0);
@@ -254,15 +151,15 @@ static void test_open_creates_file(void **state)
 
 static void test_reopen_keeps_data(void **state)
 {
-	struct fx *f = *state;
+	struct tl_store_file *f = *state;
 	struct store_vm vm, got;
 	char *v;
 
-	open_ok(f);
+	tl_store_file_open_or_fail(f);
 	make_vm(&vm, "web", 2);
 	insert_ok(f, &vm);
 	assert_int_equal(store_setting_set(f->st, "default_pool", "tank"), 0);
-	reopen(f);
+	tl_store_file_open_or_fail(f);
 	assert_int_equal(store_schema_version(f->st), STORE_SCHEMA_VERSION);
 	assert_int_equal(store_vm_get(f->st, "web", &got), 0);
 	vm_eq(&got, &vm);
@@ -275,14 +172,14 @@ static void test_reopen_keeps_data(void **state)
 
 static void test_migrate_from_empty_file(void **state)
 {
-	struct fx *f = *state;
+	struct tl_store_file *f = *state;
 	struct store_vm vm;
 	int fd;
 
 	fd = open(f->path, O_WRONLY | O_CREAT | O_EXCL, 0600);
 	assert_true(fd >= 0);
 	close(fd);
-	open_ok(f);
+	tl_store_file_open_or_fail(f);
 	assert_int_equal(store_schema_version(f->st), STORE_SCHEMA_VERSION);
 	make_vm(&vm, "a", 1);
 	insert_ok(f, &vm);
@@ -291,54 +188,54 @@ static void test_migrate_from_empty_file(void **state)
 
 static void test_migrate_from_v0_database(void **state)
 {
-	struct fx *f = *state;
+	struct tl_store_file *f = *state;
 	struct store_vm vm;
 
-	raw_exec(f->path, "CREATE TABLE scratch (x); DROP TABLE scratch;");
-	assert_int_equal(raw_int(f->path, "PRAGMA user_version"), 0);
-	open_ok(f);
+	tl_sql_exec(f->path, "CREATE TABLE scratch (x); DROP TABLE scratch;");
+	assert_int_equal(tl_sql_int(f->path, "PRAGMA user_version"), 0);
+	tl_store_file_open_or_fail(f);
 	assert_int_equal(store_schema_version(f->st), STORE_SCHEMA_VERSION);
-	assert_int_equal(raw_int(f->path, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
-	assert_int_equal(raw_int(f->path,
-				 "SELECT count(*) FROM sqlite_schema WHERE type = 'table' "
-				 "AND name IN ('vms', 'disks', 'settings')"), 3);
+	assert_int_equal(tl_sql_int(f->path, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
+	assert_int_equal(tl_sql_int(f->path,
+				    "SELECT count(*) FROM sqlite_schema WHERE type = 'table' "
+				    "AND name IN ('vms', 'disks', 'settings')"), 3);
 	make_vm(&vm, "a", 2);
 	insert_ok(f, &vm);
 	store_vm_clear(&vm);
-	reopen(f);
+	tl_store_file_open_or_fail(f);
 	assert_int_equal(store_schema_version(f->st), STORE_SCHEMA_VERSION);
 	assert_int_equal(count_disks(f), 2);
 }
 
 static void test_refuses_newer_schema(void **state)
 {
-	struct fx *f = *state;
+	struct tl_store_file *f = *state;
 	char *mode;
 	int ret;
 
-	raw_exec(f->path, "CREATE TABLE future (x); PRAGMA user_version = 99;");
+	tl_sql_exec(f->path, "CREATE TABLE future (x); PRAGMA user_version = 99;");
 	ret = store_open(f->path, &f->st, f->err, sizeof f->err);
 	assert_int_equal(ret, -ENOTSUP);
 	assert_null(f->st);
-	assert_contains(f->err, f->path);
-	assert_contains(f->err, "schema version 99");
+	tl_assert_contains(f->err, f->path);
+	tl_assert_contains(f->err, "schema version 99");
 	{
 		char want[16];
 
 		snprintf(want, sizeof want, "(%d)", STORE_SCHEMA_VERSION);
-		assert_contains(f->err, want);
+		tl_assert_contains(f->err, want);
 	}
-	assert_contains(f->err, "refusing to open");
+	tl_assert_contains(f->err, "refusing to open");
 	/* Untouched: still version 99, still in its old journal mode. */
-	assert_int_equal(raw_int(f->path, "PRAGMA user_version"), 99);
-	mode = raw_text(f->path, "PRAGMA journal_mode");
+	assert_int_equal(tl_sql_int(f->path, "PRAGMA user_version"), 99);
+	mode = tl_sql_text(f->path, "PRAGMA journal_mode");
 	assert_string_equal(mode, "delete");
 	free(mode);
 }
 
 static void test_refuses_garbage(void **state)
 {
-	struct fx *f = *state;
+	struct tl_store_file *f = *state;
 	char junk[4096], back[sizeof junk];
 	size_t i;
 	int fd, ret;
@@ -353,8 +250,8 @@ static void test_refuses_garbage(void **state)
 	ret = store_open(f->path, &f->st, f->err, sizeof f->err);
 	assert_int_equal(ret, -EIO);
 	assert_null(f->st);
-	assert_contains(f->err, f->path);
-	assert_contains(f->err, "is not an sqlite database");
+	tl_assert_contains(f->err, f->path);
+	tl_assert_contains(f->err, "is not an sqlite database");
 
 	fd = open(f->path, O_RDONLY);
 	assert_true(fd >= 0);
@@ -365,7 +262,7 @@ static void test_refuses_garbage(void **state)
 
 static void test_refuses_short_garbage_and_directories(void **state)
 {
-	struct fx *f = *state;
+	struct tl_store_file *f = *state;
 	int fd, ret;
 
 	fd = open(f->path, O_WRONLY | O_CREAT | O_EXCL, 0600);
@@ -375,30 +272,30 @@ static void test_refuses_short_garbage_and_directories(void **state)
 	ret = store_open(f->path, &f->st, f->err, sizeof f->err);
 	assert_true(ret < 0);
 	assert_null(f->st);
-	assert_contains(f->err, f->path);
+	tl_assert_contains(f->err, f->path);
 
 	ret = store_open(f->dir, &f->st, f->err, sizeof f->err);
 	assert_true(ret < 0);
 	assert_null(f->st);
-	assert_contains(f->err, f->dir);
+	tl_assert_contains(f->err, f->dir);
 }
 
 static void test_refuses_other_programs_database(void **state)
 {
-	struct fx *f = *state;
+	struct tl_store_file *f = *state;
 	int ret;
 
-	raw_exec(f->path, "CREATE TABLE t (x); PRAGMA application_id = 42;");
+	tl_sql_exec(f->path, "CREATE TABLE t (x); PRAGMA application_id = 42;");
 	ret = store_open(f->path, &f->st, f->err, sizeof f->err);
 	assert_int_equal(ret, -EIO);
 	assert_null(f->st);
-	assert_contains(f->err, f->path);
-	assert_contains(f->err, "another program");
+	tl_assert_contains(f->err, f->path);
+	tl_assert_contains(f->err, "another program");
 }
 
 static void test_missing_directory(void **state)
 {
-	struct fx *f = *state;
+	struct tl_store_file *f = *state;
 	char path[200];
 	int ret;
 
@@ -406,19 +303,19 @@ static void test_missing_directory(void **state)
 	ret = store_open(path, &f->st, f->err, sizeof f->err);
 	assert_int_equal(ret, -ENOENT);
 	assert_null(f->st);
-	assert_contains(f->err, path);
+	tl_assert_contains(f->err, path);
 }
 
 /* ---- VMs and disks ---- */
 
 static void test_vm_round_trip(void **state)
 {
-	struct fx *f = *state;
+	struct tl_store_file *f = *state;
 	struct store_vm vm, got, *list;
 	struct store_disk tmp;
 	size_t n;
 
-	open_ok(f);
+	tl_store_file_open_or_fail(f);
 	make_vm(&vm, "web", 3);
 	/* Stored out of order; read back ordered by idx. */
 	tmp = vm.disks[0];
@@ -480,7 +377,7 @@ static void test_vm_round_trip(void **state)
 
 	assert_int_equal(store_vm_delete(f->st, vm.id), 0);
 	assert_int_equal(store_vm_get(f->st, "www", &got), -ENOENT);
-	assert_contains(store_last_error(f->st), "www");
+	tl_assert_contains(store_last_error(f->st), "www");
 	assert_int_equal(store_vm_delete(f->st, vm.id), -ENOENT);
 	assert_int_equal(store_vm_list(f->st, &list, &n), 0);
 	assert_int_equal(n, 0);
@@ -490,10 +387,10 @@ static void test_vm_round_trip(void **state)
 
 static void test_insert_fills_default_state(void **state)
 {
-	struct fx *f = *state;
+	struct tl_store_file *f = *state;
 	struct store_vm vm, got;
 
-	open_ok(f);
+	tl_store_file_open_or_fail(f);
 	make_vm(&vm, "fresh", 0);
 	free(vm.state);
 	vm.state = NULL;
@@ -509,13 +406,13 @@ static void test_insert_fills_default_state(void **state)
 
 static void test_list_ordered_with_disks(void **state)
 {
-	struct fx *f = *state;
+	struct tl_store_file *f = *state;
 	const char *names[] = { "charlie", "alpha", "delta", "bravo" };
 	const size_t ndisks[] = { 3, 0, 1, 2 };
 	struct store_vm vms[4], *list;
 	size_t i, j, n;
 
-	open_ok(f);
+	tl_store_file_open_or_fail(f);
 	for (i = 0; i < 4; i++) {
 		make_vm(&vms[i], names[i], ndisks[i]);
 		insert_ok(f, &vms[i]);
@@ -542,11 +439,11 @@ static void test_list_ordered_with_disks(void **state)
 
 static void test_duplicate_name(void **state)
 {
-	struct fx *f = *state;
+	struct tl_store_file *f = *state;
 	struct store_vm a, b, dup, got;
 	int ret;
 
-	open_ok(f);
+	tl_store_file_open_or_fail(f);
 	make_vm(&a, "web", 2);
 	make_vm(&b, "db", 1);
 	insert_ok(f, &a);
@@ -574,7 +471,7 @@ static void test_duplicate_name(void **state)
 	free(dup.uuid);
 	dup.uuid = xstrdup(a.uuid);
 	assert_int_equal(store_vm_insert(f->st, &dup, f->err, sizeof f->err), -EEXIST);
-	assert_contains(f->err, "uuid");
+	tl_assert_contains(f->err, "uuid");
 	assert_int_equal(count_disks(f), 3);
 
 	/* Renaming onto a taken name changes nothing. */
@@ -594,18 +491,18 @@ static void test_duplicate_name(void **state)
 
 static void test_insert_is_atomic(void **state)
 {
-	struct fx *f = *state;
+	struct tl_store_file *f = *state;
 	struct store_vm vm, got;
 	int ret;
 
-	open_ok(f);
+	tl_store_file_open_or_fail(f);
 	/* The third disk fails: the VM and its first two disks must go too. */
 	make_vm(&vm, "half", 3);
 	free(vm.disks[2].path);
 	vm.disks[2].path = NULL;
 	ret = store_vm_insert(f->st, &vm, f->err, sizeof f->err);
 	assert_int_equal(ret, -EINVAL);
-	assert_contains(f->err, "half");
+	tl_assert_contains(f->err, "half");
 	assert_int_equal(vm.id, 0);
 	assert_int_equal(store_vm_get(f->st, "half", &got), -ENOENT);
 	assert_int_equal(count_vms(f), 0);
@@ -617,7 +514,7 @@ static void test_insert_is_atomic(void **state)
 	vm.disks[1].idx = 0;
 	ret = store_vm_insert(f->st, &vm, f->err, sizeof f->err);
 	assert_int_equal(ret, -EEXIST);
-	assert_contains(f->err, "index 0");
+	tl_assert_contains(f->err, "index 0");
 	assert_int_equal(count_vms(f), 0);
 	assert_int_equal(count_disks(f), 0);
 	store_vm_clear(&vm);
@@ -631,17 +528,17 @@ static void test_insert_is_atomic(void **state)
 
 static void test_check_constraints(void **state)
 {
-	struct fx *f = *state;
+	struct tl_store_file *f = *state;
 	struct store_vm vm, got;
 	int ret;
 
-	open_ok(f);
+	tl_store_file_open_or_fail(f);
 	make_vm(&vm, "greedy", 2);
 	vm.memory_min_mib = vm.memory_mib + 1;
 	ret = store_vm_insert(f->st, &vm, f->err, sizeof f->err);
 	assert_int_equal(ret, -EINVAL);
-	assert_contains(f->err, "greedy");
-	assert_contains(f->err, "memory_min");
+	tl_assert_contains(f->err, "greedy");
+	tl_assert_contains(f->err, "memory_min");
 	assert_int_equal(count_vms(f), 0);
 	assert_int_equal(count_disks(f), 0);
 
@@ -652,7 +549,7 @@ static void test_check_constraints(void **state)
 	free(vm.firmware);
 	vm.firmware = xstrdup("efi");
 	assert_int_equal(store_vm_insert(f->st, &vm, f->err, sizeof f->err), -EINVAL);
-	assert_contains(f->err, "firmware");
+	tl_assert_contains(f->err, "firmware");
 	free(vm.firmware);
 	vm.firmware = NULL;
 	assert_int_equal(store_vm_insert(f->st, &vm, f->err, sizeof f->err), -EINVAL);
@@ -676,11 +573,11 @@ static void test_check_constraints(void **state)
 
 static void test_delete_cascades(void **state)
 {
-	struct fx *f = *state;
+	struct tl_store_file *f = *state;
 	struct store_vm a, b, got;
 	char sql[128];
 
-	open_ok(f);
+	tl_store_file_open_or_fail(f);
 	make_vm(&a, "a", 3);
 	make_vm(&b, "b", 2);
 	insert_ok(f, &a);
@@ -689,7 +586,7 @@ static void test_delete_cascades(void **state)
 	assert_int_equal(store_vm_delete(f->st, a.id), 0);
 	snprintf(sql, sizeof sql, "SELECT count(*) FROM disks WHERE vm_id = %lld",
 		 (long long)a.id);
-	assert_int_equal(raw_int(f->path, sql), 0);
+	assert_int_equal(tl_sql_int(f->path, sql), 0);
 	assert_int_equal(count_disks(f), 2);
 	assert_int_equal(count_orphan_disks(f), 0);
 	assert_int_equal(store_vm_get(f->st, "b", &got), 0);
@@ -701,14 +598,14 @@ static void test_delete_cascades(void **state)
 
 static void test_disk_add(void **state)
 {
-	struct fx *f = *state;
+	struct tl_store_file *f = *state;
 	struct store_vm vm, got;
 	struct store_disk d = {
 		.idx = 2, .path = "/srv/data.raw", .format = "raw",
 		.size_bytes = 1ULL << 40, .owned = 0,
 	};
 
-	open_ok(f);
+	tl_store_file_open_or_fail(f);
 	make_vm(&vm, "nas", 1);
 	insert_ok(f, &vm);
 	d.vm_id = vm.id;
@@ -721,7 +618,7 @@ static void test_disk_add(void **state)
 
 	d.id = 0;
 	assert_int_equal(store_disk_add(f->st, &d, f->err, sizeof f->err), -EEXIST);
-	assert_contains(f->err, "index 2");
+	tl_assert_contains(f->err, "index 2");
 	assert_int_equal(d.id, 0);
 	d.vm_id = vm.id + 100;
 	assert_int_equal(store_disk_add(f->st, &d, f->err, sizeof f->err), -ENOENT);
@@ -731,16 +628,16 @@ static void test_disk_add(void **state)
 
 static void test_not_found(void **state)
 {
-	struct fx *f = *state;
+	struct tl_store_file *f = *state;
 	struct store_vm vm;
 
-	open_ok(f);
+	tl_store_file_open_or_fail(f);
 	make_vm(&vm, "ghost", 1);
 	vm.id = 42;
 	assert_int_equal(store_vm_update(f->st, &vm, f->err, sizeof f->err), -ENOENT);
-	assert_contains(f->err, "42");
+	tl_assert_contains(f->err, "42");
 	assert_int_equal(store_vm_set_state(f->st, 42, "running", NULL), -ENOENT);
-	assert_contains(store_last_error(f->st), "42");
+	tl_assert_contains(store_last_error(f->st), "42");
 	assert_int_equal(store_vm_delete(f->st, 42), -ENOENT);
 	assert_int_equal(count_vms(f), 0);
 	store_vm_clear(&vm);
@@ -775,10 +672,10 @@ static void test_copy_and_clear(void **state)
 
 static void test_settings(void **state)
 {
-	struct fx *f = *state;
+	struct tl_store_file *f = *state;
 	char *v = (char *)"sentinel";
 
-	open_ok(f);
+	tl_store_file_open_or_fail(f);
 	assert_int_equal(store_setting_get(f->st, "accel", &v), -ENOENT);
 	assert_null(v);
 	assert_int_equal(store_setting_set(f->st, "accel", "kvm"), 0);
@@ -787,14 +684,14 @@ static void test_settings(void **state)
 	free(v);
 	assert_int_equal(store_setting_set(f->st, "accel", "tcg"), 0);
 	assert_int_equal(store_setting_set(f->st, "empty", ""), 0);
-	reopen(f);
+	tl_store_file_open_or_fail(f);
 	assert_int_equal(store_setting_get(f->st, "accel", &v), 0);
 	assert_string_equal(v, "tcg");
 	free(v);
 	assert_int_equal(store_setting_get(f->st, "empty", &v), 0);
 	assert_string_equal(v, "");
 	free(v);
-	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM settings"), 2);
+	assert_int_equal(tl_sql_int(f->path, "SELECT count(*) FROM settings"), 2);
 	assert_int_equal(store_setting_set(f->st, "accel", NULL), -EINVAL);
 }
 
@@ -810,14 +707,14 @@ static double now_us(void)
 
 static void test_list_100_vms(void **state)
 {
-	struct fx *f = *state;
+	struct tl_store_file *f = *state;
 	struct store_vm vm, *list;
 	char name[32];
 	double t0, best = 1e12, t;
 	size_t i, n;
 	int round;
 
-	open_ok(f);
+	tl_store_file_open_or_fail(f);
 	for (i = 0; i < 100; i++) {
 		snprintf(name, sizeof name, "vm%03zu", 99 - i);
 		make_vm(&vm, name, 2);
@@ -886,12 +783,12 @@ static void crash_child(const char *path, int round, int ready_fd)
 	}
 }
 
-static void crash_verify(struct fx *f)
+static void crash_verify(struct tl_store_file *f)
 {
 	struct store_vm *list, vm;
 	size_t i, j, n;
 
-	open_ok(f);
+	tl_store_file_open_or_fail(f);
 	if (store_integrity_check(f->st, f->err, sizeof f->err) != 0)
 		fail_msg("integrity check: %s", f->err);
 	assert_int_equal(count_orphan_disks(f), 0);
@@ -907,7 +804,7 @@ static void crash_verify(struct fx *f)
 		assert_true((list[i].memory_mib == 1024 && list[i].memory_min_mib == 512) ||
 			    (list[i].memory_mib == 2048 && list[i].memory_min_mib == 1024));
 	}
-	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM vms"), (long long)n);
+	assert_int_equal(tl_sql_int(f->path, "SELECT count(*) FROM vms"), (long long)n);
 	print_message("after SIGKILL: %zu VMs, integrity ok\n", n);
 	store_vm_list_free(list, n);
 
@@ -922,13 +819,13 @@ static void crash_verify(struct fx *f)
 
 static void test_crash_consistency(void **state)
 {
-	struct fx *f = *state;
+	struct tl_store_file *f = *state;
 	struct pollfd pfd;
 	int round, p[2], status;
 	char c;
 	pid_t pid;
 
-	open_ok(f);                      /* create; never open across fork */
+	tl_store_file_open_or_fail(f);                      /* create; never open across fork */
 	store_close(f->st);
 	f->st = NULL;
 	for (round = 0; round < 3; round++) {
@@ -962,6 +859,8 @@ static void test_crash_consistency(void **state)
 
 int main(void)
 {
+	/* Each test starts from an empty directory and opens the store itself. */
+	CMFixtureFunction setup = tl_store_file_setup, teardown = tl_store_file_teardown;
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_open_creates_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reopen_keeps_data, setup, teardown),

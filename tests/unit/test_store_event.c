@@ -30,6 +30,25 @@ static void add(struct store *st, int64_t id, int64_t t, const char *kind, int64
 	assert_int_equal(store_event_add(st, &ev, keep), 0);
 }
 
+/* store_event_list() with these filters gives n events, ids first (the
+ * oldest) to last. */
+static void list_is(struct store *st, int64_t since_ms, int64_t after_id, size_t limit,
+		    size_t n, int64_t first, int64_t last)
+{
+	struct store_event *out = NULL;
+	size_t got = 0;
+
+	assert_int_equal(store_event_list(st, since_ms, after_id, limit, &out, &got), 0);
+	assert_int_equal(got, n);
+	if (n == 0) {
+		assert_null(out);
+		return;
+	}
+	assert_int_equal(out[0].id, first);
+	assert_int_equal(out[n - 1].id, last);
+	store_event_list_free(out, got);
+}
+
 static void test_round_trip(void **state)
 {
 	struct tl_store_fx *f = *state;
@@ -75,46 +94,25 @@ static void test_round_trip(void **state)
 static void test_list_filters(void **state)
 {
 	struct tl_store_fx *f = *state;
-	struct store_event *out = NULL;
-	size_t n = 0;
 	int64_t i;
 
 	for (i = 1; i <= 10; i++)
 		add(f->st, i, i * 100, "k", 0);
-	assert_int_equal(store_event_list(f->st, 500, 0, 0, &out, &n), 0);
-	assert_int_equal(n, 6);
-	assert_int_equal(out[0].id, 5);
-	assert_int_equal(out[5].id, 10);
-	store_event_list_free(out, n);
-	assert_int_equal(store_event_list(f->st, 0, 8, 0, &out, &n), 0);
-	assert_int_equal(n, 2);
-	assert_int_equal(out[0].id, 9);
-	store_event_list_free(out, n);
+	list_is(f->st, 500, 0, 0, 6, 5, 10);
+	list_is(f->st, 0, 8, 0, 2, 9, 10);
 	/* A limit keeps the newest, still oldest first. */
-	assert_int_equal(store_event_list(f->st, 0, 0, 3, &out, &n), 0);
-	assert_int_equal(n, 3);
-	assert_int_equal(out[0].id, 8);
-	assert_int_equal(out[2].id, 10);
-	store_event_list_free(out, n);
-	assert_int_equal(store_event_list(f->st, 5000, 0, 0, &out, &n), 0);
-	assert_int_equal(n, 0);
-	assert_null(out);
+	list_is(f->st, 0, 0, 3, 3, 8, 10);
+	list_is(f->st, 5000, 0, 0, 0, 0, 0);
 }
 
 static void test_trim_and_reopen(void **state)
 {
 	struct tl_store_fx *f = *state;
-	struct store_event *out = NULL;
-	size_t n = 0;
 	int64_t i, last;
 
 	for (i = 1; i <= 250; i++)
 		add(f->st, i * 2, i, "k", 100);
-	assert_int_equal(store_event_list(f->st, 0, 0, 0, &out, &n), 0);
-	assert_int_equal(n, 100);
-	assert_int_equal(out[0].id, 302);
-	assert_int_equal(out[99].id, 500);
-	store_event_list_free(out, n);
+	list_is(f->st, 0, 0, 0, 100, 302, 500);
 	store_close(f->st);
 	f->st = tl_store_open_or_fail(f->dir);
 	assert_int_equal(store_event_last_id(f->st, &last), 0);
@@ -125,17 +123,12 @@ static void test_trim_and_reopen(void **state)
 static void test_inside_batch(void **state)
 {
 	struct tl_store_fx *f = *state;
-	struct store_event *out = NULL;
-	size_t n = 0;
 
 	assert_int_equal(store_batch_begin(f->st, NULL, 0), 0);
 	add(f->st, 1, 1, "k", 10);
 	store_batch_rollback(f->st);
 	add(f->st, 2, 2, "k", 10);
-	assert_int_equal(store_event_list(f->st, 0, 0, 0, &out, &n), 0);
-	assert_int_equal(n, 1);
-	assert_int_equal(out[0].id, 2);
-	store_event_list_free(out, n);
+	list_is(f->st, 0, 0, 0, 1, 2, 2);
 }
 
 int main(void)

@@ -5,7 +5,7 @@
  * takes its NICs and their forwards with it, a network refuses to go while
  * NICs use it), batches that commit or roll back as one, and the
  * migration of a schema-version-1 file written by the previous release.
- * A raw sqlite connection checks what is on disk.
+ * A raw sqlite connection (testlib's tl_sql_*) checks what is on disk.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,7 +14,6 @@
 #include <cmocka.h>
 
 #include <errno.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,58 +23,20 @@
 #include "common/xalloc.h"
 #include "store/store.h"
 
-struct fx {
-	char dir[64];
-	char path[128];
-	struct store *st;
-	char err[512];
-	int64_t vm_a, vm_b;
-};
+/* The two VMs every test starts with. */
+static int64_t vm_a, vm_b;
 
 static int setup(void **state)
 {
-	struct fx *f = xcalloc(1, sizeof *f);
+	struct tl_store_file *f;
 
-	snprintf(f->dir, sizeof f->dir, "/tmp/croft-test-store-net-XXXXXX");
-	if (!mkdtemp(f->dir)) {
-		free(f);
+	if (tl_store_file_setup(state) < 0)
 		return -1;
-	}
-	snprintf(f->path, sizeof f->path, "%s/croft.db", f->dir);
-	if (store_open(f->path, &f->st, f->err, sizeof f->err)) {
-		fprintf(stderr, "store_open: %s\n", f->err);
-		return -1;
-	}
-	f->vm_a = tl_store_vm_or_fail(f->st, "web");
-	f->vm_b = tl_store_vm_or_fail(f->st, "db");
-	*state = f;
+	f = *state;
+	tl_store_file_open_or_fail(f);
+	vm_a = tl_store_vm_or_fail(f->st, "web");
+	vm_b = tl_store_vm_or_fail(f->st, "db");
 	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fx *f = *state;
-
-	store_close(f->st);
-	tl_rmtree(f->dir);
-	free(f);
-	return 0;
-}
-
-static long long raw_int(const char *path, const char *sql)
-{
-	sqlite3 *db = NULL;
-	sqlite3_stmt *s;
-	long long v;
-
-	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
-	sqlite3_busy_timeout(db, 5000);
-	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-	v = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	sqlite3_close(db);
-	return v;
 }
 
 /* ---- fixtures ---- */
@@ -102,7 +63,7 @@ static void make_bridged(struct store_net *n, const char *name, const char *upli
 	n->uplink = xstrdup(uplink);
 }
 
-static int64_t net_ok(struct fx *f, struct store_net *n)
+static int64_t net_ok(struct tl_store_file *f, struct store_net *n)
 {
 	int ret = store_net_insert(f->st, n, f->err, sizeof f->err);
 
@@ -112,7 +73,8 @@ static int64_t net_ok(struct fx *f, struct store_net *n)
 	return n->id;
 }
 
-static int64_t nic_ok(struct fx *f, int64_t vm, int64_t net, const char *mac, const char *ip)
+static int64_t nic_ok(struct tl_store_file *f, int64_t vm, int64_t net, const char *mac,
+		      const char *ip)
 {
 	struct store_nic nic = { 0 };
 	int ret;
@@ -127,7 +89,7 @@ static int64_t nic_ok(struct fx *f, int64_t vm, int64_t net, const char *mac, co
 	return nic.id;
 }
 
-static int64_t fwd_ok(struct fx *f, int64_t net, int64_t nic, const char *proto,
+static int64_t fwd_ok(struct tl_store_file *f, int64_t net, int64_t nic, const char *proto,
 		      uint32_t hport, uint32_t gport)
 {
 	struct store_fwd fw = { 0 };
@@ -148,17 +110,18 @@ static int64_t fwd_ok(struct fx *f, int64_t net, int64_t nic, const char *proto,
 
 static void test_schema_version(void **state)
 {
-	struct fx *f = *state;
+	struct tl_store_file *f = *state;
 
 	assert_true(STORE_SCHEMA_VERSION >= 2);
 	assert_int_equal(store_schema_version(f->st), STORE_SCHEMA_VERSION);
-	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM sqlite_schema WHERE type = 'table' "
-				 "AND name IN ('networks', 'nics', 'forwards')"), 3);
+	assert_int_equal(tl_sql_int(f->path,
+				    "SELECT count(*) FROM sqlite_schema WHERE type = 'table' "
+				    "AND name IN ('networks', 'nics', 'forwards')"), 3);
 }
 
 static void test_net_round_trip(void **state)
 {
-	struct fx *f = *state;
+	struct tl_store_file *f = *state;
 	struct store_net n, b, got, *list;
 	size_t cnt;
 
@@ -201,7 +164,7 @@ static void test_net_round_trip(void **state)
 
 static void test_net_refusals(void **state)
 {
-	struct fx *f = *state;
+	struct tl_store_file *f = *state;
 	struct store_net n, m;
 
 	make_nat(&n, "lan", 0);
@@ -240,13 +203,13 @@ static void test_net_refusals(void **state)
 	assert_int_equal(store_net_insert(f->st, &m, f->err, sizeof f->err), -EINVAL);
 	tl_assert_contains(f->err, "bridged_has_uplink_and_no_subnet");
 	store_net_clear(&m);
-	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM networks"), 2);
+	assert_int_equal(tl_sql_int(f->path, "SELECT count(*) FROM networks"), 2);
 	store_net_clear(&n);
 }
 
 static void test_nic_round_trip_and_refusals(void **state)
 {
-	struct fx *f = *state;
+	struct tl_store_file *f = *state;
 	struct store_net n, b;
 	struct store_nic nic = { 0 }, *list;
 	size_t cnt;
@@ -256,8 +219,8 @@ static void test_nic_round_trip_and_refusals(void **state)
 	net_ok(f, &n);
 	make_bridged(&b, "br", "lan1");
 	net_ok(f, &b);
-	a1 = nic_ok(f, f->vm_a, n.id, "52:54:00:00:00:01", "10.73.0.2");
-	nic.vm_id = f->vm_a;
+	a1 = nic_ok(f, vm_a, n.id, "52:54:00:00:00:01", "10.73.0.2");
+	nic.vm_id = vm_a;
 	nic.net_id = b.id;
 	nic.mac = xstrdup("52:54:00:00:00:02");
 	nic.vlan = 42;
@@ -266,9 +229,9 @@ static void test_nic_round_trip_and_refusals(void **state)
 	a2 = nic.id;
 	assert_true(a2 > a1);
 	store_nic_clear(&nic);
-	nic_ok(f, f->vm_b, n.id, "52:54:00:00:00:03", "10.73.0.3");
+	nic_ok(f, vm_b, n.id, "52:54:00:00:00:03", "10.73.0.3");
 
-	assert_int_equal(store_nic_list(f->st, f->vm_a, 0, &list, &cnt), 0);
+	assert_int_equal(store_nic_list(f->st, vm_a, 0, &list, &cnt), 0);
 	assert_int_equal(cnt, 2);
 	assert_int_equal(list[0].id, a1);
 	assert_string_equal(list[0].mac, "52:54:00:00:00:01");
@@ -288,7 +251,7 @@ static void test_nic_round_trip_and_refusals(void **state)
 	store_nic_list_free(list, cnt);
 
 	/* unique MAC, unique address per network (NULL addresses may repeat) */
-	nic.vm_id = f->vm_b;
+	nic.vm_id = vm_b;
 	nic.net_id = n.id;
 	nic.mac = "52:54:00:00:00:01";
 	nic.ip = "10.73.0.9";
@@ -313,28 +276,28 @@ static void test_nic_round_trip_and_refusals(void **state)
 	nic.rate_mbit = 0;
 	nic.vm_id = 999;
 	assert_int_equal(store_nic_insert(f->st, &nic, f->err, sizeof f->err), -ENOENT);
-	nic.vm_id = f->vm_a;
+	nic.vm_id = vm_a;
 	nic.net_id = 999;
 	assert_int_equal(store_nic_insert(f->st, &nic, f->err, sizeof f->err), -ENOENT);
 
 	assert_int_equal(store_nic_delete(f->st, a2), 0);
 	assert_int_equal(store_nic_delete(f->st, a2), -ENOENT);
-	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM nics"), 3);
+	assert_int_equal(tl_sql_int(f->path, "SELECT count(*) FROM nics"), 3);
 	store_net_clear(&n);
 	store_net_clear(&b);
 }
 
 static void test_ids_not_reused(void **state)
 {
-	struct fx *f = *state;
+	struct tl_store_file *f = *state;
 	struct store_net n;
 	int64_t id, id2, nid;
 
 	make_nat(&n, "lan", 0);
 	nid = net_ok(f, &n);
-	id = nic_ok(f, f->vm_a, nid, "52:54:00:00:00:01", "10.73.0.2");
+	id = nic_ok(f, vm_a, nid, "52:54:00:00:00:01", "10.73.0.2");
 	assert_int_equal(store_nic_delete(f->st, id), 0);
-	id2 = nic_ok(f, f->vm_a, nid, "52:54:00:00:00:01", "10.73.0.2");
+	id2 = nic_ok(f, vm_a, nid, "52:54:00:00:00:01", "10.73.0.2");
 	assert_true(id2 > id);     /* tap croftt<id> never names two NICs */
 	assert_int_equal(store_net_delete(f->st, nid, 1, f->err, sizeof f->err), 0);
 	store_net_clear(&n);
@@ -345,7 +308,7 @@ static void test_ids_not_reused(void **state)
 
 static void test_forwards(void **state)
 {
-	struct fx *f = *state;
+	struct tl_store_file *f = *state;
 	struct store_net n, m;
 	struct store_fwd fw = { 0 }, *list;
 	size_t cnt;
@@ -355,8 +318,8 @@ static void test_forwards(void **state)
 	net_ok(f, &n);
 	make_nat(&m, "lab", 1);
 	net_ok(f, &m);
-	nic = nic_ok(f, f->vm_a, n.id, "52:54:00:00:00:01", "10.73.0.2");
-	nic2 = nic_ok(f, f->vm_b, m.id, "52:54:00:00:00:02", "10.73.1.2");
+	nic = nic_ok(f, vm_a, n.id, "52:54:00:00:00:01", "10.73.0.2");
+	nic2 = nic_ok(f, vm_b, m.id, "52:54:00:00:00:02", "10.73.1.2");
 	f1 = fwd_ok(f, n.id, nic, "tcp", 8080, 80);
 	fwd_ok(f, n.id, nic, "udp", 8080, 53);
 	fwd_ok(f, m.id, nic2, "tcp", 2222, 22);
@@ -396,44 +359,44 @@ static void test_forwards(void **state)
 
 	assert_int_equal(store_fwd_delete(f->st, f1), 0);
 	assert_int_equal(store_fwd_delete(f->st, f1), -ENOENT);
-	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM forwards"), 2);
+	assert_int_equal(tl_sql_int(f->path, "SELECT count(*) FROM forwards"), 2);
 	store_net_clear(&n);
 	store_net_clear(&m);
 }
 
 static void test_cascades(void **state)
 {
-	struct fx *f = *state;
+	struct tl_store_file *f = *state;
 	struct store_net n;
 	int64_t nic_a, nic_b;
 
 	make_nat(&n, "lan", 0);
 	net_ok(f, &n);
-	nic_a = nic_ok(f, f->vm_a, n.id, "52:54:00:00:00:01", "10.73.0.2");
-	nic_b = nic_ok(f, f->vm_b, n.id, "52:54:00:00:00:02", "10.73.0.3");
+	nic_a = nic_ok(f, vm_a, n.id, "52:54:00:00:00:01", "10.73.0.2");
+	nic_b = nic_ok(f, vm_b, n.id, "52:54:00:00:00:02", "10.73.0.3");
 	fwd_ok(f, n.id, nic_a, "tcp", 80, 80);
 	fwd_ok(f, n.id, nic_b, "tcp", 5432, 5432);
 
 	/* deleting a NIC takes the forwards to it */
 	assert_int_equal(store_nic_delete(f->st, nic_b), 0);
-	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM forwards"), 1);
+	assert_int_equal(tl_sql_int(f->path, "SELECT count(*) FROM forwards"), 1);
 
 	/* deleting a VM takes its NICs and their forwards */
-	assert_int_equal(store_vm_delete(f->st, f->vm_a), 0);
-	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM nics"), 0);
-	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM forwards"), 0);
+	assert_int_equal(store_vm_delete(f->st, vm_a), 0);
+	assert_int_equal(tl_sql_int(f->path, "SELECT count(*) FROM nics"), 0);
+	assert_int_equal(tl_sql_int(f->path, "SELECT count(*) FROM forwards"), 0);
 
 	/* a network refuses to go while NICs use it, unless with_nics */
-	nic_b = nic_ok(f, f->vm_b, n.id, "52:54:00:00:00:02", "10.73.0.3");
+	nic_b = nic_ok(f, vm_b, n.id, "52:54:00:00:00:02", "10.73.0.3");
 	fwd_ok(f, n.id, nic_b, "udp", 53, 53);
 	assert_int_equal(store_net_delete(f->st, n.id, 0, f->err, sizeof f->err), -EBUSY);
 	tl_assert_contains(f->err, "still used by NICs");
-	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM networks"), 1);
-	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM forwards"), 1);
+	assert_int_equal(tl_sql_int(f->path, "SELECT count(*) FROM networks"), 1);
+	assert_int_equal(tl_sql_int(f->path, "SELECT count(*) FROM forwards"), 1);
 	assert_int_equal(store_net_delete(f->st, n.id, 1, f->err, sizeof f->err), 0);
-	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM networks"), 0);
-	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM nics"), 0);
-	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM forwards"), 0);
+	assert_int_equal(tl_sql_int(f->path, "SELECT count(*) FROM networks"), 0);
+	assert_int_equal(tl_sql_int(f->path, "SELECT count(*) FROM nics"), 0);
+	assert_int_equal(tl_sql_int(f->path, "SELECT count(*) FROM forwards"), 0);
 	assert_int_equal(store_net_delete(f->st, n.id, 1, f->err, sizeof f->err), -ENOENT);
 	assert_int_equal(store_integrity_check(f->st, f->err, sizeof f->err), 0);
 	store_net_clear(&n);
@@ -441,7 +404,7 @@ static void test_cascades(void **state)
 
 static void test_batch(void **state)
 {
-	struct fx *f = *state;
+	struct tl_store_file *f = *state;
 	struct store_net n;
 	int64_t nic;
 
@@ -450,31 +413,31 @@ static void test_batch(void **state)
 	assert_int_equal(store_batch_begin(f->st, f->err, sizeof f->err), -EBUSY);
 	make_nat(&n, "lan", 0);
 	net_ok(f, &n);
-	nic = nic_ok(f, f->vm_a, n.id, "52:54:00:00:00:01", "10.73.0.2");
+	nic = nic_ok(f, vm_a, n.id, "52:54:00:00:00:01", "10.73.0.2");
 	fwd_ok(f, n.id, nic, "tcp", 80, 80);
 	/* a failing call inside the batch leaves the batch usable */
 	assert_int_equal(store_net_delete(f->st, n.id, 0, f->err, sizeof f->err), -EBUSY);
 	store_batch_rollback(f->st);
-	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM networks"), 0);
-	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM nics"), 0);
+	assert_int_equal(tl_sql_int(f->path, "SELECT count(*) FROM networks"), 0);
+	assert_int_equal(tl_sql_int(f->path, "SELECT count(*) FROM nics"), 0);
 	store_net_clear(&n);
 
 	/* committed: all of it, and not visible to others before */
 	assert_int_equal(store_batch_begin(f->st, f->err, sizeof f->err), 0);
 	make_nat(&n, "lan", 0);
 	net_ok(f, &n);
-	nic = nic_ok(f, f->vm_a, n.id, "52:54:00:00:00:01", "10.73.0.2");
+	nic = nic_ok(f, vm_a, n.id, "52:54:00:00:00:01", "10.73.0.2");
 	assert_int_equal(store_net_delete(f->st, n.id, 1, f->err, sizeof f->err), 0);
 	store_net_clear(&n);
 	make_nat(&n, "lan", 0);
 	net_ok(f, &n);
-	nic_ok(f, f->vm_a, n.id, "52:54:00:00:00:01", "10.73.0.2");
-	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM networks"), 0);
+	nic_ok(f, vm_a, n.id, "52:54:00:00:00:01", "10.73.0.2");
+	assert_int_equal(tl_sql_int(f->path, "SELECT count(*) FROM networks"), 0);
 	assert_int_equal(store_batch_commit(f->st, f->err, sizeof f->err), 0);
-	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM networks"), 1);
-	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM nics"), 1);
+	assert_int_equal(tl_sql_int(f->path, "SELECT count(*) FROM networks"), 1);
+	assert_int_equal(tl_sql_int(f->path, "SELECT count(*) FROM nics"), 1);
 	store_batch_rollback(f->st);      /* harmless without a batch */
-	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM nics"), 1);
+	assert_int_equal(tl_sql_int(f->path, "SELECT count(*) FROM nics"), 1);
 	store_net_clear(&n);
 	(void)nic;
 }
@@ -511,24 +474,20 @@ static const char v1_schema[] =
 
 static void test_migrate_from_v1(void **state)
 {
-	struct fx *f = *state;
+	struct tl_store_file *f = *state;
 	struct store_vm vm;
 	struct store_net n;
-	sqlite3 *db = NULL;
 	char *v = NULL;
 
 	store_close(f->st);
 	f->st = NULL;
 	unlink(f->path);
-	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, v1_schema, NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(db);
-	assert_int_equal(raw_int(f->path, "PRAGMA user_version"), 1);
+	tl_sql_exec(f->path, v1_schema);
+	assert_int_equal(tl_sql_int(f->path, "PRAGMA user_version"), 1);
 
-	if (store_open(f->path, &f->st, f->err, sizeof f->err))
-		fail_msg("store_open: %s", f->err);
+	tl_store_file_open_or_fail(f);
 	assert_int_equal(store_schema_version(f->st), STORE_SCHEMA_VERSION);
-	assert_int_equal(raw_int(f->path, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
+	assert_int_equal(tl_sql_int(f->path, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
 	/* the old data survived */
 	assert_int_equal(store_vm_get(f->st, "old", &vm), 0);
 	assert_int_equal(vm.ndisks, 1);
@@ -547,6 +506,7 @@ static void test_migrate_from_v1(void **state)
 
 int main(void)
 {
+	CMFixtureFunction teardown = tl_store_file_teardown;
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_schema_version, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_net_round_trip, setup, teardown),

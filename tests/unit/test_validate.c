@@ -8,15 +8,11 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "tests/unit/testlib.h"
 #include "common/validate.h"
 
 #include <errno.h>
 #include <string.h>
-
-#define assert_contains(hay, needle) do {                                      \
-		if (!strstr((hay), (needle)))                                  \
-			fail_msg("\"%s\" does not contain \"%s\"", (hay), (needle)); \
-	} while (0)
 
 /* ---- names ------------------------------------------------------------- */
 
@@ -33,11 +29,11 @@ static void name_bad(const char *name, const char *w1, const char *w2)
 	char err[256] = "";
 
 	assert_int_equal(name_check("VM", name, err, sizeof(err)), -EINVAL);
-	assert_contains(err, "VM name");
+	tl_assert_contains(err, "VM name");
 	if (w1)
-		assert_contains(err, w1);
+		tl_assert_contains(err, w1);
 	if (w2)
-		assert_contains(err, w2);
+		tl_assert_contains(err, w2);
 }
 
 static void test_name_valid(void **state)
@@ -135,9 +131,9 @@ static void size_bad(const char *s, const char *w1, const char *w2)
 
 	assert_int_equal(size_parse(s, &got, err, sizeof(err)), -EINVAL);
 	assert_int_equal(got, 777);          /* untouched on failure */
-	assert_contains(err, w1);
+	tl_assert_contains(err, w1);
 	if (w2)
-		assert_contains(err, w2);
+		tl_assert_contains(err, w2);
 }
 
 static void test_size_parse_valid(void **state)
@@ -174,7 +170,7 @@ static void test_size_parse_invalid(void **state)
 		char err[64] = "";
 
 		assert_int_equal(size_parse(NULL, &b, err, sizeof(err)), -EINVAL);
-		assert_contains(err, "empty");
+		tl_assert_contains(err, "empty");
 	}
 	size_bad("G", "'G'", "must start with a digit");
 	size_bad("-1M", "'-1M'", "must start with a digit");
@@ -274,16 +270,16 @@ static void test_vcpus_check(void **state)
 
 	err[0] = '\0';
 	assert_int_equal(vcpus_check(0, err, sizeof(err)), -EINVAL);
-	assert_contains(err, "vcpus");
-	assert_contains(err, "between 1 and 255");
-	assert_contains(err, "not 0");
+	tl_assert_contains(err, "vcpus");
+	tl_assert_contains(err, "between 1 and 255");
+	tl_assert_contains(err, "not 0");
 
 	assert_int_equal(vcpus_check(256, err, sizeof(err)), -EINVAL);
-	assert_contains(err, "not 256");
+	tl_assert_contains(err, "not 256");
 	assert_int_equal(vcpus_check(-1, err, sizeof(err)), -EINVAL);
-	assert_contains(err, "not -1");
+	tl_assert_contains(err, "not -1");
 	assert_int_equal(vcpus_check(1LL << 40, err, sizeof(err)), -EINVAL);
-	assert_contains(err, "not 1099511627776");
+	tl_assert_contains(err, "not 1099511627776");
 }
 
 static void test_memory_check(void **state)
@@ -299,23 +295,23 @@ static void test_memory_check(void **state)
 
 	err[0] = '\0';
 	assert_int_equal(memory_check(15, 0, err, sizeof(err)), -EINVAL);
-	assert_contains(err, "memory must be between 16M and 16777216M");
-	assert_contains(err, "not 15M");
+	tl_assert_contains(err, "memory must be between 16M and 16777216M");
+	tl_assert_contains(err, "not 15M");
 	assert_int_equal(memory_check(0, 0, err, sizeof(err)), -EINVAL);
-	assert_contains(err, "not 0M");
+	tl_assert_contains(err, "not 0M");
 	assert_int_equal(memory_check(MEMORY_MAX_MIB + 1, 0, err, sizeof(err)), -EINVAL);
-	assert_contains(err, "not 16777217M");
+	tl_assert_contains(err, "not 16777217M");
 
 	assert_int_equal(memory_check(1024, 2048, err, sizeof(err)), -EINVAL);
-	assert_contains(err, "memory-min (2048M) is above memory (1024M)");
+	tl_assert_contains(err, "memory-min (2048M) is above memory (1024M)");
 	assert_int_equal(memory_check(1024, 1025, err, sizeof(err)), -EINVAL);
-	assert_contains(err, "above");
+	tl_assert_contains(err, "above");
 
 	assert_int_equal(memory_check(1024, 8, err, sizeof(err)), -EINVAL);
-	assert_contains(err, "memory-min must be at least 16M");
-	assert_contains(err, "not 8M");
+	tl_assert_contains(err, "memory-min must be at least 16M");
+	tl_assert_contains(err, "not 8M");
 	assert_int_equal(memory_check(1024, 15, err, sizeof(err)), -EINVAL);
-	assert_contains(err, "not 15M");
+	tl_assert_contains(err, "not 15M");
 }
 
 static void test_disk_size_check(void **state)
@@ -329,16 +325,16 @@ static void test_disk_size_check(void **state)
 
 	err[0] = '\0';
 	assert_int_equal(disk_size_check(0, err, sizeof(err)), -EINVAL);
-	assert_contains(err, "disk size must be between 1M and 64T");
-	assert_contains(err, "not 0B");
+	tl_assert_contains(err, "disk size must be between 1M and 64T");
+	tl_assert_contains(err, "not 0B");
 	assert_int_equal(disk_size_check(512ULL << 10, err, sizeof(err)), -EINVAL);
-	assert_contains(err, "not 512K");
+	tl_assert_contains(err, "not 512K");
 	assert_int_equal(disk_size_check(DISK_MIN_BYTES - 1, err, sizeof(err)), -EINVAL);
-	assert_contains(err, "between 1M and 64T");
+	tl_assert_contains(err, "between 1M and 64T");
 	assert_int_equal(disk_size_check(65ULL << 40, err, sizeof(err)), -EINVAL);
-	assert_contains(err, "not 65T");
+	tl_assert_contains(err, "not 65T");
 	assert_int_equal(disk_size_check(DISK_MAX_BYTES + 1, err, sizeof(err)), -EINVAL);
-	assert_contains(err, "disk size");
+	tl_assert_contains(err, "disk size");
 }
 
 int main(void)

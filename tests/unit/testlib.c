@@ -523,3 +523,9 @@ void tl_proc_pid_gone(const char *root, int pid)
 		fail_msg("cannot remove %s", dir);
 	free(dir);
 }
+
+void tl_assert_lacks(const char *hay, const char *needle)
+{
+	if (hay && strstr(hay, needle))
+		fail_msg("'%s' contains '%s'", hay, needle);
+}

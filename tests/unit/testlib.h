@@ -308,4 +308,31 @@ void tl_proc_pid_or_fail(const char *root, const struct tl_proc_pid *p);
 /* The process has gone: PID/ no longer exists. */
 void tl_proc_pid_gone(const char *root, int pid);
 
+/* A store file the test opens itself (testlib_store.c), for cmocka setups
+ * and teardowns: *state is a tl_store_file, a fresh temporary directory
+ * and the path of croft.db in it, not created yet.  The teardown closes st
+ * when it is open and removes the directory. */
+struct tl_store_file {
+	char *dir;
+	char *path;
+	struct store *st;
+	char err[512];
+};
+int tl_store_file_setup(void **state);
+int tl_store_file_teardown(void **state);
+/* Open f->st at f->path, closing it first when open; fails the test on
+ * error (f->err says why). */
+void tl_store_file_open_or_fail(struct tl_store_file *f);
+
+/* sqlite behind the store's back (testlib_store.c): sql run over a
+ * connection of its own to the file at path (created when absent), failing
+ * the test on error.  _int and _text give the first column of the first
+ * row (_text malloc'd). */
+void tl_sql_exec(const char *path, const char *sql);
+long long tl_sql_int(const char *path, const char *sql);
+char *tl_sql_text(const char *path, const char *sql);
+
+/* Fail the running test when hay (may be NULL) contains needle. */
+void tl_assert_lacks(const char *hay, const char *needle);
+
 #endif
