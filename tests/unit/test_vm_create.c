@@ -261,6 +261,24 @@ static void test_failed_definition_removes_images(void **state)
 	free(raw);
 }
 
+/* A store that refuses writes while the job runs: the job cannot record
+ * the image it would make, so it makes none, fails, and defines nothing. */
+static void test_failing_store(void **state)
+{
+	struct fx *f = *state;
+	const struct vm_spec_disk_req dr = { .size_bytes = 2 << 20, .format = "raw" };
+	char *raw = pool_file(f, "sick-disk0.raw");
+
+	create(f, "sick", &dr, 1);
+	assert_true(f->job > 0);
+	tl_store_readonly(f->d->store, 1);
+	TL_PUMP_UNTIL(f->d->loop, !vm_create_pending(f->d, "sick"), 30000);
+	tl_store_readonly(f->d->store, 0);
+	assert_false(exists(raw));
+	assert_null(vm_find(f->d, "sick"));
+	free(raw);
+}
+
 /* A vm.create row left running by a croftd that died, with its image. */
 static int64_t left_running(struct fx *f, const char *name, const char *uuid, const char *img)
 {
@@ -316,6 +334,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_job_makes_disks_then_defines, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_attached_image_read_on_the_loop, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_failed_definition_removes_images, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_failing_store, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_recover_after_restart, setup, teardown),
 	};
 

@@ -335,4 +335,9 @@ char *tl_sql_text(const char *path, const char *sql);
 /* Fail the running test when hay (may be NULL) contains needle. */
 void tl_assert_lacks(const char *hay, const char *needle);
 
+/* The store's fault seam (testlib_store.c): while on, every write through
+ * st fails (-EIO, "attempt to write a readonly database") as on a failing
+ * disk; reads still work. */
+void tl_store_readonly(struct store *st, int on);
+
 #endif

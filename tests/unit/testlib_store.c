@@ -3,7 +3,8 @@
  * the test opens itself (to see open refuse, migrate or reopen), and a
  * plain sqlite connection per call that reads and writes the file behind
  * the store's back, so a test checks what is on disk rather than what the
- * accessors say.
+ * accessors say.  Also the store's fault seam: a store that refuses every
+ * write, as one on a full or failing disk does.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,6 +15,7 @@
 #include "tests/unit/testlib.h"
 #include "common/xalloc.h"
 #include "store/store.h"
+#include "store/store_internal.h"
 
 #include <sqlite3.h>
 #include <stdlib.h>
@@ -109,4 +111,11 @@ char *tl_sql_text(const char *path, const char *sql)
 	sqlite3_finalize(s);
 	sqlite3_close(db);
 	return v;
+}
+
+void tl_store_readonly(struct store *st, int on)
+{
+	if (sqlite3_exec(st->db, on ? "PRAGMA query_only = ON" : "PRAGMA query_only = OFF",
+			 NULL, NULL, NULL) != SQLITE_OK)
+		fail_msg("cannot set query_only: %s", sqlite3_errmsg(st->db));
 }
