@@ -18,6 +18,12 @@
 #include <sys/types.h>
 
 #define PROTO_VERSION 1
+
+/* croft's release: every program prints it; croftd's hello and host.info
+ * tell clients. */
+#ifndef CROFT_VERSION
+#define CROFT_VERSION "0.1.0"
+#endif
 #define PROTO_MAX_LINE (1u << 20)
 
 #define PROTO_E_BAD_REQUEST        "bad_request"        /* not JSON, wrong shape */

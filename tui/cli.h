@@ -22,10 +22,7 @@
 #include <time.h>
 
 #include "common/api_client.h"
-
-#ifndef CROFT_VERSION
-#define CROFT_VERSION "0.1.0"
-#endif
+#include "common/proto.h"
 
 enum cli_exit {
 	CLI_EXIT_OK = 0,
