@@ -7,7 +7,7 @@
  * (tl_api_*, testlib_api.c), scripted children for job_exec's seam
  * (testlib_exec.c) and a fake QEMU at the other end of a QMP socket
  * (testlib_qmp.c).  The fake of the network domain's side effects is
- * testlib_net.h's.  Fault seams of the modules under test (exec, the clock,
+ * testlib_net.h's; the CLI's parsers are run by testlib_cli.h's helpers.  Fault seams of the modules under test (exec, the clock,
  * /proc, QMP) are the modules' own function tables; the fakes that fill
  * them for more than one test file live here.
  *
@@ -334,5 +334,10 @@ char *tl_sql_text(const char *path, const char *sql);
 
 /* Fail the running test when hay (may be NULL) contains needle. */
 void tl_assert_lacks(const char *hay, const char *needle);
+
+/* An argv (a NULL-terminated compound literal) and its count, for parsers
+ * and main functions. */
+#define TL_ARGV(...) ((char *[]){ __VA_ARGS__, NULL })
+#define TL_ARGC(...) ((int)(sizeof((char *[]){ __VA_ARGS__ }) / sizeof(char *)))
 
 #endif
