@@ -89,13 +89,16 @@ static char *in_tmp(const char *name, char *buf, size_t len)
 /* --- vm create -------------------------------------------------------- */
 
 static const struct tl_parse_case create_minimal[] = {
-	{ { "web", "--memory", "1G" }, .args = "{\"name\":\"web\",\"vcpus\":1,\"memory_mib\":1024}" },
+	{ { "web", "--memory", "1G" },
+	  .args = "{\"name\":\"web\",\"vcpus\":1,\"memory_mib\":1024}" },
 	{ { "--memory=512", "--vcpus=4", "db" },
 	  .args = "{\"name\":\"db\",\"vcpus\":4,\"memory_mib\":512}" },
 	{ { "a", "--memory", "2048M", "--memory-min", "512M" },
 	  .args = "{\"name\":\"a\",\"vcpus\":1,\"memory_mib\":2048,\"memory_min_mib\":512}" },
-	{ { "a", "--memory", "1048576K" }, .args = "{\"name\":\"a\",\"vcpus\":1,\"memory_mib\":1024}" },
-	{ { "a", "--memory", "1T" }, .args = "{\"name\":\"a\",\"vcpus\":1,\"memory_mib\":1048576}" },
+	{ { "a", "--memory", "1048576K" },
+	  .args = "{\"name\":\"a\",\"vcpus\":1,\"memory_mib\":1024}" },
+	{ { "a", "--memory", "1T" },
+	  .args = "{\"name\":\"a\",\"vcpus\":1,\"memory_mib\":1048576}" },
 };
 
 static void test_create_minimal(void **state)
@@ -264,7 +267,8 @@ static const struct tl_parse_case edit_cases[] = {
 	{ { "web", "--memory", "2G", "--memory-min", "3G" },
 	  .err = "memory-min (3072M) is above memory (2048M)" },
 	{ { "web", "--memory-min", "1M" }, .err = "memory-min must be at least 16M, not 1M" },
-	{ { "web", "--memory", "4" }, .err = "memory must be between 16M and 16777216M, not 4M" },
+	{ { "web", "--memory", "4" },
+	  .err = "memory must be between 16M and 16777216M, not 4M" },
 	{ { "web", "--disk", "10G" }, .err = "unknown option '--disk' for 'vm edit'" },
 	{ { "web", "--eject=yes" }, .err = "--eject takes no value" },
 };
@@ -293,7 +297,8 @@ static const struct tl_parse_case shutdown_cases[] = {
 	  .args = "{\"name\":\"web\",\"timeout_s\":30,\"force\":true}" },
 	{ { "--force", "web", "--timeout=0" },
 	  .args = "{\"name\":\"web\",\"timeout_s\":0,\"force\":true}" },
-	{ { "web", "--timeout", "soon" }, .err = "--timeout needs a number of seconds, got 'soon'" },
+	{ { "web", "--timeout", "soon" },
+	  .err = "--timeout needs a number of seconds, got 'soon'" },
 	{ { "web", "--timeout", "100000" },
 	  .err = "--timeout must be at most 86400 seconds, not 100000" },
 	{ { "web", "--timeout" }, .err = "--timeout needs a number of seconds" },
