@@ -13,19 +13,14 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "tui/cli.h"
-#include "tests/unit/testlib.h"
+#include "tests/unit/testlib_cli.h"
 
-#include <errno.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-#define ARGV(...) ((char *[]){ __VA_ARGS__, NULL })
-#define ARGC(...) ((int)(sizeof((char *[]){ __VA_ARGS__ }) / sizeof(char *)))
 
 #define GIB "1073741824"
 #define JOB(state, done, extra) \
@@ -45,66 +40,40 @@
 #define CREATED "{\"name\":\"web\",\"job\":" JOB_RUNNING "}"
 #define VM "{\"name\":\"web\",\"state\":\"stopped\",\"vcpus\":1}"
 
-
-static void assert_contains(const char *hay, const char *needle)
-{
-	if (!strstr(hay, needle))
-		fail_msg("'%s' does not contain '%s'", hay, needle);
-}
-
 /* Run croft against the fake croftd API serving steps. */
 #define CROFT(r, steps, ...) \
-	tl_run_scripted(r, steps, cli_main, ARGC("croft", __VA_ARGS__), ARGV("croft", __VA_ARGS__))
+	tl_run_scripted(r, steps, cli_main, TL_ARGC("croft", __VA_ARGS__), TL_ARGV("croft", __VA_ARGS__))
 
 /* --- parsers ------------------------------------------------------------- */
 
-static void expect_parse(cli_parse_fn fn, const char *cmdname, int argc, char **argv,
-			 const char *want_args, const char *want_err)
-{
-	struct cli_opts g;
-	json_t *args = NULL;
-	char err[512] = "";
-	int r;
+static const struct tl_parse_case job_list_cases[] = {
+	{ { NULL }, .args = "{}" },
+	{ { "--all" }, .args = "{\"all\":true}" },
+	{ { "3" }, .err = "unexpected argument '3' for 'job list'" },
+};
 
-	memset(&g, 0, sizeof(g));
-	r = fn(cmdname, argc, argv, &g, &args, err, sizeof(err));
-	if (want_err) {
-		assert_int_equal(r, -EINVAL);
-		assert_null(args);
-		assert_string_equal(err, want_err);
-	} else {
-		json_t *want = json_loads(want_args, 0, NULL);
+static const struct tl_parse_case job_info_cases[] = {
+	{ { "12" }, .args = "{\"id\":12}" },
+	{ { "0" }, .err = "a job id is a positive number, not '0'" },
+	{ { "x" }, .err = "a job id is a positive number, not 'x'" },
+	{ { "+3" }, .err = "a job id is a positive number, not '+3'" },
+	{ { "99999999999999999999" },
+	  .err = "a job id is a positive number, not '99999999999999999999'" },
+	{ { "12", "13" }, .err = "unexpected argument '13' for 'job info'" },
+	{ { NULL }, .err = "job info needs a job id (see croft job list)" },
+};
 
-		if (r)
-			fail_msg("%s refused: %s", cmdname, err);
-		assert_true(json_equal(want, args));
-		json_decref(want);
-		json_decref(args);
-	}
-}
-
-#define EXPECT(fn, cmd, want_args, want_err, ...) \
-	expect_parse(fn, cmd, ARGC(__VA_ARGS__), ARGV(__VA_ARGS__), want_args, want_err)
+static const struct tl_parse_case job_cancel_cases[] = {
+	{ { "--json", "7" }, .args = "{\"id\":7}" },
+	{ { "--all" }, .err = "unknown option '--all' for 'job cancel'" },
+};
 
 static void test_parse(void **state)
 {
 	(void)state;
-	expect_parse(cli_parse_job_list, "job list", 0, ARGV(NULL), "{}", NULL);
-	EXPECT(cli_parse_job_list, "job list", "{\"all\":true}", NULL, "--all");
-	EXPECT(cli_parse_job_list, "job list", NULL, "unexpected argument '3' for 'job list'", "3");
-	EXPECT(cli_parse_job_id, "job info", "{\"id\":12}", NULL, "12");
-	EXPECT(cli_parse_job_id, "job cancel", "{\"id\":7}", NULL, "--json", "7");
-	EXPECT(cli_parse_job_id, "job info", NULL, "a job id is a positive number, not '0'", "0");
-	EXPECT(cli_parse_job_id, "job info", NULL, "a job id is a positive number, not 'x'", "x");
-	EXPECT(cli_parse_job_id, "job info", NULL, "a job id is a positive number, not '+3'", "+3");
-	EXPECT(cli_parse_job_id, "job info", NULL,
-	       "a job id is a positive number, not '99999999999999999999'", "99999999999999999999");
-	EXPECT(cli_parse_job_id, "job info", NULL, "unexpected argument '13' for 'job info'",
-	       "12", "13");
-	EXPECT(cli_parse_job_id, "job cancel", NULL, "unknown option '--all' for 'job cancel'",
-	       "--all");
-	expect_parse(cli_parse_job_id, "job info", 0, ARGV(NULL), NULL,
-		     "job info needs a job id (see croft job list)");
+	TL_PARSE_CASES(cli_parse_job_list, "job list", job_list_cases);
+	TL_PARSE_CASES(cli_parse_job_id, "job info", job_info_cases);
+	TL_PARSE_CASES(cli_parse_job_id, "job cancel", job_cancel_cases);
 }
 
 /* --- the model and its formatting ---------------------------------------------- */
@@ -283,8 +252,8 @@ static void test_job_commands(void **state)
 
 	CROFT(&r, info, "job", "info", "12");
 	assert_int_equal(r.status, 0);
-	assert_contains(r.out, "state:       running\n");
-	assert_contains(r.out, "progress:    0% 0B/1G\n");
+	tl_assert_contains(r.out, "state:       running\n");
+	tl_assert_contains(r.out, "progress:    0% 0B/1G\n");
 
 	CROFT(&r, missing, "job", "info", "99", "--json");
 	assert_int_equal(r.status, CLI_EXIT_ERROR);
@@ -507,18 +476,18 @@ static void test_bar(void **state)
 	(void)state;
 	/* a clock that stands still: the first draw and the change of state only */
 	assert_int_equal(wait_with_bar(frozen_ms, &text), 2);
-	assert_contains(text, "\rvm.create web [");
-	assert_contains(text, "   0%  0B/1G\033[K");
-	assert_contains(text, "\rvm.create web  done\033[K");
+	tl_assert_contains(text, "\rvm.create web [");
+	tl_assert_contains(text, "   0%  0B/1G\033[K");
+	tl_assert_contains(text, "\rvm.create web  done\033[K");
 	assert_null(strstr(text, "25%"));
 	free(text);
 
 	/* a clock that runs: each tick shows the news */
 	clock_now = 0;
 	assert_true(wait_with_bar(racing_ms, &text) >= 5);
-	assert_contains(text, "  25%  256M/1G  100M/s  0:08 left\033[K");
-	assert_contains(text, "  50%  512M/1G  100M/s  0:06 left\033[K");
-	assert_contains(text, "  75%  768M/1G  100M/s  0:03 left\033[K");
+	tl_assert_contains(text, "  25%  256M/1G  100M/s  0:08 left\033[K");
+	tl_assert_contains(text, "  50%  512M/1G  100M/s  0:06 left\033[K");
+	tl_assert_contains(text, "  75%  768M/1G  100M/s  0:03 left\033[K");
 	free(text);
 }
 

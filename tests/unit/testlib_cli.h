@@ -21,6 +21,7 @@ struct tl_parsed {
 void tl_parse(struct tl_parsed *p, cli_parse_fn fn, const char *cmdname, int argc, char **argv);
 #define TL_PARSE(p, fn, cmd, ...) \
 	tl_parse(p, fn, cmd, TL_ARGC(__VA_ARGS__), TL_ARGV(__VA_ARGS__))
+#define TL_PARSE0(p, fn, cmd) tl_parse(p, fn, cmd, 0, TL_ARGV(NULL))
 /* p made the args of the JSON text want (members in any order); frees
  * them. */
 void tl_parsed_args(struct tl_parsed *p, const char *want);
