@@ -529,3 +529,18 @@ void tl_assert_lacks(const char *hay, const char *needle)
 	if (hay && strstr(hay, needle))
 		fail_msg("'%s' contains '%s'", hay, needle);
 }
+
+int tl_tmpdir_setup(void **state)
+{
+	*state = tl_tmpdir("unit");
+	return *state ? 0 : -1;
+}
+
+int tl_tmpdir_teardown(void **state)
+{
+	char *dir = *state;
+	int rc = tl_rmtree(dir);
+
+	free(dir);
+	return rc;
+}

@@ -340,4 +340,9 @@ void tl_assert_lacks(const char *hay, const char *needle);
 #define TL_ARGV(...) ((char *[]){ __VA_ARGS__, NULL })
 #define TL_ARGC(...) ((int)(sizeof((char *[]){ __VA_ARGS__ }) / sizeof(char *)))
 
+/* A cmocka setup and teardown: *state is a fresh tl_tmpdir() (a char *),
+ * removed with everything in it afterwards. */
+int tl_tmpdir_setup(void **state);
+int tl_tmpdir_teardown(void **state);
+
 #endif
