@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/signalfd.h>
 #include <unistd.h>
 
 static enum log_level level(const struct daemon_args *a)
@@ -69,6 +70,15 @@ void daemon_block_signals(sigset_t *mask)
 	sigaddset(mask, SIGINT);
 	sigaddset(mask, SIGHUP);
 	sigprocmask(SIG_BLOCK, mask, NULL);
+}
+
+int daemon_signal_read(int fd)
+{
+	struct signalfd_siginfo si;
+
+	if (read(fd, &si, sizeof(si)) != (ssize_t)sizeof(si))
+		return 0;
+	return (int)si.ssi_signo;
 }
 
 int daemon_lock(const char *prog, const char *dir, const char *file, const char *busy_msg)

@@ -32,6 +32,8 @@ int daemon_args_parse(const char *prog, const char *version, void (*usage)(FILE 
 /* Block SIGTERM, SIGINT and SIGHUP, which *mask then holds, for a
  * signalfd. */
 void daemon_block_signals(sigset_t *mask);
+/* The number of the next signal the signalfd fd reports, 0 if none. */
+int daemon_signal_read(int fd);
 
 /*
  * Open and lock dir/file.  Returns the fd (keep it open), or -1 after

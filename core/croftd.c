@@ -232,13 +232,13 @@ static const struct croftd_service services[] = {
 
 static void signal_cb(struct loop *l, int fd, uint32_t events, void *data)
 {
-	struct signalfd_siginfo si;
+	int sig = daemon_signal_read(fd);
 
 	(void)events;
 	(void)data;
-	if (read(fd, &si, sizeof(si)) != (ssize_t)sizeof(si))
+	if (!sig)
 		return;
-	log_info("signal %u: shutting down (guests keep running)", si.ssi_signo);
+	log_info("signal %d: shutting down (guests keep running)", sig);
 	loop_quit(l);
 }
 

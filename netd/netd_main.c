@@ -64,17 +64,17 @@ static char *prepare_run_dir(const char *path)
 
 static void signal_cb(struct loop *l, int fd, uint32_t events, void *data)
 {
-	struct signalfd_siginfo si;
+	int sig = daemon_signal_read(fd);
 
 	(void)events;
 	(void)data;
-	if (read(fd, &si, sizeof(si)) != (ssize_t)sizeof(si))
+	if (!sig)
 		return;
-	if (si.ssi_signo == SIGHUP) {
+	if (sig == SIGHUP) {
 		log_info("SIGHUP: nothing to reload (croftd sends the state)");
 		return;
 	}
-	log_info("signal %u: exiting (links, rules and dnsmasq stay as they are)", si.ssi_signo);
+	log_info("signal %d: exiting (links, rules and dnsmasq stay as they are)", sig);
 	loop_quit(l);
 }
 
