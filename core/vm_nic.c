@@ -251,6 +251,23 @@ static const char *qmp_failure(const struct qmp_msg *m)
 	return NULL;
 }
 
+/* The operation's first command: 0 and op is the VM's running operation,
+ * or -ENOTCONN with *code and err and op freed. */
+static int op_start(struct vm_nic_op *op, const char *cmd, json_t *args, qmp_reply_cb cb,
+		    const char **code, char *err, size_t errlen)
+{
+	struct vm *vm = op->vm;
+
+	if (qmp_command(vm->qmp, cmd, args, cb, op) < 0) {
+		free(op);
+		*code = PROTO_E_QEMU;
+		err_set(err, errlen, "cannot talk to the QEMU of VM '%s'", vm->spec.name);
+		return -ENOTCONN;
+	}
+	vm->nic_op = op;
+	return 0;
+}
+
 static void send_or_fail(struct vm_nic_op *op, const char *cmd, json_t *args,
 			 qmp_reply_cb cb)
 {
@@ -378,14 +395,7 @@ int vm_nic_plug(struct vm *vm, const struct store_nic *nic, vm_done_cb cb, void 
 		return -EACCES;
 	}
 	op = op_new(vm, OP_PLUG, nic, cb, data);
-	if (qmp_command(vm->qmp, "query-pci", NULL, plug_pci_reply, op) < 0) {
-		free(op);
-		*code = PROTO_E_QEMU;
-		err_set(err, errlen, "cannot talk to the QEMU of VM '%s'", vm->spec.name);
-		return -ENOTCONN;
-	}
-	vm->nic_op = op;
-	return 0;
+	return op_start(op, "query-pci", NULL, plug_pci_reply, code, err, errlen);
 }
 
 static void replug_done(struct vm *vm, const char *code, const char *msg, void *data)
@@ -498,15 +508,8 @@ int vm_nic_unplug(struct vm *vm, const struct store_nic *nic, vm_done_cb cb, voi
 	}
 	op = op_new(vm, OP_UNPLUG, nic, cb, data);
 	snprintf(id, sizeof(id), "nic%u", op->id);
-	if (qmp_command(vm->qmp, "device_del", json_pack("{s:s}", "id", id),
-			unplug_device_reply, op) < 0) {
-		free(op);
-		*code = PROTO_E_QEMU;
-		err_set(err, errlen, "cannot talk to the QEMU of VM '%s'", vm->spec.name);
-		return -ENOTCONN;
-	}
-	vm->nic_op = op;
-	return 0;
+	return op_start(op, "device_del", json_pack("{s:s}", "id", id), unplug_device_reply,
+			code, err, errlen);
 }
 
 /* --- from vm.c ------------------------------------------------------------------- */
