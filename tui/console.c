@@ -71,6 +71,11 @@ int64_t console_now_us(void)
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
+int console_body_rows(const struct console *c)
+{
+	return c->rows - CONSOLE_HEADER_ROWS - CONSOLE_FOOTER_ROWS;
+}
+
 void console_status(struct console *c, enum console_status_kind kind, const char *fmt, ...)
 {
 	va_list ap;
@@ -88,7 +93,7 @@ void console_status(struct console *c, enum console_status_kind kind, const char
 static void resize_screen(struct console *c, size_t i)
 {
 	const struct console_screen *scr = console_screens[i];
-	int height = c->rows - CONSOLE_HEADER_ROWS - CONSOLE_FOOTER_ROWS;
+	int height = console_body_rows(c);
 
 	if (scr->list)
 		console_list_resize(scr->list(c->state[i]), height);

@@ -151,6 +151,8 @@ int64_t console_now_ms(void);
 int64_t console_now_us(void);
 void console_status(struct console *c, enum console_status_kind kind, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* The rows of a screen's body, between the header and the footer. */
+int console_body_rows(const struct console *c);
 void console_set_screen(struct console *c, size_t idx);
 /* Serve what is ready without drawing (used while the serial console
  * owns the terminal): API events, finished actions, signals, timers.
