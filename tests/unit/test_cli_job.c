@@ -453,8 +453,7 @@ static int wait_with_bar(int64_t (*clock)(void), char **text)
 	ctx.err = open_memstream(text, &len);
 	ctx.tty = 1;
 	ctx.clock_ms = clock;
-	tl_api_pair_or_fail(&f, tl_srv_script, bar_steps);
-	assert_int_equal(api_client_attach(f.fd, "test", &c, NULL), 0);
+	c = tl_api_client_or_fail(&f, tl_srv_script, bar_steps);
 	assert_int_equal(cli_job_wait(&ctx, c, 12, &j), CLI_EXIT_OK);
 	assert_string_equal(j.state, "done");
 	assert_int_equal(j.done, 805306368);

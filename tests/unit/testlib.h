@@ -26,6 +26,7 @@
 
 #include "common/proto.h"
 
+struct api_client;
 struct croftd;
 struct loop;
 struct qmp;
@@ -344,5 +345,9 @@ void tl_assert_lacks(const char *hay, const char *needle);
  * removed with everything in it afterwards. */
 int tl_tmpdir_setup(void **state);
 int tl_tmpdir_teardown(void **state);
+
+/* tl_api_pair_or_fail(), and a client attached to f->fd (label "test")
+ * that passed the scenario's handshake. */
+struct api_client *tl_api_client_or_fail(struct tl_api *f, tl_scenario_fn fn, const void *arg);
 
 #endif
