@@ -190,30 +190,28 @@ static void test_format_list_info(void **state)
 		"12  vm.create  web     running  50% 512M/1G  100M/s  0:06  alice  2026-01-01 00:00:00\n"
 		" 7  import     -       failed             -       -     -  -      2025-12-31 00:00:00\n");
 	free(out);
-	out = tl_print_json_text(cli_format_job_list, "[]");
-	assert_string_equal(out, "No jobs. 'croft job list --all' also shows finished ones.\n");
-	free(out);
+	tl_expect_printed(cli_format_job_list, "[]",
+			  "No jobs. 'croft job list --all' also shows finished ones.\n");
 
-	out = tl_print_json_text(cli_format_job_info, "{\"id\":12,\"kind\":\"vm.create\",\"target\":\"web\","
-		     "\"state\":\"failed\",\"done\":1024,\"total\":2048,\"error\":\"no space\","
-		     "\"user\":\"alice\",\"uid\":1000,\"created_ms\":1767225600000,"
-		     "\"started_ms\":1767225601000,\"finished_ms\":1767225662000,\"rate\":null,"
-		     "\"eta_s\":null,\"result\":{\"disks\":1}}");
-	assert_string_equal(out,
-		"id:          12\n"
-		"kind:        vm.create\n"
-		"target:      web\n"
-		"state:       failed\n"
-		"error:       no space\n"
-		"progress:    50% 1K/2K\n"
-		"rate:        -\n"
-		"left:        -\n"
-		"user:        alice (uid 1000)\n"
-		"created:     2026-01-01 00:00:00 UTC\n"
-		"started:     2026-01-01 00:00:01 UTC\n"
-		"finished:    2026-01-01 00:01:02 UTC\n"
-		"result:      {\"disks\":1}\n");
-	free(out);
+	tl_expect_printed(cli_format_job_info,
+			  "{\"id\":12,\"kind\":\"vm.create\",\"target\":\"web\","
+			  "\"state\":\"failed\",\"done\":1024,\"total\":2048,\"error\":\"no space\","
+			  "\"user\":\"alice\",\"uid\":1000,\"created_ms\":1767225600000,"
+			  "\"started_ms\":1767225601000,\"finished_ms\":1767225662000,\"rate\":null,"
+			  "\"eta_s\":null,\"result\":{\"disks\":1}}",
+			  "id:          12\n"
+			  "kind:        vm.create\n"
+			  "target:      web\n"
+			  "state:       failed\n"
+			  "error:       no space\n"
+			  "progress:    50% 1K/2K\n"
+			  "rate:        -\n"
+			  "left:        -\n"
+			  "user:        alice (uid 1000)\n"
+			  "created:     2026-01-01 00:00:00 UTC\n"
+			  "started:     2026-01-01 00:00:01 UTC\n"
+			  "finished:    2026-01-01 00:01:02 UTC\n"
+			  "result:      {\"disks\":1}\n");
 }
 
 /* --- croft job list|info|cancel ---------------------------------------------------- */

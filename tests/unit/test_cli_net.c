@@ -183,31 +183,26 @@ static void test_format_nets(void **state)
 	(void)state;
 	list = malloc(strlen(net_lan) + strlen(net_br) + 4);
 	sprintf(list, "[%s,%s]", net_br, net_lan);
-	out = tl_print_json_text(cli_format_net_list, list);
-	assert_string_equal(out,
-		"NAME  MODE     SUBNET        UPLINK  BRIDGE    NICS  FORWARDS\n"
-		"br    bridged  -             lan1    croftbr2     0         0\n"
-		"lan   nat      10.73.0.0/24  eth0    croftbr1     1         1\n");
-	free(out);
+	tl_expect_printed(cli_format_net_list, list,
+			  "NAME  MODE     SUBNET        UPLINK  BRIDGE    NICS  FORWARDS\n"
+			  "br    bridged  -             lan1    croftbr2     0         0\n"
+			  "lan   nat      10.73.0.0/24  eth0    croftbr1     1         1\n");
 	free(list);
-	out = tl_print_json_text(cli_format_net_list, "[]");
-	assert_string_equal(out, "No networks. Create one with: croft net create NAME --mode nat\n");
-	free(out);
+	tl_expect_printed(cli_format_net_list, "[]",
+			  "No networks. Create one with: croft net create NAME --mode nat\n");
 
-	out = tl_print_json_text(cli_format_net_info, net_lan);
-	assert_string_equal(out,
-		"name:        lan\n"
-		"mode:        nat\n"
-		"subnet:      10.73.0.0/24\n"
-		"gateway:     10.73.0.1\n"
-		"dhcp:        10.73.0.2 - 10.73.0.254\n"
-		"uplink:      eth0\n"
-		"bridge:      croftbr1\n"
-		"nics:\n"
-		"  web 52:54:00:00:00:01 10.73.0.2\n"
-		"forwards:\n"
-		"  tcp port 8080 -> web:80 (10.73.0.2)\n");
-	free(out);
+	tl_expect_printed(cli_format_net_info, net_lan,
+			  "name:        lan\n"
+			  "mode:        nat\n"
+			  "subnet:      10.73.0.0/24\n"
+			  "gateway:     10.73.0.1\n"
+			  "dhcp:        10.73.0.2 - 10.73.0.254\n"
+			  "uplink:      eth0\n"
+			  "bridge:      croftbr1\n"
+			  "nics:\n"
+			  "  web 52:54:00:00:00:01 10.73.0.2\n"
+			  "forwards:\n"
+			  "  tcp port 8080 -> web:80 (10.73.0.2)\n");
 	out = tl_print_json_text(cli_format_net_info, net_br);
 	tl_assert_contains(out, "subnet:      -\n");
 	tl_assert_contains(out, "dhcp:        -\n");
@@ -219,15 +214,13 @@ static void test_format_nets(void **state)
 	tl_assert_contains(out, "name:        -\n");
 	free(out);
 
-	out = tl_print_json_text(cli_format_net_delete,
-		  "{\"name\":\"lan\",\"nics_removed\":[{\"vm\":\"web\",\"mac\":\"52:54:00:00:00:01\"}],"
-		  "\"forwards_removed\":[{\"net\":\"lan\",\"proto\":\"udp\",\"host_port\":53,"
-		  "\"vm\":\"web\",\"port\":53,\"address\":null}]}");
-	assert_string_equal(out,
-		"lan: deleted\n"
-		"  removed NIC 52:54:00:00:00:01 of VM web\n"
-		"  removed forward on lan: udp port 53 -> web:53\n");
-	free(out);
+	tl_expect_printed(cli_format_net_delete,
+			  "{\"name\":\"lan\",\"nics_removed\":[{\"vm\":\"web\",\"mac\":\"52:54:00:00:00:01\"}],"
+			  "\"forwards_removed\":[{\"net\":\"lan\",\"proto\":\"udp\",\"host_port\":53,"
+			  "\"vm\":\"web\",\"port\":53,\"address\":null}]}",
+			  "lan: deleted\n"
+			  "  removed NIC 52:54:00:00:00:01 of VM web\n"
+			  "  removed forward on lan: udp port 53 -> web:53\n");
 }
 
 static void fwd_added(FILE *f, const json_t *v)
@@ -240,50 +233,41 @@ static void test_format_forwards_nics(void **state)
 	char *out;
 
 	(void)state;
-	out = tl_print_json_text(cli_format_fwd_list,
-		  "[{\"net\":\"lan\",\"proto\":\"tcp\",\"host_port\":8080,\"vm\":\"web\",\"port\":80,"
-		  "\"address\":\"10.73.0.2\"},{\"net\":\"lan\",\"proto\":\"udp\",\"host_port\":53,"
-		  "\"vm\":\"dns\",\"port\":5353,\"address\":\"10.73.0.10\"}]");
-	assert_string_equal(out,
-		"PROTO  HOST-PORT  VM   PORT  ADDRESS\n"
-		"tcp         8080  web    80  10.73.0.2\n"
-		"udp           53  dns  5353  10.73.0.10\n");
-	free(out);
+	tl_expect_printed(cli_format_fwd_list,
+			  "[{\"net\":\"lan\",\"proto\":\"tcp\",\"host_port\":8080,\"vm\":\"web\",\"port\":80,"
+			  "\"address\":\"10.73.0.2\"},{\"net\":\"lan\",\"proto\":\"udp\",\"host_port\":53,"
+			  "\"vm\":\"dns\",\"port\":5353,\"address\":\"10.73.0.10\"}]",
+			  "PROTO  HOST-PORT  VM   PORT  ADDRESS\n"
+			  "tcp         8080  web    80  10.73.0.2\n"
+			  "udp           53  dns  5353  10.73.0.10\n");
 	out = tl_print_json_text(cli_format_fwd_list, "[]");
 	tl_assert_contains(out, "No port forwards.");
 	free(out);
-	out = tl_print_json_text(fwd_added, "{\"net\":\"lan\",\"proto\":\"tcp\",\"host_port\":8080,\"vm\":\"web\","
-		  "\"port\":80,\"address\":\"10.73.0.2\"}");
-	assert_string_equal(out, "lan: tcp port 8080 -> web:80 (10.73.0.2) added\n");
-	free(out);
+	tl_expect_printed(fwd_added,
+			  "{\"net\":\"lan\",\"proto\":\"tcp\",\"host_port\":8080,\"vm\":\"web\","
+			  "\"port\":80,\"address\":\"10.73.0.2\"}",
+			  "lan: tcp port 8080 -> web:80 (10.73.0.2) added\n");
 
-	out = tl_print_json_text(cli_format_nic_list,
-		  "[{\"net\":\"lan\",\"mac\":\"52:54:00:00:00:01\",\"ip\":\"10.73.0.2\","
-		  "\"address\":\"10.73.0.2\",\"vlan\":null,\"rate\":null,\"tap\":\"croftt1\","
-		  "\"model\":\"virtio\"},{\"net\":\"br\",\"mac\":\"52:54:00:00:00:02\",\"ip\":null,"
-		  "\"address\":null,\"vlan\":10,\"rate\":100,\"tap\":\"croftt12\",\"model\":\"virtio\"}]");
-	assert_string_equal(out,
-		"NET  MAC                IP         ADDRESS    VLAN  RATE  TAP\n"
-		"lan  52:54:00:00:00:01  10.73.0.2  10.73.0.2     -     -  croftt1\n"
-		"br   52:54:00:00:00:02  -          -            10  100M  croftt12\n");
-	free(out);
-	out = tl_print_json_text(cli_format_nic_list, "[]");
-	assert_string_equal(out, "No NICs. Add one with: croft vm nic add VM --net NAME\n");
-	free(out);
+	tl_expect_printed(cli_format_nic_list,
+			  "[{\"net\":\"lan\",\"mac\":\"52:54:00:00:00:01\",\"ip\":\"10.73.0.2\","
+			  "\"address\":\"10.73.0.2\",\"vlan\":null,\"rate\":null,\"tap\":\"croftt1\","
+			  "\"model\":\"virtio\"},{\"net\":\"br\",\"mac\":\"52:54:00:00:00:02\",\"ip\":null,"
+			  "\"address\":null,\"vlan\":10,\"rate\":100,\"tap\":\"croftt12\",\"model\":\"virtio\"}]",
+			  "NET  MAC                IP         ADDRESS    VLAN  RATE  TAP\n"
+			  "lan  52:54:00:00:00:01  10.73.0.2  10.73.0.2     -     -  croftt1\n"
+			  "br   52:54:00:00:00:02  -          -            10  100M  croftt12\n");
+	tl_expect_printed(cli_format_nic_list, "[]",
+			  "No NICs. Add one with: croft vm nic add VM --net NAME\n");
 
-	out = tl_print_json_text(cli_format_vm_nics,
-		  "[{\"net\":\"lan\",\"mac\":\"52:54:00:00:00:01\",\"ip\":\"10.73.0.2\","
-		  "\"address\":\"10.73.0.2\",\"vlan\":null,\"rate\":null,\"tap\":\"croftt1\"},"
-		  "{\"net\":\"br\",\"mac\":\"52:54:00:00:00:02\",\"ip\":null,\"address\":null,"
-		  "\"vlan\":10,\"rate\":100,\"tap\":\"croftt2\"}]");
-	assert_string_equal(out,
-		"nics:\n"
-		"  0: 52:54:00:00:00:01 on lan, ip 10.73.0.2 (address 10.73.0.2), tap croftt1\n"
-		"  1: 52:54:00:00:00:02 on br, ip -, vlan 10, 100 Mbit/s, tap croftt2\n");
-	free(out);
-	out = tl_print_json_text(cli_format_vm_nics, "[]");
-	assert_string_equal(out, "nics:        none\n");
-	free(out);
+	tl_expect_printed(cli_format_vm_nics,
+			  "[{\"net\":\"lan\",\"mac\":\"52:54:00:00:00:01\",\"ip\":\"10.73.0.2\","
+			  "\"address\":\"10.73.0.2\",\"vlan\":null,\"rate\":null,\"tap\":\"croftt1\"},"
+			  "{\"net\":\"br\",\"mac\":\"52:54:00:00:00:02\",\"ip\":null,\"address\":null,"
+			  "\"vlan\":10,\"rate\":100,\"tap\":\"croftt2\"}]",
+			  "nics:\n"
+			  "  0: 52:54:00:00:00:01 on lan, ip 10.73.0.2 (address 10.73.0.2), tap croftt1\n"
+			  "  1: 52:54:00:00:00:02 on br, ip -, vlan 10, 100 Mbit/s, tap croftt2\n");
+	tl_expect_printed(cli_format_vm_nics, "[]", "nics:        none\n");
 }
 
 static void test_format_vm_ip(void **state)
@@ -302,22 +286,20 @@ static void test_format_vm_ip(void **state)
 	assert_string_equal(cli_vm_first_ip(vm), "-");
 	json_decref(vm);
 
-	out = tl_print_json_text(cli_format_vm_list,
-		  "[{\"name\":\"web\",\"state\":\"running\",\"vcpus\":1,\"memory_mib\":256,"
-		  "\"memory_min_mib\":256,\"pid\":42,\"uptime_s\":5,"
-		  "\"nics\":[{\"ip\":\"10.73.0.9\"}]}]");
-	assert_string_equal(out,
-		"NAME  STATE    VCPUS  MEMORY   MIN  PID  UPTIME  IP\n"
-		"web   running      1    256M  256M   42      5s  10.73.0.9\n");
-	free(out);
+	tl_expect_printed(cli_format_vm_list,
+			  "[{\"name\":\"web\",\"state\":\"running\",\"vcpus\":1,\"memory_mib\":256,"
+			  "\"memory_min_mib\":256,\"pid\":42,\"uptime_s\":5,"
+			  "\"nics\":[{\"ip\":\"10.73.0.9\"}]}]",
+			  "NAME  STATE    VCPUS  MEMORY   MIN  PID  UPTIME  IP\n"
+			  "web   running      1    256M  256M   42      5s  10.73.0.9\n");
 	out = tl_print_json_text(cli_format_vm_info, "{\"name\":\"web\",\"nics\":[],\"disks\":[]}");
 	tl_assert_contains(out, "nics:        none\n");
 	free(out);
-	out = tl_print_json_text(cli_format_vm_delete, "{\"name\":\"web\",\"disks_removed\":[],\"disks_kept\":[],"
-		  "\"nics_removed\":[{\"net\":\"lan\",\"mac\":\"52:54:00:00:00:01\"}],"
-		  "\"forwards_removed\":[]}");
-	assert_string_equal(out, "web: deleted\n  removed NIC 52:54:00:00:00:01 on network lan\n");
-	free(out);
+	tl_expect_printed(cli_format_vm_delete,
+			  "{\"name\":\"web\",\"disks_removed\":[],\"disks_kept\":[],"
+			  "\"nics_removed\":[{\"net\":\"lan\",\"mac\":\"52:54:00:00:00:01\"}],"
+			  "\"forwards_removed\":[]}",
+			  "web: deleted\n  removed NIC 52:54:00:00:00:01 on network lan\n");
 }
 
 /* ---- dispatch and help ---- */

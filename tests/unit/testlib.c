@@ -317,6 +317,14 @@ char *tl_print_json_text(void (*fn)(FILE *, const json_t *), const char *json)
 	return out;
 }
 
+void tl_expect_printed(void (*fn)(FILE *, const json_t *), const char *json, const char *want)
+{
+	char *out = tl_print_json_text(fn, json);
+
+	assert_string_equal(out, want);
+	free(out);
+}
+
 struct in_addr tl_ip4_or_fail(const char *dotted)
 {
 	struct in_addr a;

@@ -183,6 +183,8 @@ struct vm *tl_croftd_vm_add(struct croftd *d, const char *name, const char *cons
  * malloc'd string: for testing formatters. */
 char *tl_print_json(void (*fn)(FILE *, const json_t *), const json_t *v);
 char *tl_print_json_text(void (*fn)(FILE *, const json_t *), const char *json);
+/* fn prints exactly want of the JSON text json. */
+void tl_expect_printed(void (*fn)(FILE *, const json_t *), const char *json, const char *want);
 
 /* Run main_fn(argc, argv) with stdout and stderr captured (each cut at
  * the buffer's size); stdin is left alone. */
