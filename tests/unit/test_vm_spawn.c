@@ -299,6 +299,18 @@ static void run_sh(struct croftd *d, const char *script,
 	run_argv(d, argv, files, r);
 }
 
+/* "echo ran" with files is refused before it runs: status 126, and the
+ * output names what went wrong (what) and the file (path). */
+static void expect_refused(struct croftd *d, const struct vm_spawn_files *files,
+			   const char *what, const char *path, struct tl_exec_seen *r)
+{
+	run_sh(d, "echo ran", files, r);
+	assert_int_equal(r->status, 126);
+	tl_assert_contains(r->out, what);
+	tl_assert_contains(r->out, path);
+	tl_assert_lacks(r->out, "ran");
+}
+
 static void test_spawn_exit_status_and_stderr(void **state)
 {
 	struct croftd d;
@@ -391,21 +403,13 @@ static void test_spawn_file_checks(void **state)
 	/* A missing file is named, and the program never runs. */
 	files.read = rd_bad;
 	files.write = NULL;
-	run_sh(&d, "echo ran", &files, &r);
-	assert_int_equal(r.status, 126);
-	tl_assert_contains(r.out, "cannot read ");
-	tl_assert_contains(r.out, missing);
+	expect_refused(&d, &files, "cannot read ", missing, &r);
 	tl_assert_contains(r.out, "user tester");
 	tl_assert_contains(r.out, "No such file or directory");
-	tl_assert_lacks(r.out, "ran");
 
 	files.read = NULL;
 	files.write = wr_bad;
-	run_sh(&d, "echo ran", &files, &r);
-	assert_int_equal(r.status, 126);
-	tl_assert_contains(r.out, "cannot write ");
-	tl_assert_contains(r.out, missing_w);
-	tl_assert_lacks(r.out, "ran");
+	expect_refused(&d, &files, "cannot write ", missing_w, &r);
 
 	/* An empty list is fine. */
 	files.read = NULL;
@@ -463,10 +467,7 @@ static void test_spawn_drop_privs(void **state)
 	assert_int_equal(chmod(*state, 0700), 0);
 	tmp_path(state, "secret.img", secret, sizeof(secret));
 	tl_write_file_or_fail(secret, "x");
-	run_sh(&d, "echo ran", &files, &r);
-	assert_int_equal(r.status, 126);
-	tl_assert_contains(r.out, "QEMU runs as user nobody, which cannot read ");
-	tl_assert_contains(r.out, secret);
+	expect_refused(&d, &files, "QEMU runs as user nobody, which cannot read ", secret, &r);
 	tl_assert_contains(r.out, "Permission denied");
 	loop_free(d.loop);
 }
