@@ -486,45 +486,43 @@ static void test_format_misc(void **state)
 
 /* --- cli_main end to end ---------------------------------------------- */
 
-#define RUN(r, ...) tl_run_main(r, cli_main, TL_ARGC("croft", __VA_ARGS__), TL_ARGV("croft", __VA_ARGS__))
-
 static void test_main_usage(void **state)
 {
 	static struct tl_run r;
 
 	(void)state;
-	RUN(&r, "vm", "create", "web", "--vcpus", "x", "--memory", "1G");
+	TL_CROFT(&r, "vm", "create", "web", "--vcpus", "x", "--memory", "1G");
 	assert_int_equal(r.status, CLI_EXIT_USAGE);
 	assert_string_equal(r.out, "");
 	assert_non_null(strstr(r.err, "croft: --vcpus needs a number, got 'x'\n"));
 	assert_non_null(strstr(r.err, "usage: croft vm create NAME"));
 	assert_non_null(strstr(r.err, "Run 'croft help' for all commands.\n"));
 
-	RUN(&r, "vm", "create", "web", "--memory", "1Q", "--json");
+	TL_CROFT(&r, "vm", "create", "web", "--memory", "1Q", "--json");
 	assert_int_equal(r.status, CLI_EXIT_USAGE);
 	assert_string_equal(r.out, "{\"error\":{\"code\":\"usage\",\"message\":\"--memory: size '1Q' "
 			    "has an unknown unit 'Q'; use K, M, G or T\"}}\n");
 
-	RUN(&r, "frob");
+	TL_CROFT(&r, "frob");
 	assert_int_equal(r.status, CLI_EXIT_USAGE);
 	assert_non_null(strstr(r.err, "croft: unknown command 'frob'\n"));
-	RUN(&r, "vm");
+	TL_CROFT(&r, "vm");
 	assert_int_equal(r.status, CLI_EXIT_USAGE);
 	assert_non_null(strstr(r.err, "croft: 'vm' needs a command: create, list, info"));
-	RUN(&r, "vm", "strat", "web");
+	TL_CROFT(&r, "vm", "strat", "web");
 	assert_int_equal(r.status, CLI_EXIT_USAGE);
 	assert_non_null(strstr(r.err, "croft: unknown command 'vm strat'"));
-	RUN(&r, "--bogus", "vm", "list");
+	TL_CROFT(&r, "--bogus", "vm", "list");
 	assert_int_equal(r.status, CLI_EXIT_USAGE);
 	assert_non_null(strstr(r.err, "croft: unknown option '--bogus'\n"));
-	RUN(&r, "--socket");
+	TL_CROFT(&r, "--socket");
 	assert_int_equal(r.status, CLI_EXIT_USAGE);
 	assert_non_null(strstr(r.err, "croft: --socket needs a path\n"));
-	RUN(&r, "help", "vm", "nope");
+	TL_CROFT(&r, "help", "vm", "nope");
 	assert_int_equal(r.status, CLI_EXIT_USAGE);
 
 	/* help output: every command appears */
-	RUN(&r, "help");
+	TL_CROFT(&r, "help");
 	assert_int_equal(r.status, 0);
 	{
 		const struct cli_cmd *c;
@@ -538,21 +536,21 @@ static void test_main_usage(void **state)
 				fail_msg("help lacks '%s'", line);
 		}
 	}
-	RUN(&r, "--help");
+	TL_CROFT(&r, "--help");
 	assert_int_equal(r.status, 0);
 	assert_non_null(strstr(r.out, "croft vm console NAME"));
-	RUN(&r, "vm", "--help");
+	TL_CROFT(&r, "vm", "--help");
 	assert_int_equal(r.status, 0);
 	assert_non_null(strstr(r.out, "croft vm shutdown NAME [--timeout SECS] [--force]"));
 	assert_null(strstr(r.out, "croft host info"));
-	RUN(&r, "vm", "create", "--help");
+	TL_CROFT(&r, "vm", "create", "--help");
 	assert_int_equal(r.status, 0);
 	assert_non_null(strstr(r.out, "usage: croft vm create NAME"));
 	assert_non_null(strstr(r.out, "--memory-min SIZE"));
-	RUN(&r, "help", "host", "set");
+	TL_CROFT(&r, "help", "host", "set");
 	assert_int_equal(r.status, 0);
 	assert_non_null(strstr(r.out, "usage: croft host set accel auto|kvm|tcg"));
-	RUN(&r, "events", "--help");
+	TL_CROFT(&r, "events", "--help");
 	assert_int_equal(r.status, 0);
 	assert_non_null(strstr(r.out, "usage: croft events"));
 }
@@ -562,23 +560,23 @@ static void test_main_cannot_connect(void **state)
 	static struct tl_run r;
 
 	(void)state;
-	RUN(&r, "--socket", "/nonexistent/croftd.sock", "vm", "list");
+	TL_CROFT(&r, "--socket", "/nonexistent/croftd.sock", "vm", "list");
 	assert_int_equal(r.status, CLI_EXIT_CONNECT);
 	assert_string_equal(r.out, "");
 	assert_string_equal(r.err, "croft: cannot connect to croftd at /nonexistent/croftd.sock: "
 			    "No such file or directory (is croftd running? start it with croftd "
 			    "or make run)\n");
-	RUN(&r, "vm", "list", "--socket=/nonexistent/croftd.sock", "--json");
+	TL_CROFT(&r, "vm", "list", "--socket=/nonexistent/croftd.sock", "--json");
 	assert_int_equal(r.status, CLI_EXIT_CONNECT);
 	assert_non_null(strstr(r.out, "{\"error\":{\"code\":\"connection\",\"message\":\"cannot connect "
 				      "to croftd at /nonexistent/croftd.sock"));
 	setenv("CROFT_SOCKET", "/nonexistent/env.sock", 1);
-	RUN(&r, "host", "info");
+	TL_CROFT(&r, "host", "info");
 	unsetenv("CROFT_SOCKET");
 	assert_int_equal(r.status, CLI_EXIT_CONNECT);
 	assert_non_null(strstr(r.err, "/nonexistent/env.sock"));
 	/* a bad name is refused before any connection is tried */
-	RUN(&r, "--socket", "/nonexistent/croftd.sock", "vm", "start", "bad/name");
+	TL_CROFT(&r, "--socket", "/nonexistent/croftd.sock", "vm", "start", "bad/name");
 	assert_int_equal(r.status, CLI_EXIT_USAGE);
 	assert_non_null(strstr(r.err, "croft: VM name 'bad/name' contains '/'"));
 }
@@ -609,7 +607,7 @@ static void test_main_against_fake_croftd(void **state)
 	snprintf(vms, sizeof(vms), "{\"vms\":%s}", canned_vms);
 
 	serve(&f, sock, list);
-	RUN(&r, "--socket", sock, "vm", "list", "--json");
+	TL_CROFT(&r, "--socket", sock, "vm", "list", "--json");
 	tl_api_wait_or_fail(&f);
 	assert_int_equal(r.status, 0);
 	{
@@ -623,47 +621,47 @@ static void test_main_against_fake_croftd(void **state)
 	}
 
 	serve(&f, sock, list);
-	RUN(&r, "--socket", sock, "vm", "list");
+	TL_CROFT(&r, "--socket", sock, "vm", "list");
 	tl_api_wait_or_fail(&f);
 	assert_int_equal(r.status, 0);
 	assert_non_null(strstr(r.out, "NAME              STATE    VCPUS"));
 
 	serve(&f, sock, start);
 	setenv("CROFT_SOCKET", sock, 1);
-	RUN(&r, "vm", "start", "web");
+	TL_CROFT(&r, "vm", "start", "web");
 	unsetenv("CROFT_SOCKET");
 	tl_api_wait_or_fail(&f);
 	assert_int_equal(r.status, 0);
 	assert_string_equal(r.out, "web: running\n");
 
 	serve(&f, sock, start);
-	RUN(&r, "--socket", sock, "vm", "start", "web", "--json");
+	TL_CROFT(&r, "--socket", sock, "vm", "start", "web", "--json");
 	tl_api_wait_or_fail(&f);
 	assert_int_equal(r.status, 0);
 	assert_string_equal(r.out, "{\"name\":\"web\",\"state\":\"running\"}\n");
 
 	serve(&f, sock, refused);
-	RUN(&r, "--socket", sock, "--json", "vm", "start", "webb");
+	TL_CROFT(&r, "--socket", sock, "--json", "vm", "start", "webb");
 	tl_api_wait_or_fail(&f);
 	assert_int_equal(r.status, CLI_EXIT_ERROR);
 	assert_string_equal(r.err, "croft: no VM named 'webb'\n");
 	assert_string_equal(r.out, "{\"error\":{\"code\":\"not_found\",\"message\":\"no VM named 'webb'\"}}\n");
 
 	serve(&f, sock, refused);
-	RUN(&r, "--socket", sock, "vm", "start", "webb");
+	TL_CROFT(&r, "--socket", sock, "vm", "start", "webb");
 	tl_api_wait_or_fail(&f);
 	assert_int_equal(r.status, CLI_EXIT_ERROR);
 	assert_string_equal(r.out, "");
 
 	/* croftd goes away mid-call */
 	serve(&f, sock, gone);
-	RUN(&r, "--socket", sock, "vm", "info", "web");
+	TL_CROFT(&r, "--socket", sock, "vm", "info", "web");
 	tl_api_wait_or_fail(&f);
 	assert_int_equal(r.status, CLI_EXIT_CONNECT);
 	assert_string_equal(r.err, "croft: croftd closed the connection\n");
 
 	serve(&f, sock, none);
-	RUN(&r, "--socket", sock, "version");
+	TL_CROFT(&r, "--socket", sock, "version");
 	tl_api_wait_or_fail(&f);
 	assert_int_equal(r.status, 0);
 	assert_string_equal(r.out, "croft " CROFT_VERSION " (protocol 1)\ncroftd " TL_API_VERSION "\n");
@@ -717,7 +715,7 @@ static void test_main_console(void **state)
 	close(infd);
 	setenv("CROFT_CONSOLE_LINGER_MS", "300", 1);
 	tl_api_listen_or_fail(&f, sock, sc_console, NULL);
-	RUN(&r, "--socket", sock, "vm", "console", "web");
+	TL_CROFT(&r, "--socket", sock, "vm", "console", "web");
 	tl_api_wait_or_fail(&f);
 	dup2(save0, 0);
 	close(save0);

@@ -37,10 +37,6 @@
 #define SINCE "1700000000"
 #define LIST_ARGS "{\"since_ms\":1700000000000,\"limit\":10000}"
 
-
-#define CROFT(r, steps, ...) \
-	tl_run_scripted(r, steps, cli_main, TL_ARGC("croft", __VA_ARGS__), TL_ARGV("croft", __VA_ARGS__))
-
 static const struct tl_parse_case events_errors[] = {
 	{ { "--since", "10x" }, .err = "--since: '10x' has an unknown unit 'x'; use s, m, h or d" },
 	{ { "--since", "1h", "--since", "2h" }, .err = "--since is given more than once" },
@@ -130,13 +126,13 @@ static void test_follow(void **state)
 		{ NULL } };
 
 	(void)state;
-	CROFT(&r, steps, "events", "--json");
+	TL_CROFT_SCRIPTED(&r, steps, "events", "--json");
 	assert_int_equal(r.status, CLI_EXIT_CONNECT);
 	assert_string_equal(r.out, E8 "\n" E9 "\n"
 		"{\"error\":{\"code\":\"connection\",\"message\":\"croftd closed the connection\"}}\n");
 	assert_string_equal(r.err, "croft: croftd closed the connection\n");
 
-	CROFT(&r, steps, "events");
+	TL_CROFT_SCRIPTED(&r, steps, "events");
 	assert_int_equal(r.status, CLI_EXIT_CONNECT);
 	assert_string_equal(r.out,
 		"2026-01-01 00:00:05 vm.deleted   web          VM web: deleted\n"
@@ -160,12 +156,12 @@ static void test_since_dedup(void **state)
 		{ NULL } };
 
 	(void)state;
-	CROFT(&r, steps, "events", "--since", SINCE, "--json");
+	TL_CROFT_SCRIPTED(&r, steps, "events", "--since", SINCE, "--json");
 	assert_int_equal(r.status, CLI_EXIT_CONNECT);
 	assert_string_equal(r.out, E3 "\n" E4 "\n" E7 "\n" E6 "\n" E8 "\n" E9 "\n"
 		"{\"error\":{\"code\":\"connection\",\"message\":\"croftd closed the connection\"}}\n");
 
-	CROFT(&r, steps, "events", "--since", SINCE);
+	TL_CROFT_SCRIPTED(&r, steps, "events", "--since", SINCE);
 	assert_int_equal(r.status, CLI_EXIT_CONNECT);
 	assert_string_equal(r.out,
 		"2026-01-01 00:00:01 vm.state     web          VM web: stopped -> starting (user)\n"
@@ -193,16 +189,16 @@ static void test_no_follow(void **state)
 		{ NULL } };
 
 	(void)state;
-	CROFT(&r, steps, "events", "--since", SINCE, "--no-follow", "--json");
+	TL_CROFT_SCRIPTED(&r, steps, "events", "--since", SINCE, "--no-follow", "--json");
 	assert_int_equal(r.status, 0);
 	assert_string_equal(r.out, E3 "\n" E4 "\n");
 	assert_string_equal(r.err, "");
 
-	CROFT(&r, empty, "events", "--no-follow", "--since", SINCE);
+	TL_CROFT_SCRIPTED(&r, empty, "events", "--no-follow", "--since", SINCE);
 	assert_int_equal(r.status, 0);
 	assert_string_equal(r.out, "");
 
-	CROFT(&r, refused, "events", "--no-follow", "--since", SINCE);
+	TL_CROFT_SCRIPTED(&r, refused, "events", "--no-follow", "--since", SINCE);
 	assert_int_equal(r.status, CLI_EXIT_ERROR);
 	assert_string_equal(r.err, "croft: cannot read the event history: disk I/O error\n");
 }

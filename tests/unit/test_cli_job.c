@@ -40,10 +40,6 @@
 #define CREATED "{\"name\":\"web\",\"job\":" JOB_RUNNING "}"
 #define VM "{\"name\":\"web\",\"state\":\"stopped\",\"vcpus\":1}"
 
-/* Run croft against the fake croftd API serving steps. */
-#define CROFT(r, steps, ...) \
-	tl_run_scripted(r, steps, cli_main, TL_ARGC("croft", __VA_ARGS__), TL_ARGV("croft", __VA_ARGS__))
-
 /* --- parsers ------------------------------------------------------------- */
 
 static const struct tl_parse_case job_list_cases[] = {
@@ -237,7 +233,7 @@ static void test_job_commands(void **state)
 	json_t *got, *want;
 
 	(void)state;
-	CROFT(&r, list, "job", "list", "--all", "--json");
+	TL_CROFT_SCRIPTED(&r, list, "job", "list", "--all", "--json");
 	assert_int_equal(r.status, 0);
 	got = json_loads(r.out, 0, NULL);
 	want = json_loads("[" JOB_RUNNING "]", 0, NULL);
@@ -245,25 +241,25 @@ static void test_job_commands(void **state)
 	json_decref(got);
 	json_decref(want);
 
-	CROFT(&r, list_human, "job", "list");
+	TL_CROFT_SCRIPTED(&r, list_human, "job", "list");
 	assert_string_equal(r.out, "No jobs. 'croft job list --all' also shows finished ones.\n");
 
-	CROFT(&r, info, "job", "info", "12");
+	TL_CROFT_SCRIPTED(&r, info, "job", "info", "12");
 	assert_int_equal(r.status, 0);
 	tl_assert_contains(r.out, "state:       running\n");
 	tl_assert_contains(r.out, "progress:    0% 0B/1G\n");
 
-	CROFT(&r, missing, "job", "info", "99", "--json");
+	TL_CROFT_SCRIPTED(&r, missing, "job", "info", "99", "--json");
 	assert_int_equal(r.status, CLI_EXIT_ERROR);
 	assert_string_equal(r.err, "croft: no job 99\n");
 	assert_string_equal(r.out, "{\"error\":{\"code\":\"not_found\",\"message\":\"no job 99\"}}\n");
 
-	CROFT(&r, cancel, "job", "cancel", "12");
+	TL_CROFT_SCRIPTED(&r, cancel, "job", "cancel", "12");
 	assert_int_equal(r.status, 0);
 	assert_string_equal(r.out, "job 12: cancelled\n");
-	CROFT(&r, cancelling, "job", "cancel", "12");
+	TL_CROFT_SCRIPTED(&r, cancelling, "job", "cancel", "12");
 	assert_string_equal(r.out, "job 12: cancelling (running)\n");
-	CROFT(&r, finished, "job", "cancel", "12");
+	TL_CROFT_SCRIPTED(&r, finished, "job", "cancel", "12");
 	assert_int_equal(r.status, CLI_EXIT_ERROR);
 	assert_string_equal(r.err, "croft: job 12 is done\n");
 }
@@ -292,12 +288,12 @@ static void test_create_waits(void **state)
 		{ NULL } };
 
 	(void)state;
-	CROFT(&r, done, "vm", "create", "web", "--memory", "128M", "--disk", "1G");
+	TL_CROFT_SCRIPTED(&r, done, "vm", "create", "web", "--memory", "128M", "--disk", "1G");
 	assert_int_equal(r.status, 0);
 	assert_string_equal(r.out, "web: created\n");
 	assert_string_equal(r.err, "");          /* not a terminal: no bar */
 
-	CROFT(&r, json, "vm", "create", "web", "--memory", "128M", "--disk", "1G", "--json", "--wait");
+	TL_CROFT_SCRIPTED(&r, json, "vm", "create", "web", "--memory", "128M", "--disk", "1G", "--json", "--wait");
 	assert_int_equal(r.status, 0);
 	assert_string_equal(r.out, VM "\n");
 }
@@ -342,10 +338,10 @@ static void test_create_fails(void **state)
 	(void)state;
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		if (cases[i].json)
-			CROFT(&r, cases[i].steps, "vm", "create", "web", "--memory", "128M", "--disk",
+			TL_CROFT_SCRIPTED(&r, cases[i].steps, "vm", "create", "web", "--memory", "128M", "--disk",
 			      "1G", "--json");
 		else
-			CROFT(&r, cases[i].steps, "vm", "create", "web", "--memory", "128M", "--disk",
+			TL_CROFT_SCRIPTED(&r, cases[i].steps, "vm", "create", "web", "--memory", "128M", "--disk",
 			      "1G");
 		assert_int_equal(r.status, cases[i].status);
 		assert_string_equal(r.out, cases[i].out);
@@ -371,25 +367,25 @@ static void test_create_race_and_no_wait(void **state)
 	const struct tl_step today[] = { { "vm.create", NULL, VM, NULL, 0, NULL }, { NULL } };
 
 	(void)state;
-	CROFT(&r, ended, "vm", "create", "web", "--memory", "128M", "--disk", "1G");
+	TL_CROFT_SCRIPTED(&r, ended, "vm", "create", "web", "--memory", "128M", "--disk", "1G");
 	assert_int_equal(r.status, 0);
 	assert_string_equal(r.out, "web: created\n");
-	CROFT(&r, queued, "vm", "create", "web", "--memory", "128M", "--disk", "1G");
+	TL_CROFT_SCRIPTED(&r, queued, "vm", "create", "web", "--memory", "128M", "--disk", "1G");
 	assert_int_equal(r.status, 0);
 	assert_string_equal(r.out, "web: created\n");
 
-	CROFT(&r, no_wait, "vm", "create", "web", "--memory", "128M", "--disk", "1G", "--no-wait");
+	TL_CROFT_SCRIPTED(&r, no_wait, "vm", "create", "web", "--memory", "128M", "--disk", "1G", "--no-wait");
 	assert_int_equal(r.status, 0);
 	assert_string_equal(r.out, "12\n");
-	CROFT(&r, no_wait, "vm", "create", "web", "--wait", "--memory", "128M", "--disk", "1G",
+	TL_CROFT_SCRIPTED(&r, no_wait, "vm", "create", "web", "--wait", "--memory", "128M", "--disk", "1G",
 	      "--no-wait", "--json");
 	assert_int_equal(r.status, 0);
 	assert_string_equal(r.out, CREATED "\n");
 
-	CROFT(&r, today, "vm", "create", "web", "--memory", "128M");
+	TL_CROFT_SCRIPTED(&r, today, "vm", "create", "web", "--memory", "128M");
 	assert_int_equal(r.status, 0);
 	assert_string_equal(r.out, "web: created\n");
-	CROFT(&r, today, "vm", "create", "web", "--memory", "128M", "--json");
+	TL_CROFT_SCRIPTED(&r, today, "vm", "create", "web", "--memory", "128M", "--json");
 	assert_string_equal(r.out, VM "\n");
 }
 
@@ -404,7 +400,7 @@ static void test_create_interrupted(void **state)
 
 	(void)state;
 	sigaction(SIGINT, NULL, &before);
-	CROFT(&r, steps, "vm", "create", "web", "--memory", "128M", "--disk", "1G");
+	TL_CROFT_SCRIPTED(&r, steps, "vm", "create", "web", "--memory", "128M", "--disk", "1G");
 	assert_int_equal(r.status, CLI_EXIT_INTERRUPTED);
 	assert_string_equal(r.out, "");
 	assert_string_equal(r.err, "croft: stopped waiting; job 12 keeps running "

@@ -304,66 +304,64 @@ static void test_format_vm_ip(void **state)
 
 /* ---- dispatch and help ---- */
 
-#define RUN(r, ...) tl_run_main(r, cli_main, TL_ARGC("croft", __VA_ARGS__), TL_ARGV("croft", __VA_ARGS__))
-
 static void test_dispatch(void **state)
 {
 	static struct tl_run r;
 
 	(void)state;
-	RUN(&r, "net");
+	TL_CROFT(&r, "net");
 	assert_int_equal(r.status, CLI_EXIT_USAGE);
 	tl_assert_contains(r.err, "croft: 'net' needs a command: create, list, info, delete, forward\n");
-	RUN(&r, "net", "forward");
+	TL_CROFT(&r, "net", "forward");
 	assert_int_equal(r.status, CLI_EXIT_USAGE);
 	tl_assert_contains(r.err, "croft: 'net forward' needs a command: add, list, remove\n");
-	RUN(&r, "net", "forward", "drop");
+	TL_CROFT(&r, "net", "forward", "drop");
 	assert_int_equal(r.status, CLI_EXIT_USAGE);
 	tl_assert_contains(r.err, "croft: unknown command 'net forward drop'; 'net forward' commands are: add, list, remove\n");
-	RUN(&r, "vm", "nic");
+	TL_CROFT(&r, "vm", "nic");
 	tl_assert_contains(r.err, "croft: 'vm nic' needs a command: add, remove, list\n");
-	RUN(&r, "vm", "nics");
+	TL_CROFT(&r, "vm", "nics");
 	tl_assert_contains(r.err, "croft: unknown command 'vm nics'");
 	tl_assert_contains(r.err, "commands are: create, list, info, start, stop, shutdown, pause, "
 			"resume, reset, edit, delete, console, nic\n");
 	/* a usage error names the three-word command and shows its usage */
-	RUN(&r, "net", "forward", "add", "lan", "--proto", "tcp", "--host-port", "x", "--json");
+	TL_CROFT(&r, "net", "forward", "add", "lan", "--proto", "tcp", "--host-port", "x", "--json");
 	assert_int_equal(r.status, CLI_EXIT_USAGE);
 	tl_assert_contains(r.err, "croft: --host-port needs a number, got 'x'\n");
 	tl_assert_contains(r.err, "usage: croft net forward add NET --proto tcp|udp --host-port P --to VM:PORT\n");
 	assert_string_equal(r.out, "{\"error\":{\"code\":\"usage\",\"message\":\"--host-port needs a number, got 'x'\"}}\n");
-	RUN(&r, "vm", "nic", "add", "web");
+	TL_CROFT(&r, "vm", "nic", "add", "web");
 	tl_assert_contains(r.err, "croft: vm nic add needs --net NAME\n");
 
 	/* help at every level */
-	RUN(&r, "help", "net");
+	TL_CROFT(&r, "help", "net");
 	assert_int_equal(r.status, 0);
 	tl_assert_contains(r.out, "croft net create NAME --mode nat|host-only|bridged");
 	tl_assert_contains(r.out, "croft net forward remove NET --proto tcp|udp --host-port P");
-	RUN(&r, "help", "net", "forward");
+	TL_CROFT(&r, "help", "net", "forward");
 	assert_int_equal(r.status, 0);
 	tl_assert_contains(r.out, "croft net forward add");
 	assert_true(strstr(r.out, "croft net create") == NULL);
-	RUN(&r, "help", "net", "forward", "add");
+	TL_CROFT(&r, "help", "net", "forward", "add");
 	assert_int_equal(r.status, 0);
 	tl_assert_contains(r.out, "usage: croft net forward add NET");
-	RUN(&r, "help", "net", "forward", "add", "x");
+	TL_CROFT(&r, "help", "net", "forward", "add", "x");
 	assert_int_equal(r.status, CLI_EXIT_USAGE);
 	tl_assert_contains(r.err, "unexpected argument 'x' for 'help'");
-	RUN(&r, "help", "net", "forward", "nope");
+	TL_CROFT(&r, "help", "net", "forward", "nope");
 	tl_assert_contains(r.err, "unknown command 'net forward nope'");
-	RUN(&r, "help", "vm", "start");
+	TL_CROFT(&r, "help", "vm", "start");
 	tl_assert_contains(r.out, "usage: croft vm start NAME");
-	RUN(&r, "net", "forward", "--help");
+	TL_CROFT(&r, "net", "forward", "--help");
 	assert_int_equal(r.status, 0);
 	tl_assert_contains(r.out, "croft net forward list NET");
-	RUN(&r, "vm", "nic", "add", "--help");
+	TL_CROFT(&r, "vm", "nic", "add", "--help");
 	assert_int_equal(r.status, 0);
 	tl_assert_contains(r.out, "usage: croft vm nic add VM --net NAME");
 	tl_assert_contains(r.out, "--vlan N             1-4094, bridged networks only");
-	RUN(&r, "net", "create", "--help");
+	TL_CROFT(&r, "net", "create", "--help");
 	tl_assert_contains(r.out, "--uplink IFACE       nat: default the interface of the default route;");
-	RUN(&r, "help");
+	TL_CROFT(&r, "help");
 	tl_assert_contains(r.out, "croft vm nic list VM\n");
 	tl_assert_contains(r.out, "croft net forward add NET");
 }
@@ -374,8 +372,7 @@ static void test_dispatch(void **state)
  * text, or "!code:message" for an error). */
 #define SERVED(r, op, result, ...) do { \
 		const struct tl_step st_[] = { { op, NULL, result, NULL, 0, NULL }, { NULL } }; \
-		tl_run_scripted(r, st_, cli_main, TL_ARGC("croft", __VA_ARGS__), \
-				TL_ARGV("croft", __VA_ARGS__)); \
+		TL_CROFT_SCRIPTED(r, st_, __VA_ARGS__); \
 	} while (0)
 
 static void test_runners(void **state)

@@ -41,4 +41,13 @@ void tl_parse_cases(cli_parse_fn fn, const char *cmdname, const struct tl_parse_
 #define TL_PARSE_CASES(fn, cmd, cases) \
 	tl_parse_cases(fn, cmd, cases, sizeof(cases) / sizeof((cases)[0]))
 
+/* croft (cli_main) run with the arguments after "croft", its output
+ * captured (tl_run_main); _SCRIPTED against the fake API serving steps
+ * (tl_run_scripted). */
+#define TL_CROFT(r, ...) \
+	tl_run_main(r, cli_main, TL_ARGC("croft", __VA_ARGS__), TL_ARGV("croft", __VA_ARGS__))
+#define TL_CROFT_SCRIPTED(r, steps, ...) \
+	tl_run_scripted(r, steps, cli_main, TL_ARGC("croft", __VA_ARGS__), \
+			TL_ARGV("croft", __VA_ARGS__))
+
 #endif
