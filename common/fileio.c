@@ -17,6 +17,22 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+ssize_t fileio_read_small(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	if (n < 0)
+		n = -errno;
+	else
+		buf[n] = '\0';
+	close(fd);
+	return n;
+}
+
 /* 1 if the file's bytes differ from text (or it is missing), else 0. */
 static int file_differs(const char *path, const char *text)
 {

@@ -5,6 +5,11 @@
 #define CROFT_FILEIO_H
 
 #include <stddef.h>
+#include <sys/types.h>
+
+/* Read the small file at path (a /proc file, a pid file) into buf, at
+ * most len - 1 bytes, and NUL-terminate it: the bytes read, or -errno. */
+ssize_t fileio_read_small(const char *path, char *buf, size_t len);
 
 /* Replace path with text (mode 0644) if its bytes differ, atomically:
  * 1 changed, 0 unchanged, -errno with err naming the file. */

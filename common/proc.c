@@ -2,6 +2,7 @@
  * Pid files, /proc/PID/cmdline and pidfds (proc.h).
  */
 #include "common/proc.h"
+#include "common/fileio.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -14,19 +15,14 @@
 int proc_pidfile_read(const char *path, pid_t *pid)
 {
 	char buf[32];
-	ssize_t n;
+	ssize_t n = fileio_read_small(path, buf, sizeof(buf));
 	char *end;
 	long v;
-	int fd;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
+	if (n < 0)
+		return (int)n;
+	if (n == 0)
 		return -EINVAL;
-	buf[n] = '\0';
 	errno = 0;
 	v = strtol(buf, &end, 10);
 	if (errno || end == buf || (*end && *end != '\n') || v <= 1 || v > 0x3fffffff)

@@ -7,8 +7,10 @@
 #include "common/xalloc.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 void linebuf_init(struct linebuf *lb, size_t max)
@@ -107,12 +109,24 @@ int linebuf_next(struct linebuf *lb, char **line, size_t *len)
 
 int proto_write_all(int fd, const char *buf, size_t len)
 {
-	while (len) {
-		ssize_t n = write(fd, buf, len);
+	int sock = 1;
 
+	while (len) {
+		ssize_t n = sock ? send(fd, buf, len, MSG_NOSIGNAL) : write(fd, buf, len);
+
+		if (n < 0 && sock && errno == ENOTSOCK) {
+			sock = 0;
+			continue;
+		}
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
+			if (errno == EAGAIN) {
+				struct pollfd p = { .fd = fd, .events = POLLOUT };
+
+				poll(&p, 1, 1000);
+				continue;
+			}
 			return -errno;
 		}
 		buf += n;

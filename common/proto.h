@@ -18,6 +18,12 @@
 #include <sys/types.h>
 
 #define PROTO_VERSION 1
+
+/* croft's release: every program prints it; croftd's hello and host.info
+ * tell clients. */
+#ifndef CROFT_VERSION
+#define CROFT_VERSION "0.1.0"
+#endif
 #define PROTO_MAX_LINE (1u << 20)
 
 #define PROTO_E_BAD_REQUEST        "bad_request"        /* not JSON, wrong shape */
@@ -62,8 +68,10 @@ void linebuf_append(struct linebuf *lb, const char *data, size_t n);
 int linebuf_next(struct linebuf *lb, char **line, size_t *len);
 
 /*
- * Write all of buf to a blocking fd (retrying on EINTR and short writes).
- * 0 or -errno.
+ * Write all of buf to fd: a socket with MSG_NOSIGNAL (-EPIPE rather than
+ * SIGPIPE), anything else with write().  Retries on EINTR and short
+ * writes, and waits while a nonblocking fd is full (a passed socket may be
+ * nonblocking at its sender's end).  0 or -errno.
  */
 int proto_write_all(int fd, const char *buf, size_t len);
 

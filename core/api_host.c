@@ -39,7 +39,7 @@ static json_t *host_json(struct croftd *d)
 	}
 	o = json_pack("{s:s,s:s,s:i,s:I,s:I,s:I,s:I,"
 			 "s:{s:s,s:s,s:s,s:s,s:b},s:{s:s,s:s},s:s,s:s,s:s,s:i,s:i}",
-			 "hostname", hostname, "version", "0.1.0",
+			 "hostname", hostname, "version", CROFT_VERSION,
 			 "cpus", (int)(h->cpus ? h->cpus : 1),
 			 "memory_total_mib", (json_int_t)(hm.total_kib / 1024),
 			 "memory_available_mib", (json_int_t)(hm.available_kib / 1024),

@@ -35,7 +35,6 @@
 #include <unistd.h>
 
 #define OUT_MAX (16u << 20)   /* a subscriber this far behind is dropped */
-#define CROFTD_VERSION "0.1.0"
 
 struct out_chunk {
 	char *buf;
@@ -282,7 +281,7 @@ static void handle_hello(struct api_conn *c, json_t *id, json_t *args)
 	c->hello = 1;
 	conn_send(c, api_req_reply_ok(id, json_pack("{s:i,s:s,s:s}", "version", PROTO_VERSION,
 						  "server", "croftd", "server_version",
-						  CROFTD_VERSION)), -1);
+						  CROFT_VERSION)), -1);
 }
 
 static void handle_line(struct api_conn *c, const char *line, size_t len)

@@ -21,12 +21,12 @@
 #include "core/vm_nic.h"
 #include "common/daemonize.h"
 #include "common/log.h"
+#include "common/proto.h"
 #include "common/xalloc.h"
 #include "store/store.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <grp.h>
 #include <limits.h>
 #include <pwd.h>
@@ -232,50 +232,27 @@ static const struct croftd_service services[] = {
 
 static void signal_cb(struct loop *l, int fd, uint32_t events, void *data)
 {
-	struct signalfd_siginfo si;
+	int sig = daemon_signal_read(fd);
 
 	(void)events;
 	(void)data;
-	if (read(fd, &si, sizeof(si)) != (ssize_t)sizeof(si))
+	if (!sig)
 		return;
-	log_info("signal %u: shutting down (guests keep running)", si.ssi_signo);
+	log_info("signal %d: shutting down (guests keep running)", sig);
 	loop_quit(l);
 }
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "state-dir", required_argument, NULL, 's' },
-		{ "run-dir", required_argument, NULL, 'r' },
-		{ "foreground", no_argument, NULL, 'f' },
-		{ "debug", no_argument, NULL, 'd' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
-	};
+	struct daemon_args args = { .state_dir = "/var/lib/croft", .run_dir = "/run/croft" };
 	struct croftd d = { 0 };
-	const char *state_arg = "/var/lib/croft", *run_arg = "/run/croft";
-	int foreground = 0, debug = 0, c, lockfd = -1, sfd = -1, rc = 1;
+	int lockfd = -1, sfd = -1, rc = 1, status;
 	char err[512], *db = NULL;
 	sigset_t mask;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 's': state_arg = optarg; break;
-		case 'r': run_arg = optarg; break;
-		case 'f': foreground = 1; break;
-		case 'd': debug = 1; break;
-		case 'h': usage(stdout); return 0;
-		case 'V': puts("croftd 0.1.0"); return 0;
-		default: usage(stderr); return 2;
-		}
-	}
-	if (optind < argc) {
-		fprintf(stderr, "croftd: unexpected argument '%s'\n", argv[optind]);
-		usage(stderr);
-		return 2;
-	}
-	log_init("croftd", 1, debug ? LOG_LVL_DEBUG : LOG_LVL_INFO);
+	status = daemon_args_parse("croftd", CROFT_VERSION, usage, argc, argv, &args);
+	if (status >= 0)
+		return status;
 	d.accel_env = getenv("CROFT_ACCEL");
 	if (d.accel_env && *d.accel_env && !accel_valid(d.accel_env)) {
 		fprintf(stderr, "croftd: CROFT_ACCEL='%s' is not one of auto, kvm, tcg\n", d.accel_env);
@@ -284,8 +261,8 @@ int main(int argc, char **argv)
 	d.qemu_binary = find_program(getenv("CROFT_QEMU") && *getenv("CROFT_QEMU")
 				     ? getenv("CROFT_QEMU") : "qemu-system-x86_64");
 	signal(SIGPIPE, SIG_IGN);
-	if (!(d.state_dir = prepare_dir(state_arg, "state directory")) ||
-	    !(d.run_dir = prepare_dir(run_arg, "run directory")))
+	if (!(d.state_dir = prepare_dir(args.state_dir, "state directory")) ||
+	    !(d.run_dir = prepare_dir(args.run_dir, "run directory")))
 		goto out;
 	{
 		char *busy = xasprintf("croftd is already using %s", d.state_dir);
@@ -321,11 +298,7 @@ int main(int argc, char **argv)
 			 d.qemu_binary);
 	croftd_accel_refresh(&d);
 	d.loop = loop_new();
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGHUP);
-	sigprocmask(SIG_BLOCK, &mask, NULL);
+	daemon_block_signals(&mask);
 	sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (!d.loop || sfd < 0 || loop_add(d.loop, sfd, EPOLLIN, signal_cb, NULL) < 0) {
 		log_err("cannot set up the event loop: %s", strerror(errno));
@@ -337,12 +310,9 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	/* Detach only now: every check above reported on the caller's terminal. */
-	if (!foreground) {
-		if (daemon_detach() < 0) {
-			log_err("cannot detach: %s", strerror(errno));
+	if (!args.foreground) {
+		if (daemon_detach("croftd", &args) < 0)
 			goto out;
-		}
-		log_init("croftd", 0, debug ? LOG_LVL_DEBUG : LOG_LVL_INFO);
 		/* epoll ties a signalfd to the process that registered it: the
 		 * parent, which just exited.  Register it again from here, or
 		 * SIGTERM would never wake the loop. */

@@ -4,11 +4,11 @@
  */
 #include "core/host.h"
 #include "core/job_exec.h"
+#include "core/procfs.h"
 #include "common/xalloc.h"
 
 #include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,16 +53,10 @@ int host_meminfo_parse(const char *text, struct host_mem *m)
 int host_meminfo(struct host_mem *m)
 {
 	char buf[8192];
-	ssize_t n;
-	int fd = open("/proc/meminfo", O_RDONLY | O_CLOEXEC);
+	int r = procfs_read("/proc", "meminfo", buf, sizeof(buf));
 
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -EIO;
-	buf[n] = '\0';
+	if (r < 0)
+		return r;
 	return host_meminfo_parse(buf, m);
 }
 
@@ -123,26 +117,10 @@ int host_stat_cpu_parse(const char *text, uint64_t *busy, uint64_t *total)
 	return 0;
 }
 
-/* Read a small /proc file whole; 0 or -errno. */
-static int read_proc(const char *path, char *buf, size_t len)
-{
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n <= 0)
-		return -EIO;
-	buf[n] = '\0';
-	return 0;
-}
-
 int host_cpu_jiffies(uint64_t *busy, uint64_t *total)
 {
 	char buf[4096];
-	int r = read_proc("/proc/stat", buf, sizeof(buf));
+	int r = procfs_read("/proc", "stat", buf, sizeof(buf));
 
 	if (r < 0)
 		return r;
@@ -164,13 +142,13 @@ int host_proc_stat_ticks_parse(const char *text, uint64_t *ticks)
 
 int host_proc_cpu_ms(int pid, uint64_t *ms)
 {
-	char path[64], buf[1024];
+	char rel[32], buf[1024];
 	long hz = sysconf(_SC_CLK_TCK);
 	uint64_t ticks;
 	int r;
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	r = read_proc(path, buf, sizeof(buf));
+	snprintf(rel, sizeof(rel), "%d/stat", pid);
+	r = procfs_read("/proc", rel, buf, sizeof(buf));
 	if (r < 0)
 		return r;
 	r = host_proc_stat_ticks_parse(buf, &ticks);

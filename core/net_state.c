@@ -25,27 +25,48 @@
 
 /* --- names -------------------------------------------------------------------- */
 
-static const struct { uint32_t v; const char *name; } modes[] = {
+struct word {
+	uint32_t v;
+	const char *name;
+};
+
+static const struct word modes[] = {
 	{ NETD_MODE_NAT, "nat" },
 	{ NETD_MODE_HOSTONLY, "host-only" },
 	{ NETD_MODE_BRIDGED, "bridged" },
+	{ 0, NULL },
 };
 
-static const struct { uint32_t v; const char *name; } protos[] = {
+static const struct word protos[] = {
 	{ NETD_L4_TCP, "tcp" },
 	{ NETD_L4_UDP, "udp" },
+	{ 0, NULL },
 };
 
-int net_mode_parse(const char *s, uint32_t *mode, char *err, size_t errlen)
+/* The value words gives s (may be NULL): 0, or -EINVAL. */
+static int word_value(const struct word *w, const char *s, uint32_t *v)
 {
-	size_t i;
-
-	for (i = 0; s && i < sizeof(modes) / sizeof(modes[0]); i++) {
-		if (!strcmp(s, modes[i].name)) {
-			*mode = modes[i].v;
+	for (; s && w->name; w++) {
+		if (!strcmp(s, w->name)) {
+			*v = w->v;
 			return 0;
 		}
 	}
+	return -EINVAL;
+}
+
+static const char *word_name(const struct word *w, uint32_t v)
+{
+	for (; w->name; w++)
+		if (w->v == v)
+			return w->name;
+	return "?";
+}
+
+int net_mode_parse(const char *s, uint32_t *mode, char *err, size_t errlen)
+{
+	if (word_value(modes, s, mode) == 0)
+		return 0;
 	err_set(err, errlen, "network mode '%s' is unknown; use nat, host-only or bridged",
 		s ? s : "");
 	return -EINVAL;
@@ -53,36 +74,20 @@ int net_mode_parse(const char *s, uint32_t *mode, char *err, size_t errlen)
 
 const char *net_mode_name(uint32_t mode)
 {
-	size_t i;
-
-	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
-		if (modes[i].v == mode)
-			return modes[i].name;
-	return "?";
+	return word_name(modes, mode);
 }
 
 int net_proto_parse(const char *s, uint32_t *proto, char *err, size_t errlen)
 {
-	size_t i;
-
-	for (i = 0; s && i < sizeof(protos) / sizeof(protos[0]); i++) {
-		if (!strcmp(s, protos[i].name)) {
-			*proto = protos[i].v;
-			return 0;
-		}
-	}
+	if (word_value(protos, s, proto) == 0)
+		return 0;
 	err_set(err, errlen, "protocol '%s' is unknown; use tcp or udp", s ? s : "");
 	return -EINVAL;
 }
 
 const char *net_proto_name(uint32_t proto)
 {
-	size_t i;
-
-	for (i = 0; i < sizeof(protos) / sizeof(protos[0]); i++)
-		if (protos[i].v == proto)
-			return protos[i].name;
-	return "?";
+	return word_name(protos, proto);
 }
 
 /* --- policy: what croftd picks when the user does not say ------------------ */

@@ -2,9 +2,9 @@
  * /proc readers and parsers (procfs.h).
  */
 #include "core/procfs.h"
+#include "common/fileio.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,22 +15,13 @@ int procfs_read(const char *root, const char *rel, char *buf, size_t len)
 {
 	char path[PATH_MAX];
 	ssize_t n;
-	int fd, r = 0;
 
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s", root, rel) >= sizeof(path))
 		return -ENAMETOOLONG;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, len - 1);
+	n = fileio_read_small(path, buf, len);
 	if (n < 0)
-		r = -errno;
-	else if (n == 0)
-		r = -EIO;
-	else
-		buf[n] = '\0';
-	close(fd);
-	return r;
+		return (int)n;
+	return n ? 0 : -EIO;
 }
 
 int procfs_loadavg_parse(const char *text, double load[3])

@@ -12,10 +12,8 @@
  * /dev/vhost-net is open to QEMU's user; otherwise QEMU moves the packets
  * itself.
  *
- * QEMU cannot reopen a tap.  When netd had to make one anew for a running
- * VM (someone deleted it while netd was down), the new tap has no carrier,
- * since nobody holds it; after each new netd connection croftd looks for
- * such taps and plugs their NICs again (unplug, then plug).
+ * Taps netd had to make anew for a running VM are repaired by
+ * vm_nic_repair.c with the plug and unplug here.
  */
 #include "core/vm_nic.h"
 #include "core/daemon.h"
@@ -253,6 +251,23 @@ static const char *qmp_failure(const struct qmp_msg *m)
 	return NULL;
 }
 
+/* The operation's first command: 0 and op is the VM's running operation,
+ * or -ENOTCONN with *code and err and op freed. */
+static int op_start(struct vm_nic_op *op, const char *cmd, json_t *args, qmp_reply_cb cb,
+		    const char **code, char *err, size_t errlen)
+{
+	struct vm *vm = op->vm;
+
+	if (qmp_command(vm->qmp, cmd, args, cb, op) < 0) {
+		free(op);
+		*code = PROTO_E_QEMU;
+		err_set(err, errlen, "cannot talk to the QEMU of VM '%s'", vm->spec.name);
+		return -ENOTCONN;
+	}
+	vm->nic_op = op;
+	return 0;
+}
+
 static void send_or_fail(struct vm_nic_op *op, const char *cmd, json_t *args,
 			 qmp_reply_cb cb)
 {
@@ -380,14 +395,7 @@ int vm_nic_plug(struct vm *vm, const struct store_nic *nic, vm_done_cb cb, void 
 		return -EACCES;
 	}
 	op = op_new(vm, OP_PLUG, nic, cb, data);
-	if (qmp_command(vm->qmp, "query-pci", NULL, plug_pci_reply, op) < 0) {
-		free(op);
-		*code = PROTO_E_QEMU;
-		err_set(err, errlen, "cannot talk to the QEMU of VM '%s'", vm->spec.name);
-		return -ENOTCONN;
-	}
-	vm->nic_op = op;
-	return 0;
+	return op_start(op, "query-pci", NULL, plug_pci_reply, code, err, errlen);
 }
 
 static void replug_done(struct vm *vm, const char *code, const char *msg, void *data)
@@ -500,146 +508,8 @@ int vm_nic_unplug(struct vm *vm, const struct store_nic *nic, vm_done_cb cb, voi
 	}
 	op = op_new(vm, OP_UNPLUG, nic, cb, data);
 	snprintf(id, sizeof(id), "nic%u", op->id);
-	if (qmp_command(vm->qmp, "device_del", json_pack("{s:s}", "id", id),
-			unplug_device_reply, op) < 0) {
-		free(op);
-		*code = PROTO_E_QEMU;
-		err_set(err, errlen, "cannot talk to the QEMU of VM '%s'", vm->spec.name);
-		return -ENOTCONN;
-	}
-	vm->nic_op = op;
-	return 0;
-}
-
-/* --- repair after netd made taps anew --------------------------------------------- */
-
-struct repair {
-	struct croftd *d;
-	int64_t vm_id;
-	struct store_nic *nics;       /* the NICs to re-plug */
-	size_t n, i;
-};
-
-/* 1 when QEMU holds the tap, 0 when nobody does, -1 when unknown. */
-static int tap_carrier(uint32_t id)
-{
-	char tap[NETD_IFNAME_LEN], path[64], c = 0;
-	FILE *f;
-	int r = -1;
-
-	snprintf(path, sizeof(path), "/sys/class/net/%s/carrier", netd_tap_name(id, tap));
-	f = fopen(path, "re");
-	if (!f)
-		return -1;
-	if (fread(&c, 1, 1, f) == 1 && (c == '0' || c == '1'))
-		r = c - '0';
-	fclose(f);
-	return r;
-}
-
-static struct vm *vm_of(struct croftd *d, int64_t id)
-{
-	struct vm *vm;
-
-	for (vm = d->vms; vm; vm = vm->next)
-		if (!vm->deleted && vm->spec.id == id)
-			return vm;
-	return NULL;
-}
-
-static void repair_next(struct repair *r);
-
-static void repair_plugged(struct vm *vm, const char *code, const char *msg, void *data)
-{
-	struct repair *r = data;
-
-	if (code)
-		log_err("VM %s: NIC %s lost its tap and could not be plugged again: %s",
-			vm->spec.name, r->nics[r->i].mac, msg);
-	else
-		log_info("VM %s: NIC %s is on its new tap", vm->spec.name, r->nics[r->i].mac);
-	r->i++;
-	repair_next(r);
-}
-
-static void repair_unplugged(struct vm *vm, const char *code, const char *msg, void *data)
-{
-	struct repair *r = data;
-	const char *c2;
-	char err[256];
-
-	if (code) {
-		log_err("VM %s: NIC %s lost its tap (made anew by croft-netd) and could not be unplugged to take the new one: %s",
-			vm->spec.name, r->nics[r->i].mac, msg);
-	} else if (vm_nic_plug(vm, &r->nics[r->i], repair_plugged, r, &c2, err, sizeof(err)) == 0) {
-		return;
-	} else {
-		log_err("VM %s: NIC %s: %s", vm->spec.name, r->nics[r->i].mac, err);
-	}
-	r->i++;
-	repair_next(r);
-}
-
-static void repair_next(struct repair *r)
-{
-	struct vm *vm = vm_of(r->d, r->vm_id);
-	const char *code;
-	char err[256];
-
-	for (; vm && vm->pid > 0 && r->i < r->n; r->i++) {
-		log_warn("VM %s: the tap of NIC %s was made anew; plugging the NIC again",
-			 vm->spec.name, r->nics[r->i].mac);
-		if (vm_nic_unplug(vm, &r->nics[r->i], repair_unplugged, r, &code, err,
-				  sizeof(err)) == 0)
-			return;
-		log_err("VM %s: NIC %s: %s", vm->spec.name, r->nics[r->i].mac, err);
-	}
-	store_nic_list_free(r->nics, r->n);
-	free(r);
-}
-
-static void repair_vm(struct vm *vm)
-{
-	struct store_nic *nics = NULL;
-	struct repair *r;
-	size_t n = 0, i, k = 0;
-
-	if (store_nic_list(vm->d->store, vm->spec.id, 0, &nics, &n) < 0)
-		return;
-	r = xcalloc(1, sizeof(*r));
-	r->d = vm->d;
-	r->vm_id = vm->spec.id;
-	r->nics = xcalloc(n + 1, sizeof(*r->nics));
-	for (i = 0; i < n; i++) {
-		if (tap_carrier((uint32_t)nics[i].id) != 0)
-			continue;
-		r->nics[k++] = nics[i];
-		memset(&nics[i], 0, sizeof(nics[i]));
-	}
-	r->n = k;
-	store_nic_list_free(nics, n);
-	repair_next(r);
-}
-
-static void repair_timer(struct loop *l, struct loop_timer *t, void *data)
-{
-	struct croftd *d = data;
-	struct vm *vm;
-
-	(void)l;
-	(void)t;
-	for (vm = d->vms; vm; vm = vm->next)
-		if (!vm->deleted && vm->pid > 0 && vm->qmp && !vm->nic_op &&
-		    (vm->state == VM_RUNNING || vm->state == VM_PAUSED))
-			repair_vm(vm);
-}
-
-void vm_nic_repair_soon(void *data)
-{
-	struct croftd *d = data;
-
-	if (d->loop)
-		loop_timer_add(d->loop, 100, repair_timer, d);
+	return op_start(op, "device_del", json_pack("{s:s}", "id", id), unplug_device_reply,
+			code, err, errlen);
 }
 
 /* --- from vm.c ------------------------------------------------------------------- */

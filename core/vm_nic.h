@@ -58,7 +58,8 @@ void vm_nic_replug(struct vm *vm, const struct store_nic *nic);
  * croftd restarted): a running VM whose tap netd had to make anew (the tap
  * has no carrier: QEMU holds the old, deleted one) gets that NIC plugged
  * again, unplug then plug, so the guest is back on its network.  data is
- * the struct croftd; the work runs from the loop, shortly after.
+ * the struct croftd; the work runs from the loop, shortly after
+ * (vm_nic_repair.c).
  */
 void vm_nic_repair_soon(void *data);
 

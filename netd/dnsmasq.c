@@ -1,74 +1,28 @@
 /*
- * dnsmasq supervision.  Each instance is watched through a pidfd, so a
- * process netd started and one it adopted after a restart look the same;
- * only netd's own children are reaped with waitpid.  Restart back-off:
- * 1 s, doubling to at most 30 s; it starts over once a dnsmasq has run for
- * 30 s, and a COMMIT retries at once.  Files are replaced atomically
- * (write a temporary file, rename), and only when their text changed, so
- * "unchanged" is simply "same bytes on disk".
+ * The dnsmasq supervisor: one instance (dnsmasq_proc.c) per nat or
+ * host-only network, made to match netd's state on every sync.  Files are
+ * replaced atomically (write a temporary file, rename), and only when their
+ * text changed, so "unchanged" is simply "same bytes on disk"; a changed
+ * hosts file means SIGHUP, a changed config or a new bridge a restart, and
+ * a COMMIT retries a failing instance at once.  Directories of networks
+ * nobody wants any more are swept, with whatever dnsmasq still serves them.
  */
-#include "netd/dnsmasq.h"
+#include "netd/dnsmasq_internal.h"
 #include "common/loop.h"
 #include "common/fileio.h"
 #include "common/log.h"
-#include "common/proc.h"
 #include "common/xalloc.h"
 
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <grp.h>
-#include <poll.h>
 #include <pwd.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
-
-#define BACKOFF_FIRST_MS 1000
-#define BACKOFF_MAX_MS 30000
-#define STABLE_MS 30000
-#define STOP_WAIT_MS 3000
-
-struct inst {
-	uint32_t net_id;
-	char name[NETD_NAME_LEN];
-	struct dnsmasq_files files;
-	pid_t pid;                   /* 0 = not running */
-	int pidfd;                   /* -1 = not running */
-	int child;                   /* ours to waitpid */
-	unsigned fails;
-	uint64_t started;
-	struct loop_timer *timer;    /* pending restart */
-	int wanted;
-	struct dnsmasq_sup *sup;
-	struct inst *next;
-};
-
-struct dnsmasq_sup {
-	struct loop *loop;
-	char *run_dir;
-	char *net_dir;
-	char *binary;
-	char *user;
-	char *group;
-	struct inst *list;
-};
-
-static int pidfd_open_(pid_t pid)
-{
-	return (int)syscall(SYS_pidfd_open, pid, 0);
-}
-
-static int pidfd_signal(int pidfd, int sig)
-{
-	return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
-}
 
 struct dnsmasq_sup *dnsmasq_sup_new(struct loop *loop, const char *run_dir,
 				    const char *binary)
@@ -91,7 +45,7 @@ struct dnsmasq_sup *dnsmasq_sup_new(struct loop *loop, const char *run_dir,
 	return s;
 }
 
-static void inst_free(struct inst *in)
+static void inst_free(struct dnsmasq_inst *in)
 {
 	dnsmasq_files_free(&in->files);
 	free(in);
@@ -99,7 +53,7 @@ static void inst_free(struct inst *in)
 
 void dnsmasq_sup_free(struct dnsmasq_sup *s)
 {
-	struct inst *in, *next;
+	struct dnsmasq_inst *in, *next;
 
 	if (!s)
 		return;
@@ -122,7 +76,7 @@ void dnsmasq_sup_free(struct dnsmasq_sup *s)
 
 int dnsmasq_sup_pid(const struct dnsmasq_sup *s, uint32_t net_id)
 {
-	const struct inst *in;
+	const struct dnsmasq_inst *in;
 
 	for (in = s->list; in; in = in->next)
 		if (in->net_id == net_id)
@@ -148,302 +102,11 @@ int dnsmasq_sup_ready(const struct dnsmasq_sup *s, const struct netd_state *st,
 	return 0;
 }
 
-/* ---- processes ------------------------------------------------------- */
-
-static void on_exit_cb(struct loop *l, int fd, uint32_t events, void *data);
-static void schedule_restart(struct inst *in);
-
-static int watch(struct inst *in, pid_t pid, int child)
-{
-	int fd = pidfd_open_(pid);
-
-	if (fd < 0)
-		return -errno;
-	if (loop_add(in->sup->loop, fd, EPOLLIN, on_exit_cb, in) < 0) {
-		close(fd);
-		return -EIO;
-	}
-	in->pid = pid;
-	in->pidfd = fd;
-	in->child = child;
-	return 0;
-}
-
-static void unwatch(struct inst *in)
-{
-	if (in->pidfd >= 0) {
-		loop_del(in->sup->loop, in->pidfd);
-		close(in->pidfd);
-	}
-	in->pidfd = -1;
-	in->pid = 0;
-	in->child = 0;
-}
-
-static void child_exec(const struct dnsmasq_sup *s, const char *arg, int nullfd, int logfd,
-		       int errfd)
-{
-	sigset_t none;
-	int e;
-
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	signal(SIGPIPE, SIG_DFL);
-	setsid();
-	if (dup2(nullfd, 0) < 0 || dup2(logfd, 1) < 0 || dup2(logfd, 2) < 0)
-		goto fail;
-	execl(s->binary, s->binary, arg, (char *)NULL);
-fail:
-	e = errno;
-	if (write(errfd, &e, sizeof(e)) < 0)
-		_exit(127);
-	_exit(127);
-}
-
-static int inst_start(struct inst *in, char *err, size_t errlen)
-{
-	struct dnsmasq_sup *s = in->sup;
-	char *arg = xasprintf("--conf-file=%s", in->files.conf);
-	int p[2] = { -1, -1 }, logfd = -1, nullfd = -1, rc, e = 0;
-	ssize_t n;
-	pid_t pid;
-
-	logfd = open(in->files.log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
-	nullfd = open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (logfd < 0 || nullfd < 0 || pipe2(p, O_CLOEXEC) < 0) {
-		rc = -errno;
-		err_set(err, errlen, "cannot start dnsmasq for network %s: %s (%s)", in->name,
-			strerror(-rc), logfd < 0 ? in->files.log : "pipe");
-		goto out;
-	}
-	pid = fork();
-	if (pid < 0) {
-		rc = -errno;
-		err_set(err, errlen, "cannot start dnsmasq for network %s: fork: %s", in->name,
-			strerror(-rc));
-		goto out;
-	}
-	if (pid == 0)
-		child_exec(s, arg, nullfd, logfd, p[1]);
-	close(p[1]);
-	p[1] = -1;
-	do
-		n = read(p[0], &e, sizeof(e));
-	while (n < 0 && errno == EINTR);
-	if (n > 0) {
-		waitpid(pid, NULL, 0);
-		rc = -e;
-		err_set(err, errlen, "cannot run %s for network %s: %s", s->binary, in->name,
-			strerror(e));
-		goto out;
-	}
-	rc = watch(in, pid, 1);
-	if (rc < 0) {
-		kill(pid, SIGKILL);
-		waitpid(pid, NULL, 0);
-		err_set(err, errlen, "cannot watch dnsmasq for network %s: %s", in->name,
-			strerror(-rc));
-		goto out;
-	}
-	in->started = loop_now_ms();
-	log_info("network %s: dnsmasq started (pid %d, %s)", in->name, (int)pid, in->files.conf);
-out:
-	if (p[0] >= 0)
-		close(p[0]);
-	if (p[1] >= 0)
-		close(p[1]);
-	if (logfd >= 0)
-		close(logfd);
-	if (nullfd >= 0)
-		close(nullfd);
-	free(arg);
-	return rc;
-}
-
-/* Wait up to ms for the pidfd to report the exit. */
-static int wait_exit(int pidfd, int ms)
-{
-	struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
-	uint64_t end = loop_now_ms() + (uint64_t)ms;
-
-	for (;;) {
-		uint64_t now = loop_now_ms();
-		int rc;
-
-		if (now >= end)
-			return 0;
-		rc = poll(&pfd, 1, (int)(end - now));
-		if (rc > 0)
-			return 1;
-		if (rc < 0 && errno != EINTR)
-			return 0;
-	}
-}
-
-static void inst_stop(struct inst *in)
-{
-	loop_timer_cancel(in->sup->loop, in->timer);
-	in->timer = NULL;
-	if (in->pidfd < 0)
-		return;
-	pidfd_signal(in->pidfd, SIGTERM);
-	if (!wait_exit(in->pidfd, STOP_WAIT_MS)) {
-		log_warn("network %s: dnsmasq (pid %d) ignored SIGTERM; killing it", in->name,
-			 (int)in->pid);
-		pidfd_signal(in->pidfd, SIGKILL);
-		wait_exit(in->pidfd, STOP_WAIT_MS);
-	}
-	if (in->child)
-		waitpid(in->pid, NULL, 0);
-	log_info("network %s: dnsmasq (pid %d) stopped", in->name, (int)in->pid);
-	unwatch(in);
-}
-
-static void restart_cb(struct loop *l, struct loop_timer *t, void *data)
-{
-	struct inst *in = data;
-	char err[512];
-
-	(void)l;
-	(void)t;
-	in->timer = NULL;
-	if (in->pidfd >= 0)
-		return;
-	if (inst_start(in, err, sizeof(err)) < 0) {
-		log_err("%s", err);
-		schedule_restart(in);
-	}
-}
-
-static void schedule_restart(struct inst *in)
-{
-	unsigned shift = in->fails < 5 ? in->fails : 5;
-	uint64_t delay = (uint64_t)BACKOFF_FIRST_MS << shift;
-
-	if (delay > BACKOFF_MAX_MS)
-		delay = BACKOFF_MAX_MS;
-	in->fails++;
-	log_warn("network %s: restarting dnsmasq in %llu ms (see %s)", in->name,
-		 (unsigned long long)delay, in->files.log);
-	in->timer = loop_timer_add(in->sup->loop, delay, restart_cb, in);
-}
-
-static void on_exit_cb(struct loop *l, int fd, uint32_t events, void *data)
-{
-	struct inst *in = data;
-	char how[64] = "exited";
-	int status;
-	pid_t pid = in->pid;
-
-	(void)l;
-	(void)fd;
-	(void)events;
-	if (in->child && waitpid(pid, &status, WNOHANG) == pid) {
-		if (WIFEXITED(status))
-			snprintf(how, sizeof(how), "exited with status %d", WEXITSTATUS(status));
-		else if (WIFSIGNALED(status))
-			snprintf(how, sizeof(how), "was killed by signal %d", WTERMSIG(status));
-	}
-	unwatch(in);
-	if (loop_now_ms() - in->started >= STABLE_MS)
-		in->fails = 0;
-	log_warn("network %s: dnsmasq (pid %d) %s", in->name, (int)pid, how);
-	schedule_restart(in);
-}
-
-/* Has the process installed its SIGHUP handler yet?  (A dnsmasq that has
- * just been exec'ed would die of the signal.)  From /proc/PID/status. */
-static int catches_sighup(pid_t pid)
-{
-	char path[64], line[256];
-	unsigned long long mask;
-	int found = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	f = fopen(path, "re");
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "SigCgt: %llx", &mask) == 1) {
-			found = (mask >> (SIGHUP - 1)) & 1;
-			break;
-		}
-	}
-	fclose(f);
-	return found;
-}
-
-/* ---- adoption --------------------------------------------------------- */
-
-/* Does /proc/pid/cmdline carry "--conf-file=<conf>"? */
-static int cmdline_names(pid_t pid, const char *conf)
-{
-	char *want = xasprintf("--conf-file=%s", conf);
-	int found = proc_cmdline_has(pid, NULL, want);
-
-	free(want);
-	return found;
-}
-
-/* The pid in dnsmasq's pid file, or 0; never above the kernel's pid limit. */
-static pid_t read_pid(const char *path)
-{
-	pid_t pid;
-
-	if (proc_pidfile_read(path, &pid) < 0 || pid > 1 << 22)
-		return 0;
-	return pid;
-}
-
-/* The process whose command line names conf, by a walk over /proc: for a
- * pid file that is stale or not written yet. */
-static pid_t find_by_cmdline(const char *conf)
-{
-	DIR *d = opendir("/proc");
-	struct dirent *e;
-	pid_t found = 0;
-
-	if (!d)
-		return 0;
-	while (!found && (e = readdir(d))) {
-		char *end;
-		long v = strtol(e->d_name, &end, 10);
-
-		if (*end || v <= 1 || v == (long)getpid())
-			continue;
-		if (cmdline_names((pid_t)v, conf))
-			found = (pid_t)v;
-	}
-	closedir(d);
-	return found;
-}
-
-/* Take over a dnsmasq a previous netd left running for this network. */
-static void inst_adopt(struct inst *in)
-{
-	pid_t pid = read_pid(in->files.pid);
-
-	if (!pid || !cmdline_names(pid, in->files.conf))
-		pid = find_by_cmdline(in->files.conf);
-	if (!pid)
-		return;
-	if (watch(in, pid, 0) < 0)
-		return;
-	/* the pid may have been reused between the check and pidfd_open */
-	if (!cmdline_names(pid, in->files.conf)) {
-		unwatch(in);
-		return;
-	}
-	in->started = 0;    /* long running, as far as we know */
-	log_info("network %s: adopted the running dnsmasq (pid %d)", in->name, (int)pid);
-}
-
 /* ---- sync ------------------------------------------------------------- */
 
-static struct inst *inst_get(struct dnsmasq_sup *s, const struct netd_net *n)
+static struct dnsmasq_inst *inst_get(struct dnsmasq_sup *s, const struct netd_net *n)
 {
-	struct inst *in;
+	struct dnsmasq_inst *in;
 
 	for (in = s->list; in; in = in->next)
 		if (in->net_id == n->id)
@@ -456,7 +119,7 @@ static struct inst *inst_get(struct dnsmasq_sup *s, const struct netd_net *n)
 	dnsmasq_files_init(&in->files, s->run_dir, n->id);
 	in->next = s->list;
 	s->list = in;
-	inst_adopt(in);
+	dnsmasq_inst_adopt(in);
 	return in;
 }
 
@@ -485,7 +148,7 @@ static int make_dir(const char *path, char *err, size_t errlen)
 static int sync_one(struct dnsmasq_sup *s, const struct netd_state *st,
 		    const struct netd_net *n, int fresh, char *err, size_t errlen)
 {
-	struct inst *in = inst_get(s, n);
+	struct dnsmasq_inst *in = inst_get(s, n);
 	char *conf = NULL, *hosts = NULL;
 	int conf_changed, hosts_changed, rc;
 
@@ -503,27 +166,27 @@ static int sync_one(struct dnsmasq_sup *s, const struct netd_state *st,
 	if (conf_changed < 0 || hosts_changed < 0)
 		return conf_changed < 0 ? conf_changed : hosts_changed;
 	if (in->pidfd >= 0) {
-		int unready = hosts_changed && !catches_sighup(in->pid);
+		int unready = hosts_changed && !dnsmasq_inst_can_hup(in);
 
 		if (!conf_changed && !fresh && !unready) {
 			if (hosts_changed) {
 				log_info("network %s: static leases changed; dnsmasq rereads them",
 					 n->name);
-				pidfd_signal(in->pidfd, SIGHUP);
+				dnsmasq_inst_hup(in);
 			}
 			return 0;
 		}
 		log_info("network %s: restarting dnsmasq (%s)", n->name,
 			 conf_changed ? "its config changed" : fresh ? "the bridge is new"
 								   : "static leases changed");
-		inst_stop(in);
+		dnsmasq_inst_stop(in);
 	}
 	loop_timer_cancel(s->loop, in->timer);
 	in->timer = NULL;
 	in->fails = 0;
-	rc = inst_start(in, err, errlen);
+	rc = dnsmasq_inst_start(in, err, errlen);
 	if (rc < 0)
-		schedule_restart(in);
+		dnsmasq_inst_restart_later(in);
 	return rc;
 }
 
@@ -536,7 +199,7 @@ static void sweep_dirs(struct dnsmasq_sup *s)
 	if (!d)
 		return;
 	while ((e = readdir(d))) {
-		struct inst *in, tmp;
+		struct dnsmasq_inst *in, tmp;
 		const char *p;
 		unsigned long id;
 		int wanted = 0;
@@ -557,8 +220,8 @@ static void sweep_dirs(struct dnsmasq_sup *s)
 		tmp.sup = s;
 		snprintf(tmp.name, sizeof(tmp.name), "%lu", id);
 		dnsmasq_files_init(&tmp.files, s->run_dir, (uint32_t)id);
-		inst_adopt(&tmp);
-		inst_stop(&tmp);
+		dnsmasq_inst_adopt(&tmp);
+		dnsmasq_inst_stop(&tmp);
 		fileio_remove_flat_dir(tmp.files.dir);
 		log_info("removed the files of network %lu (%s)", id, tmp.files.dir);
 		dnsmasq_files_free(&tmp.files);
@@ -569,7 +232,7 @@ static void sweep_dirs(struct dnsmasq_sup *s)
 int dnsmasq_sup_sync(struct dnsmasq_sup *s, const struct netd_state *st,
 		     const uint32_t *fresh, size_t n_fresh, char *err, size_t errlen)
 {
-	struct inst **pp, *in;
+	struct dnsmasq_inst **pp, *in;
 	char one[512];
 	size_t i;
 	int rc = 0, r;
@@ -600,7 +263,7 @@ int dnsmasq_sup_sync(struct dnsmasq_sup *s, const struct netd_state *st,
 			continue;
 		}
 		*pp = in->next;
-		inst_stop(in);
+		dnsmasq_inst_stop(in);
 		fileio_remove_flat_dir(in->files.dir);
 		log_info("network %s: gone; its dnsmasq and files are removed", in->name);
 		inst_free(in);

@@ -6,6 +6,7 @@
  * COMMIT is swallowed and the COMMIT gets the recorded error).
  */
 #include "netd/netd_conn.h"
+#include "common/proto.h"
 #include "common/xalloc.h"
 
 #include <errno.h>
@@ -14,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define NETD_VERSION_TEXT "croft-netd 0.1.0"
+#define NETD_VERSION_TEXT "croft-netd " CROFT_VERSION
 
 enum xfer { XFER_IDLE, XFER_COLLECTING, XFER_POISONED };
 

@@ -14,11 +14,11 @@
 #include "common/daemonize.h"
 #include "common/log.h"
 #include "common/netd_proto.h"
+#include "common/proto.h"
 #include "common/xalloc.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -64,69 +64,40 @@ static char *prepare_run_dir(const char *path)
 
 static void signal_cb(struct loop *l, int fd, uint32_t events, void *data)
 {
-	struct signalfd_siginfo si;
+	int sig = daemon_signal_read(fd);
 
 	(void)events;
 	(void)data;
-	if (read(fd, &si, sizeof(si)) != (ssize_t)sizeof(si))
+	if (!sig)
 		return;
-	if (si.ssi_signo == SIGHUP) {
+	if (sig == SIGHUP) {
 		log_info("SIGHUP: nothing to reload (croftd sends the state)");
 		return;
 	}
-	log_info("signal %u: exiting (links, rules and dnsmasq stay as they are)", si.ssi_signo);
+	log_info("signal %d: exiting (links, rules and dnsmasq stay as they are)", sig);
 	loop_quit(l);
 }
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "run-dir", required_argument, NULL, 'r' },
-		{ "foreground", no_argument, NULL, 'f' },
-		{ "debug", no_argument, NULL, 'd' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *run_arg = "/run/croft";
+	struct daemon_args args = { .run_dir = "/run/croft" };
 	struct loop *loop = NULL;
 	struct netd_reconcile *rec = NULL;
 	struct netd_server *srv = NULL;
 	char *run_dir = NULL, *sock = NULL, err[512];
-	int foreground = 0, debug = 0, c, lockfd = -1, sfd = -1, rc = 1;
+	int lockfd = -1, sfd = -1, rc = 1, status;
 	sigset_t mask;
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
-		switch (c) {
-		case 'r': run_arg = optarg; break;
-		case 'f': foreground = 1; break;
-		case 'd': debug = 1; break;
-		case 'h': usage(stdout); return 0;
-		case 'V': puts("croft-netd 0.1.0"); return 0;
-		case ':':
-			fprintf(stderr, "croft-netd: option '%s' needs a value\n", argv[optind - 1]);
-			usage(stderr);
-			return 2;
-		default:
-			fprintf(stderr, "croft-netd: unknown option '%s'\n", argv[optind - 1]);
-			usage(stderr);
-			return 2;
-		}
-	}
-	if (optind < argc) {
-		fprintf(stderr, "croft-netd: unexpected argument '%s'\n", argv[optind]);
-		usage(stderr);
-		return 2;
-	}
-	if (!*run_arg) {
+	status = daemon_args_parse("croft-netd", CROFT_VERSION, usage, argc, argv, &args);
+	if (status >= 0)
+		return status;
+	if (!*args.run_dir) {
 		fprintf(stderr, "croft-netd: --run-dir needs a directory\n");
 		return 2;
 	}
-	log_init("croft-netd", 1, debug ? LOG_LVL_DEBUG : LOG_LVL_INFO);
 	signal(SIGPIPE, SIG_IGN);
 	umask(022);
-	run_dir = prepare_run_dir(run_arg);
+	run_dir = prepare_run_dir(args.run_dir);
 	if (!run_dir)
 		goto out;
 	{
@@ -139,11 +110,7 @@ int main(int argc, char **argv)
 		goto out;
 	/* Blocked now, read from a signalfd once detached: epoll registers a
 	 * signalfd with the process that adds it, so it is added after fork. */
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGHUP);
-	sigprocmask(SIG_BLOCK, &mask, NULL);
+	daemon_block_signals(&mask);
 	loop = loop_new();
 	if (!loop) {
 		fprintf(stderr, "croft-netd: cannot set up the event loop: %s\n", strerror(errno));
@@ -163,13 +130,8 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	/* Detach only now: every check above reported on the caller's terminal. */
-	if (!foreground) {
-		if (daemon_detach() < 0) {
-			log_err("cannot detach: %s", strerror(errno));
-			goto out;
-		}
-		log_init("croft-netd", 0, debug ? LOG_LVL_DEBUG : LOG_LVL_INFO);
-	}
+	if (daemon_detach("croft-netd", &args) < 0)
+		goto out;
 	sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (sfd < 0 || loop_add(loop, sfd, EPOLLIN, signal_cb, NULL) < 0) {
 		log_err("cannot watch signals: %s", strerror(errno));

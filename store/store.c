@@ -193,6 +193,23 @@ void store_sp_rollback(struct store *st, const char *name)
 	sqlite3_exec(st->db, sql, NULL, NULL, NULL);
 }
 
+int store_trim(struct store *st, enum store_stmt_id id, const char *sql, int64_t keep,
+	       const char *what)
+{
+	sqlite3_stmt *s;
+	int ret;
+
+	if (keep <= 0)
+		return 0;
+	ret = store_stmt(st, id, sql, &s, NULL, 0);
+	if (ret)
+		return ret;
+	if (sqlite3_bind_int64(s, 1, keep) || sqlite3_step(s) != SQLITE_DONE)
+		ret = store_db_fail(st, NULL, 0, "cannot trim %s", what);
+	store_stmt_done(s);
+	return ret;
+}
+
 int store_rows_read(sqlite3_stmt *s, const struct store_rows *t, void **rows, size_t *n)
 {
 	char *arr = NULL;

@@ -53,17 +53,9 @@ int store_event_add(struct store *st, const struct store_event *ev, int64_t keep
 	}
 	store_stmt_done(s);
 	s = NULL;
-	if (keep > 0) {
-		ret = store_stmt(st, STORE_STMT_EVENT_TRIM, sql_event_trim, &s, NULL, 0);
-		if (ret)
-			goto fail;
-		if (sqlite3_bind_int64(s, 1, keep) || sqlite3_step(s) != SQLITE_DONE) {
-			ret = store_db_fail(st, NULL, 0, "cannot trim the event history");
-			goto fail;
-		}
-		store_stmt_done(s);
-		s = NULL;
-	}
+	ret = store_trim(st, STORE_STMT_EVENT_TRIM, sql_event_trim, keep, "the event history");
+	if (ret)
+		goto fail;
 	if (store_sp_release(st, "store_event", NULL, 0)) {
 		ret = store_db_fail(st, NULL, 0, "cannot record event %lld (%s)",
 				    (long long)ev->id, ev->kind);

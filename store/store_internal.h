@@ -89,6 +89,12 @@ int store_sp_begin(struct store *st, const char *name, char *err, size_t errlen)
 int store_sp_release(struct store *st, const char *name, char *err, size_t errlen);
 void store_sp_rollback(struct store *st, const char *name);
 
+/* Bound a history table: run the cached statement id (sql), which keeps
+ * the newest ?1 rows; keep <= 0 keeps them all.  0, or -errno with
+ * "cannot trim <what>". */
+int store_trim(struct store *st, enum store_stmt_id id, const char *sql, int64_t keep,
+	       const char *what);
+
 /* How the rows of a query become structs: their size, read() filling a
  * zeroed struct from the current row, clear() freeing what one owns. */
 struct store_rows {

@@ -6,8 +6,6 @@
  */
 #include "store/store_internal.h"
 
-#include "common/xalloc.h"
-
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,7 +70,7 @@ int store_job_insert(struct store *st, struct store_job *job, int64_t keep)
 	ret = check(st, job);
 	if (ret)
 		return ret;
-	if (sqlite3_exec(st->db, "SAVEPOINT store_job", NULL, NULL, NULL) != SQLITE_OK)
+	if (store_sp_begin(st, "store_job", NULL, 0))
 		return store_db_fail(st, NULL, 0, "cannot record a %s job", job->kind);
 	ret = store_stmt(st, STORE_STMT_JOB_INSERT, sql_job_insert, &s, NULL, 0);
 	if (ret)
@@ -88,19 +86,11 @@ int store_job_insert(struct store *st, struct store_job *job, int64_t keep)
 	}
 	store_stmt_done(s);
 	s = NULL;
-	if (keep > 0) {
-		ret = store_stmt(st, STORE_STMT_JOB_TRIM, sql_job_trim, &s, NULL, 0);
-		if (ret)
-			goto fail;
-		if (sqlite3_bind_int64(s, 1, keep) || sqlite3_step(s) != SQLITE_DONE) {
-			ret = store_db_fail(st, NULL, 0, "cannot trim the finished jobs");
-			goto fail;
-		}
-		store_stmt_done(s);
-		s = NULL;
-	}
+	ret = store_trim(st, STORE_STMT_JOB_TRIM, sql_job_trim, keep, "the finished jobs");
+	if (ret)
+		goto fail;
 	job->id = sqlite3_last_insert_rowid(st->db);
-	if (sqlite3_exec(st->db, "RELEASE store_job", NULL, NULL, NULL) != SQLITE_OK) {
+	if (store_sp_release(st, "store_job", NULL, 0)) {
 		ret = store_db_fail(st, NULL, 0, "cannot record a %s job", job->kind);
 		goto fail;
 	}
@@ -108,7 +98,7 @@ int store_job_insert(struct store *st, struct store_job *job, int64_t keep)
 fail:
 	job->id = 0;
 	store_stmt_done(s);
-	sqlite3_exec(st->db, "ROLLBACK TO store_job; RELEASE store_job", NULL, NULL, NULL);
+	store_sp_rollback(st, "store_job");
 	return ret;
 }
 
@@ -138,8 +128,10 @@ static int64_t col_int(sqlite3_stmt *s, int i, int64_t null)
 	return sqlite3_column_type(s, i) == SQLITE_NULL ? null : sqlite3_column_int64(s, i);
 }
 
-static void job_from_row(sqlite3_stmt *s, struct store_job *job)
+static void job_from_row(sqlite3_stmt *s, void *row)
 {
+	struct store_job *job = row;
+
 	job->id = sqlite3_column_int64(s, JC_ID);
 	job->kind = store_col_text(s, JC_KIND);
 	job->target = store_col_text(s, JC_TARGET);
@@ -179,31 +171,25 @@ int store_job_get(struct store *st, int64_t id, struct store_job *out)
 	return ret;
 }
 
+static void job_clear(void *row)
+{
+	store_job_clear(row);
+}
+
+static const struct store_rows job_rows = { sizeof(struct store_job), job_from_row, job_clear };
+
 /* Every row s yields; s is done afterwards. */
 static int collect(struct store *st, sqlite3_stmt *s, struct store_job **out, size_t *n)
 {
-	struct store_job *jobs = NULL;
-	size_t count = 0, cap = 0;
-	int rc;
+	void *rows;
+	int ret = 0;
 
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (count == cap) {
-			cap = cap ? cap * 2 : 16;
-			jobs = xrealloc(jobs, cap * sizeof(*jobs));
-		}
-		memset(&jobs[count], 0, sizeof(*jobs));
-		job_from_row(s, &jobs[count++]);
-	}
-	if (rc != SQLITE_DONE) {
-		rc = store_db_fail(st, NULL, 0, "cannot list jobs");
-		store_stmt_done(s);
-		store_job_list_free(jobs, count);
-		return rc;
-	}
+	if (store_rows_read(s, &job_rows, &rows, n) != SQLITE_DONE)
+		ret = store_db_fail(st, NULL, 0, "cannot list jobs");
+	else
+		*out = rows;
 	store_stmt_done(s);
-	*out = jobs;
-	*n = count;
-	return 0;
+	return ret;
 }
 
 int store_job_list(struct store *st, int64_t finished_since_ms, size_t limit,
@@ -254,9 +240,5 @@ void store_job_clear(struct store_job *job)
 
 void store_job_list_free(struct store_job *jobs, size_t n)
 {
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		store_job_clear(&jobs[i]);
-	free(jobs);
+	store_rows_free(&job_rows, jobs, n);
 }

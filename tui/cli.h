@@ -22,10 +22,7 @@
 #include <time.h>
 
 #include "common/api_client.h"
-
-#ifndef CROFT_VERSION
-#define CROFT_VERSION "0.1.0"
-#endif
+#include "common/proto.h"
 
 enum cli_exit {
 	CLI_EXIT_OK = 0,
@@ -145,11 +142,54 @@ const char *cli_opt_name(const struct cli_opt *specs, int key);
 int cli_scan_args(const char *cmdname, int argc, char **argv, struct cli_opts *g,
 		  const struct cli_opt *opts, cli_arg_fn fn, void *ctx, char *err, size_t errlen);
 
-/* cli_parse.c: argument parsers (pure apart from realpath()). */
+/* cli_parse.c: what the parsers share, and the parsers of commands with
+ * no options (pure apart from realpath()). */
+/* Set args[key] to v (taken) unless an earlier opt set it.  0 or -EINVAL. */
+int cli_set_once(json_t *args, const char *key, json_t *v, const char *opt, char *err,
+		 size_t errlen);
+/* What a named command needs: an args key, and the option that sets it. */
+struct cli_need {
+	const char *key;
+	const char *opt;             /* "--memory SIZE (e.g. --memory 1G)" */
+};
+struct cli_named;
+/* An option (key > 0) of a named command, into n->a.  0 or -errno. */
+typedef int (*cli_named_fn)(struct cli_named *n, int key, const char *opt, const char *val,
+			    char *err, size_t errlen);
+/* A command that names one object (a VM, a network) with its positional
+ * argument. */
+struct cli_named {
+	const char *what;            /* "VM", "network": name_check() and messages */
+	const char *key;             /* the args key of the name */
+	const struct cli_opt *opts;  /* NULL: none */
+	const struct cli_need *need; /* ends with a NULL key; NULL: none */
+	cli_named_fn take;           /* NULL when opts is */
+	void *ctx;                   /* take's own */
+	/* set by cli_parse_named() */
+	const char *cmdname;
+	struct cli_opts *g;
+	json_t *a;                   /* the args being built */
+};
+/* Scan argv into a fresh args object: the positional argument, once and
+ * valid, becomes args[n->key], options go to n->take; then, unless --help
+ * was asked for, the name and every key of n->need must be there.  0 with
+ * *args, or -errno with err. */
+int cli_parse_named(struct cli_named *n, const char *cmdname, int argc, char **argv,
+		    struct cli_opts *g, json_t **args, char *err, size_t errlen);
 int cli_parse_none(const char *cmdname, int argc, char **argv, struct cli_opts *g,
 		   json_t **args, char *err, size_t errlen);
 int cli_parse_name(const char *cmdname, int argc, char **argv, struct cli_opts *g,
 		   json_t **args, char *err, size_t errlen);
+int cli_parse_host_set(const char *cmdname, int argc, char **argv, struct cli_opts *g,
+		       json_t **args, char *err, size_t errlen);
+/* --memory style value: a size, whole MiB.  0 or -EINVAL. */
+int cli_parse_mib(const char *opt, const char *s, uint64_t *mib, char *err, size_t errlen);
+/* An existing file made absolute; *abs is malloc'ed.  what names it in
+ * messages ("disk image").  0 or -errno. */
+int cli_abs_path(const char *what, const char *path, char **abs, char *err, size_t errlen);
+
+/* cli_parse_vm.c: parsers of the vm commands with options (pure apart
+ * from realpath()). */
 int cli_parse_vm_create(const char *cmdname, int argc, char **argv, struct cli_opts *g,
 			json_t **args, char *err, size_t errlen);
 int cli_parse_vm_edit(const char *cmdname, int argc, char **argv, struct cli_opts *g,
@@ -158,13 +198,6 @@ int cli_parse_vm_shutdown(const char *cmdname, int argc, char **argv, struct cli
 			  json_t **args, char *err, size_t errlen);
 int cli_parse_vm_delete(const char *cmdname, int argc, char **argv, struct cli_opts *g,
 			json_t **args, char *err, size_t errlen);
-int cli_parse_host_set(const char *cmdname, int argc, char **argv, struct cli_opts *g,
-		       json_t **args, char *err, size_t errlen);
-/* --memory style value: a size, whole MiB.  0 or -EINVAL. */
-int cli_parse_mib(const char *opt, const char *s, uint64_t *mib, char *err, size_t errlen);
-/* An existing file made absolute; *abs is malloc'ed.  what names it in
- * messages ("disk image").  0 or -errno. */
-int cli_abs_path(const char *what, const char *path, char **abs, char *err, size_t errlen);
 
 /* cli_table.c: the pieces of human output. */
 #define CLI_TABLE_COLS 10

@@ -12,13 +12,13 @@
  * $CROFT_CONSOLE_LINGER_MS) so the answer to the last line is seen.
  */
 #include "tui/cli.h"
+#include "common/proto.h"
 
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
@@ -39,26 +39,6 @@ static long long mono_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int write_all(int fd, const char *buf, size_t len, int is_socket)
-{
-	while (len) {
-		ssize_t n = is_socket ? send(fd, buf, len, MSG_NOSIGNAL) : write(fd, buf, len);
-
-		if (n < 0 && is_socket && errno == ENOTSOCK) {
-			is_socket = 0;
-			continue;
-		}
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
 }
 
 enum end { END_NONE, END_DETACH, END_GUEST_CLOSED, END_LINGER, END_SIGNAL, END_ERROR };
@@ -147,7 +127,7 @@ int cli_console_relay(int guest_fd, int in_fd, int out_fd, int raw_tty,
 				end = END_GUEST_CLOSED;
 				break;
 			}
-			r = write_all(out_fd, buf, (size_t)n, 0);
+			r = proto_write_all(out_fd, buf, (size_t)n);
 			if (r < 0) {
 				fail = -r;
 				end = END_ERROR;
@@ -178,7 +158,7 @@ int cli_console_relay(int guest_fd, int in_fd, int out_fd, int raw_tty,
 					end = END_DETACH;
 				}
 			}
-			r = write_all(guest_fd, buf, len, 1);
+			r = proto_write_all(guest_fd, buf, len);
 			if (r == -EPIPE || r == -ECONNRESET)
 				end = END_GUEST_CLOSED;
 			else if (r < 0) {

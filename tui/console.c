@@ -1,20 +1,13 @@
 /*
- * The console's main loop and its connection to croftd.
+ * The console's main loop, its screens and keys.
  *
  * One poll() waits on: the terminal (keys), a self-pipe that signal
  * handlers write to (SIGWINCH resizes; SIGTERM, SIGHUP, SIGINT quit), the
  * pipe that action threads announce finished calls on (console_action.c),
- * and the API connection, which is subscribed to events.  A timer re-reads
- * vm.list and host.info every second (CPU %, uptime, meters); an event
- * makes that happen at once, so a guest powering itself off or another
- * admin's action shows within a second without a key press.
- *
- * The main connection only carries quick calls (the refresh, vm.console);
- * anything that may take long runs on its own connection in a thread, as
- * does connecting itself, so the UI never waits for croftd.  When the
- * connection breaks the model is emptied (stale state would be wrong), the
- * body and the status line say why, and a connect is retried every second;
- * on success the console subscribes again and refreshes.
+ * and the API connection (console_conn.c), which is subscribed to events
+ * and re-reads vm.list and host.info every second.  Anything that may take
+ * long runs on its own connection in a thread, so the UI never waits for
+ * croftd.
  *
  * Frames are drawn (console_draw.c) only when something changed.  Keys
  * are read from a 1x1 window that is never drawn, so reading a key never
@@ -22,7 +15,6 @@
  */
 #include "tui/console.h"
 #include "tui/console_screen.h"
-#include "common/json_get.h"
 #include "common/xalloc.h"
 
 #include <errno.h>
@@ -79,6 +71,11 @@ int64_t console_now_us(void)
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
+int console_body_rows(const struct console *c)
+{
+	return c->rows - CONSOLE_HEADER_ROWS - CONSOLE_FOOTER_ROWS;
+}
+
 void console_status(struct console *c, enum console_status_kind kind, const char *fmt, ...)
 {
 	va_list ap;
@@ -90,159 +87,13 @@ void console_status(struct console *c, enum console_status_kind kind, const char
 	c->dirty = 1;
 }
 
-/* --- the connection --------------------------------------------------- */
-
-static void start_connect(struct console *c)
-{
-	if (c->api || c->connecting)
-		return;
-	if (console_action_start(c, CACTION_CONNECT, "events.subscribe", NULL,
-				 CONSOLE_CALL_TIMEOUT_MS, NULL, NULL) == 0)
-		c->connecting = 1;
-	else
-		c->next_retry_ms = console_now_ms() + CONSOLE_RETRY_MS;
-}
-
-static void disconnect(struct console *c, const struct api_error *e)
-{
-	size_t i;
-
-	api_client_close(c->api);
-	c->api = NULL;
-	snprintf(c->conn_error, sizeof(c->conn_error), "lost the connection to croftd (%s) - reconnecting",
-		 e && e->message[0] ? e->message : "connection closed");
-	cvm_model_clear(&c->vms);
-	chost_clear(&c->host);
-	c->next_retry_ms = console_now_ms();
-	for (i = 0; i < console_nscreens; i++)
-		if (console_screens[i]->tick)
-			console_screens[i]->tick(c, c->state[i]);
-	c->dirty = 1;
-}
-
-void console_connected(struct console *c, struct api_client *api)
-{
-	c->connecting = 0;
-	c->api = api;
-	c->conn_error[0] = '\0';
-	console_status(c, CSTATUS_OK, "%s croftd at %s",
-		       c->ever_connected ? "Reconnected to" : "Connected to", c->socket);
-	c->ever_connected = 1;
-	c->need_refresh = 1;
-}
-
-void console_connect_failed(struct console *c, int err, const struct api_error *e)
-{
-	c->connecting = 0;
-	if (err == -ENOENT || err == -ECONNREFUSED)
-		snprintf(c->conn_error, sizeof(c->conn_error),
-			 "croftd is not running (cannot connect to %s: %s) - retrying",
-			 c->socket, strerror(-err));
-	else
-		snprintf(c->conn_error, sizeof(c->conn_error), "cannot use croftd: %s - retrying",
-			 e && e->message[0] ? e->message : strerror(-err));
-	c->next_retry_ms = console_now_ms() + CONSOLE_RETRY_MS;
-	c->dirty = 1;
-}
-
-int console_call(struct console *c, const char *op, json_t *args, json_t **result,
-		 int *fd_out, struct api_error *e)
-{
-	int r;
-
-	if (result)
-		*result = NULL;
-	if (fd_out)
-		*fd_out = -1;
-	if (!c->api) {
-		json_decref(args);
-		snprintf(e->code, sizeof(e->code), "connection");
-		snprintf(e->message, sizeof(e->message), "%.500s",
-			 c->conn_error[0] ? c->conn_error : "not connected to croftd");
-		return -ENOTCONN;
-	}
-	r = api_client_call(c->api, op, args, result, fd_out, e);
-	if (r < 0 && r != -EPROTO)
-		disconnect(c, e);
-	return r;
-}
-
-/* Re-read the VMs and the host. */
-static void refresh_model(struct console *c)
-{
-	struct api_error e = { "", "" };
-	json_t *vms = NULL, *host = NULL;
-	int64_t now = console_now_ms();
-	size_t i;
-
-	c->need_refresh = 0;
-	c->next_refresh_ms = now + CONSOLE_REFRESH_MS;
-	if (!c->api)
-		return;
-	if (console_call(c, "vm.list", NULL, &vms, NULL, &e) < 0) {
-		if (c->api)
-			console_status(c, CSTATUS_ERROR, "vm.list: %s", e.message);
-		return;
-	}
-	cvm_model_update(&c->vms, jget_arr(vms, "vms"), now);
-	json_decref(vms);
-	if (console_call(c, "host.info", NULL, &host, NULL, &e) < 0) {
-		if (c->api)
-			console_status(c, CSTATUS_ERROR, "host.info: %s", e.message);
-	} else {
-		chost_update(&c->host, host);
-		json_decref(host);
-	}
-	for (i = 0; i < console_nscreens; i++)
-		if (console_screens[i]->tick)
-			console_screens[i]->tick(c, c->state[i]);
-	c->dirty = 1;
-}
-
-/* An event: the models follow at once where they can, every screen hears
- * of it, and the models are re-read, except after job.progress, which
- * comes several times a second and changes nothing they hold. */
-static void handle_event(struct console *c, json_t *ev)
-{
-	const char *kind = jget_str(ev, "event", "");
-	size_t i;
-
-	if (!strcmp(kind, "vm.state"))
-		cvm_model_set_state(&c->vms, jget_str(ev, "data.name", ""),
-				    jget_str(ev, "data.state", ""));
-	for (i = 0; i < console_nscreens; i++)
-		if (console_screens[i]->event)
-			console_screens[i]->event(c, c->state[i], ev);
-	if (strcmp(kind, "job.progress"))
-		c->need_refresh = 1;
-	c->dirty = 1;
-}
-
-static void drain_events(struct console *c)
-{
-	while (c->api) {
-		struct api_error e = { "", "" };
-		json_t *ev = NULL;
-		int r = api_client_next_event(c->api, &ev, 0, &e);
-
-		if (r == 0)
-			break;
-		if (r < 0) {
-			disconnect(c, &e);
-			break;
-		}
-		handle_event(c, ev);
-		json_decref(ev);
-	}
-}
-
 /* --- screens, keys ---------------------------------------------------- */
 
 /* Tell screen i the body's size. */
 static void resize_screen(struct console *c, size_t i)
 {
 	const struct console_screen *scr = console_screens[i];
-	int height = c->rows - CONSOLE_HEADER_ROWS - CONSOLE_FOOTER_ROWS;
+	int height = console_body_rows(c);
 
 	if (scr->list)
 		console_list_resize(scr->list(c->state[i]), height);
@@ -417,18 +268,6 @@ int console_pollfds(struct console *c, struct pollfd *pfd)
 	return CONSOLE_NPOLL;
 }
 
-int console_timeout(struct console *c, int max)
-{
-	int64_t now = console_now_ms(), due;
-
-	if (c->need_refresh || (c->api && api_client_pending_events(c->api)))
-		return 0;
-	due = c->api ? c->next_refresh_ms : (c->connecting ? now + max : c->next_retry_ms);
-	if (due <= now)
-		return 0;
-	return due - now < max ? (int)(due - now) : max;
-}
-
 static void read_signals(struct console *c)
 {
 	unsigned char buf[64];
@@ -448,19 +287,11 @@ static void read_signals(struct console *c)
 
 void console_service(struct console *c, const struct pollfd *pfd)
 {
-	int64_t now;
-
 	if (pfd[POLL_SIGNAL].revents)
 		read_signals(c);
 	if (pfd[POLL_NOTIFY].revents)
 		console_actions_collect(c);
-	if (c->api && (pfd[POLL_API].revents || api_client_pending_events(c->api)))
-		drain_events(c);
-	now = console_now_ms();
-	if (!c->api && !c->connecting && now >= c->next_retry_ms)
-		start_connect(c);
-	if (c->api && (c->need_refresh || now >= c->next_refresh_ms))
-		refresh_model(c);
+	console_conn_service(c, pfd[POLL_API].revents != 0);
 }
 
 static int setup_pipes(struct console *c)
@@ -551,7 +382,7 @@ int console_main(const char *socket)
 	for (i = 0; i < console_nscreens; i++)
 		c->state[i] = console_screens[i]->init ? console_screens[i]->init(c) : NULL;
 	console_set_screen(c, 0);
-	start_connect(c);
+	console_connect(c);
 	c->dirty = 1;
 
 	while (!c->quit) {

@@ -16,7 +16,8 @@
  *
  * and the console itself:
  *
- *   console.c          the poll() loop, the connection, keys, refreshes
+ *   console.c          the poll() loop, screens and keys
+ *   console_conn.c     the connection to croftd, events and refreshes
  *   console_draw.c     drawing a frame from state
  *   console_action.c   API calls that may take long, one thread and one
  *                      connection each, so the lists keep running

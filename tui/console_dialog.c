@@ -124,7 +124,7 @@ void console_help(struct console *c)
  * and a blank. */
 static size_t text_rows(const struct console *c, const struct console_dialog *d)
 {
-	int body = c->rows - CONSOLE_HEADER_ROWS - CONSOLE_FOOTER_ROWS;
+	int body = console_body_rows(c);
 	int h = (int)d->nlines + 4;
 
 	if (h > body)

@@ -157,7 +157,7 @@ static void draw_disconnected(struct console *c, int top, int height)
 void console_draw(struct console *c)
 {
 	int top = CONSOLE_HEADER_ROWS;
-	int height = c->rows - CONSOLE_HEADER_ROWS - CONSOLE_FOOTER_ROWS;
+	int height = console_body_rows(c);
 
 	werase(stdscr);
 	if (c->rows < 10 || c->cols < 30) {

@@ -128,8 +128,7 @@ static void *events_init(struct console *c)
 {
 	struct events_screen *s = xcalloc(1, sizeof(*s));
 
-	console_list_init(&s->list, &cevent_panel_ops, "events",
-			  c->rows - CONSOLE_HEADER_ROWS - CONSOLE_FOOTER_ROWS);
+	console_list_init(&s->list, &cevent_panel_ops, "events", console_body_rows(c));
 	return s;
 }
 

@@ -190,8 +190,7 @@ static void *jobs_init(struct console *c)
 {
 	struct jobs_screen *s = xcalloc(1, sizeof(*s));
 
-	console_list_init(&s->list, &cjob_panel_ops, "jobs",
-			  c->rows - CONSOLE_HEADER_ROWS - CONSOLE_FOOTER_ROWS);
+	console_list_init(&s->list, &cjob_panel_ops, "jobs", console_body_rows(c));
 	s->stale = 1;
 	return s;
 }

@@ -514,7 +514,7 @@ static void *nets_init(struct console *c)
 {
 	struct nets_screen *s = xcalloc(1, sizeof(*s));
 
-	s->height = c->rows - CONSOLE_HEADER_ROWS - CONSOLE_FOOTER_ROWS;
+	s->height = console_body_rows(c);
 	s->width = c->cols;
 	console_list_init(&s->list, &cnet_panel_ops, "networks", s->height);
 	panel_init(&s->fwds, &cnet_fwd_ops);

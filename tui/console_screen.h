@@ -151,11 +151,8 @@ int64_t console_now_ms(void);
 int64_t console_now_us(void);
 void console_status(struct console *c, enum console_status_kind kind, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-/* A quick call on the main connection (vm.console, vm.info).  args is
- * stolen.  0, -EPROTO with e filled from croftd, or -errno after which
- * the console is disconnected (and will retry). */
-int console_call(struct console *c, const char *op, json_t *args, json_t **result,
-		 int *fd_out, struct api_error *e);
+/* The rows of a screen's body, between the header and the footer. */
+int console_body_rows(const struct console *c);
 void console_set_screen(struct console *c, size_t idx);
 /* Serve what is ready without drawing (used while the serial console
  * owns the terminal): API events, finished actions, signals, timers.
@@ -163,6 +160,17 @@ void console_set_screen(struct console *c, size_t idx);
 #define CONSOLE_NPOLL 3
 int console_pollfds(struct console *c, struct pollfd *pfd);
 void console_service(struct console *c, const struct pollfd *pfd);
+/* console_conn.c: the main connection and the models read over it. */
+/* Start connecting (an action), unless connected or connecting. */
+void console_connect(struct console *c);
+/* A quick call on the main connection (vm.console, vm.info).  args is
+ * stolen.  0, -EPROTO with e filled from croftd, or -errno after which
+ * the console is disconnected (and will retry). */
+int console_call(struct console *c, const char *op, json_t *args, json_t **result,
+		 int *fd_out, struct api_error *e);
+/* Events (readable: the connection's fd is), the reconnect and refresh
+ * timers. */
+void console_conn_service(struct console *c, int readable);
 /* Milliseconds until the next timer is due (0 if due), at most max. */
 int console_timeout(struct console *c, int max);
 /* Put a string at (y, x) of w, at most width cells, with attr; bytes
@@ -182,7 +190,7 @@ int console_action_start(struct console *c, enum console_action_kind kind, const
 /* Read finished actions from c->notify and apply their results. */
 void console_actions_collect(struct console *c);
 size_t console_actions_inflight(const struct console *c);
-/* For console.c: a finished connect hands over its client. */
+/* console_conn.c: a finished connect hands over its client. */
 void console_connected(struct console *c, struct api_client *api);
 void console_connect_failed(struct console *c, int err, const struct api_error *e);
 

@@ -9,12 +9,12 @@
  * terminal goes back to curses and the whole screen is repainted.
  */
 #include "tui/console_screen.h"
+#include "common/proto.h"
 
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -25,28 +25,6 @@ const struct console_key console_serial_keys[] = {
 	{ { DETACH_KEY }, NULL, "return from a guest's serial console to the list", NULL },
 	{ { 0 }, NULL, NULL, NULL },
 };
-
-static int write_all(int fd, const char *buf, size_t len, int sock)
-{
-	while (len) {
-		ssize_t n = sock ? send(fd, buf, len, MSG_NOSIGNAL) : write(fd, buf, len);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN) {
-				struct pollfd p = { .fd = fd, .events = POLLOUT };
-
-				poll(&p, 1, 1000);
-				continue;
-			}
-			return -errno;
-		}
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
 
 enum end { END_NONE, END_DETACH, END_CLOSED, END_QUIT, END_ERROR };
 
@@ -74,7 +52,7 @@ static enum end relay(struct console *c, int guest, int *err)
 			} while (got < 0 && errno == EINTR);
 			if (got <= 0)
 				return END_CLOSED;
-			r = write_all(STDOUT_FILENO, buf, (size_t)got, 0);
+			r = proto_write_all(STDOUT_FILENO, buf, (size_t)got);
 			if (r < 0) {
 				*err = -r;
 				return END_ERROR;
@@ -89,7 +67,7 @@ static enum end relay(struct console *c, int guest, int *err)
 			if (got <= 0)
 				return END_QUIT;
 			k = memchr(buf, DETACH_KEY, (size_t)got);
-			r = write_all(guest, buf, k ? (size_t)(k - buf) : (size_t)got, 1);
+			r = proto_write_all(guest, buf, k ? (size_t)(k - buf) : (size_t)got);
 			if (k)
 				return END_DETACH;
 			if (r == -EPIPE || r == -ECONNRESET)

@@ -346,8 +346,7 @@ static void *vms_init(struct console *c)
 {
 	struct vms_screen *s = xcalloc(1, sizeof(*s));
 
-	console_list_init(&s->list, &cvm_panel_ops, "VMs",
-			  c->rows - CONSOLE_HEADER_ROWS - CONSOLE_FOOTER_ROWS);
+	console_list_init(&s->list, &cvm_panel_ops, "VMs", console_body_rows(c));
 	return s;
 }
 

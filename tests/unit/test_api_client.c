@@ -82,8 +82,7 @@ static void test_handshake_call_error(void **state)
 	int fd = 7;
 
 	(void)state;
-	tl_api_pair_or_fail(&f, sc_basic, NULL);
-	assert_int_equal(api_client_attach(f.fd, "test", &c, &e), 0);
+	c = tl_api_client_or_fail(&f, sc_basic, NULL);
 	assert_string_equal(api_client_server_version(c), "0.9-test");
 	assert_int_equal(api_client_fd(c), f.fd);
 
@@ -144,8 +143,7 @@ static void test_call_text(void **state)
 	json_t *ev = NULL;
 
 	(void)state;
-	tl_api_pair_or_fail(&f, sc_text, NULL);
-	assert_int_equal(api_client_attach(f.fd, "test", &c, &e), 0);
+	c = tl_api_client_or_fail(&f, sc_text, NULL);
 	/* relayed as sent, the event queued */
 	assert_int_equal(api_client_call_text(c, "vm.list", NULL, "vms", &text, &e), 0);
 	assert_string_equal(text, "[{\"name\":\"a]}\\\"\"},[]]");
@@ -252,8 +250,7 @@ static void test_events_queued_during_call(void **state)
 	json_t *res = NULL, *ev = NULL;
 
 	(void)state;
-	tl_api_pair_or_fail(&f, sc_events, NULL);
-	assert_int_equal(api_client_attach(f.fd, "test", &c, &e), 0);
+	c = tl_api_client_or_fail(&f, sc_events, NULL);
 	assert_int_equal(api_client_call(c, "events.subscribe", NULL, NULL, NULL, &e), 0);
 	assert_int_equal(api_client_pending_events(c), 0);
 	assert_int_equal(api_client_call(c, "vm.start", json_pack("{s:s}", "name", "web"),
@@ -349,8 +346,7 @@ static void test_fd_passing(void **state)
 	char buf[16];
 
 	(void)state;
-	tl_api_pair_or_fail(&f, sc_fd_passing, NULL);
-	assert_int_equal(api_client_attach(f.fd, "test", &c, &e), 0);
+	c = tl_api_client_or_fail(&f, sc_fd_passing, NULL);
 	before = count_fds();
 	assert_int_equal(api_client_call(c, "vm.console", json_pack("{s:s}", "name", "web"),
 					 &res, &fd, &e), 0);
@@ -398,8 +394,7 @@ static void test_server_closes_mid_call(void **state)
 	json_t *res = NULL, *ev = NULL;
 
 	(void)state;
-	tl_api_pair_or_fail(&f, sc_close_mid_call, NULL);
-	assert_int_equal(api_client_attach(f.fd, "test", &c, &e), 0);
+	c = tl_api_client_or_fail(&f, sc_close_mid_call, NULL);
 	assert_int_equal(api_client_call(c, "vm.stop", json_pack("{s:s}", "name", "web"),
 					 &res, NULL, &e), -ECONNRESET);
 	assert_null(res);
@@ -467,8 +462,7 @@ static void test_large_and_oversize_lines(void **state)
 	json_t *res = NULL;
 
 	(void)state;
-	tl_api_pair_or_fail(&f, sc_large_lines, NULL);
-	assert_int_equal(api_client_attach(f.fd, "test", &c, &e), 0);
+	c = tl_api_client_or_fail(&f, sc_large_lines, NULL);
 	assert_int_equal(api_client_call(c, "big", NULL, &res, NULL, &e), 0);
 	assert_int_equal(strlen(json_string_value(json_object_get(res, "blob"))), BIG);
 	json_decref(res);
@@ -502,8 +496,7 @@ static void test_malformed_reply(void **state)
 	json_t *res = NULL;
 
 	(void)state;
-	tl_api_pair_or_fail(&f, sc_malformed, NULL);
-	assert_int_equal(api_client_attach(f.fd, "test", &c, &e), 0);
+	c = tl_api_client_or_fail(&f, sc_malformed, NULL);
 	assert_int_equal(api_client_call(c, "vm.list", NULL, &res, NULL, &e), -EBADMSG);
 	assert_non_null(strstr(e.message, "malformed"));
 	api_client_close(c);
@@ -551,8 +544,7 @@ static void test_timeout_and_eintr(void **state)
 	struct itimerval it = { { 0, 50000 }, { 0, 50000 } }, off = { { 0, 0 }, { 0, 0 } };
 
 	(void)state;
-	tl_api_pair_or_fail(&f, sc_slow, NULL);
-	assert_int_equal(api_client_attach(f.fd, "test", &c, &e), 0);
+	c = tl_api_client_or_fail(&f, sc_slow, NULL);
 	api_client_set_timeout(c, 150);
 	assert_int_equal(api_client_call(c, "slow", NULL, &res, NULL, &e), -ETIMEDOUT);
 	assert_string_equal(e.code, "connection");

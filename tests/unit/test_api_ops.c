@@ -10,14 +10,10 @@
 
 #include "core/api_ops.h"
 #include "core/vm_spec.h"
+#include "tests/unit/testlib.h"
 
 #include <errno.h>
 #include <string.h>
-
-#define assert_contains(hay, needle) do {                                      \
-		if (!strstr((hay), (needle)))                                  \
-			fail_msg("\"%s\" does not contain \"%s\"", (hay), (needle)); \
-	} while (0)
 
 static int parse(const char *s, struct api_request *req, char *err, size_t errlen)
 {
@@ -32,14 +28,22 @@ static void parse_bad(const char *s, const char *w1, const char *w2)
 
 	if (parse(s, &req, err, sizeof(err)) != -EINVAL)
 		fail_msg("request %s was accepted", s);
-	assert_contains(err, w1);
+	tl_assert_contains(err, w1);
 	if (w2)
-		assert_contains(err, w2);
+		tl_assert_contains(err, w2);
 	api_request_clear(&req);
 	assert_null(req.root);
 }
 
 /* ---- api_request_parse ------------------------------------------------- */
+
+/* The request has args, and they are {}. */
+static void assert_no_args(const struct api_request *req)
+{
+	assert_non_null(req->args);
+	assert_true(json_is_object(req->args));
+	assert_int_equal(json_object_size(req->args), 0);
+}
 
 static void test_parse_int_id(void **state)
 {
@@ -53,9 +57,7 @@ static void test_parse_int_id(void **state)
 	assert_true(json_is_integer(req.id));
 	assert_int_equal(json_integer_value(req.id), 7);
 	assert_string_equal(req.op, "vm.list");
-	assert_non_null(req.args);
-	assert_true(json_is_object(req.args));
-	assert_int_equal(json_object_size(req.args), 0);
+	assert_no_args(&req);
 	api_request_clear(&req);
 	assert_null(req.root);
 	assert_null(req.id);
@@ -98,17 +100,13 @@ static void test_parse_no_id_no_args(void **state)
 	assert_int_equal(parse("{\"op\":\"host.info\"}", &req, err, sizeof(err)), 0);
 	assert_null(req.id);
 	assert_string_equal(req.op, "host.info");
-	assert_non_null(req.args);
-	assert_true(json_is_object(req.args));
-	assert_int_equal(json_object_size(req.args), 0);
+	assert_no_args(&req);
 	assert_ptr_equal(req.args, json_object_get(req.root, "args"));
 	api_request_clear(&req);
 
 	/* args: null is the same as absent */
 	assert_int_equal(parse("{\"op\":\"vm.list\",\"args\":null,\"id\":3}", &req, err, sizeof(err)), 0);
-	assert_non_null(req.args);
-	assert_true(json_is_object(req.args));
-	assert_int_equal(json_object_size(req.args), 0);
+	assert_no_args(&req);
 	assert_int_equal(json_integer_value(req.id), 3);
 	api_request_clear(&req);
 
@@ -142,7 +140,7 @@ static void test_parse_not_json(void **state)
 		const char nul[] = "{\"op\":\"vm.list\"}\0";
 
 		assert_int_equal(api_request_parse(nul, sizeof(nul) - 1, &req, err, sizeof(err)), -EINVAL);
-		assert_contains(err, "JSON");
+		tl_assert_contains(err, "JSON");
 		api_request_clear(&req);
 	}
 }
@@ -399,10 +397,10 @@ static void check_bad(const char *opname, const char *args_json, const char *w1,
 
 	if (check(opname, args_json, err, sizeof(err)) != -EINVAL)
 		fail_msg("%s %s accepted", opname, args_json);
-	assert_contains(err, opname);
-	assert_contains(err, w1);
+	tl_assert_contains(err, opname);
+	tl_assert_contains(err, w1);
 	if (w2)
-		assert_contains(err, w2);
+		tl_assert_contains(err, w2);
 }
 
 static void test_args_valid(void **state)
@@ -483,7 +481,6 @@ static void test_args_nullable(void **state)
 		  "\"disks\"", "an array");
 }
 
-/* Types no table entry uses yet, through a private op. */
 /* The schemas of the networking ops (values are the handlers' business). */
 static void test_args_net(void **state)
 {
@@ -525,6 +522,7 @@ static void test_args_net(void **state)
 	check_ok("vm.nic.list", "{\"name\":\"web\"}");
 }
 
+/* Types no table entry uses yet, through a private op. */
 static void test_args_object_type(void **state)
 {
 	static const struct api_arg args[] = {
@@ -544,15 +542,15 @@ static void test_args_object_type(void **state)
 	json_decref(a);
 	a = json_pack("{s:[]}", "opts");
 	assert_int_equal(api_args_check(&op, a, err, sizeof(err)), -EINVAL);
-	assert_contains(err, "test.op: argument \"opts\" must be an object");
+	tl_assert_contains(err, "test.op: argument \"opts\" must be an object");
 	json_decref(a);
 	a = json_pack("{s:{}, s:s}", "opts", "tags", "x");
 	assert_int_equal(api_args_check(&op, a, err, sizeof(err)), -EINVAL);
-	assert_contains(err, "\"tags\" must be an array");
+	tl_assert_contains(err, "\"tags\" must be an array");
 	json_decref(a);
 	a = json_object();
 	assert_int_equal(api_args_check(&op, a, err, sizeof(err)), -EINVAL);
-	assert_contains(err, "test.op needs the argument \"opts\"");
+	tl_assert_contains(err, "test.op needs the argument \"opts\"");
 	/* a NULL error buffer is fine */
 	assert_int_equal(api_args_check(&op, a, NULL, 0), -EINVAL);
 	json_decref(a);
@@ -570,7 +568,7 @@ static void test_parse_then_check(void **state)
 	op = api_op_find(req.op);
 	assert_non_null(op);
 	assert_int_equal(api_args_check(op, req.args, err, sizeof(err)), -EINVAL);
-	assert_contains(err, "vm.start needs the argument \"name\"");
+	tl_assert_contains(err, "vm.start needs the argument \"name\"");
 	api_request_clear(&req);
 
 	assert_int_equal(parse("{\"id\":2,\"op\":\"vm.list\",\"args\":null}", &req, err, sizeof(err)), 0);

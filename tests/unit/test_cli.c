@@ -14,7 +14,7 @@
 
 #include "tui/cli.h"
 #include "common/proto.h"
-#include "tests/unit/testlib.h"
+#include "tests/unit/testlib_cli.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -27,62 +27,6 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
-
-#define ARGV(...) ((char *[]){ __VA_ARGS__, NULL })
-#define ARGC(...) ((int)(sizeof((char *[]){ __VA_ARGS__ }) / sizeof(char *)))
-
-struct parsed {
-	int r;
-	json_t *args;
-	struct cli_opts g;
-	char err[1024];
-};
-
-static struct parsed parse_with(cli_parse_fn fn, const char *cmdname, int argc, char **argv)
-{
-	struct parsed p;
-
-	memset(&p, 0, sizeof(p));
-	p.r = fn(cmdname, argc, argv, &p.g, &p.args, p.err, sizeof(p.err));
-	return p;
-}
-
-#define PARSE(fn, cmd, ...) parse_with(fn, cmd, ARGC(__VA_ARGS__), ARGV(__VA_ARGS__))
-#define PARSE0(fn, cmd) parse_with(fn, cmd, 0, (char *[]){ NULL })
-
-static void expect_args(struct parsed *p, const char *json)
-{
-	json_error_t jerr;
-	json_t *want = json_loads(json, 0, &jerr);
-
-	assert_non_null(want);
-	if (p->r != 0)
-		fail_msg("parse failed: %s", p->err);
-	if (!json_equal(want, p->args)) {
-		char *got = json_dumps(p->args, JSON_COMPACT | JSON_SORT_KEYS);
-
-		print_error("want %s\n got %s\n", json, got);
-		free(got);
-		json_decref(want);
-		fail();
-	}
-	json_decref(want);
-	json_decref(p->args);
-	p->args = NULL;
-}
-
-static void expect_error(struct parsed *p, const char *msg)
-{
-	if (p->r == 0) {
-		char *got = json_dumps(p->args, JSON_COMPACT);
-
-		print_error("expected error '%s', got args %s\n", msg, got);
-		free(got);
-		fail();
-	}
-	assert_null(p->args);
-	assert_string_equal(p->err, msg);
-}
 
 /* --- temp files ------------------------------------------------------- */
 
@@ -144,38 +88,40 @@ static char *in_tmp(const char *name, char *buf, size_t len)
 
 /* --- vm create -------------------------------------------------------- */
 
+static const struct tl_parse_case create_minimal[] = {
+	{ { "web", "--memory", "1G" },
+	  .args = "{\"name\":\"web\",\"vcpus\":1,\"memory_mib\":1024}" },
+	{ { "--memory=512", "--vcpus=4", "db" },
+	  .args = "{\"name\":\"db\",\"vcpus\":4,\"memory_mib\":512}" },
+	{ { "a", "--memory", "2048M", "--memory-min", "512M" },
+	  .args = "{\"name\":\"a\",\"vcpus\":1,\"memory_mib\":2048,\"memory_min_mib\":512}" },
+	{ { "a", "--memory", "1048576K" },
+	  .args = "{\"name\":\"a\",\"vcpus\":1,\"memory_mib\":1024}" },
+	{ { "a", "--memory", "1T" },
+	  .args = "{\"name\":\"a\",\"vcpus\":1,\"memory_mib\":1048576}" },
+};
+
 static void test_create_minimal(void **state)
 {
-	struct parsed p;
-
 	(void)state;
-	p = PARSE(cli_parse_vm_create, "vm create", "web", "--memory", "1G");
-	expect_args(&p, "{\"name\":\"web\",\"vcpus\":1,\"memory_mib\":1024}");
-	p = PARSE(cli_parse_vm_create, "vm create", "--memory=512", "--vcpus=4", "db");
-	expect_args(&p, "{\"name\":\"db\",\"vcpus\":4,\"memory_mib\":512}");
-	p = PARSE(cli_parse_vm_create, "vm create", "a", "--memory", "2048M", "--memory-min", "512M");
-	expect_args(&p, "{\"name\":\"a\",\"vcpus\":1,\"memory_mib\":2048,\"memory_min_mib\":512}");
-	p = PARSE(cli_parse_vm_create, "vm create", "a", "--memory", "1048576K");
-	expect_args(&p, "{\"name\":\"a\",\"vcpus\":1,\"memory_mib\":1024}");
-	p = PARSE(cli_parse_vm_create, "vm create", "a", "--memory", "1T");
-	expect_args(&p, "{\"name\":\"a\",\"vcpus\":1,\"memory_mib\":1048576}");
+	TL_PARSE_CASES(cli_parse_vm_create, "vm create", create_minimal);
 }
 
 static void test_create_full(void **state)
 {
 	char disk[300], iso[300], kernel[300], initrd[300], want[8192];
-	struct parsed p;
+	struct tl_parsed p;
 
 	(void)state;
 	in_tmp("disk.qcow2", disk, sizeof(disk));
 	in_tmp("debian.iso", iso, sizeof(iso));
 	in_tmp("vmlinuz", kernel, sizeof(kernel));
 	in_tmp("initrd.img", initrd, sizeof(initrd));
-	p = PARSE(cli_parse_vm_create, "vm create", "web", "--vcpus", "2", "--memory", "2G",
-		  "--memory-min", "512", "--disk", "20G", "--disk", "disk.qcow2",
-		  "--disk", "./sub/../disk.qcow2", "--disk", "10240", "--cdrom", "debian.iso",
-		  "--boot", "cdrom,disk", "--firmware", "uefi", "--kernel", "vmlinuz",
-		  "--initrd", initrd, "--append", "console=ttyS0 quiet");
+	TL_PARSE(&p, cli_parse_vm_create, "vm create", "web", "--vcpus", "2", "--memory", "2G",
+		 "--memory-min", "512", "--disk", "20G", "--disk", "disk.qcow2",
+		 "--disk", "./sub/../disk.qcow2", "--disk", "10240", "--cdrom", "debian.iso",
+		 "--boot", "cdrom,disk", "--firmware", "uefi", "--kernel", "vmlinuz",
+		 "--initrd", initrd, "--append", "console=ttyS0 quiet");
 	snprintf(want, sizeof(want),
 		 "{\"name\":\"web\",\"vcpus\":2,\"memory_mib\":2048,\"memory_min_mib\":512,"
 		 "\"disks\":[{\"size_bytes\":21474836480},{\"path\":\"%s\"},{\"path\":\"%s\"},"
@@ -183,226 +129,211 @@ static void test_create_full(void **state)
 		 "\"cdrom\":\"%s\",\"boot\":\"cdrom,disk\",\"firmware\":\"uefi\","
 		 "\"kernel\":\"%s\",\"initrd\":\"%s\",\"append\":\"console=ttyS0 quiet\"}",
 		 disk, disk, iso, kernel, initrd);
-	expect_args(&p, want);
+	tl_parsed_args(&p, want);
 }
+
+static const struct tl_parse_case create_errors[] = {
+	{ { "web", "--vcpus", "x", "--memory", "1G" },
+	  .err = "--vcpus needs a number, got 'x'" },
+	{ { "web", "--vcpus", "-1", "--memory", "1G" },
+	  .err = "--vcpus needs a number, got '-1'" },
+	{ { "web", "--vcpus", "0", "--memory", "1G" },
+	  .err = "vcpus must be between 1 and 255, not 0" },
+	{ { "web", "--vcpus", "256", "--memory", "1G" },
+	  .err = "vcpus must be between 1 and 255, not 256" },
+	{ { "web", "--vcpus" }, .err = "--vcpus needs a number" },
+	{ { "web" }, .err = "vm create needs --memory SIZE (e.g. --memory 1G)" },
+	{ { "--memory", "1G" }, .err = "vm create needs a VM name" },
+	{ { "web", "db", "--memory", "1G" },
+	  .err = "unexpected argument 'db' for 'vm create'" },
+	{ { "-web", "--memory", "1G" }, .err = "unknown option '-web' for 'vm create'" },
+	{ { "--", "-web", "--memory", "1G" },
+	  .err = "VM name '-web' must start with a letter or a digit" },
+	{ { "we b", "--memory", "1G" },
+	  .err = "VM name 'we b' contains ' '; use letters, digits, '-', '_' and '.'" },
+	{ { "web", "--memory", "1Q" },
+	  .err = "--memory: size '1Q' has an unknown unit 'Q'; use K, M, G or T" },
+	{ { "web", "--memory", "lots" },
+	  .err = "--memory: size 'lots' must start with a digit (e.g. 512M, 2G)" },
+	{ { "web", "--memory", "1536K" },
+	  .err = "--memory: size '1536K' is not a whole number of MiB" },
+	{ { "web", "--memory", "8" },
+	  .err = "memory must be between 16M and 16777216M, not 8M" },
+	{ { "web", "--memory", "1G", "--memory-min", "2G" },
+	  .err = "memory-min (2048M) is above memory (1024M)" },
+	{ { "web", "--memory", "1G", "--memory-min", "8M" },
+	  .err = "memory-min must be at least 16M, not 8M" },
+	{ { "web", "--memory", "1G", "--memory", "2G" },
+	  .err = "--memory is given more than once" },
+	{ { "web", "--memory", "1G", "--disk", "nothere.img" },
+	  .err = "disk image 'nothere.img' does not exist (for a new disk give a size such as 10G)" },
+	{ { "web", "--memory", "1G", "--disk", "/nope/x.img" },
+	  .err = "disk image '/nope/x.img' does not exist" },
+	{ { "web", "--memory", "1G", "--disk", "sub" },
+	  .err = "disk image 'sub' is a directory" },
+	{ { "web", "--memory", "1G", "--disk", "100K" },
+	  .err = "--disk: disk size must be between 1M and 64T, not 100K" },
+	{ { "web", "--memory", "1G", "--disk", "" }, .err = "disk image path is empty" },
+	{ { "web", "--memory", "1G", "--cdrom", "x.iso" },
+	  .err = "cdrom image 'x.iso' does not exist" },
+	{ { "web", "--memory", "1G", "--kernel", "bz" }, .err = "kernel 'bz' does not exist" },
+	{ { "web", "--memory", "1G", "--initrd", "initrd.img" },
+	  .err = "--initrd needs --kernel" },
+	{ { "web", "--memory", "1G", "--append", "quiet" }, .err = "--append needs --kernel" },
+	{ { "web", "--memory", "1G", "--boot", "floppy" },
+	  .err = "--boot: unknown boot device 'floppy'; use cdrom and/or disk" },
+	{ { "web", "--memory", "1G", "--boot", "disk,disk" },
+	  .err = "--boot: 'disk' appears twice" },
+	{ { "web", "--memory", "1G", "--boot", "disk," },
+	  .err = "--boot: list 'disk,' ends with a comma" },
+	{ { "web", "--memory", "1G", "--firmware", "efi" },
+	  .err = "--firmware must be bios or uefi, not 'efi'" },
+	{ { "web", "--memory", "1G", "--frobnicate" },
+	  .err = "unknown option '--frobnicate' for 'vm create'" },
+	{ { "web", "--memory", "1G", "--eject" },
+	  .err = "unknown option '--eject' for 'vm create'" },
+	{ { "web", "--memory" }, .err = "--memory needs a size (e.g. 2G)" },
+	{ { "web", "--memory", "1G", "--socket" }, .err = "--socket needs a path" },
+};
 
 static void test_create_errors(void **state)
 {
-	struct parsed p;
-
 	(void)state;
-	p = PARSE(cli_parse_vm_create, "vm create", "web", "--vcpus", "x", "--memory", "1G");
-	expect_error(&p, "--vcpus needs a number, got 'x'");
-	p = PARSE(cli_parse_vm_create, "vm create", "web", "--vcpus", "-1", "--memory", "1G");
-	expect_error(&p, "--vcpus needs a number, got '-1'");
-	p = PARSE(cli_parse_vm_create, "vm create", "web", "--vcpus", "0", "--memory", "1G");
-	expect_error(&p, "vcpus must be between 1 and 255, not 0");
-	p = PARSE(cli_parse_vm_create, "vm create", "web", "--vcpus", "256", "--memory", "1G");
-	expect_error(&p, "vcpus must be between 1 and 255, not 256");
-	p = PARSE(cli_parse_vm_create, "vm create", "web", "--vcpus");
-	expect_error(&p, "--vcpus needs a number");
-	p = PARSE(cli_parse_vm_create, "vm create", "web");
-	expect_error(&p, "vm create needs --memory SIZE (e.g. --memory 1G)");
-	p = PARSE(cli_parse_vm_create, "vm create", "--memory", "1G");
-	expect_error(&p, "vm create needs a VM name");
-	p = PARSE(cli_parse_vm_create, "vm create", "web", "db", "--memory", "1G");
-	expect_error(&p, "unexpected argument 'db' for 'vm create'");
-	p = PARSE(cli_parse_vm_create, "vm create", "-web", "--memory", "1G");
-	expect_error(&p, "unknown option '-web' for 'vm create'");
-	p = PARSE(cli_parse_vm_create, "vm create", "--", "-web", "--memory", "1G");
-	expect_error(&p, "VM name '-web' must start with a letter or a digit");
-	p = PARSE(cli_parse_vm_create, "vm create", "we b", "--memory", "1G");
-	expect_error(&p, "VM name 'we b' contains ' '; use letters, digits, '-', '_' and '.'");
-	p = PARSE(cli_parse_vm_create, "vm create", "web", "--memory", "1Q");
-	expect_error(&p, "--memory: size '1Q' has an unknown unit 'Q'; use K, M, G or T");
-	p = PARSE(cli_parse_vm_create, "vm create", "web", "--memory", "lots");
-	expect_error(&p, "--memory: size 'lots' must start with a digit (e.g. 512M, 2G)");
-	p = PARSE(cli_parse_vm_create, "vm create", "web", "--memory", "1536K");
-	expect_error(&p, "--memory: size '1536K' is not a whole number of MiB");
-	p = PARSE(cli_parse_vm_create, "vm create", "web", "--memory", "8");
-	expect_error(&p, "memory must be between 16M and 16777216M, not 8M");
-	p = PARSE(cli_parse_vm_create, "vm create", "web", "--memory", "1G", "--memory-min", "2G");
-	expect_error(&p, "memory-min (2048M) is above memory (1024M)");
-	p = PARSE(cli_parse_vm_create, "vm create", "web", "--memory", "1G", "--memory-min", "8M");
-	expect_error(&p, "memory-min must be at least 16M, not 8M");
-	p = PARSE(cli_parse_vm_create, "vm create", "web", "--memory", "1G", "--memory", "2G");
-	expect_error(&p, "--memory is given more than once");
-	p = PARSE(cli_parse_vm_create, "vm create", "web", "--memory", "1G", "--disk", "nothere.img");
-	expect_error(&p, "disk image 'nothere.img' does not exist (for a new disk give a size such as 10G)");
-	p = PARSE(cli_parse_vm_create, "vm create", "web", "--memory", "1G", "--disk", "/nope/x.img");
-	expect_error(&p, "disk image '/nope/x.img' does not exist");
-	p = PARSE(cli_parse_vm_create, "vm create", "web", "--memory", "1G", "--disk", "sub");
-	expect_error(&p, "disk image 'sub' is a directory");
-	p = PARSE(cli_parse_vm_create, "vm create", "web", "--memory", "1G", "--disk", "100K");
-	expect_error(&p, "--disk: disk size must be between 1M and 64T, not 100K");
-	p = PARSE(cli_parse_vm_create, "vm create", "web", "--memory", "1G", "--disk", "");
-	expect_error(&p, "disk image path is empty");
-	p = PARSE(cli_parse_vm_create, "vm create", "web", "--memory", "1G", "--cdrom", "x.iso");
-	expect_error(&p, "cdrom image 'x.iso' does not exist");
-	p = PARSE(cli_parse_vm_create, "vm create", "web", "--memory", "1G", "--kernel", "bz");
-	expect_error(&p, "kernel 'bz' does not exist");
-	p = PARSE(cli_parse_vm_create, "vm create", "web", "--memory", "1G", "--initrd", "initrd.img");
-	expect_error(&p, "--initrd needs --kernel");
-	p = PARSE(cli_parse_vm_create, "vm create", "web", "--memory", "1G", "--append", "quiet");
-	expect_error(&p, "--append needs --kernel");
-	p = PARSE(cli_parse_vm_create, "vm create", "web", "--memory", "1G", "--boot", "floppy");
-	expect_error(&p, "--boot: unknown boot device 'floppy'; use cdrom and/or disk");
-	p = PARSE(cli_parse_vm_create, "vm create", "web", "--memory", "1G", "--boot", "disk,disk");
-	expect_error(&p, "--boot: 'disk' appears twice");
-	p = PARSE(cli_parse_vm_create, "vm create", "web", "--memory", "1G", "--boot", "disk,");
-	expect_error(&p, "--boot: list 'disk,' ends with a comma");
-	p = PARSE(cli_parse_vm_create, "vm create", "web", "--memory", "1G", "--firmware", "efi");
-	expect_error(&p, "--firmware must be bios or uefi, not 'efi'");
-	p = PARSE(cli_parse_vm_create, "vm create", "web", "--memory", "1G", "--frobnicate");
-	expect_error(&p, "unknown option '--frobnicate' for 'vm create'");
-	p = PARSE(cli_parse_vm_create, "vm create", "web", "--memory", "1G", "--eject");
-	expect_error(&p, "unknown option '--eject' for 'vm create'");
-	p = PARSE(cli_parse_vm_create, "vm create", "web", "--memory");
-	expect_error(&p, "--memory needs a size (e.g. 2G)");
-	p = PARSE(cli_parse_vm_create, "vm create", "web", "--memory", "1G", "--socket");
-	expect_error(&p, "--socket needs a path");
+	TL_PARSE_CASES(cli_parse_vm_create, "vm create", create_errors);
 }
 
 /* --- global options among the arguments ------------------------------- */
 
+static const struct tl_parse_case name_errors[] = {
+	{ { "web", "db" }, .err = "unexpected argument 'db' for 'vm start'" },
+	{ { NULL }, .err = "vm start needs a VM name" },
+};
+
 static void test_json_and_socket_anywhere(void **state)
 {
-	struct parsed p;
+	struct tl_parsed p;
 
 	(void)state;
-	p = PARSE(cli_parse_vm_create, "vm create", "web", "--memory", "1G", "--json");
+	TL_PARSE(&p, cli_parse_vm_create, "vm create", "web", "--memory", "1G", "--json");
 	assert_int_equal(p.g.json, 1);
-	expect_args(&p, "{\"name\":\"web\",\"vcpus\":1,\"memory_mib\":1024}");
-	p = PARSE(cli_parse_vm_create, "vm create", "--json", "web", "--socket", "/tmp/s",
-		  "--memory", "1G");
+	tl_parsed_args(&p, "{\"name\":\"web\",\"vcpus\":1,\"memory_mib\":1024}");
+	TL_PARSE(&p, cli_parse_vm_create, "vm create", "--json", "web", "--socket", "/tmp/s",
+		 "--memory", "1G");
 	assert_int_equal(p.g.json, 1);
 	assert_string_equal(p.g.socket, "/tmp/s");
-	expect_args(&p, "{\"name\":\"web\",\"vcpus\":1,\"memory_mib\":1024}");
-	p = PARSE(cli_parse_none, "vm list", "--json");
+	tl_parsed_args(&p, "{\"name\":\"web\",\"vcpus\":1,\"memory_mib\":1024}");
+	TL_PARSE(&p, cli_parse_none, "vm list", "--json");
 	assert_int_equal(p.g.json, 1);
-	expect_args(&p, "{}");
-	p = PARSE(cli_parse_name, "vm start", "web", "--json", "--socket=/x");
+	tl_parsed_args(&p, "{}");
+	TL_PARSE(&p, cli_parse_name, "vm start", "web", "--json", "--socket=/x");
 	assert_int_equal(p.g.json, 1);
 	assert_string_equal(p.g.socket, "/x");
-	expect_args(&p, "{\"name\":\"web\"}");
+	tl_parsed_args(&p, "{\"name\":\"web\"}");
 	/* a value that looks like an option is still the option's value */
-	p = PARSE(cli_parse_vm_create, "vm create", "web", "--memory", "1G", "--kernel", "vmlinuz",
-		  "--append", "--json");
+	TL_PARSE(&p, cli_parse_vm_create, "vm create", "web", "--memory", "1G", "--kernel", "vmlinuz",
+		 "--append", "--json");
 	assert_int_equal(p.g.json, 0);
 	assert_int_equal(p.r, 0);
 	assert_string_equal(json_string_value(json_object_get(p.args, "append")), "--json");
 	json_decref(p.args);
 	/* --help skips the checks for required arguments */
-	p = PARSE(cli_parse_vm_create, "vm create", "--help");
+	TL_PARSE(&p, cli_parse_vm_create, "vm create", "--help");
 	assert_int_equal(p.r, 0);
 	assert_int_equal(p.g.help, 1);
 	json_decref(p.args);
-	p = PARSE(cli_parse_none, "vm list", "extra");
-	expect_error(&p, "unexpected argument 'extra' for 'vm list'");
-	p = PARSE(cli_parse_name, "vm start", "web", "db");
-	expect_error(&p, "unexpected argument 'db' for 'vm start'");
-	p = PARSE0(cli_parse_name, "vm start");
-	expect_error(&p, "vm start needs a VM name");
-	p = PARSE(cli_parse_name, "vm info", "--force", "web");
-	expect_error(&p, "unknown option '--force' for 'vm info'");
+	TL_PARSE(&p, cli_parse_none, "vm list", "extra");
+	tl_parsed_error(&p, "unexpected argument 'extra' for 'vm list'");
+	TL_PARSE_CASES(cli_parse_name, "vm start", name_errors);
+	TL_PARSE(&p, cli_parse_name, "vm info", "--force", "web");
+	tl_parsed_error(&p, "unknown option '--force' for 'vm info'");
 }
 
 /* --- vm edit ---------------------------------------------------------- */
 
+static const struct tl_parse_case edit_cases[] = {
+	{ { "web", "--memory", "4G" }, .args = "{\"name\":\"web\",\"memory_mib\":4096}" },
+	{ { "web", "--vcpus", "8", "--memory-min", "1G", "--boot", "disk", "--firmware", "bios" },
+	  .args = "{\"name\":\"web\",\"vcpus\":8,\"memory_min_mib\":1024,\"boot\":\"disk\","
+	  "\"firmware\":\"bios\"}" },
+	{ { "web", "--eject" }, .args = "{\"name\":\"web\",\"cdrom\":null}" },
+	{ { "web", "--kernel", "", "--initrd", "", "--append", "" },
+	  .args = "{\"name\":\"web\",\"kernel\":null,\"initrd\":null,\"append\":null}" },
+	{ { "web" }, .err = "vm edit needs at least one change (e.g. --memory 2G)" },
+	{ { "--memory", "2G" }, .err = "vm edit needs a VM name" },
+	{ { "web", "--cdrom", "debian.iso", "--eject" },
+	  .err = "--cdrom and --eject cannot be used together" },
+	{ { "web", "--cdrom", "" }, .err = "cdrom image path is empty" },
+	{ { "web", "--vcpus", "two" }, .err = "--vcpus needs a number, got 'two'" },
+	{ { "web", "--memory", "2G", "--memory-min", "3G" },
+	  .err = "memory-min (3072M) is above memory (2048M)" },
+	{ { "web", "--memory-min", "1M" }, .err = "memory-min must be at least 16M, not 1M" },
+	{ { "web", "--memory", "4" },
+	  .err = "memory must be between 16M and 16777216M, not 4M" },
+	{ { "web", "--disk", "10G" }, .err = "unknown option '--disk' for 'vm edit'" },
+	{ { "web", "--eject=yes" }, .err = "--eject takes no value" },
+};
+
 static void test_edit(void **state)
 {
 	char iso[300], want[4096];
-	struct parsed p;
+	struct tl_parsed p;
 
 	(void)state;
+	TL_PARSE_CASES(cli_parse_vm_edit, "vm edit", edit_cases);
 	in_tmp("debian.iso", iso, sizeof(iso));
-	p = PARSE(cli_parse_vm_edit, "vm edit", "web", "--memory", "4G");
-	expect_args(&p, "{\"name\":\"web\",\"memory_mib\":4096}");
-	p = PARSE(cli_parse_vm_edit, "vm edit", "web", "--vcpus", "8", "--memory-min", "1G",
-		  "--boot", "disk", "--firmware", "bios");
-	expect_args(&p, "{\"name\":\"web\",\"vcpus\":8,\"memory_min_mib\":1024,"
-			"\"boot\":\"disk\",\"firmware\":\"bios\"}");
-	p = PARSE(cli_parse_vm_edit, "vm edit", "web", "--eject");
-	expect_args(&p, "{\"name\":\"web\",\"cdrom\":null}");
-	p = PARSE(cli_parse_vm_edit, "vm edit", "web", "--cdrom", "debian.iso");
+	TL_PARSE(&p, cli_parse_vm_edit, "vm edit", "web", "--cdrom", "debian.iso");
 	snprintf(want, sizeof(want), "{\"name\":\"web\",\"cdrom\":\"%s\"}", iso);
-	expect_args(&p, want);
-	p = PARSE(cli_parse_vm_edit, "vm edit", "web", "--kernel", "", "--initrd", "",
-		  "--append", "");
-	expect_args(&p, "{\"name\":\"web\",\"kernel\":null,\"initrd\":null,\"append\":null}");
-	p = PARSE(cli_parse_vm_edit, "vm edit", "web", "--append", "quiet", "--json");
+	tl_parsed_args(&p, want);
+	TL_PARSE(&p, cli_parse_vm_edit, "vm edit", "web", "--append", "quiet", "--json");
 	assert_int_equal(p.g.json, 1);
-	expect_args(&p, "{\"name\":\"web\",\"append\":\"quiet\"}");
-
-	p = PARSE(cli_parse_vm_edit, "vm edit", "web");
-	expect_error(&p, "vm edit needs at least one change (e.g. --memory 2G)");
-	p = PARSE(cli_parse_vm_edit, "vm edit", "--memory", "2G");
-	expect_error(&p, "vm edit needs a VM name");
-	p = PARSE(cli_parse_vm_edit, "vm edit", "web", "--cdrom", "debian.iso", "--eject");
-	expect_error(&p, "--cdrom and --eject cannot be used together");
-	p = PARSE(cli_parse_vm_edit, "vm edit", "web", "--cdrom", "");
-	expect_error(&p, "cdrom image path is empty");
-	p = PARSE(cli_parse_vm_edit, "vm edit", "web", "--vcpus", "two");
-	expect_error(&p, "--vcpus needs a number, got 'two'");
-	p = PARSE(cli_parse_vm_edit, "vm edit", "web", "--memory", "2G", "--memory-min", "3G");
-	expect_error(&p, "memory-min (3072M) is above memory (2048M)");
-	p = PARSE(cli_parse_vm_edit, "vm edit", "web", "--memory-min", "1M");
-	expect_error(&p, "memory-min must be at least 16M, not 1M");
-	p = PARSE(cli_parse_vm_edit, "vm edit", "web", "--memory", "4");
-	expect_error(&p, "memory must be between 16M and 16777216M, not 4M");
-	p = PARSE(cli_parse_vm_edit, "vm edit", "web", "--disk", "10G");
-	expect_error(&p, "unknown option '--disk' for 'vm edit'");
-	p = PARSE(cli_parse_vm_edit, "vm edit", "web", "--eject=yes");
-	expect_error(&p, "--eject takes no value");
+	tl_parsed_args(&p, "{\"name\":\"web\",\"append\":\"quiet\"}");
 }
 
 /* --- vm shutdown, vm delete, host set --------------------------------- */
 
+static const struct tl_parse_case shutdown_cases[] = {
+	{ { "web" }, .args = "{\"name\":\"web\"}" },
+	{ { "web", "--timeout", "30", "--force" },
+	  .args = "{\"name\":\"web\",\"timeout_s\":30,\"force\":true}" },
+	{ { "--force", "web", "--timeout=0" },
+	  .args = "{\"name\":\"web\",\"timeout_s\":0,\"force\":true}" },
+	{ { "web", "--timeout", "soon" },
+	  .err = "--timeout needs a number of seconds, got 'soon'" },
+	{ { "web", "--timeout", "100000" },
+	  .err = "--timeout must be at most 86400 seconds, not 100000" },
+	{ { "web", "--timeout" }, .err = "--timeout needs a number of seconds" },
+	{ { "--force" }, .err = "vm shutdown needs a VM name" },
+};
+
+static const struct tl_parse_case delete_cases[] = {
+	{ { "web" }, .args = "{\"name\":\"web\"}" },
+	{ { "web", "--keep" }, .err = "unknown option '--keep' for 'vm delete'" },
+	{ { NULL }, .err = "vm delete needs a VM name" },
+};
+
+static const struct tl_parse_case host_set_cases[] = {
+	{ { "accel", "tcg" }, .args = "{\"accel\":\"tcg\"}" },
+	{ { "accel", "hvf" }, .err = "accel must be auto, kvm or tcg, not 'hvf'" },
+	{ { "accel" }, .err = "host set accel needs a value: auto, kvm or tcg" },
+	{ { "speed", "fast" }, .err = "unknown host setting 'speed'; the settings are: accel" },
+	{ { "accel", "kvm", "now" }, .err = "unexpected argument 'now' for 'host set'" },
+	{ { "--json" }, .err = "host set needs a setting and a value (e.g. accel kvm)" },
+};
+
 static void test_shutdown_delete_host(void **state)
 {
-	struct parsed p;
+	struct tl_parsed p;
 
 	(void)state;
-	p = PARSE(cli_parse_vm_shutdown, "vm shutdown", "web");
-	expect_args(&p, "{\"name\":\"web\"}");
-	p = PARSE(cli_parse_vm_shutdown, "vm shutdown", "web", "--timeout", "30", "--force");
-	expect_args(&p, "{\"name\":\"web\",\"timeout_s\":30,\"force\":true}");
-	p = PARSE(cli_parse_vm_shutdown, "vm shutdown", "--force", "web", "--timeout=0");
-	expect_args(&p, "{\"name\":\"web\",\"timeout_s\":0,\"force\":true}");
-	p = PARSE(cli_parse_vm_shutdown, "vm shutdown", "web", "--timeout", "soon");
-	expect_error(&p, "--timeout needs a number of seconds, got 'soon'");
-	p = PARSE(cli_parse_vm_shutdown, "vm shutdown", "web", "--timeout", "100000");
-	expect_error(&p, "--timeout must be at most 86400 seconds, not 100000");
-	p = PARSE(cli_parse_vm_shutdown, "vm shutdown", "web", "--timeout");
-	expect_error(&p, "--timeout needs a number of seconds");
-	p = PARSE(cli_parse_vm_shutdown, "vm shutdown", "--force");
-	expect_error(&p, "vm shutdown needs a VM name");
-
-	p = PARSE(cli_parse_vm_delete, "vm delete", "web");
-	expect_args(&p, "{\"name\":\"web\"}");
-	p = PARSE(cli_parse_vm_delete, "vm delete", "web", "--keep-disks", "--force", "--json");
+	TL_PARSE_CASES(cli_parse_vm_shutdown, "vm shutdown", shutdown_cases);
+	TL_PARSE_CASES(cli_parse_vm_delete, "vm delete", delete_cases);
+	TL_PARSE(&p, cli_parse_vm_delete, "vm delete", "web", "--keep-disks", "--force", "--json");
 	assert_int_equal(p.g.json, 1);
-	expect_args(&p, "{\"name\":\"web\",\"keep_disks\":true,\"force\":true}");
-	p = PARSE(cli_parse_vm_delete, "vm delete", "web", "--keep");
-	expect_error(&p, "unknown option '--keep' for 'vm delete'");
-	p = PARSE0(cli_parse_vm_delete, "vm delete");
-	expect_error(&p, "vm delete needs a VM name");
-
-	p = PARSE(cli_parse_host_set, "host set", "accel", "tcg");
-	expect_args(&p, "{\"accel\":\"tcg\"}");
-	p = PARSE(cli_parse_host_set, "host set", "accel", "kvm", "--json");
+	tl_parsed_args(&p, "{\"name\":\"web\",\"keep_disks\":true,\"force\":true}");
+	TL_PARSE_CASES(cli_parse_host_set, "host set", host_set_cases);
+	TL_PARSE(&p, cli_parse_host_set, "host set", "accel", "kvm", "--json");
 	assert_int_equal(p.g.json, 1);
-	expect_args(&p, "{\"accel\":\"kvm\"}");
-	p = PARSE(cli_parse_host_set, "host set", "accel", "hvf");
-	expect_error(&p, "accel must be auto, kvm or tcg, not 'hvf'");
-	p = PARSE(cli_parse_host_set, "host set", "accel");
-	expect_error(&p, "host set accel needs a value: auto, kvm or tcg");
-	p = PARSE(cli_parse_host_set, "host set", "speed", "fast");
-	expect_error(&p, "unknown host setting 'speed'; the settings are: accel");
-	p = PARSE(cli_parse_host_set, "host set", "accel", "kvm", "now");
-	expect_error(&p, "unexpected argument 'now' for 'host set'");
-	p = PARSE(cli_parse_host_set, "host set", "--json");
-	expect_error(&p, "host set needs a setting and a value (e.g. accel kvm)");
+	tl_parsed_args(&p, "{\"accel\":\"kvm\"}");
 }
 
 static void test_mib_and_paths(void **state)
@@ -555,45 +486,43 @@ static void test_format_misc(void **state)
 
 /* --- cli_main end to end ---------------------------------------------- */
 
-#define RUN(r, ...) tl_run_main(r, cli_main, ARGC("croft", __VA_ARGS__), ARGV("croft", __VA_ARGS__))
-
 static void test_main_usage(void **state)
 {
 	static struct tl_run r;
 
 	(void)state;
-	RUN(&r, "vm", "create", "web", "--vcpus", "x", "--memory", "1G");
+	TL_CROFT(&r, "vm", "create", "web", "--vcpus", "x", "--memory", "1G");
 	assert_int_equal(r.status, CLI_EXIT_USAGE);
 	assert_string_equal(r.out, "");
 	assert_non_null(strstr(r.err, "croft: --vcpus needs a number, got 'x'\n"));
 	assert_non_null(strstr(r.err, "usage: croft vm create NAME"));
 	assert_non_null(strstr(r.err, "Run 'croft help' for all commands.\n"));
 
-	RUN(&r, "vm", "create", "web", "--memory", "1Q", "--json");
+	TL_CROFT(&r, "vm", "create", "web", "--memory", "1Q", "--json");
 	assert_int_equal(r.status, CLI_EXIT_USAGE);
 	assert_string_equal(r.out, "{\"error\":{\"code\":\"usage\",\"message\":\"--memory: size '1Q' "
 			    "has an unknown unit 'Q'; use K, M, G or T\"}}\n");
 
-	RUN(&r, "frob");
+	TL_CROFT(&r, "frob");
 	assert_int_equal(r.status, CLI_EXIT_USAGE);
 	assert_non_null(strstr(r.err, "croft: unknown command 'frob'\n"));
-	RUN(&r, "vm");
+	TL_CROFT(&r, "vm");
 	assert_int_equal(r.status, CLI_EXIT_USAGE);
 	assert_non_null(strstr(r.err, "croft: 'vm' needs a command: create, list, info"));
-	RUN(&r, "vm", "strat", "web");
+	TL_CROFT(&r, "vm", "strat", "web");
 	assert_int_equal(r.status, CLI_EXIT_USAGE);
 	assert_non_null(strstr(r.err, "croft: unknown command 'vm strat'"));
-	RUN(&r, "--bogus", "vm", "list");
+	TL_CROFT(&r, "--bogus", "vm", "list");
 	assert_int_equal(r.status, CLI_EXIT_USAGE);
 	assert_non_null(strstr(r.err, "croft: unknown option '--bogus'\n"));
-	RUN(&r, "--socket");
+	TL_CROFT(&r, "--socket");
 	assert_int_equal(r.status, CLI_EXIT_USAGE);
 	assert_non_null(strstr(r.err, "croft: --socket needs a path\n"));
-	RUN(&r, "help", "vm", "nope");
+	TL_CROFT(&r, "help", "vm", "nope");
 	assert_int_equal(r.status, CLI_EXIT_USAGE);
 
 	/* help output: every command appears */
-	RUN(&r, "help");
+	TL_CROFT(&r, "help");
 	assert_int_equal(r.status, 0);
 	{
 		const struct cli_cmd *c;
@@ -607,21 +536,21 @@ static void test_main_usage(void **state)
 				fail_msg("help lacks '%s'", line);
 		}
 	}
-	RUN(&r, "--help");
+	TL_CROFT(&r, "--help");
 	assert_int_equal(r.status, 0);
 	assert_non_null(strstr(r.out, "croft vm console NAME"));
-	RUN(&r, "vm", "--help");
+	TL_CROFT(&r, "vm", "--help");
 	assert_int_equal(r.status, 0);
 	assert_non_null(strstr(r.out, "croft vm shutdown NAME [--timeout SECS] [--force]"));
 	assert_null(strstr(r.out, "croft host info"));
-	RUN(&r, "vm", "create", "--help");
+	TL_CROFT(&r, "vm", "create", "--help");
 	assert_int_equal(r.status, 0);
 	assert_non_null(strstr(r.out, "usage: croft vm create NAME"));
 	assert_non_null(strstr(r.out, "--memory-min SIZE"));
-	RUN(&r, "help", "host", "set");
+	TL_CROFT(&r, "help", "host", "set");
 	assert_int_equal(r.status, 0);
 	assert_non_null(strstr(r.out, "usage: croft host set accel auto|kvm|tcg"));
-	RUN(&r, "events", "--help");
+	TL_CROFT(&r, "events", "--help");
 	assert_int_equal(r.status, 0);
 	assert_non_null(strstr(r.out, "usage: croft events"));
 }
@@ -631,23 +560,23 @@ static void test_main_cannot_connect(void **state)
 	static struct tl_run r;
 
 	(void)state;
-	RUN(&r, "--socket", "/nonexistent/croftd.sock", "vm", "list");
+	TL_CROFT(&r, "--socket", "/nonexistent/croftd.sock", "vm", "list");
 	assert_int_equal(r.status, CLI_EXIT_CONNECT);
 	assert_string_equal(r.out, "");
 	assert_string_equal(r.err, "croft: cannot connect to croftd at /nonexistent/croftd.sock: "
 			    "No such file or directory (is croftd running? start it with croftd "
 			    "or make run)\n");
-	RUN(&r, "vm", "list", "--socket=/nonexistent/croftd.sock", "--json");
+	TL_CROFT(&r, "vm", "list", "--socket=/nonexistent/croftd.sock", "--json");
 	assert_int_equal(r.status, CLI_EXIT_CONNECT);
 	assert_non_null(strstr(r.out, "{\"error\":{\"code\":\"connection\",\"message\":\"cannot connect "
 				      "to croftd at /nonexistent/croftd.sock"));
 	setenv("CROFT_SOCKET", "/nonexistent/env.sock", 1);
-	RUN(&r, "host", "info");
+	TL_CROFT(&r, "host", "info");
 	unsetenv("CROFT_SOCKET");
 	assert_int_equal(r.status, CLI_EXIT_CONNECT);
 	assert_non_null(strstr(r.err, "/nonexistent/env.sock"));
 	/* a bad name is refused before any connection is tried */
-	RUN(&r, "--socket", "/nonexistent/croftd.sock", "vm", "start", "bad/name");
+	TL_CROFT(&r, "--socket", "/nonexistent/croftd.sock", "vm", "start", "bad/name");
 	assert_int_equal(r.status, CLI_EXIT_USAGE);
 	assert_non_null(strstr(r.err, "croft: VM name 'bad/name' contains '/'"));
 }
@@ -678,7 +607,7 @@ static void test_main_against_fake_croftd(void **state)
 	snprintf(vms, sizeof(vms), "{\"vms\":%s}", canned_vms);
 
 	serve(&f, sock, list);
-	RUN(&r, "--socket", sock, "vm", "list", "--json");
+	TL_CROFT(&r, "--socket", sock, "vm", "list", "--json");
 	tl_api_wait_or_fail(&f);
 	assert_int_equal(r.status, 0);
 	{
@@ -692,47 +621,47 @@ static void test_main_against_fake_croftd(void **state)
 	}
 
 	serve(&f, sock, list);
-	RUN(&r, "--socket", sock, "vm", "list");
+	TL_CROFT(&r, "--socket", sock, "vm", "list");
 	tl_api_wait_or_fail(&f);
 	assert_int_equal(r.status, 0);
 	assert_non_null(strstr(r.out, "NAME              STATE    VCPUS"));
 
 	serve(&f, sock, start);
 	setenv("CROFT_SOCKET", sock, 1);
-	RUN(&r, "vm", "start", "web");
+	TL_CROFT(&r, "vm", "start", "web");
 	unsetenv("CROFT_SOCKET");
 	tl_api_wait_or_fail(&f);
 	assert_int_equal(r.status, 0);
 	assert_string_equal(r.out, "web: running\n");
 
 	serve(&f, sock, start);
-	RUN(&r, "--socket", sock, "vm", "start", "web", "--json");
+	TL_CROFT(&r, "--socket", sock, "vm", "start", "web", "--json");
 	tl_api_wait_or_fail(&f);
 	assert_int_equal(r.status, 0);
 	assert_string_equal(r.out, "{\"name\":\"web\",\"state\":\"running\"}\n");
 
 	serve(&f, sock, refused);
-	RUN(&r, "--socket", sock, "--json", "vm", "start", "webb");
+	TL_CROFT(&r, "--socket", sock, "--json", "vm", "start", "webb");
 	tl_api_wait_or_fail(&f);
 	assert_int_equal(r.status, CLI_EXIT_ERROR);
 	assert_string_equal(r.err, "croft: no VM named 'webb'\n");
 	assert_string_equal(r.out, "{\"error\":{\"code\":\"not_found\",\"message\":\"no VM named 'webb'\"}}\n");
 
 	serve(&f, sock, refused);
-	RUN(&r, "--socket", sock, "vm", "start", "webb");
+	TL_CROFT(&r, "--socket", sock, "vm", "start", "webb");
 	tl_api_wait_or_fail(&f);
 	assert_int_equal(r.status, CLI_EXIT_ERROR);
 	assert_string_equal(r.out, "");
 
 	/* croftd goes away mid-call */
 	serve(&f, sock, gone);
-	RUN(&r, "--socket", sock, "vm", "info", "web");
+	TL_CROFT(&r, "--socket", sock, "vm", "info", "web");
 	tl_api_wait_or_fail(&f);
 	assert_int_equal(r.status, CLI_EXIT_CONNECT);
 	assert_string_equal(r.err, "croft: croftd closed the connection\n");
 
 	serve(&f, sock, none);
-	RUN(&r, "--socket", sock, "version");
+	TL_CROFT(&r, "--socket", sock, "version");
 	tl_api_wait_or_fail(&f);
 	assert_int_equal(r.status, 0);
 	assert_string_equal(r.out, "croft " CROFT_VERSION " (protocol 1)\ncroftd " TL_API_VERSION "\n");
@@ -786,7 +715,7 @@ static void test_main_console(void **state)
 	close(infd);
 	setenv("CROFT_CONSOLE_LINGER_MS", "300", 1);
 	tl_api_listen_or_fail(&f, sock, sc_console, NULL);
-	RUN(&r, "--socket", sock, "vm", "console", "web");
+	TL_CROFT(&r, "--socket", sock, "vm", "console", "web");
 	tl_api_wait_or_fail(&f);
 	dup2(save0, 0);
 	close(save0);

@@ -11,18 +11,13 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "tui/cli.h"
-#include "tests/unit/testlib.h"
+#include "tests/unit/testlib_cli.h"
 
-#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-#define ARGV(...) ((char *[]){ __VA_ARGS__, NULL })
-#define ARGC(...) ((int)(sizeof((char *[]){ __VA_ARGS__ }) / sizeof(char *)))
 
 /* An event as croftd sends it: seq, seconds after 2026-01-01 00:00:00 UTC. */
 #define EV(seq, secs, kind, target, msg, data) \
@@ -42,60 +37,39 @@
 #define SINCE "1700000000"
 #define LIST_ARGS "{\"since_ms\":1700000000000,\"limit\":10000}"
 
-
-#define CROFT(r, steps, ...) \
-	tl_run_scripted(r, steps, cli_main, ARGC("croft", __VA_ARGS__), ARGV("croft", __VA_ARGS__))
+static const struct tl_parse_case events_errors[] = {
+	{ { "--since", "10x" }, .err = "--since: '10x' has an unknown unit 'x'; use s, m, h or d" },
+	{ { "--since", "1h", "--since", "2h" }, .err = "--since is given more than once" },
+	{ { "--no-follow" },
+	  .err = "--no-follow needs --since TIME: it stops after the history "
+		 "(e.g. --since 1h --no-follow)" },
+	{ { "web" }, .err = "unexpected argument 'web' for 'events'" },
+	{ { "--since" }, .err = "--since needs a time (e.g. 1h, or 2026-01-31 08:00)" },
+};
 
 static void test_parse(void **state)
 {
-	struct cli_opts g;
-	json_t *args = NULL;
-	char err[512];
+	struct tl_parsed p;
+	long long ms, want;
 
 	(void)state;
-	memset(&g, 0, sizeof(g));
-	assert_int_equal(cli_parse_events("events", 0, ARGV(NULL), &g, &args, err, sizeof(err)), 0);
-	assert_int_equal(json_object_size(args), 0);
-	assert_false(g.no_follow);
-	json_decref(args);
+	TL_PARSE0(&p, cli_parse_events, "events");
+	assert_false(p.g.no_follow);
+	tl_parsed_args(&p, "{}");
 
-	assert_int_equal(cli_parse_events("events", 3, ARGV("--since", SINCE, "--no-follow"), &g,
-					  &args, err, sizeof(err)), 0);
-	assert_int_equal(json_integer_value(json_object_get(args, "since_ms")), 1700000000000LL);
-	assert_true(g.no_follow);
-	json_decref(args);
+	TL_PARSE(&p, cli_parse_events, "events", "--since", SINCE, "--no-follow");
+	assert_true(p.g.no_follow);
+	tl_parsed_args(&p, "{\"since_ms\":1700000000000}");
 
 	/* a relative time is taken back from now */
-	memset(&g, 0, sizeof(g));
-	assert_int_equal(cli_parse_events("events", 1, ARGV("--since=1h"), &g, &args, err,
-					  sizeof(err)), 0);
-	{
-		long long ms = json_integer_value(json_object_get(args, "since_ms"));
-		long long want = ((long long)time(NULL) - 3600) * 1000;
+	TL_PARSE(&p, cli_parse_events, "events", "--since=1h");
+	assert_int_equal(p.r, 0);
+	ms = json_integer_value(json_object_get(p.args, "since_ms"));
+	want = ((long long)time(NULL) - 3600) * 1000;
+	assert_true(ms >= want - 5000 && ms <= want);
+	json_decref(p.args);
 
-		assert_true(ms >= want - 5000 && ms <= want);
-	}
-	json_decref(args);
-
-	memset(&g, 0, sizeof(g));
-	assert_int_equal(cli_parse_events("events", 2, ARGV("--since", "10x"), &g, &args, err,
-					  sizeof(err)), -EINVAL);
-	assert_null(args);
-	assert_string_equal(err, "--since: '10x' has an unknown unit 'x'; use s, m, h or d");
-	assert_int_equal(cli_parse_events("events", 4, ARGV("--since", "1h", "--since", "2h"), &g,
-					  &args, err, sizeof(err)), -EINVAL);
-	assert_string_equal(err, "--since is given more than once");
-	memset(&g, 0, sizeof(g));
-	assert_int_equal(cli_parse_events("events", 1, ARGV("--no-follow"), &g, &args, err,
-					  sizeof(err)), -EINVAL);
-	assert_string_equal(err, "--no-follow needs --since TIME: it stops after the history "
-			    "(e.g. --since 1h --no-follow)");
-	assert_int_equal(cli_parse_events("events", 1, ARGV("web"), &g, &args, err, sizeof(err)),
-			 -EINVAL);
-	assert_string_equal(err, "unexpected argument 'web' for 'events'");
-	assert_int_equal(cli_parse_events("events", 1, ARGV("--since"), &g, &args, err, sizeof(err)),
-			 -EINVAL);
-	assert_string_equal(err, "--since needs a time (e.g. 1h, or 2026-01-31 08:00)");
+	TL_PARSE_CASES(cli_parse_events, "events", events_errors);
 }
 
 static void expect_line(const char *event, time_t fallback, const char *want)
@@ -152,13 +126,13 @@ static void test_follow(void **state)
 		{ NULL } };
 
 	(void)state;
-	CROFT(&r, steps, "events", "--json");
+	TL_CROFT_SCRIPTED(&r, steps, "events", "--json");
 	assert_int_equal(r.status, CLI_EXIT_CONNECT);
 	assert_string_equal(r.out, E8 "\n" E9 "\n"
 		"{\"error\":{\"code\":\"connection\",\"message\":\"croftd closed the connection\"}}\n");
 	assert_string_equal(r.err, "croft: croftd closed the connection\n");
 
-	CROFT(&r, steps, "events");
+	TL_CROFT_SCRIPTED(&r, steps, "events");
 	assert_int_equal(r.status, CLI_EXIT_CONNECT);
 	assert_string_equal(r.out,
 		"2026-01-01 00:00:05 vm.deleted   web          VM web: deleted\n"
@@ -182,12 +156,12 @@ static void test_since_dedup(void **state)
 		{ NULL } };
 
 	(void)state;
-	CROFT(&r, steps, "events", "--since", SINCE, "--json");
+	TL_CROFT_SCRIPTED(&r, steps, "events", "--since", SINCE, "--json");
 	assert_int_equal(r.status, CLI_EXIT_CONNECT);
 	assert_string_equal(r.out, E3 "\n" E4 "\n" E7 "\n" E6 "\n" E8 "\n" E9 "\n"
 		"{\"error\":{\"code\":\"connection\",\"message\":\"croftd closed the connection\"}}\n");
 
-	CROFT(&r, steps, "events", "--since", SINCE);
+	TL_CROFT_SCRIPTED(&r, steps, "events", "--since", SINCE);
 	assert_int_equal(r.status, CLI_EXIT_CONNECT);
 	assert_string_equal(r.out,
 		"2026-01-01 00:00:01 vm.state     web          VM web: stopped -> starting (user)\n"
@@ -215,16 +189,16 @@ static void test_no_follow(void **state)
 		{ NULL } };
 
 	(void)state;
-	CROFT(&r, steps, "events", "--since", SINCE, "--no-follow", "--json");
+	TL_CROFT_SCRIPTED(&r, steps, "events", "--since", SINCE, "--no-follow", "--json");
 	assert_int_equal(r.status, 0);
 	assert_string_equal(r.out, E3 "\n" E4 "\n");
 	assert_string_equal(r.err, "");
 
-	CROFT(&r, empty, "events", "--no-follow", "--since", SINCE);
+	TL_CROFT_SCRIPTED(&r, empty, "events", "--no-follow", "--since", SINCE);
 	assert_int_equal(r.status, 0);
 	assert_string_equal(r.out, "");
 
-	CROFT(&r, refused, "events", "--no-follow", "--since", SINCE);
+	TL_CROFT_SCRIPTED(&r, refused, "events", "--no-follow", "--since", SINCE);
 	assert_int_equal(r.status, CLI_EXIT_ERROR);
 	assert_string_equal(r.err, "croft: cannot read the event history: disk I/O error\n");
 }

@@ -13,19 +13,14 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "tui/cli.h"
-#include "tests/unit/testlib.h"
+#include "tests/unit/testlib_cli.h"
 
-#include <errno.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-#define ARGV(...) ((char *[]){ __VA_ARGS__, NULL })
-#define ARGC(...) ((int)(sizeof((char *[]){ __VA_ARGS__ }) / sizeof(char *)))
 
 #define GIB "1073741824"
 #define JOB(state, done, extra) \
@@ -45,66 +40,36 @@
 #define CREATED "{\"name\":\"web\",\"job\":" JOB_RUNNING "}"
 #define VM "{\"name\":\"web\",\"state\":\"stopped\",\"vcpus\":1}"
 
-
-static void assert_contains(const char *hay, const char *needle)
-{
-	if (!strstr(hay, needle))
-		fail_msg("'%s' does not contain '%s'", hay, needle);
-}
-
-/* Run croft against the fake croftd API serving steps. */
-#define CROFT(r, steps, ...) \
-	tl_run_scripted(r, steps, cli_main, ARGC("croft", __VA_ARGS__), ARGV("croft", __VA_ARGS__))
-
 /* --- parsers ------------------------------------------------------------- */
 
-static void expect_parse(cli_parse_fn fn, const char *cmdname, int argc, char **argv,
-			 const char *want_args, const char *want_err)
-{
-	struct cli_opts g;
-	json_t *args = NULL;
-	char err[512] = "";
-	int r;
+static const struct tl_parse_case job_list_cases[] = {
+	{ { NULL }, .args = "{}" },
+	{ { "--all" }, .args = "{\"all\":true}" },
+	{ { "3" }, .err = "unexpected argument '3' for 'job list'" },
+};
 
-	memset(&g, 0, sizeof(g));
-	r = fn(cmdname, argc, argv, &g, &args, err, sizeof(err));
-	if (want_err) {
-		assert_int_equal(r, -EINVAL);
-		assert_null(args);
-		assert_string_equal(err, want_err);
-	} else {
-		json_t *want = json_loads(want_args, 0, NULL);
+static const struct tl_parse_case job_info_cases[] = {
+	{ { "12" }, .args = "{\"id\":12}" },
+	{ { "0" }, .err = "a job id is a positive number, not '0'" },
+	{ { "x" }, .err = "a job id is a positive number, not 'x'" },
+	{ { "+3" }, .err = "a job id is a positive number, not '+3'" },
+	{ { "99999999999999999999" },
+	  .err = "a job id is a positive number, not '99999999999999999999'" },
+	{ { "12", "13" }, .err = "unexpected argument '13' for 'job info'" },
+	{ { NULL }, .err = "job info needs a job id (see croft job list)" },
+};
 
-		if (r)
-			fail_msg("%s refused: %s", cmdname, err);
-		assert_true(json_equal(want, args));
-		json_decref(want);
-		json_decref(args);
-	}
-}
-
-#define EXPECT(fn, cmd, want_args, want_err, ...) \
-	expect_parse(fn, cmd, ARGC(__VA_ARGS__), ARGV(__VA_ARGS__), want_args, want_err)
+static const struct tl_parse_case job_cancel_cases[] = {
+	{ { "--json", "7" }, .args = "{\"id\":7}" },
+	{ { "--all" }, .err = "unknown option '--all' for 'job cancel'" },
+};
 
 static void test_parse(void **state)
 {
 	(void)state;
-	expect_parse(cli_parse_job_list, "job list", 0, ARGV(NULL), "{}", NULL);
-	EXPECT(cli_parse_job_list, "job list", "{\"all\":true}", NULL, "--all");
-	EXPECT(cli_parse_job_list, "job list", NULL, "unexpected argument '3' for 'job list'", "3");
-	EXPECT(cli_parse_job_id, "job info", "{\"id\":12}", NULL, "12");
-	EXPECT(cli_parse_job_id, "job cancel", "{\"id\":7}", NULL, "--json", "7");
-	EXPECT(cli_parse_job_id, "job info", NULL, "a job id is a positive number, not '0'", "0");
-	EXPECT(cli_parse_job_id, "job info", NULL, "a job id is a positive number, not 'x'", "x");
-	EXPECT(cli_parse_job_id, "job info", NULL, "a job id is a positive number, not '+3'", "+3");
-	EXPECT(cli_parse_job_id, "job info", NULL,
-	       "a job id is a positive number, not '99999999999999999999'", "99999999999999999999");
-	EXPECT(cli_parse_job_id, "job info", NULL, "unexpected argument '13' for 'job info'",
-	       "12", "13");
-	EXPECT(cli_parse_job_id, "job cancel", NULL, "unknown option '--all' for 'job cancel'",
-	       "--all");
-	expect_parse(cli_parse_job_id, "job info", 0, ARGV(NULL), NULL,
-		     "job info needs a job id (see croft job list)");
+	TL_PARSE_CASES(cli_parse_job_list, "job list", job_list_cases);
+	TL_PARSE_CASES(cli_parse_job_id, "job info", job_info_cases);
+	TL_PARSE_CASES(cli_parse_job_id, "job cancel", job_cancel_cases);
 }
 
 /* --- the model and its formatting ---------------------------------------------- */
@@ -221,30 +186,28 @@ static void test_format_list_info(void **state)
 		"12  vm.create  web     running  50% 512M/1G  100M/s  0:06  alice  2026-01-01 00:00:00\n"
 		" 7  import     -       failed             -       -     -  -      2025-12-31 00:00:00\n");
 	free(out);
-	out = tl_print_json_text(cli_format_job_list, "[]");
-	assert_string_equal(out, "No jobs. 'croft job list --all' also shows finished ones.\n");
-	free(out);
+	tl_expect_printed(cli_format_job_list, "[]",
+			  "No jobs. 'croft job list --all' also shows finished ones.\n");
 
-	out = tl_print_json_text(cli_format_job_info, "{\"id\":12,\"kind\":\"vm.create\",\"target\":\"web\","
-		     "\"state\":\"failed\",\"done\":1024,\"total\":2048,\"error\":\"no space\","
-		     "\"user\":\"alice\",\"uid\":1000,\"created_ms\":1767225600000,"
-		     "\"started_ms\":1767225601000,\"finished_ms\":1767225662000,\"rate\":null,"
-		     "\"eta_s\":null,\"result\":{\"disks\":1}}");
-	assert_string_equal(out,
-		"id:          12\n"
-		"kind:        vm.create\n"
-		"target:      web\n"
-		"state:       failed\n"
-		"error:       no space\n"
-		"progress:    50% 1K/2K\n"
-		"rate:        -\n"
-		"left:        -\n"
-		"user:        alice (uid 1000)\n"
-		"created:     2026-01-01 00:00:00 UTC\n"
-		"started:     2026-01-01 00:00:01 UTC\n"
-		"finished:    2026-01-01 00:01:02 UTC\n"
-		"result:      {\"disks\":1}\n");
-	free(out);
+	tl_expect_printed(cli_format_job_info,
+			  "{\"id\":12,\"kind\":\"vm.create\",\"target\":\"web\","
+			  "\"state\":\"failed\",\"done\":1024,\"total\":2048,\"error\":\"no space\","
+			  "\"user\":\"alice\",\"uid\":1000,\"created_ms\":1767225600000,"
+			  "\"started_ms\":1767225601000,\"finished_ms\":1767225662000,\"rate\":null,"
+			  "\"eta_s\":null,\"result\":{\"disks\":1}}",
+			  "id:          12\n"
+			  "kind:        vm.create\n"
+			  "target:      web\n"
+			  "state:       failed\n"
+			  "error:       no space\n"
+			  "progress:    50% 1K/2K\n"
+			  "rate:        -\n"
+			  "left:        -\n"
+			  "user:        alice (uid 1000)\n"
+			  "created:     2026-01-01 00:00:00 UTC\n"
+			  "started:     2026-01-01 00:00:01 UTC\n"
+			  "finished:    2026-01-01 00:01:02 UTC\n"
+			  "result:      {\"disks\":1}\n");
 }
 
 /* --- croft job list|info|cancel ---------------------------------------------------- */
@@ -270,7 +233,7 @@ static void test_job_commands(void **state)
 	json_t *got, *want;
 
 	(void)state;
-	CROFT(&r, list, "job", "list", "--all", "--json");
+	TL_CROFT_SCRIPTED(&r, list, "job", "list", "--all", "--json");
 	assert_int_equal(r.status, 0);
 	got = json_loads(r.out, 0, NULL);
 	want = json_loads("[" JOB_RUNNING "]", 0, NULL);
@@ -278,25 +241,25 @@ static void test_job_commands(void **state)
 	json_decref(got);
 	json_decref(want);
 
-	CROFT(&r, list_human, "job", "list");
+	TL_CROFT_SCRIPTED(&r, list_human, "job", "list");
 	assert_string_equal(r.out, "No jobs. 'croft job list --all' also shows finished ones.\n");
 
-	CROFT(&r, info, "job", "info", "12");
+	TL_CROFT_SCRIPTED(&r, info, "job", "info", "12");
 	assert_int_equal(r.status, 0);
-	assert_contains(r.out, "state:       running\n");
-	assert_contains(r.out, "progress:    0% 0B/1G\n");
+	tl_assert_contains(r.out, "state:       running\n");
+	tl_assert_contains(r.out, "progress:    0% 0B/1G\n");
 
-	CROFT(&r, missing, "job", "info", "99", "--json");
+	TL_CROFT_SCRIPTED(&r, missing, "job", "info", "99", "--json");
 	assert_int_equal(r.status, CLI_EXIT_ERROR);
 	assert_string_equal(r.err, "croft: no job 99\n");
 	assert_string_equal(r.out, "{\"error\":{\"code\":\"not_found\",\"message\":\"no job 99\"}}\n");
 
-	CROFT(&r, cancel, "job", "cancel", "12");
+	TL_CROFT_SCRIPTED(&r, cancel, "job", "cancel", "12");
 	assert_int_equal(r.status, 0);
 	assert_string_equal(r.out, "job 12: cancelled\n");
-	CROFT(&r, cancelling, "job", "cancel", "12");
+	TL_CROFT_SCRIPTED(&r, cancelling, "job", "cancel", "12");
 	assert_string_equal(r.out, "job 12: cancelling (running)\n");
-	CROFT(&r, finished, "job", "cancel", "12");
+	TL_CROFT_SCRIPTED(&r, finished, "job", "cancel", "12");
 	assert_int_equal(r.status, CLI_EXIT_ERROR);
 	assert_string_equal(r.err, "croft: job 12 is done\n");
 }
@@ -325,12 +288,12 @@ static void test_create_waits(void **state)
 		{ NULL } };
 
 	(void)state;
-	CROFT(&r, done, "vm", "create", "web", "--memory", "128M", "--disk", "1G");
+	TL_CROFT_SCRIPTED(&r, done, "vm", "create", "web", "--memory", "128M", "--disk", "1G");
 	assert_int_equal(r.status, 0);
 	assert_string_equal(r.out, "web: created\n");
 	assert_string_equal(r.err, "");          /* not a terminal: no bar */
 
-	CROFT(&r, json, "vm", "create", "web", "--memory", "128M", "--disk", "1G", "--json", "--wait");
+	TL_CROFT_SCRIPTED(&r, json, "vm", "create", "web", "--memory", "128M", "--disk", "1G", "--json", "--wait");
 	assert_int_equal(r.status, 0);
 	assert_string_equal(r.out, VM "\n");
 }
@@ -375,10 +338,10 @@ static void test_create_fails(void **state)
 	(void)state;
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		if (cases[i].json)
-			CROFT(&r, cases[i].steps, "vm", "create", "web", "--memory", "128M", "--disk",
+			TL_CROFT_SCRIPTED(&r, cases[i].steps, "vm", "create", "web", "--memory", "128M", "--disk",
 			      "1G", "--json");
 		else
-			CROFT(&r, cases[i].steps, "vm", "create", "web", "--memory", "128M", "--disk",
+			TL_CROFT_SCRIPTED(&r, cases[i].steps, "vm", "create", "web", "--memory", "128M", "--disk",
 			      "1G");
 		assert_int_equal(r.status, cases[i].status);
 		assert_string_equal(r.out, cases[i].out);
@@ -404,25 +367,25 @@ static void test_create_race_and_no_wait(void **state)
 	const struct tl_step today[] = { { "vm.create", NULL, VM, NULL, 0, NULL }, { NULL } };
 
 	(void)state;
-	CROFT(&r, ended, "vm", "create", "web", "--memory", "128M", "--disk", "1G");
+	TL_CROFT_SCRIPTED(&r, ended, "vm", "create", "web", "--memory", "128M", "--disk", "1G");
 	assert_int_equal(r.status, 0);
 	assert_string_equal(r.out, "web: created\n");
-	CROFT(&r, queued, "vm", "create", "web", "--memory", "128M", "--disk", "1G");
+	TL_CROFT_SCRIPTED(&r, queued, "vm", "create", "web", "--memory", "128M", "--disk", "1G");
 	assert_int_equal(r.status, 0);
 	assert_string_equal(r.out, "web: created\n");
 
-	CROFT(&r, no_wait, "vm", "create", "web", "--memory", "128M", "--disk", "1G", "--no-wait");
+	TL_CROFT_SCRIPTED(&r, no_wait, "vm", "create", "web", "--memory", "128M", "--disk", "1G", "--no-wait");
 	assert_int_equal(r.status, 0);
 	assert_string_equal(r.out, "12\n");
-	CROFT(&r, no_wait, "vm", "create", "web", "--wait", "--memory", "128M", "--disk", "1G",
+	TL_CROFT_SCRIPTED(&r, no_wait, "vm", "create", "web", "--wait", "--memory", "128M", "--disk", "1G",
 	      "--no-wait", "--json");
 	assert_int_equal(r.status, 0);
 	assert_string_equal(r.out, CREATED "\n");
 
-	CROFT(&r, today, "vm", "create", "web", "--memory", "128M");
+	TL_CROFT_SCRIPTED(&r, today, "vm", "create", "web", "--memory", "128M");
 	assert_int_equal(r.status, 0);
 	assert_string_equal(r.out, "web: created\n");
-	CROFT(&r, today, "vm", "create", "web", "--memory", "128M", "--json");
+	TL_CROFT_SCRIPTED(&r, today, "vm", "create", "web", "--memory", "128M", "--json");
 	assert_string_equal(r.out, VM "\n");
 }
 
@@ -437,7 +400,7 @@ static void test_create_interrupted(void **state)
 
 	(void)state;
 	sigaction(SIGINT, NULL, &before);
-	CROFT(&r, steps, "vm", "create", "web", "--memory", "128M", "--disk", "1G");
+	TL_CROFT_SCRIPTED(&r, steps, "vm", "create", "web", "--memory", "128M", "--disk", "1G");
 	assert_int_equal(r.status, CLI_EXIT_INTERRUPTED);
 	assert_string_equal(r.out, "");
 	assert_string_equal(r.err, "croft: stopped waiting; job 12 keeps running "
@@ -484,8 +447,7 @@ static int wait_with_bar(int64_t (*clock)(void), char **text)
 	ctx.err = open_memstream(text, &len);
 	ctx.tty = 1;
 	ctx.clock_ms = clock;
-	tl_api_pair_or_fail(&f, tl_srv_script, bar_steps);
-	assert_int_equal(api_client_attach(f.fd, "test", &c, NULL), 0);
+	c = tl_api_client_or_fail(&f, tl_srv_script, bar_steps);
 	assert_int_equal(cli_job_wait(&ctx, c, 12, &j), CLI_EXIT_OK);
 	assert_string_equal(j.state, "done");
 	assert_int_equal(j.done, 805306368);
@@ -507,18 +469,18 @@ static void test_bar(void **state)
 	(void)state;
 	/* a clock that stands still: the first draw and the change of state only */
 	assert_int_equal(wait_with_bar(frozen_ms, &text), 2);
-	assert_contains(text, "\rvm.create web [");
-	assert_contains(text, "   0%  0B/1G\033[K");
-	assert_contains(text, "\rvm.create web  done\033[K");
+	tl_assert_contains(text, "\rvm.create web [");
+	tl_assert_contains(text, "   0%  0B/1G\033[K");
+	tl_assert_contains(text, "\rvm.create web  done\033[K");
 	assert_null(strstr(text, "25%"));
 	free(text);
 
 	/* a clock that runs: each tick shows the news */
 	clock_now = 0;
 	assert_true(wait_with_bar(racing_ms, &text) >= 5);
-	assert_contains(text, "  25%  256M/1G  100M/s  0:08 left\033[K");
-	assert_contains(text, "  50%  512M/1G  100M/s  0:06 left\033[K");
-	assert_contains(text, "  75%  768M/1G  100M/s  0:03 left\033[K");
+	tl_assert_contains(text, "  25%  256M/1G  100M/s  0:08 left\033[K");
+	tl_assert_contains(text, "  50%  512M/1G  100M/s  0:06 left\033[K");
+	tl_assert_contains(text, "  75%  768M/1G  100M/s  0:03 left\033[K");
 	free(text);
 }
 

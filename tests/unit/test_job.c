@@ -30,11 +30,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#define assert_contains(hay, needle) do {                                      \
-		if (!strstr((hay), (needle)))                                  \
-			fail_msg("\"%s\" does not contain \"%s\"", (hay), (needle)); \
-	} while (0)
-
 struct fx {
 	char *dir;
 	struct croftd d;
@@ -370,7 +365,7 @@ static void test_cancel_running(void **state)
 	assert_string_equal(f->ended, "1:cancelled:cancelled by bob|1:cancelled:cancelled by bob|"
 			    "1:cancelled:cancelled by bob|");
 	assert_row(f, id, "cancelled", "cancelled by bob");
-	assert_contains(f->states, "|1:running>cancelled:cancelled by bob|");
+	tl_assert_contains(f->states, "|1:running>cancelled:cancelled by bob|");
 	assert_false(file_exists(f, "disk.img"));
 	snprintf(path, sizeof(path), "/proc/%d", (int)pid);
 	assert_int_equal(access(path, F_OK), -1);
@@ -449,8 +444,8 @@ static void test_restart(void **state)
 	assert_string_equal(row.result, "{\"recovered\":true}");
 	store_job_clear(&row);
 	/* Events carry the creator; the resumed job runs again from the loop. */
-	assert_contains(f->states, "|3:running>queued@carol|");
-	assert_contains(f->states, "1:running>failed:croftd restarted while the job was running@carol|");
+	tl_assert_contains(f->states, "|3:running>queued@carol|");
+	tl_assert_contains(f->states, "1:running>failed:croftd restarted while the job was running@carol|");
 	assert_int_equal(state_of(f, resumed), JOB_QUEUED);
 	assert_false(file_exists(f, "again.img"));
 	assert_string_equal(f->ended, "");
@@ -528,7 +523,7 @@ static void test_queue_limit(void **state)
 
 	job_cancel(job_find(f->d.jobs, d), ended, f);
 	assert_string_equal(f->ended, "4:cancelled:cancelled|4:cancelled:cancelled|");
-	assert_contains(f->states, "|4:queued>cancelled:cancelled|");
+	tl_assert_contains(f->states, "|4:queued>cancelled:cancelled|");
 
 	job_cancel(job_find(f->d.jobs, a), NULL, NULL);
 	wait_ended(f, a);

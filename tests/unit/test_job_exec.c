@@ -28,11 +28,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define assert_contains(hay, needle) do {                                      \
-		if (!strstr((hay), (needle)))                                  \
-			fail_msg("\"%s\" does not contain \"%s\"", (hay), (needle)); \
-	} while (0)
-
 static char *sh_argv[4] = { (char *)"/bin/sh", (char *)"-c", NULL, NULL };
 
 static struct job_exec_spec sh_spec(const char *script)
@@ -43,8 +38,9 @@ static struct job_exec_spec sh_spec(const char *script)
 	return spec;
 }
 
-/* Start spec on l and run the loop until the child has exited. */
-static void run(struct loop *l, const struct job_exec_spec *spec, struct tl_exec_seen *seen)
+/* Start spec on l, its end recorded into seen (emptied first). */
+static struct job_exec *start(struct loop *l, const struct job_exec_spec *spec,
+			      struct tl_exec_seen *seen)
 {
 	struct job_exec *x;
 	char err[256] = "";
@@ -52,6 +48,13 @@ static void run(struct loop *l, const struct job_exec_spec *spec, struct tl_exec
 	memset(seen, 0, sizeof(*seen));
 	if (job_exec_start(l, spec, tl_exec_record, seen, &x, err, sizeof(err)) < 0)
 		fail_msg("job_exec_start: %s", err);
+	return x;
+}
+
+/* Start spec on l and run the loop until the child has exited. */
+static void run(struct loop *l, const struct job_exec_spec *spec, struct tl_exec_seen *seen)
+{
+	start(l, spec, seen);
 	assert_int_equal(seen->calls, 0);
 	TL_PUMP_UNTIL(l, seen->calls == 1, 10000);
 }
@@ -161,13 +164,13 @@ static void test_output_fd(void **state)
 	struct job_exec_spec spec = sh_spec("echo streamed; echo said >&2");
 	struct tl_exec_seen seen = { 0 };
 	struct job_exec *x;
-	char err[256], buf[64];
+	char buf[64];
 	ssize_t n;
 	int fd;
 
 	(void)state;
 	spec.out = JOB_EXEC_FD;
-	assert_int_equal(job_exec_start(l, &spec, tl_exec_record, &seen, &x, err, sizeof(err)), 0);
+	x = start(l, &spec, &seen);
 	fd = job_exec_take_fd(x, 1);
 	assert_true(fd >= 0);
 	assert_int_equal(job_exec_take_fd(x, 1), -EBADF);
@@ -215,9 +218,9 @@ static void test_child_environment(void **state)
 	close(leak);
 
 	assert_int_equal(seen.status, 0);
-	assert_contains(seen.out, "SigBlk:\t0000000000000000\n");
-	assert_contains(seen.out, "NoNewPrivs:\t0\n");
-	assert_contains(seen.out, "0077\n");
+	tl_assert_contains(seen.out, "SigBlk:\t0000000000000000\n");
+	tl_assert_contains(seen.out, "NoNewPrivs:\t0\n");
+	tl_assert_contains(seen.out, "0077\n");
 	assert_null(strstr(seen.out, "leaked"));
 	p = strstr(seen.out, "SigIgn:\t");
 	assert_non_null(p);
@@ -226,8 +229,8 @@ static void test_child_environment(void **state)
 	spec.no_new_privs = 1;
 	spec.umask = 0022;
 	run(l, &spec, &seen);
-	assert_contains(seen.out, "NoNewPrivs:\t1\n");
-	assert_contains(seen.out, "0022\n");
+	tl_assert_contains(seen.out, "NoNewPrivs:\t1\n");
+	tl_assert_contains(seen.out, "0022\n");
 	loop_free(l);
 }
 
@@ -253,8 +256,8 @@ static void test_before_exec(void **state)
 	run(l, &spec, &seen);
 	assert_int_equal(seen.status, 126);
 	assert_string_equal(seen.out, "");
-	assert_contains(seen.err, "/bin/sh runs as user tester, which cannot read ");
-	assert_contains(seen.err, gone);
+	tl_assert_contains(seen.err, "/bin/sh runs as user tester, which cannot read ");
+	tl_assert_contains(seen.err, gone);
 
 	spec.check_read = NULL;
 	spec.check_write = wr;
@@ -266,7 +269,7 @@ static void test_before_exec(void **state)
 	if (geteuid() != 0) {             /* root may write anyway */
 		run(l, &spec, &seen);
 		assert_int_equal(seen.status, 126);
-		assert_contains(seen.err, "qemu-img runs as user tester, which cannot write ");
+		tl_assert_contains(seen.err, "qemu-img runs as user tester, which cannot write ");
 	}
 	loop_free(l);
 	assert_int_equal(tl_rmtree(dir), 0);
@@ -302,11 +305,11 @@ static void test_kill(void **state)
 	struct job_exec_spec spec = sh_spec("echo started; exec sleep 30");
 	struct tl_exec_seen seen = { 0 };
 	struct job_exec *x;
-	char err[256], msg[256];
+	char msg[256];
 	struct job_exec_result res = { .status = 143, .signal = SIGTERM, .out = "", .err = "" };
 
 	(void)state;
-	assert_int_equal(job_exec_start(l, &spec, tl_exec_record, &seen, &x, err, sizeof(err)), 0);
+	x = start(l, &spec, &seen);
 	assert_true(alive(job_exec_pid(x)));
 	assert_int_equal(job_exec_kill(x, 0), 0);
 	assert_int_equal(job_exec_kill(x, SIGTERM), 0);
@@ -325,11 +328,11 @@ static void test_abandon(void **state)
 	struct job_exec_spec spec = sh_spec("exec sleep 0.2");
 	struct tl_exec_seen seen = { 0 };
 	struct job_exec *x;
-	char err[256], path[64];
+	char path[64];
 	pid_t pid;
 
 	(void)state;
-	assert_int_equal(job_exec_start(l, &spec, tl_exec_record, &seen, &x, err, sizeof(err)), 0);
+	x = start(l, &spec, &seen);
 	pid = job_exec_pid(x);
 	job_exec_abandon(x);
 	snprintf(path, sizeof(path), "/proc/%d", (int)pid);
@@ -345,11 +348,11 @@ static void test_stop(void **state)
 	struct job_exec_spec spec = sh_spec("exec sleep 30");
 	struct tl_exec_seen seen = { 0 };
 	struct job_exec *x;
-	char err[256], path[64];
+	char path[64];
 	uint64_t t0;
 
 	(void)state;
-	assert_int_equal(job_exec_start(l, &spec, tl_exec_record, &seen, &x, err, sizeof(err)), 0);
+	x = start(l, &spec, &seen);
 	snprintf(path, sizeof(path), "/proc/%d", (int)job_exec_pid(x));
 	t0 = loop_now_ms();
 	job_exec_stop(x, 5000);
@@ -456,13 +459,12 @@ static void test_seam_faults(void **state)
 	assert_string_equal(fake.argv[2], "not run");
 	assert_int_equal(seen.status, 1);
 	assert_string_equal(seen.out, "partial");
-	assert_contains(seen.err, "Could not open 'x'");
+	tl_assert_contains(seen.err, "Could not open 'x'");
 
 	/* Hanging until killed; a SIGTERM it ignores does not end it. */
 	fake.hang = 1;
 	fake.ignore_term = 1;
-	memset(&seen, 0, sizeof(seen));
-	assert_int_equal(job_exec_start(l, &spec, tl_exec_record, &seen, &x, err, sizeof(err)), 0);
+	x = start(l, &spec, &seen);
 	assert_int_equal(job_exec_kill(x, SIGTERM), 0);
 	assert_int_equal(loop_run_once(l, 20) >= 0, 1);
 	assert_int_equal(seen.calls, 0);

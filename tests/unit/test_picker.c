@@ -215,40 +215,40 @@ static void test_sizes(void **state)
 
 /* --- moving ---------------------------------------------------------------- */
 
+/* A key, and where it leaves the selection and the first row shown (-1:
+ * not checked), in the ISO view of the tree (7 entries) 3 rows high. */
+static const struct move {
+	int key, selected, top;
+} moves[] = {
+	{ KEY_UP, 0, -1 },
+	{ KEY_DOWN, -1, -1 },
+	{ KEY_DOWN, 2, 0 },
+	{ KEY_DOWN, 3, 1 },
+	{ KEY_END, 6, 4 },
+	{ KEY_DOWN, 6, -1 },
+	{ KEY_PPAGE, 3, 3 },
+	{ KEY_PPAGE, 0, 0 },
+	{ KEY_NPAGE, 3, -1 },
+	{ KEY_NPAGE, -1, -1 },
+	{ KEY_NPAGE, 6, -1 },
+	{ KEY_HOME, 0, 0 },
+};
+
 static void test_moving_and_scrolling(void **state)
 {
-	struct picker *p = picker_new(PICKER_ISO, root);   /* 7 entries */
+	struct picker *p = picker_new(PICKER_ISO, root);
+	size_t i;
 
 	(void)state;
 	picker_set_rows(p, 3);
-	assert_int_equal(picker_key(p, KEY_UP), PICKER_CONTINUE);
-	assert_int_equal(picker_selected(p), 0);
-	picker_key(p, KEY_DOWN);
-	picker_key(p, KEY_DOWN);
-	assert_int_equal(picker_selected(p), 2);
-	assert_int_equal(picker_top(p), 0);
-	picker_key(p, KEY_DOWN);
-	assert_int_equal(picker_selected(p), 3);
-	assert_int_equal(picker_top(p), 1);
-	picker_key(p, KEY_END);
-	assert_int_equal(picker_selected(p), 6);
-	assert_int_equal(picker_top(p), 4);
-	picker_key(p, KEY_DOWN);
-	assert_int_equal(picker_selected(p), 6);
-	picker_key(p, KEY_PPAGE);
-	assert_int_equal(picker_selected(p), 3);
-	assert_int_equal(picker_top(p), 3);
-	picker_key(p, KEY_PPAGE);
-	assert_int_equal(picker_selected(p), 0);
-	assert_int_equal(picker_top(p), 0);
-	picker_key(p, KEY_NPAGE);
-	assert_int_equal(picker_selected(p), 3);
-	picker_key(p, KEY_NPAGE);
-	picker_key(p, KEY_NPAGE);
-	assert_int_equal(picker_selected(p), 6);
-	picker_key(p, KEY_HOME);
-	assert_int_equal(picker_selected(p), 0);
-	assert_int_equal(picker_top(p), 0);
+	for (i = 0; i < sizeof(moves) / sizeof(moves[0]); i++) {
+		assert_int_equal(picker_key(p, moves[i].key), PICKER_CONTINUE);
+		if (moves[i].selected >= 0 && (int)picker_selected(p) != moves[i].selected)
+			fail_msg("move %zu: selected %d, not %d", i, (int)picker_selected(p),
+				 moves[i].selected);
+		if (moves[i].top >= 0 && (int)picker_top(p) != moves[i].top)
+			fail_msg("move %zu: top %d, not %d", i, (int)picker_top(p), moves[i].top);
+	}
 	/* A taller view shows everything from the top. */
 	picker_key(p, KEY_END);
 	picker_set_rows(p, 20);

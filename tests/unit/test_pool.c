@@ -158,21 +158,6 @@ static int have_qemu_img(void)
 	       access("/usr/local/bin/qemu-img", X_OK) == 0;
 }
 
-static int setup_tmp(void **state)
-{
-	*state = tl_tmpdir("pool");
-	return *state ? 0 : -1;
-}
-
-static int teardown_tmp(void **state)
-{
-	char *dir = *state;
-	int rc = tl_rmtree(dir);
-
-	free(dir);
-	return rc;
-}
-
 static void test_create_and_info(void **state)
 {
 	const char *dir = *state;
@@ -467,13 +452,13 @@ int main(void)
 		cmocka_unit_test(test_parse_samples),
 		cmocka_unit_test(test_parse_bad),
 		cmocka_unit_test(test_parse_missing_fields),
-		cmocka_unit_test_setup_teardown(test_create_and_info, setup_tmp, teardown_tmp),
-		cmocka_unit_test_setup_teardown(test_create_existing, setup_tmp, teardown_tmp),
-		cmocka_unit_test_setup_teardown(test_create_bad_args, setup_tmp, teardown_tmp),
-		cmocka_unit_test_setup_teardown(test_info_missing, setup_tmp, teardown_tmp),
-		cmocka_unit_test_setup_teardown(test_info_not_an_image, setup_tmp, teardown_tmp),
-		cmocka_unit_test_setup_teardown(test_fake_exec, setup_tmp, teardown_tmp),
-		cmocka_unit_test_setup_teardown(test_info_async_real, setup_tmp, teardown_tmp),
+		cmocka_unit_test_setup_teardown(test_create_and_info, tl_tmpdir_setup, tl_tmpdir_teardown),
+		cmocka_unit_test_setup_teardown(test_create_existing, tl_tmpdir_setup, tl_tmpdir_teardown),
+		cmocka_unit_test_setup_teardown(test_create_bad_args, tl_tmpdir_setup, tl_tmpdir_teardown),
+		cmocka_unit_test_setup_teardown(test_info_missing, tl_tmpdir_setup, tl_tmpdir_teardown),
+		cmocka_unit_test_setup_teardown(test_info_not_an_image, tl_tmpdir_setup, tl_tmpdir_teardown),
+		cmocka_unit_test_setup_teardown(test_fake_exec, tl_tmpdir_setup, tl_tmpdir_teardown),
+		cmocka_unit_test_setup_teardown(test_info_async_real, tl_tmpdir_setup, tl_tmpdir_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -385,6 +385,34 @@ static void pend_init(struct pend *p, struct rec *r, const char *tag)
 	p->tag = tag;
 }
 
+/* Three cmds in flight, their replies tagged p1, p2, p3. */
+static void pend_three(struct env *e, struct pend p[3], const char *cmd)
+{
+	static const char *const tags[3] = { "p1", "p2", "p3" };
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		pend_init(&p[i], &e->r, tags[i]);
+		assert_int_equal(qmp_command(e->q, cmd, NULL, on_reply, &p[i]), 0);
+	}
+}
+
+/* QEMU's end of the socket goes away. */
+static void qemu_hang_up(struct env *e)
+{
+	close(e->f.fd);
+	e->f.fd = -1;
+}
+
+/* A few turns of the loop, for what must not happen. */
+static void settle(struct env *e)
+{
+	int i;
+
+	for (i = 0; i < 3; i++)
+		loop_run_once(e->l, 5);
+}
+
 /* ---- client ------------------------------------------------------------ */
 
 static void test_client_handshake(void **state)
@@ -478,20 +506,15 @@ static void test_client_close_pending(void **state)
 {
 	struct env e;
 	struct pend p[3];
-	const char *tags[3] = { "p1", "p2", "p3" };
 	int i;
 
 	(void)state;
 	env_init(&e);
 	env_handshake(&e);
-	for (i = 0; i < 3; i++) {
-		pend_init(&p[i], &e.r, tags[i]);
-		assert_int_equal(qmp_command(e.q, "query-status", NULL, on_reply, &p[i]), 0);
-	}
+	pend_three(&e, p, "query-status");
 	for (i = 0; i < 3; i++)
 		(void)tl_qmp_expect(&e.f, e.l, "query-status", NULL);
-	close(e.f.fd);
-	e.f.fd = -1;
+	qemu_hang_up(&e);
 	PUMP_UNTIL(e.l, e.r.closed == 1);
 	assert_string_equal(e.r.log, "ready p1:null p2:null p3:null close ");
 	assert_string_equal(e.r.why, "QMP connection closed by QEMU");
@@ -500,8 +523,7 @@ static void test_client_close_pending(void **state)
 	assert_false(qmp_is_ready(e.q));
 	assert_int_equal(qmp_command(e.q, "x", json_object(), NULL, NULL), -ENOTCONN);
 	/* closed stays closed: no second close callback */
-	for (i = 0; i < 3; i++)
-		loop_run_once(e.l, 5);
+	settle(&e);
 	assert_int_equal(e.r.closed, 1);
 	env_fini(&e);
 }
@@ -638,8 +660,7 @@ static void test_client_free_in_reply(void **state)
 	assert_null(e.r.q);
 	assert_int_equal(b.called, 1);
 	assert_true(b.null_reply);
-	for (int i = 0; i < 3; i++)
-		loop_run_once(e.l, 5);
+	settle(&e);
 	assert_string_equal(e.r.log, "ready a:reply b:null ");
 	assert_int_equal(e.r.closed, 0);
 	env_fini(&e);
@@ -653,12 +674,10 @@ static void test_client_free_in_close(void **state)
 	env_init(&e);
 	env_handshake(&e);
 	e.r.free_in_close = 1;
-	close(e.f.fd);
-	e.f.fd = -1;
+	qemu_hang_up(&e);
 	PUMP_UNTIL(e.l, e.r.closed == 1);
 	assert_null(e.r.q);
-	for (int i = 0; i < 3; i++)
-		loop_run_once(e.l, 5);
+	settle(&e);
 	env_fini(&e);
 }
 
@@ -666,19 +685,13 @@ static void test_client_free_in_null_reply(void **state)
 {
 	struct env e;
 	struct pend p[3];
-	const char *tags[3] = { "p1", "p2", "p3" };
-	int i;
 
 	(void)state;
 	env_init(&e);
 	env_handshake(&e);
-	for (i = 0; i < 3; i++) {
-		pend_init(&p[i], &e.r, tags[i]);
-		assert_int_equal(qmp_command(e.q, "stop", NULL, on_reply, &p[i]), 0);
-	}
+	pend_three(&e, p, "stop");
 	p[0].free_q = 1;
-	close(e.f.fd);
-	e.f.fd = -1;
+	qemu_hang_up(&e);
 	PUMP_UNTIL(e.l, p[2].called == 1);
 	/* every callback still ran once; after the free, no close callback */
 	assert_string_equal(e.r.log, "ready p1:null p2:null p3:null ");
@@ -709,8 +722,7 @@ static void test_client_free_in_ready_and_event(void **state)
 	e.r.free_in_event = 1;
 	tl_qmp_send(&e.f, GREETING_72 "{\"event\": \"STOP\"}\r\n{\"event\": \"RESUME\"}\r\n");
 	PUMP_UNTIL(e.l, e.r.nevents == 1);
-	for (int i = 0; i < 3; i++)
-		loop_run_once(e.l, 5);
+	settle(&e);
 	assert_null(e.r.q);
 	assert_string_equal(e.r.log, "ev:STOP ");
 	env_fini(&e);

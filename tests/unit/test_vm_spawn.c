@@ -29,56 +29,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#define assert_contains(hay, needle) do {                                      \
-		if (!strstr((hay), (needle)))                                  \
-			fail_msg("\"%s\" does not contain \"%s\"", (hay), (needle)); \
-	} while (0)
-
-struct tmp {
-	char dir[64];
-};
-
-static int setup_tmp(void **state)
-{
-	struct tmp *t = calloc(1, sizeof(*t));
-
-	if (!t)
-		return -1;
-	snprintf(t->dir, sizeof(t->dir), "/tmp/croft-test-spawn-XXXXXX");
-	if (!mkdtemp(t->dir)) {
-		free(t);
-		return -1;
-	}
-	*state = t;
-	return 0;
-}
-
-static int teardown_tmp(void **state)
-{
-	struct tmp *t = *state;
-	char cmd[128];
-	int r;
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", t->dir);
-	r = system(cmd);
-	free(t);
-	return r == 0 ? 0 : -1;
-}
-
+/* dir/name of the test's directory (a tl_tmpdir_setup() state). */
 static void tmp_path(void **state, const char *name, char *buf, size_t len)
 {
-	struct tmp *t = *state;
-
-	snprintf(buf, len, "%s/%s", t->dir, name);
-}
-
-static void write_file(const char *path, const char *content)
-{
-	FILE *f = fopen(path, "w");
-
-	assert_non_null(f);
-	fputs(content, f);
-	assert_int_equal(fclose(f), 0);
+	snprintf(buf, len, "%s/%s", (const char *)*state, name);
 }
 
 static void sleep_ms(long ms)
@@ -109,7 +63,7 @@ static int pidfile_with(void **state, const char *content, pid_t *pid)
 	int r;
 
 	tmp_path(state, "p.pid", path, sizeof(path));
-	write_file(path, content);
+	tl_write_file_or_fail(path, "%s", content);
 	r = proc_pidfile_read(path, pid);
 	unlink(path);
 	return r;
@@ -345,6 +299,18 @@ static void run_sh(struct croftd *d, const char *script,
 	run_argv(d, argv, files, r);
 }
 
+/* "echo ran" with files is refused before it runs: status 126, and the
+ * output names what went wrong (what) and the file (path). */
+static void expect_refused(struct croftd *d, const struct vm_spawn_files *files,
+			   const char *what, const char *path, struct tl_exec_seen *r)
+{
+	run_sh(d, "echo ran", files, r);
+	assert_int_equal(r->status, 126);
+	tl_assert_contains(r->out, what);
+	tl_assert_contains(r->out, path);
+	tl_assert_lacks(r->out, "ran");
+}
+
 static void test_spawn_exit_status_and_stderr(void **state)
 {
 	struct croftd d;
@@ -399,9 +365,9 @@ static void test_spawn_child_environment(void **state)
 	close(leak2);
 
 	assert_int_equal(r.status, 0);
-	assert_contains(r.out, "SigBlk:\t0000000000000000\n");
-	assert_contains(r.out, "NoNewPrivs:\t1\n");
-	assert_contains(r.out, "0027\n");
+	tl_assert_contains(r.out, "SigBlk:\t0000000000000000\n");
+	tl_assert_contains(r.out, "NoNewPrivs:\t1\n");
+	tl_assert_contains(r.out, "0027\n");
 	if (strstr(r.out, "leaked-"))
 		fail_msg("fds leaked into the child: %s", r.out);
 	p = strstr(r.out, "SigIgn:\t");
@@ -425,7 +391,7 @@ static void test_spawn_file_checks(void **state)
 	tmp_path(state, "disk.img", good, sizeof(good));
 	tmp_path(state, "no-such.iso", missing, sizeof(missing));
 	tmp_path(state, "no-dir/vars.fd", missing_w, sizeof(missing_w));
-	write_file(good, "x");
+	tl_write_file_or_fail(good, "x");
 
 	/* Every file there: the program runs. */
 	files.read = rd_ok;
@@ -437,21 +403,13 @@ static void test_spawn_file_checks(void **state)
 	/* A missing file is named, and the program never runs. */
 	files.read = rd_bad;
 	files.write = NULL;
-	run_sh(&d, "echo ran", &files, &r);
-		assert_int_equal(r.status, 126);
-	assert_contains(r.out, "cannot read ");
-	assert_contains(r.out, missing);
-	assert_contains(r.out, "user tester");
-	assert_contains(r.out, "No such file or directory");
-	assert_null(strstr(r.out, "ran"));
+	expect_refused(&d, &files, "cannot read ", missing, &r);
+	tl_assert_contains(r.out, "user tester");
+	tl_assert_contains(r.out, "No such file or directory");
 
 	files.read = NULL;
 	files.write = wr_bad;
-	run_sh(&d, "echo ran", &files, &r);
-	assert_int_equal(r.status, 126);
-	assert_contains(r.out, "cannot write ");
-	assert_contains(r.out, missing_w);
-	assert_null(strstr(r.out, "ran"));
+	expect_refused(&d, &files, "cannot write ", missing_w, &r);
 
 	/* An empty list is fine. */
 	files.read = NULL;
@@ -472,12 +430,12 @@ static void test_spawn_exec_failure(void **state)
 	init_daemon(&d);
 	run_argv(&d, argv, NULL, &r);
 	assert_int_equal(r.status, 126);
-	assert_contains(r.out, "cannot run /nonexistent/qemu-system-x86_64");
-	assert_contains(r.out, "No such file or directory");
+	tl_assert_contains(r.out, "cannot run /nonexistent/qemu-system-x86_64");
+	tl_assert_contains(r.out, "No such file or directory");
 
 	run_argv(&d, argv2, NULL, &r);
 	assert_int_equal(r.status, 126);
-	assert_contains(r.out, "cannot run croft-test-no-such-binary");
+	tl_assert_contains(r.out, "cannot run croft-test-no-such-binary");
 	loop_free(d.loop);
 }
 
@@ -505,28 +463,26 @@ static void test_spawn_drop_privs(void **state)
 	assert_int_equal(r.status, 0);
 	assert_string_equal(r.out, "65534\n65534\n65534\n");
 
-	/* The temp dir is 0700 root: nobody cannot reach the file. */
+	/* In a directory 0700 root, nobody cannot reach the file. */
+	assert_int_equal(chmod(*state, 0700), 0);
 	tmp_path(state, "secret.img", secret, sizeof(secret));
-	write_file(secret, "x");
-	run_sh(&d, "echo ran", &files, &r);
-	assert_int_equal(r.status, 126);
-	assert_contains(r.out, "QEMU runs as user nobody, which cannot read ");
-	assert_contains(r.out, secret);
-	assert_contains(r.out, "Permission denied");
+	tl_write_file_or_fail(secret, "x");
+	expect_refused(&d, &files, "QEMU runs as user nobody, which cannot read ", secret, &r);
+	tl_assert_contains(r.out, "Permission denied");
 	loop_free(d.loop);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_pidfile_read, setup_tmp, teardown_tmp),
-		cmocka_unit_test_setup_teardown(test_pid_is_ours, setup_tmp, teardown_tmp),
+		cmocka_unit_test_setup_teardown(test_pidfile_read, tl_tmpdir_setup, tl_tmpdir_teardown),
+		cmocka_unit_test_setup_teardown(test_pid_is_ours, tl_tmpdir_setup, tl_tmpdir_teardown),
 		cmocka_unit_test(test_pidfd),
 		cmocka_unit_test(test_spawn_exit_status_and_stderr),
 		cmocka_unit_test(test_spawn_child_environment),
-		cmocka_unit_test_setup_teardown(test_spawn_file_checks, setup_tmp, teardown_tmp),
+		cmocka_unit_test_setup_teardown(test_spawn_file_checks, tl_tmpdir_setup, tl_tmpdir_teardown),
 		cmocka_unit_test(test_spawn_exec_failure),
-		cmocka_unit_test_setup_teardown(test_spawn_drop_privs, setup_tmp, teardown_tmp),
+		cmocka_unit_test_setup_teardown(test_spawn_drop_privs, tl_tmpdir_setup, tl_tmpdir_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

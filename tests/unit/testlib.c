@@ -317,6 +317,14 @@ char *tl_print_json_text(void (*fn)(FILE *, const json_t *), const char *json)
 	return out;
 }
 
+void tl_expect_printed(void (*fn)(FILE *, const json_t *), const char *json, const char *want)
+{
+	char *out = tl_print_json_text(fn, json);
+
+	assert_string_equal(out, want);
+	free(out);
+}
+
 struct in_addr tl_ip4_or_fail(const char *dotted)
 {
 	struct in_addr a;
@@ -528,4 +536,19 @@ void tl_assert_lacks(const char *hay, const char *needle)
 {
 	if (hay && strstr(hay, needle))
 		fail_msg("'%s' contains '%s'", hay, needle);
+}
+
+int tl_tmpdir_setup(void **state)
+{
+	*state = tl_tmpdir("unit");
+	return *state ? 0 : -1;
+}
+
+int tl_tmpdir_teardown(void **state)
+{
+	char *dir = *state;
+	int rc = tl_rmtree(dir);
+
+	free(dir);
+	return rc;
 }

@@ -7,7 +7,7 @@
  * (tl_api_*, testlib_api.c), scripted children for job_exec's seam
  * (testlib_exec.c) and a fake QEMU at the other end of a QMP socket
  * (testlib_qmp.c).  The fake of the network domain's side effects is
- * testlib_net.h's.  Fault seams of the modules under test (exec, the clock,
+ * testlib_net.h's; the CLI's parsers are run by testlib_cli.h's helpers.  Fault seams of the modules under test (exec, the clock,
  * /proc, QMP) are the modules' own function tables; the fakes that fill
  * them for more than one test file live here.
  *
@@ -26,6 +26,7 @@
 
 #include "common/proto.h"
 
+struct api_client;
 struct croftd;
 struct loop;
 struct qmp;
@@ -182,6 +183,8 @@ struct vm *tl_croftd_vm_add(struct croftd *d, const char *name, const char *cons
  * malloc'd string: for testing formatters. */
 char *tl_print_json(void (*fn)(FILE *, const json_t *), const json_t *v);
 char *tl_print_json_text(void (*fn)(FILE *, const json_t *), const char *json);
+/* fn prints exactly want of the JSON text json. */
+void tl_expect_printed(void (*fn)(FILE *, const json_t *), const char *json, const char *want);
 
 /* Run main_fn(argc, argv) with stdout and stderr captured (each cut at
  * the buffer's size); stdin is left alone. */
@@ -339,5 +342,19 @@ void tl_assert_lacks(const char *hay, const char *needle);
  * st fails (-EIO, "attempt to write a readonly database") as on a failing
  * disk; reads still work. */
 void tl_store_readonly(struct store *st, int on);
+
+/* An argv (a NULL-terminated compound literal) and its count, for parsers
+ * and main functions. */
+#define TL_ARGV(...) ((char *[]){ __VA_ARGS__, NULL })
+#define TL_ARGC(...) ((int)(sizeof((char *[]){ __VA_ARGS__ }) / sizeof(char *)))
+
+/* A cmocka setup and teardown: *state is a fresh tl_tmpdir() (a char *),
+ * removed with everything in it afterwards. */
+int tl_tmpdir_setup(void **state);
+int tl_tmpdir_teardown(void **state);
+
+/* tl_api_pair_or_fail(), and a client attached to f->fd (label "test")
+ * that passed the scenario's handshake. */
+struct api_client *tl_api_client_or_fail(struct tl_api *f, tl_scenario_fn fn, const void *arg);
 
 #endif

@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "tests/unit/testlib.h"
+#include "common/api_client.h"
 #include "common/proto.h"
 
 #include <errno.h>
@@ -248,6 +249,19 @@ void tl_api_pair_or_fail(struct tl_api *f, tl_scenario_fn fn, const void *arg)
 	}
 	close(sp[1]);
 	f->fd = sp[0];
+}
+
+struct api_client *tl_api_client_or_fail(struct tl_api *f, tl_scenario_fn fn, const void *arg)
+{
+	struct api_client *c = NULL;
+	struct api_error e;
+	int r;
+
+	tl_api_pair_or_fail(f, fn, arg);
+	r = api_client_attach(f->fd, "test", &c, &e);
+	if (r < 0)
+		fail_msg("api_client_attach: %s (%s)", e.message, strerror(-r));
+	return c;
 }
 
 void tl_api_listen_or_fail(struct tl_api *f, const char *sock, tl_scenario_fn fn,

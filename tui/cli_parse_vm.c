@@ -1,0 +1,424 @@
+/*
+ * Parsers of the vm commands that take options: create, edit, shutdown
+ * and delete.  Each is a named command (cli_parse_named) with its own
+ * option table; create and edit share the options that describe the VM.
+ * Values are judged by common/validate.c, the same rules and words croftd
+ * uses.  The only side effect is realpath(): file arguments are made
+ * absolute against the CLI's directory, since croftd runs elsewhere.
+ */
+#include "tui/cli.h"
+#include "common/validate.h"
+#include "common/xalloc.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum opt_key {
+	OPT_NONE = 0,
+	OPT_VCPUS, OPT_MEMORY, OPT_MEMORY_MIN, OPT_DISK, OPT_CDROM, OPT_EJECT,
+	OPT_BOOT, OPT_FIRMWARE, OPT_KERNEL, OPT_INITRD, OPT_APPEND, OPT_FORMAT,
+	OPT_TIMEOUT, OPT_FORCE, OPT_KEEP_DISKS, OPT_WAIT, OPT_NO_WAIT,
+	OPT_MAX
+};
+
+/* Digits only, no sign, no spaces; -EINVAL otherwise. */
+static int parse_count(const char *s, long long *v)
+{
+	char *end;
+
+	if (!*s || strspn(s, "0123456789") != strlen(s))
+		return -EINVAL;
+	errno = 0;
+	*v = strtoll(s, &end, 10);
+	if (errno || *end)
+		return -EINVAL;
+	return 0;
+}
+
+static int check_boot(const char *list, char *err, size_t errlen)
+{
+	static const char *const devices[] = { "cdrom", "disk" };
+	const char *p = list;
+	unsigned seen = 0;
+
+	if (!*list) {
+		err_set(err, errlen, "--boot needs a list such as cdrom,disk");
+		return -EINVAL;
+	}
+	while (*p) {
+		size_t len = strcspn(p, ","), i;
+
+		for (i = 0; i < sizeof(devices) / sizeof(devices[0]); i++)
+			if (strlen(devices[i]) == len && !strncmp(devices[i], p, len))
+				break;
+		if (i == sizeof(devices) / sizeof(devices[0])) {
+			err_set(err, errlen, "--boot: unknown boot device '%.*s'; use cdrom and/or disk",
+				(int)len, p);
+			return -EINVAL;
+		}
+		if (seen & (1u << i)) {
+			err_set(err, errlen, "--boot: '%s' appears twice", devices[i]);
+			return -EINVAL;
+		}
+		seen |= 1u << i;
+		p += len;
+		if (*p == ',') {
+			p++;
+			if (!*p) {
+				err_set(err, errlen, "--boot: list '%s' ends with a comma", list);
+				return -EINVAL;
+			}
+		}
+	}
+	return 0;
+}
+
+static int check_firmware(const char *fw, char *err, size_t errlen)
+{
+	if (strcmp(fw, "bios") && strcmp(fw, "uefi")) {
+		err_set(err, errlen, "--firmware must be bios or uefi, not '%s'", fw);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int parse_disk(const char *val, json_t *disks, char *err, size_t errlen)
+{
+	char why[256];
+	uint64_t bytes;
+	char *abs;
+	int r;
+
+	if (size_looks_like(val)) {
+		if (size_parse(val, &bytes, why, sizeof(why)) < 0 ||
+		    disk_size_check(bytes, why, sizeof(why)) < 0) {
+			err_set(err, errlen, "--disk: %s", why);
+			return -EINVAL;
+		}
+		json_array_append_new(disks, json_pack("{s:I}", "size_bytes", (json_int_t)bytes));
+		return 0;
+	}
+	r = cli_abs_path("disk image", val, &abs, err, errlen);
+	if (r == -ENOENT && !strchr(val, '/'))
+		err_set(err, errlen, "disk image '%s' does not exist (for a new disk give a size such as 10G)",
+			val);
+	if (r < 0)
+		return r;
+	json_array_append_new(disks, json_pack("{s:s}", "path", abs));
+	free(abs);
+	return 0;
+}
+
+/* Options shared by create and edit that map one-to-one onto an arg. */
+static int take_common(int key, const char *opt, const char *val, json_t *a, int edit,
+		       char *err, size_t errlen)
+{
+	static const struct { int key; const char *arg; const char *what; } files[] = {
+		{ OPT_CDROM, "cdrom", "cdrom image" },
+		{ OPT_KERNEL, "kernel", "kernel" },
+		{ OPT_INITRD, "initrd", "initrd" },
+	};
+	char *abs;
+	size_t i;
+	int r;
+
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		if (files[i].key != key)
+			continue;
+		if (edit && !*val && key != OPT_CDROM)
+			return cli_set_once(a, files[i].arg, json_null(), opt, err, errlen);
+		r = cli_abs_path(files[i].what, val, &abs, err, errlen);
+		if (r < 0)
+			return r;
+		r = cli_set_once(a, files[i].arg, json_string(abs), opt, err, errlen);
+		free(abs);
+		return r;
+	}
+	switch (key) {
+	case OPT_BOOT:
+		if (check_boot(val, err, errlen) < 0)
+			return -EINVAL;
+		return cli_set_once(a, "boot", json_string(val), opt, err, errlen);
+	case OPT_FIRMWARE:
+		if (check_firmware(val, err, errlen) < 0)
+			return -EINVAL;
+		return cli_set_once(a, "firmware", json_string(val), opt, err, errlen);
+	case OPT_APPEND:
+		return cli_set_once(a, "append", edit && !*val ? json_null() : json_string(val),
+				opt, err, errlen);
+	case OPT_VCPUS: {
+		long long n;
+
+		if (parse_count(val, &n) < 0) {
+			err_set(err, errlen, "%s needs a number, got '%s'", opt, val);
+			return -EINVAL;
+		}
+		if (vcpus_check(n, err, errlen) < 0)
+			return -EINVAL;
+		return cli_set_once(a, "vcpus", json_integer(n), opt, err, errlen);
+	}
+	case OPT_MEMORY:
+	case OPT_MEMORY_MIN: {
+		uint64_t mib;
+
+		if (cli_parse_mib(opt, val, &mib, err, errlen) < 0)
+			return -EINVAL;
+		return cli_set_once(a, key == OPT_MEMORY ? "memory_mib" : "memory_min_mib",
+				json_integer((json_int_t)mib), opt, err, errlen);
+	}
+	}
+	err_set(err, errlen, "%s is not handled", opt);
+	return -EINVAL;
+}
+
+/* With only --memory-min, check it against the largest memory allowed;
+ * croftd checks it against the VM's memory. */
+static int check_memory(json_t *a, char *err, size_t errlen)
+{
+	json_t *mem = json_object_get(a, "memory_mib");
+	json_t *min = json_object_get(a, "memory_min_mib");
+	uint64_t m, mn;
+
+	if (!mem && !min)
+		return 0;
+	m = mem ? (uint64_t)json_integer_value(mem) : MEMORY_MAX_MIB;
+	mn = min ? (uint64_t)json_integer_value(min) : 0;
+	return memory_check(m, mn, err, errlen);
+}
+
+static const struct cli_opt create_specs[] = {
+	{ "--vcpus", OPT_VCPUS, "a number" },
+	{ "--memory", OPT_MEMORY, "a size (e.g. 2G)" },
+	{ "--memory-min", OPT_MEMORY_MIN, "a size (e.g. 512M)" },
+	{ "--disk", OPT_DISK, "a size (e.g. 20G) or an image path" },
+	{ "--format", OPT_FORMAT, "qcow2 or raw" },
+	{ "--cdrom", OPT_CDROM, "an ISO image path" },
+	{ "--boot", OPT_BOOT, "a list such as cdrom,disk" },
+	{ "--firmware", OPT_FIRMWARE, "bios or uefi" },
+	{ "--kernel", OPT_KERNEL, "a kernel image path" },
+	{ "--initrd", OPT_INITRD, "an initrd path" },
+	{ "--append", OPT_APPEND, "a kernel command line" },
+	{ "--wait", OPT_WAIT, NULL },
+	{ "--no-wait", OPT_NO_WAIT, NULL },
+	{ NULL, 0, NULL },
+};
+
+/* --format: the format of every new disk (--disk SIZE). */
+static int apply_format(const char *format, json_t *disks, char *err, size_t errlen)
+{
+	size_t i, n = 0;
+	json_t *d;
+
+	if (!format)
+		return 0;
+	if (strcmp(format, "qcow2") && strcmp(format, "raw")) {
+		err_set(err, errlen, "--format: '%s' is not qcow2 (thin) or raw (preallocated)", format);
+		return -EINVAL;
+	}
+	json_array_foreach(disks, i, d) {
+		if (json_object_get(d, "size_bytes")) {
+			json_object_set_new(d, "format", json_string(format));
+			n++;
+		}
+	}
+	if (!n) {
+		err_set(err, errlen, "--format applies to new disks (--disk SIZE), and there is none");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* What create collects besides args. */
+struct create {
+	json_t *disks;
+	const char *format;
+};
+
+static int take_create(struct cli_named *n, int key, const char *opt, const char *val,
+		       char *err, size_t errlen)
+{
+	struct create *cr = n->ctx;
+
+	switch (key) {
+	case OPT_DISK:
+		return parse_disk(val, cr->disks, err, errlen);
+	case OPT_FORMAT:
+		cr->format = val;
+		return 0;
+	case OPT_WAIT:
+	case OPT_NO_WAIT:
+		n->g->no_wait = key == OPT_NO_WAIT;
+		return 0;
+	}
+	return take_common(key, opt, val, n->a, 0, err, errlen);
+}
+
+int cli_parse_vm_create(const char *cmdname, int argc, char **argv, struct cli_opts *g,
+			json_t **args, char *err, size_t errlen)
+{
+	static const struct cli_need need[] = {
+		{ "memory_mib", "--memory SIZE (e.g. --memory 1G)" }, { NULL, NULL } };
+	struct create cr = { json_array(), NULL };
+	struct cli_named n = { .what = "VM", .key = "name", .opts = create_specs,
+			       .need = need, .take = take_create, .ctx = &cr };
+	json_t *a;
+	int r;
+
+	r = cli_parse_named(&n, cmdname, argc, argv, g, args, err, errlen);
+	if (r < 0 || g->help)
+		goto done;
+	a = *args;
+	r = -EINVAL;
+	if (!json_object_get(a, "vcpus"))
+		json_object_set_new(a, "vcpus", json_integer(1));
+	if (check_memory(a, err, errlen) < 0)
+		goto fail;
+	if (!json_object_get(a, "kernel") &&
+	    (json_object_get(a, "initrd") || json_object_get(a, "append"))) {
+		err_set(err, errlen, "%s needs --kernel", json_object_get(a, "initrd") ?
+			"--initrd" : "--append");
+		goto fail;
+	}
+	if (apply_format(cr.format, cr.disks, err, errlen) < 0)
+		goto fail;
+	if (json_array_size(cr.disks))
+		json_object_set(a, "disks", cr.disks);
+	r = 0;
+done:
+	json_decref(cr.disks);
+	return r;
+fail:
+	json_decref(cr.disks);
+	json_decref(*args);
+	*args = NULL;
+	return r;
+}
+
+static const struct cli_opt edit_specs[] = {
+	{ "--vcpus", OPT_VCPUS, "a number" },
+	{ "--memory", OPT_MEMORY, "a size (e.g. 2G)" },
+	{ "--memory-min", OPT_MEMORY_MIN, "a size (e.g. 512M)" },
+	{ "--cdrom", OPT_CDROM, "an ISO image path" },
+	{ "--eject", OPT_EJECT, NULL },
+	{ "--boot", OPT_BOOT, "a list such as cdrom,disk" },
+	{ "--firmware", OPT_FIRMWARE, "bios or uefi" },
+	{ "--kernel", OPT_KERNEL, "a kernel image path ('' to remove)" },
+	{ "--initrd", OPT_INITRD, "an initrd path ('' to remove)" },
+	{ "--append", OPT_APPEND, "a kernel command line ('' to remove)" },
+	{ NULL, 0, NULL },
+};
+
+/* What edit collects besides args. */
+struct edit {
+	int eject, cdrom;
+};
+
+static int take_edit(struct cli_named *n, int key, const char *opt, const char *val,
+		     char *err, size_t errlen)
+{
+	struct edit *ed = n->ctx;
+
+	if (key == OPT_EJECT) {
+		ed->eject = 1;
+		return 0;
+	}
+	ed->cdrom |= key == OPT_CDROM;
+	return take_common(key, opt, val, n->a, 1, err, errlen);
+}
+
+int cli_parse_vm_edit(const char *cmdname, int argc, char **argv, struct cli_opts *g,
+		      json_t **args, char *err, size_t errlen)
+{
+	struct edit ed = { 0, 0 };
+	struct cli_named n = { .what = "VM", .key = "name", .opts = edit_specs,
+			       .take = take_edit, .ctx = &ed };
+	json_t *a;
+	int r;
+
+	r = cli_parse_named(&n, cmdname, argc, argv, g, args, err, errlen);
+	if (r < 0 || g->help)
+		return r;
+	a = *args;
+	if (ed.eject && ed.cdrom) {
+		err_set(err, errlen, "--cdrom and --eject cannot be used together");
+		goto fail;
+	}
+	if (ed.eject)
+		json_object_set_new(a, "cdrom", json_null());
+	if (json_object_size(a) < 2) {
+		err_set(err, errlen, "%s needs at least one change (e.g. --memory 2G)", cmdname);
+		goto fail;
+	}
+	if (check_memory(a, err, errlen) < 0)
+		goto fail;
+	return 0;
+fail:
+	json_decref(a);
+	*args = NULL;
+	return -EINVAL;
+}
+
+static const struct cli_opt shutdown_specs[] = {
+	{ "--timeout", OPT_TIMEOUT, "a number of seconds" },
+	{ "--force", OPT_FORCE, NULL },
+	{ NULL, 0, NULL },
+};
+
+#define SHUTDOWN_TIMEOUT_MAX 86400
+
+static int take_shutdown(struct cli_named *n, int key, const char *opt, const char *val,
+			 char *err, size_t errlen)
+{
+	long long secs;
+
+	if (key == OPT_FORCE) {
+		json_object_set_new(n->a, "force", json_true());
+		return 0;
+	}
+	if (parse_count(val, &secs) < 0) {
+		err_set(err, errlen, "--timeout needs a number of seconds, got '%s'", val);
+		return -EINVAL;
+	}
+	if (secs > SHUTDOWN_TIMEOUT_MAX) {
+		err_set(err, errlen, "--timeout must be at most %d seconds, not %lld",
+			SHUTDOWN_TIMEOUT_MAX, secs);
+		return -EINVAL;
+	}
+	return cli_set_once(n->a, "timeout_s", json_integer(secs), opt, err, errlen);
+}
+
+int cli_parse_vm_shutdown(const char *cmdname, int argc, char **argv, struct cli_opts *g,
+			  json_t **args, char *err, size_t errlen)
+{
+	struct cli_named n = { .what = "VM", .key = "name", .opts = shutdown_specs,
+			       .take = take_shutdown };
+
+	return cli_parse_named(&n, cmdname, argc, argv, g, args, err, errlen);
+}
+
+static const struct cli_opt delete_specs[] = {
+	{ "--keep-disks", OPT_KEEP_DISKS, NULL },
+	{ "--force", OPT_FORCE, NULL },
+	{ NULL, 0, NULL },
+};
+
+static int take_delete(struct cli_named *n, int key, const char *opt, const char *val,
+		       char *err, size_t errlen)
+{
+	(void)opt;
+	(void)val;
+	(void)err;
+	(void)errlen;
+	json_object_set_new(n->a, key == OPT_FORCE ? "force" : "keep_disks", json_true());
+	return 0;
+}
+
+int cli_parse_vm_delete(const char *cmdname, int argc, char **argv, struct cli_opts *g,
+			json_t **args, char *err, size_t errlen)
+{
+	struct cli_named n = { .what = "VM", .key = "name", .opts = delete_specs,
+			       .take = take_delete };
+
+	return cli_parse_named(&n, cmdname, argc, argv, g, args, err, errlen);
+}
