@@ -74,8 +74,9 @@ int vm_define_create(struct croftd *d, struct store_vm *spec, struct vm **out,
 	}
 	vm = vm_add(d, spec);
 	bus_publish(d->bus, "vm.created", vm->spec.name, 0, json_pack("{s:s}", "name", vm->spec.name),
-		    "VM %s: created (%u vCPU, %lluM, %zu disks)", vm->spec.name, vm->spec.vcpus,
-		    (unsigned long long)vm->spec.memory_mib, vm->spec.ndisks);
+		    "VM %s: created (%u vCPU, %lluM, %zu disk%s)", vm->spec.name, vm->spec.vcpus,
+		    (unsigned long long)vm->spec.memory_mib, vm->spec.ndisks,
+		    vm->spec.ndisks == 1 ? "" : "s");
 	*out = vm;
 	return 0;
 undo:
