@@ -81,11 +81,6 @@ static const char *arg_str(json_t *args, const char *key)
 
 /* --- JSON ------------------------------------------------------------------------ */
 
-static json_t *str_or_null(const char *s)
-{
-	return s ? json_string(s) : json_null();
-}
-
 static json_t *uint_or_null(uint32_t v)
 {
 	return v ? json_integer(v) : json_null();
@@ -117,11 +112,11 @@ static json_t *nic_json(struct croftd *d, const struct store_nic *nic, const str
 static json_t *fwd_json(struct croftd *d, const struct store_fwd *f, const char *net,
 			const struct store_nic *nic)
 {
-	return json_pack("{s:s,s:s,s:I,s:s,s:I,s:o}", "net", net, "proto", f->proto,
+	return json_pack("{s:s,s:s,s:I,s:s,s:I,s:s?}", "net", net, "proto", f->proto,
 			 "host_port", (json_int_t)f->host_port,
 			 "vm", nic ? vm_name_by_id(d, nic->vm_id) : "?",
 			 "port", (json_int_t)f->guest_port,
-			 "address", str_or_null(nic ? nic->ip : NULL));
+			 "address", nic ? nic->ip : NULL);
 }
 
 static json_t *net_json(struct croftd *d, const struct store_net *n)
@@ -135,21 +130,18 @@ static json_t *net_json(struct croftd *d, const struct store_net *n)
 	store_nic_list(d->store, 0, n->id, &nics, &nn);
 	store_fwd_list(d->store, n->id, 0, &fwds, &nf);
 	for (i = 0; i < nn; i++)
-		json_array_append_new(jn, json_pack("{s:s,s:s,s:o}",
+		json_array_append_new(jn, json_pack("{s:s,s:s,s:s?}",
 						    "vm", vm_name_by_id(d, nics[i].vm_id),
 						    "mac", nics[i].mac,
-						    "address", str_or_null(nics[i].ip)));
+						    "address", nics[i].ip));
 	for (i = 0; i < nf; i++)
 		json_array_append_new(jf, fwd_json(d, &fwds[i], n->name,
 						   nic_by_id(nics, nn, fwds[i].nic_id)));
 	if (n->subnet)
 		cidr = xasprintf("%s/%u", n->subnet, n->prefix);
-	o = json_pack("{s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:s,s:I,s:o,s:o}",
-		      "name", n->name, "mode", n->mode,
-		      "subnet", str_or_null(cidr), "gateway", str_or_null(n->gateway),
-		      "dhcp_first", str_or_null(n->dhcp_first),
-		      "dhcp_last", str_or_null(n->dhcp_last),
-		      "uplink", str_or_null(n->uplink),
+	o = json_pack("{s:s,s:s,s:s?,s:s?,s:s?,s:s?,s:s?,s:s,s:I,s:o,s:o}",
+		      "name", n->name, "mode", n->mode, "subnet", cidr, "gateway", n->gateway,
+		      "dhcp_first", n->dhcp_first, "dhcp_last", n->dhcp_last, "uplink", n->uplink,
 		      "bridge", netd_bridge_name((uint32_t)n->id, tap),
 		      "created", (json_int_t)n->created, "nics", jn, "forwards", jf);
 	free(cidr);

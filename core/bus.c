@@ -214,22 +214,15 @@ void bus_publish_as(struct bus *b, const struct bus_origin *o, const char *kind,
 	va_end(ap);
 }
 
-static json_t *str_or_null(const char *s)
-{
-	return s ? json_string(s) : json_null();
-}
-
 json_t *bus_event_json(const struct bus_event *ev)
 {
-	json_t *o = json_pack("{s:s,s:I,s:I,s:o,s:s,s:o,s:o,s:o,s:o,s:O}",
-			      "event", ev->kind, "seq", (json_int_t)ev->seq,
-			      "time_ms", (json_int_t)ev->time_ms,
-			      "target", str_or_null(ev->target), "message", ev->message,
-			      "user", str_or_null(ev->origin.user),
-			      "uid", ev->origin.uid >= 0 ? json_integer(ev->origin.uid) : json_null(),
-			      "op", str_or_null(ev->origin.op),
-			      "result", str_or_null(ev->result),
-			      "data", (json_t *)ev->data);
-
-	return o;
+	/* "s?": a NULL string is null */
+	return json_pack("{s:s,s:I,s:I,s:s?,s:s,s:s?,s:o,s:s?,s:s?,s:O}",
+			 "event", ev->kind, "seq", (json_int_t)ev->seq,
+			 "time_ms", (json_int_t)ev->time_ms,
+			 "target", ev->target, "message", ev->message,
+			 "user", ev->origin.user,
+			 "uid", ev->origin.uid >= 0 ? json_integer(ev->origin.uid) : json_null(),
+			 "op", ev->origin.op, "result", ev->result,
+			 "data", (json_t *)ev->data);
 }

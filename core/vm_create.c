@@ -79,11 +79,6 @@ static void finish(struct create *c, struct vm *vm, struct job *j, const char *c
 
 /* --- the planned definition in the job's args ------------------------------------ */
 
-static json_t *str_or_null(const char *s)
-{
-	return s ? json_string(s) : json_null();
-}
-
 static json_t *spec_json(const struct store_vm *s)
 {
 	json_t *disks = json_array();
@@ -94,13 +89,13 @@ static json_t *spec_json(const struct store_vm *s)
 						       "format", s->disks[i].format, "size_bytes",
 						       (json_int_t)s->disks[i].size_bytes,
 						       "owned", s->disks[i].owned));
-	return json_pack("{s:s,s:s,s:I,s:I,s:I,s:s,s:s,s:o,s:o,s:o,s:o,s:o}",
+	return json_pack("{s:s,s:s,s:I,s:I,s:I,s:s,s:s,s:s?,s:s?,s:s?,s:s?,s:o}",
 			 "name", s->name, "uuid", s->uuid, "vcpus", (json_int_t)s->vcpus,
 			 "memory_mib", (json_int_t)s->memory_mib,
 			 "memory_min_mib", (json_int_t)s->memory_min_mib,
-			 "firmware", s->firmware, "boot", s->boot, "cdrom", str_or_null(s->cdrom),
-			 "kernel", str_or_null(s->kernel), "initrd", str_or_null(s->initrd),
-			 "append", str_or_null(s->append), "disks", disks);
+			 "firmware", s->firmware, "boot", s->boot, "cdrom", s->cdrom,
+			 "kernel", s->kernel, "initrd", s->initrd, "append", s->append,
+			 "disks", disks);
 }
 
 static char *dup_member(const json_t *o, const char *key)

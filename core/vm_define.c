@@ -23,7 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static void uuid_new(char out[37])
+void vm_define_uuid(char out[37])
 {
 	unsigned char b[16];
 	size_t i;
@@ -45,11 +45,6 @@ static void uuid_new(char out[37])
 	*p = '\0';
 }
 
-void vm_define_uuid(char out[37])
-{
-	uuid_new(out);
-}
-
 int vm_define_create(struct croftd *d, struct store_vm *spec, struct vm **out,
 		     const char **code, char *err, size_t errlen)
 {
@@ -62,7 +57,7 @@ int vm_define_create(struct croftd *d, struct store_vm *spec, struct vm **out,
 	if (uefi && (rc = vm_uefi_vars_ensure(d, spec->name, err, errlen)) < 0)
 		goto undo;
 	if (!spec->uuid) {
-		uuid_new(uuid);
+		vm_define_uuid(uuid);
 		spec->uuid = xstrdup(uuid);
 	}
 	spec->state = xstrdup("stopped");
