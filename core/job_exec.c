@@ -77,17 +77,27 @@ child_run(const struct job_exec_spec *spec, const int fds[3], pid_t parent)
 {
 	struct sigaction dfl = { .sa_handler = SIG_DFL };
 	const struct job_exec_creds *c = spec->creds;
-	int moved[3], i;
+	int above = 3 + (int)spec->npass_fds, pass[JOB_EXEC_PASS_MAX], moved[3], i;
+	size_t k;
 	sigset_t none;
 
-	/* Above 2 first, so placing one cannot overwrite another. */
+	/* Above every target first (stdio and the passed fds), so placing one
+	 * cannot overwrite another. */
+	if (spec->npass_fds > JOB_EXEC_PASS_MAX)
+		_exit(CHILD_SETUP_FAILED);
 	for (i = 0; i < 3; i++)
-		if ((moved[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, 3)) < 0)
+		if ((moved[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, above)) < 0)
+			_exit(CHILD_SETUP_FAILED);
+	for (k = 0; k < spec->npass_fds; k++)
+		if ((pass[k] = fcntl(spec->pass_fds[k], F_DUPFD_CLOEXEC, above)) < 0)
 			_exit(CHILD_SETUP_FAILED);
 	for (i = 0; i < 3; i++)
 		if (dup2(moved[i], i) < 0)
 			_exit(CHILD_SETUP_FAILED);
-	close_range(3, ~0U, 0);
+	for (k = 0; k < spec->npass_fds; k++)
+		if (dup2(pass[k], JOB_EXEC_PASS_FD(k)) < 0)
+			_exit(CHILD_SETUP_FAILED);
+	close_range((unsigned)above, ~0U, 0);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	sigemptyset(&dfl.sa_mask);

@@ -59,7 +59,16 @@ struct job_exec_spec {
 	enum job_exec_io out, err;
 	int err_to_out;                  /* stderr goes where stdout goes */
 	size_t capture_max;              /* 0: JOB_EXEC_CAPTURE_MAX */
+	/* Descriptors the child inherits: pass_fds[i] becomes fd 3 + i in the
+	 * child (without FD_CLOEXEC); every other fd above 2 is closed.  The
+	 * caller keeps its own copies and closes them when it likes. */
+	const int *pass_fds;
+	size_t npass_fds;
 };
+
+/* The fd number pass_fds[i] has in the child. */
+#define JOB_EXEC_PASS_FD(i) (3 + (int)(i))
+#define JOB_EXEC_PASS_MAX 64            /* more fails the child's setup */
 
 struct job_exec_result {
 	int status;                      /* exit status, or 128 + the signal */

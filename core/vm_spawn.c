@@ -25,6 +25,7 @@ int vm_spawn(struct croftd *d, char *const argv[], const struct vm_spawn_files *
 		.check_read = files ? files->read : NULL,
 		.check_write = files ? files->write : NULL,
 		.out = JOB_EXEC_CAPTURE, .err_to_out = 1, .capture_max = QEMU_OUTPUT_MAX,
+		.pass_fds = files ? files->fds : NULL, .npass_fds = files ? files->nfds : 0,
 	};
 
 	return job_exec_start(d->loop, &spec, done, data, out, err, errlen);

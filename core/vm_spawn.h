@@ -20,6 +20,10 @@ struct croftd;
 struct vm_spawn_files {
 	const char *const *read;     /* NULL-terminated; may be NULL */
 	const char *const *write;
+	/* Descriptors QEMU inherits: fds[i] is fd JOB_EXEC_PASS_FD(i) in QEMU
+	 * (for -add-fd and chardev fd=); croftd keeps and closes its copies. */
+	const int *fds;
+	size_t nfds;
 };
 
 /* Start argv as the QEMU user (umask 0027, no_new_privs, stdin /dev/null,

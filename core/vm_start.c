@@ -185,7 +185,7 @@ int vm_start(struct vm *vm, vm_done_cb cb, void *data, const char **code, char *
 	struct qemu_nic *nics = NULL;
 	size_t nnics = 0;
 	const char **rd = NULL, **wr = NULL;
-	struct vm_spawn_files files;
+	struct vm_spawn_files files = { 0 };
 	char *rundir = NULL, *vmroot = NULL, *vars = NULL, *log = NULL;
 	char **argv = NULL;
 	size_t argc, i, nr = 0, nw = 0;

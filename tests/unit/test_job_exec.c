@@ -234,6 +234,51 @@ static void test_child_environment(void **state)
 	loop_free(l);
 }
 
+/* pass_fds land at 3, 4, ... in order, inherited; nothing else leaks,
+ * even when a passed fd's number is one of the targets. */
+static void test_pass_fds(void **state)
+{
+	struct loop *l = loop_new();
+	struct job_exec_spec spec;
+	struct tl_exec_seen seen;
+	int a[2], b[2], pass[2], leak;
+	char buf[64] = "", script[512];
+	ssize_t n;
+
+	(void)state;
+	assert_int_equal(pipe2(a, O_CLOEXEC), 0);
+	assert_int_equal(pipe2(b, O_CLOEXEC), 0);
+	leak = fcntl(2, F_DUPFD_CLOEXEC, 200);
+	assert_true(leak >= 200);
+	/* b's write end goes to 3 and a's to 4: crossing numbers on purpose */
+	pass[0] = b[1];
+	pass[1] = a[1];
+	snprintf(script, sizeof(script),
+		 "echo to-b >&3; echo to-a >&4; for n in %d %d %d %d; do "
+		 "[ -e /proc/$$/fd/$n ] && echo extra $n; done; true",
+		 leak, a[1] > 4 ? a[1] : leak, b[1] > 4 ? b[1] : leak, a[0] > 4 ? a[0] : leak);
+	spec = sh_spec(script);
+	spec.pass_fds = pass;
+	spec.npass_fds = 2;
+	run(l, &spec, &seen);
+	assert_int_equal(seen.status, 0);
+	assert_null(strstr(seen.out, "extra"));
+	close(a[1]);
+	close(b[1]);
+	n = read(b[0], buf, sizeof(buf) - 1);
+	assert_true(n > 0);
+	buf[n] = '\0';
+	assert_string_equal(buf, "to-b\n");
+	n = read(a[0], buf, sizeof(buf) - 1);
+	assert_true(n > 0);
+	buf[n] = '\0';
+	assert_string_equal(buf, "to-a\n");
+	close(a[0]);
+	close(b[0]);
+	close(leak);
+	loop_free(l);
+}
+
 /* What fails before exec is said on stderr, status 126. */
 static void test_before_exec(void **state)
 {
@@ -514,6 +559,7 @@ int main(void)
 		cmocka_unit_test(test_capture_big_and_bounded),
 		cmocka_unit_test(test_output_fd),
 		cmocka_unit_test(test_child_environment),
+		cmocka_unit_test(test_pass_fds),
 		cmocka_unit_test(test_before_exec),
 		cmocka_unit_test(test_creds),
 		cmocka_unit_test(test_kill),
