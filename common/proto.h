@@ -40,6 +40,7 @@
 #define PROTO_E_IO                 "io_error"
 #define PROTO_E_INTERNAL           "internal"
 #define PROTO_E_UNAVAILABLE        "unavailable"        /* croft-netd is not running */
+#define PROTO_E_BUSY               "busy"               /* a limit is reached; try later */
 
 /*
  * A growable input buffer that yields complete lines.  linebuf_read() reads

@@ -19,7 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 
 struct store;
 
@@ -75,6 +75,14 @@ int store_vm_update(struct store *st, const struct store_vm *vm, char *err, size
 int store_vm_set_state(struct store *st, int64_t id, const char *state, const char *reason);
 /* Delete the VM and its disk rows (the files are the caller's business). */
 int store_vm_delete(struct store *st, int64_t id);
+
+/* The slot of the QEMU uid range VM vm_id runs in (store_vm_host.c; a
+ * host-local fact, deleted with the VM).  get: 0 or -ENOENT.  alloc: the
+ * VM's slot, given one in [0, nslots) if it has none; -ENOSPC when every
+ * slot is taken. */
+int store_vm_uid_slot_get(struct store *st, int64_t vm_id, int64_t *slot);
+int store_vm_uid_slot_alloc(struct store *st, int64_t vm_id, int64_t nslots, int64_t *slot,
+			    char *err, size_t errlen);
 
 /* Add a disk row to an existing VM (fills d->id); idx must be unused. */
 int store_disk_add(struct store *st, struct store_disk *d, char *err, size_t errlen);

@@ -143,6 +143,14 @@ static const struct migration migrations[] = {
 	  ") STRICT;"
 	  "CREATE INDEX events_time ON events (time_ms);"
 	},
+	{ 4,
+	  /* Host-local facts about a VM (store_vm_host.c): the slot of the
+	   * uid range its QEMU runs as. */
+	  "CREATE TABLE vm_host ("
+	  " vm_id INTEGER PRIMARY KEY REFERENCES vms(id) ON DELETE CASCADE,"
+	  " uid_slot INTEGER NOT NULL UNIQUE CONSTRAINT uid_slot_not_negative CHECK (uid_slot >= 0)"
+	  ") STRICT;"
+	},
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == STORE_SCHEMA_VERSION,

@@ -32,7 +32,7 @@ is_qemu_of() {
 	local cmd
 	proc_alive "$1" || return 1
 	cmd=$(tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null) || return 1
-	case "$cmd" in *qemu-system*"guest=$2,"*"$T/run/vm/$2/"*) return 0 ;; esac
+	case "$cmd" in *qemu-system*"guest=$2,"*"$T/"*) return 0 ;; esac
 	return 1
 }
 
