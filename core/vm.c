@@ -204,7 +204,7 @@ void vm_pidfile_write(struct vm *vm)
 	int fd, n;
 
 	unlink(path);
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd >= 0) {
 		n = snprintf(buf, sizeof(buf), "%d\n", (int)vm->pid);
 		if (write(fd, buf, (size_t)n) != n)

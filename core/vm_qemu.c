@@ -152,6 +152,11 @@ static void vm_qemu_gone(struct vm *vm, const char *how)
 	if (vm->expect_exit) {
 		next = VM_STOPPED;
 		reason = vm->exit_reason[0] ? vm->exit_reason : "user";
+	} else if (vm->state == VM_STARTING) {
+		next = VM_STOPPED;                 /* it never ran: the start failed */
+		reason = "start-failed";
+		log_err("VM %s: QEMU %s while starting%s%s", vm->spec.name, how ? how : "exited",
+			said[0] ? ": " : "", said);
 	} else {
 		next = VM_CRASHED;
 		reason = "qemu-exited";

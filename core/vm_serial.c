@@ -99,14 +99,14 @@ int vm_serial_log_write(struct vm_serial_log *log, const void *buf, size_t n)
 	ssize_t w;
 	int r;
 
+	if (log->fd < 0 && (r = log_open(log)) < 0)
+		return r;
 	if (!n)
 		return 0;
 	if (n > log->max) {
 		p += n - log->max;
 		n = (size_t)log->max;
 	}
-	if (log->fd < 0 && (r = log_open(log)) < 0)
-		return r;
 	if (log->size + n > log->max) {
 		vm_serial_log_rotate(log);
 		if ((r = log_open(log)) < 0)

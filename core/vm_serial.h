@@ -51,7 +51,7 @@ void vm_serial_log_free(struct vm_serial_log *log);
 /* Close the file until the next write (when its VM stops). */
 void vm_serial_log_close(struct vm_serial_log *log);
 /* Append, rotating first when the cap would be passed (a write larger than
- * the cap keeps its last max bytes).  0 or -errno. */
+ * the cap keeps its last max bytes); n == 0 creates the file.  0 or -errno. */
 int vm_serial_log_write(struct vm_serial_log *log, const void *buf, size_t n);
 /* serial.log becomes serial.log.1 now (at a VM's start). */
 void vm_serial_log_rotate(struct vm_serial_log *log);

@@ -229,6 +229,7 @@ int vm_start(struct vm *vm, vm_done_cb cb, void *data, const char **code, char *
 		goto fail;
 	vm_cleanup_run_files(vm);
 	vm_serial_log_rotate(vm->log);
+	vm_serial_log_write(vm->log, NULL, 0);        /* a fresh, empty serial.log */
 	qmp = vm_run_path(d, vm->spec.name, "qmp.sock");
 	serial = vm_run_path(d, vm->spec.name, "serial.sock");
 	if ((r = vm_sock_listen(qmp, &lfd[0], err, errlen)) < 0 ||
