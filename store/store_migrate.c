@@ -150,6 +150,10 @@ static const struct migration migrations[] = {
 	  " vm_id INTEGER PRIMARY KEY REFERENCES vms(id) ON DELETE CASCADE,"
 	  " uid_slot INTEGER NOT NULL UNIQUE CONSTRAINT uid_slot_not_negative CHECK (uid_slot >= 0)"
 	  ") STRICT;"
+	  "CREATE TABLE vm_uid_next ("      /* the slot after the last handed out */
+	  " id INTEGER PRIMARY KEY CONSTRAINT one_row CHECK (id = 1),"
+	  " next INTEGER NOT NULL"
+	  ") STRICT;"
 	},
 };
 

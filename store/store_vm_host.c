@@ -3,9 +3,10 @@
  * slot of the uid range its QEMU runs as (core/vm_uid.c).  One row per VM
  * that has a slot, removed with the VM by the foreign key's cascade.
  *
- * A new slot is the one after the highest in use, so a slot freed by a
- * deleted VM is handed out again only once the range has wrapped: files the
- * old VM left behind (a kept disk) are not at once another guest's.
+ * A new slot is the one after the last one handed out (vm_uid_next keeps
+ * that mark), so a slot freed by a deleted VM is handed out again only once
+ * the range has wrapped: files the old VM left behind (a kept disk) are not
+ * at once another guest's.  After the wrap the lowest free slot is taken.
  */
 #include "store/store_internal.h"
 
@@ -14,7 +15,13 @@
 static const char sql_slot_get[] =
 	"SELECT uid_slot FROM vm_host WHERE vm_id = ?1";
 static const char sql_slot_next[] =
-	"SELECT COALESCE(MAX(uid_slot) + 1, 0) FROM vm_host";
+	"SELECT COALESCE((SELECT next FROM vm_uid_next WHERE id = 1), "
+	"(SELECT MAX(uid_slot) + 1 FROM vm_host), 0)";
+static const char sql_slot_taken[] =
+	"SELECT COUNT(*) FROM vm_host WHERE uid_slot = ?1";
+static const char sql_next_set[] =
+	"INSERT INTO vm_uid_next (id, next) VALUES (1, ?1) "
+	"ON CONFLICT (id) DO UPDATE SET next = MAX(next, excluded.next)";
 /* The lowest slot that is free: 0, or one past a used slot whose
  * successor is free. */
 static const char sql_slot_lowest[] =
@@ -59,7 +66,7 @@ int store_vm_uid_slot_alloc(struct store *st, int64_t vm_id, int64_t nslots, int
 			    char *err, size_t errlen)
 {
 	sqlite3_stmt *s = NULL;
-	int64_t next = 0;
+	int64_t next = 0, taken = 0;
 	int ret;
 
 	if (nslots <= 0)
@@ -71,7 +78,9 @@ int store_vm_uid_slot_alloc(struct store *st, int64_t vm_id, int64_t nslots, int
 	if (ret == 0)                       /* it has one already */
 		return store_tx_commit(st, err, errlen);
 	ret = one_int(st, sql_slot_next, -1, &next, "uid slots", err, errlen);
-	if (ret == 0 && next >= nslots)
+	if (ret == 0 && next < nslots)
+		ret = one_int(st, sql_slot_taken, next, &taken, "uid slots", err, errlen);
+	if (ret == 0 && (next >= nslots || taken))
 		ret = one_int(st, sql_slot_lowest, -1, &next, "uid slots", err, errlen);
 	if (ret)
 		goto fail;
@@ -86,6 +95,14 @@ int store_vm_uid_slot_alloc(struct store *st, int64_t vm_id, int64_t nslots, int
 	    sqlite3_bind_int64(s, 2, next) != SQLITE_OK || sqlite3_step(s) != SQLITE_DONE) {
 		ret = store_db_fail(st, err, errlen, "cannot record uid slot %lld of VM %lld",
 				    (long long)next, (long long)vm_id);
+		sqlite3_finalize(s);
+		goto fail;
+	}
+	sqlite3_finalize(s);
+	s = NULL;
+	if (sqlite3_prepare_v2(st->db, sql_next_set, -1, &s, NULL) != SQLITE_OK ||
+	    sqlite3_bind_int64(s, 1, next + 1) != SQLITE_OK || sqlite3_step(s) != SQLITE_DONE) {
+		ret = store_db_fail(st, err, errlen, "cannot record the next uid slot");
 		sqlite3_finalize(s);
 		goto fail;
 	}
