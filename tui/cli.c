@@ -101,6 +101,9 @@ const struct cli_cmd cli_commands[] = {
 	{ "vm", NULL, "console", "NAME",
 	  "Attach to a VM's serial console; Ctrl-] detaches.", "vm.console",
 	  cli_parse_name, cli_run_vm_console },
+	{ "vm", NULL, "log", "NAME [--bytes SIZE] [--follow]",
+	  "Print the end of a VM's serial console log (64K unless --bytes); --follow "
+	  "keeps printing what the guest writes.", "vm.log", cli_parse_vm_log, cli_run_vm_log },
 	{ "vm", "nic", "add",
 	  "VM --net NAME [--mac MAC] [--vlan N] [--rate MBIT] [--ip ADDR]",
 	  "Give a VM a NIC on a network (hot-plugged into a running VM).", "vm.nic.add",

@@ -196,6 +196,9 @@ int cli_parse_vm_edit(const char *cmdname, int argc, char **argv, struct cli_opt
 		      json_t **args, char *err, size_t errlen);
 int cli_parse_vm_shutdown(const char *cmdname, int argc, char **argv, struct cli_opts *g,
 			  json_t **args, char *err, size_t errlen);
+/* vm log NAME [--bytes SIZE] [--follow]: {"name", "bytes"?, "follow"?}. */
+int cli_parse_vm_log(const char *cmdname, int argc, char **argv, struct cli_opts *g,
+		     json_t **args, char *err, size_t errlen);
 int cli_parse_vm_delete(const char *cmdname, int argc, char **argv, struct cli_opts *g,
 			json_t **args, char *err, size_t errlen);
 
@@ -318,6 +321,7 @@ int cli_run_vm_info(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args
 int cli_run_vm_action(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args);
 int cli_run_vm_delete(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args);
 int cli_run_vm_console(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args);
+int cli_run_vm_log(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args);
 int cli_run_host_info(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args);
 int cli_run_version(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args);
 
