@@ -39,8 +39,8 @@
 #include <unistd.h>
 
 #define KILL_GRACE_MS 5000
-#define CONNECT_FAST_MS 5            /* QMP polls while QEMU sets up... */
-#define CONNECT_FAST_TRIES 400       /* ...for two seconds, then */
+#define CONNECT_FAST_MS 2            /* QMP polls while QEMU sets up... */
+#define CONNECT_FAST_TRIES 1000      /* ...for two seconds, then */
 #define CONNECT_SLOW_MS 50
 
 /* Signal QEMU through its pidfd, never by a pid number. */
