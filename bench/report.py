@@ -11,7 +11,7 @@ import os
 import statistics
 import sys
 
-START_TARGET = 1.10
+START_TARGET = 1.05
 LIST_TARGET_MS = 2.0
 CLIENTS_P99_TARGET_MS = 10.0
 
