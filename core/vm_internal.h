@@ -1,5 +1,5 @@
 /*
- * What the VM files (vm.c, vm_start.c, vm_qemu.c) share and nobody else
+ * What the VM files (vm.c, vm_start.c, vm_qemu.c, vm_adopt.c) share and nobody else
  * sees.
  */
 #ifndef CROFT_VM_INTERNAL_H
@@ -41,6 +41,11 @@ int vm_watch(struct vm *vm, pid_t pid, struct job_exec *child, int out_fd, char 
 /* vm_watch for the child x just started, then poll its QMP socket. */
 int vm_watch_child(struct vm *vm, struct job_exec *x, char *err, size_t errlen);
 void vm_connect_clear(struct vm *vm);
+/* A QMP client on the VM's socket, when SO_PEERCRED says its QEMU listens
+ * there.  0, -EAGAIN (not yet), or another -errno with err set. */
+int vm_qmp_open(struct vm *vm, char *err, size_t errlen);
+/* Try QMP again in a second (and every second) while QEMU lives. */
+void vm_qmp_retry_soon(struct vm *vm);
 
 /* vm_start.c */
 /* Fail a start: kill what was started, answer the start's waiters. */

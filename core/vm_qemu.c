@@ -6,9 +6,8 @@
  * pauses, I/O errors, balloon changes, unplugged devices, QMP jobs).  QMP
  * and the serial console are connected only after SO_PEERCRED names the
  * VM's QEMU (vm_spawn.h); a QMP connection that drops while QEMU lives is
- * retried every second.  At croftd's start every VM the store knows is
- * loaded, and a QEMU that survived the restart is adopted: the one process
- * running as the VM's uid with the VM's -uuid and -name.
+ * retried every second.  Finding a QEMU again after a croftd restart is
+ * vm_adopt.c.
  */
 #include "core/vm.h"
 #include "core/vm_internal.h"
@@ -18,8 +17,6 @@
 #include "core/model.h"
 #include "core/qmp.h"
 #include "core/vm_nic.h"
-#include "core/procfs.h"
-#include "core/qemu_cmdline.h"
 #include "core/vm_serial.h"
 #include "core/vm_spawn.h"
 #include "core/vm_uid.h"
@@ -371,9 +368,7 @@ static const struct qmp_callbacks vm_qmp_cbs = {
 	.close = qmp_closed,
 };
 
-/* A QMP client on the VM's socket, when QEMU is what listens there.
- * 0, -EAGAIN (not yet), or another -errno with err set. */
-static int qmp_open(struct vm *vm, char *err, size_t errlen)
+int vm_qmp_open(struct vm *vm, char *err, size_t errlen)
 {
 	char *path = vm_run_path(vm->d, vm->spec.name, "qmp.sock");
 	int fd, r;
@@ -401,10 +396,16 @@ static void qmp_retry_cb(struct loop *l, struct loop_timer *t, void *data)
 	vm->qmp_retry = NULL;
 	if (vm->pid <= 0 || vm->qmp)
 		return;
-	if (qmp_open(vm, err, sizeof(err)) < 0) {
+	if (vm_qmp_open(vm, err, sizeof(err)) < 0) {
 		log_debug("VM %s: %s", vm->spec.name, err);
 		vm->qmp_retry = loop_timer_add(l, 1000, qmp_retry_cb, vm);
 	}
+}
+
+void vm_qmp_retry_soon(struct vm *vm)
+{
+	if (!vm->qmp_retry)
+		vm->qmp_retry = loop_timer_add(vm->d->loop, 1000, qmp_retry_cb, vm);
 }
 
 static void qmp_closed(struct qmp *q, const char *why, void *data)
@@ -417,8 +418,7 @@ static void qmp_closed(struct qmp *q, const char *why, void *data)
 	qmp_free(q);
 	if (vm->pid > 0 && !vm->expect_exit) {
 		log_info("VM %s: QMP connection ended (%s); reconnecting", vm->spec.name, why);
-		if (!vm->qmp_retry)
-			vm->qmp_retry = loop_timer_add(vm->d->loop, 1000, qmp_retry_cb, vm);
+		vm_qmp_retry_soon(vm);
 	}
 }
 
@@ -441,7 +441,7 @@ static void connect_cb(struct loop *l, struct loop_timer *t, void *data)
 	vm->connect = NULL;
 	if (vm->pid <= 0 || vm->qmp)
 		return;
-	r = qmp_open(vm, err, sizeof(err));
+	r = vm_qmp_open(vm, err, sizeof(err));
 	if (r == -EAGAIN || r == -ECONNREFUSED) {
 		vm->connect = loop_timer_add(l, ++vm->connect_tries < CONNECT_FAST_TRIES
 					     ? CONNECT_FAST_MS : CONNECT_SLOW_MS, connect_cb, vm);
@@ -502,113 +502,5 @@ int vm_watch_child(struct vm *vm, struct job_exec *x, char *err, size_t errlen)
 	}
 	vm->connect_tries = 0;
 	vm->connect = loop_timer_add(vm->d->loop, CONNECT_FAST_MS, connect_cb, vm);
-	return 0;
-}
-
-/* --- load and adopt --------------------------------------------------------- */
-
-int vm_pid_is_qemu(const struct vm *vm, const char *root, pid_t pid)
-{
-	char *namearg = qemu_cmdline_name_arg(vm->spec.name);
-	int ok = vm_qemu_match(root, pid, vm_uid_of(vm), vm->spec.uuid, namearg);
-
-	free(namearg);
-	return ok;
-}
-
-/* When process pid started, in CLOCK_REALTIME seconds (now if unknown). */
-static int64_t started_at(pid_t pid)
-{
-	struct procfs_pid_stat st;
-	uint64_t up_ms;
-	char buf[4096], rel[32];
-	long hz = sysconf(_SC_CLK_TCK);
-
-	snprintf(rel, sizeof(rel), "%d/stat", (int)pid);
-	if (hz <= 0 || procfs_read("/proc", rel, buf, sizeof(buf)) < 0 ||
-	    procfs_pid_stat_parse(buf, &st) < 0 ||
-	    procfs_read("/proc", "uptime", buf, sizeof(buf)) < 0 ||
-	    procfs_uptime_parse(buf, &up_ms) < 0 || st.start_ticks * 1000 / (uint64_t)hz > up_ms)
-		return time(NULL);
-	return time(NULL) - (int64_t)((up_ms - st.start_ticks * 1000 / (uint64_t)hz) / 1000);
-}
-
-/* The VM's QEMU, if one survived: found by uid and command line, then held
- * by a pidfd and checked again, so a pid reused in between is not taken. */
-static pid_t find_qemu(struct vm *vm)
-{
-	char *namearg = qemu_cmdline_name_arg(vm->spec.name);
-	uid_t uid = vm_uid_of(vm);
-	pid_t pid = 0;
-	int r;
-
-	r = vm_qemu_find("/proc", uid, vm->spec.uuid, namearg, &pid);
-	if (r == -EEXIST)
-		log_warn("VM %s: more than one process runs as uid %u with its command line; "
-			 "adopting none", vm->spec.name, (unsigned)uid);
-	free(namearg);
-	return r == 0 ? pid : 0;
-}
-
-static void vm_adopt(struct vm *vm, enum vm_state stored)
-{
-	char err[256];
-	pid_t pid = vm->uid_slot >= 0 || !vm->d->drop_privs ? find_qemu(vm) : 0;
-	int ok = 0;
-
-	if (pid > 0 && vm_watch(vm, pid, NULL, -1, err, sizeof(err)) == 0) {
-		ok = vm_pid_is_qemu(vm, "/proc", pid) && proc_pidfd_kill(vm->pidfd, 0) == 0;
-		if (!ok) {
-			loop_del(vm->d->loop, vm->pidfd);
-			close(vm->pidfd);
-			vm->pidfd = -1;
-			vm->pid = 0;
-		}
-	}
-	if (ok) {
-		enum vm_state live = (stored == VM_PAUSED) ? VM_PAUSED : VM_RUNNING;
-
-		vm->started_at = started_at(pid);
-		if (qmp_open(vm, err, sizeof(err)) < 0) {
-			log_warn("VM %s: QEMU pid %d is alive but QMP is not answering (%s); retrying",
-				 vm->spec.name, (int)pid, err);
-			if (!vm->qmp_retry)
-				vm->qmp_retry = loop_timer_add(vm->d->loop, 1000, qmp_retry_cb, vm);
-		} else {
-			log_info("VM %s: re-adopted QEMU pid %d (uid %u)", vm->spec.name, (int)pid,
-				 (unsigned)vm_uid_of(vm));
-		}
-		vm_set_state(vm, live, "croftd-restart");
-	} else if (stored != VM_STOPPED && stored != VM_CRASHED) {
-		vm_cleanup_run_files(vm);
-		vm_set_state(vm, VM_CRASHED, "qemu-exited-while-croftd-was-down");
-	} else {
-		vm_cleanup_run_files(vm);
-	}
-}
-
-int vm_load_all(struct croftd *d)
-{
-	struct store_vm *vms;
-	size_t n, i;
-	char err[512];
-	int r;
-
-	r = store_vm_list(d->store, &vms, &n);
-	if (r < 0)
-		return r;
-	for (i = 0; i < n; i++) {
-		enum vm_state stored = vm_state_from_name(vms[i].state);
-		struct vm *vm;
-
-		vm = vm_add(d, &vms[i]);
-		if (vm->spec.state_reason)
-			snprintf(vm->reason, sizeof(vm->reason), "%s", vm->spec.state_reason);
-		vm->state = stored;
-		if (vm_uid_assign(vm, err, sizeof(err)) < 0)
-			log_err("VM %s: %s", vm->spec.name, err);
-		vm_adopt(vm, stored);
-	}
-	free(vms);
 	return 0;
 }

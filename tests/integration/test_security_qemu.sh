@@ -125,6 +125,10 @@ read -r UA GA <<<"$(vm_ids a)"
 read -r UB GB <<<"$(vm_ids b)"
 [ -n "$UA" ] && [ -n "$UB" ] && [ "$UA" != "$UB" ] || fail "a and b have no distinct uids ('$UA' '$UB')"
 assert_eq "$UA" "$(awk '$1 == "Uid:" { print $2 }' "/proc/$PID_A/status")" "a's QEMU runs as a's uid"
+# QEMU ignores SIGPIPE: its stdout and stderr (a pipe to croftd) cannot
+# kill it once croftd is gone.
+sigign=$(awk '$1 == "SigIgn:" { print $2 }' "/proc/$PID_A/status")
+[ $((0x$sigign & (1 << 12))) -ne 0 ] || fail "QEMU does not ignore SIGPIPE (SigIgn $sigign)"
 TAP_A=$(nic_get a 0 tap)
 TAP_B=$(nic_get b 0 tap)
 assert_eq "$UA" "$(in_host ip -j -d link show dev "$TAP_A" | jq -r '.[0].linkinfo.info_data.user')" "a's tap owner"
