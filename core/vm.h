@@ -66,6 +66,7 @@ struct vm {
 	size_t start_output_len;
 	struct loop_timer *connect;  /* starting: waiting for QEMU's QMP socket */
 	unsigned connect_tries;
+	int qmp_listen_fd;           /* starting: croftd's copy of the QMP listener; -1 */
 
 	struct loop_timer *timer;    /* start or shutdown deadline */
 	struct loop_timer *qmp_retry;/* reconnect QMP to a live QEMU */

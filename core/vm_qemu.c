@@ -36,8 +36,8 @@
 #include <unistd.h>
 
 #define KILL_GRACE_MS 5000
-#define CONNECT_FAST_MS 2            /* QMP polls while QEMU sets up... */
-#define CONNECT_FAST_TRIES 1000      /* ...for two seconds, then */
+#define CONNECT_FAST_MS 1            /* QMP polls while QEMU sets up... */
+#define CONNECT_FAST_TRIES 2000      /* ...for two seconds, then */
 #define CONNECT_SLOW_MS 50
 
 /* Signal QEMU through its pidfd, never by a pid number. */
@@ -428,6 +428,9 @@ void vm_connect_clear(struct vm *vm)
 		loop_timer_cancel(vm->d->loop, vm->connect);
 		vm->connect = NULL;
 	}
+	if (vm->qmp_listen_fd >= 0)
+		close(vm->qmp_listen_fd);
+	vm->qmp_listen_fd = -1;
 }
 
 /* Starting: poll QMP until QEMU has taken its socket over. */
@@ -441,7 +444,12 @@ static void connect_cb(struct loop *l, struct loop_timer *t, void *data)
 	vm->connect = NULL;
 	if (vm->pid <= 0 || vm->qmp)
 		return;
-	r = vm_qmp_open(vm, err, sizeof(err));
+	/* Until QEMU has listened on the socket itself, asking costs no
+	 * connection; then connect, and check the peer again. */
+	r = vm->qmp_listen_fd >= 0 && !vm_sock_listener_is(vm->qmp_listen_fd, vm->pid)
+	    ? -EAGAIN : vm_qmp_open(vm, err, sizeof(err));
+	if (r == 0)
+		vm_connect_clear(vm);
 	if (r == -EAGAIN || r == -ECONNREFUSED) {
 		vm->connect = loop_timer_add(l, ++vm->connect_tries < CONNECT_FAST_TRIES
 					     ? CONNECT_FAST_MS : CONNECT_SLOW_MS, connect_cb, vm);
@@ -490,7 +498,8 @@ int vm_watch(struct vm *vm, pid_t pid, struct job_exec *child, int out_fd, char 
 
 /* A QEMU this croftd forked (with vm_child_exited as its done callback):
  * watch it and wait for its QMP socket. */
-int vm_watch_child(struct vm *vm, struct job_exec *x, char *err, size_t errlen)
+int vm_watch_child(struct vm *vm, struct job_exec *x, int qmp_listen_fd, char *err,
+		   size_t errlen)
 {
 	int out = job_exec_take_fd(x, 1), r;
 
@@ -501,6 +510,7 @@ int vm_watch_child(struct vm *vm, struct job_exec *x, char *err, size_t errlen)
 		return r;
 	}
 	vm->connect_tries = 0;
+	vm->qmp_listen_fd = qmp_listen_fd;
 	vm->connect = loop_timer_add(vm->d->loop, CONNECT_FAST_MS, connect_cb, vm);
 	return 0;
 }

@@ -157,6 +157,14 @@ int vm_sock_listen(const char *path, int *fd, char *err, size_t errlen)
 	return 0;
 }
 
+int vm_sock_listener_is(int lfd, pid_t pid)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+
+	return getsockopt(lfd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0 && cred.pid == pid;
+}
+
 int vm_sock_connect(const char *path, pid_t pid, uid_t uid, int *fd, char *err, size_t errlen)
 {
 	struct sockaddr_un sa;

@@ -63,6 +63,11 @@ int vm_qemu_find(const char *root, uid_t uid, const char *uuid, const char *name
 /* A listening unix socket at path (an old one is unlinked first; mode
  * 0600), close-on-exec.  0 with *fd, or -errno with err set. */
 int vm_sock_listen(const char *path, int *fd, char *err, size_t errlen);
+/* 1 when process pid has taken the listening socket lfd over (its listen()
+ * was the last: SO_PEERCRED of a listening socket names who listened),
+ * else 0.  Asks without connecting, so croftd polls this while QEMU starts
+ * instead of leaving dead connections in QEMU's backlog. */
+int vm_sock_listener_is(int lfd, pid_t pid);
 /* Connect (without blocking) to path and check the listener is process
  * pid running as uid.  0 with *fd (non-blocking); -EAGAIN when the listener
  * is still croftd's own (QEMU has not taken the socket over yet) or the

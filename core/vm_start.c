@@ -316,11 +316,12 @@ int vm_start(struct vm *vm, vm_done_cb cb, void *data, const char **code, char *
 	r = vm_spawn(d, argv, &files, &as, vm_child_exited, vm, &x, err, errlen);
 	if (r < 0)
 		goto fail;
-	r = vm_watch_child(vm, x, err, errlen);
+	r = vm_watch_child(vm, x, lfd[0], err, errlen);
 	if (r < 0) {
 		job_exec_stop(x, 1000);
 		goto fail;
 	}
+	lfd[0] = -1;                  /* the watch holds it until QMP is up */
 	vm->started_at = time(NULL);
 	vm->expect_exit = 0;
 	vm->exit_reason[0] = '\0';
