@@ -64,8 +64,6 @@ struct vm {
 	struct vm_serial_log *qemu_log;  /* what the child printed (qemu.log, capped) */
 	char *start_output;          /* the start of it, for a failed start */
 	size_t start_output_len;
-	struct loop_timer *connect;  /* starting: waiting for QEMU's QMP socket */
-	unsigned connect_tries;
 	int qmp_listen_fd;           /* starting: croftd's copy of the QMP listener; -1 */
 
 	struct loop_timer *timer;    /* start or shutdown deadline */

@@ -38,11 +38,12 @@ void vm_child_exited(struct job_exec *x, const struct job_exec_result *res, void
  * croftd's informational pidfile.  0 or -errno with err set. */
 int vm_watch(struct vm *vm, pid_t pid, struct job_exec *child, int out_fd, char *err,
 	     size_t errlen);
-/* vm_watch for the child x just started, then poll its QMP socket: first
- * (without connecting) until QEMU has listened on qmp_listen_fd, croftd's
- * copy of the listener (taken; closed once QMP is connected). */
+/* vm_watch for the child x just started, and connect to its QMP socket at
+ * once; the connection is trusted when QMP is ready and SO_PEERCRED of
+ * qmp_listen_fd (croftd's copy of the listener, taken) names QEMU. */
 int vm_watch_child(struct vm *vm, struct job_exec *x, int qmp_listen_fd, char *err,
 		   size_t errlen);
+/* Close croftd's copy of the QMP listener of a start. */
 void vm_connect_clear(struct vm *vm);
 /* A QMP client on the VM's socket, when SO_PEERCRED says its QEMU listens
  * there.  0, -EAGAIN (not yet), or another -errno with err set. */

@@ -36,9 +36,6 @@
 #include <unistd.h>
 
 #define KILL_GRACE_MS 5000
-#define CONNECT_FAST_MS 1            /* QMP polls while QEMU sets up... */
-#define CONNECT_FAST_TRIES 2000      /* ...for two seconds, then */
-#define CONNECT_SLOW_MS 50
 
 /* Signal QEMU through its pidfd, never by a pid number. */
 void vm_kill(struct vm *vm, int sig)
@@ -302,6 +299,19 @@ static void qmp_ready(struct qmp *q, void *data)
 {
 	struct vm *vm = data;
 
+	if (vm->qmp_listen_fd >= 0) {
+		/* Connected early, to croftd's own listener: trusted only now
+		 * that the last listen() on it was QEMU's, as the VM's uid. */
+		int ok = vm_sock_listener_is(vm->qmp_listen_fd, vm->pid, vm_uid_of(vm));
+
+		vm_connect_clear(vm);
+		if (!ok) {
+			vm_start_failed(vm, PROTO_E_QEMU, "cannot talk to QEMU: its QMP socket is not "
+					"served by QEMU (pid %d, uid %u); not using it", (int)vm->pid,
+					(unsigned)vm_uid_of(vm));
+			return;
+		}
+	}
 	serial_attach(vm);
 	/* QEMU starts paused (-S) so that the console misses nothing. */
 	if (vm->state == VM_STARTING)
@@ -424,39 +434,29 @@ static void qmp_closed(struct qmp *q, const char *why, void *data)
 
 void vm_connect_clear(struct vm *vm)
 {
-	if (vm->connect) {
-		loop_timer_cancel(vm->d->loop, vm->connect);
-		vm->connect = NULL;
-	}
 	if (vm->qmp_listen_fd >= 0)
 		close(vm->qmp_listen_fd);
 	vm->qmp_listen_fd = -1;
 }
 
-/* Starting: poll QMP until QEMU has taken its socket over. */
-static void connect_cb(struct loop *l, struct loop_timer *t, void *data)
+/* Starting: connect to the QMP socket at once.  The connection waits in
+ * the backlog until QEMU (which listens on the passed fd itself) accepts
+ * it; qmp_ready trusts it only once the listener's SO_PEERCRED names QEMU. */
+static int qmp_connect_early(struct vm *vm, char *err, size_t errlen)
 {
-	struct vm *vm = data;
-	char err[512];
-	int r;
+	char *path = vm_run_path(vm->d, vm->spec.name, "qmp.sock");
+	int fd, r;
 
-	(void)t;
-	vm->connect = NULL;
-	if (vm->pid <= 0 || vm->qmp)
-		return;
-	/* Until QEMU has listened on the socket itself, asking costs no
-	 * connection; then connect, and check the peer again. */
-	r = vm->qmp_listen_fd >= 0 && !vm_sock_listener_is(vm->qmp_listen_fd, vm->pid)
-	    ? -EAGAIN : vm_qmp_open(vm, err, sizeof(err));
-	if (r == 0)
-		vm_connect_clear(vm);
-	if (r == -EAGAIN || r == -ECONNREFUSED) {
-		vm->connect = loop_timer_add(l, ++vm->connect_tries < CONNECT_FAST_TRIES
-					     ? CONNECT_FAST_MS : CONNECT_SLOW_MS, connect_cb, vm);
-	} else if (r < 0) {
-		log_err("VM %s: %s", vm->spec.name, err);
-		vm_start_failed(vm, PROTO_E_QEMU, "cannot talk to QEMU: %s", err);
+	r = vm_sock_connect_queued(path, &fd, err, errlen);
+	free(path);
+	if (r < 0)
+		return r;
+	vm->qmp = qmp_new_fd(vm->d->loop, fd, &vm_qmp_cbs, vm);
+	if (!vm->qmp) {
+		err_set(err, errlen, "cannot watch the QMP connection");
+		return -ENOMEM;
 	}
+	return 0;
 }
 
 /* Hold QEMU's pid by a pidfd; watch its end through child (the job_exec
@@ -509,8 +509,6 @@ int vm_watch_child(struct vm *vm, struct job_exec *x, int qmp_listen_fd, char *e
 			close(out);
 		return r;
 	}
-	vm->connect_tries = 0;
 	vm->qmp_listen_fd = qmp_listen_fd;
-	vm->connect = loop_timer_add(vm->d->loop, CONNECT_FAST_MS, connect_cb, vm);
-	return 0;
+	return qmp_connect_early(vm, err, errlen);
 }

@@ -157,19 +157,18 @@ int vm_sock_listen(const char *path, int *fd, char *err, size_t errlen)
 	return 0;
 }
 
-int vm_sock_listener_is(int lfd, pid_t pid)
+int vm_sock_listener_is(int lfd, pid_t pid, uid_t uid)
 {
 	struct ucred cred;
 	socklen_t len = sizeof(cred);
 
-	return getsockopt(lfd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0 && cred.pid == pid;
+	return getsockopt(lfd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0 && cred.pid == pid &&
+	       cred.uid == uid;
 }
 
-int vm_sock_connect(const char *path, pid_t pid, uid_t uid, int *fd, char *err, size_t errlen)
+int vm_sock_connect_queued(const char *path, int *fd, char *err, size_t errlen)
 {
 	struct sockaddr_un sa;
-	struct ucred cred;
-	socklen_t len = sizeof(cred);
 	int s, r;
 
 	if ((r = sock_addr(path, &sa, err, errlen)) < 0)
@@ -184,10 +183,23 @@ int vm_sock_connect(const char *path, pid_t pid, uid_t uid, int *fd, char *err, 
 		r = connect(s, (struct sockaddr *)&sa, sizeof(sa));
 	while (r < 0 && errno == EINTR);
 	if (r < 0) {
-		r = errno == EAGAIN ? -EAGAIN : -errno;
+		r = -errno;
 		err_set(err, errlen, "cannot connect to %s: %s", path, strerror(errno));
-		goto fail;
+		close(s);
+		return r;
 	}
+	*fd = s;
+	return 0;
+}
+
+int vm_sock_connect(const char *path, pid_t pid, uid_t uid, int *fd, char *err, size_t errlen)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+	int s, r;
+
+	if ((r = vm_sock_connect_queued(path, &s, err, errlen)) < 0)
+		return r;
 	if (getsockopt(s, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
 		r = -errno;
 		err_set(err, errlen, "cannot ask who listens on %s: %s", path, strerror(errno));

@@ -12,7 +12,8 @@
  * made by croftd in a root-owned directory and passed to QEMU as listening
  * fds; a connection to one is used only when SO_PEERCRED says the listener
  * is the VM's QEMU (its pid and uid; QEMU's own listen() on the passed fd
- * makes it the peer).  After a croftd restart the QEMU of a VM is found in
+ * makes it the peer; at a start, croftd connects at once and asks its own
+ * copy of the listener who listened last, once QMP answers).  After a croftd restart the QEMU of a VM is found in
  * /proc by its uid and its command line (-uuid, -name), never through a
  * pidfile.
  */
@@ -63,11 +64,15 @@ int vm_qemu_find(const char *root, uid_t uid, const char *uuid, const char *name
 /* A listening unix socket at path (an old one is unlinked first; mode
  * 0600), close-on-exec.  0 with *fd, or -errno with err set. */
 int vm_sock_listen(const char *path, int *fd, char *err, size_t errlen);
-/* 1 when process pid has taken the listening socket lfd over (its listen()
- * was the last: SO_PEERCRED of a listening socket names who listened),
- * else 0.  Asks without connecting, so croftd polls this while QEMU starts
- * instead of leaving dead connections in QEMU's backlog. */
-int vm_sock_listener_is(int lfd, pid_t pid);
+/* 1 when process pid, running as uid, has taken the listening socket lfd
+ * over (its listen() was the last: SO_PEERCRED of a listening socket names
+ * who listened), else 0. */
+int vm_sock_listener_is(int lfd, pid_t pid, uid_t uid);
+/* Connect (without blocking) to path, checking nothing: only for croftd's
+ * own listener in its own directory, whose listener it then checks with
+ * vm_sock_listener_is before trusting the connection.  0 with *fd, or
+ * -errno with err set. */
+int vm_sock_connect_queued(const char *path, int *fd, char *err, size_t errlen);
 /* Connect (without blocking) to path and check the listener is process
  * pid running as uid.  0 with *fd (non-blocking); -EAGAIN when the listener
  * is still croftd's own (QEMU has not taken the socket over yet) or the

@@ -203,7 +203,7 @@ int vm_start(struct vm *vm, vm_done_cb cb, void *data, const char **code, char *
 		err_set(err, errlen, "VM '%s' is already %s", vm->spec.name, vm_state_name(vm->state));
 		return -EBUSY;
 	}
-	if (vm_is_live(vm) || vm->connect) {
+	if (vm_is_live(vm)) {
 		err_set(err, errlen, "VM '%s' still has a QEMU process (pid %d); stop it first",
 			vm->spec.name, (int)vm->pid);
 		return -EBUSY;

@@ -183,7 +183,7 @@ static void test_sock_peer(void **state)
 
 	/* Still croftd's own listener: not QEMU yet. */
 	assert_int_equal(vm_sock_connect(path, 4242, getuid(), &fd, err, sizeof(err)), -EAGAIN);
-	assert_int_equal(vm_sock_listener_is(l, getpid()), 1);
+	assert_int_equal(vm_sock_listener_is(l, getpid(), geteuid()), 1);
 
 	/* A child takes the socket over with its own listen(), as QEMU does
 	 * with a chardev fd=; then it is the peer. */
@@ -200,8 +200,9 @@ static void test_sock_peer(void **state)
 	close(ready[1]);
 	assert_int_equal(read(ready[0], &b, 1), 1);
 	close(ready[0]);
-	assert_int_equal(vm_sock_listener_is(l, c), 1);    /* asked without connecting */
-	assert_int_equal(vm_sock_listener_is(l, getpid()), 0);
+	assert_int_equal(vm_sock_listener_is(l, c, geteuid()), 1);  /* asked without connecting */
+	assert_int_equal(vm_sock_listener_is(l, c, geteuid() + 1), 0);
+	assert_int_equal(vm_sock_listener_is(l, getpid(), geteuid()), 0);
 	assert_int_equal(vm_sock_connect(path, c, getuid(), &fd, err, sizeof(err)), 0);
 	assert_true(fcntl(fd, F_GETFL) & O_NONBLOCK);
 	close(fd);
