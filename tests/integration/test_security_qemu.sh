@@ -264,3 +264,22 @@ wait_pid_gone "$PID_A" 10
 kill -0 "$DECOY" 2>/dev/null || fail "the decoy was killed by vm stop"
 kill "$DECOY" "$VICTIM" 2>/dev/null
 t_end
+
+t_begin "croftd says at startup when the QEMU users cannot reach its directories"
+mkdir -p "$T/locked"
+chmod 0700 "$T/locked"
+sock=$T/locked/run/croftd.sock
+"$BUILD/croftd" --state-dir "$T/locked/state" --run-dir "$T/locked/run" --foreground \
+	>"$T/locked.log" 2>&1 </dev/null &
+LOCKED=$!
+wait_for 10 test -S "$sock"
+info=$(CROFT_SOCKET=$sock "$BUILD/croft" host info --json 2>&1) || fail "host info: $info"
+access=$(jq -r .qemu_access <<<"$info")
+assert_contains "$access" "cannot reach the run directory: $T/locked (mode 0700" "host.info qemu_access"
+assert_eq "$UID_BASE $UID_N" "$(jq -r '"\(.qemu_uids.first) \(.qemu_uids.count)"' <<<"$info")" "host.info qemu_uids"
+grep -q "warning: the QEMU users (uids $UID_BASE-" "$T/locked.log" || fail "no startup warning in the log: $(tail -n 3 "$T/locked.log")"
+kill "$LOCKED"
+wait "$LOCKED" 2>/dev/null
+# the test's own croftd: nothing to say
+assert_eq null "$(croft host info --json | jq -r .qemu_access)" "qemu_access of a usable setup"
+t_end
