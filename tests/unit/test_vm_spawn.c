@@ -447,7 +447,7 @@ static void test_spawn_drop_privs(void **state)
 	struct tl_exec_seen r;
 	char secret[128];
 	const char *rd[] = { secret, NULL };
-	struct vm_spawn_files files = { rd, NULL };
+	struct vm_spawn_files files = { .read = rd };
 
 	if (geteuid() != 0)
 		skip();
