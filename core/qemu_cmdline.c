@@ -10,6 +10,12 @@
  *   - -blockdev takes JSON, built with jansson, so paths need no quoting;
  *   - -pidfile, -kernel, -initrd and -append take their argument verbatim.
  *
+ * Files reach QEMU as descriptors croftd opened (core/vm_files.h): the
+ * spec's add_fds become -add-fd options ahead of the -blockdevs, whose
+ * paths are then "/dev/fdset/M", and -kernel/-initrd name "/proc/self/fd/N".
+ * A qcow2 format node gets "backing": null, so QEMU never opens a backing
+ * file named inside an image.
+ *
  * QEMU is started with -daemonize: its first process exits once the VM is
  * set up, which is croftd's "started" signal.  QEMU 7.x installs the
  * seccomp sandbox before -daemonize forks and calls setsid(), so spawn=deny
@@ -160,6 +166,8 @@ static int add_blockdev(struct argvec *av, const char *name, const char *path,
 			name, path);
 		goto fail;
 	}
+	if (!strcmp(format, "qcow2"))
+		jset(fmt, "backing", json_null());   /* never a path from the image */
 	if (discard) {
 		jset(file, "discard", json_string("unmap"));
 		jset(fmt, "discard", json_string("unmap"));
@@ -450,6 +458,13 @@ int qemu_cmdline_build(const struct qemu_spec *spec, char ***argv, size_t *argc,
 	av_add2(&av, "-sandbox", SANDBOX_OPTS);
 	av_add2(&av, "-msg", "timestamp=on");
 	av_add2(&av, "-rtc", "base=utc");
+
+	for (i = 0; i < spec->nadd_fds; i++) {
+		s = opt_escape(spec->add_fds[i].opaque ? spec->add_fds[i].opaque : "");
+		av_add(&av, "-add-fd");
+		av_addf(&av, "fd=%d,set=%u,opaque=%s", spec->add_fds[i].fd, spec->add_fds[i].set, s);
+		free(s);
+	}
 
 	if (uefi) {
 		rc = add_blockdev(&av, "pflash0", spec->ovmf_code, "raw", 1, 0,

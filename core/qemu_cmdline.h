@@ -27,6 +27,14 @@ struct qemu_disk {
 	int readonly;
 };
 
+/* A descriptor QEMU inherited, put in an fd set: -add-fd fd=N,set=M,opaque=...;
+ * a blockdev reaches it as "/dev/fdset/M". */
+struct qemu_add_fd {
+	int fd;
+	unsigned set;
+	const char *opaque;
+};
+
 struct qemu_nic {
 	uint32_t id;             /* store id: netdev net<id>, device nic<id> */
 	const char *ifname;      /* the tap, croftt<id> */
@@ -57,6 +65,8 @@ struct qemu_spec {
 	const char *initrd;
 	const char *append;
 	const char *vm_run_dir;
+	const struct qemu_add_fd *add_fds;  /* fd sets, before every -blockdev */
+	size_t nadd_fds;
 	const struct qemu_nic *nics;  /* in order: NIC i sits on nicport<i> */
 	size_t nnics;
 	unsigned nic_ports;      /* pcie-root-ports for NICs, >= nnics */

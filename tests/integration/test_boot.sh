@@ -74,7 +74,10 @@ if expect_ok croft vm create efi --vcpus 1 --memory 512M --firmware uefi --cdrom
 	if expect_ok croft vm start efi; then
 		pid=$(info efi .pid)
 		cmd=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)
-		assert_contains "$cmd" "$VARS" "QEMU command line (its own variable store)"
+		assert_contains "$cmd" "opaque=pflash1" "QEMU command line (the variable store as an fd set)"
+		# QEMU holds its own variable store, passed by croftd as a descriptor
+		ls -l "/proc/$pid/fd" 2>/dev/null | grep -qF -- "-> $VARS" ||
+			fail "QEMU has no descriptor on $VARS"
 		wait_serial efi 'CROFT-GUEST: ready' 150 &&
 			{ has_serial efi 'CROFT-GUEST: booted from iso'
 			  has_serial efi 'CROFT-GUEST: cdrom sr0'; }

@@ -1,0 +1,527 @@
+/*
+ * Opening a VM's files safely and handing them to QEMU (vm_files.h).
+ */
+#include "core/vm_files.h"
+#include "core/job_exec.h"
+#include "core/pools.h"
+#include "core/qemu_cmdline.h"
+#include "common/proto.h"
+#include "common/xalloc.h"
+#include "store/store.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/fs.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/sendfile.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#define HEADER_MAX 65536             /* a qcow2 header and its extensions */
+#define BOOT_FILE_MAX (1ULL << 30)   /* kernel or initrd copied into a memfd */
+
+/* --- opening -------------------------------------------------------------------- */
+
+/* rest beneath dirfd, one component at a time, never through a symlink. */
+static int walk_nofollow(int dirfd, const char *rest)
+{
+	char buf[PATH_MAX], *comp, *save = NULL, *next;
+	int fd = dirfd, nfd;
+
+	snprintf(buf, sizeof(buf), "%s", rest);
+	comp = strtok_r(buf, "/", &save);
+	while (comp) {
+		next = strtok_r(NULL, "/", &save);
+		nfd = openat(fd, comp, O_PATH | O_NOFOLLOW | O_CLOEXEC | (next ? O_DIRECTORY : 0));
+		if (nfd < 0) {
+			nfd = -errno;
+			if (nfd == -ENOTDIR) {
+				struct stat st;
+
+				/* a symlink in the middle shows as "not a directory" */
+				if (fstatat(fd, comp, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
+					nfd = -ELOOP;
+			}
+		} else if (!next) {
+			struct stat st;
+
+			if (fstat(nfd, &st) == 0 && S_ISLNK(st.st_mode)) {
+				close(nfd);
+				nfd = -ELOOP;
+			}
+		}
+		if (fd != dirfd)
+			close(fd);
+		if (nfd < 0)
+			return nfd;
+		fd = nfd;
+		comp = next;
+	}
+	return fd;
+}
+
+/* An O_PATH descriptor for rest beneath dirfd, no symlink followed. */
+static int open_beneath(int dirfd, const char *rest)
+{
+	struct open_how how = {
+		.flags = O_PATH | O_CLOEXEC,
+		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+	};
+	long fd = syscall(SYS_openat2, dirfd, rest, &how, sizeof(how));
+
+	if (fd >= 0)
+		return (int)fd;
+	if (errno == ENOSYS || errno == EPERM)   /* no openat2, or a seccomp filter */
+		return walk_nofollow(dirfd, rest);
+	return errno == EXDEV ? -ELOOP : -errno;
+}
+
+int vm_file_open(const struct pools *p, const char *path, unsigned flags, struct vm_file *f)
+{
+	char norm[PATH_MAX], err[256], self[64];
+	struct pools_root root;
+	int dirfd, pfd, rc;
+
+	memset(f, 0, sizeof(*f));
+	f->fd = -1;
+	if (pools_path_normalize(path, norm, err, sizeof(err)) < 0)
+		return -EINVAL;
+	if (pools_find(p, norm, &root) < 0)
+		return -EPERM;
+	f->in_pool = root.pool;
+	f->whole = !root.pool && !*root.rest;
+	if (!*root.rest) {
+		/* an allowed path itself: the administrator's spelling, links and all */
+		pfd = open(root.dir, O_PATH | O_CLOEXEC);
+		if (pfd < 0)
+			return errno == ENOTDIR ? -ENOENT : -errno;
+	} else {
+		dirfd = open(root.dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (dirfd < 0)
+			return errno == ENOTDIR ? -ENOENT : -errno;
+		pfd = open_beneath(dirfd, root.rest);
+		close(dirfd);
+		if (pfd == -ENOTDIR)
+			pfd = -ENOENT;
+		if (pfd < 0)
+			return pfd;
+	}
+	rc = fstat(pfd, &f->st) < 0 ? -errno : 0;
+	if (rc == 0 && S_ISBLK(f->st.st_mode) && !f->whole)
+		rc = -ENOTBLK;
+	else if (rc == 0 && !S_ISREG(f->st.st_mode) && !S_ISBLK(f->st.st_mode))
+		rc = -ENODEV;
+	if (rc == 0) {
+		/* the very inode fstat saw, now opened for I/O */
+		snprintf(self, sizeof(self), "/proc/self/fd/%d", pfd);
+		f->fd = open(self, ((flags & VM_FILE_WRITE) ? O_RDWR : O_RDONLY) | O_CLOEXEC |
+			     O_NOCTTY | O_NONBLOCK);
+		if (f->fd < 0)
+			rc = -errno;
+		else if (fcntl(f->fd, F_SETFL, fcntl(f->fd, F_GETFL) & ~O_NONBLOCK) < 0)
+			rc = -errno;
+	}
+	close(pfd);
+	if (rc < 0)
+		vm_file_close(f);
+	return rc;
+}
+
+void vm_file_close(struct vm_file *f)
+{
+	if (f->fd >= 0)
+		close(f->fd);
+	f->fd = -1;
+}
+
+const char *vm_file_error(int rc, const char *what, const char *path, char *err, size_t errlen)
+{
+	switch (rc) {
+	case -EINVAL:
+		err_set(err, errlen, "%s path '%s' must be absolute, without '..'", what, path);
+		return PROTO_E_INVALID_ARGUMENT;
+	case -EPERM:
+		err_set(err, errlen, "%s '%s' is not inside a pool or an allowed path "
+			"(an administrator can allow it: croft host set allow-path PATH)", what, path);
+		return PROTO_E_PERMISSION;
+	case -ENOENT:
+		err_set(err, errlen, "%s '%s' does not exist", what, path);
+		return PROTO_E_NOT_FOUND;
+	case -ELOOP:
+		err_set(err, errlen, "%s '%s': symbolic links are not followed inside pools and allowed paths",
+			what, path);
+		return PROTO_E_INVALID_ARGUMENT;
+	case -ENODEV:
+		err_set(err, errlen, "%s '%s' is not a regular file", what, path);
+		return PROTO_E_INVALID_ARGUMENT;
+	case -ENOTBLK:
+		err_set(err, errlen, "%s '%s' is a block device; an administrator must allow it by its own path (croft host set allow-path PATH)",
+			what, path);
+		return PROTO_E_PERMISSION;
+	default:
+		err_set(err, errlen, "%s '%s': %s", what, path, strerror(-rc));
+		return PROTO_E_IO;
+	}
+}
+
+/* --- image headers ----------------------------------------------------------------- */
+
+static uint32_t be32(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static uint64_t be64(const unsigned char *p)
+{
+	return (uint64_t)be32(p) << 32 | be32(p + 4);
+}
+
+#define QCOW2_INCOMPAT_DATA_FILE (1ULL << 2)
+#define QCOW2_EXT_DATA_FILE 0x44415441u
+
+/* A name from the header, printable, for a message. */
+static void header_name(const unsigned char *buf, size_t n, uint64_t off, uint64_t len,
+			char *out, size_t outlen)
+{
+	size_t i, k = 0;
+
+	if (off >= n || len > n - off) {
+		snprintf(out, outlen, "(a name beyond the first %zu bytes)", n);
+		return;
+	}
+	for (i = 0; i < len && k + 1 < outlen; i++)
+		out[k++] = buf[off + i] >= 0x20 && buf[off + i] < 0x7f ? (char)buf[off + i] : '?';
+	out[k] = '\0';
+}
+
+static int parse_qcow2(const unsigned char *buf, size_t n, struct vm_file_image *img,
+		       char *err, size_t errlen)
+{
+	uint32_t version, hlen = 72, type, len;
+	uint64_t incompat = 0, off;
+	char name[256];
+
+	if (n < 72) {
+		err_set(err, errlen, "qcow2 header is truncated");
+		return -EINVAL;
+	}
+	version = be32(buf + 4);
+	if (version != 2 && version != 3) {
+		err_set(err, errlen, "qcow2 version %u is not supported", version);
+		return -EINVAL;
+	}
+	if (be64(buf + 8)) {
+		header_name(buf, n, be64(buf + 8), be32(buf + 16), name, sizeof(name));
+		err_set(err, errlen, "has a backing file (%s); images with backing files are not supported (flatten it: qemu-img convert)",
+			name);
+		return -EPERM;
+	}
+	if (version == 3) {
+		if (n < 104) {
+			err_set(err, errlen, "qcow2 header is truncated");
+			return -EINVAL;
+		}
+		incompat = be64(buf + 72);
+		hlen = be32(buf + 100);
+		if (hlen < 104 || hlen > n) {
+			err_set(err, errlen, "qcow2 header length %u is not valid", hlen);
+			return -EINVAL;
+		}
+	}
+	for (off = hlen; off + 8 <= n; off += 8 + ((uint64_t)len + 7) / 8 * 8) {
+		type = be32(buf + off);
+		len = be32(buf + off + 4);
+		if (!type)
+			break;
+		if (type == QCOW2_EXT_DATA_FILE) {
+			header_name(buf, n, off + 8, len, name, sizeof(name));
+			err_set(err, errlen, "has an external data file (%s); such images are not supported",
+				name);
+			return -EPERM;
+		}
+	}
+	if (incompat & QCOW2_INCOMPAT_DATA_FILE) {
+		err_set(err, errlen, "has an external data file; such images are not supported");
+		return -EPERM;
+	}
+	snprintf(img->format, sizeof(img->format), "qcow2");
+	img->virtual_size = be64(buf + 24);
+	return 0;
+}
+
+struct magic {
+	size_t off;
+	const char *bytes;
+	size_t len;
+	const char *format;
+};
+
+static const struct magic other_formats[] = {
+	{ 0, "KDMV", 4, "vmdk" },
+	{ 0, "# Disk DescriptorFile", 21, "vmdk" },
+	{ 0, "COWD", 4, "vmdk" },
+	{ 0x40, "\x7f\x10\xda\xbe", 4, "vdi" },
+	{ 0, "vhdxfile", 8, "vhdx" },
+	{ 0, "conectix", 8, "vpc" },
+	{ 0, "QED\0", 4, "qed" },
+	{ 0, "LUKS\xba\xbe", 6, "luks" },
+	{ 0, "WithoutFreeSpace", 16, "parallels" },
+	{ 0, "WithouFreSpacExt", 16, "parallels" },
+	{ 0, "Bochs Virtual HD Image", 22, "bochs" },
+	{ 0, "#!/bin/sh\n#V2.0 Format\n", 23, "cloop" },
+};
+
+int vm_file_image_parse(const unsigned char *buf, size_t n, uint64_t size,
+			struct vm_file_image *img, char *err, size_t errlen)
+{
+	size_t i;
+
+	memset(img, 0, sizeof(*img));
+	if (n >= 4 && !memcmp(buf, "QFI\xfb", 4))
+		return parse_qcow2(buf, n, img, err, errlen);
+	for (i = 0; i < sizeof(other_formats) / sizeof(other_formats[0]); i++) {
+		const struct magic *m = &other_formats[i];
+
+		if (n >= m->off + m->len && !memcmp(buf + m->off, m->bytes, m->len)) {
+			err_set(err, errlen, "is a %s image; only qcow2 and raw images can be attached (convert it: qemu-img convert -O qcow2)",
+				m->format);
+			return -EINVAL;
+		}
+	}
+	snprintf(img->format, sizeof(img->format), "raw");
+	img->virtual_size = size;
+	return 0;
+}
+
+int vm_file_image_probe(const struct vm_file *f, const char *path, struct vm_file_image *img,
+			char *err, size_t errlen)
+{
+	unsigned char *buf = xmalloc(HEADER_MAX);
+	char why[512];
+	uint64_t size = (uint64_t)f->st.st_size;
+	ssize_t n;
+	int rc;
+
+	if (S_ISBLK(f->st.st_mode) && ioctl(f->fd, BLKGETSIZE64, &size) < 0) {
+		rc = -errno;
+		err_set(err, errlen, "disk image %s: cannot read its size: %s", path, strerror(errno));
+		goto out;
+	}
+	n = pread(f->fd, buf, HEADER_MAX, 0);
+	if (n < 0) {
+		rc = -errno;
+		err_set(err, errlen, "disk image %s: cannot read it: %s", path, strerror(errno));
+		goto out;
+	}
+	rc = vm_file_image_parse(buf, (size_t)n, size, img, why, sizeof(why));
+	if (rc < 0)
+		err_set(err, errlen, "disk image %s %s", path, why);
+out:
+	free(buf);
+	return rc;
+}
+
+int vm_file_sealed_copy(int fd, const char *name, uint64_t max, char *err, size_t errlen)
+{
+	struct stat st;
+	off_t off = 0;
+	ssize_t n;
+	int mfd;
+
+	if (fstat(fd, &st) < 0) {
+		err_set(err, errlen, "%s: %s", name, strerror(errno));
+		return -errno;
+	}
+	if ((uint64_t)st.st_size > max) {
+		err_set(err, errlen, "%s is larger than %llu MiB", name,
+			(unsigned long long)(max >> 20));
+		return -EFBIG;
+	}
+	mfd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (mfd < 0) {
+		err_set(err, errlen, "memfd for %s: %s", name, strerror(errno));
+		return -errno;
+	}
+	while (off < st.st_size) {
+		n = sendfile(mfd, fd, &off, (size_t)(st.st_size - off));
+		if (n <= 0) {
+			int e = n < 0 ? errno : EIO;
+
+			err_set(err, errlen, "cannot copy %s: %s", name, strerror(e));
+			close(mfd);
+			return -e;
+		}
+	}
+	if (fcntl(mfd, F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_GROW | F_SEAL_SHRINK | F_SEAL_SEAL) < 0) {
+		err_set(err, errlen, "cannot seal the copy of %s: %s", name, strerror(errno));
+		close(mfd);
+		return -errno;
+	}
+	return mfd;
+}
+
+/* --- a VM's files at start ------------------------------------------------------------ */
+
+static size_t fd_push(struct vm_files_set *s, int fd)
+{
+	s->fds = xrealloc(s->fds, (s->nfds + 1) * sizeof(*s->fds));
+	s->fds[s->nfds] = fd;
+	return s->nfds++;
+}
+
+/* f's descriptor (taken) as fd set number set, with a read-only twin
+ * when it is writable; the blockdev filename. */
+static char *fdset_add(struct vm_files_set *s, size_t base, int fd, int writable,
+		       const char *opaque)
+{
+	unsigned set = (unsigned)s->nadd + 1;
+	char self[64];
+	int ro;
+
+	s->add = xrealloc(s->add, (s->nadd + 2) * sizeof(*s->add));
+	s->add[s->nadd++] = (struct qemu_add_fd){
+		JOB_EXEC_PASS_FD(base + fd_push(s, fd)), set, xstrdup(opaque) };
+	if (writable) {
+		snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
+		ro = open(self, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+		if (ro >= 0)
+			s->add[s->nadd++] = (struct qemu_add_fd){
+				JOB_EXEC_PASS_FD(base + fd_push(s, ro)), set, xasprintf("%s-ro", opaque) };
+	}
+	return xasprintf("/dev/fdset/%u", set);
+}
+
+/* A VM's file through the pools: opened, checked, its descriptor taken by s. */
+static int pool_file(const struct pools *p, const char *what, const char *path, unsigned flags,
+		     struct vm_file *f, const char **code, char *err, size_t errlen)
+{
+	int rc = vm_file_open(p, path, flags, f);
+
+	if (rc < 0)
+		*code = vm_file_error(rc, what, path, err, errlen);
+	return rc;
+}
+
+static int add_disk(const struct pools *p, const struct store_disk *sd, size_t i, size_t base,
+		    struct vm_files_set *s, const char **code, char *err, size_t errlen)
+{
+	struct vm_file_image img;
+	struct vm_file f;
+	char opaque[32];
+	int rc;
+
+	if ((rc = pool_file(p, "disk image", sd->path, VM_FILE_WRITE, &f, code, err, errlen)) < 0)
+		return rc;
+	if (!strcmp(sd->format, "qcow2")) {
+		rc = vm_file_image_probe(&f, sd->path, &img, err, errlen);
+		if (rc == 0 && strcmp(img.format, "qcow2")) {
+			err_set(err, errlen, "disk image %s is no longer a qcow2 image", sd->path);
+			rc = -EINVAL;
+		}
+		if (rc < 0) {
+			*code = rc == -EPERM ? PROTO_E_PERMISSION : PROTO_E_INVALID_ARGUMENT;
+			vm_file_close(&f);
+			return rc;
+		}
+	}
+	snprintf(opaque, sizeof(opaque), "disk%zu", i);
+	s->disks[i] = fdset_add(s, base, f.fd, 1, opaque);
+	return 0;
+}
+
+static int add_boot_file(const struct pools *p, const char *what, const char *path, size_t base,
+			 struct vm_files_set *s, char **out, const char **code, char *err,
+			 size_t errlen)
+{
+	struct vm_file f;
+	int mfd, rc;
+
+	if ((rc = pool_file(p, what, path, 0, &f, code, err, errlen)) < 0)
+		return rc;
+	mfd = vm_file_sealed_copy(f.fd, what, BOOT_FILE_MAX, err, errlen);
+	vm_file_close(&f);
+	if (mfd < 0) {
+		*code = PROTO_E_IO;
+		return mfd;
+	}
+	*out = xasprintf("/proc/self/fd/%d", JOB_EXEC_PASS_FD(base + fd_push(s, mfd)));
+	return 0;
+}
+
+/* croftd's own files (OVMF from the system, the VM's variable store). */
+static int add_own(const char *what, const char *path, int writable, size_t base,
+		   struct vm_files_set *s, char **out, const char **code, char *err, size_t errlen)
+{
+	int fd = open(path, (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+	struct stat st;
+
+	if (fd >= 0 && (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))) {
+		close(fd);
+		fd = -1;
+		errno = ENODEV;
+	}
+	if (fd < 0) {
+		*code = PROTO_E_IO;
+		err_set(err, errlen, "cannot open %s %s: %s", what, path, strerror(errno));
+		return -errno;
+	}
+	*out = fdset_add(s, base, fd, writable, what);
+	return 0;
+}
+
+int vm_files_prepare(const struct pools *p, const struct store_vm *spec, const char *ovmf_code,
+		     const char *ovmf_vars, size_t base, struct vm_files_set *out,
+		     const char **code, char *err, size_t errlen)
+{
+	size_t i;
+	int rc = 0;
+
+	memset(out, 0, sizeof(*out));
+	out->disks = xcalloc(spec->ndisks + 1, sizeof(*out->disks));
+	for (i = 0; i < spec->ndisks && rc == 0; i++)
+		rc = add_disk(p, &spec->disks[i], i, base, out, code, err, errlen);
+	if (rc == 0 && spec->cdrom) {
+		struct vm_file f;
+
+		if ((rc = pool_file(p, "cdrom image", spec->cdrom, 0, &f, code, err, errlen)) == 0)
+			out->cdrom = fdset_add(out, base, f.fd, 0, "cdrom0");
+	}
+	if (rc == 0 && spec->kernel)
+		rc = add_boot_file(p, "kernel", spec->kernel, base, out, &out->kernel, code, err, errlen);
+	if (rc == 0 && spec->initrd)
+		rc = add_boot_file(p, "initrd", spec->initrd, base, out, &out->initrd, code, err, errlen);
+	if (rc == 0 && ovmf_code)
+		rc = add_own("pflash0", ovmf_code, 0, base, out, &out->ovmf_code, code, err, errlen);
+	if (rc == 0 && ovmf_vars)
+		rc = add_own("pflash1", ovmf_vars, 1, base, out, &out->ovmf_vars, code, err, errlen);
+	if (rc < 0)
+		vm_files_set_clear(out);
+	return rc;
+}
+
+void vm_files_set_clear(struct vm_files_set *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->nfds; i++)
+		close(s->fds[i]);
+	for (i = 0; i < s->nadd; i++)
+		free((char *)s->add[i].opaque);
+	for (i = 0; s->disks && s->disks[i]; i++)
+		free(s->disks[i]);
+	free(s->fds);
+	free(s->add);
+	free(s->disks);
+	free(s->cdrom);
+	free(s->kernel);
+	free(s->initrd);
+	free(s->ovmf_code);
+	free(s->ovmf_vars);
+	memset(s, 0, sizeof(*s));
+}
