@@ -208,12 +208,12 @@ static int parse_qcow2(const unsigned char *buf, size_t n, struct vm_file_image 
 	char name[256];
 
 	if (n < 72) {
-		err_set(err, errlen, "qcow2 header is truncated");
+		err_set(err, errlen, "is not a valid qcow2 image (its header is truncated)");
 		return -EINVAL;
 	}
 	version = be32(buf + 4);
 	if (version != 2 && version != 3) {
-		err_set(err, errlen, "qcow2 version %u is not supported", version);
+		err_set(err, errlen, "is not a valid qcow2 image (version %u is not supported)", version);
 		return -EINVAL;
 	}
 	if (be64(buf + 8)) {
@@ -224,13 +224,13 @@ static int parse_qcow2(const unsigned char *buf, size_t n, struct vm_file_image 
 	}
 	if (version == 3) {
 		if (n < 104) {
-			err_set(err, errlen, "qcow2 header is truncated");
+			err_set(err, errlen, "is not a valid qcow2 image (its header is truncated)");
 			return -EINVAL;
 		}
 		incompat = be64(buf + 72);
 		hlen = be32(buf + 100);
 		if (hlen < 104 || hlen > n) {
-			err_set(err, errlen, "qcow2 header length %u is not valid", hlen);
+			err_set(err, errlen, "is not a valid qcow2 image (header length %u)", hlen);
 			return -EINVAL;
 		}
 	}
