@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 int cli_parse_mib(const char *opt, const char *s, uint64_t *mib, char *err, size_t errlen)
 {
@@ -47,6 +48,21 @@ int cli_abs_path(const char *what, const char *path, char **abs, char *err, size
 		return -EINVAL;
 	}
 	p = realpath(path, NULL);
+	if (!p && errno == EACCES) {
+		/* a pool or allowed directory this user cannot read: croftd,
+		 * which checks every file, resolves it */
+		char cwd[PATH_MAX];
+
+		if (path[0] == '/')
+			p = xstrdup(path);
+		else if (getcwd(cwd, sizeof(cwd)))
+			p = xasprintf("%s/%s", cwd, path);
+		if (p) {
+			*abs = p;
+			return 0;
+		}
+		errno = EACCES;
+	}
 	if (!p) {
 		r = -errno;
 		if (r == -ENOENT || r == -ENOTDIR)
