@@ -82,6 +82,99 @@ static int open_beneath(int dirfd, const char *rest)
 	return errno == EXDEV ? -ELOOP : -errno;
 }
 
+/* A directory only root (or croftd's own user) can change: a symlink in
+ * it was put there by the administrator. */
+static int dir_trusted(int dirfd)
+{
+	struct stat st;
+
+	return fstat(dirfd, &st) == 0 && (st.st_uid == 0 || st.st_uid == geteuid()) &&
+	       !(st.st_mode & (S_IWGRP | S_IWOTH));
+}
+
+/* in with ".." taken lexically (in is absolute): the prefix it applies to
+ * was walked component by component, so it is made of real directories. */
+static int lexical(const char *in, char *out, size_t outlen)
+{
+	const char *s = in, *e;
+	size_t n = 0, len;
+
+	while (*s) {
+		while (*s == '/')
+			s++;
+		e = strchrnul(s, '/');
+		len = (size_t)(e - s);
+		if (len == 2 && !strncmp(s, "..", 2)) {
+			while (n > 0 && out[--n] != '/')
+				;
+		} else if (len && !(len == 1 && *s == '.')) {
+			if (n + 1 + len >= outlen)
+				return -ENAMETOOLONG;
+			out[n++] = '/';
+			memcpy(out + n, s, len);
+			n += len;
+		}
+		s = e;
+	}
+	if (!n)
+		out[n++] = '/';
+	out[n] = '\0';
+	return 0;
+}
+
+/*
+ * An O_PATH descriptor for a pool directory or an allowed path: walked
+ * from "/" one component at a time, following a symlink only when the
+ * directory holding it is trusted (dir_trusted), so /dev/disk/by-id/...
+ * works while a user who owns a directory along an allowed path cannot
+ * point it elsewhere by swapping in a link.
+ */
+static int open_root(const char *path, int depth)
+{
+	char cur[PATH_MAX], prefix[PATH_MAX] = "", target[PATH_MAX], next[3 * PATH_MAX];
+	char *comp, *save = NULL;
+	struct stat st;
+	ssize_t tl;
+	int fd, nfd;
+
+	if (depth > 8 || lexical(path, cur, sizeof(cur)) < 0)
+		return -ELOOP;
+	fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	for (comp = strtok_r(cur, "/", &save); comp; comp = strtok_r(NULL, "/", &save)) {
+		nfd = openat(fd, comp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		if (nfd < 0 || fstat(nfd, &st) < 0) {
+			nfd = nfd < 0 ? -errno : -EIO;
+			close(fd);
+			return nfd == -ENOTDIR ? -ENOENT : nfd;
+		}
+		if (S_ISLNK(st.st_mode)) {
+			close(nfd);
+			tl = dir_trusted(fd) ? readlinkat(fd, comp, target, sizeof(target) - 1) : -1;
+			close(fd);
+			if (tl <= 0)
+				return -ELOOP;
+			target[tl] = '\0';
+			/* the link's target, then the rest of the path */
+			snprintf(next, sizeof(next), "%s/%s/%s", target[0] == '/' ? "" : prefix,
+				 target, save ? save : "");
+			if (strlen(next) >= PATH_MAX)
+				return -ENAMETOOLONG;
+			return open_root(next, depth + 1);
+		}
+		close(fd);
+		fd = nfd;
+		if (strlen(prefix) + 1 + strlen(comp) >= sizeof(prefix)) {
+			close(fd);
+			return -ENAMETOOLONG;
+		}
+		strcat(prefix, "/");
+		strcat(prefix, comp);
+	}
+	return fd;
+}
+
 int vm_file_open(const struct pools *p, const char *path, unsigned flags, struct vm_file *f)
 {
 	char norm[PATH_MAX], err[256], self[64];
@@ -97,14 +190,14 @@ int vm_file_open(const struct pools *p, const char *path, unsigned flags, struct
 	f->in_pool = root.pool;
 	f->whole = !root.pool && !*root.rest;
 	if (!*root.rest) {
-		/* an allowed path itself: the administrator's spelling, links and all */
-		pfd = open(root.dir, O_PATH | O_CLOEXEC);
+		/* an allowed path itself (links only where root put them) */
+		pfd = open_root(root.dir, 0);
 		if (pfd < 0)
-			return errno == ENOTDIR ? -ENOENT : -errno;
+			return pfd;
 	} else {
-		dirfd = open(root.dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		dirfd = open_root(root.dir, 0);
 		if (dirfd < 0)
-			return errno == ENOTDIR ? -ENOENT : -errno;
+			return dirfd;
 		pfd = open_beneath(dirfd, root.rest);
 		close(dirfd);
 		if (pfd == -ENOTDIR)

@@ -4,8 +4,11 @@
  * QEMU never opens a path and croftd never opens, chowns or reads as root
  * a file of a croft user's choosing.
  *
- * A file must lie inside a pool or an allowed path (pools.h).  croftd
- * opens it with O_PATH beneath that root with openat2(RESOLVE_BENEATH |
+ * A file must lie inside a pool or an allowed path (pools.h).  The root
+ * itself is reached from "/" one component at a time, following a symlink
+ * only in a directory only root can change (so /dev/disk/by-id/... works,
+ * but a user owning a directory along an allowed path cannot redirect it).
+ * croftd opens the file with O_PATH beneath that root with openat2(RESOLVE_BENEATH |
  * RESOLVE_NO_SYMLINKS) (or, on a kernel without openat2, one component at
  * a time with O_NOFOLLOW), so a symlink anywhere below the root is
  * refused and a FIFO is never opened for I/O; fstat must say a regular

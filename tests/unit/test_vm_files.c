@@ -210,6 +210,55 @@ static void test_relative(void **state)
 	assert_int_equal(vf.fd, -1);
 }
 
+/* The allowed path itself: a symlink is followed only where root (or
+ * croftd's user) alone can have put it, as for /dev/disk/by-id/... */
+static void test_allowed_through_links(void **state)
+{
+	struct fx *f = *state;
+	char *tdir = P(f, "trusted"), *odir = P(f, "open"), *link, *err_path, err[256];
+	struct vm_file vf;
+	int rc;
+
+	assert_int_equal(mkdir(tdir, 0755), 0);
+	assert_int_equal(mkdir(odir, 0755), 0);
+	link_in(f, "../allowed", "trusted/images");       /* a link root made */
+	link_in(f, "../lone.iso", "trusted/by-id-disk");
+	link_in(f, "../allowed", "open/images");
+	link_in(f, "../lone.iso", "open/by-id-disk");
+	assert_int_equal(chmod(odir, 0777), 0);           /* anyone could have made these */
+	link = P(f, "trusted/images");
+	assert_int_equal(pools_allow(f->p, link, err, sizeof(err)), 0);
+	free(link);
+	link = P(f, "trusted/by-id-disk");
+	assert_int_equal(pools_allow(f->p, link, err, sizeof(err)), 0);
+	free(link);
+	link = P(f, "open/images");
+	assert_int_equal(pools_allow(f->p, link, err, sizeof(err)), 0);
+	free(link);
+	link = P(f, "open/by-id-disk");
+	assert_int_equal(pools_allow(f->p, link, err, sizeof(err)), 0);
+	free(link);
+
+	expect_content(f, "trusted/images/c.raw", "allowed data", 0);
+	expect_content(f, "trusted/by-id-disk", "an allowed file", 0);
+	expect_rc(f, "open/images/c.raw", -ELOOP);
+	expect_rc(f, "open/by-id-disk", -ELOOP);
+	/* a directory along an allowed path that another user owns: a link
+	 * swapped in there is not followed either */
+	err_path = P(f, "open/images");
+	assert_int_equal(unlink(err_path), 0);
+	assert_int_equal(chmod(odir, 0755), 0);
+	if (geteuid() == 0) {
+		assert_int_equal(chown(odir, 65534, 65534), 0);
+		assert_int_equal(symlink("../outside", err_path), 0);
+		rc = try_open(f, "open/images/secret", 0, &vf);
+		assert_int_equal(rc, -ELOOP);
+	}
+	free(err_path);
+	free(tdir);
+	free(odir);
+}
+
 static void test_fifo(void **state)
 {
 	struct fx *f = *state;
@@ -584,6 +633,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_paths, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_relative, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_allowed_through_links, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fifo, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_block_device, setup, teardown),
 		cmocka_unit_test(test_errors),
