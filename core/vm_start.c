@@ -1,7 +1,8 @@
 /*
  * Starting a VM: its command line from the spec (qemu_cmdline.c), the
  * files QEMU gets as descriptors croftd opened (vm_files.h: disks, CD,
- * kernel, initrd, the UEFI code and variable store), its NICs' taps; then QEMU is started through job_exec as the QEMU user
+ * kernel, initrd, the UEFI code and variable store), its NICs' taps; then
+ * QEMU is started through job_exec as the QEMU user
  * and watched until its pidfile names the daemon, which vm_qemu.c then
  * attaches to.  A start that does not reach QMP within START_TIMEOUT_MS
  * fails and kills what it started.
