@@ -137,7 +137,7 @@ static void op_host_set(struct api_req *r, json_t *args)
 
 	if (!!accel + !!allow + !!disallow != 1) {
 		api_req_err(r, PROTO_E_INVALID_ARGUMENT,
-			    "host.set needs exactly one setting to change (accel, allow_path or disallow_path)");
+			    "host.set needs a setting to change: one of accel, allow_path, disallow_path");
 		return;
 	}
 	if (allow || disallow) {
