@@ -273,7 +273,7 @@ assert_eq "$QUSER 600" "$(stat -c '%U %a' "$POOL/good-disk0.qcow2")" "the volume
 unchanged "the guest's run"
 t_end
 
-t_begin "allowed paths show in host info; a disallowed directory stops the VM from starting"
+t_begin "allowed paths show in host info; a disallowed directory stops the VM from starting; the ISO pool"
 info=$(croft host info --json)
 assert_contains "$(jq -c .allowed_paths <<<"$info")" "\"$T/allowed\"" "allowed_paths"
 assert_contains "$(jq -c '.pools | map(.name)' <<<"$info")" '"default","iso"' "pools"
@@ -282,6 +282,12 @@ expect_ok croft host set disallow-path "$T/allowed"
 expect_fail "disk image '$T/allowed/data.raw' $MSG_OUTSIDE" as_member vm start good
 assert_eq stopped "$(vm_state good)" "good's state"
 expect_fail "is not an allowed path" croft host set disallow-path "$T/allowed"
+# the ISO pool: ISOs, kernels and initrds a member may use without any allowed path
+install -o "$QUSER" -g "$QUSER" -m 0600 "$GUEST_ISO" "$T/state/pools/iso/guest.iso"
+expect_ok as_member vm create isovm --memory 64M --cdrom "$T/state/pools/iso/guest.iso"
+assert_eq "$T/state/pools/iso/guest.iso" "$(vm_json isovm | json_get cdrom)" "isovm's cdrom"
+assert_eq "$QUSER:$QUSER 700" "$(stat -c '%U:%G %a' "$T/state/pools/iso")" "the ISO pool's owner and mode"
+expect_ok croft vm delete isovm
 t_end
 
 itest_member_del
