@@ -76,8 +76,11 @@ if expect_ok croft vm create efi --vcpus 1 --memory 512M --firmware uefi --cdrom
 		cmd=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)
 		assert_contains "$cmd" "opaque=pflash1" "QEMU command line (the variable store as an fd set)"
 		# QEMU holds its own variable store, passed by croftd as a descriptor
-		ls -l "/proc/$pid/fd" 2>/dev/null | grep -qF -- "-> $VARS" ||
-			fail "QEMU has no descriptor on $VARS"
+		held=0
+		for fd in "/proc/$pid/fd"/*; do
+			[ "$(readlink "$fd")" = "$VARS" ] && held=1
+		done
+		[ "$held" = 1 ] || fail "QEMU has no descriptor on $VARS"
 		wait_serial efi 'CROFT-GUEST: ready' 150 &&
 			{ has_serial efi 'CROFT-GUEST: booted from iso'
 			  has_serial efi 'CROFT-GUEST: cdrom sr0'; }
