@@ -201,6 +201,14 @@ char *pools_allowed_text(const struct pools *p)
 	return s;
 }
 
+/* line is (once normalised) in the list already. */
+static int pools_allowed_has(const struct pools *p, const char *line)
+{
+	char norm[PATH_MAX], err[256];
+
+	return pools_path_normalize(line, norm, err, sizeof(err)) == 0 && allowed_index(p, norm) >= 0;
+}
+
 void pools_allowed_load(struct pools *p, const char *text, size_t *bad)
 {
 	char *copy = xstrdup(text ? text : ""), *line, *save = NULL;
@@ -208,7 +216,7 @@ void pools_allowed_load(struct pools *p, const char *text, size_t *bad)
 
 	*bad = 0;
 	for (line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
-		if (pools_allow(p, line, err, sizeof(err)) < 0 && strstr(err, "already") == NULL)
+		if (pools_allow(p, line, err, sizeof(err)) < 0 && !pools_allowed_has(p, line))
 			(*bad)++;
 	free(copy);
 }
