@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 struct create;
@@ -315,7 +316,8 @@ static void image_read(const struct pool_image_info *info, const char *err, void
 
 /* Read one attached image through croftd's own descriptor (its header:
  * format, size, no backing or data file) and, inside a pool, check it
- * with qemu-img info as the unprivileged image user, its format pinned.
+ * with qemu-img info as the unprivileged image user, its format pinned
+ * (the user must be able to read it: the image's owner, or world-readable).
  * An image that cannot be opened is left for the rules to report. */
 static void read_image(struct create *c, const char *path)
 {
@@ -348,7 +350,10 @@ static void read_image(struct create *c, const char *path)
 	}
 	snprintf(im->info.format, sizeof(im->info.format), "%s", img.format);
 	im->info.virtual_size = img.virtual_size;
-	if (!f.in_pool)
+	/* qemu-img gets the path: only for pool files the image user can read
+	 * (an administrator may have put a root-only one there) */
+	if (!f.in_pool || !S_ISREG(f.st.st_mode) ||
+	    (d->drop_privs && f.st.st_uid != d->qemu_uid && !(f.st.st_mode & S_IROTH)))
 		return;
 	o.format = im->info.format;
 	rc = pool_image_info_start(d->loop, norm, &o, image_read, rd, im->err, sizeof(im->err));

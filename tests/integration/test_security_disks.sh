@@ -293,6 +293,12 @@ expect_ok as_member vm create isovm --memory 64M --cdrom "$T/state/pools/iso/gue
 assert_eq "$T/state/pools/iso/guest.iso" "$(vm_json isovm | json_get cdrom)" "isovm's cdrom"
 assert_eq "$QUSER:$QUSER 700" "$(stat -c '%U:%G %a' "$T/state/pools/iso")" "the ISO pool's owner and mode"
 expect_ok croft vm delete isovm
+# a root-only image an administrator copied into a pool: attached by its header
+qemu-img create -q -f qcow2 "$T/mk/rootimg.qcow2" 8M
+install -m 0600 "$T/mk/rootimg.qcow2" "$POOL/rootimg.qcow2"
+expect_ok as_member vm create rootimg --memory 64M --disk "$POOL/rootimg.qcow2" "${KARGS_M[@]}"
+assert_eq "qcow2 8388608" "$(vm_json rootimg | jq -r '.disks[0] | "\(.format) \(.size_bytes)"')" "rootimg's disk"
+assert_eq "root 600" "$(stat -c '%U %a' "$POOL/rootimg.qcow2")" "the root-only image's owner and mode"
 t_end
 
 itest_member_del
