@@ -15,7 +15,8 @@
 # that the target did not change (owner, mode, content).  Then a real
 # guest boots from a pool volume and a root-only file in an allowed
 # directory, both passed as descriptors, and writes to both; QEMU's uid
-# cannot open the pool's files by path.
+# cannot open that file or another VM's UEFI variables by path (nor, once
+# QEMU runs as its own uid, the pool's files).
 # shellcheck shell=bash
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/netlib.sh"      # guest_run
@@ -238,6 +239,7 @@ head -c 16777216 /dev/zero >"$T/allowed/data.raw"
 chmod 0600 "$T/allowed/data.raw"
 expect_ok as_member vm create good --memory 128M --disk 32M --disk "$T/allowed/data.raw" "${KARGS_M[@]}"
 expect_ok as_member vm create other --memory 64M --disk 16M "${KARGS_M[@]}"
+expect_ok as_member vm create efiother --memory 64M --firmware uefi "${KARGS_M[@]}"
 if expect_ok as_member vm start good; then
 	wait_state good running 60
 	if wait_serial good 'CROFT-GUEST: ready' 120; then
@@ -259,10 +261,20 @@ if expect_ok as_member vm start good; then
 	# QEMU's uid cannot open pool files or the other VM's disk by path
 	quid=$(awk '$1 == "Uid:" { print $2 }' "/proc/$PID/status")
 	qgid=$(awk '$1 == "Gid:" { print $2 }' "/proc/$PID/status")
+	# the file QEMU writes through its descriptor, and another VM's UEFI
+	# variables (croftd's own, never chowned): not by path
+	for f in "$T/allowed/data.raw" "$T/state/vm/efiother/OVMF_VARS.fd"; do
+		[ -e "$f" ] || fail "$f missing"
+		setpriv --reuid="$quid" --regid="$qgid" --clear-groups cat "$f" >/dev/null 2>&1 &&
+			fail "QEMU's uid $quid can read $f"
+		# shellcheck disable=SC2016  # $1 is the inner shell's
+		setpriv --reuid="$quid" --regid="$qgid" --clear-groups sh -c ': >>"$1"' sh "$f" 2>/dev/null &&
+			fail "QEMU's uid $quid can write $f"
+	done
 	if [ "$quid" = "$(id -u "$QUSER")" ]; then
 		echo "  note: QEMU runs as the image user $QUSER (no per-VM uid yet): its path access to the pool is not tested" >&2
 	else
-		for f in "$POOL/other-disk0.qcow2" "$POOL/good-disk0.qcow2" "$T/allowed/data.raw" "$T/state/vm/good"; do
+		for f in "$POOL/other-disk0.qcow2" "$POOL/good-disk0.qcow2"; do
 			setpriv --reuid="$quid" --regid="$qgid" --clear-groups cat "$f" >/dev/null 2>&1 &&
 				fail "QEMU's uid $quid can read $f"
 		done
