@@ -314,8 +314,11 @@ static int plan_attached_disk(const struct vm_spec_env *env, const struct store_
 		err_set(err, errlen, "disk image %s is already attached to VM '%s'", sd->path, owner);
 		return -EBUSY;
 	}
-	if ((rc = SYS(env, image_info, sd->path, &info, err, errlen)) < 0)
+	if ((rc = SYS(env, image_info, sd->path, &info, err, errlen)) < 0) {
+		/* -EPERM: the image names a file of its own (backing, data file) */
+		*code = rc == -EPERM ? PROTO_E_PERMISSION : PROTO_E_INVALID_ARGUMENT;
 		return rc;
+	}
 	sd->format = xstrdup(info.format);
 	sd->size_bytes = info.virtual_size;
 	return 0;

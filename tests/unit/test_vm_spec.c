@@ -53,6 +53,7 @@ static const struct fake_file files[] = {
 	{ "/img/used-hardlink.qcow2", S_IFREG, 3, NULL, 0, "qcow2", GIB },
 	{ "/img/corrupt.qcow2",       S_IFREG, 4, NULL, 0, NULL, 0 },
 	{ "/img/fifo",                S_IFIFO, 5, NULL, 0, NULL, 0 },
+	{ "/img/overlay.qcow2",       S_IFREG, 18, NULL, 0, "backing", GIB },
 	{ "/img/loop0",               S_IFBLK, 6, NULL, 0, "raw", GIB },
 	{ "/etc/secret.iso",          S_IFREG, 16, NULL, 0, NULL, 0 },
 	{ "/home/u/shadow.qcow2",     S_IFREG, 17, NULL, 0, "qcow2", GIB },
@@ -159,6 +160,10 @@ static int f_image_info(void *ctx, const char *path, struct pool_image_info *inf
 	if (!f || !f->format) {
 		err_set(err, errlen, "qemu-img: Could not open '%s': Image is not in qcow2 format", path);
 		return -EINVAL;
+	}
+	if (!strcmp(f->format, "backing")) {
+		err_set(err, errlen, "disk image %s has a backing file (/etc/shadow)", path);
+		return -EPERM;
 	}
 	memset(info, 0, sizeof(*info));
 	snprintf(info->format, sizeof(info->format), "%s", f->format);
@@ -398,6 +403,8 @@ static const struct create_case create_cases[] = {
 	  PROTO_E_INVALID_STATE, "disk image /img/used-hardlink.qcow2 is already attached to VM 'base'" },
 	{ "another VM's pool disk", 0, { BASE, DISKS(AT("/pool/base-disk0.qcow2")) },
 	  PROTO_E_INVALID_STATE, "disk image /pool/base-disk0.qcow2 is already attached to VM 'base'" },
+	{ "an image naming a backing file", 0, { BASE, DISKS(AT("/img/overlay.qcow2")) }, PROTO_E_PERMISSION,
+	  "disk image /img/overlay.qcow2 has a backing file (/etc/shadow)" },
 	{ "not an image", 0, { BASE, DISKS(NEW(GIB), AT("/img/corrupt.qcow2")) }, PROTO_E_INVALID_ARGUMENT,
 	  "qemu-img: Could not open '/img/corrupt.qcow2': Image is not in qcow2 format" },
 };
