@@ -25,6 +25,7 @@ struct qemu_disk {
 	const char *path;
 	const char *format;      /* "qcow2", "raw", ... */
 	int readonly;
+	const struct qemu_disk *backing;  /* a qcow2's backing file (read-only), or NULL */
 };
 
 /* A descriptor QEMU inherited, put in an fd set: -add-fd fd=N,set=M,opaque=...;

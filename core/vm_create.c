@@ -314,8 +314,9 @@ static void image_read(const struct pool_image_info *info, const char *err, void
 		plan(rd->c);
 }
 
-/* Read one attached image through croftd's own descriptor (its header:
- * format, size, no backing or data file) and, inside a pool, check it
+/* Read one attached image through croftd's own descriptors (its header:
+ * format, size, no data file, a backing chain inside its pool) and, inside
+ * a pool, check it
  * with qemu-img info as the unprivileged image user, its format pinned
  * (the user must be able to read it: the image's owner, or world-readable).
  * An image that cannot be opened is left for the rules to report. */
@@ -332,28 +333,39 @@ static void read_image(struct create *c, const char *path)
 	};
 	struct vm_spec_image *im = &c->images[c->nimages];
 	struct reading *rd = &c->readings[c->nimages];
-	struct vm_file_image img;
+	struct vm_file_chain chain;
 	char norm[PATH_MAX], err[256];
+	const char *code;
 	struct vm_file f;
+	size_t k, n;
 	int rc;
 
 	if (pools_path_normalize(path, norm, err, sizeof(err)) < 0 ||
 	    vm_file_open(d->pools, norm, 0, &f) < 0)
 		return;
+	vm_file_close(&f);
 	im->path = xstrdup(norm);
 	*rd = (struct reading){ c, c->nimages++ };
-	rc = vm_file_image_probe(&f, norm, &img, im->err, sizeof(im->err));
-	vm_file_close(&f);
+	rc = vm_file_chain_open(d->pools, norm, NULL, 0, &chain, &code, im->err, sizeof(im->err));
 	if (rc < 0) {
 		im->rc = rc;
 		return;
 	}
-	snprintf(im->info.format, sizeof(im->info.format), "%s", img.format);
-	im->info.virtual_size = img.virtual_size;
-	/* qemu-img gets the path: only for pool files the image user can read
-	 * (an administrator may have put a root-only one there) */
-	if (!f.in_pool || !S_ISREG(f.st.st_mode) ||
-	    (d->drop_privs && f.st.st_uid != d->qemu_uid && !(f.st.st_mode & S_IROTH)))
+	snprintf(im->info.format, sizeof(im->info.format), "%s", chain.layers[0].format);
+	im->info.virtual_size = chain.virtual_size;
+	/* qemu-img gets the path (and follows the chain itself): only for pool
+	 * files the image user can read (an administrator may have put a
+	 * root-only one there) */
+	for (k = 0; k < chain.n; k++) {
+		const struct vm_file *l = &chain.layers[k].f;
+
+		if (!l->in_pool || !S_ISREG(l->st.st_mode) ||
+		    (d->drop_privs && l->st.st_uid != d->qemu_uid && !(l->st.st_mode & S_IROTH)))
+			break;
+	}
+	n = chain.n;
+	vm_file_chain_close(&chain);
+	if (k < n)
 		return;
 	o.format = im->info.format;
 	rc = pool_image_info_start(d->loop, norm, &o, image_read, rd, im->err, sizeof(im->err));

@@ -277,6 +277,7 @@ static uint64_t be64(const unsigned char *p)
 
 #define QCOW2_INCOMPAT_DATA_FILE (1ULL << 2)
 #define QCOW2_EXT_DATA_FILE 0x44415441u
+#define QCOW2_EXT_BACKING_FORMAT 0xe2792acau
 
 /* A name from the header, printable, for a message. */
 static void header_name(const unsigned char *buf, size_t n, uint64_t off, uint64_t len,
@@ -309,11 +310,16 @@ static int parse_qcow2(const unsigned char *buf, size_t n, struct vm_file_image 
 		err_set(err, errlen, "is not a valid qcow2 image (version %u is not supported)", version);
 		return -EINVAL;
 	}
-	if (be64(buf + 8)) {
-		header_name(buf, n, be64(buf + 8), be32(buf + 16), name, sizeof(name));
-		err_set(err, errlen, "has a backing file (%s); images with backing files are not supported (flatten it: qemu-img convert)",
-			name);
-		return -EPERM;
+	if ((off = be64(buf + 8))) {
+		len = be32(buf + 16);
+		if (!len || len >= sizeof(img->backing) || off >= n || len > n - off ||
+		    memchr(buf + off, '\0', len) || memchr(buf + off, '\n', len)) {
+			header_name(buf, n, off, len, name, sizeof(name));
+			err_set(err, errlen, "names a backing file croft cannot use (%s)", name);
+			return -EINVAL;
+		}
+		memcpy(img->backing, buf + off, len);
+		img->backing[len] = '\0';
 	}
 	if (version == 3) {
 		if (n < 104) {
@@ -332,6 +338,15 @@ static int parse_qcow2(const unsigned char *buf, size_t n, struct vm_file_image 
 		len = be32(buf + off + 4);
 		if (!type)
 			break;
+		if (type == QCOW2_EXT_BACKING_FORMAT && off + 8 + len <= n) {
+			header_name(buf, n, off + 8, len, name, sizeof(name));
+			if (strcmp(name, "qcow2") && strcmp(name, "raw")) {
+				err_set(err, errlen, "names a backing file in format '%s'; only qcow2 and raw backing files can be used",
+					name);
+				return -EINVAL;
+			}
+			strcpy(img->backing_format, name);      /* "qcow2" or "raw" */
+		}
 		if (type == QCOW2_EXT_DATA_FILE) {
 			header_name(buf, n, off + 8, len, name, sizeof(name));
 			err_set(err, errlen, "has an external data file (%s); such images are not supported",
@@ -459,6 +474,139 @@ int vm_file_sealed_copy(int fd, const char *name, uint64_t max, char *err, size_
 	return mfd;
 }
 
+/* --- backing chains ----------------------------------------------------------------------- */
+
+void vm_file_chain_close(struct vm_file_chain *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->n; i++) {
+		vm_file_close(&c->layers[i].f);
+		free(c->layers[i].path);
+	}
+	memset(c, 0, sizeof(*c));
+}
+
+/* The path of the backing file a layer at path names (relative to its
+ * directory), normalised into out. */
+static int backing_path(const char *layer, const char *name, char *out, char *err, size_t errlen)
+{
+	char joined[2 * PATH_MAX + 2];
+	const char *slash = strrchr(layer, '/');
+
+	if (name[0] == '/')
+		snprintf(joined, sizeof(joined), "%s", name);
+	else
+		snprintf(joined, sizeof(joined), "%.*s/%s", (int)(slash - layer), layer, name);
+	return pools_path_normalize(joined, out, err, errlen);
+}
+
+/* Layer c->n - 1 names a backing file: open it as the next layer. */
+static int chain_next(const struct pools *p, const char *top_root, struct vm_file_chain *c,
+		      const struct vm_file_image *above, const char **code, char *err, size_t errlen)
+{
+	struct vm_file_layer *up = &c->layers[c->n - 1], *l = &c->layers[c->n];
+	const char *top = c->layers[0].path;
+	char norm[PATH_MAX], why[512];
+	struct vm_file_image img;
+	struct pools_root root;
+	size_t k;
+	int rc;
+
+	*code = PROTO_E_PERMISSION;
+	if (!top_root) {
+		err_set(err, errlen, "disk image %s has a backing file (%s); images with backing files must lie in a pool",
+			top, above->backing);
+		return -EPERM;
+	}
+	if (backing_path(up->path, above->backing, norm, why, sizeof(why)) < 0 ||
+	    pools_find(p, norm, &root) < 0 || !root.pool || strcmp(root.dir, top_root)) {
+		err_set(err, errlen, "disk image %s has a backing file (%s) outside its pool",
+			top, above->backing);
+		return -EPERM;
+	}
+	*code = PROTO_E_INVALID_ARGUMENT;
+	if (c->n == VM_FILE_CHAIN_MAX) {
+		err_set(err, errlen, "disk image %s: its backing chain is longer than %d images",
+			top, VM_FILE_CHAIN_MAX);
+		return -E2BIG;
+	}
+	if ((rc = vm_file_open(p, norm, 0, &l->f)) < 0) {
+		*code = vm_file_error(rc, "backing file", norm, why, sizeof(why));
+		err_set(err, errlen, "disk image %s: %s", top, why);
+		return rc;
+	}
+	l->path = xstrdup(norm);
+	c->n++;
+	for (k = 0; k + 1 < c->n; k++) {
+		if (c->layers[k].f.st.st_dev == l->f.st.st_dev &&
+		    c->layers[k].f.st.st_ino == l->f.st.st_ino) {
+			err_set(err, errlen, "disk image %s: its backing chain loops at %s", top, norm);
+			return -ELOOP;
+		}
+	}
+	if ((rc = vm_file_image_probe(&l->f, norm, &img, err, errlen)) < 0) {
+		*code = rc == -EPERM ? PROTO_E_PERMISSION : PROTO_E_INVALID_ARGUMENT;
+		return rc;
+	}
+	if (above->backing_format[0] && strcmp(above->backing_format, img.format) &&
+	    strcmp(above->backing_format, "raw")) {
+		err_set(err, errlen, "disk image %s: its backing file %s is not a %s image", top, norm,
+			above->backing_format);
+		return -EINVAL;
+	}
+	snprintf(l->format, sizeof(l->format), "%s",
+		 above->backing_format[0] ? above->backing_format : img.format);
+	if (!strcmp(l->format, "qcow2") && img.backing[0])
+		return chain_next(p, top_root, c, &img, code, err, errlen);
+	return 0;
+}
+
+int vm_file_chain_open(const struct pools *p, const char *path, const char *format, unsigned flags,
+		       struct vm_file_chain *c, const char **code, char *err, size_t errlen)
+{
+	struct vm_file_layer *l = &c->layers[0];
+	struct vm_file_image img;
+	struct pools_root root;
+	char norm[PATH_MAX];
+	int rc;
+
+	memset(c, 0, sizeof(*c));
+	if ((rc = vm_file_open(p, path, flags, &l->f)) < 0) {
+		*code = vm_file_error(rc, "disk image", path, err, errlen);
+		return rc;
+	}
+	pools_path_normalize(path, norm, err, errlen);
+	l->path = xstrdup(norm);
+	c->n = 1;
+	if (format && strcmp(format, "qcow2")) {
+		snprintf(l->format, sizeof(l->format), "%s", format);   /* pinned raw */
+		return 0;
+	}
+	if ((rc = vm_file_image_probe(&l->f, norm, &img, err, errlen)) < 0) {
+		*code = rc == -EPERM ? PROTO_E_PERMISSION : PROTO_E_INVALID_ARGUMENT;
+		goto fail;
+	}
+	if (format && strcmp(img.format, format)) {
+		*code = PROTO_E_INVALID_ARGUMENT;
+		err_set(err, errlen, "disk image %s is no longer a %s image", norm, format);
+		rc = -EINVAL;
+		goto fail;
+	}
+	snprintf(l->format, sizeof(l->format), "%s", img.format);
+	c->virtual_size = img.virtual_size;
+	if (img.backing[0]) {
+		rc = chain_next(p, pools_find(p, norm, &root) == 0 && root.pool ? root.dir : NULL, c,
+				&img, code, err, errlen);
+		if (rc < 0)
+			goto fail;
+	}
+	return 0;
+fail:
+	vm_file_chain_close(c);
+	return rc;
+}
+
 /* --- a VM's files at start ------------------------------------------------------------ */
 
 static size_t fd_push(struct vm_files_set *s, int fd)
@@ -501,30 +649,35 @@ static int pool_file(const struct pools *p, const char *what, const char *path, 
 	return rc;
 }
 
+/* Disk i and its backing chain: the image read-write (with a read-only
+ * twin), each backing file read-only, in their own fd sets. */
 static int add_disk(const struct pools *p, const struct store_disk *sd, size_t i, size_t base,
 		    struct vm_files_set *s, const char **code, char *err, size_t errlen)
 {
-	struct vm_file_image img;
-	struct vm_file f;
+	struct vm_file_chain c;
+	struct qemu_disk *qd;
 	char opaque[32];
+	size_t k;
 	int rc;
 
-	if ((rc = pool_file(p, "disk image", sd->path, VM_FILE_WRITE, &f, code, err, errlen)) < 0)
+	rc = vm_file_chain_open(p, sd->path, sd->format, VM_FILE_WRITE, &c, code, err, errlen);
+	if (rc < 0)
 		return rc;
-	if (!strcmp(sd->format, "qcow2")) {
-		rc = vm_file_image_probe(&f, sd->path, &img, err, errlen);
-		if (rc == 0 && strcmp(img.format, "qcow2")) {
-			err_set(err, errlen, "disk image %s is no longer a qcow2 image", sd->path);
-			rc = -EINVAL;
-		}
-		if (rc < 0) {
-			*code = rc == -EPERM ? PROTO_E_PERMISSION : PROTO_E_INVALID_ARGUMENT;
-			vm_file_close(&f);
-			return rc;
-		}
+	s->chains[i] = qd = xcalloc(c.n, sizeof(*qd));
+	for (k = 0; k < c.n; k++) {
+		if (k)
+			snprintf(opaque, sizeof(opaque), "disk%zu-b%zu", i, k);
+		else
+			snprintf(opaque, sizeof(opaque), "disk%zu", i);
+		qd[k].path = fdset_add(s, base, c.layers[k].f.fd, !k, opaque);
+		c.layers[k].f.fd = -1;                  /* s has it */
+		qd[k].format = xstrdup(c.layers[k].format);
+		qd[k].readonly = k > 0;
+		qd[k].backing = k + 1 < c.n ? &qd[k + 1] : NULL;
 	}
-	snprintf(opaque, sizeof(opaque), "disk%zu", i);
-	s->disks[i] = fdset_add(s, base, f.fd, 1, opaque);
+	s->nchain[i] = c.n;
+	s->disks[i] = qd[0];
+	vm_file_chain_close(&c);
 	return 0;
 }
 
@@ -577,6 +730,9 @@ int vm_files_prepare(const struct pools *p, const struct store_vm *spec, const c
 
 	memset(out, 0, sizeof(*out));
 	out->disks = xcalloc(spec->ndisks + 1, sizeof(*out->disks));
+	out->chains = xcalloc(spec->ndisks + 1, sizeof(*out->chains));
+	out->nchain = xcalloc(spec->ndisks + 1, sizeof(*out->nchain));
+	out->ndisks = spec->ndisks;
 	for (i = 0; i < spec->ndisks && rc == 0; i++)
 		rc = add_disk(p, &spec->disks[i], i, base, out, code, err, errlen);
 	if (rc == 0 && spec->cdrom) {
@@ -600,14 +756,21 @@ int vm_files_prepare(const struct pools *p, const struct store_vm *spec, const c
 
 void vm_files_set_clear(struct vm_files_set *s)
 {
-	size_t i;
+	size_t i, k;
 
 	for (i = 0; i < s->nfds; i++)
 		close(s->fds[i]);
 	for (i = 0; i < s->nadd; i++)
 		free((char *)s->add[i].opaque);
-	for (i = 0; s->disks && s->disks[i]; i++)
-		free(s->disks[i]);
+	for (i = 0; i < s->ndisks; i++) {
+		for (k = 0; s->chains[i] && k < s->nchain[i]; k++) {
+			free((char *)s->chains[i][k].path);
+			free((char *)s->chains[i][k].format);
+		}
+		free(s->chains[i]);
+	}
+	free(s->chains);
+	free(s->nchain);
 	free(s->fds);
 	free(s->add);
 	free(s->disks);

@@ -16,10 +16,12 @@
  * then is it reopened for reading (and writing) through /proc/self/fd.
  *
  * Images are probed through that descriptor: a qcow2 header (magic
- * "QFI\xfb") gives the virtual size and whether it names a backing file
- * or an external data file, which is refused (a backing chain would make
- * QEMU open paths on its own); other known image formats (vmdk, vdi, vhdx,
- * vpc, qed, luks...) are refused, anything else is raw.
+ * "QFI\xfb") gives the virtual size, its backing file and whether it has
+ * an external data file, which is refused; a backing chain is followed
+ * only inside the image's own pool, each layer opened the same way and
+ * handed to QEMU read-only as its own node, so QEMU never opens a path
+ * named in an image.  Other known image formats (vmdk, vdi, vhdx, vpc,
+ * qed, luks...) are refused, anything else is raw.
  *
  * At start every file becomes a descriptor QEMU inherits: disks, the CD
  * and the UEFI code and variables as fd sets ("-add-fd fd=N,set=M" and
@@ -73,17 +75,52 @@ const char *vm_file_error(int rc, const char *what, const char *path, char *err,
 struct vm_file_image {
 	char format[8];          /* "qcow2" or "raw" */
 	uint64_t virtual_size;
+	char backing[1024];      /* the backing file a qcow2 names, or "" */
+	char backing_format[8];  /* its format as the header says, or "" */
 };
 
-/* Judge the first n bytes of an image of size bytes (pure).  0 with *img,
- * or -EINVAL (another format, a damaged qcow2 header) or -EPERM (a
- * backing file or external data file) with err naming the problem and
- * what the header points at. */
+/* Judge the first n bytes of an image of size bytes (pure).  0 with *img
+ * (a backing file named, not yet judged: see vm_file_chain_open), or
+ * -EINVAL (another format, a damaged qcow2 header, a backing file name or
+ * format croft cannot use) or -EPERM (an external data file) with err
+ * naming the problem and what the header points at. */
 int vm_file_image_parse(const unsigned char *buf, size_t n, uint64_t size,
 			struct vm_file_image *img, char *err, size_t errlen);
 /* Read f's header and parse it; err begins with path. */
 int vm_file_image_probe(const struct vm_file *f, const char *path, struct vm_file_image *img,
 			char *err, size_t errlen);
+
+/* --- backing chains ------------------------------------------------------------------ */
+
+#define VM_FILE_CHAIN_MAX 8      /* an image and its backing files */
+
+struct vm_file_layer {
+	char *path;              /* normalised */
+	char format[8];          /* "qcow2" or "raw" */
+	struct vm_file f;
+};
+
+struct vm_file_chain {
+	struct vm_file_layer layers[VM_FILE_CHAIN_MAX];
+	size_t n;                /* layers[0] is the image, then each backing file */
+	uint64_t virtual_size;   /* the image's (0 for a pinned raw) */
+};
+
+/*
+ * Open the disk image at path (flags) as vm_file_open does, judge its
+ * header, and open every backing file its chain names, read-only: a
+ * backing file must lie in the same pool as the image (a relative name is
+ * taken from the directory of the image naming it; no symlink, no ".."),
+ * be qcow2 or raw (as the naming header says, else as its own header
+ * says), appear once, and the chain have at most VM_FILE_CHAIN_MAX images.
+ * format is the image's format as stored (a raw one is not read), or NULL
+ * to take its header's.  0 with *c, or -errno with *code and err set and
+ * nothing open (-EPERM: a backing file outside the pool, or any backing
+ * file for an image outside the pools).
+ */
+int vm_file_chain_open(const struct pools *p, const char *path, const char *format, unsigned flags,
+		       struct vm_file_chain *c, const char **code, char *err, size_t errlen);
+void vm_file_chain_close(struct vm_file_chain *c);
 
 /* A sealed memfd holding a copy of fd's content (at most max bytes):
  * the memfd, or -errno with err set. */
@@ -96,7 +133,10 @@ struct vm_files_set {
 	size_t nfds;
 	struct qemu_add_fd *add;     /* -add-fd for the fd sets */
 	size_t nadd;
-	char **disks;                /* "/dev/fdset/M", one per disk of the spec */
+	struct qemu_disk *disks;     /* one per disk of the spec: chains[i][0] */
+	struct qemu_disk **chains;   /* disk i and its backing files, "/dev/fdset/M" */
+	size_t *nchain;
+	size_t ndisks;
 	char *cdrom, *kernel, *initrd, *ovmf_code, *ovmf_vars;   /* NULL when not used */
 };
 

@@ -179,14 +179,13 @@ int vm_start(struct vm *vm, vm_done_cb cb, void *data, const char **code, char *
 {
 	struct croftd *d = vm->d;
 	struct qemu_spec qs = { 0 };
-	struct qemu_disk *disks = NULL;
 	struct qemu_nic *nics = NULL;
 	size_t nnics = 0;
 	struct vm_files_set vf = { 0 };
 	struct vm_spawn_files files = { 0 };
 	char *rundir = NULL, *vmroot = NULL, *vars = NULL, *log = NULL;
 	char **argv = NULL;
-	size_t argc, i;
+	size_t argc;
 	int r;
 
 	*code = PROTO_E_INVALID_STATE;
@@ -227,11 +226,6 @@ int vm_start(struct vm *vm, vm_done_cb cb, void *data, const char **code, char *
 			     code, err, errlen);
 	if (r < 0)
 		goto fail;
-	disks = xcalloc(vm->spec.ndisks + 1, sizeof(*disks));
-	for (i = 0; i < vm->spec.ndisks; i++) {
-		disks[i].path = vf.disks[i];
-		disks[i].format = vm->spec.disks[i].format;
-	}
 
 	qs.qemu_binary = d->qemu_binary;
 	qs.name = vm->spec.name;
@@ -243,7 +237,7 @@ int vm_start(struct vm *vm, vm_done_cb cb, void *data, const char **code, char *
 	qs.ovmf_code = vf.ovmf_code;
 	qs.ovmf_vars = vf.ovmf_vars;
 	qs.boot = vm->spec.boot;
-	qs.disks = disks;
+	qs.disks = vf.disks;
 	qs.ndisks = vm->spec.ndisks;
 	qs.cdrom = vf.cdrom;
 	qs.kernel = vf.kernel;
@@ -280,7 +274,6 @@ int vm_start(struct vm *vm, vm_done_cb cb, void *data, const char **code, char *
 fail:
 	qemu_cmdline_free(argv);
 	vm_nic_qemu_free(nics, nnics);
-	free(disks);
 	vm_files_set_clear(&vf);
 	free(vars);
 	free(log);

@@ -2,7 +2,8 @@
  * Fuzz target for the image header judge (core/vm_files.c): the first
  * bytes of a file a croft user attaches are theirs to choose.  Checked:
  * an accepted header is qcow2 or raw with a NUL-terminated format, a raw
- * image's size is the file's, and a refusal always says why.
+ * image's size is the file's, only a qcow2 names a backing file (NUL-
+ * terminated), and a refusal always says why.
  */
 #include "core/vm_files.h"
 
@@ -26,6 +27,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (strcmp(img.format, "qcow2") && strcmp(img.format, "raw"))
 			abort();
 		if (!strcmp(img.format, "raw") && img.virtual_size != fsize)
+			abort();
+		if (!memchr(img.backing, '\0', sizeof(img.backing)) ||
+		    !memchr(img.backing_format, '\0', sizeof(img.backing_format)))
+			abort();
+		if (img.backing[0] && strcmp(img.format, "qcow2"))
 			abort();
 	} else if (rc != -EINVAL && rc != -EPERM) {
 		abort();

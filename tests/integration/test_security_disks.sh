@@ -9,7 +9,8 @@
 # authorized_keys by path, a symlink in the pool to a root file (at the
 # end and in the middle of the path), a loop block device, swapping a
 # volume for a symlink after create, a qcow2 whose backing file or data
-# file names a root file (at attach and, rewritten later, at start), a
+# file names a root file (at attach and, rewritten later, at start; a
+# backing chain inside the pool works, each layer passed by fd), a
 # FIFO and a vmdk whose extent is a FIFO (croftd answers another request
 # meanwhile), and an existence probe.  Each asserts the clear error and
 # that the target did not change (owner, mode, content).  Then a real
@@ -212,6 +213,36 @@ as_qemu qemu-img rebase -q -u -F raw -b "$ROOTDIR/shadow" "$POOL/rebased-disk0.q
 expect_fail "has a backing file ($ROOTDIR/shadow)" as_member vm start rebased
 assert_eq stopped "$(vm_state rebased)" "rebased's state"
 unchanged "backing and data files"
+t_end
+
+t_begin "a backing chain inside the pool: each layer passed as a descriptor, the guest writes to the top only"
+as_qemu qemu-img create -q -f qcow2 "$POOL/base.qcow2" 32M || fail "qemu-img create base as $QUSER"
+# shellcheck disable=SC2016  # $1 is the inner shell's
+as_qemu sh -c 'cd "$1" && qemu-img create -q -f qcow2 -F qcow2 -b base.qcow2 linked.qcow2' sh "$POOL" ||
+	fail "qemu-img create overlay as $QUSER"
+BASESUM=$(sha256sum <"$POOL/base.qcow2")
+expect_ok as_member vm create linked --memory 128M --disk "$POOL/linked.qcow2" "${KARGS_M[@]}"
+if expect_ok as_member vm start linked; then
+	wait_state linked running 60
+	if wait_serial linked 'CROFT-GUEST: ready' 120; then
+		grep -aq 'CROFT-GUEST: disk vda 65536' "$T/run/vm/linked/serial.log" || fail "no vda of 65536 sectors"
+		guest_ok linked "printf CROFT-WROTE-LINKED | dd of=/dev/vda bs=512 seek=8 conv=notrunc 2>/dev/null && sync" 60
+	fi
+	PID=$(vm_pid linked)
+	cmd=$(tr '\0' ' ' <"/proc/$PID/cmdline")
+	assert_contains "$cmd" '"backing":"disk0-b1"' "the overlay's blockdev names its backing node"
+	case "$cmd" in *base.qcow2* | *linked.qcow2*) fail "QEMU's command line names a pool file: $cmd" ;; esac
+	expect_ok croft vm stop linked
+	wait_state linked stopped 30
+fi
+assert_eq "$BASESUM" "$(sha256sum <"$POOL/base.qcow2")" "the base image after the run"
+qemu-img convert -f qcow2 -O raw "$POOL/linked.qcow2" "$T/mk/linked.raw" &&
+	{ grep -aq CROFT-WROTE-LINKED "$T/mk/linked.raw" || fail "the guest's write did not reach the overlay"; }
+# the same overlay outside the pools (in an allowed directory): refused
+cp "$POOL/linked.qcow2" "$T/allowed/linked.qcow2"
+expect_fail "images with backing files must lie in a pool" \
+	as_member vm create linked2 --memory 64M --disk "$T/allowed/linked.qcow2" "${KARGS_M[@]}"
+no_vm linked2
 t_end
 
 t_begin "a FIFO as a disk and a vmdk whose extent is a FIFO: refused at once, croftd keeps answering"

@@ -249,17 +249,22 @@ static void test_uefi(void **state)
 }
 
 /* What croftd's start gives (core/vm_files.h): every file as a descriptor,
- * in fd sets for the blockdevs (a writable one with a read-only twin),
- * kernel and initrd as /proc/self/fd paths; opaque values are escaped. */
+ * in fd sets for the blockdevs (a writable one with a read-only twin, a
+ * disk's backing chain read-only, deepest first), kernel and initrd as
+ * /proc/self/fd paths; opaque values are escaped. */
 static void test_fdsets(void **state)
 {
+	static const struct qemu_disk base = { .path = "/dev/fdset/9", .format = "raw" };
+	static const struct qemu_disk mid = { .path = "/dev/fdset/8", .format = "qcow2",
+					      .backing = &base };
 	static const struct qemu_disk fd_disks[] = {
-		{ .path = "/dev/fdset/1", .format = "qcow2" },
+		{ .path = "/dev/fdset/1", .format = "qcow2", .backing = &mid },
 		{ .path = "/dev/fdset/3", .format = "raw" },
 	};
 	static const struct qemu_add_fd add[] = {
 		{ 3, 1, "disk0" }, { 4, 1, "disk0-ro" }, { 5, 3, "disk1" }, { 6, 3, "disk1-ro" },
 		{ 7, 5, "cdrom0" }, { 8, 6, "pflash0" }, { 9, 7, "pflash1" }, { 10, 7, "odd,name" },
+		{ 13, 8, "disk0-b1" }, { 14, 9, "disk0-b2" },
 	};
 	struct qemu_spec s = base_spec();
 

@@ -402,11 +402,31 @@ static void test_header_parse(void **state)
 	put32(b + 4, 2);
 	expect_parse(b, sizeof(b), 196616, 0, "qcow2", 1ULL << 30);
 	put32(b + 4, 3);
-	/* a backing file, named in the header */
+	/* a backing file, named in the header (judged by the chain, not here) */
 	put64(b + 8, 512);
 	put32(b + 16, 11);
 	memcpy(b + 512, "/etc/shadow", 11);
-	expect_parse(b, sizeof(b), 196616, -EPERM, "has a backing file (/etc/shadow)", 0);
+	{
+		struct vm_file_image img;
+		char err[256];
+
+		assert_int_equal(vm_file_image_parse(b, sizeof(b), 196616, &img, err, sizeof(err)), 0);
+		assert_string_equal(img.backing, "/etc/shadow");
+		assert_string_equal(img.backing_format, "");
+		/* with its format in an extension */
+		put32(b + 104, 0xe2792aca);
+		put32(b + 108, 3);
+		memcpy(b + 112, "raw", 3);
+		assert_int_equal(vm_file_image_parse(b, sizeof(b), 196616, &img, err, sizeof(err)), 0);
+		assert_string_equal(img.backing_format, "raw");
+		memcpy(b + 112, "vmd", 3);
+		expect_parse(b, sizeof(b), 196616, -EINVAL, "names a backing file in format 'vmd'", 0);
+		memset(b + 104, 0, 16);
+	}
+	/* a name beyond what was read, or with a NUL in it */
+	expect_parse(b, 520, 196616, -EINVAL, "names a backing file croft cannot use", 0);
+	b[515] = '\0';
+	expect_parse(b, sizeof(b), 196616, -EINVAL, "names a backing file croft cannot use", 0);
 	put64(b + 8, 0);
 	/* an external data file: by its extension, and by the feature bit */
 	put32(b + 104, 0x44415441);
@@ -477,10 +497,20 @@ static void test_probe_real_images(void **state)
 	assert_int_equal(system(cmd), 0);
 	free(cmd);
 	assert_int_equal(vm_file_open(f->p, o, 0, &vf), 0);
-	assert_int_equal(vm_file_image_probe(&vf, o, &img, err, sizeof(err)), -EPERM);
-	assert_non_null(strstr(err, base));
-	assert_non_null(strstr(err, "has a backing file"));
+	assert_int_equal(vm_file_image_probe(&vf, o, &img, err, sizeof(err)), 0);
+	assert_string_equal(img.backing, base);
+	assert_string_equal(img.backing_format, "qcow2");
 	vm_file_close(&vf);
+	{
+		struct vm_file_chain c;
+		const char *code;
+
+		assert_int_equal(vm_file_chain_open(f->p, o, NULL, 0, &c, &code, err, sizeof(err)),
+				 -EPERM);
+		assert_string_equal(code, PROTO_E_PERMISSION);
+		assert_non_null(strstr(err, "outside its pool"));
+		assert_non_null(strstr(err, base));
+	}
 	free(q);
 	free(r);
 	free(o);
@@ -544,8 +574,10 @@ static void test_prepare(void **state)
 	/* disk0 rw+ro (set 1), disk1 rw+ro (set 3), cdrom (set 5), kernel memfd */
 	assert_int_equal(s.nfds, 6);
 	assert_int_equal(s.nadd, 5);
-	assert_string_equal(s.disks[0], "/dev/fdset/1");
-	assert_string_equal(s.disks[1], "/dev/fdset/3");
+	assert_string_equal(s.disks[0].path, "/dev/fdset/1");
+	assert_string_equal(s.disks[0].format, "raw");
+	assert_null(s.disks[0].backing);
+	assert_string_equal(s.disks[1].path, "/dev/fdset/3");
 	assert_string_equal(s.cdrom, "/dev/fdset/5");
 	assert_int_equal(s.add[0].fd, JOB_EXEC_PASS_FD(2));
 	assert_int_equal(s.add[0].set, 1);
@@ -618,7 +650,7 @@ static void test_prepare_rechecks_qcow2(void **state)
 	assert_int_equal(vm_files_prepare(f->p, &vm, NULL, NULL, 0, &s, &code, err, sizeof(err)),
 			 -EPERM);
 	assert_string_equal(code, PROTO_E_PERMISSION);
-	assert_non_null(strstr(err, "has a backing file (/etc)"));
+	assert_non_null(strstr(err, "has a backing file (/etc) outside its pool"));
 	/* raw in the pool: now a vmdk descriptor, but the format is pinned */
 	free(disk.path);
 	disk.path = P(f, "pool/a.raw");
@@ -626,6 +658,98 @@ static void test_prepare_rechecks_qcow2(void **state)
 	assert_int_equal(vm_files_prepare(f->p, &vm, NULL, NULL, 0, &s, &code, err, sizeof(err)), 0);
 	vm_files_set_clear(&s);
 	free(disk.path);
+}
+
+/* A qcow2 chain inside a pool: each layer opened, read-only below the top;
+ * names relative to the image naming them; outside the pool, through a
+ * symlink, in a loop, too long, or for an image outside the pools: refused. */
+static void test_chain(void **state)
+{
+	struct fx *f = *state;
+	char *base = P(f, "pool/sub/base.raw"), *mid = P(f, "pool/mid.qcow2");
+	char *top = P(f, "pool/top.qcow2"), *cmd, err[512];
+	struct store_disk disk = { .idx = 0, .format = "qcow2" };
+	struct store_vm vm = { .name = "web", .disks = &disk, .ndisks = 1 };
+	struct vm_file_chain c;
+	struct vm_files_set s;
+	const char *code;
+	size_t i;
+
+	if (access("/usr/bin/qemu-img", X_OK) < 0)
+		skip();
+	assert_int_equal(tl_image_create(base, "raw", 1 << 20, err, sizeof(err)), 0);
+	/* mid names its backing file relative to its own directory */
+	cmd = xasprintf("cd '%s/pool' && qemu-img create -q -f qcow2 -F raw -b sub/base.raw mid.qcow2 >/dev/null && "
+			"qemu-img create -q -f qcow2 -F qcow2 -b '%s' top.qcow2 >/dev/null", f->dir, mid);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	assert_int_equal(vm_file_chain_open(f->p, top, NULL, VM_FILE_WRITE, &c, &code, err, sizeof(err)), 0);
+	assert_int_equal(c.n, 3);
+	assert_string_equal(c.layers[0].path, top);
+	assert_string_equal(c.layers[1].path, mid);
+	assert_string_equal(c.layers[1].format, "qcow2");
+	assert_string_equal(c.layers[2].path, base);
+	assert_string_equal(c.layers[2].format, "raw");
+	assert_int_equal(c.virtual_size, 1 << 20);
+	assert_int_equal(fcntl(c.layers[0].f.fd, F_GETFL) & O_ACCMODE, O_RDWR);
+	assert_int_equal(fcntl(c.layers[1].f.fd, F_GETFL) & O_ACCMODE, O_RDONLY);
+	vm_file_chain_close(&c);
+
+	/* at start: three fd sets, the chain in the blockdev description */
+	disk.path = top;
+	assert_int_equal(vm_files_prepare(f->p, &vm, NULL, NULL, 0, &s, &code, err, sizeof(err)), 0);
+	assert_string_equal(s.disks[0].path, "/dev/fdset/1");
+	assert_non_null(s.disks[0].backing);
+	assert_int_equal(s.disks[0].backing->readonly, 1);
+	assert_string_equal(s.disks[0].backing->format, "qcow2");
+	assert_string_equal(s.disks[0].backing->backing->format, "raw");
+	assert_null(s.disks[0].backing->backing->backing);
+	for (i = 0; i < s.nadd; i++)
+		if (!strcmp(s.add[i].opaque, "disk0-b2"))
+			break;
+	assert_true(i < s.nadd);
+	vm_files_set_clear(&s);
+
+	/* a raw image as stored is not read at all */
+	assert_int_equal(vm_file_chain_open(f->p, top, "raw", 0, &c, &code, err, sizeof(err)), 0);
+	assert_int_equal(c.n, 1);
+	vm_file_chain_close(&c);
+
+	/* the same chain reached from an allowed directory: refused */
+	cmd = xasprintf("cp '%s' '%s/allowed/top.qcow2'", top, f->dir);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	cmd = P(f, "allowed/top.qcow2");
+	assert_int_equal(vm_file_chain_open(f->p, cmd, NULL, 0, &c, &code, err, sizeof(err)), -EPERM);
+	assert_non_null(strstr(err, "images with backing files must lie in a pool"));
+	free(cmd);
+
+	/* a backing file reached through a symlink in the pool */
+	link_in(f, "mid.qcow2", "pool/midlink.qcow2");
+	cmd = xasprintf("cd '%s/pool' && qemu-img rebase -q -u -F qcow2 -b midlink.qcow2 top.qcow2", f->dir);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	assert_int_equal(vm_file_chain_open(f->p, top, NULL, 0, &c, &code, err, sizeof(err)), -ELOOP);
+	assert_non_null(strstr(err, "symbolic links are not followed"));
+	/* "..", a missing one, a loop */
+	cmd = xasprintf("cd '%s/pool' && qemu-img rebase -q -u -F qcow2 -b sub/../mid.qcow2 top.qcow2", f->dir);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	assert_int_equal(vm_file_chain_open(f->p, top, NULL, 0, &c, &code, err, sizeof(err)), -EPERM);
+	cmd = xasprintf("cd '%s/pool' && qemu-img rebase -q -u -F qcow2 -b gone.qcow2 top.qcow2", f->dir);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	assert_int_equal(vm_file_chain_open(f->p, top, NULL, 0, &c, &code, err, sizeof(err)), -ENOENT);
+	assert_string_equal(code, PROTO_E_NOT_FOUND);
+	cmd = xasprintf("cd '%s/pool' && qemu-img rebase -q -u -F qcow2 -b top.qcow2 mid.qcow2 && "
+			"qemu-img rebase -q -u -F qcow2 -b mid.qcow2 top.qcow2", f->dir);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	assert_int_equal(vm_file_chain_open(f->p, top, NULL, 0, &c, &code, err, sizeof(err)), -ELOOP);
+	assert_non_null(strstr(err, "loops"));
+	free(base);
+	free(mid);
+	free(top);
 }
 
 int main(void)
@@ -642,6 +766,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_sealed_copy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_prepare, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_prepare_rechecks_qcow2, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_chain, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
