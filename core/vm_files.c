@@ -656,7 +656,7 @@ static int add_disk(const struct pools *p, const struct store_disk *sd, size_t i
 {
 	struct vm_file_chain c;
 	struct qemu_disk *qd;
-	char opaque[32];
+	char opaque[48];
 	size_t k;
 	int rc;
 
