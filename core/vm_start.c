@@ -1,7 +1,8 @@
 /*
  * Starting a VM: its command line from the spec (qemu_cmdline.c), the
- * files the QEMU user must be able to open, its NICs' taps, the UEFI
- * variable store; then QEMU is started through job_exec as the QEMU user
+ * files QEMU gets as descriptors croftd opened (vm_files.h: disks, CD,
+ * kernel, initrd, the UEFI code and variable store), its NICs' taps; then
+ * QEMU is started through job_exec as the QEMU user
  * and watched until its pidfile names the daemon, which vm_qemu.c then
  * attaches to.  A start that does not reach QMP within START_TIMEOUT_MS
  * fails and kills what it started.
@@ -12,6 +13,7 @@
 #include "core/job.h"
 #include "core/qemu_cmdline.h"
 #include "core/vm_nic.h"
+#include "core/vm_files.h"
 #include "core/vm_spawn.h"
 #include "common/loop.h"
 #include "common/log.h"
@@ -167,10 +169,6 @@ int vm_uefi_vars_ensure(struct croftd *d, const char *name, char *err, size_t er
 	}
 	if (access(vars, F_OK) < 0)
 		r = copy_file(d->ovmf_vars, vars, err, errlen);
-	if (r == 0 && d->drop_privs && chown(vars, d->qemu_uid, d->qemu_gid) < 0) {
-		r = -errno;
-		err_set(err, errlen, "cannot hand %s to user %s: %s", vars, d->qemu_user, strerror(errno));
-	}
 out:
 	free(dir);
 	free(vars);
@@ -181,14 +179,13 @@ int vm_start(struct vm *vm, vm_done_cb cb, void *data, const char **code, char *
 {
 	struct croftd *d = vm->d;
 	struct qemu_spec qs = { 0 };
-	struct qemu_disk *disks = NULL;
 	struct qemu_nic *nics = NULL;
 	size_t nnics = 0;
-	const char **rd = NULL, **wr = NULL;
+	struct vm_files_set vf = { 0 };
 	struct vm_spawn_files files = { 0 };
 	char *rundir = NULL, *vmroot = NULL, *vars = NULL, *log = NULL;
 	char **argv = NULL;
-	size_t argc, i, nr = 0, nw = 0;
+	size_t argc;
 	int r;
 
 	*code = PROTO_E_INVALID_STATE;
@@ -219,39 +216,16 @@ int vm_start(struct vm *vm, vm_done_cb cb, void *data, const char **code, char *
 	log = vm_run_path(d, vm->spec.name, "serial.log");
 	unlink(log);
 
-	rd = xcalloc(vm->spec.ndisks + 5, sizeof(*rd));
-	wr = xcalloc(vm->spec.ndisks + 3, sizeof(*wr));
-	disks = xcalloc(vm->spec.ndisks + 1, sizeof(*disks));
-	for (i = 0; i < vm->spec.ndisks; i++) {
-		const struct store_disk *sd = &vm->spec.disks[i];
-
-		disks[i].path = sd->path;
-		disks[i].format = sd->format;
-		if (access(sd->path, F_OK) < 0) {
-			*code = PROTO_E_NOT_FOUND;
-			err_set(err, errlen, "disk image %s of VM '%s' is missing", sd->path, vm->spec.name);
-			r = -ENOENT;
-			goto fail;
-		}
-		if (d->drop_privs && chown(sd->path, d->qemu_uid, d->qemu_gid) < 0)
-			log_warn("VM %s: cannot hand %s to user %s: %s", vm->spec.name, sd->path,
-				 d->qemu_user, strerror(errno));
-		wr[nw++] = sd->path;
-	}
-	if (vm->spec.cdrom)
-		rd[nr++] = vm->spec.cdrom;
-	if (vm->spec.kernel)
-		rd[nr++] = vm->spec.kernel;
-	if (vm->spec.initrd)
-		rd[nr++] = vm->spec.initrd;
 	if (!strcmp(vm->spec.firmware, "uefi")) {
 		r = vm_uefi_vars_ensure(d, vm->spec.name, err, errlen);
 		if (r < 0)
 			goto fail;
 		vars = vm_state_path(d, vm->spec.name, "OVMF_VARS.fd");
-		rd[nr++] = d->ovmf_code;
-		wr[nw++] = vars;
 	}
+	r = vm_files_prepare(d->pools, &vm->spec, vars ? d->ovmf_code : NULL, vars, 0, &vf,
+			     code, err, errlen);
+	if (r < 0)
+		goto fail;
 
 	qs.qemu_binary = d->qemu_binary;
 	qs.name = vm->spec.name;
@@ -260,14 +234,16 @@ int vm_start(struct vm *vm, vm_done_cb cb, void *data, const char **code, char *
 	qs.memory_mib = vm->spec.memory_mib;
 	qs.accel = d->accel.effective;
 	qs.firmware = vm->spec.firmware;
-	qs.ovmf_code = d->ovmf_code;
-	qs.ovmf_vars = vars;
+	qs.ovmf_code = vf.ovmf_code;
+	qs.ovmf_vars = vf.ovmf_vars;
 	qs.boot = vm->spec.boot;
-	qs.disks = disks;
+	qs.disks = vf.disks;
 	qs.ndisks = vm->spec.ndisks;
-	qs.cdrom = vm->spec.cdrom;
-	qs.kernel = vm->spec.kernel;
-	qs.initrd = vm->spec.initrd;
+	qs.cdrom = vf.cdrom;
+	qs.kernel = vf.kernel;
+	qs.initrd = vf.initrd;
+	qs.add_fds = vf.add;
+	qs.nadd_fds = vf.nadd;
 	qs.append = vm->spec.append;
 	qs.vm_run_dir = rundir;
 	r = vm_nic_prepare_start(vm, &nics, &nnics, &qs.vhost, code, err, errlen);
@@ -281,8 +257,8 @@ int vm_start(struct vm *vm, vm_done_cb cb, void *data, const char **code, char *
 	if (r < 0)
 		goto fail;
 
-	files.read = rd;
-	files.write = wr;
+	files.fds = vf.fds;
+	files.nfds = vf.nfds;
 	*code = PROTO_E_INTERNAL;
 	r = vm_spawn(d, argv, &files, spawn_done, vm, &vm->spawn, err, errlen);
 	if (r < 0)
@@ -298,9 +274,7 @@ int vm_start(struct vm *vm, vm_done_cb cb, void *data, const char **code, char *
 fail:
 	qemu_cmdline_free(argv);
 	vm_nic_qemu_free(nics, nnics);
-	free(disks);
-	free(rd);
-	free(wr);
+	vm_files_set_clear(&vf);
 	free(vars);
 	free(log);
 	free(rundir);
