@@ -385,7 +385,7 @@ static void test_spawn_file_checks(void **state)
 	const char *rd_ok[] = { good, NULL };
 	const char *rd_bad[] = { good, missing, NULL };
 	const char *wr_bad[] = { missing_w, NULL };
-	struct vm_spawn_files files;
+	struct vm_spawn_files files = { 0 };
 
 	init_daemon(&d);
 	tmp_path(state, "disk.img", good, sizeof(good));
