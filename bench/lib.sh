@@ -106,7 +106,11 @@ bench_croftd_start() {
 		>>"$T/croftd.log" 2>&1 &
 	CROFTD_PID=$!
 	for _ in $(seq 100); do
-		[ -S "$CROFT_SOCKET" ] && "$BUILD/croft" version >/dev/null 2>&1 && return 0
+		if [ -S "$CROFT_SOCKET" ] && "$BUILD/croft" version >/dev/null 2>&1; then
+			# VMs use files in pools or allowed paths: the bench's own live in $T
+			"$BUILD/croft" host set allow-path "$T" >/dev/null 2>&1 || true
+			return 0
+		fi
 		kill -0 "$CROFTD_PID" 2>/dev/null || die "croftd exited: $(tail -n 20 "$T/croftd.log")"
 		sleep 0.1
 	done

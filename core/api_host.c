@@ -1,20 +1,46 @@
 /*
  * host.* ops: what the host is and how guests are accelerated.  Changing
  * "accel" re-probes /dev/kvm, stores the setting and applies to the next
- * guest started.
+ * guest started.  "allow_path" and "disallow_path" change which host paths
+ * outside the pools VMs may use (pools.h); only root may.
  */
 #include "core/api_ops.h"
 #include "core/api_req.h"
 #include "core/daemon.h"
 #include "core/host.h"
 #include "core/model.h"
+#include "core/pools.h"
 #include "core/vm.h"
 #include "common/log.h"
 #include "common/proto.h"
 #include "common/xalloc.h"
 
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+static json_t *pools_json(const struct pools *p)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; i < pools_count(p); i++)
+		json_array_append_new(a, json_pack("{s:s,s:s}", "name", pools_name(p, i),
+						   "dir", pools_dir(p, i)));
+	return a;
+}
+
+static json_t *allowed_json(const struct pools *p)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; i < pools_allowed_count(p); i++)
+		json_array_append_new(a, json_string(pools_allowed(p, i)));
+	return a;
+}
 
 /* From the model's last host sample: no /proc. */
 static json_t *host_json(struct croftd *d)
@@ -52,6 +78,8 @@ static json_t *host_json(struct croftd *d)
 			 "qemu_user", d->qemu_user, "state_dir", d->state_dir, "run_dir", d->run_dir,
 			 "vms_total", total, "vms_running", running);
 	json_object_set_new(o, "vcpus_running", json_integer(vcpus_running));
+	json_object_set_new(o, "pools", pools_json(d->pools));
+	json_object_set_new(o, "allowed_paths", allowed_json(d->pools));
 	/* Each VM's QEMU uid (vm_uid.h), and what those users cannot reach. */
 	if (d->drop_privs)
 		json_object_set_new(o, "qemu_uids", json_pack("{s:I,s:I}", "first",
@@ -69,13 +97,57 @@ static void op_host_info(struct api_req *r, json_t *args)
 	api_req_ok(r, host_json(api_req_daemon(r)));
 }
 
+/* allow-path / disallow-path: only root (or croftd's own user when it
+ * does not run as root), never a croft-group member.  The list is saved
+ * before it is used, and restored when the store refuses. */
+static void set_allowed(struct api_req *r, const char *path, int allow)
+{
+	struct croftd *d = api_req_daemon(r);
+	int64_t uid = api_req_uid(r);
+	char err[PATH_MAX + 128], *text;
+	int rc;
+
+	if (uid != 0 && uid != (int64_t)geteuid()) {
+		api_req_err(r, PROTO_E_PERMISSION, "only root can %s host paths (croft host set %s)",
+			    allow ? "allow" : "disallow", allow ? "allow-path" : "disallow-path");
+		return;
+	}
+	rc = allow ? pools_allow(d->pools, path, err, sizeof(err))
+		   : pools_disallow(d->pools, path, err, sizeof(err));
+	if (rc < 0) {
+		api_req_err(r, rc == -ENOENT ? PROTO_E_NOT_FOUND : rc == -EEXIST
+			    ? PROTO_E_ALREADY_EXISTS : PROTO_E_INVALID_ARGUMENT, "%s", err);
+		return;
+	}
+	text = pools_allowed_text(d->pools);
+	rc = store_setting_set(d->store, POOLS_SETTING, text);
+	free(text);
+	if (rc < 0) {
+		if (allow)
+			pools_disallow(d->pools, path, err, sizeof(err));
+		else
+			pools_allow(d->pools, path, err, sizeof(err));
+		api_req_err(r, PROTO_E_IO, "cannot save the allowed paths");
+		return;
+	}
+	log_info("host: %s %s", allow ? "allowed" : "disallowed", path);
+	api_req_ok(r, host_json(d));
+}
+
 static void op_host_set(struct api_req *r, json_t *args)
 {
 	struct croftd *d = api_req_daemon(r);
 	const char *accel = json_string_value(json_object_get(args, "accel"));
+	const char *allow = json_string_value(json_object_get(args, "allow_path"));
+	const char *disallow = json_string_value(json_object_get(args, "disallow_path"));
 
-	if (!accel) {
-		api_req_err(r, PROTO_E_INVALID_ARGUMENT, "host.set needs a setting to change (accel)");
+	if (!!accel + !!allow + !!disallow != 1) {
+		api_req_err(r, PROTO_E_INVALID_ARGUMENT,
+			    "host.set needs a setting to change: one of accel, allow_path, disallow_path");
+		return;
+	}
+	if (allow || disallow) {
+		set_allowed(r, allow ? allow : disallow, allow != NULL);
 		return;
 	}
 	if (!accel_valid(accel)) {
@@ -92,7 +164,8 @@ static void op_host_set(struct api_req *r, json_t *args)
 }
 
 static const struct api_arg args_host_set[] = {
-	{ "accel", ARG_STRING, 0 }, { NULL, 0, 0 } };
+	{ "accel", ARG_STRING, 0 }, { "allow_path", ARG_STRING, 0 },
+	{ "disallow_path", ARG_STRING, 0 }, { NULL, 0, 0 } };
 
 const struct api_op api_host_ops[] = {
 	{ "host.info", op_host_info, api_args_none, API_OP_READ },

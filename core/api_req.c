@@ -63,6 +63,11 @@ const char *api_req_op(const struct api_req *r)
 	return r->op->name;
 }
 
+int64_t api_req_uid(const struct api_req *r)
+{
+	return r->peer->uid;
+}
+
 struct vm *api_req_vm(const struct api_req *r)
 {
 	return r->vm;

@@ -59,6 +59,8 @@ json_t *api_req_reply_err(json_t *id, const char *code, const char *msg);
 
 struct croftd *api_req_daemon(const struct api_req *r);
 const char *api_req_op(const struct api_req *r);
+/* The uid of the peer that sent the request (SO_PEERCRED). */
+int64_t api_req_uid(const struct api_req *r);
 /* The VM the op's ARG_VM argument names; NULL when the op names none or the
  * (optional) argument is absent. */
 struct vm *api_req_vm(const struct api_req *r);

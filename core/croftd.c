@@ -17,6 +17,7 @@
 #include "core/net_state.h"
 #include "core/sampler.h"
 #include "core/netd_client.h"
+#include "core/pools.h"
 #include "core/vm.h"
 #include "core/settings.h"
 #include "core/vm_nic.h"
@@ -236,6 +237,7 @@ static void netd_fini(struct croftd *d)
 /* Started in this order, stopped in reverse. */
 static const struct croftd_service services[] = {
 	{ "events", events_init, events_fini, NULL, 0 },
+	{ "pools", pools_service_init, pools_service_fini, NULL, 0 },
 	{ "api", api_init, api_fini, NULL, 0 },
 	{ "netd", netd_init, netd_fini, NULL, 0 },
 	{ "vms", vms_init, vms_fini, NULL, 0 },

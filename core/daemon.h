@@ -21,6 +21,7 @@ struct api_server;
 struct netd_client;
 struct model;
 struct sampler;
+struct pools;
 
 struct croftd {
 	struct loop *loop;
@@ -40,6 +41,7 @@ struct croftd {
 	char *run_dir;               /* croftd.sock, vm/<name>/ (QEMU runtime) */
 	char *sock_path;
 	char *pool_dir;              /* the default pool: state_dir/pools/default */
+	struct pools *pools;         /* pools and allowed paths (pools.h) */
 
 	const char *qemu_binary;
 	char *qemu_version;          /* "7.2.19" or "unknown" */

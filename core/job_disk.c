@@ -10,10 +10,12 @@
 #include "core/daemon.h"
 #include "core/job_exec.h"
 #include "core/pool.h"
+#include "core/settings.h"
 #include "common/xalloc.h"
 
 #include <errno.h>
 #include <libgen.h>
+#include <signal.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,6 +46,8 @@ static void disk_get(struct job *j, size_t i, struct disk_arg *a)
 	a->size = (uint64_t)json_integer_value(json_object_get(d, "size_bytes"));
 }
 
+/* Progress of a raw image (its allocated bytes); a qemu-img whose image
+ * has not grown for stall_ms is killed. */
 static void poll_allocated(struct job *j)
 {
 	struct job_disk_run *run = job_priv(j);
@@ -52,10 +56,16 @@ static void poll_allocated(struct job *j)
 	uint64_t have;
 
 	disk_get(j, run->i, &a);
-	if (stat(a.path, &st) < 0)
-		return;
-	have = (uint64_t)st.st_blocks * 512;
-	job_progress(j, run->made + (have < a.size ? have : a.size), run->total);
+	have = lstat(a.path, &st) == 0 ? (uint64_t)st.st_blocks * 512 : 0;
+	if (have != run->seen) {
+		run->seen = have;
+		run->still_ms = 0;
+	} else if ((run->still_ms += ALLOC_POLL_MS) >= run->stall_ms && !run->stalled) {
+		run->stalled = 1;
+		job_step_kill(j, SIGKILL);
+	}
+	if (!strcmp(a.format, "raw"))
+		job_progress(j, run->made + (have < a.size ? have : a.size), run->total);
 }
 
 static void next_disk(struct job *j);
@@ -68,6 +78,11 @@ static void disk_made(struct job *j, const struct job_exec_result *res)
 
 	job_poll_stop(j);
 	disk_get(j, run->i, &a);
+	if (run->stalled) {
+		job_fail(j, "cannot create disk image %s: qemu-img create made no progress for %u s and was stopped",
+			 a.path, run->stall_ms / 1000);
+		return;
+	}
 	if (pool_image_create_result(res, err, sizeof(err)) < 0) {
 		job_fail(j, "cannot create disk image %s: %s", a.path, err);
 		return;
@@ -111,8 +126,11 @@ static int make_disk(struct job *j, char *err, size_t errlen)
 	spec.argv = cmd.argv;
 	rc = job_step_exec(j, &spec, disk_made, err, errlen);
 	pool_cmd_free(&cmd);
-	if (rc == 0 && !strcmp(a.format, "raw"))
+	if (rc == 0) {
+		run->seen = 0;
+		run->still_ms = 0;
 		job_poll_start(j, ALLOC_POLL_MS, poll_allocated);
+	}
 	return rc;
 }
 
@@ -136,6 +154,8 @@ int job_disk_steps(struct job *j, json_t *disks, void (*then)(struct job *j),
 
 	run->disks = disks;
 	run->then = then;
+	run->stall_ms = (unsigned)settings_int(job_daemon(j)->store, JOB_DISK_STALL_SETTING,
+					       JOB_DISK_STALL_MS, 1000, 86400000);
 	for (i = 0; i < n; i++) {
 		disk_get(j, i, &a);
 		if (!a.path || !a.format) {

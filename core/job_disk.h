@@ -8,8 +8,10 @@
  *
  * Each path is recorded in the job's row, then claimed (an empty file only
  * this job made, handed to the QEMU user when croftd runs as root), then
- * formatted by qemu-img running as the QEMU user.  A failure, a cancel or
- * a croftd restart removes every image the job made; done leaves them all.
+ * formatted by qemu-img running as the QEMU user, with its format pinned;
+ * a qemu-img whose image stops growing for JOB_DISK_STALL_MS is killed.
+ * A failure, a cancel or a croftd restart removes every image the job
+ * made; done leaves them all.
  */
 #ifndef CROFT_JOB_DISK_H
 #define CROFT_JOB_DISK_H
@@ -49,7 +51,15 @@ struct job_disk_run {
 	size_t i;                        /* the disk being made */
 	uint64_t made;                   /* bytes of the disks before it */
 	uint64_t total;
+	uint64_t seen;                   /* its allocated bytes at the last poll */
+	unsigned still_ms;               /* how long they have not grown */
+	unsigned stall_ms;               /* qemu-img is stopped after that long */
+	int stalled;
 };
+/* The host setting (milliseconds) after which a qemu-img create whose image
+ * has not grown is killed and the job fails; default 60 s. */
+#define JOB_DISK_STALL_SETTING "disk_create_stall_ms"
+#define JOB_DISK_STALL_MS 60000
 int job_disk_steps(struct job *j, json_t *disks, void (*then)(struct job *j),
 		   char *err, size_t errlen);
 

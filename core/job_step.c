@@ -130,6 +130,13 @@ int job_step_exec(struct job *j, const struct job_exec_spec *spec, job_exec_step
 	return 0;
 }
 
+int job_step_kill(struct job *j, int sig)
+{
+	struct exec_step *st = job_step_of(j, &exec_ops);
+
+	return st ? job_exec_kill(st->x, sig) : -ESRCH;
+}
+
 /* --- polling ----------------------------------------------------------------------- */
 
 static void poll_cb(struct loop *l, struct loop_timer *t, void *data)

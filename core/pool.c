@@ -10,10 +10,12 @@
  */
 #include "core/pool.h"
 #include "core/job_exec.h"
+#include "common/loop.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -123,6 +125,12 @@ int pool_image_create_result(const struct job_exec_result *res, char *err, size_
 
 int pool_image_info_cmd(const char *path, struct pool_cmd *c, char *err, size_t errlen)
 {
+	return pool_image_info_cmd_pinned(path, NULL, c, err, errlen);
+}
+
+int pool_image_info_cmd_pinned(const char *path, const char *format, struct pool_cmd *c,
+			       char *err, size_t errlen)
+{
 	struct stat st;
 	int rc;
 
@@ -142,7 +150,13 @@ int pool_image_info_cmd(const char *path, struct pool_cmd *c, char *err, size_t 
 	c->argv[1] = "info";
 	c->argv[2] = "--output=json";
 	c->argv[3] = "-U";
-	c->argv[4] = c->path;
+	if (format) {
+		c->argv[4] = "-f";
+		c->argv[5] = (char *)format;
+		c->argv[6] = c->path;
+	} else {
+		c->argv[4] = c->path;
+	}
 	return 0;
 }
 
@@ -155,9 +169,25 @@ int pool_image_info_result(const struct job_exec_result *res, struct pool_image_
 }
 
 struct info_call {
+	struct loop *l;
+	struct loop_timer *timer;
+	struct job_exec *x;
+	unsigned timeout_ms;
+	int timed_out;
 	pool_info_fn cb;
 	void *data;
 };
+
+static void info_timeout(struct loop *l, struct loop_timer *t, void *data)
+{
+	struct info_call *call = data;
+
+	(void)l;
+	(void)t;
+	call->timer = NULL;
+	call->timed_out = 1;
+	job_exec_kill(call->x, SIGKILL);
+}
 
 static void info_done(struct job_exec *x, const struct job_exec_result *res, void *data)
 {
@@ -166,32 +196,49 @@ static void info_done(struct job_exec *x, const struct job_exec_result *res, voi
 	char err[1024];
 
 	(void)x;
-	if (pool_image_info_result(res, &info, err, sizeof(err)) < 0)
+	if (call->timer)
+		loop_timer_cancel(call->l, call->timer);
+	if (call->timed_out) {
+		snprintf(err, sizeof(err), "qemu-img info did not finish within %u s and was stopped",
+			 call->timeout_ms / 1000);
 		call->cb(NULL, err, call->data);
-	else
+	} else if (pool_image_info_result(res, &info, err, sizeof(err)) < 0) {
+		call->cb(NULL, err, call->data);
+	} else {
 		call->cb(&info, NULL, call->data);
+	}
 	free(call);
 }
 
-int pool_image_info_start(struct loop *l, const char *path, pool_info_fn cb, void *data,
-			  char *err, size_t errlen)
+int pool_image_info_start(struct loop *l, const char *path, const struct pool_info_opts *o,
+			  pool_info_fn cb, void *data, char *err, size_t errlen)
 {
 	struct info_call *call = NULL;
 	struct job_exec_spec spec;
 	struct pool_cmd c = { 0 };
-	struct job_exec *x;
 	int rc;
 
-	rc = pool_image_info_cmd(path, &c, err, errlen);
+	rc = pool_image_info_cmd_pinned(path, o ? o->format : NULL, &c, err, errlen);
 	if (rc < 0)
 		goto out;
 	call = xcalloc(1, sizeof(*call));
+	call->l = l;
 	call->cb = cb;
 	call->data = data;
 	pool_cmd_spec(&c, &spec);
-	rc = job_exec_start(l, &spec, info_done, call, &x, err, errlen);
+	if (o) {
+		spec.user = o->user;
+		spec.creds = o->creds;
+		spec.who = "qemu-img";
+		spec.no_new_privs = 1;
+		spec.die_with_croftd = 1;
+		call->timeout_ms = o->timeout_ms;
+	}
+	rc = job_exec_start(l, &spec, info_done, call, &call->x, err, errlen);
 	if (rc < 0)
 		free(call);
+	else if (call->timeout_ms)
+		call->timer = loop_timer_add(l, call->timeout_ms, info_timeout, call);
 out:
 	pool_cmd_free(&c);
 	return rc;

@@ -54,16 +54,31 @@ int pool_image_create_result(const struct job_exec_result *res, char *err, size_
 
 /* info is NULL when it failed, with err the message. */
 typedef void (*pool_info_fn)(const struct pool_image_info *info, const char *err, void *data);
-/* qemu-img info --output=json on the loop; cb runs once, later.  0, or
- * -errno with err set and cb not called (-ENOENT: no such file; qemu-img
- * could not be started). */
-int pool_image_info_start(struct loop *l, const char *path, pool_info_fn cb, void *data,
-			  char *err, size_t errlen);
+/* How croftd runs qemu-img info on an image a user named: its format
+ * pinned (-f), as the unprivileged image user with no_new_privs, dying
+ * with croftd, and killed after timeout_ms (the request then fails). */
+struct job_exec_creds;
+struct pool_info_opts {
+	const char *format;                 /* "qcow2" or "raw"; NULL: qemu-img probes */
+	const char *user;                   /* for messages */
+	const struct job_exec_creds *creds; /* NULL: stay croftd's user */
+	unsigned timeout_ms;                /* 0: none */
+};
+#define POOL_INFO_TIMEOUT_MS 20000
+/* qemu-img info --output=json on the loop; cb runs once, later.  o may
+ * be NULL (no pin, no user change, no timeout).  0, or -errno with err set
+ * and cb not called (-ENOENT: no such file; qemu-img could not be
+ * started). */
+int pool_image_info_start(struct loop *l, const char *path, const struct pool_info_opts *o,
+			  pool_info_fn cb, void *data, char *err, size_t errlen);
 /* The parts of info, for callers that run the child themselves: the
  * command line for an existing path (-ENOENT "disk image ... does not
  * exist"), and the outcome (-EINVAL with err set when qemu-img failed or
  * said something unreadable). */
 int pool_image_info_cmd(const char *path, struct pool_cmd *c, char *err, size_t errlen);
+/* The same with the format pinned (-f format) when format is not NULL. */
+int pool_image_info_cmd_pinned(const char *path, const char *format, struct pool_cmd *c,
+			       char *err, size_t errlen);
 int pool_image_info_result(const struct job_exec_result *res, struct pool_image_info *info,
 			   char *err, size_t errlen);
 /* Parse qemu-img info JSON (pure; fuzzed and unit-tested). */

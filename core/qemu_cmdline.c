@@ -8,6 +8,13 @@
  *   - -blockdev takes JSON, built with jansson, so paths need no quoting;
  *   - -kernel, -initrd and -append take their argument verbatim.
  *
+ * Files reach QEMU as descriptors croftd opened (core/vm_files.h): the
+ * spec's add_fds become -add-fd options ahead of the -blockdevs, whose
+ * paths are then "/dev/fdset/M", and -kernel/-initrd name "/proc/self/fd/N".
+ * A qcow2 format node gets "backing": the node of its backing file
+ * (disk<i>-b1, -b2, ..., read-only, defined first) or null, so QEMU never
+ * opens a backing file named inside an image.
+ *
  * QEMU is croftd's child (no -daemonize, no pidfile) and starts paused
  * (-S): croftd connects to its QMP and serial sockets, which it made and
  * passes as listening fds (chardev fd=N; QEMU listens on them itself), and
@@ -136,7 +143,7 @@ static void av_add_json(struct argvec *av, const char *opt, const json_t *obj)
  * NAME.  A path or format that is not valid UTF-8 cannot be put in JSON and
  * gives -EINVAL. */
 static int add_blockdev(struct argvec *av, const char *name, const char *path,
-			const char *format, int readonly, int discard,
+			const char *format, int readonly, int discard, const char *backing,
 			char *err, size_t errlen)
 {
 	char *file_node = xasprintf("%s-file", name);
@@ -152,6 +159,8 @@ static int add_blockdev(struct argvec *av, const char *name, const char *path,
 			name, path);
 		goto fail;
 	}
+	if (!strcmp(format, "qcow2"))       /* never a path from the image */
+		jset(fmt, "backing", backing ? json_string(backing) : json_null());
 	if (discard) {
 		jset(file, "discard", json_string("unmap"));
 		jset(fmt, "discard", json_string("unmap"));
@@ -166,6 +175,34 @@ fail:
 	json_decref(file);
 	free(file_node);
 	return rc;
+}
+
+/* A disk's backing chain, the deepest first (QEMU needs a node before the
+ * node naming it as backing): NAME-b1 is d's backing file, NAME-b2 its
+ * backing file's, and so on; each read-only. */
+static int add_chain(struct argvec *av, const char *name, const struct qemu_disk *d,
+		     unsigned depth, char *err, size_t errlen)
+{
+	char node[48], below[48];
+	int rc;
+
+	if (depth)
+		snprintf(node, sizeof(node), "%s-b%u", name, depth);
+	else
+		snprintf(node, sizeof(node), "%s", name);
+	snprintf(below, sizeof(below), "%s-b%u", name, depth + 1);
+	if (d->backing && depth >= 16) {
+		err_set(err, errlen, "%s: backing chain too long", name);
+		return -EINVAL;
+	}
+	if (d->backing && (rc = add_chain(av, name, d->backing, depth + 1, err, errlen)) < 0)
+		return rc;
+	if (!d->path || !*d->path || !d->format || !*d->format) {
+		err_set(err, errlen, "%s: backing file without path or format", node);
+		return -EINVAL;
+	}
+	return add_blockdev(av, node, d->path, d->format, depth ? 1 : !!d->readonly, !depth,
+			    d->backing ? below : NULL, err, errlen);
 }
 
 /* Parse spec->boot into bootindex bases: *disk_base numbers disk 0 (the
@@ -429,12 +466,19 @@ int qemu_cmdline_build(const struct qemu_spec *spec, char ***argv, size_t *argc,
 	av_add2(&av, "-msg", "timestamp=on");
 	av_add2(&av, "-rtc", "base=utc");
 
+	for (i = 0; i < spec->nadd_fds; i++) {
+		char *s = opt_escape(spec->add_fds[i].opaque ? spec->add_fds[i].opaque : "");
+		av_add(&av, "-add-fd");
+		av_addf(&av, "fd=%d,set=%u,opaque=%s", spec->add_fds[i].fd, spec->add_fds[i].set, s);
+		free(s);
+	}
+
 	if (uefi) {
-		rc = add_blockdev(&av, "pflash0", spec->ovmf_code, "raw", 1, 0,
+		rc = add_blockdev(&av, "pflash0", spec->ovmf_code, "raw", 1, 0, NULL,
 				  err, errlen);
 		if (rc < 0)
 			goto fail;
-		rc = add_blockdev(&av, "pflash1", spec->ovmf_vars, "raw", 0, 0,
+		rc = add_blockdev(&av, "pflash1", spec->ovmf_vars, "raw", 0, 0, NULL,
 				  err, errlen);
 		if (rc < 0)
 			goto fail;
@@ -445,8 +489,7 @@ int qemu_cmdline_build(const struct qemu_spec *spec, char ***argv, size_t *argc,
 		char node[32];
 
 		snprintf(node, sizeof(node), "disk%zu", i);
-		rc = add_blockdev(&av, node, d->path, d->format, !!d->readonly, 1,
-				  err, errlen);
+		rc = add_chain(&av, node, d, 0, err, errlen);
 		if (rc < 0)
 			goto fail;
 		av_add(&av, "-device");
@@ -460,7 +503,7 @@ int qemu_cmdline_build(const struct qemu_spec *spec, char ***argv, size_t *argc,
 	}
 
 	if (spec->cdrom) {
-		rc = add_blockdev(&av, "cdrom0", spec->cdrom, "raw", 1, 0,
+		rc = add_blockdev(&av, "cdrom0", spec->cdrom, "raw", 1, 0, NULL,
 				  err, errlen);
 		if (rc < 0)
 			goto fail;

@@ -23,6 +23,15 @@ struct qemu_disk {
 	const char *path;
 	const char *format;      /* "qcow2", "raw", ... */
 	int readonly;
+	const struct qemu_disk *backing;  /* a qcow2's backing file (read-only), or NULL */
+};
+
+/* A descriptor QEMU inherited, put in an fd set: -add-fd fd=N,set=M,opaque=...;
+ * a blockdev reaches it as "/dev/fdset/M". */
+struct qemu_add_fd {
+	int fd;
+	unsigned set;
+	const char *opaque;
 };
 
 struct qemu_nic {
@@ -56,6 +65,8 @@ struct qemu_spec {
 	const char *append;
 	int qmp_fd;              /* fd numbers in QEMU (>= 3) of croftd's */
 	int serial_fd;           /* listening QMP and serial sockets */
+	const struct qemu_add_fd *add_fds;  /* fd sets, before every -blockdev */
+	size_t nadd_fds;
 	const struct qemu_nic *nics;  /* in order: NIC i sits on nicport<i> */
 	size_t nnics;
 	unsigned nic_ports;      /* pcie-root-ports for NICs, >= nnics */

@@ -10,9 +10,12 @@
 #include "core/vm_create.h"
 #include "core/daemon.h"
 #include "core/job_disk.h"
+#include "core/job_exec.h"
 #include "core/pool.h"
 #include "core/vm.h"
 #include "core/vm_define.h"
+#include "core/vm_files.h"
+#include "core/pools.h"
 #include "common/log.h"
 #include "common/proto.h"
 #include "common/xalloc.h"
@@ -23,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 struct create;
@@ -296,41 +300,92 @@ static void image_read(const struct pool_image_info *info, const char *err, void
 	struct reading *rd = data;
 	struct vm_spec_image *im = &rd->c->images[rd->i];
 
-	if (info) {
-		im->info = *info;
+	if (info && strcmp(info->format, im->info.format)) {
+		im->rc = -EINVAL;
+		snprintf(im->err, sizeof(im->err), "disk image %s: qemu-img reads it as %s, not %s",
+			 im->path, info->format, im->info.format);
+	} else if (info) {
+		im->info.actual_size = info->actual_size;
 	} else {
 		im->rc = -EINVAL;
-		snprintf(im->err, sizeof(im->err), "%s", err);
+		snprintf(im->err, sizeof(im->err), "disk image %s: %s", im->path, err);
 	}
 	if (--rd->c->pending == 0)
 		plan(rd->c);
 }
 
-/* Start qemu-img info on every attached image that exists; the rules
- * report those that do not. */
+/* Read one attached image through croftd's own descriptors (its header:
+ * format, size, no data file, a backing chain inside its pool) and, inside
+ * a pool, check it
+ * with qemu-img info as the unprivileged image user, its format pinned
+ * (the user must be able to read it: the image's owner, or world-readable).
+ * An image that cannot be opened is left for the rules to report. */
+static void read_image(struct create *c, const char *path)
+{
+	struct croftd *d = c->d;
+	struct job_exec_creds creds = {
+		.uid = d->qemu_uid, .gid = d->qemu_gid,
+		.groups = d->qemu_groups, .ngroups = (size_t)d->qemu_ngroups,
+	};
+	struct pool_info_opts o = {
+		.user = d->qemu_user, .creds = d->drop_privs ? &creds : NULL,
+		.timeout_ms = POOL_INFO_TIMEOUT_MS,
+	};
+	struct vm_spec_image *im = &c->images[c->nimages];
+	struct reading *rd = &c->readings[c->nimages];
+	struct vm_file_chain chain;
+	char norm[PATH_MAX], err[256];
+	const char *code;
+	struct vm_file f;
+	size_t k, n;
+	int rc;
+
+	if (pools_path_normalize(path, norm, err, sizeof(err)) < 0 ||
+	    vm_file_open(d->pools, norm, 0, &f) < 0)
+		return;
+	vm_file_close(&f);
+	im->path = xstrdup(norm);
+	*rd = (struct reading){ c, c->nimages++ };
+	rc = vm_file_chain_open(d->pools, norm, NULL, 0, &chain, &code, im->err, sizeof(im->err));
+	if (rc < 0) {
+		im->rc = rc;
+		return;
+	}
+	snprintf(im->info.format, sizeof(im->info.format), "%s", chain.layers[0].format);
+	im->info.virtual_size = chain.virtual_size;
+	/* qemu-img gets the path (and follows the chain itself): only for pool
+	 * files the image user can read (an administrator may have put a
+	 * root-only one there) */
+	for (k = 0; k < chain.n; k++) {
+		const struct vm_file *l = &chain.layers[k].f;
+
+		if (!l->in_pool || !S_ISREG(l->st.st_mode) ||
+		    (d->drop_privs && l->st.st_uid != d->qemu_uid && !(l->st.st_mode & S_IROTH)))
+			break;
+	}
+	n = chain.n;
+	vm_file_chain_close(&chain);
+	if (k < n)
+		return;
+	o.format = im->info.format;
+	rc = pool_image_info_start(d->loop, norm, &o, image_read, rd, im->err, sizeof(im->err));
+	if (rc < 0)
+		im->rc = rc;
+	else
+		c->pending++;
+}
+
+/* Read every attached image; the rules report those that cannot be. */
 static void read_images(struct create *c)
 {
-	char real[PATH_MAX];
 	size_t i;
-	int rc;
 
 	c->images = xcalloc(c->req.ndisks + 1, sizeof(*c->images));
 	c->readings = xcalloc(c->req.ndisks + 1, sizeof(*c->readings));
 	c->pending = 1;                  /* until every read has started */
-	for (i = 0; i < c->req.ndisks; i++) {
-		struct vm_spec_image *im = &c->images[c->nimages];
-		struct reading *rd = &c->readings[c->nimages];
-
-		if (!c->disks[i].path || c->disks[i].path[0] != '/' || !realpath(c->disks[i].path, real))
-			continue;
-		im->path = xstrdup(real);
-		*rd = (struct reading){ c, c->nimages++ };
-		rc = pool_image_info_start(c->d->loop, real, image_read, rd, im->err, sizeof(im->err));
-		if (rc < 0)
-			im->rc = rc;
-		else
-			c->pending++;
-	}
+	for (i = 0; i < c->req.ndisks; i++)
+		if (c->disks[i].path && c->disks[i].path[0] == '/')
+			read_image(c, c->disks[i].path);
 	if (--c->pending == 0)
 		plan(c);
 }

@@ -2,9 +2,10 @@
  * The rules of vm.create and vm.edit (vm_spec.h).  Each rule is a check
  * that sets the error code and message and returns -errno; create and edit
  * run them in a fixed order, so the first problem of a request is the one
- * reported.  Files are judged by what they are: an image is the same
- * image under any spelling of its path (hard links, symlinks, "/./" and
- * ".." included), because identity is the device and inode stat gives.
+ * reported.  A file must lie inside a pool or an allowed path, reached
+ * without a symlink (vm_files.h); an image is then the same image under
+ * any spelling of its path (hard links, "//" and "/./" included), because
+ * identity is the device and inode croftd's descriptor gives.
  *
  * The real side effects (struct vm_spec_sys for croftd) are at the end.
  */
@@ -12,7 +13,9 @@
 #include "core/daemon.h"
 #include "core/host.h"
 #include "core/pool.h"
+#include "core/pools.h"
 #include "core/vm.h"
+#include "core/vm_files.h"
 #include "common/proto.h"
 #include "common/validate.h"
 #include "common/xalloc.h"
@@ -27,12 +30,14 @@
 
 #define SYS(env, fn, ...) ((env)->sys->fn((env)->ctx, __VA_ARGS__))
 
-/* A file the VM reads: absolute, there, a regular file or block device,
- * readable.  A missing file is not_found, anything else bad input. */
+/* A file the VM uses: absolute, inside a pool or an allowed path (no
+ * symlink below it), a regular file or an allowed block device
+ * (vm_files.h).  A file outside every pool gets the same answer whether
+ * it exists or not. */
 static int check_file(const struct vm_spec_env *env, const char *what, const char *path,
-		      const char **code, char *err, size_t errlen)
+		      struct stat *st, const char **code, char *err, size_t errlen)
 {
-	struct stat st;
+	struct stat sb;
 	int rc;
 
 	*code = PROTO_E_INVALID_ARGUMENT;
@@ -40,18 +45,9 @@ static int check_file(const struct vm_spec_env *env, const char *what, const cha
 		err_set(err, errlen, "%s path '%s' must be absolute", what, path);
 		return -EINVAL;
 	}
-	if (SYS(env, stat, path, &st) < 0) {
-		*code = PROTO_E_NOT_FOUND;
-		err_set(err, errlen, "%s '%s' does not exist", what, path);
-		return -ENOENT;
-	}
-	if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode)) {
-		err_set(err, errlen, "%s '%s' is not a regular file", what, path);
-		return -EINVAL;
-	}
-	if ((rc = SYS(env, access, path, R_OK)) < 0) {
-		err_set(err, errlen, "%s '%s' is not readable: %s", what, path, strerror(-rc));
-		return -EACCES;
+	if ((rc = SYS(env, locate, path, st ? st : &sb)) < 0) {
+		*code = vm_file_error(rc, what, path, err, errlen);
+		return rc;
 	}
 	return 0;
 }
@@ -152,9 +148,9 @@ static int check_direct_boot(const struct vm_spec_env *env, const char *kernel,
 		err_set(err, errlen, "%s needs a kernel (--kernel)", initrd ? "initrd" : "append");
 		return -EINVAL;
 	}
-	if (kernel && (rc = check_file(env, "kernel", kernel, code, err, errlen)) < 0)
+	if (kernel && (rc = check_file(env, "kernel", kernel, NULL, code, err, errlen)) < 0)
 		return rc;
-	if (initrd && (rc = check_file(env, "initrd", initrd, code, err, errlen)) < 0)
+	if (initrd && (rc = check_file(env, "initrd", initrd, NULL, code, err, errlen)) < 0)
 		return rc;
 	return 0;
 }
@@ -234,7 +230,7 @@ static int create_settings(const struct vm_spec_env *env, const struct vm_spec_c
 	    (rc = check_host_fit(env, (uint64_t)req->vcpus, (uint64_t)req->memory_mib, err, errlen)) < 0 ||
 	    (rc = check_firmware(env, fw, err, errlen)) < 0)
 		return rc;
-	if (req->cdrom && (rc = check_file(env, "cdrom image", req->cdrom, code, err, errlen)) < 0)
+	if (req->cdrom && (rc = check_file(env, "cdrom image", req->cdrom, NULL, code, err, errlen)) < 0)
 		return rc;
 	if (!boot)
 		boot = !req->cdrom ? "disk" : req->ndisks ? "cdrom,disk" : "cdrom";
@@ -265,6 +261,7 @@ static int plan_new_disk(const struct vm_spec_env *env, const char *name, size_t
 			 const char **code, char *err, size_t errlen)
 {
 	const char *format = dr->format ? dr->format : "qcow2";
+	struct stat st;
 	int rc;
 
 	*code = PROTO_E_INVALID_ARGUMENT;
@@ -279,7 +276,7 @@ static int plan_new_disk(const struct vm_spec_env *env, const char *name, size_t
 	sd->path = xasprintf("%s/%s-disk%zu.%s", env->pool_dir, name, i, format);
 	sd->format = xstrdup(format);
 	sd->owned = 1;
-	if (SYS(env, access, sd->path, F_OK) == 0) {
+	if (SYS(env, stat, sd->path, &st) == 0) {
 		*code = PROTO_E_ALREADY_EXISTS;
 		err_set(err, errlen, "disk image %s already exists in the pool (left by a VM deleted with --keep-disks?); attach it with --disk PATH or remove it",
 			sd->path);
@@ -288,7 +285,7 @@ static int plan_new_disk(const struct vm_spec_env *env, const char *name, size_t
 	return 0;
 }
 
-/* An existing image: by its real path, once per VM, on no other VM. */
+/* An existing image: by its normalised path, once per VM, on no other VM. */
 static int plan_attached_disk(const struct vm_spec_env *env, const struct store_vm *vm,
 			      size_t i, const char *given, const char **code,
 			      char *err, size_t errlen)
@@ -301,12 +298,10 @@ static int plan_attached_disk(const struct vm_spec_env *env, const struct store_
 	size_t k;
 	int rc;
 
-	if ((rc = check_file(env, "disk image", given, code, err, errlen)) < 0)
+	if ((rc = check_file(env, "disk image", given, &st, code, err, errlen)) < 0)
 		return rc;
-	if ((rc = SYS(env, realpath, given, real)) < 0 || (rc = SYS(env, stat, real, &st)) < 0) {
-		err_set(err, errlen, "disk image '%s': %s", given, strerror(-rc));
+	if ((rc = pools_path_normalize(given, real, err, errlen)) < 0)
 		return rc;
-	}
 	sd->path = xstrdup(real);
 	for (k = 0; k < i; k++) {
 		if (same_file(env, vm->disks[k].path, &st)) {
@@ -319,8 +314,11 @@ static int plan_attached_disk(const struct vm_spec_env *env, const struct store_
 		err_set(err, errlen, "disk image %s is already attached to VM '%s'", sd->path, owner);
 		return -EBUSY;
 	}
-	if ((rc = SYS(env, image_info, sd->path, &info, err, errlen)) < 0)
+	if ((rc = SYS(env, image_info, sd->path, &info, err, errlen)) < 0) {
+		/* -EPERM: the image names a file of its own (backing, data file) */
+		*code = rc == -EPERM ? PROTO_E_PERMISSION : PROTO_E_INVALID_ARGUMENT;
 		return rc;
+	}
 	sd->format = xstrdup(info.format);
 	sd->size_bytes = info.virtual_size;
 	return 0;
@@ -478,7 +476,7 @@ int vm_spec_edit(const struct vm_spec_env *env, const struct store_vm *cur,
 			     err, errlen)) < 0)
 		goto fail;
 	if ((req->set & VM_SPEC_CDROM) && next->cdrom &&
-	    (rc = check_file(env, "cdrom image", next->cdrom, code, err, errlen)) < 0)
+	    (rc = check_file(env, "cdrom image", next->cdrom, NULL, code, err, errlen)) < 0)
 		goto fail;
 	if ((rc = check_direct_boot(env, next->kernel, next->initrd, next->append, code,
 				    err, errlen)) < 0)
@@ -507,16 +505,16 @@ static int sys_stat(void *ctx, const char *path, struct stat *st)
 	return stat(path, st) < 0 ? -errno : 0;
 }
 
-static int sys_access(void *ctx, const char *path, int mode)
+static int sys_locate(void *ctx, const char *path, struct stat *st)
 {
-	(void)ctx;
-	return access(path, mode) < 0 ? -errno : 0;
-}
+	const struct croftd *d = ((const struct vm_spec_daemon *)ctx)->d;
+	struct vm_file f;
+	int rc = vm_file_open(d->pools, path, 0, &f);
 
-static int sys_realpath(void *ctx, const char *path, char *out)
-{
-	(void)ctx;
-	return realpath(path, out) ? 0 : -errno;
+	if (rc == 0)
+		*st = f.st;
+	vm_file_close(&f);
+	return rc;
 }
 
 /* What qemu-img said of path when the caller read it beforehand. */
@@ -573,8 +571,7 @@ static const struct store_vm *sys_vm_next(void *ctx, void **it)
 
 static const struct vm_spec_sys sys_daemon = {
 	.stat = sys_stat,
-	.access = sys_access,
-	.realpath = sys_realpath,
+	.locate = sys_locate,
 	.image_info = sys_image_info,
 	.host_cpus = sys_host_cpus,
 	.host_meminfo = sys_host_meminfo,

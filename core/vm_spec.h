@@ -32,13 +32,13 @@ struct host_mem;
 
 /* The side effects of the rules; every call gets vm_spec_env.ctx. */
 struct vm_spec_sys {
-	/* stat(2), following links: 0 or -errno. */
+	/* stat(2) of a defined VM's disk (croft's own paths): 0 or -errno. */
 	int (*stat)(void *ctx, const char *path, struct stat *st);
-	/* access(2): 0 or -errno. */
-	int (*access)(void *ctx, const char *path, int mode);
-	/* realpath(3) into out, PATH_MAX bytes: 0 or -errno. */
-	int (*realpath)(void *ctx, const char *path, char *out);
-	/* What qemu-img says of an image: pool_image_info()'s contract. */
+	/* A file a VM would use, opened and closed again as vm_file_open()
+	 * (vm_files.h) does: 0 with *st, or its -errno (-EPERM outside
+	 * every pool and allowed path, -ENOENT, -ELOOP, -ENODEV...). */
+	int (*locate)(void *ctx, const char *path, struct stat *st);
+	/* What the image's header and qemu-img said of it (read beforehand). */
 	int (*image_info)(void *ctx, const char *path, struct pool_image_info *info,
 			  char *err, size_t errlen);
 	unsigned (*host_cpus)(void *ctx);
@@ -61,7 +61,7 @@ struct vm_spec_env {
 /* What qemu-img info said of an image, read before the rules run (qemu-img
  * runs as a child on the loop, so the rules cannot wait for it). */
 struct vm_spec_image {
-	char *path;                  /* the real path, as the rules ask for it */
+	char *path;                  /* the normalised path, as the rules ask for it */
 	int rc;                      /* 0, or -errno with err */
 	struct pool_image_info info;
 	char err[512];
@@ -109,7 +109,7 @@ struct vm_spec_create {
 /*
  * Check req against every rule and fill *out with the VM to define: its
  * settings with the defaults applied (memory_min equal to memory), and its
- * disks in order: attached images with their real path, format and
+ * disks in order: attached images by their normalised path, format and
  * virtual size; new ones (owned) at <pool>/<name>-disk<i>.<format>, in
  * the format and size asked, to be made by the caller.  id, uuid, state and
  * created are left for the caller.  0, or -errno with *code (PROTO_E_*)

@@ -1,9 +1,10 @@
 /*
  * Starting a VM: its uid slot, its root-owned run directory with the QMP
- * and serial sockets croftd makes (passed to QEMU as listening fds), its
- * command line from the spec (qemu_cmdline.c), the files its QEMU user must
- * be able to open, its NICs' taps, the UEFI variable store; then croftd
- * forks and execs QEMU (vm_spawn.c) as the VM's own uid and vm_qemu.c
+ * and serial sockets croftd makes, the files QEMU gets as descriptors
+ * croftd opened (vm_files.h: disks, CD, kernel, initrd, the UEFI code and
+ * variable store), its command line from the spec (qemu_cmdline.c), its
+ * NICs' taps; then croftd forks and execs QEMU (vm_spawn.c) as the VM's own
+ * uid with the sockets and files as inherited descriptors, and vm_qemu.c
  * watches it until QMP answers, lets the paused guest run, and reports it
  * running.  A start that does not get there within START_TIMEOUT_MS fails
  * and kills what it started.
@@ -14,6 +15,7 @@
 #include "core/job.h"
 #include "core/qemu_cmdline.h"
 #include "core/vm_nic.h"
+#include "core/vm_files.h"
 #include "core/vm_serial.h"
 #include "core/vm_spawn.h"
 #include "core/vm_uid.h"
@@ -153,8 +155,7 @@ static int copy_file(const char *from, const char *to, char *err, size_t errlen)
 	return r;
 }
 
-/* The per-VM UEFI variable store, made from the OVMF template once (the
- * start gives it to the VM's uid). */
+/* The per-VM UEFI variable store, made from the OVMF template once. */
 int vm_uefi_vars_ensure(struct croftd *d, const char *name, char *err, size_t errlen)
 {
 	char *dir = vm_state_path(d, name, NULL), *vars = vm_state_path(d, name, "OVMF_VARS.fd");
@@ -182,10 +183,9 @@ int vm_start(struct vm *vm, vm_done_cb cb, void *data, const char **code, char *
 {
 	struct croftd *d = vm->d;
 	struct qemu_spec qs = { 0 };
-	struct qemu_disk *disks = NULL;
 	struct qemu_nic *nics = NULL;
 	size_t nnics = 0;
-	const char **rd = NULL, **wr = NULL;
+	struct vm_files_set vf = { 0 };
 	struct vm_spawn_files files = { 0 };
 	struct job_exec_creds creds;
 	struct vm_spawn_as as = { 0 };
@@ -193,9 +193,7 @@ int vm_start(struct vm *vm, vm_done_cb cb, void *data, const char **code, char *
 	char *rundir = NULL, *vmroot = NULL, *vars = NULL, *qmp = NULL, *serial = NULL;
 	char **argv = NULL, user[96];
 	int *pass = NULL, lfd[2] = { -1, -1 };
-	size_t argc, i, npass = 0, nr = 0, nw = 0;
-	uid_t uid;
-	gid_t gid;
+	size_t argc, i, npass = 0;
 	int r;
 
 	*code = PROTO_E_INVALID_STATE;
@@ -215,8 +213,6 @@ int vm_start(struct vm *vm, vm_done_cb cb, void *data, const char **code, char *
 	*code = PROTO_E_IO;
 	if (vm->uid_slot < 0 && (r = vm_uid_assign(vm, err, errlen)) < 0)
 		return r;
-	uid = vm_uid_of(vm);
-	gid = vm_gid_of(vm);
 	vm_uid_user(vm, user, sizeof(user));
 	vmroot = xasprintf("%s/vm", d->run_dir);
 	rundir = vm_run_path(d, vm->spec.name, NULL);
@@ -238,44 +234,19 @@ int vm_start(struct vm *vm, vm_done_cb cb, void *data, const char **code, char *
 	qs.qmp_fd = pass_fd(&pass, &npass, lfd[0]);
 	qs.serial_fd = pass_fd(&pass, &npass, lfd[1]);
 
-	rd = xcalloc(vm->spec.ndisks + 5, sizeof(*rd));
-	wr = xcalloc(vm->spec.ndisks + 3, sizeof(*wr));
-	disks = xcalloc(vm->spec.ndisks + 1, sizeof(*disks));
-	for (i = 0; i < vm->spec.ndisks; i++) {
-		const struct store_disk *sd = &vm->spec.disks[i];
-
-		disks[i].path = sd->path;
-		disks[i].format = sd->format;
-		if (access(sd->path, F_OK) < 0) {
-			*code = PROTO_E_NOT_FOUND;
-			err_set(err, errlen, "disk image %s of VM '%s' is missing", sd->path, vm->spec.name);
-			r = -ENOENT;
-			goto fail;
-		}
-		if (d->drop_privs && chown(sd->path, uid, gid) < 0)
-			log_warn("VM %s: cannot hand %s to user %s: %s", vm->spec.name, sd->path,
-				 user, strerror(errno));
-		wr[nw++] = sd->path;
-	}
-	if (vm->spec.cdrom)
-		rd[nr++] = vm->spec.cdrom;
-	if (vm->spec.kernel)
-		rd[nr++] = vm->spec.kernel;
-	if (vm->spec.initrd)
-		rd[nr++] = vm->spec.initrd;
 	if (!strcmp(vm->spec.firmware, "uefi")) {
 		r = vm_uefi_vars_ensure(d, vm->spec.name, err, errlen);
 		if (r < 0)
 			goto fail;
 		vars = vm_state_path(d, vm->spec.name, "OVMF_VARS.fd");
-		if (d->drop_privs && chown(vars, uid, gid) < 0) {
-			r = -errno;
-			err_set(err, errlen, "cannot hand %s to user %s: %s", vars, user, strerror(errno));
-			goto fail;
-		}
-		rd[nr++] = d->ovmf_code;
-		wr[nw++] = vars;
 	}
+	/* The files follow the sockets in QEMU's descriptors. */
+	r = vm_files_prepare(d->pools, &vm->spec, vars ? d->ovmf_code : NULL, vars, npass, &vf,
+			     code, err, errlen);
+	if (r < 0)
+		goto fail;
+	for (i = 0; i < vf.nfds; i++)
+		pass_fd(&pass, &npass, vf.fds[i]);
 
 	qs.qemu_binary = d->qemu_binary;
 	qs.name = vm->spec.name;
@@ -284,14 +255,16 @@ int vm_start(struct vm *vm, vm_done_cb cb, void *data, const char **code, char *
 	qs.memory_mib = vm->spec.memory_mib;
 	qs.accel = d->accel.effective;
 	qs.firmware = vm->spec.firmware;
-	qs.ovmf_code = d->ovmf_code;
-	qs.ovmf_vars = vars;
+	qs.ovmf_code = vf.ovmf_code;
+	qs.ovmf_vars = vf.ovmf_vars;
 	qs.boot = vm->spec.boot;
-	qs.disks = disks;
+	qs.disks = vf.disks;
 	qs.ndisks = vm->spec.ndisks;
-	qs.cdrom = vm->spec.cdrom;
-	qs.kernel = vm->spec.kernel;
-	qs.initrd = vm->spec.initrd;
+	qs.cdrom = vf.cdrom;
+	qs.kernel = vf.kernel;
+	qs.initrd = vf.initrd;
+	qs.add_fds = vf.add;
+	qs.nadd_fds = vf.nadd;
 	qs.append = vm->spec.append;
 	r = vm_nic_prepare_start(vm, &nics, &nnics, &qs.vhost, code, err, errlen);
 	if (r < 0)
@@ -304,8 +277,6 @@ int vm_start(struct vm *vm, vm_done_cb cb, void *data, const char **code, char *
 	if (r < 0)
 		goto fail;
 
-	files.read = rd;
-	files.write = wr;
 	files.fds = pass;
 	files.nfds = npass;
 	vm_uid_creds(vm, &creds);
@@ -341,10 +312,8 @@ fail:
 		vm_cleanup_run_files(vm);
 	qemu_cmdline_free(argv);
 	vm_nic_qemu_free(nics, nnics);
+	vm_files_set_clear(&vf);
 	free(pass);
-	free(disks);
-	free(rd);
-	free(wr);
 	free(vars);
 	free(qmp);
 	free(serial);

@@ -164,6 +164,7 @@ if [ -s "$BUILD/guest/vmlinuz" ] && [ -s "$BUILD/guest/initrd.img" ]; then
 	install -m 0644 "$BUILD/guest/vmlinuz" "$KERNEL"
 	install -m 0644 "$BUILD/guest/initrd.img" "$INITRD"
 	[ -s "$BUILD/guest/guest.iso" ] && install -m 0644 "$BUILD/guest/guest.iso" "$LOCAL/state/fixture/guest.iso"
+	"$BUILD/croft" host set allow-path "$LOCAL/state/fixture" >/dev/null 2>&1 || true   # VMs use files in pools or allowed paths
 	if ! "$BUILD/croft" vm info demo >/dev/null 2>&1; then
 		if "$BUILD/croft" vm create demo --vcpus 1 --memory 256M \
 			--kernel "$KERNEL" --initrd "$INITRD" --append 'console=ttyS0'; then

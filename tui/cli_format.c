@@ -162,6 +162,8 @@ void cli_format_host_info(FILE *f, const json_t *h)
 {
 	const char *reason = jget_str(h, "accel.reason", "");
 	char buf[1024], a[32], b[32];
+	const json_t *v;
+	size_t i;
 
 	cli_kv(f, "hostname", cli_str(h, "hostname"));
 	cli_kv(f, "croftd", cli_str(h, "version"));
@@ -181,6 +183,12 @@ void cli_format_host_info(FILE *f, const json_t *h)
 	cli_kv(f, "qemu-user", cli_str(h, "qemu_user"));
 	cli_kv(f, "state-dir", cli_str(h, "state_dir"));
 	cli_kv(f, "run-dir", cli_str(h, "run_dir"));
+	json_array_foreach(jget_arr(h, "pools"), i, v) {
+		snprintf(buf, sizeof(buf), "%s %s", jget_str(v, "name", "?"), jget_str(v, "dir", "?"));
+		cli_kv(f, "pool", buf);
+	}
+	json_array_foreach(jget_arr(h, "allowed_paths"), i, v)
+		cli_kv(f, "allowed-path", json_string_value(v) ? json_string_value(v) : "?");
 	snprintf(buf, sizeof(buf), "%s (%s running)", field(h, "vms_total", F_INT, a, sizeof(a)),
 		 field(h, "vms_running", F_INT, b, sizeof(b)));
 	cli_kv(f, "vms", buf);

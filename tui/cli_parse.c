@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 int cli_parse_mib(const char *opt, const char *s, uint64_t *mib, char *err, size_t errlen)
 {
@@ -47,6 +48,21 @@ int cli_abs_path(const char *what, const char *path, char **abs, char *err, size
 		return -EINVAL;
 	}
 	p = realpath(path, NULL);
+	if (!p && errno == EACCES) {
+		/* a pool or allowed directory this user cannot read: croftd,
+		 * which checks every file, resolves it */
+		char cwd[PATH_MAX];
+
+		if (path[0] == '/')
+			p = xstrdup(path);
+		else if (getcwd(cwd, sizeof(cwd)))
+			p = xasprintf("%s/%s", cwd, path);
+		if (p) {
+			*abs = p;
+			return 0;
+		}
+		errno = EACCES;
+	}
 	if (!p) {
 		r = -errno;
 		if (r == -ENOENT || r == -ENOTDIR)
@@ -178,8 +194,21 @@ int cli_parse_host_set(const char *cmdname, int argc, char **argv, struct cli_op
 		err_set(err, errlen, "%s needs a setting and a value (e.g. accel kvm)", cmdname);
 		return -EINVAL;
 	}
+	if (!strcmp(pos[0], "allow-path") || !strcmp(pos[0], "disallow-path")) {
+		if (n == 1 || !*pos[1]) {
+			err_set(err, errlen, "%s %s needs a path", cmdname, pos[0]);
+			return -EINVAL;
+		}
+		if (pos[1][0] != '/') {
+			err_set(err, errlen, "%s: path '%s' must be absolute", pos[0], pos[1]);
+			return -EINVAL;
+		}
+		*args = json_pack("{s:s}", pos[0][0] == 'a' ? "allow_path" : "disallow_path", pos[1]);
+		return 0;
+	}
 	if (strcmp(pos[0], "accel")) {
-		err_set(err, errlen, "unknown host setting '%s'; the settings are: accel", pos[0]);
+		err_set(err, errlen, "unknown host setting '%s'; the settings are: accel, allow-path, disallow-path",
+			pos[0]);
 		return -EINVAL;
 	}
 	if (n == 1) {

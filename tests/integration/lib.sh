@@ -457,6 +457,8 @@ itest_setup() {
 	KARGS=(--kernel "$GUEST_KERNEL" --initrd "$GUEST_INITRD" --append "console=ttyS0 quiet")
 	: >"$T/croftd.log"
 	croftd_start || exit 1
+	# VMs use files in pools or allowed paths: the test's own files live in $T
+	croft host set allow-path "$T" >/dev/null || die "croft host set allow-path $T failed"
 }
 
 # itest_kill_qemus — kill every QEMU of this test: by pidfile under

@@ -74,7 +74,13 @@ if expect_ok croft vm create efi --vcpus 1 --memory 512M --firmware uefi --cdrom
 	if expect_ok croft vm start efi; then
 		pid=$(info efi .pid)
 		cmd=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)
-		assert_contains "$cmd" "$VARS" "QEMU command line (its own variable store)"
+		assert_contains "$cmd" "opaque=pflash1" "QEMU command line (the variable store as an fd set)"
+		# QEMU holds its own variable store, passed by croftd as a descriptor
+		held=0
+		for fd in "/proc/$pid/fd"/*; do
+			[ "$(readlink "$fd")" = "$VARS" ] && held=1
+		done
+		[ "$held" = 1 ] || fail "QEMU has no descriptor on $VARS"
 		wait_serial efi 'CROFT-GUEST: ready' 150 &&
 			{ has_serial efi 'CROFT-GUEST: booted from iso'
 			  has_serial efi 'CROFT-GUEST: cdrom sr0'; }

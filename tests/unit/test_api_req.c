@@ -14,6 +14,9 @@
 #include <cmocka.h>
 
 #include "tests/unit/testlib.h"
+#include "core/pools.h"
+
+#include <errno.h>
 #include "core/api_ops.h"
 #include "core/api_req.h"
 #include "core/bus.h"
@@ -453,6 +456,50 @@ static void test_real_ops_not_found(void **state)
 	assert_true(checked >= 18);
 }
 
+/* host.set allow_path / disallow_path: root's only, saved in the store,
+ * shown by host.info. */
+static void test_host_allow_path(void **state)
+{
+	const struct api_op *set = api_op_find("host.set");
+	char *text = NULL;
+	json_t *m;
+
+	(void)state;
+	assert_non_null(set);
+	fx->d->qemu_version = (char *)"7.2.0";
+	fx->peer.p.uid = 4242;
+	assert_reply_err(run(set, "{\"allow_path\":\"/srv/images\"}"), PROTO_E_PERMISSION,
+			 "only root can allow host paths (croft host set allow-path)");
+	assert_reply_err(run(set, "{\"disallow_path\":\"/srv/images\"}"), PROTO_E_PERMISSION,
+			 "only root can disallow host paths (croft host set disallow-path)");
+	assert_int_equal(pools_allowed_count(fx->d->pools), 0);
+	assert_int_equal(store_setting_get(fx->d->store, POOLS_SETTING, &text), -ENOENT);
+
+	fx->peer.p.uid = 0;
+	m = run(set, "{\"allow_path\":\"/srv//images/\"}");
+	assert_reply_ok(m);
+	assert_string_equal(json_string_value(json_array_get(json_object_get(json_object_get(m,
+			    "result"), "allowed_paths"), 0)), "/srv/images");
+	assert_reply_ok(run(set, "{\"allow_path\":\"/dev/disk/by-id/ata-X\"}"));
+	assert_int_equal(store_setting_get(fx->d->store, POOLS_SETTING, &text), 0);
+	assert_string_equal(text, "/srv/images\n/dev/disk/by-id/ata-X");
+	free(text);
+	assert_reply_err(run(set, "{\"allow_path\":\"/srv/images\"}"), PROTO_E_ALREADY_EXISTS,
+			 "/srv/images is already an allowed path");
+	assert_reply_err(run(set, "{\"allow_path\":\"srv\"}"), PROTO_E_INVALID_ARGUMENT,
+			 "path 'srv' must be absolute");
+	assert_reply_err(run(set, "{\"disallow_path\":\"/nope\"}"), PROTO_E_NOT_FOUND,
+			 "/nope is not an allowed path");
+	assert_reply_err(run(set, "{\"accel\":\"kvm\",\"allow_path\":\"/x\"}"),
+			 PROTO_E_INVALID_ARGUMENT,
+			 "host.set needs a setting to change: one of accel, allow_path, disallow_path");
+	assert_reply_ok(run(set, "{\"disallow_path\":\"/srv/images\"}"));
+	assert_int_equal(store_setting_get(fx->d->store, POOLS_SETTING, &text), 0);
+	assert_string_equal(text, "/dev/disk/by-id/ata-X");
+	free(text);
+	assert_int_equal(pools_allowed_count(fx->d->pools), 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -465,6 +512,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_answer_later, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fd_and_subscribe, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_real_ops_not_found, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_host_allow_path, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

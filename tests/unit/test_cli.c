@@ -329,7 +329,12 @@ static const struct tl_parse_case host_set_cases[] = {
 	{ { "accel", "tcg" }, .args = "{\"accel\":\"tcg\"}" },
 	{ { "accel", "hvf" }, .err = "accel must be auto, kvm or tcg, not 'hvf'" },
 	{ { "accel" }, .err = "host set accel needs a value: auto, kvm or tcg" },
-	{ { "speed", "fast" }, .err = "unknown host setting 'speed'; the settings are: accel" },
+	{ { "speed", "fast" }, .err = "unknown host setting 'speed'; the settings are: accel, allow-path, disallow-path" },
+	{ { "allow-path", "/srv/images" }, .args = "{\"allow_path\":\"/srv/images\"}" },
+	{ { "disallow-path", "/dev/disk/by-id/ata-X" }, .args = "{\"disallow_path\":\"/dev/disk/by-id/ata-X\"}" },
+	{ { "allow-path" }, .err = "host set allow-path needs a path" },
+	{ { "allow-path", "images" }, .err = "allow-path: path 'images' must be absolute" },
+	{ { "allow-path", "/a", "/b" }, .err = "unexpected argument '/b' for 'host set'" },
 	{ { "accel", "kvm", "now" }, .err = "unexpected argument 'now' for 'host set'" },
 	{ { "--json" }, .err = "host set needs a setting and a value (e.g. accel kvm)" },
 };

@@ -3,7 +3,8 @@
  * and loop.  Bad requests are refused whole.  The real qemu-img makes
  * qcow2 and raw images (skipped when it is not installed); a stand-in
  * qemu-img found first in PATH fails on demand or stalls after writing a
- * MiB, so failure, progress polling and cancel are deterministic.  As
+ * MiB, so failure, progress polling, cancel and the stall timeout are
+ * deterministic.  As
  * root, images end up owned by the QEMU user, who ran qemu-img.
  */
 #include <stdarg.h>
@@ -273,6 +274,23 @@ static void test_progress_and_cancel(void **state)
 	free(a);
 }
 
+/* A qemu-img whose image stops growing is killed; the job fails saying so. */
+static void test_stall(void **state)
+{
+	struct fx *f = *state;
+	char *b = tl_path(f->dir, "slow.raw"), want[512];
+	struct job_disk disks[] = { { b, "raw", 4 << 20 } };
+
+	assert_int_equal(store_setting_set(f->d.store, JOB_DISK_STALL_SETTING, "1000"), 0);
+	create(f, disks, 1);
+	wait_ended(f);
+	snprintf(want, sizeof(want), "failed:cannot create disk image %s: qemu-img create made no "
+		 "progress for 1 s and was stopped", b);
+	assert_string_equal(f->ended, want);
+	assert_int_equal(access(b, F_OK), -1);
+	free(b);
+}
+
 /* A disk.create row left running by a croftd that died: its image goes. */
 static void test_restart(void **state)
 {
@@ -326,6 +344,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_create, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_failure_removes_all, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_progress_and_cancel, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stall, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_restart, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_qemu_user, setup, teardown),
 	};

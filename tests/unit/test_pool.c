@@ -6,6 +6,7 @@
  * check how failures and exec errors reach the caller.
  */
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -321,7 +322,7 @@ static void info_async(struct loop *l, const char *path, struct info_seen *s)
 	int i;
 
 	memset(s, 0, sizeof(*s));
-	if (pool_image_info_start(l, path, info_cb, s, err, sizeof(err)) < 0)
+	if (pool_image_info_start(l, path, NULL, info_cb, s, err, sizeof(err)) < 0)
 		fail_msg("pool_image_info_start %s: %s", path, err);
 	assert_int_equal(s->calls, 0);
 	for (i = 0; i < 1000 && !s->calls; i++)
@@ -375,7 +376,7 @@ static void test_fake_exec(void **state)
 			 -EAGAIN);
 	assert_string_equal(err, "fork: Resource temporarily unavailable");
 	assert_int_equal(access(path, F_OK), -1);
-	assert_int_equal(pool_image_info_start(l, dir, info_cb, &seen, err, sizeof(err)),
+	assert_int_equal(pool_image_info_start(l, dir, NULL, info_cb, &seen, err, sizeof(err)),
 			 -EAGAIN);
 	fake.spawn_errno = 0;
 
@@ -419,6 +420,49 @@ static void test_fake_exec(void **state)
 	loop_free(l);
 }
 
+/* As croftd reads an image a user named: the format pinned, and a child
+ * that hangs (a FIFO behind a vmdk extent, say) killed after the timeout. */
+static void test_info_pinned_timeout(void **state)
+{
+	struct tl_exec_fake fake = { .hang = 1 };
+	struct pool_info_opts o = { .format = "qcow2", .user = "croft-qemu", .timeout_ms = 1000 };
+	const char *dir = *state;
+	struct info_seen seen;
+	char path[512], err[256] = "";
+	struct loop *l = loop_new();
+	int i;
+
+	snprintf(path, sizeof(path), "%s/slow.qcow2", dir);
+	tl_write_file_or_fail(path, "%s", "");
+	tl_exec_fake_install(&fake);
+	memset(&seen, 0, sizeof(seen));
+	assert_int_equal(pool_image_info_start(l, path, &o, info_cb, &seen, err, sizeof(err)), 0);
+	assert_int_equal(fake.argc, 7);
+	assert_string_equal(fake.argv[4], "-f");
+	assert_string_equal(fake.argv[5], "qcow2");
+	assert_string_equal(fake.argv[6], path);
+	for (i = 0; i < 500 && !seen.calls; i++)
+		loop_run_once(l, 10);
+	assert_int_equal(seen.calls, 1);
+	assert_false(seen.ok);
+	assert_string_equal(seen.err, "qemu-img info did not finish within 1 s and was stopped");
+	assert_int_equal(fake.last_signal, SIGKILL);
+
+	/* a quick answer cancels the timer */
+	fake.hang = 0;
+	fake.status = 0;
+	fake.out = raw_json;
+	o.format = "raw";
+	memset(&seen, 0, sizeof(seen));
+	assert_int_equal(pool_image_info_start(l, path, &o, info_cb, &seen, err, sizeof(err)), 0);
+	for (i = 0; i < 500 && !seen.calls; i++)
+		loop_run_once(l, 10);
+	assert_true(seen.ok);
+	assert_string_equal(fake.argv[5], "raw");
+	tl_exec_fake_remove();
+	loop_free(l);
+}
+
 /* A real qemu-img through the loop: croftd keeps running meanwhile. */
 static void test_info_async_real(void **state)
 {
@@ -429,7 +473,7 @@ static void test_info_async_real(void **state)
 
 	snprintf(path, sizeof(path), "%s/absent.qcow2", dir);
 	l = loop_new();
-	assert_int_equal(pool_image_info_start(l, path, info_cb, &seen, err, sizeof(err)),
+	assert_int_equal(pool_image_info_start(l, path, NULL, info_cb, &seen, err, sizeof(err)),
 			 -ENOENT);
 	assert_non_null(strstr(err, "does not exist"));
 	if (!have_qemu_img()) {
@@ -459,6 +503,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_info_not_an_image, tl_tmpdir_setup, tl_tmpdir_teardown),
 		cmocka_unit_test_setup_teardown(test_fake_exec, tl_tmpdir_setup, tl_tmpdir_teardown),
 		cmocka_unit_test_setup_teardown(test_info_async_real, tl_tmpdir_setup, tl_tmpdir_teardown),
+		cmocka_unit_test_setup_teardown(test_info_pinned_timeout, tl_tmpdir_setup, tl_tmpdir_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

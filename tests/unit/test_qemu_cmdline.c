@@ -252,6 +252,43 @@ static void test_uefi(void **state)
 	check_golden("uefi", &s);
 }
 
+/* What croftd's start gives (core/vm_files.h): every file as a descriptor,
+ * in fd sets for the blockdevs (a writable one with a read-only twin, a
+ * disk's backing chain read-only, deepest first), kernel and initrd as
+ * /proc/self/fd paths; opaque values are escaped. */
+static void test_fdsets(void **state)
+{
+	static const struct qemu_disk base = { .path = "/dev/fdset/9", .format = "raw" };
+	static const struct qemu_disk mid = { .path = "/dev/fdset/8", .format = "qcow2",
+					      .backing = &base };
+	static const struct qemu_disk fd_disks[] = {
+		{ .path = "/dev/fdset/1", .format = "qcow2", .backing = &mid },
+		{ .path = "/dev/fdset/3", .format = "raw" },
+	};
+	/* fds 3 and 4 are the QMP and serial sockets (base_spec) */
+	static const struct qemu_add_fd add[] = {
+		{ 5, 1, "disk0" }, { 6, 1, "disk0-ro" }, { 7, 3, "disk1" }, { 8, 3, "disk1-ro" },
+		{ 9, 5, "cdrom0" }, { 10, 6, "pflash0" }, { 11, 7, "pflash1" }, { 12, 7, "odd,name" },
+		{ 15, 8, "disk0-b1" }, { 16, 9, "disk0-b2" },
+	};
+	struct qemu_spec s = base_spec();
+
+	(void)state;
+	s.firmware = "uefi";
+	s.ovmf_code = "/dev/fdset/6";
+	s.ovmf_vars = "/dev/fdset/7";
+	s.disks = fd_disks;
+	s.ndisks = 2;
+	s.cdrom = "/dev/fdset/5";
+	s.boot = "cdrom,disk";
+	s.kernel = "/proc/self/fd/13";
+	s.initrd = "/proc/self/fd/14";
+	s.append = "console=ttyS0";
+	s.add_fds = add;
+	s.nadd_fds = sizeof(add) / sizeof(add[0]);
+	check_golden("fdsets", &s);
+}
+
 static void test_kernel(void **state)
 {
 	struct qemu_spec s = base_spec();
@@ -861,6 +898,7 @@ int main(void)
 		cmocka_unit_test(test_disk_then_cdrom),
 		cmocka_unit_test(test_uefi),
 		cmocka_unit_test(test_kernel),
+		cmocka_unit_test(test_fdsets),
 		cmocka_unit_test(test_escaping),
 		cmocka_unit_test(test_bad_boot),
 		cmocka_unit_test(test_uefi_incomplete),

@@ -18,6 +18,7 @@
 #include "core/daemon.h"
 #include "core/host.h"
 #include "core/pool.h"
+#include "core/pools.h"
 #include "core/vm.h"
 #include "core/vm_spec.h"
 #include "common/proto.h"
@@ -38,8 +39,8 @@ struct fake_file {
 	const char *path;
 	mode_t type;                 /* S_IFREG, S_IFDIR, S_IFBLK */
 	ino_t ino;
-	const char *real;            /* realpath's answer: NULL the path itself, "" fails */
-	int unreadable;
+	const char *link;            /* a symlink to that path, or NULL */
+	int unused;
 	const char *format;          /* what qemu-img says; NULL: not an image */
 	uint64_t vsize;
 };
@@ -51,8 +52,11 @@ static const struct fake_file files[] = {
 	{ "/img/used.qcow2",          S_IFREG, 3, NULL, 0, "qcow2", GIB },
 	{ "/img/used-hardlink.qcow2", S_IFREG, 3, NULL, 0, "qcow2", GIB },
 	{ "/img/corrupt.qcow2",       S_IFREG, 4, NULL, 0, NULL, 0 },
-	{ "/img/vanishing.qcow2",     S_IFREG, 5, "", 0, "qcow2", GIB },
-	{ "/img/secret.qcow2",        S_IFREG, 6, NULL, 1, "qcow2", GIB },
+	{ "/img/fifo",                S_IFIFO, 5, NULL, 0, NULL, 0 },
+	{ "/img/overlay.qcow2",       S_IFREG, 18, NULL, 0, "backing", GIB },
+	{ "/img/loop0",               S_IFBLK, 6, NULL, 0, "raw", GIB },
+	{ "/etc/secret.iso",          S_IFREG, 16, NULL, 0, NULL, 0 },
+	{ "/home/u/shadow.qcow2",     S_IFREG, 17, NULL, 0, "qcow2", GIB },
 	{ "/img",                     S_IFDIR, 7, NULL, 0, NULL, 0 },
 	{ "/dev/sdb",                 S_IFBLK, 8, NULL, 0, "raw", 4 * GIB },
 	{ "/iso/boot.iso",            S_IFREG, 10, NULL, 0, NULL, 0 },
@@ -107,25 +111,44 @@ static int f_stat(void *ctx, const char *path, struct stat *st)
 	return 0;
 }
 
-static int f_access(void *ctx, const char *path, int mode)
+/* The pools and allowed paths of the fake world. */
+static struct pools *fake_pools(void)
 {
-	const struct fake_file *f = fake_find(path);
+	static struct pools *p;
+	char err[128];
 
-	(void)ctx;
-	if (!f)
-		return -ENOENT;
-	return (mode & R_OK) && f->unreadable ? -EACCES : 0;
+	if (!p) {
+		p = pools_new();
+		pools_add(p, "default", "/pool", POOLS_DISK);
+		pools_add(p, "iso", "/iso", POOLS_ISO);
+		pools_allow(p, "/img", err, sizeof(err));
+		pools_allow(p, "/boot/", err, sizeof(err));
+		pools_allow(p, "/dev/sdb", err, sizeof(err));
+	}
+	return p;
 }
 
-static int f_realpath(void *ctx, const char *path, char *out)
+/* vm_file_open()'s contract on the fake world. */
+static int f_locate(void *ctx, const char *path, struct stat *st)
 {
-	const struct fake_file *f = fake_find(path);
+	struct pools_root root;
+	const struct fake_file *f;
+	char norm[PATH_MAX], err[256];
+	int rc;
 
-	(void)ctx;
-	if (!f || (f->real && !*f->real))
+	if (pools_path_normalize(path, norm, err, sizeof(err)) < 0)
+		return -EINVAL;
+	if (pools_find(fake_pools(), norm, &root) < 0)
+		return -EPERM;
+	if (!(f = fake_find(norm)))
 		return -ENOENT;
-	snprintf(out, PATH_MAX, "%s", f->real ? f->real : path);
-	return 0;
+	if (f->link)
+		return -ELOOP;
+	if ((rc = f_stat(ctx, norm, st)) < 0)
+		return rc;
+	if (S_ISBLK(f->type))
+		return !root.pool && !*root.rest ? 0 : -ENOTBLK;
+	return S_ISREG(f->type) ? 0 : -ENODEV;
 }
 
 static int f_image_info(void *ctx, const char *path, struct pool_image_info *info,
@@ -137,6 +160,10 @@ static int f_image_info(void *ctx, const char *path, struct pool_image_info *inf
 	if (!f || !f->format) {
 		err_set(err, errlen, "qemu-img: Could not open '%s': Image is not in qcow2 format", path);
 		return -EINVAL;
+	}
+	if (!strcmp(f->format, "backing")) {
+		err_set(err, errlen, "disk image %s has a backing file (/etc/shadow)", path);
+		return -EPERM;
 	}
 	memset(info, 0, sizeof(*info));
 	snprintf(info->format, sizeof(info->format), "%s", f->format);
@@ -180,8 +207,7 @@ static const struct store_vm *f_vm_next(void *ctx, void **it)
 
 static const struct vm_spec_sys fake_sys = {
 	.stat = f_stat,
-	.access = f_access,
-	.realpath = f_realpath,
+	.locate = f_locate,
 	.image_info = f_image_info,
 	.host_cpus = f_host_cpus,
 	.host_meminfo = f_host_meminfo,
@@ -261,7 +287,7 @@ static const struct create_case create_cases[] = {
 	{ "unknown host memory is not checked", W_NO_MEMINFO, { .name = "web", .vcpus = 4, .memory_mib = 65536, DISKS(NEW(GIB)) }, NULL,
 	  "vcpus=4 mem=65536 min=65536 fw=bios boot=disk cdrom=- kernel=- initrd=- append=- disks=/pool/web-disk0.qcow2:qcow2:1073741824:new" },
 	/* disks given by path: the real path, qemu-img's format and size */
-	{ "an image through a symlink is attached by its real path", 0, { BASE, DISKS(AT("/img/link.qcow2")) }, NULL,
+	{ "an image is attached by its normalised path", 0, { BASE, DISKS(AT("/img//./a.qcow2")) }, NULL,
 	  "vcpus=1 mem=512 min=512 fw=bios boot=disk cdrom=- kernel=- initrd=- append=- disks=/img/a.qcow2:qcow2:1073741824:attached" },
 	{ "new, raw and a block device, in order", 0, { BASE, DISKS(NEW(2 * GIB), AT("/img/b.raw"), AT("/dev/sdb")) }, NULL,
 	  "vcpus=1 mem=512 min=512 fw=bios boot=disk cdrom=- kernel=- initrd=- append=- disks=/pool/web-disk0.qcow2:qcow2:2147483648:new,/img/b.raw:raw:2147483648:attached,/dev/sdb:raw:4294967296:attached" },
@@ -308,8 +334,14 @@ static const struct create_case create_cases[] = {
 	  "cdrom image '/iso/nope.iso' does not exist" },
 	{ "a directory as cdrom", 0, { BASE, .cdrom = "/img" }, PROTO_E_INVALID_ARGUMENT,
 	  "cdrom image '/img' is not a regular file" },
-	{ "an unreadable cdrom", 0, { BASE, .cdrom = "/img/secret.qcow2" }, PROTO_E_INVALID_ARGUMENT,
-	  "cdrom image '/img/secret.qcow2' is not readable: Permission denied" },
+	{ "a cdrom outside the pools", 0, { BASE, .cdrom = "/etc/secret.iso" }, PROTO_E_PERMISSION,
+	  "cdrom image '/etc/secret.iso' is not inside a pool or an allowed path (an administrator can allow it: croft host set allow-path PATH)" },
+	{ "a missing cdrom outside the pools gets the same answer", 0, { BASE, .cdrom = "/etc/nope.iso" }, PROTO_E_PERMISSION,
+	  "cdrom image '/etc/nope.iso' is not inside a pool or an allowed path (an administrator can allow it: croft host set allow-path PATH)" },
+	{ "a cdrom in the iso pool", 0, { BASE, .cdrom = "/iso/nope.iso" }, PROTO_E_NOT_FOUND,
+	  "cdrom image '/iso/nope.iso' does not exist" },
+	{ "a kernel outside the pools", 0, { BASE, .kernel = "/vmlinuz" }, PROTO_E_PERMISSION,
+	  "kernel '/vmlinuz' is not inside a pool or an allowed path (an administrator can allow it: croft host set allow-path PATH)" },
 	{ "initrd without a kernel", 0, { BASE, .cdrom = "/iso/boot.iso", .initrd = "/boot/initrd" }, PROTO_E_INVALID_ARGUMENT,
 	  "initrd needs a kernel (--kernel)" },
 	{ "append without a kernel", 0, { BASE, .cdrom = "/iso/boot.iso", .append = "quiet" }, PROTO_E_INVALID_ARGUMENT,
@@ -353,11 +385,17 @@ static const struct create_case create_cases[] = {
 	  "disk image '/img/nope.qcow2' does not exist" },
 	{ "a directory as image", 0, { BASE, DISKS(AT("/img")) }, PROTO_E_INVALID_ARGUMENT,
 	  "disk image '/img' is not a regular file" },
-	{ "an unreadable image", 0, { BASE, DISKS(AT("/img/secret.qcow2")) }, PROTO_E_INVALID_ARGUMENT,
-	  "disk image '/img/secret.qcow2' is not readable: Permission denied" },
-	{ "an image that vanishes", 0, { BASE, DISKS(AT("/img/vanishing.qcow2")) }, PROTO_E_INVALID_ARGUMENT,
-	  "disk image '/img/vanishing.qcow2': No such file or directory" },
-	{ "the same image twice, by two names", 0, { BASE, DISKS(AT("/img/a.qcow2"), AT("/img/link.qcow2")) },
+	{ "an image outside the pools", 0, { BASE, DISKS(AT("/home/u/shadow.qcow2")) }, PROTO_E_PERMISSION,
+	  "disk image '/home/u/shadow.qcow2' is not inside a pool or an allowed path (an administrator can allow it: croft host set allow-path PATH)" },
+	{ "'..' out of an allowed directory", 0, { BASE, DISKS(AT("/img/../home/u/shadow.qcow2")) }, PROTO_E_INVALID_ARGUMENT,
+	  "disk image path '/img/../home/u/shadow.qcow2' must be absolute, without '..'" },
+	{ "a symlink in an allowed directory", 0, { BASE, DISKS(AT("/img/link.qcow2")) }, PROTO_E_INVALID_ARGUMENT,
+	  "disk image '/img/link.qcow2': symbolic links are not followed inside pools and allowed paths" },
+	{ "a FIFO", 0, { BASE, DISKS(AT("/img/fifo")) }, PROTO_E_INVALID_ARGUMENT,
+	  "disk image '/img/fifo' is not a regular file" },
+	{ "a block device in an allowed directory", 0, { BASE, DISKS(AT("/img/loop0")) }, PROTO_E_PERMISSION,
+	  "disk image '/img/loop0' is a block device; an administrator must allow it by its own path (croft host set allow-path PATH)" },
+	{ "the same image twice, by two spellings", 0, { BASE, DISKS(AT("/img/a.qcow2"), AT("/img/./a.qcow2")) },
 	  PROTO_E_INVALID_ARGUMENT, "disk image /img/a.qcow2 is given twice" },
 	{ "an image of another VM", 0, { BASE, DISKS(NEW(GIB), AT("/img/used.qcow2")) }, PROTO_E_INVALID_STATE,
 	  "disk image /img/used.qcow2 is already attached to VM 'base'" },
@@ -365,6 +403,8 @@ static const struct create_case create_cases[] = {
 	  PROTO_E_INVALID_STATE, "disk image /img/used-hardlink.qcow2 is already attached to VM 'base'" },
 	{ "another VM's pool disk", 0, { BASE, DISKS(AT("/pool/base-disk0.qcow2")) },
 	  PROTO_E_INVALID_STATE, "disk image /pool/base-disk0.qcow2 is already attached to VM 'base'" },
+	{ "an image naming a backing file", 0, { BASE, DISKS(AT("/img/overlay.qcow2")) }, PROTO_E_PERMISSION,
+	  "disk image /img/overlay.qcow2 has a backing file (/etc/shadow)" },
 	{ "not an image", 0, { BASE, DISKS(NEW(GIB), AT("/img/corrupt.qcow2")) }, PROTO_E_INVALID_ARGUMENT,
 	  "qemu-img: Could not open '/img/corrupt.qcow2': Image is not in qcow2 format" },
 };
@@ -676,6 +716,7 @@ static int real_setup(void **state)
 	t->dir = tl_tmpdir("vmspec");
 	assert_non_null(t->dir);
 	t->d = tl_croftd_new_or_fail(t->dir);
+	assert_int_equal(pools_allow(t->d->pools, t->dir, err, sizeof(err)), 0);
 	vm_spec_env_daemon(&t->env, &t->sd, t->d, NULL, 0);
 	p = tl_path(t->dir, "ext.qcow2");
 	if (tl_image_create(p, "qcow2", 32ULL << 20, err, sizeof(err)) < 0)
@@ -710,8 +751,8 @@ static int real_create(struct real *t, const char *name, const char *disk, struc
 	char real[PATH_MAX];
 	int rc;
 
-	/* what croftd does first: qemu-img reads the image */
-	if (realpath(disk, real)) {
+	/* what croftd does first: the image is read */
+	if (pools_path_normalize(disk, real, err, errlen) == 0) {
 		im.path = real;
 		im.rc = tl_image_info(real, &im.info, im.err, sizeof(im.err));
 	}
@@ -739,12 +780,15 @@ static void test_daemon_seam(void **state)
 	old = tl_croftd_vm_add(t->d, "old", old_disks);
 	old->deleted = 1;
 
-	/* base's image under three other spellings */
-	snprintf(want, sizeof(want), "disk image %s is already attached to VM 'base'", ext);
+	/* a symlink is not followed; base's image under two other spellings */
+	snprintf(want, sizeof(want), "disk image '%s': symbolic links are not followed inside pools and allowed paths",
+		 sym);
 	assert_true(real_create(t, "web", sym, &out, &code, err, sizeof(err)) < 0);
-	assert_string_equal(code, PROTO_E_INVALID_STATE);
+	assert_string_equal(code, PROTO_E_INVALID_ARGUMENT);
 	assert_string_equal(err, want);
+	snprintf(want, sizeof(want), "disk image %s is already attached to VM 'base'", ext);
 	assert_true(real_create(t, "web", dotted, &out, &code, err, sizeof(err)) < 0);
+	assert_string_equal(code, PROTO_E_INVALID_STATE);
 	assert_string_equal(err, want);
 	snprintf(want, sizeof(want), "disk image %s is already attached to VM 'base'", hard);
 	assert_true(real_create(t, "web", hard, &out, &code, err, sizeof(err)) < 0);

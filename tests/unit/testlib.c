@@ -11,6 +11,7 @@
 #include "tests/unit/testlib.h"
 #include "core/bus.h"
 #include "core/daemon.h"
+#include "core/pools.h"
 #include "core/vm.h"
 #include "common/xalloc.h"
 #include "store/store.h"
@@ -361,6 +362,8 @@ struct croftd *tl_croftd_new_or_fail(const char *dir)
 	mkdir_or_fail(d->state_dir);
 	mkdir_or_fail(d->run_dir);
 	mkdir_or_fail(d->pool_dir);
+	d->pools = pools_new();
+	pools_add(d->pools, "default", d->pool_dir, POOLS_DISK);
 	d->qemu_binary = "qemu-system-x86_64";
 	d->qemu_user = "self";
 	d->qemu_uid = getuid();
@@ -379,6 +382,7 @@ void tl_croftd_free(struct croftd *d)
 	free(d->state_dir);
 	free(d->run_dir);
 	free(d->pool_dir);
+	pools_free(d->pools);
 	free(d);
 }
 
