@@ -27,12 +27,15 @@ proc_alive() {
 	! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null
 }
 
-# is_qemu_of PID VM — is PID alive and a QEMU of this test's VM?
+# is_qemu_of PID VM — is PID alive and a QEMU of this test's VM (its -name
+# and its -uuid, from the store)?
 is_qemu_of() {
-	local cmd
+	local cmd uuid
 	proc_alive "$1" || return 1
+	uuid=$(sqlite3 "$DB" "SELECT uuid FROM vms WHERE name = '$2'" 2>/dev/null)
+	[ -n "$uuid" ] || return 1
 	cmd=$(tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null) || return 1
-	case "$cmd" in *qemu-system*"guest=$2,"*"$T/"*) return 0 ;; esac
+	case "$cmd" in *qemu-system*"guest=$2,"*" -uuid $uuid "*) return 0 ;; esac
 	return 1
 }
 
