@@ -133,21 +133,40 @@ def spawn(args, argv, **kw):
     return subprocess.Popen(setpriv_cmd(args, argv), **kw)
 
 
+def file_fds(argv, info):
+    """The fd numbers croftd gave QEMU for files, and the files: -kernel and
+    -initrd name /proc/self/fd/N (sealed copies croftd made; the baseline
+    opens the same files).  Disks (-add-fd) are not supported here."""
+    files = {}
+    for i, a in enumerate(argv[:-1]):
+        if a == "-add-fd":
+            sys.exit("the benchmark VM must have no disks (its argv has -add-fd)")
+        if a in ("-kernel", "-initrd") and argv[i + 1].startswith("/proc/self/fd/"):
+            files[int(argv[i + 1][len("/proc/self/fd/"):])] = info[a[1:]]
+    return files
+
+
 def bare_run(args, argv, fds):
     rm_runtime(args.bare_dir)
     socks = {cid: listen_at(os.path.join(args.bare_dir, cid.rstrip("0") + ".sock"))
              for cid in fds}
     # far above the target numbers, so placing one never overwrites another
     high = {cid: fcntl.fcntl(s.fileno(), fcntl.F_DUPFD, 100) for cid, s in socks.items()}
+    opened = {n: os.open(path, os.O_RDONLY) for n, path in args.files.items()}
+    for n, fd in list(opened.items()):
+        opened[n] = fcntl.fcntl(fd, fcntl.F_DUPFD, 100)
+        os.close(fd)
 
     def place():
         for cid, fd in fds.items():
             os.dup2(high[cid], fd)
+        for n, fd in opened.items():
+            os.dup2(fd, n)
 
     t0 = time.perf_counter()
     p = spawn(args, argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
               stderr=subprocess.PIPE, umask=0o027, start_new_session=True,
-              preexec_fn=place, pass_fds=tuple(fds.values()))
+              preexec_fn=place, pass_fds=tuple(fds.values()) + tuple(opened))
     try:
         q = Qmp(os.path.join(args.bare_dir, "qmp.sock"))
         serial = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -159,7 +178,7 @@ def bare_run(args, argv, fds):
         p.kill()
         raise RuntimeError("bare QEMU failed: %s (%s)" % (e, p.stderr.read().decode(errors="replace").strip()))
     finally:
-        for fd in high.values():
+        for fd in list(high.values()) + list(opened.values()):
             os.close(fd)
         for s in socks.values():
             s.close()
@@ -210,6 +229,7 @@ def main():
 
     args.bare_dir = os.path.abspath(args.bare_dir)
     fds = chardev_fds(argv)
+    args.files = file_fds(argv, info)
     if args.argv_out:
         with open(args.argv_out, "w") as f:
             json.dump({"croft": argv, "bare": argv, "fds": fds}, f, indent=1)
