@@ -8,11 +8,13 @@
 #include "core/daemon.h"
 #include "core/host.h"
 #include "core/model.h"
+#include "core/monitor.h"
 #include "core/vm.h"
 #include "common/log.h"
 #include "common/proto.h"
 #include "common/xalloc.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -63,13 +65,46 @@ static void op_host_info(struct api_req *r, json_t *args)
 	api_req_ok(r, host_json(api_req_daemon(r)));
 }
 
+/* The monitor's settings (monitor.h): checked, stored, applied. */
+static void host_set_monitor(struct api_req *r, json_t *args)
+{
+	struct croftd *d = api_req_daemon(r);
+	char err[256];
+	const char *key;
+	json_t *v;
+
+	json_object_foreach(args, key, v) {
+		if (monitor_setting_check(key, json_string_value(v), err, sizeof(err)) < 0) {
+			api_req_err(r, PROTO_E_INVALID_ARGUMENT, "%s", err);
+			return;
+		}
+	}
+	json_object_foreach(args, key, v) {
+		if (store_setting_set(d->store, key, json_string_value(v)) < 0) {
+			api_req_err(r, PROTO_E_IO, "cannot save the %s setting", key);
+			return;
+		}
+		log_info("host: %s set to %s", key, json_string_value(v));
+	}
+	if (monitor_reconfigure(d, err, sizeof(err)) < 0) {
+		api_req_err(r, PROTO_E_IO, "%s", err);
+		return;
+	}
+	api_req_ok(r, host_json(d));
+}
+
 static void op_host_set(struct api_req *r, json_t *args)
 {
 	struct croftd *d = api_req_daemon(r);
 	const char *accel = json_string_value(json_object_get(args, "accel"));
 
-	if (!accel) {
-		api_req_err(r, PROTO_E_INVALID_ARGUMENT, "host.set needs a setting to change (accel)");
+	if (!accel && json_object_size(args)) {
+		host_set_monitor(r, args);
+		return;
+	}
+	if (!accel || json_object_size(args) != 1) {
+		api_req_err(r, PROTO_E_INVALID_ARGUMENT, "host.set needs one setting to change "
+			    "(accel, %s)", monitor_setting_names());
 		return;
 	}
 	if (!accel_valid(accel)) {
@@ -85,11 +120,49 @@ static void op_host_set(struct api_req *r, json_t *args)
 	api_req_ok(r, host_json(d));
 }
 
+static void op_host_stats(struct api_req *r, json_t *args)
+{
+	const char *range = json_string_value(json_object_get(args, "history"));
+	const char *code = PROTO_E_INTERNAL;
+	char err[256];
+	json_t *res = monitor_host_json(api_req_daemon(r), range, &code, err, sizeof(err));
+
+	if (!res)
+		api_req_err(r, code, "%s", err);
+	else
+		api_req_ok(r, res);
+}
+
+static void op_metrics_get(struct api_req *r, json_t *args)
+{
+	char *text = monitor_metrics_text(api_req_daemon(r));
+
+	(void)args;
+	api_req_ok(r, json_pack("{s:s}", "text", text));
+	free(text);
+}
+
 static const struct api_arg args_host_set[] = {
-	{ "accel", ARG_STRING, 0 }, { NULL, 0, 0 } };
+	{ "accel", ARG_STRING, 0 },
+	{ "metrics-listen", ARG_STRING, 0 },
+	{ "alert-ready-warn-pct", ARG_STRING, 0 },
+	{ "alert-ready-crit-pct", ARG_STRING, 0 },
+	{ "alert-ready-window-s", ARG_STRING, 0 },
+	{ "alert-swap-pages-per-s", ARG_STRING, 0 },
+	{ "alert-swap-window-s", ARG_STRING, 0 },
+	{ "alert-pressure-pct", ARG_STRING, 0 },
+	{ "alert-pressure-window-s", ARG_STRING, 0 },
+	{ "alert-latency-factor", ARG_STRING, 0 },
+	{ "alert-latency-min-ms", ARG_STRING, 0 },
+	{ "alert-latency-window-s", ARG_STRING, 0 },
+	{ NULL, 0, 0 } };
+static const struct api_arg args_host_stats[] = {
+	{ "history", ARG_STRING, 0 }, { NULL, 0, 0 } };
 
 const struct api_op api_host_ops[] = {
 	{ "host.info", op_host_info, api_args_none, API_OP_READ },
 	{ "host.set",  op_host_set,  args_host_set, 0 },
+	{ "host.stats", op_host_stats, args_host_stats, API_OP_READ },
+	{ "metrics.get", op_metrics_get, api_args_none, API_OP_READ },
 	{ NULL, NULL, NULL, 0 },
 };

@@ -21,6 +21,7 @@ struct api_server;
 struct netd_client;
 struct model;
 struct sampler;
+struct monitor;
 
 struct croftd {
 	struct loop *loop;
@@ -35,6 +36,7 @@ struct croftd {
 	struct netd_client *netd;    /* croft-netd at run_dir/netd.sock */
 	struct model *model;         /* what reads render (model.h) */
 	struct sampler *sampler;     /* fills the model (sampler.h) */
+	struct monitor *monitor;     /* history, alerts, /metrics (monitor.h) */
 
 	char *state_dir;             /* croft.db, pools/, vm/<name>/ (UEFI vars) */
 	char *run_dir;               /* croftd.sock, vm/<name>/ (QEMU runtime) */

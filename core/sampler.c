@@ -936,3 +936,8 @@ uint64_t sampler_tick(struct croftd *d)
 	sampler_run(d->sampler);
 	return d->sampler->interval_ms;
 }
+
+uint64_t sampler_interval_ms(const struct sampler *s)
+{
+	return s ? s->interval_ms : SAMPLER_INTERVAL_DEFAULT_MS;
+}

@@ -96,5 +96,7 @@ int sampler_blks_parse(json_t *ret, const struct model_blk *prev, size_t nprev, 
 int sampler_init(struct croftd *d, char *err, size_t errlen);
 void sampler_fini(struct croftd *d);
 uint64_t sampler_tick(struct croftd *d);
+/* The sampling interval in milliseconds (s may be NULL: the default). */
+uint64_t sampler_interval_ms(const struct sampler *s);
 
 #endif

@@ -178,8 +178,18 @@ int cli_parse_host_set(const char *cmdname, int argc, char **argv, struct cli_op
 		err_set(err, errlen, "%s needs a setting and a value (e.g. accel kvm)", cmdname);
 		return -EINVAL;
 	}
+	if (!strcmp(pos[0], "metrics-listen") || !strncmp(pos[0], "alert-", 6)) {
+		/* the monitor's: croftd checks the name and the value */
+		if (n == 1) {
+			err_set(err, errlen, "%s %s needs a value", cmdname, pos[0]);
+			return -EINVAL;
+		}
+		*args = json_pack("{s:s}", pos[0], pos[1]);
+		return 0;
+	}
 	if (strcmp(pos[0], "accel")) {
-		err_set(err, errlen, "unknown host setting '%s'; the settings are: accel", pos[0]);
+		err_set(err, errlen, "unknown host setting '%s'; the settings are: accel, "
+			"metrics-listen, alert-...", pos[0]);
 		return -EINVAL;
 	}
 	if (n == 1) {
