@@ -441,6 +441,32 @@ static int history_into(struct croftd *d, json_t *o, int64_t owner, const char *
 	return 0;
 }
 
+/* Each running VM's headline figures, for the console's VM list:
+ * [{name, ready_pct, ready_max_pct, guest_used_mib, balloon_mib}]. */
+static json_t *vms_summary(struct croftd *d)
+{
+	json_t *arr = json_array();
+	struct vm *vm;
+
+	for (vm = d->vms; vm; vm = vm->next) {
+		const struct model_vm *mv = model_vm(d->model, vm->spec.id);
+		const struct model_balloon *b = model_balloon_of(d->model, vm->spec.id, vm->pid);
+		double v[HISTORY_VM_N];
+
+		if (vm->deleted || !mv || !model_proc_of(d->model, vm->spec.id, vm->pid))
+			continue;
+		history_vm_values(mv, v);
+		json_array_append_new(arr, json_pack("{s:s,s:o,s:o,s:o,s:o}", "name", vm->spec.name,
+						     "ready_pct", jnum(mv->ready_pct),
+						     "ready_max_pct", jnum(mv->ready_max_pct),
+						     "guest_used_mib", jnum(v[HV_GUEST_USED_MIB]),
+						     "balloon_mib", b && b->sampled_ms
+							? json_integer((json_int_t)b->actual_mib)
+							: json_null()));
+	}
+	return arr;
+}
+
 json_t *monitor_host_json(struct croftd *d, const char *range, const char **code, char *err,
 			  size_t errlen)
 {
@@ -483,6 +509,12 @@ json_t *monitor_host_json(struct croftd *d, const char *range, const char **code
 		: json_null());
 	json_object_set_new(o, "alerts", d->monitor ? alerts_json(d->monitor->alerts, NULL)
 						    : json_array());
+	json_object_set_new(o, "vms", vms_summary(d));
+	json_object_set_new(o, "thresholds", d->monitor
+		? json_pack("{s:I,s:I,s:I}", "ready_warn_pct", (json_int_t)d->monitor->cfg.ready_warn,
+			    "ready_crit_pct", (json_int_t)d->monitor->cfg.ready_crit,
+			    "pressure_pct", (json_int_t)d->monitor->cfg.pressure_pct)
+		: json_null());
 	json_object_set_new(o, "metrics", json_pack("{s:s?,s:i}", "listen",
 						    d->monitor ? d->monitor->listen : NULL,
 						    "port", (int)monitor_metrics_port(d)));

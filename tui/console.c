@@ -19,6 +19,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <langinfo.h>
+#include <locale.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -366,6 +368,10 @@ int console_main(const char *socket)
 	c->socket = api_client_socket_path(socket);
 	chost_init(&c->host);
 	cvm_model_init(&c->vms);
+	cmon_init(&c->mon);
+	/* UTF-8 terminals get Unicode sparklines; text stays ASCII anyway */
+	setlocale(LC_CTYPE, "");
+	c->utf8 = !strcmp(nl_langinfo(CODESET), "UTF-8");
 	if (setup_pipes(c) < 0) {
 		fprintf(stderr, "croft: cannot create a pipe: %s\n", strerror(errno));
 		return 1;
@@ -414,6 +420,7 @@ int console_main(const char *socket)
 	/* in-flight actions finish in croftd; their threads end with us */
 	api_client_close(c->api);
 	cvm_model_free(&c->vms);
+	cmon_free(&c->mon);
 	if (c->trace)
 		fclose(c->trace);
 	return 0;
