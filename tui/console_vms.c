@@ -50,8 +50,12 @@ static struct panel *P(void *st)
 /* The rows from the model, which was re-read or changed. */
 static void sync(struct console *c, void *st)
 {
-	if (c->vms.sampled_ms)
-		panel_set_rows(P(st), cvm_model_rows(&c->vms), c->vms.n);
+	if (c->vms.sampled_ms) {
+		struct cvm *rows = cvm_model_rows(&c->vms);
+
+		cvm_rows_monitor(rows, c->vms.n, &c->mon);
+		panel_set_rows(P(st), rows, c->vms.n);
+	}
 	else
 		panel_clear(P(st));
 }
@@ -288,11 +292,17 @@ static const struct console_key vms_keys[] = {
 	{ { 0 }, NULL, NULL, NULL },
 };
 
-/* The STATE column in its state's colour. */
+/* The STATE column in its state's colour; READY% in the warning or error
+ * colour at the alert thresholds. */
 static attr_t vm_cell_attr(const struct console *c, const struct ctable_col *col, const void *row)
 {
 	const struct cvm *vm = row;
 
+	if (!strcmp(col->title, "READY%") && vm->ready_pct >= 0)
+		return vm->ready_pct > c->mon.ready_crit ? c->th.error
+		       : vm->ready_pct > c->mon.ready_warn ? c->th.warn : c->th.normal;
+	if (!strcmp(col->title, "MEM") && vm->guest_used_mib >= 0 && vm->balloon_mib > 0)
+		return vm->guest_used_mib >= 0.9 * vm->balloon_mib ? c->th.warn : c->th.normal;
 	return !strcmp(col->title, "STATE") ? console_state_attr(c, vm->state) : c->th.normal;
 }
 
