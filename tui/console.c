@@ -354,6 +354,15 @@ static int setup_curses(struct console *c)
 	return 0;
 }
 
+int console_term_utf8(const char *codeset, const char *term)
+{
+	/* a vt100 (a serial line) and the Linux text console get ASCII
+	 * whatever the locale says: their fonts lack the block elements */
+	if (!codeset || strcmp(codeset, "UTF-8") || !term)
+		return 0;
+	return strncmp(term, "vt", 2) && strcmp(term, "linux") && strcmp(term, "dumb");
+}
+
 int console_main(const char *socket)
 {
 	struct console con, *c = &con;
@@ -371,7 +380,7 @@ int console_main(const char *socket)
 	cmon_init(&c->mon);
 	/* UTF-8 terminals get Unicode sparklines; text stays ASCII anyway */
 	setlocale(LC_CTYPE, "");
-	c->utf8 = !strcmp(nl_langinfo(CODESET), "UTF-8");
+	c->utf8 = console_term_utf8(nl_langinfo(CODESET), getenv("TERM"));
 	if (setup_pipes(c) < 0) {
 		fprintf(stderr, "croft: cannot create a pipe: %s\n", strerror(errno));
 		return 1;

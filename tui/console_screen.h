@@ -151,6 +151,9 @@ struct console {
 
 /* console.c */
 int64_t console_now_ms(void);
+/* Draw Unicode sparklines: the locale's codeset is UTF-8 and the terminal
+ * (TERM) is not a vt100-like or the Linux text console. */
+int console_term_utf8(const char *codeset, const char *term);
 int64_t console_now_us(void);
 void console_status(struct console *c, enum console_status_kind kind, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

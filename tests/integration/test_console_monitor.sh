@@ -20,8 +20,10 @@ expect_ok croft vm create web --vcpus 1 --memory 128M --disk 32M \
 	--kernel "$GUEST_KERNEL" --initrd "$GUEST_INITRD" --append "console=ttyS0 quiet"
 expect_ok croft vm start web
 
+# the longest row, in cells (a block element is one cell)
 longest_line() {
-	tmux_cap "$1" | sed 's/ *$//' | awk '{ if (length($0) > m) m = length($0) } END { print m + 0 }'
+	tmux_cap "$1" | sed 's/[▁▂▃▄▅▆▇█]/x/g; s/ *$//' |
+		LC_ALL=C awk '{ if (length($0) > m) m = length($0) } END { print m + 0 }'
 }
 
 t_begin "80x24: the Host screen is a monitor"
@@ -40,7 +42,7 @@ tmux_wait h '^ Alerts +(none|[0-9]+ active)' 2
 tmux_wait h 'last hour' 2
 tmux_wait h 'Acceleration' 2
 # the sparklines fill in once the history has a point (10 s buckets)
-tmux_wait h '^ CPU .{50,}[_.~=+*#-]' 40
+tmux_wait h '^ CPU .{50,}([▁▂▃▄▅▆▇█]|[_.~=+*#-])' 40
 [ "$(longest_line h)" -le 80 ] || fail "a row is longer than 80 columns"
 t_end
 
@@ -64,7 +66,14 @@ tmux_keys h Escape
 tmux_wait h '^NAME +STATE' 5
 # the help lists the keys
 tmux_keys h '?'
-tmux_wait h "the VM's details: CPU ready per vCPU" 5
+tmux_wait h 'Keys' 5
+for _ in 1 2 3 4 5 6; do
+	tmux_has h "the VM's details: CPU ready per vCPU" && break
+	tmux_keys h NPage
+	sleep 0.3
+done
+tmux_wait h "the VM's details: CPU ready per vCPU" 2
+tmux_wait h "^ +x +c +the VM's serial console" 2
 tmux_keys h Escape
 t_end
 
@@ -97,7 +106,7 @@ fi
 t_end
 
 t_begin "a UTF-8 locale gets Unicode sparklines"
-tmux_start u 80 24 xterm-256color LANG=C.UTF-8
+tmux_start u 80 24 xterm-256color LANG=C.UTF-8 LC_ALL=
 tmux_wait u '^web +running' 10
 tmux_keys u 2
 tmux_wait u '^ CPU .*[▁▂▃▄▅▆▇█]' 30
