@@ -8,6 +8,7 @@
 #include "core/daemon.h"
 #include "core/host.h"
 #include "core/model.h"
+#include "core/metrics_http.h"
 #include "core/monitor.h"
 #include "core/vm.h"
 #include "common/log.h"
@@ -69,7 +70,7 @@ static void op_host_info(struct api_req *r, json_t *args)
 static void host_set_monitor(struct api_req *r, json_t *args)
 {
 	struct croftd *d = api_req_daemon(r);
-	char err[256];
+	char err[256], *old = NULL;
 	const char *key;
 	json_t *v;
 
@@ -79,6 +80,9 @@ static void host_set_monitor(struct api_req *r, json_t *args)
 			return;
 		}
 	}
+	if (json_object_get(args, "metrics-listen") &&
+	    store_setting_get(d->store, "metrics-listen", &old) < 0)
+		old = NULL;
 	json_object_foreach(args, key, v) {
 		if (store_setting_set(d->store, key, json_string_value(v)) < 0) {
 			api_req_err(r, PROTO_E_IO, "cannot save the %s setting", key);
@@ -87,9 +91,18 @@ static void host_set_monitor(struct api_req *r, json_t *args)
 		log_info("host: %s set to %s", key, json_string_value(v));
 	}
 	if (monitor_reconfigure(d, err, sizeof(err)) < 0) {
-		api_req_err(r, PROTO_E_IO, "%s", err);
+		char again[256];
+
+		/* the address cannot be served: back to the one that was */
+		store_setting_set(d->store, "metrics-listen", old ? old : METRICS_LISTEN_DEFAULT);
+		if (monitor_reconfigure(d, again, sizeof(again)) < 0)
+			log_warn("metrics: %s", again);
+		api_req_err(r, PROTO_E_IO, "%s; metrics-listen stays %s", err,
+			    old ? old : METRICS_LISTEN_DEFAULT);
+		free(old);
 		return;
 	}
+	free(old);
 	api_req_ok(r, host_json(d));
 }
 
