@@ -2,8 +2,8 @@
 # bench/monitor.sh BUILD — what the host monitor costs (bench/run.sh calls
 # it; it also runs alone).
 #
-# 1. The sampler's CPU time: croftd's own CPU time (utime + stime of
-#    /proc/PID/stat) over BENCH_MON_SECS (60) s with 50 VMs defined and 0,
+# 1. The sampler's CPU time: croftd's own CPU time (the run time of
+#    /proc/PID/schedstat, in ns) over BENCH_MON_SECS (60) s with 50 VMs defined and 0,
 #    then 10 running (TCG, 96M, a 1M disk each), no client asking anything;
 #    per sample and per running VM.  Everything croftd does in that time
 #    counts: /proc reads, the QMP questions and answers, history and alerts.
@@ -39,19 +39,20 @@ bench_traps cleanup "$T/croftd.log" croftd
 bench_guest
 bench_croftd_start
 "$CROFT" host set metrics-listen 127.0.0.1:0 >/dev/null
-HZ=$(getconf CLK_TCK)
 
-cpu_ticks() {  # PID — utime + stime
-	awk '{ print $14 + $15 }' "/proc/$1/stat"
+# croftd's CPU time in ns: schedstat's run time, exact where utime + stime
+# count 10 ms ticks (croftd has one thread)
+cpu_ns() {  # PID
+	awk '{ print $1 }' "/proc/$1/schedstat"
 }
 
-# croftd's CPU ms over SECS s
+# croftd's CPU us over SECS s
 cpu_over() {
 	local a b
-	a=$(cpu_ticks "$CROFTD_PID")
+	a=$(cpu_ns "$CROFTD_PID")
 	sleep "$SECS"
-	b=$(cpu_ticks "$CROFTD_PID")
-	echo $(((b - a) * 1000 / HZ))
+	b=$(cpu_ns "$CROFTD_PID")
+	echo $(((b - a) / 1000))
 }
 
 echo "== monitor: $DEFINED VMs defined, $RUNNING running (TCG); $(nproc) CPUs; work dir $T"
@@ -71,10 +72,11 @@ samples=$((SECS * 1000 / 2000))
 python3 - "$idle_ms" "$busy_ms" "$samples" "$RUNNING" "$DEFINED" "$ready" <<'PY'
 import sys
 idle, busy, samples, running, defined, ready = map(int, sys.argv[1:])
-print(f"1. croftd CPU over {samples} samples: {idle} ms with 0 running, {busy} ms with {running} running ({ready} booted)")
-print(f"   per sample: {idle * 1000 / samples:.0f} us with {defined} defined and 0 running "
-      f"({idle * 1000 / samples / defined:.1f} us per defined VM), {busy * 1000 / samples:.0f} us with {running} running")
-print(f"   per running VM per sample: {(busy - idle) * 1000 / samples / running:.0f} us "
+print(f"1. croftd CPU over {samples} samples: {idle / 1000:.1f} ms with 0 running, {busy / 1000:.1f} ms "
+      f"with {running} running ({ready} booted)")
+print(f"   per sample: {idle / samples:.0f} us with {defined} defined and 0 running "
+      f"({idle / samples / defined:.1f} us per defined VM), {busy / samples:.0f} us with {running} running")
+print(f"   per running VM per sample: {(busy - idle) / samples / running:.0f} us "
       f"(all of croftd's time, less the idle run's); target <= 50 us")
 PY
 

@@ -16,8 +16,8 @@
  * was off, croftd was down).  The host has HISTORY_HOST_N figures, a VM
  * HISTORY_VM_N (the names below); a figure unknown in every sample of a
  * bucket is NaN there.  A full VM costs 4752 rows of HISTORY_VM_N × 8
- * bytes of data, about 0.5 MB in the store (docs/metrics.md has the
- * measured figure).
+ * bytes of data: about 0.8 MB in the store as measured by
+ * bench/monitor.sh (docs/metrics.md).
  *
  * The clock is the caller's (the model's): tests drive a year through it.
  */

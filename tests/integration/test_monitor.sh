@@ -163,6 +163,11 @@ promtool check metrics <"$T/cli.prom" || fail "promtool rejects croft metrics"
 promtool check metrics <"$ITEST_DIR/../golden/metrics.prom" || fail "promtool rejects the golden file"
 expect_fail "metrics-listen 'nowhere' has no port" croft host set metrics-listen nowhere
 assert_eq "127.0.0.1:0" "$(croft host stats --json | jq -r .metrics.listen)" "metrics-listen after a refused change"
+# an address no interface has: refused, and the old one served again
+expect_fail "cannot serve /metrics on 192.0.2.1:9597" croft host set metrics-listen 192.0.2.1:9597
+assert_eq "127.0.0.1:0" "$(croft host stats --json | jq -r .metrics.listen)" "metrics-listen after a bind failure"
+PORT=$(croft host stats --json | jq -r .metrics.port)
+in_host curl -sf "http://127.0.0.1:$PORT/metrics" >/dev/null || fail "/metrics not served again on port $PORT"
 t_end
 
 t_begin "history survives a croftd restart"
