@@ -109,7 +109,7 @@ expect_ok croft host set alert-ready-crit-pct 30
 expect_ok croft host set alert-ready-window-s 4
 SINCE=$(date +%s)
 # the guest spins; QEMU's threads and a hog share one CPU
-guest_ok m1 '(while :; do :; done) >/dev/null 2>&1 &'
+guest_ok m1 '(while :; do :; done) >/dev/null 2>&1 & echo $! >/tmp/spin.pid'
 taskset -a -p -c "$BUSY_CPU" "$QPID" >/dev/null || fail "taskset QEMU"
 taskset -c "$BUSY_CPU" sh -c 'while :; do :; done' &
 HOG=$!
@@ -139,8 +139,11 @@ t_end
 t_begin "CPU ready: an alert is raised, and cleared when the hog stops"
 until_true 30 '.alerts | any(.alert == "ready" and .level == "critical")' croft vm stats m1 --json
 croft host stats --json | jq -e '.alerts | any(.subject == "m1")' >/dev/null || fail "host stats does not list m1's alert"
+# the hog and the guest's spinner stop: the vCPU seldom waits any more,
+# however busy the rest of the machine is
 cleanup_hog
 taskset -a -p -c "0-$BUSY_CPU" "$QPID" >/dev/null
+guest_ok m1 'kill $(cat /tmp/spin.pid)'
 until_true 60 '.alerts | length == 0' croft vm stats m1 --json
 EV=$(croft events --since "$SINCE" --no-follow --json 2>/dev/null)
 jq -e -s 'any(.[]; .event == "alert.raised" and .target == "m1" and .data.level == "critical")' <<<"$EV" >/dev/null ||
