@@ -378,9 +378,13 @@ int console_main(const char *socket)
 	chost_init(&c->host);
 	cvm_model_init(&c->vms);
 	cmon_init(&c->mon);
-	/* UTF-8 terminals get Unicode sparklines; text stays ASCII anyway */
+	/* UTF-8 terminals get Unicode sparklines (text stays ASCII anyway);
+	 * the others stay in the C locale, so ncurses keeps drawing lines with
+	 * the terminal's own ASCII-safe line set */
 	setlocale(LC_CTYPE, "");
 	c->utf8 = console_term_utf8(nl_langinfo(CODESET), getenv("TERM"));
+	if (!c->utf8)
+		setlocale(LC_CTYPE, "C");
 	if (setup_pipes(c) < 0) {
 		fprintf(stderr, "croft: cannot create a pipe: %s\n", strerror(errno));
 		return 1;
