@@ -116,7 +116,7 @@ static void op_host_set(struct api_req *r, json_t *args)
 		return;
 	}
 	if (!accel || json_object_size(args) != 1) {
-		api_req_err(r, PROTO_E_INVALID_ARGUMENT, "host.set needs one setting to change "
+		api_req_err(r, PROTO_E_INVALID_ARGUMENT, "host.set needs a setting to change "
 			    "(accel, %s)", monitor_setting_names());
 		return;
 	}
