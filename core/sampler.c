@@ -69,6 +69,8 @@ struct sampler {
 	int listening;
 };
 
+#define BALLOON_REASK_MS 30000
+
 /* The balloon device's QOM path (qemu_cmdline.c names it balloon0). */
 #define BALLOON_QOM "/machine/peripheral/balloon0"
 
@@ -610,8 +612,15 @@ static void ask(struct sampler *s, struct vm *vm, enum ask_kind kind, const char
 	}
 }
 
+/* The balloon's size: asked of a new QEMU, then kept current by its
+ * BALLOON_CHANGE events (vm_qemu.c) and asked again only when the last
+ * figure is BALLOON_REASK_MS old (an event lost with a QMP connection). */
 static void ask_balloon(struct sampler *s, struct vm *vm)
 {
+	const struct model_balloon *b = model_balloon_of(s->d->model, vm->spec.id, vm->pid);
+
+	if (b && b->sampled_ms && model_now_ms(s->d->model) - b->sampled_ms < BALLOON_REASK_MS)
+		return;
 	ask(s, vm, ASK_BALLOON, "query-balloon", NULL);
 }
 

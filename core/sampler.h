@@ -1,10 +1,12 @@
 /*
  * The sampler: the one place croftd reads the figures its reads show.  On
  * one timer (every "sample-interval-ms", default 2 s) it reads the host's
- * /proc, each live QEMU's /proc/PID/stat, stats each disk, asks each QEMU
- * for its balloon size (query-balloon on the VM's QMP client, answered
- * later: the loop never waits) and croft-netd for the DHCP leases, and
- * stores it all in the model (model.h).
+ * /proc, each live QEMU's /proc/PID/stat, stats each disk, asks each new
+ * QEMU for its balloon size (query-balloon on the VM's QMP client, answered
+ * later: the loop never waits; then QEMU's BALLOON_CHANGE events keep it
+ * current, and it is asked again only after 30 s without one) and
+ * croft-netd for the DHCP leases, and stores it all in the model
+ * (model.h).
  *
  * It also listens on the bus and refreshes at once what an event makes
  * stale, so a read right after an action is right: vm.state (a QEMU came

@@ -670,6 +670,11 @@ static void test_balloon(void **state)
 	assert_int_equal(json_int(j, "memory_actual_mib"), 512);
 	json_decref(j);
 
+	/* a fresh figure is not asked for again: BALLOON_CHANGE events keep
+	 * it current; after 30 s it is */
+	sampler_run(f->s);
+	assert_int_equal(fq_count("query-balloon"), 1);
+	tl_clock_advance(30000);
 	/* the connection ends before the next answer: nothing changes, the
 	 * next sample asks again */
 	sampler_run(f->s);
