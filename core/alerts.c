@@ -71,7 +71,8 @@ static struct alert *add(struct alerts *a, const struct alert_rule *r, const cha
 /* "web: vCPU 0 CPU ready" or "host: swapping" */
 static void what(const struct alert *e, char *buf, size_t len)
 {
-	snprintf(buf, len, "%s: %s%s%s", e->subject, e->key, *e->key ? " " : "", e->label);
+	snprintf(buf, len, "%s: %s%s%s", *e->subject ? e->subject : "host", e->key,
+		 *e->key ? " " : "", e->label);
 }
 
 static json_t *alert_data(const struct alert *e, enum alert_level level)
@@ -86,7 +87,7 @@ static void publish_raised(struct alerts *a, struct alert *e, int64_t window_ms)
 	char w[160];
 
 	what(e, w, sizeof(w));
-	bus_publish(a->bus, "alert.raised", e->subject, 0, alert_data(e, e->level),
+	bus_publish(a->bus, "alert.raised", *e->subject ? e->subject : NULL, 0, alert_data(e, e->level),
 		    "%s %.1f%s, above %g%s for %llds (%s)", w, e->value, e->unit, e->threshold,
 		    e->unit, (long long)(window_ms / 1000), alerts_level_name(e->level));
 }
@@ -97,11 +98,11 @@ static void publish_cleared(struct alerts *a, struct alert *e, enum alert_level 
 
 	what(e, w, sizeof(w));
 	if (why)
-		bus_publish(a->bus, "alert.cleared", e->subject, 0, alert_data(e, was),
-			    "%s alert cleared: %s (was %s)", w, why, alerts_level_name(was));
+		bus_publish(a->bus, "alert.cleared", *e->subject ? e->subject : NULL, 0,
+			    alert_data(e, was), "%s alert cleared: %s (was %s)", w, why, alerts_level_name(was));
 	else
-		bus_publish(a->bus, "alert.cleared", e->subject, 0, alert_data(e, was),
-			    "%s back to %.1f%s: alert cleared (was %s)", w, e->value, e->unit,
+		bus_publish(a->bus, "alert.cleared", *e->subject ? e->subject : NULL, 0,
+			    alert_data(e, was), "%s back to %.1f%s: alert cleared (was %s)", w, e->value, e->unit,
 			    alerts_level_name(was));
 }
 

@@ -7,8 +7,9 @@
  * active.
  *
  * An alert is named by its rule's kind ("ready", "swap",
- * "memory-pressure", "disk-latency"), a subject (a VM's name, or "host")
- * and a key inside it ("vcpu 0", "disk0"; "" when none).  A rule has a
+ * "memory-pressure", "disk-latency"), a subject (a VM's name, or "")
+ * and a key inside it ("vcpu 0", "disk0"; "" when none).  A host alert's
+ * subject is "" (messages say "host"; its events have no target).  A rule has a
  * warning and optionally a critical threshold (the value must be above
  * it) and a window: the value must stay above for the window before the
  * alert is raised (or raised to critical), and at or below

@@ -263,7 +263,7 @@ static void host_round(struct monitor *m, int64_t now)
 {
 	const struct monitor_cfg *c = &m->cfg;
 	const struct model_host *h = &m->d->model->host;
-	struct alert_rule swap = { "swap", "host swapping", " pages/s", (double)c->swap_pps, 0,
+	struct alert_rule swap = { "swap", "swapping", " pages/s", (double)c->swap_pps, 0,
 				   c->swap_window_s * 1000 };
 	struct alert_rule pressure = { "memory-pressure", "memory pressure", "%",
 				       (double)c->pressure_pct, 0, c->pressure_window_s * 1000 };

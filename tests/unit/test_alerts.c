@@ -83,6 +83,17 @@ static int64_t feed(struct fx *f, const struct alert_rule *r, const char *key, d
 	return t;
 }
 
+static int64_t feed_host(struct fx *f, int64_t t)
+{
+	int n = seen.n;
+
+	for (; t <= 1000000 + 2000000; t += 2000)
+		alerts_observe(f->a, &swap, "", "", 500, t);
+	assert_true(seen.n > n || n == 16);
+	tl_assert_contains(seen.msg[seen.n - 1], "host: swapping 500.0 pages/s, above 10 pages/s for 60s (warning)");
+	return t;
+}
+
 static void test_raise_and_clear(void **state)
 {
 	struct fx *f = *state;
@@ -150,9 +161,12 @@ static void test_critical_and_lowered(void **state)
 	t = feed(f, &swap, "", 5000, t, 120000);
 	assert_int_equal(active(f, al), 2);
 	assert_int_equal(al[1]->level, ALERT_WARNING);
+	/* a host alert: subject "", messages say host */
+	t = feed_host(f, t);
 	/* the VM deleted: its alerts cleared with the reason */
 	alerts_drop_subject(f->a, "web", "VM deleted");
-	assert_int_equal(active(f, al), 0);
+	assert_int_equal(active(f, al), 1);                 /* the host's stays */
+	assert_string_equal(al[0]->subject, "");
 	assert_string_equal(seen.kind[seen.n - 1], "alert.cleared");
 	tl_assert_contains(seen.msg[seen.n - 1], "alert cleared: VM deleted");
 }
