@@ -16,6 +16,7 @@ LIBS_COMMON = -ljansson
 LIBS_STORE  = -lsqlite3
 LIBS_CMOCKA = -lcmocka
 LIBS_NETD   = -lnftnl -lmnl
+LIBS_HTTP   = -lmicrohttpd
 LIBS_CURSES = $(shell pkg-config --libs ncursesw 2>/dev/null || echo -lncursesw -ltinfo)
 
 COMMON_SRC = $(wildcard common/*.c)
@@ -73,7 +74,7 @@ $(LIBTESTLIB): $(call obj,$(TESTLIB_SRC))
 	rm -f $@ && ar rcs $@ $^
 
 $(CROFTD): $(call obj,core/croftd.c) $(LIBCORE) $(LIBSTORE) $(LIBCOMMON)
-	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(LIBS_STORE) $(LIBS_COMMON)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(LIBS_HTTP) $(LIBS_STORE) $(LIBS_COMMON)
 
 $(CROFT): $(call obj,tui/croft.c) $(LIBTUI) $(LIBCOMMON)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(LIBS_CURSES) $(LIBS_COMMON)
@@ -84,11 +85,11 @@ $(NETD): $(call obj,netd/netd_main.c) $(LIBNETD) $(LIBCOMMON)
 # Unit tests link every archive; the linker keeps only what a test uses.
 $(BUILD)/tests/%: tests/unit/%.c $(LIBTESTLIB) $(LIBTUI) $(LIBCORE) $(LIBNETD) $(LIBSTORE) $(LIBCOMMON)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -DCROFT_SRCDIR='"$(CURDIR)"' -o $@ $^ $(LDFLAGS) $(LIBS_CMOCKA) $(LIBS_CURSES) $(LIBS_NETD) $(LIBS_STORE) $(LIBS_COMMON)
+	$(CC) $(CFLAGS) -DCROFT_SRCDIR='"$(CURDIR)"' -o $@ $^ $(LDFLAGS) $(LIBS_CMOCKA) $(LIBS_CURSES) $(LIBS_NETD) $(LIBS_HTTP) $(LIBS_STORE) $(LIBS_COMMON)
 
 $(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz_main.inc $(LIBCORE) $(LIBNETD) $(LIBSTORE) $(LIBCOMMON)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $< $(LIBCORE) $(LIBNETD) $(LIBSTORE) $(LIBCOMMON) $(LDFLAGS) $(LIBS_NETD) $(LIBS_STORE) $(LIBS_COMMON)
+	$(CC) $(CFLAGS) -o $@ $< $(LIBCORE) $(LIBNETD) $(LIBSTORE) $(LIBCOMMON) $(LDFLAGS) $(LIBS_NETD) $(LIBS_HTTP) $(LIBS_STORE) $(LIBS_COMMON)
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
 

@@ -6,7 +6,7 @@
 # traverse the repo or the socket path would be too long.  Defines a VM
 # "demo" from the test-guest kernel/initrd on first run, prints how to reach
 # croftd, then opens the console (`croft` with no arguments) on it: press
-# s to start demo and Enter to watch it boot on its serial console.  When
+# s to start demo and c to watch it boot on its serial console.  When
 # stdin or stdout is not a terminal it prints how to open the console
 # instead.  `daemon` (make run ARGS=daemon) only starts the daemons; `stop`
 # (make run ARGS=stop) stops them.  croft-netd runs in this machine's own
@@ -201,6 +201,6 @@ if [ ! -t 0 ] || [ ! -t 1 ]; then
 	echo "  CROFT_SOCKET=$SOCK $BUILD/croft"
 	exit 0
 fi
-echo "Opening the console (s starts demo, Enter shows its serial console, q quits)..."
+echo "Opening the console (s starts demo, c shows its serial console, Enter its details, q quits)..."
 sleep 1
 exec "$BUILD/croft"

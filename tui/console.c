@@ -19,6 +19,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <langinfo.h>
+#include <locale.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -352,6 +354,15 @@ static int setup_curses(struct console *c)
 	return 0;
 }
 
+int console_term_utf8(const char *codeset, const char *term)
+{
+	/* a vt100 (a serial line) and the Linux text console get ASCII
+	 * whatever the locale says: their fonts lack the block elements */
+	if (!codeset || strcmp(codeset, "UTF-8") || !term)
+		return 0;
+	return strncmp(term, "vt", 2) && strcmp(term, "linux") && strcmp(term, "dumb");
+}
+
 int console_main(const char *socket)
 {
 	struct console con, *c = &con;
@@ -366,6 +377,14 @@ int console_main(const char *socket)
 	c->socket = api_client_socket_path(socket);
 	chost_init(&c->host);
 	cvm_model_init(&c->vms);
+	cmon_init(&c->mon);
+	/* UTF-8 terminals get Unicode sparklines (text stays ASCII anyway);
+	 * the others stay in the C locale, so ncurses keeps drawing lines with
+	 * the terminal's own ASCII-safe line set */
+	setlocale(LC_CTYPE, "");
+	c->utf8 = console_term_utf8(nl_langinfo(CODESET), getenv("TERM"));
+	if (!c->utf8)
+		setlocale(LC_CTYPE, "C");
 	if (setup_pipes(c) < 0) {
 		fprintf(stderr, "croft: cannot create a pipe: %s\n", strerror(errno));
 		return 1;
@@ -414,6 +433,7 @@ int console_main(const char *socket)
 	/* in-flight actions finish in croftd; their threads end with us */
 	api_client_close(c->api);
 	cvm_model_free(&c->vms);
+	cmon_free(&c->mon);
 	if (c->trace)
 		fclose(c->trace);
 	return 0;

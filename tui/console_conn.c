@@ -39,6 +39,7 @@ static void disconnect(struct console *c, const struct api_error *e)
 		 e && e->message[0] ? e->message : "connection closed");
 	cvm_model_clear(&c->vms);
 	chost_clear(&c->host);
+	cmon_free(&c->mon);
 	c->next_retry_ms = console_now_ms();
 	for (i = 0; i < console_nscreens; i++)
 		if (console_screens[i]->tick)
@@ -93,6 +94,25 @@ int console_call(struct console *c, const char *op, json_t *args, json_t **resul
 	return r;
 }
 
+/* The monitor's figures (host.stats), with the last hour's history when
+ * the Host screen shows it and it is CMON_HISTORY_MS old.  A croftd
+ * without the monitor leaves the model empty. */
+static void refresh_monitor(struct console *c, int64_t now)
+{
+	struct api_error e = { "", "" };
+	int hist = console_screens[c->cur] == &console_screen_host &&
+		   now - c->mon.hist_ms >= CMON_HISTORY_MS;
+	json_t *stats = NULL;
+
+	if (console_call(c, "host.stats", hist ? json_pack("{s:s}", "history", "1h") : NULL,
+			 &stats, NULL, &e) < 0)
+		return;
+	cmon_update(&c->mon, stats);
+	if (hist)
+		cmon_history(&c->mon, jget_obj(stats, "history"), now);
+	json_decref(stats);
+}
+
 /* Re-read the VMs and the host. */
 static void refresh_model(struct console *c)
 {
@@ -119,6 +139,7 @@ static void refresh_model(struct console *c)
 		chost_update(&c->host, host);
 		json_decref(host);
 	}
+	refresh_monitor(c, now);
 	for (i = 0; i < console_nscreens; i++)
 		if (console_screens[i]->tick)
 			console_screens[i]->tick(c, c->state[i]);

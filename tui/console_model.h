@@ -41,6 +41,10 @@ struct cvm {
 	long long cpu_time_ms;         /* -1: unknown */
 	double cpu_pct;                /* -1: unknown (first reading, stopped) */
 	long long pid;                 /* 0: none */
+	/* the monitor's (host.stats), set by cvm_rows_monitor() */
+	double ready_pct;              /* the busiest vCPU's CPU ready %; -1 unknown */
+	double guest_used_mib;         /* as the guest sees it; -1 unknown */
+	double balloon_mib;            /* what the balloon leaves it; -1 unknown */
 };
 
 struct cvm_nic {
@@ -90,6 +94,10 @@ const struct cvm_info *cvm_model_find(const struct cvm_model *m, const char *nam
 /* Every VM's row, malloc'd, for panel_set_rows(); NULL when there are
  * none. */
 struct cvm *cvm_model_rows(const struct cvm_model *m);
+struct cmon;
+/* Fill rows[0..n)'s monitor figures from m (host.stats); unknown without. */
+void cvm_rows_monitor(struct cvm *rows, size_t n, const struct cmon *m);
+
 /* The VMs' names, sorted, into a malloc'd array of pointers into m. */
 const char **cvm_model_names(const struct cvm_model *m);
 

@@ -33,6 +33,7 @@
 #include "tui/console_hostmodel.h"
 #include "tui/console_keys.h"
 #include "tui/console_model.h"
+#include "tui/console_monmodel.h"
 #include "tui/console_table.h"
 #include "tui/form.h"
 #include "tui/panel.h"
@@ -127,6 +128,8 @@ struct console {
 
 	struct cvm_model vms;        /* vm.list, read every refresh */
 	struct chost host;           /* host.info, read every refresh */
+	struct cmon mon;             /* host.stats, read every refresh */
+	int utf8;                    /* the terminal's locale is UTF-8 */
 
 	char status[600];
 	enum console_status_kind status_kind;
@@ -148,6 +151,9 @@ struct console {
 
 /* console.c */
 int64_t console_now_ms(void);
+/* Draw Unicode sparklines: the locale's codeset is UTF-8 and the terminal
+ * (TERM) is not a vt100-like or the Linux text console. */
+int console_term_utf8(const char *codeset, const char *term);
 int64_t console_now_us(void);
 void console_status(struct console *c, enum console_status_kind kind, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

@@ -11,6 +11,7 @@
  * Enter keeps the filter, Esc clears it.
  */
 #include "tui/console_screen.h"
+#include "tui/console_vmdetail.h"
 #include "tui/vmform.h"
 #include "common/json_get.h"
 #include "common/validate.h"
@@ -28,6 +29,7 @@
 
 struct vms_screen {
 	struct console_list list;     /* struct cvm rows, from the console's model */
+	struct cmon_detail *detail;   /* the VM detail view, when open */
 	long long job;                /* the vm.create job the form started, or 0 */
 	char job_vm[CVM_NAME_LEN];
 };
@@ -50,8 +52,12 @@ static struct panel *P(void *st)
 /* The rows from the model, which was re-read or changed. */
 static void sync(struct console *c, void *st)
 {
-	if (c->vms.sampled_ms)
-		panel_set_rows(P(st), cvm_model_rows(&c->vms), c->vms.n);
+	if (c->vms.sampled_ms) {
+		struct cvm *rows = cvm_model_rows(&c->vms);
+
+		cvm_rows_monitor(rows, c->vms.n, &c->mon);
+		panel_set_rows(P(st), rows, c->vms.n);
+	}
 	else
 		panel_clear(P(st));
 }
@@ -91,6 +97,45 @@ static void k_console(struct console *c, void *st)
 		return;
 	snprintf(name, sizeof(name), "%s", vm->name);  /* the model changes meanwhile */
 	console_serial_attach(c, name);
+}
+
+/* The detail view of the selected VM (console_vmdetail.h). */
+static void k_detail(struct console *c, void *st)
+{
+	const struct cvm *vm = selected_or_say(c, st);
+
+	if (!vm)
+		return;
+	if (!S(st)->detail)
+		S(st)->detail = xcalloc(1, sizeof(*S(st)->detail));
+	cmon_detail_open(S(st)->detail, vm->name);
+	console_vmdetail_refresh(c, S(st)->detail);
+}
+
+/* Esc: out of the detail view, else clear the filter. */
+static void k_escape(struct console *c, void *st)
+{
+	if (S(st)->detail) {
+		free(S(st)->detail);
+		S(st)->detail = NULL;
+		return;
+	}
+	console_nav_unfilter(c, st);
+}
+
+/* t: the detail view's graphs over 1 h or 24 h. */
+static void k_range(struct console *c, void *st)
+{
+	struct cmon_detail *d = S(st)->detail;
+
+	if (!d) {
+		console_status(c, CSTATUS_INFO, "t switches the graphs of a VM's details (Enter)");
+		return;
+	}
+	d->day = !d->day;
+	d->hist_ms = 0;
+	console_vmdetail_refresh(c, d);
+	console_status(c, CSTATUS_INFO, "Graphs over the last %s", d->day ? "24 hours" : "hour");
 }
 
 static void k_start(struct console *c, void *st)
@@ -270,8 +315,10 @@ static void k_sort(struct console *c, void *st)
 
 static const struct console_key vms_keys[] = {
 	CONSOLE_NAV_KEYS("select the previous VM", "select the next VM", "first VM", "last VM"),
-	{ { '\n', '\r', KEY_ENTER, 'c' }, NULL,
-	  "the VM's serial console, full screen (Ctrl-] returns)", k_console },
+	{ { '\n', '\r', KEY_ENTER }, NULL,
+	  "the VM's details: CPU ready per vCPU, memory, disks, NICs, graphs", k_detail },
+	{ { 'c' }, NULL, "the VM's serial console, full screen (Ctrl-] returns)", k_console },
+	{ { 't' }, NULL, "in a VM's details: graphs over the last hour or 24 hours", k_range },
 	{ { 'n', KEY_F(2) }, "New", "create a VM (a form)", k_new },
 	{ { '/', KEY_F(3) }, "Filter", "filter by name or state: Enter keeps it, Esc clears it",
 	  console_nav_filter },
@@ -284,20 +331,30 @@ static const struct console_key vms_keys[] = {
 	{ { 'p', KEY_F(9) }, "Pause", "pause, or resume a paused VM", k_pause },
 	{ { 'r' }, NULL, "reset, like pressing the reset button (asks first)", k_reset },
 	{ { 'o' }, NULL, "sort by the next column: name, state, CPU %, memory", k_sort },
-	{ { 27 }, NULL, "clear the filter", console_nav_unfilter },
+	{ { 27 }, NULL, "leave a VM's details, or clear the filter", k_escape },
 	{ { 0 }, NULL, NULL, NULL },
 };
 
-/* The STATE column in its state's colour. */
+/* The STATE column in its state's colour; READY% in the warning or error
+ * colour at the alert thresholds. */
 static attr_t vm_cell_attr(const struct console *c, const struct ctable_col *col, const void *row)
 {
 	const struct cvm *vm = row;
 
+	if (!strcmp(col->title, "READY%") && vm->ready_pct >= 0)
+		return vm->ready_pct > c->mon.ready_crit ? c->th.error
+		       : vm->ready_pct > c->mon.ready_warn ? c->th.warn : c->th.normal;
+	if (!strcmp(col->title, "MEM") && vm->guest_used_mib >= 0 && vm->balloon_mib > 0)
+		return vm->guest_used_mib >= 0.9 * vm->balloon_mib ? c->th.warn : c->th.normal;
 	return !strcmp(col->title, "STATE") ? console_state_attr(c, vm->state) : c->th.normal;
 }
 
 static void vms_draw(struct console *c, void *st, WINDOW *w, int top, int height, int width)
 {
+	if (S(st)->detail) {
+		console_vmdetail_draw(c, S(st)->detail, w, top, height, width);
+		return;
+	}
 	console_list_draw(c, w, top, height, width, vms_list(st), console_vm_cols,
 			  console_vm_ncols, vm_cell_attr);
 	if (!c->vms.n && c->vms.sampled_ms)
@@ -352,13 +409,28 @@ static void *vms_init(struct console *c)
 
 static void vms_fini(void *st)
 {
+	free(S(st)->detail);
 	console_list_free(&S(st)->list);
 	free(st);
 }
 
 static void vms_tick(struct console *c, void *st)
 {
+	const struct cvm *vm;
+
 	sync(c, st);
+	if (!S(st)->detail)
+		return;
+	if (c->vms.sampled_ms && !cvm_model_find(&c->vms, S(st)->detail->name)) {
+		free(S(st)->detail);         /* deleted meanwhile */
+		S(st)->detail = NULL;
+		return;
+	}
+	/* the selection moved (up/down in the details): follow it */
+	vm = panel_selected(P(st));
+	if (vm && strcmp(vm->name, S(st)->detail->name))
+		cmon_detail_open(S(st)->detail, vm->name);
+	console_vmdetail_refresh(c, S(st)->detail);
 }
 
 static void vms_event(struct console *c, void *st, const json_t *ev)
