@@ -76,6 +76,26 @@ int console_body_rows(const struct console *c)
 	return c->rows - CONSOLE_HEADER_ROWS - CONSOLE_FOOTER_ROWS;
 }
 
+/* Keep a message for the log, "HH:MM:SS text" ("!" after the time marks
+ * an error); the oldest goes when it is full. */
+static void log_add(struct console *c, enum console_status_kind kind, const char *text)
+{
+	char when[16];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	if (!text[0])
+		return;
+	localtime_r(&now, &tm);
+	strftime(when, sizeof(when), "%H:%M:%S", &tm);
+	if (c->nlog == CONSOLE_LOG_MAX) {
+		free(c->log[0]);
+		memmove(c->log, c->log + 1, (CONSOLE_LOG_MAX - 1) * sizeof(c->log[0]));
+		c->nlog--;
+	}
+	c->log[c->nlog++] = xasprintf("%s%s %s", when, kind == CSTATUS_ERROR ? "!" : " ", text);
+}
+
 void console_status(struct console *c, enum console_status_kind kind, const char *fmt, ...)
 {
 	va_list ap;
@@ -84,7 +104,9 @@ void console_status(struct console *c, enum console_status_kind kind, const char
 	vsnprintf(c->status, sizeof(c->status), fmt, ap);
 	va_end(ap);
 	c->status_kind = kind;
+	c->status_full = 1;
 	c->dirty = 1;
+	log_add(c, kind, c->status);
 }
 
 /* --- screens, keys ---------------------------------------------------- */
@@ -162,6 +184,12 @@ static void key_prev(struct console *c, void *st)
 	console_set_screen(c, (c->cur + console_nscreens - 1) % console_nscreens);
 }
 
+static void key_log(struct console *c, void *st)
+{
+	(void)st;
+	console_log(c);
+}
+
 static void key_redraw(struct console *c, void *st)
 {
 	(void)st;
@@ -175,6 +203,8 @@ const struct console_key console_global_keys[] = {
 	{ { KEY_BTAB }, NULL, "previous screen", key_prev },
 	{ { 12 }, NULL, "redraw the whole terminal and re-read croftd's state", key_redraw },
 	{ { 'q', KEY_F(10) }, "Quit", "quit the console (guests keep running)", key_quit },
+	{ { 'm' }, "Log", "the message log: every message of this session in full, scrollable",
+	  key_log },
 	{ { 0 }, NULL, NULL, NULL },
 };
 
@@ -209,6 +239,8 @@ static void handle_key(struct console *c, int ch)
 		relayout(c);
 		return;
 	}
+	/* a key folds a long message back to one line (m shows it again) */
+	c->status_full = 0;
 	if (c->form) {
 		if (ch != KEY_MOUSE)
 			console_form_key(c, ch);
@@ -416,6 +448,8 @@ int console_main(const char *socket)
 	cvm_model_free(&c->vms);
 	if (c->trace)
 		fclose(c->trace);
+	for (i = 0; i < c->nlog; i++)
+		free(c->log[i]);
 	return 0;
 }
 

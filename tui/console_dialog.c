@@ -7,6 +7,7 @@
  */
 #include "tui/console_screen.h"
 #include "common/xalloc.h"
+#include "tui/boxdraw.h"
 
 #include <ctype.h>
 #include <stdlib.h>
@@ -14,7 +15,7 @@
 
 #define MAX_CHOICES 4
 
-enum dialog_kind { DLG_CONFIRM, DLG_HELP };
+enum dialog_kind { DLG_CONFIRM, DLG_HELP, DLG_LOG };
 
 struct console_dialog {
 	enum dialog_kind kind;
@@ -120,6 +121,79 @@ void console_help(struct console *c)
 	c->dirty = 1;
 }
 
+/* The log's lines, the text after "HH:MM:SS! " wrapped to width and a
+ * continuation indented under it. */
+static size_t log_lines(const struct console *c, int width, char ***lines)
+{
+	size_t cap = c->nlog * 2 + 1, n = 0, i;
+	char **out = xcalloc(cap, sizeof(*out));
+
+	for (i = 0; i < c->nlog; i++) {
+		const char *starts[64], *text = strlen(c->log[i]) > 10 ? c->log[i] + 10 : "";
+		size_t lens[64];
+		int k, m = boxdraw_wrap(text, width, starts, lens, 64);
+
+		for (k = 0; k < m; k++) {
+			if (n == cap) {
+				cap *= 2;
+				out = xrealloc(out, cap * sizeof(*out));
+			}
+			out[n++] = xasprintf("%-10.10s%.*s", k ? "" : c->log[i], (int)lens[k],
+					     starts[k]);
+		}
+	}
+	if (!n)
+		out[n++] = xstrdup("No messages yet.");
+	*lines = out;
+	return n;
+}
+
+void console_log(struct console *c)
+{
+	struct console_dialog *d = xcalloc(1, sizeof(*d));
+	int width = c->cols - 8;
+
+	console_dialog_close(c);
+	d->kind = DLG_LOG;
+	d->title = xstrdup("Messages");
+	d->nlines = log_lines(c, width > 20 ? width - 10 : 10, &d->lines);
+	d->scroll = d->nlines;    /* the newest: clamped when drawn */
+	c->dialog = d;
+	c->dirty = 1;
+}
+
+void console_text(struct console *c, const char *title, const char *text)
+{
+	struct console_dialog *d = xcalloc(1, sizeof(*d));
+	size_t cap = 8;
+	const char *p = text;
+	int width = c->cols - 8 > 20 ? c->cols - 8 : 20;
+
+	console_dialog_close(c);
+	d->kind = DLG_LOG;
+	d->title = xstrdup(title);
+	d->lines = xcalloc(cap, sizeof(*d->lines));
+	while (p) {
+		const char *nl = strchr(p, '\n'), *starts[64];
+		char *para = nl ? xasprintf("%.*s", (int)(nl - p), p) : xstrdup(p);
+		size_t lens[64];
+		int k, m = boxdraw_wrap(para, width, starts, lens, 64);
+
+		for (k = 0; k < m || (k == 0 && m == 0); k++) {
+			if (d->nlines + 1 >= cap) {
+				cap *= 2;
+				d->lines = xrealloc(d->lines, cap * sizeof(*d->lines));
+			}
+			d->lines[d->nlines++] = m ? xasprintf("%.*s", (int)lens[k], starts[k])
+						 : xstrdup("");
+		}
+		free(para);
+		p = nl ? nl + 1 : NULL;
+	}
+	c->dialog = d;
+	c->dirty = 1;
+}
+
 /* Text rows the dialog shows: the body less the frame, the footer line
  * and a blank. */
 static size_t text_rows(const struct console *c, const struct console_dialog *d)
@@ -134,8 +208,8 @@ static size_t text_rows(const struct console *c, const struct console_dialog *d)
 
 static void help_scroll(const struct console *c, struct console_dialog *d, long delta)
 {
-	long top = (long)d->scroll + delta;
 	long max = (long)d->nlines - (long)text_rows(c, d);
+	long top = ((long)d->scroll > max ? max : (long)d->scroll) + delta;
 
 	if (top > max)
 		top = max;
@@ -152,7 +226,7 @@ int console_dialog_key(struct console *c, int ch)
 	if (!d)
 		return 0;
 	c->dirty = 1;
-	if (d->kind == DLG_HELP) {
+	if (d->kind == DLG_HELP || d->kind == DLG_LOG) {
 		long page = (long)text_rows(c, d);
 
 		switch (ch) {
@@ -223,7 +297,7 @@ void console_dialog_draw(struct console *c, WINDOW *w, int top, int height, int 
 		return;
 	longest = strlen(d->title) + 6;
 	foot[0] = '\0';
-	if (d->kind == DLG_HELP) {
+	if (d->kind == DLG_HELP || d->kind == DLG_LOG) {
 		snprintf(foot, sizeof(foot), "Up/Down/PgUp/PgDn scroll, any other key closes");
 	} else {
 		for (i = 0; i < d->nchoices; i++) {
@@ -260,6 +334,9 @@ void console_dialog_draw(struct console *c, WINDOW *w, int top, int height, int 
 		const char *line = d->lines[scroll + i];
 		attr_t attr = d->kind == DLG_HELP && line[0] && line[0] != ' ' ? c->th.label
 									: c->th.normal;
+
+		if (d->kind == DLG_LOG && strlen(line) > 8 && line[8] == '!')
+			attr = c->th.error;
 
 		console_put(w, y + 1 + (int)i, x + 2, wd - 4, attr, line);
 	}

@@ -9,6 +9,7 @@
  * every screen draws with.
  */
 #include "tui/console_screen.h"
+#include "tui/boxdraw.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -59,14 +60,19 @@ attr_t console_state_attr(const struct console *c, const char *state)
 	return c->th.dim;
 }
 
+/* The status line at row y.  A message longer than the row is shown
+ * whole, wrapped upwards over the body's last rows, until the next key
+ * (c->status_full); then its first row, with a pointer to the log. */
 static void draw_status(struct console *c, int y)
 {
 	attr_t attr = c->th.normal;
 	const char *text = c->status;
+	int full = c->status_full;
 
 	if (!c->api && c->conn_error[0]) {
 		text = c->conn_error;
 		attr = c->th.error;
+		full = 1;
 	} else if (!c->api && c->connecting && !c->ever_connected) {
 		text = "Connecting to croftd...";
 	} else {
@@ -84,7 +90,29 @@ static void draw_status(struct console *c, int y)
 			break;
 		}
 	}
+	if ((int)strlen(text) > c->cols && full && !c->form) {
+		const char *starts[16];
+		size_t lens[16];
+		int max = console_body_rows(c) / 2, n, i;
+
+		if (max > 16)
+			max = 16;
+		n = boxdraw_wrap(text, c->cols, starts, lens, max < 1 ? 1 : max);
+		for (i = 0; i < n; i++) {
+			console_fill(stdscr, y - n + 1 + i, 0, c->cols, c->th.normal);
+			boxdraw_put(stdscr, y - n + 1 + i, 0, c->cols, attr, starts[i], lens[i]);
+		}
+		return;
+	}
 	console_fill(stdscr, y, 0, c->cols, c->th.normal);
+	if ((int)strlen(text) > c->cols && c->cols > 20) {
+		static const char more[] = " [m: in full]";
+		int room = c->cols - (int)sizeof(more) + 1;
+
+		console_put(stdscr, y, 0, room, attr, text);
+		console_put(stdscr, y, room, c->cols - room, c->th.key, more);
+		return;
+	}
 	console_put(stdscr, y, 0, c->cols, attr, text);
 }
 

@@ -103,8 +103,37 @@ static void events_tick(struct console *c, void *st)
 	s->was_connected = c->api != NULL;
 }
 
+/* The events on screen, each whole: "when kind target" and its detail,
+ * wrapped. */
+static void k_show(struct console *c, void *st)
+{
+	const struct panel *p = &S(st)->list.panel;
+	size_t i, used = 0, cap = 1024;
+	char *text = xmalloc(cap);
+
+	text[0] = '\0';
+	for (i = p->top; i < p->top + p->height && i < panel_count(p); i++) {
+		const struct cevent *ev = panel_row(p, i);
+		char *one = xasprintf("%s%s %s %s\n  %s", used ? "\n" : "", ev->when,
+				      ev->kind[0] ? ev->kind : "console", ev->target, ev->detail);
+		size_t len = strlen(one);
+
+		while (used + len + 1 > cap) {
+			cap *= 2;
+			text = xrealloc(text, cap);
+		}
+		memcpy(text + used, one, len + 1);
+		used += len;
+		free(one);
+	}
+	if (used)
+		console_text(c, "Events on screen, in full", text);
+	free(text);
+}
+
 static const struct console_key events_keys[] = {
 	CONSOLE_NAV_KEYS("scroll up", "scroll down", "oldest event", "newest event; follow new ones"),
+	{ { '\n', '\r', KEY_ENTER }, NULL, "the events on screen in full, wrapped", k_show },
 	{ { '/' }, NULL, "filter by kind, target or text: Enter keeps it, Esc clears it",
 	  console_nav_filter },
 	{ { 27 }, NULL, "clear the filter", console_nav_unfilter },

@@ -44,6 +44,7 @@
 #define CONSOLE_REFRESH_MS 1000    /* vm.list + host.info */
 #define CONSOLE_RETRY_MS 1000      /* reconnect */
 #define CONSOLE_CALL_TIMEOUT_MS 5000
+#define CONSOLE_LOG_MAX 200        /* messages kept for the log (m) */
 
 struct console;
 struct console_list;
@@ -130,6 +131,9 @@ struct console {
 
 	char status[600];
 	enum console_status_kind status_kind;
+	int status_full;             /* shown whole (wrapped) until the next key */
+	char *log[CONSOLE_LOG_MAX];  /* the last messages, oldest first */
+	size_t nlog;
 
 	struct console_dialog *dialog;   /* modal dialog, or NULL */
 	struct form *form;               /* the open form, or NULL */
@@ -149,6 +153,8 @@ struct console {
 /* console.c */
 int64_t console_now_ms(void);
 int64_t console_now_us(void);
+/* Set the status line; it is also kept in the message log (console_log)
+ * and shown whole, wrapped over the body's last rows, until the next key. */
 void console_status(struct console *c, enum console_status_kind kind, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* The rows of a screen's body, between the header and the footer. */
@@ -209,6 +215,11 @@ void console_confirm(struct console *c, const char *title, const char *const *li
 		     size_t nlines, const struct console_choice *choices, size_t nchoices);
 /* The help dialog: every key of every screen, from the key tables. */
 void console_help(struct console *c);
+/* The message log: every status message of this session, newest last,
+ * wrapped to the screen and scrolled to the end. */
+void console_log(struct console *c);
+/* A text shown whole, wrapped to the screen ('\n' starts a new line). */
+void console_text(struct console *c, const char *title, const char *text);
 /* Keys go here while a dialog is open; 1 when the dialog took the key. */
 int console_dialog_key(struct console *c, int ch);
 void console_dialog_draw(struct console *c, WINDOW *w, int top, int height, int width);

@@ -64,7 +64,7 @@ assert_contains "$(tmux_line c1 1)" "4 Networks" "tabs"
 tmux_keys c1 4
 tmux_wait c1 '^NAME +MODE +SUBNET/UPLINK +BRIDGE +GUESTS +FORWARDS *$' 5
 tmux_wait c1 'No networks yet. Press n \(or F2\) to create one.' 5
-assert_contains "$(tmux_line c1 24)" "F1Help F2New F4NIC F8Delete F10Quit EnterDetails EscBack" "key bar"
+assert_contains "$(tmux_line c1 24)" "F1Help F2New F4NIC F8Delete F10Quit mLog EnterDetails EscBack" "key bar"
 t_end
 
 t_begin "create form: a bad name is refused as typed, then a nat network is created"

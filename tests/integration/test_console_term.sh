@@ -37,7 +37,7 @@ tmux_wait r '^web +running' 10
 assert_eq 80x24 "$(tmux_size r)" "pane size"
 assert_eq 24 "$(tmux_cap r | wc -l)" "rows"
 [ "$(longest_line r)" -le 80 ] || fail "a row is longer than 80 columns"
-assert_eq "F1Help F2New F3Filter F4Edit F5Start F6Shutdown F7Stop F8Delete F9Pause F10Quit" \
+assert_eq "F1Help F2New F3Find F4Edit F5Start F6Shutdown F7Stop F8Del F9Pause F10Quit mLog" \
 	"$(tmux_line r 24 | sed 's/ *$//')" "key bar at 80 columns"
 assert_contains "$(tmux_line r 4)" "UPTIME" "the last column fits"
 assert_contains "$(tmux_line r 3)" "TCG" "accelerator on the meter row"
