@@ -43,6 +43,12 @@ const struct console_screen *const console_screens[] = {
 const size_t console_nscreens = sizeof(console_screens) / sizeof(console_screens[0]);
 
 static int signal_fd = -1;
+/* What a fatal signal writes before dying: leave the alternate screen,
+ * show the cursor; and the terminal mode from before the console. */
+static char fatal_restore[128];
+static size_t fatal_restore_len;
+static struct termios fatal_termios;
+static int fatal_termios_ok;
 
 static void on_signal(int sig)
 {
@@ -53,6 +59,43 @@ static void on_signal(int sig)
 		/* the pipe is full: a wakeup is pending anyway */
 	}
 	errno = saved;
+}
+
+/* SIGSEGV, SIGABRT...: put the terminal back as the shell had it, then
+ * die of the same signal.  Only async-signal-safe calls. */
+static void on_fatal(int sig)
+{
+	if (fatal_restore_len && write(STDOUT_FILENO, fatal_restore, fatal_restore_len) < 0) {
+		/* nothing more to try */
+	}
+	if (fatal_termios_ok)
+		tcsetattr(STDIN_FILENO, TCSANOW, &fatal_termios);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void fatal_restore_add(const char *cap)
+{
+	char *s = tigetstr(cap);
+	size_t len;
+
+	if (!s || s == (char *)-1)
+		return;
+	len = strlen(s);
+	if (fatal_restore_len + len < sizeof(fatal_restore)) {
+		memcpy(fatal_restore + fatal_restore_len, s, len);
+		fatal_restore_len += len;
+	}
+}
+
+void console_alt_screen(int on)
+{
+	char *s = tigetstr(on ? "smcup" : "rmcup");
+
+	if (s && s != (char *)-1) {
+		putp(s);
+		fflush(stdout);
+	}
 }
 
 int64_t console_now_ms(void)
@@ -342,7 +385,8 @@ static int setup_pipes(struct console *c)
 
 static void setup_signals(struct console *c)
 {
-	static const int sigs[] = { SIGWINCH, SIGTERM, SIGHUP, SIGINT };
+	static const int sigs[] = { SIGWINCH, SIGTERM, SIGHUP, SIGINT, SIGQUIT };
+	static const int fatal[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT };
 	struct sigaction sa;
 	size_t i;
 
@@ -353,14 +397,25 @@ static void setup_signals(struct console *c)
 	sa.sa_flags = SA_RESTART;
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		sigaction(sigs[i], &sa, NULL);
+	sa.sa_handler = on_fatal;
+	sa.sa_flags = 0;
+	for (i = 0; i < sizeof(fatal) / sizeof(fatal[0]); i++)
+		sigaction(fatal[i], &sa, NULL);
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
 }
 
+/* ncurses enters the terminal's alternate screen (smcup) where terminfo
+ * has one, as htop does, and endwin() leaves it, so quitting shows the
+ * shell as it was. */
 static int setup_curses(struct console *c)
 {
+	fatal_termios_ok = tcgetattr(STDIN_FILENO, &fatal_termios) == 0;
 	if (!newterm(NULL, stdout, stdin))
 		return -ENOTTY;
+	fatal_restore_add("sgr0");
+	fatal_restore_add("cnorm");
+	fatal_restore_add("rmcup");
 	cbreak();
 	noecho();
 	nonl();

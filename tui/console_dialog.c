@@ -162,7 +162,7 @@ void console_log(struct console *c)
 	c->dirty = 1;
 }
 
-void console_text(struct console *c, const char *title, const char *text)
+void console_text(struct console *c, const char *title, const char *text, int at_end)
 {
 	struct console_dialog *d = xcalloc(1, sizeof(*d));
 	size_t cap = 8;
@@ -190,6 +190,7 @@ void console_text(struct console *c, const char *title, const char *text)
 		free(para);
 		p = nl ? nl + 1 : NULL;
 	}
+	d->scroll = at_end ? d->nlines : 0;    /* clamped when drawn */
 	c->dialog = d;
 	c->dirty = 1;
 }

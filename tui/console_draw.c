@@ -1,6 +1,7 @@
 /*
  * Drawing a frame of the console: the header, the current screen's body
- * (or why there is no connection), a dialog or the open form over it, the
+ * (greyed as last known while croftd is away, or why there is no
+ * connection when there never was one), a dialog or the open form over it, the
  * status line and the key bar.  Each frame is rendered from state into
  * stdscr after werase(), then wnoutrefresh()+doupdate(), so ncurses sends
  * only the cells that changed: an idle console writes a few bytes a second
@@ -13,6 +14,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 int console_put(WINDOW *w, int y, int x, int width, attr_t attr, const char *s)
 {
@@ -182,6 +184,27 @@ static void draw_disconnected(struct console *c, int top, int height)
 	put_centred(c, y, width, c->th.normal, "Retrying every second; q quits.");
 }
 
+/* croftd is away after having been there: the screen as last known,
+ * greyed, and where the host meters were, a line saying so. */
+static void draw_stale(struct console *c, int top, int height)
+{
+	char when[16], line[160];
+	struct tm tm;
+	time_t t = (time_t)c->lost_at;
+	int y;
+
+	console_screens[c->cur]->draw(c, c->state[c->cur], stdscr, top, height, c->cols);
+	for (y = top; y < top + height; y++)
+		mvwchgat(stdscr, y, 0, c->cols, c->th.dim & ~A_COLOR,
+			 (short)PAIR_NUMBER(c->th.dim), NULL);
+	localtime_r(&t, &tm);
+	strftime(when, sizeof(when), "%H:%M:%S", &tm);
+	snprintf(line, sizeof(line), "croftd unreachable since %s: the last known state, greyed",
+		 when);
+	console_fill(stdscr, 1, 0, c->cols, c->th.normal);
+	console_put(stdscr, 1, 0, c->cols, c->th.warn, line);
+}
+
 void console_draw(struct console *c)
 {
 	int top = CONSOLE_HEADER_ROWS;
@@ -198,6 +221,8 @@ void console_draw(struct console *c)
 	} else {
 		if (c->api)
 			console_screens[c->cur]->draw(c, c->state[c->cur], stdscr, top, height, c->cols);
+		else if (c->ever_connected)
+			draw_stale(c, top, height);
 		else
 			draw_disconnected(c, top, height);
 		if (c->dialog)

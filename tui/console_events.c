@@ -127,7 +127,7 @@ static void k_show(struct console *c, void *st)
 		free(one);
 	}
 	if (used)
-		console_text(c, "Events on screen, in full", text);
+		console_text(c, "Events on screen, in full", text, 1);
 	free(text);
 }
 

@@ -109,6 +109,7 @@ struct console {
 	struct api_client *api;      /* NULL while disconnected */
 	int connecting;              /* a connect is in flight */
 	int ever_connected;
+	int64_t lost_at;             /* when the connection broke (unix s) */
 	char conn_error[600];        /* why there is no connection */
 	int64_t next_retry_ms;
 	int64_t next_refresh_ms;
@@ -218,8 +219,9 @@ void console_help(struct console *c);
 /* The message log: every status message of this session, newest last,
  * wrapped to the screen and scrolled to the end. */
 void console_log(struct console *c);
-/* A text shown whole, wrapped to the screen ('\n' starts a new line). */
-void console_text(struct console *c, const char *title, const char *text);
+/* A text shown whole, wrapped to the screen ('\n' starts a new line),
+ * scrolled to its start, or with at_end to its end. */
+void console_text(struct console *c, const char *title, const char *text, int at_end);
 /* Keys go here while a dialog is open; 1 when the dialog took the key. */
 int console_dialog_key(struct console *c, int ch);
 void console_dialog_draw(struct console *c, WINDOW *w, int top, int height, int width);
@@ -323,6 +325,10 @@ void console_meter_draw(const struct console *c, WINDOW *w, int y, int x, int wi
 
 /* console_serial.c */
 void console_serial_attach(struct console *c, const char *name);
+
+/* console.c: switch the terminal to (1) or from (0) its alternate screen
+ * (terminfo smcup/rmcup; nothing where the terminal has none). */
+void console_alt_screen(int on);
 
 /* console.c: the keys of every screen (help, quit, next screen...) */
 extern const struct console_key console_global_keys[];
