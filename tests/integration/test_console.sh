@@ -95,7 +95,7 @@ tmux_keys c1 C-u
 tmux_type c1 'web'
 tmux_keys c1 Tab Tab C-u
 tmux_type c1 '8M'
-tmux_wait c1 'memory must be between 16M and [0-9]+M, not 8M' 5
+tmux_wait c1 'memory must be between 16M and 16T, not 8M' 5
 tmux_keys c1 C-u
 tmux_type c1 '64M'
 tmux_wait_gone c1 'not 8M' 5

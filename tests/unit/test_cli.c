@@ -158,7 +158,7 @@ static const struct tl_parse_case create_errors[] = {
 	{ { "web", "--memory", "1536K" },
 	  .err = "--memory: size '1536K' is not a whole number of MiB" },
 	{ { "web", "--memory", "8" },
-	  .err = "memory must be between 16M and 16777216M, not 8M" },
+	  .err = "memory must be between 16M and 16T, not 8M" },
 	{ { "web", "--memory", "1G", "--memory-min", "2G" },
 	  .err = "memory-min (2048M) is above memory (1024M)" },
 	{ { "web", "--memory", "1G", "--memory-min", "8M" },
@@ -268,7 +268,7 @@ static const struct tl_parse_case edit_cases[] = {
 	  .err = "memory-min (3072M) is above memory (2048M)" },
 	{ { "web", "--memory-min", "1M" }, .err = "memory-min must be at least 16M, not 1M" },
 	{ { "web", "--memory", "4" },
-	  .err = "memory must be between 16M and 16777216M, not 4M" },
+	  .err = "memory must be between 16M and 16T, not 4M" },
 	{ { "web", "--disk", "10G" }, .err = "unknown option '--disk' for 'vm edit'" },
 	{ { "web", "--eject=yes" }, .err = "--eject takes no value" },
 };

@@ -207,7 +207,7 @@ static void test_field_checks(void **state)
 		{ VMFORM_VCPUS, "0", "vcpus must be between 1 and 255, not 0" },
 		{ VMFORM_VCPUS, "256", "vcpus must be between 1 and 255, not 256" },
 		{ VMFORM_VCPUS, "4", NULL },
-		{ VMFORM_MEMORY, "8M", "memory must be between 16M and 16777216M, not 8M" },
+		{ VMFORM_MEMORY, "8M", "memory must be between 16M and 16T, not 8M" },
 		{ VMFORM_MEMORY, "1.5G", "memory: size '1.5G' has an unknown unit '.5G'; use K, M, G or T" },
 		{ VMFORM_MEMORY, "G", "memory: size 'G' must start with a digit (e.g. 512M, 2G)" },
 		{ VMFORM_MEMORY, "1000K", "memory: size '1000K' is not a whole number of MiB" },
@@ -834,7 +834,7 @@ static void draw_create_at(WINDOW *w)
 	tl_form_retype(f, VMFORM_MEMORY, "8M");
 	werase(w);
 	form_draw(f, w, &tl_theme);
-	y = tl_win_find(w, "memory must be between 16M and 16777216M, not 8M", NULL);
+	y = tl_win_find(w, "memory must be between 16M and 16T, not 8M", NULL);
 	assert_true(y >= 0);
 	x = find_col(w, y, "memory must");
 	assert_int_equal(mvwinch(w, y, x) & (A_BOLD | A_UNDERLINE), A_BOLD | A_UNDERLINE);
