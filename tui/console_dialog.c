@@ -65,10 +65,18 @@ void console_confirm(struct console *c, const char *title, const char *const *li
 	console_dialog_close(c);
 	d->kind = DLG_CONFIRM;
 	d->title = xstrdup(title);
-	d->lines = xcalloc(nlines + 1, sizeof(*d->lines));
-	for (i = 0; i < nlines; i++)
-		d->lines[i] = xstrdup(lines[i]);
-	d->nlines = nlines;
+	/* each line wrapped to the screen, so nothing is cut */
+	d->lines = xcalloc(nlines * 4 + 1, sizeof(*d->lines));
+	for (i = 0; i < nlines; i++) {
+		const char *starts[4];
+		size_t lens[4];
+		int k, m = boxdraw_wrap(lines[i], c->cols - 8 > 20 ? c->cols - 8 : 20, starts, lens, 4);
+
+		if (m == 0)
+			d->lines[d->nlines++] = xstrdup("");
+		for (k = 0; k < m; k++)
+			d->lines[d->nlines++] = xasprintf("%.*s", (int)lens[k], starts[k]);
+	}
 	/* the strings may live on the caller's stack: copy them */
 	for (i = 0; i < nchoices && i < MAX_CHOICES; i++) {
 		d->choices[i] = choices[i];
