@@ -1,0 +1,104 @@
+#!/bin/bash
+# test_demo.sh — `make run`'s demo (tests/run-local.sh) shows off
+# networking, run inside a network namespace that plays the host: on
+# first run it defines the demo VM with a NIC on a new NAT network and a
+# port forward to the guest's web page; the started guest takes a DHCP
+# lease, so the console at 80x24 shows its IP; the forwarded page answers
+# on the host's 127.0.0.1 and from another namespace (the LAN).  A host
+# service already on 8080 makes the demo take the next port, and a forward
+# made onto that service's port anyway comes with a warning.  Guests never
+# reach the host's loopback through the bridge, although route_localnet is
+# on there.
+# shellcheck shell=bash
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/netlib.sh"
+. "$(dirname "$0")/tmuxlib.sh"
+
+REPO=$(cd "$(dirname "$0")/../.." && pwd)
+
+itest_net_setup
+itest_setup
+tmux_install_teardown
+
+LOCAL=$T/local
+DEMO_SOCK=$LOCAL/run/croftd.sock
+run_local() {   # ACTION
+	in_host env CROFT_LOCAL_DIR="$LOCAL" CROFT_ACCEL=tcg "$REPO/tests/run-local.sh" "$BUILD" "$1"
+}
+# dcroft ARGS... — the CLI against the demo's croftd
+dcroft() {
+	CROFT_SOCKET=$DEMO_SOCK "$BUILD/croft" "$@"
+}
+
+# a host service on 8080 (loopback only), there before the demo
+in_host python3 -c '
+import http.server, socketserver
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(200); self.end_headers(); self.wfile.write(b"HOST-SERVICE\n")
+    def log_message(self, *a): pass
+socketserver.TCPServer(("127.0.0.1", 8080), H).serve_forever()' &
+HOSTSVC_PID=$!
+wait_for 10 eval 'in_host ss -Hltn "sport = :8080" | grep -q .' || die "the host service did not start"
+
+t_begin "first run: demo, a NAT network, its NIC and a forward on a free port"
+out=$(run_local daemon 2>&1) || fail "run-local.sh daemon failed: $out"
+assert_contains "$out" "defined VM 'demo'" "run-local output"
+assert_contains "$out" "network 'demonet' (NAT) with demo's NIC; host port 8081 forwards to demo's web page" \
+	"run-local output"
+assert_contains "$out" "curl http://127.0.0.1:8081/" "the instructions name the page"
+assert_eq nat "$(dcroft net info demonet --json | jq -r .mode)" "demonet's mode"
+assert_eq demonet "$(dcroft vm info demo --json | jq -r '.nics[0].net')" "demo's NIC"
+assert_eq "tcp 8081 demo 80" "$(dcroft net forward list demonet --json |
+	jq -r '.forwards[0] | "\(.proto) \(.host_port) \(.vm) \(.port)"')" "the forward"
+assert_contains "$(dcroft vm info demo --json | jq -r .append)" "croft.dhcp=1" "demo's kernel arguments"
+t_end
+
+t_begin "a second run keeps what is there"
+out=$(run_local daemon 2>&1) || fail "run-local.sh daemon failed: $out"
+assert_contains "$out" "croftd already running" "second run"
+assert_eq 1 "$(dcroft net forward list demonet --json | jq '.forwards | length')" "forwards"
+t_end
+
+t_begin "the demo gets an IP, shown in the console at 80x24"
+expect_ok dcroft vm start demo
+end=$((SECONDS + 120))
+IP=
+while [ -z "$IP" ] && [ "$SECONDS" -lt "$end" ]; do
+	IP=$(dcroft vm info demo --json | jq -r '.nics[0].ip // empty')
+	[ -n "$IP" ] || sleep 1
+done
+[ -n "$IP" ] || fail "demo has no IP after 120 s"
+CROFT_SOCKET=$DEMO_SOCK tmux_start c 80 24 xterm-256color
+tmux_wait c "^demo +running .* ${IP//./\\.} *\$" 10
+t_end
+
+t_begin "the forwarded page answers on the host's loopback and from the LAN"
+wait_for 60 eval 'in_host curl -s -m 3 http://127.0.0.1:8081/ | grep -q "CROFT-GUEST-HTTP demo"' ||
+	fail "no page on 127.0.0.1:8081: $(in_host curl -sS -m 3 http://127.0.0.1:8081/ 2>&1)"
+page=$(in_up curl -s -m 5 "http://$HOST_UP_IP:8081/")
+assert_contains "$page" "CROFT-GUEST-HTTP demo" "the page from the LAN namespace"
+# the host service on 8080 is untouched
+assert_eq HOST-SERVICE "$(in_host curl -s -m 3 http://127.0.0.1:8080/)" "the host service"
+t_end
+
+t_begin "a forward onto a host service's port warns"
+expect_ok dcroft net forward add demonet --proto tcp --host-port 8080 --to demo:80
+assert_contains "$EXPECT_OUT" "warning: a service of the host listens on tcp port 8080 (127.0.0.1)" \
+	"the CLI's warning"
+dcroft events --since 1m --no-follow | grep -q "port 8080 forwarded to demo.*warning: a service of the host" ||
+	fail "the event lacks the warning"
+expect_ok dcroft net forward remove demonet --proto tcp --host-port 8080
+t_end
+
+t_begin "guests never reach the host's loopback through the bridge"
+assert_eq 1 "$(in_host cat "/proc/sys/net/ipv4/conf/$(dcroft net info demonet --json | jq -r .bridge)/route_localnet")" \
+	"route_localnet on the bridge"
+in_host nft list chain inet croft input | grep -q 'ip daddr 127.0.0.0/8 drop' ||
+	fail "no input rule keeps guests off the host's loopback: $(in_host nft list chain inet croft input)"
+t_end
+
+tmux_keys c q
+tmux_wait_dead c 5 >/dev/null
+run_local stop >/dev/null 2>&1
+kill "$HOSTSVC_PID" 2>/dev/null
