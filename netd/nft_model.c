@@ -256,7 +256,8 @@ static int walk_postrouting(struct walk *w, enum nft_chain_id id)
 
 /* route_localnet on a nat bridge (set by netd for forwards from the
  * host's 127.0.0.1) would also let guests address the host's loopback,
- * or send from it: never. */
+ * or send from it: never, but for the replies of those forwards (their
+ * conntrack entry is DNATed; a guest cannot make one towards 127/8). */
 static int walk_input(struct walk *w, enum nft_chain_id id)
 {
 	const struct netd_state *st = w->st;
@@ -274,12 +275,14 @@ static int walk_input(struct walk *w, enum nft_chain_id id)
 		add_ifname(&r, NFT_MATCH_IIFNAME, br);
 		rule_add(&r, NFT_MATCH_NFPROTO_IPV4);
 		add_ip(&r, NFT_MATCH_IP_DADDR, 0, loopback_net(), 8);
+		rule_add(&r, NFT_MATCH_CT_DNAT)->neg = 1;   /* but the replies to 127.0.0.1 */
 		emit(w, &r, "nat %s: guests never reach the host's loopback", n->name);
 
 		rule_init(&r, id, NFT_ACT_DROP);
 		add_ifname(&r, NFT_MATCH_IIFNAME, br);
 		rule_add(&r, NFT_MATCH_NFPROTO_IPV4);
 		add_ip(&r, NFT_MATCH_IP_SADDR, 0, loopback_net(), 8);
+		rule_add(&r, NFT_MATCH_CT_DNAT)->neg = 1;
 		emit(w, &r, "nat %s: no loopback source from guests", n->name);
 	}
 	return w->rc;

@@ -27,6 +27,7 @@ if [ $# -lt 1 ]; then
 	echo "usage: $0 BUILD [console|daemon|stop]" >&2
 	exit 2
 fi
+BUILD_ARG=$1
 BUILD=$(cd "$1" && pwd)
 ACTION=${2:-console}
 REPO=$(cd "$(dirname "$0")/.." && pwd)
@@ -246,7 +247,7 @@ EOT
   croft vm shutdown demo
   croft net info demonet         # the demo's NAT network, its NIC and forward
   croft vm create web --vcpus 1 --memory 512M --disk 2G --cdrom $LOCAL/state/fixture/guest.iso
-Stop it with: make run ARGS=stop   (or $0 $1 stop)
+Stop it with: make run ARGS=stop   (or $0 $BUILD_ARG stop)
 
 EOT
 }

@@ -249,10 +249,14 @@ static void test_one_nat_network_exact(void **state)
 		"rule inet croft input [ meta load iifname => reg 1 ] [ cmp eq reg 1 " IFN_BR1 " ]"
 		" [ meta load nfproto => reg 1 ] [ cmp eq reg 1 0x00000002 ]"
 		" [ payload load 1b @ network header + 16 => reg 1 ] [ cmp eq reg 1 0x0000007f ]"
+		" [ ct load status => reg 1 ] [ bitwise reg 1 = ( reg 1 & 0x00000020 ) ^ 0x00000000 ]"
+		" [ cmp eq reg 1 0x00000000 ]"
 		" [ immediate reg 0 drop ] comment=\"nat lan: guests never reach the host's loopback\"",
 		"rule inet croft input [ meta load iifname => reg 1 ] [ cmp eq reg 1 " IFN_BR1 " ]"
 		" [ meta load nfproto => reg 1 ] [ cmp eq reg 1 0x00000002 ]"
 		" [ payload load 1b @ network header + 12 => reg 1 ] [ cmp eq reg 1 0x0000007f ]"
+		" [ ct load status => reg 1 ] [ bitwise reg 1 = ( reg 1 & 0x00000020 ) ^ 0x00000000 ]"
+		" [ cmp eq reg 1 0x00000000 ]"
 		" [ immediate reg 0 drop ] comment=\"nat lan: no loopback source from guests\"",
 		"table bridge croft",
 		"delete table bridge croft",
