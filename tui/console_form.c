@@ -75,7 +75,15 @@ int console_form_key(struct console *c, int ch)
 		return 1;
 	}
 	r = form_key(c->form, ch);
-	if (r == FORM_CANCEL) {
+	if (r == FORM_CONTINUE && (ch == '\n' || ch == '\r' || ch == KEY_ENTER) &&
+	    form_message(c->form, form_focus(c->form))) {
+		/* Enter was refused: say which field and why, on the status
+		 * line too (the form has the focus on it) */
+		size_t id = form_focus(c->form);
+
+		console_status(c, CSTATUS_ERROR, "Fix %s first: %s", form_label(c->form, id),
+			       form_message(c->form, id));
+	} else if (r == FORM_CANCEL) {
 		console_form_close(c);
 		console_status(c, CSTATUS_INFO, "Cancelled; nothing was changed");
 	} else if (r == FORM_SUBMIT) {
