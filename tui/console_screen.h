@@ -191,7 +191,10 @@ attr_t console_state_attr(const struct console *c, const char *state);
 enum console_action_kind { CACTION_PLAIN, CACTION_FORM, CACTION_CONNECT };
 /* Start op(args) (args stolen).  progress ("Starting web") shows while it
  * runs; done ("web started") on success; errors show croftd's message.
- * timeout_ms bounds the call.  0 or -errno. */
+ * timeout_ms bounds the call.  An args member "_then" ({"op","args",
+ * "progress","done"}) is taken out and started as the next action when
+ * this one succeeds (a form's second step: the NIC of a new VM).  0 or
+ * -errno. */
 int console_action_start(struct console *c, enum console_action_kind kind, const char *op,
 			 json_t *args, int timeout_ms, const char *progress, const char *done);
 /* Read finished actions from c->notify and apply their results. */

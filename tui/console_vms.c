@@ -234,10 +234,21 @@ static void describe_edit(const json_t *args, char *progress, char *done, size_t
 	describe("Saved", args, done, len);
 }
 
+/* The form offers the networks croftd has now for the first NIC. */
 static void k_new(struct console *c, void *st)
 {
+	struct api_error e = { "", "" };
+	json_t *res = NULL, *n;
+	const char *names[64];
+	size_t count = 0, i;
+
 	(void)st;
-	console_form_open(c, vmform_new_create(), FORM_TIMEOUT_MS, describe_create);
+	if (console_call(c, "net.list", NULL, &res, NULL, &e) == 0)
+		json_array_foreach(jget_arr(res, "networks"), i, n)
+			if (count < sizeof(names) / sizeof(names[0]) && jget_str(n, "name", NULL))
+				names[count++] = jget_str(n, "name", NULL);
+	console_form_open(c, vmform_new_create(names, count), FORM_TIMEOUT_MS, describe_create);
+	json_decref(res);
 }
 
 /* The form starts from the VM as croftd has it now. */
