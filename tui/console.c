@@ -505,6 +505,7 @@ int console_main(const char *socket)
 		fclose(c->trace);
 	for (i = 0; i < c->nlog; i++)
 		free(c->log[i]);
+	json_decref(c->then);
 	return 0;
 }
 

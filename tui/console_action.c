@@ -135,6 +135,27 @@ size_t console_actions_inflight(const struct console *c)
 	return n;
 }
 
+static void then_start(struct console *c, const json_t *then, int timeout_ms)
+{
+	console_action_start(c, CACTION_PLAIN, jget_str(then, "op", ""),
+			     json_deep_copy(jget(then, "args")), timeout_ms,
+			     jget_str(then, "progress", NULL), jget_str(then, "done", NULL));
+}
+
+void console_then_job(struct console *c, const json_t *data)
+{
+	const char *state = jget_str(data, "state", "");
+
+	if (!c->then || jget_int(data, "id", 0) != c->then_job || !strcmp(state, "queued") ||
+	    !strcmp(state, "running"))
+		return;
+	if (!strcmp(state, "done"))
+		then_start(c, c->then, CONSOLE_CALL_TIMEOUT_MS * 6);
+	json_decref(c->then);
+	c->then = NULL;
+	c->then_job = 0;
+}
+
 static void finish(struct console *c, struct console_action *a)
 {
 	struct console_done d = { a->op, a->sent, a->rc, a->result, &a->err };
@@ -162,10 +183,14 @@ static void finish(struct console *c, struct console_action *a)
 	for (i = 0; i < console_nscreens; i++)
 		if (console_screens[i]->done)
 			console_screens[i]->done(c, c->state[i], &d);
-	if (a->rc == 0 && a->then)
-		console_action_start(c, CACTION_PLAIN, jget_str(a->then, "op", ""),
-				     json_deep_copy(jget(a->then, "args")), a->timeout_ms,
-				     jget_str(a->then, "progress", NULL), jget_str(a->then, "done", NULL));
+	if (a->rc == 0 && a->then && jget_int(a->result, "job.id", 0)) {
+		/* what the op made exists once its job is done (console_then_job) */
+		json_decref(c->then);
+		c->then = json_incref(a->then);
+		c->then_job = jget_int(a->result, "job.id", 0);
+	} else if (a->rc == 0 && a->then) {
+		then_start(c, a->then, a->timeout_ms);
+	}
 	/* re-read what the server has, whatever happened */
 	c->need_refresh = 1;
 }

@@ -138,6 +138,8 @@ static void handle_event(struct console *c, json_t *ev)
 	if (!strcmp(kind, "vm.state"))
 		cvm_model_set_state(&c->vms, jget_str(ev, "data.name", ""),
 				    jget_str(ev, "data.state", ""));
+	if (!strcmp(kind, "job.state"))
+		console_then_job(c, jget(ev, "data"));
 	for (i = 0; i < console_nscreens; i++)
 		if (console_screens[i]->event)
 			console_screens[i]->event(c, c->state[i], ev);

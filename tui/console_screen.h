@@ -143,6 +143,8 @@ struct console {
 	int form_timeout_ms;
 	void (*form_describe)(const json_t *args, char *progress, char *done, size_t len);
 	struct console_action *actions;  /* in flight */
+	json_t *then;                    /* a "_then" waiting for job then_job */
+	long long then_job;
 	int notify[2];               /* action threads write their pointer here */
 	int sigpipe[2];              /* SIGWINCH, SIGTERM... write a byte here */
 
@@ -193,12 +195,15 @@ enum console_action_kind { CACTION_PLAIN, CACTION_FORM, CACTION_CONNECT };
  * runs; done ("web started") on success; errors show croftd's message.
  * timeout_ms bounds the call.  An args member "_then" ({"op","args",
  * "progress","done"}) is taken out and started as the next action when
- * this one succeeds (a form's second step: the NIC of a new VM).  0 or
- * -errno. */
+ * this one succeeds, or when the job it answered with is done (a form's
+ * second step: the NIC of a new VM).  0 or -errno. */
 int console_action_start(struct console *c, enum console_action_kind kind, const char *op,
 			 json_t *args, int timeout_ms, const char *progress, const char *done);
 /* Read finished actions from c->notify and apply their results. */
 void console_actions_collect(struct console *c);
+/* A job.state event's data: when it ends the job a "_then" waits for
+ * (its op answered with a job), start the step (done) or drop it. */
+void console_then_job(struct console *c, const json_t *data);
 size_t console_actions_inflight(const struct console *c);
 /* console_conn.c: a finished connect hands over its client. */
 void console_connected(struct console *c, struct api_client *api);

@@ -98,6 +98,16 @@ in_host nft list chain inet croft input | grep -q 'ip daddr 127.0.0.0/8 ct statu
 	fail "no input rule keeps guests off the host's loopback: $(in_host nft list chain inet croft input)"
 t_end
 
+t_begin "the VM form creates a VM with a NIC on the network chosen"
+tmux_keys c Escape 1 n
+tmux_wait c 'New VM' 5
+tmux_wait c 'Network +\( \) none +\(\*\) demonet' 3
+tmux_type c web2
+tmux_keys c Enter
+tmux_wait c 'web2 has a NIC on demonet' 30
+assert_eq demonet "$(dcroft vm info web2 --json | jq -r '.nics[0].net')" "web2's NIC"
+t_end
+
 tmux_keys c q
 tmux_wait_dead c 5 >/dev/null
 run_local stop >/dev/null 2>&1
