@@ -152,6 +152,39 @@ void console_status(struct console *c, enum console_status_kind kind, const char
 	log_add(c, kind, c->status);
 }
 
+void console_why_note(struct console *c, const char *name, int64_t time_ms, const char *text)
+{
+	struct console_why *w = NULL;
+	size_t i;
+
+	for (i = 0; i < c->nwhy && !w; i++)
+		if (!strcmp(c->why[i].name, name))
+			w = &c->why[i];
+	if (w && w->time_ms > time_ms)
+		return;                  /* history older than a live event */
+	if (!w) {
+		if (c->nwhy == CONSOLE_WHY_MAX) {
+			memmove(c->why, c->why + 1, (CONSOLE_WHY_MAX - 1) * sizeof(c->why[0]));
+			c->nwhy--;
+		}
+		w = &c->why[c->nwhy++];
+	}
+	snprintf(w->name, sizeof(w->name), "%s", name);
+	w->time_ms = time_ms;
+	snprintf(w->text, sizeof(w->text), "%s", text);
+	c->dirty = 1;
+}
+
+const struct console_why *console_why_get(const struct console *c, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < c->nwhy; i++)
+		if (!strcmp(c->why[i].name, name))
+			return &c->why[i];
+	return NULL;
+}
+
 /* --- screens, keys ---------------------------------------------------- */
 
 /* Tell screen i the body's size. */

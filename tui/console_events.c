@@ -7,6 +7,8 @@
  * events; an event both listed and received live is shown once (by seq).
  * It follows new events while the view is at the end; scrolled up, it
  * stays put.  Losing and regaining the connection is logged here too.
+ * Each VM's last state change is handed to the console (console_why_note)
+ * for the VMs screen to say why a VM is stopped or crashed.
  * '/' filters by kind, target or text.
  */
 #include "tui/console_screen.h"
@@ -70,9 +72,13 @@ static void read_history(struct console *c, struct events_screen *s)
 		return;
 	}
 	rows = xcalloc(json_array_size(jget_arr(res, "events")) + 1, sizeof(*rows));
-	json_array_foreach(jget_arr(res, "events"), i, o)
-		if (cevent_parse(&rows[n], o, now) == 0 && cevent_listed(rows[n].kind))
-			n++;
+	json_array_foreach(jget_arr(res, "events"), i, o) {
+		if (cevent_parse(&rows[n], o, now) < 0 || !cevent_listed(rows[n].kind))
+			continue;
+		if (!strcmp(rows[n].kind, "vm.state"))
+			console_why_note(c, rows[n].target, rows[n].time_ms, rows[n].detail);
+		n++;
+	}
 	panel_merge(&s->list.panel, rows, n);
 	panel_trim(&s->list.panel, CEVENT_MAX);
 	free(rows);
@@ -83,9 +89,10 @@ static void events_event(struct console *c, void *st, const json_t *ev)
 {
 	struct cevent row;
 
-	(void)c;
 	if (cevent_parse(&row, ev, wall_ms()) < 0 || !cevent_listed(row.kind))
 		return;
+	if (!strcmp(row.kind, "vm.state"))
+		console_why_note(c, row.target, row.time_ms, row.detail);
 	panel_add(&S(st)->list.panel, &row);
 	panel_trim(&S(st)->list.panel, CEVENT_MAX);
 }

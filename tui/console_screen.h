@@ -45,6 +45,7 @@
 #define CONSOLE_RETRY_MS 1000      /* reconnect */
 #define CONSOLE_CALL_TIMEOUT_MS 5000
 #define CONSOLE_LOG_MAX 200        /* messages kept for the log (m) */
+#define CONSOLE_WHY_MAX 128        /* VMs whose last state change is kept */
 
 struct console;
 struct console_list;
@@ -143,6 +144,12 @@ struct console {
 	int form_timeout_ms;
 	void (*form_describe)(const json_t *args, char *progress, char *done, size_t len);
 	struct console_action *actions;  /* in flight */
+	struct console_why {             /* each VM's last state change, from events */
+		char name[64];
+		int64_t time_ms;
+		char text[320];          /* "stopped (was starting), reason ..." */
+	} why[CONSOLE_WHY_MAX];
+	size_t nwhy;
 	json_t *then;                    /* a "_then" waiting for job then_job */
 	long long then_job;
 	int notify[2];               /* action threads write their pointer here */
@@ -333,6 +340,11 @@ void console_meter_draw(const struct console *c, WINDOW *w, int y, int x, int wi
 
 /* console_serial.c */
 void console_serial_attach(struct console *c, const char *name);
+
+/* console.c: a VM's last state change (a vm.state event: unix ms, the
+ * Events screen's detail), newest wins; and what is known of it, or NULL. */
+void console_why_note(struct console *c, const char *name, int64_t time_ms, const char *text);
+const struct console_why *console_why_get(const struct console *c, const char *name);
 
 /* console.c: switch the terminal to (1) or from (0) its alternate screen
  * (terminfo smcup/rmcup; nothing where the terminal has none). */

@@ -89,6 +89,7 @@ void console_serial_attach(struct console *c, const char *name)
 	struct api_error e = { "", "" };
 	struct termios saved, raw;
 	char *clear;
+	const struct cvm_info *vm;
 	enum end end;
 	int fd = -1, err = 0, r;
 
@@ -111,6 +112,10 @@ void console_serial_attach(struct console *c, const char *name)
 	if (clear && clear != (char *)-1)
 		putp(clear);
 	printf("Connected to %s's serial console -- Ctrl-] returns to the list\r\n", name);
+	vm = cvm_model_find(&c->vms, name);
+	if (vm && !strcmp(vm->vm.state, "paused"))
+		printf("%s is paused: nothing shows here until it is resumed (p in the list)\r\n",
+		       name);
 	fflush(stdout);
 	if (tcgetattr(STDIN_FILENO, &saved) == 0) {
 		raw = saved;

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define START_TIMEOUT_MS 90000        /* croftd gives QEMU 60 s */
 #define SHUTDOWN_TIMEOUT_S 60
@@ -307,10 +308,44 @@ static attr_t vm_cell_attr(const struct console *c, const struct ctable_col *col
 	return !strcmp(col->title, "STATE") ? console_state_attr(c, vm->state) : c->th.normal;
 }
 
+/* Why the selected VM is stopped, crashed or paused, and since when, on
+ * the body's last row (the filter's, unless one is being typed). */
+static void draw_why(struct console *c, void *st, WINDOW *w, int y, int width)
+{
+	const struct cvm *vm = panel_selected(P(st));
+	const struct console_why *why;
+	char line[512], when[32] = "";
+	time_t t;
+	struct tm tm;
+
+	if (!vm || vms_list(st)->filter.editing || !strcmp(vm->state, "running") ||
+	    !strcmp(vm->state, "starting") || !strcmp(vm->state, "shutting-down"))
+		return;
+	why = console_why_get(c, vm->name);
+	if (why) {
+		time_t now = time(NULL);
+		struct tm today;
+
+		t = (time_t)(why->time_ms / 1000);
+		localtime_r(&t, &tm);
+		localtime_r(&now, &today);
+		strftime(when, sizeof(when), tm.tm_yday == today.tm_yday && tm.tm_year == today.tm_year
+				     ? "%H:%M:%S" : "%Y-%m-%d %H:%M", &tm);
+		snprintf(line, sizeof(line), "%s since %s: %s", vm->name, when, why->text);
+	} else if (vm->reason[0]) {
+		snprintf(line, sizeof(line), "%s is %s, reason %s", vm->name, vm->state, vm->reason);
+	} else {
+		return;
+	}
+	console_fill(w, y, 0, width, c->th.normal);
+	console_put(w, y, 0, width, !strcmp(vm->state, "crashed") ? c->th.error : c->th.dim, line);
+}
+
 static void vms_draw(struct console *c, void *st, WINDOW *w, int top, int height, int width)
 {
 	console_list_draw(c, w, top, height, width, vms_list(st), console_vm_cols,
 			  console_vm_ncols, vm_cell_attr);
+	draw_why(c, st, w, top + height - 1, width);
 	if (!c->vms.n && c->vms.sampled_ms)
 		console_put(w, top + 2, 2, width - 2, c->th.dim,
 			    "No VMs yet. Press n (or F2) to create one.");

@@ -4,10 +4,12 @@
 # screen, in the message log (m) and in the Events screen and `croft
 # events`; quitting (also after the serial console, also on SIGTERM) gives
 # the shell back its screen as it was; with croftd stopped the VM list
-# stays on screen, greyed and marked; an invalid form submission focuses
-# the bad field and says why; the VM form creates a VM with a NIC; a live
-# memory decrease keeps memory_mib and memory_min_mib; network delete asks
-# once.
+# stays on screen, greyed and marked; a stopped or crashed VM says why and
+# since when, a paused one's serial console says it is paused; an invalid
+# form submission focuses the bad field and says why; a live memory
+# decrease from the edit form keeps memory_mib and memory_min_mib.  (The
+# demo's networking and the VM form's NIC: test_demo.sh; network delete
+# asking once: test_console_net.sh.)
 # shellcheck shell=bash
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/tmuxlib.sh"
@@ -76,8 +78,60 @@ tmux_keys c Escape 1
 tmux_wait c '^web +stopped' 5
 t_end
 
-t_begin "croftd stopped: the VM list stays, greyed and marked"
+t_begin "a stopped or crashed VM says why and since when; a paused one's console says paused"
+tmux_keys c g
+tmux_wait c '^bad since [0-9:]+: stopped \(was starting\), reason start-failed: QEMU' 5
 expect_ok croft vm start web
+tmux_wait c '^web +running' 30
+kill -9 "$(vm_pid web)"
+wait_state web crashed 10
+tmux_keys c j
+tmux_wait c '^web since [0-9:]+: crashed \(was running\), reason qemu-exited' 5
+expect_ok croft vm start web
+tmux_wait c '^web +running' 30
+wait_serial web 'CROFT-GUEST: ready' 60
+expect_ok croft vm pause web
+tmux_wait c '^web +paused' 5
+tmux_keys c c
+tmux_wait c "web is paused: nothing shows here until it is resumed" 5
+tmux_keys c C-]
+tmux_wait c "Back from web's serial console" 5
+expect_ok croft vm resume web
+tmux_wait c '^web +running' 5
+t_end
+
+t_begin "an invalid form submission focuses the bad field and says why"
+tmux_keys c n
+tmux_wait c 'New VM' 5
+tmux_type c fresh
+tmux_keys c Tab Tab C-u
+tmux_type c 8M
+tmux_keys c BTab BTab
+tmux_wait c 'memory must be between 16M and 16T, not 8M' 3
+tmux_keys c Enter
+tmux_wait c '^Fix Memory first: memory must be between 16M and 16T, not 8M' 3
+row=$(tmux_cap c | grep -n ' Memory ' | head -n1 | cut -d: -f1)
+assert_eq "$((row - 1))" "$(tmux_cmd display-message -p -t c '#{cursor_y}')" "the cursor is on Memory"
+tmux_keys c Escape
+tmux_wait_gone c 'New VM' 3
+expect_fail "no VM named" croft vm info fresh
+t_end
+
+t_begin "a live memory decrease from the edit form keeps memory_mib and memory_min_mib"
+tmux_keys c g j e
+tmux_wait c 'Edit VM web' 5
+tmux_wait c 'only memory can change' 3
+tmux_keys c C-u
+tmux_type c 96M
+tmux_keys c Enter
+tmux_wait_gone c 'Edit VM web' 15
+assert_eq "128 128" "$(croft vm info web --json | jq -r '"\(.memory_mib) \(.memory_min_mib)"')" \
+	"configured memory and floor"
+wait_for 20 eval '[ "$(croft vm info web --json | jq -r .memory_actual_mib)" -le 100 ]' ||
+	fail "the balloon did not shrink web: $(croft vm info web --json | jq -r .memory_actual_mib)M"
+t_end
+
+t_begin "croftd stopped: the VM list stays, greyed and marked"
 tmux_wait c '^web +running' 10
 croftd_stop
 tmux_wait c 'croftd unreachable since [0-9:]+: the last known state, greyed' 5
