@@ -92,29 +92,53 @@ void console_confirm(struct console *c, const char *title, const char *const *li
 	c->dirty = 1;
 }
 
-size_t console_help_lines(char ***lines)
-{
+/* Every table as a titled section, in help order.  The hotkey rows and
+ * titles live in *hk (the caller's). */
+struct help_keys {
 	struct ckey_section sec[CONSOLE_MAX_SCREENS + 4];
 	struct console_key hot[CONSOLE_MAX_SCREENS + 1];
 	char hothelp[CONSOLE_MAX_SCREENS][48], titles[CONSOLE_MAX_SCREENS][48];
+};
+
+static size_t help_sections(struct help_keys *hk)
+{
 	size_t n = 0, i;
 
-	memset(hot, 0, sizeof(hot));
+	memset(hk->hot, 0, sizeof(hk->hot));
 	for (i = 0; i < console_nscreens && i < CONSOLE_MAX_SCREENS; i++) {
-		hot[i].codes[0] = console_screens[i]->hotkey;
-		snprintf(hothelp[i], sizeof(hothelp[i]), "the %s screen", console_screens[i]->name);
-		hot[i].help = hothelp[i];
+		hk->hot[i].codes[0] = console_screens[i]->hotkey;
+		snprintf(hk->hothelp[i], sizeof(hk->hothelp[i]), "the %s screen",
+			 console_screens[i]->name);
+		hk->hot[i].help = hk->hothelp[i];
 	}
-	sec[n++] = (struct ckey_section){ "Everywhere", console_global_keys };
-	sec[n++] = (struct ckey_section){ "Screens (also Tab, Shift-Tab, a click on a tab)", hot };
+	hk->sec[n++] = (struct ckey_section){ "Everywhere", console_global_keys };
+	hk->sec[n++] = (struct ckey_section){ "Screens (also Tab, Shift-Tab, a click on a tab)",
+					      hk->hot };
 	for (i = 0; i < console_nscreens && i < CONSOLE_MAX_SCREENS; i++) {
-		snprintf(titles[i], sizeof(titles[i]), "%s screen", console_screens[i]->name);
+		snprintf(hk->titles[i], sizeof(hk->titles[i]), "%s screen", console_screens[i]->name);
 		if (console_screens[i]->keys && console_screens[i]->keys[0].codes[0])
-			sec[n++] = (struct ckey_section){ titles[i], console_screens[i]->keys };
+			hk->sec[n++] = (struct ckey_section){ hk->titles[i], console_screens[i]->keys };
 	}
-	sec[n++] = (struct ckey_section){ "Serial console", console_serial_keys };
-	sec[n++] = (struct ckey_section){ "Forms (VMs, networks, forwards, NICs)", console_form_keys };
-	return ckey_help(sec, n, lines);
+	hk->sec[n++] = (struct ckey_section){ "Serial console", console_serial_keys };
+	hk->sec[n++] = (struct ckey_section){ "Forms (VMs, networks, forwards, NICs)",
+					      console_form_keys };
+	return n;
+}
+
+size_t console_help_lines(char ***lines)
+{
+	struct help_keys hk;
+	size_t n = help_sections(&hk);
+
+	return ckey_help(hk.sec, n, lines);
+}
+
+size_t console_help_man(char ***lines)
+{
+	struct help_keys hk;
+	size_t n = help_sections(&hk);
+
+	return ckey_man(hk.sec, n, lines);
 }
 
 void console_help(struct console *c)

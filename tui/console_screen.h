@@ -243,6 +243,8 @@ void console_dialog_draw(struct console *c, WINDOW *w, int top, int height, int 
 void console_dialog_close(struct console *c);
 /* The help text (also for tests): lines of every table. */
 size_t console_help_lines(char ***lines);
+/* The same as croft(1)'s key list (roff; tests keep the man page equal). */
+size_t console_help_man(char ***lines);
 
 /* console_form.c: the one open form (tui/form.h), whichever screen opened
  * it.  describe writes the status line's texts for the submit's args

@@ -197,7 +197,7 @@ static void k_delete(struct console *c, void *st)
 	}
 	for (i = 0; i < info->ndisks && n < DELETE_LINES - 1; i++)
 		if (!info->disks[i].owned)
-			lines[n++] = xasprintf("Kept (attached, not created by croft): %s",
+			lines[n++] = xasprintf("Kept, external (attached, not made for this VM): %s",
 					       info->disks[i].path);
 	if (!owned)
 		lines[n++] = xasprintf("It has no disk images of its own.");

@@ -131,6 +131,23 @@ wait_for 20 eval '[ "$(croft vm info web --json | jq -r .memory_actual_mib)" -le
 	fail "the balloon did not shrink web: $(croft vm info web --json | jq -r .memory_actual_mib)M"
 t_end
 
+t_begin "a kept disk re-attached to a new VM: the delete dialog says it is external and kept"
+expect_ok croft vm create keep1 --vcpus 1 --memory 128M --disk 64M
+KEPT=$(croft vm info keep1 --json | jq -r '.disks[0].path')
+expect_ok croft vm delete keep1 --keep-disks
+expect_ok croft vm create keep2 --vcpus 1 --memory 128M --disk "$KEPT"
+assert_contains "$(croft vm info keep2)" "external: kept when the VM is deleted" "vm info"
+tmux_wait c '^keep2 +stopped' 5
+tmux_keys c g j
+tmux_keys c x
+tmux_wait c 'Delete VM keep2\?' 5
+tmux_wait c 'Kept, external \(attached, not made for this VM\):' 3
+tmux_has c "It has no disk images of its own" || fail "the dialog does not say nothing of its own goes"
+tmux_keys c y
+tmux_wait c 'Deleted keep2' 10
+[ -f "$KEPT" ] || fail "the kept disk was deleted with keep2"
+t_end
+
 t_begin "croftd stopped: the VM list stays, greyed and marked"
 tmux_wait c '^web +running' 10
 croftd_stop

@@ -428,7 +428,7 @@ static void test_format_info(void **state)
 		"created:     2024-05-01 12:00:00 UTC\n"
 		"disks:\n"
 		"  0: /var/lib/croft/web/disk0.qcow2 (qcow2, 20G, 1.2G allocated, owned by croft)\n"
-		"  1: /srv/data.raw (raw, 1G, 1G allocated, external)\n");
+		"  1: /srv/data.raw (raw, 1G, 1G allocated, external: kept when the VM is deleted)\n");
 	free(out);
 	out = tl_print_json(cli_format_vm_info, json_array_get(vms, 1));
 	assert_non_null(strstr(out, "state:       stopped\n"));
