@@ -33,6 +33,7 @@ void console_form_close(struct console *c)
 	}
 	form_free(c->form);
 	c->form = NULL;
+	c->form_refused = 0;
 	/* a submit still in flight reports to the status line only */
 	c->form_action = NULL;
 	curs_set(0);
@@ -83,7 +84,13 @@ int console_form_key(struct console *c, int ch)
 
 		console_status(c, CSTATUS_ERROR, "Fix %s first: %s", form_label(c->form, id),
 			       form_message(c->form, id));
-	} else if (r == FORM_CANCEL) {
+		c->form_refused = id + 1;
+	} else if (c->form_refused && !form_message(c->form, c->form_refused - 1)) {
+		/* that field is right now: the line has said its piece */
+		c->form_refused = 0;
+		console_status(c, CSTATUS_INFO, "%s", "");
+	}
+	if (r == FORM_CANCEL) {
 		console_form_close(c);
 		console_status(c, CSTATUS_INFO, "Cancelled; nothing was changed");
 	} else if (r == FORM_SUBMIT) {

@@ -141,6 +141,7 @@ struct console {
 	struct form *form;               /* the open form, or NULL */
 	WINDOW *formwin;
 	struct console_action *form_action;  /* its submit in flight */
+	size_t form_refused;             /* 1 + the field a refused Enter named */
 	int form_timeout_ms;
 	void (*form_describe)(const json_t *args, char *progress, char *done, size_t len);
 	struct console_action *actions;  /* in flight */
