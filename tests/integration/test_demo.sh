@@ -8,7 +8,8 @@
 # service already on 8080 makes the demo take the next port, and a forward
 # made onto that service's port anyway comes with a warning.  Guests never
 # reach the host's loopback through the bridge, although route_localnet is
-# on there.
+# on there.  The VM form puts a new VM on the network; `make run` prints
+# its instructions before the console and again after it.
 # shellcheck shell=bash
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/netlib.sh"
@@ -110,5 +111,20 @@ t_end
 
 tmux_keys c q
 tmux_wait_dead c 5 >/dev/null
+
+t_begin "make run: the instructions before the console and again after it"
+TMUX_SOCK=${TMUX_SOCK:-$T/tmux.sock}
+tmux_cmd new-session -d -s run -x 80 -y 24 \
+	"ip netns exec $NS_HOST env CROFT_LOCAL_DIR=$LOCAL TERM=xterm-256color $REPO/tests/run-local.sh $BUILD console; sleep 30"
+tmux_cmd set-option -t run window-size manual >/dev/null 2>&1 || true
+tmux_wait run '^NAME +STATE' 15
+tmux_wait run '^demo +running' 5
+tmux_keys run q
+tmux_wait run 'To use it from another shell:' 5
+tmux_wait run 'curl http://127.0.0.1:8081/' 2
+tmux_has run '^NAME +STATE' && fail "the console's screen is left behind"
+tmux_cmd kill-session -t run
+t_end
+
 run_local stop >/dev/null 2>&1
 kill "$HOSTSVC_PID" 2>/dev/null
