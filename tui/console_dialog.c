@@ -141,14 +141,56 @@ size_t console_help_man(char ***lines)
 	return ckey_man(hk.sec, n, lines);
 }
 
+/* Help lines wider than width wrapped, a key's help continuing under
+ * its first line's text (column 25, see ckey_help). */
+static size_t wrap_help(char **in, size_t n, int width, char ***out)
+{
+	size_t cap = n * 2 + 1, m = 0, i;
+	char **o = xcalloc(cap, sizeof(*o));
+
+	for (i = 0; i < n; i++) {
+		const char *starts[16], *text = in[i];
+		size_t lens[16], indent = 0;
+		int k, parts;
+
+		if ((int)strlen(in[i]) <= width || width < 40) {
+			o[m++] = xstrdup(in[i]);
+		} else {
+			if (in[i][0] == ' ' && strlen(in[i]) > 25) {
+				indent = 25;
+				text = in[i] + 25;
+			}
+			parts = boxdraw_wrap(text, width - (int)indent, starts, lens, 16);
+			for (k = 0; k < parts; k++) {
+				if (m + 1 >= cap) {
+					cap *= 2;
+					o = xrealloc(o, cap * sizeof(*o));
+				}
+				o[m++] = xasprintf("%-*.*s%.*s", (int)indent, k ? 0 : (int)indent,
+						   k ? "" : in[i], (int)lens[k], starts[k]);
+			}
+		}
+		if (m + 1 >= cap) {
+			cap *= 2;
+			o = xrealloc(o, cap * sizeof(*o));
+		}
+	}
+	*out = o;
+	return m;
+}
+
 void console_help(struct console *c)
 {
 	struct console_dialog *d = xcalloc(1, sizeof(*d));
+	char **raw;
+	size_t n;
 
 	console_dialog_close(c);
 	d->kind = DLG_HELP;
 	d->title = xstrdup("Keys");
-	d->nlines = console_help_lines(&d->lines);
+	n = console_help_lines(&raw);
+	d->nlines = wrap_help(raw, n, c->cols - 8, &d->lines);
+	ckey_help_free(raw, n);
 	c->dialog = d;
 	c->dirty = 1;
 }
