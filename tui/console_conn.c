@@ -12,6 +12,7 @@
  * success the console subscribes again and refreshes.
  */
 #include "tui/console_screen.h"
+#include "tui/picker.h"
 #include "common/json_get.h"
 
 #include <errno.h>
@@ -119,6 +120,7 @@ static void refresh_model(struct console *c)
 			console_status(c, CSTATUS_ERROR, "host.info: %s", e.message);
 	} else {
 		chost_update(&c->host, host);
+		picker_set_state_dir(c->host.state_dir);
 		json_decref(host);
 	}
 	for (i = 0; i < console_nscreens; i++)

@@ -62,8 +62,26 @@ static const char *const *kind_exts(enum picker_kind kind)
 	return NULL;
 }
 
+/* Set by picker_set_state_dir(): croftd's own directories. */
+static char state_iso[PATH_MAX], state_pool[PATH_MAX];
+
+void picker_set_state_dir(const char *state_dir)
+{
+	state_iso[0] = state_pool[0] = '\0';
+	if (!state_dir || state_dir[0] != '/')
+		return;
+	snprintf(state_iso, sizeof(state_iso), "%s/iso", state_dir);
+	snprintf(state_pool, sizeof(state_pool), "%s/pools/default", state_dir);
+}
+
+static int dir_is(const char *path);
+
 static const char *kind_default_dir(enum picker_kind kind)
 {
+	if (kind == PICKER_ISO && state_iso[0] && dir_is(state_iso))
+		return state_iso;
+	if ((kind == PICKER_ISO || kind == PICKER_IMAGE) && state_pool[0] && dir_is(state_pool))
+		return state_pool;
 	switch (kind) {
 	case PICKER_ISO:
 		return "/var/lib/croft/iso";

@@ -73,6 +73,11 @@ size_t picker_count(const struct picker *p);
 const struct picker_entry *picker_entry_at(const struct picker *p, size_t i);
 /* Index of the selected entry (0 when the list is empty). */
 size_t picker_selected(const struct picker *p);
+/* croftd's state directory (host.info): the default directories become
+ * its "iso" directory and default pool (an ISO picker falls back to the
+ * pool), where they exist, before the installed system's; NULL forgets
+ * it. */
+void picker_set_state_dir(const char *state_dir);
 /* The path being typed, or NULL; borrowed. */
 const char *picker_typed(const struct picker *p);
 /* The listed directory (absolute, canonical); borrowed. */
