@@ -250,6 +250,7 @@ static void shutdown_timer_cb(struct loop *l, struct loop_timer *t, void *data)
 	snprintf(msg, sizeof(msg),
 		 "VM '%s' did not power off within the timeout; the guest may ignore ACPI power-button events. It is still running; use --force to stop it",
 		 vm->spec.name);
+	snprintf(vm->state_detail, sizeof(vm->state_detail), "%s", msg);
 	vm_set_state(vm, VM_RUNNING, "shutdown-timeout");
 	vm_waiters_finish(vm, &vm->stop_waiters, PROTO_E_TIMEOUT, msg);
 }
