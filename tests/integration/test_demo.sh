@@ -109,6 +109,25 @@ tmux_wait c 'web2 has a NIC on demonet' 30
 assert_eq demonet "$(dcroft vm info web2 --json | jq -r '.nics[0].net')" "web2's NIC"
 t_end
 
+t_begin "the forward form warns about a host service's port, in full"
+tmux_keys c 4
+tmux_wait c '^demonet +nat' 5
+tmux_keys c Enter
+tmux_wait c 'PORT FORWARDS \(1\)' 5
+tmux_keys c n
+tmux_wait c 'New port forward on demonet' 5
+tmux_keys c Tab
+tmux_type c 8080
+tmux_keys c Tab Tab
+tmux_type c 80
+tmux_keys c Enter
+tmux_wait c 'Forwarded tcp port 8080 to demo:80 on demonet; warning: a service of the host' 15
+wait_for 3 eval 'tmux_cap c | tr -s " \n" " " | grep -q "the forward now takes that port.s connections to demo"' ||
+	{ TMUX_LAST=$(tmux_cap c); _tmux_show_last c; fail "the warning is not on screen whole"; }
+expect_ok dcroft net forward remove demonet --proto tcp --host-port 8080
+tmux_keys c Escape 1
+t_end
+
 tmux_keys c q
 tmux_wait_dead c 5 >/dev/null
 
