@@ -97,6 +97,36 @@ assert_eq 1 "$(in_host cat "/proc/sys/net/ipv4/conf/$(dcroft net info demonet --
 	"route_localnet on the bridge"
 in_host nft list chain inet croft input | grep -q 'ip daddr 127.0.0.0/8 ct status ! dnat drop' ||
 	fail "no input rule keeps guests off the host's loopback: $(in_host nft list chain inet croft input)"
+# The attack: the guest routes 127.0.0.1 to the host through the bridge
+# and connects to it.  A counter of the test's own, hooked after croft's
+# input chain, sees what croft lets through to the host's loopback.
+in_host nft -f - <<'EOF2'
+table inet probe {
+	chain input {
+		type filter hook input priority 300; policy accept;
+		iifname "croftbr*" ip daddr 127.0.0.0/8 counter
+	}
+}
+EOF2
+probe_count() {
+	in_host nft list chain inet probe input | sed -n 's/.*counter packets \([0-9]*\).*/\1/p'
+}
+GW=$(dcroft net info demonet --json | jq -r .gateway)
+demo_run() {   # CMD — guest_run on the demo's croftd
+	(T=$LOCAL CROFT_SOCKET=$DEMO_SOCK guest_run demo "$1" 40)
+}
+demo_run "echo 1 >/proc/sys/net/ipv4/conf/eth0/route_localnet; echo 1 >/proc/sys/net/ipv4/conf/all/route_localnet; ip route del 127.0.0.1 dev lo table local; ip route del 127.0.0.0/8 dev lo table local; ip route add 127.0.0.1/32 via $GW dev eth0; ip route get 127.0.0.1" >"$T/attack-setup.out" ||
+	fail "could not set the guest up for the attack: $(cat "$T/attack-setup.out")"
+SEND='nc -w 2 127.0.0.1 8080 </dev/null; ping -c 2 -W 1 127.0.0.1; true'
+demo_run "$SEND" >"$T/attack-send.out"
+assert_eq 0 "$(probe_count)" "packets from the guest that reached the host's loopback"
+# ...which the guard alone stops: without it the same packets get through
+h=$(in_host nft -a list chain inet croft input | sed -n 's/.*ip daddr 127.0.0.0\/8 ct status ! dnat drop.*# handle \([0-9]*\).*/\1/p' | head -n1)
+[ -n "$h" ] && in_host nft delete rule inet croft input handle "$h"
+demo_run "$SEND" >"$T/attack-send.out"
+[ "$(probe_count)" -gt 0 ] ||
+	fail "without the guard nothing arrived either, so the test proves nothing ($(cat "$T/attack-setup.out" "$T/attack-send.out"))"
+in_host nft delete table inet probe
 t_end
 
 t_begin "the VM form creates a VM with a NIC on the network chosen"
