@@ -195,7 +195,7 @@ echo '$ '"$BUILD/croft" >>"$T/before-sh"
 tmux_type sh "$BUILD/croft"
 tmux_keys sh Enter
 tmux_wait sh '^web +running' 10
-tmux_keys sh j Enter
+tmux_keys sh j c
 tmux_wait sh "Connected to web's serial console" 5
 tmux_keys sh Enter
 tmux_wait sh '# ?$' 10
