@@ -54,6 +54,7 @@ static void start_failed(struct vm *vm, const char *code, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	log_err("VM %s: %s", vm->spec.name, msg);
+	snprintf(vm->state_detail, sizeof(vm->state_detail), "%.767s", msg);
 	vm_timer_clear(vm);
 	vm_spawn_end(vm);
 	if (vm->pidfd >= 0) {

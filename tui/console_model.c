@@ -65,6 +65,7 @@ double cvm_cpu_pct(long long cpu0_ms, int64_t t0_ms, long long cpu1_ms, int64_t 
 static const struct jfield vm_fields[] = {
 	JF_STR(struct cvm, name, "name"),
 	JF_STR(struct cvm, state, "state"),
+	JF_STR(struct cvm, reason, "state_reason"),
 	JF_INT(struct cvm, vcpus, "vcpus", 0),
 	JF_INT(struct cvm, memory_mib, "memory_mib", 0),
 	JF_INT(struct cvm, memory_actual_mib, "memory_actual_mib", -1),

@@ -33,6 +33,7 @@
 struct cvm {
 	char name[CVM_NAME_LEN];
 	char state[24];
+	char reason[48];               /* why it is in that state ("start-failed") */
 	char ip[48];                   /* the first NIC's lease; "" none */
 	long long vcpus;
 	long long memory_mib;

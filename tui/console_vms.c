@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define START_TIMEOUT_MS 90000        /* croftd gives QEMU 60 s */
 #define SHUTDOWN_TIMEOUT_S 60
@@ -241,7 +242,7 @@ static void k_delete(struct console *c, void *st)
 	}
 	for (i = 0; i < info->ndisks && n < DELETE_LINES - 1; i++)
 		if (!info->disks[i].owned)
-			lines[n++] = xasprintf("Kept (attached, not created by croft): %s",
+			lines[n++] = xasprintf("Kept, external (attached, not made for this VM): %s",
 					       info->disks[i].path);
 	if (!owned)
 		lines[n++] = xasprintf("It has no disk images of its own.");
@@ -279,10 +280,21 @@ static void describe_edit(const json_t *args, char *progress, char *done, size_t
 	describe("Saved", args, done, len);
 }
 
+/* The form offers the networks croftd has now for the first NIC. */
 static void k_new(struct console *c, void *st)
 {
+	struct api_error e = { "", "" };
+	json_t *res = NULL, *n;
+	const char *names[64];
+	size_t count = 0, i;
+
 	(void)st;
-	console_form_open(c, vmform_new_create(), FORM_TIMEOUT_MS, describe_create);
+	if (console_call(c, "net.list", NULL, &res, NULL, &e) == 0)
+		json_array_foreach(jget_arr(res, "networks"), i, n)
+			if (count < sizeof(names) / sizeof(names[0]) && jget_str(n, "name", NULL))
+				names[count++] = jget_str(n, "name", NULL);
+	console_form_open(c, vmform_new_create(names, count), FORM_TIMEOUT_MS, describe_create);
+	json_decref(res);
 }
 
 /* The form starts from the VM as croftd has it now. */
@@ -320,13 +332,13 @@ static const struct console_key vms_keys[] = {
 	{ { 'c' }, NULL, "the VM's serial console, full screen (Ctrl-] returns)", k_console },
 	{ { 't' }, NULL, "in a VM's details: graphs over the last hour or 24 hours", k_range },
 	{ { 'n', KEY_F(2) }, "New", "create a VM (a form)", k_new },
-	{ { '/', KEY_F(3) }, "Filter", "filter by name or state: Enter keeps it, Esc clears it",
+	{ { '/', KEY_F(3) }, "Find", "filter by name or state: Enter keeps it, Esc clears it",
 	  console_nav_filter },
 	{ { 'e', KEY_F(4) }, "Edit", "edit the selected VM (a form)", k_edit },
 	{ { 's', KEY_F(5) }, "Start", "start the selected VM", k_start },
 	{ { 'h', KEY_F(6) }, "Shutdown", "ACPI shutdown: like pressing the power button", k_shutdown },
 	{ { 'f', KEY_F(7) }, "Stop", "force stop, like pulling the plug (asks first)", k_stop },
-	{ { 'x', KEY_DC, KEY_F(8) }, "Delete",
+	{ { 'x', KEY_DC, KEY_F(8) }, "Del",
 	  "delete the selected VM, and its disk images if you say so (asks first)", k_delete },
 	{ { 'p', KEY_F(9) }, "Pause", "pause, or resume a paused VM", k_pause },
 	{ { 'r' }, NULL, "reset, like pressing the reset button (asks first)", k_reset },
@@ -349,6 +361,39 @@ static attr_t vm_cell_attr(const struct console *c, const struct ctable_col *col
 	return !strcmp(col->title, "STATE") ? console_state_attr(c, vm->state) : c->th.normal;
 }
 
+/* Why the selected VM is stopped, crashed or paused, and since when, on
+ * the body's last row (the filter's, unless one is being typed). */
+static void draw_why(struct console *c, void *st, WINDOW *w, int y, int width)
+{
+	const struct cvm *vm = panel_selected(P(st));
+	const struct console_why *why;
+	char line[512], when[32] = "";
+	time_t t;
+	struct tm tm;
+
+	if (!vm || vms_list(st)->filter.editing || !strcmp(vm->state, "running") ||
+	    !strcmp(vm->state, "starting") || !strcmp(vm->state, "shutting-down"))
+		return;
+	why = console_why_get(c, vm->name);
+	if (why) {
+		time_t now = time(NULL);
+		struct tm today;
+
+		t = (time_t)(why->time_ms / 1000);
+		localtime_r(&t, &tm);
+		localtime_r(&now, &today);
+		strftime(when, sizeof(when), tm.tm_yday == today.tm_yday && tm.tm_year == today.tm_year
+				     ? "%H:%M:%S" : "%Y-%m-%d %H:%M", &tm);
+		snprintf(line, sizeof(line), "%s since %s: %s", vm->name, when, why->text);
+	} else if (vm->reason[0]) {
+		snprintf(line, sizeof(line), "%s is %s, reason %s", vm->name, vm->state, vm->reason);
+	} else {
+		return;
+	}
+	console_fill(w, y, 0, width, c->th.normal);
+	console_put(w, y, 0, width, !strcmp(vm->state, "crashed") ? c->th.error : c->th.dim, line);
+}
+
 static void vms_draw(struct console *c, void *st, WINDOW *w, int top, int height, int width)
 {
 	if (S(st)->detail) {
@@ -357,6 +402,7 @@ static void vms_draw(struct console *c, void *st, WINDOW *w, int top, int height
 	}
 	console_list_draw(c, w, top, height, width, vms_list(st), console_vm_cols,
 			  console_vm_ncols, vm_cell_attr);
+	draw_why(c, st, w, top + height - 1, width);
 	if (!c->vms.n && c->vms.sampled_ms)
 		console_put(w, top + 2, 2, width - 2, c->th.dim,
 			    "No VMs yet. Press n (or F2) to create one.");

@@ -158,7 +158,7 @@ static const struct tl_parse_case create_errors[] = {
 	{ { "web", "--memory", "1536K" },
 	  .err = "--memory: size '1536K' is not a whole number of MiB" },
 	{ { "web", "--memory", "8" },
-	  .err = "memory must be between 16M and 16777216M, not 8M" },
+	  .err = "memory must be between 16M and 16T, not 8M" },
 	{ { "web", "--memory", "1G", "--memory-min", "2G" },
 	  .err = "memory-min (2048M) is above memory (1024M)" },
 	{ { "web", "--memory", "1G", "--memory-min", "8M" },
@@ -268,7 +268,7 @@ static const struct tl_parse_case edit_cases[] = {
 	  .err = "memory-min (3072M) is above memory (2048M)" },
 	{ { "web", "--memory-min", "1M" }, .err = "memory-min must be at least 16M, not 1M" },
 	{ { "web", "--memory", "4" },
-	  .err = "memory must be between 16M and 16777216M, not 4M" },
+	  .err = "memory must be between 16M and 16T, not 4M" },
 	{ { "web", "--disk", "10G" }, .err = "unknown option '--disk' for 'vm edit'" },
 	{ { "web", "--eject=yes" }, .err = "--eject takes no value" },
 };
@@ -453,7 +453,7 @@ static void test_format_info(void **state)
 		"created:     2024-05-01 12:00:00 UTC\n"
 		"disks:\n"
 		"  0: /var/lib/croft/web/disk0.qcow2 (qcow2, 20G, 1.2G allocated, owned by croft)\n"
-		"  1: /srv/data.raw (raw, 1G, 1G allocated, external)\n");
+		"  1: /srv/data.raw (raw, 1G, 1G allocated, external: kept when the VM is deleted)\n");
 	free(out);
 	out = tl_print_json(cli_format_vm_info, json_array_get(vms, 1));
 	assert_non_null(strstr(out, "state:       stopped\n"));
