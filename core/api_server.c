@@ -11,11 +11,21 @@
  *
  * Replies that pass a descriptor are sent alone with sendmsg(SCM_RIGHTS)
  * once everything queued before them is out.
+ *
+ * No client stalls the loop or starves the others (api_server.h has the
+ * limits): connections are counted per uid and in total, root in a room of
+ * its own; output is capped per connection and in total, a connection far
+ * behind stops being read and one over its cap is dropped with a reason;
+ * on EMFILE the listening socket leaves the loop until a connection closes
+ * or the retry timer (a timerfd held from the start) fires.  A refused peer gets one line and is closed
+ * once it has written or LINGER_MS have passed; the lingering sockets are
+ * few (LINGER_MAX), the rest are closed at once.
  */
 #include "core/api_server.h"
 #include "core/api_ops.h"
 #include "core/bus.h"
 #include "core/daemon.h"
+#include "core/settings.h"
 #include "common/loop.h"
 #include "common/log.h"
 #include "common/proto.h"
@@ -27,14 +37,18 @@
 #include <pwd.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/timerfd.h>
 #include <sys/un.h>
 #include <unistd.h>
 
-#define OUT_MAX (16u << 20)   /* a subscriber this far behind is dropped */
+#define LINGER_MAX 32         /* refused sockets kept until their peer writes */
+#define LINGER_MS 2000
+#define RETRY_MS 1000         /* accept again this long after EMFILE */
 
 struct out_chunk {
 	char *buf;
@@ -49,6 +63,8 @@ struct api_conn {
 	int refs;
 	int hello;
 	int subscribed;
+	int reading;              /* EPOLLIN wanted (off while far behind) */
+	uid_t uid;
 	pid_t peer_pid;
 	char user[64];            /* the peer's user name ("uid N" if none) */
 	struct api_peer peer;     /* what its requests answer through */
@@ -58,14 +74,37 @@ struct api_conn {
 	struct api_conn *next;
 };
 
+/* A refused socket waiting for its peer to write or go. */
+struct lingerer {
+	struct api_server *srv;
+	int fd;
+	uint64_t deadline;
+	struct lingerer *next;
+};
+
 struct api_server {
 	struct croftd *d;
 	int fd;
 	char *path;
+	struct api_limits lim;
 	struct api_conn *conns;
+	unsigned nconns;          /* open, not root */
+	unsigned nroot;           /* open, root */
+	size_t out_total;         /* queued for every connection */
+	struct lingerer *lingers;
+	unsigned nlingers;
+	int paused;               /* the listening socket is out of the loop */
+	int tfd;                  /* timerfd: the retry and linger sweep */
+	int timer_armed;
+	uint64_t pause_logged;    /* when a pause was last logged */
+	unsigned pauses;          /* since then */
+	uint64_t accepted, refused_busy, dropped;
+	int stopping;
 };
 
+
 static void conn_close(struct api_conn *c);
+static void server_resume(struct api_server *s);
 
 static void conn_unref(struct api_conn *c)
 {
@@ -95,18 +134,65 @@ static void conn_drop_output(struct api_conn *c)
 		free(ch);
 	}
 	c->out_tail = &c->out;
+	c->srv->out_total -= c->out_bytes;
 	c->out_bytes = 0;
 }
 
 static void conn_close(struct api_conn *c)
 {
+	struct api_server *s = c->srv;
+
 	if (c->fd < 0)
 		return;
-	loop_del(c->srv->d->loop, c->fd);
+	loop_del(s->d->loop, c->fd);
 	close(c->fd);
 	c->fd = -1;
+	if (c->uid == 0)
+		s->nroot--;
+	else
+		s->nconns--;
 	conn_drop_output(c);
 	conn_unref(c);            /* the reference held by the open socket */
+	if (s->paused && !s->stopping)
+		server_resume(s);
+}
+
+/* What the connection waits for: its requests unless it is far behind
+ * (half its output cap), and room to write while output is queued. */
+static void conn_want(struct api_conn *c)
+{
+	c->reading = c->out_bytes <= c->srv->lim.out_max / 2;
+	loop_mod(c->srv->d->loop, c->fd,
+		 (c->reading ? EPOLLIN : 0) | (c->out ? EPOLLOUT : 0));
+}
+
+static ssize_t chunk_send(struct api_conn *c, struct out_chunk *ch)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { ch->buf + ch->off, ch->len - ch->off };
+	struct msghdr mh = { 0 };
+	struct cmsghdr *cm;
+	ssize_t n;
+
+	if (ch->fd < 0)
+		return send(c->fd, ch->buf + ch->off, ch->len - ch->off,
+			    MSG_NOSIGNAL | MSG_DONTWAIT);
+	memset(cbuf, 0, sizeof(cbuf));
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = cbuf;
+	mh.msg_controllen = sizeof(cbuf);
+	cm = CMSG_FIRSTHDR(&mh);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &ch->fd, sizeof(int));
+	n = sendmsg(c->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+	if (n > 0) {
+		close(ch->fd);
+		ch->fd = -1;
+	}
+	return n;
 }
 
 /* Write what can be written now.  0, or -errno when the peer is gone. */
@@ -114,33 +200,8 @@ static int conn_flush(struct api_conn *c)
 {
 	while (c->out) {
 		struct out_chunk *ch = c->out;
-		ssize_t n;
+		ssize_t n = chunk_send(c, ch);
 
-		if (ch->fd >= 0) {
-			char cbuf[CMSG_SPACE(sizeof(int))];
-			struct iovec iov = { ch->buf + ch->off, ch->len - ch->off };
-			struct msghdr mh = { 0 };
-			struct cmsghdr *cm;
-
-			memset(cbuf, 0, sizeof(cbuf));
-			mh.msg_iov = &iov;
-			mh.msg_iovlen = 1;
-			mh.msg_control = cbuf;
-			mh.msg_controllen = sizeof(cbuf);
-			cm = CMSG_FIRSTHDR(&mh);
-			cm->cmsg_level = SOL_SOCKET;
-			cm->cmsg_type = SCM_RIGHTS;
-			cm->cmsg_len = CMSG_LEN(sizeof(int));
-			memcpy(CMSG_DATA(cm), &ch->fd, sizeof(int));
-			n = sendmsg(c->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
-			if (n > 0) {
-				close(ch->fd);
-				ch->fd = -1;
-			}
-		} else {
-			n = send(c->fd, ch->buf + ch->off, ch->len - ch->off,
-				 MSG_NOSIGNAL | MSG_DONTWAIT);
-		}
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -150,6 +211,7 @@ static int conn_flush(struct api_conn *c)
 		}
 		ch->off += (size_t)n;
 		c->out_bytes -= (size_t)n;
+		c->srv->out_total -= (size_t)n;
 		if (ch->off < ch->len)
 			break;
 		c->out = ch->next;
@@ -158,14 +220,57 @@ static int conn_flush(struct api_conn *c)
 		free(ch->buf);
 		free(ch);
 	}
-	loop_mod(c->srv->d->loop, c->fd, EPOLLIN | (c->out ? EPOLLOUT : 0));
+	conn_want(c);
 	return 0;
+}
+
+/* Drop a connection whose output went past a cap, telling it why if its
+ * socket has room for one more line. */
+static void conn_overflow(struct api_conn *c, const char *why)
+{
+	size_t behind = c->out_bytes;
+	char *line;
+
+	c->srv->dropped++;
+	log_warn("API client pid %d (%s) is %zu bytes behind: %s; disconnecting it",
+		 (int)c->peer_pid, c->user, behind, why);
+	conn_drop_output(c);
+	if (c->subscribed)
+		line = xasprintf("{\"event\":\"events.lost\",\"data\":{\"reason\":"
+				 "\"disconnected: %zu bytes of output were not read (%s)\"}}\n",
+				 behind, why);
+	else
+		line = xasprintf("{\"ok\":false,\"error\":{\"code\":\"%s\",\"message\":"
+				 "\"disconnected: replies were not read (%s)\"}}\n",
+				 PROTO_E_BUSY, why);
+	if (send(c->fd, line, strlen(line), MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
+		log_debug("could not tell pid %d why: %s", (int)c->peer_pid, strerror(errno));
+	free(line);
+	conn_close(c);
+}
+
+/* Past the total, drop the connections furthest behind until under it. */
+static void server_trim_output(struct api_server *s)
+{
+	while (s->out_total > s->lim.out_total) {
+		struct api_conn *c, *worst = NULL;
+
+		for (c = s->conns; c; c = c->next)
+			if (c->fd >= 0 && (!worst || c->out_bytes > worst->out_bytes))
+				worst = c;
+		if (!worst || !worst->out_bytes)
+			return;
+		worst->refs++;
+		conn_overflow(worst, "croftd's output buffers for all clients are full");
+		conn_unref(worst);
+	}
 }
 
 /* Queue a line of JSON text (s, malloc'd, stolen; NULL: none),
  * optionally with an fd. */
 static void conn_send_text(struct api_conn *c, char *s, int fd)
 {
+	struct api_server *srv = c->srv;
 	struct out_chunk *ch;
 
 	if (c->fd < 0 || !s) {
@@ -182,16 +287,24 @@ static void conn_send_text(struct api_conn *c, char *s, int fd)
 	*c->out_tail = ch;
 	c->out_tail = &ch->next;
 	c->out_bytes += ch->len;
-	if (c->out_bytes > OUT_MAX) {
-		log_warn("API client pid %d is %zu bytes behind; disconnecting it",
-			 (int)c->peer_pid, c->out_bytes);
+	srv->out_total += ch->len;
+	if (conn_flush(c) < 0) {
 		conn_close(c);
 		return;
 	}
-	if (conn_flush(c) < 0)
-		conn_close(c);
-}
+	if (c->out_bytes > srv->lim.out_max) {
+		char why[96];
 
+		snprintf(why, sizeof(why), "limit %zu bytes per connection", srv->lim.out_max);
+		conn_overflow(c, why);
+		return;
+	}
+	if (srv->out_total > srv->lim.out_total) {
+		c->refs++;
+		server_trim_output(srv);
+		conn_unref(c);
+	}
+}
 /* Queue one JSON value as a line (value stolen), optionally with an fd. */
 static void conn_send(struct api_conn *c, json_t *msg, int fd)
 {
@@ -245,13 +358,19 @@ static void bus_sink(const struct bus_event *ev, void *data)
 	struct api_conn *c, *next;
 	json_t *msg = NULL;
 
+	/* A send may drop connections (the one furthest behind): hold each
+	 * while it is sent to, and read its successor after. */
 	for (c = s->conns; c; c = next) {
-		next = c->next;
-		if (c->fd < 0 || !c->subscribed)
+		if (c->fd < 0 || !c->subscribed) {
+			next = c->next;
 			continue;
+		}
 		if (!msg)
 			msg = bus_event_json(ev);
+		c->refs++;
 		conn_send(c, json_incref(msg), -1);
+		next = c->next;
+		conn_unref(c);
 	}
 	json_decref(msg);
 }
@@ -331,6 +450,9 @@ static void conn_io(struct loop *l, int fd, uint32_t events, void *data)
 		if (conn_flush(c) < 0)
 			conn_close(c);
 	}
+	/* Hung up while not being read: nobody is left to answer. */
+	if (c->fd >= 0 && !c->reading && (events & (EPOLLHUP | EPOLLERR)))
+		conn_close(c);
 	if (c->fd >= 0 && (events & (EPOLLIN | EPOLLHUP | EPOLLERR))) {
 		ssize_t n = linebuf_read(&c->in, c->fd);
 		char *line;
@@ -348,6 +470,8 @@ static void conn_io(struct loop *l, int fd, uint32_t events, void *data)
 				}
 				handle_line(c, line, len);
 			}
+			if (c->fd >= 0)
+				linebuf_shrink(&c->in);
 		}
 	}
 	conn_unref(c);
@@ -377,12 +501,175 @@ static int peer_allowed(struct api_server *s, const struct ucred *cr, char *why,
 	return 0;
 }
 
-static void refused_cb(struct loop *l, int fd, uint32_t events, void *data)
+/* Within the caps?  1, or 0 with why set. */
+static int peer_has_room(struct api_server *s, const struct ucred *cr, const char *user,
+			 char *why, size_t whylen)
 {
+	const struct api_conn *c;
+	unsigned mine = 0;
+
+	for (c = s->conns; c; c = c->next)
+		if (c->fd >= 0 && c->uid == cr->uid)
+			mine++;
+	if (cr->uid == 0 && s->nroot >= s->lim.max_root) {
+		snprintf(why, whylen, "root already has %u connections to croftd (limit %u)",
+			 s->nroot, s->lim.max_root);
+		return 0;
+	}
+	if (mine >= s->lim.max_per_user) {
+		snprintf(why, whylen, "%s already has %u connections to croftd (limit %u per user); "
+			 "close some and try again", user, mine, s->lim.max_per_user);
+		return 0;
+	}
+	if (cr->uid != 0 && s->nconns >= s->lim.max_conns) {
+		snprintf(why, whylen, "croftd already serves %u connections (limit %u); "
+			 "try again later", s->nconns, s->lim.max_conns);
+		return 0;
+	}
+	return 1;
+}
+
+/* --- the retry and linger timer ------------------------------------------------- */
+
+static void linger_close(struct api_server *s, struct lingerer *g)
+{
+	struct lingerer **pp;
+
+	for (pp = &s->lingers; *pp; pp = &(*pp)->next) {
+		if (*pp == g) {
+			*pp = g->next;
+			break;
+		}
+	}
+	loop_del(s->d->loop, g->fd);
+	close(g->fd);
+	free(g);
+	s->nlingers--;
+}
+
+static void timer_arm(struct api_server *s);
+
+static void timer_cb(struct loop *l, int fd, uint32_t events, void *data)
+{
+	struct api_server *s = data;
+	uint64_t now = loop_now_ms(), ticks;
+	struct lingerer *g, *next;
+
+	(void)l;
 	(void)events;
-	(void)data;
-	loop_del(l, fd);
-	close(fd);
+	if (read(fd, &ticks, sizeof(ticks)) < 0 && errno == EAGAIN)
+		return;
+	s->timer_armed = 0;
+	for (g = s->lingers; g; g = next) {
+		next = g->next;
+		if (g->deadline <= now)
+			linger_close(s, g);
+	}
+	log_flush_repeats();
+	if (s->paused)
+		server_resume(s);
+	timer_arm(s);
+}
+
+/* Wake up in a while when a socket lingers or accepting is paused.  The
+ * timerfd is the server's from the start, so arming it needs no
+ * descriptor even when there are none left. */
+static void timer_arm(struct api_server *s)
+{
+	uint64_t ms = s->paused ? RETRY_MS : LINGER_MS;
+	struct itimerspec its = { .it_value = { (time_t)(ms / 1000),
+						(long)(ms % 1000) * 1000000 } };
+
+	if (s->timer_armed || (!s->lingers && !s->paused) || s->stopping)
+		return;
+	if (timerfd_settime(s->tfd, 0, &its, NULL) == 0)
+		s->timer_armed = 1;
+}
+
+/* Out of descriptors: stop accepting until one is free. */
+static void server_pause(struct api_server *s, int e)
+{
+	uint64_t now = loop_now_ms();
+
+	if (s->paused)
+		return;
+	loop_del(s->d->loop, s->fd);
+	s->paused = 1;
+	s->pauses++;
+	if (!s->pause_logged || now - s->pause_logged >= 60000) {
+		log_warn("API socket: cannot accept a connection: %s (%u open); not accepting "
+			 "until one closes (%u pauses in the last minute)", strerror(e),
+			 s->nconns + s->nroot, s->pauses);
+		s->pause_logged = now;
+		s->pauses = 0;
+	}
+	timer_arm(s);
+}
+
+static void accept_cb(struct loop *l, int fd, uint32_t events, void *data);
+
+static void server_resume(struct api_server *s)
+{
+	if (!s->paused)
+		return;
+	if (loop_add(s->d->loop, s->fd, EPOLLIN, accept_cb, s) < 0)
+		return;           /* the timer tries again */
+	s->paused = 0;
+}
+
+/* --- accepting ----------------------------------------------------------------------- */
+
+static void linger_cb(struct loop *l, int fd, uint32_t events, void *data)
+{
+	(void)l;
+	(void)fd;
+	(void)events;
+	linger_close(((struct lingerer *)data)->srv, data);
+}
+
+/* Tell a refused peer why in one line, then close it once it has written
+ * its first request (so that write does not fail before it reads why) or
+ * LINGER_MS have passed. */
+static void refuse(struct api_server *s, int cfd, const char *code, const char *why)
+{
+	char line[512];
+	struct lingerer *g;
+	int n = snprintf(line, sizeof(line),
+			 "{\"ok\":false,\"error\":{\"code\":\"%s\",\"message\":\"%s\"}}\n",
+			 code, why);
+
+	if (n >= (int)sizeof(line))
+		n = (int)sizeof(line) - 1;
+	if (send(cfd, line, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
+		log_debug("could not tell a refused peer why: %s", strerror(errno));
+	shutdown(cfd, SHUT_WR);
+	if (s->nlingers >= LINGER_MAX) {
+		close(cfd);
+		return;
+	}
+	g = xcalloc(1, sizeof(*g));
+	g->srv = s;
+	g->fd = cfd;
+	g->deadline = loop_now_ms() + LINGER_MS;
+	if (loop_add(s->d->loop, cfd, EPOLLIN, linger_cb, g) < 0) {
+		close(cfd);
+		free(g);
+		return;
+	}
+	g->next = s->lingers;
+	s->lingers = g;
+	s->nlingers++;
+	timer_arm(s);
+}
+
+static void peer_name(const struct ucred *cr, char *buf, size_t len)
+{
+	struct passwd *pw = getpwuid(cr->uid);
+
+	if (pw)
+		snprintf(buf, len, "%s", pw->pw_name);
+	else
+		snprintf(buf, len, "uid %u", (unsigned)cr->uid);
 }
 
 static void accept_cb(struct loop *l, int fd, uint32_t events, void *data)
@@ -391,13 +678,15 @@ static void accept_cb(struct loop *l, int fd, uint32_t events, void *data)
 	struct api_conn *c;
 	struct ucred cr;
 	socklen_t crlen = sizeof(cr);
-	char why[160];
+	char why[256], user[64];
 	int cfd;
 
 	(void)events;
 	cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (cfd < 0) {
-		if (errno != EAGAIN && errno != EINTR)
+		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
+			server_pause(s, errno);
+		else if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
 			log_warn("accept on API socket: %s", strerror(errno));
 		return;
 	}
@@ -407,34 +696,25 @@ static void accept_cb(struct loop *l, int fd, uint32_t events, void *data)
 		return;
 	}
 	if (!peer_allowed(s, &cr, why, sizeof(why))) {
-		char line[300];
-		int n = snprintf(line, sizeof(line),
-				 "{\"ok\":false,\"error\":{\"code\":\"%s\",\"message\":\"%s\"}}\n",
-				 PROTO_E_PERMISSION, why);
-
 		log_warn("refused API connection from pid %d: %s", (int)cr.pid, why);
-		if (send(cfd, line, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
-			log_debug("could not tell pid %d why: %s", (int)cr.pid, strerror(errno));
-		/* Keep reading until the peer has written its first request or gone,
-		 * so its write does not fail before it reads why it was refused. */
-		shutdown(cfd, SHUT_WR);
-		if (loop_add(l, cfd, EPOLLIN, refused_cb, NULL) < 0)
-			close(cfd);
+		refuse(s, cfd, PROTO_E_PERMISSION, why);
+		return;
+	}
+	peer_name(&cr, user, sizeof(user));
+	if (!peer_has_room(s, &cr, user, why, sizeof(why))) {
+		s->refused_busy++;
+		log_warn("refused API connection from pid %d: %s", (int)cr.pid, why);
+		refuse(s, cfd, PROTO_E_BUSY, why);
 		return;
 	}
 	c = xcalloc(1, sizeof(*c));
 	c->srv = s;
 	c->fd = cfd;
 	c->refs = 1;
+	c->reading = 1;
+	c->uid = cr.uid;
 	c->peer_pid = cr.pid;
-	{
-		struct passwd *pw = getpwuid(cr.uid);
-
-		if (pw)
-			snprintf(c->user, sizeof(c->user), "%s", pw->pw_name);
-		else
-			snprintf(c->user, sizeof(c->user), "uid %u", (unsigned)cr.uid);
-	}
+	snprintf(c->user, sizeof(c->user), "%s", user);
 	c->peer = (struct api_peer){ .user = c->user, .uid = (int64_t)cr.uid, .send = peer_send,
 				     .send_text = peer_send_text, .subscribe = peer_subscribe, .hold = peer_hold,
 				     .release = peer_release };
@@ -446,8 +726,29 @@ static void accept_cb(struct loop *l, int fd, uint32_t events, void *data)
 		free(c);
 		return;
 	}
+	if (cr.uid == 0)
+		s->nroot++;
+	else
+		s->nconns++;
+	s->accepted++;
 	c->next = s->conns;
 	s->conns = c;
+}
+
+static void limits_read(struct croftd *d, struct api_limits *lim)
+{
+	lim->max_conns = (unsigned)settings_int(d->store, "api-max-conns",
+						API_MAX_CONNS_DEFAULT, 1, 65536);
+	lim->max_per_user = (unsigned)settings_int(d->store, "api-max-conns-per-user",
+						   API_MAX_CONNS_PER_USER_DEFAULT, 1, 65536);
+	lim->max_root = (unsigned)settings_int(d->store, "api-max-conns-root",
+					       API_MAX_CONNS_ROOT_DEFAULT, 1, 65536);
+	lim->out_max = (size_t)settings_int(d->store, "api-out-max-bytes",
+					    API_OUT_MAX_DEFAULT, 65536, (int64_t)1 << 32);
+	lim->out_total = (size_t)settings_int(d->store, "api-out-total-bytes",
+					      API_OUT_TOTAL_DEFAULT, 65536, (int64_t)1 << 36);
+	if (lim->out_total < lim->out_max)
+		lim->out_total = lim->out_max;
 }
 
 int api_server_start(struct croftd *d, const char *path, struct api_server **out,
@@ -489,10 +790,16 @@ int api_server_start(struct croftd *d, const char *path, struct api_server **out
 	s->d = d;
 	s->fd = fd;
 	s->path = xstrdup(path);
-	r = loop_add(d->loop, fd, EPOLLIN, accept_cb, s);
+	limits_read(d, &s->lim);
+	s->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	r = s->tfd < 0 ? -errno : loop_add(d->loop, s->tfd, EPOLLIN, timer_cb, s);
+	if (r == 0 && (r = loop_add(d->loop, fd, EPOLLIN, accept_cb, s)) < 0)
+		loop_del(d->loop, s->tfd);
 	if (r < 0) {
 		err_set(err, errlen, "epoll: %s", strerror(-r));
 		close(fd);
+		if (s->tfd >= 0)
+			close(s->tfd);
 		free(s->path);
 		free(s);
 		return r;
@@ -508,10 +815,16 @@ void api_server_stop(struct api_server *s)
 
 	if (!s)
 		return;
+	s->stopping = 1;
 	bus_sink_remove(s->d->bus, bus_sink, s);
-	loop_del(s->d->loop, s->fd);
+	if (!s->paused)
+		loop_del(s->d->loop, s->fd);
 	close(s->fd);
 	unlink(s->path);
+	loop_del(s->d->loop, s->tfd);
+	close(s->tfd);
+	while (s->lingers)
+		linger_close(s, s->lingers);
 	for (c = s->conns; c; c = next) {
 		next = c->next;
 		c->refs++;
@@ -520,4 +833,17 @@ void api_server_stop(struct api_server *s)
 	}
 	free(s->path);
 	free(s);
+}
+
+void api_server_stats(const struct api_server *s, struct api_server_stats *st)
+{
+	*st = (struct api_server_stats){ .conns = s->nconns + s->nroot, .root_conns = s->nroot,
+					 .lingering = s->nlingers, .out_bytes = s->out_total,
+					 .paused = s->paused, .accepted = s->accepted, .refused_busy = s->refused_busy,
+					 .dropped = s->dropped };
+}
+
+const struct api_limits *api_server_limits(const struct api_server *s)
+{
+	return &s->lim;
 }
