@@ -13,19 +13,15 @@
  * once everything queued before them is out.
  *
  * No client stalls the loop or starves the others (api_server.h has the
- * limits): connections are counted per uid and in total, root in a room of
- * its own; output is capped per connection and in total, a connection far
- * behind stops being read and one over its cap is dropped with a reason;
- * on EMFILE the listening socket leaves the loop until a connection closes
- * or the retry timer (a timerfd held from the start) fires.  A refused peer gets one line and is closed
- * once it has written or LINGER_MS have passed; the lingering sockets are
- * few (LINGER_MAX), the rest are closed at once.
+ * limits): output is capped per connection and in total, a connection far
+ * behind stops being read and one over its cap is dropped with a reason.
+ * Who gets a connection (the peer check, the connection caps, pausing on
+ * EMFILE) is api_accept.c's.
  */
-#include "core/api_server.h"
+#include "core/api_server_internal.h"
 #include "core/api_ops.h"
 #include "core/bus.h"
 #include "core/daemon.h"
-#include "core/settings.h"
 #include "common/loop.h"
 #include "common/log.h"
 #include "common/proto.h"
@@ -33,8 +29,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
-#include <pwd.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdint.h>
@@ -46,65 +40,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#define LINGER_MAX 32         /* refused sockets kept until their peer writes */
-#define LINGER_MS 2000
-#define RETRY_MS 1000         /* accept again this long after EMFILE */
-
-struct out_chunk {
-	char *buf;
-	size_t len, off;
-	int fd;                   /* passed with the chunk's first byte, or -1 */
-	struct out_chunk *next;
-};
-
-struct api_conn {
-	struct api_server *srv;
-	int fd;                   /* -1 once closed */
-	int refs;
-	int hello;
-	int subscribed;
-	int reading;              /* EPOLLIN wanted (off while far behind) */
-	uid_t uid;
-	pid_t peer_pid;
-	char user[64];            /* the peer's user name ("uid N" if none) */
-	struct api_peer peer;     /* what its requests answer through */
-	struct linebuf in;
-	struct out_chunk *out, **out_tail;
-	size_t out_bytes;
-	struct api_conn *next;
-};
-
-/* A refused socket waiting for its peer to write or go. */
-struct lingerer {
-	struct api_server *srv;
-	int fd;
-	uint64_t deadline;
-	struct lingerer *next;
-};
-
-struct api_server {
-	struct croftd *d;
-	int fd;
-	char *path;
-	struct api_limits lim;
-	struct api_conn *conns;
-	unsigned nconns;          /* open, not root */
-	unsigned nroot;           /* open, root */
-	size_t out_total;         /* queued for every connection */
-	struct lingerer *lingers;
-	unsigned nlingers;
-	int paused;               /* the listening socket is out of the loop */
-	int tfd;                  /* timerfd: the retry and linger sweep */
-	int timer_armed;
-	uint64_t pause_logged;    /* when a pause was last logged */
-	unsigned pauses;          /* since then */
-	uint64_t accepted, refused_busy, dropped;
-	int stopping;
-};
-
-
 static void conn_close(struct api_conn *c);
-static void server_resume(struct api_server *s);
 
 static void conn_unref(struct api_conn *c)
 {
@@ -154,7 +90,7 @@ static void conn_close(struct api_conn *c)
 	conn_drop_output(c);
 	conn_unref(c);            /* the reference held by the open socket */
 	if (s->paused && !s->stopping)
-		server_resume(s);
+		api_accept_resume(s);
 }
 
 /* What the connection waits for: its requests unless it is far behind
@@ -477,256 +413,29 @@ static void conn_io(struct loop *l, int fd, uint32_t events, void *data)
 	conn_unref(c);
 }
 
-/* Root, croftd's own user, and members of group croft may connect. */
-static int peer_allowed(struct api_server *s, const struct ucred *cr, char *why, size_t whylen)
+void api_conn_open(struct api_server *s, int cfd, const struct ucred *cr, const char *user)
 {
-	struct passwd *pw;
-	gid_t groups[64];
-	int ng = 64, i;
+	struct api_conn *c = xcalloc(1, sizeof(*c));
 
-	if (cr->uid == 0 || cr->uid == geteuid())
-		return 1;
-	if (s->d->croft_gid != (gid_t)-1) {
-		if (cr->gid == s->d->croft_gid)
-			return 1;
-		pw = getpwuid(cr->uid);
-		if (pw && getgrouplist(pw->pw_name, pw->pw_gid, groups, &ng) >= 0)
-			for (i = 0; i < ng; i++)
-				if (groups[i] == s->d->croft_gid)
-					return 1;
-	}
-	pw = getpwuid(cr->uid);
-	snprintf(why, whylen, "user %s (uid %u) is not root and not in group croft",
-		 pw ? pw->pw_name : "?", (unsigned)cr->uid);
-	return 0;
-}
-
-/* Within the caps?  1, or 0 with why set. */
-static int peer_has_room(struct api_server *s, const struct ucred *cr, const char *user,
-			 char *why, size_t whylen)
-{
-	const struct api_conn *c;
-	unsigned mine = 0;
-
-	for (c = s->conns; c; c = c->next)
-		if (c->fd >= 0 && c->uid == cr->uid)
-			mine++;
-	if (cr->uid == 0 && s->nroot >= s->lim.max_root) {
-		snprintf(why, whylen, "root already has %u connections to croftd (limit %u)",
-			 s->nroot, s->lim.max_root);
-		return 0;
-	}
-	if (mine >= s->lim.max_per_user) {
-		snprintf(why, whylen, "%s already has %u connections to croftd (limit %u per user); "
-			 "close some and try again", user, mine, s->lim.max_per_user);
-		return 0;
-	}
-	if (cr->uid != 0 && s->nconns >= s->lim.max_conns) {
-		snprintf(why, whylen, "croftd already serves %u connections (limit %u); "
-			 "try again later", s->nconns, s->lim.max_conns);
-		return 0;
-	}
-	return 1;
-}
-
-/* --- the retry and linger timer ------------------------------------------------- */
-
-static void linger_close(struct api_server *s, struct lingerer *g)
-{
-	struct lingerer **pp;
-
-	for (pp = &s->lingers; *pp; pp = &(*pp)->next) {
-		if (*pp == g) {
-			*pp = g->next;
-			break;
-		}
-	}
-	loop_del(s->d->loop, g->fd);
-	close(g->fd);
-	free(g);
-	s->nlingers--;
-}
-
-static void timer_arm(struct api_server *s);
-
-static void timer_cb(struct loop *l, int fd, uint32_t events, void *data)
-{
-	struct api_server *s = data;
-	uint64_t now = loop_now_ms(), ticks;
-	struct lingerer *g, *next;
-
-	(void)l;
-	(void)events;
-	if (read(fd, &ticks, sizeof(ticks)) < 0 && errno == EAGAIN)
-		return;
-	s->timer_armed = 0;
-	for (g = s->lingers; g; g = next) {
-		next = g->next;
-		if (g->deadline <= now)
-			linger_close(s, g);
-	}
-	log_flush_repeats();
-	if (s->paused)
-		server_resume(s);
-	timer_arm(s);
-}
-
-/* Wake up in a while when a socket lingers or accepting is paused.  The
- * timerfd is the server's from the start, so arming it needs no
- * descriptor even when there are none left. */
-static void timer_arm(struct api_server *s)
-{
-	uint64_t ms = s->paused ? RETRY_MS : LINGER_MS;
-	struct itimerspec its = { .it_value = { (time_t)(ms / 1000),
-						(long)(ms % 1000) * 1000000 } };
-
-	if (s->timer_armed || (!s->lingers && !s->paused) || s->stopping)
-		return;
-	if (timerfd_settime(s->tfd, 0, &its, NULL) == 0)
-		s->timer_armed = 1;
-}
-
-/* Out of descriptors: stop accepting until one is free. */
-static void server_pause(struct api_server *s, int e)
-{
-	uint64_t now = loop_now_ms();
-
-	if (s->paused)
-		return;
-	loop_del(s->d->loop, s->fd);
-	s->paused = 1;
-	s->pauses++;
-	if (!s->pause_logged || now - s->pause_logged >= 60000) {
-		log_warn("API socket: cannot accept a connection: %s (%u open); not accepting "
-			 "until one closes (%u pauses in the last minute)", strerror(e),
-			 s->nconns + s->nroot, s->pauses);
-		s->pause_logged = now;
-		s->pauses = 0;
-	}
-	timer_arm(s);
-}
-
-static void accept_cb(struct loop *l, int fd, uint32_t events, void *data);
-
-static void server_resume(struct api_server *s)
-{
-	if (!s->paused)
-		return;
-	if (loop_add(s->d->loop, s->fd, EPOLLIN, accept_cb, s) < 0)
-		return;           /* the timer tries again */
-	s->paused = 0;
-}
-
-/* --- accepting ----------------------------------------------------------------------- */
-
-static void linger_cb(struct loop *l, int fd, uint32_t events, void *data)
-{
-	(void)l;
-	(void)fd;
-	(void)events;
-	linger_close(((struct lingerer *)data)->srv, data);
-}
-
-/* Tell a refused peer why in one line, then close it once it has written
- * its first request (so that write does not fail before it reads why) or
- * LINGER_MS have passed. */
-static void refuse(struct api_server *s, int cfd, const char *code, const char *why)
-{
-	char line[512];
-	struct lingerer *g;
-	int n = snprintf(line, sizeof(line),
-			 "{\"ok\":false,\"error\":{\"code\":\"%s\",\"message\":\"%s\"}}\n",
-			 code, why);
-
-	if (n >= (int)sizeof(line))
-		n = (int)sizeof(line) - 1;
-	if (send(cfd, line, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
-		log_debug("could not tell a refused peer why: %s", strerror(errno));
-	shutdown(cfd, SHUT_WR);
-	if (s->nlingers >= LINGER_MAX) {
-		close(cfd);
-		return;
-	}
-	g = xcalloc(1, sizeof(*g));
-	g->srv = s;
-	g->fd = cfd;
-	g->deadline = loop_now_ms() + LINGER_MS;
-	if (loop_add(s->d->loop, cfd, EPOLLIN, linger_cb, g) < 0) {
-		close(cfd);
-		free(g);
-		return;
-	}
-	g->next = s->lingers;
-	s->lingers = g;
-	s->nlingers++;
-	timer_arm(s);
-}
-
-static void peer_name(const struct ucred *cr, char *buf, size_t len)
-{
-	struct passwd *pw = getpwuid(cr->uid);
-
-	if (pw)
-		snprintf(buf, len, "%s", pw->pw_name);
-	else
-		snprintf(buf, len, "uid %u", (unsigned)cr->uid);
-}
-
-static void accept_cb(struct loop *l, int fd, uint32_t events, void *data)
-{
-	struct api_server *s = data;
-	struct api_conn *c;
-	struct ucred cr;
-	socklen_t crlen = sizeof(cr);
-	char why[256], user[64];
-	int cfd;
-
-	(void)events;
-	cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-	if (cfd < 0) {
-		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
-			server_pause(s, errno);
-		else if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
-			log_warn("accept on API socket: %s", strerror(errno));
-		return;
-	}
-	if (getsockopt(cfd, SOL_SOCKET, SO_PEERCRED, &cr, &crlen) < 0) {
-		log_warn("SO_PEERCRED: %s", strerror(errno));
-		close(cfd);
-		return;
-	}
-	if (!peer_allowed(s, &cr, why, sizeof(why))) {
-		log_warn("refused API connection from pid %d: %s", (int)cr.pid, why);
-		refuse(s, cfd, PROTO_E_PERMISSION, why);
-		return;
-	}
-	peer_name(&cr, user, sizeof(user));
-	if (!peer_has_room(s, &cr, user, why, sizeof(why))) {
-		s->refused_busy++;
-		log_warn("refused API connection from pid %d: %s", (int)cr.pid, why);
-		refuse(s, cfd, PROTO_E_BUSY, why);
-		return;
-	}
-	c = xcalloc(1, sizeof(*c));
 	c->srv = s;
 	c->fd = cfd;
 	c->refs = 1;
 	c->reading = 1;
-	c->uid = cr.uid;
-	c->peer_pid = cr.pid;
+	c->uid = cr->uid;
+	c->peer_pid = cr->pid;
 	snprintf(c->user, sizeof(c->user), "%s", user);
-	c->peer = (struct api_peer){ .user = c->user, .uid = (int64_t)cr.uid, .send = peer_send,
+	c->peer = (struct api_peer){ .user = c->user, .uid = (int64_t)cr->uid, .send = peer_send,
 				     .send_text = peer_send_text, .subscribe = peer_subscribe, .hold = peer_hold,
 				     .release = peer_release };
 	c->out_tail = &c->out;
 	linebuf_init(&c->in, PROTO_MAX_LINE);
-	if (loop_add(l, cfd, EPOLLIN, conn_io, c) < 0) {
+	if (loop_add(s->d->loop, cfd, EPOLLIN, conn_io, c) < 0) {
 		close(cfd);
 		linebuf_free(&c->in);
 		free(c);
 		return;
 	}
-	if (cr.uid == 0)
+	if (cr->uid == 0)
 		s->nroot++;
 	else
 		s->nconns++;
@@ -735,21 +444,6 @@ static void accept_cb(struct loop *l, int fd, uint32_t events, void *data)
 	s->conns = c;
 }
 
-static void limits_read(struct croftd *d, struct api_limits *lim)
-{
-	lim->max_conns = (unsigned)settings_int(d->store, "api-max-conns",
-						API_MAX_CONNS_DEFAULT, 1, 65536);
-	lim->max_per_user = (unsigned)settings_int(d->store, "api-max-conns-per-user",
-						   API_MAX_CONNS_PER_USER_DEFAULT, 1, 65536);
-	lim->max_root = (unsigned)settings_int(d->store, "api-max-conns-root",
-					       API_MAX_CONNS_ROOT_DEFAULT, 1, 65536);
-	lim->out_max = (size_t)settings_int(d->store, "api-out-max-bytes",
-					    API_OUT_MAX_DEFAULT, 65536, (int64_t)1 << 32);
-	lim->out_total = (size_t)settings_int(d->store, "api-out-total-bytes",
-					      API_OUT_TOTAL_DEFAULT, 65536, (int64_t)1 << 36);
-	if (lim->out_total < lim->out_max)
-		lim->out_total = lim->out_max;
-}
 
 int api_server_start(struct croftd *d, const char *path, struct api_server **out,
 		     char *err, size_t errlen)
@@ -790,10 +484,10 @@ int api_server_start(struct croftd *d, const char *path, struct api_server **out
 	s->d = d;
 	s->fd = fd;
 	s->path = xstrdup(path);
-	limits_read(d, &s->lim);
+	api_limits_read(d, &s->lim);
 	s->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-	r = s->tfd < 0 ? -errno : loop_add(d->loop, s->tfd, EPOLLIN, timer_cb, s);
-	if (r == 0 && (r = loop_add(d->loop, fd, EPOLLIN, accept_cb, s)) < 0)
+	r = s->tfd < 0 ? -errno : loop_add(d->loop, s->tfd, EPOLLIN, api_accept_timer_cb, s);
+	if (r == 0 && (r = loop_add(d->loop, fd, EPOLLIN, api_accept_cb, s)) < 0)
 		loop_del(d->loop, s->tfd);
 	if (r < 0) {
 		err_set(err, errlen, "epoll: %s", strerror(-r));
@@ -823,8 +517,7 @@ void api_server_stop(struct api_server *s)
 	unlink(s->path);
 	loop_del(s->d->loop, s->tfd);
 	close(s->tfd);
-	while (s->lingers)
-		linger_close(s, s->lingers);
+	api_accept_stop(s);
 	for (c = s->conns; c; c = next) {
 		next = c->next;
 		c->refs++;
