@@ -4,12 +4,13 @@
  *
  * The repeat limiter keeps a few slots, one per recent line, keyed by the
  * line's text with its numbers blanked, so "refused pid 12" and "refused
- * pid 13" are repeats of one line.  A slot counts the lines of its current
+ * pid 13" are repeats of one line (but "VM web1" and "VM web2" are not).  A slot counts the lines of its current
  * window; past the burst it keeps only the last line and a count, for the
  * summary.  When the slots are full the oldest is summarized and reused.
  */
 #include "common/log.h"
 
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -131,19 +132,21 @@ static struct log_slot *slot_get(uintptr_t key, enum log_level lvl, uint64_t now
 	return oldest;
 }
 
-/* FNV-1a of the line with every run of digits as one '#' (pids, counts
- * and sizes vary between repeats), never 0 (a free slot's key). */
+/* FNV-1a of the line with every number as one '#' (pids, counts and sizes
+ * vary between repeats; digits inside a word, as in a name "web2", stay),
+ * never 0 (a free slot's key). */
 static uintptr_t line_key(const char *line)
 {
 	uint64_t h = 1469598103934665603ull;
-	unsigned char c;
+	unsigned char c, prev = ' ';
 
 	while ((c = (unsigned char)*line++)) {
-		if (c >= '0' && c <= '9') {
-			while (*line >= '0' && *line <= '9')
+		if (isdigit(c) && !isalnum(prev)) {
+			while (isdigit((unsigned char)*line))
 				line++;
 			c = '#';
 		}
+		prev = c;
 		h = (h ^ c) * 1099511628211ull;
 	}
 	return (uintptr_t)(h | 1);

@@ -3,7 +3,7 @@
  * the foreground, to syslog otherwise.  Daemons call log_init() once.
  *
  * Repeated lines are rate-limited (a line repeats another when they differ
- * only in their numbers): within a window of LOG_REPEAT_WINDOW_MS a line
+ * only in their numbers, not counting digits inside words): within a window of LOG_REPEAT_WINDOW_MS a line
  * prints at most LOG_REPEAT_BURST times; the rest are counted, and when the window has passed the next
  * message (from any site) or log_flush_repeats() first prints "<the last
  * suppressed line> (repeated N times)".  So no peer can make a daemon write
