@@ -95,11 +95,29 @@ static void conn_close(struct api_conn *c)
 
 /* What the connection waits for: its requests unless it is far behind
  * (half its output cap), and room to write while output is queued. */
+static int conn_behind(const struct api_conn *c)
+{
+	return c->out_bytes > c->srv->lim.out_max / 2;
+}
+
+/* A whole request line is waiting in the input buffer. */
+static int conn_has_line(const struct api_conn *c)
+{
+	const struct linebuf *in = &c->in;
+
+	return in->start < in->len && memchr(in->buf + in->start, '\n', in->len - in->start);
+}
+
+/* What the connection waits for: its requests unless it is far behind
+ * (half its output cap), and room to write while output is queued, or
+ * while requests read earlier wait to be handled (conn_io handles them
+ * once the socket is writable). */
 static void conn_want(struct api_conn *c)
 {
-	c->reading = c->out_bytes <= c->srv->lim.out_max / 2;
+	c->reading = !conn_behind(c);
 	loop_mod(c->srv->d->loop, c->fd,
-		 (c->reading ? EPOLLIN : 0) | (c->out ? EPOLLOUT : 0));
+		 (c->reading ? EPOLLIN : 0) |
+		 (c->out || (c->reading && conn_has_line(c)) ? EPOLLOUT : 0));
 }
 
 static ssize_t chunk_send(struct api_conn *c, struct out_chunk *ch)
@@ -375,9 +393,31 @@ out:
 	api_request_clear(&req);
 }
 
+/* Handle the request lines read, until the connection falls far behind;
+ * the rest wait in the buffer until it catches up. */
+static void conn_process(struct api_conn *c)
+{
+	char *line;
+	size_t len;
+	int r;
+
+	while (c->fd >= 0 && !conn_behind(c) && (r = linebuf_next(&c->in, &line, &len)) != 0) {
+		if (r < 0) {
+			send_error(c, NULL, PROTO_E_BAD_REQUEST, "request line too long (limit 1 MiB)");
+			continue;
+		}
+		handle_line(c, line, len);
+	}
+	if (c->fd >= 0) {
+		linebuf_shrink(&c->in);
+		conn_want(c);
+	}
+}
+
 static void conn_io(struct loop *l, int fd, uint32_t events, void *data)
 {
 	struct api_conn *c = data;
+	ssize_t n;
 
 	(void)l;
 	(void)fd;
@@ -389,27 +429,13 @@ static void conn_io(struct loop *l, int fd, uint32_t events, void *data)
 	/* Hung up while not being read: nobody is left to answer. */
 	if (c->fd >= 0 && !c->reading && (events & (EPOLLHUP | EPOLLERR)))
 		conn_close(c);
-	if (c->fd >= 0 && (events & (EPOLLIN | EPOLLHUP | EPOLLERR))) {
-		ssize_t n = linebuf_read(&c->in, c->fd);
-		char *line;
-		size_t len;
-		int r;
-
-		if (n == 0 || (n < 0 && n != -EAGAIN)) {
+	if (c->fd >= 0 && c->reading && (events & (EPOLLIN | EPOLLHUP | EPOLLERR))) {
+		n = linebuf_read(&c->in, c->fd);
+		if (n == 0 || (n < 0 && n != -EAGAIN))
 			conn_close(c);
-		} else {
-			while (c->fd >= 0 && (r = linebuf_next(&c->in, &line, &len)) != 0) {
-				if (r < 0) {
-					send_error(c, NULL, PROTO_E_BAD_REQUEST,
-						   "request line too long (limit 1 MiB)");
-					continue;
-				}
-				handle_line(c, line, len);
-			}
-			if (c->fd >= 0)
-				linebuf_shrink(&c->in);
-		}
 	}
+	if (c->fd >= 0)
+		conn_process(c);
 	conn_unref(c);
 }
 

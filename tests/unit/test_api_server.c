@@ -540,8 +540,9 @@ static void test_total_output_cap(void **state)
 	close(quick);
 }
 
-/* A client that sends requests and never reads the replies is no longer
- * read once far behind: not dropped, and croftd's queue stays bounded. */
+/* A client that sends requests without reading the replies is no longer
+ * read once far behind: not dropped, croftd's queue stays bounded, and
+ * when it reads at last every request is answered. */
 static void test_unread_replies_stop_reading(void **state)
 {
 	struct fixture *f = *state;
@@ -568,6 +569,27 @@ static void test_unread_replies_stop_reading(void **state)
 	assert_int_equal(stats(f).dropped, 0);
 	assert_int_equal(stats(f).conns, 1);
 	assert_true(stats(f).out_bytes <= 65536);
+	/* the client reads at last: every request it sent is answered */
+	{
+		size_t want = sent / strlen(req), got = 0, partial = sent % strlen(req);
+		char buf[65536];
+		uint64_t end = loop_now_ms() + 10000;
+
+		if (partial)          /* finish the request cut short */
+			assert_int_equal(send(fd, req + partial, strlen(req) - partial, MSG_NOSIGNAL),
+					 (ssize_t)(strlen(req) - partial));
+		want += partial ? 1 : 0;
+		while (got < want && loop_now_ms() < end) {
+			ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+
+			for (ssize_t k = 0; k < n; k++)
+				got += buf[k] == '\n';
+			if (n <= 0)
+				loop_run_once(f->d->loop, 5);
+		}
+		assert_int_equal(got, want);
+	}
+	assert_int_equal(stats(f).dropped, 0);
 	close(fd);
 	TL_PUMP_UNTIL(f->d->loop, stats(f).conns == 0, 1000);
 }
