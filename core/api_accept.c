@@ -8,7 +8,9 @@
  * closed at once.  Out of descriptors, the listening socket leaves the loop
  * and the server's timerfd, held from the start so that arming it needs no
  * descriptor, brings it back every API_RETRY_MS; a closing connection
- * brings it back at once.
+ * brings it back at once.  A spare descriptor is given up while the user
+ * database is read, so that a member of group croft is not taken for a
+ * stranger when the descriptors run out between accept() and the check.
  */
 #include "core/api_server_internal.h"
 #include "core/daemon.h"
@@ -18,6 +20,7 @@
 #include "common/xalloc.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -27,7 +30,14 @@
 #include <time.h>
 #include <unistd.h>
 
-/* Root, croftd's own user, and members of group croft may connect. */
+static int out_of_fds(void)
+{
+	return errno == EMFILE || errno == ENFILE;
+}
+
+/* Root, croftd's own user, and members of group croft may connect: 1, 0
+ * with why set, or -EMFILE when the user database could not be read for
+ * want of a descriptor (a member must not be told it is none). */
 static int peer_allowed(struct api_server *s, const struct ucred *cr, char *why, size_t whylen)
 {
 	struct passwd *pw;
@@ -36,16 +46,21 @@ static int peer_allowed(struct api_server *s, const struct ucred *cr, char *why,
 
 	if (cr->uid == 0 || cr->uid == geteuid())
 		return 1;
-	if (s->d->croft_gid != (gid_t)-1) {
-		if (cr->gid == s->d->croft_gid)
-			return 1;
-		pw = getpwuid(cr->uid);
-		if (pw && getgrouplist(pw->pw_name, pw->pw_gid, groups, &ng) >= 0)
+	if (s->d->croft_gid != (gid_t)-1 && cr->gid == s->d->croft_gid)
+		return 1;
+	errno = 0;
+	pw = getpwuid(cr->uid);
+	if (!pw && out_of_fds())
+		return -EMFILE;
+	if (pw && s->d->croft_gid != (gid_t)-1) {
+		errno = 0;
+		if (getgrouplist(pw->pw_name, pw->pw_gid, groups, &ng) >= 0)
 			for (i = 0; i < ng; i++)
 				if (groups[i] == s->d->croft_gid)
 					return 1;
+		if (out_of_fds())
+			return -EMFILE;
 	}
-	pw = getpwuid(cr->uid);
 	snprintf(why, whylen, "user %s (uid %u) is not root and not in group croft",
 		 pw ? pw->pw_name : "?", (unsigned)cr->uid);
 	return 0;
@@ -223,13 +238,32 @@ static void peer_name(const struct ucred *cr, char *buf, size_t len)
 		snprintf(buf, len, "uid %u", (unsigned)cr->uid);
 }
 
+static void spare_take(struct api_server *s)
+{
+	if (s->spare < 0)
+		s->spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
+}
+
+static void spare_release(struct api_server *s)
+{
+	if (s->spare >= 0)
+		close(s->spare);
+	s->spare = -1;
+}
+
+void api_accept_init(struct api_server *s)
+{
+	s->spare = -1;
+	spare_take(s);
+}
+
 void api_accept_cb(struct loop *l, int fd, uint32_t events, void *data)
 {
 	struct api_server *s = data;
 	struct ucred cr;
 	socklen_t crlen = sizeof(cr);
 	char why[256], user[64];
-	int cfd;
+	int cfd, r;
 
 	(void)l;
 	(void)events;
@@ -246,12 +280,21 @@ void api_accept_cb(struct loop *l, int fd, uint32_t events, void *data)
 		close(cfd);
 		return;
 	}
-	if (!peer_allowed(s, &cr, why, sizeof(why))) {
+	spare_release(s);
+	r = peer_allowed(s, &cr, why, sizeof(why));
+	if (r > 0)
+		peer_name(&cr, user, sizeof(user));
+	spare_take(s);
+	if (r < 0) {
+		refuse(s, cfd, PROTO_E_BUSY, "croftd is out of file descriptors; try again later");
+		server_pause(s, -r);
+		return;
+	}
+	if (r == 0) {
 		log_warn("refused API connection from pid %d: %s", (int)cr.pid, why);
 		refuse(s, cfd, PROTO_E_PERMISSION, why);
 		return;
 	}
-	peer_name(&cr, user, sizeof(user));
 	if (!peer_has_room(s, &cr, user, why, sizeof(why))) {
 		s->refused_busy++;
 		log_warn("refused API connection from pid %d: %s", (int)cr.pid, why);
@@ -281,4 +324,5 @@ void api_accept_stop(struct api_server *s)
 {
 	while (s->lingers)
 		linger_close(s, s->lingers);
+	spare_release(s);
 }

@@ -511,6 +511,7 @@ int api_server_start(struct croftd *d, const char *path, struct api_server **out
 	s->fd = fd;
 	s->path = xstrdup(path);
 	api_limits_read(d, &s->lim);
+	api_accept_init(s);
 	s->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	r = s->tfd < 0 ? -errno : loop_add(d->loop, s->tfd, EPOLLIN, api_accept_timer_cb, s);
 	if (r == 0 && (r = loop_add(d->loop, fd, EPOLLIN, api_accept_cb, s)) < 0)
@@ -520,6 +521,7 @@ int api_server_start(struct croftd *d, const char *path, struct api_server **out
 		close(fd);
 		if (s->tfd >= 0)
 			close(s->tfd);
+		api_accept_stop(s);
 		free(s->path);
 		free(s);
 		return r;

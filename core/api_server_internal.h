@@ -66,6 +66,7 @@ struct api_server {
 	unsigned nlingers;
 	int paused;               /* the listening socket is out of the loop */
 	int tfd;                  /* timerfd: the retry and linger sweep */
+	int spare;                /* a descriptor kept for the user database, or -1 */
 	int timer_armed;
 	uint64_t pause_logged;    /* when a pause was last logged */
 	unsigned pauses;          /* since then */
@@ -79,7 +80,9 @@ void api_conn_open(struct api_server *s, int cfd, const struct ucred *cr, const 
 
 /* api_accept.c: the listening socket's and the timer's callbacks (data is
  * the server), accepting again after a pause, the limits from the host
- * settings, and closing the refused sockets still lingering. */
+ * settings, taking the spare descriptor (start) and closing it and the
+ * refused sockets still lingering (stop). */
+void api_accept_init(struct api_server *s);
 void api_accept_cb(struct loop *l, int fd, uint32_t events, void *data);
 void api_accept_timer_cb(struct loop *l, int fd, uint32_t events, void *data);
 void api_accept_resume(struct api_server *s);

@@ -210,6 +210,9 @@ HOLD_B=$!
 wait_file "$U/hold-b.json" 60 || fail "hold.py ($B) did not report"
 served=$(($(jq -r .ok "$U/hold-a.json") + $(jq -r .ok "$U/hold-b.json")))
 [ "$served" -lt $((32 + nb)) ] || fail "all $((32 + nb)) connections were served with $nfd descriptors open and a limit of 64"
+first=$(jq -r .first "$U/hold-b.json")
+[ "$first" = null ] || assert_eq busy "$(jq -r .error.code <<<"$first" 2>/dev/null)" \
+	"$B's refusal out of descriptors (not permission_denied: $first)"
 for _ in $(seq 1 50); do
 	grep -q "API socket: cannot accept a connection: Too many open files" "$T/croftd.log" && break
 	sleep 0.1
