@@ -93,8 +93,7 @@ static void conn_close(struct api_conn *c)
 		api_accept_resume(s);
 }
 
-/* What the connection waits for: its requests unless it is far behind
- * (half its output cap), and room to write while output is queued. */
+/* Far behind: half its output cap is waiting. */
 static int conn_behind(const struct api_conn *c)
 {
 	return c->out_bytes > c->srv->lim.out_max / 2;
