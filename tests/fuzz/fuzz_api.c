@@ -8,14 +8,16 @@
  *
  * Each input gets a fresh in-memory croftd (testlib's tl_croftd) in a
  * directory of its own: a copy of a template store holding two VMs ("web"
- * with a NIC on "lan", and "db") and a NAT network "lan", a loop, the job
+ * with a NIC on "lan", and "db", booting a kernel) and a NAT network
+ * "lan", a loop, the job
  * runner; every child (QEMU, qemu-img) is a scripted child of the exec
  * seam that exits at once, and croft-netd is its real protocol engine
  * (netd/netd_conn.c) in a thread at the other end of a socketpair handed
  * to the netd client through its connect seam, accepting whatever state
  * netd_state_validate() accepts.
  *
- * Checked: every line croftd sends is a JSON object; a reply has "ok",
+ * FUZZ_API_TRACE=1 prints every line croftd answers (to see what a seed
+ * reaches).  Checked: every line croftd sends is a JSON object; a reply has "ok",
  * and an error a known code and a message; every request is answered
  * exactly once by the time croftd's parts are torn down (holds balance);
  * a committed network state is always valid.
@@ -158,10 +160,19 @@ struct fz_peer {
 
 static void check_line(struct fz_peer *f, json_t *msg)
 {
+	static int trace = -1;
 	json_t *err;
 	const char *code, *text;
 	size_t i;
 
+	if (trace < 0)
+		trace = getenv("FUZZ_API_TRACE") != NULL;
+	if (trace) {
+		char *s = json_dumps(msg, JSON_COMPACT | JSON_ENCODE_ANY);
+
+		fprintf(stderr, "<- %.300s\n", s ? s : "?");
+		free(s);
+	}
 	if (!json_is_object(msg))
 		abort();
 	if (json_object_get(msg, "event"))
@@ -246,7 +257,7 @@ static void copy_file(const char *from, const char *to)
 static void fz_init(void)
 {
 	struct store *st;
-	char *dir;
+	char *dir, *kernel, *sql;
 	int64_t lan, web;
 
 	log_init("fuzz_api", 1, LOG_LVL_ERR);
@@ -264,6 +275,15 @@ static void fz_init(void)
 	store_close(st);
 	fz_template = tl_path(dir, "croft.db");
 	free(dir);
+	/* "db" boots a kernel, so vm.start gets as far as QEMU (a scripted
+	 * child) */
+	kernel = tl_path(fz_root, "vmlinuz");
+	tl_write_file_or_fail(kernel, "not really a kernel");
+	sql = xasprintf("UPDATE vms SET kernel = '%s', append = 'console=ttyS0' "
+			"WHERE name = 'db'", kernel);
+	tl_sql_exec(fz_template, sql);
+	free(sql);
+	free(kernel);
 	fz_exec.status = 0;
 	tl_exec_fake_install(&fz_exec);
 }
