@@ -66,10 +66,11 @@ EOF
 # The silent subscriber: subscribes, reads nothing for SECS, then reads all.
 cat >"$T/silent.py" <<'EOF'
 #!/usr/bin/python3
-"""silent.py SOCKET SECS OUT — subscribe to events, read nothing for SECS
-seconds, then read to the end (10 s at most).  OUT gets one JSON line:
-bytes read afterwards, whether croftd closed the connection, the last line."""
-import json, socket, sys, time
+"""silent.py SOCKET SECS OUT — subscribe to events, read nothing until the
+file OUT.go appears (SECS at most), then read to the end (10 s at most).
+OUT gets one JSON line: bytes read afterwards, whether croftd closed the
+connection, the last bytes."""
+import json, os, socket, sys, time
 
 path, secs, out = sys.argv[1], float(sys.argv[2]), sys.argv[3]
 s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -80,7 +81,9 @@ f.readline()
 s.sendall(b'{"id":2,"op":"events.subscribe"}\n')
 f.readline()
 open(out + ".ready", "w").close()
-time.sleep(secs)
+end = time.monotonic() + secs
+while not os.path.exists(out + ".go") and time.monotonic() < end:
+    time.sleep(0.1)
 s.settimeout(10)
 total, eof, last = 0, False, b""
 try:
@@ -242,8 +245,8 @@ t_end
 
 t_begin "a subscriber that never reads is dropped; croftd's memory stays bounded"
 rss0=$(rss_kib "$CROFTD_PID")
-rm -f "$U/silent.json" "$U/silent.json.ready"
-as_member "$A" /usr/bin/python3 "$T/silent.py" "$CROFT_SOCKET" 20 "$U/silent.json" &
+rm -f "$U/silent.json" "$U/silent.json.ready" "$U/silent.json.go"
+as_member "$A" /usr/bin/python3 "$T/silent.py" "$CROFT_SOCKET" 120 "$U/silent.json" &
 SILENT=$!
 for _ in $(seq 1 50); do [ -e "$U/silent.json.ready" ] && break; sleep 0.1; done
 [ -e "$U/silent.json.ready" ] || fail "the subscriber did not subscribe"
@@ -272,6 +275,7 @@ wait "$FLOOD"
 assert_eq 80 "$(grep -c '^not_found$' "$T/flood.out")" "the flood's replies ($(tail -n 3 "$T/flood.out"))"
 grep -q "API client pid [0-9]* ($A) is [0-9]* bytes behind" "$T/croftd.log" ||
 	fail "croftd.log does not say the subscriber was dropped"
+touch "$U/silent.json.go"
 grow=$((peak - rss0))
 [ "$grow" -le $((32 * 1024)) ] || fail "croftd's RSS grew by $grow KiB (from $rss0 KiB) for one silent subscriber"
 wait "$SILENT"
