@@ -2,12 +2,13 @@
  * Logging: one line per message, to stderr with a timestamp when running in
  * the foreground, to syslog otherwise.  Daemons call log_init() once.
  *
- * Repeated lines are rate-limited (a line repeats another when they differ
- * only in their numbers, not counting digits inside words): within a window of LOG_REPEAT_WINDOW_MS a line
- * prints at most LOG_REPEAT_BURST times; the rest are counted, and when the window has passed the next
- * message (from any site) or log_flush_repeats() first prints "<the last
- * suppressed line> (repeated N times)".  So no peer can make a daemon write
- * gigabytes by repeating what it logs about.
+ * Repeated lines are rate-limited: a line that differs from an earlier one
+ * only in its numbers (digits inside a word, as in "web2", count as text)
+ * is a repeat.  Within a window of LOG_REPEAT_WINDOW_MS a line prints at
+ * most LOG_REPEAT_BURST times; the rest are counted, and once the window
+ * has passed, the next message or log_flush_repeats() first prints "<the
+ * last suppressed line> (repeated N times)".  So no peer can make a daemon
+ * write gigabytes by repeating what it logs about.
  */
 #ifndef CROFT_LOG_H
 #define CROFT_LOG_H
