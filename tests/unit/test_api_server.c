@@ -8,7 +8,7 @@
  * and resumes on a close and on the timer; output caps: a subscriber that
  * never reads is dropped, past the total the one furthest behind goes, and
  * a client that sends requests without reading replies is no longer read;
- * an overlong request line.
+ * an overlong request line; refused strangers cannot pile up either.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -35,6 +35,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -205,9 +206,8 @@ static size_t cl_drain_eof(struct fixture *f, int fd, char *last, size_t lastlen
 	return 0;
 }
 
-/* n connections as uid with gid TEST_GID (allowed as "group croft"), made
- * by a child and passed back. */
-static void connect_as(const char *path, uid_t uid, int n, int *fds)
+/* n connections as uid and gid, made by a child and passed back. */
+static void connect_as_gid(const char *path, uid_t uid, gid_t gid, int n, int *fds)
 {
 	int sv[2], i;
 	pid_t pid;
@@ -218,7 +218,7 @@ static void connect_as(const char *path, uid_t uid, int n, int *fds)
 	assert_true(pid >= 0);
 	if (pid == 0) {
 		close(sv[0]);
-		if (setgroups(0, NULL) < 0 || setgid(TEST_GID) < 0 || setuid(uid) < 0)
+		if (setgroups(0, NULL) < 0 || setgid(gid) < 0 || setuid(uid) < 0)
 			_exit(2);
 		for (i = 0; i < n; i++) {
 			struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -258,6 +258,12 @@ static void connect_as(const char *path, uid_t uid, int n, int *fds)
 	close(sv[0]);
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+/* ... with gid TEST_GID, allowed as "group croft". */
+static void connect_as(const char *path, uid_t uid, int n, int *fds)
+{
+	connect_as_gid(path, uid, TEST_GID, n, fds);
 }
 
 static void close_all(int *fds, int n)
@@ -358,6 +364,41 @@ static void test_user_and_total_caps(void **state)
 	close_all(a, 4);
 	close_all(b, 3);
 	TL_PUMP_UNTIL(f->d->loop, stats(f).conns == 0, 1000);
+}
+
+/* Strangers are refused with permission_denied; the refused sockets that
+ * wait for their peer to write are few and closed after a while, so
+ * strangers cannot hold croftd's descriptors either. */
+static void test_refused_linger_bounded(void **state)
+{
+	struct fixture *f = *state;
+	int fds[40], i, eofs = 0;
+
+	if (geteuid() != 0)
+		skip();
+	f->d->croft_gid = TEST_GID;
+	start(f);
+	assert_int_equal(chmod(f->sock, 0666), 0);   /* past the filesystem's check */
+	connect_as_gid(f->sock, 47314, 47399, 40, fds);
+	pump(f, 60);
+	assert_true(stats(f).lingering <= 32);
+	assert_int_equal(stats(f).conns, 0);
+	for (i = 0; i < 40; i++) {
+		char *line = cl_line(f, fds[i]);
+
+		tl_assert_contains(line, "\"code\":\"permission_denied\"");
+		tl_assert_contains(line, "(uid 47314) is not root and not in group croft");
+		free(line);
+	}
+	/* nobody writes: the lingering ones are closed after 2 s */
+	TL_PUMP_UNTIL(f->d->loop, stats(f).lingering == 0, 5000);
+	for (i = 0; i < 40; i++) {
+		char c;
+
+		eofs += recv(fds[i], &c, 1, 0) == 0;
+	}
+	assert_int_equal(eofs, 40);
+	close_all(fds, 40);
 }
 
 /* --- out of descriptors ---------------------------------------------------------- */
@@ -626,6 +667,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_limits_from_settings, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_root_cap, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_user_and_total_caps, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refused_linger_bounded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_emfile_pause_resume, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stalled_subscriber_dropped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_total_output_cap, setup, teardown),
