@@ -87,9 +87,11 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIBTESTLIB) $(LIBTUI) $(LIBCORE) $(LIBNETD) $
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -DCROFT_SRCDIR='"$(CURDIR)"' -o $@ $^ $(LDFLAGS) $(LIBS_CMOCKA) $(LIBS_CURSES) $(LIBS_NETD) $(LIBS_HTTP) $(LIBS_STORE) $(LIBS_COMMON)
 
-$(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz_main.inc $(LIBCORE) $(LIBNETD) $(LIBSTORE) $(LIBCOMMON)
+# Fuzz targets link like unit tests (fuzz_api runs a fake croftd from the
+# test harness); FUZZ_LINK is -fsanitize=fuzzer in a libFuzzer build.
+$(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz_main.inc $(LIBTESTLIB) $(LIBTUI) $(LIBCORE) $(LIBNETD) $(LIBSTORE) $(LIBCOMMON)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $< $(LIBCORE) $(LIBNETD) $(LIBSTORE) $(LIBCOMMON) $(LDFLAGS) $(LIBS_NETD) $(LIBS_HTTP) $(LIBS_STORE) $(LIBS_COMMON)
+	$(CC) $(CFLAGS) $(FUZZ_LINK) -o $@ $< $(LIBTESTLIB) $(LIBTUI) $(LIBCORE) $(LIBNETD) $(LIBSTORE) $(LIBCOMMON) $(LDFLAGS) $(LIBS_CMOCKA) $(LIBS_CURSES) $(LIBS_NETD) $(LIBS_HTTP) $(LIBS_STORE) $(LIBS_COMMON) -lpthread
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
 
@@ -112,8 +114,24 @@ unit: $(UNIT_BINS)
 integration: all guest
 	tests/run-integration.sh $(BUILD)
 
-fuzz: $(FUZZ_BINS)
-	tests/run-fuzz.sh $(FUZZ_BINS)
+# With clang and its libFuzzer runtime (Debian: clang, libclang-rt-dev) every
+# target is built coverage-guided with ASan and UBSan in $(BUILD)/libfuzzer
+# and fuzzed FUZZ_SECONDS each; otherwise the plain driver (fuzz_main.inc)
+# runs its fixed mutation loop.
+FUZZ_CC ?= clang
+FUZZ_LF_BINS = $(patsubst $(BUILD)/fuzz/%,$(BUILD)/libfuzzer/fuzz/%,$(FUZZ_BINS))
+
+fuzz:
+	@if tests/run-fuzz.sh --have-libfuzzer $(FUZZ_CC); then \
+		$(MAKE) BUILD=$(BUILD)/libfuzzer CC=$(FUZZ_CC) OPT='-O1 -g -fno-omit-frame-pointer' \
+			EXTRA_CFLAGS='-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all -DCROFT_LIBFUZZER' \
+			EXTRA_LDFLAGS='-fsanitize=address,undefined' FUZZ_LINK='-fsanitize=fuzzer' \
+			$(FUZZ_LF_BINS) && \
+		tests/run-fuzz.sh --libfuzzer $(FUZZ_LF_BINS); \
+	else \
+		echo "fuzz: no libFuzzer ($(FUZZ_CC) -fsanitize=fuzzer); using the plain driver"; \
+		$(MAKE) $(FUZZ_BINS) && tests/run-fuzz.sh $(FUZZ_BINS); \
+	fi
 
 check: deps
 	$(MAKE) all

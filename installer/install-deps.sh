@@ -9,6 +9,7 @@ PACKAGES=(
 	build-essential pkg-config
 	libsqlite3-dev sqlite3 libjansson-dev libcmocka-dev libncurses-dev
 	libmnl-dev libnftnl-dev libmicrohttpd-dev
+	clang libclang-rt-dev   # make fuzz: libFuzzer, ASan, UBSan
 	# guests
 	qemu-system-x86 qemu-utils ovmf
 	# the test-guest fixture and the appliance ISO
