@@ -16,6 +16,7 @@ LIBS_COMMON = -ljansson
 LIBS_STORE  = -lsqlite3
 LIBS_CMOCKA = -lcmocka
 LIBS_NETD   = -lnftnl -lmnl
+LIBS_HTTP   = -lmicrohttpd
 LIBS_CURSES = $(shell pkg-config --libs ncursesw 2>/dev/null || echo -lncursesw -ltinfo)
 
 COMMON_SRC = $(wildcard common/*.c)
@@ -73,7 +74,7 @@ $(LIBTESTLIB): $(call obj,$(TESTLIB_SRC))
 	rm -f $@ && ar rcs $@ $^
 
 $(CROFTD): $(call obj,core/croftd.c) $(LIBCORE) $(LIBSTORE) $(LIBCOMMON)
-	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(LIBS_STORE) $(LIBS_COMMON)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(LIBS_HTTP) $(LIBS_STORE) $(LIBS_COMMON)
 
 $(CROFT): $(call obj,tui/croft.c) $(LIBTUI) $(LIBCOMMON)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(LIBS_CURSES) $(LIBS_COMMON)
@@ -84,11 +85,13 @@ $(NETD): $(call obj,netd/netd_main.c) $(LIBNETD) $(LIBCOMMON)
 # Unit tests link every archive; the linker keeps only what a test uses.
 $(BUILD)/tests/%: tests/unit/%.c $(LIBTESTLIB) $(LIBTUI) $(LIBCORE) $(LIBNETD) $(LIBSTORE) $(LIBCOMMON)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -DCROFT_SRCDIR='"$(CURDIR)"' -o $@ $^ $(LDFLAGS) $(LIBS_CMOCKA) $(LIBS_CURSES) $(LIBS_NETD) $(LIBS_STORE) $(LIBS_COMMON)
+	$(CC) $(CFLAGS) -DCROFT_SRCDIR='"$(CURDIR)"' -o $@ $^ $(LDFLAGS) $(LIBS_CMOCKA) $(LIBS_CURSES) $(LIBS_NETD) $(LIBS_HTTP) $(LIBS_STORE) $(LIBS_COMMON)
 
-$(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz_main.inc $(LIBCORE) $(LIBNETD) $(LIBSTORE) $(LIBCOMMON)
+# Fuzz targets link like unit tests (fuzz_api runs a fake croftd from the
+# test harness); FUZZ_LINK is -fsanitize=fuzzer in a libFuzzer build.
+$(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz_main.inc $(LIBTESTLIB) $(LIBTUI) $(LIBCORE) $(LIBNETD) $(LIBSTORE) $(LIBCOMMON)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $< $(LIBCORE) $(LIBNETD) $(LIBSTORE) $(LIBCOMMON) $(LDFLAGS) $(LIBS_NETD) $(LIBS_STORE) $(LIBS_COMMON)
+	$(CC) $(CFLAGS) $(FUZZ_LINK) -o $@ $< $(LIBTESTLIB) $(LIBTUI) $(LIBCORE) $(LIBNETD) $(LIBSTORE) $(LIBCOMMON) $(LDFLAGS) $(LIBS_CMOCKA) $(LIBS_CURSES) $(LIBS_NETD) $(LIBS_HTTP) $(LIBS_STORE) $(LIBS_COMMON) -lpthread
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
 
@@ -111,8 +114,24 @@ unit: $(UNIT_BINS)
 integration: all guest
 	tests/run-integration.sh $(BUILD)
 
-fuzz: $(FUZZ_BINS)
-	tests/run-fuzz.sh $(FUZZ_BINS)
+# With clang and its libFuzzer runtime (Debian: clang, libclang-rt-dev) every
+# target is built coverage-guided with ASan and UBSan in $(BUILD)/libfuzzer
+# and fuzzed FUZZ_SECONDS each; otherwise the plain driver (fuzz_main.inc)
+# runs its fixed mutation loop.
+FUZZ_CC ?= clang
+FUZZ_LF_BINS = $(patsubst $(BUILD)/fuzz/%,$(BUILD)/libfuzzer/fuzz/%,$(FUZZ_BINS))
+
+fuzz:
+	@if tests/run-fuzz.sh --have-libfuzzer $(FUZZ_CC); then \
+		$(MAKE) BUILD=$(BUILD)/libfuzzer CC=$(FUZZ_CC) OPT='-O1 -g -fno-omit-frame-pointer' \
+			EXTRA_CFLAGS='-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all -DCROFT_LIBFUZZER' \
+			EXTRA_LDFLAGS='-fsanitize=address,undefined' FUZZ_LINK='-fsanitize=fuzzer' \
+			$(FUZZ_LF_BINS) && \
+		tests/run-fuzz.sh --libfuzzer $(FUZZ_LF_BINS); \
+	else \
+		echo "fuzz: no libFuzzer ($(FUZZ_CC) -fsanitize=fuzzer); using the plain driver"; \
+		$(MAKE) $(FUZZ_BINS) && tests/run-fuzz.sh $(FUZZ_BINS); \
+	fi
 
 check: deps
 	$(MAKE) all

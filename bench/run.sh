@@ -12,6 +12,8 @@
 # 3. croftd's VmRSS/VmHWM with 0 and with 10 running guests.
 # 4. the console (bench/console_idle.sh): bytes/s written by an idle console
 #    with 20 VMs (10 running) against top -d 1, and keypress-to-redraw time.
+# 6. the host monitor (bench/monitor.sh): sampler CPU per VM, croftd's RSS
+#    with history, store growth, /metrics against node_exporter.
 #
 # BENCH_ONLY=start runs the first alone.
 #
@@ -114,6 +116,10 @@ echo "== 5. network apply end to end: a full state push through croft-netd vs nf
 
 # --- 4. the console: idle output, key latency (its own croftd and guests) ---
 "$HERE/console_idle.sh" "$BUILD" || echo "bench: the console benchmark failed (see above)"
+echo
+
+# --- 6. the host monitor (its own croftd and guests) --------------------------
+"$HERE/monitor.sh" "$BUILD" || echo "bench: monitor.sh failed (see above)"
 echo
 
 echo "== summary (paste into README, Performance) — whole bench took $(( $(date +%s) - BENCH_T0 )) s"

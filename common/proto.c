@@ -107,6 +107,15 @@ int linebuf_next(struct linebuf *lb, char **line, size_t *len)
 	return 1;
 }
 
+void linebuf_shrink(struct linebuf *lb)
+{
+	if (lb->start < lb->len || lb->cap <= 65536)
+		return;
+	free(lb->buf);
+	lb->buf = NULL;
+	lb->len = lb->start = lb->cap = 0;
+}
+
 int proto_write_all(int fd, const char *buf, size_t len)
 {
 	int sock = 1;

@@ -40,7 +40,7 @@
 #define PROTO_E_IO                 "io_error"
 #define PROTO_E_INTERNAL           "internal"
 #define PROTO_E_UNAVAILABLE        "unavailable"        /* croft-netd is not running */
-#define PROTO_E_BUSY               "busy"               /* a limit is reached; try later */
+#define PROTO_E_BUSY               "busy"               /* over a limit: connections, output */
 
 /*
  * A growable input buffer that yields complete lines.  linebuf_read() reads
@@ -67,6 +67,8 @@ void linebuf_append(struct linebuf *lb, const char *data, size_t n);
  * pending line exceeds max (the line is dropped up to and including its
  * newline, even if that arrives later). */
 int linebuf_next(struct linebuf *lb, char **line, size_t *len);
+/* Give back a large buffer that holds nothing (after a long line). */
+void linebuf_shrink(struct linebuf *lb);
 
 /*
  * Write all of buf to fd: a socket with MSG_NOSIGNAL (-EPIPE rather than

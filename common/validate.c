@@ -143,8 +143,11 @@ int vcpus_check(long long vcpus, char *err, size_t errlen)
 int memory_check(uint64_t memory_mib, uint64_t memory_min_mib, char *err, size_t errlen)
 {
 	if (memory_mib < MEMORY_MIN_MIB || memory_mib > MEMORY_MAX_MIB) {
-		err_set(err, errlen, "memory must be between %lluM and %lluM, not %lluM",
-			(unsigned long long)MEMORY_MIN_MIB, (unsigned long long)MEMORY_MAX_MIB,
+		char lo[32], hi[32];
+
+		err_set(err, errlen, "memory must be between %s and %s, not %lluM",
+			size_format(MEMORY_MIN_MIB << 20, lo, sizeof(lo)),
+			size_format(MEMORY_MAX_MIB << 20, hi, sizeof(hi)),
 			(unsigned long long)memory_mib);
 		return -EINVAL;
 	}

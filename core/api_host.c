@@ -10,6 +10,8 @@
 #include "core/host.h"
 #include "core/model.h"
 #include "core/pools.h"
+#include "core/metrics_http.h"
+#include "core/monitor.h"
 #include "core/vm.h"
 #include "common/log.h"
 #include "common/proto.h"
@@ -134,6 +136,46 @@ static void set_allowed(struct api_req *r, const char *path, int allow)
 	api_req_ok(r, host_json(d));
 }
 
+/* The monitor's settings (monitor.h): checked, stored, applied. */
+static void host_set_monitor(struct api_req *r, json_t *args)
+{
+	struct croftd *d = api_req_daemon(r);
+	char err[256], *old = NULL;
+	const char *key;
+	json_t *v;
+
+	json_object_foreach(args, key, v) {
+		if (monitor_setting_check(key, json_string_value(v), err, sizeof(err)) < 0) {
+			api_req_err(r, PROTO_E_INVALID_ARGUMENT, "%s", err);
+			return;
+		}
+	}
+	if (json_object_get(args, "metrics-listen") &&
+	    store_setting_get(d->store, "metrics-listen", &old) < 0)
+		old = NULL;
+	json_object_foreach(args, key, v) {
+		if (store_setting_set(d->store, key, json_string_value(v)) < 0) {
+			api_req_err(r, PROTO_E_IO, "cannot save the %s setting", key);
+			return;
+		}
+		log_info("host: %s set to %s", key, json_string_value(v));
+	}
+	if (monitor_reconfigure(d, err, sizeof(err)) < 0) {
+		char again[256];
+
+		/* the address cannot be served: back to the one that was */
+		store_setting_set(d->store, "metrics-listen", old ? old : METRICS_LISTEN_DEFAULT);
+		if (monitor_reconfigure(d, again, sizeof(again)) < 0)
+			log_warn("metrics: %s", again);
+		api_req_err(r, PROTO_E_IO, "%s; metrics-listen stays %s", err,
+			    old ? old : METRICS_LISTEN_DEFAULT);
+		free(old);
+		return;
+	}
+	free(old);
+	api_req_ok(r, host_json(d));
+}
+
 static void op_host_set(struct api_req *r, json_t *args)
 {
 	struct croftd *d = api_req_daemon(r);
@@ -141,13 +183,21 @@ static void op_host_set(struct api_req *r, json_t *args)
 	const char *allow = json_string_value(json_object_get(args, "allow_path"));
 	const char *disallow = json_string_value(json_object_get(args, "disallow_path"));
 
-	if (!!accel + !!allow + !!disallow != 1) {
-		api_req_err(r, PROTO_E_INVALID_ARGUMENT,
-			    "host.set needs a setting to change: one of accel, allow_path, disallow_path");
+	if (allow || disallow) {
+		if (accel || json_object_size(args) != 1) {
+			api_req_err(r, PROTO_E_INVALID_ARGUMENT, "host.set changes one host path at a time");
+			return;
+		}
+		set_allowed(r, allow ? allow : disallow, allow != NULL);
 		return;
 	}
-	if (allow || disallow) {
-		set_allowed(r, allow ? allow : disallow, allow != NULL);
+	if (!accel && json_object_size(args)) {
+		host_set_monitor(r, args);
+		return;
+	}
+	if (!accel || json_object_size(args) != 1) {
+		api_req_err(r, PROTO_E_INVALID_ARGUMENT, "host.set needs a setting to change "
+			    "(accel, allow_path, disallow_path, %s)", monitor_setting_names());
 		return;
 	}
 	if (!accel_valid(accel)) {
@@ -163,12 +213,50 @@ static void op_host_set(struct api_req *r, json_t *args)
 	api_req_ok(r, host_json(d));
 }
 
+static void op_host_stats(struct api_req *r, json_t *args)
+{
+	const char *range = json_string_value(json_object_get(args, "history"));
+	const char *code = PROTO_E_INTERNAL;
+	char err[256];
+	json_t *res = monitor_host_json(api_req_daemon(r), range, &code, err, sizeof(err));
+
+	if (!res)
+		api_req_err(r, code, "%s", err);
+	else
+		api_req_ok(r, res);
+}
+
+static void op_metrics_get(struct api_req *r, json_t *args)
+{
+	char *text = monitor_metrics_text(api_req_daemon(r));
+
+	(void)args;
+	api_req_ok(r, json_pack("{s:s}", "text", text));
+	free(text);
+}
+
 static const struct api_arg args_host_set[] = {
 	{ "accel", ARG_STRING, 0 }, { "allow_path", ARG_STRING, 0 },
-	{ "disallow_path", ARG_STRING, 0 }, { NULL, 0, 0 } };
+	{ "disallow_path", ARG_STRING, 0 },
+	{ "metrics-listen", ARG_STRING, 0 },
+	{ "alert-ready-warn-pct", ARG_STRING, 0 },
+	{ "alert-ready-crit-pct", ARG_STRING, 0 },
+	{ "alert-ready-window-s", ARG_STRING, 0 },
+	{ "alert-swap-pages-per-s", ARG_STRING, 0 },
+	{ "alert-swap-window-s", ARG_STRING, 0 },
+	{ "alert-pressure-pct", ARG_STRING, 0 },
+	{ "alert-pressure-window-s", ARG_STRING, 0 },
+	{ "alert-latency-factor", ARG_STRING, 0 },
+	{ "alert-latency-min-ms", ARG_STRING, 0 },
+	{ "alert-latency-window-s", ARG_STRING, 0 },
+	{ NULL, 0, 0 } };
+static const struct api_arg args_host_stats[] = {
+	{ "history", ARG_STRING, 0 }, { NULL, 0, 0 } };
 
 const struct api_op api_host_ops[] = {
 	{ "host.info", op_host_info, api_args_none, API_OP_READ },
 	{ "host.set",  op_host_set,  args_host_set, 0 },
+	{ "host.stats", op_host_stats, args_host_stats, API_OP_READ },
+	{ "metrics.get", op_metrics_get, api_args_none, API_OP_READ },
 	{ NULL, NULL, NULL, 0 },
 };

@@ -11,6 +11,7 @@
 #include "core/api_req.h"
 #include "core/bus.h"
 #include "core/daemon.h"
+#include "core/host_ports.h"
 #include "core/model.h"
 #include "core/net.h"
 #include "core/netd_client.h"
@@ -277,8 +278,20 @@ static void op_net_delete(struct api_req *r, json_t *args)
 
 /* --- forwards ------------------------------------------------------------------------- */
 
-/* net.forward.add (add 1) and net.forward.remove: the forward object,
- * after net.changed. */
+/* A forward takes its port from whatever host service listens there:
+ * say so (the forward is made all the same, as the admin asked). */
+static void fwd_warning(const struct store_fwd *f, const char *vm, char *out, size_t len)
+{
+	char addr[64];
+
+	if (host_ports_listening("/proc", !strcmp(f->proto, "udp"), f->host_port, addr, sizeof(addr)))
+		snprintf(out, len, "a service of the host listens on %s port %u (%s); the forward now takes that port's connections to %s",
+			 f->proto, f->host_port, addr, vm);
+}
+
+/* net.forward.add (add 1) and net.forward.remove: the forward object
+ * (with "warning" when the port was a host service's), after
+ * net.changed. */
 static void fwd_op(struct api_req *r, json_t *args, int add)
 {
 	struct croftd *d = api_req_daemon(r);
@@ -293,7 +306,8 @@ static void fwd_op(struct api_req *r, json_t *args, int add)
 	struct net_fwd_result res;
 	struct net_env env;
 	const char *code;
-	char err[1024], what[256] = "no longer forwarded";
+	char err[1024], what[256] = "no longer forwarded", warning[256] = "";
+	json_t *out;
 
 	net_env_daemon(&env, d);
 	if ((add ? net_fwd_add(&env, &req, &res, &code, err, sizeof(err))
@@ -304,9 +318,15 @@ static void fwd_op(struct api_req *r, json_t *args, int add)
 	if (add)
 		snprintf(what, sizeof(what), "forwarded to %s:%u (%s)", req.vm->spec.name,
 			 res.fwd.guest_port, res.nic.ip);
+	if (add)
+		fwd_warning(&res.fwd, req.vm->spec.name, warning, sizeof(warning));
 	bus_publish(d->bus, "net.changed", net->name, 0, json_pack("{s:s}", "name", net->name),
-		    "network %s: %s port %u %s", net->name, res.fwd.proto, res.fwd.host_port, what);
-	api_req_ok(r, fwd_json(d, &res.fwd, net->name, res.nic.id ? &res.nic : NULL));
+		    "network %s: %s port %u %s%s%s", net->name, res.fwd.proto, res.fwd.host_port,
+		    what, warning[0] ? "; warning: " : "", warning);
+	out = fwd_json(d, &res.fwd, net->name, res.nic.id ? &res.nic : NULL);
+	if (warning[0])
+		json_object_set_new(out, "warning", json_string(warning));
+	api_req_ok(r, out);
 	net_fwd_result_clear(&res);
 }
 

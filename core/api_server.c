@@ -11,8 +11,14 @@
  *
  * Replies that pass a descriptor are sent alone with sendmsg(SCM_RIGHTS)
  * once everything queued before them is out.
+ *
+ * No client stalls the loop or starves the others (api_server.h has the
+ * limits): output is capped per connection and in total, a connection far
+ * behind stops being read and one over its cap is dropped with a reason.
+ * Who gets a connection (the peer check, the connection caps, pausing on
+ * EMFILE) is api_accept.c's.
  */
-#include "core/api_server.h"
+#include "core/api_server_internal.h"
 #include "core/api_ops.h"
 #include "core/bus.h"
 #include "core/daemon.h"
@@ -23,47 +29,16 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
-#include <pwd.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/timerfd.h>
 #include <sys/un.h>
 #include <unistd.h>
-
-#define OUT_MAX (16u << 20)   /* a subscriber this far behind is dropped */
-
-struct out_chunk {
-	char *buf;
-	size_t len, off;
-	int fd;                   /* passed with the chunk's first byte, or -1 */
-	struct out_chunk *next;
-};
-
-struct api_conn {
-	struct api_server *srv;
-	int fd;                   /* -1 once closed */
-	int refs;
-	int hello;
-	int subscribed;
-	pid_t peer_pid;
-	char user[64];            /* the peer's user name ("uid N" if none) */
-	struct api_peer peer;     /* what its requests answer through */
-	struct linebuf in;
-	struct out_chunk *out, **out_tail;
-	size_t out_bytes;
-	struct api_conn *next;
-};
-
-struct api_server {
-	struct croftd *d;
-	int fd;
-	char *path;
-	struct api_conn *conns;
-};
 
 static void conn_close(struct api_conn *c);
 
@@ -95,18 +70,82 @@ static void conn_drop_output(struct api_conn *c)
 		free(ch);
 	}
 	c->out_tail = &c->out;
+	c->srv->out_total -= c->out_bytes;
 	c->out_bytes = 0;
 }
 
 static void conn_close(struct api_conn *c)
 {
+	struct api_server *s = c->srv;
+
 	if (c->fd < 0)
 		return;
-	loop_del(c->srv->d->loop, c->fd);
+	loop_del(s->d->loop, c->fd);
 	close(c->fd);
 	c->fd = -1;
+	if (c->uid == 0)
+		s->nroot--;
+	else
+		s->nconns--;
 	conn_drop_output(c);
 	conn_unref(c);            /* the reference held by the open socket */
+	if (s->paused && !s->stopping)
+		api_accept_resume(s);
+}
+
+/* Far behind: half its output cap is waiting. */
+static int conn_behind(const struct api_conn *c)
+{
+	return c->out_bytes > c->srv->lim.out_max / 2;
+}
+
+/* A whole request line is waiting in the input buffer. */
+static int conn_has_line(const struct api_conn *c)
+{
+	const struct linebuf *in = &c->in;
+
+	return in->start < in->len && memchr(in->buf + in->start, '\n', in->len - in->start);
+}
+
+/* What the connection waits for: its requests unless it is far behind
+ * (half its output cap), and room to write while output is queued, or
+ * while requests read earlier wait to be handled (conn_io handles them
+ * once the socket is writable). */
+static void conn_want(struct api_conn *c)
+{
+	c->reading = !conn_behind(c);
+	loop_mod(c->srv->d->loop, c->fd,
+		 (c->reading ? EPOLLIN : 0) |
+		 (c->out || (c->reading && conn_has_line(c)) ? EPOLLOUT : 0));
+}
+
+static ssize_t chunk_send(struct api_conn *c, struct out_chunk *ch)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { ch->buf + ch->off, ch->len - ch->off };
+	struct msghdr mh = { 0 };
+	struct cmsghdr *cm;
+	ssize_t n;
+
+	if (ch->fd < 0)
+		return send(c->fd, ch->buf + ch->off, ch->len - ch->off,
+			    MSG_NOSIGNAL | MSG_DONTWAIT);
+	memset(cbuf, 0, sizeof(cbuf));
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = cbuf;
+	mh.msg_controllen = sizeof(cbuf);
+	cm = CMSG_FIRSTHDR(&mh);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &ch->fd, sizeof(int));
+	n = sendmsg(c->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+	if (n > 0) {
+		close(ch->fd);
+		ch->fd = -1;
+	}
+	return n;
 }
 
 /* Write what can be written now.  0, or -errno when the peer is gone. */
@@ -114,33 +153,8 @@ static int conn_flush(struct api_conn *c)
 {
 	while (c->out) {
 		struct out_chunk *ch = c->out;
-		ssize_t n;
+		ssize_t n = chunk_send(c, ch);
 
-		if (ch->fd >= 0) {
-			char cbuf[CMSG_SPACE(sizeof(int))];
-			struct iovec iov = { ch->buf + ch->off, ch->len - ch->off };
-			struct msghdr mh = { 0 };
-			struct cmsghdr *cm;
-
-			memset(cbuf, 0, sizeof(cbuf));
-			mh.msg_iov = &iov;
-			mh.msg_iovlen = 1;
-			mh.msg_control = cbuf;
-			mh.msg_controllen = sizeof(cbuf);
-			cm = CMSG_FIRSTHDR(&mh);
-			cm->cmsg_level = SOL_SOCKET;
-			cm->cmsg_type = SCM_RIGHTS;
-			cm->cmsg_len = CMSG_LEN(sizeof(int));
-			memcpy(CMSG_DATA(cm), &ch->fd, sizeof(int));
-			n = sendmsg(c->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
-			if (n > 0) {
-				close(ch->fd);
-				ch->fd = -1;
-			}
-		} else {
-			n = send(c->fd, ch->buf + ch->off, ch->len - ch->off,
-				 MSG_NOSIGNAL | MSG_DONTWAIT);
-		}
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -150,6 +164,7 @@ static int conn_flush(struct api_conn *c)
 		}
 		ch->off += (size_t)n;
 		c->out_bytes -= (size_t)n;
+		c->srv->out_total -= (size_t)n;
 		if (ch->off < ch->len)
 			break;
 		c->out = ch->next;
@@ -158,14 +173,57 @@ static int conn_flush(struct api_conn *c)
 		free(ch->buf);
 		free(ch);
 	}
-	loop_mod(c->srv->d->loop, c->fd, EPOLLIN | (c->out ? EPOLLOUT : 0));
+	conn_want(c);
 	return 0;
+}
+
+/* Drop a connection whose output went past a cap, telling it why if its
+ * socket has room for one more line. */
+static void conn_overflow(struct api_conn *c, const char *why)
+{
+	size_t behind = c->out_bytes;
+	char *line;
+
+	c->srv->dropped++;
+	log_warn("API client pid %d (%s) is %zu bytes behind: %s; disconnecting it",
+		 (int)c->peer_pid, c->user, behind, why);
+	conn_drop_output(c);
+	if (c->subscribed)
+		line = xasprintf("{\"event\":\"events.lost\",\"data\":{\"reason\":"
+				 "\"disconnected: %zu bytes of output were not read (%s)\"}}\n",
+				 behind, why);
+	else
+		line = xasprintf("{\"ok\":false,\"error\":{\"code\":\"%s\",\"message\":"
+				 "\"disconnected: replies were not read (%s)\"}}\n",
+				 PROTO_E_BUSY, why);
+	if (send(c->fd, line, strlen(line), MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
+		log_debug("could not tell pid %d why: %s", (int)c->peer_pid, strerror(errno));
+	free(line);
+	conn_close(c);
+}
+
+/* Past the total, drop the connections furthest behind until under it. */
+static void server_trim_output(struct api_server *s)
+{
+	while (s->out_total > s->lim.out_total) {
+		struct api_conn *c, *worst = NULL;
+
+		for (c = s->conns; c; c = c->next)
+			if (c->fd >= 0 && (!worst || c->out_bytes > worst->out_bytes))
+				worst = c;
+		if (!worst || !worst->out_bytes)
+			return;
+		worst->refs++;
+		conn_overflow(worst, "croftd's output buffers for all clients are full");
+		conn_unref(worst);
+	}
 }
 
 /* Queue a line of JSON text (s, malloc'd, stolen; NULL: none),
  * optionally with an fd. */
 static void conn_send_text(struct api_conn *c, char *s, int fd)
 {
+	struct api_server *srv = c->srv;
 	struct out_chunk *ch;
 
 	if (c->fd < 0 || !s) {
@@ -182,16 +240,24 @@ static void conn_send_text(struct api_conn *c, char *s, int fd)
 	*c->out_tail = ch;
 	c->out_tail = &ch->next;
 	c->out_bytes += ch->len;
-	if (c->out_bytes > OUT_MAX) {
-		log_warn("API client pid %d is %zu bytes behind; disconnecting it",
-			 (int)c->peer_pid, c->out_bytes);
+	srv->out_total += ch->len;
+	if (conn_flush(c) < 0) {
 		conn_close(c);
 		return;
 	}
-	if (conn_flush(c) < 0)
-		conn_close(c);
-}
+	if (c->out_bytes > srv->lim.out_max) {
+		char why[96];
 
+		snprintf(why, sizeof(why), "limit %zu bytes per connection", srv->lim.out_max);
+		conn_overflow(c, why);
+		return;
+	}
+	if (srv->out_total > srv->lim.out_total) {
+		c->refs++;
+		server_trim_output(srv);
+		conn_unref(c);
+	}
+}
 /* Queue one JSON value as a line (value stolen), optionally with an fd. */
 static void conn_send(struct api_conn *c, json_t *msg, int fd)
 {
@@ -245,13 +311,19 @@ static void bus_sink(const struct bus_event *ev, void *data)
 	struct api_conn *c, *next;
 	json_t *msg = NULL;
 
+	/* A send may drop connections (the one furthest behind): hold each
+	 * while it is sent to, and read its successor after. */
 	for (c = s->conns; c; c = next) {
-		next = c->next;
-		if (c->fd < 0 || !c->subscribed)
+		if (c->fd < 0 || !c->subscribed) {
+			next = c->next;
 			continue;
+		}
 		if (!msg)
 			msg = bus_event_json(ev);
+		c->refs++;
 		conn_send(c, json_incref(msg), -1);
+		next = c->next;
+		conn_unref(c);
 	}
 	json_decref(msg);
 }
@@ -320,9 +392,31 @@ out:
 	api_request_clear(&req);
 }
 
+/* Handle the request lines read, until the connection falls far behind;
+ * the rest wait in the buffer until it catches up. */
+static void conn_process(struct api_conn *c)
+{
+	char *line;
+	size_t len;
+	int r;
+
+	while (c->fd >= 0 && !conn_behind(c) && (r = linebuf_next(&c->in, &line, &len)) != 0) {
+		if (r < 0) {
+			send_error(c, NULL, PROTO_E_BAD_REQUEST, "request line too long (limit 1 MiB)");
+			continue;
+		}
+		handle_line(c, line, len);
+	}
+	if (c->fd >= 0) {
+		linebuf_shrink(&c->in);
+		conn_want(c);
+	}
+}
+
 static void conn_io(struct loop *l, int fd, uint32_t events, void *data)
 {
 	struct api_conn *c = data;
+	ssize_t n;
 
 	(void)l;
 	(void)fd;
@@ -331,124 +425,50 @@ static void conn_io(struct loop *l, int fd, uint32_t events, void *data)
 		if (conn_flush(c) < 0)
 			conn_close(c);
 	}
-	if (c->fd >= 0 && (events & (EPOLLIN | EPOLLHUP | EPOLLERR))) {
-		ssize_t n = linebuf_read(&c->in, c->fd);
-		char *line;
-		size_t len;
-		int r;
-
-		if (n == 0 || (n < 0 && n != -EAGAIN)) {
+	/* Hung up while not being read: nobody is left to answer. */
+	if (c->fd >= 0 && !c->reading && (events & (EPOLLHUP | EPOLLERR)))
+		conn_close(c);
+	if (c->fd >= 0 && c->reading && (events & (EPOLLIN | EPOLLHUP | EPOLLERR))) {
+		n = linebuf_read(&c->in, c->fd);
+		if (n == 0 || (n < 0 && n != -EAGAIN))
 			conn_close(c);
-		} else {
-			while (c->fd >= 0 && (r = linebuf_next(&c->in, &line, &len)) != 0) {
-				if (r < 0) {
-					send_error(c, NULL, PROTO_E_BAD_REQUEST,
-						   "request line too long (limit 1 MiB)");
-					continue;
-				}
-				handle_line(c, line, len);
-			}
-		}
 	}
+	if (c->fd >= 0)
+		conn_process(c);
 	conn_unref(c);
 }
 
-/* Root, croftd's own user, and members of group croft may connect. */
-static int peer_allowed(struct api_server *s, const struct ucred *cr, char *why, size_t whylen)
+void api_conn_open(struct api_server *s, int cfd, const struct ucred *cr, const char *user)
 {
-	struct passwd *pw;
-	gid_t groups[64];
-	int ng = 64, i;
+	struct api_conn *c = xcalloc(1, sizeof(*c));
 
-	if (cr->uid == 0 || cr->uid == geteuid())
-		return 1;
-	if (s->d->croft_gid != (gid_t)-1) {
-		if (cr->gid == s->d->croft_gid)
-			return 1;
-		pw = getpwuid(cr->uid);
-		if (pw && getgrouplist(pw->pw_name, pw->pw_gid, groups, &ng) >= 0)
-			for (i = 0; i < ng; i++)
-				if (groups[i] == s->d->croft_gid)
-					return 1;
-	}
-	pw = getpwuid(cr->uid);
-	snprintf(why, whylen, "user %s (uid %u) is not root and not in group croft",
-		 pw ? pw->pw_name : "?", (unsigned)cr->uid);
-	return 0;
-}
-
-static void refused_cb(struct loop *l, int fd, uint32_t events, void *data)
-{
-	(void)events;
-	(void)data;
-	loop_del(l, fd);
-	close(fd);
-}
-
-static void accept_cb(struct loop *l, int fd, uint32_t events, void *data)
-{
-	struct api_server *s = data;
-	struct api_conn *c;
-	struct ucred cr;
-	socklen_t crlen = sizeof(cr);
-	char why[160];
-	int cfd;
-
-	(void)events;
-	cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-	if (cfd < 0) {
-		if (errno != EAGAIN && errno != EINTR)
-			log_warn("accept on API socket: %s", strerror(errno));
-		return;
-	}
-	if (getsockopt(cfd, SOL_SOCKET, SO_PEERCRED, &cr, &crlen) < 0) {
-		log_warn("SO_PEERCRED: %s", strerror(errno));
-		close(cfd);
-		return;
-	}
-	if (!peer_allowed(s, &cr, why, sizeof(why))) {
-		char line[300];
-		int n = snprintf(line, sizeof(line),
-				 "{\"ok\":false,\"error\":{\"code\":\"%s\",\"message\":\"%s\"}}\n",
-				 PROTO_E_PERMISSION, why);
-
-		log_warn("refused API connection from pid %d: %s", (int)cr.pid, why);
-		if (send(cfd, line, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
-			log_debug("could not tell pid %d why: %s", (int)cr.pid, strerror(errno));
-		/* Keep reading until the peer has written its first request or gone,
-		 * so its write does not fail before it reads why it was refused. */
-		shutdown(cfd, SHUT_WR);
-		if (loop_add(l, cfd, EPOLLIN, refused_cb, NULL) < 0)
-			close(cfd);
-		return;
-	}
-	c = xcalloc(1, sizeof(*c));
 	c->srv = s;
 	c->fd = cfd;
 	c->refs = 1;
-	c->peer_pid = cr.pid;
-	{
-		struct passwd *pw = getpwuid(cr.uid);
-
-		if (pw)
-			snprintf(c->user, sizeof(c->user), "%s", pw->pw_name);
-		else
-			snprintf(c->user, sizeof(c->user), "uid %u", (unsigned)cr.uid);
-	}
-	c->peer = (struct api_peer){ .user = c->user, .uid = (int64_t)cr.uid, .send = peer_send,
+	c->reading = 1;
+	c->uid = cr->uid;
+	c->peer_pid = cr->pid;
+	snprintf(c->user, sizeof(c->user), "%s", user);
+	c->peer = (struct api_peer){ .user = c->user, .uid = (int64_t)cr->uid, .send = peer_send,
 				     .send_text = peer_send_text, .subscribe = peer_subscribe, .hold = peer_hold,
 				     .release = peer_release };
 	c->out_tail = &c->out;
 	linebuf_init(&c->in, PROTO_MAX_LINE);
-	if (loop_add(l, cfd, EPOLLIN, conn_io, c) < 0) {
+	if (loop_add(s->d->loop, cfd, EPOLLIN, conn_io, c) < 0) {
 		close(cfd);
 		linebuf_free(&c->in);
 		free(c);
 		return;
 	}
+	if (cr->uid == 0)
+		s->nroot++;
+	else
+		s->nconns++;
+	s->accepted++;
 	c->next = s->conns;
 	s->conns = c;
 }
+
 
 int api_server_start(struct croftd *d, const char *path, struct api_server **out,
 		     char *err, size_t errlen)
@@ -489,10 +509,18 @@ int api_server_start(struct croftd *d, const char *path, struct api_server **out
 	s->d = d;
 	s->fd = fd;
 	s->path = xstrdup(path);
-	r = loop_add(d->loop, fd, EPOLLIN, accept_cb, s);
+	api_limits_read(d, &s->lim);
+	api_accept_init(s);
+	s->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	r = s->tfd < 0 ? -errno : loop_add(d->loop, s->tfd, EPOLLIN, api_accept_timer_cb, s);
+	if (r == 0 && (r = loop_add(d->loop, fd, EPOLLIN, api_accept_cb, s)) < 0)
+		loop_del(d->loop, s->tfd);
 	if (r < 0) {
 		err_set(err, errlen, "epoll: %s", strerror(-r));
 		close(fd);
+		if (s->tfd >= 0)
+			close(s->tfd);
+		api_accept_stop(s);
 		free(s->path);
 		free(s);
 		return r;
@@ -508,10 +536,15 @@ void api_server_stop(struct api_server *s)
 
 	if (!s)
 		return;
+	s->stopping = 1;
 	bus_sink_remove(s->d->bus, bus_sink, s);
-	loop_del(s->d->loop, s->fd);
+	if (!s->paused)
+		loop_del(s->d->loop, s->fd);
 	close(s->fd);
 	unlink(s->path);
+	loop_del(s->d->loop, s->tfd);
+	close(s->tfd);
+	api_accept_stop(s);
 	for (c = s->conns; c; c = next) {
 		next = c->next;
 		c->refs++;
@@ -520,4 +553,17 @@ void api_server_stop(struct api_server *s)
 	}
 	free(s->path);
 	free(s);
+}
+
+void api_server_stats(const struct api_server *s, struct api_server_stats *st)
+{
+	*st = (struct api_server_stats){ .conns = s->nconns + s->nroot, .root_conns = s->nroot,
+					 .lingering = s->nlingers, .out_bytes = s->out_total,
+					 .paused = s->paused, .accepted = s->accepted, .refused_busy = s->refused_busy,
+					 .dropped = s->dropped };
+}
+
+const struct api_limits *api_server_limits(const struct api_server *s)
+{
+	return &s->lim;
 }

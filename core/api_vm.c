@@ -6,6 +6,7 @@
  * (ARG_VM), so every handler here that takes "name" has its VM.  Ops that
  * wait for QEMU answer from a vm_done_cb.
  */
+#include "core/monitor.h"
 #include "core/api_ops.h"
 #include "core/api_req.h"
 #include "core/bus.h"
@@ -595,6 +596,25 @@ static const struct api_arg args_vm_delete[] = {
 	{ "force", ARG_BOOL, 0 },
 	{ NULL, 0, 0 } };
 
+static void op_vm_stats(struct api_req *r, json_t *args)
+{
+	const char *range = json_string_value(json_object_get(args, "history"));
+	const char *code = PROTO_E_INTERNAL;
+	char err[256];
+	json_t *res = monitor_vm_json(api_req_daemon(r), api_req_vm(r), range, &code, err,
+				      sizeof(err));
+
+	if (!res)
+		api_req_err(r, code, "%s", err);
+	else
+		api_req_ok(r, res);
+}
+
+static const struct api_arg args_vm_stats[] = {
+	{ "name", ARG_STRING, ARG_REQUIRED | ARG_VM },
+	{ "history", ARG_STRING, 0 },
+	{ NULL, 0, 0 } };
+
 const struct api_op api_vm_ops[] = {
 	{ "vm.list",     op_vm_list,     api_args_none,    API_OP_READ },
 	{ "vm.info",     op_vm_info,     api_args_vm_name, API_OP_READ },
@@ -609,5 +629,6 @@ const struct api_op api_vm_ops[] = {
 	{ "vm.edit",     op_vm_edit,     args_vm_edit,     0 },
 	{ "vm.console",  op_vm_console,  api_args_vm_name, 0 },
 	{ "vm.log",      op_vm_log,      args_vm_log,      API_OP_READ },
+	{ "vm.stats",    op_vm_stats,    args_vm_stats,    API_OP_READ },
 	{ NULL, NULL, NULL, 0 },
 };

@@ -12,6 +12,7 @@
 #include "core/events.h"
 #include "core/host.h"
 #include "core/job.h"
+#include "core/monitor.h"
 #include "core/service.h"
 #include "common/loop.h"
 #include "core/net_state.h"
@@ -244,6 +245,7 @@ static const struct croftd_service services[] = {
 	{ "jobs", job_service_init, job_service_fini, NULL, 0 },
 	{ "netd-connect", netd_connect_init, NULL, NULL, 0 },
 	{ "sampler", sampler_init, sampler_fini, sampler_tick, SAMPLER_INTERVAL_DEFAULT_MS },
+	{ "monitor", monitor_init, monitor_fini, monitor_tick, SAMPLER_INTERVAL_DEFAULT_MS },
 };
 
 static void signal_cb(struct loop *l, int fd, uint32_t events, void *data)

@@ -22,6 +22,7 @@ struct netd_client;
 struct model;
 struct sampler;
 struct pools;
+struct monitor;
 
 struct croftd {
 	struct loop *loop;
@@ -36,6 +37,7 @@ struct croftd {
 	struct netd_client *netd;    /* croft-netd at run_dir/netd.sock */
 	struct model *model;         /* what reads render (model.h) */
 	struct sampler *sampler;     /* fills the model (sampler.h) */
+	struct monitor *monitor;     /* history, alerts, /metrics (monitor.h) */
 
 	char *state_dir;             /* croft.db, pools/, vm/<name>/ (UEFI vars) */
 	char *run_dir;               /* croftd.sock, vm/<name>/ (QEMU runtime) */

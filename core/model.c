@@ -32,9 +32,14 @@ static void disks_free(struct model_disk *disks, size_t n)
 	free(disks);
 }
 
+const char *const model_psi_names[MODEL_NPSI] = { "cpu", "memory", "io" };
+
 static void vm_free(struct model_vm *v)
 {
 	disks_free(v->disks, v->ndisks);
+	free(v->vcpus);
+	free(v->blks);
+	free(v->netstats);
 	free(v->nics);
 	free(v);
 }
@@ -102,6 +107,8 @@ static struct model_vm *vm_ensure(struct model *m, int64_t id)
 	memmove(&m->vms[i + 1], &m->vms[i], (m->nvms - i) * sizeof(*m->vms));
 	v = xcalloc(1, sizeof(*v));
 	v->id = id;
+	v->ready_pct = v->ready_max_pct = -1;
+	v->proc.cpu_pct = -1;
 	m->vms[i] = v;
 	m->nvms++;
 	return v;
@@ -193,7 +200,124 @@ void model_proc_clear(struct model *m, int64_t id)
 	if (!v)
 		return;
 	memset(&v->proc, 0, sizeof(v->proc));
+	v->proc.cpu_pct = -1;
+	free(v->vcpus);
+	v->vcpus = NULL;
+	v->nvcpus = 0;
+	v->vcpus_pid = 0;
+	v->ready_pct = v->ready_max_pct = -1;
+	free(v->blks);
+	v->blks = NULL;
+	v->nblks = 0;
+	v->blks_pid = 0;
+	free(v->netstats);
+	v->netstats = NULL;
+	v->nnetstats = 0;
 	m->gen++;
+}
+
+/* A copy of n elements of size sz (at least one element allocated). */
+static void *dup_array(const void *a, size_t n, size_t sz)
+{
+	void *p = xcalloc(n + 1, sz);
+
+	if (n)
+		memcpy(p, a, n * sz);
+	return p;
+}
+
+void model_vcpus_set(struct model *m, int64_t id, pid_t pid, const struct model_vcpu *vc, size_t n)
+{
+	struct model_vm *v;
+	double sum = 0, max = -1;
+	size_t i, known = 0;
+
+	if (!m || pid <= 0)
+		return;
+	v = vm_ensure(m, id);
+	free(v->vcpus);
+	v->vcpus = dup_array(vc, n, sizeof(*vc));
+	v->nvcpus = n;
+	v->vcpus_pid = pid;
+	v->vcpus_ms = m->now_ms();
+	for (i = 0; i < n; i++) {
+		if (vc[i].ready_pct < 0)
+			continue;
+		known++;
+		sum += vc[i].ready_pct;
+		if (vc[i].ready_pct > max)
+			max = vc[i].ready_pct;
+	}
+	v->ready_pct = known ? sum / (double)known : -1;
+	v->ready_max_pct = known ? max : -1;
+	m->gen++;
+}
+
+void model_guest_mem_set(struct model *m, int64_t id, pid_t pid, const struct model_guest_mem *g)
+{
+	struct model_vm *v;
+
+	if (!m || pid <= 0)
+		return;
+	v = vm_ensure(m, id);
+	if (v->balloon.pid != pid) {
+		memset(&v->balloon, 0, sizeof(v->balloon));
+		v->balloon.pid = pid;
+	}
+	v->balloon.guest = *g;
+	v->balloon.guest.sampled_ms = m->now_ms();
+	m->gen++;
+}
+
+void model_blks_set(struct model *m, int64_t id, pid_t pid, const struct model_blk *b, size_t n)
+{
+	struct model_vm *v;
+
+	if (!m || pid <= 0)
+		return;
+	v = vm_ensure(m, id);
+	free(v->blks);
+	v->blks = dup_array(b, n, sizeof(*b));
+	v->nblks = n;
+	v->blks_pid = pid;
+	v->blks_ms = m->now_ms();
+	m->gen++;
+}
+
+void model_netstats_set(struct model *m, int64_t id, const struct model_netstat *s, size_t n)
+{
+	struct model_vm *v;
+
+	if (!m)
+		return;
+	v = vm_ensure(m, id);
+	free(v->netstats);
+	v->netstats = dup_array(s, n, sizeof(*s));
+	v->nnetstats = n;
+	v->netstats_ms = m->now_ms();
+	m->gen++;
+}
+
+const struct model_vcpu *model_vcpus_of(const struct model *m, int64_t id, pid_t pid, size_t *n)
+{
+	const struct model_vm *v = model_vm(m, id);
+
+	*n = 0;
+	if (!v || pid <= 0 || v->vcpus_pid != pid)
+		return NULL;
+	*n = v->nvcpus;
+	return v->vcpus;
+}
+
+const struct model_blk *model_blks_of(const struct model *m, int64_t id, pid_t pid, size_t *n)
+{
+	const struct model_vm *v = model_vm(m, id);
+
+	*n = 0;
+	if (!v || pid <= 0 || v->blks_pid != pid)
+		return NULL;
+	*n = v->nblks;
+	return v->blks;
 }
 
 void model_balloon_set(struct model *m, int64_t id, pid_t pid, uint64_t actual_mib)
@@ -203,6 +327,8 @@ void model_balloon_set(struct model *m, int64_t id, pid_t pid, uint64_t actual_m
 	if (!m || pid <= 0)
 		return;
 	v = vm_ensure(m, id);
+	if (v->balloon.pid != pid)
+		memset(&v->balloon.guest, 0, sizeof(v->balloon.guest));
 	v->balloon.pid = pid;
 	v->balloon.actual_mib = actual_mib;
 	v->balloon.sampled_ms = m->now_ms();

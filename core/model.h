@@ -30,6 +30,7 @@
 #define CROFT_MODEL_H
 
 #include "core/host.h"
+#include "core/procfs.h"
 #include "common/netd_proto.h"
 #include "common/validate.h"
 
@@ -40,6 +41,30 @@
 
 struct store_nic;
 
+/* Pressure stall information of one resource (/proc/pressure/X). */
+struct model_psi {
+	int known;                       /* 0: the kernel has no PSI */
+	int full_known;
+	double some_avg10, full_avg10;   /* percent */
+	uint64_t some_total_us, full_total_us;
+};
+enum { MODEL_PSI_CPU, MODEL_PSI_MEMORY, MODEL_PSI_IO, MODEL_NPSI };
+extern const char *const model_psi_names[MODEL_NPSI];   /* "cpu", "memory", "io" */
+
+struct model_ksm {
+	int known;                       /* 0: no /sys/kernel/mm/ksm */
+	uint64_t run, pages_shared, pages_sharing, pages_unshared, pages_volatile, full_scans;
+};
+
+/* The default pool's file system and what croft's disks hold of it. */
+struct model_pool {
+	int known;
+	uint64_t size_bytes, avail_bytes;
+	uint64_t allocated_bytes;        /* the sum of every VM's disks */
+};
+
+/* Figures of the host.  Rates (_ps: per second) and percentages are over
+ * the interval since the previous sample; -1 when unknown. */
 struct model_host {
 	int64_t sampled_ms;              /* 0: never sampled */
 	unsigned cpus;                   /* online */
@@ -47,6 +72,15 @@ struct model_host {
 	struct host_mem mem;
 	double load[3];                  /* 1, 5, 15 minutes */
 	uint64_t uptime_ms;
+	uint64_t cpu_modes[PROCFS_CPU_NMODES];     /* jiffies since boot */
+	double cpu_modes_pct[PROCFS_CPU_NMODES];   /* of all CPUs' time */
+	double cpu_pct;                  /* busy: all but idle and iowait */
+	int vmstat_known;
+	uint64_t pswpin, pswpout;        /* pages swapped in, out since boot */
+	double pswpin_ps, pswpout_ps;
+	struct model_psi psi[MODEL_NPSI];
+	struct model_ksm ksm;
+	struct model_pool pool;
 };
 
 /* A QEMU process. */
@@ -56,12 +90,53 @@ struct model_proc {
 	uint64_t cpu_ms;                 /* user + system */
 	uint64_t rss_bytes;
 	int64_t sampled_ms;
+	double cpu_pct;                  /* over the last interval; -1 unknown */
+	uint64_t base_cpu_ms;            /* the reading cpu_pct is measured from */
+	int64_t base_ms;
+};
+
+/* A vCPU thread of a QEMU (thread ids from query-cpus-fast). */
+struct model_vcpu {
+	unsigned index;                  /* cpu-index */
+	pid_t tid;
+	uint64_t run_ns, delay_ns;       /* schedstat; delay: CPU ready time */
+	double ready_pct;                /* since the last sample; -1 unknown */
+};
+
+/* What the guest itself says of its memory (virtio-balloon statistics);
+ * a figure the guest does not report is UINT64_MAX. */
+struct model_guest_mem {
+	int known;                       /* QEMU answered qom-get guest-stats */
+	int stale;                       /* the guest stopped updating them */
+	int64_t last_update;             /* unix seconds, 0: never */
+	uint64_t total, free, available, disk_caches;    /* bytes */
+	uint64_t swap_in, swap_out;      /* bytes, since the guest booted */
+	uint64_t major_faults, minor_faults;
+	int64_t sampled_ms;
+};
+
+/* A disk as QEMU counts it (query-blockstats). */
+struct model_blk {
+	char name[32];                   /* the node name: "disk0", "cdrom0" */
+	uint64_t rd_bytes, wr_bytes, rd_ops, wr_ops, rd_time_ns, wr_time_ns;
+	double rd_bps, wr_bps, rd_iops, wr_iops;   /* per second; -1 unknown */
+	double rd_lat_ms, wr_lat_ms;     /* average per operation; -1 unknown */
+};
+
+/* A NIC's traffic as its guest sees it: the host counts the tap's
+ * transmit as the guest's receive. */
+struct model_netstat {
+	int64_t nic_id;
+	char ifname[16];                 /* the tap */
+	uint64_t rx_bytes, rx_packets, rx_drops, tx_bytes, tx_packets, tx_drops;
+	double rx_bps, tx_bps, rx_pps, tx_pps;     /* per second; -1 unknown */
 };
 
 struct model_balloon {
 	pid_t pid;                       /* of the QEMU that reported it; 0: none */
 	uint64_t actual_mib;
 	int64_t sampled_ms;
+	struct model_guest_mem guest;
 };
 
 struct model_disk {
@@ -96,6 +171,19 @@ struct model_vm {
 	struct model_nic *nics;
 	size_t nnics;
 	int64_t nics_ms;                 /* when the NIC rows were loaded */
+	pid_t vcpus_pid;                 /* the QEMU the vCPUs belong to */
+	struct model_vcpu *vcpus;
+	size_t nvcpus;
+	double ready_pct;                /* the mean of the vCPUs'; -1 unknown */
+	double ready_max_pct;            /* the busiest vCPU's; -1 unknown */
+	int64_t vcpus_ms;
+	pid_t blks_pid;
+	struct model_blk *blks;
+	size_t nblks;
+	int64_t blks_ms;
+	struct model_netstat *netstats;
+	size_t nnetstats;
+	int64_t netstats_ms;
 };
 
 struct model {
@@ -145,6 +233,18 @@ void model_nics_set(struct model *m, int64_t id, const struct model_nic *nics, s
 /* Takes leases (malloc'd, may be NULL when n is 0) and maps them onto
  * every NIC. */
 void model_leases_take(struct model *m, struct netd_lease *leases, size_t n);
+/* The vCPUs of QEMU pid (copied); sets the VM's mean and max ready %. */
+void model_vcpus_set(struct model *m, int64_t id, pid_t pid, const struct model_vcpu *v, size_t n);
+/* The guest's own memory figures, as QEMU pid reported them. */
+void model_guest_mem_set(struct model *m, int64_t id, pid_t pid, const struct model_guest_mem *g);
+/* The disks' counters and rates of QEMU pid (copied). */
+void model_blks_set(struct model *m, int64_t id, pid_t pid, const struct model_blk *b, size_t n);
+/* The NICs' counters and rates (copied). */
+void model_netstats_set(struct model *m, int64_t id, const struct model_netstat *s, size_t n);
+/* Readers that answer only for QEMU pid, else NULL / 0. */
+const struct model_vcpu *model_vcpus_of(const struct model *m, int64_t id, pid_t pid, size_t *n);
+const struct model_blk *model_blks_of(const struct model *m, int64_t id, pid_t pid, size_t *n);
+
 /* Forget VM id, or every VM for which keep(id, data) is 0. */
 void model_vm_forget(struct model *m, int64_t id);
 void model_vm_retain(struct model *m, int (*keep)(int64_t id, void *data), void *data);

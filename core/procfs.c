@@ -73,3 +73,118 @@ int procfs_pid_stat_parse(const char *text, struct procfs_pid_stat *out)
 	out->rss_pages = (uint64_t)rss;
 	return 0;
 }
+
+const char *const procfs_cpu_mode_names[PROCFS_CPU_NMODES] = {
+	"user", "nice", "system", "idle", "iowait", "irq", "softirq", "steal",
+};
+
+/* The start of the line beginning with prefix, or NULL. */
+static const char *line_with(const char *text, const char *prefix)
+{
+	size_t n = strlen(prefix);
+	const char *p = text;
+
+	while (p && *p) {
+		if (!strncmp(p, prefix, n))
+			return p;
+		p = strchr(p, '\n');
+		if (p)
+			p++;
+	}
+	return NULL;
+}
+
+int procfs_cpu_modes_parse(const char *stat_text, uint64_t modes[PROCFS_CPU_NMODES])
+{
+	const char *p = stat_text ? line_with(stat_text, "cpu ") : NULL;
+	unsigned long long v[PROCFS_CPU_NMODES] = { 0 };
+	int n, i;
+
+	if (!p)
+		return -EINVAL;
+	n = sscanf(p + 4, "%llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2],
+		   &v[3], &v[4], &v[5], &v[6], &v[7]);
+	if (n < 4)
+		return -EINVAL;
+	for (i = 0; i < PROCFS_CPU_NMODES; i++)
+		modes[i] = v[i];
+	return 0;
+}
+
+int procfs_schedstat_parse(const char *text, uint64_t *run_ns, uint64_t *delay_ns)
+{
+	unsigned long long run, delay;
+
+	if (!text || sscanf(text, "%llu %llu", &run, &delay) != 2)
+		return -EINVAL;
+	*run_ns = run;
+	*delay_ns = delay;
+	return 0;
+}
+
+int procfs_keyval_find(const char *text, const char *name, uint64_t *out)
+{
+	size_t n = strlen(name);
+	const char *p = text;
+	unsigned long long v;
+
+	while (p && *p) {
+		if (!strncmp(p, name, n) && (p[n] == ' ' || p[n] == '\t') &&
+		    sscanf(p + n, "%llu", &v) == 1) {
+			*out = v;
+			return 0;
+		}
+		p = strchr(p, '\n');
+		if (p)
+			p++;
+	}
+	return -ENOENT;
+}
+
+static int psi_line(const char *line, double *avg10, uint64_t *total)
+{
+	unsigned long long t;
+
+	if (!line || sscanf(line, "%*s avg10=%lf avg60=%*f avg300=%*f total=%llu", avg10, &t) != 2)
+		return -EINVAL;
+	*total = t;
+	return 0;
+}
+
+int procfs_psi_parse(const char *text, struct procfs_psi *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (!text || psi_line(line_with(text, "some "), &out->some_avg10, &out->some_total_us) < 0)
+		return -EINVAL;
+	out->full_known = psi_line(line_with(text, "full "), &out->full_avg10,
+				   &out->full_total_us) == 0;
+	return 0;
+}
+
+int procfs_netdev_find(const char *text, const char *ifname, struct procfs_netdev *out)
+{
+	size_t n = strlen(ifname);
+	const char *p = text;
+	unsigned long long v[12];
+
+	while (p && *p) {
+		while (*p == ' ')
+			p++;
+		if (!strncmp(p, ifname, n) && p[n] == ':') {
+			if (sscanf(p + n + 1, "%llu %llu %*u %llu %*u %*u %*u %*u %llu %llu %*u %llu",
+				   &v[0], &v[1], &v[2], &v[3], &v[4], &v[5]) != 6)
+				return -EINVAL;
+			out->rx_bytes = v[0];
+			out->rx_packets = v[1];
+			out->rx_drops = v[2];
+			out->tx_bytes = v[3];
+			out->tx_packets = v[4];
+			out->tx_drops = v[5];
+			return 0;
+		}
+		p = strchr(p, '\n');
+		if (p)
+			p++;
+	}
+	return -ENOENT;
+}

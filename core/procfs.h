@@ -32,4 +32,43 @@ struct procfs_pid_stat {
  * parentheses: fields are counted after its last ')').  0 or -EINVAL. */
 int procfs_pid_stat_parse(const char *text, struct procfs_pid_stat *out);
 
+/* The host's CPU time by mode, from the "cpu " line of /proc/stat, in
+ * jiffies (guest time is inside user and nice, so it is not added). */
+enum procfs_cpu_mode {
+	PROCFS_CPU_USER, PROCFS_CPU_NICE, PROCFS_CPU_SYSTEM, PROCFS_CPU_IDLE,
+	PROCFS_CPU_IOWAIT, PROCFS_CPU_IRQ, PROCFS_CPU_SOFTIRQ, PROCFS_CPU_STEAL,
+	PROCFS_CPU_NMODES
+};
+/* The modes' names as node_exporter spells them: "user" ... "steal". */
+extern const char *const procfs_cpu_mode_names[PROCFS_CPU_NMODES];
+/* 0 or -EINVAL (no "cpu " line, fewer than four figures; missing later
+ * ones, on old kernels, are 0). */
+int procfs_cpu_modes_parse(const char *stat_text, uint64_t modes[PROCFS_CPU_NMODES]);
+
+/* /proc/PID/task/TID/schedstat: time on the CPU and time waiting on a run
+ * queue (the run delay: CPU ready time), in nanoseconds.  0 or -EINVAL. */
+int procfs_schedstat_parse(const char *text, uint64_t *run_ns, uint64_t *delay_ns);
+
+/* A "name value" line of /proc/vmstat (or any such file): 0 with *out, or
+ * -ENOENT when the name is not there. */
+int procfs_keyval_find(const char *text, const char *name, uint64_t *out);
+
+/* /proc/pressure/{cpu,memory,io}: the "some" and "full" lines (cpu has
+ * no "full" line before Linux 5.13: full_known is 0 then). */
+struct procfs_psi {
+	double some_avg10, full_avg10;
+	uint64_t some_total_us, full_total_us;
+	int full_known;
+};
+int procfs_psi_parse(const char *text, struct procfs_psi *out);
+
+/* One interface's counters from /proc/net/dev, as the host sees them
+ * (on a tap, rx is what the guest sent). */
+struct procfs_netdev {
+	uint64_t rx_bytes, rx_packets, rx_drops;
+	uint64_t tx_bytes, tx_packets, tx_drops;
+};
+/* 0, -ENOENT when ifname has no line, -EINVAL for a malformed one. */
+int procfs_netdev_find(const char *text, const char *ifname, struct procfs_netdev *out);
+
 #endif

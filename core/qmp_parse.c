@@ -27,6 +27,48 @@ static const char *qmp_json_type(const json_t *v)
 	return "an unknown value";
 }
 
+/* Integral reals that fit an int64 back to integers, throughout v. */
+static void ints_back(json_t *v)
+{
+	const char *key;
+	json_t *m;
+	size_t i;
+
+	if (json_is_object(v)) {
+		json_object_foreach(v, key, m) {
+			double d = json_real_value(m);
+
+			if (json_is_real(m) && d == (double)(json_int_t)d && d > -9.2e18 && d < 9.2e18)
+				json_object_set_new(v, key, json_integer((json_int_t)d));
+			else
+				ints_back(m);
+		}
+	} else if (json_is_array(v)) {
+		json_array_foreach(v, i, m) {
+			double d = json_real_value(m);
+
+			if (json_is_real(m) && d == (double)(json_int_t)d && d > -9.2e18 && d < 9.2e18)
+				json_array_set_new(v, i, json_integer((json_int_t)d));
+			else
+				ints_back(m);
+		}
+	}
+}
+
+/* QEMU writes unsigned 64-bit figures (the balloon's guest-stats says
+ * 18446744073709551615 for "not reported") that jansson's integers cannot
+ * hold: such a message is read with every number as a real, and the ones
+ * an int64 holds made integers again, so only the too-big stay reals. */
+static json_t *load_big_ints(const char *line, size_t len, json_error_t *jerr)
+{
+	json_t *root = json_loadb(line, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES |
+				  JSON_DECODE_INT_AS_REAL, jerr);
+
+	if (root)
+		ints_back(root);
+	return root;
+}
+
 static int qmp_version_part(json_t *qemu, const char *key, int *out, char *err, size_t errlen)
 {
 	json_t *v = json_object_get(qemu, key);
@@ -169,6 +211,8 @@ int qmp_parse(const char *line, size_t len, struct qmp_msg *out, char *err, size
 		return -EINVAL;
 	}
 	root = json_loadb(line, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &jerr);
+	if (!root && strstr(jerr.text, "too big integer"))
+		root = load_big_ints(line, len, &jerr);
 	if (!root) {
 		err_set(err, errlen, "not JSON: %s (column %d)", jerr.text, jerr.column);
 		return -EINVAL;

@@ -13,7 +13,9 @@
 #include "core/netd_client.h"
 #include "core/procfs.h"
 #include "core/settings.h"
+#include "core/stats.h"
 #include "core/vm.h"
+#include "common/netd_proto.h"
 #include "common/log.h"
 #include "common/proc.h"
 #include "common/xalloc.h"
@@ -24,16 +26,33 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 /* /proc/stat grows with the CPUs: a line per CPU of up to ~100 bytes. */
 #define PROC_BUF_LEN (256u << 10)
 
+/* What a QMP question asks for; at most one of each kind per VM is out. */
+enum ask_kind {
+	ASK_BALLOON,                 /* query-balloon: the balloon's size */
+	ASK_POLLING,                 /* qom-set guest-stats-polling-interval */
+	ASK_GUEST,                   /* qom-get guest-stats */
+	ASK_CPUS,                    /* query-cpus-fast: the vCPU threads */
+	ASK_BLOCK,                   /* query-blockstats */
+};
+
 struct balloon_ask {
 	struct sampler *s;           /* NULL once the sampler is gone */
+	enum ask_kind kind;
 	int64_t id;
 	pid_t pid;
 	struct balloon_ask *next;
+};
+
+/* A QEMU told to poll its guest's balloon statistics. */
+struct polled {
+	int64_t id;
+	pid_t pid;
 };
 
 struct sampler {
@@ -42,9 +61,18 @@ struct sampler {
 	uint64_t interval_ms;
 	uint64_t hz, page;
 	char *buf;                   /* PROC_BUF_LEN */
+	char *netdev;                /* /proc/net/dev as of this sample */
+	int netdev_ok;
 	struct balloon_ask *asks;
+	struct polled *polled;
+	size_t npolled, polled_cap;
 	int listening;
 };
+
+#define BALLOON_REASK_MS 30000
+
+/* The balloon device's QOM path (qemu_cmdline.c names it balloon0). */
+#define BALLOON_QOM "/machine/peripheral/balloon0"
 
 static int netd_leases(struct croftd *d, struct netd_lease **out, size_t *n)
 {
@@ -63,6 +91,7 @@ static int netd_leases(struct croftd *d, struct netd_lease **out, size_t *n)
 
 const struct sampler_seams sampler_real_seams = {
 	.proc_root = "/proc",
+	.sys_root = "/sys",
 	.leases = netd_leases,
 	.qmp_command = qmp_command,
 };
@@ -74,20 +103,132 @@ static int read_proc(struct sampler *s, const char *rel)
 	return procfs_read(s->seams.proc_root, rel, s->buf, PROC_BUF_LEN);
 }
 
+/* Rates are measured over at least half an interval: a sample an event
+ * asked for right after the timer's keeps the figures it has. */
+static int64_t min_dt_ms(const struct sampler *s)
+{
+	return (int64_t)s->interval_ms / 2;
+}
+
+static void sample_cpu_modes(struct sampler *s, const struct model_host *prev,
+			     struct model_host *h, int64_t dt)
+{
+	int i;
+
+	for (i = 0; i < PROCFS_CPU_NMODES; i++)
+		h->cpu_modes_pct[i] = -1;
+	h->cpu_pct = -1;
+	if (procfs_cpu_modes_parse(s->buf, h->cpu_modes) < 0 || !prev->sampled_ms || dt <= 0)
+		return;
+	stats_cpu_modes_pct(prev->cpu_modes, h->cpu_modes, h->cpu_modes_pct);
+	if (h->cpu_modes_pct[PROCFS_CPU_IDLE] >= 0)
+		h->cpu_pct = 100.0 - h->cpu_modes_pct[PROCFS_CPU_IDLE] -
+			     h->cpu_modes_pct[PROCFS_CPU_IOWAIT];
+	if (h->cpu_pct < 0 && h->cpu_modes_pct[PROCFS_CPU_IDLE] >= 0)
+		h->cpu_pct = 0;
+}
+
+static void sample_vmstat(struct sampler *s, const struct model_host *prev,
+			  struct model_host *h, int64_t dt)
+{
+	h->pswpin_ps = h->pswpout_ps = -1;
+	h->vmstat_known = read_proc(s, "vmstat") == 0 &&
+			  procfs_keyval_find(s->buf, "pswpin", &h->pswpin) == 0 &&
+			  procfs_keyval_find(s->buf, "pswpout", &h->pswpout) == 0;
+	if (!h->vmstat_known || !prev->vmstat_known)
+		return;
+	h->pswpin_ps = stats_rate(prev->pswpin, h->pswpin, dt);
+	h->pswpout_ps = stats_rate(prev->pswpout, h->pswpout, dt);
+}
+
+static void sample_psi(struct sampler *s, struct model_host *h)
+{
+	int i;
+
+	for (i = 0; i < MODEL_NPSI; i++) {
+		char rel[32];
+		struct procfs_psi p;
+
+		snprintf(rel, sizeof(rel), "pressure/%s", model_psi_names[i]);
+		if (read_proc(s, rel) < 0 || procfs_psi_parse(s->buf, &p) < 0)
+			continue;
+		h->psi[i].known = 1;
+		h->psi[i].full_known = p.full_known;
+		h->psi[i].some_avg10 = p.some_avg10;
+		h->psi[i].full_avg10 = p.full_avg10;
+		h->psi[i].some_total_us = p.some_total_us;
+		h->psi[i].full_total_us = p.full_total_us;
+	}
+}
+
+static int read_sys_u64(struct sampler *s, const char *rel, uint64_t *out)
+{
+	char *end;
+
+	if (procfs_read(s->seams.sys_root, rel, s->buf, PROC_BUF_LEN) < 0)
+		return -ENOENT;
+	errno = 0;
+	*out = strtoull(s->buf, &end, 10);
+	return errno || end == s->buf ? -EINVAL : 0;
+}
+
+static void sample_ksm(struct sampler *s, struct model_host *h)
+{
+	struct model_ksm *k = &h->ksm;
+
+	k->known = read_sys_u64(s, "kernel/mm/ksm/run", &k->run) == 0;
+	if (!k->known)
+		return;
+	read_sys_u64(s, "kernel/mm/ksm/pages_shared", &k->pages_shared);
+	read_sys_u64(s, "kernel/mm/ksm/pages_sharing", &k->pages_sharing);
+	read_sys_u64(s, "kernel/mm/ksm/pages_unshared", &k->pages_unshared);
+	read_sys_u64(s, "kernel/mm/ksm/pages_volatile", &k->pages_volatile);
+	read_sys_u64(s, "kernel/mm/ksm/full_scans", &k->full_scans);
+}
+
+/* The default pool's file system, and the sum of what the disks the model
+ * knows hold (as last sampled). */
+static void sample_pool(struct sampler *s, struct model_host *h)
+{
+	const struct model *m = s->d->model;
+	struct statvfs sv;
+	size_t i, k;
+
+	if (!s->d->pool_dir || statvfs(s->d->pool_dir, &sv) < 0)
+		return;
+	h->pool.known = 1;
+	h->pool.size_bytes = (uint64_t)sv.f_blocks * sv.f_frsize;
+	h->pool.avail_bytes = (uint64_t)sv.f_bavail * sv.f_frsize;
+	for (i = 0; i < m->nvms; i++)
+		for (k = 0; k < m->vms[i]->ndisks; k++)
+			h->pool.allocated_bytes += m->vms[i]->disks[k].allocated_bytes;
+}
+
 static void sample_host(struct sampler *s)
 {
+	const struct model_host *prev = &s->d->model->host;
 	struct model_host h = { 0 };
+	int64_t dt = prev->sampled_ms ? model_now_ms(s->d->model) - prev->sampled_ms : 0;
 
+	if (prev->sampled_ms && dt < min_dt_ms(s))
+		return;                      /* fresh enough */
 	if (read_proc(s, "meminfo") == 0)
 		host_meminfo_parse(s->buf, &h.mem);
 	if (read_proc(s, "stat") == 0) {
 		host_stat_cpu_parse(s->buf, &h.cpu_busy, &h.cpu_total);
 		h.cpus = procfs_cpus_parse(s->buf);
+		sample_cpu_modes(s, prev, &h, dt);
+	} else {
+		h.cpu_pct = -1;
 	}
 	if (read_proc(s, "loadavg") == 0)
 		procfs_loadavg_parse(s->buf, h.load);
 	if (read_proc(s, "uptime") == 0)
 		procfs_uptime_parse(s->buf, &h.uptime_ms);
+	sample_vmstat(s, prev, &h, dt);
+	sample_psi(s, &h);
+	sample_ksm(s, &h);
+	sample_pool(s, &h);
 	model_host_set(s->d->model, &h);
 }
 
@@ -135,6 +276,20 @@ static void sample_proc(struct sampler *s, struct vm *vm)
 	p.start_ticks = st.start_ticks;
 	p.cpu_ms = st.cpu_ticks * 1000 / s->hz;
 	p.rss_bytes = st.rss_pages * s->page;
+	p.cpu_pct = -1;
+	p.base_cpu_ms = p.cpu_ms;
+	p.base_ms = model_now_ms(m);
+	if (known && known->start_ticks == st.start_ticks) {
+		int64_t dt = p.base_ms - known->base_ms;
+
+		p.cpu_pct = known->cpu_pct;
+		if (dt < min_dt_ms(s)) {         /* too soon: keep the baseline */
+			p.base_cpu_ms = known->base_cpu_ms;
+			p.base_ms = known->base_ms;
+		} else {
+			p.cpu_pct = stats_cpu_pct(known->base_cpu_ms, p.cpu_ms, dt);
+		}
+	}
 	model_proc_set(m, vm->spec.id, &p);
 }
 
@@ -170,42 +325,411 @@ static void ask_unlink(struct sampler *s, struct balloon_ask *a)
 	}
 }
 
+/* The VM a reply is about, if it still runs the QEMU that was asked. */
+static struct vm *ask_vm(struct balloon_ask *a)
+{
+	struct vm *vm;
+
+	for (vm = a->s->d->vms; vm; vm = vm->next)
+		if (!vm->deleted && vm->spec.id == a->id)
+			return vm->pid == a->pid ? vm : NULL;
+	return NULL;
+}
+
+static void balloon_answer(struct balloon_ask *a, json_t *ret)
+{
+	json_t *actual = json_object_get(ret, "actual");
+
+	if (json_is_integer(actual) && json_integer_value(actual) >= 0)
+		model_balloon_set(a->s->d->model, a->id, a->pid,
+				  (uint64_t)json_integer_value(actual) >> 20);
+}
+
+static int polled_find(const struct sampler *s, int64_t id, pid_t pid)
+{
+	size_t i;
+
+	for (i = 0; i < s->npolled; i++)
+		if (s->polled[i].id == id && s->polled[i].pid == pid)
+			return 1;
+	return 0;
+}
+
+static void polling_answer(struct balloon_ask *a, json_t *ret)
+{
+	struct sampler *s = a->s;
+	size_t i;
+
+	(void)ret;
+	for (i = 0; i < s->npolled; i++) {
+		if (s->polled[i].id == a->id) {
+			s->polled[i].pid = a->pid;
+			return;
+		}
+	}
+	if (s->npolled == s->polled_cap) {
+		s->polled_cap = s->polled_cap ? s->polled_cap * 2 : 16;
+		s->polled = xrealloc(s->polled, s->polled_cap * sizeof(*s->polled));
+	}
+	s->polled[s->npolled].id = a->id;
+	s->polled[s->npolled].pid = a->pid;
+	s->npolled++;
+}
+
+static uint64_t guest_stat(json_t *stats, const char *name)
+{
+	json_t *v = json_object_get(stats, name);
+
+	return json_is_integer(v) && json_integer_value(v) >= 0 ? (uint64_t)json_integer_value(v)
+								 : UINT64_MAX;
+}
+
+int sampler_guest_mem_parse(json_t *ret, int64_t now_ms, int poll_s, struct model_guest_mem *g)
+{
+	json_t *stats = json_object_get(ret, "stats");
+	json_t *last = json_object_get(ret, "last-update");
+
+	memset(g, 0, sizeof(*g));
+	if (!json_is_object(stats) || !json_is_integer(last))
+		return -EINVAL;
+	g->known = 1;
+	g->last_update = json_integer_value(last);
+	g->stale = stats_guest_stale(g->last_update, now_ms, poll_s);
+	g->total = guest_stat(stats, "stat-total-memory");
+	g->free = guest_stat(stats, "stat-free-memory");
+	g->available = guest_stat(stats, "stat-available-memory");
+	g->disk_caches = guest_stat(stats, "stat-disk-caches");
+	g->swap_in = guest_stat(stats, "stat-swap-in");
+	g->swap_out = guest_stat(stats, "stat-swap-out");
+	g->major_faults = guest_stat(stats, "stat-major-faults");
+	g->minor_faults = guest_stat(stats, "stat-minor-faults");
+	return 0;
+}
+
+static int poll_seconds(const struct sampler *s)
+{
+	return s->interval_ms < 1000 ? 1 : (int)(s->interval_ms / 1000);
+}
+
+static void guest_answer(struct balloon_ask *a, json_t *ret)
+{
+	struct model *m = a->s->d->model;
+	struct model_guest_mem g;
+
+	if (sampler_guest_mem_parse(ret, model_now_ms(m), poll_seconds(a->s), &g) == 0)
+		model_guest_mem_set(m, a->id, a->pid, &g);
+}
+
+static int read_schedstat(struct sampler *s, pid_t pid, pid_t tid, uint64_t *run, uint64_t *delay)
+{
+	char rel[64];
+	int r;
+
+	snprintf(rel, sizeof(rel), "%d/task/%d/schedstat", (int)pid, (int)tid);
+	r = read_proc(s, rel);
+	return r < 0 ? r : procfs_schedstat_parse(s->buf, run, delay);
+}
+
+int sampler_vcpus_parse(json_t *ret, struct model_vcpu **out, size_t *n)
+{
+	size_t i, k = 0;
+	json_t *c;
+
+	*out = NULL;
+	*n = 0;
+	if (!json_is_array(ret))
+		return -EINVAL;
+	*out = xcalloc(json_array_size(ret) + 1, sizeof(**out));
+	json_array_foreach(ret, i, c) {
+		json_t *tid = json_object_get(c, "thread-id");
+		json_t *idx = json_object_get(c, "cpu-index");
+
+		if (!json_is_integer(tid) || json_integer_value(tid) <= 0 ||
+		    json_integer_value(tid) > INT32_MAX || !json_is_integer(idx) ||
+		    json_integer_value(idx) < 0)
+			continue;
+		(*out)[k].tid = (pid_t)json_integer_value(tid);
+		(*out)[k].index = (unsigned)json_integer_value(idx);
+		(*out)[k].ready_pct = -1;
+		k++;
+	}
+	*n = k;
+	return 0;
+}
+
+/* The threads' first readings: the baseline of the next sample. */
+static void cpus_answer(struct balloon_ask *a, json_t *ret)
+{
+	struct sampler *s = a->s;
+	struct model_vcpu *v;
+	size_t n, i;
+
+	if (sampler_vcpus_parse(ret, &v, &n) < 0)
+		return;
+	for (i = 0; i < n; i++)
+		read_schedstat(s, a->pid, v[i].tid, &v[i].run_ns, &v[i].delay_ns);
+	model_vcpus_set(s->d->model, a->id, a->pid, v, n);
+	free(v);
+}
+
+static const struct model_blk *blk_prev(const struct model_blk *prev, size_t n, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(prev[i].name, name))
+			return &prev[i];
+	return NULL;
+}
+
+static uint64_t stat_u64(json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+
+	return json_is_integer(v) && json_integer_value(v) > 0 ? (uint64_t)json_integer_value(v) : 0;
+}
+
+/* The name a query-blockstats entry goes by: its node, else its drive. */
+static const char *blk_name(json_t *e)
+{
+	const char *node = json_string_value(json_object_get(e, "node-name"));
+	const char *dev = json_string_value(json_object_get(e, "device"));
+
+	return node && *node ? node : dev && *dev ? dev : NULL;
+}
+
+int sampler_blks_parse(json_t *ret, const struct model_blk *prev, size_t nprev, int64_t dt_ms,
+		       struct model_blk **out, size_t *n)
+{
+	size_t i, k = 0;
+	json_t *e;
+
+	*out = NULL;
+	*n = 0;
+	if (!json_is_array(ret))
+		return -EINVAL;
+	*out = xcalloc(json_array_size(ret) + 1, sizeof(**out));
+	json_array_foreach(ret, i, e) {
+		json_t *st = json_object_get(e, "stats");
+		const char *name = blk_name(e);
+		struct model_blk *b = &(*out)[k];
+		const struct model_blk *p;
+
+		if (!name || !json_is_object(st))
+			continue;
+		snprintf(b->name, sizeof(b->name), "%s", name);
+		b->rd_bytes = stat_u64(st, "rd_bytes");
+		b->wr_bytes = stat_u64(st, "wr_bytes");
+		b->rd_ops = stat_u64(st, "rd_operations");
+		b->wr_ops = stat_u64(st, "wr_operations");
+		b->rd_time_ns = stat_u64(st, "rd_total_time_ns");
+		b->wr_time_ns = stat_u64(st, "wr_total_time_ns");
+		b->rd_bps = b->wr_bps = b->rd_iops = b->wr_iops = -1;
+		b->rd_lat_ms = b->wr_lat_ms = -1;
+		if ((p = blk_prev(prev, nprev, b->name)) && dt_ms > 0) {
+			b->rd_bps = stats_rate(p->rd_bytes, b->rd_bytes, dt_ms);
+			b->wr_bps = stats_rate(p->wr_bytes, b->wr_bytes, dt_ms);
+			b->rd_iops = stats_rate(p->rd_ops, b->rd_ops, dt_ms);
+			b->wr_iops = stats_rate(p->wr_ops, b->wr_ops, dt_ms);
+			b->rd_lat_ms = stats_latency_ms(p->rd_time_ns, b->rd_time_ns, p->rd_ops, b->rd_ops);
+			b->wr_lat_ms = stats_latency_ms(p->wr_time_ns, b->wr_time_ns, p->wr_ops, b->wr_ops);
+		}
+		k++;
+	}
+	*n = k;
+	return 0;
+}
+
+static void block_answer(struct balloon_ask *a, json_t *ret)
+{
+	struct model *m = a->s->d->model;
+	const struct model_vm *v = model_vm(m, a->id);
+	const struct model_blk *prev = NULL;
+	struct model_blk *b;
+	size_t nprev = 0, n;
+	int64_t dt = 0;
+
+	if (v && v->blks_pid == a->pid) {
+		prev = v->blks;
+		nprev = v->nblks;
+		dt = model_now_ms(m) - v->blks_ms;
+	}
+	if (sampler_blks_parse(ret, prev, nprev, dt, &b, &n) == 0)
+		model_blks_set(m, a->id, a->pid, b, n);
+	free(b);
+}
+
+static void (*const answers[])(struct balloon_ask *a, json_t *ret) = {
+	[ASK_BALLOON] = balloon_answer,
+	[ASK_POLLING] = polling_answer,
+	[ASK_GUEST] = guest_answer,
+	[ASK_CPUS] = cpus_answer,
+	[ASK_BLOCK] = block_answer,
+};
+
 static void balloon_reply(struct qmp *q, const struct qmp_msg *reply, void *data)
 {
 	struct balloon_ask *a = data;
-	json_t *actual;
 
 	(void)q;
 	if (a->s) {
 		ask_unlink(a->s, a);
-		if (reply && reply->type == QMP_MSG_RETURN &&
-		    json_is_integer(actual = json_object_get(reply->ret, "actual")) &&
-		    json_integer_value(actual) >= 0)
-			model_balloon_set(a->s->d->model, a->id, a->pid,
-					  (uint64_t)json_integer_value(actual) >> 20);
+		if (reply && reply->type == QMP_MSG_RETURN && (a->kind == ASK_BALLOON || ask_vm(a)))
+			answers[a->kind](a, reply->ret);
 	}
 	free(a);
 }
 
-static void ask_balloon(struct sampler *s, struct vm *vm)
+/* Ask vm's QEMU cmd (args stolen), unless the same kind is still out. */
+static void ask(struct sampler *s, struct vm *vm, enum ask_kind kind, const char *cmd, json_t *args)
 {
 	struct balloon_ask *a;
 
-	if (vm->pid <= 0 || !vm->qmp)
+	if (vm->pid <= 0 || !vm->qmp) {
+		json_decref(args);
 		return;
-	for (a = s->asks; a; a = a->next)
-		if (a->id == vm->spec.id)
+	}
+	for (a = s->asks; a; a = a->next) {
+		if (a->id == vm->spec.id && a->kind == kind) {
+			json_decref(args);
 			return;                  /* still waiting for the last answer */
+		}
+	}
 	a = xcalloc(1, sizeof(*a));
 	a->s = s;
+	a->kind = kind;
 	a->id = vm->spec.id;
 	a->pid = vm->pid;
 	a->next = s->asks;
 	s->asks = a;
-	if (s->seams.qmp_command(vm->qmp, "query-balloon", NULL, balloon_reply, a) < 0) {
+	if (s->seams.qmp_command(vm->qmp, cmd, args, balloon_reply, a) < 0) {
 		ask_unlink(s, a);
 		free(a);
 	}
+}
+
+/* The balloon's size: asked of a new QEMU, then kept current by its
+ * BALLOON_CHANGE events (vm_qemu.c) and asked again only when the last
+ * figure is BALLOON_REASK_MS old (an event lost with a QMP connection). */
+static void ask_balloon(struct sampler *s, struct vm *vm)
+{
+	const struct model_balloon *b = model_balloon_of(s->d->model, vm->spec.id, vm->pid);
+
+	if (b && b->sampled_ms && model_now_ms(s->d->model) - b->sampled_ms < BALLOON_REASK_MS)
+		return;
+	ask(s, vm, ASK_BALLOON, "query-balloon", NULL);
+}
+
+/* The guest's memory figures: tell QEMU once to poll them, then read. */
+static void ask_guest(struct sampler *s, struct vm *vm)
+{
+	if (!polled_find(s, vm->spec.id, vm->pid))
+		ask(s, vm, ASK_POLLING, "qom-set",
+		    json_pack("{s:s,s:s,s:i}", "path", BALLOON_QOM,
+			      "property", "guest-stats-polling-interval", "value", poll_seconds(s)));
+	else
+		ask(s, vm, ASK_GUEST, "qom-get",
+		    json_pack("{s:s,s:s}", "path", BALLOON_QOM, "property", "guest-stats"));
+}
+
+/* Each vCPU thread's run delay since the last sample; the threads are
+ * asked for once per QEMU, and again when one is gone. */
+static void sample_vcpus(struct sampler *s, struct vm *vm)
+{
+	struct model *m = s->d->model;
+	const struct model_vm *mv = model_vm(m, vm->spec.id);
+	struct model_vcpu *v;
+	int64_t dt;
+	size_t n, i;
+
+	if (vm->pid <= 0)
+		return;
+	if (!mv || mv->vcpus_pid != vm->pid || !mv->nvcpus) {
+		ask(s, vm, ASK_CPUS, "query-cpus-fast", NULL);
+		return;
+	}
+	dt = model_now_ms(m) - mv->vcpus_ms;
+	if (dt < min_dt_ms(s))
+		return;
+	n = mv->nvcpus;
+	v = xcalloc(n, sizeof(*v));
+	memcpy(v, mv->vcpus, n * sizeof(*v));
+	for (i = 0; i < n; i++) {
+		uint64_t run, delay;
+
+		if (read_schedstat(s, vm->pid, v[i].tid, &run, &delay) < 0) {
+			free(v);
+			ask(s, vm, ASK_CPUS, "query-cpus-fast", NULL);   /* unplugged, or gone */
+			return;
+		}
+		v[i].ready_pct = stats_ready_pct(v[i].delay_ns, delay, dt);
+		v[i].run_ns = run;
+		v[i].delay_ns = delay;
+	}
+	model_vcpus_set(m, vm->spec.id, vm->pid, v, n);
+	free(v);
+}
+
+static void ask_block(struct sampler *s, struct vm *vm)
+{
+	const struct model_vm *mv = model_vm(s->d->model, vm->spec.id);
+
+	if (mv && mv->blks_pid == vm->pid &&
+	    model_now_ms(s->d->model) - mv->blks_ms < min_dt_ms(s))
+		return;
+	ask(s, vm, ASK_BLOCK, "query-blockstats", NULL);
+}
+
+/* Each NIC's tap counters, from the /proc/net/dev text read this sample. */
+static void sample_net(struct sampler *s, struct vm *vm)
+{
+	struct model *m = s->d->model;
+	const struct model_vm *mv = model_vm(m, vm->spec.id);
+	struct model_netstat *ns;
+	int64_t dt;
+	size_t i, k = 0;
+
+	if (!mv || vm->pid <= 0 || !s->netdev_ok)
+		return;
+	dt = mv->netstats_ms ? model_now_ms(m) - mv->netstats_ms : 0;
+	if (mv->netstats_ms && dt < min_dt_ms(s))
+		return;
+	ns = xcalloc(mv->nnics + 1, sizeof(*ns));
+	for (i = 0; i < mv->nnics; i++) {
+		struct model_netstat *n = &ns[k];
+		struct procfs_netdev c;
+		size_t j;
+
+		netd_tap_name((uint32_t)mv->nics[i].id, n->ifname);
+		if (procfs_netdev_find(s->netdev, n->ifname, &c) < 0)
+			continue;
+		n->nic_id = mv->nics[i].id;
+		n->rx_bytes = c.tx_bytes;        /* what the tap sends, the guest receives */
+		n->rx_packets = c.tx_packets;
+		n->rx_drops = c.tx_drops;
+		n->tx_bytes = c.rx_bytes;
+		n->tx_packets = c.rx_packets;
+		n->tx_drops = c.rx_drops;
+		n->rx_bps = n->tx_bps = n->rx_pps = n->tx_pps = -1;
+		for (j = 0; j < mv->nnetstats; j++) {
+			const struct model_netstat *p = &mv->netstats[j];
+
+			if (p->nic_id != n->nic_id)
+				continue;
+			n->rx_bps = stats_rate(p->rx_bytes, n->rx_bytes, dt);
+			n->tx_bps = stats_rate(p->tx_bytes, n->tx_bytes, dt);
+			n->rx_pps = stats_rate(p->rx_packets, n->rx_packets, dt);
+			n->tx_pps = stats_rate(p->tx_packets, n->tx_packets, dt);
+		}
+		k++;
+	}
+	model_netstats_set(m, vm->spec.id, ns, k);
+	free(ns);
+}
+
+static void read_netdev(struct sampler *s)
+{
+	s->netdev_ok = procfs_read(s->seams.proc_root, "net/dev", s->netdev, PROC_BUF_LEN) == 0;
 }
 
 void sampler_vm(struct sampler *s, struct vm *vm)
@@ -213,6 +737,12 @@ void sampler_vm(struct sampler *s, struct vm *vm)
 	sample_proc(s, vm);
 	sample_disks(s, vm);
 	ask_balloon(s, vm);
+	if (!model_proc_of(s->d->model, vm->spec.id, vm->pid))
+		return;                      /* not (yet) known to be its QEMU */
+	sample_vcpus(s, vm);
+	ask_guest(s, vm);
+	ask_block(s, vm);
+	sample_net(s, vm);
 }
 
 /* --- NICs and leases ------------------------------------------------------ */
@@ -273,6 +803,7 @@ void sampler_run(struct sampler *s)
 	struct vm *vm;
 
 	sample_host(s);
+	read_netdev(s);
 	for (vm = s->d->vms; vm; vm = vm->next)
 		if (!vm->deleted)
 			sampler_vm(s, vm);
@@ -358,6 +889,9 @@ struct sampler *sampler_new(struct croftd *d, const struct sampler_seams *seams)
 	s->hz = hz > 0 ? (uint64_t)hz : 100;
 	s->page = page > 0 ? (uint64_t)page : 4096;
 	s->buf = xmalloc(PROC_BUF_LEN);
+	s->netdev = xmalloc(PROC_BUF_LEN);
+	if (!s->seams.sys_root)
+		s->seams.sys_root = "/sys";
 	s->interval_ms = d->store
 		? (uint64_t)settings_int(d->store, "sample-interval-ms", SAMPLER_INTERVAL_DEFAULT_MS,
 					 SAMPLER_INTERVAL_MIN_MS, SAMPLER_INTERVAL_MAX_MS)
@@ -378,6 +912,8 @@ void sampler_free(struct sampler *s)
 	for (a = s->asks; a; a = a->next)
 		a->s = NULL;
 	free(s->buf);
+	free(s->netdev);
+	free(s->polled);
 	free(s);
 }
 
@@ -404,4 +940,9 @@ uint64_t sampler_tick(struct croftd *d)
 {
 	sampler_run(d->sampler);
 	return d->sampler->interval_ms;
+}
+
+uint64_t sampler_interval_ms(const struct sampler *s)
+{
+	return s ? s->interval_ms : SAMPLER_INTERVAL_DEFAULT_MS;
 }

@@ -1,10 +1,12 @@
 /*
  * The sampler: the one place croftd reads the figures its reads show.  On
  * one timer (every "sample-interval-ms", default 2 s) it reads the host's
- * /proc, each live QEMU's /proc/PID/stat, stats each disk, asks each QEMU
- * for its balloon size (query-balloon on the VM's QMP client, answered
- * later: the loop never waits) and croft-netd for the DHCP leases, and
- * stores it all in the model (model.h).
+ * /proc, each live QEMU's /proc/PID/stat, stats each disk, asks each new
+ * QEMU for its balloon size (query-balloon on the VM's QMP client, answered
+ * later: the loop never waits; then QEMU's BALLOON_CHANGE events keep it
+ * current, and it is asked again only after 30 s without one) and
+ * croft-netd for the DHCP leases, and stores it all in the model
+ * (model.h).
  *
  * It also listens on the bus and refreshes at once what an event makes
  * stale, so a read right after an action is right: vm.state (a QEMU came
@@ -17,7 +19,19 @@
  * time must stay the same, so a pid reused by another process is never
  * read as the VM.
  *
- * Seams for tests: the /proc root, the lease source and the QMP command
+ * For the monitor it also reads the host's CPU time by mode, swap
+ * activity (/proc/vmstat), pressure (/proc/pressure/cpu, memory, io), KSM's counters
+ * and the default pool's file system; per VM its CPU %, each vCPU
+ * thread's run delay (/proc/PID/task/TID/schedstat, the threads from
+ * query-cpus-fast, asked once per QEMU), the guest's own memory figures
+ * (the balloon's guest-stats, polled every interval once the sampler has
+ * told QEMU to), QEMU's block statistics (query-blockstats) and each
+ * tap's counters (/proc/net/dev).  Rates and percentages are computed
+ * against the model's previous figures (stats.h) over at least half an
+ * interval.  Only /proc is read, never a cgroup file system, so cgroup v1
+ * and v2 hosts are the same to it.
+ *
+ * Seams for tests: the /proc and /sys roots, the lease source and the QMP command
  * function; the clock is the model's.
  */
 #ifndef CROFT_SAMPLER_H
@@ -39,6 +53,7 @@ struct vm;
 
 struct sampler_seams {
 	const char *proc_root;       /* "/proc" */
+	const char *sys_root;        /* "/sys" (KSM); NULL: "/sys" */
 	/* croft-netd's leases: 0 with *out (malloc'd, owned by the caller),
 	 * or -errno to keep the last ones. */
 	int (*leases)(struct croftd *d, struct netd_lease **out, size_t *n);
@@ -65,10 +80,25 @@ void sampler_vm(struct sampler *s, struct vm *vm);
  * 0 or -errno (the model keeps what it had). */
 int sampler_nics_load(struct sampler *s);
 
+/* Parsers of QEMU's answers, for tests.  The guest's balloon statistics
+ * (qom-get guest-stats) at now_ms, polled every poll_s: 0 or -EINVAL. */
+struct model_guest_mem;
+struct model_vcpu;
+struct model_blk;
+int sampler_guest_mem_parse(json_t *ret, int64_t now_ms, int poll_s, struct model_guest_mem *g);
+/* query-cpus-fast: the vCPUs (malloc'd) with their threads; 0 or -EINVAL. */
+int sampler_vcpus_parse(json_t *ret, struct model_vcpu **out, size_t *n);
+/* query-blockstats, with rates against prev (nprev entries read dt_ms
+ * before; NULL: none): 0 with *out malloc'd, or -EINVAL. */
+int sampler_blks_parse(json_t *ret, const struct model_blk *prev, size_t nprev, int64_t dt_ms,
+		       struct model_blk **out, size_t *n);
+
 /* The "sampler" service of croftd.c: makes d->model and d->sampler,
  * samples once, then every sample-interval-ms. */
 int sampler_init(struct croftd *d, char *err, size_t errlen);
 void sampler_fini(struct croftd *d);
 uint64_t sampler_tick(struct croftd *d);
+/* The sampling interval in milliseconds (s may be NULL: the default). */
+uint64_t sampler_interval_ms(const struct sampler *s);
 
 #endif

@@ -100,16 +100,26 @@ void vm_set_state(struct vm *vm, enum vm_state s, const char *why)
 		vm->started_at = 0;
 	if (!vm->deleted && store_vm_set_state(vm->d->store, vm->spec.id, state_names[s], reason) < 0)
 		log_err("VM %s: could not record state %s in the store", vm->spec.name, state_names[s]);
-	if (vm->deleted)
+	if (vm->deleted) {
 		log_info("VM %s: %s -> %s (%s)", vm->spec.name, state_names[prev], state_names[s],
 			 reason);
-	else
+	} else if (vm->state_detail[0]) {
+		/* a failure's full text rides along: the reason stays one word */
+		bus_publish(vm->d->bus, "vm.state", vm->spec.name, 0,
+			    json_pack("{s:s,s:s,s:s,s:s,s:s}", "name", vm->spec.name,
+				      "state", state_names[s], "previous", state_names[prev],
+				      "reason", reason, "detail", vm->state_detail),
+			    "VM %s: %s -> %s (%s): %s", vm->spec.name, state_names[prev],
+			    state_names[s], reason, vm->state_detail);
+	} else {
 		bus_publish(vm->d->bus, "vm.state", vm->spec.name, 0,
 			    json_pack("{s:s,s:s,s:s,s:s}", "name", vm->spec.name,
 				      "state", state_names[s], "previous", state_names[prev],
 				      "reason", reason),
 			    "VM %s: %s -> %s (%s)", vm->spec.name, state_names[prev],
 			    state_names[s], reason);
+	}
+	vm->state_detail[0] = '\0';
 }
 
 void vm_waiters_add(struct vm_waiter **list, vm_done_cb cb, void *data)
@@ -268,6 +278,7 @@ static void shutdown_timer_cb(struct loop *l, struct loop_timer *t, void *data)
 	snprintf(msg, sizeof(msg),
 		 "VM '%s' did not power off within the timeout; the guest may ignore ACPI power-button events. It is still running; use --force to stop it",
 		 vm->spec.name);
+	snprintf(vm->state_detail, sizeof(vm->state_detail), "%s", msg);
 	vm_set_state(vm, VM_RUNNING, "shutdown-timeout");
 	vm_waiters_finish(vm, &vm->stop_waiters, PROTO_E_TIMEOUT, msg);
 }

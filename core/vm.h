@@ -71,6 +71,8 @@ struct vm {
 
 	int expect_exit;             /* we asked QEMU to quit */
 	char exit_reason[48];        /* reason to record when it does */
+	char state_detail[768];      /* the full text of why, for the next state
+				      * change's event (then cleared) */
 	int shutdown_force;
 	struct vm_waiter *start_waiters;
 	struct vm_waiter *stop_waiters;    /* shutdown/stop: wait for exit */

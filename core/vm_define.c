@@ -154,7 +154,7 @@ int vm_define_edit(struct vm *vm, struct vm_spec_edit_plan *plan, vm_done_cb cb,
 	memset(&plan->next, 0, sizeof(plan->next));
 	c->cb = cb;
 	c->data = data;
-	if ((rc = vm_set_balloon(vm, c->next.memory_mib, edit_after_balloon, c, code, err, errlen)) < 0) {
+	if ((rc = vm_set_balloon(vm, plan->balloon_mib, edit_after_balloon, c, code, err, errlen)) < 0) {
 		store_vm_clear(&c->next);
 		free(c);
 	}

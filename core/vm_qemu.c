@@ -154,6 +154,9 @@ static void vm_qemu_gone(struct vm *vm, const char *how)
 	} else {
 		next = VM_CRASHED;
 		reason = "qemu-exited";
+		snprintf(vm->state_detail, sizeof(vm->state_detail),
+			 "QEMU exited unexpectedly; the guest's last output is in %s/vm/%s/serial.log",
+			 vm->d->run_dir, vm->spec.name);
 	}
 	vm->expect_exit = 0;
 	vm->shutdown_force = 0;

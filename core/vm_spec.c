@@ -395,12 +395,19 @@ static void edit_str(char **dst, unsigned set, unsigned bit, const char *v)
 }
 
 static int edit_sizes(const struct vm_spec_env *env, const struct store_vm *cur,
-		      const struct vm_spec_edit *req, struct store_vm *next,
+		      const struct vm_spec_edit *req, int live, struct store_vm *next,
 		      char *err, size_t errlen)
 {
 	long long mem = (req->set & VM_SPEC_MEMORY) ? req->memory_mib : (long long)cur->memory_mib;
 	long long memmin = (long long)cur->memory_min_mib;
 	int rc;
+
+	if (live && (req->set & VM_SPEC_MEMORY)) {
+		/* a balloon target (edit_live_memory): in range, the rest stays */
+		if ((rc = check_memory(mem, 0, err, errlen)) < 0)
+			return rc;
+		mem = (long long)cur->memory_mib;
+	}
 
 	if (req->set & VM_SPEC_VCPUS) {
 		if ((rc = vcpus_check(req->vcpus, err, errlen)) < 0)
@@ -409,7 +416,7 @@ static int edit_sizes(const struct vm_spec_env *env, const struct store_vm *cur,
 	}
 	if (req->set & VM_SPEC_MEMORY_MIN)
 		memmin = req->memory_min_mib;
-	else if ((req->set & VM_SPEC_MEMORY) && cur->memory_min_mib == cur->memory_mib)
+	else if (!live && (req->set & VM_SPEC_MEMORY) && cur->memory_min_mib == cur->memory_mib)
 		memmin = mem;        /* a floor that was simply "all of it" follows */
 	if ((rc = check_memory(mem, memmin, err, errlen)) < 0)
 		return rc;
@@ -437,21 +444,28 @@ static void edit_strings(const struct vm_spec_edit *req, struct store_vm *next)
 	}
 }
 
-/* A running VM's memory only shrinks, through the balloon. */
+/* A running VM's memory moves through the balloon: the new size is the
+ * balloon's target, anywhere up to the configured maximum QEMU started
+ * with; the configured memory and its floor stay (a floor may be set
+ * live: it is configuration only). */
 static int edit_live_memory(const struct store_vm *cur, const struct vm_spec_edit *req,
 			    struct vm_spec_edit_plan *out, char *err, size_t errlen)
 {
 	char a[32], b[32];
 
-	if (!(req->set & VM_SPEC_MEMORY) || out->next.memory_mib == cur->memory_mib)
+	if (!(req->set & VM_SPEC_MEMORY))
 		return 0;
-	if (out->next.memory_mib > cur->memory_mib) {
-		err_set(err, errlen, "VM '%s' is running with at most %s; it cannot grow to %s until it is stopped",
+	if ((uint64_t)req->memory_mib > cur->memory_mib) {
+		err_set(err, errlen, "VM '%s' is running with at most %s; it can grow live up to that, not to %s (stop it to raise the maximum)",
 			cur->name, size_format(cur->memory_mib << 20, a, sizeof(a)),
-			size_format(out->next.memory_mib << 20, b, sizeof(b)));
+			size_format((uint64_t)req->memory_mib << 20, b, sizeof(b)));
 		return -EBUSY;
 	}
+	out->next.memory_mib = cur->memory_mib;
+	if (!(req->set & VM_SPEC_MEMORY_MIN))
+		out->next.memory_min_mib = cur->memory_min_mib;
 	out->balloon = 1;
+	out->balloon_mib = (uint64_t)req->memory_mib;
 	return 0;
 }
 
@@ -468,7 +482,7 @@ int vm_spec_edit(const struct vm_spec_env *env, const struct store_vm *cur,
 		return rc;
 	store_vm_copy(next, cur);
 	*code = PROTO_E_INVALID_ARGUMENT;
-	if ((rc = edit_sizes(env, cur, req, next, err, errlen)) < 0)
+	if ((rc = edit_sizes(env, cur, req, live_state != NULL, next, err, errlen)) < 0)
 		goto fail;
 	edit_strings(req, next);
 	if ((rc = check_firmware(env, next->firmware, err, errlen)) < 0 ||

@@ -158,14 +158,16 @@ extern const struct vm_spec_field vm_spec_edit_fields[];
 
 struct vm_spec_edit_plan {
 	struct store_vm next;        /* the whole new definition (owned) */
-	int balloon;                 /* running: reach next.memory_mib through the balloon first */
+	int balloon;                 /* running: move the balloon to balloon_mib first */
+	uint64_t balloon_mib;        /* its target, at most next.memory_mib */
 	int uefi_vars;               /* the firmware becomes uefi: make the VM's variable store */
 };
 
 /*
  * Check an edit of cur.  live_state is the state name of a VM whose QEMU
- * runs (only memory changes then, and shrinks only), NULL when it does
- * not.  Beyond what is set: a memory floor equal to memory follows a new
+ * runs, NULL when it does not.  Live, only memory changes: a new memory
+ * size becomes the balloon's target (balloon, balloon_mib), up to the
+ * configured maximum, which stays, as does the floor unless it is set.  Beyond what is set: a memory floor equal to memory follows a new
  * memory size; taking the cdrom away drops it from the boot order (which
  * becomes "disk") unless the edit sets one.  0 with *out filled, or
  * -errno with *code and err set and *out empty.

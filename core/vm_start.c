@@ -47,6 +47,7 @@ void vm_start_failed(struct vm *vm, const char *code, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	log_err("VM %s: %s", vm->spec.name, msg);
+	snprintf(vm->state_detail, sizeof(vm->state_detail), "%.767s", msg);
 	vm_timer_clear(vm);
 	vm_connect_clear(vm);
 	if (vm->pidfd >= 0) {

@@ -8,7 +8,8 @@ PACKAGES=(
 	# build
 	build-essential pkg-config
 	libsqlite3-dev sqlite3 libjansson-dev libcmocka-dev libncurses-dev
-	libmnl-dev libnftnl-dev
+	libmnl-dev libnftnl-dev libmicrohttpd-dev
+	clang libclang-rt-dev   # make fuzz: libFuzzer, ASan, UBSan
 	# guests
 	qemu-system-x86 qemu-utils ovmf
 	# the test-guest fixture and the appliance ISO
@@ -18,6 +19,8 @@ PACKAGES=(
 	dnsmasq-base nftables iproute2
 	# tests and tools
 	tmux socat procps time python3 jq
+	# the monitor: promtool checks /metrics, node_exporter is the benchmark's baseline
+	prometheus prometheus-node-exporter
 )
 
 # One dpkg-query for all; a package dpkg has never heard of prints nothing.

@@ -196,6 +196,26 @@ out:
 	return rc;
 }
 
+/* Port forwards used from the host's own 127.0.0.1 are DNATed towards a
+ * nat bridge; the kernel routes a loopback source out of a link only with
+ * route_localnet on it.  The input chain drops anything to or from
+ * 127.0.0.0/8 that guests send (nft_model.c).  A failure costs only the
+ * forwards from 127.0.0.1: logged, not fatal. */
+static void route_localnet_on(const struct netd_net *n)
+{
+	char br[NETD_IFNAME_LEN], path[96];
+	int fd;
+
+	netd_bridge_name(n->id, br);
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/route_localnet", br);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || write(fd, "1\n", 2) != 2)
+		log_warn("network %s: cannot set %s (%s); its port forwards will not answer on 127.0.0.1",
+			 n->name, path, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+}
+
 /* Can this kernel filter VLANs on bridges?  Only asked when the state has
  * a bridged network, of a throw-away bridge "croftprobe" created with VLAN
  * filtering and deleted at once (an existing bridge cannot tell: kernels
@@ -309,6 +329,9 @@ int netd_reconcile_commit(struct netd_reconcile *r, const struct netd_state *st,
 		if (rc < 0)
 			goto out;
 	}
+	for (i = 0; i < st->n_nets; i++)
+		if (st->nets[i].mode == NETD_MODE_NAT)
+			route_localnet_on(&st->nets[i]);
 	/* 5. DHCP and DNS */
 	fresh = xcalloc(st->n_nets ? st->n_nets : 1, sizeof(*fresh));
 	n_fresh = fresh_bridges(st, &links, fresh);

@@ -91,7 +91,8 @@ static int ex_mask(struct nftnl_rule *r, const void *mask, uint32_t len)
 }
 
 /* ct KEY & bits != 0 */
-static int ex_ct_bits(struct nftnl_rule *r, uint32_t key, uint32_t bits)
+/* Any of bits set in the ct key (neg: none of them). */
+static int ex_ct_bits(struct nftnl_rule *r, uint32_t key, uint32_t bits, int neg)
 {
 	struct nftnl_expr *e = ex_add(r, "ct");
 	uint32_t zero = 0;
@@ -103,7 +104,7 @@ static int ex_ct_bits(struct nftnl_rule *r, uint32_t key, uint32_t bits)
 	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, NFT_REG_1);
 	if ((rc = ex_mask(r, &bits, sizeof(bits))) < 0)
 		return rc;
-	return ex_cmp(r, NFT_CMP_NEQ, &zero, sizeof(zero));
+	return ex_cmp(r, neg ? NFT_CMP_EQ : NFT_CMP_NEQ, &zero, sizeof(zero));
 }
 
 static int ex_ifname(struct nftnl_rule *r, uint32_t key, const char *name)
@@ -212,9 +213,9 @@ static int ex_match(struct nftnl_rule *r, const struct nft_match *m)
 		return ex_addr(r, NFT_PAYLOAD_NETWORK_HEADER, 16, m);
 	case NFT_MATCH_CT_REPLY:
 		return ex_ct_bits(r, NFT_CT_STATE,
-				  NF_CT_STATE_BIT(IP_CT_ESTABLISHED) | NF_CT_STATE_BIT(IP_CT_RELATED));
+				  NF_CT_STATE_BIT(IP_CT_ESTABLISHED) | NF_CT_STATE_BIT(IP_CT_RELATED), 0);
 	case NFT_MATCH_CT_DNAT:
-		return ex_ct_bits(r, NFT_CT_STATUS, IPS_DST_NAT);
+		return ex_ct_bits(r, NFT_CT_STATUS, IPS_DST_NAT, m->neg);
 	case NFT_MATCH_ETHER_TYPE:
 		return ex_be16(r, NFT_PAYLOAD_LL_HEADER, 12, (uint16_t)m->value);
 	case NFT_MATCH_ETHER_SADDR:

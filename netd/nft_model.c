@@ -5,13 +5,15 @@
  *
  *   inet croft      prerouting, output   one DNAT rule per port forward
  *                   postrouting          per nat network: masquerade out of
- *                                        the uplink, hairpin for forwards
+ *                                        the uplink, hairpin for forwards,
+ *                                        forwards used from 127.0.0.1
  *                   forward              per nat/host-only bridge: accept
  *                                        within it, nat out to the uplink,
  *                                        drop the rest it sends; then nat
  *                                        replies and forwards in; then drop
  *                                        the rest towards every such bridge
- *                   input                empty (policy accept)
+ *                   input                per nat bridge: nothing to or from
+ *                                        127.0.0.0/8 (route_localnet is on)
  *   bridge croft    prerouting           per NIC: source MAC, no VLAN tags,
  *                                        ARP sender MAC, source IP and ARP
  *                                        sender IP (when known), rate limit
@@ -44,7 +46,7 @@ const struct nft_chain_def nft_chains[NFT_CH_COUNT] = {
 	[NFT_CH_INET_FORWARD] = { NFPROTO_INET, "forward", "filter", "forward",
 		NF_INET_FORWARD, NF_IP_PRI_FILTER, "isolation: a network reaches only its uplink" },
 	[NFT_CH_INET_INPUT] = { NFPROTO_INET, "input", "filter", "input",
-		NF_INET_LOCAL_IN, NF_IP_PRI_FILTER, "croft adds nothing here" },
+		NF_INET_LOCAL_IN, NF_IP_PRI_FILTER, "guests never reach the host's loopback" },
 	[NFT_CH_BRIDGE_PREROUTING] = { NFPROTO_BRIDGE, "prerouting", "filter", "prerouting",
 		NF_BR_PRE_ROUTING, NF_BR_PRI_FILTER_BRIDGED, "anti-spoofing and rate limits from guests" },
 	[NFT_CH_BRIDGE_POSTROUTING] = { NFPROTO_BRIDGE, "postrouting", "filter", "postrouting",
@@ -204,10 +206,19 @@ static int walk_forwards(struct walk *w, enum nft_chain_id chain)
 	return w->rc;
 }
 
+/* 127.0.0.0/8 */
+static struct in_addr loopback_net(void)
+{
+	struct in_addr a = { htonl(0x7f000000) };
+
+	return a;
+}
+
 static int walk_postrouting(struct walk *w, enum nft_chain_id id)
 {
 	const struct netd_state *st = w->st;
 	struct nft_rule_def r;
+	char br[NETD_IFNAME_LEN];
 	size_t i;
 
 	for (i = 0; i < st->n_nets; i++) {
@@ -228,6 +239,51 @@ static int walk_postrouting(struct walk *w, enum nft_chain_id id)
 		add_ip(&r, NFT_MATCH_IP_DADDR, 0, n->subnet, n->prefix);
 		rule_add(&r, NFT_MATCH_CT_DNAT);
 		emit(w, &r, "nat %s: hairpin for forwards used from inside", n->name);
+
+		/* the host's own 127.0.0.1:port, DNATed in output: the guest
+		 * must see an address it can answer (route_localnet on the
+		 * bridge lets the packet out at all; walk_input guards it) */
+		netd_bridge_name(n->id, br);
+		rule_init(&r, id, NFT_ACT_MASQUERADE);
+		rule_add(&r, NFT_MATCH_NFPROTO_IPV4);
+		add_ip(&r, NFT_MATCH_IP_SADDR, 0, loopback_net(), 8);
+		add_ifname(&r, NFT_MATCH_OIFNAME, br);
+		rule_add(&r, NFT_MATCH_CT_DNAT);
+		emit(w, &r, "nat %s: forwards used from the host's loopback", n->name);
+	}
+	return w->rc;
+}
+
+/* route_localnet on a nat bridge (set by netd for forwards from the
+ * host's 127.0.0.1) would also let guests address the host's loopback,
+ * or send from it: never, but for the replies of those forwards (their
+ * conntrack entry is DNATed; a guest cannot make one towards 127/8). */
+static int walk_input(struct walk *w, enum nft_chain_id id)
+{
+	const struct netd_state *st = w->st;
+	struct nft_rule_def r;
+	char br[NETD_IFNAME_LEN];
+	size_t i;
+
+	for (i = 0; i < st->n_nets; i++) {
+		const struct netd_net *n = &st->nets[i];
+
+		if (n->mode != NETD_MODE_NAT)
+			continue;
+		netd_bridge_name(n->id, br);
+		rule_init(&r, id, NFT_ACT_DROP);
+		add_ifname(&r, NFT_MATCH_IIFNAME, br);
+		rule_add(&r, NFT_MATCH_NFPROTO_IPV4);
+		add_ip(&r, NFT_MATCH_IP_DADDR, 0, loopback_net(), 8);
+		rule_add(&r, NFT_MATCH_CT_DNAT)->neg = 1;   /* but the replies to 127.0.0.1 */
+		emit(w, &r, "nat %s: guests never reach the host's loopback", n->name);
+
+		rule_init(&r, id, NFT_ACT_DROP);
+		add_ifname(&r, NFT_MATCH_IIFNAME, br);
+		rule_add(&r, NFT_MATCH_NFPROTO_IPV4);
+		add_ip(&r, NFT_MATCH_IP_SADDR, 0, loopback_net(), 8);
+		rule_add(&r, NFT_MATCH_CT_DNAT)->neg = 1;
+		emit(w, &r, "nat %s: no loopback source from guests", n->name);
 	}
 	return w->rc;
 }
@@ -407,6 +463,7 @@ static int (*const chain_walkers[NFT_CH_COUNT])(struct walk *w, enum nft_chain_i
 	[NFT_CH_INET_OUTPUT] = walk_forwards,
 	[NFT_CH_INET_POSTROUTING] = walk_postrouting,
 	[NFT_CH_INET_FORWARD] = walk_forward,
+	[NFT_CH_INET_INPUT] = walk_input,
 	[NFT_CH_BRIDGE_PREROUTING] = walk_bridge_in,
 	[NFT_CH_BRIDGE_POSTROUTING] = walk_bridge_out,
 };

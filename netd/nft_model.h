@@ -66,7 +66,7 @@ enum nft_match_kind {
 	NFT_MATCH_IP_SADDR,        /* ip saddr [!=] addr[/prefix] */
 	NFT_MATCH_IP_DADDR,        /* ip daddr [!=] addr[/prefix] */
 	NFT_MATCH_CT_REPLY,        /* ct state established,related */
-	NFT_MATCH_CT_DNAT,         /* ct status dnat */
+	NFT_MATCH_CT_DNAT,         /* ct status [!] dnat */
 	NFT_MATCH_ETHER_TYPE,      /* ether type value (ETH_P_*) */
 	NFT_MATCH_ETHER_SADDR,     /* ether saddr [!=] mac */
 	NFT_MATCH_ARP_SHA,         /* arp saddr ether [!=] mac */

@@ -76,7 +76,7 @@ static void tx_match(FILE *f, const struct nft_match *m)
 		fputs("ct state established,related", f);
 		break;
 	case NFT_MATCH_CT_DNAT:
-		fputs("ct status dnat", f);
+		fputs(m->neg ? "ct status ! dnat" : "ct status dnat", f);
 		break;
 	case NFT_MATCH_ETHER_TYPE:
 		tx_ether_type(f, m->value);

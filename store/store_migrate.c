@@ -144,6 +144,21 @@ static const struct migration migrations[] = {
 	  "CREATE INDEX events_time ON events (time_ms);"
 	},
 	{ 4,
+	  /* The monitor's history (store_history.c): one row per owner (0: the
+	   * host, else a VM's id), tier and slot, a ring that each tier's
+	   * slots bound; the data is the consolidated figures. */
+	  "CREATE TABLE history ("
+	  " owner INTEGER NOT NULL CONSTRAINT owner_not_negative CHECK (owner >= 0),"
+	  " tier INTEGER NOT NULL CONSTRAINT tier_0_to_7 CHECK (tier BETWEEN 0 AND 7),"
+	  " slot INTEGER NOT NULL CONSTRAINT slot_not_negative CHECK (slot >= 0),"
+	  " t_ms INTEGER NOT NULL,"
+	  " data BLOB NOT NULL,"
+	  " PRIMARY KEY (owner, tier, slot)"
+	  ") STRICT, WITHOUT ROWID;"
+	  "CREATE TRIGGER history_vm_deleted AFTER DELETE ON vms"
+	  " BEGIN DELETE FROM history WHERE owner = OLD.id; END;"
+	},
+	{ 5,
 	  /* Host-local facts about a VM (store_vm_host.c): the slot of the
 	   * uid range its QEMU runs as. */
 	  "CREATE TABLE vm_host ("

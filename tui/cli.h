@@ -180,6 +180,16 @@ int cli_parse_none(const char *cmdname, int argc, char **argv, struct cli_opts *
 		   json_t **args, char *err, size_t errlen);
 int cli_parse_name(const char *cmdname, int argc, char **argv, struct cli_opts *g,
 		   json_t **args, char *err, size_t errlen);
+/* The monitor's commands (cli_stats.c). */
+int cli_parse_host_stats(const char *cmdname, int argc, char **argv, struct cli_opts *g,
+			 json_t **args, char *err, size_t errlen);
+int cli_parse_vm_stats(const char *cmdname, int argc, char **argv, struct cli_opts *g,
+		       json_t **args, char *err, size_t errlen);
+int cli_run_host_stats(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args);
+int cli_run_vm_stats(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args);
+int cli_run_metrics(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args);
+void cli_format_host_stats(FILE *f, const json_t *stats);
+void cli_format_vm_stats(FILE *f, const json_t *stats);
 int cli_parse_host_set(const char *cmdname, int argc, char **argv, struct cli_opts *g,
 		       json_t **args, char *err, size_t errlen);
 /* --memory style value: a size, whole MiB.  0 or -EINVAL. */

@@ -135,7 +135,8 @@ void cli_format_vm_info(FILE *f, const json_t *vm)
 			jget_int(d, "index", (long long)i), cli_str(d, "path"), cli_str(d, "format"),
 			field(d, "size_bytes", F_BYTES, size, sizeof(size)),
 			field(d, "allocated_bytes", F_BYTES, alloc, sizeof(alloc)),
-			jget_bool(d, "owned", 0) ? "owned by croft" : "external");
+			jget_bool(d, "owned", 0) ? "owned by croft"
+						  : "external: kept when the VM is deleted");
 	}
 }
 

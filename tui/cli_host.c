@@ -23,7 +23,8 @@ int cli_run_host_info(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *ar
 	} else {
 		cli_format_host_info(ctx->out, res);
 		source = jget_str(res, "accel.source", "");
-		if (!strcmp(cmd->verb, "set") && json_object_get(args, "accel") && !strcmp(source, "env"))
+		if (!strcmp(cmd->verb, "set") && json_object_get(args, "accel") &&
+		    !strcmp(source, "env"))
 			fprintf(ctx->err, "croft: note: CROFT_ACCEL in croftd's environment "
 				"overrides this setting until croftd restarts without it\n");
 	}

@@ -41,7 +41,11 @@ int cli_run_net_delete(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *a
 
 static void format_fwd_added(FILE *f, const json_t *fw)
 {
+	const char *warning = jget_str(fw, "warning", NULL);
+
 	cli_format_fwd(f, "added", fw);
+	if (warning)
+		fprintf(f, "warning: %s\n", warning);
 }
 
 static void format_fwd_removed(FILE *f, const json_t *fw)

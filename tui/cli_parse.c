@@ -206,9 +206,18 @@ int cli_parse_host_set(const char *cmdname, int argc, char **argv, struct cli_op
 		*args = json_pack("{s:s}", pos[0][0] == 'a' ? "allow_path" : "disallow_path", pos[1]);
 		return 0;
 	}
+	if (!strcmp(pos[0], "metrics-listen") || !strncmp(pos[0], "alert-", 6)) {
+		/* the monitor's: croftd checks the name and the value */
+		if (n == 1) {
+			err_set(err, errlen, "%s %s needs a value", cmdname, pos[0]);
+			return -EINVAL;
+		}
+		*args = json_pack("{s:s}", pos[0], pos[1]);
+		return 0;
+	}
 	if (strcmp(pos[0], "accel")) {
-		err_set(err, errlen, "unknown host setting '%s'; the settings are: accel, allow-path, disallow-path",
-			pos[0]);
+		err_set(err, errlen, "unknown host setting '%s'; the settings are: accel, "
+			"allow-path, disallow-path, metrics-listen, alert-...", pos[0]);
 		return -EINVAL;
 	}
 	if (n == 1) {

@@ -19,6 +19,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <langinfo.h>
+#include <locale.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -43,6 +45,12 @@ const struct console_screen *const console_screens[] = {
 const size_t console_nscreens = sizeof(console_screens) / sizeof(console_screens[0]);
 
 static int signal_fd = -1;
+/* What a fatal signal writes before dying: leave the alternate screen,
+ * show the cursor; and the terminal mode from before the console. */
+static char fatal_restore[128];
+static size_t fatal_restore_len;
+static struct termios fatal_termios;
+static int fatal_termios_ok;
 
 static void on_signal(int sig)
 {
@@ -53,6 +61,43 @@ static void on_signal(int sig)
 		/* the pipe is full: a wakeup is pending anyway */
 	}
 	errno = saved;
+}
+
+/* SIGSEGV, SIGABRT...: put the terminal back as the shell had it, then
+ * die of the same signal.  Only async-signal-safe calls. */
+static void on_fatal(int sig)
+{
+	if (fatal_restore_len && write(STDOUT_FILENO, fatal_restore, fatal_restore_len) < 0) {
+		/* nothing more to try */
+	}
+	if (fatal_termios_ok)
+		tcsetattr(STDIN_FILENO, TCSANOW, &fatal_termios);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void fatal_restore_add(const char *cap)
+{
+	char *s = tigetstr(cap);
+	size_t len;
+
+	if (!s || s == (char *)-1)
+		return;
+	len = strlen(s);
+	if (fatal_restore_len + len < sizeof(fatal_restore)) {
+		memcpy(fatal_restore + fatal_restore_len, s, len);
+		fatal_restore_len += len;
+	}
+}
+
+void console_alt_screen(int on)
+{
+	char *s = tigetstr(on ? "smcup" : "rmcup");
+
+	if (s && s != (char *)-1) {
+		putp(s);
+		fflush(stdout);
+	}
 }
 
 int64_t console_now_ms(void)
@@ -76,6 +121,26 @@ int console_body_rows(const struct console *c)
 	return c->rows - CONSOLE_HEADER_ROWS - CONSOLE_FOOTER_ROWS;
 }
 
+/* Keep a message for the log, "HH:MM:SS text" ("!" after the time marks
+ * an error); the oldest goes when it is full. */
+static void log_add(struct console *c, enum console_status_kind kind, const char *text)
+{
+	char when[16];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	if (!text[0])
+		return;
+	localtime_r(&now, &tm);
+	strftime(when, sizeof(when), "%H:%M:%S", &tm);
+	if (c->nlog == CONSOLE_LOG_MAX) {
+		free(c->log[0]);
+		memmove(c->log, c->log + 1, (CONSOLE_LOG_MAX - 1) * sizeof(c->log[0]));
+		c->nlog--;
+	}
+	c->log[c->nlog++] = xasprintf("%s%s %s", when, kind == CSTATUS_ERROR ? "!" : " ", text);
+}
+
 void console_status(struct console *c, enum console_status_kind kind, const char *fmt, ...)
 {
 	va_list ap;
@@ -84,7 +149,42 @@ void console_status(struct console *c, enum console_status_kind kind, const char
 	vsnprintf(c->status, sizeof(c->status), fmt, ap);
 	va_end(ap);
 	c->status_kind = kind;
+	c->status_full = 1;
 	c->dirty = 1;
+	log_add(c, kind, c->status);
+}
+
+void console_why_note(struct console *c, const char *name, int64_t time_ms, const char *text)
+{
+	struct console_why *w = NULL;
+	size_t i;
+
+	for (i = 0; i < c->nwhy && !w; i++)
+		if (!strcmp(c->why[i].name, name))
+			w = &c->why[i];
+	if (w && w->time_ms > time_ms)
+		return;                  /* history older than a live event */
+	if (!w) {
+		if (c->nwhy == CONSOLE_WHY_MAX) {
+			memmove(c->why, c->why + 1, (CONSOLE_WHY_MAX - 1) * sizeof(c->why[0]));
+			c->nwhy--;
+		}
+		w = &c->why[c->nwhy++];
+	}
+	snprintf(w->name, sizeof(w->name), "%s", name);
+	w->time_ms = time_ms;
+	snprintf(w->text, sizeof(w->text), "%s", text);
+	c->dirty = 1;
+}
+
+const struct console_why *console_why_get(const struct console *c, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < c->nwhy; i++)
+		if (!strcmp(c->why[i].name, name))
+			return &c->why[i];
+	return NULL;
 }
 
 /* --- screens, keys ---------------------------------------------------- */
@@ -162,6 +262,12 @@ static void key_prev(struct console *c, void *st)
 	console_set_screen(c, (c->cur + console_nscreens - 1) % console_nscreens);
 }
 
+static void key_log(struct console *c, void *st)
+{
+	(void)st;
+	console_log(c);
+}
+
 static void key_redraw(struct console *c, void *st)
 {
 	(void)st;
@@ -175,6 +281,8 @@ const struct console_key console_global_keys[] = {
 	{ { KEY_BTAB }, NULL, "previous screen", key_prev },
 	{ { 12 }, NULL, "redraw the whole terminal and re-read croftd's state", key_redraw },
 	{ { 'q', KEY_F(10) }, "Quit", "quit the console (guests keep running)", key_quit },
+	{ { 'm' }, "Log", "the message log: every message of this session in full, scrollable",
+	  key_log },
 	{ { 0 }, NULL, NULL, NULL },
 };
 
@@ -209,6 +317,8 @@ static void handle_key(struct console *c, int ch)
 		relayout(c);
 		return;
 	}
+	/* a key folds a long message back to one line (m shows it again) */
+	c->status_full = 0;
 	if (c->form) {
 		if (ch != KEY_MOUSE)
 			console_form_key(c, ch);
@@ -310,7 +420,8 @@ static int setup_pipes(struct console *c)
 
 static void setup_signals(struct console *c)
 {
-	static const int sigs[] = { SIGWINCH, SIGTERM, SIGHUP, SIGINT };
+	static const int sigs[] = { SIGWINCH, SIGTERM, SIGHUP, SIGINT, SIGQUIT };
+	static const int fatal[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT };
 	struct sigaction sa;
 	size_t i;
 
@@ -321,14 +432,25 @@ static void setup_signals(struct console *c)
 	sa.sa_flags = SA_RESTART;
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		sigaction(sigs[i], &sa, NULL);
+	sa.sa_handler = on_fatal;
+	sa.sa_flags = 0;
+	for (i = 0; i < sizeof(fatal) / sizeof(fatal[0]); i++)
+		sigaction(fatal[i], &sa, NULL);
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
 }
 
+/* ncurses enters the terminal's alternate screen (smcup) where terminfo
+ * has one, as htop does, and endwin() leaves it, so quitting shows the
+ * shell as it was. */
 static int setup_curses(struct console *c)
 {
+	fatal_termios_ok = tcgetattr(STDIN_FILENO, &fatal_termios) == 0;
 	if (!newterm(NULL, stdout, stdin))
 		return -ENOTTY;
+	fatal_restore_add("sgr0");
+	fatal_restore_add("cnorm");
+	fatal_restore_add("rmcup");
 	cbreak();
 	noecho();
 	nonl();
@@ -352,6 +474,15 @@ static int setup_curses(struct console *c)
 	return 0;
 }
 
+int console_term_utf8(const char *codeset, const char *term)
+{
+	/* a vt100 (a serial line) and the Linux text console get ASCII
+	 * whatever the locale says: their fonts lack the block elements */
+	if (!codeset || strcmp(codeset, "UTF-8") || !term)
+		return 0;
+	return strncmp(term, "vt", 2) && strcmp(term, "linux") && strcmp(term, "dumb");
+}
+
 int console_main(const char *socket)
 {
 	struct console con, *c = &con;
@@ -366,6 +497,14 @@ int console_main(const char *socket)
 	c->socket = api_client_socket_path(socket);
 	chost_init(&c->host);
 	cvm_model_init(&c->vms);
+	cmon_init(&c->mon);
+	/* UTF-8 terminals get Unicode sparklines (text stays ASCII anyway);
+	 * the others stay in the C locale, so ncurses keeps drawing lines with
+	 * the terminal's own ASCII-safe line set */
+	setlocale(LC_CTYPE, "");
+	c->utf8 = console_term_utf8(nl_langinfo(CODESET), getenv("TERM"));
+	if (!c->utf8)
+		setlocale(LC_CTYPE, "C");
 	if (setup_pipes(c) < 0) {
 		fprintf(stderr, "croft: cannot create a pipe: %s\n", strerror(errno));
 		return 1;
@@ -414,8 +553,12 @@ int console_main(const char *socket)
 	/* in-flight actions finish in croftd; their threads end with us */
 	api_client_close(c->api);
 	cvm_model_free(&c->vms);
+	cmon_free(&c->mon);
 	if (c->trace)
 		fclose(c->trace);
+	for (i = 0; i < c->nlog; i++)
+		free(c->log[i]);
+	json_decref(c->then);
 	return 0;
 }
 

@@ -12,6 +12,7 @@
  * over whole through the pipe.
  */
 #include "tui/console_screen.h"
+#include "common/json_get.h"
 #include "common/xalloc.h"
 
 #include <errno.h>
@@ -37,6 +38,8 @@ struct console_action {
 	json_t *result;
 	struct api_error err;
 	struct api_client *client;   /* CACTION_CONNECT: the new connection */
+	/* started when this one succeeds: {"op","args","progress","done"} */
+	json_t *then;
 };
 
 static void *action_thread(void *p)
@@ -70,6 +73,7 @@ static void action_free(struct console_action *a)
 	json_decref(a->args);
 	json_decref(a->sent);
 	json_decref(a->result);
+	json_decref(a->then);
 	api_client_close(a->client);
 	free(a->op);
 	free(a->socket);
@@ -87,6 +91,11 @@ int console_action_start(struct console *c, enum console_action_kind kind, const
 
 	a->kind = kind;
 	a->op = xstrdup(op);
+	/* a form's follow-up step rides along, never to croftd */
+	if (args && json_object_get(args, "_then")) {
+		a->then = json_incref(json_object_get(args, "_then"));
+		json_object_del(args, "_then");
+	}
 	a->args = args;
 	a->sent = args ? json_deep_copy(args) : NULL;
 	a->socket = xstrdup(c->socket);
@@ -126,6 +135,27 @@ size_t console_actions_inflight(const struct console *c)
 	return n;
 }
 
+static void then_start(struct console *c, const json_t *then, int timeout_ms)
+{
+	console_action_start(c, CACTION_PLAIN, jget_str(then, "op", ""),
+			     json_deep_copy(jget(then, "args")), timeout_ms,
+			     jget_str(then, "progress", NULL), jget_str(then, "done", NULL));
+}
+
+void console_then_job(struct console *c, const json_t *data)
+{
+	const char *state = jget_str(data, "state", "");
+
+	if (!c->then || jget_int(data, "id", 0) != c->then_job || !strcmp(state, "queued") ||
+	    !strcmp(state, "running"))
+		return;
+	if (!strcmp(state, "done"))
+		then_start(c, c->then, CONSOLE_CALL_TIMEOUT_MS * 6);
+	json_decref(c->then);
+	c->then = NULL;
+	c->then_job = 0;
+}
+
 static void finish(struct console *c, struct console_action *a)
 {
 	struct console_done d = { a->op, a->sent, a->rc, a->result, &a->err };
@@ -153,6 +183,14 @@ static void finish(struct console *c, struct console_action *a)
 	for (i = 0; i < console_nscreens; i++)
 		if (console_screens[i]->done)
 			console_screens[i]->done(c, c->state[i], &d);
+	if (a->rc == 0 && a->then && jget_int(a->result, "job.id", 0)) {
+		/* what the op made exists once its job is done (console_then_job) */
+		json_decref(c->then);
+		c->then = json_incref(a->then);
+		c->then_job = jget_int(a->result, "job.id", 0);
+	} else if (a->rc == 0 && a->then) {
+		then_start(c, a->then, a->timeout_ms);
+	}
 	/* re-read what the server has, whatever happened */
 	c->need_refresh = 1;
 }

@@ -7,16 +7,18 @@
  * VMs and the host are re-read every CONSOLE_REFRESH_MS; an event makes
  * that happen at once, so a guest powering itself off or another admin's
  * action shows within a second without a key press.  When the connection
- * breaks the models are emptied (stale state would be wrong), the body and
- * the status line say why, and a connect is retried every second; on
+ * breaks the VM list stays as last known, greyed and marked (an empty
+ * screen would look like every VM had gone), the status line says why, and a connect is retried every second; on
  * success the console subscribes again and refreshes.
  */
 #include "tui/console_screen.h"
+#include "tui/picker.h"
 #include "common/json_get.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 void console_connect(struct console *c)
 {
@@ -37,8 +39,10 @@ static void disconnect(struct console *c, const struct api_error *e)
 	c->api = NULL;
 	snprintf(c->conn_error, sizeof(c->conn_error), "lost the connection to croftd (%s) - reconnecting",
 		 e && e->message[0] ? e->message : "connection closed");
-	cvm_model_clear(&c->vms);
+	/* the VMs stay, greyed, as last known (console_draw.c) */
+	c->lost_at = time(NULL);
 	chost_clear(&c->host);
+	cmon_free(&c->mon);
 	c->next_retry_ms = console_now_ms();
 	for (i = 0; i < console_nscreens; i++)
 		if (console_screens[i]->tick)
@@ -93,6 +97,25 @@ int console_call(struct console *c, const char *op, json_t *args, json_t **resul
 	return r;
 }
 
+/* The monitor's figures (host.stats), with the last hour's history when
+ * the Host screen shows it and it is CMON_HISTORY_MS old.  A croftd
+ * without the monitor leaves the model empty. */
+static void refresh_monitor(struct console *c, int64_t now)
+{
+	struct api_error e = { "", "" };
+	int hist = console_screens[c->cur] == &console_screen_host &&
+		   now - c->mon.hist_ms >= CMON_HISTORY_MS;
+	json_t *stats = NULL;
+
+	if (console_call(c, "host.stats", hist ? json_pack("{s:s}", "history", "1h") : NULL,
+			 &stats, NULL, &e) < 0)
+		return;
+	cmon_update(&c->mon, stats);
+	if (hist)
+		cmon_history(&c->mon, jget_obj(stats, "history"), now);
+	json_decref(stats);
+}
+
 /* Re-read the VMs and the host. */
 static void refresh_model(struct console *c)
 {
@@ -117,8 +140,10 @@ static void refresh_model(struct console *c)
 			console_status(c, CSTATUS_ERROR, "host.info: %s", e.message);
 	} else {
 		chost_update(&c->host, host);
+		picker_set_state_dir(c->host.state_dir);
 		json_decref(host);
 	}
+	refresh_monitor(c, now);
 	for (i = 0; i < console_nscreens; i++)
 		if (console_screens[i]->tick)
 			console_screens[i]->tick(c, c->state[i]);
@@ -136,6 +161,8 @@ static void handle_event(struct console *c, json_t *ev)
 	if (!strcmp(kind, "vm.state"))
 		cvm_model_set_state(&c->vms, jget_str(ev, "data.name", ""),
 				    jget_str(ev, "data.state", ""));
+	if (!strcmp(kind, "job.state"))
+		console_then_job(c, jget(ev, "data"));
 	for (i = 0; i < console_nscreens; i++)
 		if (console_screens[i]->event)
 			console_screens[i]->event(c, c->state[i], ev);

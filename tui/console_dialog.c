@@ -7,6 +7,7 @@
  */
 #include "tui/console_screen.h"
 #include "common/xalloc.h"
+#include "tui/boxdraw.h"
 
 #include <ctype.h>
 #include <stdlib.h>
@@ -14,7 +15,7 @@
 
 #define MAX_CHOICES 4
 
-enum dialog_kind { DLG_CONFIRM, DLG_HELP };
+enum dialog_kind { DLG_CONFIRM, DLG_HELP, DLG_LOG };
 
 struct console_dialog {
 	enum dialog_kind kind;
@@ -64,10 +65,18 @@ void console_confirm(struct console *c, const char *title, const char *const *li
 	console_dialog_close(c);
 	d->kind = DLG_CONFIRM;
 	d->title = xstrdup(title);
-	d->lines = xcalloc(nlines + 1, sizeof(*d->lines));
-	for (i = 0; i < nlines; i++)
-		d->lines[i] = xstrdup(lines[i]);
-	d->nlines = nlines;
+	/* each line wrapped to the screen, so nothing is cut */
+	d->lines = xcalloc(nlines * 4 + 1, sizeof(*d->lines));
+	for (i = 0; i < nlines; i++) {
+		const char *starts[4];
+		size_t lens[4];
+		int k, m = boxdraw_wrap(lines[i], c->cols - 8 > 20 ? c->cols - 8 : 20, starts, lens, 4);
+
+		if (m == 0)
+			d->lines[d->nlines++] = xstrdup("");
+		for (k = 0; k < m; k++)
+			d->lines[d->nlines++] = xasprintf("%.*s", (int)lens[k], starts[k]);
+	}
 	/* the strings may live on the caller's stack: copy them */
 	for (i = 0; i < nchoices && i < MAX_CHOICES; i++) {
 		d->choices[i] = choices[i];
@@ -83,39 +92,179 @@ void console_confirm(struct console *c, const char *title, const char *const *li
 	c->dirty = 1;
 }
 
-size_t console_help_lines(char ***lines)
-{
+/* Every table as a titled section, in help order.  The hotkey rows and
+ * titles live in *hk (the caller's). */
+struct help_keys {
 	struct ckey_section sec[CONSOLE_MAX_SCREENS + 4];
 	struct console_key hot[CONSOLE_MAX_SCREENS + 1];
 	char hothelp[CONSOLE_MAX_SCREENS][48], titles[CONSOLE_MAX_SCREENS][48];
+};
+
+static size_t help_sections(struct help_keys *hk)
+{
 	size_t n = 0, i;
 
-	memset(hot, 0, sizeof(hot));
+	memset(hk->hot, 0, sizeof(hk->hot));
 	for (i = 0; i < console_nscreens && i < CONSOLE_MAX_SCREENS; i++) {
-		hot[i].codes[0] = console_screens[i]->hotkey;
-		snprintf(hothelp[i], sizeof(hothelp[i]), "the %s screen", console_screens[i]->name);
-		hot[i].help = hothelp[i];
+		hk->hot[i].codes[0] = console_screens[i]->hotkey;
+		snprintf(hk->hothelp[i], sizeof(hk->hothelp[i]), "the %s screen",
+			 console_screens[i]->name);
+		hk->hot[i].help = hk->hothelp[i];
 	}
-	sec[n++] = (struct ckey_section){ "Everywhere", console_global_keys };
-	sec[n++] = (struct ckey_section){ "Screens (also Tab, Shift-Tab, a click on a tab)", hot };
+	hk->sec[n++] = (struct ckey_section){ "Everywhere", console_global_keys };
+	hk->sec[n++] = (struct ckey_section){ "Screens (also Tab, Shift-Tab, a click on a tab)",
+					      hk->hot };
 	for (i = 0; i < console_nscreens && i < CONSOLE_MAX_SCREENS; i++) {
-		snprintf(titles[i], sizeof(titles[i]), "%s screen", console_screens[i]->name);
+		snprintf(hk->titles[i], sizeof(hk->titles[i]), "%s screen", console_screens[i]->name);
 		if (console_screens[i]->keys && console_screens[i]->keys[0].codes[0])
-			sec[n++] = (struct ckey_section){ titles[i], console_screens[i]->keys };
+			hk->sec[n++] = (struct ckey_section){ hk->titles[i], console_screens[i]->keys };
 	}
-	sec[n++] = (struct ckey_section){ "Serial console", console_serial_keys };
-	sec[n++] = (struct ckey_section){ "Forms (VMs, networks, forwards, NICs)", console_form_keys };
-	return ckey_help(sec, n, lines);
+	hk->sec[n++] = (struct ckey_section){ "Serial console", console_serial_keys };
+	hk->sec[n++] = (struct ckey_section){ "Forms (VMs, networks, forwards, NICs)",
+					      console_form_keys };
+	return n;
+}
+
+size_t console_help_lines(char ***lines)
+{
+	struct help_keys hk;
+	size_t n = help_sections(&hk);
+
+	return ckey_help(hk.sec, n, lines);
+}
+
+size_t console_help_man(char ***lines)
+{
+	struct help_keys hk;
+	size_t n = help_sections(&hk);
+
+	return ckey_man(hk.sec, n, lines);
+}
+
+/* Help lines wider than width wrapped, a key's help continuing under
+ * its first line's text (column 25, see ckey_help). */
+static size_t wrap_help(char **in, size_t n, int width, char ***out)
+{
+	size_t cap = n * 2 + 1, m = 0, i;
+	char **o = xcalloc(cap, sizeof(*o));
+
+	for (i = 0; i < n; i++) {
+		const char *starts[16], *text = in[i];
+		size_t lens[16], indent = 0;
+		int k, parts;
+
+		if ((int)strlen(in[i]) <= width || width < 40) {
+			o[m++] = xstrdup(in[i]);
+		} else {
+			if (in[i][0] == ' ' && strlen(in[i]) > 25) {
+				indent = 25;
+				text = in[i] + 25;
+			}
+			parts = boxdraw_wrap(text, width - (int)indent, starts, lens, 16);
+			for (k = 0; k < parts; k++) {
+				if (m + 1 >= cap) {
+					cap *= 2;
+					o = xrealloc(o, cap * sizeof(*o));
+				}
+				o[m++] = xasprintf("%-*.*s%.*s", (int)indent, k ? 0 : (int)indent,
+						   k ? "" : in[i], (int)lens[k], starts[k]);
+			}
+		}
+		if (m + 1 >= cap) {
+			cap *= 2;
+			o = xrealloc(o, cap * sizeof(*o));
+		}
+	}
+	*out = o;
+	return m;
 }
 
 void console_help(struct console *c)
 {
 	struct console_dialog *d = xcalloc(1, sizeof(*d));
+	char **raw;
+	size_t n;
 
 	console_dialog_close(c);
 	d->kind = DLG_HELP;
 	d->title = xstrdup("Keys");
-	d->nlines = console_help_lines(&d->lines);
+	n = console_help_lines(&raw);
+	d->nlines = wrap_help(raw, n, c->cols - 8, &d->lines);
+	ckey_help_free(raw, n);
+	c->dialog = d;
+	c->dirty = 1;
+}
+
+/* The log's lines, the text after "HH:MM:SS! " wrapped to width and a
+ * continuation indented under it. */
+static size_t log_lines(const struct console *c, int width, char ***lines)
+{
+	size_t cap = c->nlog * 2 + 1, n = 0, i;
+	char **out = xcalloc(cap, sizeof(*out));
+
+	for (i = 0; i < c->nlog; i++) {
+		const char *starts[64], *text = strlen(c->log[i]) > 10 ? c->log[i] + 10 : "";
+		size_t lens[64];
+		int k, m = boxdraw_wrap(text, width, starts, lens, 64);
+
+		for (k = 0; k < m; k++) {
+			if (n == cap) {
+				cap *= 2;
+				out = xrealloc(out, cap * sizeof(*out));
+			}
+			out[n++] = xasprintf("%-10.10s%.*s", k ? "" : c->log[i], (int)lens[k],
+					     starts[k]);
+		}
+	}
+	if (!n)
+		out[n++] = xstrdup("No messages yet.");
+	*lines = out;
+	return n;
+}
+
+void console_log(struct console *c)
+{
+	struct console_dialog *d = xcalloc(1, sizeof(*d));
+	int width = c->cols - 8;
+
+	console_dialog_close(c);
+	d->kind = DLG_LOG;
+	d->title = xstrdup("Messages");
+	d->nlines = log_lines(c, width > 20 ? width - 10 : 10, &d->lines);
+	d->scroll = d->nlines;    /* the newest: clamped when drawn */
+	c->dialog = d;
+	c->dirty = 1;
+}
+
+void console_text(struct console *c, const char *title, const char *text, int at_end)
+{
+	struct console_dialog *d = xcalloc(1, sizeof(*d));
+	size_t cap = 8;
+	const char *p = text;
+	int width = c->cols - 8 > 20 ? c->cols - 8 : 20;
+
+	console_dialog_close(c);
+	d->kind = DLG_LOG;
+	d->title = xstrdup(title);
+	d->lines = xcalloc(cap, sizeof(*d->lines));
+	while (p) {
+		const char *nl = strchr(p, '\n'), *starts[64];
+		char *para = nl ? xasprintf("%.*s", (int)(nl - p), p) : xstrdup(p);
+		size_t lens[64];
+		int k, m = boxdraw_wrap(para, width, starts, lens, 64);
+
+		for (k = 0; k < m || (k == 0 && m == 0); k++) {
+			if (d->nlines + 1 >= cap) {
+				cap *= 2;
+				d->lines = xrealloc(d->lines, cap * sizeof(*d->lines));
+			}
+			d->lines[d->nlines++] = m ? xasprintf("%.*s", (int)lens[k], starts[k])
+						 : xstrdup("");
+		}
+		free(para);
+		p = nl ? nl + 1 : NULL;
+	}
+	d->scroll = at_end ? d->nlines : 0;    /* clamped when drawn */
 	c->dialog = d;
 	c->dirty = 1;
 }
@@ -134,8 +283,8 @@ static size_t text_rows(const struct console *c, const struct console_dialog *d)
 
 static void help_scroll(const struct console *c, struct console_dialog *d, long delta)
 {
-	long top = (long)d->scroll + delta;
 	long max = (long)d->nlines - (long)text_rows(c, d);
+	long top = ((long)d->scroll > max ? max : (long)d->scroll) + delta;
 
 	if (top > max)
 		top = max;
@@ -152,7 +301,7 @@ int console_dialog_key(struct console *c, int ch)
 	if (!d)
 		return 0;
 	c->dirty = 1;
-	if (d->kind == DLG_HELP) {
+	if (d->kind == DLG_HELP || d->kind == DLG_LOG) {
 		long page = (long)text_rows(c, d);
 
 		switch (ch) {
@@ -223,7 +372,7 @@ void console_dialog_draw(struct console *c, WINDOW *w, int top, int height, int 
 		return;
 	longest = strlen(d->title) + 6;
 	foot[0] = '\0';
-	if (d->kind == DLG_HELP) {
+	if (d->kind == DLG_HELP || d->kind == DLG_LOG) {
 		snprintf(foot, sizeof(foot), "Up/Down/PgUp/PgDn scroll, any other key closes");
 	} else {
 		for (i = 0; i < d->nchoices; i++) {
@@ -260,6 +409,9 @@ void console_dialog_draw(struct console *c, WINDOW *w, int top, int height, int 
 		const char *line = d->lines[scroll + i];
 		attr_t attr = d->kind == DLG_HELP && line[0] && line[0] != ' ' ? c->th.label
 									: c->th.normal;
+
+		if (d->kind == DLG_LOG && strlen(line) > 8 && line[8] == '!')
+			attr = c->th.error;
 
 		console_put(w, y + 1 + (int)i, x + 2, wd - 4, attr, line);
 	}

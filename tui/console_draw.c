@@ -1,6 +1,7 @@
 /*
  * Drawing a frame of the console: the header, the current screen's body
- * (or why there is no connection), a dialog or the open form over it, the
+ * (greyed as last known while croftd is away, or why there is no
+ * connection when there never was one), a dialog or the open form over it, the
  * status line and the key bar.  Each frame is rendered from state into
  * stdscr after werase(), then wnoutrefresh()+doupdate(), so ncurses sends
  * only the cells that changed: an idle console writes a few bytes a second
@@ -9,9 +10,11 @@
  * every screen draws with.
  */
 #include "tui/console_screen.h"
+#include "tui/boxdraw.h"
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 int console_put(WINDOW *w, int y, int x, int width, attr_t attr, const char *s)
 {
@@ -59,14 +62,19 @@ attr_t console_state_attr(const struct console *c, const char *state)
 	return c->th.dim;
 }
 
+/* The status line at row y.  A message longer than the row is shown
+ * whole, wrapped upwards over the body's last rows, until the next key
+ * (c->status_full); then its first row, with a pointer to the log. */
 static void draw_status(struct console *c, int y)
 {
 	attr_t attr = c->th.normal;
 	const char *text = c->status;
+	int full = c->status_full;
 
 	if (!c->api && c->conn_error[0]) {
 		text = c->conn_error;
 		attr = c->th.error;
+		full = 1;
 	} else if (!c->api && c->connecting && !c->ever_connected) {
 		text = "Connecting to croftd...";
 	} else {
@@ -84,7 +92,29 @@ static void draw_status(struct console *c, int y)
 			break;
 		}
 	}
+	if ((int)strlen(text) > c->cols && full && !c->form) {
+		const char *starts[16];
+		size_t lens[16];
+		int max = console_body_rows(c) / 2, n, i;
+
+		if (max > 16)
+			max = 16;
+		n = boxdraw_wrap(text, c->cols, starts, lens, max < 1 ? 1 : max);
+		for (i = 0; i < n; i++) {
+			console_fill(stdscr, y - n + 1 + i, 0, c->cols, c->th.normal);
+			boxdraw_put(stdscr, y - n + 1 + i, 0, c->cols, attr, starts[i], lens[i]);
+		}
+		return;
+	}
 	console_fill(stdscr, y, 0, c->cols, c->th.normal);
+	if ((int)strlen(text) > c->cols && c->cols > 20) {
+		static const char more[] = " [m: in full]";
+		int room = c->cols - (int)sizeof(more) + 1;
+
+		console_put(stdscr, y, 0, room, attr, text);
+		console_put(stdscr, y, room, c->cols - room, c->th.key, more);
+		return;
+	}
 	console_put(stdscr, y, 0, c->cols, attr, text);
 }
 
@@ -154,6 +184,27 @@ static void draw_disconnected(struct console *c, int top, int height)
 	put_centred(c, y, width, c->th.normal, "Retrying every second; q quits.");
 }
 
+/* croftd is away after having been there: the screen as last known,
+ * greyed, and where the host meters were, a line saying so. */
+static void draw_stale(struct console *c, int top, int height)
+{
+	char when[16], line[160];
+	struct tm tm;
+	time_t t = (time_t)c->lost_at;
+	int y;
+
+	console_screens[c->cur]->draw(c, c->state[c->cur], stdscr, top, height, c->cols);
+	for (y = top; y < top + height; y++)
+		mvwchgat(stdscr, y, 0, c->cols, c->th.dim & ~A_COLOR,
+			 (short)PAIR_NUMBER(c->th.dim), NULL);
+	localtime_r(&t, &tm);
+	strftime(when, sizeof(when), "%H:%M:%S", &tm);
+	snprintf(line, sizeof(line), "croftd unreachable since %s: the last known state, greyed",
+		 when);
+	console_fill(stdscr, 1, 0, c->cols, c->th.normal);
+	console_put(stdscr, 1, 0, c->cols, c->th.warn, line);
+}
+
 void console_draw(struct console *c)
 {
 	int top = CONSOLE_HEADER_ROWS;
@@ -170,6 +221,8 @@ void console_draw(struct console *c)
 	} else {
 		if (c->api)
 			console_screens[c->cur]->draw(c, c->state[c->cur], stdscr, top, height, c->cols);
+		else if (c->ever_connected)
+			draw_stale(c, top, height);
 		else
 			draw_disconnected(c, top, height);
 		if (c->dialog)

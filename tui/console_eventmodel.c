@@ -18,13 +18,16 @@ static void detail_state(const json_t *o, char *buf, size_t len)
 {
 	const char *prev = jget_str(o, "data.previous", NULL);
 	const char *reason = jget_str(o, "data.reason", NULL);
+	const char *detail = jget_str(o, "data.detail", NULL);
 	size_t used;
 
 	used = (size_t)snprintf(buf, len, "%s", jget_str(o, "data.state", "?"));
 	if (prev && used < len)
 		used += (size_t)snprintf(buf + used, len - used, " (was %s)", prev);
 	if (reason && used < len)
-		snprintf(buf + used, len - used, ", reason %s", reason);
+		used += (size_t)snprintf(buf + used, len - used, ", reason %s", reason);
+	if (detail && used < len)
+		snprintf(buf + used, len - used, ": %s", detail);
 }
 
 /* "root: vm.start ok", "alice: vm.pause invalid_state: cannot pause..." */

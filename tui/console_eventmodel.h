@@ -26,7 +26,7 @@ struct cevent {
 	char when[16];              /* "14:02:11", or "01-02 14:02" on another day */
 	char kind[32];              /* "vm.state"; "" for the console's lines */
 	char target[64];
-	char detail[480];
+	char detail[1100];          /* a failure's full text included */
 };
 
 /* An event as croftd sends it ({"event","seq","time_ms","target",

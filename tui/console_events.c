@@ -7,6 +7,8 @@
  * events; an event both listed and received live is shown once (by seq).
  * It follows new events while the view is at the end; scrolled up, it
  * stays put.  Losing and regaining the connection is logged here too.
+ * Each VM's last state change is handed to the console (console_why_note)
+ * for the VMs screen to say why a VM is stopped or crashed.
  * '/' filters by kind, target or text.
  */
 #include "tui/console_screen.h"
@@ -70,9 +72,13 @@ static void read_history(struct console *c, struct events_screen *s)
 		return;
 	}
 	rows = xcalloc(json_array_size(jget_arr(res, "events")) + 1, sizeof(*rows));
-	json_array_foreach(jget_arr(res, "events"), i, o)
-		if (cevent_parse(&rows[n], o, now) == 0 && cevent_listed(rows[n].kind))
-			n++;
+	json_array_foreach(jget_arr(res, "events"), i, o) {
+		if (cevent_parse(&rows[n], o, now) < 0 || !cevent_listed(rows[n].kind))
+			continue;
+		if (!strcmp(rows[n].kind, "vm.state"))
+			console_why_note(c, rows[n].target, rows[n].time_ms, rows[n].detail);
+		n++;
+	}
 	panel_merge(&s->list.panel, rows, n);
 	panel_trim(&s->list.panel, CEVENT_MAX);
 	free(rows);
@@ -83,9 +89,10 @@ static void events_event(struct console *c, void *st, const json_t *ev)
 {
 	struct cevent row;
 
-	(void)c;
 	if (cevent_parse(&row, ev, wall_ms()) < 0 || !cevent_listed(row.kind))
 		return;
+	if (!strcmp(row.kind, "vm.state"))
+		console_why_note(c, row.target, row.time_ms, row.detail);
 	panel_add(&S(st)->list.panel, &row);
 	panel_trim(&S(st)->list.panel, CEVENT_MAX);
 }
@@ -103,8 +110,37 @@ static void events_tick(struct console *c, void *st)
 	s->was_connected = c->api != NULL;
 }
 
+/* The events on screen, each whole: "when kind target" and its detail,
+ * wrapped. */
+static void k_show(struct console *c, void *st)
+{
+	const struct panel *p = &S(st)->list.panel;
+	size_t i, used = 0, cap = 1024;
+	char *text = xmalloc(cap);
+
+	text[0] = '\0';
+	for (i = p->top; i < p->top + p->height && i < panel_count(p); i++) {
+		const struct cevent *ev = panel_row(p, i);
+		char *one = xasprintf("%s%s %s %s\n  %s", used ? "\n" : "", ev->when,
+				      ev->kind[0] ? ev->kind : "console", ev->target, ev->detail);
+		size_t len = strlen(one);
+
+		while (used + len + 1 > cap) {
+			cap *= 2;
+			text = xrealloc(text, cap);
+		}
+		memcpy(text + used, one, len + 1);
+		used += len;
+		free(one);
+	}
+	if (used)
+		console_text(c, "Events on screen, in full", text, 1);
+	free(text);
+}
+
 static const struct console_key events_keys[] = {
 	CONSOLE_NAV_KEYS("scroll up", "scroll down", "oldest event", "newest event; follow new ones"),
+	{ { '\n', '\r', KEY_ENTER }, NULL, "the events on screen in full, wrapped", k_show },
 	{ { '/' }, NULL, "filter by kind, target or text: Enter keeps it, Esc clears it",
 	  console_nav_filter },
 	{ { 27 }, NULL, "clear the filter", console_nav_unfilter },

@@ -33,6 +33,7 @@ void console_form_close(struct console *c)
 	}
 	form_free(c->form);
 	c->form = NULL;
+	c->form_refused = 0;
 	/* a submit still in flight reports to the status line only */
 	c->form_action = NULL;
 	curs_set(0);
@@ -75,6 +76,20 @@ int console_form_key(struct console *c, int ch)
 		return 1;
 	}
 	r = form_key(c->form, ch);
+	if (r == FORM_CONTINUE && (ch == '\n' || ch == '\r' || ch == KEY_ENTER) &&
+	    form_message(c->form, form_focus(c->form))) {
+		/* Enter was refused: say which field and why, on the status
+		 * line too (the form has the focus on it) */
+		size_t id = form_focus(c->form);
+
+		console_status(c, CSTATUS_ERROR, "Fix %s first: %s", form_label(c->form, id),
+			       form_message(c->form, id));
+		c->form_refused = id + 1;
+	} else if (c->form_refused && !form_message(c->form, c->form_refused - 1)) {
+		/* that field is right now: the line has said its piece */
+		c->form_refused = 0;
+		console_status(c, CSTATUS_INFO, "%s", "");
+	}
 	if (r == FORM_CANCEL) {
 		console_form_close(c);
 		console_status(c, CSTATUS_INFO, "Cancelled; nothing was changed");

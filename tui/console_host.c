@@ -6,6 +6,7 @@
  * only renders the model's lines and meters.
  */
 #include "tui/console_screen.h"
+#include "tui/sparkline.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -71,6 +72,41 @@ static int put_line(struct console *c, WINDOW *w, int y, int bottom, int width,
 	return used ? used : 1;
 }
 
+#define MON_LABEL_W 9
+#define MON_TEXT_W 44
+#define SPARK_MIN 8
+
+/* The monitor block (host.stats): a line per figure with the last hour's
+ * sparkline at its right where the width leaves room, then the alerts.
+ * Returns the rows used. */
+static int monitor_draw(struct console *c, WINDOW *w, int y, int bottom, int width)
+{
+	struct cmon_line lines[CMON_NLINES];
+	int n = cmon_host_lines(&c->mon, lines), i, sw = width - MON_LABEL_W - MON_TEXT_W - 4;
+	char spark[SPARKLINE_BYTES(80)];
+
+	if (sw > 60)
+		sw = 60;
+	for (i = 0; i < n && y + i < bottom; i++) {
+		const struct cmon_line *l = &lines[i];
+		attr_t attr = l->warn > 1 ? c->th.error : l->warn ? c->th.warn : c->th.normal;
+
+		console_put(w, y + i, 1, MON_LABEL_W, c->th.label, l->label);
+		if (!l->spark || sw < SPARK_MIN) {
+			console_put(w, y + i, MON_LABEL_W + 2, width - MON_LABEL_W - 3, attr, l->text);
+			continue;
+		}
+		console_put(w, y + i, MON_LABEL_W + 2, MON_TEXT_W, attr, l->text);
+		sparkline_render(l->spark->v, l->spark->n, sw, l->spark_max, c->utf8, spark,
+				 sizeof(spark));
+		/* the bytes are block elements or ASCII, never a control */
+		mvwaddstr(w, y + i, width - sw - 1, spark);
+	}
+	if (y + n < bottom && sw >= SPARK_MIN)
+		console_put(w, y + n, width - sw - 1, sw, c->th.dim, "last hour");
+	return n + 2;
+}
+
 static void host_draw(struct console *c, void *st, WINDOW *w, int top, int height, int width)
 {
 	struct chost_line lines[CHOST_NLINES];
@@ -82,6 +118,8 @@ static void host_draw(struct console *c, void *st, WINDOW *w, int top, int heigh
 		console_put(w, y, 1, width - 1, c->th.dim, "Reading host.info...");
 		return;
 	}
+	if (c->mon.loaded)
+		y += monitor_draw(c, w, y, bottom, width);
 	chost_meters(&c->host, meters);
 	n = chost_lines(&c->host, c->socket, lines);
 	for (i = 0; i < n; i++)

@@ -177,6 +177,73 @@ size_t ckey_help(const struct ckey_section *sections, size_t n, char ***lines)
 	return count;
 }
 
+/* Text for a roff line: backslashes doubled (as \e), '-' as \-, and a
+ * leading '.' or '\'' guarded. */
+static char *roff(const char *s)
+{
+	size_t len = strlen(s), i, o = 0;
+	char *out = xmalloc(len * 2 + 3);
+
+	if (s[0] == '.' || s[0] == '\'')
+		out[o++] = '\\', out[o++] = '&';
+	for (i = 0; i < len; i++) {
+		if (s[i] == '\\' || s[i] == '-')
+			out[o++] = '\\';
+		out[o++] = s[i] == '\\' ? 'e' : s[i];
+	}
+	out[o] = '\0';
+	return out;
+}
+
+size_t ckey_man(const struct ckey_section *sections, size_t n, char ***lines)
+{
+	size_t count = 0, cap = 32, i;
+	char **out = xcalloc(cap, sizeof(*out));
+
+#define PUSH(s) do { \
+		if (count == cap) { \
+			cap *= 2; \
+			out = xrealloc(out, cap * sizeof(*out)); \
+		} \
+		out[count++] = (s); \
+	} while (0)
+
+	for (i = 0; i < n; i++) {
+		const struct console_key *k;
+		char *t = roff(sections[i].title);
+
+		PUSH(xstrdup(".PP"));
+		PUSH(xasprintf(".I \"%s\"", t));
+		free(t);
+		for (k = sections[i].keys; k && k->codes[0]; k++) {
+			char names[96], *joined, *h;
+			size_t j, o = 0;
+
+			ckey_names(k, names, sizeof(names));
+			joined = xmalloc(strlen(names) * 4 + 1);
+			for (j = 0; names[j]; j++) {
+				if (names[j] == ' ') {
+					memcpy(joined + o, ", ", 2);
+					o += 2;
+				} else {
+					joined[o++] = names[j];
+				}
+			}
+			joined[o] = '\0';
+			t = roff(joined);
+			h = roff(k->help);
+			PUSH(xstrdup(".TP"));
+			PUSH(xasprintf(".B \"%s\"", t));
+			PUSH(h);
+			free(t);
+			free(joined);
+		}
+	}
+#undef PUSH
+	*lines = out;
+	return count;
+}
+
 void ckey_help_free(char **lines, size_t n)
 {
 	size_t i;

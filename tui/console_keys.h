@@ -60,6 +60,10 @@ struct ckey_section {
  * *lines (malloc'ed array of malloc'ed strings; free with ckey_help_free).
  */
 size_t ckey_help(const struct ckey_section *sections, size_t n, char ***lines);
+/* The same as man page source (croft(1)'s key list): per section ".PP",
+ * its title in italics, then ".TP", the keys in bold and the help line;
+ * free with ckey_help_free. */
+size_t ckey_man(const struct ckey_section *sections, size_t n, char ***lines);
 void ckey_help_free(char **lines, size_t n);
 
 #endif

@@ -9,6 +9,7 @@
  * terminal drops; at 80 columns every column fits and NAME keeps 16 cells.
  */
 #include "tui/console_model.h"
+#include "tui/console_monmodel.h"
 #include "tui/jfields.h"
 #include "common/json_get.h"
 #include "common/validate.h"
@@ -64,6 +65,7 @@ double cvm_cpu_pct(long long cpu0_ms, int64_t t0_ms, long long cpu1_ms, int64_t 
 static const struct jfield vm_fields[] = {
 	JF_STR(struct cvm, name, "name"),
 	JF_STR(struct cvm, state, "state"),
+	JF_STR(struct cvm, reason, "state_reason"),
 	JF_INT(struct cvm, vcpus, "vcpus", 0),
 	JF_INT(struct cvm, memory_mib, "memory_mib", 0),
 	JF_INT(struct cvm, memory_actual_mib, "memory_actual_mib", -1),
@@ -104,6 +106,7 @@ static void parse_vm(struct cvm_info *v, const json_t *o)
 {
 	jfields_read(o, &v->vm, vm_fields, JF_COUNT(vm_fields));
 	v->vm.cpu_pct = -1;
+	v->vm.ready_pct = v->vm.guest_used_mib = v->vm.balloon_mib = -1;
 	parse_nics(v, jget_arr(o, "nics"));
 	parse_disks(v, jget_arr(o, "disks"));
 }
@@ -281,6 +284,48 @@ static void cell_cpu(const void *row, char *buf, size_t len)
 		snprintf(buf, len, "%.1f", vm->cpu_pct > 9999 ? 9999.0 : vm->cpu_pct);
 }
 
+/* READY%: the busiest vCPU's, "-" unknown. */
+static void cell_ready(const void *row, char *buf, size_t len)
+{
+	const struct cvm *vm = row;
+
+	if (vm->ready_pct < 0)
+		snprintf(buf, len, "-");
+	else
+		snprintf(buf, len, "%.1f", vm->ready_pct > 100 ? 100.0 : vm->ready_pct);
+}
+
+/* MEM: guest used / balloon actual, "512M/1G"; "-" unknown. */
+static void cell_mem(const void *row, char *buf, size_t len)
+{
+	const struct cvm *vm = row;
+	char a[16], b[16];
+
+	if (vm->balloon_mib < 0) {
+		snprintf(buf, len, "-");
+		return;
+	}
+	size_format((uint64_t)vm->balloon_mib << 20, b, sizeof(b));
+	if (vm->guest_used_mib < 0)
+		snprintf(buf, len, "?/%s", b);
+	else
+		snprintf(buf, len, "%s/%s", size_format((uint64_t)vm->guest_used_mib << 20, a, sizeof(a)),
+			 b);
+}
+
+void cvm_rows_monitor(struct cvm *rows, size_t n, const struct cmon *m)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		const struct cmon_vm *v = m ? cmon_vm_find(m, rows[i].name) : NULL;
+
+		rows[i].ready_pct = v ? v->ready_max_pct : -1;
+		rows[i].guest_used_mib = v ? v->guest_used_mib : -1;
+		rows[i].balloon_mib = v ? v->balloon_mib : -1;
+	}
+}
+
 static void cell_uptime(const void *row, char *buf, size_t len)
 {
 	ctable_uptime(((const struct cvm *)row)->uptime_s, buf, len);
@@ -294,5 +339,8 @@ const struct ctable_col console_vm_cols[] = {
 	{ "CPU%", 6, 6, 1, cell_cpu, 0 },
 	{ "UPTIME", 7, 8, 1, cell_uptime, 0 },
 	{ "IP", 15, 15, 0, CTABLE_TEXT(struct cvm, ip) },
+	/* the monitor's, shown from 96 columns on (narrower drops them first) */
+	{ "READY%", 6, 6, 1, cell_ready, 0 },
+	{ "MEM", 9, 11, 1, cell_mem, 0 },
 };
 const size_t console_vm_ncols = sizeof(console_vm_cols) / sizeof(console_vm_cols[0]);

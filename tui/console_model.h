@@ -33,6 +33,7 @@
 struct cvm {
 	char name[CVM_NAME_LEN];
 	char state[24];
+	char reason[48];               /* why it is in that state ("start-failed") */
 	char ip[48];                   /* the first NIC's lease; "" none */
 	long long vcpus;
 	long long memory_mib;
@@ -41,6 +42,10 @@ struct cvm {
 	long long cpu_time_ms;         /* -1: unknown */
 	double cpu_pct;                /* -1: unknown (first reading, stopped) */
 	long long pid;                 /* 0: none */
+	/* the monitor's (host.stats), set by cvm_rows_monitor() */
+	double ready_pct;              /* the busiest vCPU's CPU ready %; -1 unknown */
+	double guest_used_mib;         /* as the guest sees it; -1 unknown */
+	double balloon_mib;            /* what the balloon leaves it; -1 unknown */
 };
 
 struct cvm_nic {
@@ -90,6 +95,10 @@ const struct cvm_info *cvm_model_find(const struct cvm_model *m, const char *nam
 /* Every VM's row, malloc'd, for panel_set_rows(); NULL when there are
  * none. */
 struct cvm *cvm_model_rows(const struct cvm_model *m);
+struct cmon;
+/* Fill rows[0..n)'s monitor figures from m (host.stats); unknown without. */
+void cvm_rows_monitor(struct cvm *rows, size_t n, const struct cmon *m);
+
 /* The VMs' names, sorted, into a malloc'd array of pointers into m. */
 const char **cvm_model_names(const struct cvm_model *m);
 

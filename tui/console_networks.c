@@ -272,13 +272,20 @@ static void k_nic(struct console *c, void *st)
 	free(vms);
 }
 
+/* One question, with everything that goes said up front: the VMs whose
+ * NICs are on the network are named and their NICs removed in the same
+ * step (a forced delete), so croftd never has to refuse and ask again. */
 static void confirm_delete_net(struct console *c, const struct cnet *n)
 {
-	char title[128], l0[300], l1[200], l2[200], progress[128], done[128], where[128];
-	const char *lines[3] = { l0, l1, l2 };
-	struct console_choice ch = { 'y', "delete the network", "net.delete",
-				     json_pack("{s:s}", "name", n->name), CHANGE_TIMEOUT_MS,
-				     progress, done };
+	char title[128], l0[300], l1[200], l2[200], l3[600], progress[160], done[160];
+	char where[128], users[400];
+	const char *lines[4] = { l0, l1, l2, l3 };
+	size_t nusers = cnet_users(n, users, sizeof(users));
+	struct console_choice ch = { 'y', nusers ? "delete the NICs and the network"
+						 : "delete the network", "net.delete",
+				     nusers ? json_pack("{s:s,s:b}", "name", n->name, "force", 1)
+					    : json_pack("{s:s}", "name", n->name),
+				     nusers ? FORCE_TIMEOUT_MS : CHANGE_TIMEOUT_MS, progress, done };
 
 	snprintf(where, sizeof(where), "%s%s%s", n->subnet, n->subnet[0] && n->uplink[0] ? " via " : "",
 		 n->uplink);
@@ -291,9 +298,16 @@ static void confirm_delete_net(struct console *c, const struct cnet *n)
 			 n->nfwds == 1 ? "" : "s", n->nfwds == 1 ? "es" : "");
 	else
 		snprintf(l2, sizeof(l2), "It has no port forwards.");
-	snprintf(progress, sizeof(progress), "Deleting network %s", n->name);
-	snprintf(done, sizeof(done), "Deleted network %s", n->name);
-	console_confirm(c, title, lines, 3, &ch, 1);
+	if (nusers)
+		snprintf(l3, sizeof(l3), "The NIC%s of %s on it %s removed too (running guests lose the card at once).",
+			 n->nnics == 1 ? "" : "s", users, n->nnics == 1 ? "is" : "are");
+	else
+		snprintf(l3, sizeof(l3), "No VM has a NIC on it.");
+	snprintf(progress, sizeof(progress), "Deleting network %s%s", n->name,
+		 nusers ? " and the NICs on it" : "");
+	snprintf(done, sizeof(done), "Deleted network %s%s", n->name,
+		 nusers ? " and the NICs on it" : "");
+	console_confirm(c, title, lines, 4, &ch, 1);
 }
 
 static void confirm_remove_fwd(struct console *c, const char *net, const struct cnet_fwd *fw)
@@ -429,6 +443,8 @@ static void offer_force(struct console *c, struct nets_screen *s, const char *na
 	snprintf(l1, sizeof(l1), "Running guests lose the card at once (hot-unplug); port forwards go too.");
 	snprintf(progress, sizeof(progress), "Deleting network %s and the NICs on it", name);
 	snprintf(done, sizeof(done), "Deleted network %s and the NICs on it", name);
+	/* croftd's words advise --force, which means nothing here */
+	console_status(c, CSTATUS_ERROR, "Network %s is in use: nothing was deleted", name);
 	console_confirm(c, title, lines, 2, &ch, 1);
 }
 
@@ -441,6 +457,13 @@ static void nets_done(struct console *c, void *st, const struct console_done *d)
 		s->stale = 1;
 	if (!strcmp(d->op, "net.create") && d->rc == 0 && name)
 		panel_select(&s->list.panel, name);
+	if (!strcmp(d->op, "net.forward.add") && d->rc == 0 && jget_str(d->result, "warning", NULL)) {
+		char said[sizeof(c->status)];
+
+		snprintf(said, sizeof(said), "%s", c->status);
+		console_status(c, CSTATUS_PROGRESS, "%s; warning: %s", said,
+			       jget_str(d->result, "warning", ""));
+	}
 	if (!strcmp(d->op, "net.delete") && d->rc == -EPROTO && name &&
 	    !strcmp(d->err->code, PROTO_E_INVALID_STATE) && strstr(d->err->message, " is used by ") &&
 	    !jget_bool(d->args, "force", 0))

@@ -33,6 +33,7 @@
 #include "tui/console_hostmodel.h"
 #include "tui/console_keys.h"
 #include "tui/console_model.h"
+#include "tui/console_monmodel.h"
 #include "tui/console_table.h"
 #include "tui/form.h"
 #include "tui/panel.h"
@@ -44,6 +45,8 @@
 #define CONSOLE_REFRESH_MS 1000    /* vm.list + host.info */
 #define CONSOLE_RETRY_MS 1000      /* reconnect */
 #define CONSOLE_CALL_TIMEOUT_MS 5000
+#define CONSOLE_LOG_MAX 200        /* messages kept for the log (m) */
+#define CONSOLE_WHY_MAX 128        /* VMs whose last state change is kept */
 
 struct console;
 struct console_list;
@@ -108,6 +111,7 @@ struct console {
 	struct api_client *api;      /* NULL while disconnected */
 	int connecting;              /* a connect is in flight */
 	int ever_connected;
+	int64_t lost_at;             /* when the connection broke (unix s) */
 	char conn_error[600];        /* why there is no connection */
 	int64_t next_retry_ms;
 	int64_t next_refresh_ms;
@@ -127,17 +131,31 @@ struct console {
 
 	struct cvm_model vms;        /* vm.list, read every refresh */
 	struct chost host;           /* host.info, read every refresh */
+	struct cmon mon;             /* host.stats, read every refresh */
+	int utf8;                    /* the terminal's locale is UTF-8 */
 
 	char status[600];
 	enum console_status_kind status_kind;
+	int status_full;             /* shown whole (wrapped) until the next key */
+	char *log[CONSOLE_LOG_MAX];  /* the last messages, oldest first */
+	size_t nlog;
 
 	struct console_dialog *dialog;   /* modal dialog, or NULL */
 	struct form *form;               /* the open form, or NULL */
 	WINDOW *formwin;
 	struct console_action *form_action;  /* its submit in flight */
+	size_t form_refused;             /* 1 + the field a refused Enter named */
 	int form_timeout_ms;
 	void (*form_describe)(const json_t *args, char *progress, char *done, size_t len);
 	struct console_action *actions;  /* in flight */
+	struct console_why {             /* each VM's last state change, from events */
+		char name[64];
+		int64_t time_ms;
+		char text[320];          /* "stopped (was starting), reason ..." */
+	} why[CONSOLE_WHY_MAX];
+	size_t nwhy;
+	json_t *then;                    /* a "_then" waiting for job then_job */
+	long long then_job;
 	int notify[2];               /* action threads write their pointer here */
 	int sigpipe[2];              /* SIGWINCH, SIGTERM... write a byte here */
 
@@ -148,7 +166,12 @@ struct console {
 
 /* console.c */
 int64_t console_now_ms(void);
+/* Draw Unicode sparklines: the locale's codeset is UTF-8 and the terminal
+ * (TERM) is not a vt100-like or the Linux text console. */
+int console_term_utf8(const char *codeset, const char *term);
 int64_t console_now_us(void);
+/* Set the status line; it is also kept in the message log (console_log)
+ * and shown whole, wrapped over the body's last rows, until the next key. */
 void console_status(struct console *c, enum console_status_kind kind, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* The rows of a screen's body, between the header and the footer. */
@@ -184,11 +207,17 @@ attr_t console_state_attr(const struct console *c, const char *state);
 enum console_action_kind { CACTION_PLAIN, CACTION_FORM, CACTION_CONNECT };
 /* Start op(args) (args stolen).  progress ("Starting web") shows while it
  * runs; done ("web started") on success; errors show croftd's message.
- * timeout_ms bounds the call.  0 or -errno. */
+ * timeout_ms bounds the call.  An args member "_then" ({"op","args",
+ * "progress","done"}) is taken out and started as the next action when
+ * this one succeeds, or when the job it answered with is done (a form's
+ * second step: the NIC of a new VM).  0 or -errno. */
 int console_action_start(struct console *c, enum console_action_kind kind, const char *op,
 			 json_t *args, int timeout_ms, const char *progress, const char *done);
 /* Read finished actions from c->notify and apply their results. */
 void console_actions_collect(struct console *c);
+/* A job.state event's data: when it ends the job a "_then" waits for
+ * (its op answered with a job), start the step (done) or drop it. */
+void console_then_job(struct console *c, const json_t *data);
 size_t console_actions_inflight(const struct console *c);
 /* console_conn.c: a finished connect hands over its client. */
 void console_connected(struct console *c, struct api_client *api);
@@ -209,12 +238,20 @@ void console_confirm(struct console *c, const char *title, const char *const *li
 		     size_t nlines, const struct console_choice *choices, size_t nchoices);
 /* The help dialog: every key of every screen, from the key tables. */
 void console_help(struct console *c);
+/* The message log: every status message of this session, newest last,
+ * wrapped to the screen and scrolled to the end. */
+void console_log(struct console *c);
+/* A text shown whole, wrapped to the screen ('\n' starts a new line),
+ * scrolled to its start, or with at_end to its end. */
+void console_text(struct console *c, const char *title, const char *text, int at_end);
 /* Keys go here while a dialog is open; 1 when the dialog took the key. */
 int console_dialog_key(struct console *c, int ch);
 void console_dialog_draw(struct console *c, WINDOW *w, int top, int height, int width);
 void console_dialog_close(struct console *c);
 /* The help text (also for tests): lines of every table. */
 size_t console_help_lines(char ***lines);
+/* The same as croft(1)'s key list (roff; tests keep the man page equal). */
+size_t console_help_man(char ***lines);
 
 /* console_form.c: the one open form (tui/form.h), whichever screen opened
  * it.  describe writes the status line's texts for the submit's args
@@ -312,6 +349,15 @@ void console_meter_draw(const struct console *c, WINDOW *w, int y, int x, int wi
 
 /* console_serial.c */
 void console_serial_attach(struct console *c, const char *name);
+
+/* console.c: a VM's last state change (a vm.state event: unix ms, the
+ * Events screen's detail), newest wins; and what is known of it, or NULL. */
+void console_why_note(struct console *c, const char *name, int64_t time_ms, const char *text);
+const struct console_why *console_why_get(const struct console *c, const char *name);
+
+/* console.c: switch the terminal to (1) or from (0) its alternate screen
+ * (terminfo smcup/rmcup; nothing where the terminal has none). */
+void console_alt_screen(int on);
 
 /* console.c: the keys of every screen (help, quit, next screen...) */
 extern const struct console_key console_global_keys[];

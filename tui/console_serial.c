@@ -3,7 +3,8 @@
  * over a connected socket (SCM_RIGHTS).  curses steps aside (endwin), the
  * terminal goes raw, one hint line is printed, and bytes are relayed both
  * ways untouched until Ctrl-] (0x1d), the guest closing the port, or a
- * quit signal.  The relay's poll() also serves the console's own fds
+ * quit signal, all on the terminal's alternate screen (what the shell
+ * showed before the console comes back when it quits).  The relay's poll() also serves the console's own fds
  * (console_service): API events, finished actions and the refresh timer
  * keep the model current, so the list is up to date on return.  Then the
  * terminal goes back to curses and the whole screen is repainted.
@@ -88,6 +89,7 @@ void console_serial_attach(struct console *c, const char *name)
 	struct api_error e = { "", "" };
 	struct termios saved, raw;
 	char *clear;
+	const struct cvm_info *vm;
 	enum end end;
 	int fd = -1, err = 0, r;
 
@@ -103,10 +105,17 @@ void console_serial_attach(struct console *c, const char *name)
 	}
 	c->attached = 1;
 	endwin();
+	/* endwin() left the alternate screen: go back to it, so the guest's
+	 * output never lands in the shell's scrollback */
+	console_alt_screen(1);
 	clear = tigetstr("clear");
 	if (clear && clear != (char *)-1)
 		putp(clear);
 	printf("Connected to %s's serial console -- Ctrl-] returns to the list\r\n", name);
+	vm = cvm_model_find(&c->vms, name);
+	if (vm && !strcmp(vm->vm.state, "paused"))
+		printf("%s is paused: nothing shows here until it is resumed (p in the list)\r\n",
+		       name);
 	fflush(stdout);
 	if (tcgetattr(STDIN_FILENO, &saved) == 0) {
 		raw = saved;

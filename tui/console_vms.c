@@ -11,6 +11,7 @@
  * Enter keeps the filter, Esc clears it.
  */
 #include "tui/console_screen.h"
+#include "tui/console_vmdetail.h"
 #include "tui/vmform.h"
 #include "common/json_get.h"
 #include "common/validate.h"
@@ -19,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define START_TIMEOUT_MS 90000        /* croftd gives QEMU 60 s */
 #define SHUTDOWN_TIMEOUT_S 60
@@ -28,6 +30,7 @@
 
 struct vms_screen {
 	struct console_list list;     /* struct cvm rows, from the console's model */
+	struct cmon_detail *detail;   /* the VM detail view, when open */
 	long long job;                /* the vm.create job the form started, or 0 */
 	char job_vm[CVM_NAME_LEN];
 };
@@ -50,8 +53,12 @@ static struct panel *P(void *st)
 /* The rows from the model, which was re-read or changed. */
 static void sync(struct console *c, void *st)
 {
-	if (c->vms.sampled_ms)
-		panel_set_rows(P(st), cvm_model_rows(&c->vms), c->vms.n);
+	if (c->vms.sampled_ms) {
+		struct cvm *rows = cvm_model_rows(&c->vms);
+
+		cvm_rows_monitor(rows, c->vms.n, &c->mon);
+		panel_set_rows(P(st), rows, c->vms.n);
+	}
 	else
 		panel_clear(P(st));
 }
@@ -91,6 +98,45 @@ static void k_console(struct console *c, void *st)
 		return;
 	snprintf(name, sizeof(name), "%s", vm->name);  /* the model changes meanwhile */
 	console_serial_attach(c, name);
+}
+
+/* The detail view of the selected VM (console_vmdetail.h). */
+static void k_detail(struct console *c, void *st)
+{
+	const struct cvm *vm = selected_or_say(c, st);
+
+	if (!vm)
+		return;
+	if (!S(st)->detail)
+		S(st)->detail = xcalloc(1, sizeof(*S(st)->detail));
+	cmon_detail_open(S(st)->detail, vm->name);
+	console_vmdetail_refresh(c, S(st)->detail);
+}
+
+/* Esc: out of the detail view, else clear the filter. */
+static void k_escape(struct console *c, void *st)
+{
+	if (S(st)->detail) {
+		free(S(st)->detail);
+		S(st)->detail = NULL;
+		return;
+	}
+	console_nav_unfilter(c, st);
+}
+
+/* t: the detail view's graphs over 1 h or 24 h. */
+static void k_range(struct console *c, void *st)
+{
+	struct cmon_detail *d = S(st)->detail;
+
+	if (!d) {
+		console_status(c, CSTATUS_INFO, "t switches the graphs of a VM's details (Enter)");
+		return;
+	}
+	d->day = !d->day;
+	d->hist_ms = 0;
+	console_vmdetail_refresh(c, d);
+	console_status(c, CSTATUS_INFO, "Graphs over the last %s", d->day ? "24 hours" : "hour");
 }
 
 static void k_start(struct console *c, void *st)
@@ -196,7 +242,7 @@ static void k_delete(struct console *c, void *st)
 	}
 	for (i = 0; i < info->ndisks && n < DELETE_LINES - 1; i++)
 		if (!info->disks[i].owned)
-			lines[n++] = xasprintf("Kept (attached, not created by croft): %s",
+			lines[n++] = xasprintf("Kept, external (attached, not made for this VM): %s",
 					       info->disks[i].path);
 	if (!owned)
 		lines[n++] = xasprintf("It has no disk images of its own.");
@@ -234,10 +280,21 @@ static void describe_edit(const json_t *args, char *progress, char *done, size_t
 	describe("Saved", args, done, len);
 }
 
+/* The form offers the networks croftd has now for the first NIC. */
 static void k_new(struct console *c, void *st)
 {
+	struct api_error e = { "", "" };
+	json_t *res = NULL, *n;
+	const char *names[64];
+	size_t count = 0, i;
+
 	(void)st;
-	console_form_open(c, vmform_new_create(), FORM_TIMEOUT_MS, describe_create);
+	if (console_call(c, "net.list", NULL, &res, NULL, &e) == 0)
+		json_array_foreach(jget_arr(res, "networks"), i, n)
+			if (count < sizeof(names) / sizeof(names[0]) && jget_str(n, "name", NULL))
+				names[count++] = jget_str(n, "name", NULL);
+	console_form_open(c, vmform_new_create(names, count), FORM_TIMEOUT_MS, describe_create);
+	json_decref(res);
 }
 
 /* The form starts from the VM as croftd has it now. */
@@ -270,36 +327,82 @@ static void k_sort(struct console *c, void *st)
 
 static const struct console_key vms_keys[] = {
 	CONSOLE_NAV_KEYS("select the previous VM", "select the next VM", "first VM", "last VM"),
-	{ { '\n', '\r', KEY_ENTER, 'c' }, NULL,
-	  "the VM's serial console, full screen (Ctrl-] returns)", k_console },
+	{ { '\n', '\r', KEY_ENTER }, NULL,
+	  "the VM's details: CPU ready per vCPU, memory, disks, NICs, graphs", k_detail },
+	{ { 'c' }, NULL, "the VM's serial console, full screen (Ctrl-] returns)", k_console },
+	{ { 't' }, NULL, "in a VM's details: graphs over the last hour or 24 hours", k_range },
 	{ { 'n', KEY_F(2) }, "New", "create a VM (a form)", k_new },
-	{ { '/', KEY_F(3) }, "Filter", "filter by name or state: Enter keeps it, Esc clears it",
+	{ { '/', KEY_F(3) }, "Find", "filter by name or state: Enter keeps it, Esc clears it",
 	  console_nav_filter },
 	{ { 'e', KEY_F(4) }, "Edit", "edit the selected VM (a form)", k_edit },
 	{ { 's', KEY_F(5) }, "Start", "start the selected VM", k_start },
 	{ { 'h', KEY_F(6) }, "Shutdown", "ACPI shutdown: like pressing the power button", k_shutdown },
 	{ { 'f', KEY_F(7) }, "Stop", "force stop, like pulling the plug (asks first)", k_stop },
-	{ { 'x', KEY_DC, KEY_F(8) }, "Delete",
+	{ { 'x', KEY_DC, KEY_F(8) }, "Del",
 	  "delete the selected VM, and its disk images if you say so (asks first)", k_delete },
 	{ { 'p', KEY_F(9) }, "Pause", "pause, or resume a paused VM", k_pause },
 	{ { 'r' }, NULL, "reset, like pressing the reset button (asks first)", k_reset },
 	{ { 'o' }, NULL, "sort by the next column: name, state, CPU %, memory", k_sort },
-	{ { 27 }, NULL, "clear the filter", console_nav_unfilter },
+	{ { 27 }, NULL, "leave a VM's details, or clear the filter", k_escape },
 	{ { 0 }, NULL, NULL, NULL },
 };
 
-/* The STATE column in its state's colour. */
+/* The STATE column in its state's colour; READY% in the warning or error
+ * colour at the alert thresholds. */
 static attr_t vm_cell_attr(const struct console *c, const struct ctable_col *col, const void *row)
 {
 	const struct cvm *vm = row;
 
+	if (!strcmp(col->title, "READY%") && vm->ready_pct >= 0)
+		return vm->ready_pct > c->mon.ready_crit ? c->th.error
+		       : vm->ready_pct > c->mon.ready_warn ? c->th.warn : c->th.normal;
+	if (!strcmp(col->title, "MEM") && vm->guest_used_mib >= 0 && vm->balloon_mib > 0)
+		return vm->guest_used_mib >= 0.9 * vm->balloon_mib ? c->th.warn : c->th.normal;
 	return !strcmp(col->title, "STATE") ? console_state_attr(c, vm->state) : c->th.normal;
+}
+
+/* Why the selected VM is stopped, crashed or paused, and since when, on
+ * the body's last row (the filter's, unless one is being typed). */
+static void draw_why(struct console *c, void *st, WINDOW *w, int y, int width)
+{
+	const struct cvm *vm = panel_selected(P(st));
+	const struct console_why *why;
+	char line[512], when[32] = "";
+	time_t t;
+	struct tm tm;
+
+	if (!vm || vms_list(st)->filter.editing || !strcmp(vm->state, "running") ||
+	    !strcmp(vm->state, "starting") || !strcmp(vm->state, "shutting-down"))
+		return;
+	why = console_why_get(c, vm->name);
+	if (why) {
+		time_t now = time(NULL);
+		struct tm today;
+
+		t = (time_t)(why->time_ms / 1000);
+		localtime_r(&t, &tm);
+		localtime_r(&now, &today);
+		strftime(when, sizeof(when), tm.tm_yday == today.tm_yday && tm.tm_year == today.tm_year
+				     ? "%H:%M:%S" : "%Y-%m-%d %H:%M", &tm);
+		snprintf(line, sizeof(line), "%s since %s: %s", vm->name, when, why->text);
+	} else if (vm->reason[0]) {
+		snprintf(line, sizeof(line), "%s is %s, reason %s", vm->name, vm->state, vm->reason);
+	} else {
+		return;
+	}
+	console_fill(w, y, 0, width, c->th.normal);
+	console_put(w, y, 0, width, !strcmp(vm->state, "crashed") ? c->th.error : c->th.dim, line);
 }
 
 static void vms_draw(struct console *c, void *st, WINDOW *w, int top, int height, int width)
 {
+	if (S(st)->detail) {
+		console_vmdetail_draw(c, S(st)->detail, w, top, height, width);
+		return;
+	}
 	console_list_draw(c, w, top, height, width, vms_list(st), console_vm_cols,
 			  console_vm_ncols, vm_cell_attr);
+	draw_why(c, st, w, top + height - 1, width);
 	if (!c->vms.n && c->vms.sampled_ms)
 		console_put(w, top + 2, 2, width - 2, c->th.dim,
 			    "No VMs yet. Press n (or F2) to create one.");
@@ -352,13 +455,28 @@ static void *vms_init(struct console *c)
 
 static void vms_fini(void *st)
 {
+	free(S(st)->detail);
 	console_list_free(&S(st)->list);
 	free(st);
 }
 
 static void vms_tick(struct console *c, void *st)
 {
+	const struct cvm *vm;
+
 	sync(c, st);
+	if (!S(st)->detail)
+		return;
+	if (c->vms.sampled_ms && !cvm_model_find(&c->vms, S(st)->detail->name)) {
+		free(S(st)->detail);         /* deleted meanwhile */
+		S(st)->detail = NULL;
+		return;
+	}
+	/* the selection moved (up/down in the details): follow it */
+	vm = panel_selected(P(st));
+	if (vm && strcmp(vm->name, S(st)->detail->name))
+		cmon_detail_open(S(st)->detail, vm->name);
+	console_vmdetail_refresh(c, S(st)->detail);
 }
 
 static void vms_event(struct console *c, void *st, const json_t *ev)

@@ -43,7 +43,7 @@
 #include "tui/picker.h"
 #include "tui/tui_theme.h"
 
-#define FORM_MAX_FIELDS 12
+#define FORM_MAX_FIELDS 16
 #define FORM_TEXT_MAX 4096
 #define FORM_MSG_MAX 640
 #define FORM_ERR_MAX 1200

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -37,7 +38,12 @@ struct picker {
 	char prefix[PICKER_PREFIX_MAX];/* type-ahead so far */
 	char *chosen;
 	char err[PICKER_ERR_MAX];
+	char typed[PATH_MAX];          /* a path being typed ('/' starts it), or "" */
 };
+
+/* The directory of the last choice, per kind, for the next picker with
+ * no start (the console's lifetime). */
+static char last_dir[3][PATH_MAX];
 
 static const char *const iso_exts[] = { ".iso", NULL };
 static const char *const image_exts[] = {
@@ -56,8 +62,26 @@ static const char *const *kind_exts(enum picker_kind kind)
 	return NULL;
 }
 
+/* Set by picker_set_state_dir(): croftd's own directories. */
+static char state_iso[PATH_MAX], state_pool[PATH_MAX];
+
+void picker_set_state_dir(const char *state_dir)
+{
+	state_iso[0] = state_pool[0] = '\0';
+	if (!state_dir || state_dir[0] != '/')
+		return;
+	snprintf(state_iso, sizeof(state_iso), "%s/iso", state_dir);
+	snprintf(state_pool, sizeof(state_pool), "%s/pools/default", state_dir);
+}
+
+static int dir_is(const char *path);
+
 static const char *kind_default_dir(enum picker_kind kind)
 {
+	if (kind == PICKER_ISO && state_iso[0] && dir_is(state_iso))
+		return state_iso;
+	if ((kind == PICKER_ISO || kind == PICKER_IMAGE) && state_pool[0] && dir_is(state_pool))
+		return state_pool;
 	switch (kind) {
 	case PICKER_ISO:
 		return "/var/lib/croft/iso";
@@ -304,6 +328,9 @@ struct picker *picker_new(enum picker_kind kind, const char *start)
 				return p;
 		}
 	}
+	if ((unsigned)kind < 3 && last_dir[kind][0] && dir_is(last_dir[kind]) &&
+	    picker_open_dir(p, last_dir[kind], NULL) == 0)
+		return p;
 	if ((dir_is(dflt) && picker_open_dir(p, dflt, NULL) == 0) ||
 	    (home && home[0] == '/' && dir_is(home) && picker_open_dir(p, home, NULL) == 0) ||
 	    picker_open_dir(p, "/", NULL) == 0) {
@@ -352,6 +379,82 @@ static int go_up(struct picker *p)
 	return PICKER_CONTINUE;
 }
 
+/* path (taken) is the choice; its directory is remembered. */
+static int choose(struct picker *p, char *path)
+{
+	free(p->chosen);
+	p->chosen = path;
+	if ((unsigned)p->kind < 3 && p->dir)
+		snprintf(last_dir[p->kind], sizeof(last_dir[p->kind]), "%s", p->dir);
+	return PICKER_PICKED;
+}
+
+/* Enter on a typed path: a directory is opened, a file chosen. */
+static int open_typed(struct picker *p)
+{
+	char *path = xstrdup(p->typed), *slash;
+	struct stat st;
+
+	p->typed[0] = '\0';
+	if (stat(path, &st) < 0) {
+		snprintf(p->err, sizeof(p->err), "%s: %s", path, strerror(errno));
+		free(path);
+		return PICKER_CONTINUE;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		picker_open_dir(p, path, NULL);
+		free(path);
+		return PICKER_CONTINUE;
+	}
+	/* a file: list its directory, so what is remembered is right */
+	slash = strrchr(path, '/');
+	if (slash) {
+		char *dir = slash == path ? xstrdup("/") : xasprintf("%.*s", (int)(slash - path), path);
+
+		picker_open_dir(p, dir, slash + 1);
+		free(dir);
+	}
+	return choose(p, path);
+}
+
+/* A key while a path is typed: 1 when taken. */
+static int typed_key(struct picker *p, int ch, int *result)
+{
+	size_t len = strlen(p->typed);
+
+	*result = PICKER_CONTINUE;
+	if (!len) {
+		if (ch != '/' && ch != '~')
+			return 0;
+		if (ch == '~' && getenv("HOME") && getenv("HOME")[0] == '/')
+			snprintf(p->typed, sizeof(p->typed), "%s/", getenv("HOME"));
+		else
+			snprintf(p->typed, sizeof(p->typed), "/");
+		p->err[0] = '\0';
+		return 1;
+	}
+	switch (ch) {
+	case '\n': case '\r': case KEY_ENTER:
+		*result = open_typed(p);
+		return 1;
+	case 27:
+		p->typed[0] = '\0';
+		return 1;
+	case KEY_BACKSPACE: case 127: case 8:
+		p->typed[len - 1] = '\0';
+		return 1;
+	case 21:                      /* Ctrl-U */
+		p->typed[0] = '\0';
+		return 1;
+	default:
+		if (ch >= 32 && ch < 127 && len + 1 < sizeof(p->typed)) {
+			p->typed[len] = (char)ch;
+			p->typed[len + 1] = '\0';
+		}
+		return 1;
+	}
+}
+
 static int open_selected(struct picker *p)
 {
 	const struct picker_entry *e = picker_entry_at(p, p->sel);
@@ -367,9 +470,7 @@ static int open_selected(struct picker *p)
 		free(path);
 		return PICKER_CONTINUE;
 	}
-	free(p->chosen);
-	p->chosen = path;
-	return PICKER_PICKED;
+	return choose(p, path);
 }
 
 static void move_to(struct picker *p, long long to)
@@ -470,7 +571,10 @@ static int is_type_ahead(int ch)
 int picker_key(struct picker *p, int ch)
 {
 	size_t i;
+	int r;
 
+	if (typed_key(p, ch, &r))
+		return r;
 	if (is_type_ahead(ch))
 		return type_ahead(p, ch);
 	for (i = 0; i < sizeof(picker_keys) / sizeof(picker_keys[0]); i++) {
@@ -527,6 +631,11 @@ const char *picker_dir(const struct picker *p)
 const char *picker_error(const struct picker *p)
 {
 	return p->err[0] ? p->err : NULL;
+}
+
+const char *picker_typed(const struct picker *p)
+{
+	return p->typed[0] ? p->typed : NULL;
 }
 
 const char *picker_chosen(const struct picker *p)

@@ -15,7 +15,10 @@
  * a directory or chooses a file; Backspace or Left goes up; '*' or F2
  * toggles "show all"; Esc cancels; letters, digits, '.', '-', '_' and '+'
  * jump to the first name starting with what was typed (case-insensitive;
- * typing the same letter again moves to the next such name).
+ * typing the same letter again moves to the next such name); '/' or '~'
+ * starts typing a path, which Enter opens (a directory) or chooses (a
+ * file).  A picker with no start opens where the last choice of its kind
+ * was made, else the kind's default directory.
  */
 #ifndef CROFT_TUI_PICKER_H
 #define CROFT_TUI_PICKER_H
@@ -70,6 +73,13 @@ size_t picker_count(const struct picker *p);
 const struct picker_entry *picker_entry_at(const struct picker *p, size_t i);
 /* Index of the selected entry (0 when the list is empty). */
 size_t picker_selected(const struct picker *p);
+/* croftd's state directory (host.info): the default directories become
+ * its "iso" directory and default pool (an ISO picker falls back to the
+ * pool), where they exist, before the installed system's; NULL forgets
+ * it. */
+void picker_set_state_dir(const char *state_dir);
+/* The path being typed, or NULL; borrowed. */
+const char *picker_typed(const struct picker *p);
 /* The listed directory (absolute, canonical); borrowed. */
 const char *picker_dir(const struct picker *p);
 /* The last error, or NULL; borrowed. */

@@ -104,12 +104,24 @@ void picker_draw(struct picker *p, WINDOW *w, const struct tui_theme *th)
 	if (n == 0 || (n == 1 && !strcmp(picker_entry_at(p, 0)->name, "..")))
 		boxdraw_puts(w, y0 + 2 + (n ? 1 : 0), x0 + 2, inner, th->dim, "(no matching files here)");
 
+	if (picker_typed(p)) {
+		const char *t = picker_typed(p);
+		size_t tl = strlen(t);
+		int room = inner - 6;
+
+		boxdraw_puts(w, y0 + bh - 3, x0 + 2, 6, th->label, "Path: ");
+		boxdraw_puts(w, y0 + bh - 3, x0 + 8, room, th->normal,
+			     (int)tl > room && room > 0 ? t + tl - (size_t)room : t);
+		boxdraw_puts(w, y0 + bh - 2, x0 + 2, inner, th->key,
+			     "Enter open/choose the path  Esc back to the list");
+		return;
+	}
 	if (err)
 		boxdraw_puts(w, y0 + bh - 3, x0 + 2, inner, th->error, err);
 	else
 		boxdraw_puts(w, y0 + bh - 3, x0 + 2, inner, th->dim, filter_line(p));
 	boxdraw_puts(w, y0 + bh - 2, x0 + 2, inner, th->key,
-		     "Enter open/choose  Backspace up  * all files  Esc cancel");
+		     "Enter open/choose  Backspace up  * all  / type a path  Esc cancel");
 	/* Leave the cursor on the selection, for terminals that show it. */
 	if (n && picker_selected(p) >= top && picker_selected(p) < top + (size_t)rows)
 		wmove(w, y0 + 2 + (int)(picker_selected(p) - top), x0 + 2);

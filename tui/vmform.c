@@ -35,6 +35,9 @@ static void free_ctx(void *p)
 	free(c->orig.firmware);
 	free(c->orig.boot);
 	free(c->orig.cdrom);
+	free(c->orig.kernel);
+	free(c->orig.initrd);
+	free(c->orig.append);
 	free(c);
 }
 
@@ -48,7 +51,20 @@ const char *vmform_boot(const struct form *f)
 	return ((const struct vmform_ctx *)form_ctx(f))->boot;
 }
 
-struct form *vmform_new_create(void)
+/* "none", then nets. */
+static void set_networks(struct form *f, const char *const *nets, size_t n)
+{
+	const char **choices = xcalloc(n + 1, sizeof(*choices));
+	size_t i;
+
+	choices[0] = "none";
+	for (i = 0; i < n; i++)
+		choices[i + 1] = nets[i];
+	form_set_choices(f, VMFORM_NETWORK, choices, n + 1);
+	free(choices);
+}
+
+struct form *vmform_new_create(const char *const *nets, size_t n)
 {
 	struct form *f = form_new(&create_spec, NULL);
 
@@ -56,6 +72,9 @@ struct form *vmform_new_create(void)
 	form_set_text(f, VMFORM_VCPUS, "1");
 	form_set_text(f, VMFORM_MEMORY, "1G");
 	form_set_text(f, VMFORM_DISK_SIZE, "8G");
+	set_networks(f, nets, n);
+	/* a VM on a network is what most want: the first one */
+	form_set_choice(f, VMFORM_NETWORK, n ? 1 : 0);
 	form_ready(f);
 	return f;
 }
@@ -121,6 +140,9 @@ static void read_orig(struct vmform_orig *o, const json_t *vm)
 	o->boot = xstrdup(jget_str(vm, "boot", "disk"));
 	o->cdrom = cdrom && *cdrom ? xstrdup(cdrom) : NULL;
 	o->has_kernel = jget_str(vm, "kernel", NULL) != NULL;
+	o->kernel = xstrdup_or_null(jget_str(vm, "kernel", NULL));
+	o->initrd = xstrdup_or_null(jget_str(vm, "initrd", NULL));
+	o->append = xstrdup_or_null(jget_str(vm, "append", NULL));
 	o->live = vm_is_live(vm);
 }
 
@@ -130,6 +152,7 @@ struct form *vmform_new_edit(const json_t *vm)
 	struct vmform_orig *o;
 	struct form *f;
 	char buf[160];
+	const char *net, *nets[1];
 	size_t i;
 
 	if (!json_is_object(vm) || !jget_str(vm, "name", NULL))
@@ -154,8 +177,19 @@ struct form *vmform_new_edit(const json_t *vm)
 	form_set_text(f, VMFORM_ISO, o->cdrom);
 	form_choose(f, VMFORM_FIRMWARE, o->firmware);
 	form_choose(f, VMFORM_BOOT, o->boot);
+	form_set_text(f, VMFORM_KERNEL, o->kernel);
+	form_set_text(f, VMFORM_INITRD, o->initrd);
+	form_set_text(f, VMFORM_APPEND, o->append);
+	/* the NICs are the Networks screen's (and vm nic ...): shown only */
+	net = jget_str(json_array_get(jget_arr(vm, "nics"), 0), "net", NULL);
+	snprintf(buf, sizeof(buf), "%s%s", net ? net : "none",
+		 json_array_size(jget_arr(vm, "nics")) > 1 ? " (and more NICs)" : "");
+	nets[0] = buf;
+	set_networks(f, nets, 1);
+	form_set_choice(f, VMFORM_NETWORK, 1);
 	for (i = 0; i < VMFORM_NFIELDS; i++)
 		form_set_readonly(f, i, i == VMFORM_NAME || i == VMFORM_DISK_SIZE || i == VMFORM_IMAGE ||
+				  i == VMFORM_NETWORK ||
 				  (o->live && i != VMFORM_MEMORY && i != VMFORM_MEMORY_MIN));
 	if (o->live) {
 		snprintf(buf, sizeof(buf),
@@ -191,9 +225,35 @@ static json_t *create_args(const struct form *f)
 	if (form_has(f, VMFORM_ISO))
 		json_object_set_new(a, "cdrom", json_string(form_text(f, VMFORM_ISO)));
 	json_object_set_new(a, "firmware", json_string(chosen(f, VMFORM_FIRMWARE)));
-	if (form_chosen(f, VMFORM_BOOT) > 0)
+	if (form_active(f, VMFORM_BOOT) && form_chosen(f, VMFORM_BOOT) > 0)
 		json_object_set_new(a, "boot", json_string(chosen(f, VMFORM_BOOT)));
+	if (form_has(f, VMFORM_KERNEL))
+		json_object_set_new(a, "kernel", json_string(form_text(f, VMFORM_KERNEL)));
+	if (form_has(f, VMFORM_INITRD))
+		json_object_set_new(a, "initrd", json_string(form_text(f, VMFORM_INITRD)));
+	if (form_has(f, VMFORM_APPEND))
+		json_object_set_new(a, "append", json_string(form_text(f, VMFORM_APPEND)));
+	if (form_chosen(f, VMFORM_NETWORK) > 0) {
+		/* the NIC is a second step, once the VM exists (console_action.c) */
+		const char *net = chosen(f, VMFORM_NETWORK), *name = form_text(f, VMFORM_NAME);
+		char *progress = xasprintf("Adding %s's NIC on %s", name, net);
+		char *done = xasprintf("%s has a NIC on %s", name, net);
+
+		json_object_set_new(a, "_then", json_pack("{s:s,s:{s:s,s:s},s:s,s:s}", "op", "vm.nic.add",
+							  "args", "name", name, "net", net,
+							  "progress", progress, "done", done));
+		free(progress);
+		free(done);
+	}
 	return a;
+}
+
+/* An optional string field against what the VM had: changed (1), with
+ * the new value (NULL: taken away). */
+static int str_changed(const struct form *f, size_t id, const char *was, const char **now)
+{
+	*now = form_has(f, id) ? form_text(f, id) : NULL;
+	return form_active(f, id) && (!*now != !was || (*now && strcmp(*now, was)));
 }
 
 static json_t *edit_args(const struct form *f)
@@ -201,6 +261,7 @@ static json_t *edit_args(const struct form *f)
 	const struct vmform_orig *o = &((const struct vmform_ctx *)form_ctx(f))->orig;
 	json_t *a = json_pack("{s:s}", "name", o->name);
 	uint64_t memory = form_size(f, VMFORM_MEMORY);
+	const char *now;
 
 	if (form_active(f, VMFORM_VCPUS) && form_number(f, VMFORM_VCPUS) != o->vcpus)
 		json_object_set_new(a, "vcpus", json_integer(form_number(f, VMFORM_VCPUS)));
@@ -226,5 +287,11 @@ static json_t *edit_args(const struct form *f)
 	if (form_active(f, VMFORM_BOOT) && form_chosen(f, VMFORM_BOOT) > 0 &&
 	    strcmp(chosen(f, VMFORM_BOOT), o->boot))
 		json_object_set_new(a, "boot", json_string(chosen(f, VMFORM_BOOT)));
+	if (str_changed(f, VMFORM_KERNEL, o->kernel, &now))
+		json_object_set_new(a, "kernel", now ? json_string(now) : json_null());
+	if (str_changed(f, VMFORM_INITRD, o->initrd, &now))
+		json_object_set_new(a, "initrd", now ? json_string(now) : json_null());
+	if (str_changed(f, VMFORM_APPEND, o->append, &now))
+		json_object_set_new(a, "append", now ? json_string(now) : json_null());
 	return a;
 }

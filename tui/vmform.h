@@ -5,7 +5,10 @@
  * (the "name" plus only the changed fields) on an edit form.
  *
  * Fields, in order: Name, vCPUs, Memory, Min memory, Disk size, Existing
- * image, ISO, Firmware, Boot order, judged with the rules and words of
+ * image, ISO, Firmware, Boot order, Network (the first NIC's: a create
+ * form adds it in a second step, vm.nic.add; an edit form only shows it),
+ * Kernel, Initrd, Kernel args (direct boot: the boot order then does not
+ * apply), judged with the rules and words of
  * common/validate.h and croftd (names, vcpus, memory and its floor, disk
  * sizes, files, boot orders that name a device the VM lacks).  Sizes are
  * written as in the CLI (512M, 2G; a bare number is MiB).  An edit form
@@ -23,12 +26,15 @@
 enum vmform_field_id {
 	VMFORM_NAME, VMFORM_VCPUS, VMFORM_MEMORY, VMFORM_MEMORY_MIN, VMFORM_DISK_SIZE,
 	VMFORM_IMAGE, VMFORM_ISO, VMFORM_FIRMWARE, VMFORM_BOOT,
+	VMFORM_NETWORK, VMFORM_KERNEL, VMFORM_INITRD, VMFORM_APPEND,
 	VMFORM_NFIELDS
 };
 
 /* A create form with the defaults: 1 vCPU, 1G of memory, no floor, an 8G
- * disk, bios, the default boot order.  Free with form_free(). */
-struct form *vmform_new_create(void);
+ * disk, bios, the default boot order, the first of nets (names, n of
+ * them; "none" is always a choice) for the first NIC.  Free with
+ * form_free(). */
+struct form *vmform_new_create(const char *const *nets, size_t n);
 /* An edit form for vm, a vm.info result (borrowed; nothing is kept from
  * it).  NULL when vm is not an object with a string "name". */
 struct form *vmform_new_edit(const json_t *vm);
@@ -44,6 +50,7 @@ struct vmform_orig {
 	char *firmware, *boot, *cdrom;
 	size_t ndisks;
 	int has_kernel;
+	char *kernel, *initrd, *append;
 	int live;                       /* its QEMU runs: only memory may change */
 };
 

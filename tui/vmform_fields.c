@@ -93,7 +93,7 @@ static void effective_boot(const struct form *f, char *out, size_t len)
 static int check_boot(struct form *f, size_t id, char *msg, size_t len)
 {
 	struct vmform_ctx *c = form_ctx(f);
-	int disks, kernel = c->edit && c->orig.has_kernel;
+	int disks, kernel = *text(f, VMFORM_KERNEL) != '\0';
 
 	(void)id;
 	effective_boot(f, c->boot, sizeof(c->boot));
@@ -105,6 +105,22 @@ static int check_boot(struct form *f, size_t id, char *msg, size_t len)
 	if (strstr(c->boot, "disk") && !disks && !kernel) {
 		err_set(msg, len, "boot order '%s' names disk but the VM has no disk (give it a disk, or boot from a cdrom or a kernel)",
 			c->boot);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* With a kernel the VM boots it directly: no boot order applies. */
+static const char *direct_boot(const struct form *f)
+{
+	return *text(f, VMFORM_KERNEL) ? "n/a: boots the kernel directly" : NULL;
+}
+
+/* initrd and kernel args need a kernel, in croftd's words. */
+static int check_needs_kernel(struct form *f, size_t id, char *msg, size_t len)
+{
+	if (*text(f, id) && !*text(f, VMFORM_KERNEL)) {
+		err_set(msg, len, "%s needs a kernel (--kernel)", id == VMFORM_INITRD ? "initrd" : "append");
 		return -EINVAL;
 	}
 	return 0;
@@ -147,6 +163,10 @@ static const char *const w_image[] = { "disk image", NULL };
 static const char *const w_iso[] = { "cdrom image", NULL };
 static const char *const w_firmware[] = { "firmware", NULL };
 static const char *const w_boot[] = { "boot", NULL };
+static const char *const w_network[] = { "network", "NIC", NULL };
+static const char *const w_kernel[] = { "kernel", NULL };
+static const char *const w_initrd[] = { "initrd", NULL };
+static const char *const w_append[] = { "append", NULL };
 
 #define BROWSE "none (F3 or Ctrl-O to browse)"
 
@@ -176,5 +196,16 @@ const struct form_field vmform_fields[VMFORM_NFIELDS] = {
 			      .words = w_firmware },
 	[VMFORM_BOOT] = { .label = "Boot order", .kind = FORM_CHOICE, .choices = boot_choices,
 			  .check = check_boot, .choice_label = boot_label, .choice_ok = boot_ok,
-			  .words = w_boot },
+			  .why_not = direct_boot, .words = w_boot },
+	[VMFORM_NETWORK] = { .label = "Network", .kind = FORM_CHOICE, .what = "network",
+			     .words = w_network },
+	[VMFORM_KERNEL] = { .label = "Kernel", .kind = FORM_PATH, .flags = FORM_KEEP,
+			    .what = "kernel", .picker = PICKER_ANY,
+			    .placeholder = "none: boot from disk or ISO", .words = w_kernel },
+	[VMFORM_INITRD] = { .label = "Initrd", .kind = FORM_PATH, .flags = FORM_KEEP,
+			    .what = "initrd", .picker = PICKER_ANY, .placeholder = "none",
+			    .check = check_needs_kernel, .words = w_initrd },
+	[VMFORM_APPEND] = { .label = "Kernel args", .kind = FORM_TEXT, .what = "append",
+			    .placeholder = "e.g. console=ttyS0", .check = check_needs_kernel,
+			    .words = w_append },
 };

@@ -34,6 +34,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	return 0;
 }
 
+#ifndef CROFT_LIBFUZZER
 static const char *const fuzz_seeds[] = {
 	"1795423960 52:54:00:12:34:56 10.73.0.2 web 01:52:54:00:12:34:56\n",
 	"0 52:54:00:12:34:57 10.73.0.3 * *\n",
@@ -42,6 +43,5 @@ static const char *const fuzz_seeds[] = {
 	"1795423960 52:54:00:12:34:56 10.73.0.2 aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa *\n",
 };
 
-#ifndef CROFT_LIBFUZZER
 #include "fuzz_main.inc"
 #endif

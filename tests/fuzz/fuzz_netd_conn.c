@@ -133,6 +133,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	return 0;
 }
 
+#ifndef CROFT_LIBFUZZER
 static const char *const fuzz_seeds[] = {
 	"\x01",
 	"\x01\x02\x01",
@@ -145,6 +146,5 @@ static const char *const fuzz_seeds[] = {
 	"\x01\x1f\x03\x03\x03",
 };
 
-#ifndef CROFT_LIBFUZZER
 #include "fuzz_main.inc"
 #endif

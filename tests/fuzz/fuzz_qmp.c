@@ -78,6 +78,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	return 0;
 }
 
+#ifndef CROFT_LIBFUZZER
 static const char *const fuzz_seeds[] = {
 	"{\"QMP\": {\"version\": {\"qemu\": {\"micro\": 22, \"minor\": 2, \"major\": 7}, "
 	"\"package\": \"Debian 1:7.2+dfsg-7+deb12u18+b3\"}, \"capabilities\": [\"oob\"]}}\r\n",
@@ -93,6 +94,5 @@ static const char *const fuzz_seeds[] = {
 	"{\"return\": \"\\u00e9\\ud83d\\ude00 1e308 -9223372036854775808\", \"id\": -1}\n",
 };
 
-#ifndef CROFT_LIBFUZZER
 #include "fuzz_main.inc"
 #endif

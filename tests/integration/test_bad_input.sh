@@ -213,7 +213,7 @@ refuse 2 "'-1'" croft vm create m1 --vcpus -1 --memory 64M
 refuse 2 "vcpus must be between 1 and 255, not 256" croft vm create m1 --vcpus 256 --memory 64M
 refuse any "exceeds the host's $NPROC CPUs" croft vm create m1 --vcpus $((NPROC + 1)) --memory 64M
 assert_contains "$R_ERR" "vcpus ($((NPROC + 1)))" "vcpus message names the count"
-refuse 2 "memory must be between 16M and 16777216M, not 8M" croft vm create m1 --memory 8M
+refuse 2 "memory must be between 16M and 16T, not 8M" croft vm create m1 --memory 8M
 refuse any "exceeds the host's total memory" croft vm create m1 --memory $((MEM_MIB * 2))M
 refuse 2 "size 'lots'" croft vm create m1 --memory lots
 refuse 2 "--vcpus" croft vm create m1 --vcpus two --memory 64M
@@ -225,7 +225,7 @@ api_refuse_creates 5 '"name":"m1"' "API creates with bad sizes" <<EOF
 "vcpus":-1,"memory_mib":64|invalid_argument|vcpus must be between 1 and 255, not -1
 "vcpus":256,"memory_mib":64|invalid_argument|vcpus must be between 1 and 255, not 256
 "vcpus":$((NPROC + 1)),"memory_mib":64|invalid_argument|vcpus ($((NPROC + 1))) exceeds the host's $NPROC CPUs
-"vcpus":1,"memory_mib":8|invalid_argument|memory must be between 16M and 16777216M, not 8M
+"vcpus":1,"memory_mib":8|invalid_argument|memory must be between 16M and 16T, not 8M
 "vcpus":1,"memory_mib":0|invalid_argument|memory must be a positive number of MiB
 "vcpus":1,"memory_mib":$((MEM_MIB * 2))|invalid_argument|exceeds the host's total memory
 "vcpus":1,"memory_mib":64,"memory_min_mib":128|invalid_argument|memory-min (128M) is above memory (64M)
@@ -367,7 +367,7 @@ t_end
 t_begin "edit --vcpus on a running VM says stop; offline edit still validated"
 refuse 1 "VM 'run1' is running; stop it to change vcpus" croft vm edit run1 --vcpus 1
 refuse 1 "stop it to change boot" croft vm edit run1 --boot disk
-refuse 1 "cannot grow to" croft vm edit run1 --memory 512M
+refuse 1 "it can grow live up to that, not to 512M" croft vm edit run1 --memory 512M
 refuse any "exceeds the host's $NPROC CPUs" croft vm edit base --vcpus $((NPROC + 1))
 refuse any "vcpus must be between 1 and 255, not 0" croft vm edit base --vcpus 0
 refuse any "memory-min (512M) is above memory (256M)" croft vm edit base --memory-min 512M

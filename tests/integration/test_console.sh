@@ -47,7 +47,7 @@ assert_contains "$(tmux_line c1 2)" "Mem [" "memory meter"
 assert_contains "$(tmux_line c1 3)" "Guests 0/2" "guests"
 assert_contains "$(tmux_line c1 3)" "vCPU:pCPU 0:$(nproc)" "vCPU ratio"
 assert_contains "$(tmux_line c1 3)" "TCG" "accelerator"
-assert_contains "$(tmux_line c1 30)" "F1Help F2New F3Filter F4Edit F5Start F6Shutdown F7Stop F8Delete F9Pause F10Quit" "key bar"
+assert_contains "$(tmux_line c1 30)" "F1Help F2New F3Find F4Edit F5Start F6Shutdown F7Stop F8Del F9Pause F10Quit mLog" "key bar"
 t_end
 
 t_begin "start a VM from the console and see it running"
@@ -95,7 +95,7 @@ tmux_keys c1 C-u
 tmux_type c1 'web'
 tmux_keys c1 Tab Tab C-u
 tmux_type c1 '8M'
-tmux_wait c1 'memory must be between 16M and [0-9]+M, not 8M' 5
+tmux_wait c1 'memory must be between 16M and 16T, not 8M' 5
 tmux_keys c1 C-u
 tmux_type c1 '64M'
 tmux_wait_gone c1 'not 8M' 5

@@ -64,7 +64,7 @@ assert_contains "$(tmux_line c1 1)" "4 Networks" "tabs"
 tmux_keys c1 4
 tmux_wait c1 '^NAME +MODE +SUBNET/UPLINK +BRIDGE +GUESTS +FORWARDS *$' 5
 tmux_wait c1 'No networks yet. Press n \(or F2\) to create one.' 5
-assert_contains "$(tmux_line c1 24)" "F1Help F2New F4NIC F8Delete F10Quit EnterDetails EscBack" "key bar"
+assert_contains "$(tmux_line c1 24)" "F1Help F2New F4NIC F8Delete F10Quit mLog EnterDetails EscBack" "key bar"
 t_end
 
 t_begin "create form: a bad name is refused as typed, then a nat network is created"
@@ -223,18 +223,18 @@ tmux_keys c1 Escape
 tmux_wait c1 '^NAME +MODE +SUBNET/UPLINK' 5
 t_end
 
-t_begin "delete a network in use: refused by croftd, then forced"
+t_begin "delete a network in use: asked once, naming the VMs, forced in the same step"
 expect_ok croft vm nic add db --net wan2
 tmux_wait c1 '^wan2 +nat +10\.51\.0\.0/24 via uplink0 +croftbr[0-9]+ +1 +0 *$' 5
 WAN2_BR=$(croft net info wan2 --json | jq -r .bridge)
 go_row c1 3
 tmux_keys c1 x
 tmux_wait c1 'Delete network wan2\?' 5
-tmux_keys c1 y
-tmux_wait c1 'Network wan2 is used by db. Delete their NICs too\? \[y/N\]' 15
-tmux_wait c1 'network wan2 is used by VM db' 2
-net_exists wan2 || fail "wan2 is gone before the forced delete"
-assert_eq 1 "$(croft vm info db --json | jq '.nics | length')" "db's NICs after the refusal"
+tmux_wait c1 'The NIC of db on it is removed too' 2
+tmux_wait c1 'y = delete the NICs and the network' 2
+tmux_has c1 'force' && fail "the dialog speaks of --force"
+net_exists wan2 || fail "wan2 is gone before the answer"
+assert_eq 1 "$(croft vm info db --json | jq '.nics | length')" "db's NICs before the answer"
 tmux_keys c1 y
 tmux_wait c1 'Deleted network wan2 and the NICs on it' 20
 tmux_wait_gone c1 '^wan2 ' 5

@@ -183,14 +183,20 @@ fi
 t_end
 
 # --- live edit -----------------------------------------------------------------
-t_begin "live edit: memory shrinks, cannot grow, vcpus refused"
+t_begin "live edit: memory moves the balloon, the configured maximum and floor stay"
 if expect_ok croft vm edit lc --memory 160M --json; then
-	assert_eq "160 160" "$(echo "$EXPECT_OUT" | jq -r '"\(.memory_mib) \(.memory_min_mib)"')" "edit reply"
-	assert_eq "160 160 running" "$(info lc '"\(.memory_mib) \(.memory_min_mib) \(.state)"')" "after shrinking"
+	assert_eq "192 192" "$(echo "$EXPECT_OUT" | jq -r '"\(.memory_mib) \(.memory_min_mib)"')" "edit reply"
+	assert_eq "192 192 running" "$(info lc '"\(.memory_mib) \(.memory_min_mib) \(.state)"')" "after shrinking"
+	wait_for 20 eval '[ "$(info lc .memory_actual_mib)" -le 170 ]' ||
+		fail "the balloon did not shrink the guest: actual $(info lc .memory_actual_mib)M"
 fi
-expect_fail "stop" croft vm edit lc --memory 256M
+# back up to the configured maximum, live
+expect_ok croft vm edit lc --memory 192M
+wait_for 20 eval '[ "$(info lc .memory_actual_mib)" -ge 190 ]' ||
+	fail "the balloon did not give the memory back: actual $(info lc .memory_actual_mib)M"
+expect_fail "stop it to raise the maximum" croft vm edit lc --memory 256M
 assert_contains "$EXPECT_ERR" "256M" "grow error"
-assert_eq "160 running" "$(info lc '"\(.memory_mib) \(.state)"')" "after the refused grow"
+assert_eq "192 running" "$(info lc '"\(.memory_mib) \(.state)"')" "after the refused grow"
 expect_fail "stop it to change vcpus" croft vm edit lc --vcpus 2
 assert_eq 1 "$(info lc .vcpus)" "vcpus after the refused live edit"
 t_end

@@ -212,6 +212,7 @@ static const char *const known_ops[] = {
 	"net.create", "net.list", "net.info", "net.delete",
 	"net.forward.add", "net.forward.list", "net.forward.remove",
 	"job.list", "job.info", "job.cancel",
+	"host.stats", "metrics.get", "vm.stats",
 };
 
 static void test_op_find(void **state)
@@ -288,7 +289,7 @@ static const struct {
 	{ "vm.edit", "name", NULL },         { "vm.console", "name", NULL },
 	{ "vm.log", "name", NULL },
 	{ "vm.nic.add", "name", "net" },     { "vm.nic.remove", "name", "net" },
-	{ "vm.nic.list", "name", NULL },
+	{ "vm.nic.list", "name", NULL },      { "vm.stats", "name", NULL },
 	{ "net.info", NULL, "name" },        { "net.delete", NULL, "name" },
 	{ "net.forward.add", "vm", "net" },  { "net.forward.list", NULL, "net" },
 	{ "net.forward.remove", NULL, "net" },

@@ -492,7 +492,7 @@ static void test_host_allow_path(void **state)
 			 "/nope is not an allowed path");
 	assert_reply_err(run(set, "{\"accel\":\"kvm\",\"allow_path\":\"/x\"}"),
 			 PROTO_E_INVALID_ARGUMENT,
-			 "host.set needs a setting to change: one of accel, allow_path, disallow_path");
+			 "host.set changes one host path at a time");
 	assert_reply_ok(run(set, "{\"disallow_path\":\"/srv/images\"}"));
 	assert_int_equal(store_setting_get(fx->d->store, POOLS_SETTING, &text), 0);
 	assert_string_equal(text, "/dev/disk/by-id/ata-X");

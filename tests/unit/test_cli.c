@@ -158,7 +158,7 @@ static const struct tl_parse_case create_errors[] = {
 	{ { "web", "--memory", "1536K" },
 	  .err = "--memory: size '1536K' is not a whole number of MiB" },
 	{ { "web", "--memory", "8" },
-	  .err = "memory must be between 16M and 16777216M, not 8M" },
+	  .err = "memory must be between 16M and 16T, not 8M" },
 	{ { "web", "--memory", "1G", "--memory-min", "2G" },
 	  .err = "memory-min (2048M) is above memory (1024M)" },
 	{ { "web", "--memory", "1G", "--memory-min", "8M" },
@@ -268,7 +268,7 @@ static const struct tl_parse_case edit_cases[] = {
 	  .err = "memory-min (3072M) is above memory (2048M)" },
 	{ { "web", "--memory-min", "1M" }, .err = "memory-min must be at least 16M, not 1M" },
 	{ { "web", "--memory", "4" },
-	  .err = "memory must be between 16M and 16777216M, not 4M" },
+	  .err = "memory must be between 16M and 16T, not 4M" },
 	{ { "web", "--disk", "10G" }, .err = "unknown option '--disk' for 'vm edit'" },
 	{ { "web", "--eject=yes" }, .err = "--eject takes no value" },
 };
@@ -329,14 +329,32 @@ static const struct tl_parse_case host_set_cases[] = {
 	{ { "accel", "tcg" }, .args = "{\"accel\":\"tcg\"}" },
 	{ { "accel", "hvf" }, .err = "accel must be auto, kvm or tcg, not 'hvf'" },
 	{ { "accel" }, .err = "host set accel needs a value: auto, kvm or tcg" },
-	{ { "speed", "fast" }, .err = "unknown host setting 'speed'; the settings are: accel, allow-path, disallow-path" },
 	{ { "allow-path", "/srv/images" }, .args = "{\"allow_path\":\"/srv/images\"}" },
 	{ { "disallow-path", "/dev/disk/by-id/ata-X" }, .args = "{\"disallow_path\":\"/dev/disk/by-id/ata-X\"}" },
 	{ { "allow-path" }, .err = "host set allow-path needs a path" },
 	{ { "allow-path", "images" }, .err = "allow-path: path 'images' must be absolute" },
 	{ { "allow-path", "/a", "/b" }, .err = "unexpected argument '/b' for 'host set'" },
+	{ { "speed", "fast" },
+	  .err = "unknown host setting 'speed'; the settings are: accel, allow-path, disallow-path, metrics-listen, alert-..." },
+	{ { "metrics-listen", "off" }, .args = "{\"metrics-listen\":\"off\"}" },
+	{ { "alert-ready-window-s", "10" }, .args = "{\"alert-ready-window-s\":\"10\"}" },
+	{ { "metrics-listen" }, .err = "host set metrics-listen needs a value" },
 	{ { "accel", "kvm", "now" }, .err = "unexpected argument 'now' for 'host set'" },
 	{ { "--json" }, .err = "host set needs a setting and a value (e.g. accel kvm)" },
+};
+
+static const struct tl_parse_case stats_cases[] = {
+	{ { "web" }, .args = "{\"name\":\"web\"}" },
+	{ { "web", "--history", "24h" }, .args = "{\"name\":\"web\",\"history\":\"24h\"}" },
+	{ { "web", "--history", "2h" }, .err = "--history must be 1h, 24h, 31d or 1y, not '2h'" },
+	{ { NULL }, .err = "vm stats needs a VM name" },
+};
+
+static const struct tl_parse_case host_stats_cases[] = {
+	{ { NULL }, .args = "{}" },
+	{ { "--history", "1y" }, .args = "{\"history\":\"1y\"}" },
+	{ { "--history", "1y", "--history", "1h" }, .err = "--history is given more than once" },
+	{ { "now" }, .err = "unexpected argument 'now' for 'host stats'" },
 };
 
 static void test_shutdown_delete_host(void **state)
@@ -347,6 +365,8 @@ static void test_shutdown_delete_host(void **state)
 	TL_PARSE_CASES(cli_parse_vm_shutdown, "vm shutdown", shutdown_cases);
 	TL_PARSE_CASES(cli_parse_vm_delete, "vm delete", delete_cases);
 	TL_PARSE_CASES(cli_parse_vm_log, "vm log", log_cases);
+	TL_PARSE_CASES(cli_parse_vm_stats, "vm stats", stats_cases);
+	TL_PARSE_CASES(cli_parse_host_stats, "host stats", host_stats_cases);
 	TL_PARSE(&p, cli_parse_vm_delete, "vm delete", "web", "--keep-disks", "--force", "--json");
 	assert_int_equal(p.g.json, 1);
 	tl_parsed_args(&p, "{\"name\":\"web\",\"keep_disks\":true,\"force\":true}");
@@ -448,7 +468,7 @@ static void test_format_info(void **state)
 		"created:     2024-05-01 12:00:00 UTC\n"
 		"disks:\n"
 		"  0: /var/lib/croft/web/disk0.qcow2 (qcow2, 20G, 1.2G allocated, owned by croft)\n"
-		"  1: /srv/data.raw (raw, 1G, 1G allocated, external)\n");
+		"  1: /srv/data.raw (raw, 1G, 1G allocated, external: kept when the VM is deleted)\n");
 	free(out);
 	out = tl_print_json(cli_format_vm_info, json_array_get(vms, 1));
 	assert_non_null(strstr(out, "state:       stopped\n"));

@@ -67,6 +67,15 @@ static void test_parse(void **state)
 	assert_string_equal(ev.kind, "vm.state");
 	assert_string_equal(ev.target, "db");
 	assert_string_equal(ev.detail, "stopped (was shutting-down), reason user");
+	/* a failure's full text comes with it, however long */
+	parse_at(&ev, "{\"event\":\"vm.state\",\"seq\":40,\"target\":\"db\",\"data\":{"
+		 "\"name\":\"db\",\"state\":\"stopped\",\"previous\":\"starting\","
+		 "\"reason\":\"start-failed\",\"detail\":\"QEMU failed to start: QEMU runs as "
+		 "user croft-qemu, which cannot read /srv/images/some/long/path/vmlinuz: "
+		 "Permission denied\"}}", NOW);
+	assert_string_equal(ev.detail, "stopped (was starting), reason start-failed: QEMU failed "
+			    "to start: QEMU runs as user croft-qemu, which cannot read "
+			    "/srv/images/some/long/path/vmlinuz: Permission denied");
 	/* the audit trail: who did what, with which outcome */
 	parse_at(&ev, "{\"event\":\"api.request\",\"seq\":42,\"time_ms\":1767268801000,"
 		 "\"target\":\"web\",\"message\":\"vm.pause web by alice: invalid_state: no\","

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "tui/console_screen.h"
+#include "tests/unit/testlib.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -118,18 +119,19 @@ static void test_bars_fit_80(void **state)
 
 	(void)state;
 	bar_at_80(&console_screen_vms, line, sizeof(line));
-	assert_string_equal(line, "F1Help F2New F3Filter F4Edit F5Start F6Shutdown F7Stop "
-				  "F8Delete F9Pause F10Quit");
+	/* the message log's key fits too */
+	assert_string_equal(line, "F1Help F2New F3Find F4Edit F5Start F6Shutdown F7Stop "
+				  "F8Del F9Pause F10Quit mLog");
 	bar_at_80(&console_screen_networks, line, sizeof(line));
-	assert_string_equal(line, "F1Help F2New F4NIC F8Delete F10Quit EnterDetails EscBack");
+	assert_string_equal(line, "F1Help F2New F4NIC F8Delete F10Quit mLog EnterDetails EscBack");
 	assert_string_equal(console_screen_networks.name, "Networks");
 	assert_int_equal(console_screen_networks.hotkey, '4');
 	bar_at_80(&console_screen_jobs, line, sizeof(line));
-	assert_string_equal(line, "F1Help F8Cancel F10Quit");
+	assert_string_equal(line, "F1Help F8Cancel F10Quit mLog");
 	assert_string_equal(console_screen_jobs.name, "Jobs");
 	assert_int_equal(console_screen_jobs.hotkey, '5');
 	bar_at_80(&console_screen_events, line, sizeof(line));
-	assert_string_equal(line, "F1Help F10Quit");
+	assert_string_equal(line, "F1Help F10Quit mLog");
 }
 
 static void test_help(void **state)
@@ -149,6 +151,54 @@ static void test_help(void **state)
 	assert_non_null(strstr(lines[6], "x Delete F8"));
 	assert_non_null(strstr(lines[6], "delete it"));
 	ckey_help_free(lines, n);
+}
+
+
+/* croft(1)'s key list is the tables' (console_help_man), between its
+ * markers; CROFT_UPDATE_GOLDEN=1 rewrites it after an intended change. */
+#define MAN_BEGIN ".\\\" BEGIN KEYS: generated from tui/console_keys tables (test_console_keys)\n"
+#define MAN_END ".\\\" END KEYS\n"
+
+static void test_man_page_keys(void **state)
+{
+	const char *update = getenv("CROFT_UPDATE_GOLDEN");
+	char path[1024], **lines, *man, *b, *e, *want;
+	size_t n, i, len = 0;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/docs/croft.1", CROFT_SRCDIR);
+	man = tl_read_file(path);
+	assert_non_null(man);
+	b = strstr(man, MAN_BEGIN);
+	assert_non_null(b);
+	b += strlen(MAN_BEGIN);
+	e = strstr(b, MAN_END);
+	assert_non_null(e);
+	n = console_help_man(&lines);
+	for (i = 0; i < n; i++)
+		len += strlen(lines[i]) + 1;
+	want = calloc(len + 1, 1);
+	assert_non_null(want);
+	for (i = 0; i < n; i++) {
+		strcat(want, lines[i]);
+		strcat(want, "\n");
+	}
+	if (update && !strcmp(update, "1")) {
+		FILE *f = fopen(path, "wb");
+
+		assert_non_null(f);
+		fwrite(man, 1, (size_t)(b - man), f);
+		fputs(want, f);
+		fputs(e, f);
+		fclose(f);
+	} else if ((size_t)(e - b) != strlen(want) || strncmp(b, want, strlen(want))) {
+		fail_msg("docs/croft.1's key list differs from the key tables; run "
+			 "CROFT_UPDATE_GOLDEN=1 %s after an intended change", "test_console_keys");
+	}
+	/* every key name of the help is in the man page */
+	ckey_help_free(lines, n);
+	free(want);
+	free(man);
 }
 
 /* Every code of every table is named in the console's help text. */
@@ -232,6 +282,7 @@ int main(void)
 		cmocka_unit_test(test_help),
 		cmocka_unit_test(test_console_help_complete),
 		cmocka_unit_test(test_no_duplicate_keys),
+		cmocka_unit_test(test_man_page_keys),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -36,17 +36,22 @@ static void test_layout_80(void **state)
 	size_t i, shown = ctable_layout(console_vm_cols, console_vm_ncols, 80, w);
 
 	(void)state;
-	assert_int_equal(shown, console_vm_ncols);
+	/* the monitor's READY% and MEM, last, need more than 80 */
+	assert_int_equal(shown, console_vm_ncols - 2);
 	assert_true(total_width(w, console_vm_ncols) <= 80);
-	for (i = 0; i < console_vm_ncols; i++) {
+	for (i = 0; i < console_vm_ncols - 2; i++) {
 		assert_true(w[i] >= console_vm_cols[i].min);
 		assert_true(w[i] <= console_vm_cols[i].max);
 	}
 	/* the name grows first, to 16 with the IP column */
 	assert_true(w[0] >= 16);
 	assert_string_equal(console_vm_cols[0].title, "NAME");
-	assert_string_equal(console_vm_cols[console_vm_ncols - 1].title, "IP");
-	assert_int_equal(w[console_vm_ncols - 1], 15);  /* a whole dotted quad */
+	assert_string_equal(console_vm_cols[console_vm_ncols - 3].title, "IP");
+	assert_int_equal(w[console_vm_ncols - 3], 15);  /* a whole dotted quad */
+	assert_string_equal(console_vm_cols[console_vm_ncols - 2].title, "READY%");
+	assert_int_equal(w[console_vm_ncols - 2], 0);
+	/* at 100 they are there */
+	assert_int_equal(ctable_layout(console_vm_cols, console_vm_ncols, 100, w), console_vm_ncols);
 }
 
 static void test_layout_wider_grows(void **state)
@@ -122,6 +127,21 @@ static void test_cells(void **state)
 	vm.cpu_pct = -1;
 	ctable_cell(&console_vm_cols[4], &vm, buf, sizeof(buf));
 	assert_string_equal(buf, "-");
+	/* the monitor's: unknown, then known */
+	vm.ready_pct = vm.guest_used_mib = vm.balloon_mib = -1;
+	ctable_cell(&console_vm_cols[console_vm_ncols - 2], &vm, buf, sizeof(buf));
+	assert_string_equal(buf, "-");
+	ctable_cell(&console_vm_cols[console_vm_ncols - 1], &vm, buf, sizeof(buf));
+	assert_string_equal(buf, "-");
+	vm.ready_pct = 12.34;
+	vm.balloon_mib = 1024;
+	ctable_cell(&console_vm_cols[console_vm_ncols - 1], &vm, buf, sizeof(buf));
+	assert_string_equal(buf, "?/1G");
+	vm.guest_used_mib = 300;
+	ctable_cell(&console_vm_cols[console_vm_ncols - 2], &vm, buf, sizeof(buf));
+	assert_string_equal(buf, "12.3");
+	ctable_cell(&console_vm_cols[console_vm_ncols - 1], &vm, buf, sizeof(buf));
+	assert_string_equal(buf, "300M/1G");
 }
 
 /* IP: the first NIC's lease; "-" without NICs, before a lease, or when
@@ -137,7 +157,7 @@ static void test_ip_cell(void **state)
 		{ "[{\"name\":\"a\",\"nics\":[{\"net\":\"wan\",\"ip\":null},"
 		  "{\"net\":\"lab\",\"ip\":\"10.73.1.9\"}]}]", "-" },
 	};
-	const struct ctable_col *ip = &console_vm_cols[console_vm_ncols - 1];
+	const struct ctable_col *ip = &console_vm_cols[console_vm_ncols - 3];
 	struct cvm_model m;
 	char buf[64];
 	size_t i;

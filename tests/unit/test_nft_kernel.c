@@ -153,8 +153,9 @@ static struct counts expected_counts(const struct netd_state *st)
 	c.pre = c.out = st->n_fwds;
 	for (i = 0; i < st->n_nets; i++) {
 		if (st->nets[i].mode == NETD_MODE_NAT) {
-			c.post += 2;
+			c.post += 3;      /* masquerade, hairpin, forwards used from 127.0.0.1 */
 			c.fwd += 4 + 2;   /* within, out, replies, forwards in; drop from, drop to */
+			c.in += 2;        /* nothing to or from the host's loopback */
 		} else if (st->nets[i].mode == NETD_MODE_HOSTONLY) {
 			c.fwd += 3;       /* within; drop from, drop to */
 		}

@@ -216,6 +216,12 @@ static void test_one_nat_network_exact(void **state)
 		" [ ct load status => reg 1 ] [ bitwise reg 1 = ( reg 1 & 0x00000020 ) ^ 0x00000000 ]"
 		" [ cmp neq reg 1 0x00000000 ] [ masq ]"
 		" comment=\"nat lan: hairpin for forwards used from inside\"",
+		"rule inet croft postrouting [ meta load nfproto => reg 1 ] [ cmp eq reg 1 0x00000002 ]"
+		" [ payload load 1b @ network header + 12 => reg 1 ] [ cmp eq reg 1 0x0000007f ]"
+		" [ meta load oifname => reg 1 ] [ cmp eq reg 1 " IFN_BR1 " ]"
+		" [ ct load status => reg 1 ] [ bitwise reg 1 = ( reg 1 & 0x00000020 ) ^ 0x00000000 ]"
+		" [ cmp neq reg 1 0x00000000 ] [ masq ]"
+		" comment=\"nat lan: forwards used from the host's loopback\"",
 		"chain inet croft forward type=filter hook=forward prio=0 policy=accept"
 		" comment=\"isolation: a network reaches only its uplink\"",
 		"rule inet croft forward [ meta load iifname => reg 1 ] [ cmp eq reg 1 " IFN_BR1 " ]"
@@ -239,7 +245,19 @@ static void test_one_nat_network_exact(void **state)
 		"rule inet croft forward [ meta load oifname => reg 1 ] [ cmp eq reg 1 " IFN_BR1 " ]"
 		" [ immediate reg 0 drop ] comment=\"isolate lan: nothing else enters croftbr1\"",
 		"chain inet croft input type=filter hook=input prio=0 policy=accept"
-		" comment=\"croft adds nothing here\"",
+		" comment=\"guests never reach the host's loopback\"",
+		"rule inet croft input [ meta load iifname => reg 1 ] [ cmp eq reg 1 " IFN_BR1 " ]"
+		" [ meta load nfproto => reg 1 ] [ cmp eq reg 1 0x00000002 ]"
+		" [ payload load 1b @ network header + 16 => reg 1 ] [ cmp eq reg 1 0x0000007f ]"
+		" [ ct load status => reg 1 ] [ bitwise reg 1 = ( reg 1 & 0x00000020 ) ^ 0x00000000 ]"
+		" [ cmp eq reg 1 0x00000000 ]"
+		" [ immediate reg 0 drop ] comment=\"nat lan: guests never reach the host's loopback\"",
+		"rule inet croft input [ meta load iifname => reg 1 ] [ cmp eq reg 1 " IFN_BR1 " ]"
+		" [ meta load nfproto => reg 1 ] [ cmp eq reg 1 0x00000002 ]"
+		" [ payload load 1b @ network header + 12 => reg 1 ] [ cmp eq reg 1 0x0000007f ]"
+		" [ ct load status => reg 1 ] [ bitwise reg 1 = ( reg 1 & 0x00000020 ) ^ 0x00000000 ]"
+		" [ cmp eq reg 1 0x00000000 ]"
+		" [ immediate reg 0 drop ] comment=\"nat lan: no loopback source from guests\"",
 		"table bridge croft",
 		"delete table bridge croft",
 		"table bridge croft" C_TABLE,
@@ -332,11 +350,13 @@ static void test_nat_hostonly_bridged(void **state)
 
 	/* inet: only nat networks masquerade; the bridged one is not routed
 	 * by croft and appears nowhere in the inet table. */
-	assert_int_equal(grep(&d, "rule inet croft postrouting", post, 8), 2);
+	assert_int_equal(grep(&d, "rule inet croft postrouting", post, 8), 3);
 	tl_assert_contains(post[0], "nat lan: masquerade out of eth0");
+	tl_assert_contains(post[2], "nat lan: forwards used from the host's loopback");
 	assert_int_equal(count(&d, "rule inet croft prerouting"), 0);
 	assert_int_equal(count(&d, "rule inet croft output"), 0);
-	assert_int_equal(count(&d, "rule inet croft input"), 0);
+	/* the loopback guard: nat bridges only (route_localnet is on there) */
+	assert_int_equal(count(&d, "rule inet croft input"), 2);
 	for (i = 0; i < d.n; i++)
 		if (!strncmp(d.lines[i], "rule inet", 9)) {
 			tl_assert_lacks(d.lines[i], "croftbr7");
@@ -488,7 +508,7 @@ static void test_headers_seq_and_flags(void **state)
 		}
 	}
 	assert_int_equal(rest, 0);
-	assert_int_equal(rules, 2 + 2 + 6 + 6);
+	assert_int_equal(rules, 2 + 3 + 6 + 2 + 6);
 	free(buf);
 	free(t);
 }

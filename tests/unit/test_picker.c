@@ -437,6 +437,61 @@ static void test_folder_removed_after_listing(void **state)
 
 /* Runs as an unprivileged user (root reads any folder): 0 when the picker
  * reports the locked folder and keeps its place. */
+
+/* '/' starts a typed path: Enter opens a directory, chooses a file, or
+ * names what is wrong; Esc goes back to the list. */
+static void test_typed_path(void **state)
+{
+	struct picker *p = picker_new(PICKER_ISO, root);
+	char want[PATH_MAX];
+
+	(void)state;
+	type(p, "/");
+	assert_string_equal(picker_typed(p), "/");
+	type(p, root + 1);
+	type(p, "/A_dir");
+	assert_int_equal(picker_key(p, '\n'), PICKER_CONTINUE);
+	assert_null(picker_typed(p));
+	snprintf(want, sizeof(want), "%s/A_dir", root);
+	assert_string_equal(picker_dir(p), want);
+	type(p, "/nonexistent.iso");
+	assert_int_equal(picker_key(p, '\n'), PICKER_CONTINUE);
+	assert_non_null(strstr(picker_error(p), "/nonexistent.iso: No such file or directory"));
+	type(p, "/x");
+	assert_int_equal(picker_key(p, 27), PICKER_CONTINUE);     /* back to the list */
+	assert_null(picker_typed(p));
+	type(p, "/");
+	type(p, root + 1);
+	type(p, "/z.iso");
+	assert_int_equal(picker_key(p, '\n'), PICKER_PICKED);
+	snprintf(want, sizeof(want), "%s/z.iso", root);
+	assert_string_equal(picker_chosen(p), want);
+	picker_free(p);
+}
+
+/* With no start: where the last choice of the kind was made, else
+ * croftd's directories (its iso directory, its default pool). */
+static void test_defaults_and_last_dir(void **state)
+{
+	struct picker *p;
+	char want[PATH_MAX];
+
+	(void)state;
+	/* test_typed_path chose z.iso in root */
+	p = picker_new(PICKER_ISO, NULL);
+	assert_string_equal(picker_dir(p), root);
+	picker_free(p);
+	mkdir_in("state", 0755);
+	mkdir_in("state/pools", 0755);
+	mkdir_in("state/pools/default", 0755);
+	picker_set_state_dir(in_root("state"));
+	p = picker_new(PICKER_IMAGE, "");
+	snprintf(want, sizeof(want), "%s/state/pools/default", root);
+	assert_string_equal(picker_dir(p), want);
+	picker_free(p);
+	picker_set_state_dir(NULL);
+}
+
 static int locked_checks(void)
 {
 	char want[PATH_MAX + 64];
@@ -572,6 +627,8 @@ int main(void)
 		cmocka_unit_test(test_folder_removed_after_listing),
 		cmocka_unit_test(test_permission_denied),
 		cmocka_unit_test(test_draw),
+		cmocka_unit_test(test_typed_path),
+		cmocka_unit_test(test_defaults_and_last_dir),
 	};
 
 	return cmocka_run_group_tests(tests, tree_setup, tree_teardown);

@@ -205,6 +205,43 @@ static void test_too_long_whole(void **state)
 	linebuf_free(&lb);
 }
 
+/* After a long line has gone, the big buffer is given back; a buffer still
+ * holding data, or a small one, is kept. */
+static void test_shrink(void **state)
+{
+	struct linebuf lb;
+	char *big = malloc(300000);
+
+	(void)state;
+	assert_non_null(big);
+	memset(big, 'x', 300000);
+	linebuf_init(&lb, 1 << 20);
+	linebuf_append(&lb, big, 300000);
+	append_str(&lb, "\nnext");
+	assert_true(lb.cap > 65536);
+	{
+		char *line;
+		size_t len;
+
+		assert_int_equal(linebuf_next(&lb, &line, &len), 1);
+		assert_int_equal(len, 300000);
+	}
+	linebuf_shrink(&lb);              /* "next" is still held */
+	assert_true(lb.cap > 65536);
+	append_str(&lb, "\n");
+	expect_line(&lb, "next");
+	expect_none(&lb);
+	linebuf_shrink(&lb);
+	assert_int_equal(lb.cap, 0);
+	assert_null(lb.buf);
+	append_str(&lb, "again\n");      /* usable after */
+	expect_line(&lb, "again");
+	linebuf_shrink(&lb);              /* small: kept */
+	assert_int_equal(lb.cap, 4096);
+	linebuf_free(&lb);
+	free(big);
+}
+
 /* An overlong line whose end has not arrived yet is refused at once; what
  * arrives of it later must be dropped, not taken for a new line. */
 static void test_too_long_split(void **state)
@@ -491,6 +528,7 @@ int main(void)
 		cmocka_unit_test(test_many_chunks_compaction),
 		cmocka_unit_test(test_too_long_whole),
 		cmocka_unit_test(test_too_long_split),
+		cmocka_unit_test(test_shrink),
 		cmocka_unit_test(test_pipe_split_reads),
 		cmocka_unit_test(test_pipe_many_lines_one_read),
 		cmocka_unit_test(test_pipe_stream_to_eof),

@@ -112,6 +112,20 @@ static void test_parse_returns(void **state)
 	assert_int_equal(parse_str("{\"return\": {}, \"id\": \"abc\"}", &m, err, sizeof(err)), 0);
 	assert_true(json_is_string(m.id));
 	qmp_msg_clear(&m);
+
+	/* an unsigned 64-bit figure (guest-stats' "not reported") does not end
+	 * the connection: it reads as a real, the rest stay integers */
+	assert_int_equal(parse_str("{\"return\": {\"stats\": {\"stat-swap-in\": 18446744073709551615, "
+				   "\"stat-free-memory\": 176979968, \"list\": [1, 18446744073709551615]}, "
+				   "\"last-update\": 1796296948}, \"id\": 12}", &m, err, sizeof(err)), 0);
+	assert_int_equal(json_integer_value(m.id), 12);
+	assert_true(json_is_real(json_object_get(json_object_get(m.ret, "stats"), "stat-swap-in")));
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(m.ret, "stats"),
+							    "stat-free-memory")), 176979968);
+	assert_true(json_is_integer(json_array_get(json_object_get(json_object_get(m.ret, "stats"),
+								   "list"), 0)));
+	assert_int_equal(json_integer_value(json_object_get(m.ret, "last-update")), 1796296948);
+	qmp_msg_clear(&m);
 }
 
 static void test_parse_errors(void **state)

@@ -27,6 +27,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,43 +55,96 @@ static int fake_leases(struct croftd *d, struct netd_lease **out, size_t *n)
 	return 0;
 }
 
+/* QMP: every command is recorded and waits for the test to answer it. */
+#define FQ_MAX 64
+struct fq_cmd {
+	char cmd[32];
+	json_t *args;
+	qmp_reply_cb cb;
+	void *data;
+};
 static struct {
 	int calls;
 	int fail;
-	char cmd[32];
-	qmp_reply_cb cb;
-	void *data;
+	char cmd[32];                /* the last one */
+	char log[FQ_MAX][32];        /* every one, in order */
+	int nlog;
+	struct fq_cmd pending[FQ_MAX];
+	int npending;
 } fq;
 
 static int fake_qmp_command(struct qmp *q, const char *cmd, json_t *args, qmp_reply_cb cb,
 			    void *data)
 {
 	(void)q;
-	json_decref(args);
 	fq.calls++;
-	if (fq.fail)
+	if (fq.nlog < FQ_MAX)
+		snprintf(fq.log[fq.nlog++], sizeof(fq.log[0]), "%s", cmd);
+	if (fq.fail) {
+		json_decref(args);
 		return fq.fail;
+	}
 	snprintf(fq.cmd, sizeof(fq.cmd), "%s", cmd);
-	fq.cb = cb;
-	fq.data = data;
+	assert_true(fq.npending < FQ_MAX);
+	snprintf(fq.pending[fq.npending].cmd, sizeof(fq.pending[0].cmd), "%s", cmd);
+	fq.pending[fq.npending].args = args;
+	fq.pending[fq.npending].cb = cb;
+	fq.pending[fq.npending].data = data;
+	fq.npending++;
 	return 0;
 }
 
-/* Answer the last query: actual in bytes, or a lost connection (< 0). */
-static void qmp_answer(long long actual)
+/* How many times cmd was sent. */
+static int fq_count(const char *cmd)
+{
+	int i, n = 0;
+
+	for (i = 0; i < fq.nlog; i++)
+		n += !strcmp(fq.log[i], cmd);
+	return n;
+}
+
+/* Answer the oldest pending cmd with the JSON text ret (NULL: the
+ * connection ended); 0, or -1 when none is pending. */
+static int fq_answer(const char *cmd, const char *ret)
 {
 	struct qmp_msg m = { .type = QMP_MSG_RETURN };
-	qmp_reply_cb cb = fq.cb;
+	struct fq_cmd c;
+	int i;
 
-	assert_non_null(cb);
-	fq.cb = NULL;
-	if (actual < 0) {
-		cb(NULL, NULL, fq.data);
-		return;
+	for (i = 0; i < fq.npending && strcmp(fq.pending[i].cmd, cmd); i++)
+		;
+	if (i == fq.npending)
+		return -1;
+	c = fq.pending[i];
+	memmove(&fq.pending[i], &fq.pending[i + 1], (size_t)(fq.npending - i - 1) * sizeof(c));
+	fq.npending--;
+	json_decref(c.args);
+	if (!ret) {
+		c.cb(NULL, NULL, c.data);
+		return 0;
 	}
-	m.ret = json_pack("{s:I}", "actual", (json_int_t)actual);
-	cb(NULL, &m, fq.data);
+	m.ret = json_loads(ret, JSON_DECODE_ANY, NULL);
+	assert_non_null(m.ret);
+	c.cb(NULL, &m, c.data);
 	json_decref(m.ret);
+	return 0;
+}
+
+/* Everything still pending ends with the connection. */
+static void fq_drain(void)
+{
+	while (fq.npending)
+		fq_answer(fq.pending[0].cmd, NULL);
+}
+
+/* Answer the last query-balloon: actual in bytes, or a lost connection (< 0). */
+static void qmp_answer(long long actual)
+{
+	char ret[64];
+
+	snprintf(ret, sizeof(ret), "{\"actual\": %lld}", actual);
+	assert_int_equal(fq_answer("query-balloon", actual < 0 ? NULL : ret), 0);
 }
 
 /* --- the fixture ------------------------------------------------------------------ */
@@ -98,6 +152,7 @@ static void qmp_answer(long long actual)
 struct fx {
 	char *dir;
 	char *proc;
+	char *sys;
 	struct croftd d;
 	struct sampler_seams seams;
 	struct sampler *s;
@@ -119,6 +174,8 @@ static int setup(void **state)
 	f->d.model = model_new(tl_clock_ms);
 	f->d.run_dir = tl_path(f->dir, "run");
 	f->seams.proc_root = f->proc;
+	f->sys = tl_path(f->dir, "sys");         /* made by the tests that need it */
+	f->seams.sys_root = f->sys;
 	f->seams.leases = fake_leases;
 	f->seams.qmp_command = fake_qmp_command;
 	f->s = sampler_new(&f->d, &f->seams);
@@ -132,6 +189,7 @@ static int teardown(void **state)
 	struct fx *f = *state;
 	struct vm *vm;
 
+	fq_drain();
 	for (vm = f->d.vms; vm; vm = vm->next) {
 		vm->qmp = NULL;
 		vm->pid = 0;
@@ -144,6 +202,7 @@ static int teardown(void **state)
 	tl_rmtree(f->dir);
 	free(f->d.run_dir);
 	free(f->proc);
+	free(f->sys);
 	free(f->dir);
 	free(f);
 	return 0;
@@ -525,8 +584,7 @@ static void test_state_events(void **state)
 	vm->qmp = (struct qmp *)&fq;      /* used only through fake_qmp_command */
 	vm_set_state(vm, VM_RUNNING, "user");
 	assert_non_null(model_proc_of(f->d.model, id, 4242));
-	assert_int_equal(fq.calls, 1);
-	assert_string_equal(fq.cmd, "query-balloon");
+	assert_int_equal(fq_count("query-balloon"), 1);
 
 	/* QEMU gone */
 	qmp_answer(-1);
@@ -598,14 +656,13 @@ static void test_balloon(void **state)
 	qemu_proc(f, vm, 4242, 10, 10);
 	vm->qmp = (struct qmp *)&fq;      /* used only through fake_qmp_command */
 	sampler_run(f->s);
-	assert_int_equal(fq.calls, 1);
-	assert_string_equal(fq.cmd, "query-balloon");
+	assert_int_equal(fq_count("query-balloon"), 1);
 	j = api_vm_json(vm);              /* no answer yet: the configured size */
 	assert_int_equal(json_int(j, "memory_actual_mib"), 1024);
 	json_decref(j);
 
 	sampler_run(f->s);                /* one query in flight at a time */
-	assert_int_equal(fq.calls, 1);
+	assert_int_equal(fq_count("query-balloon"), 1);
 	tl_clock_advance(300);
 	qmp_answer(512LL << 20);
 	assert_int_equal(model_balloon_of(f->d.model, id, 4242)->actual_mib, 512);
@@ -614,18 +671,23 @@ static void test_balloon(void **state)
 	assert_int_equal(json_int(j, "memory_actual_mib"), 512);
 	json_decref(j);
 
+	/* a fresh figure is not asked for again: BALLOON_CHANGE events keep
+	 * it current; after 30 s it is */
+	sampler_run(f->s);
+	assert_int_equal(fq_count("query-balloon"), 1);
+	tl_clock_advance(30000);
 	/* the connection ends before the next answer: nothing changes, the
 	 * next sample asks again */
 	sampler_run(f->s);
-	assert_int_equal(fq.calls, 2);
+	assert_int_equal(fq_count("query-balloon"), 2);
 	qmp_answer(-1);
 	assert_int_equal(model_balloon_of(f->d.model, id, 4242)->actual_mib, 512);
 	fq.fail = -ENOTCONN;
 	sampler_run(f->s);
-	assert_int_equal(fq.calls, 3);
+	assert_int_equal(fq_count("query-balloon"), 3);
 	fq.fail = 0;
 	sampler_run(f->s);                /* the failed one is not left in flight */
-	assert_int_equal(fq.calls, 4);
+	assert_int_equal(fq_count("query-balloon"), 4);
 
 	/* the sampler goes while a query is out: the answer lands nowhere */
 	sampler_free(f->s);
@@ -633,6 +695,332 @@ static void test_balloon(void **state)
 	qmp_answer(256LL << 20);
 	assert_int_equal(model_balloon_of(f->d.model, id, 4242)->actual_mib, 512);
 	vm->qmp = NULL;
+}
+
+
+/* --- the monitor's figures ----------------------------------------------------------------------- */
+
+static void put_schedstat(struct fx *f, int pid, int tid, uint64_t run, uint64_t delay)
+{
+	char *dir = xasprintf("%s/%d/task", f->proc, pid), *sub, *path;
+
+	mkdir(dir, 0755);
+	sub = xasprintf("%s/%d", dir, tid);
+	mkdir(sub, 0755);
+	path = tl_path(sub, "schedstat");
+	tl_write_file_or_fail(path, "%llu %llu 1234\n", (unsigned long long)run,
+			      (unsigned long long)delay);
+	free(path);
+	free(sub);
+	free(dir);
+}
+
+static void test_vcpu_ready(void **state)
+{
+	struct fx *f = *state;
+	struct vm *vm = add_vm(f, "web", NULL);
+	const struct model_vcpu *v;
+	const struct model_vm *mv;
+	size_t n;
+
+	qemu_proc(f, vm, 4242, 10, 10);
+	vm->qmp = (struct qmp *)&fq;
+	put_schedstat(f, 4242, 4250, 1000, 5000000000ULL);
+	put_schedstat(f, 4242, 4251, 1000, 100);
+	sampler_run(f->s);
+	assert_int_equal(fq_count("query-cpus-fast"), 1);
+	assert_int_equal(fq_answer("query-cpus-fast",
+		"[{\"cpu-index\": 0, \"thread-id\": 4250, \"qom-path\": \"/machine/unattached/device[0]\"},"
+		" {\"cpu-index\": 1, \"thread-id\": 4251}, {\"cpu-index\": 2}]"), 0);
+	v = model_vcpus_of(f->d.model, vm->spec.id, 4242, &n);
+	assert_int_equal(n, 2);                    /* the one without a thread is left out */
+	assert_int_equal(v[0].tid, 4250);
+	assert_true(v[0].ready_pct < 0);           /* one reading: no figure yet */
+	assert_true(model_vm(f->d.model, vm->spec.id)->ready_pct < 0);
+
+	/* 2 s later: vCPU 0 waited 600 ms (30 %), vCPU 1 20 ms (1 %) */
+	put_schedstat(f, 4242, 4250, 2000, 5600000000ULL);
+	put_schedstat(f, 4242, 4251, 2000, 20000100ULL);
+	tl_clock_advance(2000);
+	sampler_run(f->s);
+	assert_int_equal(fq_count("query-cpus-fast"), 1);   /* the threads are known */
+	v = model_vcpus_of(f->d.model, vm->spec.id, 4242, &n);
+	assert_int_equal(n, 2);
+	assert_true(fabs(v[0].ready_pct - 30.0) < 1e-6);
+	assert_true(fabs(v[1].ready_pct - 1.0) < 1e-6);
+	mv = model_vm(f->d.model, vm->spec.id);
+	assert_true(fabs(mv->ready_pct - 15.5) < 1e-6);
+	assert_true(fabs(mv->ready_max_pct - 30.0) < 1e-6);
+
+	/* an event right after: too soon for a figure, the last one stays */
+	put_schedstat(f, 4242, 4250, 2000, 5700000000ULL);
+	tl_clock_advance(10);
+	sampler_vm(f->s, vm);
+	v = model_vcpus_of(f->d.model, vm->spec.id, 4242, &n);
+	assert_true(fabs(v[0].ready_pct - 30.0) < 1e-6);
+
+	/* a vCPU thread gone (unplugged): asked again */
+	tl_clock_advance(2000);
+	put_schedstat(f, 4242, 4250, 3000, 5700000000ULL);
+	{
+		char *dir = xasprintf("%s/4242/task/4251", f->proc);
+
+		tl_rmtree(dir);
+		free(dir);
+	}
+	sampler_run(f->s);
+	assert_int_equal(fq_count("query-cpus-fast"), 2);
+	vm->qmp = NULL;
+}
+
+static void test_guest_memory(void **state)
+{
+	struct fx *f = *state;
+	struct vm *vm = add_vm(f, "web", NULL);
+	const struct model_balloon *b;
+	json_t *args;
+	char ret[512];
+	int i;
+
+	qemu_proc(f, vm, 4242, 10, 10);
+	vm->qmp = (struct qmp *)&fq;
+	sampler_run(f->s);
+	/* first QEMU is told to poll, every interval (2 s) */
+	assert_int_equal(fq_count("qom-set"), 1);
+	assert_int_equal(fq_count("qom-get"), 0);
+	for (i = 0; i < fq.npending && strcmp(fq.pending[i].cmd, "qom-set"); i++)
+		;
+	assert_true(i < fq.npending);
+	args = fq.pending[i].args;
+	assert_string_equal(json_string_value(json_object_get(args, "property")),
+			    "guest-stats-polling-interval");
+	assert_int_equal(json_integer_value(json_object_get(args, "value")), 2);
+	assert_int_equal(fq_answer("qom-set", "{}"), 0);
+	tl_clock_advance(2000);
+	sampler_run(f->s);
+	assert_int_equal(fq_count("qom-set"), 1);
+	assert_int_equal(fq_count("qom-get"), 1);
+	snprintf(ret, sizeof(ret), "{\"stats\": {\"stat-swap-out\": 0, \"stat-available-memory\": 805306368,"
+		 " \"stat-free-memory\": 536870912, \"stat-total-memory\": 1006632960,"
+		 " \"stat-disk-caches\": 104857600, \"stat-major-faults\": 77, \"stat-swap-in\": 0,"
+		 " \"stat-minor-faults\": 1234, \"stat-htlb-pgalloc\": -1}, \"last-update\": %lld}",
+		 (long long)(tl_clock_ms() / 1000 - 1));
+	assert_int_equal(fq_answer("qom-get", ret), 0);
+	b = &model_vm(f->d.model, vm->spec.id)->balloon;
+	assert_true(b->guest.known);
+	assert_false(b->guest.stale);
+	assert_int_equal(b->guest.available, 805306368ULL);
+	assert_int_equal(b->guest.total, 1006632960ULL);
+	assert_int_equal(b->guest.major_faults, 77);
+
+	/* the guest stopped updating them (its driver is gone): stale */
+	tl_clock_advance(60000);
+	sampler_run(f->s);
+	assert_int_equal(fq_answer("qom-get", ret), 0);
+	b = &model_vm(f->d.model, vm->spec.id)->balloon;
+	assert_true(b->guest.stale);
+	/* a guest that never reported */
+	assert_int_equal(fq_answer("query-balloon", "{\"actual\": 1073741824}"), 0);
+	tl_clock_advance(2000);
+	sampler_run(f->s);
+	assert_int_equal(fq_answer("qom-get", "{\"stats\": {}, \"last-update\": 0}"), 0);
+	b = &model_vm(f->d.model, vm->spec.id)->balloon;
+	assert_true(b->guest.stale);
+	assert_int_equal(b->guest.available, UINT64_MAX);
+	assert_int_equal(b->actual_mib, 1024);
+	vm->qmp = NULL;
+}
+
+static void blockstats(char *buf, size_t len, unsigned long long wr_bytes, unsigned long long wr_ops,
+		       unsigned long long wr_ns)
+{
+	snprintf(buf, len, "[{\"device\": \"\", \"node-name\": \"disk0\", \"qdev\": "
+		 "\"/machine/peripheral/virtio-disk0/virtio-backend\", \"stats\": {\"rd_bytes\": 4096,"
+		 " \"rd_operations\": 1, \"rd_total_time_ns\": 100000, \"wr_bytes\": %llu,"
+		 " \"wr_operations\": %llu, \"wr_total_time_ns\": %llu}}, {\"device\": \"\","
+		 " \"qdev\": \"x\"}]", wr_bytes, wr_ops, wr_ns);
+}
+
+static void test_block_rates(void **state)
+{
+	struct fx *f = *state;
+	struct vm *vm = add_vm(f, "web", NULL);
+	const struct model_blk *b;
+	char ret[1024];
+	size_t n;
+
+	qemu_proc(f, vm, 4242, 10, 10);
+	vm->qmp = (struct qmp *)&fq;
+	sampler_run(f->s);
+	blockstats(ret, sizeof(ret), 1000000, 100, 200000000);
+	assert_int_equal(fq_answer("query-blockstats", ret), 0);
+	b = model_blks_of(f->d.model, vm->spec.id, 4242, &n);
+	assert_int_equal(n, 1);
+	assert_string_equal(b[0].name, "disk0");
+	assert_true(b[0].wr_bps < 0);
+
+	/* 2 s: 8 MB in 200 writes of 4 ms each */
+	tl_clock_advance(2000);
+	sampler_run(f->s);
+	blockstats(ret, sizeof(ret), 9000000, 300, 1000000000);
+	assert_int_equal(fq_answer("query-blockstats", ret), 0);
+	b = model_blks_of(f->d.model, vm->spec.id, 4242, &n);
+	assert_true(fabs(b[0].wr_bps - 4000000.0) < 1e-6);
+	assert_true(fabs(b[0].wr_iops - 100.0) < 1e-6);
+	assert_true(fabs(b[0].wr_lat_ms - 4.0) < 1e-6);
+	assert_true(fabs(b[0].rd_bps) < 1e-9);
+	assert_true(fabs(b[0].rd_lat_ms) < 1e-9);  /* no reads: 0 */
+
+	/* the counters start over (block device re-added): no rate once */
+	tl_clock_advance(2000);
+	sampler_run(f->s);
+	blockstats(ret, sizeof(ret), 5000, 1, 1000);
+	assert_int_equal(fq_answer("query-blockstats", ret), 0);
+	b = model_blks_of(f->d.model, vm->spec.id, 4242, &n);
+	assert_true(b[0].wr_bps < 0);
+	assert_true(b[0].wr_lat_ms < 0);
+	tl_clock_advance(2000);
+	sampler_run(f->s);
+	blockstats(ret, sizeof(ret), 25000, 2, 2001000);
+	assert_int_equal(fq_answer("query-blockstats", ret), 0);
+	b = model_blks_of(f->d.model, vm->spec.id, 4242, &n);
+	assert_true(fabs(b[0].wr_bps - 10000.0) < 1e-6);
+	assert_true(fabs(b[0].wr_lat_ms - 2.0) < 1e-6);
+	/* another QEMU: the old figures are not its */
+	assert_null(model_blks_of(f->d.model, vm->spec.id, 4243, &n));
+	vm->qmp = NULL;
+}
+
+static void put_netdev(struct fx *f, const char *lines)
+{
+	char *dir = tl_path(f->proc, "net"), *path;
+
+	mkdir(dir, 0755);
+	path = tl_path(dir, "dev");
+	tl_write_file_or_fail(path, "Inter-|   Receive                                                |  Transmit\n"
+			      " face |bytes    packets errs drop fifo frame compressed multicast|bytes    "
+			      "packets errs drop fifo colls carrier compressed\n%s", lines);
+	free(path);
+	free(dir);
+}
+
+static void test_nic_rates(void **state)
+{
+	struct fx *f = *state;
+	struct vm *vm = add_vm(f, "web", NULL);
+	int64_t net = tl_store_net_or_fail(f->d.store, "lan", "nat", "5", NULL);
+	int64_t nic = tl_store_nic_or_fail(f->d.store, vm->spec.id, net, "52:54:00:00:00:01", NULL, 0, 0);
+	const struct model_vm *mv;
+	char line[256];
+
+	qemu_proc(f, vm, 4242, 10, 10);
+	sampler_nics_load(f->s);
+	/* the tap received 1000 bytes (the guest sent them) and sent 5000 */
+	snprintf(line, sizeof(line), "croftt%lld: 1000 10 0 0 0 0 0 0 5000 50 0 2 0 0 0 0\n", (long long)nic);
+	put_netdev(f, line);
+	sampler_run(f->s);
+	mv = model_vm(f->d.model, vm->spec.id);
+	assert_int_equal(mv->nnetstats, 1);
+	assert_int_equal(mv->netstats[0].rx_bytes, 5000);
+	assert_int_equal(mv->netstats[0].tx_bytes, 1000);
+	assert_int_equal(mv->netstats[0].rx_drops, 2);
+	assert_true(mv->netstats[0].rx_bps < 0);
+	snprintf(line, sizeof(line), "croftt%lld: 3000 30 0 0 0 0 0 0 45000 90 0 2 0 0 0 0\n", (long long)nic);
+	put_netdev(f, line);
+	tl_clock_advance(2000);
+	sampler_run(f->s);
+	mv = model_vm(f->d.model, vm->spec.id);
+	assert_true(fabs(mv->netstats[0].rx_bps - 20000.0) < 1e-6);
+	assert_true(fabs(mv->netstats[0].tx_bps - 1000.0) < 1e-6);
+	assert_true(fabs(mv->netstats[0].rx_pps - 20.0) < 1e-6);
+	/* the tap made anew: counters from 0, no rate once */
+	snprintf(line, sizeof(line), "croftt%lld: 10 1 0 0 0 0 0 0 20 2 0 0 0 0 0 0\n", (long long)nic);
+	put_netdev(f, line);
+	tl_clock_advance(2000);
+	sampler_run(f->s);
+	mv = model_vm(f->d.model, vm->spec.id);
+	assert_true(mv->netstats[0].rx_bps < 0);
+}
+
+static void put_text(const char *root, const char *rel, const char *text)
+{
+	char *path = tl_path(root, rel);
+
+	tl_write_file_or_fail(path, "%s", text);
+	free(path);
+}
+
+static void test_host_monitor(void **state)
+{
+	struct fx *f = *state;
+	struct tl_proc_host h = { .user = 100, .system = 50, .idle = 800, .iowait = 50, .cpus = 2,
+				  .mem_total_kib = 4 << 20, .mem_available_kib = 1 << 20 };
+	char *pressure = tl_path(f->proc, "pressure");
+	const struct model_host *mh = &f->d.model->host;
+
+	tl_proc_host_or_fail(f->proc, &h);
+	mkdir(pressure, 0755);
+	put_text(f->proc, "vmstat", "nr_free_pages 1000\npswpin 100\npswpout 4000\n");
+	put_text(pressure, "memory", "some avg10=12.50 avg60=3.00 avg300=1.00 total=5000000\n"
+		 "full avg10=2.00 avg60=1.00 avg300=0.00 total=1000000\n");
+	put_text(pressure, "cpu", "some avg10=1.00 avg60=1.00 avg300=1.00 total=42\n");
+	sampler_run(f->s);
+	assert_int_equal(mh->mem.swap_total_kib, 0);       /* no swap */
+	assert_true(mh->vmstat_known);
+	assert_true(mh->pswpin_ps < 0);                    /* one reading */
+	assert_true(mh->psi[MODEL_PSI_MEMORY].known);
+	assert_true(fabs(mh->psi[MODEL_PSI_MEMORY].some_avg10 - 12.5) < 1e-9);
+	assert_int_equal(mh->psi[MODEL_PSI_MEMORY].full_total_us, 1000000);
+	assert_false(mh->psi[MODEL_PSI_CPU].full_known);
+	assert_false(mh->psi[MODEL_PSI_IO].known);          /* no file: unknown */
+	assert_false(mh->ksm.known);
+
+	/* 2 s on: 100 jiffies more, 20 of them steal; 200 pages out */
+	h.user += 40;
+	h.idle += 40;
+	tl_proc_host_or_fail(f->proc, &h);
+	{
+		char *path = tl_path(f->proc, "stat");
+		char *text = tl_read_file(path);
+		char *p = strstr(text, "cpu  ");
+
+		/* the steal column (8th) of the fake's "cpu " line */
+		assert_non_null(p);
+		tl_write_file_or_fail(path, "cpu  %llu 0 %llu %llu %llu 0 0 20 0 0\n%s",
+				      (unsigned long long)h.user, (unsigned long long)h.system,
+				      (unsigned long long)h.idle, (unsigned long long)h.iowait,
+				      strchr(p, '\n') + 1);
+		free(text);
+		free(path);
+	}
+	put_text(f->proc, "vmstat", "nr_free_pages 1000\npswpin 100\npswpout 4200\n");
+	{
+		char *sys = tl_path(f->dir, "sys"), *ksm = xasprintf("%s/kernel/mm/ksm", sys);
+		char *k1 = xasprintf("%s/kernel", sys), *k2 = xasprintf("%s/kernel/mm", sys);
+
+		mkdir(sys, 0755);
+		mkdir(k1, 0755);
+		mkdir(k2, 0755);
+		mkdir(ksm, 0755);
+		put_text(ksm, "run", "1\n");
+		put_text(ksm, "pages_sharing", "4096\n");
+		put_text(ksm, "full_scans", "7\n");
+		free(k1);
+		free(k2);
+		free(ksm);
+		tl_clock_advance(2000);
+		sampler_run(f->s);
+		free(sys);
+	}
+	assert_true(fabs(mh->cpu_modes_pct[PROCFS_CPU_STEAL] - 20.0) < 1e-9);
+	assert_true(fabs(mh->cpu_modes_pct[PROCFS_CPU_USER] - 40.0) < 1e-9);
+	assert_true(fabs(mh->cpu_pct - 60.0) < 1e-9);
+	assert_true(fabs(mh->pswpin_ps - 0.0) < 1e-9);
+	assert_true(fabs(mh->pswpout_ps - 100.0) < 1e-9);
+	assert_true(mh->ksm.known);
+	assert_int_equal(mh->ksm.pages_sharing, 4096);
+	assert_int_equal(mh->ksm.full_scans, 7);
+	free(pressure);
 }
 
 /* --- the interval ------------------------------------------------------------------------------------- */
@@ -671,6 +1059,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_events_move_the_model_on, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_balloon, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_interval_setting, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vcpu_ready, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_guest_memory, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_block_rates, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_nic_rates, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_host_monitor, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

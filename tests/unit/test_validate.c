@@ -295,7 +295,7 @@ static void test_memory_check(void **state)
 
 	err[0] = '\0';
 	assert_int_equal(memory_check(15, 0, err, sizeof(err)), -EINVAL);
-	tl_assert_contains(err, "memory must be between 16M and 16777216M");
+	tl_assert_contains(err, "memory must be between 16M and 16T");
 	tl_assert_contains(err, "not 15M");
 	assert_int_equal(memory_check(0, 0, err, sizeof(err)), -EINVAL);
 	tl_assert_contains(err, "not 0M");

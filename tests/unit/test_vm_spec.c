@@ -313,7 +313,7 @@ static const struct create_case create_cases[] = {
 	{ "no memory", 0, { .name = "web", .vcpus = 1, .memory_mib = 0 }, PROTO_E_INVALID_ARGUMENT,
 	  "memory must be a positive number of MiB" },
 	{ "too little memory", 0, { .name = "web", .vcpus = 1, .memory_mib = 8 }, PROTO_E_INVALID_ARGUMENT,
-	  "memory must be between 16M and 16777216M, not 8M" },
+	  "memory must be between 16M and 16T, not 8M" },
 	{ "more memory than the host", 0, { .name = "web", .vcpus = 1, .memory_mib = 16384 }, PROTO_E_INVALID_ARGUMENT,
 	  "memory (16G) exceeds the host's total memory (8G)" },
 	{ "a negative floor", 0, { BASE, .has_memory_min = 1, .memory_min_mib = -1 }, PROTO_E_INVALID_ARGUMENT,
@@ -606,22 +606,26 @@ static const struct edit_case edit_cases[] = {
 	  "append needs a kernel (--kernel)" },
 	{ "a kernel added", &web, NULL, 0, { .set = VM_SPEC_KERNEL | VM_SPEC_APPEND, .kernel = "/boot/vmlinuz", .append = "quiet" }, NULL,
 	  "vcpus=2 mem=1024 min=1024 fw=bios boot=cdrom,disk cdrom=/iso/boot.iso kernel=/boot/vmlinuz initrd=- append=quiet " WEB_DISKS " balloon=0 uefi_vars=0" },
-	/* a running VM: memory only, and only down, through the balloon */
+	/* a running VM: memory only, through the balloon, up to the configured maximum */
 	{ "running: vcpus need a stop", &web, "running", 0, { .set = VM_SPEC_VCPUS | VM_SPEC_MEMORY, .vcpus = 1, .memory_mib = 512 },
 	  PROTO_E_INVALID_STATE, "VM 'web' is running; stop it to change vcpus (only memory changes live)" },
 	{ "paused: the cdrom needs a stop", &web, "paused", 0, { .set = VM_SPEC_CDROM, .cdrom = NULL },
 	  PROTO_E_INVALID_STATE, "VM 'web' is paused; stop it to change cdrom (only memory changes live)" },
-	{ "running: shrink through the balloon", &web, "running", 0, { .set = VM_SPEC_MEMORY, .memory_mib = 512 }, NULL,
-	  "vcpus=2 mem=512 min=512 fw=bios boot=cdrom,disk cdrom=/iso/boot.iso kernel=- initrd=- append=- " WEB_DISKS " balloon=1 uefi_vars=0" },
-	{ "running: the same size needs no balloon", &web, "running", 0, { .set = VM_SPEC_MEMORY, .memory_mib = 1024 }, NULL,
-	  WEB_AS_IS " balloon=0 uefi_vars=0" },
+	{ "running: shrink through the balloon, the maximum and floor stay", &web, "running", 0,
+	  { .set = VM_SPEC_MEMORY, .memory_mib = 512 }, NULL, WEB_AS_IS " balloon=512 uefi_vars=0" },
+	{ "running: back up to the maximum, live", &web, "running", 0, { .set = VM_SPEC_MEMORY, .memory_mib = 1024 }, NULL,
+	  WEB_AS_IS " balloon=1024 uefi_vars=0" },
+	{ "running: below the floor (a request, not the policy)", &db, "running", 0,
+	  { .set = VM_SPEC_MEMORY, .memory_mib = 128 }, NULL, DB_AS_IS " balloon=128 uefi_vars=0" },
+	{ "running: a target out of range", &web, "running", 0, { .set = VM_SPEC_MEMORY, .memory_mib = 8 },
+	  PROTO_E_INVALID_ARGUMENT, "memory must be between 16M and 16T, not 8M" },
 	{ "running: the floor alone", &db, "running", 0, { .set = VM_SPEC_MEMORY_MIN, .memory_min_mib = 512 }, NULL,
 	  "vcpus=1 mem=1024 min=512 fw=uefi boot=disk cdrom=- kernel=/boot/vmlinuz initrd=/boot/initrd append=console=ttyS0 disks=/pool/db-disk0.qcow2:raw:1073741824:new balloon=0 uefi_vars=0" },
 	{ "running: no growing", &web, "running", 0, { .set = VM_SPEC_MEMORY, .memory_mib = 2048 }, PROTO_E_INVALID_STATE,
-	  "VM 'web' is running with at most 1G; it cannot grow to 2G until it is stopped" },
+	  "VM 'web' is running with at most 1G; it can grow live up to that, not to 2G (stop it to raise the maximum)" },
 	{ "running: the sizes are checked first", &web, "running", 0,
 	  { .set = VM_SPEC_MEMORY | VM_SPEC_MEMORY_MIN, .memory_mib = 512, .memory_min_mib = 2048 },
-	  PROTO_E_INVALID_ARGUMENT, "memory-min (2048M) is above memory (512M)" },
+	  PROTO_E_INVALID_ARGUMENT, "memory-min (2048M) is above memory (1024M)" },
 };
 
 static void test_edit_table(void **state)
@@ -644,8 +648,8 @@ static void test_edit_table(void **state)
 				fail_msg("%s: refused: %s: %s", c->what, code, err);
 			summary(&plan.next, got, sizeof(got));
 			n = strlen(got);
-			snprintf(got + n, sizeof(got) - n, " balloon=%d uefi_vars=%d", plan.balloon,
-				 plan.uefi_vars);
+			snprintf(got + n, sizeof(got) - n, " balloon=%llu uefi_vars=%d",
+				 plan.balloon ? (unsigned long long)plan.balloon_mib : 0ULL, plan.uefi_vars);
 			if (strcmp(got, c->want))
 				fail_msg("%s:\n got  %s\n want %s", c->what, got, c->want);
 			assert_string_equal(plan.next.name, c->cur->name);
