@@ -222,6 +222,9 @@ out=$(croft vm log f --bytes 4K) || fail "croft vm log f failed"
 [ $((SECONDS - t0)) -le 5 ] || fail "vm log took $((SECONDS - t0)) s during the flood"
 [ "${#out}" -le 4096 ] || fail "vm log --bytes 4K printed ${#out} bytes"
 assert_contains "$out" "CROFT-FLOOD-0123456789" "the tail of the log"
+# --follow goes on past the first answer (across rotations)
+n=$(timeout 5 "$BUILD/croft" vm log f --bytes 1K --follow 2>/dev/null | head -c 300000 | wc -c)
+[ "$n" -gt 100000 ] || fail "vm log --follow printed only $n bytes of the flood"
 expect_ok croft vm stop f
 t_end
 
