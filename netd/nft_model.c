@@ -11,10 +11,17 @@
  *                                        drop the rest it sends; then nat
  *                                        replies and forwards in; then drop
  *                                        the rest towards every such bridge
- *                   input                empty (policy accept)
+ *                   input                per nat/host-only network without
+ *                                        host access: replies, DHCP, DNS (nat),
+ *                                        ping and neighbour discovery from its
+ *                                        bridge; drop the rest it sends
  *   bridge croft    prerouting           per NIC: source MAC, no VLAN tags,
  *                                        ARP sender MAC, source IP and ARP
- *                                        sender IP (when known), rate limit
+ *                                        sender IP (when known), no router
+ *                                        advertisements, redirects or DHCP /
+ *                                        DHCPv6 server replies, IPv6 source
+ *                                        (link-local from the MAC, or ::),
+ *                                        rate limit
  *                   postrouting          per NIC with a rate: rate limit
  *
  * Every chain has policy accept, so traffic that is not croft's passes
@@ -44,7 +51,7 @@ const struct nft_chain_def nft_chains[NFT_CH_COUNT] = {
 	[NFT_CH_INET_FORWARD] = { NFPROTO_INET, "forward", "filter", "forward",
 		NF_INET_FORWARD, NF_IP_PRI_FILTER, "isolation: a network reaches only its uplink" },
 	[NFT_CH_INET_INPUT] = { NFPROTO_INET, "input", "filter", "input",
-		NF_INET_LOCAL_IN, NF_IP_PRI_FILTER, "croft adds nothing here" },
+		NF_INET_LOCAL_IN, NF_IP_PRI_FILTER, "what guests may reach on the host" },
 	[NFT_CH_BRIDGE_PREROUTING] = { NFPROTO_BRIDGE, "prerouting", "filter", "prerouting",
 		NF_BR_PRE_ROUTING, NF_BR_PRI_FILTER_BRIDGED, "anti-spoofing and rate limits from guests" },
 	[NFT_CH_BRIDGE_POSTROUTING] = { NFPROTO_BRIDGE, "postrouting", "filter", "postrouting",
@@ -127,6 +134,24 @@ static void add_mac(struct nft_rule_def *r, enum nft_match_kind kind, const uint
 
 	m->neg = 1;
 	memcpy(m->mac, mac, 6);
+}
+
+static void add_ip6(struct nft_rule_def *r, enum nft_match_kind kind, int neg,
+		    const struct in6_addr *a)
+{
+	struct nft_match *m = rule_add(r, kind);
+
+	m->neg = (uint8_t)neg;
+	m->prefix = 128;
+	m->addr6 = *a;
+}
+
+/* meta l4proto proto + KIND value: an ICMP type or a port. */
+static void add_l4(struct nft_rule_def *r, uint32_t proto, enum nft_match_kind kind,
+		   uint32_t value)
+{
+	add_value(r, NFT_MATCH_L4PROTO, proto);
+	add_value(r, kind, value);
 }
 
 static void add_limit(struct nft_rule_def *r, uint32_t mbit)
@@ -315,6 +340,122 @@ static int walk_forward(struct walk *w, enum nft_chain_id id)
 	return w->rc;
 }
 
+/* The link-local address the kernel gives a NIC with this MAC (EUI-64). */
+void nft_eui64_link_local(const uint8_t mac[6], struct in6_addr *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->s6_addr[0] = 0xfe;
+	a->s6_addr[1] = 0x80;
+	a->s6_addr[8] = mac[0] ^ 0x02;
+	a->s6_addr[9] = mac[1];
+	a->s6_addr[10] = mac[2];
+	a->s6_addr[11] = 0xff;
+	a->s6_addr[12] = 0xfe;
+	a->s6_addr[13] = mac[3];
+	a->s6_addr[14] = mac[4];
+	a->s6_addr[15] = mac[5];
+}
+
+/* What only a router or a DHCP server sends, which a guest is not: each
+ * one is dropped on the way in from the guest's tap. */
+static const struct guard_def {
+	uint16_t ether;
+	uint8_t l4;
+	uint8_t kind;              /* enum nft_match_kind */
+	uint16_t value;
+	const char *what;
+} guards[] = {
+	{ ETH_P_IPV6, IPPROTO_ICMPV6, NFT_MATCH_ICMPV6_TYPE, 134, "no router advertisements" },
+	{ ETH_P_IPV6, IPPROTO_ICMPV6, NFT_MATCH_ICMPV6_TYPE, 137, "no ICMPv6 redirects" },
+	{ ETH_P_IP, IPPROTO_ICMP, NFT_MATCH_ICMP_TYPE, 5, "no ICMP redirects" },
+	{ ETH_P_IP, IPPROTO_UDP, NFT_MATCH_TH_SPORT, 67, "no DHCP server replies" },
+	{ ETH_P_IPV6, IPPROTO_UDP, NFT_MATCH_TH_SPORT, 547, "no DHCPv6 server replies" },
+};
+
+static void walk_guard(struct walk *w, enum nft_chain_id id, const struct netd_nic *c,
+		       const char *tap)
+{
+	static const struct in6_addr any = IN6ADDR_ANY_INIT;
+	struct in6_addr ll;
+	struct nft_rule_def r;
+	size_t g;
+
+	for (g = 0; g < sizeof(guards) / sizeof(guards[0]); g++) {
+		rule_init(&r, id, NFT_ACT_DROP);
+		add_ifname(&r, NFT_MATCH_IIFNAME, tap);
+		add_value(&r, NFT_MATCH_ETHER_TYPE, guards[g].ether);
+		add_l4(&r, guards[g].l4, (enum nft_match_kind)guards[g].kind, guards[g].value);
+		emit(w, &r, "guard %s (%s): %s", tap, c->vm, guards[g].what);
+	}
+
+	/* :: stays allowed: duplicate address detection and MLD reports
+	 * before the link-local address is ready. */
+	nft_eui64_link_local(c->mac, &ll);
+	rule_init(&r, id, NFT_ACT_DROP);
+	add_ifname(&r, NFT_MATCH_IIFNAME, tap);
+	add_value(&r, NFT_MATCH_ETHER_TYPE, ETH_P_IPV6);
+	add_ip6(&r, NFT_MATCH_IP6_SADDR, 1, &ll);
+	add_ip6(&r, NFT_MATCH_IP6_SADDR, 1, &any);
+	emit(w, &r, "anti-spoof %s (%s): IPv6 source", tap, c->vm);
+}
+
+/* What a guest of a network without host access may still send to the
+ * host: the services the network needs (nat: DNS too), ping, and the
+ * neighbour discovery IPv6 needs on the link. */
+static const struct host_svc {
+	uint8_t l4;
+	uint8_t kind;              /* enum nft_match_kind */
+	uint16_t value;
+	uint8_t nat_only;
+	const char *what;
+} host_svcs[] = {
+	{ IPPROTO_UDP, NFT_MATCH_TH_DPORT, 67, 0, "DHCP" },
+	{ IPPROTO_UDP, NFT_MATCH_TH_DPORT, 53, 1, "DNS" },
+	{ IPPROTO_TCP, NFT_MATCH_TH_DPORT, 53, 1, "DNS over TCP" },
+	{ IPPROTO_ICMP, NFT_MATCH_ICMP_TYPE, 8, 0, "ping" },
+	{ IPPROTO_ICMPV6, NFT_MATCH_ICMPV6_TYPE, 128, 0, "ping6" },
+	{ IPPROTO_ICMPV6, NFT_MATCH_ICMPV6_TYPE, 135, 0, "neighbour solicitations" },
+	{ IPPROTO_ICMPV6, NFT_MATCH_ICMPV6_TYPE, 136, 0, "neighbour advertisements" },
+};
+
+static int walk_input(struct walk *w, enum nft_chain_id id)
+{
+	const struct netd_state *st = w->st;
+	struct nft_rule_def r;
+	char br[NETD_IFNAME_LEN];
+	size_t i, k;
+
+	for (i = 0; i < st->n_nets; i++) {
+		const struct netd_net *n = &st->nets[i];
+
+		if (!routed_net(n) || n->host_access)
+			continue;
+		netd_bridge_name(n->id, br);
+
+		rule_init(&r, id, NFT_ACT_ACCEPT);
+		add_ifname(&r, NFT_MATCH_IIFNAME, br);
+		rule_add(&r, NFT_MATCH_CT_REPLY);
+		emit(w, &r, "host %s: replies to the host's own connections", n->name);
+
+		for (k = 0; k < sizeof(host_svcs) / sizeof(host_svcs[0]); k++) {
+			const struct host_svc *h = &host_svcs[k];
+
+			if (h->nat_only && n->mode != NETD_MODE_NAT)
+				continue;
+			rule_init(&r, id, NFT_ACT_ACCEPT);
+			add_ifname(&r, NFT_MATCH_IIFNAME, br);
+			add_l4(&r, h->l4, (enum nft_match_kind)h->kind, h->value);
+			emit(w, &r, "host %s: %s", n->name, h->what);
+		}
+
+		rule_init(&r, id, NFT_ACT_DROP);
+		add_ifname(&r, NFT_MATCH_IIFNAME, br);
+		emit(w, &r, "host %s: host-access off, nothing else from %s reaches the host",
+		     n->name, br);
+	}
+	return w->rc;
+}
+
 static int walk_bridge_in(struct walk *w, enum nft_chain_id id)
 {
 	const struct netd_state *st = w->st;
@@ -368,6 +509,8 @@ static int walk_bridge_in(struct walk *w, enum nft_chain_id id)
 			emit(w, &r, "anti-spoof %s (%s): ARP sender IP", tap, c->vm);
 		}
 
+		walk_guard(w, id, c, tap);
+
 		if (c->rate_mbit) {
 			rule_init(&r, id, NFT_ACT_DROP);
 			add_ifname(&r, NFT_MATCH_IIFNAME, tap);
@@ -407,6 +550,7 @@ static int (*const chain_walkers[NFT_CH_COUNT])(struct walk *w, enum nft_chain_i
 	[NFT_CH_INET_OUTPUT] = walk_forwards,
 	[NFT_CH_INET_POSTROUTING] = walk_postrouting,
 	[NFT_CH_INET_FORWARD] = walk_forward,
+	[NFT_CH_INET_INPUT] = walk_input,
 	[NFT_CH_BRIDGE_PREROUTING] = walk_bridge_in,
 	[NFT_CH_BRIDGE_POSTROUTING] = walk_bridge_out,
 };
