@@ -315,6 +315,30 @@ grep -q "network priv: restarting dnsmasq in" "$T/netd.log" || fail "restart not
 P2=$P2b
 t_end
 
+t_begin "a process that only names a network's config is not adopted nor signalled"
+# netd is down and network priv's dnsmasq gone; in its place a script whose
+# command line names priv's config and whose pid is in the pid file
+netd_stop
+kill -KILL "$P2"
+printf '#!/bin/sh\ntrap "echo TERM >>%s/decoy.sig" TERM HUP\nwhile :; do sleep 0.2; done\n' "$T" >"$T/decoy"
+chmod 0755 "$T/decoy"
+ip netns exec "$NS_HOST" setsid "$T/decoy" "--conf-file=$T/run/net/2/dnsmasq.conf" </dev/null >/dev/null 2>&1 &
+DECOY=$!
+sleep 0.3
+echo "$DECOY" >"$T/run/net/2/dnsmasq.pid"
+netd_start || die "netd did not restart"
+expect_ok draw apply "$T/state.json"
+wait_for 10 dnsmasq2_replaced
+P2=$(dnsmasq_pid 2)
+[ -n "$P2" ] && [ "$P2" != "$DECOY" ] || fail "no fresh dnsmasq for priv (got '$P2', decoy $DECOY)"
+kill -0 "$DECOY" 2>/dev/null || fail "the decoy was killed"
+[ -e "$T/decoy.sig" ] && fail "the decoy was signalled: $(cat "$T/decoy.sig")"
+grep -q "pid $DECOY names this network's config but is left alone: it runs" "$T/netd.log" ||
+	fail "netd did not say why it left pid $DECOY alone"
+kill -KILL "$DECOY" 2>/dev/null
+wait "$DECOY" 2>/dev/null
+t_end
+
 t_begin "bad states are refused and change nothing"
 snapshot "$T/snap.bad0"
 bad() {   # WANT JQ-FILTER
