@@ -6,6 +6,7 @@
  *   ip saddr a/p         payload load p/8 bytes @ network + 12 when p is a
  *                        multiple of 8, else 4 bytes and a bitwise mask
  *   ip6 saddr a          payload load 16 bytes @ network + 8
+ *   ND target a          payload load 16 bytes @ transport + 8
  *   th sport, icmp(v6) type   payload load 2 or 1 bytes @ transport + 0
  *   ct state est,rel     ct load state; bitwise & bits; cmp neq 0
  *   fib daddr type local fib daddr type => reg 1; cmp eq RTN_LOCAL
@@ -254,6 +255,8 @@ static int ex_match(struct nftnl_rule *r, const struct nft_match *m)
 		return ex_u8_at(r, NFT_PAYLOAD_TRANSPORT_HEADER, 0, (uint8_t)m->value);
 	case NFT_MATCH_IP6_SADDR:
 		return ex_addr6(r, NFT_PAYLOAD_NETWORK_HEADER, 8, m);
+	case NFT_MATCH_ND_TARGET:
+		return ex_addr6(r, NFT_PAYLOAD_TRANSPORT_HEADER, 8, m);
 	}
 	return -EINVAL;
 }

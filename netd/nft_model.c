@@ -20,7 +20,8 @@
  *                                        sender IP (when known), no router
  *                                        advertisements, redirects or DHCP /
  *                                        DHCPv6 server replies, IPv6 source
- *                                        (link-local from the MAC, or ::),
+ *                                        (link-local from the MAC, or ::) and
+ *                                        neighbour advertisement target,
  *                                        rate limit
  *                   postrouting          per NIC with a rate: rate limit
  *
@@ -397,6 +398,16 @@ static void walk_guard(struct walk *w, enum nft_chain_id id, const struct netd_n
 	add_ip6(&r, NFT_MATCH_IP6_SADDR, 1, &ll);
 	add_ip6(&r, NFT_MATCH_IP6_SADDR, 1, &any);
 	emit(w, &r, "anti-spoof %s (%s): IPv6 source", tap, c->vm);
+
+	/* A neighbour advertisement for another address would take it over
+	 * in the other guests' and the host's neighbour caches (IPv6's ARP
+	 * spoofing); the guest has no address but its link-local one. */
+	rule_init(&r, id, NFT_ACT_DROP);
+	add_ifname(&r, NFT_MATCH_IIFNAME, tap);
+	add_value(&r, NFT_MATCH_ETHER_TYPE, ETH_P_IPV6);
+	add_l4(&r, IPPROTO_ICMPV6, NFT_MATCH_ICMPV6_TYPE, 136);
+	add_ip6(&r, NFT_MATCH_ND_TARGET, 1, &ll);
+	emit(w, &r, "anti-spoof %s (%s): neighbour advertisement target", tap, c->vm);
 }
 
 /* What a guest of a network without host access may still send to the

@@ -76,6 +76,7 @@ enum nft_match_kind {
 	NFT_MATCH_ICMP_TYPE,       /* icmp type value (after meta l4proto icmp) */
 	NFT_MATCH_ICMPV6_TYPE,     /* icmpv6 type value (after meta l4proto ipv6-icmp) */
 	NFT_MATCH_IP6_SADDR,       /* ip6 saddr [!=] addr6 (whole address) */
+	NFT_MATCH_ND_TARGET,       /* @th,64,128 [!=] addr6: an ND message's target */
 };
 
 struct nft_match {

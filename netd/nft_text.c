@@ -112,6 +112,15 @@ static void tx_match(FILE *f, const struct nft_match *m)
 		fprintf(f, "ip6 saddr %s%s", m->neg ? "!= " : "", a);
 		break;
 	}
+	case NFT_MATCH_ND_TARGET: {
+		size_t i;
+
+		/* nft 1.0 has no name for it: a raw payload and a 128-bit number */
+		fprintf(f, "@th,64,128 %s0x", m->neg ? "!= " : "");
+		for (i = 0; i < 16; i++)
+			fprintf(f, "%02x", m->addr6.s6_addr[i]);
+		break;
+	}
 	}
 }
 

@@ -9,6 +9,8 @@
 #     answering every request at once: the other guest still gets croft's
 #     (or the LAN's) lease;
 #   - a DHCPv6 ADVERTISE from the guest never reaches the other guest;
+#   - an unsolicited neighbour advertisement for the other guest's address
+#     reaches neither that guest nor the host's neighbour cache;
 #   - IPv6 from a spoofed source (another link-local address, a global one)
 #     reaches neither the other guest nor the host; from the guest's own
 #     link-local address it does;
@@ -53,7 +55,9 @@ def sniff(secs, ifaces):
         what = "other"
         if et == 0x86DD and len(f) >= 58:
             nh, s6 = f[20], socket.inet_ntop(socket.AF_INET6, f[22:38])
-            if nh == 58:
+            if nh == 58 and f[54] == 136 and len(f) >= 78:
+                what = "icmp6 type 136 src %s target %s" % (s6, socket.inet_ntop(socket.AF_INET6, f[62:78]))
+            elif nh == 58:
                 what = "icmp6 type %d src %s" % (f[54], s6)
             elif nh == 17:
                 what = "udp6 sport %d src %s" % (struct.unpack("!H", f[54:56])[0], s6)
@@ -149,6 +153,10 @@ case "$V_IP1" in 198.51.101.*) ;; *) fail "v's lanb address $V_IP1 is not the LA
 guest_ok r "ip -6 addr show dev eth0" &&
 	R_LL0=$(echo "$GUEST_OUT" | sed -nE 's/.*inet6 (fe80::[0-9a-f:]+)\/64.*/\1/p' | head -n1)
 [ -n "${R_LL0:-}" ] || fail "r has no link-local address on eth0: $GUEST_OUT"
+guest_ok v "ip -6 addr show dev eth0" &&
+	V_LL0=$(echo "$GUEST_OUT" | sed -nE 's/.*inet6 (fe80::[0-9a-f:]+)\/64.*/\1/p' | head -n1)
+[ -n "${V_LL0:-}" ] || fail "v has no link-local address on eth0: $GUEST_OUT"
+V_MAC0=$(nic_get v 0 mac)
 t_end
 
 t_begin "croft's links: no RA, autoconf or redirects; no IPv6 on taps; forwarding per link"
@@ -191,6 +199,26 @@ HOST_V6_AFTER=$(host_v6)
 	fail "the host's IPv6 addresses or routes changed: $(diff <(echo "$HOST_V6_BEFORE") <(echo "$HOST_V6_AFTER") | grep '^[<>]' | head -n 4 | tr '\n' '|')"
 case "$HOST_V6_AFTER" in
 *2001:db8:bad* | *default*) fail "the host took r's RA: $(echo "$HOST_V6_AFTER" | grep -m1 -E '2001:db8:bad|default')" ;;
+esac
+t_end
+
+t_begin "neighbour advertisements for another guest's address reach no one"
+# the host talks to v over IPv6, so its neighbour cache has v's address
+# (a datagram to it makes the host resolve it: NS from the host, NA from v)
+in_host python3 -c "import socket; s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM); s.sendto(b'x', ('$V_LL0', 9, 0, socket.if_nametoindex('$WAN_BR')))" ||
+	fail "the host cannot send to v's $V_LL0"
+wait_for 10 sh -c "ip netns exec '$NS_HOST' ip -6 neigh show '$V_LL0' dev '$WAN_BR' | grep -q '$V_MAC0'" ||
+	fail "the host did not resolve v's $V_LL0: $(in_host ip -6 neigh show dev "$WAN_BR")"
+sniff_start 8
+guest_ok r "rogue na eth0 $V_LL0 3; rogue na eth1 $V_LL0 3" 40
+sniff_wait
+echo "$SNIFFED" | grep "icmp6 type 136" | grep -qv "target $R_LL0\$" &&
+	fail "v got r's neighbour advertisement for another address: $(echo "$SNIFFED" | grep 'type 136' | grep -v "target $R_LL0\$" | head -n1)"
+n=$(in_host ip -6 neigh show "$V_LL0" dev "$WAN_BR")
+case "$n" in
+*"$R_MAC0"*) fail "the host now sends v's traffic to r: $n" ;;
+*"$V_MAC0"*) ;;
+*) fail "the host's neighbour entry for v: '$n'" ;;
 esac
 t_end
 

@@ -165,8 +165,8 @@ static struct counts expected_counts(const struct netd_state *st)
 	}
 	for (i = 0; i < st->n_nics; i++) {
 		/* MAC, two tags, ARP MAC; RA, redirects v6 and v4, DHCP,
-		 * DHCPv6, IPv6 source; IPv4 source and ARP IP; rate */
-		c.br_pre += 4 + 6 + (st->nics[i].ip.s_addr ? 2 : 0) + (st->nics[i].rate_mbit ? 1 : 0);
+		 * DHCPv6, IPv6 source, NA target; IPv4 source and ARP IP; rate */
+		c.br_pre += 4 + 7 + (st->nics[i].ip.s_addr ? 2 : 0) + (st->nics[i].rate_mbit ? 1 : 0);
 		c.br_post += st->nics[i].rate_mbit ? 1 : 0;
 	}
 	return c;

@@ -336,6 +336,13 @@ static void test_one_nat_network_exact(void **state)
 		" [ payload load 16b @ network header + 8 => reg 1 ]"
 		" [ cmp neq reg 1 0x00000000 0x00000000 0x00000000 0x00000000 ] [ immediate reg 0 drop ]"
 		" comment=\"anti-spoof croftt5 (web): IPv6 source\"",
+		"rule bridge croft prerouting [ meta load iifname => reg 1 ] [ cmp eq reg 1 " IFN_T5 " ]"
+		" [ payload load 2b @ link header + 12 => reg 1 ] [ cmp eq reg 1 0x0000dd86 ]"
+		" [ meta load l4proto => reg 1 ] [ cmp eq reg 1 0x0000003a ]"
+		" [ payload load 1b @ transport header + 0 => reg 1 ] [ cmp eq reg 1 0x00000088 ]"
+		" [ payload load 16b @ transport header + 8 => reg 1 ]"
+		" [ cmp neq reg 1 0x000080fe 0x00000000 0xff005450 0x563412fe ]"
+		" [ immediate reg 0 drop ] comment=\"anti-spoof croftt5 (web): neighbour advertisement target\"",
 		"chain bridge croft postrouting type=filter hook=postrouting prio=-200 policy=accept"
 		" comment=\"rate limits towards guests\"",
 		"batch end",
@@ -440,16 +447,19 @@ static void test_nat_hostonly_bridged(void **state)
 	tl_assert_contains(fwd[8], "isolate priv");
 
 	/* bridge: every NIC of every mode is anti-spoofed and guarded; the
-	 * bridged NIC has no known IP, so no IPv4 source checks (4 + 6). */
+	 * bridged NIC has no known IP, so no IPv4 source checks (4 + 7). */
 	n = grep(&d, "rule bridge croft prerouting", pre, 64);
-	assert_int_equal(n, 12 + 12 + 10);
-	tl_assert_contains(pre[24], "anti-spoof croftt12 (c): source MAC");
-	tl_assert_contains(pre[27], "anti-spoof croftt12 (c): ARP sender MAC");
-	tl_assert_contains(pre[28], "guard croftt12 (c): no router advertisements");
-	tl_assert_contains(pre[31], "guard croftt12 (c): no DHCP server replies");
+	assert_int_equal(n, 13 + 13 + 11);
+	tl_assert_contains(pre[26], "anti-spoof croftt12 (c): source MAC");
+	tl_assert_contains(pre[29], "anti-spoof croftt12 (c): ARP sender MAC");
+	tl_assert_contains(pre[30], "guard croftt12 (c): no router advertisements");
+	tl_assert_contains(pre[33], "guard croftt12 (c): no DHCP server replies");
 	/* fe80::5054:ff:fe12:340c, the link-local address of 52:54:00:12:34:0c */
-	tl_assert_contains(pre[33], "[ cmp neq reg 1 0x000080fe 0x00000000 0xff005450 0x0c3412fe ]");
-	tl_assert_contains(pre[33], "anti-spoof croftt12 (c): IPv6 source");
+	tl_assert_contains(pre[35], "[ cmp neq reg 1 0x000080fe 0x00000000 0xff005450 0x0c3412fe ]");
+	tl_assert_contains(pre[35], "anti-spoof croftt12 (c): IPv6 source");
+	tl_assert_contains(pre[36], "[ payload load 16b @ transport header + 8 => reg 1 ]"
+			   " [ cmp neq reg 1 0x000080fe 0x00000000 0xff005450 0x0c3412fe ]");
+	tl_assert_contains(pre[36], "anti-spoof croftt12 (c): neighbour advertisement target");
 	assert_int_equal(grep(&d, "rule bridge croft postrouting", out, 8), 0);
 	assert_int_equal(count(&d, "chain "), NFT_CH_COUNT);
 	nft_desc_free(&d);
@@ -504,24 +514,24 @@ static void test_nic_variants(void **state)
 	(void)state;
 	ts_net(t, 1, NETD_MODE_NAT, "lan", "10.0.0.0", 24, "eth0");
 	ts_net(t, 2, NETD_MODE_BRIDGED, "phys", NULL, 0, "eno1");
-	ts_nic(t, 1, 1, 0x01, NULL, 0, 0, "noip");          /* 4 + 6 rules */
-	ts_nic(t, 2, 1, 0x02, "10.0.0.2", 1, 0, "slow");    /* 6 + 6 + 1 */
-	ts_nic(t, 3, 2, 0x03, "192.168.1.9", 1000, 7, "fast");  /* 6 + 6 + 1, vlan 7 */
+	ts_nic(t, 1, 1, 0x01, NULL, 0, 0, "noip");          /* 4 + 7 rules */
+	ts_nic(t, 2, 1, 0x02, "10.0.0.2", 1, 0, "slow");    /* 6 + 7 + 1 */
+	ts_nic(t, 3, 2, 0x03, "192.168.1.9", 1000, 7, "fast");  /* 6 + 7 + 1, vlan 7 */
 	build_desc(&t->st, &d);
 
 	n = grep(&d, "rule bridge croft prerouting", pre, 64);
-	assert_int_equal(n, 10 + 13 + 13);
+	assert_int_equal(n, 11 + 14 + 14);
 	tl_assert_contains(pre[3], "croftt1 (noip): ARP sender MAC");
 	tl_assert_contains(pre[4], "croftt1 (noip): no router advertisements");
-	tl_assert_contains(pre[10], "croftt2 (slow): source MAC");
+	tl_assert_contains(pre[11], "croftt2 (slow): source MAC");
 	/* 1 Mbit/s = 125000 B/s; the burst floor of 64 KiB applies */
-	assert_string_equal(pre[22], "rule bridge croft prerouting [ meta load iifname => reg 1 ]"
+	assert_string_equal(pre[24], "rule bridge croft prerouting [ meta load iifname => reg 1 ]"
 			    " [ cmp eq reg 1 0x666f7263 0x00327474 0x00000000 0x00000000 ]"
 			    " [ limit rate 125000/second burst 65536 type bytes flags 0x1 ]"
 			    " [ immediate reg 0 drop ] comment=\"rate croftt2 (slow): 1 Mbit/s from the guest\"");
 	/* a VLAN changes nothing in the rules: tagging is the bridge's job */
-	tl_assert_contains(pre[27], "[ payload load 4b @ network header + 12 => reg 1 ] [ cmp neq reg 1 0x0901a8c0 ]");
-	tl_assert_contains(pre[35], "[ limit rate 125000000/second burst 12500000 type bytes flags 0x1 ]");
+	tl_assert_contains(pre[29], "[ payload load 4b @ network header + 12 => reg 1 ] [ cmp neq reg 1 0x0901a8c0 ]");
+	tl_assert_contains(pre[38], "[ limit rate 125000000/second burst 12500000 type bytes flags 0x1 ]");
 
 	assert_int_equal(grep(&d, "rule bridge croft postrouting", post, 8), 2);
 	assert_string_equal(post[0], "rule bridge croft postrouting [ meta load oifname => reg 1 ]"
@@ -572,7 +582,7 @@ static void test_headers_seq_and_flags(void **state)
 		}
 	}
 	assert_int_equal(rest, 0);
-	assert_int_equal(rules, 2 + 2 + 6 + 9 + 6 + 6);
+	assert_int_equal(rules, 2 + 2 + 6 + 9 + 6 + 7);
 	free(buf);
 	free(t);
 }
@@ -662,7 +672,7 @@ static void test_comment_sanitized(void **state)
 	(void)state;
 	snprintf(t->nics[0].vm, sizeof(t->nics[0].vm), "we\"b\n\\x");
 	build_desc(&t->st, &d);
-	assert_int_equal(grep(&d, "rule bridge croft prerouting", pre, 16), 12);
+	assert_int_equal(grep(&d, "rule bridge croft prerouting", pre, 16), 13);
 	tl_assert_contains(pre[0], "comment=\"anti-spoof croftt5 (we_b__x): source MAC\"");
 	nft_desc_free(&d);
 	free(t);
@@ -693,6 +703,8 @@ static void test_text_matches_model(void **state)
 	tl_assert_contains(text, "\t\tiifname \"croftt5\" ether type ip6 meta l4proto udp th sport 547 drop");
 	tl_assert_contains(text, "\t\tiifname \"croftt5\" ether type ip6 ip6 saddr != fe80::5054:ff:fe12:3456"
 			   " ip6 saddr != :: drop");
+	tl_assert_contains(text, "\t\tiifname \"croftt5\" ether type ip6 meta l4proto 58 icmpv6 type 136"
+			   " @th,64,128 != 0xfe80000000000000505400fffe123456 drop");
 	tl_assert_contains(text, "\t\tiifname \"croftbr1\" meta l4proto udp th dport 53 accept");
 	tl_assert_contains(text, "\t\tiifname \"croftbr1\" meta l4proto 58 icmpv6 type 135 accept");
 	tl_assert_contains(text, "\t\tiifname \"croftbr1\" drop comment \"host lan: host-access off,"
