@@ -280,7 +280,7 @@ static void test_one_nat_network_exact(void **state)
 		"delete table bridge croft",
 		"table bridge croft" C_TABLE,
 		"chain bridge croft prerouting type=filter hook=prerouting prio=-200 policy=accept"
-		" comment=\"anti-spoofing and rate limits from guests\"",
+		" comment=\"anti-spoofing, guards and rate limits from guests\"",
 		"rule bridge croft prerouting [ meta load iifname => reg 1 ] [ cmp eq reg 1 " IFN_T5 " ]"
 		" [ payload load 6b @ link header + 6 => reg 1 ] [ cmp neq reg 1 0x12005452 0x00005634 ]"
 		" [ immediate reg 0 drop ] comment=\"anti-spoof croftt5 (web): source MAC\"",
