@@ -89,13 +89,14 @@ static void walk_guard(struct nft_walk *w, enum nft_chain_id id, const struct ne
 }
 
 /* What a guest of a network without host access may still send to the
- * host: the services the network needs (nat: DNS too), ping, and the
- * neighbour discovery IPv6 needs on the link. */
+ * host: the services the network needs (nat: DNS too, on the gateway
+ * address only, where croft's dnsmasq listens: not another DNS server of
+ * the host's), ping, and the neighbour discovery IPv6 needs on the link. */
 static const struct host_svc {
 	uint8_t l4;
 	uint8_t kind;              /* enum nft_match_kind */
 	uint16_t value;
-	uint8_t nat_only;
+	uint8_t nat_only;          /* and only to the gateway's IPv4 address */
 	const char *what;
 } host_svcs[] = {
 	{ IPPROTO_UDP, NFT_MATCH_TH_DPORT, 67, 0, "DHCP" },
@@ -133,6 +134,10 @@ int nft_walk_input(struct nft_walk *w, enum nft_chain_id id)
 				continue;
 			nft_rule_init(&r, id, NFT_ACT_ACCEPT);
 			nft_add_ifname(&r, NFT_MATCH_IIFNAME, br);
+			if (h->nat_only) {
+				nft_rule_add(&r, NFT_MATCH_NFPROTO_IPV4);
+				nft_add_ip(&r, NFT_MATCH_IP_DADDR, 0, n->gateway, 32);
+			}
 			nft_add_l4(&r, h->l4, (enum nft_match_kind)h->kind, h->value);
 			nft_emit(w, &r, "host %s: %s", n->name, h->what);
 		}

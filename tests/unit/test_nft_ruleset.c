@@ -250,10 +250,14 @@ static void test_one_nat_network_exact(void **state)
 		" [ payload load 2b @ transport header + 2 => reg 1 ] [ cmp eq reg 1 0x00004300 ]"
 		" [ immediate reg 0 accept ] comment=\"host lan: DHCP\"",
 		"rule inet croft input [ meta load iifname => reg 1 ] [ cmp eq reg 1 " IFN_BR1 " ]"
+		" [ meta load nfproto => reg 1 ] [ cmp eq reg 1 0x00000002 ]"
+		" [ payload load 4b @ network header + 16 => reg 1 ] [ cmp eq reg 1 0x0100000a ]"
 		" [ meta load l4proto => reg 1 ] [ cmp eq reg 1 0x00000011 ]"
 		" [ payload load 2b @ transport header + 2 => reg 1 ] [ cmp eq reg 1 0x00003500 ]"
 		" [ immediate reg 0 accept ] comment=\"host lan: DNS\"",
 		"rule inet croft input [ meta load iifname => reg 1 ] [ cmp eq reg 1 " IFN_BR1 " ]"
+		" [ meta load nfproto => reg 1 ] [ cmp eq reg 1 0x00000002 ]"
+		" [ payload load 4b @ network header + 16 => reg 1 ] [ cmp eq reg 1 0x0100000a ]"
 		" [ meta load l4proto => reg 1 ] [ cmp eq reg 1 0x00000006 ]"
 		" [ payload load 2b @ transport header + 2 => reg 1 ] [ cmp eq reg 1 0x00003500 ]"
 		" [ immediate reg 0 accept ] comment=\"host lan: DNS over TCP\"",
@@ -705,7 +709,8 @@ static void test_text_matches_model(void **state)
 			   " ip6 saddr != :: drop");
 	tl_assert_contains(text, "\t\tiifname \"croftt5\" ether type ip6 meta l4proto 58 icmpv6 type 136"
 			   " @th,64,128 != 0xfe80000000000000505400fffe123456 drop");
-	tl_assert_contains(text, "\t\tiifname \"croftbr1\" meta l4proto udp th dport 53 accept");
+	tl_assert_contains(text, "\t\tiifname \"croftbr1\" meta nfproto ipv4 ip daddr 10.0.0.1"
+			   " meta l4proto udp th dport 53 accept");
 	tl_assert_contains(text, "\t\tiifname \"croftbr1\" meta l4proto 58 icmpv6 type 135 accept");
 	tl_assert_contains(text, "\t\tiifname \"croftbr1\" drop comment \"host lan: host-access off,"
 			   " nothing else from croftbr1 reaches the host\"\n");
