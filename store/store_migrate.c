@@ -158,6 +158,12 @@ static const struct migration migrations[] = {
 	  "CREATE TRIGGER history_vm_deleted AFTER DELETE ON vms"
 	  " BEGIN DELETE FROM history WHERE owner = OLD.id; END;"
 	},
+	{ 5,
+	  /* A network's host_access: 1 lets its guests reach every service of
+	   * the host; 0 (every network so far) only DHCP, DNS, ping and ND. */
+	  "ALTER TABLE networks ADD COLUMN host_access INTEGER NOT NULL DEFAULT 0"
+	  " CONSTRAINT host_access_0_or_1 CHECK (host_access IN (0, 1));"
+	},
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == STORE_SCHEMA_VERSION,
