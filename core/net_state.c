@@ -198,6 +198,7 @@ int net_from_store(const struct store_net *sn, struct netd_net *out, char *err, 
 		return -EINVAL;
 	if (out->mode == NETD_MODE_BRIDGED)
 		return 0;
+	out->host_access = sn->host_access ? 1 : 0;
 	snprintf(what, sizeof(what), "network %s: stored subnet", sn->name);
 	out->prefix = sn->prefix;
 	if (addr_parse(what, sn->subnet, &out->subnet, err, errlen) < 0 ||

@@ -19,7 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define STORE_SCHEMA_VERSION 5
+#define STORE_SCHEMA_VERSION 6
 
 struct store;
 
@@ -135,6 +135,7 @@ struct store_net {
 	char *dhcp_last;
 	char *uplink;            /* interface name, NULL when none */
 	int64_t created;         /* unix seconds */
+	int host_access;         /* 1: guests reach every host service (nat, host-only) */
 };
 
 struct store_nic {
@@ -164,6 +165,8 @@ void store_batch_rollback(struct store *st);
 /* Fills net->id on success.  -EEXIST: the name (or a bridged uplink) is
  * taken. */
 int store_net_insert(struct store *st, struct store_net *net, char *err, size_t errlen);
+/* Set a network's host_access (0 or 1); -ENOENT when there is no such id. */
+int store_net_set_host_access(struct store *st, int64_t id, int on, char *err, size_t errlen);
 /* *out is zeroed first; -ENOENT when absent. */
 int store_net_get(struct store *st, const char *name, struct store_net *out);
 int store_net_get_id(struct store *st, int64_t id, struct store_net *out);

@@ -159,6 +159,12 @@ static const struct migration migrations[] = {
 	  " BEGIN DELETE FROM history WHERE owner = OLD.id; END;"
 	},
 	{ 5,
+	  /* A network's host_access: 1 lets its guests reach every service of
+	   * the host; 0 (every network so far) only DHCP, DNS, ping and ND. */
+	  "ALTER TABLE networks ADD COLUMN host_access INTEGER NOT NULL DEFAULT 0"
+	  " CONSTRAINT host_access_0_or_1 CHECK (host_access IN (0, 1));"
+	},
+	{ 6,
 	  /* Host-local facts about a VM (store_vm_host.c): the slot of the
 	   * uid range its QEMU runs as. */
 	  "CREATE TABLE vm_host ("

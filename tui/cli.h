@@ -340,6 +340,8 @@ int cli_parse_net_create(const char *cmdname, int argc, char **argv, struct cli_
 			 json_t **args, char *err, size_t errlen);
 int cli_parse_net_name(const char *cmdname, int argc, char **argv, struct cli_opts *g,
 		       json_t **args, char *err, size_t errlen);
+int cli_parse_net_edit(const char *cmdname, int argc, char **argv, struct cli_opts *g,
+		       json_t **args, char *err, size_t errlen);
 int cli_parse_net_delete(const char *cmdname, int argc, char **argv, struct cli_opts *g,
 			 json_t **args, char *err, size_t errlen);
 int cli_parse_fwd_add(const char *cmdname, int argc, char **argv, struct cli_opts *g,

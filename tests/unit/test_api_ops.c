@@ -209,7 +209,7 @@ static const char *const known_ops[] = {
 	"vm.create", "vm.start", "vm.shutdown", "vm.stop", "vm.pause", "vm.resume",
 	"vm.reset", "vm.delete", "vm.edit", "vm.console", "vm.log",
 	"vm.nic.add", "vm.nic.remove", "vm.nic.list",
-	"net.create", "net.list", "net.info", "net.delete",
+	"net.create", "net.list", "net.info", "net.edit", "net.delete",
 	"net.forward.add", "net.forward.list", "net.forward.remove",
 	"job.list", "job.info", "job.cancel",
 	"host.stats", "metrics.get", "vm.stats",
@@ -291,6 +291,7 @@ static const struct {
 	{ "vm.nic.add", "name", "net" },     { "vm.nic.remove", "name", "net" },
 	{ "vm.nic.list", "name", NULL },      { "vm.stats", "name", NULL },
 	{ "net.info", NULL, "name" },        { "net.delete", NULL, "name" },
+	{ "net.edit", NULL, "name" },
 	{ "net.forward.add", "vm", "net" },  { "net.forward.list", NULL, "net" },
 	{ "net.forward.remove", NULL, "net" },
 };
