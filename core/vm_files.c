@@ -435,8 +435,64 @@ out:
 	return rc;
 }
 
+/* Sealed copies already made, so that starting a VM again (or another VM
+ * booting the same kernel) costs no copy: a copy is immutable, so QEMUs
+ * may share it.  Keyed by the file's identity and its change times; a
+ * file written since has a new ctime and is copied afresh.  Least
+ * recently used goes first. */
+#define SEALED_CACHE_SLOTS 8
+
+static struct sealed_cache {
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	struct timespec mtim, ctim;
+	int mfd;                     /* -1 (or 0 before first use): empty */
+	uint64_t used;
+} sealed_cache[SEALED_CACHE_SLOTS];
+static uint64_t sealed_cache_tick;
+
+static int same_time(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec == b->tv_sec && a->tv_nsec == b->tv_nsec;
+}
+
+static struct sealed_cache *sealed_cache_find(const struct stat *st)
+{
+	size_t i;
+
+	for (i = 0; i < SEALED_CACHE_SLOTS; i++) {
+		struct sealed_cache *c = &sealed_cache[i];
+
+		if (c->mfd > 0 && c->dev == st->st_dev && c->ino == st->st_ino &&
+		    c->size == st->st_size && same_time(&c->mtim, &st->st_mtim) &&
+		    same_time(&c->ctim, &st->st_ctim))
+			return c;
+	}
+	return NULL;
+}
+
+static void sealed_cache_put(const struct stat *st, int mfd)
+{
+	struct sealed_cache *c = &sealed_cache[0];
+	size_t i;
+	int keep = fcntl(mfd, F_DUPFD_CLOEXEC, 3);
+
+	if (keep < 0)
+		return;
+	for (i = 1; i < SEALED_CACHE_SLOTS; i++)
+		if (sealed_cache[i].used < c->used)
+			c = &sealed_cache[i];
+	if (c->mfd > 0)
+		close(c->mfd);
+	*c = (struct sealed_cache){ .dev = st->st_dev, .ino = st->st_ino, .size = st->st_size,
+				    .mtim = st->st_mtim, .ctim = st->st_ctim, .mfd = keep,
+				    .used = ++sealed_cache_tick };
+}
+
 int vm_file_sealed_copy(int fd, const char *name, uint64_t max, char *err, size_t errlen)
 {
+	struct sealed_cache *hit;
 	struct stat st;
 	off_t off = 0;
 	ssize_t n;
@@ -450,6 +506,11 @@ int vm_file_sealed_copy(int fd, const char *name, uint64_t max, char *err, size_
 		err_set(err, errlen, "%s is larger than %llu MiB", name,
 			(unsigned long long)(max >> 20));
 		return -EFBIG;
+	}
+	hit = sealed_cache_find(&st);
+	if (hit && (mfd = fcntl(hit->mfd, F_DUPFD_CLOEXEC, 3)) >= 0) {
+		hit->used = ++sealed_cache_tick;
+		return mfd;
 	}
 	mfd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (mfd < 0) {
@@ -471,6 +532,7 @@ int vm_file_sealed_copy(int fd, const char *name, uint64_t max, char *err, size_
 		close(mfd);
 		return -errno;
 	}
+	sealed_cache_put(&st, mfd);
 	return mfd;
 }
 

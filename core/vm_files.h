@@ -123,7 +123,10 @@ int vm_file_chain_open(const struct pools *p, const char *path, const char *form
 void vm_file_chain_close(struct vm_file_chain *c);
 
 /* A sealed memfd holding a copy of fd's content (at most max bytes):
- * the memfd, or -errno with err set. */
+ * the memfd, or -errno with err set.  Copies are kept (a few, the least
+ * recently used dropped) and shared: the same file, unchanged since (same
+ * inode, size, mtime and ctime), gets another descriptor of the same
+ * sealed copy, without copying again. */
 int vm_file_sealed_copy(int fd, const char *name, uint64_t max, char *err, size_t errlen);
 
 /* --- a VM's files at start ------------------------------------------------------- */

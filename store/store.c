@@ -8,7 +8,8 @@
  * files sqlite derives from it are 0600 too), then checks it is a croft
  * sqlite file no newer than this build before changing anything in it: only
  * then is WAL switched on and the migrations run.  The connection runs with
- * foreign keys on, synchronous=FULL and a busy timeout, so a second process
+ * foreign keys on, synchronous=FULL (NORMAL for runtime records, see
+ * store_sync_relaxed) and a busy timeout, so a second process
  * (the CLI during installation, a crashed croftd's successor) waits for the
  * lock instead of failing.
  */
@@ -448,4 +449,12 @@ int store_integrity_check(struct store *st, char *err, size_t errlen)
 out:
 	sqlite3_finalize(s);
 	return ret;
+}
+
+void store_sync_relaxed(struct store *st, int relaxed)
+{
+	/* A failure leaves the stricter or the looser setting for one write;
+	 * neither can corrupt the file, so it is not worth an error. */
+	sqlite3_exec(st->db, relaxed ? "PRAGMA synchronous = NORMAL" : "PRAGMA synchronous = FULL",
+		     NULL, NULL, NULL);
 }

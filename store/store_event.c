@@ -25,13 +25,25 @@ static const char sql_event_list[] =
 	"SELECT * FROM (SELECT " EVENT_COLUMNS " FROM events WHERE time_ms >= ?1 AND id > ?2 "
 	"ORDER BY id DESC LIMIT ?3) ORDER BY id";
 
+static int store_event_write(struct store *st, const struct store_event *ev, int64_t keep);
+
 int store_event_add(struct store *st, const struct store_event *ev, int64_t keep)
 {
-	sqlite3_stmt *s = NULL;
 	int ret;
 
 	if (!ev->kind || !ev->message)
 		return store_fail(st, NULL, 0, -EINVAL, "an event needs a kind and a message");
+	store_sync_relaxed(st, 1);
+	ret = store_event_write(st, ev, keep);
+	store_sync_relaxed(st, 0);
+	return ret;
+}
+
+static int store_event_write(struct store *st, const struct store_event *ev, int64_t keep)
+{
+	sqlite3_stmt *s = NULL;
+	int ret;
+
 	if (store_sp_begin(st, "store_event", NULL, 0))
 		return store_db_fail(st, NULL, 0, "cannot record event %lld (%s)",
 				     (long long)ev->id, ev->kind);

@@ -88,6 +88,12 @@ int store_db_fail(struct store *st, char *err, size_t errlen,
  * rollback undoes and releases it, keeping the message of the failure that
  * led there. */
 int store_sp_begin(struct store *st, const char *name, char *err, size_t errlen);
+/* Runtime records (events, a VM's last state) are written with
+ * synchronous=NORMAL: in WAL mode such a commit cannot corrupt the file
+ * and is made durable by the next full commit or checkpoint, but a power
+ * cut may lose it.  Definitions keep synchronous=FULL.  relaxed 1 before
+ * the write, 0 after it. */
+void store_sync_relaxed(struct store *st, int relaxed);
 int store_sp_release(struct store *st, const char *name, char *err, size_t errlen);
 void store_sp_rollback(struct store *st, const char *name);
 

@@ -415,6 +415,7 @@ int store_vm_set_state(struct store *st, int64_t id, const char *state, const ch
 	ret = store_stmt(st, STORE_STMT_VM_SET_STATE, sql_vm_set_state, &s, NULL, 0);
 	if (ret)
 		return ret;
+	store_sync_relaxed(st, 1);
 	if (sqlite3_bind_int64(s, 1, id) ||
 	    sqlite3_bind_text(s, 2, state, -1, SQLITE_STATIC) ||
 	    sqlite3_bind_text(s, 3, reason, -1, SQLITE_STATIC) ||
@@ -424,6 +425,7 @@ int store_vm_set_state(struct store *st, int64_t id, const char *state, const ch
 	else if (sqlite3_changes(st->db) == 0)
 		ret = store_fail(st, NULL, 0, -ENOENT, "no VM with id %lld", (long long)id);
 	store_stmt_done(s);
+	store_sync_relaxed(st, 0);
 	return ret;
 }
 

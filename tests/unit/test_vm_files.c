@@ -546,6 +546,29 @@ static void test_sealed_copy(void **state)
 		assert_int_equal(write(fd, "x", 1), -1);
 		close(fd);
 	}
+	/* the same file again: the same copy, not another */
+	fd = vm_file_sealed_copy(vf.fd, "kernel", 1 << 20, err, sizeof(err));
+	assert_true(fd >= 0 && fd != mfd);
+	{
+		struct stat a, b;
+
+		assert_int_equal(fstat(mfd, &a), 0);
+		assert_int_equal(fstat(fd, &b), 0);
+		assert_true(a.st_ino == b.st_ino && a.st_dev == b.st_dev);
+		close(fd);
+		/* written since: copied afresh, with the new content */
+		tl_write_file_or_fail(p, "changed data!");
+		vm_file_close(&vf);
+		assert_int_equal(vm_file_open(f->p, p, 0, &vf), 0);
+		fd = vm_file_sealed_copy(vf.fd, "kernel", 1 << 20, err, sizeof(err));
+		assert_true(fd >= 0);
+		assert_int_equal(fstat(fd, &b), 0);
+		assert_true(a.st_ino != b.st_ino);
+		memset(buf, 0, sizeof(buf));
+		assert_int_equal(pread(fd, buf, sizeof(buf) - 1, 0), 13);
+		assert_string_equal(buf, "changed data!");
+		close(fd);
+	}
 	close(mfd);
 	/* too large */
 	assert_int_equal(vm_file_sealed_copy(vf.fd, "initrd", 4, err, sizeof(err)), -EFBIG);
