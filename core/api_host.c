@@ -144,6 +144,14 @@ static void host_set_monitor(struct api_req *r, json_t *args)
 	const char *key;
 	json_t *v;
 
+	/* Where root's croftd listens is root's choice alone: a member could
+	 * otherwise open the metrics to the LAN or take a privileged port. */
+	if (json_object_get(args, "metrics-listen") && api_req_uid(r) != 0 &&
+	    api_req_uid(r) != (int64_t)geteuid()) {
+		api_req_err(r, PROTO_E_PERMISSION,
+			    "only root can change where metrics are served (croft host set metrics-listen)");
+		return;
+	}
 	json_object_foreach(args, key, v) {
 		if (monitor_setting_check(key, json_string_value(v), err, sizeof(err)) < 0) {
 			api_req_err(r, PROTO_E_INVALID_ARGUMENT, "%s", err);

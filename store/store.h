@@ -1,6 +1,6 @@
 /*
  * croft's persistent state: one sqlite file (WAL, foreign keys on,
- * synchronous=FULL) holding VMs, their disks, host settings, and networks
+ * synchronous=FULL; NORMAL for runtime records) holding VMs, their disks, host settings, and networks
  * with guest NICs and port forwards (store_net.c).  The schema
  * version lives in PRAGMA user_version and is advanced by ordered migrations
  * when the store is opened; a file newer than this build is refused.

@@ -474,6 +474,10 @@ static void test_host_allow_path(void **state)
 			 "only root can disallow host paths (croft host set disallow-path)");
 	assert_int_equal(pools_allowed_count(fx->d->pools), 0);
 	assert_int_equal(store_setting_get(fx->d->store, POOLS_SETTING, &text), -ENOENT);
+	/* where metrics are served is root's too */
+	assert_reply_err(run(set, "{\"metrics-listen\":\"0.0.0.0:9597\"}"), PROTO_E_PERMISSION,
+			 "only root can change where metrics are served (croft host set metrics-listen)");
+	assert_int_equal(store_setting_get(fx->d->store, "metrics-listen", &text), -ENOENT);
 
 	fx->peer.p.uid = 0;
 	m = run(set, "{\"allow_path\":\"/srv//images/\"}");
