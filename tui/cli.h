@@ -189,6 +189,9 @@ int cli_run_host_stats(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *a
 int cli_run_vm_stats(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args);
 int cli_run_metrics(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args);
 void cli_format_host_stats(FILE *f, const json_t *stats);
+/* croft host memory (cli_memory.c). */
+int cli_run_host_memory(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args);
+void cli_format_host_memory(FILE *f, const json_t *mem);
 void cli_format_vm_stats(FILE *f, const json_t *stats);
 int cli_parse_host_set(const char *cmdname, int argc, char **argv, struct cli_opts *g,
 		       json_t **args, char *err, size_t errlen);

@@ -18,7 +18,7 @@ enum opt_key {
 	OPT_NONE = 0,
 	OPT_VCPUS, OPT_MEMORY, OPT_MEMORY_MIN, OPT_DISK, OPT_CDROM, OPT_EJECT,
 	OPT_BOOT, OPT_FIRMWARE, OPT_KERNEL, OPT_INITRD, OPT_APPEND, OPT_FORMAT,
-	OPT_TIMEOUT, OPT_FORCE, OPT_KEEP_DISKS, OPT_WAIT, OPT_NO_WAIT,
+	OPT_TIMEOUT, OPT_FORCE, OPT_KEEP_DISKS, OPT_WAIT, OPT_NO_WAIT, OPT_SHARES, OPT_KSM,
 	OPT_MAX
 };
 
@@ -306,6 +306,8 @@ static const struct cli_opt edit_specs[] = {
 	{ "--kernel", OPT_KERNEL, "a kernel image path ('' to remove)" },
 	{ "--initrd", OPT_INITRD, "an initrd path ('' to remove)" },
 	{ "--append", OPT_APPEND, "a kernel command line ('' to remove)" },
+	{ "--memory-shares", OPT_SHARES, "a number from 1 to 50000" },
+	{ "--ksm", OPT_KSM, "on or off" },
 	{ NULL, 0, NULL },
 };
 
@@ -322,6 +324,22 @@ static int take_edit(struct cli_named *n, int key, const char *opt, const char *
 	if (key == OPT_EJECT) {
 		ed->eject = 1;
 		return 0;
+	}
+	if (key == OPT_SHARES) {
+		long long v;
+
+		if (parse_count(val, &v) < 0 || v < 1 || v > 50000) {
+			err_set(err, errlen, "%s must be a number from 1 to 50000, not '%s'", opt, val);
+			return -EINVAL;
+		}
+		return cli_set_once(n->a, "memory_shares", json_integer(v), opt, err, errlen);
+	}
+	if (key == OPT_KSM) {
+		if (strcmp(val, "on") && strcmp(val, "off")) {
+			err_set(err, errlen, "%s must be on or off, not '%s'", opt, val);
+			return -EINVAL;
+		}
+		return cli_set_once(n->a, "ksm", json_string(val), opt, err, errlen);
 	}
 	ed->cdrom |= key == OPT_CDROM;
 	return take_common(key, opt, val, n->a, 1, err, errlen);
