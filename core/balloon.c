@@ -349,7 +349,9 @@ static void fill_vm(struct croftd *d, struct vm *vm, struct balloon_vm *s, struc
 	v->min_mib = vm->spec.memory_min_mib;
 	v->shares = vm->spec.memory_shares ? vm->spec.memory_shares : BP_SHARES_DEFAULT;
 	v->balloon = mb && mb->sampled_ms;
+	v->fixed = vm->spec.memory_min_mib >= vm->spec.memory_mib;
 	v->target_mib = s->target_mib ? s->target_mib : v->balloon ? mb->actual_mib : v->max_mib;
+	v->actual_mib = v->balloon ? mb->actual_mib : v->max_mib;
 	if (mb && mb->guest.known) {
 		v->stats = 1;
 		v->stale = mb->guest.stale;
@@ -380,7 +382,7 @@ static void apply(struct croftd *d, struct vm *vm, struct balloon_vm *s, const s
 				      "reason", dec->reason),
 			    "%s", dec->reason);
 	} else if (dec->skip != s->skip) {
-		if (dec->skip != BP_OK) {
+		if (dec->skip != BP_OK && dec->skip != BP_FIXED) {
 			snprintf(s->last, sizeof(s->last), "%s", dec->reason);
 			s->last_ms = model_now_ms(d->model);
 			bus_publish(d->bus, "vm.balloon", vm->spec.name, 0,

@@ -61,6 +61,8 @@ static void rates(const struct bp_vm *v, struct bp_state *s, struct bp_work *w)
 
 static enum bp_skip skip_of(const struct bp_vm *v)
 {
+	if (v->fixed)
+		return BP_FIXED;
 	if (!v->balloon)
 		return BP_NO_DRIVER;
 	if (!v->stats || v->total == UINT64_MAX || v->available == UINT64_MAX)
@@ -73,13 +75,20 @@ static void assess(const struct bp_vm *v, struct bp_state *s, int64_t now_ms, st
 	uint64_t cushion, bump;
 
 	memset(w, 0, sizeof(*w));
-	w->cur = clamp(v->target_mib, v->min_mib, v->max_mib);
+	w->cur = v->fixed ? v->target_mib : clamp(v->target_mib, v->min_mib, v->max_mib);
 	w->grow_to = w->cur;
 	if (skip_of(v) != BP_OK)
 		return;
 	w->eligible = 1;
 	rates(v, s, w);
 	w->used = v->total > v->available ? (v->total - v->available) / MIB : 0;
+	/* deflate-on-oom: the guest's MemTotal keeps the balloon's pages,
+	 * which it then counts as used */
+	if (v->actual_mib && v->total / MIB > v->actual_mib && v->max_mib > v->actual_mib) {
+		uint64_t held = v->max_mib - v->actual_mib;
+
+		w->used = w->used > held ? w->used - held : 0;
+	}
 	cushion = cushion_of(w->used);
 	w->want = clamp(w->used + cushion, v->min_mib, v->max_mib);
 	w->swapping = w->swapin_mib_ps >= BP_SWAPIN_MIB_PS || w->majflt_ps >= BP_MAJFLT_PS;
@@ -185,6 +194,7 @@ static void reason_skip(const struct bp_vm *v, enum bp_skip skip, struct bp_deci
 		[BP_NO_DRIVER] = "no balloon driver in the guest",
 		[BP_NO_STATS] = "the guest reports no memory statistics",
 		[BP_STALE] = "the guest's memory statistics are stale",
+		[BP_FIXED] = "its memory-min equals its memory: not ballooned automatically",
 	};
 
 	snprintf(d->reason, sizeof(d->reason), "%s: balloon left at %lluM (%s)", v->name,
@@ -277,7 +287,7 @@ size_t balloon_policy_step(const struct bp_host *h, const struct bp_vm *vms,
 		d->id = vms[i].id;
 		d->from_mib = vms[i].target_mib;
 		d->skip = skip_of(&vms[i]);
-		if (d->skip != BP_OK && vms[i].balloon) {
+		if (d->skip != BP_OK && d->skip != BP_FIXED && vms[i].balloon) {
 			/* a target outside [min, max] is still put right */
 			to = w[i].cur;
 		} else if (d->skip != BP_OK) {

@@ -8,9 +8,12 @@
  * How it decides, in one step:
  *   - A guest is left alone, and said to be, when it has no balloon
  *     driver (QEMU never reported a size) or its statistics are missing
- *     or stale.
+ *     or stale.  A guest whose memory_min equals its memory (the default:
+ *     no floor was set) is never ballooned by the policy; its target,
+ *     whatever it is, counts against the budget.
  *   - Each other guest's need is what it uses (its MemTotal less its
- *     MemAvailable) plus a cushion (a quarter of that, at least
+ *     MemAvailable, less what the balloon holds when the guest counts the
+ *     balloon's pages in its MemTotal, as with deflate-on-oom) plus a cushion (a quarter of that, at least
  *     BP_CUSHION_MIN_MIB), within [memory_min, memory].  A guest whose
  *     free room inside fell under half the cushion wants to grow back to
  *     the cushion; one that swaps in or takes major faults faster than
@@ -62,7 +65,10 @@ struct bp_vm {
 	const char *name;
 	uint64_t max_mib, min_mib;
 	uint64_t target_mib;             /* the balloon's current target */
+	uint64_t actual_mib;             /* what QEMU says the guest has now */
 	int balloon;                     /* QEMU reported a balloon size */
+	int fixed;                       /* memory_min == memory: not ballooned,
+					  * its target counts as it is */
 	unsigned shares;
 	int stats;                       /* the guest reports statistics */
 	int stale;
@@ -78,7 +84,7 @@ struct bp_state {
 	int64_t hold_until_ms;           /* not shrunk before this */
 };
 
-enum bp_skip { BP_OK, BP_NO_DRIVER, BP_NO_STATS, BP_STALE };
+enum bp_skip { BP_OK, BP_NO_DRIVER, BP_NO_STATS, BP_STALE, BP_FIXED };
 
 struct bp_decision {
 	int64_t id;

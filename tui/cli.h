@@ -209,6 +209,8 @@ int cli_parse_vm_edit(const char *cmdname, int argc, char **argv, struct cli_opt
 		      json_t **args, char *err, size_t errlen);
 int cli_parse_vm_shutdown(const char *cmdname, int argc, char **argv, struct cli_opts *g,
 			  json_t **args, char *err, size_t errlen);
+int cli_parse_vm_start(const char *cmdname, int argc, char **argv, struct cli_opts *g,
+		       json_t **args, char *err, size_t errlen);
 int cli_parse_vm_delete(const char *cmdname, int argc, char **argv, struct cli_opts *g,
 			json_t **args, char *err, size_t errlen);
 

@@ -415,6 +415,25 @@ int cli_parse_vm_shutdown(const char *cmdname, int argc, char **argv, struct cli
 	return cli_parse_named(&n, cmdname, argc, argv, g, args, err, errlen);
 }
 
+static int take_delete(struct cli_named *n, int key, const char *opt, const char *val,
+		       char *err, size_t errlen);
+
+static const struct cli_opt start_specs[] = {
+	{ "--force", OPT_FORCE, NULL },
+	{ NULL, 0, NULL },
+};
+
+/* vm start [--force]: --force starts it even when its memory-min does not
+ * fit the memory budget. */
+int cli_parse_vm_start(const char *cmdname, int argc, char **argv, struct cli_opts *g,
+		       json_t **args, char *err, size_t errlen)
+{
+	struct cli_named n = { .what = "VM", .key = "name", .opts = start_specs,
+			       .take = take_delete };
+
+	return cli_parse_named(&n, cmdname, argc, argv, g, args, err, errlen);
+}
+
 static const struct cli_opt delete_specs[] = {
 	{ "--keep-disks", OPT_KEEP_DISKS, NULL },
 	{ "--force", OPT_FORCE, NULL },

@@ -90,7 +90,7 @@ static size_t fake_step(struct fake *f)
 	fake_report(f);
 	changes = balloon_policy_step(&f->host, f->vm, f->st, f->n, tl_clock_ms(), f->out);
 	for (i = 0; i < f->n; i++) {
-		assert_true(f->out[i].to_mib >= f->vm[i].min_mib);
+		assert_true(f->vm[i].fixed || f->out[i].to_mib >= f->vm[i].min_mib);
 		assert_true(f->out[i].to_mib <= f->vm[i].max_mib);
 		if (f->out[i].to_mib != f->out[i].from_mib)
 			assert_true(f->out[i].reason[0]);
@@ -290,6 +290,50 @@ static void test_stale_ignored(void **state)
 	assert_int_equal(f.out[2].skip, BP_NO_STATS);
 }
 
+/* With deflate-on-oom the guest's MemTotal stays what it booted with and
+ * the balloon's pages count as used: they are not the guest's use. */
+static void test_balloon_pages_not_used(void **state)
+{
+	struct fake f;
+
+	(void)state;
+	fake_init(&f, 1024);
+	fake_vm(&f, 512, 128, 172, 0);
+	fake_vm(&f, 512, 128, 172, 0);
+	f.vm[0].actual_mib = 172;
+	f.vm[1].actual_mib = 172;
+	fake_report(&f);
+	/* MemTotal 466M; 340M in the balloon, 34M used: 92M available */
+	f.vm[0].total = 466 * MIB;
+	f.vm[0].available = 92 * MIB;
+	f.vm[1].total = 466 * MIB;
+	f.vm[1].available = 92 * MIB;
+	assert_int_equal(balloon_policy_step(&f.host, f.vm, f.st, f.n, tl_clock_ms(), f.out), 0);
+	/* 20M available: 354M used of which 340M is the balloon's: 14M */
+	f.vm[0].available = 20 * MIB;
+	f.vm[0].stats_ms += 2000;
+	assert_int_equal(balloon_policy_step(&f.host, f.vm, f.st, f.n, tl_clock_ms(), f.out), 0);
+}
+
+/* memory_min == memory: never moved (not even to its minimum), but its
+ * target counts against the budget */
+static void test_fixed_counts_not_moved(void **state)
+{
+	struct fake f;
+
+	(void)state;
+	fake_init(&f, 1024);
+	fake_vm(&f, 512, 512, 400, 100);     /* set by hand below its floor */
+	fake_vm(&f, 1024, 128, 1024, 100);
+	f.vm[0].fixed = 1;
+	fake_step(&f);
+	fake_step(&f);
+	fake_step(&f);
+	assert_int_equal(f.vm[0].target_mib, 400);
+	assert_int_equal(f.out[0].skip, BP_FIXED);
+	assert_int_equal(f.vm[1].target_mib, 1024 - 400);
+}
+
 static void test_no_oscillation(void **state)
 {
 	struct fake f;
@@ -364,6 +408,8 @@ int main(void)
 		cmocka_unit_test(test_shares_split),
 		cmocka_unit_test(test_needy_fed_by_spare),
 		cmocka_unit_test(test_stale_ignored),
+		cmocka_unit_test(test_fixed_counts_not_moved),
+		cmocka_unit_test(test_balloon_pages_not_used),
 		cmocka_unit_test(test_no_oscillation),
 		cmocka_unit_test(test_large_shortfall_few_steps),
 		cmocka_unit_test(test_host_short_takes_more),
