@@ -527,7 +527,8 @@ static json_t *vm_json(struct croftd *d, struct balloon *b, struct vm *vm)
 							 ? s->target_mib : actual));
 	json_object_set_new(o, "actual_mib", mib_or_null(live, actual));
 	json_object_set_new(o, "guest_used_mib",
-			    mib_or_null(live && g, g ? (mb->guest.total - mb->guest.available) / MIB : 0));
+			    mib_or_null(live && g, g ? bp_guest_used_mib(mb->guest.total, mb->guest.available,
+									  actual, vm->spec.memory_mib) : 0));
 	json_object_set_new(o, "guest_available_mib",
 			    mib_or_null(live && g, g ? mb->guest.available / MIB : 0));
 	json_object_set_new(o, "rss_mib", mib_or_null(live && p, p ? p->rss_bytes / MIB : 0));

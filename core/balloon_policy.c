@@ -27,6 +27,19 @@ char *bp_mib_text(uint64_t mib, char *buf, size_t buflen)
 	return buf;
 }
 
+uint64_t bp_guest_used_mib(uint64_t total, uint64_t available, uint64_t actual_mib,
+			   uint64_t max_mib)
+{
+	uint64_t used = total > available ? (total - available) / MIB : 0;
+
+	if (actual_mib && total / MIB > actual_mib && max_mib > actual_mib) {
+		uint64_t held = max_mib - actual_mib;
+
+		used = used > held ? used - held : 0;
+	}
+	return used;
+}
+
 static uint64_t clamp(uint64_t v, uint64_t lo, uint64_t hi)
 {
 	if (v < lo)
@@ -81,14 +94,7 @@ static void assess(const struct bp_vm *v, struct bp_state *s, int64_t now_ms, st
 		return;
 	w->eligible = 1;
 	rates(v, s, w);
-	w->used = v->total > v->available ? (v->total - v->available) / MIB : 0;
-	/* deflate-on-oom: the guest's MemTotal keeps the balloon's pages,
-	 * which it then counts as used */
-	if (v->actual_mib && v->total / MIB > v->actual_mib && v->max_mib > v->actual_mib) {
-		uint64_t held = v->max_mib - v->actual_mib;
-
-		w->used = w->used > held ? w->used - held : 0;
-	}
+	w->used = bp_guest_used_mib(v->total, v->available, v->actual_mib, v->max_mib);
 	cushion = cushion_of(w->used);
 	w->want = clamp(w->used + cushion, v->min_mib, v->max_mib);
 	w->swapping = w->swapin_mib_ps >= BP_SWAPIN_MIB_PS || w->majflt_ps >= BP_MAJFLT_PS;

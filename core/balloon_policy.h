@@ -99,6 +99,12 @@ size_t balloon_policy_step(const struct bp_host *h, const struct bp_vm *vms,
 			   struct bp_state *st, size_t n, int64_t now_ms,
 			   struct bp_decision *out);
 
+/* What a guest uses, MiB, from its MemTotal and MemAvailable (bytes): with
+ * deflate-on-oom its MemTotal keeps the balloon's pages (max - actual),
+ * which it counts as used; they are not taken as its use. */
+uint64_t bp_guest_used_mib(uint64_t total, uint64_t available, uint64_t actual_mib,
+			   uint64_t max_mib);
+
 /* "1536M", "6.0G": how the reasons write sizes. */
 char *bp_mib_text(uint64_t mib, char *buf, size_t buflen);
 

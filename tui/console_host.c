@@ -139,11 +139,12 @@ static void host_draw(struct console *c, void *st, WINDOW *w, int top, int heigh
 	}
 	if (c->mon.loaded)
 		y += monitor_draw(c, w, y, bottom, width);
-	y += memory_draw(c, w, y, bottom, width);
 	chost_meters(&c->host, meters);
 	n = chost_lines(&c->host, c->socket, lines);
 	for (i = 0; i < n; i++)
 		y += lines[i].gap + put_line(c, w, y + lines[i].gap, bottom, width, &lines[i], meters);
+	/* the Memory panel where the height leaves room */
+	memory_draw(c, w, y + 1, bottom, width);
 }
 
 const struct console_screen console_screen_host = {
