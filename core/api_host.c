@@ -137,11 +137,13 @@ static void host_set_monitor(struct api_req *r, json_t *args)
 	struct croftd *d = api_req_daemon(r);
 	char err[256], *old = NULL;
 	const char *key;
+	int monitor_keys = 0;
 	json_t *v;
 
 	json_object_foreach(args, key, v) {
 		int rc = monitor_setting_check(key, json_string_value(v), err, sizeof(err));
 
+		monitor_keys += rc > 0;
 		if (rc == 0)
 			rc = balloon_setting_check(d, key, json_string_value(v), err, sizeof(err));
 		if (rc < 0) {
@@ -160,7 +162,8 @@ static void host_set_monitor(struct api_req *r, json_t *args)
 		log_info("host: %s set to %s", key, json_string_value(v));
 	}
 	balloon_reconfigure(d);
-	if (monitor_reconfigure(d, err, sizeof(err)) < 0) {
+	/* the balloon's settings alone leave /metrics as it is */
+	if (monitor_keys && monitor_reconfigure(d, err, sizeof(err)) < 0) {
 		char again[256];
 
 		/* the address cannot be served: back to the one that was */

@@ -33,7 +33,7 @@ struct balloon_vm {
 	struct bp_state st;
 	uint64_t target_mib;             /* last asked; 0: nothing yet */
 	enum bp_skip skip;               /* as last said */
-	char last[320];                  /* the last decision */
+	char last[512];                  /* the last decision */
 	int64_t last_ms;
 	int seen;
 };

@@ -30,14 +30,13 @@ char *bp_mib_text(uint64_t mib, char *buf, size_t buflen)
 uint64_t bp_guest_used_mib(uint64_t total, uint64_t available, uint64_t actual_mib,
 			   uint64_t max_mib)
 {
-	uint64_t used = total > available ? (total - available) / MIB : 0;
-
-	if (actual_mib && total / MIB > actual_mib && max_mib > actual_mib) {
-		uint64_t held = max_mib - actual_mib;
-
-		used = used > held ? used - held : 0;
-	}
-	return used;
+	(void)max_mib;
+	/* what the balloon leaves the guest less what it could free at once:
+	 * right whether or not its MemTotal counts the balloon's pages
+	 * (deflate-on-oom) and with the memory its kernel keeps for itself */
+	if (actual_mib)
+		return actual_mib > available / MIB ? actual_mib - available / MIB : 0;
+	return total > available ? (total - available) / MIB : 0;
 }
 
 static uint64_t clamp(uint64_t v, uint64_t lo, uint64_t hi)
@@ -211,7 +210,7 @@ static void reason_change(const struct bp_host *h, const struct bp_vm *v, const 
 			  size_t n, size_t i, uint64_t demand, int host_short,
 			  struct bp_decision *d)
 {
-	char a[16], b[16], c[16], e[16], names[160], why[256];
+	char a[16], b[16], c[16], e[16], names[160], why[400];
 	uint64_t inside = w[i].cur > w[i].used ? w[i].cur - w[i].used : 0;
 
 	bp_mib_text(d->from_mib, a, sizeof(a));

@@ -11,9 +11,8 @@
  *     or stale.  A guest whose memory_min equals its memory (the default:
  *     no floor was set) is never ballooned by the policy; its target,
  *     whatever it is, counts against the budget.
- *   - Each other guest's need is what it uses (its MemTotal less its
- *     MemAvailable, less what the balloon holds when the guest counts the
- *     balloon's pages in its MemTotal, as with deflate-on-oom) plus a cushion (a quarter of that, at least
+ *   - Each other guest's need is what it uses (what the balloon leaves it
+ *     less its MemAvailable: bp_guest_used_mib) plus a cushion (a quarter of that, at least
  *     BP_CUSHION_MIN_MIB), within [memory_min, memory].  A guest whose
  *     free room inside fell under half the cushion wants to grow back to
  *     the cushion; one that swaps in or takes major faults faster than
@@ -90,7 +89,7 @@ struct bp_decision {
 	int64_t id;
 	uint64_t from_mib, to_mib;       /* equal: no change */
 	enum bp_skip skip;
-	char reason[320];                /* set for a change and for a skip */
+	char reason[512];                /* set for a change and for a skip */
 };
 
 /* One step at now_ms over vms[0..n) with their state st[0..n) (updated);
@@ -99,9 +98,11 @@ size_t balloon_policy_step(const struct bp_host *h, const struct bp_vm *vms,
 			   struct bp_state *st, size_t n, int64_t now_ms,
 			   struct bp_decision *out);
 
-/* What a guest uses, MiB, from its MemTotal and MemAvailable (bytes): with
- * deflate-on-oom its MemTotal keeps the balloon's pages (max - actual),
- * which it counts as used; they are not taken as its use. */
+/* What a guest uses, MiB: what its balloon leaves it (actual_mib) less its
+ * MemAvailable (bytes), so the balloon's pages are not its use even when
+ * its MemTotal counts them (deflate-on-oom), and the memory its kernel
+ * keeps outside MemTotal is; MemTotal less MemAvailable when actual_mib is
+ * 0 (unknown).  max_mib is not used. */
 uint64_t bp_guest_used_mib(uint64_t total, uint64_t available, uint64_t actual_mib,
 			   uint64_t max_mib);
 

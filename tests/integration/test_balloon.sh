@@ -7,8 +7,9 @@
 #   - four guests of 512M (memory-min 128M) under a 1 GiB budget: the
 #     policy brings their targets within the budget, never below 128M;
 #   - a fifth guest whose memory-min does not fit is refused at start
-#     with the numbers, and starts with --force;
-#   - one guest fills 300 MiB of a tmpfs, in steps: it grows, the others
+#     with the numbers, and starts with --force (with --ksm off: QEMU's
+#     mem-merge=off);
+#   - the guest left the least fills 300 MiB of a tmpfs, in steps: it grows, the others
 #     shrink, no guest's kernel logs an OOM kill, every target stays in
 #     [min, max], and the decisions (with their reasons) are events;
 #   - croftd killed and started again keeps the guests' targets;
@@ -103,45 +104,51 @@ croft vm create big --vcpus 1 --memory 640M --memory-min 600M --kernel "$GUEST_K
 expect_fail "its memory-min 600M does not fit the memory budget 1.0G, of which the running guests' minimums take 512M" \
 	croft vm start big
 assert_eq stopped "$(vm_state big)" "big after the refusal"
+expect_ok croft vm edit big --ksm off
 expect_ok croft vm start big --force
 wait_state big running 30
+# the VM that opted out of KSM runs with mem-merge=off
+tr '\0' ' ' <"/proc/$(vm_pid big)/cmdline" | grep -q 'accel=tcg,mem-merge=off' ||
+	fail "big's QEMU has no mem-merge=off: $(tr '\0' ' ' <"/proc/$(vm_pid big)/cmdline" | grep -o -- '-machine [^ ]*')"
 expect_ok croft vm stop big
 wait_state big stopped 30
 t_end
 
 t_begin "one guest fills 300 MiB: it grows, the others shrink, no OOM kill"
-before_b1=$(mem '.vms[] | select(.name == "b1") | .target_mib')
-before_others=$(mem "[$RUNNING[] | select(.name != \"b1\") | .target_mib] | add")
-guest_ok b1 'mkdir -p /mnt/fill && mount -t tmpfs -o size=400m fill /mnt/fill' 60
+# the guest the policy left the least: it must grow to hold 300 MiB more
+B=$(mem "$RUNNING | min_by(.target_mib) | .name")
+before_busy=$(mem ".vms[] | select(.name == \"$B\") | .target_mib")
+before_others=$(mem "[$RUNNING[] | select(.name != \"$B\") | .target_mib] | add")
+guest_ok "$B" 'mkdir -p /mnt/fill && mount -t tmpfs -o size=400m fill /mnt/fill' 60
 for i in $(seq 1 15); do
-	guest_ok b1 "dd if=/dev/zero of=/mnt/fill/f$i bs=1M count=20 2>/dev/null; sleep 1" 90 || break
+	guest_ok "$B" "dd if=/dev/zero of=/mnt/fill/f$i bs=1M count=20 2>/dev/null; sleep 1" 90 || break
 done
-until_true 60 "(.vms[] | select(.name == \"b1\") | .target_mib) >= 370"
-after_b1=$(mem '.vms[] | select(.name == "b1") | .target_mib')
-after_others=$(mem "[$RUNNING[] | select(.name != \"b1\") | .target_mib] | add")
-[ "$after_b1" -gt "$before_b1" ] || fail "b1 did not grow: $before_b1 -> $after_b1"
+until_true 60 "(.vms[] | select(.name == \"$B\") | .target_mib) >= 370"
+after_busy=$(mem ".vms[] | select(.name == \"$B\") | .target_mib")
+after_others=$(mem "[$RUNNING[] | select(.name != \"$B\") | .target_mib] | add")
+[ "$after_busy" -gt "$before_busy" ] || fail "$B did not grow: $before_busy -> $after_busy"
 [ "$after_others" -lt "$before_others" ] || fail "the others did not shrink: $before_others -> $after_others"
 until_true 5 "$IN_RANGE"
 until_true 5 "($RUNNING | map(.target_mib) | add) <= 1024"
-guest_ok b1 'cat /mnt/fill/f15 | wc -c' 60
-assert_eq $((20 << 20)) "$(echo "$GUEST_OUT" | tr -dc 0-9)" "the last file b1 wrote"
+guest_ok "$B" 'cat /mnt/fill/f15 | wc -c' 60
+assert_eq $((20 << 20)) "$(echo "$GUEST_OUT" | tr -dc 0-9)" "the last file $B wrote"
 for g in b1 b2 b3 b4; do
 	n=$(serial_count "$g" 'Out of memory|oom-kill|invoked oom-killer')
 	assert_eq 0 "$n" "OOM messages in $g's serial log"
 done
 croft events --since 10m --no-follow >"$T/events.txt"
-grep -qE 'b1: balloon [0-9.]+[MG] -> [0-9.]+[MG] \(b1 had only [0-9]+M available inside' "$T/events.txt" ||
-	fail "no growth decision for b1 in the events: $(grep balloon "$T/events.txt" | tail -n 3 | tr '\n' '|')"
-grep -qE 'b[234]: balloon [0-9.]+[MG] -> [0-9.]+[MG] \(host budget 1.0G exceeded by [0-9.]+[MG]; b[234] had [0-9]+M available inside' "$T/events.txt" ||
+grep -qE "$B: balloon [0-9.]+[MG] -> [0-9.]+[MG] \($B had only [0-9]+M available inside" "$T/events.txt" ||
+	fail "no growth decision for $B in the events: $(grep balloon "$T/events.txt" | tail -n 3 | tr '\n' '|')"
+grep -qE 'b[1-4]: balloon [0-9.]+[MG] -> [0-9.]+[MG] \(host budget 1.0G exceeded by [0-9.]+[MG]; b[1-4] had [0-9]+M available inside' "$T/events.txt" ||
 	fail "no shrink decision in the events: $(grep balloon "$T/events.txt" | tail -n 3 | tr '\n' '|')"
 croft host memory >"$T/memory.txt" || fail "croft host memory"
-grep -qE '^b1 +running +512M +128M +1000 ' "$T/memory.txt" || fail "croft host memory: $(head -n 8 "$T/memory.txt" | tr '\n' '|')"
+grep -qE "^$B +running +512M +128M +[0-9]+ " "$T/memory.txt" || fail "croft host memory: $(head -n 8 "$T/memory.txt" | tr '\n' '|')"
 grep -q '^Last decisions:' "$T/memory.txt" || fail "no last decisions in croft host memory"
 t_end
 
 t_begin "croftd killed and started again keeps the targets"
 targets() { mem "[$RUNNING[] | \"\(.name)=\(.actual_mib)\"] | join(\" \")"; }
-until_true 60 "$RUNNING | all(.actual_mib <= .target_mib + 8 and .actual_mib + 8 >= .target_mib)"
+until_true 90 "$RUNNING | all(.actual_mib <= .target_mib + 24 and .actual_mib + 24 >= .target_mib)"
 t0=$(targets)
 croftd_kill9
 croftd_start || die "croftd start"

@@ -303,16 +303,20 @@ static void test_balloon_pages_not_used(void **state)
 	f.vm[0].actual_mib = 172;
 	f.vm[1].actual_mib = 172;
 	fake_report(&f);
-	/* MemTotal 466M; 340M in the balloon, 34M used: 92M available */
+	/* MemTotal 466M; 340M in the balloon: 92M available, plenty */
 	f.vm[0].total = 466 * MIB;
 	f.vm[0].available = 92 * MIB;
 	f.vm[1].total = 466 * MIB;
 	f.vm[1].available = 92 * MIB;
 	assert_int_equal(balloon_policy_step(&f.host, f.vm, f.st, f.n, tl_clock_ms(), f.out), 0);
-	/* 20M available: 354M used of which 340M is the balloon's: 14M */
+	assert_int_equal(bp_guest_used_mib(466 * MIB, 92 * MIB, 172, 512), 80);
+	/* 20M available: it needs more, though MemTotal less MemAvailable
+	 * (446M) is far below its 512M */
 	f.vm[0].available = 20 * MIB;
 	f.vm[0].stats_ms += 2000;
-	assert_int_equal(balloon_policy_step(&f.host, f.vm, f.st, f.n, tl_clock_ms(), f.out), 0);
+	assert_int_equal(balloon_policy_step(&f.host, f.vm, f.st, f.n, tl_clock_ms(), f.out), 1);
+	assert_int_equal(f.out[0].to_mib, 152 + 64);
+	assert_non_null(strstr(f.out[0].reason, "web had only 20M available inside, using 152M"));
 }
 
 /* memory_min == memory: never moved (not even to its minimum), but its
