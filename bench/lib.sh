@@ -128,11 +128,23 @@ bench_croftd_stop() {
 
 # bench_kill_pidfile FILE — kill the QEMU a pidfile names, if the pid is
 # alive and really is one of ours.
+bench_is_our_qemu() {  # PID
+	local cmd u
+	cmd=$(tr '\0' ' ' 2>/dev/null <"/proc/$1/cmdline") || return 1
+	case "$cmd" in *qemu-system*"$T/"*) return 0 ;; *qemu-system*) ;; *) return 1 ;; esac
+	for u in $(sqlite3 "$T/state/croft.db" 'SELECT uuid FROM vms' 2>/dev/null); do
+		case "$cmd" in *" -uuid $u "*) return 0 ;; esac
+	done
+	return 1
+}
+
 bench_kill_pidfile() {
 	local pid
 	pid=$(tr -dc 0-9 2>/dev/null <"$1") || return 0
 	[ -n "$pid" ] && [ -r "/proc/$pid/cmdline" ] || return 0
-	tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF "$T/" || return 0
+	# croftd wrote the pidfile; a recycled pid is not a QEMU of this run's
+	# store (QEMU names no path of $T: it gets descriptors)
+	bench_is_our_qemu "$pid" || return 0
 	kill -KILL "$pid" 2>/dev/null || true
 	for _ in $(seq 50); do [ -d "/proc/$pid" ] || break; sleep 0.1; done
 }

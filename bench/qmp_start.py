@@ -2,22 +2,27 @@
 """
 Start-to-running benchmark: `croft vm start` against bare QEMU.
 
-The croft side is the wall time of `croft vm start NAME` (croftd forks
-QEMU, waits for the daemonizing parent, connects QMP and asks query-status;
-the CLI returns when the VM is running).  The baseline runs the very argv
-croftd gave QEMU (read from /proc/PID/cmdline of a croft-started VM), with
-the VM's run directory rewritten to a separate one, as the QEMU user through
-setpriv, and stops the clock when its own QMP client sees query-status say
-"running".  Both clocks start just before the first fork and both include
-one fork/exec from this script.  Runs are interleaved; the VM is stopped
-between runs, outside the timed region.  setpriv costs one exec more than
-croftd's fork+setuid+exec; --spawn direct drops privileges in the forked
-child instead, and the cost of the chosen way is measured and reported.
+The croft side is the wall time of `croft vm start NAME` (croftd makes the
+QMP and serial sockets, forks QEMU as the VM's uid with them as fds, waits
+until QEMU serves QMP (SO_PEERCRED), connects QMP and the serial console,
+sends cont (QEMU starts paused, -S) and asks query-status; the CLI returns
+when the VM is running).  The baseline runs the very argv croftd gave QEMU
+(read from /proc/PID/cmdline of a croft-started VM) with its own listening
+sockets at the same fd numbers, as the QEMU user through setpriv, in a new
+session, and stops the clock when its own QMP client (connected at once:
+the connection waits in the backlog) has sent cont and sees query-status
+say "running".  Both clocks start just before the first fork and both
+include one fork/exec from this script.  Runs are interleaved; the VM is
+stopped between runs, outside the timed region.  setpriv costs one exec
+more than croftd's fork+setuid+exec; --spawn direct drops privileges in the
+forked child instead, and the cost of the chosen way is measured and
+reported.
 
 Prints one line of JSON: {"croft": [...], "bare": [...], "spawn": ...,
 "spawn_extra": ...}, times in seconds.
 """
 import argparse
+import fcntl
 import json
 import os
 import select
@@ -72,29 +77,32 @@ class Qmp:
         self.sock.close()
 
 
-def wait_pid_gone(pid, timeout=15.0):
-    try:
-        fd = os.pidfd_open(pid)
-    except ProcessLookupError:
-        return True
-    try:
-        r, _, _ = select.select([fd], [], [], timeout)
-        return bool(r)
-    finally:
-        os.close(fd)
-
-
-def read_pid(path):
-    with open(path) as f:
-        return int(f.read().strip())
-
-
 def rm_runtime(d):
-    for f in ("qemu.pid", "qmp.sock", "serial.sock", "vnc.sock", "serial.log"):
+    for f in ("qmp.sock", "serial.sock"):
         try:
             os.unlink(os.path.join(d, f))
         except FileNotFoundError:
             pass
+
+
+def listen_at(path):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.bind(path)
+    s.listen(8)
+    return s
+
+
+def chardev_fds(argv):
+    """The fd numbers QEMU's argv gives the qmp and serial0 chardevs."""
+    fds = {}
+    for a in argv:
+        for cid in ("qmp", "serial0"):
+            head = "socket,id=%s,fd=" % cid
+            if a.startswith(head):
+                fds[cid] = int(a[len(head):].split(",")[0])
+    if set(fds) != {"qmp", "serial0"}:
+        sys.exit("no chardev fd= for qmp and serial0 in QEMU's argv: %r" % argv)
+    return fds
 
 
 def croft_run(args):
@@ -120,34 +128,73 @@ def spawn(args, argv, **kw):
     --spawn direct, by dropping privileges between fork and exec as croftd
     does."""
     if args.spawn == "direct":
-        return subprocess.run(argv, user=args.qemu_user, group=args.qemu_user,
-                              extra_groups=[], **kw)
-    return subprocess.run(setpriv_cmd(args, argv), **kw)
+        return subprocess.Popen(argv, user=args.qemu_user, group=args.qemu_user,
+                                extra_groups=[], **kw)
+    return subprocess.Popen(setpriv_cmd(args, argv), **kw)
 
 
-def bare_run(args, argv, qmp_path, pidfile):
+def file_fds(argv, info):
+    """The fd numbers croftd gave QEMU for files, and the files: -kernel and
+    -initrd name /proc/self/fd/N (sealed copies croftd made; the baseline
+    opens the same files).  Disks (-add-fd) are not supported here."""
+    files = {}
+    for i, a in enumerate(argv[:-1]):
+        if a == "-add-fd":
+            sys.exit("the benchmark VM must have no disks (its argv has -add-fd)")
+        if a in ("-kernel", "-initrd") and argv[i + 1].startswith("/proc/self/fd/"):
+            files[int(argv[i + 1][len("/proc/self/fd/"):])] = info[a[1:]]
+    return files
+
+
+def bare_run(args, argv, fds):
     rm_runtime(args.bare_dir)
+    socks = {cid: listen_at(os.path.join(args.bare_dir, cid.rstrip("0") + ".sock"))
+             for cid in fds}
+    # far above the target numbers, so placing one never overwrites another
+    high = {cid: fcntl.fcntl(s.fileno(), fcntl.F_DUPFD, 100) for cid, s in socks.items()}
+    opened = {n: os.open(path, os.O_RDONLY) for n, path in args.files.items()}
+    for n, fd in list(opened.items()):
+        opened[n] = fcntl.fcntl(fd, fcntl.F_DUPFD, 100)
+        os.close(fd)
+
+    def place():
+        for cid, fd in fds.items():
+            os.dup2(high[cid], fd)
+        for n, fd in opened.items():
+            os.dup2(fd, n)
+
     t0 = time.perf_counter()
-    # -daemonize: the parent exits once QEMU is initialised and the QMP
-    # socket listens, which is what croftd's spawn pidfd waits for too.
     p = spawn(args, argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-              stderr=subprocess.PIPE, umask=0o027)
-    if p.returncode != 0:
-        raise RuntimeError("bare QEMU failed: %s" % p.stderr.decode(errors="replace").strip())
-    q = Qmp(qmp_path)
-    status = q.cmd("query-status")
-    dt = time.perf_counter() - t0
+              stderr=subprocess.PIPE, umask=0o027, start_new_session=True,
+              preexec_fn=place, pass_fds=tuple(fds.values()) + tuple(opened))
+    try:
+        q = Qmp(os.path.join(args.bare_dir, "qmp.sock"))
+        serial = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        serial.connect(os.path.join(args.bare_dir, "serial.sock"))
+        q.cmd("cont")
+        status = q.cmd("query-status")
+        dt = time.perf_counter() - t0
+    except (RuntimeError, OSError) as e:
+        p.kill()
+        raise RuntimeError("bare QEMU failed: %s (%s)" % (e, p.stderr.read().decode(errors="replace").strip()))
+    finally:
+        for fd in list(high.values()) + list(opened.values()):
+            os.close(fd)
+        for s in socks.values():
+            s.close()
     if status.get("status") != "running":
         raise RuntimeError("bare QEMU is %s, not running" % status.get("status"))
-    pid = read_pid(pidfile)
     try:
         q.cmd("quit")
     except RuntimeError:
         pass                        # QEMU may close before answering
     q.close()
-    if not wait_pid_gone(pid):
-        os.kill(pid, 9)
-        wait_pid_gone(pid)
+    serial.close()
+    try:
+        p.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.wait()
     return dt
 
 
@@ -180,31 +227,24 @@ def main():
         argv = [a.decode() for a in f.read().split(b"\0")[:-1]]
     croft(args, "vm", "stop", args.name)
 
-    bare = os.path.abspath(args.bare_dir)
-    args.bare_dir = bare
-    rewritten = argv
-    for rd in {os.path.abspath(args.run_dir), os.path.realpath(args.run_dir)}:
-        vmdir = os.path.join(rd, "vm", args.name) + "/"
-        rewritten = [a.replace(vmdir, bare + "/") for a in rewritten]
-    if rewritten == argv or any(os.path.join("vm", args.name) + "/" in a for a in rewritten):
-        sys.exit("could not rewrite the run dir %s in QEMU's argv: %r" % (args.run_dir, argv))
+    args.bare_dir = os.path.abspath(args.bare_dir)
+    fds = chardev_fds(argv)
+    args.files = file_fds(argv, info)
     if args.argv_out:
         with open(args.argv_out, "w") as f:
-            json.dump({"croft": argv, "bare": rewritten}, f, indent=1)
-    qmp_path = os.path.join(bare, "qmp.sock")
-    pidfile = os.path.join(bare, "qemu.pid")
+            json.dump({"croft": argv, "bare": argv, "fds": fds}, f, indent=1)
 
     # One bare warm-up so neither side pays for cold page cache alone.
-    bare_run(args, rewritten, qmp_path, pidfile)
+    bare_run(args, argv, fds)
 
     res = {"croft": [], "bare": []}
     for _ in range(args.n):
         res["croft"].append(croft_run(args))
-        res["bare"].append(bare_run(args, rewritten, qmp_path, pidfile))
+        res["bare"].append(bare_run(args, argv, fds))
     # What the baseline's way of dropping privileges costs by itself
     # (setpriv is one exec more than croftd's fork, setuid, exec).
     res["spawn"] = args.spawn
-    res["spawn_extra"] = (median_time(lambda: spawn(args, ["true"], check=True)) -
+    res["spawn_extra"] = (median_time(lambda: spawn(args, ["true"]).wait()) -
                           median_time(lambda: subprocess.run(["true"], check=True)))
     print(json.dumps(res))
 

@@ -17,6 +17,8 @@
 # 7. the balloon policy against Proxmox's rule on the same trace
 #    (bench/balloon.sh).
 #
+# BENCH_ONLY=start runs the first alone.
+#
 # Everything lives in one temp dir with a private croftd; all of it (VMs,
 # bare QEMU, croftd, the dir) is torn down on exit, also on failure.
 # Guests have no network devices; nothing leaves the host.
@@ -78,6 +80,8 @@ python3 "$HERE/qmp_start.py" --croft "$CROFT" --socket "$CROFT_SOCKET" --name be
 	--spawn "${BENCH_BARE_SPAWN:-setpriv}" --argv-out "$T/argv.json" >"$T/start.json"
 python3 "$HERE/report.py" start "$T"
 echo
+# BENCH_ONLY=start: this benchmark alone.
+[ "${BENCH_ONLY:-}" = start ] && exit 0
 
 # --- 2. reads: vm list and concurrent vm.list (its own croftd and guests) ---
 BENCH_OUT=$T "$HERE/vm_list.sh" "$BUILD" || echo "bench: vm_list.sh failed (see above)"

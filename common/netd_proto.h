@@ -42,7 +42,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define NETD_PROTO_VERSION 1
+#define NETD_PROTO_VERSION 2
 #define NETD_SOCK_NAME "netd.sock"          /* in the run dir */
 
 /* Every link netd creates starts with this; the nft tables are both named
@@ -88,7 +88,9 @@ enum netd_proto_l4 {
 /* One network.  For nat and host-only: the bridge gets gateway/prefix,
  * dnsmasq serves dhcp_first..dhcp_last on it (and DNS for nat), and uplink
  * is where nat masquerades to.  For bridged: subnet/gateway/dhcp are zero,
- * uplink is the NIC enslaved to the bridge, and VLAN filtering is on. */
+ * uplink is the NIC enslaved to the bridge, and VLAN filtering is on.
+ * host_access (nat and host-only only): 0 = guests reach the host only for
+ * DHCP, DNS (nat), ping and neighbour discovery; 1 = every host service. */
 struct netd_net {
 	uint32_t id;                         /* store id; bridge croftbr<id> */
 	uint32_t mode;                       /* enum netd_mode */
@@ -99,6 +101,7 @@ struct netd_net {
 	struct in_addr dhcp_first;
 	struct in_addr dhcp_last;
 	char uplink[NETD_IFNAME_LEN];        /* "" = none (host-only) */
+	uint32_t host_access;                /* 0 or 1 */
 };
 
 /* One guest NIC: a persistent tap croftt<id> owned by owner_uid, attached

@@ -108,11 +108,17 @@ void accel_probe(uid_t uid, gid_t gid, const gid_t *groups, int ngroups,
 		if (!ok) {
 			struct passwd *pw = getpwuid(uid);
 			struct group *gr = getgrgid(st.st_gid);
+			char who[64];
 
+			/* The per-VM uids have no passwd entry: name their range. */
+			if (pw)
+				snprintf(who, sizeof(who), "the QEMU user %s", pw->pw_name);
+			else
+				snprintf(who, sizeof(who), "the QEMU users (croft-qemu's range, uid %u)",
+					 (unsigned)uid);
 			snprintf(p->why, sizeof(p->why),
-				 "/dev/kvm (mode %04o, group %s) cannot be opened by the QEMU user %s",
-				 (unsigned)(st.st_mode & 07777), gr ? gr->gr_name : "?",
-				 pw ? pw->pw_name : "?");
+				 "/dev/kvm (mode %04o, group %s) cannot be opened by %s",
+				 (unsigned)(st.st_mode & 07777), gr ? gr->gr_name : "?", who);
 			return;
 		}
 	}

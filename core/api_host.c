@@ -83,6 +83,12 @@ static json_t *host_json(struct croftd *d)
 	json_object_set_new(o, "vcpus_running", json_integer(vcpus_running));
 	json_object_set_new(o, "pools", pools_json(d->pools));
 	json_object_set_new(o, "allowed_paths", allowed_json(d->pools));
+	/* Each VM's QEMU uid (vm_uid.h), and what those users cannot reach. */
+	if (d->drop_privs)
+		json_object_set_new(o, "qemu_uids", json_pack("{s:I,s:I}", "first",
+				    (json_int_t)d->vm_uid_base, "count", (json_int_t)d->vm_id_count));
+	json_object_set_new(o, "qemu_access", d->qemu_access[0] ? json_string(d->qemu_access)
+								 : json_null());
 	json_object_set_new(o, "cpu_busy_jiffies", json_integer((json_int_t)h->cpu_busy));
 	json_object_set_new(o, "cpu_total_jiffies", json_integer((json_int_t)h->cpu_total));
 	return o;

@@ -74,6 +74,14 @@ static const struct store_nic *nic_by_id(const struct store_nic *nics, size_t n,
 	return NULL;
 }
 
+/* A boolean argument: 1, 0, or -1 when absent or null. */
+static int arg_tristate(json_t *args, const char *key)
+{
+	json_t *v = json_object_get(args, key);
+
+	return !v || json_is_null(v) ? -1 : json_is_true(v);
+}
+
 /* The request's argument key, when it is a string. */
 static const char *arg_str(json_t *args, const char *key)
 {
@@ -140,10 +148,11 @@ static json_t *net_json(struct croftd *d, const struct store_net *n)
 						   nic_by_id(nics, nn, fwds[i].nic_id)));
 	if (n->subnet)
 		cidr = xasprintf("%s/%u", n->subnet, n->prefix);
-	o = json_pack("{s:s,s:s,s:s?,s:s?,s:s?,s:s?,s:s?,s:s,s:I,s:o,s:o}",
+	o = json_pack("{s:s,s:s,s:s?,s:s?,s:s?,s:s?,s:s?,s:s,s:b,s:I,s:o,s:o}",
 		      "name", n->name, "mode", n->mode, "subnet", cidr, "gateway", n->gateway,
 		      "dhcp_first", n->dhcp_first, "dhcp_last", n->dhcp_last, "uplink", n->uplink,
 		      "bridge", netd_bridge_name((uint32_t)n->id, tap),
+		      "host_access", n->host_access != 0,
 		      "created", (json_int_t)n->created, "nics", jn, "forwards", jf);
 	free(cidr);
 	store_nic_list_free(nics, nn);
@@ -174,6 +183,7 @@ static void op_net_create(struct api_req *r, json_t *args)
 		.subnet = arg_str(args, "subnet"),
 		.uplink = arg_str(args, "uplink"),
 		.dhcp_range = arg_str(args, "dhcp_range"),
+		.host_access = arg_tristate(args, "host_access"),
 	};
 	struct net_env env;
 	struct store_net sn;
@@ -191,6 +201,29 @@ static void op_net_create(struct api_req *r, json_t *args)
 		    sn.uplink ? ", uplink " : "", sn.uplink ? sn.uplink : "");
 	api_req_ok(r, net_json(d, &sn));
 	store_net_clear(&sn);
+}
+
+/* --- net.edit --------------------------------------------------------------------------- */
+
+static void op_net_edit(struct api_req *r, json_t *args)
+{
+	struct croftd *d = api_req_daemon(r);
+	struct net_edit_req req = { .host_access = arg_tristate(args, "host_access") };
+	struct store_net sn = *api_req_net(r);     /* strings borrowed */
+	int was = sn.host_access;
+	struct net_env env;
+	const char *code;
+	char err[1024];
+
+	net_env_daemon(&env, d);
+	if (net_edit(&env, &sn, &req, &code, err, sizeof(err)) < 0) {
+		api_req_err(r, code, "%s", err);
+		return;
+	}
+	if (sn.host_access != was)
+		bus_publish(d->bus, "net.changed", sn.name, 0, json_pack("{s:s}", "name", sn.name),
+			    "network %s: host access %s", sn.name, sn.host_access ? "on" : "off");
+	api_req_ok(r, net_json(d, &sn));
 }
 
 /* --- net.list, net.info ------------------------------------------------------------- */
@@ -537,6 +570,11 @@ static const struct api_arg args_net_create[] = {
 	{ "subnet", ARG_STRING, ARG_NULLABLE },
 	{ "uplink", ARG_STRING, ARG_NULLABLE },
 	{ "dhcp_range", ARG_STRING, ARG_NULLABLE },
+	{ "host_access", ARG_BOOL, ARG_NULLABLE },
+	{ NULL, 0, 0 } };
+static const struct api_arg args_net_edit[] = {
+	{ "name", ARG_STRING, ARG_REQUIRED | ARG_NET },
+	{ "host_access", ARG_BOOL, ARG_NULLABLE },
 	{ NULL, 0, 0 } };
 static const struct api_arg args_net_name[] = {
 	{ "name", ARG_STRING, ARG_REQUIRED | ARG_NET }, { NULL, 0, 0 } };
@@ -576,6 +614,7 @@ const struct api_op api_net_ops[] = {
 	{ "net.create",         op_net_create,         args_net_create,  0 },
 	{ "net.list",           op_net_list,           api_args_none,    API_OP_READ },
 	{ "net.info",           op_net_info,           args_net_name,    API_OP_READ },
+	{ "net.edit",           op_net_edit,           args_net_edit,    0 },
 	{ "net.delete",         op_net_delete,         args_net_delete,  0 },
 	{ "net.forward.add",    op_net_forward_add,    args_fwd_add,     0 },
 	{ "net.forward.list",   op_net_forward_list,   args_net,         API_OP_READ },

@@ -18,6 +18,7 @@
 #include "core/vm.h"
 #include "core/vm_create.h"
 #include "core/vm_define.h"
+#include "core/vm_serial.h"
 #include "core/vm_spec.h"
 #include "common/log.h"
 #include "common/proto.h"
@@ -455,15 +456,15 @@ static void op_vm_edit(struct api_req *r, json_t *args)
 		api_req_err(r, code, "%s", err);
 }
 
-/* --- console -------------------------------------------------------------- */
+/* --- console and log ---------------------------------------------------------- */
 
+/* croftd holds the serial connection (vm_serial.h); a console gets one end
+ * of a socketpair that croftd relays, never a socket croftd opened on a
+ * path QEMU could have planted. */
 static void op_vm_console(struct api_req *r, json_t *args)
 {
-	struct croftd *d = api_req_daemon(r);
 	struct vm *vm = api_req_vm(r);
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	char *path;
-	int fd;
+	int fd, rc;
 
 	(void)args;
 	if (vm->pid <= 0) {
@@ -471,19 +472,94 @@ static void op_vm_console(struct api_req *r, json_t *args)
 			    vm->spec.name, vm_state_name(vm->state));
 		return;
 	}
-	path = vm_run_path(d, vm->spec.name, "serial.sock");
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		api_req_err(r, PROTO_E_IO, "cannot connect to the serial console of VM '%s' (%s): %s",
-			    vm->spec.name, path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		free(path);
+	if (!vm->serial) {
+		api_req_err(r, PROTO_E_INVALID_STATE,
+			    "the serial console of VM '%s' is not connected (yet); try again",
+			    vm->spec.name);
 		return;
 	}
-	free(path);
+	rc = vm_serial_client_add(vm->serial, &fd);
+	if (rc == -EBUSY) {
+		api_req_err(r, PROTO_E_BUSY,
+			    "the serial console of VM '%s' already has %d clients; close one first",
+			    vm->spec.name, VM_SERIAL_CLIENTS_MAX);
+		return;
+	}
+	if (rc < 0) {
+		api_req_err(r, PROTO_E_IO, "cannot open the serial console of VM '%s': %s",
+			    vm->spec.name, strerror(-rc));
+		return;
+	}
 	api_req_ok_fd(r, json_pack("{s:s}", "name", vm->spec.name), fd);
+}
+
+/* buf as valid UTF-8 for JSON: a byte that starts no valid sequence (and
+ * NUL) becomes '?'. */
+static char *utf8_clean(const char *buf, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)buf;
+	char *out = xmalloc(len + 1);
+	size_t i = 0, o = 0, n, k;
+
+	while (i < len) {
+		unsigned c = p[i];
+
+		n = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 && c >= 0xc2 ? 2 : (c & 0xf0) == 0xe0 ? 3 :
+		    (c & 0xf8) == 0xf0 && c <= 0xf4 ? 4 : 0;
+		for (k = 1; n && k < n; k++)
+			if (i + k >= len || (p[i + k] & 0xc0) != 0x80)
+				n = 0;
+		/* overlong 3-byte, surrogates, and beyond U+10FFFF */
+		if (n == 3 && ((c == 0xe0 && p[i + 1] < 0xa0) || (c == 0xed && p[i + 1] >= 0xa0)))
+			n = 0;
+		if (n == 4 && ((c == 0xf0 && p[i + 1] < 0x90) || (c == 0xf4 && p[i + 1] >= 0x90)))
+			n = 0;
+		if (!n || c == 0) {
+			out[o++] = '?';
+			i++;
+			continue;
+		}
+		memcpy(out + o, p + i, n);
+		o += n;
+		i += n;
+	}
+	out[o] = '\0';
+	return out;
+}
+
+#define VM_LOG_BYTES_DEFAULT (64 << 10)
+
+static void op_vm_log(struct api_req *r, json_t *args)
+{
+	struct vm *vm = api_req_vm(r);
+	json_t *jb = json_object_get(args, "bytes"), *ja = json_object_get(args, "after");
+	json_int_t bytes = jb ? json_integer_value(jb) : VM_LOG_BYTES_DEFAULT;
+	json_int_t after = ja && !json_is_null(ja) ? json_integer_value(ja) : -1;
+	uint64_t start, end;
+	char *buf, *text;
+	size_t len;
+	int rc;
+
+	if (bytes < 1 || bytes > (json_int_t)VM_SERIAL_LOG_MAX_MAX) {
+		api_req_err(r, PROTO_E_INVALID_ARGUMENT, "bytes must be between 1 and %u",
+			    VM_SERIAL_LOG_MAX_MAX);
+		return;
+	}
+	if (ja && !json_is_null(ja) && after < 0) {
+		api_req_err(r, PROTO_E_INVALID_ARGUMENT, "after must be a position (0 or more)");
+		return;
+	}
+	rc = vm_serial_log_read(vm->log, after, (size_t)bytes, &buf, &len, &start, &end);
+	if (rc < 0) {
+		api_req_err(r, PROTO_E_IO, "cannot read the serial log of VM '%s': %s",
+			    vm->spec.name, strerror(-rc));
+		return;
+	}
+	text = utf8_clean(buf, len);
+	free(buf);
+	api_req_ok(r, json_pack("{s:s,s:s,s:I,s:I}", "name", vm->spec.name, "data", text,
+				"start", (json_int_t)start, "end", (json_int_t)end));
+	free(text);
 }
 
 /* --- the table ------------------------------------------------------------- */
@@ -524,6 +600,11 @@ static const struct api_arg args_vm_shutdown[] = {
 	{ "timeout_s", ARG_INT, 0 },
 	{ "force", ARG_BOOL, 0 },
 	{ NULL, 0, 0 } };
+static const struct api_arg args_vm_log[] = {
+	{ "name", ARG_STRING, ARG_REQUIRED | ARG_VM },
+	{ "bytes", ARG_INT, 0 },
+	{ "after", ARG_INT, ARG_NULLABLE },
+	{ NULL, 0, 0 } };
 static const struct api_arg args_vm_delete[] = {
 	{ "name", ARG_STRING, ARG_REQUIRED | ARG_VM },
 	{ "keep_disks", ARG_BOOL, 0 },
@@ -562,6 +643,7 @@ const struct api_op api_vm_ops[] = {
 	{ "vm.delete",   op_vm_delete,   args_vm_delete,   0 },
 	{ "vm.edit",     op_vm_edit,     args_vm_edit,     0 },
 	{ "vm.console",  op_vm_console,  api_args_vm_name, 0 },
+	{ "vm.log",      op_vm_log,      args_vm_log,      API_OP_READ },
 	{ "vm.stats",    op_vm_stats,    args_vm_stats,    API_OP_READ },
 	{ NULL, NULL, NULL, 0 },
 };

@@ -3,8 +3,8 @@
  * detaching (directories, the lock, the QEMU user, the store), so a
  * misconfiguration is reported on the terminal that started it; then one
  * event loop serves the API and watches every VM until SIGTERM.  Stopping
- * croftd never stops a guest: the QEMU processes are not its children and
- * are re-adopted by the next croftd.  It does end its jobs (core/job.h).
+ * croftd never stops a guest: each QEMU runs in its own session and is
+ * re-adopted by the next croftd.  It does end its jobs (core/job.h).
  */
 #include "core/accel.h"
 #include "core/api_server.h"
@@ -21,7 +21,10 @@
 #include "core/netd_client.h"
 #include "core/pools.h"
 #include "core/vm.h"
+#include "core/settings.h"
 #include "core/vm_nic.h"
+#include "core/vm_serial.h"
+#include "core/vm_uid.h"
 #include "common/daemonize.h"
 #include "common/log.h"
 #include "common/proto.h"
@@ -92,6 +95,8 @@ static int qemu_identity(struct croftd *d)
 	struct group *gr;
 	gid_t groups[32];
 	int ng = 32, i;
+	char err[512];
+	struct stat st;
 
 	gr = getgrnam("croft");
 	d->croft_gid = gr ? gr->gr_gid : (gid_t)-1;
@@ -121,6 +126,15 @@ static int qemu_identity(struct croftd *d)
 		d->qemu_groups[d->qemu_ngroups++] = groups[i];
 	if (!d->qemu_ngroups)
 		d->qemu_groups[d->qemu_ngroups++] = pw->pw_gid;
+	/* Each VM's QEMU: a uid of its own from croft-qemu's range. */
+	if (vm_uid_range_load(d, "/etc/subuid", "/etc/subgid", QEMU_USER, pw->pw_uid, err,
+			      sizeof(err)) < 0) {
+		fprintf(stderr, "croftd: %s\n", err);
+		return -ENOENT;
+	}
+	/* Their one supplementary group: /dev/kvm's, when it may open it. */
+	if (stat("/dev/kvm", &st) == 0 && st.st_gid != 0 && (st.st_mode & 060) == 060)
+		d->vm_groups[d->vm_ngroups++] = st.st_gid;
 	return 0;
 }
 
@@ -303,6 +317,9 @@ int main(int argc, char **argv)
 		log_warn("cannot run %s --version: VMs will not start until QEMU is installed",
 			 d.qemu_binary);
 	croftd_accel_refresh(&d);
+	vm_uid_check_access(&d);
+	d.serial_log_max = (uint64_t)settings_int(d.store, "serial_log_max", VM_SERIAL_LOG_MAX_DEFAULT,
+						  VM_SERIAL_LOG_MAX_MIN, VM_SERIAL_LOG_MAX_MAX);
 	d.loop = loop_new();
 	daemon_block_signals(&mask);
 	sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
@@ -328,8 +345,13 @@ int main(int argc, char **argv)
 			goto out;
 		}
 	}
-	log_info("croftd ready: API on %s, state in %s, QEMU %s as %s, %s", d.sock_path,
-		 d.state_dir, d.qemu_version, d.qemu_user, d.accel.effective);
+	if (d.drop_privs)
+		log_info("croftd ready: API on %s, state in %s, QEMU %s as uids %u-%u, %s",
+			 d.sock_path, d.state_dir, d.qemu_version, (unsigned)d.vm_uid_base,
+			 (unsigned)(d.vm_uid_base + d.vm_id_count - 1), d.accel.effective);
+	else
+		log_info("croftd ready: API on %s, state in %s, QEMU %s as %s, %s", d.sock_path,
+			 d.state_dir, d.qemu_version, d.qemu_user, d.accel.effective);
 	rc = loop_run(d.loop) < 0 ? 1 : 0;
 out:
 	service_stop_all(d.services);

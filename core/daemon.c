@@ -18,8 +18,13 @@ void croftd_accel_refresh(struct croftd *d)
 	char *setting = NULL;
 
 	store_setting_get(d->store, "accel", &setting);
-	accel_probe(d->drop_privs ? d->qemu_uid : geteuid(), d->qemu_gid, d->qemu_groups,
-		    d->qemu_ngroups, &p);
+	/* As the QEMU users would open it: the range's first uid and group,
+	 * with their supplementary group. */
+	if (d->drop_privs && d->vm_id_count)
+		accel_probe(d->vm_uid_base, d->vm_gid_base, d->vm_groups, d->vm_ngroups, &p);
+	else
+		accel_probe(d->drop_privs ? d->qemu_uid : geteuid(), d->qemu_gid, d->qemu_groups,
+			    d->qemu_ngroups, &p);
 	accel_decide(setting ? setting : "auto", d->accel_env, &p, &d->accel);
 	free(setting);
 	if (!strcmp(d->accel.effective, "tcg") && !strcmp(d->accel.setting, "auto"))

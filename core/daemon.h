@@ -61,6 +61,18 @@ struct croftd {
 	int qemu_ngroups;
 	gid_t croft_gid;             /* API socket group; (gid_t)-1 if none */
 
+	/* Each VM's QEMU runs as uid vm_uid_base + its slot, gid vm_gid_base +
+	 * its slot, with vm_groups (the group of /dev/kvm) (vm_uid.h).  Only
+	 * with drop_privs; qemu_uid above stays the base user croft-qemu that
+	 * owns images and runs qemu-img. */
+	uid_t vm_uid_base;
+	gid_t vm_gid_base;
+	uint32_t vm_id_count;        /* slots in the range */
+	gid_t vm_groups[1];
+	int vm_ngroups;
+	char qemu_access[512];       /* what QEMU users cannot reach; "" if all */
+	uint64_t serial_log_max;     /* cap of each VM's serial.log (bytes) */
+
 	const char *accel_env;       /* CROFT_ACCEL, validated at start */
 	struct accel_result accel;   /* resolved at start and on host.set */
 };

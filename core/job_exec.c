@@ -103,6 +103,8 @@ child_run(const struct job_exec_spec *spec, const int fds[3], pid_t parent)
 	sigemptyset(&dfl.sa_mask);
 	sigaction(SIGPIPE, &dfl, NULL);
 	umask(spec->umask ? spec->umask : 0077);
+	if (spec->new_session && setsid() < 0)
+		_exit(CHILD_SETUP_FAILED);
 	if (c && (setgroups(c->ngroups, c->groups) < 0 || setgid(c->gid) < 0 ||
 		  setuid(c->uid) < 0))
 		child_fail("cannot switch to user %s: %s\n", spec->user ? spec->user : "?",

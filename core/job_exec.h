@@ -50,6 +50,7 @@ struct job_exec_spec {
 	const struct job_exec_creds *creds;  /* become this user; NULL: stay croftd */
 	int no_new_privs;
 	int die_with_croftd;             /* SIGKILL when croftd dies; never for QEMU */
+	int new_session;                 /* setsid(): no signal from croftd's terminal */
 	mode_t umask;                    /* 0 means 0077 */
 	/* Checked as the child's user just before exec, each NULL-terminated
 	 * (or NULL): "<who> runs as user <user>, which cannot read <path>: ..." */

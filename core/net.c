@@ -91,6 +91,12 @@ static int create_check(const struct net_create_req *req, const struct store_net
 		err_set(err, errlen, "a bridged network needs --uplink IFACE, the NIC to enslave to its bridge");
 		return -EINVAL;
 	}
+	if (bridged && req->host_access > 0) {
+		err_set(err, errlen, "--host-access is for nat and host-only networks; a bridged "
+			"network's guests reach the host through the LAN");
+		return -EINVAL;
+	}
+	n->host_access = req->host_access > 0;
 	if (n->mode == NETD_MODE_HOSTONLY && req->uplink) {
 		err_set(err, errlen, "host-only networks have no uplink; --uplink does not apply");
 		return -EINVAL;
@@ -211,6 +217,7 @@ static void net_row(const struct netd_net *n, int64_t created, struct store_net 
 		sn->dhcp_last = xstrdup(addr_str(n->dhcp_last, a));
 	}
 	sn->created = created;
+	sn->host_access = (int)n->host_access;
 }
 
 int net_create(const struct net_env *env, const struct net_create_req *req,
@@ -244,6 +251,30 @@ out:
 	if (rc < 0)
 		store_net_clear(out);
 	store_net_list_free(nets, nn);
+	return rc;
+}
+
+/* --- editing -------------------------------------------------------------------- */
+
+int net_edit(const struct net_env *env, struct store_net *net, const struct net_edit_req *req,
+	     const char **code, char *err, size_t errlen)
+{
+	struct net_change ch = { .op = NET_CHANGE_NET_EDIT, .net = net };
+	int was = net->host_access, rc;
+
+	*code = PROTO_E_INVALID_ARGUMENT;
+	if (req->host_access > 0 && !strcmp(net->mode, "bridged")) {
+		err_set(err, errlen, "network %s is bridged: host-access is for nat and host-only "
+			"networks (a bridged network's guests reach the host through the LAN)",
+			net->name);
+		return -EINVAL;
+	}
+	if (req->host_access < 0 || (req->host_access > 0) == (was != 0))
+		return 0;
+	net->host_access = req->host_access > 0;
+	rc = env->sys->apply(env->ctx, &ch, code, err, errlen);
+	if (rc < 0)
+		net->host_access = was;
 	return rc;
 }
 

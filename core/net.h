@@ -41,6 +41,7 @@ struct croftd;
 enum net_change_op {
 	NET_CHANGE_NET_ADD,          /* net: inserted, net->id filled in */
 	NET_CHANGE_NET_DELETE,       /* id: with its NICs and their forwards */
+	NET_CHANGE_NET_EDIT,         /* net: id's settings as they are to be */
 	NET_CHANGE_NIC_ADD,          /* nic: inserted, nic->id filled in */
 	NET_CHANGE_NIC_DELETE,       /* id: with the forwards to it */
 	NET_CHANGE_FWD_ADD,          /* fwd: inserted, fwd->id filled in */
@@ -111,12 +112,25 @@ struct net_create_req {
 	const char *subnet;          /* nat, host-only: "A.B.C.D/P"; default 10.73.N.0/24 */
 	const char *uplink;          /* nat: default the default route's; bridged: required */
 	const char *dhcp_range;      /* nat, host-only: "FIRST-LAST" */
+	int host_access;             /* nat, host-only: 1 = guests reach every
+	                              * host service; 0 or -1 (not given): only
+	                              * DHCP, DNS, ping and ND */
 };
 
 /* Create a network.  0 with *out the stored network (the caller clears
  * it), or -errno with *code and err. */
 int net_create(const struct net_env *env, const struct net_create_req *req,
 	       struct store_net *out, const char **code, char *err, size_t errlen);
+
+/* A change of a network's settings: only host_access so far (-1 = keep). */
+struct net_edit_req {
+	int host_access;
+};
+
+/* Change *net (borrowed; updated on success) as req says.  0 (also when
+ * nothing changes), or -errno with *code and err, and nothing changed. */
+int net_edit(const struct net_env *env, struct store_net *net, const struct net_edit_req *req,
+	     const char **code, char *err, size_t errlen);
 
 /* What went with a deleted network, borrowed for the callback. */
 struct net_delete_result {

@@ -8,6 +8,7 @@
 #include "core/daemon.h"
 #include "core/netd_client.h"
 #include "core/vm.h"
+#include "core/vm_uid.h"
 #include "common/addr.h"
 #include "common/log.h"
 #include "common/proto.h"
@@ -197,6 +198,7 @@ int net_from_store(const struct store_net *sn, struct netd_net *out, char *err, 
 		return -EINVAL;
 	if (out->mode == NETD_MODE_BRIDGED)
 		return 0;
+	out->host_access = sn->host_access ? 1 : 0;
 	snprintf(what, sizeof(what), "network %s: stored subnet", sn->name);
 	out->prefix = sn->prefix;
 	if (addr_parse(what, sn->subnet, &out->subnet, err, errlen) < 0 ||
@@ -318,8 +320,18 @@ static const char *vm_name_of(void *ctx, int64_t vm_id)
 int net_state_of_daemon(void *data, struct net_state *out, char *err, size_t errlen)
 {
 	struct croftd *d = data;
+	size_t i;
+	int r;
 
-	return net_state_build(d->store, net_owner_uid(d), vm_name_of, d, out, err, errlen);
+	r = net_state_build(d->store, net_owner_uid(d), vm_name_of, d, out, err, errlen);
+	/* Each tap belongs to its own VM's QEMU uid alone. */
+	for (i = 0; r == 0 && i < out->n_nics; i++) {
+		struct vm *vm = out->nics[i].vm[0] ? vm_find(d, out->nics[i].vm) : NULL;
+
+		if (vm && vm_uid_of(vm) != (uid_t)-1)
+			out->nics[i].owner_uid = (uint32_t)vm_uid_of(vm);
+	}
+	return r;
 }
 
 const char *net_netd_code(int r)

@@ -90,7 +90,8 @@ int net_mac_generate(uint8_t mac[6], const uint8_t (*used)[6], size_t nused,
 
 /* --- croftd's side of a change --------------------------------------------- */
 
-/* QEMU's uid: the owner of every tap. */
+/* The owner of a tap whose VM croftd does not know; every other tap
+ * belongs to its VM's QEMU uid (vm_uid.h). */
 uint32_t net_owner_uid(const struct croftd *d);
 
 /* A netd_state_fn (netd_client.h) for croftd: data is the struct croftd. */

@@ -57,6 +57,11 @@ static int ch_net_delete(struct store *st, const struct net_change *ch, char *er
 	return store_net_delete(st, ch->id, 1, err, errlen);
 }
 
+static int ch_net_edit(struct store *st, const struct net_change *ch, char *err, size_t errlen)
+{
+	return store_net_set_host_access(st, ch->net->id, ch->net->host_access, err, errlen);
+}
+
 static int ch_nic_add(struct store *st, const struct net_change *ch, char *err, size_t errlen)
 {
 	return store_nic_insert(st, ch->nic, err, errlen);
@@ -80,6 +85,7 @@ static int ch_fwd_delete(struct store *st, const struct net_change *ch, char *er
 static int (*const change_steps[])(struct store *, const struct net_change *, char *, size_t) = {
 	[NET_CHANGE_NET_ADD] = ch_net_add,
 	[NET_CHANGE_NET_DELETE] = ch_net_delete,
+	[NET_CHANGE_NET_EDIT] = ch_net_edit,
 	[NET_CHANGE_NIC_ADD] = ch_nic_add,
 	[NET_CHANGE_NIC_DELETE] = ch_nic_delete,
 	[NET_CHANGE_FWD_ADD] = ch_fwd_add,

@@ -4,11 +4,9 @@
  * the same spec always gives the same vector (golden-tested).
  *
  * Quoting follows how QEMU 7.2 parses each option:
- *   - QemuOpts values (-name, -chardev, -vnc) have ',' doubled, and every
- *     path sits behind an explicit key (path=, logfile=, vnc=) so an '=' in
- *     it cannot be mistaken for an option name;
+ *   - QemuOpts values (-name) have ',' doubled;
  *   - -blockdev takes JSON, built with jansson, so paths need no quoting;
- *   - -pidfile, -kernel, -initrd and -append take their argument verbatim.
+ *   - -kernel, -initrd and -append take their argument verbatim.
  *
  * Files reach QEMU as descriptors croftd opened (core/vm_files.h): the
  * spec's add_fds become -add-fd options ahead of the -blockdevs, whose
@@ -17,12 +15,14 @@
  * (disk<i>-b1, -b2, ..., read-only, defined first) or null, so QEMU never
  * opens a backing file named inside an image.
  *
- * QEMU is started with -daemonize: its first process exits once the VM is
- * set up, which is croftd's "started" signal.  QEMU 7.x installs the
- * seccomp sandbox before -daemonize forks and calls setsid(), so spawn=deny
- * (fork) and elevateprivileges=deny (setsid) would kill it with SIGSYS;
- * both stay allowed.  QEMU runs as an unprivileged user (the launcher drops
- * privileges before exec), so setuid calls gain it nothing.
+ * QEMU is croftd's child (no -daemonize, no pidfile) and starts paused
+ * (-S): croftd connects to its QMP and serial sockets, which it made and
+ * passes as listening fds (chardev fd=N; QEMU listens on them itself), and
+ * then lets the guest run, so no early console output is lost.  VNC has no
+ * listener at all (-vnc none): a viewer is handed to QEMU over QMP
+ * (add_client).  The seccomp sandbox is the strict one: no fork or exec
+ * (spawn), no setuid or setsid (elevateprivileges), no obsolete calls, no
+ * scheduler or affinity changes.
  *
  * Boot order is expressed with bootindex only: the tokens of spec->boot are
  * walked in order, "disk" numbering every disk in array order and "cdrom"
@@ -47,9 +47,9 @@
 
 #include "common/xalloc.h"
 
-/* Everything -daemonize leaves possible; see the comment at the top. */
+/* The strict sandbox; see the comment at the top. */
 #define SANDBOX_OPTS \
-	"on,obsolete=deny,elevateprivileges=allow,spawn=allow,resourcecontrol=deny"
+	"on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny"
 
 struct argvec {
 	char **v;
@@ -114,20 +114,12 @@ static char *opt_escape(const char *s)
 	return out;
 }
 
-/* dir/name with exactly one '/' between them, comma-escaped or not. */
-static char *run_path(const struct qemu_spec *spec, const char *name, int escape)
+char *qemu_cmdline_name_arg(const char *name)
 {
-	size_t len = strlen(spec->vm_run_dir);
-	char *path, *esc;
+	char *esc = opt_escape(name), *arg = xasprintf("guest=%s,debug-threads=on", esc);
 
-	while (len > 1 && spec->vm_run_dir[len - 1] == '/')
-		len--;
-	path = xasprintf("%.*s/%s", (int)len, spec->vm_run_dir, name);
-	if (!escape)
-		return path;
-	esc = opt_escape(path);
-	free(path);
-	return esc;
+	free(esc);
+	return arg;
 }
 
 /* Jansson only fails here when out of memory, which xalloc treats as fatal. */
@@ -354,8 +346,10 @@ static int check_spec(const struct qemu_spec *spec, char *err, size_t errlen)
 		err_set(err, errlen, "VM has no name");
 		return -EINVAL;
 	}
-	if (!spec->vm_run_dir || !*spec->vm_run_dir) {
-		err_set(err, errlen, "VM '%s' has no runtime directory", spec->name);
+	if (spec->qmp_fd < 3 || spec->serial_fd < 3 || spec->qmp_fd == spec->serial_fd) {
+		err_set(err, errlen, "VM '%s' needs two distinct descriptors above 2 for its QMP "
+			"and serial sockets (got %d and %d)", spec->name, spec->qmp_fd,
+			spec->serial_fd);
 		return -EINVAL;
 	}
 	if (!spec->vcpus) {
@@ -426,7 +420,6 @@ int qemu_cmdline_build(const struct qemu_spec *spec, char ***argv, size_t *argc,
 {
 	struct argvec av = { 0 };
 	int uefi, disk_base, cdrom_index, rc;
-	char *s, *t;
 	size_t i;
 
 	*argv = NULL;
@@ -439,10 +432,8 @@ int qemu_cmdline_build(const struct qemu_spec *spec, char ***argv, size_t *argc,
 
 	av_add(&av, spec->qemu_binary);
 
-	s = opt_escape(spec->name);
 	av_add(&av, "-name");
-	av_addf(&av, "guest=%s,debug-threads=on", s);
-	free(s);
+	av_take(&av, qemu_cmdline_name_arg(spec->name));
 	if (spec->uuid)
 		av_add2(&av, "-uuid", spec->uuid);
 	av_add(&av, "-machine");
@@ -457,28 +448,15 @@ int qemu_cmdline_build(const struct qemu_spec *spec, char ***argv, size_t *argc,
 	av_add(&av, "-no-user-config");
 	av_add2(&av, "-display", "none");
 	av_add2(&av, "-device", "VGA");
+	av_add2(&av, "-vnc", "none");
+	av_add(&av, "-S");
 
-	s = run_path(spec, "vnc.sock", 1);
-	av_add(&av, "-vnc");
-	av_addf(&av, "vnc=unix:%s", s);
-	free(s);
-	av_add(&av, "-daemonize");
-	av_add(&av, "-pidfile");
-	av_take(&av, run_path(spec, "qemu.pid", 0));
-
-	s = run_path(spec, "qmp.sock", 1);
 	av_add(&av, "-chardev");
-	av_addf(&av, "socket,id=qmp,path=%s,server=on,wait=off", s);
-	free(s);
+	av_addf(&av, "socket,id=qmp,fd=%d,server=on,wait=off", spec->qmp_fd);
 	av_add2(&av, "-mon", "chardev=qmp,mode=control");
 
-	s = run_path(spec, "serial.sock", 1);
-	t = run_path(spec, "serial.log", 1);
 	av_add(&av, "-chardev");
-	av_addf(&av, "socket,id=serial0,path=%s,server=on,wait=off,"
-		"logfile=%s,logappend=on", s, t);
-	free(t);
-	free(s);
+	av_addf(&av, "socket,id=serial0,fd=%d,server=on,wait=off", spec->serial_fd);
 	av_add2(&av, "-serial", "chardev:serial0");
 
 	av_add2(&av, "-device", "virtio-balloon-pci,id=balloon0,"
@@ -489,7 +467,7 @@ int qemu_cmdline_build(const struct qemu_spec *spec, char ***argv, size_t *argc,
 	av_add2(&av, "-rtc", "base=utc");
 
 	for (i = 0; i < spec->nadd_fds; i++) {
-		s = opt_escape(spec->add_fds[i].opaque ? spec->add_fds[i].opaque : "");
+		char *s = opt_escape(spec->add_fds[i].opaque ? spec->add_fds[i].opaque : "");
 		av_add(&av, "-add-fd");
 		av_addf(&av, "fd=%d,set=%u,opaque=%s", spec->add_fds[i].fd, spec->add_fds[i].set, s);
 		free(s);

@@ -1,12 +1,10 @@
 /*
  * The QEMU command line of a VM, built by a pure function from its spec
- * (no I/O, no globals, no clock), so it can be golden-tested.  Every
- * per-VM runtime file lives in spec->vm_run_dir:
- *   qemu.pid     written by QEMU (-pidfile, -daemonize)
- *   qmp.sock     QMP server
- *   serial.sock  the guest's serial console (chardev socket server)
- *   serial.log   everything the guest printed on it
- *   vnc.sock     VNC, unix socket only
+ * (no I/O, no globals, no clock), so it can be golden-tested.  QEMU gets
+ * no path to write: its QMP and serial sockets arrive as listening fds
+ * (spec->qmp_fd, serial_fd, the numbers they have in QEMU), VNC has no
+ * listener (-vnc none), and it starts paused (-S) until croftd has
+ * connected (qemu_cmdline.c).
  *
  * NICs are virtio-net-pci devices, each on its own pcie-root-port so it
  * can be unplugged while the guest runs; the ports (nicport0..N-1, after
@@ -65,7 +63,8 @@ struct qemu_spec {
 	const char *kernel;      /* NULL unless direct kernel boot */
 	const char *initrd;
 	const char *append;
-	const char *vm_run_dir;
+	int qmp_fd;              /* fd numbers in QEMU (>= 3) of croftd's */
+	int serial_fd;           /* listening QMP and serial sockets */
 	const struct qemu_add_fd *add_fds;  /* fd sets, before every -blockdev */
 	size_t nadd_fds;
 	const struct qemu_nic *nics;  /* in order: NIC i sits on nicport<i> */
@@ -82,5 +81,9 @@ struct qemu_spec {
 int qemu_cmdline_build(const struct qemu_spec *spec, char ***argv, size_t *argc,
 		       char *err, size_t errlen);
 void qemu_cmdline_free(char **argv);
+
+/* The argument of -name for a VM called name ("guest=NAME,debug-threads=on"
+ * with ',' doubled): how croftd recognises its QEMU in /proc.  malloc'd. */
+char *qemu_cmdline_name_arg(const char *name);
 
 #endif

@@ -244,18 +244,14 @@ static int pid_stat(struct sampler *s, pid_t pid, struct procfs_pid_stat *st)
 	return r < 0 ? r : procfs_pid_stat_parse(s->buf, st);
 }
 
-/* The process at vm->pid is this VM's QEMU: its command line names the
- * VM's pidfile, and it is still the process whose start time we read. */
+/* The process at vm->pid is this VM's QEMU (vm_pid_is_qemu: its uid and
+ * command line), and it is still the process whose start time we read. */
 static int pid_is_vm(struct sampler *s, struct vm *vm, uint64_t start_ticks)
 {
-	char *pidfile = vm_run_path(s->d, vm->spec.name, "qemu.pid");
 	struct procfs_pid_stat again;
-	int ok;
 
-	ok = proc_cmdline_has_in(s->seams.proc_root, vm->pid, "-pidfile", pidfile) &&
-	     pid_stat(s, vm->pid, &again) == 0 && again.start_ticks == start_ticks;
-	free(pidfile);
-	return ok;
+	return vm_pid_is_qemu(vm, s->seams.proc_root, vm->pid) &&
+	       pid_stat(s, vm->pid, &again) == 0 && again.start_ticks == start_ticks;
 }
 
 static void sample_proc(struct sampler *s, struct vm *vm)

@@ -16,7 +16,9 @@
 #include "core/daemon.h"
 #include "common/loop.h"
 #include "core/qmp.h"
+#include "core/job_exec.h"
 #include "core/vm_nic.h"
+#include "core/vm_serial.h"
 #include "common/log.h"
 #include "common/proto.h"
 #include "common/xalloc.h"
@@ -71,7 +73,7 @@ char *vm_state_path(const struct croftd *d, const char *name, const char *file)
 
 int vm_is_live(const struct vm *vm)
 {
-	return vm->pid > 0 || vm->spawn;
+	return vm->pid > 0;
 }
 
 struct vm *vm_find(struct croftd *d, const char *name)
@@ -173,11 +175,20 @@ void vm_free(struct vm *vm)
 		}
 	}
 	store_vm_clear(&vm->spec);
+	vm_serial_free(vm->serial);
+	vm_serial_log_free(vm->log);
+	vm_serial_log_free(vm->qemu_log);
+	if (vm->out_fd >= 0) {
+		loop_del(vm->d->loop, vm->out_fd);
+		close(vm->out_fd);
+	}
+	free(vm->start_output);
 	free(vm);
 }
 
-/* Runtime files that must not outlive QEMU (the serial log stays). */
+/* Runtime files that must not outlive QEMU (the logs stay). */
 static const char *const run_files[] = { "qemu.pid", "qmp.sock", "serial.sock", "vnc.sock" };
+static const char *const log_files[] = { "serial.log", "serial.log.1", "qemu.log", "qemu.log.1" };
 
 static void unlink_in(const char *dir, const char *file)
 {
@@ -197,6 +208,22 @@ void vm_cleanup_run_files(struct vm *vm)
 	free(dir);
 }
 
+void vm_pidfile_write(struct vm *vm)
+{
+	char *path = vm_run_path(vm->d, vm->spec.name, "qemu.pid"), buf[32];
+	int fd, n;
+
+	unlink(path);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd >= 0) {
+		n = snprintf(buf, sizeof(buf), "%d\n", (int)vm->pid);
+		if (write(fd, buf, (size_t)n) != n)
+			log_warn("VM %s: cannot write %s", vm->spec.name, path);
+		close(fd);
+	}
+	free(path);
+}
+
 void vm_files_remove(struct croftd *d, const char *name)
 {
 	char *dir = vm_run_path(d, name, NULL);
@@ -204,7 +231,8 @@ void vm_files_remove(struct croftd *d, const char *name)
 
 	for (i = 0; i < sizeof(run_files) / sizeof(run_files[0]); i++)
 		unlink_in(dir, run_files[i]);
-	unlink_in(dir, "serial.log");
+	for (i = 0; i < sizeof(log_files) / sizeof(log_files[0]); i++)
+		unlink_in(dir, log_files[i]);
 	rmdir(dir);
 	free(dir);
 	dir = vm_state_path(d, name, NULL);
@@ -295,7 +323,7 @@ int vm_shutdown(struct vm *vm, unsigned timeout_s, int force, vm_done_cb cb, voi
 int vm_stop(struct vm *vm, const char *reason, vm_done_cb cb, void *data,
 	    const char **code, char *err, size_t errlen)
 {
-	if (vm->state == VM_STARTING || vm->spawn) {
+	if (vm->state == VM_STARTING) {
 		*code = PROTO_E_INVALID_STATE;
 		err_set(err, errlen, "VM '%s' is starting; wait for it to finish", vm->spec.name);
 		return -EBUSY;
@@ -407,6 +435,15 @@ struct vm *vm_add(struct croftd *d, struct store_vm *spec)
 	vm->state = VM_STOPPED;
 	snprintf(vm->reason, sizeof(vm->reason), "created");
 	vm->pidfd = -1;
+	vm->out_fd = -1;
+	vm->qmp_listen_fd = -1;
+	vm->uid_slot = -1;
+	{
+		char *log = vm_run_path(d, vm->spec.name, "serial.log");
+
+		vm->log = vm_serial_log_new(log, d->serial_log_max);
+		free(log);
+	}
 	vm->next = d->vms;
 	d->vms = vm;
 	return vm;
@@ -426,7 +463,10 @@ void vm_free_all(struct croftd *d)
 
 		vm_timer_clear(vm);
 		vm_retry_clear(vm);
-		vm_spawn_end(vm);
+		vm_connect_clear(vm);
+		if (vm->child)
+			job_exec_abandon(vm->child);    /* QEMU outlives croftd */
+		vm->child = NULL;
 		if (vm->pidfd >= 0) {
 			loop_del(d->loop, vm->pidfd);
 			close(vm->pidfd);

@@ -25,6 +25,8 @@ struct job_exec;
 struct loop_timer;
 struct vm;
 struct vm_nic_op;
+struct vm_serial;
+struct vm_serial_log;
 
 enum vm_state {
 	VM_STOPPED,
@@ -54,8 +56,16 @@ struct vm {
 	int pidfd;                   /* -1 when none */
 	struct qmp *qmp;
 	int64_t started_at;          /* CLOCK_REALTIME seconds, 0 unless live */
+	int64_t uid_slot;            /* its slot of the QEMU uid range; -1: none */
+	struct vm_serial *serial;    /* the relay of its serial console, when live */
+	struct vm_serial_log *log;   /* its capped serial.log (vm_serial.h) */
+	struct job_exec *child;      /* QEMU, when this croftd started it (else pidfd) */
+	int out_fd;                  /* the child's stdout+stderr pipe, or -1 */
+	struct vm_serial_log *qemu_log;  /* what the child printed (qemu.log, capped) */
+	char *start_output;          /* the start of it, for a failed start */
+	size_t start_output_len;
+	int qmp_listen_fd;           /* starting: croftd's copy of the QMP listener; -1 */
 
-	struct job_exec *spawn;      /* starting: QEMU's daemonizing parent */
 	struct loop_timer *timer;    /* start or shutdown deadline */
 	struct loop_timer *qmp_retry;/* reconnect QMP to a live QEMU */
 
@@ -87,6 +97,9 @@ void vm_remove(struct vm *vm);
 void vm_free_all(struct croftd *d);
 
 int vm_is_live(const struct vm *vm);   /* a QEMU process exists */
+/* 1 when process pid in the proc tree at root ("/proc") is vm's QEMU: it
+ * runs as the VM's uid with the VM's -uuid and -name (vm_qemu.c). */
+int vm_pid_is_qemu(const struct vm *vm, const char *root, pid_t pid);
 
 /* Lifecycle.  Each returns 0 when accepted (cb then runs later, exactly
  * once) or -errno with err_code/err set and cb not called. */

@@ -10,6 +10,7 @@
 #include "core/daemon.h"
 #include "core/pool.h"
 #include "core/vm_spec.h"
+#include "core/vm_uid.h"
 #include "common/log.h"
 #include "common/proto.h"
 #include "common/xalloc.h"
@@ -68,6 +69,15 @@ int vm_define_create(struct croftd *d, struct store_vm *spec, struct vm **out,
 		goto undo;
 	}
 	vm = vm_add(d, spec);
+	/* Its own QEMU uid, from the start: its taps are made for it. */
+	if ((rc = vm_uid_assign(vm, err, errlen)) < 0) {
+		*code = rc == -ENOSPC ? PROTO_E_INVALID_STATE : PROTO_E_IO;
+		store_vm_delete(d->store, vm->spec.id);
+		if (uefi)
+			vm_files_remove(d, vm->spec.name);
+		vm_remove(vm);
+		return rc;
+	}
 	bus_publish(d->bus, "vm.created", vm->spec.name, 0, json_pack("{s:s}", "name", vm->spec.name),
 		    "VM %s: created (%u vCPU, %lluM, %zu disk%s)", vm->spec.name, vm->spec.vcpus,
 		    (unsigned long long)vm->spec.memory_mib, vm->spec.ndisks,

@@ -1,11 +1,13 @@
 /*
- * Watching a VM's QEMU: a pidfd tells when the process is gone (then the
+ * Watching a VM's QEMU: its end (the job_exec child's exit when this
+ * croftd started it, a pidfd for one found again after a restart; then the
  * VM is stopped when croftd asked it to quit, crashed otherwise), and a QMP
- * client follows its run state and events (a guest's poweroff, pauses, I/O
- * errors, balloon changes, unplugged devices, QMP jobs).  A QMP connection
- * that drops while QEMU lives is retried every second.  At croftd's start
- * every VM the store knows is loaded, and a QEMU that survived the restart
- * (its pidfile names a live process whose command line is ours) is adopted.
+ * client that follows its run state and events (a guest's poweroff,
+ * pauses, I/O errors, balloon changes, unplugged devices, QMP jobs).  QMP
+ * and the serial console are connected only after SO_PEERCRED names the
+ * VM's QEMU (vm_spawn.h); a QMP connection that drops while QEMU lives is
+ * retried every second.  Finding a QEMU again after a croftd restart is
+ * vm_adopt.c.
  */
 #include "core/vm.h"
 #include "core/vm_internal.h"
@@ -15,7 +17,9 @@
 #include "core/model.h"
 #include "core/qmp.h"
 #include "core/vm_nic.h"
+#include "core/vm_serial.h"
 #include "core/vm_spawn.h"
+#include "core/vm_uid.h"
 #include "common/loop.h"
 #include "common/log.h"
 #include "common/proc.h"
@@ -33,15 +37,94 @@
 
 #define KILL_GRACE_MS 5000
 
-static void vm_qemu_gone(struct vm *vm)
+/* Signal QEMU through its pidfd, never by a pid number. */
+void vm_kill(struct vm *vm, int sig)
+{
+	if (vm->pidfd >= 0)
+		proc_pidfd_kill(vm->pidfd, sig);
+}
+
+/* What the child printed: the start of it kept for a failed start's
+ * message, all of it in the capped qemu.log. */
+static void output_read(struct vm *vm)
+{
+	char buf[4096];
+	ssize_t n;
+	int i;
+
+	for (i = 0; i < 16 && vm->out_fd >= 0; i++) {
+		n = read(vm->out_fd, buf, sizeof(buf));
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			return;
+		if (n <= 0) {
+			loop_del(vm->d->loop, vm->out_fd);
+			close(vm->out_fd);
+			vm->out_fd = -1;
+			return;
+		}
+		if (vm->qemu_log)
+			vm_serial_log_write(vm->qemu_log, buf, (size_t)n);
+		if (vm->start_output_len < 2048) {
+			size_t k = (size_t)n < 2048 - vm->start_output_len ? (size_t)n
+						: 2048 - vm->start_output_len;
+
+			vm->start_output = xrealloc(vm->start_output, vm->start_output_len + k + 1);
+			memcpy(vm->start_output + vm->start_output_len, buf, k);
+			vm->start_output_len += k;
+			vm->start_output[vm->start_output_len] = '\0';
+		}
+	}
+}
+
+static void output_cb(struct loop *l, int fd, uint32_t events, void *data)
+{
+	(void)l;
+	(void)fd;
+	(void)events;
+	output_read(data);
+}
+
+static void output_close(struct vm *vm)
+{
+	if (vm->out_fd >= 0) {
+		loop_del(vm->d->loop, vm->out_fd);
+		close(vm->out_fd);
+	}
+	vm->out_fd = -1;
+	vm_serial_log_free(vm->qemu_log);
+	vm->qemu_log = NULL;
+	free(vm->start_output);
+	vm->start_output = NULL;
+	vm->start_output_len = 0;
+}
+
+/* The first line QEMU printed, for a message ("" when none). */
+static void output_line(struct vm *vm, char *out, size_t len)
+{
+	const char *p = vm->start_output ? vm->start_output : "";
+	size_t n;
+
+	while (*p == '\n' || *p == ' ')
+		p++;
+	n = strcspn(p, "\n");
+	snprintf(out, len, "%.*s", (int)(n < 400 ? n : 400), p);
+}
+
+static void vm_qemu_gone(struct vm *vm, const char *how)
 {
 	const char *reason;
 	enum vm_state next;
+	char said[512] = "", msg[1024];
 
 	if (vm->pidfd >= 0) {
-		loop_del(vm->d->loop, vm->pidfd);
+		if (!vm->child)
+			loop_del(vm->d->loop, vm->pidfd);
 		close(vm->pidfd);
 		vm->pidfd = -1;
+	}
+	if (vm->child) {
+		job_exec_abandon(vm->child);       /* it has exited: reaped on the loop */
+		vm->child = NULL;
 	}
 	if (vm->qmp) {
 		struct qmp *q = vm->qmp;
@@ -49,13 +132,25 @@ static void vm_qemu_gone(struct vm *vm)
 		vm->qmp = NULL;
 		qmp_free(q);
 	}
+	vm_serial_free(vm->serial);
+	vm->serial = NULL;
+	vm_serial_log_close(vm->log);
+	output_read(vm);
+	output_line(vm, said, sizeof(said));
+	output_close(vm);
 	vm->pid = 0;
 	vm_timer_clear(vm);
 	vm_retry_clear(vm);
+	vm_connect_clear(vm);
 	vm_cleanup_run_files(vm);
 	if (vm->expect_exit) {
 		next = VM_STOPPED;
 		reason = vm->exit_reason[0] ? vm->exit_reason : "user";
+	} else if (vm->state == VM_STARTING) {
+		next = VM_STOPPED;                 /* it never ran: the start failed */
+		reason = "start-failed";
+		log_err("VM %s: QEMU %s while starting%s%s", vm->spec.name, how ? how : "exited",
+			said[0] ? ": " : "", said);
 	} else {
 		next = VM_CRASHED;
 		reason = "qemu-exited";
@@ -68,11 +163,13 @@ static void vm_qemu_gone(struct vm *vm)
 	vm_nic_abort(vm, "QEMU exited");
 	vm_set_state(vm, next, reason);
 	if (next == VM_CRASHED)
-		log_warn("VM %s: QEMU exited unexpectedly; see %s/vm/%s/serial.log",
-			 vm->spec.name, vm->d->run_dir, vm->spec.name);
+		log_warn("VM %s: QEMU %s unexpectedly%s%s; see %s/vm/%s/serial.log",
+			 vm->spec.name, how ? how : "exited", said[0] ? ": " : "", said,
+			 vm->d->run_dir, vm->spec.name);
+	snprintf(msg, sizeof(msg), "QEMU %s while the VM was starting%s%s",
+		 how ? how : "exited", said[0] ? ": " : "", said);
 	vm->busy++;
-	vm_waiters_finish(vm, &vm->start_waiters, PROTO_E_QEMU,
-		       "QEMU exited while the VM was starting");
+	vm_waiters_finish(vm, &vm->start_waiters, PROTO_E_QEMU, msg);
 	vm_waiters_finish(vm, &vm->stop_waiters, NULL, NULL);
 	vm->busy--;
 	if (vm->deleted)
@@ -84,7 +181,23 @@ static void qemu_pidfd_cb(struct loop *l, int fd, uint32_t events, void *data)
 	(void)l;
 	(void)fd;
 	(void)events;
-	vm_qemu_gone(data);
+	vm_qemu_gone(data, NULL);
+}
+
+/* The QEMU this croftd started has exited (job_exec reaped it). */
+void vm_child_exited(struct job_exec *x, const struct job_exec_result *res, void *data)
+{
+	struct vm *vm = data;
+	char how[96];
+
+	(void)x;
+	vm->child = NULL;                    /* x is freed after we return */
+	if (res->signal)
+		snprintf(how, sizeof(how), "was killed by signal %d (%s%s)", res->signal,
+			 strsignal(res->signal), res->signal == SIGSYS ? ", the seccomp sandbox" : "");
+	else
+		snprintf(how, sizeof(how), "exited with status %d", res->status);
+	vm_qemu_gone(vm, how);
 }
 
 /* Ask QEMU to quit; SIGKILL if it has not gone after a grace period. */
@@ -98,7 +211,7 @@ static void kill_timer_cb(struct loop *l, struct loop_timer *t, void *data)
 	if (vm->pidfd >= 0) {
 		log_warn("VM %s: QEMU did not quit within %d s; killing it", vm->spec.name,
 			 KILL_GRACE_MS / 1000);
-		proc_pidfd_kill(vm->pidfd, SIGKILL);
+		vm_kill(vm, SIGKILL);
 	}
 }
 
@@ -109,8 +222,8 @@ void vm_quit(struct vm *vm, const char *reason)
 	vm_timer_clear(vm);
 	if (vm->qmp && qmp_command(vm->qmp, "quit", NULL, NULL, NULL) == 0)
 		vm->timer = loop_timer_add(vm->d->loop, KILL_GRACE_MS, kill_timer_cb, vm);
-	else if (vm->pidfd >= 0)
-		proc_pidfd_kill(vm->pidfd, SIGKILL);
+	else
+		vm_kill(vm, SIGKILL);
 }
 
 /* --- QMP --------------------------------------------------------------- */
@@ -136,6 +249,11 @@ static void status_reply(struct qmp *q, const struct qmp_msg *m, void *data)
 		vm_quit(vm, "guest");
 		return;
 	}
+	if (!strcmp(status, "prelaunch") && !was_starting) {
+		/* A start that croftd's restart interrupted before "cont". */
+		qmp_command(q, "cont", NULL, NULL, NULL);
+		status = "running";
+	}
 	if (!strcmp(status, "paused") || !strcmp(status, "io-error") ||
 	    !strcmp(status, "suspended")) {
 		vm_set_state(vm, VM_PAUSED, was_starting ? "user" : vm->reason);
@@ -150,8 +268,57 @@ static void status_reply(struct qmp *q, const struct qmp_msg *m, void *data)
 	}
 }
 
+static void serial_closed(struct vm_serial *s, void *data)
+{
+	struct vm *vm = data;
+
+	if (vm->serial == s)
+		vm->serial = NULL;
+	vm_serial_free(s);
+	log_info("VM %s: QEMU closed its serial console", vm->spec.name);
+}
+
+/* Take QEMU's serial socket, once its listener is confirmed to be QEMU. */
+static void serial_attach(struct vm *vm)
+{
+	char *path, err[512];
+	int fd, r;
+
+	if (vm->serial || vm->pid <= 0)
+		return;
+	path = vm_run_path(vm->d, vm->spec.name, "serial.sock");
+	r = vm_sock_connect(path, vm->pid, vm_uid_of(vm), &fd, err, sizeof(err));
+	free(path);
+	if (r < 0) {
+		log_warn("VM %s: no serial console: %s", vm->spec.name, err);
+		return;
+	}
+	vm->serial = vm_serial_new(vm->d->loop, fd, vm->log, serial_closed, vm);
+	if (!vm->serial)
+		log_warn("VM %s: cannot watch the serial console", vm->spec.name);
+}
+
 static void qmp_ready(struct qmp *q, void *data)
 {
+	struct vm *vm = data;
+
+	if (vm->qmp_listen_fd >= 0) {
+		/* Connected early, to croftd's own listener: trusted only now
+		 * that the last listen() on it was QEMU's, as the VM's uid. */
+		int ok = vm_sock_listener_is(vm->qmp_listen_fd, vm->pid, vm_uid_of(vm));
+
+		vm_connect_clear(vm);
+		if (!ok) {
+			vm_start_failed(vm, PROTO_E_QEMU, "cannot talk to QEMU: its QMP socket is not "
+					"served by QEMU (pid %d, uid %u); not using it", (int)vm->pid,
+					(unsigned)vm_uid_of(vm));
+			return;
+		}
+	}
+	serial_attach(vm);
+	/* QEMU starts paused (-S) so that the console misses nothing. */
+	if (vm->state == VM_STARTING)
+		qmp_command(q, "cont", NULL, NULL, NULL);
 	qmp_command(q, "query-status", NULL, status_reply, data);
 }
 
@@ -214,24 +381,44 @@ static const struct qmp_callbacks vm_qmp_cbs = {
 	.close = qmp_closed,
 };
 
+int vm_qmp_open(struct vm *vm, char *err, size_t errlen)
+{
+	char *path = vm_run_path(vm->d, vm->spec.name, "qmp.sock");
+	int fd, r;
+
+	r = vm_sock_connect(path, vm->pid, vm_uid_of(vm), &fd, err, errlen);
+	free(path);
+	if (r < 0)
+		return r;
+	vm->qmp = qmp_new_fd(vm->d->loop, fd, &vm_qmp_cbs, vm);
+	if (!vm->qmp) {
+		err_set(err, errlen, "cannot watch the QMP connection");
+		return -ENOMEM;
+	}
+	return 0;
+}
+
 /* QEMU is alive but QMP is not: try again each second until one of the
  * two changes. */
 static void qmp_retry_cb(struct loop *l, struct loop_timer *t, void *data)
 {
 	struct vm *vm = data;
-	char err[256], *sock;
+	char err[512];
 
 	(void)t;
 	vm->qmp_retry = NULL;
-	if (vm->pidfd < 0 || vm->qmp)
+	if (vm->pid <= 0 || vm->qmp)
 		return;
-	sock = vm_run_path(vm->d, vm->spec.name, "qmp.sock");
-	if (qmp_connect(l, sock, &vm_qmp_cbs, vm, &vm->qmp, err, sizeof(err)) < 0) {
-		vm->qmp = NULL;
+	if (vm_qmp_open(vm, err, sizeof(err)) < 0) {
 		log_debug("VM %s: %s", vm->spec.name, err);
 		vm->qmp_retry = loop_timer_add(l, 1000, qmp_retry_cb, vm);
 	}
-	free(sock);
+}
+
+void vm_qmp_retry_soon(struct vm *vm)
+{
+	if (!vm->qmp_retry)
+		vm->qmp_retry = loop_timer_add(vm->d->loop, 1000, qmp_retry_cb, vm);
 }
 
 static void qmp_closed(struct qmp *q, const char *why, void *data)
@@ -242,17 +429,44 @@ static void qmp_closed(struct qmp *q, const char *why, void *data)
 		return;
 	vm->qmp = NULL;
 	qmp_free(q);
-	if (vm->pidfd >= 0 && !vm->expect_exit) {
+	if (vm->pid > 0 && !vm->expect_exit) {
 		log_info("VM %s: QMP connection ended (%s); reconnecting", vm->spec.name, why);
-		if (!vm->qmp_retry)
-			vm->qmp_retry = loop_timer_add(vm->d->loop, 1000, qmp_retry_cb, vm);
+		vm_qmp_retry_soon(vm);
 	}
 }
 
-/* Watch an existing QEMU: pidfd plus QMP. */
-int vm_attach(struct vm *vm, pid_t pid, char *err, size_t errlen)
+void vm_connect_clear(struct vm *vm)
 {
-	char *sock;
+	if (vm->qmp_listen_fd >= 0)
+		close(vm->qmp_listen_fd);
+	vm->qmp_listen_fd = -1;
+}
+
+/* Starting: connect to the QMP socket at once.  The connection waits in
+ * the backlog until QEMU (which listens on the passed fd itself) accepts
+ * it; qmp_ready trusts it only once the listener's SO_PEERCRED names QEMU. */
+static int qmp_connect_early(struct vm *vm, char *err, size_t errlen)
+{
+	char *path = vm_run_path(vm->d, vm->spec.name, "qmp.sock");
+	int fd, r;
+
+	r = vm_sock_connect_queued(path, &fd, err, errlen);
+	free(path);
+	if (r < 0)
+		return r;
+	vm->qmp = qmp_new_fd(vm->d->loop, fd, &vm_qmp_cbs, vm);
+	if (!vm->qmp) {
+		err_set(err, errlen, "cannot watch the QMP connection");
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Hold QEMU's pid by a pidfd; watch its end through child (the job_exec
+ * that started it, which reaps it) or, for an adopted QEMU, the pidfd. */
+int vm_watch(struct vm *vm, pid_t pid, struct job_exec *child, int out_fd, char *err,
+	     size_t errlen)
+{
 	int r, fd;
 
 	fd = proc_pidfd_open(pid);
@@ -260,7 +474,7 @@ int vm_attach(struct vm *vm, pid_t pid, char *err, size_t errlen)
 		err_set(err, errlen, "pidfd_open(%d): %s", (int)pid, strerror(-fd));
 		return fd;
 	}
-	r = loop_add(vm->d->loop, fd, EPOLLIN, qemu_pidfd_cb, vm);
+	r = child ? 0 : loop_add(vm->d->loop, fd, EPOLLIN, qemu_pidfd_cb, vm);
 	if (r < 0) {
 		close(fd);
 		err_set(err, errlen, "epoll: %s", strerror(-r));
@@ -268,65 +482,36 @@ int vm_attach(struct vm *vm, pid_t pid, char *err, size_t errlen)
 	}
 	vm->pid = pid;
 	vm->pidfd = fd;
-	sock = vm_run_path(vm->d, vm->spec.name, "qmp.sock");
-	r = qmp_connect(vm->d->loop, sock, &vm_qmp_cbs, vm, &vm->qmp, err, errlen);
-	if (r < 0)
-		vm->qmp = NULL;
-	free(sock);
-	return r;
-}
+	vm->child = child;
+	if (out_fd >= 0) {
+		char *path = vm_run_path(vm->d, vm->spec.name, "qemu.log");
 
-/* --- load and adopt --------------------------------------------------------- */
-
-static void vm_adopt(struct vm *vm, enum vm_state stored)
-{
-	char *pidfile = vm_run_path(vm->d, vm->spec.name, "qemu.pid");
-	char err[256];
-	struct stat st;
-	pid_t pid;
-
-	if (proc_pidfile_read(pidfile, &pid) == 0 && kill(pid, 0) == 0 &&
-	    vm_pid_is_ours(pid, pidfile)) {
-		enum vm_state live = (stored == VM_PAUSED) ? VM_PAUSED : VM_RUNNING;
-
-		vm->started_at = stat(pidfile, &st) == 0 ? st.st_mtime : time(NULL);
-		if (vm_attach(vm, pid, err, sizeof(err)) < 0) {
-			log_warn("VM %s: QEMU pid %d is alive but QMP is not answering (%s); retrying",
-				 vm->spec.name, (int)pid, err);
-			if (vm->pidfd >= 0 && !vm->qmp_retry)
-				vm->qmp_retry = loop_timer_add(vm->d->loop, 1000, qmp_retry_cb, vm);
-		} else {
-			log_info("VM %s: re-adopted QEMU pid %d", vm->spec.name, (int)pid);
+		vm->qemu_log = vm_serial_log_new(path, 64 << 10);
+		free(path);
+		vm_serial_log_rotate(vm->qemu_log);
+		vm->out_fd = out_fd;
+		if (loop_add(vm->d->loop, out_fd, EPOLLIN, output_cb, vm) < 0) {
+			close(out_fd);
+			vm->out_fd = -1;
 		}
-		vm_set_state(vm, live, "croftd-restart");
-	} else if (stored != VM_STOPPED && stored != VM_CRASHED) {
-		vm_cleanup_run_files(vm);
-		vm_set_state(vm, VM_CRASHED, "qemu-exited-while-croftd-was-down");
-	} else {
-		vm_cleanup_run_files(vm);
 	}
-	free(pidfile);
+	vm_pidfile_write(vm);
+	return 0;
 }
 
-int vm_load_all(struct croftd *d)
+/* A QEMU this croftd forked (with vm_child_exited as its done callback):
+ * watch it and wait for its QMP socket. */
+int vm_watch_child(struct vm *vm, struct job_exec *x, int qmp_listen_fd, char *err,
+		   size_t errlen)
 {
-	struct store_vm *vms;
-	size_t n, i;
-	int r;
+	int out = job_exec_take_fd(x, 1), r;
 
-	r = store_vm_list(d->store, &vms, &n);
-	if (r < 0)
+	r = vm_watch(vm, job_exec_pid(x), x, out, err, errlen);
+	if (r < 0) {
+		if (out >= 0)
+			close(out);
 		return r;
-	for (i = 0; i < n; i++) {
-		enum vm_state stored = vm_state_from_name(vms[i].state);
-		struct vm *vm;
-
-		vm = vm_add(d, &vms[i]);
-		if (vm->spec.state_reason)
-			snprintf(vm->reason, sizeof(vm->reason), "%s", vm->spec.state_reason);
-		vm->state = stored;
-		vm_adopt(vm, stored);
 	}
-	free(vms);
-	return 0;
+	vm->qmp_listen_fd = qmp_listen_fd;
+	return qmp_connect_early(vm, err, errlen);
 }

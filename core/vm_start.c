@@ -1,11 +1,13 @@
 /*
- * Starting a VM: its command line from the spec (qemu_cmdline.c), the
- * files QEMU gets as descriptors croftd opened (vm_files.h: disks, CD,
- * kernel, initrd, the UEFI code and variable store), its NICs' taps; then
- * QEMU is started through job_exec as the QEMU user
- * and watched until its pidfile names the daemon, which vm_qemu.c then
- * attaches to.  A start that does not reach QMP within START_TIMEOUT_MS
- * fails and kills what it started.
+ * Starting a VM: its uid slot, its root-owned run directory with the QMP
+ * and serial sockets croftd makes, the files QEMU gets as descriptors
+ * croftd opened (vm_files.h: disks, CD, kernel, initrd, the UEFI code and
+ * variable store), its command line from the spec (qemu_cmdline.c), its
+ * NICs' taps; then croftd forks and execs QEMU (vm_spawn.c) as the VM's own
+ * uid with the sockets and files as inherited descriptors, and vm_qemu.c
+ * watches it until QMP answers, lets the paused guest run, and reports it
+ * running.  A start that does not get there within START_TIMEOUT_MS fails
+ * and kills what it started.
  */
 #include "core/vm.h"
 #include "core/vm_internal.h"
@@ -15,7 +17,9 @@
 #include "core/qemu_cmdline.h"
 #include "core/vm_nic.h"
 #include "core/vm_files.h"
+#include "core/vm_serial.h"
 #include "core/vm_spawn.h"
+#include "core/vm_uid.h"
 #include "common/loop.h"
 #include "common/log.h"
 #include "common/proc.h"
@@ -35,18 +39,7 @@
 
 #define START_TIMEOUT_MS 60000
 
-/* Stop watching QEMU's first process; it is reaped whenever it exits. */
-void vm_spawn_end(struct vm *vm)
-{
-	if (vm->spawn)
-		job_exec_abandon(vm->spawn);
-	vm->spawn = NULL;
-}
-
-static void start_failed(struct vm *vm, const char *code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void start_failed(struct vm *vm, const char *code, const char *fmt, ...)
+void vm_start_failed(struct vm *vm, const char *code, const char *fmt, ...)
 {
 	char msg[2048];
 	va_list ap;
@@ -57,41 +50,18 @@ static void start_failed(struct vm *vm, const char *code, const char *fmt, ...)
 	log_err("VM %s: %s", vm->spec.name, msg);
 	snprintf(vm->state_detail, sizeof(vm->state_detail), "%.767s", msg);
 	vm_timer_clear(vm);
-	vm_spawn_end(vm);
+	vm_connect_clear(vm);
 	if (vm->pidfd >= 0) {
+		/* Its exit ends the start: the waiters hear this message. */
 		vm->expect_exit = 1;
 		snprintf(vm->exit_reason, sizeof(vm->exit_reason), "start-failed");
-		proc_pidfd_kill(vm->pidfd, SIGKILL);
+		vm_waiters_finish(vm, &vm->start_waiters, code, msg);
+		vm_kill(vm, SIGKILL);
 	} else {
 		vm_cleanup_run_files(vm);
 		vm_set_state(vm, VM_STOPPED, "start-failed");
+		vm_waiters_finish(vm, &vm->start_waiters, code, msg);
 	}
-	vm_waiters_finish(vm, &vm->start_waiters, code, msg);
-}
-
-static void spawn_done(struct job_exec *x, const struct job_exec_result *res, void *data)
-{
-	struct vm *vm = data;
-	char err[512], *pidfile;
-	int r;
-	pid_t pid;
-
-	(void)x;
-	vm->spawn = NULL;
-	if (job_exec_failure(res, "QEMU", err, sizeof(err))) {
-		start_failed(vm, PROTO_E_QEMU, "QEMU failed to start: %s", err);
-		return;
-	}
-	pidfile = vm_run_path(vm->d, vm->spec.name, "qemu.pid");
-	r = proc_pidfile_read(pidfile, &pid);
-	free(pidfile);
-	if (r < 0) {
-		start_failed(vm, PROTO_E_QEMU, "QEMU started but wrote no usable pidfile");
-		return;
-	}
-	vm->started_at = time(NULL);
-	if (vm_attach(vm, pid, err, sizeof(err)) < 0)
-		start_failed(vm, PROTO_E_QEMU, "cannot watch QEMU: %s", err);
 }
 
 static void start_timer_cb(struct loop *l, struct loop_timer *t, void *data)
@@ -101,10 +71,8 @@ static void start_timer_cb(struct loop *l, struct loop_timer *t, void *data)
 	(void)l;
 	(void)t;
 	vm->timer = NULL;
-	if (vm->spawn)
-		job_exec_kill(vm->spawn, SIGKILL);
-	start_failed(vm, PROTO_E_TIMEOUT, "QEMU did not become ready within %d s",
-		     START_TIMEOUT_MS / 1000);
+	vm_start_failed(vm, PROTO_E_TIMEOUT, "QEMU did not become ready within %d s",
+			START_TIMEOUT_MS / 1000);
 }
 
 static int ensure_dir(const char *path, mode_t mode, uid_t uid, gid_t gid, int own)
@@ -116,6 +84,42 @@ static int ensure_dir(const char *path, mode_t mode, uid_t uid, gid_t gid, int o
 	if (chmod(path, mode) < 0)
 		return -errno;
 	return 0;
+}
+
+/* The VM's run directory: croftd's (root's) alone, mode 0700, never a
+ * link; an older one (owned by the QEMU user of earlier versions) is taken
+ * back. */
+static int run_dir_prepare(const char *path, char *err, size_t errlen)
+{
+	struct stat st;
+	int fd, r = 0;
+
+	if (mkdir(path, 0700) < 0 && errno != EEXIST) {
+		r = -errno;
+		goto fail;
+	}
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		r = -errno;
+		goto fail;
+	}
+	if (fstat(fd, &st) < 0 || (st.st_uid != geteuid() && fchown(fd, geteuid(), getegid()) < 0) ||
+	    ((st.st_mode & 07777) != 0700 && fchmod(fd, 0700) < 0))
+		r = -errno;
+	close(fd);
+	if (r == 0)
+		return 0;
+fail:
+	err_set(err, errlen, "cannot prepare %s: %s", path, strerror(-r));
+	return r;
+}
+
+/* Append fd to QEMU's inherited descriptors: the number it has in QEMU. */
+static int pass_fd(int **fds, size_t *n, int fd)
+{
+	*fds = xrealloc(*fds, (*n + 1) * sizeof(**fds));
+	(*fds)[*n] = fd;
+	return JOB_EXEC_PASS_FD((*n)++);
 }
 
 static int copy_file(const char *from, const char *to, char *err, size_t errlen)
@@ -185,9 +189,13 @@ int vm_start(struct vm *vm, vm_done_cb cb, void *data, const char **code, char *
 	size_t nnics = 0;
 	struct vm_files_set vf = { 0 };
 	struct vm_spawn_files files = { 0 };
-	char *rundir = NULL, *vmroot = NULL, *vars = NULL, *log = NULL;
-	char **argv = NULL;
-	size_t argc;
+	struct job_exec_creds creds;
+	struct vm_spawn_as as = { 0 };
+	struct job_exec *x = NULL;
+	char *rundir = NULL, *vmroot = NULL, *vars = NULL, *qmp = NULL, *serial = NULL;
+	char **argv = NULL, user[96];
+	int *pass = NULL, lfd[2] = { -1, -1 };
+	size_t argc, i, npass = 0;
 	int r;
 
 	*code = PROTO_E_INVALID_STATE;
@@ -207,18 +215,28 @@ int vm_start(struct vm *vm, vm_done_cb cb, void *data, const char **code, char *
 	if ((r = balloon_start_check(vm, code, err, errlen)) < 0)
 		return r;
 	*code = PROTO_E_IO;
+	if (vm->uid_slot < 0 && (r = vm_uid_assign(vm, err, errlen)) < 0)
+		return r;
+	vm_uid_user(vm, user, sizeof(user));
 	vmroot = xasprintf("%s/vm", d->run_dir);
 	rundir = vm_run_path(d, vm->spec.name, NULL);
 	r = ensure_dir(vmroot, 0711, 0, 0, 0);
-	if (r == 0)
-		r = ensure_dir(rundir, 0750, d->qemu_uid, d->qemu_gid, d->drop_privs);
 	if (r < 0) {
-		err_set(err, errlen, "cannot prepare %s: %s", rundir, strerror(-r));
+		err_set(err, errlen, "cannot prepare %s: %s", vmroot, strerror(-r));
 		goto fail;
 	}
+	if ((r = run_dir_prepare(rundir, err, errlen)) < 0)
+		goto fail;
 	vm_cleanup_run_files(vm);
-	log = vm_run_path(d, vm->spec.name, "serial.log");
-	unlink(log);
+	vm_serial_log_rotate(vm->log);
+	vm_serial_log_write(vm->log, NULL, 0);        /* a fresh, empty serial.log */
+	qmp = vm_run_path(d, vm->spec.name, "qmp.sock");
+	serial = vm_run_path(d, vm->spec.name, "serial.sock");
+	if ((r = vm_sock_listen(qmp, &lfd[0], err, errlen)) < 0 ||
+	    (r = vm_sock_listen(serial, &lfd[1], err, errlen)) < 0)
+		goto fail;
+	qs.qmp_fd = pass_fd(&pass, &npass, lfd[0]);
+	qs.serial_fd = pass_fd(&pass, &npass, lfd[1]);
 
 	if (!strcmp(vm->spec.firmware, "uefi")) {
 		r = vm_uefi_vars_ensure(d, vm->spec.name, err, errlen);
@@ -226,10 +244,13 @@ int vm_start(struct vm *vm, vm_done_cb cb, void *data, const char **code, char *
 			goto fail;
 		vars = vm_state_path(d, vm->spec.name, "OVMF_VARS.fd");
 	}
-	r = vm_files_prepare(d->pools, &vm->spec, vars ? d->ovmf_code : NULL, vars, 0, &vf,
+	/* The files follow the sockets in QEMU's descriptors. */
+	r = vm_files_prepare(d->pools, &vm->spec, vars ? d->ovmf_code : NULL, vars, npass, &vf,
 			     code, err, errlen);
 	if (r < 0)
 		goto fail;
+	for (i = 0; i < vf.nfds; i++)
+		pass_fd(&pass, &npass, vf.fds[i]);
 
 	qs.qemu_binary = d->qemu_binary;
 	qs.name = vm->spec.name;
@@ -250,7 +271,6 @@ int vm_start(struct vm *vm, vm_done_cb cb, void *data, const char **code, char *
 	qs.add_fds = vf.add;
 	qs.nadd_fds = vf.nadd;
 	qs.append = vm->spec.append;
-	qs.vm_run_dir = rundir;
 	r = vm_nic_prepare_start(vm, &nics, &nnics, &qs.vhost, code, err, errlen);
 	if (r < 0)
 		goto fail;
@@ -262,26 +282,46 @@ int vm_start(struct vm *vm, vm_done_cb cb, void *data, const char **code, char *
 	if (r < 0)
 		goto fail;
 
-	files.fds = vf.fds;
-	files.nfds = vf.nfds;
+	files.fds = pass;
+	files.nfds = npass;
+	vm_uid_creds(vm, &creds);
+	as.user = user;
+	as.creds = d->drop_privs ? &creds : NULL;
+	as.output_fd = 1;
 	*code = PROTO_E_INTERNAL;
-	r = vm_spawn(d, argv, &files, spawn_done, vm, &vm->spawn, err, errlen);
+	r = vm_spawn(d, argv, &files, &as, vm_child_exited, vm, &x, err, errlen);
 	if (r < 0)
 		goto fail;
+	r = vm_watch_child(vm, x, lfd[0], err, errlen);
+	if (r < 0) {
+		job_exec_stop(x, 1000);
+		goto fail;
+	}
+	lfd[0] = -1;                  /* the watch holds it until QMP is up */
+	vm->started_at = time(NULL);
 	vm->expect_exit = 0;
 	vm->exit_reason[0] = '\0';
 	vm->timer = loop_timer_add(d->loop, START_TIMEOUT_MS, start_timer_cb, vm);
 	vm_waiters_add(&vm->start_waiters, cb, data);
 	vm_set_state(vm, VM_STARTING, "user");
-	log_info("VM %s: starting QEMU (%s, %u vCPU, %lluM)", vm->spec.name, d->accel.effective,
-		 vm->spec.vcpus, (unsigned long long)vm->spec.memory_mib);
+	log_info("VM %s: starting QEMU pid %d as %s (%s, %u vCPU, %lluM)", vm->spec.name,
+		 (int)vm->pid, user, d->accel.effective, vm->spec.vcpus,
+		 (unsigned long long)vm->spec.memory_mib);
 	r = 0;
 fail:
+	/* QEMU has its copies of the listening sockets. */
+	for (i = 0; i < 2; i++)
+		if (lfd[i] >= 0)
+			close(lfd[i]);
+	if (r < 0)
+		vm_cleanup_run_files(vm);
 	qemu_cmdline_free(argv);
 	vm_nic_qemu_free(nics, nnics);
 	vm_files_set_clear(&vf);
+	free(pass);
 	free(vars);
-	free(log);
+	free(qmp);
+	free(serial);
 	free(rundir);
 	free(vmroot);
 	return r;

@@ -30,6 +30,7 @@ struct dnsmasq_sup *dnsmasq_sup_new(struct loop *loop, const char *run_dir,
 	struct dnsmasq_sup *s = xcalloc(1, sizeof(*s));
 	struct passwd *pw = getpwnam("dnsmasq");
 	struct group *gr;
+	char *real = realpath(binary, NULL);
 
 	s->loop = loop;
 	s->run_dir = xstrdup(run_dir);
@@ -38,11 +39,26 @@ struct dnsmasq_sup *dnsmasq_sup_new(struct loop *loop, const char *run_dir,
 	if (pw && (gr = getgrgid(pw->pw_gid))) {
 		s->user = xstrdup(pw->pw_name);
 		s->group = xstrdup(gr->gr_name);
+		s->uid = pw->pw_uid;
 	} else {
 		s->user = xstrdup("nobody");
 		s->group = xstrdup(getgrnam("nogroup") ? "nogroup" : "nobody");
+		pw = getpwnam("nobody");
+		s->uid = pw ? pw->pw_uid : 65534;
 	}
+	s->proc_root = xstrdup("/proc");
+	s->exe = real ? real : xstrdup(binary);
 	return s;
+}
+
+void dnsmasq_sup_set_adoption(struct dnsmasq_sup *s, const char *proc_root, const char *exe,
+			      uid_t uid)
+{
+	free(s->proc_root);
+	free(s->exe);
+	s->proc_root = xstrdup(proc_root);
+	s->exe = xstrdup(exe);
+	s->uid = uid;
 }
 
 static void inst_free(struct dnsmasq_inst *in)
@@ -71,6 +87,8 @@ void dnsmasq_sup_free(struct dnsmasq_sup *s)
 	free(s->binary);
 	free(s->user);
 	free(s->group);
+	free(s->proc_root);
+	free(s->exe);
 	free(s);
 }
 

@@ -9,8 +9,9 @@
  *
  * Processes: a supervisor owns every instance.  dnsmasq runs in the
  * foreground as netd's child but in its own session, so it outlives netd;
- * the next netd adopts it (pid file, then /proc/PID/cmdline must name its
- * config file) instead of starting a second one.  A dnsmasq that dies is
+ * the next netd adopts it (by its pid file, else a walk over /proc)
+ * instead of starting a second one, but only a real dnsmasq of its own
+ * (dnsmasq_adoptable); any other process is left alone.  A dnsmasq that dies is
  * restarted with a growing delay.  A changed hosts file is announced with
  * SIGHUP; a changed config, or a bridge that was recreated, means a
  * restart.  Freeing the supervisor leaves the processes running.
@@ -22,6 +23,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #define DNSMASQ_BINARY "/usr/sbin/dnsmasq"
 
@@ -62,6 +64,22 @@ int dnsmasq_sup_ready(const struct dnsmasq_sup *s, const struct netd_state *st,
  * handled. */
 int dnsmasq_sup_sync(struct dnsmasq_sup *s, const struct netd_state *st,
 		     const uint32_t *fresh, size_t n_fresh, char *err, size_t errlen);
+
+/*
+ * May process pid (in the proc tree at root) be adopted as the dnsmasq of
+ * the network whose config is conf?  Only when /proc/PID/exe is exe (the
+ * binary, symlinks resolved), its real, effective, saved and filesystem
+ * uids are each 0 or uid (dnsmasq's user), and its command line, after
+ * the program, holds no option but "--conf-file=<conf>", and that last.
+ * 1 or 0; why (may be NULL) says what failed.
+ */
+int dnsmasq_adoptable(const char *root, pid_t pid, const char *exe, uid_t uid,
+		      const char *conf, char *why, size_t whylen);
+
+/* For tests: what adoption expects instead of "/proc", the binary and the
+ * uid of dnsmasq's user (a stand-in script runs as its interpreter). */
+void dnsmasq_sup_set_adoption(struct dnsmasq_sup *s, const char *proc_root, const char *exe,
+			      uid_t uid);
 
 /* The pid serving net_id, 0 if none (for logs and tests). */
 int dnsmasq_sup_pid(const struct dnsmasq_sup *s, uint32_t net_id);

@@ -35,6 +35,10 @@ struct dnsmasq_sup {
 	char *binary;
 	char *user;
 	char *group;
+	/* adoption's expectations (dnsmasq_adoptable) */
+	char *proc_root;             /* "/proc" */
+	char *exe;                   /* binary, symlinks resolved */
+	uid_t uid;                   /* user's uid */
 	struct dnsmasq_inst *list;
 };
 

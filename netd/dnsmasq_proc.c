@@ -4,8 +4,9 @@
  * the same; only netd's own children are reaped with waitpid.  Restart
  * back-off: 1 s, doubling to at most 30 s; it starts over once a dnsmasq
  * has run for 30 s.  Adoption finds a running dnsmasq by its pid file,
- * else by a walk over /proc, and trusts it only when its command line
- * names the instance's config file.
+ * else by a walk over /proc, and trusts it only when it runs the dnsmasq
+ * binary (/proc/PID/exe), as root or dnsmasq's user, and its command line
+ * is exactly the one netd starts it with (dnsmasq_adoptable).
  */
 #include "netd/dnsmasq_internal.h"
 #include "common/loop.h"
@@ -271,14 +272,121 @@ void dnsmasq_inst_hup(struct dnsmasq_inst *in)
 
 /* ---- adoption --------------------------------------------------------- */
 
-/* Does /proc/pid/cmdline carry "--conf-file=<conf>"? */
-static int cmdline_names(pid_t pid, const char *conf)
-{
-	char *want = xasprintf("--conf-file=%s", conf);
-	int found = proc_cmdline_has(pid, NULL, want);
+#define CMDLINE_MAX 65536
 
+/* /proc/PID/cmdline: every argument after the first must be an operand
+ * (the stand-in scripts of tests run as "sh script --conf-file=..."), or
+ * exactly "--conf-file=<conf>", which must come last.  So no other config,
+ * script or option rides along. */
+static int cmdline_is_ours(const char *root, pid_t pid, const char *conf, char *why,
+			   size_t whylen)
+{
+	char path[512], *buf = NULL, *want = xasprintf("--conf-file=%s", conf);
+	const char *last = NULL;
+	ssize_t n;
+	size_t i;
+	int fd, ok = 0;
+
+	snprintf(path, sizeof(path), "%s/%d/cmdline", root, (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		err_set(why, whylen, "no command line");
+		goto out;
+	}
+	buf = xmalloc(CMDLINE_MAX);
+	n = read(fd, buf, CMDLINE_MAX - 1);
+	close(fd);
+	if (n <= 0) {
+		err_set(why, whylen, "no command line");
+		goto out;
+	}
+	buf[n] = '\0';
+	for (i = strlen(buf) + 1; i < (size_t)n; i += strlen(buf + i) + 1) {
+		if (buf[i] == '-' && strcmp(buf + i, want)) {
+			err_set(why, whylen, "its command line has \"%.64s\"", buf + i);
+			goto out;
+		}
+		last = buf + i;
+	}
+	ok = last && !strcmp(last, want);
+	if (!ok)
+		err_set(why, whylen, "its command line does not end in %s", want);
+out:
+	free(buf);
 	free(want);
-	return found;
+	return ok;
+}
+
+/* Uid: real, effective, saved and filesystem uid all 0 or uid. */
+static int uids_ok(const char *root, pid_t pid, uid_t uid, char *why, size_t whylen)
+{
+	char path[512], line[256];
+	unsigned long u[4];
+	int ok = 0, i;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%d/status", root, (int)pid);
+	if (!(f = fopen(path, "re"))) {
+		err_set(why, whylen, "no status");
+		return 0;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "Uid: %lu %lu %lu %lu", &u[0], &u[1], &u[2], &u[3]) != 4)
+			continue;
+		ok = 1;
+		for (i = 0; i < 4; i++)
+			if (u[i] != 0 && u[i] != (unsigned long)uid)
+				ok = 0;
+		if (!ok)
+			err_set(why, whylen, "it runs as uid %lu/%lu/%lu/%lu, not root or %lu",
+				u[0], u[1], u[2], u[3], (unsigned long)uid);
+		break;
+	}
+	fclose(f);
+	if (!ok && !why[0])
+		err_set(why, whylen, "no Uid line in its status");
+	return ok;
+}
+
+int dnsmasq_adoptable(const char *root, pid_t pid, const char *exe, uid_t uid,
+		      const char *conf, char *why, size_t whylen)
+{
+	char path[512], target[4096], none[8];
+	ssize_t n;
+
+	if (!why || !whylen) {
+		why = none;
+		whylen = sizeof(none);
+	}
+	why[0] = '\0';
+	if (pid <= 1)
+		return 0;
+	snprintf(path, sizeof(path), "%s/%d/exe", root, (int)pid);
+	n = readlink(path, target, sizeof(target) - 1);
+	if (n < 0) {
+		err_set(why, whylen, "its executable cannot be read (%s)", strerror(errno));
+		return 0;
+	}
+	target[n] = '\0';
+	if (strcmp(target, exe)) {
+		err_set(why, whylen, "it runs %.256s, not %.256s", target, exe);
+		return 0;
+	}
+	return uids_ok(root, pid, uid, why, whylen) &&
+	       cmdline_is_ours(root, pid, conf, why, whylen);
+}
+
+static int adoptable(const struct dnsmasq_inst *in, pid_t pid, int loud)
+{
+	const struct dnsmasq_sup *s = in->sup;
+	char why[512];
+
+	if (dnsmasq_adoptable(s->proc_root, pid, s->exe, s->uid, in->files.conf, why, sizeof(why)))
+		return 1;
+	if (loud)
+		log_warn("network %s: pid %d names this network's config but is left alone: %s",
+			 in->name, (int)pid, why);
+	return 0;
 }
 
 /* The pid in dnsmasq's pid file, or 0; never above the kernel's pid limit. */
@@ -291,42 +399,47 @@ static pid_t read_pid(const char *path)
 	return pid;
 }
 
-/* The process whose command line names conf, by a walk over /proc: for a
- * pid file that is stale or not written yet. */
-static pid_t find_by_cmdline(const char *conf)
+/* The process whose command line names in's config and passes the checks,
+ * by a walk over /proc: for a pid file that is stale or not written yet. */
+static pid_t find_by_cmdline(const struct dnsmasq_inst *in)
 {
-	DIR *d = opendir("/proc");
+	const struct dnsmasq_sup *s = in->sup;
+	char *want = xasprintf("--conf-file=%s", in->files.conf);
+	DIR *d = opendir(s->proc_root);
 	struct dirent *e;
 	pid_t found = 0;
 
-	if (!d)
-		return 0;
-	while (!found && (e = readdir(d))) {
+	while (d && !found && (e = readdir(d))) {
 		char *end;
 		long v = strtol(e->d_name, &end, 10);
 
-		if (*end || v <= 1 || v == (long)getpid())
+		if (*end || v <= 1 || v > 1 << 22 || v == (long)getpid())
 			continue;
-		if (cmdline_names((pid_t)v, conf))
+		if (proc_cmdline_has_in(s->proc_root, (pid_t)v, NULL, want) &&
+		    adoptable(in, (pid_t)v, 1))
 			found = (pid_t)v;
 	}
-	closedir(d);
+	if (d)
+		closedir(d);
+	free(want);
 	return found;
 }
 
-/* Take over a dnsmasq a previous netd left running for this network. */
+/* Take over a dnsmasq a previous netd left running for this network: only
+ * a process of the dnsmasq binary, run by root or dnsmasq's user, started
+ * with exactly this network's config.  Anything else is never signalled. */
 void dnsmasq_inst_adopt(struct dnsmasq_inst *in)
 {
 	pid_t pid = read_pid(in->files.pid);
 
-	if (!pid || !cmdline_names(pid, in->files.conf))
-		pid = find_by_cmdline(in->files.conf);
+	if (!pid || !adoptable(in, pid, 1))
+		pid = find_by_cmdline(in);
 	if (!pid)
 		return;
 	if (watch(in, pid, 0) < 0)
 		return;
 	/* the pid may have been reused between the check and pidfd_open */
-	if (!cmdline_names(pid, in->files.conf)) {
+	if (!adoptable(in, pid, 0)) {
 		unwatch(in);
 		return;
 	}

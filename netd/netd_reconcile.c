@@ -8,6 +8,7 @@
 #include "netd/netd_reconcile.h"
 #include "netd/dnsmasq.h"
 #include "netd/leases.h"
+#include "netd/link_conf.h"
 #include "netd/netd_check.h"
 #include "netd/netd_plan.h"
 #include "netd/nft_batch.h"
@@ -26,8 +27,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-#define IP_FORWARD "/proc/sys/net/ipv4/ip_forward"
 
 struct netd_reconcile {
 	struct nl_sock *nl;
@@ -114,16 +113,22 @@ static int exec_op(struct netd_reconcile *r, const struct netd_op *op, char *err
 
 	netd_op_describe(op, what, sizeof(what));
 	log_info("%s", what);
-	if (op->kind == NETD_OP_ADD_TAP)
-		return tap_create(op->name, op->uid, err, errlen);
+	/* A new link gets its settings at once, before it is up. */
+	if (op->kind == NETD_OP_ADD_TAP) {
+		rc = tap_create(op->name, op->uid, err, errlen);
+		return rc < 0 ? rc : link_conf_apply(LINK_CONF_ROOT, op->name, LINK_CONF_TAP, err, errlen);
+	}
 	if (op->kind == NETD_OP_DEL_LINK) {
 		req = nl_build_link_del(buf, seq, op->ifindex);
 		rc = nl_sock_request(r->nl, req, what, err, errlen);
 		return rc == -ENODEV ? 0 : rc;
 	}
-	if (op->kind == NETD_OP_ADD_BRIDGE)
-		return nl_sock_request(r->nl, nl_build_bridge_add(buf, seq, op->name, op->flag),
-				       what, err, errlen);
+	if (op->kind == NETD_OP_ADD_BRIDGE) {
+		rc = nl_sock_request(r->nl, nl_build_bridge_add(buf, seq, op->name, op->flag),
+				     what, err, errlen);
+		return rc < 0 ? rc : link_conf_apply(LINK_CONF_ROOT, op->name, LINK_CONF_BRIDGE, err,
+						      errlen);
+	}
 	idx = index_of(op->name, what, err, errlen);
 	if (idx < 0)
 		return idx;
@@ -172,28 +177,32 @@ static int exec_plan(struct netd_reconcile *r, const struct netd_plan *plan, cha
 	return 0;
 }
 
-static int ip_forward_on(char *err, size_t errlen)
+/* Every croft link's settings (link_conf.h), also for links that already
+ * existed: whatever changed them behind netd's back is set right. */
+static int links_conf(const struct netd_state *st, char *err, size_t errlen)
 {
-	char cur = 0;
-	int fd = open(IP_FORWARD, O_RDWR | O_CLOEXEC), rc = 0;
+	char name[NETD_IFNAME_LEN];
+	size_t i;
+	int rc;
 
-	if (fd < 0) {
-		rc = -errno;
-		err_set(err, errlen, "cannot open %s: %s", IP_FORWARD, strerror(-rc));
-		return rc;
+	for (i = 0; i < st->n_nets; i++) {
+		const struct netd_net *n = &st->nets[i];
+		int nat = n->mode == NETD_MODE_NAT;
+
+		rc = link_conf_apply(LINK_CONF_ROOT, netd_bridge_name(n->id, name),
+				     nat ? LINK_CONF_NAT_BRIDGE : LINK_CONF_BRIDGE, err, errlen);
+		if (rc == 0 && nat)
+			rc = link_conf_apply(LINK_CONF_ROOT, n->uplink, LINK_CONF_UPLINK, err, errlen);
+		if (rc < 0)
+			return rc;
 	}
-	if (read(fd, &cur, 1) == 1 && cur == '1')
-		goto out;
-	if (pwrite(fd, "1\n", 2, 0) != 2) {
-		rc = -errno;
-		err_set(err, errlen, "cannot enable IPv4 forwarding (%s): %s", IP_FORWARD,
-			strerror(-rc));
-		goto out;
+	for (i = 0; i < st->n_nics; i++) {
+		rc = link_conf_apply(LINK_CONF_ROOT, netd_tap_name(st->nics[i].id, name),
+				     LINK_CONF_TAP, err, errlen);
+		if (rc < 0)
+			return rc;
 	}
-	log_info("IPv4 forwarding enabled for nat networks");
-out:
-	close(fd);
-	return rc;
+	return 0;
 }
 
 /* Port forwards used from the host's own 127.0.0.1 are DNATed towards a
@@ -280,7 +289,7 @@ int netd_reconcile_commit(struct netd_reconcile *r, const struct netd_state *st,
 	uint32_t *fresh = NULL;
 	size_t n_fresh, nft_len = 0, i;
 	char *nft = NULL;
-	int rc, any_nat = 0, vlan_ok;
+	int rc, vlan_ok;
 
 	/* 1. everything that can refuse the state, before any change */
 	rc = netd_state_validate(st, text, len);
@@ -321,14 +330,10 @@ int netd_reconcile_commit(struct netd_reconcile *r, const struct netd_state *st,
 	rc = exec_plan(r, &ports, text, len);
 	if (rc < 0)
 		goto out;
-	/* 4. forwarding */
-	for (i = 0; i < st->n_nets; i++)
-		any_nat |= st->nets[i].mode == NETD_MODE_NAT;
-	if (any_nat) {
-		rc = ip_forward_on(text, len);
-		if (rc < 0)
-			goto out;
-	}
+	/* 4. link settings: no autoconfiguration from guests; forwarding */
+	rc = links_conf(st, text, len);
+	if (rc < 0)
+		goto out;
 	for (i = 0; i < st->n_nets; i++)
 		if (st->nets[i].mode == NETD_MODE_NAT)
 			route_localnet_on(&st->nets[i]);

@@ -11,8 +11,10 @@
  *      attached);
  *   3. links: the plan's links phase, then (from a new snapshot) its ports
  *      phase: addresses and VLANs (netd_plan.h);
- *   4. net.ipv4.ip_forward = 1 if any nat network exists (never switched
- *      back off: other software on the host may rely on it);
+ *   4. link settings (link_conf.h): no router advertisements, IPv6
+ *      autoconfiguration or redirects on croft's links, no IPv6 on taps,
+ *      IPv4 forwarding on nat bridges and their uplinks only (never
+ *      switched back off on an uplink: other software may rely on it);
  *   5. dnsmasq per nat/host-only network (dnsmasq.h).
  *
  * A state that fails step 1 changes nothing.  A kernel error in steps 2-5

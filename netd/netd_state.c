@@ -135,6 +135,16 @@ static int check_net(const struct netd_net *n, char *err, size_t errlen)
 	}
 	if (check_uplink(n, err, errlen) < 0)
 		return -EINVAL;
+	if (n->host_access > 1) {
+		err_set(err, errlen, "network %s: host_access %u is not 0 or 1", n->name,
+			(unsigned)n->host_access);
+		return -EINVAL;
+	}
+	if (n->host_access && n->mode == NETD_MODE_BRIDGED) {
+		err_set(err, errlen, "network %s: host_access is for nat and host-only networks; "
+			"a bridged network's guests reach the host through the LAN", n->name);
+		return -EINVAL;
+	}
 	if (n->mode == NETD_MODE_BRIDGED)
 		return check_bridged_unaddressed(n, err, errlen);
 	return check_addressing(n, err, errlen);

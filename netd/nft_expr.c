@@ -5,6 +5,9 @@
  *   iifname "x"          meta load iifname; cmp eq 16 zero-padded bytes
  *   ip saddr a/p         payload load p/8 bytes @ network + 12 when p is a
  *                        multiple of 8, else 4 bytes and a bitwise mask
+ *   ip6 saddr a          payload load 16 bytes @ network + 8
+ *   ND target a          payload load 16 bytes @ transport + 8
+ *   th sport, icmp(v6) type   payload load 2 or 1 bytes @ transport + 0
  *   ct state est,rel     ct load state; bitwise & bits; cmp neq 0
  *   fib daddr type local fib daddr type => reg 1; cmp eq RTN_LOCAL
  *   limit rate over      limit bytes, NFT_LIMIT_F_INV
@@ -156,6 +159,26 @@ static int ex_addr(struct nftnl_rule *r, uint32_t base, uint32_t offset,
 	return ex_cmp(r, op, &m->addr, len);
 }
 
+static int ex_u8_at(struct nftnl_rule *r, uint32_t base, uint32_t offset, uint8_t value)
+{
+	int rc;
+
+	if ((rc = ex_payload(r, base, offset, 1)) < 0)
+		return rc;
+	return ex_cmp(r, NFT_CMP_EQ, &value, 1);
+}
+
+/* A whole IPv6 address at base + offset. */
+static int ex_addr6(struct nftnl_rule *r, uint32_t base, uint32_t offset,
+		    const struct nft_match *m)
+{
+	int rc;
+
+	if ((rc = ex_payload(r, base, offset, 16)) < 0)
+		return rc;
+	return ex_cmp(r, m->neg ? NFT_CMP_NEQ : NFT_CMP_EQ, &m->addr6, 16);
+}
+
 static int ex_mac(struct nftnl_rule *r, uint32_t base, uint32_t offset, const struct nft_match *m)
 {
 	int rc;
@@ -226,6 +249,15 @@ static int ex_match(struct nftnl_rule *r, const struct nft_match *m)
 		return ex_addr(r, NFT_PAYLOAD_NETWORK_HEADER, 14, m);
 	case NFT_MATCH_LIMIT_OVER:
 		return ex_limit_over(r, m);
+	case NFT_MATCH_TH_SPORT:
+		return ex_be16(r, NFT_PAYLOAD_TRANSPORT_HEADER, 0, (uint16_t)m->value);
+	case NFT_MATCH_ICMP_TYPE:
+	case NFT_MATCH_ICMPV6_TYPE:
+		return ex_u8_at(r, NFT_PAYLOAD_TRANSPORT_HEADER, 0, (uint8_t)m->value);
+	case NFT_MATCH_IP6_SADDR:
+		return ex_addr6(r, NFT_PAYLOAD_NETWORK_HEADER, 8, m);
+	case NFT_MATCH_ND_TARGET:
+		return ex_addr6(r, NFT_PAYLOAD_TRANSPORT_HEADER, 8, m);
 	}
 	return -EINVAL;
 }

@@ -12,26 +12,27 @@
  *                                        drop the rest it sends; then nat
  *                                        replies and forwards in; then drop
  *                                        the rest towards every such bridge
- *                   input                per nat bridge: nothing to or from
+ *                   input                what guests may reach on the host;
+ *                                        per nat bridge: nothing to or from
  *                                        127.0.0.0/8 (route_localnet is on)
- *   bridge croft    prerouting           per NIC: source MAC, no VLAN tags,
- *                                        ARP sender MAC, source IP and ARP
- *                                        sender IP (when known), rate limit
+ *   bridge croft    prerouting           per NIC: anti-spoofing, guards, rate
  *                   postrouting          per NIC with a rate: rate limit
+ *
+ * The input and bridge chains, about what guests send, are in nft_guest.c;
+ * building one rule is nft_rule.c's.
  *
  * Every chain has policy accept, so traffic that is not croft's passes
  * untouched.
  */
 #include "netd/nft_model.h"
+#include "netd/nft_walk.h"
 #include "common/addr.h"
 #include "common/xalloc.h"
 
 #include <errno.h>
-#include <linux/if_ether.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter_bridge.h>
 #include <linux/netfilter_ipv4.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,9 +47,9 @@ const struct nft_chain_def nft_chains[NFT_CH_COUNT] = {
 	[NFT_CH_INET_FORWARD] = { NFPROTO_INET, "forward", "filter", "forward",
 		NF_INET_FORWARD, NF_IP_PRI_FILTER, "isolation: a network reaches only its uplink" },
 	[NFT_CH_INET_INPUT] = { NFPROTO_INET, "input", "filter", "input",
-		NF_INET_LOCAL_IN, NF_IP_PRI_FILTER, "guests never reach the host's loopback" },
+		NF_INET_LOCAL_IN, NF_IP_PRI_FILTER, "what guests may reach on the host (never its loopback)" },
 	[NFT_CH_BRIDGE_PREROUTING] = { NFPROTO_BRIDGE, "prerouting", "filter", "prerouting",
-		NF_BR_PRE_ROUTING, NF_BR_PRI_FILTER_BRIDGED, "anti-spoofing and rate limits from guests" },
+		NF_BR_PRE_ROUTING, NF_BR_PRI_FILTER_BRIDGED, "anti-spoofing, guards and rate limits from guests" },
 	[NFT_CH_BRIDGE_POSTROUTING] = { NFPROTO_BRIDGE, "postrouting", "filter", "postrouting",
 		NF_BR_POST_ROUTING, NF_BR_PRI_FILTER_BRIDGED, "rate limits towards guests" },
 };
@@ -66,100 +67,6 @@ const char *nft_family_name(uint8_t family)
 	case NFPROTO_NETDEV: return "netdev";
 	}
 	return "?";
-}
-
-/* rc is the first failure of the visitor; once set, no rule is visited. */
-struct walk {
-	const struct netd_state *st;
-	const struct nft_visitor *v;
-	void *ctx;
-	char *err;
-	size_t errlen;
-	int rc;
-};
-
-/* ---- building one rule ------------------------------------------------ */
-
-static void rule_init(struct nft_rule_def *r, enum nft_chain_id chain, enum nft_action act)
-{
-	memset(r, 0, sizeof(*r));
-	r->chain = chain;
-	r->action = act;
-}
-
-static struct nft_match *rule_add(struct nft_rule_def *r, enum nft_match_kind kind)
-{
-	struct nft_match *m;
-
-	/* The walk below never builds a longer rule; this is a programming
-	 * error, not bad input. */
-	if (r->n_match >= NFT_RULE_MAX_MATCHES)
-		abort();
-	m = &r->match[r->n_match++];
-	memset(m, 0, sizeof(*m));
-	m->kind = kind;
-	return m;
-}
-
-static void add_ifname(struct nft_rule_def *r, enum nft_match_kind kind, const char *name)
-{
-	struct nft_match *m = rule_add(r, kind);
-
-	snprintf(m->ifname, sizeof(m->ifname), "%s", name);
-}
-
-static void add_ip(struct nft_rule_def *r, enum nft_match_kind kind, int neg,
-		   struct in_addr a, uint32_t prefix)
-{
-	struct nft_match *m = rule_add(r, kind);
-
-	m->neg = (uint8_t)neg;
-	m->prefix = (uint8_t)prefix;
-	m->addr.s_addr = a.s_addr & htonl(addr_mask(prefix));
-}
-
-static void add_value(struct nft_rule_def *r, enum nft_match_kind kind, uint32_t value)
-{
-	rule_add(r, kind)->value = value;
-}
-
-static void add_mac(struct nft_rule_def *r, enum nft_match_kind kind, const uint8_t mac[6])
-{
-	struct nft_match *m = rule_add(r, kind);
-
-	m->neg = 1;
-	memcpy(m->mac, mac, 6);
-}
-
-static void add_limit(struct nft_rule_def *r, uint32_t mbit)
-{
-	struct nft_match *m = rule_add(r, NFT_MATCH_LIMIT_OVER);
-	uint64_t burst;
-
-	m->rate = (uint64_t)mbit * 125000u;
-	burst = m->rate / 10;
-	m->burst = (uint32_t)(burst < NFT_BURST_MIN_BYTES ? NFT_BURST_MIN_BYTES : burst);
-}
-
-/* Give r its comment and visit it.  Comments end up inside double quotes
- * in nft's listing: they are kept to printable ASCII without quotes or
- * backslashes. */
-static void emit(struct walk *w, struct nft_rule_def *r, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void emit(struct walk *w, struct nft_rule_def *r, const char *fmt, ...)
-{
-	va_list ap;
-	char *p;
-	int rc;
-
-	va_start(ap, fmt);
-	vsnprintf(r->comment, sizeof(r->comment), fmt, ap);
-	va_end(ap);
-	for (p = r->comment; *p; p++)
-		if (*p < 0x20 || *p > 0x7e || *p == '"' || *p == '\\')
-			*p = '_';
-	if (w->rc == 0 && w->v->rule && (rc = w->v->rule(w->ctx, r, w->err, w->errlen)) < 0)
-		w->rc = rc;
 }
 
 /* ---- the chains --------------------------------------------------------- */
@@ -181,7 +88,7 @@ static const char *fwd_vm(const struct netd_state *st, const struct netd_fwd *f)
 	return NULL;
 }
 
-static int walk_forwards(struct walk *w, enum nft_chain_id chain)
+static int walk_forwards(struct nft_walk *w, enum nft_chain_id chain)
 {
 	const struct netd_state *st = w->st;
 	struct nft_rule_def r;
@@ -192,29 +99,21 @@ static int walk_forwards(struct walk *w, enum nft_chain_id chain)
 		const struct netd_fwd *f = &st->fwds[i];
 		const char *vm = fwd_vm(st, f);
 
-		rule_init(&r, chain, NFT_ACT_DNAT);
-		rule_add(&r, NFT_MATCH_FIB_LOCAL);
-		rule_add(&r, NFT_MATCH_NFPROTO_IPV4);
-		add_value(&r, NFT_MATCH_L4PROTO, f->proto);
-		add_value(&r, NFT_MATCH_TH_DPORT, f->host_port);
+		nft_rule_init(&r, chain, NFT_ACT_DNAT);
+		nft_rule_add(&r, NFT_MATCH_FIB_LOCAL);
+		nft_rule_add(&r, NFT_MATCH_NFPROTO_IPV4);
+		nft_add_value(&r, NFT_MATCH_L4PROTO, f->proto);
+		nft_add_value(&r, NFT_MATCH_TH_DPORT, f->host_port);
 		r.dnat_addr = f->guest_ip;
 		r.dnat_port = f->guest_port;
 		addr_str(f->guest_ip, ip);
-		emit(w, &r, "forward %s %u -> %s:%u", l4_name(f->proto),
+		nft_emit(w, &r, "forward %s %u -> %s:%u", l4_name(f->proto),
 		     (unsigned)f->host_port, vm ? vm : ip, (unsigned)f->guest_port);
 	}
 	return w->rc;
 }
 
-/* 127.0.0.0/8 */
-static struct in_addr loopback_net(void)
-{
-	struct in_addr a = { htonl(0x7f000000) };
-
-	return a;
-}
-
-static int walk_postrouting(struct walk *w, enum nft_chain_id id)
+static int walk_postrouting(struct nft_walk *w, enum nft_chain_id id)
 {
 	const struct netd_state *st = w->st;
 	struct nft_rule_def r;
@@ -226,75 +125,41 @@ static int walk_postrouting(struct walk *w, enum nft_chain_id id)
 
 		if (n->mode != NETD_MODE_NAT)
 			continue;
-		rule_init(&r, id, NFT_ACT_MASQUERADE);
-		rule_add(&r, NFT_MATCH_NFPROTO_IPV4);
-		add_ip(&r, NFT_MATCH_IP_SADDR, 0, n->subnet, n->prefix);
-		add_ip(&r, NFT_MATCH_IP_DADDR, 1, n->subnet, n->prefix);
-		add_ifname(&r, NFT_MATCH_OIFNAME, n->uplink);
-		emit(w, &r, "nat %s: masquerade out of %s", n->name, n->uplink);
+		nft_rule_init(&r, id, NFT_ACT_MASQUERADE);
+		nft_rule_add(&r, NFT_MATCH_NFPROTO_IPV4);
+		nft_add_ip(&r, NFT_MATCH_IP_SADDR, 0, n->subnet, n->prefix);
+		nft_add_ip(&r, NFT_MATCH_IP_DADDR, 1, n->subnet, n->prefix);
+		nft_add_ifname(&r, NFT_MATCH_OIFNAME, n->uplink);
+		nft_emit(w, &r, "nat %s: masquerade out of %s", n->name, n->uplink);
 
-		rule_init(&r, id, NFT_ACT_MASQUERADE);
-		rule_add(&r, NFT_MATCH_NFPROTO_IPV4);
-		add_ip(&r, NFT_MATCH_IP_SADDR, 0, n->subnet, n->prefix);
-		add_ip(&r, NFT_MATCH_IP_DADDR, 0, n->subnet, n->prefix);
-		rule_add(&r, NFT_MATCH_CT_DNAT);
-		emit(w, &r, "nat %s: hairpin for forwards used from inside", n->name);
+		nft_rule_init(&r, id, NFT_ACT_MASQUERADE);
+		nft_rule_add(&r, NFT_MATCH_NFPROTO_IPV4);
+		nft_add_ip(&r, NFT_MATCH_IP_SADDR, 0, n->subnet, n->prefix);
+		nft_add_ip(&r, NFT_MATCH_IP_DADDR, 0, n->subnet, n->prefix);
+		nft_rule_add(&r, NFT_MATCH_CT_DNAT);
+		nft_emit(w, &r, "nat %s: hairpin for forwards used from inside", n->name);
 
 		/* the host's own 127.0.0.1:port, DNATed in output: the guest
 		 * must see an address it can answer (route_localnet on the
-		 * bridge lets the packet out at all; walk_input guards it) */
+		 * bridge lets the packet out at all; nft_walk_input guards it) */
 		netd_bridge_name(n->id, br);
-		rule_init(&r, id, NFT_ACT_MASQUERADE);
-		rule_add(&r, NFT_MATCH_NFPROTO_IPV4);
-		add_ip(&r, NFT_MATCH_IP_SADDR, 0, loopback_net(), 8);
-		add_ifname(&r, NFT_MATCH_OIFNAME, br);
-		rule_add(&r, NFT_MATCH_CT_DNAT);
-		emit(w, &r, "nat %s: forwards used from the host's loopback", n->name);
+		nft_rule_init(&r, id, NFT_ACT_MASQUERADE);
+		nft_rule_add(&r, NFT_MATCH_NFPROTO_IPV4);
+		nft_add_ip(&r, NFT_MATCH_IP_SADDR, 0, nft_loopback_net(), 8);
+		nft_add_ifname(&r, NFT_MATCH_OIFNAME, br);
+		nft_rule_add(&r, NFT_MATCH_CT_DNAT);
+		nft_emit(w, &r, "nat %s: forwards used from the host's loopback", n->name);
 	}
 	return w->rc;
 }
 
-/* route_localnet on a nat bridge (set by netd for forwards from the
- * host's 127.0.0.1) would also let guests address the host's loopback,
- * or send from it: never, but for the replies of those forwards (their
- * conntrack entry is DNATed; a guest cannot make one towards 127/8). */
-static int walk_input(struct walk *w, enum nft_chain_id id)
-{
-	const struct netd_state *st = w->st;
-	struct nft_rule_def r;
-	char br[NETD_IFNAME_LEN];
-	size_t i;
-
-	for (i = 0; i < st->n_nets; i++) {
-		const struct netd_net *n = &st->nets[i];
-
-		if (n->mode != NETD_MODE_NAT)
-			continue;
-		netd_bridge_name(n->id, br);
-		rule_init(&r, id, NFT_ACT_DROP);
-		add_ifname(&r, NFT_MATCH_IIFNAME, br);
-		rule_add(&r, NFT_MATCH_NFPROTO_IPV4);
-		add_ip(&r, NFT_MATCH_IP_DADDR, 0, loopback_net(), 8);
-		rule_add(&r, NFT_MATCH_CT_DNAT)->neg = 1;   /* but the replies to 127.0.0.1 */
-		emit(w, &r, "nat %s: guests never reach the host's loopback", n->name);
-
-		rule_init(&r, id, NFT_ACT_DROP);
-		add_ifname(&r, NFT_MATCH_IIFNAME, br);
-		rule_add(&r, NFT_MATCH_NFPROTO_IPV4);
-		add_ip(&r, NFT_MATCH_IP_SADDR, 0, loopback_net(), 8);
-		rule_add(&r, NFT_MATCH_CT_DNAT)->neg = 1;
-		emit(w, &r, "nat %s: no loopback source from guests", n->name);
-	}
-	return w->rc;
-}
-
-static const char *mode_word(const struct netd_net *n)
+const char *nft_mode_word(const struct netd_net *n)
 {
 	return n->mode == NETD_MODE_NAT ? "nat" : "host-only";
 }
 
 /* Networks croft routes for: nat and host-only (bridged ones are the LAN's). */
-static int routed_net(const struct netd_net *n)
+int nft_routed_net(const struct netd_net *n)
 {
 	return n->mode == NETD_MODE_NAT || n->mode == NETD_MODE_HOSTONLY;
 }
@@ -305,7 +170,7 @@ static int routed_net(const struct netd_net *n)
  * network.  So a guest of one network can never reach another network,
  * not even through the host's address and a port forward.
  */
-static int walk_forward(struct walk *w, enum nft_chain_id id)
+static int walk_forward(struct nft_walk *w, enum nft_chain_id id)
 {
 	const struct netd_state *st = w->st;
 	struct nft_rule_def r;
@@ -315,30 +180,30 @@ static int walk_forward(struct walk *w, enum nft_chain_id id)
 	for (i = 0; i < st->n_nets; i++) {
 		const struct netd_net *n = &st->nets[i];
 
-		if (!routed_net(n))
+		if (!nft_routed_net(n))
 			continue;
 		netd_bridge_name(n->id, br);
 
 		/* Frames switched within the bridge reach this chain when
 		 * br_netfilter is loaded (Docker loads it); routed hairpin
 		 * traffic (a forward used from inside) too. */
-		rule_init(&r, id, NFT_ACT_ACCEPT);
-		add_ifname(&r, NFT_MATCH_IIFNAME, br);
-		add_ifname(&r, NFT_MATCH_OIFNAME, br);
-		emit(w, &r, "%s %s: within the network", mode_word(n), n->name);
+		nft_rule_init(&r, id, NFT_ACT_ACCEPT);
+		nft_add_ifname(&r, NFT_MATCH_IIFNAME, br);
+		nft_add_ifname(&r, NFT_MATCH_OIFNAME, br);
+		nft_emit(w, &r, "%s %s: within the network", nft_mode_word(n), n->name);
 
 		if (n->mode == NETD_MODE_NAT) {
-			rule_init(&r, id, NFT_ACT_ACCEPT);
-			add_ifname(&r, NFT_MATCH_IIFNAME, br);
-			rule_add(&r, NFT_MATCH_NFPROTO_IPV4);
-			add_ip(&r, NFT_MATCH_IP_SADDR, 0, n->subnet, n->prefix);
-			add_ifname(&r, NFT_MATCH_OIFNAME, n->uplink);
-			emit(w, &r, "nat %s: guests out to %s", n->name, n->uplink);
+			nft_rule_init(&r, id, NFT_ACT_ACCEPT);
+			nft_add_ifname(&r, NFT_MATCH_IIFNAME, br);
+			nft_rule_add(&r, NFT_MATCH_NFPROTO_IPV4);
+			nft_add_ip(&r, NFT_MATCH_IP_SADDR, 0, n->subnet, n->prefix);
+			nft_add_ifname(&r, NFT_MATCH_OIFNAME, n->uplink);
+			nft_emit(w, &r, "nat %s: guests out to %s", n->name, n->uplink);
 		}
 
-		rule_init(&r, id, NFT_ACT_DROP);
-		add_ifname(&r, NFT_MATCH_IIFNAME, br);
-		emit(w, &r, "isolate %s: nothing else leaves %s", n->name, br);
+		nft_rule_init(&r, id, NFT_ACT_DROP);
+		nft_add_ifname(&r, NFT_MATCH_IIFNAME, br);
+		nft_emit(w, &r, "isolate %s: nothing else leaves %s", n->name, br);
 	}
 	for (i = 0; i < st->n_nets; i++) {
 		const struct netd_net *n = &st->nets[i];
@@ -347,125 +212,39 @@ static int walk_forward(struct walk *w, enum nft_chain_id id)
 			continue;
 		netd_bridge_name(n->id, br);
 
-		rule_init(&r, id, NFT_ACT_ACCEPT);
-		add_ifname(&r, NFT_MATCH_OIFNAME, br);
-		rule_add(&r, NFT_MATCH_CT_REPLY);
-		emit(w, &r, "nat %s: replies to guests", n->name);
+		nft_rule_init(&r, id, NFT_ACT_ACCEPT);
+		nft_add_ifname(&r, NFT_MATCH_OIFNAME, br);
+		nft_rule_add(&r, NFT_MATCH_CT_REPLY);
+		nft_emit(w, &r, "nat %s: replies to guests", n->name);
 
-		rule_init(&r, id, NFT_ACT_ACCEPT);
-		add_ifname(&r, NFT_MATCH_OIFNAME, br);
-		rule_add(&r, NFT_MATCH_CT_DNAT);
-		emit(w, &r, "nat %s: port forwards in", n->name);
+		nft_rule_init(&r, id, NFT_ACT_ACCEPT);
+		nft_add_ifname(&r, NFT_MATCH_OIFNAME, br);
+		nft_rule_add(&r, NFT_MATCH_CT_DNAT);
+		nft_emit(w, &r, "nat %s: port forwards in", n->name);
 	}
 	for (i = 0; i < st->n_nets; i++) {
 		const struct netd_net *n = &st->nets[i];
 
-		if (!routed_net(n))
+		if (!nft_routed_net(n))
 			continue;
 		netd_bridge_name(n->id, br);
 
-		rule_init(&r, id, NFT_ACT_DROP);
-		add_ifname(&r, NFT_MATCH_OIFNAME, br);
-		emit(w, &r, "isolate %s: nothing else enters %s", n->name, br);
-	}
-	return w->rc;
-}
-
-static int walk_bridge_in(struct walk *w, enum nft_chain_id id)
-{
-	const struct netd_state *st = w->st;
-	static const uint16_t tags[] = { ETH_P_8021Q, ETH_P_8021AD };
-	struct nft_rule_def r;
-	char tap[NETD_IFNAME_LEN];
-	size_t i, t;
-
-	for (i = 0; i < st->n_nics; i++) {
-		const struct netd_nic *c = &st->nics[i];
-
-		netd_tap_name(c->id, tap);
-
-		rule_init(&r, id, NFT_ACT_DROP);
-		add_ifname(&r, NFT_MATCH_IIFNAME, tap);
-		add_mac(&r, NFT_MATCH_ETHER_SADDR, c->mac);
-		emit(w, &r, "anti-spoof %s (%s): source MAC", tap, c->vm);
-
-		/* A frame the guest tags itself would carry its payload past
-		 * the checks below (and onto a VLAN on a bridged network). */
-		for (t = 0; t < sizeof(tags) / sizeof(tags[0]); t++) {
-			rule_init(&r, id, NFT_ACT_DROP);
-			add_ifname(&r, NFT_MATCH_IIFNAME, tap);
-			add_value(&r, NFT_MATCH_ETHER_TYPE, tags[t]);
-			emit(w, &r, "anti-spoof %s (%s): no %s tags from the guest", tap, c->vm,
-			     tags[t] == ETH_P_8021Q ? "802.1Q" : "802.1ad");
-		}
-
-		rule_init(&r, id, NFT_ACT_DROP);
-		add_ifname(&r, NFT_MATCH_IIFNAME, tap);
-		add_value(&r, NFT_MATCH_ETHER_TYPE, ETH_P_ARP);
-		add_mac(&r, NFT_MATCH_ARP_SHA, c->mac);
-		emit(w, &r, "anti-spoof %s (%s): ARP sender MAC", tap, c->vm);
-
-		if (c->ip.s_addr) {
-			struct in_addr any = { 0 };
-
-			/* 0.0.0.0 stays allowed: DHCP DISCOVER and ARP probes. */
-			rule_init(&r, id, NFT_ACT_DROP);
-			add_ifname(&r, NFT_MATCH_IIFNAME, tap);
-			add_value(&r, NFT_MATCH_ETHER_TYPE, ETH_P_IP);
-			add_ip(&r, NFT_MATCH_IP_SADDR, 1, c->ip, 32);
-			add_ip(&r, NFT_MATCH_IP_SADDR, 1, any, 32);
-			emit(w, &r, "anti-spoof %s (%s): source IP", tap, c->vm);
-
-			rule_init(&r, id, NFT_ACT_DROP);
-			add_ifname(&r, NFT_MATCH_IIFNAME, tap);
-			add_value(&r, NFT_MATCH_ETHER_TYPE, ETH_P_ARP);
-			add_ip(&r, NFT_MATCH_ARP_SPA, 1, c->ip, 32);
-			add_ip(&r, NFT_MATCH_ARP_SPA, 1, any, 32);
-			emit(w, &r, "anti-spoof %s (%s): ARP sender IP", tap, c->vm);
-		}
-
-		if (c->rate_mbit) {
-			rule_init(&r, id, NFT_ACT_DROP);
-			add_ifname(&r, NFT_MATCH_IIFNAME, tap);
-			add_limit(&r, c->rate_mbit);
-			emit(w, &r, "rate %s (%s): %u Mbit/s from the guest", tap, c->vm,
-			     (unsigned)c->rate_mbit);
-		}
-	}
-	return w->rc;
-}
-
-static int walk_bridge_out(struct walk *w, enum nft_chain_id id)
-{
-	const struct netd_state *st = w->st;
-	struct nft_rule_def r;
-	char tap[NETD_IFNAME_LEN];
-	size_t i;
-
-	for (i = 0; i < st->n_nics; i++) {
-		const struct netd_nic *c = &st->nics[i];
-
-		if (!c->rate_mbit)
-			continue;
-		netd_tap_name(c->id, tap);
-		rule_init(&r, id, NFT_ACT_DROP);
-		add_ifname(&r, NFT_MATCH_OIFNAME, tap);
-		add_limit(&r, c->rate_mbit);
-		emit(w, &r, "rate %s (%s): %u Mbit/s to the guest", tap, c->vm,
-		     (unsigned)c->rate_mbit);
+		nft_rule_init(&r, id, NFT_ACT_DROP);
+		nft_add_ifname(&r, NFT_MATCH_OIFNAME, br);
+		nft_emit(w, &r, "isolate %s: nothing else enters %s", n->name, br);
 	}
 	return w->rc;
 }
 
 /* Table-driven: each chain's rules come from one function (none: empty). */
-static int (*const chain_walkers[NFT_CH_COUNT])(struct walk *w, enum nft_chain_id id) = {
+static int (*const chain_walkers[NFT_CH_COUNT])(struct nft_walk *w, enum nft_chain_id id) = {
 	[NFT_CH_INET_PREROUTING] = walk_forwards,
 	[NFT_CH_INET_OUTPUT] = walk_forwards,
 	[NFT_CH_INET_POSTROUTING] = walk_postrouting,
 	[NFT_CH_INET_FORWARD] = walk_forward,
-	[NFT_CH_INET_INPUT] = walk_input,
-	[NFT_CH_BRIDGE_PREROUTING] = walk_bridge_in,
-	[NFT_CH_BRIDGE_POSTROUTING] = walk_bridge_out,
+	[NFT_CH_INET_INPUT] = nft_walk_input,
+	[NFT_CH_BRIDGE_PREROUTING] = nft_walk_bridge_in,
+	[NFT_CH_BRIDGE_POSTROUTING] = nft_walk_bridge_out,
 };
 
 /* ---- checks the validator need not know about ------------------------- */
@@ -524,7 +303,7 @@ static int model_check(const struct netd_state *st, char *err, size_t errlen)
 int nft_model_walk(const struct netd_state *st, const struct nft_visitor *v, void *ctx,
 		   char *err, size_t errlen)
 {
-	struct walk w = { st, v, ctx, err, errlen, 0 };
+	struct nft_walk w = { st, v, ctx, err, errlen, 0 };
 	int populated = st->n_nets > 0;
 	size_t f;
 	int id, rc;

@@ -72,6 +72,11 @@ enum nft_match_kind {
 	NFT_MATCH_ARP_SHA,         /* arp saddr ether [!=] mac */
 	NFT_MATCH_ARP_SPA,         /* arp saddr ip [!=] addr */
 	NFT_MATCH_LIMIT_OVER,      /* limit rate over rate bytes/second burst burst bytes */
+	NFT_MATCH_TH_SPORT,        /* th sport value */
+	NFT_MATCH_ICMP_TYPE,       /* icmp type value (after meta l4proto icmp) */
+	NFT_MATCH_ICMPV6_TYPE,     /* icmpv6 type value (after meta l4proto ipv6-icmp) */
+	NFT_MATCH_IP6_SADDR,       /* ip6 saddr [!=] addr6 (whole address) */
+	NFT_MATCH_ND_TARGET,       /* @th,64,128 [!=] addr6: an ND message's target */
 };
 
 struct nft_match {
@@ -81,6 +86,7 @@ struct nft_match {
 	uint8_t mac[6];
 	char ifname[NETD_IFNAME_LEN];
 	struct in_addr addr;       /* network byte order, host bits clear */
+	struct in6_addr addr6;     /* IPv6 address matches */
 	uint32_t value;            /* l4proto, port, ether type */
 	uint64_t rate;             /* bytes per second */
 	uint32_t burst;            /* bytes */
@@ -127,6 +133,10 @@ struct nft_visitor {
  */
 int nft_model_walk(const struct netd_state *st, const struct nft_visitor *v, void *ctx,
 		   char *err, size_t errlen);
+
+/* The link-local address (fe80::/64 + EUI-64) a NIC with mac gets: the
+ * one IPv6 source its guest may use besides ::. */
+void nft_eui64_link_local(const uint8_t mac[6], struct in6_addr *a);
 
 /* "inet", "bridge", or "?"; the family's name as nft(8) writes it. */
 const char *nft_family_name(uint8_t family);

@@ -10,6 +10,7 @@
 #include "netd/nft_model.h"
 #include "common/addr.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <linux/if_ether.h>
 #include <stdio.h>
@@ -36,6 +37,7 @@ static void tx_ether_type(FILE *f, uint32_t type)
 	switch (type) {
 	case ETH_P_IP:     fputs("ether type ip", f); return;
 	case ETH_P_ARP:    fputs("ether type arp", f); return;
+	case ETH_P_IPV6:   fputs("ether type ip6", f); return;
 	case ETH_P_8021Q:  fputs("ether type 8021q", f); return;
 	case ETH_P_8021AD: fputs("ether type 8021ad", f); return;
 	}
@@ -94,6 +96,31 @@ static void tx_match(FILE *f, const struct nft_match *m)
 		fprintf(f, "limit rate over %llu bytes/second burst %u bytes",
 			(unsigned long long)m->rate, (unsigned)m->burst);
 		break;
+	case NFT_MATCH_TH_SPORT:
+		fprintf(f, "th sport %u", (unsigned)m->value);
+		break;
+	case NFT_MATCH_ICMP_TYPE:
+		fprintf(f, "icmp type %u", (unsigned)m->value);
+		break;
+	case NFT_MATCH_ICMPV6_TYPE:
+		fprintf(f, "icmpv6 type %u", (unsigned)m->value);
+		break;
+	case NFT_MATCH_IP6_SADDR: {
+		char a[INET6_ADDRSTRLEN];
+
+		inet_ntop(AF_INET6, &m->addr6, a, sizeof(a));
+		fprintf(f, "ip6 saddr %s%s", m->neg ? "!= " : "", a);
+		break;
+	}
+	case NFT_MATCH_ND_TARGET: {
+		size_t i;
+
+		/* nft 1.0 has no name for it: a raw payload and a 128-bit number */
+		fprintf(f, "@th,64,128 %s0x", m->neg ? "!= " : "");
+		for (i = 0; i < 16; i++)
+			fprintf(f, "%02x", m->addr6.s6_addr[i]);
+		break;
+	}
 	}
 }
 

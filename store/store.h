@@ -19,7 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define STORE_SCHEMA_VERSION 5
+#define STORE_SCHEMA_VERSION 7
 
 struct store;
 
@@ -78,6 +78,14 @@ int store_vm_set_state(struct store *st, int64_t id, const char *state, const ch
 /* Delete the VM and its disk rows (the files are the caller's business). */
 int store_vm_delete(struct store *st, int64_t id);
 
+/* The slot of the QEMU uid range VM vm_id runs in (store_vm_host.c; a
+ * host-local fact, deleted with the VM).  get: 0 or -ENOENT.  alloc: the
+ * VM's slot, given one in [0, nslots) if it has none; -ENOSPC when every
+ * slot is taken. */
+int store_vm_uid_slot_get(struct store *st, int64_t vm_id, int64_t *slot);
+int store_vm_uid_slot_alloc(struct store *st, int64_t vm_id, int64_t nslots, int64_t *slot,
+			    char *err, size_t errlen);
+
 /* Add a disk row to an existing VM (fills d->id); idx must be unused. */
 int store_disk_add(struct store *st, struct store_disk *d, char *err, size_t errlen);
 
@@ -129,6 +137,7 @@ struct store_net {
 	char *dhcp_last;
 	char *uplink;            /* interface name, NULL when none */
 	int64_t created;         /* unix seconds */
+	int host_access;         /* 1: guests reach every host service (nat, host-only) */
 };
 
 struct store_nic {
@@ -158,6 +167,8 @@ void store_batch_rollback(struct store *st);
 /* Fills net->id on success.  -EEXIST: the name (or a bridged uplink) is
  * taken. */
 int store_net_insert(struct store *st, struct store_net *net, char *err, size_t errlen);
+/* Set a network's host_access (0 or 1); -ENOENT when there is no such id. */
+int store_net_set_host_access(struct store *st, int64_t id, int on, char *err, size_t errlen);
 /* *out is zeroed first; -ENOENT when absent. */
 int store_net_get(struct store *st, const char *name, struct store_net *out);
 int store_net_get_id(struct store *st, int64_t id, struct store_net *out);

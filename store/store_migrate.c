@@ -159,6 +159,24 @@ static const struct migration migrations[] = {
 	  " BEGIN DELETE FROM history WHERE owner = OLD.id; END;"
 	},
 	{ 5,
+	  /* A network's host_access: 1 lets its guests reach every service of
+	   * the host; 0 (every network so far) only DHCP, DNS, ping and ND. */
+	  "ALTER TABLE networks ADD COLUMN host_access INTEGER NOT NULL DEFAULT 0"
+	  " CONSTRAINT host_access_0_or_1 CHECK (host_access IN (0, 1));"
+	},
+	{ 6,
+	  /* Host-local facts about a VM (store_vm_host.c): the slot of the
+	   * uid range its QEMU runs as. */
+	  "CREATE TABLE vm_host ("
+	  " vm_id INTEGER PRIMARY KEY REFERENCES vms(id) ON DELETE CASCADE,"
+	  " uid_slot INTEGER NOT NULL UNIQUE CONSTRAINT uid_slot_not_negative CHECK (uid_slot >= 0)"
+	  ") STRICT;"
+	  "CREATE TABLE vm_uid_next ("      /* the slot after the last handed out */
+	  " id INTEGER PRIMARY KEY CONSTRAINT one_row CHECK (id = 1),"
+	  " next INTEGER NOT NULL"
+	  ") STRICT;"
+	},
+	{ 7,
 	  /* The balloon policy's per-VM settings (core/balloon_policy.h):
 	   * a VM's memory shares and whether KSM may merge its memory. */
 	  "ALTER TABLE vms ADD COLUMN memory_shares INTEGER NOT NULL DEFAULT 1000"

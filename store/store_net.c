@@ -18,9 +18,9 @@
 #include <string.h>
 
 #define NET_COLUMNS "id, name, mode, subnet, prefix, gateway, dhcp_first, dhcp_last, " \
-	"uplink, created"
+	"uplink, created, host_access"
 enum { NC_ID, NC_NAME, NC_MODE, NC_SUBNET, NC_PREFIX, NC_GATEWAY, NC_FIRST, NC_LAST,
-       NC_UPLINK, NC_CREATED };
+       NC_UPLINK, NC_CREATED, NC_HOST_ACCESS };
 
 #define NIC_COLUMNS "id, vm_id, net_id, mac, ip, vlan, rate_mbit"
 enum { IC_ID, IC_VM, IC_NET, IC_MAC, IC_IP, IC_VLAN, IC_RATE };
@@ -30,7 +30,9 @@ enum { FC_ID, FC_NET, FC_NIC, FC_PROTO, FC_HOST_PORT, FC_GUEST_PORT };
 
 static const char sql_net_insert[] =
 	"INSERT INTO networks (name, mode, subnet, prefix, gateway, dhcp_first, dhcp_last, "
-	"uplink, created) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+	"uplink, created, host_access) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
+static const char sql_net_host_access[] =
+	"UPDATE networks SET host_access = ?2 WHERE id = ?1";
 static const char sql_net_get[] =
 	"SELECT " NET_COLUMNS " FROM networks WHERE name = ?1";
 static const char sql_net_get_id[] =
@@ -155,6 +157,7 @@ static void net_from_row(sqlite3_stmt *s, void *row)
 	n->dhcp_last = store_col_text(s, NC_LAST);
 	n->uplink = store_col_text(s, NC_UPLINK);
 	n->created = sqlite3_column_int64(s, NC_CREATED);
+	n->host_access = sqlite3_column_int(s, NC_HOST_ACCESS) != 0;
 }
 
 static void net_clear(void *row)
@@ -183,6 +186,7 @@ int store_net_insert(struct store *st, struct store_net *net, char *err, size_t 
 	    sqlite3_bind_text(s, 7, net->dhcp_last, -1, SQLITE_STATIC) ||
 	    sqlite3_bind_text(s, 8, net->uplink, -1, SQLITE_STATIC) ||
 	    sqlite3_bind_int64(s, 9, net->created) ||
+	    sqlite3_bind_int(s, 10, net->host_access != 0) ||
 	    sqlite3_step(s) != SQLITE_DONE) {
 		ret = store_db_fail(st, err, errlen, "cannot store network '%s'", net->name);
 		if (ret == -EEXIST && strstr(sqlite3_errmsg(st->db), "networks.uplink"))
@@ -196,6 +200,23 @@ int store_net_insert(struct store *st, struct store_net *net, char *err, size_t 
 	}
 	net->id = sqlite3_last_insert_rowid(st->db);
 out:
+	sqlite3_finalize(s);
+	return ret;
+}
+
+int store_net_set_host_access(struct store *st, int64_t id, int on, char *err, size_t errlen)
+{
+	sqlite3_stmt *s = NULL;
+	int ret;
+
+	ret = prepare(st, sql_net_host_access, &s, err, errlen);
+	if (ret)
+		return ret;
+	if (sqlite3_bind_int64(s, 1, id) || sqlite3_bind_int(s, 2, on != 0) ||
+	    sqlite3_step(s) != SQLITE_DONE)
+		ret = store_db_fail(st, err, errlen, "cannot change network %lld", (long long)id);
+	else if (sqlite3_changes(st->db) == 0)
+		ret = store_fail(st, err, errlen, -ENOENT, "no network with id %lld", (long long)id);
 	sqlite3_finalize(s);
 	return ret;
 }

@@ -25,7 +25,7 @@ TIMEOUT=${ITEST_TIMEOUT:-600}
 # After a script was killed, its own teardown may not have run: stop its
 # croftd, kill its QEMUs and remove its temp dir (recorded by lib.sh).
 cleanup_after() {
-	local res=$1 kind val pid pf cmd p
+	local res=$1 kind val pid pf cmd p u uuids
 	while read -r kind val; do
 		case "$kind" in
 		croftd)
@@ -50,11 +50,17 @@ cleanup_after() {
 				pid=$(tr -dc '0-9' <"$pf")
 				[ -n "$pid" ] || continue
 				cmd=$(tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline") || continue
-				case "$cmd" in *"$val"*) kill -KILL "$pid" 2>/dev/null ;; esac
+				case "$cmd" in *qemu-system*) kill -KILL "$pid" 2>/dev/null ;; esac
 			done
+			# QEMU names no path of the test's dir: known by its VMs' uuids
+			uuids=" $(sqlite3 "$val/state/croft.db" 'SELECT uuid FROM vms' 2>/dev/null | tr '\n' ' ')"
 			for p in /proc/[0-9]*; do
 				cmd=$(tr '\0' ' ' 2>/dev/null <"$p/cmdline") || continue
-				case "$cmd" in *qemu-system*"$val/"*) kill -KILL "${p#/proc/}" 2>/dev/null ;; esac
+				case "$cmd" in *qemu-system*"$val/"*) kill -KILL "${p#/proc/}" 2>/dev/null; continue ;; esac
+				case "$cmd" in *qemu-system*" -uuid "*) ;; *) continue ;; esac
+				u=${cmd#* -uuid }
+				u=${u%% *}
+				case "$uuids" in *" $u "*) kill -KILL "${p#/proc/}" 2>/dev/null ;; esac
 			done
 			sleep 0.2
 			rm -rf "$val" ;;

@@ -52,7 +52,9 @@
 	"  --subnet CIDR        nat/host-only; default: the first free 10.73.N.0/24\n" \
 	"  --uplink IFACE       nat: default the interface of the default route;\n" \
 	"                       bridged: required, the NIC to enslave\n" \
-	"  --dhcp-range A-B     nat/host-only; default: .2 to the last usable address\n"
+	"  --dhcp-range A-B     nat/host-only; default: .2 to the last usable address\n" \
+	"  --host-access on|off nat/host-only: on lets guests reach every service of\n" \
+	"                       the host; off (default): only DHCP, DNS and ping\n"
 
 #define DETAILS_NIC_ADD \
 	"  --net NAME           the network (required)\n" \
@@ -103,6 +105,9 @@ const struct cli_cmd cli_commands[] = {
 	{ "vm", NULL, "console", "NAME",
 	  "Attach to a VM's serial console; Ctrl-] detaches.", "vm.console",
 	  cli_parse_name, cli_run_vm_console },
+	{ "vm", NULL, "log", "NAME [--bytes SIZE] [--follow]",
+	  "Print the end of a VM's serial console log (64K unless --bytes); --follow "
+	  "keeps printing what the guest writes.", "vm.log", cli_parse_vm_log, cli_run_vm_log },
 	{ "vm", NULL, "stats", "NAME [--history 1h|24h|31d|1y]",
 	  "Show a VM's CPU, CPU ready per vCPU, memory, disk and network figures; "
 	  "--history adds the history (with --json).", "vm.stats", cli_parse_vm_stats,
@@ -118,8 +123,11 @@ const struct cli_cmd cli_commands[] = {
 	  cli_parse_name, cli_run_vm_nic_list },
 	{ "net", NULL, "create",
 	  "NAME --mode nat|host-only|bridged [--subnet CIDR] [--uplink IFACE] "
-	  "[--dhcp-range FIRST-LAST]",
+	  "[--dhcp-range FIRST-LAST] [--host-access on|off]",
 	  "Create a network.", "net.create", cli_parse_net_create, cli_run_net_show },
+	{ "net", NULL, "edit", "NAME --host-access on|off",
+	  "Change a network: whether its guests reach every service of the host.",
+	  "net.edit", cli_parse_net_edit, cli_run_net_show },
 	{ "net", NULL, "list", "", "List the networks.", "net.list", cli_parse_none,
 	  cli_run_net_list },
 	{ "net", NULL, "info", "NAME", "Show a network, its NICs and port forwards.",

@@ -211,6 +211,9 @@ int cli_parse_vm_shutdown(const char *cmdname, int argc, char **argv, struct cli
 			  json_t **args, char *err, size_t errlen);
 int cli_parse_vm_start(const char *cmdname, int argc, char **argv, struct cli_opts *g,
 		       json_t **args, char *err, size_t errlen);
+/* vm log NAME [--bytes SIZE] [--follow]: {"name", "bytes"?, "follow"?}. */
+int cli_parse_vm_log(const char *cmdname, int argc, char **argv, struct cli_opts *g,
+		     json_t **args, char *err, size_t errlen);
 int cli_parse_vm_delete(const char *cmdname, int argc, char **argv, struct cli_opts *g,
 			json_t **args, char *err, size_t errlen);
 
@@ -333,6 +336,7 @@ int cli_run_vm_info(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args
 int cli_run_vm_action(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args);
 int cli_run_vm_delete(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args);
 int cli_run_vm_console(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args);
+int cli_run_vm_log(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args);
 int cli_run_host_info(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args);
 int cli_run_version(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args);
 
@@ -340,6 +344,8 @@ int cli_run_version(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args
 int cli_parse_net_create(const char *cmdname, int argc, char **argv, struct cli_opts *g,
 			 json_t **args, char *err, size_t errlen);
 int cli_parse_net_name(const char *cmdname, int argc, char **argv, struct cli_opts *g,
+		       json_t **args, char *err, size_t errlen);
+int cli_parse_net_edit(const char *cmdname, int argc, char **argv, struct cli_opts *g,
 		       json_t **args, char *err, size_t errlen);
 int cli_parse_net_delete(const char *cmdname, int argc, char **argv, struct cli_opts *g,
 			 json_t **args, char *err, size_t errlen);

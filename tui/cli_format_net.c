@@ -68,6 +68,9 @@ void cli_format_net_info(FILE *f, const json_t *net)
 	cli_kv(f, "dhcp", buf);
 	cli_kv(f, "uplink", cli_str(net, "uplink"));
 	cli_kv(f, "bridge", cli_str(net, "bridge"));
+	if (strcmp(cli_str(net, "mode"), "bridged"))
+		cli_kv(f, "host access", json_is_true(json_object_get(net, "host_access"))
+		       ? "on (guests reach every host service)" : "off (DHCP, DNS and ping only)");
 	if (!json_array_size(nics)) {
 		cli_kv(f, "nics", "none");
 	} else {

@@ -17,7 +17,7 @@
 
 enum {
 	K_MODE = 1, K_SUBNET, K_UPLINK, K_RANGE, K_FORCE, K_PROTO, K_HOST_PORT, K_TO,
-	K_NET, K_MAC, K_VLAN, K_RATE, K_IP,
+	K_NET, K_MAC, K_VLAN, K_RATE, K_IP, K_HOST_ACCESS,
 };
 
 /* A decimal number lo..hi, digits only. */
@@ -137,6 +137,13 @@ static int take_opt(struct cli_named *n, int key, const char *opt, const char *v
 		return take_int(n, "rate", opt, val, 1, 100000, err, errlen);
 	case K_IP:
 		return take_str(n, "ip", opt, val, err, errlen);
+	case K_HOST_ACCESS:
+		if (strcmp(val, "on") && strcmp(val, "off")) {
+			err_set(err, errlen, "%s must be on or off, not '%s'", opt, val);
+			return -EINVAL;
+		}
+		return cli_set_once(n->a, "host_access", json_boolean(!strcmp(val, "on")), opt,
+				    err, errlen);
 	}
 	err_set(err, errlen, "%s is not handled", opt);
 	return -EINVAL;
@@ -147,6 +154,7 @@ static const struct cli_opt create_opts[] = {
 	{ "--subnet", K_SUBNET, "a subnet such as 10.73.5.0/24" },
 	{ "--uplink", K_UPLINK, "an interface name" },
 	{ "--dhcp-range", K_RANGE, "FIRST-LAST (e.g. 10.73.5.100-10.73.5.200)" },
+	{ "--host-access", K_HOST_ACCESS, "on or off" },
 	{ NULL, 0, NULL },
 };
 
@@ -168,6 +176,22 @@ int cli_parse_net_name(const char *cmdname, int argc, char **argv, struct cli_op
 {
 	struct cli_named n = { .what = "network", .key = "name", .opts = no_opts,
 			       .take = take_opt };
+
+	return cli_parse_named(&n, cmdname, argc, argv, g, args, err, errlen);
+}
+
+static const struct cli_opt edit_opts[] = {
+	{ "--host-access", K_HOST_ACCESS, "on or off" },
+	{ NULL, 0, NULL },
+};
+
+int cli_parse_net_edit(const char *cmdname, int argc, char **argv, struct cli_opts *g,
+		       json_t **args, char *err, size_t errlen)
+{
+	static const struct cli_need need[] = {
+		{ "host_access", "--host-access on|off" }, { NULL, NULL } };
+	struct cli_named n = { .what = "network", .key = "name", .opts = edit_opts,
+			       .need = need, .take = take_opt };
 
 	return cli_parse_named(&n, cmdname, argc, argv, g, args, err, errlen);
 }

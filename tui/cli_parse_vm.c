@@ -18,7 +18,8 @@ enum opt_key {
 	OPT_NONE = 0,
 	OPT_VCPUS, OPT_MEMORY, OPT_MEMORY_MIN, OPT_DISK, OPT_CDROM, OPT_EJECT,
 	OPT_BOOT, OPT_FIRMWARE, OPT_KERNEL, OPT_INITRD, OPT_APPEND, OPT_FORMAT,
-	OPT_TIMEOUT, OPT_FORCE, OPT_KEEP_DISKS, OPT_WAIT, OPT_NO_WAIT, OPT_SHARES, OPT_KSM,
+	OPT_TIMEOUT, OPT_FORCE, OPT_KEEP_DISKS, OPT_WAIT, OPT_NO_WAIT, OPT_BYTES, OPT_FOLLOW,
+	OPT_SHARES, OPT_KSM,
 	OPT_MAX
 };
 
@@ -456,6 +457,40 @@ int cli_parse_vm_delete(const char *cmdname, int argc, char **argv, struct cli_o
 {
 	struct cli_named n = { .what = "VM", .key = "name", .opts = delete_specs,
 			       .take = take_delete };
+
+	return cli_parse_named(&n, cmdname, argc, argv, g, args, err, errlen);
+}
+
+static const struct cli_opt log_specs[] = {
+	{ "--bytes", OPT_BYTES, "a size (e.g. 64K)" },
+	{ "--follow", OPT_FOLLOW, NULL },
+	{ "-f", OPT_FOLLOW, NULL },
+	{ NULL, 0, NULL },
+};
+
+#define LOG_BYTES_MAX (64ULL << 20)
+
+static int take_log(struct cli_named *n, int key, const char *opt, const char *val,
+		    char *err, size_t errlen)
+{
+	uint64_t bytes;
+	char why[128];
+
+	if (key == OPT_FOLLOW) {
+		json_object_set_new(n->a, "follow", json_true());
+		return 0;
+	}
+	if (size_parse(val, &bytes, why, sizeof(why)) < 0 || bytes == 0 || bytes > LOG_BYTES_MAX) {
+		err_set(err, errlen, "--bytes needs a size from 1 to 64M (e.g. 64K), got '%s'", val);
+		return -EINVAL;
+	}
+	return cli_set_once(n->a, "bytes", json_integer((json_int_t)bytes), opt, err, errlen);
+}
+
+int cli_parse_vm_log(const char *cmdname, int argc, char **argv, struct cli_opts *g,
+		     json_t **args, char *err, size_t errlen)
+{
+	struct cli_named n = { .what = "VM", .key = "name", .opts = log_specs, .take = take_log };
 
 	return cli_parse_named(&n, cmdname, argc, argv, g, args, err, errlen);
 }

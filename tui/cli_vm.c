@@ -3,13 +3,17 @@
  * its parser built and prints the result: the raw result with --json, else
  * a table (list), a key: value block (info) or a one-line confirmation
  * ("web: running").  vm create may answer with a job (creating its disks)
- * that cli_job_follow() waits for before the VM is shown.  vm console
- * lives in cli_console.c.
+ * that cli_job_follow() waits for before the VM is shown.  vm log prints
+ * the log's text as it is (with --follow it asks again for what came after
+ * the last end, twice a second).  vm console lives in cli_console.c.
  */
 #include "tui/cli.h"
 #include "common/json_get.h"
 
 #include <string.h>
+#include <time.h>
+
+#define LOG_FOLLOW_MS 500
 
 #define SHUTDOWN_DEFAULT_S 60
 #define SHUTDOWN_SLACK_S 30      /* croftd's own work beyond the guest's */
@@ -89,6 +93,40 @@ int cli_run_vm_create(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *ar
 out:
 	json_decref(vm);
 	json_decref(res);
+	api_client_close(c);
+	return status;
+}
+
+int cli_run_vm_log(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args)
+{
+	struct timespec pause = { 0, LOG_FOLLOW_MS * 1000000L };
+	struct api_client *c = NULL;
+	int follow = json_is_true(json_object_get(args, "follow")), status;
+	json_t *a = json_deep_copy(args), *res = NULL;
+
+	json_object_del(a, "follow");
+	status = cli_connect(ctx, &c);
+	while (status == CLI_EXIT_OK) {
+		status = cli_call(ctx, c, cmd->op, json_incref(a), &res, NULL);
+		if (status != CLI_EXIT_OK)
+			break;
+		if (ctx->opts.json) {
+			cli_print_json(ctx->out, res);
+		} else {
+			fputs(jget_str(res, "data", ""), ctx->out);
+		}
+		fflush(ctx->out);
+		if (!follow)
+			break;
+		/* from here on: what came after the end seen, all of it */
+		json_object_set_new(a, "after", json_integer(jget_int(res, "end", 0)));
+		json_object_del(a, "bytes");
+		json_decref(res);
+		res = NULL;
+		nanosleep(&pause, NULL);
+	}
+	json_decref(res);
+	json_decref(a);
 	api_client_close(c);
 	return status;
 }

@@ -114,7 +114,8 @@ void cnet_layout(int height, int summary, size_t nfwd, size_t nnic, struct cnet_
 
 /* --- the forms ------------------------------------------------------------- */
 
-enum { CF_NET_NAME, CF_NET_MODE, CF_NET_SUBNET, CF_NET_UPLINK, CF_NET_RANGE };
+enum { CF_NET_NAME, CF_NET_MODE, CF_NET_SUBNET, CF_NET_UPLINK, CF_NET_RANGE,
+       CF_NET_HOST_ACCESS };
 enum { CF_FWD_PROTO, CF_FWD_HOST_PORT, CF_FWD_VM, CF_FWD_GUEST_PORT };
 enum { CF_NIC_VM, CF_NIC_IP, CF_NIC_MAC, CF_NIC_VLAN, CF_NIC_RATE };
 

@@ -25,6 +25,7 @@
 
 static const char *const modes[] = { "nat", "host-only", "bridged", NULL };
 static const char *const protos[] = { "tcp", "udp", NULL };
+static const char *const off_on[] = { "off", "on", NULL };
 
 static const struct form_spec net_spec, fwd_spec, nic_spec;
 
@@ -111,6 +112,18 @@ static const char *vlan_needs_bridged(const struct form *f)
 	return is_mode(f, "bridged") ? NULL : "n/a: VLANs need a bridged network";
 }
 
+static const char *bridged_no_host_access(const struct form *f)
+{
+	return is_mode(f, "bridged") ? "n/a: a bridged network's guests reach the host through the LAN"
+		: NULL;
+}
+
+static const char *host_access_hint(const struct form *f)
+{
+	(void)f;
+	return "off: guests reach only DHCP, DNS and ping on the host";
+}
+
 static const char *uplink_hint(const struct form *f)
 {
 	return is_mode(f, "bridged") ? "required: the NIC to enslave" : "the default route's interface";
@@ -123,6 +136,7 @@ static const char *const w_mode[] = { "network mode", NULL };
 static const char *const w_subnet[] = { "subnet", NULL };
 static const char *const w_uplink[] = { "uplink", "enslave", NULL };
 static const char *const w_range[] = { "DHCP range", "dhcp-range", NULL };
+static const char *const w_host_access[] = { "host-access", "host access", NULL };
 static const char *const w_proto[] = { "protocol", NULL };
 static const char *const w_host_port[] = { "host port", "is already forwarded", NULL };
 static const char *const w_guest_port[] = { "guest port", NULL };
@@ -146,6 +160,10 @@ static const struct form_field net_fields[] = {
 	[CF_NET_RANGE] = { .label = "DHCP range", .key = "dhcp_range", .kind = FORM_TEXT,
 			   .placeholder = ".2 to the last address", .check = check_range,
 			   .why_not = bridged_no_subnet, .words = w_range },
+	/* no key: net_args sends it as the boolean croftd takes */
+	[CF_NET_HOST_ACCESS] = { .label = "Host access", .kind = FORM_CHOICE, .choices = off_on,
+				 .hint = host_access_hint, .why_not = bridged_no_host_access,
+				 .words = w_host_access },
 };
 
 static const struct form_field fwd_fields[] = {
@@ -176,10 +194,30 @@ static const struct form_field nic_fields[] = {
 
 #define NFIELDS(a) (sizeof(a) / sizeof((a)[0]))
 
+/* The fields with a key as the form engine sends them, and host_access
+ * (true) when it is on: off is croftd's default. */
+static json_t *net_args(const struct form *f)
+{
+	json_t *a = json_object();
+	size_t i;
+
+	for (i = 0; i < NFIELDS(net_fields); i++) {
+		if (!net_fields[i].key || !form_has(f, i))
+			continue;
+		json_object_set_new(a, net_fields[i].key, json_string(
+			net_fields[i].kind == FORM_CHOICE ? form_choice(f, i, form_chosen(f, i))
+							  : form_text(f, i)));
+	}
+	if (form_active(f, CF_NET_HOST_ACCESS) &&
+	    !strcmp(form_choice(f, CF_NET_HOST_ACCESS, form_chosen(f, CF_NET_HOST_ACCESS)), "on"))
+		json_object_set_new(a, "host_access", json_true());
+	return a;
+}
+
 /* title, note, op, Enter's verb, subject key, fields, args, ctx */
 static const struct form_spec net_spec = {
 	"New network", "Empty fields take croftd's defaults", "net.create", "submit", NULL,
-	net_fields, NFIELDS(net_fields), NULL, NULL,
+	net_fields, NFIELDS(net_fields), net_args, NULL,
 };
 static const struct form_spec fwd_spec = {
 	"New port forward on %s", "The host's port, from outside and from the host, goes to the VM",

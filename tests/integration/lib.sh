@@ -461,26 +461,37 @@ itest_setup() {
 	croft host set allow-path "$T" >/dev/null || die "croft host set allow-path $T failed"
 }
 
-# itest_kill_qemus — kill every QEMU of this test: by pidfile under
-# $T/run/vm/*/qemu.pid, and any process whose command line names $T.
+# itest_qemu_of_test PID — is PID a QEMU of this test: its command line
+# names $T, or carries the -uuid of one of the VMs in $T's store (croftd
+# passes QEMU no path of $T: sockets and files arrive as descriptors)?
+itest_qemu_of_test() {
+	local cmd u
+	cmd=$(tr '\0' ' ' 2>/dev/null <"/proc/$1/cmdline") || return 1
+	case "$cmd" in *qemu-system*) ;; *) return 1 ;; esac
+	case "$cmd" in *"$T/"*) return 0 ;; esac
+	[ -f "$T/state/croft.db" ] || return 1
+	for u in $(sqlite3 "$T/state/croft.db" 'SELECT uuid FROM vms' 2>/dev/null); do
+		case "$cmd" in *" -uuid $u "*) return 0 ;; esac
+	done
+	return 1
+}
+
+# itest_kill_qemus — kill every QEMU of this test: by croftd's pidfiles under
+# $T/run/vm/*/qemu.pid, and any process itest_qemu_of_test recognises.
 itest_kill_qemus() {
-	local pf pid p cmd
+	local pf pid p
 	[ -n "$T" ] && [ -d "$T" ] || return 0
 	for pf in "$T"/run/vm/*/qemu.pid; do
 		[ -s "$pf" ] || continue
 		pid=$(tr -dc '0-9' <"$pf")
 		[ -n "$pid" ] || continue
 		# only if it still is a process of this test (pids get reused)
-		cmd=$(tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline") || continue
-		case "$cmd" in *"$T"*) itest_stop "$pid" 5 ;; esac
+		itest_qemu_of_test "$pid" && itest_stop "$pid" 5
 	done
 	for p in /proc/[0-9]*; do
 		pid=${p#/proc/}
 		[ "$pid" = "$$" ] && continue
-		cmd=$(tr '\0' ' ' 2>/dev/null <"$p/cmdline") || continue
-		case "$cmd" in
-		*qemu-system*"$T/"*) itest_stop "$pid" 5 ;;
-		esac
+		itest_qemu_of_test "$pid" && itest_stop "$pid" 5
 	done
 	return 0
 }

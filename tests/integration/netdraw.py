@@ -32,20 +32,20 @@ import struct
 import sys
 
 MSG_SIZE = 528          # sizeof(struct netd_msg) on x86-64
-PROTO_VERSION = 1
+PROTO_VERSION = 2
 
 (HELLO, STATE_BEGIN, STATE_NET, STATE_NIC, STATE_FWD, STATE_COMMIT, CHECK_NET,
  DEFAULT_UPLINK, LEASES, REPLY, LEASE, END) = range(1, 13)
 MODES = {"nat": 1, "host-only": 2, "bridged": 3}
 PROTOS = {"tcp": 6, "udp": 17}
 
-NET_FMT = "=II64s4sI4s4s4s16s"     # struct netd_net, 108 bytes
+NET_FMT = "=II64s4sI4s4s4s16sI"    # struct netd_net, 112 bytes
 NIC_FMT = "=II6sH4sII64s"          # struct netd_nic, 92 bytes
 FWD_FMT = "=IIIHH4s"               # struct netd_fwd, 20 bytes
 LEASE_FMT = "=I6s2x4sq64s"         # struct netd_lease, 88 bytes
 REPLY_FMT = "=i512s"
 
-assert struct.calcsize(NET_FMT) == 108
+assert struct.calcsize(NET_FMT) == 112
 assert struct.calcsize(NIC_FMT) == 92
 assert struct.calcsize(FWD_FMT) == 20
 assert struct.calcsize(LEASE_FMT) == 88
@@ -102,7 +102,8 @@ def pack_net(n):
     first, last = (n.get("dhcp") or "0.0.0.0-0.0.0.0").split("-")
     return struct.pack(NET_FMT, n.get("id", 0), MODES.get(n.get("mode"), n.get("mode_num", 0)),
                        cstr(n.get("name", ""), 64), ip4(subnet), int(n.get("prefix", prefix)),
-                       ip4(n.get("gateway")), ip4(first), ip4(last), cstr(n.get("uplink", ""), 16))
+                       ip4(n.get("gateway")), ip4(first), ip4(last), cstr(n.get("uplink", ""), 16),
+                       n.get("host_access", 0))
 
 
 def pack_nic(c):

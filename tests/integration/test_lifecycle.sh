@@ -67,7 +67,8 @@ check_gone() {
 
 itest_setup
 POOL="$T/state/pools/default"
-QEMU_UID=$(id -u croft-qemu) || die "no user croft-qemu (installer/setup-host.sh)"
+read -r QEMU_UID_BASE QEMU_UID_N < <(awk -F: '$1 == "croft-qemu" { print $2, $3; exit }' /etc/subuid)
+[ -n "${QEMU_UID_BASE:-}" ] || die "no uid range for croft-qemu in /etc/subuid (installer/setup-host.sh)"
 
 # --- create and list -----------------------------------------------------------
 t_begin "create with --disk 64M is stopped and listed"
@@ -103,7 +104,7 @@ done
 t_end
 
 # --- start ---------------------------------------------------------------------
-t_begin "start: running, QEMU as croft-qemu with -sandbox on"
+t_begin "start: running, QEMU as its own uid from croft-qemu's range with -sandbox on"
 PID_LC=
 if expect_ok croft vm start lc --json; then
 	reply_state running user "start reply"
@@ -114,7 +115,10 @@ if expect_ok croft vm start lc --json; then
 	assert_eq "$PID_LC" "$(vm_pid lc)" "pid in qemu.pid"
 	if [ -n "$PID_LC" ] && proc_alive "$PID_LC"; then
 		uids=$(awk '/^Uid:/ { print $2, $3, $4, $5 }' "/proc/$PID_LC/status")
-		assert_eq "$QEMU_UID $QEMU_UID $QEMU_UID $QEMU_UID" "$uids" "QEMU uids (real, effective, saved, fs)"
+		u=${uids%% *}
+		assert_eq "$u $u $u $u" "$uids" "QEMU uids (real, effective, saved, fs)"
+		[ "$u" -ge "$QEMU_UID_BASE" ] && [ "$u" -lt $((QEMU_UID_BASE + QEMU_UID_N)) ] ||
+			fail "QEMU's uid $u is not in croft-qemu's range $QEMU_UID_BASE+$QEMU_UID_N"
 		cmd=$(tr '\0' ' ' <"/proc/$PID_LC/cmdline")
 		assert_contains "$cmd" "qemu-system" "QEMU command line"
 		assert_contains "$cmd" " -sandbox on" "QEMU command line"

@@ -136,7 +136,7 @@ t_end
 t_begin "nat network with defaults"
 if expect_ok croft net create lan --mode nat --json; then
 	j=$EXPECT_OUT
-	assert_eq '["bridge","created","dhcp_first","dhcp_last","forwards","gateway","mode","name","nics","subnet","uplink"]' \
+	assert_eq '["bridge","created","dhcp_first","dhcp_last","forwards","gateway","host_access","mode","name","nics","subnet","uplink"]' \
 		"$(jq -c 'keys' <<<"$j")" "network object keys"
 	assert_eq "lan nat 10.73.0.0/24 10.73.0.1 10.73.0.2 10.73.0.254 uplink0" \
 		"$(jq -r '"\(.name) \(.mode) \(.subnet) \(.gateway) \(.dhcp_first) \(.dhcp_last) \(.uplink)"' <<<"$j")" \

@@ -118,13 +118,14 @@ expect_fail "needs a value" "$BUILD/croft-netd" --run-dir
 rc=0
 "$BUILD/croft-netd" --bogus 2>/dev/null || rc=$?
 assert_eq 2 "$rc" "exit status for a bad option"
+FWD_ALL=$(in_host cat /proc/sys/net/ipv4/conf/all/forwarding)
 netd_start || die "netd did not start"
 assert_eq 600 "$(stat -c %a "$SOCK")" "socket mode"
 expect_fail "already running" in_host "$BUILD/croft-netd" --run-dir "$T/run" --foreground
 [ -S "$SOCK" ] || fail "the refused second netd removed the socket"
 expect_ok draw uplink
 assert_eq uplink0 "$EXPECT_OUT" "DEFAULT_UPLINK"
-expect_fail "version 2 is not supported" draw hello 2
+expect_fail "version 1 is not supported" draw hello 1
 # no kernel change before the first COMMIT
 snapshot "$T/snap.start"
 diff -u "$T/snap.before" "$T/snap.start" >/dev/null || fail "netd changed the kernel before any COMMIT"
@@ -173,7 +174,20 @@ if [ $VLAN_OK = 1 ]; then
 	assert_contains "$v" "1 PVID Egress Untagged" "lan1 VLANs"
 	echo "$v" | grep -qE '(^|\s)10\s*$' || fail "lan1 does not carry VLAN 10 tagged: $v"
 fi
-assert_eq 1 "$(in_host cat /proc/sys/net/ipv4/ip_forward)" "ip_forward"
+# forwarding per link, on the nat bridge and its uplink only; no link of
+# croft's takes router advertisements or autoconfigures; taps have no IPv6
+assert_eq 1 "$(in_host cat /proc/sys/net/ipv4/conf/croftbr1/forwarding)" "croftbr1 forwarding"
+assert_eq 1 "$(in_host cat /proc/sys/net/ipv4/conf/uplink0/forwarding)" "uplink0 forwarding"
+assert_eq "$FWD_ALL" "$(in_host cat /proc/sys/net/ipv4/conf/all/forwarding)" "conf/all/forwarding"
+for l in croftbr1 croftbr2 croftbr3 croftt1 croftt2 croftt3; do
+	for k in accept_ra autoconf accept_redirects; do
+		assert_eq 0 "$(in_host cat /proc/sys/net/ipv6/conf/$l/$k)" "$l ipv6 $k"
+	done
+	assert_eq 0 "$(in_host cat /proc/sys/net/ipv4/conf/$l/accept_redirects)" "$l ipv4 accept_redirects"
+done
+for l in croftt1 croftt2 croftt3; do
+	assert_eq 1 "$(in_host cat /proc/sys/net/ipv6/conf/$l/disable_ipv6)" "$l disable_ipv6"
+done
 r=$(in_host nft list table inet croft)
 assert_contains "$r" "dnat ip to 10.73.0.5:80" "inet croft"
 assert_contains "$r" 'oifname "uplink0" masquerade' "inet croft"
@@ -299,6 +313,30 @@ P2b=$(dnsmasq_pid 2)
 [ "$P2b" != "$P2" ] || fail "dnsmasq 2 has the old pid"
 grep -q "network priv: restarting dnsmasq in" "$T/netd.log" || fail "restart not logged"
 P2=$P2b
+t_end
+
+t_begin "a process that only names a network's config is not adopted nor signalled"
+# netd is down and network priv's dnsmasq gone; in its place a script whose
+# command line names priv's config and whose pid is in the pid file
+netd_stop
+kill -KILL "$P2"
+printf '#!/bin/sh\ntrap "echo TERM >>%s/decoy.sig" TERM HUP\nwhile :; do sleep 0.2; done\n' "$T" >"$T/decoy"
+chmod 0755 "$T/decoy"
+ip netns exec "$NS_HOST" setsid "$T/decoy" "--conf-file=$T/run/net/2/dnsmasq.conf" </dev/null >/dev/null 2>&1 &
+DECOY=$!
+sleep 0.3
+echo "$DECOY" >"$T/run/net/2/dnsmasq.pid"
+netd_start || die "netd did not restart"
+expect_ok draw apply "$T/state.json"
+wait_for 10 dnsmasq2_replaced
+P2=$(dnsmasq_pid 2)
+[ -n "$P2" ] && [ "$P2" != "$DECOY" ] || fail "no fresh dnsmasq for priv (got '$P2', decoy $DECOY)"
+kill -0 "$DECOY" 2>/dev/null || fail "the decoy was killed"
+[ -e "$T/decoy.sig" ] && fail "the decoy was signalled: $(cat "$T/decoy.sig")"
+grep -q "pid $DECOY names this network's config but is left alone: it runs" "$T/netd.log" ||
+	fail "netd did not say why it left pid $DECOY alone"
+kill -KILL "$DECOY" 2>/dev/null
+wait "$DECOY" 2>/dev/null
 t_end
 
 t_begin "bad states are refused and change nothing"

@@ -27,13 +27,38 @@ proc_alive() {
 	! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null
 }
 
-# is_qemu_of PID VM — is PID alive and a QEMU of this test's VM?
+# is_qemu_of PID VM — is PID alive and a QEMU of this test's VM (its -name
+# and its -uuid, from the store)?
 is_qemu_of() {
-	local cmd
+	local cmd uuid
 	proc_alive "$1" || return 1
+	uuid=$(sqlite3 "$DB" "SELECT uuid FROM vms WHERE name = '$2'" 2>/dev/null)
+	[ -n "$uuid" ] || return 1
 	cmd=$(tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null) || return 1
-	case "$cmd" in *qemu-system*"guest=$2,"*"$T/run/vm/$2/"*) return 0 ;; esac
+	case "$cmd" in *qemu-system*"guest=$2,"*" -uuid $uuid "*) return 0 ;; esac
 	return 1
+}
+
+# qemu_status_is VM STATUS — does the VM's QEMU answer query-status with
+# STATUS?  Over its QMP socket directly: only while croftd is down (QEMU
+# serves one QMP client at a time).
+qemu_status_is() {
+	python3 - "$T/run/vm/$1/qmp.sock" "$2" <<'PY'
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(5)
+s.connect(sys.argv[1])
+f = s.makefile("rw")
+f.readline()
+for cmd in ("qmp_capabilities", "query-status"):
+    f.write(json.dumps({"execute": cmd}) + "\n")
+    f.flush()
+    while True:
+        m = json.loads(f.readline())
+        if "return" in m or "error" in m:
+            break
+sys.exit(0 if m.get("return", {}).get("status") == sys.argv[2] else 1)
+PY
 }
 
 # check_state VM STATE REASON
@@ -90,7 +115,8 @@ t_end
 # While croftd is down: kill k's QEMU; let p power itself off.
 kill -KILL "${PID[k]}"
 wait_pid_gone "${PID[k]}" 10
-wait_serial p 'CROFT-GUEST: self-poweroff' 120
+# The serial console is croftd's to log, so with croftd down ask QEMU itself.
+wait_for 120 qemu_status_is p shutdown
 sleep 1
 P_ALIVE=0
 is_qemu_of "${PID[p]}" p && P_ALIVE=1

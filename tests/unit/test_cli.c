@@ -311,6 +311,20 @@ static const struct tl_parse_case delete_cases[] = {
 	{ { NULL }, .err = "vm delete needs a VM name" },
 };
 
+static const struct tl_parse_case log_cases[] = {
+	{ { "web" }, .args = "{\"name\":\"web\"}" },
+	{ { "web", "--bytes", "4K", "--follow" },
+	  .args = "{\"name\":\"web\",\"bytes\":4096,\"follow\":true}" },
+	{ { "-f", "web" }, .args = "{\"name\":\"web\",\"follow\":true}" },
+	{ { "web", "--bytes", "lots" },
+	  .err = "--bytes needs a size from 1 to 64M (e.g. 64K), got 'lots'" },
+	{ { "web", "--bytes", "0" },
+	  .err = "--bytes needs a size from 1 to 64M (e.g. 64K), got '0'" },
+	{ { "web", "--bytes", "1G" },
+	  .err = "--bytes needs a size from 1 to 64M (e.g. 64K), got '1G'" },
+	{ { "--follow" }, .err = "vm log needs a VM name" },
+};
+
 static const struct tl_parse_case host_set_cases[] = {
 	{ { "accel", "tcg" }, .args = "{\"accel\":\"tcg\"}" },
 	{ { "accel", "hvf" }, .err = "accel must be auto, kvm or tcg, not 'hvf'" },
@@ -350,6 +364,7 @@ static void test_shutdown_delete_host(void **state)
 	(void)state;
 	TL_PARSE_CASES(cli_parse_vm_shutdown, "vm shutdown", shutdown_cases);
 	TL_PARSE_CASES(cli_parse_vm_delete, "vm delete", delete_cases);
+	TL_PARSE_CASES(cli_parse_vm_log, "vm log", log_cases);
 	TL_PARSE_CASES(cli_parse_vm_stats, "vm stats", stats_cases);
 	TL_PARSE_CASES(cli_parse_host_stats, "host stats", host_stats_cases);
 	TL_PARSE(&p, cli_parse_vm_delete, "vm delete", "web", "--keep-disks", "--force", "--json");

@@ -43,7 +43,27 @@ static const struct tl_parse_case net_create_cases[] = {
 	{ { "lan", "--mode", "nat", "--gateway", "x" },
 	  .err = "unknown option '--gateway' for 'net create'" },
 	{ { "lan", "--mode", "nat", "--subnet", "" }, .err = "--subnet needs a value" },
+	{ { "lan", "--mode", "nat", "--host-access", "on" },
+	  .args = "{\"host_access\":true,\"mode\":\"nat\",\"name\":\"lan\"}" },
+	{ { "lan", "--mode", "nat", "--host-access", "yes" },
+	  .err = "--host-access must be on or off, not 'yes'" },
 };
+
+static const struct tl_parse_case net_edit_cases[] = {
+	{ { "lan", "--host-access", "on" }, .args = "{\"host_access\":true,\"name\":\"lan\"}" },
+	{ { "lan", "--host-access=off" }, .args = "{\"host_access\":false,\"name\":\"lan\"}" },
+	{ { "lan" }, .err = "net edit needs --host-access on|off" },
+	{ { "lan", "--host-access", "1" }, .err = "--host-access must be on or off, not '1'" },
+	{ { "lan", "--host-access", "on", "--host-access", "off" },
+	  .err = "--host-access is given more than once" },
+	{ { "lan", "--mode", "nat" }, .err = "unknown option '--mode' for 'net edit'" },
+};
+
+static void test_parse_net_edit(void **state)
+{
+	(void)state;
+	TL_PARSE_CASES(cli_parse_net_edit, "net edit", net_edit_cases);
+}
 
 static void test_parse_net_create(void **state)
 {
@@ -199,6 +219,7 @@ static void test_format_nets(void **state)
 			  "dhcp:        10.73.0.2 - 10.73.0.254\n"
 			  "uplink:      eth0\n"
 			  "bridge:      croftbr1\n"
+			  "host access: off (DHCP, DNS and ping only)\n"
 			  "nics:\n"
 			  "  web 52:54:00:00:00:01 10.73.0.2\n"
 			  "forwards:\n"
@@ -208,6 +229,7 @@ static void test_format_nets(void **state)
 	tl_assert_contains(out, "dhcp:        -\n");
 	tl_assert_contains(out, "nics:        none\n");
 	tl_assert_contains(out, "forwards:    none\n");
+	assert_null(strstr(out, "host access"));
 	free(out);
 	/* a newer croftd's object with fields missing or odd does not break it */
 	out = tl_print_json_text(cli_format_net_info, "{\"name\":7}");
@@ -311,7 +333,7 @@ static void test_dispatch(void **state)
 	(void)state;
 	TL_CROFT(&r, "net");
 	assert_int_equal(r.status, CLI_EXIT_USAGE);
-	tl_assert_contains(r.err, "croft: 'net' needs a command: create, list, info, delete, forward\n");
+	tl_assert_contains(r.err, "croft: 'net' needs a command: create, edit, list, info, delete, forward\n");
 	TL_CROFT(&r, "net", "forward");
 	assert_int_equal(r.status, CLI_EXIT_USAGE);
 	tl_assert_contains(r.err, "croft: 'net forward' needs a command: add, list, remove\n");
@@ -323,7 +345,7 @@ static void test_dispatch(void **state)
 	TL_CROFT(&r, "vm", "nics");
 	tl_assert_contains(r.err, "croft: unknown command 'vm nics'");
 	tl_assert_contains(r.err, "commands are: create, list, info, start, stop, shutdown, pause, "
-			"resume, reset, edit, delete, console, stats, nic\n");
+			"resume, reset, edit, delete, console, log, stats, nic\n");
 	/* a usage error names the three-word command and shows its usage */
 	TL_CROFT(&r, "net", "forward", "add", "lan", "--proto", "tcp", "--host-port", "x", "--json");
 	assert_int_equal(r.status, CLI_EXIT_USAGE);
@@ -419,6 +441,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_net_create),
+		cmocka_unit_test(test_parse_net_edit),
 		cmocka_unit_test(test_parse_net_name_delete),
 		cmocka_unit_test(test_parse_forwards),
 		cmocka_unit_test(test_parse_nics),

@@ -275,8 +275,11 @@ static void test_net_form_defaults(void **state)
 	(void)state;
 	assert_string_equal(form_op(f), "net.create");
 	assert_string_equal(form_title(f), "New network");
-	assert_int_equal(form_nfields(f), 5);
+	assert_int_equal(form_nfields(f), 6);
 	assert_string_equal(form_label(f, CF_NET_RANGE), "DHCP range");
+	assert_string_equal(form_label(f, CF_NET_HOST_ACCESS), "Host access");
+	assert_string_equal(form_choice(f, CF_NET_HOST_ACCESS, form_chosen(f, CF_NET_HOST_ACCESS)),
+			    "off");
 	assert_true(form_kind(f, CF_NET_MODE) == FORM_CHOICE);
 	assert_int_equal(form_nchoices(f, CF_NET_MODE), 3);
 	assert_string_equal(form_choice(f, CF_NET_MODE, form_chosen(f, CF_NET_MODE)), "nat");
@@ -289,6 +292,19 @@ static void test_net_form_defaults(void **state)
 	assert_int_equal(form_key(f, '\n'), FORM_SUBMIT);
 	tl_form_expect_args(f, "{\"name\":\"lan\",\"mode\":\"nat\"}");
 	assert_int_equal(form_key(f, 27), FORM_CANCEL);
+	form_free(f);
+
+	/* host access on goes as a boolean; a bridged network has none */
+	f = netform_new_net();
+	form_set_text(f, CF_NET_NAME, "lab");
+	form_set_choice(f, CF_NET_HOST_ACCESS, 1);
+	form_ready(f);
+	tl_form_expect_args(f, "{\"name\":\"lab\",\"mode\":\"nat\",\"host_access\":true}");
+	assert_int_equal(form_choose(f, CF_NET_MODE, "bridged"), 0);
+	form_set_text(f, CF_NET_UPLINK, "lan1");
+	form_ready(f);
+	assert_non_null(strstr(form_why_not(f, CF_NET_HOST_ACCESS), "n/a: a bridged network"));
+	tl_form_expect_args(f, "{\"name\":\"lab\",\"mode\":\"bridged\",\"uplink\":\"lan1\"}");
 	form_free(f);
 }
 

@@ -278,6 +278,19 @@ static int alive(int pid)
 	return st && st != 'Z';
 }
 
+/* A supervisor running the stand-in: adoption expects the stand-in's
+ * interpreter and this test's uid instead of /usr/sbin/dnsmasq and root. */
+static struct dnsmasq_sup *sup_new(void)
+{
+	struct dnsmasq_sup *s = dnsmasq_sup_new(loop, dir, script);
+	char *sh = realpath("/bin/sh", NULL);
+
+	assert_non_null(sh);
+	dnsmasq_sup_set_adoption(s, "/proc", sh, getuid());
+	free(sh);
+	return s;
+}
+
 static void test_supervision(void **state)
 {
 	struct netd_net nets[2];
@@ -294,7 +307,7 @@ static void test_supervision(void **state)
 	nets[1] = (struct netd_net){ .id = 5, .mode = NETD_MODE_BRIDGED, .name = "br",
 				     .uplink = "lan1" };
 	nic.ip = A("10.73.0.5");
-	s = dnsmasq_sup_new(loop, dir, script);
+	s = sup_new();
 	assert_int_equal(dnsmasq_sup_ready(s, &st, err, sizeof(err)), 0);
 
 	/* first sync: one process (none for the bridged network), files written */
@@ -344,7 +357,7 @@ static void test_supervision(void **state)
 	/* a new supervisor (netd restarted) adopts it instead of starting another */
 	dnsmasq_sup_free(s);
 	assert_true(alive(pid));
-	s = dnsmasq_sup_new(loop, dir, script);
+	s = sup_new();
 	assert_int_equal(dnsmasq_sup_sync(s, &st, NULL, 0, err, sizeof(err)), 0);
 	assert_int_equal(dnsmasq_sup_pid(s, 3), pid);
 	sleep_ms(100);
@@ -358,7 +371,7 @@ static void test_supervision(void **state)
 	/* a network that goes away: stopped and its files removed; a leftover
 	 * directory of an unknown network too (its process stopped) */
 	dnsmasq_sup_free(s);
-	s = dnsmasq_sup_new(loop, dir, script);
+	s = sup_new();
 	nets[0].id = 4;
 	nets[0].name[0] = 'x';
 	assert_int_equal(dnsmasq_sup_sync(s, &st, NULL, 0, err, sizeof(err)), 0);
@@ -374,6 +387,130 @@ static void test_supervision(void **state)
 	snprintf(path, sizeof(path), "%s/net/4", dir);
 	assert_int_not_equal(stat(path, &sb), 0);
 	dnsmasq_sup_free(s);
+}
+
+/* A process that names network 3's config and writes its pid file, but
+ * runs another executable (bash, where the stand-in's /bin/sh is dash or
+ * the other way round): never adopted nor signalled; a fresh stand-in
+ * starts beside it. */
+static void test_decoy_not_adopted(void **state)
+{
+	struct netd_net n = nat_net();
+	struct netd_nic nic = { .id = 1, .net_id = 3, .mac = { 0x52, 0x54, 0, 0, 0, 1 }, .vm = "web" };
+	struct netd_state st = { .nets = &n, .n_nets = 1 };
+	struct dnsmasq_sup *s;
+	char err[512], netdir[128], conf[160], *sh = realpath("/bin/sh", NULL);
+	const char *other = sh && strstr(sh, "dash") ? "/bin/bash" : "/bin/dash";
+	int decoy, pid;
+
+	(void)state;
+	free(sh);
+	if (access(other, X_OK) < 0)
+		skip();
+	snprintf(netdir, sizeof(netdir), "%s/net", dir);
+	mkdir(netdir, 0755);
+	snprintf(netdir, sizeof(netdir), "%s/net/3", dir);
+	assert_int_equal(mkdir(netdir, 0755), 0);
+	snprintf(conf, sizeof(conf), "--conf-file=%s/dnsmasq.conf", netdir);
+	decoy = fork();
+	assert_true(decoy >= 0);
+	if (decoy == 0) {
+		execl(other, other, script, conf, (char *)NULL);
+		_exit(127);
+	}
+	WAIT_FOR(ready(3, decoy), 3000);
+
+	s = sup_new();
+	assert_int_equal(dnsmasq_sup_sync(s, &st, NULL, 0, err, sizeof(err)), 0);
+	pid = dnsmasq_sup_pid(s, 3);
+	assert_true(pid > 0);
+	assert_int_not_equal(pid, decoy);
+	WAIT_FOR(ready(3, pid), 3000);
+	assert_int_equal(count_lines(3, "starts"), 2);
+	/* a changed hosts file is announced to ours only */
+	sleep_ms(300);
+	nic.ip = A("10.73.0.9");
+	st.nics = &nic;
+	st.n_nics = 1;
+	assert_int_equal(dnsmasq_sup_sync(s, &st, NULL, 0, err, sizeof(err)), 0);
+	WAIT_FOR(count_lines(3, "hups") == 1, 3000);
+	sleep_ms(200);
+	assert_int_equal(count_lines(3, "hups"), 1);
+	/* stopping the network stops ours and leaves the decoy alone */
+	st.n_nets = 0;
+	assert_int_equal(dnsmasq_sup_sync(s, &st, NULL, 0, err, sizeof(err)), 0);
+	WAIT_FOR(!alive(pid), 3000);
+	assert_true(alive(decoy));
+	dnsmasq_sup_free(s);
+	kill(decoy, SIGKILL);
+	waitpid(decoy, NULL, 0);
+}
+
+/* dnsmasq_adoptable against a fake /proc: exe, uids and command line. */
+static void fake_pid(const char *root, int pid, const char *exe, const char *uids,
+		     const char *const *argv)
+{
+	struct tl_proc_pid p = { .pid = pid, .comm = "dnsmasq", .argv = argv };
+	char path[512];
+
+	tl_proc_pid_or_fail(root, &p);
+	snprintf(path, sizeof(path), "%s/%d/exe", root, pid);
+	unlink(path);
+	assert_int_equal(symlink(exe, path), 0);
+	snprintf(path, sizeof(path), "%s/%d/status", root, pid);
+	tl_write_file_or_fail(path, "Name:\tdnsmasq\nUmask:\t0022\nState:\tS (sleeping)\n"
+			      "Uid:\t%s\nGid:\t0\t0\t0\t0\n", uids);
+}
+
+static void test_adoptable(void **state)
+{
+	static const char conf[] = "/run/croft/net/3/dnsmasq.conf";
+	static const char arg[] = "--conf-file=/run/croft/net/3/dnsmasq.conf";
+	static const char bin[] = "/usr/sbin/dnsmasq";
+	static const struct {
+		const char *exe, *uids;
+		const char *argv[4];
+		int ok;
+		const char *why;
+	} cases[] = {
+		{ bin, "0\t0\t0\t0", { bin, arg }, 1, "" },
+		{ bin, "107\t107\t107\t107", { bin, arg }, 1, "" },       /* dropped to dnsmasq */
+		{ bin, "0\t107\t0\t107", { "dnsmasq", arg }, 1, "" },
+		{ "/usr/bin/python3.11", "0\t0\t0\t0", { bin, arg }, 0, "it runs /usr/bin/python3.11, not /usr/sbin/dnsmasq" },
+		{ "/usr/sbin/dnsmasq (deleted)", "0\t0\t0\t0", { bin, arg }, 0, "(deleted), not" },
+		{ bin, "1000\t1000\t1000\t1000", { bin, arg }, 0, "uid 1000/1000/1000/1000, not root or 107" },
+		{ bin, "1000\t0\t0\t0", { bin, arg }, 0, "uid 1000/0/0/0" },
+		{ bin, "0\t0\t0\t0", { bin, "--conf-file=/run/croft/net/33/dnsmasq.conf" }, 0,
+		  "has \"--conf-file=/run/croft/net/33/dnsmasq.conf\"" },
+		{ bin, "0\t0\t0\t0", { bin, "--conf-file=/run/croft/net/3/dnsmasq.conf.x" }, 0, "has" },
+		{ bin, "0\t0\t0\t0", { bin, arg, "--dhcp-script=/tmp/x" }, 0, "has \"--dhcp-script=/tmp/x\"" },
+		{ bin, "0\t0\t0\t0", { bin, "-C", "/tmp/evil.conf" }, 0, "has \"-C\"" },
+		{ bin, "0\t0\t0\t0", { bin, arg, "junk" }, 0, "does not end in --conf-file=" },
+		{ bin, "0\t0\t0\t0", { bin }, 0, "does not end in" },
+	};
+	char *tmp = tl_tmpdir("adopt"), *root, why[512];
+	size_t i;
+
+	(void)state;
+	assert_non_null(tmp);
+	root = tl_proc_new(tmp);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int pid = 100 + (int)i, ok;
+
+		fake_pid(root, pid, cases[i].exe, cases[i].uids, cases[i].argv);
+		ok = dnsmasq_adoptable(root, pid, bin, 107, conf, why, sizeof(why));
+		if (ok != cases[i].ok || !strstr(why, cases[i].why))
+			fail_msg("case %zu: adoptable %d (%s), want %d (%s)", i, ok, why, cases[i].ok,
+				 cases[i].why);
+	}
+	/* a process that is gone, pid 0 and 1 */
+	assert_int_equal(dnsmasq_adoptable(root, 99, bin, 107, conf, why, sizeof(why)), 0);
+	tl_assert_contains(why, "its executable cannot be read");
+	assert_int_equal(dnsmasq_adoptable(root, 0, bin, 107, conf, NULL, 0), 0);
+	assert_int_equal(dnsmasq_adoptable(root, 1, bin, 107, conf, NULL, 0), 0);
+	free(root);
+	tl_rmtree(tmp);
+	free(tmp);
 }
 
 static void test_missing_binary(void **state)
@@ -403,6 +540,8 @@ int main(void)
 		cmocka_unit_test(test_hosts),
 		cmocka_unit_test_setup_teardown(test_supervision, sup_setup, sup_teardown),
 		cmocka_unit_test_setup_teardown(test_missing_binary, sup_setup, sup_teardown),
+		cmocka_unit_test_setup_teardown(test_decoy_not_adopted, sup_setup, sup_teardown),
+		cmocka_unit_test(test_adoptable),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -33,7 +33,7 @@ struct create_case {
 static int create(struct tl_net *f, const struct create_case *c, struct store_net *out,
 		  const char **code, char *err, size_t errlen)
 {
-	struct net_create_req req = { c->name, c->mode, c->subnet, c->uplink, c->range };
+	struct net_create_req req = { c->name, c->mode, c->subnet, c->uplink, c->range, -1 };
 
 	return net_create(&f->env, &req, out, code, err, errlen);
 }
@@ -84,6 +84,54 @@ static void test_create_nat_defaults(void **state)
 	assert_int_equal(tl_net_count_nets(f), 1);
 	assert_int_equal(f->applies, 1);
 	store_net_clear(&n);
+}
+
+/* host_access: off by default, on when asked; refused on bridged networks;
+ * net_edit changes it (store and netd together), or nothing. */
+static void test_host_access(void **state)
+{
+	struct tl_net *f = *state;
+	struct net_create_req on = { "lab", "host-only", NULL, NULL, NULL, 1 };
+	struct net_create_req br = { "br", "bridged", NULL, "lan1", NULL, 1 };
+	struct net_edit_req e_on = { 1 }, e_off = { 0 }, e_keep = { -1 };
+	struct store_net n, b, got;
+	const char *code = NULL;
+	char err[1024] = "";
+
+	assert_int_equal(net_create(&f->env, &on, &n, &code, err, sizeof(err)), 0);
+	assert_int_equal(n.host_access, 1);
+	assert_int_equal(net_create(&f->env, &br, &b, &code, err, sizeof(err)), -EINVAL);
+	assert_string_equal(code, PROTO_E_INVALID_ARGUMENT);
+	tl_assert_contains(err, "--host-access is for nat and host-only networks");
+	assert_int_equal(tl_net_count_nets(f), 1);
+
+	assert_int_equal(net_edit(&f->env, &n, &e_off, &code, err, sizeof(err)), 0);
+	assert_int_equal(n.host_access, 0);
+	assert_int_equal(store_net_get(f->st, "lab", &got), 0);
+	assert_int_equal(got.host_access, 0);
+	store_net_clear(&got);
+	assert_int_equal(f->applies, 2);
+	/* the same value, or none: nothing to apply */
+	assert_int_equal(net_edit(&f->env, &n, &e_off, &code, err, sizeof(err)), 0);
+	assert_int_equal(net_edit(&f->env, &n, &e_keep, &code, err, sizeof(err)), 0);
+	assert_int_equal(f->applies, 2);
+	/* netd refuses: the store keeps the old value */
+	f->apply_rc = -EIO;
+	assert_int_equal(net_edit(&f->env, &n, &e_on, &code, err, sizeof(err)), -EIO);
+	assert_int_equal(n.host_access, 0);
+	assert_int_equal(store_net_get(f->st, "lab", &got), 0);
+	assert_int_equal(got.host_access, 0);
+	store_net_clear(&got);
+	f->apply_rc = 0;
+	store_net_clear(&n);
+
+	/* a bridged network cannot have it */
+	br.host_access = -1;
+	assert_int_equal(net_create(&f->env, &br, &b, &code, err, sizeof(err)), 0);
+	assert_int_equal(net_edit(&f->env, &b, &e_on, &code, err, sizeof(err)), -EINVAL);
+	tl_assert_contains(err, "network br is bridged: host-access is for nat and host-only networks");
+	assert_int_equal(b.host_access, 0);
+	store_net_clear(&b);
 }
 
 static void test_create_default_subnet_is_free(void **state)
@@ -465,6 +513,7 @@ int main(void)
 		T(test_create_nat_defaults),
 		T(test_create_default_subnet_is_free),
 		T(test_create_given_subnet_and_range),
+		T(test_host_access),
 		T(test_create_bridged),
 		T(test_create_refusals),
 		T(test_create_default_uplink_of_a_bridge),

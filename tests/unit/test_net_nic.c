@@ -223,7 +223,7 @@ static void test_add_limits(void **state)
 		.msg = "VM 'web' already has 8 NICs, the most a VM can have" };
 	const struct add_case full = { .net = "tiny", .code = PROTO_E_INVALID_STATE,
 		.msg = "network tiny has no free address left in its DHCP range 10.9.0.2-10.9.0.2" };
-	struct net_create_req tiny = { "tiny", "host-only", "10.9.0.0/30", NULL, NULL };
+	struct net_create_req tiny = { "tiny", "host-only", "10.9.0.0/30", NULL, NULL, 0 };
 	int64_t br = tl_store_net_or_fail(f->st, "br", "bridged", NULL, "lan1");
 	struct store_net n;
 	const char *code;

@@ -203,6 +203,7 @@ static void test_state_build(void **state)
 	n2 = tl_store_nic_or_fail(f->st, f->vm_db, br, "52:54:00:00:00:03", NULL, 42, 0);
 	tl_store_fwd_or_fail(f->st, lan, n1, "tcp", 8080, 80);
 	tl_store_fwd_or_fail(f->st, lan, n1, "udp", 5353, 53);
+	assert_int_equal(store_net_set_host_access(f->st, iso, 1, err, sizeof(err)), 0);
 
 	assert_int_equal(net_state_build(f->st, 995, names_of, f, &s, err, sizeof(err)), 0);
 	assert_int_equal(s.n_nets, 3);
@@ -217,6 +218,10 @@ static void test_state_build(void **state)
 	assert_int_equal(s.nets[0].prefix, 0);
 	assert_int_equal(s.nets[1].mode, NETD_MODE_HOSTONLY);
 	assert_string_equal(s.nets[1].uplink, "");
+	/* host access: as stored; off unless set */
+	assert_int_equal(s.nets[1].host_access, 1);
+	assert_int_equal(s.nets[0].host_access, 0);
+	assert_int_equal(s.nets[2].host_access, 0);
 	assert_string_equal(s.nets[2].name, "lan");
 	assert_int_equal(s.nets[2].mode, NETD_MODE_NAT);
 	assert_string_equal(S(s.nets[2].subnet), "10.73.0.0");

@@ -230,7 +230,7 @@ static void hello_ok(void)
 {
 	uint32_t s = send_hello(NETD_PROTO_VERSION);
 
-	expect_reply(s, 0, "protocol 1");
+	expect_reply(s, 0, "protocol 2");
 }
 
 /* ---- tests -------------------------------------------------------------- */
@@ -244,8 +244,8 @@ static void test_hello(void **state)
 	expect_reply(s, -EPROTO, "DEFAULT_UPLINK before HELLO");
 	s = send_begin(0, 0, 0);
 	expect_reply(s, -EPROTO, "STATE_BEGIN before HELLO");
-	s = send_hello(2);
-	expect_reply(s, -EPROTONOSUPPORT, "protocol version 2 is not supported; croft-netd 0.1.0 speaks version 1");
+	s = send_hello(1);
+	expect_reply(s, -EPROTONOSUPPORT, "protocol version 1 is not supported; croft-netd 0.1.0 speaks version 2");
 	s = send_type(NETD_MSG_LEASES);
 	expect_reply(s, -EPROTO, "before HELLO");
 	hello_ok();

@@ -166,6 +166,8 @@ static void m_vlan_big(void) { nics[2].vlan = 5000; }
 static void m_vlan_4095(void) { nics[2].vlan = 4095; }
 static void m_vlan_on_nat(void) { nics[0].vlan = 5; }
 static void m_rate(void) { nics[0].rate_mbit = 100001; }
+static void m_host_access_2(void) { nets[0].host_access = 2; }
+static void m_host_access_bridged(void) { nets[2].host_access = 1; }
 static void m_owner(void) { nics[0].owner_uid = (uint32_t)-1; }
 static void m_ip_outside(void) { nics[0].ip = A("10.9.0.5"); }
 static void m_ip_gateway(void) { nics[0].ip = A("10.0.0.1"); }
@@ -193,6 +195,8 @@ static const struct bad_case {
 	{ "invalid network name", m_net_name_bad, "network 1: network name 'la n' contains ' '", NULL },
 	{ "network id too large", m_net_id_big, "id 100000000 is too large", "croftbr<id>" },
 	{ "unknown mode", m_net_mode, "network lan: unknown mode 7", NULL },
+	{ "host_access 2", m_host_access_2, "network lan: host_access 2 is not 0 or 1", NULL },
+	{ "host_access on bridged", m_host_access_bridged, "network office: host_access is for nat and host-only networks", NULL },
 	{ "prefix /7", m_prefix_small, "network lan: subnet '10.0.0.0/7': the prefix must be between /8 and /30, not /7", NULL },
 	{ "prefix /31", m_prefix_big, "the prefix must be between /8 and /30, not /31", NULL },
 	{ "subnet with host bits", m_subnet_host_bits, "network lan: subnet '10.0.0.5/24' has host bits set", "did you mean 10.0.0.0/24?" },

@@ -131,6 +131,7 @@ static void ts_big(struct tstate *t)
 	ts_net(t, 1, NETD_MODE_NAT, "10.0.0.0", "eth0");
 	ts_net(t, 2, NETD_MODE_HOSTONLY, "10.2.0.0", NULL);
 	ts_net(t, 3, NETD_MODE_BRIDGED, NULL, "eno1");
+	t->nets[1].host_access = 1;      /* no input rules for the host-only one */
 	for (i = 1; i <= 10; i++) {
 		uint32_t net = 1 + i % 3;
 
@@ -156,12 +157,17 @@ static struct counts expected_counts(const struct netd_state *st)
 			c.post += 3;      /* masquerade, hairpin, forwards used from 127.0.0.1 */
 			c.fwd += 4 + 2;   /* within, out, replies, forwards in; drop from, drop to */
 			c.in += 2;        /* nothing to or from the host's loopback */
+			/* replies, DHCP, DNS udp+tcp, ping, ping6, NS, NA; drop */
+			c.in += st->nets[i].host_access ? 0 : 9;
 		} else if (st->nets[i].mode == NETD_MODE_HOSTONLY) {
 			c.fwd += 3;       /* within; drop from, drop to */
+			c.in += st->nets[i].host_access ? 0 : 7;   /* as nat, without DNS */
 		}
 	}
 	for (i = 0; i < st->n_nics; i++) {
-		c.br_pre += 4 + (st->nics[i].ip.s_addr ? 2 : 0) + (st->nics[i].rate_mbit ? 1 : 0);
+		/* MAC, two tags, ARP MAC; RA, redirects v6 and v4, DHCP,
+		 * DHCPv6, IPv6 source, NA target; IPv4 source and ARP IP; rate */
+		c.br_pre += 4 + 7 + (st->nics[i].ip.s_addr ? 2 : 0) + (st->nics[i].rate_mbit ? 1 : 0);
 		c.br_post += st->nics[i].rate_mbit ? 1 : 0;
 	}
 	return c;

@@ -177,6 +177,7 @@ static void test_empty_state_removes_both_tables(void **state)
 #define IFN_ETH0 "0x30687465 0x00000000 0x00000000 0x00000000"   /* "eth0" */
 #define IFN_T5   "0x666f7263 0x00357474 0x00000000 0x00000000"   /* "croftt5" */
 #define C_TABLE  " comment=\"" NFT_TABLE_COMMENT "\""
+#define IFN_BR2  "0x666f7263 0x32726274 0x00000000 0x00000000"   /* "croftbr2" */
 
 static void test_one_nat_network_exact(void **state)
 {
@@ -245,7 +246,7 @@ static void test_one_nat_network_exact(void **state)
 		"rule inet croft forward [ meta load oifname => reg 1 ] [ cmp eq reg 1 " IFN_BR1 " ]"
 		" [ immediate reg 0 drop ] comment=\"isolate lan: nothing else enters croftbr1\"",
 		"chain inet croft input type=filter hook=input prio=0 policy=accept"
-		" comment=\"guests never reach the host's loopback\"",
+		" comment=\"what guests may reach on the host (never its loopback)\"",
 		"rule inet croft input [ meta load iifname => reg 1 ] [ cmp eq reg 1 " IFN_BR1 " ]"
 		" [ meta load nfproto => reg 1 ] [ cmp eq reg 1 0x00000002 ]"
 		" [ payload load 1b @ network header + 16 => reg 1 ] [ cmp eq reg 1 0x0000007f ]"
@@ -258,11 +259,50 @@ static void test_one_nat_network_exact(void **state)
 		" [ ct load status => reg 1 ] [ bitwise reg 1 = ( reg 1 & 0x00000020 ) ^ 0x00000000 ]"
 		" [ cmp eq reg 1 0x00000000 ]"
 		" [ immediate reg 0 drop ] comment=\"nat lan: no loopback source from guests\"",
+		"rule inet croft input [ meta load iifname => reg 1 ] [ cmp eq reg 1 " IFN_BR1 " ]"
+		" [ ct load state => reg 1 ] [ bitwise reg 1 = ( reg 1 & 0x00000006 ) ^ 0x00000000 ]"
+		" [ cmp neq reg 1 0x00000000 ] [ immediate reg 0 accept ]"
+		" comment=\"host lan: replies to the host's own connections\"",
+		"rule inet croft input [ meta load iifname => reg 1 ] [ cmp eq reg 1 " IFN_BR1 " ]"
+		" [ meta load l4proto => reg 1 ] [ cmp eq reg 1 0x00000011 ]"
+		" [ payload load 2b @ transport header + 2 => reg 1 ] [ cmp eq reg 1 0x00004300 ]"
+		" [ immediate reg 0 accept ] comment=\"host lan: DHCP\"",
+		"rule inet croft input [ meta load iifname => reg 1 ] [ cmp eq reg 1 " IFN_BR1 " ]"
+		" [ meta load nfproto => reg 1 ] [ cmp eq reg 1 0x00000002 ]"
+		" [ payload load 4b @ network header + 16 => reg 1 ] [ cmp eq reg 1 0x0100000a ]"
+		" [ meta load l4proto => reg 1 ] [ cmp eq reg 1 0x00000011 ]"
+		" [ payload load 2b @ transport header + 2 => reg 1 ] [ cmp eq reg 1 0x00003500 ]"
+		" [ immediate reg 0 accept ] comment=\"host lan: DNS\"",
+		"rule inet croft input [ meta load iifname => reg 1 ] [ cmp eq reg 1 " IFN_BR1 " ]"
+		" [ meta load nfproto => reg 1 ] [ cmp eq reg 1 0x00000002 ]"
+		" [ payload load 4b @ network header + 16 => reg 1 ] [ cmp eq reg 1 0x0100000a ]"
+		" [ meta load l4proto => reg 1 ] [ cmp eq reg 1 0x00000006 ]"
+		" [ payload load 2b @ transport header + 2 => reg 1 ] [ cmp eq reg 1 0x00003500 ]"
+		" [ immediate reg 0 accept ] comment=\"host lan: DNS over TCP\"",
+		"rule inet croft input [ meta load iifname => reg 1 ] [ cmp eq reg 1 " IFN_BR1 " ]"
+		" [ meta load l4proto => reg 1 ] [ cmp eq reg 1 0x00000001 ]"
+		" [ payload load 1b @ transport header + 0 => reg 1 ] [ cmp eq reg 1 0x00000008 ]"
+		" [ immediate reg 0 accept ] comment=\"host lan: ping\"",
+		"rule inet croft input [ meta load iifname => reg 1 ] [ cmp eq reg 1 " IFN_BR1 " ]"
+		" [ meta load l4proto => reg 1 ] [ cmp eq reg 1 0x0000003a ]"
+		" [ payload load 1b @ transport header + 0 => reg 1 ] [ cmp eq reg 1 0x00000080 ]"
+		" [ immediate reg 0 accept ] comment=\"host lan: ping6\"",
+		"rule inet croft input [ meta load iifname => reg 1 ] [ cmp eq reg 1 " IFN_BR1 " ]"
+		" [ meta load l4proto => reg 1 ] [ cmp eq reg 1 0x0000003a ]"
+		" [ payload load 1b @ transport header + 0 => reg 1 ] [ cmp eq reg 1 0x00000087 ]"
+		" [ immediate reg 0 accept ] comment=\"host lan: neighbour solicitations\"",
+		"rule inet croft input [ meta load iifname => reg 1 ] [ cmp eq reg 1 " IFN_BR1 " ]"
+		" [ meta load l4proto => reg 1 ] [ cmp eq reg 1 0x0000003a ]"
+		" [ payload load 1b @ transport header + 0 => reg 1 ] [ cmp eq reg 1 0x00000088 ]"
+		" [ immediate reg 0 accept ] comment=\"host lan: neighbour advertisements\"",
+		"rule inet croft input [ meta load iifname => reg 1 ] [ cmp eq reg 1 " IFN_BR1 " ]"
+		" [ immediate reg 0 drop ]"
+		" comment=\"host lan: host-access off, nothing else from croftbr1 reaches the host\"",
 		"table bridge croft",
 		"delete table bridge croft",
 		"table bridge croft" C_TABLE,
 		"chain bridge croft prerouting type=filter hook=prerouting prio=-200 policy=accept"
-		" comment=\"anti-spoofing and rate limits from guests\"",
+		" comment=\"anti-spoofing, guards and rate limits from guests\"",
 		"rule bridge croft prerouting [ meta load iifname => reg 1 ] [ cmp eq reg 1 " IFN_T5 " ]"
 		" [ payload load 6b @ link header + 6 => reg 1 ] [ cmp neq reg 1 0x12005452 0x00005634 ]"
 		" [ immediate reg 0 drop ] comment=\"anti-spoof croftt5 (web): source MAC\"",
@@ -286,6 +326,45 @@ static void test_one_nat_network_exact(void **state)
 		" [ payload load 4b @ network header + 14 => reg 1 ] [ cmp neq reg 1 0x0500000a ]"
 		" [ payload load 4b @ network header + 14 => reg 1 ] [ cmp neq reg 1 0x00000000 ]"
 		" [ immediate reg 0 drop ] comment=\"anti-spoof croftt5 (web): ARP sender IP\"",
+		"rule bridge croft prerouting [ meta load iifname => reg 1 ] [ cmp eq reg 1 " IFN_T5 " ]"
+		" [ payload load 2b @ link header + 12 => reg 1 ] [ cmp eq reg 1 0x0000dd86 ]"
+		" [ meta load l4proto => reg 1 ] [ cmp eq reg 1 0x0000003a ]"
+		" [ payload load 1b @ transport header + 0 => reg 1 ] [ cmp eq reg 1 0x00000086 ]"
+		" [ immediate reg 0 drop ] comment=\"guard croftt5 (web): no router advertisements\"",
+		"rule bridge croft prerouting [ meta load iifname => reg 1 ] [ cmp eq reg 1 " IFN_T5 " ]"
+		" [ payload load 2b @ link header + 12 => reg 1 ] [ cmp eq reg 1 0x0000dd86 ]"
+		" [ meta load l4proto => reg 1 ] [ cmp eq reg 1 0x0000003a ]"
+		" [ payload load 1b @ transport header + 0 => reg 1 ] [ cmp eq reg 1 0x00000089 ]"
+		" [ immediate reg 0 drop ] comment=\"guard croftt5 (web): no ICMPv6 redirects\"",
+		"rule bridge croft prerouting [ meta load iifname => reg 1 ] [ cmp eq reg 1 " IFN_T5 " ]"
+		" [ payload load 2b @ link header + 12 => reg 1 ] [ cmp eq reg 1 0x00000008 ]"
+		" [ meta load l4proto => reg 1 ] [ cmp eq reg 1 0x00000001 ]"
+		" [ payload load 1b @ transport header + 0 => reg 1 ] [ cmp eq reg 1 0x00000005 ]"
+		" [ immediate reg 0 drop ] comment=\"guard croftt5 (web): no ICMP redirects\"",
+		"rule bridge croft prerouting [ meta load iifname => reg 1 ] [ cmp eq reg 1 " IFN_T5 " ]"
+		" [ payload load 2b @ link header + 12 => reg 1 ] [ cmp eq reg 1 0x00000008 ]"
+		" [ meta load l4proto => reg 1 ] [ cmp eq reg 1 0x00000011 ]"
+		" [ payload load 2b @ transport header + 0 => reg 1 ] [ cmp eq reg 1 0x00004300 ]"
+		" [ immediate reg 0 drop ] comment=\"guard croftt5 (web): no DHCP server replies\"",
+		"rule bridge croft prerouting [ meta load iifname => reg 1 ] [ cmp eq reg 1 " IFN_T5 " ]"
+		" [ payload load 2b @ link header + 12 => reg 1 ] [ cmp eq reg 1 0x0000dd86 ]"
+		" [ meta load l4proto => reg 1 ] [ cmp eq reg 1 0x00000011 ]"
+		" [ payload load 2b @ transport header + 0 => reg 1 ] [ cmp eq reg 1 0x00002302 ]"
+		" [ immediate reg 0 drop ] comment=\"guard croftt5 (web): no DHCPv6 server replies\"",
+		"rule bridge croft prerouting [ meta load iifname => reg 1 ] [ cmp eq reg 1 " IFN_T5 " ]"
+		" [ payload load 2b @ link header + 12 => reg 1 ] [ cmp eq reg 1 0x0000dd86 ]"
+		" [ payload load 16b @ network header + 8 => reg 1 ]"
+		" [ cmp neq reg 1 0x000080fe 0x00000000 0xff005450 0x563412fe ]"
+		" [ payload load 16b @ network header + 8 => reg 1 ]"
+		" [ cmp neq reg 1 0x00000000 0x00000000 0x00000000 0x00000000 ] [ immediate reg 0 drop ]"
+		" comment=\"anti-spoof croftt5 (web): IPv6 source\"",
+		"rule bridge croft prerouting [ meta load iifname => reg 1 ] [ cmp eq reg 1 " IFN_T5 " ]"
+		" [ payload load 2b @ link header + 12 => reg 1 ] [ cmp eq reg 1 0x0000dd86 ]"
+		" [ meta load l4proto => reg 1 ] [ cmp eq reg 1 0x0000003a ]"
+		" [ payload load 1b @ transport header + 0 => reg 1 ] [ cmp eq reg 1 0x00000088 ]"
+		" [ payload load 16b @ transport header + 8 => reg 1 ]"
+		" [ cmp neq reg 1 0x000080fe 0x00000000 0xff005450 0x563412fe ]"
+		" [ immediate reg 0 drop ] comment=\"anti-spoof croftt5 (web): neighbour advertisement target\"",
 		"chain bridge croft postrouting type=filter hook=postrouting prio=-200 policy=accept"
 		" comment=\"rate limits towards guests\"",
 		"batch end",
@@ -335,7 +414,7 @@ static void test_prefix_encoding(void **state)
 static void test_nat_hostonly_bridged(void **state)
 {
 	struct tstate *t = ts_new();
-	const char *fwd[16], *post[8], *pre[64], *out[8];
+	const char *fwd[16], *post[8], *pre[64], *out[8], *in[32];
 	struct nft_desc d;
 	size_t n, i;
 
@@ -355,8 +434,19 @@ static void test_nat_hostonly_bridged(void **state)
 	tl_assert_contains(post[2], "nat lan: forwards used from the host's loopback");
 	assert_int_equal(count(&d, "rule inet croft prerouting"), 0);
 	assert_int_equal(count(&d, "rule inet croft output"), 0);
-	/* the loopback guard: nat bridges only (route_localnet is on there) */
-	assert_int_equal(count(&d, "rule inet croft input"), 2);
+	/* input: the loopback guard (nat bridges only: route_localnet is on
+	 * there); then the nat network's guests reach DHCP, DNS, ping and ND
+	 * on the host; the host-only one's the same without DNS; then a drop */
+	n = grep(&d, "rule inet croft input", in, 32);
+	assert_int_equal(n, 2 + 9 + 7);
+	tl_assert_contains(in[4], "comment=\"host lan: DNS\"");
+	tl_assert_contains(in[10], "[ meta load iifname => reg 1 ] [ cmp eq reg 1 " IFN_BR1 " ] [ immediate reg 0 drop ]");
+	tl_assert_contains(in[11], "host priv: replies to the host's own connections");
+	tl_assert_contains(in[12], "comment=\"host priv: DHCP\"");
+	tl_assert_contains(in[13], "comment=\"host priv: ping\"");
+	tl_assert_contains(in[17], "[ meta load iifname => reg 1 ] [ cmp eq reg 1 " IFN_BR2 " ] [ immediate reg 0 drop ]");
+	for (i = 0; i < n; i++)
+		tl_assert_lacks(in[i], "croftbr7");
 	for (i = 0; i < d.n; i++)
 		if (!strncmp(d.lines[i], "rule inet", 9)) {
 			tl_assert_lacks(d.lines[i], "croftbr7");
@@ -366,7 +456,6 @@ static void test_nat_hostonly_bridged(void **state)
 	/* forward: per routed bridge what it may send, then a drop of the
 	 * rest it sends; then nat replies and forwards in; then drops towards
 	 * every routed bridge, each named exactly (no wildcard). */
-#define IFN_BR2 "0x666f7263 0x32726274 0x00000000 0x00000000"
 	n = grep(&d, "rule inet croft forward", fwd, 16);
 	assert_int_equal(n, 3 + 2 + 2 + 2);
 	tl_assert_contains(fwd[0], "comment=\"nat lan: within the network\"");
@@ -381,12 +470,20 @@ static void test_nat_hostonly_bridged(void **state)
 	tl_assert_contains(fwd[8], "[ meta load oifname => reg 1 ] [ cmp eq reg 1 " IFN_BR2 " ] [ immediate reg 0 drop ]");
 	tl_assert_contains(fwd[8], "isolate priv");
 
-	/* bridge: every NIC of every mode is anti-spoofed; the bridged NIC
-	 * has no known IP, so only its MAC checks (4 rules). */
+	/* bridge: every NIC of every mode is anti-spoofed and guarded; the
+	 * bridged NIC has no known IP, so no IPv4 source checks (4 + 7). */
 	n = grep(&d, "rule bridge croft prerouting", pre, 64);
-	assert_int_equal(n, 6 + 6 + 4);
-	tl_assert_contains(pre[12], "anti-spoof croftt12 (c): source MAC");
-	tl_assert_contains(pre[15], "anti-spoof croftt12 (c): ARP sender MAC");
+	assert_int_equal(n, 13 + 13 + 11);
+	tl_assert_contains(pre[26], "anti-spoof croftt12 (c): source MAC");
+	tl_assert_contains(pre[29], "anti-spoof croftt12 (c): ARP sender MAC");
+	tl_assert_contains(pre[30], "guard croftt12 (c): no router advertisements");
+	tl_assert_contains(pre[33], "guard croftt12 (c): no DHCP server replies");
+	/* fe80::5054:ff:fe12:340c, the link-local address of 52:54:00:12:34:0c */
+	tl_assert_contains(pre[35], "[ cmp neq reg 1 0x000080fe 0x00000000 0xff005450 0x0c3412fe ]");
+	tl_assert_contains(pre[35], "anti-spoof croftt12 (c): IPv6 source");
+	tl_assert_contains(pre[36], "[ payload load 16b @ transport header + 8 => reg 1 ]"
+			   " [ cmp neq reg 1 0x000080fe 0x00000000 0xff005450 0x0c3412fe ]");
+	tl_assert_contains(pre[36], "anti-spoof croftt12 (c): neighbour advertisement target");
 	assert_int_equal(grep(&d, "rule bridge croft postrouting", out, 8), 0);
 	assert_int_equal(count(&d, "chain "), NFT_CH_COUNT);
 	nft_desc_free(&d);
@@ -441,23 +538,24 @@ static void test_nic_variants(void **state)
 	(void)state;
 	ts_net(t, 1, NETD_MODE_NAT, "lan", "10.0.0.0", 24, "eth0");
 	ts_net(t, 2, NETD_MODE_BRIDGED, "phys", NULL, 0, "eno1");
-	ts_nic(t, 1, 1, 0x01, NULL, 0, 0, "noip");          /* 4 rules */
-	ts_nic(t, 2, 1, 0x02, "10.0.0.2", 1, 0, "slow");    /* 6 + 1 */
-	ts_nic(t, 3, 2, 0x03, "192.168.1.9", 1000, 7, "fast");  /* 6 + 1, vlan 7 */
+	ts_nic(t, 1, 1, 0x01, NULL, 0, 0, "noip");          /* 4 + 7 rules */
+	ts_nic(t, 2, 1, 0x02, "10.0.0.2", 1, 0, "slow");    /* 6 + 7 + 1 */
+	ts_nic(t, 3, 2, 0x03, "192.168.1.9", 1000, 7, "fast");  /* 6 + 7 + 1, vlan 7 */
 	build_desc(&t->st, &d);
 
 	n = grep(&d, "rule bridge croft prerouting", pre, 64);
-	assert_int_equal(n, 4 + 7 + 7);
+	assert_int_equal(n, 11 + 14 + 14);
 	tl_assert_contains(pre[3], "croftt1 (noip): ARP sender MAC");
-	tl_assert_contains(pre[4], "croftt2 (slow): source MAC");
+	tl_assert_contains(pre[4], "croftt1 (noip): no router advertisements");
+	tl_assert_contains(pre[11], "croftt2 (slow): source MAC");
 	/* 1 Mbit/s = 125000 B/s; the burst floor of 64 KiB applies */
-	assert_string_equal(pre[10], "rule bridge croft prerouting [ meta load iifname => reg 1 ]"
+	assert_string_equal(pre[24], "rule bridge croft prerouting [ meta load iifname => reg 1 ]"
 			    " [ cmp eq reg 1 0x666f7263 0x00327474 0x00000000 0x00000000 ]"
 			    " [ limit rate 125000/second burst 65536 type bytes flags 0x1 ]"
 			    " [ immediate reg 0 drop ] comment=\"rate croftt2 (slow): 1 Mbit/s from the guest\"");
 	/* a VLAN changes nothing in the rules: tagging is the bridge's job */
-	tl_assert_contains(pre[15], "[ payload load 4b @ network header + 12 => reg 1 ] [ cmp neq reg 1 0x0901a8c0 ]");
-	tl_assert_contains(pre[17], "[ limit rate 125000000/second burst 12500000 type bytes flags 0x1 ]");
+	tl_assert_contains(pre[29], "[ payload load 4b @ network header + 12 => reg 1 ] [ cmp neq reg 1 0x0901a8c0 ]");
+	tl_assert_contains(pre[38], "[ limit rate 125000000/second burst 12500000 type bytes flags 0x1 ]");
 
 	assert_int_equal(grep(&d, "rule bridge croft postrouting", post, 8), 2);
 	assert_string_equal(post[0], "rule bridge croft postrouting [ meta load oifname => reg 1 ]"
@@ -508,7 +606,7 @@ static void test_headers_seq_and_flags(void **state)
 		}
 	}
 	assert_int_equal(rest, 0);
-	assert_int_equal(rules, 2 + 3 + 6 + 2 + 6);
+	assert_int_equal(rules, 2 + 3 + 6 + 2 + 9 + 6 + 7);
 	free(buf);
 	free(t);
 }
@@ -598,7 +696,7 @@ static void test_comment_sanitized(void **state)
 	(void)state;
 	snprintf(t->nics[0].vm, sizeof(t->nics[0].vm), "we\"b\n\\x");
 	build_desc(&t->st, &d);
-	assert_int_equal(grep(&d, "rule bridge croft prerouting", pre, 16), 6);
+	assert_int_equal(grep(&d, "rule bridge croft prerouting", pre, 16), 13);
 	tl_assert_contains(pre[0], "comment=\"anti-spoof croftt5 (we_b__x): source MAC\"");
 	nft_desc_free(&d);
 	free(t);
@@ -623,6 +721,19 @@ static void test_text_matches_model(void **state)
 	tl_assert_contains(text, "\t\tiifname \"croftt5\" ether type ip ip saddr != 10.0.0.5"
 			" ip saddr != 0.0.0.0 drop");
 	tl_assert_contains(text, "\t\tiifname \"croftt5\" ether type arp arp saddr ether != 52:54:00:12:34:56 drop");
+	tl_assert_contains(text, "\t\tiifname \"croftt5\" ether type ip6 meta l4proto 58 icmpv6 type 134 drop"
+			   " comment \"guard croftt5 (web): no router advertisements\"\n");
+	tl_assert_contains(text, "\t\tiifname \"croftt5\" ether type ip meta l4proto udp th sport 67 drop");
+	tl_assert_contains(text, "\t\tiifname \"croftt5\" ether type ip6 meta l4proto udp th sport 547 drop");
+	tl_assert_contains(text, "\t\tiifname \"croftt5\" ether type ip6 ip6 saddr != fe80::5054:ff:fe12:3456"
+			   " ip6 saddr != :: drop");
+	tl_assert_contains(text, "\t\tiifname \"croftt5\" ether type ip6 meta l4proto 58 icmpv6 type 136"
+			   " @th,64,128 != 0xfe80000000000000505400fffe123456 drop");
+	tl_assert_contains(text, "\t\tiifname \"croftbr1\" meta nfproto ipv4 ip daddr 10.0.0.1"
+			   " meta l4proto udp th dport 53 accept");
+	tl_assert_contains(text, "\t\tiifname \"croftbr1\" meta l4proto 58 icmpv6 type 135 accept");
+	tl_assert_contains(text, "\t\tiifname \"croftbr1\" drop comment \"host lan: host-access off,"
+			   " nothing else from croftbr1 reaches the host\"\n");
 	free(text);
 
 	assert_int_equal(nft_ruleset_text(&empty, &text), 0);
@@ -631,6 +742,55 @@ static void test_text_matches_model(void **state)
 	tl_assert_lacks(text, "{");
 	free(text);
 	free(t);
+}
+
+/* host-access on: the network's guests reach the host unfiltered but for
+ * its loopback (only the guard's rules for it); the other network keeps
+ * its rules. */
+static void test_host_access(void **state)
+{
+	struct tstate *t = ts_new();
+	const char *in[32];
+	struct nft_desc d;
+	size_t n, i;
+
+	(void)state;
+	ts_net(t, 1, NETD_MODE_NAT, "lan", "10.0.0.0", 24, "eth0");
+	ts_net(t, 2, NETD_MODE_HOSTONLY, "priv", "10.9.0.0", 24, NULL);
+	t->nets[0].host_access = 1;
+	build_desc(&t->st, &d);
+	n = grep(&d, "rule inet croft input", in, 32);
+	/* but the loopback guard stays: route_localnet is on for nat bridges */
+	assert_int_equal(n, 2 + 7);
+	tl_assert_contains(in[0], "guests never reach the host's loopback");
+	tl_assert_contains(in[1], "no loopback source from guests");
+	for (i = 2; i < n; i++) {
+		tl_assert_lacks(in[i], IFN_BR1);
+		tl_assert_contains(in[i], "[ meta load iifname => reg 1 ] [ cmp eq reg 1 " IFN_BR2 " ]");
+	}
+	nft_desc_free(&d);
+
+	t->nets[1].host_access = 1;
+	build_desc(&t->st, &d);
+	assert_int_equal(count(&d, "rule inet croft input"), 2);
+	assert_int_equal(count(&d, "chain inet croft input"), 1);
+	nft_desc_free(&d);
+	free(t);
+}
+
+/* The EUI-64 link-local address, as the kernel derives it. */
+static void test_eui64(void **state)
+{
+	static const uint8_t mac[6] = { 0x52, 0x54, 0x00, 0xab, 0xcd, 0xef };
+	static const uint8_t local_bit[6] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x01 };
+	struct in6_addr a;
+	char s[INET6_ADDRSTRLEN];
+
+	(void)state;
+	nft_eui64_link_local(mac, &a);
+	assert_string_equal(inet_ntop(AF_INET6, &a, s, sizeof(s)), "fe80::5054:ff:feab:cdef");
+	nft_eui64_link_local(local_bit, &a);
+	assert_string_equal(inet_ntop(AF_INET6, &a, s, sizeof(s)), "fe80::ff:fe00:1");
 }
 
 static void test_describe_rejects_garbage(void **state)
@@ -663,6 +823,8 @@ int main(void)
 		cmocka_unit_test(test_inexpressible_states),
 		cmocka_unit_test(test_comment_sanitized),
 		cmocka_unit_test(test_text_matches_model),
+		cmocka_unit_test(test_host_access),
+		cmocka_unit_test(test_eui64),
 		cmocka_unit_test(test_describe_rejects_garbage),
 	};
 

@@ -3,10 +3,12 @@
  * (tests/golden/cmdline_<case>.args, one argument per line); run with
  * CROFT_UPDATE_GOLDEN=1 to rewrite them after an intended change.  Bad
  * specs must fail with -EINVAL and a message.  Three tests start the real
- * qemu-system-x86_64 (TCG: BIOS, UEFI, two disks and a CD drive) from a
- * run directory whose name holds a comma and an '=': QEMU must daemonize
- * (exit 0 after setup, so the seccomp sandbox let it fork and setsid),
- * leave a live process in its pidfile and answer query-status over QMP.
+ * qemu-system-x86_64 (TCG: BIOS, UEFI, two disks and a CD drive) as croftd
+ * does: as a child, in its own session, with the QMP and serial listening
+ * sockets passed at fds 3 and 4 from a directory whose name holds a comma
+ * and an '='.  QEMU must take both sockets over (SO_PEERCRED names it),
+ * answer over QMP that it is paused (-S), run after "cont", and survive
+ * under the strict seccomp sandbox until it is killed.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -68,7 +70,8 @@ static struct qemu_spec base_spec(void)
 		.boot = "disk",
 		.disks = one_qcow2,
 		.ndisks = 1,
-		.vm_run_dir = "/run/croft/vm/web",
+		.qmp_fd = 3,
+		.serial_fd = 4,
 	};
 	return s;
 }
@@ -210,7 +213,8 @@ static void test_two_disks_cdrom(void **state)
 	s.ndisks = 2;
 	s.cdrom = "/var/lib/croft/iso/debian-12.iso";
 	s.boot = "cdrom,disk";
-	s.vm_run_dir = "/run/croft/vm/db";
+	s.qmp_fd = 5;            /* after other passed fds */
+	s.serial_fd = 6;
 	check_golden("two_disks_cdrom", &s);
 }
 
@@ -267,10 +271,11 @@ static void test_fdsets(void **state)
 		{ .path = "/dev/fdset/1", .format = "qcow2", .backing = &mid },
 		{ .path = "/dev/fdset/3", .format = "raw" },
 	};
+	/* fds 3 and 4 are the QMP and serial sockets (base_spec) */
 	static const struct qemu_add_fd add[] = {
-		{ 3, 1, "disk0" }, { 4, 1, "disk0-ro" }, { 5, 3, "disk1" }, { 6, 3, "disk1-ro" },
-		{ 7, 5, "cdrom0" }, { 8, 6, "pflash0" }, { 9, 7, "pflash1" }, { 10, 7, "odd,name" },
-		{ 13, 8, "disk0-b1" }, { 14, 9, "disk0-b2" },
+		{ 5, 1, "disk0" }, { 6, 1, "disk0-ro" }, { 7, 3, "disk1" }, { 8, 3, "disk1-ro" },
+		{ 9, 5, "cdrom0" }, { 10, 6, "pflash0" }, { 11, 7, "pflash1" }, { 12, 7, "odd,name" },
+		{ 15, 8, "disk0-b1" }, { 16, 9, "disk0-b2" },
 	};
 	struct qemu_spec s = base_spec();
 
@@ -282,8 +287,8 @@ static void test_fdsets(void **state)
 	s.ndisks = 2;
 	s.cdrom = "/dev/fdset/5";
 	s.boot = "cdrom,disk";
-	s.kernel = "/proc/self/fd/11";
-	s.initrd = "/proc/self/fd/12";
+	s.kernel = "/proc/self/fd/13";
+	s.initrd = "/proc/self/fd/14";
 	s.append = "console=ttyS0";
 	s.add_fds = add;
 	s.nadd_fds = sizeof(add) / sizeof(add[0]);
@@ -317,25 +322,32 @@ static void test_escaping(void **state)
 {
 	struct qemu_spec s = base_spec();
 	char err[256], **argv;
-	size_t argc;
+	size_t argc, i;
 
 	(void)state;
 	s.name = "we,ird";
 	s.disks = odd_disk;
 	s.cdrom = "/srv/iso,s/\"q\".iso";
 	s.boot = "disk,cdrom";
-	s.vm_run_dir = "/run/croft/vm/a,b=\"c\"/";
 	check_golden("escaping", &s);
 
 	assert_int_equal(qemu_cmdline_build(&s, &argv, &argc, err, sizeof(err)), 0);
 	assert_true(argv_has(argv, "-name", "guest=we,,ird,debug-threads=on"));
-	assert_true(argv_has(argv, "-vnc", "vnc=unix:/run/croft/vm/a,,b=\"c\"/vnc.sock"));
-	/* -pidfile takes its argument verbatim. */
-	assert_true(argv_has(argv, "-pidfile", "/run/croft/vm/a,b=\"c\"/qemu.pid"));
-	assert_true(argv_has(argv, "-chardev",
-			     "socket,id=serial0,path=/run/croft/vm/a,,b=\"c\"/serial.sock,"
-			     "server=on,wait=off,logfile=/run/croft/vm/a,,b=\"c\"/serial.log,"
-			     "logappend=on"));
+	{
+		char *n = qemu_cmdline_name_arg("we,ird");
+
+		assert_string_equal(n, "guest=we,,ird,debug-threads=on");
+		free(n);
+	}
+	assert_true(argv_has(argv, "-vnc", "none"));
+	assert_true(argv_has(argv, "-chardev", "socket,id=qmp,fd=3,server=on,wait=off"));
+	assert_true(argv_has(argv, "-chardev", "socket,id=serial0,fd=4,server=on,wait=off"));
+	assert_true(argv_has(argv, "-sandbox",
+			     "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny"));
+	for (i = 0; argv[i]; i++)
+		if (!strcmp(argv[i], "-daemonize") || !strcmp(argv[i], "-pidfile") ||
+		    strstr(argv[i], "logfile="))
+			fail_msg("QEMU is told to write or daemonize: %s", argv[i]);
 	assert_true(argv_has(argv, "-blockdev",
 			     "{\"driver\":\"file\",\"filename\":"
 			     "\"/srv/pool,a/it's \\\"odd\\\"=1.qcow2\","
@@ -529,8 +541,11 @@ static void test_bad_resources(void **state)
 	s.accel = NULL;
 	expect_einval(&s, "unknown accelerator");
 	s = base_spec();
-	s.vm_run_dir = NULL;
-	expect_einval(&s, "runtime directory");
+	s.qmp_fd = 0;
+	expect_einval(&s, "two distinct descriptors above 2");
+	s = base_spec();
+	s.serial_fd = s.qmp_fd;
+	expect_einval(&s, "two distinct descriptors above 2");
 	s = base_spec();
 	s.name = "";
 	expect_einval(&s, "no name");
@@ -581,27 +596,26 @@ static int run_wait(char *const argv[])
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-/* Run argv as croftd's launcher does: QEMU -daemonize's first process
- * exits 0 once the VM is set up; its stderr goes to logpath.  The daemon
- * it leaves behind is reparented to us (the subreaper). */
-static int launch_daemonized(char **argv, const char *logpath)
+/* Start argv as croftd does: a child in a session of its own, stdin and
+ * stdout on /dev/null, stderr to logpath, the QMP and serial listening
+ * sockets at fds 3 and 4. */
+static pid_t launch(char **argv, const char *logpath, int qmp, int serial)
 {
 	pid_t pid = fork();
-	int status;
 
 	assert_true(pid >= 0);
 	if (pid == 0) {
 		int in = open("/dev/null", O_RDWR);
 		int log = open(logpath, O_WRONLY | O_CREAT | O_APPEND, 0600);
+		int q = fcntl(qmp, F_DUPFD, 10), s = fcntl(serial, F_DUPFD, 10);
 
-		if (in < 0 || log < 0 || dup2(in, 0) < 0 || dup2(in, 1) < 0 ||
-		    dup2(log, 2) < 0)
+		if (in < 0 || log < 0 || q < 0 || s < 0 || dup2(in, 0) < 0 || dup2(in, 1) < 0 ||
+		    dup2(log, 2) < 0 || dup2(q, 3) < 0 || dup2(s, 4) < 0 || setsid() < 0)
 			_exit(126);
 		execvp(argv[0], argv);
 		_exit(127);
 	}
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	return status;
+	return pid;
 }
 
 static void dump_log(const char *logpath)
@@ -612,25 +626,43 @@ static void dump_log(const char *logpath)
 	free(log);
 }
 
-static pid_t wait_pidfile(const char *pidfile, const char *logpath)
+/* A listening socket at dir/name. */
+static int listen_at(const char *dir, const char *name)
 {
-	int i;
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
-	for (i = 0; i < 300; i++) {
-		char *txt = read_text(pidfile);
+	assert_true(fd >= 0);
+	assert_true((size_t)snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/%s", dir, name) <
+		    sizeof(sa.sun_path));
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(fd, 4), 0);
+	return fd;
+}
 
-		if (txt && *txt) {
-			long pid = strtol(txt, NULL, 10);
+/* Connect to dir/name once process pid has taken the socket over
+ * (SO_PEERCRED names it): the fd, or -1 after ten seconds. */
+static int connect_peer(const char *dir, const char *name, pid_t pid)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct timeval tv = { .tv_sec = 20 };
+	struct ucred cred;
+	socklen_t len;
+	int i, fd;
 
-			free(txt);
-			if (pid > 0)
-				return (pid_t)pid;
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/%s", dir, name);
+	for (i = 0; i < 1000; i++) {
+		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		assert_true(fd >= 0);
+		len = sizeof(cred);
+		if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
+		    getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0 && cred.pid == pid) {
+			setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+			return fd;
 		}
-		free(txt);
-		usleep(50 * 1000);
+		close(fd);
+		usleep(10 * 1000);
 	}
-	dump_log(logpath);
-	fail_msg("QEMU wrote no pidfile %s", pidfile);
 	return -1;
 }
 
@@ -652,42 +684,37 @@ static int read_until(int fd, char *buf, size_t size, size_t *len,
 	return 0;
 }
 
-/* Connect to QMP, negotiate, and return whether query-status says
- * "running". */
-static int qmp_running(const char *sock_path)
+/* Send one QMP command and return whether its reply holds want. */
+static int qmp_says(int fd, const char *cmd, const char *want)
 {
-	static const char cmds[] = "{\"execute\":\"qmp_capabilities\"}\n"
-				   "{\"execute\":\"query-status\"}\n";
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	struct timeval tv = { .tv_sec = 20 };
-	char buf[16384] = "";
+	char buf[16384] = "", line[256];
 	size_t len = 0;
-	int fd, i, ok = 0;
+	int n = snprintf(line, sizeof(line), "{\"execute\":\"%s\"}\n", cmd);
 
-	assert_true(strlen(sock_path) < sizeof(sa.sun_path));
-	strcpy(sa.sun_path, sock_path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	assert_true(fd >= 0);
-	for (i = 0; i < 200; i++) {
-		if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
-			break;
-		usleep(50 * 1000);
+	if (write(fd, line, (size_t)n) != n || read_until(fd, buf, sizeof(buf), &len, "\"return\"") < 0 ||
+	    read_until(fd, buf, sizeof(buf), &len, "\n") < 0) {
+		fprintf(stderr, "QMP %s: no reply (%s)\n", cmd, buf);
+		return 0;
 	}
-	if (i == 200)
-		goto out;
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (!strstr(buf, want)) {
+		fprintf(stderr, "QMP %s said: %s\n", cmd, buf);
+		return 0;
+	}
+	return 1;
+}
+
+/* Negotiate, see it paused (-S), let it run, see it running. */
+static int qmp_paused_then_running(int fd)
+{
+	char buf[4096] = "";
+	size_t len = 0;
+
 	if (read_until(fd, buf, sizeof(buf), &len, "\"QMP\"") < 0)
-		goto out;
-	if (write(fd, cmds, sizeof(cmds) - 1) != (ssize_t)(sizeof(cmds) - 1))
-		goto out;
-	if (read_until(fd, buf, sizeof(buf), &len, "\"status\"") < 0)
-		goto out;
-	ok = strstr(buf, "\"status\": \"running\"") != NULL;
-	if (!ok)
-		fprintf(stderr, "QMP said: %s\n", buf);
-out:
-	close(fd);
-	return ok;
+		return 0;
+	return qmp_says(fd, "qmp_capabilities", "{}") &&
+	       qmp_says(fd, "query-status", "\"status\": \"prelaunch\"") &&
+	       qmp_says(fd, "cont", "{}") &&
+	       qmp_says(fd, "query-status", "\"status\": \"running\"");
 }
 
 enum real_kind { REAL_BIOS, REAL_UEFI, REAL_FULL };
@@ -740,7 +767,7 @@ static void real_run(struct real_state *rs, const struct qemu_spec *tmpl,
 	char **argv = NULL;
 	size_t argc;
 	pid_t pid;
-	int status;
+	int status, lq, ls, qmp, serial;
 
 	if (!in_path("qemu-system-x86_64") || !in_path("qemu-img"))
 		skip();
@@ -777,43 +804,47 @@ static void real_run(struct real_state *rs, const struct qemu_spec *tmpl,
 		s.cdrom = iso;
 		s.boot = "cdrom,disk";
 	}
-	s.vm_run_dir = run;
+	s.qmp_fd = 3;
+	s.serial_fd = 4;
+	lq = listen_at(run, "qmp.sock");
+	ls = listen_at(run, "serial.sock");
 
 	if (qemu_cmdline_build(&s, &argv, &argc, err, sizeof(err)))
 		fail_msg("build: %s", err);
-	status = launch_daemonized(argv, logpath);
-	qemu_cmdline_free(argv);
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		dump_log(logpath);
-		if (WIFSIGNALED(status))
-			fail_msg("QEMU did not start: killed by signal %d%s",
-				 WTERMSIG(status), WTERMSIG(status) == SIGSYS ?
-				 " (seccomp sandbox)" : "");
-		fail_msg("QEMU did not start: exit status %d", WEXITSTATUS(status));
-	}
-
-	snprintf(path, sizeof(path), "%s/qemu.pid", run);
-	pid = wait_pidfile(path, logpath);
+	pid = launch(argv, logpath, lq, ls);
 	rs->pid = pid;
-	snprintf(path, sizeof(path), "%s/qmp.sock", run);
-	if (!qmp_running(path)) {
+	qemu_cmdline_free(argv);
+	close(lq);
+	close(ls);
+
+	qmp = connect_peer(run, "qmp.sock", pid);
+	serial = connect_peer(run, "serial.sock", pid);
+	if (qmp < 0 || serial < 0 || !qmp_paused_then_running(qmp)) {
 		dump_log(logpath);
-		fail_msg("QEMU (pid %d) did not report running over QMP", (int)pid);
+		if (waitpid(pid, &status, WNOHANG) == pid) {
+			rs->pid = 0;
+			if (WIFSIGNALED(status))
+				fail_msg("QEMU died: signal %d%s", WTERMSIG(status),
+					 WTERMSIG(status) == SIGSYS ? " (seccomp sandbox)" : "");
+			fail_msg("QEMU exited with status %d", WEXITSTATUS(status));
+		}
+		fail_msg("QEMU (pid %d) did not take its sockets over or report running", (int)pid);
 	}
 	usleep(300 * 1000);
-	if (kill(pid, 0) < 0) {
+	if (waitpid(pid, &status, WNOHANG) != 0) {
+		rs->pid = 0;
 		dump_log(logpath);
-		fail_msg("QEMU (pid %d) died", (int)pid);
+		fail_msg("QEMU (pid %d) died while running (status 0x%x)", (int)pid, status);
 	}
-	snprintf(path, sizeof(path), "%s/serial.sock", run);
-	assert_int_equal(access(path, F_OK), 0);
+	/* It wrote nothing next to its sockets. */
+	snprintf(path, sizeof(path), "%s/qemu.pid", run);
+	assert_int_equal(access(path, F_OK), -1);
 	snprintf(path, sizeof(path), "%s/vnc.sock", run);
-	assert_int_equal(access(path, F_OK), 0);
-	snprintf(path, sizeof(path), "%s/serial.log", run);
-	assert_int_equal(access(path, F_OK), 0);
+	assert_int_equal(access(path, F_OK), -1);
+	close(serial);
+	close(qmp);
 
-	/* We are the subreaper of the orphaned QEMU, so we can reap it; a
-	 * sandbox violation would show as SIGSYS instead of SIGTERM. */
+	/* A sandbox violation would show as SIGSYS instead of SIGTERM. */
 	assert_int_equal(kill(pid, SIGTERM), 0);
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	rs->pid = 0;

@@ -19,6 +19,7 @@
 #include "core/daemon.h"
 #include "core/model.h"
 #include "core/sampler.h"
+#include "core/qemu_cmdline.h"
 #include "core/vm.h"
 #include "common/xalloc.h"
 #include "store/store.h"
@@ -233,15 +234,15 @@ static struct vm *add_vm(struct fx *f, const char *name, const char *const *disk
 /* Its QEMU as the kernel would show it (the same argv croftd checks). */
 static void qemu_proc(struct fx *f, struct vm *vm, int pid, uint64_t ticks, uint64_t start)
 {
-	char *pidfile = vm_run_path(&f->d, vm->spec.name, "qemu.pid");
-	const char *argv[] = { "qemu-system-x86_64", "-name", vm->spec.name, "-pidfile", pidfile,
-			       "-daemonize", NULL };
+	char *name = qemu_cmdline_name_arg(vm->spec.name);
+	const char *argv[] = { "qemu-system-x86_64", "-name", name, "-uuid", vm->spec.uuid,
+			       NULL };
 	struct tl_proc_pid p = { .pid = pid, .comm = "qemu-system-x86", .argv = argv,
 				 .utime = ticks * 3 / 4, .stime = ticks - ticks * 3 / 4,
 				 .start = start, .rss_pages = 2560 };
 
 	tl_proc_pid_or_fail(f->proc, &p);
-	free(pidfile);
+	free(name);
 	vm->pid = pid;
 }
 

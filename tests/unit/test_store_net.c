@@ -139,7 +139,18 @@ static void test_net_round_trip(void **state)
 	assert_string_equal(got.dhcp_last, "10.73.0.254");
 	assert_string_equal(got.uplink, "eth0");
 	assert_int_equal(got.created, 1700000000);
+	assert_int_equal(got.host_access, 0);
 	store_net_clear(&got);
+
+	/* host_access: stored, changed, refused for an id that is not there */
+	assert_int_equal(store_net_set_host_access(f->st, n.id, 1, f->err, sizeof f->err), 0);
+	assert_int_equal(store_net_get(f->st, "lan", &got), 0);
+	assert_int_equal(got.host_access, 1);
+	store_net_clear(&got);
+	assert_int_equal(store_net_set_host_access(f->st, n.id, 0, f->err, sizeof f->err), 0);
+	assert_int_equal(tl_sql_int(f->path, "SELECT host_access FROM networks WHERE name = 'lan'"), 0);
+	assert_int_equal(store_net_set_host_access(f->st, 999, 1, f->err, sizeof f->err), -ENOENT);
+	tl_assert_contains(f->err, "no network with id 999");
 
 	assert_int_equal(store_net_get_id(f->st, b.id, &got), 0);
 	assert_string_equal(got.name, "br");
@@ -495,9 +506,11 @@ static void test_migrate_from_v1(void **state)
 	assert_int_equal(store_setting_get(f->st, "accel", &v), 0);
 	assert_string_equal(v, "tcg");
 	free(v);
-	/* and the new tables work with it */
+	/* and the new tables work with it; host_access is off */
 	make_nat(&n, "lan", 0);
+	n.host_access = 1;
 	net_ok(f, &n);
+	assert_int_equal(tl_sql_int(f->path, "SELECT host_access FROM networks WHERE name = 'lan'"), 1);
 	nic_ok(f, vm.id, n.id, "52:54:00:00:00:01", "10.73.0.2");
 	assert_int_equal(store_integrity_check(f->st, f->err, sizeof f->err), 0);
 	store_vm_clear(&vm);

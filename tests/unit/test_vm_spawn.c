@@ -1,9 +1,11 @@
 /*
  * Tests for core/vm_spawn.c and the common/proc.c parts it relies on:
- * pidfile parsing, recognising our own QEMU by its command line (with real
- * child processes), pidfds, and vm_spawn itself with real /bin/sh children
- * on a loop: exit status, output capture, the environment QEMU gets
- * (umask, no_new_privs), and the pre-exec file checks naming QEMU's user.
+ * pidfile parsing, recognising a VM's QEMU by uid and command line in a
+ * fake /proc (decoys included), the sockets croftd makes and their
+ * SO_PEERCRED check (a real child takes one over), pidfds, and vm_spawn
+ * itself with real /bin/sh children on a loop: exit status, output capture,
+ * the environment QEMU gets (umask, no_new_privs, its own session), and the
+ * pre-exec file checks naming QEMU's user.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -33,14 +35,6 @@
 static void tmp_path(void **state, const char *name, char *buf, size_t len)
 {
 	snprintf(buf, len, "%s/%s", (const char *)*state, name);
-}
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
 }
 
 /* 1 when fd becomes readable within ms. */
@@ -107,7 +101,132 @@ static void test_pidfile_read(void **state)
 	assert_int_equal(pid, 77);
 }
 
-/* ---- vm_pid_is_ours ----------------------------------------------------- */
+/* ---- finding QEMU again: vm_qemu_match, vm_qemu_find (fake /proc) -------- */
+
+#define UUID_A "6b1f0b3e-6e5a-4d2a-9d8c-2b0e6f3c1a11"
+#define UUID_B "0f0e0d0c-0b0a-4900-8800-000000000001"
+
+static void fake_qemu(const char *root, int pid, uid_t uid, const char *const *argv)
+{
+	struct tl_proc_pid p = { .pid = pid, .comm = "qemu-system-x86", .argv = argv,
+				 .uid_set = 1, .uid = uid };
+
+	tl_proc_pid_or_fail(root, &p);
+}
+
+static void test_qemu_match_and_find(void **state)
+{
+	char *root = tl_proc_new(*state);
+	const char *web[] = { "qemu-system-x86_64", "-name", "guest=web,debug-threads=on",
+			      "-uuid", UUID_A, "-S", NULL };
+	const char *swapped[] = { "qemu-system-x86_64", "-uuid", "guest=web,debug-threads=on",
+				  "-name", UUID_A, NULL };
+	const char *other_vm[] = { "qemu-system-x86_64", "-name", "guest=web,debug-threads=on",
+				   "-uuid", UUID_B, NULL };
+	const char *namearg = "guest=web,debug-threads=on";
+	pid_t pid = 0;
+
+	fake_qemu(root, 100, 1879048192, web);
+	assert_int_equal(vm_qemu_match(root, 100, 1879048192, UUID_A, namearg), 1);
+	/* another uid, uuid or name is not it */
+	assert_int_equal(vm_qemu_match(root, 100, 1879048193, UUID_A, namearg), 0);
+	assert_int_equal(vm_qemu_match(root, 100, 1879048192, UUID_B, namearg), 0);
+	assert_int_equal(vm_qemu_match(root, 100, 1879048192, UUID_A, "guest=we,debug-threads=on"), 0);
+	assert_int_equal(vm_qemu_match(root, 100, (uid_t)-1, UUID_A, namearg), 0);
+	assert_int_equal(vm_qemu_match(root, 0, 1879048192, UUID_A, namearg), 0);
+	assert_int_equal(vm_qemu_find(root, 1879048192, UUID_A, namearg, &pid), 0);
+	assert_int_equal(pid, 100);
+
+	/* A decoy with the very command line but another uid (root, or
+	 * another VM's) is not adopted, and does not make it ambiguous. */
+	fake_qemu(root, 200, 0, web);
+	fake_qemu(root, 201, 1879048193, web);
+	pid = 0;
+	assert_int_equal(vm_qemu_find(root, 1879048192, UUID_A, namearg, &pid), 0);
+	assert_int_equal(pid, 100);
+	assert_int_equal(vm_qemu_match(root, 200, 1879048192, UUID_A, namearg), 0);
+
+	/* The words must follow their options; another VM's uuid is not it. */
+	fake_qemu(root, 300, 1879048194, swapped);
+	fake_qemu(root, 301, 1879048195, other_vm);
+	assert_int_equal(vm_qemu_find(root, 1879048194, UUID_A, namearg, &pid), -ENOENT);
+	assert_int_equal(vm_qemu_find(root, 1879048195, UUID_A, namearg, &pid), -ENOENT);
+
+	/* Two matches (croftd's own uid, without root): adopt neither. */
+	fake_qemu(root, 400, 1879048192, web);
+	assert_int_equal(vm_qemu_find(root, 1879048192, UUID_A, namearg, &pid), -EEXIST);
+	tl_proc_pid_gone(root, 400);
+	/* Gone: nothing. */
+	tl_proc_pid_gone(root, 100);
+	assert_int_equal(vm_qemu_match(root, 100, 1879048192, UUID_A, namearg), 0);
+	assert_int_equal(vm_qemu_find(root, 1879048192, UUID_A, namearg, &pid), -ENOENT);
+	free(root);
+}
+
+/* ---- sockets: vm_sock_listen, vm_sock_connect ------------------------------- */
+
+static void test_sock_peer(void **state)
+{
+	char path[200], err[256], longp[300];
+	int l, fd, go[2], ready[2], status;
+	struct stat st;
+	pid_t c;
+	char b;
+
+	tmp_path(state, "qmp.sock", path, sizeof(path));
+	/* A stale file in the way is replaced; the socket is 0600. */
+	tl_write_file_or_fail(path, "x");
+	assert_int_equal(vm_sock_listen(path, &l, err, sizeof(err)), 0);
+	assert_int_equal(lstat(path, &st), 0);
+	assert_true(S_ISSOCK(st.st_mode));
+	assert_int_equal(st.st_mode & 0777, 0600);
+
+	/* Still croftd's own listener: not QEMU yet. */
+	assert_int_equal(vm_sock_connect(path, 4242, getuid(), &fd, err, sizeof(err)), -EAGAIN);
+	assert_int_equal(vm_sock_listener_is(l, getpid(), geteuid()), 1);
+
+	/* A child takes the socket over with its own listen(), as QEMU does
+	 * with a chardev fd=; then it is the peer. */
+	assert_int_equal(pipe(go), 0);
+	assert_int_equal(pipe(ready), 0);
+	c = fork();
+	assert_true(c >= 0);
+	if (c == 0) {
+		if (listen(l, 8) < 0 || write(ready[1], "r", 1) != 1)
+			_exit(1);
+		_exit(read(go[0], &b, 1) == 1 ? 0 : 2);
+	}
+	close(go[0]);
+	close(ready[1]);
+	assert_int_equal(read(ready[0], &b, 1), 1);
+	close(ready[0]);
+	assert_int_equal(vm_sock_listener_is(l, c, geteuid()), 1);  /* asked without connecting */
+	assert_int_equal(vm_sock_listener_is(l, c, geteuid() + 1), 0);
+	assert_int_equal(vm_sock_listener_is(l, getpid(), geteuid()), 0);
+	assert_int_equal(vm_sock_connect(path, c, getuid(), &fd, err, sizeof(err)), 0);
+	assert_true(fcntl(fd, F_GETFL) & O_NONBLOCK);
+	close(fd);
+	/* Another uid or pid listening is refused, naming both. */
+	assert_int_equal(vm_sock_connect(path, c, getuid() + 1, &fd, err, sizeof(err)), -EPERM);
+	tl_assert_contains(err, "not by QEMU");
+	assert_int_equal(vm_sock_connect(path, c + 1, getuid(), &fd, err, sizeof(err)), -EPERM);
+	assert_int_equal(write(go[1], "g", 1), 1);
+	close(go[1]);
+	assert_int_equal(waitpid(c, &status, 0), c);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	close(l);
+
+	/* Nothing there; a path too long for sun_path. */
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(vm_sock_connect(path, c, getuid(), &fd, err, sizeof(err)), -ENOENT);
+	memset(longp, 'a', sizeof(longp) - 1);
+	longp[0] = '/';
+	longp[sizeof(longp) - 1] = '\0';
+	assert_int_equal(vm_sock_listen(longp, &l, err, sizeof(err)), -ENAMETOOLONG);
+	assert_int_equal(vm_sock_connect(longp, c, 0, &fd, err, sizeof(err)), -ENAMETOOLONG);
+}
+
+/* ---- pidfds ------------------------------------------------------------- */
 
 /*
  * A child whose command line is: sh -c 'read x' ARG0 ARG1.  It blocks in
@@ -135,95 +254,6 @@ static pid_t spawn_reader(const char *arg0, const char *arg1, int *hold)
 	*hold = p[1];
 	return c;
 }
-
-/* Wait until the child has exec'd (its cmdline is no longer ours). */
-static void wait_exec(pid_t pid)
-{
-	char path[64], buf[64];
-	int i;
-
-	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
-	for (i = 0; i < 500; i++) {
-		int fd = open(path, O_RDONLY);
-		ssize_t n;
-
-		assert_true(fd >= 0);
-		n = read(fd, buf, sizeof(buf) - 1);
-		close(fd);
-		buf[n > 0 ? n : 0] = '\0';
-		if (n > 0 && !strcmp(buf, "sh"))
-			return;
-		sleep_ms(10);
-	}
-	fail_msg("child %d did not exec", (int)pid);
-}
-
-static void reap(pid_t pid, int hold)
-{
-	int status;
-
-	close(hold);                             /* read x sees EOF */
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-}
-
-static void test_pid_is_ours(void **state)
-{
-	char pidfile[128], other[128];
-	pid_t c, c2;
-	int hold, hold2, status;
-	siginfo_t si;
-
-	tmp_path(state, "vm.pid", pidfile, sizeof(pidfile));
-	tmp_path(state, "other.pid", other, sizeof(other));
-
-	c = spawn_reader("-pidfile", pidfile, &hold);
-	wait_exec(c);
-	assert_int_equal(vm_pid_is_ours(c, pidfile), 1);
-	assert_int_equal(vm_pid_is_ours(c, other), 0);
-	assert_int_equal(vm_pid_is_ours(c, "-pidfile"), 0);
-	assert_int_equal(vm_pid_is_ours(c, "read x"), 0);
-	{
-		char prefix[128];
-
-		snprintf(prefix, sizeof(prefix), "%.*s", (int)strlen(pidfile) - 1, pidfile);
-		assert_int_equal(vm_pid_is_ours(c, prefix), 0);
-	}
-	/* This test process is not a QEMU. */
-	assert_int_equal(vm_pid_is_ours(getpid(), pidfile), 0);
-
-	/* Dead but not yet reaped (a zombie has an empty cmdline). */
-	assert_int_equal(kill(c, SIGKILL), 0);
-	memset(&si, 0, sizeof(si));
-	assert_int_equal(waitid(P_PID, (id_t)c, &si, WEXITED | WNOWAIT), 0);
-	assert_int_equal(vm_pid_is_ours(c, pidfile), 0);
-	assert_int_equal(waitpid(c, &status, 0), c);
-	assert_true(WIFSIGNALED(status));
-	close(hold);
-	/* Gone entirely. */
-	assert_int_equal(vm_pid_is_ours(c, pidfile), 0);
-
-	/* The path without "-pidfile" right before it does not count. */
-	c = spawn_reader(pidfile, "-pidfile", &hold);
-	c2 = spawn_reader("-pidfilex", pidfile, &hold2);
-	wait_exec(c);
-	wait_exec(c2);
-	assert_int_equal(vm_pid_is_ours(c, pidfile), 0);
-	assert_int_equal(vm_pid_is_ours(c2, pidfile), 0);
-	reap(c, hold);
-	reap(c2, hold2);
-
-	/* "-pidfile" as the last word, with nothing after it. */
-	c = spawn_reader("-pidfile", NULL, &hold);
-	wait_exec(c);
-	assert_int_equal(vm_pid_is_ours(c, pidfile), 0);
-	assert_int_equal(vm_pid_is_ours(c, ""), 0);
-	reap(c, hold);
-
-	assert_int_equal(vm_pid_is_ours(0, pidfile), 0);
-	assert_int_equal(vm_pid_is_ours(-1, pidfile), 0);
-}
-
-/* ---- pidfds ------------------------------------------------------------- */
 
 static void test_pidfd(void **state)
 {
@@ -285,7 +315,7 @@ static void run_argv(struct croftd *d, char *const argv[],
 	char err[256] = "";
 
 	memset(r, 0, sizeof(*r));
-	if (vm_spawn(d, argv, files, tl_exec_record, r, &x, err, sizeof(err)) != 0)
+	if (vm_spawn(d, argv, files, NULL, tl_exec_record, r, &x, err, sizeof(err)) != 0)
 		fail_msg("vm_spawn failed: %s", err);
 	assert_true(job_exec_pid(x) > 0);
 	TL_PUMP_UNTIL(d->loop, r->calls == 1, 10000);
@@ -356,6 +386,7 @@ static void test_spawn_child_environment(void **state)
 	assert_true(leak2 >= 200);
 	snprintf(script, sizeof(script),
 		 "grep -E '^(SigBlk|SigIgn|NoNewPrivs):' /proc/self/status; umask; "
+		 "[ \"$(cut -d' ' -f6 /proc/$$/stat)\" = $$ ] && echo own-session; "
 		 "for f in %d %d; do [ -e /proc/$$/fd/$f ] && echo leaked-$f; done; true",
 		 leak, leak2);
 	run_sh(&d, script, NULL, &r);
@@ -368,6 +399,7 @@ static void test_spawn_child_environment(void **state)
 	tl_assert_contains(r.out, "SigBlk:\t0000000000000000\n");
 	tl_assert_contains(r.out, "NoNewPrivs:\t1\n");
 	tl_assert_contains(r.out, "0027\n");
+	tl_assert_contains(r.out, "own-session\n");
 	if (strstr(r.out, "leaked-"))
 		fail_msg("fds leaked into the child: %s", r.out);
 	p = strstr(r.out, "SigIgn:\t");
@@ -476,7 +508,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_pidfile_read, tl_tmpdir_setup, tl_tmpdir_teardown),
-		cmocka_unit_test_setup_teardown(test_pid_is_ours, tl_tmpdir_setup, tl_tmpdir_teardown),
+		cmocka_unit_test_setup_teardown(test_qemu_match_and_find, tl_tmpdir_setup, tl_tmpdir_teardown),
+		cmocka_unit_test_setup_teardown(test_sock_peer, tl_tmpdir_setup, tl_tmpdir_teardown),
 		cmocka_unit_test(test_pidfd),
 		cmocka_unit_test(test_spawn_exit_status_and_stderr),
 		cmocka_unit_test(test_spawn_child_environment),

@@ -518,6 +518,14 @@ void tl_proc_pid_or_fail(const char *root, const struct tl_proc_pid *p)
 		memcpy(cmdline + len, p->argv[i], n);
 		len += n;
 	}
+	path = tl_path(dir, "status");
+	{
+		unsigned u = (unsigned)(p->uid_set ? p->uid : geteuid());
+
+		tl_write_file_or_fail(path, "Name:\t%s\nPid:\t%d\nUid:\t%u\t%u\t%u\t%u\n",
+				      p->comm, p->pid, u, u, u, u);
+	}
+	free(path);
 	path = tl_path(dir, "cmdline");
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0 || write(fd, cmdline, len) != (ssize_t)len)

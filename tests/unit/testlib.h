@@ -305,8 +305,10 @@ struct tl_proc_pid {
 	uint64_t utime, stime;                 /* clock ticks */
 	uint64_t start;                        /* start time, ticks after boot */
 	uint64_t rss_pages;
+	int uid_set;                           /* Uid: in PID/status; else geteuid() */
+	uid_t uid;
 };
-/* PID/stat and PID/cmdline; again to change them. */
+/* PID/stat, PID/cmdline and PID/status; again to change them. */
 void tl_proc_pid_or_fail(const char *root, const struct tl_proc_pid *p);
 /* The process has gone: PID/ no longer exists. */
 void tl_proc_pid_gone(const char *root, int pid);
