@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 struct balloon_vm {
 	int64_t id;
@@ -54,6 +55,7 @@ struct balloon {
 };
 
 #define MIB (1024ULL * 1024ULL)
+#define BALLOON_QUIET_BOOT_S 30
 
 /* --- settings -------------------------------------------------------------- */
 
@@ -382,6 +384,11 @@ static void apply(struct croftd *d, struct vm *vm, struct balloon_vm *s, const s
 				      "reason", dec->reason),
 			    "%s", dec->reason);
 	} else if (dec->skip != s->skip) {
+		/* a guest still booting has no driver or statistics yet: said
+		 * only when that lasts BALLOON_QUIET_BOOT_S */
+		if (dec->skip != BP_OK && dec->skip != BP_FIXED && vm->started_at &&
+		    time(NULL) - vm->started_at < BALLOON_QUIET_BOOT_S)
+			return;
 		if (dec->skip != BP_OK && dec->skip != BP_FIXED) {
 			snprintf(s->last, sizeof(s->last), "%s", dec->reason);
 			s->last_ms = model_now_ms(d->model);
