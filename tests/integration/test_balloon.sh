@@ -70,6 +70,8 @@ expect_fail "ksm must be auto, on or off" croft host set ksm sometimes
 assert_eq "default" "$(mem .budget_source)" "budget after the refusals"
 expect_ok croft host set memory-budget 1G
 assert_eq "1024 setting" "$(mem '"\(.budget_mib) \(.budget_source)"')" "budget"
+croft metrics | grep -qE '^croft_host_memory_budget_bytes 1073741824$' ||
+	fail "/metrics: $(croft metrics | grep budget)"
 t_end
 
 t_begin "four guests of 512M (min 128M) are ballooned into a 1 GiB budget"
