@@ -52,6 +52,7 @@ struct balloon {
 	struct balloon_vm *vms;
 	size_t nvms;
 	int64_t force_id;
+	balloon_set_fn set;              /* vm_set_balloon, or a test's */
 };
 
 #define MIB (1024ULL * 1024ULL)
@@ -273,7 +274,9 @@ int balloon_start_check(struct vm *vm, const char **code, char *err, size_t errl
 
 /* --- the policy on a timer ----------------------------------------------------- */
 
-static struct balloon_vm *state_of(struct balloon *b, int64_t id, pid_t pid)
+/* The state of VM id for QEMU pid, made when missing; an index, since
+ * making one may move the array. */
+static size_t state_of(struct balloon *b, int64_t id, pid_t pid)
 {
 	size_t i;
 
@@ -297,7 +300,7 @@ static struct balloon_vm *state_of(struct balloon *b, int64_t id, pid_t pid)
 		b->vms[i].last_ms = keep.last_ms;
 	}
 	b->vms[i].seen = 1;
-	return &b->vms[i];
+	return i;
 }
 
 static void forget_unseen(struct balloon *b)
@@ -371,7 +374,7 @@ static void apply(struct croftd *d, struct vm *vm, struct balloon_vm *s, const s
 	char err[256];
 
 	if (dec->to_mib != dec->from_mib) {
-		if (vm_set_balloon(vm, dec->to_mib, balloon_moved, NULL, &code, err, sizeof(err)) < 0) {
+		if (d->balloon->set(vm, dec->to_mib, balloon_moved, NULL, &code, err, sizeof(err)) < 0) {
 			log_warn("%s: %s", vm->spec.name, err);
 			return;
 		}
@@ -408,7 +411,7 @@ static void run_policy(struct croftd *d, struct balloon *b)
 	struct bp_vm *v;
 	struct bp_state *st;
 	struct bp_decision *out;
-	struct balloon_vm **sv;
+	size_t *sv;
 	struct vm **vms, *vm;
 	size_t n = 0, i;
 
@@ -428,14 +431,17 @@ static void run_policy(struct croftd *d, struct balloon *b)
 			continue;
 		vms[i] = vm;
 		sv[i] = state_of(b, vm->spec.id, vm->pid);
-		fill_vm(d, vm, sv[i], &v[i]);
-		st[i] = sv[i]->st;
 		i++;
+	}
+	n = i;
+	for (i = 0; i < n; i++) {
+		fill_vm(d, vms[i], &b->vms[sv[i]], &v[i]);
+		st[i] = b->vms[sv[i]].st;
 	}
 	balloon_policy_step(&h, v, st, n, model_now_ms(d->model), out);
 	for (i = 0; i < n; i++) {
-		sv[i]->st = st[i];
-		apply(d, vms[i], sv[i], &out[i]);
+		b->vms[sv[i]].st = st[i];
+		apply(d, vms[i], &b->vms[sv[i]], &out[i]);
 	}
 	free(v);
 	free(st);
@@ -474,9 +480,16 @@ int balloon_init(struct croftd *d, char *err, size_t errlen)
 	b->d = d;
 	b->ksm_dir = dir && *dir ? dir : KSM_DIR;
 	b->ksm_written.run = -1;
+	b->set = vm_set_balloon;
 	d->balloon = b;
 	read_settings(b);
 	return 0;
+}
+
+void balloon_seam_set(struct croftd *d, balloon_set_fn fn)
+{
+	if (d->balloon)
+		d->balloon->set = fn ? fn : vm_set_balloon;
 }
 
 void balloon_fini(struct croftd *d)

@@ -54,6 +54,13 @@ void balloon_start_force(struct croftd *d, int64_t id);
 /* 0, or -ENOSPC with *code and err giving the numbers. */
 int balloon_start_check(struct vm *vm, const char **code, char *err, size_t errlen);
 
+/* The seam unit tests use to see the balloons moved instead of QEMU:
+ * vm_set_balloon's signature; NULL puts vm_set_balloon back. */
+typedef int (*balloon_set_fn)(struct vm *vm, uint64_t target_mib,
+			      void (*cb)(struct vm *, const char *, const char *, void *),
+			      void *data, const char **code, char *err, size_t errlen);
+void balloon_seam_set(struct croftd *d, balloon_set_fn fn);
+
 /* host.memory: the budget, the settings, KSM, and per VM its max, min,
  * shares, target, actual, guest-used, host RSS and last decision. */
 json_t *balloon_host_json(struct croftd *d);
