@@ -14,6 +14,8 @@
 #    with 20 VMs (10 running) against top -d 1, and keypress-to-redraw time.
 # 6. the host monitor (bench/monitor.sh): sampler CPU per VM, croftd's RSS
 #    with history, store growth, /metrics against node_exporter.
+# 7. the balloon policy against Proxmox's rule on the same trace
+#    (bench/balloon.sh).
 #
 # BENCH_ONLY=start runs the first alone.
 #
@@ -120,6 +122,7 @@ echo
 
 # --- 6. the host monitor (its own croftd and guests) --------------------------
 "$HERE/monitor.sh" "$BUILD" || echo "bench: monitor.sh failed (see above)"
+"$HERE/balloon.sh" "$BUILD" || echo "bench: balloon.sh failed (see above)"
 echo
 
 echo "== summary (paste into README, Performance) — whole bench took $(( $(date +%s) - BENCH_T0 )) s"

@@ -6,6 +6,7 @@
  */
 #include "core/api_ops.h"
 #include "core/api_req.h"
+#include "core/balloon.h"
 #include "core/daemon.h"
 #include "core/host.h"
 #include "core/model.h"
@@ -142,6 +143,7 @@ static void host_set_monitor(struct api_req *r, json_t *args)
 	struct croftd *d = api_req_daemon(r);
 	char err[256], *old = NULL;
 	const char *key;
+	int monitor_keys = 0;
 	json_t *v;
 
 	/* Where root's croftd listens is root's choice alone: a member could
@@ -153,7 +155,12 @@ static void host_set_monitor(struct api_req *r, json_t *args)
 		return;
 	}
 	json_object_foreach(args, key, v) {
-		if (monitor_setting_check(key, json_string_value(v), err, sizeof(err)) < 0) {
+		int rc = monitor_setting_check(key, json_string_value(v), err, sizeof(err));
+
+		monitor_keys += rc > 0;
+		if (rc == 0)
+			rc = balloon_setting_check(d, key, json_string_value(v), err, sizeof(err));
+		if (rc < 0) {
 			api_req_err(r, PROTO_E_INVALID_ARGUMENT, "%s", err);
 			return;
 		}
@@ -168,7 +175,9 @@ static void host_set_monitor(struct api_req *r, json_t *args)
 		}
 		log_info("host: %s set to %s", key, json_string_value(v));
 	}
-	if (monitor_reconfigure(d, err, sizeof(err)) < 0) {
+	balloon_reconfigure(d);
+	/* the balloon's settings alone leave /metrics as it is */
+	if (monitor_keys && monitor_reconfigure(d, err, sizeof(err)) < 0) {
 		char again[256];
 
 		/* the address cannot be served: back to the one that was */
@@ -205,7 +214,8 @@ static void op_host_set(struct api_req *r, json_t *args)
 	}
 	if (!accel || json_object_size(args) != 1) {
 		api_req_err(r, PROTO_E_INVALID_ARGUMENT, "host.set needs a setting to change "
-			    "(accel, allow_path, disallow_path, %s)", monitor_setting_names());
+			    "(accel, allow_path, disallow_path, %s, balloon, memory-budget, memory-reserve, "
+			    "balloon-interval-ms, ksm)", monitor_setting_names());
 		return;
 	}
 	if (!accel_valid(accel)) {
@@ -234,6 +244,12 @@ static void op_host_stats(struct api_req *r, json_t *args)
 		api_req_ok(r, res);
 }
 
+static void op_host_memory(struct api_req *r, json_t *args)
+{
+	(void)args;
+	api_req_ok(r, balloon_host_json(api_req_daemon(r)));
+}
+
 static void op_metrics_get(struct api_req *r, json_t *args)
 {
 	char *text = monitor_metrics_text(api_req_daemon(r));
@@ -257,6 +273,11 @@ static const struct api_arg args_host_set[] = {
 	{ "alert-latency-factor", ARG_STRING, 0 },
 	{ "alert-latency-min-ms", ARG_STRING, 0 },
 	{ "alert-latency-window-s", ARG_STRING, 0 },
+	{ "balloon", ARG_STRING, 0 },
+	{ "memory-budget", ARG_STRING, 0 },
+	{ "memory-reserve", ARG_STRING, 0 },
+	{ "balloon-interval-ms", ARG_STRING, 0 },
+	{ "ksm", ARG_STRING, 0 },
 	{ NULL, 0, 0 } };
 static const struct api_arg args_host_stats[] = {
 	{ "history", ARG_STRING, 0 }, { NULL, 0, 0 } };
@@ -265,6 +286,7 @@ const struct api_op api_host_ops[] = {
 	{ "host.info", op_host_info, api_args_none, API_OP_READ },
 	{ "host.set",  op_host_set,  args_host_set, 0 },
 	{ "host.stats", op_host_stats, args_host_stats, API_OP_READ },
+	{ "host.memory", op_host_memory, api_args_none, API_OP_READ },
 	{ "metrics.get", op_metrics_get, api_args_none, API_OP_READ },
 	{ NULL, NULL, NULL, 0 },
 };

@@ -8,6 +8,8 @@
  */
 #include "core/monitor.h"
 #include "core/api_ops.h"
+#include "core/balloon.h"
+#include "core/balloon_policy.h"
 #include "core/api_req.h"
 #include "core/bus.h"
 #include "core/daemon.h"
@@ -71,6 +73,9 @@ json_t *api_vm_json(const struct vm *vm)
 	json_object_set_new(o, "memory_actual_mib",
 			    !live ? json_null()
 				  : json_integer((json_int_t)(bal ? bal->actual_mib : s->memory_mib)));
+	json_object_set_new(o, "memory_shares",
+			    json_integer(s->memory_shares ? s->memory_shares : BP_SHARES_DEFAULT));
+	json_object_set_new(o, "ksm", json_string(s->ksm_off ? "off" : "on"));
 	json_object_set_new(o, "cdrom", str_or_null(s->cdrom));
 	json_object_set_new(o, "kernel", str_or_null(s->kernel));
 	json_object_set_new(o, "initrd", str_or_null(s->initrd));
@@ -258,9 +263,13 @@ static void op_vm_start(struct api_req *r, json_t *args)
 {
 	const char *code;
 	char err[1024];
+	int rc;
 
-	(void)args;
-	if (vm_start(api_req_vm(r), reply_vm_done, r, &code, err, sizeof(err)) < 0)
+	if (json_is_true(json_object_get(args, "force")))
+		balloon_start_force(api_req_daemon(r), api_req_vm(r)->spec.id);
+	rc = vm_start(api_req_vm(r), reply_vm_done, r, &code, err, sizeof(err));
+	balloon_start_force(api_req_daemon(r), 0);     /* --force is for this start only */
+	if (rc < 0)
 		api_req_err(r, code, "%s", err);
 }
 
@@ -579,6 +588,12 @@ static const struct api_arg args_vm_edit[] = {
 	{ "kernel", ARG_STRING, ARG_NULLABLE },
 	{ "initrd", ARG_STRING, ARG_NULLABLE },
 	{ "append", ARG_STRING, ARG_NULLABLE },
+	{ "memory_shares", ARG_INT, 0 },
+	{ "ksm", ARG_STRING, 0 },
+	{ NULL, 0, 0 } };
+static const struct api_arg args_vm_start[] = {
+	{ "name", ARG_STRING, ARG_REQUIRED | ARG_VM },
+	{ "force", ARG_BOOL, 0 },
 	{ NULL, 0, 0 } };
 static const struct api_arg args_vm_shutdown[] = {
 	{ "name", ARG_STRING, ARG_REQUIRED | ARG_VM },
@@ -619,7 +634,7 @@ const struct api_op api_vm_ops[] = {
 	{ "vm.list",     op_vm_list,     api_args_none,    API_OP_READ },
 	{ "vm.info",     op_vm_info,     api_args_vm_name, API_OP_READ },
 	{ "vm.create",   op_vm_create,   args_vm_create,   0 },
-	{ "vm.start",    op_vm_start,    api_args_vm_name, 0 },
+	{ "vm.start",    op_vm_start,    args_vm_start, 0 },
 	{ "vm.shutdown", op_vm_shutdown, args_vm_shutdown, 0 },
 	{ "vm.stop",     op_vm_stop,     api_args_vm_name, 0 },
 	{ "vm.pause",    op_vm_pause,    api_args_vm_name, 0 },

@@ -8,6 +8,7 @@
  */
 #include "core/accel.h"
 #include "core/api_server.h"
+#include "core/balloon.h"
 #include "core/daemon.h"
 #include "core/events.h"
 #include "core/host.h"
@@ -246,6 +247,7 @@ static const struct croftd_service services[] = {
 	{ "netd-connect", netd_connect_init, NULL, NULL, 0 },
 	{ "sampler", sampler_init, sampler_fini, sampler_tick, SAMPLER_INTERVAL_DEFAULT_MS },
 	{ "monitor", monitor_init, monitor_fini, monitor_tick, SAMPLER_INTERVAL_DEFAULT_MS },
+	{ "balloon", balloon_init, balloon_fini, balloon_tick, BALLOON_INTERVAL_DEFAULT_MS },
 };
 
 static void signal_cb(struct loop *l, int fd, uint32_t events, void *data)

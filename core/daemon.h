@@ -38,6 +38,7 @@ struct croftd {
 	struct model *model;         /* what reads render (model.h) */
 	struct sampler *sampler;     /* fills the model (sampler.h) */
 	struct monitor *monitor;     /* history, alerts, /metrics (monitor.h) */
+	struct balloon *balloon;     /* the balloon policy and KSM (balloon.h) */
 
 	char *state_dir;             /* croft.db, pools/, vm/<name>/ (UEFI vars) */
 	char *run_dir;               /* croftd.sock, vm/<name>/ (QEMU runtime) */

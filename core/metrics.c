@@ -5,6 +5,7 @@
  */
 #include "core/metrics.h"
 #include "core/alerts.h"
+#include "core/balloon.h"
 #include "core/daemon.h"
 #include "core/model.h"
 #include "core/vm.h"
@@ -403,6 +404,12 @@ char *metrics_text(struct croftd *d, const struct alerts *alerts)
 	if (!x.f)
 		abort();
 	host_metrics(&x);
+	if (d->balloon) {
+		/* the balloon policy's (core/balloon.h) */
+		family(&x, "croft_host_memory_budget_bytes", "gauge",
+		       "What the running guests' balloons may add up to.");
+		plain(&x, "croft_host_memory_budget_bytes", (double)balloon_budget_mib(d) * 1048576.0);
+	}
 	vm_info(&x);
 	vm_process(&x);
 	vm_memory(&x);

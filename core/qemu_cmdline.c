@@ -437,8 +437,8 @@ int qemu_cmdline_build(const struct qemu_spec *spec, char ***argv, size_t *argc,
 	if (spec->uuid)
 		av_add2(&av, "-uuid", spec->uuid);
 	av_add(&av, "-machine");
-	av_addf(&av, "q35,accel=%s%s", spec->accel,
-		uefi ? ",pflash0=pflash0,pflash1=pflash1" : "");
+	av_addf(&av, "q35,accel=%s%s%s", spec->accel,
+		uefi ? ",pflash0=pflash0,pflash1=pflash1" : "", spec->ksm_off ? ",mem-merge=off" : "");
 	av_add2(&av, "-cpu", strcmp(spec->accel, "kvm") ? "max" : "host");
 	av_add(&av, "-smp");
 	av_addf(&av, "%u", spec->vcpus);

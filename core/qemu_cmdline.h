@@ -71,6 +71,7 @@ struct qemu_spec {
 	size_t nnics;
 	unsigned nic_ports;      /* pcie-root-ports for NICs, >= nnics */
 	int vhost;               /* vhost-net for the taps */
+	int ksm_off;             /* mem-merge=off: KSM may not merge its memory */
 };
 
 /* On success *argv is a NULL-terminated malloc'd vector (free with

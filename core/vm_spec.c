@@ -10,6 +10,7 @@
  * The real side effects (struct vm_spec_sys for croftd) are at the end.
  */
 #include "core/vm_spec.h"
+#include "core/balloon_policy.h"
 #include "core/daemon.h"
 #include "core/host.h"
 #include "core/pool.h"
@@ -365,10 +366,12 @@ const struct vm_spec_field vm_spec_edit_fields[] = {
 	FIELD("kernel",         VM_SPEC_KERNEL,     0, kernel),
 	FIELD("initrd",         VM_SPEC_INITRD,     0, initrd),
 	FIELD("append",         VM_SPEC_APPEND,     0, append),
+	FIELD("memory_shares",  VM_SPEC_SHARES,     1, memory_shares),
+	FIELD("ksm",            VM_SPEC_KSM,        0, ksm),
 	{ NULL, 0, 0, 0 },
 };
 
-#define EDIT_LIVE (VM_SPEC_MEMORY | VM_SPEC_MEMORY_MIN)
+#define EDIT_LIVE (VM_SPEC_MEMORY | VM_SPEC_MEMORY_MIN | VM_SPEC_SHARES)
 
 static int check_live_keys(const struct store_vm *cur, const char *live_state, unsigned set,
 			   char *err, size_t errlen)
@@ -423,6 +426,28 @@ static int edit_sizes(const struct vm_spec_env *env, const struct store_vm *cur,
 	next->memory_mib = (uint64_t)mem;
 	next->memory_min_mib = (uint64_t)memmin;
 	return check_host_fit(env, next->vcpus, next->memory_mib, err, errlen);
+}
+
+/* The balloon policy's settings: shares (live too) and KSM (at start). */
+static int edit_balloon(const struct vm_spec_edit *req, struct store_vm *next,
+			char *err, size_t errlen)
+{
+	if (req->set & VM_SPEC_SHARES) {
+		if (req->memory_shares < BP_SHARES_MIN || req->memory_shares > BP_SHARES_MAX) {
+			err_set(err, errlen, "memory-shares must be between %d and %d, not %lld",
+				BP_SHARES_MIN, BP_SHARES_MAX, req->memory_shares);
+			return -EINVAL;
+		}
+		next->memory_shares = (uint32_t)req->memory_shares;
+	}
+	if (req->set & VM_SPEC_KSM) {
+		if (!req->ksm || (strcmp(req->ksm, "on") && strcmp(req->ksm, "off"))) {
+			err_set(err, errlen, "ksm must be on or off, not '%s'", req->ksm ? req->ksm : "");
+			return -EINVAL;
+		}
+		next->ksm_off = !strcmp(req->ksm, "off");
+	}
+	return 0;
 }
 
 static void edit_strings(const struct vm_spec_edit *req, struct store_vm *next)
@@ -482,7 +507,8 @@ int vm_spec_edit(const struct vm_spec_env *env, const struct store_vm *cur,
 		return rc;
 	store_vm_copy(next, cur);
 	*code = PROTO_E_INVALID_ARGUMENT;
-	if ((rc = edit_sizes(env, cur, req, live_state != NULL, next, err, errlen)) < 0)
+	if ((rc = edit_sizes(env, cur, req, live_state != NULL, next, err, errlen)) < 0 ||
+	    (rc = edit_balloon(req, next, err, errlen)) < 0)
 		goto fail;
 	edit_strings(req, next);
 	if ((rc = check_firmware(env, next->firmware, err, errlen)) < 0 ||

@@ -130,6 +130,8 @@ int vm_spec_create(const struct vm_spec_env *env, const struct vm_spec_create *r
 #define VM_SPEC_KERNEL       0x040
 #define VM_SPEC_INITRD       0x080
 #define VM_SPEC_APPEND       0x100
+#define VM_SPEC_SHARES       0x200   /* memory_shares: the balloon policy's weight */
+#define VM_SPEC_KSM          0x400   /* ksm: "on" | "off" (QEMU mem-merge) */
 
 /* Strings are borrowed.  A cdrom, kernel, initrd or append that is set to
  * NULL or "" is taken away; boot and firmware, when set, are not NULL. */
@@ -144,6 +146,8 @@ struct vm_spec_edit {
 	const char *kernel;
 	const char *initrd;
 	const char *append;
+	long long memory_shares;
+	const char *ksm;
 };
 
 /* The settings an edit can give, by the names the API gives them; ends

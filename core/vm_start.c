@@ -12,6 +12,7 @@
 #include "core/vm.h"
 #include "core/vm_internal.h"
 #include "core/daemon.h"
+#include "core/balloon.h"
 #include "core/job.h"
 #include "core/qemu_cmdline.h"
 #include "core/vm_nic.h"
@@ -211,6 +212,8 @@ int vm_start(struct vm *vm, vm_done_cb cb, void *data, const char **code, char *
 		err_set(err, errlen, "cannot start VM '%s': %s", vm->spec.name, d->accel.reason);
 		return -ENODEV;
 	}
+	if ((r = balloon_start_check(vm, code, err, errlen)) < 0)
+		return r;
 	*code = PROTO_E_IO;
 	if (vm->uid_slot < 0 && (r = vm_uid_assign(vm, err, errlen)) < 0)
 		return r;
@@ -254,6 +257,7 @@ int vm_start(struct vm *vm, vm_done_cb cb, void *data, const char **code, char *
 	qs.uuid = vm->spec.uuid;
 	qs.vcpus = vm->spec.vcpus;
 	qs.memory_mib = vm->spec.memory_mib;
+	qs.ksm_off = vm->spec.ksm_off;
 	qs.accel = d->accel.effective;
 	qs.firmware = vm->spec.firmware;
 	qs.ovmf_code = vf.ovmf_code;

@@ -19,7 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define STORE_SCHEMA_VERSION 6
+#define STORE_SCHEMA_VERSION 7
 
 struct store;
 
@@ -40,6 +40,8 @@ struct store_vm {
 	uint32_t vcpus;
 	uint64_t memory_mib;     /* maximum */
 	uint64_t memory_min_mib; /* balloon floor; equals memory when unset */
+	uint32_t memory_shares;  /* the balloon policy's weight; 0: the default 1000 */
+	int ksm_off;             /* 1: QEMU mem-merge=off (KSM may not merge it) */
 	char *firmware;          /* "bios" | "uefi" */
 	char *boot;              /* comma list of "disk", "cdrom": "disk", "cdrom,disk" */
 	char *cdrom;             /* ISO path or NULL */

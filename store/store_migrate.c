@@ -176,6 +176,14 @@ static const struct migration migrations[] = {
 	  " next INTEGER NOT NULL"
 	  ") STRICT;"
 	},
+	{ 7,
+	  /* The balloon policy's per-VM settings (core/balloon_policy.h):
+	   * a VM's memory shares and whether KSM may merge its memory. */
+	  "ALTER TABLE vms ADD COLUMN memory_shares INTEGER NOT NULL DEFAULT 1000"
+	  "  CONSTRAINT memory_shares_1_to_50000 CHECK (memory_shares BETWEEN 1 AND 50000);"
+	  "ALTER TABLE vms ADD COLUMN ksm INTEGER NOT NULL DEFAULT 1"
+	  "  CONSTRAINT ksm_0_or_1 CHECK (ksm IN (0, 1));"
+	},
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == STORE_SCHEMA_VERSION,

@@ -79,7 +79,9 @@ const struct cli_cmd cli_commands[] = {
 	{ "vm", NULL, "list", "", "List the VMs.", "vm.list", cli_parse_none, cli_run_vm_list },
 	{ "vm", NULL, "info", "NAME", "Show a VM's configuration and state.", "vm.info",
 	  cli_parse_name, cli_run_vm_info },
-	{ "vm", NULL, "start", "NAME", "Start a VM.", "vm.start", cli_parse_name, cli_run_vm_action },
+	{ "vm", NULL, "start", "NAME [--force]",
+	  "Start a VM; --force starts it even when its memory-min does not fit the memory budget.",
+	  "vm.start", cli_parse_vm_start, cli_run_vm_action },
 	{ "vm", NULL, "stop", "NAME", "Stop a VM at once (like pulling the plug).", "vm.stop",
 	  cli_parse_name, cli_run_vm_action },
 	{ "vm", NULL, "shutdown", "NAME [--timeout SECS] [--force]",
@@ -94,7 +96,7 @@ const struct cli_cmd cli_commands[] = {
 	{ "vm", NULL, "edit",
 	  "NAME [--vcpus N] [--memory SIZE] [--memory-min SIZE] [--cdrom ISO | --eject] "
 	  "[--boot LIST] [--firmware bios|uefi] [--kernel FILE] [--initrd FILE] "
-	  "[--append STRING]",
+	  "[--append STRING] [--memory-shares N] [--ksm on|off]",
 	  "Change a VM's configuration.", "vm.edit", cli_parse_vm_edit, cli_run_vm_action },
 	{ "vm", NULL, "delete", "NAME [--keep-disks] [--force]",
 	  "Delete a VM and the disks croft created for it; --keep-disks keeps them, "
@@ -142,7 +144,7 @@ const struct cli_cmd cli_commands[] = {
 	  "Remove a port forward.", "net.forward.remove", cli_parse_fwd_remove, cli_run_fwd },
 	{ "host", NULL, "info", "", "Show the host: CPUs, memory, acceleration, QEMU, VMs.",
 	  "host.info", cli_parse_none, cli_run_host_info },
-	{ "host", NULL, "set", "accel auto|kvm|tcg | allow-path PATH | disallow-path PATH | metrics-listen ADDR:PORT|off | alert-... N",
+	{ "host", NULL, "set", "accel auto|kvm|tcg | allow-path PATH | disallow-path PATH | metrics-listen ADDR:PORT|off | alert-... N | balloon on|off | memory-budget SIZE|auto | memory-reserve SIZE | balloon-interval-ms N | ksm auto|on|off",
 	  "Change a host setting; allow-path lets VMs use a host file or directory outside the pools (root only); docs/operator.md lists the alert settings.",
 	  "host.set",
 	  cli_parse_host_set, cli_run_host_info },
@@ -150,6 +152,10 @@ const struct cli_cmd cli_commands[] = {
 	  "Show the host's CPU (with steal), memory, swap, pressure, KSM and alerts; "
 	  "--history adds the history (with --json).", "host.stats", cli_parse_host_stats,
 	  cli_run_host_stats },
+	{ "host", NULL, "memory", "",
+	  "Show the memory budget, each VM's max, min, target, actual, guest-used and host RSS, "
+	  "the balloon policy's last decision for each, and KSM.", "host.memory", cli_parse_none,
+	  cli_run_host_memory },
 	{ "metrics", NULL, NULL, "", "Print the Prometheus metrics croftd serves on /metrics.",
 	  "metrics.get", cli_parse_none, cli_run_metrics },
 	{ "job", NULL, "list", "[--all]",

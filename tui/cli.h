@@ -189,6 +189,9 @@ int cli_run_host_stats(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *a
 int cli_run_vm_stats(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args);
 int cli_run_metrics(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args);
 void cli_format_host_stats(FILE *f, const json_t *stats);
+/* croft host memory (cli_memory.c). */
+int cli_run_host_memory(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args);
+void cli_format_host_memory(FILE *f, const json_t *mem);
 void cli_format_vm_stats(FILE *f, const json_t *stats);
 int cli_parse_host_set(const char *cmdname, int argc, char **argv, struct cli_opts *g,
 		       json_t **args, char *err, size_t errlen);
@@ -206,6 +209,8 @@ int cli_parse_vm_edit(const char *cmdname, int argc, char **argv, struct cli_opt
 		      json_t **args, char *err, size_t errlen);
 int cli_parse_vm_shutdown(const char *cmdname, int argc, char **argv, struct cli_opts *g,
 			  json_t **args, char *err, size_t errlen);
+int cli_parse_vm_start(const char *cmdname, int argc, char **argv, struct cli_opts *g,
+		       json_t **args, char *err, size_t errlen);
 /* vm log NAME [--bytes SIZE] [--follow]: {"name", "bytes"?, "follow"?}. */
 int cli_parse_vm_log(const char *cmdname, int argc, char **argv, struct cli_opts *g,
 		     json_t **args, char *err, size_t errlen);

@@ -19,6 +19,7 @@ enum opt_key {
 	OPT_VCPUS, OPT_MEMORY, OPT_MEMORY_MIN, OPT_DISK, OPT_CDROM, OPT_EJECT,
 	OPT_BOOT, OPT_FIRMWARE, OPT_KERNEL, OPT_INITRD, OPT_APPEND, OPT_FORMAT,
 	OPT_TIMEOUT, OPT_FORCE, OPT_KEEP_DISKS, OPT_WAIT, OPT_NO_WAIT, OPT_BYTES, OPT_FOLLOW,
+	OPT_SHARES, OPT_KSM,
 	OPT_MAX
 };
 
@@ -306,6 +307,8 @@ static const struct cli_opt edit_specs[] = {
 	{ "--kernel", OPT_KERNEL, "a kernel image path ('' to remove)" },
 	{ "--initrd", OPT_INITRD, "an initrd path ('' to remove)" },
 	{ "--append", OPT_APPEND, "a kernel command line ('' to remove)" },
+	{ "--memory-shares", OPT_SHARES, "a number from 1 to 50000" },
+	{ "--ksm", OPT_KSM, "on or off" },
 	{ NULL, 0, NULL },
 };
 
@@ -322,6 +325,22 @@ static int take_edit(struct cli_named *n, int key, const char *opt, const char *
 	if (key == OPT_EJECT) {
 		ed->eject = 1;
 		return 0;
+	}
+	if (key == OPT_SHARES) {
+		long long v;
+
+		if (parse_count(val, &v) < 0 || v < 1 || v > 50000) {
+			err_set(err, errlen, "%s must be a number from 1 to 50000, not '%s'", opt, val);
+			return -EINVAL;
+		}
+		return cli_set_once(n->a, "memory_shares", json_integer(v), opt, err, errlen);
+	}
+	if (key == OPT_KSM) {
+		if (strcmp(val, "on") && strcmp(val, "off")) {
+			err_set(err, errlen, "%s must be on or off, not '%s'", opt, val);
+			return -EINVAL;
+		}
+		return cli_set_once(n->a, "ksm", json_string(val), opt, err, errlen);
 	}
 	ed->cdrom |= key == OPT_CDROM;
 	return take_common(key, opt, val, n->a, 1, err, errlen);
@@ -393,6 +412,25 @@ int cli_parse_vm_shutdown(const char *cmdname, int argc, char **argv, struct cli
 {
 	struct cli_named n = { .what = "VM", .key = "name", .opts = shutdown_specs,
 			       .take = take_shutdown };
+
+	return cli_parse_named(&n, cmdname, argc, argv, g, args, err, errlen);
+}
+
+static int take_delete(struct cli_named *n, int key, const char *opt, const char *val,
+		       char *err, size_t errlen);
+
+static const struct cli_opt start_specs[] = {
+	{ "--force", OPT_FORCE, NULL },
+	{ NULL, 0, NULL },
+};
+
+/* vm start [--force]: --force starts it even when its memory-min does not
+ * fit the memory budget. */
+int cli_parse_vm_start(const char *cmdname, int argc, char **argv, struct cli_opts *g,
+		       json_t **args, char *err, size_t errlen)
+{
+	struct cli_named n = { .what = "VM", .key = "name", .opts = start_specs,
+			       .take = take_delete };
 
 	return cli_parse_named(&n, cmdname, argc, argv, g, args, err, errlen);
 }

@@ -554,6 +554,7 @@ int console_main(const char *socket)
 	api_client_close(c->api);
 	cvm_model_free(&c->vms);
 	cmon_free(&c->mon);
+	json_decref(c->memory);
 	if (c->trace)
 		fclose(c->trace);
 	for (i = 0; i < c->nlog; i++)

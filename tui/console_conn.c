@@ -43,6 +43,8 @@ static void disconnect(struct console *c, const struct api_error *e)
 	c->lost_at = time(NULL);
 	chost_clear(&c->host);
 	cmon_free(&c->mon);
+	json_decref(c->memory);
+	c->memory = NULL;
 	c->next_retry_ms = console_now_ms();
 	for (i = 0; i < console_nscreens; i++)
 		if (console_screens[i]->tick)
@@ -114,6 +116,15 @@ static void refresh_monitor(struct console *c, int64_t now)
 	if (hist)
 		cmon_history(&c->mon, jget_obj(stats, "history"), now);
 	json_decref(stats);
+	/* the Memory panel (a croftd without host.memory leaves it out) */
+	if (console_screens[c->cur] == &console_screen_host) {
+		json_t *mem = NULL;
+
+		if (console_call(c, "host.memory", NULL, &mem, NULL, &e) == 0) {
+			json_decref(c->memory);
+			c->memory = mem;
+		}
+	}
 }
 
 /* Re-read the VMs and the host. */

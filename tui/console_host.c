@@ -6,6 +6,7 @@
  * only renders the model's lines and meters.
  */
 #include "tui/console_screen.h"
+#include "tui/console_memmodel.h"
 #include "tui/sparkline.h"
 
 #include <stdio.h>
@@ -107,6 +108,24 @@ static int monitor_draw(struct console *c, WINDOW *w, int y, int bottom, int wid
 	return n + 2;
 }
 
+/* The Memory panel (host.memory): the budget, KSM and a line per running
+ * VM.  Returns the rows used. */
+static int memory_draw(struct console *c, WINDOW *w, int y, int bottom, int width)
+{
+	struct cmem_line lines[CMEM_LINES];
+	size_t n = cmem_lines(c->memory, lines, CMEM_LINES), i;
+
+	if (!n || y >= bottom)
+		return 0;
+	console_put(w, y, 1, width - 2, c->th.label, "Memory");
+	for (i = 0; i < n && y + 1 + (int)i < bottom; i++) {
+		console_put(w, y + 1 + (int)i, 1, MON_LABEL_W + 4, c->th.label, lines[i].label);
+		console_put(w, y + 1 + (int)i, MON_LABEL_W + 6, width - MON_LABEL_W - 7,
+			    lines[i].warn ? c->th.warn : c->th.normal, lines[i].text);
+	}
+	return (int)n + 2;
+}
+
 static void host_draw(struct console *c, void *st, WINDOW *w, int top, int height, int width)
 {
 	struct chost_line lines[CHOST_NLINES];
@@ -124,6 +143,8 @@ static void host_draw(struct console *c, void *st, WINDOW *w, int top, int heigh
 	n = chost_lines(&c->host, c->socket, lines);
 	for (i = 0; i < n; i++)
 		y += lines[i].gap + put_line(c, w, y + lines[i].gap, bottom, width, &lines[i], meters);
+	/* the Memory panel where the height leaves room */
+	memory_draw(c, w, y + 1, bottom, width);
 }
 
 const struct console_screen console_screen_host = {

@@ -132,6 +132,7 @@ struct console {
 	struct cvm_model vms;        /* vm.list, read every refresh */
 	struct chost host;           /* host.info, read every refresh */
 	struct cmon mon;             /* host.stats, read every refresh */
+	json_t *memory;              /* host.memory, read while the Host screen shows */
 	int utf8;                    /* the terminal's locale is UTF-8 */
 
 	char status[600];

@@ -212,7 +212,7 @@ static const char *const known_ops[] = {
 	"net.create", "net.list", "net.info", "net.edit", "net.delete",
 	"net.forward.add", "net.forward.list", "net.forward.remove",
 	"job.list", "job.info", "job.cancel",
-	"host.stats", "metrics.get", "vm.stats",
+	"host.stats", "metrics.get", "vm.stats", "host.memory",
 };
 
 static void test_op_find(void **state)

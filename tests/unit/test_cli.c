@@ -335,7 +335,7 @@ static const struct tl_parse_case host_set_cases[] = {
 	{ { "allow-path", "images" }, .err = "allow-path: path 'images' must be absolute" },
 	{ { "allow-path", "/a", "/b" }, .err = "unexpected argument '/b' for 'host set'" },
 	{ { "speed", "fast" },
-	  .err = "unknown host setting 'speed'; the settings are: accel, allow-path, disallow-path, metrics-listen, alert-..." },
+	  .err = "unknown host setting 'speed'; the settings are: accel, allow-path, disallow-path, metrics-listen, alert-..., balloon, memory-budget, memory-reserve, balloon-interval-ms, ksm" },
 	{ { "metrics-listen", "off" }, .args = "{\"metrics-listen\":\"off\"}" },
 	{ { "alert-ready-window-s", "10" }, .args = "{\"alert-ready-window-s\":\"10\"}" },
 	{ { "metrics-listen" }, .err = "host set metrics-listen needs a value" },

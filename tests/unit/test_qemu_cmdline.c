@@ -192,6 +192,12 @@ static void test_kvm(void **state)
 	assert_true(argv_has(argv, "-cpu", "max"));
 	assert_true(argv_has(argv, "-machine", "q35,accel=tcg"));
 	qemu_cmdline_free(argv);
+
+	/* a VM that opts out of KSM */
+	s.ksm_off = 1;
+	assert_int_equal(qemu_cmdline_build(&s, &argv, &argc, err, sizeof(err)), 0);
+	assert_true(argv_has(argv, "-machine", "q35,accel=tcg,mem-merge=off"));
+	qemu_cmdline_free(argv);
 }
 
 static void test_two_disks_cdrom(void **state)

@@ -338,6 +338,8 @@ static void test_vm_round_trip(void **state)
 	assert_null(got.cdrom);
 	assert_null(got.initrd);
 	assert_null(got.state_reason);
+	assert_int_equal(got.memory_shares, 1000);     /* unset: the default */
+	assert_int_equal(got.ksm_off, 0);
 	store_vm_clear(&got);
 
 	assert_int_equal(store_vm_list(f->st, &list, &n), 0);
@@ -357,12 +359,20 @@ static void test_vm_round_trip(void **state)
 	vm.kernel = NULL;
 	vm.initrd = xstrdup("/boot/initrd.img");
 	vm.created = 1800000000;
+	vm.memory_shares = 2500;
+	vm.ksm_off = 1;
 	assert_int_equal(store_vm_update(f->st, &vm, f->err, sizeof f->err), 0);
 	assert_int_equal(store_vm_get(f->st, "web", &got), -ENOENT);
 	assert_null(got.name);
 	assert_int_equal(store_vm_get(f->st, "www", &got), 0);
 	vm_eq(&got, &vm);
+	assert_int_equal(got.memory_shares, 2500);
+	assert_int_equal(got.ksm_off, 1);
 	store_vm_clear(&got);
+	/* the schema refuses shares out of range */
+	vm.memory_shares = 50001;
+	assert_int_equal(store_vm_update(f->st, &vm, f->err, sizeof f->err), -EINVAL);
+	vm.memory_shares = 2500;
 
 	assert_int_equal(store_vm_set_state(f->st, vm.id, "running", "started by user"), 0);
 	assert_int_equal(store_vm_get(f->st, "www", &got), 0);

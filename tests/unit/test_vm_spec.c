@@ -667,6 +667,40 @@ static void test_edit_table(void **state)
 	world = 0;
 }
 
+/* The balloon policy's settings: shares in 1..50000 (live too), ksm on
+ * or off (stopped only); bad values are named and change nothing. */
+static void test_edit_balloon_settings(void **state)
+{
+	struct vm_spec_edit req = { .set = VM_SPEC_SHARES, .memory_shares = 0 };
+	struct vm_spec_edit_plan plan;
+	const char *code;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(vm_spec_edit(&fake_env, &web, NULL, &req, &plan, &code, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "memory-shares must be between 1 and 50000, not 0");
+	assert_string_equal(code, PROTO_E_INVALID_ARGUMENT);
+	req.memory_shares = 50001;
+	assert_int_equal(vm_spec_edit(&fake_env, &web, NULL, &req, &plan, &code, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "memory-shares must be between 1 and 50000, not 50001");
+	req.memory_shares = 2000;
+	assert_int_equal(vm_spec_edit(&fake_env, &web, "running", &req, &plan, &code, err, sizeof(err)), 0);
+	assert_int_equal(plan.next.memory_shares, 2000);
+	assert_int_equal(plan.balloon, 0);
+	vm_spec_edit_plan_clear(&plan);
+
+	req.set = VM_SPEC_KSM;
+	req.ksm = "maybe";
+	assert_int_equal(vm_spec_edit(&fake_env, &web, NULL, &req, &plan, &code, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "ksm must be on or off, not 'maybe'");
+	req.ksm = "off";
+	assert_int_equal(vm_spec_edit(&fake_env, &web, NULL, &req, &plan, &code, err, sizeof(err)), 0);
+	assert_int_equal(plan.next.ksm_off, 1);
+	vm_spec_edit_plan_clear(&plan);
+	assert_true(vm_spec_edit(&fake_env, &web, "running", &req, &plan, &code, err, sizeof(err)) < 0);
+	assert_string_equal(err, "VM 'web' is running; stop it to change ksm (only memory changes live)");
+}
+
 /* Every setting but memory and its floor is named when a running VM
  * refuses it: the field table covers each bit once. */
 static void test_edit_fields(void **state)
@@ -677,7 +711,8 @@ static void test_edit_fields(void **state)
 	(void)state;
 	for (f = vm_spec_edit_fields; f->key; f++) {
 		struct vm_spec_edit req = { .set = f->bit, .vcpus = 1, .memory_mib = 512,
-					    .memory_min_mib = 512, .boot = "disk", .firmware = "bios" };
+					    .memory_min_mib = 512, .boot = "disk", .firmware = "bios",
+					    .memory_shares = 1000, .ksm = "on" };
 		struct vm_spec_edit_plan plan;
 		const char *code;
 		char err[256], want[256];
@@ -687,7 +722,7 @@ static void test_edit_fields(void **state)
 		seen |= f->bit;
 		assert_true(f->off + (f->is_int ? sizeof(long long) : sizeof(char *)) <= sizeof(req));
 		rc = vm_spec_edit(&fake_env, &web, "running", &req, &plan, &code, err, sizeof(err));
-		if (f->bit & (VM_SPEC_MEMORY | VM_SPEC_MEMORY_MIN)) {
+		if (f->bit & (VM_SPEC_MEMORY | VM_SPEC_MEMORY_MIN | VM_SPEC_SHARES)) {
 			assert_int_equal(rc, 0);
 			vm_spec_edit_plan_clear(&plan);
 			continue;
@@ -699,7 +734,7 @@ static void test_edit_fields(void **state)
 	}
 	assert_int_equal(seen, VM_SPEC_VCPUS | VM_SPEC_MEMORY | VM_SPEC_MEMORY_MIN | VM_SPEC_CDROM |
 			       VM_SPEC_BOOT | VM_SPEC_FIRMWARE | VM_SPEC_KERNEL | VM_SPEC_INITRD |
-			       VM_SPEC_APPEND);
+			       VM_SPEC_APPEND | VM_SPEC_SHARES | VM_SPEC_KSM);
 }
 
 /* --- croftd's seam on real files ---------------------------------------------------- */
@@ -844,6 +879,7 @@ int main(void)
 		cmocka_unit_test(test_create_name_vs_run_dir),
 		cmocka_unit_test(test_edit_table),
 		cmocka_unit_test(test_edit_fields),
+		cmocka_unit_test(test_edit_balloon_settings),
 		cmocka_unit_test_setup_teardown(test_daemon_seam, real_setup, real_teardown),
 	};
 
