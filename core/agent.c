@@ -1,7 +1,7 @@
 /*
  * The guest agent's protocol: line reassembly after the sync delimiter,
  * the reply parser and the readers of the few results croft shows.  Pure;
- * see agent.h.  Every string taken from a reply goes through text_copy,
+ * see agent.h.  Every string taken from a reply goes through agent_text,
  * which keeps printable ASCII only and cuts at the field's size.
  */
 #include "core/agent.h"
@@ -134,8 +134,7 @@ bad:
 	return -EINVAL;
 }
 
-/* Printable ASCII of s, at most size - 1 bytes of it. */
-static void text_copy(char *dst, size_t size, const char *s)
+void agent_text(char *dst, size_t size, const char *s)
 {
 	size_t i = 0;
 
@@ -158,7 +157,7 @@ int agent_read_info(const json_t *ret, struct agent_guest *g, char *err, size_t 
 		err_set(err, errlen, "guest-info: no version string in the reply");
 		return -EINVAL;
 	}
-	text_copy(g->version, sizeof(g->version), v);
+	agent_text(g->version, sizeof(g->version), v);
 	return 0;
 }
 
@@ -174,8 +173,8 @@ int agent_read_osinfo(const json_t *ret, struct agent_guest *g, char *err, size_
 	if (!name)
 		name = member_str(ret, "name");
 	kernel = member_str(ret, "kernel-release");
-	text_copy(g->os, sizeof(g->os), name ? name : "");
-	text_copy(g->kernel, sizeof(g->kernel), kernel ? kernel : "");
+	agent_text(g->os, sizeof(g->os), name ? name : "");
+	agent_text(g->kernel, sizeof(g->kernel), kernel ? kernel : "");
 	return 0;
 }
 
@@ -187,7 +186,7 @@ int agent_read_hostname(const json_t *ret, struct agent_guest *g, char *err, siz
 		err_set(err, errlen, "guest-get-host-name: no host-name string in the reply");
 		return -EINVAL;
 	}
-	text_copy(g->hostname, sizeof(g->hostname), h);
+	agent_text(g->hostname, sizeof(g->hostname), h);
 	return 0;
 }
 
@@ -205,7 +204,7 @@ static int addr_text(const json_t *a, char *out, size_t size)
 		return -1;
 	if (strcmp(type, "ipv4") && strcmp(type, "ipv6"))
 		return -1;
-	text_copy(ipbuf, sizeof(ipbuf), ip);
+	agent_text(ipbuf, sizeof(ipbuf), ip);
 	if (!ipbuf[0] || !strncmp(ipbuf, "127.", 4) || !strcmp(ipbuf, "::1") ||
 	    !strncmp(ipbuf, "fe80:", 5))
 		return -1;
@@ -224,10 +223,6 @@ int agent_read_interfaces(const json_t *ret, struct agent_guest *g, char *err, s
 	}
 	g->naddrs = 0;
 	json_array_foreach(ret, i, ifc) {
-		const char *name = member_str(ifc, "name");
-
-		if (name && !strcmp(name, "lo"))
-			continue;
 		addrs = json_object_get(ifc, "ip-addresses");
 		if (!json_is_array(addrs))
 			continue;

@@ -65,7 +65,7 @@ struct agent_guest {
 	char os[96];              /* guest-get-osinfo: pretty-name, else name */
 	char kernel[96];          /* kernel-release */
 	char hostname[96];        /* guest-get-host-name */
-	char addrs[AGENT_ADDRS_MAX][64];  /* "ADDR/PREFIX", loopback left out */
+	char addrs[AGENT_ADDRS_MAX][64];  /* "ADDR/PREFIX"; 127/8, ::1, fe80::/10 left out */
 	size_t naddrs;
 	int fsfreeze;             /* guest-fsfreeze-status: 1 frozen, 0 thawed, -1 unknown */
 };
@@ -78,6 +78,9 @@ int agent_read_osinfo(const json_t *ret, struct agent_guest *g, char *err, size_
 int agent_read_hostname(const json_t *ret, struct agent_guest *g, char *err, size_t errlen);
 int agent_read_interfaces(const json_t *ret, struct agent_guest *g, char *err, size_t errlen);
 int agent_read_fsfreeze(const json_t *ret, struct agent_guest *g, char *err, size_t errlen);
+
+/* Printable ASCII of s (NULL: ""), at most size - 1 bytes of it, into dst. */
+void agent_text(char *dst, size_t size, const char *s);
 
 /* The request line for command (with arguments args, may be NULL): malloc'd,
  * ending in '\n'.  guest-sync-delimited is agent_sync_line(id). */

@@ -352,6 +352,12 @@ static int check_spec(const struct qemu_spec *spec, char *err, size_t errlen)
 			spec->serial_fd);
 		return -EINVAL;
 	}
+	if (spec->agent_fd && (spec->agent_fd < 3 || spec->agent_fd == spec->qmp_fd ||
+			       spec->agent_fd == spec->serial_fd)) {
+		err_set(err, errlen, "VM '%s' needs a descriptor above 2 of its own for its guest "
+			"agent socket (got %d)", spec->name, spec->agent_fd);
+		return -EINVAL;
+	}
 	if (!spec->vcpus) {
 		err_set(err, errlen, "VM '%s' needs at least one vCPU", spec->name);
 		return -EINVAL;
@@ -461,6 +467,13 @@ int qemu_cmdline_build(const struct qemu_spec *spec, char ***argv, size_t *argc,
 
 	av_add2(&av, "-device", "virtio-balloon-pci,id=balloon0,"
 		"free-page-reporting=on,deflate-on-oom=on");
+	if (spec->agent_fd) {
+		av_add2(&av, "-device", "virtio-serial-pci,id=vserial0");
+		av_add(&av, "-chardev");
+		av_addf(&av, "socket,id=agent0,fd=%d,server=on,wait=off", spec->agent_fd);
+		av_add2(&av, "-device", "virtserialport,bus=vserial0.0,chardev=agent0,"
+			"name=org.qemu.guest_agent.0");
+	}
 	av_add(&av, "-no-shutdown");
 	av_add2(&av, "-sandbox", SANDBOX_OPTS);
 	av_add2(&av, "-msg", "timestamp=on");

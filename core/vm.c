@@ -12,6 +12,7 @@
  */
 #include "core/vm.h"
 #include "core/vm_internal.h"
+#include "core/vm_agent.h"
 #include "core/bus.h"
 #include "core/daemon.h"
 #include "common/loop.h"
@@ -96,8 +97,12 @@ void vm_set_state(struct vm *vm, enum vm_state s, const char *why)
 		return;
 	vm->state = s;
 	memcpy(vm->reason, reason, sizeof(reason));
-	if (s == VM_STOPPED || s == VM_CRASHED)
+	if (s == VM_STOPPED || s == VM_CRASHED) {
 		vm->started_at = 0;
+		vm_agent_stop(vm);
+	} else if (s == VM_RUNNING) {
+		vm_agent_running(vm);
+	}
 	if (!vm->deleted && store_vm_set_state(vm->d->store, vm->spec.id, state_names[s], reason) < 0)
 		log_err("VM %s: could not record state %s in the store", vm->spec.name, state_names[s]);
 	if (vm->deleted) {
@@ -174,6 +179,7 @@ void vm_free(struct vm *vm)
 			break;
 		}
 	}
+	vm_agent_stop(vm);
 	store_vm_clear(&vm->spec);
 	vm_serial_free(vm->serial);
 	vm_serial_log_free(vm->log);
@@ -187,7 +193,8 @@ void vm_free(struct vm *vm)
 }
 
 /* Runtime files that must not outlive QEMU (the logs stay). */
-static const char *const run_files[] = { "qemu.pid", "qmp.sock", "serial.sock", "vnc.sock" };
+static const char *const run_files[] = { "qemu.pid", "qmp.sock", "serial.sock", "vnc.sock",
+					 "agent.sock" };
 static const char *const log_files[] = { "serial.log", "serial.log.1", "qemu.log", "qemu.log.1" };
 
 static void unlink_in(const char *dir, const char *file)

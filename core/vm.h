@@ -15,6 +15,7 @@
 #define CROFT_VM_H
 
 #include "store/store.h"
+#include "core/agent.h"
 
 #include <stdint.h>
 #include <sys/types.h>
@@ -79,6 +80,10 @@ struct vm {
 
 	int user_action;             /* a pause/resume we sent is in flight */
 	struct vm_nic_op *nic_op;    /* a NIC hot-plug/unplug in flight (vm_nic.c) */
+	struct vm_agent_conv *agent_conv;  /* a guest agent conversation (vm_agent.c) */
+	struct loop_timer *agent_poll;     /* the next poll of the guest agent */
+	struct agent_guest guest;    /* what the guest agent said last */
+	int64_t guest_at;            /* CLOCK_REALTIME seconds of that; 0: nothing */
 	int busy;                    /* inside callbacks that may remove it */
 	int deleted;                 /* removed; freed when its QEMU is gone */
 	struct vm *next;

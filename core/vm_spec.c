@@ -253,6 +253,7 @@ static int create_settings(const struct vm_spec_env *env, const struct vm_spec_c
 	out->kernel = xstrdup_or_null(req->kernel);
 	out->initrd = xstrdup_or_null(req->initrd);
 	out->append = xstrdup_or_null(req->append);
+	out->agent = req->has_agent ? !!req->agent : 1;
 	return 0;
 }
 
@@ -365,6 +366,7 @@ const struct vm_spec_field vm_spec_edit_fields[] = {
 	FIELD("kernel",         VM_SPEC_KERNEL,     0, kernel),
 	FIELD("initrd",         VM_SPEC_INITRD,     0, initrd),
 	FIELD("append",         VM_SPEC_APPEND,     0, append),
+	FIELD("agent",          VM_SPEC_AGENT,      2, agent),
 	{ NULL, 0, 0, 0 },
 };
 
@@ -431,6 +433,8 @@ static void edit_strings(const struct vm_spec_edit *req, struct store_vm *next)
 	edit_str(&next->kernel, req->set, VM_SPEC_KERNEL, req->kernel);
 	edit_str(&next->initrd, req->set, VM_SPEC_INITRD, req->initrd);
 	edit_str(&next->append, req->set, VM_SPEC_APPEND, req->append);
+	if (req->set & VM_SPEC_AGENT)
+		next->agent = req->agent ? 1 : 0;
 	if (req->set & VM_SPEC_FIRMWARE) {
 		free(next->firmware);
 		next->firmware = xstrdup(req->firmware);

@@ -102,6 +102,8 @@ struct vm_spec_create {
 	const char *kernel;
 	const char *initrd;
 	const char *append;
+	int has_agent;               /* default: a guest agent channel */
+	int agent;
 	const struct vm_spec_disk_req *disks;
 	size_t ndisks;
 };
@@ -130,6 +132,7 @@ int vm_spec_create(const struct vm_spec_env *env, const struct vm_spec_create *r
 #define VM_SPEC_KERNEL       0x040
 #define VM_SPEC_INITRD       0x080
 #define VM_SPEC_APPEND       0x100
+#define VM_SPEC_AGENT        0x200
 
 /* Strings are borrowed.  A cdrom, kernel, initrd or append that is set to
  * NULL or "" is taken away; boot and firmware, when set, are not NULL. */
@@ -144,6 +147,7 @@ struct vm_spec_edit {
 	const char *kernel;
 	const char *initrd;
 	const char *append;
+	long long agent;             /* 0 or 1 */
 };
 
 /* The settings an edit can give, by the names the API gives them; ends
@@ -151,7 +155,8 @@ struct vm_spec_edit {
 struct vm_spec_field {
 	const char *key;             /* "vcpus", "memory_mib", "cdrom", ... */
 	unsigned bit;                /* VM_SPEC_* */
-	int is_int;                  /* a long long, else a const char * */
+	int is_int;                  /* a long long (2: from a JSON boolean), else a
+				      * const char * */
 	size_t off;                  /* of the value in struct vm_spec_edit */
 };
 extern const struct vm_spec_field vm_spec_edit_fields[];

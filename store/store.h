@@ -19,7 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define STORE_SCHEMA_VERSION 6
+#define STORE_SCHEMA_VERSION 7
 
 struct store;
 
@@ -49,6 +49,7 @@ struct store_vm {
 	char *state;             /* last state croftd recorded */
 	char *state_reason;      /* why it entered that state */
 	int64_t created;         /* unix seconds */
+	int agent;               /* 1: a guest agent channel (the default) */
 	struct store_disk *disks;/* ordered by idx; owned by the struct */
 	size_t ndisks;
 };

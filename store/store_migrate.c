@@ -176,6 +176,12 @@ static const struct migration migrations[] = {
 	  " next INTEGER NOT NULL"
 	  ") STRICT;"
 	},
+	{ 7,
+	  /* A VM's guest agent channel: 1 (every VM so far gets one at its
+	   * next start), 0 after --agent off. */
+	  "ALTER TABLE vms ADD COLUMN agent INTEGER NOT NULL DEFAULT 1"
+	  " CONSTRAINT agent_0_or_1 CHECK (agent IN (0, 1));"
+	},
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == STORE_SCHEMA_VERSION,

@@ -74,7 +74,7 @@ const struct cli_cmd cli_commands[] = {
 	{ "vm", NULL, "create",
 	  "NAME [--vcpus N] --memory SIZE [--memory-min SIZE] [--disk SIZE|PATH]... "
 	  "[--cdrom ISO] [--boot LIST] [--firmware bios|uefi] "
-	  "[--kernel FILE [--initrd FILE] [--append STRING]] [--wait|--no-wait]",
+	  "[--kernel FILE [--initrd FILE] [--append STRING]] [--agent on|off] [--wait|--no-wait]",
 	  "Create a VM (stopped).", "vm.create", cli_parse_vm_create, cli_run_vm_create },
 	{ "vm", NULL, "list", "", "List the VMs.", "vm.list", cli_parse_none, cli_run_vm_list },
 	{ "vm", NULL, "info", "NAME", "Show a VM's configuration and state.", "vm.info",
@@ -94,7 +94,7 @@ const struct cli_cmd cli_commands[] = {
 	{ "vm", NULL, "edit",
 	  "NAME [--vcpus N] [--memory SIZE] [--memory-min SIZE] [--cdrom ISO | --eject] "
 	  "[--boot LIST] [--firmware bios|uefi] [--kernel FILE] [--initrd FILE] "
-	  "[--append STRING]",
+	  "[--append STRING] [--agent on|off]",
 	  "Change a VM's configuration.", "vm.edit", cli_parse_vm_edit, cli_run_vm_action },
 	{ "vm", NULL, "delete", "NAME [--keep-disks] [--force]",
 	  "Delete a VM and the disks croft created for it; --keep-disks keeps them, "
@@ -106,6 +106,10 @@ const struct cli_cmd cli_commands[] = {
 	{ "vm", NULL, "log", "NAME [--bytes SIZE] [--follow]",
 	  "Print the end of a VM's serial console log (64K unless --bytes); --follow "
 	  "keeps printing what the guest writes.", "vm.log", cli_parse_vm_log, cli_run_vm_log },
+	{ "vm", NULL, "agent", "NAME ping|info|fsfreeze-status",
+	  "Ask a VM's guest agent: whether it answers, the guest's OS, host name and "
+	  "addresses, or whether its filesystems are frozen.", "vm.agent", cli_parse_vm_agent,
+	  cli_run_vm_agent },
 	{ "vm", NULL, "stats", "NAME [--history 1h|24h|31d|1y]",
 	  "Show a VM's CPU, CPU ready per vCPU, memory, disk and network figures; "
 	  "--history adds the history (with --json).", "vm.stats", cli_parse_vm_stats,

@@ -207,6 +207,10 @@ int cli_parse_vm_edit(const char *cmdname, int argc, char **argv, struct cli_opt
 int cli_parse_vm_shutdown(const char *cmdname, int argc, char **argv, struct cli_opts *g,
 			  json_t **args, char *err, size_t errlen);
 /* vm log NAME [--bytes SIZE] [--follow]: {"name", "bytes"?, "follow"?}. */
+/* vm agent NAME ping|info|fsfreeze-status */
+int cli_parse_vm_agent(const char *cmdname, int argc, char **argv, struct cli_opts *g,
+		       json_t **args, char *err, size_t errlen);
+int cli_run_vm_agent(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args);
 int cli_parse_vm_log(const char *cmdname, int argc, char **argv, struct cli_opts *g,
 		     json_t **args, char *err, size_t errlen);
 int cli_parse_vm_delete(const char *cmdname, int argc, char **argv, struct cli_opts *g,
@@ -242,6 +246,8 @@ char *cli_format_mib(uint64_t mib, char *buf, size_t len);
 char *cli_format_uptime(long long secs, char *buf, size_t len);
 void cli_format_vm_list(FILE *f, const json_t *vms);
 void cli_format_vm_info(FILE *f, const json_t *vm);
+/* vm.agent's result: the guest's facts, its fsfreeze state, or that it answered. */
+void cli_format_vm_agent(FILE *f, const json_t *res);
 void cli_format_vm_delete(FILE *f, const json_t *result);
 void cli_format_host_info(FILE *f, const json_t *host);
 

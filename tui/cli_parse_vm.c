@@ -17,7 +17,7 @@
 enum opt_key {
 	OPT_NONE = 0,
 	OPT_VCPUS, OPT_MEMORY, OPT_MEMORY_MIN, OPT_DISK, OPT_CDROM, OPT_EJECT,
-	OPT_BOOT, OPT_FIRMWARE, OPT_KERNEL, OPT_INITRD, OPT_APPEND, OPT_FORMAT,
+	OPT_BOOT, OPT_FIRMWARE, OPT_KERNEL, OPT_INITRD, OPT_APPEND, OPT_FORMAT, OPT_AGENT,
 	OPT_TIMEOUT, OPT_FORCE, OPT_KEEP_DISKS, OPT_WAIT, OPT_NO_WAIT, OPT_BYTES, OPT_FOLLOW,
 	OPT_MAX
 };
@@ -144,6 +144,12 @@ static int take_common(int key, const char *opt, const char *val, json_t *a, int
 		if (check_firmware(val, err, errlen) < 0)
 			return -EINVAL;
 		return cli_set_once(a, "firmware", json_string(val), opt, err, errlen);
+	case OPT_AGENT:
+		if (strcmp(val, "on") && strcmp(val, "off")) {
+			err_set(err, errlen, "--agent must be on or off, not '%s'", val);
+			return -EINVAL;
+		}
+		return cli_set_once(a, "agent", json_boolean(!strcmp(val, "on")), opt, err, errlen);
 	case OPT_APPEND:
 		return cli_set_once(a, "append", edit && !*val ? json_null() : json_string(val),
 				opt, err, errlen);
@@ -199,6 +205,7 @@ static const struct cli_opt create_specs[] = {
 	{ "--kernel", OPT_KERNEL, "a kernel image path" },
 	{ "--initrd", OPT_INITRD, "an initrd path" },
 	{ "--append", OPT_APPEND, "a kernel command line" },
+	{ "--agent", OPT_AGENT, "on or off" },
 	{ "--wait", OPT_WAIT, NULL },
 	{ "--no-wait", OPT_NO_WAIT, NULL },
 	{ NULL, 0, NULL },
@@ -306,6 +313,7 @@ static const struct cli_opt edit_specs[] = {
 	{ "--kernel", OPT_KERNEL, "a kernel image path ('' to remove)" },
 	{ "--initrd", OPT_INITRD, "an initrd path ('' to remove)" },
 	{ "--append", OPT_APPEND, "a kernel command line ('' to remove)" },
+	{ "--agent", OPT_AGENT, "on or off" },
 	{ NULL, 0, NULL },
 };
 
@@ -455,4 +463,40 @@ int cli_parse_vm_log(const char *cmdname, int argc, char **argv, struct cli_opts
 	struct cli_named n = { .what = "VM", .key = "name", .opts = log_specs, .take = take_log };
 
 	return cli_parse_named(&n, cmdname, argc, argv, g, args, err, errlen);
+}
+
+int cli_parse_vm_agent(const char *cmdname, int argc, char **argv, struct cli_opts *g,
+		       json_t **args, char *err, size_t errlen)
+{
+	struct cli_scan s = CLI_SCAN_INIT(cmdname, argc, argv, g);
+	const char *val, *pos[2] = { NULL, NULL };
+	int key, r, n = 0;
+
+	*args = NULL;
+	while ((r = cli_scan_next(&s, NULL, &key, &val, err, errlen)) > 0) {
+		if (n == 2) {
+			err_set(err, errlen, "unexpected argument '%s' for '%s'", val, cmdname);
+			return -EINVAL;
+		}
+		pos[n++] = val;
+	}
+	if (r < 0)
+		return r;
+	if (g->help) {
+		*args = json_object();
+		return 0;
+	}
+	if (n < 2) {
+		err_set(err, errlen, "%s needs a VM name and ping, info or fsfreeze-status", cmdname);
+		return -EINVAL;
+	}
+	if (name_check("VM", pos[0], err, errlen) < 0)
+		return -EINVAL;
+	if (strcmp(pos[1], "ping") && strcmp(pos[1], "info") && strcmp(pos[1], "fsfreeze-status")) {
+		err_set(err, errlen, "unknown guest agent command '%s'; use ping, info or "
+			"fsfreeze-status", pos[1]);
+		return -EINVAL;
+	}
+	*args = json_pack("{s:s,s:s}", "name", pos[0], "command", pos[1]);
+	return 0;
 }

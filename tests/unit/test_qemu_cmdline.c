@@ -172,6 +172,16 @@ static void test_bios_disk(void **state)
 	check_golden("bios_disk", &s);
 }
 
+/* The guest agent's channel: a virtio-serial port on the passed socket. */
+static void test_agent(void **state)
+{
+	struct qemu_spec s = base_spec();
+
+	(void)state;
+	s.agent_fd = 5;
+	check_golden("agent", &s);
+}
+
 static void test_kvm(void **state)
 {
 	struct qemu_spec s = base_spec();
@@ -541,6 +551,11 @@ static void test_bad_resources(void **state)
 	s.serial_fd = s.qmp_fd;
 	expect_einval(&s, "two distinct descriptors above 2");
 	s = base_spec();
+	s.agent_fd = 2;
+	expect_einval(&s, "guest agent socket (got 2)");
+	s.agent_fd = s.serial_fd;
+	expect_einval(&s, "of its own for its guest agent socket");
+	s = base_spec();
 	s.name = "";
 	expect_einval(&s, "no name");
 	s = base_spec();
@@ -894,6 +909,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bios_disk),
 		cmocka_unit_test(test_kvm),
+		cmocka_unit_test(test_agent),
 		cmocka_unit_test(test_two_disks_cdrom),
 		cmocka_unit_test(test_disk_then_cdrom),
 		cmocka_unit_test(test_uefi),

@@ -699,7 +699,7 @@ static void test_edit_fields(void **state)
 	}
 	assert_int_equal(seen, VM_SPEC_VCPUS | VM_SPEC_MEMORY | VM_SPEC_MEMORY_MIN | VM_SPEC_CDROM |
 			       VM_SPEC_BOOT | VM_SPEC_FIRMWARE | VM_SPEC_KERNEL | VM_SPEC_INITRD |
-			       VM_SPEC_APPEND);
+			       VM_SPEC_APPEND | VM_SPEC_AGENT);
 }
 
 /* --- croftd's seam on real files ---------------------------------------------------- */
