@@ -290,7 +290,8 @@ static void op_vm_shutdown(struct api_req *r, json_t *args)
 {
 	json_t *jt = json_object_get(args, "timeout_s");
 	json_int_t t = jt ? json_integer_value(jt) : SHUTDOWN_TIMEOUT_DEFAULT;
-	int force = json_is_true(json_object_get(args, "force"));
+	int flags = (json_is_true(json_object_get(args, "force")) ? VM_SHUTDOWN_FORCE : 0) |
+		    (json_is_true(json_object_get(args, "agent")) ? VM_SHUTDOWN_AGENT : 0);
 	const char *code;
 	char err[512];
 
@@ -299,7 +300,7 @@ static void op_vm_shutdown(struct api_req *r, json_t *args)
 			    SHUTDOWN_TIMEOUT_MAX, (long long)t);
 		return;
 	}
-	if (vm_shutdown(api_req_vm(r), (unsigned)t, force, reply_vm_done, r, &code, err, sizeof(err)) < 0)
+	if (vm_shutdown(api_req_vm(r), (unsigned)t, flags, reply_vm_done, r, &code, err, sizeof(err)) < 0)
 		api_req_err(r, code, "%s", err);
 }
 
@@ -691,6 +692,7 @@ static const struct api_arg args_vm_shutdown[] = {
 	{ "name", ARG_STRING, ARG_REQUIRED | ARG_VM },
 	{ "timeout_s", ARG_INT, 0 },
 	{ "force", ARG_BOOL, 0 },
+	{ "agent", ARG_BOOL, 0 },
 	{ NULL, 0, 0 } };
 static const struct api_arg args_vm_log[] = {
 	{ "name", ARG_STRING, ARG_REQUIRED | ARG_VM },

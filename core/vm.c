@@ -302,9 +302,11 @@ static void powerdown_reply(struct qmp *q, const struct qmp_msg *m, void *data)
 	}
 }
 
-int vm_shutdown(struct vm *vm, unsigned timeout_s, int force, vm_done_cb cb, void *data,
+int vm_shutdown(struct vm *vm, unsigned timeout_s, int flags, vm_done_cb cb, void *data,
 		const char **code, char *err, size_t errlen)
 {
+	int force = !!(flags & VM_SHUTDOWN_FORCE);
+
 	if (vm->state == VM_SHUTTING_DOWN) {
 		vm->shutdown_force |= force;
 		vm_waiters_add(&vm->stop_waiters, cb, data);
@@ -318,8 +320,24 @@ int vm_shutdown(struct vm *vm, unsigned timeout_s, int force, vm_done_cb cb, voi
 	}
 	if (need_running(vm, "shut down", code, err, errlen) < 0)
 		return -EINVAL;
+	if ((flags & VM_SHUTDOWN_AGENT) && !vm->spec.agent) {
+		*code = PROTO_E_INVALID_STATE;
+		err_set(err, errlen, "VM '%s' has no guest agent channel (--agent off); shut it down "
+			"without --agent", vm->spec.name);
+		return -EINVAL;
+	}
 	vm->shutdown_force = force;
-	qmp_command(vm->qmp, "system_powerdown", NULL, powerdown_reply, vm);
+	vm->shutdown_acpi = !(flags & VM_SHUTDOWN_AGENT);
+	if (vm->shutdown_acpi) {
+		qmp_command(vm->qmp, "system_powerdown", NULL, powerdown_reply, vm);
+		/* A guest that ignores the button may still listen to its agent. */
+		vm_agent_shutdown_fallback(vm, timeout_s * 1000 / 2);
+	} else if (vm_agent_shutdown(vm, err, errlen) < 0) {
+		log_info("VM %s: no guest agent to shut down through (%s); pressing the power "
+			 "button", vm->spec.name, err);
+		vm->shutdown_acpi = 1;
+		qmp_command(vm->qmp, "system_powerdown", NULL, powerdown_reply, vm);
+	}
 	vm_timer_clear(vm);
 	vm->timer = loop_timer_add(vm->d->loop, (uint64_t)timeout_s * 1000, shutdown_timer_cb, vm);
 	vm_waiters_add(&vm->stop_waiters, cb, data);

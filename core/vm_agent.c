@@ -11,6 +11,7 @@
 #include "core/daemon.h"
 #include "core/vm_spawn.h"
 #include "core/vm_uid.h"
+#include "core/qmp.h"
 #include "common/loop.h"
 #include "common/log.h"
 #include "common/xalloc.h"
@@ -33,6 +34,7 @@ struct vm_agent_conv {
 	uint32_t sync_id;
 	int synced;
 	size_t n;                    /* commands sent */
+	int last_noreply;            /* the last one is guest-shutdown: no reply */
 	json_t *names;               /* the commands, for messages */
 	json_t *results;
 	size_t got;                  /* bytes read so far */
@@ -96,6 +98,10 @@ static int conv_line(const char *line, size_t len, void *arg)
 		/* Anything before the answer to our sync is stale. */
 		c->synced = agent_reply_is_sync(&r, c->sync_id);
 		agent_reply_clear(&r);
+		if (c->synced && c->last_noreply && c->n == 1) {
+			c->got = SIZE_MAX;
+			return 1;
+		}
 		return 0;
 	}
 	if (!r.ret) {
@@ -109,7 +115,7 @@ static int conv_line(const char *line, size_t len, void *arg)
 	}
 	json_array_append(c->results, r.ret);
 	agent_reply_clear(&r);
-	if (json_array_size(c->results) == c->n) {
+	if (json_array_size(c->results) == c->n - (size_t)c->last_noreply) {
 		c->got = SIZE_MAX;
 		return 1;
 	}
@@ -228,6 +234,7 @@ int vm_agent_run(struct vm *vm, const char *const *cmds, json_t *const *args, si
 	c->vm = vm;
 	c->fd = fd;
 	c->n = n;
+	c->last_noreply = n > 0 && !strcmp(cmds[n - 1], "guest-shutdown");
 	c->results = json_array();
 	c->names = json_array();
 	c->timeout_ms = timeout_ms;
@@ -312,16 +319,72 @@ void vm_agent_running(struct vm *vm)
 	poll_arm(vm);
 }
 
+/* --- shutdown through the agent --------------------------------------------- */
+
+static void shutdown_sent(struct vm *vm, int rc, json_t *results, const char *err, void *data)
+{
+	(void)results;
+	(void)data;
+	if (rc < 0)
+		log_warn("VM %s: cannot shut down through the guest agent: %s", vm->spec.name, err);
+	else
+		log_info("VM %s: asked the guest agent to power off", vm->spec.name);
+	if (rc < 0 && vm->state == VM_SHUTTING_DOWN && vm->qmp && !vm->shutdown_acpi) {
+		/* --agent, and no agent: the power button after all. */
+		vm->shutdown_acpi = 1;
+		qmp_command(vm->qmp, "system_powerdown", NULL, NULL, NULL);
+	}
+}
+
+int vm_agent_shutdown(struct vm *vm, char *err, size_t errlen)
+{
+	static const char *const cmd[] = { "guest-shutdown" };
+	json_t *args = json_pack("{s:s}", "mode", "powerdown");
+	json_t *const argv[] = { args };
+	int r;
+
+	r = vm_agent_run(vm, cmd, argv, 1, VM_AGENT_TIMEOUT_MS, shutdown_sent, NULL, err, errlen);
+	json_decref(args);
+	return r;
+}
+
+static void fallback_cb(struct loop *l, struct loop_timer *t, void *data)
+{
+	struct vm *vm = data;
+	char err[512];
+
+	(void)l;
+	(void)t;
+	vm->agent_fallback = NULL;
+	if (vm->state != VM_SHUTTING_DOWN)
+		return;
+	log_info("VM %s: the guest ignores the ACPI power button; trying its guest agent",
+		 vm->spec.name);
+	if (vm_agent_shutdown(vm, err, sizeof(err)) < 0)
+		log_warn("VM %s: cannot shut down through the guest agent: %s", vm->spec.name, err);
+}
+
+void vm_agent_shutdown_fallback(struct vm *vm, unsigned ms)
+{
+	if (!vm->spec.agent || vm->agent_fallback)
+		return;
+	vm->agent_fallback = loop_timer_add(vm->d->loop, ms, fallback_cb, vm);
+}
+
 void vm_agent_stop(struct vm *vm)
 {
 	struct vm_agent_conv *c = vm->agent_conv;
 
+	if (vm->agent_fallback) {
+		loop_timer_cancel(vm->d->loop, vm->agent_fallback);
+		vm->agent_fallback = NULL;
+	}
 	if (vm->agent_poll) {
 		loop_timer_cancel(vm->d->loop, vm->agent_poll);
 		vm->agent_poll = NULL;
 	}
 	if (c) {
-		c->cb = c->cb == poll_done ? NULL : c->cb;
+		c->cb = c->cb == poll_done || c->cb == shutdown_sent ? NULL : c->cb;
 		err_set(c->err, sizeof(c->err), "VM '%s' stopped", vm->spec.name);
 		conv_end(c, -ECONNRESET);
 	}

@@ -15,7 +15,10 @@
  *
  * While a VM with an agent runs, croftd asks it every VM_AGENT_POLL_MS for
  * its OS, host name and addresses (vm->guest), which vm.info and vm.list
- * show; nothing else waits for that.
+ * show; nothing else waits for that.  A shutdown whose ACPI power button
+ * the guest ignores falls back to guest-shutdown halfway to its timeout
+ * (vm_agent_shutdown_fallback); vm.shutdown with agent asks the agent
+ * first and presses the button only if the agent does not answer.
  */
 #ifndef CROFT_VM_AGENT_H
 #define CROFT_VM_AGENT_H
@@ -48,6 +51,15 @@ int vm_agent_run(struct vm *vm, const char *const *cmds, json_t *const *args, si
 extern const char *const vm_agent_info_cmds[];
 #define VM_AGENT_INFO_NCMDS 4
 int vm_agent_info_store(struct vm *vm, json_t *results, char *err, size_t errlen);
+
+/* Ask the guest agent to power the guest off (guest-shutdown, which has
+ * no reply: done once the agent answered the sync).  When that fails while
+ * the VM is shutting down without ACPI tried (vm.shutdown with agent),
+ * the ACPI power button is pressed instead.  0 or -errno as vm_agent_run. */
+int vm_agent_shutdown(struct vm *vm, char *err, size_t errlen);
+/* A shutdown by ACPI is under way: in ms, if the VM is still shutting
+ * down, try the guest agent (when the VM has one). */
+void vm_agent_shutdown_fallback(struct vm *vm, unsigned ms);
 
 /* The VM is running: start polling its agent (when it has one). */
 void vm_agent_running(struct vm *vm);

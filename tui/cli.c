@@ -82,9 +82,10 @@ const struct cli_cmd cli_commands[] = {
 	{ "vm", NULL, "start", "NAME", "Start a VM.", "vm.start", cli_parse_name, cli_run_vm_action },
 	{ "vm", NULL, "stop", "NAME", "Stop a VM at once (like pulling the plug).", "vm.stop",
 	  cli_parse_name, cli_run_vm_action },
-	{ "vm", NULL, "shutdown", "NAME [--timeout SECS] [--force]",
-	  "Ask the guest to power off; wait up to SECS (default 60), then fail, "
-	  "or with --force stop it.", "vm.shutdown", cli_parse_vm_shutdown, cli_run_vm_action },
+	{ "vm", NULL, "shutdown", "NAME [--timeout SECS] [--force] [--agent]",
+	  "Ask the guest to power off (the ACPI power button, then halfway through "
+	  "SECS its guest agent; --agent asks the agent first); wait up to SECS "
+	  "(default 60), then fail, or with --force stop it.", "vm.shutdown", cli_parse_vm_shutdown, cli_run_vm_action },
 	{ "vm", NULL, "pause", "NAME", "Pause a running VM.", "vm.pause", cli_parse_name,
 	  cli_run_vm_action },
 	{ "vm", NULL, "resume", "NAME", "Resume a paused VM.", "vm.resume", cli_parse_name,

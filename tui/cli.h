@@ -371,7 +371,8 @@ void cli_format_nic_list(FILE *f, const json_t *nics);
 /* "nics:" block of vm info, and the NIC/forward lines of a delete. */
 void cli_format_vm_nics(FILE *f, const json_t *nics);
 void cli_format_removed_net(FILE *f, const json_t *result);
-/* The first NIC's DHCP address, or "-" (vm list's IP column). */
+/* The first NIC's DHCP address, else the first the guest agent reported
+ * (without its prefix), or "-" (vm list's IP column). */
 const char *cli_vm_first_ip(const json_t *vm);
 
 /* cli_net.c: runners of the net and vm nic commands. */

@@ -370,6 +370,7 @@ fail:
 static const struct cli_opt shutdown_specs[] = {
 	{ "--timeout", OPT_TIMEOUT, "a number of seconds" },
 	{ "--force", OPT_FORCE, NULL },
+	{ "--agent", OPT_AGENT, NULL },
 	{ NULL, 0, NULL },
 };
 
@@ -380,8 +381,8 @@ static int take_shutdown(struct cli_named *n, int key, const char *opt, const ch
 {
 	long long secs;
 
-	if (key == OPT_FORCE) {
-		json_object_set_new(n->a, "force", json_true());
+	if (key == OPT_FORCE || key == OPT_AGENT) {
+		json_object_set_new(n->a, key == OPT_FORCE ? "force" : "agent", json_true());
 		return 0;
 	}
 	if (parse_count(val, &secs) < 0) {

@@ -8,7 +8,9 @@
 # the request with a precise error while croftd keeps answering at once.
 #
 # Two guests, one at a time (1 vCPU, 128M, direct kernel boot):
-#   ga  croft.agent=1 croft.name=agentguest, later --agent off
+#   ga  croft.agent=1 croft.name=agentguest croft.ignore_acpi=1 (shut down
+#       through its agent: after the ignored power button, and with --agent),
+#       later --agent off
 #   ha  croft.agent=silent|garbage|flood|huge, booted once per mode
 # shellcheck shell=bash
 . "$(dirname "$0")/lib.sh"
@@ -34,7 +36,7 @@ t_begin "create: the agent is on by default; bad --agent values are refused"
 expect_fail "--agent must be on or off, not 'maybe'" \
 	croft vm create bad --memory 128M --agent maybe --kernel "$GUEST_KERNEL"
 expect_ok croft vm create ga --vcpus 1 --memory 128M --kernel "$GUEST_KERNEL" \
-	--initrd "$GUEST_INITRD" --append "console=ttyS0 quiet croft.agent=1 croft.name=agentguest"
+	--initrd "$GUEST_INITRD" --append "console=ttyS0 quiet croft.agent=1 croft.name=agentguest croft.ignore_acpi=1"
 assert_eq "true null" "$(info ga '"\(.agent) \(.guest)"')" "agent and guest before start"
 expect_fail "is stopped; its guest agent answers only while it runs" croft vm agent ga ping
 t_end
@@ -65,6 +67,8 @@ t_begin "vm info and vm list show what the agent said"
 assert_eq "agentguest 192.0.2.7/24" "$(info ga '"\(.guest.hostname) \(.guest.addresses[0])"')" "vm info"
 assert_eq "agentguest" "$(croft vm list --json | jq -r '.[] | select(.name == "ga") | .guest.hostname')" "vm list"
 expect_ok croft vm info ga && assert_contains "$EXPECT_OUT" "guest-hostname: agentguest" "vm info text"
+# ga has no NIC, so no lease of croft's: vm list's IP is the agent's.
+assert_eq "192.0.2.7" "$(croft vm list | awk '$1 == "ga" { print $NF }')" "vm list IP column"
 t_end
 
 t_begin "bad requests: an unknown command, an unknown VM"
@@ -76,9 +80,27 @@ out=$(python3 "$(dirname "$0")/apiraw.py" \
 assert_contains "$out" "unknown guest agent command 'guest-exec'" "raw API"
 t_end
 
-t_begin "stopping forgets the guest; --agent off removes the channel"
-expect_ok croft vm stop ga
-assert_eq "null" "$(info ga .guest)" "guest after stop"
+t_begin "shutdown: the guest ignores ACPI; halfway to the timeout its agent powers it off"
+t0=$SECONDS
+if expect_ok croft vm shutdown ga --timeout 12 --json; then
+	assert_eq "stopped user" "$(jq -r '"\(.state) \(.state_reason)"' <<<"$EXPECT_OUT")" "shutdown reply"
+	[ $((SECONDS - t0)) -ge 5 ] || fail "stopped after $((SECONDS - t0)) s, before the fallback"
+fi
+grep -q "the guest ignores the ACPI power button; trying its guest agent" "$T/croftd.log" ||
+	fail "croftd.log does not say it fell back to the agent"
+assert_eq "null" "$(info ga .guest)" "guest after the VM stopped"
+t_end
+
+t_begin "shutdown --agent: the agent first, at once"
+expect_ok croft vm start ga
+wait_serial ga 'CROFT-GUEST: agent 1' 120
+t0=$SECONDS
+expect_ok croft vm shutdown ga --agent --timeout 30 &&
+	[ $((SECONDS - t0)) -lt 10 ] || fail "shutdown --agent took $((SECONDS - t0)) s"
+assert_eq "stopped" "$(info ga .state)" "state"
+t_end
+
+t_begin "--agent off removes the channel"
 expect_ok croft vm edit ga --agent off
 assert_eq "false" "$(info ga .agent)" "agent after edit"
 expect_ok croft vm start ga
@@ -86,6 +108,7 @@ pid=$(vm_pid ga)
 cmd=$(tr '\0' ' ' <"/proc/$pid/cmdline")
 case "$cmd" in *guest_agent*) fail "QEMU has an agent channel after --agent off" ;; esac
 expect_fail "has no guest agent channel" croft vm agent ga ping
+expect_fail "has no guest agent channel (--agent off)" croft vm shutdown ga --agent
 expect_ok croft vm stop ga
 expect_ok croft vm delete ga
 t_end
