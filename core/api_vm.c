@@ -98,6 +98,7 @@ json_t *api_vm_json(const struct vm *vm)
 			    ? json_integer((json_int_t)(time(NULL) - vm->started_at)) : json_null());
 	json_object_set_new(o, "nics", api_vm_nics_json(vm));
 	json_object_set_new(o, "agent", json_boolean(s->agent));
+	json_object_set_new(o, "display", json_string(s->display ? s->display : "std"));
 	json_object_set_new(o, "guest", guest_json(vm));
 	json_object_set_new(o, "cpu_time_ms", proc ? json_integer((json_int_t)proc->cpu_ms)
 						   : json_null());
@@ -259,6 +260,7 @@ static void op_vm_create(struct api_req *r, json_t *args)
 		.cdrom = opt_str(args, "cdrom"), .boot = opt_str(args, "boot"),
 		.firmware = opt_str(args, "firmware"), .kernel = opt_str(args, "kernel"),
 		.initrd = opt_str(args, "initrd"), .append = opt_str(args, "append"),
+		.display = opt_str(args, "display"),
 		.has_agent = json_is_boolean(json_object_get(args, "agent")),
 		.agent = json_is_true(json_object_get(args, "agent")),
 		.ndisks = json_array_size(jdisks),
@@ -670,6 +672,7 @@ static const struct api_arg args_vm_create[] = {
 	{ "initrd", ARG_STRING, ARG_NULLABLE },
 	{ "append", ARG_STRING, ARG_NULLABLE },
 	{ "agent", ARG_BOOL, 0 },
+	{ "display", ARG_STRING, ARG_NULLABLE },
 	{ NULL, 0, 0 } };
 static const struct api_arg args_vm_edit[] = {
 	{ "name", ARG_STRING, ARG_REQUIRED | ARG_VM },
@@ -683,6 +686,7 @@ static const struct api_arg args_vm_edit[] = {
 	{ "initrd", ARG_STRING, ARG_NULLABLE },
 	{ "append", ARG_STRING, ARG_NULLABLE },
 	{ "agent", ARG_BOOL, 0 },
+	{ "display", ARG_STRING, 0 },
 	{ NULL, 0, 0 } };
 static const struct api_arg args_vm_agent[] = {
 	{ "name", ARG_STRING, ARG_REQUIRED | ARG_VM },

@@ -352,6 +352,11 @@ static int check_spec(const struct qemu_spec *spec, char *err, size_t errlen)
 			spec->serial_fd);
 		return -EINVAL;
 	}
+	if (spec->display && strcmp(spec->display, "none") && strcmp(spec->display, "std") &&
+	    strcmp(spec->display, "virtio")) {
+		err_set(err, errlen, "VM '%s': unknown display '%s'", spec->name, spec->display);
+		return -EINVAL;
+	}
 	if (spec->agent_fd && (spec->agent_fd < 3 || spec->agent_fd == spec->qmp_fd ||
 			       spec->agent_fd == spec->serial_fd)) {
 		err_set(err, errlen, "VM '%s' needs a descriptor above 2 of its own for its guest "
@@ -453,7 +458,10 @@ int qemu_cmdline_build(const struct qemu_spec *spec, char ***argv, size_t *argc,
 	av_add(&av, "-nodefaults");
 	av_add(&av, "-no-user-config");
 	av_add2(&av, "-display", "none");
-	av_add2(&av, "-device", "VGA");
+	if (!spec->display || !strcmp(spec->display, "std"))
+		av_add2(&av, "-device", "VGA");
+	else if (!strcmp(spec->display, "virtio"))
+		av_add2(&av, "-device", "virtio-vga");
 	av_add2(&av, "-vnc", "none");
 	av_add(&av, "-S");
 

@@ -58,6 +58,7 @@ struct qemu_spec {
 	const char *ovmf_code;   /* uefi: read-only code image */
 	const char *ovmf_vars;   /* uefi: this VM's writable vars copy */
 	const char *boot;        /* "disk", "cdrom", "cdrom,disk", "disk,cdrom" */
+	const char *display;     /* "none", "std" (NULL: std VGA) or "virtio" */
 	const struct qemu_disk *disks;
 	size_t ndisks;
 	const char *cdrom;       /* NULL: no CD drive */

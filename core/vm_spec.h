@@ -102,6 +102,7 @@ struct vm_spec_create {
 	const char *kernel;
 	const char *initrd;
 	const char *append;
+	const char *display;         /* default: std */
 	int has_agent;               /* default: a guest agent channel */
 	int agent;
 	const struct vm_spec_disk_req *disks;
@@ -133,6 +134,7 @@ int vm_spec_create(const struct vm_spec_env *env, const struct vm_spec_create *r
 #define VM_SPEC_INITRD       0x080
 #define VM_SPEC_APPEND       0x100
 #define VM_SPEC_AGENT        0x200
+#define VM_SPEC_DISPLAY      0x400
 
 /* Strings are borrowed.  A cdrom, kernel, initrd or append that is set to
  * NULL or "" is taken away; boot and firmware, when set, are not NULL. */
@@ -148,6 +150,7 @@ struct vm_spec_edit {
 	const char *initrd;
 	const char *append;
 	long long agent;             /* 0 or 1 */
+	const char *display;
 };
 
 /* The settings an edit can give, by the names the API gives them; ends

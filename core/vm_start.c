@@ -266,6 +266,7 @@ int vm_start(struct vm *vm, vm_done_cb cb, void *data, const char **code, char *
 	qs.ovmf_code = vf.ovmf_code;
 	qs.ovmf_vars = vf.ovmf_vars;
 	qs.boot = vm->spec.boot;
+	qs.display = vm->spec.display;
 	qs.disks = vf.disks;
 	qs.ndisks = vm->spec.ndisks;
 	qs.cdrom = vf.cdrom;

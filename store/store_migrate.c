@@ -182,6 +182,12 @@ static const struct migration migrations[] = {
 	  "ALTER TABLE vms ADD COLUMN agent INTEGER NOT NULL DEFAULT 1"
 	  " CONSTRAINT agent_0_or_1 CHECK (agent IN (0, 1));"
 	},
+	{ 8,
+	  /* A VM's display device: std VGA (every VM so far), virtio-vga, or
+	   * none. */
+	  "ALTER TABLE vms ADD COLUMN display TEXT NOT NULL DEFAULT 'std'"
+	  " CONSTRAINT display_known CHECK (display IN ('none', 'std', 'virtio'));"
+	},
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == STORE_SCHEMA_VERSION,

@@ -17,29 +17,29 @@
 #include <string.h>
 
 #define VM_COLUMNS "id, name, uuid, vcpus, memory_mib, memory_min_mib, firmware, " \
-	"boot, cdrom, kernel, initrd, append, state, state_reason, created, agent"
+	"boot, cdrom, kernel, initrd, append, state, state_reason, created, agent, display"
 enum {
 	VC_ID, VC_NAME, VC_UUID, VC_VCPUS, VC_MEMORY, VC_MEMORY_MIN, VC_FIRMWARE,
 	VC_BOOT, VC_CDROM, VC_KERNEL, VC_INITRD, VC_APPEND, VC_STATE,
-	VC_STATE_REASON, VC_CREATED, VC_AGENT
+	VC_STATE_REASON, VC_CREATED, VC_AGENT, VC_DISPLAY
 };
 
 #define DISK_COLUMNS "id, vm_id, idx, path, format, size_bytes, owned"
 enum { DC_ID, DC_VM_ID, DC_IDX, DC_PATH, DC_FORMAT, DC_SIZE, DC_OWNED };
 
-/* Parameters ?1..?14 and ?16 of the insert and the update, in VM_COLUMNS
+/* Parameters ?1..?14, ?16 and ?17 of the insert and the update, in VM_COLUMNS
  * order without id; the update's ?15 is the id. */
 #define VM_FIELDS "name, uuid, vcpus, memory_mib, memory_min_mib, firmware, boot, " \
-	"cdrom, kernel, initrd, append, state, state_reason, created, agent"
+	"cdrom, kernel, initrd, append, state, state_reason, created, agent, display"
 
 static const char sql_vm_insert[] =
 	"INSERT INTO vms (" VM_FIELDS ") VALUES "
-	"(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, COALESCE(?12, 'stopped'), ?13, ?14, ?16)";
+	"(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, COALESCE(?12, 'stopped'), ?13, ?14, ?16, COALESCE(?17, 'std'))";
 static const char sql_vm_update[] =
 	"UPDATE vms SET name = ?1, uuid = ?2, vcpus = ?3, memory_mib = ?4, "
 	"memory_min_mib = ?5, firmware = ?6, boot = ?7, cdrom = ?8, kernel = ?9, "
 	"initrd = ?10, append = ?11, state = ?12, state_reason = ?13, created = ?14, "
-	"agent = ?16 WHERE id = ?15";
+	"agent = ?16, display = COALESCE(?17, 'std') WHERE id = ?15";
 static const char sql_vm_get[] =
 	"SELECT " VM_COLUMNS " FROM vms WHERE name = ?1";
 static const char sql_vm_list[] =
@@ -76,6 +76,7 @@ static void vm_from_row(sqlite3_stmt *s, void *row)
 	vm->state_reason = store_col_text(s, VC_STATE_REASON);
 	vm->created = sqlite3_column_int64(s, VC_CREATED);
 	vm->agent = sqlite3_column_int(s, VC_AGENT);
+	vm->display = store_col_text(s, VC_DISPLAY);
 }
 
 static void vm_clear(void *row)
@@ -124,7 +125,8 @@ static int bind_vm(sqlite3_stmt *s, const struct store_vm *vm)
 	       sqlite3_bind_text(s, 12, vm->state, -1, SQLITE_STATIC) ||
 	       sqlite3_bind_text(s, 13, vm->state_reason, -1, SQLITE_STATIC) ||
 	       sqlite3_bind_int64(s, 14, vm->created) ||
-	       sqlite3_bind_int(s, 16, vm->agent ? 1 : 0);
+	       sqlite3_bind_int(s, 16, vm->agent ? 1 : 0) ||
+	       sqlite3_bind_text(s, 17, vm->display, -1, SQLITE_STATIC);
 }
 
 /* After a failed write of vm: -errno and the message a user should see. */

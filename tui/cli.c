@@ -74,7 +74,8 @@ const struct cli_cmd cli_commands[] = {
 	{ "vm", NULL, "create",
 	  "NAME [--vcpus N] --memory SIZE [--memory-min SIZE] [--disk SIZE|PATH]... "
 	  "[--cdrom ISO] [--boot LIST] [--firmware bios|uefi] "
-	  "[--kernel FILE [--initrd FILE] [--append STRING]] [--agent on|off] [--wait|--no-wait]",
+	  "[--kernel FILE [--initrd FILE] [--append STRING]] [--agent on|off] [--display none|std|virtio] "
+	  "[--wait|--no-wait]",
 	  "Create a VM (stopped).", "vm.create", cli_parse_vm_create, cli_run_vm_create },
 	{ "vm", NULL, "list", "", "List the VMs.", "vm.list", cli_parse_none, cli_run_vm_list },
 	{ "vm", NULL, "info", "NAME", "Show a VM's configuration and state.", "vm.info",
@@ -95,7 +96,7 @@ const struct cli_cmd cli_commands[] = {
 	{ "vm", NULL, "edit",
 	  "NAME [--vcpus N] [--memory SIZE] [--memory-min SIZE] [--cdrom ISO | --eject] "
 	  "[--boot LIST] [--firmware bios|uefi] [--kernel FILE] [--initrd FILE] "
-	  "[--append STRING] [--agent on|off]",
+	  "[--append STRING] [--agent on|off] [--display none|std|virtio]",
 	  "Change a VM's configuration.", "vm.edit", cli_parse_vm_edit, cli_run_vm_action },
 	{ "vm", NULL, "delete", "NAME [--keep-disks] [--force]",
 	  "Delete a VM and the disks croft created for it; --keep-disks keeps them, "

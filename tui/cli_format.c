@@ -151,6 +151,7 @@ void cli_format_vm_info(FILE *f, const json_t *vm)
 	else
 		snprintf(buf, sizeof(buf), "-");
 	cli_kv(f, "created", buf);
+	cli_kv(f, "display", cli_str(vm, "display"));
 	cli_kv(f, "agent", jget_bool(vm, "agent", 1) ? "on" : "off");
 	cli_format_guest(f, jget(vm, "guest"));
 	if (jget(vm, "nics"))

@@ -17,7 +17,7 @@
 enum opt_key {
 	OPT_NONE = 0,
 	OPT_VCPUS, OPT_MEMORY, OPT_MEMORY_MIN, OPT_DISK, OPT_CDROM, OPT_EJECT,
-	OPT_BOOT, OPT_FIRMWARE, OPT_KERNEL, OPT_INITRD, OPT_APPEND, OPT_FORMAT, OPT_AGENT,
+	OPT_BOOT, OPT_FIRMWARE, OPT_KERNEL, OPT_INITRD, OPT_APPEND, OPT_FORMAT, OPT_AGENT, OPT_DISPLAY,
 	OPT_TIMEOUT, OPT_FORCE, OPT_KEEP_DISKS, OPT_WAIT, OPT_NO_WAIT, OPT_BYTES, OPT_FOLLOW,
 	OPT_MAX
 };
@@ -144,6 +144,12 @@ static int take_common(int key, const char *opt, const char *val, json_t *a, int
 		if (check_firmware(val, err, errlen) < 0)
 			return -EINVAL;
 		return cli_set_once(a, "firmware", json_string(val), opt, err, errlen);
+	case OPT_DISPLAY:
+		if (strcmp(val, "none") && strcmp(val, "std") && strcmp(val, "virtio")) {
+			err_set(err, errlen, "--display must be none, std or virtio, not '%s'", val);
+			return -EINVAL;
+		}
+		return cli_set_once(a, "display", json_string(val), opt, err, errlen);
 	case OPT_AGENT:
 		if (strcmp(val, "on") && strcmp(val, "off")) {
 			err_set(err, errlen, "--agent must be on or off, not '%s'", val);
@@ -206,6 +212,7 @@ static const struct cli_opt create_specs[] = {
 	{ "--initrd", OPT_INITRD, "an initrd path" },
 	{ "--append", OPT_APPEND, "a kernel command line" },
 	{ "--agent", OPT_AGENT, "on or off" },
+	{ "--display", OPT_DISPLAY, "none, std or virtio" },
 	{ "--wait", OPT_WAIT, NULL },
 	{ "--no-wait", OPT_NO_WAIT, NULL },
 	{ NULL, 0, NULL },
@@ -314,6 +321,7 @@ static const struct cli_opt edit_specs[] = {
 	{ "--initrd", OPT_INITRD, "an initrd path ('' to remove)" },
 	{ "--append", OPT_APPEND, "a kernel command line ('' to remove)" },
 	{ "--agent", OPT_AGENT, "on or off" },
+	{ "--display", OPT_DISPLAY, "none, std or virtio" },
 	{ NULL, 0, NULL },
 };
 

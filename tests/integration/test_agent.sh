@@ -100,13 +100,20 @@ expect_ok croft vm shutdown ga --agent --timeout 30 &&
 assert_eq "stopped" "$(info ga .state)" "state"
 t_end
 
-t_begin "--agent off removes the channel"
+t_begin "--agent off removes the channel; --display virtio gives virtio-vga"
+expect_fail "--display must be none, std or virtio, not 'cirrus'" croft vm edit ga --display cirrus
+out=$(python3 "$(dirname "$0")/apiraw.py" \
+	'{"id":2,"op":"vm.edit","args":{"name":"ga","display":"qxl"}}' 2>&1)
+assert_contains "$out" "display 'qxl' is unknown; use none, std or virtio" "raw API display"
+assert_eq "std" "$(info ga .display)" "display unchanged"
+expect_ok croft vm edit ga --display virtio
 expect_ok croft vm edit ga --agent off
 assert_eq "false" "$(info ga .agent)" "agent after edit"
 expect_ok croft vm start ga
 pid=$(vm_pid ga)
 cmd=$(tr '\0' ' ' <"/proc/$pid/cmdline")
 case "$cmd" in *guest_agent*) fail "QEMU has an agent channel after --agent off" ;; esac
+assert_contains "$cmd" "-device virtio-vga" "QEMU command line after --display virtio"
 expect_fail "has no guest agent channel" croft vm agent ga ping
 expect_fail "has no guest agent channel (--agent off)" croft vm shutdown ga --agent
 expect_ok croft vm stop ga

@@ -466,6 +466,7 @@ static void test_format_info(void **state)
 		"pid:         4242\n"
 		"uptime:      1h02m\n"
 		"created:     2024-05-01 12:00:00 UTC\n"
+		"display:     -\n"
 		"agent:       on\n"
 		"disks:\n"
 		"  0: /var/lib/croft/web/disk0.qcow2 (qcow2, 20G, 1.2G allocated, owned by croft)\n"

@@ -182,6 +182,28 @@ static void test_agent(void **state)
 	check_golden("agent", &s);
 }
 
+/* The display device: std VGA (also when unset), virtio-vga, or none. */
+static void test_display(void **state)
+{
+	struct qemu_spec s = base_spec();
+	char err[256], **argv;
+	size_t argc;
+
+	(void)state;
+	s.display = "virtio";
+	check_golden("display_virtio", &s);
+	s.display = "none";
+	assert_int_equal(qemu_cmdline_build(&s, &argv, &argc, err, sizeof(err)), 0);
+	assert_false(argv_has(argv, "-device", "VGA"));
+	assert_false(argv_has(argv, "-device", "virtio-vga"));
+	assert_true(argv_has(argv, "-vnc", "none"));
+	qemu_cmdline_free(argv);
+	s.display = "std";
+	assert_int_equal(qemu_cmdline_build(&s, &argv, &argc, err, sizeof(err)), 0);
+	assert_true(argv_has(argv, "-device", "VGA"));
+	qemu_cmdline_free(argv);
+}
+
 static void test_kvm(void **state)
 {
 	struct qemu_spec s = base_spec();
@@ -551,6 +573,9 @@ static void test_bad_resources(void **state)
 	s.serial_fd = s.qmp_fd;
 	expect_einval(&s, "two distinct descriptors above 2");
 	s = base_spec();
+	s.display = "cirrus";
+	expect_einval(&s, "unknown display 'cirrus'");
+	s = base_spec();
 	s.agent_fd = 2;
 	expect_einval(&s, "guest agent socket (got 2)");
 	s.agent_fd = s.serial_fd;
@@ -910,6 +935,7 @@ int main(void)
 		cmocka_unit_test(test_bios_disk),
 		cmocka_unit_test(test_kvm),
 		cmocka_unit_test(test_agent),
+		cmocka_unit_test(test_display),
 		cmocka_unit_test(test_two_disks_cdrom),
 		cmocka_unit_test(test_disk_then_cdrom),
 		cmocka_unit_test(test_uefi),
