@@ -15,6 +15,7 @@
 #include "core/model.h"
 #include "core/vm.h"
 #include "core/vm_agent.h"
+#include "core/vm_display.h"
 #include "core/vm_create.h"
 #include "core/vm_define.h"
 #include "core/vm_serial.h"
@@ -657,6 +658,53 @@ static void op_vm_agent(struct api_req *r, json_t *args)
 		api_req_err(r, rc == -EBUSY ? PROTO_E_BUSY : PROTO_E_INVALID_STATE, "%s", err);
 }
 
+/* --- the display ------------------------------------------------------------ */
+
+static void display_reply(struct vm *vm, const char *code, const char *msg,
+			  const struct vm_display_info *info, void *data)
+{
+	struct api_req *r = data;
+	char host[256] = "HOST", ssh[400], addr[32];
+
+	if (code) {
+		api_req_err(r, code, "%s", msg);
+		return;
+	}
+	if (gethostname(host, sizeof(host) - 1) < 0 || !host[0])
+		snprintf(host, sizeof(host), "HOST");
+	snprintf(addr, sizeof(addr), "127.0.0.1:%u", info->port);
+	snprintf(ssh, sizeof(ssh), "ssh -L 5901:127.0.0.1:%u root@%s", info->port, host);
+	api_req_ok(r, json_pack("{s:s,s:s,s:i,s:s,s:I,s:s,s:s}", "name", vm->spec.name,
+				"address", addr, "port", (int)info->port, "password", info->password,
+				"expires", (json_int_t)info->expires, "ssh", ssh,
+				"viewer", "localhost:5901"));
+}
+
+static void op_vm_display(struct api_req *r, json_t *args)
+{
+	struct vm *vm = api_req_vm(r);
+	json_t *jt = json_object_get(args, "ttl_s");
+	json_int_t ttl = jt ? json_integer_value(jt) : VM_DISPLAY_TTL_DEFAULT;
+	const char *code;
+	char err[512];
+
+	if (json_is_true(json_object_get(args, "close"))) {
+		if (vm_display_close(vm) < 0)
+			api_req_err(r, PROTO_E_INVALID_STATE, "VM '%s' has no open display",
+				    vm->spec.name);
+		else
+			api_req_ok(r, json_pack("{s:s,s:b}", "name", vm->spec.name, "closed", 1));
+		return;
+	}
+	if (ttl < 10 || ttl > VM_DISPLAY_TTL_MAX) {
+		api_req_err(r, PROTO_E_INVALID_ARGUMENT, "ttl must be between 10 and %d seconds, "
+			    "not %lld", VM_DISPLAY_TTL_MAX, (long long)ttl);
+		return;
+	}
+	if (vm_display_open(vm, (unsigned)ttl, display_reply, r, &code, err, sizeof(err)) < 0)
+		api_req_err(r, code, "%s", err);
+}
+
 /* --- the table ------------------------------------------------------------- */
 
 static const struct api_arg args_vm_create[] = {
@@ -687,6 +735,11 @@ static const struct api_arg args_vm_edit[] = {
 	{ "append", ARG_STRING, ARG_NULLABLE },
 	{ "agent", ARG_BOOL, 0 },
 	{ "display", ARG_STRING, 0 },
+	{ NULL, 0, 0 } };
+static const struct api_arg args_vm_display[] = {
+	{ "name", ARG_STRING, ARG_REQUIRED | ARG_VM },
+	{ "close", ARG_BOOL, 0 },
+	{ "ttl_s", ARG_INT, 0 },
 	{ NULL, 0, 0 } };
 static const struct api_arg args_vm_agent[] = {
 	{ "name", ARG_STRING, ARG_REQUIRED | ARG_VM },
@@ -744,5 +797,6 @@ const struct api_op api_vm_ops[] = {
 	{ "vm.log",      op_vm_log,      args_vm_log,      API_OP_READ },
 	{ "vm.stats",    op_vm_stats,    args_vm_stats,    API_OP_READ },
 	{ "vm.agent",    op_vm_agent,    args_vm_agent,    0 },
+	{ "vm.display",  op_vm_display,  args_vm_display,  0 },
 	{ NULL, NULL, NULL, 0 },
 };

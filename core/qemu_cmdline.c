@@ -19,8 +19,9 @@
  * (-S): croftd connects to its QMP and serial sockets, which it made and
  * passes as listening fds (chardev fd=N; QEMU listens on them itself), and
  * then lets the guest run, so no early console output is lost.  VNC has no
- * listener at all (-vnc none): a viewer is handed to QEMU over QMP
- * (add_client).  The seccomp sandbox is the strict one: no fork or exec
+ * listener at all (-vnc none) and asks for a password, which croftd sets
+ * when a display is opened (vm_display.c): a viewer is handed to QEMU over
+ * QMP (getfd, add_client).  The seccomp sandbox is the strict one: no fork or exec
  * (spawn), no setuid or setsid (elevateprivileges), no obsolete calls, no
  * scheduler or affinity changes.
  *
@@ -462,7 +463,7 @@ int qemu_cmdline_build(const struct qemu_spec *spec, char ***argv, size_t *argc,
 		av_add2(&av, "-device", "VGA");
 	else if (!strcmp(spec->display, "virtio"))
 		av_add2(&av, "-device", "virtio-vga");
-	av_add2(&av, "-vnc", "none");
+	av_add2(&av, "-vnc", "none,password=on");
 	av_add(&av, "-S");
 
 	av_add(&av, "-chardev");

@@ -85,6 +85,7 @@ struct vm {
 	struct loop_timer *agent_fallback; /* shutdown: try the agent then */
 	int shutdown_acpi;           /* this shutdown pressed the power button */
 	struct agent_guest guest;    /* what the guest agent said last */
+	struct vm_display *display;  /* an open display session (vm_display.c) */
 	int64_t guest_at;            /* CLOCK_REALTIME seconds of that; 0: nothing */
 	int busy;                    /* inside callbacks that may remove it */
 	int deleted;                 /* removed; freed when its QEMU is gone */

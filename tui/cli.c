@@ -108,6 +108,10 @@ const struct cli_cmd cli_commands[] = {
 	{ "vm", NULL, "log", "NAME [--bytes SIZE] [--follow]",
 	  "Print the end of a VM's serial console log (64K unless --bytes); --follow "
 	  "keeps printing what the guest writes.", "vm.log", cli_parse_vm_log, cli_run_vm_log },
+	{ "vm", NULL, "display", "NAME [--close] [--ttl SECS]",
+	  "Make a VM's screen reachable by a VNC viewer through an SSH tunnel for SECS "
+	  "(default 600) with a one-time password; --close ends it.", "vm.display",
+	  cli_parse_vm_display, cli_run_vm_display },
 	{ "vm", NULL, "agent", "NAME ping|info|fsfreeze-status",
 	  "Ask a VM's guest agent: whether it answers, the guest's OS, host name and "
 	  "addresses, or whether its filesystems are frozen.", "vm.agent", cli_parse_vm_agent,

@@ -207,6 +207,11 @@ int cli_parse_vm_edit(const char *cmdname, int argc, char **argv, struct cli_opt
 int cli_parse_vm_shutdown(const char *cmdname, int argc, char **argv, struct cli_opts *g,
 			  json_t **args, char *err, size_t errlen);
 /* vm log NAME [--bytes SIZE] [--follow]: {"name", "bytes"?, "follow"?}. */
+/* vm display NAME [--close] [--ttl SECS] */
+int cli_parse_vm_display(const char *cmdname, int argc, char **argv, struct cli_opts *g,
+			 json_t **args, char *err, size_t errlen);
+void cli_format_vm_display(FILE *f, const json_t *res);
+int cli_run_vm_display(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args);
 /* vm agent NAME ping|info|fsfreeze-status */
 int cli_parse_vm_agent(const char *cmdname, int argc, char **argv, struct cli_opts *g,
 		       json_t **args, char *err, size_t errlen);

@@ -109,6 +109,23 @@ static void cli_format_guest(FILE *f, const json_t *g)
 	cli_kv(f, "guest-agent", cli_str(g, "agent_version"));
 }
 
+void cli_format_vm_display(FILE *f, const json_t *res)
+{
+	char when[64];
+
+	if (jget_bool(res, "closed", 0)) {
+		fprintf(f, "closed the display of %s\n", cli_str(res, "name"));
+		return;
+	}
+	cli_format_time((time_t)jget_int(res, "expires", 0), "%H:%M:%S", when, sizeof(when));
+	fprintf(f, "The screen of %s is on %s until %s, VNC password: %s\n"
+		"On your own computer run:\n  %s\n"
+		"and point a VNC viewer at %s (the password above; it works once per "
+		"connection until %s).\n",
+		cli_str(res, "name"), cli_str(res, "address"), when, cli_str(res, "password"),
+		cli_str(res, "ssh"), cli_str(res, "viewer"), when);
+}
+
 void cli_format_vm_agent(FILE *f, const json_t *res)
 {
 	if (jget(res, "guest"))

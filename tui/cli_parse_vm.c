@@ -17,7 +17,8 @@
 enum opt_key {
 	OPT_NONE = 0,
 	OPT_VCPUS, OPT_MEMORY, OPT_MEMORY_MIN, OPT_DISK, OPT_CDROM, OPT_EJECT,
-	OPT_BOOT, OPT_FIRMWARE, OPT_KERNEL, OPT_INITRD, OPT_APPEND, OPT_FORMAT, OPT_AGENT, OPT_DISPLAY,
+	OPT_BOOT, OPT_FIRMWARE, OPT_KERNEL, OPT_INITRD, OPT_APPEND, OPT_FORMAT, OPT_AGENT,
+	OPT_DISPLAY, OPT_CLOSE,
 	OPT_TIMEOUT, OPT_FORCE, OPT_KEEP_DISKS, OPT_WAIT, OPT_NO_WAIT, OPT_BYTES, OPT_FOLLOW,
 	OPT_MAX
 };
@@ -508,4 +509,35 @@ int cli_parse_vm_agent(const char *cmdname, int argc, char **argv, struct cli_op
 	}
 	*args = json_pack("{s:s,s:s}", "name", pos[0], "command", pos[1]);
 	return 0;
+}
+
+static const struct cli_opt display_specs[] = {
+	{ "--close", OPT_CLOSE, NULL },
+	{ "--ttl", OPT_TIMEOUT, "a number of seconds" },
+	{ NULL, 0, NULL },
+};
+
+static int take_display(struct cli_named *n, int key, const char *opt, const char *val,
+			char *err, size_t errlen)
+{
+	long long secs;
+
+	if (key == OPT_CLOSE) {
+		json_object_set_new(n->a, "close", json_true());
+		return 0;
+	}
+	if (parse_count(val, &secs) < 0 || secs < 10 || secs > 86400) {
+		err_set(err, errlen, "--ttl needs a number of seconds from 10 to 86400, got '%s'", val);
+		return -EINVAL;
+	}
+	return cli_set_once(n->a, "ttl_s", json_integer(secs), opt, err, errlen);
+}
+
+int cli_parse_vm_display(const char *cmdname, int argc, char **argv, struct cli_opts *g,
+			 json_t **args, char *err, size_t errlen)
+{
+	struct cli_named n = { .what = "VM", .key = "name", .opts = display_specs,
+			       .take = take_display };
+
+	return cli_parse_named(&n, cmdname, argc, argv, g, args, err, errlen);
 }

@@ -212,7 +212,7 @@ static const char *const known_ops[] = {
 	"net.create", "net.list", "net.info", "net.edit", "net.delete",
 	"net.forward.add", "net.forward.list", "net.forward.remove",
 	"job.list", "job.info", "job.cancel",
-	"host.stats", "metrics.get", "vm.stats", "vm.agent",
+	"host.stats", "metrics.get", "vm.stats", "vm.agent", "vm.display",
 };
 
 static void test_op_find(void **state)
@@ -290,7 +290,7 @@ static const struct {
 	{ "vm.log", "name", NULL },
 	{ "vm.nic.add", "name", "net" },     { "vm.nic.remove", "name", "net" },
 	{ "vm.nic.list", "name", NULL },      { "vm.stats", "name", NULL },
-	{ "vm.agent", "name", NULL },
+	{ "vm.agent", "name", NULL },         { "vm.display", "name", NULL },
 	{ "net.info", NULL, "name" },        { "net.delete", NULL, "name" },
 	{ "net.edit", NULL, "name" },
 	{ "net.forward.add", "vm", "net" },  { "net.forward.list", NULL, "net" },

@@ -196,7 +196,7 @@ static void test_display(void **state)
 	assert_int_equal(qemu_cmdline_build(&s, &argv, &argc, err, sizeof(err)), 0);
 	assert_false(argv_has(argv, "-device", "VGA"));
 	assert_false(argv_has(argv, "-device", "virtio-vga"));
-	assert_true(argv_has(argv, "-vnc", "none"));
+	assert_true(argv_has(argv, "-vnc", "none,password=on"));
 	qemu_cmdline_free(argv);
 	s.display = "std";
 	assert_int_equal(qemu_cmdline_build(&s, &argv, &argc, err, sizeof(err)), 0);
@@ -365,7 +365,7 @@ static void test_escaping(void **state)
 		assert_string_equal(n, "guest=we,,ird,debug-threads=on");
 		free(n);
 	}
-	assert_true(argv_has(argv, "-vnc", "none"));
+	assert_true(argv_has(argv, "-vnc", "none,password=on"));
 	assert_true(argv_has(argv, "-chardev", "socket,id=qmp,fd=3,server=on,wait=off"));
 	assert_true(argv_has(argv, "-chardev", "socket,id=serial0,fd=4,server=on,wait=off"));
 	assert_true(argv_has(argv, "-sandbox",
