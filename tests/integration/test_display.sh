@@ -4,14 +4,17 @@
 # wrong one does not pass and the printed one does; a second display gives
 # a new password (the old one stops working); --close and the end of the
 # time stop the port answering; a stopped VM, a VM without a display and a
-# bad --ttl are refused by name.  The RFB handshake is tests/integration/rfb.py.
+# bad --ttl are refused by name.  The console's v shows the same in a
+# dialog, and that password works.  The RFB handshake is tests/integration/rfb.py.
 #
 # One guest (1 vCPU, 128M, direct kernel boot), booted once.
 # shellcheck shell=bash
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/tmuxlib.sh"
 
 RFB="python3 $(dirname "$0")/rfb.py"
 itest_setup
+tmux_install_teardown
 
 t_begin "refused: a stopped VM, a VM without a display, a bad --ttl"
 expect_ok croft vm create vd --vcpus 1 --memory 128M "${KARGS[@]}"
@@ -62,6 +65,23 @@ sleep 11
 out=$($RFB 127.0.0.1 "$PORT" "$NEW")
 assert_contains "$out" "connect failed" "after expiry"
 grep -q "the display's time is up" "$T/croftd.log" || fail "croftd.log does not say the time was up"
+t_end
+
+t_begin "the console: v shows the port, the password and the ssh command"
+tmux_start c1 110 30 xterm-256color
+tmux_wait c1 '^vd +running' 20
+tmux_keys c1 j v
+if tmux_wait c1 'VNC on 127\.0\.0\.1:[0-9]+, password: [A-Za-z0-9]{8}' 10; then
+	line=$(tmux_cap c1 | grep -oE 'VNC on 127\.0\.0\.1:[0-9]+, password: [A-Za-z0-9]{8}' | head -1)
+	PORT=${line#VNC on 127.0.0.1:}
+	PORT=${PORT%%,*}
+	PW=${line##* }
+	tmux_wait c1 'ssh -L 5901:127\.0\.0\.1:'"$PORT"' root@' 5
+	out=$($RFB 127.0.0.1 "$PORT" "$PW")
+	assert_contains "$out" "auth ok" "the console's password"
+fi
+tmux_keys c1 Escape
+tmux_keys c1 q
 t_end
 
 t_begin "--close ends it early; a second --close says there is none"
