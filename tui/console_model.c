@@ -95,6 +95,8 @@ static void guest_ip(struct cvm_info *v, const json_t *guest)
 
 	if (!v->vm.ip[0] && a)
 		snprintf(v->vm.ip, sizeof(v->vm.ip), "%.*s", (int)strcspn(a, "/"), a);
+	snprintf(v->vm.guest_os, sizeof(v->vm.guest_os), "%s", jget_str(guest, "os", ""));
+	snprintf(v->vm.guest_host, sizeof(v->vm.guest_host), "%s", jget_str(guest, "hostname", ""));
 }
 
 static void parse_disks(struct cvm_info *v, const json_t *disks)

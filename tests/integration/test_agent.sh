@@ -14,8 +14,10 @@
 #   ha  croft.agent=silent|garbage|flood|huge, booted once per mode
 # shellcheck shell=bash
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/tmuxlib.sh"
 
 itest_setup
+tmux_install_teardown
 
 info() {
 	croft vm info "$1" --json | jq -r "$2"
@@ -69,6 +71,12 @@ assert_eq "agentguest" "$(croft vm list --json | jq -r '.[] | select(.name == "g
 expect_ok croft vm info ga && assert_contains "$EXPECT_OUT" "guest-hostname: agentguest" "vm info text"
 # ga has no NIC, so no lease of croft's: vm list's IP is the agent's.
 assert_eq "192.0.2.7" "$(croft vm list | awk '$1 == "ga" { print $NF }')" "vm list IP column"
+# the console: the IP column, and the agent's facts in the VM's details
+tmux_start c1 120 30 xterm-256color
+tmux_wait c1 '^ga +running.*192\.0\.2\.7' 10
+tmux_keys c1 Enter
+tmux_wait c1 'guest agent: croft test guest \(busybox\), host name agentguest, address 192\.0\.2\.7' 10
+tmux_keys c1 Escape
 t_end
 
 t_begin "bad requests: an unknown command, an unknown VM"

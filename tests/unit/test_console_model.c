@@ -142,7 +142,8 @@ static void test_update_reads_nics_and_disks(void **state)
 		"            {\"path\":\"/iso/x.img\",\"owned\":false}]},"
 		" {\"name\":\"db\",\"nics\":[{\"net\":\"wan\",\"ip\":null}]},"
 		" {\"name\":\"br\",\"nics\":[{\"net\":\"lan\",\"ip\":null}],"
-		"  \"guest\":{\"addresses\":[\"192.168.1.20/24\",\"fd00::20/64\"]}}]", 0, NULL);
+		"  \"guest\":{\"os\":\"Debian 12\",\"hostname\":\"br1\","
+		"             \"addresses\":[\"192.168.1.20/24\",\"fd00::20/64\"]}}]", 0, NULL);
 	const struct cvm_info *v;
 	struct cvm_model m;
 	const char **names;
@@ -167,6 +168,9 @@ static void test_update_reads_nics_and_disks(void **state)
 	assert_string_equal(cvm_model_find(&m, "db")->vm.ip, "");
 	/* no lease, but the guest agent said: its first address */
 	assert_string_equal(cvm_model_find(&m, "br")->vm.ip, "192.168.1.20");
+	assert_string_equal(cvm_model_find(&m, "br")->vm.guest_os, "Debian 12");
+	assert_string_equal(cvm_model_find(&m, "br")->vm.guest_host, "br1");
+	assert_string_equal(cvm_model_find(&m, "db")->vm.guest_os, "");
 	assert_true(cvm_is_live(&v->vm));
 	assert_false(cvm_is_live(&cvm_model_find(&m, "db")->vm));
 	names = cvm_model_names(&m);
