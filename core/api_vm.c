@@ -16,6 +16,8 @@
 #include "core/host.h"
 #include "core/model.h"
 #include "core/vm.h"
+#include "core/vm_agent.h"
+#include "core/vm_display.h"
 #include "core/vm_create.h"
 #include "core/vm_define.h"
 #include "core/vm_serial.h"
@@ -43,6 +45,23 @@ static json_t *str_or_null(const char *s)
 }
 
 /* From the spec and the model only: no I/O. */
+/* What the guest agent said last, or null. */
+static json_t *guest_json(const struct vm *vm)
+{
+	const struct agent_guest *g = &vm->guest;
+	json_t *addrs;
+	size_t i;
+
+	if (!vm->guest_at)
+		return json_null();
+	addrs = json_array();
+	for (i = 0; i < g->naddrs; i++)
+		json_array_append_new(addrs, json_string(g->addrs[i]));
+	return json_pack("{s:s,s:s,s:s,s:s,s:o,s:I}", "os", g->os, "kernel", g->kernel,
+			 "hostname", g->hostname, "agent_version", g->version, "addresses", addrs,
+			 "updated", (json_int_t)vm->guest_at);
+}
+
 json_t *api_vm_json(const struct vm *vm)
 {
 	const struct store_vm *s = &vm->spec;
@@ -84,6 +103,9 @@ json_t *api_vm_json(const struct vm *vm)
 	json_object_set_new(o, "uptime_s", live && vm->started_at
 			    ? json_integer((json_int_t)(time(NULL) - vm->started_at)) : json_null());
 	json_object_set_new(o, "nics", api_vm_nics_json(vm));
+	json_object_set_new(o, "agent", json_boolean(s->agent));
+	json_object_set_new(o, "display", json_string(s->display ? s->display : "std"));
+	json_object_set_new(o, "guest", guest_json(vm));
 	json_object_set_new(o, "cpu_time_ms", proc ? json_integer((json_int_t)proc->cpu_ms)
 						   : json_null());
 	return o;
@@ -112,7 +134,7 @@ static uint64_t list_key(const struct croftd *d)
 	for (vm = d->vms; vm; vm = vm->next)
 		k = (k ^ ((uint64_t)vm->spec.id << 40) ^ ((uint64_t)vm->pid << 8) ^
 		     ((uint64_t)vm->started_at << 20) ^ ((uint64_t)vm->state << 1) ^
-		     (uint64_t)vm->deleted) * 0x100000001b3ULL;
+		     (uint64_t)vm->deleted ^ ((uint64_t)vm->guest_at << 4)) * 0x100000001b3ULL;
 	return k;
 }
 
@@ -244,6 +266,9 @@ static void op_vm_create(struct api_req *r, json_t *args)
 		.cdrom = opt_str(args, "cdrom"), .boot = opt_str(args, "boot"),
 		.firmware = opt_str(args, "firmware"), .kernel = opt_str(args, "kernel"),
 		.initrd = opt_str(args, "initrd"), .append = opt_str(args, "append"),
+		.display = opt_str(args, "display"),
+		.has_agent = json_is_boolean(json_object_get(args, "agent")),
+		.agent = json_is_true(json_object_get(args, "agent")),
 		.ndisks = json_array_size(jdisks),
 	};
 	struct vm_spec_disk_req *disks = xcalloc(c.ndisks + 1, sizeof(*disks));
@@ -277,7 +302,8 @@ static void op_vm_shutdown(struct api_req *r, json_t *args)
 {
 	json_t *jt = json_object_get(args, "timeout_s");
 	json_int_t t = jt ? json_integer_value(jt) : SHUTDOWN_TIMEOUT_DEFAULT;
-	int force = json_is_true(json_object_get(args, "force"));
+	int flags = (json_is_true(json_object_get(args, "force")) ? VM_SHUTDOWN_FORCE : 0) |
+		    (json_is_true(json_object_get(args, "agent")) ? VM_SHUTDOWN_AGENT : 0);
 	const char *code;
 	char err[512];
 
@@ -286,7 +312,7 @@ static void op_vm_shutdown(struct api_req *r, json_t *args)
 			    SHUTDOWN_TIMEOUT_MAX, (long long)t);
 		return;
 	}
-	if (vm_shutdown(api_req_vm(r), (unsigned)t, force, reply_vm_done, r, &code, err, sizeof(err)) < 0)
+	if (vm_shutdown(api_req_vm(r), (unsigned)t, flags, reply_vm_done, r, &code, err, sizeof(err)) < 0)
 		api_req_err(r, code, "%s", err);
 }
 
@@ -431,7 +457,9 @@ static void edit_parse(json_t *args, struct vm_spec_edit *e)
 		if (!v)
 			continue;
 		e->set |= f->bit;
-		if (f->is_int)
+		if (f->is_int == 2)
+			*(long long *)(void *)at = json_is_true(v);
+		else if (f->is_int)
 			*(long long *)(void *)at = json_integer_value(v);
 		else
 			*(const char **)(void *)at = json_string_value(v);
@@ -562,6 +590,130 @@ static void op_vm_log(struct api_req *r, json_t *args)
 	free(text);
 }
 
+/* --- the guest agent ------------------------------------------------------- */
+
+enum { AGENT_PING, AGENT_INFO, AGENT_FSFREEZE };
+
+struct agent_call {
+	struct api_req *r;
+	int what;
+};
+
+static void agent_reply(struct vm *vm, int rc, json_t *results, const char *err, void *data)
+{
+	struct agent_call *c = data;
+	struct api_req *r = c->r;
+	int what = c->what;
+	struct agent_guest g = { .fsfreeze = -1 };
+	char why[512];
+
+	free(c);
+	if (rc < 0) {
+		api_req_err(r, rc == -ETIMEDOUT ? PROTO_E_TIMEOUT : PROTO_E_QEMU, "%s", err);
+		return;
+	}
+	if (what == AGENT_PING) {
+		api_req_ok(r, json_pack("{s:s,s:b}", "name", vm->spec.name, "answered", 1));
+	} else if (what == AGENT_INFO) {
+		if (vm_agent_info_store(vm, results, why, sizeof(why)) < 0)
+			api_req_err(r, PROTO_E_QEMU, "%s", why);
+		else
+			api_req_ok(r, json_pack("{s:s,s:o}", "name", vm->spec.name,
+						"guest", guest_json(vm)));
+	} else if (agent_read_fsfreeze(json_array_get(results, 0), &g, why, sizeof(why)) < 0) {
+		api_req_err(r, PROTO_E_QEMU, "%s", why);
+	} else {
+		api_req_ok(r, json_pack("{s:s,s:s}", "name", vm->spec.name, "fsfreeze",
+					g.fsfreeze ? "frozen" : "thawed"));
+	}
+}
+
+static void op_vm_agent(struct api_req *r, json_t *args)
+{
+	static const char *const ping[] = { "guest-ping" };
+	static const char *const fsfreeze[] = { "guest-fsfreeze-status" };
+	const char *what = json_string_value(json_object_get(args, "command"));
+	const char *const *cmds;
+	struct agent_call *c;
+	size_t n;
+	char err[512];
+	int rc, kind;
+
+	if (!strcmp(what, "ping")) {
+		cmds = ping;
+		n = 1;
+		kind = AGENT_PING;
+	} else if (!strcmp(what, "info")) {
+		cmds = vm_agent_info_cmds;
+		n = VM_AGENT_INFO_NCMDS;
+		kind = AGENT_INFO;
+	} else if (!strcmp(what, "fsfreeze-status")) {
+		cmds = fsfreeze;
+		n = 1;
+		kind = AGENT_FSFREEZE;
+	} else {
+		api_req_err(r, PROTO_E_INVALID_ARGUMENT, "unknown guest agent command '%s'; "
+			    "use ping, info or fsfreeze-status", what);
+		return;
+	}
+	c = xcalloc(1, sizeof(*c));
+	c->r = r;
+	c->what = kind;
+	rc = vm_agent_run(api_req_vm(r), cmds, NULL, n, VM_AGENT_TIMEOUT_MS, agent_reply, c,
+			  err, sizeof(err));
+	if (rc < 0)
+		free(c);
+	if (rc < 0)
+		api_req_err(r, rc == -EBUSY ? PROTO_E_BUSY : PROTO_E_INVALID_STATE, "%s", err);
+}
+
+/* --- the display ------------------------------------------------------------ */
+
+static void display_reply(struct vm *vm, const char *code, const char *msg,
+			  const struct vm_display_info *info, void *data)
+{
+	struct api_req *r = data;
+	char host[256] = "HOST", ssh[400], addr[32];
+
+	if (code) {
+		api_req_err(r, code, "%s", msg);
+		return;
+	}
+	if (gethostname(host, sizeof(host) - 1) < 0 || !host[0])
+		snprintf(host, sizeof(host), "HOST");
+	snprintf(addr, sizeof(addr), "127.0.0.1:%u", info->port);
+	snprintf(ssh, sizeof(ssh), "ssh -L 5901:127.0.0.1:%u root@%s", info->port, host);
+	api_req_ok(r, json_pack("{s:s,s:s,s:i,s:s,s:I,s:s,s:s}", "name", vm->spec.name,
+				"address", addr, "port", (int)info->port, "password", info->password,
+				"expires", (json_int_t)info->expires, "ssh", ssh,
+				"viewer", "localhost:5901"));
+}
+
+static void op_vm_display(struct api_req *r, json_t *args)
+{
+	struct vm *vm = api_req_vm(r);
+	json_t *jt = json_object_get(args, "ttl_s");
+	json_int_t ttl = jt ? json_integer_value(jt) : VM_DISPLAY_TTL_DEFAULT;
+	const char *code;
+	char err[512];
+
+	if (json_is_true(json_object_get(args, "close"))) {
+		if (vm_display_close(vm) < 0)
+			api_req_err(r, PROTO_E_INVALID_STATE, "VM '%s' has no open display",
+				    vm->spec.name);
+		else
+			api_req_ok(r, json_pack("{s:s,s:b}", "name", vm->spec.name, "closed", 1));
+		return;
+	}
+	if (ttl < 10 || ttl > VM_DISPLAY_TTL_MAX) {
+		api_req_err(r, PROTO_E_INVALID_ARGUMENT, "ttl must be between 10 and %d seconds, "
+			    "not %lld", VM_DISPLAY_TTL_MAX, (long long)ttl);
+		return;
+	}
+	if (vm_display_open(vm, (unsigned)ttl, display_reply, r, &code, err, sizeof(err)) < 0)
+		api_req_err(r, code, "%s", err);
+}
+
 /* --- the table ------------------------------------------------------------- */
 
 static const struct api_arg args_vm_create[] = {
@@ -576,6 +728,8 @@ static const struct api_arg args_vm_create[] = {
 	{ "kernel", ARG_STRING, ARG_NULLABLE },
 	{ "initrd", ARG_STRING, ARG_NULLABLE },
 	{ "append", ARG_STRING, ARG_NULLABLE },
+	{ "agent", ARG_BOOL, 0 },
+	{ "display", ARG_STRING, ARG_NULLABLE },
 	{ NULL, 0, 0 } };
 static const struct api_arg args_vm_edit[] = {
 	{ "name", ARG_STRING, ARG_REQUIRED | ARG_VM },
@@ -590,15 +744,27 @@ static const struct api_arg args_vm_edit[] = {
 	{ "append", ARG_STRING, ARG_NULLABLE },
 	{ "memory_shares", ARG_INT, 0 },
 	{ "ksm", ARG_STRING, 0 },
+	{ "agent", ARG_BOOL, 0 },
+	{ "display", ARG_STRING, 0 },
 	{ NULL, 0, 0 } };
 static const struct api_arg args_vm_start[] = {
 	{ "name", ARG_STRING, ARG_REQUIRED | ARG_VM },
 	{ "force", ARG_BOOL, 0 },
 	{ NULL, 0, 0 } };
+static const struct api_arg args_vm_display[] = {
+	{ "name", ARG_STRING, ARG_REQUIRED | ARG_VM },
+	{ "close", ARG_BOOL, 0 },
+	{ "ttl_s", ARG_INT, 0 },
+	{ NULL, 0, 0 } };
+static const struct api_arg args_vm_agent[] = {
+	{ "name", ARG_STRING, ARG_REQUIRED | ARG_VM },
+	{ "command", ARG_STRING, ARG_REQUIRED },
+	{ NULL, 0, 0 } };
 static const struct api_arg args_vm_shutdown[] = {
 	{ "name", ARG_STRING, ARG_REQUIRED | ARG_VM },
 	{ "timeout_s", ARG_INT, 0 },
 	{ "force", ARG_BOOL, 0 },
+	{ "agent", ARG_BOOL, 0 },
 	{ NULL, 0, 0 } };
 static const struct api_arg args_vm_log[] = {
 	{ "name", ARG_STRING, ARG_REQUIRED | ARG_VM },
@@ -645,5 +811,7 @@ const struct api_op api_vm_ops[] = {
 	{ "vm.console",  op_vm_console,  api_args_vm_name, 0 },
 	{ "vm.log",      op_vm_log,      args_vm_log,      API_OP_READ },
 	{ "vm.stats",    op_vm_stats,    args_vm_stats,    API_OP_READ },
+	{ "vm.agent",    op_vm_agent,    args_vm_agent,    0 },
+	{ "vm.display",  op_vm_display,  args_vm_display,  0 },
 	{ NULL, NULL, NULL, 0 },
 };

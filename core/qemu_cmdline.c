@@ -19,8 +19,9 @@
  * (-S): croftd connects to its QMP and serial sockets, which it made and
  * passes as listening fds (chardev fd=N; QEMU listens on them itself), and
  * then lets the guest run, so no early console output is lost.  VNC has no
- * listener at all (-vnc none): a viewer is handed to QEMU over QMP
- * (add_client).  The seccomp sandbox is the strict one: no fork or exec
+ * listener at all (-vnc none) and asks for a password, which croftd sets
+ * when a display is opened (vm_display.c): a viewer is handed to QEMU over
+ * QMP (getfd, add_client).  The seccomp sandbox is the strict one: no fork or exec
  * (spawn), no setuid or setsid (elevateprivileges), no obsolete calls, no
  * scheduler or affinity changes.
  *
@@ -352,6 +353,17 @@ static int check_spec(const struct qemu_spec *spec, char *err, size_t errlen)
 			spec->serial_fd);
 		return -EINVAL;
 	}
+	if (spec->display && strcmp(spec->display, "none") && strcmp(spec->display, "std") &&
+	    strcmp(spec->display, "virtio")) {
+		err_set(err, errlen, "VM '%s': unknown display '%s'", spec->name, spec->display);
+		return -EINVAL;
+	}
+	if (spec->agent_fd && (spec->agent_fd < 3 || spec->agent_fd == spec->qmp_fd ||
+			       spec->agent_fd == spec->serial_fd)) {
+		err_set(err, errlen, "VM '%s' needs a descriptor above 2 of its own for its guest "
+			"agent socket (got %d)", spec->name, spec->agent_fd);
+		return -EINVAL;
+	}
 	if (!spec->vcpus) {
 		err_set(err, errlen, "VM '%s' needs at least one vCPU", spec->name);
 		return -EINVAL;
@@ -447,8 +459,11 @@ int qemu_cmdline_build(const struct qemu_spec *spec, char ***argv, size_t *argc,
 	av_add(&av, "-nodefaults");
 	av_add(&av, "-no-user-config");
 	av_add2(&av, "-display", "none");
-	av_add2(&av, "-device", "VGA");
-	av_add2(&av, "-vnc", "none");
+	if (!spec->display || !strcmp(spec->display, "std"))
+		av_add2(&av, "-device", "VGA");
+	else if (!strcmp(spec->display, "virtio"))
+		av_add2(&av, "-device", "virtio-vga");
+	av_add2(&av, "-vnc", "none,password=on");
 	av_add(&av, "-S");
 
 	av_add(&av, "-chardev");
@@ -461,6 +476,13 @@ int qemu_cmdline_build(const struct qemu_spec *spec, char ***argv, size_t *argc,
 
 	av_add2(&av, "-device", "virtio-balloon-pci,id=balloon0,"
 		"free-page-reporting=on,deflate-on-oom=on");
+	if (spec->agent_fd) {
+		av_add2(&av, "-device", "virtio-serial-pci,id=vserial0");
+		av_add(&av, "-chardev");
+		av_addf(&av, "socket,id=agent0,fd=%d,server=on,wait=off", spec->agent_fd);
+		av_add2(&av, "-device", "virtserialport,bus=vserial0.0,chardev=agent0,"
+			"name=org.qemu.guest_agent.0");
+	}
 	av_add(&av, "-no-shutdown");
 	av_add2(&av, "-sandbox", SANDBOX_OPTS);
 	av_add2(&av, "-msg", "timestamp=on");

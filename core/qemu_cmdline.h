@@ -4,7 +4,8 @@
  * no path to write: its QMP and serial sockets arrive as listening fds
  * (spec->qmp_fd, serial_fd, the numbers they have in QEMU), VNC has no
  * listener (-vnc none), and it starts paused (-S) until croftd has
- * connected (qemu_cmdline.c).
+ * connected (qemu_cmdline.c).  The guest agent's channel is a listening
+ * fd too (spec->agent_fd), which croftd connects to (vm_agent.c).
  *
  * NICs are virtio-net-pci devices, each on its own pcie-root-port so it
  * can be unplugged while the guest runs; the ports (nicport0..N-1, after
@@ -57,6 +58,7 @@ struct qemu_spec {
 	const char *ovmf_code;   /* uefi: read-only code image */
 	const char *ovmf_vars;   /* uefi: this VM's writable vars copy */
 	const char *boot;        /* "disk", "cdrom", "cdrom,disk", "disk,cdrom" */
+	const char *display;     /* "none", "std" (NULL: std VGA) or "virtio" */
 	const struct qemu_disk *disks;
 	size_t ndisks;
 	const char *cdrom;       /* NULL: no CD drive */
@@ -65,6 +67,9 @@ struct qemu_spec {
 	const char *append;
 	int qmp_fd;              /* fd numbers in QEMU (>= 3) of croftd's */
 	int serial_fd;           /* listening QMP and serial sockets */
+	int agent_fd;            /* the guest agent's listening socket, or 0: no
+				  * agent channel (virtio-serial port
+				  * org.qemu.guest_agent.0, after the balloon) */
 	const struct qemu_add_fd *add_fds;  /* fd sets, before every -blockdev */
 	size_t nadd_fds;
 	const struct qemu_nic *nics;  /* in order: NIC i sits on nicport<i> */

@@ -40,6 +40,7 @@ struct qmp_cmd {
 	char *head;              /* {"execute":...,"arguments":... without '}' */
 	size_t head_len;
 	long long id;            /* 0 until written */
+	int fd;                  /* to pass with it (SCM_RIGHTS), or -1 */
 	qmp_reply_cb cb;
 	void *data;
 };
@@ -55,6 +56,8 @@ struct qmp {
 	char *out;
 	size_t out_off, out_len, out_cap;
 	int out_armed;           /* EPOLLOUT requested */
+	int pass_fd;             /* goes with the byte at out[pass_at], or -1 */
+	size_t pass_at;
 
 	struct qmp_cmd *cmds, **cmds_tail;
 	long long next_id;
@@ -68,6 +71,8 @@ struct qmp {
 
 static void qmp_cmd_free(struct qmp_cmd *c)
 {
+	if (c->fd >= 0)
+		close(c->fd);
 	free(c->head);
 	free(c);
 }
@@ -119,6 +124,9 @@ static void qmp_teardown(struct qmp *q, const char *why, int notify)
 	q->out = NULL;
 	q->out_off = q->out_len = q->out_cap = 0;
 	q->out_armed = 0;
+	if (q->pass_fd >= 0)
+		close(q->pass_fd);
+	q->pass_fd = -1;
 
 	list = q->cmds;
 	q->cmds = NULL;
@@ -147,11 +155,47 @@ static void qmp_set_out_armed(struct qmp *q, int on)
 
 /* Write what is buffered.  0 (possibly with a rest left and EPOLLOUT armed)
  * or -errno. */
+/* One send(), or with a descriptor due at out_off a sendmsg() carrying it;
+ * never past a descriptor's byte without it. */
+static ssize_t qmp_send_some(struct qmp *q)
+{
+	size_t len = q->out_len - q->out_off;
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} u;
+	struct iovec iov;
+	struct msghdr mh = { 0 };
+	ssize_t n;
+
+	if (q->pass_fd < 0)
+		return send(q->fd, q->out + q->out_off, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+	if (q->out_off < q->pass_at)
+		return send(q->fd, q->out + q->out_off, q->pass_at - q->out_off,
+			    MSG_NOSIGNAL | MSG_DONTWAIT);
+	iov.iov_base = q->out + q->out_off;
+	iov.iov_len = len;
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	memset(&u, 0, sizeof(u));
+	mh.msg_control = u.buf;
+	mh.msg_controllen = sizeof(u.buf);
+	CMSG_FIRSTHDR(&mh)->cmsg_level = SOL_SOCKET;
+	CMSG_FIRSTHDR(&mh)->cmsg_type = SCM_RIGHTS;
+	CMSG_FIRSTHDR(&mh)->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(CMSG_FIRSTHDR(&mh)), &q->pass_fd, sizeof(int));
+	n = sendmsg(q->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+	if (n > 0) {
+		close(q->pass_fd);         /* QEMU has its copy */
+		q->pass_fd = -1;
+	}
+	return n;
+}
+
 static int qmp_flush(struct qmp *q)
 {
 	while (q->out_off < q->out_len) {
-		ssize_t n = send(q->fd, q->out + q->out_off, q->out_len - q->out_off,
-				 MSG_NOSIGNAL | MSG_DONTWAIT);
+		ssize_t n = qmp_send_some(q);
 
 		if (n < 0) {
 			if (errno == EINTR)
@@ -207,6 +251,11 @@ static void qmp_send(struct qmp *q, struct qmp_cmd *c)
 	if (q->write_err)
 		return;
 	c->id = ++q->next_id;
+	if (c->fd >= 0) {
+		q->pass_fd = c->fd;          /* qmp_command_fd keeps one in flight */
+		q->pass_at = q->out_len;
+		c->fd = -1;
+	}
 	n = snprintf(tail, sizeof(tail), ",\"id\":%lld}\n", c->id);
 	qmp_out_append(q, c->head, c->head_len);
 	qmp_out_append(q, tail, (size_t)n);
@@ -246,6 +295,7 @@ static struct qmp_cmd *qmp_cmd_new(const char *name, json_t *args, qmp_reply_cb 
 	}
 	text[--len] = '\0';
 	c = xcalloc(1, sizeof(*c));
+	c->fd = -1;
 	c->head = text;
 	c->head_len = len;
 	c->cb = cb;
@@ -455,6 +505,7 @@ static int qmp_new_fd_err(struct loop *l, int fd, const struct qmp_callbacks *cb
 		q->cbs = *cbs;
 	q->data = data;
 	q->cmds_tail = &q->cmds;
+	q->pass_fd = -1;
 	linebuf_init(&q->in, QMP_MAX_LINE);
 	r = loop_add(l, fd, EPOLLIN, qmp_io_cb, q);
 	if (r < 0) {
@@ -514,7 +565,33 @@ fail:
 	return r;
 }
 
+static int qmp_command_ex(struct qmp *q, const char *cmd, json_t *args, int fd, qmp_reply_cb cb,
+			  void *data);
+
 int qmp_command(struct qmp *q, const char *cmd, json_t *args, qmp_reply_cb cb, void *data)
+{
+	return qmp_command_ex(q, cmd, args, -1, cb, data);
+}
+
+int qmp_command_fd(struct qmp *q, const char *cmd, json_t *args, int fd, qmp_reply_cb cb,
+		   void *data)
+{
+	struct qmp_cmd *c;
+
+	for (c = q ? q->cmds : NULL; c; c = c->next)
+		if (c->fd >= 0)
+			break;
+	if (fd < 0 || (q && (q->pass_fd >= 0 || c))) {
+		json_decref(args);
+		if (fd >= 0)
+			close(fd);
+		return fd < 0 ? -EBADF : -EBUSY;
+	}
+	return qmp_command_ex(q, cmd, args, fd, cb, data);
+}
+
+static int qmp_command_ex(struct qmp *q, const char *cmd, json_t *args, int fd, qmp_reply_cb cb,
+			  void *data)
 {
 	struct qmp_cmd *c;
 	int r;
@@ -533,12 +610,16 @@ int qmp_command(struct qmp *q, const char *cmd, json_t *args, qmp_reply_cb cb, v
 		goto fail;
 	}
 	json_decref(args);
+	c->fd = fd;
+	fd = -1;
 	qmp_cmd_append(q, c);
 	if (q->state == QMP_ST_READY)
 		qmp_send(q, c);
 	return 0;
 fail:
 	json_decref(args);
+	if (fd >= 0)
+		close(fd);
 	return r;
 }
 

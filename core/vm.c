@@ -12,6 +12,8 @@
  */
 #include "core/vm.h"
 #include "core/vm_internal.h"
+#include "core/vm_agent.h"
+#include "core/vm_display.h"
 #include "core/bus.h"
 #include "core/daemon.h"
 #include "common/loop.h"
@@ -96,8 +98,13 @@ void vm_set_state(struct vm *vm, enum vm_state s, const char *why)
 		return;
 	vm->state = s;
 	memcpy(vm->reason, reason, sizeof(reason));
-	if (s == VM_STOPPED || s == VM_CRASHED)
+	if (s == VM_STOPPED || s == VM_CRASHED) {
 		vm->started_at = 0;
+		vm_agent_stop(vm);
+		vm_display_stop(vm);
+	} else if (s == VM_RUNNING) {
+		vm_agent_running(vm);
+	}
 	if (!vm->deleted && store_vm_set_state(vm->d->store, vm->spec.id, state_names[s], reason) < 0)
 		log_err("VM %s: could not record state %s in the store", vm->spec.name, state_names[s]);
 	if (vm->deleted) {
@@ -174,6 +181,8 @@ void vm_free(struct vm *vm)
 			break;
 		}
 	}
+	vm_agent_stop(vm);
+	vm_display_stop(vm);
 	store_vm_clear(&vm->spec);
 	vm_serial_free(vm->serial);
 	vm_serial_log_free(vm->log);
@@ -187,7 +196,8 @@ void vm_free(struct vm *vm)
 }
 
 /* Runtime files that must not outlive QEMU (the logs stay). */
-static const char *const run_files[] = { "qemu.pid", "qmp.sock", "serial.sock", "vnc.sock" };
+static const char *const run_files[] = { "qemu.pid", "qmp.sock", "serial.sock", "vnc.sock",
+					 "agent.sock" };
 static const char *const log_files[] = { "serial.log", "serial.log.1", "qemu.log", "qemu.log.1" };
 
 static void unlink_in(const char *dir, const char *file)
@@ -295,9 +305,11 @@ static void powerdown_reply(struct qmp *q, const struct qmp_msg *m, void *data)
 	}
 }
 
-int vm_shutdown(struct vm *vm, unsigned timeout_s, int force, vm_done_cb cb, void *data,
+int vm_shutdown(struct vm *vm, unsigned timeout_s, int flags, vm_done_cb cb, void *data,
 		const char **code, char *err, size_t errlen)
 {
+	int force = !!(flags & VM_SHUTDOWN_FORCE);
+
 	if (vm->state == VM_SHUTTING_DOWN) {
 		vm->shutdown_force |= force;
 		vm_waiters_add(&vm->stop_waiters, cb, data);
@@ -311,8 +323,24 @@ int vm_shutdown(struct vm *vm, unsigned timeout_s, int force, vm_done_cb cb, voi
 	}
 	if (need_running(vm, "shut down", code, err, errlen) < 0)
 		return -EINVAL;
+	if ((flags & VM_SHUTDOWN_AGENT) && !vm->spec.agent) {
+		*code = PROTO_E_INVALID_STATE;
+		err_set(err, errlen, "VM '%s' has no guest agent channel (--agent off); shut it down "
+			"without --agent", vm->spec.name);
+		return -EINVAL;
+	}
 	vm->shutdown_force = force;
-	qmp_command(vm->qmp, "system_powerdown", NULL, powerdown_reply, vm);
+	vm->shutdown_acpi = !(flags & VM_SHUTDOWN_AGENT);
+	if (vm->shutdown_acpi) {
+		qmp_command(vm->qmp, "system_powerdown", NULL, powerdown_reply, vm);
+		/* A guest that ignores the button may still listen to its agent. */
+		vm_agent_shutdown_fallback(vm, timeout_s * 1000 / 2);
+	} else if (vm_agent_shutdown(vm, err, errlen) < 0) {
+		log_info("VM %s: no guest agent to shut down through (%s); pressing the power "
+			 "button", vm->spec.name, err);
+		vm->shutdown_acpi = 1;
+		qmp_command(vm->qmp, "system_powerdown", NULL, powerdown_reply, vm);
+	}
 	vm_timer_clear(vm);
 	vm->timer = loop_timer_add(vm->d->loop, (uint64_t)timeout_s * 1000, shutdown_timer_cb, vm);
 	vm_waiters_add(&vm->stop_waiters, cb, data);

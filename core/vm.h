@@ -15,6 +15,7 @@
 #define CROFT_VM_H
 
 #include "store/store.h"
+#include "core/agent.h"
 
 #include <stdint.h>
 #include <sys/types.h>
@@ -79,6 +80,13 @@ struct vm {
 
 	int user_action;             /* a pause/resume we sent is in flight */
 	struct vm_nic_op *nic_op;    /* a NIC hot-plug/unplug in flight (vm_nic.c) */
+	struct vm_agent_conv *agent_conv;  /* a guest agent conversation (vm_agent.c) */
+	struct loop_timer *agent_poll;     /* the next poll of the guest agent */
+	struct loop_timer *agent_fallback; /* shutdown: try the agent then */
+	int shutdown_acpi;           /* this shutdown pressed the power button */
+	struct agent_guest guest;    /* what the guest agent said last */
+	struct vm_display *display;  /* an open display session (vm_display.c) */
+	int64_t guest_at;            /* CLOCK_REALTIME seconds of that; 0: nothing */
 	int busy;                    /* inside callbacks that may remove it */
 	int deleted;                 /* removed; freed when its QEMU is gone */
 	struct vm *next;
@@ -104,7 +112,10 @@ int vm_pid_is_qemu(const struct vm *vm, const char *root, pid_t pid);
 /* Lifecycle.  Each returns 0 when accepted (cb then runs later, exactly
  * once) or -errno with err_code/err set and cb not called. */
 int vm_start(struct vm *vm, vm_done_cb cb, void *data, const char **code, char *err, size_t errlen);
-int vm_shutdown(struct vm *vm, unsigned timeout_s, int force, vm_done_cb cb, void *data,
+/* vm_shutdown's flags: stop QEMU at the timeout; ask the guest agent first. */
+#define VM_SHUTDOWN_FORCE 1
+#define VM_SHUTDOWN_AGENT 2
+int vm_shutdown(struct vm *vm, unsigned timeout_s, int flags, vm_done_cb cb, void *data,
 		const char **code, char *err, size_t errlen);
 int vm_stop(struct vm *vm, const char *reason, vm_done_cb cb, void *data,
 	    const char **code, char *err, size_t errlen);

@@ -11,6 +11,8 @@
  */
 #include "core/vm.h"
 #include "core/vm_internal.h"
+#include "core/vm_agent.h"
+#include "core/vm_display.h"
 #include "core/bus.h"
 #include "core/daemon.h"
 #include "core/job.h"
@@ -134,6 +136,8 @@ static void vm_qemu_gone(struct vm *vm, const char *how)
 	}
 	vm_serial_free(vm->serial);
 	vm->serial = NULL;
+	vm_agent_stop(vm);
+	vm_display_stop(vm);
 	vm_serial_log_close(vm->log);
 	output_read(vm);
 	output_line(vm, said, sizeof(said));

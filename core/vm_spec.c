@@ -89,6 +89,15 @@ static int check_boot(const char *boot, int has_cdrom, size_t ndisks, int has_ke
 	return 0;
 }
 
+static int check_display(const char *display, char *err, size_t errlen)
+{
+	if (strcmp(display, "none") && strcmp(display, "std") && strcmp(display, "virtio")) {
+		err_set(err, errlen, "display '%s' is unknown; use none, std or virtio", display);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static int check_firmware(const struct vm_spec_env *env, const char *fw, char *err, size_t errlen)
 {
 	if (strcmp(fw, "bios") && strcmp(fw, "uefi")) {
@@ -229,7 +238,8 @@ static int create_settings(const struct vm_spec_env *env, const struct vm_spec_c
 	if ((rc = vcpus_check(req->vcpus, err, errlen)) < 0 ||
 	    (rc = check_memory(req->memory_mib, memmin, err, errlen)) < 0 ||
 	    (rc = check_host_fit(env, (uint64_t)req->vcpus, (uint64_t)req->memory_mib, err, errlen)) < 0 ||
-	    (rc = check_firmware(env, fw, err, errlen)) < 0)
+	    (rc = check_firmware(env, fw, err, errlen)) < 0 ||
+	    (rc = check_display(req->display ? req->display : "std", err, errlen)) < 0)
 		return rc;
 	if (req->cdrom && (rc = check_file(env, "cdrom image", req->cdrom, NULL, code, err, errlen)) < 0)
 		return rc;
@@ -254,6 +264,8 @@ static int create_settings(const struct vm_spec_env *env, const struct vm_spec_c
 	out->kernel = xstrdup_or_null(req->kernel);
 	out->initrd = xstrdup_or_null(req->initrd);
 	out->append = xstrdup_or_null(req->append);
+	out->agent = req->has_agent ? !!req->agent : 1;
+	out->display = xstrdup(req->display ? req->display : "std");
 	return 0;
 }
 
@@ -368,6 +380,8 @@ const struct vm_spec_field vm_spec_edit_fields[] = {
 	FIELD("append",         VM_SPEC_APPEND,     0, append),
 	FIELD("memory_shares",  VM_SPEC_SHARES,     1, memory_shares),
 	FIELD("ksm",            VM_SPEC_KSM,        0, ksm),
+	FIELD("agent",          VM_SPEC_AGENT,      2, agent),
+	FIELD("display",        VM_SPEC_DISPLAY,    0, display),
 	{ NULL, 0, 0, 0 },
 };
 
@@ -456,6 +470,12 @@ static void edit_strings(const struct vm_spec_edit *req, struct store_vm *next)
 	edit_str(&next->kernel, req->set, VM_SPEC_KERNEL, req->kernel);
 	edit_str(&next->initrd, req->set, VM_SPEC_INITRD, req->initrd);
 	edit_str(&next->append, req->set, VM_SPEC_APPEND, req->append);
+	if (req->set & VM_SPEC_AGENT)
+		next->agent = req->agent ? 1 : 0;
+	if (req->set & VM_SPEC_DISPLAY) {
+		free(next->display);
+		next->display = xstrdup(req->display);
+	}
 	if (req->set & VM_SPEC_FIRMWARE) {
 		free(next->firmware);
 		next->firmware = xstrdup(req->firmware);
@@ -512,6 +532,7 @@ int vm_spec_edit(const struct vm_spec_env *env, const struct store_vm *cur,
 		goto fail;
 	edit_strings(req, next);
 	if ((rc = check_firmware(env, next->firmware, err, errlen)) < 0 ||
+	    (rc = check_display(next->display ? next->display : "std", err, errlen)) < 0 ||
 	    (rc = check_boot(next->boot, next->cdrom != NULL, next->ndisks, next->kernel != NULL,
 			     err, errlen)) < 0)
 		goto fail;

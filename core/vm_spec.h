@@ -102,6 +102,9 @@ struct vm_spec_create {
 	const char *kernel;
 	const char *initrd;
 	const char *append;
+	const char *display;         /* default: std */
+	int has_agent;               /* default: a guest agent channel */
+	int agent;
 	const struct vm_spec_disk_req *disks;
 	size_t ndisks;
 };
@@ -132,6 +135,8 @@ int vm_spec_create(const struct vm_spec_env *env, const struct vm_spec_create *r
 #define VM_SPEC_APPEND       0x100
 #define VM_SPEC_SHARES       0x200   /* memory_shares: the balloon policy's weight */
 #define VM_SPEC_KSM          0x400   /* ksm: "on" | "off" (QEMU mem-merge) */
+#define VM_SPEC_AGENT        0x800
+#define VM_SPEC_DISPLAY      0x1000
 
 /* Strings are borrowed.  A cdrom, kernel, initrd or append that is set to
  * NULL or "" is taken away; boot and firmware, when set, are not NULL. */
@@ -148,6 +153,8 @@ struct vm_spec_edit {
 	const char *append;
 	long long memory_shares;
 	const char *ksm;
+	long long agent;             /* 0 or 1 */
+	const char *display;
 };
 
 /* The settings an edit can give, by the names the API gives them; ends
@@ -155,7 +162,8 @@ struct vm_spec_edit {
 struct vm_spec_field {
 	const char *key;             /* "vcpus", "memory_mib", "cdrom", ... */
 	unsigned bit;                /* VM_SPEC_* */
-	int is_int;                  /* a long long, else a const char * */
+	int is_int;                  /* a long long (2: from a JSON boolean), else a
+				      * const char * */
 	size_t off;                  /* of the value in struct vm_spec_edit */
 };
 extern const struct vm_spec_field vm_spec_edit_fields[];

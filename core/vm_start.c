@@ -1,6 +1,6 @@
 /*
- * Starting a VM: its uid slot, its root-owned run directory with the QMP
- * and serial sockets croftd makes, the files QEMU gets as descriptors
+ * Starting a VM: its uid slot, its root-owned run directory with the QMP,
+ * serial and guest agent sockets croftd makes, the files QEMU gets as descriptors
  * croftd opened (vm_files.h: disks, CD, kernel, initrd, the UEFI code and
  * variable store), its command line from the spec (qemu_cmdline.c), its
  * NICs' taps; then croftd forks and execs QEMU (vm_spawn.c) as the VM's own
@@ -193,8 +193,9 @@ int vm_start(struct vm *vm, vm_done_cb cb, void *data, const char **code, char *
 	struct vm_spawn_as as = { 0 };
 	struct job_exec *x = NULL;
 	char *rundir = NULL, *vmroot = NULL, *vars = NULL, *qmp = NULL, *serial = NULL;
+	char *agent = NULL;
 	char **argv = NULL, user[96];
-	int *pass = NULL, lfd[2] = { -1, -1 };
+	int *pass = NULL, lfd[3] = { -1, -1, -1 };
 	size_t argc, i, npass = 0;
 	int r;
 
@@ -237,6 +238,12 @@ int vm_start(struct vm *vm, vm_done_cb cb, void *data, const char **code, char *
 		goto fail;
 	qs.qmp_fd = pass_fd(&pass, &npass, lfd[0]);
 	qs.serial_fd = pass_fd(&pass, &npass, lfd[1]);
+	if (vm->spec.agent) {
+		agent = vm_run_path(d, vm->spec.name, "agent.sock");
+		if ((r = vm_sock_listen(agent, &lfd[2], err, errlen)) < 0)
+			goto fail;
+		qs.agent_fd = pass_fd(&pass, &npass, lfd[2]);
+	}
 
 	if (!strcmp(vm->spec.firmware, "uefi")) {
 		r = vm_uefi_vars_ensure(d, vm->spec.name, err, errlen);
@@ -263,6 +270,7 @@ int vm_start(struct vm *vm, vm_done_cb cb, void *data, const char **code, char *
 	qs.ovmf_code = vf.ovmf_code;
 	qs.ovmf_vars = vf.ovmf_vars;
 	qs.boot = vm->spec.boot;
+	qs.display = vm->spec.display;
 	qs.disks = vf.disks;
 	qs.ndisks = vm->spec.ndisks;
 	qs.cdrom = vf.cdrom;
@@ -310,7 +318,7 @@ int vm_start(struct vm *vm, vm_done_cb cb, void *data, const char **code, char *
 	r = 0;
 fail:
 	/* QEMU has its copies of the listening sockets. */
-	for (i = 0; i < 2; i++)
+	for (i = 0; i < 3; i++)
 		if (lfd[i] >= 0)
 			close(lfd[i]);
 	if (r < 0)
@@ -322,6 +330,7 @@ fail:
 	free(vars);
 	free(qmp);
 	free(serial);
+	free(agent);
 	free(rundir);
 	free(vmroot);
 	return r;

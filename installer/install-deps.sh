@@ -18,7 +18,7 @@ PACKAGES=(
 	# networking
 	dnsmasq-base nftables iproute2
 	# tests and tools
-	tmux socat procps time python3 jq
+	tmux socat procps time python3 jq python3-cryptography
 	# the monitor: promtool checks /metrics, node_exporter is the benchmark's baseline
 	prometheus prometheus-node-exporter
 )

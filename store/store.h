@@ -19,7 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define STORE_SCHEMA_VERSION 7
+#define STORE_SCHEMA_VERSION 9
 
 struct store;
 
@@ -51,6 +51,8 @@ struct store_vm {
 	char *state;             /* last state croftd recorded */
 	char *state_reason;      /* why it entered that state */
 	int64_t created;         /* unix seconds */
+	int agent;               /* 1: a guest agent channel (the default) */
+	char *display;           /* "none" | "std" | "virtio" (NULL: "std") */
 	struct store_disk *disks;/* ordered by idx; owned by the struct */
 	size_t ndisks;
 };

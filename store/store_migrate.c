@@ -184,6 +184,18 @@ static const struct migration migrations[] = {
 	  "ALTER TABLE vms ADD COLUMN ksm INTEGER NOT NULL DEFAULT 1"
 	  "  CONSTRAINT ksm_0_or_1 CHECK (ksm IN (0, 1));"
 	},
+	{ 8,
+	  /* A VM's guest agent channel: 1 (every VM so far gets one at its
+	   * next start), 0 after --agent off. */
+	  "ALTER TABLE vms ADD COLUMN agent INTEGER NOT NULL DEFAULT 1"
+	  " CONSTRAINT agent_0_or_1 CHECK (agent IN (0, 1));"
+	},
+	{ 9,
+	  /* A VM's display device: std VGA (every VM so far), virtio-vga, or
+	   * none. */
+	  "ALTER TABLE vms ADD COLUMN display TEXT NOT NULL DEFAULT 'std'"
+	  " CONSTRAINT display_known CHECK (display IN ('none', 'std', 'virtio'));"
+	},
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == STORE_SCHEMA_VERSION,

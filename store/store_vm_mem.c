@@ -31,6 +31,7 @@ void store_vm_clear(struct store_vm *vm)
 	free(vm->kernel);
 	free(vm->initrd);
 	free(vm->append);
+	free(vm->display);
 	free(vm->state);
 	free(vm->state_reason);
 	for (i = 0; i < vm->ndisks; i++)
@@ -61,6 +62,7 @@ void store_vm_copy(struct store_vm *dst, const struct store_vm *src)
 	dst->kernel = xstrdup_or_null(src->kernel);
 	dst->initrd = xstrdup_or_null(src->initrd);
 	dst->append = xstrdup_or_null(src->append);
+	dst->display = xstrdup_or_null(src->display);
 	dst->state = xstrdup_or_null(src->state);
 	dst->state_reason = xstrdup_or_null(src->state_reason);
 	dst->disks = NULL;

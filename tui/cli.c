@@ -74,7 +74,8 @@ const struct cli_cmd cli_commands[] = {
 	{ "vm", NULL, "create",
 	  "NAME [--vcpus N] --memory SIZE [--memory-min SIZE] [--disk SIZE|PATH]... "
 	  "[--cdrom ISO] [--boot LIST] [--firmware bios|uefi] "
-	  "[--kernel FILE [--initrd FILE] [--append STRING]] [--wait|--no-wait]",
+	  "[--kernel FILE [--initrd FILE] [--append STRING]] [--agent on|off] [--display none|std|virtio] "
+	  "[--wait|--no-wait]",
 	  "Create a VM (stopped).", "vm.create", cli_parse_vm_create, cli_run_vm_create },
 	{ "vm", NULL, "list", "", "List the VMs.", "vm.list", cli_parse_none, cli_run_vm_list },
 	{ "vm", NULL, "info", "NAME", "Show a VM's configuration and state.", "vm.info",
@@ -84,9 +85,10 @@ const struct cli_cmd cli_commands[] = {
 	  "vm.start", cli_parse_vm_start, cli_run_vm_action },
 	{ "vm", NULL, "stop", "NAME", "Stop a VM at once (like pulling the plug).", "vm.stop",
 	  cli_parse_name, cli_run_vm_action },
-	{ "vm", NULL, "shutdown", "NAME [--timeout SECS] [--force]",
-	  "Ask the guest to power off; wait up to SECS (default 60), then fail, "
-	  "or with --force stop it.", "vm.shutdown", cli_parse_vm_shutdown, cli_run_vm_action },
+	{ "vm", NULL, "shutdown", "NAME [--timeout SECS] [--force] [--agent]",
+	  "Ask the guest to power off (the ACPI power button, then halfway through "
+	  "SECS its guest agent; --agent asks the agent first); wait up to SECS "
+	  "(default 60), then fail, or with --force stop it.", "vm.shutdown", cli_parse_vm_shutdown, cli_run_vm_action },
 	{ "vm", NULL, "pause", "NAME", "Pause a running VM.", "vm.pause", cli_parse_name,
 	  cli_run_vm_action },
 	{ "vm", NULL, "resume", "NAME", "Resume a paused VM.", "vm.resume", cli_parse_name,
@@ -96,7 +98,8 @@ const struct cli_cmd cli_commands[] = {
 	{ "vm", NULL, "edit",
 	  "NAME [--vcpus N] [--memory SIZE] [--memory-min SIZE] [--cdrom ISO | --eject] "
 	  "[--boot LIST] [--firmware bios|uefi] [--kernel FILE] [--initrd FILE] "
-	  "[--append STRING] [--memory-shares N] [--ksm on|off]",
+	  "[--append STRING] [--memory-shares N] [--ksm on|off] [--agent on|off]"
+	  " [--display none|std|virtio]",
 	  "Change a VM's configuration.", "vm.edit", cli_parse_vm_edit, cli_run_vm_action },
 	{ "vm", NULL, "delete", "NAME [--keep-disks] [--force]",
 	  "Delete a VM and the disks croft created for it; --keep-disks keeps them, "
@@ -108,6 +111,14 @@ const struct cli_cmd cli_commands[] = {
 	{ "vm", NULL, "log", "NAME [--bytes SIZE] [--follow]",
 	  "Print the end of a VM's serial console log (64K unless --bytes); --follow "
 	  "keeps printing what the guest writes.", "vm.log", cli_parse_vm_log, cli_run_vm_log },
+	{ "vm", NULL, "display", "NAME [--close] [--ttl SECS]",
+	  "Make a VM's screen reachable by a VNC viewer through an SSH tunnel for SECS "
+	  "(default 600) with a one-time password; --close ends it.", "vm.display",
+	  cli_parse_vm_display, cli_run_vm_display },
+	{ "vm", NULL, "agent", "NAME ping|info|fsfreeze-status",
+	  "Ask a VM's guest agent: whether it answers, the guest's OS, host name and "
+	  "addresses, or whether its filesystems are frozen.", "vm.agent", cli_parse_vm_agent,
+	  cli_run_vm_agent },
 	{ "vm", NULL, "stats", "NAME [--history 1h|24h|31d|1y]",
 	  "Show a VM's CPU, CPU ready per vCPU, memory, disk and network figures; "
 	  "--history adds the history (with --json).", "vm.stats", cli_parse_vm_stats,

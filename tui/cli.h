@@ -212,6 +212,15 @@ int cli_parse_vm_shutdown(const char *cmdname, int argc, char **argv, struct cli
 int cli_parse_vm_start(const char *cmdname, int argc, char **argv, struct cli_opts *g,
 		       json_t **args, char *err, size_t errlen);
 /* vm log NAME [--bytes SIZE] [--follow]: {"name", "bytes"?, "follow"?}. */
+/* vm display NAME [--close] [--ttl SECS] */
+int cli_parse_vm_display(const char *cmdname, int argc, char **argv, struct cli_opts *g,
+			 json_t **args, char *err, size_t errlen);
+void cli_format_vm_display(FILE *f, const json_t *res);
+int cli_run_vm_display(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args);
+/* vm agent NAME ping|info|fsfreeze-status */
+int cli_parse_vm_agent(const char *cmdname, int argc, char **argv, struct cli_opts *g,
+		       json_t **args, char *err, size_t errlen);
+int cli_run_vm_agent(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args);
 int cli_parse_vm_log(const char *cmdname, int argc, char **argv, struct cli_opts *g,
 		     json_t **args, char *err, size_t errlen);
 int cli_parse_vm_delete(const char *cmdname, int argc, char **argv, struct cli_opts *g,
@@ -247,6 +256,8 @@ char *cli_format_mib(uint64_t mib, char *buf, size_t len);
 char *cli_format_uptime(long long secs, char *buf, size_t len);
 void cli_format_vm_list(FILE *f, const json_t *vms);
 void cli_format_vm_info(FILE *f, const json_t *vm);
+/* vm.agent's result: the guest's facts, its fsfreeze state, or that it answered. */
+void cli_format_vm_agent(FILE *f, const json_t *res);
 void cli_format_vm_delete(FILE *f, const json_t *result);
 void cli_format_host_info(FILE *f, const json_t *host);
 
@@ -370,7 +381,8 @@ void cli_format_nic_list(FILE *f, const json_t *nics);
 /* "nics:" block of vm info, and the NIC/forward lines of a delete. */
 void cli_format_vm_nics(FILE *f, const json_t *nics);
 void cli_format_removed_net(FILE *f, const json_t *result);
-/* The first NIC's DHCP address, or "-" (vm list's IP column). */
+/* The first NIC's DHCP address, else the first the guest agent reported
+ * (without its prefix), or "-" (vm list's IP column). */
 const char *cli_vm_first_ip(const json_t *vm);
 
 /* cli_net.c: runners of the net and vm nic commands. */

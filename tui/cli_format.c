@@ -88,6 +88,54 @@ void cli_format_vm_list(FILE *f, const json_t *vms)
 		cli_table(f, cols, 8, vms, vm_row);
 }
 
+/* What the guest agent said (vm.info's and vm.agent's "guest"), if anything. */
+static void cli_format_guest(FILE *f, const json_t *g)
+{
+	const json_t *addrs = jget_arr(g, "addresses");
+	char buf[1024];
+	size_t i, n = 0;
+
+	if (!json_is_object(g))
+		return;
+	cli_kv(f, "guest-os", cli_str(g, "os"));
+	cli_kv(f, "guest-kernel", cli_str(g, "kernel"));
+	cli_kv(f, "guest-hostname", cli_str(g, "hostname"));
+	buf[0] = '\0';
+	for (i = 0; i < json_array_size(addrs) && n < sizeof(buf); i++)
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s%s", i ? " " : "",
+				      json_string_value(json_array_get(addrs, i)) ?
+				      json_string_value(json_array_get(addrs, i)) : "?");
+	cli_kv(f, "guest-addresses", buf[0] ? buf : "-");
+	cli_kv(f, "guest-agent", cli_str(g, "agent_version"));
+}
+
+void cli_format_vm_display(FILE *f, const json_t *res)
+{
+	char when[64];
+
+	if (jget_bool(res, "closed", 0)) {
+		fprintf(f, "closed the display of %s\n", cli_str(res, "name"));
+		return;
+	}
+	cli_format_time((time_t)jget_int(res, "expires", 0), "%H:%M:%S", when, sizeof(when));
+	fprintf(f, "The screen of %s is on %s until %s, VNC password: %s\n"
+		"On your own computer run:\n  %s\n"
+		"and point a VNC viewer at %s (the password above; it works once per "
+		"connection until %s).\n",
+		cli_str(res, "name"), cli_str(res, "address"), when, cli_str(res, "password"),
+		cli_str(res, "ssh"), cli_str(res, "viewer"), when);
+}
+
+void cli_format_vm_agent(FILE *f, const json_t *res)
+{
+	if (jget(res, "guest"))
+		cli_format_guest(f, jget(res, "guest"));
+	else if (jget(res, "fsfreeze"))
+		cli_kv(f, "fsfreeze", cli_str(res, "fsfreeze"));
+	else
+		fprintf(f, "the guest agent of %s answered\n", cli_str(res, "name"));
+}
+
 void cli_format_vm_info(FILE *f, const json_t *vm)
 {
 	const json_t *disks = jget_arr(vm, "disks");
@@ -120,6 +168,9 @@ void cli_format_vm_info(FILE *f, const json_t *vm)
 	else
 		snprintf(buf, sizeof(buf), "-");
 	cli_kv(f, "created", buf);
+	cli_kv(f, "display", cli_str(vm, "display"));
+	cli_kv(f, "agent", jget_bool(vm, "agent", 1) ? "on" : "off");
+	cli_format_guest(f, jget(vm, "guest"));
 	if (jget(vm, "nics"))
 		cli_format_vm_nics(f, jget(vm, "nics"));
 	if (!json_array_size(disks)) {

@@ -209,5 +209,14 @@ void cli_format_vm_nics(FILE *f, const json_t *nics)
 
 const char *cli_vm_first_ip(const json_t *vm)
 {
-	return cli_str(json_array_get(jget_arr(vm, "nics"), 0), "ip");
+	static char buf[64];
+	const char *ip = jget_str(json_array_get(jget_arr(vm, "nics"), 0), "ip", NULL);
+	const char *ga = json_string_value(json_array_get(jget_arr(jget(vm, "guest"),
+								   "addresses"), 0));
+
+	if (ip || !ga)
+		return cli_str(json_array_get(jget_arr(vm, "nics"), 0), "ip");
+	/* No lease of croft's (a bridged network): what the guest agent says. */
+	snprintf(buf, sizeof(buf), "%.*s", (int)strcspn(ga, "/"), ga);
+	return buf;
 }

@@ -17,7 +17,8 @@
 enum opt_key {
 	OPT_NONE = 0,
 	OPT_VCPUS, OPT_MEMORY, OPT_MEMORY_MIN, OPT_DISK, OPT_CDROM, OPT_EJECT,
-	OPT_BOOT, OPT_FIRMWARE, OPT_KERNEL, OPT_INITRD, OPT_APPEND, OPT_FORMAT,
+	OPT_BOOT, OPT_FIRMWARE, OPT_KERNEL, OPT_INITRD, OPT_APPEND, OPT_FORMAT, OPT_AGENT,
+	OPT_DISPLAY, OPT_CLOSE,
 	OPT_TIMEOUT, OPT_FORCE, OPT_KEEP_DISKS, OPT_WAIT, OPT_NO_WAIT, OPT_BYTES, OPT_FOLLOW,
 	OPT_SHARES, OPT_KSM,
 	OPT_MAX
@@ -145,6 +146,18 @@ static int take_common(int key, const char *opt, const char *val, json_t *a, int
 		if (check_firmware(val, err, errlen) < 0)
 			return -EINVAL;
 		return cli_set_once(a, "firmware", json_string(val), opt, err, errlen);
+	case OPT_DISPLAY:
+		if (strcmp(val, "none") && strcmp(val, "std") && strcmp(val, "virtio")) {
+			err_set(err, errlen, "--display must be none, std or virtio, not '%s'", val);
+			return -EINVAL;
+		}
+		return cli_set_once(a, "display", json_string(val), opt, err, errlen);
+	case OPT_AGENT:
+		if (strcmp(val, "on") && strcmp(val, "off")) {
+			err_set(err, errlen, "--agent must be on or off, not '%s'", val);
+			return -EINVAL;
+		}
+		return cli_set_once(a, "agent", json_boolean(!strcmp(val, "on")), opt, err, errlen);
 	case OPT_APPEND:
 		return cli_set_once(a, "append", edit && !*val ? json_null() : json_string(val),
 				opt, err, errlen);
@@ -200,6 +213,8 @@ static const struct cli_opt create_specs[] = {
 	{ "--kernel", OPT_KERNEL, "a kernel image path" },
 	{ "--initrd", OPT_INITRD, "an initrd path" },
 	{ "--append", OPT_APPEND, "a kernel command line" },
+	{ "--agent", OPT_AGENT, "on or off" },
+	{ "--display", OPT_DISPLAY, "none, std or virtio" },
 	{ "--wait", OPT_WAIT, NULL },
 	{ "--no-wait", OPT_NO_WAIT, NULL },
 	{ NULL, 0, NULL },
@@ -309,6 +324,8 @@ static const struct cli_opt edit_specs[] = {
 	{ "--append", OPT_APPEND, "a kernel command line ('' to remove)" },
 	{ "--memory-shares", OPT_SHARES, "a number from 1 to 50000" },
 	{ "--ksm", OPT_KSM, "on or off" },
+	{ "--agent", OPT_AGENT, "on or off" },
+	{ "--display", OPT_DISPLAY, "none, std or virtio" },
 	{ NULL, 0, NULL },
 };
 
@@ -381,6 +398,7 @@ fail:
 static const struct cli_opt shutdown_specs[] = {
 	{ "--timeout", OPT_TIMEOUT, "a number of seconds" },
 	{ "--force", OPT_FORCE, NULL },
+	{ "--agent", OPT_AGENT, NULL },
 	{ NULL, 0, NULL },
 };
 
@@ -391,8 +409,8 @@ static int take_shutdown(struct cli_named *n, int key, const char *opt, const ch
 {
 	long long secs;
 
-	if (key == OPT_FORCE) {
-		json_object_set_new(n->a, "force", json_true());
+	if (key == OPT_FORCE || key == OPT_AGENT) {
+		json_object_set_new(n->a, key == OPT_FORCE ? "force" : "agent", json_true());
 		return 0;
 	}
 	if (parse_count(val, &secs) < 0) {
@@ -491,6 +509,73 @@ int cli_parse_vm_log(const char *cmdname, int argc, char **argv, struct cli_opts
 		     json_t **args, char *err, size_t errlen)
 {
 	struct cli_named n = { .what = "VM", .key = "name", .opts = log_specs, .take = take_log };
+
+	return cli_parse_named(&n, cmdname, argc, argv, g, args, err, errlen);
+}
+
+int cli_parse_vm_agent(const char *cmdname, int argc, char **argv, struct cli_opts *g,
+		       json_t **args, char *err, size_t errlen)
+{
+	struct cli_scan s = CLI_SCAN_INIT(cmdname, argc, argv, g);
+	const char *val, *pos[2] = { NULL, NULL };
+	int key, r, n = 0;
+
+	*args = NULL;
+	while ((r = cli_scan_next(&s, NULL, &key, &val, err, errlen)) > 0) {
+		if (n == 2) {
+			err_set(err, errlen, "unexpected argument '%s' for '%s'", val, cmdname);
+			return -EINVAL;
+		}
+		pos[n++] = val;
+	}
+	if (r < 0)
+		return r;
+	if (g->help) {
+		*args = json_object();
+		return 0;
+	}
+	if (n < 2) {
+		err_set(err, errlen, "%s needs a VM name and ping, info or fsfreeze-status", cmdname);
+		return -EINVAL;
+	}
+	if (name_check("VM", pos[0], err, errlen) < 0)
+		return -EINVAL;
+	if (strcmp(pos[1], "ping") && strcmp(pos[1], "info") && strcmp(pos[1], "fsfreeze-status")) {
+		err_set(err, errlen, "unknown guest agent command '%s'; use ping, info or "
+			"fsfreeze-status", pos[1]);
+		return -EINVAL;
+	}
+	*args = json_pack("{s:s,s:s}", "name", pos[0], "command", pos[1]);
+	return 0;
+}
+
+static const struct cli_opt display_specs[] = {
+	{ "--close", OPT_CLOSE, NULL },
+	{ "--ttl", OPT_TIMEOUT, "a number of seconds" },
+	{ NULL, 0, NULL },
+};
+
+static int take_display(struct cli_named *n, int key, const char *opt, const char *val,
+			char *err, size_t errlen)
+{
+	long long secs;
+
+	if (key == OPT_CLOSE) {
+		json_object_set_new(n->a, "close", json_true());
+		return 0;
+	}
+	if (parse_count(val, &secs) < 0 || secs < 10 || secs > 86400) {
+		err_set(err, errlen, "--ttl needs a number of seconds from 10 to 86400, got '%s'", val);
+		return -EINVAL;
+	}
+	return cli_set_once(n->a, "ttl_s", json_integer(secs), opt, err, errlen);
+}
+
+int cli_parse_vm_display(const char *cmdname, int argc, char **argv, struct cli_opts *g,
+			 json_t **args, char *err, size_t errlen)
+{
+	struct cli_named n = { .what = "VM", .key = "name", .opts = display_specs,
+			       .take = take_display };
 
 	return cli_parse_named(&n, cmdname, argc, argv, g, args, err, errlen);
 }

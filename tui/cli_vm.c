@@ -28,6 +28,16 @@ int cli_run_vm_info(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args
 	return cli_run_show(ctx, cmd, args, NULL, cli_format_vm_info);
 }
 
+int cli_run_vm_display(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args)
+{
+	return cli_run_show(ctx, cmd, args, NULL, cli_format_vm_display);
+}
+
+int cli_run_vm_agent(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args)
+{
+	return cli_run_show(ctx, cmd, args, NULL, cli_format_vm_agent);
+}
+
 int cli_run_vm_action(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args)
 {
 	const char *name, *state;

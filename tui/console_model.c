@@ -87,6 +87,18 @@ static void parse_nics(struct cvm_info *v, const json_t *nics)
 		snprintf(v->vm.ip, sizeof(v->vm.ip), "%s", v->nics[0].ip);
 }
 
+/* No lease of croft's for the first NIC (a bridged network, or no NIC):
+ * the first address the guest agent reported, without its prefix. */
+static void guest_ip(struct cvm_info *v, const json_t *guest)
+{
+	const char *a = json_string_value(json_array_get(jget_arr(guest, "addresses"), 0));
+
+	if (!v->vm.ip[0] && a)
+		snprintf(v->vm.ip, sizeof(v->vm.ip), "%.*s", (int)strcspn(a, "/"), a);
+	snprintf(v->vm.guest_os, sizeof(v->vm.guest_os), "%s", jget_str(guest, "os", ""));
+	snprintf(v->vm.guest_host, sizeof(v->vm.guest_host), "%s", jget_str(guest, "hostname", ""));
+}
+
 static void parse_disks(struct cvm_info *v, const json_t *disks)
 {
 	const json_t *o;
@@ -109,6 +121,7 @@ static void parse_vm(struct cvm_info *v, const json_t *o)
 	v->vm.ready_pct = v->vm.guest_used_mib = v->vm.balloon_mib = -1;
 	parse_nics(v, jget_arr(o, "nics"));
 	parse_disks(v, jget_arr(o, "disks"));
+	guest_ip(v, jget(o, "guest"));
 }
 
 /* CPU % against the previous reading of the same QEMU. */

@@ -34,7 +34,10 @@ struct cvm {
 	char name[CVM_NAME_LEN];
 	char state[24];
 	char reason[48];               /* why it is in that state ("start-failed") */
-	char ip[48];                   /* the first NIC's lease; "" none */
+	char ip[48];                   /* the first NIC's lease, else the guest
+					* agent's first address; "" none */
+	char guest_os[96];             /* what the guest agent said; "" nothing */
+	char guest_host[96];
 	long long vcpus;
 	long long memory_mib;
 	long long memory_actual_mib;   /* -1: no QEMU */

@@ -80,7 +80,8 @@ static void row(struct console *c, WINDOW *w, int y, int width, const char *labe
 void console_vmdetail_draw(struct console *c, const struct cmon_detail *d, WINDOW *w, int top,
 			   int height, int width)
 {
-	char t[256], a[24], b[24], x[24], z[24];
+	char t[400], a[24], b[24], x[24], z[24];
+	const struct cvm_info *info;
 	int y = top + 1, bottom = top + height;
 	size_t i;
 
@@ -90,7 +91,16 @@ void console_vmdetail_draw(struct console *c, const struct cmon_detail *d, WINDO
 		 d->day ? "1 h" : "24 h");
 	if ((int)strlen(t) + 2 < width - (int)strlen(d->name) - 16)
 		console_put(w, y, width - (int)strlen(t) - 1, (int)strlen(t), c->th.dim, t);
-	y += 2;
+	y++;
+	info = cvm_model_find(&c->vms, d->name);
+	if (info && (info->vm.guest_os[0] || info->vm.guest_host[0])) {
+		snprintf(t, sizeof(t), "guest agent: %s, host name %s, address %s",
+			 info->vm.guest_os[0] ? info->vm.guest_os : "?",
+			 info->vm.guest_host[0] ? info->vm.guest_host : "?",
+			 info->vm.ip[0] ? info->vm.ip : "-");
+		console_put(w, y, 1, width - 2, c->th.dim, t);
+	}
+	y++;
 	if (!d->loaded) {
 		console_put(w, y, 1, width - 2, c->th.dim, "Reading vm.stats...");
 		return;

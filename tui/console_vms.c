@@ -319,6 +319,35 @@ static void k_edit(struct console *c, void *st)
 		console_status(c, CSTATUS_ERROR, "cannot edit this VM: croftd sent no usable VM object");
 }
 
+/* vm.display: the port, the one-time password and the ssh command, in a
+ * dialog (the same as croft vm display). */
+static void k_display(struct console *c, void *st)
+{
+	const struct cvm *vm = selected_or_say(c, st);
+	struct api_error e = { "", "" };
+	json_t *res = NULL;
+	char title[128], *text;
+
+	if (!vm)
+		return;
+	if (console_call(c, "vm.display", json_pack("{s:s}", "name", vm->name), &res, NULL,
+			 &e) < 0) {
+		console_status(c, CSTATUS_ERROR, "no screen for %s: %s", vm->name, e.message);
+		return;
+	}
+	snprintf(title, sizeof(title), "The screen of %s", vm->name);
+	text = xasprintf("VNC on %s, password: %s (for %lld minutes)\n\n"
+			 "On your own computer run:\n\n  %s\n\n"
+			 "then point a VNC viewer at %s and give it the password.\n"
+			 "v again gives a new password; croft vm display %s --close ends it.",
+			 jget_str(res, "address", "?"), jget_str(res, "password", "?"),
+			 (jget_int(res, "expires", 0) - (long long)time(NULL) + 59) / 60,
+			 jget_str(res, "ssh", "?"), jget_str(res, "viewer", "?"), vm->name);
+	console_text(c, title, text, 0);
+	free(text);
+	json_decref(res);
+}
+
 static void k_sort(struct console *c, void *st)
 {
 	panel_next_sort(P(st));
@@ -342,6 +371,8 @@ static const struct console_key vms_keys[] = {
 	  "delete the selected VM, and its disk images if you say so (asks first)", k_delete },
 	{ { 'p', KEY_F(9) }, "Pause", "pause, or resume a paused VM", k_pause },
 	{ { 'r' }, NULL, "reset, like pressing the reset button (asks first)", k_reset },
+	{ { 'v' }, NULL, "the VM's screen for a VNC viewer over SSH: port, one-time password, "
+	  "the ssh command (a dialog)", k_display },
 	{ { 'o' }, NULL, "sort by the next column: name, state, CPU %, memory", k_sort },
 	{ { 27 }, NULL, "leave a VM's details, or clear the filter", k_escape },
 	{ { 0 }, NULL, NULL, NULL },

@@ -140,7 +140,7 @@ else
 	assert_eq "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny" "$sb" "-sandbox value"
 	grep -qx -- '-daemonize' <<<"$cmd" && fail "QEMU runs with -daemonize"
 	grep -qx -- '-pidfile' <<<"$cmd" && fail "QEMU writes a pidfile"
-	assert_eq none "$(grep -A1 -x -- '-vnc' <<<"$cmd" | tail -n 1)" "-vnc value"
+	assert_eq none,password=on "$(grep -A1 -x -- '-vnc' <<<"$cmd" | tail -n 1)" "-vnc value"
 	grep -qE 'tcp:|websocket|0\.0\.0\.0|localhost:|127\.0\.0\.1' <<<"$cmd" && fail "QEMU has a TCP listener on its command line"
 	tcp=$(ss -Hltnp 2>/dev/null | grep "pid=$PID," || true)
 	assert_eq "" "$tcp" "TCP sockets QEMU listens on"

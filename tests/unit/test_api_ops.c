@@ -212,7 +212,7 @@ static const char *const known_ops[] = {
 	"net.create", "net.list", "net.info", "net.edit", "net.delete",
 	"net.forward.add", "net.forward.list", "net.forward.remove",
 	"job.list", "job.info", "job.cancel",
-	"host.stats", "metrics.get", "vm.stats", "host.memory",
+	"host.stats", "metrics.get", "vm.stats", "host.memory", "vm.agent", "vm.display",
 };
 
 static void test_op_find(void **state)
@@ -290,6 +290,7 @@ static const struct {
 	{ "vm.log", "name", NULL },
 	{ "vm.nic.add", "name", "net" },     { "vm.nic.remove", "name", "net" },
 	{ "vm.nic.list", "name", NULL },      { "vm.stats", "name", NULL },
+	{ "vm.agent", "name", NULL },         { "vm.display", "name", NULL },
 	{ "net.info", NULL, "name" },        { "net.delete", NULL, "name" },
 	{ "net.edit", NULL, "name" },
 	{ "net.forward.add", "vm", "net" },  { "net.forward.list", NULL, "net" },
@@ -358,7 +359,7 @@ static void test_vm_edit_fields(void **state)
 			;
 		if (!f->key)
 			fail_msg("vm.edit takes %s, which vm_spec does not know", a->name);
-		assert_int_equal(a->type, f->is_int ? ARG_INT : ARG_STRING);
+		assert_int_equal(a->type, f->is_int == 2 ? ARG_BOOL : f->is_int ? ARG_INT : ARG_STRING);
 	}
 	for (f = vm_spec_edit_fields; f->key; f++) {
 		for (a = op->args; a->name && strcmp(a->name, f->key); a++)

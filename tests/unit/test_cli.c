@@ -466,6 +466,8 @@ static void test_format_info(void **state)
 		"pid:         4242\n"
 		"uptime:      1h02m\n"
 		"created:     2024-05-01 12:00:00 UTC\n"
+		"display:     -\n"
+		"agent:       on\n"
 		"disks:\n"
 		"  0: /var/lib/croft/web/disk0.qcow2 (qcow2, 20G, 1.2G allocated, owned by croft)\n"
 		"  1: /srv/data.raw (raw, 1G, 1G allocated, external: kept when the VM is deleted)\n");
@@ -476,6 +478,19 @@ static void test_format_info(void **state)
 	assert_non_null(strstr(out, "memory-now:  -\n"));
 	assert_non_null(strstr(out, "pid:         -\n"));
 	assert_non_null(strstr(out, "disks:       none\n"));
+	assert_null(strstr(out, "guest-os"));
+	free(out);
+	/* What the guest agent said, with an agent turned off. */
+	json_object_set_new(json_array_get(vms, 1), "agent", json_false());
+	json_object_set_new(json_array_get(vms, 1), "guest",
+		json_pack("{s:s,s:s,s:s,s:s,s:[s,s],s:i}", "os", "Debian GNU/Linux 12",
+			  "kernel", "6.1.0", "hostname", "db", "agent_version", "7.2.0",
+			  "addresses", "10.0.0.5/24", "fd00::5/64", "updated", 1));
+	out = tl_print_json(cli_format_vm_info, json_array_get(vms, 1));
+	assert_non_null(strstr(out, "agent:       off\n"
+				    "guest-os:    Debian GNU/Linux 12\n"
+				    "guest-kernel: 6.1.0\n"));
+	assert_non_null(strstr(out, "guest-addresses: 10.0.0.5/24 fd00::5/64\n"));
 	free(out);
 	json_decref(vms);
 }

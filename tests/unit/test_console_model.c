@@ -140,7 +140,10 @@ static void test_update_reads_nics_and_disks(void **state)
 		"           {\"net\":\"lab\",\"mac\":\"52:54:00:00:00:02\",\"ip\":null}],"
 		"  \"disks\":[{\"path\":\"/p/web-disk0.qcow2\",\"size_bytes\":8589934592,\"owned\":true},"
 		"            {\"path\":\"/iso/x.img\",\"owned\":false}]},"
-		" {\"name\":\"db\",\"nics\":[{\"net\":\"wan\",\"ip\":null}]}]", 0, NULL);
+		" {\"name\":\"db\",\"nics\":[{\"net\":\"wan\",\"ip\":null}]},"
+		" {\"name\":\"br\",\"nics\":[{\"net\":\"lan\",\"ip\":null}],"
+		"  \"guest\":{\"os\":\"Debian 12\",\"hostname\":\"br1\","
+		"             \"addresses\":[\"192.168.1.20/24\",\"fd00::20/64\"]}}]", 0, NULL);
 	const struct cvm_info *v;
 	struct cvm_model m;
 	const char **names;
@@ -163,11 +166,17 @@ static void test_update_reads_nics_and_disks(void **state)
 	assert_false(v->disks[1].owned);
 	/* the first NIC has no lease yet: no IP, even if another has one */
 	assert_string_equal(cvm_model_find(&m, "db")->vm.ip, "");
+	/* no lease, but the guest agent said: its first address */
+	assert_string_equal(cvm_model_find(&m, "br")->vm.ip, "192.168.1.20");
+	assert_string_equal(cvm_model_find(&m, "br")->vm.guest_os, "Debian 12");
+	assert_string_equal(cvm_model_find(&m, "br")->vm.guest_host, "br1");
+	assert_string_equal(cvm_model_find(&m, "db")->vm.guest_os, "");
 	assert_true(cvm_is_live(&v->vm));
 	assert_false(cvm_is_live(&cvm_model_find(&m, "db")->vm));
 	names = cvm_model_names(&m);
-	assert_string_equal(names[0], "db");
-	assert_string_equal(names[1], "web");
+	assert_string_equal(names[0], "br");
+	assert_string_equal(names[1], "db");
+	assert_string_equal(names[2], "web");
 	free(names);
 	cvm_model_free(&m);
 	json_decref(vms);

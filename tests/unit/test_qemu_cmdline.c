@@ -172,6 +172,38 @@ static void test_bios_disk(void **state)
 	check_golden("bios_disk", &s);
 }
 
+/* The guest agent's channel: a virtio-serial port on the passed socket. */
+static void test_agent(void **state)
+{
+	struct qemu_spec s = base_spec();
+
+	(void)state;
+	s.agent_fd = 5;
+	check_golden("agent", &s);
+}
+
+/* The display device: std VGA (also when unset), virtio-vga, or none. */
+static void test_display(void **state)
+{
+	struct qemu_spec s = base_spec();
+	char err[256], **argv;
+	size_t argc;
+
+	(void)state;
+	s.display = "virtio";
+	check_golden("display_virtio", &s);
+	s.display = "none";
+	assert_int_equal(qemu_cmdline_build(&s, &argv, &argc, err, sizeof(err)), 0);
+	assert_false(argv_has(argv, "-device", "VGA"));
+	assert_false(argv_has(argv, "-device", "virtio-vga"));
+	assert_true(argv_has(argv, "-vnc", "none,password=on"));
+	qemu_cmdline_free(argv);
+	s.display = "std";
+	assert_int_equal(qemu_cmdline_build(&s, &argv, &argc, err, sizeof(err)), 0);
+	assert_true(argv_has(argv, "-device", "VGA"));
+	qemu_cmdline_free(argv);
+}
+
 static void test_kvm(void **state)
 {
 	struct qemu_spec s = base_spec();
@@ -339,7 +371,7 @@ static void test_escaping(void **state)
 		assert_string_equal(n, "guest=we,,ird,debug-threads=on");
 		free(n);
 	}
-	assert_true(argv_has(argv, "-vnc", "none"));
+	assert_true(argv_has(argv, "-vnc", "none,password=on"));
 	assert_true(argv_has(argv, "-chardev", "socket,id=qmp,fd=3,server=on,wait=off"));
 	assert_true(argv_has(argv, "-chardev", "socket,id=serial0,fd=4,server=on,wait=off"));
 	assert_true(argv_has(argv, "-sandbox",
@@ -546,6 +578,14 @@ static void test_bad_resources(void **state)
 	s = base_spec();
 	s.serial_fd = s.qmp_fd;
 	expect_einval(&s, "two distinct descriptors above 2");
+	s = base_spec();
+	s.display = "cirrus";
+	expect_einval(&s, "unknown display 'cirrus'");
+	s = base_spec();
+	s.agent_fd = 2;
+	expect_einval(&s, "guest agent socket (got 2)");
+	s.agent_fd = s.serial_fd;
+	expect_einval(&s, "of its own for its guest agent socket");
 	s = base_spec();
 	s.name = "";
 	expect_einval(&s, "no name");
@@ -900,6 +940,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bios_disk),
 		cmocka_unit_test(test_kvm),
+		cmocka_unit_test(test_agent),
+		cmocka_unit_test(test_display),
 		cmocka_unit_test(test_two_disks_cdrom),
 		cmocka_unit_test(test_disk_then_cdrom),
 		cmocka_unit_test(test_uefi),

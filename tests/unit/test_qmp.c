@@ -442,6 +442,77 @@ static void test_client_handshake(void **state)
 	env_fini(&e);
 }
 
+/* Read what the client sent, with the descriptor passed along (or -1). */
+static ssize_t recv_with_fd(int fd, struct loop *l, char *buf, size_t len, int *got)
+{
+	union {
+		struct cmsghdr h;
+		char b[CMSG_SPACE(sizeof(int))];
+	} u;
+	struct iovec iov = { buf, len - 1 };
+	struct msghdr mh = { 0 };
+	struct cmsghdr *cm;
+	ssize_t n = -1;
+	int i;
+
+	*got = -1;
+	for (i = 0; i < 300 && n < 0; i++) {
+		loop_run_once(l, 10);
+		mh.msg_iov = &iov;
+		mh.msg_iovlen = 1;
+		mh.msg_control = u.b;
+		mh.msg_controllen = sizeof(u.b);
+		n = recvmsg(fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+	}
+	assert_true(n > 0);
+	buf[n] = '\0';
+	cm = CMSG_FIRSTHDR(&mh);
+	if (cm && cm->cmsg_type == SCM_RIGHTS)
+		memcpy(got, CMSG_DATA(cm), sizeof(int));
+	return n;
+}
+
+/* getfd: the descriptor travels with the command's first byte; one at a
+ * time; the client closes its copy once sent. */
+static void test_client_pass_fd(void **state)
+{
+	struct env e;
+	struct pend p;
+	char buf[512], c = 0;
+	int pipefd[2], extra[2], got;
+
+	(void)state;
+	env_init(&e);
+	assert_int_equal(pipe(pipefd), 0);
+	assert_int_equal(pipe(extra), 0);
+	/* queued before the handshake: a second one is refused and closed */
+	pend_init(&p, &e.r, "fd");
+	assert_int_equal(qmp_command_fd(e.q, "getfd", json_pack("{s:s}", "fdname", "vnc1"),
+					pipefd[1], on_reply, &p), 0);
+	assert_int_equal(qmp_command_fd(e.q, "getfd", NULL, extra[1], NULL, NULL), -EBUSY);
+	assert_int_equal(fcntl(extra[1], F_GETFD), -1);        /* closed (nothing reused it yet) */
+	assert_int_equal(qmp_command_fd(e.q, "getfd", NULL, -1, NULL, NULL), -EBADF);
+	tl_qmp_send(&e.f, GREETING_72);
+	recv_with_fd(e.f.fd, e.l, buf, sizeof(buf), &got);
+	assert_non_null(strstr(buf, "qmp_capabilities"));
+	assert_int_equal(got, -1);
+	tl_qmp_send(&e.f, "{\"return\": {}, \"id\": 1}\r\n");
+	PUMP_UNTIL(e.l, e.r.ready == 1);
+	recv_with_fd(e.f.fd, e.l, buf, sizeof(buf), &got);
+	assert_non_null(strstr(buf, "\"execute\":\"getfd\""));
+	assert_non_null(strstr(buf, "\"fdname\":\"vnc1\""));
+	assert_true(got >= 0);
+	assert_int_equal(write(got, "x", 1), 1);
+	assert_int_equal(read(pipefd[0], &c, 1), 1);
+	assert_int_equal(c, 'x');
+	close(got);
+	/* the client kept no copy of the write end: EOF */
+	assert_int_equal(read(pipefd[0], &c, 1), 0);
+	close(pipefd[0]);
+	close(extra[0]);
+	env_fini(&e);
+}
+
 static void test_client_out_of_order(void **state)
 {
 	struct env e;
@@ -1063,6 +1134,7 @@ int main(void)
 		cmocka_unit_test(test_client_byte_by_byte),
 		cmocka_unit_test(test_client_line_too_long),
 		cmocka_unit_test(test_client_write_error),
+		cmocka_unit_test(test_client_pass_fd),
 		cmocka_unit_test(test_client_big_command),
 		cmocka_unit_test(test_client_bad_args),
 		cmocka_unit_test(test_connect_errors),

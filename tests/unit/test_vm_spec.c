@@ -325,6 +325,8 @@ static const struct create_case create_cases[] = {
 	/* firmware */
 	{ "unknown firmware", 0, { BASE, .firmware = "efi" }, PROTO_E_INVALID_ARGUMENT,
 	  "firmware 'efi' is unknown; use bios or uefi" },
+	{ "unknown display", 0, { BASE, .display = "cirrus" }, PROTO_E_INVALID_ARGUMENT,
+	  "display 'cirrus' is unknown; use none, std or virtio" },
 	{ "uefi without OVMF", W_NO_OVMF, { BASE, .firmware = "uefi", DISKS(NEW(GIB)) }, PROTO_E_INVALID_ARGUMENT,
 	  "firmware uefi needs OVMF, which is not installed (package ovmf)" },
 	/* cdrom, kernel, initrd */
@@ -585,6 +587,8 @@ static const struct edit_case edit_cases[] = {
 	/* firmware */
 	{ "unknown firmware", &web, NULL, 0, { .set = VM_SPEC_FIRMWARE, .firmware = "efi" }, PROTO_E_INVALID_ARGUMENT,
 	  "firmware 'efi' is unknown; use bios or uefi" },
+	{ "unknown display", &web, NULL, 0, { .set = VM_SPEC_DISPLAY, .display = "qxl" }, PROTO_E_INVALID_ARGUMENT,
+	  "display 'qxl' is unknown; use none, std or virtio" },
 	{ "to uefi: a variable store is needed", &web, NULL, 0, { .set = VM_SPEC_FIRMWARE, .firmware = "uefi" }, NULL,
 	  "vcpus=2 mem=1024 min=1024 fw=uefi boot=cdrom,disk cdrom=/iso/boot.iso kernel=- initrd=- append=- " WEB_DISKS " balloon=0 uefi_vars=1" },
 	{ "uefi again: it has one", &db, NULL, 0, { .set = VM_SPEC_FIRMWARE, .firmware = "uefi" }, NULL,
@@ -734,7 +738,8 @@ static void test_edit_fields(void **state)
 	}
 	assert_int_equal(seen, VM_SPEC_VCPUS | VM_SPEC_MEMORY | VM_SPEC_MEMORY_MIN | VM_SPEC_CDROM |
 			       VM_SPEC_BOOT | VM_SPEC_FIRMWARE | VM_SPEC_KERNEL | VM_SPEC_INITRD |
-			       VM_SPEC_APPEND | VM_SPEC_SHARES | VM_SPEC_KSM);
+			       VM_SPEC_APPEND | VM_SPEC_SHARES | VM_SPEC_KSM | VM_SPEC_AGENT |
+			       VM_SPEC_DISPLAY);
 }
 
 /* --- croftd's seam on real files ---------------------------------------------------- */
