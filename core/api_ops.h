@@ -56,6 +56,7 @@ extern const struct api_op api_vm_ops[];       /* api_vm.c */
 extern const struct api_op api_net_ops[];      /* api_net.c */
 extern const struct api_op api_events_ops[];   /* events.c */
 extern const struct api_op api_job_ops[];      /* api_job.c */
+extern const struct api_op api_pool_ops[];     /* api_pool.c */
 
 /* Schemas that more than one table uses. */
 extern const struct api_arg api_args_none[];      /* no arguments */

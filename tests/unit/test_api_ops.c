@@ -213,6 +213,7 @@ static const char *const known_ops[] = {
 	"net.forward.add", "net.forward.list", "net.forward.remove",
 	"job.list", "job.info", "job.cancel",
 	"host.stats", "metrics.get", "vm.stats",
+	"pool.list", "pool.info", "pool.create", "pool.delete",
 };
 
 static void test_op_find(void **state)

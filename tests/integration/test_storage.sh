@@ -1,0 +1,146 @@
+#!/bin/bash
+# test_storage.sh — pools as stored objects (issue 10, step 1).
+#
+# An administrator creates pools with real directories: a new one croftd
+# makes, an empty one it takes over, one on a size-limited tmpfs the test
+# mounts (its capacity is the tmpfs's).  Each becomes croft-qemu's with
+# mode 0700, survives a restart, and reports capacity, free, allocated
+# (what real qemu-img volumes hold) and promised (their virtual sizes)
+# and the overcommit ratio.  Bad input changes nothing: a relative path, a
+# file, a symlink, a directory that holds files, one inside a pool or
+# holding one, a name taken, an unknown content type; a croft-group
+# member may list but not create or delete; a pool with a volume cannot
+# be deleted, nor a built-in one.
+# shellcheck shell=bash
+. "$(dirname "$0")/lib.sh"
+
+itest_setup
+itest_share_tools
+
+pool_field() {   # pool_field POOL FIELD
+	croft pool info "$1" --json | json_get "$2"
+}
+
+t_begin "pool create: a new directory, croft-qemu's, mode 0700"
+expect_ok croft pool create fast --path "$T/fast"
+assert_contains "$EXPECT_OUT" "fast: created at $T/fast"
+assert_eq "croft-qemu 700" "$(stat -c '%U %a' "$T/fast")" "owner and mode of the new pool"
+assert_eq "images" "$(pool_field fast content)" "content"
+expect_ok croft pool list
+assert_contains "$EXPECT_OUT" "default"
+assert_contains "$EXPECT_OUT" "$T/fast"
+t_end
+
+t_begin "pool create: an empty directory is taken over; iso content"
+mkdir -m 0755 "$T/isos"
+expect_ok croft pool create isos --path "$T/isos/" --content iso
+assert_eq "croft-qemu 700" "$(stat -c '%U %a' "$T/isos")" "owner and mode"
+assert_eq "iso" "$(pool_field isos content)" "content"
+assert_eq "$T/isos" "$(pool_field isos dir)" "the path is normalised"
+t_end
+
+t_begin "pool create: bad input is refused and changes nothing"
+mkdir -m 0755 "$T/full" && echo keep >"$T/full/precious"
+ln -s "$T/full" "$T/link"
+mkdir "$T/real" && ln -s "$T/real" "$T/linkdir"
+echo x >"$T/afile"
+expect_fail "needs an absolute directory" croft pool create bad --path relative/dir
+out=$(APIRAW '{"id":1,"op":"pool.create","args":{"name":"bad","path":"relative/dir"}}')
+assert_contains "$out" "path 'relative/dir' must be absolute" "the API's answer to a relative path"
+expect_fail "needs --path" croft pool create bad
+expect_fail "must be images or iso" croft pool create bad --path "$T/x" --content movies
+out=$(APIRAW '{"id":1,"op":"pool.create","args":{"name":"bad","path":"'"$T"'/x","content":"movies"}}')
+assert_contains "$out" "content 'movies' is not images or iso" "the API's answer"
+expect_fail "is not empty (precious)" croft pool create bad --path "$T/full"
+assert_eq "root 755" "$(stat -c '%U %a' "$T/full")" "a directory with files is not taken over"
+expect_fail "is a symlink" croft pool create bad --path "$T/link"
+expect_fail "lies beneath a symlink" croft pool create bad --path "$T/linkdir/sub"
+[ -e "$T/real/sub" ] && fail "a directory was made beneath a symlink"
+expect_fail "is not a directory" croft pool create bad --path "$T/afile"
+expect_fail "cannot create pool directory" croft pool create bad --path "$T/no/such/dir"
+expect_fail "is inside pool 'fast'" croft pool create bad --path "$T/fast/sub"
+expect_fail "holds pool 'default'" croft pool create bad --path "$T/state"
+expect_fail "is pool 'fast' already" croft pool create other --path "$T/fast"
+expect_fail "a pool named 'fast' exists already" croft pool create fast --path "$T/fast2"
+expect_fail "a pool named 'default' exists already" croft pool create default --path "$T/d2"
+expect_fail "cannot be the root directory" croft pool create bad --path /
+expect_fail "pool name" croft pool create 'b@d' --path "$T/b"
+[ -e "$T/fast2" ] || [ -e "$T/d2" ] || [ -e "$T/b" ] && fail "a refused create left a directory"
+expect_ok croft pool list --json
+assert_eq 4 "$(echo "$EXPECT_OUT" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" \
+	"pools after the refusals"
+t_end
+
+t_begin "pool accounting: allocated and promised from real qemu-img volumes"
+mkdir "$T/mnt"
+mount -t tmpfs -o size=64m,mode=0755 croft-test "$T/mnt" || die "cannot mount a tmpfs"
+expect_ok croft pool create small --path "$T/mnt/pool"
+assert_eq 67108864 "$(pool_field small capacity_bytes)" "capacity of a 64 MiB tmpfs"
+assert_eq 0 "$(pool_field small promised_bytes)" "promised of an empty pool"
+setpriv --reuid=croft-qemu --regid=croft-qemu --clear-groups \
+	qemu-img create -q -f qcow2 "$T/mnt/pool/a.qcow2" 1G || fail "qemu-img create qcow2"
+setpriv --reuid=croft-qemu --regid=croft-qemu --clear-groups \
+	qemu-img create -q -f raw -o preallocation=full "$T/mnt/pool/b.raw" 16M || fail "qemu-img create raw"
+want_alloc=$(( $(stat -c '%b*%B' "$T/mnt/pool/a.qcow2") + $(stat -c '%b*%B' "$T/mnt/pool/b.raw") ))
+assert_eq $((1073741824 + 16777216)) "$(pool_field small promised_bytes)" "promised: the virtual sizes"
+assert_eq "$want_alloc" "$(pool_field small allocated_bytes)" "allocated: the blocks held"
+assert_eq 2 "$(pool_field small volumes)" "volumes"
+oc=$(pool_field small overcommit)
+assert_eq "16.25" "$(printf '%.2f' "$oc")" "overcommit: promised / capacity"
+free=$(pool_field small free_bytes)
+[ "$free" -lt $((64 * 1048576 - 16 * 1048576)) ] || fail "free $free does not count the raw volume"
+expect_ok croft pool info small
+assert_contains "$EXPECT_OUT" "a.qcow2  qcow2  virtual 1.0G"
+assert_contains "$EXPECT_OUT" "promised:    1.0G"
+assert_contains "$(echo "$EXPECT_OUT" | grep overcommit)" "16.25"
+t_end
+
+t_begin "pool delete: refused while volumes exist, then the directory goes"
+expect_fail "still holds 2 volumes (" croft pool delete small
+assert_contains "$EXPECT_ERR" "a.qcow2"
+assert_contains "$EXPECT_ERR" "b.raw"
+[ -f "$T/mnt/pool/a.qcow2" ] || fail "a refused delete removed a volume"
+expect_fail "built in and cannot be deleted" croft pool delete default
+expect_fail "no pool named 'nope'" croft pool delete nope
+rm -f "$T/mnt/pool/a.qcow2" "$T/mnt/pool/b.raw"
+expect_ok croft pool delete small
+[ -e "$T/mnt/pool" ] && fail "the deleted pool's directory is still there"
+umount "$T/mnt" || fail "cannot unmount the test's tmpfs"
+expect_fail "no pool named 'small'" croft pool info small
+t_end
+
+t_begin "pools are stored: they survive a restart"
+croftd_restart || die "croftd did not restart"
+expect_ok croft pool list --json
+assert_contains "$EXPECT_OUT" '"fast"'
+assert_contains "$EXPECT_OUT" '"isos"'
+case "$EXPECT_OUT" in *'"small"'*) fail "the deleted pool came back" ;; esac
+assert_eq "fast|$T/fast|images" "$(sqlite3 "$DB" "SELECT name, dir, content FROM pools WHERE name='fast'")" \
+	"the store's row"
+t_end
+
+t_begin "a croft-group member lists pools but cannot create or delete them"
+itest_member_add croftpooltest
+expect_ok setpriv --reuid=croftpooltest --regid=nogroup --init-groups "$T/croft" pool list
+assert_contains "$EXPECT_OUT" "fast"
+expect_fail "only root can create pools" setpriv --reuid=croftpooltest --regid=nogroup \
+	--init-groups "$T/croft" pool create mine --path /tmp/croft-mine-pool
+[ -e /tmp/croft-mine-pool ] && fail "a member's create made a directory"
+expect_fail "only root can delete pools" setpriv --reuid=croftpooltest --regid=nogroup \
+	--init-groups "$T/croft" pool delete fast
+itest_member_del
+expect_ok croft pool info fast
+t_end
+
+t_begin "a disk in a created pool boots a guest"
+setpriv --reuid=croft-qemu --regid=croft-qemu --clear-groups \
+	qemu-img create -q -f qcow2 "$T/fast/disk0.qcow2" 64M || fail "qemu-img create"
+croft host set disallow-path "$T" >/dev/null || fail "disallow $T"
+croft host set allow-path "$GUEST_KERNEL" >/dev/null
+croft host set allow-path "$GUEST_INITRD" >/dev/null
+expect_ok croft vm create pooled --memory 256 --disk "$T/fast/disk0.qcow2" "${KARGS[@]}" --no-wait
+expect_ok croft vm start pooled
+wait_state pooled running 30 || fail "the VM with a disk in pool fast did not run"
+expect_fail "still holds 1 volume (disk0.qcow2)" croft pool delete fast
+expect_ok croft vm stop pooled
+t_end
