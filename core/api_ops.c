@@ -23,6 +23,7 @@ const struct api_op *const api_op_tables[] = {
 	api_events_ops,
 	api_job_ops,
 	api_pool_ops,
+	api_vol_ops,
 	NULL,
 };
 

@@ -57,6 +57,9 @@ extern const struct api_op api_net_ops[];      /* api_net.c */
 extern const struct api_op api_events_ops[];   /* events.c */
 extern const struct api_op api_job_ops[];      /* api_job.c */
 extern const struct api_op api_pool_ops[];     /* api_pool.c */
+extern const struct api_op api_vol_ops[];      /* api_vol.c */
+/* The VM whose definition names path as a disk or its CD, or NULL (api_vol.c). */
+const char *api_vol_user(struct croftd *d, const char *path);
 
 /* Schemas that more than one table uses. */
 extern const struct api_arg api_args_none[];      /* no arguments */

@@ -29,8 +29,9 @@
 #include <unistd.h>
 
 /* A pool's figures; with its volumes when vols is set. */
-static json_t *pool_json(const struct pools *p, size_t i, int vols)
+static json_t *pool_json(struct croftd *d, const struct pools *p, size_t i, int vols)
 {
+	const char *user;
 	struct pool_usage u;
 	struct pool_vol *v;
 	char err[PATH_MAX + 64];
@@ -64,6 +65,9 @@ static json_t *pool_json(const struct pools *p, size_t i, int vols)
 								 : json_null());
 			json_object_set_new(vo, "backing", v[k].backing[0] ? json_string(v[k].backing)
 								   : json_null());
+			snprintf(err, sizeof(err), "%s/%s", pools_dir(p, i), v[k].name);
+			user = d ? api_vol_user(d, err) : NULL;
+			json_object_set_new(vo, "used_by", user ? json_string(user) : json_null());
 			json_array_append_new(a, vo);
 		}
 		json_object_set_new(o, "volume_list", a);
@@ -80,7 +84,7 @@ static void op_pool_list(struct api_req *r, json_t *args)
 
 	(void)args;
 	for (i = 0; i < pools_count(d->pools); i++)
-		json_array_append_new(a, pool_json(d->pools, i, 0));
+		json_array_append_new(a, pool_json(d, d->pools, i, 0));
 	api_req_ok(r, json_pack("{s:o}", "pools", a));
 }
 
@@ -99,7 +103,7 @@ static void op_pool_info(struct api_req *r, json_t *args)
 	ssize_t i = pool_arg(r, args);
 
 	if (i >= 0)
-		api_req_ok(r, pool_json(api_req_daemon(r)->pools, (size_t)i, 1));
+		api_req_ok(r, pool_json(api_req_daemon(r), api_req_daemon(r)->pools, (size_t)i, 1));
 }
 
 static int root_only(struct api_req *r, const char *what)
@@ -228,7 +232,7 @@ static void op_pool_create(struct api_req *r, json_t *args)
 	log_info("pool %s created at %s (%s)", name, dir, pools_kind_word(kind));
 	bus_publish(d->bus, "pool.created", name, 0, json_pack("{s:s,s:s}", "name", name, "dir", dir),
 		    "pool %s created at %s", name, dir);
-	api_req_ok(r, pool_json(d->pools, (size_t)pools_index(d->pools, name), 0));
+	api_req_ok(r, pool_json(d, d->pools, (size_t)pools_index(d->pools, name), 0));
 	return;
 fail:
 	if (made)

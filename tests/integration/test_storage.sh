@@ -144,3 +144,45 @@ wait_state pooled running 30 || fail "the VM with a disk in pool fast did not ru
 expect_fail "still holds 1 volume (disk0.qcow2)" croft pool delete fast
 expect_ok croft vm stop pooled
 t_end
+
+t_begin "vol create: a thin qcow2 and a preallocated raw, as jobs"
+expect_ok croft vol create fast/data --size 1G
+assert_contains "$EXPECT_OUT" "fast/data: created (qcow2, 1G)"
+assert_eq "croft-qemu 600" "$(stat -c '%U %a' "$T/fast/data")" "owner and mode of the volume"
+assert_eq "qcow2 1073741824" "$(qemu-img info --output=json "$T/fast/data" |
+	python3 -c 'import json,sys; i=json.load(sys.stdin); print(i["format"], i["virtual-size"])')" \
+	"what qemu-img says of it"
+expect_ok croft vol create fast/db --size 8M --format raw
+assert_eq 8388608 "$(stat -c %s "$T/fast/db")" "raw size"
+[ "$(stat -c '%b*%B' "$T/fast/db" | bc)" -ge 8388608 ] || fail "the raw volume is not preallocated"
+expect_ok croft vol list fast
+assert_contains "$EXPECT_OUT" "fast/data"
+assert_contains "$EXPECT_OUT" "fast/db"
+expect_ok croft vol info fast/disk0.qcow2 --json
+assert_eq pooled "$(echo "$EXPECT_OUT" | json_get used_by)" "the VM using disk0.qcow2"
+assert_eq 1073741824 "$(croft vol info fast/data --json | json_get virtual_bytes)" "virtual size"
+t_end
+
+t_begin "vol: bad input is refused and changes nothing"
+expect_fail "already exists" croft vol create fast/data --size 2G
+assert_eq 1073741824 "$(croft vol info fast/data --json | json_get virtual_bytes)" "the volume kept its size"
+expect_fail "no pool named 'nope'" croft vol create nope/x --size 1G
+expect_fail "a volume is POOL/NAME" croft vol create data --size 1G
+expect_fail "needs --size" croft vol create fast/y
+expect_fail "must be qcow2 or raw" croft vol create fast/y --size 1G --format vmdk
+expect_fail "holds ISOs, not volumes" croft vol create isos/y --size 1G
+expect_fail "volume name" croft vol create 'fast/..' --size 1G
+out=$(APIRAW '{"id":1,"op":"vol.create","args":{"pool":"fast","name":"../../etc/x","size_bytes":1048576}}')
+assert_contains "$out" "invalid_argument" "a path as a volume name"
+expect_fail "no volume named 'y'" croft vol info fast/y
+[ -e "$T/fast/y" ] && fail "a refused create left a file"
+expect_fail "is attached to VM pooled" croft vol delete fast/disk0.qcow2
+[ -f "$T/fast/disk0.qcow2" ] || fail "an attached volume was deleted"
+t_end
+
+t_begin "vol delete: the file goes"
+expect_ok croft vol delete fast/db
+assert_contains "$EXPECT_OUT" "fast/db: deleted"
+[ -e "$T/fast/db" ] && fail "the deleted volume's file is still there"
+expect_fail "no volume named 'db'" croft vol delete fast/db
+t_end

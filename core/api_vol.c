@@ -1,0 +1,271 @@
+/*
+ * vol.* ops: the volumes of a pool (pool_usage.h), named POOL/NAME on the
+ * command line and {"pool","name"} in the API.  A volume is a file
+ * directly in its pool's directory, so its name is a plain file name (the
+ * name rules of common/validate.h).  Creating one is a disk.create job
+ * (job_disk.h: qcow2 thin, raw preallocated, nothing left behind on
+ * failure or cancel); deleting one is refused while a VM uses it.
+ */
+#include "core/api_ops.h"
+#include "core/api_req.h"
+#include "core/bus.h"
+#include "core/daemon.h"
+#include "core/job.h"
+#include "core/job_disk.h"
+#include "core/pool_usage.h"
+#include "core/pools.h"
+#include "core/vm.h"
+#include "common/log.h"
+#include "common/proto.h"
+#include "common/validate.h"
+#include "common/xalloc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* The VM whose definition names path as a disk or its CD, or NULL. */
+const char *api_vol_user(struct croftd *d, const char *path)
+{
+	struct vm *vm;
+	size_t i;
+
+	for (vm = d->vms; vm; vm = vm->next) {
+		if (vm->deleted)
+			continue;
+		for (i = 0; i < vm->spec.ndisks; i++)
+			if (vm->spec.disks[i].path && !strcmp(vm->spec.disks[i].path, path))
+				return vm->spec.name;
+		if (vm->spec.cdrom && !strcmp(vm->spec.cdrom, path))
+			return vm->spec.name;
+	}
+	return NULL;
+}
+
+/* The pool and volume args: the pool's index and the volume's path
+ * (PATH_MAX) on 0; else the request is answered. */
+static int vol_args(struct api_req *r, json_t *args, char *path)
+{
+	struct croftd *d = api_req_daemon(r);
+	const char *pool = json_string_value(json_object_get(args, "pool"));
+	const char *name = json_string_value(json_object_get(args, "name"));
+	char err[256];
+	ssize_t i = pools_index(d->pools, pool);
+
+	if (i < 0) {
+		api_req_err(r, PROTO_E_NOT_FOUND, "no pool named '%s'", pool);
+		return -ENOENT;
+	}
+	if (name_check("volume", name, err, sizeof(err)) < 0) {
+		api_req_err(r, PROTO_E_INVALID_ARGUMENT, "%s", err);
+		return -EINVAL;
+	}
+	snprintf(path, PATH_MAX, "%s/%s", pools_dir(d->pools, (size_t)i), name);
+	return 0;
+}
+
+static json_t *vol_json(struct croftd *d, const char *pool, const struct pool_vol *v)
+{
+	char path[PATH_MAX];
+	const char *user;
+	json_t *o;
+
+	snprintf(path, sizeof(path), "%s/%s", pools_dir_of(d->pools, pool), v->name);
+	user = api_vol_user(d, path);
+	o = json_pack("{s:s,s:s,s:s,s:I,s:I}", "pool", pool, "name", v->name, "path", path,
+		      "virtual_bytes", (json_int_t)v->virtual_size,
+		      "allocated_bytes", (json_int_t)v->allocated);
+	json_object_set_new(o, "format", v->format[0] ? json_string(v->format) : json_null());
+	json_object_set_new(o, "backing", v->backing[0] ? json_string(v->backing) : json_null());
+	json_object_set_new(o, "used_by", user ? json_string(user) : json_null());
+	return o;
+}
+
+/* Append the volumes of pool i to a. */
+static int pool_vols(struct croftd *d, size_t i, json_t *a, char *err, size_t errlen)
+{
+	struct pool_usage u;
+	struct pool_vol *v;
+	size_t n, k;
+	int rc;
+
+	if ((rc = pool_usage_scan(pools_dir(d->pools, i), &v, &n, &u, err, errlen)) < 0)
+		return rc;
+	for (k = 0; k < n; k++)
+		json_array_append_new(a, vol_json(d, pools_name(d->pools, i), &v[k]));
+	free(v);
+	return 0;
+}
+
+static void op_vol_list(struct api_req *r, json_t *args)
+{
+	struct croftd *d = api_req_daemon(r);
+	const char *pool = json_string_value(json_object_get(args, "pool"));
+	char err[PATH_MAX + 64];
+	json_t *a = json_array();
+	ssize_t only = -1;
+	size_t i;
+
+	if (pool && (only = pools_index(d->pools, pool)) < 0) {
+		json_decref(a);
+		api_req_err(r, PROTO_E_NOT_FOUND, "no pool named '%s'", pool);
+		return;
+	}
+	for (i = 0; i < pools_count(d->pools); i++) {
+		if (only >= 0 && (size_t)only != i)
+			continue;
+		if (pool_vols(d, i, a, err, sizeof(err)) < 0 && only >= 0) {
+			json_decref(a);
+			api_req_err(r, PROTO_E_IO, "%s", err);
+			return;
+		}
+	}
+	api_req_ok(r, json_pack("{s:o}", "volumes", a));
+}
+
+/* The volume at path (its pool's scan entry), or -ENOENT answered. */
+static json_t *vol_find(struct api_req *r, json_t *args, const char *path)
+{
+	struct croftd *d = api_req_daemon(r);
+	const char *pool = json_string_value(json_object_get(args, "pool"));
+	const char *name = json_string_value(json_object_get(args, "name"));
+	struct pool_usage u;
+	struct pool_vol *v;
+	char err[PATH_MAX + 64];
+	json_t *o = NULL;
+	size_t n, k;
+
+	(void)path;
+	if (pool_usage_scan(pools_dir_of(d->pools, pool), &v, &n, &u, err, sizeof(err)) < 0) {
+		api_req_err(r, PROTO_E_IO, "%s", err);
+		return NULL;
+	}
+	for (k = 0; k < n && !o; k++)
+		if (!strcmp(v[k].name, name))
+			o = vol_json(d, pool, &v[k]);
+	free(v);
+	if (!o)
+		api_req_err(r, PROTO_E_NOT_FOUND, "no volume named '%s' in pool '%s'", name, pool);
+	return o;
+}
+
+static void op_vol_info(struct api_req *r, json_t *args)
+{
+	char path[PATH_MAX];
+	json_t *o;
+
+	if (vol_args(r, args, path) < 0)
+		return;
+	if ((o = vol_find(r, args, path)))
+		api_req_ok(r, o);
+}
+
+static void vol_created(struct job *j, void *data)
+{
+	struct croftd *d = job_daemon(j);
+
+	(void)data;
+	if (job_state(j) == JOB_DONE)
+		bus_publish(d->bus, "vol.created", job_target(j), 0,
+			    json_pack("{s:s}", "name", job_target(j)), "volume %s created",
+			    job_target(j));
+}
+
+static void op_vol_create(struct api_req *r, json_t *args)
+{
+	struct croftd *d = api_req_daemon(r);
+	const char *pool = json_string_value(json_object_get(args, "pool"));
+	const char *name = json_string_value(json_object_get(args, "name"));
+	const char *format = json_string_value(json_object_get(args, "format"));
+	json_int_t size = json_integer_value(json_object_get(args, "size_bytes"));
+	char path[PATH_MAX], target[2 * NAME_MAX_LEN + 8], err[PATH_MAX + 256];
+	struct job_disk disk;
+	struct job *j;
+	int64_t id;
+	int rc;
+
+	if (vol_args(r, args, path) < 0)
+		return;
+	if (pools_kind_at(d->pools, (size_t)pools_index(d->pools, pool)) != POOLS_DISK) {
+		api_req_err(r, PROTO_E_INVALID_ARGUMENT, "pool '%s' holds ISOs, not volumes", pool);
+		return;
+	}
+	if (size <= 0 || disk_size_check((uint64_t)size, err, sizeof(err)) < 0) {
+		api_req_err(r, PROTO_E_INVALID_ARGUMENT, "%s", size <= 0 ? "size_bytes must be positive"
+			    : err);
+		return;
+	}
+	if (format && strcmp(format, "qcow2") && strcmp(format, "raw")) {
+		api_req_err(r, PROTO_E_INVALID_ARGUMENT, "format '%s' is not qcow2 or raw", format);
+		return;
+	}
+	disk = (struct job_disk){ path, format ? format : "qcow2", (uint64_t)size };
+	snprintf(target, sizeof(target), "%s/%s", pool, name);
+	rc = job_disk_create(d, target, &disk, 1, vol_created, NULL, &id, err, sizeof(err));
+	if (rc < 0) {
+		api_req_err(r, rc == -EEXIST ? PROTO_E_ALREADY_EXISTS : rc == -EINVAL
+			    ? PROTO_E_INVALID_ARGUMENT : PROTO_E_IO, "%s", err);
+		return;
+	}
+	j = job_find(d->jobs, id);
+	api_req_ok(r, json_pack("{s:s,s:s,s:o}", "pool", pool, "name", name, "job",
+				j ? api_job_json(j) : json_pack("{s:I}", "id", (json_int_t)id)));
+}
+
+static void op_vol_delete(struct api_req *r, json_t *args)
+{
+	struct croftd *d = api_req_daemon(r);
+	const char *pool = json_string_value(json_object_get(args, "pool"));
+	const char *name = json_string_value(json_object_get(args, "name"));
+	char path[PATH_MAX];
+	const char *user;
+	json_t *o;
+	int dfd;
+
+	if (vol_args(r, args, path) < 0 || !(o = vol_find(r, args, path)))
+		return;
+	if ((user = api_vol_user(d, path))) {
+		json_decref(o);
+		api_req_err(r, PROTO_E_INVALID_STATE, "volume %s/%s is attached to VM %s; detach "
+			    "it or delete the VM first", pool, name, user);
+		return;
+	}
+	/* by name in the pool's directory: a symlink is not followed */
+	dfd = open(pools_dir_of(d->pools, pool), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd < 0 || unlinkat(dfd, name, 0) < 0) {
+		api_req_err(r, PROTO_E_IO, "cannot delete volume %s/%s: %s", pool, name,
+			    strerror(errno));
+		if (dfd >= 0)
+			close(dfd);
+		json_decref(o);
+		return;
+	}
+	close(dfd);
+	log_info("volume %s/%s deleted", pool, name);
+	bus_publish(d->bus, "vol.deleted", pool, 0, json_pack("{s:s,s:s}", "pool", pool, "name", name),
+		    "volume %s/%s deleted", pool, name);
+	api_req_ok(r, o);
+}
+
+static const struct api_arg args_vol[] = {
+	{ "pool", ARG_STRING, ARG_REQUIRED }, { "name", ARG_STRING, ARG_REQUIRED },
+	{ NULL, 0, 0 } };
+static const struct api_arg args_vol_list[] = {
+	{ "pool", ARG_STRING, 0 }, { NULL, 0, 0 } };
+static const struct api_arg args_vol_create[] = {
+	{ "pool", ARG_STRING, ARG_REQUIRED }, { "name", ARG_STRING, ARG_REQUIRED },
+	{ "size_bytes", ARG_INT, ARG_REQUIRED }, { "format", ARG_STRING, 0 },
+	{ NULL, 0, 0 } };
+
+const struct api_op api_vol_ops[] = {
+	{ "vol.list", op_vol_list, args_vol_list, API_OP_READ },
+	{ "vol.info", op_vol_info, args_vol, API_OP_READ },
+	{ "vol.create", op_vol_create, args_vol_create, 0 },
+	{ "vol.delete", op_vol_delete, args_vol, 0 },
+	{ NULL, NULL, NULL, 0 },
+};
