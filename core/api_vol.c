@@ -47,6 +47,38 @@ const char *api_vol_user(struct croftd *d, const char *path)
 	return NULL;
 }
 
+int api_vol_resolve(struct croftd *d, const char *ref, char *path, const char **code,
+		    char *err, size_t errlen)
+{
+	const char *slash = ref ? strchr(ref, '/') : NULL;
+	char pool[NAME_MAX_LEN + 2];
+	struct stat st;
+	ssize_t i;
+	size_t len = slash ? (size_t)(slash - ref) : 0;
+
+	*code = PROTO_E_INVALID_ARGUMENT;
+	if (!slash || !len || len >= sizeof(pool)) {
+		err_set(err, errlen, "a volume is POOL/NAME (e.g. default/data), not '%s'",
+			ref ? ref : "");
+		return -EINVAL;
+	}
+	memcpy(pool, ref, len);
+	pool[len] = '\0';
+	if (name_check("volume", slash + 1, err, errlen) < 0)
+		return -EINVAL;
+	*code = PROTO_E_NOT_FOUND;
+	if ((i = pools_index(d->pools, pool)) < 0) {
+		err_set(err, errlen, "no pool named '%s'", pool);
+		return -ENOENT;
+	}
+	snprintf(path, PATH_MAX, "%s/%s", pools_dir(d->pools, (size_t)i), slash + 1);
+	if (lstat(path, &st) < 0 || !S_ISREG(st.st_mode)) {
+		err_set(err, errlen, "no volume named '%s' in pool '%s'", slash + 1, pool);
+		return -ENOENT;
+	}
+	return 0;
+}
+
 /* The pool and volume args: the pool's index and the volume's path
  * (PATH_MAX) on 0; else the request is answered. */
 static int vol_args(struct api_req *r, json_t *args, char *path)

@@ -23,6 +23,7 @@
 	"  --memory-min SIZE    the balloon never shrinks the guest below this\n" \
 	"  --disk SIZE          a new thin disk of that size (repeatable)\n" \
 	"  --disk PATH          an existing image, relative to this directory\n" \
+	"  --disk POOL/NAME     an existing volume (when no such file is here)\n" \
 	"  --cdrom ISO          attach an ISO image\n" \
 	"  --boot LIST          boot order, e.g. cdrom,disk\n" \
 	"  --firmware FW        bios or uefi\n" \

@@ -186,3 +186,23 @@ assert_contains "$EXPECT_OUT" "fast/db: deleted"
 [ -e "$T/fast/db" ] && fail "the deleted volume's file is still there"
 expect_fail "no volume named 'db'" croft vol delete fast/db
 t_end
+
+t_begin "vm create --disk POOL/NAME attaches an existing volume and boots with it"
+expect_ok croft vol create fast/shared --size 64M
+(cd / && croft vm create withvol --memory 256 --disk fast/shared "${KARGS[@]}") >/dev/null ||
+	fail "vm create --disk fast/shared"
+assert_eq "$T/fast/shared" "$(croft vm info withvol --json | python3 -c \
+	'import json,sys; print(json.load(sys.stdin)["disks"][0]["path"])')" "the disk's path"
+assert_eq withvol "$(croft vol info fast/shared --json | json_get used_by)" "used_by"
+expect_fail "is attached to VM withvol" croft vol delete fast/shared
+(cd / && expect_fail "no volume named 'nothere' in pool 'fast'" croft vm create x1 --memory 256 --disk fast/nothere)
+(cd / && expect_fail "no pool named 'nopool'" croft vm create x2 --memory 256 --disk nopool/x)
+out=$(APIRAW '{"id":1,"op":"vm.create","args":{"name":"x3","vcpus":1,"memory_mib":256,"disks":[{"volume":"fast/shared","size_bytes":5}]}}')
+assert_contains "$out" "disks[0].volume is a string" "volume and size together"
+expect_fail "no VM named 'x1'" croft vm info x1
+expect_ok croft vm start withvol
+wait_state withvol running 30 || fail "withvol did not run"
+expect_ok croft vm stop withvol
+expect_ok croft vm delete withvol --keep-disks
+expect_ok croft vol delete fast/shared
+t_end
