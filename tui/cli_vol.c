@@ -39,6 +39,7 @@ int cli_vol_ref(const char *ref, json_t *args, char *err, size_t errlen)
 }
 
 struct vol_parse {
+	const char *cmdname;
 	json_t *a;
 	struct cli_opts *g;
 	int have_ref;
@@ -48,12 +49,13 @@ struct vol_parse {
 static int take(void *ctx, int key, const char *opt, const char *val, char *err, size_t errlen)
 {
 	struct vol_parse *p = ctx;
+	char why[256];
 	uint64_t bytes;
 
 	switch (key) {
 	case 0:
 		if (p->have_ref) {
-			err_set(err, errlen, "unexpected argument '%s'", val);
+			err_set(err, errlen, "unexpected argument '%s' for '%s'", val, p->cmdname);
 			return -EINVAL;
 		}
 		p->have_ref = 1;
@@ -65,8 +67,11 @@ static int take(void *ctx, int key, const char *opt, const char *val, char *err,
 		}
 		return cli_vol_ref(val, p->a, err, errlen);
 	case K_SIZE:
-		if (size_parse(val, &bytes, err, errlen) < 0 || disk_size_check(bytes, err, errlen) < 0)
+		if (size_parse(val, &bytes, why, sizeof(why)) < 0 ||
+		    disk_size_check(bytes, why, sizeof(why)) < 0) {
+			err_set(err, errlen, "%s: %s", opt, why);
 			return -EINVAL;
+		}
 		return cli_set_once(p->a, "size_bytes", json_integer((json_int_t)bytes), opt, err,
 				    errlen);
 	case K_FORMAT:
@@ -87,18 +92,18 @@ static int parse(const char *cmdname, int argc, char **argv, struct cli_opts *g,
 		 const struct cli_opt *opts, int positional_pool, int need_ref, char *err,
 		 size_t errlen)
 {
-	struct vol_parse p = { json_object(), g, 0, positional_pool };
+	struct vol_parse p = { cmdname, json_object(), g, 0, positional_pool };
 	int rc;
 
 	*args = NULL;
 	rc = cli_scan_args(cmdname, argc, argv, g, opts, take, &p, err, errlen);
 	if (rc == 0 && !g->help && need_ref && !p.have_ref) {
-		err_set(err, errlen, "'%s' needs a volume POOL/NAME", cmdname);
+		err_set(err, errlen, "%s needs a volume POOL/NAME", cmdname);
 		rc = -EINVAL;
 	}
 	if (rc == 0 && !g->help && opts && opts[0].key == K_SIZE &&
 	    !json_object_get(p.a, "size_bytes")) {
-		err_set(err, errlen, "'%s' needs --size SIZE (e.g. --size 20G)", cmdname);
+		err_set(err, errlen, "%s needs --size SIZE (e.g. --size 20G)", cmdname);
 		rc = -EINVAL;
 	}
 	if (rc < 0) {
