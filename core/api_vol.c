@@ -12,6 +12,8 @@
 #include "core/daemon.h"
 #include "core/job.h"
 #include "core/job_disk.h"
+#include "core/job_vol.h"
+#include "core/qmp.h"
 #include "core/pool_usage.h"
 #include "core/pools.h"
 #include "core/vm.h"
@@ -284,6 +286,128 @@ static void op_vol_delete(struct api_req *r, json_t *args)
 	api_req_ok(r, o);
 }
 
+/* --- vol.resize -------------------------------------------------------------- */
+
+/* The VM whose disk path is, and its index among the disks; NULL if none. */
+static struct vm *disk_owner(struct croftd *d, const char *path, size_t *idx)
+{
+	struct vm *vm;
+	size_t i;
+
+	for (vm = d->vms; vm; vm = vm->next) {
+		if (vm->deleted)
+			continue;
+		for (i = 0; i < vm->spec.ndisks; i++) {
+			if (vm->spec.disks[i].path && !strcmp(vm->spec.disks[i].path, path)) {
+				*idx = i;
+				return vm;
+			}
+		}
+	}
+	return NULL;
+}
+
+struct online_resize {
+	struct api_req *r;
+	json_t *vol;             /* the volume as it was, for the answer */
+	uint64_t size;
+};
+
+static void online_resized(struct qmp *q, const struct qmp_msg *reply, void *data)
+{
+	struct online_resize *o = data;
+
+	(void)q;
+	if (!reply)
+		api_req_err(o->r, PROTO_E_QEMU, "QEMU went away before it resized %s/%s",
+			    json_string_value(json_object_get(o->vol, "pool")),
+			    json_string_value(json_object_get(o->vol, "name")));
+	else if (reply->type == QMP_MSG_ERROR)
+		api_req_err(o->r, PROTO_E_QEMU, "QEMU cannot resize the volume: %s",
+			    reply->err_desc ? reply->err_desc : "?");
+	else {
+		json_object_set_new(o->vol, "virtual_bytes", json_integer((json_int_t)o->size));
+		json_object_set_new(o->vol, "online", json_true());
+		log_info("volume %s/%s grown to %llu bytes online",
+			 json_string_value(json_object_get(o->vol, "pool")),
+			 json_string_value(json_object_get(o->vol, "name")),
+			 (unsigned long long)o->size);
+		api_req_ok(o->r, json_incref(o->vol));
+	}
+	json_decref(o->vol);
+	free(o);
+}
+
+static void op_vol_resize(struct api_req *r, json_t *args)
+{
+	struct croftd *d = api_req_daemon(r);
+	const char *pool = json_string_value(json_object_get(args, "pool"));
+	const char *name = json_string_value(json_object_get(args, "name"));
+	json_int_t size = json_integer_value(json_object_get(args, "size_bytes"));
+	char path[PATH_MAX], target[2 * NAME_MAX_LEN + 8], err[PATH_MAX + 256];
+	const char *format;
+	json_int_t have;
+	struct online_resize *o;
+	struct vm *vm;
+	struct job *j;
+	size_t idx = 0;
+	json_t *vol;
+	int rc;
+
+	if (vol_args(r, args, path) < 0 || !(vol = vol_find(r, args, path)))
+		return;
+	format = json_string_value(json_object_get(vol, "format"));
+	have = json_integer_value(json_object_get(vol, "virtual_bytes"));
+	if (!format) {
+		api_req_err(r, PROTO_E_INVALID_ARGUMENT, "%s/%s is not a qcow2 or raw image", pool,
+			    name);
+		goto out;
+	}
+	if (size <= have) {
+		api_req_err(r, PROTO_E_INVALID_ARGUMENT, "volume %s/%s is %lld bytes; it can only "
+			    "grow (asked for %lld)", pool, name, (long long)have, (long long)size);
+		goto out;
+	}
+	if (disk_size_check((uint64_t)size, err, sizeof(err)) < 0 || size % 512) {
+		api_req_err(r, PROTO_E_INVALID_ARGUMENT, "%s", size % 512 ? "size_bytes must be "
+			    "a multiple of 512" : err);
+		goto out;
+	}
+	vm = disk_owner(d, path, &idx);
+	if (vm && vm->pid > 0) {
+		char node[32];
+
+		if (!vm->qmp || !qmp_is_ready(vm->qmp)) {
+			api_req_err(r, PROTO_E_INVALID_STATE, "VM %s is %s and its monitor is not "
+				    "ready; try again", vm->spec.name, vm_state_name(vm->state));
+			goto out;
+		}
+		snprintf(node, sizeof(node), "disk%zu", idx);
+		o = xcalloc(1, sizeof(*o));
+		*o = (struct online_resize){ r, vol, (uint64_t)size };
+		if (qmp_command(vm->qmp, "block_resize", json_pack("{s:s,s:I}", "node-name", node,
+				"size", size), online_resized, o) < 0) {
+			free(o);
+			api_req_err(r, PROTO_E_QEMU, "cannot reach VM %s's monitor", vm->spec.name);
+			goto out;
+		}
+		return;                  /* online_resized answers and frees vol */
+	}
+	snprintf(target, sizeof(target), "%s/%s", pool, name);
+	rc = job_submit(d->jobs, job_vol_resize_kind.name, target,
+			json_pack("{s:s,s:s,s:I,s:I}", "path", path, "format", format,
+				  "size_bytes", size, "from_bytes", have), NULL, NULL, &j,
+			err, sizeof(err));
+	if (rc < 0) {
+		api_req_err(r, PROTO_E_IO, "%s", err);
+		goto out;
+	}
+	api_req_ok(r, json_pack("{s:s,s:s,s:o}", "pool", pool, "name", name, "job",
+				api_job_json(j)));
+out:
+	json_decref(vol);
+}
+
 static const struct api_arg args_vol[] = {
 	{ "pool", ARG_STRING, ARG_REQUIRED }, { "name", ARG_STRING, ARG_REQUIRED },
 	{ NULL, 0, 0 } };
@@ -294,10 +418,15 @@ static const struct api_arg args_vol_create[] = {
 	{ "size_bytes", ARG_INT, ARG_REQUIRED }, { "format", ARG_STRING, 0 },
 	{ NULL, 0, 0 } };
 
+static const struct api_arg args_vol_resize[] = {
+	{ "pool", ARG_STRING, ARG_REQUIRED }, { "name", ARG_STRING, ARG_REQUIRED },
+	{ "size_bytes", ARG_INT, ARG_REQUIRED }, { NULL, 0, 0 } };
+
 const struct api_op api_vol_ops[] = {
 	{ "vol.list", op_vol_list, args_vol_list, API_OP_READ },
 	{ "vol.info", op_vol_info, args_vol, API_OP_READ },
 	{ "vol.create", op_vol_create, args_vol_create, 0 },
 	{ "vol.delete", op_vol_delete, args_vol, 0 },
+	{ "vol.resize", op_vol_resize, args_vol_resize, 0 },
 	{ NULL, NULL, NULL, 0 },
 };

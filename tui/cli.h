@@ -402,6 +402,8 @@ void cli_format_pool_info(FILE *f, const json_t *pool);
 int cli_vol_ref(const char *ref, json_t *args, char *err, size_t errlen);
 int cli_parse_vol_create(const char *cmdname, int argc, char **argv, struct cli_opts *g,
 			 json_t **args, char *err, size_t errlen);
+int cli_parse_vol_resize(const char *cmdname, int argc, char **argv, struct cli_opts *g,
+			 json_t **args, char *err, size_t errlen);
 int cli_parse_vol_ref(const char *cmdname, int argc, char **argv, struct cli_opts *g,
 		      json_t **args, char *err, size_t errlen);
 int cli_parse_vol_list(const char *cmdname, int argc, char **argv, struct cli_opts *g,

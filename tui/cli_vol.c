@@ -122,10 +122,23 @@ static const struct cli_opt create_opts[] = {
 	{ NULL, 0, NULL },
 };
 
+static const struct cli_opt resize_opts[] = {
+	{ "--size", K_SIZE, "the new size, larger, such as 40G" },
+	{ "--no-wait", K_NO_WAIT, NULL },
+	{ "--wait", K_WAIT, NULL },
+	{ NULL, 0, NULL },
+};
+
 int cli_parse_vol_create(const char *cmdname, int argc, char **argv, struct cli_opts *g,
 			 json_t **args, char *err, size_t errlen)
 {
 	return parse(cmdname, argc, argv, g, args, create_opts, 0, 1, err, errlen);
+}
+
+int cli_parse_vol_resize(const char *cmdname, int argc, char **argv, struct cli_opts *g,
+			 json_t **args, char *err, size_t errlen)
+{
+	return parse(cmdname, argc, argv, g, args, resize_opts, 0, 1, err, errlen);
 }
 
 int cli_parse_vol_ref(const char *cmdname, int argc, char **argv, struct cli_opts *g,
@@ -203,8 +216,8 @@ int cli_run_vol_show(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *arg
 			    : cli_format_vol_info);
 }
 
-/* vol.create answers {"pool","name","job"}: follow the job, then show the
- * volume. */
+/* vol.create answers {"pool","name","job"}, vol.resize that or the volume
+ * grown online: follow the job, then show the volume. */
 int cli_run_vol_create(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args)
 {
 	struct api_client *c = NULL;
@@ -228,9 +241,10 @@ int cli_run_vol_create(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *a
 	if (ctx->opts.json)
 		cli_print_json(ctx->out, vol);
 	else
-		fprintf(ctx->out, "%s/%s: created (%s, %s)\n", cli_str(vol, "pool"),
-			cli_str(vol, "name"), cli_str(vol, "format"),
-			bytes_of((char[32]){ 0 }, 32, vol, "virtual_bytes"));
+		fprintf(ctx->out, "%s/%s: %s (%s, %s%s)\n", cli_str(vol, "pool"),
+			cli_str(vol, "name"), strcmp(cmd->verb, "resize") ? "created" : "resized",
+			cli_str(vol, "format"), bytes_of((char[32]){ 0 }, 32, vol, "virtual_bytes"),
+			json_is_true(json_object_get(res, "online")) ? ", online" : "");
 out:
 	json_decref(vol);
 	json_decref(res);

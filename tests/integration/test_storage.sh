@@ -13,6 +13,7 @@
 # be deleted, nor a built-in one.
 # shellcheck shell=bash
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/netlib.sh"      # guest_run
 
 itest_setup
 itest_share_tools
@@ -205,4 +206,33 @@ wait_state withvol running 30 || fail "withvol did not run"
 expect_ok croft vm stop withvol
 expect_ok croft vm delete withvol --keep-disks
 expect_ok croft vol delete fast/shared
+t_end
+
+t_begin "vol resize offline: a job with qemu-img resize; grow only"
+expect_ok croft vol resize fast/data --size 2G
+assert_contains "$EXPECT_OUT" "fast/data: resized (qcow2, 2G)"
+assert_eq 2147483648 "$(qemu-img info --output=json "$T/fast/data" |
+	python3 -c 'import json,sys; print(json.load(sys.stdin)["virtual-size"])')" "qemu-img's size"
+expect_fail "it can only grow" croft vol resize fast/data --size 1G
+expect_fail "it can only grow" croft vol resize fast/data --size 2G
+expect_fail "no volume named 'zz'" croft vol resize fast/zz --size 4G
+out=$(APIRAW '{"id":1,"op":"vol.resize","args":{"pool":"fast","name":"data","size_bytes":3221225473}}')
+assert_contains "$out" "a multiple of 512" "an odd size"
+assert_eq 2147483648 "$(croft vol info fast/data --json | json_get virtual_bytes)" "size after refusals"
+t_end
+
+t_begin "vol resize online: block_resize, and the guest sees the new size"
+expect_ok croft vol create fast/grow --size 32M
+(cd / && croft vm create growvm --memory 128M --disk fast/grow "${KARGS[@]}") >/dev/null ||
+	fail "vm create growvm"
+expect_ok croft vm start growvm
+wait_state growvm running 60
+if wait_serial growvm 'CROFT-GUEST: ready' 120; then
+	assert_eq 65536 "$(guest_run growvm 'cat /sys/block/vda/size' 60)" "sectors before"
+	expect_ok croft vol resize fast/grow --size 64M
+	assert_contains "$EXPECT_OUT" "fast/grow: resized (qcow2, 64M, online)"
+	assert_eq 131072 "$(guest_run growvm 'cat /sys/block/vda/size' 60)" "sectors the guest sees after"
+	assert_eq 67108864 "$(croft vol info fast/grow --json | json_get virtual_bytes)" "virtual size after"
+fi
+expect_ok croft vm stop growvm
 t_end

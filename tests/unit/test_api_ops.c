@@ -214,7 +214,7 @@ static const char *const known_ops[] = {
 	"job.list", "job.info", "job.cancel",
 	"host.stats", "metrics.get", "vm.stats",
 	"pool.list", "pool.info", "pool.create", "pool.delete",
-	"vol.list", "vol.info", "vol.create", "vol.delete",
+	"vol.list", "vol.info", "vol.create", "vol.delete", "vol.resize",
 };
 
 static void test_op_find(void **state)
