@@ -53,12 +53,21 @@ static const struct tl_parse_case vol_list_cases[] = {
 	{ { "fast/x" }, .err = "pool name 'fast/x' contains '/'; use letters, digits, '-', '_' and '.'" },
 };
 
+static const struct tl_parse_case vol_resize_cases[] = {
+	{ { "fast/data", "--size", "40G" },
+	  .args = "{\"name\":\"data\",\"pool\":\"fast\",\"size_bytes\":42949672960}" },
+	{ { "fast/data" }, .err = "vol resize needs --size SIZE (e.g. --size 20G)" },
+	{ { "fast/data", "--size", "1G", "--format", "raw" },
+	  .err = "unknown option '--format' for 'vol resize'" },
+};
+
 static void test_parsers(void **state)
 {
 	(void)state;
 	TL_PARSE_CASES(cli_parse_pool_create, "pool create", pool_create_cases);
 	TL_PARSE_CASES(cli_parse_vol_create, "vol create", vol_create_cases);
 	TL_PARSE_CASES(cli_parse_vol_list, "vol list", vol_list_cases);
+	TL_PARSE_CASES(cli_parse_vol_resize, "vol resize", vol_resize_cases);
 }
 
 int main(void)
