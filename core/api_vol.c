@@ -17,6 +17,8 @@
 #include "core/pool_usage.h"
 #include "core/pools.h"
 #include "core/vm.h"
+#include "core/vm_disk.h"
+#include "store/store.h"
 #include "common/log.h"
 #include "common/proto.h"
 #include "common/validate.h"
@@ -408,6 +410,68 @@ out:
 	json_decref(vol);
 }
 
+/* --- vm.disk.attach ------------------------------------------------------------- */
+
+struct attach_req {
+	struct api_req *r;
+	char vm[NAME_MAX_LEN + 1];
+	char ref[2 * NAME_MAX_LEN + 2];
+};
+
+static void attached(struct croftd *d, const char *code, const char *msg,
+		     const struct store_disk *disk, void *data)
+{
+	struct attach_req *a = data;
+
+	if (code) {
+		api_req_err(a->r, code, "%s", msg);
+	} else {
+		bus_publish(d->bus, "vm.changed", a->vm, 0, json_pack("{s:s}", "name", a->vm),
+			    "VM %s: volume %s attached", a->vm, a->ref);
+		api_req_ok(a->r, json_pack("{s:s,s:s,s:s,s:i}", "name", a->vm, "volume", a->ref,
+					   "path", disk->path, "index", (int)disk->idx));
+	}
+	free(a);
+}
+
+static void op_vm_disk_attach(struct api_req *r, json_t *args)
+{
+	struct croftd *d = api_req_daemon(r);
+	struct vm *vm = api_req_vm(r);
+	const char *ref = json_string_value(json_object_get(args, "volume"));
+	const char *bus = json_string_value(json_object_get(args, "bus"));
+	char path[PATH_MAX], err[PATH_MAX + 256];
+	const char *code, *user;
+	struct attach_req *a;
+
+	if (bus && strcmp(bus, "virtio-blk")) {
+		api_req_err(r, PROTO_E_INVALID_ARGUMENT, "bus '%s' is not supported for hot-plug; "
+			    "use virtio-blk", bus);
+		return;
+	}
+	if (api_vol_resolve(d, ref, path, &code, err, sizeof(err)) < 0) {
+		api_req_err(r, code, "%s", err);
+		return;
+	}
+	if ((user = api_vol_user(d, path))) {
+		api_req_err(r, PROTO_E_INVALID_STATE, "volume %s is attached to VM %s already", ref,
+			    user);
+		return;
+	}
+	a = xcalloc(1, sizeof(*a));
+	a->r = r;
+	snprintf(a->vm, sizeof(a->vm), "%s", vm->spec.name);
+	snprintf(a->ref, sizeof(a->ref), "%s", ref);
+	if (vm_disk_attach(d, vm, path, attached, a, &code, err, sizeof(err)) < 0) {
+		free(a);
+		api_req_err(r, code, "%s", err);
+	}
+}
+
+static const struct api_arg args_vm_disk_attach[] = {
+	{ "name", ARG_STRING, ARG_REQUIRED | ARG_VM }, { "volume", ARG_STRING, ARG_REQUIRED },
+	{ "bus", ARG_STRING, 0 }, { NULL, 0, 0 } };
+
 static const struct api_arg args_vol[] = {
 	{ "pool", ARG_STRING, ARG_REQUIRED }, { "name", ARG_STRING, ARG_REQUIRED },
 	{ NULL, 0, 0 } };
@@ -428,5 +492,6 @@ const struct api_op api_vol_ops[] = {
 	{ "vol.create", op_vol_create, args_vol_create, 0 },
 	{ "vol.delete", op_vol_delete, args_vol, 0 },
 	{ "vol.resize", op_vol_resize, args_vol_resize, 0 },
+	{ "vm.disk.attach", op_vm_disk_attach, args_vm_disk_attach, 0 },
 	{ NULL, NULL, NULL, 0 },
 };

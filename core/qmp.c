@@ -542,6 +542,81 @@ fail:
 	return r;
 }
 
+int qmp_command_fd(struct qmp *q, const char *cmd, json_t *args, int fd, qmp_reply_cb cb,
+		   void *data)
+{
+	char tail[48], cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov[2];
+	struct msghdr mh = { 0 };
+	struct cmsghdr *cm;
+	struct qmp_cmd *c;
+	ssize_t sent;
+	size_t total;
+	int n, r;
+
+	if (!q || q->freed || q->state != QMP_ST_READY || q->write_err) {
+		r = -ENOTCONN;
+		goto fail;
+	}
+	if (!cmd || fd < 0 || (args && !json_is_object(args))) {
+		r = -EINVAL;
+		goto fail;
+	}
+	/* the descriptor travels with the command's first bytes: nothing
+	 * else may be waiting to be written before them */
+	if ((r = qmp_flush(q)) < 0)
+		goto fail;
+	if (q->out_len) {
+		r = -EAGAIN;
+		goto fail;
+	}
+	if (!(c = qmp_cmd_new(cmd, args, cb, data))) {
+		r = -EINVAL;
+		goto fail;
+	}
+	json_decref(args);
+	c->id = ++q->next_id;
+	n = snprintf(tail, sizeof(tail), ",\"id\":%lld}\n", c->id);
+	iov[0] = (struct iovec){ c->head, c->head_len };
+	iov[1] = (struct iovec){ tail, (size_t)n };
+	total = c->head_len + (size_t)n;
+	mh.msg_iov = iov;
+	mh.msg_iovlen = 2;
+	mh.msg_control = cbuf;
+	mh.msg_controllen = sizeof(cbuf);
+	memset(cbuf, 0, sizeof(cbuf));
+	cm = CMSG_FIRSTHDR(&mh);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	do
+		sent = sendmsg(q->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+	while (sent < 0 && errno == EINTR);
+	if (sent <= 0) {
+		r = sent < 0 ? -errno : -EIO;
+		qmp_cmd_free(c);
+		return r == -EWOULDBLOCK ? -EAGAIN : r;
+	}
+	qmp_cmd_append(q, c);
+	/* the rest, if any, goes as any output does (the fd went with the first) */
+	if ((size_t)sent < c->head_len) {
+		qmp_out_append(q, c->head + sent, c->head_len - (size_t)sent);
+		qmp_out_append(q, tail, (size_t)n);
+	} else if ((size_t)sent < total) {
+		qmp_out_append(q, tail + (sent - (ssize_t)c->head_len), total - (size_t)sent);
+	}
+	if (q->out_len && (r = qmp_flush(q)) < 0) {
+		q->write_err = r;
+		if (!q->kill_timer)
+			q->kill_timer = loop_timer_add(q->loop, 0, qmp_kill_timer_cb, q);
+	}
+	return 0;
+fail:
+	json_decref(args);
+	return r;
+}
+
 int qmp_is_ready(const struct qmp *q)
 {
 	return q && !q->freed && q->state == QMP_ST_READY;

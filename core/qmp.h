@@ -67,6 +67,11 @@ int qmp_connect(struct loop *l, const char *path, const struct qmp_callbacks *cb
 /* Queue a command; args is stolen (may be NULL).  cb may be NULL.
  * 0, or -ENOTCONN once the connection has ended. */
 int qmp_command(struct qmp *q, const char *cmd, json_t *args, qmp_reply_cb cb, void *data);
+/* The same with fd passed along (SCM_RIGHTS, with the command's first
+ * bytes), for add-fd and getfd; only when ready.  fd stays the caller's.
+ * 0, or -errno (-EAGAIN: earlier output is still waiting; try later). */
+int qmp_command_fd(struct qmp *q, const char *cmd, json_t *args, int fd, qmp_reply_cb cb,
+		   void *data);
 int qmp_is_ready(const struct qmp *q);
 /* Close and free.  Pending callbacks run with NULL first; close cb does not. */
 void qmp_free(struct qmp *q);

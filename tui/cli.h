@@ -408,6 +408,9 @@ int cli_parse_vol_ref(const char *cmdname, int argc, char **argv, struct cli_opt
 		      json_t **args, char *err, size_t errlen);
 int cli_parse_vol_list(const char *cmdname, int argc, char **argv, struct cli_opts *g,
 		       json_t **args, char *err, size_t errlen);
+int cli_parse_vm_disk(const char *cmdname, int argc, char **argv, struct cli_opts *g,
+		      json_t **args, char *err, size_t errlen);
+int cli_run_vm_disk(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args);
 int cli_run_vol_create(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args);
 int cli_run_vol_list(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args);
 int cli_run_vol_show(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args);

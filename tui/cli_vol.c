@@ -12,7 +12,7 @@
 #include <errno.h>
 #include <string.h>
 
-enum { K_SIZE = 1, K_FORMAT, K_NO_WAIT, K_WAIT };
+enum { K_SIZE = 1, K_FORMAT, K_NO_WAIT, K_WAIT, K_BUS };
 
 int cli_vol_ref(const char *ref, json_t *args, char *err, size_t errlen)
 {
@@ -250,4 +250,77 @@ out:
 	json_decref(res);
 	api_client_close(c);
 	return status;
+}
+
+/* --- vm disk attach VM POOL/NAME [--bus virtio-blk|virtio-scsi] -------------------- */
+
+struct disk_parse {
+	const char *cmdname;
+	json_t *a;
+	int n;
+};
+
+static int take_disk(void *ctx, int key, const char *opt, const char *val, char *err,
+		     size_t errlen)
+{
+	struct disk_parse *p = ctx;
+
+	if (key == K_BUS) {
+		if (strcmp(val, "virtio-blk") && strcmp(val, "virtio-scsi")) {
+			err_set(err, errlen, "%s must be virtio-blk or virtio-scsi, not '%s'", opt, val);
+			return -EINVAL;
+		}
+		return cli_set_once(p->a, "bus", json_string(val), opt, err, errlen);
+	}
+	switch (p->n++) {
+	case 0:
+		if (name_check("VM", val, err, errlen) < 0)
+			return -EINVAL;
+		json_object_set_new(p->a, "name", json_string(val));
+		return 0;
+	case 1: {
+		json_t *tmp = json_object();
+		int rc = cli_vol_ref(val, tmp, err, errlen);
+
+		json_decref(tmp);
+		if (rc < 0)
+			return rc;
+		json_object_set_new(p->a, "volume", json_string(val));
+		return 0;
+	}
+	}
+	err_set(err, errlen, "unexpected argument '%s' for '%s'", val, p->cmdname);
+	return -EINVAL;
+}
+
+int cli_parse_vm_disk(const char *cmdname, int argc, char **argv, struct cli_opts *g,
+		      json_t **args, char *err, size_t errlen)
+{
+	static const struct cli_opt opts[] = {
+		{ "--bus", K_BUS, "virtio-blk or virtio-scsi" }, { NULL, 0, NULL } };
+	struct disk_parse p = { cmdname, json_object(), 0 };
+	int rc;
+
+	*args = NULL;
+	rc = cli_scan_args(cmdname, argc, argv, g, opts, take_disk, &p, err, errlen);
+	if (rc == 0 && !g->help && p.n < 2) {
+		err_set(err, errlen, "%s needs a VM and a volume POOL/NAME", cmdname);
+		rc = -EINVAL;
+	}
+	if (rc < 0) {
+		json_decref(p.a);
+		return rc;
+	}
+	*args = p.a;
+	return 0;
+}
+
+static void format_attached(FILE *f, const json_t *res)
+{
+	fprintf(f, "%s: volume %s attached\n", cli_str(res, "name"), cli_str(res, "volume"));
+}
+
+int cli_run_vm_disk(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args)
+{
+	return cli_run_show(ctx, cmd, args, NULL, format_attached);
 }

@@ -236,3 +236,29 @@ if wait_serial growvm 'CROFT-GUEST: ready' 120; then
 fi
 expect_ok croft vm stop growvm
 t_end
+
+t_begin "vm disk attach: hot-plug into a running guest, which sees /dev/vdb; kept for the next start"
+expect_ok croft vol create fast/hot --size 16M
+expect_ok croft vm start growvm
+wait_state growvm running 60
+if wait_serial growvm 'CROFT-GUEST: ready' 120; then
+	sleep 1
+	guest_run growvm 'test -e /sys/block/vdb' 30 >/dev/null && fail "vdb before the attach"
+	expect_ok croft vm disk attach growvm fast/hot
+	assert_contains "$EXPECT_OUT" "growvm: volume fast/hot attached"
+	assert_eq 32768 "$(guest_run growvm 'sleep 2; cat /sys/block/vdb/size' 60)" "vdb's sectors in the guest"
+	guest_run growvm 'printf CROFT-HOTPLUG | dd of=/dev/vdb bs=512 seek=4 conv=notrunc 2>/dev/null && sync' 60 >/dev/null ||
+		fail "the guest cannot write to vdb"
+	# a qcow2 keeps the guest's bytes as they are in its clusters
+	grep -aq CROFT-HOTPLUG "$T/fast/hot" || fail "the guest's write did not reach the volume"
+	assert_eq growvm "$(croft vol info fast/hot --json | json_get used_by)" "used_by after attach"
+	expect_fail "attached to VM growvm already" croft vm disk attach growvm fast/hot
+	expect_fail "no volume named 'nope' in pool 'fast'" croft vm disk attach growvm fast/nope
+	expect_fail "is attached to VM growvm" croft vol delete fast/hot
+fi
+expect_fail "needs a VM and a volume" croft vm disk attach growvm
+expect_ok croft vm stop growvm
+expect_fail "is not running" croft vm disk attach growvm fast/data
+assert_eq 2 "$(croft vm info growvm --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["disks"]))')" \
+	"disks in the definition"
+t_end

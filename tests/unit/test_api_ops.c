@@ -215,6 +215,7 @@ static const char *const known_ops[] = {
 	"host.stats", "metrics.get", "vm.stats",
 	"pool.list", "pool.info", "pool.create", "pool.delete",
 	"vol.list", "vol.info", "vol.create", "vol.delete", "vol.resize",
+	"vm.disk.attach",
 };
 
 static void test_op_find(void **state)
