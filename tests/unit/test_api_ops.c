@@ -297,6 +297,7 @@ static const struct {
 	{ "net.edit", NULL, "name" },
 	{ "net.forward.add", "vm", "net" },  { "net.forward.list", NULL, "net" },
 	{ "net.forward.remove", NULL, "net" },
+	{ "vm.disk.attach", "name", NULL },
 };
 
 static const char *named(const struct api_op *op, int flag)
