@@ -468,6 +468,48 @@ static void op_vm_disk_attach(struct api_req *r, json_t *args)
 	}
 }
 
+static void detached(struct croftd *d, const char *code, const char *msg,
+		     const struct store_disk *disk, void *data)
+{
+	struct attach_req *a = data;
+
+	if (code) {
+		api_req_err(a->r, code, "%s", msg);
+	} else {
+		bus_publish(d->bus, "vm.changed", a->vm, 0, json_pack("{s:s}", "name", a->vm),
+			    "VM %s: volume %s detached", a->vm, a->ref);
+		api_req_ok(a->r, json_pack("{s:s,s:s,s:s}", "name", a->vm, "volume", a->ref,
+					   "path", disk->path));
+	}
+	free(a);
+}
+
+static void op_vm_disk_detach(struct api_req *r, json_t *args)
+{
+	struct croftd *d = api_req_daemon(r);
+	struct vm *vm = api_req_vm(r);
+	const char *ref = json_string_value(json_object_get(args, "volume"));
+	char path[PATH_MAX], err[PATH_MAX + 256];
+	struct attach_req *a;
+	const char *code;
+
+	if (api_vol_resolve(d, ref, path, &code, err, sizeof(err)) < 0) {
+		api_req_err(r, code, "%s", err);
+		return;
+	}
+	a = xcalloc(1, sizeof(*a));
+	a->r = r;
+	snprintf(a->vm, sizeof(a->vm), "%s", vm->spec.name);
+	snprintf(a->ref, sizeof(a->ref), "%s", ref);
+	if (vm_disk_detach(d, vm, path, detached, a, &code, err, sizeof(err)) < 0) {
+		free(a);
+		api_req_err(r, code, "%s", err);
+	}
+}
+
+static const struct api_arg args_vm_disk_detach[] = {
+	{ "name", ARG_STRING, ARG_REQUIRED | ARG_VM }, { "volume", ARG_STRING, ARG_REQUIRED },
+	{ NULL, 0, 0 } };
 static const struct api_arg args_vm_disk_attach[] = {
 	{ "name", ARG_STRING, ARG_REQUIRED | ARG_VM }, { "volume", ARG_STRING, ARG_REQUIRED },
 	{ "bus", ARG_STRING, 0 }, { NULL, 0, 0 } };
@@ -493,5 +535,6 @@ const struct api_op api_vol_ops[] = {
 	{ "vol.delete", op_vol_delete, args_vol, 0 },
 	{ "vol.resize", op_vol_resize, args_vol_resize, 0 },
 	{ "vm.disk.attach", op_vm_disk_attach, args_vm_disk_attach, 0 },
+	{ "vm.disk.detach", op_vm_disk_detach, args_vm_disk_detach, 0 },
 	{ NULL, NULL, NULL, 0 },
 };

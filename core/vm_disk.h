@@ -22,4 +22,14 @@ typedef void (*vm_disk_done_fn)(struct croftd *d, const char *code, const char *
 int vm_disk_attach(struct croftd *d, struct vm *vm, const char *path, vm_disk_done_fn done,
 		   void *data, const char **code, char *err, size_t errlen);
 
+/* Start hot-unplugging the disk at path from the running vm: device_del,
+ * the guest's release (DEVICE_DELETED, at most 30 s), blockdev-del, the
+ * fd sets; then out of the definition.  0 and done runs later, or -errno
+ * with *code and err set. */
+int vm_disk_detach(struct croftd *d, struct vm *vm, const char *path, vm_disk_done_fn done,
+		   void *data, const char **code, char *err, size_t errlen);
+/* QEMU's events for vm (vm_qemu.c): DEVICE_DELETED ends a detach's wait. */
+struct qmp_msg;
+void vm_disk_qmp_event(struct vm *vm, const struct qmp_msg *ev);
+
 #endif

@@ -293,5 +293,8 @@ int store_pool_add(struct store *st, const struct store_pool *p, char *err, size
 int store_pool_delete(struct store *st, const char *name, char *err, size_t errlen);
 int store_pool_list(struct store *st, struct store_pool **v, size_t *n, char *err, size_t errlen);
 void store_pool_list_free(struct store_pool *v, size_t n);
+/* A disk out of a VM's definition (store_pool.c): -ENOENT when it has none
+ * of that index. */
+int store_disk_remove(struct store *st, int64_t vm_id, uint32_t idx, char *err, size_t errlen);
 
 #endif

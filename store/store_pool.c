@@ -116,3 +116,23 @@ void store_pool_list_free(struct store_pool *v, size_t n)
 	}
 	free(v);
 }
+
+/* --- a disk leaving a VM (vm disk detach) ----------------------------------------- */
+
+int store_disk_remove(struct store *st, int64_t vm_id, uint32_t idx, char *err, size_t errlen)
+{
+	sqlite3_stmt *s = NULL;
+	int ret;
+
+	if ((ret = prepare(st, "DELETE FROM disks WHERE vm_id = ?1 AND idx = ?2", &s, err, errlen)))
+		return ret;
+	if (sqlite3_bind_int64(s, 1, vm_id) || sqlite3_bind_int64(s, 2, idx) ||
+	    sqlite3_step(s) != SQLITE_DONE)
+		ret = store_db_fail(st, err, errlen, "cannot remove disk %u of VM %lld", idx,
+				    (long long)vm_id);
+	else if (sqlite3_changes(st->db) == 0)
+		ret = store_fail(st, err, errlen, -ENOENT, "VM %lld has no disk %u", (long long)vm_id,
+				 idx);
+	sqlite3_finalize(s);
+	return ret;
+}

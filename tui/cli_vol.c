@@ -303,6 +303,10 @@ int cli_parse_vm_disk(const char *cmdname, int argc, char **argv, struct cli_opt
 
 	*args = NULL;
 	rc = cli_scan_args(cmdname, argc, argv, g, opts, take_disk, &p, err, errlen);
+	if (rc == 0 && strstr(cmdname, "detach") && json_object_get(p.a, "bus")) {
+		err_set(err, errlen, "--bus is for vm disk attach");
+		rc = -EINVAL;
+	}
 	if (rc == 0 && !g->help && p.n < 2) {
 		err_set(err, errlen, "%s needs a VM and a volume POOL/NAME", cmdname);
 		rc = -EINVAL;
@@ -320,7 +324,13 @@ static void format_attached(FILE *f, const json_t *res)
 	fprintf(f, "%s: volume %s attached\n", cli_str(res, "name"), cli_str(res, "volume"));
 }
 
+static void format_detached(FILE *f, const json_t *res)
+{
+	fprintf(f, "%s: volume %s detached\n", cli_str(res, "name"), cli_str(res, "volume"));
+}
+
 int cli_run_vm_disk(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args)
 {
-	return cli_run_show(ctx, cmd, args, NULL, format_attached);
+	return cli_run_show(ctx, cmd, args, NULL, strcmp(cmd->verb, "detach") ? format_attached
+			    : format_detached);
 }

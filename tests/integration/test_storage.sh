@@ -1,5 +1,5 @@
 #!/bin/bash
-# test_storage.sh — pools as stored objects (issue 10, step 1).
+# test_storage.sh — pools, volumes, resize and hot-plug (issue 10).
 #
 # An administrator creates pools with real directories: a new one croftd
 # makes, an empty one it takes over, one on a size-limited tmpfs the test
@@ -10,7 +10,11 @@
 # file, a symlink, a directory that holds files, one inside a pool or
 # holding one, a name taken, an unknown content type; a croft-group
 # member may list but not create or delete; a pool with a volume cannot
-# be deleted, nor a built-in one.
+# be deleted, nor a built-in one.  Volumes are made with real qemu-img
+# jobs, listed with the VM using each, attached at vm create, grown
+# offline (qemu-img resize) and online (block_resize, seen by the guest),
+# and hot-plugged into a running TCG guest that sees and writes /dev/vdb,
+# then detached.
 # shellcheck shell=bash
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/netlib.sh"      # guest_run
@@ -237,7 +241,7 @@ fi
 expect_ok croft vm stop growvm
 t_end
 
-t_begin "vm disk attach: hot-plug into a running guest, which sees /dev/vdb; kept for the next start"
+t_begin "vm disk attach/detach: hot-plug into a running guest, which sees and writes /dev/vdb; detach lets go of it"
 expect_ok croft vol create fast/hot --size 16M
 expect_ok croft vm start growvm
 wait_state growvm running 60
@@ -255,6 +259,20 @@ if wait_serial growvm 'CROFT-GUEST: ready' 120; then
 	expect_fail "attached to VM growvm already" croft vm disk attach growvm fast/hot
 	expect_fail "no volume named 'nope' in pool 'fast'" croft vm disk attach growvm fast/nope
 	expect_fail "is attached to VM growvm" croft vol delete fast/hot
+	# detach: the guest lets go, the definition and QEMU forget it
+	expect_ok croft vm disk detach growvm fast/hot
+	assert_contains "$EXPECT_OUT" "growvm: volume fast/hot detached"
+	sleep 1
+	guest_run growvm 'test -e /sys/block/vdb' 30 >/dev/null && fail "vdb after the detach"
+	assert_eq "" "$(croft vol info fast/hot --json | json_get used_by)" "used_by after detach"
+	PID=$(vm_pid growvm)
+	for fd in "/proc/$PID/fd"/*; do
+		[ "$(readlink "$fd")" = "$T/fast/hot" ] && fail "QEMU still holds fast/hot open"
+	done
+	expect_fail "is not a disk of VM growvm" croft vm disk detach growvm fast/hot
+	# and again: the same volume plugs in anew
+	expect_ok croft vm disk attach growvm fast/hot
+	assert_eq 32768 "$(guest_run growvm 'sleep 2; cat /sys/block/vdb/size' 60)" "vdb after attaching again"
 fi
 expect_fail "needs a VM and a volume" croft vm disk attach growvm
 expect_ok croft vm stop growvm

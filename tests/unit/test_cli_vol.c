@@ -61,6 +61,22 @@ static const struct tl_parse_case vol_resize_cases[] = {
 	  .err = "unknown option '--format' for 'vol resize'" },
 };
 
+static const struct tl_parse_case disk_attach_cases[] = {
+	{ { "web", "fast/data" }, .args = "{\"name\":\"web\",\"volume\":\"fast/data\"}" },
+	{ { "web", "fast/data", "--bus", "virtio-blk" },
+	  .args = "{\"bus\":\"virtio-blk\",\"name\":\"web\",\"volume\":\"fast/data\"}" },
+	{ { "web" }, .err = "vm disk attach needs a VM and a volume POOL/NAME" },
+	{ { "web", "data" }, .err = "a volume is POOL/NAME (e.g. default/data), not 'data'" },
+	{ { "web", "fast/data", "--bus", "ide" },
+	  .err = "--bus must be virtio-blk or virtio-scsi, not 'ide'" },
+	{ { "web", "fast/a", "fast/b" }, .err = "unexpected argument 'fast/b' for 'vm disk attach'" },
+};
+
+static const struct tl_parse_case disk_detach_cases[] = {
+	{ { "web", "fast/data" }, .args = "{\"name\":\"web\",\"volume\":\"fast/data\"}" },
+	{ { "web", "fast/data", "--bus", "virtio-blk" }, .err = "--bus is for vm disk attach" },
+};
+
 static void test_parsers(void **state)
 {
 	(void)state;
@@ -68,6 +84,8 @@ static void test_parsers(void **state)
 	TL_PARSE_CASES(cli_parse_vol_create, "vol create", vol_create_cases);
 	TL_PARSE_CASES(cli_parse_vol_list, "vol list", vol_list_cases);
 	TL_PARSE_CASES(cli_parse_vol_resize, "vol resize", vol_resize_cases);
+	TL_PARSE_CASES(cli_parse_vm_disk, "vm disk attach", disk_attach_cases);
+	TL_PARSE_CASES(cli_parse_vm_disk, "vm disk detach", disk_detach_cases);
 }
 
 int main(void)

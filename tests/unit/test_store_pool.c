@@ -69,12 +69,32 @@ static void test_refusals(void **state)
 	assert_non_null(strstr(f->err, "no pool named 'nope'"));
 }
 
+static void test_disk_remove(void **state)
+{
+	struct tl_store_file *f = *state;
+
+	tl_store_file_open_or_fail(f);
+	tl_sql_exec(f->path, "INSERT INTO vms (id, name, uuid, vcpus, memory_mib, memory_min_mib, "
+		    "firmware, boot, "
+		    "state, created) VALUES (7, 'web', '00000000-0000-4000-8000-000000000007', 1, 64, 0, "
+		    "'bios', 'disk', 'stopped', 1)");
+	tl_sql_exec(f->path, "INSERT INTO disks (vm_id, idx, path, format, size_bytes) VALUES "
+		    "(7, 0, '/p/a', 'qcow2', 1), (7, 1, '/p/b', 'raw', 1)");
+	assert_int_equal(store_disk_remove(f->st, 7, 0, f->err, sizeof(f->err)), 0);
+	assert_int_equal(tl_sql_int(f->path, "SELECT COUNT(*) FROM disks WHERE vm_id = 7"), 1);
+	assert_int_equal(tl_sql_int(f->path, "SELECT idx FROM disks WHERE vm_id = 7"), 1);
+	assert_int_equal(store_disk_remove(f->st, 7, 0, f->err, sizeof(f->err)), -ENOENT);
+	assert_non_null(strstr(f->err, "has no disk 0"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_round_trip, tl_store_file_setup,
 						tl_store_file_teardown),
 		cmocka_unit_test_setup_teardown(test_refusals, tl_store_file_setup,
+						tl_store_file_teardown),
+		cmocka_unit_test_setup_teardown(test_disk_remove, tl_store_file_setup,
 						tl_store_file_teardown),
 	};
 
