@@ -11,6 +11,7 @@
 #include "core/bus.h"
 #include "core/daemon.h"
 #include "core/pool_usage.h"
+#include "core/pool_watch.h"
 #include "core/pools.h"
 #include "common/log.h"
 #include "common/proto.h"
@@ -28,9 +29,21 @@
 #include <time.h>
 #include <unistd.h>
 
+static json_t *window_json(const struct pool_window *w)
+{
+	char text[64];
+
+	return json_pack("{s:b,s:o,s:o,s:s}", "known", w->known,
+			 "growth_bytes_per_day", w->known ? json_real(w->growth_per_day) : json_null(),
+			 "days_to_full", w->known && w->days_to_full >= 0 ? json_real(w->days_to_full)
+			 : json_null(), "text", pool_forecast_text(w, text, sizeof(text)));
+}
+
 /* A pool's figures; with its volumes when vols is set. */
 static json_t *pool_json(struct croftd *d, const struct pools *p, size_t i, int vols)
 {
+	struct pool_forecast f;
+	enum pool_level level;
 	const char *user;
 	struct pool_usage u;
 	struct pool_vol *v;
@@ -54,6 +67,12 @@ static json_t *pool_json(struct croftd *d, const struct pools *p, size_t i, int 
 	json_object_set_new(o, "overcommit", json_real(pool_usage_overcommit(&u)));
 	json_object_set_new(o, "used_pct", json_real(pool_usage_used_pct(&u)));
 	json_object_set_new(o, "volumes", json_integer((json_int_t)u.volumes));
+	json_object_set_new(o, "level", json_string(pool_level_name(pool_level_of(
+				    pool_usage_used_pct(&u)))));
+	if (d && pool_watch_forecast(d, pools_name(p, i), u.capacity, u.capacity - u.free, &f,
+				     &level) == 0)
+		json_object_set_new(o, "forecast", json_pack("{s:o,s:o}", "day",
+				    window_json(&f.day), "week", window_json(&f.week)));
 	if (vols) {
 		a = json_array();
 		for (k = 0; k < n; k++) {

@@ -135,6 +135,9 @@ void cli_format_pool_info(FILE *f, const json_t *p)
 	cli_kv(f, "allocated", bytes(a, sizeof(a), p, "allocated_bytes"));
 	cli_kv(f, "promised", bytes(a, sizeof(a), p, "promised_bytes"));
 	cli_kv(f, "overcommit", real(a, sizeof(a), p, "overcommit", "%.2f"));
+	cli_kv(f, "level", cli_str(p, "level"));
+	cli_kv(f, "forecast 24h", cli_str(p, "forecast.day.text"));
+	cli_kv(f, "forecast 7d", cli_str(p, "forecast.week.text"));
 	if (!json_array_size(vols)) {
 		cli_kv(f, "volumes", "none");
 		return;

@@ -280,3 +280,24 @@ expect_fail "is not running" croft vm disk attach growvm fast/data
 assert_eq 2 "$(croft vm info growvm --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["disks"]))')" \
 	"disks in the definition"
 t_end
+
+t_begin "pool watch: a pool filling past 80 % and 95 % raises events; pool info shows the level and a forecast"
+sqlite3 "$DB" "INSERT INTO settings (key, value) VALUES ('pool_sample_ms', '1000')
+	ON CONFLICT (key) DO UPDATE SET value = excluded.value" || fail "cannot set pool_sample_ms"
+mount -t tmpfs -o size=16m,mode=0755 croft-test "$T/mnt" || die "cannot mount a tmpfs"
+expect_ok croft pool create tiny --path "$T/mnt/pool"
+sleep 2
+assert_eq ok "$(pool_field tiny level)" "level of an empty pool"
+dd if=/dev/zero of="$T/mnt/pool/fill" bs=1M count=13 status=none
+wait_for 10 sh -c "\"$T/croft\" events --since 1m --no-follow --json | grep -q '\"pool.warning\"'"
+assert_eq warning "$(pool_field tiny level)" "level at 13 of 16 MiB"
+dd if=/dev/zero of="$T/mnt/pool/fill" bs=1M count=16 status=none 2>/dev/null || true
+wait_for 10 sh -c "\"$T/croft\" events --since 1m --no-follow --json | grep -q '\"pool.critical\"'"
+expect_ok croft pool info tiny
+assert_contains "$EXPECT_OUT" "forecast 24h: not enough history"
+assert_contains "$EXPECT_OUT" "level:       critical"
+rm -f "$T/mnt/pool/fill"
+wait_for 10 sh -c "\"$T/croft\" events --since 1m --no-follow --json | grep -q '\"pool.ok\"'"
+expect_ok croft pool delete tiny
+umount "$T/mnt" || fail "cannot unmount the test's tmpfs"
+t_end
