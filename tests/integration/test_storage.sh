@@ -159,7 +159,7 @@ assert_eq "qcow2 1073741824" "$(qemu-img info --output=json "$T/fast/data" |
 	"what qemu-img says of it"
 expect_ok croft vol create fast/db --size 8M --format raw
 assert_eq 8388608 "$(stat -c %s "$T/fast/db")" "raw size"
-[ "$(stat -c '%b*%B' "$T/fast/db" | bc)" -ge 8388608 ] || fail "the raw volume is not preallocated"
+[ $(( $(stat -c '%b*%B' "$T/fast/db") )) -ge 8388608 ] || fail "the raw volume is not preallocated"
 expect_ok croft vol list fast
 assert_contains "$EXPECT_OUT" "fast/data"
 assert_contains "$EXPECT_OUT" "fast/db"
