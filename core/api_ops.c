@@ -22,6 +22,8 @@ const struct api_op *const api_op_tables[] = {
 	api_net_ops,
 	api_events_ops,
 	api_job_ops,
+	api_pool_ops,
+	api_vol_ops,
 	NULL,
 };
 

@@ -56,6 +56,14 @@ extern const struct api_op api_vm_ops[];       /* api_vm.c */
 extern const struct api_op api_net_ops[];      /* api_net.c */
 extern const struct api_op api_events_ops[];   /* events.c */
 extern const struct api_op api_job_ops[];      /* api_job.c */
+extern const struct api_op api_pool_ops[];     /* api_pool.c */
+extern const struct api_op api_vol_ops[];      /* api_vol.c */
+/* The VM whose definition names path as a disk or its CD, or NULL (api_vol.c). */
+const char *api_vol_user(struct croftd *d, const char *path);
+/* The path (PATH_MAX) of the existing volume ref "POOL/NAME": 0, or
+ * -EINVAL / -ENOENT with *code and err set. */
+int api_vol_resolve(struct croftd *d, const char *ref, char *path, const char **code,
+		    char *err, size_t errlen);
 
 /* Schemas that more than one table uses. */
 extern const struct api_arg api_args_none[];      /* no arguments */

@@ -27,6 +27,7 @@
 #include "common/xalloc.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -238,6 +239,32 @@ static int disks_parse(json_t *jdisks, struct vm_spec_disk_req *out, char *err, 
 	return 0;
 }
 
+/* {"volume": "POOL/NAME"} elements of "disks" become {"path": ...} (an
+ * existing volume, attached as any image in a pool is). */
+static int disks_volumes(struct croftd *d, json_t *jdisks, const char **code, char *err,
+			 size_t errlen)
+{
+	char path[PATH_MAX];
+	json_t *jd, *v;
+	size_t i;
+
+	json_array_foreach(jdisks, i, jd) {
+		if (!(v = json_object_get(jd, "volume")))
+			continue;
+		if (json_object_get(jd, "path") || json_object_get(jd, "size_bytes") ||
+		    !json_is_string(v)) {
+			*code = PROTO_E_INVALID_ARGUMENT;
+			err_set(err, errlen, "disks[%zu].volume is a string \"POOL/NAME\", alone", i);
+			return -EINVAL;
+		}
+		if (api_vol_resolve(d, json_string_value(v), path, code, err, errlen) < 0)
+			return -EINVAL;
+		json_object_set_new(jd, "path", json_string(path));
+		json_object_del(jd, "volume");
+	}
+	return 0;
+}
+
 /* The VM defined at once, or {"name", "job"} when a job makes its disks. */
 static void created(struct croftd *d, struct vm *vm, struct job *j, const char *code,
 		    const char *err, void *data)
@@ -272,10 +299,13 @@ static void op_vm_create(struct api_req *r, json_t *args)
 		.ndisks = json_array_size(jdisks),
 	};
 	struct vm_spec_disk_req *disks = xcalloc(c.ndisks + 1, sizeof(*disks));
-	char err[512];
+	const char *code;
+	char err[PATH_MAX + 256];
 
 	c.disks = disks;
-	if (disks_parse(jdisks, disks, err, sizeof(err)) < 0)
+	if (disks_volumes(d, jdisks, &code, err, sizeof(err)) < 0)
+		api_req_err(r, code, "%s", err);
+	else if (disks_parse(jdisks, disks, err, sizeof(err)) < 0)
 		api_req_err(r, PROTO_E_INVALID_ARGUMENT, "%s", err);
 	else
 		vm_create(d, &c, created, r);

@@ -20,6 +20,7 @@
 #include "core/sampler.h"
 #include "core/netd_client.h"
 #include "core/pools.h"
+#include "core/pool_watch.h"
 #include "core/vm.h"
 #include "core/settings.h"
 #include "core/vm_nic.h"
@@ -248,6 +249,7 @@ static const struct croftd_service services[] = {
 	{ "sampler", sampler_init, sampler_fini, sampler_tick, SAMPLER_INTERVAL_DEFAULT_MS },
 	{ "monitor", monitor_init, monitor_fini, monitor_tick, SAMPLER_INTERVAL_DEFAULT_MS },
 	{ "balloon", balloon_init, balloon_fini, balloon_tick, BALLOON_INTERVAL_DEFAULT_MS },
+	{ "pool-watch", pool_watch_init, pool_watch_fini, pool_watch_tick, 1000 },
 };
 
 static void signal_cb(struct loop *l, int fd, uint32_t events, void *data)

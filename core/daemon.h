@@ -45,6 +45,7 @@ struct croftd {
 	char *sock_path;
 	char *pool_dir;              /* the default pool: state_dir/pools/default */
 	struct pools *pools;         /* pools and allowed paths (pools.h) */
+	struct pool_watch *pool_watch; /* pools' samples and levels (pool_watch.h) */
 
 	const char *qemu_binary;
 	char *qemu_version;          /* "7.2.19" or "unknown" */

@@ -114,6 +114,20 @@ void pool_image_create_cmd(const char *path, const char *format, uint64_t bytes,
 	c->argv[8] = c->size;
 }
 
+void pool_image_resize_cmd(const char *path, const char *format, uint64_t bytes,
+			   struct pool_cmd *c)
+{
+	cmd_start(c, path);
+	c->size = xasprintf("%" PRIu64, bytes);
+	c->argv[1] = "resize";
+	c->argv[2] = "-q";
+	c->argv[3] = "-f";
+	c->argv[4] = (char *)format;
+	c->argv[5] = !strcmp(format, "raw") ? "--preallocation=full" : "--preallocation=off";
+	c->argv[6] = c->path;
+	c->argv[7] = c->size;
+}
+
 int pool_image_create_result(const struct job_exec_result *res, char *err, size_t errlen)
 {
 	if (!job_exec_failure(res, "qemu-img create", err, errlen))

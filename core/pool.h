@@ -48,6 +48,10 @@ int pool_image_claim(const char *path, uid_t uid, gid_t gid, char *err, size_t e
  * written (preallocation=full). */
 void pool_image_create_cmd(const char *path, const char *format, uint64_t bytes,
 			   struct pool_cmd *c);
+/* qemu-img resize of an existing image to bytes (grow only; its format
+ * pinned; raw grows preallocated).  Its outcome reads as create's. */
+void pool_image_resize_cmd(const char *path, const char *format, uint64_t bytes,
+			   struct pool_cmd *c);
 /* qemu-img create's outcome: 0, or -ENOSPC / -EIO / -errno with err set to
  * qemu-img's own message. */
 int pool_image_create_result(const struct job_exec_result *res, char *err, size_t errlen);

@@ -8,6 +8,7 @@
 #include "common/log.h"
 #include "common/xalloc.h"
 #include "store/store.h"
+#include "common/validate.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -84,6 +85,91 @@ const char *pools_dir_of(const struct pools *p, const char *name)
 		if (!strcmp(p->v[i].name, name))
 			return p->v[i].dir;
 	return NULL;
+}
+
+enum pools_kind pools_kind_at(const struct pools *p, size_t i)
+{
+	return p->v[i].kind;
+}
+
+const char *pools_kind_word(enum pools_kind kind)
+{
+	return kind == POOLS_ISO ? "iso" : "images";
+}
+
+int pools_kind_parse(const char *word, enum pools_kind *kind)
+{
+	if (word && !strcmp(word, "images"))
+		*kind = POOLS_DISK;
+	else if (word && !strcmp(word, "iso"))
+		*kind = POOLS_ISO;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+ssize_t pools_index(const struct pools *p, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < pools_count(p); i++)
+		if (!strcmp(p->v[i].name, name))
+			return (ssize_t)i;
+	return -1;
+}
+
+int pools_remove(struct pools *p, const char *name)
+{
+	ssize_t i = pools_index(p, name);
+
+	if (i < 0)
+		return -ENOENT;
+	free(p->v[i].name);
+	free(p->v[i].dir);
+	memmove(&p->v[i], &p->v[i + 1], (p->n - (size_t)i - 1) * sizeof(*p->v));
+	p->n--;
+	return 0;
+}
+
+int pools_builtin(const char *name)
+{
+	return !strcmp(name, "default") || !strcmp(name, "iso");
+}
+
+static const char *beneath(const char *dir, const char *path);
+
+int pools_check_new(const struct pools *p, const char *name, const char *dir, char *err,
+		    size_t errlen)
+{
+	size_t i;
+
+	if (name_check("pool", name, err, errlen) < 0)
+		return -EINVAL;
+	if (pools_index(p, name) >= 0) {
+		err_set(err, errlen, "a pool named '%s' exists already", name);
+		return -EEXIST;
+	}
+	if (!strcmp(dir, "/")) {
+		err_set(err, errlen, "a pool cannot be the root directory");
+		return -EINVAL;
+	}
+	for (i = 0; i < pools_count(p); i++) {
+		if (!strcmp(p->v[i].dir, dir)) {
+			err_set(err, errlen, "%s is pool '%s' already", dir, p->v[i].name);
+			return -EEXIST;
+		}
+		if (beneath(p->v[i].dir, dir)) {
+			err_set(err, errlen, "%s is inside pool '%s' (%s)", dir, p->v[i].name,
+				p->v[i].dir);
+			return -EINVAL;
+		}
+		if (beneath(dir, p->v[i].dir)) {
+			err_set(err, errlen, "%s holds pool '%s' (%s); pools cannot nest", dir,
+				p->v[i].name, p->v[i].dir);
+			return -EINVAL;
+		}
+	}
+	return 0;
 }
 
 int pools_path_normalize(const char *path, char *out, char *err, size_t errlen)
@@ -259,8 +345,7 @@ int pools_find(const struct pools *p, const char *path, struct pools_root *out)
 /* --- croftd's service ------------------------------------------------------------ */
 
 /* A pool directory: made, realpath'd, and the image user's alone. */
-static int pool_dir_prepare(struct croftd *d, const char *dir, char *real, char *err,
-			    size_t errlen)
+int pools_dir_prepare(struct croftd *d, const char *dir, char *real, char *err, size_t errlen)
 {
 	struct stat st;
 
@@ -280,6 +365,29 @@ static int pool_dir_prepare(struct croftd *d, const char *dir, char *real, char 
 	return 0;
 }
 
+/* The pools an administrator created.  One whose directory is gone is
+ * still listed (pool info says so) so it can be deleted. */
+static void pools_load_stored(struct croftd *d)
+{
+	struct store_pool *v;
+	enum pools_kind kind;
+	char err[256];
+	size_t i, n;
+
+	if (store_pool_list(d->store, &v, &n, err, sizeof(err)) < 0) {
+		log_warn("pools: %s", err);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		if (pools_kind_parse(v[i].content, &kind) < 0 || pools_index(d->pools, v[i].name) >= 0) {
+			log_warn("pools: stored pool '%s' skipped (content %s)", v[i].name, v[i].content);
+			continue;
+		}
+		pools_add(d->pools, v[i].name, v[i].dir, kind);
+	}
+	store_pool_list_free(v, n);
+}
+
 int pools_service_init(struct croftd *d, char *err, size_t errlen)
 {
 	static const struct { const char *name; enum pools_kind kind; } std[] = {
@@ -292,12 +400,13 @@ int pools_service_init(struct croftd *d, char *err, size_t errlen)
 	d->pools = pools_new();
 	for (i = 0; i < sizeof(std) / sizeof(std[0]); i++) {
 		dir = xasprintf("%s/pools/%s", d->state_dir, std[i].name);
-		rc = pool_dir_prepare(d, dir, real, err, errlen);
+		rc = pools_dir_prepare(d, dir, real, err, errlen);
 		free(dir);
 		if (rc < 0)
 			goto fail;
 		pools_add(d->pools, std[i].name, real, std[i].kind);
 	}
+	pools_load_stored(d);
 	if (store_setting_get(d->store, POOLS_SETTING, &text) == 0)
 		pools_allowed_load(d->pools, text, &bad);
 	free(text);

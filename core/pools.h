@@ -20,6 +20,7 @@
 #define CROFT_POOLS_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 struct croftd;
 struct pools;
@@ -43,6 +44,24 @@ const char *pools_name(const struct pools *p, size_t i);
 const char *pools_dir(const struct pools *p, size_t i);
 /* The directory of the named pool, or NULL. */
 const char *pools_dir_of(const struct pools *p, const char *name);
+
+/* The kind of pool i, and the content word of a kind ("images", "iso")
+ * and back (-EINVAL for another word). */
+enum pools_kind pools_kind_at(const struct pools *p, size_t i);
+const char *pools_kind_word(enum pools_kind kind);
+int pools_kind_parse(const char *word, enum pools_kind *kind);
+/* The index of the named pool, or -1. */
+ssize_t pools_index(const struct pools *p, const char *name);
+/* Forget the named pool: 0 or -ENOENT. */
+int pools_remove(struct pools *p, const char *name);
+/* "default" and "iso", which always exist and cannot be deleted. */
+int pools_builtin(const char *name);
+
+/* May a new pool NAME live at dir (normalised)?  Pure: the name is valid
+ * and free, dir is not "/", not a pool, not inside one and holds none.
+ * 0, or -EINVAL / -EEXIST with err naming the problem. */
+int pools_check_new(const struct pools *p, const char *name, const char *dir, char *err,
+		    size_t errlen);
 
 /* path normalised into out (PATH_MAX bytes): absolute, "//", "/./" and a
  * trailing '/' dropped.  0, or -EINVAL with err naming the problem
@@ -72,10 +91,15 @@ struct pools_root {
  * -EPERM when it is inside no pool and no allowed path. */
 int pools_find(const struct pools *p, const char *path, struct pools_root *out);
 
+/* A directory croftd hands to the QEMU base user, mode 0700 (made when
+ * missing, its parent must exist); real is its realpath (PATH_MAX). */
+int pools_dir_prepare(struct croftd *d, const char *dir, char *real, char *err, size_t errlen);
+
 /* croftd's "pools" service: the default and iso pools under state_dir
  * (made, and owned by the QEMU base user with mode 0700 when croftd runs as
  * root, so unprivileged qemu-img jobs work on them by path) and the
- * allowed paths from the store, as d->pools. */
+ * allowed paths and the pools an administrator created from the store, as
+ * d->pools. */
 int pools_service_init(struct croftd *d, char *err, size_t errlen);
 void pools_service_fini(struct croftd *d);
 

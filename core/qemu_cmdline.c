@@ -33,7 +33,9 @@
  * PCI addresses chosen by QEMU after every other device's), then per NIC
  * a tap netdev (script=no: the tap exists already, QEMU only opens it) and
  * a virtio-net-pci on its port, without an option ROM (no PXE boot menu
- * entry, no ROM file QEMU's user must read).
+ * entry, no ROM file QEMU's user must read).  After the NICs' ports come
+ * spec->disk_ports empty ones, diskport<k>, for disks hot-plugged later
+ * (q35's root bus takes no hot-plugged device).
  */
 #include "core/qemu_cmdline.h"
 
@@ -540,6 +542,11 @@ int qemu_cmdline_build(const struct qemu_spec *spec, char ***argv, size_t *argc,
 	for (i = 0; i < spec->nic_ports; i++) {
 		av_add(&av, "-device");
 		av_addf(&av, "pcie-root-port,id=nicport%zu,bus=pcie.0,chassis=%zu", i, i + 1);
+	}
+	for (i = 0; i < spec->disk_ports; i++) {
+		av_add(&av, "-device");
+		av_addf(&av, "pcie-root-port,id=diskport%zu,bus=pcie.0,chassis=%zu", i,
+			spec->nic_ports + i + 1);
 	}
 	for (i = 0; i < spec->nnics; i++) {
 		const struct qemu_nic *n = &spec->nics[i];

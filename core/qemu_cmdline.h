@@ -44,6 +44,8 @@ struct qemu_nic {
 #define QEMU_NIC_PORTS_MAX 8      /* PCIe ports for NICs, present and spare */
 #define QEMU_NIC_PORTS_SPARE 4    /* free ports beyond the NICs at start */
 
+#define QEMU_DISK_PORTS 4         /* PCIe ports for disks hot-plugged later */
+
 /* Ports a VM starting with n NICs gets: n + spare, at most the maximum. */
 unsigned qemu_nic_ports(size_t n);
 
@@ -75,6 +77,7 @@ struct qemu_spec {
 	const struct qemu_nic *nics;  /* in order: NIC i sits on nicport<i> */
 	size_t nnics;
 	unsigned nic_ports;      /* pcie-root-ports for NICs, >= nnics */
+	unsigned disk_ports;     /* free pcie-root-ports diskport<k> for hot-plugged disks */
 	int vhost;               /* vhost-net for the taps */
 	int ksm_off;             /* mem-merge=off: KSM may not merge its memory */
 };

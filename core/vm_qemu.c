@@ -19,6 +19,7 @@
 #include "core/model.h"
 #include "core/qmp.h"
 #include "core/vm_nic.h"
+#include "core/vm_disk.h"
 #include "core/vm_serial.h"
 #include "core/vm_spawn.h"
 #include "core/vm_uid.h"
@@ -371,6 +372,7 @@ static void qmp_event(struct qmp *q, const struct qmp_msg *ev, void *data)
 					  (uint64_t)json_integer_value(actual) >> 20);
 	} else if (!strcmp(ev->event, "DEVICE_DELETED")) {
 		vm_nic_qmp_event(vm, ev);
+		vm_disk_qmp_event(vm, ev);
 	} else if (!strcmp(ev->event, "RESET")) {
 		log_info("VM %s: reset (%s)", vm->spec.name,
 			 json_is_true(json_object_get(ev->data, "guest")) ? "by the guest" : "by croftd");

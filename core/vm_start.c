@@ -285,6 +285,7 @@ int vm_start(struct vm *vm, vm_done_cb cb, void *data, const char **code, char *
 	qs.nics = nics;
 	qs.nnics = nnics;
 	qs.nic_ports = qemu_nic_ports(nnics);
+	qs.disk_ports = QEMU_DISK_PORTS;
 	*code = PROTO_E_INVALID_ARGUMENT;
 	r = qemu_cmdline_build(&qs, &argv, &argc, err, errlen);
 	if (r < 0)

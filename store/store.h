@@ -19,7 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define STORE_SCHEMA_VERSION 9
+#define STORE_SCHEMA_VERSION 10
 
 struct store;
 
@@ -282,5 +282,23 @@ int store_job_list(struct store *st, int64_t finished_since_ms, size_t limit,
 int store_job_unfinished(struct store *st, struct store_job **out, size_t *n);
 void store_job_clear(struct store_job *job);
 void store_job_list_free(struct store_job *jobs, size_t n);
+
+/* Pools an administrator created (store_pool.c).  content is "images" or
+ * "iso"; created is unix seconds. */
+struct store_pool {
+	char *name;
+	char *dir;
+	char *content;
+	int64_t created;
+};
+/* add: -EEXIST when the name or the directory is taken.  delete: -ENOENT
+ * when there is no such pool.  list: every pool by name, *v malloc'd. */
+int store_pool_add(struct store *st, const struct store_pool *p, char *err, size_t errlen);
+int store_pool_delete(struct store *st, const char *name, char *err, size_t errlen);
+int store_pool_list(struct store *st, struct store_pool **v, size_t *n, char *err, size_t errlen);
+void store_pool_list_free(struct store_pool *v, size_t n);
+/* A disk out of a VM's definition (store_pool.c): -ENOENT when it has none
+ * of that index. */
+int store_disk_remove(struct store *st, int64_t vm_id, uint32_t idx, char *err, size_t errlen);
 
 #endif

@@ -196,6 +196,16 @@ static const struct migration migrations[] = {
 	  "ALTER TABLE vms ADD COLUMN display TEXT NOT NULL DEFAULT 'std'"
 	  " CONSTRAINT display_known CHECK (display IN ('none', 'std', 'virtio'));"
 	},
+	{ 10,
+	  /* Pools an administrator created (store_pool.c); "default" and
+	   * "iso" under state_dir are not rows, they always exist. */
+	  "CREATE TABLE pools ("
+	  " name TEXT PRIMARY KEY,"
+	  " dir TEXT NOT NULL UNIQUE,"
+	  " content TEXT NOT NULL CONSTRAINT content_known CHECK (content IN ('images', 'iso')),"
+	  " created INTEGER NOT NULL"
+	  ") STRICT;"
+	},
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == STORE_SCHEMA_VERSION,

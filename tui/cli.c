@@ -23,6 +23,7 @@
 	"  --memory-min SIZE    the balloon never shrinks the guest below this\n" \
 	"  --disk SIZE          a new thin disk of that size (repeatable)\n" \
 	"  --disk PATH          an existing image, relative to this directory\n" \
+	"  --disk POOL/NAME     an existing volume (when no such file is here)\n" \
 	"  --cdrom ISO          attach an ISO image\n" \
 	"  --boot LIST          boot order, e.g. cdrom,disk\n" \
 	"  --firmware FW        bios or uefi\n" \
@@ -153,6 +154,34 @@ const struct cli_cmd cli_commands[] = {
 	  "net.forward.list", cli_parse_fwd_list, cli_run_fwd_list },
 	{ "net", "forward", "remove", "NET --proto tcp|udp --host-port P",
 	  "Remove a port forward.", "net.forward.remove", cli_parse_fwd_remove, cli_run_fwd },
+	{ "pool", NULL, "create", "NAME --path DIR [--content images|iso]",
+	  "Create a pool: a new or empty directory croftd gives to the QEMU user (root only).",
+	  "pool.create", cli_parse_pool_create, cli_run_pool_show },
+	{ "pool", NULL, "list", "", "List the pools: capacity, free, allocated, promised.",
+	  "pool.list", cli_parse_none, cli_run_pool_list },
+	{ "pool", NULL, "info", "NAME", "Show a pool's figures and its volumes.", "pool.info",
+	  cli_parse_pool_name, cli_run_pool_show },
+	{ "pool", NULL, "delete", "NAME", "Delete an empty pool and its directory (root only).",
+	  "pool.delete", cli_parse_pool_name, cli_run_pool_show },
+	{ "vm", "disk", "attach", "VM POOL/NAME [--bus virtio-blk]",
+	  "Hot-plug a volume into a running VM; it stays in the VM's definition.",
+	  "vm.disk.attach", cli_parse_vm_disk, cli_run_vm_disk },
+	{ "vm", "disk", "detach", "VM POOL/NAME",
+	  "Hot-unplug a volume from a running VM and take it out of the VM's definition.",
+	  "vm.disk.detach", cli_parse_vm_disk, cli_run_vm_disk },
+	{ "vol", NULL, "create", "POOL/NAME --size SIZE [--format qcow2|raw] [--no-wait]",
+	  "Create a volume: qcow2 thin (the default) or raw preallocated (a job).",
+	  "vol.create", cli_parse_vol_create, cli_run_vol_create },
+	{ "vol", NULL, "list", "[POOL]",
+	  "List the volumes: format, virtual size, allocated bytes, the VM using each.",
+	  "vol.list", cli_parse_vol_list, cli_run_vol_list },
+	{ "vol", NULL, "info", "POOL/NAME", "Show a volume.", "vol.info", cli_parse_vol_ref,
+	  cli_run_vol_show },
+	{ "vol", NULL, "resize", "POOL/NAME --size SIZE [--no-wait]",
+	  "Grow a volume: a job when no guest runs with it, online (block_resize) when one does.",
+	  "vol.resize", cli_parse_vol_resize, cli_run_vol_create },
+	{ "vol", NULL, "delete", "POOL/NAME", "Delete a volume no VM uses.", "vol.delete",
+	  cli_parse_vol_ref, cli_run_vol_show },
 	{ "host", NULL, "info", "", "Show the host: CPUs, memory, acceleration, QEMU, VMs.",
 	  "host.info", cli_parse_none, cli_run_host_info },
 	{ "host", NULL, "set", "accel auto|kvm|tcg | allow-path PATH | disallow-path PATH | metrics-listen ADDR:PORT|off | alert-... N | balloon on|off | memory-budget SIZE|auto | memory-reserve SIZE | balloon-interval-ms N | ksm auto|on|off",

@@ -404,4 +404,34 @@ int cli_run_vm_nic_list(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *
 int cli_console_relay(int guest_fd, int in_fd, int out_fd, int raw_tty,
 		      int linger_ms, const char *name, FILE *errf);
 
+/* cli_pool.c: pool create, list, info, delete. */
+int cli_parse_pool_create(const char *cmdname, int argc, char **argv, struct cli_opts *g,
+			  json_t **args, char *err, size_t errlen);
+int cli_parse_pool_name(const char *cmdname, int argc, char **argv, struct cli_opts *g,
+			json_t **args, char *err, size_t errlen);
+int cli_run_pool_list(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args);
+int cli_run_pool_show(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args);
+void cli_format_pool_list(FILE *f, const json_t *pools);
+void cli_format_pool_info(FILE *f, const json_t *pool);
+
+/* cli_vol.c: vol create, list, info, delete.  POOL/NAME into args
+ * "pool" and "name": 0 or -EINVAL. */
+int cli_vol_ref(const char *ref, json_t *args, char *err, size_t errlen);
+int cli_parse_vol_create(const char *cmdname, int argc, char **argv, struct cli_opts *g,
+			 json_t **args, char *err, size_t errlen);
+int cli_parse_vol_resize(const char *cmdname, int argc, char **argv, struct cli_opts *g,
+			 json_t **args, char *err, size_t errlen);
+int cli_parse_vol_ref(const char *cmdname, int argc, char **argv, struct cli_opts *g,
+		      json_t **args, char *err, size_t errlen);
+int cli_parse_vol_list(const char *cmdname, int argc, char **argv, struct cli_opts *g,
+		       json_t **args, char *err, size_t errlen);
+int cli_parse_vm_disk(const char *cmdname, int argc, char **argv, struct cli_opts *g,
+		      json_t **args, char *err, size_t errlen);
+int cli_run_vm_disk(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args);
+int cli_run_vol_create(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args);
+int cli_run_vol_list(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args);
+int cli_run_vol_show(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args);
+void cli_format_vol_list(FILE *f, const json_t *vols);
+void cli_format_vol_info(FILE *f, const json_t *vol);
+
 #endif

@@ -85,6 +85,18 @@ static int check_firmware(const char *fw, char *err, size_t errlen)
 	return 0;
 }
 
+/* POOL/NAME: two valid names around one '/'. */
+static int is_volume_ref(const char *val)
+{
+	json_t *a = json_object();
+	char why[256];
+	int ok = val[0] != '/' && strchr(val, '/') == strrchr(val, '/') &&
+		 cli_vol_ref(val, a, why, sizeof(why)) == 0;
+
+	json_decref(a);
+	return ok;
+}
+
 static int parse_disk(const char *val, json_t *disks, char *err, size_t errlen)
 {
 	char why[256];
@@ -102,6 +114,11 @@ static int parse_disk(const char *val, json_t *disks, char *err, size_t errlen)
 		return 0;
 	}
 	r = cli_abs_path("disk image", val, &abs, err, errlen);
+	if (r == -ENOENT && is_volume_ref(val)) {
+		/* no such file here: POOL/NAME names a volume */
+		json_array_append_new(disks, json_pack("{s:s}", "volume", val));
+		return 0;
+	}
 	if (r == -ENOENT && !strchr(val, '/'))
 		err_set(err, errlen, "disk image '%s' does not exist (for a new disk give a size such as 10G)",
 			val);

@@ -213,6 +213,9 @@ static const char *const known_ops[] = {
 	"net.forward.add", "net.forward.list", "net.forward.remove",
 	"job.list", "job.info", "job.cancel",
 	"host.stats", "metrics.get", "vm.stats", "host.memory", "vm.agent", "vm.display",
+	"pool.list", "pool.info", "pool.create", "pool.delete",
+	"vol.list", "vol.info", "vol.create", "vol.delete", "vol.resize",
+	"vm.disk.attach", "vm.disk.detach",
 };
 
 static void test_op_find(void **state)
@@ -295,6 +298,7 @@ static const struct {
 	{ "net.edit", NULL, "name" },
 	{ "net.forward.add", "vm", "net" },  { "net.forward.list", NULL, "net" },
 	{ "net.forward.remove", NULL, "net" },
+	{ "vm.disk.attach", "name", NULL },  { "vm.disk.detach", "name", NULL },
 };
 
 static const char *named(const struct api_op *op, int flag)

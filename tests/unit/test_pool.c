@@ -207,6 +207,34 @@ static void test_create_and_info(void **state)
 	}
 }
 
+/* qemu-img resize's command line: the format pinned, raw grown
+ * preallocated, qcow2 thin. */
+static void test_resize_cmd(void **state)
+{
+	struct pool_cmd c;
+	char *line;
+	size_t i, n = 1;
+
+	(void)state;
+	pool_image_resize_cmd("/p/a.qcow2", "qcow2", 2147483648ULL, &c);
+	for (i = 0; c.argv[i]; i++)
+		n += strlen(c.argv[i]) + 1;
+	line = calloc(1, n);
+	for (i = 0; c.argv[i]; i++) {
+		strcat(line, i ? " " : "");
+		strcat(line, c.argv[i]);
+	}
+	assert_string_equal(line, "qemu-img resize -q -f qcow2 --preallocation=off /p/a.qcow2 2147483648");
+	free(line);
+	pool_cmd_free(&c);
+	pool_image_resize_cmd("rel.raw", "raw", 1048576, &c);
+	assert_string_equal(c.argv[4], "raw");
+	assert_string_equal(c.argv[5], "--preallocation=full");
+	assert_string_equal(c.argv[6], "./rel.raw");
+	assert_null(c.argv[8]);
+	pool_cmd_free(&c);
+}
+
 static void test_create_existing(void **state)
 {
 	const char *dir = *state;
@@ -496,6 +524,7 @@ int main(void)
 		cmocka_unit_test(test_parse_samples),
 		cmocka_unit_test(test_parse_bad),
 		cmocka_unit_test(test_parse_missing_fields),
+		cmocka_unit_test(test_resize_cmd),
 		cmocka_unit_test_setup_teardown(test_create_and_info, tl_tmpdir_setup, tl_tmpdir_teardown),
 		cmocka_unit_test_setup_teardown(test_create_existing, tl_tmpdir_setup, tl_tmpdir_teardown),
 		cmocka_unit_test_setup_teardown(test_create_bad_args, tl_tmpdir_setup, tl_tmpdir_teardown),

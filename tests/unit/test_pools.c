@@ -145,12 +145,55 @@ static void test_find(void **state)
 	pools_free(p);
 }
 
+static void test_check_new(void **state)
+{
+	struct pools *p = pools_new();
+	enum pools_kind kind;
+	char err[512];
+
+	(void)state;
+	pools_add(p, "default", "/var/lib/croft/pools/default", POOLS_DISK);
+	pools_add(p, "iso", "/var/lib/croft/pools/iso", POOLS_ISO);
+	pools_add(p, "fast", "/srv/fast", POOLS_DISK);
+	assert_int_equal(pools_check_new(p, "slow", "/srv/slow", err, sizeof(err)), 0);
+	assert_int_equal(pools_check_new(p, "slow", "/srv/fastx", err, sizeof(err)), 0);
+	assert_int_equal(pools_check_new(p, "fast", "/srv/slow", err, sizeof(err)), -EEXIST);
+	assert_non_null(strstr(err, "a pool named 'fast' exists already"));
+	assert_int_equal(pools_check_new(p, "slow", "/srv/fast", err, sizeof(err)), -EEXIST);
+	assert_non_null(strstr(err, "is pool 'fast' already"));
+	assert_int_equal(pools_check_new(p, "slow", "/srv/fast/sub", err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "is inside pool 'fast'"));
+	assert_int_equal(pools_check_new(p, "slow", "/var/lib/croft", err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "holds pool 'default'"));
+	assert_int_equal(pools_check_new(p, "slow", "/", err, sizeof(err)), -EINVAL);
+	assert_int_equal(pools_check_new(p, "b@d", "/srv/b", err, sizeof(err)), -EINVAL);
+	assert_int_equal(pools_check_new(p, "", "/srv/b", err, sizeof(err)), -EINVAL);
+	/* kinds, indexes, removal */
+	assert_int_equal(pools_kind_parse("iso", &kind), 0);
+	assert_int_equal(kind, POOLS_ISO);
+	assert_int_equal(pools_kind_parse("images", &kind), 0);
+	assert_int_equal(kind, POOLS_DISK);
+	assert_int_equal(pools_kind_parse("movies", &kind), -EINVAL);
+	assert_string_equal(pools_kind_word(POOLS_ISO), "iso");
+	assert_true(pools_builtin("default") && pools_builtin("iso") && !pools_builtin("fast"));
+	assert_int_equal(pools_index(p, "fast"), 2);
+	assert_int_equal(pools_kind_at(p, 1), POOLS_ISO);
+	assert_int_equal(pools_remove(p, "nope"), -ENOENT);
+	assert_int_equal(pools_remove(p, "iso"), 0);
+	assert_int_equal(pools_count(p), 2);
+	assert_int_equal(pools_index(p, "fast"), 1);
+	assert_null(pools_dir_of(p, "iso"));
+	assert_int_equal(pools_check_new(p, "slow", "/srv/fast/sub", err, sizeof(err)), -EINVAL);
+	pools_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_normalize),
 		cmocka_unit_test(test_allowed_list),
 		cmocka_unit_test(test_find),
+		cmocka_unit_test(test_check_new),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -450,6 +450,24 @@ static void test_hotplug_ports_only(void **state)
 	check_golden("nic_ports_only", &s);
 }
 
+/* Spare root ports for hot-plugged disks come after the NICs' ports, with
+ * the chassis numbers after theirs. */
+static void test_disk_ports(void **state)
+{
+	struct qemu_spec s = base_spec();
+	char err[256], **argv;
+	size_t argc;
+
+	(void)state;
+	s.nic_ports = qemu_nic_ports(0);
+	s.disk_ports = QEMU_DISK_PORTS;
+	assert_int_equal(qemu_cmdline_build(&s, &argv, &argc, err, sizeof(err)), 0);
+	assert_true(argv_has(argv, "-device", "pcie-root-port,id=diskport0,bus=pcie.0,chassis=5"));
+	assert_true(argv_has(argv, "-device", "pcie-root-port,id=diskport3,bus=pcie.0,chassis=8"));
+	assert_false(argv_has(argv, "-device", "pcie-root-port,id=diskport4,bus=pcie.0,chassis=9"));
+	qemu_cmdline_free(argv);
+}
+
 /* --- errors ------------------------------------------------------------ */
 
 static void expect_einval(const struct qemu_spec *s, const char *needle)
@@ -955,6 +973,7 @@ int main(void)
 		cmocka_unit_test(test_nic_ports),
 		cmocka_unit_test(test_nics),
 		cmocka_unit_test(test_hotplug_ports_only),
+		cmocka_unit_test(test_disk_ports),
 		cmocka_unit_test(test_bad_nics),
 		cmocka_unit_test_setup_teardown(test_real_qemu_bios, real_setup,
 						real_teardown),

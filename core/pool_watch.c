@@ -1,0 +1,152 @@
+/*
+ * The pool watch (pool_watch.h): one entry a pool, found by name, with
+ * its samples oldest first in a growing array trimmed to 8 days.
+ */
+#include "core/pool_watch.h"
+#include "core/bus.h"
+#include "core/daemon.h"
+#include "core/pool_usage.h"
+#include "core/pools.h"
+#include "core/settings.h"
+#include "common/log.h"
+#include "common/xalloc.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define KEEP_MS (8 * POOL_DAY_MS)
+#define SAMPLES_MAX 20000
+
+struct watched {
+	char *name;
+	struct pool_sample *s;
+	size_t n;
+	enum pool_level level;
+	int over;
+};
+
+struct pool_watch {
+	struct watched *v;
+	size_t n;
+};
+
+static int64_t wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static struct watched *watched_of(struct pool_watch *w, const char *name, int add)
+{
+	size_t i;
+
+	for (i = 0; i < w->n; i++)
+		if (!strcmp(w->v[i].name, name))
+			return &w->v[i];
+	if (!add)
+		return NULL;
+	w->v = xrealloc(w->v, (w->n + 1) * sizeof(*w->v));
+	memset(&w->v[w->n], 0, sizeof(*w->v));
+	w->v[w->n].name = xstrdup(name);
+	return &w->v[w->n++];
+}
+
+int pool_watch_init(struct croftd *d, char *err, size_t errlen)
+{
+	(void)err;
+	(void)errlen;
+	d->pool_watch = xcalloc(1, sizeof(struct pool_watch));
+	return 0;
+}
+
+void pool_watch_fini(struct croftd *d)
+{
+	struct pool_watch *w = d->pool_watch;
+	size_t i;
+
+	if (!w)
+		return;
+	for (i = 0; i < w->n; i++) {
+		free(w->v[i].name);
+		free(w->v[i].s);
+	}
+	free(w->v);
+	free(w);
+	d->pool_watch = NULL;
+}
+
+static void sample(struct croftd *d, struct watched *e, const char *dir, int64_t now)
+{
+	struct pool_alarm alarm;
+	struct pool_usage u;
+	struct pool_vol *v;
+	enum pool_level level;
+	char err[PATH_MAX + 64];
+	size_t n, drop = 0;
+	int over;
+
+	if (pool_usage_scan(dir, &v, &n, &u, err, sizeof(err)) < 0)
+		return;
+	free(v);
+	if (!u.capacity)
+		return;
+	while (drop < e->n && (e->s[drop].t_ms < now - KEEP_MS || e->n - drop >= SAMPLES_MAX))
+		drop++;
+	memmove(e->s, e->s + drop, (e->n - drop) * sizeof(*e->s));
+	e->n -= drop;
+	e->s = xrealloc(e->s, (e->n + 1) * sizeof(*e->s));
+	e->s[e->n++] = (struct pool_sample){ now, u.capacity - u.free };
+	level = pool_level_of(pool_usage_used_pct(&u));
+	over = u.promised > u.capacity;
+	pool_alarm_check(e->level, level, e->over, over, &alarm);
+	if (alarm.level_event)
+		bus_publish(d->bus, alarm.level_event, e->name, 0,
+			    json_pack("{s:s,s:s,s:f,s:I,s:I}", "name", e->name, "level",
+				      pool_level_name(level), "used_pct", pool_usage_used_pct(&u),
+				      "capacity_bytes", (json_int_t)u.capacity,
+				      "free_bytes", (json_int_t)u.free),
+			    "pool %s is %.0f %% used (%s)", e->name, pool_usage_used_pct(&u),
+			    pool_level_name(level));
+	if (alarm.overcommit_event)
+		bus_publish(d->bus, alarm.overcommit_event, e->name, 0,
+			    json_pack("{s:s,s:I,s:I}", "name", e->name, "promised_bytes",
+				      (json_int_t)u.promised, "capacity_bytes", (json_int_t)u.capacity),
+			    "pool %s promises more than its capacity", e->name);
+	e->level = level;
+	e->over = over;
+}
+
+/* Every second: each pool whose last sample is pool_sample_ms old (or
+ * that has none: a new pool) is sampled, so a changed setting or a new
+ * pool takes effect at once. */
+uint64_t pool_watch_tick(struct croftd *d)
+{
+	int64_t now = wall_ms(), every;
+	struct watched *e;
+	size_t i;
+
+	every = settings_int(d->store, POOL_WATCH_SETTING, POOL_WATCH_DEFAULT_MS, 1000, 3600000);
+	for (i = 0; i < pools_count(d->pools); i++) {
+		e = watched_of(d->pool_watch, pools_name(d->pools, i), 1);
+		if (!e->n || now - e->s[e->n - 1].t_ms >= every - 500)
+			sample(d, e, pools_dir(d->pools, i), now);
+	}
+	return 1000;
+}
+
+int pool_watch_forecast(struct croftd *d, const char *pool, uint64_t capacity, uint64_t used_now,
+			struct pool_forecast *f, enum pool_level *level)
+{
+	struct watched *e = d->pool_watch ? watched_of(d->pool_watch, pool, 0) : NULL;
+
+	if (!e || !e->n)
+		return -ENOENT;
+	pool_forecast_compute(e->s, e->n, wall_ms(), capacity, used_now, f);
+	*level = e->level;
+	return 0;
+}

@@ -1,0 +1,513 @@
+/*
+ * Hot-plugging a volume into a running guest (vm_disk.h).  croftd opens
+ * the image itself as it does at start (vm_files.h: beneath its pool, no
+ * symlink), then drives QEMU step by step over QMP:
+ *
+ *   add-fd      the open descriptor, sent with the command (SCM_RIGHTS),
+ *               becomes a new fd set
+ *   blockdev-add  a "file" node on /dev/fdset/N and a format node over it
+ *               (discard=unmap; qcow2 with no backing file)
+ *   device_add  virtio-blk-pci with werror=enospc,rerror=report, on the
+ *               first free diskport<k> (pcie-root-ports made at start)
+ *
+ * then the disk is added to the VM's definition in the store, so it is
+ * there at the next start.  A step QEMU refuses undoes the ones before it
+ * (blockdev-del, remove-fd) and the request fails with QEMU's reason.
+ * Nodes and the device are named "hp<disk row id>", apart from the
+ * "disk<N>" names of the disks a guest starts with.
+ */
+#include "core/vm_disk.h"
+#include "core/daemon.h"
+#include "core/pools.h"
+#include "core/qemu_cmdline.h"
+#include "core/qmp.h"
+#include "core/vm.h"
+#include "core/vm_files.h"
+#include "common/log.h"
+#include "common/loop.h"
+#include "common/proto.h"
+#include "common/xalloc.h"
+#include "store/store.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct attach {
+	struct croftd *d;
+	char *vm;                /* by name: the VM may go meanwhile */
+	struct vm_file_chain chain;
+	struct store_disk disk;
+	char node[32];
+	int64_t fdset;
+	int step;                /* steps QEMU took: the fd set, the file node, the format node */
+	unsigned port;           /* the diskport<k> tried */
+	vm_disk_done_fn done;
+	void *data;
+};
+
+static void attach_free(struct attach *a)
+{
+	vm_file_chain_close(&a->chain);
+	free(a->disk.path);
+	free(a->disk.format);
+	free(a->vm);
+	free(a);
+}
+
+static void attach_end(struct attach *a, const char *code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void attach_end(struct attach *a, const char *code, const char *fmt, ...)
+{
+	char msg[1024] = "";
+	va_list ap;
+
+	if (fmt) {
+		va_start(ap, fmt);
+		vsnprintf(msg, sizeof(msg), fmt, ap);
+		va_end(ap);
+	}
+	a->done(a->d, code, code ? msg : NULL, code ? NULL : &a->disk, a->data);
+	attach_free(a);
+}
+
+/* Undo what QEMU has of the disk so far (replies ignored). */
+static void attach_undo(struct attach *a, struct qmp *q)
+{
+	char file[48];
+
+	if (!q)
+		return;
+	snprintf(file, sizeof(file), "%s-file", a->node);
+	if (a->step >= 3)
+		qmp_command(q, "blockdev-del", json_pack("{s:s}", "node-name", a->node), NULL, NULL);
+	if (a->step >= 2)
+		qmp_command(q, "blockdev-del", json_pack("{s:s}", "node-name", file), NULL, NULL);
+	if (a->step >= 1 && a->fdset >= 0)
+		qmp_command(q, "remove-fd", json_pack("{s:I}", "fdset-id", (json_int_t)a->fdset),
+			    NULL, NULL);
+}
+
+/* The QEMU names of the disks of each running VM by their index in its
+ * definition: "disk<N>" (device "virtio-disk<N>") for those it started
+ * with, at their position then, and "hp<idx>" for those hot-plugged.  A
+ * VM's list is made at the first change of its disks in a run (its pid). */
+struct disk_name {
+	char vm[64];
+	pid_t pid;
+	uint32_t idx;
+	char node[32];
+	char dev[40];
+};
+static struct disk_name *names;
+static size_t nnames;
+
+static void names_snapshot(struct vm *vm);
+
+static void names_add(struct vm *vm, uint32_t idx, const char *node, const char *dev)
+{
+	struct disk_name *n;
+
+	names = xrealloc(names, (nnames + 1) * sizeof(*names));
+	n = &names[nnames++];
+	memset(n, 0, sizeof(*n));
+	snprintf(n->vm, sizeof(n->vm), "%s", vm->spec.name);
+	n->pid = vm->pid;
+	n->idx = idx;
+	snprintf(n->node, sizeof(n->node), "%s", node);
+	snprintf(n->dev, sizeof(n->dev), "%s", dev);
+}
+
+static struct disk_name *names_find(struct vm *vm, uint32_t idx)
+{
+	size_t i;
+
+	for (i = 0; i < nnames; i++)
+		if (names[i].pid == vm->pid && names[i].idx == idx && !strcmp(names[i].vm, vm->spec.name))
+			return &names[i];
+	return NULL;
+}
+
+static void names_snapshot(struct vm *vm)
+{
+	char node[32], dev[40];
+	size_t i, k;
+
+	for (i = 0; i < nnames; i++)
+		if (!strcmp(names[i].vm, vm->spec.name) && names[i].pid == vm->pid)
+			return;
+	/* forget the VM's earlier runs */
+	for (i = k = 0; i < nnames; i++)
+		if (strcmp(names[i].vm, vm->spec.name))
+			names[k++] = names[i];
+	nnames = k;
+	for (i = 0; i < vm->spec.ndisks; i++) {
+		snprintf(node, sizeof(node), "disk%zu", i);
+		snprintf(dev, sizeof(dev), "virtio-disk%zu", i);
+		names_add(vm, vm->spec.disks[i].idx, node, dev);
+	}
+}
+
+static void names_drop(struct disk_name *n)
+{
+	memmove(n, n + 1, (size_t)(names + nnames - (n + 1)) * sizeof(*n));
+	nnames--;
+}
+
+static void attach_next(struct qmp *q, const struct qmp_msg *reply, void *data);
+
+/* The device, on the free root port diskport<a->port>. */
+static void device_add(struct attach *a, struct qmp *q)
+{
+	char bus[32];
+
+	snprintf(bus, sizeof(bus), "diskport%u", a->port);
+	qmp_command(q, "device_add", json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "driver",
+		    "virtio-blk-pci", "drive", a->node, "id", a->node, "bus", bus, "werror", "enospc",
+		    "rerror", "report"), attach_next, a);
+}
+
+/* In the store and in the VM's definition, once QEMU has the device. */
+static void attach_record(struct attach *a, struct vm *vm, struct qmp *q)
+{
+	char err[512];
+	struct store_disk *d;
+
+	a->disk.vm_id = vm->spec.id;
+	if (store_disk_add(a->d->store, &a->disk, err, sizeof(err)) < 0) {
+		qmp_command(q, "device_del", json_pack("{s:s}", "id", a->node), NULL, NULL);
+		attach_end(a, PROTO_E_IO, "the disk is in the guest but cannot be recorded: %s", err);
+		return;
+	}
+	vm->spec.disks = xrealloc(vm->spec.disks, (vm->spec.ndisks + 1) * sizeof(*vm->spec.disks));
+	d = &vm->spec.disks[vm->spec.ndisks++];
+	*d = a->disk;
+	d->path = xstrdup(a->disk.path);
+	d->format = xstrdup(a->disk.format);
+	names_add(vm, a->disk.idx, a->node, a->node);
+	log_info("VM %s: volume %s attached as %s", vm->spec.name, a->disk.path, a->node);
+	attach_end(a, NULL, NULL);
+}
+
+static void attach_next(struct qmp *q, const struct qmp_msg *reply, void *data)
+{
+	struct attach *a = data;
+	struct vm *vm = vm_find(a->d, a->vm);
+	char path[48], file[48];
+	json_t *args;
+
+	if (!reply || !vm || vm->qmp != q) {
+		attach_end(a, PROTO_E_QEMU, "VM %s stopped while the disk was being attached", a->vm);
+		return;
+	}
+	if (reply->type == QMP_MSG_ERROR && a->step == 3 && ++a->port < QEMU_DISK_PORTS) {
+		device_add(a, q);        /* that port is taken: the next one */
+		return;
+	}
+	if (reply->type == QMP_MSG_ERROR) {
+		attach_undo(a, q);       /* a->step steps went through */
+		attach_end(a, PROTO_E_QEMU, "QEMU refused to attach the disk: %s",
+			   reply->err_desc ? reply->err_desc : "?");
+		return;
+	}
+	snprintf(file, sizeof(file), "%s-file", a->node);
+	switch (a->step++) {
+	case 0:                  /* add-fd answered: the fd set */
+		a->fdset = json_integer_value(json_object_get(reply->ret, "fdset-id"));
+		snprintf(path, sizeof(path), "/dev/fdset/%lld", (long long)a->fdset);
+		args = json_pack("{s:s,s:s,s:s,s:s}", "driver", "file", "node-name", file,
+				 "filename", path, "discard", "unmap");
+		qmp_command(q, "blockdev-add", args, attach_next, a);
+		return;
+	case 1:
+		args = json_pack("{s:s,s:s,s:s,s:s}", "driver", a->disk.format, "node-name", a->node,
+				 "file", file, "discard", "unmap");
+		if (!strcmp(a->disk.format, "qcow2"))
+			json_object_set_new(args, "backing", json_null());
+		qmp_command(q, "blockdev-add", args, attach_next, a);
+		return;
+	case 2:
+		device_add(a, q);
+		return;
+	default:
+		attach_record(a, vm, q);
+	}
+}
+
+int vm_disk_attach(struct croftd *d, struct vm *vm, const char *path, vm_disk_done_fn done,
+		   void *data, const char **code, char *err, size_t errlen)
+{
+	struct attach *a;
+	int rc, fd;
+
+	*code = PROTO_E_INVALID_STATE;
+	if (vm->pid <= 0 || !qmp_is_ready(vm->qmp)) {
+		err_set(err, errlen, "VM %s is not running; a disk is hot-plugged into a running "
+			"guest (edit a stopped VM's disks instead)", vm->spec.name);
+		return -EINVAL;
+	}
+	names_snapshot(vm);
+	a = xcalloc(1, sizeof(*a));
+	a->d = d;
+	a->done = done;
+	a->data = data;
+	a->fdset = -1;
+	rc = vm_file_chain_open(d->pools, path, NULL, VM_FILE_WRITE, &a->chain, code, err, errlen);
+	if (rc < 0) {
+		free(a);
+		return rc;
+	}
+	if (a->chain.n != 1) {
+		*code = PROTO_E_INVALID_ARGUMENT;
+		err_set(err, errlen, "%s has a backing file; hot-plug takes a volume without one "
+			"(attach it to the stopped VM instead)", path);
+		attach_free(a);
+		return -EINVAL;
+	}
+	a->vm = xstrdup(vm->spec.name);
+	a->disk.idx = vm->spec.ndisks ? vm->spec.disks[vm->spec.ndisks - 1].idx + 1 : 0;
+	a->disk.path = xstrdup(path);
+	a->disk.format = xstrdup(a->chain.layers[0].format);
+	a->disk.size_bytes = a->chain.virtual_size ? a->chain.virtual_size
+						   : (uint64_t)a->chain.layers[0].f.st.st_size;
+	snprintf(a->node, sizeof(a->node), "hp%u", a->disk.idx);
+	/* qmp_command_fd takes the descriptor it is given: a copy, so the
+	 * chain keeps its own */
+	fd = fcntl(a->chain.layers[0].f.fd, F_DUPFD_CLOEXEC, 3);
+	rc = fd < 0 ? -errno : qmp_command_fd(vm->qmp, "add-fd",
+					       json_pack("{s:s}", "opaque", a->node), fd,
+					       attach_next, a);
+	if (rc < 0) {
+		*code = PROTO_E_QEMU;
+		err_set(err, errlen, "cannot pass the disk to VM %s's QEMU: %s", vm->spec.name,
+			rc == -EBUSY ? "its monitor is busy passing another file; try again"
+				     : strerror(-rc));
+		attach_free(a);
+		return rc;
+	}
+	return 0;
+}
+
+/* --- detach -------------------------------------------------------------------- */
+
+#define DETACH_TIMEOUT_MS 30000
+
+struct detach {
+	struct croftd *d;
+	char *vm;
+	uint32_t idx;
+	char *path;
+	char node[32];
+	char dev[40];
+	int step;
+	struct loop_timer *timer;
+	vm_disk_done_fn done;
+	void *data;
+	struct detach *next;
+};
+static struct detach *detaching;
+
+static void detach_end(struct detach *o, const char *code, const char *msg)
+{
+	struct detach **pp;
+	struct store_disk disk = { .idx = o->idx, .path = o->path };
+
+	for (pp = &detaching; *pp; pp = &(*pp)->next)
+		if (*pp == o) {
+			*pp = o->next;
+			break;
+		}
+	if (o->timer)
+		loop_timer_cancel(o->d->loop, o->timer);
+	o->done(o->d, code, msg, code ? NULL : &disk, o->data);
+	free(o->path);
+	free(o->vm);
+	free(o);
+}
+
+/* Out of the definition, in the store and in memory. */
+static void detach_record(struct detach *o, struct vm *vm)
+{
+	struct disk_name *n = names_find(vm, o->idx);
+	char err[512];
+	size_t i;
+
+	if (n)
+		names_drop(n);
+	if (store_disk_remove(o->d->store, vm->spec.id, o->idx, err, sizeof(err)) < 0) {
+		detach_end(o, PROTO_E_IO, err);
+		return;
+	}
+	for (i = 0; i < vm->spec.ndisks; i++) {
+		if (vm->spec.disks[i].idx != o->idx)
+			continue;
+		free(vm->spec.disks[i].path);
+		free(vm->spec.disks[i].format);
+		memmove(&vm->spec.disks[i], &vm->spec.disks[i + 1],
+			(vm->spec.ndisks - i - 1) * sizeof(*vm->spec.disks));
+		vm->spec.ndisks--;
+		break;
+	}
+	log_info("VM %s: volume %s detached", vm->spec.name, o->path);
+	detach_end(o, NULL, NULL);
+}
+
+/* The fd sets QEMU holds for the node (opaque "<node>" or "<node>-ro"). */
+static void fdsets_listed(struct qmp *q, const struct qmp_msg *reply, void *data)
+{
+	struct detach *o = data;
+	struct vm *vm = vm_find(o->d, o->vm);
+	char ro[48];
+	json_t *set, *fd;
+	size_t i, k;
+
+	snprintf(ro, sizeof(ro), "%s-ro", o->node);
+	if (reply && reply->type == QMP_MSG_RETURN) {
+		json_array_foreach(reply->ret, i, set) {
+			json_array_foreach(json_object_get(set, "fds"), k, fd) {
+				const char *op = json_string_value(json_object_get(fd, "opaque"));
+
+				if (op && (!strcmp(op, o->node) || !strcmp(op, ro)))
+					qmp_command(q, "remove-fd", json_pack("{s:O}", "fdset-id",
+						    json_object_get(set, "fdset-id")), NULL, NULL);
+			}
+		}
+	}
+	if (!vm) {
+		detach_end(o, PROTO_E_INTERNAL, "the VM went away");
+		return;
+	}
+	detach_record(o, vm);
+}
+
+static void detach_next(struct qmp *q, const struct qmp_msg *reply, void *data);
+
+/* After DEVICE_DELETED: the block nodes, then the fd sets. */
+static void detach_released(struct detach *o, struct qmp *q)
+{
+	if (o->timer) {
+		loop_timer_cancel(o->d->loop, o->timer);
+		o->timer = NULL;
+	}
+	o->step = 2;
+	qmp_command(q, "blockdev-del", json_pack("{s:s}", "node-name", o->node), detach_next, o);
+}
+
+static void detach_next(struct qmp *q, const struct qmp_msg *reply, void *data)
+{
+	struct detach *o = data;
+	char file[48];
+
+	if (!reply) {
+		detach_end(o, PROTO_E_QEMU, "the VM stopped while the disk was being detached");
+		return;
+	}
+	if (reply->type == QMP_MSG_ERROR) {
+		char msg[512];
+
+		snprintf(msg, sizeof(msg), "QEMU refused to detach the disk: %s",
+			 reply->err_desc ? reply->err_desc : "?");
+		detach_end(o, PROTO_E_QEMU, msg);
+		return;
+	}
+	switch (o->step) {
+	case 0:                  /* device_del accepted: wait for the guest */
+		o->step = 1;
+		return;
+	case 2:
+		o->step = 3;
+		snprintf(file, sizeof(file), "%s-file", o->node);
+		qmp_command(q, "blockdev-del", json_pack("{s:s}", "node-name", file), detach_next, o);
+		return;
+	case 3:
+		o->step = 4;
+		qmp_command(q, "query-fdsets", NULL, fdsets_listed, o);
+		return;
+	}
+}
+
+static void detach_timeout(struct loop *l, struct loop_timer *t, void *data)
+{
+	struct detach *o = data;
+	char msg[256];
+
+	(void)l;
+	(void)t;
+	o->timer = NULL;
+	snprintf(msg, sizeof(msg), "the guest did not release disk %s within %d s (is it in use, "
+		 "or does the guest not handle PCIe hot-unplug?); it stays attached", o->path,
+		 DETACH_TIMEOUT_MS / 1000);
+	detach_end(o, PROTO_E_TIMEOUT, msg);
+}
+
+void vm_disk_qmp_event(struct vm *vm, const struct qmp_msg *ev)
+{
+	const char *dev = json_string_value(json_object_get(ev->data, "device"));
+	struct detach *o;
+
+	if (!dev)
+		return;
+	for (o = detaching; o; o = o->next)
+		if (!strcmp(o->vm, vm->spec.name) && !strcmp(o->dev, dev) && o->step <= 1)
+			break;
+	if (o)
+		detach_released(o, vm->qmp);
+}
+
+int vm_disk_detach(struct croftd *d, struct vm *vm, const char *path, vm_disk_done_fn done,
+		   void *data, const char **code, char *err, size_t errlen)
+{
+	struct disk_name *n;
+	struct detach *o;
+	size_t i;
+
+	*code = PROTO_E_INVALID_STATE;
+	if (vm->pid <= 0 || !qmp_is_ready(vm->qmp)) {
+		err_set(err, errlen, "VM %s is not running; a disk is hot-unplugged from a running "
+			"guest", vm->spec.name);
+		return -EINVAL;
+	}
+	for (i = 0; i < vm->spec.ndisks; i++)
+		if (!strcmp(vm->spec.disks[i].path, path))
+			break;
+	if (i == vm->spec.ndisks) {
+		*code = PROTO_E_NOT_FOUND;
+		err_set(err, errlen, "%s is not a disk of VM %s", path, vm->spec.name);
+		return -ENOENT;
+	}
+	for (o = detaching; o; o = o->next)
+		if (!strcmp(o->vm, vm->spec.name)) {
+			err_set(err, errlen, "VM %s is detaching a disk already; try again when it is "
+				"done", vm->spec.name);
+			return -EBUSY;
+		}
+	names_snapshot(vm);
+	if (!(n = names_find(vm, vm->spec.disks[i].idx))) {
+		*code = PROTO_E_INTERNAL;
+		err_set(err, errlen, "croftd does not know QEMU's name for %s", path);
+		return -ENOENT;
+	}
+	o = xcalloc(1, sizeof(*o));
+	o->d = d;
+	o->vm = xstrdup(vm->spec.name);
+	o->idx = vm->spec.disks[i].idx;
+	o->path = xstrdup(path);
+	snprintf(o->node, sizeof(o->node), "%s", n->node);
+	snprintf(o->dev, sizeof(o->dev), "%s", n->dev);
+	o->done = done;
+	o->data = data;
+	if (qmp_command(vm->qmp, "device_del", json_pack("{s:s}", "id", o->dev), detach_next, o) < 0) {
+		*code = PROTO_E_QEMU;
+		err_set(err, errlen, "cannot reach VM %s's monitor", vm->spec.name);
+		free(o->path);
+		free(o->vm);
+		free(o);
+		return -EIO;
+	}
+	o->timer = loop_timer_add(d->loop, DETACH_TIMEOUT_MS, detach_timeout, o);
+	o->next = detaching;
+	detaching = o;
+	return 0;
+}

@@ -1,0 +1,98 @@
+/*
+ * Unit tests of the CLI's pool and vol commands' parsers: argv to the
+ * request's args, or the message of a usage error (POOL/NAME, sizes,
+ * formats, --path and --content).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <string.h>
+
+#include "tui/cli.h"
+#include "tests/unit/testlib_cli.h"
+
+static const struct tl_parse_case pool_create_cases[] = {
+	{ { "fast", "--path", "/srv/fast" }, .args = "{\"name\":\"fast\",\"path\":\"/srv/fast\"}" },
+	{ { "iso2", "--path", "/srv/i", "--content", "iso" },
+	  .args = "{\"content\":\"iso\",\"name\":\"iso2\",\"path\":\"/srv/i\"}" },
+	{ { "fast" }, .err = "pool create needs --path DIR" },
+	{ { "fast", "--path", "srv" }, .err = "--path needs an absolute directory, got 'srv'" },
+	{ { "fast", "--path", "/a", "--content", "movies" },
+	  .err = "--content must be images or iso, not 'movies'" },
+	{ { "a/b", "--path", "/a" }, .err = "pool name 'a/b' contains '/'; use letters, digits, '-', '_' and '.'" },
+};
+
+static const struct tl_parse_case vol_create_cases[] = {
+	{ { "fast/data", "--size", "20G" },
+	  .args = "{\"name\":\"data\",\"pool\":\"fast\",\"size_bytes\":21474836480}" },
+	{ { "fast/db", "--size", "1G", "--format", "raw" },
+	  .args = "{\"format\":\"raw\",\"name\":\"db\",\"pool\":\"fast\",\"size_bytes\":1073741824}" },
+	{ { "fast/data" }, .err = "vol create needs --size SIZE (e.g. --size 20G)" },
+	{ { "--size", "1G" }, .err = "vol create needs a volume POOL/NAME" },
+	{ { "data", "--size", "1G" }, .err = "a volume is POOL/NAME (e.g. default/data), not 'data'" },
+	{ { "fast/", "--size", "1G" }, .err = "a volume is POOL/NAME (e.g. default/data), not 'fast/'" },
+	{ { "/data", "--size", "1G" }, .err = "a volume is POOL/NAME (e.g. default/data), not '/data'" },
+	{ { "fast/a/b", "--size", "1G" }, .err = "volume name 'a/b' contains '/'; use letters, digits, '-', '_' and '.'" },
+	{ { "fast/..", "--size", "1G" }, .err = "volume name '..' must start with a letter or a digit" },
+	{ { "fast/x", "--size", "1G", "--format", "vmdk" },
+	  .err = "--format must be qcow2 or raw, not 'vmdk'" },
+	{ { "fast/x", "--size", "lots" },
+	  .err = "--size: size 'lots' must start with a digit (e.g. 512M, 2G)" },
+	{ { "fast/x", "--size", "100T" }, .err = "--size: disk size must be between 1M and 64T, not 100T" },
+	{ { "fast/x", "--size", "1G", "--size", "2G" }, .err = "--size is given more than once" },
+	{ { "fast/x", "fast/y", "--size", "1G" }, .err = "unexpected argument 'fast/y' for 'vol create'" },
+};
+
+static const struct tl_parse_case vol_list_cases[] = {
+	{ { NULL }, .args = "{}" },
+	{ { "fast" }, .args = "{\"pool\":\"fast\"}" },
+	{ { "fast/x" }, .err = "pool name 'fast/x' contains '/'; use letters, digits, '-', '_' and '.'" },
+};
+
+static const struct tl_parse_case vol_resize_cases[] = {
+	{ { "fast/data", "--size", "40G" },
+	  .args = "{\"name\":\"data\",\"pool\":\"fast\",\"size_bytes\":42949672960}" },
+	{ { "fast/data" }, .err = "vol resize needs --size SIZE (e.g. --size 20G)" },
+	{ { "fast/data", "--size", "1G", "--format", "raw" },
+	  .err = "unknown option '--format' for 'vol resize'" },
+};
+
+static const struct tl_parse_case disk_attach_cases[] = {
+	{ { "web", "fast/data" }, .args = "{\"name\":\"web\",\"volume\":\"fast/data\"}" },
+	{ { "web", "fast/data", "--bus", "virtio-blk" },
+	  .args = "{\"bus\":\"virtio-blk\",\"name\":\"web\",\"volume\":\"fast/data\"}" },
+	{ { "web" }, .err = "vm disk attach needs a VM and a volume POOL/NAME" },
+	{ { "web", "data" }, .err = "a volume is POOL/NAME (e.g. default/data), not 'data'" },
+	{ { "web", "fast/data", "--bus", "ide" },
+	  .err = "--bus must be virtio-blk or virtio-scsi, not 'ide'" },
+	{ { "web", "fast/a", "fast/b" }, .err = "unexpected argument 'fast/b' for 'vm disk attach'" },
+};
+
+static const struct tl_parse_case disk_detach_cases[] = {
+	{ { "web", "fast/data" }, .args = "{\"name\":\"web\",\"volume\":\"fast/data\"}" },
+	{ { "web", "fast/data", "--bus", "virtio-blk" }, .err = "--bus is for vm disk attach" },
+};
+
+static void test_parsers(void **state)
+{
+	(void)state;
+	TL_PARSE_CASES(cli_parse_pool_create, "pool create", pool_create_cases);
+	TL_PARSE_CASES(cli_parse_vol_create, "vol create", vol_create_cases);
+	TL_PARSE_CASES(cli_parse_vol_list, "vol list", vol_list_cases);
+	TL_PARSE_CASES(cli_parse_vol_resize, "vol resize", vol_resize_cases);
+	TL_PARSE_CASES(cli_parse_vm_disk, "vm disk attach", disk_attach_cases);
+	TL_PARSE_CASES(cli_parse_vm_disk, "vm disk detach", disk_detach_cases);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parsers),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
