@@ -46,7 +46,7 @@ FUZZ_BINS  = $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
 
 DEPFLAGS = -MMD -MP
 
-.PHONY: all deps setup check unit integration asan fuzz bench run clean guest
+.PHONY: all deps setup check unit integration asan fuzz bench run clean guest deb
 
 all: $(CROFTD) $(CROFT) $(NETD)
 
@@ -155,6 +155,12 @@ run: deps
 
 clean:
 	rm -rf $(BUILD)
+
+# --- the appliance ------------------------------------------------------
+
+# The croft .deb (debian/, dpkg-buildpackage) in $(BUILD)/deb.
+deb:
+	installer/build-deb.sh $(BUILD)/deb
 
 # --- nftables benchmark (bench/bench_nft.c, run by bench/run.sh) -----------
 
