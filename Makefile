@@ -49,7 +49,7 @@ FUZZ_BINS  = $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
 
 DEPFLAGS = -MMD -MP
 
-.PHONY: all deps setup check unit integration asan fuzz bench run clean guest deb
+.PHONY: all deps setup check unit integration asan fuzz bench run clean guest deb iso check-image
 
 all: $(CROFTD) $(CROFT) $(NETD)
 
@@ -167,6 +167,16 @@ clean:
 # The croft .deb (debian/, dpkg-buildpackage) in $(BUILD)/deb.
 deb:
 	installer/build-deb.sh $(BUILD)/deb
+
+# The appliance image $(BUILD)/iso/croft-VERSION-amd64.iso (iso/build-iso.sh;
+# root, mmdebstrap from Debian's archive).
+iso: deb
+	iso/build-iso.sh $(BUILD)/iso "$$(ls -t $(BUILD)/deb/croft_*.deb | grep -v dbgsym | head -1)"
+
+# Boot the image under QEMU (TCG, SeaBIOS and OVMF) and check the live
+# system over its serial line (tests/image/check-image.sh).
+check-image:
+	tests/image/check-image.sh $(BUILD)
 
 # --- nftables benchmark (bench/bench_nft.c, run by bench/run.sh) -----------
 
