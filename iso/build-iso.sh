@@ -46,7 +46,7 @@ mkdir -p "$WORK/iso/live" "$WORK/iso/boot/grub"
 trap 'rm -rf "$WORK"' EXIT
 
 PACKAGES=(
-	linux-image-amd64 live-boot systemd-sysv udev kmod
+	linux-image-amd64 live-boot systemd-sysv udev kmod dbus
 	ifupdown isc-dhcp-client iproute2 nftables dnsmasq-base
 	qemu-system-x86 qemu-utils ovmf
 	openssh-server ca-certificates less procps

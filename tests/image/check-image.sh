@@ -4,7 +4,8 @@
 # under QEMU (TCG) once with SeaBIOS and once with OVMF, and check over the
 # serial line that the live system comes up: GRUB's menu shows on the
 # serial line, root is logged in on ttyS0, croftd and croft-netd are active
-# (with KillMode=process), and `croft host info` answers.
+# (with KillMode=process), and `croft host info` answers (once croftd's
+# socket is there: the units are Type=simple, croftd has no sd_notify).
 #
 # Not yet: the unattended install onto a blank disk, the reboot into it,
 # and the checks on the installed system (issue 14, item 6) — the
@@ -64,14 +65,15 @@ boot() {
 	if ! python3 "$HERE/serial.py" "$sock" "$log" "$TIMEOUT" 'root@croft-live[^#]*# ' \
 		'systemctl is-active croft-netd croftd' \
 		'systemctl show -p KillMode croftd croft-netd' \
-		'croft host info' \
-		'poweroff' 2>"$T/serial-$fw.err"; then
+		'for i in $(seq 60); do [ -S /run/croft/croftd.sock ] && break; sleep 1; done; croft host info' \
+		'systemctl poweroff' 2>"$T/serial-$fw.err"; then
 		# poweroff ends the line before its marker: that is fine
 		grep -q 'croft host info' "$log" && grep -q 'CROFT-CMD-2-DONE' "$log" ||
 			{ result fail "$fw: boot to the live system" "$(cat "$T/serial-$fw.err"); last lines: $(tail -5 "$log" | tr -d '\r')"; kill "$QPID"; wait "$QPID"; QPID=; return; }
 	fi
 	result pass "$fw: boot to the live system, root on ttyS0 ($((SECONDS - start))s)"
-	tr -d '\r' <"$log" >"$log.txt"
+	# without carriage returns and terminal escapes (bracketed paste, colours)
+	tr -d '\r' <"$log" | sed 's/\x1b\[[0-9;?]*[A-Za-z]//g' >"$log.txt"
 	grep -q "croft $VERSION" "$log.txt" && result pass "$fw: GRUB menu on the serial line" ||
 		result fail "$fw: GRUB menu on the serial line" "no 'croft $VERSION' menu entry seen"
 	if [ "$(grep -c '^active$' "$log.txt")" -ge 2 ]; then
