@@ -17,6 +17,7 @@ LIBS_STORE  = -lsqlite3
 LIBS_CMOCKA = -lcmocka
 LIBS_NETD   = -lnftnl -lmnl
 LIBS_HTTP   = -lmicrohttpd
+LIBS_INIH   = -linih
 LIBS_CURSES = $(shell pkg-config --libs ncursesw 2>/dev/null || echo -lncursesw -ltinfo)
 
 COMMON_SRC = $(wildcard common/*.c)
@@ -24,6 +25,7 @@ STORE_SRC  = $(wildcard store/*.c)
 CORE_SRC   = $(filter-out core/croftd.c,$(wildcard core/*.c))
 TUI_SRC    = $(filter-out tui/croft.c,$(wildcard tui/*.c))
 NETD_SRC   = $(filter-out netd/netd_main.c,$(wildcard netd/*.c))
+INSTALLER_SRC = $(wildcard installer/*.c)
 TESTLIB_SRC = $(wildcard tests/unit/testlib*.c)
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
@@ -33,6 +35,7 @@ LIBSTORE  = $(BUILD)/libstore.a
 LIBCORE   = $(BUILD)/libcore.a
 LIBTUI    = $(BUILD)/libtui.a
 LIBNETD   = $(BUILD)/libnetd.a
+LIBINSTALLER = $(BUILD)/libinstaller.a
 LIBTESTLIB = $(BUILD)/libtestlib.a
 
 CROFTD = $(BUILD)/croftd
@@ -46,7 +49,7 @@ FUZZ_BINS  = $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
 
 DEPFLAGS = -MMD -MP
 
-.PHONY: all deps setup check unit integration asan fuzz bench run clean guest
+.PHONY: all deps setup check unit integration asan fuzz bench run clean guest deb iso check-image
 
 all: $(CROFTD) $(CROFT) $(NETD)
 
@@ -69,6 +72,9 @@ $(LIBTUI): $(call obj,$(TUI_SRC))
 $(LIBNETD): $(call obj,$(NETD_SRC))
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
+$(LIBINSTALLER): $(call obj,$(INSTALLER_SRC))
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
 $(LIBTESTLIB): $(call obj,$(TESTLIB_SRC))
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
@@ -83,15 +89,15 @@ $(NETD): $(call obj,netd/netd_main.c) $(LIBNETD) $(LIBCOMMON)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(LIBS_NETD) $(LIBS_COMMON)
 
 # Unit tests link every archive; the linker keeps only what a test uses.
-$(BUILD)/tests/%: tests/unit/%.c $(LIBTESTLIB) $(LIBTUI) $(LIBCORE) $(LIBNETD) $(LIBSTORE) $(LIBCOMMON)
+$(BUILD)/tests/%: tests/unit/%.c $(LIBTESTLIB) $(LIBINSTALLER) $(LIBTUI) $(LIBCORE) $(LIBNETD) $(LIBSTORE) $(LIBCOMMON)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -DCROFT_SRCDIR='"$(CURDIR)"' -o $@ $^ $(LDFLAGS) $(LIBS_CMOCKA) $(LIBS_CURSES) $(LIBS_NETD) $(LIBS_HTTP) $(LIBS_STORE) $(LIBS_COMMON)
+	$(CC) $(CFLAGS) -DCROFT_SRCDIR='"$(CURDIR)"' -o $@ $^ $(LDFLAGS) $(LIBS_CMOCKA) $(LIBS_INIH) $(LIBS_CURSES) $(LIBS_NETD) $(LIBS_HTTP) $(LIBS_STORE) $(LIBS_COMMON)
 
 # Fuzz targets link like unit tests (fuzz_api runs a fake croftd from the
 # test harness); FUZZ_LINK is -fsanitize=fuzzer in a libFuzzer build.
-$(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz_main.inc $(LIBTESTLIB) $(LIBTUI) $(LIBCORE) $(LIBNETD) $(LIBSTORE) $(LIBCOMMON)
+$(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz_main.inc $(LIBTESTLIB) $(LIBINSTALLER) $(LIBTUI) $(LIBCORE) $(LIBNETD) $(LIBSTORE) $(LIBCOMMON)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(FUZZ_LINK) -o $@ $< $(LIBTESTLIB) $(LIBTUI) $(LIBCORE) $(LIBNETD) $(LIBSTORE) $(LIBCOMMON) $(LDFLAGS) $(LIBS_CMOCKA) $(LIBS_CURSES) $(LIBS_NETD) $(LIBS_HTTP) $(LIBS_STORE) $(LIBS_COMMON) -lpthread
+	$(CC) $(CFLAGS) $(FUZZ_LINK) -o $@ $< $(LIBTESTLIB) $(LIBINSTALLER) $(LIBTUI) $(LIBCORE) $(LIBNETD) $(LIBSTORE) $(LIBCOMMON) $(LDFLAGS) $(LIBS_CMOCKA) $(LIBS_INIH) $(LIBS_CURSES) $(LIBS_NETD) $(LIBS_HTTP) $(LIBS_STORE) $(LIBS_COMMON) -lpthread
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
 
@@ -155,6 +161,22 @@ run: deps
 
 clean:
 	rm -rf $(BUILD)
+
+# --- the appliance ------------------------------------------------------
+
+# The croft .deb (debian/, dpkg-buildpackage) in $(BUILD)/deb.
+deb:
+	installer/build-deb.sh $(BUILD)/deb
+
+# The appliance image $(BUILD)/iso/croft-VERSION-amd64.iso (iso/build-iso.sh;
+# root, mmdebstrap from Debian's archive).
+iso: deb
+	iso/build-iso.sh $(BUILD)/iso "$$(ls -t $(BUILD)/deb/croft_*.deb | grep -v dbgsym | head -1)"
+
+# Boot the image under QEMU (TCG, SeaBIOS and OVMF) and check the live
+# system over its serial line (tests/image/check-image.sh).
+check-image:
+	tests/image/check-image.sh $(BUILD)
 
 # --- nftables benchmark (bench/bench_nft.c, run by bench/run.sh) -----------
 

@@ -15,6 +15,9 @@ PACKAGES=(
 	# the test-guest fixture and the appliance ISO
 	busybox-static cpio kmod xz-utils zstd gzip
 	grub-pc-bin grub-efi-amd64-bin grub-common xorriso mtools
+	mmdebstrap squashfs-tools
+	# make deb and the answer-file parser
+	debhelper dpkg-dev fakeroot lintian libinih-dev
 	# networking
 	dnsmasq-base nftables iproute2
 	# tests and tools
