@@ -41,6 +41,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	return 0;
 }
 
+#ifndef CROFT_LIBFUZZER
 /* Text seeds (the binary qcow2 ones are in corpus/image_header/). */
 static const char *const fuzz_seeds[] = {
 	"QFI\xfb",
@@ -51,6 +52,5 @@ static const char *const fuzz_seeds[] = {
 	"just raw bytes",
 };
 
-#ifndef CROFT_LIBFUZZER
 #include "fuzz_main.inc"
 #endif
