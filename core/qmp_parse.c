@@ -27,28 +27,40 @@ static const char *qmp_json_type(const json_t *v)
 	return "an unknown value";
 }
 
+/* m is a real holding a whole number an int64 can hold (checked before
+ * any conversion: casting one out of range is undefined). */
+static int whole_real(const json_t *m, json_int_t *out)
+{
+	double d;
+
+	if (!json_is_real(m))
+		return 0;
+	d = json_real_value(m);
+	if (!(d > -9.2e18 && d < 9.2e18) || d != (double)(json_int_t)d)
+		return 0;
+	*out = (json_int_t)d;
+	return 1;
+}
+
 /* Integral reals that fit an int64 back to integers, throughout v. */
 static void ints_back(json_t *v)
 {
 	const char *key;
+	json_int_t n;
 	json_t *m;
 	size_t i;
 
 	if (json_is_object(v)) {
 		json_object_foreach(v, key, m) {
-			double d = json_real_value(m);
-
-			if (json_is_real(m) && d == (double)(json_int_t)d && d > -9.2e18 && d < 9.2e18)
-				json_object_set_new(v, key, json_integer((json_int_t)d));
+			if (whole_real(m, &n))
+				json_object_set_new(v, key, json_integer(n));
 			else
 				ints_back(m);
 		}
 	} else if (json_is_array(v)) {
 		json_array_foreach(v, i, m) {
-			double d = json_real_value(m);
-
-			if (json_is_real(m) && d == (double)(json_int_t)d && d > -9.2e18 && d < 9.2e18)
-				json_array_set_new(v, i, json_integer((json_int_t)d));
+			if (whole_real(m, &n))
+				json_array_set_new(v, i, json_integer(n));
 			else
 				ints_back(m);
 		}
