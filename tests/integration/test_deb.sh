@@ -170,7 +170,7 @@ bash -n "$R/usr/share/bash-completion/completions/croft" || fail "completion: sy
 croft vm create web1 --memory 64M "${KARGS[@]}" >/dev/null || fail "create web1"
 croft vm create web2 --memory 64M "${KARGS[@]}" >/dev/null || fail "create web2"
 croft vm create db --memory 64M "${KARGS[@]}" >/dev/null || fail "create db"
-assert_eq "version vm " "$(complete_words croft v | tr '\n' ' ')"
+assert_eq "version vm vol " "$(complete_words croft v | tr '\n' ' ')"
 got=$(complete_words croft vm "" | tr '\n' ' ')
 for w in create list start stop nic console log; do
 	case " $got" in *" $w "*) ;; *) fail "croft vm <TAB> lacks $w: $got" ;; esac

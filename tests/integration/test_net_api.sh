@@ -363,7 +363,7 @@ BARE_TAP=$(croft vm nic list bare --json | jq -r '.[0].tap')
 BARE_CMD=$(tr '\0' '\n' <"/proc/$BARE_PID/cmdline")
 assert_contains "$BARE_CMD" "tap,id=net${BARE_TAP#croftt},ifname=$BARE_TAP,script=no,downscript=no" "-netdev"
 assert_contains "$BARE_CMD" "bus=nicport0" "NIC on the first port"
-assert_eq 5 "$(grep -c 'pcie-root-port' <<<"$BARE_CMD")" "1 NIC + 4 spare ports"
+assert_eq 5 "$(grep -c 'pcie-root-port,id=nicport' <<<"$BARE_CMD")" "1 NIC + 4 spare NIC ports"
 for i in 1 2 3 4; do
 	expect_ok croft vm nic add bare --net iso || break
 done
