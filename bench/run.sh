@@ -73,7 +73,7 @@ echo
 
 # --- 1. start to running ----------------------------------------------------
 echo "== 1. VM start to running: croft vm start vs bare QEMU (same argv), $START_RUNS each, interleaved"
-"$CROFT" vm create bench --vcpus 1 --memory 128M --kernel "$KERNEL" --initrd "$INITRD" \
+"$CROFT" vm create bench --vcpus 1 --memory 128M --agent off --kernel "$KERNEL" --initrd "$INITRD" \
 	--append console=ttyS0 >/dev/null
 python3 "$HERE/qmp_start.py" --croft "$CROFT" --socket "$CROFT_SOCKET" --name bench \
 	--run-dir "$T/run" --bare-dir "$T/bare" --qemu-user "$QEMU_USER" -n "$START_RUNS" \
