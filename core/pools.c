@@ -11,6 +11,7 @@
 #include "common/validate.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -347,22 +348,26 @@ int pools_find(const struct pools *p, const char *path, struct pools_root *out)
 /* A pool directory: made, realpath'd, and the image user's alone. */
 int pools_dir_prepare(struct croftd *d, const char *dir, char *real, char *err, size_t errlen)
 {
-	struct stat st;
+	int fd, rc = 0;
 
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
 		err_set(err, errlen, "cannot create pool directory %s: %s", dir, strerror(errno));
 		return -errno;
 	}
-	if (!realpath(dir, real) || stat(real, &st) < 0 || !S_ISDIR(st.st_mode)) {
+	/* The ownership goes to the directory opened, never through a
+	 * symlink swapped in after realpath looked. */
+	if (!realpath(dir, real) ||
+	    (fd = open(real, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
 		err_set(err, errlen, "pool directory %s is not a usable directory", dir);
 		return -ENOTDIR;
 	}
-	if (d->drop_privs && (chown(real, d->qemu_uid, d->qemu_gid) < 0 || chmod(real, 0700) < 0)) {
+	if (d->drop_privs && (fchown(fd, d->qemu_uid, d->qemu_gid) < 0 || fchmod(fd, 0700) < 0)) {
+		rc = -errno;
 		err_set(err, errlen, "cannot hand pool directory %s to user %s: %s", real,
 			d->qemu_user, strerror(errno));
-		return -errno;
 	}
-	return 0;
+	close(fd);
+	return rc;
 }
 
 /* The pools an administrator created.  One whose directory is gone is
