@@ -178,6 +178,11 @@ int cli_parse_named(struct cli_named *n, const char *cmdname, int argc, char **a
 		    struct cli_opts *g, json_t **args, char *err, size_t errlen);
 int cli_parse_none(const char *cmdname, int argc, char **argv, struct cli_opts *g,
 		   json_t **args, char *err, size_t errlen);
+/* Scan argv for at most two positional arguments (no options) into pos
+ * and *n.  1 when --help was asked for (*args an empty object), 0 with
+ * *args NULL, or -errno with err ("unexpected argument ..."). */
+int cli_parse_two_positionals(const char *cmdname, int argc, char **argv, struct cli_opts *g,
+			      const char *pos[2], int *n, json_t **args, char *err, size_t errlen);
 int cli_parse_name(const char *cmdname, int argc, char **argv, struct cli_opts *g,
 		   json_t **args, char *err, size_t errlen);
 /* The monitor's commands (cli_stats.c). */

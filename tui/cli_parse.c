@@ -161,6 +161,30 @@ int cli_parse_none(const char *cmdname, int argc, char **argv, struct cli_opts *
 	return 0;
 }
 
+int cli_parse_two_positionals(const char *cmdname, int argc, char **argv, struct cli_opts *g,
+			      const char *pos[2], int *n, json_t **args, char *err, size_t errlen)
+{
+	struct cli_scan s = CLI_SCAN_INIT(cmdname, argc, argv, g);
+	const char *val;
+	int key, r;
+
+	*args = NULL;
+	while ((r = cli_scan_next(&s, NULL, &key, &val, err, errlen)) > 0) {
+		if (*n == 2) {
+			err_set(err, errlen, "unexpected argument '%s' for '%s'", val, cmdname);
+			return -EINVAL;
+		}
+		pos[(*n)++] = val;
+	}
+	if (r < 0)
+		return r;
+	if (g->help) {
+		*args = json_object();
+		return 1;
+	}
+	return 0;
+}
+
 int cli_parse_name(const char *cmdname, int argc, char **argv, struct cli_opts *g,
 		   json_t **args, char *err, size_t errlen)
 {
@@ -172,24 +196,12 @@ int cli_parse_name(const char *cmdname, int argc, char **argv, struct cli_opts *
 int cli_parse_host_set(const char *cmdname, int argc, char **argv, struct cli_opts *g,
 		       json_t **args, char *err, size_t errlen)
 {
-	struct cli_scan s = CLI_SCAN_INIT(cmdname, argc, argv, g);
-	const char *val, *pos[2] = { NULL, NULL };
-	int key, r, n = 0;
+	const char *pos[2] = { NULL, NULL };
+	int r, n = 0;
 
-	*args = NULL;
-	while ((r = cli_scan_next(&s, NULL, &key, &val, err, errlen)) > 0) {
-		if (n == 2) {
-			err_set(err, errlen, "unexpected argument '%s' for '%s'", val, cmdname);
-			return -EINVAL;
-		}
-		pos[n++] = val;
-	}
-	if (r < 0)
-		return r;
-	if (g->help) {
-		*args = json_object();
-		return 0;
-	}
+	r = cli_parse_two_positionals(cmdname, argc, argv, g, pos, &n, args, err, errlen);
+	if (r != 0)
+		return r < 0 ? r : 0;
 	if (n == 0) {
 		err_set(err, errlen, "%s needs a setting and a value (e.g. accel kvm)", cmdname);
 		return -EINVAL;
