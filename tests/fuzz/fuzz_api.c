@@ -52,31 +52,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* --- croft-netd: its protocol engine in a thread -------------------------------- */
 
-static int fz_commit(void *ctx, const struct netd_state *st, char *text, size_t len)
-{
-	char err[256];
-
-	(void)ctx;
-	if (netd_state_validate(st, err, sizeof(err)) != 0)
-		abort();          /* croftd pushed a state netd would refuse */
-	snprintf(text, len, "ok");
-	return 0;
-}
-
-static int fz_check(void *ctx, const struct netd_net *net, char *text, size_t len)
-{
-	(void)ctx;
-	(void)net;
-	snprintf(text, len, "fits");
-	return 0;
-}
-
-static int fz_uplink(void *ctx, char *text, size_t len)
-{
-	(void)ctx;
-	snprintf(text, len, "eth0");
-	return 0;
-}
+#include "fuzz_netd_fake.inc"
 
 static int fz_leases(void *ctx, struct netd_lease **out, size_t *n, char *text, size_t len)
 {
