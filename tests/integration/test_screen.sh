@@ -101,3 +101,20 @@ tmux_wait c2 'typed in the console' 10 || fail "the guest's screen is not shown 
 tmux_keys c2 C-]
 tmux_wait c2 "Back from vs's screen" 10 || fail "Ctrl-] did not return to the list"
 t_end
+
+t_begin "a UEFI guest: OVMF draws in a framebuffer mode, and croft says a viewer is needed"
+tmux_keys c2 q
+expect_ok croft vm stop vs
+expect_ok croft vm create efi --vcpus 1 --memory 256M --firmware uefi "${KARGS[@]}"
+expect_ok croft vm start efi
+mode=
+for _ in $(seq 1 90); do
+	out=$(croft vm screen efi --json 2>/dev/null) || true
+	mode=$(jq -r .mode <<<"$out" 2>/dev/null)
+	[ "$mode" = graphics ] && grep -q "linear framebuffer" <<<"$out" && break
+	sleep 1
+done
+assert_eq graphics "$mode" "mode of a UEFI guest's screen"
+assert_contains "$(croft vm screen efi)" "use croft vm display and a VNC viewer" "the text output says what to do"
+expect_ok croft vm stop efi
+t_end
