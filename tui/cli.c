@@ -112,9 +112,10 @@ const struct cli_cmd cli_commands[] = {
 	{ "vm", NULL, "log", "NAME [--bytes SIZE] [--follow]",
 	  "Print the end of a VM's serial console log (64K unless --bytes); --follow "
 	  "keeps printing what the guest writes.", "vm.log", cli_parse_vm_log, cli_run_vm_log },
-	{ "vm", NULL, "display", "NAME [--close] [--ttl SECS]",
+	{ "vm", NULL, "display", "NAME [--close] [--ttl SECS] [--port PORT]",
 	  "Make a VM's screen reachable by a VNC viewer through an SSH tunnel for SECS "
-	  "(default 600) with a one-time password; --close ends it.", "vm.display",
+	  "(default 600) with a one-time password, on 127.0.0.1:PORT (default: a free "
+	  "port); --close ends it.", "vm.display",
 	  cli_parse_vm_display, cli_run_vm_display },
 	{ "vm", NULL, "screen", "NAME",
 	  "Print a VM's screen as text while it is in a VGA text mode (BIOS, boot menus, "

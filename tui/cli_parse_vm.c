@@ -18,7 +18,7 @@ enum opt_key {
 	OPT_NONE = 0,
 	OPT_VCPUS, OPT_MEMORY, OPT_MEMORY_MIN, OPT_DISK, OPT_CDROM, OPT_EJECT,
 	OPT_BOOT, OPT_FIRMWARE, OPT_KERNEL, OPT_INITRD, OPT_APPEND, OPT_FORMAT, OPT_AGENT,
-	OPT_DISPLAY, OPT_CLOSE, OPT_TEXT,
+	OPT_DISPLAY, OPT_CLOSE, OPT_TEXT, OPT_PORT,
 	OPT_TIMEOUT, OPT_FORCE, OPT_KEEP_DISKS, OPT_WAIT, OPT_NO_WAIT, OPT_BYTES, OPT_FOLLOW,
 	OPT_SHARES, OPT_KSM,
 	OPT_MAX
@@ -557,6 +557,7 @@ int cli_parse_vm_agent(const char *cmdname, int argc, char **argv, struct cli_op
 static const struct cli_opt display_specs[] = {
 	{ "--close", OPT_CLOSE, NULL },
 	{ "--ttl", OPT_TIMEOUT, "a number of seconds" },
+	{ "--port", OPT_PORT, "a TCP port on 127.0.0.1" },
 	{ NULL, 0, NULL },
 };
 
@@ -568,6 +569,13 @@ static int take_display(struct cli_named *n, int key, const char *opt, const cha
 	if (key == OPT_CLOSE) {
 		json_object_set_new(n->a, "close", json_true());
 		return 0;
+	}
+	if (key == OPT_PORT) {
+		if (parse_count(val, &secs) < 0 || secs < 1024 || secs > 65535) {
+			err_set(err, errlen, "--port needs a port from 1024 to 65535, got '%s'", val);
+			return -EINVAL;
+		}
+		return cli_set_once(n->a, "port", json_integer(secs), opt, err, errlen);
 	}
 	if (parse_count(val, &secs) < 0 || secs < 10 || secs > 86400) {
 		err_set(err, errlen, "--ttl needs a number of seconds from 10 to 86400, got '%s'", val);
