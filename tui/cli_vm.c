@@ -38,19 +38,14 @@ int cli_run_vm_screen(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *ar
 	return cli_run_show(ctx, cmd, args, NULL, cli_format_vm_screen);
 }
 
+static void format_sent(FILE *f, const json_t *res)
+{
+	fprintf(f, "%s: keys sent\n", jget_str(res, "name", "?"));
+}
+
 int cli_run_vm_sendkey(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args)
 {
-	json_t *res;
-	int status = cli_call_once(ctx, cmd->op, args, &res, 0);
-
-	if (status != CLI_EXIT_OK)
-		return status;
-	if (ctx->opts.json)
-		cli_print_json(ctx->out, res);
-	else
-		fprintf(ctx->out, "%s: keys sent\n", jget_str(res, "name", "?"));
-	json_decref(res);
-	return CLI_EXIT_OK;
+	return cli_run_show(ctx, cmd, args, NULL, format_sent);
 }
 
 int cli_run_vm_agent(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args)
