@@ -57,6 +57,7 @@ static void sync(struct console *c, void *st)
 		struct cvm *rows = cvm_model_rows(&c->vms);
 
 		cvm_rows_monitor(rows, c->vms.n, &c->mon);
+		cvm_rows_memory(rows, c->vms.n, c->memory);
 		panel_set_rows(P(st), rows, c->vms.n);
 	}
 	else
@@ -289,6 +290,7 @@ static void k_new(struct console *c, void *st)
 	size_t count = 0, i;
 
 	(void)st;
+	console_pools_catalog(c);
 	if (console_call(c, "net.list", NULL, &res, NULL, &e) == 0)
 		json_array_foreach(jget_arr(res, "networks"), i, n)
 			if (count < sizeof(names) / sizeof(names[0]) && jget_str(n, "name", NULL))
@@ -311,6 +313,7 @@ static void k_edit(struct console *c, void *st)
 		console_status(c, CSTATUS_ERROR, "cannot edit %s: %s", vm->name, e.message);
 		return;
 	}
+	console_pools_catalog(c);
 	f = vmform_new_edit(info);
 	json_decref(info);
 	if (f)
