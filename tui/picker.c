@@ -245,6 +245,7 @@ static int dir_read(const char *dir, struct picker_entry **out, size_t *nout,
 			e = xrealloc(e, cap * sizeof(*e));
 		}
 		e[n].name = xstrdup(de->d_name);
+		e[n].note = NULL;
 		if (fstatat(dirfd(d), de->d_name, &st, 0) == 0) {
 			e[n].is_dir = S_ISDIR(st.st_mode);
 			e[n].size = e[n].is_dir ? -1 : (int64_t)st.st_size;
