@@ -339,7 +339,7 @@ static void cell_forecast(const void *row, char *buf, size_t len)
 }
 
 const struct ctable_col cpool_cols[] = {
-	{ "POOL", 8, CPOOL_NAME_LEN - 1, 0, CTABLE_TEXT(struct cpool, name) },
+	{ "POOL", 8, 16, 0, CTABLE_TEXT(struct cpool, name) },
 	{ "CONTENT", 7, 7, 0, CTABLE_TEXT(struct cpool, content) },
 	{ "USED", 4, 4, 1, cell_used, 0 },
 	{ "ALLOC", 6, 7, 1, cell_alloc, 0 },
@@ -389,7 +389,7 @@ static void cell_backing(const void *row, char *buf, size_t len)
 }
 
 const struct ctable_col cvol_cols[] = {
-	{ "VOLUME", 12, 40, 0, CTABLE_TEXT(struct cvol, name) },
+	{ "VOLUME", 12, 28, 0, CTABLE_TEXT(struct cvol, name) },
 	{ "SIZE", 6, 7, 1, cell_vsize, 0 },
 	{ "ALLOC", 6, 7, 1, cell_valloc, 0 },
 	{ "FORMAT", 6, 6, 0, CTABLE_TEXT(struct cvol, format) },
