@@ -305,6 +305,8 @@ static void k_import(struct console *c, void *st)
 {
 	const struct cpool *p = pool_or_say(c, st);
 
+	/* the source is a host file the user may read, not a volume */
+	picker_pools_clear();
 	if (p)
 		console_form_open(c, storeform_import(p->name), CHANGE_TIMEOUT_MS, storeform_describe);
 }
@@ -469,7 +471,9 @@ static int draw_summary(struct console *c, struct store_screen *s, WINDOW *w, in
 			 cjob_active(j) ? j->state : j->error[0] ? j->error : j->state);
 		console_put(w, y, 1, tw, j->error[0] ? c->th.error : c->th.normal, line);
 		console_meter_draw(c, w, y, tw + 2, 24, &bar);
-		snprintf(line, sizeof(line), "%s %s", cjob_rate(j, rate, sizeof(rate)),
+		if (!cjob_active(j))
+			continue;
+		snprintf(line, sizeof(line), "%s, %s left", cjob_rate(j, rate, sizeof(rate)),
 			 cjob_eta(j, eta, sizeof(eta)));
 		console_put(w, y, tw + 27, width - tw - 28, c->th.dim, line);
 	}
