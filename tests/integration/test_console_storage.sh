@@ -34,11 +34,6 @@ vol() {
 	croft vol info "$2/$3" --json 2>/dev/null | jq -r ".$1"
 }
 
-# the longest row of the screen, in cells
-longest_line() {
-	tmux_cap "$1" | sed 's/ *$//' | LC_ALL=C awk '{ if (length($0) > m) m = length($0) } END { print m + 0 }'
-}
-
 expect_ok croft vm create web --vcpus 1 --memory 128M --disk 32M "${KARGS[@]}"
 expect_ok croft vm start web
 expect_ok croft pool create fast --path "$T/fast"
@@ -70,7 +65,7 @@ tmux_wait s 'not enough history$' 2
 tmux_wait s '^ Forecast: not enough history \(24 h\), not enough history \(7 days\)' 2
 tmux_wait s '^VOLUMES IN default' 2
 tmux_wait s '^web-disk0.qcow2 +32M +[0-9.]+[KMG]? +qcow2 +web' 2
-[ "$(longest_line s)" -le 80 ] || fail "a row is longer than 80 columns"
+[ "$(tmux_longest s)" -le 80 ] || fail "a row is longer than 80 columns"
 # the small pool: in the warning colour, with what to do
 tmux_keys s G
 tmux_wait s '^VOLUMES IN small \(2\)' 5
@@ -252,7 +247,5 @@ tmux_keys v G
 tmux_wait v '^ Overcommitted' 5
 tmux_keys v q
 tmux_wait_dead v 5 >/dev/null
-if LC_ALL=C grep -qaP '[\x80-\xff]' "$raw"; then
-	fail "vt100: bytes >= 0x80 written"
-fi
+tmux_ascii_only "$raw" vt100
 t_end

@@ -15,6 +15,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "tests/unit/testlib.h"
+
 #include "tests/unit/testlib_tui.h"
 #include "tui/console_storage.h"
 
@@ -25,19 +27,9 @@
 
 #define GIB (1LL << 30)
 
-static json_t *load(const char *text)
-{
-	json_error_t e;
-	json_t *j = json_loads(text, 0, &e);
-
-	if (!j)
-		fail_msg("bad test JSON at %d: %s", e.position, e.text);
-	return j;
-}
-
 static void parse(struct cpool *p, const char *text)
 {
-	json_t *j = load(text);
+	json_t *j = tl_json(text);
 
 	assert_int_equal(cpool_parse(p, j), 0);
 	json_decref(j);
@@ -89,7 +81,7 @@ static void test_parse_info(void **state)
 	cpool_free(&p);
 	/* a name is needed */
 	{
-		json_t *j = load("{\"dir\":\"/x\"}");
+		json_t *j = tl_json("{\"dir\":\"/x\"}");
 
 		assert_int_equal(cpool_parse(&p, j), -EINVAL);
 		json_decref(j);
@@ -190,7 +182,7 @@ static void test_lines_and_severity(void **state)
 		  "\"capacity_bytes\":1000,\"free_bytes\":0,\"level\":\"critical\","
 		  "\"paused_vms\":[\"web\",{\"name\":\"db\"}]}");
 	cvm_model_init(&vms);
-	list = load("[{\"name\":\"web\",\"state\":\"paused\",\"pause_reason\":\"pool-full\","
+	list = tl_json("[{\"name\":\"web\",\"state\":\"paused\",\"pause_reason\":\"pool-full\","
 		    "\"pause_pool\":\"fast\"},{\"name\":\"mail\",\"state\":\"paused\","
 		    "\"pause_reason\":\"pool-full\",\"pause_pool\":\"fast\"},{\"name\":\"x\","
 		    "\"state\":\"paused\",\"pause_reason\":\"pool-full\",\"pause_pool\":\"slow\"},"
@@ -220,7 +212,7 @@ static void test_lines_and_severity(void **state)
 
 static void test_table_order(void **state)
 {
-	json_t *j = load("[{\"name\":\"zeta\"},{\"name\":\"iso\",\"builtin\":true,\"content\":\"iso\"},"
+	json_t *j = tl_json("[{\"name\":\"zeta\"},{\"name\":\"iso\",\"builtin\":true,\"content\":\"iso\"},"
 			 "{\"name\":\"alpha\"},{\"name\":\"default\",\"builtin\":true},{\"bad\":1}]");
 	struct panel pn;
 	struct cpool *rows;
@@ -338,7 +330,7 @@ static void test_volume_forms(void **state)
 
 static void test_host_memory_form(void **state)
 {
-	json_t *mem = load("{\"balloon\":\"on\",\"budget_mib\":6144,\"budget_source\":\"default\","
+	json_t *mem = tl_json("{\"balloon\":\"on\",\"budget_mib\":6144,\"budget_source\":\"default\","
 			   "\"reserve_mib\":1024}");
 	struct form *f = storeform_host_memory(mem);
 
@@ -357,7 +349,7 @@ static void test_host_memory_form(void **state)
 			    "\"balloon\":\"off\"}");
 	form_free(f);
 	/* a budget set: shown, and emptied means auto */
-	mem = load("{\"balloon\":\"off\",\"budget_mib\":3072,\"budget_source\":\"setting\","
+	mem = tl_json("{\"balloon\":\"off\",\"budget_mib\":3072,\"budget_source\":\"setting\","
 		   "\"reserve_mib\":1536}");
 	f = storeform_host_memory(mem);
 	json_decref(mem);
