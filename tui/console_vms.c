@@ -409,6 +409,14 @@ static void draw_why(struct console *c, void *st, WINDOW *w, int y, int width)
 	    !strcmp(vm->state, "starting") || !strcmp(vm->state, "shutting-down"))
 		return;
 	why = console_why_get(c, vm->name);
+	if (!strcmp(vm->pause_reason, "pool-full")) {
+		/* what to do comes first: the Storage screen shows the pool */
+		snprintf(line, sizeof(line), "%s is paused: pool %s is full. Free space in it (6: Storage), "
+			 "then p resumes it", vm->name, vm->pause_pool[0] ? vm->pause_pool : "?");
+		console_fill(w, y, 0, width, c->th.normal);
+		console_put(w, y, 0, width, c->th.error, line);
+		return;
+	}
 	if (why) {
 		time_t now = time(NULL);
 		struct tm today;
