@@ -101,6 +101,7 @@ extern const struct console_screen console_screen_host;
 extern const struct console_screen console_screen_events;
 extern const struct console_screen console_screen_networks;
 extern const struct console_screen console_screen_jobs;
+extern const struct console_screen console_screen_storage;
 
 enum console_status_kind {
 	CSTATUS_INFO, CSTATUS_OK, CSTATUS_ERROR, CSTATUS_PROGRESS,
@@ -347,6 +348,10 @@ int console_header_tab_at(const struct console *c, int x, int width);
  * part in the meter colour. */
 void console_meter_draw(const struct console *c, WINDOW *w, int y, int x, int width,
 			const struct meter *m);
+
+/* console_storage.c: croftd's pools and volumes (pool.list, vol.list)
+ * for the form's pickers of ISOs and disk images (picker_pools_add). */
+void console_pools_catalog(struct console *c);
 
 /* console_serial.c */
 void console_serial_attach(struct console *c, const char *name);

@@ -57,6 +57,7 @@ static void sync(struct console *c, void *st)
 		struct cvm *rows = cvm_model_rows(&c->vms);
 
 		cvm_rows_monitor(rows, c->vms.n, &c->mon);
+		cvm_rows_memory(rows, c->vms.n, c->memory);
 		panel_set_rows(P(st), rows, c->vms.n);
 	}
 	else
@@ -300,6 +301,7 @@ static void k_new(struct console *c, void *st)
 	size_t count = 0, i;
 
 	(void)st;
+	console_pools_catalog(c);
 	if (console_call(c, "net.list", NULL, &res, NULL, &e) == 0)
 		json_array_foreach(jget_arr(res, "networks"), i, n)
 			if (count < sizeof(names) / sizeof(names[0]) && jget_str(n, "name", NULL))
@@ -322,6 +324,7 @@ static void k_edit(struct console *c, void *st)
 		console_status(c, CSTATUS_ERROR, "cannot edit %s: %s", vm->name, e.message);
 		return;
 	}
+	console_pools_catalog(c);
 	f = vmform_new_edit(info);
 	json_decref(info);
 	if (f)
@@ -419,6 +422,14 @@ static void draw_why(struct console *c, void *st, WINDOW *w, int y, int width)
 	    !strcmp(vm->state, "starting") || !strcmp(vm->state, "shutting-down"))
 		return;
 	why = console_why_get(c, vm->name);
+	if (!strcmp(vm->pause_reason, "pool-full")) {
+		/* what to do comes first: the Storage screen shows the pool */
+		snprintf(line, sizeof(line), "%s is paused: pool %s is full. Free space in it (6: Storage), "
+			 "then p resumes it", vm->name, vm->pause_pool[0] ? vm->pause_pool : "?");
+		console_fill(w, y, 0, width, c->th.normal);
+		console_put(w, y, 0, width, c->th.error, line);
+		return;
+	}
 	if (why) {
 		time_t now = time(NULL);
 		struct tm today;
