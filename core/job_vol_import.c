@@ -36,6 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -242,6 +243,7 @@ static void server_stop(struct job *j)
 static int nbd_sockets(struct job *j, int *lfd, int *cfd, char *err, size_t errlen)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	mode_t old;
 	int rc;
 
 	*lfd = *cfd = -1;
@@ -253,7 +255,13 @@ static int nbd_sockets(struct job *j, int *lfd, int *cfd, char *err, size_t errl
 	unlink(sa.sun_path);
 	*lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	*cfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (*lfd < 0 || *cfd < 0 || bind(*lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+	if (*lfd < 0 || *cfd < 0)
+		goto fail;
+	/* mode 0600: only croftd's user may connect while the name exists */
+	old = umask(0177);
+	rc = bind(*lfd, (struct sockaddr *)&sa, sizeof(sa));
+	umask(old);
+	if (rc < 0)
 		goto fail;
 	if (listen(*lfd, 1) < 0 || connect(*cfd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		rc = -errno;
