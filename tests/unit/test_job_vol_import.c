@@ -34,6 +34,8 @@
 
 struct fx {
 	char *dir, *pool, *src;
+	char *paths[16];         /* made by path(), freed at teardown */
+	int npaths;
 	struct croftd d;
 	char ended[1024];
 	int64_t progress_done;
@@ -91,7 +93,13 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fx *f = *state;
+	int i;
 
+	for (i = 0; i < f->npaths; i++)
+		free(f->paths[i]);
+	/* reap the children the jobs left behind (killed NBD servers, rm) */
+	for (i = 0; i < 50; i++)
+		loop_run_once(f->d.loop, 10);
 	job_runner_free(f->d.jobs);
 	bus_free(f->d.bus);
 	store_close(f->d.store);
@@ -102,6 +110,13 @@ static int teardown(void **state)
 	free(f->src);
 	free(f);
 	return 0;
+}
+
+/* dir/name, kept until teardown. */
+static char *path(struct fx *f, const char *dir, const char *name)
+{
+	assert_true(f->npaths < 16);
+	return f->paths[f->npaths++] = tl_path(dir, name);
 }
 
 static void sh_or_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -166,7 +181,7 @@ static void test_import_equal(void **state)
 		skip();
 	sh_or_fail("cd %s && head -c 1048576 /dev/urandom > base.raw && truncate -s 8M base.raw && "
 		   "qemu-img convert -f raw -O vdi base.raw img.vdi", f->src);
-	import(f, "disk", tl_path(f->src, "img.vdi"), "qcow2");
+	import(f, "disk", path(f, f->src, "img.vdi"), "qcow2");
 	wait_end(f);
 	assert_string_equal(f->ended, "done");
 	sh_or_fail("qemu-img compare -q -f raw -F qcow2 %s/base.raw %s/disk", f->src, f->pool);
@@ -174,7 +189,7 @@ static void test_import_equal(void **state)
 	assert_int_equal(f->created, 1);
 	assert_int_equal(f->progress_done, 8 << 20);
 	/* the name is taken now: the rename refuses to replace it */
-	import(f, "disk", tl_path(f->src, "img.vdi"), "raw");
+	import(f, "disk", path(f, f->src, "img.vdi"), "raw");
 	wait_end(f);
 	assert_string_equal(f->ended, "failed:volume p/disk was created meanwhile; nothing imported");
 	pool_holds(f, "disk");
@@ -187,22 +202,20 @@ static void test_import_refused(void **state)
 
 	if (!have_tools())
 		skip();
-	p = tl_path(f->src, "q.qed");
+	p = path(f, f->src, "q.qed");
 	sh_or_fail("printf 'QED\\000' > %s && truncate -s 1M %s", p, p);
 	import(f, "q", p, "qcow2");
 	wait_end(f);
 	snprintf(want, sizeof(want), "failed:cannot import %s: unsupported source image format: QED", p);
 	assert_string_equal(f->ended, want);
-	free(p);
 
-	p = tl_path(f->src, "fifo");
+	p = path(f, f->src, "fifo");
 	assert_int_equal(mkfifo(p, 0600), 0);
 	import(f, "q", p, "qcow2");
 	wait_end(f);
 	snprintf(want, sizeof(want), "failed:cannot read %s: not a regular file (a device, a FIFO "
 		 "or a directory cannot be imported)", p);
 	assert_string_equal(f->ended, want);
-	free(p);
 
 	import(f, "q", "/nonexistent/x.img", "qcow2");
 	wait_end(f);
@@ -228,7 +241,7 @@ static void test_cancel(void **state)
 		skip();
 	sh_or_fail("head -c 8388608 /dev/urandom > %s/big.raw", f->src);
 	assert_int_equal(store_setting_set(f->d.store, VOL_IO_RATE_SETTING, "1048576"), 0);
-	id = import(f, "big", tl_path(f->src, "big.raw"), "raw");
+	id = import(f, "big", path(f, f->src, "big.raw"), "raw");
 	TL_PUMP_UNTIL(f->d.loop, f->progress_done > 0, 20000);
 	pool_holds(f, ".import-1");
 	j = job_find(f->d.jobs, id);
@@ -251,29 +264,28 @@ static void test_export(void **state)
 		skip();
 	sh_or_fail("head -c 1048576 /dev/urandom > %s/vol && truncate -s 4M %s/vol", f->pool,
 		   f->pool);
-	out = tl_path(f->src, "out.vmdk");
+	out = path(f, f->src, "out.vmdk");
 	submit(f, "vol.export", "p/vol", json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:i}", "pool", "p",
-		"name", "vol", "path", tl_path(f->pool, "vol"), "vformat", "raw", "to", out,
+		"name", "vol", "path", path(f, f->pool, "vol"), "vformat", "raw", "to", out,
 		"format", "vmdk", "virtual_bytes", 4 << 20));
 	wait_end(f);
 	assert_string_equal(f->ended, "done");
 	sh_or_fail("qemu-img compare -q -f raw -F vmdk %s/vol %s", f->pool, out);
 	submit(f, "vol.export", "p/vol", json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:i}", "pool", "p",
-		"name", "vol", "path", tl_path(f->pool, "vol"), "vformat", "raw", "to", out,
+		"name", "vol", "path", path(f, f->pool, "vol"), "vformat", "raw", "to", out,
 		"format", "qcow2", "virtual_bytes", 4 << 20));
 	wait_end(f);
 	snprintf(want, sizeof(want), "failed:cannot write %s: it exists already; croft does not "
 		 "overwrite files", out);
 	assert_string_equal(f->ended, want);
-	free(out);
 
 	/* cancelled mid-way: the partial file goes (removed as the user) */
 	sh_or_fail("head -c 8388608 /dev/urandom > %s/big", f->pool);
 	assert_int_equal(store_setting_set(f->d.store, VOL_IO_RATE_SETTING, "1048576"), 0);
-	out = tl_path(f->src, "big.qcow2");
+	out = path(f, f->src, "big.qcow2");
 	f->progress_done = 0;
 	submit(f, "vol.export", "p/big", json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:i}", "pool", "p",
-		"name", "big", "path", tl_path(f->pool, "big"), "vformat", "raw", "to", out,
+		"name", "big", "path", path(f, f->pool, "big"), "vformat", "raw", "to", out,
 		"format", "qcow2", "virtual_bytes", 8 << 20));
 	TL_PUMP_UNTIL(f->d.loop, f->progress_done > 0, 20000);
 	assert_int_equal(access(out, F_OK), 0);
@@ -281,7 +293,6 @@ static void test_export(void **state)
 	wait_end(f);
 	assert_string_equal(f->ended, "cancelled:cancelled");
 	TL_PUMP_UNTIL(f->d.loop, access(out, F_OK) < 0, 5000);
-	free(out);
 }
 
 static void test_user_args(void **state)
