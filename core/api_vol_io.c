@@ -103,40 +103,39 @@ static int import_check(struct api_req *r, json_t *args, enum pools_kind want,
 	return (int)i;
 }
 
-static void op_vol_import(struct api_req *r, json_t *args)
+/* vol.import into a pool of volumes (format qcow2 or raw), iso.import
+ * into an iso pool (raw: the bytes as they are). */
+static void import(struct api_req *r, json_t *args, enum pools_kind want, const char *kind,
+		   const char *format)
 {
 	struct croftd *d = api_req_daemon(r);
-	const char *format = json_string_value(json_object_get(args, "format"));
 	char path[PATH_MAX];
 	int i;
+
+	if ((i = import_check(r, args, want, path)) < 0)
+		return;
+	submit(r, kind, json_string_value(json_object_get(args, "pool")),
+	       json_string_value(json_object_get(args, "name")),
+	       json_pack("{s:O,s:O,s:s,s:O,s:s}", "pool", json_object_get(args, "pool"), "name",
+			 json_object_get(args, "name"), "dir", pools_dir(d->pools, (size_t)i),
+			 "from", json_object_get(args, "from"), "format", format));
+}
+
+static void op_vol_import(struct api_req *r, json_t *args)
+{
+	const char *format = json_string_value(json_object_get(args, "format"));
 
 	if (format && strcmp(format, "qcow2") && strcmp(format, "raw")) {
 		api_req_err(r, PROTO_E_INVALID_ARGUMENT, "format '%s' is not qcow2 or raw; a volume "
 			    "is one of those (the source's own format is detected)", format);
 		return;
 	}
-	if ((i = import_check(r, args, POOLS_DISK, path)) < 0)
-		return;
-	submit(r, job_vol_import_kind.name, json_string_value(json_object_get(args, "pool")),
-	       json_string_value(json_object_get(args, "name")),
-	       json_pack("{s:O,s:O,s:s,s:O,s:s}", "pool", json_object_get(args, "pool"), "name",
-			 json_object_get(args, "name"), "dir", pools_dir(d->pools, (size_t)i),
-			 "from", json_object_get(args, "from"), "format", format ? format : "qcow2"));
+	import(r, args, POOLS_DISK, job_vol_import_kind.name, format ? format : "qcow2");
 }
 
 static void op_iso_import(struct api_req *r, json_t *args)
 {
-	struct croftd *d = api_req_daemon(r);
-	char path[PATH_MAX];
-	int i;
-
-	if ((i = import_check(r, args, POOLS_ISO, path)) < 0)
-		return;
-	submit(r, job_iso_import_kind.name, json_string_value(json_object_get(args, "pool")),
-	       json_string_value(json_object_get(args, "name")),
-	       json_pack("{s:O,s:O,s:s,s:O,s:s}", "pool", json_object_get(args, "pool"), "name",
-			 json_object_get(args, "name"), "dir", pools_dir(d->pools, (size_t)i),
-			 "from", json_object_get(args, "from"), "format", "raw"));
+	import(r, args, POOLS_ISO, job_iso_import_kind.name, "raw");
 }
 
 /* The VM running with path open, or NULL. */

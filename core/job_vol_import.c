@@ -123,13 +123,14 @@ static int user_load(struct job *j, char *err, size_t errlen)
 	return 0;
 }
 
-static void user_spec(struct job *j, struct job_exec_spec *s, const char *who)
+/* A child as user (creds when croftd drops privileges), sandboxed the
+ * same way whichever side it is on. */
+static void spec_init(struct job *j, struct job_exec_spec *s, const char *user,
+		      const struct job_exec_creds *creds, const char *who)
 {
-	struct vio *v = job_priv(j);
-
 	memset(s, 0, sizeof(*s));
-	s->user = json_string_value(json_object_get(job_args(j), "user"));
-	s->creds = job_daemon(j)->drop_privs ? &v->user : NULL;
+	s->user = user;
+	s->creds = job_daemon(j)->drop_privs ? creds : NULL;
 	s->no_new_privs = 1;
 	s->die_with_croftd = 1;
 	s->new_session = 1;
@@ -139,6 +140,15 @@ static void user_spec(struct job *j, struct job_exec_spec *s, const char *who)
 	s->capture_max = 4096;
 }
 
+/* The user who asked. */
+static void user_spec(struct job *j, struct job_exec_spec *s, const char *who)
+{
+	struct vio *v = job_priv(j);
+
+	spec_init(j, s, json_string_value(json_object_get(job_args(j), "user")), &v->user, who);
+}
+
+/* The QEMU user, whose the pools are; c holds its ids. */
 static void qemu_spec(struct job *j, struct job_exec_spec *s, struct job_exec_creds *c,
 		      const char *who)
 {
@@ -146,16 +156,7 @@ static void qemu_spec(struct job *j, struct job_exec_spec *s, struct job_exec_cr
 
 	*c = (struct job_exec_creds){ d->qemu_uid, d->qemu_gid, d->qemu_groups,
 				      (size_t)d->qemu_ngroups };
-	memset(s, 0, sizeof(*s));
-	s->user = d->qemu_user;
-	s->creds = d->drop_privs ? c : NULL;
-	s->no_new_privs = 1;
-	s->die_with_croftd = 1;
-	s->new_session = 1;
-	s->who = who;
-	s->out = JOB_EXEC_CAPTURE;
-	s->err = JOB_EXEC_CAPTURE;
-	s->capture_max = 4096;
+	spec_init(j, s, d->qemu_user, c, who);
 }
 
 /* --- time limits and progress ------------------------------------------------------ */
@@ -688,32 +689,14 @@ static enum job_recover vio_recover(struct job *j, char *why, size_t whylen)
 	return JOB_RECOVER_FAIL;
 }
 
-const struct job_kind job_vol_import_kind = {
-	.name = "vol.import",
-	.priv_size = sizeof(struct vio),
-	.start = vio_start,
-	.cancel = vio_cancel,
-	.cleanup = vio_cleanup,
-	.recover = vio_recover,
-};
+#define VIO_KIND(n) {                                                            \
+		.name = (n), .priv_size = sizeof(struct vio), .start = vio_start,        \
+		.cancel = vio_cancel, .cleanup = vio_cleanup, .recover = vio_recover,    \
+	}
 
-const struct job_kind job_iso_import_kind = {
-	.name = "iso.import",
-	.priv_size = sizeof(struct vio),
-	.start = vio_start,
-	.cancel = vio_cancel,
-	.cleanup = vio_cleanup,
-	.recover = vio_recover,
-};
-
-const struct job_kind job_vol_export_kind = {
-	.name = "vol.export",
-	.priv_size = sizeof(struct vio),
-	.start = vio_start,
-	.cancel = vio_cancel,
-	.cleanup = vio_cleanup,
-	.recover = vio_recover,
-};
+const struct job_kind job_vol_import_kind = VIO_KIND("vol.import");
+const struct job_kind job_iso_import_kind = VIO_KIND("iso.import");
+const struct job_kind job_vol_export_kind = VIO_KIND("vol.export");
 
 /* --- for the handlers -------------------------------------------------------------------------- */
 
