@@ -1,28 +1,26 @@
 /*
  * The vol.import, iso.import and vol.export jobs (job_vol_import.h).
  *
- * Each is a series of child-process steps, with one more child beside the
- * last: the NBD server, which the kind starts itself and stops (kills and
- * leaves to the loop to reap) when the job ends, whatever way it ends.
- * The steps:
+ * Each is a series of child-process steps, the last of them the copy
+ * (job_vol_copy.h: an NBD server beside the job, qemu-img convert as its
+ * step), stopped whatever way the job ends.  The steps:
  *
  *   import:  PROBE (sh as the user)  ->  INFO (qemu-img info as the user)
  *            -> COPY (qemu-nbd as the user | qemu-img convert as QEMU)
  *   export:  PROBE (sh as the user: the destination is free)
  *            -> COPY (qemu-nbd as QEMU | qemu-img convert as the user)
  *
- * A poll timer bounds each step: PROBE and INFO by a fixed time, COPY by
- * how long its progress may stand still.
+ * Each step is bounded in time (vol_copy_watch): PROBE and INFO by a
+ * fixed time, COPY by how long its progress may stand still.
  */
 #include "core/job_vol_import.h"
 #include "core/bus.h"
 #include "core/daemon.h"
 #include "core/job_exec.h"
+#include "core/job_vol_copy.h"
 #include "core/pool.h"
-#include "core/settings.h"
 #include "core/vol_probe.h"
 #include "common/log.h"
-#include "common/loop.h"
 #include "common/validate.h"
 #include "common/xalloc.h"
 
@@ -31,19 +29,11 @@
 #include <grp.h>
 #include <limits.h>
 #include <pwd.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/statvfs.h>
-#include <sys/un.h>
 #include <unistd.h>
-
-#define TICK_MS 250
-#define SERVER_ERR_MAX 8192
-#define NBD_SOURCE "json:{\"driver\":\"raw\",\"file\":{\"driver\":\"nbd\",\"server\":{\"type\":\"fd\",\"str\":\"3\"}}}"
 
 /* Prints "SIZE\n", the head, the tail; refuses what is not a regular file
  * before anything opens it for reading. */
@@ -64,20 +54,8 @@ static const char dest_script[] =
 	"d=$(dirname -- \"$f\")\n"
 	"[ -d \"$d\" ] && [ -w \"$d\" ] && [ -x \"$d\" ] || { echo \"you cannot create files in $d\" >&2; exit 3; }\n";
 
-enum phase { P_PROBE, P_INFO, P_COPY };
-
 struct vio {
-	enum phase phase;
-	unsigned elapsed_ms;     /* in this step, or since progress last moved */
-	unsigned limit_ms;
-	int timed_out;
-	struct job_exec *server; /* the NBD server while it runs */
-	char *server_err;        /* what it said when it exited early */
-	int progress_fd;         /* qemu-img -p's stdout + 1; 0 when none */
-	char pbuf[512];
-	size_t plen;
-	unsigned per10000;
-	uint64_t total;
+	struct vol_copy copy;    /* first: job_vol_copy.h's steps use it */
 	const struct vol_format *src;
 	gid_t groups[VOL_IO_GROUPS_MAX];
 	struct job_exec_creds user;
@@ -159,197 +137,7 @@ static void qemu_spec(struct job *j, struct job_exec_spec *s, struct job_exec_cr
 	spec_init(j, s, d->qemu_user, c, who);
 }
 
-/* --- time limits and progress ------------------------------------------------------ */
-
-static void tick(struct job *j)
-{
-	struct vio *v = job_priv(j);
-
-	if (v->timed_out || (v->elapsed_ms += TICK_MS) < v->limit_ms)
-		return;
-	v->timed_out = 1;
-	job_step_kill(j, SIGKILL);
-}
-
-static void progress_close(struct job *j)
-{
-	struct vio *v = job_priv(j);
-
-	if (!v->progress_fd)
-		return;
-	loop_del(job_daemon(j)->loop, v->progress_fd - 1);
-	close(v->progress_fd - 1);
-	v->progress_fd = 0;
-}
-
-static void progress_cb(struct loop *l, int fd, uint32_t events, void *data)
-{
-	struct job *j = data;
-	struct vio *v = job_priv(j);
-	unsigned p;
-	ssize_t n;
-
-	(void)l;
-	(void)events;
-	for (;;) {
-		if (v->plen == sizeof(v->pbuf)) {        /* keep the newest half */
-			memmove(v->pbuf, v->pbuf + sizeof(v->pbuf) / 2, sizeof(v->pbuf) / 2);
-			v->plen = sizeof(v->pbuf) / 2;
-		}
-		n = read(fd, v->pbuf + v->plen, sizeof(v->pbuf) - v->plen);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		v->plen += (size_t)n;
-	}
-	if (vol_progress_parse(v->pbuf, v->plen, &p) && p != v->per10000) {
-		v->per10000 = p;
-		v->elapsed_ms = 0;
-		job_progress(j, v->total / 10000 * p + v->total % 10000 * p / 10000, v->total);
-	}
-	if (n == 0 || (n < 0 && errno != EAGAIN))
-		progress_close(j);
-}
-
-/* --- the NBD server ------------------------------------------------------------------ */
-
-static void server_exited(struct job_exec *x, const struct job_exec_result *res, void *data)
-{
-	struct job *j = data;
-	struct vio *v = job_priv(j);
-	char msg[1024];
-
-	(void)x;
-	v->server = NULL;
-	if (job_exec_failure(res, "qemu-nbd", msg, sizeof(msg)))
-		v->server_err = xstrdup(msg);
-}
-
-static void server_stop(struct job *j)
-{
-	struct vio *v = job_priv(j);
-
-	if (v->server) {
-		job_exec_kill(v->server, SIGKILL);
-		job_exec_abandon(v->server);
-		v->server = NULL;
-	}
-	free(v->server_err);
-	v->server_err = NULL;
-}
-
-/* A listening socket (*lfd) with croftd's connection to it (*cfd) queued,
- * its name gone before anyone else could connect. */
-static int nbd_sockets(struct job *j, int *lfd, int *cfd, char *err, size_t errlen)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	mode_t old;
-	int rc;
-
-	*lfd = *cfd = -1;
-	if ((size_t)snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/nbd-%lld.sock",
-			     job_daemon(j)->run_dir, (long long)job_id(j)) >= sizeof(sa.sun_path)) {
-		err_set(err, errlen, "run directory %s is too long for a socket", job_daemon(j)->run_dir);
-		return -ENAMETOOLONG;
-	}
-	unlink(sa.sun_path);
-	*lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	*cfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (*lfd < 0 || *cfd < 0)
-		goto fail;
-	/* mode 0600: only croftd's user may connect while the name exists */
-	old = umask(0177);
-	rc = bind(*lfd, (struct sockaddr *)&sa, sizeof(sa));
-	umask(old);
-	if (rc < 0)
-		goto fail;
-	if (listen(*lfd, 1) < 0 || connect(*cfd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		rc = -errno;
-		unlink(sa.sun_path);
-		errno = -rc;
-		goto fail;
-	}
-	unlink(sa.sun_path);
-	return 0;
-fail:
-	rc = -errno;
-	err_set(err, errlen, "cannot make a socket for the copy: %s", strerror(errno));
-	if (*lfd >= 0)
-		close(*lfd);
-	if (*cfd >= 0)
-		close(*cfd);
-	*lfd = *cfd = -1;
-	return rc;
-}
-
 static void copy_done(struct job *j, const struct job_exec_result *res);
-
-/* qemu-img convert from the NBD export to dst in format driver, at most
- * VOL_IO_RATE_SETTING bytes a second when that is set; rate holds the
- * figure (32 bytes). */
-static void convert_argv(struct job *j, char **argv, const char *driver, const char *dst,
-			 char *rate)
-{
-	int64_t r = settings_int(job_daemon(j)->store, VOL_IO_RATE_SETTING, 0, 0, INT64_MAX);
-	size_t n = 0;
-
-	argv[n++] = "qemu-img";
-	argv[n++] = "convert";
-	argv[n++] = "-p";
-	argv[n++] = "-W";
-	if (r > 0) {
-		snprintf(rate, 32, "%lld", (long long)r);
-		argv[n++] = "-r";
-		argv[n++] = rate;
-	}
-	argv[n++] = "-O";
-	argv[n++] = (char *)driver;
-	argv[n++] = NBD_SOURCE;
-	argv[n++] = (char *)dst;
-	argv[n] = NULL;
-}
-
-/* Start server (listening on a socket) and client (a step, connected). */
-static int copy_start(struct job *j, struct job_exec_spec *server, struct job_exec_spec *client,
-		      char *err, size_t errlen)
-{
-	struct vio *v = job_priv(j);
-	int lfd, cfd, rc, fd;
-
-	if ((rc = nbd_sockets(j, &lfd, &cfd, err, errlen)) < 0)
-		return rc;
-	server->pass_fds = &lfd;
-	server->npass_fds = 1;
-	server->listen_fds = 1;
-	server->out = JOB_EXEC_NULL;
-	server->capture_max = SERVER_ERR_MAX;
-	rc = job_exec_start(job_daemon(j)->loop, server, server_exited, j, &v->server, err, errlen);
-	close(lfd);
-	if (rc < 0) {
-		close(cfd);
-		return rc;
-	}
-	client->pass_fds = &cfd;
-	client->npass_fds = 1;
-	client->out = JOB_EXEC_FD;
-	v->phase = P_COPY;
-	v->elapsed_ms = 0;
-	v->limit_ms = VOL_IO_STALL_MS;
-	rc = job_step_exec(j, client, copy_done, err, errlen);
-	close(cfd);
-	if (rc < 0) {
-		server_stop(j);
-		return rc;
-	}
-	fd = job_step_take_fd(j, 1);
-	if (fd >= 0 && loop_add(job_daemon(j)->loop, fd, EPOLLIN, progress_cb, j) == 0)
-		v->progress_fd = fd + 1;
-	else if (fd >= 0)
-		close(fd);
-	job_progress(j, 0, v->total);
-	return 0;
-}
 
 /* --- import ------------------------------------------------------------------------- */
 
@@ -364,9 +152,9 @@ static void step_fail(struct job *j, const struct job_exec_result *res, const ch
 	struct vio *v = job_priv(j);
 	char msg[1024];
 
-	if (v->timed_out)
+	if (v->copy.timed_out)
 		job_fail(j, "cannot read %s: %s did not finish in %u s (a FIFO, a device or a hung "
-			 "file system?)", from(j), stage, v->limit_ms / 1000);
+			 "file system?)", from(j), stage, v->copy.limit_ms / 1000);
 	else if (job_exec_failure(res, what, msg, sizeof(msg)))
 		job_fail(j, "cannot read %s: %s", from(j), msg);
 	else
@@ -423,7 +211,7 @@ static void info_done(struct job *j, const struct job_exec_result *res)
 	char *sargv[] = { "qemu-nbd", "-r", "-f", (char *)v->src->driver, (char *)from(j), NULL };
 	char *cargv[12];
 
-	if (v->timed_out || res->status || res->signal) {
+	if (v->copy.timed_out || res->status || res->signal) {
 		step_fail(j, res, "qemu-img info", "qemu-img info");
 		return;
 	}
@@ -439,7 +227,7 @@ static void info_done(struct job *j, const struct job_exec_result *res)
 		job_fail(j, "%s", err);
 		return;
 	}
-	v->total = ci.virtual_size;
+	v->copy.total = ci.virtual_size;
 	if (tmp_path(j, tmp, sizeof(tmp)) < 0) {
 		job_fail(j, "pool directory %s is too long", arg(j, "dir"));
 		return;
@@ -453,9 +241,9 @@ static void info_done(struct job *j, const struct job_exec_result *res)
 	user_spec(j, &server, "qemu-nbd");
 	server.argv = sargv;
 	qemu_spec(j, &client, &qc, "qemu-img");
-	convert_argv(j, cargv, arg(j, "format"), tmp, rate);
+	vol_copy_convert_argv(j, cargv, arg(j, "format"), tmp, rate);
 	client.argv = cargv;
-	if (copy_start(j, &server, &client, err, sizeof(err)) < 0)
+	if (vol_copy_start(j, &server, &client, copy_done, err, sizeof(err)) < 0)
 		job_fail(j, "%s", err);
 }
 
@@ -471,7 +259,7 @@ static void probe_done(struct job *j, const struct job_exec_result *res)
 	char *argv[] = { "qemu-img", "info", "--output=json", "--backing-chain", "-f", NULL,
 			 (char *)from(j), NULL };
 
-	if (v->timed_out || res->status || res->signal) {
+	if (v->copy.timed_out || res->status || res->signal) {
 		step_fail(j, res, "reading it", "reading it");
 		return;
 	}
@@ -505,9 +293,7 @@ static void probe_done(struct job *j, const struct job_exec_result *res)
 	user_spec(j, &s, "qemu-img");
 	s.argv = argv;
 	s.capture_max = 1u << 20;
-	v->phase = P_INFO;
-	v->elapsed_ms = 0;
-	v->limit_ms = VOL_IO_INFO_MS;
+	vol_copy_watch(j, VOL_IO_INFO_MS);
 	if (job_step_exec(j, &s, info_done, err, sizeof(err)) < 0)
 		job_fail(j, "%s", err);
 }
@@ -530,10 +316,10 @@ static void import_finish(struct job *j)
 	}
 	close(dfd);
 	job_cleanup_drop(j, tmp);
-	job_progress(j, v->total, v->total);
+	job_progress(j, v->copy.total, v->copy.total);
 	job_set_result(j, json_pack("{s:s,s:s,s:s,s:s,s:I}", "pool", arg(j, "pool"), "name", name,
 				    "format", arg(j, "format"), "source_format", v->src->name,
-				    "virtual_bytes", (json_int_t)v->total));
+				    "virtual_bytes", (json_int_t)v->copy.total));
 	log_info("%s %s/%s from %s (%s)", is_iso(j) ? "ISO imported as" : "volume imported as",
 		 arg(j, "pool"), name, from(j), v->src->name);
 	bus_publish(job_daemon(j)->bus, "vol.created", arg(j, "pool"), 0,
@@ -548,7 +334,7 @@ static void export_finish(struct job *j)
 {
 	struct vio *v = job_priv(j);
 
-	job_progress(j, v->total, v->total);
+	job_progress(j, v->copy.total, v->copy.total);
 	job_set_result(j, json_pack("{s:s,s:s,s:s,s:s}", "pool", arg(j, "pool"), "name",
 				    arg(j, "name"), "to", arg(j, "to"), "format", arg(j, "format")));
 	log_info("volume %s/%s exported to %s (%s)", arg(j, "pool"), arg(j, "name"), arg(j, "to"),
@@ -567,21 +353,21 @@ static void dest_done(struct job *j, const struct job_exec_result *res)
 			  NULL };
 	char *cargv[12];
 
-	if (v->timed_out || job_exec_failure(res, "sh", err, sizeof(err))) {
-		job_fail(j, "cannot write %s: %s", arg(j, "to"), v->timed_out ?
+	if (v->copy.timed_out || job_exec_failure(res, "sh", err, sizeof(err))) {
+		job_fail(j, "cannot write %s: %s", arg(j, "to"), v->copy.timed_out ?
 			 "checking it did not finish in time" : err);
 		return;
 	}
-	v->total = (uint64_t)json_integer_value(json_object_get(job_args(j), "virtual_bytes"));
+	v->copy.total = (uint64_t)json_integer_value(json_object_get(job_args(j), "virtual_bytes"));
 	qemu_spec(j, &server, &qc, "qemu-nbd");
 	server.argv = sargv;
 	user_spec(j, &client, "qemu-img");
-	convert_argv(j, cargv, out->driver, arg(j, "to"), rate);
+	vol_copy_convert_argv(j, cargv, out->driver, arg(j, "to"), rate);
 	client.argv = cargv;
 	client.umask = 0077;
 	/* from here on a file at "to" is the job's own */
 	json_object_set_new(job_args(j), "created", json_true());
-	if (copy_start(j, &server, &client, err, sizeof(err)) < 0)
+	if (vol_copy_start(j, &server, &client, copy_done, err, sizeof(err)) < 0)
 		job_fail(j, "%s", err);
 }
 
@@ -611,22 +397,21 @@ static void copy_done(struct job *j, const struct job_exec_result *res)
 	struct vio *v = job_priv(j);
 	char msg[1024];
 
-	progress_close(j);
-	if (v->timed_out) {
-		job_fail(j, "the copy made no progress for %u s and was stopped", v->limit_ms / 1000);
+	vol_copy_stop(j);
+	if (v->copy.timed_out) {
+		job_fail(j, "the copy made no progress for %u s and was stopped", v->copy.limit_ms / 1000);
 		return;
 	}
 	if (job_exec_failure(res, "qemu-img convert", msg, sizeof(msg))) {
-		if (v->server_err)
+		if (v->copy.server_err)
 			job_fail(j, "cannot %s %s: %s", is_export(j) ? "export" : "read",
-				 is_export(j) ? arg(j, "name") : from(j), v->server_err);
+				 is_export(j) ? arg(j, "name") : from(j), v->copy.server_err);
 		else if (is_export(j))
 			job_fail(j, "cannot write %s: %s", arg(j, "to"), msg);
 		else
 			job_fail(j, "cannot import %s: %s", from(j), msg);
 		return;
 	}
-	server_stop(j);
 	if (is_export(j))
 		export_finish(j);
 	else
@@ -637,7 +422,6 @@ static void copy_done(struct job *j, const struct job_exec_result *res)
 
 static int vio_start(struct job *j, char *err, size_t errlen)
 {
-	struct vio *v = job_priv(j);
 	const char *path = is_export(j) ? arg(j, "to") : from(j);
 	struct job_exec_spec s;
 	char *argv[] = { "sh", "-c", (char *)(is_export(j) ? dest_script : probe_script),
@@ -654,26 +438,15 @@ static int vio_start(struct job *j, char *err, size_t errlen)
 	user_spec(j, &s, "sh");
 	s.argv = argv;
 	s.capture_max = VOL_PROBE_HEAD + VOL_PROBE_TAIL + 64;
-	v->phase = P_PROBE;
-	v->limit_ms = VOL_IO_PROBE_MS;
 	rc = job_step_exec(j, &s, is_export(j) ? dest_done : probe_done, err, errlen);
 	if (rc == 0)
-		job_poll_start(j, TICK_MS, tick);
+		vol_copy_watch(j, VOL_IO_PROBE_MS);
 	return rc;
-}
-
-static void vio_cancel(struct job *j)
-{
-	struct vio *v = job_priv(j);
-
-	if (v->server)
-		job_exec_kill(v->server, SIGTERM);
 }
 
 static void vio_cleanup(struct job *j)
 {
-	progress_close(j);
-	server_stop(j);
+	vol_copy_stop(j);
 	if (is_export(j))
 		export_remove(j);
 }
@@ -691,7 +464,7 @@ static enum job_recover vio_recover(struct job *j, char *why, size_t whylen)
 
 #define VIO_KIND(n) {                                                            \
 		.name = (n), .priv_size = sizeof(struct vio), .start = vio_start,        \
-		.cancel = vio_cancel, .cleanup = vio_cleanup, .recover = vio_recover,    \
+		.cancel = vol_copy_cancel, .cleanup = vio_cleanup, .recover = vio_recover,    \
 	}
 
 const struct job_kind job_vol_import_kind = VIO_KIND("vol.import");
