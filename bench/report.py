@@ -143,6 +143,10 @@ def import_numbers(d):
     return statistics.median(r["croft"]), statistics.median(r["bare"]), paired_ratio(r), r
 
 
+def cpu_ratio(r):
+    return statistics.median(a / b for a, b in zip(r["croft_cpu"], r["bare_cpu"]))
+
+
 def cmd_import(d):
     c, b, ratio, r = import_numbers(d)
     print("import: croft vol import of a %d MiB vmdk median %.3f s, bare qemu-img convert median "
@@ -153,6 +157,11 @@ def cmd_import(d):
           "paired median %+.1f ms"
           % (min(r["croft"]), max(r["croft"]), min(r["bare"]), max(r["bare"]), len(r["croft"]),
              paired_ms(r)))
+    if "croft_cpu" in r:
+        print("        CPU time (user + system, every process): croft median %.3f s, bare median "
+              "%.3f s, paired ratio %.2f"
+              % (statistics.median(r["croft_cpu"]), statistics.median(r["bare_cpu"]),
+                 cpu_ratio(r)))
 
 
 def cmd_import_clients(d):
@@ -172,6 +181,10 @@ def import_rows(d):
         print("| `croft vol import` of a %d MiB vmdk to qcow2 (median of %d pairs) | %.3f s (paired: %+.0f ms) | bare `qemu-img convert -O qcow2`: %.3f s | %s | <= %.2f |"
               % (r["mib"], len(r["croft"]), c, paired_ms(r), b, fmt_ratio(ratio, IMPORT_TARGET),
                  IMPORT_TARGET))
+        if "croft_cpu" in r:
+            print("| the same imports, CPU time of every process involved | %.3f s | bare `qemu-img convert`: %.3f s | %.2f | — |"
+                  % (statistics.median(r["croft_cpu"]), statistics.median(r["bare_cpu"]),
+                     cpu_ratio(r)))
     if have(d, "import-clients-idle.json") and have(d, "import-clients-busy.json"):
         idle, busy = load(d, "import-clients-idle.json"), load(d, "import-clients-busy.json")
         print("| `vm.list`, %d concurrent clients, 20 VMs, while imports run (%d requests) | p50 %.2f ms, p99 %.2f ms | idle, same run: p99 %.2f ms | %.2f | p99 <= %.0f ms |"

@@ -6,10 +6,13 @@
 #    default 1024, so every byte is copied) into the default pool as qcow2,
 #    against bare `qemu-img convert -f vmdk -O qcow2` of the same file into
 #    the same file system, BENCH_IMPORT_RUNS pairs (default 5), the order
-#    alternating within each pair, a sync between runs; the ratio is the
-#    median of the pairs' ratios.  The source is read once first, so both
-#    read it from the page cache.  croft's figure is the CLI's wall time
-#    from the request to the job's end (it follows the job's events).
+#    alternating within each pair, a sync between runs (bench/import_pairs.py);
+#    the ratio is the median of the pairs' ratios.  The source is read once
+#    first, so both read it from the page cache.  croft's figure is the
+#    CLI's wall time from the request to the job's end (it follows the
+#    job's events).  CPU time too: bare's, and croft's (the CLI, croftd and
+#    every child it ran for the import), steadier than wall time on a
+#    loaded machine.
 # 2. vm.list latency with BENCH_CLIENTS (24; the busy loop's CLI makes one
 #    more, under the 32 connections a uid may hold) clients for BENCH_CLIENT_SECS
 #    (5) s (bench/list_clients.c), 20 VMs defined: idle, then while imports
@@ -57,41 +60,8 @@ rm -f "$T/src/disk.raw"
 chmod 644 "$T/src/disk.vmdk"
 cat "$T/src/disk.vmdk" >/dev/null          # both runs read it from the page cache
 
-now_ns() { date +%s%N; }
-croft_run() {  # I — prints seconds
-	local t0 t1
-	sync
-	t0=$(now_ns)
-	"$CROFT" vol import "default/b$1" --from "$T/src/disk.vmdk" >/dev/null
-	t1=$(now_ns)
-	"$CROFT" vol delete "default/b$1" >/dev/null
-	awk -v ns=$((t1 - t0)) 'BEGIN { printf "%.6f\n", ns / 1e9 }'
-}
-bare_run() {  # I
-	local t0 t1
-	sync
-	t0=$(now_ns)
-	qemu-img convert -f vmdk -O qcow2 "$T/src/disk.vmdk" "$T/bare/b$1.qcow2"
-	t1=$(now_ns)
-	rm -f "$T/bare/b$1.qcow2"
-	awk -v ns=$((t1 - t0)) 'BEGIN { printf "%.6f\n", ns / 1e9 }'
-}
-croft_s=()
-bare_s=()
-for ((i = 0; i < RUNS; i++)); do
-	if ((i % 2)); then
-		croft_s+=("$(croft_run "$i")")
-		bare_s+=("$(bare_run "$i")")
-	else
-		bare_s+=("$(bare_run "$i")")
-		croft_s+=("$(croft_run "$i")")
-	fi
-done
-python3 - "$OUT/import.json" "$MIB" "${croft_s[*]}" "${bare_s[*]}" <<'EOF'
-import json, sys
-json.dump({"mib": int(sys.argv[2]), "croft": [float(x) for x in sys.argv[3].split()],
-           "bare": [float(x) for x in sys.argv[4].split()]}, open(sys.argv[1], "w"))
-EOF
+python3 "$HERE/import_pairs.py" --croft "$CROFT" --croftd-pid "$CROFTD_PID" \
+	--src "$T/src/disk.vmdk" --bare-dir "$T/bare" --mib "$MIB" -n "$RUNS" "$OUT/import.json"
 python3 "$HERE/report.py" import "$OUT"
 echo
 
