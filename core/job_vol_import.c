@@ -395,17 +395,19 @@ static void export_remove(struct job *j)
 static void copy_done(struct job *j, const struct job_exec_result *res)
 {
 	struct vio *v = job_priv(j);
-	char msg[1024];
+	char msg[1024], server[1024];
 
+	/* the server's own complaint, when it has exited, says more */
+	snprintf(server, sizeof(server), "%s", v->copy.server_err ? v->copy.server_err : "");
 	vol_copy_stop(j);
 	if (v->copy.timed_out) {
 		job_fail(j, "the copy made no progress for %u s and was stopped", v->copy.limit_ms / 1000);
 		return;
 	}
 	if (job_exec_failure(res, "qemu-img convert", msg, sizeof(msg))) {
-		if (v->copy.server_err)
+		if (server[0])
 			job_fail(j, "cannot %s %s: %s", is_export(j) ? "export" : "read",
-				 is_export(j) ? arg(j, "name") : from(j), v->copy.server_err);
+				 is_export(j) ? arg(j, "name") : from(j), server);
 		else if (is_export(j))
 			job_fail(j, "cannot write %s: %s", arg(j, "to"), msg);
 		else
