@@ -197,6 +197,13 @@ for ((i = 0; i < 100; i++)); do
 	sleep 0.1
 done
 croftd_kill9
+# its children die with it (PR_SET_PDEATHSIG), the user's qemu-nbd too
+for ((i = 0; i < 50; i++)); do
+	pgrep -f "qemu-nbd -r -f raw $SRC/big.raw" >/dev/null || break
+	sleep 0.1
+done
+pgrep -f "qemu-nbd -r -f raw $SRC/big.raw" >/dev/null && fail "qemu-nbd outlived croftd"
+pgrep -f "qemu-img convert .*$POOL/.import-$id" >/dev/null && fail "qemu-img outlived croftd"
 croftd_start
 assert_eq failed "$(job_field "$id" state)" "the job after the restart"
 assert_contains "$(job_field "$id" error)" "croftd restarted" "its error"
