@@ -322,9 +322,10 @@ static void import_finish(struct job *j)
 				    "virtual_bytes", (json_int_t)v->copy.total));
 	log_info("%s %s/%s from %s (%s)", is_iso(j) ? "ISO imported as" : "volume imported as",
 		 arg(j, "pool"), name, from(j), v->src->name);
-	bus_publish(job_daemon(j)->bus, "vol.created", arg(j, "pool"), 0,
-		    json_pack("{s:s,s:s}", "pool", arg(j, "pool"), "name", name),
-		    "volume %s/%s imported", arg(j, "pool"), name);
+	/* as vol.create's: the target POOL/NAME */
+	bus_publish(job_daemon(j)->bus, "vol.created", job_target(j), 0,
+		    json_pack("{s:s}", "name", job_target(j)), "volume %s imported",
+		    job_target(j));
 	job_done(j);
 }
 

@@ -88,7 +88,7 @@ assert_eq 8 "$(jq length <<<"$EXPECT_OUT")" "volumes listed"
 wait "$evpid"
 grep -q '"event":"job.progress".*"kind":"vol.import"' "$T/events" ||
 	fail "no job.progress event of a vol.import"
-grep -q '"event":"vol.created"' "$T/events" || fail "no vol.created event"
+grep -q '"event":"vol.created".*"name":"default/from-vmdk"' "$T/events" || fail "no vol.created event for default/from-vmdk"
 no_leftovers "the imports"
 t_end
 
