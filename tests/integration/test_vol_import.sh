@@ -177,10 +177,10 @@ head -c 48M /dev/urandom >"$SRC/big.raw" && chmod 0644 "$SRC/big.raw"
 sqlite3 "$DB" "INSERT OR REPLACE INTO settings (key, value) VALUES ('import_rate_limit', '8388608')"
 id=$(m vol import default/big --from "$SRC/big.raw" --no-wait --json | jq -r .job.id)
 for ((i = 0; i < 100; i++)); do
-	[ "$(job_field "$id" done)" -gt 0 ] 2>/dev/null && break
+	[ "$(job_field "$id" "done")" -gt 0 ] 2>/dev/null && break
 	sleep 0.1
 done
-[ "$(job_field "$id" done)" -gt 0 ] || fail "the import made no progress"
+[ "$(job_field "$id" "done")" -gt 0 ] || fail "the import made no progress"
 ls "$POOL"/.import-* >/dev/null 2>&1 || fail "no temporary file while importing"
 expect_ok m job cancel "$id"
 wait_job_end "$id"
@@ -193,7 +193,7 @@ t_end
 t_begin "kill -9 of croftd mid-import: the job fails at restart, nothing is left"
 id=$(m vol import default/big --from "$SRC/big.raw" --no-wait --json | jq -r .job.id)
 for ((i = 0; i < 100; i++)); do
-	[ "$(job_field "$id" done)" -gt 0 ] 2>/dev/null && break
+	[ "$(job_field "$id" "done")" -gt 0 ] 2>/dev/null && break
 	sleep 0.1
 done
 croftd_kill9
