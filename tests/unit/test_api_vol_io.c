@@ -129,6 +129,52 @@ static size_t jobs(struct fx *f)
 	return n;
 }
 
+/* Bad requests: each answered as want says, nothing queued. */
+struct rule {
+	const char *op, *args, *want;
+};
+
+static void refusals(struct fx *f, const struct rule *r, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(ask(f, r[i].op, r[i].args), r[i].want))
+			fail_msg("%s %s: %s, want %s", r[i].op, r[i].args, ask(f, r[i].op, r[i].args),
+				 r[i].want);
+	assert_int_equal(jobs(f), 0);
+}
+
+static const struct rule import_rules[] = {
+	{ "vol.import", "{\"pool\":\"nope\",\"name\":\"x\",\"from\":\"/a\"}",
+	  "not_found: no pool named 'nope'" },
+	{ "vol.import", "{\"pool\":\"isos\",\"name\":\"x\",\"from\":\"/a\"}",
+	  "invalid_argument: pool 'isos' holds ISOs, not volumes; import an ISO with iso.import" },
+	{ "iso.import", "{\"pool\":\"default\",\"name\":\"x\",\"from\":\"/a\"}",
+	  "invalid_argument: pool 'default' holds volumes, not ISOs; import an ISO into an iso pool" },
+	{ "vol.import", "{\"pool\":\"default\",\"name\":\"taken\",\"from\":\"/a\"}",
+	  "already_exists: pool 'default' has a volume named 'taken' already" },
+	{ "vol.import", "{\"pool\":\"default\",\"name\":\"x\",\"from\":\"a.img\"}",
+	  "invalid_argument: from needs an absolute path, not 'a.img'" },
+	{ "vol.import", "{\"pool\":\"default\",\"name\":\"../x\",\"from\":\"/a\"}",
+	  "invalid_argument: volume name '../x' must start with a letter or a digit" },
+	{ "vol.import", "{\"pool\":\"default\",\"name\":\"x\",\"from\":\"/a\",\"format\":\"vmdk\"}",
+	  "invalid_argument: format 'vmdk' is not qcow2 or raw; a volume is one of those (the source's own format is detected)" },
+};
+
+static const struct rule export_rules[] = {
+	{ "vol.export", "{\"pool\":\"nope\",\"name\":\"data\",\"to\":\"/tmp/x\"}",
+	  "not_found: no pool named 'nope'" },
+	{ "vol.export", "{\"pool\":\"default\",\"name\":\"none\",\"to\":\"/tmp/x\"}",
+	  "not_found: no volume named 'none' in pool 'default'" },
+	{ "vol.export", "{\"pool\":\"default\",\"name\":\"data\",\"to\":\"x\"}",
+	  "invalid_argument: to needs an absolute path, not 'x'" },
+	{ "vol.export", "{\"pool\":\"default\",\"name\":\"data\",\"to\":\"/tmp/x\",\"format\":\"qed\"}",
+	  "invalid_argument: format 'qed' is not one croft writes (qcow2, raw, vmdk, vdi, vhd, vhdx)" },
+	{ "vol.export", "{\"pool\":\"default\",\"name\":\"data\",\"to\":\"/tmp/x\",\"format\":\"vpc\"}",
+	  "invalid_argument: format 'vpc' is not one croft writes (qcow2, raw, vmdk, vdi, vhd, vhdx)" },
+};
+
 static void test_import_rules(void **state)
 {
 	struct fx *f = *state;
@@ -136,20 +182,7 @@ static void test_import_rules(void **state)
 	json_t *job, *args;
 
 	tl_write_file_or_fail(taken, "x");
-	assert_string_equal(ask(f, "vol.import", "{\"pool\":\"nope\",\"name\":\"x\",\"from\":\"/a\"}"),
-			    "not_found: no pool named 'nope'");
-	assert_string_equal(ask(f, "vol.import", "{\"pool\":\"isos\",\"name\":\"x\",\"from\":\"/a\"}"),
-			    "invalid_argument: pool 'isos' holds ISOs, not volumes; import an ISO with iso.import");
-	assert_string_equal(ask(f, "iso.import", "{\"pool\":\"default\",\"name\":\"x\",\"from\":\"/a\"}"),
-			    "invalid_argument: pool 'default' holds volumes, not ISOs; import an ISO into an iso pool");
-	assert_string_equal(ask(f, "vol.import", "{\"pool\":\"default\",\"name\":\"taken\",\"from\":\"/a\"}"),
-			    "already_exists: pool 'default' has a volume named 'taken' already");
-	assert_string_equal(ask(f, "vol.import", "{\"pool\":\"default\",\"name\":\"x\",\"from\":\"a.img\"}"),
-			    "invalid_argument: from needs an absolute path, not 'a.img'");
-	assert_string_equal(ask(f, "vol.import", "{\"pool\":\"default\",\"name\":\"../x\",\"from\":\"/a\"}"),
-			    "invalid_argument: volume name '../x' must start with a letter or a digit");
-	assert_string_equal(ask(f, "vol.import", "{\"pool\":\"default\",\"name\":\"x\",\"from\":\"/a\",\"format\":\"vmdk\"}"),
-			    "invalid_argument: format 'vmdk' is not qcow2 or raw; a volume is one of those (the source's own format is detected)");
+	refusals(f, import_rules, sizeof(import_rules) / sizeof(import_rules[0]));
 	assert_int_equal(jobs(f), 0);
 
 	assert_string_equal(ask(f, "vol.import", "{\"pool\":\"default\",\"name\":\"x\",\"from\":\"/srv/a.vmdk\"}"), "ok");
@@ -183,16 +216,7 @@ static void test_export_rules(void **state)
 
 	tl_write_file_or_fail(vol, "%s", "");
 	assert_int_equal(truncate(vol, 1 << 20), 0);
-	assert_string_equal(ask(f, "vol.export", "{\"pool\":\"nope\",\"name\":\"data\",\"to\":\"/tmp/x\"}"),
-			    "not_found: no pool named 'nope'");
-	assert_string_equal(ask(f, "vol.export", "{\"pool\":\"default\",\"name\":\"none\",\"to\":\"/tmp/x\"}"),
-			    "not_found: no volume named 'none' in pool 'default'");
-	assert_string_equal(ask(f, "vol.export", "{\"pool\":\"default\",\"name\":\"data\",\"to\":\"x\"}"),
-			    "invalid_argument: to needs an absolute path, not 'x'");
-	assert_string_equal(ask(f, "vol.export", "{\"pool\":\"default\",\"name\":\"data\",\"to\":\"/tmp/x\",\"format\":\"qed\"}"),
-			    "invalid_argument: format 'qed' is not one croft writes (qcow2, raw, vmdk, vdi, vhd, vhdx)");
-	assert_string_equal(ask(f, "vol.export", "{\"pool\":\"default\",\"name\":\"data\",\"to\":\"/tmp/x\",\"format\":\"vpc\"}"),
-			    "invalid_argument: format 'vpc' is not one croft writes (qcow2, raw, vmdk, vdi, vhd, vhdx)");
+	refusals(f, export_rules, sizeof(export_rules) / sizeof(export_rules[0]));
 	vm = tl_croftd_vm_add(f->d, "web", disks);
 	vm->pid = 1;                     /* "running" for the rule; never signalled here */
 	assert_string_equal(ask(f, "vol.export", "{\"pool\":\"default\",\"name\":\"data\",\"to\":\"/tmp/x\"}"),
