@@ -28,10 +28,27 @@
 
 /* --- time limits and progress ------------------------------------------------------ */
 
+/* The pool side's file grew since the last look. */
+static int grew(struct vol_copy *v)
+{
+	struct stat st;
+	uint64_t have;
+
+	if (!v->grow[0] || lstat(v->grow, &st) < 0)
+		return 0;
+	have = (uint64_t)st.st_blocks * 512;
+	if (have == v->grown)
+		return 0;
+	v->grown = have;
+	return 1;
+}
+
 static void tick(struct job *j)
 {
 	struct vol_copy *v = job_priv(j);
 
+	if (grew(v))
+		v->elapsed_ms = 0;
 	if (v->timed_out || (v->elapsed_ms += TICK_MS) < v->limit_ms)
 		return;
 	v->timed_out = 1;
@@ -181,12 +198,25 @@ void vol_copy_convert_argv(struct job *j, char **argv, const char *driver, const
 	argv[n] = NULL;
 }
 
+/* How long the copy may show no progress (see vol_copy_start). */
+static unsigned stall_ms(struct job *j, uint64_t total)
+{
+	int64_t r = settings_int(job_daemon(j)->store, VOL_IO_RATE_SETTING, 0, 0, INT64_MAX);
+	uint64_t rate = r > 0 && (uint64_t)r < VOL_IO_MIN_RATE ? (uint64_t)r : VOL_IO_MIN_RATE;
+	uint64_t ms = total / 100 / rate * 1000;
+
+	return ms > VOL_IO_STALL_MS ? (ms > UINT32_MAX ? UINT32_MAX : (unsigned)ms)
+				    : VOL_IO_STALL_MS;
+}
+
 int vol_copy_start(struct job *j, struct job_exec_spec *server, struct job_exec_spec *client,
-		   job_exec_step_fn done, char *err, size_t errlen)
+		   const char *grow, job_exec_step_fn done, char *err, size_t errlen)
 {
 	struct vol_copy *v = job_priv(j);
 	int lfd, cfd, rc, fd;
 
+	snprintf(v->grow, sizeof(v->grow), "%s", grow ? grow : "");
+	v->grown = 0;
 	if ((rc = nbd_sockets(j, &lfd, &cfd, err, errlen)) < 0)
 		return rc;
 	server->pass_fds = &lfd;
@@ -214,7 +244,7 @@ int vol_copy_start(struct job *j, struct job_exec_spec *server, struct job_exec_
 		v->progress_fd = fd + 1;
 	else if (fd >= 0)
 		close(fd);
-	vol_copy_watch(j, VOL_IO_STALL_MS);
+	vol_copy_watch(j, stall_ms(j, v->total));
 	job_progress(j, 0, v->total);
 	return 0;
 }

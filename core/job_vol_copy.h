@@ -35,6 +35,8 @@ struct vol_copy {
 	char pbuf[512];
 	size_t plen;
 	unsigned per10000;
+	char grow[4096];         /* a file the copy writes, whose growth is progress too */
+	uint64_t grown;          /* its allocated bytes at the last look */
 };
 
 /* Kill the running step once limit_ms have passed (the copy's: since its
@@ -49,10 +51,14 @@ void vol_copy_convert_argv(struct job *j, char **argv, const char *driver, const
 
 /* Start server (its argv, user and sandbox set; its stderr is kept) and
  * client (a convert command line from vol_copy_convert_argv, as the job's
- * step; done runs when it exits), progress over c->total, the stall limit
- * VOL_IO_STALL_MS.  0, or -errno with err set and nothing running. */
+ * step; done runs when it exits), progress over c->total.  qemu-img -p
+ * speaks in steps of 1 %, so the copy is stopped when no step came for
+ * VOL_IO_STALL_MS or the time 1 % takes at VOL_IO_MIN_RATE (or the rate
+ * setting, if lower), whichever is longer, unless grow (a file croftd may
+ * stat: the pool side's; NULL for none) kept growing meanwhile.  0, or
+ * -errno with err set and nothing running. */
 int vol_copy_start(struct job *j, struct job_exec_spec *server, struct job_exec_spec *client,
-		   job_exec_step_fn done, char *err, size_t errlen);
+		   const char *grow, job_exec_step_fn done, char *err, size_t errlen);
 
 /* Stop reading progress and kill the server (it is reaped on the loop). */
 void vol_copy_stop(struct job *j);

@@ -243,7 +243,7 @@ static void info_done(struct job *j, const struct job_exec_result *res)
 	qemu_spec(j, &client, &qc, "qemu-img");
 	vol_copy_convert_argv(j, cargv, arg(j, "format"), tmp, rate);
 	client.argv = cargv;
-	if (vol_copy_start(j, &server, &client, copy_done, err, sizeof(err)) < 0)
+	if (vol_copy_start(j, &server, &client, tmp, copy_done, err, sizeof(err)) < 0)
 		job_fail(j, "%s", err);
 }
 
@@ -368,7 +368,7 @@ static void dest_done(struct job *j, const struct job_exec_result *res)
 	client.umask = 0077;
 	/* from here on a file at "to" is the job's own */
 	json_object_set_new(job_args(j), "created", json_true());
-	if (vol_copy_start(j, &server, &client, copy_done, err, sizeof(err)) < 0)
+	if (vol_copy_start(j, &server, &client, NULL, copy_done, err, sizeof(err)) < 0)
 		job_fail(j, "%s", err);
 }
 

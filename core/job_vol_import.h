@@ -23,7 +23,7 @@
  * ".import-<job id>" in the pool (recorded, so a failure, a cancel or a
  * croftd restart removes it) and rename that to the volume's name (never
  * over an existing file).  Progress is qemu-img -p's; a copy whose
- * progress stands still for VOL_IO_STALL_MS is killed.
+ * progress stands still too long is killed (job_vol_copy.h).
  *
  * Export: check as the user that the destination does not exist and its
  * directory is writable, then qemu-img convert as the user writes it from
@@ -42,6 +42,7 @@
 #define VOL_IO_PROBE_MS 10000
 #define VOL_IO_INFO_MS 20000
 #define VOL_IO_STALL_MS 120000
+#define VOL_IO_MIN_RATE (1u << 20)      /* bytes a second a copy may slow to */
 #define VOL_IO_GROUPS_MAX 64
 /* The host setting capping each copy's rate (bytes a second, qemu-img
  * convert -r); unset or 0: no cap. */
