@@ -166,7 +166,7 @@ static void op_vol_list(struct api_req *r, json_t *args)
 
 /* The volume args name (its pool's scan entry as JSON), or NULL with the
  * request answered. */
-static json_t *vol_find(struct api_req *r, json_t *args)
+json_t *api_vol_find(struct api_req *r, json_t *args)
 {
 	struct croftd *d = api_req_daemon(r);
 	const char *pool = json_string_value(json_object_get(args, "pool"));
@@ -197,7 +197,7 @@ static void op_vol_info(struct api_req *r, json_t *args)
 
 	if (vol_args(r, args, path) < 0)
 		return;
-	if ((o = vol_find(r, args)))
+	if ((o = api_vol_find(r, args)))
 		api_req_ok(r, o);
 }
 
@@ -263,7 +263,7 @@ static void op_vol_delete(struct api_req *r, json_t *args)
 	json_t *o;
 	int dfd;
 
-	if (vol_args(r, args, path) < 0 || !(o = vol_find(r, args)))
+	if (vol_args(r, args, path) < 0 || !(o = api_vol_find(r, args)))
 		return;
 	if ((user = api_vol_user(d, path))) {
 		json_decref(o);
@@ -356,7 +356,7 @@ static void op_vol_resize(struct api_req *r, json_t *args)
 	json_t *vol;
 	int rc;
 
-	if (vol_args(r, args, path) < 0 || !(vol = vol_find(r, args)))
+	if (vol_args(r, args, path) < 0 || !(vol = api_vol_find(r, args)))
 		return;
 	format = json_string_value(json_object_get(vol, "format"));
 	have = json_integer_value(json_object_get(vol, "virtual_bytes"));

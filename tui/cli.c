@@ -191,6 +191,16 @@ const struct cli_cmd cli_commands[] = {
 	  "vol.resize", cli_parse_vol_resize, cli_run_vol_create },
 	{ "vol", NULL, "delete", "POOL/NAME", "Delete a volume no VM uses.", "vol.delete",
 	  cli_parse_vol_ref, cli_run_vol_show },
+	{ "vol", NULL, "import", "POOL/NAME --from FILE [--format qcow2|raw] [--no-wait]",
+	  "Import an image file (vmdk, vdi, vhd, vhdx, qcow2 or raw, detected), converted to "
+	  "qcow2 (the default) or raw; croftd reads FILE with your rights (a job).",
+	  "vol.import", cli_parse_vol_import, cli_run_vol_create },
+	{ "vol", NULL, "export", "POOL/NAME --to FILE [--format qcow2|raw|vmdk|vdi|vhd|vhdx] [--no-wait]",
+	  "Export a volume no running VM uses into a new file, written with your rights (a job).",
+	  "vol.export", cli_parse_vol_export, cli_run_vol_create },
+	{ "iso", NULL, "import", "POOL/NAME --from FILE [--no-wait]",
+	  "Copy an ISO 9660 image into an iso pool (e.g. iso/debian.iso), read with your rights "
+	  "(a job).", "iso.import", cli_parse_iso_import, cli_run_vol_create },
 	{ "host", NULL, "info", "", "Show the host: CPUs, memory, acceleration, QEMU, VMs.",
 	  "host.info", cli_parse_none, cli_run_host_info },
 	{ "host", NULL, "set", "accel auto|kvm|tcg | allow-path PATH | disallow-path PATH | metrics-listen ADDR:PORT|off | alert-... N | balloon on|off | memory-budget SIZE|auto | memory-reserve SIZE | balloon-interval-ms N | ksm auto|on|off",

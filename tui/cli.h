@@ -432,6 +432,12 @@ int cli_parse_vol_create(const char *cmdname, int argc, char **argv, struct cli_
 			 json_t **args, char *err, size_t errlen);
 int cli_parse_vol_resize(const char *cmdname, int argc, char **argv, struct cli_opts *g,
 			 json_t **args, char *err, size_t errlen);
+int cli_parse_vol_import(const char *cmdname, int argc, char **argv, struct cli_opts *g,
+			 json_t **args, char *err, size_t errlen);
+int cli_parse_iso_import(const char *cmdname, int argc, char **argv, struct cli_opts *g,
+			 json_t **args, char *err, size_t errlen);
+int cli_parse_vol_export(const char *cmdname, int argc, char **argv, struct cli_opts *g,
+			 json_t **args, char *err, size_t errlen);
 int cli_parse_vol_ref(const char *cmdname, int argc, char **argv, struct cli_opts *g,
 		      json_t **args, char *err, size_t errlen);
 int cli_parse_vol_list(const char *cmdname, int argc, char **argv, struct cli_opts *g,

@@ -216,6 +216,7 @@ static const char *const known_ops[] = {
 	"pool.list", "pool.info", "pool.create", "pool.delete",
 	"vol.list", "vol.info", "vol.create", "vol.delete", "vol.resize",
 	"vm.disk.attach", "vm.disk.detach", "vm.screen", "vm.sendkey",
+	"vol.import", "iso.import", "vol.export",
 };
 
 static void test_op_find(void **state)
