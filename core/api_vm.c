@@ -22,6 +22,7 @@
 #include "core/vm_define.h"
 #include "core/vm_serial.h"
 #include "core/vm_spec.h"
+#include "core/vm_pool_full.h"
 #include "common/log.h"
 #include "common/proto.h"
 #include "common/xalloc.h"
@@ -109,6 +110,12 @@ json_t *api_vm_json(const struct vm *vm)
 	json_object_set_new(o, "guest", guest_json(vm));
 	json_object_set_new(o, "cpu_time_ms", proc ? json_integer((json_int_t)proc->cpu_ms)
 						   : json_null());
+	json_object_set_new(o, "pause_reason", vm->state == VM_PAUSED ? json_string(vm->reason)
+								      : json_null());
+	json_object_set_new(o, "pause_pool", str_or_null(vm->state == VM_PAUSED ? vm->pause_pool
+									       : NULL));
+	json_object_set_new(o, "pause_volume", str_or_null(vm->state == VM_PAUSED
+							   ? vm->pause_volume : NULL));
 	return o;
 }
 
@@ -373,7 +380,13 @@ static void op_vm_pause(struct api_req *r, json_t *args)
 
 static void op_vm_resume(struct api_req *r, json_t *args)
 {
+	char err[1024];
+
 	(void)args;
+	if (vm_pool_full_resume_check(api_req_vm(r), err, sizeof(err)) < 0) {
+		api_req_err(r, PROTO_E_INVALID_STATE, "%s", err);
+		return;
+	}
 	qmp_action_op(r, "resume");
 }
 

@@ -8,6 +8,7 @@
 #include "core/pool_usage.h"
 #include "core/pools.h"
 #include "core/settings.h"
+#include "core/vm_pool_full.h"
 #include "common/log.h"
 #include "common/xalloc.h"
 
@@ -136,6 +137,7 @@ uint64_t pool_watch_tick(struct croftd *d)
 		if (!e->n || now - e->s[e->n - 1].t_ms >= every - 500)
 			sample(d, e, pools_dir(d->pools, i), now);
 	}
+	vm_pool_full_tick(d);
 	return 1000;
 }
 

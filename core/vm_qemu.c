@@ -20,6 +20,7 @@
 #include "core/qmp.h"
 #include "core/vm_nic.h"
 #include "core/vm_disk.h"
+#include "core/vm_pool_full.h"
 #include "core/vm_serial.h"
 #include "core/vm_spawn.h"
 #include "core/vm_uid.h"
@@ -353,15 +354,10 @@ static void qmp_event(struct qmp *q, const struct qmp_msg *ev, void *data)
 			vm_set_state(vm, VM_PAUSED, vm->user_action ? "user" : "qemu");
 	} else if (!strcmp(ev->event, "RESUME")) {
 		if (vm->state == VM_PAUSED)
-			vm_set_state(vm, VM_RUNNING, vm->user_action ? "user" : "qemu");
+			vm_set_state(vm, VM_RUNNING, vm->user_action ? "user" :
+				     vm->auto_resuming ? "auto-resume" : "qemu");
 	} else if (!strcmp(ev->event, "BLOCK_IO_ERROR")) {
-		const char *node = json_string_value(json_object_get(ev->data, "node-name"));
-
-		log_warn("VM %s: I/O error on %s (%s); the guest is paused",
-			 vm->spec.name, node ? node : "a disk",
-			 json_is_true(json_object_get(ev->data, "nospace")) ? "no space left in the pool" : "error");
-		if (vm->state == VM_RUNNING)
-			vm_set_state(vm, VM_PAUSED, "io-error");
+		vm_pool_full_io_error(vm, ev);
 	} else if (!strcmp(ev->event, "JOB_STATUS_CHANGE")) {
 		job_qmp_status_changed(vm->d->jobs, json_string_value(json_object_get(ev->data, "id")));
 	} else if (!strcmp(ev->event, "BALLOON_CHANGE")) {
