@@ -166,7 +166,7 @@ const struct cli_cmd cli_commands[] = {
 	  "pool.set", cli_parse_pool_set, cli_run_pool_show },
 	{ "pool", NULL, "delete", "NAME", "Delete an empty pool and its directory (root only).",
 	  "pool.delete", cli_parse_pool_name, cli_run_pool_show },
-	{ "vm", "disk", "attach", "VM POOL/NAME [--bus virtio-blk]",
+	{ "vm", "disk", "attach", "VM POOL/NAME [--bus virtio-blk|virtio-scsi]",
 	  "Hot-plug a volume into a running VM; it stays in the VM's definition.",
 	  "vm.disk.attach", cli_parse_vm_disk, cli_run_vm_disk },
 	{ "vm", "disk", "detach", "VM POOL/NAME",
