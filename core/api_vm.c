@@ -206,7 +206,8 @@ static const char *opt_str(json_t *args, const char *key)
 	return json_string_value(json_object_get(args, key));
 }
 
-/* Each element of "disks": {"size_bytes": N[, "format": F]} or {"path": "..."}. */
+/* Each element of "disks": {"size_bytes": N[, "format": F]} or {"path": "..."},
+ * either with "bus" ("virtio-blk", the default, or "virtio-scsi"). */
 static int disks_parse(json_t *jdisks, struct vm_spec_disk_req *out, char *err, size_t errlen)
 {
 	const char *key;
@@ -221,7 +222,8 @@ static int disks_parse(json_t *jdisks, struct vm_spec_disk_req *out, char *err, 
 			return -EINVAL;
 		}
 		json_object_foreach(jd, key, v) {
-			if (strcmp(key, "size_bytes") && strcmp(key, "path") && strcmp(key, "format")) {
+			if (strcmp(key, "size_bytes") && strcmp(key, "path") && strcmp(key, "format") &&
+			    strcmp(key, "bus")) {
 				err_set(err, errlen, "disks[%zu] has an unknown member \"%s\"", i, key);
 				return -EINVAL;
 			}
@@ -239,9 +241,16 @@ static int disks_parse(json_t *jdisks, struct vm_spec_disk_req *out, char *err, 
 					     : "disks[%zu].format must be a string", i);
 			return -EINVAL;
 		}
+		if ((v = json_object_get(jd, "bus")) && (!json_is_string(v) ||
+		    (strcmp(json_string_value(v), "virtio-blk") &&
+		     strcmp(json_string_value(v), "virtio-scsi")))) {
+			err_set(err, errlen, "disks[%zu].bus must be virtio-blk or virtio-scsi", i);
+			return -EINVAL;
+		}
+		out[i].scsi = v && !strcmp(json_string_value(v), "virtio-scsi");
 		out[i].size_bytes = jsize ? (uint64_t)json_integer_value(jsize) : 0;
 		out[i].path = json_string_value(jpath);
-		out[i].format = json_string_value(v);
+		out[i].format = json_string_value(json_object_get(jd, "format"));
 	}
 	return 0;
 }

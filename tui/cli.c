@@ -73,7 +73,7 @@ static const char *const details_nic_add = DETAILS_NIC_ADD;
 
 const struct cli_cmd cli_commands[] = {
 	{ "vm", NULL, "create",
-	  "NAME [--vcpus N] --memory SIZE [--memory-min SIZE] [--disk SIZE|PATH]... "
+	  "NAME [--vcpus N] --memory SIZE [--memory-min SIZE] [--disk SIZE|PATH]... [--bus virtio-blk|virtio-scsi] "
 	  "[--cdrom ISO] [--boot LIST] [--firmware bios|uefi] "
 	  "[--kernel FILE [--initrd FILE] [--append STRING]] [--agent on|off] [--display none|std|virtio] "
 	  "[--wait|--no-wait]",

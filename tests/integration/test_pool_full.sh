@@ -13,7 +13,8 @@
 # resumes it by itself once space is freed.  A guest's blkdiscard makes
 # the volume's allocation shrink (discard=unmap), and qemu-img check
 # finds the volume clean.  Last, a volume hot-plugged on the virtio-scsi
-# bus is /dev/sda in the guest and detaches after a croftd restart.
+# bus is /dev/sda in the guest and detaches after a croftd restart, and a
+# VM created with --bus virtio-scsi boots with its disk as /dev/sda.
 # shellcheck shell=bash
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/netlib.sh"      # guest_run
@@ -162,6 +163,25 @@ expect_ok croft vm disk detach bystander default/scsivol
 assert_contains "$EXPECT_OUT" "bystander: volume default/scsivol detached"
 guest_run bystander 'sleep 1; test -e /sys/block/sda' 30 >/dev/null && fail "sda after the detach"
 expect_ok croft vm stop bystander
+t_end
+
+t_begin "vm create --bus virtio-scsi: the guest boots with /dev/sda; a second one hot-plugs beside it"
+out=$(APIRAW '{"id":1,"op":"vm.create","args":{"name":"bad","memory_mib":64,"vcpus":1,"disks":[{"size_bytes":16777216,"bus":"ide"}]}}')
+assert_contains "$out" "disks[0].bus must be virtio-blk or virtio-scsi"
+expect_fail "no VM named 'bad'" croft vm info bad
+(cd / && croft vm create scsivm --memory 96M --disk 16M --bus virtio-scsi "${KARGS[@]}") >/dev/null ||
+	fail "vm create --bus virtio-scsi"
+assert_eq virtio-scsi "$(sqlite3 "$DB" "SELECT bus FROM disks JOIN vms ON vms.id = disks.vm_id WHERE vms.name = 'scsivm'")" \
+	"the stored bus"
+expect_ok croft vm start scsivm
+wait_serial scsivm 'CROFT-GUEST: ready' 120 || die "the scsi guest did not boot"
+assert_contains "$(tr '\0' ' ' <"/proc/$(vm_pid scsivm)/cmdline")" "scsi-hd,bus=scsi0.0,drive=disk0" "QEMU's device"
+assert_eq 32768 "$(guest_run scsivm 'cat /sys/block/sda/size' 60)" "sda's sectors in the guest"
+expect_ok croft vm disk attach scsivm default/scsivol --bus virtio-scsi
+assert_eq 32768 "$(guest_run scsivm 'i=0; while [ ! -e /sys/block/sdb ] && [ $i -lt 50 ]; do sleep 0.2; i=$((i+1)); done; cat /sys/block/sdb/size' 60)" \
+	"sdb's sectors in the guest"
+expect_ok croft vm disk detach scsivm default/scsivol
+expect_ok croft vm delete scsivm --force
 t_end
 
 t_begin "cleanup: the pool empties and goes"
