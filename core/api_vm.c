@@ -79,10 +79,10 @@ json_t *api_vm_json(const struct vm *vm)
 		const struct model_disk *md = model_disk_of(m, s->id, d->path);
 		json_int_t alloc = md ? (json_int_t)md->allocated_bytes : 0;
 
-		json_array_append_new(disks, json_pack("{s:I,s:s,s:s,s:I,s:I,s:b}",
+		json_array_append_new(disks, json_pack("{s:I,s:s,s:s,s:I,s:I,s:b,s:s}",
 			"index", (json_int_t)d->idx, "path", d->path, "format", d->format,
 			"size_bytes", (json_int_t)d->size_bytes, "allocated_bytes", alloc,
-			"owned", d->owned));
+			"owned", d->owned, "bus", d->scsi ? "virtio-scsi" : "virtio-blk"));
 	}
 	o = json_pack("{s:s,s:s,s:s,s:s,s:I,s:I,s:I,s:s,s:s,s:I,s:o}",
 		      "name", s->name, "uuid", s->uuid,

@@ -66,28 +66,12 @@ static const char *pool_of(struct croftd *d, const char *path, char *vol, size_t
 	return NULL;
 }
 
-void vm_pool_full_io_error(struct vm *vm, const struct qmp_msg *ev)
+/* vm stopped because a write to node found its pool full. */
+static void pause_for(struct vm *vm, const char *node)
 {
-	const char *node = json_string_value(json_object_get(ev->data, "node-name"));
-	const char *action = json_string_value(json_object_get(ev->data, "action"));
-	const char *op = json_string_value(json_object_get(ev->data, "operation"));
 	const char *path, *pool;
 	char vol[4096], err[256];
-	int nospace = json_is_true(json_object_get(ev->data, "nospace"));
 
-	if (action && strcmp(action, "stop")) {
-		/* rerror=report: the guest sees the error; nothing pauses */
-		log_warn("VM %s: %s error on %s, reported to the guest", vm->spec.name,
-			 op ? op : "I/O", node ? node : "a disk");
-		return;
-	}
-	if (!nospace) {
-		log_warn("VM %s: %s error on %s; the guest is paused", vm->spec.name, op ? op : "I/O",
-			 node ? node : "a disk");
-		if (vm->state == VM_RUNNING)
-			vm_set_state(vm, VM_PAUSED, "io-error");
-		return;
-	}
 	if (vm->state == VM_PAUSED && !strcmp(vm->reason, VM_POOL_FULL_REASON))
 		return;                  /* the same pause: QEMU tells once per request */
 	path = vm_disk_node_path(vm, node);
@@ -111,6 +95,57 @@ void vm_pool_full_io_error(struct vm *vm, const struct qmp_msg *ev)
 		    json_pack("{s:s?,s:s,s:s}", "name", pool, "vm", vm->spec.name, "volume", vol),
 		    "pool %s is full: VM %s paused writing %s", pool ? pool : "?", vm->spec.name,
 		    vol);
+}
+
+void vm_pool_full_io_error(struct vm *vm, const struct qmp_msg *ev)
+{
+	const char *node = json_string_value(json_object_get(ev->data, "node-name"));
+	const char *action = json_string_value(json_object_get(ev->data, "action"));
+	const char *op = json_string_value(json_object_get(ev->data, "operation"));
+	int nospace = json_is_true(json_object_get(ev->data, "nospace"));
+
+	if (action && strcmp(action, "stop")) {
+		/* rerror=report: the guest sees the error; nothing pauses */
+		log_warn("VM %s: %s error on %s, reported to the guest", vm->spec.name,
+			 op ? op : "I/O", node ? node : "a disk");
+		return;
+	}
+	if (!nospace) {
+		log_warn("VM %s: %s error on %s; the guest is paused", vm->spec.name, op ? op : "I/O",
+			 node ? node : "a disk");
+		if (vm->state == VM_RUNNING)
+			vm_set_state(vm, VM_PAUSED, "io-error");
+		return;
+	}
+	pause_for(vm, node);
+}
+
+/* query-block: a device whose io-status is nospace stopped the guest. */
+static void blocks_listed(struct qmp *q, const struct qmp_msg *m, void *data)
+{
+	struct vm *vm = data;
+	json_t *dev;
+	size_t i;
+
+	(void)q;
+	if (!m || m->type != QMP_MSG_RETURN || vm->state != VM_PAUSED)
+		return;
+	json_array_foreach(m->ret, i, dev) {
+		const char *io = json_string_value(json_object_get(dev, "io-status"));
+		const char *node = json_string_value(json_object_get(json_object_get(dev, "inserted"),
+								     "node-name"));
+
+		if (io && !strcmp(io, "nospace")) {
+			pause_for(vm, node);
+			return;
+		}
+	}
+}
+
+void vm_pool_full_probe(struct vm *vm)
+{
+	if (vm->qmp && strcmp(vm->reason, VM_POOL_FULL_REASON))
+		qmp_command(vm->qmp, "query-block", NULL, blocks_listed, vm);
 }
 
 void vm_pool_full_state_changed(struct vm *vm)

@@ -33,6 +33,11 @@ uint64_t vm_pool_full_resume_min(uint64_t capacity);
 
 /* QEMU's BLOCK_IO_ERROR for vm (vm_qemu.c). */
 void vm_pool_full_io_error(struct vm *vm, const struct qmp_msg *ev);
+/* QEMU says vm is stopped by an I/O error (query-status "io-error", as
+ * a restarted croftd finds a guest whose pool filled meanwhile): ask
+ * query-block which disk, and pause for a full pool when one is out of
+ * space (vm_qemu.c). */
+void vm_pool_full_probe(struct vm *vm);
 /* vm's state changed (vm_set_state): a pause for a pool that no longer
  * holds is forgotten, in memory and in the store. */
 void vm_pool_full_state_changed(struct vm *vm);

@@ -263,6 +263,8 @@ static void status_reply(struct qmp *q, const struct qmp_msg *m, void *data)
 	if (!strcmp(status, "paused") || !strcmp(status, "io-error") ||
 	    !strcmp(status, "suspended")) {
 		vm_set_state(vm, VM_PAUSED, was_starting ? "user" : vm->reason);
+		if (!strcmp(status, "io-error"))
+			vm_pool_full_probe(vm);
 	} else if (!strcmp(status, "internal-error") || !strcmp(status, "guest-panicked")) {
 		vm_set_state(vm, VM_CRASHED, status);
 	} else if (vm->state != VM_SHUTTING_DOWN) {

@@ -260,6 +260,35 @@ static void test_auto_resume(void **state)
 	f->d->loop = NULL;
 }
 
+/* A restarted croftd finds the guest stopped by an I/O error: query-block
+ * names the disk out of space. */
+static void test_probe(void **state)
+{
+	static const struct qmp_callbacks none = { 0 };
+	struct fx *f = *state;
+	struct tl_qmp_fake q;
+	long long id;
+
+	f->d->loop = loop_new();
+	f->vm->qmp = tl_qmp_fake_open(&q, f->d->loop, &none, NULL);
+	tl_qmp_handshake(&q, f->d->loop, f->vm->qmp);
+	vm_set_state(f->vm, VM_PAUSED, "croftd-restart");
+	vm_pool_full_probe(f->vm);
+	id = tl_qmp_expect(&q, f->d->loop, "query-block", NULL);
+	tl_qmp_reply(&q, id, "[{\"device\": \"\", \"qdev\": \"/machine/peripheral/virtio-disk0/"
+		     "virtio-backend\", \"io-status\": \"nospace\", \"inserted\": {\"node-name\": "
+		     "\"disk0\"}}]");
+	TL_PUMP_UNTIL(f->d->loop, !strcmp(f->vm->reason, "pool-full"), 2000);
+	assert_string_equal(f->vm->pause_pool, "tank");
+	assert_int_equal(f->full_events, 1);
+
+	qmp_free(f->vm->qmp);
+	f->vm->qmp = NULL;
+	tl_qmp_fake_close(&q);
+	loop_free(f->d->loop);
+	f->d->loop = NULL;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -271,6 +300,7 @@ int main(void)
 		cmocka_unit_test(test_resume_min),
 		cmocka_unit_test_setup_teardown(test_resume_check, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_auto_resume, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_probe, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
