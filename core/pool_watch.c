@@ -124,7 +124,8 @@ static void sample(struct croftd *d, struct watched *e, const char *dir, int64_t
 		return;
 	while (drop < e->n && (e->s[drop].t_ms < now - KEEP_MS || e->n - drop >= SAMPLES_MAX))
 		drop++;
-	memmove(e->s, e->s + drop, (e->n - drop) * sizeof(*e->s));
+	if (drop)
+		memmove(e->s, e->s + drop, (e->n - drop) * sizeof(*e->s));
 	e->n -= drop;
 	e->s = xrealloc(e->s, (e->n + 1) * sizeof(*e->s));
 	e->s[e->n++] = (struct pool_sample){ now, u.capacity - u.free };

@@ -226,17 +226,33 @@ static void test_resume_check(void **state)
 	assert_int_equal(vm_pool_full_resume_check(f->vm, err, sizeof(err)), 0);
 }
 
-static void test_auto_resume(void **state)
+/* The VM's QMP is a fake QEMU on a loop of its own. */
+static void qmp_on(struct fx *f, struct tl_qmp_fake *q)
 {
 	static const struct qmp_callbacks none = { 0 };
+
+	f->d->loop = loop_new();
+	f->vm->qmp = tl_qmp_fake_open(q, f->d->loop, &none, NULL);
+	tl_qmp_handshake(q, f->d->loop, f->vm->qmp);
+}
+
+static void qmp_off(struct fx *f, struct tl_qmp_fake *q)
+{
+	qmp_free(f->vm->qmp);
+	f->vm->qmp = NULL;
+	tl_qmp_fake_close(q);
+	loop_free(f->d->loop);
+	f->d->loop = NULL;
+}
+
+static void test_auto_resume(void **state)
+{
 	struct fx *f = *state;
 	struct tl_qmp_fake q;
 	char err[128];
 	long long id;
 
-	f->d->loop = loop_new();
-	f->vm->qmp = tl_qmp_fake_open(&q, f->d->loop, &none, NULL);
-	tl_qmp_handshake(&q, f->d->loop, f->vm->qmp);
+	qmp_on(f, &q);
 	io_error(f->vm, "disk0", "stop", 1);
 
 	/* auto-resume off (the default): nothing */
@@ -252,26 +268,18 @@ static void test_auto_resume(void **state)
 	TL_PUMP_UNTIL(f->d->loop, f->vm->state == VM_RUNNING, 2000);
 	assert_string_equal(f->vm->reason, "auto-resume");
 	assert_null(f->vm->pause_pool);
-
-	qmp_free(f->vm->qmp);
-	f->vm->qmp = NULL;
-	tl_qmp_fake_close(&q);
-	loop_free(f->d->loop);
-	f->d->loop = NULL;
+	qmp_off(f, &q);
 }
 
 /* A restarted croftd finds the guest stopped by an I/O error: query-block
  * names the disk out of space. */
 static void test_probe(void **state)
 {
-	static const struct qmp_callbacks none = { 0 };
 	struct fx *f = *state;
 	struct tl_qmp_fake q;
 	long long id;
 
-	f->d->loop = loop_new();
-	f->vm->qmp = tl_qmp_fake_open(&q, f->d->loop, &none, NULL);
-	tl_qmp_handshake(&q, f->d->loop, f->vm->qmp);
+	qmp_on(f, &q);
 	vm_set_state(f->vm, VM_PAUSED, "croftd-restart");
 	vm_pool_full_probe(f->vm);
 	id = tl_qmp_expect(&q, f->d->loop, "query-block", NULL);
@@ -281,12 +289,7 @@ static void test_probe(void **state)
 	TL_PUMP_UNTIL(f->d->loop, !strcmp(f->vm->reason, "pool-full"), 2000);
 	assert_string_equal(f->vm->pause_pool, "tank");
 	assert_int_equal(f->full_events, 1);
-
-	qmp_free(f->vm->qmp);
-	f->vm->qmp = NULL;
-	tl_qmp_fake_close(&q);
-	loop_free(f->d->loop);
-	f->d->loop = NULL;
+	qmp_off(f, &q);
 }
 
 int main(void)
