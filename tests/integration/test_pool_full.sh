@@ -47,10 +47,11 @@ fill_to() {
 }
 # guest_write VM SEEK_MIB COUNT_MIB TAG — in the background in the guest,
 # non-zero data (zeroes would become holes), then "CROFT-WRITE-TAG" on the
-# console once it is on the disk
+# console once it is on the disk; it starts after guest_run has its answer
+# (a guest paused at once could not print it)
 guest_write() {
 	guest_run "$1" "dd if=/dev/urandom of=/tmp/r bs=1M count=1 2>/dev/null;
-		( i=0; while [ \$i -lt $3 ]; do dd if=/tmp/r of=/dev/vda bs=1M seek=\$(($2 + i)) count=1 conv=notrunc 2>/dev/null; i=\$((i + 1)); done; sync; echo CROFT-WRITE-$4 >/dev/console ) >/dev/null 2>&1 &" 30 >/dev/null ||
+		( sleep 2; i=0; while [ \$i -lt $3 ]; do dd if=/tmp/r of=/dev/vda bs=1M seek=\$(($2 + i)) count=1 conv=notrunc 2>/dev/null; i=\$((i + 1)); done; sync; echo CROFT-WRITE-$4 >/dev/console ) >/dev/null 2>&1 &" 30 >/dev/null ||
 		fail "cannot start the guest's write"
 }
 events_have() {  # events_have KIND
