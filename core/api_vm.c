@@ -22,6 +22,7 @@
 #include "core/vm_define.h"
 #include "core/vm_serial.h"
 #include "core/vm_spec.h"
+#include "core/vm_pool_full.h"
 #include "common/log.h"
 #include "common/proto.h"
 #include "common/xalloc.h"
@@ -78,10 +79,10 @@ json_t *api_vm_json(const struct vm *vm)
 		const struct model_disk *md = model_disk_of(m, s->id, d->path);
 		json_int_t alloc = md ? (json_int_t)md->allocated_bytes : 0;
 
-		json_array_append_new(disks, json_pack("{s:I,s:s,s:s,s:I,s:I,s:b}",
+		json_array_append_new(disks, json_pack("{s:I,s:s,s:s,s:I,s:I,s:b,s:s}",
 			"index", (json_int_t)d->idx, "path", d->path, "format", d->format,
 			"size_bytes", (json_int_t)d->size_bytes, "allocated_bytes", alloc,
-			"owned", d->owned));
+			"owned", d->owned, "bus", d->scsi ? "virtio-scsi" : "virtio-blk"));
 	}
 	o = json_pack("{s:s,s:s,s:s,s:s,s:I,s:I,s:I,s:s,s:s,s:I,s:o}",
 		      "name", s->name, "uuid", s->uuid,
@@ -109,6 +110,12 @@ json_t *api_vm_json(const struct vm *vm)
 	json_object_set_new(o, "guest", guest_json(vm));
 	json_object_set_new(o, "cpu_time_ms", proc ? json_integer((json_int_t)proc->cpu_ms)
 						   : json_null());
+	json_object_set_new(o, "pause_reason", vm->state == VM_PAUSED ? json_string(vm->reason)
+								      : json_null());
+	json_object_set_new(o, "pause_pool", str_or_null(vm->state == VM_PAUSED ? vm->pause_pool
+									       : NULL));
+	json_object_set_new(o, "pause_volume", str_or_null(vm->state == VM_PAUSED
+							   ? vm->pause_volume : NULL));
 	return o;
 }
 
@@ -199,7 +206,8 @@ static const char *opt_str(json_t *args, const char *key)
 	return json_string_value(json_object_get(args, key));
 }
 
-/* Each element of "disks": {"size_bytes": N[, "format": F]} or {"path": "..."}. */
+/* Each element of "disks": {"size_bytes": N[, "format": F]} or {"path": "..."},
+ * either with "bus" ("virtio-blk", the default, or "virtio-scsi"). */
 static int disks_parse(json_t *jdisks, struct vm_spec_disk_req *out, char *err, size_t errlen)
 {
 	const char *key;
@@ -214,7 +222,8 @@ static int disks_parse(json_t *jdisks, struct vm_spec_disk_req *out, char *err, 
 			return -EINVAL;
 		}
 		json_object_foreach(jd, key, v) {
-			if (strcmp(key, "size_bytes") && strcmp(key, "path") && strcmp(key, "format")) {
+			if (strcmp(key, "size_bytes") && strcmp(key, "path") && strcmp(key, "format") &&
+			    strcmp(key, "bus")) {
 				err_set(err, errlen, "disks[%zu] has an unknown member \"%s\"", i, key);
 				return -EINVAL;
 			}
@@ -232,9 +241,16 @@ static int disks_parse(json_t *jdisks, struct vm_spec_disk_req *out, char *err, 
 					     : "disks[%zu].format must be a string", i);
 			return -EINVAL;
 		}
+		if ((v = json_object_get(jd, "bus")) && (!json_is_string(v) ||
+		    (strcmp(json_string_value(v), "virtio-blk") &&
+		     strcmp(json_string_value(v), "virtio-scsi")))) {
+			err_set(err, errlen, "disks[%zu].bus must be virtio-blk or virtio-scsi", i);
+			return -EINVAL;
+		}
+		out[i].scsi = v && !strcmp(json_string_value(v), "virtio-scsi");
 		out[i].size_bytes = jsize ? (uint64_t)json_integer_value(jsize) : 0;
 		out[i].path = json_string_value(jpath);
-		out[i].format = json_string_value(v);
+		out[i].format = json_string_value(json_object_get(jd, "format"));
 	}
 	return 0;
 }
@@ -373,7 +389,13 @@ static void op_vm_pause(struct api_req *r, json_t *args)
 
 static void op_vm_resume(struct api_req *r, json_t *args)
 {
+	char err[1024];
+
 	(void)args;
+	if (vm_pool_full_resume_check(api_req_vm(r), err, sizeof(err)) < 0) {
+		api_req_err(r, PROTO_E_INVALID_STATE, "%s", err);
+		return;
+	}
 	qmp_action_op(r, "resume");
 }
 

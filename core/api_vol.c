@@ -444,9 +444,9 @@ static void op_vm_disk_attach(struct api_req *r, json_t *args)
 	const char *code, *user;
 	struct attach_req *a;
 
-	if (bus && strcmp(bus, "virtio-blk")) {
-		api_req_err(r, PROTO_E_INVALID_ARGUMENT, "bus '%s' is not supported for hot-plug; "
-			    "use virtio-blk", bus);
+	if (bus && strcmp(bus, "virtio-blk") && strcmp(bus, "virtio-scsi")) {
+		api_req_err(r, PROTO_E_INVALID_ARGUMENT, "bus '%s' is not virtio-blk or virtio-scsi",
+			    bus);
 		return;
 	}
 	if (api_vol_resolve(d, ref, path, &code, err, sizeof(err)) < 0) {
@@ -462,7 +462,8 @@ static void op_vm_disk_attach(struct api_req *r, json_t *args)
 	a->r = r;
 	snprintf(a->vm, sizeof(a->vm), "%s", vm->spec.name);
 	snprintf(a->ref, sizeof(a->ref), "%s", ref);
-	if (vm_disk_attach(d, vm, path, attached, a, &code, err, sizeof(err)) < 0) {
+	if (vm_disk_attach(d, vm, path, bus && !strcmp(bus, "virtio-scsi"), attached, a, &code, err,
+			   sizeof(err)) < 0) {
 		free(a);
 		api_req_err(r, code, "%s", err);
 	}

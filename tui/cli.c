@@ -73,7 +73,7 @@ static const char *const details_nic_add = DETAILS_NIC_ADD;
 
 const struct cli_cmd cli_commands[] = {
 	{ "vm", NULL, "create",
-	  "NAME [--vcpus N] --memory SIZE [--memory-min SIZE] [--disk SIZE|PATH]... "
+	  "NAME [--vcpus N] --memory SIZE [--memory-min SIZE] [--disk SIZE|PATH]... [--bus virtio-blk|virtio-scsi] "
 	  "[--cdrom ISO] [--boot LIST] [--firmware bios|uefi] "
 	  "[--kernel FILE [--initrd FILE] [--append STRING]] [--agent on|off] [--display none|std|virtio] "
 	  "[--wait|--no-wait]",
@@ -170,9 +170,12 @@ const struct cli_cmd cli_commands[] = {
 	  "pool.list", cli_parse_none, cli_run_pool_list },
 	{ "pool", NULL, "info", "NAME", "Show a pool's figures and its volumes.", "pool.info",
 	  cli_parse_pool_name, cli_run_pool_show },
+	{ "pool", NULL, "set", "NAME auto-resume on|off",
+	  "Change a pool's settings: auto-resume resumes the guests a full pool paused once it has room again.",
+	  "pool.set", cli_parse_pool_set, cli_run_pool_show },
 	{ "pool", NULL, "delete", "NAME", "Delete an empty pool and its directory (root only).",
 	  "pool.delete", cli_parse_pool_name, cli_run_pool_show },
-	{ "vm", "disk", "attach", "VM POOL/NAME [--bus virtio-blk]",
+	{ "vm", "disk", "attach", "VM POOL/NAME [--bus virtio-blk|virtio-scsi]",
 	  "Hot-plug a volume into a running VM; it stays in the VM's definition.",
 	  "vm.disk.attach", cli_parse_vm_disk, cli_run_vm_disk },
 	{ "vm", "disk", "detach", "VM POOL/NAME",

@@ -420,6 +420,8 @@ int cli_parse_pool_create(const char *cmdname, int argc, char **argv, struct cli
 			  json_t **args, char *err, size_t errlen);
 int cli_parse_pool_name(const char *cmdname, int argc, char **argv, struct cli_opts *g,
 			json_t **args, char *err, size_t errlen);
+int cli_parse_pool_set(const char *cmdname, int argc, char **argv, struct cli_opts *g,
+		       json_t **args, char *err, size_t errlen);
 int cli_run_pool_list(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args);
 int cli_run_pool_show(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args);
 void cli_format_pool_list(FILE *f, const json_t *pools);

@@ -20,7 +20,7 @@ enum opt_key {
 	OPT_BOOT, OPT_FIRMWARE, OPT_KERNEL, OPT_INITRD, OPT_APPEND, OPT_FORMAT, OPT_AGENT,
 	OPT_DISPLAY, OPT_CLOSE, OPT_TEXT, OPT_PORT,
 	OPT_TIMEOUT, OPT_FORCE, OPT_KEEP_DISKS, OPT_WAIT, OPT_NO_WAIT, OPT_BYTES, OPT_FOLLOW,
-	OPT_SHARES, OPT_KSM,
+	OPT_SHARES, OPT_KSM, OPT_BUS,
 	OPT_MAX
 };
 
@@ -224,6 +224,7 @@ static const struct cli_opt create_specs[] = {
 	{ "--memory-min", OPT_MEMORY_MIN, "a size (e.g. 512M)" },
 	{ "--disk", OPT_DISK, "a size (e.g. 20G) or an image path" },
 	{ "--format", OPT_FORMAT, "qcow2 or raw" },
+	{ "--bus", OPT_BUS, "virtio-blk or virtio-scsi" },
 	{ "--cdrom", OPT_CDROM, "an ISO image path" },
 	{ "--boot", OPT_BOOT, "a list such as cdrom,disk" },
 	{ "--firmware", OPT_FIRMWARE, "bios or uefi" },
@@ -262,10 +263,32 @@ static int apply_format(const char *format, json_t *disks, char *err, size_t err
 	return 0;
 }
 
+/* --bus: the bus of every disk. */
+static int apply_bus(const char *bus, json_t *disks, char *err, size_t errlen)
+{
+	size_t i;
+	json_t *d;
+
+	if (!bus)
+		return 0;
+	if (strcmp(bus, "virtio-blk") && strcmp(bus, "virtio-scsi")) {
+		err_set(err, errlen, "--bus must be virtio-blk or virtio-scsi, not '%s'", bus);
+		return -EINVAL;
+	}
+	if (!json_array_size(disks)) {
+		err_set(err, errlen, "--bus applies to the VM's disks (--disk), and there is none");
+		return -EINVAL;
+	}
+	json_array_foreach(disks, i, d)
+		json_object_set_new(d, "bus", json_string(bus));
+	return 0;
+}
+
 /* What create collects besides args. */
 struct create {
 	json_t *disks;
 	const char *format;
+	const char *bus;
 };
 
 static int take_create(struct cli_named *n, int key, const char *opt, const char *val,
@@ -278,6 +301,9 @@ static int take_create(struct cli_named *n, int key, const char *opt, const char
 		return parse_disk(val, cr->disks, err, errlen);
 	case OPT_FORMAT:
 		cr->format = val;
+		return 0;
+	case OPT_BUS:
+		cr->bus = val;
 		return 0;
 	case OPT_WAIT:
 	case OPT_NO_WAIT:
@@ -292,7 +318,7 @@ int cli_parse_vm_create(const char *cmdname, int argc, char **argv, struct cli_o
 {
 	static const struct cli_need need[] = {
 		{ "memory_mib", "--memory SIZE (e.g. --memory 1G)" }, { NULL, NULL } };
-	struct create cr = { json_array(), NULL };
+	struct create cr = { json_array(), NULL, NULL };
 	struct cli_named n = { .what = "VM", .key = "name", .opts = create_specs,
 			       .need = need, .take = take_create, .ctx = &cr };
 	json_t *a;
@@ -313,7 +339,8 @@ int cli_parse_vm_create(const char *cmdname, int argc, char **argv, struct cli_o
 			"--initrd" : "--append");
 		goto fail;
 	}
-	if (apply_format(cr.format, cr.disks, err, errlen) < 0)
+	if (apply_format(cr.format, cr.disks, err, errlen) < 0 ||
+	    apply_bus(cr.bus, cr.disks, err, errlen) < 0)
 		goto fail;
 	if (json_array_size(cr.disks))
 		json_object_set(a, "disks", cr.disks);

@@ -213,7 +213,7 @@ static const char *const known_ops[] = {
 	"net.forward.add", "net.forward.list", "net.forward.remove",
 	"job.list", "job.info", "job.cancel",
 	"host.stats", "metrics.get", "vm.stats", "host.memory", "vm.agent", "vm.display",
-	"pool.list", "pool.info", "pool.create", "pool.delete",
+	"pool.list", "pool.info", "pool.create", "pool.delete", "pool.set",
 	"vol.list", "vol.info", "vol.create", "vol.delete", "vol.resize",
 	"vm.disk.attach", "vm.disk.detach", "vm.screen", "vm.sendkey",
 	"vol.import", "iso.import", "vol.export",

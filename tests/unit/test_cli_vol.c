@@ -115,6 +115,28 @@ static const struct tl_parse_case vol_export_cases[] = {
 	{ { "fast/win", "--from", "/a" }, .err = "unknown option '--from' for 'vol export'" },
 };
 
+static const struct tl_parse_case pool_set_cases[] = {
+	{ { "fast", "auto-resume", "on" }, .args = "{\"auto_resume\":true,\"name\":\"fast\"}" },
+	{ { "fast", "auto-resume", "off" }, .args = "{\"auto_resume\":false,\"name\":\"fast\"}" },
+	{ { "fast", "auto-resume" },
+	  .err = "pool set needs a pool, a setting and a value (e.g. default auto-resume on)" },
+	{ { "fast", "speed", "on" }, .err = "unknown pool setting 'speed' (expected auto-resume)" },
+	{ { "fast", "auto-resume", "maybe" }, .err = "auto-resume must be on or off, not 'maybe'" },
+	{ { "fast", "auto-resume", "on", "now" }, .err = "unexpected argument 'now' for 'pool set'" },
+	{ { "a/b", "auto-resume", "on" },
+	  .err = "pool name 'a/b' contains '/'; use letters, digits, '-', '_' and '.'" },
+};
+
+static const struct tl_parse_case vm_create_bus_cases[] = {
+	{ { "web", "--memory", "1G", "--disk", "1G", "--bus", "virtio-scsi" },
+	  .args = "{\"disks\":[{\"bus\":\"virtio-scsi\",\"size_bytes\":1073741824}],"
+		  "\"memory_mib\":1024,\"name\":\"web\",\"vcpus\":1}" },
+	{ { "web", "--memory", "1G", "--disk", "1G", "--bus", "ide" },
+	  .err = "--bus must be virtio-blk or virtio-scsi, not 'ide'" },
+	{ { "web", "--memory", "1G", "--bus", "virtio-scsi" },
+	  .err = "--bus applies to the VM's disks (--disk), and there is none" },
+};
+
 static void test_parsers(void **state)
 {
 	char cwd[4096];
@@ -133,6 +155,8 @@ static void test_parsers(void **state)
 	TL_PARSE_CASES(cli_parse_vol_resize, "vol resize", vol_resize_cases);
 	TL_PARSE_CASES(cli_parse_vm_disk, "vm disk attach", disk_attach_cases);
 	TL_PARSE_CASES(cli_parse_vm_disk, "vm disk detach", disk_detach_cases);
+	TL_PARSE_CASES(cli_parse_pool_set, "pool set", pool_set_cases);
+	TL_PARSE_CASES(cli_parse_vm_create, "vm create", vm_create_bus_cases);
 }
 
 int main(void)
