@@ -5,11 +5,13 @@
 #include "core/job.h"
 #include "core/job_disk.h"
 #include "core/job_vol.h"
+#include "core/vm_clone.h"
 #include "core/vm_create.h"
 
 const struct job_kind *const job_kinds[] = {
 	&job_disk_kind,
 	&vm_create_kind,
 	&job_vol_resize_kind,
+	&vm_clone_kind,
 	NULL,
 };

@@ -16,6 +16,7 @@
 #include "core/job.h"
 #include "core/qemu_cmdline.h"
 #include "core/vm_nic.h"
+#include "core/vm_clone.h"
 #include "core/vm_files.h"
 #include "core/vm_serial.h"
 #include "core/vm_spawn.h"
@@ -199,7 +200,14 @@ int vm_start(struct vm *vm, vm_done_cb cb, void *data, const char **code, char *
 	size_t argc, i, npass = 0;
 	int r;
 
+	if ((r = vm_template_refuse(&vm->spec, "started", code, err, errlen)) < 0)
+		return r;
 	*code = PROTO_E_INVALID_STATE;
+	if (vm_clone_busy(d, vm->spec.name)) {
+		err_set(err, errlen, "VM '%s' is being cloned; it starts when the clone job is done "
+			"(croft job list)", vm->spec.name);
+		return -EBUSY;
+	}
 	if (vm->state != VM_STOPPED && vm->state != VM_CRASHED) {
 		err_set(err, errlen, "VM '%s' is already %s", vm->spec.name, vm_state_name(vm->state));
 		return -EBUSY;

@@ -66,7 +66,8 @@ static const char *field(const json_t *o, const char *key, enum field_kind kind,
 static void vm_row(const json_t *vm, cli_row_t c)
 {
 	snprintf(c[0], CLI_CELL, "%s", cli_str(vm, "name"));
-	snprintf(c[1], CLI_CELL, "%s", cli_str(vm, "state"));
+	snprintf(c[1], CLI_CELL, "%s", jget_bool(vm, "template", 0) ? "template"
+								 : cli_str(vm, "state"));
 	field(vm, "vcpus", F_INT, c[2], CLI_CELL);
 	field(vm, "memory_mib", F_MIB, c[3], CLI_CELL);
 	field(vm, "memory_min_mib", F_MIB_NONZERO, c[4], CLI_CELL);
@@ -150,6 +151,8 @@ void cli_format_vm_info(FILE *f, const json_t *vm)
 	else
 		snprintf(buf, sizeof(buf), "%s", cli_str(vm, "state"));
 	cli_kv(f, "state", buf);
+	if (jget_bool(vm, "template", 0))
+		cli_kv(f, "template", "yes: read-only, the base of clones (croft vm clone)");
 	cli_kv(f, "vcpus", field(vm, "vcpus", F_INT, tmp, sizeof(tmp)));
 	cli_kv(f, "memory", field(vm, "memory_mib", F_MIB, tmp, sizeof(tmp)));
 	cli_kv(f, "memory-min", field(vm, "memory_min_mib", F_MIB_NONZERO, tmp, sizeof(tmp)));

@@ -216,6 +216,7 @@ static const char *const known_ops[] = {
 	"pool.list", "pool.info", "pool.create", "pool.delete",
 	"vol.list", "vol.info", "vol.create", "vol.delete", "vol.resize",
 	"vm.disk.attach", "vm.disk.detach",
+	"vm.template", "vm.clone",
 };
 
 static void test_op_find(void **state)
@@ -299,6 +300,7 @@ static const struct {
 	{ "net.forward.add", "vm", "net" },  { "net.forward.list", NULL, "net" },
 	{ "net.forward.remove", NULL, "net" },
 	{ "vm.disk.attach", "name", NULL },  { "vm.disk.detach", "name", NULL },
+	{ "vm.template", "name", NULL },     { "vm.clone", "source", NULL },
 };
 
 static const char *named(const struct api_op *op, int flag)
