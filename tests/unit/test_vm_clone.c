@@ -1,0 +1,278 @@
+/*
+ * Tests for the rules of templates and clones (core/vm_clone_rules.c):
+ * pure functions of a VM's definition and a pool registry (which compares
+ * paths as strings), so no file is touched.  A refused request gives its
+ * code and exact message and plans nothing; an accepted one is compared
+ * volume by volume, and the clone's definition must be the source's in
+ * every setting but its name, uuid (left for croftd to make anew), state,
+ * template flag and disks (the new volumes, owned).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "tests/unit/testlib.h"
+#include "core/pools.h"
+#include "core/vm_clone.h"
+#include "common/proto.h"
+#include "common/xalloc.h"
+
+#include <errno.h>
+#include <string.h>
+
+static struct store_disk tmpl_disks[] = {
+	{ .id = 7, .vm_id = 3, .idx = 0, .path = "/var/lib/croft/pools/default/base",
+	  .format = "qcow2", .size_bytes = 1ULL << 30, .owned = 0 },
+	{ .id = 8, .vm_id = 3, .idx = 1, .path = "/srv/fast/data.raw", .format = "raw",
+	  .size_bytes = 1ULL << 20, .owned = 1 },
+};
+
+/* A template with every kind of setting, its disks in two pools. */
+static struct store_vm tmpl = {
+	.id = 3, .name = "tmpl", .uuid = "11111111-2222-4333-8444-555555555555", .vcpus = 2,
+	.memory_mib = 512, .memory_min_mib = 256, .memory_shares = 3000, .ksm_off = 1,
+	.firmware = "uefi", .boot = "cdrom,disk", .cdrom = "/var/lib/croft/pools/iso/x.iso",
+	.kernel = "/boot/k", .initrd = "/boot/i", .append = "console=ttyS0",
+	.state = "stopped", .state_reason = "user", .created = 1700000000, .agent = 1,
+	.display = "virtio", .is_template = 1, .disks = tmpl_disks, .ndisks = 2,
+};
+
+static struct store_disk loose_disks[] = {
+	{ .idx = 0, .path = "/home/u/disk.qcow2", .format = "qcow2", .size_bytes = 1ULL << 30 },
+};
+static struct store_vm loose = {
+	.name = "loose", .vcpus = 1, .memory_mib = 128, .memory_min_mib = 128,
+	.firmware = "bios", .boot = "disk", .disks = loose_disks, .ndisks = 1,
+};
+
+static struct pools *registry(void)
+{
+	struct pools *p = pools_new();
+
+	pools_add(p, "default", "/var/lib/croft/pools/default", POOLS_DISK);
+	pools_add(p, "iso", "/var/lib/croft/pools/iso", POOLS_ISO);
+	pools_add(p, "fast", "/srv/fast", POOLS_DISK);
+	return p;
+}
+
+struct refusal {
+	const struct store_vm *src;
+	int live;
+	const char *name, *mode, *pool;
+	const char *code, *msg;
+};
+
+static void test_plan_refused(void **state)
+{
+	static const struct refusal cases[] = {
+		{ &tmpl, 0, "b@d", NULL, NULL, PROTO_E_INVALID_ARGUMENT,
+		  "VM name 'b@d' contains '@'; use letters, digits, '-', '_' and '.'" },
+		{ &tmpl, 0, "tmpl", NULL, NULL, PROTO_E_ALREADY_EXISTS,
+		  "a clone needs a name of its own, not 'tmpl'" },
+		{ &tmpl, 0, "c", "thin", NULL, PROTO_E_INVALID_ARGUMENT,
+		  "clone mode 'thin' is not linked or full" },
+		{ &loose, 0, "c", "linked", NULL, PROTO_E_INVALID_STATE,
+		  "linked clone needs a template: loose is not one; use --full or "
+		  "`croft vm template loose`" },
+		{ &tmpl, 0, "c", "linked", "fast", PROTO_E_INVALID_ARGUMENT,
+		  "a linked clone's volumes lie beside the template's; --pool is for --full" },
+		{ &loose, 1, "c", NULL, NULL, PROTO_E_INVALID_STATE,
+		  "VM 'loose' is running; a full clone copies a stopped VM's disks (shut it down first)" },
+		{ &loose, 0, "c", "full", NULL, PROTO_E_INVALID_ARGUMENT,
+		  "disk 0 of VM 'loose' (/home/u/disk.qcow2) is not a volume in a pool; say where "
+		  "its copy goes with --pool" },
+		{ &tmpl, 0, "c", "full", "nope", PROTO_E_NOT_FOUND, "no pool named 'nope'" },
+		{ &tmpl, 0, "c", "full", "iso", PROTO_E_INVALID_ARGUMENT,
+		  "pool 'iso' holds ISOs, not volumes" },
+	};
+	struct pools *p = registry();
+	struct vm_clone_plan plan;
+	const char *code;
+	char err[512];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct refusal *c = &cases[i];
+		struct vm_clone_req req = { c->src, c->live, c->name, c->mode, c->pool };
+
+		memset(&plan, 0x5a, sizeof(plan));
+		code = NULL;
+		if (vm_clone_plan(p, &req, &plan, &code, err, sizeof(err)) == 0)
+			fail_msg("case %zu (%s) was accepted", i, c->msg);
+		assert_string_equal(code, c->code);
+		assert_string_equal(err, c->msg);
+		assert_int_equal(plan.ndisks, 0);
+		assert_null(plan.spec.name);
+		assert_null(plan.spec.disks);
+	}
+	pools_free(p);
+}
+
+/* The clone's definition is the source's but for what makes it itself. */
+static void assert_carried(const struct store_vm *src, const struct store_vm *s, const char *name)
+{
+	assert_string_equal(s->name, name);
+	assert_null(s->uuid);
+	assert_null(s->state);
+	assert_null(s->state_reason);
+	assert_int_equal(s->id, 0);
+	assert_int_equal(s->created, 0);
+	assert_int_equal(s->is_template, 0);
+	assert_int_equal(s->vcpus, src->vcpus);
+	assert_int_equal(s->memory_mib, src->memory_mib);
+	assert_int_equal(s->memory_min_mib, src->memory_min_mib);
+	assert_int_equal(s->memory_shares, src->memory_shares);
+	assert_int_equal(s->ksm_off, src->ksm_off);
+	assert_int_equal(s->agent, src->agent);
+	assert_string_equal(s->firmware, src->firmware);
+	assert_string_equal(s->boot, src->boot);
+	assert_string_equal(s->display, src->display);
+	assert_true(s->cdrom == src->cdrom || !strcmp(s->cdrom, src->cdrom));
+	assert_true(s->kernel == src->kernel || !strcmp(s->kernel, src->kernel));
+	assert_true(s->append == src->append || !strcmp(s->append, src->append));
+	assert_int_equal(s->ndisks, src->ndisks);
+}
+
+static void test_plan_linked(void **state)
+{
+	struct vm_clone_req req = { &tmpl, 0, "web1", NULL, NULL };
+	struct pools *p = registry();
+	struct vm_clone_plan plan;
+	const char *code;
+	char err[512];
+	size_t i;
+
+	(void)state;
+	if (vm_clone_plan(p, &req, &plan, &code, err, sizeof(err)) < 0)
+		fail_msg("refused: %s", err);
+	assert_true(plan.linked);                /* the default from a template */
+	assert_int_equal(plan.ndisks, 2);
+	assert_carried(&tmpl, &plan.spec, "web1");
+	/* overlays beside each base, naming it by its file name, format pinned */
+	assert_string_equal(plan.disks[0].path, "/var/lib/croft/pools/default/web1-disk0.qcow2");
+	assert_string_equal(plan.disks[0].backing, "base");
+	assert_string_equal(plan.disks[0].from_format, "qcow2");
+	assert_string_equal(plan.disks[1].path, "/srv/fast/web1-disk1.qcow2");
+	assert_string_equal(plan.disks[1].backing, "data.raw");
+	assert_string_equal(plan.disks[1].from_format, "raw");
+	for (i = 0; i < plan.ndisks; i++) {
+		assert_string_equal(plan.disks[i].format, "qcow2");
+		assert_string_equal(plan.disks[i].from, tmpl_disks[i].path);
+		assert_int_equal(plan.disks[i].size_bytes, tmpl_disks[i].size_bytes);
+		assert_string_equal(plan.spec.disks[i].path, plan.disks[i].path);
+		assert_string_equal(plan.spec.disks[i].format, "qcow2");
+		assert_int_equal(plan.spec.disks[i].owned, 1);
+		assert_int_equal(plan.spec.disks[i].id, 0);
+		assert_int_equal(plan.spec.disks[i].idx, tmpl_disks[i].idx);
+	}
+	vm_clone_plan_clear(&plan);
+	assert_int_equal(plan.ndisks, 0);
+	pools_free(p);
+}
+
+static void test_plan_full(void **state)
+{
+	struct vm_clone_req req = { &tmpl, 0, "copy", "full", NULL };
+	struct pools *p = registry();
+	struct vm_clone_plan plan;
+	const char *code;
+	char err[512];
+
+	(void)state;
+	/* into each disk's own pool; a raw stays raw */
+	if (vm_clone_plan(p, &req, &plan, &code, err, sizeof(err)) < 0)
+		fail_msg("refused: %s", err);
+	assert_false(plan.linked);
+	assert_carried(&tmpl, &plan.spec, "copy");
+	assert_string_equal(plan.disks[0].path, "/var/lib/croft/pools/default/copy-disk0.qcow2");
+	assert_string_equal(plan.disks[1].path, "/srv/fast/copy-disk1.raw");
+	assert_string_equal(plan.disks[1].format, "raw");
+	assert_null(plan.disks[0].backing);
+	assert_null(plan.disks[1].backing);
+	vm_clone_plan_clear(&plan);
+
+	/* --pool puts every copy there, also of a disk outside the pools; a
+	 * stopped VM that is no template is cloned in full by default */
+	req = (struct vm_clone_req){ &loose, 0, "copy2", NULL, "fast" };
+	if (vm_clone_plan(p, &req, &plan, &code, err, sizeof(err)) < 0)
+		fail_msg("refused: %s", err);
+	assert_false(plan.linked);
+	assert_string_equal(plan.disks[0].path, "/srv/fast/copy2-disk0.qcow2");
+	assert_string_equal(plan.spec.disks[0].path, "/srv/fast/copy2-disk0.qcow2");
+	assert_int_equal(plan.spec.is_template, 0);
+	vm_clone_plan_clear(&plan);
+	pools_free(p);
+}
+
+static void test_template_rules(void **state)
+{
+	struct pools *p = registry();
+	struct store_vm vm = tmpl;
+	const char *code = NULL;
+	char err[512];
+
+	(void)state;
+	vm.is_template = 0;
+	assert_int_equal(vm_template_check(p, &vm, 0, &code, err, sizeof(err)), 0);
+	assert_int_equal(vm_template_check(p, &vm, 1, &code, err, sizeof(err)), -EBUSY);
+	assert_string_equal(code, PROTO_E_INVALID_STATE);
+	assert_string_equal(err, "VM 'tmpl' is running; shut it down before making it a template");
+	assert_int_equal(vm_template_check(p, &tmpl, 0, &code, err, sizeof(err)), -EEXIST);
+	assert_string_equal(err, "VM 'tmpl' is a template already");
+	assert_int_equal(vm_template_check(p, &loose, 0, &code, err, sizeof(err)), -EPERM);
+	assert_string_equal(code, PROTO_E_INVALID_ARGUMENT);
+	assert_string_equal(err, "disk 0 of VM 'loose' (/home/u/disk.qcow2) is not a volume in a "
+			    "pool; a template's disks are the base of linked clones and must be volumes");
+
+	/* what a template refuses, and what any other VM does not */
+	code = NULL;
+	assert_int_equal(vm_template_refuse(&loose, "started", &code, err, sizeof(err)), 0);
+	assert_null(code);
+	assert_int_equal(vm_template_refuse(&tmpl, "started", &code, err, sizeof(err)), -EPERM);
+	assert_string_equal(code, PROTO_E_INVALID_STATE);
+	assert_string_equal(err, "VM 'tmpl' is a template and cannot be started; clone it instead "
+			    "(croft vm clone tmpl NEW)");
+	pools_free(p);
+}
+
+static void test_backing_is(void **state)
+{
+	static const struct {
+		const char *dir, *backing, *path;
+		int want;
+	} cases[] = {
+		{ "/p", "base", "/p/base", 1 },
+		{ "/p", "./base", "/p/base", 1 },
+		{ "/p", "/p/base", "/p/base", 1 },
+		{ "/p", "//p//base", "/p/base", 1 },
+		{ "/p", "base2", "/p/base", 0 },
+		{ "/p", "sub/base", "/p/base", 0 },
+		{ "/q", "base", "/p/base", 0 },
+		{ "/p", "../p/base", "/p/base", 0 },    /* ".." is never a pool path */
+		{ "/p", "", "/p/base", 0 },
+		{ "/p", NULL, "/p/base", 0 },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		if (vm_clone_backing_is(cases[i].dir, cases[i].backing, cases[i].path) != cases[i].want)
+			fail_msg("case %zu: %s in %s is%s %s", i, cases[i].backing ? cases[i].backing
+				 : "(null)", cases[i].dir, cases[i].want ? " not" : "", cases[i].path);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_plan_refused),
+		cmocka_unit_test(test_plan_linked),
+		cmocka_unit_test(test_plan_full),
+		cmocka_unit_test(test_template_rules),
+		cmocka_unit_test(test_backing_is),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
