@@ -17,7 +17,11 @@
 # 7. the balloon policy against Proxmox's rule on the same trace
 #    (bench/balloon.sh).
 #
-# BENCH_ONLY=start runs the first alone.
+# 8. templates and pools (bench/clone.sh): linked-clone time against bare
+#    qemu-img create -b; pool.info and vol.list with 200 volumes against
+#    du -s and qemu-img info.
+#
+# BENCH_ONLY=start runs the first alone; BENCH_ONLY=clone the eighth.
 #
 # Everything lives in one temp dir with a private croftd; all of it (VMs,
 # bare QEMU, croftd, the dir) is torn down on exit, also on failure.
@@ -67,6 +71,11 @@ json.dump({"date": time.strftime("%Y-%m-%d"), "qemu": q[3] if len(q) > 3 else "?
 EOF
 
 rss_sample "croftd just started, no VMs defined"
+if [ "${BENCH_ONLY:-}" = clone ]; then
+	BENCH_OUT=$T "$HERE/clone.sh" "$BUILD" || echo "bench: clone.sh failed (see above)"
+	python3 "$HERE/report.py" summary "$T"
+	exit 0
+fi
 BENCH_T0=$(date +%s)
 echo "croft benchmarks (QEMU with TCG; $(nproc) CPUs); work dir $T"
 echo
@@ -123,6 +132,10 @@ echo
 # --- 6. the host monitor (its own croftd and guests) --------------------------
 "$HERE/monitor.sh" "$BUILD" || echo "bench: monitor.sh failed (see above)"
 "$HERE/balloon.sh" "$BUILD" || echo "bench: balloon.sh failed (see above)"
+echo
+
+# --- 8. templates and pools (its own croftd) -----------------------------------
+BENCH_OUT=$T "$HERE/clone.sh" "$BUILD" || echo "bench: clone.sh failed (see above)"
 echo
 
 echo "== summary (paste into README, Performance) — whole bench took $(( $(date +%s) - BENCH_T0 )) s"
