@@ -21,6 +21,7 @@
 #include "core/api_ops.h"
 #include "core/bus.h"
 #include "core/daemon.h"
+#include "core/job_disk.h"
 #include "core/job_exec.h"
 #include "core/net.h"
 #include "core/pool.h"
@@ -276,19 +277,9 @@ static void volume_argv(const json_t *disk, char **av)
 /* Record, claim, then make volume run->i. */
 static int make_volume(struct job *j, char *err, size_t errlen)
 {
-	struct croftd *d = job_daemon(j);
 	struct clone_run *run = job_priv(j);
 	const json_t *disk = disk_at(j, run->i);
 	const char *path = dstr(disk, "path");
-	struct job_exec_creds creds = {
-		.uid = d->qemu_uid, .gid = d->qemu_gid,
-		.groups = d->qemu_groups, .ngroups = (size_t)d->qemu_ngroups,
-	};
-	struct job_exec_spec spec = {
-		.user = d->qemu_user, .creds = d->drop_privs ? &creds : NULL,
-		.no_new_privs = 1, .who = "qemu-img",
-		.out = JOB_EXEC_CAPTURE, .err = JOB_EXEC_CAPTURE,
-	};
 	char *av[16];
 	size_t k;
 	int rc;
@@ -298,18 +289,10 @@ static int make_volume(struct job *j, char *err, size_t errlen)
 		err_set(err, errlen, "volume %zu of the job is damaged", run->i);
 		return -EINVAL;
 	}
-	if ((rc = job_cleanup_add(j, path, err, errlen)) < 0)
+	if ((rc = job_disk_claim(j, path, err, errlen)) < 0)
 		return rc;
-	rc = pool_image_claim(path, d->drop_privs ? d->qemu_uid : (uid_t)-1, d->qemu_gid,
-			      err, errlen);
-	if (rc < 0) {
-		if (rc == -EEXIST)
-			job_cleanup_drop(j, path);       /* someone else's */
-		return rc;
-	}
 	volume_argv(disk, av);
-	spec.argv = av;
-	rc = job_step_exec(j, &spec, volume_made, err, errlen);
+	rc = job_step_qemu_img(j, av, volume_made, err, errlen);
 	for (k = 0; av[k]; k++)
 		free(av[k]);
 	if (rc == 0 && !dstr(disk, "backing"))
@@ -376,6 +359,19 @@ static void undefine(struct croftd *d, struct vm *vm)
 	free(name);
 }
 
+/* The source's UEFI variable store (its boot entries) for the clone,
+ * recorded first so that a failure removes it. */
+static int vars_copy(struct job *j, struct vm *src, const char *name, char *err, size_t errlen)
+{
+	char *vars = vm_state_path(job_daemon(j), name, "OVMF_VARS.fd");
+	int rc = job_cleanup_add(j, vars, err, errlen);
+
+	if (rc == 0)
+		rc = vm_uefi_vars_copy(job_daemon(j), src->spec.name, name, err, errlen);
+	free(vars);
+	return rc;
+}
+
 static void define_clone(struct job *j)
 {
 	struct croftd *d = job_daemon(j);
@@ -393,6 +389,12 @@ static void define_clone(struct job *j)
 	}
 	free(p->spec.uuid);
 	p->spec.uuid = xstrdup(json_string_value(json_object_get(a, "uuid")));
+	if (!strcmp(p->spec.firmware, "uefi") && vars_copy(j, src, p->spec.name, err,
+							  sizeof(err)) < 0) {
+		pending_free(p);
+		job_fail(j, "%s", err);
+		return;
+	}
 	if (vm_define_create(d, &p->spec, &vm, &code, err, sizeof(err)) < 0) {
 		free(p);
 		job_fail(j, "%s", err);
@@ -445,19 +447,9 @@ static void clone_cleanup(struct job *j)
 /* Done when the VM (by its uuid) made it into the store before the restart. */
 static enum job_recover clone_recover(struct job *j, char *why, size_t whylen)
 {
-	const char *uuid = json_string_value(json_object_get(job_args(j), "uuid"));
-	struct store_vm have;
-	int found;
-
 	(void)why;
 	(void)whylen;
-	found = job_target(j) && uuid &&
-		store_vm_get(job_daemon(j)->store, job_target(j), &have) == 0 &&
-		have.uuid && !strcmp(have.uuid, uuid);
-	if (found)
-		job_set_result(j, json_pack("{s:s,s:s}", "name", have.name, "uuid", have.uuid));
-	store_vm_clear(&have);
-	return found ? JOB_RECOVER_DONE : JOB_RECOVER_FAIL;
+	return vm_define_recover(j, json_string_value(json_object_get(job_args(j), "uuid")));
 }
 
 const struct job_kind vm_clone_kind = {

@@ -182,6 +182,27 @@ out:
 	return r;
 }
 
+int vm_uefi_vars_copy(struct croftd *d, const char *from, const char *name, char *err,
+		      size_t errlen)
+{
+	char *dir = vm_state_path(d, name, NULL), *vars = vm_state_path(d, name, "OVMF_VARS.fd");
+	char *src = vm_state_path(d, from, "OVMF_VARS.fd");
+	int r = 0;
+
+	if (access(src, F_OK) < 0)
+		goto out;
+	r = ensure_dir(dir, 0711, 0, 0, 0);
+	if (r < 0)
+		err_set(err, errlen, "cannot create %s: %s", dir, strerror(-r));
+	else
+		r = copy_file(src, vars, err, errlen);
+out:
+	free(src);
+	free(dir);
+	free(vars);
+	return r;
+}
+
 int vm_start(struct vm *vm, vm_done_cb cb, void *data, const char **code, char *err, size_t errlen)
 {
 	struct croftd *d = vm->d;

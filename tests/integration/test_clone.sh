@@ -84,6 +84,19 @@ assert_eq "$(vmf tmpl .memory_mib) $(vmf tmpl .kernel)" "$(vmf c2 .memory_mib) $
 [ "$(sqlite3 "$DB" "SELECT count(DISTINCT uid_slot) FROM vm_host")" = 3 ] || fail "uid slots are not one per VM"
 t_end
 
+t_begin "a UEFI template's clone gets a copy of its variable store (its boot entries)"
+expect_ok croft vol create default/ubase --size 8M
+(cd / && croft vm create utmpl --memory 64M --firmware uefi --disk default/ubase) >/dev/null ||
+	fail "vm create utmpl"
+printf 'CROFT-NVRAM' | dd of="$T/state/vm/utmpl/OVMF_VARS.fd" bs=1 seek=100000 conv=notrunc status=none
+expect_ok croft vm template utmpl
+expect_ok croft vm clone utmpl uc1
+cmp -s "$T/state/vm/utmpl/OVMF_VARS.fd" "$T/state/vm/uc1/OVMF_VARS.fd" ||
+	fail "the clone's UEFI variables are not the template's"
+expect_ok croft vm delete uc1
+expect_ok croft vm delete utmpl
+t_end
+
 t_begin "a linked clone boots, reads its base and writes its own disk; the template stays unchanged"
 expect_ok croft vm start c1
 wait_state c1 running 60 || fail "c1 did not run"
