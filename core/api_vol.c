@@ -267,9 +267,15 @@ static void op_vol_delete(struct api_req *r, json_t *args)
 	if (vol_args(r, args, path) < 0 || !(o = vol_find(r, args)))
 		return;
 	if ((user = api_vol_user(d, path))) {
+		struct vm *vm = vm_find(d, user);
+
 		json_decref(o);
-		api_req_err(r, PROTO_E_INVALID_STATE, "volume %s/%s is attached to VM %s; detach "
-			    "it or delete the VM first", pool, name, user);
+		if (vm && vm->spec.is_template)
+			api_req_err(r, PROTO_E_INVALID_STATE, "volume %s/%s is a disk of template %s, "
+				    "which is read-only; delete the template first", pool, name, user);
+		else
+			api_req_err(r, PROTO_E_INVALID_STATE, "volume %s/%s is attached to VM %s; "
+				    "detach it or delete the VM first", pool, name, user);
 		return;
 	}
 	if ((n = vm_clone_dependents(d, path, deps, sizeof(deps))) != 0) {

@@ -59,7 +59,8 @@ expect_fail "is a template already" croft vm template tmpl
 expect_fail "VM 'tmpl' is a template and cannot be started" croft vm start tmpl
 expect_fail "VM 'tmpl' is a template and cannot be edited" croft vm edit tmpl --vcpus 2
 expect_fail "is a disk of a template" croft vol resize default/base --size 128M
-expect_fail "is attached to VM tmpl" croft vol delete default/base
+expect_fail "volume default/base is a disk of template tmpl, which is read-only" \
+	croft vol delete default/base
 assert_eq stopped "$(vmf tmpl .state)" "state after the refusals"
 SUM=$(sha256sum <"$POOL/base")
 t_end
