@@ -6,6 +6,14 @@
  * volume by volume, and the clone's definition must be the source's in
  * every setting but its name, uuid (left for croftd to make anew), state,
  * template flag and disks (the new volumes, owned).
+ *
+ * Then croftd's side on a fake croftd (a real store, loop and job runner,
+ * a pool in a temporary directory, scripted qemu-img children): making a
+ * template takes the write bits of its volume; each linked clone is a
+ * vm.clone job that runs `qemu-img create -b` on the template's file by
+ * its name and defines a VM with a uuid of its own; a clone whose
+ * qemu-img fails leaves neither its volume nor a VM.  (New MACs need
+ * croft-netd: tests/integration/test_clone.sh.)
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,13 +22,20 @@
 #include <cmocka.h>
 
 #include "tests/unit/testlib.h"
+#include "core/bus.h"
+#include "core/daemon.h"
+#include "core/job.h"
 #include "core/pools.h"
+#include "core/vm.h"
 #include "core/vm_clone.h"
+#include "common/loop.h"
 #include "common/proto.h"
 #include "common/xalloc.h"
 
 #include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static struct store_disk tmpl_disks[] = {
 	{ .id = 7, .vm_id = 3, .idx = 0, .path = "/var/lib/croft/pools/default/base",
@@ -264,6 +279,157 @@ static void test_backing_is(void **state)
 				 : "(null)", cases[i].dir, cases[i].want ? " not" : "", cases[i].path);
 }
 
+/* --- croftd's side ---------------------------------------------------------------- */
+
+struct dfx {
+	char *dir;
+	struct croftd *d;
+	struct vm *tmpl;
+	char base[4096];
+};
+
+static int d_setup(void **state)
+{
+	struct dfx *f = xcalloc(1, sizeof(*f));
+	struct store_vm spec = { 0 };
+	char err[512];
+
+	f->dir = tl_tmpdir("vmclone");
+	if (!f->dir)
+		return -1;
+	f->d = tl_croftd_new_or_fail(f->dir);
+	f->d->loop = loop_new();
+	f->d->jobs = job_runner_new(f->d, job_kinds, NULL);
+	snprintf(f->base, sizeof(f->base), "%s/base", f->d->pool_dir);
+	if (tl_write_file(f->base, "raw base image") < 0 || chmod(f->base, 0600) < 0)
+		return -1;
+	spec.name = xstrdup("tmpl");
+	spec.uuid = xstrdup("11111111-2222-4333-8444-555555555555");
+	spec.vcpus = 1;
+	spec.memory_mib = spec.memory_min_mib = 64;
+	spec.firmware = xstrdup("bios");
+	spec.boot = xstrdup("disk");
+	spec.display = xstrdup("none");
+	spec.agent = 1;
+	spec.ndisks = 1;
+	spec.disks = xcalloc(1, sizeof(*spec.disks));
+	spec.disks[0].path = xstrdup(f->base);
+	spec.disks[0].format = xstrdup("raw");
+	spec.disks[0].size_bytes = 14;
+	if (store_vm_insert(f->d->store, &spec, err, sizeof(err)) < 0)
+		fail_msg("%s", err);
+	f->tmpl = vm_add(f->d, &spec);
+	*state = f;
+	return 0;
+}
+
+static int d_teardown(void **state)
+{
+	struct dfx *f = *state;
+
+	tl_exec_fake_remove();
+	job_runner_free(f->d->jobs);
+	f->d->jobs = NULL;
+	loop_free(f->d->loop);
+	tl_croftd_free(f->d);
+	tl_rmtree(f->dir);
+	free(f->dir);
+	free(f);
+	return 0;
+}
+
+/* Queue a clone of the template and run its job to the end: its state. */
+static enum job_state clone_run(struct dfx *f, const char *name, const char *mode)
+{
+	struct vm_clone_req req = { &f->tmpl->spec, 0, name, mode, NULL };
+	const char *code;
+	struct job *j;
+	char err[1024];
+	int64_t id;
+
+	if (vm_clone(f->d, &req, &j, &code, err, sizeof(err)) < 0)
+		fail_msg("vm_clone %s: %s", name, err);
+	id = job_id(j);
+	TL_PUMP_UNTIL(f->d->loop, !job_find(f->d->jobs, id), 5000);
+	{
+		struct store_job row;
+		enum job_state st;
+
+		assert_int_equal(store_job_get(f->d->store, id, &row), 0);
+		st = !strcmp(row.state, "done") ? JOB_DONE : JOB_FAILED;
+		store_job_clear(&row);
+		return st;
+	}
+}
+
+static void test_template_and_linked_clones(void **state)
+{
+	struct dfx *f = *state;
+	struct tl_exec_fake fake = { .status = 0 };
+	struct vm *c1, *c2;
+	char path[4200], err[1024];
+	const char *code;
+	struct stat st;
+
+	/* a template's volume loses its write bits; it then refuses to start */
+	assert_int_equal(vm_template(f->d, f->tmpl, &code, err, sizeof(err)), 0);
+	assert_int_equal(stat(f->base, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0400);
+	assert_int_equal(f->tmpl->spec.is_template, 1);
+	assert_int_equal(vm_template(f->d, f->tmpl, &code, err, sizeof(err)), -EEXIST);
+	assert_int_equal(vm_start(f->tmpl, NULL, NULL, &code, err, sizeof(err)), -EPERM);
+	assert_string_equal(err, "VM 'tmpl' is a template and cannot be started; clone it "
+			    "instead (croft vm clone tmpl NEW)");
+
+	/* two linked clones: qemu-img create -b on the base by its name */
+	tl_exec_fake_install(&fake);
+	assert_int_equal(clone_run(f, "c1", NULL), JOB_DONE);
+	snprintf(path, sizeof(path), "%s/c1-disk0.qcow2", f->d->pool_dir);
+	assert_int_equal(fake.argc, 10);
+	assert_string_equal(fake.argv[1], "create");
+	assert_string_equal(fake.argv[5], "-F");
+	assert_string_equal(fake.argv[6], "raw");
+	assert_string_equal(fake.argv[7], "-b");
+	assert_string_equal(fake.argv[8], "base");
+	assert_string_equal(fake.argv[9], path);
+	assert_int_equal(access(path, F_OK), 0);
+	assert_int_equal(clone_run(f, "c2", "linked"), JOB_DONE);
+	c1 = vm_find(f->d, "c1");
+	c2 = vm_find(f->d, "c2");
+	assert_non_null(c1);
+	assert_non_null(c2);
+	assert_string_not_equal(c1->spec.uuid, f->tmpl->spec.uuid);
+	assert_string_not_equal(c1->spec.uuid, c2->spec.uuid);
+	assert_int_equal(c1->spec.is_template, 0);
+	assert_string_equal(c1->spec.disks[0].path, path);
+	assert_int_equal(c1->spec.disks[0].owned, 1);
+	assert_string_equal(c1->spec.display, "none");
+	assert_true(c1->uid_slot >= 0 && c2->uid_slot >= 0 && c1->uid_slot != c2->uid_slot);
+
+	/* a name taken, a volume there already: refused, nothing queued */
+	{
+		struct vm_clone_req req = { &f->tmpl->spec, 0, "c1", NULL, NULL };
+		struct job *j = NULL;
+
+		assert_int_equal(vm_clone(f->d, &req, &j, &code, err, sizeof(err)), -EEXIST);
+		assert_string_equal(err, "a VM named 'c1' already exists");
+		snprintf(path, sizeof(path), "%s/c3-disk0.qcow2", f->d->pool_dir);
+		assert_int_equal(tl_write_file(path, "someone's"), 0);
+		req.name = "c3";
+		assert_int_equal(vm_clone(f->d, &req, &j, &code, err, sizeof(err)), -EEXIST);
+		tl_assert_contains(err, "c3-disk0.qcow2 already exists");
+		assert_int_equal(unlink(path), 0);
+	}
+
+	/* qemu-img fails: no volume, no VM */
+	fake.status = 1;
+	fake.err = "qemu-img: No space left on device";
+	assert_int_equal(clone_run(f, "c4", NULL), JOB_FAILED);
+	snprintf(path, sizeof(path), "%s/c4-disk0.qcow2", f->d->pool_dir);
+	assert_int_equal(access(path, F_OK), -1);
+	assert_null(vm_find(f->d, "c4"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -272,6 +438,7 @@ int main(void)
 		cmocka_unit_test(test_plan_full),
 		cmocka_unit_test(test_template_rules),
 		cmocka_unit_test(test_backing_is),
+		cmocka_unit_test_setup_teardown(test_template_and_linked_clones, d_setup, d_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
