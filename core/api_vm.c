@@ -761,6 +761,7 @@ static void op_vm_display(struct api_req *r, json_t *args)
 	struct vm *vm = api_req_vm(r);
 	json_t *jt = json_object_get(args, "ttl_s");
 	json_int_t ttl = jt ? json_integer_value(jt) : VM_DISPLAY_TTL_DEFAULT;
+	json_int_t port = json_integer_value(json_object_get(args, "port"));
 	const char *code;
 	char err[512];
 
@@ -777,7 +778,13 @@ static void op_vm_display(struct api_req *r, json_t *args)
 			    "not %lld", VM_DISPLAY_TTL_MAX, (long long)ttl);
 		return;
 	}
-	if (vm_display_open(vm, (unsigned)ttl, display_reply, r, &code, err, sizeof(err)) < 0)
+	if (port && (port < 1024 || port > 65535)) {
+		api_req_err(r, PROTO_E_INVALID_ARGUMENT, "port must be between 1024 and 65535, "
+			    "not %lld", (long long)port);
+		return;
+	}
+	if (vm_display_open(vm, (unsigned)ttl, (unsigned)port, display_reply, r, &code, err,
+			    sizeof(err)) < 0)
 		api_req_err(r, code, "%s", err);
 }
 
@@ -822,6 +829,7 @@ static const struct api_arg args_vm_display[] = {
 	{ "name", ARG_STRING, ARG_REQUIRED | ARG_VM },
 	{ "close", ARG_BOOL, 0 },
 	{ "ttl_s", ARG_INT, 0 },
+	{ "port", ARG_INT, 0 },
 	{ NULL, 0, 0 } };
 static const struct api_arg args_vm_agent[] = {
 	{ "name", ARG_STRING, ARG_REQUIRED | ARG_VM },

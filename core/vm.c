@@ -14,6 +14,7 @@
 #include "core/vm_internal.h"
 #include "core/vm_agent.h"
 #include "core/vm_display.h"
+#include "core/vm_screen.h"
 #include "core/bus.h"
 #include "core/daemon.h"
 #include "common/loop.h"
@@ -102,6 +103,7 @@ void vm_set_state(struct vm *vm, enum vm_state s, const char *why)
 		vm->started_at = 0;
 		vm_agent_stop(vm);
 		vm_display_stop(vm);
+		vm_screen_stop(vm);
 	} else if (s == VM_RUNNING) {
 		vm_agent_running(vm);
 	}
@@ -183,6 +185,7 @@ void vm_free(struct vm *vm)
 	}
 	vm_agent_stop(vm);
 	vm_display_stop(vm);
+	vm_screen_stop(vm);
 	store_vm_clear(&vm->spec);
 	vm_serial_free(vm->serial);
 	vm_serial_log_free(vm->log);

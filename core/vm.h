@@ -86,6 +86,7 @@ struct vm {
 	int shutdown_acpi;           /* this shutdown pressed the power button */
 	struct agent_guest guest;    /* what the guest agent said last */
 	struct vm_display *display;  /* an open display session (vm_display.c) */
+	struct vm_screen_state *screen;  /* text screen reads (vm_screen.c) */
 	int64_t guest_at;            /* CLOCK_REALTIME seconds of that; 0: nothing */
 	int busy;                    /* inside callbacks that may remove it */
 	int deleted;                 /* removed; freed when its QEMU is gone */

@@ -13,6 +13,7 @@
 #include "core/vm_internal.h"
 #include "core/vm_agent.h"
 #include "core/vm_display.h"
+#include "core/vm_screen.h"
 #include "core/bus.h"
 #include "core/daemon.h"
 #include "core/job.h"
@@ -139,6 +140,7 @@ static void vm_qemu_gone(struct vm *vm, const char *how)
 	vm->serial = NULL;
 	vm_agent_stop(vm);
 	vm_display_stop(vm);
+	vm_screen_stop(vm);
 	vm_serial_log_close(vm->log);
 	output_read(vm);
 	output_line(vm, said, sizeof(said));
@@ -348,12 +350,14 @@ static void qmp_event(struct qmp *q, const struct qmp_msg *ev, void *data)
 			snprintf(vm->exit_reason, sizeof(vm->exit_reason), "%s",
 				 why ? why : "host-signal");
 		}
-	} else if (!strcmp(ev->event, "STOP")) {
-		if (!vm->expect_exit && vm->state == VM_RUNNING)
+	} else if (!strcmp(ev->event, "STOP") || !strcmp(ev->event, "RESUME")) {
+		if (vm_screen_owns_pause(vm))
+			return;          /* a text screen read: not a pause of the VM */
+		if (!strcmp(ev->event, "RESUME")) {
+			if (vm->state == VM_PAUSED)
+				vm_set_state(vm, VM_RUNNING, vm->user_action ? "user" : "qemu");
+		} else if (!vm->expect_exit && vm->state == VM_RUNNING)
 			vm_set_state(vm, VM_PAUSED, vm->user_action ? "user" : "qemu");
-	} else if (!strcmp(ev->event, "RESUME")) {
-		if (vm->state == VM_PAUSED)
-			vm_set_state(vm, VM_RUNNING, vm->user_action ? "user" : "qemu");
 	} else if (!strcmp(ev->event, "BLOCK_IO_ERROR")) {
 		const char *node = json_string_value(json_object_get(ev->data, "node-name"));
 

@@ -119,10 +119,19 @@ const struct cli_cmd cli_commands[] = {
 	{ "vm", NULL, "log", "NAME [--bytes SIZE] [--follow]",
 	  "Print the end of a VM's serial console log (64K unless --bytes); --follow "
 	  "keeps printing what the guest writes.", "vm.log", cli_parse_vm_log, cli_run_vm_log },
-	{ "vm", NULL, "display", "NAME [--close] [--ttl SECS]",
+	{ "vm", NULL, "display", "NAME [--close] [--ttl SECS] [--port PORT]",
 	  "Make a VM's screen reachable by a VNC viewer through an SSH tunnel for SECS "
-	  "(default 600) with a one-time password; --close ends it.", "vm.display",
+	  "(default 600) with a one-time password, on 127.0.0.1:PORT (default: a free "
+	  "port); --close ends it.", "vm.display",
 	  cli_parse_vm_display, cli_run_vm_display },
+	{ "vm", NULL, "screen", "NAME",
+	  "Print a VM's screen as text while it is in a VGA text mode (BIOS, boot menus, "
+	  "text installers, a Linux console); a graphics mode needs croft vm display.",
+	  "vm.screen", cli_parse_name, cli_run_vm_screen },
+	{ "vm", NULL, "sendkey", "NAME [KEY...] [--text STRING]",
+	  "Press keys in a VM (QEMU's key names: ret, esc, spc, tab, up, f1, a, shift-a, "
+	  "ctrl-alt-delete), then type STRING on a US keyboard.", "vm.sendkey",
+	  cli_parse_vm_sendkey, cli_run_vm_sendkey },
 	{ "vm", NULL, "agent", "NAME ping|info|fsfreeze-status",
 	  "Ask a VM's guest agent: whether it answers, the guest's OS, host name and "
 	  "addresses, or whether its filesystems are frozen.", "vm.agent", cli_parse_vm_agent,

@@ -127,6 +127,21 @@ void cli_format_vm_display(FILE *f, const json_t *res)
 		cli_str(res, "ssh"), cli_str(res, "viewer"), when);
 }
 
+/* The text screen, line by line as the guest shows it; a graphics mode
+ * prints why there is no text. */
+void cli_format_vm_screen(FILE *f, const json_t *res)
+{
+	const json_t *lines = jget(res, "lines");
+	size_t i;
+
+	if (strcmp(cli_str(res, "mode"), "text")) {
+		fprintf(f, "%s: %s\n", cli_str(res, "name"), cli_str(res, "message"));
+		return;
+	}
+	for (i = 0; i < json_array_size(lines); i++)
+		fprintf(f, "%s\n", json_string_value(json_array_get(lines, i)));
+}
+
 void cli_format_vm_agent(FILE *f, const json_t *res)
 {
 	if (jget(res, "guest"))

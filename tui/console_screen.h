@@ -350,6 +350,9 @@ void console_meter_draw(const struct console *c, WINDOW *w, int y, int x, int wi
 
 /* console_serial.c */
 void console_serial_attach(struct console *c, const char *name);
+/* console_screenview.c: the VM's VGA text screen, keys passed to the guest
+ * until Ctrl-] (V on the VM list). */
+void console_screen_view(struct console *c, const char *name);
 
 /* console.c: a VM's last state change (a vm.state event: unix ms, the
  * Events screen's detail), newest wins; and what is known of it, or NULL. */

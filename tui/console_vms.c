@@ -100,6 +100,17 @@ static void k_console(struct console *c, void *st)
 	console_serial_attach(c, name);
 }
 
+static void k_screen(struct console *c, void *st)
+{
+	const struct cvm *vm = selected_or_say(c, st);
+	char name[CVM_NAME_LEN];
+
+	if (!vm)
+		return;
+	snprintf(name, sizeof(name), "%s", vm->name);  /* the model changes meanwhile */
+	console_screen_view(c, name);
+}
+
 /* The detail view of the selected VM (console_vmdetail.h). */
 static void k_detail(struct console *c, void *st)
 {
@@ -373,6 +384,8 @@ static const struct console_key vms_keys[] = {
 	{ { 'r' }, NULL, "reset, like pressing the reset button (asks first)", k_reset },
 	{ { 'v' }, NULL, "the VM's screen for a VNC viewer over SSH: port, one-time password, "
 	  "the ssh command (a dialog)", k_display },
+	{ { 'V' }, NULL, "the VM's screen as text when it is in a text mode (BIOS, boot menus, "
+	  "text installers); keys go to the guest, Ctrl-] returns", k_screen },
 	{ { 'o' }, NULL, "sort by the next column: name, state, CPU %, memory", k_sort },
 	{ { 27 }, NULL, "leave a VM's details, or clear the filter", k_escape },
 	{ { 0 }, NULL, NULL, NULL },

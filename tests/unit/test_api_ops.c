@@ -215,7 +215,7 @@ static const char *const known_ops[] = {
 	"host.stats", "metrics.get", "vm.stats", "host.memory", "vm.agent", "vm.display",
 	"pool.list", "pool.info", "pool.create", "pool.delete",
 	"vol.list", "vol.info", "vol.create", "vol.delete", "vol.resize",
-	"vm.disk.attach", "vm.disk.detach",
+	"vm.disk.attach", "vm.disk.detach", "vm.screen", "vm.sendkey",
 	"vm.template", "vm.clone",
 };
 
@@ -295,6 +295,7 @@ static const struct {
 	{ "vm.nic.add", "name", "net" },     { "vm.nic.remove", "name", "net" },
 	{ "vm.nic.list", "name", NULL },      { "vm.stats", "name", NULL },
 	{ "vm.agent", "name", NULL },         { "vm.display", "name", NULL },
+	{ "vm.screen", "name", NULL },        { "vm.sendkey", "name", NULL },
 	{ "net.info", NULL, "name" },        { "net.delete", NULL, "name" },
 	{ "net.edit", NULL, "name" },
 	{ "net.forward.add", "vm", "net" },  { "net.forward.list", NULL, "net" },
