@@ -428,6 +428,35 @@ static void test_template_and_linked_clones(void **state)
 	snprintf(path, sizeof(path), "%s/c4-disk0.qcow2", f->d->pool_dir);
 	assert_int_equal(access(path, F_OK), -1);
 	assert_null(vm_find(f->d, "c4"));
+
+	/* a full copy cancelled while qemu-img runs: no volume, no VM, and the
+	 * template may start being copied again */
+	{
+		struct vm_clone_req req = { &f->tmpl->spec, 0, "c5", "full", NULL };
+		char want[4300];
+		struct job *j;
+		int64_t id;
+
+		fake.status = 0;
+		fake.err = NULL;
+		fake.hang = 1;
+		assert_int_equal(vm_clone(f->d, &req, &j, &code, err, sizeof(err)), 0);
+		id = job_id(j);
+		TL_PUMP_UNTIL(f->d->loop, job_state(job_find(f->d->jobs, id)) == JOB_RUNNING &&
+			      fake.calls > 0 && !strcmp(fake.argv[1], "convert"), 5000);
+		assert_int_equal(vm_clone_busy(f->d, "tmpl"), id);
+		assert_int_equal(vm_clone_busy(f->d, "c5"), id);
+		snprintf(path, sizeof(path), "%s/c5-disk0.raw", f->d->pool_dir);
+		assert_int_equal(access(path, F_OK), 0);
+		snprintf(want, sizeof(want), "json:{\"driver\":\"raw\",\"file\":{\"driver\":"
+			 "\"file\",\"filename\":\"%s\"}}", f->base);
+		assert_string_equal(fake.argv[5], want);
+		job_cancel(job_find(f->d->jobs, id), NULL, NULL);
+		TL_PUMP_UNTIL(f->d->loop, !job_find(f->d->jobs, id), 10000);
+		assert_int_equal(access(path, F_OK), -1);
+		assert_null(vm_find(f->d, "c5"));
+		assert_int_equal(vm_clone_busy(f->d, "tmpl"), 0);
+	}
 }
 
 int main(void)
