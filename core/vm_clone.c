@@ -5,8 +5,9 @@
  * "from_format", "path", "format", "backing", "size_bytes", "chain",
  * "alloc"}]}.  Each new volume is recorded, claimed (an empty file made
  * only by the job, handed to the QEMU user), then made by qemu-img
- * running as the QEMU user: "create -b" for an overlay, "convert" for a
- * copy.  A copy's source is given to qemu-img as a json: description of
+ * running as the QEMU user: "create -b -u" for an overlay (its size the
+ * base's, read by croftd when it checked the base's chain, so qemu-img
+ * does not open the base), "convert" for a copy.  A copy's source is given to qemu-img as a json: description of
  * its whole backing chain, each layer a file croftd opened and checked
  * (vm_file_chain_open: inside the pool), so qemu-img never follows a
  * file name written in an image.  A copy's progress is its new file's
@@ -260,6 +261,12 @@ static void volume_argv(const json_t *disk, char **av)
 		av[n++] = xstrdup(dstr(disk, "from_format"));
 		av[n++] = xstrdup("-b");
 		av[n++] = xstrdup(dstr(disk, "backing"));
+		av[n++] = xstrdup("-u");                /* the base is not opened */
+		av[n++] = xstrdup(dstr(disk, "path"));
+		av[n++] = xasprintf("%lld", (long long)json_integer_value(json_object_get(disk,
+											  "size_bytes")));
+		av[n] = NULL;
+		return;
 	} else {
 		char *src = json_dumps(json_object_get(disk, "chain"), JSON_COMPACT);
 
@@ -496,9 +503,12 @@ static int disk_args(struct croftd *d, const struct vm_clone_plan *plan, size_t 
 	if ((rc = vm_file_chain_open(d->pools, cd->from, cd->from_format, 0, &c, code, err,
 				     errlen)) < 0)
 		return rc;
+	/* the overlay's size is its base's as croftd just read it (a raw
+	 * file's own size), so qemu-img need not open the base */
 	o = json_pack("{s:s,s:s,s:s,s:s,s:I}", "from", cd->from, "from_format", cd->from_format,
-		      "path", cd->path, "format", cd->format,
-		      "size_bytes", (json_int_t)cd->size_bytes);
+		      "path", cd->path, "format", cd->format, "size_bytes",
+		      (json_int_t)(c.virtual_size ? c.virtual_size
+						  : (uint64_t)c.layers[0].f.st.st_size));
 	if (cd->backing)
 		json_object_set_new(o, "backing", json_string(cd->backing));
 	else

@@ -385,13 +385,15 @@ static void test_template_and_linked_clones(void **state)
 	tl_exec_fake_install(&fake);
 	assert_int_equal(clone_run(f, "c1", NULL), JOB_DONE);
 	snprintf(path, sizeof(path), "%s/c1-disk0.qcow2", f->d->pool_dir);
-	assert_int_equal(fake.argc, 10);
+	assert_int_equal(fake.argc, 12);
 	assert_string_equal(fake.argv[1], "create");
 	assert_string_equal(fake.argv[5], "-F");
 	assert_string_equal(fake.argv[6], "raw");
 	assert_string_equal(fake.argv[7], "-b");
 	assert_string_equal(fake.argv[8], "base");
-	assert_string_equal(fake.argv[9], path);
+	assert_string_equal(fake.argv[9], "-u");
+	assert_string_equal(fake.argv[10], path);
+	assert_string_equal(fake.argv[11], "14");        /* the raw base's size */
 	assert_int_equal(access(path, F_OK), 0);
 	assert_int_equal(clone_run(f, "c2", "linked"), JOB_DONE);
 	c1 = vm_find(f->d, "c1");
