@@ -7,10 +7,10 @@
  * only by the job, handed to the QEMU user), then made by qemu-img
  * running as the QEMU user: "create -b -u" for an overlay (its size the
  * base's, read by croftd when it checked the base's chain, so qemu-img
- * does not open the base), "convert" for a copy.  A copy's source is given to qemu-img as a json: description of
- * its whole backing chain, each layer a file croftd opened and checked
- * (vm_file_chain_open: inside the pool), so qemu-img never follows a
- * file name written in an image.  A copy's progress is its new file's
+ * does not open the base), "convert" for a copy.  A copy's source is
+ * given to qemu-img as a json: description of its whole backing chain,
+ * each layer a file croftd opened and checked (vm_file_chain_open: inside
+ * the pool), so qemu-img never follows a file name written in an image.  A copy's progress is its new file's
  * allocated bytes against what the source's layers hold.
  *
  * The clone's definition is the plan made when the job was queued, kept
@@ -74,7 +74,7 @@ static int disk_mode(struct croftd *d, const char *path, int restore, mode_t *wa
 
 int vm_template(struct croftd *d, struct vm *vm, const char **code, char *err, size_t errlen)
 {
-	mode_t was[VM_SPEC_DISKS_MAX + 1] = { 0 };
+	mode_t *was;
 	struct store_vm next;
 	size_t i, made = 0;
 	int64_t busy;
@@ -89,7 +89,8 @@ int vm_template(struct croftd *d, struct vm *vm, const char **code, char *err, s
 		return -EBUSY;
 	}
 	*code = PROTO_E_IO;
-	for (i = 0; i < vm->spec.ndisks && i < VM_SPEC_DISKS_MAX; i++, made++)
+	was = xcalloc(vm->spec.ndisks + 1, sizeof(*was));
+	for (i = 0; i < vm->spec.ndisks; i++, made++)
 		if ((rc = disk_mode(d, vm->spec.disks[i].path, 0, &was[i], err, errlen)) < 0)
 			goto undo;
 	store_vm_copy(&next, &vm->spec);
@@ -98,6 +99,7 @@ int vm_template(struct croftd *d, struct vm *vm, const char **code, char *err, s
 	store_vm_clear(&next);
 	if (rc < 0)
 		goto undo;
+	free(was);
 	vm->spec.is_template = 1;
 	log_info("VM %s: now a template", vm->spec.name);
 	bus_publish(d->bus, "vm.changed", vm->spec.name, 0,
@@ -110,6 +112,7 @@ undo:
 
 		disk_mode(d, vm->spec.disks[i].path, 1, &was[i], why, sizeof(why));
 	}
+	free(was);
 	return rc;
 }
 
@@ -117,15 +120,14 @@ undo:
 
 int64_t vm_clone_busy(struct croftd *d, const char *name)
 {
+	const char *source;
 	struct job *j;
-	json_t *a;
 
 	for (j = d->jobs ? job_runner_first(d->jobs) : NULL; j; j = job_next(j)) {
 		if (strcmp(job_kind_name(j), vm_clone_kind.name))
 			continue;
-		a = job_args(j);
-		if ((job_target(j) && !strcmp(job_target(j), name)) ||
-		    !strcmp(json_string_value(json_object_get(a, "source")) ?: "", name))
+		source = json_string_value(json_object_get(job_args(j), "source"));
+		if ((job_target(j) && !strcmp(job_target(j), name)) || (source && !strcmp(source, name)))
 			return job_id(j);
 	}
 	return 0;
@@ -265,8 +267,6 @@ static void volume_argv(const json_t *disk, char **av)
 		av[n++] = xstrdup(dstr(disk, "path"));
 		av[n++] = xasprintf("%lld", (long long)json_integer_value(json_object_get(disk,
 											  "size_bytes")));
-		av[n] = NULL;
-		return;
 	} else {
 		char *src = json_dumps(json_object_get(disk, "chain"), JSON_COMPACT);
 
@@ -275,9 +275,9 @@ static void volume_argv(const json_t *disk, char **av)
 		av[n++] = xstrdup("-O");
 		av[n++] = xstrdup(dstr(disk, "format"));
 		av[n++] = xasprintf("json:%s", src);
+		av[n++] = xstrdup(dstr(disk, "path"));
 		free(src);
 	}
-	av[n++] = xstrdup(dstr(disk, "path"));
 	av[n] = NULL;
 }
 
@@ -384,8 +384,8 @@ static void define_clone(struct job *j)
 	struct croftd *d = job_daemon(j);
 	json_t *a = job_args(j);
 	struct pending *p = pending_take(job_id(j));
-	struct vm *src = vm_find(d, json_string_value(json_object_get(a, "source")) ?: "");
-	const char *code;
+	const char *source = json_string_value(json_object_get(a, "source")), *code;
+	struct vm *src = source ? vm_find(d, source) : NULL;
 	struct vm *vm;
 	char err[1024];
 
