@@ -15,7 +15,8 @@
 # stopped linked clone (flattened), into the source's pool or --pool, and
 # stay whole after the template is gone.  Bad input (an unknown pool, a
 # name taken, a running source, a clone that cannot fit its pool) changes
-# nothing and leaves no file or VM behind.
+# nothing and leaves no file or VM behind, nor does a croftd killed with
+# -9 in the middle of a copy.
 # shellcheck shell=bash
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/netlib.sh"      # guest_run
@@ -184,6 +185,27 @@ done
 assert_eq 0 "$(sqlite3 "$DB" "SELECT count(*) FROM vms WHERE name IN ('f4','f5','f6','f7')")" "store rows"
 expect_ok croft pool delete tiny
 in_croftd umount "$T/mnt"
+t_end
+
+t_begin "kill -9 croftd during a full clone: after the restart its job has failed, no volume, no VM"
+# a qemu-img whose copies take a while, first in croftd's PATH
+mkdir -m 0755 "$T/slowbin"
+printf '#!/bin/sh\n[ "$1" = convert ] && sleep 20\nexec /usr/bin/qemu-img "$@"\n' >"$T/slowbin/qemu-img"
+chmod 0755 "$T/slowbin/qemu-img"
+croftd_stop
+PATH="$T/slowbin:$PATH" croftd_start || die "croftd did not start"
+expect_ok croft vm clone tmpl k1 --full --no-wait
+wait_for 10 test -e "$POOL/k1-disk0.qcow2" || fail "the copy's volume was never claimed"
+expect_fail "is being cloned" croft vm delete tmpl
+croftd_kill9
+croftd_start || die "croftd did not restart"
+JOB=$(croft job list --json | jq -c '[.[] | select(.kind == "vm.clone" and .target == "k1")][0]')
+assert_eq failed "$(echo "$JOB" | jq -r .state)" "the interrupted clone's job"
+assert_contains "$(echo "$JOB" | jq -r .error)" "croftd restarted"
+[ -e "$POOL/k1-disk0.qcow2" ] && fail "the interrupted copy was left behind"
+croft vm info k1 >/dev/null 2>&1 && fail "VM k1 exists after the interrupted clone"
+expect_ok croft vm clone tmpl k2 --linked
+expect_ok croft vm delete k2
 t_end
 
 t_begin "once its linked clones are gone, the template goes; full clones stay whole"
