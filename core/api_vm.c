@@ -405,6 +405,7 @@ static void delete_now(struct api_req *r, struct vm *vm, int keep_disks)
 		free(name);
 		return;
 	}
+	vm_template_release(d, &vm->spec);
 	for (i = 0; i < vm->spec.ndisks; i++) {
 		const struct store_disk *sd = &vm->spec.disks[i];
 

@@ -116,6 +116,24 @@ undo:
 	return rc;
 }
 
+void vm_template_release(struct croftd *d, const struct store_vm *spec)
+{
+	mode_t mode;
+	size_t i;
+
+	for (i = 0; spec->is_template && i < spec->ndisks; i++) {
+		struct vm_file f;
+
+		if (vm_file_open(d->pools, spec->disks[i].path, 0, &f) < 0)
+			continue;
+		mode = (f.st.st_mode & 07777) | S_IWUSR;
+		if (fchmod(f.fd, mode) < 0)
+			log_warn("VM %s: cannot make %s writable again: %s", spec->name,
+				 spec->disks[i].path, strerror(errno));
+		vm_file_close(&f);
+	}
+}
+
 /* --- who depends on what ----------------------------------------------------------- */
 
 int64_t vm_clone_busy(struct croftd *d, const char *name)

@@ -99,6 +99,10 @@ int vm_clone_backing_is(const char *dir, const char *backing, const char *path);
  * -errno with *code and err set; nothing changed on error. */
 int vm_template(struct croftd *d, struct vm *vm, const char **code, char *err, size_t errlen);
 
+/* A template being deleted: the owner's write bit back on its disk files
+ * (those kept become ordinary volumes again).  Failures are logged. */
+void vm_template_release(struct croftd *d, const struct store_vm *spec);
+
 /* Queue the vm.clone job for req (req->src is the source VM's spec).
  * 0 with *out the queued job (valid during the call), or -errno with
  * *code and err set and nothing made (-EEXIST: the name or a volume is

@@ -212,6 +212,7 @@ t_begin "once its linked clones are gone, the template goes; full clones stay wh
 expect_ok croft vm delete c1
 expect_ok croft vm delete c2
 expect_ok croft vm delete tmpl
+assert_eq -rw "$(stat -c %A "$POOL/base" | cut -c1-3)" "the kept volume of the deleted template is writable again"
 expect_ok croft vol delete default/base
 qemu-img check -q "$POOL/f1-disk0.qcow2" || fail "qemu-img check of f1 after the template went"
 qemu-img compare -q -f raw "$T/base.raw" "$POOL/f1-disk0.qcow2" || fail "f1 lost data with the template"
