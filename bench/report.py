@@ -4,7 +4,8 @@ Turn the raw results of bench/run.sh (JSON files in its work dir) into the
 ratio lines and the markdown summary.
 
     report.py start DIR | list DIR N | rss DIR | clients DIR LOAD... | reads DIR
-            | import DIR | import-clients DIR | summary DIR
+            | import DIR | import-clients DIR | clone DIR | poolstats DIR
+            | summary DIR
 """
 import json
 import os
@@ -190,6 +191,45 @@ def import_rows(d):
         print("| `vm.list`, %d concurrent clients, 20 VMs, while imports run (%d requests) | p50 %.2f ms, p99 %.2f ms | idle, same run: p99 %.2f ms | %.2f | p99 <= %.0f ms |"
               % (busy["clients"], busy["count"], busy["p50_ms"], busy["p99_ms"], idle["p99_ms"],
                  busy["p99_ms"] / idle["p99_ms"], CLIENTS_P99_TARGET_MS))
+def clone_numbers(d):
+    r = load(d, "clone.json")
+    c, b = statistics.median(r["croft"]), statistics.median(r["bare"])
+    return c, b, r
+
+
+def cmd_clone(d):
+    c, b, r = clone_numbers(d)
+    print("linked clone: croft vm clone --linked median %.1f ms, bare qemu-img create -b median "
+          "%.1f ms, ratio %.2f; paired: median %+.1f ms; the vm.clone job itself: median %.0f ms"
+          % (c * 1000, b * 1000, c / b, paired_ms(r),
+             statistics.median(r["job_ms"]) if r["job_ms"] else float("nan")))
+    print("       %d runs each, interleaved; croft min/max %.1f/%.1f ms, bare min/max %.1f/%.1f ms"
+          % (len(r["croft"]), min(r["croft"]) * 1000, max(r["croft"]) * 1000,
+             min(r["bare"]) * 1000, max(r["bare"]) * 1000))
+
+
+def cmd_poolstats(d):
+    r = load(d, "poolstats.json")
+    print("pool statistics, %d volumes: croft pool info %.2f ms, croft vol list %.2f ms "
+          "(of which the CLI's start and handshake %.2f ms); du -s %.2f ms (ratio %.2f / %.2f); "
+          "qemu-img info of each %.0f ms (ratio %.3f / %.3f)"
+          % (r["volumes"], r["pinfo"], r["vlist"], r["version"], r["du"], r["pinfo"] / r["du"],
+             r["vlist"] / r["du"], r["qinfo"], r["pinfo"] / r["qinfo"], r["vlist"] / r["qinfo"]))
+
+
+def storage_rows(d):
+    """Markdown rows for bench/clone.sh."""
+    if have(d, "clone.json"):
+        c, b, r = clone_numbers(d)
+        print("| linked clone, `croft vm clone --linked` to the job's end, 1 GiB volume (median of %d) | %.1f ms (the job: %.0f ms) | `qemu-img create -b` as croft-qemu: %.1f ms | %.2f | — |"
+              % (len(r["croft"]), c * 1000, statistics.median(r["job_ms"]) if r["job_ms"] else 0,
+                 b * 1000, c / b))
+    if have(d, "poolstats.json"):
+        r = load(d, "poolstats.json")
+        for key, what in (("pinfo", "pool info"), ("vlist", "vol list")):
+            print("| `croft %s --json`, a pool of %d qcow2 volumes | %.2f ms | `du -s`: %.2f ms; `qemu-img info` of each: %.0f ms | %.2f; %.3f | — |"
+                  % (what, r["volumes"], r[key], r["du"], r["qinfo"], r[key] / r["du"],
+                     r[key] / r["qinfo"]))
 
 
 def cmd_rss(d):
@@ -207,6 +247,7 @@ def cmd_summary(d):
               % (len(r["croft"]), c, paired_ms(r), b, fmt_ratio(ratio, START_TARGET), START_TARGET))
     read_rows(d)
     import_rows(d)
+    storage_rows(d)
     if have(d, "rss.txt"):
         for label, rss, hwm in rss_rows(d):
             print("| croftd memory, %s | VmRSS %s, VmHWM %s | — | — | — |" % (label, mib(rss), mib(hwm)))
@@ -231,6 +272,10 @@ def main():
         cmd_import(d)
     elif mode == "import-clients":
         cmd_import_clients(d)
+    elif mode == "clone":
+        cmd_clone(d)
+    elif mode == "poolstats":
+        cmd_poolstats(d)
     elif mode == "summary":
         cmd_summary(d)
     else:

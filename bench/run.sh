@@ -20,8 +20,12 @@
 # 8. vol import of a 1 GiB vmdk against bare qemu-img convert, and vm.list
 #    p99 while imports run (bench/vol_import.sh).
 #
+# 9. templates and pools (bench/clone.sh): linked-clone time against bare
+#    qemu-img create -b; pool.info and vol.list with 200 volumes against
+#    du -s and qemu-img info.
+#
 # BENCH_ONLY=start runs the first alone; BENCH_ONLY=import the import
-# benchmark alone.
+# benchmark alone; BENCH_ONLY=clone the ninth.
 #
 # Everything lives in one temp dir with a private croftd; all of it (VMs,
 # bare QEMU, croftd, the dir) is torn down on exit, also on failure.
@@ -73,6 +77,11 @@ json.dump({"date": time.strftime("%Y-%m-%d"), "qemu": q[3] if len(q) > 3 else "?
 EOF
 
 rss_sample "croftd just started, no VMs defined"
+if [ "${BENCH_ONLY:-}" = clone ]; then
+	BENCH_OUT=$T "$HERE/clone.sh" "$BUILD" || echo "bench: clone.sh failed (see above)"
+	python3 "$HERE/report.py" summary "$T"
+	exit 0
+fi
 BENCH_T0=$(date +%s)
 echo "croft benchmarks (QEMU with TCG; $(nproc) CPUs); work dir $T"
 echo
@@ -133,6 +142,10 @@ echo
 
 # --- 8. imports (their own croftd) ----------------------------------------------
 BENCH_OUT=$T "$HERE/vol_import.sh" "$BUILD" || echo "bench: vol_import.sh failed (see above)"
+echo
+
+# --- 9. templates and pools (its own croftd) -----------------------------------
+BENCH_OUT=$T "$HERE/clone.sh" "$BUILD" || echo "bench: clone.sh failed (see above)"
 echo
 
 echo "== summary (paste into README, Performance) — whole bench took $(( $(date +%s) - BENCH_T0 )) s"

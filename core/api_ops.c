@@ -26,6 +26,7 @@ const struct api_op *const api_op_tables[] = {
 	api_vol_ops,
 	api_screen_ops,
 	api_vol_io_ops,
+	api_clone_ops,
 	NULL,
 };
 

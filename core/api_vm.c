@@ -17,6 +17,7 @@
 #include "core/model.h"
 #include "core/vm.h"
 #include "core/vm_agent.h"
+#include "core/vm_clone.h"
 #include "core/vm_display.h"
 #include "core/vm_create.h"
 #include "core/vm_define.h"
@@ -107,6 +108,7 @@ json_t *api_vm_json(const struct vm *vm)
 	json_object_set_new(o, "nics", api_vm_nics_json(vm));
 	json_object_set_new(o, "agent", json_boolean(s->agent));
 	json_object_set_new(o, "display", json_string(s->display ? s->display : "std"));
+	json_object_set_new(o, "template", json_boolean(s->is_template));
 	json_object_set_new(o, "guest", guest_json(vm));
 	json_object_set_new(o, "cpu_time_ms", proc ? json_integer((json_int_t)proc->cpu_ms)
 						   : json_null());
@@ -425,6 +427,7 @@ static void delete_now(struct api_req *r, struct vm *vm, int keep_disks)
 		free(name);
 		return;
 	}
+	vm_template_release(d, &vm->spec);
 	for (i = 0; i < vm->spec.ndisks; i++) {
 		const struct store_disk *sd = &vm->spec.disks[i];
 
@@ -468,6 +471,39 @@ static void delete_after_stop(struct vm *vm, const char *code, const char *msg, 
 	free(c);
 }
 
+/* What keeps vm from being deleted: a clone job reading it, or volumes
+ * whose backing file is one of its disks (a template's linked clones).
+ * 0, or -errno with the request answered. */
+static int delete_blocked(struct api_req *r, struct vm *vm, int keep_disks)
+{
+	struct croftd *d = api_req_daemon(r);
+	char deps[1024];
+	int64_t job;
+	size_t i;
+	int n;
+
+	if ((job = vm_clone_busy(d, vm->spec.name))) {
+		api_req_err(r, PROTO_E_INVALID_STATE, "VM '%s' is being cloned (job %lld); cancel "
+			    "the job or wait for it", vm->spec.name, (long long)job);
+		return -EBUSY;
+	}
+	for (i = 0; i < vm->spec.ndisks; i++) {
+		if (!vm->spec.is_template && (keep_disks || !vm->spec.disks[i].owned))
+			continue;
+		n = vm_clone_dependents(d, vm->spec.disks[i].path, deps, sizeof(deps));
+		if (n > 0 && vm->spec.is_template)
+			api_req_err(r, PROTO_E_INVALID_STATE, "template '%s' has linked clones: %s; "
+				    "delete them first", vm->spec.name, deps);
+		else if (n > 0)
+			api_req_err(r, PROTO_E_INVALID_STATE, "disk %s of VM '%s' is the backing file "
+				    "of %s; delete those first, or delete the VM with --keep-disks",
+				    vm->spec.disks[i].path, vm->spec.name, deps);
+		if (n > 0)
+			return -EBUSY;
+	}
+	return 0;
+}
+
 static void op_vm_delete(struct api_req *r, json_t *args)
 {
 	struct vm *vm = api_req_vm(r);
@@ -477,6 +513,8 @@ static void op_vm_delete(struct api_req *r, json_t *args)
 	const char *code;
 	char err[512];
 
+	if (delete_blocked(r, vm, keep) < 0)
+		return;
 	if (!vm_is_live(vm)) {
 		delete_now(r, vm, keep);
 		return;

@@ -17,6 +17,7 @@
 #include "core/pool_usage.h"
 #include "core/pools.h"
 #include "core/vm.h"
+#include "core/vm_clone.h"
 #include "core/vm_disk.h"
 #include "store/store.h"
 #include "common/log.h"
@@ -258,17 +259,33 @@ static void op_vol_delete(struct api_req *r, json_t *args)
 	struct croftd *d = api_req_daemon(r);
 	const char *pool = json_string_value(json_object_get(args, "pool"));
 	const char *name = json_string_value(json_object_get(args, "name"));
-	char path[PATH_MAX];
+	char path[PATH_MAX], deps[1024];
 	const char *user;
 	json_t *o;
-	int dfd;
+	int dfd, n;
 
 	if (vol_args(r, args, path) < 0 || !(o = api_vol_find(r, args)))
 		return;
 	if ((user = api_vol_user(d, path))) {
+		struct vm *vm = vm_find(d, user);
+
 		json_decref(o);
-		api_req_err(r, PROTO_E_INVALID_STATE, "volume %s/%s is attached to VM %s; detach "
-			    "it or delete the VM first", pool, name, user);
+		if (vm && vm->spec.is_template)
+			api_req_err(r, PROTO_E_INVALID_STATE, "volume %s/%s is a disk of template %s, "
+				    "which is read-only; delete the template first", pool, name, user);
+		else
+			api_req_err(r, PROTO_E_INVALID_STATE, "volume %s/%s is attached to VM %s; "
+				    "detach it or delete the VM first", pool, name, user);
+		return;
+	}
+	if ((n = vm_clone_dependents(d, path, deps, sizeof(deps))) != 0) {
+		json_decref(o);
+		if (n < 0)
+			api_req_err(r, PROTO_E_IO, "%s", deps);
+		else
+			api_req_err(r, PROTO_E_INVALID_STATE, "volume %s/%s is the backing file of "
+				    "%d other volume%s (%s); delete those first", pool, name, n,
+				    n == 1 ? "" : "s", deps);
 		return;
 	}
 	/* by name in the pool's directory: a symlink is not followed */
@@ -347,7 +364,7 @@ static void op_vol_resize(struct api_req *r, json_t *args)
 	const char *name = json_string_value(json_object_get(args, "name"));
 	json_int_t size = json_integer_value(json_object_get(args, "size_bytes"));
 	char path[PATH_MAX], target[2 * NAME_MAX_LEN + 8], err[PATH_MAX + 256];
-	const char *format;
+	const char *format, *code;
 	json_int_t have;
 	struct online_resize *o;
 	struct vm *vm;
@@ -376,6 +393,10 @@ static void op_vol_resize(struct api_req *r, json_t *args)
 		goto out;
 	}
 	vm = disk_owner(d, path, &idx);
+	if (vm && vm_template_refuse(&vm->spec, "changed", &code, err, sizeof(err)) < 0) {
+		api_req_err(r, code, "volume %s/%s is a disk of a template: %s", pool, name, err);
+		goto out;
+	}
 	if (vm && vm->pid > 0) {
 		char node[32];
 

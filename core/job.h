@@ -169,6 +169,11 @@ void job_poll_stop(struct job *j);
 typedef void (*job_exec_step_fn)(struct job *j, const struct job_exec_result *res);
 int job_step_exec(struct job *j, const struct job_exec_spec *spec, job_exec_step_fn done,
 		  char *err, size_t errlen);
+/* job_step_exec of argv (qemu-img ...) as the QEMU user croftd's images
+ * belong to (when croftd drops privileges), with no_new_privs, its
+ * output captured. */
+int job_step_qemu_img(struct job *j, char *const *argv, job_exec_step_fn done, char *err,
+		      size_t errlen);
 /* Signal the child of the running child-process step (a kind's own
  * timeout): 0, or -ESRCH when none runs.  Its done still runs. */
 int job_step_kill(struct job *j, int sig);

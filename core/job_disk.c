@@ -94,37 +94,33 @@ static void disk_made(struct job *j, const struct job_exec_result *res)
 }
 
 /* Record, claim, then format disk run->i. */
-static int make_disk(struct job *j, char *err, size_t errlen)
+int job_disk_claim(struct job *j, const char *path, char *err, size_t errlen)
 {
 	struct croftd *d = job_daemon(j);
+	int rc;
+
+	rc = job_cleanup_add(j, path, err, errlen);
+	if (rc < 0)
+		return rc;
+	rc = pool_image_claim(path, d->drop_privs ? d->qemu_uid : (uid_t)-1, d->qemu_gid,
+			      err, errlen);
+	if (rc == -EEXIST)
+		job_cleanup_drop(j, path);       /* someone else's */
+	return rc;
+}
+
+static int make_disk(struct job *j, char *err, size_t errlen)
+{
 	struct job_disk_run *run = job_priv(j);
-	struct job_exec_creds creds = {
-		.uid = d->qemu_uid, .gid = d->qemu_gid,
-		.groups = d->qemu_groups, .ngroups = (size_t)d->qemu_ngroups,
-	};
-	struct job_exec_spec spec = {
-		.user = d->qemu_user, .creds = d->drop_privs ? &creds : NULL,
-		.no_new_privs = 1, .who = "qemu-img",
-		.out = JOB_EXEC_CAPTURE, .err = JOB_EXEC_CAPTURE,
-	};
 	struct pool_cmd cmd;
 	struct disk_arg a;
 	int rc;
 
 	disk_get(j, run->i, &a);
-	rc = job_cleanup_add(j, a.path, err, errlen);
-	if (rc < 0)
+	if ((rc = job_disk_claim(j, a.path, err, errlen)) < 0)
 		return rc;
-	rc = pool_image_claim(a.path, d->drop_privs ? d->qemu_uid : (uid_t)-1, d->qemu_gid,
-			      err, errlen);
-	if (rc < 0) {
-		if (rc == -EEXIST)
-			job_cleanup_drop(j, a.path);     /* someone else's */
-		return rc;
-	}
 	pool_image_create_cmd(a.path, a.format, a.size, &cmd);
-	spec.argv = cmd.argv;
-	rc = job_step_exec(j, &spec, disk_made, err, errlen);
+	rc = job_step_qemu_img(j, cmd.argv, disk_made, err, errlen);
 	pool_cmd_free(&cmd);
 	if (rc == 0) {
 		run->seen = 0;

@@ -63,6 +63,12 @@ struct job_disk_run {
 int job_disk_steps(struct job *j, json_t *disks, void (*then)(struct job *j),
 		   char *err, size_t errlen);
 
+/* Record path as the job's (removed unless it ends done), then claim it:
+ * an empty file only the job made, the QEMU user's when croftd drops
+ * privileges (pool_image_claim).  0, or -errno with err set (-EEXIST: a
+ * file was there, and it is not recorded). */
+int job_disk_claim(struct job *j, const char *path, char *err, size_t errlen);
+
 /* Queue a disk.create job making disks[0..n-1] for target (may be NULL).
  * Everything is checked first: -EINVAL, -EEXIST or -ENOENT with err naming
  * the problem, and nothing queued (also -EIO, -ESHUTDOWN as job_submit).

@@ -6,6 +6,7 @@
 #include "core/job_disk.h"
 #include "core/job_vol.h"
 #include "core/job_vol_import.h"
+#include "core/vm_clone.h"
 #include "core/vm_create.h"
 
 const struct job_kind *const job_kinds[] = {
@@ -15,5 +16,6 @@ const struct job_kind *const job_kinds[] = {
 	&job_vol_import_kind,
 	&job_iso_import_kind,
 	&job_vol_export_kind,
+	&vm_clone_kind,
 	NULL,
 };

@@ -130,6 +130,23 @@ int job_step_exec(struct job *j, const struct job_exec_spec *spec, job_exec_step
 	return 0;
 }
 
+int job_step_qemu_img(struct job *j, char *const *argv, job_exec_step_fn done, char *err,
+		      size_t errlen)
+{
+	struct croftd *d = j->r->d;
+	struct job_exec_creds creds = {
+		.uid = d->qemu_uid, .gid = d->qemu_gid,
+		.groups = d->qemu_groups, .ngroups = (size_t)d->qemu_ngroups,
+	};
+	struct job_exec_spec spec = {
+		.argv = argv, .user = d->qemu_user, .creds = d->drop_privs ? &creds : NULL,
+		.no_new_privs = 1, .who = "qemu-img",
+		.out = JOB_EXEC_CAPTURE, .err = JOB_EXEC_CAPTURE,
+	};
+
+	return job_step_exec(j, &spec, done, err, errlen);
+}
+
 int job_step_kill(struct job *j, int sig)
 {
 	struct exec_step *st = job_step_of(j, &exec_ops);

@@ -139,6 +139,10 @@ void vm_files_remove(struct croftd *d, const char *name);
 
 /* Create the per-VM UEFI variable store from the OVMF template if absent. */
 int vm_uefi_vars_ensure(struct croftd *d, const char *name, char *err, size_t errlen);
+/* Give VM name a copy of VM from's variable store (its boot entries), for
+ * a clone: 0 (also when from has none), or -errno with err set. */
+int vm_uefi_vars_copy(struct croftd *d, const char *from, const char *name, char *err,
+		      size_t errlen);
 
 /* Exposed for the API: change state, persist, broadcast. */
 void vm_set_state(struct vm *vm, enum vm_state s, const char *reason);

@@ -13,6 +13,7 @@
 #include "core/job_exec.h"
 #include "core/pool.h"
 #include "core/vm.h"
+#include "core/vm_clone.h"
 #include "core/vm_define.h"
 #include "core/vm_files.h"
 #include "core/pools.h"
@@ -188,20 +189,10 @@ static int create_start(struct job *j, char *err, size_t errlen)
 /* Done when the VM (by its uuid) made it into the store before the restart. */
 static enum job_recover create_recover(struct job *j, char *why, size_t whylen)
 {
-	const char *uuid = json_string_value(json_object_get(json_object_get(job_args(j), "vm"),
-							     "uuid"));
-	struct store_vm have;
-	int found;
-
 	(void)why;
 	(void)whylen;
-	found = job_target(j) && uuid &&
-		store_vm_get(job_daemon(j)->store, job_target(j), &have) == 0 &&
-		have.uuid && !strcmp(have.uuid, uuid);
-	if (found)
-		job_set_result(j, json_pack("{s:s,s:s}", "name", have.name, "uuid", have.uuid));
-	store_vm_clear(&have);
-	return found ? JOB_RECOVER_DONE : JOB_RECOVER_FAIL;
+	return vm_define_recover(j, json_string_value(json_object_get(json_object_get(job_args(j),
+										      "vm"), "uuid")));
 }
 
 const struct job_kind vm_create_kind = {
@@ -276,7 +267,7 @@ static void plan(struct create *c)
 		finish(c, NULL, NULL, code, err);
 		return;
 	}
-	if ((busy = vm_create_pending(c->d, spec.name))) {
+	if ((busy = vm_create_pending(c->d, spec.name)) || (busy = vm_clone_busy(c->d, spec.name))) {
 		snprintf(err, sizeof(err), "a VM named '%s' is being created (job %lld)", spec.name,
 			 (long long)busy);
 		store_vm_clear(&spec);

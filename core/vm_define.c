@@ -46,6 +46,20 @@ void vm_define_uuid(char out[37])
 	*p = '\0';
 }
 
+enum job_recover vm_define_recover(struct job *j, const char *uuid)
+{
+	struct store_vm have;
+	int found;
+
+	found = job_target(j) && uuid &&
+		store_vm_get(job_daemon(j)->store, job_target(j), &have) == 0 &&
+		have.uuid && !strcmp(have.uuid, uuid);
+	if (found)
+		job_set_result(j, json_pack("{s:s,s:s}", "name", have.name, "uuid", have.uuid));
+	store_vm_clear(&have);
+	return found ? JOB_RECOVER_DONE : JOB_RECOVER_FAIL;
+}
+
 int vm_define_create(struct croftd *d, struct store_vm *spec, struct vm **out,
 		     const char **code, char *err, size_t errlen)
 {

@@ -10,6 +10,7 @@
 #ifndef CROFT_VM_DEFINE_H
 #define CROFT_VM_DEFINE_H
 
+#include "core/job.h"
 #include "core/vm.h"
 
 #include <stddef.h>
@@ -23,6 +24,12 @@ struct vm_spec_edit_plan;
  * with *code (PROTO_E_*) and err set. */
 int vm_define_create(struct croftd *d, struct store_vm *spec, struct vm **out,
 		     const char **code, char *err, size_t errlen);
+
+/* A job that defines VM job_target(j) with this uuid (vm.create,
+ * vm.clone), found queued or running after a restart: done, with
+ * {"name","uuid"} as its result, when that VM reached the store; else
+ * failed. */
+enum job_recover vm_define_recover(struct job *j, const char *uuid);
 
 /* A new random (version 4) uuid. */
 void vm_define_uuid(char out[37]);

@@ -6,8 +6,14 @@
  *   add-fd      the open descriptor, sent with the command (SCM_RIGHTS),
  *               becomes a new fd set
  *   blockdev-add  a "file" node on /dev/fdset/N and a format node over it
- *               (discard=unmap, detect-zeroes=unmap; qcow2 with no
- *               backing file)
+ *               (discard=unmap, detect-zeroes=unmap; a qcow2's backing
+ *               pinned)
+ *
+ * once per layer of its backing chain (vm_file_chain_open: each backing
+ * file in the image's pool, opened read-only), the deepest first, each
+ * layer below the top read-only with its own fd set and nodes
+ * "<node>-b<k>", as a started disk's chain is on the command line; then
+ *
  *   device_add  virtio-blk-pci with werror=enospc,rerror=report, on the
  *               first free diskport<k> (pcie-root-ports made at start);
  *               or a scsi-hd on the VM's virtio-scsi controller, which
@@ -22,6 +28,11 @@
  * disks change, the QEMU names of all of them are kept in the store for
  * that QEMU (its pid), so a restarted croftd still finds them: a detach
  * after a restart, or a BLOCK_IO_ERROR naming a node (vm_disk_node_path).
+ * Only the top node's name is kept: a backing layer's nodes and fd set
+ * (opaque) are "<node>-b<k>", k = 1, 2, ... from the top, for a started
+ * disk and a hot-plugged one alike, so detaching derives them: it deletes
+ * the disk's nodes, then its backing nodes until QEMU has no next one,
+ * then every fd set whose opaque is the node's or one of its layers'.
  */
 #include "core/vm_disk.h"
 #include "core/daemon.h"
@@ -29,6 +40,7 @@
 #include "core/qemu_cmdline.h"
 #include "core/qmp.h"
 #include "core/vm.h"
+#include "core/vm_clone.h"
 #include "core/vm_files.h"
 #include "common/log.h"
 #include "common/loop.h"
@@ -42,14 +54,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define ATTACH_NODES_MAX (2 * VM_FILE_CHAIN_MAX)
+
 struct attach {
 	struct croftd *d;
 	char *vm;                /* by name: the VM may go meanwhile */
 	struct vm_file_chain chain;
 	struct store_disk disk;
 	char node[32];
-	int64_t fdset;
-	int step;                /* steps QEMU took: the fd set, the file node, the format node */
+	size_t layer;            /* the chain layer being added, the deepest first */
+	int sub;                 /* of it: 0 add-fd, 1 file node, 2 format node sent; 3 device_add */
+	int64_t fdsets[VM_FILE_CHAIN_MAX];
+	size_t nfdsets;
+	char made[ATTACH_NODES_MAX][48];   /* the nodes QEMU took, in order */
+	size_t nmade;
 	int ctl;                 /* scsi: 1 looking for the controller, 2 adding it, 3 there */
 	unsigned port;           /* the diskport<k> tried */
 	vm_disk_done_fn done;
@@ -81,21 +99,78 @@ static void attach_end(struct attach *a, const char *code, const char *fmt, ...)
 	attach_free(a);
 }
 
-/* Undo what QEMU has of the disk so far (replies ignored). */
+/* Undo what QEMU has of the disk so far (replies ignored): the nodes, the
+ * one naming another first, then the fd sets. */
 static void attach_undo(struct attach *a, struct qmp *q)
 {
-	char file[48];
+	size_t i;
 
 	if (!q)
 		return;
-	snprintf(file, sizeof(file), "%s-file", a->node);
-	if (a->step >= 3)
-		qmp_command(q, "blockdev-del", json_pack("{s:s}", "node-name", a->node), NULL, NULL);
-	if (a->step >= 2)
-		qmp_command(q, "blockdev-del", json_pack("{s:s}", "node-name", file), NULL, NULL);
-	if (a->step >= 1 && a->fdset >= 0)
-		qmp_command(q, "remove-fd", json_pack("{s:I}", "fdset-id", (json_int_t)a->fdset),
+	for (i = a->nmade; i-- > 0;)
+		qmp_command(q, "blockdev-del", json_pack("{s:s}", "node-name", a->made[i]), NULL, NULL);
+	for (i = 0; i < a->nfdsets; i++)
+		qmp_command(q, "remove-fd", json_pack("{s:I}", "fdset-id", (json_int_t)a->fdsets[i]),
 			    NULL, NULL);
+}
+
+/* The node of chain layer k: the disk's for 0, "<node>-b<k>" for its
+ * backing files, as the command line names a started disk's. */
+static void layer_node(const struct attach *a, size_t k, char *out, size_t outlen)
+{
+	if (k)
+		snprintf(out, outlen, "%s-b%u", a->node, (unsigned)(k % 100));
+	else
+		snprintf(out, outlen, "%s", a->node);
+}
+
+static void attach_next(struct qmp *q, const struct qmp_msg *reply, void *data);
+
+/* Hand QEMU the descriptor of layer a->layer (a copy: the chain keeps its
+ * own) as a new fd set. */
+static int attach_fd(struct attach *a, struct qmp *q)
+{
+	char opaque[48];
+	int fd = fcntl(a->chain.layers[a->layer].f.fd, F_DUPFD_CLOEXEC, 3);
+
+	layer_node(a, a->layer, opaque, sizeof(opaque));
+	a->sub = 0;
+	if (fd < 0)
+		return -errno;
+	return qmp_command_fd(q, "add-fd", json_pack("{s:s}", "opaque", opaque), fd, attach_next, a);
+}
+
+/* The file node, then the format node, of layer a->layer: read-only
+ * below the top; a qcow2's backing is the node of the layer below. */
+static void attach_node(struct attach *a, struct qmp *q, int format)
+{
+	char node[40], file[48], below[40], path[48];
+	const char *fmt = a->chain.layers[a->layer].format;
+	int ro = a->layer > 0;
+	json_t *args;
+
+	layer_node(a, a->layer, node, sizeof(node));
+	snprintf(file, sizeof(file), "%s-file", node);
+	if (!format) {
+		snprintf(path, sizeof(path), "/dev/fdset/%lld", (long long)a->fdsets[a->nfdsets - 1]);
+		args = json_pack("{s:s,s:s,s:s,s:b}", "driver", "file", "node-name", file,
+				 "filename", path, "read-only", ro);
+	} else {
+		args = json_pack("{s:s,s:s,s:s,s:b}", "driver", fmt, "node-name", node, "file", file,
+				 "read-only", ro);
+		if (!strcmp(fmt, "qcow2")) {
+			layer_node(a, a->layer + 1, below, sizeof(below));
+			json_object_set_new(args, "backing", a->layer + 1 < a->chain.n
+					    ? json_string(below) : json_null());
+		}
+	}
+	if (!ro)
+		json_object_set_new(args, "discard", json_string("unmap"));
+	if (!ro && format)
+		json_object_set_new(args, "detect-zeroes", json_string("unmap"));
+	snprintf(a->made[a->nmade], sizeof(a->made[0]), "%s", format ? node : file);
+	a->sub = format ? 2 : 1;
+	qmp_command(q, "blockdev-add", args, attach_next, a);
 }
 
 /* The QEMU names of the disks of each running VM by their index in its
@@ -217,8 +292,6 @@ const char *vm_disk_node_path(struct vm *vm, const char *node)
 	return NULL;
 }
 
-static void attach_next(struct qmp *q, const struct qmp_msg *reply, void *data);
-
 /* The device: a virtio-blk-pci on the free root port diskport<a->port>,
  * or a scsi-hd on the VM's controller. */
 static void device_add(struct attach *a, struct qmp *q)
@@ -304,41 +377,45 @@ static void attach_next(struct qmp *q, const struct qmp_msg *reply, void *data)
 {
 	struct attach *a = data;
 	struct vm *vm = vm_find(a->d, a->vm);
-	char path[48], file[48];
-	json_t *args;
+	char path[48];
+	int rc;
 
 	if (!reply || !vm || vm->qmp != q) {
 		attach_end(a, PROTO_E_QEMU, "VM %s stopped while the disk was being attached", a->vm);
 		return;
 	}
-	if (reply->type == QMP_MSG_ERROR && a->step == 3 && !a->disk.scsi &&
+	if (reply->type == QMP_MSG_ERROR && a->sub == 3 && !a->disk.scsi &&
 	    ++a->port < QEMU_DISK_PORTS) {
 		device_add(a, q);        /* that port is taken: the next one */
 		return;
 	}
 	if (reply->type == QMP_MSG_ERROR) {
-		attach_undo(a, q);       /* a->step steps went through */
+		attach_undo(a, q);       /* what went through */
 		attach_end(a, PROTO_E_QEMU, "QEMU refused to attach the disk: %s",
 			   reply->err_desc ? reply->err_desc : "?");
 		return;
 	}
-	snprintf(file, sizeof(file), "%s-file", a->node);
-	switch (a->step++) {
+	switch (a->sub) {
 	case 0:                  /* add-fd answered: the fd set */
-		a->fdset = json_integer_value(json_object_get(reply->ret, "fdset-id"));
-		snprintf(path, sizeof(path), "/dev/fdset/%lld", (long long)a->fdset);
-		args = json_pack("{s:s,s:s,s:s,s:s}", "driver", "file", "node-name", file,
-				 "filename", path, "discard", "unmap");
-		qmp_command(q, "blockdev-add", args, attach_next, a);
+		a->fdsets[a->nfdsets++] = json_integer_value(json_object_get(reply->ret, "fdset-id"));
+		attach_node(a, q, 0);
 		return;
 	case 1:
-		args = json_pack("{s:s,s:s,s:s,s:s,s:s}", "driver", a->disk.format, "node-name",
-				 a->node, "file", file, "discard", "unmap", "detect-zeroes", "unmap");
-		if (!strcmp(a->disk.format, "qcow2"))
-			json_object_set_new(args, "backing", json_null());
-		qmp_command(q, "blockdev-add", args, attach_next, a);
+		a->nmade++;
+		attach_node(a, q, 1);
 		return;
 	case 2:
+		a->nmade++;
+		if (a->layer > 0) {
+			a->layer--;
+			if ((rc = attach_fd(a, q)) < 0) {
+				attach_undo(a, q);
+				attach_end(a, PROTO_E_QEMU, "cannot pass the disk's files to QEMU: %s",
+					   strerror(-rc));
+			}
+			return;
+		}
+		a->sub = 3;
 		if (!a->disk.scsi) {
 			device_add(a, q);
 			return;
@@ -356,8 +433,10 @@ int vm_disk_attach(struct croftd *d, struct vm *vm, const char *path, int scsi,
 		   vm_disk_done_fn done, void *data, const char **code, char *err, size_t errlen)
 {
 	struct attach *a;
-	int rc, fd;
+	int rc;
 
+	if ((rc = vm_template_refuse(&vm->spec, "given another disk", code, err, errlen)) < 0)
+		return rc;
 	*code = PROTO_E_INVALID_STATE;
 	if (vm->pid <= 0 || !qmp_is_ready(vm->qmp)) {
 		err_set(err, errlen, "VM %s is not running; a disk is hot-plugged into a running "
@@ -369,18 +448,10 @@ int vm_disk_attach(struct croftd *d, struct vm *vm, const char *path, int scsi,
 	a->d = d;
 	a->done = done;
 	a->data = data;
-	a->fdset = -1;
 	rc = vm_file_chain_open(d->pools, path, NULL, VM_FILE_WRITE, &a->chain, code, err, errlen);
 	if (rc < 0) {
 		free(a);
 		return rc;
-	}
-	if (a->chain.n != 1) {
-		*code = PROTO_E_INVALID_ARGUMENT;
-		err_set(err, errlen, "%s has a backing file; hot-plug takes a volume without one "
-			"(attach it to the stopped VM instead)", path);
-		attach_free(a);
-		return -EINVAL;
 	}
 	a->vm = xstrdup(vm->spec.name);
 	a->disk.idx = vm->spec.ndisks ? vm->spec.disks[vm->spec.ndisks - 1].idx + 1 : 0;
@@ -390,12 +461,8 @@ int vm_disk_attach(struct croftd *d, struct vm *vm, const char *path, int scsi,
 	a->disk.size_bytes = a->chain.virtual_size ? a->chain.virtual_size
 						   : (uint64_t)a->chain.layers[0].f.st.st_size;
 	snprintf(a->node, sizeof(a->node), "hp%u", a->disk.idx);
-	/* qmp_command_fd takes the descriptor it is given: a copy, so the
-	 * chain keeps its own */
-	fd = fcntl(a->chain.layers[0].f.fd, F_DUPFD_CLOEXEC, 3);
-	rc = fd < 0 ? -errno : qmp_command_fd(vm->qmp, "add-fd",
-					       json_pack("{s:s}", "opaque", a->node), fd,
-					       attach_next, a);
+	a->layer = a->chain.n - 1;       /* the deepest backing file first */
+	rc = attach_fd(a, vm->qmp);
 	if (rc < 0) {
 		*code = PROTO_E_QEMU;
 		err_set(err, errlen, "cannot pass the disk to VM %s's QEMU: %s", vm->spec.name,
@@ -419,6 +486,7 @@ struct detach {
 	char node[32];
 	char dev[40];
 	int step;
+	unsigned layer;          /* the backing layer whose nodes go next */
 	struct loop_timer *timer;
 	vm_disk_done_fn done;
 	void *data;
@@ -471,22 +539,25 @@ static void detach_record(struct detach *o, struct vm *vm)
 	detach_end(o, NULL, NULL);
 }
 
-/* The fd sets QEMU holds for the node (opaque "<node>" or "<node>-ro"). */
+/* The fd sets QEMU holds for the node (opaque "<node>" or "<node>-ro") and
+ * its backing files ("<node>-b<k>"). */
 static void fdsets_listed(struct qmp *q, const struct qmp_msg *reply, void *data)
 {
 	struct detach *o = data;
 	struct vm *vm = vm_find(o->d, o->vm);
-	char ro[48];
+	char ro[48], below[48];
 	json_t *set, *fd;
 	size_t i, k;
 
 	snprintf(ro, sizeof(ro), "%s-ro", o->node);
+	snprintf(below, sizeof(below), "%s-b", o->node);
 	if (reply && reply->type == QMP_MSG_RETURN) {
 		json_array_foreach(reply->ret, i, set) {
 			json_array_foreach(json_object_get(set, "fds"), k, fd) {
 				const char *op = json_string_value(json_object_get(fd, "opaque"));
 
-				if (op && (!strcmp(op, o->node) || !strcmp(op, ro)))
+				if (op && (!strcmp(op, o->node) || !strcmp(op, ro) ||
+					   !strncmp(op, below, strlen(below))))
 					qmp_command(q, "remove-fd", json_pack("{s:O}", "fdset-id",
 						    json_object_get(set, "fdset-id")), NULL, NULL);
 			}
@@ -515,10 +586,15 @@ static void detach_released(struct detach *o, struct qmp *q)
 static void detach_next(struct qmp *q, const struct qmp_msg *reply, void *data)
 {
 	struct detach *o = data;
-	char file[48];
+	char file[48], node[40];
 
 	if (!reply) {
 		detach_end(o, PROTO_E_QEMU, "the VM stopped while the disk was being detached");
+		return;
+	}
+	if (reply->type == QMP_MSG_ERROR && o->step == 5) {
+		o->step = 4;             /* no backing layer o->layer: the chain is gone */
+		qmp_command(q, "query-fdsets", NULL, fdsets_listed, o);
 		return;
 	}
 	if (reply->type == QMP_MSG_ERROR) {
@@ -538,9 +614,16 @@ static void detach_next(struct qmp *q, const struct qmp_msg *reply, void *data)
 		snprintf(file, sizeof(file), "%s-file", o->node);
 		qmp_command(q, "blockdev-del", json_pack("{s:s}", "node-name", file), detach_next, o);
 		return;
+	case 5:                  /* backing layer o->layer's format node went */
+		o->step = 6;
+		snprintf(file, sizeof(file), "%s-b%u-file", o->node, o->layer);
+		qmp_command(q, "blockdev-del", json_pack("{s:s}", "node-name", file), detach_next, o);
+		return;
 	case 3:
-		o->step = 4;
-		qmp_command(q, "query-fdsets", NULL, fdsets_listed, o);
+	case 6:                  /* the next backing layer, if there is one */
+		o->step = 5;
+		snprintf(node, sizeof(node), "%s-b%u", o->node, ++o->layer);
+		qmp_command(q, "blockdev-del", json_pack("{s:s}", "node-name", node), detach_next, o);
 		return;
 	}
 }
@@ -579,7 +662,10 @@ int vm_disk_detach(struct croftd *d, struct vm *vm, const char *path, vm_disk_do
 	struct disk_name *n;
 	struct detach *o;
 	size_t i;
+	int rc;
 
+	if ((rc = vm_template_refuse(&vm->spec, "changed", code, err, errlen)) < 0)
+		return rc;
 	*code = PROTO_E_INVALID_STATE;
 	if (vm->pid <= 0 || !qmp_is_ready(vm->qmp)) {
 		err_set(err, errlen, "VM %s is not running; a disk is hot-unplugged from a running "

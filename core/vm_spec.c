@@ -10,6 +10,7 @@
  * The real side effects (struct vm_spec_sys for croftd) are at the end.
  */
 #include "core/vm_spec.h"
+#include "core/vm_clone.h"
 #include "core/balloon_policy.h"
 #include "core/daemon.h"
 #include "core/host.h"
@@ -523,6 +524,8 @@ int vm_spec_edit(const struct vm_spec_env *env, const struct store_vm *cur,
 	int rc;
 
 	memset(out, 0, sizeof(*out));
+	if ((rc = vm_template_refuse(cur, "edited", code, err, errlen)) < 0)
+		return rc;
 	*code = PROTO_E_INVALID_STATE;
 	if (live_state && (rc = check_live_keys(cur, live_state, req->set, err, errlen)) < 0)
 		return rc;

@@ -16,6 +16,7 @@
 #include "core/job.h"
 #include "core/qemu_cmdline.h"
 #include "core/vm_nic.h"
+#include "core/vm_clone.h"
 #include "core/vm_files.h"
 #include "core/vm_serial.h"
 #include "core/vm_spawn.h"
@@ -181,6 +182,27 @@ out:
 	return r;
 }
 
+int vm_uefi_vars_copy(struct croftd *d, const char *from, const char *name, char *err,
+		      size_t errlen)
+{
+	char *dir = vm_state_path(d, name, NULL), *vars = vm_state_path(d, name, "OVMF_VARS.fd");
+	char *src = vm_state_path(d, from, "OVMF_VARS.fd");
+	int r = 0;
+
+	if (access(src, F_OK) < 0)
+		goto out;
+	r = ensure_dir(dir, 0711, 0, 0, 0);
+	if (r < 0)
+		err_set(err, errlen, "cannot create %s: %s", dir, strerror(-r));
+	else
+		r = copy_file(src, vars, err, errlen);
+out:
+	free(src);
+	free(dir);
+	free(vars);
+	return r;
+}
+
 int vm_start(struct vm *vm, vm_done_cb cb, void *data, const char **code, char *err, size_t errlen)
 {
 	struct croftd *d = vm->d;
@@ -199,7 +221,14 @@ int vm_start(struct vm *vm, vm_done_cb cb, void *data, const char **code, char *
 	size_t argc, i, npass = 0;
 	int r;
 
+	if ((r = vm_template_refuse(&vm->spec, "started", code, err, errlen)) < 0)
+		return r;
 	*code = PROTO_E_INVALID_STATE;
+	if (vm_clone_busy(d, vm->spec.name)) {
+		err_set(err, errlen, "VM '%s' is being cloned; it starts when the clone job is done "
+			"(croft job list)", vm->spec.name);
+		return -EBUSY;
+	}
 	if (vm->state != VM_STOPPED && vm->state != VM_CRASHED) {
 		err_set(err, errlen, "VM '%s' is already %s", vm->spec.name, vm_state_name(vm->state));
 		return -EBUSY;

@@ -19,7 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define STORE_SCHEMA_VERSION 11
+#define STORE_SCHEMA_VERSION 12
 
 struct store;
 
@@ -54,6 +54,7 @@ struct store_vm {
 	int64_t created;         /* unix seconds */
 	int agent;               /* 1: a guest agent channel (the default) */
 	char *display;           /* "none" | "std" | "virtio" (NULL: "std") */
+	int is_template;         /* 1: a template, the read-only base of clones */
 	struct store_disk *disks;/* ordered by idx; owned by the struct */
 	size_t ndisks;
 };

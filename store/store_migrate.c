@@ -240,6 +240,12 @@ static const struct migration migrations[] = {
 	  " PRIMARY KEY (pool, t_ms)"
 	  ") STRICT, WITHOUT ROWID;"
 	},
+	{ 12,
+	  /* Templates (core/vm_clone.h): a VM whose disks are the read-only
+	   * base of linked clones; it neither starts nor changes. */
+	  "ALTER TABLE vms ADD COLUMN template INTEGER NOT NULL DEFAULT 0"
+	  " CONSTRAINT template_0_or_1 CHECK (template IN (0, 1));"
+	},
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == STORE_SCHEMA_VERSION,

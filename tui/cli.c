@@ -106,6 +106,13 @@ const struct cli_cmd cli_commands[] = {
 	  "Delete a VM and the disks croft created for it; --keep-disks keeps them, "
 	  "--force stops a running VM first.", "vm.delete", cli_parse_vm_delete,
 	  cli_run_vm_delete },
+	{ "vm", NULL, "template", "NAME",
+	  "Make a stopped VM a template: read-only, its disks the base of linked clones.",
+	  "vm.template", cli_parse_name, cli_run_vm_template },
+	{ "vm", NULL, "clone", "SRC NEW [--linked | --full] [--pool POOL] [--wait|--no-wait]",
+	  "Clone a VM: --linked (the default from a template) overlays the template's volumes, "
+	  "--full copies every volume (a job) into --pool or the source's pool; the clone gets "
+	  "a new uuid and new MACs.", "vm.clone", cli_parse_vm_clone, cli_run_vm_create },
 	{ "vm", NULL, "console", "NAME",
 	  "Attach to a VM's serial console; Ctrl-] detaches.", "vm.console",
 	  cli_parse_name, cli_run_vm_console },

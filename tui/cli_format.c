@@ -66,7 +66,9 @@ static const char *field(const json_t *o, const char *key, enum field_kind kind,
 static void vm_row(const json_t *vm, cli_row_t c)
 {
 	snprintf(c[0], CLI_CELL, "%s", cli_str(vm, "name"));
-	if (!strcmp(jget_str(vm, "pause_reason", ""), "pool-full"))
+	if (jget_bool(vm, "template", 0))
+		snprintf(c[1], CLI_CELL, "template");
+	else if (!strcmp(jget_str(vm, "pause_reason", ""), "pool-full"))
 		snprintf(c[1], CLI_CELL, "paused: pool-full");
 	else
 		snprintf(c[1], CLI_CELL, "%s", cli_str(vm, "state"));
@@ -173,6 +175,8 @@ void cli_format_vm_info(FILE *f, const json_t *vm)
 			 "resume", jget_str(vm, "pause_pool", ""), jget_str(vm, "pause_volume", "?"));
 		cli_kv(f, "paused", buf);
 	}
+	if (jget_bool(vm, "template", 0))
+		cli_kv(f, "template", "yes: read-only, the base of clones (croft vm clone)");
 	cli_kv(f, "vcpus", field(vm, "vcpus", F_INT, tmp, sizeof(tmp)));
 	cli_kv(f, "memory", field(vm, "memory_mib", F_MIB, tmp, sizeof(tmp)));
 	cli_kv(f, "memory-min", field(vm, "memory_min_mib", F_MIB_NONZERO, tmp, sizeof(tmp)));

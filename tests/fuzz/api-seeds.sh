@@ -52,5 +52,7 @@ done <<'SEEDS'
 {"id":26,"op":"host.set","args":{"accel":"tcg"}}
 {"id":27,"op":"events.list","args":{"since_ms":0,"after":0,"limit":5}}
 {"id":28,"op":"events.subscribe"}
+{"id":29,"op":"vm.template","args":{"name":"db"}}
+{"id":30,"op":"vm.clone","args":{"source":"db","name":"db2","mode":"full","pool":"default"}}
 SEEDS
 echo "api-seeds: $(ls "$out" | wc -l) seeds in $out"

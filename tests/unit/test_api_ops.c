@@ -217,6 +217,7 @@ static const char *const known_ops[] = {
 	"vol.list", "vol.info", "vol.create", "vol.delete", "vol.resize",
 	"vm.disk.attach", "vm.disk.detach", "vm.screen", "vm.sendkey",
 	"vol.import", "iso.import", "vol.export",
+	"vm.template", "vm.clone",
 };
 
 static void test_op_find(void **state)
@@ -301,6 +302,7 @@ static const struct {
 	{ "net.forward.add", "vm", "net" },  { "net.forward.list", NULL, "net" },
 	{ "net.forward.remove", NULL, "net" },
 	{ "vm.disk.attach", "name", NULL },  { "vm.disk.detach", "name", NULL },
+	{ "vm.template", "name", NULL },     { "vm.clone", "source", NULL },
 };
 
 static const char *named(const struct api_op *op, int flag)

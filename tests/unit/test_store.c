@@ -340,6 +340,7 @@ static void test_vm_round_trip(void **state)
 	assert_null(got.state_reason);
 	assert_int_equal(got.memory_shares, 1000);     /* unset: the default */
 	assert_int_equal(got.ksm_off, 0);
+	assert_int_equal(got.is_template, 0);
 	store_vm_clear(&got);
 
 	assert_int_equal(store_vm_list(f->st, &list, &n), 0);
@@ -361,6 +362,7 @@ static void test_vm_round_trip(void **state)
 	vm.created = 1800000000;
 	vm.memory_shares = 2500;
 	vm.ksm_off = 1;
+	vm.is_template = 1;
 	assert_int_equal(store_vm_update(f->st, &vm, f->err, sizeof f->err), 0);
 	assert_int_equal(store_vm_get(f->st, "web", &got), -ENOENT);
 	assert_null(got.name);
@@ -368,7 +370,11 @@ static void test_vm_round_trip(void **state)
 	vm_eq(&got, &vm);
 	assert_int_equal(got.memory_shares, 2500);
 	assert_int_equal(got.ksm_off, 1);
+	assert_int_equal(got.is_template, 1);
 	store_vm_clear(&got);
+	assert_int_equal(store_vm_list(f->st, &list, &n), 0);
+	assert_int_equal(list[0].is_template, 1);
+	store_vm_list_free(list, n);
 	/* the schema refuses shares out of range */
 	vm.memory_shares = 50001;
 	assert_int_equal(store_vm_update(f->st, &vm, f->err, sizeof f->err), -EINVAL);

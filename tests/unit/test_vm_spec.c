@@ -705,6 +705,25 @@ static void test_edit_balloon_settings(void **state)
 	assert_string_equal(err, "VM 'web' is running; stop it to change ksm (only memory changes live)");
 }
 
+/* A template changes in nothing (core/vm_clone.h). */
+static void test_edit_template(void **state)
+{
+	struct vm_spec_edit req = { .set = VM_SPEC_VCPUS, .vcpus = 2 };
+	struct vm_spec_edit_plan plan;
+	struct store_vm tmpl = web;
+	const char *code;
+	char err[256];
+
+	(void)state;
+	tmpl.is_template = 1;
+	assert_int_equal(vm_spec_edit(&fake_env, &tmpl, NULL, &req, &plan, &code, err, sizeof(err)),
+			 -EPERM);
+	assert_string_equal(code, PROTO_E_INVALID_STATE);
+	assert_string_equal(err, "VM 'web' is a template and cannot be edited; clone it instead "
+			    "(croft vm clone web NEW)");
+	assert_null(plan.next.name);
+}
+
 /* Every setting but memory and its floor is named when a running VM
  * refuses it: the field table covers each bit once. */
 static void test_edit_fields(void **state)
@@ -885,6 +904,7 @@ int main(void)
 		cmocka_unit_test(test_edit_table),
 		cmocka_unit_test(test_edit_fields),
 		cmocka_unit_test(test_edit_balloon_settings),
+		cmocka_unit_test(test_edit_template),
 		cmocka_unit_test_setup_teardown(test_daemon_seam, real_setup, real_teardown),
 	};
 
