@@ -628,6 +628,17 @@ static void detach_next(struct qmp *q, const struct qmp_msg *reply, void *data)
 	}
 }
 
+/* device_del's reply.  A SCSI disk goes at once: QEMU sends DEVICE_DELETED
+ * before this reply, and the block nodes are on their way already. */
+static void detach_accepted(struct qmp *q, const struct qmp_msg *reply, void *data)
+{
+	struct detach *o = data;
+
+	if (o->step >= 2)
+		return;
+	detach_next(q, reply, data);
+}
+
 static void detach_timeout(struct loop *l, struct loop_timer *t, void *data)
 {
 	struct detach *o = data;
@@ -701,7 +712,8 @@ int vm_disk_detach(struct croftd *d, struct vm *vm, const char *path, vm_disk_do
 	snprintf(o->dev, sizeof(o->dev), "%s", n->dev);
 	o->done = done;
 	o->data = data;
-	if (qmp_command(vm->qmp, "device_del", json_pack("{s:s}", "id", o->dev), detach_next, o) < 0) {
+	if (qmp_command(vm->qmp, "device_del", json_pack("{s:s}", "id", o->dev), detach_accepted,
+			o) < 0) {
 		*code = PROTO_E_QEMU;
 		err_set(err, errlen, "cannot reach VM %s's monitor", vm->spec.name);
 		free(o->path);

@@ -9,9 +9,10 @@
 # its backing chain and writes its own disk, while the template's file
 # stays byte for byte the same and `qemu-img check` finds both clean.  An
 # overlay volume hot-plugs into the running clone (each backing layer its
-# own read-only node) and detaches again.  The template cannot be deleted
-# while linked clones exist (the error lists them), nor its volume while
-# overlays name it.  Full clones copy (a job), from the template or a
+# own read-only node) and detaches again; then on virtio-scsi, detached
+# after a croftd restart with every layer's node and fd set gone.  The
+# template cannot be deleted while linked clones exist (the error lists
+# them), nor its volume while overlays name it.  Full clones copy (a job), from the template or a
 # stopped linked clone (flattened), into the source's pool or --pool, and
 # stay whole after the template is gone.  Bad input (an unknown pool, a
 # name taken, a running source, a clone that cannot fit its pool) changes
@@ -126,6 +127,29 @@ if wait_serial c1 'CROFT-GUEST: ready' 120; then
 	done
 	assert_eq "$HELD" "$(ls -l "/proc/$PID/fd" | grep -c "$POOL/base")" \
 		"descriptors of the base QEMU holds after the detach"
+	t_end
+
+	t_begin "the overlay on virtio-scsi: /dev/sda reads its base; detach after a croftd restart frees every layer"
+	expect_ok croft vm disk attach c1 default/ov --bus virtio-scsi
+	assert_eq CROFT-BASE "$(guest_run c1 'i=0; while [ ! -e /dev/sda ] && [ $i -lt 50 ]; do sleep 0.2; i=$((i+1)); done; dd if=/dev/sda bs=10 count=1 2>/dev/null; echo' 60)" \
+		"the scsi overlay reads its base"
+	assert_contains "$(guest_run c1 'dd if=/dev/sda bs=512 skip=16 count=1 2>/dev/null | head -c 9; echo' 60)" \
+		CROFT-HOT "what the first attach wrote"
+	[ "$(ls -l "/proc/$PID/fd" | grep -c "$POOL/base")" -gt "$HELD" ] ||
+		fail "the scsi overlay's base is not open in QEMU as a node of its own"
+	NODE=$(sqlite3 "$DB" "SELECT node FROM disk_nodes JOIN vms ON vms.id = disk_nodes.vm_id
+		JOIN disks ON disks.vm_id = vms.id AND disks.idx = disk_nodes.idx
+		WHERE vms.name = 'c1' AND disks.path = '$POOL/ov'")
+	case "$NODE" in hp*) ;; *) fail "the hot-plugged overlay's QEMU name is not in the store: '$NODE'" ;; esac
+	croftd_restart || die "croftd did not restart"
+	wait_state c1 running 30 || fail "c1 not running after the restart"
+	expect_ok croft vm disk detach c1 default/ov
+	guest_run c1 'sleep 1; test -e /sys/block/sda' 30 >/dev/null && fail "sda after the detach"
+	for fd in "/proc/$PID/fd"/*; do
+		[ "$(readlink "$fd")" = "$POOL/ov" ] && fail "QEMU still holds the detached scsi overlay"
+	done
+	assert_eq "$HELD" "$(ls -l "/proc/$PID/fd" | grep -c "$POOL/base")" \
+		"descriptors of the base QEMU holds after the detach across a restart"
 	expect_ok croft vol delete default/ov
 	t_end
 fi
