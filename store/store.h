@@ -19,7 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define STORE_SCHEMA_VERSION 10
+#define STORE_SCHEMA_VERSION 11
 
 struct store;
 
@@ -53,6 +53,9 @@ struct store_vm {
 	int64_t created;         /* unix seconds */
 	int agent;               /* 1: a guest agent channel (the default) */
 	char *display;           /* "none" | "std" | "virtio" (NULL: "std") */
+	char *cloud_init;        /* the cloud-init settings (common/cloudinit.h's
+				  * canonical JSON text), NULL: none */
+	uint32_t cloud_init_gen; /* bumped at each change of cloud_init */
 	struct store_disk *disks;/* ordered by idx; owned by the struct */
 	size_t ndisks;
 };
