@@ -5,6 +5,7 @@
  * floor that was all of memory follows memory.
  */
 #include "tui/vmform.h"
+#include "tui/vmform_cloudinit.h"
 #include "common/json_get.h"
 #include "common/validate.h"
 #include "common/xalloc.h"
@@ -38,6 +39,8 @@ static void free_ctx(void *p)
 	free(c->orig.kernel);
 	free(c->orig.initrd);
 	free(c->orig.append);
+	json_decref(c->ci);
+	json_decref(c->ci_orig);
 	free(c);
 }
 
@@ -180,6 +183,12 @@ struct form *vmform_new_edit(const json_t *vm)
 	form_set_text(f, VMFORM_KERNEL, o->kernel);
 	form_set_text(f, VMFORM_INITRD, o->initrd);
 	form_set_text(f, VMFORM_APPEND, o->append);
+	if (json_is_object(jget(vm, "cloud_init"))) {
+		c->ci = json_deep_copy(jget(vm, "cloud_init"));
+		json_object_del(c->ci, "instance_id");
+		c->ci_orig = json_deep_copy(c->ci);
+		form_set_choice(f, VMFORM_CLOUDINIT, 1);
+	}
 	/* the NICs are the Networks screen's (and vm nic ...): shown only */
 	net = jget_str(json_array_get(jget_arr(vm, "nics"), 0), "net", NULL);
 	snprintf(buf, sizeof(buf), "%s%s", net ? net : "none",
@@ -190,7 +199,8 @@ struct form *vmform_new_edit(const json_t *vm)
 	for (i = 0; i < VMFORM_NFIELDS; i++)
 		form_set_readonly(f, i, i == VMFORM_NAME || i == VMFORM_DISK_SIZE || i == VMFORM_IMAGE ||
 				  i == VMFORM_NETWORK ||
-				  (o->live && i != VMFORM_MEMORY && i != VMFORM_MEMORY_MIN));
+				  (o->live && i != VMFORM_MEMORY && i != VMFORM_MEMORY_MIN &&
+				   i != VMFORM_CLOUDINIT));
 	if (o->live) {
 		snprintf(buf, sizeof(buf),
 			 "VM '%s' is running: only memory can change until it is stopped", o->name);
@@ -245,6 +255,7 @@ static json_t *create_args(const struct form *f)
 		free(progress);
 		free(done);
 	}
+	vmform_cloudinit_args(f, 0, a);
 	return a;
 }
 
@@ -293,5 +304,6 @@ static json_t *edit_args(const struct form *f)
 		json_object_set_new(a, "initrd", now ? json_string(now) : json_null());
 	if (str_changed(f, VMFORM_APPEND, o->append, &now))
 		json_object_set_new(a, "append", now ? json_string(now) : json_null());
+	vmform_cloudinit_args(f, 1, a);
 	return a;
 }

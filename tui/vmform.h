@@ -27,6 +27,7 @@ enum vmform_field_id {
 	VMFORM_NAME, VMFORM_VCPUS, VMFORM_MEMORY, VMFORM_MEMORY_MIN, VMFORM_DISK_SIZE,
 	VMFORM_IMAGE, VMFORM_ISO, VMFORM_FIRMWARE, VMFORM_BOOT,
 	VMFORM_NETWORK, VMFORM_KERNEL, VMFORM_INITRD, VMFORM_APPEND,
+	VMFORM_CLOUDINIT,
 	VMFORM_NFIELDS
 };
 
@@ -58,6 +59,8 @@ struct vmform_ctx {
 	int edit;
 	struct vmform_orig orig;        /* an edit form's VM as it was */
 	char boot[64];                  /* vmform_boot() */
+	json_t *ci, *ci_orig;           /* cloud-init settings now and as they were
+					 * (vmform_cloudinit.h); NULL: none */
 };
 
 extern const struct form_field vmform_fields[VMFORM_NFIELDS];

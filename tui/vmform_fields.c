@@ -9,6 +9,7 @@
  * through form_set_error().
  */
 #include "tui/vmform.h"
+#include "tui/vmform_cloudinit.h"
 #include "common/validate.h"
 #include "common/xalloc.h"
 
@@ -208,4 +209,7 @@ const struct form_field vmform_fields[VMFORM_NFIELDS] = {
 	[VMFORM_APPEND] = { .label = "Kernel args", .kind = FORM_TEXT, .what = "append",
 			    .placeholder = "e.g. console=ttyS0", .check = check_needs_kernel,
 			    .words = w_append },
+	[VMFORM_CLOUDINIT] = { .label = "Cloud-init", .kind = FORM_CHOICE, .what = "cloud-init",
+			       .choices = vmform_cloudinit_choices, .choice_label = vmform_cloudinit_label,
+			       .check = vmform_cloudinit_check, .words = vmform_cloudinit_words },
 };
