@@ -32,6 +32,15 @@ char *vm_cloudinit_seed_path(const struct croftd *d, const char *name)
 	return xasprintf("%s/%s" SEED_SUFFIX, d->pool_dir, name);
 }
 
+int vm_cloudinit_is_seed(const struct croftd *d, const char *name, const char *path)
+{
+	char *seed = vm_cloudinit_seed_path(d, name);
+	int is = !strcmp(seed, path);
+
+	free(seed);
+	return is;
+}
+
 /* The MACs of the VM's NICs, in order (from the store). */
 static void vm_macs(struct croftd *d, const struct store_vm *spec, struct store_nic **nics,
 		    size_t *n, const char ***macs)

@@ -24,6 +24,9 @@ struct vm_files_set;
 /* <pool>/<name>-cidata.iso, malloc'd. */
 char *vm_cloudinit_seed_path(const struct croftd *d, const char *name);
 
+/* 1 when path is the seed of VM name. */
+int vm_cloudinit_is_seed(const struct croftd *d, const char *name, const char *path);
+
 /* Write spec's seed (spec->cloud_init set).  With fd, *fd is a read-only
  * descriptor of what was written.  0, or -errno with err set. */
 int vm_cloudinit_seed_write(struct croftd *d, const struct store_vm *spec, int *fd,

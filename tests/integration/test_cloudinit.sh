@@ -13,9 +13,11 @@
 # shellcheck shell=bash
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/netlib.sh"      # guest_run
+. "$(dirname "$0")/tmuxlib.sh"
 
 itest_setup
 itest_share_tools
+tmux_install_teardown
 
 ssh-keygen -q -t ed25519 -N '' -C 'alice@test' -f "$T/id_test" || die "ssh-keygen"
 KEY=$(cat "$T/id_test.pub")
@@ -51,6 +53,8 @@ t_begin "the guest reads its seed from the cidata CD drive"
 expect_ok croft vm start civm
 wait_state civm running 60
 assert_eq "croft-qemu 600" "$(stat -c '%U %a' "$SEED")" "the seed: croft-qemu's, mode 0600"
+assert_eq civm "$(croft vol info default/civm-cidata.iso --json | json_get used_by)" "the seed volume is the VM's"
+expect_fail "civm" croft vol delete default/civm-cidata.iso
 if wait_serial civm 'CROFT-GUEST: ready' 120; then
 	assert_eq cidata "$(guest_run civm 'dd if=/dev/sr0 bs=1 skip=32808 count=6 2>/dev/null; echo' 60)" \
 		"volume id"
@@ -155,6 +159,37 @@ assert_eq "croft-$UUID-4" "$(ci_field civm instance_id)" "a new generation after
 [ -e "$SEED" ] || fail "the seed is written when the settings change"
 expect_ok croft vm delete civm
 [ -e "$SEED" ] && fail "the seed is still there after the delete"
+t_end
+
+t_begin "console: F6 on the New VM form opens the cloud-init sub-form; the password is hashed there"
+tmux_start c 100 30 xterm-256color
+tmux_wait c 'F2New' 10
+tmux_keys c n
+tmux_wait c 'New VM' 5
+tmux_type c ciform
+tmux_keys c F6
+tmux_wait c 'Cloud-init settings' 5
+tmux_type c carol
+tmux_keys c Tab
+tmux_type c "$T/id_test.pub"
+tmux_keys c Tab
+tmux_type c pw-not-on-screen
+tmux_wait c 'Password +\*{16}' 3
+tmux_has c 'pw-not-on-screen' && fail "the password is shown in clear"
+tmux_keys c Enter
+tmux_wait c 'Cloud-init settings kept in the form' 5
+tmux_wait c 'on: carol, 1 key' 3
+tmux_keys c Enter
+tmux_wait_gone c 'New VM' 15
+wait_for 15 croft vm info ciform >/dev/null || fail "ciform was not created"
+assert_eq carol "$(ci_field ciform user)" "user from the console"
+assert_eq "$KEY" "$(ci_field ciform 'ssh_keys[0]')" "key read by the console from the file"
+h=$(ci_field ciform password_hash)
+assert_eq '$y$' "${h:0:3}" "a yescrypt hash"
+assert_eq "$h" "$(python3 -W ignore -c 'import crypt,sys; print(crypt.crypt("pw-not-on-screen", sys.argv[1]))' "$h")" \
+	"the hash is of the typed password"
+tmux_keys c F10
+expect_ok croft vm delete ciform
 t_end
 
 itest_teardown
