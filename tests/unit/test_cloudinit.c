@@ -193,24 +193,6 @@ static void test_json(void **state)
 
 /* --- the seed ------------------------------------------------------------------- */
 
-static char *read_text(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf;
-	long n;
-
-	if (!f)
-		return NULL;
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	n = ftell(f);
-	rewind(f);
-	buf = xmalloc((size_t)n + 1);
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	buf[n] = '\0';
-	fclose(f);
-	return buf;
-}
-
 static void golden(const char *name, const char *file, const char *got)
 {
 	char path[512];
@@ -219,7 +201,7 @@ static void golden(const char *name, const char *file, const char *got)
 
 	snprintf(path, sizeof(path), "%s/cidata_%s.%s", GOLDEN_DIR, name, file);
 	if (!got) {
-		want = read_text(path);
+		want = tl_read_file(path);
 		if (want)
 			fail_msg("%s: no %s, but golden file %s exists", name, file, path);
 		return;
@@ -231,7 +213,7 @@ static void golden(const char *name, const char *file, const char *got)
 		fputs(got, f);
 		assert_int_equal(fclose(f), 0);
 	}
-	want = read_text(path);
+	want = tl_read_file(path);
 	if (!want)
 		fail_msg("missing golden file %s (run with CROFT_UPDATE_GOLDEN=1)", path);
 	if (strcmp(want, got)) {
