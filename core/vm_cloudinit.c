@@ -60,6 +60,7 @@ static void vm_macs(struct croftd *d, const struct store_vm *spec, struct store_
 static int seed_image(struct croftd *d, const struct store_vm *spec, unsigned char **img,
 		      size_t *len, char *err, size_t errlen)
 {
+	struct ci_seed_vm vm = { spec->name, spec->uuid, spec->cloud_init_gen, NULL, 0 };
 	struct cloudinit c;
 	struct ci_seed s = { 0 };
 	struct store_nic *nics;
@@ -70,7 +71,8 @@ static int seed_image(struct croftd *d, const struct store_vm *spec, unsigned ch
 	if ((rc = cloudinit_from_text(spec->cloud_init, &c, err, errlen)) < 0)
 		return rc;
 	vm_macs(d, spec, &nics, &n, &macs);
-	struct ci_seed_vm vm = { spec->name, spec->uuid, spec->cloud_init_gen, macs, n };
+	vm.macs = macs;
+	vm.nmacs = n;
 	if ((rc = ci_seed_build(&c, &vm, &s, err, errlen)) == 0)
 		rc = ci_seed_image(&s, img, len, err, errlen);
 	ci_seed_clear(&s);

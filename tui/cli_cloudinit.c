@@ -22,42 +22,60 @@
 
 #define KEY_FILE_MAX (256 * 1024)
 
-int cli_cloudinit_read(const char *what, const char *path, size_t max, char **out,
-		       char *err, size_t errlen)
+/* The regular file fd (taken) into *out; path names it in messages. */
+static int read_text(int fd, const char *what, const char *path, size_t max, char **out,
+		     char *err, size_t errlen)
 {
 	struct stat st;
 	size_t got = 0;
-	char *buf;
+	char *buf = NULL;
 	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	int rc = -EINVAL;
 
-	*out = NULL;
-	if (fd < 0) {
-		err_set(err, errlen, "cannot read %s %s: %s", what, path, strerror(errno));
-		return -errno;
-	}
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		err_set(err, errlen, "%s %s is not a regular file", what, path);
-		close(fd);
-		return -EINVAL;
+		goto out;
 	}
 	buf = xmalloc(max + 2);
 	while (got <= max && (n = read(fd, buf + got, max + 1 - got)) > 0)
 		got += (size_t)n;
-	close(fd);
+	buf[got <= max ? got : max] = '\0';
 	if (got > max) {
 		err_set(err, errlen, "%s %s is larger than %zu bytes", what, path, max);
-		free(buf);
-		return -E2BIG;
-	}
-	buf[got] = '\0';
-	if (strlen(buf) != got) {
+		rc = -E2BIG;
+	} else if (strlen(buf) != got) {
 		err_set(err, errlen, "%s %s is not text (it has a NUL byte)", what, path);
-		free(buf);
-		return -EINVAL;
+	} else {
+		*out = buf;
+		buf = NULL;
+		rc = 0;
 	}
-	*out = buf;
-	return 0;
+out:
+	free(buf);
+	close(fd);
+	return rc;
+}
+
+int cli_cloudinit_read(const char *what, const char *path, size_t max, char **out,
+		       char *err, size_t errlen)
+{
+	const char *home = getenv("HOME");
+	char *full = NULL;
+	int fd, rc;
+
+	*out = NULL;
+	/* "ssh-key=~/.ssh/id.pub": the shell expands no tilde after '=' */
+	if (!strncmp(path, "~/", 2) && home && *home)
+		path = full = xasprintf("%s/%s", home, path + 2);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0) {
+		rc = -errno;
+		err_set(err, errlen, "cannot read %s %s: %s", what, path, strerror(-rc));
+	} else {
+		rc = read_text(fd, what, path, max, out, err, errlen);
+	}
+	free(full);
+	return rc;
 }
 
 /* A key given inline: it starts with a key type word and a space. */

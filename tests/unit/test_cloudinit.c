@@ -14,6 +14,7 @@
 #include "common/cloudinit.h"
 #include "core/ci_seed.h"
 #include "core/iso9660.h"
+#include "tui/cli_cloudinit.h"
 #include "common/xalloc.h"
 
 #include <ctype.h>
@@ -364,6 +365,51 @@ static void test_image(void **state)
 	}
 }
 
+/* --cloud-init: the CLI's words and its own reading of FILEs (~/ is
+ * $HOME's, as the shell would not expand it after '='). */
+static void test_cli_option(void **state)
+{
+	static const struct { const char *val; int edit; const char *error; } bad[] = {
+		{ "off", 0, "--cloud-init off is for vm edit; leave --cloud-init out instead" },
+		{ "colour=blue", 0, "--cloud-init: 'colour' is not a cloud-init setting; use user, ssh-key, password-hash, hostname, network and user-data (or off)" },
+		{ "user", 0, "--cloud-init: user needs a value (user=...)" },
+		{ "user=a,user=b", 0, "--cloud-init: user is given twice" },
+		{ "user=a,password-hash=pw", 1, "--cloud-init: password-hash must be a crypt(3) hash such as $y$... or $6$...; it looks like a plain password (hash it with mkpasswd, or let the console hash it)" },
+		{ "ssh-key=/nonexistent/id.pub", 1, "--cloud-init: cannot read ssh key file /nonexistent/id.pub: No such file or directory" },
+		{ "user-data=/", 1, "--cloud-init: user-data file / is not a regular file" },
+	};
+	char *tmp = tl_tmpdir("cicli"), *home = getenv("HOME") ? xstrdup(getenv("HOME")) : NULL;
+	char *kf = tl_path(tmp, "k.pub"), *ud = tl_path(tmp, "ud"), val[1024], err[512];
+	json_t *o;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_true(cli_cloudinit_parse(bad[i].val, bad[i].edit, &o, err, sizeof(err)) < 0);
+		assert_null(o);
+		assert_string_equal(err, bad[i].error);
+	}
+	assert_int_equal(cli_cloudinit_parse("off", 1, &o, err, sizeof(err)), 0);
+	assert_true(json_is_null(o));
+	assert_int_equal(tl_write_file(kf, "# two keys\n" KEY_ED "\n\n" KEY_RSA_SHORT "\n"), 0);
+	assert_int_equal(tl_write_file(ud, "#!/bin/sh\ntrue\n"), 0);
+	setenv("HOME", tmp, 1);
+	snprintf(val, sizeof(val), "user=alice,ssh-key=~/k.pub,ssh-key=%s,hostname=h,network=dhcp,user-data=%s",
+		 KEY_RSA_SHORT, ud);
+	assert_int_equal(cli_cloudinit_parse(val, 0, &o, err, sizeof(err)), 0);
+	assert_int_equal(json_array_size(json_object_get(o, "ssh_keys")), 3);
+	assert_string_equal(json_string_value(json_array_get(json_object_get(o, "ssh_keys"), 0)), KEY_ED);
+	assert_string_equal(json_string_value(json_object_get(o, "user_data")), "#!/bin/sh\ntrue\n");
+	json_decref(o);
+	if (home)
+		setenv("HOME", home, 1);
+	tl_rmtree(tmp);
+	free(home);
+	free(kf);
+	free(ud);
+	free(tmp);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -374,6 +420,7 @@ int main(void)
 		cmocka_unit_test(test_seed_golden),
 		cmocka_unit_test(test_seed_quoting),
 		cmocka_unit_test(test_image),
+		cmocka_unit_test(test_cli_option),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
