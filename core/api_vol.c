@@ -17,7 +17,6 @@
 #include "core/pool_usage.h"
 #include "core/pools.h"
 #include "core/vm.h"
-#include "core/vm_cloudinit.h"
 #include "core/vm_disk.h"
 #include "store/store.h"
 #include "common/log.h"
@@ -47,8 +46,6 @@ const char *api_vol_user(struct croftd *d, const char *path)
 			if (vm->spec.disks[i].path && !strcmp(vm->spec.disks[i].path, path))
 				return vm->spec.name;
 		if (vm->spec.cdrom && !strcmp(vm->spec.cdrom, path))
-			return vm->spec.name;
-		if (vm->spec.cloud_init && vm_cloudinit_is_seed(d, vm->spec.name, path))
 			return vm->spec.name;
 	}
 	return NULL;

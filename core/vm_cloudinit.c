@@ -25,20 +25,38 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define SEED_SUFFIX "-cidata.iso"
+#define SEED_DIR ".cidata"
+#define SEED_SUFFIX ".iso"
 
 char *vm_cloudinit_seed_path(const struct croftd *d, const char *name)
 {
-	return xasprintf("%s/%s" SEED_SUFFIX, d->pool_dir, name);
+	return xasprintf("%s/" SEED_DIR "/%s" SEED_SUFFIX, d->pool_dir, name);
 }
 
-int vm_cloudinit_is_seed(const struct croftd *d, const char *name, const char *path)
+/* The pool's seed directory (made when missing, croftd's and the QEMU
+ * base user's alone): its descriptor, or -errno. */
+static int seed_dir(struct croftd *d, int create)
 {
-	char *seed = vm_cloudinit_seed_path(d, name);
-	int is = !strcmp(seed, path);
+	int pool = open(d->pool_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), fd = -1, rc;
 
-	free(seed);
-	return is;
+	if (pool < 0)
+		return -errno;
+	if (create && mkdirat(pool, SEED_DIR, 0700) < 0 && errno != EEXIST) {
+		rc = -errno;
+		goto out;
+	}
+	if ((fd = openat(pool, SEED_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
+		rc = -errno;
+		goto out;
+	}
+	rc = fd;
+	if (create && d->drop_privs && fchown(fd, d->qemu_uid, d->qemu_gid) < 0) {
+		rc = -errno;
+		close(fd);
+	}
+out:
+	close(pool);
+	return rc;
 }
 
 /* The MACs of the VM's NICs, in order (from the store). */
@@ -148,11 +166,11 @@ int vm_cloudinit_seed_write(struct croftd *d, const struct store_vm *spec, int *
 		*fd = -1;
 	if ((rc = seed_image(d, spec, &img, &len, err, errlen)) < 0)
 		goto out;
-	dir = open(d->pool_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	dir = seed_dir(d, 1);
 	if (dir < 0 || (rc = seed_file(d, dir, name, img, len, fd)) < 0) {
-		rc = dir < 0 ? -errno : rc;
-		err_set(err, errlen, "cannot write the cloud-init seed %s/%s: %s", d->pool_dir, name,
-			strerror(-rc));
+		rc = dir < 0 ? dir : rc;
+		err_set(err, errlen, "cannot write the cloud-init seed %s/" SEED_DIR "/%s: %s",
+			d->pool_dir, name, strerror(-rc));
 	}
 out:
 	if (dir >= 0)
@@ -165,11 +183,11 @@ out:
 void vm_cloudinit_seed_remove(struct croftd *d, const char *name)
 {
 	char *file = xasprintf("%s" SEED_SUFFIX, name);
-	int dir = open(d->pool_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int dir = seed_dir(d, 0);
 
 	if (dir >= 0 && unlinkat(dir, file, 0) < 0 && errno != ENOENT)
-		log_warn("VM %s: cannot remove its cloud-init seed %s/%s: %s", name, d->pool_dir, file,
-			 strerror(errno));
+		log_warn("VM %s: cannot remove its cloud-init seed %s/" SEED_DIR "/%s: %s", name,
+			 d->pool_dir, file, strerror(errno));
 	if (dir >= 0)
 		close(dir);
 	free(file);

@@ -1,6 +1,7 @@
 /*
  * A VM's cloud-init NoCloud seed on disk: croftd writes it from the VM's
- * settings (ci_seed.h) into the default pool as <pool>/<name>-cidata.iso,
+ * settings (ci_seed.h) into the default pool as <pool>/.cidata/<name>.iso
+ * (a directory no volume name can reach, and which volume lists skip),
  * owned by the QEMU base user as every pool file is, when the settings
  * change and again at every start (so it always matches the settings,
  * the uuid and the NICs); at start QEMU gets it as a read-only descriptor
@@ -21,11 +22,8 @@ struct store_vm;
 struct vm;
 struct vm_files_set;
 
-/* <pool>/<name>-cidata.iso, malloc'd. */
+/* <pool>/.cidata/<name>.iso, malloc'd. */
 char *vm_cloudinit_seed_path(const struct croftd *d, const char *name);
-
-/* 1 when path is the seed of VM name. */
-int vm_cloudinit_is_seed(const struct croftd *d, const char *name, const char *path);
 
 /* Write spec's seed (spec->cloud_init set).  With fd, *fd is a read-only
  * descriptor of what was written.  0, or -errno with err set. */
