@@ -47,6 +47,10 @@ IID1=$(ci_field civm instance_id)
 assert_eq "croft-$UUID-1" "$IID1" "instance-id"
 expect_ok croft vm info civm
 assert_contains "$EXPECT_OUT" "user alice, 1 ssh key, password set, hostname web1.lan"
+# a VM whose disk a job makes keeps its settings through the job
+expect_ok croft vm create cijob --memory 128M --disk 16M --cloud-init hostname=jobvm
+assert_eq jobvm "$(ci_field cijob hostname)" "settings after the vm.create job"
+expect_ok croft vm delete cijob
 t_end
 
 t_begin "the guest reads its seed from the cidata CD drive"
