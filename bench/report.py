@@ -4,7 +4,7 @@ Turn the raw results of bench/run.sh (JSON files in its work dir) into the
 ratio lines and the markdown summary.
 
     report.py start DIR | list DIR N | rss DIR | clients DIR LOAD... | reads DIR
-            | summary DIR
+            | import DIR | import-clients DIR | summary DIR
 """
 import json
 import os
@@ -14,6 +14,7 @@ import sys
 START_TARGET = 1.05
 LIST_TARGET_MS = 2.0
 CLIENTS_P99_TARGET_MS = 10.0
+IMPORT_TARGET = 1.05
 
 
 def load(d, name):
@@ -137,6 +138,60 @@ def read_rows(d):
                  CLIENTS_P99_TARGET_MS))
 
 
+def import_numbers(d):
+    r = load(d, "import.json")
+    return statistics.median(r["croft"]), statistics.median(r["bare"]), paired_ratio(r), r
+
+
+def cpu_ratio(r):
+    return statistics.median(a / b for a, b in zip(r["croft_cpu"], r["bare_cpu"]))
+
+
+def cmd_import(d):
+    c, b, ratio, r = import_numbers(d)
+    print("import: croft vol import of a %d MiB vmdk median %.3f s, bare qemu-img convert median "
+          "%.3f s; paired ratio %s (target <= %.2f)%s"
+          % (r["mib"], c, b, fmt_ratio(ratio, IMPORT_TARGET), IMPORT_TARGET,
+             "" if ratio <= IMPORT_TARGET else "  ABOVE TARGET"))
+    print("        croft min/max %.3f/%.3f s, bare min/max %.3f/%.3f s, %d pairs, croft - bare "
+          "paired median %+.1f ms"
+          % (min(r["croft"]), max(r["croft"]), min(r["bare"]), max(r["bare"]), len(r["croft"]),
+             paired_ms(r)))
+    if "croft_cpu" in r:
+        print("        CPU time (user + system, every process): croft median %.3f s, bare median "
+              "%.3f s, paired ratio %.2f"
+              % (statistics.median(r["croft_cpu"]), statistics.median(r["bare_cpu"]),
+                 cpu_ratio(r)))
+
+
+def cmd_import_clients(d):
+    idle, busy = load(d, "import-clients-idle.json"), load(d, "import-clients-busy.json")
+    for name, r in (("idle", idle), ("during imports", busy)):
+        print("clients (%s): %d clients, %d vm.list in %.1f s: p50 %.2f ms, p99 %.2f ms, "
+              "max %.2f ms" % (name, r["clients"], r["count"], r["secs"], r["p50_ms"],
+                               r["p99_ms"], r["max_ms"]))
+    print("        p99 during imports / idle: %.2f (target p99 <= %.0f ms)"
+          % (busy["p99_ms"] / idle["p99_ms"], CLIENTS_P99_TARGET_MS))
+
+
+def import_rows(d):
+    """Markdown rows for bench/vol_import.sh."""
+    if have(d, "import.json"):
+        c, b, ratio, r = import_numbers(d)
+        print("| `croft vol import` of a %d MiB vmdk to qcow2 (median of %d pairs) | %.3f s (paired: %+.0f ms) | bare `qemu-img convert -O qcow2`: %.3f s | %s | <= %.2f |"
+              % (r["mib"], len(r["croft"]), c, paired_ms(r), b, fmt_ratio(ratio, IMPORT_TARGET),
+                 IMPORT_TARGET))
+        if "croft_cpu" in r:
+            print("| the same imports, CPU time of every process involved | %.3f s | bare `qemu-img convert`: %.3f s | %.2f | — |"
+                  % (statistics.median(r["croft_cpu"]), statistics.median(r["bare_cpu"]),
+                     cpu_ratio(r)))
+    if have(d, "import-clients-idle.json") and have(d, "import-clients-busy.json"):
+        idle, busy = load(d, "import-clients-idle.json"), load(d, "import-clients-busy.json")
+        print("| `vm.list`, %d concurrent clients, 20 VMs, while imports run (%d requests) | p50 %.2f ms, p99 %.2f ms | idle, same run: p99 %.2f ms | %.2f | p99 <= %.0f ms |"
+              % (busy["clients"], busy["count"], busy["p50_ms"], busy["p99_ms"], idle["p99_ms"],
+                 busy["p99_ms"] / idle["p99_ms"], CLIENTS_P99_TARGET_MS))
+
+
 def cmd_rss(d):
     for label, rss, hwm in rss_rows(d):
         print("croftd RSS, %s: VmRSS %s, VmHWM %s" % (label, mib(rss), mib(hwm)))
@@ -151,6 +206,7 @@ def cmd_summary(d):
         print("| VM start to running (median of %d, TCG, 1 vCPU, 128M) | %.3f s (paired: %+.1f ms) | bare QEMU, same argv: %.3f s | %s | <= %.2f |"
               % (len(r["croft"]), c, paired_ms(r), b, fmt_ratio(ratio, START_TARGET), START_TARGET))
     read_rows(d)
+    import_rows(d)
     if have(d, "rss.txt"):
         for label, rss, hwm in rss_rows(d):
             print("| croftd memory, %s | VmRSS %s, VmHWM %s | — | — | — |" % (label, mib(rss), mib(hwm)))
@@ -171,6 +227,10 @@ def main():
         cmd_clients(d, sys.argv[3:])
     elif mode == "reads":
         read_rows(d)
+    elif mode == "import":
+        cmd_import(d)
+    elif mode == "import-clients":
+        cmd_import_clients(d)
     elif mode == "summary":
         cmd_summary(d)
     else:

@@ -17,7 +17,11 @@
 # 7. the balloon policy against Proxmox's rule on the same trace
 #    (bench/balloon.sh).
 #
-# BENCH_ONLY=start runs the first alone.
+# 8. vol import of a 1 GiB vmdk against bare qemu-img convert, and vm.list
+#    p99 while imports run (bench/vol_import.sh).
+#
+# BENCH_ONLY=start runs the first alone; BENCH_ONLY=import the import
+# benchmark alone.
 #
 # Everything lives in one temp dir with a private croftd; all of it (VMs,
 # bare QEMU, croftd, the dir) is torn down on exit, also on failure.
@@ -32,6 +36,8 @@ START_RUNS=${BENCH_START_RUNS:-10}
 RSS_VMS=10
 
 bench_setup "${1:-build}"
+# BENCH_ONLY=import: bench/vol_import.sh alone (its own croftd).
+[ "${BENCH_ONLY:-}" = import ] && exec "$HERE/vol_import.sh" "$BUILD"
 bench_need_tools qemu-system-x86_64 python3 setpriv sqlite3
 if ! id "$QEMU_USER" >/dev/null 2>&1; then
 	if [ -x "$ROOT/installer/setup-host.sh" ]; then
@@ -123,6 +129,10 @@ echo
 # --- 6. the host monitor (its own croftd and guests) --------------------------
 "$HERE/monitor.sh" "$BUILD" || echo "bench: monitor.sh failed (see above)"
 "$HERE/balloon.sh" "$BUILD" || echo "bench: balloon.sh failed (see above)"
+echo
+
+# --- 8. imports (their own croftd) ----------------------------------------------
+BENCH_OUT=$T "$HERE/vol_import.sh" "$BUILD" || echo "bench: vol_import.sh failed (see above)"
 echo
 
 echo "== summary (paste into README, Performance) — whole bench took $(( $(date +%s) - BENCH_T0 )) s"

@@ -24,6 +24,8 @@ const struct api_op *const api_op_tables[] = {
 	api_job_ops,
 	api_pool_ops,
 	api_vol_ops,
+	api_screen_ops,
+	api_vol_io_ops,
 	NULL,
 };
 

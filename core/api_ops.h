@@ -58,12 +58,18 @@ extern const struct api_op api_events_ops[];   /* events.c */
 extern const struct api_op api_job_ops[];      /* api_job.c */
 extern const struct api_op api_pool_ops[];     /* api_pool.c */
 extern const struct api_op api_vol_ops[];      /* api_vol.c */
+extern const struct api_op api_screen_ops[];   /* api_screen.c */
+extern const struct api_op api_vol_io_ops[];   /* api_vol_io.c */
 /* The VM whose definition names path as a disk or its CD, or NULL (api_vol.c). */
 const char *api_vol_user(struct croftd *d, const char *path);
 /* The path (PATH_MAX) of the existing volume ref "POOL/NAME": 0, or
  * -EINVAL / -ENOENT with *code and err set. */
 int api_vol_resolve(struct croftd *d, const char *ref, char *path, const char **code,
 		    char *err, size_t errlen);
+/* The volume the args "pool" (which exists) and "name" give, as vol.info
+ * shows it, or NULL with the request answered (api_vol.c). */
+struct api_req;
+json_t *api_vol_find(struct api_req *r, json_t *args);
 
 /* Schemas that more than one table uses. */
 extern const struct api_arg api_args_none[];      /* no arguments */

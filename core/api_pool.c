@@ -13,6 +13,8 @@
 #include "core/pool_usage.h"
 #include "core/pool_watch.h"
 #include "core/pools.h"
+#include "core/vm.h"
+#include "core/vm_pool_full.h"
 #include "common/log.h"
 #include "common/proto.h"
 #include "common/xalloc.h"
@@ -39,6 +41,19 @@ static json_t *window_json(const struct pool_window *w)
 			 : json_null(), "text", pool_forecast_text(w, text, sizeof(text)));
 }
 
+/* The VMs paused because the named pool is full, by name. */
+static json_t *paused_json(struct croftd *d, const char *pool)
+{
+	json_t *a = json_array();
+	struct vm *vm;
+
+	for (vm = d ? d->vms : NULL; vm; vm = vm->next)
+		if (!vm->deleted && vm->state == VM_PAUSED && vm->pause_pool &&
+		    !strcmp(vm->pause_pool, pool) && !strcmp(vm->reason, VM_POOL_FULL_REASON))
+			json_array_append_new(a, json_string(vm->spec.name));
+	return a;
+}
+
 /* A pool's figures; with its volumes when vols is set. */
 static json_t *pool_json(struct croftd *d, const struct pools *p, size_t i, int vols)
 {
@@ -51,9 +66,14 @@ static json_t *pool_json(struct croftd *d, const struct pools *p, size_t i, int 
 	size_t n, k;
 	json_t *o, *a;
 
-	o = json_pack("{s:s,s:s,s:s,s:b}", "name", pools_name(p, i), "dir", pools_dir(p, i),
+	int auto_resume = 0;
+
+	if (d)
+		store_pool_auto_resume_get(d->store, pools_name(p, i), &auto_resume);
+	o = json_pack("{s:s,s:s,s:s,s:b,s:b,s:o}", "name", pools_name(p, i), "dir", pools_dir(p, i),
 		      "content", pools_kind_word(pools_kind_at(p, i)),
-		      "builtin", pools_builtin(pools_name(p, i)));
+		      "builtin", pools_builtin(pools_name(p, i)), "auto_resume", auto_resume,
+		      "paused_vms", paused_json(d, pools_name(p, i)));
 	if (pool_usage_scan(pools_dir(p, i), &v, &n, &u, err, sizeof(err)) < 0) {
 		json_object_set_new(o, "available", json_false());
 		json_object_set_new(o, "error", json_string(err));
@@ -285,6 +305,7 @@ static void op_pool_delete(struct api_req *r, json_t *args)
 		api_req_err(r, PROTO_E_IO, "%s", err);
 		return;
 	}
+	store_pool_forget(d->store, name);
 	pools_remove(d->pools, name);
 	if (n == 0 && rmdir(dir) < 0)
 		log_warn("pool %s: cannot remove %s: %s", name, dir, strerror(errno));
@@ -294,6 +315,40 @@ static void op_pool_delete(struct api_req *r, json_t *args)
 	api_req_ok(r, json_pack("{s:s,s:s}", "name", name, "dir", dir));
 }
 
+/* pool.set: the pool's settings; today auto_resume. */
+static void op_pool_set(struct api_req *r, json_t *args)
+{
+	struct croftd *d = api_req_daemon(r);
+	json_t *ar = json_object_get(args, "auto_resume");
+	const char *name = json_string_value(json_object_get(args, "name"));
+	char err[256];
+	ssize_t i;
+
+	if ((i = pool_arg(r, args)) < 0)
+		return;
+	if (!ar) {
+		api_req_err(r, PROTO_E_INVALID_ARGUMENT, "pool.set needs a setting to change "
+			    "(auto_resume)");
+		return;
+	}
+	if (pools_kind_at(d->pools, (size_t)i) == POOLS_ISO) {
+		api_req_err(r, PROTO_E_INVALID_ARGUMENT, "pool '%s' holds ISOs, which guests only "
+			    "read: it has no auto-resume", name);
+		return;
+	}
+	if (store_pool_auto_resume_set(d->store, name, json_is_true(ar), err, sizeof(err)) < 0) {
+		api_req_err(r, PROTO_E_IO, "%s", err);
+		return;
+	}
+	log_info("pool %s: auto-resume %s", name, json_is_true(ar) ? "on" : "off");
+	bus_publish(d->bus, "pool.changed", name, 0, json_pack("{s:s,s:b}", "name", name,
+		    "auto_resume", json_is_true(ar)), "pool %s: auto-resume %s", name,
+		    json_is_true(ar) ? "on" : "off");
+	api_req_ok(r, pool_json(d, d->pools, (size_t)i, 0));
+}
+
+static const struct api_arg args_pool_set[] = {
+	{ "name", ARG_STRING, ARG_REQUIRED }, { "auto_resume", ARG_BOOL, 0 }, { NULL, 0, 0 } };
 static const struct api_arg args_pool_name[] = {
 	{ "name", ARG_STRING, ARG_REQUIRED }, { NULL, 0, 0 } };
 static const struct api_arg args_pool_create[] = {
@@ -305,5 +360,6 @@ const struct api_op api_pool_ops[] = {
 	{ "pool.info", op_pool_info, args_pool_name, API_OP_READ },
 	{ "pool.create", op_pool_create, args_pool_create, 0 },
 	{ "pool.delete", op_pool_delete, args_pool_name, 0 },
+	{ "pool.set", op_pool_set, args_pool_set, 0 },
 	{ NULL, NULL, NULL, 0 },
 };

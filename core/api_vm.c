@@ -23,6 +23,7 @@
 #include "core/vm_define.h"
 #include "core/vm_serial.h"
 #include "core/vm_spec.h"
+#include "core/vm_pool_full.h"
 #include "common/cloudinit.h"
 #include "common/log.h"
 #include "common/proto.h"
@@ -80,10 +81,10 @@ json_t *api_vm_json(const struct vm *vm)
 		const struct model_disk *md = model_disk_of(m, s->id, d->path);
 		json_int_t alloc = md ? (json_int_t)md->allocated_bytes : 0;
 
-		json_array_append_new(disks, json_pack("{s:I,s:s,s:s,s:I,s:I,s:b}",
+		json_array_append_new(disks, json_pack("{s:I,s:s,s:s,s:I,s:I,s:b,s:s}",
 			"index", (json_int_t)d->idx, "path", d->path, "format", d->format,
 			"size_bytes", (json_int_t)d->size_bytes, "allocated_bytes", alloc,
-			"owned", d->owned));
+			"owned", d->owned, "bus", d->scsi ? "virtio-scsi" : "virtio-blk"));
 	}
 	o = json_pack("{s:s,s:s,s:s,s:s,s:I,s:I,s:I,s:s,s:s,s:I,s:o}",
 		      "name", s->name, "uuid", s->uuid,
@@ -112,6 +113,12 @@ json_t *api_vm_json(const struct vm *vm)
 	json_object_set_new(o, "cloud_init", vm_cloudinit_json(s));
 	json_object_set_new(o, "cpu_time_ms", proc ? json_integer((json_int_t)proc->cpu_ms)
 						   : json_null());
+	json_object_set_new(o, "pause_reason", vm->state == VM_PAUSED ? json_string(vm->reason)
+								      : json_null());
+	json_object_set_new(o, "pause_pool", str_or_null(vm->state == VM_PAUSED ? vm->pause_pool
+									       : NULL));
+	json_object_set_new(o, "pause_volume", str_or_null(vm->state == VM_PAUSED
+							   ? vm->pause_volume : NULL));
 	return o;
 }
 
@@ -202,7 +209,8 @@ static const char *opt_str(json_t *args, const char *key)
 	return json_string_value(json_object_get(args, key));
 }
 
-/* Each element of "disks": {"size_bytes": N[, "format": F]} or {"path": "..."}. */
+/* Each element of "disks": {"size_bytes": N[, "format": F]} or {"path": "..."},
+ * either with "bus" ("virtio-blk", the default, or "virtio-scsi"). */
 static int disks_parse(json_t *jdisks, struct vm_spec_disk_req *out, char *err, size_t errlen)
 {
 	const char *key;
@@ -217,7 +225,8 @@ static int disks_parse(json_t *jdisks, struct vm_spec_disk_req *out, char *err, 
 			return -EINVAL;
 		}
 		json_object_foreach(jd, key, v) {
-			if (strcmp(key, "size_bytes") && strcmp(key, "path") && strcmp(key, "format")) {
+			if (strcmp(key, "size_bytes") && strcmp(key, "path") && strcmp(key, "format") &&
+			    strcmp(key, "bus")) {
 				err_set(err, errlen, "disks[%zu] has an unknown member \"%s\"", i, key);
 				return -EINVAL;
 			}
@@ -235,9 +244,16 @@ static int disks_parse(json_t *jdisks, struct vm_spec_disk_req *out, char *err, 
 					     : "disks[%zu].format must be a string", i);
 			return -EINVAL;
 		}
+		if ((v = json_object_get(jd, "bus")) && (!json_is_string(v) ||
+		    (strcmp(json_string_value(v), "virtio-blk") &&
+		     strcmp(json_string_value(v), "virtio-scsi")))) {
+			err_set(err, errlen, "disks[%zu].bus must be virtio-blk or virtio-scsi", i);
+			return -EINVAL;
+		}
+		out[i].scsi = v && !strcmp(json_string_value(v), "virtio-scsi");
 		out[i].size_bytes = jsize ? (uint64_t)json_integer_value(jsize) : 0;
 		out[i].path = json_string_value(jpath);
-		out[i].format = json_string_value(v);
+		out[i].format = json_string_value(json_object_get(jd, "format"));
 	}
 	return 0;
 }
@@ -384,7 +400,13 @@ static void op_vm_pause(struct api_req *r, json_t *args)
 
 static void op_vm_resume(struct api_req *r, json_t *args)
 {
+	char err[1024];
+
 	(void)args;
+	if (vm_pool_full_resume_check(api_req_vm(r), err, sizeof(err)) < 0) {
+		api_req_err(r, PROTO_E_INVALID_STATE, "%s", err);
+		return;
+	}
 	qmp_action_op(r, "resume");
 }
 
@@ -751,6 +773,7 @@ static void op_vm_display(struct api_req *r, json_t *args)
 	struct vm *vm = api_req_vm(r);
 	json_t *jt = json_object_get(args, "ttl_s");
 	json_int_t ttl = jt ? json_integer_value(jt) : VM_DISPLAY_TTL_DEFAULT;
+	json_int_t port = json_integer_value(json_object_get(args, "port"));
 	const char *code;
 	char err[512];
 
@@ -767,7 +790,13 @@ static void op_vm_display(struct api_req *r, json_t *args)
 			    "not %lld", VM_DISPLAY_TTL_MAX, (long long)ttl);
 		return;
 	}
-	if (vm_display_open(vm, (unsigned)ttl, display_reply, r, &code, err, sizeof(err)) < 0)
+	if (port && (port < 1024 || port > 65535)) {
+		api_req_err(r, PROTO_E_INVALID_ARGUMENT, "port must be between 1024 and 65535, "
+			    "not %lld", (long long)port);
+		return;
+	}
+	if (vm_display_open(vm, (unsigned)ttl, (unsigned)port, display_reply, r, &code, err,
+			    sizeof(err)) < 0)
 		api_req_err(r, code, "%s", err);
 }
 
@@ -814,6 +843,7 @@ static const struct api_arg args_vm_display[] = {
 	{ "name", ARG_STRING, ARG_REQUIRED | ARG_VM },
 	{ "close", ARG_BOOL, 0 },
 	{ "ttl_s", ARG_INT, 0 },
+	{ "port", ARG_INT, 0 },
 	{ NULL, 0, 0 } };
 static const struct api_arg args_vm_agent[] = {
 	{ "name", ARG_STRING, ARG_REQUIRED | ARG_VM },

@@ -166,7 +166,7 @@ static void op_vol_list(struct api_req *r, json_t *args)
 
 /* The volume args name (its pool's scan entry as JSON), or NULL with the
  * request answered. */
-static json_t *vol_find(struct api_req *r, json_t *args)
+json_t *api_vol_find(struct api_req *r, json_t *args)
 {
 	struct croftd *d = api_req_daemon(r);
 	const char *pool = json_string_value(json_object_get(args, "pool"));
@@ -197,7 +197,7 @@ static void op_vol_info(struct api_req *r, json_t *args)
 
 	if (vol_args(r, args, path) < 0)
 		return;
-	if ((o = vol_find(r, args)))
+	if ((o = api_vol_find(r, args)))
 		api_req_ok(r, o);
 }
 
@@ -263,7 +263,7 @@ static void op_vol_delete(struct api_req *r, json_t *args)
 	json_t *o;
 	int dfd;
 
-	if (vol_args(r, args, path) < 0 || !(o = vol_find(r, args)))
+	if (vol_args(r, args, path) < 0 || !(o = api_vol_find(r, args)))
 		return;
 	if ((user = api_vol_user(d, path))) {
 		json_decref(o);
@@ -356,7 +356,7 @@ static void op_vol_resize(struct api_req *r, json_t *args)
 	json_t *vol;
 	int rc;
 
-	if (vol_args(r, args, path) < 0 || !(vol = vol_find(r, args)))
+	if (vol_args(r, args, path) < 0 || !(vol = api_vol_find(r, args)))
 		return;
 	format = json_string_value(json_object_get(vol, "format"));
 	have = json_integer_value(json_object_get(vol, "virtual_bytes"));
@@ -444,9 +444,9 @@ static void op_vm_disk_attach(struct api_req *r, json_t *args)
 	const char *code, *user;
 	struct attach_req *a;
 
-	if (bus && strcmp(bus, "virtio-blk")) {
-		api_req_err(r, PROTO_E_INVALID_ARGUMENT, "bus '%s' is not supported for hot-plug; "
-			    "use virtio-blk", bus);
+	if (bus && strcmp(bus, "virtio-blk") && strcmp(bus, "virtio-scsi")) {
+		api_req_err(r, PROTO_E_INVALID_ARGUMENT, "bus '%s' is not virtio-blk or virtio-scsi",
+			    bus);
 		return;
 	}
 	if (api_vol_resolve(d, ref, path, &code, err, sizeof(err)) < 0) {
@@ -462,7 +462,8 @@ static void op_vm_disk_attach(struct api_req *r, json_t *args)
 	a->r = r;
 	snprintf(a->vm, sizeof(a->vm), "%s", vm->spec.name);
 	snprintf(a->ref, sizeof(a->ref), "%s", ref);
-	if (vm_disk_attach(d, vm, path, attached, a, &code, err, sizeof(err)) < 0) {
+	if (vm_disk_attach(d, vm, path, bus && !strcmp(bus, "virtio-scsi"), attached, a, &code, err,
+			   sizeof(err)) < 0) {
 		free(a);
 		api_req_err(r, code, "%s", err);
 	}

@@ -172,6 +172,10 @@ int job_step_exec(struct job *j, const struct job_exec_spec *spec, job_exec_step
 /* Signal the child of the running child-process step (a kind's own
  * timeout): 0, or -ESRCH when none runs.  Its done still runs. */
 int job_step_kill(struct job *j, int sig);
+/* The read end of the running child-process step's JOB_EXEC_FD stream (1:
+ * stdout, 2: stderr), now the caller's to read and close; -EBADF when
+ * there is none, -ESRCH when no child runs. */
+int job_step_take_fd(struct job *j, int stream);
 
 /* A QMP job (query-jobs' "id" qmp_id, started by the kind with
  * "auto-dismiss": false) as the job's step (job_qmp.c).  get finds the

@@ -72,6 +72,18 @@ static void child_check(const struct job_exec_spec *spec, const char *const *pat
 	}
 }
 
+static void child_listen_env(size_t n)
+{
+	char num[32];
+
+	snprintf(num, sizeof(num), "%zu", n);
+	if (setenv("LISTEN_FDS", num, 1) < 0)
+		_exit(CHILD_SETUP_FAILED);
+	snprintf(num, sizeof(num), "%ld", (long)getpid());
+	if (setenv("LISTEN_PID", num, 1) < 0)
+		_exit(CHILD_SETUP_FAILED);
+}
+
 static void __attribute__((noreturn))
 child_run(const struct job_exec_spec *spec, const int fds[3], pid_t parent)
 {
@@ -117,6 +129,8 @@ child_run(const struct job_exec_spec *spec, const int fds[3], pid_t parent)
 		_exit(CHILD_SETUP_FAILED);
 	child_check(spec, spec->check_read, R_OK);
 	child_check(spec, spec->check_write, R_OK | W_OK);
+	if (spec->listen_fds)
+		child_listen_env(spec->npass_fds);
 	execvp(spec->argv[0], spec->argv);
 	child_fail("cannot run %s: %s\n", spec->argv[0], strerror(errno));
 }

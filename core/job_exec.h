@@ -65,6 +65,10 @@ struct job_exec_spec {
 	 * caller keeps its own copies and closes them when it likes. */
 	const int *pass_fds;
 	size_t npass_fds;
+	/* The passed descriptors are listening sockets handed over as systemd
+	 * does (LISTEN_FDS=npass_fds, LISTEN_PID=the child's pid), as
+	 * qemu-nbd takes them. */
+	int listen_fds;
 };
 
 /* The fd number pass_fds[i] has in the child. */

@@ -5,11 +5,15 @@
 #include "core/job.h"
 #include "core/job_disk.h"
 #include "core/job_vol.h"
+#include "core/job_vol_import.h"
 #include "core/vm_create.h"
 
 const struct job_kind *const job_kinds[] = {
 	&job_disk_kind,
 	&vm_create_kind,
 	&job_vol_resize_kind,
+	&job_vol_import_kind,
+	&job_iso_import_kind,
+	&job_vol_export_kind,
 	NULL,
 };

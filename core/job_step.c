@@ -137,6 +137,13 @@ int job_step_kill(struct job *j, int sig)
 	return st ? job_exec_kill(st->x, sig) : -ESRCH;
 }
 
+int job_step_take_fd(struct job *j, int stream)
+{
+	struct exec_step *st = job_step_of(j, &exec_ops);
+
+	return st ? job_exec_take_fd(st->x, stream) : -ESRCH;
+}
+
 /* --- polling ----------------------------------------------------------------------- */
 
 static void poll_cb(struct loop *l, struct loop_timer *t, void *data)

@@ -8,6 +8,9 @@
 #include "core/balloon.h"
 #include "core/daemon.h"
 #include "core/model.h"
+#include "core/pool_usage.h"
+#include "core/pool_watch.h"
+#include "core/pools.h"
 #include "core/vm.h"
 #include "common/netd_proto.h"
 #include "common/xalloc.h"
@@ -21,6 +24,7 @@
 
 struct mx {
 	FILE *f;
+	struct croftd *d;
 	const struct model *m;
 	struct vm **vms;             /* defined, by name */
 	size_t nvms;
@@ -151,18 +155,46 @@ static void host_metrics(struct mx *x)
 		family(x, "croft_host_ksm_full_scans_total", "counter", "KSM's full scans.");
 		plain(x, "croft_host_ksm_full_scans_total", (double)h->ksm.full_scans);
 	}
-	if (h->pool.known) {
-		static const struct { const char *name, *help; } pf[] = {
-			{ "croft_pool_size_bytes", "Size of the pool's file system." },
-			{ "croft_pool_available_bytes", "Space left on the pool's file system." },
-			{ "croft_pool_allocated_bytes", "Space croft's disks in the pool hold." },
-		};
-		double v[3] = { (double)h->pool.size_bytes, (double)h->pool.avail_bytes,
-				(double)h->pool.allocated_bytes };
+}
 
-		for (i = 0; i < 3; i++) {
+/* Each pool: the default one from the model (the sampler's figures),
+ * the others as the pool watch last measured them. */
+static void pool_metrics(struct mx *x, const struct model_host *h)
+{
+	static const struct { const char *name, *help; } pf[] = {
+		{ "croft_pool_size_bytes", "Size of the pool's file system." },
+		{ "croft_pool_available_bytes", "Space left on the pool's file system." },
+		{ "croft_pool_allocated_bytes", "Space croft's disks in the pool hold." },
+	};
+	size_t n = x->d && x->d->pools ? pools_count(x->d->pools) : 0, i, k;
+	struct pool_usage u;
+
+	for (i = 0; i < 3; i++) {
+		int said = 0;
+
+		if (h->pool.known) {
+			double v[3] = { (double)h->pool.size_bytes, (double)h->pool.avail_bytes,
+					(double)h->pool.allocated_bytes };
+
 			family(x, pf[i].name, "gauge", pf[i].help);
+			said = 1;
 			fprintf(x->f, "%s{pool=\"default\"}", pf[i].name);
+			num(x->f, v[i]);
+		}
+		for (k = 0; k < n; k++) {
+			const char *name = pools_name(x->d->pools, k);
+			double v[3];
+
+			if (!strcmp(name, "default") || pool_watch_usage(x->d, name, &u) < 0)
+				continue;
+			v[0] = (double)u.capacity;
+			v[1] = (double)u.free;
+			v[2] = (double)u.allocated;
+			if (!said++)
+				family(x, pf[i].name, "gauge", pf[i].help);
+			fprintf(x->f, "%s{", pf[i].name);
+			label(x->f, "pool", name, 1);
+			fputc('}', x->f);
 			num(x->f, v[i]);
 		}
 	}
@@ -400,10 +432,12 @@ char *metrics_text(struct croftd *d, const struct alerts *alerts)
 	qsort(x.vms, x.nvms, sizeof(*x.vms), by_name);
 	x.m = d->model ? d->model : &none;
 	x.hz = hz > 0 ? (double)hz : 100;
+	x.d = d;
 	x.f = open_memstream(&text, &len);
 	if (!x.f)
 		abort();
 	host_metrics(&x);
+	pool_metrics(&x, &x.m->host);
 	if (d->balloon) {
 		/* the balloon policy's (core/balloon.h) */
 		family(&x, "croft_host_memory_budget_bytes", "gauge",

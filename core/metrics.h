@@ -1,6 +1,6 @@
 /*
  * The Prometheus text exposition (format 0.0.4) of what the model holds:
- * the host, each VM, the default pool and the active alerts, named after
+ * the host, each VM, each pool and the active alerts, named after
  * node_exporter's and the libvirt exporter's metrics with a croft_
  * prefix (docs/metrics.md lists them all).  Counters are what the kernel
  * and QEMU count (seconds, bytes, operations) so Prometheus computes its

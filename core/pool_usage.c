@@ -101,8 +101,9 @@ int pool_usage_scan(const char *dir, struct pool_vol **v, size_t *n, struct pool
 		return rc;
 	}
 	while ((de = readdir(dh))) {
-		if (de->d_name[0] == '.' &&
-		    (!de->d_name[1] || (de->d_name[1] == '.' && !de->d_name[2])))
+		/* ".", "..", and what no volume is called (an import's
+		 * temporary file): a volume's name starts with a letter or digit */
+		if (de->d_name[0] == '.')
 			continue;
 		if (fstatat(dirfd(dh), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
 		    !S_ISREG(st.st_mode))

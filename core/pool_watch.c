@@ -1,6 +1,7 @@
 /*
  * The pool watch (pool_watch.h): one entry a pool, found by name, with
- * its samples oldest first in a growing array trimmed to 8 days.
+ * its samples oldest first in a growing array trimmed to 8 days, loaded
+ * from the store when the entry is made.
  */
 #include "core/pool_watch.h"
 #include "core/bus.h"
@@ -8,8 +9,10 @@
 #include "core/pool_usage.h"
 #include "core/pools.h"
 #include "core/settings.h"
+#include "core/vm_pool_full.h"
 #include "common/log.h"
 #include "common/xalloc.h"
+#include "store/store.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -26,6 +29,9 @@ struct watched {
 	size_t n;
 	enum pool_level level;
 	int over;
+	int64_t stored_ms;       /* the newest sample in the store */
+	int sampled;             /* by this croftd (not only loaded) */
+	struct pool_usage last;  /* its figures then */
 };
 
 struct pool_watch {
@@ -41,8 +47,28 @@ static int64_t wall_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static struct watched *watched_of(struct pool_watch *w, const char *name, int add)
+/* The samples the store kept for e's pool, the last SAMPLES_MAX. */
+static void samples_load(struct store *st, struct watched *e)
 {
+	uint64_t *used = NULL;
+	int64_t *t = NULL;
+	size_t n = 0, i, from;
+
+	if (!st || store_pool_samples_list(st, e->name, &t, &used, &n) < 0 || !n)
+		goto out;
+	from = n > SAMPLES_MAX ? n - SAMPLES_MAX : 0;
+	e->s = xcalloc(n - from, sizeof(*e->s));
+	for (i = from; i < n; i++)
+		e->s[e->n++] = (struct pool_sample){ t[i], used[i] };
+	e->stored_ms = t[n - 1];
+out:
+	free(t);
+	free(used);
+}
+
+static struct watched *watched_of(struct croftd *d, const char *name, int add)
+{
+	struct pool_watch *w = d->pool_watch;
 	size_t i;
 
 	for (i = 0; i < w->n; i++)
@@ -53,6 +79,7 @@ static struct watched *watched_of(struct pool_watch *w, const char *name, int ad
 	w->v = xrealloc(w->v, (w->n + 1) * sizeof(*w->v));
 	memset(&w->v[w->n], 0, sizeof(*w->v));
 	w->v[w->n].name = xstrdup(name);
+	samples_load(d->store, &w->v[w->n]);
 	return &w->v[w->n++];
 }
 
@@ -97,10 +124,14 @@ static void sample(struct croftd *d, struct watched *e, const char *dir, int64_t
 		return;
 	while (drop < e->n && (e->s[drop].t_ms < now - KEEP_MS || e->n - drop >= SAMPLES_MAX))
 		drop++;
-	memmove(e->s, e->s + drop, (e->n - drop) * sizeof(*e->s));
+	if (drop)
+		memmove(e->s, e->s + drop, (e->n - drop) * sizeof(*e->s));
 	e->n -= drop;
 	e->s = xrealloc(e->s, (e->n + 1) * sizeof(*e->s));
 	e->s[e->n++] = (struct pool_sample){ now, u.capacity - u.free };
+	if (now - e->stored_ms >= POOL_WATCH_STORE_EVERY_MS &&
+	    store_pool_sample_add(d->store, e->name, now, u.capacity - u.free, now - KEEP_MS) == 0)
+		e->stored_ms = now;
 	level = pool_level_of(pool_usage_used_pct(&u));
 	over = u.promised > u.capacity;
 	pool_alarm_check(e->level, level, e->over, over, &alarm);
@@ -118,6 +149,8 @@ static void sample(struct croftd *d, struct watched *e, const char *dir, int64_t
 				      (json_int_t)u.promised, "capacity_bytes", (json_int_t)u.capacity),
 			    "pool %s promises more than its capacity", e->name);
 	e->level = level;
+	e->sampled = 1;
+	e->last = u;
 	e->over = over;
 }
 
@@ -132,17 +165,28 @@ uint64_t pool_watch_tick(struct croftd *d)
 
 	every = settings_int(d->store, POOL_WATCH_SETTING, POOL_WATCH_DEFAULT_MS, 1000, 3600000);
 	for (i = 0; i < pools_count(d->pools); i++) {
-		e = watched_of(d->pool_watch, pools_name(d->pools, i), 1);
-		if (!e->n || now - e->s[e->n - 1].t_ms >= every - 500)
+		e = watched_of(d, pools_name(d->pools, i), 1);
+		if (!e->n || now - e->s[e->n - 1].t_ms >= every - 500 || !e->sampled)
 			sample(d, e, pools_dir(d->pools, i), now);
 	}
+	vm_pool_full_tick(d);
 	return 1000;
+}
+
+int pool_watch_usage(struct croftd *d, const char *pool, struct pool_usage *u)
+{
+	struct watched *e = d->pool_watch ? watched_of(d, pool, 0) : NULL;
+
+	if (!e || !e->sampled)
+		return -ENOENT;
+	*u = e->last;
+	return 0;
 }
 
 int pool_watch_forecast(struct croftd *d, const char *pool, uint64_t capacity, uint64_t used_now,
 			struct pool_forecast *f, enum pool_level *level)
 {
-	struct watched *e = d->pool_watch ? watched_of(d->pool_watch, pool, 0) : NULL;
+	struct watched *e = d->pool_watch ? watched_of(d, pool, 1) : NULL;
 
 	if (!e || !e->n)
 		return -ENOENT;

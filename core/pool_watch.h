@@ -5,8 +5,11 @@
  * (pool_forecast.h) that pool.info shows.  A pool crossing 80 % or 95 %
  * used, falling back below 80 %, or promising more than its capacity
  * raises an event (pool.warning, pool.critical, pool.ok,
- * pool.overcommitted).  The samples do not outlive croftd: after a restart
- * the forecast needs a day of watching again.
+ * pool.overcommitted).  One sample every 5 minutes at most goes to the
+ * store as well (trimmed to 8 days there too), and a pool's samples are
+ * loaded from it when croftd starts watching the pool, so the forecast
+ * survives a restart.  Each tick also lets vm_pool_full.h resume guests a
+ * full pool paused, where the pool has auto-resume on.
  */
 #ifndef CROFT_POOL_WATCH_H
 #define CROFT_POOL_WATCH_H
@@ -19,6 +22,7 @@ struct croftd;
 
 #define POOL_WATCH_SETTING "pool_sample_ms"
 #define POOL_WATCH_DEFAULT_MS 300000
+#define POOL_WATCH_STORE_EVERY_MS 300000   /* samples kept in the store, at most */
 
 int pool_watch_init(struct croftd *d, char *err, size_t errlen);
 void pool_watch_fini(struct croftd *d);
@@ -28,5 +32,10 @@ uint64_t pool_watch_tick(struct croftd *d);
  * -ENOENT when the pool has not been sampled yet. */
 int pool_watch_forecast(struct croftd *d, const char *pool, uint64_t capacity, uint64_t used_now,
 			struct pool_forecast *f, enum pool_level *level);
+
+/* The named pool's figures at its last sample: 0, or -ENOENT when it has
+ * not been sampled by this croftd. */
+struct pool_usage;
+int pool_watch_usage(struct croftd *d, const char *pool, struct pool_usage *u);
 
 #endif

@@ -13,7 +13,15 @@
  * paths are then "/dev/fdset/M", and -kernel/-initrd name "/proc/self/fd/N".
  * A qcow2 format node gets "backing": the node of its backing file
  * (disk<i>-b1, -b2, ..., read-only, defined first) or null, so QEMU never
- * opens a backing file named inside an image.
+ * opens a backing file named inside an image.  A guest's own disk passes
+ * discards down (discard=unmap) and turns zeroes it writes into holes
+ * (detect-zeroes=unmap), so a trimming guest gives space back to a thin
+ * pool; a full pool pauses it (werror=enospc) and a failed read is the
+ * guest's to handle (rerror=report).
+ *
+ * A disk is a virtio-blk-pci device (virtio-disk<i>), or a scsi-hd
+ * (scsi-disk<i>) on the VM's one virtio-scsi-pci controller (QEMU_SCSI_ID,
+ * on the root bus, present only when a disk needs it).
  *
  * QEMU is croftd's child (no -daemonize, no pidfile) and starts paused
  * (-S): croftd connects to its QMP and serial sockets, which it made and
@@ -167,6 +175,7 @@ static int add_blockdev(struct argvec *av, const char *name, const char *path,
 	if (discard) {
 		jset(file, "discard", json_string("unmap"));
 		jset(fmt, "discard", json_string("unmap"));
+		jset(fmt, "detect-zeroes", json_string("unmap"));
 	}
 	jset(file, "read-only", json_boolean(readonly));
 	jset(fmt, "read-only", json_boolean(readonly));
@@ -509,21 +518,28 @@ int qemu_cmdline_build(const struct qemu_spec *spec, char ***argv, size_t *argc,
 	}
 
 	for (i = 0; i < spec->ndisks; i++) {
+		if (spec->disks[i].scsi) {
+			av_add2(&av, "-device", "virtio-scsi-pci,id=" QEMU_SCSI_ID);
+			break;
+		}
+	}
+	for (i = 0; i < spec->ndisks; i++) {
 		const struct qemu_disk *d = &spec->disks[i];
-		char node[32];
+		char node[32], boot[32] = "";
 
 		snprintf(node, sizeof(node), "disk%zu", i);
 		rc = add_chain(&av, node, d, 0, err, errlen);
 		if (rc < 0)
 			goto fail;
-		av_add(&av, "-device");
 		if (disk_base)
-			av_addf(&av, "virtio-blk-pci,drive=%s,id=virtio-%s,bootindex=%zu,"
-				"write-cache=on,werror=enospc,rerror=report", node, node,
-				(size_t)disk_base + i);
+			snprintf(boot, sizeof(boot), ",bootindex=%zu", (size_t)disk_base + i);
+		av_add(&av, "-device");
+		if (d->scsi)
+			av_addf(&av, "scsi-hd,bus=" QEMU_SCSI_ID ".0,drive=%s,id=scsi-%s%s,"
+				"write-cache=on,werror=enospc,rerror=report", node, node, boot);
 		else
-			av_addf(&av, "virtio-blk-pci,drive=%s,id=virtio-%s,"
-				"write-cache=on,werror=enospc,rerror=report", node, node);
+			av_addf(&av, "virtio-blk-pci,drive=%s,id=virtio-%s%s,"
+				"write-cache=on,werror=enospc,rerror=report", node, node, boot);
 	}
 
 	if (spec->cdrom) {

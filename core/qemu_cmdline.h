@@ -25,6 +25,7 @@ struct qemu_disk {
 	const char *format;      /* "qcow2", "raw", ... */
 	int readonly;
 	const struct qemu_disk *backing;  /* a qcow2's backing file (read-only), or NULL */
+	int scsi;                /* a scsi-hd on the VM's virtio-scsi controller (else virtio-blk) */
 };
 
 /* A descriptor QEMU inherited, put in an fd set: -add-fd fd=N,set=M,opaque=...;
@@ -45,6 +46,7 @@ struct qemu_nic {
 #define QEMU_NIC_PORTS_SPARE 4    /* free ports beyond the NICs at start */
 
 #define QEMU_DISK_PORTS 4         /* PCIe ports for disks hot-plugged later */
+#define QEMU_SCSI_ID "scsi0"      /* the virtio-scsi controller: one per VM, when needed */
 
 /* Ports a VM starting with n NICs gets: n + spare, at most the maximum. */
 unsigned qemu_nic_ports(size_t n);

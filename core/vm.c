@@ -14,12 +14,14 @@
 #include "core/vm_internal.h"
 #include "core/vm_agent.h"
 #include "core/vm_display.h"
+#include "core/vm_screen.h"
 #include "core/bus.h"
 #include "core/daemon.h"
 #include "common/loop.h"
 #include "core/qmp.h"
 #include "core/job_exec.h"
 #include "core/vm_nic.h"
+#include "core/vm_pool_full.h"
 #include "core/vm_serial.h"
 #include "common/log.h"
 #include "common/proto.h"
@@ -98,10 +100,12 @@ void vm_set_state(struct vm *vm, enum vm_state s, const char *why)
 		return;
 	vm->state = s;
 	memcpy(vm->reason, reason, sizeof(reason));
+	vm_pool_full_state_changed(vm);
 	if (s == VM_STOPPED || s == VM_CRASHED) {
 		vm->started_at = 0;
 		vm_agent_stop(vm);
 		vm_display_stop(vm);
+		vm_screen_stop(vm);
 	} else if (s == VM_RUNNING) {
 		vm_agent_running(vm);
 	}
@@ -183,7 +187,10 @@ void vm_free(struct vm *vm)
 	}
 	vm_agent_stop(vm);
 	vm_display_stop(vm);
+	vm_screen_stop(vm);
 	store_vm_clear(&vm->spec);
+	free(vm->pause_pool);
+	free(vm->pause_volume);
 	vm_serial_free(vm->serial);
 	vm_serial_log_free(vm->log);
 	vm_serial_log_free(vm->qemu_log);

@@ -79,6 +79,9 @@ struct vm {
 	struct vm_waiter *stop_waiters;    /* shutdown/stop: wait for exit */
 
 	int user_action;             /* a pause/resume we sent is in flight */
+	char *pause_pool;            /* paused because this pool is full (vm_pool_full.h) */
+	char *pause_volume;          /* the volume QEMU could not write then */
+	int auto_resuming;           /* the pool watch sent "cont" */
 	struct vm_nic_op *nic_op;    /* a NIC hot-plug/unplug in flight (vm_nic.c) */
 	struct vm_agent_conv *agent_conv;  /* a guest agent conversation (vm_agent.c) */
 	struct loop_timer *agent_poll;     /* the next poll of the guest agent */
@@ -86,6 +89,7 @@ struct vm {
 	int shutdown_acpi;           /* this shutdown pressed the power button */
 	struct agent_guest guest;    /* what the guest agent said last */
 	struct vm_display *display;  /* an open display session (vm_display.c) */
+	struct vm_screen_state *screen;  /* text screen reads (vm_screen.c) */
 	int64_t guest_at;            /* CLOCK_REALTIME seconds of that; 0: nothing */
 	int busy;                    /* inside callbacks that may remove it */
 	int deleted;                 /* removed; freed when its QEMU is gone */

@@ -12,6 +12,7 @@
 #include "core/procfs.h"
 #include "core/qemu_cmdline.h"
 #include "core/vm_spawn.h"
+#include "core/vm_pool_full.h"
 #include "core/vm_uid.h"
 #include "common/loop.h"
 #include "common/log.h"
@@ -94,7 +95,9 @@ static void vm_adopt(struct vm *vm, enum vm_state stored)
 			log_info("VM %s: re-adopted QEMU pid %d (uid %u)", vm->spec.name, (int)pid,
 				 (unsigned)vm_uid_of(vm));
 		}
-		vm_set_state(vm, live, "croftd-restart");
+		/* a pause for a full pool keeps its reason (and its pool) */
+		vm_set_state(vm, live, live == VM_PAUSED && !strcmp(vm->reason, VM_POOL_FULL_REASON)
+				       ? VM_POOL_FULL_REASON : "croftd-restart");
 	} else if (stored != VM_STOPPED && stored != VM_CRASHED) {
 		vm_cleanup_run_files(vm);
 		vm_set_state(vm, VM_CRASHED, "qemu-exited-while-croftd-was-down");
@@ -121,6 +124,7 @@ int vm_load_all(struct croftd *d)
 		if (vm->spec.state_reason)
 			snprintf(vm->reason, sizeof(vm->reason), "%s", vm->spec.state_reason);
 		vm->state = stored;
+		vm_pool_full_load(vm);
 		if (vm_uid_assign(vm, err, sizeof(err)) < 0)
 			log_err("VM %s: %s", vm->spec.name, err);
 		vm_adopt(vm, stored);

@@ -89,10 +89,11 @@ static json_t *spec_json(const struct store_vm *s)
 	size_t i;
 
 	for (i = 0; i < s->ndisks; i++)
-		json_array_append_new(disks, json_pack("{s:s,s:s,s:I,s:b}", "path", s->disks[i].path,
-						       "format", s->disks[i].format, "size_bytes",
-						       (json_int_t)s->disks[i].size_bytes,
-						       "owned", s->disks[i].owned));
+		json_array_append_new(disks, json_pack("{s:s,s:s,s:I,s:b,s:b}", "path",
+						       s->disks[i].path, "format", s->disks[i].format,
+						       "size_bytes", (json_int_t)s->disks[i].size_bytes,
+						       "owned", s->disks[i].owned, "scsi",
+						       s->disks[i].scsi));
 	return json_pack("{s:s,s:s,s:I,s:I,s:I,s:s,s:s,s:s?,s:s?,s:s?,s:s?,s:o,s:s?,s:I}",
 			 "name", s->name, "uuid", s->uuid, "vcpus", (json_int_t)s->vcpus,
 			 "memory_mib", (json_int_t)s->memory_mib,
@@ -136,6 +137,7 @@ static int spec_from_json(const json_t *o, struct store_vm *s)
 		s->disks[i].format = dup_member(v, "format");
 		s->disks[i].size_bytes = (uint64_t)json_integer_value(json_object_get(v, "size_bytes"));
 		s->disks[i].owned = json_is_true(json_object_get(v, "owned"));
+		s->disks[i].scsi = json_is_true(json_object_get(v, "scsi"));
 		if (!s->disks[i].path || !s->disks[i].format)
 			goto bad;
 	}
@@ -416,6 +418,7 @@ void vm_create(struct croftd *d, const struct vm_spec_create *req, vm_create_fn 
 		c->disks[i].size_bytes = req->disks[i].size_bytes;
 		c->disks[i].path = xstrdup_or_null(req->disks[i].path);
 		c->disks[i].format = xstrdup_or_null(req->disks[i].format);
+		c->disks[i].scsi = req->disks[i].scsi;
 	}
 	c->req.disks = c->disks;
 	read_images(c);

@@ -6,15 +6,22 @@
  *   add-fd      the open descriptor, sent with the command (SCM_RIGHTS),
  *               becomes a new fd set
  *   blockdev-add  a "file" node on /dev/fdset/N and a format node over it
- *               (discard=unmap; qcow2 with no backing file)
+ *               (discard=unmap, detect-zeroes=unmap; qcow2 with no
+ *               backing file)
  *   device_add  virtio-blk-pci with werror=enospc,rerror=report, on the
- *               first free diskport<k> (pcie-root-ports made at start)
+ *               first free diskport<k> (pcie-root-ports made at start);
+ *               or a scsi-hd on the VM's virtio-scsi controller, which
+ *               is itself hot-plugged on a free diskport<k> first when
+ *               the VM has none (qom-list tells)
  *
  * then the disk is added to the VM's definition in the store, so it is
  * there at the next start.  A step QEMU refuses undoes the ones before it
  * (blockdev-del, remove-fd) and the request fails with QEMU's reason.
- * Nodes and the device are named "hp<disk row id>", apart from the
- * "disk<N>" names of the disks a guest starts with.
+ * Nodes and the device are named "hp<disk index>", apart from the
+ * "disk<N>" names of the disks a guest starts with.  Once a running VM's
+ * disks change, the QEMU names of all of them are kept in the store for
+ * that QEMU (its pid), so a restarted croftd still finds them: a detach
+ * after a restart, or a BLOCK_IO_ERROR naming a node (vm_disk_node_path).
  */
 #include "core/vm_disk.h"
 #include "core/daemon.h"
@@ -43,6 +50,7 @@ struct attach {
 	char node[32];
 	int64_t fdset;
 	int step;                /* steps QEMU took: the fd set, the file node, the format node */
+	int ctl;                 /* scsi: 1 looking for the controller, 2 adding it, 3 there */
 	unsigned port;           /* the diskport<k> tried */
 	vm_disk_done_fn done;
 	void *data;
@@ -91,9 +99,12 @@ static void attach_undo(struct attach *a, struct qmp *q)
 }
 
 /* The QEMU names of the disks of each running VM by their index in its
- * definition: "disk<N>" (device "virtio-disk<N>") for those it started
- * with, at their position then, and "hp<idx>" for those hot-plugged.  A
- * VM's list is made at the first change of its disks in a run (its pid). */
+ * definition: "disk<N>" (device "virtio-disk<N>" or "scsi-disk<N>") for
+ * those it started with, at their position then, and "hp<idx>" for those
+ * hot-plugged.  Held here per VM and run (its pid), loaded from the store
+ * (what an earlier croftd wrote for the same QEMU) or, when the store has
+ * nothing for that run, made from the definition; written to the store
+ * at the first change of the VM's disks in a run. */
 struct disk_name {
 	char vm[64];
 	pid_t pid;
@@ -104,11 +115,11 @@ struct disk_name {
 static struct disk_name *names;
 static size_t nnames;
 
-static void names_snapshot(struct vm *vm);
-
-static void names_add(struct vm *vm, uint32_t idx, const char *node, const char *dev)
+static void names_add(struct vm *vm, uint32_t idx, const char *node, const char *dev,
+		      int persist)
 {
 	struct disk_name *n;
+	char err[256];
 
 	names = xrealloc(names, (nnames + 1) * sizeof(*names));
 	n = &names[nnames++];
@@ -118,6 +129,9 @@ static void names_add(struct vm *vm, uint32_t idx, const char *node, const char 
 	n->idx = idx;
 	snprintf(n->node, sizeof(n->node), "%s", node);
 	snprintf(n->dev, sizeof(n->dev), "%s", dev);
+	if (persist && store_disk_node_set(vm->d->store, vm->spec.id, idx, vm->pid, node, dev, err,
+					   sizeof(err)) < 0)
+		log_warn("VM %s: %s", vm->spec.name, err);
 }
 
 static struct disk_name *names_find(struct vm *vm, uint32_t idx)
@@ -130,43 +144,138 @@ static struct disk_name *names_find(struct vm *vm, uint32_t idx)
 	return NULL;
 }
 
-static void names_snapshot(struct vm *vm)
+static int names_known(struct vm *vm)
 {
-	char node[32], dev[40];
-	size_t i, k;
+	size_t i;
 
 	for (i = 0; i < nnames; i++)
 		if (!strcmp(names[i].vm, vm->spec.name) && names[i].pid == vm->pid)
+			return 1;
+	return 0;
+}
+
+/* The VM's names for this run in memory; with persist, also in the store
+ * (before the first change of its disks). */
+static void names_snapshot(struct vm *vm, int persist)
+{
+	struct store_disk_node *v = NULL;
+	char node[32], dev[40];
+	size_t i, k, n = 0;
+
+	if (names_known(vm)) {
+		if (!persist)
 			return;
+		for (i = 0; i < nnames; i++)
+			if (!strcmp(names[i].vm, vm->spec.name) && names[i].pid == vm->pid)
+				store_disk_node_set(vm->d->store, vm->spec.id, names[i].idx, vm->pid,
+						    names[i].node, names[i].dev, NULL, 0);
+		return;
+	}
 	/* forget the VM's earlier runs */
 	for (i = k = 0; i < nnames; i++)
 		if (strcmp(names[i].vm, vm->spec.name))
 			names[k++] = names[i];
 	nnames = k;
+	if (store_disk_nodes_list(vm->d->store, vm->spec.id, vm->pid, &v, &n) == 0 && n) {
+		for (i = 0; i < n; i++)
+			names_add(vm, v[i].idx, v[i].node, v[i].dev, 0);
+		store_disk_nodes_free(v, n);
+		return;
+	}
+	if (persist)
+		store_disk_nodes_clear(vm->d->store, vm->spec.id);
 	for (i = 0; i < vm->spec.ndisks; i++) {
 		snprintf(node, sizeof(node), "disk%zu", i);
-		snprintf(dev, sizeof(dev), "virtio-disk%zu", i);
-		names_add(vm, vm->spec.disks[i].idx, node, dev);
+		snprintf(dev, sizeof(dev), "%s-disk%zu", vm->spec.disks[i].scsi ? "scsi" : "virtio",
+			 i);
+		names_add(vm, vm->spec.disks[i].idx, node, dev, persist);
 	}
 }
 
-static void names_drop(struct disk_name *n)
+static void names_drop(struct vm *vm, struct disk_name *n)
 {
+	store_disk_node_drop(vm->d->store, vm->spec.id, n->idx);
 	memmove(n, n + 1, (size_t)(names + nnames - (n + 1)) * sizeof(*n));
 	nnames--;
 }
 
+const char *vm_disk_node_path(struct vm *vm, const char *node)
+{
+	size_t i, k;
+
+	if (!node || vm->pid <= 0)
+		return NULL;
+	names_snapshot(vm, 0);
+	for (i = 0; i < nnames; i++) {
+		if (names[i].pid != vm->pid || strcmp(names[i].vm, vm->spec.name) ||
+		    strcmp(names[i].node, node))
+			continue;
+		for (k = 0; k < vm->spec.ndisks; k++)
+			if (vm->spec.disks[k].idx == names[i].idx)
+				return vm->spec.disks[k].path;
+	}
+	return NULL;
+}
+
 static void attach_next(struct qmp *q, const struct qmp_msg *reply, void *data);
 
-/* The device, on the free root port diskport<a->port>. */
+/* The device: a virtio-blk-pci on the free root port diskport<a->port>,
+ * or a scsi-hd on the VM's controller. */
 static void device_add(struct attach *a, struct qmp *q)
 {
 	char bus[32];
 
-	snprintf(bus, sizeof(bus), "diskport%u", a->port);
+	if (a->disk.scsi)
+		snprintf(bus, sizeof(bus), "%s.0", QEMU_SCSI_ID);
+	else
+		snprintf(bus, sizeof(bus), "diskport%u", a->port);
 	qmp_command(q, "device_add", json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "driver",
-		    "virtio-blk-pci", "drive", a->node, "id", a->node, "bus", bus, "werror", "enospc",
-		    "rerror", "report"), attach_next, a);
+		    a->disk.scsi ? "scsi-hd" : "virtio-blk-pci", "drive", a->node, "id", a->node,
+		    "bus", bus, "werror", "enospc", "rerror", "report"), attach_next, a);
+}
+
+static void controller_next(struct qmp *q, const struct qmp_msg *reply, void *data);
+
+static void controller_add(struct attach *a, struct qmp *q)
+{
+	char bus[32];
+
+	a->ctl = 2;
+	snprintf(bus, sizeof(bus), "diskport%u", a->port);
+	qmp_command(q, "device_add", json_pack("{s:s,s:s,s:s}", "driver", "virtio-scsi-pci", "id",
+		    QEMU_SCSI_ID, "bus", bus), controller_next, a);
+}
+
+/* scsi: the VM's virtio-scsi controller is there (qom-list answered), or
+ * is added on the first free diskport<k>; then the scsi-hd. */
+static void controller_next(struct qmp *q, const struct qmp_msg *reply, void *data)
+{
+	struct attach *a = data;
+	struct vm *vm = vm_find(a->d, a->vm);
+
+	if (!reply || !vm || vm->qmp != q) {
+		attach_end(a, PROTO_E_QEMU, "VM %s stopped while the disk was being attached", a->vm);
+		return;
+	}
+	if (reply->type == QMP_MSG_ERROR && a->ctl == 1) {
+		controller_add(a, q);
+		return;
+	}
+	if (reply->type == QMP_MSG_ERROR && ++a->port < QEMU_DISK_PORTS) {
+		controller_add(a, q);
+		return;
+	}
+	if (reply->type == QMP_MSG_ERROR) {
+		attach_undo(a, q);
+		attach_end(a, PROTO_E_QEMU, "QEMU refused a virtio-scsi controller for the disk "
+			   "(no free PCIe port?): %s", reply->err_desc ? reply->err_desc : "?");
+		return;
+	}
+	if (a->ctl == 2)
+		log_info("VM %s: virtio-scsi controller %s added on diskport%u", a->vm,
+			 QEMU_SCSI_ID, a->port);
+	a->ctl = 3;
+	device_add(a, q);
 }
 
 /* In the store and in the VM's definition, once QEMU has the device. */
@@ -186,7 +295,7 @@ static void attach_record(struct attach *a, struct vm *vm, struct qmp *q)
 	*d = a->disk;
 	d->path = xstrdup(a->disk.path);
 	d->format = xstrdup(a->disk.format);
-	names_add(vm, a->disk.idx, a->node, a->node);
+	names_add(vm, a->disk.idx, a->node, a->node, 1);
 	log_info("VM %s: volume %s attached as %s", vm->spec.name, a->disk.path, a->node);
 	attach_end(a, NULL, NULL);
 }
@@ -202,7 +311,8 @@ static void attach_next(struct qmp *q, const struct qmp_msg *reply, void *data)
 		attach_end(a, PROTO_E_QEMU, "VM %s stopped while the disk was being attached", a->vm);
 		return;
 	}
-	if (reply->type == QMP_MSG_ERROR && a->step == 3 && ++a->port < QEMU_DISK_PORTS) {
+	if (reply->type == QMP_MSG_ERROR && a->step == 3 && !a->disk.scsi &&
+	    ++a->port < QEMU_DISK_PORTS) {
 		device_add(a, q);        /* that port is taken: the next one */
 		return;
 	}
@@ -222,22 +332,28 @@ static void attach_next(struct qmp *q, const struct qmp_msg *reply, void *data)
 		qmp_command(q, "blockdev-add", args, attach_next, a);
 		return;
 	case 1:
-		args = json_pack("{s:s,s:s,s:s,s:s}", "driver", a->disk.format, "node-name", a->node,
-				 "file", file, "discard", "unmap");
+		args = json_pack("{s:s,s:s,s:s,s:s,s:s}", "driver", a->disk.format, "node-name",
+				 a->node, "file", file, "discard", "unmap", "detect-zeroes", "unmap");
 		if (!strcmp(a->disk.format, "qcow2"))
 			json_object_set_new(args, "backing", json_null());
 		qmp_command(q, "blockdev-add", args, attach_next, a);
 		return;
 	case 2:
-		device_add(a, q);
+		if (!a->disk.scsi) {
+			device_add(a, q);
+			return;
+		}
+		a->ctl = 1;
+		snprintf(path, sizeof(path), "/machine/peripheral/%s", QEMU_SCSI_ID);
+		qmp_command(q, "qom-list", json_pack("{s:s}", "path", path), controller_next, a);
 		return;
 	default:
 		attach_record(a, vm, q);
 	}
 }
 
-int vm_disk_attach(struct croftd *d, struct vm *vm, const char *path, vm_disk_done_fn done,
-		   void *data, const char **code, char *err, size_t errlen)
+int vm_disk_attach(struct croftd *d, struct vm *vm, const char *path, int scsi,
+		   vm_disk_done_fn done, void *data, const char **code, char *err, size_t errlen)
 {
 	struct attach *a;
 	int rc, fd;
@@ -248,7 +364,7 @@ int vm_disk_attach(struct croftd *d, struct vm *vm, const char *path, vm_disk_do
 			"guest (edit a stopped VM's disks instead)", vm->spec.name);
 		return -EINVAL;
 	}
-	names_snapshot(vm);
+	names_snapshot(vm, 1);
 	a = xcalloc(1, sizeof(*a));
 	a->d = d;
 	a->done = done;
@@ -269,6 +385,7 @@ int vm_disk_attach(struct croftd *d, struct vm *vm, const char *path, vm_disk_do
 	a->vm = xstrdup(vm->spec.name);
 	a->disk.idx = vm->spec.ndisks ? vm->spec.disks[vm->spec.ndisks - 1].idx + 1 : 0;
 	a->disk.path = xstrdup(path);
+	a->disk.scsi = !!scsi;
 	a->disk.format = xstrdup(a->chain.layers[0].format);
 	a->disk.size_bytes = a->chain.virtual_size ? a->chain.virtual_size
 						   : (uint64_t)a->chain.layers[0].f.st.st_size;
@@ -335,7 +452,7 @@ static void detach_record(struct detach *o, struct vm *vm)
 	size_t i;
 
 	if (n)
-		names_drop(n);
+		names_drop(vm, n);
 	if (store_disk_remove(o->d->store, vm->spec.id, o->idx, err, sizeof(err)) < 0) {
 		detach_end(o, PROTO_E_IO, err);
 		return;
@@ -483,7 +600,7 @@ int vm_disk_detach(struct croftd *d, struct vm *vm, const char *path, vm_disk_do
 				"done", vm->spec.name);
 			return -EBUSY;
 		}
-	names_snapshot(vm);
+	names_snapshot(vm, 1);
 	if (!(n = names_find(vm, vm->spec.disks[i].idx))) {
 		*code = PROTO_E_INTERNAL;
 		err_set(err, errlen, "croftd does not know QEMU's name for %s", path);

@@ -105,6 +105,7 @@ static void expire_cb(struct loop *l, struct loop_timer *t, void *data)
 	vm_display_close(s->vm);
 }
 
+/* Listen on 127.0.0.1:*port (0: an ephemeral port, then *port says which). */
 static int listen_local(unsigned *port, int *out, char *err, size_t errlen)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET };
@@ -112,11 +113,17 @@ static int listen_local(unsigned *port, int *out, char *err, size_t errlen)
 	int fd, r;
 
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sa.sin_port = htons((uint16_t)*port);
 	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 4) < 0 ||
 	    getsockname(fd, (struct sockaddr *)&sa, &len) < 0) {
 		r = -errno;
-		err_set(err, errlen, "cannot listen on 127.0.0.1 for the display: %s", strerror(errno));
+		if (r == -EADDRINUSE)
+			err_set(err, errlen, "port %u on 127.0.0.1 is in use; choose another "
+				"--port, or leave it out for a free one", *port);
+		else
+			err_set(err, errlen, "cannot listen on 127.0.0.1 for the display: %s",
+				strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		return r;
@@ -158,8 +165,8 @@ static void password_set(struct qmp *q, const struct qmp_msg *m, void *data)
 	free(oc);
 }
 
-int vm_display_open(struct vm *vm, unsigned ttl_s, vm_display_cb cb, void *data,
-		    const char **code, char *err, size_t errlen)
+int vm_display_open(struct vm *vm, unsigned ttl_s, unsigned port, vm_display_cb cb,
+		    void *data, const char **code, char *err, size_t errlen)
 {
 	struct vm_display *s = vm->display;
 	struct open_call *oc;
@@ -182,9 +189,15 @@ int vm_display_open(struct vm *vm, unsigned ttl_s, vm_display_cb cb, void *data,
 			vm->spec.name);
 		return -ENOTCONN;
 	}
+	if (s && port && port != s->info.port) {
+		err_set(err, errlen, "the display of VM '%s' is open on port %u; close it first "
+			"(--close) to use port %u", vm->spec.name, s->info.port, port);
+		return -EBUSY;
+	}
 	if (!s) {
 		s = xcalloc(1, sizeof(*s));
 		s->vm = vm;
+		s->info.port = port;
 		*code = PROTO_E_IO;
 		r = listen_local(&s->info.port, &s->lfd, err, errlen);
 		if (r == 0 && loop_add(vm->d->loop, s->lfd, EPOLLIN, accept_cb, s) < 0) {
@@ -193,6 +206,8 @@ int vm_display_open(struct vm *vm, unsigned ttl_s, vm_display_cb cb, void *data,
 			close(s->lfd);
 		}
 		if (r < 0) {
+			if (r == -EADDRINUSE)
+				*code = PROTO_E_BUSY;
 			free(s);
 			return r;
 		}

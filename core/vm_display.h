@@ -33,11 +33,12 @@ struct vm_display_info {
 typedef void (*vm_display_cb)(struct vm *vm, const char *code, const char *msg,
 			      const struct vm_display_info *info, void *data);
 
-/* Open (or renew) the VM's display for ttl_s seconds.  0 when under way
- * (cb runs once QEMU took the password), or -errno with *code and err set
- * and cb not called. */
-int vm_display_open(struct vm *vm, unsigned ttl_s, vm_display_cb cb, void *data,
-		    const char **code, char *err, size_t errlen);
+/* Open (or renew) the VM's display for ttl_s seconds, on 127.0.0.1:port
+ * (0: a free port).  0 when under way (cb runs once QEMU took the
+ * password), or -errno with *code and err set and cb not called
+ * (-EADDRINUSE: the port is taken). */
+int vm_display_open(struct vm *vm, unsigned ttl_s, unsigned port, vm_display_cb cb,
+		    void *data, const char **code, char *err, size_t errlen);
 /* End it (the listener closes, QEMU's password expires now).  0, or
  * -ENOENT when none is open. */
 int vm_display_close(struct vm *vm);

@@ -737,6 +737,7 @@ static int add_disk(const struct pools *p, const struct store_disk *sd, size_t i
 		qd[k].readonly = k > 0;
 		qd[k].backing = k + 1 < c.n ? &qd[k + 1] : NULL;
 	}
+	qd[0].scsi = sd->scsi;
 	s->nchain[i] = c.n;
 	s->disks[i] = qd[0];
 	vm_file_chain_close(&c);

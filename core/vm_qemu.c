@@ -13,6 +13,7 @@
 #include "core/vm_internal.h"
 #include "core/vm_agent.h"
 #include "core/vm_display.h"
+#include "core/vm_screen.h"
 #include "core/bus.h"
 #include "core/daemon.h"
 #include "core/job.h"
@@ -20,6 +21,7 @@
 #include "core/qmp.h"
 #include "core/vm_nic.h"
 #include "core/vm_disk.h"
+#include "core/vm_pool_full.h"
 #include "core/vm_serial.h"
 #include "core/vm_spawn.h"
 #include "core/vm_uid.h"
@@ -139,6 +141,7 @@ static void vm_qemu_gone(struct vm *vm, const char *how)
 	vm->serial = NULL;
 	vm_agent_stop(vm);
 	vm_display_stop(vm);
+	vm_screen_stop(vm);
 	vm_serial_log_close(vm->log);
 	output_read(vm);
 	output_line(vm, said, sizeof(said));
@@ -262,6 +265,8 @@ static void status_reply(struct qmp *q, const struct qmp_msg *m, void *data)
 	if (!strcmp(status, "paused") || !strcmp(status, "io-error") ||
 	    !strcmp(status, "suspended")) {
 		vm_set_state(vm, VM_PAUSED, was_starting ? "user" : vm->reason);
+		if (!strcmp(status, "io-error"))
+			vm_pool_full_probe(vm);
 	} else if (!strcmp(status, "internal-error") || !strcmp(status, "guest-panicked")) {
 		vm_set_state(vm, VM_CRASHED, status);
 	} else if (vm->state != VM_SHUTTING_DOWN) {
@@ -348,20 +353,17 @@ static void qmp_event(struct qmp *q, const struct qmp_msg *ev, void *data)
 			snprintf(vm->exit_reason, sizeof(vm->exit_reason), "%s",
 				 why ? why : "host-signal");
 		}
-	} else if (!strcmp(ev->event, "STOP")) {
-		if (!vm->expect_exit && vm->state == VM_RUNNING)
+	} else if (!strcmp(ev->event, "STOP") || !strcmp(ev->event, "RESUME")) {
+		if (vm_screen_owns_pause(vm))
+			return;          /* a text screen read: not a pause of the VM */
+		if (!strcmp(ev->event, "RESUME")) {
+			if (vm->state == VM_PAUSED)
+				vm_set_state(vm, VM_RUNNING, vm->user_action ? "user" :
+					     vm->auto_resuming ? "auto-resume" : "qemu");
+		} else if (!vm->expect_exit && vm->state == VM_RUNNING)
 			vm_set_state(vm, VM_PAUSED, vm->user_action ? "user" : "qemu");
-	} else if (!strcmp(ev->event, "RESUME")) {
-		if (vm->state == VM_PAUSED)
-			vm_set_state(vm, VM_RUNNING, vm->user_action ? "user" : "qemu");
 	} else if (!strcmp(ev->event, "BLOCK_IO_ERROR")) {
-		const char *node = json_string_value(json_object_get(ev->data, "node-name"));
-
-		log_warn("VM %s: I/O error on %s (%s); the guest is paused",
-			 vm->spec.name, node ? node : "a disk",
-			 json_is_true(json_object_get(ev->data, "nospace")) ? "no space left in the pool" : "error");
-		if (vm->state == VM_RUNNING)
-			vm_set_state(vm, VM_PAUSED, "io-error");
+		vm_pool_full_io_error(vm, ev);
 	} else if (!strcmp(ev->event, "JOB_STATUS_CHANGE")) {
 		job_qmp_status_changed(vm->d->jobs, json_string_value(json_object_get(ev->data, "id")));
 	} else if (!strcmp(ev->event, "BALLOON_CHANGE")) {

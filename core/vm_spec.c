@@ -361,6 +361,7 @@ int vm_spec_create(const struct vm_spec_env *env, const struct vm_spec_create *r
 			      : plan_new_disk(env, req->name, i, dr, &out->disks[i], code, err, errlen);
 		if (rc < 0)
 			goto fail;
+		out->disks[i].scsi = dr->scsi;
 	}
 	return 0;
 fail:

@@ -88,6 +88,7 @@ struct vm_spec_disk_req {
 	uint64_t size_bytes;
 	const char *path;
 	const char *format;
+	int scsi;                    /* on the virtio-scsi bus (else virtio-blk) */
 };
 
 /* Strings are borrowed; NULL means not given. */

@@ -19,7 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define STORE_SCHEMA_VERSION 11
+#define STORE_SCHEMA_VERSION 12
 
 struct store;
 
@@ -31,6 +31,7 @@ struct store_disk {
 	char *format;            /* "qcow2" | "raw" | ... as qemu-img names it */
 	uint64_t size_bytes;     /* virtual size */
 	int owned;               /* created by croft in a pool: deleted with the VM */
+	int scsi;                /* on the virtio-scsi bus (else virtio-blk) */
 };
 
 struct store_vm {
@@ -303,5 +304,45 @@ void store_pool_list_free(struct store_pool *v, size_t n);
 /* A disk out of a VM's definition (store_pool.c): -ENOENT when it has none
  * of that index. */
 int store_disk_remove(struct store *st, int64_t vm_id, uint32_t idx, char *err, size_t errlen);
+
+
+/* What a full pool left behind, and pool settings (store_pool_state.c).
+ * A VM paused because a pool filled: the pool and the volume (POOL/NAME
+ * or the image's path) QEMU could not write.  get: -ENOENT when the VM is
+ * not paused for a pool; *pool and *volume malloc'd. */
+int store_vm_pause_set(struct store *st, int64_t vm_id, const char *pool, const char *volume,
+		       int64_t since, char *err, size_t errlen);
+int store_vm_pause_get(struct store *st, int64_t vm_id, char **pool, char **volume,
+		       int64_t *since);
+int store_vm_pause_clear(struct store *st, int64_t vm_id);
+/* The QEMU node and device names of a running VM's disks (by disk index),
+ * valid while its QEMU is the process pid.  set replaces the VM's row for
+ * idx; list gives the rows of pid (*v malloc'd, free each node and dev
+ * with store_disk_nodes_free); drop removes one index. */
+struct store_disk_node {
+	uint32_t idx;
+	char *node;
+	char *dev;
+};
+int store_disk_node_set(struct store *st, int64_t vm_id, uint32_t idx, int64_t pid,
+			const char *node, const char *dev, char *err, size_t errlen);
+int store_disk_nodes_list(struct store *st, int64_t vm_id, int64_t pid,
+			  struct store_disk_node **v, size_t *n);
+void store_disk_nodes_free(struct store_disk_node *v, size_t n);
+int store_disk_node_drop(struct store *st, int64_t vm_id, uint32_t idx);
+int store_disk_nodes_clear(struct store *st, int64_t vm_id);
+/* A pool's auto-resume setting (0 when never set). */
+int store_pool_auto_resume_get(struct store *st, const char *pool, int *on);
+int store_pool_auto_resume_set(struct store *st, const char *pool, int on, char *err,
+			       size_t errlen);
+/* The pool watch's samples (bytes in use at t_ms).  add also drops the
+ * pool's samples older than keep_from_ms; list gives them oldest first
+ * (*t and *used malloc'd, parallel).  forget drops a pool's samples and
+ * settings (a deleted pool). */
+int store_pool_sample_add(struct store *st, const char *pool, int64_t t_ms, uint64_t used,
+			  int64_t keep_from_ms);
+int store_pool_samples_list(struct store *st, const char *pool, int64_t **t, uint64_t **used,
+			    size_t *n);
+int store_pool_forget(struct store *st, const char *pool);
 
 #endif

@@ -207,6 +207,40 @@ static const struct migration migrations[] = {
 	  ") STRICT;"
 	},
 	{ 11,
+	  /* A full pool pauses its guests (store_pool_state.c): a disk's bus,
+	   * why a VM is paused for a pool, the QEMU names of a running VM's
+	   * disks after a hot-plug, a pool's auto-resume setting and the pool
+	   * watch's samples for the forecast.  vm_pause, disk_nodes and
+	   * pool_samples are host-local records. */
+	  "ALTER TABLE disks ADD COLUMN bus TEXT NOT NULL DEFAULT 'virtio-blk'"
+	  " CONSTRAINT bus_known CHECK (bus IN ('virtio-blk', 'virtio-scsi'));"
+	  "CREATE TABLE vm_pause ("
+	  " vm_id INTEGER PRIMARY KEY REFERENCES vms(id) ON DELETE CASCADE,"
+	  " pool TEXT NOT NULL,"
+	  " volume TEXT NOT NULL,"
+	  " since INTEGER NOT NULL"
+	  ") STRICT;"
+	  "CREATE TABLE disk_nodes ("
+	  " vm_id INTEGER NOT NULL REFERENCES vms(id) ON DELETE CASCADE,"
+	  " idx INTEGER NOT NULL,"
+	  " pid INTEGER NOT NULL,"
+	  " node TEXT NOT NULL,"
+	  " dev TEXT NOT NULL,"
+	  " PRIMARY KEY (vm_id, idx)"
+	  ") STRICT;"
+	  "CREATE TABLE pool_settings ("
+	  " name TEXT PRIMARY KEY,"
+	  " auto_resume INTEGER NOT NULL DEFAULT 0"
+	  "  CONSTRAINT auto_resume_0_or_1 CHECK (auto_resume IN (0, 1))"
+	  ") STRICT;"
+	  "CREATE TABLE pool_samples ("
+	  " pool TEXT NOT NULL,"
+	  " t_ms INTEGER NOT NULL,"
+	  " used INTEGER NOT NULL CONSTRAINT used_not_negative CHECK (used >= 0),"
+	  " PRIMARY KEY (pool, t_ms)"
+	  ") STRICT, WITHOUT ROWID;"
+	},
+	{ 12,
 	  /* A VM's cloud-init settings (common/cloudinit.h, JSON text; NULL:
 	   * none) and their generation, part of the instance-id its NoCloud
 	   * seed gives (core/ci_seed.h). */

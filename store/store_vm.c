@@ -26,8 +26,8 @@ enum {
 	VC_CLOUD_INIT, VC_CLOUD_INIT_GEN
 };
 
-#define DISK_COLUMNS "id, vm_id, idx, path, format, size_bytes, owned"
-enum { DC_ID, DC_VM_ID, DC_IDX, DC_PATH, DC_FORMAT, DC_SIZE, DC_OWNED };
+#define DISK_COLUMNS "id, vm_id, idx, path, format, size_bytes, owned, bus"
+enum { DC_ID, DC_VM_ID, DC_IDX, DC_PATH, DC_FORMAT, DC_SIZE, DC_OWNED, DC_BUS };
 
 /* Parameters ?1..?14 of the insert and the update, in VM_COLUMNS order
  * without id; the update's ?15 is the id; ?16 and ?17 are memory_shares
@@ -57,8 +57,8 @@ static const char sql_vm_set_state[] =
 static const char sql_vm_delete[] =
 	"DELETE FROM vms WHERE id = ?1";
 static const char sql_disk_insert[] =
-	"INSERT INTO disks (vm_id, idx, path, format, size_bytes, owned) "
-	"VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+	"INSERT INTO disks (vm_id, idx, path, format, size_bytes, owned, bus) "
+	"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
 static const char sql_disks_of_vm[] =
 	"SELECT " DISK_COLUMNS " FROM disks WHERE vm_id = ?1 ORDER BY idx";
 static const char sql_disks_all[] =
@@ -109,6 +109,7 @@ static void disk_from_row(sqlite3_stmt *s, void *row)
 	d->format = store_col_text(s, DC_FORMAT);
 	d->size_bytes = (uint64_t)sqlite3_column_int64(s, DC_SIZE);
 	d->owned = sqlite3_column_int(s, DC_OWNED);
+	d->scsi = !strcmp((const char *)sqlite3_column_text(s, DC_BUS), "virtio-scsi");
 }
 
 static void disk_clear(void *row)
@@ -178,6 +179,7 @@ static int disk_insert(struct store *st, int64_t vm_id, const char *vm_name,
 	    sqlite3_bind_text(s, 4, d->format, -1, SQLITE_STATIC) ||
 	    sqlite3_bind_int64(s, 5, (sqlite3_int64)d->size_bytes) ||
 	    sqlite3_bind_int(s, 6, d->owned ? 1 : 0) ||
+	    sqlite3_bind_text(s, 7, d->scsi ? "virtio-scsi" : "virtio-blk", -1, SQLITE_STATIC) ||
 	    sqlite3_step(s) != SQLITE_DONE) {
 		if (vm_name)
 			ret = store_db_fail(st, err, errlen, "cannot store disk %u of VM '%s'",

@@ -73,7 +73,7 @@ static const char *const details_nic_add = DETAILS_NIC_ADD;
 
 const struct cli_cmd cli_commands[] = {
 	{ "vm", NULL, "create",
-	  "NAME [--vcpus N] --memory SIZE [--memory-min SIZE] [--disk SIZE|PATH]... "
+	  "NAME [--vcpus N] --memory SIZE [--memory-min SIZE] [--disk SIZE|PATH]... [--bus virtio-blk|virtio-scsi] "
 	  "[--cdrom ISO] [--boot LIST] [--firmware bios|uefi] "
 	  "[--kernel FILE [--initrd FILE] [--append STRING]] [--agent on|off] [--display none|std|virtio] "
 	  "[--cloud-init user=NAME,ssh-key=FILE|KEY,password-hash=HASH,hostname=NAME,"
@@ -115,10 +115,19 @@ const struct cli_cmd cli_commands[] = {
 	{ "vm", NULL, "log", "NAME [--bytes SIZE] [--follow]",
 	  "Print the end of a VM's serial console log (64K unless --bytes); --follow "
 	  "keeps printing what the guest writes.", "vm.log", cli_parse_vm_log, cli_run_vm_log },
-	{ "vm", NULL, "display", "NAME [--close] [--ttl SECS]",
+	{ "vm", NULL, "display", "NAME [--close] [--ttl SECS] [--port PORT]",
 	  "Make a VM's screen reachable by a VNC viewer through an SSH tunnel for SECS "
-	  "(default 600) with a one-time password; --close ends it.", "vm.display",
+	  "(default 600) with a one-time password, on 127.0.0.1:PORT (default: a free "
+	  "port); --close ends it.", "vm.display",
 	  cli_parse_vm_display, cli_run_vm_display },
+	{ "vm", NULL, "screen", "NAME",
+	  "Print a VM's screen as text while it is in a VGA text mode (BIOS, boot menus, "
+	  "text installers, a Linux console); a graphics mode needs croft vm display.",
+	  "vm.screen", cli_parse_name, cli_run_vm_screen },
+	{ "vm", NULL, "sendkey", "NAME [KEY...] [--text STRING]",
+	  "Press keys in a VM (QEMU's key names: ret, esc, spc, tab, up, f1, a, shift-a, "
+	  "ctrl-alt-delete), then type STRING on a US keyboard.", "vm.sendkey",
+	  cli_parse_vm_sendkey, cli_run_vm_sendkey },
 	{ "vm", NULL, "agent", "NAME ping|info|fsfreeze-status",
 	  "Ask a VM's guest agent: whether it answers, the guest's OS, host name and "
 	  "addresses, or whether its filesystems are frozen.", "vm.agent", cli_parse_vm_agent,
@@ -164,9 +173,12 @@ const struct cli_cmd cli_commands[] = {
 	  "pool.list", cli_parse_none, cli_run_pool_list },
 	{ "pool", NULL, "info", "NAME", "Show a pool's figures and its volumes.", "pool.info",
 	  cli_parse_pool_name, cli_run_pool_show },
+	{ "pool", NULL, "set", "NAME auto-resume on|off",
+	  "Change a pool's settings: auto-resume resumes the guests a full pool paused once it has room again.",
+	  "pool.set", cli_parse_pool_set, cli_run_pool_show },
 	{ "pool", NULL, "delete", "NAME", "Delete an empty pool and its directory (root only).",
 	  "pool.delete", cli_parse_pool_name, cli_run_pool_show },
-	{ "vm", "disk", "attach", "VM POOL/NAME [--bus virtio-blk]",
+	{ "vm", "disk", "attach", "VM POOL/NAME [--bus virtio-blk|virtio-scsi]",
 	  "Hot-plug a volume into a running VM; it stays in the VM's definition.",
 	  "vm.disk.attach", cli_parse_vm_disk, cli_run_vm_disk },
 	{ "vm", "disk", "detach", "VM POOL/NAME",
@@ -185,6 +197,16 @@ const struct cli_cmd cli_commands[] = {
 	  "vol.resize", cli_parse_vol_resize, cli_run_vol_create },
 	{ "vol", NULL, "delete", "POOL/NAME", "Delete a volume no VM uses.", "vol.delete",
 	  cli_parse_vol_ref, cli_run_vol_show },
+	{ "vol", NULL, "import", "POOL/NAME --from FILE [--format qcow2|raw] [--no-wait]",
+	  "Import an image file (vmdk, vdi, vhd, vhdx, qcow2 or raw, detected), converted to "
+	  "qcow2 (the default) or raw; croftd reads FILE with your rights (a job).",
+	  "vol.import", cli_parse_vol_import, cli_run_vol_create },
+	{ "vol", NULL, "export", "POOL/NAME --to FILE [--format qcow2|raw|vmdk|vdi|vhd|vhdx] [--no-wait]",
+	  "Export a volume no running VM uses into a new file, written with your rights (a job).",
+	  "vol.export", cli_parse_vol_export, cli_run_vol_create },
+	{ "iso", NULL, "import", "POOL/NAME --from FILE [--no-wait]",
+	  "Copy an ISO 9660 image into an iso pool (e.g. iso/debian.iso), read with your rights "
+	  "(a job).", "iso.import", cli_parse_iso_import, cli_run_vol_create },
 	{ "host", NULL, "info", "", "Show the host: CPUs, memory, acceleration, QEMU, VMs.",
 	  "host.info", cli_parse_none, cli_run_host_info },
 	{ "host", NULL, "set", "accel auto|kvm|tcg | allow-path PATH | disallow-path PATH | metrics-listen ADDR:PORT|off | alert-... N | balloon on|off | memory-budget SIZE|auto | memory-reserve SIZE | balloon-interval-ms N | ksm auto|on|off",

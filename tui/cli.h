@@ -217,6 +217,12 @@ int cli_parse_vm_shutdown(const char *cmdname, int argc, char **argv, struct cli
 int cli_parse_vm_start(const char *cmdname, int argc, char **argv, struct cli_opts *g,
 		       json_t **args, char *err, size_t errlen);
 /* vm log NAME [--bytes SIZE] [--follow]: {"name", "bytes"?, "follow"?}. */
+/* vm sendkey NAME [KEY...] [--text STRING]; vm screen NAME */
+int cli_parse_vm_sendkey(const char *cmdname, int argc, char **argv, struct cli_opts *g,
+			 json_t **args, char *err, size_t errlen);
+void cli_format_vm_screen(FILE *f, const json_t *res);
+int cli_run_vm_screen(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args);
+int cli_run_vm_sendkey(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args);
 /* vm display NAME [--close] [--ttl SECS] */
 int cli_parse_vm_display(const char *cmdname, int argc, char **argv, struct cli_opts *g,
 			 json_t **args, char *err, size_t errlen);
@@ -414,6 +420,8 @@ int cli_parse_pool_create(const char *cmdname, int argc, char **argv, struct cli
 			  json_t **args, char *err, size_t errlen);
 int cli_parse_pool_name(const char *cmdname, int argc, char **argv, struct cli_opts *g,
 			json_t **args, char *err, size_t errlen);
+int cli_parse_pool_set(const char *cmdname, int argc, char **argv, struct cli_opts *g,
+		       json_t **args, char *err, size_t errlen);
 int cli_run_pool_list(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args);
 int cli_run_pool_show(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args);
 void cli_format_pool_list(FILE *f, const json_t *pools);
@@ -425,6 +433,12 @@ int cli_vol_ref(const char *ref, json_t *args, char *err, size_t errlen);
 int cli_parse_vol_create(const char *cmdname, int argc, char **argv, struct cli_opts *g,
 			 json_t **args, char *err, size_t errlen);
 int cli_parse_vol_resize(const char *cmdname, int argc, char **argv, struct cli_opts *g,
+			 json_t **args, char *err, size_t errlen);
+int cli_parse_vol_import(const char *cmdname, int argc, char **argv, struct cli_opts *g,
+			 json_t **args, char *err, size_t errlen);
+int cli_parse_iso_import(const char *cmdname, int argc, char **argv, struct cli_opts *g,
+			 json_t **args, char *err, size_t errlen);
+int cli_parse_vol_export(const char *cmdname, int argc, char **argv, struct cli_opts *g,
 			 json_t **args, char *err, size_t errlen);
 int cli_parse_vol_ref(const char *cmdname, int argc, char **argv, struct cli_opts *g,
 		      json_t **args, char *err, size_t errlen);

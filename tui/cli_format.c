@@ -67,7 +67,10 @@ static const char *field(const json_t *o, const char *key, enum field_kind kind,
 static void vm_row(const json_t *vm, cli_row_t c)
 {
 	snprintf(c[0], CLI_CELL, "%s", cli_str(vm, "name"));
-	snprintf(c[1], CLI_CELL, "%s", cli_str(vm, "state"));
+	if (!strcmp(jget_str(vm, "pause_reason", ""), "pool-full"))
+		snprintf(c[1], CLI_CELL, "paused: pool-full");
+	else
+		snprintf(c[1], CLI_CELL, "%s", cli_str(vm, "state"));
 	field(vm, "vcpus", F_INT, c[2], CLI_CELL);
 	field(vm, "memory_mib", F_MIB, c[3], CLI_CELL);
 	field(vm, "memory_min_mib", F_MIB_NONZERO, c[4], CLI_CELL);
@@ -127,6 +130,21 @@ void cli_format_vm_display(FILE *f, const json_t *res)
 		cli_str(res, "ssh"), cli_str(res, "viewer"), when);
 }
 
+/* The text screen, line by line as the guest shows it; a graphics mode
+ * prints why there is no text. */
+void cli_format_vm_screen(FILE *f, const json_t *res)
+{
+	const json_t *lines = jget(res, "lines");
+	size_t i;
+
+	if (strcmp(cli_str(res, "mode"), "text")) {
+		fprintf(f, "%s: %s\n", cli_str(res, "name"), cli_str(res, "message"));
+		return;
+	}
+	for (i = 0; i < json_array_size(lines); i++)
+		fprintf(f, "%s\n", json_string_value(json_array_get(lines, i)));
+}
+
 void cli_format_vm_agent(FILE *f, const json_t *res)
 {
 	if (jget(res, "guest"))
@@ -151,6 +169,11 @@ void cli_format_vm_info(FILE *f, const json_t *vm)
 	else
 		snprintf(buf, sizeof(buf), "%s", cli_str(vm, "state"));
 	cli_kv(f, "state", buf);
+	if (jget_str(vm, "pause_pool", NULL)) {
+		snprintf(buf, sizeof(buf), "%s is full (writing %s): free space, then croft vm "
+			 "resume", jget_str(vm, "pause_pool", ""), jget_str(vm, "pause_volume", "?"));
+		cli_kv(f, "paused", buf);
+	}
 	cli_kv(f, "vcpus", field(vm, "vcpus", F_INT, tmp, sizeof(tmp)));
 	cli_kv(f, "memory", field(vm, "memory_mib", F_MIB, tmp, sizeof(tmp)));
 	cli_kv(f, "memory-min", field(vm, "memory_min_mib", F_MIB_NONZERO, tmp, sizeof(tmp)));

@@ -19,9 +19,9 @@ enum opt_key {
 	OPT_NONE = 0,
 	OPT_VCPUS, OPT_MEMORY, OPT_MEMORY_MIN, OPT_DISK, OPT_CDROM, OPT_EJECT,
 	OPT_BOOT, OPT_FIRMWARE, OPT_KERNEL, OPT_INITRD, OPT_APPEND, OPT_FORMAT, OPT_AGENT,
-	OPT_DISPLAY, OPT_CLOSE,
+	OPT_DISPLAY, OPT_CLOSE, OPT_TEXT, OPT_PORT,
 	OPT_TIMEOUT, OPT_FORCE, OPT_KEEP_DISKS, OPT_WAIT, OPT_NO_WAIT, OPT_BYTES, OPT_FOLLOW,
-	OPT_SHARES, OPT_KSM, OPT_CLOUD_INIT,
+	OPT_SHARES, OPT_KSM, OPT_BUS, OPT_CLOUD_INIT,
 	OPT_MAX
 };
 
@@ -232,6 +232,7 @@ static const struct cli_opt create_specs[] = {
 	{ "--memory-min", OPT_MEMORY_MIN, "a size (e.g. 512M)" },
 	{ "--disk", OPT_DISK, "a size (e.g. 20G) or an image path" },
 	{ "--format", OPT_FORMAT, "qcow2 or raw" },
+	{ "--bus", OPT_BUS, "virtio-blk or virtio-scsi" },
 	{ "--cdrom", OPT_CDROM, "an ISO image path" },
 	{ "--boot", OPT_BOOT, "a list such as cdrom,disk" },
 	{ "--firmware", OPT_FIRMWARE, "bios or uefi" },
@@ -271,10 +272,32 @@ static int apply_format(const char *format, json_t *disks, char *err, size_t err
 	return 0;
 }
 
+/* --bus: the bus of every disk. */
+static int apply_bus(const char *bus, json_t *disks, char *err, size_t errlen)
+{
+	size_t i;
+	json_t *d;
+
+	if (!bus)
+		return 0;
+	if (strcmp(bus, "virtio-blk") && strcmp(bus, "virtio-scsi")) {
+		err_set(err, errlen, "--bus must be virtio-blk or virtio-scsi, not '%s'", bus);
+		return -EINVAL;
+	}
+	if (!json_array_size(disks)) {
+		err_set(err, errlen, "--bus applies to the VM's disks (--disk), and there is none");
+		return -EINVAL;
+	}
+	json_array_foreach(disks, i, d)
+		json_object_set_new(d, "bus", json_string(bus));
+	return 0;
+}
+
 /* What create collects besides args. */
 struct create {
 	json_t *disks;
 	const char *format;
+	const char *bus;
 };
 
 static int take_create(struct cli_named *n, int key, const char *opt, const char *val,
@@ -287,6 +310,9 @@ static int take_create(struct cli_named *n, int key, const char *opt, const char
 		return parse_disk(val, cr->disks, err, errlen);
 	case OPT_FORMAT:
 		cr->format = val;
+		return 0;
+	case OPT_BUS:
+		cr->bus = val;
 		return 0;
 	case OPT_WAIT:
 	case OPT_NO_WAIT:
@@ -301,7 +327,7 @@ int cli_parse_vm_create(const char *cmdname, int argc, char **argv, struct cli_o
 {
 	static const struct cli_need need[] = {
 		{ "memory_mib", "--memory SIZE (e.g. --memory 1G)" }, { NULL, NULL } };
-	struct create cr = { json_array(), NULL };
+	struct create cr = { json_array(), NULL, NULL };
 	struct cli_named n = { .what = "VM", .key = "name", .opts = create_specs,
 			       .need = need, .take = take_create, .ctx = &cr };
 	json_t *a;
@@ -322,7 +348,8 @@ int cli_parse_vm_create(const char *cmdname, int argc, char **argv, struct cli_o
 			"--initrd" : "--append");
 		goto fail;
 	}
-	if (apply_format(cr.format, cr.disks, err, errlen) < 0)
+	if (apply_format(cr.format, cr.disks, err, errlen) < 0 ||
+	    apply_bus(cr.bus, cr.disks, err, errlen) < 0)
 		goto fail;
 	if (json_array_size(cr.disks))
 		json_object_set(a, "disks", cr.disks);
@@ -567,6 +594,7 @@ int cli_parse_vm_agent(const char *cmdname, int argc, char **argv, struct cli_op
 static const struct cli_opt display_specs[] = {
 	{ "--close", OPT_CLOSE, NULL },
 	{ "--ttl", OPT_TIMEOUT, "a number of seconds" },
+	{ "--port", OPT_PORT, "a TCP port on 127.0.0.1" },
 	{ NULL, 0, NULL },
 };
 
@@ -578,6 +606,13 @@ static int take_display(struct cli_named *n, int key, const char *opt, const cha
 	if (key == OPT_CLOSE) {
 		json_object_set_new(n->a, "close", json_true());
 		return 0;
+	}
+	if (key == OPT_PORT) {
+		if (parse_count(val, &secs) < 0 || secs < 1024 || secs > 65535) {
+			err_set(err, errlen, "--port needs a port from 1024 to 65535, got '%s'", val);
+			return -EINVAL;
+		}
+		return cli_set_once(n->a, "port", json_integer(secs), opt, err, errlen);
 	}
 	if (parse_count(val, &secs) < 0 || secs < 10 || secs > 86400) {
 		err_set(err, errlen, "--ttl needs a number of seconds from 10 to 86400, got '%s'", val);
@@ -593,4 +628,60 @@ int cli_parse_vm_display(const char *cmdname, int argc, char **argv, struct cli_
 			       .take = take_display };
 
 	return cli_parse_named(&n, cmdname, argc, argv, g, args, err, errlen);
+}
+
+/* vm sendkey NAME [KEY...] [--text STRING]: the first positional is the
+ * VM, the others key combinations (checked by croftd against QEMU's names). */
+static const struct cli_opt sendkey_specs[] = {
+	{ "--text", OPT_TEXT, "the text to type" },
+	{ NULL, 0, NULL },
+};
+
+static int take_sendkey(void *ctx, int key, const char *opt, const char *val, char *err,
+			size_t errlen)
+{
+	json_t *a = ctx, *keys = json_object_get(a, "keys");
+
+	if (key == OPT_TEXT)
+		return cli_set_once(a, "text", json_string(val), opt, err, errlen);
+	if (!json_object_get(a, "name")) {
+		if (name_check("VM", val, err, errlen) < 0)
+			return -EINVAL;
+		json_object_set_new(a, "name", json_string(val));
+		return 0;
+	}
+	if (!*val || strlen(val) > 64) {
+		err_set(err, errlen, "a key must be 1 to 64 characters, like ret or ctrl-alt-delete");
+		return -EINVAL;
+	}
+	if (!keys) {
+		keys = json_array();
+		json_object_set_new(a, "keys", keys);
+	}
+	json_array_append_new(keys, json_string(val));
+	return 0;
+}
+
+int cli_parse_vm_sendkey(const char *cmdname, int argc, char **argv, struct cli_opts *g,
+			 json_t **args, char *err, size_t errlen)
+{
+	json_t *a = json_object();
+	int r = cli_scan_args(cmdname, argc, argv, g, sendkey_specs, take_sendkey, a, err, errlen);
+
+	if (r < 0)
+		goto fail;
+	r = -EINVAL;
+	if (!g->help && !json_object_get(a, "name")) {
+		err_set(err, errlen, "%s needs a VM name", cmdname);
+		goto fail;
+	}
+	if (!g->help && !json_object_get(a, "keys") && !json_object_get(a, "text")) {
+		err_set(err, errlen, "%s needs keys (like ret or ctrl-alt-delete) or --text", cmdname);
+		goto fail;
+	}
+	*args = a;
+	return 0;
+fail:
+	json_decref(a);
+	return r;
 }

@@ -1,11 +1,12 @@
 /*
- * The pool commands: create, list, info, delete.  The parsers judge what
+ * The pool commands: create, list, info, set, delete.  The parsers judge what
  * needs no host (the name, the content word, an absolute --path); where a
  * pool may live is croftd's to judge.  Sizes print in binary units with
  * one decimal ("12.5G").
  */
 #include "tui/cli.h"
 #include "common/json_get.h"
+#include "common/validate.h"
 #include "common/xalloc.h"
 
 #include <errno.h>
@@ -53,6 +54,47 @@ int cli_parse_pool_name(const char *cmdname, int argc, char **argv, struct cli_o
 	struct cli_named n = { .what = "pool", .key = "name", .opts = no_opts, .take = take_opt };
 
 	return cli_parse_named(&n, cmdname, argc, argv, g, args, err, errlen);
+}
+
+/* pool set NAME auto-resume on|off */
+int cli_parse_pool_set(const char *cmdname, int argc, char **argv, struct cli_opts *g,
+		       json_t **args, char *err, size_t errlen)
+{
+	struct cli_scan s = CLI_SCAN_INIT(cmdname, argc, argv, g);
+	const char *pos[3] = { NULL, NULL, NULL }, *val;
+	int key, r, n = 0;
+
+	*args = NULL;
+	while ((r = cli_scan_next(&s, NULL, &key, &val, err, errlen)) > 0) {
+		if (n == 3) {
+			err_set(err, errlen, "unexpected argument '%s' for '%s'", val, cmdname);
+			return -EINVAL;
+		}
+		pos[n++] = val;
+	}
+	if (r < 0)
+		return r;
+	if (g->help) {
+		*args = json_object();
+		return 0;
+	}
+	if (n < 3) {
+		err_set(err, errlen, "%s needs a pool, a setting and a value (e.g. default "
+			"auto-resume on)", cmdname);
+		return -EINVAL;
+	}
+	if (name_check("pool", pos[0], err, errlen) < 0)
+		return -EINVAL;
+	if (strcmp(pos[1], "auto-resume")) {
+		err_set(err, errlen, "unknown pool setting '%s' (expected auto-resume)", pos[1]);
+		return -EINVAL;
+	}
+	if (strcmp(pos[2], "on") && strcmp(pos[2], "off")) {
+		err_set(err, errlen, "auto-resume must be on or off, not '%s'", pos[2]);
+		return -EINVAL;
+	}
+	*args = json_pack("{s:s,s:b}", "name", pos[0], "auto_resume", !strcmp(pos[2], "on"));
+	return 0;
 }
 
 /* 1610612736 -> "1.5G". */
@@ -138,6 +180,15 @@ void cli_format_pool_info(FILE *f, const json_t *p)
 	cli_kv(f, "level", cli_str(p, "level"));
 	cli_kv(f, "forecast 24h", cli_str(p, "forecast.day.text"));
 	cli_kv(f, "forecast 7d", cli_str(p, "forecast.week.text"));
+	cli_kv(f, "auto-resume", json_is_true(json_object_get(p, "auto_resume")) ? "on" : "off");
+	if (json_array_size(jget_arr(p, "paused_vms"))) {
+		const json_t *pv = jget_arr(p, "paused_vms");
+
+		fputs("paused (pool full):", f);
+		for (i = 0; i < json_array_size(pv); i++)
+			fprintf(f, " %s", json_string_value(json_array_get(pv, i)));
+		fputs("\n", f);
+	}
 	if (!json_array_size(vols)) {
 		cli_kv(f, "volumes", "none");
 		return;

@@ -33,6 +33,21 @@ int cli_run_vm_display(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *a
 	return cli_run_show(ctx, cmd, args, NULL, cli_format_vm_display);
 }
 
+int cli_run_vm_screen(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args)
+{
+	return cli_run_show(ctx, cmd, args, NULL, cli_format_vm_screen);
+}
+
+static void format_sent(FILE *f, const json_t *res)
+{
+	fprintf(f, "%s: keys sent\n", jget_str(res, "name", "?"));
+}
+
+int cli_run_vm_sendkey(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args)
+{
+	return cli_run_show(ctx, cmd, args, NULL, format_sent);
+}
+
 int cli_run_vm_agent(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args)
 {
 	return cli_run_show(ctx, cmd, args, NULL, cli_format_vm_agent);

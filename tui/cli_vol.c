@@ -10,9 +10,11 @@
 #include "common/xalloc.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <string.h>
+#include <unistd.h>
 
-enum { K_SIZE = 1, K_FORMAT, K_NO_WAIT, K_WAIT, K_BUS };
+enum { K_SIZE = 1, K_FORMAT, K_NO_WAIT, K_WAIT, K_BUS, K_FROM, K_TO, K_OUT_FORMAT };
 
 int cli_vol_ref(const char *ref, json_t *args, char *err, size_t errlen)
 {
@@ -45,6 +47,33 @@ struct vol_parse {
 	int have_ref;
 	int positional_pool;     /* vol list [POOL] */
 };
+
+/* A file of the user's, made absolute against the working directory
+ * (croftd reads and writes it as this user, never from its own). */
+static int take_file(struct vol_parse *p, const char *key, const char *opt, const char *val,
+		     char *err, size_t errlen)
+{
+	char cwd[PATH_MAX], abs[PATH_MAX];
+
+	if (!*val) {
+		err_set(err, errlen, "%s needs a file", opt);
+		return -EINVAL;
+	}
+	if (val[0] != '/') {
+		if (!getcwd(cwd, sizeof(cwd))) {
+			err_set(err, errlen, "%s: cannot tell the working directory: %s", opt,
+				strerror(errno));
+			return -EINVAL;
+		}
+		if ((size_t)snprintf(abs, sizeof(abs), "%s/%s", strcmp(cwd, "/") ? cwd : "", val) >=
+		    sizeof(abs)) {
+			err_set(err, errlen, "%s: the path is too long", opt);
+			return -EINVAL;
+		}
+		val = abs;
+	}
+	return cli_set_once(p->a, key, json_string(val), opt, err, errlen);
+}
 
 static int take(void *ctx, int key, const char *opt, const char *val, char *err, size_t errlen)
 {
@@ -84,6 +113,15 @@ static int take(void *ctx, int key, const char *opt, const char *val, char *err,
 	case K_WAIT:
 		p->g->no_wait = key == K_NO_WAIT;
 		return 0;
+	case K_FROM:
+	case K_TO:
+		return take_file(p, key == K_FROM ? "from" : "to", opt, val, err, errlen);
+	case K_OUT_FORMAT:
+		if (!*val) {
+			err_set(err, errlen, "%s needs a format such as qcow2, raw or vmdk", opt);
+			return -EINVAL;
+		}
+		return cli_set_once(p->a, "format", json_string(val), opt, err, errlen);
 	}
 	return -EINVAL;
 }
@@ -104,6 +142,11 @@ static int parse(const char *cmdname, int argc, char **argv, struct cli_opts *g,
 	if (rc == 0 && !g->help && opts && opts[0].key == K_SIZE &&
 	    !json_object_get(p.a, "size_bytes")) {
 		err_set(err, errlen, "%s needs --size SIZE (e.g. --size 20G)", cmdname);
+		rc = -EINVAL;
+	}
+	if (rc == 0 && !g->help && opts && (opts[0].key == K_FROM || opts[0].key == K_TO) &&
+	    !json_object_get(p.a, opts[0].key == K_FROM ? "from" : "to")) {
+		err_set(err, errlen, "%s needs %s FILE", cmdname, opts[0].name);
 		rc = -EINVAL;
 	}
 	if (rc < 0) {
@@ -139,6 +182,47 @@ int cli_parse_vol_resize(const char *cmdname, int argc, char **argv, struct cli_
 			 json_t **args, char *err, size_t errlen)
 {
 	return parse(cmdname, argc, argv, g, args, resize_opts, 0, 1, err, errlen);
+}
+
+static const struct cli_opt import_opts[] = {
+	{ "--from", K_FROM, "the image file: vmdk, vdi, vhd, vhdx, qcow2 or raw" },
+	{ "--format", K_FORMAT, "qcow2 or raw" },
+	{ "--no-wait", K_NO_WAIT, NULL },
+	{ "--wait", K_WAIT, NULL },
+	{ NULL, 0, NULL },
+};
+
+static const struct cli_opt iso_import_opts[] = {
+	{ "--from", K_FROM, "the ISO file" },
+	{ "--no-wait", K_NO_WAIT, NULL },
+	{ "--wait", K_WAIT, NULL },
+	{ NULL, 0, NULL },
+};
+
+static const struct cli_opt export_opts[] = {
+	{ "--to", K_TO, "a new file" },
+	{ "--format", K_OUT_FORMAT, "qcow2, raw, vmdk, vdi, vhd or vhdx" },
+	{ "--no-wait", K_NO_WAIT, NULL },
+	{ "--wait", K_WAIT, NULL },
+	{ NULL, 0, NULL },
+};
+
+int cli_parse_vol_import(const char *cmdname, int argc, char **argv, struct cli_opts *g,
+			 json_t **args, char *err, size_t errlen)
+{
+	return parse(cmdname, argc, argv, g, args, import_opts, 0, 1, err, errlen);
+}
+
+int cli_parse_iso_import(const char *cmdname, int argc, char **argv, struct cli_opts *g,
+			 json_t **args, char *err, size_t errlen)
+{
+	return parse(cmdname, argc, argv, g, args, iso_import_opts, 0, 1, err, errlen);
+}
+
+int cli_parse_vol_export(const char *cmdname, int argc, char **argv, struct cli_opts *g,
+			 json_t **args, char *err, size_t errlen)
+{
+	return parse(cmdname, argc, argv, g, args, export_opts, 0, 1, err, errlen);
 }
 
 int cli_parse_vol_ref(const char *cmdname, int argc, char **argv, struct cli_opts *g,
@@ -240,9 +324,13 @@ int cli_run_vol_create(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *a
 		goto out;
 	if (ctx->opts.json)
 		cli_print_json(ctx->out, vol);
+	else if (!strcmp(cmd->verb, "export"))
+		fprintf(ctx->out, "%s/%s: exported to %s\n", cli_str(vol, "pool"),
+			cli_str(vol, "name"), cli_str(args, "to"));
 	else
 		fprintf(ctx->out, "%s/%s: %s (%s, %s%s)\n", cli_str(vol, "pool"),
-			cli_str(vol, "name"), strcmp(cmd->verb, "resize") ? "created" : "resized",
+			cli_str(vol, "name"), !strcmp(cmd->verb, "resize") ? "resized" :
+			!strcmp(cmd->verb, "import") ? "imported" : "created",
 			cli_str(vol, "format"), bytes_of((char[32]){ 0 }, 32, vol, "virtual_bytes"),
 			json_is_true(json_object_get(res, "online")) ? ", online" : "");
 out:

@@ -41,6 +41,7 @@ const struct console_screen *const console_screens[] = {
 	&console_screen_events,
 	&console_screen_networks,
 	&console_screen_jobs,
+	&console_screen_storage,
 };
 const size_t console_nscreens = sizeof(console_screens) / sizeof(console_screens[0]);
 

@@ -33,9 +33,10 @@
  *   console_form.c     the open form, whichever screen opened it
  *   console_serial.c   the guest's serial console, full screen
  *   console_vms.c, console_host.c, console_events.c, console_networks.c,
- *   console_jobs.c     the screens (console_screen.h: one table entry each)
+ *   console_jobs.c, console_storage.c
+ *                      the screens (console_screen.h: one table entry each)
  *   console_eventmodel.c, console_jobmodel.c, console_netlist.c,
- *   console_netform.c, vmform*.c
+ *   console_netform.c, console_storemodel.c, console_storeform.c, vmform*.c
  *                      the screens' own models and forms (pure)
  */
 #ifndef CROFT_TUI_CONSOLE_H

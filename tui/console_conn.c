@@ -116,8 +116,10 @@ static void refresh_monitor(struct console *c, int64_t now)
 	if (hist)
 		cmon_history(&c->mon, jget_obj(stats, "history"), now);
 	json_decref(stats);
-	/* the Memory panel (a croftd without host.memory leaves it out) */
-	if (console_screens[c->cur] == &console_screen_host) {
+	/* the Memory panel and the VM list's MEM column (a croftd without
+	 * host.memory leaves them to host.stats) */
+	if (console_screens[c->cur] == &console_screen_host ||
+	    console_screens[c->cur] == &console_screen_vms) {
 		json_t *mem = NULL;
 
 		if (console_call(c, "host.memory", NULL, &mem, NULL, &e) == 0) {

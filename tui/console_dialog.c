@@ -29,6 +29,7 @@ struct console_dialog {
 
 /* Keys of the serial console and the form, for the help text only. */
 extern const struct console_key console_serial_keys[];
+extern const struct console_key console_screenview_keys[];
 extern const struct console_key console_form_keys[];
 
 static void dialog_free(struct console_dialog *d)
@@ -95,7 +96,7 @@ void console_confirm(struct console *c, const char *title, const char *const *li
 /* Every table as a titled section, in help order.  The hotkey rows and
  * titles live in *hk (the caller's). */
 struct help_keys {
-	struct ckey_section sec[CONSOLE_MAX_SCREENS + 4];
+	struct ckey_section sec[CONSOLE_MAX_SCREENS + 5];
 	struct console_key hot[CONSOLE_MAX_SCREENS + 1];
 	char hothelp[CONSOLE_MAX_SCREENS][48], titles[CONSOLE_MAX_SCREENS][48];
 };
@@ -120,6 +121,7 @@ static size_t help_sections(struct help_keys *hk)
 			hk->sec[n++] = (struct ckey_section){ hk->titles[i], console_screens[i]->keys };
 	}
 	hk->sec[n++] = (struct ckey_section){ "Serial console", console_serial_keys };
+	hk->sec[n++] = (struct ckey_section){ "A guest's text screen (V)", console_screenview_keys };
 	hk->sec[n++] = (struct ckey_section){ "Forms (VMs, networks, forwards, NICs)",
 					      console_form_keys };
 	return n;

@@ -7,6 +7,7 @@
  */
 #include "tui/console_screen.h"
 #include "tui/console_memmodel.h"
+#include "tui/console_storage.h"
 #include "tui/sparkline.h"
 
 #include <stdio.h>
@@ -16,7 +17,26 @@
 #define METER_MIN 16
 #define METER_MAX 40
 
+#define SETTINGS_TIMEOUT_MS 30000
+
+/* The memory settings (host.set) from what host.memory says now. */
+static void k_memory(struct console *c, void *st)
+{
+	struct api_error e = { "", "" };
+	json_t *mem = NULL;
+
+	(void)st;
+	if (console_call(c, "host.memory", NULL, &mem, NULL, &e) < 0) {
+		console_status(c, CSTATUS_ERROR, "cannot read the memory settings: %s", e.message);
+		return;
+	}
+	console_form_open(c, storeform_host_memory(mem), SETTINGS_TIMEOUT_MS, storeform_describe);
+	json_decref(mem);
+}
+
 static const struct console_key host_keys[] = {
+	{ { 'e', KEY_F(4) }, "Memory", "edit the memory settings: budget, host reserve, balloon policy",
+	  k_memory },
 	{ { 0 }, NULL, NULL, NULL },
 };
 

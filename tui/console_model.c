@@ -66,6 +66,8 @@ static const struct jfield vm_fields[] = {
 	JF_STR(struct cvm, name, "name"),
 	JF_STR(struct cvm, state, "state"),
 	JF_STR(struct cvm, reason, "state_reason"),
+	JF_STR(struct cvm, pause_reason, "pause_reason"),
+	JF_STR(struct cvm, pause_pool, "pause_pool"),
 	JF_INT(struct cvm, vcpus, "vcpus", 0),
 	JF_INT(struct cvm, memory_mib, "memory_mib", 0),
 	JF_INT(struct cvm, memory_actual_mib, "memory_actual_mib", -1),
@@ -336,6 +338,25 @@ void cvm_rows_monitor(struct cvm *rows, size_t n, const struct cmon *m)
 		rows[i].ready_pct = v ? v->ready_max_pct : -1;
 		rows[i].guest_used_mib = v ? v->guest_used_mib : -1;
 		rows[i].balloon_mib = v ? v->balloon_mib : -1;
+	}
+}
+
+void cvm_rows_memory(struct cvm *rows, size_t n, const json_t *memory)
+{
+	const json_t *v;
+	size_t i, k;
+
+	json_array_foreach(jget_arr(memory, "vms"), k, v) {
+		const json_t *used = jget(v, "guest_used_mib"), *actual = jget(v, "actual_mib");
+
+		if (!json_is_number(actual))
+			continue;
+		for (i = 0; i < n; i++) {
+			if (strcmp(rows[i].name, jget_str(v, "name", "")))
+				continue;
+			rows[i].balloon_mib = json_number_value(actual);
+			rows[i].guest_used_mib = json_is_number(used) ? json_number_value(used) : -1;
+		}
 	}
 }
 

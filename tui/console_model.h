@@ -34,6 +34,8 @@ struct cvm {
 	char name[CVM_NAME_LEN];
 	char state[24];
 	char reason[48];               /* why it is in that state ("start-failed") */
+	char pause_reason[32];         /* a paused VM's: "pool-full"; "" none */
+	char pause_pool[64];           /* with pool-full: the pool that filled */
 	char ip[48];                   /* the first NIC's lease, else the guest
 					* agent's first address; "" none */
 	char guest_os[96];             /* what the guest agent said; "" nothing */
@@ -101,6 +103,13 @@ struct cvm *cvm_model_rows(const struct cvm_model *m);
 struct cmon;
 /* Fill rows[0..n)'s monitor figures from m (host.stats); unknown without. */
 void cvm_rows_monitor(struct cvm *rows, size_t n, const struct cmon *m);
+
+/* The MEM column from host.memory's "vms" (borrowed; NULL: nothing):
+ * what the guest uses (balloon actual less what the guest has available,
+ * core/balloon_policy.c) against the balloon's actual size, so a
+ * ballooned guest does not look full.  Rows host.memory does not size
+ * keep the monitor's figures. */
+void cvm_rows_memory(struct cvm *rows, size_t n, const json_t *memory);
 
 /* The VMs' names, sorted, into a malloc'd array of pointers into m. */
 const char **cvm_model_names(const struct cvm_model *m);

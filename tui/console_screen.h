@@ -101,6 +101,7 @@ extern const struct console_screen console_screen_host;
 extern const struct console_screen console_screen_events;
 extern const struct console_screen console_screen_networks;
 extern const struct console_screen console_screen_jobs;
+extern const struct console_screen console_screen_storage;
 
 enum console_status_kind {
 	CSTATUS_INFO, CSTATUS_OK, CSTATUS_ERROR, CSTATUS_PROGRESS,
@@ -349,8 +350,15 @@ int console_header_tab_at(const struct console *c, int x, int width);
 void console_meter_draw(const struct console *c, WINDOW *w, int y, int x, int width,
 			const struct meter *m);
 
+/* console_storage.c: croftd's pools and volumes (pool.list, vol.list)
+ * for the form's pickers of ISOs and disk images (picker_pools_add). */
+void console_pools_catalog(struct console *c);
+
 /* console_serial.c */
 void console_serial_attach(struct console *c, const char *name);
+/* console_screenview.c: the VM's VGA text screen, keys passed to the guest
+ * until Ctrl-] (V on the VM list). */
+void console_screen_view(struct console *c, const char *name);
 
 /* console.c: a VM's last state change (a vm.state event: unix ms, the
  * Events screen's detail), newest wins; and what is known of it, or NULL. */

@@ -57,6 +57,7 @@ static void sync(struct console *c, void *st)
 		struct cvm *rows = cvm_model_rows(&c->vms);
 
 		cvm_rows_monitor(rows, c->vms.n, &c->mon);
+		cvm_rows_memory(rows, c->vms.n, c->memory);
 		panel_set_rows(P(st), rows, c->vms.n);
 	}
 	else
@@ -98,6 +99,17 @@ static void k_console(struct console *c, void *st)
 		return;
 	snprintf(name, sizeof(name), "%s", vm->name);  /* the model changes meanwhile */
 	console_serial_attach(c, name);
+}
+
+static void k_screen(struct console *c, void *st)
+{
+	const struct cvm *vm = selected_or_say(c, st);
+	char name[CVM_NAME_LEN];
+
+	if (!vm)
+		return;
+	snprintf(name, sizeof(name), "%s", vm->name);  /* the model changes meanwhile */
+	console_screen_view(c, name);
 }
 
 /* The detail view of the selected VM (console_vmdetail.h). */
@@ -289,6 +301,7 @@ static void k_new(struct console *c, void *st)
 	size_t count = 0, i;
 
 	(void)st;
+	console_pools_catalog(c);
 	if (console_call(c, "net.list", NULL, &res, NULL, &e) == 0)
 		json_array_foreach(jget_arr(res, "networks"), i, n)
 			if (count < sizeof(names) / sizeof(names[0]) && jget_str(n, "name", NULL))
@@ -311,6 +324,7 @@ static void k_edit(struct console *c, void *st)
 		console_status(c, CSTATUS_ERROR, "cannot edit %s: %s", vm->name, e.message);
 		return;
 	}
+	console_pools_catalog(c);
 	f = vmform_new_edit(info);
 	json_decref(info);
 	if (f)
@@ -373,6 +387,8 @@ static const struct console_key vms_keys[] = {
 	{ { 'r' }, NULL, "reset, like pressing the reset button (asks first)", k_reset },
 	{ { 'v' }, NULL, "the VM's screen for a VNC viewer over SSH: port, one-time password, "
 	  "the ssh command (a dialog)", k_display },
+	{ { 'V' }, NULL, "the VM's screen as text when it is in a text mode (BIOS, boot menus, "
+	  "text installers); keys go to the guest, Ctrl-] returns", k_screen },
 	{ { 'o' }, NULL, "sort by the next column: name, state, CPU %, memory", k_sort },
 	{ { 27 }, NULL, "leave a VM's details, or clear the filter", k_escape },
 	{ { 0 }, NULL, NULL, NULL },
@@ -406,6 +422,14 @@ static void draw_why(struct console *c, void *st, WINDOW *w, int y, int width)
 	    !strcmp(vm->state, "starting") || !strcmp(vm->state, "shutting-down"))
 		return;
 	why = console_why_get(c, vm->name);
+	if (!strcmp(vm->pause_reason, "pool-full")) {
+		/* what to do comes first: the Storage screen shows the pool */
+		snprintf(line, sizeof(line), "%s is paused: pool %s is full. Free space in it (6: Storage), "
+			 "then p resumes it", vm->name, vm->pause_pool[0] ? vm->pause_pool : "?");
+		console_fill(w, y, 0, width, c->th.normal);
+		console_put(w, y, 0, width, c->th.error, line);
+		return;
+	}
 	if (why) {
 		time_t now = time(NULL);
 		struct tm today;

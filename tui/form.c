@@ -201,6 +201,9 @@ static int check_path(const struct form_field *sp, struct form_value *v, char *m
 		err_set(msg, len, "%s path '%s' must be absolute", sp->what, v->text);
 		return -EINVAL;
 	}
+	/* a volume croftd listed: its pool's directory is croftd's to read */
+	if (picker_pool_has(v->text))
+		return 0;
 	if (stat(v->text, &st) < 0) {
 		if (errno == ENOENT || errno == ENOTDIR)
 			err_set(msg, len, "%s '%s' does not exist", sp->what, v->text);

@@ -39,7 +39,21 @@ struct picker {
 	char *chosen;
 	char err[PICKER_ERR_MAX];
 	char typed[PATH_MAX];          /* a path being typed ('/' starts it), or "" */
+	int pools;                     /* listing croftd's pools (picker_pools_add) */
+	long pool;                     /* the pool listed, or -1: the pools */
+	char heading[PATH_MAX + 80];   /* picker_heading() */
 };
+
+/* croftd's pools and their volumes, as the console last read them
+ * (picker_pools_add...), for pickers of ISOs and disk images. */
+struct picker_pool {
+	char *name, *dir;
+	int iso;
+	struct picker_entry *vols;
+	size_t nvols, cap;
+};
+static struct picker_pool *cat;
+static size_t ncat;
 
 /* The directory of the last choice, per kind, for the next picker with
  * no start (the console's lifetime). */
@@ -107,7 +121,8 @@ static int has_ext(const char *name, const char *const *exts)
 
 static int entry_shown(const struct picker *p, const struct picker_entry *e)
 {
-	const char *const *exts = kind_exts(p->kind);
+	/* a pool's volumes are named by croft, without extensions */
+	const char *const *exts = p->pools && p->kind == PICKER_IMAGE ? NULL : kind_exts(p->kind);
 
 	if (!strcmp(e->name, ".."))
 		return 1;
@@ -135,8 +150,10 @@ static void entries_free(struct picker_entry *e, size_t n)
 {
 	size_t i;
 
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		free(e[i].name);
+		free(e[i].note);
+	}
 	free(e);
 }
 
@@ -228,6 +245,7 @@ static int dir_read(const char *dir, struct picker_entry **out, size_t *nout,
 			e = xrealloc(e, cap * sizeof(*e));
 		}
 		e[n].name = xstrdup(de->d_name);
+		e[n].note = NULL;
 		if (fstatat(dirfd(d), de->d_name, &st, 0) == 0) {
 			e[n].is_dir = S_ISDIR(st.st_mode);
 			e[n].size = e[n].is_dir ? -1 : (int64_t)st.st_size;
@@ -275,6 +293,8 @@ int picker_open_dir(struct picker *p, const char *dir, const char *select)
 	p->dir = canon;
 	p->all = e;
 	p->nall = n;
+	p->pools = 0;
+	p->pool = -1;
 	p->err[0] = '\0';
 	p->prefix[0] = '\0';
 	view_build(p, select);
@@ -300,6 +320,156 @@ static void open_empty(struct picker *p, const char *dir)
 	view_build(p, NULL);
 }
 
+/* --- croftd's pools --------------------------------------------------------- */
+
+void picker_pools_clear(void)
+{
+	size_t i;
+
+	for (i = 0; i < ncat; i++) {
+		free(cat[i].name);
+		free(cat[i].dir);
+		entries_free(cat[i].vols, cat[i].nvols);
+	}
+	free(cat);
+	cat = NULL;
+	ncat = 0;
+}
+
+void picker_pools_add(const char *name, const char *dir, int iso)
+{
+	if (!name || !dir || dir[0] != '/')
+		return;
+	cat = xrealloc(cat, (ncat + 1) * sizeof(*cat));
+	memset(&cat[ncat], 0, sizeof(*cat));
+	cat[ncat].name = xstrdup(name);
+	cat[ncat].dir = xstrdup(dir);
+	cat[ncat].iso = iso;
+	ncat++;
+}
+
+static long pool_index(const char *name)
+{
+	size_t i;
+
+	for (i = 0; name && i < ncat; i++)
+		if (!strcmp(cat[i].name, name))
+			return (long)i;
+	return -1;
+}
+
+void picker_pools_add_volume(const char *pool, const char *name, int64_t size, const char *used_by)
+{
+	long i = pool_index(pool);
+	struct picker_pool *c;
+	struct picker_entry *e;
+
+	if (i < 0 || !name || !*name || strchr(name, '/'))
+		return;
+	c = &cat[i];
+	if (c->nvols == c->cap) {
+		c->cap = c->cap ? c->cap * 2 : 16;
+		c->vols = xrealloc(c->vols, c->cap * sizeof(*c->vols));
+	}
+	e = &c->vols[c->nvols++];
+	e->name = xstrdup(name);
+	e->is_dir = 0;
+	e->size = size;
+	e->note = used_by && *used_by ? xasprintf("used by %s", used_by) : NULL;
+}
+
+/* The pool whose directory path is directly in, and the name in it. */
+static long pool_of_path(const char *path, const char **name)
+{
+	size_t i, len;
+
+	for (i = 0; path && i < ncat; i++) {
+		len = strlen(cat[i].dir);
+		if (!strncmp(path, cat[i].dir, len) && path[len] == '/' && path[len + 1] &&
+		    !strchr(path + len + 1, '/')) {
+			*name = path + len + 1;
+			return (long)i;
+		}
+	}
+	return -1;
+}
+
+int picker_pool_has(const char *path)
+{
+	const char *name;
+	long i = pool_of_path(path, &name);
+	size_t k;
+
+	for (k = 0; i >= 0 && k < cat[i].nvols; k++)
+		if (!strcmp(cat[i].vols[k].name, name))
+			return 1;
+	return 0;
+}
+
+/* List the pools (pool -1) or pool's volumes, select named select. */
+static void pools_open(struct picker *p, long pool, const char *select)
+{
+	struct picker_entry *e;
+	size_t n = 0, i;
+
+	if (pool < 0) {
+		e = xcalloc(ncat + 1, sizeof(*e));
+		for (i = 0; i < ncat; i++, n++) {
+			e[n].name = xstrdup(cat[i].name);
+			e[n].is_dir = 1;
+			e[n].size = -1;
+			e[n].note = xasprintf("%s, %zu file%s", cat[i].iso ? "ISOs" : "volumes",
+					      cat[i].nvols, cat[i].nvols == 1 ? "" : "s");
+		}
+		snprintf(p->heading, sizeof(p->heading), "croft's pools (/ types a host path)");
+	} else {
+		e = xcalloc(cat[pool].nvols + 2, sizeof(*e));
+		e[n].name = xstrdup("..");
+		e[n].is_dir = 1;
+		e[n++].size = -1;
+		for (i = 0; i < cat[pool].nvols; i++, n++) {
+			e[n] = cat[pool].vols[i];
+			e[n].name = xstrdup(e[n].name);
+			e[n].note = xstrdup_or_null(e[n].note);
+		}
+		snprintf(p->heading, sizeof(p->heading), "pool %s: %s", cat[pool].name, cat[pool].dir);
+	}
+	entries_free(p->all, p->nall);
+	free(p->dir);
+	p->dir = pool < 0 ? NULL : xstrdup(cat[pool].dir);
+	p->all = e;
+	p->nall = n;
+	p->pools = 1;
+	p->pool = pool;
+	p->err[0] = '\0';
+	p->prefix[0] = '\0';
+	view_build(p, select);
+}
+
+/* A picker of ISOs or images starts in croftd's pools when it knows
+ * them and start is empty or a file in one: 1 when it did. */
+static int pools_start(struct picker *p, const char *start)
+{
+	const char *name = NULL;
+	long i = -1;
+	size_t k;
+
+	if (!ncat || p->kind == PICKER_ANY)
+		return 0;
+	if (start && *start && (i = pool_of_path(start, &name)) < 0)
+		return 0;
+	for (k = 0; i < 0 && k < ncat; k++)
+		if (p->kind == PICKER_ISO ? cat[k].iso : !strcmp(cat[k].name, "default"))
+			i = (long)k;
+	pools_open(p, i, name);
+	return 1;
+}
+
+const char *picker_heading(const struct picker *p)
+{
+	return p->pools ? p->heading : p->dir;
+}
+
 struct picker *picker_new(enum picker_kind kind, const char *start)
 {
 	struct picker *p = xcalloc(1, sizeof(*p));
@@ -308,6 +478,9 @@ struct picker *picker_new(enum picker_kind kind, const char *start)
 
 	p->kind = kind;
 	p->rows = PICKER_ROWS_DEFAULT;
+	p->pool = -1;
+	if (pools_start(p, start))
+		return p;
 	if (start && start[0] == '/') {
 		char *copy, *slash;
 		int r;
@@ -364,6 +537,11 @@ static int go_up(struct picker *p)
 {
 	char *parent, *slash, *from;
 
+	if (p->pools) {
+		if (p->pool >= 0)
+			pools_open(p, -1, cat[p->pool].name);
+		return PICKER_CONTINUE;
+	}
 	if (!p->dir || !strcmp(p->dir, "/"))
 		return PICKER_CONTINUE;
 	parent = xstrdup(p->dir);
@@ -384,7 +562,7 @@ static int choose(struct picker *p, char *path)
 {
 	free(p->chosen);
 	p->chosen = path;
-	if ((unsigned)p->kind < 3 && p->dir)
+	if ((unsigned)p->kind < 3 && p->dir && !p->pools)
 		snprintf(last_dir[p->kind], sizeof(last_dir[p->kind]), "%s", p->dir);
 	return PICKER_PICKED;
 }
@@ -464,6 +642,10 @@ static int open_selected(struct picker *p)
 		return PICKER_CONTINUE;
 	if (!strcmp(e->name, ".."))
 		return go_up(p);
+	if (p->pools && p->pool < 0) {
+		pools_open(p, pool_index(e->name), NULL);
+		return PICKER_CONTINUE;
+	}
 	path = path_join(p->dir, e->name);
 	if (e->is_dir) {
 		picker_open_dir(p, path, NULL);

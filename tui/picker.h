@@ -36,6 +36,7 @@ struct picker_entry {
 	char *name;          /* ".." for the parent directory */
 	int is_dir;
 	int64_t size;        /* bytes; -1 for directories and unknown sizes */
+	char *note;          /* "used by web", shown beside the size; may be NULL */
 };
 
 struct picker;
@@ -78,6 +79,25 @@ size_t picker_selected(const struct picker *p);
  * pool), where they exist, before the installed system's; NULL forgets
  * it. */
 void picker_set_state_dir(const char *state_dir);
+/*
+ * croftd's pools and their volumes (the console reads them with pool.list
+ * and vol.list before it opens a form): a picker of ISOs or disk images
+ * with no start, or with a start that is a file in one of them, then
+ * lists the pools instead of the file system, whose directories the
+ * console's user may not be able to read.  Enter opens a pool (an ISO
+ * picker starts in the first iso pool, an image picker in "default") and
+ * chooses a volume (its path: the pool's directory and its name);
+ * Backspace goes back to the pools; '/' types a host path as before.
+ * picker_pools_clear() forgets them all.
+ */
+void picker_pools_clear(void);
+void picker_pools_add(const char *name, const char *dir, int iso);
+void picker_pools_add_volume(const char *pool, const char *name, int64_t size,
+			     const char *used_by);
+/* path is a volume of a pool as last read (the form takes it unread). */
+int picker_pool_has(const char *path);
+/* What the picker lists, for its heading: the directory, or the pools. */
+const char *picker_heading(const struct picker *p);
 /* The path being typed, or NULL; borrowed. */
 const char *picker_typed(const struct picker *p);
 /* The listed directory (absolute, canonical); borrowed. */

@@ -61,12 +61,15 @@ static void draw_entry(const struct picker_entry *e, WINDOW *w, int y, int x, in
 			snprintf(size, sizeof(size), "?");
 		boxdraw_puts(w, y, x + width - 1 - (int)strlen(size), PICKER_SIZE_COLS, attr, size);
 	}
+	/* "used by web", "ISOs, 3 files": between the name and the size */
+	if (e->note && (int)strlen(e->note) <= name_w - n - 3)
+		boxdraw_puts(w, y, x + 1 + name_w - (int)strlen(e->note), name_w, attr, e->note);
 }
 
 void picker_draw(struct picker *p, WINDOW *w, const struct tui_theme *th)
 {
 	int H, W, bw, bh, x0, y0, inner, rows, i;
-	const char *dir = picker_dir(p), *err = picker_error(p);
+	const char *dir = picker_heading(p), *err = picker_error(p);
 	size_t n = picker_count(p), top, dlen;
 
 	getmaxyx(w, H, W);

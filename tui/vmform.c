@@ -74,10 +74,12 @@ struct form *vmform_new_create(const char *const *nets, size_t n)
 	form_set_ctx(f, xcalloc(1, sizeof(struct vmform_ctx)));
 	form_set_text(f, VMFORM_VCPUS, "1");
 	form_set_text(f, VMFORM_MEMORY, "1G");
+	form_set_text(f, VMFORM_SHARES, "1000");
 	form_set_text(f, VMFORM_DISK_SIZE, "8G");
 	set_networks(f, nets, n);
 	/* a VM on a network is what most want: the first one */
 	form_set_choice(f, VMFORM_NETWORK, n ? 1 : 0);
+	vmform_cloudinit_note(f);
 	form_ready(f);
 	return f;
 }
@@ -139,6 +141,8 @@ static void read_orig(struct vmform_orig *o, const json_t *vm)
 	o->vcpus = jget_int(vm, "vcpus", 1);
 	o->memory_mib = (uint64_t)jget_int(vm, "memory_mib", 0);
 	o->memory_min_mib = (uint64_t)jget_int(vm, "memory_min_mib", (long long)o->memory_mib);
+	o->shares = jget_int(vm, "memory_shares", 1000);
+	o->ksm_off = !strcmp(jget_str(vm, "ksm", "on"), "off");
 	o->firmware = xstrdup(jget_str(vm, "firmware", "bios"));
 	o->boot = xstrdup(jget_str(vm, "boot", "disk"));
 	o->cdrom = cdrom && *cdrom ? xstrdup(cdrom) : NULL;
@@ -176,6 +180,9 @@ struct form *vmform_new_edit(const json_t *vm)
 		mib_text(o->memory_min_mib, buf, sizeof(buf));
 		form_set_text(f, VMFORM_MEMORY_MIN, buf);
 	}
+	snprintf(buf, sizeof(buf), "%lld", o->shares);
+	form_set_text(f, VMFORM_SHARES, buf);
+	form_set_choice(f, VMFORM_KSM, o->ksm_off);
 	show_disks(f, o, jget_arr(vm, "disks"));
 	form_set_text(f, VMFORM_ISO, o->cdrom);
 	form_choose(f, VMFORM_FIRMWARE, o->firmware);
@@ -187,7 +194,6 @@ struct form *vmform_new_edit(const json_t *vm)
 		c->ci = json_deep_copy(jget(vm, "cloud_init"));
 		json_object_del(c->ci, "instance_id");
 		c->ci_orig = json_deep_copy(c->ci);
-		form_set_choice(f, VMFORM_CLOUDINIT, 1);
 	}
 	/* the NICs are the Networks screen's (and vm nic ...): shown only */
 	net = jget_str(json_array_get(jget_arr(vm, "nics"), 0), "net", NULL);
@@ -200,10 +206,13 @@ struct form *vmform_new_edit(const json_t *vm)
 		form_set_readonly(f, i, i == VMFORM_NAME || i == VMFORM_DISK_SIZE || i == VMFORM_IMAGE ||
 				  i == VMFORM_NETWORK ||
 				  (o->live && i != VMFORM_MEMORY && i != VMFORM_MEMORY_MIN &&
-				   i != VMFORM_CLOUDINIT));
+				   i != VMFORM_SHARES));
+	if (!o->live)
+		vmform_cloudinit_note(f);
 	if (o->live) {
 		snprintf(buf, sizeof(buf),
-			 "VM '%s' is running: only memory can change until it is stopped", o->name);
+			 "VM '%s' is running: only memory and shares can change until it is stopped",
+			 o->name);
 		form_set_note(f, buf, 1);
 	}
 	form_ready(f);
@@ -217,8 +226,31 @@ static const char *chosen(const struct form *f, size_t id)
 	return form_choice(f, id, form_chosen(f, id));
 }
 
+/* vm.create takes no shares or KSM: a vm.edit once the VM exists, when
+ * they are not the defaults; NULL when they are. */
+static json_t *memory_step(const struct form *f)
+{
+	const char *name = form_text(f, VMFORM_NAME);
+	long long shares = form_number(f, VMFORM_SHARES);
+	int ksm_off = form_chosen(f, VMFORM_KSM) == 1;
+	char *progress, *done;
+	json_t *step;
+
+	if (shares == 1000 && !ksm_off)
+		return NULL;
+	progress = xasprintf("Setting %s's memory shares and KSM", name);
+	done = xasprintf("%s has memory shares %lld, KSM %s", name, shares, ksm_off ? "off" : "on");
+	step = json_pack("{s:s,s:{s:s,s:I,s:s},s:s,s:s}", "op", "vm.edit", "args", "name", name,
+			 "memory_shares", (json_int_t)shares, "ksm", ksm_off ? "off" : "on",
+			 "progress", progress, "done", done);
+	free(progress);
+	free(done);
+	return step;
+}
+
 static json_t *create_args(const struct form *f)
 {
+	json_t *step = memory_step(f);
 	json_t *a = json_pack("{s:s,s:I,s:I}", "name", form_text(f, VMFORM_NAME),
 			      "vcpus", (json_int_t)form_number(f, VMFORM_VCPUS),
 			      "memory_mib", (json_int_t)form_size(f, VMFORM_MEMORY));
@@ -249,12 +281,18 @@ static json_t *create_args(const struct form *f)
 		char *progress = xasprintf("Adding %s's NIC on %s", name, net);
 		char *done = xasprintf("%s has a NIC on %s", name, net);
 
-		json_object_set_new(a, "_then", json_pack("{s:s,s:{s:s,s:s},s:s,s:s}", "op", "vm.nic.add",
-							  "args", "name", name, "net", net,
-							  "progress", progress, "done", done));
+		json_t *nic = json_pack("{s:s,s:{s:s,s:s},s:s,s:s}", "op", "vm.nic.add", "args",
+					"name", name, "net", net, "progress", progress, "done", done);
+
+		/* the memory step rides on the NIC's (console_action.c) */
+		if (step)
+			json_object_set_new(json_object_get(nic, "args"), "_then", step);
+		step = nic;
 		free(progress);
 		free(done);
 	}
+	if (step)
+		json_object_set_new(a, "_then", step);
 	vmform_cloudinit_args(f, 0, a);
 	return a;
 }
@@ -287,6 +325,10 @@ static json_t *edit_args(const struct form *f)
 		if (want != kept)
 			json_object_set_new(a, "memory_min_mib", json_integer((json_int_t)want));
 	}
+	if (form_active(f, VMFORM_SHARES) && form_number(f, VMFORM_SHARES) != o->shares)
+		json_object_set_new(a, "memory_shares", json_integer(form_number(f, VMFORM_SHARES)));
+	if (form_active(f, VMFORM_KSM) && (form_chosen(f, VMFORM_KSM) == 1) != o->ksm_off)
+		json_object_set_new(a, "ksm", json_string(chosen(f, VMFORM_KSM)));
 	if (form_active(f, VMFORM_ISO)) {
 		const char *iso = form_has(f, VMFORM_ISO) ? form_text(f, VMFORM_ISO) : NULL;
 

@@ -4,8 +4,10 @@
  * holds the request's args: for vm.create on a create form, for vm.edit
  * (the "name" plus only the changed fields) on an edit form.
  *
- * Fields, in order: Name, vCPUs, Memory, Min memory, Disk size, Existing
- * image, ISO, Firmware, Boot order, Network (the first NIC's: a create
+ * Fields, in order: Name, vCPUs, Memory, Min memory, Memory shares (the
+ * balloon policy's weight, 1-50000), KSM (on, or off: QEMU's mem-merge=off),
+ * Disk size, Existing image (a volume of a pool, picked from croftd's
+ * pools: tui/picker.h), ISO (from the iso pool), Firmware, Boot order, Network (the first NIC's: a create
  * form adds it in a second step, vm.nic.add; an edit form only shows it),
  * Kernel, Initrd, Kernel args (direct boot: the boot order then does not
  * apply), judged with the rules and words of
@@ -13,8 +15,9 @@
  * sizes, files, boot orders that name a device the VM lacks).  Sizes are
  * written as in the CLI (512M, 2G; a bare number is MiB).  An edit form
  * shows the name and the disks but does not let them change, and, while
- * the VM's QEMU runs, lets only the memory fields change (as vm.edit
- * allows).
+ * the VM's QEMU runs, lets only the memory fields and the shares change
+ * (as vm.edit allows).  vm.create takes no shares or KSM: a create form
+ * that changes them sends a vm.edit once the VM exists (a "_then" step).
  */
 #ifndef CROFT_TUI_VMFORM_H
 #define CROFT_TUI_VMFORM_H
@@ -24,10 +27,10 @@
 #include "tui/form.h"
 
 enum vmform_field_id {
-	VMFORM_NAME, VMFORM_VCPUS, VMFORM_MEMORY, VMFORM_MEMORY_MIN, VMFORM_DISK_SIZE,
+	VMFORM_NAME, VMFORM_VCPUS, VMFORM_MEMORY, VMFORM_MEMORY_MIN, VMFORM_SHARES, VMFORM_KSM,
+	VMFORM_DISK_SIZE,
 	VMFORM_IMAGE, VMFORM_ISO, VMFORM_FIRMWARE, VMFORM_BOOT,
 	VMFORM_NETWORK, VMFORM_KERNEL, VMFORM_INITRD, VMFORM_APPEND,
-	VMFORM_CLOUDINIT,
 	VMFORM_NFIELDS
 };
 
@@ -48,6 +51,8 @@ struct vmform_orig {
 	char *name;
 	long long vcpus;
 	uint64_t memory_mib, memory_min_mib;
+	long long shares;
+	int ksm_off;
 	char *firmware, *boot, *cdrom;
 	size_t ndisks;
 	int has_kernel;

@@ -102,6 +102,7 @@ static const char *userdata_hint(const struct form *f)
 							   : "none (F3 or Ctrl-O to browse)";
 }
 
+static const char *const use_choices[] = { "on", "off", NULL };
 static const char *const w_user[] = { "user", NULL };
 static const char *const w_key[] = { "ssh key", "ssh_keys", NULL };
 static const char *const w_password[] = { "password needs", NULL };
@@ -129,6 +130,7 @@ static const struct form_field ci_fields[VMFORM_CI_NFIELDS] = {
 				.check = check_network, .words = w_network },
 	[VMFORM_CI_USERDATA] = { .label = "User-data file", .kind = FORM_TEXT, .what = "user-data",
 				 .hint = userdata_hint, .words = w_userdata },
+	[VMFORM_CI_USE] = { .label = "Cloud-init", .kind = FORM_CHOICE, .choices = use_choices },
 };
 
 static const struct form_spec ci_spec = {
@@ -229,11 +231,14 @@ static int keys_and_secrets(const struct form *f, json_t *o, char *err, size_t e
 
 int vmform_cloudinit_result(const struct form *sub, json_t **out, char *err, size_t errlen)
 {
-	json_t *o = json_object();
+	json_t *o;
 	struct cloudinit ci;
 	int rc;
 
 	*out = NULL;
+	if (form_chosen(sub, VMFORM_CI_USE) == 1)
+		return 0;                        /* off */
+	o = json_object();
 	set_str(o, "user", text(sub, VMFORM_CI_USER));
 	set_str(o, "hostname", text(sub, VMFORM_CI_HOSTNAME));
 	set_str(o, "network", text(sub, VMFORM_CI_NETWORK));
@@ -247,14 +252,28 @@ int vmform_cloudinit_result(const struct form *sub, json_t **out, char *err, siz
 	return 0;
 }
 
-/* --- the VM form's field ------------------------------------------------------------ */
-
-const char *const vmform_cloudinit_choices[] = { "off", "on", NULL };
-const char *const vmform_cloudinit_words[] = { "cloud_init", "cloud-init", NULL };
+/* --- the VM form's settings ------------------------------------------------------------ */
 
 const json_t *vmform_cloudinit_get(const struct form *vm)
 {
 	return ((const struct vmform_ctx *)form_ctx(vm))->ci;
+}
+
+void vmform_cloudinit_note(struct form *vm)
+{
+	const json_t *ci = vmform_cloudinit_get(vm);
+	size_t nkeys = json_array_size(jget(ci, "ssh_keys"));
+	char note[160];
+
+	if (((const struct vmform_ctx *)form_ctx(vm))->orig.live)
+		return;                          /* its note says what can change */
+	if (!ci)
+		snprintf(note, sizeof(note), "%s; F6: cloud-init (off)",
+			 vmform_is_edit(vm) ? "The name and the disks stay" : "Sizes like 512M or 2G");
+	else
+		snprintf(note, sizeof(note), "cloud-init: on for %s, %zu key%s (F6 changes it)",
+			 jget_str(ci, "user", "the image's user"), nkeys, nkeys == 1 ? "" : "s");
+	form_set_note(vm, note, 0);
 }
 
 void vmform_cloudinit_set(struct form *vm, json_t *settings)
@@ -263,43 +282,15 @@ void vmform_cloudinit_set(struct form *vm, json_t *settings)
 
 	json_decref(c->ci);
 	c->ci = settings;
-	form_set_choice(vm, VMFORM_CLOUDINIT, 1);
-	form_ready(vm);
-}
-
-const char *vmform_cloudinit_label(const struct form *f, size_t k, char *buf, size_t len)
-{
-	const json_t *ci = vmform_cloudinit_get(f);
-	size_t nkeys = json_array_size(jget(ci, "ssh_keys"));
-
-	if (!k)
-		snprintf(buf, len, "off (F6 sets it up)");
-	else if (!ci)
-		snprintf(buf, len, "on (F6)");
-	else
-		snprintf(buf, len, "on: %s, %zu key%s (F6)", jget_str(ci, "user", "default user"), nkeys,
-			 nkeys == 1 ? "" : "s");
-	return buf;
-}
-
-int vmform_cloudinit_check(struct form *f, size_t id, char *msg, size_t len)
-{
-	if (form_chosen(f, id) == 1 && !vmform_cloudinit_get(f)) {
-		err_set(msg, len, "press F6 to give the cloud-init settings");
-		return -EINVAL;
-	}
-	return 0;
+	vmform_cloudinit_note(vm);
 }
 
 void vmform_cloudinit_args(const struct form *vm, int edit, json_t *a)
 {
 	const struct vmform_ctx *c = form_ctx(vm);
-	const json_t *now = form_chosen(vm, VMFORM_CLOUDINIT) == 1 ? c->ci : NULL;
 
-	if (!form_active(vm, VMFORM_CLOUDINIT))
-		return;
-	if (!edit && now)
-		json_object_set_new(a, "cloud_init", json_deep_copy(now));
-	else if (edit && !(now ? c->ci_orig && json_equal(now, c->ci_orig) : !c->ci_orig))
-		json_object_set_new(a, "cloud_init", now ? json_deep_copy(now) : json_null());
+	if (!edit && c->ci)
+		json_object_set_new(a, "cloud_init", json_deep_copy(c->ci));
+	else if (edit && !(c->ci ? c->ci_orig && json_equal(c->ci, c->ci_orig) : !c->ci_orig))
+		json_object_set_new(a, "cloud_init", c->ci ? json_deep_copy(c->ci) : json_null());
 }

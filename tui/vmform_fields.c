@@ -9,7 +9,6 @@
  * through form_set_error().
  */
 #include "tui/vmform.h"
-#include "tui/vmform_cloudinit.h"
 #include "common/validate.h"
 #include "common/xalloc.h"
 
@@ -18,6 +17,7 @@
 #include <string.h>
 
 static const char *const firmware_choices[] = { "bios", "uefi", NULL };
+static const char *const ksm_choices[] = { "on", "off", NULL };
 /* Choice 0 is "no boot argument": croftd's default on create, the stored
  * order on an edit whose order is none of the others. */
 static const char *const boot_choices[] = { "", "disk", "cdrom", "cdrom,disk", "disk,cdrom", NULL };
@@ -159,6 +159,8 @@ static const char *const w_name[] = { "a VM named", "VM name", NULL };
 static const char *const w_vcpus[] = { "vcpus", NULL };
 static const char *const w_memory[] = { "memory", NULL };
 static const char *const w_memory_min[] = { "memory-min", NULL };
+static const char *const w_shares[] = { "memory-shares", "memory_shares", NULL };
+static const char *const w_ksm[] = { "ksm", NULL };
 static const char *const w_disk_size[] = { "disk size", "disks[", NULL };
 static const char *const w_image[] = { "disk image", NULL };
 static const char *const w_iso[] = { "cdrom image", NULL };
@@ -170,6 +172,8 @@ static const char *const w_initrd[] = { "initrd", NULL };
 static const char *const w_append[] = { "append", NULL };
 
 #define BROWSE "none (F3 or Ctrl-O to browse)"
+#define SHARES_MIN 1                  /* vm.edit's memory_shares (core/api_vm.c) */
+#define SHARES_MAX 50000
 
 const struct form_field vmform_fields[VMFORM_NFIELDS] = {
 	[VMFORM_NAME] = { .label = "Name", .kind = FORM_TEXT, .flags = FORM_REQUIRED,
@@ -184,6 +188,11 @@ const struct form_field vmform_fields[VMFORM_NFIELDS] = {
 	[VMFORM_MEMORY_MIN] = { .label = "Min memory", .kind = FORM_SIZE, .flags = FORM_MIB,
 				.what = "memory-min", .placeholder = "same as memory",
 				.check = check_memory_min, .words = w_memory_min },
+	[VMFORM_SHARES] = { .label = "Memory shares", .kind = FORM_NUMBER, .flags = FORM_REQUIRED,
+			    .what = "memory-shares", .lo = SHARES_MIN, .hi = SHARES_MAX,
+			    .placeholder = "1-50000, default 1000", .words = w_shares },
+	[VMFORM_KSM] = { .label = "KSM", .kind = FORM_CHOICE, .choices = ksm_choices,
+			 .words = w_ksm },
 	[VMFORM_DISK_SIZE] = { .label = "Disk size", .kind = FORM_SIZE, .what = "disk size",
 			       .placeholder = "no new disk", .check = check_disk_size,
 			       .words = w_disk_size },
@@ -209,7 +218,4 @@ const struct form_field vmform_fields[VMFORM_NFIELDS] = {
 	[VMFORM_APPEND] = { .label = "Kernel args", .kind = FORM_TEXT, .what = "append",
 			    .placeholder = "e.g. console=ttyS0", .check = check_needs_kernel,
 			    .words = w_append },
-	[VMFORM_CLOUDINIT] = { .label = "Cloud-init", .kind = FORM_CHOICE, .what = "cloud-init",
-			       .choices = vmform_cloudinit_choices, .choice_label = vmform_cloudinit_label,
-			       .check = vmform_cloudinit_check, .words = vmform_cloudinit_words },
 };

@@ -182,7 +182,7 @@ tmux_wait c 'Password +\*{16}' 3
 tmux_has c 'pw-not-on-screen' && fail "the password is shown in clear"
 tmux_keys c Enter
 tmux_wait c 'Cloud-init settings kept in the form' 5
-tmux_wait c 'on: carol, 1 key' 3
+tmux_wait c 'cloud-init: on for carol, 1 key' 3
 tmux_keys c Enter
 tmux_wait_gone c 'New VM' 15
 wait_for 15 croft vm info ciform >/dev/null || fail "ciform was not created"

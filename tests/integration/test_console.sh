@@ -235,7 +235,11 @@ tmux_wait c1 'q F10 +quit the console' 3
 tmux_keys c1 NPage
 tmux_wait c1 'x Delete F8 +delete the selected VM' 3
 # the serial console's keys come after every screen's (at the end)
-tmux_keys c1 NPage NPage
+for _ in 1 2 3 4 5 6; do
+	tmux_has c1 'Ctrl-\]' && break
+	tmux_keys c1 NPage
+	sleep 0.3
+done
 tmux_wait c1 'Ctrl-\]' 3
 tmux_keys c1 Escape
 tmux_wait_gone c1 'x Delete F8' 3

@@ -20,12 +20,6 @@ expect_ok croft vm create web --vcpus 1 --memory 128M --disk 32M \
 	--kernel "$GUEST_KERNEL" --initrd "$GUEST_INITRD" --append "console=ttyS0 quiet"
 expect_ok croft vm start web
 
-# the longest row, in cells (a block element is one cell)
-longest_line() {
-	tmux_cap "$1" | sed 's/[▁▂▃▄▅▆▇█]/x/g; s/ *$//' |
-		LC_ALL=C awk '{ if (length($0) > m) m = length($0) } END { print m + 0 }'
-}
-
 t_begin "80x24: the Host screen is a monitor"
 tmux_start h 80 24 xterm-256color
 tmux_wait h '^web +running' 10
@@ -43,7 +37,7 @@ tmux_wait h 'last hour' 2
 tmux_wait h 'Acceleration' 2
 # the sparklines fill in once the history has a point (10 s buckets)
 tmux_wait h '^ CPU .{50,}([▁▂▃▄▅▆▇█]|[_.~=+*#-])' 40
-[ "$(longest_line h)" -le 80 ] || fail "a row is longer than 80 columns"
+[ "$(tmux_longest h)" -le 80 ] || fail "a row is longer than 80 columns"
 t_end
 
 t_begin "80x24: Enter opens the VM's details, t switches to 24 h, Esc goes back"
@@ -61,7 +55,7 @@ tmux_wait h 'graphs: last hour' 2
 tmux_keys h t
 tmux_wait h 'graphs: last 24 h' 5
 tmux_wait h 'Graphs over the last 24 hours' 5
-[ "$(longest_line h)" -le 80 ] || fail "a row is longer than 80 columns"
+[ "$(tmux_longest h)" -le 80 ] || fail "a row is longer than 80 columns"
 tmux_keys h Escape
 tmux_wait h '^NAME +STATE' 5
 # the help lists the keys
@@ -100,9 +94,7 @@ tmux_keys v t
 tmux_wait v 'graphs: last 24 h' 5
 tmux_keys v Escape q
 tmux_wait_dead v 5 >/dev/null
-if LC_ALL=C grep -qaP '[\x80-\xff]' "$raw"; then
-	fail "vt100: bytes >= 0x80 written: $(LC_ALL=C grep -aoP '[\x80-\xff]+' "$raw" | head -c 40 | od -An -tx1 | head -n 2)"
-fi
+tmux_ascii_only "$raw" vt100
 t_end
 
 t_begin "a UTF-8 locale gets Unicode sparklines"

@@ -120,7 +120,7 @@ t_end
 t_begin "a live memory decrease from the edit form keeps memory_mib and memory_min_mib"
 tmux_keys c g j e
 tmux_wait c 'Edit VM web' 5
-tmux_wait c 'only memory can change' 3
+tmux_wait c 'only memory and shares can change' 3
 tmux_keys c C-u
 tmux_type c 96M
 tmux_keys c Enter

@@ -67,6 +67,25 @@ assert_contains "$out" "connect failed" "after expiry"
 grep -q "the display's time is up" "$T/croftd.log" || fail "croftd.log does not say the time was up"
 t_end
 
+t_begin "--port: a chosen port, a port in use refused by name, a bad one refused"
+# a port something else holds on 127.0.0.1
+python3 -c 'import socket,time,sys; s=socket.socket(); s.bind(("127.0.0.1",0)); s.listen(1); print(s.getsockname()[1], flush=True); time.sleep(60)' >"$T/busyport" &
+BUSYPID=$!
+for _ in $(seq 1 50); do [ -s "$T/busyport" ] && break; sleep 0.1; done
+BUSY=$(cat "$T/busyport")
+expect_fail "port $BUSY on 127.0.0.1 is in use; choose another --port" croft vm display vd --port "$BUSY"
+kill "$BUSYPID" 2>/dev/null; wait "$BUSYPID" 2>/dev/null
+expect_fail "--port needs a port from 1024 to 65535, got '80'" croft vm display vd --port 80
+FREE=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+if expect_ok croft vm display vd --port "$FREE" --json; then
+	assert_eq "127.0.0.1:$FREE" "$(jq -r .address <<<"$EXPECT_OUT")" "the chosen port"
+	out=$($RFB 127.0.0.1 "$FREE" "$(jq -r .password <<<"$EXPECT_OUT")")
+	assert_contains "$out" "auth ok" "RFB on the chosen port"
+	expect_fail "is open on port $FREE; close it first" croft vm display vd --port "$BUSY"
+	expect_ok croft vm display vd --close
+fi
+t_end
+
 t_begin "the console: v shows the port, the password and the ssh command"
 tmux_start c1 110 30 xterm-256color
 tmux_wait c1 '^vd +running' 20

@@ -105,6 +105,20 @@ tmux_line() {
 	tmux_cap "$1" | sed -n "${2}p"
 }
 
+# tmux_longest NAME — the width of the longest (right-trimmed) screen row,
+# in cells (a sparkline's block element is one cell).
+tmux_longest() {
+	tmux_cap "$1" | sed 's/[▁▂▃▄▅▆▇█]/x/g; s/ *$//' |
+		LC_ALL=C awk '{ if (length($0) > m) m = length($0) } END { print m + 0 }'
+}
+
+# tmux_ascii_only FILE WHAT — fail unless FILE (a tmux_pipe) holds only
+# ASCII bytes: what a vt100 may be sent.
+tmux_ascii_only() {
+	LC_ALL=C grep -qaP '[\x80-\xff]' "$1" || return 0
+	fail "$2: bytes >= 0x80 written: $(LC_ALL=C grep -aoP '[\x80-\xff]+' "$1" | head -c 40 | od -An -tx1 | head -n 2)"
+}
+
 # tmux_size NAME — "COLSxROWS" of the pane.
 tmux_size() {
 	tmux_cmd display-message -p -t "$1" '#{pane_width}x#{pane_height}'

@@ -213,9 +213,10 @@ static const char *const known_ops[] = {
 	"net.forward.add", "net.forward.list", "net.forward.remove",
 	"job.list", "job.info", "job.cancel",
 	"host.stats", "metrics.get", "vm.stats", "host.memory", "vm.agent", "vm.display",
-	"pool.list", "pool.info", "pool.create", "pool.delete",
+	"pool.list", "pool.info", "pool.create", "pool.delete", "pool.set",
 	"vol.list", "vol.info", "vol.create", "vol.delete", "vol.resize",
-	"vm.disk.attach", "vm.disk.detach",
+	"vm.disk.attach", "vm.disk.detach", "vm.screen", "vm.sendkey",
+	"vol.import", "iso.import", "vol.export",
 };
 
 static void test_op_find(void **state)
@@ -294,6 +295,7 @@ static const struct {
 	{ "vm.nic.add", "name", "net" },     { "vm.nic.remove", "name", "net" },
 	{ "vm.nic.list", "name", NULL },      { "vm.stats", "name", NULL },
 	{ "vm.agent", "name", NULL },         { "vm.display", "name", NULL },
+	{ "vm.screen", "name", NULL },        { "vm.sendkey", "name", NULL },
 	{ "net.info", NULL, "name" },        { "net.delete", NULL, "name" },
 	{ "net.edit", NULL, "name" },
 	{ "net.forward.add", "vm", "net" },  { "net.forward.list", NULL, "net" },

@@ -345,7 +345,7 @@ static void test_dispatch(void **state)
 	TL_CROFT(&r, "vm", "nics");
 	tl_assert_contains(r.err, "croft: unknown command 'vm nics'");
 	tl_assert_contains(r.err, "commands are: create, list, info, start, stop, shutdown, pause, "
-			"resume, reset, edit, delete, console, log, display, agent, stats, nic, disk\n");
+			"resume, reset, edit, delete, console, log, display, screen, sendkey, agent, stats, nic, disk\n");
 	/* a usage error names the three-word command and shows its usage */
 	TL_CROFT(&r, "net", "forward", "add", "lan", "--proto", "tcp", "--host-port", "x", "--json");
 	assert_int_equal(r.status, CLI_EXIT_USAGE);

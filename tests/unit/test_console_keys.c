@@ -223,6 +223,7 @@ static void test_console_help_complete(void **state)
 {
 	extern const struct console_key console_form_keys[];
 	extern const struct console_key console_serial_keys[];
+	extern const struct console_key console_screenview_keys[];
 	char **lines;
 	size_t n, i, j;
 	char want[64];
@@ -233,6 +234,7 @@ static void test_console_help_complete(void **state)
 	check_table_in_help(console_global_keys, lines, n);
 	check_table_in_help(console_form_keys, lines, n);
 	check_table_in_help(console_serial_keys, lines, n);
+	check_table_in_help(console_screenview_keys, lines, n);
 	for (i = 0; i < console_nscreens; i++) {
 		int found = 0;
 

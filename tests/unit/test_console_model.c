@@ -447,6 +447,45 @@ static void test_proc_stat_ticks(void **state)
 	assert_int_equal(host_proc_cpu_ms(-1, &ms) < 0, 1);
 }
 
+/* MEM from host.memory: guest-used against the balloon's actual size; a
+ * VM host.memory does not size keeps the monitor's figures. */
+static void test_mem_column_from_host_memory(void **state)
+{
+	json_t *mem = json_loads("{\"vms\":[{\"name\":\"web\",\"actual_mib\":96,\"guest_used_mib\":30},"
+				 "{\"name\":\"db\",\"actual_mib\":512,\"guest_used_mib\":null},"
+				 "{\"name\":\"off\",\"actual_mib\":null,\"guest_used_mib\":null}]}",
+				 0, NULL);
+	struct cvm rows[4];
+	char buf[32];
+	size_t mem_col = console_vm_ncols - 1, i;
+
+	(void)state;
+	memset(rows, 0, sizeof(rows));
+	snprintf(rows[0].name, sizeof(rows[0].name), "web");
+	snprintf(rows[1].name, sizeof(rows[1].name), "db");
+	snprintf(rows[2].name, sizeof(rows[2].name), "off");
+	snprintf(rows[3].name, sizeof(rows[3].name), "other");
+	for (i = 0; i < 4; i++) {
+		/* the monitor's MemTotal - MemAvailable: 120M of 128M */
+		rows[i].guest_used_mib = 120;
+		rows[i].balloon_mib = 128;
+	}
+	assert_string_equal(console_vm_cols[mem_col].title, "MEM");
+	cvm_rows_memory(rows, 4, mem);
+	assert_string_equal(ctable_cell(&console_vm_cols[mem_col], &rows[0], buf, sizeof(buf)),
+			    "30M/96M");
+	assert_string_equal(ctable_cell(&console_vm_cols[mem_col], &rows[1], buf, sizeof(buf)),
+			    "?/512M");
+	assert_string_equal(ctable_cell(&console_vm_cols[mem_col], &rows[2], buf, sizeof(buf)),
+			    "120M/128M");
+	assert_string_equal(ctable_cell(&console_vm_cols[mem_col], &rows[3], buf, sizeof(buf)),
+			    "120M/128M");
+	cvm_rows_memory(rows, 4, NULL);
+	assert_string_equal(ctable_cell(&console_vm_cols[mem_col], &rows[0], buf, sizeof(buf)),
+			    "30M/96M");
+	json_decref(mem);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -462,6 +501,7 @@ int main(void)
 		cmocka_unit_test(test_bad_entries_skipped),
 		cmocka_unit_test(test_stat_cpu_parse),
 		cmocka_unit_test(test_proc_stat_ticks),
+		cmocka_unit_test(test_mem_column_from_host_memory),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

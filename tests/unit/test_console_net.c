@@ -16,6 +16,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "tests/unit/testlib.h"
+
 #include "tests/unit/testlib_tui.h"
 #include "tui/console_net.h"
 
@@ -23,16 +25,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static json_t *load(const char *text)
-{
-	json_error_t e;
-	json_t *j = json_loads(text, 0, &e);
-
-	if (!j)
-		fail_msg("bad test JSON at %d: %s", e.position, e.text);
-	return j;
-}
 
 static const char *NETS =
 	"[{\"name\":\"wan\",\"mode\":\"nat\",\"subnet\":\"10.73.0.0/24\",\"gateway\":\"10.73.0.1\","
@@ -60,7 +52,7 @@ static const char *VMS =
 /* The networks in a panel, as the screen holds them. */
 static void load_nets(struct panel *p)
 {
-	json_t *nets = load(NETS);
+	json_t *nets = tl_json(NETS);
 	struct cnet *rows;
 	size_t n;
 
@@ -151,7 +143,7 @@ static void test_cells_and_layout(void **state)
 
 static void test_detail_rows(void **state)
 {
-	json_t *vms = load(VMS);
+	json_t *vms = tl_json(VMS);
 	struct cvm_model m;
 	struct panel p, fw, nics;
 	const struct cnet *n;
@@ -575,17 +567,17 @@ static void test_describe(void **state)
 	char progress[300], done[300];
 
 	(void)state;
-	a = load("{\"name\":\"lan\",\"mode\":\"nat\"}");
+	a = tl_json("{\"name\":\"lan\",\"mode\":\"nat\"}");
 	netform_describe_net(a, progress, done, sizeof(progress));
 	assert_string_equal(progress, "Creating network lan");
 	assert_string_equal(done, "Created network lan");
 	json_decref(a);
-	a = load("{\"net\":\"wan\",\"proto\":\"tcp\",\"host_port\":8080,\"vm\":\"web\",\"port\":80}");
+	a = tl_json("{\"net\":\"wan\",\"proto\":\"tcp\",\"host_port\":8080,\"vm\":\"web\",\"port\":80}");
 	netform_describe_forward(a, progress, done, sizeof(progress));
 	assert_string_equal(progress, "Forwarding tcp port 8080 to web:80 on wan");
 	assert_string_equal(done, "Forwarded tcp port 8080 to web:80 on wan");
 	json_decref(a);
-	a = load("{\"net\":\"wan\",\"name\":\"db\"}");
+	a = tl_json("{\"net\":\"wan\",\"name\":\"db\"}");
 	netform_describe_nic(a, progress, done, sizeof(progress));
 	assert_string_equal(progress, "Adding a NIC on wan for db");
 	assert_string_equal(done, "Added a NIC on wan for db");

@@ -21,6 +21,8 @@
 #include "core/metrics_http.h"
 #include "core/model.h"
 #include "core/monitor.h"
+#include "core/pool_watch.h"
+#include "core/pools.h"
 #include "core/vm.h"
 #include "common/loop.h"
 #include "common/xalloc.h"
@@ -34,6 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define GOLDEN CROFT_SRCDIR "/tests/golden/metrics.prom"
@@ -319,11 +322,35 @@ static void test_http(void **state)
 	loop_free(l);
 }
 
+/* Pools beyond the default one, as the pool watch last measured them. */
+static void test_every_pool(void **state)
+{
+	struct fx *f = *state;
+	char *dir = tl_path(f->dir, "tank"), *got, err[128];
+
+	assert_int_equal(mkdir(dir, 0700), 0);
+	pools_add(f->d->pools, "tank", dir, POOLS_DISK);
+	assert_int_equal(pool_watch_init(f->d, err, sizeof(err)), 0);
+	got = metrics_text(f->d, NULL);
+	tl_assert_lacks(got, "pool=\"tank\"");       /* not measured yet */
+	free(got);
+	pool_watch_tick(f->d);
+	got = metrics_text(f->d, NULL);
+	tl_assert_contains(got, "croft_pool_size_bytes{pool=\"tank\"} ");
+	tl_assert_contains(got, "croft_pool_available_bytes{pool=\"tank\"} ");
+	tl_assert_contains(got, "croft_pool_allocated_bytes{pool=\"tank\"} 0\n");
+	tl_assert_contains(got, "# TYPE croft_pool_size_bytes gauge\n");
+	free(got);
+	pool_watch_fini(f->d);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_golden, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_empty_model, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_every_pool, setup, teardown),
 		cmocka_unit_test(test_settings),
 		cmocka_unit_test_setup_teardown(test_round_alerts, setup, teardown),
 		cmocka_unit_test(test_http),

@@ -250,6 +250,34 @@ static void test_two_disks_cdrom(void **state)
 	check_golden("two_disks_cdrom", &s);
 }
 
+/* A disk on the virtio-scsi bus: one controller, a scsi-hd with the same
+ * error policy and boot index; the virtio-blk disk beside it is as ever. */
+static void test_scsi_disk(void **state)
+{
+	static const struct qemu_disk mixed[] = {
+		{ .path = "/var/lib/croft/pools/default/db-0.qcow2", .format = "qcow2", .scsi = 1 },
+		{ .path = "/var/lib/croft/pools/fast/db-1.raw", .format = "raw" },
+		{ .path = "/var/lib/croft/pools/fast/db-2.raw", .format = "raw", .scsi = 1 },
+	};
+	struct qemu_spec s = base_spec();
+	char err[256], **argv;
+	size_t argc, i, controllers = 0;
+
+	(void)state;
+	s.disks = mixed;
+	s.ndisks = 3;
+	check_golden("scsi_disk", &s);
+	assert_int_equal(qemu_cmdline_build(&s, &argv, &argc, err, sizeof(err)), 0);
+	for (i = 0; argv[i]; i++)
+		controllers += !strcmp(argv[i], "virtio-scsi-pci,id=scsi0");
+	assert_int_equal(controllers, 1);
+	assert_true(argv_has(argv, "-device", "scsi-hd,bus=scsi0.0,drive=disk0,id=scsi-disk0,"
+			     "bootindex=1,write-cache=on,werror=enospc,rerror=report"));
+	assert_true(argv_has(argv, "-device", "virtio-blk-pci,drive=disk1,id=virtio-disk1,"
+			     "bootindex=2,write-cache=on,werror=enospc,rerror=report"));
+	qemu_cmdline_free(argv);
+}
+
 static void test_disk_then_cdrom(void **state)
 {
 	struct qemu_spec s = base_spec();
@@ -977,6 +1005,7 @@ int main(void)
 		cmocka_unit_test(test_agent),
 		cmocka_unit_test(test_display),
 		cmocka_unit_test(test_two_disks_cdrom),
+		cmocka_unit_test(test_scsi_disk),
 		cmocka_unit_test(test_disk_then_cdrom),
 		cmocka_unit_test(test_uefi),
 		cmocka_unit_test(test_seed),

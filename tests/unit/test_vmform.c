@@ -509,9 +509,9 @@ static void test_focus_moves_and_cancel(void **state)
 	form_key(f, '\t');
 	assert_int_equal(focus_of(f), VMFORM_NAME);
 	form_key(f, KEY_BTAB);
-	assert_int_equal(focus_of(f), VMFORM_CLOUDINIT);
-	form_key(f, KEY_UP);
 	assert_int_equal(focus_of(f), VMFORM_APPEND);
+	form_key(f, KEY_UP);
+	assert_int_equal(focus_of(f), VMFORM_INITRD);
 	assert_int_equal(form_key(f, 27), FORM_CANCEL);
 	form_free(f);
 }
@@ -803,12 +803,12 @@ static void test_edit_running_vm_changes_memory_only(void **state)
 	(void)state;
 	for (i = 0; i < VMFORM_NFIELDS; i++)
 		assert_int_equal(form_active(f, i), i == VMFORM_MEMORY || i == VMFORM_MEMORY_MIN ||
-						       i == VMFORM_CLOUDINIT);
+				 i == VMFORM_SHARES);
 	assert_int_equal(focus_of(f), VMFORM_MEMORY);
 	form_key(f, '\t');
 	assert_int_equal(focus_of(f), VMFORM_MEMORY_MIN);
 	form_key(f, '\t');
-	assert_int_equal(focus_of(f), VMFORM_CLOUDINIT);     /* changes live, seen at the next boot */
+	assert_int_equal(focus_of(f), VMFORM_SHARES);
 	form_key(f, '\t');
 	assert_int_equal(focus_of(f), VMFORM_MEMORY);
 	form_key(f, KEY_F(3));
@@ -823,6 +823,136 @@ static void test_edit_running_vm_changes_memory_only(void **state)
 	form_free(f);
 	f = edit_form("{\"state\":\"crashed\"}");
 	assert_true(form_active(f, VMFORM_VCPUS));
+	form_free(f);
+}
+
+/* Memory shares and KSM: checked with vm.edit's range; a create form that
+ * changes them sends a vm.edit once the VM exists (after its NIC). */
+static void test_shares_and_ksm(void **state)
+{
+	static const char *const nets[] = { "lan" };
+	struct form *f = vmform_new_create(nets, 1);
+	json_t *a;
+
+	(void)state;
+	assert_string_equal(form_text(f, VMFORM_SHARES), "1000");
+	assert_string_equal(form_choice(f, VMFORM_KSM, form_chosen(f, VMFORM_KSM)), "on");
+	tl_form_keys(f, "web");
+	tl_form_retype(f, VMFORM_SHARES, "0");
+	tl_form_expect_msg(f, VMFORM_SHARES, "memory-shares must be between 1 and 50000, not 0");
+	tl_form_retype(f, VMFORM_SHARES, "50001");
+	assert_int_equal(form_key(f, '\n'), FORM_CONTINUE);
+	assert_int_equal(focus_of(f), VMFORM_SHARES);
+	/* the defaults: no memory step */
+	tl_form_retype(f, VMFORM_SHARES, "1000");
+	a = form_args(f);
+	assert_null(json_object_get(json_object_get(json_object_get(a, "_then"), "args"), "_then"));
+	json_decref(a);
+	tl_form_retype(f, VMFORM_SHARES, "2500");
+	tl_form_focus(f, VMFORM_KSM);
+	form_key(f, ' ');
+	tl_form_expect_args(f, "{\"name\":\"web\",\"vcpus\":1,\"memory_mib\":1024,"
+		       "\"disks\":[{\"size_bytes\":8589934592}],\"firmware\":\"bios\","
+		       "\"_then\":{\"op\":\"vm.nic.add\",\"args\":{\"name\":\"web\",\"net\":\"lan\","
+		       "\"_then\":{\"op\":\"vm.edit\",\"args\":{\"name\":\"web\",\"memory_shares\":2500,"
+		       "\"ksm\":\"off\"},\"progress\":\"Setting web's memory shares and KSM\","
+		       "\"done\":\"web has memory shares 2500, KSM off\"}},"
+		       "\"progress\":\"Adding web's NIC on lan\",\"done\":\"web has a NIC on lan\"}}");
+	/* no network: the memory step is the first */
+	form_set_choice(f, VMFORM_NETWORK, 0);
+	a = form_args(f);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(a, "_then"), "op")),
+			    "vm.edit");
+	json_decref(a);
+	form_free(f);
+
+	/* an edit form shows them and sends what changed */
+	f = edit_form("{\"memory_shares\":300,\"ksm\":\"off\"}");
+	assert_string_equal(form_text(f, VMFORM_SHARES), "300");
+	assert_string_equal(form_choice(f, VMFORM_KSM, form_chosen(f, VMFORM_KSM)), "off");
+	tl_form_expect_args(f, "{\"name\":\"web\"}");
+	tl_form_retype(f, VMFORM_SHARES, "40000");
+	tl_form_focus(f, VMFORM_KSM);
+	form_key(f, ' ');
+	tl_form_expect_args(f, "{\"name\":\"web\",\"memory_shares\":40000,\"ksm\":\"on\"}");
+	form_free(f);
+	/* running: shares change live, KSM does not */
+	f = edit_form("{\"state\":\"running\",\"pid\":4242}");
+	assert_true(form_active(f, VMFORM_SHARES));
+	assert_false(form_active(f, VMFORM_KSM));
+	tl_form_retype(f, VMFORM_SHARES, "10");
+	tl_form_expect_args(f, "{\"name\":\"web\",\"memory_shares\":10}");
+	form_free(f);
+}
+
+/* With croftd's pools known, the image and ISO pickers list pools and
+ * their volumes; a chosen volume is its path, taken without reading it
+ * (the pool's directory is croftd's). */
+static void test_pool_pickers(void **state)
+{
+	struct form *f = vmform_new_create(NULL, 0);
+	const struct picker_entry *e;
+	struct picker *p;
+
+	(void)state;
+	picker_pools_add("default", "/nonexistent/pools/default", 0);
+	picker_pools_add("iso", "/nonexistent/pools/iso", 1);
+	picker_pools_add("fast", "/nonexistent/fast", 0);
+	picker_pools_add_volume("default", "data", 1 << 30, NULL);
+	picker_pools_add_volume("default", "web-disk0.qcow2", 8LL << 30, "web");
+	picker_pools_add_volume("iso", "debian.iso", 600 << 20, NULL);
+	picker_pools_add_volume("iso", "notes.txt", 10, NULL);
+	picker_pools_add_volume("nope", "x", 10, NULL);        /* no such pool: ignored */
+	tl_form_keys(f, "web");
+
+	/* the image picker opens in the default pool: every volume */
+	tl_form_focus(f, VMFORM_IMAGE);
+	form_key(f, KEY_F(3));
+	p = form_picker(f);
+	assert_non_null(p);
+	assert_string_equal(picker_heading(p), "pool default: /nonexistent/pools/default");
+	assert_int_equal(picker_count(p), 3);
+	e = picker_entry_at(p, 2);
+	assert_string_equal(e->name, "web-disk0.qcow2");
+	assert_string_equal(e->note, "used by web");
+	/* back up: the pools */
+	form_key(f, KEY_BACKSPACE);
+	assert_int_equal(picker_count(p), 3);
+	assert_string_equal(picker_entry_at(p, picker_selected(p))->name, "default");
+	assert_string_equal(picker_entry_at(p, 2)->note, "volumes, 0 files");
+	form_key(f, KEY_HOME);
+	form_key(f, '\n');                              /* default */
+	form_key(f, KEY_DOWN);
+	form_key(f, '\n');                              /* data */
+	assert_null(form_picker(f));
+	assert_string_equal(form_text(f, VMFORM_IMAGE), "/nonexistent/pools/default/data");
+	tl_form_retype(f, VMFORM_DISK_SIZE, "");
+	assert_null(form_message(f, VMFORM_IMAGE));
+
+	/* the ISO picker opens in the iso pool: ISOs only */
+	tl_form_focus(f, VMFORM_ISO);
+	form_key(f, KEY_F(3));
+	p = form_picker(f);
+	assert_string_equal(picker_heading(p), "pool iso: /nonexistent/pools/iso");
+	assert_int_equal(picker_count(p), 2);         /* "..", debian.iso */
+	form_key(f, KEY_DOWN);
+	form_key(f, '\n');
+	assert_string_equal(form_text(f, VMFORM_ISO), "/nonexistent/pools/iso/debian.iso");
+	assert_int_equal(form_key(f, '\n'), FORM_SUBMIT);
+	tl_form_expect_args(f, "{\"name\":\"web\",\"vcpus\":1,\"memory_mib\":1024,"
+		       "\"disks\":[{\"path\":\"/nonexistent/pools/default/data\"}],"
+		       "\"cdrom\":\"/nonexistent/pools/iso/debian.iso\",\"firmware\":\"bios\"}");
+	/* a path in a pool croftd did not list is read as before */
+	tl_form_retype(f, VMFORM_ISO, "/nonexistent/pools/iso/gone.iso");
+	tl_form_expect_msg(f, VMFORM_ISO, "cdrom image '/nonexistent/pools/iso/gone.iso' does not exist");
+	/* a picker started on a host path outside the pools browses files */
+	p = picker_new(PICKER_ISO, iso);
+	assert_false(strncmp(picker_heading(p), "pool ", 5) == 0);
+	picker_free(p);
+	picker_pools_clear();
+	p = picker_new(PICKER_IMAGE, NULL);
+	assert_false(strncmp(picker_heading(p) ? picker_heading(p) : "", "pool ", 5) == 0);
+	picker_free(p);
 	form_free(f);
 }
 
@@ -994,7 +1124,7 @@ static void test_draw_many_messages_at_80x20(void **state)
 	for (y = VMFORM_NAME; y <= VMFORM_ISO; y++) {
 		int r = tl_win_find(pad, vmform_fields[y].label, NULL);
 
-		if (y == VMFORM_MEMORY_MIN)
+		if (y == VMFORM_MEMORY_MIN || y == VMFORM_SHARES || y == VMFORM_KSM)
 			continue;
 		if (find_col(pad, r, "!") < 0)
 			fail_msg("no marker on %s", vmform_fields[y].label);
@@ -1023,7 +1153,7 @@ static void test_draw_edit_and_picker(void **state)
 	(void)state;
 	form_draw(f, pad, &tl_theme);
 	expect_labels_and_frame(pad, "Edit VM web");
-	assert_true(tl_win_find(pad, "VM 'web' is running: only memory can change", NULL) >= 0);
+	assert_true(tl_win_find(pad, "VM 'web' is running: only memory and shares can change", NULL) >= 0);
 	assert_true(tl_win_find(pad, "Enter save", NULL) >= 0);
 	y = tl_win_find(pad, "Name", NULL);
 	assert_true(mvwinch(pad, y, find_col(pad, y, "web")) & A_DIM);
@@ -1071,9 +1201,7 @@ static void test_cloudinit_subform(void **state)
 	json_t *ci;
 
 	(void)state;
-	form_set_choice(vm, VMFORM_CLOUDINIT, 1);
-	form_ready(vm);
-	tl_form_expect_msg(vm, VMFORM_CLOUDINIT, "press F6 to give the cloud-init settings");
+	assert_string_equal(form_note(vm, NULL), "Sizes like 512M or 2G; F6: cloud-init (off)");
 	tl_form_cases(sub, cases, sizeof(cases) / sizeof(cases[0]));
 	path = tl_path(tmp, "id.pub");
 	snprintf(keyfile, sizeof(keyfile), "# mine\n%s\n", key);
@@ -1094,6 +1222,7 @@ static void test_cloudinit_subform(void **state)
 	}
 	form_free(sub);
 	vmform_cloudinit_set(vm, ci);
+	assert_string_equal(form_note(vm, NULL), "cloud-init: on for alice, 1 key (F6 changes it)");
 	tl_form_retype(vm, VMFORM_NAME, "web");
 	{
 		json_t *a = form_args(vm);
@@ -1129,7 +1258,7 @@ static void test_cloudinit_edit(void **state)
 	json_t *ci;
 
 	(void)state;
-	assert_int_equal(form_chosen(f, VMFORM_CLOUDINIT), 1);
+	assert_non_null(vmform_cloudinit_get(f));
 	tl_form_expect_args(f, "{\"name\":\"web\"}");
 	sub = vmform_cloudinit_new(vmform_cloudinit_get(f));
 	assert_string_equal(form_text(sub, VMFORM_CI_USER), "bob");
@@ -1140,8 +1269,14 @@ static void test_cloudinit_edit(void **state)
 	vmform_cloudinit_set(f, ci);
 	tl_form_expect_args(f, "{\"name\":\"web\",\"cloud_init\":{\"user\":\"bob\",\"hostname\":\"h2\","
 			    "\"password_hash\":\"$6$croftsalt$8mxfbH0EQvIh7qvqjqyA9TXw4OqIRBuCV/RzDQd3v/.NXotXEkZ5IREiArbQhCPRgmTlpHWMo4UBJOi4cBAKw.\"}}");
-	form_set_choice(f, VMFORM_CLOUDINIT, 0);
-	form_ready(f);
+	/* Cloud-init off in the sub-form turns it off */
+	sub = vmform_cloudinit_new(vmform_cloudinit_get(f));
+	form_set_choice(sub, VMFORM_CI_USE, 1);
+	assert_int_equal(form_key(sub, '\n'), FORM_SUBMIT);
+	assert_int_equal(vmform_cloudinit_result(sub, &ci, err, sizeof(err)), 0);
+	assert_null(ci);
+	form_free(sub);
+	vmform_cloudinit_set(f, ci);
 	tl_form_expect_args(f, "{\"name\":\"web\",\"cloud_init\":null}");
 	form_free(f);
 }
@@ -1174,6 +1309,8 @@ int main(void)
 		cmocka_unit_test(test_edit_cdrom),
 		cmocka_unit_test(test_edit_running_vm_changes_memory_only),
 		cmocka_unit_test(test_edit_needs_a_vm),
+		cmocka_unit_test(test_shares_and_ksm),
+		cmocka_unit_test(test_pool_pickers),
 		cmocka_unit_test(test_cloudinit_subform),
 		cmocka_unit_test(test_cloudinit_edit),
 	};

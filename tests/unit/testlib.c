@@ -305,14 +305,21 @@ char *tl_print_json(void (*fn)(FILE *, const json_t *), const json_t *v)
 	return buf;
 }
 
-char *tl_print_json_text(void (*fn)(FILE *, const json_t *), const char *json)
+json_t *tl_json(const char *text)
 {
 	json_error_t jerr;
-	json_t *v = json_loads(json, JSON_DECODE_ANY, &jerr);
-	char *out;
+	json_t *v = json_loads(text, JSON_DECODE_ANY, &jerr);
 
 	if (!v)
-		fail_msg("bad test JSON (%s): %s", jerr.text, json);
+		fail_msg("bad test JSON at %d (%s): %s", jerr.position, jerr.text, text);
+	return v;
+}
+
+char *tl_print_json_text(void (*fn)(FILE *, const json_t *), const char *json)
+{
+	json_t *v = tl_json(json);
+	char *out;
+
 	out = tl_print_json(fn, v);
 	json_decref(v);
 	return out;

@@ -179,6 +179,10 @@ void tl_croftd_free(struct croftd *d);
  * NULL), in d's list as if loaded; not in the store. */
 struct vm *tl_croftd_vm_add(struct croftd *d, const char *name, const char *const *disks);
 
+/* The JSON text (any value) parsed; fails the test when it does not
+ * parse.  A new reference. */
+json_t *tl_json(const char *text);
+
 /* What fn prints of v (or of the JSON text json, which must parse), as a
  * malloc'd string: for testing formatters. */
 char *tl_print_json(void (*fn)(FILE *, const json_t *), const json_t *v);

@@ -1,0 +1,66 @@
+/*
+ * Moving images across the boundary, as jobs: "vol.import" (an image file
+ * of the requesting user's into a pool, converted to qcow2 or raw),
+ * "iso.import" (an ISO 9660 file into an iso pool) and "vol.export" (a
+ * volume into a new file of the user's).
+ *
+ * croftd never opens, stats or follows the user's path itself.  Every
+ * process that touches it runs as the user who asked (the API peer's uid,
+ * with that user's groups) with no_new_privs, dies with croftd and is
+ * bounded in time and output; every process that touches the pool runs as
+ * the QEMU user.  The two halves meet over NBD on a socket croftd made and
+ * unlinked before either child ran: the server (qemu-nbd, read-only) gets
+ * the listening socket the way systemd hands one over, the client
+ * (qemu-img convert) gets croftd's already connected end as a descriptor,
+ * so no one else can connect.  A backing file, a vmdk extent or a data file
+ * an image names is therefore opened with the user's rights, or not at all.
+ *
+ * Import: read the file's size, head and tail as the user (a FIFO, a
+ * device or a directory is refused before anything opens it for reading;
+ * the read is killed after VOL_IO_PROBE_MS), judge its format
+ * (vol_probe.h), ask qemu-img info as the user for its virtual size and
+ * backing chain, check that it fits in the pool, then convert it into
+ * ".import-<job id>" in the pool (recorded, so a failure, a cancel or a
+ * croftd restart removes it) and rename that to the volume's name (never
+ * over an existing file).  Progress is qemu-img -p's; a copy whose
+ * progress stands still too long is killed (job_vol_copy.h).
+ *
+ * Export: check as the user that the destination does not exist and its
+ * directory is writable, then qemu-img convert as the user writes it from
+ * a read-only export of the volume.  A failure or a cancel removes the
+ * partial file, as the user.
+ */
+#ifndef CROFT_JOB_VOL_IMPORT_H
+#define CROFT_JOB_VOL_IMPORT_H
+
+#include "core/job.h"
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define VOL_IO_PROBE_MS 10000
+#define VOL_IO_INFO_MS 20000
+#define VOL_IO_STALL_MS 120000
+#define VOL_IO_MIN_RATE (1u << 20)      /* bytes a second a copy may slow to */
+#define VOL_IO_GROUPS_MAX 64
+/* The host setting capping each copy's rate (bytes a second, qemu-img
+ * convert -r); unset or 0: no cap. */
+#define VOL_IO_RATE_SETTING "import_rate_limit"
+/* The temporary file's name in the pool: ".import-<job id>". */
+#define VOL_IO_TMP_PREFIX ".import-"
+
+extern const struct job_kind job_vol_import_kind;
+extern const struct job_kind job_iso_import_kind;
+extern const struct job_kind job_vol_export_kind;
+
+/* A user's file path in a request (what = "--from"): absolute, without
+ * control characters, shorter than PATH_MAX.  0 or -EINVAL with err set. */
+int job_vol_path_check(const char *what, const char *path, char *err, size_t errlen);
+
+/* Add the user's ids to a job's args: "uid", "gid" and "groups" (the
+ * user's supplementary groups from the user database).  0, or -ENOENT
+ * with err set when uid has no user entry. */
+int job_vol_user_args(uid_t uid, json_t *args, char *err, size_t errlen);
+
+#endif
