@@ -19,6 +19,8 @@ LIBS_NETD   = -lnftnl -lmnl
 LIBS_HTTP   = -lmicrohttpd
 LIBS_INIH   = -linih
 LIBS_CURSES = $(shell pkg-config --libs ncursesw 2>/dev/null || echo -lncursesw -ltinfo)
+# The console hashes cloud-init passwords with crypt(3) (libcrypt-dev).
+LIBS_CRYPT  = -lcrypt
 
 COMMON_SRC = $(wildcard common/*.c)
 STORE_SRC  = $(wildcard store/*.c)
@@ -83,7 +85,7 @@ $(CROFTD): $(call obj,core/croftd.c) $(LIBCORE) $(LIBSTORE) $(LIBCOMMON)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(LIBS_HTTP) $(LIBS_STORE) $(LIBS_COMMON)
 
 $(CROFT): $(call obj,tui/croft.c) $(LIBTUI) $(LIBCOMMON)
-	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(LIBS_CURSES) $(LIBS_COMMON)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(LIBS_CURSES) $(LIBS_CRYPT) $(LIBS_COMMON)
 
 $(NETD): $(call obj,netd/netd_main.c) $(LIBNETD) $(LIBCOMMON)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(LIBS_NETD) $(LIBS_COMMON)
@@ -91,13 +93,13 @@ $(NETD): $(call obj,netd/netd_main.c) $(LIBNETD) $(LIBCOMMON)
 # Unit tests link every archive; the linker keeps only what a test uses.
 $(BUILD)/tests/%: tests/unit/%.c $(LIBTESTLIB) $(LIBINSTALLER) $(LIBTUI) $(LIBCORE) $(LIBNETD) $(LIBSTORE) $(LIBCOMMON)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -DCROFT_SRCDIR='"$(CURDIR)"' -o $@ $^ $(LDFLAGS) $(LIBS_CMOCKA) $(LIBS_INIH) $(LIBS_CURSES) $(LIBS_NETD) $(LIBS_HTTP) $(LIBS_STORE) $(LIBS_COMMON)
+	$(CC) $(CFLAGS) -DCROFT_SRCDIR='"$(CURDIR)"' -o $@ $^ $(LDFLAGS) $(LIBS_CMOCKA) $(LIBS_INIH) $(LIBS_CURSES) $(LIBS_CRYPT) $(LIBS_NETD) $(LIBS_HTTP) $(LIBS_STORE) $(LIBS_COMMON)
 
 # Fuzz targets link like unit tests (fuzz_api runs a fake croftd from the
 # test harness); FUZZ_LINK is -fsanitize=fuzzer in a libFuzzer build.
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(wildcard tests/fuzz/*.inc) $(LIBTESTLIB) $(LIBINSTALLER) $(LIBTUI) $(LIBCORE) $(LIBNETD) $(LIBSTORE) $(LIBCOMMON)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(FUZZ_LINK) -o $@ $< $(LIBTESTLIB) $(LIBINSTALLER) $(LIBTUI) $(LIBCORE) $(LIBNETD) $(LIBSTORE) $(LIBCOMMON) $(LDFLAGS) $(LIBS_CMOCKA) $(LIBS_INIH) $(LIBS_CURSES) $(LIBS_NETD) $(LIBS_HTTP) $(LIBS_STORE) $(LIBS_COMMON) -lpthread
+	$(CC) $(CFLAGS) $(FUZZ_LINK) -o $@ $< $(LIBTESTLIB) $(LIBINSTALLER) $(LIBTUI) $(LIBCORE) $(LIBNETD) $(LIBSTORE) $(LIBCOMMON) $(LDFLAGS) $(LIBS_CMOCKA) $(LIBS_INIH) $(LIBS_CURSES) $(LIBS_CRYPT) $(LIBS_NETD) $(LIBS_HTTP) $(LIBS_STORE) $(LIBS_COMMON) -lpthread
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
 

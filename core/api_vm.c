@@ -18,12 +18,14 @@
 #include "core/vm.h"
 #include "core/vm_agent.h"
 #include "core/vm_clone.h"
+#include "core/vm_cloudinit.h"
 #include "core/vm_display.h"
 #include "core/vm_create.h"
 #include "core/vm_define.h"
 #include "core/vm_serial.h"
 #include "core/vm_spec.h"
 #include "core/vm_pool_full.h"
+#include "common/cloudinit.h"
 #include "common/log.h"
 #include "common/proto.h"
 #include "common/xalloc.h"
@@ -110,6 +112,7 @@ json_t *api_vm_json(const struct vm *vm)
 	json_object_set_new(o, "display", json_string(s->display ? s->display : "std"));
 	json_object_set_new(o, "template", json_boolean(s->is_template));
 	json_object_set_new(o, "guest", guest_json(vm));
+	json_object_set_new(o, "cloud_init", vm_cloudinit_json(s));
 	json_object_set_new(o, "cpu_time_ms", proc ? json_integer((json_int_t)proc->cpu_ms)
 						   : json_null());
 	json_object_set_new(o, "pause_reason", vm->state == VM_PAUSED ? json_string(vm->reason)
@@ -317,16 +320,24 @@ static void op_vm_create(struct api_req *r, json_t *args)
 		.ndisks = json_array_size(jdisks),
 	};
 	struct vm_spec_disk_req *disks = xcalloc(c.ndisks + 1, sizeof(*disks));
+	json_t *jci = json_object_get(args, "cloud_init");
+	struct cloudinit ci = { 0 };
+	char *citext = NULL;
 	const char *code;
 	char err[PATH_MAX + 256];
 
 	c.disks = disks;
 	if (disks_volumes(d, jdisks, &code, err, sizeof(err)) < 0)
 		api_req_err(r, code, "%s", err);
-	else if (disks_parse(jdisks, disks, err, sizeof(err)) < 0)
+	else if (disks_parse(jdisks, disks, err, sizeof(err)) < 0 ||
+		 (jci && !json_is_null(jci) && cloudinit_from_json(jci, &ci, err, sizeof(err)) < 0))
 		api_req_err(r, PROTO_E_INVALID_ARGUMENT, "%s", err);
-	else
+	else {
+		c.cloud_init = citext = jci && !json_is_null(jci) ? cloudinit_to_text(&ci) : NULL;
 		vm_create(d, &c, created, r);
+	}
+	free(citext);
+	cloudinit_clear(&ci);
 	free(disks);
 }
 
@@ -443,6 +454,7 @@ static void delete_now(struct api_req *r, struct vm *vm, int keep_disks)
 		}
 	}
 	vm_files_remove(d, name);
+	vm_cloudinit_seed_remove(d, name);
 	vm_remove(vm);
 	api_net_vm_deleted(d, net);
 	bus_publish(d->bus, "vm.deleted", name, 0, json_pack("{s:s}", "name", name),
@@ -544,7 +556,7 @@ static void edit_parse(json_t *args, struct vm_spec_edit *e)
 		json_t *v = json_object_get(args, f->key);
 		char *at = (char *)e + f->off;
 
-		if (!v)
+		if (!v || f->is_int == 3)       /* an object: judged by the op */
 			continue;
 		e->set |= f->bit;
 		if (f->is_int == 2)
@@ -564,14 +576,29 @@ static void op_vm_edit(struct api_req *r, json_t *args)
 	struct vm_spec_daemon sd;
 	struct vm_spec_edit e;
 	struct vm_spec_env env;
+	json_t *jci = json_object_get(args, "cloud_init");
+	struct cloudinit ci = { 0 };
 	const char *code;
 	char err[512];
 
 	edit_parse(args, &e);
+	if (jci && !json_is_null(jci) && cloudinit_from_json(jci, &ci, err, sizeof(err)) < 0) {
+		api_req_err(r, PROTO_E_INVALID_ARGUMENT, "%s", err);
+		return;
+	}
+	if (jci) {
+		e.set |= VM_SPEC_CLOUD_INIT;
+		e.cloud_init = json_is_null(jci) ? NULL : &ci;
+	}
 	vm_spec_env_daemon(&env, &sd, vm->d, NULL, 0);
-	if (vm_spec_edit(&env, &vm->spec, live, &e, &plan, &code, err, sizeof(err)) < 0 ||
-	    vm_define_edit(vm, &plan, reply_vm_done, r, &code, err, sizeof(err)) < 0)
+	if (vm_spec_edit(&env, &vm->spec, live, &e, &plan, &code, err, sizeof(err)) < 0) {
 		api_req_err(r, code, "%s", err);
+	} else {
+		vm_cloudinit_edited(vm->d, &vm->spec, &plan.next);
+		if (vm_define_edit(vm, &plan, reply_vm_done, r, &code, err, sizeof(err)) < 0)
+			api_req_err(r, code, "%s", err);
+	}
+	cloudinit_clear(&ci);
 }
 
 /* --- console and log ---------------------------------------------------------- */
@@ -827,6 +854,7 @@ static const struct api_arg args_vm_create[] = {
 	{ "append", ARG_STRING, ARG_NULLABLE },
 	{ "agent", ARG_BOOL, 0 },
 	{ "display", ARG_STRING, ARG_NULLABLE },
+	{ "cloud_init", ARG_OBJECT, ARG_NULLABLE },
 	{ NULL, 0, 0 } };
 static const struct api_arg args_vm_edit[] = {
 	{ "name", ARG_STRING, ARG_REQUIRED | ARG_VM },
@@ -843,6 +871,7 @@ static const struct api_arg args_vm_edit[] = {
 	{ "ksm", ARG_STRING, 0 },
 	{ "agent", ARG_BOOL, 0 },
 	{ "display", ARG_STRING, 0 },
+	{ "cloud_init", ARG_OBJECT, ARG_NULLABLE },
 	{ NULL, 0, 0 } };
 static const struct api_arg args_vm_start[] = {
 	{ "name", ARG_STRING, ARG_REQUIRED | ARG_VM },

@@ -554,6 +554,12 @@ int qemu_cmdline_build(const struct qemu_spec *spec, char ***argv, size_t *argc,
 		else
 			av_add(&av, "ide-cd,bus=ide.0,drive=cdrom0,id=cdrom0");
 	}
+	if (spec->seed) {
+		rc = add_blockdev(&av, "cidata0", spec->seed, "raw", 1, 0, NULL, err, errlen);
+		if (rc < 0)
+			goto fail;
+		av_add2(&av, "-device", "ide-cd,bus=ide.1,drive=cidata0,id=cidata0");
+	}
 
 	for (i = 0; i < spec->nic_ports; i++) {
 		av_add(&av, "-device");

@@ -66,6 +66,8 @@ struct qemu_spec {
 	const struct qemu_disk *disks;
 	size_t ndisks;
 	const char *cdrom;       /* NULL: no CD drive */
+	const char *seed;        /* the cloud-init seed, a read-only CD drive on the
+				  * second AHCI port (volume "cidata"); NULL: none */
 	const char *kernel;      /* NULL unless direct kernel boot */
 	const char *initrd;
 	const char *append;

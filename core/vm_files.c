@@ -817,6 +817,12 @@ int vm_files_prepare(const struct pools *p, const struct store_vm *spec, const c
 	return rc;
 }
 
+void vm_files_add_seed(struct vm_files_set *s, size_t base, int fd)
+{
+	free(s->seed);
+	s->seed = fdset_add(s, base, fd, 0, "cidata0");
+}
+
 void vm_files_set_clear(struct vm_files_set *s)
 {
 	size_t i, k;
@@ -842,5 +848,6 @@ void vm_files_set_clear(struct vm_files_set *s)
 	free(s->initrd);
 	free(s->ovmf_code);
 	free(s->ovmf_vars);
+	free(s->seed);
 	memset(s, 0, sizeof(*s));
 }

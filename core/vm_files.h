@@ -141,6 +141,7 @@ struct vm_files_set {
 	size_t *nchain;
 	size_t ndisks;
 	char *cdrom, *kernel, *initrd, *ovmf_code, *ovmf_vars;   /* NULL when not used */
+	char *seed;                  /* the cloud-init seed (vm_cloudinit.h), or NULL */
 };
 
 /* Open every file spec's QEMU needs (ovmf_code and ovmf_vars only for
@@ -151,5 +152,8 @@ int vm_files_prepare(const struct pools *p, const struct store_vm *spec, const c
 		     const char *ovmf_vars, size_t base, struct vm_files_set *out,
 		     const char **code, char *err, size_t errlen);
 void vm_files_set_clear(struct vm_files_set *s);
+/* Add croftd's own read-only descriptor fd (taken) of the cloud-init seed
+ * to s, after vm_files_prepare with the same base: s->seed. */
+void vm_files_add_seed(struct vm_files_set *s, size_t base, int fd);
 
 #endif

@@ -18,6 +18,7 @@
 #include "core/pools.h"
 #include "core/vm.h"
 #include "core/vm_files.h"
+#include "common/cloudinit.h"
 #include "common/proto.h"
 #include "common/validate.h"
 #include "common/xalloc.h"
@@ -267,6 +268,10 @@ static int create_settings(const struct vm_spec_env *env, const struct vm_spec_c
 	out->append = xstrdup_or_null(req->append);
 	out->agent = req->has_agent ? !!req->agent : 1;
 	out->display = xstrdup(req->display ? req->display : "std");
+	if (req->cloud_init) {
+		out->cloud_init = xstrdup(req->cloud_init);
+		out->cloud_init_gen = 1;
+	}
 	return 0;
 }
 
@@ -384,10 +389,11 @@ const struct vm_spec_field vm_spec_edit_fields[] = {
 	FIELD("ksm",            VM_SPEC_KSM,        0, ksm),
 	FIELD("agent",          VM_SPEC_AGENT,      2, agent),
 	FIELD("display",        VM_SPEC_DISPLAY,    0, display),
+	FIELD("cloud_init",     VM_SPEC_CLOUD_INIT, 3, cloud_init),
 	{ NULL, 0, 0, 0 },
 };
 
-#define EDIT_LIVE (VM_SPEC_MEMORY | VM_SPEC_MEMORY_MIN | VM_SPEC_SHARES)
+#define EDIT_LIVE (VM_SPEC_MEMORY | VM_SPEC_MEMORY_MIN | VM_SPEC_SHARES | VM_SPEC_CLOUD_INIT)
 
 static int check_live_keys(const struct store_vm *cur, const char *live_state, unsigned set,
 			   char *err, size_t errlen)
@@ -466,6 +472,23 @@ static int edit_balloon(const struct vm_spec_edit *req, struct store_vm *next,
 	return 0;
 }
 
+/* New settings (or none) are a new generation, unless they are the same. */
+static void edit_cloud_init(const struct vm_spec_edit *req, struct store_vm *next)
+{
+	char *text;
+
+	if (!(req->set & VM_SPEC_CLOUD_INIT))
+		return;
+	text = req->cloud_init ? cloudinit_to_text(req->cloud_init) : NULL;
+	if (!text == !next->cloud_init && (!text || !strcmp(text, next->cloud_init))) {
+		free(text);
+		return;
+	}
+	free(next->cloud_init);
+	next->cloud_init = text;
+	next->cloud_init_gen++;
+}
+
 static void edit_strings(const struct vm_spec_edit *req, struct store_vm *next)
 {
 	edit_str(&next->cdrom, req->set, VM_SPEC_CDROM, req->cdrom);
@@ -535,6 +558,7 @@ int vm_spec_edit(const struct vm_spec_env *env, const struct store_vm *cur,
 	    (rc = edit_balloon(req, next, err, errlen)) < 0)
 		goto fail;
 	edit_strings(req, next);
+	edit_cloud_init(req, next);
 	if ((rc = check_firmware(env, next->firmware, err, errlen)) < 0 ||
 	    (rc = check_display(next->display ? next->display : "std", err, errlen)) < 0 ||
 	    (rc = check_boot(next->boot, next->cdrom != NULL, next->ndisks, next->kernel != NULL,

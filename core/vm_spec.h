@@ -25,6 +25,7 @@
 
 #include "core/pool.h"
 
+struct cloudinit;
 struct croftd;
 struct host_mem;
 
@@ -108,6 +109,8 @@ struct vm_spec_create {
 	int agent;
 	const struct vm_spec_disk_req *disks;
 	size_t ndisks;
+	const char *cloud_init;      /* settings judged already, as cloudinit_to_text()
+				      * wrote them; NULL: none */
 };
 
 /*
@@ -138,6 +141,7 @@ int vm_spec_create(const struct vm_spec_env *env, const struct vm_spec_create *r
 #define VM_SPEC_KSM          0x400   /* ksm: "on" | "off" (QEMU mem-merge) */
 #define VM_SPEC_AGENT        0x800
 #define VM_SPEC_DISPLAY      0x1000
+#define VM_SPEC_CLOUD_INIT   0x2000
 
 /* Strings are borrowed.  A cdrom, kernel, initrd or append that is set to
  * NULL or "" is taken away; boot and firmware, when set, are not NULL. */
@@ -156,6 +160,7 @@ struct vm_spec_edit {
 	const char *ksm;
 	long long agent;             /* 0 or 1 */
 	const char *display;
+	const struct cloudinit *cloud_init;  /* judged already; NULL: turn it off */
 };
 
 /* The settings an edit can give, by the names the API gives them; ends
@@ -164,7 +169,8 @@ struct vm_spec_field {
 	const char *key;             /* "vcpus", "memory_mib", "cdrom", ... */
 	unsigned bit;                /* VM_SPEC_* */
 	int is_int;                  /* a long long (2: from a JSON boolean), else a
-				      * const char * */
+				      * const char * (3: an object the handler judges
+				      * into a const struct cloudinit *) */
 	size_t off;                  /* of the value in struct vm_spec_edit */
 };
 extern const struct vm_spec_field vm_spec_edit_fields[];
@@ -183,7 +189,9 @@ struct vm_spec_edit_plan {
  * configured maximum, which stays, as does the floor unless it is set.  Beyond what is set: a memory floor equal to memory follows a new
  * memory size; taking the cdrom away drops it from the boot order (which
  * becomes "disk") unless the edit sets one.  0 with *out filled, or
- * -errno with *code and err set and *out empty.
+ * -errno with *code and err set and *out empty.  cloud-init settings
+ * change live too (the guest reads its seed at its next boot); a change
+ * bumps next.cloud_init_gen, so the seed names a new instance.
  */
 int vm_spec_edit(const struct vm_spec_env *env, const struct store_vm *cur,
 		 const char *live_state, const struct vm_spec_edit *req,

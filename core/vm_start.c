@@ -15,6 +15,7 @@
 #include "core/balloon.h"
 #include "core/job.h"
 #include "core/qemu_cmdline.h"
+#include "core/vm_cloudinit.h"
 #include "core/vm_nic.h"
 #include "core/vm_clone.h"
 #include "core/vm_files.h"
@@ -285,6 +286,8 @@ int vm_start(struct vm *vm, vm_done_cb cb, void *data, const char **code, char *
 			     code, err, errlen);
 	if (r < 0)
 		goto fail;
+	if (vm->spec.cloud_init && (r = vm_cloudinit_attach(vm, npass, &vf, code, err, errlen)) < 0)
+		goto fail;
 	for (i = 0; i < vf.nfds; i++)
 		pass_fd(&pass, &npass, vf.fds[i]);
 
@@ -303,6 +306,7 @@ int vm_start(struct vm *vm, vm_done_cb cb, void *data, const char **code, char *
 	qs.disks = vf.disks;
 	qs.ndisks = vm->spec.ndisks;
 	qs.cdrom = vf.cdrom;
+	qs.seed = vf.seed;
 	qs.kernel = vf.kernel;
 	qs.initrd = vf.initrd;
 	qs.add_fds = vf.add;

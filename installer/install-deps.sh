@@ -9,6 +9,7 @@ PACKAGES=(
 	build-essential pkg-config
 	libsqlite3-dev sqlite3 libjansson-dev libcmocka-dev libncurses-dev
 	libmnl-dev libnftnl-dev libmicrohttpd-dev
+	libcrypt-dev            # the console hashes cloud-init passwords
 	clang libclang-rt-dev   # make fuzz: libFuzzer, ASan, UBSan
 	# guests
 	qemu-system-x86 qemu-utils ovmf
@@ -22,6 +23,7 @@ PACKAGES=(
 	dnsmasq-base nftables iproute2
 	# tests and tools
 	tmux socat procps time python3 jq python3-cryptography
+	openssh-client openssl  # test_cloudinit: ssh-keygen, openssl passwd
 	# the monitor: promtool checks /metrics, node_exporter is the benchmark's baseline
 	prometheus prometheus-node-exporter
 )

@@ -19,7 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define STORE_SCHEMA_VERSION 12
+#define STORE_SCHEMA_VERSION 13
 
 struct store;
 
@@ -54,6 +54,9 @@ struct store_vm {
 	int64_t created;         /* unix seconds */
 	int agent;               /* 1: a guest agent channel (the default) */
 	char *display;           /* "none" | "std" | "virtio" (NULL: "std") */
+	char *cloud_init;        /* the cloud-init settings (common/cloudinit.h's
+				  * canonical JSON text), NULL: none */
+	uint32_t cloud_init_gen; /* bumped at each change of cloud_init */
 	int is_template;         /* 1: a template, the read-only base of clones */
 	struct store_disk *disks;/* ordered by idx; owned by the struct */
 	size_t ndisks;

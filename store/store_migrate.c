@@ -241,6 +241,15 @@ static const struct migration migrations[] = {
 	  ") STRICT, WITHOUT ROWID;"
 	},
 	{ 12,
+	  /* A VM's cloud-init settings (common/cloudinit.h, JSON text; NULL:
+	   * none) and their generation, part of the instance-id its NoCloud
+	   * seed gives (core/ci_seed.h). */
+	  "ALTER TABLE vms ADD COLUMN cloud_init TEXT"
+	  " CONSTRAINT cloud_init_object CHECK (cloud_init IS NULL OR json_type(cloud_init) = 'object');"
+	  "ALTER TABLE vms ADD COLUMN cloud_init_gen INTEGER NOT NULL DEFAULT 0"
+	  " CONSTRAINT cloud_init_gen_range CHECK (cloud_init_gen BETWEEN 0 AND 4294967295);"
+	},
+	{ 13,
 	  /* Templates (core/vm_clone.h): a VM whose disks are the read-only
 	   * base of linked clones; it neither starts nor changes. */
 	  "ALTER TABLE vms ADD COLUMN template INTEGER NOT NULL DEFAULT 0"

@@ -76,8 +76,10 @@ const struct cli_cmd cli_commands[] = {
 	  "NAME [--vcpus N] --memory SIZE [--memory-min SIZE] [--disk SIZE|PATH]... [--bus virtio-blk|virtio-scsi] "
 	  "[--cdrom ISO] [--boot LIST] [--firmware bios|uefi] "
 	  "[--kernel FILE [--initrd FILE] [--append STRING]] [--agent on|off] [--display none|std|virtio] "
-	  "[--wait|--no-wait]",
-	  "Create a VM (stopped).", "vm.create", cli_parse_vm_create, cli_run_vm_create },
+	  "[--cloud-init user=NAME,ssh-key=FILE|KEY,password-hash=HASH,hostname=NAME,"
+	  "network=dhcp|static:A/P:GW[:DNS],user-data=FILE] [--wait|--no-wait]",
+	  "Create a VM (stopped); --cloud-init gives it a cloud-init NoCloud seed (the CLI "
+	  "reads the FILEs).", "vm.create", cli_parse_vm_create, cli_run_vm_create },
 	{ "vm", NULL, "list", "", "List the VMs.", "vm.list", cli_parse_none, cli_run_vm_list },
 	{ "vm", NULL, "info", "NAME", "Show a VM's configuration and state.", "vm.info",
 	  cli_parse_name, cli_run_vm_info },
@@ -100,8 +102,9 @@ const struct cli_cmd cli_commands[] = {
 	  "NAME [--vcpus N] [--memory SIZE] [--memory-min SIZE] [--cdrom ISO | --eject] "
 	  "[--boot LIST] [--firmware bios|uefi] [--kernel FILE] [--initrd FILE] "
 	  "[--append STRING] [--memory-shares N] [--ksm on|off] [--agent on|off]"
-	  " [--display none|std|virtio]",
-	  "Change a VM's configuration.", "vm.edit", cli_parse_vm_edit, cli_run_vm_action },
+	  " [--display none|std|virtio] [--cloud-init SETTINGS|off]",
+	  "Change a VM's configuration; --cloud-init replaces the cloud-init settings "
+	  "(a new instance-id) or turns them off.", "vm.edit", cli_parse_vm_edit, cli_run_vm_action },
 	{ "vm", NULL, "delete", "NAME [--keep-disks] [--force]",
 	  "Delete a VM and the disks croft created for it; --keep-disks keeps them, "
 	  "--force stops a running VM first.", "vm.delete", cli_parse_vm_delete,

@@ -6,6 +6,7 @@
  * common/json_get.h, printing "-" for what is missing or null.
  */
 #include "tui/cli.h"
+#include "tui/cli_cloudinit.h"
 #include "common/json_get.h"
 #include "common/validate.h"
 
@@ -198,6 +199,7 @@ void cli_format_vm_info(FILE *f, const json_t *vm)
 	cli_kv(f, "display", cli_str(vm, "display"));
 	cli_kv(f, "agent", jget_bool(vm, "agent", 1) ? "on" : "off");
 	cli_format_guest(f, jget(vm, "guest"));
+	cli_format_cloudinit(f, jget(vm, "cloud_init"));
 	if (jget(vm, "nics"))
 		cli_format_vm_nics(f, jget(vm, "nics"));
 	if (!json_array_size(disks)) {

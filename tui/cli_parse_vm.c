@@ -7,6 +7,7 @@
  * absolute against the CLI's directory, since croftd runs elsewhere.
  */
 #include "tui/cli.h"
+#include "tui/cli_cloudinit.h"
 #include "common/validate.h"
 #include "common/xalloc.h"
 
@@ -20,7 +21,7 @@ enum opt_key {
 	OPT_BOOT, OPT_FIRMWARE, OPT_KERNEL, OPT_INITRD, OPT_APPEND, OPT_FORMAT, OPT_AGENT,
 	OPT_DISPLAY, OPT_CLOSE, OPT_TEXT, OPT_PORT,
 	OPT_TIMEOUT, OPT_FORCE, OPT_KEEP_DISKS, OPT_WAIT, OPT_NO_WAIT, OPT_BYTES, OPT_FOLLOW,
-	OPT_SHARES, OPT_KSM, OPT_BUS,
+	OPT_SHARES, OPT_KSM, OPT_BUS, OPT_CLOUD_INIT,
 	OPT_MAX
 };
 
@@ -175,6 +176,13 @@ static int take_common(int key, const char *opt, const char *val, json_t *a, int
 			return -EINVAL;
 		}
 		return cli_set_once(a, "agent", json_boolean(!strcmp(val, "on")), opt, err, errlen);
+	case OPT_CLOUD_INIT: {
+		json_t *ci;
+
+		if (cli_cloudinit_parse(val, edit, &ci, err, errlen) < 0)
+			return -EINVAL;
+		return cli_set_once(a, "cloud_init", ci, opt, err, errlen);
+	}
 	case OPT_APPEND:
 		return cli_set_once(a, "append", edit && !*val ? json_null() : json_string(val),
 				opt, err, errlen);
@@ -233,6 +241,7 @@ static const struct cli_opt create_specs[] = {
 	{ "--append", OPT_APPEND, "a kernel command line" },
 	{ "--agent", OPT_AGENT, "on or off" },
 	{ "--display", OPT_DISPLAY, "none, std or virtio" },
+	{ "--cloud-init", OPT_CLOUD_INIT, "user=NAME,ssh-key=FILE|KEY,password-hash=HASH,hostname=NAME,network=dhcp|static:A/P:GW[:DNS],user-data=FILE" },
 	{ "--wait", OPT_WAIT, NULL },
 	{ "--no-wait", OPT_NO_WAIT, NULL },
 	{ NULL, 0, NULL },
@@ -370,6 +379,7 @@ static const struct cli_opt edit_specs[] = {
 	{ "--ksm", OPT_KSM, "on or off" },
 	{ "--agent", OPT_AGENT, "on or off" },
 	{ "--display", OPT_DISPLAY, "none, std or virtio" },
+	{ "--cloud-init", OPT_CLOUD_INIT, "user=NAME,ssh-key=FILE|KEY,... or off" },
 	{ NULL, 0, NULL },
 };
 

@@ -10,6 +10,7 @@
  * message goes back into the still-open form with the input intact.
  */
 #include "tui/console_screen.h"
+#include "tui/vmform_cloudinit.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -20,6 +21,7 @@ const struct console_key console_form_keys[] = {
 	{ { KEY_BTAB, KEY_UP }, NULL, "previous field", NULL },
 	{ { ' ', KEY_LEFT, KEY_RIGHT }, NULL, "change a choice (Firmware, Boot order, Mode...)", NULL },
 	{ { KEY_F(3), 15 }, NULL, "browse for a file (Existing image, ISO)", NULL },
+	{ { KEY_F(6) }, NULL, "VM form: the cloud-init settings (user, SSH key, password...)", NULL },
 	{ { '\n' }, NULL, "submit: create the VM or network, save the changes", NULL },
 	{ { 27 }, NULL, "cancel: nothing is changed", NULL },
 	{ { 0 }, NULL, NULL, NULL },
@@ -33,6 +35,8 @@ void console_form_close(struct console *c)
 	}
 	form_free(c->form);
 	c->form = NULL;
+	form_free(c->form_parent);
+	c->form_parent = NULL;
 	c->form_refused = 0;
 	/* a submit still in flight reports to the status line only */
 	c->form_action = NULL;
@@ -62,6 +66,42 @@ static void submit(struct console *c)
 			     done);
 }
 
+/* F6 on a VM form opens the cloud-init sub-form over it; the sub-form's
+ * Enter (or F6) puts its settings back, Esc drops them. */
+static int subform_key(struct console *c, int ch)
+{
+	char err[FORM_ERR_MAX];
+	json_t *settings, *args;
+	int r;
+
+	if (!c->form_parent) {
+		if (ch != KEY_F(6) || !vmform_cloudinit_can(c->form))
+			return 0;
+		c->form_parent = c->form;
+		c->form = vmform_cloudinit_new(vmform_cloudinit_get(c->form_parent));
+		return 1;
+	}
+	r = ch == KEY_F(6) ? FORM_SUBMIT : form_key(c->form, ch);
+	if (r == FORM_CONTINUE)
+		return 1;
+	if (r == FORM_SUBMIT) {
+		if (!(args = form_args(c->form)))
+			return 1;       /* a field is wrong: it says so */
+		json_decref(args);
+		if (vmform_cloudinit_result(c->form, &settings, err, sizeof(err)) < 0) {
+			form_set_error(c->form, err);
+			return 1;
+		}
+		vmform_cloudinit_set(c->form_parent, settings);
+	}
+	form_free(c->form);
+	c->form = c->form_parent;
+	c->form_parent = NULL;
+	console_status(c, CSTATUS_INFO, r == FORM_SUBMIT ? "Cloud-init settings kept in the form; Enter sends them"
+							  : "Cloud-init settings unchanged");
+	return 1;
+}
+
 int console_form_key(struct console *c, int ch)
 {
 	int r;
@@ -75,6 +115,8 @@ int console_form_key(struct console *c, int ch)
 			console_form_close(c);
 		return 1;
 	}
+	if (subform_key(c, ch))
+		return 1;
 	r = form_key(c->form, ch);
 	if (r == FORM_CONTINUE && (ch == '\n' || ch == '\r' || ch == KEY_ENTER) &&
 	    form_message(c->form, form_focus(c->form))) {

@@ -144,6 +144,7 @@ struct console {
 
 	struct console_dialog *dialog;   /* modal dialog, or NULL */
 	struct form *form;               /* the open form, or NULL */
+	struct form *form_parent;        /* under a sub-form (cloud-init): the VM form */
 	WINDOW *formwin;
 	struct console_action *form_action;  /* its submit in flight */
 	size_t form_refused;             /* 1 + the field a refused Enter named */

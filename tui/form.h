@@ -55,6 +55,7 @@ enum form_flags {
 	FORM_REQUIRED = 1,          /* empty is refused (said after a submit) */
 	FORM_MIB = 2,               /* FORM_SIZE: whole MiB; the value is in MiB */
 	FORM_KEEP = 4,              /* the value it was opened with is not judged */
+	FORM_SECRET = 8,            /* FORM_TEXT: drawn as '*' (a password) */
 };
 
 struct form;

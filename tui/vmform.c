@@ -5,6 +5,7 @@
  * floor that was all of memory follows memory.
  */
 #include "tui/vmform.h"
+#include "tui/vmform_cloudinit.h"
 #include "common/json_get.h"
 #include "common/validate.h"
 #include "common/xalloc.h"
@@ -38,6 +39,8 @@ static void free_ctx(void *p)
 	free(c->orig.kernel);
 	free(c->orig.initrd);
 	free(c->orig.append);
+	json_decref(c->ci);
+	json_decref(c->ci_orig);
 	free(c);
 }
 
@@ -76,6 +79,7 @@ struct form *vmform_new_create(const char *const *nets, size_t n)
 	set_networks(f, nets, n);
 	/* a VM on a network is what most want: the first one */
 	form_set_choice(f, VMFORM_NETWORK, n ? 1 : 0);
+	vmform_cloudinit_note(f);
 	form_ready(f);
 	return f;
 }
@@ -186,6 +190,11 @@ struct form *vmform_new_edit(const json_t *vm)
 	form_set_text(f, VMFORM_KERNEL, o->kernel);
 	form_set_text(f, VMFORM_INITRD, o->initrd);
 	form_set_text(f, VMFORM_APPEND, o->append);
+	if (json_is_object(jget(vm, "cloud_init"))) {
+		c->ci = json_deep_copy(jget(vm, "cloud_init"));
+		json_object_del(c->ci, "instance_id");
+		c->ci_orig = json_deep_copy(c->ci);
+	}
 	/* the NICs are the Networks screen's (and vm nic ...): shown only */
 	net = jget_str(json_array_get(jget_arr(vm, "nics"), 0), "net", NULL);
 	snprintf(buf, sizeof(buf), "%s%s", net ? net : "none",
@@ -198,6 +207,8 @@ struct form *vmform_new_edit(const json_t *vm)
 				  i == VMFORM_NETWORK ||
 				  (o->live && i != VMFORM_MEMORY && i != VMFORM_MEMORY_MIN &&
 				   i != VMFORM_SHARES));
+	if (!o->live)
+		vmform_cloudinit_note(f);
 	if (o->live) {
 		snprintf(buf, sizeof(buf),
 			 "VM '%s' is running: only memory and shares can change until it is stopped",
@@ -282,6 +293,7 @@ static json_t *create_args(const struct form *f)
 	}
 	if (step)
 		json_object_set_new(a, "_then", step);
+	vmform_cloudinit_args(f, 0, a);
 	return a;
 }
 
@@ -334,5 +346,6 @@ static json_t *edit_args(const struct form *f)
 		json_object_set_new(a, "initrd", now ? json_string(now) : json_null());
 	if (str_changed(f, VMFORM_APPEND, o->append, &now))
 		json_object_set_new(a, "append", now ? json_string(now) : json_null());
+	vmform_cloudinit_args(f, 1, a);
 	return a;
 }

@@ -18,6 +18,8 @@
  * the VM's QEMU runs, lets only the memory fields and the shares change
  * (as vm.edit allows).  vm.create takes no shares or KSM: a create form
  * that changes them sends a vm.edit once the VM exists (a "_then" step).
+ * The cloud-init settings have no field (the form fills an 80x20 box):
+ * F6 opens their sub-form (vmform_cloudinit.h) and the note says them.
  */
 #ifndef CROFT_TUI_VMFORM_H
 #define CROFT_TUI_VMFORM_H
@@ -64,6 +66,8 @@ struct vmform_ctx {
 	int edit;
 	struct vmform_orig orig;        /* an edit form's VM as it was */
 	char boot[64];                  /* vmform_boot() */
+	json_t *ci, *ci_orig;           /* cloud-init settings now and as they were
+					 * (vmform_cloudinit.h); NULL: none */
 };
 
 extern const struct form_field vmform_fields[VMFORM_NFIELDS];

@@ -5,7 +5,7 @@
 # a NIC on a host-only network becomes a template: its file read-only, and
 # it refuses to start, change or lose its volume.  Linked clones are qcow2
 # overlays beside it (backing named relative, format pinned) with new
-# uuids and MACs; one boots under TCG, reads the template's marker through
+# uuids and MACs (and cloud-init instance-ids); one boots under TCG, reads the template's marker through
 # its backing chain and writes its own disk, while the template's file
 # stays byte for byte the same and `qemu-img check` finds both clean.  An
 # overlay volume hot-plugs into the running clone (each backing layer its
@@ -98,6 +98,23 @@ cmp -s "$T/state/vm/utmpl/OVMF_VARS.fd" "$T/state/vm/uc1/OVMF_VARS.fd" ||
 	fail "the clone's UEFI variables are not the template's"
 expect_ok croft vm delete uc1
 expect_ok croft vm delete utmpl
+t_end
+
+t_begin "a clone carries the template's cloud-init settings, with an instance-id of its own"
+expect_ok croft vol create default/cibase --size 8M
+(cd / && croft vm create citmpl --memory 64M --disk default/cibase --cloud-init "user=alice,hostname=tpl") \
+	>/dev/null || fail "vm create citmpl"
+expect_ok croft vm template citmpl
+expect_ok croft vm clone citmpl cic1
+assert_eq "$(vmf citmpl '.cloud_init | del(.instance_id)')" "$(vmf cic1 '.cloud_init | del(.instance_id)')" \
+	"the clone's cloud-init settings"
+assert_contains "$(vmf cic1 .cloud_init.hostname)" tpl "the clone's cloud-init hostname"
+IID0=$(vmf citmpl .cloud_init.instance_id) IID1=$(vmf cic1 .cloud_init.instance_id)
+[ -n "$IID1" ] && [ "$IID1" != null ] && [ "$IID0" != "$IID1" ] ||
+	fail "the clone's instance-id is not its own: '$IID0' '$IID1'"
+expect_ok croft vm delete cic1
+expect_ok croft vm delete citmpl
+expect_ok croft vol delete default/cibase
 t_end
 
 t_begin "a linked clone boots, reads its base and writes its own disk; the template stays unchanged"

@@ -367,7 +367,8 @@ static void test_vm_edit_fields(void **state)
 			;
 		if (!f->key)
 			fail_msg("vm.edit takes %s, which vm_spec does not know", a->name);
-		assert_int_equal(a->type, f->is_int == 2 ? ARG_BOOL : f->is_int ? ARG_INT : ARG_STRING);
+		assert_int_equal(a->type, f->is_int == 3 ? ARG_OBJECT : f->is_int == 2 ? ARG_BOOL
+				 : f->is_int ? ARG_INT : ARG_STRING);
 	}
 	for (f = vm_spec_edit_fields; f->key; f++) {
 		for (a = op->args; a->name && strcmp(a->name, f->key); a++)

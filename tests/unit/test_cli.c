@@ -468,6 +468,7 @@ static void test_format_info(void **state)
 		"created:     2024-05-01 12:00:00 UTC\n"
 		"display:     -\n"
 		"agent:       on\n"
+		"cloud-init:  off\n"
 		"disks:\n"
 		"  0: /var/lib/croft/web/disk0.qcow2 (qcow2, 20G, 1.2G allocated, owned by croft)\n"
 		"  1: /srv/data.raw (raw, 1G, 1G allocated, external: kept when the VM is deleted)\n");

@@ -355,6 +355,22 @@ static void test_fdsets(void **state)
 	check_golden("fdsets", &s);
 }
 
+/* The cloud-init seed: a read-only raw CD drive on the second AHCI port. */
+static void test_seed(void **state)
+{
+	struct qemu_spec s = base_spec();
+	char err[256], **argv;
+	size_t argc;
+
+	(void)state;
+	s.seed = "/dev/fdset/4";
+	assert_int_equal(qemu_cmdline_build(&s, &argv, &argc, err, sizeof(err)), 0);
+	assert_true(argv_has(argv, "-device", "ide-cd,bus=ide.1,drive=cidata0,id=cidata0"));
+	assert_true(argv_has(argv, "-blockdev", "{\"driver\":\"file\",\"filename\":\"/dev/fdset/4\","
+			     "\"node-name\":\"cidata0-file\",\"read-only\":true}"));
+	qemu_cmdline_free(argv);
+}
+
 static void test_kernel(void **state)
 {
 	struct qemu_spec s = base_spec();
@@ -992,6 +1008,7 @@ int main(void)
 		cmocka_unit_test(test_scsi_disk),
 		cmocka_unit_test(test_disk_then_cdrom),
 		cmocka_unit_test(test_uefi),
+		cmocka_unit_test(test_seed),
 		cmocka_unit_test(test_kernel),
 		cmocka_unit_test(test_fdsets),
 		cmocka_unit_test(test_escaping),

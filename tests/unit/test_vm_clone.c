@@ -52,6 +52,7 @@ static struct store_vm tmpl = {
 	.kernel = "/boot/k", .initrd = "/boot/i", .append = "console=ttyS0",
 	.state = "stopped", .state_reason = "user", .created = 1700000000, .agent = 1,
 	.display = "virtio", .is_template = 1, .disks = tmpl_disks, .ndisks = 2,
+	.cloud_init = "{\"user\": \"alice\", \"hostname\": \"tmpl\"}", .cloud_init_gen = 4,
 };
 
 static struct store_disk loose_disks[] = {
@@ -148,6 +149,11 @@ static void assert_carried(const struct store_vm *src, const struct store_vm *s,
 	assert_true(s->cdrom == src->cdrom || !strcmp(s->cdrom, src->cdrom));
 	assert_true(s->kernel == src->kernel || !strcmp(s->kernel, src->kernel));
 	assert_true(s->append == src->append || !strcmp(s->append, src->append));
+	/* cloud-init: the settings, a copy of its own (the instance-id differs
+	 * by the clone's uuid) */
+	assert_true(s->cloud_init == src->cloud_init || !strcmp(s->cloud_init, src->cloud_init));
+	assert_true(!src->cloud_init || s->cloud_init != src->cloud_init);
+	assert_int_equal(s->cloud_init_gen, src->cloud_init_gen);
 	assert_int_equal(s->ndisks, src->ndisks);
 }
 

@@ -21,6 +21,7 @@
 #include "core/pools.h"
 #include "core/vm.h"
 #include "core/vm_spec.h"
+#include "common/cloudinit.h"
 #include "common/proto.h"
 #include "common/xalloc.h"
 
@@ -745,7 +746,7 @@ static void test_edit_fields(void **state)
 		seen |= f->bit;
 		assert_true(f->off + (f->is_int ? sizeof(long long) : sizeof(char *)) <= sizeof(req));
 		rc = vm_spec_edit(&fake_env, &web, "running", &req, &plan, &code, err, sizeof(err));
-		if (f->bit & (VM_SPEC_MEMORY | VM_SPEC_MEMORY_MIN | VM_SPEC_SHARES)) {
+		if (f->bit & (VM_SPEC_MEMORY | VM_SPEC_MEMORY_MIN | VM_SPEC_SHARES | VM_SPEC_CLOUD_INIT)) {
 			assert_int_equal(rc, 0);
 			vm_spec_edit_plan_clear(&plan);
 			continue;
@@ -758,7 +759,37 @@ static void test_edit_fields(void **state)
 	assert_int_equal(seen, VM_SPEC_VCPUS | VM_SPEC_MEMORY | VM_SPEC_MEMORY_MIN | VM_SPEC_CDROM |
 			       VM_SPEC_BOOT | VM_SPEC_FIRMWARE | VM_SPEC_KERNEL | VM_SPEC_INITRD |
 			       VM_SPEC_APPEND | VM_SPEC_SHARES | VM_SPEC_KSM | VM_SPEC_AGENT |
-			       VM_SPEC_DISPLAY);
+			       VM_SPEC_DISPLAY | VM_SPEC_CLOUD_INIT);
+}
+
+/* cloud-init settings change live; each change (off included) is a new
+ * generation, the same settings again are not. */
+static void test_edit_cloud_init(void **state)
+{
+	struct cloudinit ci = { .hostname = "web1" }, ci2 = { .hostname = "web2" };
+	struct vm_spec_edit req = { .set = VM_SPEC_CLOUD_INIT, .cloud_init = &ci };
+	struct vm_spec_edit_plan plan, plan2;
+	const char *code;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(vm_spec_edit(&fake_env, &web, "running", &req, &plan, &code, err, sizeof(err)), 0);
+	assert_string_equal(plan.next.cloud_init, "{\"hostname\":\"web1\"}");
+	assert_int_equal(plan.next.cloud_init_gen, 1);
+	assert_int_equal(vm_spec_edit(&fake_env, &plan.next, NULL, &req, &plan2, &code, err, sizeof(err)), 0);
+	assert_int_equal(plan2.next.cloud_init_gen, 1);
+	vm_spec_edit_plan_clear(&plan2);
+	req.cloud_init = &ci2;
+	assert_int_equal(vm_spec_edit(&fake_env, &plan.next, NULL, &req, &plan2, &code, err, sizeof(err)), 0);
+	assert_string_equal(plan2.next.cloud_init, "{\"hostname\":\"web2\"}");
+	assert_int_equal(plan2.next.cloud_init_gen, 2);
+	vm_spec_edit_plan_clear(&plan2);
+	req.cloud_init = NULL;
+	assert_int_equal(vm_spec_edit(&fake_env, &plan.next, NULL, &req, &plan2, &code, err, sizeof(err)), 0);
+	assert_null(plan2.next.cloud_init);
+	assert_int_equal(plan2.next.cloud_init_gen, 2);
+	vm_spec_edit_plan_clear(&plan2);
+	vm_spec_edit_plan_clear(&plan);
 }
 
 /* --- croftd's seam on real files ---------------------------------------------------- */
@@ -905,6 +936,7 @@ int main(void)
 		cmocka_unit_test(test_edit_fields),
 		cmocka_unit_test(test_edit_balloon_settings),
 		cmocka_unit_test(test_edit_template),
+		cmocka_unit_test(test_edit_cloud_init),
 		cmocka_unit_test_setup_teardown(test_daemon_seam, real_setup, real_teardown),
 	};
 

@@ -18,6 +18,9 @@
 #include "tests/unit/testlib_tui.h"
 #include "tui/form.h"
 #include "tui/vmform.h"
+#include "tui/vmform_cloudinit.h"
+
+#include <crypt.h>
 
 #include <fcntl.h>
 #include <limits.h>
@@ -1175,6 +1178,109 @@ static void test_draw_edit_and_picker(void **state)
 	form_free(f);
 }
 
+/* The cloud-init sub-form: each field judged in croftd's words; the
+ * password hashed here (yescrypt, and the hash checks against it); the
+ * key read from a file; the settings go into the VM form, which sends them. */
+static void test_cloudinit_subform(void **state)
+{
+	static const char key[] = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIH2XXuleyeGO4wHNTCtrTT9nRjf5fkECpU35GS1lktvH a@b";
+	const struct tl_form_case cases[] = {
+		{ VMFORM_CI_USER, "Root", "must start with a lower-case letter" },
+		{ VMFORM_CI_USER, "alice", NULL },
+		{ VMFORM_CI_HOSTNAME, "web_1", "hostname 'web_1' has '_'" },
+		{ VMFORM_CI_HOSTNAME, "web1", NULL },
+		{ VMFORM_CI_NETWORK, "static:10.0.0.5/24", "needs a gateway" },
+		{ VMFORM_CI_NETWORK, "dhcp", NULL },
+		{ VMFORM_CI_HASH, "hunter2", "looks like a plain password" },
+		{ VMFORM_CI_HASH, "", NULL },
+		{ VMFORM_CI_KEY, "ssh-ed25519 AAAA", "the key data is too short" },
+		{ VMFORM_CI_KEY, "id.pub", "give the absolute path of a .pub file" },
+	};
+	struct form *vm = vmform_new_create(NULL, 0), *sub = vmform_cloudinit_new(NULL);
+	char *tmp = tl_tmpdir("cisub"), *path, keyfile[512], err[512];
+	json_t *ci;
+
+	(void)state;
+	assert_string_equal(form_note(vm, NULL), "Sizes like 512M or 2G; F6: cloud-init (off)");
+	tl_form_cases(sub, cases, sizeof(cases) / sizeof(cases[0]));
+	path = tl_path(tmp, "id.pub");
+	snprintf(keyfile, sizeof(keyfile), "# mine\n%s\n", key);
+	assert_int_equal(tl_write_file(path, keyfile), 0);
+	tl_form_retype(sub, VMFORM_CI_KEY, path);
+	tl_form_retype(sub, VMFORM_CI_PASSWORD, "s3cret");
+	assert_int_equal(form_key(sub, '\n'), FORM_SUBMIT);
+	assert_int_equal(vmform_cloudinit_result(sub, &ci, err, sizeof(err)), 0);
+	assert_string_equal(json_string_value(json_array_get(json_object_get(ci, "ssh_keys"), 0)), key);
+	{
+		const char *h = json_string_value(json_object_get(ci, "password_hash"));
+		struct crypt_data *cd = calloc(1, sizeof(*cd));
+
+		assert_non_null(h);
+		assert_memory_equal(h, "$y$", 3);
+		assert_string_equal(crypt_r("s3cret", h, cd), h);
+		free(cd);
+	}
+	form_free(sub);
+	vmform_cloudinit_set(vm, ci);
+	assert_string_equal(form_note(vm, NULL), "cloud-init: on for alice, 1 key (F6 changes it)");
+	tl_form_retype(vm, VMFORM_NAME, "web");
+	{
+		json_t *a = form_args(vm);
+
+		assert_non_null(a);
+		assert_string_equal(json_string_value(json_object_get(json_object_get(a, "cloud_init"), "user")),
+				    "alice");
+		json_decref(a);
+	}
+	form_free(vm);
+
+	/* a password needs a user: said when the sub-form is submitted */
+	sub = vmform_cloudinit_new(NULL);
+	tl_form_retype(sub, VMFORM_CI_PASSWORD, "x");
+	assert_int_equal(form_key(sub, '\n'), FORM_SUBMIT);
+	assert_true(vmform_cloudinit_result(sub, &ci, err, sizeof(err)) < 0);
+	assert_string_equal(err, "password-hash needs a user (user=NAME) to set it for");
+	form_free(sub);
+	tl_rmtree(tmp);
+	free(path);
+	free(tmp);
+}
+
+/* An edit form shows the VM's settings; unchanged they are not sent, off
+ * sends null, and an empty key or password field keeps what is set. */
+static void test_cloudinit_edit(void **state)
+{
+	struct form *f = edit_form("{\"cloud_init\":{\"user\":\"bob\",\"hostname\":\"h\","
+				   "\"password_hash\":\"$6$croftsalt$8mxfbH0EQvIh7qvqjqyA9TXw4OqIRBuCV/RzDQd3v/.NXotXEkZ5IREiArbQhCPRgmTlpHWMo4UBJOi4cBAKw.\","
+				   "\"instance_id\":\"croft-u-1\"}}");
+	struct form *sub;
+	char err[512];
+	json_t *ci;
+
+	(void)state;
+	assert_non_null(vmform_cloudinit_get(f));
+	tl_form_expect_args(f, "{\"name\":\"web\"}");
+	sub = vmform_cloudinit_new(vmform_cloudinit_get(f));
+	assert_string_equal(form_text(sub, VMFORM_CI_USER), "bob");
+	tl_form_retype(sub, VMFORM_CI_HOSTNAME, "h2");
+	assert_int_equal(form_key(sub, '\n'), FORM_SUBMIT);
+	assert_int_equal(vmform_cloudinit_result(sub, &ci, err, sizeof(err)), 0);
+	form_free(sub);
+	vmform_cloudinit_set(f, ci);
+	tl_form_expect_args(f, "{\"name\":\"web\",\"cloud_init\":{\"user\":\"bob\",\"hostname\":\"h2\","
+			    "\"password_hash\":\"$6$croftsalt$8mxfbH0EQvIh7qvqjqyA9TXw4OqIRBuCV/RzDQd3v/.NXotXEkZ5IREiArbQhCPRgmTlpHWMo4UBJOi4cBAKw.\"}}");
+	/* Cloud-init off in the sub-form turns it off */
+	sub = vmform_cloudinit_new(vmform_cloudinit_get(f));
+	form_set_choice(sub, VMFORM_CI_USE, 1);
+	assert_int_equal(form_key(sub, '\n'), FORM_SUBMIT);
+	assert_int_equal(vmform_cloudinit_result(sub, &ci, err, sizeof(err)), 0);
+	assert_null(ci);
+	form_free(sub);
+	vmform_cloudinit_set(f, ci);
+	tl_form_expect_args(f, "{\"name\":\"web\",\"cloud_init\":null}");
+	form_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest model[] = {
@@ -1205,6 +1311,8 @@ int main(void)
 		cmocka_unit_test(test_edit_needs_a_vm),
 		cmocka_unit_test(test_shares_and_ksm),
 		cmocka_unit_test(test_pool_pickers),
+		cmocka_unit_test(test_cloudinit_subform),
+		cmocka_unit_test(test_cloudinit_edit),
 	};
 	const struct CMUnitTest drawing[] = {
 		cmocka_unit_test(test_draw_create_sizes),
