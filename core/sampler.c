@@ -734,6 +734,11 @@ static void read_netdev(struct sampler *s)
 
 void sampler_vm(struct sampler *s, struct vm *vm)
 {
+	/* A QEMU still starting is left alone: its QMP questions would queue
+	 * ahead of the start's own cont and query-status, and its figures
+	 * mean nothing yet.  The state change to running samples it. */
+	if (vm->state == VM_STARTING)
+		return;
 	sample_proc(s, vm);
 	sample_disks(s, vm);
 	ask_balloon(s, vm);
