@@ -56,6 +56,7 @@ struct qmp {
 	char *out;
 	size_t out_off, out_len, out_cap;
 	int out_armed;           /* EPOLLOUT requested */
+	int corked;              /* qmp_cork: commands wait for qmp_uncork */
 	int pass_fd;             /* goes with the byte at out[pass_at], or -1 */
 	size_t pass_at;
 
@@ -243,10 +244,25 @@ static void qmp_out_append(struct qmp *q, const char *s, size_t n)
 
 /* Give c its id and write it.  Errors are deferred to the kill timer so no
  * callback runs in the caller's frame. */
+/* Write what is queued; a failure tears the connection down from a
+ * timer, out of the caller's frame. */
+static void qmp_send_out(struct qmp *q)
+{
+	int r = qmp_flush(q);
+
+	if (r < 0) {
+		q->write_err = r;
+		if (!q->kill_timer)
+			q->kill_timer = loop_timer_add(q->loop, 0, qmp_kill_timer_cb, q);
+		if (!q->kill_timer)
+			log_err("qmp: cannot schedule teardown after write error");
+	}
+}
+
 static void qmp_send(struct qmp *q, struct qmp_cmd *c)
 {
 	char tail[48];
-	int n, r;
+	int n;
 
 	if (q->write_err)
 		return;
@@ -259,14 +275,23 @@ static void qmp_send(struct qmp *q, struct qmp_cmd *c)
 	n = snprintf(tail, sizeof(tail), ",\"id\":%lld}\n", c->id);
 	qmp_out_append(q, c->head, c->head_len);
 	qmp_out_append(q, tail, (size_t)n);
-	r = qmp_flush(q);
-	if (r < 0) {
-		q->write_err = r;
-		if (!q->kill_timer)
-			q->kill_timer = loop_timer_add(q->loop, 0, qmp_kill_timer_cb, q);
-		if (!q->kill_timer)
-			log_err("qmp: cannot schedule teardown after write error");
-	}
+	if (!q->corked)
+		qmp_send_out(q);
+}
+
+void qmp_cork(struct qmp *q)
+{
+	if (q && !q->freed)
+		q->corked = 1;
+}
+
+void qmp_uncork(struct qmp *q)
+{
+	if (!q || q->freed || !q->corked)
+		return;
+	q->corked = 0;
+	if (q->out_len > q->out_off && q->state != QMP_ST_CLOSED)
+		qmp_send_out(q);
 }
 
 static struct qmp_cmd *qmp_cmd_new(const char *name, json_t *args, qmp_reply_cb cb,

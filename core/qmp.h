@@ -72,6 +72,10 @@ int qmp_command(struct qmp *q, const char *cmd, json_t *args, qmp_reply_cb cb, v
  * -EBUSY while another has not been written. */
 int qmp_command_fd(struct qmp *q, const char *cmd, json_t *args, int fd, qmp_reply_cb cb,
 		   void *data);
+/* Between qmp_cork and qmp_uncork, commands queue in the output buffer
+ * and leave together in one write (the sampler's questions to a QEMU). */
+void qmp_cork(struct qmp *q);
+void qmp_uncork(struct qmp *q);
 int qmp_is_ready(const struct qmp *q);
 /* Close and free.  Pending callbacks run with NULL first; close cb does not. */
 void qmp_free(struct qmp *q);

@@ -61,6 +61,7 @@ struct sampler {
 	uint64_t interval_ms;
 	uint64_t hz, page;
 	char *buf;                   /* PROC_BUF_LEN */
+	struct procfs_kept *kept;    /* the files read every sample */
 	char *netdev;                /* /proc/net/dev as of this sample */
 	int netdev_ok;
 	struct balloon_ask *asks;
@@ -94,13 +95,15 @@ const struct sampler_seams sampler_real_seams = {
 	.sys_root = "/sys",
 	.leases = netd_leases,
 	.qmp_command = qmp_command,
+	.qmp_cork = qmp_cork,
+	.qmp_uncork = qmp_uncork,
 };
 
 /* --- the host ------------------------------------------------------------ */
 
 static int read_proc(struct sampler *s, const char *rel)
 {
-	return procfs_read(s->seams.proc_root, rel, s->buf, PROC_BUF_LEN);
+	return procfs_kept_read(s->kept, s->seams.proc_root, rel, s->buf, PROC_BUF_LEN);
 }
 
 /* Rates are measured over at least half an interval: a sample an event
@@ -165,7 +168,7 @@ static int read_sys_u64(struct sampler *s, const char *rel, uint64_t *out)
 {
 	char *end;
 
-	if (procfs_read(s->seams.sys_root, rel, s->buf, PROC_BUF_LEN) < 0)
+	if (procfs_kept_read(s->kept, s->seams.sys_root, rel, s->buf, PROC_BUF_LEN) < 0)
 		return -ENOENT;
 	errno = 0;
 	*out = strtoull(s->buf, &end, 10);
@@ -729,11 +732,14 @@ static void sample_net(struct sampler *s, struct vm *vm)
 
 static void read_netdev(struct sampler *s)
 {
-	s->netdev_ok = procfs_read(s->seams.proc_root, "net/dev", s->netdev, PROC_BUF_LEN) == 0;
+	s->netdev_ok = procfs_kept_read(s->kept, s->seams.proc_root, "net/dev", s->netdev,
+					PROC_BUF_LEN) == 0;
 }
 
 void sampler_vm(struct sampler *s, struct vm *vm)
 {
+	struct qmp *q = vm->qmp;
+
 	/* A QEMU still starting is left alone: its QMP questions would queue
 	 * ahead of the start's own cont and query-status, and its figures
 	 * mean nothing yet.  The state change to running samples it. */
@@ -741,13 +747,17 @@ void sampler_vm(struct sampler *s, struct vm *vm)
 		return;
 	sample_proc(s, vm);
 	sample_disks(s, vm);
+	if (q && s->seams.qmp_cork)
+		s->seams.qmp_cork(q);        /* its questions leave in one write */
 	ask_balloon(s, vm);
-	if (!model_proc_of(s->d->model, vm->spec.id, vm->pid))
-		return;                      /* not (yet) known to be its QEMU */
-	sample_vcpus(s, vm);
-	ask_guest(s, vm);
-	ask_block(s, vm);
-	sample_net(s, vm);
+	if (model_proc_of(s->d->model, vm->spec.id, vm->pid)) {
+		sample_vcpus(s, vm);
+		ask_guest(s, vm);
+		ask_block(s, vm);
+		sample_net(s, vm);
+	}                                    /* else not (yet) known to be its QEMU */
+	if (q && s->seams.qmp_uncork)
+		s->seams.qmp_uncork(q);
 }
 
 /* --- NICs and leases ------------------------------------------------------ */
@@ -813,6 +823,7 @@ void sampler_run(struct sampler *s)
 		if (!vm->deleted)
 			sampler_vm(s, vm);
 	sample_leases(s);
+	procfs_kept_sweep(s->kept);          /* the files of QEMUs gone */
 }
 
 /* --- what events make stale ------------------------------------------------ */
@@ -894,6 +905,7 @@ struct sampler *sampler_new(struct croftd *d, const struct sampler_seams *seams)
 	s->hz = hz > 0 ? (uint64_t)hz : 100;
 	s->page = page > 0 ? (uint64_t)page : 4096;
 	s->buf = xmalloc(PROC_BUF_LEN);
+	s->kept = procfs_kept_new();
 	s->netdev = xmalloc(PROC_BUF_LEN);
 	if (!s->seams.sys_root)
 		s->seams.sys_root = "/sys";
@@ -916,6 +928,7 @@ void sampler_free(struct sampler *s)
 		bus_sink_remove(s->d->bus, on_event, s);
 	for (a = s->asks; a; a = a->next)
 		a->s = NULL;
+	procfs_kept_free(s->kept);
 	free(s->buf);
 	free(s->netdev);
 	free(s->polled);

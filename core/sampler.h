@@ -59,9 +59,13 @@ struct sampler_seams {
 	int (*leases)(struct croftd *d, struct netd_lease **out, size_t *n);
 	int (*qmp_command)(struct qmp *q, const char *cmd, json_t *args, qmp_reply_cb cb,
 			   void *data);
+	/* Around a VM's questions, so they leave in one write; NULL: none. */
+	void (*qmp_cork)(struct qmp *q);
+	void (*qmp_uncork)(struct qmp *q);
 };
 
-/* The real ones: /proc, netd_client_leases(), qmp_command(). */
+/* The real ones: /proc, netd_client_leases(), qmp_command(), qmp_cork(),
+ * qmp_uncork(). */
 extern const struct sampler_seams sampler_real_seams;
 
 /* A sampler filling d->model (which must outlive it) from d's VMs, store

@@ -566,6 +566,47 @@ static void test_client_out_of_order(void **state)
 	env_fini(&e);
 }
 
+/* Corked commands wait, then leave in one write, in order. */
+static void test_client_cork(void **state)
+{
+	struct env e;
+	struct pend a, b;
+	char buf[512];
+	ssize_t n;
+	long long ia, ib;
+
+	(void)state;
+	env_init(&e);
+	env_handshake(&e);
+	pend_init(&a, &e.r, "a");
+	pend_init(&b, &e.r, "b");
+	qmp_cork(e.q);
+	assert_int_equal(qmp_command(e.q, "qom-get", json_pack("{s:s}", "path", "/x"), on_reply,
+				     &a), 0);
+	assert_int_equal(qmp_command(e.q, "query-blockstats", NULL, on_reply, &b), 0);
+	tl_qmp_expect_silence(&e.f, e.l);
+	qmp_uncork(e.q);
+	qmp_uncork(e.q);                  /* again: nothing more */
+	n = recv(e.f.fd, buf, sizeof(buf) - 1, MSG_DONTWAIT);
+	assert_true(n > 0);
+	buf[n] = '\0';
+	assert_non_null(strstr(buf, "\"execute\":\"qom-get\",\"arguments\":{\"path\":\"/x\"},\"id\":"));
+	assert_non_null(strstr(buf, "}\n{\"execute\":\"query-blockstats\",\"id\":"));
+	assert_int_equal(buf[n - 1], '\n');
+	ia = strtoll(strstr(buf, "\"id\":") + 5, NULL, 10);
+	ib = strtoll(strstr(strstr(buf, "query-blockstats"), "\"id\":") + 5, NULL, 10);
+	tl_qmp_reply(&e.f, ib, "[]");
+	tl_qmp_reply(&e.f, ia, "{}");
+	PUMP_UNTIL(e.l, a.called && b.called);
+	assert_string_equal(e.r.log, "ready b:reply a:reply ");
+	/* uncorked, a command leaves at once */
+	assert_int_equal(qmp_command(e.q, "query-status", NULL, NULL, NULL), 0);
+	tl_qmp_expect(&e.f, e.l, "query-status", NULL);
+	qmp_cork(NULL);
+	qmp_uncork(NULL);
+	env_fini(&e);
+}
+
 static void test_client_events(void **state)
 {
 	struct env e;
@@ -1121,6 +1162,7 @@ int main(void)
 		cmocka_unit_test(test_parse_garbage),
 		cmocka_unit_test(test_client_handshake),
 		cmocka_unit_test(test_client_out_of_order),
+		cmocka_unit_test(test_client_cork),
 		cmocka_unit_test(test_client_events),
 		cmocka_unit_test(test_client_close_pending),
 		cmocka_unit_test(test_client_malformed),

@@ -772,7 +772,7 @@ static void test_vcpu_ready(void **state)
 	{
 		char *dir = xasprintf("%s/4242/task/4251", f->proc);
 
-		tl_rmtree(dir);
+		tl_proc_dir_gone(dir);
 		free(dir);
 	}
 	sampler_run(f->s);
