@@ -9,6 +9,7 @@
 #include "core/bus.h"
 #include "core/daemon.h"
 #include "core/host.h"
+#include "core/jscan.h"
 #include "core/model.h"
 #include "core/netd_client.h"
 #include "core/procfs.h"
@@ -22,6 +23,7 @@
 #include "store/store.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,6 +97,7 @@ const struct sampler_seams sampler_real_seams = {
 	.sys_root = "/sys",
 	.leases = netd_leases,
 	.qmp_command = qmp_command,
+	.qmp_command_raw = qmp_command_raw,
 	.qmp_cork = qmp_cork,
 	.qmp_uncork = qmp_uncork,
 };
@@ -485,48 +488,68 @@ static const struct model_blk *blk_prev(const struct model_blk *prev, size_t n, 
 	return NULL;
 }
 
-static uint64_t stat_u64(json_t *o, const char *key)
+/* The counters of a query-blockstats "stats" object, in one pass; a
+ * missing or unreadable one is 0. */
+static void blk_counters(struct jscan_span st, struct model_blk *b)
 {
-	json_t *v = json_object_get(o, key);
+	static const struct { const char *key; size_t off; } c[] = {
+		{ "rd_bytes", offsetof(struct model_blk, rd_bytes) },
+		{ "wr_bytes", offsetof(struct model_blk, wr_bytes) },
+		{ "rd_operations", offsetof(struct model_blk, rd_ops) },
+		{ "wr_operations", offsetof(struct model_blk, wr_ops) },
+		{ "rd_total_time_ns", offsetof(struct model_blk, rd_time_ns) },
+		{ "wr_total_time_ns", offsetof(struct model_blk, wr_time_ns) },
+	};
+	struct jscan_span k, v;
+	struct jscan_it it;
+	uint64_t x;
+	size_t i;
 
-	return json_is_integer(v) && json_integer_value(v) > 0 ? (uint64_t)json_integer_value(v) : 0;
+	if (jscan_iter(&it, st) < 0)
+		return;
+	while (jscan_next(&it, &k, &v))
+		for (i = 0; i < sizeof(c) / sizeof(c[0]); i++)
+			if (jscan_key_is(k, c[i].key) && jscan_u64(v, &x) == 0)
+				memcpy((char *)b + c[i].off, &x, sizeof(x));
 }
 
 /* The name a query-blockstats entry goes by: its node, else its drive. */
-static const char *blk_name(json_t *e)
+static int blk_name(struct jscan_span e, char *buf, size_t len)
 {
-	const char *node = json_string_value(json_object_get(e, "node-name"));
-	const char *dev = json_string_value(json_object_get(e, "device"));
+	struct jscan_span v;
 
-	return node && *node ? node : dev && *dev ? dev : NULL;
+	if (jscan_member(e, "node-name", &v) && jscan_str(v, buf, len) == 0 && *buf)
+		return 0;
+	if (jscan_member(e, "device", &v) && jscan_str(v, buf, len) == 0 && *buf)
+		return 0;
+	return -EINVAL;
 }
 
-int sampler_blks_parse(json_t *ret, const struct model_blk *prev, size_t nprev, int64_t dt_ms,
-		       struct model_blk **out, size_t *n)
+int sampler_blks_parse(const char *text, size_t len, const struct model_blk *prev, size_t nprev,
+		       int64_t dt_ms, struct model_blk **out, size_t *n)
 {
-	size_t i, k = 0;
-	json_t *e;
+	struct jscan_span ret, e, st;
+	struct jscan_it it;
+	size_t k = 0, cap = 0;
 
 	*out = NULL;
 	*n = 0;
-	if (!json_is_array(ret))
+	if (jscan_whole(text, text + len, &ret) < 0 || jscan_iter(&it, ret) < 0 || it.close != ']')
 		return -EINVAL;
-	*out = xcalloc(json_array_size(ret) + 1, sizeof(**out));
-	json_array_foreach(ret, i, e) {
-		json_t *st = json_object_get(e, "stats");
-		const char *name = blk_name(e);
+	while (jscan_next(&it, NULL, &e))
+		cap++;
+	*out = xcalloc(cap + 1, sizeof(**out));
+	jscan_iter(&it, ret);
+	while (jscan_next(&it, NULL, &e)) {
 		struct model_blk *b = &(*out)[k];
 		const struct model_blk *p;
 
-		if (!name || !json_is_object(st))
+		if (!jscan_member(e, "stats", &st) || st.p[0] != '{' ||
+		    blk_name(e, b->name, sizeof(b->name)) < 0) {
+			memset(b, 0, sizeof(*b));
 			continue;
-		snprintf(b->name, sizeof(b->name), "%s", name);
-		b->rd_bytes = stat_u64(st, "rd_bytes");
-		b->wr_bytes = stat_u64(st, "wr_bytes");
-		b->rd_ops = stat_u64(st, "rd_operations");
-		b->wr_ops = stat_u64(st, "wr_operations");
-		b->rd_time_ns = stat_u64(st, "rd_total_time_ns");
-		b->wr_time_ns = stat_u64(st, "wr_total_time_ns");
+		}
+		blk_counters(st, b);
 		b->rd_bps = b->wr_bps = b->rd_iops = b->wr_iops = -1;
 		b->rd_lat_ms = b->wr_lat_ms = -1;
 		if ((p = blk_prev(prev, nprev, b->name)) && dt_ms > 0) {
@@ -543,23 +566,36 @@ int sampler_blks_parse(json_t *ret, const struct model_blk *prev, size_t nprev, 
 	return 0;
 }
 
-static void block_answer(struct balloon_ask *a, json_t *ret)
+/* Read in place (qmp_command_raw); a reply that came as a tree is
+ * written out and read the same way. */
+static void block_answer(struct balloon_ask *a, const struct qmp_msg *reply)
 {
 	struct model *m = a->s->d->model;
 	const struct model_vm *v = model_vm(m, a->id);
 	const struct model_blk *prev = NULL;
-	struct model_blk *b;
+	struct model_blk *b = NULL;
 	size_t nprev = 0, n;
 	int64_t dt = 0;
+	char *text = NULL;
+	const char *raw = reply->raw;
+	size_t len = reply->raw_len;
 
+	if (!raw) {
+		text = json_dumps(reply->ret, JSON_COMPACT | JSON_ENCODE_ANY);
+		if (!text)
+			return;
+		raw = text;
+		len = strlen(text);
+	}
 	if (v && v->blks_pid == a->pid) {
 		prev = v->blks;
 		nprev = v->nblks;
 		dt = model_now_ms(m) - v->blks_ms;
 	}
-	if (sampler_blks_parse(ret, prev, nprev, dt, &b, &n) == 0)
+	if (sampler_blks_parse(raw, len, prev, nprev, dt, &b, &n) == 0)
 		model_blks_set(m, a->id, a->pid, b, n);
 	free(b);
+	free(text);
 }
 
 static void (*const answers[])(struct balloon_ask *a, json_t *ret) = {
@@ -567,7 +603,6 @@ static void (*const answers[])(struct balloon_ask *a, json_t *ret) = {
 	[ASK_POLLING] = polling_answer,
 	[ASK_GUEST] = guest_answer,
 	[ASK_CPUS] = cpus_answer,
-	[ASK_BLOCK] = block_answer,
 };
 
 static void balloon_reply(struct qmp *q, const struct qmp_msg *reply, void *data)
@@ -577,7 +612,9 @@ static void balloon_reply(struct qmp *q, const struct qmp_msg *reply, void *data
 	(void)q;
 	if (a->s) {
 		ask_unlink(a->s, a);
-		if (reply && reply->type == QMP_MSG_RETURN && (a->kind == ASK_BALLOON || ask_vm(a)))
+		if (reply && reply->type == QMP_MSG_RETURN && a->kind == ASK_BLOCK && ask_vm(a))
+			block_answer(a, reply);
+		else if (reply && reply->type == QMP_MSG_RETURN && (a->kind == ASK_BALLOON || ask_vm(a)))
 			answers[a->kind](a, reply->ret);
 	}
 	free(a);
@@ -605,7 +642,9 @@ static void ask(struct sampler *s, struct vm *vm, enum ask_kind kind, const char
 	a->pid = vm->pid;
 	a->next = s->asks;
 	s->asks = a;
-	if (s->seams.qmp_command(vm->qmp, cmd, args, balloon_reply, a) < 0) {
+	/* query-blockstats, large and asked every sample, is read in place */
+	if ((kind == ASK_BLOCK && s->seams.qmp_command_raw
+	     ? s->seams.qmp_command_raw : s->seams.qmp_command)(vm->qmp, cmd, args, balloon_reply, a) < 0) {
 		ask_unlink(s, a);
 		free(a);
 	}
