@@ -779,13 +779,14 @@ void sampler_vm(struct sampler *s, struct vm *vm)
 {
 	struct qmp *q = vm->qmp;
 
-	/* A QEMU still starting is left alone: its QMP questions would queue
-	 * ahead of the start's own cont and query-status, and its figures
-	 * mean nothing yet.  The state change to running samples it. */
-	if (vm->state == VM_STARTING)
-		return;
 	sample_proc(s, vm);
 	sample_disks(s, vm);
+	/* A QEMU still starting is asked nothing: the questions would queue
+	 * ahead of the start's own cont and query-status.  Its process is
+	 * known by now (read while QEMU starts up, not after); the change to
+	 * running asks the rest. */
+	if (vm->state == VM_STARTING)
+		return;
 	if (q && s->seams.qmp_cork)
 		s->seams.qmp_cork(q);        /* its questions leave in one write */
 	ask_balloon(s, vm);

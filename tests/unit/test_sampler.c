@@ -602,12 +602,12 @@ static void test_state_events(void **state)
 	qemu_proc(f, vm, 4242, 50, 700);
 	vm->qmp = (struct qmp *)&fq;      /* used only through fake_qmp_command */
 	/* while it starts, QMP is the start's own: nothing is asked (a
-	 * question would queue ahead of cont), nothing is read */
+	 * question would queue ahead of cont); its process is read */
 	vm_set_state(vm, VM_STARTING, "user");
 	sampler_run(f->s);
 	assert_int_equal(fq_count("query-balloon"), 0);
 	assert_int_equal(fq_count("query-cpus-fast"), 0);
-	assert_null(model_proc_of(f->d.model, id, 4242));
+	assert_non_null(model_proc_of(f->d.model, id, 4242));
 	vm_set_state(vm, VM_RUNNING, "user");
 	assert_non_null(model_proc_of(f->d.model, id, 4242));
 	assert_int_equal(fq_count("query-balloon"), 1);
