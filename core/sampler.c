@@ -24,6 +24,7 @@
 
 #include <errno.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -382,33 +383,69 @@ static void polling_answer(struct balloon_ask *a, json_t *ret)
 	s->npolled++;
 }
 
-static uint64_t guest_stat(json_t *stats, const char *name)
+/* The guest's balloon statistics, in one pass over "stats"; one it did
+ * not report (or not as a non-negative integer) is UINT64_MAX. */
+static void guest_stats(struct jscan_span st, struct model_guest_mem *g)
 {
-	json_t *v = json_object_get(stats, name);
+	static const struct { const char *key; size_t off; } c[] = {
+		{ "stat-total-memory", offsetof(struct model_guest_mem, total) },
+		{ "stat-free-memory", offsetof(struct model_guest_mem, free) },
+		{ "stat-available-memory", offsetof(struct model_guest_mem, available) },
+		{ "stat-disk-caches", offsetof(struct model_guest_mem, disk_caches) },
+		{ "stat-swap-in", offsetof(struct model_guest_mem, swap_in) },
+		{ "stat-swap-out", offsetof(struct model_guest_mem, swap_out) },
+		{ "stat-major-faults", offsetof(struct model_guest_mem, major_faults) },
+		{ "stat-minor-faults", offsetof(struct model_guest_mem, minor_faults) },
+	};
+	struct jscan_span k, v;
+	struct jscan_it it;
+	uint64_t x;
+	size_t i;
 
-	return json_is_integer(v) && json_integer_value(v) >= 0 ? (uint64_t)json_integer_value(v)
-								 : UINT64_MAX;
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		x = UINT64_MAX;
+		memcpy((char *)g + c[i].off, &x, sizeof(x));
+	}
+	jscan_iter(&it, st);
+	while (jscan_next(&it, &k, &v))
+		for (i = 0; i < sizeof(c) / sizeof(c[0]); i++)
+			if (jscan_key_is(k, c[i].key) && jscan_u64(v, &x) == 0)
+				memcpy((char *)g + c[i].off, &x, sizeof(x));
 }
 
-int sampler_guest_mem_parse(json_t *ret, int64_t now_ms, int poll_s, struct model_guest_mem *g)
+int sampler_guest_mem_parse(const char *text, size_t len, int64_t now_ms, int poll_s,
+			    struct model_guest_mem *g)
 {
-	json_t *stats = json_object_get(ret, "stats");
-	json_t *last = json_object_get(ret, "last-update");
+	struct jscan_span ret, st, last;
+	uint64_t t;
 
 	memset(g, 0, sizeof(*g));
-	if (!json_is_object(stats) || !json_is_integer(last))
+	if (jscan_whole(text, text + len, &ret) < 0 || !jscan_member(ret, "stats", &st) ||
+	    st.p[0] != '{' || !jscan_member(ret, "last-update", &last) || jscan_u64(last, &t) < 0 ||
+	    t > INT64_MAX)
 		return -EINVAL;
 	g->known = 1;
-	g->last_update = json_integer_value(last);
+	g->last_update = (int64_t)t;
 	g->stale = stats_guest_stale(g->last_update, now_ms, poll_s);
-	g->total = guest_stat(stats, "stat-total-memory");
-	g->free = guest_stat(stats, "stat-free-memory");
-	g->available = guest_stat(stats, "stat-available-memory");
-	g->disk_caches = guest_stat(stats, "stat-disk-caches");
-	g->swap_in = guest_stat(stats, "stat-swap-in");
-	g->swap_out = guest_stat(stats, "stat-swap-out");
-	g->major_faults = guest_stat(stats, "stat-major-faults");
-	g->minor_faults = guest_stat(stats, "stat-minor-faults");
+	guest_stats(st, g);
+	return 0;
+}
+
+/* A reply's return as text: read in place (qmp_command_raw), or a tree
+ * written out (*tofree, for the caller to free).  0 or -ENOMEM. */
+static int reply_text(const struct qmp_msg *reply, const char **text, size_t *len, char **tofree)
+{
+	*tofree = NULL;
+	if (reply->raw) {
+		*text = reply->raw;
+		*len = reply->raw_len;
+		return 0;
+	}
+	*tofree = json_dumps(reply->ret, JSON_COMPACT | JSON_ENCODE_ANY);
+	if (!*tofree)
+		return -ENOMEM;
+	*text = *tofree;
+	*len = strlen(*tofree);
 	return 0;
 }
 
@@ -417,13 +454,19 @@ static int poll_seconds(const struct sampler *s)
 	return s->interval_ms < 1000 ? 1 : (int)(s->interval_ms / 1000);
 }
 
-static void guest_answer(struct balloon_ask *a, json_t *ret)
+static void guest_answer(struct balloon_ask *a, const struct qmp_msg *reply)
 {
 	struct model *m = a->s->d->model;
 	struct model_guest_mem g;
+	const char *text;
+	char *tofree;
+	size_t len;
 
-	if (sampler_guest_mem_parse(ret, model_now_ms(m), poll_seconds(a->s), &g) == 0)
+	if (reply_text(reply, &text, &len, &tofree) < 0)
+		return;
+	if (sampler_guest_mem_parse(text, len, model_now_ms(m), poll_seconds(a->s), &g) == 0)
 		model_guest_mem_set(m, a->id, a->pid, &g);
+	free(tofree);
 }
 
 static int read_schedstat(struct sampler *s, pid_t pid, pid_t tid, uint64_t *run, uint64_t *delay)
@@ -566,8 +609,6 @@ int sampler_blks_parse(const char *text, size_t len, const struct model_blk *pre
 	return 0;
 }
 
-/* Read in place (qmp_command_raw); a reply that came as a tree is
- * written out and read the same way. */
 static void block_answer(struct balloon_ask *a, const struct qmp_msg *reply)
 {
 	struct model *m = a->s->d->model;
@@ -576,17 +617,12 @@ static void block_answer(struct balloon_ask *a, const struct qmp_msg *reply)
 	struct model_blk *b = NULL;
 	size_t nprev = 0, n;
 	int64_t dt = 0;
-	char *text = NULL;
-	const char *raw = reply->raw;
-	size_t len = reply->raw_len;
+	const char *raw;
+	char *text;
+	size_t len;
 
-	if (!raw) {
-		text = json_dumps(reply->ret, JSON_COMPACT | JSON_ENCODE_ANY);
-		if (!text)
-			return;
-		raw = text;
-		len = strlen(text);
-	}
+	if (reply_text(reply, &raw, &len, &text) < 0)
+		return;
 	if (v && v->blks_pid == a->pid) {
 		prev = v->blks;
 		nprev = v->nblks;
@@ -601,7 +637,6 @@ static void block_answer(struct balloon_ask *a, const struct qmp_msg *reply)
 static void (*const answers[])(struct balloon_ask *a, json_t *ret) = {
 	[ASK_BALLOON] = balloon_answer,
 	[ASK_POLLING] = polling_answer,
-	[ASK_GUEST] = guest_answer,
 	[ASK_CPUS] = cpus_answer,
 };
 
@@ -614,6 +649,8 @@ static void balloon_reply(struct qmp *q, const struct qmp_msg *reply, void *data
 		ask_unlink(a->s, a);
 		if (reply && reply->type == QMP_MSG_RETURN && a->kind == ASK_BLOCK && ask_vm(a))
 			block_answer(a, reply);
+		else if (reply && reply->type == QMP_MSG_RETURN && a->kind == ASK_GUEST && ask_vm(a))
+			guest_answer(a, reply);
 		else if (reply && reply->type == QMP_MSG_RETURN && (a->kind == ASK_BALLOON || ask_vm(a)))
 			answers[a->kind](a, reply->ret);
 	}
@@ -642,8 +679,8 @@ static void ask(struct sampler *s, struct vm *vm, enum ask_kind kind, const char
 	a->pid = vm->pid;
 	a->next = s->asks;
 	s->asks = a;
-	/* query-blockstats, large and asked every sample, is read in place */
-	if ((kind == ASK_BLOCK && s->seams.qmp_command_raw
+	/* the answers asked for every sample are read in place */
+	if (((kind == ASK_BLOCK || kind == ASK_GUEST) && s->seams.qmp_command_raw
 	     ? s->seams.qmp_command_raw : s->seams.qmp_command)(vm->qmp, cmd, args, balloon_reply, a) < 0) {
 		ask_unlink(s, a);
 		free(a);

@@ -88,11 +88,13 @@ void sampler_vm(struct sampler *s, struct vm *vm);
 int sampler_nics_load(struct sampler *s);
 
 /* Parsers of QEMU's answers, for tests.  The guest's balloon statistics
- * (qom-get guest-stats) at now_ms, polled every poll_s: 0 or -EINVAL. */
+ * (qom-get guest-stats' return, its JSON text read in place: jscan.h) at
+ * now_ms, polled every poll_s: 0 or -EINVAL. */
 struct model_guest_mem;
 struct model_vcpu;
 struct model_blk;
-int sampler_guest_mem_parse(json_t *ret, int64_t now_ms, int poll_s, struct model_guest_mem *g);
+int sampler_guest_mem_parse(const char *text, size_t len, int64_t now_ms, int poll_s,
+			    struct model_guest_mem *g);
 /* query-cpus-fast: the vCPUs (malloc'd) with their threads; 0 or -EINVAL. */
 int sampler_vcpus_parse(json_t *ret, struct model_vcpu **out, size_t *n);
 /* query-blockstats' return (its JSON text, read in place: jscan.h), with
