@@ -30,18 +30,13 @@ BENCH_NAME="bench balloon_record"
 . "$(dirname "$0")/lib.sh"
 OUT=${2:-$HERE/balloon_trace.txt}
 GUESTS="b1 b2 b3 b4"
-POLL_PID=
 
 bench_setup "${1:-build}"
 bench_need_tools python3 sqlite3
 bench_tmpdir croft-balloonrec
 OUT=$(cd "$(dirname "$OUT")" && pwd)/$(basename "$OUT")
 export CROFT_SOCKET=$T/run/croftd.sock
-cleanup() {
-	[ -n "$POLL_PID" ] && kill "$POLL_PID" 2>/dev/null && wait "$POLL_PID" 2>/dev/null
-	bench_stop_everything
-}
-bench_traps cleanup "$T/croftd.log" croftd
+bench_traps bench_stop_everything "$T/croftd.log" croftd
 bench_guest
 bench_croftd_start
 "$CROFT" host set metrics-listen off >/dev/null
@@ -115,6 +110,7 @@ with open(out, "a") as f:
         time.sleep(max(0.0, step - (time.time() - t)))
 PY
 POLL_PID=$!
+BENCH_HELPER_PID=$POLL_PID
 
 # until_actual OP MIB — every guest's balloon at OP MIB (le/ge), 60 s at most
 until_actual() {
@@ -166,7 +162,7 @@ sleep 40
 phase end
 kill "$POLL_PID"
 wait "$POLL_PID" 2>/dev/null || true
-POLL_PID=
+BENCH_HELPER_PID=
 
 oom=0
 for g in $GUESTS; do
