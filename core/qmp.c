@@ -245,8 +245,6 @@ static void qmp_out_append(struct qmp *q, const char *s, size_t n)
 	q->out_len += n;
 }
 
-/* Give c its id and write it.  Errors are deferred to the kill timer so no
- * callback runs in the caller's frame. */
 /* Write what is queued; a failure tears the connection down from a
  * timer, out of the caller's frame. */
 static void qmp_send_out(struct qmp *q)
@@ -262,6 +260,8 @@ static void qmp_send_out(struct qmp *q)
 	}
 }
 
+/* Give c its id and write it (unless corked).  Errors are deferred to the
+ * kill timer so no callback runs in the caller's frame. */
 static void qmp_send(struct qmp *q, struct qmp_cmd *c)
 {
 	char tail[48];
@@ -473,8 +473,8 @@ static int qmp_read_raw(struct qmp *q, const char *line, size_t len)
 		else
 			return 0;
 	}
-	if (!ret.p || !id.p || jscan_u64(id, &n) < 0 || n > (uint64_t)q->next_id)
-		return 0;
+	if (!ret.p || !id.p || jscan_u64(id, &n) < 0 || n == 0 || n > (uint64_t)q->next_id)
+		return 0;                    /* ids start at 1; 0 is "not yet written" */
 	for (c = q->cmds; c && c->id != (long long)n; c = c->next)
 		;
 	if (!c || !c->raw)

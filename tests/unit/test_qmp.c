@@ -650,10 +650,17 @@ static void test_client_raw(void **state)
 	assert_int_equal(d.type, QMP_MSG_ERROR);
 	assert_string_equal(d.text, "GenericError: no");
 	assert_int_equal(e.r.nevents, 1);
-	/* not JSON, though the id is a raw command's: malformed, as ever */
+	/* while a raw command is out, an id none has (0 is never one) goes
+	 * the usual way, ignored */
 	pend_init(&a, &e.r, "a");
 	assert_int_equal(qmp_command_raw(e.q, "query-blockstats", NULL, on_reply, &a), 0);
 	ia = tl_qmp_expect(&e.f, e.l, "query-blockstats", NULL);
+	tl_qmp_send(&e.f, "{\"return\": [], \"id\": 0}\r\n");
+	tl_qmp_send(&e.f, "{\"return\": [], \"id\": 99999}\r\n");
+	tl_qmp_expect_silence(&e.f, e.l);
+	assert_int_equal(e.r.closed, 0);
+	assert_int_equal(a.called, 0);
+	/* not JSON, though the id is a raw command's: malformed, as ever */
 	snprintf(buf, sizeof(buf), "{\"return\": [1,], \"id\": %lld}\r\n", ia);
 	tl_qmp_send(&e.f, buf);
 	PUMP_UNTIL(e.l, e.r.closed);
