@@ -383,11 +383,33 @@ static void polling_answer(struct balloon_ask *a, json_t *ret)
 	s->npolled++;
 }
 
-/* The guest's balloon statistics, in one pass over "stats"; one it did
- * not report (or not as a non-negative integer) is UINT64_MAX. */
+/* An object's non-negative integer members, named by a table of where
+ * they go in base, in one pass; the others are left as they are. */
+struct u64_member {
+	const char *key;
+	size_t off;
+};
+
+static void u64_members(struct jscan_span obj, const struct u64_member *c, size_t n, void *base)
+{
+	struct jscan_span k, v;
+	struct jscan_it it;
+	uint64_t x;
+	size_t i;
+
+	if (jscan_iter(&it, obj) < 0)
+		return;
+	while (jscan_next(&it, &k, &v))
+		for (i = 0; i < n; i++)
+			if (jscan_key_is(k, c[i].key) && jscan_u64(v, &x) == 0)
+				memcpy((char *)base + c[i].off, &x, sizeof(x));
+}
+
+/* The guest's balloon statistics; one it did not report (or not as a
+ * non-negative integer) is UINT64_MAX. */
 static void guest_stats(struct jscan_span st, struct model_guest_mem *g)
 {
-	static const struct { const char *key; size_t off; } c[] = {
+	static const struct u64_member c[] = {
 		{ "stat-total-memory", offsetof(struct model_guest_mem, total) },
 		{ "stat-free-memory", offsetof(struct model_guest_mem, free) },
 		{ "stat-available-memory", offsetof(struct model_guest_mem, available) },
@@ -397,20 +419,12 @@ static void guest_stats(struct jscan_span st, struct model_guest_mem *g)
 		{ "stat-major-faults", offsetof(struct model_guest_mem, major_faults) },
 		{ "stat-minor-faults", offsetof(struct model_guest_mem, minor_faults) },
 	};
-	struct jscan_span k, v;
-	struct jscan_it it;
-	uint64_t x;
+	uint64_t none = UINT64_MAX;
 	size_t i;
 
-	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
-		x = UINT64_MAX;
-		memcpy((char *)g + c[i].off, &x, sizeof(x));
-	}
-	jscan_iter(&it, st);
-	while (jscan_next(&it, &k, &v))
-		for (i = 0; i < sizeof(c) / sizeof(c[0]); i++)
-			if (jscan_key_is(k, c[i].key) && jscan_u64(v, &x) == 0)
-				memcpy((char *)g + c[i].off, &x, sizeof(x));
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++)
+		memcpy((char *)g + c[i].off, &none, sizeof(none));
+	u64_members(st, c, sizeof(c) / sizeof(c[0]), g);
 }
 
 int sampler_guest_mem_parse(const char *text, size_t len, int64_t now_ms, int poll_s,
@@ -531,11 +545,11 @@ static const struct model_blk *blk_prev(const struct model_blk *prev, size_t n, 
 	return NULL;
 }
 
-/* The counters of a query-blockstats "stats" object, in one pass; a
- * missing or unreadable one is 0. */
+/* The counters of a query-blockstats "stats" object; a missing or
+ * unreadable one is 0. */
 static void blk_counters(struct jscan_span st, struct model_blk *b)
 {
-	static const struct { const char *key; size_t off; } c[] = {
+	static const struct u64_member c[] = {
 		{ "rd_bytes", offsetof(struct model_blk, rd_bytes) },
 		{ "wr_bytes", offsetof(struct model_blk, wr_bytes) },
 		{ "rd_operations", offsetof(struct model_blk, rd_ops) },
@@ -543,17 +557,8 @@ static void blk_counters(struct jscan_span st, struct model_blk *b)
 		{ "rd_total_time_ns", offsetof(struct model_blk, rd_time_ns) },
 		{ "wr_total_time_ns", offsetof(struct model_blk, wr_time_ns) },
 	};
-	struct jscan_span k, v;
-	struct jscan_it it;
-	uint64_t x;
-	size_t i;
 
-	if (jscan_iter(&it, st) < 0)
-		return;
-	while (jscan_next(&it, &k, &v))
-		for (i = 0; i < sizeof(c) / sizeof(c[0]); i++)
-			if (jscan_key_is(k, c[i].key) && jscan_u64(v, &x) == 0)
-				memcpy((char *)b + c[i].off, &x, sizeof(x));
+	u64_members(st, c, sizeof(c) / sizeof(c[0]), b);
 }
 
 /* The name a query-blockstats entry goes by: its node, else its drive. */
