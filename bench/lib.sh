@@ -162,10 +162,15 @@ bench_guests_ready() {
 	echo "$n"
 }
 
-# bench_stop_everything — stop every guest croftd still runs, kill what is
-# left of this run's QEMUs (also the bare ones of run.sh), stop croftd.
+# bench_stop_everything — stop the script's helper process, if it set
+# BENCH_HELPER_PID, and every guest croftd still runs, kill what is left of
+# this run's QEMUs (also the bare ones of run.sh), stop croftd.
 bench_stop_everything() {
 	local name f
+	if [ -n "${BENCH_HELPER_PID:-}" ] && kill "$BENCH_HELPER_PID" 2>/dev/null; then
+		wait "$BENCH_HELPER_PID" 2>/dev/null
+	fi
+	BENCH_HELPER_PID=
 	if [ -n "$CROFTD_PID" ] && kill -0 "$CROFTD_PID" 2>/dev/null; then
 		for name in $("$BUILD/croft" vm list --json 2>/dev/null | python3 -c '
 import json, sys

@@ -112,30 +112,95 @@ static void assess(const struct bp_vm *v, struct bp_state *s, int64_t now_ms, st
 		w->spare = w->cur - w->want;
 }
 
-/* Take up to amount from the guests with the most to spare, most first. */
+/* A change under BP_MIN_CHANGE_MIB is not made (hysteresis), so a take
+ * that small is moved to the guests already giving, most left first;
+ * what none of them can give is not taken.  Returns how much less was
+ * taken. */
+static uint64_t small_takes_moved(struct bp_work *w, size_t n)
+{
+	uint64_t moved = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (w[i].take && w[i].take < BP_MIN_CHANGE_MIB) {
+			moved += w[i].take;
+			w[i].take = 0;
+		}
+	}
+	while (moved) {
+		size_t best = n;
+
+		for (i = 0; i < n; i++)
+			if (w[i].take && w[i].spare > w[i].take &&
+			    (best == n || w[i].spare - w[i].take > w[best].spare - w[best].take))
+				best = i;
+		for (i = 0; best == n && i < n; i++)
+			if (w[i].spare - w[i].take >= moved && moved >= BP_MIN_CHANGE_MIB)
+				best = i;            /* none gives yet: one that can give it all */
+		if (best == n)
+			break;
+		{
+			uint64_t t = w[best].spare - w[best].take;
+
+			if (t > moved)
+				t = moved;
+			w[best].take += t;
+			moved -= t;
+		}
+	}
+	return moved;
+}
+
+/* Take up to amount from the guests with the most to spare, most first:
+ * the one with the most gives until it is level with the next, then both
+ * give alike, and so on down.  A balloon gives memory back at its guest's
+ * pace, so a shortfall spread over several guests is met sooner than one
+ * taken from a single guest, and the guest with the most to spare still
+ * gives first and most. */
 static uint64_t reclaim(struct bp_work *w, size_t n, uint64_t amount)
 {
 	uint64_t taken = 0;
 
 	while (taken < amount) {
-		size_t i, best = n;
+		uint64_t top = 0, next = 0, each, extra, want = amount - taken;
+		size_t i, k = 0;
 
-		for (i = 0; i < n; i++)
-			if (w[i].spare > w[i].take &&
-			    (best == n || w[i].spare - w[i].take > w[best].spare - w[best].take))
-				best = i;
-		if (best == n)
+		for (i = 0; i < n; i++) {
+			uint64_t left = w[i].spare - w[i].take;
+
+			if (left > top) {
+				next = top;
+				top = left;
+				k = 1;
+			} else if (left == top && left) {
+				k++;
+			} else if (left > next) {
+				next = left;
+			}
+		}
+		if (!top)
 			break;
-		{
-			uint64_t left = w[best].spare - w[best].take, t = amount - taken;
-
-			if (t > left)
-				t = left;
-			w[best].take += t;
-			taken += t;
+		/* the k at the top come down to next, or share what is left */
+		each = top - next;
+		extra = 0;
+		if (each * k > want) {
+			/* shared by as many as can each give a change worth making */
+			if (k > want / BP_MIN_CHANGE_MIB)
+				k = want / BP_MIN_CHANGE_MIB ? want / BP_MIN_CHANGE_MIB : 1;
+			each = want / k;
+			extra = want % k;
+		}
+		for (i = 0; i < n && k; i++) {
+			if (w[i].spare - w[i].take != top)
+				continue;
+			k--;
+			w[i].take += each + (extra ? 1 : 0);
+			taken += each + (extra ? 1 : 0);
+			if (extra)
+				extra--;
 		}
 	}
-	return taken;
+	return taken - small_takes_moved(w, n);
 }
 
 /* Give pool to the needy guests: all of it when it covers every need,

@@ -23,7 +23,9 @@
  *     pressure or swapping), every need is granted and nothing else moves:
  *     no pressure, no change.
  *   - Otherwise memory is taken from the guests with the most memory to
- *     spare above their need, most first, never below their need (so
+ *     spare above their need, most first (the one with the most gives
+ *     until it is level with the next, then both alike: balloons move in
+ *     parallel, each at its guest's pace), never below their need (so
  *     never below memory_min, and never into swapping).  What that frees
  *     goes to the needy guests, split by their shares when it is not
  *     enough for all.  When the host is short (pressure, swapping, or

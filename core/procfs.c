@@ -3,8 +3,10 @@
  */
 #include "core/procfs.h"
 #include "common/fileio.h"
+#include "common/xalloc.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +24,120 @@ int procfs_read(const char *root, const char *rel, char *buf, size_t len)
 	if (n < 0)
 		return (int)n;
 	return n ? 0 : -EIO;
+}
+
+struct kept_file {
+	char *path;
+	uint64_t hash;
+	int fd;
+	int read;                    /* since the last sweep */
+};
+
+struct procfs_kept {
+	struct kept_file *f;
+	size_t n, cap;
+};
+
+struct procfs_kept *procfs_kept_new(void)
+{
+	return xcalloc(1, sizeof(struct procfs_kept));
+}
+
+void procfs_kept_free(struct procfs_kept *k)
+{
+	size_t i;
+
+	if (!k)
+		return;
+	for (i = 0; i < k->n; i++) {
+		close(k->f[i].fd);
+		free(k->f[i].path);
+	}
+	free(k->f);
+	free(k);
+}
+
+static uint64_t path_hash(const char *p)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	while (*p)
+		h = (h ^ (unsigned char)*p++) * 0x100000001b3ULL;
+	return h;
+}
+
+static void kept_drop(struct procfs_kept *k, size_t i)
+{
+	close(k->f[i].fd);
+	free(k->f[i].path);
+	k->f[i] = k->f[--k->n];
+}
+
+int procfs_kept_read(struct procfs_kept *k, const char *root, const char *rel, char *buf,
+		     size_t len)
+{
+	char path[PATH_MAX];
+	struct kept_file *f = NULL;
+	uint64_t h;
+	ssize_t n;
+	size_t i;
+	int fd;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", root, rel) >= sizeof(path))
+		return -ENAMETOOLONG;
+	h = path_hash(path);
+	for (i = 0; i < k->n && !f; i++)
+		if (k->f[i].hash == h && !strcmp(k->f[i].path, path))
+			f = &k->f[i];
+	if (f) {
+		f->read = 1;
+		n = pread(f->fd, buf, len - 1, 0);
+		if (n > 0) {
+			buf[n] = '\0';
+			return 0;
+		}
+		/* its process is gone: the path may name another now */
+		kept_drop(k, (size_t)(f - k->f));
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (k->n == k->cap) {
+		k->cap = k->cap ? k->cap * 2 : 32;
+		k->f = xrealloc(k->f, k->cap * sizeof(*k->f));
+	}
+	f = &k->f[k->n++];
+	f->path = xstrdup(path);
+	f->hash = h;
+	f->fd = fd;
+	f->read = 1;
+	n = pread(f->fd, buf, len - 1, 0);
+	if (n <= 0) {
+		int r = n < 0 ? -errno : -EIO;
+
+		kept_drop(k, (size_t)(f - k->f));
+		return r;
+	}
+	buf[n] = '\0';
+	return 0;
+}
+
+void procfs_kept_sweep(struct procfs_kept *k)
+{
+	size_t i = 0;
+
+	while (i < k->n) {
+		if (!k->f[i].read) {
+			kept_drop(k, i);
+			continue;
+		}
+		k->f[i++].read = 0;
+	}
+}
+
+size_t procfs_kept_count(const struct procfs_kept *k)
+{
+	return k ? k->n : 0;
 }
 
 int procfs_loadavg_parse(const char *text, double load[3])

@@ -15,6 +15,25 @@
  * read, or -EIO for an empty file. */
 int procfs_read(const char *root, const char *rel, char *buf, size_t len);
 
+/* Files read again and again (the sampler's, every sample), kept open:
+ * a read is one pread at offset 0, which has the kernel render a /proc or
+ * /sys file afresh, instead of an open, a read and a close.  A file whose
+ * process has exited reads as an error (ESRCH; a fake tree's is emptied)
+ * and is closed, and the next read opens the path again, so a recycled
+ * pid is never read through an old descriptor. */
+struct procfs_kept;
+
+struct procfs_kept *procfs_kept_new(void);
+void procfs_kept_free(struct procfs_kept *k);
+/* procfs_read through k: the same results. */
+int procfs_kept_read(struct procfs_kept *k, const char *root, const char *rel, char *buf,
+		     size_t len);
+/* Close the files not read since the last sweep (processes gone, VMs
+ * stopped). */
+void procfs_kept_sweep(struct procfs_kept *k);
+/* How many files k holds open. */
+size_t procfs_kept_count(const struct procfs_kept *k);
+
 /* The three load averages of /proc/loadavg.  0 or -EINVAL. */
 int procfs_loadavg_parse(const char *text, double load[3]);
 /* The first field of /proc/uptime in milliseconds.  0 or -EINVAL. */

@@ -17,6 +17,7 @@
  * client and an empty list.
  */
 #include "core/qmp.h"
+#include "core/jscan.h"
 #include "common/loop.h"
 #include "common/log.h"
 #include "common/proto.h"
@@ -43,6 +44,7 @@ struct qmp_cmd {
 	int fd;                  /* to pass with it (SCM_RIGHTS), or -1 */
 	qmp_reply_cb cb;
 	void *data;
+	int raw;                 /* qmp_command_raw: its return as checked text */
 };
 
 struct qmp {
@@ -56,6 +58,8 @@ struct qmp {
 	char *out;
 	size_t out_off, out_len, out_cap;
 	int out_armed;           /* EPOLLOUT requested */
+	int corked;              /* qmp_cork: commands wait for qmp_uncork */
+	int nraw;                /* raw commands not yet answered */
 	int pass_fd;             /* goes with the byte at out[pass_at], or -1 */
 	size_t pass_at;
 
@@ -241,12 +245,27 @@ static void qmp_out_append(struct qmp *q, const char *s, size_t n)
 	q->out_len += n;
 }
 
-/* Give c its id and write it.  Errors are deferred to the kill timer so no
- * callback runs in the caller's frame. */
+/* Write what is queued; a failure tears the connection down from a
+ * timer, out of the caller's frame. */
+static void qmp_send_out(struct qmp *q)
+{
+	int r = qmp_flush(q);
+
+	if (r < 0) {
+		q->write_err = r;
+		if (!q->kill_timer)
+			q->kill_timer = loop_timer_add(q->loop, 0, qmp_kill_timer_cb, q);
+		if (!q->kill_timer)
+			log_err("qmp: cannot schedule teardown after write error");
+	}
+}
+
+/* Give c its id and write it (unless corked).  Errors are deferred to the
+ * kill timer so no callback runs in the caller's frame. */
 static void qmp_send(struct qmp *q, struct qmp_cmd *c)
 {
 	char tail[48];
-	int n, r;
+	int n;
 
 	if (q->write_err)
 		return;
@@ -259,14 +278,23 @@ static void qmp_send(struct qmp *q, struct qmp_cmd *c)
 	n = snprintf(tail, sizeof(tail), ",\"id\":%lld}\n", c->id);
 	qmp_out_append(q, c->head, c->head_len);
 	qmp_out_append(q, tail, (size_t)n);
-	r = qmp_flush(q);
-	if (r < 0) {
-		q->write_err = r;
-		if (!q->kill_timer)
-			q->kill_timer = loop_timer_add(q->loop, 0, qmp_kill_timer_cb, q);
-		if (!q->kill_timer)
-			log_err("qmp: cannot schedule teardown after write error");
-	}
+	if (!q->corked)
+		qmp_send_out(q);
+}
+
+void qmp_cork(struct qmp *q)
+{
+	if (q && !q->freed)
+		q->corked = 1;
+}
+
+void qmp_uncork(struct qmp *q)
+{
+	if (!q || q->freed || !q->corked)
+		return;
+	q->corked = 0;
+	if (q->out_len > q->out_off && q->state != QMP_ST_CLOSED)
+		qmp_send_out(q);
 }
 
 static struct qmp_cmd *qmp_cmd_new(const char *name, json_t *args, qmp_reply_cb cb,
@@ -387,6 +415,8 @@ static void qmp_on_reply(struct qmp *q, const struct qmp_msg *m)
 	}
 	if (json_is_integer(m->id))
 		c = qmp_cmd_take(q, (long long)json_integer_value(m->id));
+	if (c && c->raw)
+		q->nraw--;
 	if (!c) {
 		char *id = m->id ? json_dumps(m->id, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
 
@@ -420,6 +450,45 @@ static void qmp_dispatch(struct qmp *q, const struct qmp_msg *m)
 	}
 }
 
+/* A reply to a raw command, read in place (jscan.h) without a jansson
+ * tree: the line must be checked JSON holding exactly "return" and an
+ * integer "id" naming a raw command.  1 when it was dispatched; 0 leaves
+ * the line to qmp_parse (anything else, and any doubt). */
+static int qmp_read_raw(struct qmp *q, const char *line, size_t len)
+{
+	struct jscan_span v, k, val, ret = { 0 }, id = { 0 };
+	struct qmp_msg m = { .type = QMP_MSG_RETURN };
+	struct qmp_cmd *c;
+	struct jscan_it it;
+	uint64_t n;
+
+	if (q->state != QMP_ST_READY || jscan_whole(line, line + len, &v) < 0 ||
+	    jscan_iter(&it, v) < 0 || it.close != '}')
+		return 0;
+	while (jscan_next(&it, &k, &val)) {
+		if (jscan_key_is(k, "return") && !ret.p)
+			ret = val;
+		else if (jscan_key_is(k, "id") && !id.p)
+			id = val;
+		else
+			return 0;
+	}
+	if (!ret.p || !id.p || jscan_u64(id, &n) < 0 || n == 0 || n > (uint64_t)q->next_id)
+		return 0;                    /* ids start at 1; 0 is "not yet written" */
+	for (c = q->cmds; c && c->id != (long long)n; c = c->next)
+		;
+	if (!c || !c->raw)
+		return 0;
+	c = qmp_cmd_take(q, (long long)n);
+	q->nraw--;
+	m.raw = ret.p;
+	m.raw_len = ret.n;
+	if (c->cb)
+		c->cb(q, &m, c->data);
+	qmp_cmd_free(c);
+	return 1;
+}
+
 static void qmp_read(struct qmp *q)
 {
 	char err[400];
@@ -451,6 +520,8 @@ static void qmp_read(struct qmp *q)
 			qmp_malformed(q, err);
 			return;
 		}
+		if (q->nraw && qmp_read_raw(q, line, len))
+			continue;
 		if (qmp_parse(line, len, &m, err, sizeof(err)) < 0) {
 			qmp_malformed(q, err);
 			return;
@@ -565,12 +636,17 @@ fail:
 	return r;
 }
 
-static int qmp_command_ex(struct qmp *q, const char *cmd, json_t *args, int fd, qmp_reply_cb cb,
-			  void *data);
+static int qmp_command_ex(struct qmp *q, const char *cmd, json_t *args, int fd, int raw,
+			  qmp_reply_cb cb, void *data);
 
 int qmp_command(struct qmp *q, const char *cmd, json_t *args, qmp_reply_cb cb, void *data)
 {
-	return qmp_command_ex(q, cmd, args, -1, cb, data);
+	return qmp_command_ex(q, cmd, args, -1, 0, cb, data);
+}
+
+int qmp_command_raw(struct qmp *q, const char *cmd, json_t *args, qmp_reply_cb cb, void *data)
+{
+	return qmp_command_ex(q, cmd, args, -1, 1, cb, data);
 }
 
 int qmp_command_fd(struct qmp *q, const char *cmd, json_t *args, int fd, qmp_reply_cb cb,
@@ -587,11 +663,11 @@ int qmp_command_fd(struct qmp *q, const char *cmd, json_t *args, int fd, qmp_rep
 			close(fd);
 		return fd < 0 ? -EBADF : -EBUSY;
 	}
-	return qmp_command_ex(q, cmd, args, fd, cb, data);
+	return qmp_command_ex(q, cmd, args, fd, 0, cb, data);
 }
 
-static int qmp_command_ex(struct qmp *q, const char *cmd, json_t *args, int fd, qmp_reply_cb cb,
-			  void *data)
+static int qmp_command_ex(struct qmp *q, const char *cmd, json_t *args, int fd, int raw,
+			  qmp_reply_cb cb, void *data)
 {
 	struct qmp_cmd *c;
 	int r;
@@ -612,6 +688,8 @@ static int qmp_command_ex(struct qmp *q, const char *cmd, json_t *args, int fd, 
 	json_decref(args);
 	c->fd = fd;
 	fd = -1;
+	c->raw = raw;
+	q->nraw += raw;
 	qmp_cmd_append(q, c);
 	if (q->state == QMP_ST_READY)
 		qmp_send(q, c);

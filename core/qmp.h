@@ -37,6 +37,11 @@ struct qmp_msg {
 	const char *event;       /* EVENT: its name */
 	json_t *data;            /* EVENT: data member or NULL */
 	int ver_major, ver_minor, ver_micro;  /* GREETING: QEMU version */
+	/* RETURN to qmp_command_raw, read without jansson: the return
+	 * value's text, checked JSON (jscan.h); ret and root are NULL.  A
+	 * reply that could not be read so comes as ret, raw NULL. */
+	const char *raw;
+	size_t raw_len;
 };
 
 /* Parse one line from QEMU.  0, or -EINVAL with err naming what is wrong
@@ -67,11 +72,18 @@ int qmp_connect(struct loop *l, const char *path, const struct qmp_callbacks *cb
 /* Queue a command; args is stolen (may be NULL).  cb may be NULL.
  * 0, or -ENOTCONN once the connection has ended. */
 int qmp_command(struct qmp *q, const char *cmd, json_t *args, qmp_reply_cb cb, void *data);
+/* The same for an answer read every few seconds: its reply comes as
+ * raw text (qmp_msg.raw) when it can, saving a jansson tree. */
+int qmp_command_raw(struct qmp *q, const char *cmd, json_t *args, qmp_reply_cb cb, void *data);
 /* The same, passing fd (taken on every path) with the command's first byte
  * (SCM_RIGHTS), as getfd and add-fd want it.  One such command at a time:
  * -EBUSY while another has not been written. */
 int qmp_command_fd(struct qmp *q, const char *cmd, json_t *args, int fd, qmp_reply_cb cb,
 		   void *data);
+/* Between qmp_cork and qmp_uncork, commands queue in the output buffer
+ * and leave together in one write (the sampler's questions to a QEMU). */
+void qmp_cork(struct qmp *q);
+void qmp_uncork(struct qmp *q);
 int qmp_is_ready(const struct qmp *q);
 /* Close and free.  Pending callbacks run with NULL first; close cb does not. */
 void qmp_free(struct qmp *q);

@@ -9,6 +9,7 @@
 #include "core/bus.h"
 #include "core/daemon.h"
 #include "core/host.h"
+#include "core/jscan.h"
 #include "core/model.h"
 #include "core/netd_client.h"
 #include "core/procfs.h"
@@ -22,6 +23,8 @@
 #include "store/store.h"
 
 #include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,6 +64,7 @@ struct sampler {
 	uint64_t interval_ms;
 	uint64_t hz, page;
 	char *buf;                   /* PROC_BUF_LEN */
+	struct procfs_kept *kept;    /* the files read every sample */
 	char *netdev;                /* /proc/net/dev as of this sample */
 	int netdev_ok;
 	struct balloon_ask *asks;
@@ -94,13 +98,16 @@ const struct sampler_seams sampler_real_seams = {
 	.sys_root = "/sys",
 	.leases = netd_leases,
 	.qmp_command = qmp_command,
+	.qmp_command_raw = qmp_command_raw,
+	.qmp_cork = qmp_cork,
+	.qmp_uncork = qmp_uncork,
 };
 
 /* --- the host ------------------------------------------------------------ */
 
 static int read_proc(struct sampler *s, const char *rel)
 {
-	return procfs_read(s->seams.proc_root, rel, s->buf, PROC_BUF_LEN);
+	return procfs_kept_read(s->kept, s->seams.proc_root, rel, s->buf, PROC_BUF_LEN);
 }
 
 /* Rates are measured over at least half an interval: a sample an event
@@ -165,7 +172,7 @@ static int read_sys_u64(struct sampler *s, const char *rel, uint64_t *out)
 {
 	char *end;
 
-	if (procfs_read(s->seams.sys_root, rel, s->buf, PROC_BUF_LEN) < 0)
+	if (procfs_kept_read(s->kept, s->seams.sys_root, rel, s->buf, PROC_BUF_LEN) < 0)
 		return -ENOENT;
 	errno = 0;
 	*out = strtoull(s->buf, &end, 10);
@@ -376,33 +383,83 @@ static void polling_answer(struct balloon_ask *a, json_t *ret)
 	s->npolled++;
 }
 
-static uint64_t guest_stat(json_t *stats, const char *name)
-{
-	json_t *v = json_object_get(stats, name);
+/* An object's non-negative integer members, named by a table of where
+ * they go in base, in one pass; the others are left as they are. */
+struct u64_member {
+	const char *key;
+	size_t off;
+};
 
-	return json_is_integer(v) && json_integer_value(v) >= 0 ? (uint64_t)json_integer_value(v)
-								 : UINT64_MAX;
+static void u64_members(struct jscan_span obj, const struct u64_member *c, size_t n, void *base)
+{
+	struct jscan_span k, v;
+	struct jscan_it it;
+	uint64_t x;
+	size_t i;
+
+	if (jscan_iter(&it, obj) < 0)
+		return;
+	while (jscan_next(&it, &k, &v))
+		for (i = 0; i < n; i++)
+			if (jscan_key_is(k, c[i].key) && jscan_u64(v, &x) == 0)
+				memcpy((char *)base + c[i].off, &x, sizeof(x));
 }
 
-int sampler_guest_mem_parse(json_t *ret, int64_t now_ms, int poll_s, struct model_guest_mem *g)
+/* The guest's balloon statistics; one it did not report (or not as a
+ * non-negative integer) is UINT64_MAX. */
+static void guest_stats(struct jscan_span st, struct model_guest_mem *g)
 {
-	json_t *stats = json_object_get(ret, "stats");
-	json_t *last = json_object_get(ret, "last-update");
+	static const struct u64_member c[] = {
+		{ "stat-total-memory", offsetof(struct model_guest_mem, total) },
+		{ "stat-free-memory", offsetof(struct model_guest_mem, free) },
+		{ "stat-available-memory", offsetof(struct model_guest_mem, available) },
+		{ "stat-disk-caches", offsetof(struct model_guest_mem, disk_caches) },
+		{ "stat-swap-in", offsetof(struct model_guest_mem, swap_in) },
+		{ "stat-swap-out", offsetof(struct model_guest_mem, swap_out) },
+		{ "stat-major-faults", offsetof(struct model_guest_mem, major_faults) },
+		{ "stat-minor-faults", offsetof(struct model_guest_mem, minor_faults) },
+	};
+	uint64_t none = UINT64_MAX;
+	size_t i;
+
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++)
+		memcpy((char *)g + c[i].off, &none, sizeof(none));
+	u64_members(st, c, sizeof(c) / sizeof(c[0]), g);
+}
+
+int sampler_guest_mem_parse(const char *text, size_t len, int64_t now_ms, int poll_s,
+			    struct model_guest_mem *g)
+{
+	struct jscan_span ret, st, last;
+	uint64_t t;
 
 	memset(g, 0, sizeof(*g));
-	if (!json_is_object(stats) || !json_is_integer(last))
+	if (jscan_whole(text, text + len, &ret) < 0 || !jscan_member(ret, "stats", &st) ||
+	    st.p[0] != '{' || !jscan_member(ret, "last-update", &last) || jscan_u64(last, &t) < 0 ||
+	    t > INT64_MAX)
 		return -EINVAL;
 	g->known = 1;
-	g->last_update = json_integer_value(last);
+	g->last_update = (int64_t)t;
 	g->stale = stats_guest_stale(g->last_update, now_ms, poll_s);
-	g->total = guest_stat(stats, "stat-total-memory");
-	g->free = guest_stat(stats, "stat-free-memory");
-	g->available = guest_stat(stats, "stat-available-memory");
-	g->disk_caches = guest_stat(stats, "stat-disk-caches");
-	g->swap_in = guest_stat(stats, "stat-swap-in");
-	g->swap_out = guest_stat(stats, "stat-swap-out");
-	g->major_faults = guest_stat(stats, "stat-major-faults");
-	g->minor_faults = guest_stat(stats, "stat-minor-faults");
+	guest_stats(st, g);
+	return 0;
+}
+
+/* A reply's return as text: read in place (qmp_command_raw), or a tree
+ * written out (*tofree, for the caller to free).  0 or -ENOMEM. */
+static int reply_text(const struct qmp_msg *reply, const char **text, size_t *len, char **tofree)
+{
+	*tofree = NULL;
+	if (reply->raw) {
+		*text = reply->raw;
+		*len = reply->raw_len;
+		return 0;
+	}
+	*tofree = json_dumps(reply->ret, JSON_COMPACT | JSON_ENCODE_ANY);
+	if (!*tofree)
+		return -ENOMEM;
+	*text = *tofree;
+	*len = strlen(*tofree);
 	return 0;
 }
 
@@ -411,13 +468,19 @@ static int poll_seconds(const struct sampler *s)
 	return s->interval_ms < 1000 ? 1 : (int)(s->interval_ms / 1000);
 }
 
-static void guest_answer(struct balloon_ask *a, json_t *ret)
+static void guest_answer(struct balloon_ask *a, const struct qmp_msg *reply)
 {
 	struct model *m = a->s->d->model;
 	struct model_guest_mem g;
+	const char *text;
+	char *tofree;
+	size_t len;
 
-	if (sampler_guest_mem_parse(ret, model_now_ms(m), poll_seconds(a->s), &g) == 0)
+	if (reply_text(reply, &text, &len, &tofree) < 0)
+		return;
+	if (sampler_guest_mem_parse(text, len, model_now_ms(m), poll_seconds(a->s), &g) == 0)
 		model_guest_mem_set(m, a->id, a->pid, &g);
+	free(tofree);
 }
 
 static int read_schedstat(struct sampler *s, pid_t pid, pid_t tid, uint64_t *run, uint64_t *delay)
@@ -482,48 +545,59 @@ static const struct model_blk *blk_prev(const struct model_blk *prev, size_t n, 
 	return NULL;
 }
 
-static uint64_t stat_u64(json_t *o, const char *key)
+/* The counters of a query-blockstats "stats" object; a missing or
+ * unreadable one is 0. */
+static void blk_counters(struct jscan_span st, struct model_blk *b)
 {
-	json_t *v = json_object_get(o, key);
+	static const struct u64_member c[] = {
+		{ "rd_bytes", offsetof(struct model_blk, rd_bytes) },
+		{ "wr_bytes", offsetof(struct model_blk, wr_bytes) },
+		{ "rd_operations", offsetof(struct model_blk, rd_ops) },
+		{ "wr_operations", offsetof(struct model_blk, wr_ops) },
+		{ "rd_total_time_ns", offsetof(struct model_blk, rd_time_ns) },
+		{ "wr_total_time_ns", offsetof(struct model_blk, wr_time_ns) },
+	};
 
-	return json_is_integer(v) && json_integer_value(v) > 0 ? (uint64_t)json_integer_value(v) : 0;
+	u64_members(st, c, sizeof(c) / sizeof(c[0]), b);
 }
 
 /* The name a query-blockstats entry goes by: its node, else its drive. */
-static const char *blk_name(json_t *e)
+static int blk_name(struct jscan_span e, char *buf, size_t len)
 {
-	const char *node = json_string_value(json_object_get(e, "node-name"));
-	const char *dev = json_string_value(json_object_get(e, "device"));
+	struct jscan_span v;
 
-	return node && *node ? node : dev && *dev ? dev : NULL;
+	if (jscan_member(e, "node-name", &v) && jscan_str(v, buf, len) == 0 && *buf)
+		return 0;
+	if (jscan_member(e, "device", &v) && jscan_str(v, buf, len) == 0 && *buf)
+		return 0;
+	return -EINVAL;
 }
 
-int sampler_blks_parse(json_t *ret, const struct model_blk *prev, size_t nprev, int64_t dt_ms,
-		       struct model_blk **out, size_t *n)
+int sampler_blks_parse(const char *text, size_t len, const struct model_blk *prev, size_t nprev,
+		       int64_t dt_ms, struct model_blk **out, size_t *n)
 {
-	size_t i, k = 0;
-	json_t *e;
+	struct jscan_span ret, e, st;
+	struct jscan_it it;
+	size_t k = 0, cap = 0;
 
 	*out = NULL;
 	*n = 0;
-	if (!json_is_array(ret))
+	if (jscan_whole(text, text + len, &ret) < 0 || jscan_iter(&it, ret) < 0 || it.close != ']')
 		return -EINVAL;
-	*out = xcalloc(json_array_size(ret) + 1, sizeof(**out));
-	json_array_foreach(ret, i, e) {
-		json_t *st = json_object_get(e, "stats");
-		const char *name = blk_name(e);
+	while (jscan_next(&it, NULL, &e))
+		cap++;
+	*out = xcalloc(cap + 1, sizeof(**out));
+	jscan_iter(&it, ret);
+	while (jscan_next(&it, NULL, &e)) {
 		struct model_blk *b = &(*out)[k];
 		const struct model_blk *p;
 
-		if (!name || !json_is_object(st))
+		if (!jscan_member(e, "stats", &st) || st.p[0] != '{' ||
+		    blk_name(e, b->name, sizeof(b->name)) < 0) {
+			memset(b, 0, sizeof(*b));
 			continue;
-		snprintf(b->name, sizeof(b->name), "%s", name);
-		b->rd_bytes = stat_u64(st, "rd_bytes");
-		b->wr_bytes = stat_u64(st, "wr_bytes");
-		b->rd_ops = stat_u64(st, "rd_operations");
-		b->wr_ops = stat_u64(st, "wr_operations");
-		b->rd_time_ns = stat_u64(st, "rd_total_time_ns");
-		b->wr_time_ns = stat_u64(st, "wr_total_time_ns");
+		}
+		blk_counters(st, b);
 		b->rd_bps = b->wr_bps = b->rd_iops = b->wr_iops = -1;
 		b->rd_lat_ms = b->wr_lat_ms = -1;
 		if ((p = blk_prev(prev, nprev, b->name)) && dt_ms > 0) {
@@ -540,31 +614,35 @@ int sampler_blks_parse(json_t *ret, const struct model_blk *prev, size_t nprev, 
 	return 0;
 }
 
-static void block_answer(struct balloon_ask *a, json_t *ret)
+static void block_answer(struct balloon_ask *a, const struct qmp_msg *reply)
 {
 	struct model *m = a->s->d->model;
 	const struct model_vm *v = model_vm(m, a->id);
 	const struct model_blk *prev = NULL;
-	struct model_blk *b;
+	struct model_blk *b = NULL;
 	size_t nprev = 0, n;
 	int64_t dt = 0;
+	const char *raw;
+	char *text;
+	size_t len;
 
+	if (reply_text(reply, &raw, &len, &text) < 0)
+		return;
 	if (v && v->blks_pid == a->pid) {
 		prev = v->blks;
 		nprev = v->nblks;
 		dt = model_now_ms(m) - v->blks_ms;
 	}
-	if (sampler_blks_parse(ret, prev, nprev, dt, &b, &n) == 0)
+	if (sampler_blks_parse(raw, len, prev, nprev, dt, &b, &n) == 0)
 		model_blks_set(m, a->id, a->pid, b, n);
 	free(b);
+	free(text);
 }
 
 static void (*const answers[])(struct balloon_ask *a, json_t *ret) = {
 	[ASK_BALLOON] = balloon_answer,
 	[ASK_POLLING] = polling_answer,
-	[ASK_GUEST] = guest_answer,
 	[ASK_CPUS] = cpus_answer,
-	[ASK_BLOCK] = block_answer,
 };
 
 static void balloon_reply(struct qmp *q, const struct qmp_msg *reply, void *data)
@@ -574,7 +652,11 @@ static void balloon_reply(struct qmp *q, const struct qmp_msg *reply, void *data
 	(void)q;
 	if (a->s) {
 		ask_unlink(a->s, a);
-		if (reply && reply->type == QMP_MSG_RETURN && (a->kind == ASK_BALLOON || ask_vm(a)))
+		if (reply && reply->type == QMP_MSG_RETURN && a->kind == ASK_BLOCK && ask_vm(a))
+			block_answer(a, reply);
+		else if (reply && reply->type == QMP_MSG_RETURN && a->kind == ASK_GUEST && ask_vm(a))
+			guest_answer(a, reply);
+		else if (reply && reply->type == QMP_MSG_RETURN && (a->kind == ASK_BALLOON || ask_vm(a)))
 			answers[a->kind](a, reply->ret);
 	}
 	free(a);
@@ -602,7 +684,9 @@ static void ask(struct sampler *s, struct vm *vm, enum ask_kind kind, const char
 	a->pid = vm->pid;
 	a->next = s->asks;
 	s->asks = a;
-	if (s->seams.qmp_command(vm->qmp, cmd, args, balloon_reply, a) < 0) {
+	/* the answers asked for every sample are read in place */
+	if (((kind == ASK_BLOCK || kind == ASK_GUEST) && s->seams.qmp_command_raw
+	     ? s->seams.qmp_command_raw : s->seams.qmp_command)(vm->qmp, cmd, args, balloon_reply, a) < 0) {
 		ask_unlink(s, a);
 		free(a);
 	}
@@ -729,20 +813,33 @@ static void sample_net(struct sampler *s, struct vm *vm)
 
 static void read_netdev(struct sampler *s)
 {
-	s->netdev_ok = procfs_read(s->seams.proc_root, "net/dev", s->netdev, PROC_BUF_LEN) == 0;
+	s->netdev_ok = procfs_kept_read(s->kept, s->seams.proc_root, "net/dev", s->netdev,
+					PROC_BUF_LEN) == 0;
 }
 
 void sampler_vm(struct sampler *s, struct vm *vm)
 {
+	struct qmp *q = vm->qmp;
+
 	sample_proc(s, vm);
 	sample_disks(s, vm);
+	/* A QEMU still starting is asked nothing: the questions would queue
+	 * ahead of the start's own cont and query-status.  Its process is
+	 * known by now (read while QEMU starts up, not after); the change to
+	 * running asks the rest. */
+	if (vm->state == VM_STARTING)
+		return;
+	if (q && s->seams.qmp_cork)
+		s->seams.qmp_cork(q);        /* its questions leave in one write */
 	ask_balloon(s, vm);
-	if (!model_proc_of(s->d->model, vm->spec.id, vm->pid))
-		return;                      /* not (yet) known to be its QEMU */
-	sample_vcpus(s, vm);
-	ask_guest(s, vm);
-	ask_block(s, vm);
-	sample_net(s, vm);
+	if (model_proc_of(s->d->model, vm->spec.id, vm->pid)) {
+		sample_vcpus(s, vm);
+		ask_guest(s, vm);
+		ask_block(s, vm);
+		sample_net(s, vm);
+	}                                    /* else not (yet) known to be its QEMU */
+	if (q && s->seams.qmp_uncork)
+		s->seams.qmp_uncork(q);
 }
 
 /* --- NICs and leases ------------------------------------------------------ */
@@ -808,6 +905,7 @@ void sampler_run(struct sampler *s)
 		if (!vm->deleted)
 			sampler_vm(s, vm);
 	sample_leases(s);
+	procfs_kept_sweep(s->kept);          /* the files of QEMUs gone */
 }
 
 /* --- what events make stale ------------------------------------------------ */
@@ -889,6 +987,7 @@ struct sampler *sampler_new(struct croftd *d, const struct sampler_seams *seams)
 	s->hz = hz > 0 ? (uint64_t)hz : 100;
 	s->page = page > 0 ? (uint64_t)page : 4096;
 	s->buf = xmalloc(PROC_BUF_LEN);
+	s->kept = procfs_kept_new();
 	s->netdev = xmalloc(PROC_BUF_LEN);
 	if (!s->seams.sys_root)
 		s->seams.sys_root = "/sys";
@@ -911,6 +1010,7 @@ void sampler_free(struct sampler *s)
 		bus_sink_remove(s->d->bus, on_event, s);
 	for (a = s->asks; a; a = a->next)
 		a->s = NULL;
+	procfs_kept_free(s->kept);
 	free(s->buf);
 	free(s->netdev);
 	free(s->polled);

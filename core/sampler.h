@@ -59,9 +59,16 @@ struct sampler_seams {
 	int (*leases)(struct croftd *d, struct netd_lease **out, size_t *n);
 	int (*qmp_command)(struct qmp *q, const char *cmd, json_t *args, qmp_reply_cb cb,
 			   void *data);
+	/* The same, the answer read in place (qmp_msg.raw); NULL: qmp_command. */
+	int (*qmp_command_raw)(struct qmp *q, const char *cmd, json_t *args, qmp_reply_cb cb,
+			       void *data);
+	/* Around a VM's questions, so they leave in one write; NULL: none. */
+	void (*qmp_cork)(struct qmp *q);
+	void (*qmp_uncork)(struct qmp *q);
 };
 
-/* The real ones: /proc, netd_client_leases(), qmp_command(). */
+/* The real ones: /proc, netd_client_leases(), qmp_command(),
+ * qmp_command_raw(), qmp_cork(), qmp_uncork(). */
 extern const struct sampler_seams sampler_real_seams;
 
 /* A sampler filling d->model (which must outlive it) from d's VMs, store
@@ -81,17 +88,20 @@ void sampler_vm(struct sampler *s, struct vm *vm);
 int sampler_nics_load(struct sampler *s);
 
 /* Parsers of QEMU's answers, for tests.  The guest's balloon statistics
- * (qom-get guest-stats) at now_ms, polled every poll_s: 0 or -EINVAL. */
+ * (qom-get guest-stats' return, its JSON text read in place: jscan.h) at
+ * now_ms, polled every poll_s: 0 or -EINVAL. */
 struct model_guest_mem;
 struct model_vcpu;
 struct model_blk;
-int sampler_guest_mem_parse(json_t *ret, int64_t now_ms, int poll_s, struct model_guest_mem *g);
+int sampler_guest_mem_parse(const char *text, size_t len, int64_t now_ms, int poll_s,
+			    struct model_guest_mem *g);
 /* query-cpus-fast: the vCPUs (malloc'd) with their threads; 0 or -EINVAL. */
 int sampler_vcpus_parse(json_t *ret, struct model_vcpu **out, size_t *n);
-/* query-blockstats, with rates against prev (nprev entries read dt_ms
- * before; NULL: none): 0 with *out malloc'd, or -EINVAL. */
-int sampler_blks_parse(json_t *ret, const struct model_blk *prev, size_t nprev, int64_t dt_ms,
-		       struct model_blk **out, size_t *n);
+/* query-blockstats' return (its JSON text, read in place: jscan.h), with
+ * rates against prev (nprev entries read dt_ms before; NULL: none): 0
+ * with *out malloc'd, or -EINVAL. */
+int sampler_blks_parse(const char *text, size_t len, const struct model_blk *prev, size_t nprev,
+		       int64_t dt_ms, struct model_blk **out, size_t *n);
 
 /* The "sampler" service of croftd.c: makes d->model and d->sampler,
  * samples once, then every sample-interval-ms. */

@@ -145,6 +145,47 @@ static void test_most_available_shrinks_first(void **state)
 	assert_int_equal(fake_step(&f), 0);
 }
 
+/* The one with the most to spare gives until it is level with the next,
+ * then they give alike: balloons move in parallel, each at its guest's
+ * pace.  A change too small to make is not split. */
+static void test_shortfall_spread(void **state)
+{
+	struct fake f;
+	size_t i;
+
+	(void)state;
+	fake_init(&f, 2048 - 300);            /* 4 x 512 booted: 300M over */
+	fake_vm(&f, 512, 128, 512, 100);      /* web: need 164, 348 to spare */
+	fake_vm(&f, 512, 128, 512, 200);      /* need 264, 248 to spare */
+	fake_vm(&f, 512, 128, 512, 200);
+	fake_vm(&f, 512, 128, 512, 200);
+	f.host.psi_some10 = 20;               /* short: all of it at once */
+	assert_int_equal(fake_step(&f), 4);
+	/* web gives 100 to come level with the others, then all give 50 */
+	assert_int_equal(f.vm[0].target_mib, 512 - 150);
+	for (i = 1; i < 4; i++)
+		assert_int_equal(f.vm[i].target_mib, 512 - 50);
+	assert_non_null(strstr(f.out[0].reason, "web had 412M available inside"));
+
+	/* equal guests share a shortfall equally; a small one goes to as many
+	 * as can each give a change worth making */
+	fake_init(&f, 2048 - 1024);
+	for (i = 0; i < 4; i++)
+		fake_vm(&f, 512, 128, 512, 94);
+	f.host.psi_some10 = 20;
+	fake_step(&f);
+	for (i = 0; i < 4; i++)
+		assert_int_equal(f.vm[i].target_mib, 256);
+	fake_init(&f, 2048 - 20);
+	for (i = 0; i < 4; i++)
+		fake_vm(&f, 512, 128, 512, 94);
+	f.host.psi_some10 = 20;
+	assert_int_equal(fake_step(&f), 2);
+	assert_int_equal(sum_targets(&f), 2048 - 20);
+	for (i = 0; i < 4; i++)
+		assert_true(f.vm[i].target_mib == 512 || f.vm[i].target_mib <= 512 - BP_MIN_CHANGE_MIB);
+}
+
 static void test_never_below_min(void **state)
 {
 	struct fake f;
@@ -405,6 +446,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_no_pressure_no_change),
 		cmocka_unit_test(test_most_available_shrinks_first),
+		cmocka_unit_test(test_shortfall_spread),
 		cmocka_unit_test(test_never_below_min),
 		cmocka_unit_test(test_never_into_use),
 		cmocka_unit_test(test_swapping_gets_memory_back),

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static const char stat_text[] =
 	"cpu  67843 0 18181 290212 1326 0 243 656 0 0\n"
@@ -96,6 +97,66 @@ static void test_read_under_root(void **state)
 	free(dir);
 }
 
+/* Kept open: the same answers as procfs_read, one descriptor per file,
+ * a process gone (or its pid recycled) read through its path again. */
+static void test_kept(void **state)
+{
+	char *dir = tl_tmpdir("procfs"), *root, *pid, *path, *meminfo, buf[64];
+	struct procfs_kept *k = procfs_kept_new();
+
+	(void)state;
+	assert_non_null(dir);
+	root = tl_proc_new(dir);
+	pid = tl_path(root, "4242");
+	assert_int_equal(mkdir(pid, 0755), 0);
+	path = tl_path(pid, "stat");
+	meminfo = tl_path(root, "meminfo");
+	tl_write_file_or_fail(path, "%s", "4242 (qemu) S 1\n");
+	assert_int_equal(procfs_kept_read(k, root, "4242/stat", buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "4242 (qemu) S 1\n");
+	assert_int_equal(procfs_kept_count(k), 1);
+	/* read again, afresh, through the same descriptor */
+	tl_write_file_or_fail(path, "%s", "4242 (qemu) R 1\n");
+	assert_int_equal(procfs_kept_read(k, root, "4242/stat", buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "4242 (qemu) R 1\n");
+	assert_int_equal(procfs_kept_read(k, root, "meminfo", buf, sizeof(buf)), -ENOENT);
+	assert_int_equal(procfs_kept_count(k), 1);
+	tl_write_file_or_fail(meminfo, "%s", "MemTotal: 1 kB\n");
+	assert_int_equal(procfs_kept_read(k, root, "meminfo", buf, 8), 0);
+	assert_string_equal(buf, "MemTota");               /* cut to the buffer */
+	assert_int_equal(procfs_kept_count(k), 2);
+
+	/* the process goes: an error, its descriptor closed */
+	tl_proc_dir_gone(pid);
+	assert_int_equal(procfs_kept_read(k, root, "4242/stat", buf, sizeof(buf)), -ENOENT);
+	assert_int_equal(procfs_kept_count(k), 1);
+	/* another takes its pid: read through the path again */
+	assert_int_equal(mkdir(pid, 0755), 0);
+	tl_write_file_or_fail(path, "%s", "4242 (sleep) S 7\n");
+	assert_int_equal(procfs_kept_read(k, root, "4242/stat", buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "4242 (sleep) S 7\n");
+	/* it exits and a third comes between two reads: its text, not the old */
+	tl_proc_dir_gone(pid);
+	assert_int_equal(mkdir(pid, 0755), 0);
+	tl_write_file_or_fail(path, "%s", "4242 (bash) S 9\n");
+	assert_int_equal(procfs_kept_read(k, root, "4242/stat", buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "4242 (bash) S 9\n");
+
+	/* a sweep closes what was not read since the last one */
+	procfs_kept_sweep(k);
+	assert_int_equal(procfs_kept_count(k), 2);
+	assert_int_equal(procfs_kept_read(k, root, "meminfo", buf, sizeof(buf)), 0);
+	procfs_kept_sweep(k);
+	assert_int_equal(procfs_kept_count(k), 1);
+	procfs_kept_free(k);
+	free(meminfo);
+	free(path);
+	free(pid);
+	free(root);
+	tl_rmtree(dir);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -103,6 +164,7 @@ int main(void)
 		cmocka_unit_test(test_loadavg_uptime),
 		cmocka_unit_test(test_pid_stat),
 		cmocka_unit_test(test_read_under_root),
+		cmocka_unit_test(test_kept),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

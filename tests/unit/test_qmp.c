@@ -345,7 +345,10 @@ static void on_reply(struct qmp *q, const struct qmp_msg *reply, void *data)
 		logf_(p->r, "%s:null ", p->tag);
 	} else {
 		p->type = reply->type;
-		if (reply->type == QMP_MSG_RETURN) {
+		if (reply->type == QMP_MSG_RETURN && reply->raw) {
+			assert_null(reply->ret);
+			snprintf(p->text, sizeof(p->text), "raw:%.*s", (int)reply->raw_len, reply->raw);
+		} else if (reply->type == QMP_MSG_RETURN) {
 			char *s = json_dumps(reply->ret, JSON_COMPACT | JSON_ENCODE_ANY);
 
 			snprintf(p->text, sizeof(p->text), "%s", s);
@@ -563,6 +566,105 @@ static void test_client_out_of_order(void **state)
 	assert_int_equal(a.called, 1);
 	assert_int_equal(e.r.closed, 0);
 	assert_true(qmp_is_ready(e.q));
+	env_fini(&e);
+}
+
+/* Corked commands wait, then leave in one write, in order. */
+static void test_client_cork(void **state)
+{
+	struct env e;
+	struct pend a, b;
+	char buf[512];
+	ssize_t n;
+	long long ia, ib;
+
+	(void)state;
+	env_init(&e);
+	env_handshake(&e);
+	pend_init(&a, &e.r, "a");
+	pend_init(&b, &e.r, "b");
+	qmp_cork(e.q);
+	assert_int_equal(qmp_command(e.q, "qom-get", json_pack("{s:s}", "path", "/x"), on_reply,
+				     &a), 0);
+	assert_int_equal(qmp_command(e.q, "query-blockstats", NULL, on_reply, &b), 0);
+	tl_qmp_expect_silence(&e.f, e.l);
+	qmp_uncork(e.q);
+	qmp_uncork(e.q);                  /* again: nothing more */
+	n = recv(e.f.fd, buf, sizeof(buf) - 1, MSG_DONTWAIT);
+	assert_true(n > 0);
+	buf[n] = '\0';
+	assert_non_null(strstr(buf, "\"execute\":\"qom-get\",\"arguments\":{\"path\":\"/x\"},\"id\":"));
+	assert_non_null(strstr(buf, "}\n{\"execute\":\"query-blockstats\",\"id\":"));
+	assert_int_equal(buf[n - 1], '\n');
+	ia = strtoll(strstr(buf, "\"id\":") + 5, NULL, 10);
+	ib = strtoll(strstr(strstr(buf, "query-blockstats"), "\"id\":") + 5, NULL, 10);
+	tl_qmp_reply(&e.f, ib, "[]");
+	tl_qmp_reply(&e.f, ia, "{}");
+	PUMP_UNTIL(e.l, a.called && b.called);
+	assert_string_equal(e.r.log, "ready b:reply a:reply ");
+	/* uncorked, a command leaves at once */
+	assert_int_equal(qmp_command(e.q, "query-status", NULL, NULL, NULL), 0);
+	tl_qmp_expect(&e.f, e.l, "query-status", NULL);
+	qmp_cork(NULL);
+	qmp_uncork(NULL);
+	env_fini(&e);
+}
+
+/* A raw command's reply is read in place; anything unusual goes the
+ * usual way (a tree), and other replies and events are untouched. */
+static void test_client_raw(void **state)
+{
+	struct env e;
+	struct pend a, b, c, d;
+	long long ia, ib, ic, id;
+	char buf[256];
+
+	(void)state;
+	env_init(&e);
+	env_handshake(&e);
+	pend_init(&a, &e.r, "a");
+	pend_init(&b, &e.r, "b");
+	pend_init(&c, &e.r, "c");
+	pend_init(&d, &e.r, "d");
+	assert_int_equal(qmp_command_raw(e.q, "query-blockstats", NULL, on_reply, &a), 0);
+	assert_int_equal(qmp_command(e.q, "query-status", NULL, on_reply, &b), 0);
+	assert_int_equal(qmp_command_raw(e.q, "query-blockstats", NULL, on_reply, &c), 0);
+	assert_int_equal(qmp_command_raw(e.q, "query-blockstats", NULL, on_reply, &d), 0);
+	ia = tl_qmp_expect(&e.f, e.l, "query-blockstats", NULL);
+	ib = tl_qmp_expect(&e.f, e.l, "query-status", NULL);
+	ic = tl_qmp_expect(&e.f, e.l, "query-blockstats", NULL);
+	id = tl_qmp_expect(&e.f, e.l, "query-blockstats", NULL);
+	tl_qmp_send(&e.f, "{\"event\": \"RESUME\", \"timestamp\": {\"seconds\": 1, \"microseconds\": 2}}\r\n");
+	snprintf(buf, sizeof(buf), "{\"return\": [{\"device\": \"\", \"stats\": {\"rd_bytes\": 7}}], \"id\": %lld}\r\n", ia);
+	tl_qmp_send(&e.f, buf);
+	tl_qmp_reply(&e.f, ib, "{\"status\": \"running\"}");
+	/* a member more than return and id: the usual way */
+	snprintf(buf, sizeof(buf), "{\"return\": [], \"id\": %lld, \"extra\": 1}\r\n", ic);
+	tl_qmp_send(&e.f, buf);
+	snprintf(buf, sizeof(buf), "{\"id\": %lld, \"error\": {\"class\": \"GenericError\", \"desc\": \"no\"}}\r\n", id);
+	tl_qmp_send(&e.f, buf);
+	PUMP_UNTIL(e.l, a.called && b.called && c.called && d.called);
+	assert_string_equal(a.text, "raw:[{\"device\": \"\", \"stats\": {\"rd_bytes\": 7}}]");
+	assert_string_equal(b.text, "{\"status\":\"running\"}");
+	assert_string_equal(c.text, "[]");
+	assert_int_equal(d.type, QMP_MSG_ERROR);
+	assert_string_equal(d.text, "GenericError: no");
+	assert_int_equal(e.r.nevents, 1);
+	/* while a raw command is out, an id none has (0 is never one) goes
+	 * the usual way, ignored */
+	pend_init(&a, &e.r, "a");
+	assert_int_equal(qmp_command_raw(e.q, "query-blockstats", NULL, on_reply, &a), 0);
+	ia = tl_qmp_expect(&e.f, e.l, "query-blockstats", NULL);
+	tl_qmp_send(&e.f, "{\"return\": [], \"id\": 0}\r\n");
+	tl_qmp_send(&e.f, "{\"return\": [], \"id\": 99999}\r\n");
+	tl_qmp_expect_silence(&e.f, e.l);
+	assert_int_equal(e.r.closed, 0);
+	assert_int_equal(a.called, 0);
+	/* not JSON, though the id is a raw command's: malformed, as ever */
+	snprintf(buf, sizeof(buf), "{\"return\": [1,], \"id\": %lld}\r\n", ia);
+	tl_qmp_send(&e.f, buf);
+	PUMP_UNTIL(e.l, e.r.closed);
+	assert_true(a.null_reply);
 	env_fini(&e);
 }
 
@@ -1121,6 +1223,8 @@ int main(void)
 		cmocka_unit_test(test_parse_garbage),
 		cmocka_unit_test(test_client_handshake),
 		cmocka_unit_test(test_client_out_of_order),
+		cmocka_unit_test(test_client_cork),
+		cmocka_unit_test(test_client_raw),
 		cmocka_unit_test(test_client_events),
 		cmocka_unit_test(test_client_close_pending),
 		cmocka_unit_test(test_client_malformed),

@@ -62,6 +62,7 @@ struct fq_cmd {
 	json_t *args;
 	qmp_reply_cb cb;
 	void *data;
+	int raw;                     /* sent with qmp_command_raw */
 };
 static struct {
 	int calls;
@@ -90,8 +91,19 @@ static int fake_qmp_command(struct qmp *q, const char *cmd, json_t *args, qmp_re
 	fq.pending[fq.npending].args = args;
 	fq.pending[fq.npending].cb = cb;
 	fq.pending[fq.npending].data = data;
+	fq.pending[fq.npending].raw = 0;
 	fq.npending++;
 	return 0;
+}
+
+static int fake_qmp_command_raw(struct qmp *q, const char *cmd, json_t *args, qmp_reply_cb cb,
+				void *data)
+{
+	int r = fake_qmp_command(q, cmd, args, cb, data);
+
+	if (r == 0)
+		fq.pending[fq.npending - 1].raw = 1;
+	return r;
 }
 
 /* How many times cmd was sent. */
@@ -122,6 +134,12 @@ static int fq_answer(const char *cmd, const char *ret)
 	json_decref(c.args);
 	if (!ret) {
 		c.cb(NULL, NULL, c.data);
+		return 0;
+	}
+	if (c.raw) {                 /* as qmp.c reads it: the text as it came */
+		m.raw = ret;
+		m.raw_len = strlen(ret);
+		c.cb(NULL, &m, c.data);
 		return 0;
 	}
 	m.ret = json_loads(ret, JSON_DECODE_ANY, NULL);
@@ -178,6 +196,7 @@ static int setup(void **state)
 	f->seams.sys_root = f->sys;
 	f->seams.leases = fake_leases;
 	f->seams.qmp_command = fake_qmp_command;
+	f->seams.qmp_command_raw = fake_qmp_command_raw;
 	f->s = sampler_new(&f->d, &f->seams);
 	f->d.sampler = f->s;
 	*state = f;
@@ -582,6 +601,13 @@ static void test_state_events(void **state)
 	/* QEMU is up: a read right after sees its figures, before any tick */
 	qemu_proc(f, vm, 4242, 50, 700);
 	vm->qmp = (struct qmp *)&fq;      /* used only through fake_qmp_command */
+	/* while it starts, QMP is the start's own: nothing is asked (a
+	 * question would queue ahead of cont); its process is read */
+	vm_set_state(vm, VM_STARTING, "user");
+	sampler_run(f->s);
+	assert_int_equal(fq_count("query-balloon"), 0);
+	assert_int_equal(fq_count("query-cpus-fast"), 0);
+	assert_non_null(model_proc_of(f->d.model, id, 4242));
 	vm_set_state(vm, VM_RUNNING, "user");
 	assert_non_null(model_proc_of(f->d.model, id, 4242));
 	assert_int_equal(fq_count("query-balloon"), 1);
@@ -765,7 +791,7 @@ static void test_vcpu_ready(void **state)
 	{
 		char *dir = xasprintf("%s/4242/task/4251", f->proc);
 
-		tl_rmtree(dir);
+		tl_proc_dir_gone(dir);
 		free(dir);
 	}
 	sampler_run(f->s);

@@ -542,12 +542,23 @@ void tl_proc_pid_or_fail(const char *root, const struct tl_proc_pid *p)
 	free(dir);
 }
 
+static int empty_entry(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)ftw;
+	return flag == FTW_F && S_ISREG(sb->st_mode) && truncate(p, 0) < 0 ? -1 : 0;
+}
+
+void tl_proc_dir_gone(const char *dir)
+{
+	if (nftw(dir, empty_entry, 16, FTW_PHYS) < 0 || tl_rmtree(dir) < 0)
+		fail_msg("cannot remove %s", dir);
+}
+
 void tl_proc_pid_gone(const char *root, int pid)
 {
 	char *dir = xasprintf("%s/%d", root, pid);
 
-	if (tl_rmtree(dir) < 0)
-		fail_msg("cannot remove %s", dir);
+	tl_proc_dir_gone(dir);
 	free(dir);
 }
 

@@ -316,6 +316,10 @@ struct tl_proc_pid {
 void tl_proc_pid_or_fail(const char *root, const struct tl_proc_pid *p);
 /* The process has gone: PID/ no longer exists. */
 void tl_proc_pid_gone(const char *root, int pid);
+/* A directory of the fake tree gone as a process's (or thread's) goes:
+ * its files first read nothing, also through a descriptor kept open (the
+ * kernel's fail with ESRCH), then it is removed. */
+void tl_proc_dir_gone(const char *dir);
 
 /* A store file the test opens itself (testlib_store.c), for cmocka setups
  * and teardowns: *state is a tl_store_file, a fresh temporary directory
