@@ -134,6 +134,9 @@ qemu_stop() {
 	wait "$QPID" 2>/dev/null
 	QPID=
 }
+disk() {   # NAME — the virtio disk $T/NAME.qcow2 with the serial the answer file asks for
+	echo "-drive file=$T/$1.qcow2,if=none,id=d0,format=qcow2 -device virtio-blk-pci,drive=d0,serial=CROFTDISK1"
+}
 disk_blank() {   # QCOW2 — no data cluster was ever written
 	qemu-img map --output=json "$1" | jq -e 'all(.[]; .data == false)' >/dev/null
 }
@@ -147,7 +150,7 @@ lastlines() { tail -c 600 "$T/$1.log" | tr -d '\r' | sed 's/\x1b\[[0-9;?]*[A-Za-
 # --- 2. a bad answer: stops before any disk is written, powers off -----------
 qemu-img create -q -f qcow2 "$T/bad.qcow2" 10G
 t0=$SECONDS
-qemu_start bad uefi -cdrom "$T/bad.iso" -drive "file=$T/bad.qcow2,if=virtio,serial=CROFTDISK1" -nic none
+qemu_start bad uefi -cdrom "$T/bad.iso" $(disk bad) -nic none
 if expect bad "expect:$TIMEOUT:automatic install" "expect:$TIMEOUT:line 3: unknown key 'timezon'" &&
 	qemu_wait_exit 180; then
 	result pass "uefi: a bad answer file: the line on the serial line, then power off ($((SECONDS - t0))s)"
@@ -160,7 +163,7 @@ check "a bad answer file wrote nothing to the disk" disk_blank "$T/bad.qcow2"
 # --- 3. the unattended install ---------------------------------------------
 qemu-img create -q -f qcow2 "$T/disk.qcow2" 10G
 t0=$SECONDS
-qemu_start install bios -cdrom "$T/auto.iso" -drive "file=$T/disk.qcow2,if=virtio,serial=CROFTDISK1" \
+qemu_start install bios -cdrom "$T/auto.iso" $(disk disk) \
 	-nic user,model=virtio-net-pci
 if expect install "expect:$TIMEOUT:automatic install" "expect:$INSTALL_TIMEOUT:croft is installed|error" &&
 	grep -aq "croft is installed" "$T/install.log" && qemu_wait_exit 300; then
@@ -178,7 +181,7 @@ SSH=(ssh -i "$T/id" -p "$PORT" -o StrictHostKeyChecking=no -o UserKnownHostsFile
 	-o LogLevel=ERROR -o ConnectTimeout=20 -o BatchMode=yes root@127.0.0.1)
 on() { "${SSH[@]}" "$@"; }
 t0=$SECONDS
-qemu_start uefi uefi -drive "file=$T/disk.qcow2,if=virtio,serial=CROFTDISK1" \
+qemu_start uefi uefi $(disk disk) \
 	-nic "user,model=virtio-net-pci,hostfwd=tcp:127.0.0.1:$PORT-:22"
 if expect uefi "poke:$TIMEOUT:ssh root@10\.0\.2\.15" "expect:60:login: "; then
 	result pass "uefi: the installed system boots; the banner names its address and ssh ($((SECONDS - t0))s)"
@@ -222,7 +225,7 @@ qemu_wait_exit 120 || qemu_stop
 
 # --- 5. the installed system, BIOS ------------------------------------------
 t0=$SECONDS
-qemu_start bios bios -drive "file=$T/disk.qcow2,if=virtio,serial=CROFTDISK1" \
+qemu_start bios bios $(disk disk) \
 	-nic "user,model=virtio-net-pci,hostfwd=tcp:127.0.0.1:$PORT-:22"
 if expect bios "poke:$TIMEOUT:login: "; then
 	for _ in $(seq 60); do on true 2>/dev/null && break; sleep 2; done
