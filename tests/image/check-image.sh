@@ -4,14 +4,10 @@
 #
 #   1. the image: `make iso` (unless $CROFT_ISO names one), then two copies
 #      by croft-mkanswer: one with a good answer file, one with a bad one;
-#   2. a bad answer, booted with OVMF (the image's UEFI boot): GRUB starts
-#      the automatic install by itself, which prints the line and the
-#      problem on the serial line and powers off; the blank disk stays
-#      blank;
-#   3. the unattended install, booted with SeaBIOS (the image's BIOS boot)
+#   2. the unattended install, booted with SeaBIOS (the image's BIOS boot)
 #      onto a blank virtio disk: partitions, unpacks, GRUB for BIOS and
 #      UEFI, reboots;
-#   4. the installed disk booted with OVMF (its UEFI boot loader): on the
+#   3. the installed disk booted with OVMF (its UEFI boot loader): on the
 #      serial line the banner with the host's address and the ssh command,
 #      root's login, the croft console drawing on ttyS0, a shell after it;
 #      over SSH (a host-forwarded port on 127.0.0.1): croftd and croft-netd
@@ -24,8 +20,12 @@
 #      package (this tree with the version bumped, built in the background)
 #      with that VM running: the same QEMU keeps running, the new croftd
 #      answers and lists it running;
-#   5. the installed disk booted with SeaBIOS (its BIOS boot loader): the
-#      login prompt, croftd active over SSH.
+#   4. the installed disk booted with SeaBIOS (its BIOS boot loader): the
+#      login prompt, croftd active over SSH;
+#   5. a bad answer, booted with OVMF (the image's UEFI boot): GRUB starts
+#      the automatic install by itself, which prints the line and the
+#      problem on the serial line and powers off; the blank disk stays
+#      blank.
 #
 # Each boot has its own timeout (CROFT_IMAGE_BOOT_TIMEOUT, default 900 s;
 # the install 1800 s); the times are printed.  CHECK_IMAGE_KEEP=1 keeps
@@ -173,20 +173,7 @@ bumped_deb() {
 bumped_deb &
 DEBPID=$!
 
-# --- 2. a bad answer: stops before any disk is written, powers off -----------
-qemu-img create -q -f qcow2 "$T/bad.qcow2" 10G
-t0=$SECONDS
-qemu_start bad uefi bad -cdrom "$T/bad.iso" -nic none
-if expect bad "expect:$TIMEOUT:automatic install" "expect:$TIMEOUT:line 3: unknown key 'timezon'" &&
-	qemu_wait_exit 180; then
-	result pass "uefi: a bad answer file: the line on the serial line, then power off ($((SECONDS - t0))s)"
-else
-	result fail "uefi: a bad answer file" "$(cat "$T/bad.err") last: $(lastlines bad)"
-	qemu_stop
-fi
-check "a bad answer file wrote nothing to the disk" disk_blank "$T/bad.qcow2"
-
-# --- 3. the unattended install ---------------------------------------------
+# --- 2. the unattended install ---------------------------------------------
 qemu-img create -q -f qcow2 "$T/disk.qcow2" 10G
 t0=$SECONDS
 qemu_start install bios disk -cdrom "$T/auto.iso" \
@@ -201,7 +188,7 @@ else
 	exit 1
 fi
 
-# --- 4. the installed system, UEFI ------------------------------------------
+# --- 3. the installed system, UEFI ------------------------------------------
 PORT=$((20000 + RANDOM % 20000))
 SSH=(ssh -i "$T/id" -p "$PORT" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null
 	-o LogLevel=ERROR -o ConnectTimeout=20 -o BatchMode=yes root@127.0.0.1)
@@ -271,7 +258,7 @@ fi
 on 'systemctl poweroff' >/dev/null 2>&1
 qemu_wait_exit 120 || qemu_stop
 
-# --- 5. the installed system, BIOS ------------------------------------------
+# --- 4. the installed system, BIOS ------------------------------------------
 t0=$SECONDS
 qemu_start bios bios disk \
 	-nic "user,model=virtio-net-pci,hostfwd=tcp:127.0.0.1:$PORT-:22"
@@ -284,6 +271,19 @@ else
 fi
 on 'systemctl poweroff' >/dev/null 2>&1
 qemu_wait_exit 120 || qemu_stop
+
+# --- 5. a bad answer: stops before any disk is written, powers off -----------
+qemu-img create -q -f qcow2 "$T/bad.qcow2" 10G
+t0=$SECONDS
+qemu_start bad uefi bad -cdrom "$T/bad.iso" -nic none
+if expect bad "expect:$TIMEOUT:automatic install" "expect:$TIMEOUT:line 3: unknown key 'timezon'" &&
+	qemu_wait_exit 180; then
+	result pass "uefi: a bad answer file: the line on the serial line, then power off ($((SECONDS - t0))s)"
+else
+	result fail "uefi: a bad answer file" "$(cat "$T/bad.err") last: $(lastlines bad)"
+	qemu_stop
+fi
+check "a bad answer file wrote nothing to the disk" disk_blank "$T/bad.qcow2"
 
 echo "check-image: $passed passed, $failed failed ($((SECONDS - START))s)"
 [ "$failed" -eq 0 ]
