@@ -387,7 +387,7 @@ static int find_kver(struct ctx *c)
 	c->sys.kver[0] = '\0';
 	while ((de = readdir(d)))
 		if (de->d_name[0] != '.' && strlen(de->d_name) < sizeof(c->sys.kver))
-			snprintf(c->sys.kver, sizeof(c->sys.kver), "%s", de->d_name);
+			memcpy(c->sys.kver, de->d_name, strlen(de->d_name) + 1);
 	closedir(d);
 	if (!c->sys.kver[0]) {
 		err_set(c->err, c->errlen, "the unpacked system has no kernel modules in %s", dir);
