@@ -217,14 +217,27 @@ static void power(const char *how, int delay, struct inst_progress *p)
 	fprintf(stderr, "croft-install: cannot run systemctl %s: %s\n", how, strerror(errno));
 }
 
+/* The screen and the serial line the unattended install reports on:
+ * $CROFT_INSTALL_CONSOLES (up to two paths, blank-separated; empty: none,
+ * for tests), default tty1 and ttyS0. */
+static void open_consoles(struct inst_progress *p)
+{
+	const char *env = getenv("CROFT_INSTALL_CONSOLES");
+	char list[256], *tok, *save = NULL;
+	int k = 0;
+
+	snprintf(list, sizeof(list), "%s", env ? env : "/dev/tty1 /dev/ttyS0");
+	for (tok = strtok_r(list, " ", &save); tok && k < 2; tok = strtok_r(NULL, " ", &save))
+		p->echo[k++] = open(tok, O_WRONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+}
+
 static int auto_install(struct inst_opts *o, struct inst_progress *p)
 {
 	const char *live = env_or("CROFT_LIVE_MEDIUM", "/run/live/medium");
 	char path[PATH_MAX], medium[PATH_MAX];
 	int rc;
 
-	p->echo[0] = open("/dev/tty1", O_WRONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
-	p->echo[1] = open("/dev/ttyS0", O_WRONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	open_consoles(p);
 	if (!find_answer(live, path, sizeof(path), medium, sizeof(medium))) {
 		inst_progress_error(p, "unattended install: no answer file (croft.answer=PATH, "
 				    "%s/croft/answer.ini or a partition labelled " AIS_LABEL
@@ -240,6 +253,8 @@ static int auto_install(struct inst_opts *o, struct inst_progress *p)
 		power("poweroff", 10, p);
 		return rc;
 	}
+	if (o->dry_run)
+		return 0;
 	inst_progress_step(p, 100, "croft is installed; rebooting into it in 5 s");
 	power("reboot", 5, p);
 	return 0;

@@ -187,3 +187,41 @@ grep -q "^error .*unsquashfs.*no partition table" "$T/progress" || fail "no erro
 sfdisk -d "$LOOP" >/dev/null 2>&1 && fail "$LOOP still has a partition table"
 grep -q "/run/croft-install" /proc/self/mounts && fail "a mount was left behind"
 t_end
+
+# --auto, as the live system's unit runs it: consoles replaced by a file,
+# no power-off (CROFT_INSTALL_NO_POWER), a fake medium and command line.
+auto() {   # ARGS... — croft-install --auto against the loop disk
+	CROFT_SYSFS_ROOT=$SYS2 CROFT_INSTALL_ALLOW_LOOP=1 CROFT_INSTALL_NO_POWER=1 \
+		CROFT_INSTALL_CONSOLES="$T/console" CROFT_LIVE_MEDIUM=$T/medium \
+		CROFT_PROC_CMDLINE=$T/cmdline "$INSTALL" --auto --source "$T/src-ok" --no-bootloader \
+		--progress-fd 3 "$@" 3>"$T/progress"
+}
+mkdir -p "$T/medium/croft" "$T/src-ok"
+mksquashfs "$R" "$T/src-ok/filesystem.squashfs" -noappend -no-progress -quiet >/dev/null || die "mksquashfs failed"
+cp "$SRC/vmlinuz" "$SRC/initrd.img" "$T/src-ok/"
+echo "BOOT_IMAGE=/live/vmlinuz boot=live croft.install=auto" >"$T/cmdline"
+: >"$T/console"
+
+t_begin "--auto: no answer file anywhere: says where it looked, writes nothing"
+expect_fail "" auto
+grep -q "^error unattended install: no answer file (croft.answer=PATH, $T/medium/croft/answer.ini" "$T/progress" ||
+	fail "no 'no answer file' line: $(cat "$T/progress")"
+assert_contains "$(cat "$T/console")" "no answer file"
+t_end
+
+t_begin "--auto: the image's /croft/answer.ini, a bad one: its line on the console, nothing written"
+cp "$T/bad.ini" "$T/medium/croft/answer.ini"
+: >"$T/console"
+expect_fail "" auto
+assert_contains "$(cat "$T/console")" "line 2: unknown key 'hostnme'"
+assert_contains "$(cat "$T/console")" "powering off"
+[ -z "$(blkid -p "$LOOP" 2>/dev/null)" ] || fail "a bad answer wrote to $LOOP"
+t_end
+
+t_begin "--auto: croft.answer=PATH on the kernel command line wins; a dry run of it"
+echo "BOOT_IMAGE=/live/vmlinuz boot=live croft.install=auto croft.answer=$T/answer.ini quiet" >"$T/cmdline"
+out=$(auto --dry-run 2>&1) || fail "exit $?: $out $(cat "$T/progress")"
+assert_contains "$(cat "$T/progress")" "progress 0 unattended install with the answer file $T/answer.ini"
+assert_eq "$(tail -1 "$T/progress")" "done"
+assert_contains "$out" "disk: $LOOP"
+t_end
