@@ -241,11 +241,14 @@ DEB2=$T/deb2/croft_$V2-1_$(dpkg --print-architecture).deb
 if [ "$debrc" -eq 0 ] && [ -f "$DEB2" ]; then
 	scp -q -i "$T/id" -P "$PORT" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
 		-o LogLevel=ERROR "$DEB2" root@127.0.0.1:/root/croft-new.deb
-	before=$(on 'pgrep -f "guest=tiny," | head -1')
+	# the guest runs (whatever the VLAN check left); [g] keeps pgrep off its own shell
+	before=$(on 'croft vm start tiny >/dev/null 2>&1
+		for i in $(seq 30); do croft vm list | grep -Eq "tiny +running" && break; sleep 1; done
+		pgrep -f "[g]uest=tiny," | head -1')
 	out=$(on "dpkg -i /root/croft-new.deb >/root/upgrade.log 2>&1 || { tail -5 /root/upgrade.log; exit 1; }
 		for i in \$(seq 60); do croft version 2>/dev/null | grep -q 'server.*$V2' && break; sleep 1; done
 		croft version; dpkg-query -W croft; croft vm list" 2>&1)
-	after=$(on 'pgrep -f "guest=tiny," | head -1')
+	after=$(on 'pgrep -f "[g]uest=tiny," | head -1')
 	if [ -n "$before" ] && [ "$before" = "$after" ] && grep -q "$V2-1" <<<"$out" &&
 		grep -q "server.*$V2" <<<"$out" && grep -E -q "tiny +running" <<<"$out"; then
 		result pass "an upgrade to croft $V2 with a guest running: the guest keeps running (pid $before), re-adopted"
