@@ -486,8 +486,11 @@ static int set_root_password(struct ctx *c)
 		return -EINVAL;
 	rc = put(c, "/etc/shadow", new, 0640);
 	free(new);
-	if (rc == 0 && chown(path, 0, 42) < 0)   /* group shadow */
-		rc = 0;
+	/* Debian's group shadow is gid 42 in every root */
+	if (rc == 0 && chown(path, 0, 42) < 0) {
+		err_set(c->err, c->errlen, "cannot give %s to group shadow: %s", path, strerror(errno));
+		rc = -EIO;
+	}
 	return rc;
 }
 
