@@ -246,11 +246,11 @@ if [ "$debrc" -eq 0 ] && [ -f "$DEB2" ]; then
 		for i in $(seq 30); do croft vm list | grep -Eq "tiny +running" && break; sleep 1; done
 		pgrep -f "[g]uest=tiny," | head -1')
 	out=$(on "dpkg -i /root/croft-new.deb >/root/upgrade.log 2>&1 || { tail -5 /root/upgrade.log; exit 1; }
-		for i in \$(seq 60); do croft version 2>/dev/null | grep -q 'server.*$V2' && break; sleep 1; done
+		for i in \$(seq 60); do croft version 2>/dev/null | grep -q '^croftd $V2' && break; sleep 1; done
 		croft version; dpkg-query -W croft; croft vm list" 2>&1)
 	after=$(on 'pgrep -f "[g]uest=tiny," | head -1')
 	if [ -n "$before" ] && [ "$before" = "$after" ] && grep -q "$V2-1" <<<"$out" &&
-		grep -q "server.*$V2" <<<"$out" && grep -E -q "tiny +running" <<<"$out"; then
+		grep -q "^croftd $V2" <<<"$out" && grep -E -q "tiny +running" <<<"$out"; then
 		result pass "an upgrade to croft $V2 with a guest running: the guest keeps running (pid $before), re-adopted"
 	else
 		result fail "an upgrade to croft $V2 with a guest running" "pid $before -> $after; $(tr '\n' '|' <<<"$out")"
