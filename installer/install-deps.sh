@@ -17,6 +17,8 @@ PACKAGES=(
 	busybox-static cpio kmod xz-utils zstd gzip
 	grub-pc-bin grub-efi-amd64-bin grub-common xorriso mtools
 	mmdebstrap squashfs-tools
+	# the install engine's tests (a loop-device install) and make check-image
+	fdisk dosfstools e2fsprogs openssh-client openssl
 	# make deb and the answer-file parser
 	debhelper dpkg-dev fakeroot lintian libinih-dev
 	# networking

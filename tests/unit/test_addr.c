@@ -334,6 +334,9 @@ static void test_ifname_is_croft(void **state)
 	assert_false(addr_ifname_is_croft("crof"));
 	assert_false(addr_ifname_is_croft("eth0"));
 	assert_false(addr_ifname_is_croft(""));
+	/* the appliance's management bridge is the host's, not croft-netd's */
+	assert_false(addr_ifname_is_croft("croftbr0"));
+	assert_true(addr_ifname_is_croft("croftbr01"));
 }
 
 /* ---- checks of binary values ------------------------------------------------------ */
