@@ -18,6 +18,7 @@ LIBS_CMOCKA = -lcmocka
 LIBS_NETD   = -lnftnl -lmnl
 LIBS_HTTP   = -lmicrohttpd
 LIBS_INIH   = -linih
+LIBS_CRYPT  = -lcrypt
 LIBS_CURSES = $(shell pkg-config --libs ncursesw 2>/dev/null || echo -lncursesw -ltinfo)
 
 COMMON_SRC = $(wildcard common/*.c)
@@ -25,7 +26,7 @@ STORE_SRC  = $(wildcard store/*.c)
 CORE_SRC   = $(filter-out core/croftd.c,$(wildcard core/*.c))
 TUI_SRC    = $(filter-out tui/croft.c,$(wildcard tui/*.c))
 NETD_SRC   = $(filter-out netd/netd_main.c,$(wildcard netd/*.c))
-INSTALLER_SRC = $(wildcard installer/*.c)
+INSTALLER_SRC = $(filter-out installer/ui_main.c,$(wildcard installer/*.c))
 TESTLIB_SRC = $(wildcard tests/unit/testlib*.c)
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
@@ -41,6 +42,7 @@ LIBTESTLIB = $(BUILD)/libtestlib.a
 CROFTD = $(BUILD)/croftd
 CROFT  = $(BUILD)/croft
 NETD   = $(BUILD)/croft-netd
+INSTALLER_UI = $(BUILD)/croft-installer
 
 UNIT_SRC   = $(wildcard tests/unit/test_*.c)
 UNIT_BINS  = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
@@ -51,7 +53,7 @@ DEPFLAGS = -MMD -MP
 
 .PHONY: all deps setup check unit integration asan fuzz bench run clean guest deb iso check-image
 
-all: $(CROFTD) $(CROFT) $(NETD)
+all: $(CROFTD) $(CROFT) $(NETD) $(INSTALLER_UI)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -88,16 +90,19 @@ $(CROFT): $(call obj,tui/croft.c) $(LIBTUI) $(LIBCOMMON)
 $(NETD): $(call obj,netd/netd_main.c) $(LIBNETD) $(LIBCOMMON)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(LIBS_NETD) $(LIBS_COMMON)
 
+$(INSTALLER_UI): $(call obj,installer/ui_main.c) $(LIBINSTALLER) $(LIBTUI) $(LIBCOMMON)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(LIBS_INIH) $(LIBS_CRYPT) $(LIBS_CURSES) $(LIBS_COMMON)
+
 # Unit tests link every archive; the linker keeps only what a test uses.
 $(BUILD)/tests/%: tests/unit/%.c $(LIBTESTLIB) $(LIBINSTALLER) $(LIBTUI) $(LIBCORE) $(LIBNETD) $(LIBSTORE) $(LIBCOMMON)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -DCROFT_SRCDIR='"$(CURDIR)"' -o $@ $^ $(LDFLAGS) $(LIBS_CMOCKA) $(LIBS_INIH) $(LIBS_CURSES) $(LIBS_NETD) $(LIBS_HTTP) $(LIBS_STORE) $(LIBS_COMMON)
+	$(CC) $(CFLAGS) -DCROFT_SRCDIR='"$(CURDIR)"' -o $@ $^ $(LDFLAGS) $(LIBS_CMOCKA) $(LIBS_INIH) $(LIBS_CRYPT) $(LIBS_CURSES) $(LIBS_NETD) $(LIBS_HTTP) $(LIBS_STORE) $(LIBS_COMMON)
 
 # Fuzz targets link like unit tests (fuzz_api runs a fake croftd from the
 # test harness); FUZZ_LINK is -fsanitize=fuzzer in a libFuzzer build.
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(wildcard tests/fuzz/*.inc) $(LIBTESTLIB) $(LIBINSTALLER) $(LIBTUI) $(LIBCORE) $(LIBNETD) $(LIBSTORE) $(LIBCOMMON)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(FUZZ_LINK) -o $@ $< $(LIBTESTLIB) $(LIBINSTALLER) $(LIBTUI) $(LIBCORE) $(LIBNETD) $(LIBSTORE) $(LIBCOMMON) $(LDFLAGS) $(LIBS_CMOCKA) $(LIBS_INIH) $(LIBS_CURSES) $(LIBS_NETD) $(LIBS_HTTP) $(LIBS_STORE) $(LIBS_COMMON) -lpthread
+	$(CC) $(CFLAGS) $(FUZZ_LINK) -o $@ $< $(LIBTESTLIB) $(LIBINSTALLER) $(LIBTUI) $(LIBCORE) $(LIBNETD) $(LIBSTORE) $(LIBCOMMON) $(LDFLAGS) $(LIBS_CMOCKA) $(LIBS_INIH) $(LIBS_CRYPT) $(LIBS_CURSES) $(LIBS_NETD) $(LIBS_HTTP) $(LIBS_STORE) $(LIBS_COMMON) -lpthread
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
 

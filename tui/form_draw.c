@@ -89,7 +89,14 @@ static int draw_text(const struct form *f, size_t id, WINDOW *w, const struct la
 	}
 	if (focused && l->vw > 0 && cur >= (size_t)l->vw)
 		off = (int)cur - l->vw + 1;
-	boxdraw_put(w, y, l->vx, l->vw, attr, text + off, len - (size_t)off);
+	if (form_flags(f, id) & FORM_SECRET) {
+		char stars[FORM_TEXT_MAX];
+
+		memset(stars, '*', len);
+		boxdraw_put(w, y, l->vx, l->vw, attr, stars, len - (size_t)off);
+	} else {
+		boxdraw_put(w, y, l->vx, l->vw, attr, text + off, len - (size_t)off);
+	}
 	return l->vx + (int)cur - off;
 }
 
