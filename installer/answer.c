@@ -8,7 +8,6 @@
  */
 #include "installer/answer.h"
 #include "common/addr.h"
-#include "common/validate.h"
 #include "common/xalloc.h"
 
 #include <errno.h>
@@ -846,36 +845,5 @@ int answer_dns_parse(const char *v, struct in_addr *dns, size_t *n, char *why, s
 		err_set(why, whylen, "no server given");
 		return -EINVAL;
 	}
-	return 0;
-}
-
-/* --- the layout -------------------------------------------------------------- */
-
-#define MIB (1ull << 20)
-#define GIB (1ull << 30)
-
-int answer_layout(uint64_t disk, struct answer_layout *l, char *err, size_t errlen)
-{
-	uint64_t end = (disk / MIB) * MIB - MIB;   /* the backup GPT's room */
-	uint64_t root;
-
-	memset(l, 0, sizeof(*l));
-	l->disk = disk;
-	if (disk < ANSWER_DISK_MIN) {
-		char a[24], b[24];
-
-		err_set(err, errlen, "the disk is too small (%s; croft needs at least %s)",
-			size_format(disk, a, sizeof(a)), size_format(ANSWER_DISK_MIN, b, sizeof(b)));
-		return -ENOSPC;
-	}
-	root = disk / 4 / GIB * GIB;
-	if (root < ANSWER_ROOT_MIN)
-		root = ANSWER_ROOT_MIN;
-	if (root > ANSWER_ROOT_MAX)
-		root = ANSWER_ROOT_MAX;
-	l->part[0] = (struct answer_part){ "bios", 1 * MIB, 1 * MIB };
-	l->part[1] = (struct answer_part){ "esp", 2 * MIB, 512 * MIB };
-	l->part[2] = (struct answer_part){ "root", 514 * MIB, root };
-	l->part[3] = (struct answer_part){ "data", 514 * MIB + root, end - 514 * MIB - root };
 	return 0;
 }

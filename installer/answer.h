@@ -113,24 +113,4 @@ int answer_gateway_check(struct in_addr gw, struct in_addr addr, uint32_t prefix
 /* "1.1.1.1, 9.9.9.9": 1..ANSWER_MAX_DNS servers into dns[], *n of them. */
 int answer_dns_parse(const char *v, struct in_addr *dns, size_t *n, char *why, size_t whylen);
 
-/* The target disk's GPT layout: 1 MiB BIOS boot at 1 MiB, a 512 MiB EFI
- * system partition, the root file system (a quarter of the disk, 4-32
- * GiB, whole GiB) and the rest, up to the last MiB (the backup GPT's
- * room), for /var/lib/croft.  Offsets and sizes in bytes, MiB-aligned. */
-#define ANSWER_DISK_MIN (8ull << 30)
-#define ANSWER_ROOT_MIN (4ull << 30)
-#define ANSWER_ROOT_MAX (32ull << 30)
-
-struct answer_part {
-	const char *name;     /* "bios", "esp", "root", "data" */
-	uint64_t start, size;
-};
-struct answer_layout {
-	uint64_t disk;
-	struct answer_part part[4];
-};
-
-/* 0, or -ENOSPC (err says the disk's size and the minimum). */
-int answer_layout(uint64_t disk, struct answer_layout *l, char *err, size_t errlen);
-
 #endif

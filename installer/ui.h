@@ -28,6 +28,7 @@
 #include <stdint.h>
 
 #include "installer/answer.h"
+#include "installer/inst_layout.h"
 
 struct ui_disk {
 	char name[32];          /* "sda" */
@@ -101,6 +102,6 @@ int ui_zones_load(const char *dir, char ***zones, size_t *n);
 void ui_zones_free(char **zones, size_t n);
 
 /* Partition k (0..3) of l as one row: number, what, size, where. */
-char *ui_layout_line(const struct answer_layout *l, size_t k, const char *fs, char *buf, size_t len);
+char *ui_layout_line(const struct inst_layout *l, size_t k, const char *fs, char *buf, size_t len);
 
 #endif

@@ -37,6 +37,7 @@ struct ui_app {
 	const char *sysfs;          /* CROFT_SYSFS_ROOT, or NULL */
 	const char *zoneinfo;
 	const char *save_answer;    /* --save-answer FILE, or NULL */
+	const char *source;         /* --source DIR for croft-install, or NULL */
 	int dry_run;
 	enum ui_screen screen;
 	struct ui_answers ans;

@@ -181,9 +181,9 @@ static int write_answer(struct ui_engine *e, const char *text, char *err, size_t
 }
 
 int ui_engine_start(struct ui_engine *e, const char *engine, const char *answer_text,
-		    int dry_run, char *err, size_t errlen)
+		    int dry_run, const char *source, char *err, size_t errlen)
 {
-	const char *args[8];
+	const char *args[10];
 	int out[2], prog[2], rc;
 	size_t n = 0;
 
@@ -201,6 +201,10 @@ int ui_engine_start(struct ui_engine *e, const char *engine, const char *answer_
 	args[n++] = e->answer_path;
 	if (dry_run)
 		args[n++] = "--dry-run";
+	if (source) {
+		args[n++] = "--source";
+		args[n++] = source;
+	}
 	args[n++] = "--progress-fd";
 	args[n++] = "3";
 	args[n] = NULL;
@@ -235,6 +239,19 @@ int ui_engine_fds(const struct ui_engine *e, struct pollfd *pfd)
 	return n;
 }
 
+/* The private answer file's name means nothing to the user: "answer file". */
+static void unname_answer(const struct ui_engine *e, char *text, size_t len)
+{
+	size_t n = strlen(e->answer_path);
+	char *at = n ? strstr(text, e->answer_path) : NULL;
+
+	if (!at || n < 11)
+		return;
+	memcpy(at, "answer file", 11);
+	memmove(at + 11, at + n, strlen(at + n) + 1);
+	(void)len;
+}
+
 static void progress_line(struct ui_engine *e, const char *line)
 {
 	struct ui_progress p;
@@ -246,6 +263,7 @@ static void progress_line(struct ui_engine *e, const char *line)
 		snprintf(e->step, sizeof(e->step), "%s", p.text);
 		break;
 	case UI_PROGRESS_ERROR:
+		unname_answer(e, p.text, sizeof(p.text));
 		snprintf(e->error, sizeof(e->error), "%s", p.text);
 		break;
 	case UI_PROGRESS_DONE:

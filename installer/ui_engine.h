@@ -3,7 +3,7 @@
  *
  *   croft-install --list-disks --json     ui_engine_capture(): its output
  *   croft-install --list-nics --json
- *   croft-install --answer FILE [--dry-run] --progress-fd 3
+ *   croft-install --answer FILE [--dry-run] [--source DIR] --progress-fd 3
  *                                         ui_engine_start(), then the main
  *                                         loop polls ui_engine_fds() and
  *                                         calls ui_engine_service()
@@ -49,10 +49,11 @@ struct ui_engine {
 int ui_engine_capture(const char *engine, const char *const *args, char **out,
 		      char *err, size_t errlen);
 
-/* Write text to a new private answer file and start the engine on it.
- * 0, or -errno (err says why; nothing runs). */
+/* Write text to a new private answer file and start the engine on it
+ * (with --source source, unless NULL).  0, or -errno (err says why;
+ * nothing runs). */
 int ui_engine_start(struct ui_engine *e, const char *engine, const char *answer_text,
-		    int dry_run, char *err, size_t errlen);
+		    int dry_run, const char *source, char *err, size_t errlen);
 /* The fds to poll into pfd[0..]; the count (0..2). */
 int ui_engine_fds(const struct ui_engine *e, struct pollfd *pfd);
 /* Read what is there, reap the engine when both pipes have ended: 1 when

@@ -4,13 +4,15 @@
  * answers screen by screen, and runs croft-install on the answer file they
  * make, showing its progress.
  *
- *   croft-installer [--dry-run] [--engine PATH] [--answer FILE]
+ *   croft-installer [--dry-run] [--engine PATH] [--source DIR] [--answer FILE]
  *                   [--save-answer FILE] [--mono]
  *
  * --answer fills the screens from an answer file (one the unattended
  * install refused: its problems are listed on the welcome screen);
  * --save-answer keeps a copy of the answer file written (mode 0600), for
- * the next box's unattended install.  CROFT_SYSFS_ROOT is passed on to
+ * the next box's unattended install; --source is passed to croft-install
+ * (where the system to install is, when not on the live medium).
+ * CROFT_SYSFS_ROOT is passed on to
  * croft-install (a fake sysfs for tests), which is found next to this
  * program, else on PATH.
  *
@@ -41,8 +43,8 @@ static void on_stop(int sig)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: croft-installer [--dry-run] [--engine PATH] [--answer FILE] "
-		"[--save-answer FILE] [--mono]\n");
+	fprintf(f, "usage: croft-installer [--dry-run] [--engine PATH] [--source DIR] "
+		"[--answer FILE] [--save-answer FILE] [--mono]\n");
 }
 
 /* croft-install beside our own binary, else the name (found on PATH). */
@@ -145,6 +147,7 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "engine", required_argument, NULL, 'e' },
+		{ "source", required_argument, NULL, 'S' },
 		{ "answer", required_argument, NULL, 'a' },
 		{ "save-answer", required_argument, NULL, 's' },
 		{ "mono", no_argument, NULL, 'm' },
@@ -166,6 +169,7 @@ int main(int argc, char **argv)
 		switch (c) {
 		case 'n': a->dry_run = 1; break;
 		case 'e': a->engine = optarg; break;
+		case 'S': a->source = optarg; break;
 		case 'a': answer = optarg; break;
 		case 's': a->save_answer = optarg; break;
 		case 'm': mono = 1; break;

@@ -420,11 +420,11 @@ void ui_progress_parse(const char *line, struct ui_progress *p)
 
 /* --- the layout, as shown ------------------------------------------------------------ */
 
-char *ui_layout_line(const struct answer_layout *l, size_t k, const char *fs, char *buf, size_t len)
+char *ui_layout_line(const struct inst_layout *l, size_t k, const char *fs, char *buf, size_t len)
 {
 	static const char *const what[] = { "BIOS boot", "EFI system (FAT32)", "root", "croft data" };
 	static const char *const where[] = { "(GRUB, legacy BIOS)", "/boot/efi", "/",
-					     "/var/lib/croft (VM disks, ISOs)" };
+					     "/var/lib/croft/pools (VM disks, ISOs)" };
 	char size[24], fsname[32];
 
 	snprintf(fsname, sizeof(fsname), "%s (%s)", what[k], fs);

@@ -393,14 +393,14 @@ static void draw_disk(struct ui_app *a)
 static void pick_disk(struct ui_app *a)
 {
 	const struct ui_row *sel = panel_selected(&a->disk_panel);
-	struct answer_layout l;
+	struct inst_layout l;
 	char err[200];
 
 	if (!sel) {
 		snprintf(a->msg, sizeof(a->msg), "no disk to choose; press r to look again");
 		return;
 	}
-	if (answer_layout(a->disks[sel->idx].size, &l, err, sizeof(err)) < 0) {
+	if (inst_layout_compute(a->disks[sel->idx].size, &l, err, sizeof(err)) < 0) {
 		snprintf(a->msg, sizeof(a->msg), "%s: %s", a->disks[sel->idx].path, err);
 		return;
 	}
@@ -415,12 +415,12 @@ static void draw_layout(struct ui_app *a)
 	static const char *const keys[] = { "Enter", "Next", "Esc", "Back", "Space", "ext4/xfs",
 					    "F10", "Quit", NULL };
 	const struct ui_disk *d = &a->disks[a->ans.disk];
-	struct answer_layout l;
+	struct inst_layout l;
 	char buf[200], err[200], size[24];
 	int y = 3, x;
 	size_t k;
 
-	if (answer_layout(d->size, &l, err, sizeof(err)) < 0) {
+	if (inst_layout_compute(d->size, &l, err, sizeof(err)) < 0) {
 		para(y, 2, COLS - 4, a->th.error, err, 2);
 		draw_keys(a, keys);
 		return;
@@ -575,7 +575,7 @@ static void pick_zone(struct ui_app *a)
 static int summary_row(struct ui_app *a, int y, const char *label, const char *value, attr_t attr)
 {
 	boxdraw_puts(stdscr, y, 2, 14, a->th.label, label);
-	return para(y, 17, COLS - 19, attr, value, 2);
+	return para(y, 17, COLS - 19, attr, value, 3);
 }
 
 static void key_summary(const char *key, char *buf, size_t len)
@@ -592,15 +592,15 @@ static void draw_summary(struct ui_app *a)
 	static const char *const ask[] = { "y", "Erase and install", "n/Esc", "Not now", NULL };
 	const struct ui_disk *d = &a->disks[a->ans.disk];
 	const struct ui_nic *n = &a->nics[a->ans.nic];
-	struct answer_layout l;
+	struct inst_layout l;
 	char buf[600], desc[300], s[4][24], key[200];
 	int y = 3;
 
 	snprintf(buf, sizeof(buf), "%s  %s  (ERASED)", d->path, ui_disk_describe(d, desc, sizeof(desc)));
 	y += summary_row(a, y, "Target disk", buf, a->th.warn);
-	if (answer_layout(d->size, &l, buf, sizeof(buf)) == 0) {
+	if (inst_layout_compute(d->size, &l, buf, sizeof(buf)) == 0) {
 		snprintf(buf, sizeof(buf), "GPT: %s BIOS boot, %s EFI, %s root (%s), %s for "
-			 "/var/lib/croft (%s)", size_format(l.part[0].size, s[0], sizeof(s[0])),
+			 "/var/lib/croft/pools (%s)", size_format(l.part[0].size, s[0], sizeof(s[0])),
 			 size_format(l.part[1].size, s[1], sizeof(s[1])),
 			 size_format(l.part[2].size, s[2], sizeof(s[2])), a->ans.fs,
 			 size_format(l.part[3].size, s[3], sizeof(s[3])), a->ans.fs);
@@ -608,14 +608,14 @@ static void draw_summary(struct ui_app *a)
 	y += summary_row(a, y, "Layout", buf, a->th.normal);
 	y += summary_row(a, y, "Hostname", a->ans.hostname, a->th.normal);
 	if (a->ans.dhcp)
-		snprintf(buf, sizeof(buf), "%s (%s) in bridge croftbr0, address by DHCP", n->name,
+		snprintf(buf, sizeof(buf), "%s (%s), bridge croftbr0, address by DHCP", n->name,
 			 ui_nic_describe(n, desc, sizeof(desc)));
 	else
-		snprintf(buf, sizeof(buf), "%s (%s) in bridge croftbr0, %s via %s, DNS %s", n->name,
+		snprintf(buf, sizeof(buf), "%s (%s), bridge croftbr0, %s via %s, DNS %s", n->name,
 			 ui_nic_describe(n, desc, sizeof(desc)), a->ans.cidr, a->ans.gateway, a->ans.dns);
 	y += summary_row(a, y, "Network", buf, a->th.normal);
 	key_summary(a->ans.ssh_key, key, sizeof(key));
-	snprintf(buf, sizeof(buf), "%s%s%s%s", a->ans.hash[0] ? "password (kept as a yescrypt hash)" : "",
+	snprintf(buf, sizeof(buf), "%s%s%s%s", a->ans.hash[0] ? "password (yescrypt hash)" : "",
 		 a->ans.hash[0] && key[0] ? "; " : "", key[0] ? "SSH key " : "", key);
 	y += summary_row(a, y, "Root login", buf, a->th.normal);
 	y += summary_row(a, y, "Time zone", a->ans.timezone, a->th.normal);
@@ -664,7 +664,7 @@ static void start_install(struct ui_app *a)
 		return;
 	}
 	panel_clear(&a->log_panel);
-	if (ui_engine_start(&a->eng, a->engine, text, a->dry_run, err, sizeof(err)) < 0) {
+	if (ui_engine_start(&a->eng, a->engine, text, a->dry_run, a->source, err, sizeof(err)) < 0) {
 		free(text);
 		snprintf(a->msg, sizeof(a->msg), "%s", err);
 		return;
@@ -728,7 +728,7 @@ static void draw_install(struct ui_app *a)
 		draw_keys(a, ok);
 	} else {
 		snprintf(buf, sizeof(buf), "The install failed: %s", e->error);
-		para(y, 2, COLS - 4, a->th.error, buf, 2);
+		y += para(y, 2, COLS - 4, a->th.error, buf, 4) - 2;
 		draw_keys(a, failed);
 	}
 	y += 3;

@@ -2,7 +2,8 @@
  * The time zones the installer offers (ui.h): every TZif file under the
  * zoneinfo directory whose name the answer file takes, without the posix/
  * and right/ copies and the aliases that are not places (localtime,
- * posixrules, Factory).
+ * posixrules, Factory).  Links are followed (UTC is one in Debian); the
+ * depth is bounded, so a loop ends.
  */
 #include "installer/ui.h"
 #include "common/xalloc.h"
@@ -26,7 +27,7 @@ struct zones {
 static int is_tzif(int dirfd, const char *name)
 {
 	char magic[4];
-	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
 	ssize_t r;
 
 	if (fd < 0)
@@ -62,7 +63,7 @@ static void walk(const char *dir, const char *prefix, struct zones *z, int depth
 		if (strlen(prefix) + strlen(de->d_name) + 2 > 64)
 			continue;
 		snprintf(rel, sizeof(rel), "%s%s%s", prefix, *prefix ? "/" : "", de->d_name);
-		if (skipped(rel) || fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		if (skipped(rel) || fstatat(dirfd(d), de->d_name, &st, 0) < 0)
 			continue;
 		if (S_ISDIR(st.st_mode)) {
 			snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);

@@ -50,7 +50,7 @@ PACKAGES=(
 	ifupdown isc-dhcp-client iproute2 nftables dnsmasq-base
 	qemu-system-x86 qemu-utils ovmf
 	openssh-server ca-certificates less procps
-	parted gdisk dosfstools e2fsprogs xfsprogs squashfs-tools
+	parted gdisk fdisk dosfstools e2fsprogs xfsprogs squashfs-tools tzdata
 	grub-pc-bin grub-efi-amd64-bin grub2-common efibootmgr
 	libinih1 libncursesw6 libjansson4 libsqlite3-0
 )
@@ -94,6 +94,38 @@ WantedBy=multi-user.target
 UNIT
 ln -sf ../croft-ssh-keygen.service "$WORK/root/etc/systemd/system/multi-user.target.wants/croft-ssh-keygen.service"
 
+# The unattended install (croft-install --auto) when GRUB's automatic entry
+# put croft.install=auto on the command line: it owns the console until it
+# reboots (or powers off on a bad answer file), so the gettys wait.
+cat >"$WORK/root/etc/systemd/system/croft-autoinstall.service" <<'UNIT'
+[Unit]
+Description=croft unattended install (answer file)
+ConditionKernelCommandLine=croft.install=auto
+After=systemd-udev-settle.service local-fs.target
+Wants=systemd-udev-settle.service
+Before=getty@tty1.service serial-getty@ttyS0.service
+
+[Service]
+Type=oneshot
+ExecStart=/usr/sbin/croft-install --auto
+StandardOutput=journal
+StandardError=journal
+TimeoutStartSec=infinity
+
+[Install]
+WantedBy=multi-user.target
+UNIT
+ln -sf ../croft-autoinstall.service "$WORK/root/etc/systemd/system/multi-user.target.wants/croft-autoinstall.service"
+# What only the live system has: croft-install removes these from the
+# installed copy of this root.
+mkdir -p "$WORK/root/etc/croft"
+cat >"$WORK/root/etc/croft/live-only" <<'LIST'
+/etc/systemd/system/getty@tty1.service.d/autologin.conf
+/etc/systemd/system/serial-getty@ttyS0.service.d/autologin.conf
+/etc/systemd/system/croft-autoinstall.service
+/etc/systemd/system/multi-user.target.wants/croft-autoinstall.service
+LIST
+
 kernel=$(find "$WORK/root/boot" -name 'vmlinuz-*' | sort | tail -1)
 initrd=$(find "$WORK/root/boot" -name 'initrd.img-*' | sort | tail -1)
 [ -n "$kernel" ] && [ -n "$initrd" ] || { echo "build-iso: no kernel or initrd in the root" >&2; exit 1; }
@@ -109,11 +141,24 @@ mksquashfs "$WORK/root" "$WORK/iso/live/filesystem.squashfs" -comp xz -e boot -n
 
 cat >"$WORK/iso/boot/grub/grub.cfg" <<CFG
 # croft $VERSION live image: the menu on the screen and on the serial line.
+# With an answer file (/croft/answer.ini on this image, see croft-mkanswer,
+# or a partition labelled CROFT-AIS) the automatic install is the default
+# after 10 s.
 serial --unit=0 --speed=115200 --word=8 --parity=no --stop=1
 terminal_input console serial
 terminal_output console serial
 set timeout=5
 set default=0
+insmod part_gpt
+insmod part_msdos
+insmod fat
+insmod ext2
+set croft_ais=
+search --no-floppy --label CROFT-AIS --set=croft_ais
+if [ -f /croft/answer.ini -o -n "\$croft_ais" ]; then
+	set default=auto
+	set timeout=10
+fi
 
 menuentry "croft $VERSION (console on the screen)" {
 	linux /live/vmlinuz boot=live components quiet console=ttyS0,115200n8 console=tty0
@@ -121,6 +166,10 @@ menuentry "croft $VERSION (console on the screen)" {
 }
 menuentry "croft $VERSION (console on the serial line ttyS0)" {
 	linux /live/vmlinuz boot=live components quiet console=tty0 console=ttyS0,115200n8
+	initrd /live/initrd.img
+}
+menuentry "croft $VERSION automatic install (answer file; erases the disk it names)" --id auto {
+	linux /live/vmlinuz boot=live components quiet console=tty0 console=ttyS0,115200n8 croft.install=auto
 	initrd /live/initrd.img
 }
 CFG
