@@ -75,6 +75,7 @@ static void on_step(void *ctx, const struct ui_progress *p)
 
 void ui_app_init(struct ui_app *a)
 {
+	memset(a, 0, sizeof(*a));
 	ui_answers_init(&a->ans);
 	panel_init(&a->disk_panel, &row_ops);
 	panel_init(&a->nic_panel, &row_ops);
