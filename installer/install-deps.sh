@@ -18,6 +18,7 @@ PACKAGES=(
 	mmdebstrap squashfs-tools
 	# make deb and the answer-file parser
 	debhelper dpkg-dev fakeroot lintian libinih-dev
+	libcrypt-dev   # croft-installer hashes the root password (yescrypt)
 	# networking
 	dnsmasq-base nftables iproute2
 	# tests and tools

@@ -147,7 +147,7 @@ tmux_keys x Enter
 tmux_wait x 'A password for root, an SSH public key, or both' 3
 tmux_type x 'short'
 tmux_wait x 'the password is too short \(5 characters; at least 8\)' 2
-tmux_has x 'short' && ! tmux_has x 'Root password +! \*\*\*\*\* ' && fail "the password is not masked"
+tmux_has x 'Root password +! \*{5} +x$' || fail "the password is not masked"
 tmux_keys x C-u
 tmux_type x 'correct horse'
 tmux_keys x Tab
@@ -225,68 +225,111 @@ t_end
 
 # --- vt100 ---------------------------------------------------------------------------
 
+# walk_dhcp NAME TERM — DHCP and an SSH key only, Esc going back on the
+# way; nothing but ASCII reaches the terminal.
+walk_dhcp() {
+	local v=$1 raw=$T/raw-$1.out A=$T/$1.ini
+	: >"$raw"
+	ui_start "$v" "$2"
+	tmux_cmd pipe-pane -o -t "$v" "cat >>'$raw'"
+	tmux_wait "$v" 'Welcome to croft' 5
+	tmux_keys "$v" Enter
+	tmux_wait "$v" 'sda +QEMU HARDDISK' 3
+	tmux_keys "$v" Enter
+	tmux_wait "$v" 'gets a new GPT partition table' 3
+	tmux_keys "$v" Escape
+	tmux_wait "$v" 'Install croft onto which disk\?' 3
+	tmux_keys "$v" Enter
+	tmux_wait "$v" 'gets a new GPT partition table' 3
+	tmux_keys "$v" Enter
+	tmux_wait "$v" 'The name of this box' 3
+	tmux_type "$v" 'croft-2.home.arpa'
+	tmux_keys "$v" Enter
+	tmux_wait "$v" 'enp1s0 +52:54:00:12:34:56' 3
+	tmux_keys "$v" Escape
+	tmux_wait "$v" 'The name of this box' 3
+	tmux_wait "$v" 'Hostname +croft-2.home.arpa' 1
+	tmux_keys "$v" Enter
+	tmux_wait "$v" 'enp1s0 +52:54:00:12:34:56' 3
+	tmux_keys "$v" Enter
+	tmux_wait "$v" 'Address from' 3
+	tmux_wait "$v" 'Address/prefix +from DHCP' 1
+	tmux_keys "$v" Enter
+	tmux_wait "$v" 'A password for root' 3
+	tmux_keys "$v" Enter
+	tmux_wait "$v" 'give a root password or an SSH key' 2
+	tmux_type "$v" "$KEY"
+	tmux_keys "$v" Enter
+	tmux_wait "$v" 'Search:' 3
+	tmux_type "$v" 'utc'
+	tmux_wait "$v" '^  Etc/UTC' 3
+	tmux_keys "$v" Down Enter
+	tmux_wait "$v" 'Hostname +croft-2.home.arpa' 3
+	tmux_has "$v" 'Time zone +UTC$' || fail "summary: UTC"
+	tmux_has "$v" 'Network +enp1s0 \(52:54:00:12:34:56, link up, virtio_net\), bridge$' ||
+		fail "summary: NIC"
+	tmux_has "$v" '^ +croftbr0, address by DHCP$' || fail "summary: DHCP"
+	tmux_has "$v" 'Root login +SSH key ssh-ed25519 admin@laptop' || fail "summary: key only"
+	tmux_keys "$v" Enter
+	tmux_wait "$v" 'and install croft on it' 2
+	tmux_keys "$v" y
+	tmux_wait "$v" 'Dry run finished' 60
+	tmux_has "$v" '\[#{70,}100%\]' || fail "the progress bar is not full"
+	tmux_keys "$v" Enter
+	assert_eq 0 "$(tmux_wait_dead "$v" 5)" "exit status"
+	tmux_cmd pipe-pane -t "$v"
+	if LC_ALL=C grep -qaP '[\x80-\xff]' "$raw"; then
+		fail "bytes >= 0x80 written on TERM=$2"
+	fi
+	[ "$(stat -c %s "$raw")" -gt 2000 ] || fail "pipe-pane captured only $(stat -c %s "$raw") bytes"
+	assert_eq dhcp "$(ini "$A" source)" "source"
+	assert_eq "" "$(ini "$A" cidr)" "no cidr with DHCP"
+	assert_eq "" "$(ini "$A" root-password-hashed)" "no password"
+	assert_eq "$KEY" "$(ini "$A" root-ssh-key)" "ssh key"
+	assert_eq UTC "$(ini "$A" timezone)" "timezone"
+	assert_eq 52:54:00:12:34:56 "$(ini "$A" interface-mac)" "interface-mac"
+	assert_eq ext4 "$(ini "$A" filesystem)" "filesystem"
+}
+
 t_begin "vt100 80x24: DHCP and an SSH key, Esc goes back, ASCII only"
-raw=$T/raw-vt100.out
-: >"$raw"
-ui_start v vt100
-tmux_cmd pipe-pane -o -t v "cat >>'$raw'"
-tmux_wait v 'Welcome to croft' 5
-tmux_keys v Enter
-tmux_wait v 'sda +QEMU HARDDISK' 3
-tmux_keys v Enter
-tmux_wait v 'gets a new GPT partition table' 3
-tmux_keys v Escape
-tmux_wait v 'Install croft onto which disk\?' 3
-tmux_keys v Enter
-tmux_wait v 'gets a new GPT partition table' 3
-tmux_keys v Enter
-tmux_wait v 'The name of this box' 3
-tmux_type v 'croft-2.home.arpa'
-tmux_keys v Enter
-tmux_wait v 'enp1s0 +52:54:00:12:34:56' 3
-tmux_keys v Escape
-tmux_wait v 'The name of this box' 3
-tmux_wait v 'Hostname +croft-2.home.arpa' 1
-tmux_keys v Enter
-tmux_wait v 'enp1s0 +52:54:00:12:34:56' 3
-tmux_keys v Enter
-tmux_wait v 'Address from' 3
-tmux_wait v 'Address/prefix +from DHCP' 1
-tmux_keys v Enter
-tmux_wait v 'A password for root' 3
-tmux_keys v Enter
-tmux_wait v 'give a root password or an SSH key' 2
-tmux_type v "$KEY"
-tmux_keys v Enter
-tmux_wait v 'Search:' 3
-tmux_type v 'utc'
-tmux_wait v '^  UTC' 3
-tmux_keys v Down
-tmux_keys v Enter
-tmux_wait v 'Hostname +croft-2.home.arpa' 3
-tmux_has v 'Network +enp1s0 \(52:54:00:12:34:56, link up, virtio_net\), bridge$' ||
-	fail "summary: NIC"
-tmux_has v '^ +croftbr0, address by DHCP$' || fail "summary: DHCP"
-tmux_has v 'Root login +SSH key ssh-ed25519 admin@laptop' || fail "summary: key only"
-tmux_keys v Enter
-tmux_wait v 'and install croft on it' 2
-tmux_keys v y
-tmux_wait v 'Dry run finished' 60
-tmux_has v '\[#{70,}100%\]' || fail "the progress bar is not full"
-tmux_keys v Enter
-assert_eq 0 "$(tmux_wait_dead v 5)" "exit status"
-tmux_cmd pipe-pane -t v
-if LC_ALL=C grep -qaP '[\x80-\xff]' "$raw"; then
-	fail "bytes >= 0x80 written on a vt100"
-fi
-[ "$(stat -c %s "$raw")" -gt 2000 ] || fail "pipe-pane captured only $(stat -c %s "$raw") bytes"
-A=$T/v.ini
-assert_eq dhcp "$(ini "$A" source)" "source"
-assert_eq "" "$(ini "$A" cidr)" "no cidr with DHCP"
-assert_eq "" "$(ini "$A" root-password-hashed)" "no password"
-assert_eq "$KEY" "$(ini "$A" root-ssh-key)" "ssh key"
-assert_eq 52:54:00:12:34:56 "$(ini "$A" interface-mac)" "interface-mac"
-assert_eq ext4 "$(ini "$A" filesystem)" "filesystem"
+walk_dhcp v vt100
+t_end
+
+t_begin "the Linux console (TERM=linux) 80x24: the same, ASCII only"
+walk_dhcp l linux
+t_end
+
+t_begin "an answer file with problems: listed, its good answers filled in"
+cat >"$T/bad.ini" <<EOF
+[global]
+hostname = box7
+timezone = Europe/Paris
+bogus = 1
+root-ssh-key = ssh-ed25519 AAAA
+[network]
+source = static
+cidr = 10.1.2.3/16
+gateway = 10.1.0.1
+dns = 10.1.0.1
+[disk]
+filter-serial = NOPE
+EOF
+rm -f "$T/tmux-b.status"
+tmux_cmd new-session -d -s b -x 80 -y 24 \
+	"env TERM=xterm TMPDIR=$T/tmp CROFT_SYSFS_ROOT=$SYS $BUILD/croft-installer --dry-run \
+	--engine $BUILD/croft-install --source $T/live --answer $T/bad.ini; echo \$? >$T/tmux-b.status" \; \
+	set-option -t b remain-on-exit on || fail "tmux could not start b"
+tmux_wait b 'The answer file has problems' 5
+tmux_has b "bad.ini: line 4: unknown key 'bogus' in \[global\]" || fail "the unknown key is not shown"
+tmux_has b "bad.ini: line 5: root-ssh-key: " || fail "the bad key is not shown"
+tmux_keys b Enter Enter Enter
+tmux_wait b 'Hostname +box7' 3
+tmux_keys b Enter Enter
+tmux_wait b 'Address from +\( \) DHCP  \(\*\) static address' 3
+tmux_has b 'Address/prefix +10.1.2.3/16' || fail "the address is not filled in"
+tmux_has b 'Gateway +10.1.0.1' || fail "the gateway is not filled in"
+tmux_keys b F10
+assert_eq 1 "$(tmux_wait_dead b 5)" "exit status after quitting"
 t_end
 
 # --- a failure -------------------------------------------------------------------------
