@@ -758,58 +758,25 @@ static void install_key(struct ui_app *a, int ch)
 		a->quit = 1;
 }
 
-/* --- drawing and keys ------------------------------------------------------------------------------------ */
+/* --- the form screens --------------------------------------------------------------- */
 
-void ui_draw(struct ui_app *a)
+static void draw_form(struct ui_app *a)
 {
-	erase();
-	draw_title(a);
-	curs_set(0);
-	switch (a->screen) {
-	case UI_WELCOME:
-		draw_welcome(a);
-		break;
-	case UI_DISK:
-		draw_disk(a);
-		break;
-	case UI_LAYOUT:
-		draw_layout(a);
-		break;
-	case UI_NIC:
-		draw_nic(a);
-		break;
-	case UI_TIMEZONE:
-		draw_timezone(a);
-		break;
-	case UI_SUMMARY:
-		draw_summary(a);
-		break;
-	case UI_INSTALL:
-		draw_install(a);
-		break;
-	case UI_HOSTNAME:
-	case UI_ADDRESS:
-	case UI_LOGIN: {
-		static const char *const keys[] = { "Enter", "Next", "Esc", "Back", "Tab", "Field",
-						    "F10", "Quit", NULL };
-		WINDOW *w = derwin(stdscr, LINES - 4, COLS, 2, 0);
-		int cy = -1, cx = 0;
+	static const char *const keys[] = { "Enter", "Next", "Esc", "Back", "Tab", "Field",
+					    "F10", "Quit", NULL };
+	WINDOW *w = derwin(stdscr, LINES - 4, COLS, 2, 0);
+	int cy = -1, cx = 0;
 
-		if (w) {
-			form_draw(a->form, w, &a->th);
-			getyx(w, cy, cx);
-			delwin(w);
-		}
-		draw_msg(a);
-		draw_keys(a, keys);
-		if (cy >= 0 && form_kind(a->form, form_focus(a->form)) != FORM_CHOICE) {
-			move(cy + 2, cx);
-			curs_set(1);
-		}
-		break;
+	if (w) {
+		form_draw(a->form, w, &a->th);
+		getyx(w, cy, cx);
+		delwin(w);
 	}
-	case UI_NSCREENS:
-		break;
+	draw_msg(a);
+	draw_keys(a, keys);
+	if (cy >= 0 && form_kind(a->form, form_focus(a->form)) != FORM_CHOICE) {
+		move(cy + 2, cx);
+		curs_set(1);
 	}
 }
 
@@ -826,6 +793,8 @@ static void form_key_in(struct ui_app *a, int ch)
 	}
 }
 
+/* --- the list screens' keys ---------------------------------------------------------- */
+
 static void list_key(struct panel *p, int ch)
 {
 	switch (ch) {
@@ -838,67 +807,83 @@ static void list_key(struct panel *p, int ch)
 	}
 }
 
-static int is_enter(int ch)
+static void no_key(struct ui_app *a, int ch)
 {
-	return ch == '\n' || ch == '\r' || ch == KEY_ENTER;
+	(void)a;
+	(void)ch;
+}
+
+static void disk_key(struct ui_app *a, int ch)
+{
+	if (ch == 'r')
+		ui_app_rescan(a);
+	else
+		list_key(&a->disk_panel, ch);
+}
+
+static void nic_key(struct ui_app *a, int ch)
+{
+	if (ch == 'r')
+		ui_app_rescan(a);
+	else
+		list_key(&a->nic_panel, ch);
+}
+
+static void zone_key(struct ui_app *a, int ch)
+{
+	if (!timezone_key(a, ch))
+		list_key(&a->zone_panel, ch);
+}
+
+static void welcome_next(struct ui_app *a)
+{
+	ui_go(a, UI_DISK);
+}
+
+static void layout_next(struct ui_app *a)
+{
+	ui_go(a, UI_HOSTNAME);
+}
+
+/* --- drawing and keys ----------------------------------------------------------------- */
+
+/* Each screen: how it is drawn, what Enter does (NULL: its key function
+ * takes Enter and Esc too), and its other keys. */
+static const struct ui_screen_ops {
+	void (*draw)(struct ui_app *a);
+	void (*enter)(struct ui_app *a);
+	void (*key)(struct ui_app *a, int ch);
+} screens[UI_NSCREENS] = {
+	[UI_WELCOME] = { draw_welcome, welcome_next, no_key },
+	[UI_DISK] = { draw_disk, pick_disk, disk_key },
+	[UI_LAYOUT] = { draw_layout, layout_next, layout_key },
+	[UI_HOSTNAME] = { draw_form, NULL, form_key_in },
+	[UI_NIC] = { draw_nic, pick_nic, nic_key },
+	[UI_ADDRESS] = { draw_form, NULL, form_key_in },
+	[UI_LOGIN] = { draw_form, NULL, form_key_in },
+	[UI_TIMEZONE] = { draw_timezone, pick_zone, zone_key },
+	[UI_SUMMARY] = { draw_summary, NULL, summary_key },
+	[UI_INSTALL] = { draw_install, NULL, install_key },
+};
+
+void ui_draw(struct ui_app *a)
+{
+	erase();
+	draw_title(a);
+	curs_set(0);
+	screens[a->screen].draw(a);
 }
 
 void ui_key(struct ui_app *a, int ch)
 {
-	if (ch == KEY_F(10) && a->screen != UI_INSTALL) {
+	const struct ui_screen_ops *s = &screens[a->screen];
+
+	if (ch == KEY_F(10) && a->screen != UI_INSTALL)
 		a->quit = 1;
-		return;
-	}
-	if (a->screen != UI_INSTALL && a->screen != UI_SUMMARY && !is_form(a->screen) &&
-	    ch == 27) {
+	else if (s->enter && (ch == '\n' || ch == '\r' || ch == KEY_ENTER))
+		s->enter(a);
+	else if (s->enter && ch == 27)
 		back(a);
-		return;
-	}
-	switch (a->screen) {
-	case UI_WELCOME:
-		if (is_enter(ch))
-			ui_go(a, UI_DISK);
-		break;
-	case UI_DISK:
-		if (is_enter(ch))
-			pick_disk(a);
-		else if (ch == 'r')
-			ui_app_rescan(a);
-		else
-			list_key(&a->disk_panel, ch);
-		break;
-	case UI_LAYOUT:
-		if (is_enter(ch))
-			ui_go(a, UI_HOSTNAME);
-		else
-			layout_key(a, ch);
-		break;
-	case UI_NIC:
-		if (is_enter(ch))
-			pick_nic(a);
-		else if (ch == 'r')
-			ui_app_rescan(a);
-		else
-			list_key(&a->nic_panel, ch);
-		break;
-	case UI_TIMEZONE:
-		if (is_enter(ch))
-			pick_zone(a);
-		else if (!timezone_key(a, ch))
-			list_key(&a->zone_panel, ch);
-		break;
-	case UI_SUMMARY:
-		summary_key(a, ch);
-		break;
-	case UI_INSTALL:
-		install_key(a, ch);
-		break;
-	case UI_HOSTNAME:
-	case UI_ADDRESS:
-	case UI_LOGIN:
-		form_key_in(a, ch);
-		break;
-	case UI_NSCREENS:
-		break;
-	}
+	else
+		s->key(a, ch);
 }
