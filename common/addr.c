@@ -405,7 +405,7 @@ int addr_ifname_check(const char *what, const char *s, char *err, size_t errlen)
 
 int addr_ifname_is_croft(const char *s)
 {
-	return !strncmp(s, NETD_IFPREFIX, strlen(NETD_IFPREFIX));
+	return !strncmp(s, NETD_IFPREFIX, strlen(NETD_IFPREFIX)) && strcmp(s, NETD_HOST_BRIDGE);
 }
 
 int addr_uplink_check(const char *s, char *err, size_t errlen)

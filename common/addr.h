@@ -107,7 +107,8 @@ int addr_mac_parse(const char *s, uint8_t mac[6], char *err, size_t errlen);
  * takes and a shell or `ip` shows as they are.  what names the value
  * ("uplink"). */
 int addr_ifname_check(const char *what, const char *s, char *err, size_t errlen);
-/* Does the name carry croft's prefix (NETD_IFPREFIX), so croft made it? */
+/* Does the name carry croft's prefix (NETD_IFPREFIX), so croft made it?
+ * Not the host's management bridge NETD_HOST_BRIDGE. */
 int addr_ifname_is_croft(const char *s);
 /* A host interface croft may use as an uplink: an interface name that is
  * not one of croft's own. */

@@ -48,6 +48,10 @@
 /* Every link netd creates starts with this; the nft tables are both named
  * NETD_NFT_TABLE ("inet croft", "bridge croft"). */
 #define NETD_IFPREFIX "croft"
+/* The appliance's management bridge (made by croft-install, run by
+ * systemd-networkd, carrying the host's address): it has croft's prefix but
+ * is the host's, never netd's (network ids start at 1). */
+#define NETD_HOST_BRIDGE "croftbr0"
 #define NETD_NFT_TABLE "croft"
 
 #define NETD_NAME_LEN 64     /* network / VM names, NUL-terminated */

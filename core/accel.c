@@ -16,6 +16,9 @@
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#endif
 
 int accel_valid(const char *s)
 {
@@ -75,10 +78,36 @@ static int in_groups(gid_t g, gid_t gid, const gid_t *groups, int ngroups)
 	return 0;
 }
 
+void accel_cpu_hypervisor(char *sig)
+{
+	sig[0] = '\0';
+#if defined(__x86_64__) || defined(__i386__)
+	unsigned a, b, c, d;
+
+	if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & (1u << 31)))
+		return;   /* no hypervisor bit: bare metal */
+	__cpuid(0x40000000, a, b, c, d);
+	memcpy(sig, &b, 4);
+	memcpy(sig + 4, &c, 4);
+	memcpy(sig + 8, &d, 4);
+	sig[12] = '\0';
+#endif
+}
+
+const char *accel_emulated_cpu(const char *sig)
+{
+	if (!strcmp(sig, "TCGTCGTCGTCG"))
+		return "this machine is itself emulated by QEMU's TCG (CPUID says TCGTCGTCGTCG): "
+		       "its KVM runs on software-emulated SVM, no faster than TCG and unreliable";
+	return NULL;
+}
+
 void accel_probe(uid_t uid, gid_t gid, const gid_t *groups, int ngroups,
 		 struct accel_probe *p)
 {
+	const char *emulated;
 	struct stat st;
+	char sig[13];
 	int fd, v;
 
 	memset(p, 0, sizeof(*p));
@@ -97,6 +126,11 @@ void accel_probe(uid_t uid, gid_t gid, const gid_t *groups, int ngroups,
 	if (v != KVM_API_VERSION) {
 		snprintf(p->why, sizeof(p->why), "/dev/kvm answers API version %d, expected %d",
 			 v, KVM_API_VERSION);
+		return;
+	}
+	accel_cpu_hypervisor(sig);
+	if ((emulated = accel_emulated_cpu(sig))) {
+		snprintf(p->why, sizeof(p->why), "%s", emulated);
 		return;
 	}
 	if (uid != 0) {

@@ -30,6 +30,14 @@ struct accel_result {
 int accel_valid(const char *s);
 void accel_decide(const char *setting, const char *env, const struct accel_probe *p,
 		  struct accel_result *out);
+/* The hypervisor's CPUID signature (leaf 0x40000000, 12 characters) when
+ * the CPU says it runs under one, else "" (sig has 13 bytes). */
+void accel_cpu_hypervisor(char *sig);
+/* Why a /dev/kvm that opens still runs no guest usefully on a CPU with
+ * this hypervisor signature, or NULL: QEMU's TCG ("TCGTCGTCGTCG") emulates
+ * AMD SVM in software, so KVM loads inside it, but a guest of that KVM is
+ * emulated twice over. */
+const char *accel_emulated_cpu(const char *sig);
 /* Probe /dev/kvm for a process with uid/gid/groups (uid 0: as is). */
 void accel_probe(uid_t uid, gid_t gid, const gid_t *groups, int ngroups,
 		 struct accel_probe *p);

@@ -107,7 +107,8 @@ static int install(const char *path, struct inst_opts *o, struct inst_progress *
 		goto out;
 	}
 	if (inst_plan(a, o, &plan, err, sizeof(err)) < 0) {
-		inst_progress_error(p, "%s: %s; nothing was written", path, err);
+		inst_progress_error(p, "%s: %s%s", path, err,
+				    strstr(err, "nothing was written") ? "" : "; nothing was written");
 		goto out;
 	}
 	if (o->dry_run) {

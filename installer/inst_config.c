@@ -56,9 +56,10 @@ static char *cfg_netdev(const struct inst_sys *s)
 	char mac[ADDR_MAC_STRLEN];
 
 	return xasprintf("# croft's management bridge: the host's address lives here, and bridged\n"
-			 "# guest networks use it as their uplink (written by croft-install).\n"
+			 "# guest networks use it as their uplink, VLAN-tagged guest NICs included\n"
+			 "# (VLAN filtering; the host itself stays untagged on VLAN 1).\n"
 			 "[NetDev]\nName=" INST_BRIDGE "\nKind=bridge\nMACAddress=%s\n\n"
-			 "[Bridge]\nSTP=no\nVLANFiltering=no\n",
+			 "[Bridge]\nSTP=no\nVLANFiltering=yes\n",
 			 addr_mac_str(s->mac, mac));
 }
 

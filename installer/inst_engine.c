@@ -296,6 +296,14 @@ static int step_partition(struct ctx *c)
 	 * the table; wait for them (udev may be a moment behind). */
 	for (i = 0; i < INST_NPARTS; i++)
 		for (tries = 0; stat(c->part[i], &st) < 0; tries++) {
+			if (tries == 20) {
+				/* a kernel that did not parse the new table (loop
+				 * devices on some kernels): add them by hand */
+				const char *partx[] = { "partx", "--add", disk, NULL };
+
+				if ((rc = run(c, partx, NULL)) < 0)
+					return rc;
+			}
 			if (tries >= 100) {
 				err_set(c->err, c->errlen, "the partition %s did not appear after the "
 					"disk was partitioned", c->part[i]);
@@ -352,10 +360,12 @@ static int step_mount_rest(struct ctx *c)
 	const char *fs = c->plan->a->disk.filesystem[0] ? c->plan->a->disk.filesystem : "ext4";
 	int rc;
 
-	if ((rc = mount_at(c, c->part[INST_PART_ESP], "/boot/efi", "vfat")) < 0 ||
-	    (rc = mount_at(c, c->part[INST_PART_DATA], "/var/lib/croft/pools", fs)) < 0)
+	/* the ESP holds only GRUB's EFI image: without a boot loader (tests)
+	 * it is made but not filled */
+	if (!c->o->no_bootloader &&
+	    (rc = mount_at(c, c->part[INST_PART_ESP], "/boot/efi", "vfat")) < 0)
 		return rc;
-	return 0;
+	return mount_at(c, c->part[INST_PART_DATA], "/var/lib/croft/pools", fs);
 }
 
 /* The kernel release: the one directory in the target's /lib/modules. */
@@ -401,6 +411,10 @@ static int step_kernel(struct ctx *c)
 	int rc;
 
 	if ((rc = find_kver(c)) < 0)
+		return rc;
+	/* the live root is packed without its /boot */
+	snprintf(to, sizeof(to), "%s/boot", c->target);
+	if (!c->o->dry_run && (rc = mkdirs(c, to, 0755)) < 0)
 		return rc;
 	snprintf(from, sizeof(from), "%s/vmlinuz", c->o->source);
 	snprintf(to, sizeof(to), "/boot/vmlinuz-%s", c->sys.kver);
@@ -629,6 +643,8 @@ static void fail_cleanup(struct ctx *c)
 	unmount_all(c);
 	if (!c->touched || c->o->dry_run)
 		return;
+	const char *partx[] = { "partx", "--delete", c->plan->disk.path, NULL };
+
 	for (i = 0; i < INST_NPARTS; i++) {
 		const char *part[] = { "wipefs", "--all", "--quiet", c->part[i], NULL };
 
@@ -637,6 +653,7 @@ static void fail_cleanup(struct ctx *c)
 	if (inst_run(wipe, NULL, NULL, 0, ignore, sizeof(ignore)) < 0)
 		fprintf(stderr, "croft-install: wiping %s after the failure failed too: %s\n",
 			c->plan->disk.path, ignore);
+	inst_run(partx, NULL, NULL, 0, ignore, sizeof(ignore));
 }
 
 static const struct {

@@ -68,8 +68,10 @@ static int check_bridged_uplink(const struct netd_net *n, const struct nl_link *
 	char bridge[NETD_IFNAME_LEN], list[256], c[ADDR_CIDR_STRLEN];
 	size_t i, used = 0, count = 0;
 
+	if (!strcmp(up->kind, "bridge") && !strcmp(up->name, NETD_HOST_BRIDGE))
+		return 0;   /* the host's management bridge: the taps join it */
 	if (!strcmp(up->kind, "bridge")) {
-		err_set(err, errlen, "uplink %s is a bridge; bridged mode needs a NIC to enslave (a bridge cannot be enslaved to another)",
+		err_set(err, errlen, "uplink %s is a bridge; bridged mode needs a NIC to enslave (a bridge cannot be enslaved to another), or the host bridge " NETD_HOST_BRIDGE,
 			up->name);
 		return -EINVAL;
 	}

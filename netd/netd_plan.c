@@ -68,6 +68,30 @@ static const struct nl_link *live_link(const struct nl_snapshot *snap,
 	return l && !planned_delete(plan, name) ? l : NULL;
 }
 
+int netd_net_on_host_bridge(const struct netd_net *n)
+{
+	return n->mode == NETD_MODE_BRIDGED && !strcmp(n->uplink, NETD_HOST_BRIDGE);
+}
+
+char *netd_net_bridge(const struct netd_net *n, char *buf)
+{
+	if (netd_net_on_host_bridge(n)) {
+		snprintf(buf, NETD_IFNAME_LEN, "%s", NETD_HOST_BRIDGE);
+		return buf;
+	}
+	return netd_bridge_name(n->id, buf);
+}
+
+static const struct netd_net *net_by_id(const struct netd_state *st, uint32_t id)
+{
+	size_t i;
+
+	for (i = 0; i < st->n_nets; i++)
+		if (st->nets[i].id == id)
+			return &st->nets[i];
+	return NULL;
+}
+
 static const struct netd_net *net_of_bridge(const struct netd_state *st, const char *name)
 {
 	char b[NETD_IFNAME_LEN];
@@ -142,8 +166,11 @@ void netd_plan_links(const struct netd_state *st, const struct nl_snapshot *snap
 	for (i = 0; i < st->n_nets; i++) {
 		const struct netd_net *n = &st->nets[i];
 		int filtering = vlan_ok && n->mode == NETD_MODE_BRIDGED;
-		const struct nl_link *l = live_link(snap, plan, netd_bridge_name(n->id, br));
+		const struct nl_link *l;
 
+		if (netd_net_on_host_bridge(n))
+			continue;
+		l = live_link(snap, plan, netd_bridge_name(n->id, br));
 		if (!l) {
 			op_add(plan, NETD_OP_ADD_BRIDGE, br)->flag = filtering;
 			op_set_link(plan, br, NULL, 1);
@@ -158,8 +185,12 @@ void netd_plan_links(const struct netd_state *st, const struct nl_snapshot *snap
 	for (i = 0; i < st->n_nics; i++) {
 		const struct netd_nic *c = &st->nics[i];
 		const struct nl_link *l = live_link(snap, plan, netd_tap_name(c->id, tap));
+		const struct netd_net *n = net_by_id(st, c->net_id);
 
-		netd_bridge_name(c->net_id, br);
+		if (n)
+			netd_net_bridge(n, br);
+		else
+			netd_bridge_name(c->net_id, br);
 		if (!l)
 			op_add(plan, NETD_OP_ADD_TAP, tap)->uid = c->owner_uid;
 		plan_port(plan, snap, l, tap, br);
@@ -167,7 +198,7 @@ void netd_plan_links(const struct netd_state *st, const struct nl_snapshot *snap
 	for (i = 0; i < st->n_nets; i++) {
 		const struct netd_net *n = &st->nets[i];
 
-		if (n->mode != NETD_MODE_BRIDGED)
+		if (n->mode != NETD_MODE_BRIDGED || netd_net_on_host_bridge(n))
 			continue;
 		plan_port(plan, snap, nl_snapshot_link(snap, n->uplink), n->uplink,
 			  netd_bridge_name(n->id, br));
@@ -261,14 +292,22 @@ static void plan_vlans(const struct netd_state *st, const struct netd_net *n,
 		nl_vlans_add(want, c->vlan ? c->vlan : 1, VLAN_PU);
 		plan_vlan_diff(plan, tap, want, nl_snapshot_vlans(snap, l->ifindex));
 	}
+	memset(want, 0, sizeof(*want));
+	nl_vlans_add(want, 1, VLAN_PU);
+	for (i = 0; i < st->n_nics; i++)
+		if (st->nics[i].net_id == n->id && st->nics[i].vlan > 1)
+			nl_vlans_add(want, st->nics[i].vlan, 0);
 	l = nl_snapshot_link(snap, n->uplink);
-	if (l) {
-		memset(want, 0, sizeof(*want));
-		nl_vlans_add(want, 1, VLAN_PU);
-		for (i = 0; i < st->n_nics; i++)
-			if (st->nics[i].net_id == n->id && st->nics[i].vlan > 1)
-				nl_vlans_add(want, st->nics[i].vlan, 0);
+	if (l && !netd_net_on_host_bridge(n)) {
 		plan_vlan_diff(plan, l->name, want, nl_snapshot_vlans(snap, l->ifindex));
+	} else if (l) {
+		/* the host bridge's own ports (its NIC) carry the tagged VLANs */
+		for (i = 0; i < snap->n_links; i++) {
+			const struct nl_link *p = &snap->links[i];
+
+			if (p->master == l->ifindex && !addr_ifname_is_croft(p->name))
+				plan_vlan_diff(plan, p->name, want, nl_snapshot_vlans(snap, p->ifindex));
+		}
 	}
 	free(want);
 }
@@ -283,6 +322,12 @@ void netd_plan_ports(const struct netd_state *st, const struct nl_snapshot *snap
 		const struct netd_net *n = &st->nets[i];
 		const struct nl_link *b = nl_snapshot_link(snap, netd_bridge_name(n->id, br));
 
+		if (netd_net_on_host_bridge(n)) {
+			/* the host's addresses are the host's */
+			if (vlan_ok)
+				plan_vlans(st, n, snap, plan);
+			continue;
+		}
 		if (!b)
 			continue;
 		plan_addrs(n, b, snap, plan);

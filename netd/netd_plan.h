@@ -65,6 +65,15 @@ void netd_plan_ports(const struct netd_state *st, const struct nl_snapshot *snap
 		     struct netd_plan *plan);
 void netd_plan_clear(struct netd_plan *plan);
 
+/* A bridged network whose uplink is the host's management bridge
+ * (NETD_HOST_BRIDGE, made by croft-install and carrying the host's
+ * address): its taps join that bridge, netd makes no bridge for it and
+ * never touches that bridge's addresses or settings; tagged VLANs go on the
+ * bridge's other ports (the NIC). */
+int netd_net_on_host_bridge(const struct netd_net *n);
+/* The bridge the network's taps join: croftbr<id>, or the host bridge. */
+char *netd_net_bridge(const struct netd_net *n, char *buf);
+
 /* "create bridge croftbr1", "add 10.0.0.1/24 to croftbr1"...; returns buf. */
 char *netd_op_describe(const struct netd_op *op, char *buf, size_t len);
 

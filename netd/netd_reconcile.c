@@ -189,6 +189,8 @@ static int links_conf(const struct netd_state *st, char *err, size_t errlen)
 		const struct netd_net *n = &st->nets[i];
 		int nat = n->mode == NETD_MODE_NAT;
 
+		if (netd_net_on_host_bridge(n))
+			continue;   /* the host's bridge keeps the host's settings */
 		rc = link_conf_apply(LINK_CONF_ROOT, netd_bridge_name(n->id, name),
 				     nat ? LINK_CONF_NAT_BRIDGE : LINK_CONF_BRIDGE, err, errlen);
 		if (rc == 0 && nat)

@@ -122,6 +122,11 @@ static int check_net(const struct netd_net *n, char *err, size_t errlen)
 		err_set(err, errlen, "network %u: %s", (unsigned)n->id, why);
 		return -EINVAL;
 	}
+	if (n->id == 0) {
+		/* croftbr0 is the host's management bridge (croft-install), never a network's */
+		err_set(err, errlen, "network %s: id 0 is not a network id", n->name);
+		return -EINVAL;
+	}
 	if (n->id > NET_ID_MAX) {
 		err_set(err, errlen, "network %s: id %u is too large (at most %u, so that croftbr<id> fits in an interface name)",
 			n->name, (unsigned)n->id, NET_ID_MAX);

@@ -172,6 +172,32 @@ static void test_decide_long_why(void **state)
 }
 
 /* The real probe: its shape holds on any host. */
+/* Inside QEMU's TCG the CPU offers SVM, KVM loads and /dev/kvm opens: the
+ * hypervisor signature is what says it is no usable KVM. */
+static void test_emulated_cpu(void **state)
+{
+	struct accel_probe p;
+	struct accel_result r;
+	const char *why;
+	char sig[13];
+
+	(void)state;
+	why = accel_emulated_cpu("TCGTCGTCGTCG");
+	assert_non_null(why);
+	assert_non_null(strstr(why, "TCG"));
+	assert_true(strlen(why) < sizeof(p.why));
+	assert_null(accel_emulated_cpu("KVMKVMKVM"));
+	assert_null(accel_emulated_cpu(""));
+	memset(&p, 0, sizeof(p));
+	p.kvm_exists = 1;
+	snprintf(p.why, sizeof(p.why), "%s", why);
+	accel_decide("auto", NULL, &p, &r);
+	assert_string_equal(r.effective, "tcg");
+	assert_non_null(strstr(r.reason, "emulated by QEMU's TCG"));
+	accel_cpu_hypervisor(sig);   /* this machine: whatever it is, 0 or 12 characters */
+	assert_true(strlen(sig) == 0 || strlen(sig) <= 12);
+}
+
 static void test_probe_real(void **state)
 {
 	struct accel_probe p;
@@ -218,6 +244,7 @@ int main(void)
 		cmocka_unit_test(test_decide_matrix),
 		cmocka_unit_test(test_decide_explicit),
 		cmocka_unit_test(test_decide_long_why),
+		cmocka_unit_test(test_emulated_cpu),
 		cmocka_unit_test(test_probe_real),
 	};
 

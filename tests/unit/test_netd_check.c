@@ -167,6 +167,11 @@ static void test_uplinks(void **state)
 		 "uplink eth0 has addresses (198.51.100.1/24); bridged mode needs a NIC without addresses");
 	want_err(net(1, NETD_MODE_BRIDGED, NULL, 0, "br0"), 0, -EINVAL,
 		 "uplink br0 is a bridge");
+	/* the host's management bridge croftbr0 (with the host's address) is
+	 * an uplink a bridged network may use: its taps join it */
+	add_link(9, "croftbr0", "bridge", 0);
+	add_addr(9, "192.168.1.10", 24);
+	want_ok(net(1, NETD_MODE_BRIDGED, NULL, 0, "croftbr0"), 1);
 	want_err(net(9, NETD_MODE_BRIDGED, NULL, 0, "lan3"), 1, -EBUSY,
 		 "uplink lan3 is already enslaved to croftbr3");
 	want_err(net(1, NETD_MODE_NAT, "10.80.0.0", 24, "eth2"), 0, -EBUSY,

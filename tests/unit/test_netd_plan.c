@@ -371,6 +371,41 @@ static void test_vlan_changes(void **state)
 	expect_plan(want);
 }
 
+/* A bridged network on the host's management bridge croftbr0: no bridge of
+ * netd's, the tap joins croftbr0, croftbr0's own address is never touched,
+ * and the tagged VLAN goes on croftbr0's NIC port, not on the bridge. */
+static void test_host_bridge(void **state)
+{
+	static const char *const links[] = {
+		"create tap croftt3 for uid 999", "attach croftt3 to croftbr0 and bring it up",
+		NULL,
+	};
+	static const char *const ports[] = {
+		"add VLAN 10 pvid untagged to croftt3", "remove VLAN 1 from croftt3",
+		"add VLAN 10 tagged to enp1s0",
+		NULL,
+	};
+
+	(void)state;
+	nets[2].uplink[0] = '\0';
+	snprintf(nets[2].uplink, sizeof(nets[2].uplink), "croftbr0");
+	st.nets = &nets[2];
+	st.n_nets = 1;
+	st.nics = &nics[2];
+	st.n_nics = 1;
+	link_(1, "lo", "", 0, 1);
+	link_(5, "croftbr0", "bridge", 0, 1)->vlan_filtering = 1;
+	link_(6, "enp1s0", "ether", 5, 1);
+	addr(5, "192.168.1.10", 24);
+	nl_vlans_add(vlans(6), 1, PU);
+	netd_plan_links(&st, &snap, 1, &plan);
+	expect_plan(links);
+	tap(22, "croftt3", 5, 999);
+	nl_vlans_add(vlans(22), 1, PU);
+	netd_plan_ports(&st, &snap, 1, &plan);
+	expect_plan(ports);
+}
+
 static void test_describe(void **state)
 {
 	struct netd_op op = { .kind = NETD_OP_SET_LINK, .name = "lan1", .set_master = 1, .up = -1 };
@@ -402,6 +437,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_no_vlan_support, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_addresses, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vlan_changes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_host_bridge, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_describe, setup, teardown),
 	};
 
