@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "tests/unit/testlib.h"
+#include "tests/unit/testlib_tui.h"
 #include "installer/ui.h"
 #include "installer/ui_app.h"
 #include "common/addr.h"
@@ -542,6 +543,25 @@ static void test_form_login(void **state)
 	ui_app_free(&app);
 }
 
+/* The password is drawn as stars; Esc says "back". */
+static void test_form_login_draw(void **state)
+{
+	WINDOW *pad = newpad(20, 80);
+	struct form *f;
+
+	(void)state;
+	ui_app_init(&app);
+	f = ui_form_open(&app, UI_LOGIN);
+	type(f, "hunter22");
+	form_draw(f, pad, &tl_theme);
+	assert_true(tl_win_find(pad, "Root password    ********", NULL) >= 0);
+	assert_int_equal(tl_win_find(pad, "hunter", NULL), -1);
+	assert_true(tl_win_find(pad, "Enter next  Esc back", NULL) >= 0);
+	form_free(f);
+	delwin(pad);
+	ui_app_free(&app);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -558,6 +578,7 @@ int main(void)
 		cmocka_unit_test(test_form_hostname),
 		cmocka_unit_test(test_form_address),
 		cmocka_unit_test(test_form_login),
+		cmocka_unit_test_setup_teardown(test_form_login_draw, tl_term_setup, tl_term_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
