@@ -52,6 +52,7 @@ struct ui_app {
 	char msg[640];              /* the screen's error line, or "" */
 	int confirm;                /* the summary's erase question is open */
 	struct ui_engine eng;
+	int attempts;               /* installs started */
 	char preload[ANSWER_MAX_ERRORS][ANSWER_ERR_MAX];   /* --answer FILE's problems */
 	size_t npreload;
 	int quit;

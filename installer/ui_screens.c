@@ -672,6 +672,7 @@ static void start_install(struct ui_app *a)
 	}
 	explicit_bzero(text, strlen(text));
 	free(text);
+	a->attempts++;
 	ui_go(a, UI_INSTALL);
 }
 
@@ -714,6 +715,8 @@ static void draw_install(struct ui_app *a)
 	int y = 3, w = COLS - 4 < 250 ? COLS - 4 : 250;
 
 	snprintf(buf, sizeof(buf), "Installing croft onto %s", a->disks[a->ans.disk].path);
+	if (a->attempts > 1)
+		snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), " (attempt %d)", a->attempts);
 	boxdraw_puts(stdscr, 2, 2, COLS - 4, a->th.label, buf);
 	meter_set_progress(&m, (uint64_t)e->pct, 100);
 	boxdraw_puts(stdscr, y, 2, w, a->th.meter, meter_render(&m, w, bar));

@@ -3,17 +3,21 @@
 # at 80x24, driving the real croft-install in --dry-run mode against a fake
 # sysfs tree ($T/sys: two disks, one with partitions, and two NICs).
 #
-#   xterm, 80x24   every screen in order; invalid input is refused as it is
-#                  typed (hostname, gateway, password); the summary; the
+#   xterm, 80x24   every screen in order (in colour; r rescans the disks);
+#                  invalid input is refused as it is typed (hostname,
+#                  address, gateway, password, key); the summary; the
 #                  dry-run install to its end with the progress bar; the
 #                  answer file written is checked (and croft-install takes
 #                  it again), the private copy is gone
-#   vt100, 80x24   the same walk with DHCP and an SSH key only, Esc going
+#   vt100 and TERM=linux, 80x24
+#                  the same walk with DHCP and an SSH key only, Esc going
 #                  back, and nothing but ASCII on the wire
+#   --answer       an answer file with problems: they are listed on the
+#                  welcome screen, its good answers are filled in
 #   a failure      the chosen disk vanishes before the install: the
 #                  engine's error is shown, retry fails the same, Back
 #                  returns to the summary, and once the disk is back retry
-#                  installs
+#                  installs; croft-install missing: the disk screen says so
 # shellcheck shell=bash
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/tmuxlib.sh"
@@ -96,6 +100,15 @@ tmux_has x 'Installing erases ALL of /dev/sda \(QEMU HARDDISK, 20G, serial QM000
 	fail "no erase warning for sda"
 tmux_has x 'its 2 partitions sda1 512M, sda2 19.5G, and every file in them' ||
 	fail "the warning does not name sda's partitions"
+# colours are in use on this terminal
+tmux_cap_raw x | grep -q $'\e\\[[0-9;]*3[0-7]m\\|\e\\[[0-9;]*4[0-7]m' || fail "no colour on xterm"
+# r looks again: a disk plugged in now shows, and goes when it is gone
+fake_disk sdc 62914560 "SanDisk Ultra" 0401ffff 1 0
+tmux_keys x r
+tmux_wait x '^  sdc +SanDisk Ultra +30G +0401ffff +removable' 3
+rm -rf "$SYS/block/sdc"
+tmux_keys x r
+tmux_wait_gone x 'SanDisk' 3
 tmux_keys x Down
 tmux_wait x 'erases ALL of /dev/sdb \(Cruzer Blade, 14.9G, serial 4C530001,$' 3
 tmux_has x '^  removable\):' || fail "sdb not called removable in the warning"
@@ -362,14 +375,31 @@ tmux_wait f 'The install failed: answer file: line 1[0-9]: the \[disk\] filters 
 tmux_wait f 'the 1 disks found; nothing was written' 1
 tmux_has f 'rRetry +b/EscBack to the summary' || fail "no retry offered"
 tmux_keys f r
-tmux_wait f 'error: .*match none' 30
+tmux_wait f 'Installing croft onto /dev/sda \(attempt 2\)' 5
+tmux_wait f 'The install failed: answer file: line 1[0-9]: the \[disk\] filters match none of' 30
 tmux_keys f b
 tmux_wait f 'Target disk +/dev/sda' 3
 mv "$T/sda.away" "$SYS/block/sda"
 tmux_keys f Enter y
+tmux_wait f 'Installing croft onto /dev/sda \(attempt 3\)' 5
 tmux_wait f 'Dry run finished' 60
 tmux_keys f Enter
 assert_eq 0 "$(tmux_wait_dead f 5)" "exit status"
+t_end
+
+t_begin "croft-install cannot be run: the disk screen says so, r tries again"
+rm -f "$T/tmux-n.status"
+tmux_cmd new-session -d -s n -x 80 -y 24 \
+	"env TERM=xterm $BUILD/croft-installer --engine $T/no-such-engine; echo \$? >$T/tmux-n.status" \; \
+	set-option -t n remain-on-exit on || fail "tmux could not start n"
+tmux_wait n 'Welcome to croft' 5
+tmux_keys n Enter
+tmux_wait n "no-such-engine --list-disks exited with status 127: cannot" 3
+tmux_has n "run $T/no-such-engine: No such file or directory" || fail "the reason is not shown"
+tmux_keys n Enter
+tmux_wait n 'no disk to choose; press r to look again' 2
+tmux_keys n r F10
+assert_eq 1 "$(tmux_wait_dead n 5)" "exit status"
 t_end
 
 t_begin "croft-installer needs a terminal"
