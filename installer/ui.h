@@ -83,6 +83,12 @@ char *ui_nic_describe(const struct ui_nic *n, char *buf, size_t len);
 char *ui_answer_text(const struct ui_answers *u, const struct ui_disk *disks, size_t ndisks,
 		     const struct ui_nic *nics, size_t nnics, char *err, size_t errlen);
 
+/* The disk and NIC an answer file's filters pick among those found: their
+ * indexes, or -errno with why (a NIC only when the disk was found). */
+void ui_answer_picks(const struct answer *a, const struct ui_disk *disks, size_t ndisks,
+		     const struct ui_nic *nics, size_t nnics, int *disk, int *nic,
+		     char *why, size_t whylen);
+
 /* The crypt(3) yescrypt hash of password into out: 0, or -errno. */
 int ui_hash_password(const char *password, char *out, size_t outlen, char *err, size_t errlen);
 

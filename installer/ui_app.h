@@ -55,6 +55,7 @@ struct ui_app {
 	int attempts;               /* installs started */
 	char preload[ANSWER_MAX_ERRORS][ANSWER_ERR_MAX];   /* --answer FILE's problems */
 	size_t npreload;
+	struct answer *preloaded;   /* until its disk and NIC are chosen */
 	int quit;
 	int reboot;                 /* quit, then reboot */
 };

@@ -92,6 +92,7 @@ static void preload(struct ui_app *a, const char *path)
 	snprintf(u->hash, sizeof(u->hash), "%s", an->root_password_hashed);
 	if (an->n_ssh_keys)
 		snprintf(u->ssh_key, sizeof(u->ssh_key), "%s", an->root_ssh_keys[0]);
+	a->preloaded = an;
 	if (an->disk.filesystem[0])
 		snprintf(u->fs, sizeof(u->fs), "%s", an->disk.filesystem);
 	u->dhcp = an->net.source != ANSWER_NET_STATIC;
@@ -105,7 +106,28 @@ static void preload(struct ui_app *a, const char *path)
 			len += (size_t)snprintf(u->dns + len, sizeof(u->dns) - len, "%s%s",
 						i ? ", " : "", addr_str(an->net.dns[i], buf));
 	}
-	free(an);
+}
+
+/* The disk and NIC the preloaded answer file's filters pick, chosen. */
+static void preselect(struct ui_app *a)
+{
+	char why[256];
+	int disk, nic;
+
+	if (!a->preloaded)
+		return;
+	ui_answer_picks(a->preloaded, a->disks, a->ndisks, a->nics, a->nnics, &disk, &nic,
+			why, sizeof(why));
+	if (disk >= 0) {
+		a->ans.disk = disk;
+		panel_select(&a->disk_panel, a->disks[disk].name);
+	}
+	if (nic >= 0) {
+		a->ans.nic = nic;
+		panel_select(&a->nic_panel, a->nics[nic].name);
+	}
+	free(a->preloaded);
+	a->preloaded = NULL;
 }
 
 static void run(struct ui_app *a)
@@ -190,6 +212,7 @@ int main(int argc, char **argv)
 	if (answer)
 		preload(a, answer);
 	ui_app_rescan(a);
+	preselect(a);
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_stop;

@@ -296,14 +296,12 @@ static int same_answers(const struct answer *a, const struct ui_answers *u, char
 	return -EINVAL;
 }
 
-static int check_picks(const struct answer *a, const struct ui_answers *u,
-		       const struct ui_disk *disks, size_t ndisks,
-		       const struct ui_nic *nics, size_t nnics, char *err, size_t errlen)
+void ui_answer_picks(const struct answer *a, const struct ui_disk *disks, size_t ndisks,
+		     const struct ui_nic *nics, size_t nnics, int *disk, int *nic,
+		     char *why, size_t whylen)
 {
 	struct answer_disk *ad = xcalloc(ndisks + 1, sizeof(*ad));
 	struct answer_nic *an = xcalloc(nnics + 1, sizeof(*an));
-	char why[256];
-	int rc = 0, k;
 	size_t i;
 
 	for (i = 0; i < ndisks; i++)
@@ -313,20 +311,32 @@ static int check_picks(const struct answer *a, const struct ui_answers *u,
 		an[i].name = nics[i].name;
 		memcpy(an[i].mac, nics[i].mac, 6);
 	}
-	k = answer_disk_pick(a, ad, ndisks, why, sizeof(why));
-	if (k != u->disk) {
-		err_set(err, errlen, "%s cannot be told apart from the other disks by its serial, "
-			"model and size (%s); nothing was run", disks[u->disk].path,
-			k < 0 ? why : disks[k].path);
-		rc = -EEXIST;
-	} else if ((k = answer_nic_pick(a, an, nnics, why, sizeof(why))) != u->nic) {
-		err_set(err, errlen, "%s cannot be told apart from the other NICs by its MAC (%s); "
-			"nothing was run", nics[u->nic].name, k < 0 ? why : nics[k].name);
-		rc = -EEXIST;
-	}
+	*disk = answer_disk_pick(a, ad, ndisks, why, whylen);
+	*nic = *disk < 0 ? -1 : answer_nic_pick(a, an, nnics, why, whylen);
 	free(ad);
 	free(an);
-	return rc;
+}
+
+static int check_picks(const struct answer *a, const struct ui_answers *u,
+		       const struct ui_disk *disks, size_t ndisks,
+		       const struct ui_nic *nics, size_t nnics, char *err, size_t errlen)
+{
+	char why[256];
+	int disk, nic;
+
+	ui_answer_picks(a, disks, ndisks, nics, nnics, &disk, &nic, why, sizeof(why));
+	if (disk != u->disk) {
+		err_set(err, errlen, "%s cannot be told apart from the other disks by its serial, "
+			"model and size (%s); nothing was run", disks[u->disk].path,
+			disk < 0 ? why : disks[disk].path);
+		return -EEXIST;
+	}
+	if (nic != u->nic) {
+		err_set(err, errlen, "%s cannot be told apart from the other NICs by its MAC (%s); "
+			"nothing was run", nics[u->nic].name, nic < 0 ? why : nics[nic].name);
+		return -EEXIST;
+	}
+	return 0;
 }
 
 char *ui_answer_text(const struct ui_answers *u, const struct ui_disk *disks, size_t ndisks,

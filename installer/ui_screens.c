@@ -475,7 +475,9 @@ static void draw_nic(struct ui_app *a)
 {
 	static const char *const keys[] = { "Enter", "Use this NIC", "Esc", "Back", "r", "Rescan",
 					    "F10", "Quit", NULL };
+	const struct ui_row *sel = panel_selected(&a->nic_panel);
 	int top = 3, rows = (int)a->nnics + 1, y;
+	char buf[200], desc[160];
 
 	boxdraw_puts(stdscr, 2, 2, COLS - 4, a->th.normal,
 		     "Which network interface connects this box to your LAN?");
@@ -490,11 +492,18 @@ static void draw_nic(struct ui_app *a)
 		para(top + 1, 2, COLS - 4, a->th.error, a->list_err[0] ? a->list_err :
 		     "croft-install found no network interface; plug a cable or press r", 3);
 	y = top + rows + 2;
-	para(y, 2, COLS - 4, a->th.normal,
-	     "croft puts this interface into a bridge, croftbr0, and gives the host its "
-	     "address on the bridge (next screen). VMs on a bridged network join croftbr0 "
-	     "and sit on your LAN beside the host, which keeps its own address while they "
-	     "come and go.", 5);
+	y += para(y, 2, COLS - 4, a->th.normal,
+		  "croft puts this interface into a bridge, croftbr0, and gives the host its "
+		  "address on the bridge (next screen). VMs on a bridged network join croftbr0 "
+		  "and sit on your LAN beside the host, which keeps its own address while they "
+		  "come and go.", 5) + 1;
+	if (sel) {
+		const struct ui_nic *n = &a->nics[sel->idx];
+
+		snprintf(buf, sizeof(buf), "croftbr0 goes over %s (%s).", n->name,
+			 ui_nic_describe(n, desc, sizeof(desc)));
+		para(y, 2, COLS - 4, a->th.label, buf, 2);
+	}
 	draw_msg(a);
 	draw_keys(a, keys);
 }

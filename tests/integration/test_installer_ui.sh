@@ -13,7 +13,8 @@
 #                  the same walk with DHCP and an SSH key only, Esc going
 #                  back, and nothing but ASCII on the wire
 #   --answer       an answer file with problems: they are listed on the
-#                  welcome screen, its good answers are filled in
+#                  welcome screen, its good answers are filled in, its
+#                  disk and NIC chosen
 #   a failure      the chosen disk vanishes before the install: the
 #                  engine's error is shown, retry fails the same, Back
 #                  returns to the summary, and once the disk is back retry
@@ -139,7 +140,11 @@ tmux_keys x Enter
 tmux_wait x '^  enp1s0 +52:54:00:12:34:56 +link up +virtio_net' 3
 tmux_has x '^  enp2s0 +52:54:00:ab:cd:ef +no link +e1000e' || fail "enp2s0 not listed"
 tmux_has x 'a bridge, croftbr0' || fail "croftbr0 is not explained"
-tmux_keys x Down Enter
+tmux_has x 'croftbr0 goes over enp1s0 \(52:54:00:12:34:56, link up, virtio_net\)' ||
+	fail "the NIC chosen is not named"
+tmux_keys x Down
+tmux_wait x 'croftbr0 goes over enp2s0' 2
+tmux_keys x Enter
 # a static address; the gateway refused as typed
 tmux_wait x 'Address from +\(\*\) DHCP' 3
 tmux_keys x Space Tab
@@ -324,8 +329,9 @@ source = static
 cidr = 10.1.2.3/16
 gateway = 10.1.0.1
 dns = 10.1.0.1
+interface-mac = 52:54:00:ab:cd:ef
 [disk]
-filter-serial = NOPE
+filter-model = Cruzer*
 EOF
 rm -f "$T/tmux-b.status"
 tmux_cmd new-session -d -s b -x 80 -y 24 \
@@ -335,9 +341,16 @@ tmux_cmd new-session -d -s b -x 80 -y 24 \
 tmux_wait b 'The answer file has problems' 5
 tmux_has b "bad.ini: line 4: unknown key 'bogus' in \[global\]" || fail "the unknown key is not shown"
 tmux_has b "bad.ini: line 5: root-ssh-key: " || fail "the bad key is not shown"
-tmux_keys b Enter Enter Enter
+tmux_keys b Enter
+tmux_wait b 'erases ALL of /dev/sdb' 3
+tmux_keys b Enter
+tmux_wait b '/dev/sdb \(14.9G\) gets a new GPT partition table' 3
+tmux_keys b Enter
 tmux_wait b 'Hostname +box7' 3
-tmux_keys b Enter Enter
+tmux_keys b Enter
+tmux_wait b 'Which network interface' 3
+tmux_wait b 'croftbr0 goes over enp2s0 \(52:54:00:ab:cd:ef, no link, e1000e\)' 1
+tmux_keys b Enter
 tmux_wait b 'Address from +\( \) DHCP  \(\*\) static address' 3
 tmux_has b 'Address/prefix +10.1.2.3/16' || fail "the address is not filled in"
 tmux_has b 'Gateway +10.1.0.1' || fail "the gateway is not filled in"
