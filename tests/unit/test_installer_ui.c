@@ -19,6 +19,7 @@
 #include "tests/unit/testlib_tui.h"
 #include "installer/ui.h"
 #include "installer/ui_app.h"
+#include "installer/ui_engine.h"
 #include "common/addr.h"
 #include "common/xalloc.h"
 
@@ -28,6 +29,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <poll.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define KEY_ED "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIP4K9ySMGK0yOkr6bFUWDpjfwIRFf1GJ8UlnXzRVZ5vE admin@laptop"
@@ -562,6 +565,106 @@ static void test_form_login_draw(void **state)
 	ui_app_free(&app);
 }
 
+/* --- the engine's process ----------------------------------------------------------- */
+
+/* An engine: a shell script in dir with body. */
+static char *engine(const char *dir, const char *body)
+{
+	char *path = tl_path(dir, "croft-install");
+
+	assert_int_equal(tl_write_file(path, body), 0);
+	assert_int_equal(chmod(path, 0755), 0);
+	return path;
+}
+
+static void steps_seen(void *ctx, const struct ui_progress *p)
+{
+	int *n = ctx;
+
+	if (p->kind == UI_PROGRESS_STEP)
+		(*n)++;
+}
+
+/* Service the engine until it has ended (10 s at most). */
+static void run_to_end(struct ui_engine *e)
+{
+	struct pollfd pfd[2];
+	int i, n;
+
+	for (i = 0; i < 1000 && !e->finished; i++) {
+		n = ui_engine_fds(e, pfd);
+		if (n)
+			poll(pfd, (nfds_t)n, 10);
+		ui_engine_service(e);
+	}
+	assert_true(e->finished);
+}
+
+static void test_engine_capture(void **state)
+{
+	static const char *const args[] = { "--list-disks", "--json", NULL };
+	char *path, *out = NULL, err[300];
+
+	path = engine(*state, "#!/bin/sh\n[ \"$1 $2\" = '--list-disks --json' ] || exit 9\n"
+		      "echo '[]'\necho 'a warning' >&2\n");
+	assert_int_equal(ui_engine_capture(path, args, &out, err, sizeof(err)), 0);
+	assert_string_equal(out, "[]\n");
+	free(out);
+	free(path);
+	path = engine(*state, "#!/bin/sh\necho 'partial' \necho 'first' >&2\necho 'sysfs: no block dir' >&2\nexit 3\n");
+	assert_int_equal(ui_engine_capture(path, args, &out, err, sizeof(err)), -EIO);
+	assert_non_null(strstr(err, "croft-install --list-disks exited with status 3: sysfs: no block dir"));
+	free(path);
+}
+
+static void test_engine_run(void **state)
+{
+	char *path, err[300], answer[256];
+	struct ui_engine e;
+	int steps = 0;
+
+	memset(&e, 0, sizeof(e));
+	e.on_step = steps_seen;
+	e.ctx = &steps;
+	/* it checks its arguments and the private answer file, then reports */
+	path = engine(*state, "#!/bin/sh\n"
+		      "[ \"$1\" = --answer ] && [ \"$3 $4 $5 $6 $7\" = '--dry-run --source /src --progress-fd 3' ] || exit 9\n"
+		      "[ \"$(stat -c %a \"$2\")\" = 600 ] && grep -q '^hostname = box' \"$2\" || exit 8\n"
+		      "echo 'plan: ...'\necho 'progress 10 partitioning' >&3\n"
+		      "echo 'progress 60 unpacking' >&3\necho -n done >&3\n");
+	assert_int_equal(ui_engine_start(&e, path, "[global]\nhostname = box\n", 1, "/src", err,
+					 sizeof(err)), 0);
+	snprintf(answer, sizeof(answer), "%s", e.answer_path);
+	assert_int_equal(access(answer, F_OK), 0);
+	run_to_end(&e);
+	assert_true(ui_engine_ok(&e));
+	assert_int_equal(e.pct, 100);
+	assert_string_equal(e.step, "unpacking");
+	assert_int_equal(steps, 2);
+	assert_int_equal(access(answer, F_OK), -1);   /* removed */
+	free(path);
+
+	/* an error line, and an exit without one */
+	path = engine(*state, "#!/bin/sh\necho 'progress 5 x' >&3\necho \"error $2: line 3: bad\" >&3\nexit 1\n");
+	assert_int_equal(ui_engine_start(&e, path, "x", 0, NULL, err, sizeof(err)), 0);
+	run_to_end(&e);
+	assert_false(ui_engine_ok(&e));
+	assert_string_equal(e.error, "answer file: line 3: bad");
+	free(path);
+	path = engine(*state, "#!/bin/sh\necho 'progress 5 x' >&3\necho 'mkfs: device busy' >&2\nkill -9 $$\n");
+	assert_int_equal(ui_engine_start(&e, path, "x", 0, NULL, err, sizeof(err)), 0);
+	run_to_end(&e);
+	assert_false(ui_engine_ok(&e));
+	assert_string_equal(e.error, "croft-install was killed by signal 9: mkfs: device busy");
+	free(path);
+	path = engine(*state, "#!/bin/sh\necho 'progress 99 almost' >&3\n");
+	assert_int_equal(ui_engine_start(&e, path, "x", 0, NULL, err, sizeof(err)), 0);
+	run_to_end(&e);
+	assert_false(ui_engine_ok(&e));
+	assert_string_equal(e.error, "croft-install ended without saying 'done'");
+	free(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -579,6 +682,8 @@ int main(void)
 		cmocka_unit_test(test_form_address),
 		cmocka_unit_test(test_form_login),
 		cmocka_unit_test_setup_teardown(test_form_login_draw, tl_term_setup, tl_term_teardown),
+		cmocka_unit_test_setup_teardown(test_engine_capture, tl_tmpdir_setup, tl_tmpdir_teardown),
+		cmocka_unit_test_setup_teardown(test_engine_run, tl_tmpdir_setup, tl_tmpdir_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
