@@ -197,6 +197,13 @@ tmux_has x 'Root login +password \(yescrypt hash\); SSH key ssh-ed25519 admin@la
 	fail "summary: login"
 tmux_has x 'Time zone +Europe/Berlin' || fail "summary: time zone"
 [ "$(longest_line x)" -le 80 ] || fail "a row is longer than 80 columns"
+# resized, the screen follows; back at 80x24 nothing is left over
+tmux_resize x 120 40
+wait_for 5 eval '[[ "$(tmux_line x 40)" == EnterInstall* ]]'
+tmux_resize x 80 24
+wait_for 5 eval '[[ "$(tmux_line x 24)" == EnterInstall* ]]'
+tmux_wait x 'Time zone +Europe/Berlin' 2
+[ "$(longest_line x)" -le 80 ] || fail "a row is longer than 80 columns after the resize"
 t_end
 
 t_begin "xterm: the dry-run install runs the real croft-install to its end"
