@@ -315,7 +315,7 @@ static void draw_list(struct ui_app *a, struct panel *p, int y, int height,
 
 static void draw_welcome(struct ui_app *a)
 {
-	static const char *const keys[] = { "Enter", "Next", "F10", "Quit", NULL };
+	static const char *const keys[] = { "Enter", "Next", "F10/^C", "Quit", NULL };
 	int y = 3, w = COLS - 6;
 	size_t i;
 
@@ -353,7 +353,7 @@ static void disk_line(const struct ui_app *a, const void *row, char *buf, size_t
 static void draw_disk(struct ui_app *a)
 {
 	static const char *const keys[] = { "Enter", "Use this disk", "Esc", "Back", "r", "Rescan",
-					    "F10", "Quit", NULL };
+					    "F10/^C", "Quit", NULL };
 	const struct ui_row *sel = panel_selected(&a->disk_panel);
 	int top = 3, rows = LINES - 13, y;
 	char buf[400], desc[300];
@@ -414,7 +414,7 @@ static void pick_disk(struct ui_app *a)
 static void draw_layout(struct ui_app *a)
 {
 	static const char *const keys[] = { "Enter", "Next", "Esc", "Back", "Space", "ext4/xfs",
-					    "F10", "Quit", NULL };
+					    "F10/^C", "Quit", NULL };
 	const struct ui_disk *d = &a->disks[a->ans.disk];
 	struct inst_layout l;
 	char buf[200], err[200], size[24];
@@ -474,7 +474,7 @@ static void nic_line(const struct ui_app *a, const void *row, char *buf, size_t 
 static void draw_nic(struct ui_app *a)
 {
 	static const char *const keys[] = { "Enter", "Use this NIC", "Esc", "Back", "r", "Rescan",
-					    "F10", "Quit", NULL };
+					    "F10/^C", "Quit", NULL };
 	const struct ui_row *sel = panel_selected(&a->nic_panel);
 	int top = 3, rows = (int)a->nnics + 1, y;
 	char buf[200], desc[160];
@@ -531,7 +531,7 @@ static void zone_line(const struct ui_app *a, const void *row, char *buf, size_t
 static void draw_timezone(struct ui_app *a)
 {
 	static const char *const keys[] = { "Enter", "Use this zone", "Esc", "Back", "Type",
-					    "Search", "F10", "Quit", NULL };
+					    "Search", "F10/^C", "Quit", NULL };
 	char buf[120];
 	int x;
 
@@ -598,7 +598,7 @@ static void key_summary(const char *key, char *buf, size_t len)
 
 static void draw_summary(struct ui_app *a)
 {
-	static const char *const keys[] = { "Enter", "Install", "Esc", "Back", "F10", "Quit", NULL };
+	static const char *const keys[] = { "Enter", "Install", "Esc", "Back", "F10/^C", "Quit", NULL };
 	static const char *const ask[] = { "y", "Erase and install", "n/Esc", "Not now", NULL };
 	const struct ui_disk *d = &a->disks[a->ans.disk];
 	const struct ui_nic *n = &a->nics[a->ans.nic];
@@ -704,6 +704,12 @@ static void summary_key(struct ui_app *a, int ch)
 	}
 }
 
+/* F10, or Ctrl-C where there is no F10 (a vt100); raw mode makes it a key. */
+static int is_quit(int ch)
+{
+	return ch == KEY_F(10) || ch == UI_CTRL('C');
+}
+
 /* --- the install ---------------------------------------------------------------------------------------- */
 
 static void log_line(const struct ui_app *a, const void *row, char *buf, size_t len)
@@ -717,7 +723,7 @@ static void draw_install(struct ui_app *a)
 	static const char *const running[] = { "", "Installing; please wait", NULL };
 	static const char *const ok[] = { "Enter", "Reboot", NULL };
 	static const char *const failed[] = { "r", "Retry", "b/Esc", "Back to the summary",
-					      "F10", "Quit", NULL };
+					      "F10/^C", "Quit", NULL };
 	const struct ui_engine *e = &a->eng;
 	struct meter m = { .fill = '#' };
 	char bar[256], buf[700];
@@ -766,7 +772,7 @@ static void install_key(struct ui_app *a, int ch)
 		start_install(a);
 	else if (ch == 'b' || ch == 'B' || ch == 27)
 		ui_go(a, UI_SUMMARY);
-	else if (ch == KEY_F(10))
+	else if (is_quit(ch))
 		a->quit = 1;
 }
 
@@ -775,7 +781,7 @@ static void install_key(struct ui_app *a, int ch)
 static void draw_form(struct ui_app *a)
 {
 	static const char *const keys[] = { "Enter", "Next", "Esc", "Back", "Tab", "Field",
-					    "F10", "Quit", NULL };
+					    "F10/^C", "Quit", NULL };
 	WINDOW *w = derwin(stdscr, LINES - 4, COLS, 2, 0);
 	int cy = -1, cx = 0;
 
@@ -890,7 +896,7 @@ void ui_key(struct ui_app *a, int ch)
 {
 	const struct ui_screen_ops *s = &screens[a->screen];
 
-	if (ch == KEY_F(10) && a->screen != UI_INSTALL)
+	if (is_quit(ch) && a->screen != UI_INSTALL)
 		a->quit = 1;
 	else if (s->enter && (ch == '\n' || ch == '\r' || ch == KEY_ENTER))
 		s->enter(a);

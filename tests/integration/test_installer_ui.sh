@@ -418,7 +418,7 @@ tmux_wait n "no-such-engine --list-disks exited with status 127: cannot" 3
 tmux_has n "run $T/no-such-engine: No such file or directory" || fail "the reason is not shown"
 tmux_keys n Enter
 tmux_wait n 'no disk to choose; press r to look again' 2
-tmux_keys n r F10
+tmux_keys n r C-c
 assert_eq 1 "$(tmux_wait_dead n 5)" "exit status"
 t_end
 
