@@ -146,38 +146,6 @@ static int cmp_nic(const void *a, const void *b)
 	return strcmp(((const struct inst_nic *)a)->name, ((const struct inst_nic *)b)->name);
 }
 
-int inst_disks_list(const char *root, struct inst_disk **out, size_t *n, char *err, size_t errlen)
-{
-	char path[PATH_MAX];
-	struct inst_disk *v = NULL, d;
-	struct dirent *de;
-	size_t cnt = 0;
-	DIR *dir;
-
-	*out = NULL;
-	*n = 0;
-	snprintf(path, sizeof(path), "%s/block", root);
-	dir = opendir(path);
-	if (!dir) {
-		int e = errno;
-
-		err_set(err, errlen, "cannot list the disks in %s: %s", path, strerror(e));
-		return -e;
-	}
-	while ((de = readdir(dir))) {
-		if (skip_disk(de->d_name) || !read_disk(root, de->d_name, &d))
-			continue;
-		v = xrealloc(v, (cnt + 1) * sizeof(*v));
-		v[cnt++] = d;
-	}
-	closedir(dir);
-	if (cnt)
-		qsort(v, cnt, sizeof(*v), cmp_disk);
-	*out = v;
-	*n = cnt;
-	return 0;
-}
-
 static int read_nic(const char *root, const char *name, struct inst_nic *nic)
 {
 	char path[PATH_MAX], link[PATH_MAX], buf[64];
@@ -207,36 +175,73 @@ static int read_nic(const char *root, const char *name, struct inst_nic *nic)
 	return 1;
 }
 
-int inst_nics_list(const char *root, struct inst_nic **out, size_t *n, char *err, size_t errlen)
+/* The entries of root/sub that read() takes, sorted by cmp, in a malloc'd
+ * array of size-byte elements; what names them in the error. */
+static int scan(const char *root, const char *sub, const char *what, size_t size,
+		int (*read)(const char *root, const char *name, void *out),
+		int (*cmp)(const void *, const void *), void **out, size_t *n,
+		char *err, size_t errlen)
 {
 	char path[PATH_MAX];
-	struct inst_nic *v = NULL, nic;
+	char *v = NULL, *one = xmalloc(size);
 	struct dirent *de;
 	size_t cnt = 0;
 	DIR *dir;
 
 	*out = NULL;
 	*n = 0;
-	snprintf(path, sizeof(path), "%s/class/net", root);
+	snprintf(path, sizeof(path), "%s/%s", root, sub);
 	dir = opendir(path);
 	if (!dir) {
 		int e = errno;
 
-		err_set(err, errlen, "cannot list the network interfaces in %s: %s", path, strerror(e));
+		free(one);
+		err_set(err, errlen, "cannot list the %s in %s: %s", what, path, strerror(e));
 		return -e;
 	}
 	while ((de = readdir(dir))) {
-		if (de->d_name[0] == '.' || !read_nic(root, de->d_name, &nic))
+		if (de->d_name[0] == '.' || !read(root, de->d_name, one))
 			continue;
-		v = xrealloc(v, (cnt + 1) * sizeof(*v));
-		v[cnt++] = nic;
+		v = xrealloc(v, (cnt + 1) * size);
+		memcpy(v + cnt++ * size, one, size);
 	}
 	closedir(dir);
+	free(one);
 	if (cnt)
-		qsort(v, cnt, sizeof(*v), cmp_nic);
+		qsort(v, cnt, size, cmp);
 	*out = v;
 	*n = cnt;
 	return 0;
+}
+
+static int read_disk_any(const char *root, const char *name, void *out)
+{
+	return !skip_disk(name) && read_disk(root, name, out);
+}
+
+static int read_nic_any(const char *root, const char *name, void *out)
+{
+	return read_nic(root, name, out);
+}
+
+int inst_disks_list(const char *root, struct inst_disk **out, size_t *n, char *err, size_t errlen)
+{
+	void *v;
+	int rc = scan(root, "block", "disks", sizeof(**out), read_disk_any, cmp_disk, &v, n,
+		      err, errlen);
+
+	*out = v;
+	return rc;
+}
+
+int inst_nics_list(const char *root, struct inst_nic **out, size_t *n, char *err, size_t errlen)
+{
+	void *v;
+	int rc = scan(root, "class/net", "network interfaces", sizeof(**out), read_nic_any,
+		      cmp_nic, &v, n, err, errlen);
+
+	*out = v;
+	return rc;
 }
 
 static char *dump_array(json_t *a)

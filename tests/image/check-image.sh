@@ -4,14 +4,10 @@
 #
 #   1. the image: `make iso` (unless $CROFT_ISO names one), then two copies
 #      by croft-mkanswer: one with a good answer file, one with a bad one;
-#   2. a bad answer, booted with OVMF (the image's UEFI boot): GRUB starts
-#      the automatic install by itself, which prints the line and the
-#      problem on the serial line and powers off; the blank disk stays
-#      blank;
-#   3. the unattended install, booted with SeaBIOS (the image's BIOS boot)
+#   2. the unattended install, booted with SeaBIOS (the image's BIOS boot)
 #      onto a blank virtio disk: partitions, unpacks, GRUB for BIOS and
 #      UEFI, reboots;
-#   4. the installed disk booted with OVMF (its UEFI boot loader): on the
+#   3. the installed disk booted with OVMF (its UEFI boot loader): on the
 #      serial line the banner with the host's address and the ssh command,
 #      root's login, the croft console drawing on ttyS0, a shell after it;
 #      over SSH (a host-forwarded port on 127.0.0.1): croftd and croft-netd
@@ -20,9 +16,16 @@
 #      virtual CPU's emulated SVM is no usable KVM), a tiny VM (a multiboot
 #      kernel that prints one line) created and started, a bridged network
 #      on croftbr0 with a VLAN-tagged NIC (802.1Q + bridge VLAN filtering,
-#      which this machine's own kernel lacks);
-#   5. the installed disk booted with SeaBIOS (its BIOS boot loader): the
-#      login prompt, croftd active over SSH.
+#      which this machine's own kernel lacks); then an upgrade to a newer
+#      package (this tree with the version bumped, built in the background)
+#      with that VM running: the same QEMU keeps running, the new croftd
+#      answers and lists it running;
+#   4. the installed disk booted with SeaBIOS (its BIOS boot loader): the
+#      login prompt, croftd active over SSH;
+#   5. a bad answer, booted with OVMF (the image's UEFI boot): GRUB starts
+#      the automatic install by itself, which prints the line and the
+#      problem on the serial line and powers off; the blank disk stays
+#      blank.
 #
 # Each boot has its own timeout (CROFT_IMAGE_BOOT_TIMEOUT, default 900 s;
 # the install 1800 s); the times are printed.  CHECK_IMAGE_KEEP=1 keeps
@@ -57,8 +60,10 @@ echo "check-image: image $ISO ready after $((SECONDS - START))s"
 
 T=$(mktemp -d /tmp/ci.XXXXXX)
 QPID=
+DEBPID=
 cleanup() {
 	[ -n "$QPID" ] && kill "$QPID" 2>/dev/null && wait "$QPID" 2>/dev/null
+	[ -n "$DEBPID" ] && wait "$DEBPID" 2>/dev/null   # its build in $T
 	[ -n "${CHECK_IMAGE_KEEP:-}" ] && { echo "check-image: kept $T"; return; }
 	rm -rf "$T"
 }
@@ -107,12 +112,16 @@ result pass "croft-mkanswer writes the answer file onto copies of the image"
 as --32 -o "$T/tiny.o" "$HERE/tiny-kernel.S" && ld -m elf_i386 -Ttext=0x100000 -o "$T/tiny.elf" "$T/tiny.o" ||
 	{ echo "check-image: cannot build the tiny guest kernel" >&2; exit 1; }
 
-# qemu_start NAME FIRMWARE ARGS... — a VM in the background, its serial line
-# on $T/NAME.sock (logged by expect.py to $T/NAME.log); pid in QPID.
+# qemu_start NAME FIRMWARE DISK ARGS... — a VM in the background with the
+# virtio disk $T/DISK.qcow2 (serial CROFTDISK1, as the answer file asks),
+# its serial line on $T/NAME.sock (logged by expect.py to $T/NAME.log);
+# pid in QPID.
 qemu_start() {
 	local name=$1 fw=$2 fwargs=()
-	shift 2
-	[ "$fw" = uefi ] && fwargs=(-bios "$OVMF")
+	# shellcheck disable=SC2054  # -device takes commas
+	fwargs=(-drive "file=$T/$3.qcow2,if=none,id=d0,format=qcow2" -device virtio-blk-pci,drive=d0,serial=CROFTDISK1)
+	shift 3
+	[ "$fw" = uefi ] && fwargs+=(-bios "$OVMF")
 	: >"$T/$name.log"
 	qemu-system-x86_64 -accel tcg -machine q35 -m 2048 -smp 2 "${fwargs[@]}" \
 		-display none -no-reboot -monitor none \
@@ -134,9 +143,6 @@ qemu_stop() {
 	wait "$QPID" 2>/dev/null
 	QPID=
 }
-disk() {   # NAME — the virtio disk $T/NAME.qcow2 with the serial the answer file asks for
-	echo "-drive file=$T/$1.qcow2,if=none,id=d0,format=qcow2 -device virtio-blk-pci,drive=d0,serial=CROFTDISK1"
-}
 disk_blank() {   # QCOW2 — no data cluster was ever written
 	qemu-img map --output=json "$1" | jq -e 'all(.[]; .data == false)' >/dev/null
 }
@@ -147,23 +153,30 @@ expect() {   # NAME STEP... — drive NAME's serial line (expect.py)
 }
 lastlines() { tail -c 600 "$T/$1.log" | tr -d '\r' | sed 's/\x1b\[[0-9;?]*[A-Za-z]//g' | tail -6 | tr '\n' '|'; }
 
-# --- 2. a bad answer: stops before any disk is written, powers off -----------
-qemu-img create -q -f qcow2 "$T/bad.qcow2" 10G
-t0=$SECONDS
-qemu_start bad uefi -cdrom "$T/bad.iso" $(disk bad) -nic none
-if expect bad "expect:$TIMEOUT:automatic install" "expect:$TIMEOUT:line 3: unknown key 'timezon'" &&
-	qemu_wait_exit 180; then
-	result pass "uefi: a bad answer file: the line on the serial line, then power off ($((SECONDS - t0))s)"
-else
-	result fail "uefi: a bad answer file" "$(cat "$T/bad.err") last: $(lastlines bad)"
-	qemu_stop
-fi
-check "a bad answer file wrote nothing to the disk" disk_blank "$T/bad.qcow2"
+# The upgrade test's newer package: this tree with the version bumped,
+# built by make deb in the background while the image boots.
+V2=${VERSION%.*}.$((${VERSION##*.} + 1))
+bumped_deb() {
+	local src=$T/src2
+	mkdir -p "$src"
+	tar -C "$REPO" --exclude=./.git --exclude=./build --exclude=./.croft-local \
+		--exclude=./debian/build --exclude=./debian/croft --exclude=./debian/.debhelper -cf - . |
+		tar -C "$src" -xf -
+	sed -i "s/^#define CROFT_VERSION \".*\"/#define CROFT_VERSION \"$V2\"/" "$src/common/proto.h"
+	{
+		printf 'croft (%s-1) UNRELEASED; urgency=medium\n\n  * The upgrade test of make check-image.\n\n' "$V2"
+		printf ' -- croft developers <croft@example.org>  %s\n\n' "$(date -R)"
+		cat "$src/debian/changelog"
+	} >"$src/debian/changelog.new" && mv "$src/debian/changelog.new" "$src/debian/changelog"
+	"$src/installer/build-deb.sh" "$T/deb2" >"$T/deb2.log" 2>&1
+}
+bumped_deb &
+DEBPID=$!
 
-# --- 3. the unattended install ---------------------------------------------
+# --- 2. the unattended install ---------------------------------------------
 qemu-img create -q -f qcow2 "$T/disk.qcow2" 10G
 t0=$SECONDS
-qemu_start install bios -cdrom "$T/auto.iso" $(disk disk) \
+qemu_start install bios disk -cdrom "$T/auto.iso" \
 	-nic user,model=virtio-net-pci
 if expect install "expect:$TIMEOUT:automatic install" "expect:$INSTALL_TIMEOUT:croft is installed|error" &&
 	grep -aq "croft is installed" "$T/install.log" && qemu_wait_exit 300; then
@@ -175,13 +188,13 @@ else
 	exit 1
 fi
 
-# --- 4. the installed system, UEFI ------------------------------------------
+# --- 3. the installed system, UEFI ------------------------------------------
 PORT=$((20000 + RANDOM % 20000))
 SSH=(ssh -i "$T/id" -p "$PORT" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null
 	-o LogLevel=ERROR -o ConnectTimeout=20 -o BatchMode=yes root@127.0.0.1)
 on() { "${SSH[@]}" "$@"; }
 t0=$SECONDS
-qemu_start uefi uefi $(disk disk) \
+qemu_start uefi uefi disk \
 	-nic "user,model=virtio-net-pci,hostfwd=tcp:127.0.0.1:$PORT-:22"
 if expect uefi "poke:$TIMEOUT:ssh root@10\.0\.2\.15" "expect:60:login: "; then
 	result pass "uefi: the installed system boots; the banner names its address and ssh ($((SECONDS - t0))s)"
@@ -219,13 +232,35 @@ check "a bridged network on croftbr0" on '
 check "a VLAN-tagged NIC on the bridged network (802.1Q, bridge VLAN filtering)" on '
 	croft vm stop tiny >/dev/null 2>&1; sleep 2
 	croft vm nic add tiny --net lan --vlan 42 && croft vm start tiny &&
-	for i in $(seq 30); do bridge vlan show | grep -q "42" && exit 0; sleep 1; done; bridge vlan show; exit 1'
+	for i in $(seq 30); do [ "$(bridge vlan show | grep -c "\<42\>")" -ge 2 ] && exit 0; sleep 1; done
+	bridge vlan show; exit 1'
+debrc=0
+wait "$DEBPID" || debrc=$?
+DEBPID=
+DEB2=$T/deb2/croft_$V2-1_$(dpkg --print-architecture).deb
+if [ "$debrc" -eq 0 ] && [ -f "$DEB2" ]; then
+	scp -q -i "$T/id" -P "$PORT" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+		-o LogLevel=ERROR "$DEB2" root@127.0.0.1:/root/croft-new.deb
+	before=$(on 'pgrep -f "guest=tiny," | head -1')
+	out=$(on "dpkg -i /root/croft-new.deb >/root/upgrade.log 2>&1 || { tail -5 /root/upgrade.log; exit 1; }
+		for i in \$(seq 60); do croft version 2>/dev/null | grep -q 'server.*$V2' && break; sleep 1; done
+		croft version; dpkg-query -W croft; croft vm list" 2>&1)
+	after=$(on 'pgrep -f "guest=tiny," | head -1')
+	if [ -n "$before" ] && [ "$before" = "$after" ] && grep -q "$V2-1" <<<"$out" &&
+		grep -q "server.*$V2" <<<"$out" && grep -E -q "tiny +running" <<<"$out"; then
+		result pass "an upgrade to croft $V2 with a guest running: the guest keeps running (pid $before), re-adopted"
+	else
+		result fail "an upgrade to croft $V2 with a guest running" "pid $before -> $after; $(tr '\n' '|' <<<"$out")"
+	fi
+else
+	result fail "an upgrade to croft $V2" "the newer package was not built: $(tail -5 "$T/deb2.log" | tr '\n' '|')"
+fi
 on 'systemctl poweroff' >/dev/null 2>&1
 qemu_wait_exit 120 || qemu_stop
 
-# --- 5. the installed system, BIOS ------------------------------------------
+# --- 4. the installed system, BIOS ------------------------------------------
 t0=$SECONDS
-qemu_start bios bios $(disk disk) \
+qemu_start bios bios disk \
 	-nic "user,model=virtio-net-pci,hostfwd=tcp:127.0.0.1:$PORT-:22"
 if expect bios "poke:$TIMEOUT:login: "; then
 	for _ in $(seq 60); do on true 2>/dev/null && break; sleep 2; done
@@ -236,6 +271,19 @@ else
 fi
 on 'systemctl poweroff' >/dev/null 2>&1
 qemu_wait_exit 120 || qemu_stop
+
+# --- 5. a bad answer: stops before any disk is written, powers off -----------
+qemu-img create -q -f qcow2 "$T/bad.qcow2" 10G
+t0=$SECONDS
+qemu_start bad uefi bad -cdrom "$T/bad.iso" -nic none
+if expect bad "expect:$TIMEOUT:automatic install" "expect:$TIMEOUT:line 3: unknown key 'timezon'" &&
+	qemu_wait_exit 180; then
+	result pass "uefi: a bad answer file: the line on the serial line, then power off ($((SECONDS - t0))s)"
+else
+	result fail "uefi: a bad answer file" "$(cat "$T/bad.err") last: $(lastlines bad)"
+	qemu_stop
+fi
+check "a bad answer file wrote nothing to the disk" disk_blank "$T/bad.qcow2"
 
 echo "check-image: $passed passed, $failed failed ($((SECONDS - START))s)"
 [ "$failed" -eq 0 ]
