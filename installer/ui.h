@@ -55,7 +55,7 @@ struct ui_answers {
 	char hostname[254];
 	int nic;                /* index into the NICs; -1: none yet */
 	int dhcp;               /* 1: DHCP; 0: static */
-	char cidr[32], gateway[32], dns[128];
+	char cidr[32], gateway[32], dns[128];   /* static (kept while DHCP is chosen) */
 	char hash[256];         /* the root password's crypt(3) hash, or "" */
 	char ssh_key[ANSWER_KEY_MAX];   /* or "" */
 	char timezone[64];

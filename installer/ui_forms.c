@@ -264,10 +264,11 @@ int ui_form_take(struct ui_app *a, enum ui_screen s)
 		snprintf(u->hostname, sizeof(u->hostname), "%s", form_text(f, 0));
 		return 0;
 	case UI_ADDRESS:
+		/* a static address is kept through DHCP, for going back */
 		u->dhcp = form_chosen(f, F_SOURCE) == 0;
-		snprintf(u->cidr, sizeof(u->cidr), "%s", u->dhcp ? "" : form_text(f, F_CIDR));
-		snprintf(u->gateway, sizeof(u->gateway), "%s", u->dhcp ? "" : form_text(f, F_GATEWAY));
-		snprintf(u->dns, sizeof(u->dns), "%s", u->dhcp ? "" : form_text(f, F_DNS));
+		snprintf(u->cidr, sizeof(u->cidr), "%s", form_text(f, F_CIDR));
+		snprintf(u->gateway, sizeof(u->gateway), "%s", form_text(f, F_GATEWAY));
+		snprintf(u->dns, sizeof(u->dns), "%s", form_text(f, F_DNS));
 		return 0;
 	case UI_LOGIN:
 		return take_login(a, f);

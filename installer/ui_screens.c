@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define UI_CTRL(c) ((c) & 0x1f)
@@ -650,7 +651,7 @@ static int save_answer(struct ui_app *a, const char *text)
 	int fd, rc = 0;
 
 	fd = open(a->save_answer, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0 || write(fd, text, len) != (ssize_t)len)
+	if (fd < 0 || fchmod(fd, 0600) < 0 || write(fd, text, len) != (ssize_t)len)
 		rc = -errno;
 	if (fd >= 0)
 		close(fd);
