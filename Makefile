@@ -27,7 +27,7 @@ STORE_SRC  = $(wildcard store/*.c)
 CORE_SRC   = $(filter-out core/croftd.c,$(wildcard core/*.c))
 TUI_SRC    = $(filter-out tui/croft.c,$(wildcard tui/*.c))
 NETD_SRC   = $(filter-out netd/netd_main.c,$(wildcard netd/*.c))
-INSTALLER_SRC = $(filter-out installer/croft_install.c,$(wildcard installer/*.c))
+INSTALLER_SRC = $(filter-out installer/croft_install.c installer/ui_main.c,$(wildcard installer/*.c))
 TESTLIB_SRC = $(wildcard tests/unit/testlib*.c)
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
@@ -44,6 +44,7 @@ CROFTD = $(BUILD)/croftd
 CROFT  = $(BUILD)/croft
 NETD   = $(BUILD)/croft-netd
 INSTALL_BIN = $(BUILD)/croft-install
+INSTALLER_UI = $(BUILD)/croft-installer
 
 UNIT_SRC   = $(wildcard tests/unit/test_*.c)
 UNIT_BINS  = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
@@ -54,7 +55,7 @@ DEPFLAGS = -MMD -MP
 
 .PHONY: all deps setup check unit integration asan fuzz bench run clean guest deb iso check-image
 
-all: $(CROFTD) $(CROFT) $(NETD) $(INSTALL_BIN)
+all: $(CROFTD) $(CROFT) $(NETD) $(INSTALL_BIN) $(INSTALLER_UI)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -93,6 +94,9 @@ $(NETD): $(call obj,netd/netd_main.c) $(LIBNETD) $(LIBCOMMON)
 
 $(INSTALL_BIN): $(call obj,installer/croft_install.c) $(LIBINSTALLER) $(LIBCOMMON)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(LIBS_INIH) $(LIBS_COMMON)
+
+$(INSTALLER_UI): $(call obj,installer/ui_main.c) $(LIBINSTALLER) $(LIBTUI) $(LIBCOMMON)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(LIBS_INIH) $(LIBS_CRYPT) $(LIBS_CURSES) $(LIBS_COMMON)
 
 # Unit tests link every archive; the linker keeps only what a test uses.
 $(BUILD)/tests/%: tests/unit/%.c $(LIBTESTLIB) $(LIBINSTALLER) $(LIBTUI) $(LIBCORE) $(LIBNETD) $(LIBSTORE) $(LIBCOMMON)

@@ -408,28 +408,10 @@ static int copy_value(char *dst, size_t dstlen, const char *v)
 
 static void set_dns(struct parse *ps, const char *v)
 {
-	struct answer *a = ps->a;
-	char buf[128], why[160], *tok, *save = NULL;
+	char why[200];
 
-	if (strlen(v) >= sizeof(buf)) {
-		problem(ps, ps->line, "dns: too long");
-		return;
-	}
-	strcpy(buf, v);
-	a->net.n_dns = 0;
-	for (tok = strtok_r(buf, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
-		if (a->net.n_dns == ANSWER_MAX_DNS) {
-			problem(ps, ps->line, "dns: at most %d servers", ANSWER_MAX_DNS);
-			return;
-		}
-		if (addr_parse("dns server", tok, &a->net.dns[a->net.n_dns], why, sizeof(why)) < 0) {
-			problem(ps, ps->line, "dns: %s", why);
-			return;
-		}
-		a->net.n_dns++;
-	}
-	if (!a->net.n_dns)
-		problem(ps, ps->line, "dns: no server given");
+	if (answer_dns_parse(v, ps->a->net.dns, &ps->a->net.n_dns, why, sizeof(why)) < 0)
+		problem(ps, ps->line, "dns: %s", why);
 }
 
 static void set_value(struct parse *ps, const struct key *k, const char *v)
@@ -604,7 +586,6 @@ static void check_whole(struct parse *ps)
 	struct answer *a = ps->a;
 	int gl = ps->sec_line[SEC_GLOBAL], nl = ps->sec_line[SEC_NETWORK];
 	int dl = ps->sec_line[SEC_DISK];
-	uint32_t m;
 
 	a->net.line = nl;
 	a->disk.line = dl;
@@ -627,18 +608,18 @@ static void check_whole(struct parse *ps)
 	else if (!has(ps, SEC_NETWORK, 0))
 		problem(ps, nl, "[network] lacks the required key source");
 	else if (a->net.source == ANSWER_NET_STATIC) {
+		char why[128];
+
 		if (!has(ps, SEC_NETWORK, 1))
 			problem(ps, nl, "[network] source = static needs cidr");
 		if (!has(ps, SEC_NETWORK, 2))
 			problem(ps, nl, "[network] source = static needs gateway");
 		if (!has(ps, SEC_NETWORK, 3))
 			problem(ps, nl, "[network] source = static needs dns");
-		m = addr_mask(a->net.prefix);
 		if (a->net.prefix && a->net.gateway.s_addr &&
-		    ((addr_h(a->net.gateway) ^ addr_h(a->net.addr)) & m))
-			problem(ps, ps->seen[SEC_NETWORK][2], "gateway is outside the subnet of cidr");
-		else if (a->net.prefix && a->net.gateway.s_addr == a->net.addr.s_addr)
-			problem(ps, ps->seen[SEC_NETWORK][2], "gateway is the host's own address");
+		    answer_gateway_check(a->net.gateway, a->net.addr, a->net.prefix, why,
+					 sizeof(why)) < 0)
+			problem(ps, ps->seen[SEC_NETWORK][2], "%s", why);
 	} else if (a->net.source == ANSWER_NET_DHCP) {
 		int i;
 
@@ -785,4 +766,84 @@ int answer_nic_pick(const struct answer *a, const struct answer_nic *nics, size_
 	err_set(err, errlen, "line %d: %d NICs match; choose one with interface-mac or "
 		"interface-name", a->net.line, count);
 	return -EEXIST;
+}
+
+/* --- the rules, for the attended installer ---------------------------------- */
+
+int answer_hostname_check(const char *s, char *why, size_t whylen)
+{
+	return check_hostname(s, why, whylen) < 0 ? -EINVAL : 0;
+}
+
+int answer_timezone_check(const char *s, char *why, size_t whylen)
+{
+	if (check_timezone(s) < 0) {
+		err_set(why, whylen, "'%.64s' is not UTC or Area/Location (like Europe/Berlin)", s);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int answer_hash_check(const char *s, char *why, size_t whylen)
+{
+	if (strlen(s) >= sizeof(((struct answer *)0)->root_password_hashed)) {
+		err_set(why, whylen, "too long for a crypt(5) hash");
+		return -EINVAL;
+	}
+	return check_hash(s, why, whylen) < 0 ? -EINVAL : 0;
+}
+
+int answer_ssh_key_check(const char *s, char *why, size_t whylen)
+{
+	if (strlen(s) >= ANSWER_KEY_MAX) {
+		err_set(why, whylen, "longer than %d characters", ANSWER_KEY_MAX - 1);
+		return -EINVAL;
+	}
+	return check_ssh_key(s, why, whylen) < 0 ? -EINVAL : 0;
+}
+
+int answer_cidr_parse(const char *s, struct in_addr *addr, uint32_t *prefix,
+		      char *why, size_t whylen)
+{
+	return parse_host_cidr(s, addr, prefix, why, whylen) < 0 ? -EINVAL : 0;
+}
+
+int answer_gateway_check(struct in_addr gw, struct in_addr addr, uint32_t prefix,
+			 char *why, size_t whylen)
+{
+	if ((addr_h(gw) ^ addr_h(addr)) & addr_mask(prefix)) {
+		err_set(why, whylen, "gateway is outside the subnet of cidr");
+		return -EINVAL;
+	}
+	if (gw.s_addr == addr.s_addr) {
+		err_set(why, whylen, "gateway is the host's own address");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int answer_dns_parse(const char *v, struct in_addr *dns, size_t *n, char *why, size_t whylen)
+{
+	char buf[128], *tok, *save = NULL;
+
+	*n = 0;
+	if (strlen(v) >= sizeof(buf)) {
+		err_set(why, whylen, "too long");
+		return -EINVAL;
+	}
+	strcpy(buf, v);
+	for (tok = strtok_r(buf, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
+		if (*n == ANSWER_MAX_DNS) {
+			err_set(why, whylen, "at most %d servers", ANSWER_MAX_DNS);
+			return -EINVAL;
+		}
+		if (addr_parse("dns server", tok, &dns[*n], why, whylen) < 0)
+			return -EINVAL;
+		(*n)++;
+	}
+	if (!*n) {
+		err_set(why, whylen, "no server given");
+		return -EINVAL;
+	}
+	return 0;
 }

@@ -98,4 +98,19 @@ int answer_disk_pick(const struct answer *a, const struct answer_disk *disks, si
 int answer_nic_pick(const struct answer *a, const struct answer_nic *nics, size_t n,
 		    char *err, size_t errlen);
 
+/* The rules of single values, for the attended installer (which checks a
+ * field as it is typed): 0, or -EINVAL with why saying what is wrong. */
+int answer_hostname_check(const char *s, char *why, size_t whylen);
+int answer_timezone_check(const char *s, char *why, size_t whylen);
+int answer_hash_check(const char *s, char *why, size_t whylen);
+int answer_ssh_key_check(const char *s, char *why, size_t whylen);
+/* "192.168.1.10/24": a host address and its prefix. */
+int answer_cidr_parse(const char *s, struct in_addr *addr, uint32_t *prefix,
+		      char *why, size_t whylen);
+/* The gateway lies in the host's subnet and is not the host itself. */
+int answer_gateway_check(struct in_addr gw, struct in_addr addr, uint32_t prefix,
+			 char *why, size_t whylen);
+/* "1.1.1.1, 9.9.9.9": 1..ANSWER_MAX_DNS servers into dns[], *n of them. */
+int answer_dns_parse(const char *v, struct in_addr *dns, size_t *n, char *why, size_t whylen);
+
 #endif

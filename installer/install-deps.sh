@@ -21,6 +21,7 @@ PACKAGES=(
 	fdisk dosfstools e2fsprogs openssh-client openssl
 	# make deb and the answer-file parser
 	debhelper dpkg-dev fakeroot lintian libinih-dev
+	libcrypt-dev   # croft-installer hashes the root password (yescrypt)
 	# networking
 	dnsmasq-base nftables iproute2
 	# tests and tools

@@ -130,6 +130,11 @@ void form_set_note(struct form *f, const char *note, int warn)
 	f->note_warn = warn;
 }
 
+void form_set_cancel_word(struct form *f, const char *word)
+{
+	snprintf(f->cancel, sizeof(f->cancel), "%s", word ? word : "");
+}
+
 void form_set_ctx(struct form *f, void *ctx)
 {
 	f->ctx = ctx;
@@ -422,6 +427,11 @@ const char *form_label(const struct form *f, size_t id)
 enum form_kind form_kind(const struct form *f, size_t id)
 {
 	return valid_id(f, id) ? form_field(f, id)->kind : FORM_TEXT;
+}
+
+unsigned form_flags(const struct form *f, size_t id)
+{
+	return valid_id(f, id) ? form_field(f, id)->flags : 0;
 }
 
 int form_readonly(const struct form *f, size_t id)

@@ -110,6 +110,8 @@ void form_set_choice(struct form *f, size_t id, size_t k);
 int form_choose(struct form *f, size_t id, const char *value);
 void form_set_readonly(struct form *f, size_t id, int readonly);
 void form_set_note(struct form *f, const char *note, int warn);
+/* What the keys line says Esc does ("back"; the default is "cancel"). */
+void form_set_cancel_word(struct form *f, const char *word);
 /* The spec's own data, freed by its free_ctx. */
 void form_set_ctx(struct form *f, void *ctx);
 void *form_ctx(const struct form *f);
@@ -149,6 +151,8 @@ size_t form_focus(const struct form *f);
 /* The message the field shows now, or NULL. */
 const char *form_message(const struct form *f, size_t id);
 const char *form_server_error(const struct form *f);
+/* The field's FORM_* flags. */
+unsigned form_flags(const struct form *f, size_t id);
 /* The keys line for the focused field, into buf. */
 const char *form_help(const struct form *f, char *buf, size_t len);
 struct picker *form_picker(const struct form *f);

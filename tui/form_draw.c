@@ -89,11 +89,11 @@ static int draw_text(const struct form *f, size_t id, WINDOW *w, const struct la
 	}
 	if (focused && l->vw > 0 && cur >= (size_t)l->vw)
 		off = (int)cur - l->vw + 1;
-	if (form_spec(f)->fields[id].flags & FORM_SECRET) {
+	if (form_flags(f, id) & FORM_SECRET) {
 		char stars[FORM_TEXT_MAX];
 
 		memset(stars, '*', len);
-		boxdraw_put(w, y, l->vx, l->vw, attr, stars + off, len - (size_t)off);
+		boxdraw_put(w, y, l->vx, l->vw, attr, stars, len - (size_t)off);
 	} else {
 		boxdraw_put(w, y, l->vx, l->vw, attr, text + off, len - (size_t)off);
 	}

@@ -41,6 +41,7 @@ struct form {
 	struct picker *picker;      /* the open file picker, or NULL */
 	size_t picker_field;
 	void *ctx;
+	char cancel[16];            /* Esc's word in the keys line, or "" */
 };
 
 const struct form_field *form_field(const struct form *f, size_t id);

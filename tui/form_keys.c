@@ -261,9 +261,10 @@ const char *form_help(const struct form *f, char *buf, size_t len)
 {
 	enum form_kind kind = form_kind(f, f->focus);
 
-	snprintf(buf, len, "Tab/Down/Up move  %sEnter %s  Esc cancel%s",
+	snprintf(buf, len, "Tab/Down/Up move  %sEnter %s  Esc %s%s",
 		 kind == FORM_CHOICE ? "Space/Left/Right change  " : "",
 		 f->spec->submit ? f->spec->submit : "submit",
+		 f->cancel[0] ? f->cancel : "cancel",
 		 kind == FORM_PATH ? "  F3/Ctrl-O browse" : "");
 	return buf;
 }
