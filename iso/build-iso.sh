@@ -116,10 +116,25 @@ TimeoutStartSec=infinity
 WantedBy=multi-user.target
 UNIT
 ln -sf ../croft-autoinstall.service "$WORK/root/etc/systemd/system/multi-user.target.wants/croft-autoinstall.service"
+# The attended installer: root's login on tty1 and ttyS0 (both log in by
+# themselves) starts croft-installer; quitting it leaves a shell.
+cat >"$WORK/root/root/.bash_profile" <<'PROFILE'
+# croft live system: the installer on the local screen and the serial line.
+case "$(tty)" in
+/dev/tty1 | /dev/ttyS0)
+	if [ -z "${CROFT_INSTALLER_RAN:-}" ]; then
+		export CROFT_INSTALLER_RAN=1
+		/usr/sbin/croft-installer
+		echo "The installer has quit; croft-installer starts it again."
+	fi ;;
+esac
+[ -f ~/.bashrc ] && . ~/.bashrc
+PROFILE
 # What only the live system has: croft-install removes these from the
 # installed copy of this root.
 mkdir -p "$WORK/root/etc/croft"
 cat >"$WORK/root/etc/croft/live-only" <<'LIST'
+/root/.bash_profile
 /etc/systemd/system/getty@tty1.service.d/autologin.conf
 /etc/systemd/system/serial-getty@ttyS0.service.d/autologin.conf
 /etc/systemd/system/croft-autoinstall.service

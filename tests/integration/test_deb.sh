@@ -57,6 +57,7 @@ t_end
 t_begin "dpkg-deb -c: the files"
 dpkg-deb -c "$DEB" | awk '{ print $6 }' | sed 's|^\./|/|' >"$T/files"
 for f in /usr/sbin/croftd /usr/sbin/croft-netd /usr/bin/croft /usr/libexec/croft/setup-host \
+	/usr/sbin/croft-install /usr/sbin/croft-installer \
 	/usr/share/man/man8/croftd.8.gz /usr/share/man/man8/croft-netd.8.gz /usr/share/man/man1/croft.1.gz \
 	/lib/systemd/system/croftd.service /lib/systemd/system/croft-netd.service \
 	/usr/lib/sysusers.d/croft.conf /usr/lib/tmpfiles.d/croft.conf \
