@@ -3,6 +3,7 @@
  * per owner; closed ones queue as store rows until the flush.
  */
 #include "core/history.h"
+#include "core/balloon_policy.h"
 #include "core/model.h"
 #include "common/log.h"
 #include "common/xalloc.h"
@@ -75,9 +76,12 @@ void history_vm_values(const struct model_vm *v, double out[HISTORY_VM_N])
 	out[HV_CPU_PCT] = v->proc.pid ? known(v->proc.cpu_pct) : NAN;
 	out[HV_READY_PCT] = known(v->ready_pct);
 	out[HV_READY_MAX_PCT] = known(v->ready_max_pct);
+	/* as the balloon policy and host.memory count it: what the balloon
+	 * leaves the guest less what it could free at once */
 	out[HV_GUEST_USED_MIB] = g->known && !g->stale && g->total != UINT64_MAX &&
-				 g->available != UINT64_MAX && g->total >= g->available
-		? (double)(g->total - g->available) / (1 << 20) : NAN;
+				 g->available != UINT64_MAX
+		? (double)bp_guest_used_mib(g->total, g->available,
+					    v->balloon.pid ? v->balloon.actual_mib : 0, 0) : NAN;
 	out[HV_BALLOON_MIB] = v->balloon.pid ? (double)v->balloon.actual_mib : NAN;
 	out[HV_RSS_MIB] = v->proc.pid ? (double)v->proc.rss_bytes / (1 << 20) : NAN;
 	out[HV_DISK_READ_BPS] = rd;
