@@ -447,6 +447,11 @@ int cli_parse_vol_list(const char *cmdname, int argc, char **argv, struct cli_op
 int cli_parse_vm_disk(const char *cmdname, int argc, char **argv, struct cli_opts *g,
 		      json_t **args, char *err, size_t errlen);
 int cli_run_vm_disk(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args);
+/* cli_snap.c: snap create, list, info, revert, delete. */
+int cli_parse_snap(const char *cmdname, int argc, char **argv, struct cli_opts *g,
+		   json_t **args, char *err, size_t errlen);
+int cli_run_snap_show(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args);
+int cli_run_snap_job(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args);
 /* cli_clone.c: vm template, vm clone (its runner is cli_run_vm_create's). */
 int cli_parse_vm_clone(const char *cmdname, int argc, char **argv, struct cli_opts *g,
 		       json_t **args, char *err, size_t errlen);
