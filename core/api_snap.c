@@ -18,58 +18,56 @@ static const char *sarg(json_t *args, const char *key)
 	return json_string_value(json_object_get(args, key));
 }
 
-static void reply_job(struct api_req *r, struct vm *vm, const char *name, struct job *j)
+/* Answer a job-starting op: its job, or the error of queueing it. */
+static void reply_job(struct api_req *r, int rc, const char *code, const char *err,
+		      json_t *args, struct job *j)
 {
-	api_req_ok(r, json_pack("{s:s,s:s,s:o}", "vm", vm->spec.name, "name", name, "job",
-				api_job_json(j)));
+	if (rc < 0)
+		api_req_err(r, code, "%s", err);
+	else
+		api_req_ok(r, json_pack("{s:s,s:s,s:o}", "vm", api_req_vm(r)->spec.name, "name",
+					sarg(args, "name"), "job", api_job_json(j)));
 }
 
 static void op_snap_create(struct api_req *r, json_t *args)
 {
-	struct vm *vm = api_req_vm(r);
 	struct snap_create_opts o = {
 		.ram = json_is_true(json_object_get(args, "ram")),
 		.description = sarg(args, "description"),
 		.protected_ = json_is_true(json_object_get(args, "protected")),
 	};
-	const char *code;
-	struct job *j;
+	const char *code = NULL;
+	struct job *j = NULL;
 	char err[1024];
+	int rc = snap_submit_create_code(api_req_daemon(r), api_req_vm(r)->spec.name,
+					 sarg(args, "name"), &o, NULL, NULL, &j, &code, err,
+					 sizeof(err));
 
-	if (snap_submit_create_code(api_req_daemon(r), vm->spec.name, sarg(args, "name"), &o, NULL,
-				    NULL, &j, &code, err, sizeof(err)) < 0)
-		api_req_err(r, code, "%s", err);
-	else
-		reply_job(r, vm, sarg(args, "name"), j);
+	reply_job(r, rc, code, err, args, j);
 }
 
 static void op_snap_delete(struct api_req *r, json_t *args)
 {
-	struct vm *vm = api_req_vm(r);
-	const char *code;
-	struct job *j;
+	const char *code = NULL;
+	struct job *j = NULL;
 	char err[1024];
+	int rc = snap_submit_delete_code(api_req_daemon(r), api_req_vm(r)->spec.name,
+					 sarg(args, "name"), NULL, NULL, &j, &code, err,
+					 sizeof(err));
 
-	if (snap_submit_delete_code(api_req_daemon(r), vm->spec.name, sarg(args, "name"), NULL,
-				    NULL, &j, &code, err, sizeof(err)) < 0)
-		api_req_err(r, code, "%s", err);
-	else
-		reply_job(r, vm, sarg(args, "name"), j);
+	reply_job(r, rc, code, err, args, j);
 }
 
 static void op_snap_revert(struct api_req *r, json_t *args)
 {
-	struct vm *vm = api_req_vm(r);
-	const char *code;
-	struct job *j;
+	const char *code = NULL;
+	struct job *j = NULL;
 	char err[1024];
+	int rc = snap_submit_revert(api_req_daemon(r), api_req_vm(r)->spec.name,
+				    sarg(args, "name"), json_is_true(json_object_get(args, "force")),
+				    &j, &code, err, sizeof(err));
 
-	if (snap_submit_revert(api_req_daemon(r), vm->spec.name, sarg(args, "name"),
-			       json_is_true(json_object_get(args, "force")), &j, &code, err,
-			       sizeof(err)) < 0)
-		api_req_err(r, code, "%s", err);
-	else
-		reply_job(r, vm, sarg(args, "name"), j);
+	reply_job(r, rc, code, err, args, j);
 }
 
 static void op_snap_list(struct api_req *r, json_t *args)
@@ -97,8 +95,8 @@ static void op_snap_info(struct api_req *r, json_t *args)
 		api_req_ok(r, out);
 }
 
-/* Without RAM: the transaction's pause of a running guest (a few ms), none
- * for a stopped VM.  RAM is not available yet. */
+/* Without RAM: a running guest's pause is its earlier snapshots' (a
+ * few ms); a stopped VM has none.  RAM is not available yet. */
 static void op_snap_estimate(struct api_req *r, json_t *args)
 {
 	struct vm *vm = api_req_vm(r);
@@ -108,9 +106,10 @@ static void op_snap_estimate(struct api_req *r, json_t *args)
 			    "this build yet");
 		return;
 	}
-	api_req_ok(r, json_pack("{s:s,s:i,s:i}", "method", vm_is_live(vm) ? "transaction"
+	api_req_ok(r, json_pack("{s:s,s:f,s:i}", "method", vm_is_live(vm) ? "transaction"
 									   : "stopped",
-				"pause_ms", vm_is_live(vm) ? 5 : 0, "ram_bytes", 0));
+				"pause_ms", snap_pause_estimate(api_req_daemon(r), vm),
+				"ram_bytes", 0));
 }
 
 static const struct api_arg args_create[] = {

@@ -25,6 +25,7 @@
 #include "common/xalloc.h"
 #include "store/store.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +33,9 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
+
+#define SNAP_VARS_SUFFIX ".OVMF_VARS.fd"
 
 /* --- shared by the jobs -------------------------------------------------------- */
 
@@ -49,7 +53,7 @@ char *snap_vars_path(struct croftd *d, const char *vm, const char *name)
 {
 	char file[96];
 
-	snprintf(file, sizeof(file), "snap-%s.OVMF_VARS.fd", name);
+	snprintf(file, sizeof(file), "snap-%s" SNAP_VARS_SUFFIX, name);
 	return vm_state_path(d, vm, file);
 }
 
@@ -72,6 +76,24 @@ int snap_qemu_img(struct job *j, const char *op, const char *name, const char *p
 int snap_missing_msg(const char *msg)
 {
 	return msg && (strcasestr(msg, "does not exist") || strcasestr(msg, "not found"));
+}
+
+void snap_files_remove(struct croftd *d, const char *vm)
+{
+	char *dir = vm_state_path(d, vm, NULL);
+	DIR *dp = opendir(dir);
+	struct dirent *e;
+	size_t len;
+
+	while (dp && (e = readdir(dp))) {
+		len = strlen(e->d_name);
+		if (!strncmp(e->d_name, "snap-", 5) && len > sizeof(SNAP_VARS_SUFFIX) &&
+		    !strcmp(e->d_name + len - (sizeof(SNAP_VARS_SUFFIX) - 1), SNAP_VARS_SUFFIX))
+			unlinkat(dirfd(dp), e->d_name, 0);
+	}
+	if (dp)
+		closedir(dp);
+	free(dir);
 }
 
 /* --- the sweep: one name off every disk ---------------------------------------------- */
@@ -482,7 +504,7 @@ uint64_t snap_disks_alloc(const struct store_vm *spec)
 int snap_list_json(struct croftd *d, struct vm *vm, json_t **out, char *err, size_t errlen)
 {
 	struct store_snap *v;
-	json_t *arr, *cur = json_null();
+	json_t *arr, *cur = json_null(), *warnings;
 	uint64_t now = snap_disks_alloc(&vm->spec);
 	size_t n, i;
 
@@ -498,8 +520,14 @@ int snap_list_json(struct croftd *d, struct vm *vm, json_t **out, char *err, siz
 			cur = json_string(v[i].name);
 		}
 	}
+	warnings = snap_tree_warnings(v, n);
+	for (i = 0; i < vm->spec.ndisks; i++)
+		if (strcmp(vm->spec.disks[i].format, "qcow2"))
+			json_array_append_new(warnings, json_sprintf(
+				"disk %s is %s: new snapshots are refused until it is converted to "
+				"qcow2", vm->spec.disks[i].path, vm->spec.disks[i].format));
 	*out = json_pack("{s:s,s:o,s:o,s:o}", "vm", vm->spec.name, "current", cur, "snapshots",
-			 arr, "warnings", snap_tree_warnings(v, n));
+			 arr, "warnings", warnings);
 	store_snap_list_free(v, n);
 	return 0;
 }
@@ -537,4 +565,23 @@ int snap_info_json(struct croftd *d, struct vm *vm, const char *name, json_t **o
 	store_snap_list_free(v, n);
 	*out = o;
 	return 0;
+}
+
+double snap_pause_estimate(struct croftd *d, const struct vm *vm)
+{
+	struct store_snap *v;
+	double sum = 0;
+	size_t n, i, k = 0;
+
+	if (!vm_is_live(vm))
+		return 0;
+	if (store_snap_list(d->store, vm->spec.id, &v, &n) == 0) {
+		for (i = 0; i < n; i++)
+			if (v[i].pause_ms >= 0 && v[i].method && !strcmp(v[i].method, "transaction")) {
+				sum += v[i].pause_ms;
+				k++;
+			}
+		store_snap_list_free(v, n);
+	}
+	return k ? sum / (double)k : SNAP_PAUSE_GUESS_MS;
 }

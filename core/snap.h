@@ -120,6 +120,15 @@ typedef void (*snap_take_fn)(void *data, const char *error);
 int snap_disks_take(struct job *j, struct vm *vm, const char *name, snap_take_fn done,
 		    void *data, char *err, size_t errlen);
 
+/* The pause a disk-only snapshot of vm would make now: 0 when it is
+ * stopped, else the mean of its earlier ones, or SNAP_PAUSE_GUESS_MS. */
+#define SNAP_PAUSE_GUESS_MS 5.0
+double snap_pause_estimate(struct croftd *d, const struct vm *vm);
+
+/* Remove the variable store copies of VM vm's snapshots (it is being
+ * deleted; its disks' snapshots go with the disks or stay in them). */
+void snap_files_remove(struct croftd *d, const char *vm);
+
 /* QEMU's STOP or RESUME event for vm: 1 when a snapshot paused the guest
  * (the event is the snapshot's, not a pause of the VM), else 0. */
 int snap_qmp_pause_event(struct vm *vm, const struct qmp_msg *ev);

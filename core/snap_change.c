@@ -25,6 +25,7 @@
 #include "store/store.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -114,10 +115,18 @@ static void revert_free(struct job *j)
 	run->saved = NULL;
 }
 
-static void revert_fail(struct job *j, const char *fmt, const char *a, const char *b)
+static void revert_fail(struct job *j, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void revert_fail(struct job *j, const char *fmt, ...)
 {
+	char msg[1536];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
 	revert_free(j);
-	job_fail(j, fmt, a, b);
+	job_fail(j, "%s", msg);
 }
 
 /* 1 when the snapshot holds the disk at path. */
@@ -154,8 +163,7 @@ static void started(struct vm *vm, const char *code, const char *msg, void *data
 	if (!j)
 		return;
 	if (code)
-		revert_fail(j, "reverted, but the VM did not start again: %s%s", msg ? msg : code,
-			    "");
+		revert_fail(j, "reverted, but the VM did not start again: %s", msg ? msg : code);
 	else
 		revert_finish(j, vm);
 }
@@ -246,11 +254,11 @@ static void apply_next(struct job *j)
 	if (run->i < vm->spec.ndisks) {
 		if (snap_qemu_img(j, "-a", arg(j, "name"), vm->spec.disks[run->i].path, applied, err,
 				  sizeof(err)) < 0)
-			revert_fail(j, "%s%s", err, "");
+			revert_fail(j, "%s", err);
 		return;
 	}
 	if (put_back(j, vm, err, sizeof(err)) < 0) {
-		revert_fail(j, "%s%s", err, "");
+		revert_fail(j, "%s", err);
 		return;
 	}
 	if (!json_is_true(json_object_get(job_args(j), "restart"))) {
@@ -259,7 +267,7 @@ static void apply_next(struct job *j)
 	}
 	w = job_step_wait(j);
 	if (vm_start(vm, started, w, &code, err, sizeof(err)) < 0 && (j = job_wait_end(w)))
-		revert_fail(j, "reverted, but the VM did not start again: %s%s", err, "");
+		revert_fail(j, "reverted, but the VM did not start again: %s", err);
 }
 
 static void stopped(struct vm *vm, const char *code, const char *msg, void *data)
@@ -270,7 +278,7 @@ static void stopped(struct vm *vm, const char *code, const char *msg, void *data
 	if (!j)
 		return;
 	if (code && vm_is_live(vm))
-		revert_fail(j, "cannot stop the VM to revert it: %s%s", msg ? msg : code, "");
+		revert_fail(j, "cannot stop the VM to revert it: %s", msg ? msg : code);
 	else
 		apply_next(j);
 }

@@ -207,26 +207,19 @@ int cli_run_snap_show(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *ar
 /* create, revert, delete: follow the job, then say what happened. */
 int cli_run_snap_job(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args)
 {
-	struct api_client *c = NULL;
-	enum cli_job_how how = CLI_JOB_NONE;
-	json_t *res = NULL;
-	int status;
+	struct api_client *c;
+	enum cli_job_how how;
+	json_t *res;
+	int status = cli_call_follow(ctx, cmd, args, &c, &res, &how);
 
-	status = cli_connect(ctx, &c);
-	if (status != CLI_EXIT_OK)
-		return status;
-	status = cli_call(ctx, c, cmd->op, json_incref(args), &res, NULL);
-	if (status == CLI_EXIT_OK)
-		status = cli_job_follow(ctx, c, res, &how);
-	if (status != CLI_EXIT_OK || how == CLI_JOB_DETACHED)
-		goto out;
-	if (ctx->opts.json)
-		cli_print_json(ctx->out, res);
-	else
-		fprintf(ctx->out, "%s: snapshot %s %s\n", cli_str(args, "vm"), cli_str(args, "name"),
-			!strcmp(cmd->verb, "create") ? "taken" : !strcmp(cmd->verb, "revert") ?
-			"reverted to" : "deleted");
-out:
+	if (status == CLI_EXIT_OK && how != CLI_JOB_DETACHED) {
+		if (ctx->opts.json)
+			cli_print_json(ctx->out, res);
+		else
+			fprintf(ctx->out, "%s: snapshot %s %s\n", cli_str(args, "vm"),
+				cli_str(args, "name"), !strcmp(cmd->verb, "create") ? "taken" :
+				!strcmp(cmd->verb, "revert") ? "reverted to" : "deleted");
+	}
 	json_decref(res);
 	api_client_close(c);
 	return status;
