@@ -57,19 +57,28 @@ char *snap_vars_path(struct croftd *d, const char *vm, const char *name)
 	return vm_state_path(d, vm, file);
 }
 
-int snap_qemu_img(struct job *j, const char *op, const char *name, const char *path,
-		  void (*done)(struct job *j, const struct job_exec_result *res), char *err,
-		  size_t errlen)
+/* The qcow2 image at path for qemu-img, its backing file not opened
+ * (malloc'd). */
+static char *img_spec(const char *path)
 {
 	json_t *img = json_pack("{s:s,s:{s:s,s:s},s:n}", "driver", "qcow2", "file", "driver",
 				"file", "filename", path, "backing");
 	char *desc = json_dumps(img, JSON_COMPACT), *spec = xasprintf("json:%s", desc);
+
+	free(desc);
+	json_decref(img);
+	return spec;
+}
+
+int snap_qemu_img(struct job *j, const char *op, const char *name, const char *path,
+		  void (*done)(struct job *j, const struct job_exec_result *res), char *err,
+		  size_t errlen)
+{
+	char *spec = img_spec(path);
 	char *av[] = { "qemu-img", "snapshot", "-q", (char *)op, (char *)name, spec, NULL };
 	int rc = job_step_qemu_img(j, av, done, err, errlen);
 
 	free(spec);
-	free(desc);
-	json_decref(img);
 	return rc;
 }
 
@@ -210,6 +219,125 @@ void snap_undo_submit(struct croftd *d, const char *vm, const char *name)
 		       json_pack("{s:s,s:s,s:b}", "vm", vm, "name", name, "undo", 1), NULL, NULL,
 		       NULL, err, sizeof(err)) < 0)
 		log_warn("VM %s: snapshot '%s' may be left on its disks: %s", vm, name, err);
+}
+
+/* --- chain health: qemu-img check after a change of a stopped VM's disks ------------ */
+
+struct health {
+	char vm[64];
+	char *msg;                       /* what the last check found */
+	struct health *next;
+};
+static struct health *healths;
+
+static struct health **health_find(const char *vm)
+{
+	struct health **pp;
+
+	for (pp = &healths; *pp; pp = &(*pp)->next)
+		if (!strcmp((*pp)->vm, vm))
+			return pp;
+	return pp;
+}
+
+/* Remember msg (NULL: all is well) as what the last check of vm found. */
+static void health_set(const char *vm, const char *msg)
+{
+	struct health **pp = health_find(vm), *h = *pp;
+
+	if (!msg) {
+		if (h) {
+			*pp = h->next;
+			free(h->msg);
+			free(h);
+		}
+		return;
+	}
+	if (!h) {
+		h = xcalloc(1, sizeof(*h));
+		snprintf(h->vm, sizeof(h->vm), "%s", vm);
+		*pp = h;
+	}
+	free(h->msg);
+	h->msg = xstrdup(msg);
+}
+
+int snap_check_judge(const char *out, int status, const char *path, char *msg, size_t msglen)
+{
+	json_t *o = json_loads(out ? out : "", 0, NULL);
+	json_int_t corrupt = json_integer_value(json_object_get(o, "corruptions"));
+	json_int_t errors = json_integer_value(json_object_get(o, "check-errors"));
+	int bad = 0;
+
+	if (!o && status) {
+		err_set(msg, msglen, "qemu-img check of %s failed (status %d)", path, status);
+		bad = 1;
+	} else if (corrupt > 0 || errors > 0) {
+		err_set(msg, msglen, "qemu-img check of %s found %lld corruption%s and %lld "
+			"error%s: repair it with the VM stopped (qemu-img check -r all) or restore "
+			"it from a backup", path, (long long)corrupt, corrupt == 1 ? "" : "s",
+			(long long)errors, errors == 1 ? "" : "s");
+		bad = 1;
+	}
+	json_decref(o);
+	return bad;
+}
+
+static void check_next(struct job *j);
+
+static void checked(struct job *j, const struct job_exec_result *res)
+{
+	struct snap_sweep *ck = job_priv(j);
+	struct vm *vm = snap_job_vm(j);
+	char msg[1024];
+
+	if (!vm)
+		return;
+	if (ck->i < vm->spec.ndisks &&
+	    snap_check_judge(res->out, res->status, vm->spec.disks[ck->i].path, msg, sizeof(msg))) {
+		log_warn("VM %s: %s", vm->spec.name, msg);
+		health_set(vm->spec.name, msg);
+		ck->found = 1;
+	}
+	ck->i++;
+	check_next(j);
+}
+
+static void check_next(struct job *j)
+{
+	struct snap_sweep *ck = job_priv(j);
+	struct vm *vm = snap_job_vm(j);
+	char *av[] = { "qemu-img", "check", "--output=json", NULL, NULL };
+	char err[1024];
+	int rc;
+
+	if (!vm)
+		return;
+	while (ck->i < vm->spec.ndisks && strcmp(vm->spec.disks[ck->i].format, "qcow2"))
+		ck->i++;
+	if (vm_is_live(vm) || ck->i >= vm->spec.ndisks) {
+		if (!vm_is_live(vm) && !ck->found)
+			health_set(vm->spec.name, NULL);
+		ck->then(j);
+		return;
+	}
+	av[3] = img_spec(vm->spec.disks[ck->i].path);
+	rc = job_step_qemu_img(j, av, checked, err, sizeof(err));
+	free(av[3]);
+	if (rc < 0) {
+		ck->i++;
+		check_next(j);
+	}
+}
+
+void snap_check_start(struct job *j, void (*then)(struct job *j))
+{
+	struct snap_sweep *ck = job_priv(j);
+
+	ck->i = 0;
+	ck->found = 0;
+	ck->then = then;
+	check_next(j);
 }
 
 /* --- the definition a revert puts back ---------------------------------------------- */
@@ -521,6 +649,8 @@ int snap_list_json(struct croftd *d, struct vm *vm, json_t **out, char *err, siz
 		}
 	}
 	warnings = snap_tree_warnings(v, n);
+	if (*health_find(vm->spec.name))
+		json_array_append_new(warnings, json_string((*health_find(vm->spec.name))->msg));
 	for (i = 0; i < vm->spec.ndisks; i++)
 		if (strcmp(vm->spec.disks[i].format, "qcow2"))
 			json_array_append_new(warnings, json_sprintf(

@@ -67,6 +67,11 @@ json_t *snap_tree_json(const struct store_snap *v, size_t n, size_t i, uint64_t 
 /* The warnings of snap.list about the tree: a deep current path. */
 json_t *snap_tree_warnings(const struct store_snap *v, size_t n);
 
+/* What qemu-img check --output=json (its stdout out, exit status) said of
+ * the image at path: 1 with msg saying what is wrong (corruptions or
+ * check errors; leaked clusters are harmless), else 0. */
+int snap_check_judge(const char *out, int status, const char *path, char *msg, size_t msglen);
+
 /* --- croftd ------------------------------------------------------------------------ */
 
 struct snap_create_opts {

@@ -8,7 +8,8 @@
  * comes back from the snapshot's copy, the definition's settings from the
  * snapshot's (vcpus, memory, firmware, boot, CD, kernel...; not the disk
  * list), and the snapshot becomes current; then the VM is started again
- * if it ran.  Every part can run again, so a restart resumes the job.
+ * if it ran.  Every part can run again, so a restart resumes the job (a
+ * VM it had stopped, stopped for "revert", is started at the end).
  *
  * snap.delete {"vm", "name"} sweeps the name off every disk (snap.c), then
  * drops the row (its children move up to its parent) and the variable
@@ -31,6 +32,9 @@
 #include <string.h>
 #include <unistd.h>
 
+/* Why a VM a revert stopped is stopped (its state's reason). */
+#define SNAP_REVERT_REASON "revert"
+
 static const char *arg(struct job *j, const char *key)
 {
 	return json_string_value(json_object_get(job_args(j), key));
@@ -41,6 +45,13 @@ static const char *arg(struct job *j, const char *key)
 struct delete_run {
 	struct snap_sweep sweep;
 };
+
+static void swept(struct job *j);
+
+static void swept_check(struct job *j)
+{
+	snap_check_start(j, swept);
+}
 
 static void swept(struct job *j)
 {
@@ -81,7 +92,7 @@ static int delete_start(struct job *j, char *err, size_t errlen)
 		err_set(err, errlen, "the job names no VM or snapshot");
 		return -EINVAL;
 	}
-	snap_sweep_start(j, arg(j, "name"), swept);
+	snap_sweep_start(j, arg(j, "name"), swept_check);
 	return 0;
 }
 
@@ -310,6 +321,10 @@ static int revert_start(struct job *j, char *err, size_t errlen)
 		return -EINVAL;
 	}
 	if (!vm_is_live(vm)) {
+		/* resumed after a restart: the VM this job stopped starts again */
+		if (vm->state == VM_STOPPED && !strcmp(vm->reason, SNAP_REVERT_REASON) &&
+		    json_is_true(json_object_get(job_args(j), "force")))
+			json_object_set_new(job_args(j), "restart", json_true());
 		apply_next(j);
 		return 0;
 	}
@@ -320,7 +335,7 @@ static int revert_start(struct job *j, char *err, size_t errlen)
 	}
 	json_object_set_new(job_args(j), "restart", json_true());
 	w = job_step_wait(j);
-	if ((rc = vm_stop(vm, "revert", stopped, w, &code, err, errlen)) < 0) {
+	if ((rc = vm_stop(vm, SNAP_REVERT_REASON, stopped, w, &code, err, errlen)) < 0) {
 		job_wait_end(w);
 		revert_free(j);
 		return rc;

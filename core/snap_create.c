@@ -212,6 +212,9 @@ static void record(struct job *j, double pause_ms, const char *method, int froze
 	spec = snap_spec_json(&vm->spec);
 	s.vm_id = vm->spec.id;
 	s.name = (char *)arg(j, "name");
+	/* a RAM snapshot (snapram's vmstate) names its state file in the args */
+	s.ram = json_is_true(json_object_get(a, "ram"));
+	s.vmstate = (char *)arg(j, "vmstate");
 	s.created = time(NULL);
 	s.description = (char *)arg(j, "description");
 	s.pause_ms = pause_ms;
@@ -446,7 +449,12 @@ static int start_live(struct job *j, struct vm *vm, char *err, size_t errlen)
 	return 0;
 }
 
-/* -- a stopped VM: qemu-img per disk -- */
+/* -- a stopped VM: qemu-img per disk, then a check of the disks -- */
+
+static void record_stopped(struct job *j)
+{
+	record(j, -1, "stopped", 0);
+}
 
 static void next_disk(struct job *j);
 
@@ -491,7 +499,7 @@ static void next_disk(struct job *j)
 		job_fail(j, "%s", err);
 		return;
 	}
-	record(j, -1, "stopped", 0);
+	snap_check_start(j, record_stopped);
 }
 
 /* -- undo mode: what a restart interrupted -- */

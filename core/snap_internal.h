@@ -36,9 +36,17 @@ struct snap_sweep {
 	size_t i;
 	const char *name;                /* borrowed from the job's args */
 	unsigned waits;                  /* for a QMP connection */
+	int found;                       /* snap_check_start: a problem */
 	void (*then)(struct job *j);
 };
 void snap_sweep_start(struct job *j, const char *name, void (*then)(struct job *j));
+
+/* qemu-img check of each qcow2 disk of the job's stopped VM (a running
+ * one is not checked: its images change under the check), then then(j);
+ * what a check finds is logged and warned about by snap.list until a
+ * check finds all well.  The job's priv begins with a struct snap_sweep,
+ * which this uses. */
+void snap_check_start(struct job *j, void (*then)(struct job *j));
 
 /* Queue the undo of a half-made snapshot: a snap.delete job in "undo"
  * mode, which removes the name from the disks and leaves the store alone. */

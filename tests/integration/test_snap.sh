@@ -56,6 +56,7 @@ assert_eq empty "$(sl .current)" "current"
 assert_eq stopped "$(sl '.snapshots[0].method')" "method"
 assert_eq null "$(sl '.snapshots[0].pause_ms')" "no pause for a stopped VM"
 assert_eq "before anything" "$(sl '.snapshots[0].description')" "description"
+assert_eq 0 "$(sl '.warnings | length')" "no warnings: the disks checked clean"
 expect_ok croft snap info s1 empty --json
 assert_eq 2 "$(echo "$EXPECT_OUT" | jq '.disks | length')" "snap info's disks"
 t_end

@@ -4,7 +4,8 @@
  * growth) on hand-made rows, and the store (store_snap.c): a new snapshot
  * hangs under nothing and becomes current, one current per VM, a name
  * taken twice is -EEXIST and changes nothing, delete moves children up to
- * the parent and the current position with them, rows go with their VM.
+ * the parent and the current position with them, rows go with their VM;
+ * what qemu-img check's report means; the CLI's parser.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,6 +15,7 @@
 
 #include "tests/unit/testlib.h"
 #include "core/snap.h"
+#include "tui/cli.h"
 #include "store/store.h"
 
 #include <errno.h>
@@ -232,12 +234,85 @@ static void test_store_tree(void **state)
 	assert_int_equal(rows(fx), 1);
 }
 
+/* --- qemu-img check's verdict ---------------------------------------------------------- */
+
+static void test_check_judge(void **state)
+{
+	char msg[512];
+
+	(void)state;
+	assert_int_equal(snap_check_judge("{\"corruptions\": 0, \"check-errors\": 0, \"leaks\": 3}",
+					  3, "/p/a.qcow2", msg, sizeof(msg)), 0);
+	assert_int_equal(snap_check_judge("{\"corruptions\": 1, \"check-errors\": 0}", 2,
+					  "/p/a.qcow2", msg, sizeof(msg)), 1);
+	assert_non_null(strstr(msg, "qemu-img check of /p/a.qcow2 found 1 corruption and 0 errors"));
+	assert_int_equal(snap_check_judge("{\"corruptions\": 0, \"check-errors\": 2}", 1,
+					  "/p/a.qcow2", msg, sizeof(msg)), 1);
+	assert_non_null(strstr(msg, "0 corruptions and 2 errors"));
+	assert_int_equal(snap_check_judge("", 1, "/p/a.qcow2", msg, sizeof(msg)), 1);
+	assert_non_null(strstr(msg, "qemu-img check of /p/a.qcow2 failed (status 1)"));
+	assert_int_equal(snap_check_judge("{\"corruptions\": 0}", 0, "/p/a.qcow2", msg,
+					  sizeof(msg)), 0);
+}
+
+/* --- the CLI's parser ---------------------------------------------------------------- */
+
+static json_t *parse(const char *cmdname, int argc, char **argv, struct cli_opts *g, int want_rc,
+		     const char *want_err)
+{
+	json_t *args = NULL;
+	char err[256] = "";
+	int rc = cli_parse_snap(cmdname, argc, argv, g, &args, err, sizeof(err));
+
+	assert_int_equal(rc, want_rc);
+	if (want_err)
+		assert_non_null(strstr(err, want_err));
+	return args;
+}
+
+static void test_cli_parse(void **state)
+{
+	char *create[] = { "web", "pre", "--ram", "--description", "before the upgrade",
+			   "--protected", "--no-wait" };
+	char *revert[] = { "web", "pre", "--force" };
+	char *list2[] = { "web", "pre" };
+	char *one[] = { "web" };
+	char *bad[] = { "web", "a/b" };
+	char *force_create[] = { "web", "x", "--force" };
+	struct cli_opts g = { 0 };
+	json_t *a;
+
+	(void)state;
+	a = parse("snap create", 7, create, &g, 0, NULL);
+	assert_string_equal(json_string_value(json_object_get(a, "vm")), "web");
+	assert_string_equal(json_string_value(json_object_get(a, "name")), "pre");
+	assert_true(json_is_true(json_object_get(a, "ram")));
+	assert_true(json_is_true(json_object_get(a, "protected")));
+	assert_string_equal(json_string_value(json_object_get(a, "description")),
+			    "before the upgrade");
+	assert_true(g.no_wait);
+	json_decref(a);
+	memset(&g, 0, sizeof(g));
+	a = parse("snap revert", 3, revert, &g, 0, NULL);
+	assert_true(json_is_true(json_object_get(a, "force")));
+	json_decref(a);
+	a = parse("snap list", 1, one, &g, 0, NULL);
+	assert_null(json_object_get(a, "name"));
+	json_decref(a);
+	assert_null(parse("snap list", 2, list2, &g, -EINVAL, "unexpected argument 'pre'"));
+	assert_null(parse("snap info", 1, one, &g, -EINVAL, "needs the VM and the snapshot's name"));
+	assert_null(parse("snap delete", 2, bad, &g, -EINVAL, "snapshot"));
+	assert_null(parse("snap create", 3, force_create, &g, -EINVAL, "--force"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tree_json),
 		cmocka_unit_test(test_tree_size),
 		cmocka_unit_test(test_tree_depth_warning),
+		cmocka_unit_test(test_cli_parse),
+		cmocka_unit_test(test_check_judge),
 		cmocka_unit_test_setup_teardown(test_store_tree, tl_store_setup, tl_store_teardown),
 	};
 
