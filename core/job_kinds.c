@@ -3,6 +3,7 @@
  * names its kind, so a kind keeps its name for good.
  */
 #include "core/job.h"
+#include "core/backup.h"
 #include "core/job_disk.h"
 #include "core/job_vol.h"
 #include "core/job_vol_import.h"
@@ -17,5 +18,8 @@ const struct job_kind *const job_kinds[] = {
 	&job_iso_import_kind,
 	&job_vol_export_kind,
 	&vm_clone_kind,
+	&backup_create_kind,
+	&backup_verify_kind,
+	&backup_restore_kind,
 	NULL,
 };

@@ -292,6 +292,24 @@ const char *vm_disk_node_path(struct vm *vm, const char *node)
 	return NULL;
 }
 
+const char *vm_disk_path_node(struct vm *vm, const char *path)
+{
+	size_t i, k;
+
+	if (!path || vm->pid <= 0)
+		return NULL;
+	names_snapshot(vm, 0);
+	for (k = 0; k < vm->spec.ndisks; k++) {
+		if (strcmp(vm->spec.disks[k].path, path))
+			continue;
+		for (i = 0; i < nnames; i++)
+			if (names[i].pid == vm->pid && names[i].idx == vm->spec.disks[k].idx &&
+			    !strcmp(names[i].vm, vm->spec.name))
+				return names[i].node;
+	}
+	return NULL;
+}
+
 /* The device: a virtio-blk-pci on the free root port diskport<a->port>,
  * or a scsi-hd on the VM's controller. */
 static void device_add(struct attach *a, struct qmp *q)

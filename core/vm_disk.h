@@ -35,5 +35,7 @@ void vm_disk_qmp_event(struct vm *vm, const struct qmp_msg *ev);
 /* The path of the disk of the running vm whose QEMU block node is node
  * (as a BLOCK_IO_ERROR names it), or NULL. */
 const char *vm_disk_node_path(struct vm *vm, const char *node);
+/* The QEMU block node of the running vm's disk at path, or NULL. */
+const char *vm_disk_path_node(struct vm *vm, const char *path);
 
 #endif

@@ -218,6 +218,7 @@ static const char *const known_ops[] = {
 	"vm.disk.attach", "vm.disk.detach", "vm.screen", "vm.sendkey",
 	"vol.import", "iso.import", "vol.export",
 	"vm.template", "vm.clone",
+	"backup.create", "backup.list", "backup.verify", "backup.restore", "backup.delete",
 };
 
 static void test_op_find(void **state)
@@ -303,6 +304,7 @@ static const struct {
 	{ "net.forward.remove", NULL, "net" },
 	{ "vm.disk.attach", "name", NULL },  { "vm.disk.detach", "name", NULL },
 	{ "vm.template", "name", NULL },     { "vm.clone", "source", NULL },
+	{ "backup.create", "vm", NULL },
 };
 
 static const char *named(const struct api_op *op, int flag)
