@@ -59,10 +59,11 @@ const char *backup_dstr(const json_t *o, const char *key)
 
 /* --- directories ---------------------------------------------------------------- */
 
-/* dir and its parent, made as croftd and handed to the QEMU user. */
-static int make_dir(struct croftd *d, const char *dir, char *err, size_t errlen)
+/* dir, made as croftd (already there: fine unless excl) and handed to the
+ * QEMU user. */
+static int make_dir(struct croftd *d, const char *dir, int excl, char *err, size_t errlen)
 {
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+	if (mkdir(dir, 0700) < 0 && (excl || errno != EEXIST)) {
 		err_set(err, errlen, "cannot create %s: %s", dir, strerror(errno));
 		return -errno;
 	}
@@ -75,30 +76,19 @@ static int make_dir(struct croftd *d, const char *dir, char *err, size_t errlen)
 
 int backup_dirs_make(struct croftd *d, const char *dir, char *err, size_t errlen)
 {
-	char up[PATH_MAX], *slash;
+	char up[PATH_MAX], top[PATH_MAX], *slash;
 	int rc;
 
 	snprintf(up, sizeof(up), "%s", dir);
 	if ((slash = strrchr(up, '/')))
-		*slash = '\0';
-	if ((slash = strrchr(up, '/'))) {      /* .backups */
-		char top[PATH_MAX];
-
-		snprintf(top, sizeof(top), "%.*s", (int)(slash - up), up);
-		if ((rc = make_dir(d, top, err, errlen)) < 0)
-			return rc;
-	}
-	if ((rc = make_dir(d, up, err, errlen)) < 0)
+		*slash = '\0';                       /* .backups/<vm> */
+	snprintf(top, sizeof(top), "%s", up);
+	if ((slash = strrchr(top, '/')))
+		*slash = '\0';                       /* .backups */
+	if ((rc = make_dir(d, top, 0, err, errlen)) < 0 ||
+	    (rc = make_dir(d, up, 0, err, errlen)) < 0)
 		return rc;
-	if (mkdir(dir, 0700) < 0) {
-		err_set(err, errlen, "cannot create %s: %s", dir, strerror(errno));
-		return -errno;
-	}
-	if (d->drop_privs && chown(dir, d->qemu_uid, d->qemu_gid) < 0) {
-		err_set(err, errlen, "cannot hand %s to %s: %s", dir, d->qemu_user, strerror(errno));
-		return -errno;
-	}
-	return 0;
+	return make_dir(d, dir, 1, err, errlen);
 }
 
 void backup_dirs_remove(const char *dir)
@@ -284,7 +274,7 @@ void backup_after_copy(struct job *j)
 	backup_sum_all(j, finish);
 }
 
-/* --- a stopped VM: qemu-img convert ------------------------------------------------ */
+/* --- qemu-img convert of each disk (a stopped VM's backup, a restore) ----------------- */
 
 static void poll_convert(struct job *j)
 {
@@ -317,6 +307,15 @@ static void converted(struct job *j, const struct job_exec_result *res)
 	convert_next(j);
 }
 
+void backup_convert_all(struct job *j, void (*then)(struct job *j))
+{
+	struct backup_run *run = job_priv(j);
+
+	run->i = 0;
+	run->then = then;
+	convert_next(j);
+}
+
 static void convert_next(struct job *j)
 {
 	struct backup_run *run = job_priv(j);
@@ -325,7 +324,7 @@ static void convert_next(struct job *j)
 	int rc;
 
 	if (run->i == backup_ndisks(j)) {
-		backup_after_copy(j);
+		run->then(j);
 		return;
 	}
 	if (job_disk_claim(j, backup_dstr(dk, "path"), err, sizeof(err)) < 0) {
@@ -370,7 +369,7 @@ static int create_start(struct job *j, char *err, size_t errlen)
 	if (json_is_true(json_object_get(a, "live")))
 		return backup_live_start(j, err, errlen);
 	run->instant = time(NULL);
-	convert_next(j);
+	backup_convert_all(j, backup_after_copy);
 	return 0;
 }
 

@@ -48,6 +48,10 @@ int backup_file_copy(const char *src, const char *dst, char *err, size_t errlen)
 /* The VM's NICs as config.json keeps them. */
 json_t *backup_nics_json(struct croftd *d, int64_t vm_id);
 
+/* qemu-img convert (as the QEMU user) of each disk's "chain" (a json:
+ * source description) into its "path", recorded and claimed first, with
+ * progress against the disks' "alloc"; then(j) after the last. */
+void backup_convert_all(struct job *j, void (*then)(struct job *j));
 /* The copy is over: hash every image, then finish. */
 void backup_after_copy(struct job *j);
 

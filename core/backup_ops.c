@@ -56,10 +56,21 @@ static struct job *backup_busy(struct croftd *d, int64_t id)
 	return NULL;
 }
 
+/* 0, or -EBUSY with err set when a job uses backup id. */
+static int busy_check(struct croftd *d, int64_t id, char *err, size_t errlen)
+{
+	struct job *busy = backup_busy(d, id);
+
+	if (!busy)
+		return 0;
+	err_set(err, errlen, "backup %lld is in use by job %lld (%s)", (long long)id,
+		(long long)job_id(busy), job_kind_name(busy));
+	return -EBUSY;
+}
+
 int backup_delete(struct croftd *d, int64_t id, char *err, size_t errlen)
 {
 	struct store_backup b;
-	struct job *busy;
 	json_t *disks;
 	int rc;
 
@@ -68,11 +79,9 @@ int backup_delete(struct croftd *d, int64_t id, char *err, size_t errlen)
 			(long long)id);
 		return rc == -ENOENT ? -ENOENT : -EIO;
 	}
-	if ((busy = backup_busy(d, id))) {
-		err_set(err, errlen, "backup %lld is in use by job %lld (%s)", (long long)id,
-			(long long)job_id(busy), job_kind_name(busy));
+	if ((rc = busy_check(d, id, err, errlen)) < 0) {
 		store_backup_clear(&b);
-		return -EBUSY;
+		return rc;
 	}
 	rc = store_backup_delete(d->store, id, err, errlen);
 	if (rc == 0) {
@@ -204,7 +213,6 @@ int backup_verify(struct croftd *d, int64_t id, struct job **out, const char **c
 		  size_t errlen)
 {
 	struct store_backup b;
-	struct job *busy;
 	char target[32];
 	json_t *disks;
 	int rc;
@@ -215,11 +223,9 @@ int backup_verify(struct croftd *d, int64_t id, struct job **out, const char **c
 		return rc == -ENOENT ? -ENOENT : -EIO;
 	}
 	*code = PROTO_E_INVALID_STATE;
-	if ((busy = backup_busy(d, id))) {
-		err_set(err, errlen, "backup %lld is in use by job %lld (%s)", (long long)id,
-			(long long)job_id(busy), job_kind_name(busy));
+	if ((rc = busy_check(d, id, err, errlen)) < 0) {
 		store_backup_clear(&b);
-		return -EBUSY;
+		return rc;
 	}
 	disks = json_loads(b.disks, 0, NULL);
 	snprintf(target, sizeof(target), "backup-%lld", (long long)id);

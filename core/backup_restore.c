@@ -46,80 +46,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define ALLOC_POLL_MS 250
-
-/* --- the copies ------------------------------------------------------------------------ */
-
-static void poll_copy(struct job *j)
-{
-	struct backup_run *run = job_priv(j);
-	const json_t *dk = backup_disk_at(j, run->i);
-	uint64_t have = 0, share = (uint64_t)json_integer_value(json_object_get(dk, "alloc"));
-	struct stat st;
-
-	if (lstat(backup_dstr(dk, "path"), &st) == 0)
-		have = (uint64_t)st.st_blocks * 512;
-	job_progress(j, run->made + (have < share ? have : share), run->total);
-}
-
-static void copy_next(struct job *j);
-
-static void copied(struct job *j, const struct job_exec_result *res)
-{
-	struct backup_run *run = job_priv(j);
-	const json_t *dk = backup_disk_at(j, run->i);
-	char msg[1024];
-
-	job_poll_stop(j);
-	if (job_exec_failure(res, "qemu-img convert", msg, sizeof(msg))) {
-		job_fail(j, "cannot copy %s: %s", backup_dstr(dk, "from"), msg);
-		return;
-	}
-	run->made += (uint64_t)json_integer_value(json_object_get(dk, "alloc"));
-	run->i++;
-	copy_next(j);
-}
-
-static void define_restored(struct job *j);
-
-static void copy_next(struct job *j)
-{
-	struct backup_run *run = job_priv(j);
-	const json_t *dk = backup_disk_at(j, run->i);
-	char *src, *av[8], err[1024];
-	json_t *chain;
-	int rc;
-
-	if (run->i == backup_ndisks(j)) {
-		define_restored(j);
-		return;
-	}
-	if (job_disk_claim(j, backup_dstr(dk, "path"), err, sizeof(err)) < 0) {
-		job_fail(j, "%s", err);
-		return;
-	}
-	chain = json_pack("{s:s,s:{s:s,s:s},s:n}", "driver", "qcow2", "file", "driver", "file",
-			  "filename", backup_dstr(dk, "from"), "backing");
-	src = json_dumps(chain, JSON_COMPACT);
-	json_decref(chain);
-	av[0] = "qemu-img";
-	av[1] = "convert";
-	av[2] = "-q";
-	av[3] = "-O";
-	av[4] = "qcow2";
-	av[5] = xasprintf("json:%s", src);
-	av[6] = (char *)backup_dstr(dk, "path");
-	av[7] = NULL;
-	rc = job_step_qemu_img(j, av, copied, err, sizeof(err));
-	free(av[5]);
-	free(src);
-	if (rc < 0) {
-		job_fail(j, "%s", err);
-		return;
-	}
-	job_poll_start(j, ALLOC_POLL_MS, poll_copy);
-}
-
 /* --- the VM ---------------------------------------------------------------------------- */
 
 /* The VM being restored over, with its own disks (stopped; checked). */
@@ -199,6 +125,9 @@ static void add_nics(struct job *j, struct vm *vm, json_t *skipped)
 		}
 		store_net_clear(&net);
 	}
+	if (json_array_size(nics))
+		bus_publish(d->bus, "vm.changed", vm->spec.name, BUS_QUIET, json_pack("{s:s}", "name",
+			    vm->spec.name), "VM %s: NICs changed", vm->spec.name);
 }
 
 static void define_restored(struct job *j)
@@ -263,7 +192,7 @@ static int restore_start(struct job *j, char *err, size_t errlen)
 	json_array_foreach(json_object_get(job_args(j), "disks"), i, dk)
 		run->total += (uint64_t)json_integer_value(json_object_get(dk, "alloc"));
 	job_progress(j, 0, run->total);
-	copy_next(j);
+	backup_convert_all(j, define_restored);
 	return 0;
 }
 
@@ -364,9 +293,12 @@ static int plan_disks(const struct store_backup *b, const char *name, const char
 			goto fail;
 		}
 		*need += (uint64_t)sf.st_blocks * 512;
-		json_array_append_new(plan, json_pack("{s:s,s:s,s:I,s:O}", "from", from, "path", path,
-			"alloc", (json_int_t)sf.st_blocks * 512, "size_bytes",
-			json_object_get(dk, "size_bytes")));
+		/* the image pinned: a qcow2 without backing */
+		json_array_append_new(plan, json_pack("{s:s,s:s,s:s,s:I,s:O,s:{s:s,s:{s:s,s:s},s:n}}",
+			"source", from, "from", from, "path", path, "alloc",
+			(json_int_t)sf.st_blocks * 512, "size_bytes", json_object_get(dk, "size_bytes"),
+			"chain", "driver", "qcow2", "file", "driver", "file", "filename", from,
+			"backing"));
 	}
 	json_decref(disks);
 	*out = plan;
