@@ -183,6 +183,14 @@ static int write_config(struct job *j, const char *path, char *err, size_t errle
 
 /* --- the end of the job ------------------------------------------------------------ */
 
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 static uint64_t dir_bytes(const char *dir, const json_t *disks)
 {
 	const json_t *dk;
@@ -258,10 +266,12 @@ static void finish(struct job *j)
 	free(b.disks);
 	log_info("VM %s: backup %lld in pool %s (%s%s)", b.vm, (long long)b.id, b.pool, b.method,
 		 run->frozen ? ", file systems frozen" : "");
-	job_set_result(j, json_pack("{s:I,s:s,s:s,s:s,s:I,s:b,s:s,s:o}", "id", (json_int_t)b.id,
-				    "vm", b.vm, "pool", b.pool, "dir", dir, "size",
+	job_set_result(j, json_pack("{s:I,s:s,s:s,s:s,s:I,s:b,s:s,s:o,s:I,s:I}", "id",
+				    (json_int_t)b.id, "vm", b.vm, "pool", b.pool, "dir", dir, "size",
 				    (json_int_t)b.size, "frozen", run->frozen, "method", b.method,
-				    "disks", disks));
+				    "disks", disks, "copy_ms",
+				    (json_int_t)(run->copied_ms - run->start_ms), "hash_ms",
+				    (json_int_t)(mono_ms() - run->copied_ms)));
 	job_done(j);
 	return;
 fail:
@@ -271,6 +281,7 @@ fail:
 
 void backup_after_copy(struct job *j)
 {
+	((struct backup_run *)job_priv(j))->copied_ms = mono_ms();
 	backup_sum_all(j, finish);
 }
 
@@ -360,6 +371,7 @@ static int create_start(struct job *j, char *err, size_t errlen)
 	int rc;
 
 	run->tmp_fd = -1;
+	run->start_ms = mono_ms();
 	json_array_foreach(json_object_get(a, "disks"), i, dk)
 		run->total += (uint64_t)json_integer_value(json_object_get(dk, "alloc"));
 	if ((rc = backup_dirs_make(job_daemon(j), backup_dstr(a, "dir"), err, errlen)) < 0)

@@ -26,6 +26,7 @@ struct backup_run {
 	int attached;                    /* QEMU holds target nodes or block jobs */
 	int frozen;                      /* the guest's file systems were frozen */
 	int64_t instant;                 /* unix seconds of the copy's instant */
+	int64_t start_ms, copied_ms;     /* monotonic: the job's start, the copy's end */
 	int tmp_fd;                      /* the hash step's O_TMPFILE, or -1 */
 	void (*then)(struct job *j);     /* after the hashes */
 	backup_sum_fn sum_done;          /* the running hash step's */

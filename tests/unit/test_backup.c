@@ -5,6 +5,15 @@
  * prints, the room check — and the backups table (store/store_backup.c):
  * a row round-trips, lists by VM, is found by its job, records a verify,
  * and the schema refuses a method it does not know.
+ *
+ * Then a running VM's backup job against a fake QEMU (testlib_qmp.c) and
+ * scripted children: the target made in the other pool, handed to QEMU
+ * (add-fd, a file and a qcow2 node), one transaction of blockdev-backup,
+ * the block job followed to its end and dismissed, then the teardown
+ * (job-cancel, query-jobs, blockdev-del, remove-fd of the job's fd set
+ * only), the hash, and the row.  A backup into the VM's own pool is
+ * refused; a QEMU refusing the transaction fails the job and removes
+ * everything.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,12 +23,23 @@
 
 #include "tests/unit/testlib.h"
 #include "core/backup.h"
+#include "core/daemon.h"
+#include "core/job.h"
+#include "core/pools.h"
+#include "core/qmp.h"
+#include "core/vm.h"
+#include "common/loop.h"
+#include "common/proto.h"
+#include "common/xalloc.h"
 #include "store/store.h"
 #include "store/store_backup.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static void test_stamp(void **state)
 {
@@ -219,6 +239,229 @@ static void test_store(void **state)
 	assert_int_equal(tl_sql_int(f->path, "SELECT COUNT(*) FROM backups"), 2);
 }
 
+/* --- a running VM's backup job against a fake QEMU ------------------------------------ */
+
+#define HEX "9131931e4f20a1a925e8c147efe59bdac91c1e0646315533177308bab6c67227"
+
+struct lfx {
+	char *dir;
+	char vault[4096];
+	struct croftd *d;
+	struct vm *vm;
+	struct tl_qmp_fake q;
+	struct tl_exec_fake fake;
+};
+
+static int l_setup(void **state)
+{
+	static const struct qmp_callbacks none = { 0 };
+	struct lfx *f = xcalloc(1, sizeof(*f));
+	struct store_vm spec = { 0 };
+	char err[512], disk[4200];
+
+	f->dir = tl_tmpdir("backup");
+	f->d = tl_croftd_new_or_fail(f->dir);
+	f->d->loop = loop_new();
+	f->d->jobs = job_runner_new(f->d, job_kinds, NULL);
+	snprintf(f->vault, sizeof(f->vault), "%s/vault", f->dir);
+	assert_int_equal(mkdir(f->vault, 0700), 0);
+	pools_add(f->d->pools, "vault", f->vault, POOLS_DISK);
+	snprintf(disk, sizeof(disk), "%s/web-disk0", f->d->pool_dir);
+	assert_int_equal(tl_write_file(disk, "raw disk"), 0);
+	spec.name = xstrdup("web");
+	spec.uuid = xstrdup("11111111-2222-4333-8444-555555555555");
+	spec.vcpus = 1;
+	spec.memory_mib = spec.memory_min_mib = 64;
+	spec.firmware = xstrdup("bios");
+	spec.boot = xstrdup("disk");
+	spec.agent = 1;
+	spec.ndisks = 1;
+	spec.disks = xcalloc(1, sizeof(*spec.disks));
+	spec.disks[0].path = xstrdup(disk);
+	spec.disks[0].format = xstrdup("raw");
+	spec.disks[0].size_bytes = 8;
+	if (store_vm_insert(f->d->store, &spec, err, sizeof(err)) < 0)
+		fail_msg("%s", err);
+	f->vm = vm_add(f->d, &spec);
+	f->vm->pid = getpid();
+	f->vm->state = VM_RUNNING;
+	f->vm->qmp = tl_qmp_fake_open(&f->q, f->d->loop, &none, NULL);
+	tl_qmp_handshake(&f->q, f->d->loop, f->vm->qmp);
+	f->fake.out = HEX "  /dev/fd/3\n";
+	tl_exec_fake_install(&f->fake);
+	*state = f;
+	return 0;
+}
+
+static int l_teardown(void **state)
+{
+	struct lfx *f = *state;
+
+	tl_exec_fake_remove();
+	job_runner_free(f->d->jobs);
+	f->d->jobs = NULL;
+	qmp_free(f->vm->qmp);
+	f->vm->qmp = NULL;
+	tl_qmp_fake_close(&f->q);
+	f->vm->pid = 0;
+	loop_free(f->d->loop);
+	f->d->loop = NULL;
+	tl_croftd_free(f->d);
+	tl_rmtree(f->dir);
+	free(f->dir);
+	free(f);
+	return 0;
+}
+
+/* The next command is cmd; its arguments as JSON text (compact, sorted). */
+static long long next_cmd(struct lfx *f, const char *cmd, char *args, size_t len)
+{
+	json_t *a = NULL;
+	long long id = tl_qmp_expect(&f->q, f->d->loop, cmd, &a);
+	char *txt = a ? json_dumps(a, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+
+	snprintf(args, len, "%s", txt ? txt : "");
+	free(txt);
+	json_decref(a);
+	return id;
+}
+
+static struct job *start_backup(struct lfx *f)
+{
+	const char *code;
+	struct job *j = NULL;
+	char err[1024];
+
+	if (backup_create(f->d, "web", "vault", 0, 0, NULL, NULL, &j, &code, err, sizeof(err)) < 0)
+		fail_msg("backup_create: %s", err);
+	return j;
+}
+
+/* add-fd, the file node and the qcow2 node of job id's target. */
+static void expect_attach(struct lfx *f, long long job)
+{
+	char args[2048], want[512];
+
+	tl_qmp_reply(&f->q, next_cmd(f, "add-fd", args, sizeof(args)), "{\"fdset-id\": 5, \"fd\": 40}");
+	snprintf(want, sizeof(want), "{\"opaque\":\"bk%lld-0\"}", job);
+	assert_string_equal(args, want);
+	tl_qmp_reply(&f->q, next_cmd(f, "blockdev-add", args, sizeof(args)), "{}");
+	snprintf(want, sizeof(want), "{\"driver\":\"file\",\"filename\":\"/dev/fdset/5\","
+		 "\"node-name\":\"bk%lld-0-file\"}", job);
+	assert_string_equal(args, want);
+	tl_qmp_reply(&f->q, next_cmd(f, "blockdev-add", args, sizeof(args)), "{}");
+	snprintf(want, sizeof(want), "{\"driver\":\"qcow2\",\"file\":\"bk%lld-0-file\","
+		 "\"node-name\":\"bk%lld-0\"}", job, job);
+	assert_string_equal(args, want);
+}
+
+/* The teardown: job-cancel, query-jobs, blockdev-del of both nodes,
+ * remove-fd of the job's fd set (5) and no other. */
+static void expect_teardown(struct lfx *f, long long job)
+{
+	char args[2048], want[512], reply[512];
+
+	next_cmd(f, "job-cancel", args, sizeof(args));
+	tl_qmp_reply(&f->q, next_cmd(f, "query-jobs", args, sizeof(args)), "[]");
+	next_cmd(f, "blockdev-del", args, sizeof(args));
+	snprintf(want, sizeof(want), "{\"node-name\":\"bk%lld-0\"}", job);
+	assert_string_equal(args, want);
+	next_cmd(f, "blockdev-del", args, sizeof(args));
+	snprintf(want, sizeof(want), "{\"node-name\":\"bk%lld-0-file\"}", job);
+	assert_string_equal(args, want);
+	snprintf(reply, sizeof(reply), "[{\"fdset-id\": 2, \"fds\": [{\"fd\": 30, \"opaque\": "
+		 "\"disk0\"}]}, {\"fdset-id\": 5, \"fds\": [{\"fd\": 40, \"opaque\": "
+		 "\"bk%lld-0\"}]}]", job);
+	tl_qmp_reply(&f->q, next_cmd(f, "query-fdsets", args, sizeof(args)), reply);
+	next_cmd(f, "remove-fd", args, sizeof(args));
+	assert_string_equal(args, "{\"fdset-id\":5}");
+}
+
+static void test_live(void **state)
+{
+	struct lfx *f = *state;
+	struct store_backup *v;
+	char args[2048], want[1024], reply[512];
+	struct job *j = start_backup(f);
+	long long job = job_id(j), id;
+	const char *code;
+	size_t n;
+
+	/* its own pool is refused, and so is a second job on the VM */
+	assert_int_equal(backup_create(f->d, "web", "default", 0, 0, NULL, NULL, NULL, &code, args,
+				       sizeof(args)), -EINVAL);
+	assert_non_null(strstr(args, "a backup must go to another pool"));
+	assert_int_equal(backup_create(f->d, "web", "vault", 0, 0, NULL, NULL, NULL, &code, args,
+				       sizeof(args)), -EBUSY);
+	assert_string_equal(code, PROTO_E_INVALID_STATE);
+
+	expect_attach(f, job);
+	id = next_cmd(f, "transaction", args, sizeof(args));
+	snprintf(want, sizeof(want), "{\"actions\":[{\"data\":{\"auto-dismiss\":false,"
+		 "\"device\":\"disk0\",\"job-id\":\"bk%lld-0\",\"sync\":\"full\","
+		 "\"target\":\"bk%lld-0\"},\"type\":\"blockdev-backup\"}],\"properties\":"
+		 "{\"completion-mode\":\"grouped\"}}", job, job);
+	assert_string_equal(args, want);
+	tl_qmp_reply(&f->q, id, "{}");
+	/* the block job, followed to its end, dismissed */
+	snprintf(reply, sizeof(reply), "[{\"id\": \"bk%lld-0\", \"type\": \"backup\", "
+		 "\"status\": \"concluded\", \"current-progress\": 8, \"total-progress\": 8}]",
+		 job);
+	tl_qmp_reply(&f->q, next_cmd(f, "query-jobs", args, sizeof(args)), reply);
+	tl_qmp_reply(&f->q, next_cmd(f, "job-dismiss", args, sizeof(args)), "{}");
+	expect_teardown(f, job);
+	TL_PUMP_UNTIL(f->d->loop, !job_find(f->d->jobs, job), 5000);
+	assert_int_equal(store_backup_list(f->d->store, "web", &v, &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(v[0].method, "live");
+	assert_string_equal(v[0].pool, "vault");
+	assert_string_equal(v[0].src_pool, "default");
+	assert_int_equal(v[0].job, job);
+	assert_non_null(strstr(v[0].disks, HEX));
+	assert_non_null(strstr(v[0].dir, "/vault/.backups/web/"));
+	snprintf(want, sizeof(want), "%s/config.json", v[0].dir);
+	assert_int_equal(access(want, F_OK), 0);
+	/* the hash: qemu-img convert to raw into the O_TMPFILE (fd 3), sha256sum */
+	assert_string_equal(f->fake.argv[0], "sh");
+	assert_non_null(strstr(f->fake.argv[2], "-O raw \"$1\" /dev/fd/3"));
+	snprintf(want, sizeof(want), "%s/disk0.qcow2", v[0].dir);
+	assert_string_equal(f->fake.argv[4], want);
+	store_backup_list_free(v, n);
+}
+
+static void test_live_refused(void **state)
+{
+	struct lfx *f = *state;
+	struct job *j = start_backup(f);
+	long long job = job_id(j), id;
+	struct store_backup *v;
+	struct store_job row;
+	char args[2048], path[4200];
+	size_t n;
+
+	expect_attach(f, job);
+	id = next_cmd(f, "transaction", args, sizeof(args));
+	{
+		char buf[256];
+
+		snprintf(buf, sizeof(buf), "{\"error\": {\"class\": \"GenericError\", \"desc\": "
+			 "\"Node 'disk0' is busy\"}, \"id\": %lld}\r\n", id);
+		tl_qmp_send(&f->q, buf);
+	}
+	TL_PUMP_UNTIL(f->d->loop, !job_find(f->d->jobs, job), 5000);
+	assert_int_equal(store_job_get(f->d->store, job, &row), 0);
+	assert_string_equal(row.state, "failed");
+	assert_non_null(strstr(row.error, "QEMU refused the backup transaction: Node 'disk0' is busy"));
+	store_job_clear(&row);
+	expect_teardown(f, job);
+	/* no row, no directory */
+	assert_int_equal(store_backup_list(f->d->store, NULL, &v, &n), 0);
+	assert_int_equal(n, 0);
+	store_backup_list_free(v, n);
+	snprintf(path, sizeof(path), "%s/.backups/web", f->vault);
+	assert_int_equal(access(path, F_OK), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -229,6 +472,8 @@ int main(void)
 		cmocka_unit_test(test_room),
 		cmocka_unit_test_setup_teardown(test_store, tl_store_file_setup,
 						tl_store_file_teardown),
+		cmocka_unit_test_setup_teardown(test_live, l_setup, l_teardown),
+		cmocka_unit_test_setup_teardown(test_live_refused, l_setup, l_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
