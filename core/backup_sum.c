@@ -57,7 +57,7 @@ int backup_sum_start(struct job *j, const char *dir, const char *path, backup_su
 		.no_new_privs = 1, .who = "sh", .out = JOB_EXEC_CAPTURE, .err = JOB_EXEC_CAPTURE,
 		.npass_fds = 1,
 	};
-	int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600), rc;
+	int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC | O_NOFOLLOW, 0600), rc;
 
 	if (fd < 0) {
 		err_set(err, errlen, "cannot make a scratch file in %s: %s", dir, strerror(errno));
