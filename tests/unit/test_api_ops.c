@@ -219,6 +219,7 @@ static const char *const known_ops[] = {
 	"vol.import", "iso.import", "vol.export",
 	"vm.template", "vm.clone",
 	"snap.create", "snap.list", "snap.info", "snap.revert", "snap.delete", "snap.estimate",
+	"backup.create", "backup.list", "backup.verify", "backup.restore", "backup.delete",
 };
 
 static void test_op_find(void **state)
@@ -307,6 +308,7 @@ static const struct {
 	{ "snap.create", "vm", NULL },       { "snap.list", "vm", NULL },
 	{ "snap.info", "vm", NULL },         { "snap.revert", "vm", NULL },
 	{ "snap.delete", "vm", NULL },       { "snap.estimate", "vm", NULL },
+	{ "backup.create", "vm", NULL },
 };
 
 static const char *named(const struct api_op *op, int flag)
