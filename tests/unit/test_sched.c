@@ -296,24 +296,33 @@ static int teardown(void **state)
 	return 0;
 }
 
+/* The request of the JSON args a (borrowed strings). */
+static void req_of(const json_t *a, struct sched_req *q)
+{
+	int i;
+
+	memset(q, 0, sizeof(*q));
+	q->vm = json_string_value(json_object_get(a, "vm"));
+	q->tag = json_string_value(json_object_get(a, "tag"));
+	q->all = json_is_true(json_object_get(a, "all"));
+	q->at = json_string_value(json_object_get(a, "at"));
+	q->ram = json_is_true(json_object_get(a, "ram"));
+	q->backup_to = json_string_value(json_object_get(a, "backup_to"));
+	for (i = 0; i < 6; i++)
+		q->keep[i] = json_integer_value(json_object_get(a, sched_keep_keys[i]));
+}
+
 /* A schedule made through the rules, created at T0; its id. */
 static int64_t add(struct fx *f, const char *json)
 {
 	json_t *a = tl_json(json);
-	struct sched_req q = { 0 };
+	struct sched_req q;
 	struct store_schedule s;
 	const char *code;
 	char err[512];
 	int i;
 
-	q.vm = json_string_value(json_object_get(a, "vm"));
-	q.tag = json_string_value(json_object_get(a, "tag"));
-	q.all = json_is_true(json_object_get(a, "all"));
-	q.at = json_string_value(json_object_get(a, "at"));
-	q.ram = json_is_true(json_object_get(a, "ram"));
-	q.backup_to = json_string_value(json_object_get(a, "backup_to"));
-	for (i = 0; i < 6; i++)
-		q.keep[i] = json_integer_value(json_object_get(a, sched_keep_keys[i]));
+	req_of(a, &q);
 	if (sched_spec_check(f->d, NULL, &q, &s, &code, err, sizeof(err)) < 0)
 		fail_msg("%s: %s", json, err);
 	s.created = T0;
@@ -356,20 +365,12 @@ static uint64_t at(struct fx *f, time_t t)
 static void refused(struct fx *f, const char *json, const char *code, const char *want)
 {
 	json_t *a = tl_json(json);
-	struct sched_req q = { 0 };
+	struct sched_req q;
 	struct store_schedule s;
 	const char *c = NULL;
 	char err[512] = "";
-	int i;
 
-	q.vm = json_string_value(json_object_get(a, "vm"));
-	q.tag = json_string_value(json_object_get(a, "tag"));
-	q.all = json_is_true(json_object_get(a, "all"));
-	q.at = json_string_value(json_object_get(a, "at"));
-	q.ram = json_is_true(json_object_get(a, "ram"));
-	q.backup_to = json_string_value(json_object_get(a, "backup_to"));
-	for (i = 0; i < 6; i++)
-		q.keep[i] = json_integer_value(json_object_get(a, sched_keep_keys[i]));
+	req_of(a, &q);
 	assert_true(sched_spec_check(f->d, NULL, &q, &s, &c, err, sizeof(err)) < 0);
 	assert_string_equal(c, code);
 	tl_assert_contains(err, want);
