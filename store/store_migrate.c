@@ -306,6 +306,30 @@ static const struct migration migrations[] = {
 	  ") STRICT;"
 	  "CREATE INDEX backups_vm ON backups (vm, created);"
 	},
+	{ 16,
+	  /* Schedules (core/sched.h) and VM tags (core/vm_tags.h): a
+	   * schedule names one VM, every VM or a tag; its VM's rows go with
+	   * it.  last_run is when it last fired (unix seconds). */
+	  "ALTER TABLE vms ADD COLUMN tags TEXT;"
+	  "CREATE TABLE schedules ("
+	  " id INTEGER PRIMARY KEY,"
+	  " vm_id INTEGER REFERENCES vms (id) ON DELETE CASCADE,"
+	  " all_vms INTEGER NOT NULL DEFAULT 0 CONSTRAINT all_vms_0_or_1 CHECK (all_vms IN (0, 1)),"
+	  " tag TEXT,"
+	  " at TEXT NOT NULL,"
+	  " ram INTEGER NOT NULL DEFAULT 0 CONSTRAINT ram_0_or_1 CHECK (ram IN (0, 1)),"
+	  " backup_to TEXT,"
+	  " keep_last INTEGER NOT NULL DEFAULT 0 CONSTRAINT keep_last_not_negative CHECK (keep_last >= 0),"
+	  " keep_hourly INTEGER NOT NULL DEFAULT 0 CONSTRAINT keep_hourly_not_negative CHECK (keep_hourly >= 0),"
+	  " keep_daily INTEGER NOT NULL DEFAULT 0 CONSTRAINT keep_daily_not_negative CHECK (keep_daily >= 0),"
+	  " keep_weekly INTEGER NOT NULL DEFAULT 0 CONSTRAINT keep_weekly_not_negative CHECK (keep_weekly >= 0),"
+	  " keep_monthly INTEGER NOT NULL DEFAULT 0 CONSTRAINT keep_monthly_not_negative CHECK (keep_monthly >= 0),"
+	  " keep_yearly INTEGER NOT NULL DEFAULT 0 CONSTRAINT keep_yearly_not_negative CHECK (keep_yearly >= 0),"
+	  " created INTEGER NOT NULL,"
+	  " last_run INTEGER,"
+	  " last_result TEXT,"
+	  " CONSTRAINT one_target CHECK ((vm_id IS NOT NULL) + all_vms + (tag IS NOT NULL) = 1));"
+	},
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == STORE_SCHEMA_VERSION,
