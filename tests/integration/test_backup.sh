@@ -76,6 +76,25 @@ assert_contains "$EXPECT_OUT" "backup $B0: deleted"
 assert_eq 0 "$(nbackups)" "rows after the delete"
 t_end
 
+t_begin "a UEFI VM: its variable store is in the backup and comes back with the restore"
+expect_ok croft vol create default/ubase --size 8M
+(cd / && croft vm create ubk --memory 64M --firmware uefi --disk default/ubase) >/dev/null ||
+	fail "vm create ubk"
+printf 'CROFT-NVRAM' | dd of="$T/state/vm/ubk/OVMF_VARS.fd" bs=1 seek=100000 conv=notrunc status=none
+cp "$T/state/vm/ubk/OVMF_VARS.fd" "$T/vars.want"
+expect_ok croft backup create ubk --to vault
+BU=$(last_id)
+cmp -s "$T/vars.want" "$(croft backup list ubk --json | jq -r '.[-1].dir')/OVMF_VARS.fd" ||
+	fail "the backup's UEFI variables are not the VM's"
+expect_ok croft vm delete ubk --keep-disks
+expect_ok croft backup restore "$BU" --pool vault
+cmp -s "$T/vars.want" "$T/state/vm/ubk/OVMF_VARS.fd" || fail "the restored VM's UEFI variables"
+assert_eq "$VAULT/ubk-disk0.qcow2" "$(vmf ubk '.disks[0].path')" "--pool puts the restored disk there"
+expect_ok croft vm delete ubk
+expect_ok croft backup delete "$BU"
+expect_ok croft vol delete default/ubase
+t_end
+
 t_begin "a running VM: one transaction while the guest writes; the marker of the instant is in it"
 expect_ok croft vm start bk
 wait_serial bk 'CROFT-GUEST: ready' 120 || die "bk did not boot"
