@@ -292,21 +292,24 @@ const char *vm_disk_node_path(struct vm *vm, const char *node)
 	return NULL;
 }
 
-const char *vm_disk_path_node(struct vm *vm, const char *path)
+const char *vm_disk_node(struct vm *vm, uint32_t idx)
 {
-	size_t i, k;
+	struct disk_name *n;
 
-	if (!path || vm->pid <= 0)
+	if (vm->pid <= 0)
 		return NULL;
 	names_snapshot(vm, 0);
-	for (k = 0; k < vm->spec.ndisks; k++) {
-		if (strcmp(vm->spec.disks[k].path, path))
-			continue;
-		for (i = 0; i < nnames; i++)
-			if (names[i].pid == vm->pid && names[i].idx == vm->spec.disks[k].idx &&
-			    !strcmp(names[i].vm, vm->spec.name))
-				return names[i].node;
-	}
+	n = names_find(vm, idx);
+	return n ? n->node : NULL;
+}
+
+const char *vm_disk_path_node(struct vm *vm, const char *path)
+{
+	size_t k;
+
+	for (k = 0; path && k < vm->spec.ndisks; k++)
+		if (!strcmp(vm->spec.disks[k].path, path))
+			return vm_disk_node(vm, vm->spec.disks[k].idx);
 	return NULL;
 }
 
