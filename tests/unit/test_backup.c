@@ -462,6 +462,35 @@ static void test_live_refused(void **state)
 	assert_int_equal(access(path, F_OK), -1);
 }
 
+static void test_stopped_no_start(void **state)
+{
+	struct lfx *f = *state;
+	struct job *j;
+	pid_t pid = f->vm->pid;
+	const char *code;
+	char err[512];
+	long long job;
+	int cancelled = 0;
+
+	/* a stopped VM's backup: qemu-img reads its disk for as long as it runs */
+	f->vm->pid = 0;
+	f->vm->state = VM_STOPPED;
+	f->fake.hang = 1;
+	j = start_backup(f);
+	job = job_id(j);
+	assert_int_equal(backup_copying(f->d, "web"), job);
+	assert_int_equal(vm_start(f->vm, NULL, NULL, &code, err, sizeof(err)), -EBUSY);
+	assert_string_equal(code, PROTO_E_INVALID_STATE);
+	assert_non_null(strstr(err, "is being backed up while stopped"));
+	TL_PUMP_UNTIL(f->d->loop, f->fake.calls >= 1, 5000);
+	job_cancel(j, NULL, NULL);
+	TL_PUMP_UNTIL(f->d->loop, (cancelled = !job_find(f->d->jobs, job)), 10000);
+	assert_true(cancelled);
+	assert_int_equal(backup_copying(f->d, "web"), 0);
+	f->vm->pid = pid;
+	f->vm->state = VM_RUNNING;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -474,6 +503,7 @@ int main(void)
 						tl_store_file_teardown),
 		cmocka_unit_test_setup_teardown(test_live, l_setup, l_teardown),
 		cmocka_unit_test_setup_teardown(test_live_refused, l_setup, l_teardown),
+		cmocka_unit_test_setup_teardown(test_stopped_no_start, l_setup, l_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
