@@ -70,6 +70,7 @@ static void spec_fill(struct store_vm *v, struct store_disk *disks)
 	v->display = "virtio";
 	v->cloud_init = "{\"user\":\"bob\"}";
 	v->cloud_init_gen = 3;
+	v->tags = "db,prod";
 	disks[0] = (struct store_disk){ .idx = 0, .path = "/p/web-disk0.qcow2", .format = "qcow2",
 					.size_bytes = 1 << 30, .owned = 1 };
 	disks[1] = (struct store_disk){ .idx = 2, .path = "/p/data.raw", .format = "raw",
@@ -108,6 +109,7 @@ static void test_config_round_trip(void **state)
 	assert_string_equal(out.display, "virtio");
 	assert_string_equal(out.cloud_init, "{\"user\":\"bob\"}");
 	assert_int_equal(out.cloud_init_gen, 3);
+	assert_string_equal(out.tags, "db,prod");
 	assert_int_equal(out.ndisks, 2);
 	assert_int_equal(out.disks[1].idx, 2);
 	assert_string_equal(out.disks[1].path, "/p/data.raw");
