@@ -52,6 +52,7 @@ json_t *backup_config_json(const struct store_vm *spec, json_t *nics)
 		       "display", str_or_null(spec->display), "cloud_init",
 		       str_or_null(spec->cloud_init), "cloud_init_gen",
 		       (json_int_t)spec->cloud_init_gen, "disks", disks);
+	json_object_set_new(vm, "tags", str_or_null(spec->tags));
 	return json_pack("{s:i,s:o,s:o}", "format", 1, "vm", vm, "nics", nics ? nics : json_array());
 }
 
@@ -111,6 +112,7 @@ int backup_config_spec(const json_t *config, struct store_vm *out, char *err, si
 	out->append = opt_str(vm, "append");
 	out->display = opt_str(vm, "display");
 	out->cloud_init = opt_str(vm, "cloud_init");
+	out->tags = opt_str(vm, "tags");
 	out->disks = xcalloc(json_array_size(disks) + 1, sizeof(*out->disks));
 	json_array_foreach(disks, i, dk) {
 		struct store_disk *sd = &out->disks[i];
