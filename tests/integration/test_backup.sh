@@ -42,9 +42,9 @@ expect_ok croft net create bkn --mode host-only --subnet 10.82.0.0/24
 # the test guest's agent (croft.agent=1) answers guest-fsfreeze-*
 (cd / && croft vm create bk --memory 128M --disk 64M "${KARGS[@]:0:4}" \
 	--append "console=ttyS0 quiet no_timer_check croft.agent=1") >/dev/null || die "vm create bk"
-# a VM whose disks vm create made comes out without its agent channel
-# (vm_create.c's job carries no "agent"): turn it on
-expect_ok croft vm edit bk --agent on
+# vm create's job keeps the whole definition: the agent channel (on by
+# default) survives the making of the disk
+assert_eq "$(vmf bk .agent)" true "vm create --disk keeps the agent channel"
 expect_ok croft vm nic add bk --net bkn
 expect_ok croft pool create vault --path "$VAULT"
 MAC=$(vmf bk '.nics[0].mac') UUID=$(vmf bk .uuid)
