@@ -40,6 +40,7 @@
 #define SNAP_FREEZE_TIMEOUT_MS 3000
 #define SNAP_THAW_TRIES 20
 #define SNAP_THAW_RETRY_MS 250
+#define SNAP_FREEZE_TRIES 8             /* 2 s while croftd's poll holds the agent */
 
 /* --- pauses a snapshot makes --------------------------------------------------------- */
 
@@ -260,6 +261,7 @@ struct take {
 	int freeze_sent;                 /* the agent was asked to freeze */
 	int frozen;                      /* and said it did */
 	int thaw_tries;
+	int freeze_tries;
 	char *error;
 };
 
@@ -422,12 +424,46 @@ static void frozen_cb(struct vm *vm, int rc, json_t *results, const char *err, v
 	stop_and_take(t);
 }
 
-static int start_live(struct job *j, struct vm *vm, char *err, size_t errlen)
+static void freeze(struct take *t);
+
+static void freeze_timer_cb(struct loop *l, struct loop_timer *tm, void *data)
+{
+	(void)l;
+	(void)tm;
+	freeze(data);
+}
+
+/* Ask the guest agent to freeze the file systems; while croftd's own poll
+ * holds the agent (-EBUSY), ask again soon, a few times. */
+static void freeze(struct take *t)
 {
 	static const char *const cmd[] = { "guest-fsfreeze-freeze" };
+	struct vm *vm = take_vm(t);
+	char why[256];
+	int rc;
+
+	if (!vm || vm->state != VM_RUNNING) {
+		stop_and_take(t);
+		return;
+	}
+	rc = vm_agent_run(vm, cmd, NULL, 1, SNAP_FREEZE_TIMEOUT_MS, frozen_cb, t, why,
+			  sizeof(why));
+	if (rc == 0) {
+		t->freeze_sent = 1;
+		return;
+	}
+	if (rc == -EBUSY && ++t->freeze_tries < SNAP_FREEZE_TRIES) {
+		loop_timer_add(t->d->loop, SNAP_THAW_RETRY_MS, freeze_timer_cb, t);
+		return;
+	}
+	log_info("VM %s: snapshot without frozen file systems: %s", vm->spec.name, why);
+	stop_and_take(t);
+}
+
+static int start_live(struct job *j, struct vm *vm, char *err, size_t errlen)
+{
 	struct create_run *run = job_priv(j);
 	struct take *t;
-	char why[256];
 
 	if (!vm->qmp || !qmp_is_ready(vm->qmp)) {
 		err_set(err, errlen, "VM '%s' has no QMP connection yet; try again", vm->spec.name);
@@ -439,13 +475,10 @@ static int start_live(struct job *j, struct vm *vm, char *err, size_t errlen)
 	run->touched = 1;
 	t->w = job_step_wait(j);
 	/* a guest agent that answered lately freezes the file systems first */
-	if (vm->spec.agent && vm->guest_at && vm->state == VM_RUNNING &&
-	    vm_agent_run(vm, cmd, NULL, 1, SNAP_FREEZE_TIMEOUT_MS, frozen_cb, t, why,
-			 sizeof(why)) == 0) {
-		t->freeze_sent = 1;
-		return 0;
-	}
-	stop_and_take(t);
+	if (vm->spec.agent && vm->guest_at && vm->state == VM_RUNNING)
+		freeze(t);
+	else
+		stop_and_take(t);
 	return 0;
 }
 
