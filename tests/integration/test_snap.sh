@@ -8,9 +8,12 @@
 # the host), and of a running one, which needs --force and restarts the
 # guest from its disks.  Reverting and snapshotting again makes a branch;
 # deleting a snapshot while the guest runs takes it off both disks and
-# leaves the rest of the tree.  A croftd killed with -9 while a snapshot is
-# half made (one disk has it) leaves, once restarted, no trace of it on any
-# disk and no row.  Bad input changes nothing; a croft group member may
+# leaves the rest of the tree.  A snapshot cancelled, or cut short by
+# croftd's stop or kill -9, while half made (one disk has it) leaves no
+# trace of it on any disk and no row; a guest croftd died with stopped for
+# a snapshot goes on at its restart.  The guest agent freezes the file
+# systems around a live snapshot; a UEFI VM's variable store is kept and
+# put back, as are the VM's settings.  Bad input changes nothing; a croft group member may
 # snapshot, anyone else cannot reach croftd at all.
 # shellcheck shell=bash
 . "$(dirname "$0")/lib.sh"
@@ -196,12 +199,26 @@ assert_eq "$(snaps_of "$D0")" "$(snaps_of "$D1")" "both disks hold the same snap
 assert_eq "$(sl '[.snapshots[].name] | sort | join(" ")') " "$(snaps_of "$D0")" "the disks hold what the store lists"
 t_end
 
-t_begin "UEFI: the variable store is kept with a snapshot and comes back with a revert"
+t_begin "UEFI: the variable store is kept with a snapshot and comes back with a revert; a guest a dead croftd left stopped goes on"
 expect_ok croft vm create u1 --memory 128M --disk 16M --firmware uefi
 expect_ok croft vm start u1
 VARS=$T/state/vm/u1/OVMF_VARS.fd
 expect_ok croft snap create u1 v1
 [ -s "$T/state/vm/u1/snap-v1.OVMF_VARS.fd" ] || fail "no copy of the variable store with snapshot v1"
+# croftd died with the guest stopped for a snapshot (its job still running,
+# its mark in the VM's run directory): at the restart the guest goes on
+expect_ok croft vm pause u1
+croftd_stop
+sqlite3 "$DB" "INSERT INTO jobs (kind, target, state, args, cleanup, created_ms, started_ms)
+	VALUES ('snap.create', 'u1', 'running', '{\"vm\":\"u1\",\"name\":\"ghost\"}',
+	        '[\"$T/run/vm/u1/snap-paused\"]', 1, 1)" ||
+	fail "cannot plant the interrupted job"
+: >"$T/run/vm/u1/snap-paused"
+croftd_start || die "croftd did not restart"
+wait_state u1 running 30 || fail "the guest the dead croftd had stopped did not go on"
+wait_for 30 sh -c "'$BUILD/croft' job list --json | jq -e '[.[] | select(.target == \"u1\" and .kind == \"snap.create\")] | max_by(.id) | .state == \"failed\"'" ||
+	fail "the planted job did not end failed"
+[ -e "$T/run/vm/u1/snap-paused" ] && fail "the mark stayed"
 expect_ok croft vm stop u1
 wait_state u1 stopped 30 || fail "u1 did not stop"
 cp "$T/state/vm/u1/snap-v1.OVMF_VARS.fd" "$T/vars.v1"
