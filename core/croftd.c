@@ -15,6 +15,7 @@
 #include "core/job.h"
 #include "core/monitor.h"
 #include "core/service.h"
+#include "core/snap.h"
 #include "common/loop.h"
 #include "core/net_state.h"
 #include "core/sampler.h"
@@ -246,6 +247,7 @@ static const struct croftd_service services[] = {
 	{ "netd", netd_init, netd_fini, NULL, 0 },
 	{ "vms", vms_init, vms_fini, NULL, 0 },
 	{ "jobs", job_service_init, job_service_fini, NULL, 0 },
+	{ "snapshots", snap_service_init, NULL, NULL, 0 },
 	{ "netd-connect", netd_connect_init, NULL, NULL, 0 },
 	{ "sampler", sampler_init, sampler_fini, sampler_tick, SAMPLER_INTERVAL_DEFAULT_MS },
 	{ "monitor", monitor_init, monitor_fini, monitor_tick, SAMPLER_INTERVAL_DEFAULT_MS },
