@@ -44,8 +44,7 @@ guest_write() { guest_ok s1 "printf '$1' | dd of=/dev/vda bs=4096 seek=1 conv=no
 t_begin "setup: a VM with two qcow2 disks, one with a raw disk"
 expect_ok croft vm create s1 --memory 128M --disk 64M --disk 16M --kernel "$GUEST_KERNEL" \
 	--initrd "$GUEST_INITRD" --append "console=ttyS0 quiet no_timer_check croft.agent=1"
-# (vm create with new disks leaves the agent channel off: see the report)
-expect_ok croft vm edit s1 --agent on
+assert_eq true "$(croft vm info s1 --json | jq -r .agent)" "vm create --disk keeps the agent channel"
 expect_ok croft vol create default/rawd --size 8M --format raw
 expect_ok croft vm create r1 --memory 64M --disk default/rawd "${KARGS[@]}"
 t_end
