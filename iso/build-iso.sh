@@ -4,7 +4,9 @@
 #
 #   root      Debian 12 (bookworm) by mmdebstrap from Debian's archive only
 #             (the apt sources of this machine, or $CROFT_MIRROR): a kernel,
-#             live-boot, systemd, QEMU, dnsmasq, nftables, the tools an
+#             live-boot, systemd (with systemd-resolved, which writes the
+#             DHCP server's resolvers for the installed system's networkd),
+#             QEMU, dnsmasq, nftables, the tools an
 #             install needs (parted, mkfs, GRUB for BIOS and UEFI), SSH,
 #             and the croft package; packed as a squashfs (xz)
 #   boot      GRUB for BIOS and UEFI by grub-mkrescue, written by xorriso as
@@ -47,6 +49,7 @@ trap 'rm -rf "$WORK"' EXIT
 
 PACKAGES=(
 	linux-image-amd64 live-boot systemd-sysv udev kmod dbus
+	systemd-resolved        # DHCP's DNS servers into /etc/resolv.conf (networkd has no other way)
 	ifupdown isc-dhcp-client iproute2 nftables dnsmasq-base
 	qemu-system-x86 qemu-utils ovmf
 	openssh-server ca-certificates less procps
