@@ -49,7 +49,6 @@ trap 'rm -rf "$WORK"' EXIT
 
 PACKAGES=(
 	linux-image-amd64 live-boot systemd-sysv udev kmod dbus
-	systemd-resolved        # DHCP's DNS servers into /etc/resolv.conf (networkd has no other way)
 	ifupdown isc-dhcp-client iproute2 nftables dnsmasq-base
 	qemu-system-x86 qemu-utils ovmf
 	openssh-server ca-certificates less procps
@@ -58,13 +57,16 @@ PACKAGES=(
 	libinih1 libncursesw6 libjansson4 libsqlite3-0
 )
 include=$(IFS=,; echo "${PACKAGES[*]}")
+# systemd-resolved comes with the croft package, in the last apt-get that
+# downloads: its postinst points /etc/resolv.conf at its own stub, which
+# does not answer in the chroot.
 
 echo "build-iso: debootstrapping bookworm (mmdebstrap) into $WORK/root"
 # shellcheck disable=SC2016
 mmdebstrap --mode=root --variant=minbase --components=main \
 	--include="$include" \
 	--customize-hook='copy-in '"$DEB"' /tmp' \
-	--customize-hook='chroot "$1" sh -ec "DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends /tmp/croft_*.deb; rm -f /tmp/croft_*.deb"' \
+	--customize-hook='chroot "$1" sh -ec "DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends /tmp/croft_*.deb systemd-resolved; rm -f /tmp/croft_*.deb"' \
 	--customize-hook='echo croft-live >"$1/etc/hostname"' \
 	--customize-hook='mkdir -p "$1/etc/systemd/system/getty@tty1.service.d" "$1/etc/systemd/system/serial-getty@ttyS0.service.d"' \
 	--customize-hook='printf "[Service]\nExecStart=\nExecStart=-/sbin/agetty --autologin root --noclear %%I \$TERM\n" >"$1/etc/systemd/system/getty@tty1.service.d/autologin.conf"' \
