@@ -192,14 +192,17 @@ bumped_deb &
 DEBPID=$!
 
 # --- 2. the live image without an answer file: the attended installer -----
-# on the serial line (root logs in by itself there), then power off.
+# on the serial line (root logs in by itself there); ^C quits it, and at
+# the shell's prompt (typed only then: leaving the installer flushes the
+# terminal's input) the live system powers off.
 qemu-img create -q -f qcow2 "$T/live.qcow2" 1G
 t0=$SECONDS
 qemu_start live bios live -cdrom "$ISO" -nic none
 if expect live \
 	"expect:$TIMEOUT:"'Welcome(\x1b\[[0-9;]*[A-Za-z]| )+to(\x1b\[[0-9;]*[A-Za-z]| )+croft' \
-	"send:\x03" "expect:60:The installer has quit" "send:systemctl poweroff\r" &&
-	qemu_wait_exit 120; then
+	"send:\x03" "expect:60:The installer has quit" "poke:60:(:~|bash-[0-9.]+)# " \
+	"send:systemctl poweroff\r" "expect:180:reboot: Power down" &&
+	qemu_wait_exit 60; then
 	result pass "live image, no answer file: the attended installer's first screen on ttyS0, then power off ($((SECONDS - t0))s)"
 else
 	result fail "live image, no answer file: the attended installer on ttyS0" "$(cat "$T/live.err") last: $(lastlines live)"
