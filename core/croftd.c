@@ -358,7 +358,9 @@ int main(int argc, char **argv)
 	else
 		log_info("croftd ready: API on %s, state in %s, QEMU %s as %s, %s", d.sock_path,
 			 d.state_dir, d.qemu_version, d.qemu_user, d.accel.effective);
+	daemon_notify_ready("croftd ready: the API is listening");
 	rc = loop_run(d.loop) < 0 ? 1 : 0;
+	daemon_notify_stopping();
 out:
 	service_stop_all(d.services);
 	if (sfd >= 0)
