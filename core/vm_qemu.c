@@ -259,8 +259,9 @@ static void status_reply(struct qmp *q, const struct qmp_msg *m, void *data)
 		vm_quit(vm, "guest");
 		return;
 	}
-	if (!strcmp(status, "prelaunch") && !was_starting) {
-		/* A start that croftd's restart interrupted before "cont". */
+	if ((!strcmp(status, "prelaunch") || !strcmp(status, "postmigrate")) && !was_starting) {
+		/* A start that croftd's restart interrupted before "cont", or
+		 * a RAM snapshot (vmstate.c) that stopped the guest. */
 		qmp_command(q, "cont", NULL, NULL, NULL);
 		status = "running";
 	}
