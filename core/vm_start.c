@@ -125,7 +125,7 @@ static int pass_fd(int **fds, size_t *n, int fd)
 	return JOB_EXEC_PASS_FD((*n)++);
 }
 
-static int copy_file(const char *from, const char *to, char *err, size_t errlen)
+int vm_state_file_copy(const char *from, const char *to, char *err, size_t errlen)
 {
 	char buf[65536];
 	int in, out, r = 0;
@@ -177,7 +177,7 @@ int vm_uefi_vars_ensure(struct croftd *d, const char *name, char *err, size_t er
 		goto out;
 	}
 	if (access(vars, F_OK) < 0)
-		r = copy_file(d->ovmf_vars, vars, err, errlen);
+		r = vm_state_file_copy(d->ovmf_vars, vars, err, errlen);
 out:
 	free(dir);
 	free(vars);
@@ -197,7 +197,7 @@ int vm_uefi_vars_copy(struct croftd *d, const char *from, const char *name, char
 	if (r < 0)
 		err_set(err, errlen, "cannot create %s: %s", dir, strerror(-r));
 	else
-		r = copy_file(src, vars, err, errlen);
+		r = vm_state_file_copy(src, vars, err, errlen);
 out:
 	free(src);
 	free(dir);

@@ -255,6 +255,34 @@ static const struct migration migrations[] = {
 	  "ALTER TABLE vms ADD COLUMN template INTEGER NOT NULL DEFAULT 0"
 	  " CONSTRAINT template_0_or_1 CHECK (template IN (0, 1));"
 	},
+	{ 14,
+	  /* Snapshots (core/snap.h): a VM's internal qcow2 snapshots as a
+	   * tree (parent_id; NULL: a root), at most one the current position;
+	   * spec is the VM's definition then, disks what each disk held. */
+	  "CREATE TABLE snapshots ("
+	  " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	  " vm_id INTEGER NOT NULL REFERENCES vms(id) ON DELETE CASCADE,"
+	  " name TEXT NOT NULL,"
+	  " parent_id INTEGER REFERENCES snapshots(id) ON DELETE SET NULL,"
+	  " created INTEGER NOT NULL,"
+	  " ram INTEGER NOT NULL DEFAULT 0 CONSTRAINT ram_0_or_1 CHECK (ram IN (0, 1)),"
+	  " vmstate TEXT,"
+	  " description TEXT NOT NULL DEFAULT '',"
+	  " pause_ms REAL CONSTRAINT pause_not_negative CHECK (pause_ms IS NULL OR pause_ms >= 0),"
+	  " method TEXT NOT NULL CONSTRAINT method_known"
+	  "  CHECK (method IN ('transaction', 'background-snapshot', 'stopped')),"
+	  " frozen INTEGER NOT NULL DEFAULT 0 CONSTRAINT frozen_0_or_1 CHECK (frozen IN (0, 1)),"
+	  " protected INTEGER NOT NULL DEFAULT 0"
+	  "  CONSTRAINT protected_0_or_1 CHECK (protected IN (0, 1)),"
+	  " schedule_id INTEGER,"
+	  " current INTEGER NOT NULL DEFAULT 0 CONSTRAINT current_0_or_1 CHECK (current IN (0, 1)),"
+	  " alloc INTEGER NOT NULL DEFAULT 0 CONSTRAINT alloc_not_negative CHECK (alloc >= 0),"
+	  " spec TEXT NOT NULL CONSTRAINT spec_object CHECK (json_type(spec) = 'object'),"
+	  " disks TEXT NOT NULL CONSTRAINT disks_array CHECK (json_type(disks) = 'array'),"
+	  " UNIQUE (vm_id, name)"
+	  ") STRICT;"
+	  "CREATE UNIQUE INDEX snapshots_one_current ON snapshots (vm_id) WHERE current = 1;"
+	},
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == STORE_SCHEMA_VERSION,

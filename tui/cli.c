@@ -116,6 +116,23 @@ const struct cli_cmd cli_commands[] = {
 	  "Clone a VM: --linked (the default from a template) overlays the template's volumes, "
 	  "--full copies every volume (a job) into --pool or the source's pool; the clone gets "
 	  "a new uuid and new MACs.", "vm.clone", cli_parse_vm_clone, cli_run_vm_create },
+	{ "snap", NULL, "create", "VM NAME [--ram] [--description TEXT] [--protected] [--no-wait]",
+	  "Snapshot every disk of a VM at one instant (running or stopped; qcow2 disks); it "
+	  "becomes a child of the current snapshot.", "snap.create", cli_parse_snap,
+	  cli_run_snap_job },
+	{ "snap", NULL, "list", "VM",
+	  "Show a VM's snapshots as a tree: parent, children, the current one (*), time, RAM, "
+	  "size, the guest's pause; warnings about the tree.", "snap.list", cli_parse_snap,
+	  cli_run_snap_show },
+	{ "snap", NULL, "info", "VM NAME", "Show one snapshot and its disks.", "snap.info",
+	  cli_parse_snap, cli_run_snap_show },
+	{ "snap", NULL, "revert", "VM NAME [--force] [--no-wait]",
+	  "Put the VM's disks, UEFI variables and settings back to a snapshot; a running VM "
+	  "needs --force (it restarts from the disks' state).", "snap.revert", cli_parse_snap,
+	  cli_run_snap_job },
+	{ "snap", NULL, "delete", "VM NAME [--no-wait]",
+	  "Delete a snapshot (also while the VM runs); its children move up to its parent.",
+	  "snap.delete", cli_parse_snap, cli_run_snap_job },
 	{ "vm", NULL, "console", "NAME",
 	  "Attach to a VM's serial console; Ctrl-] detaches.", "vm.console",
 	  cli_parse_name, cli_run_vm_console },

@@ -218,6 +218,7 @@ static const char *const known_ops[] = {
 	"vm.disk.attach", "vm.disk.detach", "vm.screen", "vm.sendkey",
 	"vol.import", "iso.import", "vol.export",
 	"vm.template", "vm.clone",
+	"snap.create", "snap.list", "snap.info", "snap.revert", "snap.delete", "snap.estimate",
 };
 
 static void test_op_find(void **state)
@@ -303,6 +304,9 @@ static const struct {
 	{ "net.forward.remove", NULL, "net" },
 	{ "vm.disk.attach", "name", NULL },  { "vm.disk.detach", "name", NULL },
 	{ "vm.template", "name", NULL },     { "vm.clone", "source", NULL },
+	{ "snap.create", "vm", NULL },       { "snap.list", "vm", NULL },
+	{ "snap.info", "vm", NULL },         { "snap.revert", "vm", NULL },
+	{ "snap.delete", "vm", NULL },       { "snap.estimate", "vm", NULL },
 };
 
 static const char *named(const struct api_op *op, int flag)
