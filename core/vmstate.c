@@ -19,6 +19,8 @@
 #include "core/job.h"
 #include "core/qmp.h"
 #include "core/vm.h"
+#include "core/pools.h"
+#include "core/vm_files.h"
 #include "common/log.h"
 #include "common/loop.h"
 #include "common/xalloc.h"
@@ -107,6 +109,52 @@ static double event_ts(const struct qmp_msg *ev)
 	if (!json_is_integer(s) || !json_is_integer(us))
 		return now_s();
 	return (double)json_integer_value(s) + (double)json_integer_value(us) / 1e6;
+}
+
+/* --- the state file ----------------------------------------------------------- */
+
+char *vmstate_file_path(struct croftd *d, const struct vm *vm, const char *snap, char *err,
+			size_t errlen)
+{
+	struct pools_root root;
+
+	if (!vm->spec.ndisks || pools_find(d->pools, vm->spec.disks[0].path, &root) < 0 ||
+	    !root.pool) {
+		err_set(err, errlen, "VM '%s' has no disk in a pool to keep its RAM in",
+			vm->spec.name);
+		return NULL;
+	}
+	return xasprintf("%s/.%s.snap-%s.vmstate", root.dir, vm->spec.name, snap);
+}
+
+int vmstate_file_create(const char *path, char *err, size_t errlen)
+{
+	int fd, rc;
+
+	if (unlink(path) < 0 && errno != ENOENT) {
+		rc = -errno;
+		err_set(err, errlen, "cannot replace %s: %s", path, strerror(errno));
+		return rc;
+	}
+	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		rc = -errno;
+		err_set(err, errlen, "cannot create %s: %s", path, strerror(errno));
+		return rc;
+	}
+	return fd;
+}
+
+int vmstate_file_open(struct croftd *d, const char *path, char *err, size_t errlen)
+{
+	struct vm_file f;
+	int rc = vm_file_open(d->pools, path, 0, &f);
+
+	if (rc < 0) {
+		vm_file_error(rc, "saved VM state", path, err, errlen);
+		return rc;
+	}
+	return f.fd;
 }
 
 /* --- the estimate -------------------------------------------------------------- */

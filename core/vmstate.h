@@ -88,6 +88,21 @@ int vmstate_save(struct job *j, struct vm *vm, int fd, vmstate_at_pause_fn at_pa
 		 void *data, vmstate_done_fn done, char *err, size_t errlen);
 void vmstate_pause_done(struct job *j, const char *error);
 
+/* --- the state file ---------------------------------------------------------- */
+
+/* Where snapshot snap of vm keeps its state: a hidden file (no volume)
+ * ".VM.snap-SNAP.vmstate" in the pool of vm's first disk (malloc'd), or
+ * NULL with err set (no disk in a pool). */
+char *vmstate_file_path(struct croftd *d, const struct vm *vm, const char *snap, char *err,
+			size_t errlen);
+/* Create path anew for a save (a leftover of that name is replaced; a
+ * symlink is never followed), root's, mode 0600: its fd, or -errno with
+ * err set. */
+int vmstate_file_create(const char *path, char *err, size_t errlen);
+/* Open path for a load, beneath its pool as a VM's files are (vm_files.h):
+ * its fd, or -errno with err set. */
+int vmstate_file_open(struct croftd *d, const char *path, char *err, size_t errlen);
+
 /* Forget what earlier saves measured or were refused (for tests). */
 void vmstate_reset_measurements(void);
 
