@@ -35,6 +35,8 @@
 #include <unistd.h>
 
 #define POLL_MS 100
+#define CONT_RETRY_MS 10
+#define CONT_TRIES 500
 #define FDNAME "croft-vmstate"
 /* A pause QEMU's background snapshot needs besides the disks (device
  * state, write-protecting the RAM), and the write rate of a stopped save,
@@ -75,6 +77,7 @@ struct vmstate_save {
 	int was_running;                 /* the guest ran: this save stops it */
 	int stop_sent;
 	int pause_over;                  /* at_pause has run */
+	int cont_tries;
 	int resumed;                     /* ... and it runs again */
 	int cancelling;
 	double stop_ts, resume_ts;       /* event timestamps, seconds */
@@ -345,6 +348,16 @@ static void fall_back(struct vmstate_save *st, const char *why)
 	save_next(st);
 }
 
+static void cont_timer_cb(struct loop *l, struct loop_timer *t, void *data)
+{
+	struct vmstate_save *st = data;
+
+	(void)l;
+	(void)t;
+	st->timer = NULL;
+	save_next(st);
+}
+
 static void chain_reply(struct qmp *q, const struct qmp_msg *m, void *data)
 {
 	struct vmstate_save *st = data;
@@ -360,6 +373,14 @@ static void chain_reply(struct qmp *q, const struct qmp_msg *m, void *data)
 		return;
 	if (m->type == QMP_MSG_ERROR) {
 		const char *desc = m->err_desc ? m->err_desc : "error";
+
+		if (st->phase == PH_CONT && strstr(desc, "not finalized") &&
+		    st->cont_tries++ < CONT_TRIES) {
+			/* "completed" comes a moment before the run state
+			 * leaves finish-migrate */
+			st->timer = loop_timer_add(st->l, CONT_RETRY_MS, cont_timer_cb, st);
+			return;
+		}
 
 		if (st->bg && (st->phase == PH_CAPS || st->phase == PH_MIGRATE) && !st->resumed) {
 			fall_back(st, desc);

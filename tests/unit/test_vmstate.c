@@ -293,6 +293,8 @@ static void test_fallback_caps(void **state)
 	through_stop(f, 0);
 	expect_migrate(f);
 	answer(f, "query-migrate", "{\"status\": \"completed\"}", NULL);
+	/* the run state is still finish-migrate a moment after "completed" */
+	answer_error(f, "cont", "Migration is not finalized yet");
 	id = tl_qmp_expect(&f->q, f->d->loop, "cont", NULL);
 	event(f, "RESUME", 102, 500000, NULL);
 	tl_qmp_reply(&f->q, id, "{}");
