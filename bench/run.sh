@@ -24,8 +24,13 @@
 #    qemu-img create -b; pool.info and vol.list with 200 volumes against
 #    du -s and qemu-img info.
 #
+# 10. snapshots (bench/snapshot.sh): the guest's pause for a disk-only and
+#    a RAM snapshot (background-snapshot, stopped) at 256 MiB and 1 GiB
+#    against plain snapshot-save.
+#
 # BENCH_ONLY=start runs the first alone; BENCH_ONLY=import the import
-# benchmark alone; BENCH_ONLY=clone the ninth.
+# benchmark alone; BENCH_ONLY=clone the ninth; BENCH_ONLY=snapshot the
+# tenth.
 #
 # Everything lives in one temp dir with a private croftd; all of it (VMs,
 # bare QEMU, croftd, the dir) is torn down on exit, also on failure.
@@ -42,6 +47,7 @@ RSS_VMS=10
 bench_setup "${1:-build}"
 # BENCH_ONLY=import: bench/vol_import.sh alone (its own croftd).
 [ "${BENCH_ONLY:-}" = import ] && exec "$HERE/vol_import.sh" "$BUILD"
+[ "${BENCH_ONLY:-}" = snapshot ] && exec "$HERE/snapshot.sh" "$BUILD"
 bench_need_tools qemu-system-x86_64 python3 setpriv sqlite3
 if ! id "$QEMU_USER" >/dev/null 2>&1; then
 	if [ -x "$ROOT/installer/setup-host.sh" ]; then
@@ -146,6 +152,10 @@ echo
 
 # --- 9. templates and pools (its own croftd) -----------------------------------
 BENCH_OUT=$T "$HERE/clone.sh" "$BUILD" || echo "bench: clone.sh failed (see above)"
+echo
+
+# --- 10. snapshots (their own QEMUs) ---------------------------------------------
+BENCH_OUT=$T "$HERE/snapshot.sh" "$BUILD" || echo "bench: snapshot.sh failed (see above)"
 echo
 
 echo "== summary (paste into README, Performance) — whole bench took $(( $(date +%s) - BENCH_T0 )) s"
