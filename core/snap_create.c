@@ -612,6 +612,8 @@ static enum job_recover create_recover(struct job *j, char *why, size_t whylen)
 
 	if (!vm || !arg(j, "name"))
 		return JOB_RECOVER_FAIL;
+	if (json_is_true(json_object_get(job_args(j), "ram")))
+		vmstate_recover(vm);     /* its save may have left the guest stopped */
 	if (store_snap_get(d->store, vm->spec.id, arg(j, "name"), &s) == 0) {
 		store_snap_clear(&s);
 		job_set_result(j, json_pack("{s:s,s:s}", "vm", arg(j, "vm"), "name", arg(j, "name")));

@@ -96,6 +96,8 @@ struct vm {
 	int incoming_fd;             /* starting from a saved state (vmstate.h), or -1 */
 	struct vmstate_save *vmstate_save;  /* its RAM being saved (vmstate.c) */
 	struct vmstate_load *vmstate_load;  /* starting: its RAM being loaded */
+	int vmstate_cut;             /* a RAM save croftd's end cut short may
+				      * have left the guest stopped (vm_qemu.c) */
 	int busy;                    /* inside callbacks that may remove it */
 	int deleted;                 /* removed; freed when its QEMU is gone */
 	struct vm *next;

@@ -260,6 +260,15 @@ static void status_reply(struct qmp *q, const struct qmp_msg *m, void *data)
 		vm_quit(vm, "guest");
 		return;
 	}
+	if (vm->vmstate_cut && !was_starting && (!strcmp(status, "paused") ||
+						  !strcmp(status, "finish-migrate"))) {
+		/* A RAM snapshot croftd's end cut short stopped the guest
+		 * (vmstate_recover): its migration goes, the guest runs. */
+		qmp_command(q, "migrate_cancel", NULL, NULL, NULL);
+		qmp_command(q, "cont", NULL, NULL, NULL);
+		status = "running";
+	}
+	vm->vmstate_cut = 0;
 	if ((!strcmp(status, "prelaunch") || !strcmp(status, "postmigrate")) && !was_starting) {
 		/* A start that croftd's restart interrupted before "cont", or
 		 * a RAM snapshot (vmstate.c) that stopped the guest. */

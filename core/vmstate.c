@@ -677,6 +677,12 @@ int vmstate_save(struct job *j, struct vm *vm, int fd, vmstate_at_pause_fn at_pa
 	return 0;
 }
 
+void vmstate_recover(struct vm *vm)
+{
+	if (vm)
+		vm->vmstate_cut = vm->state == VM_RUNNING;
+}
+
 /* --- events ------------------------------------------------------------------- */
 
 static void load_poll(struct vmstate_load *ld);

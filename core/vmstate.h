@@ -106,6 +106,11 @@ int vmstate_file_open(struct croftd *d, const char *path, char *err, size_t errl
 /* Forget what earlier saves measured or were refused (for tests). */
 void vmstate_reset_measurements(void);
 
+/* A save of vm's state was running when croftd died (a job's recover):
+ * the guest it may have stopped is let go once QMP answers, unless it was
+ * paused before (the store's state says so). */
+void vmstate_recover(struct vm *vm);
+
 /* --- for vm_qemu.c ----------------------------------------------------------- */
 
 /* A QMP event of vm's QEMU: 1 when it is a STOP or RESUME of a save's
