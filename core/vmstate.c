@@ -486,7 +486,34 @@ static void save_next(struct vmstate_save *st)
 	st->in_flight = 1;
 }
 
-void vmstate_pause_done(struct job *j, const char *error);
+/* What a query-migrate reply (non-NULL) says. */
+enum mig_status { MIG_GOING, MIG_COMPLETED, MIG_FAILED, MIG_BAD };
+
+/* MIG_FAILED: *why the failure (QEMU's error-desc, or NULL); MIG_BAD: *why
+ * what is wrong with the reply. */
+static enum mig_status mig_status(const struct qmp_msg *m, const char **why)
+{
+	const char *status;
+
+	*why = NULL;
+	if (m->type != QMP_MSG_RETURN || !json_is_object(m->ret)) {
+		*why = m->type == QMP_MSG_ERROR && m->err_desc ? m->err_desc
+			: "query-migrate did not answer with an object";
+		return MIG_BAD;
+	}
+	status = json_string_value(json_object_get(m->ret, "status"));
+	if (!status) {
+		*why = "query-migrate answered without a status";
+		return MIG_BAD;
+	}
+	if (!strcmp(status, "completed"))
+		return MIG_COMPLETED;
+	if (!strcmp(status, "failed") || !strcmp(status, "cancelled")) {
+		*why = json_string_value(json_object_get(m->ret, "error-desc"));
+		return MIG_FAILED;
+	}
+	return MIG_GOING;
+}
 
 static void poll_timer_cb(struct loop *l, struct loop_timer *t, void *data)
 {
@@ -501,7 +528,8 @@ static void poll_timer_cb(struct loop *l, struct loop_timer *t, void *data)
 static void migrate_reply(struct qmp *q, const struct qmp_msg *m, void *data)
 {
 	struct vmstate_save *st = data;
-	const char *status;
+	enum mig_status ms;
+	const char *why;
 	json_t *ram;
 
 	(void)q;
@@ -511,50 +539,32 @@ static void migrate_reply(struct qmp *q, const struct qmp_msg *m, void *data)
 		save_fail(st, "QEMU's QMP connection closed while saving the VM's state");
 		return;
 	}
-	if (m->type != QMP_MSG_RETURN || !json_is_object(m->ret)) {
-		save_fail(st, "query-migrate failed: %s",
-			  m->type == QMP_MSG_ERROR && m->err_desc ? m->err_desc : "not an object");
-		return;
-	}
-	status = json_string_value(json_object_get(m->ret, "status"));
-	if (!status) {
-		save_fail(st, "query-migrate answered without a status");
+	ms = mig_status(m, &why);
+	if (ms == MIG_BAD) {
+		save_fail(st, "%s", why);
 		return;
 	}
 	ram = json_object_get(m->ret, "ram");
 	if (json_is_object(ram))
 		job_progress(st->j, (uint64_t)json_integer_value(json_object_get(ram, "transferred")),
 			     (uint64_t)json_integer_value(json_object_get(ram, "total")));
-	if (!strcmp(status, "completed")) {
-		if (st->cancelling) {
-			let_go(st);
-			save_end(st);
-		} else if (st->was_running && !st->resumed) {
-			st->phase = PH_CONT;
-			save_next(st);
-		} else {
-			save_end(st);
-		}
-		return;
-	}
-	if (!strcmp(status, "failed") || !strcmp(status, "cancelled")) {
-		const char *desc = json_string_value(json_object_get(m->ret, "error-desc"));
-
-		if (st->cancelling) {
-			let_go(st);
-			save_end(st);
-		} else if (st->bg && !st->resumed) {
-			fall_back(st, desc ? desc : "the migration failed");
-		} else {
-			save_fail(st, "saving the VM's state failed: %s",
-				  desc ? desc : status);
-		}
-		return;
-	}
-	if (st->again)
+	if (ms != MIG_GOING && st->cancelling) {
+		let_go(st);
+		save_end(st);
+	} else if (ms == MIG_COMPLETED && st->was_running && !st->resumed) {
+		st->phase = PH_CONT;
+		save_next(st);
+	} else if (ms == MIG_COMPLETED) {
+		save_end(st);
+	} else if (ms == MIG_FAILED && st->bg && !st->resumed) {
+		fall_back(st, why ? why : "the migration failed");
+	} else if (ms == MIG_FAILED) {
+		save_fail(st, "saving the VM's state failed: %s", why ? why : "QEMU gave no reason");
+	} else if (st->again) {
 		save_poll(st);
-	else if (!st->timer)
+	} else if (!st->timer) {
 		st->timer = loop_timer_add(st->l, POLL_MS, poll_timer_cb, st);
+	}
 }
 
 static void save_poll(struct vmstate_save *st)
@@ -759,28 +769,18 @@ static void load_timer_cb(struct loop *l, struct loop_timer *t, void *data)
 static void load_status(struct qmp *q, const struct qmp_msg *m, void *data)
 {
 	struct vmstate_load *ld = data;
-	const char *status;
+	enum mig_status ms;
+	const char *why;
 
 	(void)q;
 	if (load_reply_orphaned(ld, m))
 		return;
-	if (m->type != QMP_MSG_RETURN || !json_is_object(m->ret)) {
-		load_end(ld, m->type == QMP_MSG_ERROR && m->err_desc ? m->err_desc
-			 : "query-migrate did not answer with an object");
-		return;
-	}
-	status = json_string_value(json_object_get(m->ret, "status"));
-	if (status && !strcmp(status, "completed")) {
+	ms = mig_status(m, &why);
+	if (ms == MIG_COMPLETED)
 		load_end(ld, NULL);
-		return;
-	}
-	if (status && (!strcmp(status, "failed") || !strcmp(status, "cancelled"))) {
-		const char *desc = json_string_value(json_object_get(m->ret, "error-desc"));
-
-		load_end(ld, desc ? desc : "QEMU could not read the saved state");
-		return;
-	}
-	if (ld->again)
+	else if (ms != MIG_GOING)
+		load_end(ld, why ? why : "QEMU could not read the saved state");
+	else if (ld->again)
 		load_poll(ld);
 	else if (!ld->timer)
 		ld->timer = loop_timer_add(ld->l, POLL_MS, load_timer_cb, ld);
