@@ -24,6 +24,7 @@
 #include "common/log.h"
 #include "common/loop.h"
 #include "common/xalloc.h"
+#include "store/store.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -158,6 +159,20 @@ int vmstate_file_open(struct croftd *d, const char *path, char *err, size_t errl
 		return rc;
 	}
 	return f.fd;
+}
+
+void vmstate_files_remove(struct croftd *d, const struct vm *vm)
+{
+	struct store_snap *v = NULL;
+	size_t n = 0, i;
+
+	if (store_snap_list(d->store, vm->spec.id, &v, &n) < 0)
+		return;
+	for (i = 0; i < n; i++)
+		if (v[i].vmstate && unlink(v[i].vmstate) < 0 && errno != ENOENT)
+			log_warn("VM %s: cannot remove %s: %s", vm->spec.name, v[i].vmstate,
+				 strerror(errno));
+	store_snap_list_free(v, n);
 }
 
 /* --- the estimate -------------------------------------------------------------- */

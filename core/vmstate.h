@@ -103,6 +103,10 @@ int vmstate_file_create(const char *path, char *err, size_t errlen);
  * its fd, or -errno with err set. */
 int vmstate_file_open(struct croftd *d, const char *path, char *err, size_t errlen);
 
+/* Remove the state files of vm's snapshots (the VM is being deleted;
+ * its rows go with it). */
+void vmstate_files_remove(struct croftd *d, const struct vm *vm);
+
 /* Forget what earlier saves measured or were refused (for tests). */
 void vmstate_reset_measurements(void);
 

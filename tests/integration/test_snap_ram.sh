@@ -12,7 +12,8 @@
 # the revert.  A RAM snapshot of a stopped VM is refused, and snap.estimate
 # says the method and pause first.  croftd killed with -9 while a RAM
 # snapshot is taken leaves no state file without its snapshot, and the
-# guest running.  Deleting the snapshot removes its state file.
+# guest running.  Deleting the snapshot removes its state file, deleting
+# the VM all of them.
 # shellcheck shell=bash
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/netlib.sh"      # guest_run
@@ -103,9 +104,14 @@ C4=$(counter)
 counter_above "$C4" 60 || fail "the guest is not running after croftd's restart"
 t_end
 
-t_begin "delete: the state file goes with the snapshot"
+t_begin "delete: the state file goes with the snapshot, and all of them with the VM"
 expect_ok croft snap delete r1 live
 assert_eq "" "$(states | grep -o 'live')" "live's state file"
+expect_ok croft snap create r1 last --ram
+assert_contains "$(states)" ".r1.snap-last.vmstate"
+expect_ok croft vm stop r1
+expect_ok croft vm delete r1
+assert_eq "" "$(states)" "state files after the VM's deletion"
 t_end
 
 itest_teardown
