@@ -18,6 +18,7 @@
 #include "common/loop.h"
 #include "core/net_state.h"
 #include "core/sampler.h"
+#include "core/sched.h"
 #include "core/netd_client.h"
 #include "core/pools.h"
 #include "core/pool_watch.h"
@@ -250,6 +251,7 @@ static const struct croftd_service services[] = {
 	{ "monitor", monitor_init, monitor_fini, monitor_tick, SAMPLER_INTERVAL_DEFAULT_MS },
 	{ "balloon", balloon_init, balloon_fini, balloon_tick, BALLOON_INTERVAL_DEFAULT_MS },
 	{ "pool-watch", pool_watch_init, pool_watch_fini, pool_watch_tick, 1000 },
+	{ "schedule", sched_service_init, sched_service_fini, sched_service_tick, 1000 },
 };
 
 static void signal_cb(struct loop *l, int fd, uint32_t events, void *data)

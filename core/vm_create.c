@@ -43,7 +43,7 @@ struct create {
 	vm_create_fn done;
 	void *data;
 	struct vm_spec_create req;       /* strings owned (below) */
-	char *strs[8];
+	char *strs[9];
 	struct vm_spec_disk_req *disks;  /* path and format owned */
 	struct vm_spec_image *images;    /* one per attached disk */
 	struct reading *readings;
@@ -95,14 +95,14 @@ static json_t *spec_json(const struct store_vm *s)
 						       "size_bytes", (json_int_t)s->disks[i].size_bytes,
 						       "owned", s->disks[i].owned, "scsi",
 						       s->disks[i].scsi));
-	return json_pack("{s:s,s:s,s:I,s:I,s:I,s:s,s:s,s:s?,s:s?,s:s?,s:s?,s:o,s:s?,s:I}",
+	return json_pack("{s:s,s:s,s:I,s:I,s:I,s:s,s:s,s:s?,s:s?,s:s?,s:s?,s:o,s:s?,s:I,s:s?}",
 			 "name", s->name, "uuid", s->uuid, "vcpus", (json_int_t)s->vcpus,
 			 "memory_mib", (json_int_t)s->memory_mib,
 			 "memory_min_mib", (json_int_t)s->memory_min_mib,
 			 "firmware", s->firmware, "boot", s->boot, "cdrom", s->cdrom,
 			 "kernel", s->kernel, "initrd", s->initrd, "append", s->append,
 			 "disks", disks, "cloud_init", s->cloud_init,
-			 "cloud_init_gen", (json_int_t)s->cloud_init_gen);
+			 "cloud_init_gen", (json_int_t)s->cloud_init_gen, "tags", s->tags);
 }
 
 static char *dup_member(const json_t *o, const char *key)
@@ -129,6 +129,7 @@ static int spec_from_json(const json_t *o, struct store_vm *s)
 	s->initrd = dup_member(o, "initrd");
 	s->append = dup_member(o, "append");
 	s->cloud_init = dup_member(o, "cloud_init");
+	s->tags = dup_member(o, "tags");
 	s->cloud_init_gen = (uint32_t)json_integer_value(json_object_get(o, "cloud_init_gen"));
 	s->ndisks = json_array_size(jd);
 	s->disks = xcalloc(s->ndisks + 1, sizeof(*s->disks));
@@ -404,6 +405,7 @@ void vm_create(struct croftd *d, const struct vm_spec_create *req, vm_create_fn 
 	c->req.initrd = keep(c, 5, req->initrd);
 	c->req.append = keep(c, 6, req->append);
 	c->req.cloud_init = keep(c, 7, req->cloud_init);
+	c->req.tags = keep(c, 8, req->tags);
 	c->disks = xcalloc(req->ndisks + 1, sizeof(*c->disks));
 	for (i = 0; i < req->ndisks; i++) {
 		c->disks[i].size_bytes = req->disks[i].size_bytes;

@@ -12,6 +12,7 @@
  */
 #include "core/vm.h"
 #include "core/vm_internal.h"
+#include "core/backup.h"
 #include "core/daemon.h"
 #include "core/balloon.h"
 #include "core/job.h"
@@ -223,6 +224,7 @@ static int start(struct vm *vm, int state_fd, vm_done_cb cb, void *data, const c
 	char **argv = NULL, user[96];
 	int *pass = NULL, lfd[3] = { -1, -1, -1 };
 	size_t argc, i, npass = 0;
+	int64_t busy;
 	int r;
 
 	if ((r = vm_template_refuse(&vm->spec, "started", code, err, errlen)) < 0)
@@ -231,6 +233,11 @@ static int start(struct vm *vm, int state_fd, vm_done_cb cb, void *data, const c
 	if (vm_clone_busy(d, vm->spec.name)) {
 		err_set(err, errlen, "VM '%s' is being cloned; it starts when the clone job is done "
 			"(croft job list)", vm->spec.name);
+		return -EBUSY;
+	}
+	if ((busy = backup_copying(d, vm->spec.name))) {
+		err_set(err, errlen, "VM '%s' is being backed up while stopped (job %lld); it starts "
+			"when the backup job is done (croft job list)", vm->spec.name, (long long)busy);
 		return -EBUSY;
 	}
 	if (vm->state != VM_STOPPED && vm->state != VM_CRASHED) {

@@ -19,7 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define STORE_SCHEMA_VERSION 14
+#define STORE_SCHEMA_VERSION 16
 
 struct store;
 
@@ -58,6 +58,7 @@ struct store_vm {
 				  * canonical JSON text), NULL: none */
 	uint32_t cloud_init_gen; /* bumped at each change of cloud_init */
 	int is_template;         /* 1: a template, the read-only base of clones */
+	char *tags;              /* ','-joined, sorted (core/vm_tags.h); NULL: none */
 	struct store_disk *disks;/* ordered by idx; owned by the struct */
 	size_t ndisks;
 };
@@ -346,6 +347,37 @@ int store_pool_samples_list(struct store *st, const char *pool, int64_t **t, uin
 			    size_t *n);
 int store_pool_forget(struct store *st, const char *pool);
 
+/* Schedules (store_schedule.c; core/sched.h has their rules).  A schedule
+ * names one VM (vm_id, and vm its name when read), every VM (all) or the
+ * VMs with a tag; keep[] are the retention counts in prune.h's order
+ * (last, hourly, daily, weekly, monthly, yearly).  add fills s->id and
+ * created must be set; update writes every field but last_run and
+ * last_result, which ran() sets.  -ENOENT: no such schedule (or VM). */
+struct store_schedule {
+	int64_t id;
+	int64_t vm_id;           /* 0: none */
+	char *vm;                /* its name (read only), NULL: none */
+	int all;
+	char *tag;               /* NULL: none */
+	char *at;                /* the calendar event, as given */
+	int ram;
+	char *backup_to;         /* a pool: backups instead of snapshots; NULL: snapshots */
+	int64_t keep[6];
+	int64_t created;         /* unix seconds */
+	int64_t last_run;        /* when it last fired; 0: never */
+	char *last_result;       /* NULL: never ran */
+};
+int store_schedule_add(struct store *st, struct store_schedule *s, char *err, size_t errlen);
+int store_schedule_update(struct store *st, const struct store_schedule *s, char *err,
+			  size_t errlen);
+int store_schedule_ran(struct store *st, int64_t id, int64_t when, const char *result);
+int store_schedule_get(struct store *st, int64_t id, struct store_schedule *out);
+/* Every schedule by id (*v malloc'd, store_schedule_list_free). */
+int store_schedule_list(struct store *st, struct store_schedule **v, size_t *n, char *err,
+			size_t errlen);
+int store_schedule_delete(struct store *st, int64_t id, char *err, size_t errlen);
+void store_schedule_clear(struct store_schedule *s);
+void store_schedule_list_free(struct store_schedule *v, size_t n);
 /* --- snapshots (store_snap.c) --------------------------------------------------
  *
  * A VM's snapshots (core/snap.h) form a tree: parent_id names the parent

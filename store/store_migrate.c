@@ -283,6 +283,53 @@ static const struct migration migrations[] = {
 	  ") STRICT;"
 	  "CREATE UNIQUE INDEX snapshots_one_current ON snapshots (vm_id) WHERE current = 1;"
 	},
+	{ 15,
+	  /* Backups to another pool (core/backup.h, store/store_backup.h): a
+	   * row per finished backup; the VM by name, as it outlives it. */
+	  "CREATE TABLE backups ("
+	  " id INTEGER PRIMARY KEY,"
+	  " vm TEXT NOT NULL,"
+	  " vm_uuid TEXT NOT NULL,"
+	  " pool TEXT NOT NULL,"
+	  " src_pool TEXT,"
+	  " dir TEXT NOT NULL UNIQUE,"
+	  " created INTEGER NOT NULL,"
+	  " size INTEGER NOT NULL DEFAULT 0 CONSTRAINT size_not_negative CHECK (size >= 0),"
+	  " method TEXT NOT NULL CONSTRAINT method_known CHECK (method IN ('live', 'stopped')),"
+	  " frozen INTEGER NOT NULL DEFAULT 0 CONSTRAINT frozen_0_or_1 CHECK (frozen IN (0, 1)),"
+	  " config TEXT NOT NULL CONSTRAINT config_object CHECK (json_type(config) = 'object'),"
+	  " disks TEXT NOT NULL CONSTRAINT disks_array CHECK (json_type(disks) = 'array'),"
+	  " job INTEGER NOT NULL,"
+	  " schedule INTEGER,"
+	  " verified INTEGER,"
+	  " verify_result TEXT"
+	  ") STRICT;"
+	  "CREATE INDEX backups_vm ON backups (vm, created);"
+	},
+	{ 16,
+	  /* Schedules (core/sched.h) and VM tags (core/vm_tags.h): a
+	   * schedule names one VM, every VM or a tag; its VM's rows go with
+	   * it.  last_run is when it last fired (unix seconds). */
+	  "ALTER TABLE vms ADD COLUMN tags TEXT;"
+	  "CREATE TABLE schedules ("
+	  " id INTEGER PRIMARY KEY,"
+	  " vm_id INTEGER REFERENCES vms (id) ON DELETE CASCADE,"
+	  " all_vms INTEGER NOT NULL DEFAULT 0 CONSTRAINT all_vms_0_or_1 CHECK (all_vms IN (0, 1)),"
+	  " tag TEXT,"
+	  " at TEXT NOT NULL,"
+	  " ram INTEGER NOT NULL DEFAULT 0 CONSTRAINT ram_0_or_1 CHECK (ram IN (0, 1)),"
+	  " backup_to TEXT,"
+	  " keep_last INTEGER NOT NULL DEFAULT 0 CONSTRAINT keep_last_not_negative CHECK (keep_last >= 0),"
+	  " keep_hourly INTEGER NOT NULL DEFAULT 0 CONSTRAINT keep_hourly_not_negative CHECK (keep_hourly >= 0),"
+	  " keep_daily INTEGER NOT NULL DEFAULT 0 CONSTRAINT keep_daily_not_negative CHECK (keep_daily >= 0),"
+	  " keep_weekly INTEGER NOT NULL DEFAULT 0 CONSTRAINT keep_weekly_not_negative CHECK (keep_weekly >= 0),"
+	  " keep_monthly INTEGER NOT NULL DEFAULT 0 CONSTRAINT keep_monthly_not_negative CHECK (keep_monthly >= 0),"
+	  " keep_yearly INTEGER NOT NULL DEFAULT 0 CONSTRAINT keep_yearly_not_negative CHECK (keep_yearly >= 0),"
+	  " created INTEGER NOT NULL,"
+	  " last_run INTEGER,"
+	  " last_result TEXT,"
+	  " CONSTRAINT one_target CHECK ((vm_id IS NOT NULL) + all_vms + (tag IS NOT NULL) = 1));"
+	},
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == STORE_SCHEMA_VERSION,
