@@ -11,6 +11,8 @@
 #include "core/pool_usage.h"
 #include "core/pool_watch.h"
 #include "core/pools.h"
+#include "core/qmp.h"
+#include "core/service.h"
 #include "core/vm.h"
 #include "common/netd_proto.h"
 #include "common/xalloc.h"
@@ -407,6 +409,40 @@ static void alert_metrics(struct mx *x, const struct alerts *a)
 	}
 }
 
+/* croftd's own CPU time: each ticking service's ticks, and QMP's I/O (the
+ * sampler's answers come through it). */
+static void croftd_cpu(struct mx *x)
+{
+	const char *name;
+	uint64_t ns, calls;
+	size_t i;
+
+	if (!x->d->services)
+		return;
+	family(x, "croft_croftd_cpu_seconds_total", "counter",
+	       "croftd's own CPU time, by part: a service's ticks, or QMP's reading and writing.");
+	for (i = 0; service_tick_cpu(x->d->services, i, &name, &ns, &calls) == 0; i++) {
+		fputs("croft_croftd_cpu_seconds_total{", x->f);
+		label(x->f, "part", name, 1);
+		fputc('}', x->f);
+		num(x->f, (double)ns / 1e9);
+	}
+	qmp_cpu_total(&ns, &calls);
+	fputs("croft_croftd_cpu_seconds_total{part=\"qmp\"}", x->f);
+	num(x->f, (double)ns / 1e9);
+	family(x, "croft_croftd_calls_total", "counter",
+	       "How many times each part of croft_croftd_cpu_seconds_total ran.");
+	for (i = 0; service_tick_cpu(x->d->services, i, &name, &ns, &calls) == 0; i++) {
+		fputs("croft_croftd_calls_total{", x->f);
+		label(x->f, "part", name, 1);
+		fputc('}', x->f);
+		num(x->f, (double)calls);
+	}
+	qmp_cpu_total(&ns, &calls);
+	fputs("croft_croftd_calls_total{part=\"qmp\"}", x->f);
+	num(x->f, (double)calls);
+}
+
 static int by_name(const void *a, const void *b)
 {
 	const struct vm *const *x = a, *const *y = b;
@@ -450,6 +486,7 @@ char *metrics_text(struct croftd *d, const struct alerts *alerts)
 	vm_block(&x);
 	vm_net(&x);
 	alert_metrics(&x, alerts);
+	croftd_cpu(&x);
 	fclose(x.f);
 	free(x.vms);
 	return text;

@@ -533,12 +533,17 @@ static void qmp_read(struct qmp *q)
 		qmp_teardown(q, "QMP connection closed by QEMU", 1);
 }
 
-static void qmp_io_cb(struct loop *l, int fd, uint32_t events, void *data)
-{
-	struct qmp *q = data;
+/* What every connection's reading and writing cost (qmp_cpu_total). */
+static uint64_t io_cpu_ns, io_calls;
 
-	(void)l;
-	(void)fd;
+void qmp_cpu_total(uint64_t *ns, uint64_t *calls)
+{
+	*ns = io_cpu_ns;
+	*calls = io_calls;
+}
+
+static void qmp_io(struct qmp *q, uint32_t events)
+{
 	q->depth++;
 	if ((events & EPOLLOUT) && !q->write_err) {
 		int r = qmp_flush(q);
@@ -554,6 +559,17 @@ static void qmp_io_cb(struct loop *l, int fd, uint32_t events, void *data)
 	    (events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
 		qmp_read(q);
 	qmp_leave(q);
+}
+
+static void qmp_io_cb(struct loop *l, int fd, uint32_t events, void *data)
+{
+	uint64_t t0 = loop_thread_cpu_ns();
+
+	(void)l;
+	(void)fd;
+	qmp_io(data, events);
+	io_cpu_ns += loop_thread_cpu_ns() - t0;
+	io_calls++;
 }
 
 static int qmp_new_fd_err(struct loop *l, int fd, const struct qmp_callbacks *cbs,
