@@ -79,7 +79,8 @@ struct sampler *sampler_new(struct croftd *d, const struct sampler_seams *seams)
  * nothing. */
 void sampler_free(struct sampler *s);
 
-/* Sample everything now: host, every VM, leases. */
+/* Sample everything now: host, every VM, leases (a disk's allocation only
+ * when its figure is 10 s old). */
 void sampler_run(struct sampler *s);
 /* Sample one VM now: its process, disks and balloon. */
 void sampler_vm(struct sampler *s, struct vm *vm);
