@@ -455,6 +455,47 @@ static void test_disk_allocation(void **state)
 	free(missing);
 }
 
+/* A disk's allocation moves slowly: a sample re-reads it when the figure is
+ * 10 s old; an event about the VM reads it at once. */
+static void test_disk_allocation_every_10s(void **state)
+{
+	struct fx *f = *state;
+	char *path = tl_path(f->dir, "db-disk0.raw");
+	const char *disks[] = { path, NULL };
+	char block[65536];
+	uint64_t before;
+	struct vm *vm;
+	int fd, i;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, 64 << 20), 0);
+	vm = add_vm(f, "db", disks);
+	sampler_run(f->s);
+	before = allocated(path);
+	assert_int_equal(model_disk_of(f->d.model, vm->spec.id, path)->allocated_bytes, before);
+	memset(block, 0x5a, sizeof(block));
+	for (i = 0; i < 16; i++)
+		assert_int_equal(pwrite(fd, block, sizeof(block), (off_t)i * sizeof(block)),
+				 (ssize_t)sizeof(block));
+	assert_int_equal(fsync(fd), 0);
+	close(fd);
+	assert_true(allocated(path) >= before + (1 << 20));
+	tl_clock_advance(2000);
+	sampler_tick(&f->d);
+	assert_int_equal(model_disk_of(f->d.model, vm->spec.id, path)->allocated_bytes, before);
+	tl_clock_advance(8000);
+	sampler_tick(&f->d);
+	assert_int_equal(model_disk_of(f->d.model, vm->spec.id, path)->allocated_bytes,
+			 allocated(path));
+	/* the event path: at once */
+	assert_int_equal(truncate(path, 0), 0);
+	tl_clock_advance(2000);
+	sampler_vm(f->s, vm);
+	assert_int_equal(model_disk_of(f->d.model, vm->spec.id, path)->allocated_bytes, 0);
+	free(path);
+}
+
 /* --- NICs and leases ---------------------------------------------------------------------------- */
 
 static int64_t put_net(struct fx *f, const char *name)
@@ -1077,6 +1118,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_qemu_figures, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pid_not_the_qemu, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vm_gone_mid_sample, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_disk_allocation_every_10s, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_disk_allocation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_leases_mapped_to_nics, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_nic_changes_without_sql, setup, teardown),
