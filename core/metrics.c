@@ -409,38 +409,36 @@ static void alert_metrics(struct mx *x, const struct alerts *a)
 	}
 }
 
+/* One of croftd's own CPU families: per ticking service and QMP's I/O,
+ * its CPU seconds (calls 0) or how many times it ran (calls 1). */
+static void croftd_cpu_family(struct mx *x, const char *name, int calls, const char *help)
+{
+	const char *part;
+	uint64_t v[2];
+	size_t i;
+
+	family(x, name, "counter", help);
+	for (i = 0; service_tick_cpu(x->d->services, i, &part, &v[0], &v[1]) == 0; i++) {
+		fprintf(x->f, "%s{", name);
+		label(x->f, "part", part, 1);
+		fputc('}', x->f);
+		num(x->f, calls ? (double)v[1] : (double)v[0] / 1e9);
+	}
+	qmp_cpu_total(&v[0], &v[1]);
+	fprintf(x->f, "%s{part=\"qmp\"}", name);
+	num(x->f, calls ? (double)v[1] : (double)v[0] / 1e9);
+}
+
 /* croftd's own CPU time: each ticking service's ticks, and QMP's I/O (the
  * sampler's answers come through it). */
 static void croftd_cpu(struct mx *x)
 {
-	const char *name;
-	uint64_t ns, calls;
-	size_t i;
-
 	if (!x->d->services)
 		return;
-	family(x, "croft_croftd_cpu_seconds_total", "counter",
-	       "croftd's own CPU time, by part: a service's ticks, or QMP's reading and writing.");
-	for (i = 0; service_tick_cpu(x->d->services, i, &name, &ns, &calls) == 0; i++) {
-		fputs("croft_croftd_cpu_seconds_total{", x->f);
-		label(x->f, "part", name, 1);
-		fputc('}', x->f);
-		num(x->f, (double)ns / 1e9);
-	}
-	qmp_cpu_total(&ns, &calls);
-	fputs("croft_croftd_cpu_seconds_total{part=\"qmp\"}", x->f);
-	num(x->f, (double)ns / 1e9);
-	family(x, "croft_croftd_calls_total", "counter",
-	       "How many times each part of croft_croftd_cpu_seconds_total ran.");
-	for (i = 0; service_tick_cpu(x->d->services, i, &name, &ns, &calls) == 0; i++) {
-		fputs("croft_croftd_calls_total{", x->f);
-		label(x->f, "part", name, 1);
-		fputc('}', x->f);
-		num(x->f, (double)calls);
-	}
-	qmp_cpu_total(&ns, &calls);
-	fputs("croft_croftd_calls_total{part=\"qmp\"}", x->f);
-	num(x->f, (double)calls);
+	croftd_cpu_family(x, "croft_croftd_cpu_seconds_total", 0,
+			  "croftd's own CPU time, by part: a service's ticks, or QMP's reading and writing.");
+	croftd_cpu_family(x, "croft_croftd_calls_total", 1,
+			  "How many times each part of croft_croftd_cpu_seconds_total ran.");
 }
 
 static int by_name(const void *a, const void *b)
