@@ -8,10 +8,12 @@
 #include "core/balloon.h"
 #include "core/daemon.h"
 #include "core/model.h"
+#include "core/monitor.h"
 #include "core/pool_usage.h"
 #include "core/pool_watch.h"
 #include "core/pools.h"
 #include "core/qmp.h"
+#include "core/sampler.h"
 #include "core/service.h"
 #include "core/vm.h"
 #include "common/netd_proto.h"
@@ -424,13 +426,20 @@ static void croftd_cpu_family(struct mx *x, const char *name, int calls, const c
 		fputc('}', x->f);
 		num(x->f, calls ? (double)v[1] : (double)v[0] / 1e9);
 	}
+	sampler_vm_cpu(x->d->sampler, &v[0], &v[1]);
+	fprintf(x->f, "%s{part=\"sampler-vm\"}", name);
+	num(x->f, calls ? (double)v[1] : (double)v[0] / 1e9);
+	monitor_vm_cpu(x->d, &v[0], &v[1]);
+	fprintf(x->f, "%s{part=\"monitor-vm\"}", name);
+	num(x->f, calls ? (double)v[1] : (double)v[0] / 1e9);
 	qmp_cpu_total(&v[0], &v[1]);
 	fprintf(x->f, "%s{part=\"qmp\"}", name);
 	num(x->f, calls ? (double)v[1] : (double)v[0] / 1e9);
 }
 
-/* croftd's own CPU time: each ticking service's ticks, and QMP's I/O (the
- * sampler's answers come through it). */
+/* croftd's own CPU time: each ticking service's ticks; the parts of the
+ * sampler's and the monitor's spent on VMs with a QEMU (counted in theirs
+ * too); QMP's I/O (the sampler's answers come through it). */
 static void croftd_cpu(struct mx *x)
 {
 	if (!x->d->services)

@@ -18,6 +18,7 @@
 #include "core/vm.h"
 #include "common/netd_proto.h"
 #include "common/log.h"
+#include "common/loop.h"
 #include "common/proc.h"
 #include "common/xalloc.h"
 #include "store/store.h"
@@ -71,6 +72,7 @@ struct sampler {
 	struct polled *polled;
 	size_t npolled, polled_cap;
 	json_t *guest_args;          /* qom-get guest-stats' arguments, kept */
+	uint64_t vm_cpu_ns, vm_samples; /* the samples of VMs with a QEMU */
 	int listening;
 };
 
@@ -962,9 +964,20 @@ void sampler_run(struct sampler *s)
 
 	sample_host(s);
 	read_netdev(s);
-	for (vm = s->d->vms; vm; vm = vm->next)
-		if (!vm->deleted)
+	for (vm = s->d->vms; vm; vm = vm->next) {
+		uint64_t t0;
+
+		if (vm->deleted)
+			continue;
+		if (vm->pid <= 0) {
 			sample_vm(s, vm, 0);
+			continue;
+		}
+		t0 = loop_thread_cpu_ns();
+		sample_vm(s, vm, 0);
+		s->vm_cpu_ns += loop_thread_cpu_ns() - t0;
+		s->vm_samples++;
+	}
 	sample_leases(s);
 	procfs_kept_sweep(s->kept);          /* the files of QEMUs gone */
 }
@@ -1103,6 +1116,12 @@ uint64_t sampler_tick(struct croftd *d)
 {
 	sampler_run(d->sampler);
 	return d->sampler->interval_ms;
+}
+
+void sampler_vm_cpu(const struct sampler *s, uint64_t *ns, uint64_t *samples)
+{
+	*ns = s ? s->vm_cpu_ns : 0;
+	*samples = s ? s->vm_samples : 0;
 }
 
 uint64_t sampler_interval_ms(const struct sampler *s)

@@ -176,7 +176,7 @@ until_true 5 "$IN_RANGE"
 # the policy carries on from those targets, within the budget
 expect_ok croft host set balloon on
 sleep 4
-until_true 60 "$IN_RANGE and ($RUNNING | map(.target_mib) | add) <= 1024"
+until_true 60 "($IN_RANGE) and ($RUNNING | map(.target_mib) | add) <= 1024"
 t_end
 
 t_begin "KSM merges the identical guests' pages"
