@@ -129,7 +129,14 @@ until_true 60 "(.vms[] | select(.name == \"$B\") | .target_mib) >= 370"
 after_busy=$(mem ".vms[] | select(.name == \"$B\") | .target_mib")
 after_others=$(mem "[$RUNNING[] | select(.name != \"$B\") | .target_mib] | add")
 [ "$after_busy" -gt "$before_busy" ] || fail "$B did not grow: $before_busy -> $after_busy"
-[ "$after_others" -lt "$before_others" ] || fail "the others did not shrink: $before_others -> $after_others"
+# the others give what the budget's room did not cover (a host under
+# memory pressure from other work has had them squeezed to their need
+# already, leaving room)
+room=$((1024 - before_busy - before_others))
+if [ $((after_busy - before_busy)) -gt "$room" ]; then
+	[ "$after_others" -lt "$before_others" ] ||
+		fail "the others did not shrink: $before_others -> $after_others ($B: $before_busy -> $after_busy, room $room)"
+fi
 until_true 5 "$IN_RANGE"
 until_true 5 "($RUNNING | map(.target_mib) | add) <= 1024"
 guest_ok "$B" 'cat /mnt/fill/f15 | wc -c' 60
