@@ -284,26 +284,25 @@ static void host_round(struct monitor *m, int64_t now)
 void monitor_run(struct monitor *m)
 {
 	int64_t now;
+	uint64_t t0;
 	struct vm *vm;
 
 	if (!m->d->model)
 		return;
 	now = model_now_ms(m->d->model);
 	host_round(m, now);
+	/* the VMs with a QEMU first, their time counted apart in one go */
+	t0 = loop_thread_cpu_ns();
 	for (vm = m->d->vms; vm; vm = vm->next) {
-		uint64_t t0;
-
-		if (vm->deleted)
-			continue;
-		if (vm->pid <= 0) {
+		if (!vm->deleted && vm->pid > 0) {
 			vm_round(m, vm, now);
-			continue;
+			m->vm_rounds++;
 		}
-		t0 = loop_thread_cpu_ns();
-		vm_round(m, vm, now);
-		m->vm_cpu_ns += loop_thread_cpu_ns() - t0;
-		m->vm_rounds++;
 	}
+	m->vm_cpu_ns += loop_thread_cpu_ns() - t0;
+	for (vm = m->d->vms; vm; vm = vm->next)
+		if (!vm->deleted && vm->pid <= 0)
+			vm_round(m, vm, now);
 	history_flush(m->hist);
 }
 
