@@ -210,11 +210,11 @@ else
 	# other sessions' guests do not make a full scan take minutes
 	echo 1250 >"$KSM/pages_to_scan"
 	if [ -r /proc/self/ksm_merging_pages ]; then
-		end=$((SECONDS + 150))
+		end=$((SECONDS + 240))
 		while [ "$(ksm_ours)" -eq 0 ] && [ "$SECONDS" -lt "$end" ]; do
 			sleep 2
 		done
-		[ "$(ksm_ours)" -gt 0 ] || fail "KSM merged none of the guests' pages in 150 s (run $(cat "$KSM/run"), full scans $s0 -> $(cat "$KSM/full_scans"))"
+		[ "$(ksm_ours)" -gt 0 ] || fail "KSM merged none of the guests' pages in 240 s (run $(cat "$KSM/run"), full scans $s0 -> $(cat "$KSM/full_scans"))"
 	fi
 	until_true 30 '.ksm.pages_sharing > 0 and .ksm.saved_mib >= 1'
 	[ "$(cat "$KSM/full_scans")" -gt "$s0" ] || fail "KSM made no full scan"
