@@ -340,6 +340,11 @@ static void on_event(const struct bus_event *ev, void *data)
 
 /* --- the service ------------------------------------------------------------------- */
 
+struct alerts *monitor_alerts(struct croftd *d)
+{
+	return d->monitor ? d->monitor->alerts : NULL;
+}
+
 int monitor_init(struct croftd *d, char *err, size_t errlen)
 {
 	struct monitor *m = xcalloc(1, sizeof(*m));

@@ -42,6 +42,10 @@ int monitor_init(struct croftd *d, char *err, size_t errlen);
 void monitor_fini(struct croftd *d);
 uint64_t monitor_tick(struct croftd *d);
 
+/* The alerts the monitor keeps, for other services' alerts (NULL before
+ * it starts). */
+struct alerts *monitor_alerts(struct croftd *d);
+
 /* One round now: history, alerts. */
 void monitor_run(struct monitor *m);
 

@@ -144,6 +144,10 @@ int vm_uefi_vars_ensure(struct croftd *d, const char *name, char *err, size_t er
 int vm_uefi_vars_copy(struct croftd *d, const char *from, const char *name, char *err,
 		      size_t errlen);
 
+/* Copy croftd's own file from to a new file to (O_EXCL, 0600, synced);
+ * a failure removes to.  0, or -errno with err set. */
+int vm_state_file_copy(const char *from, const char *to, char *err, size_t errlen);
+
 /* Exposed for the API: change state, persist, broadcast. */
 void vm_set_state(struct vm *vm, enum vm_state s, const char *reason);
 

@@ -19,6 +19,7 @@
 #include "core/job.h"
 #include "core/model.h"
 #include "core/qmp.h"
+#include "core/snap.h"
 #include "core/vm_nic.h"
 #include "core/vm_disk.h"
 #include "core/vm_pool_full.h"
@@ -354,6 +355,8 @@ static void qmp_event(struct qmp *q, const struct qmp_msg *ev, void *data)
 				 why ? why : "host-signal");
 		}
 	} else if (!strcmp(ev->event, "STOP") || !strcmp(ev->event, "RESUME")) {
+		if (snap_qmp_pause_event(vm, ev))
+			return;          /* a snapshot's pause (snap.h) */
 		if (vm_screen_owns_pause(vm))
 			return;          /* a text screen read: not a pause of the VM */
 		if (!strcmp(ev->event, "RESUME")) {

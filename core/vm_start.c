@@ -11,6 +11,7 @@
  */
 #include "core/vm.h"
 #include "core/vm_internal.h"
+#include "core/backup.h"
 #include "core/daemon.h"
 #include "core/balloon.h"
 #include "core/job.h"
@@ -124,7 +125,7 @@ static int pass_fd(int **fds, size_t *n, int fd)
 	return JOB_EXEC_PASS_FD((*n)++);
 }
 
-static int copy_file(const char *from, const char *to, char *err, size_t errlen)
+int vm_state_file_copy(const char *from, const char *to, char *err, size_t errlen)
 {
 	char buf[65536];
 	int in, out, r = 0;
@@ -176,7 +177,7 @@ int vm_uefi_vars_ensure(struct croftd *d, const char *name, char *err, size_t er
 		goto out;
 	}
 	if (access(vars, F_OK) < 0)
-		r = copy_file(d->ovmf_vars, vars, err, errlen);
+		r = vm_state_file_copy(d->ovmf_vars, vars, err, errlen);
 out:
 	free(dir);
 	free(vars);
@@ -196,7 +197,7 @@ int vm_uefi_vars_copy(struct croftd *d, const char *from, const char *name, char
 	if (r < 0)
 		err_set(err, errlen, "cannot create %s: %s", dir, strerror(-r));
 	else
-		r = copy_file(src, vars, err, errlen);
+		r = vm_state_file_copy(src, vars, err, errlen);
 out:
 	free(src);
 	free(dir);
@@ -220,6 +221,7 @@ int vm_start(struct vm *vm, vm_done_cb cb, void *data, const char **code, char *
 	char **argv = NULL, user[96];
 	int *pass = NULL, lfd[3] = { -1, -1, -1 };
 	size_t argc, i, npass = 0;
+	int64_t busy;
 	int r;
 
 	if ((r = vm_template_refuse(&vm->spec, "started", code, err, errlen)) < 0)
@@ -228,6 +230,11 @@ int vm_start(struct vm *vm, vm_done_cb cb, void *data, const char **code, char *
 	if (vm_clone_busy(d, vm->spec.name)) {
 		err_set(err, errlen, "VM '%s' is being cloned; it starts when the clone job is done "
 			"(croft job list)", vm->spec.name);
+		return -EBUSY;
+	}
+	if ((busy = backup_copying(d, vm->spec.name))) {
+		err_set(err, errlen, "VM '%s' is being backed up while stopped (job %lld); it starts "
+			"when the backup job is done (croft job list)", vm->spec.name, (long long)busy);
 		return -EBUSY;
 	}
 	if (vm->state != VM_STOPPED && vm->state != VM_CRASHED) {
