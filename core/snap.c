@@ -395,30 +395,6 @@ void snap_check_start(struct job *j, void (*then)(struct job *j))
 
 /* --- the definition a revert puts back ---------------------------------------------- */
 
-json_t *snap_spec_json(const struct store_vm *spec)
-{
-	json_t *disks = json_array();
-	size_t i;
-
-	for (i = 0; i < spec->ndisks; i++)
-		json_array_append_new(disks, json_pack("{s:i,s:s,s:s,s:I}", "idx",
-						       (int)spec->disks[i].idx, "path",
-						       spec->disks[i].path, "format",
-						       spec->disks[i].format, "size_bytes",
-						       (json_int_t)spec->disks[i].size_bytes));
-	return json_pack("{s:i,s:I,s:I,s:i,s:b,s:s,s:s,s:s?,s:s?,s:s?,s:s?,s:b,s:s?,s:o}",
-			 "vcpus", (int)spec->vcpus,
-			 "memory_mib", (json_int_t)spec->memory_mib,
-			 "memory_min_mib", (json_int_t)spec->memory_min_mib,
-			 "memory_shares", (int)spec->memory_shares,
-			 "ksm_off", spec->ksm_off,
-			 "firmware", spec->firmware ? spec->firmware : "bios",
-			 "boot", spec->boot ? spec->boot : "disk",
-			 "cdrom", spec->cdrom, "kernel", spec->kernel, "initrd", spec->initrd,
-			 "append", spec->append, "agent", spec->agent, "display", spec->display,
-			 "disks", disks);
-}
-
 static void restore_str(char **field, const json_t *saved, const char *key, int nullable)
 {
 	const json_t *v = json_object_get(saved, key);

@@ -29,6 +29,7 @@
  * the sweep of the name from every disk (snap_undo_submit).
  */
 #include "core/snap_internal.h"
+#include "core/vm_spec.h"
 #include "core/bus.h"
 #include "core/daemon.h"
 #include "core/job_exec.h"
@@ -225,7 +226,7 @@ static void record(struct job *j, double pause_ms, const char *method, int froze
 		if (v[i].current)
 			s.parent_id = v[i].id;
 	store_snap_list_free(v, n);
-	spec = snap_spec_json(&vm->spec);
+	spec = vm_spec_json(&vm->spec);
 	s.vm_id = vm->spec.id;
 	s.name = (char *)arg(j, "name");
 	/* a RAM snapshot (snapram's vmstate) names its state file in the args */

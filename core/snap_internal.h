@@ -55,8 +55,8 @@ void snap_undo_submit(struct croftd *d, const char *vm, const char *name);
 /* The allocated bytes of spec's disk images now. */
 uint64_t snap_disks_alloc(const struct store_vm *spec);
 
-/* The definition's settings a revert puts back, as JSON, and back. */
-json_t *snap_spec_json(const struct store_vm *spec);
+/* The settings a revert puts back from the definition vm_spec_json()
+ * (vm_spec.h) wrote when the snapshot was taken. */
 void snap_spec_restore(struct store_vm *spec, const json_t *saved);
 
 #endif
