@@ -2,7 +2,9 @@
  * The schedule service's actions in croftd (sched.h's sched_ops_daemon):
  * snapshots through core/snap.h (their jobs' ends handed on to the
  * service), a VM's jobs from the job runner, its pools' use from statvfs,
- * and the "schedule-pool" alert in the monitor's alerts.
+ * and the "schedule-pool" alert in the monitor's alerts.  Backups
+ * (core/backup.h) are not wired yet: a schedule with backup_to fails
+ * its runs saying so.
  */
 #include "core/sched.h"
 
