@@ -24,7 +24,10 @@
 #    qemu-img create -b; pool.info and vol.list with 200 volumes against
 #    du -s and qemu-img info.
 #
-# BENCH_ONLY=start runs the first alone; BENCH_ONLY=import the import
+# 10. backups (bench/backup.sh): backup create of a stopped and of a
+#    running VM against bare qemu-img convert of the same disk.
+#
+# BENCH_ONLY=backup runs the tenth alone; BENCH_ONLY=start runs the first alone; BENCH_ONLY=import the import
 # benchmark alone; BENCH_ONLY=clone the ninth.
 #
 # Everything lives in one temp dir with a private croftd; all of it (VMs,
@@ -42,6 +45,8 @@ RSS_VMS=10
 bench_setup "${1:-build}"
 # BENCH_ONLY=import: bench/vol_import.sh alone (its own croftd).
 [ "${BENCH_ONLY:-}" = import ] && exec "$HERE/vol_import.sh" "$BUILD"
+# BENCH_ONLY=backup: bench/backup.sh alone (its own croftd).
+[ "${BENCH_ONLY:-}" = backup ] && exec "$HERE/backup.sh" "$BUILD"
 bench_need_tools qemu-system-x86_64 python3 setpriv sqlite3
 if ! id "$QEMU_USER" >/dev/null 2>&1; then
 	if [ -x "$ROOT/installer/setup-host.sh" ]; then
@@ -146,6 +151,10 @@ echo
 
 # --- 9. templates and pools (its own croftd) -----------------------------------
 BENCH_OUT=$T "$HERE/clone.sh" "$BUILD" || echo "bench: clone.sh failed (see above)"
+echo
+
+# --- 10. backups (their own croftd) ---------------------------------------------
+BENCH_OUT=$T "$HERE/backup.sh" "$BUILD" || echo "bench: backup.sh failed (see above)"
 echo
 
 echo "== summary (paste into README, Performance) — whole bench took $(( $(date +%s) - BENCH_T0 )) s"

@@ -29,6 +29,7 @@ const struct api_op *const api_op_tables[] = {
 	api_clone_ops,
 	api_sched_ops,
 	api_snap_ops,
+	api_backup_ops,
 	NULL,
 };
 

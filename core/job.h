@@ -124,6 +124,8 @@ int job_submit(struct job_runner *r, const char *kind, const char *target, json_
 struct job *job_runner_first(struct job_runner *r);
 struct job *job_next(const struct job *j);
 struct job *job_find(struct job_runner *r, int64_t id);
+/* The job queued or running whose target is target (a VM's name), or NULL. */
+struct job *job_running_for(struct job_runner *r, const char *target);
 
 /* The job as its row shows it, with live progress (borrowed). */
 const struct store_job *job_row(const struct job *j);
@@ -207,10 +209,6 @@ struct job_wait *job_step_wait(struct job *j);
 struct job *job_wait_end(struct job_wait *w);
 /* The job w waits for, or NULL once croftd stopped it (w stays). */
 struct job *job_wait_job(const struct job_wait *w);
-
-/* The job queued or running whose target is target (a VM's name), the
- * oldest first, or NULL. */
-struct job *job_running_for(struct job_runner *r, const char *target);
 
 /* --- for step implementations (job_step.c, job_qmp.c) -------------------------- */
 

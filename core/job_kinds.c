@@ -3,6 +3,7 @@
  * names its kind, so a kind keeps its name for good.
  */
 #include "core/job.h"
+#include "core/backup.h"
 #include "core/job_disk.h"
 #include "core/job_vol.h"
 #include "core/job_vol_import.h"
@@ -21,5 +22,8 @@ const struct job_kind *const job_kinds[] = {
 	&snap_create_kind,
 	&snap_revert_kind,
 	&snap_delete_kind,
+	&backup_create_kind,
+	&backup_verify_kind,
+	&backup_restore_kind,
 	NULL,
 };

@@ -39,5 +39,7 @@ const char *vm_disk_node_path(struct vm *vm, const char *node);
 /* The QEMU block node (the top format node) of the running vm's disk of
  * index idx, or NULL (borrowed until its disks change). */
 const char *vm_disk_node(struct vm *vm, uint32_t idx);
+/* The QEMU block node of the running vm's disk at path, or NULL. */
+const char *vm_disk_path_node(struct vm *vm, const char *path);
 
 #endif

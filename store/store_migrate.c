@@ -284,6 +284,29 @@ static const struct migration migrations[] = {
 	  "CREATE UNIQUE INDEX snapshots_one_current ON snapshots (vm_id) WHERE current = 1;"
 	},
 	{ 15,
+	  /* Backups to another pool (core/backup.h, store/store_backup.h): a
+	   * row per finished backup; the VM by name, as it outlives it. */
+	  "CREATE TABLE backups ("
+	  " id INTEGER PRIMARY KEY,"
+	  " vm TEXT NOT NULL,"
+	  " vm_uuid TEXT NOT NULL,"
+	  " pool TEXT NOT NULL,"
+	  " src_pool TEXT,"
+	  " dir TEXT NOT NULL UNIQUE,"
+	  " created INTEGER NOT NULL,"
+	  " size INTEGER NOT NULL DEFAULT 0 CONSTRAINT size_not_negative CHECK (size >= 0),"
+	  " method TEXT NOT NULL CONSTRAINT method_known CHECK (method IN ('live', 'stopped')),"
+	  " frozen INTEGER NOT NULL DEFAULT 0 CONSTRAINT frozen_0_or_1 CHECK (frozen IN (0, 1)),"
+	  " config TEXT NOT NULL CONSTRAINT config_object CHECK (json_type(config) = 'object'),"
+	  " disks TEXT NOT NULL CONSTRAINT disks_array CHECK (json_type(disks) = 'array'),"
+	  " job INTEGER NOT NULL,"
+	  " schedule INTEGER,"
+	  " verified INTEGER,"
+	  " verify_result TEXT"
+	  ") STRICT;"
+	  "CREATE INDEX backups_vm ON backups (vm, created);"
+	},
+	{ 16,
 	  /* Schedules (core/sched.h) and VM tags (core/vm_tags.h): a
 	   * schedule names one VM, every VM or a tag; its VM's rows go with
 	   * it.  last_run is when it last fired (unix seconds). */

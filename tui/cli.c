@@ -133,6 +133,20 @@ const struct cli_cmd cli_commands[] = {
 	{ "snap", NULL, "delete", "VM NAME [--no-wait]",
 	  "Delete a snapshot (also while the VM runs); its children move up to its parent.",
 	  "snap.delete", cli_parse_snap, cli_run_snap_job },
+	{ "backup", NULL, "create", "VM --to POOL [--wait|--no-wait]",
+	  "Back up every disk of a VM (at one instant, while it runs) and its definition "
+	  "into another pool.", "backup.create", cli_parse_backup_create, cli_run_backup_job },
+	{ "backup", NULL, "list", "[VM]", "List the backups (of one VM): when, where, size, "
+	  "the last verify.", "backup.list", cli_parse_backup_list, cli_run_backup_list },
+	{ "backup", NULL, "verify", "ID [--wait|--no-wait]",
+	  "Check a backup's images (qemu-img check) and their content against the hash "
+	  "recorded when it was made.", "backup.verify", cli_parse_backup_id, cli_run_backup_job },
+	{ "backup", NULL, "restore", "ID [--as NEWNAME] [--pool POOL] [--force] [--wait|--no-wait]",
+	  "Make a VM again from a backup, its disks copied into --pool or the pool they came "
+	  "from; --as gives a new name (new uuid and MACs); --force replaces a stopped VM of "
+	  "the same name.", "backup.restore", cli_parse_backup_restore, cli_run_backup_job },
+	{ "backup", NULL, "delete", "ID", "Delete a backup and its files.", "backup.delete",
+	  cli_parse_backup_id, cli_run_backup_delete },
 	{ "vm", NULL, "console", "NAME",
 	  "Attach to a VM's serial console; Ctrl-] detaches.", "vm.console",
 	  cli_parse_name, cli_run_vm_console },

@@ -470,6 +470,19 @@ int cli_parse_snap(const char *cmdname, int argc, char **argv, struct cli_opts *
 		   json_t **args, char *err, size_t errlen);
 int cli_run_snap_show(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args);
 int cli_run_snap_job(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args);
+/* cli_backup.c: backup create, list, verify, restore, delete. */
+int cli_parse_backup_create(const char *cmdname, int argc, char **argv, struct cli_opts *g,
+			    json_t **args, char *err, size_t errlen);
+int cli_parse_backup_list(const char *cmdname, int argc, char **argv, struct cli_opts *g,
+			  json_t **args, char *err, size_t errlen);
+int cli_parse_backup_id(const char *cmdname, int argc, char **argv, struct cli_opts *g,
+			json_t **args, char *err, size_t errlen);
+int cli_parse_backup_restore(const char *cmdname, int argc, char **argv, struct cli_opts *g,
+			     json_t **args, char *err, size_t errlen);
+int cli_run_backup_list(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args);
+int cli_run_backup_delete(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args);
+int cli_run_backup_job(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args);
+
 /* cli_clone.c: vm template, vm clone (its runner is cli_run_vm_create's). */
 int cli_parse_vm_clone(const char *cmdname, int argc, char **argv, struct cli_opts *g,
 		       json_t **args, char *err, size_t errlen);

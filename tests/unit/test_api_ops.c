@@ -221,6 +221,7 @@ static const char *const known_ops[] = {
 	"schedule.add", "schedule.set", "schedule.list", "schedule.remove", "schedule.run-now",
 	"schedule.simulate",
 	"snap.create", "snap.list", "snap.info", "snap.revert", "snap.delete", "snap.estimate",
+	"backup.create", "backup.list", "backup.verify", "backup.restore", "backup.delete",
 };
 
 static void test_op_find(void **state)
@@ -309,6 +310,7 @@ static const struct {
 	{ "snap.create", "vm", NULL },       { "snap.list", "vm", NULL },
 	{ "snap.info", "vm", NULL },         { "snap.revert", "vm", NULL },
 	{ "snap.delete", "vm", NULL },       { "snap.estimate", "vm", NULL },
+	{ "backup.create", "vm", NULL },
 };
 
 static const char *named(const struct api_op *op, int flag)
