@@ -134,7 +134,8 @@ static void task_end(struct task *t, const char *kind, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	snprintf(result, sizeof(result), "%s: %s", kind, msg);
-	if (store_schedule_ran(s->d->store, t->id, t->fired, result) < 0 && s->d->store)
+	/* Only the result: a later run may have fired meanwhile. */
+	if (store_schedule_ran(s->d->store, t->id, 0, result) < 0 && s->d->store)
 		log_warn("schedule %lld: cannot record its result: %s", (long long)t->id, result);
 	if (strcmp(kind, "ok"))
 		task_event(t, !strcmp(kind, "skipped") ? "schedule.skipped" : "schedule.failed",

@@ -532,6 +532,31 @@ static void test_missed_runs_once(void **state)
 	assert_int_equal(live_snaps("db", id), 2);
 }
 
+/* A run outlasts the next minute: that run fires and waits for the VM;
+ * the first one's end does not move the last run back (no third run). */
+static void test_slow_run(void **state)
+{
+	struct fx *f = *state;
+	int64_t id = add(f, "{\"vm\":\"web\",\"at\":\"minutely\"}");
+	struct store_schedule sc;
+
+	at(f, T0 + 61);
+	at(f, T0 + 121);
+	assert_int_equal(fk.creates, 1);
+	assert_int_equal(sched_tasks(f->s), 2);
+	complete();
+	assert_int_equal(store_schedule_get(f->d->store, id, &sc), 0);
+	assert_int_equal(sc.last_run, T0 + 121);
+	tl_assert_contains(sc.last_result, "ok: snapshot sched1-20260101-000101 of web taken");
+	store_schedule_clear(&sc);
+	at(f, T0 + 125);
+	assert_int_equal(sched_tasks(f->s), 1);
+	at(f, T0 + 141);
+	assert_int_equal(fk.creates, 2);
+	complete();
+	assert_int_equal(sched_tasks(f->s), 0);
+}
+
 /* A job runs on the VM: the task waits SCHED_RETRY_S, SCHED_TRIES times,
  * then fails saying why. */
 static void test_busy_fails(void **state)
@@ -695,6 +720,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_simulate, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_minutely_keep_last_2, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missed_runs_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_slow_run, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_busy_fails, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_busy_then_free, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_one_job_per_vm, setup, teardown),
