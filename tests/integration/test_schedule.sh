@@ -161,6 +161,7 @@ t_end
 
 t_begin "busy VM: the run waits for the job"
 expect_ok croft schedule set "$id" --at 2099-01-01
+sleep 1     # the events from here on: none of the last case's second
 RUN_MARK=$(date +%s)
 # A snapshot by hand queued right before run-now: the run waits its turn.
 expect_ok croft snap create sv busy1 --no-wait
@@ -179,11 +180,14 @@ t_begin "backups on a schedule, keep-last 1; a backup by hand stays"
 expect_ok croft pool create vault --path "$T/vault"
 expect_ok croft schedule add sv --at 2099-01-01 --backup-to vault --keep-last 1
 bid=$(croft schedule list --json | jq '[.[] | select(.backup_to == "vault")][0].id')
+sleep 1
 RUN_MARK=$(date +%s)
 expect_ok croft backup create sv --to vault
+sleep 1     # one backup of a VM a second
 expect_ok croft schedule run-now "$bid"
 wait_for 120 count_ge schedule.kept "$bid" 1
 wait_for 30 result_ok "$bid"
+sleep 1
 expect_ok croft schedule run-now "$bid"
 wait_for 120 count_ge schedule.kept "$bid" 2
 wait_for 30 result_ok "$bid"

@@ -96,6 +96,8 @@ static void add_snap(const char *vm, const char *name, int64_t schedule, int64_t
 	s->protected_ = prot;
 }
 
+static struct fake_snap *snap_named(const char *vm, const char *name);
+
 static int f_snap_create(struct croftd *d, const char *vm, const char *name, bool ram,
 			 int64_t schedule_id, sched_done_fn done, void *data, char *err,
 			 size_t errlen)
@@ -105,6 +107,10 @@ static int f_snap_create(struct croftd *d, const char *vm, const char *name, boo
 	if (fk.busy) {
 		snprintf(err, errlen, "another job runs on VM %s", vm);
 		return -EBUSY;
+	}
+	if (snap_named(vm, name)) {
+		snprintf(err, errlen, "VM '%s' already has a snapshot named '%s'", vm, name);
+		return -EEXIST;
 	}
 	fk.creates++;
 	if (fk.fail_create[0]) {
@@ -699,6 +705,23 @@ static void test_run_now_and_failure(void **state)
 	assert_int_equal(fk.creates, 1);
 }
 
+/* Two runs of one schedule in one second: the second snapshot's name
+ * gets "-2". */
+static void test_same_second(void **state)
+{
+	struct fx *f = *state;
+	int64_t id = add(f, "{\"vm\":\"db\",\"at\":\"yearly\"}");
+	char err[128];
+
+	assert_int_equal(sched_run_now(f->s, id, err, sizeof(err)), 0);
+	complete();
+	assert_int_equal(sched_run_now(f->s, id, err, sizeof(err)), 0);
+	complete();
+	assert_non_null(snap_named("db", "sched1-20260101-000000"));
+	assert_non_null(snap_named("db", "sched1-20260101-000000-2"));
+	tl_assert_contains(result_of(f, id), "ok: snapshot sched1-20260101-000000-2 of db taken");
+}
+
 /* croftd stops while a snapshot job runs: the job's end frees the task. */
 static void test_stop_while_running(void **state)
 {
@@ -728,6 +751,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_tag_and_all, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_backups, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_run_now_and_failure, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_same_second, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stop_while_running, setup, teardown),
 	};
 
