@@ -437,6 +437,17 @@ const struct job_kind backup_create_kind = {
 
 /* --- queueing ---------------------------------------------------------------------- */
 
+int64_t backup_copying(struct croftd *d, const char *vm)
+{
+	struct job *j;
+
+	for (j = d->jobs ? job_runner_first(d->jobs) : NULL; j; j = job_next(j))
+		if (!strcmp(job_kind_name(j), backup_create_kind.name) && job_target(j) &&
+		    !strcmp(job_target(j), vm) && !json_is_true(json_object_get(job_args(j), "live")))
+			return job_id(j);
+	return 0;
+}
+
 /* Is dir (a pool's) where any of the VM's disks lie? */
 static const char *disk_in_pool(struct croftd *d, const struct store_vm *spec, const char *dir)
 {

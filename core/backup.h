@@ -53,6 +53,10 @@ int backup_create(struct croftd *d, const char *vm, const char *pool, int64_t sc
 		  uint64_t speed, job_done_fn done, void *data, struct job **out,
 		  const char **code, char *err, size_t errlen);
 
+/* The id of a queued or running backup of VM vm while it is stopped
+ * (qemu-img reads its disks: it must not start meanwhile); 0 when none. */
+int64_t backup_copying(struct croftd *d, const char *vm);
+
 /* Remove backup id: its files, then its row.  0, or -errno with err set
  * (-ENOENT: no such backup; -EBUSY: a job uses it). */
 int backup_delete(struct croftd *d, int64_t id, char *err, size_t errlen);

@@ -25,6 +25,7 @@ struct backup_run {
 	int dir_made;                    /* the backup's directory is ours */
 	int attached;                    /* QEMU holds target nodes or block jobs */
 	int frozen;                      /* the guest's file systems were frozen */
+	unsigned freeze_tries;           /* asked while the agent was busy */
 	int64_t instant;                 /* unix seconds of the copy's instant */
 	int64_t start_ms, copied_ms;     /* monotonic: the job's start, the copy's end */
 	int tmp_fd;                      /* the hash step's O_TMPFILE, or -1 */

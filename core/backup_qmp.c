@@ -39,6 +39,8 @@
 #include <unistd.h>
 
 #define FREEZE_TIMEOUT_MS 3000
+#define FREEZE_RETRY_MS 200
+#define FREEZE_TRIES 30             /* the agent's own timeout, and more */
 #define TEARDOWN_POLL_MS 200
 #define TEARDOWN_TRIES 150
 
@@ -339,21 +341,40 @@ static void frozen_cb(struct vm *vm, int rc, json_t *results, const char *err, v
 }
 
 /* Freeze the guest's file systems when its agent has answered before
- * (a guest without one would only cost the timeout). */
+ * (a guest without one would only cost the timeout).  While croftd's own
+ * poll of the agent holds it, ask again a little later. */
+static void freeze_timer(struct loop *l, struct loop_timer *t, void *data)
+{
+	struct reply_ctx *c = data;
+	struct job *j = ctx_job(c);
+
+	(void)l;
+	(void)t;
+	free(c);
+	if (j)
+		freeze(j);
+}
+
 static void freeze(struct job *j)
 {
 	static const char *const cmds[] = { "guest-fsfreeze-freeze" };
+	struct backup_run *run = job_priv(j);
 	struct vm *vm = vm_find(job_daemon(j), backup_dstr(job_args(j), "vm"));
 	struct reply_ctx *c;
 	char err[256];
+	int rc;
 
 	if (!vm || !vm->guest_at) {
 		transaction(j);
 		return;
 	}
 	c = ctx_new(j);
-	if (vm_agent_run(vm, cmds, NULL, 1, FREEZE_TIMEOUT_MS, frozen_cb, c, err,
-			 sizeof(err)) < 0) {
+	rc = vm_agent_run(vm, cmds, NULL, 1, FREEZE_TIMEOUT_MS, frozen_cb, c, err, sizeof(err));
+	if (rc == -EBUSY && run->freeze_tries++ < FREEZE_TRIES) {
+		loop_timer_add(job_daemon(j)->loop, FREEZE_RETRY_MS, freeze_timer, c);
+		return;
+	}
+	if (rc < 0) {
 		free(c);
 		log_info("VM %s: backup without freezing the guest's file systems: %s",
 			 vm->spec.name, err);

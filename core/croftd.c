@@ -15,6 +15,7 @@
 #include "core/job.h"
 #include "core/monitor.h"
 #include "core/service.h"
+#include "core/snap.h"
 #include "common/loop.h"
 #include "core/net_state.h"
 #include "core/sampler.h"
@@ -246,6 +247,7 @@ static const struct croftd_service services[] = {
 	{ "netd", netd_init, netd_fini, NULL, 0 },
 	{ "vms", vms_init, vms_fini, NULL, 0 },
 	{ "jobs", job_service_init, job_service_fini, NULL, 0 },
+	{ "snapshots", snap_service_init, NULL, NULL, 0 },
 	{ "netd-connect", netd_connect_init, NULL, NULL, 0 },
 	{ "sampler", sampler_init, sampler_fini, sampler_tick, SAMPLER_INTERVAL_DEFAULT_MS },
 	{ "monitor", monitor_init, monitor_fini, monitor_tick, SAMPLER_INTERVAL_DEFAULT_MS },
@@ -356,7 +358,9 @@ int main(int argc, char **argv)
 	else
 		log_info("croftd ready: API on %s, state in %s, QEMU %s as %s, %s", d.sock_path,
 			 d.state_dir, d.qemu_version, d.qemu_user, d.accel.effective);
+	daemon_notify_ready("croftd ready: the API is listening");
 	rc = loop_run(d.loop) < 0 ? 1 : 0;
+	daemon_notify_stopping();
 out:
 	service_stop_all(d.services);
 	if (sfd >= 0)

@@ -211,14 +211,67 @@ void snap_sweep_start(struct job *j, const char *name, void (*then)(struct job *
 	sweep_next(j);
 }
 
+/* The undos that could not be queued (croftd was stopping), for the next
+ * start: a JSON array of {"vm","name"} in this host setting. */
+#define SNAP_UNDO_SETTING "snap_undo"
+
+static json_t *undo_pending(struct croftd *d)
+{
+	char *text = NULL;
+	json_t *v = NULL;
+
+	if (store_setting_get(d->store, SNAP_UNDO_SETTING, &text) == 0)
+		v = json_loads(text, 0, NULL);
+	free(text);
+	if (!json_is_array(v)) {
+		json_decref(v);
+		v = json_array();
+	}
+	return v;
+}
+
 void snap_undo_submit(struct croftd *d, const char *vm, const char *name)
 {
-	char err[512];
+	json_t *later;
+	char err[512], *text;
 
 	if (job_submit(d->jobs, snap_delete_kind.name, vm,
 		       json_pack("{s:s,s:s,s:b}", "vm", vm, "name", name, "undo", 1), NULL, NULL,
-		       NULL, err, sizeof(err)) < 0)
+		       NULL, err, sizeof(err)) == 0)
+		return;
+	later = undo_pending(d);
+	json_array_append_new(later, json_pack("{s:s,s:s}", "vm", vm, "name", name));
+	text = json_dumps(later, JSON_COMPACT);
+	if (store_setting_set(d->store, SNAP_UNDO_SETTING, text) < 0)
 		log_warn("VM %s: snapshot '%s' may be left on its disks: %s", vm, name, err);
+	else
+		log_info("VM %s: half-made snapshot '%s' is removed at croftd's next start (%s)",
+			 vm, name, err);
+	free(text);
+	json_decref(later);
+}
+
+int snap_service_init(struct croftd *d, char *err, size_t errlen)
+{
+	json_t *later = undo_pending(d), *u;
+	size_t i;
+
+	(void)err;
+	(void)errlen;
+	if (!json_array_size(later)) {
+		json_decref(later);
+		return 0;
+	}
+	store_setting_set(d->store, SNAP_UNDO_SETTING, "[]");
+	json_array_foreach(later, i, u) {
+		const char *vm = json_string_value(json_object_get(u, "vm"));
+		const char *name = json_string_value(json_object_get(u, "name"));
+
+		if (vm && name && vm_find(d, vm))
+			snap_undo_submit(d, vm, name);
+	}
+	json_decref(later);
+	return 0;
 }
 
 /* --- chain health: qemu-img check after a change of a stopped VM's disks ------------ */

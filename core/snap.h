@@ -130,6 +130,10 @@ int snap_disks_take(struct job *j, struct vm *vm, const char *name, snap_take_fn
 #define SNAP_PAUSE_GUESS_MS 5.0
 double snap_pause_estimate(struct croftd *d, const struct vm *vm);
 
+/* croftd's "snapshots" service (after "jobs"): queue the removal of the
+ * half-made snapshots a stop left (their undo could not be queued then). */
+int snap_service_init(struct croftd *d, char *err, size_t errlen);
+
 /* Remove the variable store copies of VM vm's snapshots (it is being
  * deleted; its disks' snapshots go with the disks or stay in them). */
 void snap_files_remove(struct croftd *d, const char *vm);

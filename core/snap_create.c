@@ -12,8 +12,15 @@
  * give the pause it records.  The three commands are one wait step: a
  * cancel waits for "cont", so the guest is never left stopped by croftd.
  *
+ * While the guest is stopped (frozen) for it, a mark snap-paused
+ * (snap-frozen) in the VM's run directory, recorded in the job, says so: a
+ * croftd that dies meanwhile resumes the job at its restart in "undo"
+ * mode, which continues (thaws) the guest before the sweep.  When the
+ * guest agent answered lately, the file systems are frozen first and
+ * thawed after "cont" (asked again until the agent answers).
+ *
  * A stopped VM: qemu-img snapshot -c on each disk, then the variable
- * store.  Either way the row is written last; a job that does not end
+ * store, then qemu-img check of each disk (chain health).  Either way the row is written last; a job that does not end
  * done has its variable store copy removed (job_cleanup_add) and queues
  * the sweep of the name from every disk (snap_undo_submit).
  */
@@ -31,6 +38,7 @@
 #include "store/store.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,8 +46,11 @@
 #include <unistd.h>
 
 #define SNAP_FREEZE_TIMEOUT_MS 3000
+#define SNAP_PAUSED_MARK "snap-paused"
+#define SNAP_FROZEN_MARK "snap-frozen"
 #define SNAP_THAW_TRIES 20
 #define SNAP_THAW_RETRY_MS 250
+#define SNAP_FREEZE_TRIES 8             /* 2 s while croftd's poll holds the agent */
 
 /* --- pauses a snapshot makes --------------------------------------------------------- */
 
@@ -260,6 +271,9 @@ struct take {
 	int freeze_sent;                 /* the agent was asked to freeze */
 	int frozen;                      /* and said it did */
 	int thaw_tries;
+	int freeze_tries;
+	int undo;                        /* a resumed job's thaw: then the sweep */
+	char *paused_mark, *frozen_mark; /* while the guest is stopped / frozen */
 	char *error;
 };
 
@@ -268,16 +282,62 @@ static struct vm *take_vm(const struct take *t)
 	return vm_find(t->d, t->vm);
 }
 
+/* A file in the VM's run directory saying the guest is stopped (or
+ * frozen) for this job, recorded in it: a croftd that dies meanwhile finds
+ * it at its restart and continues (thaws) the guest.  NULL on failure. */
+static char *mark(struct job *j, const char *vm, const char *file)
+{
+	char *path, err[256] = "";
+	int fd;
+
+	if (!j)
+		return NULL;
+	path = vm_run_path(job_daemon(j), vm, file);
+	if (job_cleanup_add(j, path, err, sizeof(err)) < 0 ||
+	    (fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600)) < 0) {
+		log_warn("VM %s: cannot mark %s: %s", vm, path, *err ? err : strerror(errno));
+		free(path);
+		return NULL;
+	}
+	close(fd);
+	return path;
+}
+
+/* The guest is continued (thawed): the mark goes. */
+static void unmark(struct take *t, char **path)
+{
+	struct job *j = job_wait_job(t->w);
+
+	if (!*path)
+		return;
+	unlink(*path);
+	if (j)
+		job_cleanup_drop(j, *path);
+	free(*path);
+	*path = NULL;
+}
+
+static void undone(struct job *j);
+
 static void take_finish(struct take *t)
 {
-	struct job *j = job_wait_end(t->w);
+	struct job *j;
+
+	/* croftd lives: whatever happened to the guest was answered here */
+	unmark(t, &t->paused_mark);
+	unmark(t, &t->frozen_mark);
+	j = job_wait_end(t->w);
 
 	if (t->pause)
 		pause_drop(t->pause);
-	if (j && t->error)
+	if (j && t->undo)
+		snap_sweep_start(j, arg(j, "name"), undone);
+	else if (j && t->error)
 		job_fail(j, "cannot snapshot the disks of VM '%s': %s", t->vm, t->error);
 	else if (j)
 		record(j, t->pause_ms, "transaction", t->frozen);
+	free(t->paused_mark);
+	free(t->frozen_mark);
 	free(t->error);
 	free(t);
 }
@@ -306,12 +366,16 @@ static void thaw_again(struct take *t, const char *why)
 
 static void thawed(struct vm *vm, int rc, json_t *results, const char *err, void *data)
 {
+	struct take *t = data;
+
 	(void)vm;
 	(void)results;
-	if (rc < 0)
-		thaw_again(data, err ? err : "no answer");
-	else
-		take_finish(data);
+	if (rc < 0) {
+		thaw_again(t, err ? err : "no answer");
+		return;
+	}
+	unmark(t, &t->frozen_mark);
+	take_finish(t);
 }
 
 /* The guest agent thaws what it froze, whatever happened since. */
@@ -339,6 +403,8 @@ static void cont_reply(struct qmp *q, const struct qmp_msg *m, void *data)
 	if (m && m->type == QMP_MSG_ERROR)
 		log_warn("VM %s: could not continue the guest after its snapshot: %s", t->vm,
 			 m->err_desc ? m->err_desc : "QEMU refused");
+	else if (m)
+		unmark(t, &t->paused_mark);
 	if (t->pause->stop_s > 0 && t->pause->resume_s >= t->pause->stop_s)
 		t->pause_ms = (t->pause->resume_s - t->pause->stop_s) * 1000.0;
 	else
@@ -405,6 +471,7 @@ static void stop_and_take(struct take *t)
 		return;
 	}
 	t->pause = pause_add(vm);
+	t->paused_mark = mark(j, vm->spec.name, SNAP_PAUSED_MARK);
 	t->stop_sent_ms = mono_ms();
 	if (qmp_command(vm->qmp, "stop", NULL, stop_reply, t) < 0)
 		stop_reply(NULL, NULL, t);
@@ -422,12 +489,49 @@ static void frozen_cb(struct vm *vm, int rc, json_t *results, const char *err, v
 	stop_and_take(t);
 }
 
-static int start_live(struct job *j, struct vm *vm, char *err, size_t errlen)
+static void freeze(struct take *t);
+
+static void freeze_timer_cb(struct loop *l, struct loop_timer *tm, void *data)
+{
+	(void)l;
+	(void)tm;
+	freeze(data);
+}
+
+/* Ask the guest agent to freeze the file systems; while croftd's own poll
+ * holds the agent (-EBUSY), ask again soon, a few times. */
+static void freeze(struct take *t)
 {
 	static const char *const cmd[] = { "guest-fsfreeze-freeze" };
+	struct vm *vm = take_vm(t);
+	char why[256];
+	int rc;
+
+	if (!vm || vm->state != VM_RUNNING) {
+		stop_and_take(t);
+		return;
+	}
+	if (!t->frozen_mark)
+		t->frozen_mark = mark(job_wait_job(t->w), vm->spec.name, SNAP_FROZEN_MARK);
+	rc = vm_agent_run(vm, cmd, NULL, 1, SNAP_FREEZE_TIMEOUT_MS, frozen_cb, t, why,
+			  sizeof(why));
+	if (rc == 0) {
+		t->freeze_sent = 1;
+		return;
+	}
+	if (rc == -EBUSY && ++t->freeze_tries < SNAP_FREEZE_TRIES) {
+		loop_timer_add(t->d->loop, SNAP_THAW_RETRY_MS, freeze_timer_cb, t);
+		return;
+	}
+	log_info("VM %s: snapshot without frozen file systems: %s", vm->spec.name, why);
+	unmark(t, &t->frozen_mark);
+	stop_and_take(t);
+}
+
+static int start_live(struct job *j, struct vm *vm, char *err, size_t errlen)
+{
 	struct create_run *run = job_priv(j);
 	struct take *t;
-	char why[256];
 
 	if (!vm->qmp || !qmp_is_ready(vm->qmp)) {
 		err_set(err, errlen, "VM '%s' has no QMP connection yet; try again", vm->spec.name);
@@ -439,13 +543,10 @@ static int start_live(struct job *j, struct vm *vm, char *err, size_t errlen)
 	run->touched = 1;
 	t->w = job_step_wait(j);
 	/* a guest agent that answered lately freezes the file systems first */
-	if (vm->spec.agent && vm->guest_at && vm->state == VM_RUNNING &&
-	    vm_agent_run(vm, cmd, NULL, 1, SNAP_FREEZE_TIMEOUT_MS, frozen_cb, t, why,
-			 sizeof(why)) == 0) {
-		t->freeze_sent = 1;
-		return 0;
-	}
-	stop_and_take(t);
+	if (vm->spec.agent && vm->guest_at && vm->state == VM_RUNNING)
+		freeze(t);
+	else
+		stop_and_take(t);
 	return 0;
 }
 
@@ -510,13 +611,52 @@ static void undone(struct job *j)
 		 "the disks", arg(j, "name"));
 }
 
+static void unmark_vm(struct croftd *d, const struct vm *vm, const char *file)
+{
+	char *path = vm_run_path(d, vm->spec.name, file);
+
+	unlink(path);
+	free(path);
+}
+
+/* The guest the dead croftd left stopped goes on, the file systems it left
+ * frozen are thawed, then the name is swept off the disks. */
+static void undo_start(struct job *j)
+{
+	json_t *a = job_args(j);
+	struct vm *vm = vm_find(job_daemon(j), arg(j, "vm") ? arg(j, "vm") : "");
+	struct take *t;
+
+	if (vm) {
+		/* recorded in the job, they went with its resume; but be sure */
+		unmark_vm(job_daemon(j), vm, SNAP_PAUSED_MARK);
+		unmark_vm(job_daemon(j), vm, SNAP_FROZEN_MARK);
+	}
+	if (vm && vm_is_live(vm) && vm->qmp && json_is_true(json_object_get(a, "cont"))) {
+		log_info("VM %s: continuing the guest a snapshot had stopped when croftd died",
+			 vm->spec.name);
+		qmp_command(vm->qmp, "cont", NULL, NULL, NULL);
+	}
+	if (!vm || !vm_is_live(vm) || !json_is_true(json_object_get(a, "thaw"))) {
+		snap_sweep_start(j, arg(j, "name"), undone);
+		return;
+	}
+	t = xcalloc(1, sizeof(*t));
+	t->d = job_daemon(j);
+	snprintf(t->vm, sizeof(t->vm), "%s", vm->spec.name);
+	t->undo = 1;
+	t->freeze_sent = 1;
+	t->w = job_step_wait(j);
+	thaw(t);
+}
+
 static int create_start(struct job *j, char *err, size_t errlen)
 {
 	struct vm *vm;
 	size_t i;
 
 	if (json_is_true(json_object_get(job_args(j), "undo"))) {
-		snap_sweep_start(j, arg(j, "name"), undone);
+		undo_start(j);
 		return 0;
 	}
 	if (!(vm = vm_find(job_daemon(j), arg(j, "vm") ? arg(j, "vm") : ""))) {
@@ -543,7 +683,17 @@ static void create_cleanup(struct job *j)
 		snap_undo_submit(job_daemon(j), arg(j, "vm"), arg(j, "name"));
 }
 
-/* Done when the row made it; else resumed to sweep the name off the disks. */
+static int marked(struct croftd *d, const struct vm *vm, const char *file)
+{
+	char *path = vm_run_path(d, vm->spec.name, file);
+	int there = access(path, F_OK) == 0;
+
+	free(path);
+	return there;
+}
+
+/* Done when the row made it; else resumed to continue and thaw what it
+ * left stopped or frozen (its marks) and sweep the name off the disks. */
 static enum job_recover create_recover(struct job *j, char *why, size_t whylen)
 {
 	struct croftd *d = job_daemon(j);
@@ -560,6 +710,8 @@ static enum job_recover create_recover(struct job *j, char *why, size_t whylen)
 	(void)why;
 	(void)whylen;
 	json_object_set_new(job_args(j), "undo", json_true());
+	json_object_set_new(job_args(j), "cont", json_boolean(marked(d, vm, SNAP_PAUSED_MARK)));
+	json_object_set_new(job_args(j), "thaw", json_boolean(marked(d, vm, SNAP_FROZEN_MARK)));
 	return JOB_RECOVER_RESUME;
 }
 

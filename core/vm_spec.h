@@ -19,6 +19,8 @@
 
 #include "store/store.h"
 
+#include <jansson.h>
+
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/stat.h>
@@ -201,5 +203,11 @@ int vm_spec_edit(const struct vm_spec_env *env, const struct store_vm *cur,
 		 const char *live_state, const struct vm_spec_edit *req,
 		 struct vm_spec_edit_plan *out, const char **code, char *err, size_t errlen);
 void vm_spec_edit_plan_clear(struct vm_spec_edit_plan *p);
+
+/* vm_spec_json.c: the whole definition as a JSON object (new reference),
+ * and back into *out (zeroed first; store_vm_clear it): 0, or -EINVAL
+ * with err naming the member that is missing or wrong. */
+json_t *vm_spec_json(const struct store_vm *s);
+int vm_spec_from_json(const json_t *vm, struct store_vm *out, char *err, size_t errlen);
 
 #endif

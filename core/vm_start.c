@@ -11,6 +11,7 @@
  */
 #include "core/vm.h"
 #include "core/vm_internal.h"
+#include "core/backup.h"
 #include "core/daemon.h"
 #include "core/balloon.h"
 #include "core/job.h"
@@ -220,6 +221,7 @@ int vm_start(struct vm *vm, vm_done_cb cb, void *data, const char **code, char *
 	char **argv = NULL, user[96];
 	int *pass = NULL, lfd[3] = { -1, -1, -1 };
 	size_t argc, i, npass = 0;
+	int64_t busy;
 	int r;
 
 	if ((r = vm_template_refuse(&vm->spec, "started", code, err, errlen)) < 0)
@@ -228,6 +230,11 @@ int vm_start(struct vm *vm, vm_done_cb cb, void *data, const char **code, char *
 	if (vm_clone_busy(d, vm->spec.name)) {
 		err_set(err, errlen, "VM '%s' is being cloned; it starts when the clone job is done "
 			"(croft job list)", vm->spec.name);
+		return -EBUSY;
+	}
+	if ((busy = backup_copying(d, vm->spec.name))) {
+		err_set(err, errlen, "VM '%s' is being backed up while stopped (job %lld); it starts "
+			"when the backup job is done (croft job list)", vm->spec.name, (long long)busy);
 		return -EBUSY;
 	}
 	if (vm->state != VM_STOPPED && vm->state != VM_CRASHED) {

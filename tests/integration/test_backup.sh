@@ -4,8 +4,9 @@
 # One TCG guest with a qcow2 disk in the default pool and a NIC on a
 # host-only network.  Stopped, it is backed up with qemu-img; running,
 # with one QMP transaction of blockdev-backup while the guest goes on
-# writing: the marker it wrote before the backup is in the backup, the one
-# it wrote after is not.  Verify passes, fails naming the disk once a byte
+# writing, its file systems frozen by its agent for the instant and thawed
+# after: the marker it wrote before the backup is in the backup, the one
+# it wrote after is not.  A UEFI VM's variable store comes back with it.  Verify passes, fails naming the disk once a byte
 # of the image's content is changed, passes again when it is put back.
 # The VM is deleted, restored from the backup under its own name (same
 # uuid and MAC) and boots with the marker of the backup's instant; a
@@ -38,7 +39,12 @@ read_mark() { guest_run "$1" 'dd if=/dev/vda bs=512 skip=8 count=1 2>/dev/null |
 
 t_begin "setup: a VM with a disk in the default pool and a NIC, a second pool"
 expect_ok croft net create bkn --mode host-only --subnet 10.82.0.0/24
-(cd / && croft vm create bk --memory 128M --disk 64M "${KARGS[@]}") >/dev/null || die "vm create bk"
+# the test guest's agent (croft.agent=1) answers guest-fsfreeze-*
+(cd / && croft vm create bk --memory 128M --disk 64M "${KARGS[@]:0:4}" \
+	--append "console=ttyS0 quiet no_timer_check croft.agent=1") >/dev/null || die "vm create bk"
+# vm create's job keeps the whole definition: the agent channel (on by
+# default) survives the making of the disk
+assert_eq "$(vmf bk .agent)" true "vm create --disk keeps the agent channel"
 expect_ok croft vm nic add bk --net bkn
 expect_ok croft pool create vault --path "$VAULT"
 MAC=$(vmf bk '.nics[0].mac') UUID=$(vmf bk .uuid)
@@ -76,18 +82,41 @@ assert_contains "$EXPECT_OUT" "backup $B0: deleted"
 assert_eq 0 "$(nbackups)" "rows after the delete"
 t_end
 
+t_begin "a UEFI VM: its variable store is in the backup and comes back with the restore"
+expect_ok croft vol create default/ubase --size 8M
+(cd / && croft vm create ubk --memory 64M --firmware uefi --disk default/ubase) >/dev/null ||
+	fail "vm create ubk"
+printf 'CROFT-NVRAM' | dd of="$T/state/vm/ubk/OVMF_VARS.fd" bs=1 seek=100000 conv=notrunc status=none
+cp "$T/state/vm/ubk/OVMF_VARS.fd" "$T/vars.want"
+expect_ok croft backup create ubk --to vault
+BU=$(last_id)
+cmp -s "$T/vars.want" "$(croft backup list ubk --json | jq -r '.[-1].dir')/OVMF_VARS.fd" ||
+	fail "the backup's UEFI variables are not the VM's"
+expect_ok croft vm delete ubk --keep-disks
+expect_ok croft backup restore "$BU" --pool vault
+cmp -s "$T/vars.want" "$T/state/vm/ubk/OVMF_VARS.fd" || fail "the restored VM's UEFI variables"
+assert_eq "$VAULT/ubk-disk0.qcow2" "$(vmf ubk '.disks[0].path')" "--pool puts the restored disk there"
+expect_ok croft vm delete ubk
+expect_ok croft backup delete "$BU"
+expect_ok croft vol delete default/ubase
+t_end
+
 t_begin "a running VM: one transaction while the guest writes; the marker of the instant is in it"
 expect_ok croft vm start bk
 wait_serial bk 'CROFT-GUEST: ready' 120 || die "bk did not boot"
 # 4 MiB of random data after the marker, so the disk has something to copy
 assert_eq ok "$(guest_run bk 'dd if=/dev/urandom of=/dev/vda bs=1M seek=1 count=4 2>/dev/null && sync && echo ok' 60)" "random data"
 assert_eq ok "$(mark bk CROFT-MARK-1)" "marker 1 written"
+wait_for 60 croft vm agent bk info      # the agent has answered: the backup freezes
 expect_ok croft backup create bk --to vault
 assert_contains "$EXPECT_OUT" "of bk: in pool vault"
 B1=$(last_id)
 assert_eq ok "$(mark bk CROFT-MARK-2)" "marker 2 written after the backup"
 B=$(croft backup list --json | jq -c ".[] | select(.id == $B1)")
 assert_eq live "$(jq -r .method <<<"$B")" "method of a running VM's backup"
+assert_eq true "$(jq -r .frozen <<<"$B")" "the guest's file systems were frozen for it"
+expect_ok croft vm agent bk fsfreeze-status
+assert_contains "$EXPECT_OUT" "thawed" "and thawed after"
 D1=$(jq -r .dir <<<"$B")
 qemu-img check -q "$D1/disk0.qcow2" || fail "the live backup's image is damaged"
 grep -aq CROFT-MARK-1 "$D1/disk0.qcow2" || fail "the backup lacks the marker of its instant"

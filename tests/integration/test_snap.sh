@@ -8,9 +8,12 @@
 # the host), and of a running one, which needs --force and restarts the
 # guest from its disks.  Reverting and snapshotting again makes a branch;
 # deleting a snapshot while the guest runs takes it off both disks and
-# leaves the rest of the tree.  A croftd killed with -9 while a snapshot is
-# half made (one disk has it) leaves, once restarted, no trace of it on any
-# disk and no row.  Bad input changes nothing; a croft group member may
+# leaves the rest of the tree.  A snapshot cancelled, or cut short by
+# croftd's stop or kill -9, while half made (one disk has it) leaves no
+# trace of it on any disk and no row; a guest croftd died with stopped for
+# a snapshot goes on at its restart.  The guest agent freezes the file
+# systems around a live snapshot; a UEFI VM's variable store is kept and
+# put back, as are the VM's settings.  Bad input changes nothing; a croft group member may
 # snapshot, anyone else cannot reach croftd at all.
 # shellcheck shell=bash
 . "$(dirname "$0")/lib.sh"
@@ -41,8 +44,7 @@ guest_write() { guest_ok s1 "printf '$1' | dd of=/dev/vda bs=4096 seek=1 conv=no
 t_begin "setup: a VM with two qcow2 disks, one with a raw disk"
 expect_ok croft vm create s1 --memory 128M --disk 64M --disk 16M --kernel "$GUEST_KERNEL" \
 	--initrd "$GUEST_INITRD" --append "console=ttyS0 quiet no_timer_check croft.agent=1"
-# (vm create with new disks leaves the agent channel off: see the report)
-expect_ok croft vm edit s1 --agent on
+assert_eq true "$(croft vm info s1 --json | jq -r .agent)" "vm create --disk keeps the agent channel"
 expect_ok croft vol create default/rawd --size 8M --format raw
 expect_ok croft vm create r1 --memory 64M --disk default/rawd "${KARGS[@]}"
 t_end
@@ -79,7 +81,8 @@ t_end
 t_begin "a running VM: frozen, one transaction, a short measured pause; markers come back with revert --force"
 expect_ok croft vm start s1
 wait_serial s1 'CROFT-GUEST: ready' 120 || die "s1 did not boot"
-expect_ok croft vm agent s1 info         # the agent has answered: snapshots freeze
+# the agent has answered (croftd's own poll may hold it a moment): snapshots freeze
+wait_for 30 "$BUILD/croft" vm agent s1 info
 guest_write CROFT-MARK-A
 expect_ok croft snap create s1 a
 assert_eq transaction "$(sl '.snapshots[] | select(.name == "a") | .method')" "method"
@@ -154,12 +157,31 @@ assert_eq "" "$(sl '.snapshots[] | select(.name == "bynobody") | .name')" "nobod
 itest_member_del
 t_end
 
-t_begin "kill -9 croftd while a snapshot is half made: no trace after the restart"
+t_begin "a snapshot cancelled, or cut short by croftd's stop or kill -9, while half made: no trace of it"
 mkdir -m 0755 "$T/slowbin"
 printf '#!/bin/sh\ncase "$*" in *-c*disk1*) sleep 30 ;; esac\nexec /usr/bin/qemu-img "$@"\n' >"$T/slowbin/qemu-img"
 chmod 0755 "$T/slowbin/qemu-img"
 croftd_stop
 PATH="$T/slowbin:$PATH" croftd_start || die "croftd did not start"
+expect_ok croft snap create s1 cancelme --no-wait
+wait_for 10 sh -c "qemu-img snapshot -U -l '$D0' | grep -q ' cancelme '" || fail "disk0 never got snapshot cancelme"
+CJ=$("$BUILD/croft" job list --json | jq -r '[.[] | select(.kind == "snap.create")] | max_by(.id) | .id')
+expect_ok croft job cancel "$CJ"
+wait_for 30 sh -c "'$BUILD/croft' job info $CJ --json | jq -e '.state == \"cancelled\"'" || fail "job $CJ was not cancelled"
+wait_for 30 sh -c "! qemu-img snapshot -U -l '$D0' | grep -q ' cancelme '" || fail "the cancelled snapshot stayed on disk0"
+assert_eq "" "$(snaps_of "$D1" | grep -o cancelme)" "disk1 never got the cancelled snapshot"
+assert_eq "" "$(sl '.snapshots[] | select(.name == "cancelme") | .name')" "no row for the cancelled snapshot"
+wait_for 10 sh -c "[ -z \"\$('$BUILD/croft' job list --json | jq -r '.[] | select(.state == \"running\" or .state == \"queued\") | .id')\" ]" ||
+	fail "the undo job did not end"
+# croftd stopped (SIGTERM) with a snapshot half made: swept at the next start
+expect_ok croft snap create s1 termed --no-wait
+wait_for 10 sh -c "qemu-img snapshot -U -l '$D0' | grep -q ' termed '" || fail "disk0 never got snapshot termed"
+croftd_stop
+PATH="$T/slowbin:$PATH" croftd_start || die "croftd did not start"
+wait_for 30 sh -c "! qemu-img snapshot -U -l '$D0' | grep -q ' termed '" || fail "snapshot termed stayed on disk0 after the restart"
+assert_eq "" "$(sl '.snapshots[] | select(.name == "termed") | .name')" "no row for snapshot termed"
+wait_for 10 sh -c "[ -z \"\$('$BUILD/croft' job list --json | jq -r '.[] | select(.state == \"running\" or .state == \"queued\") | .id')\" ]" ||
+	fail "the undo job did not end"
 expect_ok croft snap create s1 half --no-wait
 wait_for 10 sh -c "qemu-img snapshot -U -l '$D0' | grep -q ' half '" || fail "disk0 never got the snapshot"
 assert_eq "" "$(snaps_of "$D1" | grep -o half)" "disk1 has it not yet"
@@ -176,12 +198,26 @@ assert_eq "$(snaps_of "$D0")" "$(snaps_of "$D1")" "both disks hold the same snap
 assert_eq "$(sl '[.snapshots[].name] | sort | join(" ")') " "$(snaps_of "$D0")" "the disks hold what the store lists"
 t_end
 
-t_begin "UEFI: the variable store is kept with a snapshot and comes back with a revert"
+t_begin "UEFI: the variable store is kept with a snapshot and comes back with a revert; a guest a dead croftd left stopped goes on"
 expect_ok croft vm create u1 --memory 128M --disk 16M --firmware uefi
 expect_ok croft vm start u1
 VARS=$T/state/vm/u1/OVMF_VARS.fd
 expect_ok croft snap create u1 v1
 [ -s "$T/state/vm/u1/snap-v1.OVMF_VARS.fd" ] || fail "no copy of the variable store with snapshot v1"
+# croftd died with the guest stopped for a snapshot (its job still running,
+# its mark in the VM's run directory): at the restart the guest goes on
+expect_ok croft vm pause u1
+croftd_stop
+sqlite3 "$DB" "INSERT INTO jobs (kind, target, state, args, cleanup, created_ms, started_ms)
+	VALUES ('snap.create', 'u1', 'running', '{\"vm\":\"u1\",\"name\":\"ghost\"}',
+	        '[\"$T/run/vm/u1/snap-paused\"]', 1, 1)" ||
+	fail "cannot plant the interrupted job"
+: >"$T/run/vm/u1/snap-paused"
+croftd_start || die "croftd did not restart"
+wait_state u1 running 30 || fail "the guest the dead croftd had stopped did not go on"
+wait_for 30 sh -c "'$BUILD/croft' job list --json | jq -e '[.[] | select(.target == \"u1\" and .kind == \"snap.create\")] | max_by(.id) | .state == \"failed\"'" ||
+	fail "the planted job did not end failed"
+[ -e "$T/run/vm/u1/snap-paused" ] && fail "the mark stayed"
 expect_ok croft vm stop u1
 wait_state u1 stopped 30 || fail "u1 did not stop"
 cp "$T/state/vm/u1/snap-v1.OVMF_VARS.fd" "$T/vars.v1"

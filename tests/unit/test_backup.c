@@ -70,6 +70,7 @@ static void spec_fill(struct store_vm *v, struct store_disk *disks)
 	v->display = "virtio";
 	v->cloud_init = "{\"user\":\"bob\"}";
 	v->cloud_init_gen = 3;
+	v->tags = "db,prod";
 	disks[0] = (struct store_disk){ .idx = 0, .path = "/p/web-disk0.qcow2", .format = "qcow2",
 					.size_bytes = 1 << 30, .owned = 1 };
 	disks[1] = (struct store_disk){ .idx = 2, .path = "/p/data.raw", .format = "raw",
@@ -108,6 +109,7 @@ static void test_config_round_trip(void **state)
 	assert_string_equal(out.display, "virtio");
 	assert_string_equal(out.cloud_init, "{\"user\":\"bob\"}");
 	assert_int_equal(out.cloud_init_gen, 3);
+	assert_string_equal(out.tags, "db,prod");
 	assert_int_equal(out.ndisks, 2);
 	assert_int_equal(out.disks[1].idx, 2);
 	assert_string_equal(out.disks[1].path, "/p/data.raw");
@@ -462,6 +464,35 @@ static void test_live_refused(void **state)
 	assert_int_equal(access(path, F_OK), -1);
 }
 
+static void test_stopped_no_start(void **state)
+{
+	struct lfx *f = *state;
+	struct job *j;
+	pid_t pid = f->vm->pid;
+	const char *code;
+	char err[512];
+	long long job;
+	int cancelled = 0;
+
+	/* a stopped VM's backup: qemu-img reads its disk for as long as it runs */
+	f->vm->pid = 0;
+	f->vm->state = VM_STOPPED;
+	f->fake.hang = 1;
+	j = start_backup(f);
+	job = job_id(j);
+	assert_int_equal(backup_copying(f->d, "web"), job);
+	assert_int_equal(vm_start(f->vm, NULL, NULL, &code, err, sizeof(err)), -EBUSY);
+	assert_string_equal(code, PROTO_E_INVALID_STATE);
+	assert_non_null(strstr(err, "is being backed up while stopped"));
+	TL_PUMP_UNTIL(f->d->loop, f->fake.calls >= 1, 5000);
+	job_cancel(j, NULL, NULL);
+	TL_PUMP_UNTIL(f->d->loop, (cancelled = !job_find(f->d->jobs, job)), 10000);
+	assert_true(cancelled);
+	assert_int_equal(backup_copying(f->d, "web"), 0);
+	f->vm->pid = pid;
+	f->vm->state = VM_RUNNING;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -474,6 +505,7 @@ int main(void)
 						tl_store_file_teardown),
 		cmocka_unit_test_setup_teardown(test_live, l_setup, l_teardown),
 		cmocka_unit_test_setup_teardown(test_live_refused, l_setup, l_teardown),
+		cmocka_unit_test_setup_teardown(test_stopped_no_start, l_setup, l_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
