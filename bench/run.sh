@@ -27,8 +27,13 @@
 # 10. backups (bench/backup.sh): backup create of a stopped and of a
 #    running VM against bare qemu-img convert of the same disk.
 #
-# BENCH_ONLY=backup runs the tenth alone; BENCH_ONLY=start runs the first alone; BENCH_ONLY=import the import
-# benchmark alone; BENCH_ONLY=clone the ninth.
+# 11. snapshots (bench/snapshot.sh): the guest's pause for a disk-only and
+#    a RAM snapshot (background-snapshot, stopped) at 256 MiB and 1 GiB
+#    against plain snapshot-save.
+#
+# BENCH_ONLY=backup runs the tenth alone; BENCH_ONLY=snapshot the
+# eleventh; BENCH_ONLY=start runs the first alone; BENCH_ONLY=import the
+# import benchmark alone; BENCH_ONLY=clone the ninth.
 #
 # Everything lives in one temp dir with a private croftd; all of it (VMs,
 # bare QEMU, croftd, the dir) is torn down on exit, also on failure.
@@ -47,6 +52,7 @@ bench_setup "${1:-build}"
 [ "${BENCH_ONLY:-}" = import ] && exec "$HERE/vol_import.sh" "$BUILD"
 # BENCH_ONLY=backup: bench/backup.sh alone (its own croftd).
 [ "${BENCH_ONLY:-}" = backup ] && exec "$HERE/backup.sh" "$BUILD"
+[ "${BENCH_ONLY:-}" = snapshot ] && exec "$HERE/snapshot.sh" "$BUILD"
 bench_need_tools qemu-system-x86_64 python3 setpriv sqlite3
 if ! id "$QEMU_USER" >/dev/null 2>&1; then
 	if [ -x "$ROOT/installer/setup-host.sh" ]; then
@@ -155,6 +161,10 @@ echo
 
 # --- 10. backups (their own croftd) ---------------------------------------------
 BENCH_OUT=$T "$HERE/backup.sh" "$BUILD" || echo "bench: backup.sh failed (see above)"
+echo
+
+# --- 11. snapshots (their own QEMUs) ---------------------------------------------
+BENCH_OUT=$T "$HERE/snapshot.sh" "$BUILD" || echo "bench: snapshot.sh failed (see above)"
 echo
 
 echo "== summary (paste into README, Performance) — whole bench took $(( $(date +%s) - BENCH_T0 )) s"

@@ -8,6 +8,7 @@
 #include "core/api_req.h"
 #include "core/snap.h"
 #include "core/vm.h"
+#include "core/vmstate.h"
 #include "common/proto.h"
 
 #include <errno.h>
@@ -102,8 +103,16 @@ static void op_snap_estimate(struct api_req *r, json_t *args)
 	struct vm *vm = api_req_vm(r);
 
 	if (json_is_true(json_object_get(args, "ram"))) {
-		api_req_err(r, PROTO_E_INVALID_ARGUMENT, "snapshots with RAM are not available in "
-			    "this build yet");
+		struct vmstate_estimate e;
+		char err[512];
+
+		if (vmstate_estimate(api_req_daemon(r), vm, &e, err, sizeof(err)) < 0) {
+			api_req_err(r, PROTO_E_INVALID_STATE, "%s", err);
+			return;
+		}
+		api_req_ok(r, json_pack("{s:s,s:f,s:I,s:s}", "method", e.method, "pause_ms",
+					e.pause_ms, "ram_bytes", (json_int_t)e.ram_bytes, "why",
+					e.why));
 		return;
 	}
 	api_req_ok(r, json_pack("{s:s,s:f,s:i}", "method", vm_is_live(vm) ? "transaction"

@@ -16,6 +16,7 @@
 #include "core/host.h"
 #include "core/model.h"
 #include "core/vm.h"
+#include "core/vmstate.h"
 #include "core/vm_agent.h"
 #include "core/vm_clone.h"
 #include "core/vm_cloudinit.h"
@@ -434,6 +435,7 @@ static void delete_now(struct api_req *r, struct vm *vm, int keep_disks)
 	size_t i;
 	int rc;
 
+	vmstate_files_remove(d, vm);     /* its RAM snapshots' files (the rows go next) */
 	rc = store_vm_delete(d->store, vm->spec.id);
 	if (rc < 0) {
 		api_req_err(r, PROTO_E_IO, "cannot delete VM '%s' from the store: %s", name, strerror(-rc));

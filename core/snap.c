@@ -539,12 +539,6 @@ int snap_submit_create_code(struct croftd *d, const char *vmname, const char *na
 			"guest (leave out --ram for a snapshot of its disks)", vmname);
 		return -EINVAL;
 	}
-	if (o->ram) {
-		*code = PROTO_E_INVALID_ARGUMENT;
-		err_set(err, errlen, "snapshots with RAM are not available in this build yet; "
-			"leave out --ram for a snapshot of the disks");
-		return -ENOTSUP;
-	}
 	if ((rc = disks_check(vm, code, err, errlen)) < 0)
 		return rc;
 	if (store_snap_get(d->store, vm->spec.id, name, &s) == 0) {

@@ -88,8 +88,7 @@ struct snap_create_opts {
  * call; done (may be NULL) runs when it ends.  -errno with err naming the
  * problem and nothing queued: -ENOENT (no such VM), -EINVAL (name, raw
  * disk, RAM of a stopped VM), -EEXIST (name taken), -EBUSY (another job
- * runs on the VM), -ENOTSUP (RAM snapshots not available yet), -EPERM (a
- * template).  code (may be NULL) gets the PROTO_E_* code.
+ * runs on the VM), -EPERM (a template).  code (may be NULL) gets the PROTO_E_* code.
  */
 int snap_submit_create(struct croftd *d, const char *vm, const char *name,
 		       const struct snap_create_opts *o, job_done_fn done, void *data,

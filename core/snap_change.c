@@ -8,12 +8,15 @@
  * comes back from the snapshot's copy, the definition's settings from the
  * snapshot's (vcpus, memory, firmware, boot, CD, kernel...; not the disk
  * list), and the snapshot becomes current; then the VM is started again
- * if it ran.  Every part can run again, so a restart resumes the job (a
- * VM it had stopped, stopped for "revert", is started at the end).
+ * if it ran.  A snapshot with RAM needs no force: the VM, running or not,
+ * is started from its state file (vm_start_from_state) and goes on from
+ * the snapshot's instant.  Every part can run again, so a restart
+ * resumes the job (a VM it had stopped, stopped for "revert", is started
+ * at the end).
  *
  * snap.delete {"vm", "name"} sweeps the name off every disk (snap.c), then
- * drops the row (its children move up to its parent) and the variable
- * store copy.  With "undo" it is the removal of a half-made snapshot: the
+ * drops the row (its children move up to its parent), the variable
+ * store copy and the RAM's state file.  With "undo" it is the removal of a half-made snapshot: the
  * disks only.  A restart resumes it.
  */
 #include "core/snap_internal.h"
@@ -21,6 +24,7 @@
 #include "core/daemon.h"
 #include "core/job_exec.h"
 #include "core/vm.h"
+#include "core/vmstate.h"
 #include "common/log.h"
 #include "common/xalloc.h"
 #include "store/store.h"
@@ -59,6 +63,7 @@ static void swept(struct job *j)
 	struct vm *vm = snap_job_vm(j);
 	const char *name = arg(j, "name");
 	char err[1024], *vars;
+	struct store_snap s;
 	int rc;
 
 	if (!vm)
@@ -69,6 +74,11 @@ static void swept(struct job *j)
 					    "undo", 1));
 		job_done(j);
 		return;
+	}
+	if (store_snap_get(d->store, vm->spec.id, name, &s) == 0) {
+		if (s.vmstate)
+			unlink(s.vmstate);   /* its RAM (croftd made that path) */
+		store_snap_clear(&s);
 	}
 	rc = store_snap_delete(d->store, vm->spec.id, name, err, sizeof(err));
 	if (rc < 0 && rc != -ENOENT) {
@@ -277,6 +287,17 @@ static void apply_next(struct job *j)
 		return;
 	}
 	w = job_step_wait(j);
+	if (arg(j, "vmstate")) {
+		/* a RAM snapshot: the guest goes on where it was */
+		int fd = vmstate_file_open(job_daemon(j), arg(j, "vmstate"), err, sizeof(err));
+
+		if (fd < 0 || vm_start_from_state(vm, fd, started, w, &code, err, sizeof(err)) < 0) {
+			if ((j = job_wait_end(w)))
+				revert_fail(j, "reverted the disks, but the VM did not start from its "
+					    "saved RAM: %s", err);
+		}
+		return;
+	}
 	if (vm_start(vm, started, w, &code, err, sizeof(err)) < 0 && (j = job_wait_end(w)))
 		revert_fail(j, "reverted, but the VM did not start again: %s", err);
 }
@@ -314,6 +335,13 @@ static int revert_start(struct job *j, char *err, size_t errlen)
 		return -ENOENT;
 	}
 	run->saved = json_loads(s.spec, 0, NULL);
+	if (s.ram && s.vmstate) {
+		/* with RAM: the VM runs from the snapshot's instant, needing
+		 * no force (also when a restart resumes the job) */
+		json_object_set_new(job_args(j), "vmstate", json_string(s.vmstate));
+		json_object_set_new(job_args(j), "force", json_true());
+		json_object_set_new(job_args(j), "restart", json_true());
+	}
 	store_snap_clear(&s);
 	if (!run->saved) {
 		err_set(err, errlen, "the definition kept with snapshot '%s' is damaged",

@@ -18,6 +18,10 @@
  * mode, which continues (thaws) the guest before the sweep.  When the
  * guest agent answered lately, the file systems are frozen first and
  * thawed after "cont" (asked again until the agent answers).
+ * A live VM with "ram": vmstate_save (vmstate.h) into a state file in the
+ * pool (recorded in the job, named in the row), which stops the guest
+ * and calls back while it is stopped: snap_disks_take there, so the disks
+ * and the RAM are of one instant; method and pause are vmstate's.
  *
  * A stopped VM: qemu-img snapshot -c on each disk, then the variable
  * store, then qemu-img check of each disk (chain health).  Either way the row is written last; a job that does not end
@@ -32,6 +36,7 @@
 #include "core/vm.h"
 #include "core/vm_agent.h"
 #include "core/vm_disk.h"
+#include "core/vmstate.h"
 #include "common/log.h"
 #include "common/loop.h"
 #include "common/xalloc.h"
@@ -550,6 +555,58 @@ static int start_live(struct job *j, struct vm *vm, char *err, size_t errlen)
 	return 0;
 }
 
+/* -- a live VM with RAM: vmstate_save, the disks taken while it is stopped -- */
+
+static void ram_disks_taken(void *data, const char *error)
+{
+	vmstate_pause_done(data, error);
+}
+
+static void ram_at_pause(struct job *j, void *data)
+{
+	struct vm *vm = snap_job_vm(j);
+	char err[1024];
+
+	(void)data;
+	if (!vm)
+		vmstate_pause_done(j, "the VM is gone");
+	else if (snap_disks_take(j, vm, arg(j, "name"), ram_disks_taken, j, err, sizeof(err)) < 0)
+		vmstate_pause_done(j, err);
+}
+
+static void ram_saved(struct job *j, const char *error, const struct vmstate_result *res,
+		      void *data)
+{
+	(void)data;
+	if (error)
+		job_fail(j, "cannot snapshot VM '%s' with its RAM: %s", arg(j, "vm"), error);
+	else
+		record(j, res->pause_ms, res->method, 0);
+}
+
+/* The state file in the pool (recorded first: it goes unless the job is
+ * done), then the save. */
+static int start_ram(struct job *j, struct vm *vm, char *err, size_t errlen)
+{
+	struct create_run *run = job_priv(j);
+	char *path = vmstate_file_path(job_daemon(j), vm, arg(j, "name"), err, errlen);
+	int fd, rc;
+
+	if (!path)
+		return -EINVAL;
+	if ((rc = job_cleanup_add(j, path, err, errlen)) < 0 ||
+	    (rc = fd = vmstate_file_create(path, err, errlen)) < 0) {
+		free(path);
+		return rc;
+	}
+	json_object_set_new(job_args(j), "vmstate", json_string(path));
+	free(path);
+	run->touched = 1;
+	rc = vmstate_save(j, vm, fd, ram_at_pause, NULL, ram_saved, err, errlen);
+	close(fd);
+	return rc;
+}
+
 /* -- a stopped VM: qemu-img per disk, then a check of the disks -- */
 
 static void record_stopped(struct job *j)
@@ -669,6 +726,8 @@ static int create_start(struct job *j, char *err, size_t errlen)
 				vm->spec.disks[i].path, vm->spec.disks[i].format);
 			return -EINVAL;
 		}
+	if (vm_is_live(vm) && json_is_true(json_object_get(job_args(j), "ram")))
+		return start_ram(j, vm, err, errlen);
 	if (vm_is_live(vm))
 		return start_live(j, vm, err, errlen);
 	next_disk(j);
@@ -702,6 +761,8 @@ static enum job_recover create_recover(struct job *j, char *why, size_t whylen)
 
 	if (!vm || !arg(j, "name"))
 		return JOB_RECOVER_FAIL;
+	if (json_is_true(json_object_get(job_args(j), "ram")))
+		vmstate_recover(vm);     /* its save may have left the guest stopped */
 	if (store_snap_get(d->store, vm->spec.id, arg(j, "name"), &s) == 0) {
 		store_snap_clear(&s);
 		job_set_result(j, json_pack("{s:s,s:s}", "vm", arg(j, "vm"), "name", arg(j, "name")));

@@ -474,6 +474,7 @@ struct vm *vm_add(struct croftd *d, struct store_vm *spec)
 	vm->pidfd = -1;
 	vm->out_fd = -1;
 	vm->qmp_listen_fd = -1;
+	vm->incoming_fd = -1;
 	vm->uid_slot = -1;
 	{
 		char *log = vm_run_path(d, vm->spec.name, "serial.log");

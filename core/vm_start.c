@@ -6,7 +6,8 @@
  * NICs' taps; then croftd forks and execs QEMU (vm_spawn.c) as the VM's own
  * uid with the sockets and files as inherited descriptors, and vm_qemu.c
  * watches it until QMP answers, lets the paused guest run, and reports it
- * running.  A start that does not get there within START_TIMEOUT_MS fails
+ * running.  Started from a saved state (vmstate.h), QEMU waits with
+ * "-incoming defer" until vm_qemu.c has had the state loaded.  A start that does not get there within START_TIMEOUT_MS fails
  * and kills what it started.
  */
 #include "core/vm.h"
@@ -205,7 +206,9 @@ out:
 	return r;
 }
 
-int vm_start(struct vm *vm, vm_done_cb cb, void *data, const char **code, char *err, size_t errlen)
+/* Start vm; state_fd >= 0: from that saved state (the VM's once started). */
+static int start(struct vm *vm, int state_fd, vm_done_cb cb, void *data, const char **code,
+		 char *err, size_t errlen)
 {
 	struct croftd *d = vm->d;
 	struct qemu_spec qs = { 0 };
@@ -319,6 +322,7 @@ int vm_start(struct vm *vm, vm_done_cb cb, void *data, const char **code, char *
 	qs.add_fds = vf.add;
 	qs.nadd_fds = vf.nadd;
 	qs.append = vm->spec.append;
+	qs.incoming = state_fd >= 0;
 	r = vm_nic_prepare_start(vm, &nics, &nnics, &qs.vhost, code, err, errlen);
 	if (r < 0)
 		goto fail;
@@ -347,6 +351,7 @@ int vm_start(struct vm *vm, vm_done_cb cb, void *data, const char **code, char *
 		goto fail;
 	}
 	lfd[0] = -1;                  /* the watch holds it until QMP is up */
+	vm->incoming_fd = state_fd;   /* vm_qemu.c hands it over then */
 	vm->started_at = time(NULL);
 	vm->expect_exit = 0;
 	vm->exit_reason[0] = '\0';
@@ -374,5 +379,20 @@ fail:
 	free(agent);
 	free(rundir);
 	free(vmroot);
+	return r;
+}
+
+int vm_start(struct vm *vm, vm_done_cb cb, void *data, const char **code, char *err, size_t errlen)
+{
+	return start(vm, -1, cb, data, code, err, errlen);
+}
+
+int vm_start_from_state(struct vm *vm, int state_fd, vm_done_cb cb, void *data,
+			const char **code, char *err, size_t errlen)
+{
+	int r = start(vm, state_fd, cb, data, code, err, errlen);
+
+	if (r < 0)
+		close(state_fd);
 	return r;
 }
