@@ -134,7 +134,8 @@ static void task_end(struct task *t, const char *kind, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	snprintf(result, sizeof(result), "%s: %s", kind, msg);
-	if (store_schedule_ran(s->d->store, t->id, t->fired, result) < 0 && s->d->store)
+	/* Only the result: a later run may have fired meanwhile. */
+	if (store_schedule_ran(s->d->store, t->id, 0, result) < 0 && s->d->store)
 		log_warn("schedule %lld: cannot record its result: %s", (long long)t->id, result);
 	if (strcmp(kind, "ok"))
 		task_event(t, !strcmp(kind, "skipped") ? "schedule.skipped" : "schedule.failed",
@@ -186,7 +187,8 @@ static void task_start(struct task *t)
 	const struct task *o;
 	struct tm tm;
 	double pct;
-	int rc;
+	size_t len;
+	int rc, i;
 
 	if (ops->pool_used && ops->pool_used(d, t->vm, t->backup_to, pool, sizeof(pool), &pct) == 0) {
 		if (ops->pool_alert)
@@ -208,18 +210,26 @@ static void task_start(struct task *t)
 		return;
 	}
 	localtime_r(&t->fired, &tm);
-	snprintf(name, sizeof(name), "sched%lld-%04d%02d%02d-%02d%02d%02d", (long long)t->id,
-		 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	len = (size_t)snprintf(name, sizeof(name), "sched%lld-%04d%02d%02d-%02d%02d%02d",
+			       (long long)t->id, tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+			       tm.tm_hour, tm.tm_min, tm.tm_sec);
 	err[0] = 0;
 	if (t->backup_to) {
 		snprintf(t->made, sizeof(t->made), "backup of %s to pool %s", t->vm, t->backup_to);
 		rc = ops->backup_create ? ops->backup_create(d, t->vm, t->backup_to, t->id, made, t,
 							      err, sizeof(err)) : -ENOSYS;
 	} else {
-		snprintf(t->made, sizeof(t->made), "snapshot %s of %s%s", name, t->vm,
-			 t->ram ? " with RAM" : "");
-		rc = ops->snap_create ? ops->snap_create(d, t->vm, name, t->ram, t->id, made, t, err,
-							  sizeof(err)) : -ENOSYS;
+		rc = -EEXIST;
+		/* Two runs in one second (a run now just after a due run): -2, -3... */
+		for (i = 1; rc == -EEXIST && i <= 9; i++) {
+			if (i > 1)
+				snprintf(name + len, sizeof(name) - len, "-%d", i);
+			snprintf(t->made, sizeof(t->made), "snapshot %s of %s%s", name, t->vm,
+				 t->ram ? " with RAM" : "");
+			err[0] = 0;
+			rc = ops->snap_create ? ops->snap_create(d, t->vm, name, t->ram, t->id, made,
+								  t, err, sizeof(err)) : -ENOSYS;
+		}
 	}
 	if (rc == -EBUSY) {
 		task_wait(t, T_WAIT, *err ? err : "a job runs on it");

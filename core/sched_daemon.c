@@ -2,11 +2,13 @@
  * The schedule service's actions in croftd (sched.h's sched_ops_daemon):
  * snapshots through core/snap.h (their jobs' ends handed on to the
  * service), a VM's jobs from the job runner, its pools' use from statvfs,
- * and the "schedule-pool" alert in the monitor's alerts.
+ * and the "schedule-pool" alert in the monitor's alerts; backups through
+ * core/backup.h the same way.
  */
 #include "core/sched.h"
 
 #include "core/alerts.h"
+#include "core/backup.h"
 #include "core/daemon.h"
 #include "core/job.h"
 #include "core/monitor.h"
@@ -16,6 +18,7 @@
 #include "core/vm.h"
 #include "common/xalloc.h"
 #include "store/store.h"
+#include "store/store_backup.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -65,8 +68,8 @@ static void job_ended(struct job *j, void *data)
 	r.done(r.data, why);
 }
 
-static int snap_create(struct croftd *d, const char *vm, const char *name, bool ram,
-		       int64_t schedule_id, sched_done_fn done, void *data, char *err, size_t errlen)
+static int make_snap(struct croftd *d, const char *vm, const char *name, bool ram,
+		     int64_t schedule_id, sched_done_fn done, void *data, char *err, size_t errlen)
 {
 	char desc[64];
 	struct snap_create_opts o = { .ram = ram, .description = desc, .schedule_id = schedule_id };
@@ -80,8 +83,8 @@ static int snap_create(struct croftd *d, const char *vm, const char *name, bool 
 	return rc;
 }
 
-static int snap_delete(struct croftd *d, const char *vm, const char *name, sched_done_fn done,
-		       void *data, char *err, size_t errlen)
+static int drop_snap(struct croftd *d, const char *vm, const char *name, sched_done_fn done,
+		     void *data, char *err, size_t errlen)
 {
 	struct relay *r = relay_new(done, data);
 	int rc = snap_submit_delete(d, vm, name, job_ended, r, NULL, err, errlen);
@@ -91,9 +94,20 @@ static int snap_delete(struct croftd *d, const char *vm, const char *name, sched
 	return rc;
 }
 
+static int make_backup(struct croftd *d, const char *vm, const char *pool, int64_t schedule_id,
+		       sched_done_fn done, void *data, char *err, size_t errlen)
+{
+	struct relay *r = relay_new(done, data);
+	int rc = backup_submit_create(d, vm, pool, schedule_id, job_ended, r, NULL, err, errlen);
+
+	if (rc < 0)
+		free(r);
+	return rc;
+}
+
 /* The schedule's snapshots of vm, from the store. */
-static int snap_list(struct croftd *d, const char *vm, int64_t schedule_id, struct sched_item **v,
-		     size_t *n)
+static int list_snaps(struct croftd *d, const char *vm, int64_t schedule_id, struct sched_item **v,
+		      size_t *n)
 {
 	const struct vm *m = vm_find(d, vm);
 	struct store_snap *s;
@@ -115,6 +129,28 @@ static int snap_list(struct croftd *d, const char *vm, int64_t schedule_id, stru
 		(*n)++;
 	}
 	store_snap_list_free(s, ns);
+	return 0;
+}
+
+static int list_backups(struct croftd *d, const char *vm, int64_t schedule_id,
+			struct sched_item **v, size_t *n)
+{
+	struct store_backup *b;
+	size_t nb, i;
+
+	*v = NULL;
+	*n = 0;
+	if (store_backup_list(d->store, vm, &b, &nb) < 0)
+		return -EIO;
+	*v = xcalloc(nb + 1, sizeof(**v));
+	for (i = 0; i < nb; i++) {
+		if (b[i].schedule != schedule_id)
+			continue;
+		(*v)[*n].id = b[i].id;
+		(*v)[*n].time = b[i].created;
+		(*n)++;
+	}
+	store_backup_list_free(b, nb);
 	return 0;
 }
 
@@ -184,9 +220,12 @@ static time_t now(void)
 }
 
 const struct sched_ops sched_ops_daemon = {
-	.snap_create = snap_create,
-	.snap_delete = snap_delete,
-	.snap_list = snap_list,
+	.snap_create = make_snap,
+	.snap_delete = drop_snap,
+	.snap_list = list_snaps,
+	.backup_create = make_backup,
+	.backup_delete = backup_delete,
+	.backup_list = list_backups,
 	.busy = busy,
 	.pool_used = pool_used,
 	.pool_alert = pool_alert,

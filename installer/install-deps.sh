@@ -28,6 +28,7 @@ PACKAGES=(
 	# tests and tools
 	tmux socat procps time python3 jq python3-cryptography
 	openssh-client openssl  # test_cloudinit: ssh-keygen, openssl passwd
+	tzdata                  # test_calendar, test_prune: Europe/Berlin's clock changes
 	# the monitor: promtool checks /metrics, node_exporter is the benchmark's baseline
 	prometheus prometheus-node-exporter
 )

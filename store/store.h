@@ -352,7 +352,8 @@ int store_pool_forget(struct store *st, const char *pool);
  * VMs with a tag; keep[] are the retention counts in prune.h's order
  * (last, hourly, daily, weekly, monthly, yearly).  add fills s->id and
  * created must be set; update writes every field but last_run and
- * last_result, which ran() sets.  -ENOENT: no such schedule (or VM). */
+ * last_result, which ran() sets (when 0 keeps last_run).  -ENOENT: no
+ * such schedule (or VM). */
 struct store_schedule {
 	int64_t id;
 	int64_t vm_id;           /* 0: none */

@@ -134,8 +134,8 @@ int store_schedule_ran(struct store *st, int64_t id, int64_t when, const char *r
 	sqlite3_stmt *s = NULL;
 	int rc;
 
-	if (prepare(st, "UPDATE schedules SET last_run = ?2, last_result = ?3 WHERE id = ?1", &s,
-		    NULL, 0))
+	if (prepare(st, "UPDATE schedules SET last_run = COALESCE(NULLIF(?2, 0), last_run), "
+		    "last_result = ?3 WHERE id = ?1", &s, NULL, 0))
 		return -EIO;
 	store_sync_relaxed(st, 1);
 	rc = sqlite3_bind_int64(s, 1, id) || sqlite3_bind_int64(s, 2, when) ||

@@ -1,16 +1,19 @@
 #!/bin/bash
 # test_schedule.sh — schedules with retention (issue 11 item 4).
 #
-# Bad input first, against a stopped VM and croftd's own answers: an
-# invalid calendar (the error names the column and the part), negative
-# keeps (CLI and API), an unknown VM or tag, a tag not everyone may use,
-# a missing target: each refused, no schedule made.  VM tags: create and
-# edit with --tag, shown in vm info.  schedule simulate prints what the
-# retention keeps.  Then one running guest with a schedule every minute
-# and keep-last 2: after four runs exactly two of its scheduled
-# snapshots are left, a manual snapshot of the same VM is still there,
-# the last result says so, and the decisions are events.  A missed run:
-# croftd stopped over a minute boundary runs the schedule once at start.
+# Bad input first, each refused with no schedule made: an invalid
+# calendar (the error names the column and the part), negative keeps
+# (CLI and API), an unknown VM, tag or pool, no target or two.  VM tags:
+# create and edit with --tag, shown in vm info.  schedule simulate prints
+# what the retention keeps; add, list, set and remove.  Then one running
+# guest with a schedule every minute and keep-last 2: after four runs
+# exactly two of its scheduled snapshots are left (the two newest), a
+# manual and a protected snapshot of the same VM are still there, the
+# last result says so, and the decisions are events and log lines.  A
+# run missed while croftd was down (its last run moved back three hours
+# in the store) happens once at start.  A run queued behind a snapshot
+# job by hand ends ok.  Backups on a schedule into another pool with
+# keep-last 1 leave one scheduled backup and the one made by hand.
 # shellcheck shell=bash
 . "$(dirname "$0")/lib.sh"
 
@@ -147,9 +150,11 @@ croftd_stop
 # Three hours of runs missed: last run three hours ago.
 sqlite3 "$DB" "UPDATE schedules SET last_run = strftime('%s','now') - 3 * 3600 WHERE id = $id" ||
 	fail "cannot edit the store"
+sleep 1     # the events from here on: none of the last case's second
 RUN_MARK=$(date +%s)
 croftd_start || die "croftd does not start again"
 wait_for 60 count_ge schedule.kept "$id" 1
+wait_for 30 result_ok "$id"
 assert_eq 1 "$(events_of schedule.run "$id" | wc -l)" "one run for three missed"
 assert_contains "$(events_of schedule.run "$id")" "missed while croftd was down"
 last=$(croft schedule list --json | jq '.[0].last_run')
@@ -158,6 +163,7 @@ t_end
 
 t_begin "busy VM: the run waits for the job"
 expect_ok croft schedule set "$id" --at 2099-01-01
+sleep 1     # the events from here on: none of the last case's second
 RUN_MARK=$(date +%s)
 # A snapshot by hand queued right before run-now: the run waits its turn.
 expect_ok croft snap create sv busy1 --no-wait
@@ -170,4 +176,29 @@ w=$(events_of schedule.waiting "$id")
 wait_for 30 result_ok "$id"
 expect_ok croft schedule remove "$id"
 expect_ok croft vm stop sv
+t_end
+
+t_begin "backups on a schedule, keep-last 1; a backup by hand stays"
+expect_ok croft pool create vault --path "$T/vault"
+expect_ok croft schedule add sv --at 2099-01-01 --backup-to vault --keep-last 1
+bid=$(croft schedule list --json | jq '[.[] | select(.backup_to == "vault")][0].id')
+sleep 1
+RUN_MARK=$(date +%s)
+expect_ok croft backup create sv --to vault
+sleep 1     # one backup of a VM a second
+expect_ok croft schedule run-now "$bid"
+wait_for 120 count_ge schedule.kept "$bid" 1
+wait_for 30 result_ok "$bid"
+sleep 1
+expect_ok croft schedule run-now "$bid"
+wait_for 120 count_ge schedule.kept "$bid" 2
+wait_for 30 result_ok "$bid"
+assert_contains "$(sched_result "$bid")" "ok: backup of sv to pool vault taken, 1 pruned"
+backups=$(croft backup list sv --json)
+assert_eq 1 "$(echo "$backups" | jq --argjson id "$bid" '[.[] | select(.schedule == $id)] | length')" \
+	"the schedule's backups"
+assert_eq 1 "$(echo "$backups" | jq '[.[] | select(.schedule == null)] | length')" \
+	"the backup by hand"
+assert_contains "$(events_of schedule.pruned "$bid")" "prunes backup"
+expect_ok croft schedule remove "$bid"
 t_end

@@ -96,6 +96,8 @@ static void add_snap(const char *vm, const char *name, int64_t schedule, int64_t
 	s->protected_ = prot;
 }
 
+static struct fake_snap *snap_named(const char *vm, const char *name);
+
 static int f_snap_create(struct croftd *d, const char *vm, const char *name, bool ram,
 			 int64_t schedule_id, sched_done_fn done, void *data, char *err,
 			 size_t errlen)
@@ -105,6 +107,10 @@ static int f_snap_create(struct croftd *d, const char *vm, const char *name, boo
 	if (fk.busy) {
 		snprintf(err, errlen, "another job runs on VM %s", vm);
 		return -EBUSY;
+	}
+	if (snap_named(vm, name)) {
+		snprintf(err, errlen, "VM '%s' already has a snapshot named '%s'", vm, name);
+		return -EEXIST;
 	}
 	fk.creates++;
 	if (fk.fail_create[0]) {
@@ -532,6 +538,31 @@ static void test_missed_runs_once(void **state)
 	assert_int_equal(live_snaps("db", id), 2);
 }
 
+/* A run outlasts the next minute: that run fires and waits for the VM;
+ * the first one's end does not move the last run back (no third run). */
+static void test_slow_run(void **state)
+{
+	struct fx *f = *state;
+	int64_t id = add(f, "{\"vm\":\"web\",\"at\":\"minutely\"}");
+	struct store_schedule sc;
+
+	at(f, T0 + 61);
+	at(f, T0 + 121);
+	assert_int_equal(fk.creates, 1);
+	assert_int_equal(sched_tasks(f->s), 2);
+	complete();
+	assert_int_equal(store_schedule_get(f->d->store, id, &sc), 0);
+	assert_int_equal(sc.last_run, T0 + 121);
+	tl_assert_contains(sc.last_result, "ok: snapshot sched1-20260101-000101 of web taken");
+	store_schedule_clear(&sc);
+	at(f, T0 + 125);
+	assert_int_equal(sched_tasks(f->s), 1);
+	at(f, T0 + 141);
+	assert_int_equal(fk.creates, 2);
+	complete();
+	assert_int_equal(sched_tasks(f->s), 0);
+}
+
 /* A job runs on the VM: the task waits SCHED_RETRY_S, SCHED_TRIES times,
  * then fails saying why. */
 static void test_busy_fails(void **state)
@@ -674,6 +705,23 @@ static void test_run_now_and_failure(void **state)
 	assert_int_equal(fk.creates, 1);
 }
 
+/* Two runs of one schedule in one second: the second snapshot's name
+ * gets "-2". */
+static void test_same_second(void **state)
+{
+	struct fx *f = *state;
+	int64_t id = add(f, "{\"vm\":\"db\",\"at\":\"yearly\"}");
+	char err[128];
+
+	assert_int_equal(sched_run_now(f->s, id, err, sizeof(err)), 0);
+	complete();
+	assert_int_equal(sched_run_now(f->s, id, err, sizeof(err)), 0);
+	complete();
+	assert_non_null(snap_named("db", "sched1-20260101-000000"));
+	assert_non_null(snap_named("db", "sched1-20260101-000000-2"));
+	tl_assert_contains(result_of(f, id), "ok: snapshot sched1-20260101-000000-2 of db taken");
+}
+
 /* croftd stops while a snapshot job runs: the job's end frees the task. */
 static void test_stop_while_running(void **state)
 {
@@ -695,6 +743,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_simulate, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_minutely_keep_last_2, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missed_runs_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_slow_run, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_busy_fails, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_busy_then_free, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_one_job_per_vm, setup, teardown),
@@ -702,6 +751,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_tag_and_all, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_backups, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_run_now_and_failure, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_same_second, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stop_while_running, setup, teardown),
 	};
 
