@@ -760,7 +760,9 @@ static int draw_table(struct console *c, struct snap_screen *s, int sec, WINDOW 
 	s->head[sec] = y - top;
 	s->shown[sec] = rows;
 	panel_set_height(p, (size_t)(rows > 0 ? rows : 1));
-	console_panel_draw(c, w, y, width, p, t[sec].cols, *t[sec].n, t[sec].attr, s->focus == sec);
+	/* the focused table's titles end with "<" */
+	console_panel_draw(c, w, y, width - 2, p, t[sec].cols, *t[sec].n, t[sec].attr,
+			   s->focus == sec);
 	if (s->focus == sec)
 		console_put(w, y, width - 1, 1, c->th.title, "<");
 	if (s->error[sec][0]) {
