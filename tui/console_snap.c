@@ -28,6 +28,7 @@
 #include "tui/console_jobmodel.h"
 #include "tui/console_snap.h"
 #include "common/json_get.h"
+#include "common/proto.h"
 #include "common/validate.h"
 #include "common/xalloc.h"
 
@@ -38,18 +39,12 @@
 #include <time.h>
 
 #define CHANGE_TIMEOUT_MS 60000
-#define MAX_JOBS 4
 #define SHOWN_JOBS 2
 #define MAX_POOLS 32
 #define SHOWN_WARN 2
 
 static const char *const section_what[CSNAP_NSEC] = { "snapshot", "schedule", "backup" };
 static const char *const list_op[CSNAP_NSEC] = { "snap.list", "schedule.list", "backup.list" };
-
-struct snap_job {
-	struct cjob job;
-	char what[160];                /* "Snapshot pre of web" */
-};
 
 struct snap_screen {
 	struct console_list list;      /* struct csnap, in tree order */
@@ -62,8 +57,7 @@ struct snap_screen {
 	size_t nwarn;
 	char error[CSNAP_NSEC][600];   /* why a list could not be read */
 	int loaded;
-	struct snap_job jobs[MAX_JOBS];
-	size_t njobs;
+	struct cjob_follow jobs;       /* the jobs this screen started */
 	int head[CSNAP_NSEC], shown[CSNAP_NSEC];   /* where the tables went (body rows) */
 };
 
@@ -125,7 +119,7 @@ static int read_one(struct console *c, struct snap_screen *s, int sec, json_t **
 
 	*res = NULL;
 	if (console_call(c, list_op[sec], json_pack("{s:s}", "vm", s->vm), res, NULL, &e) < 0) {
-		if (!strcmp(e.code, "unknown_op"))
+		if (!strcmp(e.code, PROTO_E_UNKNOWN_OP))
 			snprintf(s->error[sec], sizeof(s->error[sec]), "This croftd has no %ss: it "
 				 "answered %s with unknown_op.", section_what[sec], list_op[sec]);
 		else
@@ -148,12 +142,17 @@ static void reread(struct console *c, struct snap_screen *s)
 	if (!s->vm[0])
 		return;
 	if (read_one(c, s, CSNAP_SEC_SNAPS, &res) == 0) {
+		int first = !s->list.panel.loaded;
+
 		csnap_parse_list(res, now, &l);
 		snprintf(s->current, sizeof(s->current), "%s", l.current);
 		for (i = 0; i < l.nwarn; i++)
 			snprintf(s->warnings[i], sizeof(s->warnings[i]), "%s", l.warnings[i]);
 		s->nwarn = l.nwarn;
 		panel_set_rows(&s->list.panel, l.rows, l.n);
+		/* a VM's tree opens on where it is now */
+		if (first && s->current[0])
+			panel_select(&s->list.panel, s->current);
 		json_decref(res);
 	}
 	if (!c->api)
@@ -231,30 +230,12 @@ void console_snap_open(struct console *c, const char *vm)
 	}
 }
 
-static struct snap_job *job_find(struct snap_screen *s, long long id)
-{
-	size_t i;
-
-	for (i = 0; i < s->njobs; i++)
-		if (s->jobs[i].job.id == id)
-			return &s->jobs[i];
-	return NULL;
-}
-
 static void snap_event(struct console *c, void *st, const json_t *ev)
 {
 	struct snap_screen *s = st;
-	const char *name = jget_str(ev, "event", "");
-	const json_t *data = jget_obj(ev, "data");
-	struct snap_job *j;
 
-	if (strncmp(name, "job.", 4) || !(j = job_find(s, jget_int(data, "id", -1))))
-		return;
-	if (!strcmp(name, "job.progress"))
-		cjob_progress(&j->job, data);
-	else if (!strcmp(name, "job.state"))
-		cjob_state(&j->job, data);
-	c->dirty = 1;
+	if (cjob_follow_event(&s->jobs, jget_str(ev, "event", ""), jget_obj(ev, "data")))
+		c->dirty = 1;
 }
 
 /* What a job is about, from the op that started it and its args. */
@@ -279,23 +260,6 @@ static void job_what(const struct console_done *d, char *buf, size_t len)
 		snprintf(buf, len, "%s", d->op);
 }
 
-/* An op answered with a job: follow it, newest first. */
-static void follow_job(struct snap_screen *s, const struct console_done *d)
-{
-	const json_t *jo = jget_obj(d->result, "job");
-	struct snap_job j;
-
-	memset(&j, 0, sizeof(j));
-	if (!jo || cjob_parse(&j.job, jo) < 0)
-		return;
-	job_what(d, j.what, sizeof(j.what));
-	if (s->njobs == MAX_JOBS)
-		s->njobs--;
-	memmove(&s->jobs[1], &s->jobs[0], s->njobs * sizeof(s->jobs[0]));
-	s->jobs[0] = j;
-	s->njobs++;
-}
-
 static void snap_done(struct console *c, void *st, const struct console_done *d)
 {
 	struct snap_screen *s = st;
@@ -305,8 +269,12 @@ static void snap_done(struct console *c, void *st, const struct console_done *d)
 		return;
 	if (d->rc < 0 && c->form && schedform_is(c->form))
 		schedform_refused(c->form, d->err->message);
-	if (d->rc == 0)
-		follow_job(s, d);
+	if (d->rc == 0) {
+		char what[160];
+
+		job_what(d, what, sizeof(what));
+		cjob_follow_add(&s->jobs, d->result, what);
+	}
 	if (d->rc == 0 && !strcmp(d->op, "snap.create"))
 		panel_select(&s->list.panel, jget_str(d->args, "name", ""));
 	if (d->rc == 0 && !strcmp(d->op, "schedule.add")) {
@@ -429,7 +397,7 @@ static void estimate(struct console *c, const char *vm, int ram, struct csnap_es
 	if (console_call(c, "snap.estimate", json_pack("{s:s,s:b}", "vm", vm, "ram", ram), &res,
 			 NULL, &e) < 0) {
 		memset(out, 0, sizeof(*out));
-		snprintf(out->error, sizeof(out->error), "%.200s", !strcmp(e.code, "unknown_op")
+		snprintf(out->error, sizeof(out->error), "%.200s", !strcmp(e.code, PROTO_E_UNKNOWN_OP)
 			 ? "this croftd has no snap.estimate" : e.message);
 		return;
 	}
@@ -776,35 +744,11 @@ static int draw_table(struct console *c, struct snap_screen *s, int sec, WINDOW 
 	return y + 1 + rows;
 }
 
-static void draw_jobs(struct console *c, struct snap_screen *s, WINDOW *w, int y, int width)
-{
-	size_t i;
-
-	for (i = 0; i < s->njobs && i < SHOWN_JOBS; i++, y++) {
-		const struct cjob *j = &s->jobs[i].job;
-		char line[700], rate[24], eta[24];
-		struct meter bar;
-		int tw = width / 2 - 2;
-
-		cjob_meter(j, &bar);
-		bar.label = NULL;
-		snprintf(line, sizeof(line), "%s: %s", s->jobs[i].what,
-			 cjob_active(j) ? j->state : j->error[0] ? j->error : j->state);
-		console_put(w, y, 1, tw, j->error[0] ? c->th.error : c->th.normal, line);
-		console_meter_draw(c, w, y, tw + 2, 24, &bar);
-		if (!cjob_active(j))
-			continue;
-		snprintf(line, sizeof(line), "%s, %s left", cjob_rate(j, rate, sizeof(rate)),
-			 cjob_eta(j, eta, sizeof(eta)));
-		console_put(w, y, tw + 27, width - tw - 28, c->th.dim, line);
-	}
-}
-
 static void snap_draw(struct console *c, void *st, WINDOW *w, int top, int height, int width)
 {
 	struct snap_screen *s = st;
 	size_t counts[CSNAP_NSEC], i;
-	int rows[CSNAP_NSEC], njobs = (int)(s->njobs < SHOWN_JOBS ? s->njobs : SHOWN_JOBS);
+	int rows[CSNAP_NSEC], njobs = (int)(s->jobs.n < SHOWN_JOBS ? s->jobs.n : SHOWN_JOBS);
 	int nwarn = (int)(s->nwarn < SHOWN_WARN ? s->nwarn : SHOWN_WARN), y = top, sec;
 	char line[700];
 
@@ -833,7 +777,7 @@ static void snap_draw(struct console *c, void *st, WINDOW *w, int top, int heigh
 		y = draw_table(c, s, sec, w, top, y, rows[sec], width);
 	detail_line(c, s, line, sizeof(line));
 	console_put(w, top + height - 1 - njobs, 0, width, c->th.dim, line);
-	draw_jobs(c, s, w, top + height - njobs, width);
+	console_follow_draw(c, w, top + height - njobs, top + height, width, &s->jobs, SHOWN_JOBS);
 }
 
 /* A click in a table selects the row under it and moves the cursor there. */
