@@ -694,8 +694,9 @@ static void detail_line(struct console *c, struct snap_screen *s, char *buf, siz
 	} else if (s->focus == CSNAP_SEC_SCHEDS) {
 		const struct csched *sc = row;
 
-		snprintf(buf, len, "Schedule %lld (%s): next %s %s; keep %s; last: %s", sc->id, sc->at,
-			 csnap_when(sc->next_run, sc->now, a, sizeof(a)),
+		snprintf(buf, len, "Schedule %lld (%s%s%s%s): next %s %s; keep %s; last: %s", sc->id,
+			 sc->at, sc->ram ? ", with RAM" : "", sc->backup_to[0] ? ", backups to " : "",
+			 sc->backup_to, csnap_when(sc->next_run, sc->now, a, sizeof(a)),
 			 csnap_until(sc->next_run, sc->now, b, sizeof(b)),
 			 csched_keeps(sc, d, sizeof(d)), sc->last_result[0] ? sc->last_result : "never ran");
 	} else {

@@ -188,9 +188,14 @@ struct csnap_estimate {
 /* snap.estimate's answer (borrowed). */
 void csnap_estimate_parse(struct csnap_estimate *e, const json_t *res);
 /* One choice's words: "disks only, pause ~2 ms", "with 1G of RAM, pause
- * ~35 ms (written while the guest runs)", "with 1G of RAM: the guest
- * stops ~4.2 s while it is written". */
+ * ~35 ms", "with 1G of RAM, the guest stops ~4.2 s" (stopped: no
+ * background-snapshot here). */
 char *csnap_estimate_words(const struct csnap_estimate *e, int ram, char *buf, size_t len);
+/* The create form's note, both at once in under 72 columns: "Guest pause
+ * ~2 ms without RAM; ~35 ms with RAM (saved as it runs)", or why there is
+ * no estimate. */
+char *csnap_estimate_note(const struct csnap_estimate *disk, const struct csnap_estimate *ram,
+			  char *buf, size_t len);
 
 /* --- the forms ------------------------------------------------------------------ */
 

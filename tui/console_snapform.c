@@ -91,7 +91,7 @@ struct form *snapform_create(const char *vm, int running, const struct csnap_est
 {
 	struct snap_ctx *x = xcalloc(1, sizeof(*x));
 	struct form *f = form_new(&snap_spec, vm);
-	char note[400], a[200], b[200];
+	char note[400];
 
 	x->running = running;
 	if (disk)
@@ -100,14 +100,9 @@ struct form *snapform_create(const char *vm, int running, const struct csnap_est
 		x->ram = *ram;
 	form_set_ctx(f, x);
 	if (!running)
-		snprintf(note, sizeof(note), "The VM is stopped: its disks are snapshotted as they are "
-			 "(%s)", disk && disk->known ? "no pause" : "a job");
-	else if (!x->disk.known && !x->ram.known)
-		snprintf(note, sizeof(note), "No pause estimate: %s", x->disk.error[0] ? x->disk.error
-			 : "croftd gave none");
+		snprintf(note, sizeof(note), "The VM is stopped: its disks are snapshotted as they are");
 	else
-		snprintf(note, sizeof(note), "Guest pause: %s; %s", csnap_estimate_words(&x->disk, 0, a,
-			 sizeof(a)), csnap_estimate_words(&x->ram, 1, b, sizeof(b)));
+		csnap_estimate_note(&x->disk, &x->ram, note, sizeof(note));
 	/* a RAM snapshot that stops the guest for the whole write is worth a warning */
 	form_set_note(f, note, running && x->ram.known && !strcmp(x->ram.method, "stopped"));
 	form_ready(f);
@@ -194,8 +189,8 @@ static json_t *sched_args(const struct form *f)
 }
 
 static const struct form_spec sched_new_spec = {
-	"New schedule for %s", "Snapshots on a calendar; the keep rules prune only its own "
-	"snapshots (0 everywhere keeps all)", "schedule.add", "add", NULL, sched_fields,
+	"New schedule for %s", "Keep rules prune only this schedule's snapshots; all 0 keeps "
+	"every one", "schedule.add", "add", NULL, sched_fields,
 	NFIELDS(sched_fields), sched_args, free,
 };
 static const struct form_spec sched_edit_spec = {

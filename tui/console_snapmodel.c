@@ -468,10 +468,10 @@ static void cell_sched_ram(const void *row, char *buf, size_t len)
 
 const struct ctable_col csched_cols[] = {
 	{ "ID", 3, 4, 1, cell_sched_id, 0 },
-	{ "CALENDAR", 12, 24, 0, CTABLE_TEXT(struct csched, at) },
-	{ "NEXT RUN", 15, 18, 0, cell_next, 0 },
-	{ "LAST RESULT", 14, 40, 0, cell_last, 0 },
-	{ "KEEP", 8, 40, 0, cell_keep, 0 },
+	{ "CALENDAR", 14, 24, 0, CTABLE_TEXT(struct csched, at) },
+	{ "NEXT RUN", 14, 20, 0, cell_next, 0 },
+	{ "LAST RESULT", 16, 40, 0, cell_last, 0 },
+	{ "KEEP", 14, 40, 0, cell_keep, 0 },
 	{ "RAM", 3, 3, 0, cell_sched_ram, 0 },
 	{ "BACKUP TO", 9, 16, 0, CTABLE_TEXT(struct csched, backup_to) },
 	{ "FOR", 6, 16, 0, cell_sched_for, 0 },
@@ -726,10 +726,35 @@ char *csnap_estimate_words(const struct csnap_estimate *e, int ram, char *buf, s
 	if (!ram)
 		snprintf(buf, len, "disks only, pause ~%s", ms);
 	else if (!strcmp(e->method, "stopped"))
-		snprintf(buf, len, "with %s of RAM: the guest stops ~%s while it is written",
+		snprintf(buf, len, "with %s of RAM, the guest stops ~%s",
 			 size_or_dash(e->ram_bytes, size, sizeof(size)), ms);
 	else
-		snprintf(buf, len, "with %s of RAM, pause ~%s (written while the guest runs)",
+		snprintf(buf, len, "with %s of RAM, pause ~%s",
 			 size_or_dash(e->ram_bytes, size, sizeof(size)), ms);
+	return buf;
+}
+
+char *csnap_estimate_note(const struct csnap_estimate *disk, const struct csnap_estimate *ram,
+			  char *buf, size_t len)
+{
+	char a[40], b[24];
+
+	if (!disk->known && !ram->known) {
+		snprintf(buf, len, "No pause estimate: %s", disk->error[0] ? disk->error
+			 : "croftd gave none");
+		return buf;
+	}
+	if (disk->known)
+		snprintf(a, sizeof(a), "~%s", csnap_ms(disk->pause_ms, b, sizeof(b)));
+	else
+		snprintf(a, sizeof(a), "unknown");
+	if (!ram->known)
+		snprintf(buf, len, "Guest pause %s without RAM; with RAM unknown", a);
+	else if (!strcmp(ram->method, "stopped"))
+		snprintf(buf, len, "Guest pause %s without RAM; with RAM it stops ~%s (whole "
+			 "write)", a, csnap_ms(ram->pause_ms, b, sizeof(b)));
+	else
+		snprintf(buf, len, "Guest pause %s without RAM; ~%s with RAM (saved as it runs)", a,
+			 csnap_ms(ram->pause_ms, b, sizeof(b)));
 	return buf;
 }

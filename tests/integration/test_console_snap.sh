@@ -85,7 +85,7 @@ if have_op snap.create; then
 	tmux_keys s n
 	tmux_wait s 'New snapshot of web' 5
 	if have_op snap.estimate; then
-		tmux_wait s 'Guest pause: disks only, pause ~[0-9.]+ m?s' 5
+		tmux_wait s 'Guest pause ~[0-9.]+ m?s without RAM' 5
 	else
 		missing snap.estimate
 		tmux_wait s 'No pause estimate: this croftd has no snap.estimate' 5

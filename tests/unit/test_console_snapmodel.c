@@ -388,9 +388,9 @@ static void test_estimate(void **state)
 	assert_string_equal(csnap_estimate_words(&disk, 0, buf, sizeof(buf)),
 			    "disks only, pause ~2 ms");
 	assert_string_equal(csnap_estimate_words(&ram, 1, buf, sizeof(buf)),
-			    "with 1G of RAM, pause ~35 ms (written while the guest runs)");
+			    "with 1G of RAM, pause ~35 ms");
 	assert_string_equal(csnap_estimate_words(&stopped, 1, buf, sizeof(buf)),
-			    "with 1G of RAM: the guest stops ~4.2 s while it is written");
+			    "with 1G of RAM, the guest stops ~4.2 s");
 	assert_string_equal(csnap_estimate_words(&none, 1, buf, sizeof(buf)),
 			    "with RAM, pause unknown");
 }
@@ -407,11 +407,14 @@ static void test_snapshot_form(void **state)
 	estimate(&ram, "{\"method\":\"stopped\",\"pause_ms\":4200,\"ram_bytes\":1073741824}");
 	f = snapform_create("web", 1, &disk, &ram);
 	assert_string_equal(form_title(f), "New snapshot of web");
-	assert_non_null(strstr(form_note(f, &warn), "disks only, pause ~2 ms"));
-	assert_non_null(strstr(form_note(f, &warn), "the guest stops ~4.2 s"));
+	assert_string_equal(form_note(f, &warn), "Guest pause ~2 ms without RAM; with RAM it stops "
+			    "~4.2 s (whole write)");
+	assert_true(strlen(form_note(f, &warn)) <= 72);
 	assert_true(warn);
+	assert_string_equal(form_choice_label(f, CF_SNAP_RAM, 0, buf, sizeof(buf)),
+			    "no: disks only, pause ~2 ms");
 	assert_string_equal(form_choice_label(f, CF_SNAP_RAM, 1, buf, sizeof(buf)),
-			    "yes: with 1G of RAM: the guest stops ~4.2 s while it is written");
+			    "yes: with 1G of RAM, the guest stops ~4.2 s");
 	assert_true(form_choice_ok(f, CF_SNAP_RAM, 1));
 	/* the name by croftd's rule; required */
 	assert_null(form_args(f));
@@ -424,6 +427,13 @@ static void test_snapshot_form(void **state)
 	tl_form_retype(f, CF_SNAP_DESC, "before apt upgrade");
 	tl_form_expect_args(f, "{\"vm\":\"web\",\"name\":\"pre-upgrade\",\"ram\":true,"
 			    "\"description\":\"before apt upgrade\"}");
+	form_free(f);
+	estimate(&ram, "{\"method\":\"background-snapshot\",\"pause_ms\":35.2,"
+		 "\"ram_bytes\":1073741824}");
+	f = snapform_create("web", 1, &disk, &ram);
+	assert_string_equal(form_note(f, &warn), "Guest pause ~2 ms without RAM; ~35 ms with RAM "
+			    "(saved as it runs)");
+	assert_false(warn);
 	form_free(f);
 
 	/* a stopped VM: no RAM to offer */
