@@ -438,8 +438,9 @@ static void cell_next(const void *row, char *buf, size_t len)
 	const struct csched *s = row;
 	char when[24], until[24];
 
-	snprintf(buf, len, "%s %s", csnap_when(s->next_run, s->now, when, sizeof(when)),
-		 csnap_until(s->next_run, s->now, until, sizeof(until)));
+	/* how long first: it is what the table is read for */
+	snprintf(buf, len, "%s (%s)", csnap_until(s->next_run, s->now, until, sizeof(until)),
+		 csnap_when(s->next_run, s->now, when, sizeof(when)));
 	if (s->next_run < 0)
 		snprintf(buf, len, "-");
 }
@@ -470,8 +471,8 @@ const struct ctable_col csched_cols[] = {
 	{ "ID", 3, 4, 1, cell_sched_id, 0 },
 	{ "CALENDAR", 14, 24, 0, CTABLE_TEXT(struct csched, at) },
 	{ "NEXT RUN", 14, 20, 0, cell_next, 0 },
-	{ "LAST RESULT", 16, 40, 0, cell_last, 0 },
-	{ "KEEP", 14, 40, 0, cell_keep, 0 },
+	{ "LAST RESULT", 14, 40, 0, cell_last, 0 },
+	{ "KEEP", 16, 40, 0, cell_keep, 0 },
 	{ "RAM", 3, 3, 0, cell_sched_ram, 0 },
 	{ "BACKUP TO", 9, 16, 0, CTABLE_TEXT(struct csched, backup_to) },
 	{ "FOR", 6, 16, 0, cell_sched_for, 0 },

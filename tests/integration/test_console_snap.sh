@@ -171,7 +171,7 @@ if have_op schedule.add; then
 	tmux_type s 2
 	tmux_keys s Enter
 	tmux_wait_gone s 'New schedule for web' 10
-	tmux_wait s '^ +[0-9]+ +hourly +[0-9:-]+ in [0-9hm]+ +never ran +last 2, daily 7' 10
+	tmux_wait s '^ +[0-9]+ +hourly +(in [0-9hms]+|due) \([0-9:]+\) +never ran +last 2, daily 7' 10
 	id=$(croft schedule list --json | jq -r '.schedules[0].id')
 	assert_eq "hourly 2 7" "$(croft schedule list --json | jq -r '.schedules[0] | "\(.at) \(.keep_last) \(.keep_daily)"')" \
 		"the schedule"

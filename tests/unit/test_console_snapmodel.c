@@ -206,14 +206,14 @@ static void test_schedules(void **state)
 	assert_int_equal(s[0].id, 3);
 	assert_int_equal(s[0].keep[CKEEP_DAILY], 7);
 	assert_string_equal(SCHED("CALENDAR", &s[0]), "mon..fri 02:00");
-	assert_string_equal(SCHED("NEXT RUN", &s[0]), "12-04 02:00 in 9h20m");
+	assert_string_equal(SCHED("NEXT RUN", &s[0]), "in 9h20m (12-04 02:00)");
 	assert_string_equal(SCHED("LAST RESULT", &s[0]), "02:00 ok: took web-auto-1");
 	assert_string_equal(SCHED("KEEP", &s[0]), "last 2, daily 7, weekly 4");
 	assert_string_equal(SCHED("RAM", &s[0]), "RAM");
 	assert_string_equal(SCHED("BACKUP TO", &s[0]), "backup");
 	assert_string_equal(SCHED("FOR", &s[0]), "web");
 	assert_string_equal(SCHED("FOR", &s[1]), "all VMs");
-	assert_string_equal(SCHED("NEXT RUN", &s[1]), "16:45 in 5m");
+	assert_string_equal(SCHED("NEXT RUN", &s[1]), "in 5m (16:45)");
 	assert_string_equal(SCHED("LAST RESULT", &s[1]), "never ran");
 	assert_string_equal(SCHED("KEEP", &s[1]), "all");
 	assert_string_equal(SCHED("BACKUP TO", &s[1]), "-");
