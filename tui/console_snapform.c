@@ -17,7 +17,7 @@
 #include <string.h>
 
 #define NFIELDS(a) (sizeof(a) / sizeof((a)[0]))
-#define KEEP_MAX 100000
+#define KEEP_MAX 1000000           /* croftd's PRUNE_KEEP_MAX */
 
 static const char *const no_yes[] = { "no", "yes", NULL };
 
@@ -137,7 +137,7 @@ static const char *calendar_hint(const struct form *f)
 	return "daily, hourly, mon..fri 02:00, *:0/15";
 }
 
-static const char *const w_at[] = { "calendar", "at ", "'at'", "event", NULL };
+static const char *const w_at[] = { "calendar", "'at'", "at:", NULL };
 static const char *const w_backup[] = { "backup_to", "backup-to", "pool", NULL };
 static const char *const w_keep_last[] = { "keep_last", "keep-last", NULL };
 static const char *const w_keep_hourly[] = { "keep_hourly", "keep-hourly", NULL };
