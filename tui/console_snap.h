@@ -213,7 +213,9 @@ struct form *snapform_create(const char *vm, int running, const struct csnap_est
 struct form *schedform_new(const char *vm, const char *const *pools, size_t npools);
 struct form *schedform_edit(const struct csched *s, const char *const *pools, size_t npools);
 /* croftd refused the schedule form's submit with message: it shows
- * under the field it names while that field keeps its text. */
+ * under the field it names while that field keeps its text, the focus
+ * goes there, and for a calendar the cursor goes to the column croftd
+ * names ("(column 6: 'fxi')"). */
 void schedform_refused(struct form *f, const char *message);
 int schedform_is(const struct form *f);
 /* backup.create of vm to one of pools (at least one). */

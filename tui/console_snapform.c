@@ -272,6 +272,7 @@ int schedform_is(const struct form *f)
 void schedform_refused(struct form *f, const char *message)
 {
 	struct sched_ctx *x;
+	const char *col;
 	long id;
 	size_t n;
 
@@ -289,6 +290,13 @@ void schedform_refused(struct form *f, const char *message)
 	form_set_error(f, NULL);
 	for (n = 0; n < form_nfields(f) && form_focus(f) != (size_t)id; n++)
 		form_key(f, '\t');
+	/* "calendar event '...': ... (column 6: 'fxi')": the cursor goes there */
+	col = strstr(message, "(column ");
+	if (id == CF_SCHED_AT && col && (n = strtoul(col + 8, NULL, 10)) > 0) {
+		form_key(f, KEY_HOME);
+		while (--n > 0 && form_cursor(f, (size_t)id) < strlen(form_text(f, (size_t)id)))
+			form_key(f, KEY_RIGHT);
+	}
 }
 
 /* --- backups ----------------------------------------------------------------------------- */

@@ -486,9 +486,11 @@ static void test_schedule_forms(void **state)
 	json_decref(a);
 	/* croftd cannot read the calendar: its words under the calendar,
 	 * the focus there, no resubmit until it changes */
-	schedform_refused(f, "calendar 'mon..fxi 02:00': cannot read 'fxi' (a weekday: mon..sun)");
+	schedform_refused(f, "calendar event 'mon..fxi 02:00': unknown weekday (column 6: 'fxi')");
 	assert_int_equal(form_focus(f), CF_SCHED_AT);
-	tl_form_expect_msg(f, CF_SCHED_AT, "cannot read 'fxi'");
+	tl_form_expect_msg(f, CF_SCHED_AT, "unknown weekday (column 6: 'fxi')");
+	/* the cursor on the part croftd could not read */
+	assert_int_equal(form_cursor(f, CF_SCHED_AT), 5);
 	assert_null(form_server_error(f) && *form_server_error(f) ? form_server_error(f) : NULL);
 	assert_null(form_args(f));
 	tl_form_retype(f, CF_SCHED_AT, "mon..fri 02:00");
@@ -497,9 +499,9 @@ static void test_schedule_forms(void **state)
 	assert_non_null(a);
 	json_decref(a);
 	/* a refusal about a keep field lands there */
-	schedform_refused(f, "keep_daily must be at most 1000");
+	schedform_refused(f, "keep-daily 7 is more than 5");
 	assert_int_equal(form_focus(f), CF_SCHED_KEEP + CKEEP_DAILY);
-	tl_form_expect_msg(f, CF_SCHED_KEEP + CKEEP_DAILY, "at most 1000");
+	tl_form_expect_msg(f, CF_SCHED_KEEP + CKEEP_DAILY, "is more than 5");
 	/* one about nothing in the form stays croftd's refusal */
 	schedform_refused(f, "VM web is busy");
 	form_free(f);
