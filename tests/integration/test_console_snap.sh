@@ -37,6 +37,11 @@ missing() {
 	echo "  missing op: $1 (its case checks the console says so)" >&2
 }
 
+# scheds — `croft schedule list --json`'s schedules, as an array.
+scheds() {
+	croft schedule list --json 2>/dev/null | jq -c 'if type == "array" then . else .schedules end'
+}
+
 # snaps FIELD — jq FIELD of `croft snap list web --json`'s answer.
 snaps() {
 	croft snap list web --json 2>/dev/null | jq -r "$1"
@@ -101,18 +106,39 @@ if have_op snap.create; then
 	assert_eq pre "$(snaps .current)" "snap.list's current"
 	assert_eq "before the change" "$(snaps '.snapshots[] | select(.name == "pre") | .description')" \
 		"the description"
-	# a RAM snapshot of the running guest: the choice says its pause
+	# a RAM snapshot of the running guest: the choice says its pause; a
+	# croftd that cannot save RAM yet refuses in the form, and the second
+	# snapshot is of the disks
 	tmux_keys s n
 	tmux_wait s 'New snapshot of web' 5
 	tmux_type s mem
 	tmux_keys s Tab Space
-	tmux_wait s 'yes: with [0-9.]+[KMG]? of RAM' 5
+	tmux_wait s 'yes: with ([0-9.]+[KMG]? of )?RAM' 5
 	tmux_keys s Enter
+	SECOND=
+	for _ in $(seq 1 300); do
+		tmux_has s 'Taking snapshot mem of web failed: ' && SECOND=post && break
+		tmux_has s 'New snapshot of web' || { SECOND=mem; break; }
+		sleep 0.1
+	done
+	if [ "$SECOND" = post ]; then
+		missing "snap.create with ram (RAM snapshots): $(tmux_cap s | grep -o 'failed: .*' | head -n 1)"
+		tmux_keys s Escape
+		tmux_wait_gone s 'New snapshot of web' 5
+		tmux_keys s n
+		tmux_wait s 'New snapshot of web' 5
+		tmux_type s post
+		tmux_keys s Enter
+	elif [ -z "$SECOND" ]; then
+		fail "the RAM snapshot's form neither closed nor showed croftd's refusal"
+		SECOND=mem
+	fi
 	tmux_wait_gone s 'New snapshot of web' 10
-	tmux_wait s '^mem \* +[0-9:]+ +RAM ' 120
+	tmux_wait s "^$SECOND \* +[0-9:]+ +$([ $SECOND = mem ] && echo RAM || echo -) " 120
 	tmux_wait s '^pre +[0-9:]+ +- ' 2
-	assert_eq "mem true" "$(snaps '.current + " " + (.snapshots[] | select(.name == "mem") | .ram | tostring)')" \
-		"the RAM snapshot"
+	assert_eq "$SECOND $([ $SECOND = mem ] && echo true || echo false)" \
+		"$(snaps '.current + " " + (.snapshots[] | select(.name == "'$SECOND'") | .ram | tostring)')" \
+		"the second snapshot"
 	t_end
 
 	t_begin "revert asks first, saying what is lost; n keeps, y reverts"
@@ -123,31 +149,37 @@ if have_op snap.create; then
 	tmux_wait s 'unsaved work' 2
 	tmux_keys s n
 	tmux_wait_gone s 'Revert web to snapshot pre' 5
-	assert_eq mem "$(snaps .current)" "n reverted"
+	assert_eq "$SECOND" "$(snaps .current)" "n reverted"
 	tmux_keys s r
 	tmux_wait s 'Revert web to snapshot pre\?' 5
 	tmux_keys s y
 	tmux_wait s 'Revert of web to pre: done' 120
 	assert_eq pre "$(snaps .current)" "current after the revert"
 	tmux_wait s '^pre \* ' 10
-	# to the RAM snapshot: it runs on where it was
+	wait_state web running 60
+	# to the second: with RAM it runs on where it was
 	tmux_keys s j r
-	tmux_wait s 'Revert web to snapshot mem\?' 5
-	tmux_wait s 'runs on exactly where it was then' 2
+	tmux_wait s "Revert web to snapshot $SECOND\\?" 5
+	if [ "$SECOND" = mem ]; then
+		tmux_wait s 'runs on exactly where it was then' 2
+	else
+		tmux_wait s 'restarts from the disks' 2
+	fi
 	tmux_keys s y
-	tmux_wait s 'Revert of web to mem: done' 120
-	assert_eq mem "$(snaps .current)" "current after the RAM revert"
-	wait_state web running 30
+	tmux_wait s "Revert of web to $SECOND: done" 120
+	assert_eq "$SECOND" "$(snaps .current)" "current after the second revert"
+	wait_state web running 60
 	t_end
 
 	t_begin "delete names the snapshot and keeps its children"
 	tmux_keys s g x
 	tmux_wait s 'Delete snapshot pre of web\?' 5
-	tmux_wait s 'Its child mem stays' 2
+	tmux_wait s "Its child $SECOND stays" 2
 	tmux_keys s y
 	tmux_wait s 'Delete of snapshot pre: done' 120
 	tmux_wait_gone s '^pre ' 10
-	assert_eq "mem" "$(snaps '[.snapshots[].name] | join(",")')" "the tree after the delete"
+	tmux_wait s "^$SECOND \\* " 5
+	assert_eq "$SECOND" "$(snaps '[.snapshots[].name] | join(",")')" "the tree after the delete"
 	t_end
 else
 	missing snap.create
@@ -164,30 +196,30 @@ if have_op schedule.add; then
 	tmux_wait s "calendar event 'mon..fxi 02:00'" 10
 	tmux_wait s "fxi" 2
 	tmux_wait s 'New schedule for web' 2
-	[ "$(croft schedule list --json | jq '.schedules | length')" = 0 ] || fail "a bad calendar was saved"
-	tmux_keys s C-u
-	tmux_type s hourly
-	tmux_keys s Tab Tab Tab C-u
-	tmux_type s 2
+	[ "$(scheds | jq length)" = 0 ] || fail "a bad calendar was saved: $(scheds)"
+	# the cursor is on the part croftd could not read: fix it there
+	tmux_keys s DC DC DC
+	tmux_type s fri
 	tmux_keys s Enter
 	tmux_wait_gone s 'New schedule for web' 10
-	tmux_wait s '^ +[0-9]+ +hourly +(in [0-9hms]+|due) \([0-9:]+\) +never ran +last 2, daily 7' 10
-	id=$(croft schedule list --json | jq -r '.schedules[0].id')
-	assert_eq "hourly 2 7" "$(croft schedule list --json | jq -r '.schedules[0] | "\(.at) \(.keep_last) \(.keep_daily)"')" \
-		"the schedule"
+	tmux_wait s '^ +[0-9]+ +mon\.\.fri 02:00 ' 10
+	assert_eq "mon..fri 02:00" "$(scheds | jq -r '.[0].at')" "the fixed calendar"
+	id=$(scheds | jq -r '.[0].id')
 	# the editor: a bad calendar, then a good one
 	tmux_keys s e
 	tmux_wait s "Schedule $id" 5
-	tmux_keys s C-u
+	tmux_keys s End C-u
 	tmux_type s '*:0/xx'
 	tmux_keys s Enter
 	tmux_wait s "calendar event '\*:0/xx'" 10
-	tmux_keys s C-u
+	tmux_keys s End C-u
 	tmux_type s '*:0/15'
+	tmux_keys s Tab Tab Tab C-u
+	tmux_type s 2
 	tmux_keys s Enter
 	tmux_wait_gone s "Schedule $id" 10
 	tmux_wait s "^ +$id +\*:0/15 " 10
-	assert_eq '*:0/15' "$(croft schedule list --json | jq -r '.schedules[0].at')" "edited"
+	assert_eq '*:0/15 2 7' "$(scheds | jq -r '.[0] | "\(.at) \(.keep_last) \(.keep_daily)"')" "edited"
 	if have_op schedule.run-now; then
 		tmux_keys s R
 		tmux_wait s "Schedule $id started" 10
@@ -246,7 +278,7 @@ else
 fi
 
 t_begin "TERM=vt100: the Snaps screen in ASCII only"
-tmux_keys s q
+tmux_keys s Escape Escape q
 tmux_wait_dead s 5 >/dev/null
 raw=$T/raw-vt100.out
 : >"$raw"
