@@ -21,6 +21,8 @@ LIBS_INIH   = -linih
 LIBS_CURSES = $(shell pkg-config --libs ncursesw 2>/dev/null || echo -lncursesw -ltinfo)
 # The console hashes cloud-init passwords with crypt(3) (libcrypt-dev).
 LIBS_CRYPT  = -lcrypt
+# croftd and croft-netd tell systemd when they are ready (libsystemd-dev).
+LIBS_NOTIFY = -lsystemd
 
 COMMON_SRC = $(wildcard common/*.c)
 STORE_SRC  = $(wildcard store/*.c)
@@ -84,13 +86,13 @@ $(LIBTESTLIB): $(call obj,$(TESTLIB_SRC))
 	rm -f $@ && ar rcs $@ $^
 
 $(CROFTD): $(call obj,core/croftd.c) $(LIBCORE) $(LIBSTORE) $(LIBCOMMON)
-	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(LIBS_HTTP) $(LIBS_STORE) $(LIBS_COMMON)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(LIBS_HTTP) $(LIBS_STORE) $(LIBS_COMMON) $(LIBS_NOTIFY)
 
 $(CROFT): $(call obj,tui/croft.c) $(LIBTUI) $(LIBCOMMON)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(LIBS_CURSES) $(LIBS_CRYPT) $(LIBS_COMMON)
 
 $(NETD): $(call obj,netd/netd_main.c) $(LIBNETD) $(LIBCOMMON)
-	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(LIBS_NETD) $(LIBS_COMMON)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(LIBS_NETD) $(LIBS_COMMON) $(LIBS_NOTIFY)
 
 $(INSTALL_BIN): $(call obj,installer/croft_install.c) $(LIBINSTALLER) $(LIBCOMMON)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(LIBS_INIH) $(LIBS_COMMON)

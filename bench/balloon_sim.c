@@ -40,7 +40,9 @@
  * tenths of a second; the trace's figures change by the second), MiB
  * reclaimed per second
  * over that time, target changes, out-of-memory seconds, host swap
- * (MiB-seconds).
+ * (MiB-seconds).  A last line, "floor", is no policy: the fastest the
+ * recorded balloons can give the shortfall (all of them asked at the
+ * first second for equal parts, which they finish together).
  */
 #include "core/balloon_policy.h"
 
@@ -336,7 +338,22 @@ static void proxmox_round(struct world *w, struct result *r)
 	}
 }
 
-static void run(struct world *w, int croft, struct result *r)
+/* The floor no policy can beat on this recording: at the first second
+ * every balloon is asked for an equal part of the shortfall (they move at
+ * the same recorded speed, so equal parts finish together) and never
+ * asked anything else. */
+static void floor_round(struct world *w)
+{
+	double excess = sum_actual(w) - (double)w->budget;
+	size_t i;
+
+	for (i = 0; i < w->n && excess > 0; i++)
+		w->g[i].target = w->g[i].actual - excess / (double)w->n;
+}
+
+enum who { CROFT, PROXMOX, FLOOR };
+
+static void run(struct world *w, enum who who, struct result *r)
 {
 	struct bp_state st[MAXVM];
 	double start;
@@ -348,10 +365,12 @@ static void run(struct world *w, int croft, struct result *r)
 	start = sum_actual(w);
 	r->met_s = -1;
 	for (t = 0; t < w->nt; t++) {
-		if (croft && t % 2 == 0)
+		if (who == CROFT && t % 2 == 0)
 			croft_round(w, t, st, r);
-		if (!croft && t % 10 == 0)
+		if (who == PROXMOX && t % 10 == 0)
 			proxmox_round(w, r);
+		if (who == FLOOR && t == 0)
+			floor_round(w);
 		world_second(w, t, start, r);
 	}
 }
@@ -365,12 +384,14 @@ int main(void)
 		fprintf(stderr, "balloon_sim: bad trace on stdin\n");
 		return 2;
 	}
-	run(w, 1, &r);
+	run(w, CROFT, &r);
 	printf("croft\t%.1f\t%.0f\t%u\t%u\t%.0f\n", r.met_s, r.reclaim_ps, r.changes, r.oom_s,
 	       r.swap_mib_s);
-	run(w, 0, &r);
+	run(w, PROXMOX, &r);
 	printf("proxmox\t%.1f\t%.0f\t%u\t%u\t%.0f\n", r.met_s, r.reclaim_ps, r.changes, r.oom_s,
 	       r.swap_mib_s);
+	run(w, FLOOR, &r);
+	printf("floor\t%.1f\t%.0f\t-\t-\t-\n", r.met_s, r.reclaim_ps);
 	free(w);
 	return 0;
 }

@@ -24,8 +24,16 @@
 #    qemu-img create -b; pool.info and vol.list with 200 volumes against
 #    du -s and qemu-img info.
 #
-# BENCH_ONLY=start runs the first alone; BENCH_ONLY=import the import
-# benchmark alone; BENCH_ONLY=clone the ninth.
+# 10. backups (bench/backup.sh): backup create of a stopped and of a
+#    running VM against bare qemu-img convert of the same disk.
+#
+# 11. snapshots (bench/snapshot.sh): the guest's pause for a disk-only and
+#    a RAM snapshot (background-snapshot, stopped) at 256 MiB and 1 GiB
+#    against plain snapshot-save.
+#
+# BENCH_ONLY=backup runs the tenth alone; BENCH_ONLY=snapshot the
+# eleventh; BENCH_ONLY=start runs the first alone; BENCH_ONLY=import the
+# import benchmark alone; BENCH_ONLY=clone the ninth.
 #
 # Everything lives in one temp dir with a private croftd; all of it (VMs,
 # bare QEMU, croftd, the dir) is torn down on exit, also on failure.
@@ -42,6 +50,9 @@ RSS_VMS=10
 bench_setup "${1:-build}"
 # BENCH_ONLY=import: bench/vol_import.sh alone (its own croftd).
 [ "${BENCH_ONLY:-}" = import ] && exec "$HERE/vol_import.sh" "$BUILD"
+# BENCH_ONLY=backup: bench/backup.sh alone (its own croftd).
+[ "${BENCH_ONLY:-}" = backup ] && exec "$HERE/backup.sh" "$BUILD"
+[ "${BENCH_ONLY:-}" = snapshot ] && exec "$HERE/snapshot.sh" "$BUILD"
 bench_need_tools qemu-system-x86_64 python3 setpriv sqlite3
 if ! id "$QEMU_USER" >/dev/null 2>&1; then
 	if [ -x "$ROOT/installer/setup-host.sh" ]; then
@@ -146,6 +157,14 @@ echo
 
 # --- 9. templates and pools (its own croftd) -----------------------------------
 BENCH_OUT=$T "$HERE/clone.sh" "$BUILD" || echo "bench: clone.sh failed (see above)"
+echo
+
+# --- 10. backups (their own croftd) ---------------------------------------------
+BENCH_OUT=$T "$HERE/backup.sh" "$BUILD" || echo "bench: backup.sh failed (see above)"
+echo
+
+# --- 11. snapshots (their own QEMUs) ---------------------------------------------
+BENCH_OUT=$T "$HERE/snapshot.sh" "$BUILD" || echo "bench: snapshot.sh failed (see above)"
 echo
 
 echo "== summary (paste into README, Performance) — whole bench took $(( $(date +%s) - BENCH_T0 )) s"

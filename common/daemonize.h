@@ -52,4 +52,10 @@ int daemon_lock(const char *prog, const char *dir, const char *file, const char 
  */
 int daemon_detach(const char *prog, const struct daemon_args *a);
 
+/* Tell systemd (Type=notify: READY=1 with status as its STATUS line) that
+ * start-up is done, or (on the way out) that the daemon is stopping;
+ * nothing where NOTIFY_SOCKET is unset (daemon_notify.c, libsystemd). */
+void daemon_notify_ready(const char *status);
+void daemon_notify_stopping(void);
+
 #endif

@@ -39,6 +39,9 @@ void loop_quit(struct loop *l);
 
 /* Monotonic milliseconds. */
 uint64_t loop_now_ms(void);
+/* The calling thread's CPU time in ns (CLOCK_THREAD_CPUTIME_ID): what a
+ * callback cost, for croftd's own accounting (service.c, qmp.c). */
+uint64_t loop_thread_cpu_ns(void);
 /* The wall clock: unix milliseconds. */
 int64_t loop_wall_ms(void);
 

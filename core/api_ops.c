@@ -27,6 +27,9 @@ const struct api_op *const api_op_tables[] = {
 	api_screen_ops,
 	api_vol_io_ops,
 	api_clone_ops,
+	api_sched_ops,
+	api_snap_ops,
+	api_backup_ops,
 	NULL,
 };
 

@@ -61,6 +61,9 @@ extern const struct api_op api_vol_ops[];      /* api_vol.c */
 extern const struct api_op api_screen_ops[];   /* api_screen.c */
 extern const struct api_op api_vol_io_ops[];   /* api_vol_io.c */
 extern const struct api_op api_clone_ops[];    /* api_clone.c: vm.template, vm.clone */
+extern const struct api_op api_sched_ops[];    /* api_sched.c: schedule.* */
+extern const struct api_op api_snap_ops[];     /* api_snap.c: snap.* */
+extern const struct api_op api_backup_ops[];   /* api_backup.c: backup.* */
 /* The VM whose definition names path as a disk or its CD, or NULL (api_vol.c). */
 const char *api_vol_user(struct croftd *d, const char *path);
 /* The path (PATH_MAX) of the existing volume ref "POOL/NAME": 0, or

@@ -16,11 +16,13 @@
 #include "core/host.h"
 #include "core/model.h"
 #include "core/vm.h"
+#include "core/vmstate.h"
 #include "core/vm_agent.h"
 #include "core/vm_clone.h"
 #include "core/vm_cloudinit.h"
 #include "core/vm_display.h"
 #include "core/vm_create.h"
+#include "core/vm_tags.h"
 #include "core/vm_define.h"
 #include "core/vm_serial.h"
 #include "core/vm_spec.h"
@@ -113,6 +115,7 @@ json_t *api_vm_json(const struct vm *vm)
 	json_object_set_new(o, "template", json_boolean(s->is_template));
 	json_object_set_new(o, "guest", guest_json(vm));
 	json_object_set_new(o, "cloud_init", vm_cloudinit_json(s));
+	json_object_set_new(o, "tags", vm_tags_json(s->tags));
 	json_object_set_new(o, "cpu_time_ms", proc ? json_integer((json_int_t)proc->cpu_ms)
 						   : json_null());
 	json_object_set_new(o, "pause_reason", vm->state == VM_PAUSED ? json_string(vm->reason)
@@ -320,9 +323,9 @@ static void op_vm_create(struct api_req *r, json_t *args)
 		.ndisks = json_array_size(jdisks),
 	};
 	struct vm_spec_disk_req *disks = xcalloc(c.ndisks + 1, sizeof(*disks));
-	json_t *jci = json_object_get(args, "cloud_init");
+	json_t *jci = json_object_get(args, "cloud_init"), *jtags = json_object_get(args, "tags");
 	struct cloudinit ci = { 0 };
-	char *citext = NULL;
+	char *citext = NULL, *tags = NULL;
 	const char *code;
 	char err[PATH_MAX + 256];
 
@@ -330,12 +333,15 @@ static void op_vm_create(struct api_req *r, json_t *args)
 	if (disks_volumes(d, jdisks, &code, err, sizeof(err)) < 0)
 		api_req_err(r, code, "%s", err);
 	else if (disks_parse(jdisks, disks, err, sizeof(err)) < 0 ||
+		 (jtags && vm_tags_from_json(jtags, &tags, err, sizeof(err)) < 0) ||
 		 (jci && !json_is_null(jci) && cloudinit_from_json(jci, &ci, err, sizeof(err)) < 0))
 		api_req_err(r, PROTO_E_INVALID_ARGUMENT, "%s", err);
 	else {
 		c.cloud_init = citext = jci && !json_is_null(jci) ? cloudinit_to_text(&ci) : NULL;
+		c.tags = tags;
 		vm_create(d, &c, created, r);
 	}
+	free(tags);
 	free(citext);
 	cloudinit_clear(&ci);
 	free(disks);
@@ -429,6 +435,7 @@ static void delete_now(struct api_req *r, struct vm *vm, int keep_disks)
 	size_t i;
 	int rc;
 
+	vmstate_files_remove(d, vm);     /* its RAM snapshots' files (the rows go next) */
 	rc = store_vm_delete(d->store, vm->spec.id);
 	if (rc < 0) {
 		api_req_err(r, PROTO_E_IO, "cannot delete VM '%s' from the store: %s", name, strerror(-rc));
@@ -556,7 +563,7 @@ static void edit_parse(json_t *args, struct vm_spec_edit *e)
 		json_t *v = json_object_get(args, f->key);
 		char *at = (char *)e + f->off;
 
-		if (!v || f->is_int == 3)       /* an object: judged by the op */
+		if (!v || f->is_int >= 3)       /* an object or array: judged by the op */
 			continue;
 		e->set |= f->bit;
 		if (f->is_int == 2)
@@ -576,15 +583,22 @@ static void op_vm_edit(struct api_req *r, json_t *args)
 	struct vm_spec_daemon sd;
 	struct vm_spec_edit e;
 	struct vm_spec_env env;
-	json_t *jci = json_object_get(args, "cloud_init");
+	json_t *jci = json_object_get(args, "cloud_init"), *jtags = json_object_get(args, "tags");
 	struct cloudinit ci = { 0 };
+	char *tags = NULL;
 	const char *code;
 	char err[512];
 
 	edit_parse(args, &e);
-	if (jci && !json_is_null(jci) && cloudinit_from_json(jci, &ci, err, sizeof(err)) < 0) {
+	if ((jci && !json_is_null(jci) && cloudinit_from_json(jci, &ci, err, sizeof(err)) < 0) ||
+	    (jtags && vm_tags_from_json(jtags, &tags, err, sizeof(err)) < 0)) {
 		api_req_err(r, PROTO_E_INVALID_ARGUMENT, "%s", err);
+		cloudinit_clear(&ci);
 		return;
+	}
+	if (jtags) {
+		e.set |= VM_SPEC_TAGS;
+		e.tags = tags;
 	}
 	if (jci) {
 		e.set |= VM_SPEC_CLOUD_INIT;
@@ -598,6 +612,7 @@ static void op_vm_edit(struct api_req *r, json_t *args)
 		if (vm_define_edit(vm, &plan, reply_vm_done, r, &code, err, sizeof(err)) < 0)
 			api_req_err(r, code, "%s", err);
 	}
+	free(tags);
 	cloudinit_clear(&ci);
 }
 
@@ -855,6 +870,7 @@ static const struct api_arg args_vm_create[] = {
 	{ "agent", ARG_BOOL, 0 },
 	{ "display", ARG_STRING, ARG_NULLABLE },
 	{ "cloud_init", ARG_OBJECT, ARG_NULLABLE },
+	{ "tags", ARG_ARRAY, 0 },
 	{ NULL, 0, 0 } };
 static const struct api_arg args_vm_edit[] = {
 	{ "name", ARG_STRING, ARG_REQUIRED | ARG_VM },
@@ -872,6 +888,7 @@ static const struct api_arg args_vm_edit[] = {
 	{ "agent", ARG_BOOL, 0 },
 	{ "display", ARG_STRING, 0 },
 	{ "cloud_init", ARG_OBJECT, ARG_NULLABLE },
+	{ "tags", ARG_ARRAY, 0 },
 	{ NULL, 0, 0 } };
 static const struct api_arg args_vm_start[] = {
 	{ "name", ARG_STRING, ARG_REQUIRED | ARG_VM },

@@ -464,6 +464,10 @@ static void run_ksm(struct croftd *d, struct balloon *b)
 		 mh->psi[MODEL_PSI_MEMORY].known ? mh->psi[MODEL_PSI_MEMORY].some_avg10 : 0,
 		 &b->ksm_cur, &next);
 	b->ksm_cur = next;
+	/* the sysfs files are the host's: KSM that another writer turned off
+	 * while croftd wants it on is turned on again */
+	if (next.run && !mh->ksm.run)
+		b->ksm_written.run = 0;
 	rc = ksm_apply(b->ksm_dir, &next, &b->ksm_written);
 	if (rc < 0 && !b->ksm_failed)
 		log_warn("ksm: cannot tune %s: %s", b->ksm_dir, strerror(-rc));

@@ -15,9 +15,11 @@
 #include "core/job.h"
 #include "core/monitor.h"
 #include "core/service.h"
+#include "core/snap.h"
 #include "common/loop.h"
 #include "core/net_state.h"
 #include "core/sampler.h"
+#include "core/sched.h"
 #include "core/netd_client.h"
 #include "core/pools.h"
 #include "core/pool_watch.h"
@@ -245,11 +247,13 @@ static const struct croftd_service services[] = {
 	{ "netd", netd_init, netd_fini, NULL, 0 },
 	{ "vms", vms_init, vms_fini, NULL, 0 },
 	{ "jobs", job_service_init, job_service_fini, NULL, 0 },
+	{ "snapshots", snap_service_init, NULL, NULL, 0 },
 	{ "netd-connect", netd_connect_init, NULL, NULL, 0 },
 	{ "sampler", sampler_init, sampler_fini, sampler_tick, SAMPLER_INTERVAL_DEFAULT_MS },
 	{ "monitor", monitor_init, monitor_fini, monitor_tick, SAMPLER_INTERVAL_DEFAULT_MS },
 	{ "balloon", balloon_init, balloon_fini, balloon_tick, BALLOON_INTERVAL_DEFAULT_MS },
 	{ "pool-watch", pool_watch_init, pool_watch_fini, pool_watch_tick, 1000 },
+	{ "schedule", sched_service_init, sched_service_fini, sched_service_tick, 1000 },
 };
 
 static void signal_cb(struct loop *l, int fd, uint32_t events, void *data)
@@ -354,7 +358,9 @@ int main(int argc, char **argv)
 	else
 		log_info("croftd ready: API on %s, state in %s, QEMU %s as %s, %s", d.sock_path,
 			 d.state_dir, d.qemu_version, d.qemu_user, d.accel.effective);
+	daemon_notify_ready("croftd ready: the API is listening");
 	rc = loop_run(d.loop) < 0 ? 1 : 0;
+	daemon_notify_stopping();
 out:
 	service_stop_all(d.services);
 	if (sfd >= 0)

@@ -23,6 +23,7 @@ struct model;
 struct sampler;
 struct pools;
 struct monitor;
+struct sched;
 
 struct croftd {
 	struct loop *loop;
@@ -39,6 +40,7 @@ struct croftd {
 	struct sampler *sampler;     /* fills the model (sampler.h) */
 	struct monitor *monitor;     /* history, alerts, /metrics (monitor.h) */
 	struct balloon *balloon;     /* the balloon policy and KSM (balloon.h) */
+	struct sched *sched;         /* the schedules' service (sched.h) */
 
 	char *state_dir;             /* croft.db, pools/, vm/<name>/ (UEFI vars) */
 	char *run_dir;               /* croftd.sock, vm/<name>/ (QEMU runtime) */

@@ -504,6 +504,16 @@ struct job *job_find(struct job_runner *r, int64_t id)
 	return NULL;
 }
 
+struct job *job_running_for(struct job_runner *r, const char *target)
+{
+	struct job *j;
+
+	for (j = r && target ? r->jobs : NULL; j; j = j->next)
+		if (j->row.target && !strcmp(j->row.target, target))
+			return j;
+	return NULL;
+}
+
 const struct store_job *job_row(const struct job *j)
 {
 	return &j->row;

@@ -124,6 +124,8 @@ int job_submit(struct job_runner *r, const char *kind, const char *target, json_
 struct job *job_runner_first(struct job_runner *r);
 struct job *job_next(const struct job *j);
 struct job *job_find(struct job_runner *r, int64_t id);
+/* The job queued or running whose target is target (a VM's name), or NULL. */
+struct job *job_running_for(struct job_runner *r, const char *target);
 
 /* The job as its row shows it, with live progress (borrowed). */
 const struct store_job *job_row(const struct job *j);
@@ -195,6 +197,18 @@ int job_step_qmp(struct job *j, job_qmp_get_fn get, const char *qmp_id, job_qmp_
 /* QEMU announced JOB_STATUS_CHANGE for qmp_id: look now rather than at
  * the next poll. */
 void job_qmp_status_changed(struct job_runner *r, const char *qmp_id);
+
+/* A step the kind ends itself, when something outside the runner calls
+ * back (a QMP reply, a VM's stop): w is handed to that callback, which
+ * calls job_wait_end(w) first.  Cancelling waits for that callback; a
+ * croftd stop orphans w. */
+struct job_wait;
+struct job_wait *job_step_wait(struct job *j);
+/* Free w: the job to go on with, or NULL when it is over (it was
+ * cancelled meanwhile, or croftd stopped). */
+struct job *job_wait_end(struct job_wait *w);
+/* The job w waits for, or NULL once croftd stopped it (w stays). */
+struct job *job_wait_job(const struct job_wait *w);
 
 /* --- for step implementations (job_step.c, job_qmp.c) -------------------------- */
 

@@ -90,6 +90,7 @@ child_run(const struct job_exec_spec *spec, const int fds[3], pid_t parent)
 	struct sigaction dfl = { .sa_handler = SIG_DFL };
 	const struct job_exec_creds *c = spec->creds;
 	int above = 3 + (int)spec->npass_fds, pass[JOB_EXEC_PASS_MAX], moved[3], i;
+	const char *const *e;
 	size_t k;
 	sigset_t none;
 
@@ -131,6 +132,9 @@ child_run(const struct job_exec_spec *spec, const int fds[3], pid_t parent)
 	child_check(spec, spec->check_write, R_OK | W_OK);
 	if (spec->listen_fds)
 		child_listen_env(spec->npass_fds);
+	for (e = spec->env; e && *e; e++)
+		if (putenv((char *)*e) < 0)
+			_exit(CHILD_SETUP_FAILED);
 	execvp(spec->argv[0], spec->argv);
 	child_fail("cannot run %s: %s\n", spec->argv[0], strerror(errno));
 }

@@ -69,6 +69,9 @@ struct job_exec_spec {
 	 * does (LISTEN_FDS=npass_fds, LISTEN_PID=the child's pid), as
 	 * qemu-nbd takes them. */
 	int listen_fds;
+	/* "NAME=VALUE" strings added to the child's environment, NULL-terminated
+	 * (or NULL). */
+	const char *const *env;
 };
 
 /* The fd number pass_fds[i] has in the child. */

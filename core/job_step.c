@@ -147,6 +147,55 @@ int job_step_qemu_img(struct job *j, char *const *argv, job_exec_step_fn done, c
 	return job_step_exec(j, &spec, done, err, errlen);
 }
 
+/* --- a callback from outside ------------------------------------------------------ */
+
+struct job_wait {
+	struct job *j;                   /* NULL once orphaned */
+};
+
+static void wait_cancel(struct job *j, void *step)
+{
+	(void)j;
+	(void)step;                      /* the callback still comes */
+}
+
+static void wait_stop(struct job *j, void *step)
+{
+	struct job_wait *w = step;
+
+	(void)j;
+	w->j = NULL;
+}
+
+static const struct job_step_ops wait_ops = {
+	.cancel = wait_cancel,
+	.stop = wait_stop,
+};
+
+struct job_wait *job_step_wait(struct job *j)
+{
+	struct job_wait *w = xcalloc(1, sizeof(*w));
+
+	w->j = j;
+	job_step_begin(j, &wait_ops, w);
+	return w;
+}
+
+struct job *job_wait_end(struct job_wait *w)
+{
+	struct job *j = w->j;
+
+	free(w);
+	if (!j || job_step_end(j))
+		return NULL;
+	return j;
+}
+
+struct job *job_wait_job(const struct job_wait *w)
+{
+	return w->j;
+}
+
 int job_step_kill(struct job *j, int sig)
 {
 	struct exec_step *st = job_step_of(j, &exec_ops);

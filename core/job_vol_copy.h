@@ -6,7 +6,8 @@
  * directory, listens, connects to it and removes the name before either
  * child runs; the server gets the listening descriptor as systemd hands
  * one over (LISTEN_FDS), the client the connected one ({"type":"fd"}), so
- * no other process can reach the export.
+ * no other process can reach the export.  The server's glibc keeps its
+ * per-request buffers in the heap (server_env in job_vol_copy.c).
  *
  * A kind whose priv begins with a struct vol_copy calls vol_copy_watch()
  * to bound each of its steps in time, vol_copy_start() for the copy, and

@@ -193,6 +193,41 @@ int jscan_whole(const char *s, const char *end, struct jscan_span *v)
 	return 0;
 }
 
+/* The end of the value at p inside a checked value (jscan_iter's
+ * contract), found by matching strings and brackets only: the checking
+ * was done once, by jscan_whole or jscan_value.  NULL when the text ends
+ * inside a string or container (text that was not checked). */
+static const char *skip(const char *p, const char *end)
+{
+	int depth = 0;
+
+	while (p < end) {
+		char c = *p++;
+
+		if (c == '"') {
+			while (p < end && *p != '"')
+				p += *p == '\\' ? 2 : 1;
+			if (p >= end)
+				return NULL;
+			p++;
+		} else if (c == '{' || c == '[') {
+			depth++;
+			continue;
+		} else if (c == '}' || c == ']') {
+			if (!depth)
+				return p - 1;        /* a scalar ended by its container */
+			depth--;
+		} else if (!depth && (c == ',' || c == ' ' || c == '\t' || c == '\n' || c == '\r')) {
+			return p - 1;
+		} else {
+			continue;
+		}
+		if (!depth)
+			return p;                    /* a string or container closed */
+	}
+	return depth ? NULL : p;
+}
+
 int jscan_iter(struct jscan_it *it, struct jscan_span v)
 {
 	if (v.n < 2 || (v.p[0] != '{' && v.p[0] != '['))
@@ -228,7 +263,7 @@ int jscan_next(struct jscan_it *it, struct jscan_span *key, struct jscan_span *v
 			return 0;
 		p = ws(p + 1, it->end);
 	}
-	if (!(e = value(p, it->end, 0)))
+	if (p >= it->end || *p == ',' || *p == it->close || !(e = skip(p, it->end)) || e == p)
 		return 0;
 	val->p = p;
 	val->n = (size_t)(e - p);

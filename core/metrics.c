@@ -8,9 +8,13 @@
 #include "core/balloon.h"
 #include "core/daemon.h"
 #include "core/model.h"
+#include "core/monitor.h"
 #include "core/pool_usage.h"
 #include "core/pool_watch.h"
 #include "core/pools.h"
+#include "core/qmp.h"
+#include "core/sampler.h"
+#include "core/service.h"
 #include "core/vm.h"
 #include "common/netd_proto.h"
 #include "common/xalloc.h"
@@ -407,6 +411,45 @@ static void alert_metrics(struct mx *x, const struct alerts *a)
 	}
 }
 
+/* One of croftd's own CPU families: per ticking service and QMP's I/O,
+ * its CPU seconds (calls 0) or how many times it ran (calls 1). */
+static void croftd_cpu_family(struct mx *x, const char *name, int calls, const char *help)
+{
+	const char *part;
+	uint64_t v[2];
+	size_t i;
+
+	family(x, name, "counter", help);
+	for (i = 0; service_tick_cpu(x->d->services, i, &part, &v[0], &v[1]) == 0; i++) {
+		fprintf(x->f, "%s{", name);
+		label(x->f, "part", part, 1);
+		fputc('}', x->f);
+		num(x->f, calls ? (double)v[1] : (double)v[0] / 1e9);
+	}
+	sampler_vm_cpu(x->d->sampler, &v[0], &v[1]);
+	fprintf(x->f, "%s{part=\"sampler-vm\"}", name);
+	num(x->f, calls ? (double)v[1] : (double)v[0] / 1e9);
+	monitor_vm_cpu(x->d, &v[0], &v[1]);
+	fprintf(x->f, "%s{part=\"monitor-vm\"}", name);
+	num(x->f, calls ? (double)v[1] : (double)v[0] / 1e9);
+	qmp_cpu_total(&v[0], &v[1]);
+	fprintf(x->f, "%s{part=\"qmp\"}", name);
+	num(x->f, calls ? (double)v[1] : (double)v[0] / 1e9);
+}
+
+/* croftd's own CPU time: each ticking service's ticks; the parts of the
+ * sampler's and the monitor's spent on VMs with a QEMU (counted in theirs
+ * too); QMP's I/O (the sampler's answers come through it). */
+static void croftd_cpu(struct mx *x)
+{
+	if (!x->d->services)
+		return;
+	croftd_cpu_family(x, "croft_croftd_cpu_seconds_total", 0,
+			  "croftd's own CPU time, by part: a service's ticks, or QMP's reading and writing.");
+	croftd_cpu_family(x, "croft_croftd_calls_total", 1,
+			  "How many times each part of croft_croftd_cpu_seconds_total ran.");
+}
+
 static int by_name(const void *a, const void *b)
 {
 	const struct vm *const *x = a, *const *y = b;
@@ -450,6 +493,7 @@ char *metrics_text(struct croftd *d, const struct alerts *alerts)
 	vm_block(&x);
 	vm_net(&x);
 	alert_metrics(&x, alerts);
+	croftd_cpu(&x);
 	fclose(x.f);
 	free(x.vms);
 	return text;

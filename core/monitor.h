@@ -42,6 +42,10 @@ int monitor_init(struct croftd *d, char *err, size_t errlen);
 void monitor_fini(struct croftd *d);
 uint64_t monitor_tick(struct croftd *d);
 
+/* The alerts the monitor keeps, for other services' alerts (NULL before
+ * it starts). */
+struct alerts *monitor_alerts(struct croftd *d);
+
 /* One round now: history, alerts. */
 void monitor_run(struct monitor *m);
 
@@ -65,5 +69,8 @@ json_t *monitor_vm_json(struct croftd *d, const struct vm *vm, const char *range
 char *monitor_metrics_text(struct croftd *d);
 /* The port /metrics is served on, 0 when off. */
 unsigned monitor_metrics_port(const struct croftd *d);
+/* The CPU time (this thread's, ns) of the rounds (history, alerts) of VMs
+ * that have a QEMU, and how many (/metrics' part "monitor-vm"). */
+void monitor_vm_cpu(const struct croftd *d, uint64_t *ns, uint64_t *rounds);
 
 #endif

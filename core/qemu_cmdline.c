@@ -476,6 +476,8 @@ int qemu_cmdline_build(const struct qemu_spec *spec, char ***argv, size_t *argc,
 		av_add2(&av, "-device", "virtio-vga");
 	av_add2(&av, "-vnc", "none,password=on");
 	av_add(&av, "-S");
+	if (spec->incoming)
+		av_add2(&av, "-incoming", "defer");
 
 	av_add(&av, "-chardev");
 	av_addf(&av, "socket,id=qmp,fd=%d,server=on,wait=off", spec->qmp_fd);

@@ -84,6 +84,8 @@ struct qemu_spec {
 	unsigned disk_ports;     /* free pcie-root-ports diskport<k> for hot-plugged disks */
 	int vhost;               /* vhost-net for the taps */
 	int ksm_off;             /* mem-merge=off: KSM may not merge its memory */
+	int incoming;            /* -incoming defer: the guest's state comes over
+				  * QMP (migrate-incoming) instead of a boot */
 };
 
 /* On success *argv is a NULL-terminated malloc'd vector (free with

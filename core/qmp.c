@@ -297,17 +297,37 @@ void qmp_uncork(struct qmp *q)
 		qmp_send_out(q);
 }
 
-static struct qmp_cmd *qmp_cmd_new(const char *name, json_t *args, qmp_reply_cb cb,
-				   void *data)
+/* A command's name is written as it is when it is a plain name (QMP's
+ * are); anything else goes through jansson's escaping. */
+static int plain_name(const char *name)
 {
-	struct qmp_cmd *c = NULL;
+	size_t i;
+
+	for (i = 0; name[i]; i++)
+		if (!((name[i] >= 'a' && name[i] <= 'z') || (name[i] >= 'A' && name[i] <= 'Z') ||
+		      (name[i] >= '0' && name[i] <= '9') || name[i] == '-' || name[i] == '_'))
+			return 0;
+	return i > 0 && i < 128;
+}
+
+/* The command's text without its closing brace: {"execute":NAME[,"arguments":ARGS] */
+static char *cmd_head(const char *name, json_t *args)
+{
+	char *text, *a;
 	json_t *o, *s;
-	char *text;
 	size_t len;
 
+	if (plain_name(name)) {
+		if (!args)
+			return xasprintf("{\"execute\":\"%s\"", name);
+		a = json_dumps(args, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		text = a ? xasprintf("{\"execute\":\"%s\",\"arguments\":%s", name, a) : NULL;
+		free(a);
+		return text;
+	}
 	s = json_string(name);
 	if (!s)
-		goto out;
+		return NULL;
 	o = json_object();
 	json_object_set_new(o, "execute", s);
 	if (args)
@@ -315,20 +335,30 @@ static struct qmp_cmd *qmp_cmd_new(const char *name, json_t *args, qmp_reply_cb 
 	text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(o);
 	if (!text)
-		goto out;
+		return NULL;
 	len = strlen(text);
 	if (len < 2 || text[len - 1] != '}') {
 		free(text);
-		goto out;
+		return NULL;
 	}
-	text[--len] = '\0';
+	text[len - 1] = '\0';
+	return text;
+}
+
+static struct qmp_cmd *qmp_cmd_new(const char *name, json_t *args, qmp_reply_cb cb,
+				   void *data)
+{
+	struct qmp_cmd *c;
+	char *text = cmd_head(name, args);
+
+	if (!text)
+		return NULL;
 	c = xcalloc(1, sizeof(*c));
 	c->fd = -1;
 	c->head = text;
-	c->head_len = len;
+	c->head_len = strlen(text);
 	c->cb = cb;
 	c->data = data;
-out:
 	return c;
 }
 
@@ -533,12 +563,17 @@ static void qmp_read(struct qmp *q)
 		qmp_teardown(q, "QMP connection closed by QEMU", 1);
 }
 
-static void qmp_io_cb(struct loop *l, int fd, uint32_t events, void *data)
-{
-	struct qmp *q = data;
+/* What every connection's reading and writing cost (qmp_cpu_total). */
+static uint64_t io_cpu_ns, io_calls;
 
-	(void)l;
-	(void)fd;
+void qmp_cpu_total(uint64_t *ns, uint64_t *calls)
+{
+	*ns = io_cpu_ns;
+	*calls = io_calls;
+}
+
+static void qmp_io(struct qmp *q, uint32_t events)
+{
 	q->depth++;
 	if ((events & EPOLLOUT) && !q->write_err) {
 		int r = qmp_flush(q);
@@ -554,6 +589,17 @@ static void qmp_io_cb(struct loop *l, int fd, uint32_t events, void *data)
 	    (events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
 		qmp_read(q);
 	qmp_leave(q);
+}
+
+static void qmp_io_cb(struct loop *l, int fd, uint32_t events, void *data)
+{
+	uint64_t t0 = loop_thread_cpu_ns();
+
+	(void)l;
+	(void)fd;
+	qmp_io(data, events);
+	io_cpu_ns += loop_thread_cpu_ns() - t0;
+	io_calls++;
 }
 
 static int qmp_new_fd_err(struct loop *l, int fd, const struct qmp_callbacks *cbs,

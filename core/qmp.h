@@ -16,6 +16,7 @@
 #define CROFT_QMP_H
 
 #include <jansson.h>
+#include <stdint.h>
 #include <stddef.h>
 
 struct loop;
@@ -87,6 +88,11 @@ void qmp_uncork(struct qmp *q);
 int qmp_is_ready(const struct qmp *q);
 /* Close and free.  Pending callbacks run with NULL first; close cb does not. */
 void qmp_free(struct qmp *q);
+
+/* The CPU time (this thread's, ns) the loop spent in every QMP
+ * connection's reading and writing, replies' callbacks included, and how
+ * many times it was called, since the process started (/metrics). */
+void qmp_cpu_total(uint64_t *ns, uint64_t *calls);
 
 /* Bound on one QMP line from QEMU. */
 #define QMP_MAX_LINE (4u << 20)

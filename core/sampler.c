@@ -18,6 +18,7 @@
 #include "core/vm.h"
 #include "common/netd_proto.h"
 #include "common/log.h"
+#include "common/loop.h"
 #include "common/proc.h"
 #include "common/xalloc.h"
 #include "store/store.h"
@@ -70,6 +71,8 @@ struct sampler {
 	struct balloon_ask *asks;
 	struct polled *polled;
 	size_t npolled, polled_cap;
+	json_t *guest_args;          /* qom-get guest-stats' arguments, kept */
+	uint64_t vm_cpu_ns, vm_samples; /* the samples of VMs with a QEMU */
 	int listening;
 };
 
@@ -300,13 +303,37 @@ static void sample_proc(struct sampler *s, struct vm *vm)
 	model_proc_set(m, vm->spec.id, &p);
 }
 
-static void sample_disks(struct sampler *s, struct vm *vm)
+/* A disk's allocation moves slowly, so a sample re-reads it only when the
+ * model's figure is DISK_STAT_MS old (or the disks changed, or it could
+ * not be read); the events that change a VM read it at once. */
+#define DISK_STAT_MS 10000
+
+static int disks_fresh(const struct model_vm *mv, const struct store_vm *spec, int64_t now)
 {
-	const struct store_vm *spec = &vm->spec;
-	struct model_disk *md = xcalloc(spec->ndisks + 1, sizeof(*md));
-	int64_t now = model_now_ms(s->d->model);
 	size_t i;
 
+	if (!mv || mv->ndisks != spec->ndisks)
+		return 0;
+	for (i = 0; i < spec->ndisks; i++) {
+		const struct model_disk *md = &mv->disks[i];
+
+		if (!md->sampled_ms || now < md->sampled_ms || now - md->sampled_ms >= DISK_STAT_MS ||
+		    strcmp(md->path, spec->disks[i].path))
+			return 0;
+	}
+	return 1;
+}
+
+static void sample_disks(struct sampler *s, struct vm *vm, int now_all)
+{
+	const struct store_vm *spec = &vm->spec;
+	int64_t now = model_now_ms(s->d->model);
+	struct model_disk *md;
+	size_t i;
+
+	if (!now_all && disks_fresh(model_vm(s->d->model, spec->id), spec, now))
+		return;
+	md = xcalloc(spec->ndisks + 1, sizeof(*md));
 	for (i = 0; i < spec->ndisks; i++) {
 		struct stat st;
 
@@ -561,39 +588,57 @@ static void blk_counters(struct jscan_span st, struct model_blk *b)
 	u64_members(st, c, sizeof(c) / sizeof(c[0]), b);
 }
 
-/* The name a query-blockstats entry goes by: its node, else its drive. */
-static int blk_name(struct jscan_span e, char *buf, size_t len)
+/* An entry's "stats" object and the name it goes by (its node, else its
+ * drive), in one pass over its members: 0, or -EINVAL without either. */
+static int blk_entry(struct jscan_span e, struct jscan_span *st, char *name, size_t len)
 {
-	struct jscan_span v;
+	struct jscan_span k, v, node = { 0 }, dev = { 0 };
+	struct jscan_it it;
 
-	if (jscan_member(e, "node-name", &v) && jscan_str(v, buf, len) == 0 && *buf)
+	st->p = NULL;
+	if (jscan_iter(&it, e) < 0 || it.close != '}')
+		return -EINVAL;
+	while (jscan_next(&it, &k, &v)) {
+		if (!st->p && jscan_key_is(k, "stats"))
+			*st = v;
+		else if (!node.p && jscan_key_is(k, "node-name"))
+			node = v;
+		else if (!dev.p && jscan_key_is(k, "device"))
+			dev = v;
+	}
+	if (!st->p || st->p[0] != '{')
+		return -EINVAL;
+	if (node.p && jscan_str(node, name, len) == 0 && *name)
 		return 0;
-	if (jscan_member(e, "device", &v) && jscan_str(v, buf, len) == 0 && *buf)
+	if (dev.p && jscan_str(dev, name, len) == 0 && *name)
 		return 0;
 	return -EINVAL;
 }
 
-int sampler_blks_parse(const char *text, size_t len, const struct model_blk *prev, size_t nprev,
-		       int64_t dt_ms, struct model_blk **out, size_t *n)
+/* The entries of ret, a checked value (jscan.h). */
+static int blks_parse(struct jscan_span ret, const struct model_blk *prev, size_t nprev,
+		      int64_t dt_ms, struct model_blk **out, size_t *n)
 {
-	struct jscan_span ret, e, st;
+	struct jscan_span e, st;
 	struct jscan_it it;
-	size_t k = 0, cap = 0;
+	size_t k = 0, cap = 4;
 
 	*out = NULL;
 	*n = 0;
-	if (jscan_whole(text, text + len, &ret) < 0 || jscan_iter(&it, ret) < 0 || it.close != ']')
+	if (jscan_iter(&it, ret) < 0 || it.close != ']')
 		return -EINVAL;
-	while (jscan_next(&it, NULL, &e))
-		cap++;
-	*out = xcalloc(cap + 1, sizeof(**out));
-	jscan_iter(&it, ret);
+	*out = xcalloc(cap, sizeof(**out));
 	while (jscan_next(&it, NULL, &e)) {
-		struct model_blk *b = &(*out)[k];
+		struct model_blk *b;
 		const struct model_blk *p;
 
-		if (!jscan_member(e, "stats", &st) || st.p[0] != '{' ||
-		    blk_name(e, b->name, sizeof(b->name)) < 0) {
+		if (k + 1 >= cap) {
+			*out = xrealloc(*out, cap * 2 * sizeof(**out));
+			memset(*out + cap, 0, cap * sizeof(**out));
+			cap *= 2;
+		}
+		b = &(*out)[k];
+		if (blk_entry(e, &st, b->name, sizeof(b->name)) < 0) {
 			memset(b, 0, sizeof(*b));
 			continue;
 		}
@@ -612,6 +657,18 @@ int sampler_blks_parse(const char *text, size_t len, const struct model_blk *pre
 	}
 	*n = k;
 	return 0;
+}
+
+int sampler_blks_parse(const char *text, size_t len, const struct model_blk *prev, size_t nprev,
+		       int64_t dt_ms, struct model_blk **out, size_t *n)
+{
+	struct jscan_span ret;
+
+	*out = NULL;
+	*n = 0;
+	if (jscan_whole(text, text + len, &ret) < 0)
+		return -EINVAL;
+	return blks_parse(ret, prev, nprev, dt_ms, out, n);
 }
 
 static void block_answer(struct balloon_ask *a, const struct qmp_msg *reply)
@@ -633,7 +690,8 @@ static void block_answer(struct balloon_ask *a, const struct qmp_msg *reply)
 		nprev = v->nblks;
 		dt = model_now_ms(m) - v->blks_ms;
 	}
-	if (sampler_blks_parse(raw, len, prev, nprev, dt, &b, &n) == 0)
+	/* raw is checked JSON (qmp.h), a tree's text is JSON */
+	if (blks_parse((struct jscan_span){ raw, len }, prev, nprev, dt, &b, &n) == 0)
 		model_blks_set(m, a->id, a->pid, b, n);
 	free(b);
 	free(text);
@@ -712,8 +770,7 @@ static void ask_guest(struct sampler *s, struct vm *vm)
 		    json_pack("{s:s,s:s,s:i}", "path", BALLOON_QOM,
 			      "property", "guest-stats-polling-interval", "value", poll_seconds(s)));
 	else
-		ask(s, vm, ASK_GUEST, "qom-get",
-		    json_pack("{s:s,s:s}", "path", BALLOON_QOM, "property", "guest-stats"));
+		ask(s, vm, ASK_GUEST, "qom-get", json_incref(s->guest_args));
 }
 
 /* Each vCPU thread's run delay since the last sample; the threads are
@@ -817,12 +874,13 @@ static void read_netdev(struct sampler *s)
 					PROC_BUF_LEN) == 0;
 }
 
-void sampler_vm(struct sampler *s, struct vm *vm)
+/* One VM; now_all: its disks too, however fresh their figures. */
+static void sample_vm(struct sampler *s, struct vm *vm, int now_all)
 {
 	struct qmp *q = vm->qmp;
 
 	sample_proc(s, vm);
-	sample_disks(s, vm);
+	sample_disks(s, vm, now_all);
 	/* A QEMU still starting is asked nothing: the questions would queue
 	 * ahead of the start's own cont and query-status.  Its process is
 	 * known by now (read while QEMU starts up, not after); the change to
@@ -840,6 +898,11 @@ void sampler_vm(struct sampler *s, struct vm *vm)
 	}                                    /* else not (yet) known to be its QEMU */
 	if (q && s->seams.qmp_uncork)
 		s->seams.qmp_uncork(q);
+}
+
+void sampler_vm(struct sampler *s, struct vm *vm)
+{
+	sample_vm(s, vm, 1);
 }
 
 /* --- NICs and leases ------------------------------------------------------ */
@@ -898,12 +961,22 @@ static void sample_leases(struct sampler *s)
 void sampler_run(struct sampler *s)
 {
 	struct vm *vm;
+	uint64_t t0;
 
 	sample_host(s);
 	read_netdev(s);
+	/* the VMs with a QEMU first, their time counted apart in one go */
+	t0 = loop_thread_cpu_ns();
+	for (vm = s->d->vms; vm; vm = vm->next) {
+		if (!vm->deleted && vm->pid > 0) {
+			sample_vm(s, vm, 0);
+			s->vm_samples++;
+		}
+	}
+	s->vm_cpu_ns += loop_thread_cpu_ns() - t0;
 	for (vm = s->d->vms; vm; vm = vm->next)
-		if (!vm->deleted)
-			sampler_vm(s, vm);
+		if (!vm->deleted && vm->pid <= 0)
+			sample_vm(s, vm, 0);
 	sample_leases(s);
 	procfs_kept_sweep(s->kept);          /* the files of QEMUs gone */
 }
@@ -989,6 +1062,7 @@ struct sampler *sampler_new(struct croftd *d, const struct sampler_seams *seams)
 	s->buf = xmalloc(PROC_BUF_LEN);
 	s->kept = procfs_kept_new();
 	s->netdev = xmalloc(PROC_BUF_LEN);
+	s->guest_args = json_pack("{s:s,s:s}", "path", BALLOON_QOM, "property", "guest-stats");
 	if (!s->seams.sys_root)
 		s->seams.sys_root = "/sys";
 	s->interval_ms = d->store
@@ -1014,6 +1088,7 @@ void sampler_free(struct sampler *s)
 	free(s->buf);
 	free(s->netdev);
 	free(s->polled);
+	json_decref(s->guest_args);
 	free(s);
 }
 
@@ -1040,6 +1115,12 @@ uint64_t sampler_tick(struct croftd *d)
 {
 	sampler_run(d->sampler);
 	return d->sampler->interval_ms;
+}
+
+void sampler_vm_cpu(const struct sampler *s, uint64_t *ns, uint64_t *samples)
+{
+	*ns = s ? s->vm_cpu_ns : 0;
+	*samples = s ? s->vm_samples : 0;
 }
 
 uint64_t sampler_interval_ms(const struct sampler *s)

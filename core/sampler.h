@@ -79,8 +79,13 @@ struct sampler *sampler_new(struct croftd *d, const struct sampler_seams *seams)
  * nothing. */
 void sampler_free(struct sampler *s);
 
-/* Sample everything now: host, every VM, leases. */
+/* Sample everything now: host, every VM, leases (a disk's allocation only
+ * when its figure is 10 s old). */
 void sampler_run(struct sampler *s);
+/* The CPU time (this thread's, ns) the samples took of VMs that have a
+ * QEMU, and how many such VM samples there were (/metrics' part
+ * "sampler-vm": its share of the sampler's ticks). */
+void sampler_vm_cpu(const struct sampler *s, uint64_t *ns, uint64_t *samples);
 /* Sample one VM now: its process, disks and balloon. */
 void sampler_vm(struct sampler *s, struct vm *vm);
 /* Load every VM's NIC rows and their networks' names from the store.

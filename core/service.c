@@ -18,6 +18,8 @@ struct service_run {
 	const struct croftd_service *svc;
 	struct croftd *d;
 	struct loop_timer *timer;
+	uint64_t cpu_ns;             /* what its ticks cost, in all */
+	uint64_t ticks;
 };
 
 struct service_set {
@@ -37,12 +39,14 @@ static void arm(struct service_run *r, uint64_t ms)
 static void tick_cb(struct loop *l, struct loop_timer *t, void *data)
 {
 	struct service_run *r = data;
-	uint64_t next;
+	uint64_t next, t0 = loop_thread_cpu_ns();
 
 	(void)l;
 	(void)t;
 	r->timer = NULL;
 	next = r->svc->tick(r->d);
+	r->cpu_ns += loop_thread_cpu_ns() - t0;
+	r->ticks++;
 	arm(r, next ? next : r->svc->tick_ms);
 }
 
@@ -74,6 +78,24 @@ int service_start_all(struct croftd *d, const struct croftd_service *svc, size_t
 	}
 	*out = set;
 	return 0;
+}
+
+int service_tick_cpu(const struct service_set *set, size_t i, const char **name,
+		     uint64_t *ns, uint64_t *ticks)
+{
+	size_t k;
+
+	for (k = 0; set && k < set->n; k++) {
+		const struct service_run *r = &set->runs[k];
+
+		if (!r->svc->tick || i--)
+			continue;
+		*name = r->svc->name;
+		*ns = r->cpu_ns;
+		*ticks = r->ticks;
+		return 0;
+	}
+	return -ENOENT;
 }
 
 void service_stop_all(struct service_set *set)

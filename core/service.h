@@ -32,6 +32,11 @@ struct croftd_service {
  * the running set. */
 int service_start_all(struct croftd *d, const struct croftd_service *svc, size_t n,
 		      struct service_set **out, char *err, size_t errlen);
+/* The i-th started service that ticks: its name, the CPU time its ticks
+ * took (this thread's, ns) and how many ran.  0, or -ENOENT past the last
+ * (croft_croftd_cpu_seconds_total in /metrics; bench/monitor.sh). */
+int service_tick_cpu(const struct service_set *set, size_t i, const char **name,
+		     uint64_t *ns, uint64_t *ticks);
 /* Fini every started service in reverse order, cancel their ticks, free. */
 void service_stop_all(struct service_set *set);
 

@@ -23,6 +23,7 @@
 #include "core/vm_nic.h"
 #include "core/vm_pool_full.h"
 #include "core/vm_serial.h"
+#include "core/snap.h"
 #include "common/log.h"
 #include "common/proto.h"
 #include "common/xalloc.h"
@@ -254,6 +255,7 @@ void vm_files_remove(struct croftd *d, const char *name)
 	free(dir);
 	dir = vm_state_path(d, name, NULL);
 	unlink_in(dir, "OVMF_VARS.fd");
+	snap_files_remove(d, name);
 	rmdir(dir);
 	free(dir);
 }
@@ -472,6 +474,7 @@ struct vm *vm_add(struct croftd *d, struct store_vm *spec)
 	vm->pidfd = -1;
 	vm->out_fd = -1;
 	vm->qmp_listen_fd = -1;
+	vm->incoming_fd = -1;
 	vm->uid_slot = -1;
 	{
 		char *log = vm_run_path(d, vm->spec.name, "serial.log");

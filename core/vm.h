@@ -28,6 +28,8 @@ struct vm;
 struct vm_nic_op;
 struct vm_serial;
 struct vm_serial_log;
+struct vmstate_load;
+struct vmstate_save;
 
 enum vm_state {
 	VM_STOPPED,
@@ -91,6 +93,11 @@ struct vm {
 	struct vm_display *display;  /* an open display session (vm_display.c) */
 	struct vm_screen_state *screen;  /* text screen reads (vm_screen.c) */
 	int64_t guest_at;            /* CLOCK_REALTIME seconds of that; 0: nothing */
+	int incoming_fd;             /* starting from a saved state (vmstate.h), or -1 */
+	struct vmstate_save *vmstate_save;  /* its RAM being saved (vmstate.c) */
+	struct vmstate_load *vmstate_load;  /* starting: its RAM being loaded */
+	int vmstate_cut;             /* a RAM save croftd's end cut short may
+				      * have left the guest stopped (vm_qemu.c) */
 	int busy;                    /* inside callbacks that may remove it */
 	int deleted;                 /* removed; freed when its QEMU is gone */
 	struct vm *next;
@@ -116,6 +123,10 @@ int vm_pid_is_qemu(const struct vm *vm, const char *root, pid_t pid);
 /* Lifecycle.  Each returns 0 when accepted (cb then runs later, exactly
  * once) or -errno with err_code/err set and cb not called. */
 int vm_start(struct vm *vm, vm_done_cb cb, void *data, const char **code, char *err, size_t errlen);
+/* vm_start, the guest going on from the state saved in state_fd (a file
+ * vmstate_save wrote; taken on every path) instead of booting. */
+int vm_start_from_state(struct vm *vm, int state_fd, vm_done_cb cb, void *data,
+			const char **code, char *err, size_t errlen);
 /* vm_shutdown's flags: stop QEMU at the timeout; ask the guest agent first. */
 #define VM_SHUTDOWN_FORCE 1
 #define VM_SHUTDOWN_AGENT 2
@@ -143,6 +154,10 @@ int vm_uefi_vars_ensure(struct croftd *d, const char *name, char *err, size_t er
  * a clone: 0 (also when from has none), or -errno with err set. */
 int vm_uefi_vars_copy(struct croftd *d, const char *from, const char *name, char *err,
 		      size_t errlen);
+
+/* Copy croftd's own file from to a new file to (O_EXCL, 0600, synced);
+ * a failure removes to.  0, or -errno with err set. */
+int vm_state_file_copy(const char *from, const char *to, char *err, size_t errlen);
 
 /* Exposed for the API: change state, persist, broadcast. */
 void vm_set_state(struct vm *vm, enum vm_state s, const char *reason);

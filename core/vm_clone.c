@@ -489,7 +489,7 @@ const struct job_kind vm_clone_kind = {
 
 /* The json: description qemu-img reads a copy's source through: each
  * layer of its chain by the path croftd checked, backing pinned. */
-static json_t *chain_json(const struct vm_file_chain *c, size_t k, uint64_t *alloc)
+json_t *vm_clone_chain_json(const struct vm_file_chain *c, size_t k, uint64_t *alloc)
 {
 	const struct vm_file_layer *l = &c->layers[k];
 	json_t *o = json_pack("{s:s,s:{s:s,s:s}}", "driver", l->format, "file", "driver", "file",
@@ -497,7 +497,7 @@ static json_t *chain_json(const struct vm_file_chain *c, size_t k, uint64_t *all
 
 	*alloc += (uint64_t)l->f.st.st_blocks * 512;
 	if (!strcmp(l->format, "qcow2"))
-		json_object_set_new(o, "backing", k + 1 < c->n ? chain_json(c, k + 1, alloc)
+		json_object_set_new(o, "backing", k + 1 < c->n ? vm_clone_chain_json(c, k + 1, alloc)
 							       : json_null());
 	return o;
 }
@@ -530,7 +530,7 @@ static int disk_args(struct croftd *d, const struct vm_clone_plan *plan, size_t 
 	if (cd->backing)
 		json_object_set_new(o, "backing", json_string(cd->backing));
 	else
-		json_object_set_new(o, "chain", chain_json(&c, 0, &alloc));
+		json_object_set_new(o, "chain", vm_clone_chain_json(&c, 0, &alloc));
 	json_object_set_new(o, "alloc", json_integer((json_int_t)alloc));
 	vm_file_chain_close(&c);
 	*out = o;

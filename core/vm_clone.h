@@ -119,6 +119,12 @@ int64_t vm_clone_busy(struct croftd *d, const char *name);
  * separated in out.  The count (0: none), or -errno with out the reason. */
 int vm_clone_dependents(struct croftd *d, const char *path, char *out, size_t outlen);
 
+/* The json: description (after "json:") qemu-img reads layer k of chain c
+ * through: each layer by the path croftd checked, backing pinned; adds
+ * the layers' allocated bytes to *alloc. */
+struct vm_file_chain;
+json_t *vm_clone_chain_json(const struct vm_file_chain *c, size_t k, uint64_t *alloc);
+
 extern const struct job_kind vm_clone_kind;
 
 #endif

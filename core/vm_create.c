@@ -16,6 +16,7 @@
 #include "core/vm_clone.h"
 #include "core/vm_define.h"
 #include "core/vm_files.h"
+#include "core/vm_spec.h"
 #include "core/pools.h"
 #include "common/log.h"
 #include "common/proto.h"
@@ -43,7 +44,7 @@ struct create {
 	vm_create_fn done;
 	void *data;
 	struct vm_spec_create req;       /* strings owned (below) */
-	char *strs[8];
+	char *strs[9];
 	struct vm_spec_disk_req *disks;  /* path and format owned */
 	struct vm_spec_image *images;    /* one per attached disk */
 	struct reading *readings;
@@ -84,71 +85,6 @@ static void finish(struct create *c, struct vm *vm, struct job *j, const char *c
 
 /* --- the planned definition in the job's args ------------------------------------ */
 
-static json_t *spec_json(const struct store_vm *s)
-{
-	json_t *disks = json_array();
-	size_t i;
-
-	for (i = 0; i < s->ndisks; i++)
-		json_array_append_new(disks, json_pack("{s:s,s:s,s:I,s:b,s:b}", "path",
-						       s->disks[i].path, "format", s->disks[i].format,
-						       "size_bytes", (json_int_t)s->disks[i].size_bytes,
-						       "owned", s->disks[i].owned, "scsi",
-						       s->disks[i].scsi));
-	return json_pack("{s:s,s:s,s:I,s:I,s:I,s:s,s:s,s:s?,s:s?,s:s?,s:s?,s:o,s:s?,s:I}",
-			 "name", s->name, "uuid", s->uuid, "vcpus", (json_int_t)s->vcpus,
-			 "memory_mib", (json_int_t)s->memory_mib,
-			 "memory_min_mib", (json_int_t)s->memory_min_mib,
-			 "firmware", s->firmware, "boot", s->boot, "cdrom", s->cdrom,
-			 "kernel", s->kernel, "initrd", s->initrd, "append", s->append,
-			 "disks", disks, "cloud_init", s->cloud_init,
-			 "cloud_init_gen", (json_int_t)s->cloud_init_gen);
-}
-
-static char *dup_member(const json_t *o, const char *key)
-{
-	return xstrdup_or_null(json_string_value(json_object_get(o, key)));
-}
-
-/* The definition back from spec_json(); -EINVAL when it is not one. */
-static int spec_from_json(const json_t *o, struct store_vm *s)
-{
-	const json_t *jd = json_object_get(o, "disks"), *v;
-	size_t i;
-
-	memset(s, 0, sizeof(*s));
-	s->name = dup_member(o, "name");
-	s->uuid = dup_member(o, "uuid");
-	s->vcpus = (uint32_t)json_integer_value(json_object_get(o, "vcpus"));
-	s->memory_mib = (uint64_t)json_integer_value(json_object_get(o, "memory_mib"));
-	s->memory_min_mib = (uint64_t)json_integer_value(json_object_get(o, "memory_min_mib"));
-	s->firmware = dup_member(o, "firmware");
-	s->boot = dup_member(o, "boot");
-	s->cdrom = dup_member(o, "cdrom");
-	s->kernel = dup_member(o, "kernel");
-	s->initrd = dup_member(o, "initrd");
-	s->append = dup_member(o, "append");
-	s->cloud_init = dup_member(o, "cloud_init");
-	s->cloud_init_gen = (uint32_t)json_integer_value(json_object_get(o, "cloud_init_gen"));
-	s->ndisks = json_array_size(jd);
-	s->disks = xcalloc(s->ndisks + 1, sizeof(*s->disks));
-	json_array_foreach(jd, i, v) {
-		s->disks[i].idx = (uint32_t)i;
-		s->disks[i].path = dup_member(v, "path");
-		s->disks[i].format = dup_member(v, "format");
-		s->disks[i].size_bytes = (uint64_t)json_integer_value(json_object_get(v, "size_bytes"));
-		s->disks[i].owned = json_is_true(json_object_get(v, "owned"));
-		s->disks[i].scsi = json_is_true(json_object_get(v, "scsi"));
-		if (!s->disks[i].path || !s->disks[i].format)
-			goto bad;
-	}
-	if (s->name && s->uuid && s->firmware && s->boot)
-		return 0;
-bad:
-	store_vm_clear(s);
-	return -EINVAL;
-}
-
 /* --- the job ------------------------------------------------------------------------ */
 
 struct create_run {
@@ -163,8 +99,8 @@ static void define_step(struct job *j)
 	struct vm *vm;
 	char err[1024], *vars;
 
-	if (spec_from_json(json_object_get(job_args(j), "vm"), &spec) < 0) {
-		job_fail(j, "the job's VM definition is damaged");
+	if (vm_spec_from_json(json_object_get(job_args(j), "vm"), &spec, err, sizeof(err)) < 0) {
+		job_fail(j, "the job's VM definition is damaged: %s", err);
 		return;
 	}
 	vars = vm_state_path(d, spec.name, "OVMF_VARS.fd");
@@ -243,7 +179,7 @@ static void submit(struct create *c, struct store_vm *spec)
 	}
 	if (rc == 0)
 		rc = job_submit(c->d->jobs, vm_create_kind.name, spec->name,
-				json_pack("{s:o,s:o}", "vm", spec_json(spec), "disks", list),
+				json_pack("{s:o,s:o}", "vm", vm_spec_json(spec), "disks", list),
 				NULL, NULL, &j, err, sizeof(err));
 	else
 		json_decref(list);
@@ -404,6 +340,7 @@ void vm_create(struct croftd *d, const struct vm_spec_create *req, vm_create_fn 
 	c->req.initrd = keep(c, 5, req->initrd);
 	c->req.append = keep(c, 6, req->append);
 	c->req.cloud_init = keep(c, 7, req->cloud_init);
+	c->req.tags = keep(c, 8, req->tags);
 	c->disks = xcalloc(req->ndisks + 1, sizeof(*c->disks));
 	for (i = 0; i < req->ndisks; i++) {
 		c->disks[i].size_bytes = req->disks[i].size_bytes;

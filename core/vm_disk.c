@@ -292,6 +292,27 @@ const char *vm_disk_node_path(struct vm *vm, const char *node)
 	return NULL;
 }
 
+const char *vm_disk_node(struct vm *vm, uint32_t idx)
+{
+	struct disk_name *n;
+
+	if (vm->pid <= 0)
+		return NULL;
+	names_snapshot(vm, 0);
+	n = names_find(vm, idx);
+	return n ? n->node : NULL;
+}
+
+const char *vm_disk_path_node(struct vm *vm, const char *path)
+{
+	size_t k;
+
+	for (k = 0; path && k < vm->spec.ndisks; k++)
+		if (!strcmp(vm->spec.disks[k].path, path))
+			return vm_disk_node(vm, vm->spec.disks[k].idx);
+	return NULL;
+}
+
 /* The device: a virtio-blk-pci on the free root port diskport<a->port>,
  * or a scsi-hd on the VM's controller. */
 static void device_add(struct attach *a, struct qmp *q)

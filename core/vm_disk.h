@@ -7,6 +7,7 @@
 #define CROFT_VM_DISK_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct croftd;
 struct vm;
@@ -35,5 +36,10 @@ void vm_disk_qmp_event(struct vm *vm, const struct qmp_msg *ev);
 /* The path of the disk of the running vm whose QEMU block node is node
  * (as a BLOCK_IO_ERROR names it), or NULL. */
 const char *vm_disk_node_path(struct vm *vm, const char *node);
+/* The QEMU block node (the top format node) of the running vm's disk of
+ * index idx, or NULL (borrowed until its disks change). */
+const char *vm_disk_node(struct vm *vm, uint32_t idx);
+/* The QEMU block node of the running vm's disk at path, or NULL. */
+const char *vm_disk_path_node(struct vm *vm, const char *path);
 
 #endif

@@ -19,12 +19,14 @@
 #include "core/job.h"
 #include "core/model.h"
 #include "core/qmp.h"
+#include "core/snap.h"
 #include "core/vm_nic.h"
 #include "core/vm_disk.h"
 #include "core/vm_pool_full.h"
 #include "core/vm_serial.h"
 #include "core/vm_spawn.h"
 #include "core/vm_uid.h"
+#include "core/vmstate.h"
 #include "common/loop.h"
 #include "common/log.h"
 #include "common/proc.h"
@@ -139,6 +141,7 @@ static void vm_qemu_gone(struct vm *vm, const char *how)
 	}
 	vm_serial_free(vm->serial);
 	vm->serial = NULL;
+	vmstate_load_stop(vm);
 	vm_agent_stop(vm);
 	vm_display_stop(vm);
 	vm_screen_stop(vm);
@@ -257,8 +260,18 @@ static void status_reply(struct qmp *q, const struct qmp_msg *m, void *data)
 		vm_quit(vm, "guest");
 		return;
 	}
-	if (!strcmp(status, "prelaunch") && !was_starting) {
-		/* A start that croftd's restart interrupted before "cont". */
+	if (vm->vmstate_cut && !was_starting && (!strcmp(status, "paused") ||
+						  !strcmp(status, "finish-migrate"))) {
+		/* A RAM snapshot croftd's end cut short stopped the guest
+		 * (vmstate_recover): its migration goes, the guest runs. */
+		qmp_command(q, "migrate_cancel", NULL, NULL, NULL);
+		qmp_command(q, "cont", NULL, NULL, NULL);
+		status = "running";
+	}
+	vm->vmstate_cut = 0;
+	if ((!strcmp(status, "prelaunch") || !strcmp(status, "postmigrate")) && !was_starting) {
+		/* A start that croftd's restart interrupted before "cont", or
+		 * a RAM snapshot (vmstate.c) that stopped the guest. */
 		qmp_command(q, "cont", NULL, NULL, NULL);
 		status = "running";
 	}
@@ -308,6 +321,19 @@ static void serial_attach(struct vm *vm)
 		log_warn("VM %s: cannot watch the serial console", vm->spec.name);
 }
 
+/* A start from a saved state: the state is in, the guest goes on. */
+static void state_loaded(struct vm *vm, const char *error)
+{
+	if (error) {
+		vm_start_failed(vm, PROTO_E_QEMU, "cannot load the VM's saved state: %s", error);
+		return;
+	}
+	if (!vm->qmp)
+		return;
+	qmp_command(vm->qmp, "cont", NULL, NULL, NULL);
+	qmp_command(vm->qmp, "query-status", NULL, status_reply, vm);
+}
+
 static void qmp_ready(struct qmp *q, void *data)
 {
 	struct vm *vm = data;
@@ -326,6 +352,10 @@ static void qmp_ready(struct qmp *q, void *data)
 		}
 	}
 	serial_attach(vm);
+	if (vm->state == VM_STARTING && vm->incoming_fd >= 0) {
+		vmstate_load(vm, state_loaded);
+		return;
+	}
 	/* QEMU starts paused (-S) so that the console misses nothing. */
 	if (vm->state == VM_STARTING)
 		qmp_command(q, "cont", NULL, NULL, NULL);
@@ -338,6 +368,8 @@ static void qmp_event(struct qmp *q, const struct qmp_msg *ev, void *data)
 
 	(void)q;
 	log_debug("VM %s: QMP event %s", vm->spec.name, ev->event);
+	if (vmstate_qmp_event(vm, ev))
+		return;                  /* a snapshot's own pause */
 	if (!strcmp(ev->event, "SHUTDOWN")) {
 		int guest = json_is_true(json_object_get(ev->data, "guest"));
 		const char *why = json_string_value(json_object_get(ev->data, "reason"));
@@ -354,6 +386,8 @@ static void qmp_event(struct qmp *q, const struct qmp_msg *ev, void *data)
 				 why ? why : "host-signal");
 		}
 	} else if (!strcmp(ev->event, "STOP") || !strcmp(ev->event, "RESUME")) {
+		if (snap_qmp_pause_event(vm, ev))
+			return;          /* a snapshot's pause (snap.h) */
 		if (vm_screen_owns_pause(vm))
 			return;          /* a text screen read: not a pause of the VM */
 		if (!strcmp(ev->event, "RESUME")) {

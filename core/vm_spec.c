@@ -272,6 +272,7 @@ static int create_settings(const struct vm_spec_env *env, const struct vm_spec_c
 		out->cloud_init = xstrdup(req->cloud_init);
 		out->cloud_init_gen = 1;
 	}
+	out->tags = xstrdup_or_null(req->tags);
 	return 0;
 }
 
@@ -390,10 +391,12 @@ const struct vm_spec_field vm_spec_edit_fields[] = {
 	FIELD("agent",          VM_SPEC_AGENT,      2, agent),
 	FIELD("display",        VM_SPEC_DISPLAY,    0, display),
 	FIELD("cloud_init",     VM_SPEC_CLOUD_INIT, 3, cloud_init),
+	FIELD("tags",           VM_SPEC_TAGS,       4, tags),
 	{ NULL, 0, 0, 0 },
 };
 
-#define EDIT_LIVE (VM_SPEC_MEMORY | VM_SPEC_MEMORY_MIN | VM_SPEC_SHARES | VM_SPEC_CLOUD_INIT)
+#define EDIT_LIVE (VM_SPEC_MEMORY | VM_SPEC_MEMORY_MIN | VM_SPEC_SHARES | VM_SPEC_CLOUD_INIT | \
+		   VM_SPEC_TAGS)
 
 static int check_live_keys(const struct store_vm *cur, const char *live_state, unsigned set,
 			   char *err, size_t errlen)
@@ -495,6 +498,7 @@ static void edit_strings(const struct vm_spec_edit *req, struct store_vm *next)
 	edit_str(&next->kernel, req->set, VM_SPEC_KERNEL, req->kernel);
 	edit_str(&next->initrd, req->set, VM_SPEC_INITRD, req->initrd);
 	edit_str(&next->append, req->set, VM_SPEC_APPEND, req->append);
+	edit_str(&next->tags, req->set, VM_SPEC_TAGS, req->tags);
 	if (req->set & VM_SPEC_AGENT)
 		next->agent = req->agent ? 1 : 0;
 	if (req->set & VM_SPEC_DISPLAY) {

@@ -19,6 +19,8 @@
 
 #include "store/store.h"
 
+#include <jansson.h>
+
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/stat.h>
@@ -111,6 +113,7 @@ struct vm_spec_create {
 	size_t ndisks;
 	const char *cloud_init;      /* settings judged already, as cloudinit_to_text()
 				      * wrote them; NULL: none */
+	const char *tags;            /* judged already (vm_tags_from_json); NULL: none */
 };
 
 /*
@@ -142,6 +145,7 @@ int vm_spec_create(const struct vm_spec_env *env, const struct vm_spec_create *r
 #define VM_SPEC_AGENT        0x800
 #define VM_SPEC_DISPLAY      0x1000
 #define VM_SPEC_CLOUD_INIT   0x2000
+#define VM_SPEC_TAGS         0x4000  /* judged already (vm_tags_from_json); NULL: none */
 
 /* Strings are borrowed.  A cdrom, kernel, initrd or append that is set to
  * NULL or "" is taken away; boot and firmware, when set, are not NULL. */
@@ -161,6 +165,7 @@ struct vm_spec_edit {
 	long long agent;             /* 0 or 1 */
 	const char *display;
 	const struct cloudinit *cloud_init;  /* judged already; NULL: turn it off */
+	const char *tags;
 };
 
 /* The settings an edit can give, by the names the API gives them; ends
@@ -170,7 +175,8 @@ struct vm_spec_field {
 	unsigned bit;                /* VM_SPEC_* */
 	int is_int;                  /* a long long (2: from a JSON boolean), else a
 				      * const char * (3: an object the handler judges
-				      * into a const struct cloudinit *) */
+				      * into a const struct cloudinit *; 4: an array
+				      * the handler judges into a const char *) */
 	size_t off;                  /* of the value in struct vm_spec_edit */
 };
 extern const struct vm_spec_field vm_spec_edit_fields[];
@@ -197,5 +203,11 @@ int vm_spec_edit(const struct vm_spec_env *env, const struct store_vm *cur,
 		 const char *live_state, const struct vm_spec_edit *req,
 		 struct vm_spec_edit_plan *out, const char **code, char *err, size_t errlen);
 void vm_spec_edit_plan_clear(struct vm_spec_edit_plan *p);
+
+/* vm_spec_json.c: the whole definition as a JSON object (new reference),
+ * and back into *out (zeroed first; store_vm_clear it): 0, or -EINVAL
+ * with err naming the member that is missing or wrong. */
+json_t *vm_spec_json(const struct store_vm *s);
+int vm_spec_from_json(const json_t *vm, struct store_vm *out, char *err, size_t errlen);
 
 #endif

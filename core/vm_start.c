@@ -6,11 +6,13 @@
  * NICs' taps; then croftd forks and execs QEMU (vm_spawn.c) as the VM's own
  * uid with the sockets and files as inherited descriptors, and vm_qemu.c
  * watches it until QMP answers, lets the paused guest run, and reports it
- * running.  A start that does not get there within START_TIMEOUT_MS fails
+ * running.  Started from a saved state (vmstate.h), QEMU waits with
+ * "-incoming defer" until vm_qemu.c has had the state loaded.  A start that does not get there within START_TIMEOUT_MS fails
  * and kills what it started.
  */
 #include "core/vm.h"
 #include "core/vm_internal.h"
+#include "core/backup.h"
 #include "core/daemon.h"
 #include "core/balloon.h"
 #include "core/job.h"
@@ -124,7 +126,7 @@ static int pass_fd(int **fds, size_t *n, int fd)
 	return JOB_EXEC_PASS_FD((*n)++);
 }
 
-static int copy_file(const char *from, const char *to, char *err, size_t errlen)
+int vm_state_file_copy(const char *from, const char *to, char *err, size_t errlen)
 {
 	char buf[65536];
 	int in, out, r = 0;
@@ -176,7 +178,7 @@ int vm_uefi_vars_ensure(struct croftd *d, const char *name, char *err, size_t er
 		goto out;
 	}
 	if (access(vars, F_OK) < 0)
-		r = copy_file(d->ovmf_vars, vars, err, errlen);
+		r = vm_state_file_copy(d->ovmf_vars, vars, err, errlen);
 out:
 	free(dir);
 	free(vars);
@@ -196,7 +198,7 @@ int vm_uefi_vars_copy(struct croftd *d, const char *from, const char *name, char
 	if (r < 0)
 		err_set(err, errlen, "cannot create %s: %s", dir, strerror(-r));
 	else
-		r = copy_file(src, vars, err, errlen);
+		r = vm_state_file_copy(src, vars, err, errlen);
 out:
 	free(src);
 	free(dir);
@@ -204,7 +206,9 @@ out:
 	return r;
 }
 
-int vm_start(struct vm *vm, vm_done_cb cb, void *data, const char **code, char *err, size_t errlen)
+/* Start vm; state_fd >= 0: from that saved state (the VM's once started). */
+static int start(struct vm *vm, int state_fd, vm_done_cb cb, void *data, const char **code,
+		 char *err, size_t errlen)
 {
 	struct croftd *d = vm->d;
 	struct qemu_spec qs = { 0 };
@@ -220,6 +224,7 @@ int vm_start(struct vm *vm, vm_done_cb cb, void *data, const char **code, char *
 	char **argv = NULL, user[96];
 	int *pass = NULL, lfd[3] = { -1, -1, -1 };
 	size_t argc, i, npass = 0;
+	int64_t busy;
 	int r;
 
 	if ((r = vm_template_refuse(&vm->spec, "started", code, err, errlen)) < 0)
@@ -228,6 +233,11 @@ int vm_start(struct vm *vm, vm_done_cb cb, void *data, const char **code, char *
 	if (vm_clone_busy(d, vm->spec.name)) {
 		err_set(err, errlen, "VM '%s' is being cloned; it starts when the clone job is done "
 			"(croft job list)", vm->spec.name);
+		return -EBUSY;
+	}
+	if ((busy = backup_copying(d, vm->spec.name))) {
+		err_set(err, errlen, "VM '%s' is being backed up while stopped (job %lld); it starts "
+			"when the backup job is done (croft job list)", vm->spec.name, (long long)busy);
 		return -EBUSY;
 	}
 	if (vm->state != VM_STOPPED && vm->state != VM_CRASHED) {
@@ -312,6 +322,7 @@ int vm_start(struct vm *vm, vm_done_cb cb, void *data, const char **code, char *
 	qs.add_fds = vf.add;
 	qs.nadd_fds = vf.nadd;
 	qs.append = vm->spec.append;
+	qs.incoming = state_fd >= 0;
 	r = vm_nic_prepare_start(vm, &nics, &nnics, &qs.vhost, code, err, errlen);
 	if (r < 0)
 		goto fail;
@@ -340,6 +351,7 @@ int vm_start(struct vm *vm, vm_done_cb cb, void *data, const char **code, char *
 		goto fail;
 	}
 	lfd[0] = -1;                  /* the watch holds it until QMP is up */
+	vm->incoming_fd = state_fd;   /* vm_qemu.c hands it over then */
 	vm->started_at = time(NULL);
 	vm->expect_exit = 0;
 	vm->exit_reason[0] = '\0';
@@ -367,5 +379,20 @@ fail:
 	free(agent);
 	free(rundir);
 	free(vmroot);
+	return r;
+}
+
+int vm_start(struct vm *vm, vm_done_cb cb, void *data, const char **code, char *err, size_t errlen)
+{
+	return start(vm, -1, cb, data, code, err, errlen);
+}
+
+int vm_start_from_state(struct vm *vm, int state_fd, vm_done_cb cb, void *data,
+			const char **code, char *err, size_t errlen)
+{
+	int r = start(vm, state_fd, cb, data, code, err, errlen);
+
+	if (r < 0)
+		close(state_fd);
 	return r;
 }

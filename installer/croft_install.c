@@ -11,6 +11,10 @@
  *                 reboots when done, powers off (writing nothing) when the
  *                 answer is bad
  *
+ * One install at a time (inst_lock.h): an install that is not a dry run
+ * takes the lock before its plan and refuses, writing nothing, while
+ * another installer (the other console's) holds it.
+ *
  * The attended installer (installer/ui*) drives the same options.  Exit
  * status 0 on success, 1 when the install failed or the answer is bad,
  * 2 for bad usage.
@@ -18,6 +22,8 @@
 #include "installer/answer.h"
 #include "common/addr.h"
 #include "installer/inst_engine.h"
+#include "installer/inst_lock.h"
+#include "installer/inst_run.h"
 #include "installer/inst_sysfs.h"
 
 #include <errno.h>
@@ -91,19 +97,39 @@ static void report_answer(const struct answer *a, const char *path, const char *
 		inst_progress_error(p, "%s: %s", path, a->errors[i].msg);
 }
 
-/* Parse, plan and (unless a dry run) install.  0, or 1 with the problem
- * already reported on p. */
-static int install(const char *path, struct inst_opts *o, struct inst_progress *p)
+/* Who is installing, for the install lock: the console this runs on. */
+static const char *lock_who(int unattended, char *buf, size_t len)
+{
+	char tty[64];
+
+	if (unattended)
+		snprintf(buf, len, "the unattended install (croft-install --auto, pid %ld)",
+			 (long)getpid());
+	else if (inst_console(tty, sizeof(tty)))
+		snprintf(buf, len, "the installer on %s (pid %ld)", tty, (long)getpid());
+	else
+		snprintf(buf, len, "croft-install (pid %ld, no terminal)", (long)getpid());
+	return buf;
+}
+
+/* Parse, plan and (unless a dry run) install, holding the install lock
+ * (inst_lock.h) from the plan on.  0, or 1 with the problem already
+ * reported on p. */
+static int install(const char *path, struct inst_opts *o, struct inst_progress *p, int unattended)
 {
 	struct answer *a = calloc(1, sizeof(*a));
 	struct inst_plan plan;
-	char err[1024], size[32], *desc;
-	int rc = 1;
+	char err[1024], size[32], who[160], *desc;
+	int rc = 1, lock = -1;
 
 	if (!a)
 		abort();
 	if (answer_parse_file(path, a, err, sizeof(err)) < 0) {
 		report_answer(a, path, err, p);
+		goto out;
+	}
+	if (!o->dry_run && (lock = inst_lock(lock_who(unattended, who, sizeof(who)), err, sizeof(err))) < 0) {
+		inst_progress_error(p, "%s", err);
 		goto out;
 	}
 	if (inst_plan(a, o, &plan, err, sizeof(err)) < 0) {
@@ -126,6 +152,8 @@ static int install(const char *path, struct inst_opts *o, struct inst_progress *
 	if (inst_execute(&plan, o, p, err, sizeof(err)) == 0)
 		rc = 0;
 out:
+	if (lock >= 0)
+		close(lock);
 	free(a);
 	return rc;
 }
@@ -159,17 +187,38 @@ static int cmdline_answer(char *out, size_t len)
 	return 0;
 }
 
-static int mount_ais(void)
+/* The CROFT-AIS partition's device in dev: udev's by-label link, or
+ * (udev has not made it yet, or there is no udev) blkid's scan of the
+ * block devices.  0 when there is none. */
+static int ais_device(char *dev, size_t len)
+{
+	const char *const blkid[] = { "blkid", "-c", "/dev/null", "-L", AIS_LABEL, NULL };
+	char out[PATH_MAX], err[256];
+
+	snprintf(dev, len, "/dev/disk/by-label/" AIS_LABEL);
+	if (access(dev, F_OK) == 0)
+		return 1;
+	if (inst_run(blkid, NULL, out, sizeof(out), err, sizeof(err)) < 0)
+		return 0;
+	out[strcspn(out, "\n")] = '\0';
+	if (out[0] != '/')
+		return 0;
+	snprintf(dev, len, "%s", out);
+	return 1;
+}
+
+/* Mount the CROFT-AIS partition read-only at mnt: 1 when it is there. */
+static int mount_ais(const char *mnt)
 {
 	static const char *const types[] = { "vfat", "ext4", "iso9660", "exfat", NULL };
-	const char *dev = "/dev/disk/by-label/" AIS_LABEL;
+	char dev[PATH_MAX];
 	size_t i;
 
-	if (access(dev, F_OK) < 0)
+	if (!ais_device(dev, sizeof(dev)))
 		return 0;
-	mkdir(AIS_MOUNT, 0700);
+	mkdir(mnt, 0700);
 	for (i = 0; types[i]; i++)
-		if (mount(dev, AIS_MOUNT, types[i], MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) == 0)
+		if (mount(dev, mnt, types[i], MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) == 0)
 			return 1;
 	return 0;
 }
@@ -178,6 +227,7 @@ static int mount_ais(void)
  * are paths on it).  0 when there is none. */
 static int find_answer(const char *live, char *path, size_t plen, char *medium, size_t mlen)
 {
+	const char *ais = env_or("CROFT_AIS_MOUNT", AIS_MOUNT);
 	char arg[PATH_MAX / 2];
 
 	if (cmdline_answer(arg, sizeof(arg))) {
@@ -194,11 +244,12 @@ static int find_answer(const char *live, char *path, size_t plen, char *medium, 
 	snprintf(medium, mlen, "%s", live);
 	if (access(path, F_OK) == 0)
 		return 1;
-	if (mount_ais()) {
-		snprintf(path, plen, AIS_MOUNT "/answer.ini");
-		snprintf(medium, mlen, AIS_MOUNT);
+	if (mount_ais(ais)) {
+		snprintf(path, plen, "%s/answer.ini", ais);
+		snprintf(medium, mlen, "%s", ais);
 		if (access(path, F_OK) == 0)
 			return 1;
+		umount(ais);
 	}
 	return 0;
 }
@@ -247,7 +298,7 @@ static int auto_install(struct inst_opts *o, struct inst_progress *p)
 	}
 	inst_progress_step(p, 0, "unattended install with the answer file %s", path);
 	o->medium = medium;
-	rc = install(path, o, p);
+	rc = install(path, o, p, 1);
 	if (rc) {
 		inst_progress_error(p, "unattended install stopped; powering off in 10 s");
 		power("poweroff", 10, p);
@@ -320,5 +371,5 @@ int main(int argc, char **argv)
 		return auto_install(&o, &p);
 	if (!o.medium)
 		o.medium = "/";   /* a first-boot script path is a path here */
-	return install(answer, &o, &p);
+	return install(answer, &o, &p, 0);
 }

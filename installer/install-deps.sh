@@ -10,6 +10,7 @@ PACKAGES=(
 	libsqlite3-dev sqlite3 libjansson-dev libcmocka-dev libncurses-dev
 	libmnl-dev libnftnl-dev libmicrohttpd-dev
 	libcrypt-dev            # the console hashes cloud-init passwords
+	libsystemd-dev          # croftd and croft-netd: sd_notify (Type=notify units)
 	clang libclang-rt-dev   # make fuzz: libFuzzer, ASan, UBSan
 	# guests
 	qemu-system-x86 qemu-utils ovmf

@@ -4,7 +4,9 @@
 #
 #   root      Debian 12 (bookworm) by mmdebstrap from Debian's archive only
 #             (the apt sources of this machine, or $CROFT_MIRROR): a kernel,
-#             live-boot, systemd, QEMU, dnsmasq, nftables, the tools an
+#             live-boot, systemd (with systemd-resolved, which writes the
+#             DHCP server's resolvers for the installed system's networkd),
+#             QEMU, dnsmasq, nftables, the tools an
 #             install needs (parted, mkfs, GRUB for BIOS and UEFI), SSH,
 #             and the croft package; packed as a squashfs (xz)
 #   boot      GRUB for BIOS and UEFI by grub-mkrescue, written by xorriso as
@@ -55,13 +57,16 @@ PACKAGES=(
 	libinih1 libncursesw6 libjansson4 libsqlite3-0
 )
 include=$(IFS=,; echo "${PACKAGES[*]}")
+# systemd-resolved comes with the croft package, in the last apt-get that
+# downloads: its postinst points /etc/resolv.conf at its own stub, which
+# does not answer in the chroot.
 
 echo "build-iso: debootstrapping bookworm (mmdebstrap) into $WORK/root"
 # shellcheck disable=SC2016
 mmdebstrap --mode=root --variant=minbase --components=main \
 	--include="$include" \
 	--customize-hook='copy-in '"$DEB"' /tmp' \
-	--customize-hook='chroot "$1" sh -ec "DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends /tmp/croft_*.deb; rm -f /tmp/croft_*.deb"' \
+	--customize-hook='chroot "$1" sh -ec "DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends /tmp/croft_*.deb systemd-resolved; rm -f /tmp/croft_*.deb"' \
 	--customize-hook='echo croft-live >"$1/etc/hostname"' \
 	--customize-hook='mkdir -p "$1/etc/systemd/system/getty@tty1.service.d" "$1/etc/systemd/system/serial-getty@ttyS0.service.d"' \
 	--customize-hook='printf "[Service]\nExecStart=\nExecStart=-/sbin/agetty --autologin root --noclear %%I \$TERM\n" >"$1/etc/systemd/system/getty@tty1.service.d/autologin.conf"' \

@@ -138,7 +138,9 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	log_info("croft-netd ready on %s (protocol %d)", sock, NETD_PROTO_VERSION);
+	daemon_notify_ready("croft-netd ready: croftd may connect");
 	rc = loop_run(loop) < 0 ? 1 : 0;
+	daemon_notify_stopping();
 out:
 	netd_server_stop(srv);
 	netd_reconcile_free(rec);

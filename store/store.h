@@ -19,7 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define STORE_SCHEMA_VERSION 13
+#define STORE_SCHEMA_VERSION 16
 
 struct store;
 
@@ -58,6 +58,7 @@ struct store_vm {
 				  * canonical JSON text), NULL: none */
 	uint32_t cloud_init_gen; /* bumped at each change of cloud_init */
 	int is_template;         /* 1: a template, the read-only base of clones */
+	char *tags;              /* ','-joined, sorted (core/vm_tags.h); NULL: none */
 	struct store_disk *disks;/* ordered by idx; owned by the struct */
 	size_t ndisks;
 };
@@ -345,5 +346,77 @@ int store_pool_sample_add(struct store *st, const char *pool, int64_t t_ms, uint
 int store_pool_samples_list(struct store *st, const char *pool, int64_t **t, uint64_t **used,
 			    size_t *n);
 int store_pool_forget(struct store *st, const char *pool);
+
+/* Schedules (store_schedule.c; core/sched.h has their rules).  A schedule
+ * names one VM (vm_id, and vm its name when read), every VM (all) or the
+ * VMs with a tag; keep[] are the retention counts in prune.h's order
+ * (last, hourly, daily, weekly, monthly, yearly).  add fills s->id and
+ * created must be set; update writes every field but last_run and
+ * last_result, which ran() sets.  -ENOENT: no such schedule (or VM). */
+struct store_schedule {
+	int64_t id;
+	int64_t vm_id;           /* 0: none */
+	char *vm;                /* its name (read only), NULL: none */
+	int all;
+	char *tag;               /* NULL: none */
+	char *at;                /* the calendar event, as given */
+	int ram;
+	char *backup_to;         /* a pool: backups instead of snapshots; NULL: snapshots */
+	int64_t keep[6];
+	int64_t created;         /* unix seconds */
+	int64_t last_run;        /* when it last fired; 0: never */
+	char *last_result;       /* NULL: never ran */
+};
+int store_schedule_add(struct store *st, struct store_schedule *s, char *err, size_t errlen);
+int store_schedule_update(struct store *st, const struct store_schedule *s, char *err,
+			  size_t errlen);
+int store_schedule_ran(struct store *st, int64_t id, int64_t when, const char *result);
+int store_schedule_get(struct store *st, int64_t id, struct store_schedule *out);
+/* Every schedule by id (*v malloc'd, store_schedule_list_free). */
+int store_schedule_list(struct store *st, struct store_schedule **v, size_t *n, char *err,
+			size_t errlen);
+int store_schedule_delete(struct store *st, int64_t id, char *err, size_t errlen);
+void store_schedule_clear(struct store_schedule *s);
+void store_schedule_list_free(struct store_schedule *v, size_t n);
+/* --- snapshots (store_snap.c) --------------------------------------------------
+ *
+ * A VM's snapshots (core/snap.h) form a tree: parent_id names the parent
+ * (0: a root); at most one of a VM's rows is current (the position a new
+ * snapshot hangs under).  Rows go with their VM. */
+struct store_snap {
+	int64_t id;
+	int64_t vm_id;
+	char *name;
+	int64_t parent_id;       /* 0: none */
+	int64_t created;         /* unix seconds */
+	int ram;                 /* with RAM and device state (vmstate) */
+	char *vmstate;           /* the RAM state file, NULL when none */
+	char *description;       /* "" when none */
+	double pause_ms;         /* the guest's measured pause; < 0: not measured */
+	char *method;            /* "transaction" | "background-snapshot" | "stopped" */
+	int frozen;              /* the guest's file systems were frozen */
+	int protected_;          /* never pruned */
+	int64_t schedule_id;     /* 0: taken by hand */
+	int current;
+	uint64_t alloc;          /* the disks' allocated bytes right after it was taken */
+	char *spec;              /* the VM's definition then (JSON object) */
+	char *disks;             /* JSON array of its disks */
+};
+/* Insert s as the VM's current snapshot (fills s->id; s->current 1).
+ * -EEXIST when the VM has one of that name. */
+int store_snap_add(struct store *st, struct store_snap *s, char *err, size_t errlen);
+/* The VM's snapshots, oldest first (*v malloc'd; store_snap_list_free). */
+int store_snap_list(struct store *st, int64_t vm_id, struct store_snap **v, size_t *n);
+/* -ENOENT when the VM has none of that name; *out zeroed first. */
+int store_snap_get(struct store *st, int64_t vm_id, const char *name, struct store_snap *out);
+/* Remove one: its children hang under its parent, and when it was current
+ * its parent becomes current.  -ENOENT when absent. */
+int store_snap_delete(struct store *st, int64_t vm_id, const char *name, char *err,
+		      size_t errlen);
+/* Make snapshot id the VM's current one (0: none). */
+int store_snap_set_current(struct store *st, int64_t vm_id, int64_t id, char *err,
+			   size_t errlen);
+void store_snap_clear(struct store_snap *s);
+void store_snap_list_free(struct store_snap *v, size_t n);
 
 #endif

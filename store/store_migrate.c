@@ -255,6 +255,81 @@ static const struct migration migrations[] = {
 	  "ALTER TABLE vms ADD COLUMN template INTEGER NOT NULL DEFAULT 0"
 	  " CONSTRAINT template_0_or_1 CHECK (template IN (0, 1));"
 	},
+	{ 14,
+	  /* Snapshots (core/snap.h): a VM's internal qcow2 snapshots as a
+	   * tree (parent_id; NULL: a root), at most one the current position;
+	   * spec is the VM's definition then, disks what each disk held. */
+	  "CREATE TABLE snapshots ("
+	  " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	  " vm_id INTEGER NOT NULL REFERENCES vms(id) ON DELETE CASCADE,"
+	  " name TEXT NOT NULL,"
+	  " parent_id INTEGER REFERENCES snapshots(id) ON DELETE SET NULL,"
+	  " created INTEGER NOT NULL,"
+	  " ram INTEGER NOT NULL DEFAULT 0 CONSTRAINT ram_0_or_1 CHECK (ram IN (0, 1)),"
+	  " vmstate TEXT,"
+	  " description TEXT NOT NULL DEFAULT '',"
+	  " pause_ms REAL CONSTRAINT pause_not_negative CHECK (pause_ms IS NULL OR pause_ms >= 0),"
+	  " method TEXT NOT NULL CONSTRAINT method_known"
+	  "  CHECK (method IN ('transaction', 'background-snapshot', 'stopped')),"
+	  " frozen INTEGER NOT NULL DEFAULT 0 CONSTRAINT frozen_0_or_1 CHECK (frozen IN (0, 1)),"
+	  " protected INTEGER NOT NULL DEFAULT 0"
+	  "  CONSTRAINT protected_0_or_1 CHECK (protected IN (0, 1)),"
+	  " schedule_id INTEGER,"
+	  " current INTEGER NOT NULL DEFAULT 0 CONSTRAINT current_0_or_1 CHECK (current IN (0, 1)),"
+	  " alloc INTEGER NOT NULL DEFAULT 0 CONSTRAINT alloc_not_negative CHECK (alloc >= 0),"
+	  " spec TEXT NOT NULL CONSTRAINT spec_object CHECK (json_type(spec) = 'object'),"
+	  " disks TEXT NOT NULL CONSTRAINT disks_array CHECK (json_type(disks) = 'array'),"
+	  " UNIQUE (vm_id, name)"
+	  ") STRICT;"
+	  "CREATE UNIQUE INDEX snapshots_one_current ON snapshots (vm_id) WHERE current = 1;"
+	},
+	{ 15,
+	  /* Backups to another pool (core/backup.h, store/store_backup.h): a
+	   * row per finished backup; the VM by name, as it outlives it. */
+	  "CREATE TABLE backups ("
+	  " id INTEGER PRIMARY KEY,"
+	  " vm TEXT NOT NULL,"
+	  " vm_uuid TEXT NOT NULL,"
+	  " pool TEXT NOT NULL,"
+	  " src_pool TEXT,"
+	  " dir TEXT NOT NULL UNIQUE,"
+	  " created INTEGER NOT NULL,"
+	  " size INTEGER NOT NULL DEFAULT 0 CONSTRAINT size_not_negative CHECK (size >= 0),"
+	  " method TEXT NOT NULL CONSTRAINT method_known CHECK (method IN ('live', 'stopped')),"
+	  " frozen INTEGER NOT NULL DEFAULT 0 CONSTRAINT frozen_0_or_1 CHECK (frozen IN (0, 1)),"
+	  " config TEXT NOT NULL CONSTRAINT config_object CHECK (json_type(config) = 'object'),"
+	  " disks TEXT NOT NULL CONSTRAINT disks_array CHECK (json_type(disks) = 'array'),"
+	  " job INTEGER NOT NULL,"
+	  " schedule INTEGER,"
+	  " verified INTEGER,"
+	  " verify_result TEXT"
+	  ") STRICT;"
+	  "CREATE INDEX backups_vm ON backups (vm, created);"
+	},
+	{ 16,
+	  /* Schedules (core/sched.h) and VM tags (core/vm_tags.h): a
+	   * schedule names one VM, every VM or a tag; its VM's rows go with
+	   * it.  last_run is when it last fired (unix seconds). */
+	  "ALTER TABLE vms ADD COLUMN tags TEXT;"
+	  "CREATE TABLE schedules ("
+	  " id INTEGER PRIMARY KEY,"
+	  " vm_id INTEGER REFERENCES vms (id) ON DELETE CASCADE,"
+	  " all_vms INTEGER NOT NULL DEFAULT 0 CONSTRAINT all_vms_0_or_1 CHECK (all_vms IN (0, 1)),"
+	  " tag TEXT,"
+	  " at TEXT NOT NULL,"
+	  " ram INTEGER NOT NULL DEFAULT 0 CONSTRAINT ram_0_or_1 CHECK (ram IN (0, 1)),"
+	  " backup_to TEXT,"
+	  " keep_last INTEGER NOT NULL DEFAULT 0 CONSTRAINT keep_last_not_negative CHECK (keep_last >= 0),"
+	  " keep_hourly INTEGER NOT NULL DEFAULT 0 CONSTRAINT keep_hourly_not_negative CHECK (keep_hourly >= 0),"
+	  " keep_daily INTEGER NOT NULL DEFAULT 0 CONSTRAINT keep_daily_not_negative CHECK (keep_daily >= 0),"
+	  " keep_weekly INTEGER NOT NULL DEFAULT 0 CONSTRAINT keep_weekly_not_negative CHECK (keep_weekly >= 0),"
+	  " keep_monthly INTEGER NOT NULL DEFAULT 0 CONSTRAINT keep_monthly_not_negative CHECK (keep_monthly >= 0),"
+	  " keep_yearly INTEGER NOT NULL DEFAULT 0 CONSTRAINT keep_yearly_not_negative CHECK (keep_yearly >= 0),"
+	  " created INTEGER NOT NULL,"
+	  " last_run INTEGER,"
+	  " last_result TEXT,"
+	  " CONSTRAINT one_target CHECK ((vm_id IS NOT NULL) + all_vms + (tag IS NOT NULL) = 1));"
+	},
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == STORE_SCHEMA_VERSION,

@@ -18,12 +18,12 @@
 
 #define VM_COLUMNS "id, name, uuid, vcpus, memory_mib, memory_min_mib, firmware, " \
 	"boot, cdrom, kernel, initrd, append, state, state_reason, created, memory_shares, ksm, " \
-	"agent, display, cloud_init, cloud_init_gen, template"
+	"agent, display, cloud_init, cloud_init_gen, template, tags"
 enum {
 	VC_ID, VC_NAME, VC_UUID, VC_VCPUS, VC_MEMORY, VC_MEMORY_MIN, VC_FIRMWARE,
 	VC_BOOT, VC_CDROM, VC_KERNEL, VC_INITRD, VC_APPEND, VC_STATE,
 	VC_STATE_REASON, VC_CREATED, VC_SHARES, VC_KSM, VC_AGENT, VC_DISPLAY,
-	VC_CLOUD_INIT, VC_CLOUD_INIT_GEN, VC_TEMPLATE
+	VC_CLOUD_INIT, VC_CLOUD_INIT_GEN, VC_TEMPLATE, VC_TAGS
 };
 
 #define DISK_COLUMNS "id, vm_id, idx, path, format, size_bytes, owned, bus"
@@ -32,21 +32,21 @@ enum { DC_ID, DC_VM_ID, DC_IDX, DC_PATH, DC_FORMAT, DC_SIZE, DC_OWNED, DC_BUS };
 /* Parameters ?1..?14 of the insert and the update, in VM_COLUMNS order
  * without id; the update's ?15 is the id; ?16 and ?17 are memory_shares
  * and ksm, ?18 and ?19 agent and display, ?20 and ?21 cloud_init and its
- * generation, ?22 template. */
+ * generation, ?22 template, ?23 tags. */
 #define VM_FIELDS "name, uuid, vcpus, memory_mib, memory_min_mib, firmware, boot, " \
 	"cdrom, kernel, initrd, append, state, state_reason, created, memory_shares, ksm, " \
-	"agent, display, cloud_init, cloud_init_gen, template"
+	"agent, display, cloud_init, cloud_init_gen, template, tags"
 
 static const char sql_vm_insert[] =
 	"INSERT INTO vms (" VM_FIELDS ") VALUES "
 	"(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, COALESCE(?12, 'stopped'), ?13, ?14, ?16, ?17, "
-	"?18, COALESCE(?19, 'std'), ?20, ?21, ?22)";
+	"?18, COALESCE(?19, 'std'), ?20, ?21, ?22, ?23)";
 static const char sql_vm_update[] =
 	"UPDATE vms SET name = ?1, uuid = ?2, vcpus = ?3, memory_mib = ?4, "
 	"memory_min_mib = ?5, firmware = ?6, boot = ?7, cdrom = ?8, kernel = ?9, "
 	"initrd = ?10, append = ?11, state = ?12, state_reason = ?13, created = ?14, "
 	"memory_shares = ?16, ksm = ?17, agent = ?18, display = COALESCE(?19, 'std'), "
-	"cloud_init = ?20, cloud_init_gen = ?21, template = ?22 "
+	"cloud_init = ?20, cloud_init_gen = ?21, template = ?22, tags = ?23 "
 	"WHERE id = ?15";
 static const char sql_vm_get[] =
 	"SELECT " VM_COLUMNS " FROM vms WHERE name = ?1";
@@ -90,6 +90,7 @@ static void vm_from_row(sqlite3_stmt *s, void *row)
 	vm->cloud_init = store_col_text(s, VC_CLOUD_INIT);
 	vm->cloud_init_gen = (uint32_t)sqlite3_column_int64(s, VC_CLOUD_INIT_GEN);
 	vm->is_template = sqlite3_column_int(s, VC_TEMPLATE);
+	vm->tags = store_col_text(s, VC_TAGS);
 }
 
 static void vm_clear(void *row)
@@ -145,7 +146,8 @@ static int bind_vm(sqlite3_stmt *s, const struct store_vm *vm)
 	       sqlite3_bind_text(s, 19, vm->display, -1, SQLITE_STATIC) ||
 	       sqlite3_bind_text(s, 20, vm->cloud_init, -1, SQLITE_STATIC) ||
 	       sqlite3_bind_int64(s, 21, vm->cloud_init_gen) ||
-	       sqlite3_bind_int(s, 22, vm->is_template ? 1 : 0);
+	       sqlite3_bind_int(s, 22, vm->is_template ? 1 : 0) ||
+	       sqlite3_bind_text(s, 23, vm->tags, -1, SQLITE_STATIC);
 }
 
 /* After a failed write of vm: -errno and the message a user should see. */

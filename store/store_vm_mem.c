@@ -33,6 +33,7 @@ void store_vm_clear(struct store_vm *vm)
 	free(vm->append);
 	free(vm->display);
 	free(vm->cloud_init);
+	free(vm->tags);
 	free(vm->state);
 	free(vm->state_reason);
 	for (i = 0; i < vm->ndisks; i++)
@@ -65,6 +66,7 @@ void store_vm_copy(struct store_vm *dst, const struct store_vm *src)
 	dst->append = xstrdup_or_null(src->append);
 	dst->display = xstrdup_or_null(src->display);
 	dst->cloud_init = xstrdup_or_null(src->cloud_init);
+	dst->tags = xstrdup_or_null(src->tags);
 	dst->state = xstrdup_or_null(src->state);
 	dst->state_reason = xstrdup_or_null(src->state_reason);
 	dst->disks = NULL;

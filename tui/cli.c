@@ -77,7 +77,7 @@ const struct cli_cmd cli_commands[] = {
 	  "[--cdrom ISO] [--boot LIST] [--firmware bios|uefi] "
 	  "[--kernel FILE [--initrd FILE] [--append STRING]] [--agent on|off] [--display none|std|virtio] "
 	  "[--cloud-init user=NAME,ssh-key=FILE|KEY,password-hash=HASH,hostname=NAME,"
-	  "network=dhcp|static:A/P:GW[:DNS],user-data=FILE] [--wait|--no-wait]",
+	  "network=dhcp|static:A/P:GW[:DNS],user-data=FILE] [--tag T]... [--wait|--no-wait]",
 	  "Create a VM (stopped); --cloud-init gives it a cloud-init NoCloud seed (the CLI "
 	  "reads the FILEs).", "vm.create", cli_parse_vm_create, cli_run_vm_create },
 	{ "vm", NULL, "list", "", "List the VMs.", "vm.list", cli_parse_none, cli_run_vm_list },
@@ -102,7 +102,7 @@ const struct cli_cmd cli_commands[] = {
 	  "NAME [--vcpus N] [--memory SIZE] [--memory-min SIZE] [--cdrom ISO | --eject] "
 	  "[--boot LIST] [--firmware bios|uefi] [--kernel FILE] [--initrd FILE] "
 	  "[--append STRING] [--memory-shares N] [--ksm on|off] [--agent on|off]"
-	  " [--display none|std|virtio] [--cloud-init SETTINGS|off]",
+	  " [--display none|std|virtio] [--cloud-init SETTINGS|off] [--tag T]...",
 	  "Change a VM's configuration; --cloud-init replaces the cloud-init settings "
 	  "(a new instance-id) or turns them off.", "vm.edit", cli_parse_vm_edit, cli_run_vm_action },
 	{ "vm", NULL, "delete", "NAME [--keep-disks] [--force]",
@@ -116,6 +116,37 @@ const struct cli_cmd cli_commands[] = {
 	  "Clone a VM: --linked (the default from a template) overlays the template's volumes, "
 	  "--full copies every volume (a job) into --pool or the source's pool; the clone gets "
 	  "a new uuid and new MACs.", "vm.clone", cli_parse_vm_clone, cli_run_vm_create },
+	{ "snap", NULL, "create", "VM NAME [--ram] [--description TEXT] [--protected] [--no-wait]",
+	  "Snapshot every disk of a VM at one instant (running or stopped; qcow2 disks); it "
+	  "becomes a child of the current snapshot.", "snap.create", cli_parse_snap,
+	  cli_run_snap_job },
+	{ "snap", NULL, "list", "VM",
+	  "Show a VM's snapshots as a tree: parent, children, the current one (*), time, RAM, "
+	  "size, the guest's pause; warnings about the tree.", "snap.list", cli_parse_snap,
+	  cli_run_snap_show },
+	{ "snap", NULL, "info", "VM NAME", "Show one snapshot and its disks.", "snap.info",
+	  cli_parse_snap, cli_run_snap_show },
+	{ "snap", NULL, "revert", "VM NAME [--force] [--no-wait]",
+	  "Put the VM's disks, UEFI variables and settings back to a snapshot; a running VM "
+	  "needs --force (it restarts from the disks' state).", "snap.revert", cli_parse_snap,
+	  cli_run_snap_job },
+	{ "snap", NULL, "delete", "VM NAME [--no-wait]",
+	  "Delete a snapshot (also while the VM runs); its children move up to its parent.",
+	  "snap.delete", cli_parse_snap, cli_run_snap_job },
+	{ "backup", NULL, "create", "VM --to POOL [--wait|--no-wait]",
+	  "Back up every disk of a VM (at one instant, while it runs) and its definition "
+	  "into another pool.", "backup.create", cli_parse_backup_create, cli_run_backup_job },
+	{ "backup", NULL, "list", "[VM]", "List the backups (of one VM): when, where, size, "
+	  "the last verify.", "backup.list", cli_parse_backup_list, cli_run_backup_list },
+	{ "backup", NULL, "verify", "ID [--wait|--no-wait]",
+	  "Check a backup's images (qemu-img check) and their content against the hash "
+	  "recorded when it was made.", "backup.verify", cli_parse_backup_id, cli_run_backup_job },
+	{ "backup", NULL, "restore", "ID [--as NEWNAME] [--pool POOL] [--force] [--wait|--no-wait]",
+	  "Make a VM again from a backup, its disks copied into --pool or the pool they came "
+	  "from; --as gives a new name (new uuid and MACs); --force replaces a stopped VM of "
+	  "the same name.", "backup.restore", cli_parse_backup_restore, cli_run_backup_job },
+	{ "backup", NULL, "delete", "ID", "Delete a backup and its files.", "backup.delete",
+	  cli_parse_backup_id, cli_run_backup_delete },
 	{ "vm", NULL, "console", "NAME",
 	  "Attach to a VM's serial console; Ctrl-] detaches.", "vm.console",
 	  cli_parse_name, cli_run_vm_console },
@@ -214,6 +245,33 @@ const struct cli_cmd cli_commands[] = {
 	{ "iso", NULL, "import", "POOL/NAME --from FILE [--no-wait]",
 	  "Copy an ISO 9660 image into an iso pool (e.g. iso/debian.iso), read with your rights "
 	  "(a job).", "iso.import", cli_parse_iso_import, cli_run_vol_create },
+	{ "schedule", NULL, "add",
+	  "VM|--all|--tag T --at CALENDAR [--ram] [--backup-to POOL] [--keep-last N] "
+	  "[--keep-hourly N] [--keep-daily N] [--keep-weekly N] [--keep-monthly N] "
+	  "[--keep-yearly N]",
+	  "Snapshot (or with --backup-to, back up) a VM, every VM or the VMs tagged T at the "
+	  "times of CALENDAR (Proxmox's calendar events: daily, 'mon..fri 02:00', '*:0/15', "
+	  "'sat *-1..7 15:00'); after each run the schedule's own snapshots beyond the "
+	  "retention (Proxmox Backup Server's prune rules; all 0 keeps everything) are deleted.",
+	  "schedule.add", cli_parse_sched_add, cli_run_sched },
+	{ "schedule", NULL, "set",
+	  "ID [--all|--tag T] [--at CALENDAR] [--ram|--no-ram] [--backup-to POOL|--snapshots] "
+	  "[--keep-... N]", "Change a schedule; what is not given stays.", "schedule.set",
+	  cli_parse_sched_set, cli_run_sched },
+	{ "schedule", NULL, "list", "[VM]",
+	  "List the schedules (those that run on VM): next run, last run and its result.",
+	  "schedule.list", cli_parse_sched_list, cli_run_sched },
+	{ "schedule", NULL, "remove", "ID",
+	  "Remove a schedule (its snapshots and backups stay).", "schedule.remove",
+	  cli_parse_sched_id, cli_run_sched },
+	{ "schedule", NULL, "run-now", "ID", "Run a schedule now, with its retention.",
+	  "schedule.run-now", cli_parse_sched_id, cli_run_sched },
+	{ "schedule", NULL, "simulate",
+	  "--at CALENDAR [--days N] [--keep-last N] [--keep-hourly N] [--keep-daily N] "
+	  "[--keep-weekly N] [--keep-monthly N] [--keep-yearly N]",
+	  "Show which runs of CALENDAR over the last N days (default 30) the retention keeps, "
+	  "and by which rule, like the PBS prune simulator.", "schedule.simulate",
+	  cli_parse_sched_simulate, cli_run_sched },
 	{ "host", NULL, "info", "", "Show the host: CPUs, memory, acceleration, QEMU, VMs.",
 	  "host.info", cli_parse_none, cli_run_host_info },
 	{ "host", NULL, "set", "accel auto|kvm|tcg | allow-path PATH | disallow-path PATH | metrics-listen ADDR:PORT|off | alert-... N | balloon on|off | memory-budget SIZE|auto | memory-reserve SIZE | balloon-interval-ms N | ksm auto|on|off",

@@ -237,6 +237,19 @@ int cli_parse_vm_log(const char *cmdname, int argc, char **argv, struct cli_opts
 int cli_parse_vm_delete(const char *cmdname, int argc, char **argv, struct cli_opts *g,
 			json_t **args, char *err, size_t errlen);
 
+/* The schedule commands (cli_sched.c). */
+int cli_parse_sched_add(const char *cmdname, int argc, char **argv, struct cli_opts *g,
+			json_t **args, char *err, size_t errlen);
+int cli_parse_sched_set(const char *cmdname, int argc, char **argv, struct cli_opts *g,
+			json_t **args, char *err, size_t errlen);
+int cli_parse_sched_id(const char *cmdname, int argc, char **argv, struct cli_opts *g,
+		       json_t **args, char *err, size_t errlen);
+int cli_parse_sched_list(const char *cmdname, int argc, char **argv, struct cli_opts *g,
+			 json_t **args, char *err, size_t errlen);
+int cli_parse_sched_simulate(const char *cmdname, int argc, char **argv, struct cli_opts *g,
+			     json_t **args, char *err, size_t errlen);
+int cli_run_sched(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args);
+
 /* cli_table.c: the pieces of human output. */
 #define CLI_TABLE_COLS 10
 #define CLI_CELL 80
@@ -332,6 +345,11 @@ enum cli_job_how { CLI_JOB_NONE, CLI_JOB_DETACHED, CLI_JOB_DONE };
 int cli_job_follow(struct cli_ctx *ctx, struct api_client *c, const json_t *reply,
 		   enum cli_job_how *how);
 int cli_job_wait(struct cli_ctx *ctx, struct api_client *c, long long id, struct cli_job *out);
+/* Connect, call cmd->op with args (borrowed) and follow the job its reply
+ * starts: an exit status, with *c (close it) and *res (a new reference,
+ * NULL on failure) for the caller to print from. */
+int cli_call_follow(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args,
+		    struct api_client **c, json_t **res, enum cli_job_how *how);
 
 /* cli_parse_job.c: parsers of the job commands and of events (pure). */
 int cli_parse_job_list(const char *cmdname, int argc, char **argv, struct cli_opts *g,
@@ -447,6 +465,24 @@ int cli_parse_vol_list(const char *cmdname, int argc, char **argv, struct cli_op
 int cli_parse_vm_disk(const char *cmdname, int argc, char **argv, struct cli_opts *g,
 		      json_t **args, char *err, size_t errlen);
 int cli_run_vm_disk(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args);
+/* cli_snap.c: snap create, list, info, revert, delete. */
+int cli_parse_snap(const char *cmdname, int argc, char **argv, struct cli_opts *g,
+		   json_t **args, char *err, size_t errlen);
+int cli_run_snap_show(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args);
+int cli_run_snap_job(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args);
+/* cli_backup.c: backup create, list, verify, restore, delete. */
+int cli_parse_backup_create(const char *cmdname, int argc, char **argv, struct cli_opts *g,
+			    json_t **args, char *err, size_t errlen);
+int cli_parse_backup_list(const char *cmdname, int argc, char **argv, struct cli_opts *g,
+			  json_t **args, char *err, size_t errlen);
+int cli_parse_backup_id(const char *cmdname, int argc, char **argv, struct cli_opts *g,
+			json_t **args, char *err, size_t errlen);
+int cli_parse_backup_restore(const char *cmdname, int argc, char **argv, struct cli_opts *g,
+			     json_t **args, char *err, size_t errlen);
+int cli_run_backup_list(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args);
+int cli_run_backup_delete(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args);
+int cli_run_backup_job(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args);
+
 /* cli_clone.c: vm template, vm clone (its runner is cli_run_vm_create's). */
 int cli_parse_vm_clone(const char *cmdname, int argc, char **argv, struct cli_opts *g,
 		       json_t **args, char *err, size_t errlen);

@@ -95,6 +95,22 @@ void cli_format_vm_list(FILE *f, const json_t *vms)
 }
 
 /* What the guest agent said (vm.info's and vm.agent's "guest"), if anything. */
+/* "tags: a, b", or "-" when none. */
+static void cli_format_tags(FILE *f, const json_t *tags)
+{
+	char buf[640] = "";
+	size_t i, at = 0;
+	const json_t *t;
+
+	json_array_foreach(tags, i, t) {
+		if (at >= sizeof(buf))
+			break;
+		at += (size_t)snprintf(buf + at, sizeof(buf) - at, "%s%s", i ? ", " : "",
+				       json_string_value(t));
+	}
+	cli_kv(f, "tags", *buf ? buf : "-");
+}
+
 static void cli_format_guest(FILE *f, const json_t *g)
 {
 	const json_t *addrs = jget_arr(g, "addresses");
@@ -197,6 +213,7 @@ void cli_format_vm_info(FILE *f, const json_t *vm)
 		snprintf(buf, sizeof(buf), "-");
 	cli_kv(f, "created", buf);
 	cli_kv(f, "display", cli_str(vm, "display"));
+	cli_format_tags(f, jget(vm, "tags"));
 	cli_kv(f, "agent", jget_bool(vm, "agent", 1) ? "on" : "off");
 	cli_format_guest(f, jget(vm, "guest"));
 	cli_format_cloudinit(f, jget(vm, "cloud_init"));

@@ -21,7 +21,7 @@ enum opt_key {
 	OPT_BOOT, OPT_FIRMWARE, OPT_KERNEL, OPT_INITRD, OPT_APPEND, OPT_FORMAT, OPT_AGENT,
 	OPT_DISPLAY, OPT_CLOSE, OPT_TEXT, OPT_PORT,
 	OPT_TIMEOUT, OPT_FORCE, OPT_KEEP_DISKS, OPT_WAIT, OPT_NO_WAIT, OPT_BYTES, OPT_FOLLOW,
-	OPT_SHARES, OPT_KSM, OPT_BUS, OPT_CLOUD_INIT,
+	OPT_SHARES, OPT_KSM, OPT_BUS, OPT_CLOUD_INIT, OPT_TAG,
 	OPT_MAX
 };
 
@@ -183,6 +183,20 @@ static int take_common(int key, const char *opt, const char *val, json_t *a, int
 			return -EINVAL;
 		return cli_set_once(a, "cloud_init", ci, opt, err, errlen);
 	}
+	case OPT_TAG: {
+		/* Several --tag add up; edit replaces the VM's tags, '' clears them. */
+		json_t *tags = json_object_get(a, "tags");
+
+		if (!tags)
+			json_object_set_new(a, "tags", tags = json_array());
+		if (!*val && !edit) {
+			err_set(err, errlen, "%s needs a tag", opt);
+			return -EINVAL;
+		}
+		if (*val)
+			json_array_append_new(tags, json_string(val));
+		return 0;
+	}
 	case OPT_APPEND:
 		return cli_set_once(a, "append", edit && !*val ? json_null() : json_string(val),
 				opt, err, errlen);
@@ -242,6 +256,7 @@ static const struct cli_opt create_specs[] = {
 	{ "--agent", OPT_AGENT, "on or off" },
 	{ "--display", OPT_DISPLAY, "none, std or virtio" },
 	{ "--cloud-init", OPT_CLOUD_INIT, "user=NAME,ssh-key=FILE|KEY,password-hash=HASH,hostname=NAME,network=dhcp|static:A/P:GW[:DNS],user-data=FILE" },
+	{ "--tag", OPT_TAG, "a tag (several allowed)" },
 	{ "--wait", OPT_WAIT, NULL },
 	{ "--no-wait", OPT_NO_WAIT, NULL },
 	{ NULL, 0, NULL },
@@ -380,6 +395,7 @@ static const struct cli_opt edit_specs[] = {
 	{ "--agent", OPT_AGENT, "on or off" },
 	{ "--display", OPT_DISPLAY, "none, std or virtio" },
 	{ "--cloud-init", OPT_CLOUD_INIT, "user=NAME,ssh-key=FILE|KEY,... or off" },
+	{ "--tag", OPT_TAG, "a tag (several allowed; they replace the VM's; '' clears)" },
 	{ NULL, 0, NULL },
 };
 

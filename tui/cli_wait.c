@@ -191,3 +191,19 @@ int cli_job_follow(struct cli_ctx *ctx, struct api_client *c, const json_t *repl
 	*how = CLI_JOB_DONE;
 	return cli_job_wait(ctx, c, j.id, NULL);
 }
+
+int cli_call_follow(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args,
+		    struct api_client **c, json_t **res, enum cli_job_how *how)
+{
+	int status;
+
+	*c = NULL;
+	*res = NULL;
+	*how = CLI_JOB_NONE;
+	status = cli_connect(ctx, c);
+	if (status == CLI_EXIT_OK)
+		status = cli_call(ctx, *c, cmd->op, json_incref(args), res, NULL);
+	if (status == CLI_EXIT_OK)
+		status = cli_job_follow(ctx, *c, *res, how);
+	return status;
+}

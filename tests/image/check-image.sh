@@ -4,14 +4,19 @@
 #
 #   1. the image: `make iso` (unless $CROFT_ISO names one), then two copies
 #      by croft-mkanswer: one with a good answer file, one with a bad one;
-#   2. the unattended install, booted with SeaBIOS (the image's BIOS boot)
+#      the copies keep the image's boot structures (El Torito, MBR, GPT,
+#      the Mac's APM and HFS+);
+#   2. the image without an answer file, booted with SeaBIOS: the attended
+#      installer's first screen on the serial line, then power off; then
+#      the unattended install, booted with SeaBIOS (the image's BIOS boot)
 #      onto a blank virtio disk: partitions, unpacks, GRUB for BIOS and
 #      UEFI, reboots;
 #   3. the installed disk booted with OVMF (its UEFI boot loader): on the
 #      serial line the banner with the host's address and the ssh command,
 #      root's login, the croft console drawing on ttyS0, a shell after it;
 #      over SSH (a host-forwarded port on 127.0.0.1): croftd and croft-netd
-#      active, croftbr0 with the host's address, the default pool on the
+#      active, the DHCP server's resolver (QEMU's 10.0.2.3) in
+#      /etc/resolv.conf, croftbr0 with the host's address, the default pool on the
 #      data partition, `croft host info` answering (and saying TCG: this
 #      virtual CPU's emulated SVM is no usable KVM), a tiny VM (a multiboot
 #      kernel that prints one line) created and started, a bridged network
@@ -109,6 +114,19 @@ sed 's/^timezone = UTC/timezon = UTC/' "$T/answer.ini" >"$T/bad.ini"
 	"$REPO/installer/croft-mkanswer" "$ISO" "$T/bad.ini" "$T/bad.iso" >/dev/null ||
 	{ echo "check-image: croft-mkanswer failed" >&2; exit 1; }
 result pass "croft-mkanswer writes the answer file onto copies of the image"
+# boot_structures ISO — its MBR, GPT, APM (the Mac's HFS+ part) and El
+# Torito boot images (the new session's catalog has a place of its own)
+boot_structures() {
+	xorriso -indev "$1" -report_system_area plain -report_el_torito plain 2>/dev/null |
+		grep -E '^(GPT|APM|MBR|El Torito|Boot record)' | grep -v '^El Torito catalog'
+}
+if out=$(diff <(boot_structures "$ISO") <(boot_structures "$T/auto.iso")) &&
+	grep -q 'HFSPLUS' <(boot_structures "$T/auto.iso") &&
+	[ "$(blkid -p -o value -s UUID "$ISO")" = "$(blkid -p -o value -s UUID "$T/auto.iso")" ]; then
+	result pass "croft-mkanswer keeps the image's boot structures (El Torito, MBR, GPT, APM and HFS+) and its volume id"
+else
+	result fail "croft-mkanswer keeps the image's boot structures" "$(head -5 <<<"$out" | tr '\n' '|')"
+fi
 as --32 -o "$T/tiny.o" "$HERE/tiny-kernel.S" && ld -m elf_i386 -Ttext=0x100000 -o "$T/tiny.elf" "$T/tiny.o" ||
 	{ echo "check-image: cannot build the tiny guest kernel" >&2; exit 1; }
 
@@ -173,7 +191,26 @@ bumped_deb() {
 bumped_deb &
 DEBPID=$!
 
-# --- 2. the unattended install ---------------------------------------------
+# --- 2. the live image without an answer file: the attended installer -----
+# on the serial line (root logs in by itself there); ^C quits it, and at
+# the shell's prompt (typed only then: leaving the installer flushes the
+# terminal's input) the live system powers off.
+qemu-img create -q -f qcow2 "$T/live.qcow2" 1G
+t0=$SECONDS
+qemu_start live bios live -cdrom "$ISO" -nic none
+if expect live \
+	"expect:$TIMEOUT:"'Welcome(\x1b\[[0-9;]*[A-Za-z]| )+to(\x1b\[[0-9;]*[A-Za-z]| )+croft' \
+	"send:\x03" "expect:60:The installer has quit" "poke:60:(:~|bash-[0-9.]+)# " \
+	"send:systemctl poweroff\r" "expect:180:reboot: Power down" &&
+	qemu_wait_exit 60; then
+	result pass "live image, no answer file: the attended installer's first screen on ttyS0, then power off ($((SECONDS - t0))s)"
+else
+	result fail "live image, no answer file: the attended installer on ttyS0" "$(cat "$T/live.err") last: $(lastlines live)"
+	qemu_stop
+fi
+disk_blank "$T/live.qcow2" || result fail "the attended installer left the disk alone" "data on $T/live.qcow2"
+
+# --- 2b. the unattended install --------------------------------------------
 qemu-img create -q -f qcow2 "$T/disk.qcow2" 10G
 t0=$SECONDS
 qemu_start install bios disk -cdrom "$T/auto.iso" \
@@ -210,6 +247,8 @@ fi
 for _ in $(seq 60); do on true 2>/dev/null && break; sleep 2; done
 check "ssh: root logs in with the answer file's key" on true
 check "croftd and croft-netd are active" on 'systemctl is-active croftd croft-netd'
+check "the DHCP server's DNS resolver in /etc/resolv.conf (systemd-resolved)" \
+	on 'systemctl is-active systemd-resolved && grep -q "^nameserver 10\.0\.2\.3$" /etc/resolv.conf'
 check "croftbr0 carries the host's address" on 'ip -4 -o addr show dev croftbr0 | grep -q "10\.0\.2\.15/"'
 check "the default pool lives on the data partition" \
 	on 'findmnt -n -o SOURCE /var/lib/croft/pools | grep -q "vda4" && croft pool list | grep -q "/var/lib/croft/pools/default"'

@@ -129,7 +129,14 @@ until_true 60 "(.vms[] | select(.name == \"$B\") | .target_mib) >= 370"
 after_busy=$(mem ".vms[] | select(.name == \"$B\") | .target_mib")
 after_others=$(mem "[$RUNNING[] | select(.name != \"$B\") | .target_mib] | add")
 [ "$after_busy" -gt "$before_busy" ] || fail "$B did not grow: $before_busy -> $after_busy"
-[ "$after_others" -lt "$before_others" ] || fail "the others did not shrink: $before_others -> $after_others"
+# the others give what the budget's room did not cover (a host under
+# memory pressure from other work has had them squeezed to their need
+# already, leaving room)
+room=$((1024 - before_busy - before_others))
+if [ $((after_busy - before_busy)) -gt "$room" ]; then
+	[ "$after_others" -lt "$before_others" ] ||
+		fail "the others did not shrink: $before_others -> $after_others ($B: $before_busy -> $after_busy, room $room)"
+fi
 until_true 5 "$IN_RANGE"
 until_true 5 "($RUNNING | map(.target_mib) | add) <= 1024"
 guest_ok "$B" 'cat /mnt/fill/f15 | wc -c' 60
@@ -149,32 +156,67 @@ grep -q '^Last decisions:' "$T/memory.txt" || fail "no last decisions in croft h
 t_end
 
 t_begin "croftd killed and started again keeps the targets"
-targets() { mem "[$RUNNING[] | \"\(.name)=\(.actual_mib)\"] | join(\" \")"; }
-until_true 90 "$RUNNING | all(.actual_mib <= .target_mib + 24 and .actual_mib + 24 >= .target_mib)"
+# The filling guest's use still moves the policy's targets, so the policy
+# is held (balloon off: targets change only by hand) while croftd is
+# killed and started: what is compared is what the restart alone does.
+targets() { mem "[$RUNNING[] | \"\(.name)=\(.target_mib)/\(.actual_mib)\"] | join(\" \")"; }
+expect_ok croft host set balloon off
+until_true 90 "$RUNNING | all(.actual_mib <= .target_mib + 8 and .actual_mib + 8 >= .target_mib)"
 t0=$(targets)
 croftd_kill9
 croftd_start || die "croftd start"
-sleep 8
 until_true 30 "($RUNNING | length) == 4 and ($RUNNING | all(.stats == \"ok\"))"
+sleep 4                              # two policy periods: nothing may move
 t1=$(targets)
 for kv in $t0; do
 	name=${kv%%=*}
-	a0=${kv#*=}
-	a1=$(echo "$t1" | tr ' ' '\n' | sed -n "s/^$name=//p")
-	[ -n "$a1" ] && [ $((a1 - a0)) -le 32 ] && [ $((a0 - a1)) -le 32 ] ||
-		fail "$name's balloon moved across the restart: $a0 -> ${a1:-?} ($t0 / $t1)"
+	v0=${kv#*=}
+	v1=$(echo "$t1" | tr ' ' '\n' | sed -n "s/^$name=//p")
+	a0=${v0#*/}
+	a1=${v1#*/}
+	t1v=${v1%/*}
+	# the balloon stays where it was, and croftd carries on from it
+	[ -n "$v1" ] && [ $((a1 - a0)) -le 8 ] && [ $((a0 - a1)) -le 8 ] && [ "$t1v" = "$a1" ] ||
+		fail "$name's balloon moved across the restart: $v0 -> ${v1:-?} (target/actual; $t0 / $t1)"
 done
 until_true 5 "$IN_RANGE"
+# the policy carries on from those targets, within the budget
+expect_ok croft host set balloon on
+sleep 4
+until_true 60 "($IN_RANGE) and ($RUNNING | map(.target_mib) | add) <= 1024"
 t_end
 
 t_begin "KSM merges the identical guests' pages"
+# /sys/kernel/mm/ksm is the host's, shared with every test and session on
+# it: the pages counted are this test's QEMUs' own
+# (/proc/PID/ksm_merging_pages), and croftd puts run back if another
+# writer turns it off meanwhile.
+ksm_ours() {
+	local n=0 g p
+	for g in $(mem "$RUNNING[] | .name"); do
+		p=$(vm_pid "$g") && [ -r "/proc/$p/ksm_merging_pages" ] &&
+			n=$((n + $(cat "/proc/$p/ksm_merging_pages")))
+	done
+	echo "$n"
+}
 if [ -z "$KSM_SAVED" ]; then
 	echo "  (no writable $KSM: skipped)"
 else
 	s0=$(cat "$KSM/full_scans")
 	expect_ok croft host set ksm on
 	until_true 20 '.ksm.run == 1'
-	until_true 150 '.ksm.pages_sharing > 0 and .ksm.saved_mib >= 1'
+	# ksmd walks every guest's memory on the host, not only these: at the
+	# rate croftd uses when the host is short (its maximum), so that the
+	# other sessions' guests do not make a full scan take minutes
+	echo 1250 >"$KSM/pages_to_scan"
+	if [ -r /proc/self/ksm_merging_pages ]; then
+		end=$((SECONDS + 240))
+		while [ "$(ksm_ours)" -eq 0 ] && [ "$SECONDS" -lt "$end" ]; do
+			sleep 2
+		done
+		[ "$(ksm_ours)" -gt 0 ] || fail "KSM merged none of the guests' pages in 240 s (run $(cat "$KSM/run"), full scans $s0 -> $(cat "$KSM/full_scans"))"
+	fi
+	until_true 30 '.ksm.pages_sharing > 0 and .ksm.saved_mib >= 1'
 	[ "$(cat "$KSM/full_scans")" -gt "$s0" ] || fail "KSM made no full scan"
 	expect_ok croft host set ksm off
 	ksm_restore

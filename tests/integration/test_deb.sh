@@ -183,6 +183,12 @@ assert_eq "db " "$(complete_words croft vm nic add d | tr '\n' ' ')"
 got=$(complete_words croft vm create x --f)
 assert_eq "--firmware" "$got"
 assert_eq bridged "$(complete_words croft net create x --mode b)"
+# snapshot names of the VM typed; pools after backup create --to
+croft vm create sv --memory 64M --disk 16M "${KARGS[@]}" >/dev/null || fail "create sv"
+croft snap create sv before-upgrade >/dev/null || fail "snap create sv"
+assert_eq "before-upgrade" "$(complete_words croft snap revert sv "")"
+assert_eq "sv" "$(complete_words croft snap create s)"
+assert_eq "default" "$(complete_words croft backup create sv --to d)"
 # croftd gone: no names, no error
 croftd_stop
 assert_eq "" "$(complete_words croft vm start "" 2>&1)"

@@ -13,23 +13,35 @@
 #     unpacked, fstab by UUID, hostname, croftbr0 over the NIC, root's
 #     hash, SSH key, the live-only files removed, units enabled; no GRUB
 #     (--no-bootloader);
+#   - one install at a time: while another installer holds the lock
+#     (/run/croft-install.lock, here $CROFT_INSTALL_LOCK) a second one says
+#     which console is installing and writes nothing; the install records
+#     its own console (its controlling terminal, a pty from script(1));
 #   - a failure mid-way (a corrupt squashfs): exit 1 with an error line
-#     naming unsquashfs, and the loop device has no partition table left.
+#     naming unsquashfs, and the loop device has no partition table left;
+#   - --auto: no answer file, a bad one on the medium, croft.answer=PATH,
+#     and the answer file on a partition labelled CROFT-AIS (an ext4 file
+#     system on a second loop device, found by its label and mounted).
 # shellcheck shell=bash
 . "$(dirname "$0")/lib.sh"
 
 INSTALL=$BUILD/croft-install
 [ -x "$INSTALL" ] || die "no $INSTALL (make all)"
-for tool in sfdisk wipefs mkfs.fat mkfs.ext4 unsquashfs mksquashfs losetup blkid systemctl; do
+for tool in sfdisk wipefs mkfs.fat mkfs.ext4 unsquashfs mksquashfs losetup blkid systemctl flock script; do
 	command -v "$tool" >/dev/null || die "$tool missing (installer/install-deps.sh)"
 done
 itest_need_root test_install.sh
 itest_tmpdir install_teardown
 LOOP=
+AISLOOP=
+LOCKPID=
 install_teardown() {
 	[ "$BASHPID" = "${ITEST_MAIN_PID:-}" ] || return
+	[ -n "$LOCKPID" ] && kill "$LOCKPID" 2>/dev/null
 	grep -q " $T/mnt " /proc/self/mounts && umount "$T/mnt"
+	grep -q " $T/ais " /proc/self/mounts && umount "$T/ais"
 	[ -n "$LOOP" ] && losetup -d "$LOOP"
+	[ -n "$AISLOOP" ] && losetup -d "$AISLOOP"
 	itest_teardown
 }
 
@@ -127,6 +139,7 @@ interface-name = enp1*
 filter-serial = TESTDISK-*
 INI
 
+export CROFT_INSTALL_LOCK=$T/install.lock
 run_install() {   # ARGS... — croft-install against the loop disk, progress on fd 3 → $T/progress
 	CROFT_SYSFS_ROOT=$SYS2 CROFT_INSTALL_ALLOW_LOOP=1 "$INSTALL" --source "$SRC" --no-bootloader \
 		--progress-fd 3 "$@" 3>"$T/progress"
@@ -153,8 +166,29 @@ grep -q "^error .*line 14: the \[disk\] filters match none" "$T/progress" || fai
 [ -z "$(blkid -p "$LOOP" 2>/dev/null)" ] || fail "a bad answer wrote to $LOOP"
 t_end
 
+t_begin "one install at a time: another installer holds the lock, this one names it and writes nothing"
+# the other installer: a process holding flock(1) on the lock file, which
+# says who it is as croft-install writes it
+echo "the installer on /dev/ttyS0 (pid 4242)" >"$CROFT_INSTALL_LOCK"
+(exec 9<>"$CROFT_INSTALL_LOCK" && flock -x 9 && exec sleep 600) &
+LOCKPID=$!
+for _ in $(seq 50); do flock -n "$CROFT_INSTALL_LOCK" true || break; sleep 0.1; done
+expect_fail "" run_install --answer "$T/answer.ini"
+assert_contains "$(cat "$T/progress")" "error another install is running: the installer on /dev/ttyS0 (pid 4242) is installing"
+assert_contains "$(cat "$T/progress")" "this one writes nothing"
+[ -z "$(blkid -p "$LOOP" 2>/dev/null)" ] || fail "the refused install wrote to $LOOP: $(blkid -p "$LOOP")"
+kill "$LOCKPID"
+wait "$LOCKPID" 2>/dev/null
+LOCKPID=
+t_end
+
 t_begin "an install onto a loop device: GPT, file systems, the configured root"
-out=$(run_install --answer "$T/answer.ini" 2>&1) || fail "exit $?: $out $(cat "$T/progress")"
+# on a terminal of its own (script(1)'s pty), which the lock names
+script -qec "CROFT_SYSFS_ROOT='$SYS2' CROFT_INSTALL_ALLOW_LOOP=1 '$INSTALL' --source '$SRC' \
+	--no-bootloader --progress-fd 3 --answer '$T/answer.ini' 3>'$T/progress'" /dev/null >"$T/script.out" 2>&1 ||
+	fail "exit $?: $(cat "$T/script.out") $(cat "$T/progress")"
+grep -Eq "^the installer on /dev/pts/[0-9]+ \(pid [0-9]+\)$" "$CROFT_INSTALL_LOCK" ||
+	fail "the lock does not name the install's terminal: $(cat "$CROFT_INSTALL_LOCK")"
 assert_eq "$(tail -1 "$T/progress")" "done"
 table=$(sfdisk -d "$LOOP")
 assert_contains "$table" "label: gpt"
@@ -224,4 +258,23 @@ out=$(auto --dry-run 2>&1) || fail "exit $?: $out $(cat "$T/progress")"
 assert_contains "$(cat "$T/progress")" "progress 0 unattended install with the answer file $T/answer.ini"
 assert_eq "$(tail -1 "$T/progress")" "done"
 assert_contains "$out" "disk: $LOOP"
+t_end
+
+t_begin "--auto: the answer file on a partition labelled CROFT-AIS, found and mounted"
+rm -f "$T/medium/croft/answer.ini"
+echo "BOOT_IMAGE=/live/vmlinuz boot=live croft.install=auto quiet" >"$T/cmdline"
+mkdir -p "$T/aisfiles"
+printf '[first-boot]\nscript = /first.sh\n' | cat "$T/answer.ini" - >"$T/aisfiles/answer.ini"
+printf '#!/bin/sh\necho first boot\n' >"$T/aisfiles/first.sh"
+# ext4 (this machine's kernel has no vfat; the live system's has both)
+truncate -s 16M "$T/ais.img"
+mkfs.ext4 -q -L CROFT-AIS -d "$T/aisfiles" "$T/ais.img" || die "mkfs.ext4 failed"
+AISLOOP=$(losetup --find --show "$T/ais.img") || die "losetup failed"
+out=$(CROFT_AIS_MOUNT=$T/ais auto --dry-run 2>&1) || fail "exit $?: $out $(cat "$T/progress")"
+assert_contains "$(cat "$T/progress")" "progress 0 unattended install with the answer file $T/ais/answer.ini"
+assert_eq "$(tail -1 "$T/progress")" "done"
+# the first-boot script is a path on the same partition
+assert_contains "$out" "$T/ais//first.sh"
+assert_eq "$(findmnt -n -o SOURCE "$T/ais")" "$AISLOOP"
+umount "$T/ais"
 t_end

@@ -218,6 +218,10 @@ static const char *const known_ops[] = {
 	"vm.disk.attach", "vm.disk.detach", "vm.screen", "vm.sendkey",
 	"vol.import", "iso.import", "vol.export",
 	"vm.template", "vm.clone",
+	"schedule.add", "schedule.set", "schedule.list", "schedule.remove", "schedule.run-now",
+	"schedule.simulate",
+	"snap.create", "snap.list", "snap.info", "snap.revert", "snap.delete", "snap.estimate",
+	"backup.create", "backup.list", "backup.verify", "backup.restore", "backup.delete",
 };
 
 static void test_op_find(void **state)
@@ -303,6 +307,10 @@ static const struct {
 	{ "net.forward.remove", NULL, "net" },
 	{ "vm.disk.attach", "name", NULL },  { "vm.disk.detach", "name", NULL },
 	{ "vm.template", "name", NULL },     { "vm.clone", "source", NULL },
+	{ "snap.create", "vm", NULL },       { "snap.list", "vm", NULL },
+	{ "snap.info", "vm", NULL },         { "snap.revert", "vm", NULL },
+	{ "snap.delete", "vm", NULL },       { "snap.estimate", "vm", NULL },
+	{ "backup.create", "vm", NULL },
 };
 
 static const char *named(const struct api_op *op, int flag)
@@ -367,7 +375,8 @@ static void test_vm_edit_fields(void **state)
 			;
 		if (!f->key)
 			fail_msg("vm.edit takes %s, which vm_spec does not know", a->name);
-		assert_int_equal(a->type, f->is_int == 3 ? ARG_OBJECT : f->is_int == 2 ? ARG_BOOL
+		assert_int_equal(a->type, f->is_int == 4 ? ARG_ARRAY : f->is_int == 3 ? ARG_OBJECT
+				 : f->is_int == 2 ? ARG_BOOL
 				 : f->is_int ? ARG_INT : ARG_STRING);
 	}
 	for (f = vm_spec_edit_fields; f->key; f++) {

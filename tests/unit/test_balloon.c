@@ -23,6 +23,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define MIB (1024ULL * 1024ULL)
 
@@ -214,12 +215,58 @@ static void test_settings(void **state)
 	assert_int_equal(balloon_tick(f->d), 1000);
 }
 
+/* KSM on: a run that another writer of the host's sysfs turned off is
+ * turned on again at the next tick. */
+static void test_ksm_on_kept_on(void **state)
+{
+	struct fx *f = *state;
+	char *dir = tl_path(f->dir, "ksm"), *run = tl_path(dir, "run"), *text;
+	const char *names[] = { "run", "pages_to_scan", "sleep_millisecs" };
+	struct model_host h;
+	char err[256];
+	size_t i;
+
+	assert_int_equal(mkdir(dir, 0755), 0);
+	for (i = 0; i < 3; i++) {
+		char *p = tl_path(dir, names[i]);
+
+		tl_write_file_or_fail(p, "0\n");
+		free(p);
+	}
+	balloon_fini(f->d);
+	assert_int_equal(store_setting_set(f->d->store, "ksm", "on"), 0);
+	assert_int_equal(setenv("CROFT_KSM_DIR", dir, 1), 0);
+	assert_int_equal(balloon_init(f->d, err, sizeof(err)), 0);
+	unsetenv("CROFT_KSM_DIR");
+	balloon_seam_set(f->d, fake_set);
+	h = f->d->model->host;
+	h.ksm.known = 1;
+	h.ksm.run = 0;
+	model_host_set(f->d->model, &h);
+	balloon_tick(f->d);
+	assert_string_equal(text = tl_read_file(run), "1\n");
+	free(text);
+	/* the sampler reads it on; then someone writes 0 */
+	h.ksm.run = 1;
+	model_host_set(f->d->model, &h);
+	balloon_tick(f->d);
+	tl_write_file_or_fail(run, "0\n");
+	h.ksm.run = 0;
+	model_host_set(f->d->model, &h);
+	balloon_tick(f->d);
+	assert_string_equal(text = tl_read_file(run), "1\n");
+	free(text);
+	free(run);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_tick_moves_and_explains, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_off_moves_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_start_check, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ksm_on_kept_on, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_settings, setup, teardown),
 	};
 

@@ -467,6 +467,7 @@ static void test_format_info(void **state)
 		"uptime:      1h02m\n"
 		"created:     2024-05-01 12:00:00 UTC\n"
 		"display:     -\n"
+		"tags:        -\n"
 		"agent:       on\n"
 		"cloud-init:  off\n"
 		"disks:\n"

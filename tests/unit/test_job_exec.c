@@ -193,6 +193,7 @@ static void test_output_fd(void **state)
  * reach the child; the umask is 0077 unless the spec says otherwise. */
 static void test_child_environment(void **state)
 {
+	static const char *const env[] = { "CROFT_T_A=one", "CROFT_T_B=two words", NULL };
 	struct loop *l = loop_new();
 	struct job_exec_spec spec;
 	struct tl_exec_seen seen;
@@ -231,6 +232,14 @@ static void test_child_environment(void **state)
 	run(l, &spec, &seen);
 	tl_assert_contains(seen.out, "NoNewPrivs:\t1\n");
 	tl_assert_contains(seen.out, "0022\n");
+
+	/* env: added to the child's environment, croftd's own unchanged */
+	spec = sh_spec("echo \"A=$CROFT_T_A B=$CROFT_T_B\"");
+	spec.env = env;
+	run(l, &spec, &seen);
+	assert_int_equal(seen.status, 0);
+	assert_string_equal(seen.out, "A=one B=two words\n");
+	assert_null(getenv("CROFT_T_A"));
 	loop_free(l);
 }
 

@@ -128,12 +128,49 @@ static void test_read_in_place(void **state)
 	assert_false(jscan_key_is(k, "devic"));
 }
 
+/* The iterators step over a checked value by its brackets and strings:
+ * brackets, commas and escaped quotes inside strings, nested containers,
+ * literals and numbers at the end of a container. */
+static void test_iterates_checked_values(void **state)
+{
+	const char *s = "{\"a\": \"x]}\\\"{,\", \"b\": [1, [2, {\"c\": \"]\"}], -3.5e2],"
+			"\"t\" : true , \"n\":null,\"z\":0}";
+	static const char *const keys[] = { "a", "b", "t", "n", "z" };
+	static const char *const vals[] = { "\"x]}\\\"{,\"", "[1, [2, {\"c\": \"]\"}], -3.5e2]",
+					    "true", "null", "0" };
+	struct jscan_span v, k, val;
+	struct jscan_it it;
+	size_t n = 0;
+
+	(void)state;
+	assert_int_equal(jscan_whole(s, s + strlen(s), &v), 0);
+	assert_int_equal(jscan_iter(&it, v), 0);
+	while (jscan_next(&it, &k, &val)) {
+		assert_true(n < 5);
+		assert_true(jscan_key_is(k, keys[n]));
+		assert_int_equal(val.n, strlen(vals[n]));
+		assert_memory_equal(val.p, vals[n], val.n);
+		n++;
+	}
+	assert_int_equal(n, 5);
+	/* text never checked that ends inside a string or container: no value */
+	v.p = "[\"ab";
+	v.n = 4;
+	assert_int_equal(jscan_iter(&it, v), 0);
+	assert_int_equal(jscan_next(&it, NULL, &val), 0);
+	v.p = "[[1,2";
+	v.n = 5;
+	assert_int_equal(jscan_iter(&it, v), 0);
+	assert_int_equal(jscan_next(&it, NULL, &val), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_accepts),
 		cmocka_unit_test(test_refuses),
 		cmocka_unit_test(test_read_in_place),
+		cmocka_unit_test(test_iterates_checked_values),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -232,6 +232,24 @@ static void test_kvm(void **state)
 	qemu_cmdline_free(argv);
 }
 
+/* A start from a saved state: QEMU waits for it, still stopped (-S). */
+static void test_incoming(void **state)
+{
+	struct qemu_spec s = base_spec();
+	char err[256], **argv;
+	size_t argc;
+
+	(void)state;
+	assert_int_equal(qemu_cmdline_build(&s, &argv, &argc, err, sizeof(err)), 0);
+	assert_false(argv_has(argv, "-incoming", "defer"));
+	qemu_cmdline_free(argv);
+	s.incoming = 1;
+	assert_int_equal(qemu_cmdline_build(&s, &argv, &argc, err, sizeof(err)), 0);
+	assert_true(argv_has(argv, "-incoming", "defer"));
+	assert_true(argv_has(argv, "-S", "-incoming"));
+	qemu_cmdline_free(argv);
+}
+
 static void test_two_disks_cdrom(void **state)
 {
 	struct qemu_spec s = base_spec();
@@ -1002,6 +1020,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bios_disk),
 		cmocka_unit_test(test_kvm),
+		cmocka_unit_test(test_incoming),
 		cmocka_unit_test(test_agent),
 		cmocka_unit_test(test_display),
 		cmocka_unit_test(test_two_disks_cdrom),

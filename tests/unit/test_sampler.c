@@ -413,19 +413,40 @@ static uint64_t allocated(const char *path)
 	return (uint64_t)st.st_blocks * 512;
 }
 
+/* A sparse 64 MiB image: its descriptor, for write_mib. */
+static int sparse_image(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, 64 << 20), 0);
+	return fd;
+}
+
+/* The guest writes 1 MiB at the start of the image; fd is closed. */
+static void write_mib(int fd)
+{
+	char block[65536];
+	int i;
+
+	memset(block, 0xa5, sizeof(block));
+	for (i = 0; i < 16; i++)
+		assert_int_equal(pwrite(fd, block, sizeof(block), (off_t)i * sizeof(block)),
+				 (ssize_t)sizeof(block));
+	assert_int_equal(fsync(fd), 0);
+	close(fd);
+}
+
 static void test_disk_allocation(void **state)
 {
 	struct fx *f = *state;
 	char *sparse = tl_path(f->dir, "web-disk0.raw"), *missing = tl_path(f->dir, "gone.qcow2");
 	const char *disks[] = { sparse, missing, NULL };
-	char block[65536];
 	struct vm *vm;
 	json_t *j, *jd;
-	int fd, i;
+	int fd;
 
-	fd = open(sparse, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	assert_true(fd >= 0);
-	assert_int_equal(ftruncate(fd, 64 << 20), 0);
+	fd = sparse_image(sparse);
 	vm = add_vm(f, "web", disks);
 	sampler_run(f->s);
 	assert_int_equal(model_disk_of(f->d.model, vm->spec.id, sparse)->allocated_bytes,
@@ -433,13 +454,7 @@ static void test_disk_allocation(void **state)
 	assert_true(allocated(sparse) < (1 << 20));
 	assert_int_equal(model_disk_of(f->d.model, vm->spec.id, missing)->sampled_ms, 0);
 
-	/* the guest writes 1 MiB */
-	memset(block, 0xa5, sizeof(block));
-	for (i = 0; i < 16; i++)
-		assert_int_equal(pwrite(fd, block, sizeof(block), (off_t)i * sizeof(block)),
-				 (ssize_t)sizeof(block));
-	assert_int_equal(fsync(fd), 0);
-	close(fd);
+	write_mib(fd);
 	tl_clock_advance(2000);
 	sampler_tick(&f->d);
 	assert_true(allocated(sparse) >= (1 << 20));
@@ -453,6 +468,39 @@ static void test_disk_allocation(void **state)
 	json_decref(j);
 	free(sparse);
 	free(missing);
+}
+
+/* A disk's allocation moves slowly: a sample re-reads it when the figure is
+ * 10 s old; an event about the VM reads it at once. */
+static void test_disk_allocation_every_10s(void **state)
+{
+	struct fx *f = *state;
+	char *path = tl_path(f->dir, "db-disk0.raw");
+	const char *disks[] = { path, NULL };
+	uint64_t before;
+	struct vm *vm;
+	int fd;
+
+	fd = sparse_image(path);
+	vm = add_vm(f, "db", disks);
+	sampler_run(f->s);
+	before = allocated(path);
+	assert_int_equal(model_disk_of(f->d.model, vm->spec.id, path)->allocated_bytes, before);
+	write_mib(fd);
+	assert_true(allocated(path) >= before + (1 << 20));
+	tl_clock_advance(2000);
+	sampler_tick(&f->d);
+	assert_int_equal(model_disk_of(f->d.model, vm->spec.id, path)->allocated_bytes, before);
+	tl_clock_advance(8000);
+	sampler_tick(&f->d);
+	assert_int_equal(model_disk_of(f->d.model, vm->spec.id, path)->allocated_bytes,
+			 allocated(path));
+	/* the event path: at once */
+	assert_int_equal(truncate(path, 0), 0);
+	tl_clock_advance(2000);
+	sampler_vm(f->s, vm);
+	assert_int_equal(model_disk_of(f->d.model, vm->spec.id, path)->allocated_bytes, 0);
+	free(path);
 }
 
 /* --- NICs and leases ---------------------------------------------------------------------------- */
@@ -1077,6 +1125,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_qemu_figures, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pid_not_the_qemu, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vm_gone_mid_sample, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_disk_allocation_every_10s, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_disk_allocation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_leases_mapped_to_nics, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_nic_changes_without_sql, setup, teardown),

@@ -64,7 +64,11 @@ static int init_fail(struct croftd *d, char *err, size_t errlen)
 
 static uint64_t tick_b(struct croftd *d)
 {
+	volatile unsigned spin = 0;
+
 	(void)d;
+	while (spin < 2000000)           /* some CPU time for the accounting */
+		spin++;
 	ticks++;
 	return ticks == 1 ? 5 : 0;      /* then back to the table's 20 ms */
 }
@@ -130,6 +134,18 @@ static void test_ticks(void **state)
 	assert_int_equal(ticks, 3);
 	/* 20 ms, then 5 ms, then 20 ms again */
 	assert_true(loop_now_ms() - t0 >= 40);
+	/* each tick's CPU time is counted, under the service's name; only
+	 * services that tick are listed */
+	{
+		const char *name = NULL;
+		uint64_t ns = 0, n = 0;
+
+		assert_int_equal(service_tick_cpu(set, 0, &name, &ns, &n), 0);
+		assert_string_equal(name, "b");
+		assert_int_equal(n, 3);
+		assert_true(ns > 0);
+		assert_int_equal(service_tick_cpu(set, 1, &name, &ns, &n), -ENOENT);
+	}
 	service_stop_all(set);
 	/* No tick after the stop. */
 	loop_run_once(d.loop, 50);

@@ -746,7 +746,8 @@ static void test_edit_fields(void **state)
 		seen |= f->bit;
 		assert_true(f->off + (f->is_int ? sizeof(long long) : sizeof(char *)) <= sizeof(req));
 		rc = vm_spec_edit(&fake_env, &web, "running", &req, &plan, &code, err, sizeof(err));
-		if (f->bit & (VM_SPEC_MEMORY | VM_SPEC_MEMORY_MIN | VM_SPEC_SHARES | VM_SPEC_CLOUD_INIT)) {
+		if (f->bit & (VM_SPEC_MEMORY | VM_SPEC_MEMORY_MIN | VM_SPEC_SHARES | VM_SPEC_CLOUD_INIT |
+			      VM_SPEC_TAGS)) {
 			assert_int_equal(rc, 0);
 			vm_spec_edit_plan_clear(&plan);
 			continue;
@@ -759,7 +760,7 @@ static void test_edit_fields(void **state)
 	assert_int_equal(seen, VM_SPEC_VCPUS | VM_SPEC_MEMORY | VM_SPEC_MEMORY_MIN | VM_SPEC_CDROM |
 			       VM_SPEC_BOOT | VM_SPEC_FIRMWARE | VM_SPEC_KERNEL | VM_SPEC_INITRD |
 			       VM_SPEC_APPEND | VM_SPEC_SHARES | VM_SPEC_KSM | VM_SPEC_AGENT |
-			       VM_SPEC_DISPLAY | VM_SPEC_CLOUD_INIT);
+			       VM_SPEC_DISPLAY | VM_SPEC_CLOUD_INIT | VM_SPEC_TAGS);
 }
 
 /* cloud-init settings change live; each change (off included) is a new

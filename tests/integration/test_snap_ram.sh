@@ -1,0 +1,117 @@
+#!/bin/bash
+# test_snap_ram.sh — snapshots with RAM (issue 11 item 2).
+#
+# One guest keeps a counter in its memory (a shell loop on the initramfs,
+# writing to /tmp every 0.2 s) and a marker in /tmp.  A RAM snapshot
+# (method as snap.estimate said before: background-snapshot where the
+# kernel lets QEMU's user use userfaultfd, else stopped) records its
+# measured pause, shown by snap info, and a state file in the pool.  The
+# marker is changed and the counter runs on; a revert (no --force needed)
+# starts QEMU from the state file: the marker is the old one, the same
+# loop (same pid) continues from the snapshot's value, lower than before
+# the revert.  A RAM snapshot of a stopped VM is refused, and snap.estimate
+# says the method and pause first.  croftd killed with -9 while a RAM
+# snapshot is taken leaves no state file without its snapshot, and the
+# guest running.  Deleting the snapshot removes its state file, deleting
+# the VM all of them.
+# shellcheck shell=bash
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/netlib.sh"      # guest_run
+
+itest_setup
+itest_share_tools
+
+POOL=$T/state/pools/default
+sl() { croft snap list r1 --json | jq -r "$1"; }
+api() { APIRAW "{\"id\":1,\"op\":\"$1\",\"args\":$2}" | jq -c 'select(.id == 1)' | head -n 1; }
+counter() { guest_run r1 'cat /tmp/counter' 60 | tr -dc 0-9; }
+states() { find "$POOL" -name '*.vmstate' | sort | tr '\n' ' '; }
+# counter_above N SECS — wait until the guest's counter exceeds N
+counter_above() {
+	local end=$((SECONDS + $2)) c
+	while [ "$SECONDS" -lt "$end" ]; do
+		c=$(counter)
+		[ -n "$c" ] && [ "$c" -gt "$1" ] && return 0
+		sleep 1
+	done
+	return 1
+}
+
+t_begin "setup: a guest with a counter in its memory; RAM of a stopped VM refused"
+expect_ok croft vm create r1 --memory 128M --disk 32M "${KARGS[@]}"
+expect_fail "a snapshot with RAM needs a running guest" croft snap create r1 x --ram
+assert_contains "$(api snap.estimate '{"vm":"r1","ram":true}')" "only a running or paused VM has RAM to save"
+assert_eq 0 "$(sl '.snapshots | length')" "no snapshot after the refusals"
+expect_ok croft vm start r1
+wait_serial r1 'CROFT-GUEST: ready' 120
+guest_run r1 'echo before >/tmp/mark; (i=0; while :; do i=$((i+1)); echo $i >/tmp/counter; sleep 0.2; done) </dev/null >/dev/null 2>&1 & echo $! >/tmp/counter.pid' 60 >/dev/null ||
+	die "cannot start the guest's counter"
+counter_above 0 60 || die "the guest's counter does not run"
+t_end
+
+t_begin "a RAM snapshot: the method estimated first, the pause measured and shown"
+EST=$(api snap.estimate '{"vm":"r1","ram":true}')
+METHOD=$(echo "$EST" | jq -r .result.method)
+case "$METHOD" in
+background-snapshot | stopped) ;;
+*) fail "snap.estimate with RAM: $EST" ;;
+esac
+assert_eq 134217728 "$(echo "$EST" | jq -r .result.ram_bytes)" "the RAM the estimate counts"
+expect_ok croft snap create r1 live --ram --description "counter running"
+C1=$(counter)
+guest_run r1 'echo after >/tmp/mark' 60 >/dev/null
+assert_eq true "$(sl '.snapshots[0].ram')" "ram"
+assert_eq "$METHOD" "$(sl '.snapshots[0].method')" "the method the estimate said"
+PAUSE=$(sl '.snapshots[0].pause_ms')
+echo "$PAUSE" | grep -qE '^[0-9.]+$' || fail "no measured pause: $PAUSE"
+expect_ok croft snap info r1 live
+assert_contains "$EXPECT_OUT" "$METHOD"
+assert_eq "$PAUSE" "$(croft snap info r1 live --json | jq -r .pause_ms)" "snap info's pause"
+assert_eq 1 "$(states | wc -w)" "one state file in the pool"
+echo "  RAM snapshot: method $METHOD, guest paused ${PAUSE} ms, counter $C1 just after"
+t_end
+
+t_begin "revert of the running VM: the guest goes on from the snapshot's memory"
+PID1=$(guest_run r1 'cat /tmp/counter.pid' 60 | tr -dc 0-9)
+counter_above $((C1 + 50)) 90 || fail "the counter did not run on"
+C2=$(counter)
+OLDQEMU=$(vm_pid r1)
+expect_ok croft snap revert r1 live
+wait_state r1 running 60
+[ "$(vm_pid r1)" != "$OLDQEMU" ] || fail "the revert did not start a new QEMU"
+assert_eq before "$(guest_run r1 'cat /tmp/mark' 60 | tr -d '\r\n')" "the marker in the guest's memory"
+assert_eq "$PID1" "$(guest_run r1 'cat /tmp/counter.pid' 60 | tr -dc 0-9)" "the counter's loop"
+C3=$(counter)
+[ -n "$C3" ] && [ "$C3" -lt "$C2" ] || fail "the counter did not go back: $C2 before the revert, $C3 after"
+counter_above "$C3" 60 || fail "the counter does not run on after the revert"
+assert_eq "" "$(grep -a 'CROFT-GUEST: booted' "$T/run/vm/r1/serial.log")" "the guest did not boot again"
+echo "  counter: $C1 after the snapshot, $C2 before the revert, $C3 after it"
+t_end
+
+t_begin "kill -9 croftd during a RAM snapshot: no orphan state file, the guest runs"
+expect_ok croft snap create r1 k9 --ram --no-wait
+croftd_kill9
+croftd_start || die "croftd did not restart"
+wait_for 30 sh -c "[ -z \"\$('$BUILD/croft' job list --json | jq -r '.[] | select(.state == \"running\" or .state == \"queued\") | .id')\" ]" ||
+	fail "the interrupted snapshot's job did not end"
+if [ -n "$(sl '.snapshots[] | select(.name == "k9") | .name')" ]; then
+	assert_eq 2 "$(states | wc -w)" "state files: live and k9"
+else
+	assert_eq 1 "$(states | wc -w)" "state files: live's alone"
+fi
+wait_state r1 running 30
+C4=$(counter)
+counter_above "$C4" 60 || fail "the guest is not running after croftd's restart"
+t_end
+
+t_begin "delete: the state file goes with the snapshot, and all of them with the VM"
+expect_ok croft snap delete r1 live
+assert_eq "" "$(states | grep -o 'live')" "live's state file"
+expect_ok croft snap create r1 last --ram
+assert_contains "$(states)" ".r1.snap-last.vmstate"
+expect_ok croft vm stop r1
+expect_ok croft vm delete r1
+assert_eq "" "$(states)" "state files after the VM's deletion"
+t_end
+
+itest_teardown
