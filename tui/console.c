@@ -42,6 +42,7 @@ const struct console_screen *const console_screens[] = {
 	&console_screen_networks,
 	&console_screen_jobs,
 	&console_screen_storage,
+	&console_screen_snapshots,
 };
 const size_t console_nscreens = sizeof(console_screens) / sizeof(console_screens[0]);
 

@@ -141,6 +141,45 @@ char *cjob_describe(const struct cjob *j, char *buf, size_t len)
 	return buf;
 }
 
+/* --- followed jobs ---------------------------------------------------------- */
+
+int cjob_follow_add(struct cjob_follow *f, const json_t *result, const char *what)
+{
+	const json_t *jo = jget_obj(result, "job");
+	struct cjob_followed j;
+
+	memset(&j, 0, sizeof(j));
+	if (!jo || cjob_parse(&j.job, jo) < 0)
+		return -EINVAL;
+	snprintf(j.what, sizeof(j.what), "%s", what);
+	if (f->n == CJOB_FOLLOW_MAX)
+		f->n--;
+	memmove(&f->jobs[1], &f->jobs[0], f->n * sizeof(f->jobs[0]));
+	f->jobs[0] = j;
+	f->n++;
+	return 0;
+}
+
+const struct cjob *cjob_follow_event(struct cjob_follow *f, const char *name,
+				     const json_t *data)
+{
+	long long id = jget_int(data, "id", -1);
+	size_t i;
+
+	if (strncmp(name, "job.", 4))
+		return NULL;
+	for (i = 0; i < f->n; i++) {
+		if (f->jobs[i].job.id != id)
+			continue;
+		if (!strcmp(name, "job.progress"))
+			cjob_progress(&f->jobs[i].job, data);
+		else if (!strcmp(name, "job.state"))
+			cjob_state(&f->jobs[i].job, data);
+		return &f->jobs[i].job;
+	}
+	return NULL;
+}
+
 /* --- the panel ------------------------------------------------------------ */
 
 static void job_key(const void *row, char *buf, size_t len)

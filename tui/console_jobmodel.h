@@ -54,6 +54,24 @@ char *cjob_eta(const struct cjob *j, char *buf, size_t len);
  * it failed. */
 char *cjob_describe(const struct cjob *j, char *buf, size_t len);
 
+/* The jobs a screen started (Storage, Snaps), newest first, followed by
+ * their events for the progress lines under the screen's tables. */
+#define CJOB_FOLLOW_MAX 4
+struct cjob_follow {
+	struct cjob_followed {
+		struct cjob job;
+		char what[160];     /* "Importing default/debian" */
+	} jobs[CJOB_FOLLOW_MAX];
+	size_t n;
+};
+/* Follow the job an op answered with (result's "job"; borrowed), as
+ * what; the oldest goes when full.  0, or -EINVAL without a job. */
+int cjob_follow_add(struct cjob_follow *f, const json_t *result, const char *what);
+/* A job.progress or job.state event (name, data): the followed job it
+ * moved, or NULL. */
+const struct cjob *cjob_follow_event(struct cjob_follow *f, const char *name,
+				     const json_t *data);
+
 extern const struct panel_ops cjob_panel_ops;
 /* ID KIND TARGET STATE PROGRESS RATE LEFT; cells take a const struct
  * cjob *. */

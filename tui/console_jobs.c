@@ -214,3 +214,31 @@ const struct console_screen console_screen_jobs = {
 	.tick = jobs_tick,
 	.done = jobs_done,
 };
+
+/* --- the jobs other screens follow ------------------------------------------ */
+
+int console_follow_draw(const struct console *c, WINDOW *w, int y, int bottom, int width,
+			const struct cjob_follow *f, size_t max)
+{
+	size_t i;
+
+	for (i = 0; i < f->n && i < max && y < bottom; i++, y++) {
+		const struct cjob *j = &f->jobs[i].job;
+		char line[700], rate[24], eta[24];
+		struct meter bar;
+		int tw = width / 2 - 2;
+
+		cjob_meter(j, &bar);
+		bar.label = NULL;
+		snprintf(line, sizeof(line), "%s: %s", f->jobs[i].what,
+			 cjob_active(j) ? j->state : j->error[0] ? j->error : j->state);
+		console_put(w, y, 1, tw, j->error[0] ? c->th.error : c->th.normal, line);
+		console_meter_draw(c, w, y, tw + 2, 24, &bar);
+		if (!cjob_active(j))
+			continue;
+		snprintf(line, sizeof(line), "%s, %s left", cjob_rate(j, rate, sizeof(rate)),
+			 cjob_eta(j, eta, sizeof(eta)));
+		console_put(w, y, tw + 27, width - tw - 28, c->th.dim, line);
+	}
+	return y;
+}

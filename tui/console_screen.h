@@ -102,6 +102,7 @@ extern const struct console_screen console_screen_events;
 extern const struct console_screen console_screen_networks;
 extern const struct console_screen console_screen_jobs;
 extern const struct console_screen console_screen_storage;
+extern const struct console_screen console_screen_snapshots;
 
 enum console_status_kind {
 	CSTATUS_INFO, CSTATUS_OK, CSTATUS_ERROR, CSTATUS_PROGRESS,
@@ -353,6 +354,19 @@ void console_meter_draw(const struct console *c, WINDOW *w, int y, int x, int wi
 /* console_storage.c: croftd's pools and volumes (pool.list, vol.list)
  * for the form's pickers of ISOs and disk images (picker_pools_add). */
 void console_pools_catalog(struct console *c);
+
+/* console_jobs.c: the jobs a screen follows (console_jobmodel.h), one
+ * line each from row y, at most max and not past bottom: what and its
+ * state (or why it failed), a bar, the rate and the time left.  Returns
+ * the row after. */
+struct cjob_follow;
+int console_follow_draw(const struct console *c, WINDOW *w, int y, int bottom, int width,
+			const struct cjob_follow *f, size_t max);
+
+/* console_vms.c: the VM selected on the VMs screen, or NULL. */
+const char *console_vms_selected(const struct console *c);
+/* console_snap.c: the Snapshots screen, on vm. */
+void console_snap_open(struct console *c, const char *vm);
 
 /* console_serial.c */
 void console_serial_attach(struct console *c, const char *name);

@@ -33,15 +33,9 @@
 
 #define CHANGE_TIMEOUT_MS 60000
 #define ATTACH_TIMEOUT_MS 60000
-#define MAX_JOBS 4                    /* the jobs the screen follows */
 #define SHOWN_JOBS 2
 #define METER_LABEL_W 10
 #define MAX_VMS 64
-
-struct store_job {
-	struct cjob job;
-	char what[96];                 /* "Importing default/debian" */
-};
 
 struct store_screen {
 	struct console_list list;      /* struct cpool, from pool.list */
@@ -51,8 +45,7 @@ struct store_screen {
 	int on_vols;                   /* the cursor is in the volumes */
 	int stale;
 	char error[600];               /* why pool.list failed, or "" */
-	struct store_job jobs[MAX_JOBS];
-	size_t njobs;
+	struct cjob_follow jobs;       /* the jobs this screen started */
 	int height, width;
 	int vol_head, vol_rows;        /* where the volume table went (body rows) */
 };
@@ -143,55 +136,32 @@ static void store_tick(struct console *c, void *st)
 		reread(c, s);
 }
 
-static struct store_job *job_find(struct store_screen *s, long long id)
-{
-	size_t i;
-
-	for (i = 0; i < s->njobs; i++)
-		if (s->jobs[i].job.id == id)
-			return &s->jobs[i];
-	return NULL;
-}
-
 static void store_event(struct console *c, void *st, const json_t *ev)
 {
 	struct store_screen *s = st;
 	const char *name = jget_str(ev, "event", "");
-	const json_t *data = jget_obj(ev, "data");
-	struct store_job *j;
+	const struct cjob *j;
 
 	if (!strncmp(name, "pool.", 5) || !strncmp(name, "vol.", 4) || !strcmp(name, "vm.changed") ||
 	    !strcmp(name, "vm.state"))
 		s->stale = 1;
-	if (strncmp(name, "job.", 4) || !(j = job_find(s, jget_int(data, "id", -1))))
+	if (!(j = cjob_follow_event(&s->jobs, name, jget_obj(ev, "data"))))
 		return;
-	if (!strcmp(name, "job.progress"))
-		cjob_progress(&j->job, data);
-	else if (!strcmp(name, "job.state"))
-		cjob_state(&j->job, data);
-	if (!cjob_active(&j->job))
+	if (!cjob_active(j))
 		s->stale = 1;
 	c->dirty = 1;
 }
 
-/* An op answered with a job: follow it, newest first. */
+/* An op answered with a job: follow it. */
 static void follow_job(struct store_screen *s, const struct console_done *d)
 {
-	const json_t *jo = jget_obj(d->result, "job");
 	const char *op = d->op;
-	struct store_job j;
+	char what[160];
 
-	memset(&j, 0, sizeof(j));
-	if (!jo || cjob_parse(&j.job, jo) < 0)
-		return;
-	snprintf(j.what, sizeof(j.what), "%s %s/%s",
+	snprintf(what, sizeof(what), "%s %s/%s",
 		 !strcmp(op, "vol.import") ? "Importing" : !strcmp(op, "vol.resize") ? "Resizing"
 		 : "Creating", jget_str(d->args, "pool", "?"), jget_str(d->args, "name", "?"));
-	if (s->njobs == MAX_JOBS)
-		s->njobs--;
-	memmove(&s->jobs[1], &s->jobs[0], s->njobs * sizeof(s->jobs[0]));
-	s->jobs[0] = j;
-	s->njobs++;
+	cjob_follow_add(&s->jobs, d->result, what);
 }
 
 static void store_done(struct console *c, void *st, const struct console_done *d)
@@ -459,25 +429,7 @@ static int draw_summary(struct console *c, struct store_screen *s, WINDOW *w, in
 	n = cpool_lines(p, lines);
 	for (i = 0; i < n && y < bottom; i++, y++)
 		console_put(w, y, 1, width - 2, sev_attr(c, lines[i].sev), lines[i].text);
-	for (i = 0; i < s->njobs && i < SHOWN_JOBS && y < bottom; i++, y++) {
-		const struct cjob *j = &s->jobs[i].job;
-		char line[700], rate[24], eta[24];
-		struct meter bar;
-		int tw = width / 2 - 2;
-
-		cjob_meter(j, &bar);
-		bar.label = NULL;
-		snprintf(line, sizeof(line), "%s: %s", s->jobs[i].what,
-			 cjob_active(j) ? j->state : j->error[0] ? j->error : j->state);
-		console_put(w, y, 1, tw, j->error[0] ? c->th.error : c->th.normal, line);
-		console_meter_draw(c, w, y, tw + 2, 24, &bar);
-		if (!cjob_active(j))
-			continue;
-		snprintf(line, sizeof(line), "%s, %s left", cjob_rate(j, rate, sizeof(rate)),
-			 cjob_eta(j, eta, sizeof(eta)));
-		console_put(w, y, tw + 27, width - tw - 28, c->th.dim, line);
-	}
-	return y;
+	return console_follow_draw(c, w, y, bottom, width, &s->jobs, SHOWN_JOBS);
 }
 
 static void store_draw(struct console *c, void *st, WINDOW *w, int top, int height, int width)

@@ -112,6 +112,32 @@ static void k_screen(struct console *c, void *st)
 	console_screen_view(c, name);
 }
 
+/* The Snapshots screen on the selected VM. */
+static void k_snapshots(struct console *c, void *st)
+{
+	const struct cvm *vm = selected_or_say(c, st);
+	char name[CVM_NAME_LEN];
+
+	if (!vm)
+		return;
+	snprintf(name, sizeof(name), "%s", vm->name);
+	console_snap_open(c, name);
+}
+
+const char *console_vms_selected(const struct console *c)
+{
+	const struct cvm *vm;
+	size_t i;
+
+	for (i = 0; i < console_nscreens; i++) {
+		if (console_screens[i] != &console_screen_vms)
+			continue;
+		vm = panel_selected(P(c->state[i]));
+		return vm ? vm->name : NULL;
+	}
+	return NULL;
+}
+
 /* The detail view of the selected VM (console_vmdetail.h). */
 static void k_detail(struct console *c, void *st)
 {
@@ -389,6 +415,8 @@ static const struct console_key vms_keys[] = {
 	  "the ssh command (a dialog)", k_display },
 	{ { 'V' }, NULL, "the VM's screen as text when it is in a text mode (BIOS, boot menus, "
 	  "text installers); keys go to the guest, Ctrl-] returns", k_screen },
+	{ { 'S' }, NULL, "the selected VM's snapshots, schedules and backups (the Snaps "
+	  "screen)", k_snapshots },
 	{ { 'o' }, NULL, "sort by the next column: name, state, CPU %, memory", k_sort },
 	{ { 27 }, NULL, "leave a VM's details, or clear the filter", k_escape },
 	{ { 0 }, NULL, NULL, NULL },

@@ -183,6 +183,48 @@ static void test_panel(void **state)
 	panel_free(&p);
 }
 
+/* The jobs a screen started: newest first, the oldest dropped when
+ * full, moved by their events only. */
+static void test_follow(void **state)
+{
+	struct cjob_follow f;
+	const struct cjob *j;
+	json_t *res, *ev;
+	char what[16];
+	int i;
+
+	(void)state;
+	memset(&f, 0, sizeof(f));
+	res = load("{\"vm\":\"web\",\"name\":\"pre\"}");
+	assert_int_equal(cjob_follow_add(&f, res, "no job"), -EINVAL);
+	json_decref(res);
+	for (i = 1; i <= CJOB_FOLLOW_MAX + 1; i++) {
+		res = json_pack("{s:{s:i,s:s,s:s,s:s}}", "job", "id", i, "kind", "snap.create",
+				"target", "web", "state", "queued");
+		snprintf(what, sizeof(what), "job %d", i);
+		assert_int_equal(cjob_follow_add(&f, res, what), 0);
+		json_decref(res);
+	}
+	assert_int_equal(f.n, CJOB_FOLLOW_MAX);
+	assert_string_equal(f.jobs[0].what, "job 5");
+	assert_int_equal(f.jobs[CJOB_FOLLOW_MAX - 1].job.id, 2);
+	ev = load("{\"id\":4,\"done\":50,\"total\":200}");
+	j = cjob_follow_event(&f, "job.progress", ev);
+	json_decref(ev);
+	assert_non_null(j);
+	assert_int_equal(j->id, 4);
+	assert_int_equal(j->done, 50);
+	ev = load("{\"id\":4,\"state\":\"failed\",\"error\":\"no space\"}");
+	j = cjob_follow_event(&f, "job.state", ev);
+	assert_false(cjob_active(j));
+	assert_string_equal(j->error, "no space");
+	assert_null(cjob_follow_event(&f, "vm.state", ev));
+	json_decref(ev);
+	ev = load("{\"id\":1,\"state\":\"done\"}");
+	assert_null(cjob_follow_event(&f, "job.state", ev));
+	json_decref(ev);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -190,6 +232,7 @@ int main(void)
 		cmocka_unit_test(test_events),
 		cmocka_unit_test(test_formats),
 		cmocka_unit_test(test_panel),
+		cmocka_unit_test(test_follow),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
