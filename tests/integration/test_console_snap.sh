@@ -161,7 +161,7 @@ if have_op snap.create; then
 	tmux_keys s j r
 	tmux_wait s "Revert web to snapshot $SECOND\\?" 5
 	if [ "$SECOND" = mem ]; then
-		tmux_wait s 'runs on exactly where it was then' 2
+		tmux_wait s 'runs on exactly where it' 2
 	else
 		tmux_wait s 'restarts from the disks' 2
 	fi
@@ -190,7 +190,7 @@ if have_op schedule.add; then
 	tmux_keys s Right
 	tmux_keys s n
 	tmux_wait s 'New schedule for web' 5
-	tmux_keys s C-u
+	tmux_keys s C-e C-u
 	tmux_type s 'mon..fxi 02:00'
 	tmux_keys s Enter
 	tmux_wait s "calendar event 'mon..fxi 02:00'" 10
@@ -208,11 +208,11 @@ if have_op schedule.add; then
 	# the editor: a bad calendar, then a good one
 	tmux_keys s e
 	tmux_wait s "Schedule $id" 5
-	tmux_keys s End C-u
+	tmux_keys s C-e C-u
 	tmux_type s '*:0/xx'
 	tmux_keys s Enter
 	tmux_wait s "calendar event '\*:0/xx'" 10
-	tmux_keys s End C-u
+	tmux_keys s C-e C-u
 	tmux_type s '*:0/15'
 	tmux_keys s Tab Tab Tab C-u
 	tmux_type s 2
@@ -239,7 +239,8 @@ fi
 
 if have_op backup.create; then
 	t_begin "backups: to a picked pool with a bar, verify, restore as a new VM, delete"
-	tmux_keys s Right Right Right
+	# the cursor is in the schedules: Right moves it into the backups
+	tmux_keys s Right
 	tmux_wait s '^BACKUP +CREATED' 2
 	tmux_keys s n
 	tmux_wait s 'Back up web' 5
