@@ -230,8 +230,14 @@ int console_follow_draw(const struct console *c, WINDOW *w, int y, int bottom, i
 
 		cjob_meter(j, &bar);
 		bar.label = NULL;
-		snprintf(line, sizeof(line), "%s: %s", f->jobs[i].what,
-			 cjob_active(j) ? j->state : j->error[0] ? j->error : j->state);
+		const char *st = cjob_active(j) ? j->state : j->error[0] ? j->error : j->state;
+		int room = tw - (int)strlen(st) - 2;
+
+		/* a long label gives way to the state ("...: done") */
+		if ((int)strlen(f->jobs[i].what) > room && room > 6)
+			snprintf(line, sizeof(line), "%.*s..: %s", room - 2, f->jobs[i].what, st);
+		else
+			snprintf(line, sizeof(line), "%s: %s", f->jobs[i].what, st);
 		console_put(w, y, 1, tw, j->error[0] ? c->th.error : c->th.normal, line);
 		console_meter_draw(c, w, y, tw + 2, 24, &bar);
 		if (!cjob_active(j))
