@@ -165,7 +165,7 @@ itest_net_teardown() {
 #   vlan_supported           can this kernel do bridge VLAN filtering and
 #                            802.1Q sub-interfaces?
 
-NET_APPEND="console=ttyS0 quiet croft.dhcp=1 croft.httpd=1"
+NET_APPEND="console=ttyS0 quiet no_timer_check croft.dhcp=1 croft.httpd=1"
 UP_HTTP_PID=
 UP_HTTP_PORT=8000
 UP_DNSMASQ_PID=

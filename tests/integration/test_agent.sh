@@ -38,7 +38,7 @@ t_begin "create: the agent is on by default; bad --agent values are refused"
 expect_fail "--agent must be on or off, not 'maybe'" \
 	croft vm create bad --memory 128M --agent maybe --kernel "$GUEST_KERNEL"
 expect_ok croft vm create ga --vcpus 1 --memory 128M --kernel "$GUEST_KERNEL" \
-	--initrd "$GUEST_INITRD" --append "console=ttyS0 quiet croft.agent=1 croft.name=agentguest croft.ignore_acpi=1"
+	--initrd "$GUEST_INITRD" --append "console=ttyS0 quiet no_timer_check croft.agent=1 croft.name=agentguest croft.ignore_acpi=1"
 assert_eq "true null" "$(info ga '"\(.agent) \(.guest)"')" "agent and guest before start"
 expect_fail "is stopped; its guest agent answers only while it runs" croft vm agent ga ping
 t_end
@@ -130,7 +130,7 @@ t_end
 
 # --- hostile agents --------------------------------------------------------------
 expect_ok croft vm create ha --vcpus 1 --memory 128M --kernel "$GUEST_KERNEL" \
-	--initrd "$GUEST_INITRD" --append "console=ttyS0 quiet" || die "cannot create ha"
+	--initrd "$GUEST_INITRD" --append "console=ttyS0 quiet no_timer_check" || die "cannot create ha"
 
 # hostile MODE MESSAGE — boot ha with croft.agent=MODE; `vm agent ha info`
 # fails with MESSAGE, and croftd answers at once while it runs (and, for
@@ -139,7 +139,7 @@ hostile() {
 	local mode=$1 want=$2 apid
 	t_begin "a hostile agent ($mode): $want"
 	croft vm stop ha >/dev/null 2>&1
-	expect_ok croft vm edit ha --append "console=ttyS0 quiet croft.agent=$mode"
+	expect_ok croft vm edit ha --append "console=ttyS0 quiet no_timer_check croft.agent=$mode"
 	expect_ok croft vm start ha
 	wait_serial ha "CROFT-GUEST: agent $mode" 120
 	croft vm agent ha info >"$T/agent.out" 2>"$T/agent.err" &

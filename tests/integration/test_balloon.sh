@@ -77,7 +77,7 @@ t_end
 t_begin "four guests of 512M (min 128M) are ballooned into a 1 GiB budget"
 for g in b1 b2 b3 b4; do
 	croft vm create "$g" --vcpus 1 --memory 512M --memory-min 128M --kernel "$GUEST_KERNEL" \
-		--initrd "$GUEST_INITRD" --append "console=ttyS0 quiet croft.name=$g" >/dev/null ||
+		--initrd "$GUEST_INITRD" --append "console=ttyS0 quiet no_timer_check croft.name=$g" >/dev/null ||
 		die "vm create $g"
 done
 expect_fail "memory-shares must be a number from 1 to 50000" croft vm edit b4 --memory-shares 0
@@ -102,7 +102,7 @@ t_end
 
 t_begin "a guest whose memory-min does not fit is refused at start, --force starts it"
 croft vm create big --vcpus 1 --memory 640M --memory-min 600M --kernel "$GUEST_KERNEL" \
-	--initrd "$GUEST_INITRD" --append "console=ttyS0 quiet" >/dev/null || die "vm create big"
+	--initrd "$GUEST_INITRD" --append "console=ttyS0 quiet no_timer_check" >/dev/null || die "vm create big"
 expect_fail "its memory-min 600M does not fit the memory budget 1.0G, of which the running guests' minimums take 512M" \
 	croft vm start big
 assert_eq stopped "$(vm_state big)" "big after the refusal"

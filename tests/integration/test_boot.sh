@@ -103,7 +103,7 @@ mkdir -p "$IMG" && chmod 0755 "$IMG"
 qemu-img create -q -f raw "$IMG/data.raw" 16M || fail "qemu-img create raw"
 qemu-img create -q -f qcow2 "$IMG/data.qcow2" 48M || fail "qemu-img create qcow2"
 if expect_ok croft vm create att --vcpus 1 --memory 128M --disk "$IMG/data.raw" --disk "$IMG/data.qcow2" \
-	--kernel "$GUEST_KERNEL" --initrd "$GUEST_INITRD" --append "console=ttyS0 quiet"; then
+	--kernel "$GUEST_KERNEL" --initrd "$GUEST_INITRD" --append "console=ttyS0 quiet no_timer_check"; then
 	got=$(info att '[.disks[] | "\(.index):\(.path):\(.format):\(.size_bytes):\(.owned)"] | join(" ")')
 	assert_eq "0:$IMG/data.raw:raw:16777216:false 1:$IMG/data.qcow2:qcow2:50331648:false" "$got" "disks"
 	if expect_ok croft vm start att; then

@@ -16,7 +16,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/tmuxlib.sh"
 
-APPEND="console=ttyS0 quiet"
+APPEND="console=ttyS0 quiet no_timer_check"
 
 new_vm() {   # NAME MEMORY [APPEND-EXTRA]
 	expect_ok croft vm create "$1" --vcpus 1 --memory "$2" \

@@ -17,7 +17,7 @@ itest_setup
 tmux_install_teardown
 
 expect_ok croft vm create web --vcpus 1 --memory 128M --disk 32M \
-	--kernel "$GUEST_KERNEL" --initrd "$GUEST_INITRD" --append "console=ttyS0 quiet"
+	--kernel "$GUEST_KERNEL" --initrd "$GUEST_INITRD" --append "console=ttyS0 quiet no_timer_check"
 expect_ok croft vm start web
 
 t_begin "80x24: the Host screen is a monitor"

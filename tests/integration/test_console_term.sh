@@ -16,9 +16,9 @@ itest_setup
 tmux_install_teardown
 
 expect_ok croft vm create web --vcpus 1 --memory 128M \
-	--kernel "$GUEST_KERNEL" --initrd "$GUEST_INITRD" --append "console=ttyS0 quiet"
+	--kernel "$GUEST_KERNEL" --initrd "$GUEST_INITRD" --append "console=ttyS0 quiet no_timer_check"
 expect_ok croft vm create db --vcpus 1 --memory 128M \
-	--kernel "$GUEST_KERNEL" --initrd "$GUEST_INITRD" --append "console=ttyS0 quiet"
+	--kernel "$GUEST_KERNEL" --initrd "$GUEST_INITRD" --append "console=ttyS0 quiet no_timer_check"
 expect_ok croft vm start web
 
 # col_of NAME ROW WORD — 0-based column of WORD in screen row ROW.

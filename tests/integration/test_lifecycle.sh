@@ -13,7 +13,7 @@
 # shellcheck shell=bash
 . "$(dirname "$0")/lib.sh"
 
-APPEND="console=ttyS0 quiet"
+APPEND="console=ttyS0 quiet no_timer_check"
 POOL=
 
 # info VM JQ-FILTER — a field of `croft vm info VM --json`, raw.
