@@ -218,17 +218,12 @@ static void format_result(FILE *f, const char *verb, const json_t *r)
 /* Start the job, follow it, print what it made. */
 int cli_run_backup_job(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args)
 {
-	struct api_client *c = NULL;
-	enum cli_job_how how = CLI_JOB_NONE;
-	json_t *res = NULL, *job = NULL, *result;
+	struct api_client *c;
+	enum cli_job_how how;
+	json_t *res, *job = NULL, *result;
 	int status;
 
-	status = cli_connect(ctx, &c);
-	if (status != CLI_EXIT_OK)
-		return status;
-	status = cli_call(ctx, c, cmd->op, json_incref(args), &res, NULL);
-	if (status == CLI_EXIT_OK)
-		status = cli_job_follow(ctx, c, res, &how);
+	status = cli_call_follow(ctx, cmd, args, &c, &res, &how);
 	if (status != CLI_EXIT_OK || how != CLI_JOB_DONE)
 		goto out;
 	status = cli_call(ctx, c, "job.info", json_pack("{s:O}", "id",

@@ -91,18 +91,13 @@ int cli_run_vm_delete(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *ar
 /* vm.create answers the VM, or {"name","job"} while its disks are made. */
 int cli_run_vm_create(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args)
 {
-	struct api_client *c = NULL;
-	enum cli_job_how how = CLI_JOB_NONE;
-	json_t *res = NULL, *vm = NULL;
+	struct api_client *c;
+	enum cli_job_how how;
+	json_t *res, *vm = NULL;
 	const char *name;
 	int status;
 
-	status = cli_connect(ctx, &c);
-	if (status != CLI_EXIT_OK)
-		return status;
-	status = cli_call(ctx, c, cmd->op, json_incref(args), &res, NULL);
-	if (status == CLI_EXIT_OK)
-		status = cli_job_follow(ctx, c, res, &how);
+	status = cli_call_follow(ctx, cmd, args, &c, &res, &how);
 	if (status != CLI_EXIT_OK || how == CLI_JOB_DETACHED)
 		goto out;
 	name = jget_str(res, "name", jget_str(args, "name", "?"));

@@ -304,17 +304,12 @@ int cli_run_vol_show(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *arg
  * grown online: follow the job, then show the volume. */
 int cli_run_vol_create(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args)
 {
-	struct api_client *c = NULL;
-	enum cli_job_how how = CLI_JOB_NONE;
-	json_t *res = NULL, *vol = NULL;
+	struct api_client *c;
+	enum cli_job_how how;
+	json_t *res, *vol = NULL;
 	int status;
 
-	status = cli_connect(ctx, &c);
-	if (status != CLI_EXIT_OK)
-		return status;
-	status = cli_call(ctx, c, cmd->op, json_incref(args), &res, NULL);
-	if (status == CLI_EXIT_OK)
-		status = cli_job_follow(ctx, c, res, &how);
+	status = cli_call_follow(ctx, cmd, args, &c, &res, &how);
 	if (status != CLI_EXIT_OK || how == CLI_JOB_DETACHED)
 		goto out;
 	status = cli_call(ctx, c, "vol.info", json_pack("{s:O,s:O}", "pool",
