@@ -59,36 +59,68 @@ const char *backup_dstr(const json_t *o, const char *key)
 
 /* --- directories ---------------------------------------------------------------- */
 
-/* dir, made as croftd (already there: fine unless excl) and handed to the
- * QEMU user. */
-static int make_dir(struct croftd *d, const char *dir, int excl, char *err, size_t errlen)
+/* name under the directory at, made as croftd (already there: fine unless
+ * excl) and handed to the QEMU user; never through a symlink (the pool is
+ * the QEMU user's to write in).  The opened directory, or -errno with err
+ * set. */
+static int make_dir(struct croftd *d, int at, const char *path, const char *name, int excl,
+		    char *err, size_t errlen)
 {
-	if (mkdir(dir, 0700) < 0 && (excl || errno != EEXIST)) {
-		err_set(err, errlen, "cannot create %s: %s", dir, strerror(errno));
-		return -errno;
+	int fd, rc;
+
+	if (mkdirat(at, name, 0700) < 0 && (excl || errno != EEXIST)) {
+		rc = -errno;
+		err_set(err, errlen, "cannot create %s: %s", path, strerror(-rc));
+		return rc;
 	}
-	if (d->drop_privs && chown(dir, d->qemu_uid, d->qemu_gid) < 0) {
-		err_set(err, errlen, "cannot hand %s to %s: %s", dir, d->qemu_user, strerror(errno));
-		return -errno;
+	fd = openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		rc = -errno;
+		err_set(err, errlen, "cannot open %s: %s", path, strerror(-rc));
+		return rc;
 	}
-	return 0;
+	if (d->drop_privs && fchown(fd, d->qemu_uid, d->qemu_gid) < 0) {
+		rc = -errno;
+		err_set(err, errlen, "cannot hand %s to %s: %s", path, d->qemu_user, strerror(-rc));
+		close(fd);
+		return rc;
+	}
+	return fd;
 }
 
+/* dir is <pool>/.backups/<vm>/<stamp>: the last three made one in the
+ * other, each opened without following a symlink. */
 int backup_dirs_make(struct croftd *d, const char *dir, char *err, size_t errlen)
 {
-	char up[PATH_MAX], top[PATH_MAX], *slash;
-	int rc;
+	char path[PATH_MAX], *part[3];
+	int fd, next, i;
 
-	snprintf(up, sizeof(up), "%s", dir);
-	if ((slash = strrchr(up, '/')))
-		*slash = '\0';                       /* .backups/<vm> */
-	snprintf(top, sizeof(top), "%s", up);
-	if ((slash = strrchr(top, '/')))
-		*slash = '\0';                       /* .backups */
-	if ((rc = make_dir(d, top, 0, err, errlen)) < 0 ||
-	    (rc = make_dir(d, up, 0, err, errlen)) < 0)
-		return rc;
-	return make_dir(d, dir, 1, err, errlen);
+	snprintf(path, sizeof(path), "%s", dir);
+	for (i = 2; i >= 0; i--) {
+		char *slash = strrchr(path, '/');
+
+		if (!slash || slash == path) {
+			err_set(err, errlen, "%s is not a backup directory in a pool", dir);
+			return -EINVAL;
+		}
+		*slash = '\0';
+		part[i] = slash + 1;
+	}
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);   /* the pool */
+	if (fd < 0) {
+		err_set(err, errlen, "cannot open the pool %s: %s", path, strerror(errno));
+		return -errno;
+	}
+	for (i = 0; i < 3; i++) {
+		part[i][-1] = '/';       /* path now ends with part[i] */
+		next = make_dir(d, fd, path, part[i], i == 2, err, errlen);
+		close(fd);
+		if (next < 0)
+			return next;
+		fd = next;
+	}
+	close(fd);
+	return 0;
 }
 
 void backup_dirs_remove(const char *dir)

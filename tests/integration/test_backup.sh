@@ -239,3 +239,13 @@ assert_eq "$UUID" "$(vmf bk .uuid)" "uuid after the restore over it"
 qemu-img compare -q "$D1/disk0.qcow2" "$(vmf bk '.disks[0].path')" || fail "the replaced disk"
 assert_eq 1 "$(in_croftd ls "$POOL" | grep -c '^bk-disk0')" "the old disk went"
 t_end
+
+t_begin "the QEMU user makes .backups a symlink in its pool: the backup is refused, the target keeps its owner"
+mkdir -p "$T/victim" "$T/trap" && chmod 0755 "$T/victim"
+expect_ok croft pool create trap --path "$T/trap"
+setpriv --reuid=croft-qemu --regid=croft-qemu --clear-groups ln -s "$T/victim" "$T/trap/.backups" ||
+	fail "croft-qemu could not write in its pool"
+expect_fail "" croft backup create bk --to trap
+assert_eq "root root" "$(stat -c '%U %G' "$T/victim")" "the symlink's target's owner"
+assert_eq "" "$(ls -A "$T/victim")" "nothing made through the symlink"
+t_end
