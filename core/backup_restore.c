@@ -189,6 +189,7 @@ static int restore_start(struct job *j, char *err, size_t errlen)
 	(void)err;
 	(void)errlen;
 	run->tmp_fd = -1;
+	run->dir_fd = -1;
 	json_array_foreach(json_object_get(job_args(j), "disks"), i, dk)
 		run->total += (uint64_t)json_integer_value(json_object_get(dk, "alloc"));
 	job_progress(j, 0, run->total);

@@ -13,7 +13,7 @@
  * (job-cancel, query-jobs, blockdev-del, remove-fd of the job's fd set
  * only), the hash, and the row.  A backup into the VM's own pool is
  * refused; a QEMU refusing the transaction fails the job and removes
- * everything.
+ * everything.  A second backup within one second gets "<stamp>-1".
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -39,6 +39,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 static void test_stamp(void **state)
@@ -493,6 +494,48 @@ static void test_stopped_no_start(void **state)
 	f->vm->state = VM_RUNNING;
 }
 
+/* A backup of a second that has one already (one by hand, then a
+ * scheduled one) is "<stamp>-1", not refused; the other stays. */
+static void test_same_second(void **state)
+{
+	struct lfx *f = *state;
+	char base[4200], taken[2][4300], stamp[32], want[4400];
+	const char *dir;
+	struct job *j;
+	long long job;
+	time_t now = time(NULL);
+	int k;
+
+	f->vm->pid = 0;
+	f->vm->state = VM_STOPPED;
+	f->fake.hang = 1;
+	snprintf(base, sizeof(base), "%s/.backups", f->vault);
+	assert_int_equal(mkdir(base, 0700), 0);
+	snprintf(base, sizeof(base), "%s/.backups/web", f->vault);
+	assert_int_equal(mkdir(base, 0700), 0);
+	for (k = 0; k < 2; k++) {       /* this second and the next, should it turn */
+		backup_stamp(now + k, stamp, sizeof(stamp));
+		snprintf(taken[k], sizeof(taken[k]), "%s/%s", base, stamp);
+		assert_int_equal(mkdir(taken[k], 0700), 0);
+	}
+	j = start_backup(f);
+	job = job_id(j);
+	dir = json_string_value(json_object_get(job_args(j), "dir"));
+	snprintf(want, sizeof(want), "%s-1", taken[0]);
+	if (strcmp(dir, want))
+		snprintf(want, sizeof(want), "%s-1", taken[1]);
+	assert_string_equal(dir, want);
+	TL_PUMP_UNTIL(f->d->loop, f->fake.calls >= 1, 5000);
+	assert_int_equal(access(want, F_OK), 0);
+	job_cancel(j, NULL, NULL);
+	TL_PUMP_UNTIL(f->d->loop, !job_find(f->d->jobs, job), 10000);
+	assert_int_equal(access(want, F_OK), -1);
+	assert_int_equal(access(taken[0], F_OK), 0);
+	assert_int_equal(access(taken[1], F_OK), 0);
+	f->vm->pid = getpid();
+	f->vm->state = VM_RUNNING;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -506,6 +549,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_live, l_setup, l_teardown),
 		cmocka_unit_test_setup_teardown(test_live_refused, l_setup, l_teardown),
 		cmocka_unit_test_setup_teardown(test_stopped_no_start, l_setup, l_teardown),
+		cmocka_unit_test_setup_teardown(test_same_second, l_setup, l_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
