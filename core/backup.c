@@ -441,8 +441,10 @@ static int create_start(struct job *j, char *err, size_t errlen)
 	run->tmp_fd = -1;
 	run->dir_fd = -1;
 	run->start_ms = mono_ms();
+	/* QEMU's block jobs count every byte of a disk; qemu-img's, its data */
 	json_array_foreach(json_object_get(a, "disks"), i, dk)
-		run->total += (uint64_t)json_integer_value(json_object_get(dk, "alloc"));
+		run->total += (uint64_t)json_integer_value(json_object_get(dk,
+			json_is_true(json_object_get(a, "live")) ? "size_bytes" : "alloc"));
 	if ((rc = backup_dirs_make(job_daemon(j), backup_dstr(a, "dir"), err, errlen)) < 0)
 		return rc;
 	run->dir_fd = rc;

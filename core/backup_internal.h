@@ -22,6 +22,8 @@ struct backup_run {
 	struct job_disk_run disks;       /* first: job_disk_steps */
 	size_t i;                        /* the disk being worked on */
 	uint64_t made, total;            /* progress */
+	uint64_t shown;                  /* the progress shown last (never less) */
+	uint64_t disk_done[VM_SPEC_DISKS_MAX], disk_total[VM_SPEC_DISKS_MAX];   /* live */
 	int dir_made;                    /* the backup's directory is ours */
 	int attached;                    /* QEMU holds target nodes or block jobs */
 	int frozen;                      /* the guest's file systems were frozen */

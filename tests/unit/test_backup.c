@@ -255,12 +255,14 @@ struct lfx {
 	struct tl_exec_fake fake;
 };
 
-static int l_setup(void **state)
+/* VM web, running, with ndisks raw disks of 8 bytes in the default pool. */
+static int l_setup_n(void **state, size_t ndisks)
 {
 	static const struct qmp_callbacks none = { 0 };
 	struct lfx *f = xcalloc(1, sizeof(*f));
 	struct store_vm spec = { 0 };
 	char err[512], disk[4200];
+	size_t i;
 
 	f->dir = tl_tmpdir("backup");
 	f->d = tl_croftd_new_or_fail(f->dir);
@@ -269,8 +271,6 @@ static int l_setup(void **state)
 	snprintf(f->vault, sizeof(f->vault), "%s/vault", f->dir);
 	assert_int_equal(mkdir(f->vault, 0700), 0);
 	pools_add(f->d->pools, "vault", f->vault, POOLS_DISK);
-	snprintf(disk, sizeof(disk), "%s/web-disk0", f->d->pool_dir);
-	assert_int_equal(tl_write_file(disk, "raw disk"), 0);
 	spec.name = xstrdup("web");
 	spec.uuid = xstrdup("11111111-2222-4333-8444-555555555555");
 	spec.vcpus = 1;
@@ -278,15 +278,22 @@ static int l_setup(void **state)
 	spec.firmware = xstrdup("bios");
 	spec.boot = xstrdup("disk");
 	spec.agent = 1;
-	spec.ndisks = 1;
-	spec.disks = xcalloc(1, sizeof(*spec.disks));
-	spec.disks[0].path = xstrdup(disk);
-	spec.disks[0].format = xstrdup("raw");
-	spec.disks[0].size_bytes = 8;
+	spec.ndisks = ndisks;
+	spec.disks = xcalloc(ndisks, sizeof(*spec.disks));
+	for (i = 0; i < ndisks; i++) {
+		snprintf(disk, sizeof(disk), "%s/web-disk%zu", f->d->pool_dir, i);
+		assert_int_equal(tl_write_file(disk, "raw disk"), 0);
+		spec.disks[i].idx = (int)i;
+		spec.disks[i].path = xstrdup(disk);
+		spec.disks[i].format = xstrdup("raw");
+		spec.disks[i].size_bytes = 8;
+	}
 	if (store_vm_insert(f->d->store, &spec, err, sizeof(err)) < 0)
 		fail_msg("%s", err);
 	f->vm = vm_add(f->d, &spec);
-	f->vm->pid = getpid();
+	/* croftd keeps a VM's disk node names per run (its pid, vm_disk.c):
+	 * the two-disk VM is another run than the one-disk VM's */
+	f->vm->pid = ndisks == 1 ? getpid() : getppid();
 	f->vm->state = VM_RUNNING;
 	f->vm->qmp = tl_qmp_fake_open(&f->q, f->d->loop, &none, NULL);
 	tl_qmp_handshake(&f->q, f->d->loop, f->vm->qmp);
@@ -294,6 +301,16 @@ static int l_setup(void **state)
 	tl_exec_fake_install(&f->fake);
 	*state = f;
 	return 0;
+}
+
+static int l_setup(void **state)
+{
+	return l_setup_n(state, 1);
+}
+
+static int l_setup2(void **state)
+{
+	return l_setup_n(state, 2);
 }
 
 static int l_teardown(void **state)
@@ -494,6 +511,88 @@ static void test_stopped_no_start(void **state)
 	f->vm->state = VM_RUNNING;
 }
 
+/* The progress the job shows. */
+static void assert_progress(struct lfx *f, long long job, uint64_t done, uint64_t total)
+{
+	const struct store_job *row = job_row(job_find(f->d->jobs, job));
+
+	assert_int_equal(row->done_bytes, done);
+	assert_int_equal(row->total_bytes, total);
+}
+
+/* The query-jobs qid answered with bk<job>-<i> at cur[i] of 8 bytes
+ * (cur[i] < 0: not listed), concluded when it is 8. */
+static void reply_jobs(struct lfx *f, long long qid, long long job, const int *cur, size_t n)
+{
+	char reply[1024];
+	size_t i, len = 0;
+
+	len += (size_t)snprintf(reply + len, sizeof(reply) - len, "[");
+	for (i = 0; i < n; i++)
+		if (cur[i] >= 0)
+			len += (size_t)snprintf(reply + len, sizeof(reply) - len,
+				"%s{\"id\": \"bk%lld-%zu\", \"type\": \"backup\", \"status\": \"%s\", "
+				"\"current-progress\": %d, \"total-progress\": 8}",
+				len > 1 ? ", " : "", job, i, cur[i] == 8 ? "concluded" : "running",
+				cur[i]);
+	snprintf(reply + len, sizeof(reply) - len, "]");
+	tl_qmp_reply(&f->q, qid, reply);
+}
+
+/* A running VM with two disks: QEMU copies both at once, and the job's
+ * progress is the sum over both block jobs, bytes of the disks' sizes,
+ * never going back (a disk's job dismissed keeps its bytes). */
+static void test_live_two_disks(void **state)
+{
+	struct lfx *f = *state;
+	struct job *j = start_backup(f);
+	long long job = job_id(j), id;
+	char args[2048], reply[256];
+	size_t i, n;
+	struct store_backup *v;
+
+	for (i = 0; i < 2; i++) {
+		snprintf(reply, sizeof(reply), "{\"fdset-id\": %zu, \"fd\": 40}", 5 + i);
+		tl_qmp_reply(&f->q, next_cmd(f, "add-fd", args, sizeof(args)), reply);
+		tl_qmp_reply(&f->q, next_cmd(f, "blockdev-add", args, sizeof(args)), "{}");
+		tl_qmp_reply(&f->q, next_cmd(f, "blockdev-add", args, sizeof(args)), "{}");
+	}
+	assert_progress(f, job, 0, 16);
+	tl_qmp_reply(&f->q, next_cmd(f, "transaction", args, sizeof(args)), "{}");
+	assert_non_null(strstr(args, "\"device\":\"disk1\""));
+	/* following disk 0; both copy */
+	reply_jobs(f, next_cmd(f, "query-jobs", args, sizeof(args)), job, (int[]){ 4, 2 }, 2);
+	TL_PUMP_UNTIL(f->d->loop, job_row(j)->done_bytes == 6, 5000);
+	assert_progress(f, job, 6, 16);
+	reply_jobs(f, next_cmd(f, "query-jobs", args, sizeof(args)), job, (int[]){ 8, 5 }, 2);
+	id = next_cmd(f, "job-dismiss", args, sizeof(args));
+	assert_progress(f, job, 13, 16);
+	tl_qmp_reply(&f->q, id, "{}");
+	/* following disk 1; disk 0's job is gone, its 8 bytes stay counted */
+	reply_jobs(f, next_cmd(f, "query-jobs", args, sizeof(args)), job, (int[]){ -1, 6 }, 2);
+	TL_PUMP_UNTIL(f->d->loop, job_row(j)->done_bytes == 14, 5000);
+	assert_progress(f, job, 14, 16);
+	/* a figure lower than before does not take the bar back */
+	reply_jobs(f, next_cmd(f, "query-jobs", args, sizeof(args)), job, (int[]){ -1, 5 }, 2);
+	id = next_cmd(f, "query-jobs", args, sizeof(args));
+	assert_progress(f, job, 14, 16);
+	reply_jobs(f, id, job, (int[]){ -1, 8 }, 2);
+	id = next_cmd(f, "job-dismiss", args, sizeof(args));
+	assert_progress(f, job, 16, 16);
+	tl_qmp_reply(&f->q, id, "{}");
+	next_cmd(f, "job-cancel", args, sizeof(args));
+	next_cmd(f, "job-cancel", args, sizeof(args));
+	tl_qmp_reply(&f->q, next_cmd(f, "query-jobs", args, sizeof(args)), "[]");
+	for (i = 0; i < 4; i++)
+		next_cmd(f, "blockdev-del", args, sizeof(args));
+	tl_qmp_reply(&f->q, next_cmd(f, "query-fdsets", args, sizeof(args)), "[]");
+	TL_PUMP_UNTIL(f->d->loop, !job_find(f->d->jobs, job), 5000);
+	assert_int_equal(store_backup_list(f->d->store, "web", &v, &n), 0);
+	assert_int_equal(n, 1);
+	assert_non_null(strstr(v[0].disks, "disk1.qcow2"));
+	store_backup_list_free(v, n);
+}
+
 /* A backup of a second that has one already (one by hand, then a
  * scheduled one) is "<stamp>-1", not refused; the other stays. */
 static void test_same_second(void **state)
@@ -550,6 +649,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_live_refused, l_setup, l_teardown),
 		cmocka_unit_test_setup_teardown(test_stopped_no_start, l_setup, l_teardown),
 		cmocka_unit_test_setup_teardown(test_same_second, l_setup, l_teardown),
+		cmocka_unit_test_setup_teardown(test_live_two_disks, l_setup2, l_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
