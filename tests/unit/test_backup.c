@@ -4,7 +4,8 @@
  * damaged definitions refused naming the field), the hash sha256sum
  * prints, the room check — and the backups table (store/store_backup.c):
  * a row round-trips, lists by VM, is found by its job, records a verify,
- * and the schema refuses a method it does not know.
+ * and the schema refuses a method it does not know; a VM's rows replaced
+ * by a restore's in one transaction, or left alone when it fails.
  *
  * Then a running VM's backup job against a fake QEMU (testlib_qmp.c) and
  * scripted children: the target made in the other pool, handed to QEMU
@@ -240,6 +241,61 @@ static void test_store(void **state)
 	a.method = "magic";
 	assert_int_equal(store_backup_add(f->st, &a, f->err, sizeof(f->err)), -EINVAL);
 	assert_int_equal(tl_sql_int(f->path, "SELECT COUNT(*) FROM backups"), 2);
+}
+
+static void vm_fill(struct store_vm *v, struct store_disk *dk, const char *name,
+		    const char *uuid, const char *path)
+{
+	memset(v, 0, sizeof(*v));
+	v->name = (char *)name;
+	v->uuid = (char *)uuid;
+	v->vcpus = 1;
+	v->memory_mib = v->memory_min_mib = 64;
+	v->firmware = "bios";
+	v->boot = "disk";
+	*dk = (struct store_disk){ .path = (char *)path, .format = "qcow2", .size_bytes = 8,
+				   .owned = 1 };
+	v->disks = dk;
+	v->ndisks = 1;
+}
+
+/* A restore over a VM: its rows replaced by the new ones in one
+ * transaction (the same uuid, new disks), or on a failure left alone. */
+static void test_store_replace(void **state)
+{
+	struct tl_store_file *f = *state;
+	struct store_disk da, db, dn, dx;
+	struct store_vm a, b, n, x, got;
+	int64_t old_id;
+
+	tl_store_file_open_or_fail(f);
+	vm_fill(&a, &da, "web", "u-web", "/p/web-disk0.qcow2");
+	vm_fill(&b, &db, "db", "u-db", "/p/db-disk0.qcow2");
+	assert_int_equal(store_vm_insert(f->st, &a, f->err, sizeof(f->err)), 0);
+	assert_int_equal(store_vm_insert(f->st, &b, f->err, sizeof(f->err)), 0);
+	old_id = a.id;
+	/* refused (db's uuid): web as it was */
+	vm_fill(&x, &dx, "web", "u-db", "/p/web-disk0-x.qcow2");
+	assert_int_not_equal(store_vm_replace(f->st, a.id, &x, f->err, sizeof(f->err)), 0);
+	assert_int_equal(store_vm_get(f->st, "web", &got), 0);
+	assert_int_equal(got.id, old_id);
+	assert_string_equal(got.disks[0].path, "/p/web-disk0.qcow2");
+	store_vm_clear(&got);
+	/* replaced: one web, the same uuid, the new disk */
+	vm_fill(&n, &dn, "web", "u-web", "/p/web-disk0-new.qcow2");
+	assert_int_equal(store_vm_replace(f->st, a.id, &n, f->err, sizeof(f->err)), 0);
+	assert_int_not_equal(n.id, old_id);
+	assert_int_equal(store_vm_get(f->st, "web", &got), 0);
+	assert_int_equal(got.id, n.id);
+	assert_string_equal(got.uuid, "u-web");
+	assert_int_equal(got.ndisks, 1);
+	assert_string_equal(got.disks[0].path, "/p/web-disk0-new.qcow2");
+	store_vm_clear(&got);
+	assert_int_equal(tl_sql_int(f->path, "SELECT COUNT(*) FROM vms"), 2);
+	assert_int_equal(tl_sql_int(f->path, "SELECT COUNT(*) FROM disks"), 2);
+	free(n.state);
+	free(a.state);
+	free(b.state);
 }
 
 /* --- a running VM's backup job against a fake QEMU ------------------------------------ */
@@ -644,6 +700,8 @@ int main(void)
 		cmocka_unit_test(test_sum_parse),
 		cmocka_unit_test(test_room),
 		cmocka_unit_test_setup_teardown(test_store, tl_store_file_setup,
+						tl_store_file_teardown),
+		cmocka_unit_test_setup_teardown(test_store_replace, tl_store_file_setup,
 						tl_store_file_teardown),
 		cmocka_unit_test_setup_teardown(test_live, l_setup, l_teardown),
 		cmocka_unit_test_setup_teardown(test_live_refused, l_setup, l_teardown),
