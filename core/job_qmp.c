@@ -2,7 +2,8 @@
  * A QMP job as a job's step (job.h, job_step_qmp).  The step asks
  * query-jobs for its QMP job now, at every JOB_STATUS_CHANGE QEMU
  * announces for it, and every 500 ms in between, with one command in
- * flight at most.  Progress comes from current-progress/total-progress;
+ * flight at most.  Progress comes from current-progress/total-progress
+ * (or from the kind's sum over every QMP job listed, job_step_qmp_all);
  * once the QMP job is "concluded" the step dismisses it and ends with its
  * error.  QEMU gone (the client getter finds none, the connection closes)
  * ends the step with that as the error.
@@ -28,6 +29,7 @@ struct qmp_step {
 	struct loop *l;
 	job_qmp_get_fn get;
 	char *id;
+	job_qmp_progress_fn progress;    /* NULL: the QMP job's own */
 	job_qmp_step_fn done;
 	struct loop_timer *timer;
 	int in_flight;
@@ -119,8 +121,12 @@ static void jobs_reply(struct qmp *q, const struct qmp_msg *m, void *data)
 		step_end(st, msg);
 		return;
 	}
-	job_progress(st->j, (uint64_t)json_integer_value(json_object_get(entry, "current-progress")),
-		     (uint64_t)json_integer_value(json_object_get(entry, "total-progress")));
+	if (st->progress)
+		st->progress(st->j, m->ret);
+	else
+		job_progress(st->j,
+			     (uint64_t)json_integer_value(json_object_get(entry, "current-progress")),
+			     (uint64_t)json_integer_value(json_object_get(entry, "total-progress")));
 	status = json_string_value(json_object_get(entry, "status"));
 	if (status && !strcmp(status, "concluded")) {
 		st->error = xstrdup_or_null(json_string_value(json_object_get(entry, "error")));
@@ -195,6 +201,12 @@ static const struct job_step_ops qmp_ops = {
 int job_step_qmp(struct job *j, job_qmp_get_fn get, const char *qmp_id, job_qmp_step_fn done,
 		 char *err, size_t errlen)
 {
+	return job_step_qmp_all(j, get, qmp_id, NULL, done, err, errlen);
+}
+
+int job_step_qmp_all(struct job *j, job_qmp_get_fn get, const char *qmp_id,
+		     job_qmp_progress_fn progress, job_qmp_step_fn done, char *err, size_t errlen)
+{
 	struct qmp_step *st;
 
 	if (!get(j)) {
@@ -206,6 +218,7 @@ int job_step_qmp(struct job *j, job_qmp_get_fn get, const char *qmp_id, job_qmp_
 	st->l = j->r->d->loop;
 	st->get = get;
 	st->id = xstrdup(qmp_id);
+	st->progress = progress;
 	st->done = done;
 	job_step_begin(j, &qmp_ops, st);
 	/* From the loop, so done never runs inside this call. */
