@@ -356,6 +356,16 @@ static void fall_back(struct vmstate_save *st, const char *why)
 	save_next(st);
 }
 
+/* The guest is paused (by this save or before it): the caller's turn. */
+static void paused(struct vmstate_save *st)
+{
+	st->phase = PH_AT_PAUSE;
+	if (st->at_pause)
+		st->at_pause(st->j, st->data);
+	else
+		vmstate_pause_done(st->j, NULL);
+}
+
 static void chain_reply(struct qmp *q, const struct qmp_msg *m, void *data)
 {
 	struct vmstate_save *st = data;
@@ -395,11 +405,7 @@ static void chain_reply(struct qmp *q, const struct qmp_msg *m, void *data)
 	case PH_STOP:
 		if (!st->stop_ts)
 			st->stop_ts = now_s();   /* no STOP event came first */
-		st->phase = PH_AT_PAUSE;
-		if (st->at_pause)
-			st->at_pause(st->j, st->data);
-		else
-			vmstate_pause_done(st->j, NULL);
+		paused(st);
 		return;
 	case PH_MIGRATE:
 		st->phase = PH_FOLLOW;
@@ -454,11 +460,7 @@ static void save_next(struct vmstate_save *st)
 				return;
 			}
 			if (!st->was_running) {
-				st->phase = PH_AT_PAUSE;
-				if (st->at_pause)
-					st->at_pause(st->j, st->data);
-				else
-					vmstate_pause_done(st->j, NULL);
+				paused(st);
 				return;
 			}
 			r = qmp_command(q, "stop", NULL, chain_reply, st);
