@@ -12,13 +12,7 @@
 void qmp_poll_init(struct qmp_poll *p, struct loop *l, unsigned period_ms, qmp_poll_ask_fn ask,
 		   void *data)
 {
-	p->l = l;
-	p->period_ms = period_ms;
-	p->ask = ask;
-	p->data = data;
-	p->timer = NULL;
-	p->in_flight = 0;
-	p->again = 0;
+	*p = (struct qmp_poll){ .l = l, .period_ms = period_ms, .ask = ask, .data = data };
 }
 
 int qmp_poll_send(struct qmp_poll *p, struct qmp *q, const char *cmd, json_t *args,
