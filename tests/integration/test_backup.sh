@@ -31,8 +31,6 @@ netd_start || die "croft-netd did not start"
 
 POOL=$T/state/pools/default
 VAULT=$T/vault
-vmf() { croft vm info "$1" --json | jq -r "$2"; }
-in_croftd() { nsenter -m -t "$CROFTD_PID" "$@"; }
 nbackups() { sqlite3 "$DB" "SELECT count(*) FROM backups"; }
 last_id() { croft backup list --json | jq -r '.[-1].id'; }
 mark() {   # mark VM TEXT — write TEXT at byte 4096 of the guest's disk

@@ -23,7 +23,6 @@ itest_share_tools
 
 POOL=$T/state/pools/default
 sl() { croft snap list r1 --json | jq -r "$1"; }
-api() { APIRAW "{\"id\":1,\"op\":\"$1\",\"args\":$2}" | jq -c 'select(.id == 1)' | head -n 1; }
 counter() { guest_run r1 'cat /tmp/counter' 60 | tr -dc 0-9; }
 states() { find "$POOL" -name '*.vmstate' | sort | tr '\n' ' '; }
 # counter_above N SECS — wait until the guest's counter exceeds N
