@@ -223,9 +223,9 @@ static int start(struct vm *vm, int state_fd, vm_done_cb cb, void *data, const c
 	struct job_exec *x = NULL;
 	char *rundir = NULL, *vmroot = NULL, *vars = NULL, *qmp = NULL, *serial = NULL;
 	char *agent = NULL, *env_preload = NULL, *env_fd = NULL;
-	const char *env[3] = { NULL }, *shim;
+	const char *env[3] = { NULL };
 	char **argv = NULL, user[96];
-	int *pass = NULL, lfd[3] = { -1, -1, -1 }, uffd = -1;
+	int *pass = NULL, lfd[3] = { -1, -1, -1 }, uffd = -1, shim = -1;
 	size_t argc, i, npass = 0;
 	int64_t busy;
 	int r;
@@ -306,7 +306,7 @@ static int start(struct vm *vm, int state_fd, vm_done_cb cb, void *data, const c
 	/* Last, since the files' numbers are fixed already. */
 	vm->uffd = vm_uffd_open(d, &uffd, &shim, vm->uffd_why, sizeof(vm->uffd_why));
 	if (vm->uffd) {
-		env_preload = xasprintf("LD_PRELOAD=%s", shim);
+		env_preload = xasprintf("LD_PRELOAD=/proc/self/fd/%d", pass_fd(&pass, &npass, shim));
 		env_fd = xasprintf("%s=%d", VM_UFFD_ENV, pass_fd(&pass, &npass, uffd));
 		env[0] = env_preload;
 		env[1] = env_fd;
@@ -381,6 +381,8 @@ fail:
 			close(lfd[i]);
 	if (uffd >= 0)
 		close(uffd);
+	if (shim >= 0)
+		close(shim);
 	free(env_preload);
 	free(env_fd);
 	if (r < 0)

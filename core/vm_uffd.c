@@ -57,24 +57,24 @@ int vm_uffd_setting_on(struct croftd *d)
 	return on;
 }
 
-int vm_uffd_open(struct croftd *d, int *fd, const char **shim, char *why, size_t whylen)
+int vm_uffd_open(struct croftd *d, int *fd, int *shim_fd, char *why, size_t whylen)
 {
-	*fd = -1;
-	*shim = NULL;
+	const char *shim = vm_uffd_shim();
+	int e;
+
+	*fd = *shim_fd = -1;
 	if (!vm_uffd_setting_on(d)) {
 		snprintf(why, whylen, "the host setting %s is off", VM_UFFD_SETTING);
 		return 0;
 	}
-	*shim = vm_uffd_shim();
-	if (!*shim) {
+	if (!shim) {
 		snprintf(why, whylen, "croft's QEMU library %s is not installed (neither beside "
 			 "croftd nor at %s)", SHIM_NAME, VM_UFFD_SHIM_PATH);
 		return 0;
 	}
 	*fd = open(VM_UFFD_DEVICE, O_RDWR | O_CLOEXEC);
 	if (*fd < 0) {
-		int e = errno;
-
+		e = errno;
 		if (e == ENOENT)
 			snprintf(why, whylen, "the kernel has no %s (Linux 6.1 or later has it)",
 				 VM_UFFD_DEVICE);
@@ -82,7 +82,14 @@ int vm_uffd_open(struct croftd *d, int *fd, const char **shim, char *why, size_t
 			snprintf(why, whylen, "cannot open %s: %s", VM_UFFD_DEVICE, strerror(e));
 		if (e != ENOENT && geteuid() == 0)
 			log_warn("%s", why);
-		*shim = NULL;
+		return 0;
+	}
+	*shim_fd = open(shim, O_RDONLY | O_CLOEXEC);
+	if (*shim_fd < 0) {
+		snprintf(why, whylen, "cannot open %s: %s", shim, strerror(errno));
+		log_warn("%s", why);
+		close(*fd);
+		*fd = -1;
 		return 0;
 	}
 	return 1;

@@ -8,9 +8,11 @@
  * Linux 6.1+ has /dev/userfaultfd (root's, 0600): a process holding an open
  * fd of it gets a userfaultfd for its own memory with USERFAULTFD_IOC_NEW,
  * whatever the sysctl says.  At a start croftd opens it as root and QEMU
- * inherits the fd, with LD_PRELOAD naming the preload library
- * croft-qemu-uffd.so (preload/croft_qemu_uffd.c) and CROFT_UFFD_FD the fd's
- * number: the library turns QEMU's userfaultfd() into that ioctl.  Nothing
+ * inherits the fd, its number in CROFT_UFFD_FD, with the preload library
+ * croft-qemu-uffd.so (preload/croft_qemu_uffd.c), which turns QEMU's
+ * userfaultfd() into that ioctl.  The library too comes as a descriptor
+ * croftd opened (LD_PRELOAD=/proc/self/fd/N), as QEMU's other files do, so
+ * QEMU's user needs no path to it.  Nothing
  * else in QEMU changes: it is one more descriptor a compromised QEMU holds,
  * as it holds its disks.  The host setting "ram-snapshot-fast" (on by
  * default) turns it off for QEMUs started afterwards.
@@ -37,11 +39,12 @@ struct croftd;
 /* The preload library's path, or NULL when neither place has it. */
 const char *vm_uffd_shim(void);
 
-/* For a QEMU about to start: 1 with *fd the device opened for it (O_RDWR,
- * close-on-exec; the caller passes it on and closes it) and *shim the
- * library; 0 with why set when QEMU goes without (the setting is off, no
- * device, no library, or the device cannot be opened: logged). */
-int vm_uffd_open(struct croftd *d, int *fd, const char **shim, char *why, size_t whylen);
+/* For a QEMU about to start: 1 with *fd the device opened for it (O_RDWR)
+ * and *shim_fd the library (read-only), both close-on-exec, which the
+ * caller passes on and closes; 0 with why set and both -1 when QEMU goes
+ * without (the setting is off, no device, no library, or one cannot be
+ * opened: logged). */
+int vm_uffd_open(struct croftd *d, int *fd, int *shim_fd, char *why, size_t whylen);
 
 /* The host setting: on (the default) or off. */
 int vm_uffd_setting_on(struct croftd *d);

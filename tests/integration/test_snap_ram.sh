@@ -96,8 +96,9 @@ UFD=$(tr '\0' '\n' <"/proc/$QP/environ" | sed -n 's/^CROFT_UFFD_FD=//p')
 if [ -n "$UFFD_DEV" ]; then
 	[ -n "$UFD" ] || fail "QEMU has no CROFT_UFFD_FD"
 	assert_eq /dev/userfaultfd "$(readlink "/proc/$QP/fd/$UFD")" "QEMU's fd $UFD"
-	tr '\0' '\n' <"/proc/$QP/environ" | grep -q '^LD_PRELOAD=/.*/croft-qemu-uffd.so$' ||
-		fail "QEMU has no LD_PRELOAD of the library"
+	LIBFD=$(tr '\0' '\n' <"/proc/$QP/environ" | sed -n 's|^LD_PRELOAD=/proc/self/fd/||p')
+	[ -n "$LIBFD" ] && readlink "/proc/$QP/fd/$LIBFD" | grep -q '/croft-qemu-uffd.so$' ||
+		fail "QEMU has no LD_PRELOAD of the library as a descriptor"
 	grep -q 'croft-qemu-uffd.so' "/proc/$QP/maps" || fail "the library is not loaded in QEMU"
 	# QEMU's user (no other process runs as it) may list QEMU's fds, but
 	# opening the device through the link checks the device's own mode

@@ -41,16 +41,15 @@ static void test_setting_check(void **state)
 static void test_open_refusals(void **state)
 {
 	struct croftd *d = tl_croftd_new_or_fail(*state);
-	const char *shim = "x";
 	char why[256] = "";
-	int fd = 7;
+	int fd = 7, shim = 8;
 
 	assert_int_equal(vm_uffd_setting_on(d), 1);          /* unset: on */
 	assert_int_equal(store_setting_set(d->store, VM_UFFD_SETTING, "off"), 0);
 	assert_int_equal(vm_uffd_setting_on(d), 0);
 	assert_int_equal(vm_uffd_open(d, &fd, &shim, why, sizeof(why)), 0);
 	assert_int_equal(fd, -1);
-	assert_null(shim);
+	assert_int_equal(shim, -1);
 	assert_string_equal(why, "the host setting ram-snapshot-fast is off");
 	assert_int_equal(store_setting_set(d->store, VM_UFFD_SETTING, "on"), 0);
 	/* the library is beside croftd in a build, installed otherwise: a
@@ -59,6 +58,7 @@ static void test_open_refusals(void **state)
 		assert_null(vm_uffd_shim());
 		assert_int_equal(vm_uffd_open(d, &fd, &shim, why, sizeof(why)), 0);
 		assert_int_equal(fd, -1);
+		assert_int_equal(shim, -1);
 		assert_string_equal(why, "croft's QEMU library croft-qemu-uffd.so is not installed "
 				    "(neither beside croftd nor at " VM_UFFD_SHIM_PATH ")");
 	}
