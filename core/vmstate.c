@@ -171,14 +171,14 @@ void vmstate_files_remove(struct croftd *d, const struct vm *vm)
 
 /* --- the estimate -------------------------------------------------------------- */
 
-/* Whether the QEMU user may create a userfaultfd: root may, others only
- * with vm.unprivileged_userfaultfd=1. */
-static int uffd_allowed(const struct croftd *d, char *why, size_t whylen)
+/* Whether vm's QEMU may create a userfaultfd: as root, holding
+ * /dev/userfaultfd (vm_uffd.h), or with vm.unprivileged_userfaultfd=1. */
+static int uffd_allowed(const struct croftd *d, const struct vm *vm, char *why, size_t whylen)
 {
 	char buf[8] = "";
 	FILE *f;
 
-	if (d->qemu_uid == 0)
+	if (d->qemu_uid == 0 || vm->uffd)
 		return 1;
 	f = fopen("/proc/sys/vm/unprivileged_userfaultfd", "re");
 	if (f) {
@@ -189,7 +189,9 @@ static int uffd_allowed(const struct croftd *d, char *why, size_t whylen)
 	if (buf[0] == '1')
 		return 1;
 	snprintf(why, whylen, "the kernel lets only privileged processes use userfaultfd "
-		 "(sysctl vm.unprivileged_userfaultfd=0) and QEMU runs as %s", d->qemu_user);
+		 "(sysctl vm.unprivileged_userfaultfd=0), QEMU runs as %s, and %s%s",
+		 d->qemu_user, vm->uffd_why[0] ? "" : "it does not hold /dev/userfaultfd",
+		 vm->uffd_why[0] ? vm->uffd_why : "");
 	return 0;
 }
 
@@ -212,7 +214,7 @@ int vmstate_estimate(struct croftd *d, struct vm *vm, struct vmstate_estimate *o
 		snprintf(out->why, sizeof(out->why), "the guest is paused and stays so");
 	else if (bg_refused[0])
 		snprintf(out->why, sizeof(out->why), "%s", bg_refused);
-	else if (uffd_allowed(d, out->why, sizeof(out->why)))
+	else if (uffd_allowed(d, vm, out->why, sizeof(out->why)))
 		out->method = VMSTATE_BACKGROUND;
 	if (!strcmp(out->method, VMSTATE_BACKGROUND))
 		out->pause_ms = bg_pause_ms;
