@@ -100,6 +100,7 @@ struct vm {
 				      * have left the guest stopped (vm_qemu.c) */
 	int uffd;                    /* its QEMU holds /dev/userfaultfd (vm_uffd.h) */
 	char uffd_why[256];          /* ... or why it does not */
+	char bg_refused[256];        /* why its QEMU refused a background save; until it restarts */
 	int busy;                    /* inside callbacks that may remove it */
 	int deleted;                 /* removed; freed when its QEMU is gone */
 	struct vm *next;

@@ -304,6 +304,7 @@ static int start(struct vm *vm, int state_fd, vm_done_cb cb, void *data, const c
 	for (i = 0; i < vf.nfds; i++)
 		pass_fd(&pass, &npass, vf.fds[i]);
 	/* Last, since the files' numbers are fixed already. */
+	vm->bg_refused[0] = '\0';
 	vm->uffd = vm_uffd_open(d, &uffd, &shim, vm->uffd_why, sizeof(vm->uffd_why));
 	if (vm->uffd) {
 		env_preload = xasprintf("LD_PRELOAD=/proc/self/fd/%d", pass_fd(&pass, &npass, shim));

@@ -49,7 +49,6 @@
 /* What the last saves measured (croftd-wide; guests share the disks). */
 static double bg_pause_ms = BG_PAUSE_MS_DEFAULT;
 static double stopped_rate = STOPPED_RATE_DEFAULT;
-static char bg_refused[256];     /* why QEMU refused the last background save */
 
 enum phase {
 	PH_CAPS,
@@ -212,8 +211,8 @@ int vmstate_estimate(struct croftd *d, struct vm *vm, struct vmstate_estimate *o
 	out->method = VMSTATE_STOPPED;
 	if (vm->state == VM_PAUSED)
 		snprintf(out->why, sizeof(out->why), "the guest is paused and stays so");
-	else if (bg_refused[0])
-		snprintf(out->why, sizeof(out->why), "%s", bg_refused);
+	else if (vm->bg_refused[0])
+		snprintf(out->why, sizeof(out->why), "%s", vm->bg_refused);
 	else if (uffd_allowed(d, vm, out->why, sizeof(out->why)))
 		out->method = VMSTATE_BACKGROUND;
 	if (!strcmp(out->method, VMSTATE_BACKGROUND))
@@ -229,7 +228,6 @@ void vmstate_reset_measurements(void)
 {
 	bg_pause_ms = BG_PAUSE_MS_DEFAULT;
 	stopped_rate = STOPPED_RATE_DEFAULT;
-	bg_refused[0] = '\0';
 }
 
 /* --- saving ------------------------------------------------------------------- */
@@ -348,7 +346,8 @@ static void fall_back(struct vmstate_save *st, const char *why)
 {
 	log_warn("VM %s: background snapshot refused (%s); saving with the guest stopped",
 		 st->vm->spec.name, why);
-	snprintf(bg_refused, sizeof(bg_refused), "QEMU refused the background snapshot: %s", why);
+	snprintf(st->vm->bg_refused, sizeof(st->vm->bg_refused),
+		 "QEMU refused the background snapshot: %s", why);
 	if (ftruncate(st->fd, 0) < 0 || lseek(st->fd, 0, SEEK_SET) < 0) {
 		save_fail(st, "cannot empty the state file: %s", strerror(errno));
 		return;

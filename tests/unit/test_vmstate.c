@@ -284,6 +284,7 @@ static void test_fallback_caps(void **state)
 {
 	struct fx *f = *state;
 	struct vmstate_estimate est;
+	struct vm *other;
 	char err[256];
 	long long id;
 
@@ -309,6 +310,13 @@ static void test_fallback_caps(void **state)
 	assert_non_null(strstr(est.why, "not supported by host kernel"));
 	/* 1 GiB took 2.5 s: so will the next */
 	assert_true(est.pause_ms > 2499 && est.pause_ms < 2501);
+	/* the refusal is that QEMU's: another VM keeps the fast path */
+	other = tl_croftd_vm_add(f->d, "db", NULL);
+	other->state = VM_RUNNING;
+	other->spec.memory_mib = 256;
+	other->uffd = 1;
+	assert_int_equal(vmstate_estimate(f->d, other, &est, err, sizeof(err)), 0);
+	assert_string_equal(est.method, VMSTATE_BACKGROUND);
 }
 
 /* The background migration fails before the guest ran again (uffd): the
