@@ -49,6 +49,14 @@
 #define VOL_IO_RATE_SETTING "import_rate_limit"
 /* The temporary file's name in the pool: ".import-<job id>". */
 #define VOL_IO_TMP_PREFIX ".import-"
+/* How the import's converter names that file: croftd's descriptor, passed
+ * as fd 3 and reopened through the magic link (the pool directory stays
+ * closed to the user; the inode is the user's while the copy runs). */
+#define VOL_IO_TMP_FD "/proc/self/fd/3"
+/* The real and saved ids of the import's converter (Debian's nobody and
+ * nogroup). */
+#define VOL_IO_NOBODY_UID 65534
+#define VOL_IO_NOBODY_GID 65534
 
 extern const struct job_kind job_vol_import_kind;
 extern const struct job_kind job_iso_import_kind;

@@ -353,6 +353,87 @@ static void test_creds(void **state)
 	loop_free(l);
 }
 
+/* A "Name:\tA\tB..." line of /proc/self/status in out, as "A B ...". */
+static char *status_line(const char *out, const char *name)
+{
+	const char *p = strstr(out, name), *e;
+	char *line;
+	size_t i;
+
+	if (!p)
+		fail_msg("no %s line in %s", name, out);
+	p += strlen(name);
+	e = strchr(p, '\n');
+	line = strndup(p, e ? (size_t)(e - p) : strlen(p));
+	for (i = 0; line[i]; i++)
+		if (line[i] == '\t')
+			line[i] = ' ';
+	return line;
+}
+
+/* As root: split creds make the child's effective (and fs) ids the user's,
+ * its real ids nobody's, so it is not dumpable; a file only the
+ * user may read passes the check before exec.  Without split the same
+ * creds set every id. */
+static void test_creds_split(void **state)
+{
+	static const gid_t groups[] = { 23457, 23458 };
+	struct job_exec_creds creds = { .uid = 12345, .gid = 23456, .groups = groups,
+					.ngroups = 2, .split = 1, .ruid = 65534, .rgid = 65534 };
+	char *argv[] = { (char *)"cat", (char *)"/proc/self/status", NULL };
+	struct job_exec_spec spec = { .argv = argv, .user = "tester", .creds = &creds };
+	const char *check[2] = { NULL, NULL };
+	char *dir, *mine, *line;
+	struct loop *l;
+	struct tl_exec_seen seen;
+
+	(void)state;
+	if (geteuid() != 0)
+		skip();
+	l = loop_new();
+	dir = tl_tmpdir("job-exec-split");
+	assert_int_equal(chmod(dir, 0755), 0);
+	mine = tl_path(dir, "mine");
+	assert_int_equal(tl_write_file(mine, "x"), 0);
+	assert_int_equal(chown(mine, 12345, 23456), 0);
+	assert_int_equal(chmod(mine, 0600), 0);
+	check[0] = mine;
+	spec.check_read = check;
+	run(l, &spec, &seen);
+	assert_int_equal(seen.status, 0);
+	/* exec copies the effective ids into the saved ones (execve(2)) */
+	line = status_line(seen.out, "\nUid:");
+	assert_string_equal(line, " 65534 12345 12345 12345");
+	free(line);
+	line = status_line(seen.out, "\nGid:");
+	assert_string_equal(line, " 65534 23456 23456 23456");
+	free(line);
+	line = status_line(seen.out, "\nGroups:");
+	tl_assert_contains(line, "23457 23458");
+	free(line);
+	/* the same user without split: every id is theirs */
+	creds.split = 0;
+	run(l, &spec, &seen);
+	assert_int_equal(seen.status, 0);
+	line = status_line(seen.out, "\nUid:");
+	assert_string_equal(line, " 12345 12345 12345 12345");
+	free(line);
+	line = status_line(seen.out, "\nGid:");
+	assert_string_equal(line, " 23456 23456 23456 23456");
+	free(line);
+	/* the check before exec is made with the effective ids: nobody's
+	 * rights do not pass for the user's */
+	creds.split = 1;
+	creds.uid = 65533;
+	run(l, &spec, &seen);
+	assert_int_equal(seen.status, 126);
+	tl_assert_contains(seen.err, "cat runs as user tester, which cannot read ");
+	loop_free(l);
+	assert_int_equal(tl_rmtree(dir), 0);
+	free(mine);
+	free(dir);
+}
+
 static void test_kill(void **state)
 {
 	struct loop *l = loop_new();
@@ -571,6 +652,7 @@ int main(void)
 		cmocka_unit_test(test_pass_fds),
 		cmocka_unit_test(test_before_exec),
 		cmocka_unit_test(test_creds),
+		cmocka_unit_test(test_creds_split),
 		cmocka_unit_test(test_kill),
 		cmocka_unit_test(test_abandon),
 		cmocka_unit_test(test_stop),
