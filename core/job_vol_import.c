@@ -26,11 +26,13 @@
 #include "common/validate.h"
 #include "common/xalloc.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
 #include <pwd.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -522,11 +524,49 @@ static void vio_cleanup(struct job *j)
 		export_remove(j);
 }
 
-/* The job's children died with croftd; the import's temporary file is
- * removed by the runner.  A partial export is the user's file: croftd can
- * only say so. */
+/*
+ * An import's converter outlives croftd: exec with split ids is a secure
+ * exec, which clears PR_SET_PDEATHSIG.  It is found by what its fd 3 is,
+ * the job's own pool file (whose name has the job's id), and killed.
+ */
+static void converter_kill(struct job *j)
+{
+	char tmp[PATH_MAX], link[64], at[PATH_MAX + 16];
+	size_t tl;
+	struct dirent *e;
+	ssize_t n;
+	DIR *dir;
+	char *end;
+	long pid;
+
+	if (tmp_path(j, tmp, sizeof(tmp)) < 0 || !(dir = opendir("/proc")))
+		return;
+	tl = strlen(tmp);
+	while ((e = readdir(dir))) {
+		pid = strtol(e->d_name, &end, 10);
+		if (*end || pid <= 1)
+			continue;
+		snprintf(link, sizeof(link), "/proc/%ld/fd/3", pid);
+		n = readlink(link, at, sizeof(at) - 1);
+		if (n < (ssize_t)tl || memcmp(at, tmp, tl))
+			continue;
+		at[n] = '\0';
+		if (!at[tl] || !strcmp(at + tl, " (deleted)")) {
+			log_info("job %lld: killing its converter (pid %ld), left by the croftd before",
+				 (long long)job_id(j), pid);
+			kill((pid_t)pid, SIGKILL);
+		}
+	}
+	closedir(dir);
+}
+
+/* The job's children died with croftd, but for the import's converter,
+ * killed here; the import's temporary file is removed by the runner.  A
+ * partial export is the user's file: croftd can only say so. */
 static enum job_recover vio_recover(struct job *j, char *why, size_t whylen)
 {
+	if (!is_export(j) && arg(j, "dir"))
+		converter_kill(j);
 	if (is_export(j))
 		err_set(why, whylen, "croftd restarted while the export was running; %s may be "
 			"left incomplete", arg(j, "to") ? arg(j, "to") : "the file");
