@@ -5,15 +5,30 @@
  * volume into a new file of the user's).
  *
  * croftd never opens, stats or follows the user's path itself.  Every
- * process that touches it runs as the user who asked (the API peer's uid,
- * with that user's groups) with no_new_privs, dies with croftd and is
- * bounded in time and output; every process that touches the pool runs as
- * the QEMU user.  The two halves meet over NBD on a socket croftd made and
- * unlinked before either child ran: the server (qemu-nbd, read-only) gets
- * the listening socket the way systemd hands one over, the client
- * (qemu-img convert) gets croftd's already connected end as a descriptor,
- * so no one else can connect.  A backing file, a vmdk extent or a data file
- * an image names is therefore opened with the user's rights, or not at all.
+ * process that touches it runs with the rights of the user who asked (the
+ * API peer's uid, with that user's groups) with no_new_privs, and is
+ * bounded in time and output.  A backing file, a vmdk extent or a data
+ * file an image names is therefore opened with the user's rights, or not
+ * at all.
+ *
+ * The import's copy is one process: qemu-img convert with split
+ * credentials (job_exec.h): effective uid, gid and groups the user's, real
+ * ones nobody's, so the kernel makes it non-dumpable and the user can
+ * neither ptrace it nor open its /proc files.  Its target is the pool
+ * file croftd created (in the pool directory, mode 0700, which the user
+ * cannot search) and handed to the user while the copy runs, passed as
+ * fd 3 and reopened through /proc/self/fd/3.  Before the file gets its
+ * name croftd makes it the QEMU user's again through its own descriptor.
+ * An exploited image parser runs with the user's rights and can write
+ * that one file (and keep it open, or pass it on); a restarted croftd
+ * kills a converter its predecessor left (a secure exec clears
+ * PR_SET_PDEATHSIG).
+ *
+ * The export's copy is qemu-img convert as the user reading a read-only
+ * NBD export of the volume served as the QEMU user, over a socket croftd
+ * made and unlinked before either child ran: the server (qemu-nbd) gets
+ * the listening socket the way systemd hands one over, the client croftd's
+ * already connected end as a descriptor, so no one else can connect.
  *
  * Import: read the file's size, head and tail as the user (a FIFO, a
  * device or a directory is refused before anything opens it for reading;
@@ -21,8 +36,8 @@
  * (vol_probe.h), ask qemu-img info as the user for its virtual size and
  * backing chain, check that it fits in the pool, then convert it into
  * ".import-<job id>" in the pool (recorded, so a failure, a cancel or a
- * croftd restart removes it) and rename that to the volume's name (never
- * over an existing file).  Progress is qemu-img -p's; a copy whose
+ * croftd restart removes it), hand that back to the QEMU user (mode 0600)
+ * and rename it to the volume's name (never over an existing file).  Progress is qemu-img -p's; a copy whose
  * progress stands still too long is killed (job_vol_copy.h).
  *
  * Export: check as the user that the destination does not exist and its
