@@ -8,10 +8,12 @@
  *
  * The real seam forks; the child moves its stdio into place, closes every
  * other descriptor, resets the signal mask and SIGPIPE croftd changed,
- * becomes the spec's user, and checks the spec's files as that user before
+ * becomes the spec's user, checks the spec's files as that user and, when
+ * asked, installs the confining seccomp filter (job_confine.h) before
  * exec.  Any failure there is printed on its stderr, exit status 126.
  */
 #include "core/job_exec.h"
+#include "core/job_confine.h"
 #include "common/loop.h"
 #include "common/proc.h"
 #include "common/xalloc.h"
@@ -133,7 +135,7 @@ child_run(const struct job_exec_spec *spec, const int fds[3], pid_t parent)
 	if (c && child_become(c) < 0)
 		child_fail("cannot switch to user %s: %s\n", spec->user ? spec->user : "?",
 			   strerror(errno));
-	if (spec->no_new_privs)
+	if (spec->no_new_privs || spec->confine)
 		prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
 	/* After the user switch, which clears it; croftd may already be gone. */
 	if (spec->die_with_croftd &&
@@ -146,6 +148,8 @@ child_run(const struct job_exec_spec *spec, const int fds[3], pid_t parent)
 	for (e = spec->env; e && *e; e++)
 		if (putenv((char *)*e) < 0)
 			_exit(CHILD_SETUP_FAILED);
+	if (spec->confine && (i = job_confine_install()) < 0)
+		child_fail("cannot confine %s: %s\n", spec->argv[0], strerror(-i));
 	execvp(spec->argv[0], spec->argv);
 	child_fail("cannot run %s: %s\n", spec->argv[0], strerror(errno));
 }

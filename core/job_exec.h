@@ -63,6 +63,9 @@ struct job_exec_spec {
 	const char *user;                /* who the child runs as, for messages */
 	const struct job_exec_creds *creds;  /* become this user; NULL: stay croftd */
 	int no_new_privs;
+	/* job_confine.h's seccomp filter: threads but no other process, no
+	 * socket, so the child's descriptors end with it (sets no_new_privs). */
+	int confine;
 	int die_with_croftd;             /* SIGKILL when croftd dies; never for QEMU */
 	int new_session;                 /* setsid(): no signal from croftd's terminal */
 	mode_t umask;                    /* 0 means 0077 */

@@ -146,7 +146,8 @@ static void qemu_spec(struct job *j, struct job_exec_spec *s, struct job_exec_cr
 }
 
 /* The import's converter: the user's rights on files, nobody's as a
- * process (job_exec.h), run without a shell. */
+ * process (job_exec.h), run without a shell, confined (job_confine.h): it
+ * can neither fork nor make a socket to pass the pool file on. */
 static void split_spec(struct job *j, struct job_exec_spec *s)
 {
 	struct vio *v = job_priv(j);
@@ -157,6 +158,7 @@ static void split_spec(struct job *j, struct job_exec_spec *s)
 	v->split.rgid = VOL_IO_NOBODY_GID;
 	spec_init(j, s, json_string_value(json_object_get(job_args(j), "user")), &v->split,
 		  "qemu-img");
+	s->confine = 1;          /* the pool file's descriptor ends with it */
 }
 
 static void tmp_close(struct job *j)

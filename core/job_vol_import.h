@@ -20,8 +20,10 @@
  * fd 3 and reopened through /proc/self/fd/3.  Before the file gets its
  * name croftd makes it the QEMU user's again through its own descriptor.
  * An exploited image parser runs with the user's rights and can write
- * that one file (and keep it open, or pass it on); a restarted croftd
- * kills a converter its predecessor left (a secure exec clears
+ * that one file while it runs; a seccomp filter (job_confine.h) keeps it
+ * from handing the descriptor on (no fork, no socket), and a file with a
+ * second name (a link through /proc/self/fd/3) is refused.  A restarted
+ * croftd kills a converter its predecessor left (a secure exec clears
  * PR_SET_PDEATHSIG).
  *
  * The export's copy is qemu-img convert as the user reading a read-only

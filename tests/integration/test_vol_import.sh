@@ -10,12 +10,15 @@
 # root-only, a vmdk whose extent is root-only, or a FIFO (refused, croftd
 # stays responsive); nor export over an existing file or into a directory
 # it cannot write.  While an import's converter runs (one qemu-img, really
-# nobody, effectively the member), the member cannot open its pool file
-# through /proc/PID/fd or by its path, read its environment or strace it,
-# and croft-qemu can neither signal it nor reach its fds (each attack is
-# first shown to work on a process of the attacker's own); afterwards the
-# volume is croft-qemu's 0600 and no process of the member's holds it.
-# The member may kill its own converter: the job fails, nothing is left.  Bad input is refused and leaves nothing.  A copy
+# nobody, effectively the member, confined by seccomp so that it can fork
+# no process and make no socket to pass the file on), the member cannot
+# open its pool file through /proc/PID/fd or by its path, read its
+# environment or strace it, and croft-qemu can neither signal it nor reach
+# its fds (each attack is first shown to work on a process of the
+# attacker's own); afterwards the volume is croft-qemu's 0600 and no
+# process of the member's holds it.  The member may kill its own
+# converter: the job fails, nothing is left.  Bad input is refused and
+# leaves nothing.  A copy
 # throttled with the import_rate_limit setting is cancelled mid-way (no
 # file, no volume), and another is interrupted by kill -9 of croftd: at
 # restart the job is failed, no volume is listed and no temporary file
@@ -201,6 +204,8 @@ tmpf=$POOL/.import-$id
 assert_eq "$tmpf" "$(readlink "/proc/$cpid/fd/3")" "the converter's fd 3"
 assert_eq "65534 $muid $muid $muid" "$(awk '/^Uid:/ { print $2, $3, $4, $5 }' "/proc/$cpid/status")" \
 	"the converter's uids (real nobody; effective, saved and fs the member)"
+assert_eq "2 1" "$(awk '/^Seccomp:/ { s = $2 } /^NoNewPrivs:/ { n = $2 } END { print s, n }' \
+	"/proc/$cpid/status")" "the converter's seccomp filter (no fork, no socket) and no_new_privs"
 assert_eq "croftimp 600" "$(stat -c '%U %a' "$tmpf")" "the pool file's owner during the copy"
 pgrep -f "qemu-nbd" >/dev/null && fail "an NBD server runs for an import"
 # the pool file through the converter's /proc fd, for writing

@@ -434,6 +434,48 @@ static void test_creds_split(void **state)
 	free(dir);
 }
 
+/* The confining filter: exec and threads work, a second process or a
+ * socket does not, and the filter outlives exec. */
+static void test_confine(void **state)
+{
+	struct job_exec_spec spec = sh_spec("exec cat /proc/self/status");
+	char *bash_argv[] = { (char *)"bash", (char *)"-c",
+			      (char *)"exec 3<>/dev/tcp/127.0.0.1/9", NULL };
+	struct loop *l = loop_new();
+	struct tl_exec_seen seen;
+	char *line;
+
+	(void)state;
+	spec.confine = 1;
+	run(l, &spec, &seen);
+	assert_int_equal(seen.status, 0);
+	line = status_line(seen.out, "\nSeccomp:");
+	assert_string_equal(line, " 2");
+	free(line);
+	line = status_line(seen.out, "\nNoNewPrivs:");
+	assert_string_equal(line, " 1");
+	free(line);
+	/* a pipeline forks */
+	spec = sh_spec("true | true; echo went on");
+	run(l, &spec, &seen);
+	assert_int_equal(seen.status, 0);
+	assert_string_equal(seen.out, "went on\n");
+	spec.confine = 1;
+	run(l, &spec, &seen);
+	assert_int_not_equal(seen.status, 0);
+	tl_assert_contains(seen.err, "fork");
+	/* a socket: refused before it could connect anywhere */
+	spec = (struct job_exec_spec){ .argv = bash_argv };
+	run(l, &spec, &seen);
+	assert_int_not_equal(seen.status, 0);
+	tl_assert_contains(seen.err, "Connection refused");
+	spec.confine = 1;
+	run(l, &spec, &seen);
+	assert_int_not_equal(seen.status, 0);
+	tl_assert_contains(seen.err, "Operation not permitted");
+	loop_free(l);
+}
+
 static void test_kill(void **state)
 {
 	struct loop *l = loop_new();
@@ -653,6 +695,7 @@ int main(void)
 		cmocka_unit_test(test_before_exec),
 		cmocka_unit_test(test_creds),
 		cmocka_unit_test(test_creds_split),
+		cmocka_unit_test(test_confine),
 		cmocka_unit_test(test_kill),
 		cmocka_unit_test(test_abandon),
 		cmocka_unit_test(test_stop),
