@@ -56,6 +56,18 @@ wait_job_end() {   # wait_job_end ID — until it is no longer queued or running
 	done
 	fail "job $1 did not end"
 }
+import_started() {   # import_started NAME — a member's import of big.raw, once it moves; its job id
+	local id i
+	id=$(m vol import "default/$1" --from "$SRC/big.raw" --no-wait --json | jq -r .job.id)
+	for ((i = 0; i < 100; i++)); do
+		[ "$(job_field "$id" "done")" -gt 0 ] 2>/dev/null && break
+		sleep 0.1
+	done
+	echo "$id"
+}
+converter_pid() {   # the running converter of big.raw's import
+	pgrep -f "^qemu-img convert .* $SRC/big.raw /proc/self/fd/3\$" | head -n 1
+}
 no_leftovers() {   # no_leftovers WHAT — no temporary file in the pools
 	local left
 	left=$(find "$POOL" "$ISOPOOL" -name '.import-*' 2>/dev/null)
@@ -193,12 +205,8 @@ mine=$!
 setpriv --reuid=croft-qemu --regid=croft-qemu --init-groups sleep 60 </dev/null >/dev/null 2>&1 &
 qemus=$!
 sleep 0.2
-id=$(m vol import default/split --from "$SRC/big.raw" --no-wait --json | jq -r .job.id)
-for ((i = 0; i < 100; i++)); do
-	[ "$(job_field "$id" "done")" -gt 0 ] 2>/dev/null && break
-	sleep 0.1
-done
-cpid=$(pgrep -f "^qemu-img convert .* $SRC/big.raw /proc/self/fd/3\$" | head -n 1)
+id=$(import_started split)
+cpid=$(converter_pid)
 [ -n "$cpid" ] || fail "no converter running"
 tmpf=$POOL/.import-$id
 assert_eq "$tmpf" "$(readlink "/proc/$cpid/fd/3")" "the converter's fd 3"
@@ -241,12 +249,8 @@ no_leftovers "the attacked import"
 t_end
 
 t_begin "the member may kill its own converter (exec made its saved uid the member's): the job fails, nothing is left"
-id=$(m vol import default/killed --from "$SRC/big.raw" --no-wait --json | jq -r .job.id)
-for ((i = 0; i < 100; i++)); do
-	[ "$(job_field "$id" "done")" -gt 0 ] 2>/dev/null && break
-	sleep 0.1
-done
-cpid=$(pgrep -f "^qemu-img convert .* $SRC/big.raw /proc/self/fd/3\$" | head -n 1)
+id=$(import_started killed)
+cpid=$(converter_pid)
 [ -n "$cpid" ] || fail "no converter running"
 expect_ok as_member kill -KILL "$cpid"
 wait_job_end "$id"
@@ -257,11 +261,7 @@ no_leftovers "the killed converter"
 t_end
 
 t_begin "cancel mid-way: no file, no volume"
-id=$(m vol import default/big --from "$SRC/big.raw" --no-wait --json | jq -r .job.id)
-for ((i = 0; i < 100; i++)); do
-	[ "$(job_field "$id" "done")" -gt 0 ] 2>/dev/null && break
-	sleep 0.1
-done
+id=$(import_started big)
 [ "$(job_field "$id" "done")" -gt 0 ] || fail "the import made no progress"
 ls "$POOL"/.import-* >/dev/null 2>&1 || fail "no temporary file while importing"
 expect_ok m job cancel "$id"
@@ -273,11 +273,7 @@ pgrep -f "qemu-img convert .* $SRC/big.raw " >/dev/null && fail "qemu-img runs o
 t_end
 
 t_begin "kill -9 of croftd mid-import: the job fails at restart, nothing is left"
-id=$(m vol import default/big --from "$SRC/big.raw" --no-wait --json | jq -r .job.id)
-for ((i = 0; i < 100; i++)); do
-	[ "$(job_field "$id" "done")" -gt 0 ] 2>/dev/null && break
-	sleep 0.1
-done
+id=$(import_started big)
 croftd_kill9
 # the split converter outlives it (a secure exec clears PR_SET_PDEATHSIG);
 # the restarted croftd kills it

@@ -332,27 +332,6 @@ static void test_before_exec(void **state)
 	free(dir);
 }
 
-/* As root: the child becomes the given user, with only the given groups. */
-static void test_creds(void **state)
-{
-	static const gid_t groups[] = { 65534 };
-	struct job_exec_creds creds = { .uid = 65534, .gid = 65534, .groups = groups, .ngroups = 1 };
-	struct job_exec_spec spec = sh_spec("id -u; id -g; id -G");
-	struct loop *l;
-	struct tl_exec_seen seen;
-
-	(void)state;
-	if (geteuid() != 0)
-		skip();
-	l = loop_new();
-	spec.creds = &creds;
-	spec.user = "nobody";
-	run(l, &spec, &seen);
-	assert_int_equal(seen.status, 0);
-	assert_string_equal(seen.out, "65534\n65534\n65534\n");
-	loop_free(l);
-}
-
 /* A "Name:\tA\tB..." line of /proc/self/status in out, as "A B ...". */
 static char *status_line(const char *out, const char *name)
 {
@@ -371,11 +350,20 @@ static char *status_line(const char *out, const char *name)
 	return line;
 }
 
-/* As root: split creds make the child's effective (and fs) ids the user's,
- * its real ids nobody's, so it is not dumpable; a file only the
- * user may read passes the check before exec.  Without split the same
- * creds set every id. */
-static void test_creds_split(void **state)
+/* The "Name:" line of /proc/self/status in out is want. */
+static void assert_status(const char *out, const char *name, const char *want)
+{
+	char *line = status_line(out, name);
+
+	assert_string_equal(line, want);
+	free(line);
+}
+
+/* As root (called by test_creds): split creds make the child's effective
+ * (and fs) ids the user's, its real ids nobody's, so it is not dumpable;
+ * a file only the user may read passes the check before exec.  Without
+ * split the same creds set every id. */
+static void creds_split(struct loop *l)
 {
 	static const gid_t groups[] = { 23457, 23458 };
 	struct job_exec_creds creds = { .uid = 12345, .gid = 23456, .groups = groups,
@@ -384,13 +372,8 @@ static void test_creds_split(void **state)
 	struct job_exec_spec spec = { .argv = argv, .user = "tester", .creds = &creds };
 	const char *check[2] = { NULL, NULL };
 	char *dir, *mine, *line;
-	struct loop *l;
 	struct tl_exec_seen seen;
 
-	(void)state;
-	if (geteuid() != 0)
-		skip();
-	l = loop_new();
 	dir = tl_tmpdir("job-exec-split");
 	assert_int_equal(chmod(dir, 0755), 0);
 	mine = tl_path(dir, "mine");
@@ -402,12 +385,8 @@ static void test_creds_split(void **state)
 	run(l, &spec, &seen);
 	assert_int_equal(seen.status, 0);
 	/* exec copies the effective ids into the saved ones (execve(2)) */
-	line = status_line(seen.out, "\nUid:");
-	assert_string_equal(line, " 65534 12345 12345 12345");
-	free(line);
-	line = status_line(seen.out, "\nGid:");
-	assert_string_equal(line, " 65534 23456 23456 23456");
-	free(line);
+	assert_status(seen.out, "\nUid:", " 65534 12345 12345 12345");
+	assert_status(seen.out, "\nGid:", " 65534 23456 23456 23456");
 	line = status_line(seen.out, "\nGroups:");
 	tl_assert_contains(line, "23457 23458");
 	free(line);
@@ -415,12 +394,8 @@ static void test_creds_split(void **state)
 	creds.split = 0;
 	run(l, &spec, &seen);
 	assert_int_equal(seen.status, 0);
-	line = status_line(seen.out, "\nUid:");
-	assert_string_equal(line, " 12345 12345 12345 12345");
-	free(line);
-	line = status_line(seen.out, "\nGid:");
-	assert_string_equal(line, " 23456 23456 23456 23456");
-	free(line);
+	assert_status(seen.out, "\nUid:", " 12345 12345 12345 12345");
+	assert_status(seen.out, "\nGid:", " 23456 23456 23456 23456");
 	/* the check before exec is made with the effective ids: nobody's
 	 * rights do not pass for the user's */
 	creds.split = 1;
@@ -428,10 +403,46 @@ static void test_creds_split(void **state)
 	run(l, &spec, &seen);
 	assert_int_equal(seen.status, 126);
 	tl_assert_contains(seen.err, "cat runs as user tester, which cannot read ");
-	loop_free(l);
 	assert_int_equal(tl_rmtree(dir), 0);
 	free(mine);
 	free(dir);
+}
+
+/* As root: the child becomes the given user, with only the given groups. */
+static void test_creds(void **state)
+{
+	static const gid_t groups[] = { 65534 };
+	struct job_exec_creds creds = { .uid = 65534, .gid = 65534, .groups = groups, .ngroups = 1 };
+	struct job_exec_spec spec = sh_spec("id -u; id -g; id -G");
+	struct loop *l;
+	struct tl_exec_seen seen;
+
+	(void)state;
+	if (geteuid() != 0)
+		skip();
+	l = loop_new();
+	spec.creds = &creds;
+	spec.user = "nobody";
+	run(l, &spec, &seen);
+	assert_int_equal(seen.status, 0);
+	assert_string_equal(seen.out, "65534\n65534\n65534\n");
+	creds_split(l);
+	loop_free(l);
+}
+
+/* spec runs its course plain (its output, or its complaint when it fails,
+ * says plain_says) and fails confined, saying confined_says. */
+static void confined_fails(struct loop *l, struct job_exec_spec spec, const char *plain_says,
+			   const char *confined_says)
+{
+	struct tl_exec_seen seen;
+
+	run(l, &spec, &seen);
+	tl_assert_contains(seen.status ? seen.err : seen.out, plain_says);
+	spec.confine = 1;
+	run(l, &spec, &seen);
+	assert_int_not_equal(seen.status, 0);
+	tl_assert_contains(seen.err, confined_says);
 }
 
 /* The confining filter: exec and threads work, a second process or a
@@ -443,36 +454,17 @@ static void test_confine(void **state)
 			      (char *)"exec 3<>/dev/tcp/127.0.0.1/9", NULL };
 	struct loop *l = loop_new();
 	struct tl_exec_seen seen;
-	char *line;
 
 	(void)state;
 	spec.confine = 1;
 	run(l, &spec, &seen);
 	assert_int_equal(seen.status, 0);
-	line = status_line(seen.out, "\nSeccomp:");
-	assert_string_equal(line, " 2");
-	free(line);
-	line = status_line(seen.out, "\nNoNewPrivs:");
-	assert_string_equal(line, " 1");
-	free(line);
-	/* a pipeline forks */
-	spec = sh_spec("true | true; echo went on");
-	run(l, &spec, &seen);
-	assert_int_equal(seen.status, 0);
-	assert_string_equal(seen.out, "went on\n");
-	spec.confine = 1;
-	run(l, &spec, &seen);
-	assert_int_not_equal(seen.status, 0);
-	tl_assert_contains(seen.err, "fork");
-	/* a socket: refused before it could connect anywhere */
-	spec = (struct job_exec_spec){ .argv = bash_argv };
-	run(l, &spec, &seen);
-	assert_int_not_equal(seen.status, 0);
-	tl_assert_contains(seen.err, "Connection refused");
-	spec.confine = 1;
-	run(l, &spec, &seen);
-	assert_int_not_equal(seen.status, 0);
-	tl_assert_contains(seen.err, "Operation not permitted");
+	assert_status(seen.out, "\nSeccomp:", " 2");
+	assert_status(seen.out, "\nNoNewPrivs:", " 1");
+	/* a pipeline forks; a socket is refused before it connects anywhere */
+	confined_fails(l, sh_spec("true | true; echo went on"), "went on", "fork");
+	confined_fails(l, (struct job_exec_spec){ .argv = bash_argv }, "Connection refused",
+		       "Operation not permitted");
 	loop_free(l);
 }
 
@@ -694,7 +686,6 @@ int main(void)
 		cmocka_unit_test(test_pass_fds),
 		cmocka_unit_test(test_before_exec),
 		cmocka_unit_test(test_creds),
-		cmocka_unit_test(test_creds_split),
 		cmocka_unit_test(test_confine),
 		cmocka_unit_test(test_kill),
 		cmocka_unit_test(test_abandon),
