@@ -50,6 +50,10 @@ int job_confine_install(void)
 		DENY(SYS_socket, ERR(EPERM)),
 		DENY(SYS_socketpair, ERR(EPERM)),
 		DENY(SYS_io_uring_setup, ERR(EPERM)),
+#ifdef SYS_link
+		DENY(SYS_link, ERR(EPERM)),
+#endif
+		DENY(SYS_linkat, ERR(EPERM)),
 		/* clone: a thread of this process, or nothing */
 		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_clone, 0, 3),
 		LOAD(args[0]),

@@ -6,7 +6,9 @@
  * CLONE_THREAD: EPERM; clone3: ENOSYS, so libc falls back to clone), make
  * no socket (socket, socketpair: EPERM), so it cannot pass a descriptor
  * over SCM_RIGHTS, and set up no io_uring (which could make sockets past
- * the filter).  So the descriptors it holds end with it.  Another ABI on
+ * the filter), nor a hard link (link, linkat: EPERM; through
+ * /proc/self/fd/N it would give a held file a name elsewhere on its file
+ * system).  So the descriptors it holds end with it.  Another ABI on
  * the same kernel (i386, x32) is killed.
  *
  * Installed in the child after PR_SET_NO_NEW_PRIVS; exec keeps it.

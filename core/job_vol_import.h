@@ -21,10 +21,9 @@
  * name croftd makes it the QEMU user's again through its own descriptor.
  * An exploited image parser runs with the user's rights and can write
  * that one file while it runs; a seccomp filter (job_confine.h) keeps it
- * from handing the descriptor on (no fork, no socket), and a file with a
- * second name (a link through /proc/self/fd/3) is refused.  A restarted
- * croftd kills a converter its predecessor left (a secure exec clears
- * PR_SET_PDEATHSIG).
+ * from handing the file on (no fork, no socket, no hard link), and a file
+ * with a second name is refused anyway.  A restarted croftd kills a
+ * converter its predecessor left (a secure exec clears PR_SET_PDEATHSIG).
  *
  * The export's copy is qemu-img convert as the user reading a read-only
  * NBD export of the volume served as the QEMU user, over a socket croftd

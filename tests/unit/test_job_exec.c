@@ -454,6 +454,7 @@ static void test_confine(void **state)
 			      (char *)"exec 3<>/dev/tcp/127.0.0.1/9", NULL };
 	struct loop *l = loop_new();
 	struct tl_exec_seen seen;
+	char script[512], *dir;
 
 	(void)state;
 	spec.confine = 1;
@@ -461,8 +462,17 @@ static void test_confine(void **state)
 	assert_int_equal(seen.status, 0);
 	assert_status(seen.out, "\nSeccomp:", " 2");
 	assert_status(seen.out, "\nNoNewPrivs:", " 1");
-	/* a pipeline forks; a socket is refused before it connects anywhere */
+	/* a pipeline forks; a hard link; a socket is refused before it
+	 * connects anywhere */
 	confined_fails(l, sh_spec("true | true; echo went on"), "went on", "fork");
+	dir = tl_tmpdir("job-exec-confine");
+	snprintf(script, sizeof(script), ": > %s/b && exec ln -f -- %s/b %s/c", dir, dir, dir);
+	confined_fails(l, sh_spec(script), "", "Operation not permitted");
+	/* the plain run made it */
+	snprintf(script, sizeof(script), "%s/c", dir);
+	assert_int_equal(access(script, F_OK), 0);
+	assert_int_equal(tl_rmtree(dir), 0);
+	free(dir);
 	confined_fails(l, (struct job_exec_spec){ .argv = bash_argv }, "Connection refused",
 		       "Operation not permitted");
 	loop_free(l);
