@@ -9,7 +9,7 @@ file system, N pairs, the order alternating, a sync before each run.
 
 Wall time of each, and CPU time: bare's is the child's (user + system);
 croft's is the CLI's plus what croftd and the children it reaped (qemu-img
-info, qemu-nbd, qemu-img convert, the probe) used meanwhile, from
+info, the qemu-img convert that does the copy, the probe) used meanwhile, from
 /proc/PID/stat (utime, stime, cutime, cstime), read after the volume is
 deleted, when croftd has reaped them all.
 """
@@ -44,7 +44,7 @@ def croft_run(a, i):
                    stdout=subprocess.DEVNULL)
     wall = time.monotonic() - t0
     subprocess.run([a.croft, "vol", "delete", name], check=True, stdout=subprocess.DEVNULL)
-    time.sleep(0.2)                      # the killed NBD server is reaped
+    time.sleep(0.2)                      # every child is reaped
     return wall, children_cpu() - c0 + croftd_cpu(a.croftd_pid) - d0
 
 

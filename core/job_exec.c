@@ -8,10 +8,12 @@
  *
  * The real seam forks; the child moves its stdio into place, closes every
  * other descriptor, resets the signal mask and SIGPIPE croftd changed,
- * becomes the spec's user, and checks the spec's files as that user before
+ * becomes the spec's user, checks the spec's files as that user and, when
+ * asked, installs the confining seccomp filter (job_confine.h) before
  * exec.  Any failure there is printed on its stderr, exit status 126.
  */
 #include "core/job_exec.h"
+#include "core/job_confine.h"
 #include "common/loop.h"
 #include "common/proc.h"
 #include "common/xalloc.h"
@@ -64,7 +66,8 @@ static void child_fail(const char *fmt, ...)
 static void child_check(const struct job_exec_spec *spec, const char *const *paths, int mode)
 {
 	for (; paths && *paths; paths++) {
-		if (access(*paths, mode) < 0)
+		/* the effective ids: with split creds the real ones are nobody's */
+		if (faccessat(AT_FDCWD, *paths, mode, AT_EACCESS) < 0)
 			child_fail("%s runs as user %s, which cannot %s %s: %s\n",
 				   spec->who ? spec->who : spec->argv[0],
 				   spec->user ? spec->user : "?", mode & W_OK ? "write" : "read",
@@ -82,6 +85,17 @@ static void child_listen_env(size_t n)
 	snprintf(num, sizeof(num), "%ld", (long)getpid());
 	if (setenv("LISTEN_PID", num, 1) < 0)
 		_exit(CHILD_SETUP_FAILED);
+}
+
+/* Groups first, then gid, then uid: each needs the rights the next drops. */
+static int child_become(const struct job_exec_creds *c)
+{
+	if (setgroups(c->ngroups, c->groups) < 0)
+		return -1;
+	if (c->split)
+		return setresgid(c->rgid, c->gid, c->rgid) < 0 ? -1
+			: setresuid(c->ruid, c->uid, c->ruid);
+	return setgid(c->gid) < 0 ? -1 : setuid(c->uid);
 }
 
 static void __attribute__((noreturn))
@@ -118,11 +132,10 @@ child_run(const struct job_exec_spec *spec, const int fds[3], pid_t parent)
 	umask(spec->umask ? spec->umask : 0077);
 	if (spec->new_session && setsid() < 0)
 		_exit(CHILD_SETUP_FAILED);
-	if (c && (setgroups(c->ngroups, c->groups) < 0 || setgid(c->gid) < 0 ||
-		  setuid(c->uid) < 0))
+	if (c && child_become(c) < 0)
 		child_fail("cannot switch to user %s: %s\n", spec->user ? spec->user : "?",
 			   strerror(errno));
-	if (spec->no_new_privs)
+	if (spec->no_new_privs || spec->confine)
 		prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
 	/* After the user switch, which clears it; croftd may already be gone. */
 	if (spec->die_with_croftd &&
@@ -135,6 +148,8 @@ child_run(const struct job_exec_spec *spec, const int fds[3], pid_t parent)
 	for (e = spec->env; e && *e; e++)
 		if (putenv((char *)*e) < 0)
 			_exit(CHILD_SETUP_FAILED);
+	if (spec->confine && (i = job_confine_install()) < 0)
+		child_fail("cannot confine %s: %s\n", spec->argv[0], strerror(-i));
 	execvp(spec->argv[0], spec->argv);
 	child_fail("cannot run %s: %s\n", spec->argv[0], strerror(errno));
 }

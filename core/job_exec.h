@@ -37,11 +37,25 @@ enum job_exec_io {
  * read and dropped. */
 #define JOB_EXEC_CAPTURE_MAX (1u << 20)
 
+/*
+ * The user a child becomes.  With split set, only its effective (and so
+ * file-system) ids are uid and gid: its real ids are ruid and rgid
+ * (setresuid(ruid, uid, ruid); exec then copies the effective ids into
+ * the saved ones).  It opens files with the user's rights, but the kernel
+ * makes it non-dumpable at exec (euid != ruid) and ptrace access needs the
+ * real id to match too, so that user can neither ptrace it nor read its
+ * /proc files (fd, environ, mem); it can become no one but ruid or uid.
+ * The user (and ruid) may still signal it: kill(2) matches the saved id.
+ * A shell drops such an euid: exec the program directly.
+ */
 struct job_exec_creds {
 	uid_t uid;
 	gid_t gid;
 	const gid_t *groups;
 	size_t ngroups;
+	int split;
+	uid_t ruid;              /* with split: the real and saved uid */
+	gid_t rgid;              /* with split: the real and saved gid */
 };
 
 struct job_exec_spec {
@@ -49,10 +63,13 @@ struct job_exec_spec {
 	const char *user;                /* who the child runs as, for messages */
 	const struct job_exec_creds *creds;  /* become this user; NULL: stay croftd */
 	int no_new_privs;
+	/* job_confine.h's seccomp filter: threads but no other process, no
+	 * socket, so the child's descriptors end with it (sets no_new_privs). */
+	int confine;
 	int die_with_croftd;             /* SIGKILL when croftd dies; never for QEMU */
 	int new_session;                 /* setsid(): no signal from croftd's terminal */
 	mode_t umask;                    /* 0 means 0077 */
-	/* Checked as the child's user just before exec, each NULL-terminated
+	/* Checked as the child's (effective) user just before exec, each NULL-terminated
 	 * (or NULL): "<who> runs as user <user>, which cannot read <path>: ..." */
 	const char *who;                 /* "QEMU"; NULL: argv[0] */
 	const char *const *check_read;

@@ -1,5 +1,7 @@
 /*
- * The NBD copy between two users (job_vol_copy.h).  Progress comes from
+ * The copy steps (job_vol_copy.h): one qemu-img convert, fed by an NBD
+ * server beside it when the two sides belong to different users (export),
+ * or alone with split credentials (import).  Progress comes from
  * qemu-img -p's stdout, read on the loop as it arrives; the newest figure
  * in its buffer counts, and resets the stall clock.
  */
@@ -187,8 +189,8 @@ fail:
 	return rc;
 }
 
-void vol_copy_convert_argv(struct job *j, char **argv, const char *driver, const char *dst,
-			   char *rate)
+void vol_copy_convert_argv(struct job *j, char **argv, const char *src_driver,
+			   const char *src, const char *driver, const char *dst, char *rate)
 {
 	int64_t r = settings_int(job_daemon(j)->store, VOL_IO_RATE_SETTING, 0, 0, INT64_MAX);
 	size_t n = 0;
@@ -202,9 +204,13 @@ void vol_copy_convert_argv(struct job *j, char **argv, const char *driver, const
 		argv[n++] = "-r";
 		argv[n++] = rate;
 	}
+	if (src) {
+		argv[n++] = "-f";
+		argv[n++] = (char *)src_driver;
+	}
 	argv[n++] = "-O";
 	argv[n++] = (char *)driver;
-	argv[n++] = NBD_SOURCE;
+	argv[n++] = src ? (char *)src : NBD_SOURCE;
 	argv[n++] = (char *)dst;
 	argv[n] = NULL;
 }
@@ -220,15 +226,14 @@ static unsigned stall_ms(struct job *j, uint64_t total)
 				    : VOL_IO_STALL_MS;
 }
 
-int vol_copy_start(struct job *j, struct job_exec_spec *server, struct job_exec_spec *client,
-		   const char *grow, job_exec_step_fn done, char *err, size_t errlen)
+/* The NBD server for client, on a socket pair croftd made. */
+static int server_start(struct job *j, struct job_exec_spec *server,
+			struct job_exec_spec *client, int *cfd, char *err, size_t errlen)
 {
 	struct vol_copy *v = job_priv(j);
-	int lfd, cfd, rc, fd;
+	int lfd, rc;
 
-	snprintf(v->grow, sizeof(v->grow), "%s", grow ? grow : "");
-	v->grown = 0;
-	if ((rc = nbd_sockets(j, &lfd, &cfd, err, errlen)) < 0)
+	if ((rc = nbd_sockets(j, &lfd, cfd, err, errlen)) < 0)
 		return rc;
 	server->pass_fds = &lfd;
 	server->npass_fds = 1;
@@ -239,14 +244,29 @@ int vol_copy_start(struct job *j, struct job_exec_spec *server, struct job_exec_
 	rc = job_exec_start(job_daemon(j)->loop, server, server_exited, j, &v->server, err, errlen);
 	close(lfd);
 	if (rc < 0) {
-		close(cfd);
+		close(*cfd);
+		*cfd = -1;
 		return rc;
 	}
-	client->pass_fds = &cfd;
+	client->pass_fds = cfd;
 	client->npass_fds = 1;
+	return 0;
+}
+
+int vol_copy_start(struct job *j, struct job_exec_spec *server, struct job_exec_spec *client,
+		   const char *grow, job_exec_step_fn done, char *err, size_t errlen)
+{
+	struct vol_copy *v = job_priv(j);
+	int cfd = -1, rc, fd;
+
+	snprintf(v->grow, sizeof(v->grow), "%s", grow ? grow : "");
+	v->grown = 0;
+	if (server && (rc = server_start(j, server, client, &cfd, err, errlen)) < 0)
+		return rc;
 	client->out = JOB_EXEC_FD;
 	rc = job_step_exec(j, client, done, err, errlen);
-	close(cfd);
+	if (cfd >= 0)
+		close(cfd);
 	if (rc < 0) {
 		server_stop(j);
 		return rc;

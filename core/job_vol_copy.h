@@ -1,8 +1,10 @@
 /*
- * A copy between two users over NBD, as the steps of a job (the import
- * and export kinds, job_vol_import.h): a read-only NBD server (qemu-nbd)
- * beside the job, and qemu-img convert -p as the job's step, reading from
- * it.  croftd makes the socket: it binds a name (mode 0600) in its run
+ * The copy of the import and export kinds (job_vol_import.h), as a step
+ * of the job: qemu-img convert -p, either alone (the import: one process
+ * with split credentials reads the user's file and writes the pool file
+ * croftd passed it), or reading from a read-only NBD server (qemu-nbd)
+ * beside the job (the export: the volume as the QEMU user, the file
+ * written as the user).  For the export croftd makes the socket: it binds a name (mode 0600) in its run
  * directory, listens, connects to it and removes the name before either
  * child runs; the server gets the listening descriptor as systemd hands
  * one over (LISTEN_FDS), the client the connected one ({"type":"fd"}), so
@@ -44,15 +46,17 @@ struct vol_copy {
  * progress last moved); its done then sees timed_out. */
 void vol_copy_watch(struct job *j, unsigned limit_ms);
 
-/* qemu-img convert -p -W from the NBD export to dst in QEMU's format
- * driver, capped at the host setting VOL_IO_RATE_SETTING when set: into
- * argv (12 slots); rate (32 bytes) holds the figure. */
-void vol_copy_convert_argv(struct job *j, char **argv, const char *driver, const char *dst,
-			   char *rate);
+/* qemu-img convert -p -W from src (read with src_driver) or, when src is
+ * NULL, from the NBD export, to dst in QEMU's format driver, capped at the
+ * host setting VOL_IO_RATE_SETTING when set: into argv (14 slots); rate
+ * (32 bytes) holds the figure. */
+void vol_copy_convert_argv(struct job *j, char **argv, const char *src_driver,
+			   const char *src, const char *driver, const char *dst, char *rate);
 
-/* Start server (its argv, user and sandbox set; its stderr is kept) and
- * client (a convert command line from vol_copy_convert_argv, as the job's
- * step; done runs when it exits), progress over c->total.  qemu-img -p
+/* Start server (its argv, user and sandbox set; its stderr is kept; NULL:
+ * none, client reads its source itself) and client (a convert command line
+ * from vol_copy_convert_argv, as the job's step; done runs when it exits;
+ * without a server its pass_fds are the caller's), progress over c->total.  qemu-img -p
  * speaks in steps of 1 %, so the copy is stopped when no step came for
  * VOL_IO_STALL_MS or the time 1 % takes at VOL_IO_MIN_RATE (or the rate
  * setting, if lower), whichever is longer, unless grow (a file croftd may
@@ -61,9 +65,10 @@ void vol_copy_convert_argv(struct job *j, char **argv, const char *driver, const
 int vol_copy_start(struct job *j, struct job_exec_spec *server, struct job_exec_spec *client,
 		   const char *grow, job_exec_step_fn done, char *err, size_t errlen);
 
-/* Stop reading progress and kill the server (it is reaped on the loop). */
+/* Stop reading progress and kill the server, if any (it is reaped on the
+ * loop). */
 void vol_copy_stop(struct job *j);
-/* A job_kind cancel: the server first. */
+/* A job_kind cancel: the server first, if any. */
 void vol_copy_cancel(struct job *j);
 
 #endif

@@ -2,11 +2,13 @@
  * The vol.import, iso.import and vol.export jobs (job_vol_import.h).
  *
  * Each is a series of child-process steps, the last of them the copy
- * (job_vol_copy.h: an NBD server beside the job, qemu-img convert as its
- * step), stopped whatever way the job ends.  The steps:
+ * (job_vol_copy.h: qemu-img convert as its step, for the export with an
+ * NBD server beside the job), stopped whatever way the job ends.  The
+ * steps:
  *
  *   import:  PROBE (sh as the user)  ->  INFO (qemu-img info as the user)
- *            -> COPY (qemu-nbd as the user | qemu-img convert as QEMU)
+ *            -> COPY (qemu-img convert, split: effectively the user, really
+ *               nobody; the pool file croftd made passed as fd 3)
  *   export:  PROBE (sh as the user: the destination is free)
  *            -> COPY (qemu-nbd as QEMU | qemu-img convert as the user)
  *
@@ -24,14 +26,18 @@
 #include "common/validate.h"
 #include "common/xalloc.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
 #include <pwd.h>
+#include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
 
@@ -59,6 +65,8 @@ struct vio {
 	const struct vol_format *src;
 	gid_t groups[VOL_IO_GROUPS_MAX];
 	struct job_exec_creds user;
+	struct job_exec_creds split;     /* the user's effective ids, nobody's real ones */
+	int tmp_fd;                      /* the import's pool file + 1; 0 when none */
 };
 
 static const char *arg(struct job *j, const char *key)
@@ -132,9 +140,34 @@ static void qemu_spec(struct job *j, struct job_exec_spec *s, struct job_exec_cr
 {
 	struct croftd *d = job_daemon(j);
 
-	*c = (struct job_exec_creds){ d->qemu_uid, d->qemu_gid, d->qemu_groups,
-				      (size_t)d->qemu_ngroups };
+	*c = (struct job_exec_creds){ .uid = d->qemu_uid, .gid = d->qemu_gid,
+				      .groups = d->qemu_groups, .ngroups = (size_t)d->qemu_ngroups };
 	spec_init(j, s, d->qemu_user, c, who);
+}
+
+/* The import's converter: the user's rights on files, nobody's as a
+ * process (job_exec.h), run without a shell, confined (job_confine.h): it
+ * can neither fork nor make a socket to pass the pool file on. */
+static void split_spec(struct job *j, struct job_exec_spec *s)
+{
+	struct vio *v = job_priv(j);
+
+	v->split = v->user;
+	v->split.split = 1;
+	v->split.ruid = VOL_IO_NOBODY_UID;
+	v->split.rgid = VOL_IO_NOBODY_GID;
+	spec_init(j, s, json_string_value(json_object_get(job_args(j), "user")), &v->split,
+		  "qemu-img");
+	s->confine = 1;          /* the pool file's descriptor ends with it */
+}
+
+static void tmp_close(struct job *j)
+{
+	struct vio *v = job_priv(j);
+
+	if (v->tmp_fd)
+		close(v->tmp_fd - 1);
+	v->tmp_fd = 0;
 }
 
 static void copy_done(struct job *j, const struct job_exec_result *res);
@@ -204,12 +237,11 @@ static void info_done(struct job *j, const struct job_exec_result *res)
 {
 	struct vio *v = job_priv(j);
 	struct croftd *d = job_daemon(j);
-	struct job_exec_spec server, client;
-	struct job_exec_creds qc;
+	struct job_exec_spec conv;
 	struct vol_chain_info ci;
 	char tmp[PATH_MAX], err[1024], rate[32];
-	char *sargv[] = { "qemu-nbd", "-r", "-f", (char *)v->src->driver, (char *)from(j), NULL };
-	char *cargv[12];
+	char *argv[14];
+	int fd;
 
 	if (v->copy.timed_out || res->status || res->signal) {
 		step_fail(j, res, "qemu-img info", "qemu-img info");
@@ -233,17 +265,19 @@ static void info_done(struct job *j, const struct job_exec_result *res)
 		return;
 	}
 	if (job_cleanup_add(j, tmp, err, sizeof(err)) < 0 ||
-	    pool_image_claim(tmp, d->drop_privs ? d->qemu_uid : (uid_t)-1, d->qemu_gid, err,
-			     sizeof(err)) < 0) {
+	    pool_image_claim_fd(tmp, d->drop_privs ? v->user.uid : (uid_t)-1, v->user.gid, &fd,
+				err, sizeof(err)) < 0) {
 		job_fail(j, "%s", err);
 		return;
 	}
-	user_spec(j, &server, "qemu-nbd");
-	server.argv = sargv;
-	qemu_spec(j, &client, &qc, "qemu-img");
-	vol_copy_convert_argv(j, cargv, arg(j, "format"), tmp, rate);
-	client.argv = cargv;
-	if (vol_copy_start(j, &server, &client, tmp, copy_done, err, sizeof(err)) < 0)
+	v->tmp_fd = fd + 1;
+	split_spec(j, &conv);
+	vol_copy_convert_argv(j, argv, v->src->driver, from(j), arg(j, "format"), VOL_IO_TMP_FD,
+			      rate);
+	conv.argv = argv;
+	conv.pass_fds = &fd;
+	conv.npass_fds = 1;
+	if (vol_copy_start(j, NULL, &conv, tmp, copy_done, err, sizeof(err)) < 0)
 		job_fail(j, "%s", err);
 }
 
@@ -298,6 +332,33 @@ static void probe_done(struct job *j, const struct job_exec_result *res)
 		job_fail(j, "%s", err);
 }
 
+/* The copied file becomes the QEMU user's (mode 0600) through croftd's
+ * own descriptor, before it has a name anyone could use: 0, or -errno
+ * with the job failed. */
+static int hand_back(struct job *j)
+{
+	struct vio *v = job_priv(j);
+	struct croftd *d = job_daemon(j);
+	struct stat st;
+	int fd = v->tmp_fd - 1, rc = 0;
+
+	if (d->drop_privs && fchown(fd, d->qemu_uid, d->qemu_gid) < 0)
+		rc = -errno;
+	else if (fchmod(fd, 0600) < 0 || fstat(fd, &st) < 0)
+		rc = -errno;
+	if (rc < 0) {
+		job_fail(j, "cannot hand the imported image to %s: %s", d->qemu_user, strerror(-rc));
+		return rc;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_nlink != 1) {
+		job_fail(j, "the imported image has %ju names while it was copied; nothing imported",
+			 (uintmax_t)st.st_nlink);
+		return -EPERM;
+	}
+	tmp_close(j);
+	return 0;
+}
+
 static void import_finish(struct job *j)
 {
 	struct vio *v = job_priv(j);
@@ -306,6 +367,8 @@ static void import_finish(struct job *j)
 
 	tmp_path(j, tmp, sizeof(tmp));
 	snprintf(name, sizeof(name), "%s", arg(j, "name"));
+	if (hand_back(j) < 0)
+		return;
 	dfd = open(arg(j, "dir"), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (dfd < 0 || renameat2(dfd, strrchr(tmp, '/') + 1, dfd, name, RENAME_NOREPLACE) < 0) {
 		job_fail(j, errno == EEXIST ? "volume %s/%s was created meanwhile; nothing imported"
@@ -352,7 +415,7 @@ static void dest_done(struct job *j, const struct job_exec_result *res)
 	char err[1024], rate[32];
 	char *sargv[] = { "qemu-nbd", "-r", "-f", (char *)arg(j, "vformat"), (char *)arg(j, "path"),
 			  NULL };
-	char *cargv[12];
+	char *cargv[14];
 
 	if (v->copy.timed_out || job_exec_failure(res, "sh", err, sizeof(err))) {
 		job_fail(j, "cannot write %s: %s", arg(j, "to"), v->copy.timed_out ?
@@ -363,7 +426,7 @@ static void dest_done(struct job *j, const struct job_exec_result *res)
 	qemu_spec(j, &server, &qc, "qemu-nbd");
 	server.argv = sargv;
 	user_spec(j, &client, "qemu-img");
-	vol_copy_convert_argv(j, cargv, out->driver, arg(j, "to"), rate);
+	vol_copy_convert_argv(j, cargv, NULL, NULL, out->driver, arg(j, "to"), rate);
 	client.argv = cargv;
 	client.umask = 0077;
 	/* from here on a file at "to" is the job's own */
@@ -425,6 +488,7 @@ static void copy_done(struct job *j, const struct job_exec_result *res)
 
 static int vio_start(struct job *j, char *err, size_t errlen)
 {
+	struct vio *v = job_priv(j);
 	const char *path = is_export(j) ? arg(j, "to") : from(j);
 	struct job_exec_spec s;
 	char *argv[] = { "sh", "-c", (char *)(is_export(j) ? dest_script : probe_script),
@@ -438,6 +502,13 @@ static int vio_start(struct job *j, char *err, size_t errlen)
 	}
 	if ((rc = user_load(j, err, errlen)) < 0)
 		return rc;
+	/* the converter's real uid is nobody's: for nobody itself it would
+	 * be the user's own process, open to it */
+	if (!is_export(j) && job_daemon(j)->drop_privs && v->user.uid == VOL_IO_NOBODY_UID) {
+		err_set(err, errlen, "croft imports no files for the user nobody (uid %d)",
+			VOL_IO_NOBODY_UID);
+		return -EPERM;
+	}
 	user_spec(j, &s, "sh");
 	s.argv = argv;
 	s.capture_max = VOL_PROBE_HEAD + VOL_PROBE_TAIL + 64;
@@ -450,15 +521,54 @@ static int vio_start(struct job *j, char *err, size_t errlen)
 static void vio_cleanup(struct job *j)
 {
 	vol_copy_stop(j);
+	tmp_close(j);
 	if (is_export(j))
 		export_remove(j);
 }
 
-/* The job's children died with croftd; the import's temporary file is
- * removed by the runner.  A partial export is the user's file: croftd can
- * only say so. */
+/*
+ * An import's converter outlives croftd: exec with split ids is a secure
+ * exec, which clears PR_SET_PDEATHSIG.  It is found by what its fd 3 is,
+ * the job's own pool file (whose name has the job's id), and killed.
+ */
+static void converter_kill(struct job *j)
+{
+	char tmp[PATH_MAX], link[64], at[PATH_MAX + 16];
+	size_t tl;
+	struct dirent *e;
+	ssize_t n;
+	DIR *dir;
+	char *end;
+	long pid;
+
+	if (tmp_path(j, tmp, sizeof(tmp)) < 0 || !(dir = opendir("/proc")))
+		return;
+	tl = strlen(tmp);
+	while ((e = readdir(dir))) {
+		pid = strtol(e->d_name, &end, 10);
+		if (*end || pid <= 1)
+			continue;
+		snprintf(link, sizeof(link), "/proc/%ld/fd/3", pid);
+		n = readlink(link, at, sizeof(at) - 1);
+		if (n < (ssize_t)tl || memcmp(at, tmp, tl))
+			continue;
+		at[n] = '\0';
+		if (!at[tl] || !strcmp(at + tl, " (deleted)")) {
+			log_info("job %lld: killing its converter (pid %ld), left by the croftd before",
+				 (long long)job_id(j), pid);
+			kill((pid_t)pid, SIGKILL);
+		}
+	}
+	closedir(dir);
+}
+
+/* The job's children died with croftd, but for the import's converter,
+ * killed here; the import's temporary file is removed by the runner.  A
+ * partial export is the user's file: croftd can only say so. */
 static enum job_recover vio_recover(struct job *j, char *why, size_t whylen)
 {
+	if (!is_export(j) && arg(j, "dir"))
+		converter_kill(j);
 	if (is_export(j))
 		err_set(why, whylen, "croftd restarted while the export was running; %s may be "
 			"left incomplete", arg(j, "to") ? arg(j, "to") : "the file");

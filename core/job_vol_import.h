@@ -5,15 +5,31 @@
  * volume into a new file of the user's).
  *
  * croftd never opens, stats or follows the user's path itself.  Every
- * process that touches it runs as the user who asked (the API peer's uid,
- * with that user's groups) with no_new_privs, dies with croftd and is
- * bounded in time and output; every process that touches the pool runs as
- * the QEMU user.  The two halves meet over NBD on a socket croftd made and
- * unlinked before either child ran: the server (qemu-nbd, read-only) gets
- * the listening socket the way systemd hands one over, the client
- * (qemu-img convert) gets croftd's already connected end as a descriptor,
- * so no one else can connect.  A backing file, a vmdk extent or a data file
- * an image names is therefore opened with the user's rights, or not at all.
+ * process that touches it runs with the rights of the user who asked (the
+ * API peer's uid, with that user's groups) with no_new_privs, and is
+ * bounded in time and output.  A backing file, a vmdk extent or a data
+ * file an image names is therefore opened with the user's rights, or not
+ * at all.
+ *
+ * The import's copy is one process: qemu-img convert with split
+ * credentials (job_exec.h): effective uid, gid and groups the user's, real
+ * ones nobody's, so the kernel makes it non-dumpable and the user can
+ * neither ptrace it nor open its /proc files.  Its target is the pool
+ * file croftd created (in the pool directory, mode 0700, which the user
+ * cannot search) and handed to the user while the copy runs, passed as
+ * fd 3 and reopened through /proc/self/fd/3.  Before the file gets its
+ * name croftd makes it the QEMU user's again through its own descriptor.
+ * An exploited image parser runs with the user's rights and can write
+ * that one file while it runs; a seccomp filter (job_confine.h) keeps it
+ * from handing the file on (no fork, no socket, no hard link), and a file
+ * with a second name is refused anyway.  A restarted croftd kills a
+ * converter its predecessor left (a secure exec clears PR_SET_PDEATHSIG).
+ *
+ * The export's copy is qemu-img convert as the user reading a read-only
+ * NBD export of the volume served as the QEMU user, over a socket croftd
+ * made and unlinked before either child ran: the server (qemu-nbd) gets
+ * the listening socket the way systemd hands one over, the client croftd's
+ * already connected end as a descriptor, so no one else can connect.
  *
  * Import: read the file's size, head and tail as the user (a FIFO, a
  * device or a directory is refused before anything opens it for reading;
@@ -21,8 +37,8 @@
  * (vol_probe.h), ask qemu-img info as the user for its virtual size and
  * backing chain, check that it fits in the pool, then convert it into
  * ".import-<job id>" in the pool (recorded, so a failure, a cancel or a
- * croftd restart removes it) and rename that to the volume's name (never
- * over an existing file).  Progress is qemu-img -p's; a copy whose
+ * croftd restart removes it), hand that back to the QEMU user (mode 0600)
+ * and rename it to the volume's name (never over an existing file).  Progress is qemu-img -p's; a copy whose
  * progress stands still too long is killed (job_vol_copy.h).
  *
  * Export: check as the user that the destination does not exist and its
@@ -49,6 +65,14 @@
 #define VOL_IO_RATE_SETTING "import_rate_limit"
 /* The temporary file's name in the pool: ".import-<job id>". */
 #define VOL_IO_TMP_PREFIX ".import-"
+/* How the import's converter names that file: croftd's descriptor, passed
+ * as fd 3 and reopened through the magic link (the pool directory stays
+ * closed to the user; the inode is the user's while the copy runs). */
+#define VOL_IO_TMP_FD "/proc/self/fd/3"
+/* The real and saved ids of the import's converter (Debian's nobody and
+ * nogroup). */
+#define VOL_IO_NOBODY_UID 65534
+#define VOL_IO_NOBODY_GID 65534
 
 extern const struct job_kind job_vol_import_kind;
 extern const struct job_kind job_iso_import_kind;

@@ -75,11 +75,13 @@ int pool_image_create_check(const char *path, const char *format, uint64_t bytes
 	return 0;
 }
 
-int pool_image_claim(const char *path, uid_t uid, gid_t gid, char *err, size_t errlen)
+int pool_image_claim_fd(const char *path, uid_t uid, gid_t gid, int *out, char *err,
+			size_t errlen)
 {
-	int fd, rc = 0;
+	int fd, rc;
 
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	*out = -1;
+	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0) {
 		rc = -errno;
 		if (rc == -EEXIST)
@@ -94,8 +96,20 @@ int pool_image_claim(const char *path, uid_t uid, gid_t gid, char *err, size_t e
 		err_set(err, errlen, "cannot hand disk image %s to uid %d: %s", path,
 			(int)uid, strerror(-rc));
 		unlink(path);
+		close(fd);
+		return rc;
 	}
-	close(fd);
+	*out = fd;
+	return 0;
+}
+
+int pool_image_claim(const char *path, uid_t uid, gid_t gid, char *err, size_t errlen)
+{
+	int fd, rc;
+
+	rc = pool_image_claim_fd(path, uid, gid, &fd, err, errlen);
+	if (rc == 0)
+		close(fd);
 	return rc;
 }
 

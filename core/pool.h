@@ -44,6 +44,10 @@ int pool_image_create_check(const char *path, const char *format, uint64_t bytes
  * uid:gid unless uid is (uid_t)-1.  0, or -errno with err set (-EEXIST:
  * "disk image ... already exists"); a failed chown removes it again. */
 int pool_image_claim(const char *path, uid_t uid, gid_t gid, char *err, size_t errlen);
+/* The same, keeping the descriptor (read-write, close-on-exec) in *fd for
+ * the caller to close; *fd is -1 on failure. */
+int pool_image_claim_fd(const char *path, uid_t uid, gid_t gid, int *fd, char *err,
+			size_t errlen);
 /* qemu-img create for a claimed path: qcow2 thin, raw with every byte
  * written (preallocation=full). */
 void pool_image_create_cmd(const char *path, const char *format, uint64_t bytes,

@@ -173,10 +173,10 @@ gid_t vm_gid_of(const struct vm *vm)
 
 void vm_uid_creds(const struct vm *vm, struct job_exec_creds *out)
 {
-	out->uid = vm_uid_of(vm);
-	out->gid = vm_gid_of(vm);
-	out->groups = vm->d->vm_groups;
-	out->ngroups = (size_t)vm->d->vm_ngroups;
+	*out = (struct job_exec_creds){
+		.uid = vm_uid_of(vm), .gid = vm_gid_of(vm),
+		.groups = vm->d->vm_groups, .ngroups = (size_t)vm->d->vm_ngroups,
+	};
 }
 
 void vm_uid_user(const struct vm *vm, char *buf, size_t len)

@@ -9,7 +9,16 @@
 # /etc/shadow, a symlink to a root-only file, a qcow2 whose backing file is
 # root-only, a vmdk whose extent is root-only, or a FIFO (refused, croftd
 # stays responsive); nor export over an existing file or into a directory
-# it cannot write.  Bad input is refused and leaves nothing.  A copy
+# it cannot write.  While an import's converter runs (one qemu-img, really
+# nobody, effectively the member, confined by seccomp so that it can fork
+# no process and make no socket to pass the file on), the member cannot
+# open its pool file through /proc/PID/fd or by its path, read its
+# environment or strace it, and croft-qemu can neither signal it nor reach
+# its fds (each attack is first shown to work on a process of the
+# attacker's own); afterwards the volume is croft-qemu's 0600 and no
+# process of the member's holds it.  The member may kill its own
+# converter: the job fails, nothing is left.  Bad input is refused and
+# leaves nothing.  A copy
 # throttled with the import_rate_limit setting is cancelled mid-way (no
 # file, no volume), and another is interrupted by kill -9 of croftd: at
 # restart the job is failed, no volume is listed and no temporary file
@@ -46,6 +55,18 @@ wait_job_end() {   # wait_job_end ID — until it is no longer queued or running
 		case "$s" in queued | running) sleep 0.1 ;; *) return 0 ;; esac
 	done
 	fail "job $1 did not end"
+}
+import_started() {   # import_started NAME — a member's import of big.raw, once it moves; its job id
+	local id i
+	id=$(m vol import "default/$1" --from "$SRC/big.raw" --no-wait --json | jq -r .job.id)
+	for ((i = 0; i < 100; i++)); do
+		[ "$(job_field "$id" "done")" -gt 0 ] 2>/dev/null && break
+		sleep 0.1
+	done
+	echo "$id"
+}
+converter_pid() {   # the running converter of big.raw's import
+	pgrep -f "^qemu-img convert .* $SRC/big.raw /proc/self/fd/3\$" | head -n 1
 }
 no_leftovers() {   # no_leftovers WHAT — no temporary file in the pools
 	local left
@@ -172,14 +193,75 @@ expect_fail "not one croft writes" m vol export default/from-vdi --to "$T/out/x"
 expect_fail "no volume named 'nope'" m vol export default/nope --to "$T/out/x"
 t_end
 
-t_begin "cancel mid-way: no file, no volume"
+t_begin "split credentials: the member cannot reach the running converter or its pool file"
 head -c 48M /dev/urandom >"$SRC/big.raw" && chmod 0644 "$SRC/big.raw"
-sqlite3 "$DB" "INSERT OR REPLACE INTO settings (key, value) VALUES ('import_rate_limit', '8388608')"
-id=$(m vol import default/big --from "$SRC/big.raw" --no-wait --json | jq -r .job.id)
-for ((i = 0; i < 100; i++)); do
-	[ "$(job_field "$id" "done")" -gt 0 ] 2>/dev/null && break
-	sleep 0.1
+sqlite3 "$DB" "INSERT OR REPLACE INTO settings (key, value) VALUES ('import_rate_limit', '4194304')"
+muid=$(id -u croftimp)
+as_qemu() { setpriv --reuid=croft-qemu --regid=croft-qemu --init-groups "$@"; }
+as_member() { setpriv --reuid=croftimp --regid=nogroup --init-groups "$@"; }
+# controls: the same attacks on a process of each user's own succeed
+setpriv --reuid=croftimp --regid=nogroup --init-groups sleep 60 </dev/null >/dev/null 2>&1 &
+mine=$!
+setpriv --reuid=croft-qemu --regid=croft-qemu --init-groups sleep 60 </dev/null >/dev/null 2>&1 &
+qemus=$!
+sleep 0.2
+id=$(import_started split)
+cpid=$(converter_pid)
+[ -n "$cpid" ] || fail "no converter running"
+tmpf=$POOL/.import-$id
+assert_eq "$tmpf" "$(readlink "/proc/$cpid/fd/3")" "the converter's fd 3"
+assert_eq "65534 $muid $muid $muid" "$(awk '/^Uid:/ { print $2, $3, $4, $5 }' "/proc/$cpid/status")" \
+	"the converter's uids (real nobody; effective, saved and fs the member)"
+assert_eq "2 1" "$(awk '/^Seccomp:/ { s = $2 } /^NoNewPrivs:/ { n = $2 } END { print s, n }' \
+	"/proc/$cpid/status")" "the converter's seccomp filter (no fork, no socket) and no_new_privs"
+assert_eq "croftimp 600" "$(stat -c '%U %a' "$tmpf")" "the pool file's owner during the copy"
+pgrep -f "qemu-nbd" >/dev/null && fail "an NBD server runs for an import"
+# the pool file through the converter's /proc fd, for writing
+expect_ok as_member sh -c "exec 3<>/proc/$mine/fd/0"
+expect_fail "Permission denied" as_member sh -c "exec 3<>/proc/$cpid/fd/3"
+expect_fail "Permission denied" as_member ls "/proc/$cpid/fd"
+# its environment and memory
+expect_ok as_member cat "/proc/$mine/environ"
+expect_fail "Permission denied" as_member cat "/proc/$cpid/environ"
+# ptrace: strace attaches to the member's own process until killed (124)
+as_member timeout 1 strace -p "$mine" -o /dev/null 2>/dev/null
+assert_eq 124 "$?" "strace on the member's own process"
+expect_fail "Operation not permitted" as_member timeout 5 strace -p "$cpid" -o /dev/null
+# by its path: the file is the member's, the directory is not
+expect_fail "Permission denied" as_member sh -c "exec 3<>'$tmpf'"
+# croft-qemu, whose the pool is: no signal, no fds
+expect_ok as_qemu kill -0 "$qemus"
+expect_fail "Operation not permitted" as_qemu kill -0 "$cpid"
+expect_fail "Permission denied" as_qemu ls "/proc/$cpid/fd"
+expect_fail "Permission denied" as_qemu sh -c "exec 3<>/proc/$cpid/fd/3"
+kill "$mine" "$qemus"
+wait "$mine" "$qemus" 2>/dev/null
+wait_job_end "$id"
+assert_eq done "$(job_field "$id" state)" "the attacked import's state"
+assert_eq "croft-qemu 600" "$(stat -c '%U %a' "$POOL/split")" "the volume's owner and mode"
+qemu-img compare -q -f raw -F qcow2 "$SRC/big.raw" "$POOL/split" || fail "default/split differs"
+held=
+for p in $(pgrep -u croftimp); do
+	ls -l "/proc/$p/fd" 2>/dev/null | grep -q "$POOL/" && held="$held $p"
 done
+assert_eq "" "$held" "the member's processes holding a pool file"
+no_leftovers "the attacked import"
+t_end
+
+t_begin "the member may kill its own converter (exec made its saved uid the member's): the job fails, nothing is left"
+id=$(import_started killed)
+cpid=$(converter_pid)
+[ -n "$cpid" ] || fail "no converter running"
+expect_ok as_member kill -KILL "$cpid"
+wait_job_end "$id"
+assert_eq failed "$(job_field "$id" state)" "the job's state"
+assert_contains "$(job_field "$id" error)" "killed by signal 9" "its error"
+[ -e "$POOL/killed" ] && fail "the killed import left a volume"
+no_leftovers "the killed converter"
+t_end
+
+t_begin "cancel mid-way: no file, no volume"
+id=$(import_started big)
 [ "$(job_field "$id" "done")" -gt 0 ] || fail "the import made no progress"
 ls "$POOL"/.import-* >/dev/null 2>&1 || fail "no temporary file while importing"
 expect_ok m job cancel "$id"
@@ -187,24 +269,21 @@ wait_job_end "$id"
 assert_eq cancelled "$(job_field "$id" state)" "the job's state"
 [ -e "$POOL/big" ] && fail "the cancelled import left a volume"
 no_leftovers "the cancel"
-pgrep -f "qemu-nbd -r -f raw $SRC/big.raw" >/dev/null && fail "qemu-nbd runs on after the cancel"
+pgrep -f "qemu-img convert .* $SRC/big.raw " >/dev/null && fail "qemu-img runs on after the cancel"
 t_end
 
 t_begin "kill -9 of croftd mid-import: the job fails at restart, nothing is left"
-id=$(m vol import default/big --from "$SRC/big.raw" --no-wait --json | jq -r .job.id)
-for ((i = 0; i < 100; i++)); do
-	[ "$(job_field "$id" "done")" -gt 0 ] 2>/dev/null && break
-	sleep 0.1
-done
+id=$(import_started big)
 croftd_kill9
-# its children die with it (PR_SET_PDEATHSIG), the user's qemu-nbd too
+# the split converter outlives it (a secure exec clears PR_SET_PDEATHSIG);
+# the restarted croftd kills it
+pgrep -f "qemu-img convert .* $SRC/big.raw " >/dev/null || fail "no converter left to kill"
+croftd_start
 for ((i = 0; i < 50; i++)); do
-	pgrep -f "qemu-nbd -r -f raw $SRC/big.raw" >/dev/null || break
+	pgrep -f "qemu-img convert .* $SRC/big.raw " >/dev/null || break
 	sleep 0.1
 done
-pgrep -f "qemu-nbd -r -f raw $SRC/big.raw" >/dev/null && fail "qemu-nbd outlived croftd"
-pgrep -f "qemu-img convert .*$POOL/.import-$id" >/dev/null && fail "qemu-img outlived croftd"
-croftd_start
+pgrep -f "qemu-img convert .* $SRC/big.raw " >/dev/null && fail "qemu-img outlived the restart"
 assert_eq failed "$(job_field "$id" state)" "the job after the restart"
 assert_contains "$(job_field "$id" error)" "croftd restarted" "its error"
 expect_ok croft vol list default --json

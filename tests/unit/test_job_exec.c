@@ -332,6 +332,82 @@ static void test_before_exec(void **state)
 	free(dir);
 }
 
+/* A "Name:\tA\tB..." line of /proc/self/status in out, as "A B ...". */
+static char *status_line(const char *out, const char *name)
+{
+	const char *p = strstr(out, name), *e;
+	char *line;
+	size_t i;
+
+	if (!p)
+		fail_msg("no %s line in %s", name, out);
+	p += strlen(name);
+	e = strchr(p, '\n');
+	line = strndup(p, e ? (size_t)(e - p) : strlen(p));
+	for (i = 0; line[i]; i++)
+		if (line[i] == '\t')
+			line[i] = ' ';
+	return line;
+}
+
+/* The "Name:" line of /proc/self/status in out is want. */
+static void assert_status(const char *out, const char *name, const char *want)
+{
+	char *line = status_line(out, name);
+
+	assert_string_equal(line, want);
+	free(line);
+}
+
+/* As root (called by test_creds): split creds make the child's effective
+ * (and fs) ids the user's, its real ids nobody's, so it is not dumpable;
+ * a file only the user may read passes the check before exec.  Without
+ * split the same creds set every id. */
+static void creds_split(struct loop *l)
+{
+	static const gid_t groups[] = { 23457, 23458 };
+	struct job_exec_creds creds = { .uid = 12345, .gid = 23456, .groups = groups,
+					.ngroups = 2, .split = 1, .ruid = 65534, .rgid = 65534 };
+	char *argv[] = { (char *)"cat", (char *)"/proc/self/status", NULL };
+	struct job_exec_spec spec = { .argv = argv, .user = "tester", .creds = &creds };
+	const char *check[2] = { NULL, NULL };
+	char *dir, *mine, *line;
+	struct tl_exec_seen seen;
+
+	dir = tl_tmpdir("job-exec-split");
+	assert_int_equal(chmod(dir, 0755), 0);
+	mine = tl_path(dir, "mine");
+	assert_int_equal(tl_write_file(mine, "x"), 0);
+	assert_int_equal(chown(mine, 12345, 23456), 0);
+	assert_int_equal(chmod(mine, 0600), 0);
+	check[0] = mine;
+	spec.check_read = check;
+	run(l, &spec, &seen);
+	assert_int_equal(seen.status, 0);
+	/* exec copies the effective ids into the saved ones (execve(2)) */
+	assert_status(seen.out, "\nUid:", " 65534 12345 12345 12345");
+	assert_status(seen.out, "\nGid:", " 65534 23456 23456 23456");
+	line = status_line(seen.out, "\nGroups:");
+	tl_assert_contains(line, "23457 23458");
+	free(line);
+	/* the same user without split: every id is theirs */
+	creds.split = 0;
+	run(l, &spec, &seen);
+	assert_int_equal(seen.status, 0);
+	assert_status(seen.out, "\nUid:", " 12345 12345 12345 12345");
+	assert_status(seen.out, "\nGid:", " 23456 23456 23456 23456");
+	/* the check before exec is made with the effective ids: nobody's
+	 * rights do not pass for the user's */
+	creds.split = 1;
+	creds.uid = 65533;
+	run(l, &spec, &seen);
+	assert_int_equal(seen.status, 126);
+	tl_assert_contains(seen.err, "cat runs as user tester, which cannot read ");
+	assert_int_equal(tl_rmtree(dir), 0);
+	free(mine);
+	free(dir);
+}
+
 /* As root: the child becomes the given user, with only the given groups. */
 static void test_creds(void **state)
 {
@@ -350,6 +426,55 @@ static void test_creds(void **state)
 	run(l, &spec, &seen);
 	assert_int_equal(seen.status, 0);
 	assert_string_equal(seen.out, "65534\n65534\n65534\n");
+	creds_split(l);
+	loop_free(l);
+}
+
+/* spec runs its course plain (its output, or its complaint when it fails,
+ * says plain_says) and fails confined, saying confined_says. */
+static void confined_fails(struct loop *l, struct job_exec_spec spec, const char *plain_says,
+			   const char *confined_says)
+{
+	struct tl_exec_seen seen;
+
+	run(l, &spec, &seen);
+	tl_assert_contains(seen.status ? seen.err : seen.out, plain_says);
+	spec.confine = 1;
+	run(l, &spec, &seen);
+	assert_int_not_equal(seen.status, 0);
+	tl_assert_contains(seen.err, confined_says);
+}
+
+/* The confining filter: exec and threads work, a second process or a
+ * socket does not, and the filter outlives exec. */
+static void test_confine(void **state)
+{
+	struct job_exec_spec spec = sh_spec("exec cat /proc/self/status");
+	char *bash_argv[] = { (char *)"bash", (char *)"-c",
+			      (char *)"exec 3<>/dev/tcp/127.0.0.1/9", NULL };
+	struct loop *l = loop_new();
+	struct tl_exec_seen seen;
+	char script[512], *dir;
+
+	(void)state;
+	spec.confine = 1;
+	run(l, &spec, &seen);
+	assert_int_equal(seen.status, 0);
+	assert_status(seen.out, "\nSeccomp:", " 2");
+	assert_status(seen.out, "\nNoNewPrivs:", " 1");
+	/* a pipeline forks; a hard link; a socket is refused before it
+	 * connects anywhere */
+	confined_fails(l, sh_spec("true | true; echo went on"), "went on", "fork");
+	dir = tl_tmpdir("job-exec-confine");
+	snprintf(script, sizeof(script), ": > %s/b && exec ln -f -- %s/b %s/c", dir, dir, dir);
+	confined_fails(l, sh_spec(script), "", "Operation not permitted");
+	/* the plain run made it */
+	snprintf(script, sizeof(script), "%s/c", dir);
+	assert_int_equal(access(script, F_OK), 0);
+	assert_int_equal(tl_rmtree(dir), 0);
+	free(dir);
+	confined_fails(l, (struct job_exec_spec){ .argv = bash_argv }, "Connection refused",
+		       "Operation not permitted");
 	loop_free(l);
 }
 
@@ -571,6 +696,7 @@ int main(void)
 		cmocka_unit_test(test_pass_fds),
 		cmocka_unit_test(test_before_exec),
 		cmocka_unit_test(test_creds),
+		cmocka_unit_test(test_confine),
 		cmocka_unit_test(test_kill),
 		cmocka_unit_test(test_abandon),
 		cmocka_unit_test(test_stop),

@@ -3,11 +3,12 @@
  * (core/job_vol_import.c) on a real runner, store and loop, with the real
  * sh, qemu-img and qemu-nbd (skipped when QEMU's tools are missing), all
  * as the test's own user (croftd's drop_privs is off): an image made here
- * is imported through the NBD pair and equals its source; the format's
- * refusal, a FIFO's and a missing user's fail the job with nothing left;
- * a copy throttled by the rate setting is cancelled with nothing left and
- * its NBD server gone; an export is written, refused over an existing
- * file, and removed when cancelled.
+ * is imported by one confined qemu-img and equals its source; the
+ * format's refusal, a FIFO's and a missing user's fail the job with
+ * nothing left; a copy throttled by the rate setting is cancelled with
+ * nothing left and its converter gone; a pool file that gained a second
+ * name while it was copied is refused; an export is written through the
+ * NBD pair, refused over an existing file, and removed when cancelled.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -250,9 +251,31 @@ static void test_cancel(void **state)
 	wait_end(f);
 	assert_string_equal(f->ended, "cancelled:cancelled");
 	pool_holds(f, "");
-	/* qemu-nbd went with the job (the loop reaps it) */
-	TL_PUMP_UNTIL(f->d.loop, system("pgrep -f '[q]emu-nbd -r -f raw .*jobvolimport' >/dev/null") != 0,
-		      5000);
+	/* the converter went with the job (the loop reaps it) */
+	TL_PUMP_UNTIL(f->d.loop, system("pgrep -f '[q]emu-img convert .*jobvolimport.* "
+					"/proc/self/fd/3' >/dev/null") != 0, 5000);
+}
+
+/* A hard link to the pool file (one an exploited converter could make
+ * through /proc/self/fd/3) fails the import: the file is not named. */
+static void test_second_name(void **state)
+{
+	struct fx *f = *state;
+	char *tmp, *other;
+
+	if (!have_tools())
+		skip();
+	sh_or_fail("head -c 2097152 /dev/urandom > %s/two.raw", f->src);
+	assert_int_equal(store_setting_set(f->d.store, VOL_IO_RATE_SETTING, "1048576"), 0);
+	import(f, "two", path(f, f->src, "two.raw"), "raw");
+	tmp = path(f, f->pool, ".import-1");
+	other = path(f, f->src, "kept");
+	TL_PUMP_UNTIL(f->d.loop, access(tmp, F_OK) == 0 && f->progress_done > 0, 20000);
+	assert_int_equal(link(tmp, other), 0);
+	wait_end(f);
+	assert_string_equal(f->ended, "failed:the imported image has 2 names while it was copied; "
+			    "nothing imported");
+	pool_holds(f, "");
 }
 
 static void test_export(void **state)
@@ -317,6 +340,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_import_equal, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_import_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cancel, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_second_name, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_export, setup, teardown),
 		cmocka_unit_test(test_user_args),
 	};

@@ -133,7 +133,9 @@ static void test_slots(void **state)
 	assign_or_fail(a, 0);                             /* kept */
 	assert_int_equal(vm_uid_of(b), BASE + 1);
 	assert_int_equal(vm_gid_of(b), BASE + 7 + 1);
+	memset(&cr, 0xff, sizeof(cr));              /* every field is set */
 	vm_uid_creds(b, &cr);
+	assert_int_equal(cr.split, 0);
 	assert_int_equal(cr.uid, BASE + 1);
 	assert_int_equal(cr.gid, BASE + 8);
 	assert_int_equal(cr.ngroups, 1);
