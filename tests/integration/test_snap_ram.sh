@@ -104,6 +104,57 @@ C4=$(counter)
 counter_above "$C4" 60 || fail "the guest is not running after croftd's restart"
 t_end
 
+# term_croftd — one SIGTERM (a second would stop it at once); it must be gone within 30 s
+term_croftd() {
+	local t0=$SECONDS
+	kill -TERM "$CROFTD_PID"
+	wait "$CROFTD_PID" 2>/dev/null || true
+	CROFTD_PID=
+	[ $((SECONDS - t0)) -lt 30 ] || fail "croftd took $((SECONDS - t0)) s to stop"
+}
+# after_term NAME — croftd again, its jobs ended; snapshot NAME is whole
+# (row, disk's snapshot, state file with RAM) or not there at all; the
+# guest runs (its counter goes on)
+after_term() {
+	local row disk c
+	croftd_start || die "croftd did not restart"
+	wait_for 30 sh -c "[ -z \"\$('$BUILD/croft' job list --json | jq -r '.[] | select(.state == \"running\" or .state == \"queued\") | .id')\" ]" ||
+		fail "the jobs after the restart did not end"
+	row=$(sl ".snapshots[] | select(.name == \"$1\") | .name")
+	disk=$(qemu-img snapshot -U -l "$POOL/r1-disk0.qcow2" | awk -v n="$1" 'NR > 2 && $2 == n { print $2 }')
+	assert_eq "$row" "$disk" "snapshot $1: in the store and on the disk alike"
+	if [ -n "$2" ] && [ -n "$row" ]; then
+		assert_contains "$(states)" "snap-$1."
+	elif [ -n "$2" ]; then
+		assert_eq "" "$(states | grep -o "snap-$1\.")" "no state file of the half snapshot $1"
+	fi
+	[ -e "$T/run/vm/r1/snap-paused" ] && fail "the paused mark stayed after $1"
+	wait_state r1 running 30 || fail "r1 is not running after $1"
+	c=$(counter)
+	counter_above "$c" 60 || fail "the guest does not run after croftd's stop during $1"
+	echo "  $1: $([ -n "$row" ] && echo taken || echo 'not taken')"
+}
+
+t_begin "SIGTERM to croftd while a snapshot has the guest stopped: croftd ends the pause first; the guest runs, no half snapshot"
+for i in 1 2 3; do
+	# with RAM: the state file is made as the save begins, the pause follows
+	expect_ok croft snap create r1 "rt$i" --ram --no-wait
+	wait_for 10 sh -c "ls -a '$POOL' | grep -q 'snap-rt$i\.'" || fail "no state file for rt$i"
+	[ "$i" -gt 1 ] && sleep "0.$((i * 2))"
+	term_croftd
+	after_term "rt$i" ram
+done
+for i in 1 2 3; do
+	# without RAM: SIGTERM as soon as the guest is marked stopped for it
+	expect_ok croft snap create r1 "dt$i" --no-wait
+	end=$((SECONDS + 10))
+	until [ -e "$T/run/vm/r1/snap-paused" ] || [ "$SECONDS" -ge "$end" ]; do :; done
+	term_croftd
+	after_term "dt$i" ""
+done
+echo "  croftd waited for a held guest $(grep -c 'holding a guest stopped' "$T/croftd.log") time(s)"
+t_end
+
 t_begin "delete: the state file goes with the snapshot, and all of them with the VM"
 expect_ok croft snap delete r1 live
 assert_eq "" "$(states | grep -o 'live')" "live's state file"
