@@ -12,7 +12,9 @@
  *            BLOCK_IMAGE_CORRUPTED event records one at once.
  *
  * qemu-img check -U of an image QEMU has open reads it mid-change and is
- * unreliable, so a running VM's images are never checked that way.
+ * unreliable, so a running VM's images are never checked that way; and as
+ * QEMU sees only the tables in use, its "fine" leaves a problem qemu-img
+ * found standing until qemu-img finds the image clean.
  */
 #include "core/snap_internal.h"
 #include "core/daemon.h"
@@ -28,6 +30,22 @@
 #include <string.h>
 #include <time.h>
 
+/* 1 when the last check of path was qemu-img's and found a problem. */
+static int img_problem(struct croftd *d, const struct vm *vm, const char *path)
+{
+	struct store_disk_health *v;
+	size_t n, i;
+	int bad = 0;
+
+	if (store_disk_health_list(d->store, vm->spec.id, &v, &n) < 0)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!strcmp(v[i].path, path))
+			bad = !v[i].ok && !strcmp(v[i].how, "qemu-img");
+	store_disk_health_list_free(v, n);
+	return bad;
+}
+
 void snap_health_record(struct croftd *d, const struct vm *vm, const char *path,
 			const char *how, const char *msg)
 {
@@ -35,6 +53,10 @@ void snap_health_record(struct croftd *d, const struct vm *vm, const char *path,
 				       .how = (char *)how, .message = (char *)msg };
 	char err[512];
 
+	/* QEMU sees less than qemu-img check (the active tables, not every
+	 * snapshot's): its "fine" does not clear what qemu-img found */
+	if (!msg && strcmp(how, "qemu-img") && img_problem(d, vm, path))
+		return;
 	if (msg)
 		log_warn("VM %s: %s", vm->spec.name, msg);
 	if (store_disk_health_set(d->store, vm->spec.id, &h, err, sizeof(err)) < 0)
