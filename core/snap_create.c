@@ -331,8 +331,9 @@ static void take_finish(struct take *t)
 	struct job *j;
 
 	/* croftd lives: whatever happened to the file systems was answered
-	 * here; the paused mark stays only when QMP closed on "stop" or "cont" */
-	if (!t->qmp_lost)
+	 * here; the paused mark stays only when QMP closed on "stop" or "cont"
+	 * of a QEMU still there (croftd is going: the next one continues it) */
+	if (!t->qmp_lost || !take_vm(t) || !vm_is_live(take_vm(t)))
 		unmark(&t->paused_mark);
 	unmark(&t->frozen_mark);
 	j = job_wait_end(t->w);
