@@ -47,6 +47,11 @@ CROFT  = $(BUILD)/croft
 NETD   = $(BUILD)/croft-netd
 INSTALL_BIN = $(BUILD)/croft-install
 INSTALLER_UI = $(BUILD)/croft-installer
+# The preload library croftd gives QEMU for userfaultfd (preload/): a shared
+# object of its own, never built with the sanitizers (it runs inside QEMU).
+UFFD_SHIM = $(BUILD)/lib/croft-qemu-uffd.so
+PRELOAD_CFLAGS = $(filter-out -fsanitize%,$(CFLAGS)) -fPIC
+PRELOAD_LDFLAGS = $(filter-out -fsanitize%,$(LDFLAGS))
 
 UNIT_SRC   = $(wildcard tests/unit/test_*.c)
 UNIT_BINS  = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
@@ -57,7 +62,7 @@ DEPFLAGS = -MMD -MP
 
 .PHONY: all deps setup check unit integration asan fuzz bench run clean guest deb iso check-image
 
-all: $(CROFTD) $(CROFT) $(NETD) $(INSTALL_BIN) $(INSTALLER_UI)
+all: $(CROFTD) $(CROFT) $(NETD) $(INSTALL_BIN) $(INSTALLER_UI) $(UFFD_SHIM)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -99,6 +104,16 @@ $(INSTALL_BIN): $(call obj,installer/croft_install.c) $(LIBINSTALLER) $(LIBCOMMO
 
 $(INSTALLER_UI): $(call obj,installer/ui_main.c) $(LIBINSTALLER) $(LIBTUI) $(LIBCOMMON)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(LIBS_INIH) $(LIBS_CRYPT) $(LIBS_CURSES) $(LIBS_COMMON)
+
+$(UFFD_SHIM): preload/croft_qemu_uffd.c
+	@mkdir -p $(dir $@)
+	$(CC) $(PRELOAD_CFLAGS) -shared -o $@ $< $(PRELOAD_LDFLAGS) -ldl
+
+# test_uffd_shim runs the library in a plain (uninstrumented) program.
+$(BUILD)/tests/uffd_probe: tests/unit/uffd_probe.c
+	@mkdir -p $(dir $@)
+	$(CC) $(PRELOAD_CFLAGS) -o $@ $< $(PRELOAD_LDFLAGS)
+$(BUILD)/tests/test_uffd_shim: | $(UFFD_SHIM) $(BUILD)/tests/uffd_probe
 
 # Unit tests link every archive; the linker keeps only what a test uses.
 $(BUILD)/tests/%: tests/unit/%.c $(LIBTESTLIB) $(LIBINSTALLER) $(LIBTUI) $(LIBCORE) $(LIBNETD) $(LIBSTORE) $(LIBCOMMON)

@@ -22,6 +22,15 @@ pause is QEMU's own timestamps: RESUME's minus STOP's.  The snapshots and
 state files are deleted between runs, outside the measurement.  QEMU runs
 as root here (userfaultfd needs root or vm.unprivileged_userfaultfd=1).
 
+With --shim LIB, a second QEMU per size then runs as the product runs it:
+an unprivileged user (--uid, default nobody), croftd's -sandbox, and
+/dev/userfaultfd opened by root and inherited with LD_PRELOAD=LIB and
+CROFT_UFFD_FD (core/vm_uffd.h), vm.unprivileged_userfaultfd untouched; on
+it, interleaved, RUNS times each:
+
+  ram-bg-shim   the ram-bg sequence
+  savevm-shim   snapshot-save, the baseline on that QEMU
+
 Prints one JSON object: {"<MiB>": {"disk": [ms...], ...}, ...}.
 """
 import argparse
@@ -123,7 +132,11 @@ class Serial:
         self.sock.sendall(line.encode() + b"\n")
 
 
-def boot(args, d, mib):
+SANDBOX = "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny"
+
+
+def boot(args, d, mib, shim=None):
+    """shim: (library, uid) for the product's unprivileged QEMU, else root's."""
     disk = os.path.join(d, "disk-%d.qcow2" % mib)
     subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", disk, "1G"], check=True)
     qmp, ser = os.path.join(d, "qmp-%d.sock" % mib), os.path.join(d, "serial-%d.sock" % mib)
@@ -139,8 +152,20 @@ def boot(args, d, mib):
             "-mon", "chardev=qmp,mode=control",
             "-chardev", "socket,id=s0,path=%s,server=on,wait=off" % ser,
             "-serial", "chardev:s0"]
-    p = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                         start_new_session=True)
+    if shim is None:
+        p = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                             start_new_session=True)
+    else:
+        lib, uid = shim
+        os.chown(d, uid, uid)
+        os.chown(disk, uid, uid)
+        dev = os.open("/dev/userfaultfd", os.O_RDWR)
+        env = dict(os.environ, LD_PRELOAD=lib, CROFT_UFFD_FD=str(dev))
+        argv += ["-sandbox", SANDBOX]
+        p = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                             start_new_session=True, pass_fds=(dev,), env=env,
+                             user=uid, group=uid, extra_groups=[])
+        os.close(dev)
     for _ in range(100):
         if os.path.exists(ser) and os.path.exists(qmp):
             break
@@ -227,12 +252,30 @@ def run_savevm(q, tag, n):
     return ms
 
 
+def quit_qemu(p, q):
+    try:
+        q.cmd("quit")
+    except Exception:
+        pass
+    try:
+        p.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        p.kill()
+
+
+def log_round(mib, n, res, keys):
+    print("%d MiB run %d: %s" % (mib, n, {k: round(res[k][-1], 1) for k in keys}),
+          file=sys.stderr)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--guest", required=True)
     ap.add_argument("--dir", required=True)
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--sizes", default="256,1024")
+    ap.add_argument("--shim", help="croft-qemu-uffd.so: also the unprivileged QEMU")
+    ap.add_argument("--uid", type=int, default=65534)
     args = ap.parse_args()
     out = {}
     for mib in [int(x) for x in args.sizes.split(",")]:
@@ -247,18 +290,22 @@ def main():
                 ms, _ = run_ram(q, args.dir, "s%d" % n, False)
                 res["ram-stopped"].append(ms)
                 res["savevm"].append(run_savevm(q, "v%d" % n, n))
-                print("%d MiB run %d: %s" % (mib, n, {k: round(v[-1], 1) for k, v in
-                                                    res.items() if isinstance(v, list)}),
-                      file=sys.stderr)
+                log_round(mib, n, res, ("disk", "ram-bg", "ram-stopped", "savevm"))
         finally:
+            quit_qemu(p, q)
+        if args.shim:
+            d = os.path.join(args.dir, "shim-%d" % mib)
+            os.mkdir(d)
+            p, q, _ = boot(args, d, mib, (args.shim, args.uid))
+            res["ram-bg-shim"], res["savevm-shim"] = [], []
             try:
-                q.cmd("quit")
-            except Exception:
-                pass
-            try:
-                p.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                p.kill()
+                for n in range(args.runs):
+                    ms, _ = run_ram(q, args.dir, "u%d" % n, True)
+                    res["ram-bg-shim"].append(ms)
+                    res["savevm-shim"].append(run_savevm(q, "w%d" % n, n))
+                    log_round(mib, n, res, ("ram-bg-shim", "savevm-shim"))
+            finally:
+                quit_qemu(p, q)
         out[str(mib)] = res
     print(json.dumps(out))
 

@@ -14,6 +14,13 @@
 # figures are medians, with each method's ratio to savevm's.  QEMU runs as
 # root (userfaultfd needs root or vm.unprivileged_userfaultfd=1).
 #
+# Then, where the kernel has /dev/userfaultfd, the product's path: a second
+# QEMU per size as nobody, with croftd's sandbox and the device inherited
+# through $BUILD/lib/croft-qemu-uffd.so (core/vm_uffd.h), the sysctl left
+# as it is, BENCH_SNAP_RUNS rounds of
+#   ram-bg-shim  croft's RAM snapshot, method background-snapshot
+#   savevm-shim  plain snapshot-save on that QEMU, its baseline
+#
 # BENCH_OUT=DIR leaves snapshot.json there.  Not pass/fail: exits 0 unless
 # the setup fails.  QEMU and the temp dir are torn down on exit.
 set -euo pipefail
@@ -31,6 +38,13 @@ bench_need_tools qemu-system-x86_64 qemu-img python3
 	die "no test guest in $BUILD/guest; run make guest"
 bench_tmpdir croft-sbench
 OUT=${BENCH_OUT:-$T}
+SHIM=()
+if [ -e /dev/userfaultfd ] && [ -r "$BUILD/lib/croft-qemu-uffd.so" ]; then
+	SHIM=(--shim "$(cd "$BUILD/lib" && pwd)/croft-qemu-uffd.so")
+	chmod 0755 "$T"
+else
+	echo "(no /dev/userfaultfd or no $BUILD/lib/croft-qemu-uffd.so: no unprivileged run)"
+fi
 
 cleanup() {
 	local p
@@ -42,7 +56,7 @@ bench_traps cleanup
 
 echo "== guest pause of a snapshot (STOP to RESUME), ${SIZES} MiB guests, $RUNS rounds"
 python3 "$HERE/snapshot.py" --guest "$BUILD/guest" --dir "$T" --runs "$RUNS" \
-	--sizes "$SIZES" >"$OUT/snapshot.json"
+	--sizes "$SIZES" "${SHIM[@]}" >"$OUT/snapshot.json"
 python3 - "$OUT/snapshot.json" <<'PY'
 import json, statistics, sys
 res = json.load(open(sys.argv[1]))
@@ -53,4 +67,11 @@ for mib, r in res.items():
         m = statistics.median(r[k])
         print("  %-12s median %9.1f ms  (min %8.1f, max %8.1f)  ratio to savevm %.3f"
               % (k, m, min(r[k]), max(r[k]), m / base))
+    if "ram-bg-shim" in r:
+        sbase = statistics.median(r["savevm-shim"])
+        print("  unprivileged QEMU through croft-qemu-uffd.so:")
+        for k in ("ram-bg-shim", "savevm-shim"):
+            m = statistics.median(r[k])
+            print("  %-12s median %9.1f ms  (min %8.1f, max %8.1f)  ratio to savevm-shim %.3f"
+                  % (k, m, min(r[k]), max(r[k]), m / sbase))
 PY

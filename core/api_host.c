@@ -2,7 +2,9 @@
  * host.* ops: what the host is and how guests are accelerated.  Changing
  * "accel" re-probes /dev/kvm, stores the setting and applies to the next
  * guest started.  "allow_path" and "disallow_path" change which host paths
- * outside the pools VMs may use (pools.h); only root may.
+ * outside the pools VMs may use (pools.h); only root may.  So is
+ * "ram-snapshot-fast" root's (vm_uffd.h: whether QEMUs started from now on
+ * hold /dev/userfaultfd).
  */
 #include "core/api_ops.h"
 #include "core/api_req.h"
@@ -14,6 +16,7 @@
 #include "core/metrics_http.h"
 #include "core/monitor.h"
 #include "core/vm.h"
+#include "core/vm_uffd.h"
 #include "common/log.h"
 #include "common/proto.h"
 #include "common/xalloc.h"
@@ -89,6 +92,10 @@ static json_t *host_json(struct croftd *d)
 				    (json_int_t)d->vm_uid_base, "count", (json_int_t)d->vm_id_count));
 	json_object_set_new(o, "qemu_access", d->qemu_access[0] ? json_string(d->qemu_access)
 								 : json_null());
+	json_object_set_new(o, "ram_snapshot_fast", json_pack("{s:s,s:b,s:o}", "setting",
+			    vm_uffd_setting_on(d) ? "on" : "off", "device",
+			    access(VM_UFFD_DEVICE, F_OK) == 0, "library", vm_uffd_shim()
+			    ? json_string(vm_uffd_shim()) : json_null()));
 	json_object_set_new(o, "cpu_busy_jiffies", json_integer((json_int_t)h->cpu_busy));
 	json_object_set_new(o, "cpu_total_jiffies", json_integer((json_int_t)h->cpu_total));
 	return o;
@@ -154,12 +161,21 @@ static void host_set_monitor(struct api_req *r, json_t *args)
 			    "only root can change where metrics are served (croft host set metrics-listen)");
 		return;
 	}
+	/* Which processes get userfaultfd is root's choice, as the sysctl is. */
+	if (json_object_get(args, VM_UFFD_SETTING) && api_req_uid(r) != 0 &&
+	    api_req_uid(r) != (int64_t)geteuid()) {
+		api_req_err(r, PROTO_E_PERMISSION, "only root can change whether QEMU gets "
+			    "/dev/userfaultfd (croft host set %s)", VM_UFFD_SETTING);
+		return;
+	}
 	json_object_foreach(args, key, v) {
 		int rc = monitor_setting_check(key, json_string_value(v), err, sizeof(err));
 
 		monitor_keys += rc > 0;
 		if (rc == 0)
 			rc = balloon_setting_check(d, key, json_string_value(v), err, sizeof(err));
+		if (rc == 0)
+			rc = vm_uffd_setting_check(key, json_string_value(v), err, sizeof(err));
 		if (rc < 0) {
 			api_req_err(r, PROTO_E_INVALID_ARGUMENT, "%s", err);
 			return;
@@ -215,7 +231,7 @@ static void op_host_set(struct api_req *r, json_t *args)
 	if (!accel || json_object_size(args) != 1) {
 		api_req_err(r, PROTO_E_INVALID_ARGUMENT, "host.set needs a setting to change "
 			    "(accel, allow_path, disallow_path, %s, balloon, memory-budget, memory-reserve, "
-			    "balloon-interval-ms, ksm)", monitor_setting_names());
+			    "balloon-interval-ms, ksm, %s)", monitor_setting_names(), VM_UFFD_SETTING);
 		return;
 	}
 	if (!accel_valid(accel)) {
@@ -278,6 +294,7 @@ static const struct api_arg args_host_set[] = {
 	{ "memory-reserve", ARG_STRING, 0 },
 	{ "balloon-interval-ms", ARG_STRING, 0 },
 	{ "ksm", ARG_STRING, 0 },
+	{ VM_UFFD_SETTING, ARG_STRING, 0 },
 	{ NULL, 0, 0 } };
 static const struct api_arg args_host_stats[] = {
 	{ "history", ARG_STRING, 0 }, { NULL, 0, 0 } };

@@ -441,22 +441,38 @@ out:
 
 struct attach_req {
 	struct api_req *r;
+	int attach;                      /* else a detach */
 	char vm[NAME_MAX_LEN + 1];
 	char ref[2 * NAME_MAX_LEN + 2];
 };
 
-static void attached(struct croftd *d, const char *code, const char *msg,
-		     const struct store_disk *disk, void *data)
+static struct attach_req *attach_req_new(struct api_req *r, const struct vm *vm, const char *ref,
+					 int attach)
+{
+	struct attach_req *a = xcalloc(1, sizeof(*a));
+
+	a->r = r;
+	a->attach = attach;
+	snprintf(a->vm, sizeof(a->vm), "%s", vm->spec.name);
+	snprintf(a->ref, sizeof(a->ref), "%s", ref);
+	return a;
+}
+
+static void attach_done(struct croftd *d, const char *code, const char *msg,
+			const struct store_disk *disk, void *data)
 {
 	struct attach_req *a = data;
+	json_t *res;
 
 	if (code) {
 		api_req_err(a->r, code, "%s", msg);
 	} else {
 		bus_publish(d->bus, "vm.changed", a->vm, 0, json_pack("{s:s}", "name", a->vm),
-			    "VM %s: volume %s attached", a->vm, a->ref);
-		api_req_ok(a->r, json_pack("{s:s,s:s,s:s,s:i}", "name", a->vm, "volume", a->ref,
-					   "path", disk->path, "index", (int)disk->idx));
+			    "VM %s: volume %s %s", a->vm, a->ref, a->attach ? "attached" : "detached");
+		res = json_pack("{s:s,s:s,s:s}", "name", a->vm, "volume", a->ref, "path", disk->path);
+		if (a->attach)
+			json_object_set_new(res, "index", json_integer((int)disk->idx));
+		api_req_ok(a->r, res);
 	}
 	free(a);
 }
@@ -485,31 +501,12 @@ static void op_vm_disk_attach(struct api_req *r, json_t *args)
 			    user);
 		return;
 	}
-	a = xcalloc(1, sizeof(*a));
-	a->r = r;
-	snprintf(a->vm, sizeof(a->vm), "%s", vm->spec.name);
-	snprintf(a->ref, sizeof(a->ref), "%s", ref);
-	if (vm_disk_attach(d, vm, path, bus && !strcmp(bus, "virtio-scsi"), attached, a, &code, err,
-			   sizeof(err)) < 0) {
+	a = attach_req_new(r, vm, ref, 1);
+	if (vm_disk_attach(d, vm, path, bus && !strcmp(bus, "virtio-scsi"), attach_done, a, &code,
+			   err, sizeof(err)) < 0) {
 		free(a);
 		api_req_err(r, code, "%s", err);
 	}
-}
-
-static void detached(struct croftd *d, const char *code, const char *msg,
-		     const struct store_disk *disk, void *data)
-{
-	struct attach_req *a = data;
-
-	if (code) {
-		api_req_err(a->r, code, "%s", msg);
-	} else {
-		bus_publish(d->bus, "vm.changed", a->vm, 0, json_pack("{s:s}", "name", a->vm),
-			    "VM %s: volume %s detached", a->vm, a->ref);
-		api_req_ok(a->r, json_pack("{s:s,s:s,s:s}", "name", a->vm, "volume", a->ref,
-					   "path", disk->path));
-	}
-	free(a);
 }
 
 static void op_vm_disk_detach(struct api_req *r, json_t *args)
@@ -525,11 +522,8 @@ static void op_vm_disk_detach(struct api_req *r, json_t *args)
 		api_req_err(r, code, "%s", err);
 		return;
 	}
-	a = xcalloc(1, sizeof(*a));
-	a->r = r;
-	snprintf(a->vm, sizeof(a->vm), "%s", vm->spec.name);
-	snprintf(a->ref, sizeof(a->ref), "%s", ref);
-	if (vm_disk_detach(d, vm, path, detached, a, &code, err, sizeof(err)) < 0) {
+	a = attach_req_new(r, vm, ref, 0);
+	if (vm_disk_detach(d, vm, path, attach_done, a, &code, err, sizeof(err)) < 0) {
 		free(a);
 		api_req_err(r, code, "%s", err);
 	}

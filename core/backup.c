@@ -41,6 +41,7 @@
 #include <unistd.h>
 
 #define ALLOC_POLL_MS 250
+#define BACKUP_SAME_SECOND_MAX 100
 
 json_t *backup_disk_at(struct job *j, size_t i)
 {
@@ -88,9 +89,10 @@ static int make_dir(struct croftd *d, int at, const char *path, const char *name
 	return fd;
 }
 
-/* dir is <pool>/.backups/<vm>/<stamp>: the last three made one in the
- * other, each opened without following a symlink. */
-int backup_dirs_make(struct croftd *d, const char *dir, char *err, size_t errlen)
+/* dir is <pool>/.backups/<vm>/<stamp>: the last three opened one in the
+ * other (made first when d is not NULL), each without following a
+ * symlink.  The last one's fd, or -errno with err set. */
+static int dirs_walk(struct croftd *d, const char *dir, char *err, size_t errlen)
 {
 	char path[PATH_MAX], *part[3];
 	int fd, next, i;
@@ -113,14 +115,38 @@ int backup_dirs_make(struct croftd *d, const char *dir, char *err, size_t errlen
 	}
 	for (i = 0; i < 3; i++) {
 		part[i][-1] = '/';       /* path now ends with part[i] */
-		next = make_dir(d, fd, path, part[i], i == 2, err, errlen);
+		if (d) {
+			next = make_dir(d, fd, path, part[i], i == 2, err, errlen);
+		} else {
+			next = openat(fd, part[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (next < 0) {
+				next = -errno;
+				err_set(err, errlen, "cannot open %s: %s", path, strerror(errno));
+			}
+		}
 		close(fd);
 		if (next < 0)
 			return next;
 		fd = next;
 	}
-	close(fd);
-	return 0;
+	return fd;
+}
+
+int backup_dirs_make(struct croftd *d, const char *dir, char *err, size_t errlen)
+{
+	return dirs_walk(d, dir, err, errlen);
+}
+
+int backup_dir_open(const char *dir, char *err, size_t errlen)
+{
+	return dirs_walk(NULL, dir, err, errlen);
+}
+
+void backup_dir_close(struct backup_run *run)
+{
+	if (run->dir_fd >= 0)
+		close(run->dir_fd);
+	run->dir_fd = -1;
 }
 
 void backup_dirs_remove(const char *dir)
@@ -305,6 +331,7 @@ static void finish(struct job *j)
 	}
 	free(b.config);
 	free(b.disks);
+	backup_dir_close(run);
 	log_info("VM %s: backup %lld in pool %s (%s%s)", b.vm, (long long)b.id, b.pool, b.method,
 		 run->frozen ? ", file systems frozen" : "");
 	job_set_result(j, json_pack("{s:I,s:s,s:s,s:s,s:I,s:b,s:s,s:o,s:I,s:I}", "id",
@@ -412,11 +439,15 @@ static int create_start(struct job *j, char *err, size_t errlen)
 	int rc;
 
 	run->tmp_fd = -1;
+	run->dir_fd = -1;
 	run->start_ms = mono_ms();
+	/* QEMU's block jobs count every byte of a disk; qemu-img's, its data */
 	json_array_foreach(json_object_get(a, "disks"), i, dk)
-		run->total += (uint64_t)json_integer_value(json_object_get(dk, "alloc"));
+		run->total += (uint64_t)json_integer_value(json_object_get(dk,
+			json_is_true(json_object_get(a, "live")) ? "size_bytes" : "alloc"));
 	if ((rc = backup_dirs_make(job_daemon(j), backup_dstr(a, "dir"), err, errlen)) < 0)
 		return rc;
+	run->dir_fd = rc;
 	run->dir_made = 1;
 	job_progress(j, 0, run->total);
 	if (json_is_true(json_object_get(a, "live")))
@@ -436,6 +467,7 @@ static void create_cleanup(struct job *j)
 	if (run->tmp_fd >= 0)
 		close(run->tmp_fd);
 	run->tmp_fd = -1;
+	backup_dir_close(run);
 	if (run->attached)
 		backup_qemu_teardown(job_daemon(j), backup_dstr(a, "vm"), job_id(j), backup_ndisks(j),
 				     NULL);
@@ -585,18 +617,41 @@ static int room(const char *pool, const char *dir, uint64_t need, char *err, siz
 				 (uint64_t)sv.f_blocks * sv.f_frsize, err, errlen);
 }
 
+/* The new backup's directory in pool directory pdir: named by the second
+ * it is taken at, with "-1", "-2"... after it when a backup of that second
+ * is there already (a scheduled one right after one by hand). */
+static int dir_pick(const char *pdir, const char *vm, char *dir, size_t dirlen, char *err,
+		    size_t errlen)
+{
+	char stamp[32];
+	struct stat st;
+	int n;
+
+	backup_stamp(time(NULL), stamp, sizeof(stamp));
+	for (n = 0; n < BACKUP_SAME_SECOND_MAX; n++) {
+		if (n)
+			snprintf(dir, dirlen, "%s/.backups/%s/%s-%d", pdir, vm, stamp, n);
+		else
+			snprintf(dir, dirlen, "%s/.backups/%s/%s", pdir, vm, stamp);
+		if (lstat(dir, &st) < 0)
+			return 0;
+	}
+	err_set(err, errlen, "%d backups of VM '%s' were taken this very second; try again",
+		n, vm);
+	return -EBUSY;
+}
+
 int backup_create(struct croftd *d, const char *name, const char *pool, int64_t schedule_id,
 		  uint64_t speed, job_done_fn done, void *data, struct job **out,
 		  const char **code, char *err, size_t errlen)
 {
 	struct vm *vm = name ? vm_find(d, name) : NULL;
 	const char *pdir = pool ? pools_dir_of(d->pools, pool) : NULL, *clash;
-	char dir[PATH_MAX], stamp[32], *vars = NULL;
+	char dir[PATH_MAX], *vars = NULL;
 	json_t *disks, *o, *args;
 	ssize_t pi = pool ? pools_index(d->pools, pool) : -1;
 	uint64_t need = 0;
 	struct job *busy;
-	struct stat st;
 	int live, rc;
 	size_t i;
 
@@ -643,13 +698,8 @@ int backup_create(struct croftd *d, const char *name, const char *pool, int64_t 
 		err_set(err, errlen, "croftd is not connected to VM '%s''s QEMU yet", name);
 		return -EAGAIN;
 	}
-	backup_stamp(time(NULL), stamp, sizeof(stamp));
-	snprintf(dir, sizeof(dir), "%s/.backups/%s/%s", pdir, name, stamp);
-	if (lstat(dir, &st) == 0) {
-		err_set(err, errlen, "a backup of VM '%s' was taken this very second; try again",
-			name);
-		return -EBUSY;
-	}
+	if ((rc = dir_pick(pdir, name, dir, sizeof(dir), err, errlen)) < 0)
+		return rc;
 	disks = json_array();
 	for (i = 0; i < vm->spec.ndisks; i++) {
 		if ((rc = disk_args(d, vm, i, dir, live, &o, &need, code, err, errlen)) < 0) {

@@ -2,7 +2,9 @@
  * Backups of a VM into another pool, because a snapshot (in the VM's own
  * images) is not a backup: the pool's disk dying takes both.
  *
- * A backup is a directory <target pool dir>/.backups/<vm>/<stamp>/ with
+ * A backup is a directory <target pool dir>/.backups/<vm>/<stamp>/ (the
+ * second it was taken at, "-1", "-2"... after it for a second backup of
+ * the same second) with
  * one qcow2 image per disk (disk<i>.qcow2, made by croftd as the QEMU
  * user), the UEFI variable store when the VM has one (OVMF_VARS.fd) and
  * config.json (the VM's definition and NICs), plus a row in the store's

@@ -22,6 +22,8 @@ struct backup_run {
 	struct job_disk_run disks;       /* first: job_disk_steps */
 	size_t i;                        /* the disk being worked on */
 	uint64_t made, total;            /* progress */
+	uint64_t shown;                  /* the progress shown last (never less) */
+	uint64_t disk_done[VM_SPEC_DISKS_MAX], disk_total[VM_SPEC_DISKS_MAX];   /* live */
 	int dir_made;                    /* the backup's directory is ours */
 	int attached;                    /* QEMU holds target nodes or block jobs */
 	int frozen;                      /* the guest's file systems were frozen */
@@ -29,6 +31,7 @@ struct backup_run {
 	int64_t instant;                 /* unix seconds of the copy's instant */
 	int64_t start_ms, copied_ms;     /* monotonic: the job's start, the copy's end */
 	int tmp_fd;                      /* the hash step's O_TMPFILE, or -1 */
+	int dir_fd;                      /* the backup's directory, or -1 */
 	void (*then)(struct job *j);     /* after the hashes */
 	backup_sum_fn sum_done;          /* the running hash step's */
 	char sums[VM_SPEC_DISKS_MAX][65];
@@ -39,8 +42,14 @@ json_t *backup_disk_at(struct job *j, size_t i);
 size_t backup_ndisks(struct job *j);
 const char *backup_dstr(const json_t *o, const char *key);
 
-/* The backup's directory dir and its parents, the QEMU user's. */
+/* The backup's directory dir and its parents, the QEMU user's, made
+ * without following a symlink: the directory's fd (the caller's), or
+ * -errno with err set. */
 int backup_dirs_make(struct croftd *d, const char *dir, char *err, size_t errlen);
+/* The backup directory dir opened the same way, nothing made. */
+int backup_dir_open(const char *dir, char *err, size_t errlen);
+/* Close run->dir_fd, if open. */
+void backup_dir_close(struct backup_run *run);
 /* rmdir dir, then its parent if empty. */
 void backup_dirs_remove(const char *dir);
 /* Unlink each disk's "path", config.json and OVMF_VARS.fd in dir, then dir. */
@@ -71,9 +80,9 @@ void backup_qemu_teardown(struct croftd *d, const char *vm, int64_t job, size_t 
 /* backup_sum.c: hash the image of every disk (its "path") into
  * run->sums, then call then(j); a failure fails the job. */
 void backup_sum_all(struct job *j, void (*then)(struct job *j));
-/* Hash image path (a qcow2 in directory dir): done gets the hex or NULL
- * and the reason. */
-int backup_sum_start(struct job *j, const char *dir, const char *path, backup_sum_fn done,
-		     char *err, size_t errlen);
+/* Hash image path (a qcow2 in the backup directory run->dir_fd, where
+ * the scratch file is made): done gets the hex or NULL and the reason. */
+int backup_sum_start(struct job *j, const char *path, backup_sum_fn done, char *err,
+		     size_t errlen);
 
 #endif

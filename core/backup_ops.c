@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 json_t *backup_json(const struct store_backup *b)
 {
@@ -126,6 +127,7 @@ static void verify_end(struct job *j)
 	const char *result = run->problems[0] ? run->problems : "ok";
 	char err[512];
 
+	backup_dir_close(run);
 	if (store_backup_set_verified(job_daemon(j)->store, id, time(NULL), result, err,
 				      sizeof(err)) < 0)
 		log_warn("backup %lld: %s", (long long)id, err);
@@ -166,8 +168,13 @@ static void checked(struct job *j, const struct job_exec_result *res)
 		verify_disk(j);
 		return;
 	}
-	if (backup_sum_start(j, backup_dstr(job_args(j), "dir"), backup_dstr(dk, "path"), hashed,
-			     err, sizeof(err)) < 0)
+	/* the hash's scratch file is made in the directory (backup_sum.c) */
+	if (run->dir_fd < 0 &&
+	    (run->dir_fd = backup_dir_open(backup_dstr(job_args(j), "dir"), err, sizeof(err))) < 0) {
+		hashed(j, NULL, err);
+		return;
+	}
+	if (backup_sum_start(j, backup_dstr(dk, "path"), hashed, err, sizeof(err)) < 0)
 		job_fail(j, "%s", err);
 }
 
@@ -198,15 +205,27 @@ static int verify_start(struct job *j, char *err, size_t errlen)
 	(void)err;
 	(void)errlen;
 	run->tmp_fd = -1;
+	run->dir_fd = -1;
 	job_progress(j, 0, json_array_size(json_object_get(job_args(j), "disks")));
 	verify_disk(j);
 	return 0;
+}
+
+static void verify_cleanup(struct job *j)
+{
+	struct backup_run *run = job_priv(j);
+
+	if (run->tmp_fd >= 0)
+		close(run->tmp_fd);
+	run->tmp_fd = -1;
+	backup_dir_close(run);
 }
 
 const struct job_kind backup_verify_kind = {
 	.name = "backup.verify",
 	.priv_size = sizeof(struct backup_run),
 	.start = verify_start,
+	.cleanup = verify_cleanup,
 };
 
 int backup_verify(struct croftd *d, int64_t id, struct job **out, const char **code, char *err,

@@ -12,8 +12,9 @@
  *                 every disk at the same instant
  *   guest-fsfreeze-thaw     as soon as the transaction has answered
  *
- * then each block job is followed as the job's step (job_step_qmp), and
- * the nodes and fd sets are removed again.  QMP replies find the job by
+ * then each block job is followed as the job's step (job_step_qmp_all),
+ * the job's progress the sum over all of them (bytes copied of the disks'
+ * sizes, never going back), and the nodes and fd sets are removed again.  QMP replies find the job by
  * its id, since a cancel may have ended it meanwhile.
  *
  * backup_qemu_teardown undoes all of it in a QEMU, for a job that failed,
@@ -408,6 +409,41 @@ static void released(struct croftd *d, int64_t id)
 	backup_after_copy(j);
 }
 
+/* The job's progress while QEMU copies: the sum over every disk's block
+ * job (they all run at once), a disk's last figures kept once its job is
+ * dismissed, its size until QEMU lists it; never less than shown before. */
+static void block_progress(struct job *j, const json_t *jobs)
+{
+	struct backup_run *run = job_priv(j);
+	uint64_t done = 0, total = 0;
+	const json_t *e;
+	char id[48];
+	size_t i, k;
+
+	for (i = 0; i < backup_ndisks(j) && i < VM_SPEC_DISKS_MAX; i++) {
+		job_name(j, i, "", id, sizeof(id));
+		json_array_foreach(jobs, k, e) {
+			const char *eid = json_string_value(json_object_get(e, "id"));
+
+			if (eid && !strcmp(eid, id)) {
+				run->disk_done[i] = (uint64_t)json_integer_value(
+					json_object_get(e, "current-progress"));
+				run->disk_total[i] = (uint64_t)json_integer_value(
+					json_object_get(e, "total-progress"));
+			}
+		}
+		done += run->disk_done[i];
+		total += run->disk_total[i] ? run->disk_total[i] : (uint64_t)json_integer_value(
+			json_object_get(backup_disk_at(j, i), "size_bytes"));
+	}
+	if (done < run->shown)
+		done = run->shown;
+	if (total < done)
+		total = done;
+	run->shown = done;
+	job_progress(j, done, total);
+}
+
 static void follow(struct job *j)
 {
 	struct backup_run *run = job_priv(j);
@@ -419,12 +455,15 @@ static void follow(struct job *j)
 		return;
 	}
 	job_name(j, run->i, "", id, sizeof(id));
-	if (job_step_qmp(j, job_qmp, id, followed, err, sizeof(err)) < 0)
+	if (job_step_qmp_all(j, job_qmp, id, block_progress, followed, err, sizeof(err)) < 0)
 		job_fail(j, "%s", err);
 }
 
 int backup_live_start(struct job *j, char *err, size_t errlen)
 {
+	struct backup_run *run = job_priv(j);
+
+	run->disks.no_progress = 1;      /* empty targets: the copy is the progress */
 	return job_disk_steps(j, json_object_get(job_args(j), "disks"), targets_made, err, errlen);
 }
 

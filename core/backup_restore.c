@@ -11,9 +11,11 @@
  * restored under its own name, with new ones under another (--as).
  *
  * Over an existing VM (its own name, stopped, --force): the new volumes
- * are made beside its disks first ("<name>-disk<i>-<stamp>.qcow2"), and
- * only when all exist is the old VM deleted (its own disks with it) and
- * the restored one defined in its place.
+ * are made beside its disks first ("<name>-disk<i>-<stamp>.qcow2"); when
+ * all exist, the old VM's rows are swapped for the restored one's in one
+ * store transaction (vm_define_replace), and only then are the old VM's
+ * files and disks removed.  Any failure before leaves the old VM as it
+ * was (the job removes the new volumes).
  */
 #include "core/backup.h"
 #include "core/backup_internal.h"
@@ -48,38 +50,31 @@
 
 /* --- the VM ---------------------------------------------------------------------------- */
 
-/* The VM being restored over, with its own disks (stopped; checked). */
-static int replace_old(struct job *j, char *err, size_t errlen)
+/* The VM being restored over, now replaced by spec (taken) in one store
+ * transaction (vm_define_replace); only then its own disks go.  On a
+ * failure it is as it was. */
+static int replace_old(struct job *j, struct vm *old, struct store_vm *spec, struct vm **out,
+		       char *err, size_t errlen)
 {
 	struct croftd *d = job_daemon(j);
-	const char *name = job_target(j);
-	struct vm *vm = vm_find(d, name);
-	json_t *net;
+	struct store_vm was;
+	const char *code;
+	json_t *net = api_net_vm_deleting(d, old);
 	size_t i;
+	int rc;
 
-	if (!vm)
-		return 0;
-	if (vm_is_live(vm)) {
-		err_set(err, errlen, "VM '%s' was started meanwhile; it is not replaced", name);
-		return -EBUSY;
-	}
-	net = api_net_vm_deleting(d, vm);
-	if (store_vm_delete(d->store, vm->spec.id) < 0) {
+	if ((rc = vm_define_replace(d, old, spec, &was, out, &code, err, errlen)) < 0) {
 		json_decref(net);
-		err_set(err, errlen, "cannot delete VM '%s' from the store: %s", name,
-			store_last_error(d->store));
-		return -EIO;
+		return rc;
 	}
-	for (i = 0; i < vm->spec.ndisks; i++)
-		if (vm->spec.disks[i].owned && unlink(vm->spec.disks[i].path) < 0 && errno != ENOENT)
-			log_warn("VM %s: cannot remove %s: %s", name, vm->spec.disks[i].path,
+	for (i = 0; i < was.ndisks; i++)
+		if (was.disks[i].owned && unlink(was.disks[i].path) < 0 && errno != ENOENT)
+			log_warn("VM %s: cannot remove %s: %s", was.name, was.disks[i].path,
 				 strerror(errno));
-	vm_files_remove(d, name);
-	vm_cloudinit_seed_remove(d, name);
-	vm_remove(vm);
 	api_net_vm_deleted(d, net);
 	json_decref(net);
-	log_info("VM %s: replaced by the restore of a backup", name);
+	log_info("VM %s: replaced by the restore of a backup", was.name);
+	store_vm_clear(&was);
 	return 0;
 }
 
@@ -136,7 +131,7 @@ static void define_restored(struct job *j)
 	json_t *a = job_args(j), *skipped = json_array();
 	const char *vars = backup_dstr(a, "vars"), *code;
 	struct store_vm spec;
-	struct vm *vm;
+	struct vm *vm, *old;
 	char err[1024], *path;
 	size_t i;
 
@@ -153,11 +148,9 @@ static void define_restored(struct job *j)
 		spec.disks[i].format = xstrdup("qcow2");
 		spec.disks[i].owned = 1;
 	}
-	if (json_is_true(json_object_get(a, "over")) && replace_old(j, err, sizeof(err)) < 0) {
-		store_vm_clear(&spec);
-		goto fail;
-	}
-	if (vm_define_create(d, &spec, &vm, &code, err, sizeof(err)) < 0)
+	old = json_is_true(json_object_get(a, "over")) ? vm_find(d, job_target(j)) : NULL;
+	if (old ? replace_old(j, old, &spec, &vm, err, sizeof(err)) < 0
+		: vm_define_create(d, &spec, &vm, &code, err, sizeof(err)) < 0)
 		goto fail;
 	if (vars && access(vars, F_OK) == 0) {
 		path = vm_state_path(d, vm->spec.name, "OVMF_VARS.fd");
@@ -189,6 +182,7 @@ static int restore_start(struct job *j, char *err, size_t errlen)
 	(void)err;
 	(void)errlen;
 	run->tmp_fd = -1;
+	run->dir_fd = -1;
 	json_array_foreach(json_object_get(job_args(j), "disks"), i, dk)
 		run->total += (uint64_t)json_integer_value(json_object_get(dk, "alloc"));
 	job_progress(j, 0, run->total);
@@ -196,11 +190,20 @@ static int restore_start(struct job *j, char *err, size_t errlen)
 	return 0;
 }
 
+/* Done when the VM in the store is the restored one: its uuid and, since
+ * a VM restored over keeps its uuid, its first disk the job's. */
 static enum job_recover restore_recover(struct job *j, char *why, size_t whylen)
 {
+	const char *first = backup_dstr(backup_disk_at(j, 0), "path");
+	struct store_vm have = { 0 };
+	int other;
+
 	(void)why;
 	(void)whylen;
-	return vm_define_recover(j, backup_dstr(job_args(j), "uuid"));
+	other = job_target(j) && store_vm_get(job_daemon(j)->store, job_target(j), &have) == 0 &&
+		have.ndisks && first && strcmp(have.disks[0].path, first);
+	store_vm_clear(&have);
+	return other ? JOB_RECOVER_FAIL : vm_define_recover(j, backup_dstr(job_args(j), "uuid"));
 }
 
 const struct job_kind backup_restore_kind = {

@@ -1,8 +1,9 @@
 /*
  * The hash of a backup image's guest-visible content (backup.h): qemu-img
  * converts the qcow2 to raw into an unlinked O_TMPFILE croftd opened in
- * the backup's own directory (so no name is left behind by a crash, and
- * holes stay holes), and sha256sum reads it back; both run as the QEMU
+ * the backup's own directory, relative to the directory's fd (opened
+ * without following a symlink, so no path component is followed again;
+ * no name is left behind by a crash, and holes stay holes), and sha256sum reads it back; both run as the QEMU
  * user, which the file is handed to, in one sh whose only arguments are
  * the image's path and the descriptor:
  *
@@ -40,8 +41,8 @@ static void summed(struct job *j, const struct job_exec_result *res)
 		done(j, hex, NULL);
 }
 
-int backup_sum_start(struct job *j, const char *dir, const char *path, backup_sum_fn done,
-		     char *err, size_t errlen)
+int backup_sum_start(struct job *j, const char *path, backup_sum_fn done, char *err,
+		     size_t errlen)
 {
 	static char script[] = "qemu-img convert -q -f qcow2 -O raw \"$1\" /dev/fd/3 && "
 			       "exec sha256sum /dev/fd/3";
@@ -57,11 +58,13 @@ int backup_sum_start(struct job *j, const char *dir, const char *path, backup_su
 		.no_new_privs = 1, .who = "sh", .out = JOB_EXEC_CAPTURE, .err = JOB_EXEC_CAPTURE,
 		.npass_fds = 1,
 	};
-	int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC | O_NOFOLLOW, 0600), rc;
+	int fd = openat(run->dir_fd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600), rc;
 
 	if (fd < 0) {
-		err_set(err, errlen, "cannot make a scratch file in %s: %s", dir, strerror(errno));
-		return -errno;
+		rc = -errno;
+		err_set(err, errlen, "cannot make a scratch file in %s: %s",
+			backup_dstr(job_args(j), "dir"), strerror(errno));
+		return rc;
 	}
 	if (d->drop_privs && fchown(fd, d->qemu_uid, d->qemu_gid) < 0) {
 		rc = -errno;
@@ -107,8 +110,7 @@ static void sum_next(struct job *j)
 		run->then(j);
 		return;
 	}
-	if (backup_sum_start(j, backup_dstr(job_args(j), "dir"),
-			     backup_dstr(backup_disk_at(j, run->i), "path"), one_summed, err,
+	if (backup_sum_start(j, backup_dstr(backup_disk_at(j, run->i), "path"), one_summed, err,
 			     sizeof(err)) < 0)
 		job_fail(j, "%s", err);
 }

@@ -201,6 +201,12 @@ typedef struct qmp *(*job_qmp_get_fn)(struct job *j);
 typedef void (*job_qmp_step_fn)(struct job *j, const char *error);
 int job_step_qmp(struct job *j, job_qmp_get_fn get, const char *qmp_id, job_qmp_step_fn done,
 		 char *err, size_t errlen);
+/* The same, the job's progress set by progress from every QMP job
+ * query-jobs listed (its return array, borrowed), as a kind running
+ * several QMP jobs at once sums them. */
+typedef void (*job_qmp_progress_fn)(struct job *j, const json_t *jobs);
+int job_step_qmp_all(struct job *j, job_qmp_get_fn get, const char *qmp_id,
+		     job_qmp_progress_fn progress, job_qmp_step_fn done, char *err, size_t errlen);
 /* QEMU announced JOB_STATUS_CHANGE for qmp_id: look now rather than at
  * the next poll. */
 void job_qmp_status_changed(struct job_runner *r, const char *qmp_id);

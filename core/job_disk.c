@@ -64,7 +64,7 @@ static void poll_allocated(struct job *j)
 		run->stalled = 1;
 		job_step_kill(j, SIGKILL);
 	}
-	if (!strcmp(a.format, "raw"))
+	if (!strcmp(a.format, "raw") && !run->no_progress)
 		job_progress(j, run->made + (have < a.size ? have : a.size), run->total);
 }
 
@@ -89,7 +89,8 @@ static void disk_made(struct job *j, const struct job_exec_result *res)
 	}
 	run->made += a.size;
 	run->i++;
-	job_progress(j, run->made, run->total);
+	if (!run->no_progress)
+		job_progress(j, run->made, run->total);
 	next_disk(j);
 }
 
@@ -160,7 +161,8 @@ int job_disk_steps(struct job *j, json_t *disks, void (*then)(struct job *j),
 		}
 		run->total += a.size;
 	}
-	job_progress(j, 0, run->total);
+	if (!run->no_progress)
+		job_progress(j, 0, run->total);
 	next_disk(j);
 	return 0;
 }

@@ -55,6 +55,7 @@ struct job_disk_run {
 	unsigned still_ms;               /* how long they have not grown */
 	unsigned stall_ms;               /* qemu-img is stopped after that long */
 	int stalled;
+	int no_progress;                 /* set by the kind: the job's progress is not the images' */
 };
 /* The host setting (milliseconds) after which a qemu-img create whose image
  * has not grown is killed and the job fails; default 60 s. */

@@ -2,7 +2,8 @@
  * A QMP job as a job's step (job.h, job_step_qmp).  The step asks
  * query-jobs for its QMP job now, at every JOB_STATUS_CHANGE QEMU
  * announces for it, and every 500 ms in between, with one command in
- * flight at most.  Progress comes from current-progress/total-progress;
+ * flight at most.  Progress comes from current-progress/total-progress
+ * (or from the kind's sum over every QMP job listed, job_step_qmp_all);
  * once the QMP job is "concluded" the step dismisses it and ends with its
  * error.  QEMU gone (the client getter finds none, the connection closes)
  * ends the step with that as the error.
@@ -13,8 +14,7 @@
  */
 #include "core/job_internal.h"
 #include "core/daemon.h"
-#include "core/qmp.h"
-#include "common/loop.h"
+#include "core/qmp_poll.h"
 #include "common/xalloc.h"
 
 #include <errno.h>
@@ -25,21 +25,18 @@
 
 struct qmp_step {
 	struct job *j;                   /* NULL once orphaned */
-	struct loop *l;
 	job_qmp_get_fn get;
 	char *id;
+	job_qmp_progress_fn progress;    /* NULL: the QMP job's own */
 	job_qmp_step_fn done;
-	struct loop_timer *timer;
-	int in_flight;
-	int again;                       /* asked to look while a query was out */
+	struct qmp_poll poll;
 	int cancel_sent;
 	char *error;                     /* the concluded QMP job's */
 };
 
 static void step_free(struct qmp_step *st)
 {
-	if (st->timer)
-		loop_timer_cancel(st->l, st->timer);
+	qmp_poll_stop(&st->poll);
 	free(st->id);
 	free(st->error);
 	free(st);
@@ -60,23 +57,11 @@ static void step_end(struct qmp_step *st, const char *error)
 /* A reply arrived for a step that may have been orphaned meanwhile. */
 static int reply_orphaned(struct qmp_step *st)
 {
-	st->in_flight = 0;
+	qmp_poll_replied(&st->poll);
 	if (st->j)
 		return 0;
 	step_free(st);
 	return 1;
-}
-
-static void poll_now(struct qmp_step *st);
-
-static void poll_timer_cb(struct loop *l, struct loop_timer *t, void *data)
-{
-	struct qmp_step *st = data;
-
-	(void)l;
-	(void)t;
-	st->timer = NULL;
-	poll_now(st);
 }
 
 static void dismiss_reply(struct qmp *q, const struct qmp_msg *m, void *data)
@@ -119,40 +104,29 @@ static void jobs_reply(struct qmp *q, const struct qmp_msg *m, void *data)
 		step_end(st, msg);
 		return;
 	}
-	job_progress(st->j, (uint64_t)json_integer_value(json_object_get(entry, "current-progress")),
-		     (uint64_t)json_integer_value(json_object_get(entry, "total-progress")));
+	if (st->progress)
+		st->progress(st->j, m->ret);
+	else
+		job_progress(st->j,
+			     (uint64_t)json_integer_value(json_object_get(entry, "current-progress")),
+			     (uint64_t)json_integer_value(json_object_get(entry, "total-progress")));
 	status = json_string_value(json_object_get(entry, "status"));
 	if (status && !strcmp(status, "concluded")) {
 		st->error = xstrdup_or_null(json_string_value(json_object_get(entry, "error")));
-		if (qmp_command(q, "job-dismiss", json_pack("{s:s}", "id", st->id),
-				dismiss_reply, st) == 0)
-			st->in_flight = 1;
-		else
+		if (qmp_poll_send(&st->poll, q, "job-dismiss", json_pack("{s:s}", "id", st->id),
+				  dismiss_reply, st) < 0)
 			step_end(st, st->error);
 		return;
 	}
-	if (st->again)
-		poll_now(st);
-	else if (!st->timer)
-		st->timer = loop_timer_add(st->l, QMP_POLL_MS, poll_timer_cb, st);
+	qmp_poll_later(&st->poll);
 }
 
-static void poll_now(struct qmp_step *st)
+static void poll_now(void *data)
 {
-	struct qmp *q;
+	struct qmp_step *st = data;
 
-	st->again = st->in_flight;
-	if (st->in_flight)
-		return;
-	if (st->timer)
-		loop_timer_cancel(st->l, st->timer);
-	st->timer = NULL;
-	q = st->get(st->j);
-	if (!q || qmp_command(q, "query-jobs", NULL, jobs_reply, st) < 0) {
+	if (qmp_poll_now(&st->poll, st->get(st->j), "query-jobs", jobs_reply, st) < 0)
 		step_end(st, "QEMU is not running any more");
-		return;
-	}
-	st->in_flight = 1;
 }
 
 static void send_cancel(struct qmp_step *st)
@@ -179,11 +153,9 @@ static void step_stop(struct job *j, void *step)
 
 	(void)j;
 	send_cancel(st);
-	if (st->timer)
-		loop_timer_cancel(st->l, st->timer);
-	st->timer = NULL;
+	qmp_poll_stop(&st->poll);
 	st->j = NULL;
-	if (!st->in_flight)
+	if (!st->poll.in_flight)
 		step_free(st);
 }
 
@@ -195,6 +167,12 @@ static const struct job_step_ops qmp_ops = {
 int job_step_qmp(struct job *j, job_qmp_get_fn get, const char *qmp_id, job_qmp_step_fn done,
 		 char *err, size_t errlen)
 {
+	return job_step_qmp_all(j, get, qmp_id, NULL, done, err, errlen);
+}
+
+int job_step_qmp_all(struct job *j, job_qmp_get_fn get, const char *qmp_id,
+		     job_qmp_progress_fn progress, job_qmp_step_fn done, char *err, size_t errlen)
+{
 	struct qmp_step *st;
 
 	if (!get(j)) {
@@ -203,13 +181,14 @@ int job_step_qmp(struct job *j, job_qmp_get_fn get, const char *qmp_id, job_qmp_
 	}
 	st = xcalloc(1, sizeof(*st));
 	st->j = j;
-	st->l = j->r->d->loop;
 	st->get = get;
 	st->id = xstrdup(qmp_id);
+	st->progress = progress;
 	st->done = done;
+	qmp_poll_init(&st->poll, j->r->d->loop, QMP_POLL_MS, poll_now, st);
 	job_step_begin(j, &qmp_ops, st);
 	/* From the loop, so done never runs inside this call. */
-	st->timer = loop_timer_add(st->l, 0, poll_timer_cb, st);
+	qmp_poll_after(&st->poll, 0);
 	return 0;
 }
 

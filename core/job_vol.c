@@ -8,7 +8,6 @@
  * shows the size the image has.
  */
 #include "core/job_vol.h"
-#include "core/daemon.h"
 #include "core/job_exec.h"
 #include "core/pool.h"
 #include "common/xalloc.h"
@@ -34,20 +33,10 @@ static void resized(struct job *j, const struct job_exec_result *res)
 
 static int resize_start(struct job *j, char *err, size_t errlen)
 {
-	struct croftd *d = job_daemon(j);
 	json_t *a = job_args(j);
 	const char *path = json_string_value(json_object_get(a, "path"));
 	const char *format = json_string_value(json_object_get(a, "format"));
 	json_int_t size = json_integer_value(json_object_get(a, "size_bytes"));
-	struct job_exec_creds creds = {
-		.uid = d->qemu_uid, .gid = d->qemu_gid,
-		.groups = d->qemu_groups, .ngroups = (size_t)d->qemu_ngroups,
-	};
-	struct job_exec_spec spec = {
-		.user = d->qemu_user, .creds = d->drop_privs ? &creds : NULL,
-		.no_new_privs = 1, .who = "qemu-img",
-		.out = JOB_EXEC_CAPTURE, .err = JOB_EXEC_CAPTURE,
-	};
 	struct pool_cmd cmd;
 	int rc;
 
@@ -57,8 +46,7 @@ static int resize_start(struct job *j, char *err, size_t errlen)
 	}
 	job_progress(j, 0, (uint64_t)size);
 	pool_image_resize_cmd(path, format, (uint64_t)size, &cmd);
-	spec.argv = cmd.argv;
-	rc = job_step_exec(j, &spec, resized, err, errlen);
+	rc = job_step_qemu_img(j, cmd.argv, resized, err, errlen);
 	pool_cmd_free(&cmd);
 	return rc;
 }

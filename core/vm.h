@@ -98,6 +98,9 @@ struct vm {
 	struct vmstate_load *vmstate_load;  /* starting: its RAM being loaded */
 	int vmstate_cut;             /* a RAM save croftd's end cut short may
 				      * have left the guest stopped (vm_qemu.c) */
+	int uffd;                    /* its QEMU holds /dev/userfaultfd (vm_uffd.h) */
+	char uffd_why[256];          /* ... or why it does not */
+	char bg_refused[256];        /* why its QEMU refused a background save; until it restarts */
 	int busy;                    /* inside callbacks that may remove it */
 	int deleted;                 /* removed; freed when its QEMU is gone */
 	struct vm *next;

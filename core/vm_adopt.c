@@ -14,6 +14,7 @@
 #include "core/vm_spawn.h"
 #include "core/vm_pool_full.h"
 #include "core/vm_uid.h"
+#include "core/vm_uffd.h"
 #include "common/loop.h"
 #include "common/log.h"
 #include "common/proc.h"
@@ -87,6 +88,11 @@ static void vm_adopt(struct vm *vm, enum vm_state stored)
 		enum vm_state live = (stored == VM_PAUSED) ? VM_PAUSED : VM_RUNNING;
 
 		vm->started_at = started_at(pid);
+		vm->uffd = vm_uffd_held("/proc", pid);
+		if (!vm->uffd)
+			snprintf(vm->uffd_why, sizeof(vm->uffd_why), "its QEMU (pid %d) was started "
+				 "without %s (by an older croft, or with %s off); it gets it when "
+				 "the VM is started again", (int)pid, VM_UFFD_DEVICE, VM_UFFD_SETTING);
 		if (vm_qmp_open(vm, err, sizeof(err)) < 0) {
 			log_warn("VM %s: QEMU pid %d is alive but QMP is not answering (%s); retrying",
 				 vm->spec.name, (int)pid, err);

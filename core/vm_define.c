@@ -4,11 +4,14 @@
  * only when they do, and the variable store made before a failure is
  * removed again (new disk images are the vm.create job's to remove).  A running VM's edit moves the balloon before anything is
  * written, so the store never records a size the guest was not given.
+ * Replacing a stopped VM (a backup's restore over it) swaps the rows in
+ * one store transaction and only then removes the old VM's files.
  */
 #include "core/vm_define.h"
 #include "core/bus.h"
 #include "core/daemon.h"
 #include "core/pool.h"
+#include "core/vm_cloudinit.h"
 #include "core/vm_spec.h"
 #include "core/vm_uid.h"
 #include "common/log.h"
@@ -60,24 +63,84 @@ enum job_recover vm_define_recover(struct job *j, const char *uuid)
 	return found ? JOB_RECOVER_DONE : JOB_RECOVER_FAIL;
 }
 
+/* spec as a new VM's row: stopped, made now. */
+static void row_fill(struct store_vm *spec)
+{
+	char uuid[37];
+
+	if (!spec->uuid) {
+		vm_define_uuid(uuid);
+		spec->uuid = xstrdup(uuid);
+	}
+	free(spec->state);
+	free(spec->state_reason);
+	spec->state = xstrdup("stopped");
+	spec->state_reason = xstrdup("created");
+	spec->created = time(NULL);
+}
+
+static void created(struct croftd *d, struct vm *vm)
+{
+	bus_publish(d->bus, "vm.created", vm->spec.name, 0, json_pack("{s:s}", "name", vm->spec.name),
+		    "VM %s: created (%u vCPU, %lluM, %zu disk%s)", vm->spec.name, vm->spec.vcpus,
+		    (unsigned long long)vm->spec.memory_mib, vm->spec.ndisks,
+		    vm->spec.ndisks == 1 ? "" : "s");
+}
+
+int vm_define_replace(struct croftd *d, struct vm *old, struct store_vm *spec,
+		      struct store_vm *old_spec, struct vm **out, const char **code, char *err,
+		      size_t errlen)
+{
+	struct vm *vm;
+	int rc;
+
+	*code = PROTO_E_INVALID_STATE;
+	memset(old_spec, 0, sizeof(*old_spec));
+	if (vm_is_live(old) || strcmp(old->spec.name, spec->name)) {
+		err_set(err, errlen, "VM '%s' is %s; it is not replaced", old->spec.name,
+			vm_is_live(old) ? "running" : "another VM");
+		store_vm_clear(spec);
+		return -EBUSY;
+	}
+	*code = PROTO_E_IO;
+	/* what vm_uefi_vars_ensure needs, checked while nothing has changed */
+	if (!strcmp(spec->firmware, "uefi") && (!d->ovmf_code || !d->ovmf_vars)) {
+		err_set(err, errlen, "UEFI firmware (OVMF) is not installed; install the ovmf package");
+		store_vm_clear(spec);
+		return -ENOENT;
+	}
+	row_fill(spec);
+	if ((rc = store_vm_replace(d->store, old->spec.id, spec, err, errlen)) < 0) {
+		store_vm_clear(spec);
+		return rc;
+	}
+	/* the old VM's own files go; its disks are the caller's */
+	store_vm_copy(old_spec, &old->spec);
+	vm_files_remove(d, old->spec.name);
+	vm_cloudinit_seed_remove(d, old->spec.name);
+	vm_remove(old);
+	vm = *out = vm_add(d, spec);     /* spec is the VM's now */
+	/* both are done again when it starts */
+	if (vm_uid_assign(vm, err, errlen) < 0)
+		log_warn("VM %s: %s", vm->spec.name, err);
+	if (!strcmp(vm->spec.firmware, "uefi") &&
+	    vm_uefi_vars_ensure(d, vm->spec.name, err, errlen) < 0)
+		log_warn("VM %s: %s", vm->spec.name, err);
+	created(d, vm);
+	return 0;
+}
+
 int vm_define_create(struct croftd *d, struct store_vm *spec, struct vm **out,
 		     const char **code, char *err, size_t errlen)
 {
 	int uefi = !strcmp(spec->firmware, "uefi");
-	char uuid[37];
 	struct vm *vm;
 	int rc;
 
 	*code = PROTO_E_IO;
 	if (uefi && (rc = vm_uefi_vars_ensure(d, spec->name, err, errlen)) < 0)
 		goto undo;
-	if (!spec->uuid) {
-		vm_define_uuid(uuid);
-		spec->uuid = xstrdup(uuid);
-	}
-	spec->state = xstrdup("stopped");
-	spec->state_reason = xstrdup("created");
-	spec->created = time(NULL);
+	row_fill(spec);
 	if ((rc = store_vm_insert(d->store, spec, err, errlen)) < 0) {
 		*code = rc == -EEXIST ? PROTO_E_ALREADY_EXISTS : PROTO_E_IO;
 		goto undo;
@@ -92,10 +155,7 @@ int vm_define_create(struct croftd *d, struct store_vm *spec, struct vm **out,
 		vm_remove(vm);
 		return rc;
 	}
-	bus_publish(d->bus, "vm.created", vm->spec.name, 0, json_pack("{s:s}", "name", vm->spec.name),
-		    "VM %s: created (%u vCPU, %lluM, %zu disk%s)", vm->spec.name, vm->spec.vcpus,
-		    (unsigned long long)vm->spec.memory_mib, vm->spec.ndisks,
-		    vm->spec.ndisks == 1 ? "" : "s");
+	created(d, vm);
 	*out = vm;
 	return 0;
 undo:

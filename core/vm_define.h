@@ -25,6 +25,17 @@ struct vm_spec_edit_plan;
 int vm_define_create(struct croftd *d, struct store_vm *spec, struct vm **out,
 		     const char **code, char *err, size_t errlen);
 
+/* Replace stopped VM old by spec (the same name; its owned disks made),
+ * old's rows deleted and spec's written in one store transaction; only
+ * then are old's files (state directory, cloud-init seed) removed and old
+ * dropped from croftd.  0 with *out the new VM and *old_spec (free with
+ * store_vm_clear) old's definition, whose disks are the caller's to
+ * remove; or -errno with *code and err set, and old, its rows and files
+ * as they were.  spec is taken on every path. */
+int vm_define_replace(struct croftd *d, struct vm *old, struct store_vm *spec,
+		      struct store_vm *old_spec, struct vm **out, const char **code, char *err,
+		      size_t errlen);
+
 /* A job that defines VM job_target(j) with this uuid (vm.create,
  * vm.clone), found queued or running after a restart: done, with
  * {"name","uuid"} as its result, when that VM reached the store; else

@@ -425,12 +425,18 @@ static const struct qmp_callbacks vm_qmp_cbs = {
 	.close = qmp_closed,
 };
 
-int vm_qmp_open(struct vm *vm, char *err, size_t errlen)
+/* Connect to the VM's QMP socket and watch the connection: checked as
+ * vm_sock_connect does, or (queued) left in the backlog of a QEMU being
+ * started (vm_sock_connect_queued). */
+static int qmp_open(struct vm *vm, int queued, char *err, size_t errlen)
 {
 	char *path = vm_run_path(vm->d, vm->spec.name, "qmp.sock");
 	int fd, r;
 
-	r = vm_sock_connect(path, vm->pid, vm_uid_of(vm), &fd, err, errlen);
+	if (queued)
+		r = vm_sock_connect_queued(path, &fd, err, errlen);
+	else
+		r = vm_sock_connect(path, vm->pid, vm_uid_of(vm), &fd, err, errlen);
 	free(path);
 	if (r < 0)
 		return r;
@@ -440,6 +446,11 @@ int vm_qmp_open(struct vm *vm, char *err, size_t errlen)
 		return -ENOMEM;
 	}
 	return 0;
+}
+
+int vm_qmp_open(struct vm *vm, char *err, size_t errlen)
+{
+	return qmp_open(vm, 0, err, errlen);
 }
 
 /* QEMU is alive but QMP is not: try again each second until one of the
@@ -486,26 +497,6 @@ void vm_connect_clear(struct vm *vm)
 	vm->qmp_listen_fd = -1;
 }
 
-/* Starting: connect to the QMP socket at once.  The connection waits in
- * the backlog until QEMU (which listens on the passed fd itself) accepts
- * it; qmp_ready trusts it only once the listener's SO_PEERCRED names QEMU. */
-static int qmp_connect_early(struct vm *vm, char *err, size_t errlen)
-{
-	char *path = vm_run_path(vm->d, vm->spec.name, "qmp.sock");
-	int fd, r;
-
-	r = vm_sock_connect_queued(path, &fd, err, errlen);
-	free(path);
-	if (r < 0)
-		return r;
-	vm->qmp = qmp_new_fd(vm->d->loop, fd, &vm_qmp_cbs, vm);
-	if (!vm->qmp) {
-		err_set(err, errlen, "cannot watch the QMP connection");
-		return -ENOMEM;
-	}
-	return 0;
-}
-
 /* Hold QEMU's pid by a pidfd; watch its end through child (the job_exec
  * that started it, which reaps it) or, for an adopted QEMU, the pidfd. */
 int vm_watch(struct vm *vm, pid_t pid, struct job_exec *child, int out_fd, char *err,
@@ -544,7 +535,9 @@ int vm_watch(struct vm *vm, pid_t pid, struct job_exec *child, int out_fd, char 
 }
 
 /* A QEMU this croftd forked (with vm_child_exited as its done callback):
- * watch it and wait for its QMP socket. */
+ * watch it and connect to its QMP socket at once.  The connection waits in
+ * the backlog until QEMU (which listens on the passed fd itself) accepts
+ * it; qmp_ready trusts it only once the listener's SO_PEERCRED names QEMU. */
 int vm_watch_child(struct vm *vm, struct job_exec *x, int qmp_listen_fd, char *err,
 		   size_t errlen)
 {
@@ -557,5 +550,5 @@ int vm_watch_child(struct vm *vm, struct job_exec *x, int qmp_listen_fd, char *e
 		return r;
 	}
 	vm->qmp_listen_fd = qmp_listen_fd;
-	return qmp_connect_early(vm, err, errlen);
+	return qmp_open(vm, 1, err, errlen);
 }

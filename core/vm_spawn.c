@@ -42,6 +42,7 @@ int vm_spawn(struct croftd *d, char *const argv[], const struct vm_spawn_files *
 		.out = as && as->output_fd ? JOB_EXEC_FD : JOB_EXEC_CAPTURE, .err_to_out = 1,
 		.capture_max = QEMU_OUTPUT_MAX,
 		.pass_fds = files ? files->fds : NULL, .npass_fds = files ? files->nfds : 0,
+		.env = as ? as->env : NULL,
 	};
 
 	return job_exec_start(d->loop, &spec, done, data, out, err, errlen);

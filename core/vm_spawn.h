@@ -42,6 +42,7 @@ struct vm_spawn_as {
 	const char *user;                     /* for messages */
 	const struct job_exec_creds *creds;   /* NULL: stay croftd's user */
 	int output_fd;                        /* stdout+stderr to a pipe the caller takes */
+	const char *const *env;               /* "NAME=VALUE" added, NULL-terminated; or NULL */
 };
 
 /* Start argv (umask 0027, no_new_privs, its own session, stdin /dev/null,

@@ -8,7 +8,8 @@
  * watches it until QMP answers, lets the paused guest run, and reports it
  * running.  Started from a saved state (vmstate.h), QEMU waits with
  * "-incoming defer" until vm_qemu.c has had the state loaded.  A start that does not get there within START_TIMEOUT_MS fails
- * and kills what it started.
+ * and kills what it started.  QEMU also inherits /dev/userfaultfd with the
+ * preload library that uses it (vm_uffd.h), unless the host says not to.
  */
 #include "core/vm.h"
 #include "core/vm_internal.h"
@@ -24,6 +25,7 @@
 #include "core/vm_serial.h"
 #include "core/vm_spawn.h"
 #include "core/vm_uid.h"
+#include "core/vm_uffd.h"
 #include "common/loop.h"
 #include "common/log.h"
 #include "common/proc.h"
@@ -220,9 +222,10 @@ static int start(struct vm *vm, int state_fd, vm_done_cb cb, void *data, const c
 	struct vm_spawn_as as = { 0 };
 	struct job_exec *x = NULL;
 	char *rundir = NULL, *vmroot = NULL, *vars = NULL, *qmp = NULL, *serial = NULL;
-	char *agent = NULL;
+	char *agent = NULL, *env_preload = NULL, *env_fd = NULL;
+	const char *env[3] = { NULL };
 	char **argv = NULL, user[96];
-	int *pass = NULL, lfd[3] = { -1, -1, -1 };
+	int *pass = NULL, lfd[3] = { -1, -1, -1 }, uffd = -1, shim = -1;
 	size_t argc, i, npass = 0;
 	int64_t busy;
 	int r;
@@ -300,6 +303,15 @@ static int start(struct vm *vm, int state_fd, vm_done_cb cb, void *data, const c
 		goto fail;
 	for (i = 0; i < vf.nfds; i++)
 		pass_fd(&pass, &npass, vf.fds[i]);
+	/* Last, since the files' numbers are fixed already. */
+	vm->bg_refused[0] = '\0';
+	vm->uffd = vm_uffd_open(d, &uffd, &shim, vm->uffd_why, sizeof(vm->uffd_why));
+	if (vm->uffd) {
+		env_preload = xasprintf("LD_PRELOAD=/proc/self/fd/%d", pass_fd(&pass, &npass, shim));
+		env_fd = xasprintf("%s=%d", VM_UFFD_ENV, pass_fd(&pass, &npass, uffd));
+		env[0] = env_preload;
+		env[1] = env_fd;
+	}
 
 	qs.qemu_binary = d->qemu_binary;
 	qs.name = vm->spec.name;
@@ -341,6 +353,7 @@ static int start(struct vm *vm, int state_fd, vm_done_cb cb, void *data, const c
 	as.user = user;
 	as.creds = d->drop_privs ? &creds : NULL;
 	as.output_fd = 1;
+	as.env = env;
 	*code = PROTO_E_INTERNAL;
 	r = vm_spawn(d, argv, &files, &as, vm_child_exited, vm, &x, err, errlen);
 	if (r < 0)
@@ -367,6 +380,12 @@ fail:
 	for (i = 0; i < 3; i++)
 		if (lfd[i] >= 0)
 			close(lfd[i]);
+	if (uffd >= 0)
+		close(uffd);
+	if (shim >= 0)
+		close(shim);
+	free(env_preload);
+	free(env_fd);
 	if (r < 0)
 		vm_cleanup_run_files(vm);
 	qemu_cmdline_free(argv);

@@ -17,7 +17,7 @@
 #include "core/vmstate.h"
 #include "core/daemon.h"
 #include "core/job.h"
-#include "core/qmp.h"
+#include "core/qmp_poll.h"
 #include "core/vm.h"
 #include "core/pools.h"
 #include "core/vm_files.h"
@@ -49,7 +49,6 @@
 /* What the last saves measured (croftd-wide; guests share the disks). */
 static double bg_pause_ms = BG_PAUSE_MS_DEFAULT;
 static double stopped_rate = STOPPED_RATE_DEFAULT;
-static char bg_refused[256];     /* why QEMU refused the last background save */
 
 enum phase {
 	PH_CAPS,
@@ -65,16 +64,13 @@ enum phase {
 struct vmstate_save {
 	struct job *j;                   /* NULL once orphaned */
 	struct vm *vm;
-	struct loop *l;
 	int fd;
 	int bg;                          /* this attempt is a background one */
 	enum phase phase;
 	vmstate_at_pause_fn at_pause;
 	vmstate_done_fn done;
 	void *data;
-	struct loop_timer *timer;
-	int in_flight;
-	int again;                       /* a MIGRATION event while a query was out */
+	struct qmp_poll poll;            /* query-migrate; its timer also paces "cont" */
 	int was_running;                 /* the guest ran: this save stops it */
 	int stop_sent;
 	int pause_over;                  /* at_pause has run */
@@ -88,11 +84,8 @@ struct vmstate_save {
 
 struct vmstate_load {
 	struct vm *vm;
-	struct loop *l;
 	vmstate_loaded_fn loaded;
-	struct loop_timer *timer;
-	int in_flight;
-	int again;
+	struct qmp_poll poll;            /* query-migrate */
 	int orphan;
 };
 
@@ -177,14 +170,14 @@ void vmstate_files_remove(struct croftd *d, const struct vm *vm)
 
 /* --- the estimate -------------------------------------------------------------- */
 
-/* Whether the QEMU user may create a userfaultfd: root may, others only
- * with vm.unprivileged_userfaultfd=1. */
-static int uffd_allowed(const struct croftd *d, char *why, size_t whylen)
+/* Whether vm's QEMU may create a userfaultfd: as root, holding
+ * /dev/userfaultfd (vm_uffd.h), or with vm.unprivileged_userfaultfd=1. */
+static int uffd_allowed(const struct croftd *d, const struct vm *vm, char *why, size_t whylen)
 {
 	char buf[8] = "";
 	FILE *f;
 
-	if (d->qemu_uid == 0)
+	if (d->qemu_uid == 0 || vm->uffd)
 		return 1;
 	f = fopen("/proc/sys/vm/unprivileged_userfaultfd", "re");
 	if (f) {
@@ -195,7 +188,9 @@ static int uffd_allowed(const struct croftd *d, char *why, size_t whylen)
 	if (buf[0] == '1')
 		return 1;
 	snprintf(why, whylen, "the kernel lets only privileged processes use userfaultfd "
-		 "(sysctl vm.unprivileged_userfaultfd=0) and QEMU runs as %s", d->qemu_user);
+		 "(sysctl vm.unprivileged_userfaultfd=0), QEMU runs as %s, and %s%s",
+		 d->qemu_user, vm->uffd_why[0] ? "" : "it does not hold /dev/userfaultfd",
+		 vm->uffd_why[0] ? vm->uffd_why : "");
 	return 0;
 }
 
@@ -216,9 +211,9 @@ int vmstate_estimate(struct croftd *d, struct vm *vm, struct vmstate_estimate *o
 	out->method = VMSTATE_STOPPED;
 	if (vm->state == VM_PAUSED)
 		snprintf(out->why, sizeof(out->why), "the guest is paused and stays so");
-	else if (bg_refused[0])
-		snprintf(out->why, sizeof(out->why), "%s", bg_refused);
-	else if (uffd_allowed(d, out->why, sizeof(out->why)))
+	else if (vm->bg_refused[0])
+		snprintf(out->why, sizeof(out->why), "%s", vm->bg_refused);
+	else if (uffd_allowed(d, vm, out->why, sizeof(out->why)))
 		out->method = VMSTATE_BACKGROUND;
 	if (!strcmp(out->method, VMSTATE_BACKGROUND))
 		out->pause_ms = bg_pause_ms;
@@ -233,19 +228,17 @@ void vmstate_reset_measurements(void)
 {
 	bg_pause_ms = BG_PAUSE_MS_DEFAULT;
 	stopped_rate = STOPPED_RATE_DEFAULT;
-	bg_refused[0] = '\0';
 }
 
 /* --- saving ------------------------------------------------------------------- */
 
 static void save_next(struct vmstate_save *st);
-static void save_poll(struct vmstate_save *st);
+static void save_poll(void *data);
 static void save_end(struct vmstate_save *st);
 
 static void save_free(struct vmstate_save *st)
 {
-	if (st->timer)
-		loop_timer_cancel(st->l, st->timer);
+	qmp_poll_stop(&st->poll);
 	if (st->vm && st->vm->vmstate_save == st)
 		st->vm->vmstate_save = NULL;
 	if (st->fd >= 0)
@@ -326,7 +319,7 @@ static void save_end(struct vmstate_save *st)
 /* A reply arrived; 1 when the save was orphaned meanwhile (now freed). */
 static int reply_orphaned(struct vmstate_save *st)
 {
-	st->in_flight = 0;
+	qmp_poll_replied(&st->poll);
 	if (st->j)
 		return 0;
 	save_free(st);
@@ -353,7 +346,8 @@ static void fall_back(struct vmstate_save *st, const char *why)
 {
 	log_warn("VM %s: background snapshot refused (%s); saving with the guest stopped",
 		 st->vm->spec.name, why);
-	snprintf(bg_refused, sizeof(bg_refused), "QEMU refused the background snapshot: %s", why);
+	snprintf(st->vm->bg_refused, sizeof(st->vm->bg_refused),
+		 "QEMU refused the background snapshot: %s", why);
 	if (ftruncate(st->fd, 0) < 0 || lseek(st->fd, 0, SEEK_SET) < 0) {
 		save_fail(st, "cannot empty the state file: %s", strerror(errno));
 		return;
@@ -363,14 +357,14 @@ static void fall_back(struct vmstate_save *st, const char *why)
 	save_next(st);
 }
 
-static void cont_timer_cb(struct loop *l, struct loop_timer *t, void *data)
+/* The guest is paused (by this save or before it): the caller's turn. */
+static void paused(struct vmstate_save *st)
 {
-	struct vmstate_save *st = data;
-
-	(void)l;
-	(void)t;
-	st->timer = NULL;
-	save_next(st);
+	st->phase = PH_AT_PAUSE;
+	if (st->at_pause)
+		st->at_pause(st->j, st->data);
+	else
+		vmstate_pause_done(st->j, NULL);
 }
 
 static void chain_reply(struct qmp *q, const struct qmp_msg *m, void *data)
@@ -393,7 +387,7 @@ static void chain_reply(struct qmp *q, const struct qmp_msg *m, void *data)
 		    st->cont_tries++ < CONT_TRIES) {
 			/* "completed" comes a moment before the run state
 			 * leaves finish-migrate */
-			st->timer = loop_timer_add(st->l, CONT_RETRY_MS, cont_timer_cb, st);
+			qmp_poll_after(&st->poll, CONT_RETRY_MS);
 			return;
 		}
 
@@ -412,11 +406,7 @@ static void chain_reply(struct qmp *q, const struct qmp_msg *m, void *data)
 	case PH_STOP:
 		if (!st->stop_ts)
 			st->stop_ts = now_s();   /* no STOP event came first */
-		st->phase = PH_AT_PAUSE;
-		if (st->at_pause)
-			st->at_pause(st->j, st->data);
-		else
-			vmstate_pause_done(st->j, NULL);
+		paused(st);
 		return;
 	case PH_MIGRATE:
 		st->phase = PH_FOLLOW;
@@ -471,11 +461,7 @@ static void save_next(struct vmstate_save *st)
 				return;
 			}
 			if (!st->was_running) {
-				st->phase = PH_AT_PAUSE;
-				if (st->at_pause)
-					st->at_pause(st->j, st->data);
-				else
-					vmstate_pause_done(st->j, NULL);
+				paused(st);
 				return;
 			}
 			r = qmp_command(q, "stop", NULL, chain_reply, st);
@@ -498,7 +484,7 @@ static void save_next(struct vmstate_save *st)
 		save_fail(st, "QEMU is not running any more");
 		return;
 	}
-	st->in_flight = 1;
+	st->poll.in_flight = 1;
 }
 
 /* What a query-migrate reply (non-NULL) says. */
@@ -528,16 +514,6 @@ static enum mig_status mig_status(const struct qmp_msg *m, const char **why)
 		return MIG_FAILED;
 	}
 	return MIG_GOING;
-}
-
-static void poll_timer_cb(struct loop *l, struct loop_timer *t, void *data)
-{
-	struct vmstate_save *st = data;
-
-	(void)l;
-	(void)t;
-	st->timer = NULL;
-	save_poll(st);
 }
 
 static void migrate_reply(struct qmp *q, const struct qmp_msg *m, void *data)
@@ -575,29 +551,20 @@ static void migrate_reply(struct qmp *q, const struct qmp_msg *m, void *data)
 		fall_back(st, why ? why : "the migration failed");
 	} else if (ms == MIG_FAILED) {
 		save_fail(st, "saving the VM's state failed: %s", why ? why : "QEMU gave no reason");
-	} else if (st->again) {
-		save_poll(st);
-	} else if (!st->timer) {
-		st->timer = loop_timer_add(st->l, POLL_MS, poll_timer_cb, st);
+	} else {
+		qmp_poll_later(&st->poll);
 	}
 }
 
-static void save_poll(struct vmstate_save *st)
+/* The poll's ask: in PH_FOLLOW, or "cont" again after CONT_RETRY_MS. */
+static void save_poll(void *data)
 {
-	struct qmp *q;
+	struct vmstate_save *st = data;
 
-	st->again = st->in_flight;
-	if (st->in_flight)
-		return;
-	if (st->timer)
-		loop_timer_cancel(st->l, st->timer);
-	st->timer = NULL;
-	q = save_qmp(st);
-	if (!q || qmp_command(q, "query-migrate", NULL, migrate_reply, st) < 0) {
+	if (st->phase != PH_FOLLOW)
+		save_next(st);
+	else if (qmp_poll_now(&st->poll, save_qmp(st), "query-migrate", migrate_reply, st) < 0)
 		save_fail(st, "QEMU is not running any more");
-		return;
-	}
-	st->in_flight = 1;
 }
 
 static const struct job_step_ops save_ops;
@@ -646,13 +613,11 @@ static void save_stop(struct job *j, void *step)
 	if (q && st->phase == PH_FOLLOW)
 		qmp_command(q, "migrate_cancel", NULL, NULL, NULL);
 	let_go(st);
-	if (st->timer)
-		loop_timer_cancel(st->l, st->timer);
-	st->timer = NULL;
+	qmp_poll_stop(&st->poll);
 	if (st->vm->vmstate_save == st)
 		st->vm->vmstate_save = NULL;
 	st->j = NULL;
-	if (!st->in_flight)
+	if (!st->poll.in_flight)
 		save_free(st);
 }
 
@@ -688,7 +653,7 @@ int vmstate_save(struct job *j, struct vm *vm, int fd, vmstate_at_pause_fn at_pa
 	st = xcalloc(1, sizeof(*st));
 	st->j = j;
 	st->vm = vm;
-	st->l = vm->d->loop;
+	qmp_poll_init(&st->poll, vm->d->loop, POLL_MS, save_poll, st);
 	st->fd = dfd;
 	st->bg = !strcmp(est.method, VMSTATE_BACKGROUND);
 	st->was_running = vm->state == VM_RUNNING;
@@ -710,7 +675,7 @@ void vmstate_recover(struct vm *vm)
 
 /* --- events ------------------------------------------------------------------- */
 
-static void load_poll(struct vmstate_load *ld);
+static void load_poll(void *data);
 
 int vmstate_qmp_event(struct vm *vm, const struct qmp_msg *ev)
 {
@@ -744,8 +709,7 @@ int vmstate_qmp_event(struct vm *vm, const struct qmp_msg *ev)
 
 static void load_free(struct vmstate_load *ld)
 {
-	if (ld->timer)
-		loop_timer_cancel(ld->l, ld->timer);
+	qmp_poll_stop(&ld->poll);
 	if (ld->vm && ld->vm->vmstate_load == ld)
 		ld->vm->vmstate_load = NULL;
 	free(ld);
@@ -763,22 +727,12 @@ static void load_end(struct vmstate_load *ld, const char *error)
 /* 1 when the load was stopped meanwhile (now freed). */
 static int load_reply_orphaned(struct vmstate_load *ld, const struct qmp_msg *m)
 {
-	ld->in_flight = 0;
+	qmp_poll_replied(&ld->poll);
 	if (ld->orphan || !m) {
 		load_free(ld);
 		return 1;
 	}
 	return 0;
-}
-
-static void load_timer_cb(struct loop *l, struct loop_timer *t, void *data)
-{
-	struct vmstate_load *ld = data;
-
-	(void)l;
-	(void)t;
-	ld->timer = NULL;
-	load_poll(ld);
 }
 
 static void load_status(struct qmp *q, const struct qmp_msg *m, void *data)
@@ -795,27 +749,16 @@ static void load_status(struct qmp *q, const struct qmp_msg *m, void *data)
 		load_end(ld, NULL);
 	else if (ms != MIG_GOING)
 		load_end(ld, why ? why : "QEMU could not read the saved state");
-	else if (ld->again)
-		load_poll(ld);
-	else if (!ld->timer)
-		ld->timer = loop_timer_add(ld->l, POLL_MS, load_timer_cb, ld);
+	else
+		qmp_poll_later(&ld->poll);
 }
 
-static void load_poll(struct vmstate_load *ld)
+static void load_poll(void *data)
 {
-	struct qmp *q = ld->vm->qmp;
+	struct vmstate_load *ld = data;
 
-	ld->again = ld->in_flight;
-	if (ld->in_flight)
-		return;
-	if (ld->timer)
-		loop_timer_cancel(ld->l, ld->timer);
-	ld->timer = NULL;
-	if (!q || qmp_command(q, "query-migrate", NULL, load_status, ld) < 0) {
+	if (qmp_poll_now(&ld->poll, ld->vm->qmp, "query-migrate", load_status, ld) < 0)
 		load_free(ld);           /* QEMU is gone: its end tells the start */
-		return;
-	}
-	ld->in_flight = 1;
 }
 
 static void load_started(struct qmp *q, const struct qmp_msg *m, void *data)
@@ -839,8 +782,8 @@ void vmstate_load(struct vm *vm, vmstate_loaded_fn loaded)
 	int fd = vm->incoming_fd;
 
 	ld->vm = vm;
-	ld->l = vm->d->loop;
 	ld->loaded = loaded;
+	qmp_poll_init(&ld->poll, vm->d->loop, POLL_MS, load_poll, ld);
 	vm->incoming_fd = -1;
 	vm->vmstate_load = ld;
 	qmp_command(q, "migrate-set-capabilities", json_pack("{s:[{s:s,s:b}]}", "capabilities",
@@ -851,7 +794,7 @@ void vmstate_load(struct vm *vm, vmstate_loaded_fn loaded)
 		load_end(ld, "cannot hand the saved state to QEMU");
 		return;
 	}
-	ld->in_flight = 1;
+	ld->poll.in_flight = 1;
 }
 
 void vmstate_load_stop(struct vm *vm)
@@ -865,11 +808,9 @@ void vmstate_load_stop(struct vm *vm)
 	if (ld) {
 		vm->vmstate_load = NULL;
 		ld->vm = NULL;
-		if (ld->timer)
-			loop_timer_cancel(ld->l, ld->timer);
-		ld->timer = NULL;
+		qmp_poll_stop(&ld->poll);
 		ld->orphan = 1;
-		if (!ld->in_flight)
+		if (!ld->poll.in_flight)
 			free(ld);
 	}
 	(void)st;       /* a save learns of QEMU's end from its replies */

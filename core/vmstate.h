@@ -19,10 +19,13 @@
  *       the RAM is protected, so the pause ends as early as it can.  A
  *       QEMU that leaves a stopped guest stopped (9.0+ restores the old
  *       run state) gets "cont" when the capture ends.
+ *       An unprivileged QEMU gets userfaultfd through /dev/userfaultfd
+ *       (vm_uffd.h) when croftd gave it the device at its start.
  *   "stopped"  an ordinary migration while the guest stays stopped (what
  *       snapshot-save does): the pause covers the whole RAM write.  Used
  *       when the capability is missing or refused (the kernel denies the
- *       QEMU user userfaultfd: vm.unprivileged_userfaultfd=0), when the
+ *       QEMU user userfaultfd: vm.unprivileged_userfaultfd=0 and its QEMU
+ *       was started without the device), when the
  *       background migration fails before the guest ran again (then the
  *       file is emptied and the capture retried so), and for a guest
  *       that was paused already (it stays paused).
@@ -53,7 +56,7 @@ struct vmstate_estimate {
 	const char *method;      /* VMSTATE_BACKGROUND or VMSTATE_STOPPED */
 	double pause_ms;         /* the guest's expected pause */
 	uint64_t ram_bytes;      /* the guest's RAM */
-	char why[256];           /* stopped: why not in the background */
+	char why[512];           /* stopped: why not in the background */
 };
 
 /* Which method a save of vm would use and the pause to expect: from its

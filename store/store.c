@@ -98,6 +98,16 @@ int store_stmt(struct store *st, enum store_stmt_id id, const char *sql,
 	return 0;
 }
 
+int store_prepare(struct store *st, const char *sql, sqlite3_stmt **s, char *err, size_t errlen)
+{
+	if (sqlite3_prepare_v2(st->db, sql, -1, s, NULL) != SQLITE_OK) {
+		sqlite3_finalize(*s);
+		*s = NULL;
+		return store_db_fail(st, err, errlen, "%s: preparing a statement", st->path);
+	}
+	return 0;
+}
+
 void store_stmt_done(sqlite3_stmt *s)
 {
 	if (!s)

@@ -75,6 +75,11 @@ int store_schema_version(struct store *st);
  * vm_id (and state with "stopped" when NULL), only on success.  -EEXIST
  * when the name is taken. */
 int store_vm_insert(struct store *st, struct store_vm *vm, char *err, size_t errlen);
+/* The same in one transaction with the deletion of VM old_id (0: none,
+ * as store_vm_insert) and its rows: VM old_id is replaced by vm, or,
+ * on any failure, left as it was. */
+int store_vm_replace(struct store *st, int64_t old_id, struct store_vm *vm, char *err,
+		     size_t errlen);
 /* Fill *out (with its disks).  -ENOENT when absent.  *out is zeroed first,
  * so store_vm_clear() is safe after any return. */
 int store_vm_get(struct store *st, const char *name, struct store_vm *out);

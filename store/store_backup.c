@@ -13,16 +13,6 @@
 #define COLS "id, vm, vm_uuid, pool, src_pool, dir, created, size, method, frozen, config, " \
 	"disks, job, schedule, verified, verify_result"
 
-static int prepare(struct store *st, const char *sql, sqlite3_stmt **s, char *err, size_t errlen)
-{
-	if (sqlite3_prepare_v2(st->db, sql, -1, s, NULL) != SQLITE_OK) {
-		sqlite3_finalize(*s);
-		*s = NULL;
-		return store_db_fail(st, err, errlen, "%s: preparing a statement", st->path);
-	}
-	return 0;
-}
-
 int store_backup_add(struct store *st, struct store_backup *b, char *err, size_t errlen)
 {
 	sqlite3_stmt *s = NULL;
@@ -30,9 +20,10 @@ int store_backup_add(struct store *st, struct store_backup *b, char *err, size_t
 
 	if (!b->vm || !b->vm_uuid || !b->pool || !b->dir || !b->method || !b->config || !b->disks)
 		return store_fail(st, err, errlen, -EINVAL, "a backup row lacks a field");
-	if ((ret = prepare(st, "INSERT INTO backups (vm, vm_uuid, pool, src_pool, dir, created, "
-			   "size, method, frozen, config, disks, job, schedule) VALUES (?1, ?2, ?3, "
-			   "?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)", &s, err, errlen)))
+	if ((ret = store_prepare(st, "INSERT INTO backups (vm, vm_uuid, pool, src_pool, dir, "
+				 "created, size, method, frozen, config, disks, job, schedule) "
+				 "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+				 &s, err, errlen)))
 		return ret;
 	if (store_bind_text(s, 1, b->vm) || store_bind_text(s, 2, b->vm_uuid) ||
 	    store_bind_text(s, 3, b->pool) || store_bind_text(s, 4, b->src_pool) ||
@@ -49,9 +40,10 @@ int store_backup_add(struct store *st, struct store_backup *b, char *err, size_t
 	return ret;
 }
 
-static void row_read(sqlite3_stmt *s, struct store_backup *b)
+static void row_read(sqlite3_stmt *s, void *row)
 {
-	memset(b, 0, sizeof(*b));
+	struct store_backup *b = row;
+
 	b->id = sqlite3_column_int64(s, 0);
 	b->vm = store_col_text(s, 1);
 	b->vm_uuid = store_col_text(s, 2);
@@ -70,30 +62,28 @@ static void row_read(sqlite3_stmt *s, struct store_backup *b)
 	b->verify_result = store_col_text(s, 15);
 }
 
+static void row_clear(void *row)
+{
+	store_backup_clear(row);
+}
+
+static const struct store_rows backup_rows = { sizeof(struct store_backup), row_read, row_clear };
+
 int store_backup_list(struct store *st, const char *vm, struct store_backup **v, size_t *n)
 {
 	sqlite3_stmt *s = NULL;
-	int rc, ret;
+	void *rows = NULL;
+	int ret;
 
 	*v = NULL;
 	*n = 0;
-	if ((ret = prepare(st, "SELECT " COLS " FROM backups WHERE ?1 IS NULL OR vm = ?1 "
-			   "ORDER BY created, id", &s, NULL, 0)))
+	if ((ret = store_prepare(st, "SELECT " COLS " FROM backups WHERE ?1 IS NULL OR vm = ?1 "
+				 "ORDER BY created, id", &s, NULL, 0)))
 		return ret;
-	if (store_bind_text(s, 1, vm)) {
-		sqlite3_finalize(s);
-		return store_db_fail(st, NULL, 0, "cannot list the backups");
-	}
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		*v = xrealloc(*v, (*n + 1) * sizeof(**v));
-		row_read(s, &(*v)[(*n)++]);
-	}
-	if (rc != SQLITE_DONE) {
+	if (store_bind_text(s, 1, vm) || store_rows_read(s, &backup_rows, &rows, n) != SQLITE_DONE)
 		ret = store_db_fail(st, NULL, 0, "cannot list the backups");
-		store_backup_list_free(*v, *n);
-		*v = NULL;
-		*n = 0;
-	}
+	else
+		*v = rows;
 	sqlite3_finalize(s);
 	return ret;
 }
@@ -104,7 +94,7 @@ int store_backup_get(struct store *st, int64_t id, struct store_backup *out)
 	int rc, ret;
 
 	memset(out, 0, sizeof(*out));
-	if ((ret = prepare(st, "SELECT " COLS " FROM backups WHERE id = ?1", &s, NULL, 0)))
+	if ((ret = store_prepare(st, "SELECT " COLS " FROM backups WHERE id = ?1", &s, NULL, 0)))
 		return ret;
 	sqlite3_bind_int64(s, 1, id);
 	rc = sqlite3_step(s);
@@ -123,7 +113,7 @@ int store_backup_by_job(struct store *st, int64_t job, int64_t *id)
 	sqlite3_stmt *s = NULL;
 	int ret;
 
-	if ((ret = prepare(st, "SELECT id FROM backups WHERE job = ?1", &s, NULL, 0)))
+	if ((ret = store_prepare(st, "SELECT id FROM backups WHERE job = ?1", &s, NULL, 0)))
 		return ret;
 	sqlite3_bind_int64(s, 1, job);
 	if (sqlite3_step(s) == SQLITE_ROW)
@@ -139,7 +129,7 @@ int store_backup_delete(struct store *st, int64_t id, char *err, size_t errlen)
 	sqlite3_stmt *s = NULL;
 	int ret;
 
-	if ((ret = prepare(st, "DELETE FROM backups WHERE id = ?1", &s, err, errlen)))
+	if ((ret = store_prepare(st, "DELETE FROM backups WHERE id = ?1", &s, err, errlen)))
 		return ret;
 	sqlite3_bind_int64(s, 1, id);
 	if (sqlite3_step(s) != SQLITE_DONE)
@@ -156,8 +146,8 @@ int store_backup_set_verified(struct store *st, int64_t id, int64_t when, const 
 	sqlite3_stmt *s = NULL;
 	int ret;
 
-	if ((ret = prepare(st, "UPDATE backups SET verified = ?2, verify_result = ?3 WHERE id = ?1",
-			   &s, err, errlen)))
+	if ((ret = store_prepare(st, "UPDATE backups SET verified = ?2, verify_result = ?3 "
+				 "WHERE id = ?1", &s, err, errlen)))
 		return ret;
 	sqlite3_bind_int64(s, 1, id);
 	sqlite3_bind_int64(s, 2, when);
@@ -186,9 +176,5 @@ void store_backup_clear(struct store_backup *b)
 
 void store_backup_list_free(struct store_backup *v, size_t n)
 {
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		store_backup_clear(&v[i]);
-	free(v);
+	store_rows_free(&backup_rows, v, n);
 }

@@ -61,6 +61,9 @@ struct store {
 /* The cached statement for id, preparing sql on first use. */
 int store_stmt(struct store *st, enum store_stmt_id id, const char *sql,
 	       sqlite3_stmt **out, char *err, size_t errlen);
+/* sql prepared for this call only (the caller finalizes it): 0, or
+ * -errno with err set and *s NULL. */
+int store_prepare(struct store *st, const char *sql, sqlite3_stmt **s, char *err, size_t errlen);
 /* Reset and unbind; NULL is ignored. */
 void store_stmt_done(sqlite3_stmt *s);
 /* Bind v (borrowed until the statement is done), or NULL for NULL. */

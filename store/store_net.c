@@ -62,17 +62,6 @@ static const char sql_fwd_delete[] =
 
 /* --- plumbing -------------------------------------------------------------- */
 
-static int prepare(struct store *st, const char *sql, sqlite3_stmt **s,
-		   char *err, size_t errlen)
-{
-	if (sqlite3_prepare_v2(st->db, sql, -1, s, NULL) != SQLITE_OK) {
-		sqlite3_finalize(*s);
-		*s = NULL;
-		return store_db_fail(st, err, errlen, "%s: preparing a statement", st->path);
-	}
-	return 0;
-}
-
 /* 0 binds NULL: "none" for optional numbers. */
 static int bind_opt_u32(sqlite3_stmt *s, int i, uint32_t v)
 {
@@ -85,7 +74,7 @@ static int delete_by_id(struct store *st, const char *sql, int64_t id, const cha
 	sqlite3_stmt *s = NULL;
 	int ret;
 
-	ret = prepare(st, sql, &s, NULL, 0);
+	ret = store_prepare(st, sql, &s, NULL, 0);
 	if (ret)
 		return ret;
 	if (sqlite3_bind_int64(s, 1, id) || sqlite3_step(s) != SQLITE_DONE)
@@ -106,7 +95,7 @@ static int list_rows(struct store *st, const char *sql, int64_t a, int64_t b,
 
 	*out = NULL;
 	*n = 0;
-	ret = prepare(st, sql, &s, NULL, 0);
+	ret = store_prepare(st, sql, &s, NULL, 0);
 	if (ret)
 		return ret;
 	nparams = sqlite3_bind_parameter_count(s);
@@ -174,7 +163,7 @@ int store_net_insert(struct store *st, struct store_net *net, char *err, size_t 
 
 	if (!net->name || !net->mode)
 		return store_fail(st, err, errlen, -EINVAL, "a network needs a name and a mode");
-	ret = prepare(st, sql_net_insert, &s, err, errlen);
+	ret = store_prepare(st, sql_net_insert, &s, err, errlen);
 	if (ret)
 		return ret;
 	if (sqlite3_bind_text(s, 1, net->name, -1, SQLITE_STATIC) ||
@@ -209,7 +198,7 @@ int store_net_set_host_access(struct store *st, int64_t id, int on, char *err, s
 	sqlite3_stmt *s = NULL;
 	int ret;
 
-	ret = prepare(st, sql_net_host_access, &s, err, errlen);
+	ret = store_prepare(st, sql_net_host_access, &s, err, errlen);
 	if (ret)
 		return ret;
 	if (sqlite3_bind_int64(s, 1, id) || sqlite3_bind_int(s, 2, on != 0) ||
@@ -228,7 +217,7 @@ static int net_get(struct store *st, const char *sql, const char *name, int64_t 
 	int rc, ret;
 
 	memset(out, 0, sizeof *out);
-	ret = prepare(st, sql, &s, NULL, 0);
+	ret = store_prepare(st, sql, &s, NULL, 0);
 	if (ret)
 		return ret;
 	rc = name ? sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC)
@@ -279,7 +268,7 @@ int store_net_delete(struct store *st, int64_t id, int with_nics, char *err, siz
 	if (ret)
 		return ret;
 	if (with_nics) {
-		ret = prepare(st, sql_nics_of_net_delete, &s, err, errlen);
+		ret = store_prepare(st, sql_nics_of_net_delete, &s, err, errlen);
 		if (ret)
 			goto fail;
 		if (sqlite3_bind_int64(s, 1, id) || sqlite3_step(s) != SQLITE_DONE) {
@@ -290,7 +279,7 @@ int store_net_delete(struct store *st, int64_t id, int with_nics, char *err, siz
 		sqlite3_finalize(s);
 		s = NULL;
 	}
-	ret = prepare(st, sql_net_delete, &s, err, errlen);
+	ret = store_prepare(st, sql_net_delete, &s, err, errlen);
 	if (ret)
 		goto fail;
 	if (sqlite3_bind_int64(s, 1, id) || sqlite3_step(s) != SQLITE_DONE) {
@@ -349,7 +338,7 @@ int store_nic_insert(struct store *st, struct store_nic *nic, char *err, size_t 
 
 	if (!nic->mac)
 		return store_fail(st, err, errlen, -EINVAL, "a NIC needs a MAC address");
-	ret = prepare(st, sql_nic_insert, &s, err, errlen);
+	ret = store_prepare(st, sql_nic_insert, &s, err, errlen);
 	if (ret)
 		return ret;
 	if (sqlite3_bind_int64(s, 1, nic->vm_id) ||
@@ -422,7 +411,7 @@ int store_fwd_insert(struct store *st, struct store_fwd *fwd, char *err, size_t 
 
 	if (!fwd->proto)
 		return store_fail(st, err, errlen, -EINVAL, "a forward needs a protocol");
-	ret = prepare(st, sql_fwd_insert, &s, err, errlen);
+	ret = store_prepare(st, sql_fwd_insert, &s, err, errlen);
 	if (ret)
 		return ret;
 	if (sqlite3_bind_int64(s, 1, fwd->net_id) ||

@@ -19,16 +19,6 @@ static const char sql_pool_delete[] =
 static const char sql_pool_list[] =
 	"SELECT name, dir, content, created FROM pools ORDER BY name";
 
-static int prepare(struct store *st, const char *sql, sqlite3_stmt **s, char *err, size_t errlen)
-{
-	if (sqlite3_prepare_v2(st->db, sql, -1, s, NULL) != SQLITE_OK) {
-		sqlite3_finalize(*s);
-		*s = NULL;
-		return store_db_fail(st, err, errlen, "%s: preparing a statement", st->path);
-	}
-	return 0;
-}
-
 int store_pool_add(struct store *st, const struct store_pool *p, char *err, size_t errlen)
 {
 	sqlite3_stmt *s = NULL;
@@ -36,7 +26,7 @@ int store_pool_add(struct store *st, const struct store_pool *p, char *err, size
 
 	if (!p->name || !p->dir || !p->content)
 		return store_fail(st, err, errlen, -EINVAL, "a pool needs a name, a directory and a content type");
-	if ((ret = prepare(st, sql_pool_add, &s, err, errlen)))
+	if ((ret = store_prepare(st, sql_pool_add, &s, err, errlen)))
 		return ret;
 	if (store_bind_text(s, 1, p->name) || store_bind_text(s, 2, p->dir) ||
 	    store_bind_text(s, 3, p->content) || sqlite3_bind_int64(s, 4, p->created)) {
@@ -62,7 +52,7 @@ int store_pool_delete(struct store *st, const char *name, char *err, size_t errl
 	sqlite3_stmt *s = NULL;
 	int ret;
 
-	if ((ret = prepare(st, sql_pool_delete, &s, err, errlen)))
+	if ((ret = store_prepare(st, sql_pool_delete, &s, err, errlen)))
 		return ret;
 	if (store_bind_text(s, 1, name) || sqlite3_step(s) != SQLITE_DONE)
 		ret = store_db_fail(st, err, errlen, "cannot delete pool '%s'", name);
@@ -79,7 +69,7 @@ int store_pool_list(struct store *st, struct store_pool **v, size_t *n, char *er
 
 	*v = NULL;
 	*n = 0;
-	if ((ret = prepare(st, sql_pool_list, &s, err, errlen)))
+	if ((ret = store_prepare(st, sql_pool_list, &s, err, errlen)))
 		return ret;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		struct store_pool *p;
@@ -124,7 +114,8 @@ int store_disk_remove(struct store *st, int64_t vm_id, uint32_t idx, char *err, 
 	sqlite3_stmt *s = NULL;
 	int ret;
 
-	if ((ret = prepare(st, "DELETE FROM disks WHERE vm_id = ?1 AND idx = ?2", &s, err, errlen)))
+	if ((ret = store_prepare(st, "DELETE FROM disks WHERE vm_id = ?1 AND idx = ?2", &s, err,
+				 errlen)))
 		return ret;
 	if (sqlite3_bind_int64(s, 1, vm_id) || sqlite3_bind_int64(s, 2, idx) ||
 	    sqlite3_step(s) != SQLITE_DONE)

@@ -61,16 +61,6 @@ void store_schedule_list_free(struct store_schedule *v, size_t n)
 	store_rows_free(&sched_rows, v, n);
 }
 
-static int prepare(struct store *st, const char *sql, sqlite3_stmt **s, char *err, size_t errlen)
-{
-	if (sqlite3_prepare_v2(st->db, sql, -1, s, NULL) != SQLITE_OK) {
-		sqlite3_finalize(*s);
-		*s = NULL;
-		return store_db_fail(st, err, errlen, "%s: preparing a statement", st->path);
-	}
-	return 0;
-}
-
 /* ?1 vm_id ?2 all ?3 tag ?4 at ?5 ram ?6 backup_to ?7..?12 keep ?13 created / id. */
 static int bind_schedule(sqlite3_stmt *s, const struct store_schedule *sc, int64_t last)
 {
@@ -91,7 +81,7 @@ static int write_one(struct store *st, const char *sql, const struct store_sched
 		     int64_t last, const char *what, char *err, size_t errlen)
 {
 	sqlite3_stmt *s = NULL;
-	int ret = prepare(st, sql, &s, err, errlen);
+	int ret = store_prepare(st, sql, &s, err, errlen);
 
 	if (ret)
 		return ret;
@@ -134,8 +124,8 @@ int store_schedule_ran(struct store *st, int64_t id, int64_t when, const char *r
 	sqlite3_stmt *s = NULL;
 	int rc;
 
-	if (prepare(st, "UPDATE schedules SET last_run = COALESCE(NULLIF(?2, 0), last_run), "
-		    "last_result = ?3 WHERE id = ?1", &s, NULL, 0))
+	if (store_prepare(st, "UPDATE schedules SET last_run = COALESCE(NULLIF(?2, 0), last_run), "
+			  "last_result = ?3 WHERE id = ?1", &s, NULL, 0))
 		return -EIO;
 	store_sync_relaxed(st, 1);
 	rc = sqlite3_bind_int64(s, 1, id) || sqlite3_bind_int64(s, 2, when) ||
@@ -153,7 +143,7 @@ int store_schedule_get(struct store *st, int64_t id, struct store_schedule *out)
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if (prepare(st, "SELECT " SCHED_COLUMNS SCHED_FROM " WHERE s.id = ?1", &s, NULL, 0))
+	if (store_prepare(st, "SELECT " SCHED_COLUMNS SCHED_FROM " WHERE s.id = ?1", &s, NULL, 0))
 		return -EIO;
 	sqlite3_bind_int64(s, 1, id);
 	rc = sqlite3_step(s);
@@ -167,7 +157,8 @@ int store_schedule_list(struct store *st, struct store_schedule **v, size_t *n, 
 			size_t errlen)
 {
 	sqlite3_stmt *s = NULL;
-	int ret = prepare(st, "SELECT " SCHED_COLUMNS SCHED_FROM " ORDER BY s.id", &s, err, errlen);
+	int ret = store_prepare(st, "SELECT " SCHED_COLUMNS SCHED_FROM " ORDER BY s.id", &s, err,
+				errlen);
 
 	*v = NULL;
 	*n = 0;
@@ -183,7 +174,7 @@ int store_schedule_list(struct store *st, struct store_schedule **v, size_t *n, 
 int store_schedule_delete(struct store *st, int64_t id, char *err, size_t errlen)
 {
 	sqlite3_stmt *s = NULL;
-	int ret = prepare(st, "DELETE FROM schedules WHERE id = ?1", &s, err, errlen);
+	int ret = store_prepare(st, "DELETE FROM schedules WHERE id = ?1", &s, err, errlen);
 
 	if (ret)
 		return ret;

@@ -16,15 +16,6 @@
 #define SNAP_COLS "id, vm_id, name, parent_id, created, ram, vmstate, description, pause_ms, " \
 	"method, frozen, protected, schedule_id, current, alloc, spec, disks"
 
-static int prep(struct store *st, const char *sql, sqlite3_stmt **s)
-{
-	if (sqlite3_prepare_v2(st->db, sql, -1, s, NULL) == SQLITE_OK)
-		return 0;
-	sqlite3_finalize(*s);
-	*s = NULL;
-	return store_db_fail(st, NULL, 0, "%s: preparing a statement", st->path);
-}
-
 /* Run one statement binding ?1 and ?2 (int64): 0, or -errno with err. */
 static int exec2(struct store *st, const char *sql, int64_t a, int64_t b, char *err,
 		 size_t errlen)
@@ -32,8 +23,8 @@ static int exec2(struct store *st, const char *sql, int64_t a, int64_t b, char *
 	sqlite3_stmt *s = NULL;
 	int ret;
 
-	if ((ret = prep(st, sql, &s)))
-		return store_fail(st, err, errlen, ret, "%s", store_last_error(st));
+	if ((ret = store_prepare(st, sql, &s, err, errlen)))
+		return ret;
 	if (sqlite3_bind_int64(s, 1, a) || sqlite3_bind_int64(s, 2, b) ||
 	    sqlite3_step(s) != SQLITE_DONE)
 		ret = store_db_fail(st, err, errlen, "cannot update the snapshots of VM %lld",
@@ -55,11 +46,12 @@ static int insert(struct store *st, struct store_snap *v, char *err, size_t errl
 	sqlite3_stmt *s = NULL;
 	int rc, ret;
 
-	if ((ret = prep(st, "INSERT INTO snapshots (vm_id, name, parent_id, created, ram, vmstate, "
-			"description, pause_ms, method, frozen, protected, schedule_id, current, "
-			"alloc, spec, disks) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
-			"?12, 1, ?13, ?14, ?15)", &s)))
-		return store_fail(st, err, errlen, ret, "%s", store_last_error(st));
+	if ((ret = store_prepare(st, "INSERT INTO snapshots (vm_id, name, parent_id, created, "
+				 "ram, vmstate, description, pause_ms, method, frozen, protected, "
+				 "schedule_id, current, alloc, spec, disks) VALUES (?1, ?2, ?3, "
+				 "?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 1, ?13, ?14, ?15)", &s,
+				 err, errlen)))
+		return ret;
 	sqlite3_bind_int64(s, 1, v->vm_id);
 	store_bind_text(s, 2, v->name);
 	bind_null_or_int(s, 3, v->parent_id);
@@ -148,8 +140,8 @@ int store_snap_list(struct store *st, int64_t vm_id, struct store_snap **v, size
 
 	*v = NULL;
 	*n = 0;
-	if ((ret = prep(st, "SELECT " SNAP_COLS " FROM snapshots WHERE vm_id = ?1 "
-			"ORDER BY created, id", &s)))
+	if ((ret = store_prepare(st, "SELECT " SNAP_COLS " FROM snapshots WHERE vm_id = ?1 "
+				 "ORDER BY created, id", &s, NULL, 0)))
 		return ret;
 	if (sqlite3_bind_int64(s, 1, vm_id) || store_rows_read(s, &snap_rows, &rows, n) !=
 	    SQLITE_DONE)
@@ -167,8 +159,8 @@ int store_snap_get(struct store *st, int64_t vm_id, const char *name, struct sto
 	int rc, ret;
 
 	memset(out, 0, sizeof(*out));
-	if ((ret = prep(st, "SELECT " SNAP_COLS " FROM snapshots WHERE vm_id = ?1 AND name = ?2",
-			&s)))
+	if ((ret = store_prepare(st, "SELECT " SNAP_COLS " FROM snapshots WHERE vm_id = ?1 "
+				 "AND name = ?2", &s, NULL, 0)))
 		return ret;
 	if (sqlite3_bind_int64(s, 1, vm_id) || store_bind_text(s, 2, name))
 		rc = SQLITE_ERROR;

@@ -209,7 +209,30 @@ out:
 	return ret;
 }
 
+/* Delete VM id in the open transaction. */
+static int vm_delete_in_tx(struct store *st, int64_t id, char *err, size_t errlen)
+{
+	sqlite3_stmt *s;
+	int ret;
+
+	ret = store_stmt(st, STORE_STMT_VM_DELETE, sql_vm_delete, &s, err, errlen);
+	if (ret)
+		return ret;
+	if (sqlite3_bind_int64(s, 1, id) || sqlite3_step(s) != SQLITE_DONE)
+		ret = store_db_fail(st, err, errlen, "cannot delete VM %lld", (long long)id);
+	else if (sqlite3_changes(st->db) == 0)
+		ret = store_fail(st, err, errlen, -ENOENT, "no VM with id %lld", (long long)id);
+	store_stmt_done(s);
+	return ret;
+}
+
 int store_vm_insert(struct store *st, struct store_vm *vm, char *err, size_t errlen)
+{
+	return store_vm_replace(st, 0, vm, err, errlen);
+}
+
+int store_vm_replace(struct store *st, int64_t old_id, struct store_vm *vm, char *err,
+		     size_t errlen)
 {
 	sqlite3_stmt *s = NULL;
 	int64_t vm_id, *ids = NULL;
@@ -224,6 +247,8 @@ int store_vm_insert(struct store *st, struct store_vm *vm, char *err, size_t err
 	ret = store_tx_begin(st, 1, err, errlen);
 	if (ret)
 		return ret;
+	if (old_id && (ret = vm_delete_in_tx(st, old_id, err, errlen)))
+		goto fail;
 	ret = store_stmt(st, STORE_STMT_VM_INSERT, sql_vm_insert, &s, err, errlen);
 	if (ret)
 		goto fail;

@@ -221,7 +221,7 @@ int cli_parse_host_set(const char *cmdname, int argc, char **argv, struct cli_op
 	if (!strcmp(pos[0], "metrics-listen") || !strncmp(pos[0], "alert-", 6) ||
 	    !strcmp(pos[0], "balloon") || !strcmp(pos[0], "memory-budget") ||
 	    !strcmp(pos[0], "memory-reserve") || !strcmp(pos[0], "balloon-interval-ms") ||
-	    !strcmp(pos[0], "ksm")) {
+	    !strcmp(pos[0], "ksm") || !strcmp(pos[0], "ram-snapshot-fast")) {
 		/* the monitor's and the balloon's: croftd checks the name and the value */
 		if (n == 1) {
 			err_set(err, errlen, "%s %s needs a value", cmdname, pos[0]);
@@ -233,7 +233,7 @@ int cli_parse_host_set(const char *cmdname, int argc, char **argv, struct cli_op
 	if (strcmp(pos[0], "accel")) {
 		err_set(err, errlen, "unknown host setting '%s'; the settings are: accel, "
 			"allow-path, disallow-path, metrics-listen, alert-..., balloon, memory-budget, "
-			"memory-reserve, balloon-interval-ms, ksm", pos[0]);
+			"memory-reserve, balloon-interval-ms, ksm, ram-snapshot-fast", pos[0]);
 		return -EINVAL;
 	}
 	if (n == 1) {

@@ -146,35 +146,50 @@ size_t ckey_bar(const struct console_key *const *tables, size_t ntables, int wid
 	return out;
 }
 
+/* A growing array of malloc'd lines. */
+struct lines {
+	char **v;
+	size_t n, cap;
+};
+
+static void lines_init(struct lines *l, size_t cap)
+{
+	l->v = xcalloc(cap, sizeof(*l->v));
+	l->n = 0;
+	l->cap = cap;
+}
+
+static void push(struct lines *l, char *s)
+{
+	if (l->n == l->cap) {
+		l->cap *= 2;
+		l->v = xrealloc(l->v, l->cap * sizeof(*l->v));
+	}
+	l->v[l->n++] = s;
+}
+
 size_t ckey_help(const struct ckey_section *sections, size_t n, char ***lines)
 {
-	size_t count = 0, cap = 16, i;
-	char **out = xcalloc(cap, sizeof(*out));
+	struct lines out;
+	size_t i;
 
-#define PUSH(s) do { \
-		if (count == cap) { \
-			cap *= 2; \
-			out = xrealloc(out, cap * sizeof(*out)); \
-		} \
-		out[count++] = (s); \
-	} while (0)
+	lines_init(&out, 16);
 
 	for (i = 0; i < n; i++) {
 		const struct console_key *k;
 
-		PUSH(xasprintf("%s", sections[i].title));
+		push(&out, xasprintf("%s", sections[i].title));
 		for (k = sections[i].keys; k && k->codes[0]; k++) {
 			char names[96];
 
 			ckey_names(k, names, sizeof(names));
-			PUSH(xasprintf("  %-*s %s", HELP_KEYS_WIDTH, names, k->help));
+			push(&out, xasprintf("  %-*s %s", HELP_KEYS_WIDTH, names, k->help));
 		}
 		if (i + 1 < n)
-			PUSH(xstrdup(""));
+			push(&out, xstrdup(""));
 	}
-#undef PUSH
-	*lines = out;
-	return count;
+	*lines = out.v;
+	return out.n;
 }
 
 /* Text for a roff line: backslashes doubled (as \e), '-' as \-, and a
@@ -197,23 +212,17 @@ static char *roff(const char *s)
 
 size_t ckey_man(const struct ckey_section *sections, size_t n, char ***lines)
 {
-	size_t count = 0, cap = 32, i;
-	char **out = xcalloc(cap, sizeof(*out));
+	struct lines out;
+	size_t i;
 
-#define PUSH(s) do { \
-		if (count == cap) { \
-			cap *= 2; \
-			out = xrealloc(out, cap * sizeof(*out)); \
-		} \
-		out[count++] = (s); \
-	} while (0)
+	lines_init(&out, 32);
 
 	for (i = 0; i < n; i++) {
 		const struct console_key *k;
 		char *t = roff(sections[i].title);
 
-		PUSH(xstrdup(".PP"));
-		PUSH(xasprintf(".I \"%s\"", t));
+		push(&out, xstrdup(".PP"));
+		push(&out, xasprintf(".I \"%s\"", t));
 		free(t);
 		for (k = sections[i].keys; k && k->codes[0]; k++) {
 			char names[96], *joined, *h;
@@ -232,16 +241,15 @@ size_t ckey_man(const struct ckey_section *sections, size_t n, char ***lines)
 			joined[o] = '\0';
 			t = roff(joined);
 			h = roff(k->help);
-			PUSH(xstrdup(".TP"));
-			PUSH(xasprintf(".B \"%s\"", t));
-			PUSH(h);
+			push(&out, xstrdup(".TP"));
+			push(&out, xasprintf(".B \"%s\"", t));
+			push(&out, h);
 			free(t);
 			free(joined);
 		}
 	}
-#undef PUSH
-	*lines = out;
-	return count;
+	*lines = out.v;
+	return out.n;
 }
 
 void ckey_help_free(char **lines, size_t n)

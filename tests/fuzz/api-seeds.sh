@@ -3,7 +3,9 @@
 # from docs/api.md: every request line of its examples ("→ {...}" and
 # "request  {...}") as a seed of its own, the example session as one seed,
 # and one request per op that the examples do not show, naming the rows of
-# fuzz_api's template store (VMs web and db, network lan).
+# fuzz_api's template store (VMs web and db, network lan), valid and broken
+# (snapshots, schedules and backups among them), and two sessions where
+# one request uses what the one before made.
 set -eu
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -54,5 +56,39 @@ done <<'SEEDS'
 {"id":28,"op":"events.subscribe"}
 {"id":29,"op":"vm.template","args":{"name":"db"}}
 {"id":30,"op":"vm.clone","args":{"source":"db","name":"db2","mode":"full","pool":"default"}}
+{"id":31,"op":"snap.create","args":{"vm":"db","name":"before","description":"x","protected":true}}
+{"id":32,"op":"snap.create","args":{"vm":"db","name":"mem","ram":true}}
+{"id":33,"op":"snap.create","args":{"vm":"web","name":"bad name/.."}}
+{"id":34,"op":"snap.list","args":{"vm":"db"}}
+{"id":35,"op":"snap.info","args":{"vm":"db","name":"nope"}}
+{"id":36,"op":"snap.revert","args":{"vm":"db","name":"before","force":true}}
+{"id":37,"op":"snap.delete","args":{"vm":"ghost","name":"before"}}
+{"id":38,"op":"snap.estimate","args":{"vm":"web","ram":true}}
+{"id":39,"op":"schedule.add","args":{"vm":"db","at":"mon..fri 02:00","ram":false,"keep_last":2,"keep_daily":7}}
+{"id":40,"op":"schedule.add","args":{"tag":"prod","at":"*:0/15","backup_to":"default","keep_weekly":4}}
+{"id":41,"op":"schedule.add","args":{"all":true,"vm":"db","at":"sat *-1..7 25:00","keep_last":-1}}
+{"id":42,"op":"schedule.set","args":{"id":1,"at":"hourly","backup_to":null,"keep_yearly":3}}
+{"id":43,"op":"schedule.list","args":{"vm":"db"}}
+{"id":44,"op":"schedule.remove","args":{"id":99}}
+{"id":45,"op":"schedule.run-now","args":{"id":1}}
+{"id":46,"op":"schedule.simulate","args":{"at":"daily","days":60,"keep_last":3,"keep_weekly":4,"keep_monthly":2}}
+{"id":47,"op":"schedule.simulate","args":{"at":"every day","days":100000}}
+{"id":48,"op":"backup.create","args":{"vm":"db","to":"default","speed":1048576}}
+{"id":49,"op":"backup.create","args":{"vm":"web","to":"nope","speed":-1}}
+{"id":50,"op":"backup.list","args":{"vm":"db"}}
+{"id":51,"op":"backup.verify","args":{"id":1}}
+{"id":52,"op":"backup.restore","args":{"id":1,"as":"db restored","pool":"default","force":true}}
+{"id":53,"op":"backup.delete","args":{"id":-5}}
 SEEDS
+# sessions: what one op makes, the next uses
+printf '%s\n' '{"id":1,"op":"snap.create","args":{"vm":"db","name":"a"}}' \
+	'{"id":2,"op":"snap.create","args":{"vm":"db","name":"b"}}' \
+	'{"id":3,"op":"snap.list","args":{"vm":"db"}}' \
+	'{"id":4,"op":"snap.revert","args":{"vm":"db","name":"a"}}' \
+	'{"id":5,"op":"snap.delete","args":{"vm":"db","name":"b"}}' >"$out/op-session-snap"
+printf '%s\n' '{"id":1,"op":"schedule.add","args":{"vm":"db","at":"daily","keep_last":1}}' \
+	'{"id":2,"op":"schedule.run-now","args":{"id":1}}' \
+	'{"id":3,"op":"schedule.set","args":{"id":1,"backup_to":"default"}}' \
+	'{"id":4,"op":"schedule.list"}' \
+	'{"id":5,"op":"schedule.remove","args":{"id":1}}' >"$out/op-session-sched"
 echo "api-seeds: $(ls "$out" | wc -l) seeds in $out"

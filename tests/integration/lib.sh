@@ -315,6 +315,37 @@ vm_json() {
 	croft vm info "$1" --json
 }
 
+# vmf VM JQ-FILTER — FILTER (jq -r) of `croft vm info VM --json`.
+vmf() {
+	vm_json "$1" | jq -r "$2"
+}
+
+# in_list VM — is VM in `croft vm list --json`?
+in_list() {
+	croft vm list --json | jq -e --arg n "$1" 'any(.[]; .name == $n)' >/dev/null
+}
+
+# check_state VM STATE REASON — state and state_reason from vm info --json.
+check_state() {
+	assert_eq "$2 $3" "$(vmf "$1" '"\(.state) \(.state_reason)"')" "$1 state/reason"
+}
+
+# api OP ARGS-JSON — the reply line to one request on the API socket.
+api() {
+	APIRAW "{\"id\":1,\"op\":\"$1\",\"args\":$2}" | jq -c 'select(.id == 1)' | head -n 1
+}
+
+# in_croftd CMD... — CMD in croftd's mount namespace.
+in_croftd() {
+	nsenter -m -t "$CROFTD_PID" "$@"
+}
+
+# proc_alive PID — is PID a live (not zombie) process?
+proc_alive() {
+	[ -n "$1" ] && [ -d "/proc/$1" ] || return 1
+	! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null
+}
+
 # json_get FIELD — read JSON on stdin, print top-level FIELD ("" if absent).
 json_get() {
 	if command -v jq >/dev/null 2>&1; then

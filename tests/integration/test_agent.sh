@@ -19,10 +19,6 @@
 itest_setup
 tmux_install_teardown
 
-info() {
-	croft vm info "$1" --json | jq -r "$2"
-}
-
 # responsive — croftd answers vm list within a second, now.
 responsive() {
 	local t0 t1
@@ -39,7 +35,7 @@ expect_fail "--agent must be on or off, not 'maybe'" \
 	croft vm create bad --memory 128M --agent maybe --kernel "$GUEST_KERNEL"
 expect_ok croft vm create ga --vcpus 1 --memory 128M --kernel "$GUEST_KERNEL" \
 	--initrd "$GUEST_INITRD" --append "console=ttyS0 quiet no_timer_check croft.agent=1 croft.name=agentguest croft.ignore_acpi=1"
-assert_eq "true null" "$(info ga '"\(.agent) \(.guest)"')" "agent and guest before start"
+assert_eq "true null" "$(vmf ga '"\(.agent) \(.guest)"')" "agent and guest before start"
 expect_fail "is stopped; its guest agent answers only while it runs" croft vm agent ga ping
 t_end
 
@@ -66,7 +62,7 @@ expect_ok croft vm agent ga fsfreeze-status && assert_contains "$EXPECT_OUT" "th
 t_end
 
 t_begin "vm info and vm list show what the agent said"
-assert_eq "agentguest 192.0.2.7/24" "$(info ga '"\(.guest.hostname) \(.guest.addresses[0])"')" "vm info"
+assert_eq "agentguest 192.0.2.7/24" "$(vmf ga '"\(.guest.hostname) \(.guest.addresses[0])"')" "vm info"
 assert_eq "agentguest" "$(croft vm list --json | jq -r '.[] | select(.name == "ga") | .guest.hostname')" "vm list"
 expect_ok croft vm info ga && assert_contains "$EXPECT_OUT" "guest-hostname: agentguest" "vm info text"
 # ga has no NIC, so no lease of croft's: vm list's IP is the agent's.
@@ -96,7 +92,7 @@ if expect_ok croft vm shutdown ga --timeout 12 --json; then
 fi
 grep -q "the guest ignores the ACPI power button; trying its guest agent" "$T/croftd.log" ||
 	fail "croftd.log does not say it fell back to the agent"
-assert_eq "null" "$(info ga .guest)" "guest after the VM stopped"
+assert_eq "null" "$(vmf ga .guest)" "guest after the VM stopped"
 t_end
 
 t_begin "shutdown --agent: the agent first, at once"
@@ -105,7 +101,7 @@ wait_serial ga 'CROFT-GUEST: agent 1' 120
 t0=$SECONDS
 expect_ok croft vm shutdown ga --agent --timeout 30 &&
 	[ $((SECONDS - t0)) -lt 10 ] || fail "shutdown --agent took $((SECONDS - t0)) s"
-assert_eq "stopped" "$(info ga .state)" "state"
+assert_eq "stopped" "$(vmf ga .state)" "state"
 t_end
 
 t_begin "--agent off removes the channel; --display virtio gives virtio-vga"
@@ -113,10 +109,10 @@ expect_fail "--display must be none, std or virtio, not 'cirrus'" croft vm edit 
 out=$(python3 "$(dirname "$0")/apiraw.py" \
 	'{"id":2,"op":"vm.edit","args":{"name":"ga","display":"qxl"}}' 2>&1)
 assert_contains "$out" "display 'qxl' is unknown; use none, std or virtio" "raw API display"
-assert_eq "std" "$(info ga .display)" "display unchanged"
+assert_eq "std" "$(vmf ga .display)" "display unchanged"
 expect_ok croft vm edit ga --display virtio
 expect_ok croft vm edit ga --agent off
-assert_eq "false" "$(info ga .agent)" "agent after edit"
+assert_eq "false" "$(vmf ga .agent)" "agent after edit"
 expect_ok croft vm start ga
 pid=$(vm_pid ga)
 cmd=$(tr '\0' ' ' <"/proc/$pid/cmdline")

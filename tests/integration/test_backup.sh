@@ -10,7 +10,10 @@
 # of the image's content is changed, passes again when it is put back.
 # The VM is deleted, restored from the backup under its own name (same
 # uuid and MAC) and boots with the marker of the backup's instant; a
-# restore --as gets a new name, uuid and MAC.  Bad input (unknown VM,
+# restore --as gets a new name, uuid and MAC.  A restore --force over a
+# stopped VM whose definition the store refuses leaves the old VM, its
+# disk and NIC as they were (it boots with its own marker); then it
+# replaces it.  Bad input (unknown VM,
 # pool or backup, the VM's own pool, a restore over a running VM, a name
 # taken, a pool without room) changes nothing.  A croft-group member backs
 # up and deletes.  croftd killed with -9 during a live backup (its copy
@@ -28,8 +31,6 @@ netd_start || die "croft-netd did not start"
 
 POOL=$T/state/pools/default
 VAULT=$T/vault
-vmf() { croft vm info "$1" --json | jq -r "$2"; }
-in_croftd() { nsenter -m -t "$CROFTD_PID" "$@"; }
 nbackups() { sqlite3 "$DB" "SELECT count(*) FROM backups"; }
 last_id() { croft backup list --json | jq -r '.[-1].id'; }
 mark() {   # mark VM TEXT — write TEXT at byte 4096 of the guest's disk
@@ -231,11 +232,27 @@ qemu-img compare -q "$D1/disk0.qcow2" "$POOL/bk3-disk0.qcow2" || fail "bk3's dis
 expect_ok croft vm delete bk3
 t_end
 
-t_begin "restore --force over a stopped VM replaces it"
+t_begin "restore --force whose definition fails leaves the old VM as it was; then it replaces it"
+assert_eq ok "$(mark bk CROFT-MARK-3)" "marker 3 on the VM to be replaced"
 expect_ok croft vm stop bk
+vmsum() { croft vm info bk --json | jq -c '{uuid, disks: [.disks[].path], nics: [.nics[].mac]}'; }
+OLD=$(vmsum) OLDDISK=$(vmf bk '.disks[0].path')
 expect_fail "--force replaces it" croft backup restore "$B1"
+# the store refuses the restored VM's row: the swap's transaction fails
+sqlite3 "$DB" "CREATE TRIGGER itest_no_vm BEFORE INSERT ON vms BEGIN SELECT RAISE(ABORT, 'itest: no VM now'); END"
+expect_fail "itest: no VM now" croft backup restore "$B1" --force
+sqlite3 "$DB" "DROP TRIGGER itest_no_vm"
+assert_eq "$OLD" "$(vmsum)" "the old VM after the failed restore"
+in_croftd test -f "$OLDDISK" || fail "the old VM's disk went"
+assert_eq 1 "$(in_croftd ls "$POOL" | grep -c '^bk-disk0')" "the failed restore's volume is gone"
+expect_ok croft vm start bk
+wait_serial bk 'CROFT-GUEST: ready' 120 || die "the old bk did not boot after the failed restore"
+assert_eq CROFT-MARK-3 "$(read_mark bk)" "the old VM's own disk"
+expect_ok croft vm stop bk
 expect_ok croft backup restore "$B1" --force
 assert_eq "$UUID" "$(vmf bk .uuid)" "uuid after the restore over it"
+wait_for 10 sh -c "$T/croft vm info bk --json | jq -e '.nics[0].mac' >/dev/null"
+assert_eq "$MAC" "$(vmf bk '.nics[0].mac')" "the MAC after the restore over it"
 qemu-img compare -q "$D1/disk0.qcow2" "$(vmf bk '.disks[0].path')" || fail "the replaced disk"
 assert_eq 1 "$(in_croftd ls "$POOL" | grep -c '^bk-disk0')" "the old disk went"
 t_end

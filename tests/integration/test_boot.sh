@@ -6,19 +6,9 @@
 # shellcheck shell=bash
 . "$(dirname "$0")/lib.sh"
 
-# info VM JQ-FILTER — a field of `croft vm info VM --json`, raw.
-info() {
-	croft vm info "$1" --json | jq -r "$2"
-}
-
-# in_list VM — is VM in `croft vm list --json`?
-in_list() {
-	croft vm list --json | jq -e --arg n "$1" 'any(.[]; .name == $n)' >/dev/null
-}
-
 # stop_vm VM — hard stop, checked.
 stop_vm() {
-	expect_ok croft vm stop "$1" && assert_eq stopped "$(info "$1" .state)" "$1 state after stop"
+	expect_ok croft vm stop "$1" && assert_eq stopped "$(vmf "$1" .state)" "$1 state after stop"
 }
 
 # has_serial VM ERE — at least one serial.log line of VM matches.
@@ -32,14 +22,14 @@ POOL="$T/state/pools/default"
 # --- BIOS, ISO -------------------------------------------------------------------
 t_begin "BIOS: boots the ISO with the default order cdrom,disk"
 if expect_ok croft vm create iso --vcpus 1 --memory 256M --disk 32M --cdrom "$GUEST_ISO"; then
-	got=$(info iso '"\(.firmware) \(.boot) \(.cdrom) \(.kernel) \(.disks | length)"')
+	got=$(vmf iso '"\(.firmware) \(.boot) \(.cdrom) \(.kernel) \(.disks | length)"')
 	assert_eq "bios cdrom,disk $GUEST_ISO null 1" "$got" "vm info"
 	if expect_ok croft vm start iso; then
 		wait_serial iso 'CROFT-GUEST: ready' 120 &&
 			{ has_serial iso 'CROFT-GUEST: booted from iso'
 			  has_serial iso 'CROFT-GUEST: cdrom sr0'
 			  has_serial iso 'CROFT-GUEST: disk vda 65536'; }
-		assert_eq running "$(info iso .state)" "state"
+		assert_eq running "$(vmf iso .state)" "state"
 		stop_vm iso
 	fi
 fi
@@ -47,7 +37,7 @@ t_end
 
 t_begin "BIOS: boot order disk,cdrom falls through the blank disk to the CD"
 if expect_ok croft vm edit iso --boot disk,cdrom; then
-	assert_eq "disk,cdrom" "$(info iso .boot)" "boot after edit"
+	assert_eq "disk,cdrom" "$(vmf iso .boot)" "boot after edit"
 	if expect_ok croft vm start iso; then
 		wait_serial iso 'CROFT-GUEST: ready' 120 && has_serial iso 'CROFT-GUEST: booted from iso'
 		[ "$(serial_count iso 'CROFT-GUEST: booted')" -eq 1 ] || fail "serial.log not fresh, or booted twice"
@@ -64,7 +54,7 @@ t_end
 t_begin "UEFI: per-VM OVMF_VARS.fd, boots the ISO, vars removed on delete"
 VARS="$T/state/vm/efi/OVMF_VARS.fd"
 if expect_ok croft vm create efi --vcpus 1 --memory 512M --firmware uefi --cdrom "$GUEST_ISO"; then
-	assert_eq "uefi cdrom" "$(info efi '"\(.firmware) \(.boot)"')" "vm info"
+	assert_eq "uefi cdrom" "$(vmf efi '"\(.firmware) \(.boot)"')" "vm info"
 	if [ -s "$VARS" ]; then
 		tpl_size=$(stat -c %s /usr/share/OVMF/OVMF_VARS_4M.fd 2>/dev/null || stat -c %s /usr/share/OVMF/OVMF_VARS.fd)
 		assert_eq "$tpl_size" "$(stat -c %s "$VARS")" "OVMF_VARS.fd size (the template's)"
@@ -72,7 +62,7 @@ if expect_ok croft vm create efi --vcpus 1 --memory 512M --firmware uefi --cdrom
 		fail "$VARS missing or empty after create"
 	fi
 	if expect_ok croft vm start efi; then
-		pid=$(info efi .pid)
+		pid=$(vmf efi .pid)
 		cmd=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)
 		assert_contains "$cmd" "opaque=pflash1" "QEMU command line (the variable store as an fd set)"
 		# QEMU holds its own variable store, passed by croftd as a descriptor
@@ -84,7 +74,7 @@ if expect_ok croft vm create efi --vcpus 1 --memory 512M --firmware uefi --cdrom
 		wait_serial efi 'CROFT-GUEST: ready' 150 &&
 			{ has_serial efi 'CROFT-GUEST: booted from iso'
 			  has_serial efi 'CROFT-GUEST: cdrom sr0'; }
-		assert_eq running "$(info efi .state)" "state"
+		assert_eq running "$(vmf efi .state)" "state"
 		stop_vm efi
 	fi
 	[ -f "$VARS" ] || fail "$VARS gone after a run"
@@ -104,7 +94,7 @@ qemu-img create -q -f raw "$IMG/data.raw" 16M || fail "qemu-img create raw"
 qemu-img create -q -f qcow2 "$IMG/data.qcow2" 48M || fail "qemu-img create qcow2"
 if expect_ok croft vm create att --vcpus 1 --memory 128M --disk "$IMG/data.raw" --disk "$IMG/data.qcow2" \
 	--kernel "$GUEST_KERNEL" --initrd "$GUEST_INITRD" --append "console=ttyS0 quiet no_timer_check"; then
-	got=$(info att '[.disks[] | "\(.index):\(.path):\(.format):\(.size_bytes):\(.owned)"] | join(" ")')
+	got=$(vmf att '[.disks[] | "\(.index):\(.path):\(.format):\(.size_bytes):\(.owned)"] | join(" ")')
 	assert_eq "0:$IMG/data.raw:raw:16777216:false 1:$IMG/data.qcow2:qcow2:50331648:false" "$got" "disks"
 	if expect_ok croft vm start att; then
 		wait_serial att 'CROFT-GUEST: ready' 90 &&

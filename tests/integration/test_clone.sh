@@ -29,8 +29,6 @@ netd_start || die "croft-netd did not start"
 
 POOL=$T/state/pools/default
 as_qemu() { setpriv --reuid=croft-qemu --regid=croft-qemu --clear-groups "$@"; }
-vmf() { croft vm info "$1" --json | jq -r "$2"; }
-in_croftd() { nsenter -m -t "$CROFTD_PID" "$@"; }
 backing_of() { qemu-img info --output=json "$1" | jq -r '."backing-filename" // ""'; }
 
 t_begin "setup: a VM on a real qcow2 volume with a marker, and a NIC"

@@ -61,12 +61,15 @@ for f in /usr/sbin/croftd /usr/sbin/croft-netd /usr/bin/croft /usr/libexec/croft
 	/usr/share/man/man8/croftd.8.gz /usr/share/man/man8/croft-netd.8.gz /usr/share/man/man1/croft.1.gz \
 	/lib/systemd/system/croftd.service /lib/systemd/system/croft-netd.service \
 	/usr/lib/sysusers.d/croft.conf /usr/lib/tmpfiles.d/croft.conf \
-	/usr/share/bash-completion/completions/croft; do
+	/usr/share/bash-completion/completions/croft /usr/lib/croft/croft-qemu-uffd.so; do
 	grep -qx "$f" "$T/files" || fail "the package lacks $f"
 done
 dpkg-deb -c "$DEB" >"$T/contents"
 grep -q '^-rwxr-xr-x root/root .* ./usr/sbin/croftd$' "$T/contents" ||
 	fail "croftd is not 0755 root:root: $(grep croftd$ "$T/contents")"
+# QEMU's preload library, at the path croftd was built with (core/vm_uffd.h)
+grep -q '^-rw-r--r-- root/root .* ./usr/lib/croft/croft-qemu-uffd.so$' "$T/contents" ||
+	fail "croft-qemu-uffd.so is not 0644 root:root: $(grep uffd "$T/contents")"
 t_end
 
 # in_scratch CMD ARGS... — run CMD in a private mount namespace: /etc is a

@@ -12,11 +12,6 @@ itest_setup
 itest_share_tools
 POOL="$T/state/pools/default"
 
-# api OP ARGS — the reply to one request, compact.
-api() {
-	APIRAW "{\"id\":1,\"op\":\"$1\",\"args\":$2}" | jq -c 'select(.id == 1)' | head -n 1
-}
-
 # error_of REPLY — "code: message".
 error_of() {
 	jq -r '"\(.error.code): \(.error.message)"' <<<"$1"

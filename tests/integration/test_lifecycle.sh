@@ -16,32 +16,9 @@
 APPEND="console=ttyS0 quiet no_timer_check"
 POOL=
 
-# info VM JQ-FILTER — a field of `croft vm info VM --json`, raw.
-info() {
-	croft vm info "$1" --json | jq -r "$2"
-}
-
 # listed VM JQ-FILTER — a field of VM's element of `croft vm list --json`.
 listed() {
 	croft vm list --json | jq -r --arg n "$1" ".[] | select(.name == \$n) | $2"
-}
-
-# in_list VM — is VM in `croft vm list --json`?
-in_list() {
-	croft vm list --json | jq -e --arg n "$1" 'any(.[]; .name == $n)' >/dev/null
-}
-
-# proc_alive PID — is PID a live (not zombie) process?
-proc_alive() {
-	[ -n "$1" ] && [ -d "/proc/$1" ] || return 1
-	! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null
-}
-
-# check_state VM STATE REASON — state and state_reason from vm info --json.
-check_state() {
-	local got
-	got=$(info "$1" '"\(.state) \(.state_reason)"')
-	assert_eq "$2 $3" "$got" "$1 state/reason"
 }
 
 # reply_state STATE REASON WHAT — the state and reason in the JSON reply in
@@ -81,9 +58,9 @@ if expect_ok croft vm create lc --vcpus 1 --memory 192M --disk 64M \
 		[has("name"), has("state"), has("vcpus"), has("memory_mib"),
 		 has("memory_min_mib"), has("pid")] | all')
 	assert_eq true "$got" "vm list --json fields"
-	got=$(info lc '.disks | length as $n | .[0] | "\($n) \(.format) \(.size_bytes) \(.owned)"')
+	got=$(vmf lc '.disks | length as $n | .[0] | "\($n) \(.format) \(.size_bytes) \(.owned)"')
 	assert_eq "1 qcow2 67108864 true" "$got" "disk"
-	DISK_LC=$(info lc '.disks[0].path')
+	DISK_LC=$(vmf lc '.disks[0].path')
 	assert_eq "$POOL/lc-disk0.qcow2" "$DISK_LC" "disk path"
 	[ -f "$DISK_LC" ] || fail "$DISK_LC was not created"
 fi
@@ -109,7 +86,7 @@ PID_LC=
 if expect_ok croft vm start lc --json; then
 	reply_state running user "start reply"
 	check_state lc running user
-	PID_LC=$(info lc '.pid')
+	PID_LC=$(vmf lc '.pid')
 	case "$PID_LC" in ''|null|*[!0-9]*) fail "no pid in vm info: '$PID_LC'"; PID_LC= ;; esac
 	assert_eq "$PID_LC" "$(listed lc .pid)" "pid in vm list"
 	assert_eq "$PID_LC" "$(vm_pid lc)" "pid in qemu.pid"
@@ -141,7 +118,7 @@ if expect_ok croft vm pause lc --json; then
 	reply_state paused user "pause reply"
 	check_state lc paused user
 	assert_eq paused "$(listed lc .state)" "vm list state"
-	assert_eq "$PID_LC" "$(info lc .pid)" "pid while paused"
+	assert_eq "$PID_LC" "$(vmf lc .pid)" "pid while paused"
 	proc_alive "$PID_LC" || fail "QEMU gone while paused"
 	expect_fail "paused" croft vm pause lc
 	expect_fail "paused" croft vm shutdown lc --timeout 5
@@ -178,7 +155,7 @@ if expect_ok croft vm reset lc --json; then
 	[ "$(serial_count lc 'CROFT-GUEST: booted')" -ge 2 ] ||
 		fail "only $(serial_count lc 'CROFT-GUEST: booted') 'booted' markers after reset"
 	check_state lc running user
-	assert_eq "$PID_LC" "$(info lc .pid)" "pid after reset"
+	assert_eq "$PID_LC" "$(vmf lc .pid)" "pid after reset"
 fi
 t_end
 
@@ -186,19 +163,19 @@ t_end
 t_begin "live edit: memory moves the balloon, the configured maximum and floor stay"
 if expect_ok croft vm edit lc --memory 160M --json; then
 	assert_eq "192 192" "$(echo "$EXPECT_OUT" | jq -r '"\(.memory_mib) \(.memory_min_mib)"')" "edit reply"
-	assert_eq "192 192 running" "$(info lc '"\(.memory_mib) \(.memory_min_mib) \(.state)"')" "after shrinking"
-	wait_for 20 eval '[ "$(info lc .memory_actual_mib)" -le 170 ]' ||
-		fail "the balloon did not shrink the guest: actual $(info lc .memory_actual_mib)M"
+	assert_eq "192 192 running" "$(vmf lc '"\(.memory_mib) \(.memory_min_mib) \(.state)"')" "after shrinking"
+	wait_for 20 eval '[ "$(vmf lc .memory_actual_mib)" -le 170 ]' ||
+		fail "the balloon did not shrink the guest: actual $(vmf lc .memory_actual_mib)M"
 fi
 # back up to the configured maximum, live
 expect_ok croft vm edit lc --memory 192M
-wait_for 20 eval '[ "$(info lc .memory_actual_mib)" -ge 190 ]' ||
-	fail "the balloon did not give the memory back: actual $(info lc .memory_actual_mib)M"
+wait_for 20 eval '[ "$(vmf lc .memory_actual_mib)" -ge 190 ]' ||
+	fail "the balloon did not give the memory back: actual $(vmf lc .memory_actual_mib)M"
 expect_fail "stop it to raise the maximum" croft vm edit lc --memory 256M
 assert_contains "$EXPECT_ERR" "256M" "grow error"
-assert_eq "192 running" "$(info lc '"\(.memory_mib) \(.state)"')" "after the refused grow"
+assert_eq "192 running" "$(vmf lc '"\(.memory_mib) \(.state)"')" "after the refused grow"
 expect_fail "stop it to change vcpus" croft vm edit lc --vcpus 2
-assert_eq 1 "$(info lc .vcpus)" "vcpus after the refused live edit"
+assert_eq 1 "$(vmf lc .vcpus)" "vcpus after the refused live edit"
 t_end
 
 # --- ACPI shutdown -------------------------------------------------------------
@@ -206,7 +183,7 @@ t_begin "shutdown: the guest obeys the ACPI power button"
 if expect_ok croft vm shutdown lc --timeout 60 --json; then
 	reply_state stopped user "shutdown reply"
 	check_state lc stopped user
-	assert_eq null "$(info lc .pid)" "pid after shutdown"
+	assert_eq null "$(vmf lc .pid)" "pid after shutdown"
 	[ "$(serial_count lc 'CROFT-GUEST: acpi-poweroff')" -ge 1 ] || fail "no acpi-poweroff on the serial console"
 	check_gone "$PID_LC"
 fi
@@ -222,9 +199,9 @@ t_end
 t_begin "offline edit: --vcpus 2 reaches the guest"
 if expect_ok croft vm edit lc --vcpus 2 --json; then
 	assert_eq 2 "$(echo "$EXPECT_OUT" | jq -r .vcpus)" "edit reply"
-	assert_eq "2 stopped" "$(info lc '"\(.vcpus) \(.state)"')" "after edit"
+	assert_eq "2 stopped" "$(vmf lc '"\(.vcpus) \(.state)"')" "after edit"
 	if expect_ok croft vm start lc; then
-		PID_LC=$(info lc .pid)
+		PID_LC=$(vmf lc .pid)
 		wait_serial lc 'CROFT-GUEST: ready' 90
 		[ "$(serial_count lc 'CROFT-GUEST: cpus 2')" -ge 1 ] ||
 			fail "no 'cpus 2' on the serial console: $(grep -a cpus "$(vm_dir lc)/serial.log" | tr -d '\r')"
@@ -241,7 +218,7 @@ t_begin "stop: hard stop of a running VM"
 if expect_ok croft vm stop lc --json; then
 	reply_state stopped user "stop reply"
 	check_state lc stopped user
-	assert_eq null "$(info lc .pid)" "pid after stop"
+	assert_eq null "$(vmf lc .pid)" "pid after stop"
 	check_gone "$PID_LC"
 	[ "$(serial_count lc 'acpi-poweroff')" -eq 0 ] || fail "the guest saw an ACPI shutdown on a hard stop"
 fi
@@ -250,16 +227,16 @@ t_end
 # --- crash ---------------------------------------------------------------------
 t_begin "crash: kill -9 of QEMU gives crashed, and start works again"
 if expect_ok croft vm start lc; then
-	PID_LC=$(info lc .pid)
+	PID_LC=$(vmf lc .pid)
 	wait_serial lc 'CROFT-GUEST: booted' 90
 	kill -KILL "$PID_LC" || fail "kill -9 $PID_LC"
 	wait_state lc crashed 15
 	check_state lc crashed qemu-exited
-	assert_eq null "$(info lc .pid)" "pid after the crash"
+	assert_eq null "$(vmf lc .pid)" "pid after the crash"
 	assert_eq crashed "$(listed lc .state)" "vm list state"
 	if expect_ok croft vm start lc --json; then
 		reply_state running user "restart reply"
-		new=$(info lc .pid)
+		new=$(vmf lc .pid)
 		assert_ne "$PID_LC" "$new" "pid after restart"
 		PID_LC=$new
 		wait_serial lc 'CROFT-GUEST: booted' 90
@@ -288,13 +265,13 @@ t_begin "guest poweroff: stopped with reason guest, by itself"
 if expect_ok croft vm create po --vcpus 1 --memory 128M --disk 32M \
 	--kernel "$GUEST_KERNEL" --initrd "$GUEST_INITRD" --append "$APPEND croft.poweroff=2" &&
 	expect_ok croft vm start po; then
-	PID_PO=$(info po .pid)
+	PID_PO=$(vmf po .pid)
 	wait_serial po 'CROFT-GUEST: ready' 90
 	# no command from us: just watch
 	end=$((SECONDS + 30))
 	while [ "$(vm_state po)" != stopped ] && [ "$SECONDS" -lt "$end" ]; do sleep 0.2; done
 	check_state po stopped guest
-	assert_eq null "$(info po .pid)" "pid"
+	assert_eq null "$(vmf po .pid)" "pid"
 	[ "$(serial_count po 'CROFT-GUEST: self-poweroff')" -ge 1 ] || fail "no self-poweroff on the serial console"
 	check_gone "$PID_PO"
 fi
@@ -317,7 +294,7 @@ PID_IA=
 if expect_ok croft vm create ia --vcpus 1 --memory 128M --disk 32M \
 	--kernel "$GUEST_KERNEL" --initrd "$GUEST_INITRD" --append "$APPEND croft.ignore_acpi=1" &&
 	expect_ok croft vm start ia; then
-	PID_IA=$(info ia .pid)
+	PID_IA=$(vmf ia .pid)
 	wait_serial ia 'CROFT-GUEST: ready' 90
 	t0=$SECONDS
 	if expect_fail "timeout" croft vm shutdown ia --timeout 3; then
@@ -325,7 +302,7 @@ if expect_ok croft vm create ia --vcpus 1 --memory 128M --disk 32M \
 	fi
 	[ $((SECONDS - t0)) -ge 2 ] || fail "shutdown gave up after $((SECONDS - t0)) s, before its 3 s timeout"
 	check_state ia running shutdown-timeout
-	assert_eq "$PID_IA" "$(info ia .pid)" "pid"
+	assert_eq "$PID_IA" "$(vmf ia .pid)" "pid"
 	proc_alive "$PID_IA" || fail "QEMU gone after the timed-out shutdown"
 	[ "$(serial_count ia 'acpi-poweroff')" -eq 0 ] || fail "the guest did power off"
 fi
@@ -335,7 +312,7 @@ t_begin "shutdown --timeout 3 --force stops it"
 if expect_ok croft vm shutdown ia --timeout 3 --force --json; then
 	reply_state stopped user "reply"
 	check_state ia stopped user
-	assert_eq null "$(info ia .pid)" "pid"
+	assert_eq null "$(vmf ia .pid)" "pid"
 	check_gone "$PID_IA"
 fi
 t_end

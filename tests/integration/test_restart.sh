@@ -16,17 +16,6 @@
 
 APPEND="console=ttyS0 quiet no_timer_check"
 
-# info VM JQ-FILTER — a field of `croft vm info VM --json`, raw.
-info() {
-	croft vm info "$1" --json | jq -r "$2"
-}
-
-# proc_alive PID — is PID a live (not zombie) process?
-proc_alive() {
-	[ -n "$1" ] && [ -d "/proc/$1" ] || return 1
-	! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null
-}
-
 # is_qemu_of PID VM — is PID alive and a QEMU of this test's VM (its -name
 # and its -uuid, from the store)?
 is_qemu_of() {
@@ -61,11 +50,6 @@ sys.exit(0 if m.get("return", {}).get("status") == sys.argv[2] else 1)
 PY
 }
 
-# check_state VM STATE REASON
-check_state() {
-	assert_eq "$2 $3" "$(info "$1" '"\(.state) \(.state_reason)"')" "$1 state/reason"
-}
-
 # integrity — sqlite's integrity_check of the store.
 integrity() {
 	local out
@@ -85,16 +69,16 @@ t_begin "four guests up, croftd killed with SIGKILL"
 declare -A PID
 T_START=$SECONDS
 for v in r1 r2 k; do
-	new_vm "$v" && expect_ok croft vm start "$v" && PID[$v]=$(info "$v" .pid)
+	new_vm "$v" && expect_ok croft vm start "$v" && PID[$v]=$(vmf "$v" .pid)
 done
 for v in r1 r2 k; do
 	wait_serial "$v" 'CROFT-GUEST: ready' 120
 done
 # p powers off 3 s after ready: start it, then kill croftd before it boots.
-new_vm p croft.poweroff=3 && expect_ok croft vm start p && PID[p]=$(info p .pid)
+new_vm p croft.poweroff=3 && expect_ok croft vm start p && PID[p]=$(vmf p .pid)
 for v in r1 r2 k p; do
 	case "${PID[$v]:-}" in ''|null|*[!0-9]*) fail "$v has no pid ('${PID[$v]:-}')" ;; esac
-	assert_eq running "$(info "$v" .state)" "$v state before the kill"
+	assert_eq running "$(vmf "$v" .state)" "$v state before the kill"
 done
 [ "$(serial_count p 'CROFT-GUEST: ready')" -eq 0 ] || fail "p was ready before croftd died (too slow a host?)"
 croftd_kill9
@@ -125,10 +109,10 @@ t_begin "croftd restarts and re-adopts the live guests (same pids, croftd-restar
 if croftd_start; then
 	for v in r1 r2; do
 		check_state "$v" running croftd-restart
-		assert_eq "${PID[$v]}" "$(info "$v" .pid)" "$v pid"
+		assert_eq "${PID[$v]}" "$(vmf "$v" .pid)" "$v pid"
 		is_qemu_of "${PID[$v]}" "$v" || fail "$v: QEMU pid ${PID[$v]} gone after the restart"
 		# counted from the pidfile, not from the re-adoption
-		up=$(info "$v" .uptime_s)
+		up=$(vmf "$v" .uptime_s)
 		case "$up" in
 		''|null|*[!0-9]*) fail "$v uptime_s '$up'" ;;
 		*) [ "$up" -ge $((SECONDS - T_START - 3)) ] ||
@@ -141,10 +125,10 @@ fi
 t_end
 
 t_begin "a QEMU killed while croftd was down shows crashed, never running"
-st=$(info k '"\(.state) \(.state_reason) \(.pid)"')
+st=$(vmf k '"\(.state) \(.state_reason) \(.pid)"')
 assert_eq "crashed qemu-exited-while-croftd-was-down null" "$st" "k"
 if expect_ok croft vm start k; then
-	assert_eq running "$(info k .state)" "k after start"
+	assert_eq running "$(vmf k .state)" "k after start"
 	wait_serial k 'CROFT-GUEST: booted' 120
 	expect_ok croft vm stop k
 fi
@@ -152,7 +136,7 @@ t_end
 
 t_begin "a guest that powered off while croftd was down shows stopped; its QEMU is quit"
 [ "$P_ALIVE" -eq 1 ] || fail "p's QEMU had exited before croftd came back (no -no-shutdown?)"
-st=$(info p '"\(.state) \(.state_reason) \(.pid)"')
+st=$(vmf p '"\(.state) \(.state_reason) \(.pid)"')
 assert_eq "stopped guest null" "$st" "p"
 wait_pid_gone "${PID[p]}" 10 || fail "croftd did not quit p's QEMU (pid ${PID[p]})"
 t_end
@@ -160,11 +144,11 @@ t_end
 t_begin "re-adopted guests are controllable"
 if expect_ok croft vm pause r1 --json; then
 	assert_eq paused "$(echo "$EXPECT_OUT" | jq -r .state)" "r1 pause reply"
-	assert_eq paused "$(info r1 .state)" "r1 after pause"
+	assert_eq paused "$(vmf r1 .state)" "r1 after pause"
 fi
 if expect_ok croft vm resume r1 --json; then
 	assert_eq running "$(echo "$EXPECT_OUT" | jq -r .state)" "r1 resume reply"
-	assert_eq running "$(info r1 .state)" "r1 after resume"
+	assert_eq running "$(vmf r1 .state)" "r1 after resume"
 fi
 mark="readopt-$RANDOM"
 out=$( (sleep 0.3; printf '\necho %s-$((6*7))\n' "$mark") |
@@ -180,7 +164,7 @@ fi
 t_end
 
 t_begin "croftd stopped with SIGTERM leaves guests running; a paused one stays paused"
-expect_ok croft vm pause r1 && assert_eq paused "$(info r1 .state)" "r1 before SIGTERM"
+expect_ok croft vm pause r1 && assert_eq paused "$(vmf r1 .state)" "r1 before SIGTERM"
 croftd_stop
 is_qemu_of "${PID[r1]}" r1 || fail "r1's QEMU died with croftd's SIGTERM"
 integrity
@@ -188,7 +172,7 @@ sleep 1
 is_qemu_of "${PID[r1]}" r1 || fail "r1's QEMU died after croftd's SIGTERM"
 if croftd_start; then
 	check_state r1 paused croftd-restart
-	assert_eq "${PID[r1]}" "$(info r1 .pid)" "r1 pid"
+	assert_eq "${PID[r1]}" "$(vmf r1 .pid)" "r1 pid"
 	check_state r2 stopped user
 	if expect_ok croft vm resume r1; then
 		check_state r1 running user

@@ -27,7 +27,6 @@ D0=$POOL/s1-disk0.qcow2
 D1=$POOL/s1-disk1.qcow2
 snaps_of() { qemu-img snapshot -U -l "$1" | awk 'NR > 2 { print $2 }' | sort | tr '\n' ' '; }
 sl() { croft snap list s1 --json | jq -r "$1"; }
-api() { APIRAW "{\"id\":1,\"op\":\"$1\",\"args\":$2}" | jq -c 'select(.id == 1)' | head -n 1; }
 # the 16 bytes at 4 KiB of the first disk, read from the host (VM stopped)
 host_marker() { rm -f "$T/m.raw"; qemu-img convert -U -f qcow2 -O raw "$D0" "$T/m.raw" && dd if="$T/m.raw" bs=4096 skip=1 count=1 2>/dev/null | head -c 12 | tr -d '\0'; }
 guest_marker() { guest_run s1 'dd if=/dev/vda bs=4096 skip=1 count=1 2>/dev/null | head -c 12; echo' 60; }

@@ -4,7 +4,8 @@
  * damaged definitions refused naming the field), the hash sha256sum
  * prints, the room check — and the backups table (store/store_backup.c):
  * a row round-trips, lists by VM, is found by its job, records a verify,
- * and the schema refuses a method it does not know.
+ * and the schema refuses a method it does not know; a VM's rows replaced
+ * by a restore's in one transaction, or left alone when it fails.
  *
  * Then a running VM's backup job against a fake QEMU (testlib_qmp.c) and
  * scripted children: the target made in the other pool, handed to QEMU
@@ -13,7 +14,7 @@
  * (job-cancel, query-jobs, blockdev-del, remove-fd of the job's fd set
  * only), the hash, and the row.  A backup into the VM's own pool is
  * refused; a QEMU refusing the transaction fails the job and removes
- * everything.
+ * everything.  A second backup within one second gets "<stamp>-1".
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -39,6 +40,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 static void test_stamp(void **state)
@@ -241,6 +243,61 @@ static void test_store(void **state)
 	assert_int_equal(tl_sql_int(f->path, "SELECT COUNT(*) FROM backups"), 2);
 }
 
+static void vm_fill(struct store_vm *v, struct store_disk *dk, const char *name,
+		    const char *uuid, const char *path)
+{
+	memset(v, 0, sizeof(*v));
+	v->name = (char *)name;
+	v->uuid = (char *)uuid;
+	v->vcpus = 1;
+	v->memory_mib = v->memory_min_mib = 64;
+	v->firmware = "bios";
+	v->boot = "disk";
+	*dk = (struct store_disk){ .path = (char *)path, .format = "qcow2", .size_bytes = 8,
+				   .owned = 1 };
+	v->disks = dk;
+	v->ndisks = 1;
+}
+
+/* A restore over a VM: its rows replaced by the new ones in one
+ * transaction (the same uuid, new disks), or on a failure left alone. */
+static void test_store_replace(void **state)
+{
+	struct tl_store_file *f = *state;
+	struct store_disk da, db, dn, dx;
+	struct store_vm a, b, n, x, got;
+	int64_t old_id;
+
+	tl_store_file_open_or_fail(f);
+	vm_fill(&a, &da, "web", "u-web", "/p/web-disk0.qcow2");
+	vm_fill(&b, &db, "db", "u-db", "/p/db-disk0.qcow2");
+	assert_int_equal(store_vm_insert(f->st, &a, f->err, sizeof(f->err)), 0);
+	assert_int_equal(store_vm_insert(f->st, &b, f->err, sizeof(f->err)), 0);
+	old_id = a.id;
+	/* refused (db's uuid): web as it was */
+	vm_fill(&x, &dx, "web", "u-db", "/p/web-disk0-x.qcow2");
+	assert_int_not_equal(store_vm_replace(f->st, a.id, &x, f->err, sizeof(f->err)), 0);
+	assert_int_equal(store_vm_get(f->st, "web", &got), 0);
+	assert_int_equal(got.id, old_id);
+	assert_string_equal(got.disks[0].path, "/p/web-disk0.qcow2");
+	store_vm_clear(&got);
+	/* replaced: one web, the same uuid, the new disk */
+	vm_fill(&n, &dn, "web", "u-web", "/p/web-disk0-new.qcow2");
+	assert_int_equal(store_vm_replace(f->st, a.id, &n, f->err, sizeof(f->err)), 0);
+	assert_int_not_equal(n.id, old_id);
+	assert_int_equal(store_vm_get(f->st, "web", &got), 0);
+	assert_int_equal(got.id, n.id);
+	assert_string_equal(got.uuid, "u-web");
+	assert_int_equal(got.ndisks, 1);
+	assert_string_equal(got.disks[0].path, "/p/web-disk0-new.qcow2");
+	store_vm_clear(&got);
+	assert_int_equal(tl_sql_int(f->path, "SELECT COUNT(*) FROM vms"), 2);
+	assert_int_equal(tl_sql_int(f->path, "SELECT COUNT(*) FROM disks"), 2);
+	free(n.state);
+	free(a.state);
+	free(b.state);
+}
+
 /* --- a running VM's backup job against a fake QEMU ------------------------------------ */
 
 #define HEX "9131931e4f20a1a925e8c147efe59bdac91c1e0646315533177308bab6c67227"
@@ -254,12 +311,14 @@ struct lfx {
 	struct tl_exec_fake fake;
 };
 
-static int l_setup(void **state)
+/* VM web, running, with ndisks raw disks of 8 bytes in the default pool. */
+static int l_setup_n(void **state, size_t ndisks)
 {
 	static const struct qmp_callbacks none = { 0 };
 	struct lfx *f = xcalloc(1, sizeof(*f));
 	struct store_vm spec = { 0 };
 	char err[512], disk[4200];
+	size_t i;
 
 	f->dir = tl_tmpdir("backup");
 	f->d = tl_croftd_new_or_fail(f->dir);
@@ -268,8 +327,6 @@ static int l_setup(void **state)
 	snprintf(f->vault, sizeof(f->vault), "%s/vault", f->dir);
 	assert_int_equal(mkdir(f->vault, 0700), 0);
 	pools_add(f->d->pools, "vault", f->vault, POOLS_DISK);
-	snprintf(disk, sizeof(disk), "%s/web-disk0", f->d->pool_dir);
-	assert_int_equal(tl_write_file(disk, "raw disk"), 0);
 	spec.name = xstrdup("web");
 	spec.uuid = xstrdup("11111111-2222-4333-8444-555555555555");
 	spec.vcpus = 1;
@@ -277,15 +334,22 @@ static int l_setup(void **state)
 	spec.firmware = xstrdup("bios");
 	spec.boot = xstrdup("disk");
 	spec.agent = 1;
-	spec.ndisks = 1;
-	spec.disks = xcalloc(1, sizeof(*spec.disks));
-	spec.disks[0].path = xstrdup(disk);
-	spec.disks[0].format = xstrdup("raw");
-	spec.disks[0].size_bytes = 8;
+	spec.ndisks = ndisks;
+	spec.disks = xcalloc(ndisks, sizeof(*spec.disks));
+	for (i = 0; i < ndisks; i++) {
+		snprintf(disk, sizeof(disk), "%s/web-disk%zu", f->d->pool_dir, i);
+		assert_int_equal(tl_write_file(disk, "raw disk"), 0);
+		spec.disks[i].idx = (int)i;
+		spec.disks[i].path = xstrdup(disk);
+		spec.disks[i].format = xstrdup("raw");
+		spec.disks[i].size_bytes = 8;
+	}
 	if (store_vm_insert(f->d->store, &spec, err, sizeof(err)) < 0)
 		fail_msg("%s", err);
 	f->vm = vm_add(f->d, &spec);
-	f->vm->pid = getpid();
+	/* croftd keeps a VM's disk node names per run (its pid, vm_disk.c):
+	 * the two-disk VM is another run than the one-disk VM's */
+	f->vm->pid = ndisks == 1 ? getpid() : getppid();
 	f->vm->state = VM_RUNNING;
 	f->vm->qmp = tl_qmp_fake_open(&f->q, f->d->loop, &none, NULL);
 	tl_qmp_handshake(&f->q, f->d->loop, f->vm->qmp);
@@ -293,6 +357,16 @@ static int l_setup(void **state)
 	tl_exec_fake_install(&f->fake);
 	*state = f;
 	return 0;
+}
+
+static int l_setup(void **state)
+{
+	return l_setup_n(state, 1);
+}
+
+static int l_setup2(void **state)
+{
+	return l_setup_n(state, 2);
 }
 
 static int l_teardown(void **state)
@@ -493,6 +567,130 @@ static void test_stopped_no_start(void **state)
 	f->vm->state = VM_RUNNING;
 }
 
+/* The progress the job shows. */
+static void assert_progress(struct lfx *f, long long job, uint64_t done, uint64_t total)
+{
+	const struct store_job *row = job_row(job_find(f->d->jobs, job));
+
+	assert_int_equal(row->done_bytes, done);
+	assert_int_equal(row->total_bytes, total);
+}
+
+/* The query-jobs qid answered with bk<job>-<i> at cur[i] of 8 bytes
+ * (cur[i] < 0: not listed), concluded when it is 8. */
+static void reply_jobs(struct lfx *f, long long qid, long long job, const int *cur, size_t n)
+{
+	char reply[1024];
+	size_t i, len = 0;
+
+	len += (size_t)snprintf(reply + len, sizeof(reply) - len, "[");
+	for (i = 0; i < n; i++)
+		if (cur[i] >= 0)
+			len += (size_t)snprintf(reply + len, sizeof(reply) - len,
+				"%s{\"id\": \"bk%lld-%zu\", \"type\": \"backup\", \"status\": \"%s\", "
+				"\"current-progress\": %d, \"total-progress\": 8}",
+				len > 1 ? ", " : "", job, i, cur[i] == 8 ? "concluded" : "running",
+				cur[i]);
+	snprintf(reply + len, sizeof(reply) - len, "]");
+	tl_qmp_reply(&f->q, qid, reply);
+}
+
+/* A running VM with two disks: QEMU copies both at once, and the job's
+ * progress is the sum over both block jobs, bytes of the disks' sizes,
+ * never going back (a disk's job dismissed keeps its bytes). */
+static void test_live_two_disks(void **state)
+{
+	struct lfx *f = *state;
+	struct job *j = start_backup(f);
+	long long job = job_id(j), id;
+	char args[2048], reply[256];
+	size_t i, n;
+	struct store_backup *v;
+
+	for (i = 0; i < 2; i++) {
+		snprintf(reply, sizeof(reply), "{\"fdset-id\": %zu, \"fd\": 40}", 5 + i);
+		tl_qmp_reply(&f->q, next_cmd(f, "add-fd", args, sizeof(args)), reply);
+		tl_qmp_reply(&f->q, next_cmd(f, "blockdev-add", args, sizeof(args)), "{}");
+		tl_qmp_reply(&f->q, next_cmd(f, "blockdev-add", args, sizeof(args)), "{}");
+	}
+	assert_progress(f, job, 0, 16);
+	tl_qmp_reply(&f->q, next_cmd(f, "transaction", args, sizeof(args)), "{}");
+	assert_non_null(strstr(args, "\"device\":\"disk1\""));
+	/* following disk 0; both copy */
+	reply_jobs(f, next_cmd(f, "query-jobs", args, sizeof(args)), job, (int[]){ 4, 2 }, 2);
+	TL_PUMP_UNTIL(f->d->loop, job_row(j)->done_bytes == 6, 5000);
+	assert_progress(f, job, 6, 16);
+	reply_jobs(f, next_cmd(f, "query-jobs", args, sizeof(args)), job, (int[]){ 8, 5 }, 2);
+	id = next_cmd(f, "job-dismiss", args, sizeof(args));
+	assert_progress(f, job, 13, 16);
+	tl_qmp_reply(&f->q, id, "{}");
+	/* following disk 1; disk 0's job is gone, its 8 bytes stay counted */
+	reply_jobs(f, next_cmd(f, "query-jobs", args, sizeof(args)), job, (int[]){ -1, 6 }, 2);
+	TL_PUMP_UNTIL(f->d->loop, job_row(j)->done_bytes == 14, 5000);
+	assert_progress(f, job, 14, 16);
+	/* a figure lower than before does not take the bar back */
+	reply_jobs(f, next_cmd(f, "query-jobs", args, sizeof(args)), job, (int[]){ -1, 5 }, 2);
+	id = next_cmd(f, "query-jobs", args, sizeof(args));
+	assert_progress(f, job, 14, 16);
+	reply_jobs(f, id, job, (int[]){ -1, 8 }, 2);
+	id = next_cmd(f, "job-dismiss", args, sizeof(args));
+	assert_progress(f, job, 16, 16);
+	tl_qmp_reply(&f->q, id, "{}");
+	next_cmd(f, "job-cancel", args, sizeof(args));
+	next_cmd(f, "job-cancel", args, sizeof(args));
+	tl_qmp_reply(&f->q, next_cmd(f, "query-jobs", args, sizeof(args)), "[]");
+	for (i = 0; i < 4; i++)
+		next_cmd(f, "blockdev-del", args, sizeof(args));
+	tl_qmp_reply(&f->q, next_cmd(f, "query-fdsets", args, sizeof(args)), "[]");
+	TL_PUMP_UNTIL(f->d->loop, !job_find(f->d->jobs, job), 5000);
+	assert_int_equal(store_backup_list(f->d->store, "web", &v, &n), 0);
+	assert_int_equal(n, 1);
+	assert_non_null(strstr(v[0].disks, "disk1.qcow2"));
+	store_backup_list_free(v, n);
+}
+
+/* A backup of a second that has one already (one by hand, then a
+ * scheduled one) is "<stamp>-1", not refused; the other stays. */
+static void test_same_second(void **state)
+{
+	struct lfx *f = *state;
+	char base[4200], taken[2][4300], stamp[32], want[4400];
+	const char *dir;
+	struct job *j;
+	long long job;
+	time_t now = time(NULL);
+	int k;
+
+	f->vm->pid = 0;
+	f->vm->state = VM_STOPPED;
+	f->fake.hang = 1;
+	snprintf(base, sizeof(base), "%s/.backups", f->vault);
+	assert_int_equal(mkdir(base, 0700), 0);
+	snprintf(base, sizeof(base), "%s/.backups/web", f->vault);
+	assert_int_equal(mkdir(base, 0700), 0);
+	for (k = 0; k < 2; k++) {       /* this second and the next, should it turn */
+		backup_stamp(now + k, stamp, sizeof(stamp));
+		snprintf(taken[k], sizeof(taken[k]), "%s/%s", base, stamp);
+		assert_int_equal(mkdir(taken[k], 0700), 0);
+	}
+	j = start_backup(f);
+	job = job_id(j);
+	dir = json_string_value(json_object_get(job_args(j), "dir"));
+	snprintf(want, sizeof(want), "%s-1", taken[0]);
+	if (strcmp(dir, want))
+		snprintf(want, sizeof(want), "%s-1", taken[1]);
+	assert_string_equal(dir, want);
+	TL_PUMP_UNTIL(f->d->loop, f->fake.calls >= 1, 5000);
+	assert_int_equal(access(want, F_OK), 0);
+	job_cancel(j, NULL, NULL);
+	TL_PUMP_UNTIL(f->d->loop, !job_find(f->d->jobs, job), 10000);
+	assert_int_equal(access(want, F_OK), -1);
+	assert_int_equal(access(taken[0], F_OK), 0);
+	assert_int_equal(access(taken[1], F_OK), 0);
+	f->vm->pid = getpid();
+	f->vm->state = VM_RUNNING;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -503,9 +701,13 @@ int main(void)
 		cmocka_unit_test(test_room),
 		cmocka_unit_test_setup_teardown(test_store, tl_store_file_setup,
 						tl_store_file_teardown),
+		cmocka_unit_test_setup_teardown(test_store_replace, tl_store_file_setup,
+						tl_store_file_teardown),
 		cmocka_unit_test_setup_teardown(test_live, l_setup, l_teardown),
 		cmocka_unit_test_setup_teardown(test_live_refused, l_setup, l_teardown),
 		cmocka_unit_test_setup_teardown(test_stopped_no_start, l_setup, l_teardown),
+		cmocka_unit_test_setup_teardown(test_same_second, l_setup, l_teardown),
+		cmocka_unit_test_setup_teardown(test_live_two_disks, l_setup2, l_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

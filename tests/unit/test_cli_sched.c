@@ -1,7 +1,8 @@
 /*
  * The schedule commands of the CLI: the parsers (one target, --at, counts
  * that are numbers and not negative, ids) and what list, add and simulate
- * print against the fake API.
+ * print against the fake API; --json of schedule list and backup list is
+ * the bare array, as the other list commands print it.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -112,11 +113,41 @@ static void test_output(void **state)
 	tl_assert_contains(r.out, "2 runs, 1 kept, 1 removed\n");
 }
 
+/* --json of schedule list and backup list prints the array itself, as vm,
+ * vol, pool, net and job list do (not the op's {"schedules": [...]}). */
+static void test_list_json(void **state)
+{
+	static struct tl_run r;
+	static const struct tl_step sched[] = {
+		{ "schedule.list", NULL, "{\"schedules\":[" SC "]}", NULL, 0, "{}" }, { NULL } };
+	static const struct tl_step backups[] = {
+		{ "backup.list", NULL, "{\"backups\":[{\"id\":4,\"vm\":\"web\"}]}", NULL, 0,
+		  "{\"vm\":\"web\"}" }, { NULL } };
+	static const struct tl_step vols[] = {
+		{ "vol.list", NULL, "{\"volumes\":[{\"name\":\"a\"}]}", NULL, 0, "{}" }, { NULL } };
+	json_t *o;
+
+	(void)state;
+	TL_CROFT_SCRIPTED(&r, sched, "--json", "schedule", "list");
+	assert_int_equal(r.status, 0);
+	o = json_loads(r.out, 0, NULL);
+	assert_true(json_is_array(o));
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(o, 0), "id")), 3);
+	json_decref(o);
+	TL_CROFT_SCRIPTED(&r, backups, "backup", "list", "web", "--json");
+	assert_int_equal(r.status, 0);
+	assert_string_equal(r.out, "[{\"id\":4,\"vm\":\"web\"}]\n");
+	TL_CROFT_SCRIPTED(&r, vols, "--json", "vol", "list");
+	assert_int_equal(r.status, 0);
+	assert_string_equal(r.out, "[{\"name\":\"a\"}]\n");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse),
 		cmocka_unit_test(test_output),
+		cmocka_unit_test(test_list_json),
 	};
 
 	return cmocka_run_group_tests(tests, tl_setup_utc, NULL);

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "core/host_ports.h"
+#include "tests/unit/testlib.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -51,18 +52,6 @@ static void test_lines(void **state)
 	assert_int_equal(host_ports_line("   0: zz:1F90 00000000:0000 0A", 0, 8080, addr, sizeof(addr)), -EINVAL);
 }
 
-static void put(const char *dir, const char *name, const char *text)
-{
-	char path[512];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-}
-
 static void test_reader(void **state)
 {
 	char root[] = "/tmp/croft-hostports-XXXXXX", net[600], addr[64] = "";
@@ -71,11 +60,11 @@ static void test_reader(void **state)
 	assert_non_null(mkdtemp(root));
 	snprintf(net, sizeof(net), "%s/net", root);
 	assert_int_equal(mkdir(net, 0755), 0);
-	put(net, "tcp", tcp);
-	put(net, "udp", udp);
+	tl_write_in_or_fail(net, "tcp", tcp);
+	tl_write_in_or_fail(net, "udp", udp);
 	assert_int_equal(host_ports_listening(root, 0, 2024, addr, sizeof(addr)), 1);
 	assert_int_equal(host_ports_listening(root, 0, 8080, addr, sizeof(addr)), 0);
-	put(net, "tcp6", tcp6);
+	tl_write_in_or_fail(net, "tcp6", tcp6);
 	assert_int_equal(host_ports_listening(root, 0, 8080, addr, sizeof(addr)), 1);
 	assert_string_equal(addr, "::");
 	assert_int_equal(host_ports_listening(root, 1, 53, addr, sizeof(addr)), 1);

@@ -74,18 +74,6 @@ static void read_file(const char *dir, const char *name, char *buf, size_t len)
 	fclose(f);
 }
 
-static void make_file(const char *dir, const char *name, const char *text)
-{
-	char path[512];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-}
-
 static void test_apply(void **state)
 {
 	char *dir = tl_tmpdir("ksm"), buf[32];
@@ -95,9 +83,9 @@ static void test_apply(void **state)
 	assert_non_null(dir);
 	/* no KSM: the files are missing */
 	assert_int_equal(ksm_apply(dir, &t, &written), -ENOENT);
-	make_file(dir, "run", "0\n");
-	make_file(dir, "pages_to_scan", "100\n");
-	make_file(dir, "sleep_millisecs", "20\n");
+	tl_write_in_or_fail(dir, "run", "0\n");
+	tl_write_in_or_fail(dir, "pages_to_scan", "100\n");
+	tl_write_in_or_fail(dir, "sleep_millisecs", "20\n");
 	assert_int_equal(ksm_apply(dir, &t, &written), 0);
 	read_file(dir, "run", buf, sizeof(buf));
 	assert_string_equal(buf, "1\n");
@@ -107,7 +95,7 @@ static void test_apply(void **state)
 	assert_string_equal(buf, "10\n");
 	assert_memory_equal(&t, &written, sizeof(t));
 	/* what did not change is not written again */
-	make_file(dir, "run", "7\n");
+	tl_write_in_or_fail(dir, "run", "7\n");
 	t.pages_to_scan = 414;
 	assert_int_equal(ksm_apply(dir, &t, &written), 0);
 	read_file(dir, "run", buf, sizeof(buf));

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "netd/leases.h"
+#include "tests/unit/testlib.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -115,15 +116,6 @@ static void test_parse_appends(void **state)
 	free(ls);
 }
 
-static void write_file(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-}
-
 static void test_read_all(void **state)
 {
 	char dir[] = "/tmp/test_leases.XXXXXX", p[256], err[256] = "";
@@ -147,11 +139,11 @@ static void test_read_all(void **state)
 	snprintf(p, sizeof(p), "%s/net/7", dir);             /* no leases file yet */
 	mkdir(p, 0755);
 	snprintf(p, sizeof(p), "%s/net/1/leases", dir);
-	write_file(p, "1 52:54:00:00:00:01 10.0.0.5 a *\n2 52:54:00:00:00:02 10.0.0.6 b *\n");
+	tl_write_file_or_fail(p, "1 52:54:00:00:00:01 10.0.0.5 a *\n2 52:54:00:00:00:02 10.0.0.6 b *\n");
 	snprintf(p, sizeof(p), "%s/net/12/leases", dir);
-	write_file(p, "junk\n3 52:54:00:00:00:03 10.12.0.5 c *\n");
+	tl_write_file_or_fail(p, "junk\n3 52:54:00:00:00:03 10.12.0.5 c *\n");
 	snprintf(p, sizeof(p), "%s/net/notanid/leases", dir);
-	write_file(p, "4 52:54:00:00:00:04 10.9.0.5 d *\n");
+	tl_write_file_or_fail(p, "4 52:54:00:00:00:04 10.9.0.5 d *\n");
 	assert_int_equal(leases_read_all(dir, &ls, &n, err, sizeof(err)), 0);
 	assert_int_equal(n, 3);
 	for (i = 0; i < n; i++) {

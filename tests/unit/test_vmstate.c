@@ -284,6 +284,7 @@ static void test_fallback_caps(void **state)
 {
 	struct fx *f = *state;
 	struct vmstate_estimate est;
+	struct vm *other;
 	char err[256];
 	long long id;
 
@@ -309,6 +310,13 @@ static void test_fallback_caps(void **state)
 	assert_non_null(strstr(est.why, "not supported by host kernel"));
 	/* 1 GiB took 2.5 s: so will the next */
 	assert_true(est.pause_ms > 2499 && est.pause_ms < 2501);
+	/* the refusal is that QEMU's: another VM keeps the fast path */
+	other = tl_croftd_vm_add(f->d, "db", NULL);
+	other->state = VM_RUNNING;
+	other->spec.memory_mib = 256;
+	other->uffd = 1;
+	assert_int_equal(vmstate_estimate(f->d, other, &est, err, sizeof(err)), 0);
+	assert_string_equal(est.method, VMSTATE_BACKGROUND);
 }
 
 /* The background migration fails before the guest ran again (uffd): the
@@ -449,6 +457,42 @@ static void test_refused(void **state)
 	assert_string_equal(f->ended, "failed:VM 'web' is saving or loading its state already");
 }
 
+/* An unprivileged QEMU: background when it holds /dev/userfaultfd
+ * (vm_uffd.h), else stopped with the reason its start recorded (only
+ * where the kernel's sysctl keeps userfaultfd from such users). */
+static void test_estimate_uffd(void **state)
+{
+	struct fx *f = *state;
+	struct vmstate_estimate est;
+	char err[256], sysctl[8] = "";
+	FILE *fp = fopen("/proc/sys/vm/unprivileged_userfaultfd", "re");
+
+	if (!fp || !fgets(sysctl, sizeof(sysctl), fp))
+		sysctl[0] = '?';
+	if (fp)
+		fclose(fp);
+	f->d->qemu_uid = 64055;
+	f->d->qemu_user = "croft-qemu";
+	f->vm->uffd = 1;
+	assert_int_equal(vmstate_estimate(f->d, f->vm, &est, err, sizeof(err)), 0);
+	assert_string_equal(est.method, VMSTATE_BACKGROUND);
+	assert_string_equal(est.why, "");
+	if (sysctl[0] != '0') {
+		print_message("the rest skipped: vm.unprivileged_userfaultfd is not 0\n");
+		return;
+	}
+	f->vm->uffd = 0;
+	snprintf(f->vm->uffd_why, sizeof(f->vm->uffd_why), "the host setting ram-snapshot-fast is off");
+	assert_int_equal(vmstate_estimate(f->d, f->vm, &est, err, sizeof(err)), 0);
+	assert_string_equal(est.method, VMSTATE_STOPPED);
+	assert_string_equal(est.why, "the kernel lets only privileged processes use userfaultfd "
+			    "(sysctl vm.unprivileged_userfaultfd=0), QEMU runs as croft-qemu, and the "
+			    "host setting ram-snapshot-fast is off");
+	f->vm->uffd_why[0] = '\0';
+	assert_int_equal(vmstate_estimate(f->d, f->vm, &est, err, sizeof(err)), 0);
+	assert_non_null(strstr(est.why, "and it does not hold /dev/userfaultfd"));
+}
+
 /* A paused guest stays paused: no stop, no cont, no pause measured. */
 static void test_paused_guest(void **state)
 {
@@ -552,6 +596,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_malformed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_paused_guest, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_estimate_uffd, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_qemu_gone, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_load, setup, teardown),
 	};

@@ -105,6 +105,14 @@ void tl_write_file_or_fail(const char *path, const char *fmt, ...)
 		fail_msg("cannot write %s: %s", path, strerror(-rc));
 }
 
+void tl_write_in_or_fail(const char *dir, const char *name, const char *text)
+{
+	char *path = tl_path(dir, name);
+
+	tl_write_file_or_fail(path, "%s", text);
+	free(path);
+}
+
 char *tl_read_file(const char *path)
 {
 	size_t len = 0, cap = 4096;

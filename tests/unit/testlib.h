@@ -50,6 +50,8 @@ char *tl_path(const char *dir, const char *name);
 int tl_write_file(const char *path, const char *text);
 void tl_write_file_or_fail(const char *path, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* tl_write_file_or_fail of text to dir/name. */
+void tl_write_in_or_fail(const char *dir, const char *name, const char *text);
 /* The whole file, NUL-terminated (malloc'd), or NULL with errno set. */
 char *tl_read_file(const char *path);
 
