@@ -48,6 +48,13 @@ counter_above() {
 	return 1
 }
 
+# counter_start — the guest's marker and its counter loop (pid in /tmp/counter.pid)
+counter_start() {
+	guest_run r1 'echo before >/tmp/mark; (i=0; while :; do i=$((i+1)); echo $i >/tmp/counter; sleep 0.2; done) </dev/null >/dev/null 2>&1 & echo $! >/tmp/counter.pid' 60 >/dev/null ||
+		die "cannot start the guest's counter"
+	counter_above 0 60 || die "the guest's counter does not run"
+}
+
 t_begin "setup: a guest with a counter in its memory; RAM of a stopped VM refused"
 expect_ok croft vm create r1 --memory 256M --disk 32M "${KARGS[@]}"
 expect_fail "a snapshot with RAM needs a running guest" croft snap create r1 x --ram
@@ -55,9 +62,7 @@ assert_contains "$(api snap.estimate '{"vm":"r1","ram":true}')" "only a running 
 assert_eq 0 "$(sl '.snapshots | length')" "no snapshot after the refusals"
 expect_ok croft vm start r1
 wait_serial r1 'CROFT-GUEST: ready' 120
-guest_run r1 'echo before >/tmp/mark; (i=0; while :; do i=$((i+1)); echo $i >/tmp/counter; sleep 0.2; done) </dev/null >/dev/null 2>&1 & echo $! >/tmp/counter.pid' 60 >/dev/null ||
-	die "cannot start the guest's counter"
-counter_above 0 60 || die "the guest's counter does not run"
+counter_start
 t_end
 
 t_begin "a RAM snapshot: the method estimated first, the pause measured and shown"
@@ -227,6 +232,7 @@ after_term() {
 }
 
 t_begin "SIGTERM to croftd while a snapshot has the guest stopped: croftd ends the pause first; the guest runs, no half snapshot"
+counter_start                      # the guest was started again above
 for i in 1 2 3; do
 	# with RAM: the state file is made as the save begins, the pause follows
 	expect_ok croft snap create r1 "rt$i" --ram --no-wait
