@@ -51,7 +51,7 @@ static const struct api_arg args_vm_clone[] = {
 	{ "mode", ARG_STRING, 0 }, { "pool", ARG_STRING, 0 }, { NULL, 0, 0 } };
 
 const struct api_op api_clone_ops[] = {
-	{ "vm.template", op_vm_template, api_args_vm_name, 0 },
+	{ "vm.template", op_vm_template, api_args_vm_name, API_OP_VM_JOBS },
 	{ "vm.clone",    op_vm_clone,    args_vm_clone,    0 },
 	{ NULL, NULL, NULL, 0 },
 };

@@ -38,6 +38,8 @@ struct api_arg {
 
 /* api_op.flags */
 #define API_OP_READ 0x1               /* changes nothing: not in the audit trail */
+#define API_OP_VM_JOBS 0x2            /* changes its VM or disks: refused while a job
+				       * holds the VM (vm_busy.h) */
 
 struct api_op {
 	const char *name;

@@ -9,6 +9,7 @@
 #include "core/bus.h"
 #include "core/daemon.h"
 #include "core/vm.h"
+#include "core/vm_busy.h"
 #include "common/log.h"
 #include "common/proto.h"
 #include "common/xalloc.h"
@@ -184,6 +185,8 @@ static char *req_target(json_t *args)
 static int req_resolve(struct api_req *r, json_t *args)
 {
 	const struct api_arg *a;
+	const char *code;
+	char err[512];
 	int rc;
 
 	for (a = r->op->args; a->name; a++) {
@@ -195,6 +198,11 @@ static int req_resolve(struct api_req *r, json_t *args)
 			if (!(r->vm = vm_find(r->d, name))) {
 				api_req_err(r, PROTO_E_NOT_FOUND, "no VM named '%s'", name);
 				return -ENOENT;
+			}
+			if ((r->op->flags & API_OP_VM_JOBS) && (rc = vm_busy_check(r->d,
+			    &r->vm->spec, &code, err, sizeof(err))) < 0) {
+				api_req_err(r, code, "%s", err);
+				return rc;
 			}
 			continue;
 		}

@@ -490,22 +490,16 @@ static void delete_after_stop(struct vm *vm, const char *code, const char *msg, 
 	free(c);
 }
 
-/* What keeps vm from being deleted: a clone job reading it, or volumes
- * whose backing file is one of its disks (a template's linked clones).
- * 0, or -errno with the request answered. */
+/* What keeps vm from being deleted (besides a job on it: API_OP_VM_JOBS):
+ * volumes whose backing file is one of its disks (a template's linked
+ * clones).  0, or -errno with the request answered. */
 static int delete_blocked(struct api_req *r, struct vm *vm, int keep_disks)
 {
 	struct croftd *d = api_req_daemon(r);
 	char deps[1024];
-	int64_t job;
 	size_t i;
 	int n;
 
-	if ((job = vm_clone_busy(d, vm->spec.name))) {
-		api_req_err(r, PROTO_E_INVALID_STATE, "VM '%s' is being cloned (job %lld); cancel "
-			    "the job or wait for it", vm->spec.name, (long long)job);
-		return -EBUSY;
-	}
 	for (i = 0; i < vm->spec.ndisks; i++) {
 		if (!vm->spec.is_template && (keep_disks || !vm->spec.disks[i].owned))
 			continue;
@@ -944,14 +938,14 @@ const struct api_op api_vm_ops[] = {
 	{ "vm.list",     op_vm_list,     api_args_none,    API_OP_READ },
 	{ "vm.info",     op_vm_info,     api_args_vm_name, API_OP_READ },
 	{ "vm.create",   op_vm_create,   args_vm_create,   0 },
-	{ "vm.start",    op_vm_start,    args_vm_start, 0 },
-	{ "vm.shutdown", op_vm_shutdown, args_vm_shutdown, 0 },
-	{ "vm.stop",     op_vm_stop,     api_args_vm_name, 0 },
-	{ "vm.pause",    op_vm_pause,    api_args_vm_name, 0 },
-	{ "vm.resume",   op_vm_resume,   api_args_vm_name, 0 },
-	{ "vm.reset",    op_vm_reset,    api_args_vm_name, 0 },
-	{ "vm.delete",   op_vm_delete,   args_vm_delete,   0 },
-	{ "vm.edit",     op_vm_edit,     args_vm_edit,     0 },
+	{ "vm.start",    op_vm_start,    args_vm_start, API_OP_VM_JOBS },
+	{ "vm.shutdown", op_vm_shutdown, args_vm_shutdown, API_OP_VM_JOBS },
+	{ "vm.stop",     op_vm_stop,     api_args_vm_name, API_OP_VM_JOBS },
+	{ "vm.pause",    op_vm_pause,    api_args_vm_name, API_OP_VM_JOBS },
+	{ "vm.resume",   op_vm_resume,   api_args_vm_name, API_OP_VM_JOBS },
+	{ "vm.reset",    op_vm_reset,    api_args_vm_name, API_OP_VM_JOBS },
+	{ "vm.delete",   op_vm_delete,   args_vm_delete, API_OP_VM_JOBS },
+	{ "vm.edit",     op_vm_edit,     args_vm_edit, API_OP_VM_JOBS },
 	{ "vm.console",  op_vm_console,  api_args_vm_name, 0 },
 	{ "vm.log",      op_vm_log,      args_vm_log,      API_OP_READ },
 	{ "vm.stats",    op_vm_stats,    args_vm_stats,    API_OP_READ },

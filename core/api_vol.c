@@ -17,6 +17,7 @@
 #include "core/pool_usage.h"
 #include "core/pools.h"
 #include "core/vm.h"
+#include "core/vm_busy.h"
 #include "core/vm_clone.h"
 #include "core/vm_disk.h"
 #include "store/store.h"
@@ -397,6 +398,11 @@ static void op_vol_resize(struct api_req *r, json_t *args)
 		api_req_err(r, code, "volume %s/%s is a disk of a template: %s", pool, name, err);
 		goto out;
 	}
+	if (vm && vm_busy_check(d, &vm->spec, &code, err, sizeof(err)) < 0) {
+		api_req_err(r, code, "volume %s/%s is a disk of VM %s: %s", pool, name,
+			    vm->spec.name, err);
+		goto out;
+	}
 	if (vm && vm->pid > 0) {
 		char node[32];
 
@@ -550,7 +556,7 @@ const struct api_op api_vol_ops[] = {
 	{ "vol.create", op_vol_create, args_vol_create, 0 },
 	{ "vol.delete", op_vol_delete, args_vol, 0 },
 	{ "vol.resize", op_vol_resize, args_vol_resize, 0 },
-	{ "vm.disk.attach", op_vm_disk_attach, args_vm_disk_attach, 0 },
-	{ "vm.disk.detach", op_vm_disk_detach, args_vm_disk_detach, 0 },
+	{ "vm.disk.attach", op_vm_disk_attach, args_vm_disk_attach, API_OP_VM_JOBS },
+	{ "vm.disk.detach", op_vm_disk_detach, args_vm_disk_detach, API_OP_VM_JOBS },
 	{ NULL, NULL, NULL, 0 },
 };

@@ -256,16 +256,44 @@ static const struct croftd_service services[] = {
 	{ "schedule", sched_service_init, sched_service_fini, sched_service_tick, 1000 },
 };
 
+#define CROFTD_QUIESCE_MS 30000
+
+static int quiescing;            /* a signal came: stopping once jobs let go of guests */
+
+static void quiesced(void *data)
+{
+	loop_quit(data);
+}
+
+static void quiesce_timeout_cb(struct loop *l, struct loop_timer *t, void *data)
+{
+	(void)t;
+	(void)data;
+	log_warn("jobs still hold guests after %d s; stopping anyway (the next croftd "
+		 "continues them)", CROFTD_QUIESCE_MS / 1000);
+	loop_quit(l);
+}
+
+/* The first signal stops once no job holds a guest stopped or frozen (a
+ * snapshot's pause ends first; CROFTD_QUIESCE_MS at most); a second one
+ * stops at once. */
 static void signal_cb(struct loop *l, int fd, uint32_t events, void *data)
 {
+	struct croftd *d = data;
 	int sig = daemon_signal_read(fd);
 
 	(void)events;
-	(void)data;
 	if (!sig)
 		return;
+	if (quiescing || !d->jobs) {
+		log_info("signal %d: shutting down now (guests keep running)", sig);
+		loop_quit(l);
+		return;
+	}
 	log_info("signal %d: shutting down (guests keep running)", sig);
-	loop_quit(l);
+	quiescing = 1;
+	loop_timer_add(l, CROFTD_QUIESCE_MS, quiesce_timeout_cb, NULL);
+	job_runner_quiesce(d->jobs, quiesced, l);
 }
 
 int main(int argc, char **argv)
@@ -329,7 +357,7 @@ int main(int argc, char **argv)
 	d.loop = loop_new();
 	daemon_block_signals(&mask);
 	sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
-	if (!d.loop || sfd < 0 || loop_add(d.loop, sfd, EPOLLIN, signal_cb, NULL) < 0) {
+	if (!d.loop || sfd < 0 || loop_add(d.loop, sfd, EPOLLIN, signal_cb, &d) < 0) {
 		log_err("cannot set up the event loop: %s", strerror(errno));
 		goto out;
 	}
@@ -346,7 +374,7 @@ int main(int argc, char **argv)
 		 * parent, which just exited.  Register it again from here, or
 		 * SIGTERM would never wake the loop. */
 		loop_del(d.loop, sfd);
-		if (loop_add(d.loop, sfd, EPOLLIN, signal_cb, NULL) < 0) {
+		if (loop_add(d.loop, sfd, EPOLLIN, signal_cb, &d) < 0) {
 			log_err("cannot set up the event loop: %s", strerror(errno));
 			goto out;
 		}

@@ -196,6 +196,37 @@ static void kick(struct job_runner *r)
 
 /* --- ending ------------------------------------------------------------------- */
 
+/* Quiescing and no job holds a guest any more: say so, once. */
+static void quiesce_check(struct job_runner *r)
+{
+	void (*fn)(void *) = r->quiesced;
+
+	if (!fn || r->holding)
+		return;
+	r->quiesced = NULL;
+	fn(r->quiesced_data);
+}
+
+void job_hold_guest(struct job *j)
+{
+	if (!j->holds_guest)
+		j->r->holding++;
+	j->holds_guest = 1;
+}
+
+void job_runner_quiesce(struct job_runner *r, void (*fn)(void *data), void *data)
+{
+	r->stopping = 1;                 /* nothing new starts */
+	if (r->kick)
+		loop_timer_cancel(r->d->loop, r->kick);
+	r->kick = NULL;
+	r->quiesced = fn;
+	r->quiesced_data = data;
+	if (r->holding)
+		log_info("waiting for %u job(s) holding a guest stopped or frozen", r->holding);
+	quiesce_check(r);
+}
+
 static void remove_files(struct job *j)
 {
 	size_t i;
@@ -229,6 +260,9 @@ void job_end(struct job *j, enum job_state st, const char *error)
 	if (j->holds_slot)
 		r->running--;
 	j->holds_slot = 0;
+	if (j->holds_guest)
+		r->holding--;
+	j->holds_guest = 0;
 	set_str(&j->row.error, error);
 	j->row.finished_ms = r->now_ms();
 	set_state(j, st);
@@ -240,6 +274,7 @@ void job_end(struct job *j, enum job_state st, const char *error)
 			w->fn(j, w->data);
 	job_free(j);
 	kick(r);
+	quiesce_check(r);
 }
 
 void job_done(struct job *j)
@@ -461,6 +496,7 @@ void job_runner_free(struct job_runner *r)
 	if (!r)
 		return;
 	r->stopping = 1;
+	r->quiesced = NULL;
 	if (r->kick)
 		loop_timer_cancel(r->d->loop, r->kick);
 	while (r->jobs)

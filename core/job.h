@@ -121,6 +121,13 @@ int job_submit(struct job_runner *r, const char *kind, const char *target, json_
 	       job_done_fn done, void *data, struct job **out, char *err, size_t errlen);
 
 /* The jobs not yet ended, oldest first. */
+/* croftd is stopping: no job starts any more (job_submit refuses), and
+ * fn(data) is called once no job holds a guest (at once when none does).
+ * The jobs still running end at job_runner_free. */
+void job_runner_quiesce(struct job_runner *r, void (*fn)(void *data), void *data);
+/* j holds its guest stopped or frozen until it ends: croftd's stop waits
+ * for it (job_runner_quiesce) rather than leave the guest so. */
+void job_hold_guest(struct job *j);
 struct job *job_runner_first(struct job_runner *r);
 struct job *job_next(const struct job *j);
 struct job *job_find(struct job_runner *r, int64_t id);

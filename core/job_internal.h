@@ -28,6 +28,7 @@ struct job {
 	json_t *cleanup;                 /* array of paths */
 	void *priv;
 	int holds_slot;                  /* counted in r->running */
+	int holds_guest;                 /* job_hold_guest: counted in r->holding */
 	int cancelling;
 	char *cancel_reason;
 	job_done_fn done;
@@ -57,6 +58,9 @@ struct job_runner {
 	unsigned kill_grace_ms;
 	struct loop_timer *kick;
 	int stopping;
+	unsigned holding;                /* jobs that hold a guest stopped or frozen */
+	void (*quiesced)(void *data);    /* job_runner_quiesce: called once, then NULL */
+	void *quiesced_data;
 };
 
 /* End j in state st (error NULL for done): remove its files unless done,

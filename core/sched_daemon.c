@@ -16,6 +16,7 @@
 #include "core/pools.h"
 #include "core/snap.h"
 #include "core/vm.h"
+#include "core/vm_busy.h"
 #include "common/xalloc.h"
 #include "store/store.h"
 #include "store/store_backup.h"
@@ -28,7 +29,8 @@
 
 static int busy(struct croftd *d, const char *vm, char *why, size_t len)
 {
-	struct job *j = d->jobs ? job_running_for(d->jobs, vm) : NULL;
+	struct vm *v = vm_find(d, vm);
+	struct job *j = v ? vm_busy_job(d, &v->spec) : NULL;
 
 	if (!j)
 		return 0;

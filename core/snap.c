@@ -16,6 +16,7 @@
 #include "core/job_exec.h"
 #include "core/qmp.h"
 #include "core/vm.h"
+#include "core/vm_busy.h"
 #include "core/vm_clone.h"
 #include "core/vm_disk.h"
 #include "core/vm_files.h"
@@ -258,6 +259,7 @@ int snap_service_init(struct croftd *d, char *err, size_t errlen)
 
 	(void)err;
 	(void)errlen;
+	snap_marks_recover(d);
 	if (!json_array_size(later)) {
 		json_decref(later);
 		return 0;
@@ -275,45 +277,7 @@ int snap_service_init(struct croftd *d, char *err, size_t errlen)
 }
 
 /* --- chain health: qemu-img check after a change of a stopped VM's disks ------------ */
-
-struct health {
-	char vm[64];
-	char *msg;                       /* what the last check found */
-	struct health *next;
-};
-static struct health *healths;
-
-static struct health **health_find(const char *vm)
-{
-	struct health **pp;
-
-	for (pp = &healths; *pp; pp = &(*pp)->next)
-		if (!strcmp((*pp)->vm, vm))
-			return pp;
-	return pp;
-}
-
-/* Remember msg (NULL: all is well) as what the last check of vm found. */
-static void health_set(const char *vm, const char *msg)
-{
-	struct health **pp = health_find(vm), *h = *pp;
-
-	if (!msg) {
-		if (h) {
-			*pp = h->next;
-			free(h->msg);
-			free(h);
-		}
-		return;
-	}
-	if (!h) {
-		h = xcalloc(1, sizeof(*h));
-		snprintf(h->vm, sizeof(h->vm), "%s", vm);
-		*pp = h;
-	}
-	free(h->msg);
-	h->msg = xstrdup(msg);
-}
+/* (recorded, and checked through QMP when the VM runs: snap_health.c) */
 
 int snap_check_judge(const char *out, int status, const char *path, char *msg, size_t msglen)
 {
@@ -346,11 +310,13 @@ static void checked(struct job *j, const struct job_exec_result *res)
 
 	if (!vm)
 		return;
-	if (ck->i < vm->spec.ndisks &&
-	    snap_check_judge(res->out, res->status, vm->spec.disks[ck->i].path, msg, sizeof(msg))) {
-		log_warn("VM %s: %s", vm->spec.name, msg);
-		health_set(vm->spec.name, msg);
-		ck->found = 1;
+	if (ck->i < vm->spec.ndisks) {
+		int bad = snap_check_judge(res->out, res->status, vm->spec.disks[ck->i].path, msg,
+					   sizeof(msg));
+
+		snap_health_record(job_daemon(j), vm, vm->spec.disks[ck->i].path, "qemu-img",
+				   bad ? msg : NULL);
+		ck->found |= bad;
 	}
 	ck->i++;
 	check_next(j);
@@ -369,8 +335,7 @@ static void check_next(struct job *j)
 	while (ck->i < vm->spec.ndisks && strcmp(vm->spec.disks[ck->i].format, "qcow2"))
 		ck->i++;
 	if (vm_is_live(vm) || ck->i >= vm->spec.ndisks) {
-		if (!vm_is_live(vm) && !ck->found)
-			health_set(vm->spec.name, NULL);
+		snap_health_live(vm);     /* a running VM: QEMU says (snap_health.c) */
 		ck->then(j);
 		return;
 	}
@@ -437,8 +402,6 @@ static struct vm *vm_for_job(struct croftd *d, const char *name, const char **co
 			     size_t errlen, int *rc)
 {
 	struct vm *vm = name ? vm_find(d, name) : NULL;
-	struct job *other;
-	int64_t clone;
 
 	*code = PROTO_E_NOT_FOUND;
 	*rc = -ENOENT;
@@ -446,19 +409,10 @@ static struct vm *vm_for_job(struct croftd *d, const char *name, const char **co
 		err_set(err, errlen, "no VM named '%s'", name ? name : "");
 		return NULL;
 	}
+	if ((*rc = vm_busy_check(d, &vm->spec, code, err, errlen)) < 0)
+		return NULL;
 	*code = PROTO_E_INVALID_STATE;
 	*rc = -EBUSY;
-	if ((other = job_running_for(d->jobs, name))) {
-		err_set(err, errlen, "VM '%s' has job %lld (%s) %s; try again when it is done", name,
-			(long long)job_id(other), job_kind_name(other),
-			job_state(other) == JOB_QUEUED ? "queued" : "running");
-		return NULL;
-	}
-	if ((clone = vm_clone_busy(d, name))) {
-		err_set(err, errlen, "VM '%s' is being cloned (job %lld); try again when it is done",
-			name, (long long)clone);
-		return NULL;
-	}
 	if (vm->state == VM_STARTING || vm->state == VM_SHUTTING_DOWN) {
 		err_set(err, errlen, "VM '%s' is %s; try again when it is done", name,
 			vm_state_name(vm->state));
@@ -655,7 +609,7 @@ uint64_t snap_disks_alloc(const struct store_vm *spec)
 int snap_list_json(struct croftd *d, struct vm *vm, json_t **out, char *err, size_t errlen)
 {
 	struct store_snap *v;
-	json_t *arr, *cur = json_null(), *warnings;
+	json_t *arr, *cur = json_null(), *warnings, *health;
 	uint64_t now = snap_disks_alloc(&vm->spec);
 	size_t n, i;
 
@@ -672,15 +626,14 @@ int snap_list_json(struct croftd *d, struct vm *vm, json_t **out, char *err, siz
 		}
 	}
 	warnings = snap_tree_warnings(v, n);
-	if (*health_find(vm->spec.name))
-		json_array_append_new(warnings, json_string((*health_find(vm->spec.name))->msg));
+	health = snap_health_json(d, vm, warnings);
 	for (i = 0; i < vm->spec.ndisks; i++)
 		if (strcmp(vm->spec.disks[i].format, "qcow2"))
 			json_array_append_new(warnings, json_sprintf(
 				"disk %s is %s: new snapshots are refused until it is converted to "
 				"qcow2", vm->spec.disks[i].path, vm->spec.disks[i].format));
-	*out = json_pack("{s:s,s:o,s:o,s:o}", "vm", vm->spec.name, "current", cur, "snapshots",
-			 arr, "warnings", warnings);
+	*out = json_pack("{s:s,s:o,s:o,s:o,s:o}", "vm", vm->spec.name, "current", cur,
+			 "snapshots", arr, "warnings", warnings, "health", health);
 	store_snap_list_free(v, n);
 	return 0;
 }
@@ -713,6 +666,7 @@ int snap_info_json(struct croftd *d, struct vm *vm, const char *name, json_t **o
 						       "volume", json_object_get(disk, "path"),
 						       "size", json_object_get(disk, "size_bytes")));
 	json_object_set_new(o, "disks", disks);
+	json_object_set_new(o, "health", snap_health_json(d, vm, NULL));
 	json_object_set(o, "definition", saved ? saved : json_null());
 	json_decref(saved);
 	store_snap_list_free(v, n);

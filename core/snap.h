@@ -71,6 +71,16 @@ json_t *snap_tree_warnings(const struct store_snap *v, size_t n);
  * the image at path: 1 with msg saying what is wrong (corruptions or
  * check errors; leaked clusters are harmless), else 0. */
 int snap_check_judge(const char *out, int status, const char *path, char *msg, size_t msglen);
+/* What QMP query-block's "inserted" says of the running image at path,
+ * given the VM's snapshots v (each row's disks naming the images it is
+ * on): 1 with msg when QEMU marked it corrupt or it lacks a snapshot the
+ * store lists on it, else 0 (snap_health.c). */
+int snap_health_judge_block(const json_t *inserted, const char *path,
+			    const struct store_snap *v, size_t n, char *msg, size_t msglen);
+/* QEMU's BLOCK_IMAGE_CORRUPTED event of vm: recorded as that disk's
+ * health at once. */
+struct qmp_msg;
+void snap_health_event(struct vm *vm, const struct qmp_msg *ev);
 
 /* --- croftd ------------------------------------------------------------------------ */
 

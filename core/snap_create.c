@@ -13,9 +13,12 @@
  * cancel waits for "cont", so the guest is never left stopped by croftd.
  *
  * While the guest is stopped (frozen) for it, a mark snap-paused
- * (snap-frozen) in the VM's run directory, recorded in the job, says so: a
- * croftd that dies meanwhile resumes the job at its restart in "undo"
- * mode, which continues (thaws) the guest before the sweep.  When the
+ * (snap-frozen) in the VM's run directory says so: a croftd that dies
+ * meanwhile resumes the job at its restart in "undo" mode, which continues
+ * (thaws) the guest before the sweep; a paused mark left by a job that
+ * ended without QEMU's answer to "cont" has the guest continued at the
+ * next start (snap_marks_recover).  A live snapshot holds its guest
+ * (job_hold_guest): croftd's stop on SIGTERM waits for it to end.  When the
  * guest agent answered lately, the file systems are frozen first and
  * thawed after "cont" (asked again until the agent answers).
  * A live VM with "ram": vmstate_save (vmstate.h) into a state file in the
@@ -262,6 +265,7 @@ static void record(struct job *j, double pause_ms, const char *method, int froze
 		    "VM %s: snapshot %s taken", vm->spec.name, s.name);
 	free(s.spec);
 	free(s.disks);
+	snap_health_live(vm);            /* a running VM's images, as QEMU sees them */
 	job_done(j);
 }
 
@@ -279,6 +283,7 @@ struct take {
 	int thaw_tries;
 	int freeze_tries;
 	int undo;                        /* a resumed job's thaw: then the sweep */
+	int qmp_lost;                    /* QMP closed before "stop" or "cont" answered */
 	char *paused_mark, *frozen_mark; /* while the guest is stopped / frozen */
 	char *error;
 };
@@ -289,19 +294,19 @@ static struct vm *take_vm(const struct take *t)
 }
 
 /* A file in the VM's run directory saying the guest is stopped (or
- * frozen) for this job, recorded in it: a croftd that dies meanwhile finds
- * it at its restart and continues (thaws) the guest.  NULL on failure. */
+ * frozen) for this job: a croftd that dies meanwhile finds it at its
+ * restart and continues (thaws) the guest.  Not among the job's files: it
+ * outlives a job that ends with the guest still stopped.  NULL on failure. */
 static char *mark(struct job *j, const char *vm, const char *file)
 {
-	char *path, err[256] = "";
+	char *path;
 	int fd;
 
 	if (!j)
 		return NULL;
 	path = vm_run_path(job_daemon(j), vm, file);
-	if (job_cleanup_add(j, path, err, sizeof(err)) < 0 ||
-	    (fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600)) < 0) {
-		log_warn("VM %s: cannot mark %s: %s", vm, path, *err ? err : strerror(errno));
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600)) < 0) {
+		log_warn("VM %s: cannot mark %s: %s", vm, path, strerror(errno));
 		free(path);
 		return NULL;
 	}
@@ -309,16 +314,12 @@ static char *mark(struct job *j, const char *vm, const char *file)
 	return path;
 }
 
-/* The guest is continued (thawed): the mark goes. */
-static void unmark(struct take *t, char **path)
+/* The guest is continued (thawed), or there is none: the mark goes. */
+static void unmark(char **path)
 {
-	struct job *j = job_wait_job(t->w);
-
 	if (!*path)
 		return;
 	unlink(*path);
-	if (j)
-		job_cleanup_drop(j, *path);
 	free(*path);
 	*path = NULL;
 }
@@ -329,9 +330,12 @@ static void take_finish(struct take *t)
 {
 	struct job *j;
 
-	/* croftd lives: whatever happened to the guest was answered here */
-	unmark(t, &t->paused_mark);
-	unmark(t, &t->frozen_mark);
+	/* croftd lives: whatever happened to the file systems was answered
+	 * here; the paused mark stays only when QMP closed on "stop" or "cont"
+	 * of a QEMU still there (croftd is going: the next one continues it) */
+	if (!t->qmp_lost || !take_vm(t) || !vm_is_live(take_vm(t)))
+		unmark(&t->paused_mark);
+	unmark(&t->frozen_mark);
 	j = job_wait_end(t->w);
 
 	if (t->pause)
@@ -380,7 +384,7 @@ static void thawed(struct vm *vm, int rc, json_t *results, const char *err, void
 		thaw_again(t, err ? err : "no answer");
 		return;
 	}
-	unmark(t, &t->frozen_mark);
+	unmark(&t->frozen_mark);
 	take_finish(t);
 }
 
@@ -410,7 +414,8 @@ static void cont_reply(struct qmp *q, const struct qmp_msg *m, void *data)
 		log_warn("VM %s: could not continue the guest after its snapshot: %s", t->vm,
 			 m->err_desc ? m->err_desc : "QEMU refused");
 	else if (m)
-		unmark(t, &t->paused_mark);
+		unmark(&t->paused_mark);
+	t->qmp_lost = !m;
 	if (t->pause->stop_s > 0 && t->pause->resume_s >= t->pause->stop_s)
 		t->pause_ms = (t->pause->resume_s - t->pause->stop_s) * 1000.0;
 	else
@@ -446,6 +451,7 @@ static void stop_reply(struct qmp *q, const struct qmp_msg *m, void *data)
 
 	(void)q;
 	if (!m || m->type == QMP_MSG_ERROR || !vm) {
+		t->qmp_lost = !m;
 		t->error = xstrdup(!m ? "QEMU's QMP connection closed" : !vm ? "the VM is gone" :
 				   m->err_desc ? m->err_desc : "QEMU refused to stop the guest");
 		pause_drop(t->pause);
@@ -530,7 +536,7 @@ static void freeze(struct take *t)
 		return;
 	}
 	log_info("VM %s: snapshot without frozen file systems: %s", vm->spec.name, why);
-	unmark(t, &t->frozen_mark);
+	unmark(&t->frozen_mark);
 	stop_and_take(t);
 }
 
@@ -547,6 +553,7 @@ static int start_live(struct job *j, struct vm *vm, char *err, size_t errlen)
 	t->d = job_daemon(j);
 	snprintf(t->vm, sizeof(t->vm), "%s", vm->spec.name);
 	run->touched = 1;
+	job_hold_guest(j);
 	t->w = job_step_wait(j);
 	/* a guest agent that answered lately freezes the file systems first */
 	if (vm->spec.agent && vm->guest_at && vm->state == VM_RUNNING)
@@ -603,6 +610,7 @@ static int start_ram(struct job *j, struct vm *vm, char *err, size_t errlen)
 	json_object_set_new(job_args(j), "vmstate", json_string(path));
 	free(path);
 	run->touched = 1;
+	job_hold_guest(j);
 	rc = vmstate_save(j, vm, fd, ram_at_pause, NULL, ram_saved, err, errlen);
 	close(fd);
 	return rc;
@@ -750,6 +758,22 @@ static int marked(struct croftd *d, const struct vm *vm, const char *file)
 
 	free(path);
 	return there;
+}
+
+void snap_marks_recover(struct croftd *d)
+{
+	struct vm *vm;
+
+	for (vm = d->vms; vm; vm = vm->next) {
+		if (!marked(d, vm, SNAP_PAUSED_MARK))
+			continue;
+		unmark_vm(d, vm, SNAP_PAUSED_MARK);
+		if (!vm_is_live(vm))
+			continue;
+		log_info("VM %s: the guest a snapshot stopped when croftd stopped goes on",
+			 vm->spec.name);
+		vm->vmstate_cut = 1;     /* "cont" once QMP says it is paused (vm_qemu.c) */
+	}
 }
 
 /* Done when the row made it; else resumed to continue and thaw what it

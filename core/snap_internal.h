@@ -41,16 +41,30 @@ struct snap_sweep {
 };
 void snap_sweep_start(struct job *j, const char *name, void (*then)(struct job *j));
 
-/* qemu-img check of each qcow2 disk of the job's stopped VM (a running
- * one is not checked: its images change under the check), then then(j);
- * what a check finds is logged and warned about by snap.list until a
- * check finds all well.  The job's priv begins with a struct snap_sweep,
- * which this uses. */
+/* qemu-img check of each qcow2 disk of the job's stopped VM, recorded per
+ * disk (snap_health_record); a running one is asked through QMP instead
+ * (snap_health_live: qemu-img would read its images mid-change); then
+ * then(j).  The job's priv begins with a struct snap_sweep, which this
+ * uses. */
 void snap_check_start(struct job *j, void (*then)(struct job *j));
+
+/* Record what the last check of vm's disk path found (how: "qemu-img" or
+ * "qmp"; msg NULL: all well), logging a problem (snap_health.c). */
+void snap_health_record(struct croftd *d, const struct vm *vm, const char *path,
+			const char *how, const char *msg);
+/* The last checks of vm's disks, as snap.list and snap.info show them
+ * (contract S: volume, ok, checked, how, message); each problem is also
+ * appended to warnings unless it is NULL. */
+json_t *snap_health_json(struct croftd *d, const struct vm *vm, json_t *warnings);
+/* Ask QEMU (query-block) about a running vm's images and record each. */
+void snap_health_live(struct vm *vm);
 
 /* Queue the undo of a half-made snapshot: a snap.delete job in "undo"
  * mode, which removes the name from the disks and leaves the store alone. */
 void snap_undo_submit(struct croftd *d, const char *vm, const char *name);
+/* At croftd's start: a guest a snapshot left stopped (its snap-paused
+ * mark outlived the job) is continued once QMP answers (snap_create.c). */
+void snap_marks_recover(struct croftd *d);
 
 /* The allocated bytes of spec's disk images now. */
 uint64_t snap_disks_alloc(const struct store_vm *spec);

@@ -19,6 +19,7 @@
  * its uuid) made it into the store.
  */
 #include "core/vm_clone.h"
+#include "core/vm_busy.h"
 #include "core/api_ops.h"
 #include "core/bus.h"
 #include "core/daemon.h"
@@ -561,13 +562,10 @@ int vm_clone(struct croftd *d, const struct vm_clone_req *req, struct job **out,
 			(long long)busy);
 		goto out;
 	}
-	*code = PROTO_E_INVALID_STATE;
-	if (!plan.linked && (busy = vm_clone_busy(d, req->src->name))) {
-		err_set(err, errlen, "VM '%s' is being cloned already (job %lld); a full clone "
-			"waits for it", req->src->name, (long long)busy);
-		rc = -EBUSY;
+	/* a full copy reads the disks: no other job may change them meanwhile
+	 * (a linked clone reads a template, which no job changes) */
+	if (!plan.linked && (rc = vm_busy_check(d, req->src, code, err, errlen)) < 0)
 		goto out;
-	}
 	disks = json_array();
 	for (i = 0; i < plan.ndisks; i++) {
 		if ((rc = disk_args(d, &plan, i, &o, code, err, errlen)) < 0) {

@@ -398,6 +398,8 @@ static void qmp_event(struct qmp *q, const struct qmp_msg *ev, void *data)
 			vm_set_state(vm, VM_PAUSED, vm->user_action ? "user" : "qemu");
 	} else if (!strcmp(ev->event, "BLOCK_IO_ERROR")) {
 		vm_pool_full_io_error(vm, ev);
+	} else if (!strcmp(ev->event, "BLOCK_IMAGE_CORRUPTED")) {
+		snap_health_event(vm, ev);
 	} else if (!strcmp(ev->event, "JOB_STATUS_CHANGE")) {
 		job_qmp_status_changed(vm->d->jobs, json_string_value(json_object_get(ev->data, "id")));
 	} else if (!strcmp(ev->event, "BALLOON_CHANGE")) {

@@ -19,7 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define STORE_SCHEMA_VERSION 16
+#define STORE_SCHEMA_VERSION 17
 
 struct store;
 
@@ -424,5 +424,25 @@ int store_snap_set_current(struct store *st, int64_t vm_id, int64_t id, char *er
 			   size_t errlen);
 void store_snap_clear(struct store_snap *s);
 void store_snap_list_free(struct store_snap *v, size_t n);
+
+/* --- chain health (store_health.c) ---------------------------------------------
+ *
+ * The last check of each of a VM's disks (core/snap.h); rows go with
+ * their VM. */
+struct store_disk_health {
+	char *path;              /* the volume */
+	int64_t checked;         /* unix seconds */
+	int ok;
+	char *how;               /* "qemu-img" (stopped) | "qmp" (running) */
+	char *message;           /* what is wrong; NULL when ok */
+};
+
+/* Record h as the last check of path (replacing the one before). */
+int store_disk_health_set(struct store *st, int64_t vm_id, const struct store_disk_health *h,
+			  char *err, size_t errlen);
+/* The VM's last checks by path (*v malloc'd; store_disk_health_list_free). */
+int store_disk_health_list(struct store *st, int64_t vm_id, struct store_disk_health **v,
+			   size_t *n);
+void store_disk_health_list_free(struct store_disk_health *v, size_t n);
 
 #endif

@@ -330,6 +330,19 @@ static const struct migration migrations[] = {
 	  " last_result TEXT,"
 	  " CONSTRAINT one_target CHECK ((vm_id IS NOT NULL) + all_vms + (tag IS NOT NULL) = 1));"
 	},
+	{ 17,
+	  /* Chain health (core/snap.h, store/store_health.c): the last check
+	   * of each of a VM's disks, by qemu-img (stopped) or QMP (running);
+	   * checked in unix seconds. */
+	  "CREATE TABLE disk_health ("
+	  " vm_id INTEGER NOT NULL REFERENCES vms(id) ON DELETE CASCADE,"
+	  " path TEXT NOT NULL,"
+	  " checked INTEGER NOT NULL,"
+	  " ok INTEGER NOT NULL CONSTRAINT ok_0_or_1 CHECK (ok IN (0, 1)),"
+	  " how TEXT NOT NULL CONSTRAINT how_known CHECK (how IN ('qemu-img', 'qmp')),"
+	  " message TEXT,"
+	  " PRIMARY KEY (vm_id, path));"
+	},
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == STORE_SCHEMA_VERSION,

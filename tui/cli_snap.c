@@ -4,7 +4,8 @@
  * [--force], snap delete VM NAME (core/snap.h).  create, revert and delete
  * answer with a job, which the CLI follows unless --no-wait.  snap list
  * draws the tree: each snapshot under its parent, the current one marked
- * with "*", then the warnings about the tree.
+ * with "*", then the warnings about the tree and each disk's last chain
+ * health check (snap info shows those too).
  */
 #include "tui/cli.h"
 #include "common/json_get.h"
@@ -147,6 +148,27 @@ static void walk(const json_t *all, const char *parent, int depth, json_t *out)
 	}
 }
 
+/* The last check of each disk: "health: PATH ok (qmp, TIME)", or its
+ * problem (which snap list also warns about). */
+static void format_health(FILE *f, const json_t *res, int kv)
+{
+	const json_t *h;
+	char when[64], line[1536];
+	size_t i;
+
+	json_array_foreach(json_object_get(res, "health"), i, h) {
+		cli_format_time((time_t)json_integer_value(json_object_get(h, "checked")),
+				"%Y-%m-%d %H:%M:%S", when, sizeof(when));
+		snprintf(line, sizeof(line), "%s%s%s (%s, %s)", kv ? "" : cli_str(h, "volume"),
+			 kv ? "" : " ", json_is_true(json_object_get(h, "ok")) ? "ok" :
+			 cli_str(h, "message"), cli_str(h, "how"), when);
+		if (kv)
+			cli_kv(f, cli_str(h, "volume"), line);
+		else
+			fprintf(f, "health: %s\n", line);
+	}
+}
+
 static void format_list(FILE *f, const json_t *res)
 {
 	static const struct cli_col cols[] = {
@@ -165,6 +187,7 @@ static void format_list(FILE *f, const json_t *res)
 	json_decref(rows);
 	json_array_foreach(json_object_get(res, "warnings"), i, w)
 		fprintf(f, "warning: %s\n", json_string_value(w));
+	format_health(f, res, 0);
 }
 
 static void format_info(FILE *f, const json_t *s)
@@ -196,6 +219,7 @@ static void format_info(FILE *f, const json_t *s)
 			 bytes(size, sizeof(size), d, "size"));
 		cli_kv(f, cli_str(d, "device"), buf);
 	}
+	format_health(f, s, 1);
 }
 
 int cli_run_snap_show(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args)

@@ -85,6 +85,9 @@ wait_for 30 "$BUILD/croft" vm agent s1 info
 guest_write CROFT-MARK-A
 expect_ok croft snap create s1 a
 assert_eq transaction "$(sl '.snapshots[] | select(.name == "a") | .method')" "method"
+# chain health of a running VM comes from QEMU (query-block), not qemu-img
+wait_for 10 sh -c "'$BUILD/croft' snap list s1 --json | jq -e '[.health[] | select(.how == \"qmp\" and .ok)] | length == 2'" ||
+	fail "no QMP health check of both disks: $(croft snap list s1 --json | jq -c .health)"
 assert_eq true "$(sl '.snapshots[] | select(.name == "a") | .frozen')" "file systems frozen"
 expect_ok croft vm agent s1 fsfreeze-status --json
 assert_eq thawed "$(echo "$EXPECT_OUT" | jq -r .fsfreeze)" "thawed after the snapshot"
@@ -156,12 +159,52 @@ assert_eq "" "$(sl '.snapshots[] | select(.name == "bynobody") | .name')" "nobod
 itest_member_del
 t_end
 
-t_begin "a snapshot cancelled, or cut short by croftd's stop or kill -9, while half made: no trace of it"
+t_begin "one job per VM: lifecycle, edits and disks wait for a snapshot job; a snapshot waits for a volume job on its disks"
+# qemu-img, as croftd runs it, takes 30 s over disk1's snapshot or resize
 mkdir -m 0755 "$T/slowbin"
-printf '#!/bin/sh\ncase "$*" in *-c*disk1*) sleep 30 ;; esac\nexec /usr/bin/qemu-img "$@"\n' >"$T/slowbin/qemu-img"
+printf '#!/bin/sh\ncase "$*" in *-c*disk1*|resize*disk1*) sleep 30 ;; esac\nexec /usr/bin/qemu-img "$@"\n' >"$T/slowbin/qemu-img"
 chmod 0755 "$T/slowbin/qemu-img"
 croftd_stop
 PATH="$T/slowbin:$PATH" croftd_start || die "croftd did not start"
+expect_ok croft vol create default/spare --size 8M
+expect_ok croft snap create s1 slow --no-wait
+wait_for 10 sh -c "qemu-img snapshot -U -l '$D0' | grep -q ' slow '" || fail "disk0 never got snapshot slow"
+SJ=$("$BUILD/croft" job list --json | jq -r '[.[] | select(.kind == "snap.create")] | max_by(.id) | .id')
+BUSY="VM 's1' has job $SJ (snap.create) running; wait for it or cancel it"
+V0=$(croft vol info default/s1-disk0.qcow2 --json | jq -r .virtual_bytes)
+expect_fail "$BUSY" croft vm start s1
+expect_fail "$BUSY" croft vm stop s1
+expect_fail "$BUSY" croft vm shutdown s1
+expect_fail "$BUSY" croft vm reset s1
+expect_fail "$BUSY" croft vm edit s1 --memory 256M
+expect_fail "$BUSY" croft vm delete s1 --force
+expect_fail "$BUSY" croft vm disk attach s1 default/spare
+expect_fail "$BUSY" croft vm disk detach s1 default/s1-disk1.qcow2
+expect_fail "volume default/s1-disk0.qcow2 is a disk of VM s1: $BUSY" croft vol resize default/s1-disk0.qcow2 --size 128M
+expect_fail "$BUSY" croft snap create s1 other
+expect_fail "$BUSY" croft snap revert s1 a2
+expect_fail "$BUSY" croft snap delete s1 a2
+assert_eq busy "$(api vm.start '{"name":"s1"}' | jq -r .error.code)" "the error code"
+assert_eq "stopped 128 2 $V0" "$(croft vm info s1 --json | jq -r '"\(.state) \(.memory_mib) \(.disks | length)"') $(croft vol info default/s1-disk0.qcow2 --json | jq -r .virtual_bytes)" \
+	"the VM and its disk after the refusals"
+expect_ok croft job cancel "$SJ"
+wait_for 30 sh -c "'$BUILD/croft' job info $SJ --json | jq -e '.state == \"cancelled\"'" || fail "job $SJ was not cancelled"
+wait_for 10 sh -c "[ -z \"\$('$BUILD/croft' job list --json | jq -r '.[] | select(.state == \"running\" or .state == \"queued\") | .id')\" ]" ||
+	fail "the undo job did not end"
+# the other way round: a volume job on one of its disks holds the VM
+expect_ok croft vol resize default/s1-disk1.qcow2 --size 32M --no-wait
+RJ=$("$BUILD/croft" job list --json | jq -r '[.[] | select(.kind == "vol.resize")] | max_by(.id) | .id')
+BUSY="VM 's1' has job $RJ (vol.resize) running; wait for it or cancel it"
+expect_fail "$BUSY" croft snap create s1 during
+expect_fail "$BUSY" croft vm start s1
+expect_ok croft job cancel "$RJ"
+wait_for 30 sh -c "'$BUILD/croft' job info $RJ --json | jq -e '.state == \"cancelled\"'" || fail "job $RJ was not cancelled"
+assert_eq "a2 bymember empty " "$(snaps_of "$D0")" "disk0's snapshots after it all"
+assert_eq "" "$(sl '.snapshots[] | select(.name == "slow" or .name == "other" or .name == "during") | .name')" "no row for a refused or cancelled snapshot"
+expect_ok croft vol delete default/spare
+t_end
+
+t_begin "a snapshot cancelled, or cut short by croftd's stop or kill -9, while half made: no trace of it"
 expect_ok croft snap create s1 cancelme --no-wait
 wait_for 10 sh -c "qemu-img snapshot -U -l '$D0' | grep -q ' cancelme '" || fail "disk0 never got snapshot cancelme"
 CJ=$("$BUILD/croft" job list --json | jq -r '[.[] | select(.kind == "snap.create")] | max_by(.id) | .id')
@@ -229,6 +272,46 @@ expect_ok croft snap delete u1 v1
 expect_ok croft snap create u1 v2
 expect_ok croft vm delete u1
 [ -e "$T/state/vm/u1" ] && fail "the deleted VM's state directory stayed: $(ls "$T/state/vm/u1")"
+t_end
+
+t_begin "chain health: a corrupted qcow2 is found by the next check, kept across a restart, shown by list and info"
+wait_state s1 stopped 30 || fail "s1 is not stopped"
+# overwrite the first L1 entry of the first snapshot's L1 table on disk1 with
+# an entry whose L2 table is not cluster aligned (header: snapshots_offset
+# at 64; a snapshot entry begins with its L1 table's offset)
+be64() { od -An -tx1 -j "$2" -N 8 "$1" | tr -d ' \n'; }
+SNAPS=$((16#$(be64 "$D1" 64)))
+L1=$((16#$(be64 "$D1" "$SNAPS")))
+[ "$L1" -gt 0 ] || die "cannot find a snapshot's L1 table on $D1"
+printf '\x80\x00\x00\x00\x00\x00\x02\x00' | dd of="$D1" bs=1 seek="$L1" conv=notrunc 2>/dev/null
+qemu-img check -q "$D1" 2>/dev/null && die "the corruption of $D1 did not take"
+expect_ok croft snap create s1 hc
+check_bad() {
+	assert_eq "false qemu-img" "$(sl ".health[] | select(.volume == \"$D1\") | \"\(.ok) \(.how)\"")" "disk1's health $1"
+	assert_contains "$(sl '.warnings | join("\n")')" "qemu-img check of $D1 found"
+}
+check_bad "after the check"
+assert_eq "true" "$(sl ".health[] | select(.volume == \"$D0\") | .ok")" "disk0's health"
+croftd_restart || die "croftd did not restart"
+check_bad "after croftd's restart"
+expect_ok croft snap list s1
+assert_contains "$EXPECT_OUT" "warning: qemu-img check of $D1 found"
+assert_contains "$EXPECT_OUT" "health: $D0 ok (qemu-img,"
+expect_ok croft snap info s1 hc
+assert_contains "$EXPECT_OUT" "qemu-img check of $D1 found"
+assert_eq false "$(croft snap info s1 hc --json | jq -r ".health[] | select(.volume == \"$D1\") | .ok")" "snap info --json's health"
+# running: QEMU's view.  disk0 loses snapshot 'empty' behind croft's back;
+# the next snapshot's check (QMP query-block) finds it missing; QEMU's
+# "fine" for disk1 leaves qemu-img's finding standing
+qemu-img snapshot -d empty "$D0" || die "cannot delete snapshot empty from $D0"
+expect_ok croft vm start s1
+expect_ok croft snap create s1 live2
+wait_for 10 sh -c "'$BUILD/croft' snap list s1 --json | jq -e '.health[] | select(.how == \"qmp\" and (.ok | not))'" ||
+	fail "the QMP check did not find the missing snapshot: $(croft snap list s1 --json | jq -c .health)"
+assert_contains "$(sl '.warnings | join("\n")')" "disk $D0 does not hold snapshot 'empty' that it should"
+check_bad "after a QMP check"
+expect_ok croft vm stop s1
+wait_state s1 stopped 30 || fail "s1 did not stop"
 t_end
 
 t_begin "deleting the VM takes its snapshots' rows"

@@ -48,6 +48,13 @@ counter_above() {
 	return 1
 }
 
+# counter_start — the guest's marker and its counter loop (pid in /tmp/counter.pid)
+counter_start() {
+	guest_run r1 'echo before >/tmp/mark; (i=0; while :; do i=$((i+1)); echo $i >/tmp/counter; sleep 0.2; done) </dev/null >/dev/null 2>&1 & echo $! >/tmp/counter.pid' 60 >/dev/null ||
+		die "cannot start the guest's counter"
+	counter_above 0 60 || die "the guest's counter does not run"
+}
+
 t_begin "setup: a guest with a counter in its memory; RAM of a stopped VM refused"
 expect_ok croft vm create r1 --memory 256M --disk 32M "${KARGS[@]}"
 expect_fail "a snapshot with RAM needs a running guest" croft snap create r1 x --ram
@@ -55,9 +62,7 @@ assert_contains "$(api snap.estimate '{"vm":"r1","ram":true}')" "only a running 
 assert_eq 0 "$(sl '.snapshots | length')" "no snapshot after the refusals"
 expect_ok croft vm start r1
 wait_serial r1 'CROFT-GUEST: ready' 120
-guest_run r1 'echo before >/tmp/mark; (i=0; while :; do i=$((i+1)); echo $i >/tmp/counter; sleep 0.2; done) </dev/null >/dev/null 2>&1 & echo $! >/tmp/counter.pid' 60 >/dev/null ||
-	die "cannot start the guest's counter"
-counter_above 0 60 || die "the guest's counter does not run"
+counter_start
 t_end
 
 t_begin "a RAM snapshot: the method estimated first, the pause measured and shown"
@@ -193,6 +198,58 @@ EST=$(api snap.estimate '{"vm":"r1","ram":true}')
 assert_eq stopped "$(echo "$EST" | jq -r .result.method)" "the adopted QEMU's method"
 assert_contains "$(echo "$EST" | jq -r .result.why)" "was started without /dev/userfaultfd"
 expect_ok croft host set ram-snapshot-fast on
+t_end
+
+# term_croftd — one SIGTERM (a second would stop it at once); it must be gone within 30 s
+term_croftd() {
+	local t0=$SECONDS
+	kill -TERM "$CROFTD_PID"
+	wait "$CROFTD_PID" 2>/dev/null || true
+	CROFTD_PID=
+	[ $((SECONDS - t0)) -lt 30 ] || fail "croftd took $((SECONDS - t0)) s to stop"
+}
+# after_term NAME — croftd again, its jobs ended; snapshot NAME is whole
+# (row, disk's snapshot, state file with RAM) or not there at all; the
+# guest runs (its counter goes on)
+after_term() {
+	local row disk c
+	croftd_start || die "croftd did not restart"
+	wait_for 30 sh -c "[ -z \"\$('$BUILD/croft' job list --json | jq -r '.[] | select(.state == \"running\" or .state == \"queued\") | .id')\" ]" ||
+		fail "the jobs after the restart did not end"
+	row=$(sl ".snapshots[] | select(.name == \"$1\") | .name")
+	disk=$(qemu-img snapshot -U -l "$POOL/r1-disk0.qcow2" | awk -v n="$1" 'NR > 2 && $2 == n { print $2 }')
+	assert_eq "$row" "$disk" "snapshot $1: in the store and on the disk alike"
+	if [ -n "$2" ] && [ -n "$row" ]; then
+		assert_contains "$(states)" "snap-$1."
+	elif [ -n "$2" ]; then
+		assert_eq "" "$(states | grep -o "snap-$1\.")" "no state file of the half snapshot $1"
+	fi
+	[ -e "$T/run/vm/r1/snap-paused" ] && fail "the paused mark stayed after $1"
+	wait_state r1 running 30 || fail "r1 is not running after $1"
+	c=$(counter)
+	counter_above "$c" 60 || fail "the guest does not run after croftd's stop during $1"
+	echo "  $1: $([ -n "$row" ] && echo taken || echo 'not taken')"
+}
+
+t_begin "SIGTERM to croftd while a snapshot has the guest stopped: croftd ends the pause first; the guest runs, no half snapshot"
+counter_start                      # the guest was started again above
+for i in 1 2 3; do
+	# with RAM: the state file is made as the save begins, the pause follows
+	expect_ok croft snap create r1 "rt$i" --ram --no-wait
+	wait_for 10 sh -c "ls -a '$POOL' | grep -q 'snap-rt$i\.'" || fail "no state file for rt$i"
+	[ "$i" -gt 1 ] && sleep "0.$((i * 2))"
+	term_croftd
+	after_term "rt$i" ram
+done
+for i in 1 2 3; do
+	# without RAM: SIGTERM as soon as the guest is marked stopped for it
+	expect_ok croft snap create r1 "dt$i" --no-wait
+	end=$((SECONDS + 10))
+	until [ -e "$T/run/vm/r1/snap-paused" ] || [ "$SECONDS" -ge "$end" ]; do :; done
+	term_croftd
+	after_term "dt$i" ""
+done
+echo "  croftd waited for a held guest $(grep -c 'holding a guest stopped' "$T/croftd.log") time(s)"
 t_end
 
 t_begin "delete: the state file goes with the snapshot, and all of them with the VM"

@@ -271,7 +271,14 @@ static void test_op_table_sane(void **state)
 				fail_msg("op %s has no handler", a->name);
 			if (!a->args)
 				fail_msg("op %s has no argument list", a->name);
-			assert_int_equal(a->flags & ~API_OP_READ, 0);
+			assert_int_equal(a->flags & ~(API_OP_READ | API_OP_VM_JOBS), 0);
+			/* the one-job-per-VM check needs the VM, and a read changes nothing */
+			for (x = a->args; (a->flags & API_OP_VM_JOBS) && x->name &&
+			     !(x->flags & ARG_VM); x++)
+				;
+			if ((a->flags & API_OP_VM_JOBS) && (!x->name || (a->flags & API_OP_READ)))
+				fail_msg("op %s is marked API_OP_VM_JOBS without a VM argument, or "
+					 "as a read", a->name);
 			for (x = a->args; x->name; x++) {
 				assert_true(x->type >= ARG_STRING && x->type <= ARG_OBJECT);
 				assert_int_equal(x->flags & ~(ARG_REQUIRED | ARG_NULLABLE | ARG_VM | ARG_NET), 0);

@@ -6,6 +6,8 @@
  * Children are real processes where timing matters little (killed
  * mid-way, cancel, shutdown) and scripted ones (testlib's exec fake) for
  * fork failures, failing tools, the queue and progress; the clock is fake.
+ * Quiescing (croftd's SIGTERM) waits for the jobs that hold a guest
+ * (test.sh with "hold"), starts nothing and takes no new job.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -68,6 +70,8 @@ static int sh_start(struct job *j, char *err, size_t errlen)
 	int rc;
 
 	argv[2] = (char *)json_string_value(json_object_get(job_args(j), "script"));
+	if (json_is_true(json_object_get(job_args(j), "hold")))
+		job_hold_guest(j);
 	if (file) {
 		rc = job_cleanup_add(j, file, err, errlen);
 		if (rc < 0)
@@ -399,6 +403,46 @@ static void test_shutdown(void **state)
 	assert_int_equal(access(path, F_OK), -1);
 }
 
+static void quiet(void *data)
+{
+	(*(int *)data)++;
+}
+
+static void test_quiesce(void **state)
+{
+	struct fx *f = *state;
+	int calls = 0;
+	int64_t a, b, c;
+	struct job *j;
+	char err[256];
+
+	runner_start(f);
+	job_runner_set_limits(f->d.jobs, 2, 300);
+	a = submit(f, "test.sh", NULL, "{\"script\":\"sleep 0.3\",\"hold\":true}");
+	b = submit(f, "test.sh", NULL, "{\"script\":\"exec sleep 30\"}");
+	c = submit(f, "test.sh", NULL, "{\"script\":\"echo never > %s/c\"}");
+	TL_PUMP_UNTIL(f->d.loop, state_of(f, a) == JOB_RUNNING && state_of(f, b) == JOB_RUNNING,
+		      5000);
+	/* a holds its guest: not yet */
+	job_runner_quiesce(f->d.jobs, quiet, &calls);
+	assert_int_equal(calls, 0);
+	assert_int_equal(job_submit(f->d.jobs, "test.sh", NULL, json_pack("{s:s}", "script",
+				    "true"), NULL, NULL, &j, err, sizeof(err)), -ESHUTDOWN);
+	/* once a is done: called once; b runs on, c never starts */
+	TL_PUMP_UNTIL(f->d.loop, calls > 0, 5000);
+	assert_int_equal(calls, 1);
+	assert_true(has_ended(f, a));
+	assert_int_equal(state_of(f, b), JOB_RUNNING);
+	assert_int_equal(state_of(f, c), JOB_QUEUED);
+	for (int i = 0; i < 10; i++)
+		loop_run_once(f->d.loop, 10);
+	assert_int_equal(calls, 1);
+	assert_false(file_exists(f, "c"));
+	/* nobody holding: at once */
+	job_runner_quiesce(f->d.jobs, quiet, &calls);
+	assert_int_equal(calls, 2);
+}
+
 /* --- a restart ----------------------------------------------------------------------- */
 
 static int64_t stored(struct fx *f, const char *kind, const char *state, const char *args,
@@ -700,6 +744,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_child_killed_midway, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cancel_running, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_shutdown, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_quiesce, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_restart, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_exec_faults, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_queue_limit, setup, teardown),

@@ -5,7 +5,9 @@
  * hangs under nothing and becomes current, one current per VM, a name
  * taken twice is -EEXIST and changes nothing, delete moves children up to
  * the parent and the current position with them, rows go with their VM;
- * what qemu-img check's report means; the CLI's parser.
+ * what qemu-img check's report means; chain health: the last check of a
+ * disk kept (replaced by the next, gone with its VM) and what QEMU's
+ * query-block says of a running image; the CLI's parser.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -234,6 +236,77 @@ static void test_store_tree(void **state)
 	assert_int_equal(rows(fx), 1);
 }
 
+/* --- chain health: the last check per disk, kept; QEMU's view of a running image --------- */
+
+static void test_store_health(void **state)
+{
+	struct tl_store_fx *fx = *state;
+	int64_t vm = tl_store_vm_or_fail(fx->st, "web"), other = tl_store_vm_or_fail(fx->st, "db");
+	struct store_disk_health h = { .path = (char *)"/p/web.qcow2", .checked = 100, .ok = 0,
+				       .how = (char *)"qemu-img", .message = (char *)"bad" };
+	struct store_disk_health *v;
+	char err[256];
+	size_t n;
+
+	assert_int_equal(store_disk_health_set(fx->st, vm, &h, err, sizeof(err)), 0);
+	h.path = (char *)"/p/db.qcow2";
+	assert_int_equal(store_disk_health_set(fx->st, other, &h, err, sizeof(err)), 0);
+	/* the next check of a disk replaces the last */
+	h = (struct store_disk_health){ .path = (char *)"/p/web.qcow2", .checked = 200, .ok = 1,
+					.how = (char *)"qmp" };
+	assert_int_equal(store_disk_health_set(fx->st, vm, &h, err, sizeof(err)), 0);
+	assert_int_equal(store_disk_health_list(fx->st, vm, &v, &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(v[0].path, "/p/web.qcow2");
+	assert_int_equal(v[0].checked, 200);
+	assert_true(v[0].ok);
+	assert_string_equal(v[0].how, "qmp");
+	assert_null(v[0].message);
+	store_disk_health_list_free(v, n);
+	/* an unknown way of checking is refused, the last check kept */
+	h.how = (char *)"guess";
+	assert_int_not_equal(store_disk_health_set(fx->st, vm, &h, err, sizeof(err)), 0);
+	assert_int_equal(store_disk_health_list(fx->st, vm, &v, &n), 0);
+	assert_string_equal(v[0].how, "qmp");
+	store_disk_health_list_free(v, n);
+	/* rows go with their VM */
+	assert_int_equal(store_vm_delete(fx->st, other), 0);
+	assert_int_equal(store_disk_health_list(fx->st, other, &v, &n), 0);
+	assert_int_equal(n, 0);
+	store_disk_health_list_free(v, n);
+}
+
+static void test_health_judge_block(void **state)
+{
+	struct store_snap v[2] = {
+		row(1, "a", 0, 100, 0, 0), row(2, "b", 1, 200, 0, 1),
+	};
+	json_t *ok = tl_json("{\"node-name\":\"disk0\",\"image\":{\"filename\":\"/p/w.qcow2\","
+			     "\"snapshots\":[{\"name\":\"a\"},{\"name\":\"b\"}],"
+			     "\"format-specific\":{\"type\":\"qcow2\",\"data\":{\"corrupt\":false}}}}");
+	json_t *corrupt = tl_json("{\"image\":{\"snapshots\":[{\"name\":\"a\"},{\"name\":\"b\"}],"
+				  "\"format-specific\":{\"data\":{\"corrupt\":true}}}}");
+	json_t *lacks = tl_json("{\"image\":{\"snapshots\":[{\"name\":\"a\"}]}}");
+	char msg[512] = "";
+
+	(void)state;
+	v[0].disks = (char *)"[{\"path\":\"/p/w.qcow2\"}]";
+	v[1].disks = (char *)"[{\"path\":\"/p/w.qcow2\"},{\"path\":\"/p/x.qcow2\"}]";
+	assert_int_equal(snap_health_judge_block(ok, "/p/w.qcow2", v, 2, msg, sizeof(msg)), 0);
+	assert_int_equal(snap_health_judge_block(corrupt, "/p/w.qcow2", v, 2, msg, sizeof(msg)), 1);
+	assert_string_equal(msg, "QEMU marked /p/w.qcow2 corrupt: stop the VM and repair it "
+			    "(qemu-img check -r all) or restore it from a backup");
+	assert_int_equal(snap_health_judge_block(lacks, "/p/w.qcow2", v, 2, msg, sizeof(msg)), 1);
+	assert_string_equal(msg, "disk /p/w.qcow2 does not hold snapshot 'b' that it should: a "
+			    "revert to it would fail; delete the snapshot");
+	/* a disk a snapshot does not cover need not hold it; a prefix is not a path */
+	assert_int_equal(snap_health_judge_block(lacks, "/p/x.qcow2", v, 1, msg, sizeof(msg)), 0);
+	assert_int_equal(snap_health_judge_block(lacks, "/p/w", v, 2, msg, sizeof(msg)), 0);
+	json_decref(ok);
+	json_decref(corrupt);
+	json_decref(lacks);
+}
+
 /* --- qemu-img check's verdict ---------------------------------------------------------- */
 
 static void test_check_judge(void **state)
@@ -314,6 +387,8 @@ int main(void)
 		cmocka_unit_test(test_cli_parse),
 		cmocka_unit_test(test_check_judge),
 		cmocka_unit_test_setup_teardown(test_store_tree, tl_store_setup, tl_store_teardown),
+		cmocka_unit_test_setup_teardown(test_store_health, tl_store_setup, tl_store_teardown),
+		cmocka_unit_test(test_health_judge_block),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

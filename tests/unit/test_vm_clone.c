@@ -14,6 +14,12 @@
  * its name and defines a VM with a uuid of its own; a clone whose
  * qemu-img fails leaves neither its volume nor a VM.  (New MACs need
  * croft-netd: tests/integration/test_clone.sh.)
+ *
+ * One job per VM (core/vm_busy.c): a job holds the template when it
+ * targets it, reads it as a clone's source or works on its disk by path;
+ * the refusal is "busy" and names the job, its kind and its state; other
+ * VMs' and other volumes' jobs hold nothing (queued jobs: the loop is not
+ * run, so none starts).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -27,6 +33,7 @@
 #include "core/job.h"
 #include "core/pools.h"
 #include "core/vm.h"
+#include "core/vm_busy.h"
 #include "core/vm_clone.h"
 #include "common/loop.h"
 #include "common/proto.h"
@@ -467,6 +474,65 @@ static void test_template_and_linked_clones(void **state)
 	}
 }
 
+/* --- one job per VM ----------------------------------------------------------------- */
+
+static int64_t queue(struct dfx *f, const char *kind, const char *target, json_t *args)
+{
+	struct job *j;
+	char err[256];
+
+	if (job_submit(f->d->jobs, kind, target, args, NULL, NULL, &j, err, sizeof(err)) < 0)
+		fail_msg("%s", err);
+	return job_id(j);
+}
+
+/* tmpl is held by job id: refused with code busy and exactly want; the
+ * job cancelled, tmpl is free again. */
+static void held(struct dfx *f, int64_t id, const char *want)
+{
+	const char *code = NULL;
+	char err[512] = "";
+
+	assert_ptr_equal(vm_busy_job(f->d, &f->tmpl->spec), job_find(f->d->jobs, id));
+	assert_int_equal(vm_busy_check(f->d, &f->tmpl->spec, &code, err, sizeof(err)), -EBUSY);
+	assert_string_equal(code, PROTO_E_BUSY);
+	assert_string_equal(err, want);
+	job_cancel(job_find(f->d->jobs, id), NULL, NULL);
+	assert_null(job_find(f->d->jobs, id));
+	assert_null(vm_busy_job(f->d, &f->tmpl->spec));
+	assert_int_equal(vm_busy_check(f->d, &f->tmpl->spec, &code, err, sizeof(err)), 0);
+}
+
+static void test_busy(void **state)
+{
+	struct dfx *f = *state;
+	char want[512], other[4200];
+	int64_t id;
+
+	assert_null(vm_busy_job(f->d, &f->tmpl->spec));
+	/* other VMs' jobs and other volumes' jobs: not tmpl's */
+	queue(f, "snap.create", "db", json_pack("{s:s,s:s}", "vm", "db", "name", "x"));
+	queue(f, "vm.clone", "db2", json_pack("{s:s}", "source", "db"));
+	snprintf(other, sizeof(other), "%s2", f->base);      /* the path plus a suffix */
+	queue(f, "vol.resize", "default/base2", json_pack("{s:s}", "path", other));
+	assert_null(vm_busy_job(f->d, &f->tmpl->spec));
+	/* its target */
+	id = queue(f, "snap.create", "tmpl", json_pack("{s:s,s:s}", "vm", "tmpl", "name", "x"));
+	snprintf(want, sizeof(want), "VM 'tmpl' has job %lld (snap.create) queued; wait for it "
+		 "or cancel it", (long long)id);
+	held(f, id, want);
+	/* a clone's source */
+	id = queue(f, "vm.clone", "c9", json_pack("{s:s}", "source", "tmpl"));
+	snprintf(want, sizeof(want), "VM 'tmpl' is being cloned (job %lld); wait for it or "
+		 "cancel it", (long long)id);
+	held(f, id, want);
+	/* its disk, by path */
+	id = queue(f, "vol.resize", "default/base", json_pack("{s:s}", "path", f->base));
+	snprintf(want, sizeof(want), "VM 'tmpl' has job %lld (vol.resize) queued; wait for it "
+		 "or cancel it", (long long)id);
+	held(f, id, want);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -476,6 +542,7 @@ int main(void)
 		cmocka_unit_test(test_template_rules),
 		cmocka_unit_test(test_backing_is),
 		cmocka_unit_test_setup_teardown(test_template_and_linked_clones, d_setup, d_teardown),
+		cmocka_unit_test_setup_teardown(test_busy, d_setup, d_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
