@@ -11,6 +11,7 @@
  * written and the row recorded; only then is the job done.
  */
 #include "core/backup.h"
+#include "core/vm_busy.h"
 #include "core/backup_internal.h"
 #include "core/daemon.h"
 #include "core/job_disk.h"
@@ -651,7 +652,6 @@ int backup_create(struct croftd *d, const char *name, const char *pool, int64_t 
 	json_t *disks, *o, *args;
 	ssize_t pi = pool ? pools_index(d->pools, pool) : -1;
 	uint64_t need = 0;
-	struct job *busy;
 	int live, rc;
 	size_t i;
 
@@ -683,11 +683,8 @@ int backup_create(struct croftd *d, const char *name, const char *pool, int64_t 
 		err_set(err, errlen, "VM '%s' is a template; back up a clone of it instead", name);
 		return -EINVAL;
 	}
-	if ((busy = job_running_for(d->jobs, name))) {
-		err_set(err, errlen, "VM '%s' is busy with job %lld (%s); try again when it is done",
-			name, (long long)job_id(busy), job_kind_name(busy));
+	if (vm_busy_check(d, &vm->spec, code, err, errlen) < 0)
 		return -EBUSY;
-	}
 	live = vm_is_live(vm);
 	if (live && (vm->state != VM_RUNNING && vm->state != VM_PAUSED)) {
 		err_set(err, errlen, "VM '%s' is %s; back it up when it runs or is stopped", name,

@@ -18,6 +18,7 @@
  * was (the job removes the new volumes).
  */
 #include "core/backup.h"
+#include "core/vm_busy.h"
 #include "core/backup_internal.h"
 #include "core/api_ops.h"
 #include "core/bus.h"
@@ -229,9 +230,12 @@ static int name_ok(struct croftd *d, const char *name, int as, int force, int *o
 	if (name_check("VM", name, err, errlen) < 0)
 		return -EINVAL;
 	*code = PROTO_E_INVALID_STATE;
-	if ((busy = job_running_for(d->jobs, name))) {
-		err_set(err, errlen, "VM '%s' is busy with job %lld (%s)", name,
-			(long long)job_id(busy), job_kind_name(busy));
+	if (vm && vm_busy_check(d, &vm->spec, code, err, errlen) < 0)
+		return -EBUSY;
+	if (!vm && (busy = job_running_for(d->jobs, name))) {
+		*code = PROTO_E_BUSY;
+		err_set(err, errlen, "VM '%s' has job %lld (%s) running; wait for it or cancel it",
+			name, (long long)job_id(busy), job_kind_name(busy));
 		return -EBUSY;
 	}
 	if ((pending = vm_create_pending(d, name)) || (pending = vm_clone_busy(d, name))) {

@@ -200,7 +200,7 @@ PATH="$T/slowbin:$PATH" croftd_start || die "croftd did not start"
 expect_ok croft backup create bk --to vault --no-wait
 JID=$(croft job list --json | jq -r '[.[] | select(.kind == "backup.create")] | max_by(.id) | .id')
 wait_for 20 pgrep -f "$T/slowbin/qemu-img convert" >/dev/null || fail "the hash never started"
-expect_fail "busy with job $JID" croft backup create bk --to vault
+expect_fail "has job $JID (backup.create) running" croft backup create bk --to vault
 croftd_kill9
 croftd_start || die "croftd did not restart"
 assert_eq failed "$(croft job info "$JID" --json | jq -r .state)" "the interrupted job"

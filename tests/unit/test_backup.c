@@ -469,7 +469,9 @@ static void test_live(void **state)
 	assert_non_null(strstr(args, "a backup must go to another pool"));
 	assert_int_equal(backup_create(f->d, "web", "vault", 0, 0, NULL, NULL, NULL, &code, args,
 				       sizeof(args)), -EBUSY);
-	assert_string_equal(code, PROTO_E_INVALID_STATE);
+	assert_string_equal(code, PROTO_E_BUSY);
+	assert_non_null(strstr(args, "(backup.create) "));
+	assert_non_null(strstr(args, "; wait for it or cancel it"));
 
 	expect_attach(f, job);
 	id = next_cmd(f, "transaction", args, sizeof(args));
