@@ -60,10 +60,7 @@ static uint64_t now_ns(void)
 
 uint64_t loop_now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	return now_ns() / 1000000u;
 }
 
 uint64_t loop_thread_cpu_ns(void)
