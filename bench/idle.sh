@@ -28,8 +28,9 @@ BASE=
 if [ -n "${2:-}" ]; then
 	bench_build_dir "$2"
 	BASE=$BUILD
-	[ -x "$BASE/croftd" ] && [ -x "$BASE/croft" ] && [ -x "$BASE/croft-netd" ] ||
-		die "no croftd, croft or croft-netd in $BASE"
+	for f in croftd croft croft-netd; do
+		[ -x "$BASE/$f" ] || die "no $f in $BASE"
+	done
 	BUILD=$NEW
 fi
 bench_need_tools ip
