@@ -274,7 +274,6 @@ static int connect_now(struct netd_client *c, char *err, size_t errlen)
 		log_warn("netd: cannot watch the connection; a restart of netd is noticed at the next request");
 	log_info("connected to croft-netd at %s", c->path);
 	c->down_logged = 0;
-	c->backoff_ms = c->retry_min_ms;
 
 	/* A new netd (or a new croftd) gets the whole state at once. */
 	r = c->state_fn ? c->state_fn(c->state_data, &s, why, sizeof(why)) : 0;
@@ -285,6 +284,10 @@ static int connect_now(struct netd_client *c, char *err, size_t errlen)
 		log_err("croft-netd refused croft's network state: %s", why);
 	else if (r < 0)
 		err_set(err, errlen, "%s", why);
+	/* the backoff starts over only once the state went through, so a
+	 * netd that drops every push is not retried every 100 ms */
+	if (c->fd >= 0)
+		c->backoff_ms = c->retry_min_ms;
 	if (r == 0 && c->fd >= 0 && c->connected_fn)
 		c->connected_fn(c->connected_data);
 	return c->fd >= 0 ? 0 : -ENOTCONN;

@@ -270,6 +270,7 @@ struct fake {
 	int hello_status;
 	int silent;                  /* never answer anything */
 	int hangup;                  /* close the connection at the next message */
+	int drop_state;              /* close it at every state transfer */
 	int refuse_state;            /* refuse every COMMIT with status/text */
 	char refuse_text[128];
 	int check_status;
@@ -317,7 +318,7 @@ static void *fake_main(void *arg)
 
 	while (recv(fd, &m, sizeof(m), 0) == (ssize_t)sizeof(m)) {
 		pthread_mutex_lock(&fk.mu);
-		if (fk.hangup) {
+		if (fk.hangup || (fk.drop_state && m.type == NETD_MSG_STATE_BEGIN)) {
 			fk.hangup = 0;
 			pthread_mutex_unlock(&fk.mu);
 			break;
@@ -675,6 +676,34 @@ static void test_client_backoff(void **state)
 	loop_free(l);
 }
 
+static int four_tries(struct netd_client *c)
+{
+	(void)c;
+	return fk.connects >= 4;
+}
+
+/* A netd that takes the hello but drops every state transfer is not
+ * retried at the shortest delay: the backoff starts over only once the
+ * state went through. */
+static void test_client_backoff_push_dropped(void **state)
+{
+	struct loop *l = loop_new();
+	struct netd_client *c;
+
+	(void)state;
+	fk.drop_state = 1;
+	c = netd_client_new(l, "/run/test/netd.sock", &fake_ops, one_net_state, NULL);
+	netd_client_set_retry(c, 10, 80);
+	assert_int_equal(netd_client_start(c), -ENOTCONN);
+	run_loop_until(l, four_tries, c);
+	assert_false(netd_client_connected(c));
+	assert_int_equal(fk.hellos, 4);
+	assert_int_equal(fk.commits, 0);
+	assert_int_equal(netd_client_retry_ms(c), 80);   /* 10, 20, 40, 80 */
+	fake_join(c);
+	loop_free(l);
+}
+
 static void test_client_timeout_and_version(void **state)
 {
 	struct netd_client *c;
@@ -854,6 +883,7 @@ int main(void)
 		cmocka_unit_test_setup(test_client_down, fake_reset),
 		cmocka_unit_test_setup(test_client_requests, fake_reset),
 		cmocka_unit_test_setup(test_client_backoff, fake_reset),
+		cmocka_unit_test_setup(test_client_backoff_push_dropped, fake_reset),
 		cmocka_unit_test_setup(test_client_timeout_and_version, fake_reset),
 		cmocka_unit_test_setup(test_client_netd_restart, fake_reset),
 		cmocka_unit_test_setup_teardown(test_apply, dfx_setup, dfx_teardown),
