@@ -99,9 +99,8 @@ static void pool_event(const struct bus_event *ev, void *data)
 {
 	struct pool_watch *w = data;
 
-	if (!strncmp(ev->kind, "pool.", 5) && (!strcmp(ev->kind + 5, "created") ||
-					       !strcmp(ev->kind + 5, "deleted") ||
-					       !strcmp(ev->kind + 5, "changed")))
+	if (!strcmp(ev->kind, "pool.created") || !strcmp(ev->kind, "pool.deleted") ||
+	    !strcmp(ev->kind, "pool.changed"))
 		w->every_read_ms = 0;
 }
 
