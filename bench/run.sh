@@ -31,6 +31,10 @@
 #    a RAM snapshot (background-snapshot, stopped) at 256 MiB and 1 GiB
 #    against plain snapshot-save.
 #
+# 12. the idle croftd (bench/idle.sh): CPU seconds an hour with no VM and
+#    10 defined, croft-netd absent and running; against a baseline build
+#    when run alone as bench/idle.sh BUILD BASELINE.  BENCH_ONLY=idle only.
+#
 # BENCH_ONLY=backup runs the tenth alone; BENCH_ONLY=snapshot the
 # eleventh; BENCH_ONLY=start runs the first alone; BENCH_ONLY=import the
 # import benchmark alone; BENCH_ONLY=clone the ninth.
@@ -53,6 +57,7 @@ bench_setup "${1:-build}"
 # BENCH_ONLY=backup: bench/backup.sh alone (its own croftd).
 [ "${BENCH_ONLY:-}" = backup ] && exec "$HERE/backup.sh" "$BUILD"
 [ "${BENCH_ONLY:-}" = snapshot ] && exec "$HERE/snapshot.sh" "$BUILD"
+[ "${BENCH_ONLY:-}" = idle ] && exec "$HERE/idle.sh" "$BUILD"
 bench_need_tools qemu-system-x86_64 python3 setpriv sqlite3
 if ! id "$QEMU_USER" >/dev/null 2>&1; then
 	if [ -x "$ROOT/installer/setup-host.sh" ]; then

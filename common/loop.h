@@ -1,8 +1,13 @@
 /*
  * The event loop of croftd and croft-netd: one epoll set, callbacks per
- * file descriptor, and one-shot timers (each a timerfd).  Single-threaded.  A callback may add or
- * remove any fd or timer, including its own; removal takes effect at once
- * and no callback runs for a removed entry afterwards.
+ * file descriptor, and one-shot timers.  Single-threaded.  A callback may
+ * add or remove any fd or timer, including its own; removal takes effect
+ * at once and no callback runs for a removed entry afterwards.
+ *
+ * Timers cost no file descriptor and no system call: they wait in a heap
+ * ordered by deadline (then by the order they were added), and the wait
+ * for events ends at the earliest deadline.  So a timer can be armed even
+ * when the process is out of descriptors.
  */
 #ifndef CROFT_LOOP_H
 #define CROFT_LOOP_H
@@ -25,8 +30,12 @@ int loop_add(struct loop *l, int fd, uint32_t events, loop_fd_cb cb, void *data)
 int loop_mod(struct loop *l, int fd, uint32_t events);
 void loop_del(struct loop *l, int fd);
 
-/* A one-shot timer firing after ms milliseconds; NULL on failure.  The
- * timer is freed after its callback returns, or by loop_timer_cancel(). */
+/* A one-shot timer firing after ms milliseconds (at the earliest; 0 fires
+ * at the next run); never NULL.  Timers due at the same moment fire in the
+ * order they were added; one added by a callback fires in a later batch at
+ * the earliest.  The timer is freed after its callback returns, or by
+ * loop_timer_cancel(); cancelling it again in the same batch, or from its
+ * own callback, is harmless. */
 struct loop_timer *loop_timer_add(struct loop *l, uint64_t ms, loop_timer_cb cb, void *data);
 void loop_timer_cancel(struct loop *l, struct loop_timer *t);
 

@@ -35,6 +35,9 @@ struct netd_client {
 	uint32_t seq;
 	int timeout_ms;
 	struct loop_timer *retry;
+	int retry_ms;                /* the pending retry's delay, 0: none */
+	int backoff_ms;              /* the next retry's */
+	int retry_min_ms, retry_max_ms;
 	int down_logged;             /* said once that netd is not there */
 };
 
@@ -78,10 +81,20 @@ static void unavailable(const struct netd_client *c, char *err, size_t errlen)
 static void retry_cb(struct loop *l, struct loop_timer *t, void *data);
 static void idle_cb(struct loop *l, int fd, uint32_t events, void *data);
 
+int netd_client_backoff(int prev_ms, int min_ms, int max_ms)
+{
+	if (prev_ms < min_ms)
+		return min_ms;
+	return prev_ms > max_ms / 2 ? max_ms : prev_ms * 2;
+}
+
 static void schedule_retry(struct netd_client *c)
 {
-	if (c->loop && !c->retry)
-		c->retry = loop_timer_add(c->loop, NETD_CLIENT_RETRY_MS, retry_cb, c);
+	if (!c->loop || c->retry)
+		return;
+	c->retry_ms = c->backoff_ms;
+	c->retry = loop_timer_add(c->loop, (uint64_t)c->retry_ms, retry_cb, c);
+	c->backoff_ms = netd_client_backoff(c->backoff_ms, c->retry_min_ms, c->retry_max_ms);
 }
 
 static void drop(struct netd_client *c, const char *why)
@@ -92,8 +105,7 @@ static void drop(struct netd_client *c, const char *why)
 		loop_del(c->loop, c->fd);
 	close(c->fd);
 	c->fd = -1;
-	log_warn("lost the connection to croft-netd at %s (%s); retrying every second",
-		 c->path, why);
+	log_warn("lost the connection to croft-netd at %s (%s); retrying", c->path, why);
 	c->down_logged = 1;
 	schedule_retry(c);
 }
@@ -229,7 +241,7 @@ static int connect_now(struct netd_client *c, char *err, size_t errlen)
 	fd = c->ops.connect(c->ops.ctx, c->path);
 	if (fd < 0) {
 		if (!c->down_logged)
-			log_warn("croft-netd is not running (no answer at %s: %s); networks are unavailable until it starts, retrying every second",
+			log_warn("croft-netd is not running (no answer at %s: %s); networks are unavailable until it starts (croftd keeps trying)",
 				 c->path, strerror(-fd));
 		else
 			log_debug("netd: connect %s: %s", c->path, strerror(-fd));
@@ -251,7 +263,7 @@ static int connect_now(struct netd_client *c, char *err, size_t errlen)
 			c->fd = -1;
 		}
 		if (!c->down_logged)
-			log_err("croft-netd at %s refused croftd's hello: %s; retrying every second",
+			log_err("croft-netd at %s refused croftd's hello: %s; retrying",
 				c->path, why);
 		c->down_logged = 1;
 		err_set(err, errlen, "croft-netd at %s refused croftd's hello: %s", c->path, why);
@@ -272,6 +284,10 @@ static int connect_now(struct netd_client *c, char *err, size_t errlen)
 		log_err("croft-netd refused croft's network state: %s", why);
 	else if (r < 0)
 		err_set(err, errlen, "%s", why);
+	/* the backoff starts over only once the state went through, so a
+	 * netd that drops every push is not retried every 100 ms */
+	if (c->fd >= 0)
+		c->backoff_ms = c->retry_min_ms;
 	if (r == 0 && c->fd >= 0 && c->connected_fn)
 		c->connected_fn(c->connected_data);
 	return c->fd >= 0 ? 0 : -ENOTCONN;
@@ -285,6 +301,7 @@ static void retry_cb(struct loop *l, struct loop_timer *t, void *data)
 	(void)l;
 	(void)t;
 	c->retry = NULL;
+	c->retry_ms = 0;
 	if (c->fd >= 0)
 		return;
 	if (connect_now(c, err, sizeof(err)) < 0)
@@ -325,6 +342,8 @@ struct netd_client *netd_client_new(struct loop *l, const char *path,
 	c->state_data = state_data;
 	c->fd = -1;
 	c->timeout_ms = NETD_CLIENT_TIMEOUT_MS;
+	c->retry_min_ms = c->backoff_ms = NETD_CLIENT_RETRY_MIN_MS;
+	c->retry_max_ms = NETD_CLIENT_RETRY_MAX_MS;
 	return c;
 }
 
@@ -375,6 +394,20 @@ const char *netd_client_path(const struct netd_client *c)
 void netd_client_set_timeout(struct netd_client *c, int ms)
 {
 	c->timeout_ms = ms > 0 ? ms : NETD_CLIENT_TIMEOUT_MS;
+}
+
+void netd_client_set_retry(struct netd_client *c, int min_ms, int max_ms)
+{
+	c->retry_min_ms = min_ms > 0 ? min_ms : NETD_CLIENT_RETRY_MIN_MS;
+	c->retry_max_ms = max_ms >= c->retry_min_ms ? max_ms : NETD_CLIENT_RETRY_MAX_MS;
+	if (c->retry_max_ms < c->retry_min_ms)
+		c->retry_max_ms = c->retry_min_ms;
+	c->backoff_ms = c->retry_min_ms;
+}
+
+int netd_client_retry_ms(const struct netd_client *c)
+{
+	return c->retry ? c->retry_ms : 0;
 }
 
 int netd_client_ensure(struct netd_client *c, char *err, size_t errlen)

@@ -8,8 +8,11 @@
  * never comes, or any socket error, drops the connection.
  *
  * The client keeps itself connected: it tries at start, and whenever the
- * connection is gone a 1 s loop timer tries again (one log line when netd
- * goes away, one when it is back, nothing in between).  Each new
+ * connection is gone a loop timer tries again, backing off: 100 ms after
+ * the loss, then twice as long after each failed try, 5 s at most, and
+ * 100 ms again once a connection is made (one log line when netd goes
+ * away, one when it is back, nothing in between).  So a netd that restarts
+ * is back at once, and one that is absent costs one connect(2) every 5 s.  Each new
  * connection begins with HELLO and then the whole desired state, taken
  * from the state callback, so a restarted netd (or croftd) reconciles at
  * once.  A request made while disconnected first tries to connect, so an
@@ -31,7 +34,8 @@ struct net_state;
 struct netd_client;
 
 #define NETD_CLIENT_TIMEOUT_MS 5000
-#define NETD_CLIENT_RETRY_MS 1000
+#define NETD_CLIENT_RETRY_MIN_MS 100
+#define NETD_CLIENT_RETRY_MAX_MS 5000
 
 struct netd_client_ops {
 	/* A connected SOCK_SEQPACKET fd for path, or -errno. */
@@ -62,6 +66,12 @@ int netd_client_start(struct netd_client *c);
 int netd_client_connected(const struct netd_client *c);
 const char *netd_client_path(const struct netd_client *c);
 void netd_client_set_timeout(struct netd_client *c, int ms);
+/* The retry's first and longest delay (tests; 0 keeps the default). */
+void netd_client_set_retry(struct netd_client *c, int min_ms, int max_ms);
+/* The delay the pending retry was armed with, or 0 when none is. */
+int netd_client_retry_ms(const struct netd_client *c);
+/* The delay after one of prev_ms: twice as long, within [min_ms, max_ms]. */
+int netd_client_backoff(int prev_ms, int min_ms, int max_ms);
 
 /* Connected, or connect now.  0, or -ENOTCONN with err the message users
  * see: "croft-netd is not running (no answer at PATH)". */

@@ -1,7 +1,9 @@
 /*
  * The pool watch (pool_watch.h): one entry a pool, found by name, with
  * its samples oldest first in a growing array trimmed to 8 days, loaded
- * from the store when the entry is made.
+ * from the store when the entry is made.  The sampling period is cached
+ * with the time it was read; a bus sink marks it stale on the pool
+ * events.
  */
 #include "core/pool_watch.h"
 #include "core/bus.h"
@@ -37,14 +39,23 @@ struct watched {
 struct pool_watch {
 	struct watched *v;
 	size_t n;
+	struct bus *bus;         /* where the sink is */
+	int64_t (*now_ms)(void);
+	int64_t every;           /* pool_sample_ms, as last read */
+	int64_t every_read_ms;   /* when; 0: read it at the next tick */
 };
 
-static int64_t wall_ms(void)
+static int64_t real_wall_ms(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int64_t wall_ms(struct croftd *d)
+{
+	return ((struct pool_watch *)d->pool_watch)->now_ms();
 }
 
 /* The samples the store kept for e's pool, the last SAMPLES_MAX. */
@@ -83,12 +94,35 @@ static struct watched *watched_of(struct croftd *d, const char *name, int add)
 	return &w->v[w->n++];
 }
 
+/* A pool came, went or changed: read the period again at the next tick. */
+static void pool_event(const struct bus_event *ev, void *data)
+{
+	struct pool_watch *w = data;
+
+	if (!strcmp(ev->kind, "pool.created") || !strcmp(ev->kind, "pool.deleted") ||
+	    !strcmp(ev->kind, "pool.changed"))
+		w->every_read_ms = 0;
+}
+
 int pool_watch_init(struct croftd *d, char *err, size_t errlen)
 {
+	struct pool_watch *w = xcalloc(1, sizeof(*w));
+
 	(void)err;
 	(void)errlen;
-	d->pool_watch = xcalloc(1, sizeof(struct pool_watch));
+	w->now_ms = real_wall_ms;
+	if (d->bus && bus_sink_add(d->bus, pool_event, w) == 0)
+		w->bus = d->bus;
+	d->pool_watch = w;
 	return 0;
+}
+
+void pool_watch_set_clock(struct croftd *d, int64_t (*now_ms)(void))
+{
+	struct pool_watch *w = d->pool_watch;
+
+	w->now_ms = now_ms ? now_ms : real_wall_ms;
+	w->every_read_ms = 0;
 }
 
 void pool_watch_fini(struct croftd *d)
@@ -98,6 +132,8 @@ void pool_watch_fini(struct croftd *d)
 
 	if (!w)
 		return;
+	if (w->bus)
+		bus_sink_remove(w->bus, pool_event, w);
 	for (i = 0; i < w->n; i++) {
 		free(w->v[i].name);
 		free(w->v[i].s);
@@ -154,16 +190,29 @@ static void sample(struct croftd *d, struct watched *e, const char *dir, int64_t
 	e->over = over;
 }
 
+/* pool_sample_ms: cached, read again when stale (pool_watch.h). */
+static int64_t sample_every(struct croftd *d, int64_t now)
+{
+	struct pool_watch *w = d->pool_watch;
+
+	if (!w->every_read_ms || now - w->every_read_ms >= POOL_WATCH_REREAD_MS ||
+	    now < w->every_read_ms) {
+		w->every = settings_int(d->store, POOL_WATCH_SETTING, POOL_WATCH_DEFAULT_MS, 1000,
+					3600000);
+		w->every_read_ms = now ? now : 1;
+	}
+	return w->every;
+}
+
 /* Every second: each pool whose last sample is pool_sample_ms old (or
- * that has none: a new pool) is sampled, so a changed setting or a new
- * pool takes effect at once. */
+ * that has none: a new pool) is sampled, so a new pool takes effect at
+ * once. */
 uint64_t pool_watch_tick(struct croftd *d)
 {
-	int64_t now = wall_ms(), every;
+	int64_t now = wall_ms(d), every = sample_every(d, now);
 	struct watched *e;
 	size_t i;
 
-	every = settings_int(d->store, POOL_WATCH_SETTING, POOL_WATCH_DEFAULT_MS, 1000, 3600000);
 	for (i = 0; i < pools_count(d->pools); i++) {
 		e = watched_of(d, pools_name(d->pools, i), 1);
 		if (!e->n || now - e->s[e->n - 1].t_ms >= every - 500 || !e->sampled)
@@ -183,6 +232,13 @@ int pool_watch_usage(struct croftd *d, const char *pool, struct pool_usage *u)
 	return 0;
 }
 
+int64_t pool_watch_sampled_ms(struct croftd *d, const char *pool)
+{
+	struct watched *e = d->pool_watch ? watched_of(d, pool, 0) : NULL;
+
+	return e && e->sampled ? e->s[e->n - 1].t_ms : 0;
+}
+
 int pool_watch_forecast(struct croftd *d, const char *pool, uint64_t capacity, uint64_t used_now,
 			struct pool_forecast *f, enum pool_level *level)
 {
@@ -190,7 +246,7 @@ int pool_watch_forecast(struct croftd *d, const char *pool, uint64_t capacity, u
 
 	if (!e || !e->n)
 		return -ENOENT;
-	pool_forecast_compute(e->s, e->n, wall_ms(), capacity, used_now, f);
+	pool_forecast_compute(e->s, e->n, wall_ms(d), capacity, used_now, f);
 	*level = e->level;
 	return 0;
 }

@@ -10,6 +10,12 @@
  * loaded from it when croftd starts watching the pool, so the forecast
  * survives a restart.  Each tick also lets vm_pool_full.h resume guests a
  * full pool paused, where the pool has auto-resume on.
+ *
+ * The tick runs every second but touches neither the store nor the file
+ * systems unless a pool is due: pool_sample_ms is read at start, again
+ * when a pool is created, deleted or changed (its bus events), and at
+ * least once a minute otherwise, so an edit of the settings table by hand
+ * takes effect within a minute.
  */
 #ifndef CROFT_POOL_WATCH_H
 #define CROFT_POOL_WATCH_H
@@ -23,8 +29,11 @@ struct croftd;
 #define POOL_WATCH_SETTING "pool_sample_ms"
 #define POOL_WATCH_DEFAULT_MS 300000
 #define POOL_WATCH_STORE_EVERY_MS 300000   /* samples kept in the store, at most */
+#define POOL_WATCH_REREAD_MS 60000         /* pool_sample_ms read again, at least */
 
 int pool_watch_init(struct croftd *d, char *err, size_t errlen);
+/* The wall clock the watch reads (tests); NULL: the real one. */
+void pool_watch_set_clock(struct croftd *d, int64_t (*now_ms)(void));
 void pool_watch_fini(struct croftd *d);
 uint64_t pool_watch_tick(struct croftd *d);
 
@@ -37,5 +46,7 @@ int pool_watch_forecast(struct croftd *d, const char *pool, uint64_t capacity, u
  * not been sampled by this croftd. */
 struct pool_usage;
 int pool_watch_usage(struct croftd *d, const char *pool, struct pool_usage *u);
+/* When the named pool was last sampled (unix ms), 0 when never. */
+int64_t pool_watch_sampled_ms(struct croftd *d, const char *pool);
 
 #endif

@@ -2,6 +2,9 @@
  * Tests for core/loop.c: fd callbacks on real pipes, interest changes,
  * removal from inside callbacks (own fd, another fd in the same epoll
  * batch, fd-number reuse), one-shot timers, cancellation and quitting.
+ * The timer heap: many timers in deadline and adding order, cancels from
+ * the middle of the heap and from callbacks, re-arming from a callback
+ * (never in the same batch), no file descriptor per timer.
  * Timing checks only use lower bounds and generous upper bounds.
  */
 #include <stdarg.h>
@@ -344,9 +347,11 @@ static void test_del_other_and_reuse_fd(void **state)
 
 /* ---- timers ------------------------------------------------------------ */
 
+#define MANY 300
+
 struct tlog {
-	int order[8];
-	uint64_t at[8];
+	int order[MANY];
+	uint64_t at[MANY];
 	int n;
 	int quit_after;
 };
@@ -361,7 +366,7 @@ static void tlog_cb(struct loop *l, struct loop_timer *t, void *data)
 	struct tev *e = data;
 
 	(void)t;
-	assert_true(e->log->n < 8);
+	assert_true(e->log->n < MANY);
 	e->log->order[e->log->n] = e->id;
 	e->log->at[e->log->n] = loop_now_ms();
 	e->log->n++;
@@ -517,6 +522,180 @@ static void test_timer_zero_ms(void **state)
 	loop_free(l);
 }
 
+/* ---- the timer heap ---------------------------------------------------- */
+
+/* The delay of timer i: ten groups 15 ms apart, in a scrambled order,
+ * so adding them all (well under 15 ms) cannot reorder two groups. */
+static uint64_t many_ms(int i)
+{
+	return (uint64_t)((i * 7) % 10) * 15;
+}
+
+/* Timer a fires before timer b: an earlier group, or the same group and
+ * added first. */
+static int many_before(int a, int b)
+{
+	return many_ms(a) < many_ms(b) || (many_ms(a) == many_ms(b) && a < b);
+}
+
+static void run_until(struct loop *l, const int *n, int want)
+{
+	uint64_t t0 = loop_now_ms();
+
+	while (*n < want && loop_now_ms() - t0 < 10000)
+		assert_true(loop_run_once(l, 100) >= 0);
+}
+
+static void test_many_timers_in_order(void **state)
+{
+	static struct tlog log;
+	static struct tev ev[MANY];
+	struct loop_timer *t[MANY];
+	struct loop *l = loop_new();
+	int i, kept = 0;
+
+	(void)state;
+	memset(&log, 0, sizeof(log));
+	log.quit_after = -1;
+	for (i = 0; i < MANY; i++) {
+		ev[i] = (struct tev){ &log, i };
+		t[i] = loop_timer_add(l, many_ms(i), tlog_cb, &ev[i]);
+		assert_non_null(t[i]);
+	}
+	/* every third one goes: holes all over the heap */
+	for (i = 0; i < MANY; i += 3)
+		loop_timer_cancel(l, t[i]);
+	for (i = 0; i < MANY; i++)
+		kept += i % 3 != 0;
+	run_until(l, &log.n, kept);
+	assert_int_equal(log.n, kept);
+	for (i = 0; i < log.n; i++)
+		assert_true(log.order[i] % 3 != 0);
+	/* strictly in order, so none twice */
+	for (i = 1; i < log.n; i++)
+		assert_true(many_before(log.order[i - 1], log.order[i]));
+	assert_int_equal(loop_run_once(l, 30), 0);
+	loop_free(l);
+}
+
+/* A callback cancels a timer due later, deep in the heap, and one due in
+ * the same batch; the others still fire, in order. */
+struct canceler2 {
+	struct tev self;
+	struct loop_timer *victims[2];
+};
+
+static void cancel_two_cb(struct loop *l, struct loop_timer *t, void *data)
+{
+	struct canceler2 *c = data;
+
+	tlog_cb(l, t, &c->self);
+	loop_timer_cancel(l, c->victims[0]);
+	loop_timer_cancel(l, c->victims[1]);
+}
+
+static void test_cancel_in_callback(void **state)
+{
+	struct tlog log = { .quit_after = 100 };
+	struct tev e[5] = { { &log, 0 }, { &log, 1 }, { &log, 2 }, { &log, 3 }, { &log, 4 } };
+	struct canceler2 c = { .self = { &log, 0 } };
+	struct loop *l = loop_new();
+
+	(void)state;
+	assert_non_null(loop_timer_add(l, 10, cancel_two_cb, &c));
+	c.victims[0] = loop_timer_add(l, 10, tlog_cb, &e[1]);   /* same batch: cancelled */
+	assert_non_null(loop_timer_add(l, 10, tlog_cb, &e[2]));  /* same batch: fires */
+	c.victims[1] = loop_timer_add(l, 40, tlog_cb, &e[3]);   /* later: cancelled */
+	assert_non_null(loop_timer_add(l, 60, tlog_cb, &e[4]));  /* later: fires */
+	sleep_ms(20);
+	assert_int_equal(loop_run_once(l, 0), 2);
+	run_until(l, &log.n, 3);
+	assert_int_equal(log.n, 3);
+	assert_int_equal(log.order[0], 0);
+	assert_int_equal(log.order[1], 2);
+	assert_int_equal(log.order[2], 4);
+	assert_int_equal(loop_run_once(l, 80), 0);
+	assert_int_equal(log.n, 3);
+	loop_free(l);
+}
+
+/* A callback re-arms its own timer, as a service's tick does; one re-armed
+ * with 0 ms waits for the next batch, so it cannot starve the loop. */
+struct rearm {
+	struct loop_timer *t;
+	int calls;
+	int limit;
+	uint64_t ms;
+};
+
+static void rearm_cb(struct loop *l, struct loop_timer *t, void *data)
+{
+	struct rearm *r = data;
+
+	assert_ptr_equal(t, r->t);
+	loop_timer_cancel(l, t);         /* own timer: harmless */
+	r->calls++;
+	r->t = r->calls < r->limit ? loop_timer_add(l, r->ms, rearm_cb, r) : NULL;
+}
+
+static void test_rearm_in_callback(void **state)
+{
+	struct loop *l = loop_new();
+	struct rearm zero = { .limit = 50, .ms = 0 }, ten = { .limit = 5, .ms = 10 };
+	uint64_t t0;
+
+	(void)state;
+	zero.t = loop_timer_add(l, 0, rearm_cb, &zero);
+	assert_int_equal(loop_run_once(l, 1000), 1);
+	assert_int_equal(zero.calls, 1);
+	assert_int_equal(loop_run_once(l, 1000), 1);
+	assert_int_equal(zero.calls, 2);
+	run_until(l, &zero.calls, 50);
+	assert_int_equal(zero.calls, 50);
+	assert_null(zero.t);
+
+	t0 = loop_now_ms();
+	ten.t = loop_timer_add(l, 10, rearm_cb, &ten);
+	run_until(l, &ten.calls, 5);
+	assert_int_equal(ten.calls, 5);
+	assert_true(loop_now_ms() - t0 >= 49);
+	assert_int_equal(loop_run_once(l, 30), 0);
+	loop_free(l);
+}
+
+/* The lowest free descriptor number: a new descriptor would take it. */
+static int lowest_free_fd(void)
+{
+	int fd = dup(0);
+
+	assert_true(fd >= 0);
+	close(fd);
+	return fd;
+}
+
+/* Timers take no descriptor, and a timer cuts a long wait short. */
+static void test_timers_take_no_fd(void **state)
+{
+	struct loop *l = loop_new();
+	struct tlog log = { .quit_after = 100 };
+	struct tev e = { &log, 3 };
+	int before, i;
+	uint64_t t0;
+
+	(void)state;
+	before = lowest_free_fd();
+	for (i = 0; i < 200; i++)
+		assert_non_null(loop_timer_add(l, 100000 + (uint64_t)i, tlog_cb, &e));
+	assert_int_equal(lowest_free_fd(), before);
+	t0 = loop_now_ms();
+	assert_non_null(loop_timer_add(l, 20, tlog_cb, &e));
+	assert_int_equal(loop_run_once(l, 5000), 1);
+	assert_int_equal(log.n, 1);
+	assert_true(loop_now_ms() - t0 >= 19);
+	assert_true(loop_now_ms() - t0 < 4000);
+	loop_free(l);                    /* 200 pending: freed (ASan) */
+}
+
 /* ---- quit, timeouts, teardown ------------------------------------------ */
 
 static void quit_cb(struct loop *l, int fd, uint32_t events, void *data)
@@ -623,6 +802,10 @@ int main(void)
 		cmocka_unit_test(test_timer_cancel_in_same_batch),
 		cmocka_unit_test(test_timer_adds_timer),
 		cmocka_unit_test(test_timer_zero_ms),
+		cmocka_unit_test(test_many_timers_in_order),
+		cmocka_unit_test(test_cancel_in_callback),
+		cmocka_unit_test(test_rearm_in_callback),
+		cmocka_unit_test(test_timers_take_no_fd),
 		cmocka_unit_test(test_loop_quit),
 		cmocka_unit_test(test_run_once_timeout),
 		cmocka_unit_test(test_free_with_pending),

@@ -27,6 +27,7 @@
 
 #include "tests/unit/testlib.h"
 #include "common/addr.h"
+#include "common/loop.h"
 #include "common/proto.h"
 #include "common/xalloc.h"
 #include "core/daemon.h"
@@ -269,6 +270,7 @@ struct fake {
 	int hello_status;
 	int silent;                  /* never answer anything */
 	int hangup;                  /* close the connection at the next message */
+	int drop_state;              /* close it at every state transfer */
 	int refuse_state;            /* refuse every COMMIT with status/text */
 	char refuse_text[128];
 	int check_status;
@@ -316,7 +318,7 @@ static void *fake_main(void *arg)
 
 	while (recv(fd, &m, sizeof(m), 0) == (ssize_t)sizeof(m)) {
 		pthread_mutex_lock(&fk.mu);
-		if (fk.hangup) {
+		if (fk.hangup || (fk.drop_state && m.type == NETD_MSG_STATE_BEGIN)) {
 			fk.hangup = 0;
 			pthread_mutex_unlock(&fk.mu);
 			break;
@@ -584,6 +586,124 @@ static void test_client_requests(void **state)
 	fake_join(c);
 }
 
+/* The retry timer backs off: an absent netd is tried after 10, 20, 40,
+ * 80, 80 ms (here; 100 ms to 5 s in croftd); a connection resets it, so
+ * the first try after a loss comes after 10 ms again.  Requests meanwhile
+ * fail at once, naming croft-netd, and leave the timer's schedule alone. */
+static uint64_t try_at[16];
+
+static int timed_connect(void *ctx, const char *path)
+{
+	if (fk.connects < 16)
+		try_at[fk.connects] = loop_now_ms();
+	return fake_connect(ctx, path);
+}
+
+static const struct netd_client_ops timed_ops = { timed_connect, NULL };
+
+static void run_loop_until(struct loop *l, int (*done)(struct netd_client *), struct netd_client *c)
+{
+	uint64_t t0 = loop_now_ms();
+
+	while (!done(c) && loop_now_ms() - t0 < 5000)
+		assert_true(loop_run_once(l, 50) >= 0);
+	assert_true(done(c));
+}
+
+static int six_tries(struct netd_client *c)
+{
+	(void)c;
+	return fk.connects >= 6;
+}
+
+static int is_connected(struct netd_client *c)
+{
+	return netd_client_connected(c);
+}
+
+static void test_client_backoff(void **state)
+{
+	static const uint64_t gap[] = { 10, 20, 40, 80, 80 };
+	struct netd_net n = mknet("10.73.0.0/24");
+	struct loop *l = loop_new();
+	char err[NETD_TEXT_LEN];
+	struct netd_client *c;
+	uint64_t t0;
+	size_t i;
+
+	(void)state;
+	/* the schedule itself, with croftd's bounds */
+	assert_int_equal(netd_client_backoff(0, 100, 5000), 100);
+	assert_int_equal(netd_client_backoff(100, 100, 5000), 200);
+	assert_int_equal(netd_client_backoff(1600, 100, 5000), 3200);
+	assert_int_equal(netd_client_backoff(3200, 100, 5000), 5000);
+	assert_int_equal(netd_client_backoff(5000, 100, 5000), 5000);
+
+	fk.down = 1;
+	c = netd_client_new(l, "/run/test/netd.sock", &timed_ops, one_net_state, NULL);
+	netd_client_set_retry(c, 10, 80);
+	assert_int_equal(netd_client_retry_ms(c), 0);
+	assert_int_equal(netd_client_start(c), -ENOTCONN);
+	assert_int_equal(netd_client_retry_ms(c), 10);
+	/* a request while netd is down: refused at once, naming netd */
+	t0 = loop_now_ms();
+	assert_int_equal(netd_client_check_net(c, &n, err, sizeof(err)), -ENOTCONN);
+	assert_string_equal(err, "croft-netd is not running (no answer at /run/test/netd.sock)");
+	assert_true(loop_now_ms() - t0 < 1000);
+	assert_int_equal(netd_client_retry_ms(c), 10);
+	fk.connects = 1;                 /* the request's try is not the timer's */
+	run_loop_until(l, six_tries, c);
+	for (i = 0; i < sizeof(gap) / sizeof(gap[0]); i++) {
+		assert_true(try_at[i + 1] - try_at[i] >= gap[i] - 1);
+		assert_true(try_at[i + 1] - try_at[i] < gap[i] + 1000);
+	}
+	assert_int_equal(netd_client_retry_ms(c), 80);
+
+	/* netd starts: connected by the timer at its longest delay */
+	fk.down = 0;
+	run_loop_until(l, is_connected, c);
+	assert_int_equal(netd_client_retry_ms(c), 0);
+	assert_int_equal(fk.commits, 1);
+	/* netd goes again: the first retry is the shortest again */
+	pthread_mutex_lock(&fk.mu);
+	fk.down = 1;
+	fk.hangup = 1;
+	pthread_mutex_unlock(&fk.mu);
+	assert_int_equal(netd_client_check_net(c, &n, err, sizeof(err)), -ENOTCONN);
+	assert_false(netd_client_connected(c));
+	assert_int_equal(netd_client_retry_ms(c), 10);
+	fake_join(c);
+	loop_free(l);
+}
+
+static int four_tries(struct netd_client *c)
+{
+	(void)c;
+	return fk.connects >= 4;
+}
+
+/* A netd that takes the hello but drops every state transfer is not
+ * retried at the shortest delay: the backoff starts over only once the
+ * state went through. */
+static void test_client_backoff_push_dropped(void **state)
+{
+	struct loop *l = loop_new();
+	struct netd_client *c;
+
+	(void)state;
+	fk.drop_state = 1;
+	c = netd_client_new(l, "/run/test/netd.sock", &fake_ops, one_net_state, NULL);
+	netd_client_set_retry(c, 10, 80);
+	assert_int_equal(netd_client_start(c), -ENOTCONN);
+	run_loop_until(l, four_tries, c);
+	assert_false(netd_client_connected(c));
+	assert_int_equal(fk.hellos, 4);
+	assert_int_equal(fk.commits, 0);
+	assert_int_equal(netd_client_retry_ms(c), 80);   /* 10, 20, 40, 80 */
+	fake_join(c);
+	loop_free(l);
+}
+
 static void test_client_timeout_and_version(void **state)
 {
 	struct netd_client *c;
@@ -762,6 +882,8 @@ int main(void)
 		cmocka_unit_test_setup(test_client_connect_pushes_state, fake_reset),
 		cmocka_unit_test_setup(test_client_down, fake_reset),
 		cmocka_unit_test_setup(test_client_requests, fake_reset),
+		cmocka_unit_test_setup(test_client_backoff, fake_reset),
+		cmocka_unit_test_setup(test_client_backoff_push_dropped, fake_reset),
 		cmocka_unit_test_setup(test_client_timeout_and_version, fake_reset),
 		cmocka_unit_test_setup(test_client_netd_restart, fake_reset),
 		cmocka_unit_test_setup_teardown(test_apply, dfx_setup, dfx_teardown),

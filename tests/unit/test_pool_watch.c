@@ -5,6 +5,8 @@
  * watch (a restarted croftd) loads a pool's stored samples, so a day-old
  * history gives a 24-hour forecast at once.  Samples older than 8 days
  * leave the store, and a deleted pool's samples and settings go with it.
+ * The sampling period is not read from the store at every tick: a change
+ * shows after a pool event or within a minute (fake clock).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,6 +15,7 @@
 #include <cmocka.h>
 
 #include "tests/unit/testlib.h"
+#include "core/bus.h"
 #include "core/daemon.h"
 #include "core/pool_watch.h"
 #include "common/xalloc.h"
@@ -96,10 +99,65 @@ static void test_samples_survive(void **state)
 	tl_croftd_free(d);
 }
 
+static void set_every(struct store *st, const char *ms)
+{
+	assert_int_equal(store_setting_set(st, POOL_WATCH_SETTING, ms), 0);
+}
+
+static void test_period_cached(void **state)
+{
+	char *dir = *state, err[128];
+	struct croftd *d = tl_croftd_new_or_fail(dir);
+	int64_t t0;
+
+	tl_clock_set(1700000000000LL);
+	t0 = tl_clock_ms();
+	set_every(d->store, "2000");
+	assert_int_equal(pool_watch_init(d, err, sizeof(err)), 0);
+	pool_watch_set_clock(d, tl_clock_ms);
+	assert_int_equal(pool_watch_sampled_ms(d, "default"), 0);
+	pool_watch_tick(d);                       /* new: sampled at once */
+	assert_int_equal(pool_watch_sampled_ms(d, "default"), t0);
+	tl_clock_advance(1000);
+	pool_watch_tick(d);                       /* not due */
+	assert_int_equal(pool_watch_sampled_ms(d, "default"), t0);
+	tl_clock_advance(1000);
+	pool_watch_tick(d);                       /* due after 2 s */
+	assert_int_equal(pool_watch_sampled_ms(d, "default"), t0 + 2000);
+
+	/* a change in the store is not read at every tick ... */
+	set_every(d->store, "3600000");
+	tl_clock_advance(2000);
+	pool_watch_tick(d);
+	assert_int_equal(pool_watch_sampled_ms(d, "default"), t0 + 4000);
+	/* ... but after a pool event */
+	bus_publish(d->bus, "pool.changed", "default", 0, NULL, "pool default changed");
+	tl_clock_advance(2000);
+	pool_watch_tick(d);
+	assert_int_equal(pool_watch_sampled_ms(d, "default"), t0 + 4000);
+	/* other events leave the cache alone */
+	set_every(d->store, "1000");
+	bus_publish(d->bus, "vm.state", "web", 0, NULL, "web: running");
+	tl_clock_advance(2000);
+	pool_watch_tick(d);
+	assert_int_equal(pool_watch_sampled_ms(d, "default"), t0 + 4000);
+	/* and at the latest a minute after the last read */
+	tl_clock_advance(POOL_WATCH_REREAD_MS - 2001);
+	pool_watch_tick(d);
+	assert_int_equal(pool_watch_sampled_ms(d, "default"), t0 + 4000);
+	tl_clock_advance(1);
+	pool_watch_tick(d);
+	assert_int_equal(pool_watch_sampled_ms(d, "default"), t0 + 6000 + POOL_WATCH_REREAD_MS);
+	pool_watch_fini(d);
+	tl_croftd_free(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_samples_survive, tl_tmpdir_setup,
+						tl_tmpdir_teardown),
+		cmocka_unit_test_setup_teardown(test_period_cached, tl_tmpdir_setup,
 						tl_tmpdir_teardown),
 	};
 
