@@ -427,9 +427,13 @@ static void u64_members(struct jscan_span obj, const struct u64_member *c, size_
 	if (jscan_iter(&it, obj) < 0)
 		return;
 	while (jscan_next(&it, &k, &v))
-		for (i = 0; i < n; i++)
-			if (jscan_key_is(k, c[i].key) && jscan_u64(v, &x) == 0)
+		for (i = 0; i < n; i++) {
+			if (!jscan_key_is(k, c[i].key))
+				continue;
+			if (jscan_u64(v, &x) == 0)
 				memcpy((char *)base + c[i].off, &x, sizeof(x));
+			break;
+		}
 }
 
 /* The guest's balloon statistics; one it did not report (or not as a
