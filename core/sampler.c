@@ -31,6 +31,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <time.h>
 #include <unistd.h>
 
 /* /proc/stat grows with the CPUs: a line per CPU of up to ~100 bytes. */
@@ -96,12 +97,35 @@ static int netd_leases(struct croftd *d, struct netd_lease **out, size_t *n)
 	return r;
 }
 
+/* The process CPU clock of pid, as clock_getcpuclockid(3) makes it
+ * (Linux's ABI: the pid inverted, shifted past the clock type, 2 for the
+ * scheduler's exact time), without the clock_getres call glibc adds. */
+static clockid_t process_clock(pid_t pid)
+{
+	return (clockid_t)((~(unsigned)pid) << 3 | 2);
+}
+
+static int real_proc_cpu_ns(pid_t pid, int pidfd, uint64_t *ns)
+{
+	struct timespec ts;
+
+	if (clock_gettime(process_clock(pid), &ts) < 0)
+		return errno == EINVAL ? -ESRCH : -errno;
+	/* the pid named the pidfd's process while read: it cannot be reused
+	 * before that process is reaped, which the pidfd would tell */
+	if (proc_pidfd_kill(pidfd, 0) < 0)
+		return -ESRCH;
+	*ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	return 0;
+}
+
 const struct sampler_seams sampler_real_seams = {
 	.proc_root = "/proc",
 	.sys_root = "/sys",
 	.leases = netd_leases,
 	.qmp_command = qmp_command,
 	.qmp_command_raw = qmp_command_raw,
+	.proc_cpu_ns = real_proc_cpu_ns,
 	.qmp_cork = qmp_cork,
 	.qmp_uncork = qmp_uncork,
 };
@@ -264,32 +288,68 @@ static int pid_is_vm(struct sampler *s, struct vm *vm, uint64_t start_ticks)
 	       pid_stat(s, vm->pid, &again) == 0 && again.start_ticks == start_ticks;
 }
 
-static void sample_proc(struct sampler *s, struct vm *vm)
+/* /proc/PID/stat is due: the VM has no such reading of this pid yet, an
+ * event asked for everything, there is no process clock to read (or no
+ * pidfd to check it by), or the last is SAMPLER_STAT_EVERY samples old
+ * (half an interval's slack for a late timer). */
+static int stat_due(const struct sampler *s, const struct model_proc *known, int clock,
+		    int now_all)
 {
-	struct model *m = s->d->model;
-	const struct model_proc *known;
-	struct procfs_pid_stat st;
-	struct model_proc p = { 0 };
+	int64_t every = (int64_t)s->interval_ms * SAMPLER_STAT_EVERY - (int64_t)s->interval_ms / 2;
 
-	if (vm->pid <= 0 || pid_stat(s, vm->pid, &st) < 0) {
-		model_proc_clear(m, vm->spec.id);      /* none, or gone meanwhile */
-		return;
-	}
-	known = model_proc_of(m, vm->spec.id, vm->pid);
+	return !known || now_all || !clock ||
+	       model_now_ms(s->d->model) - known->stat_ms >= every;
+}
+
+/* Its RSS and start time from /proc/PID/stat (the CPU time too, without a
+ * process clock): 0, or -1 when the pid is not (any more) its QEMU. */
+static int proc_stat(struct sampler *s, struct vm *vm, const struct model_proc *known,
+		     struct model_proc *p)
+{
+	struct procfs_pid_stat st;
+
+	if (pid_stat(s, vm->pid, &st) < 0)
+		return -1;                   /* gone meanwhile */
 	if ((!known || known->start_ticks != st.start_ticks) && !pid_is_vm(s, vm, st.start_ticks)) {
 		log_debug("VM %s: pid %d is not its QEMU (any more); not sampled",
 			  vm->spec.name, (int)vm->pid);
-		model_proc_clear(m, vm->spec.id);
-		return;
+		return -1;
+	}
+	p->start_ticks = st.start_ticks;
+	p->rss_bytes = st.rss_pages * s->page;
+	p->stat_ms = model_now_ms(s->d->model);
+	p->cpu_ms = st.cpu_ticks * 1000 / s->hz;
+	return 0;
+}
+
+static void sample_proc(struct sampler *s, struct vm *vm, int now_all)
+{
+	struct model *m = s->d->model;
+	const struct model_proc *known = vm->pid > 0 ? model_proc_of(m, vm->spec.id, vm->pid) : NULL;
+	int clock = s->seams.proc_cpu_ns && vm->pidfd >= 0;
+	struct model_proc p = { 0 };
+	uint64_t ns;
+
+	if (vm->pid <= 0)
+		goto gone;
+	if (stat_due(s, known, clock, now_all)) {
+		if (proc_stat(s, vm, known, &p) < 0)
+			goto gone;
+	} else {
+		p.start_ticks = known->start_ticks;
+		p.rss_bytes = known->rss_bytes;
+		p.stat_ms = known->stat_ms;
+	}
+	if (clock) {
+		if (s->seams.proc_cpu_ns(vm->pid, vm->pidfd, &ns) < 0)
+			goto gone;
+		p.cpu_ms = ns / 1000000u;
 	}
 	p.pid = vm->pid;
-	p.start_ticks = st.start_ticks;
-	p.cpu_ms = st.cpu_ticks * 1000 / s->hz;
-	p.rss_bytes = st.rss_pages * s->page;
 	p.cpu_pct = -1;
 	p.base_cpu_ms = p.cpu_ms;
 	p.base_ms = model_now_ms(m);
-	if (known && known->start_ticks == st.start_ticks) {
+	if (known && known->start_ticks == p.start_ticks) {
 		int64_t dt = p.base_ms - known->base_ms;
 
 		p.cpu_pct = known->cpu_pct;
@@ -301,6 +361,9 @@ static void sample_proc(struct sampler *s, struct vm *vm)
 		}
 	}
 	model_proc_set(m, vm->spec.id, &p);
+	return;
+gone:
+	model_proc_clear(m, vm->spec.id);      /* none, or gone meanwhile */
 }
 
 /* A disk's allocation moves slowly, so a sample re-reads it only when the
@@ -878,12 +941,13 @@ static void read_netdev(struct sampler *s)
 					PROC_BUF_LEN) == 0;
 }
 
-/* One VM; now_all: its disks too, however fresh their figures. */
+/* One VM; now_all: its disks and /proc/PID/stat too, however fresh their
+ * figures. */
 static void sample_vm(struct sampler *s, struct vm *vm, int now_all)
 {
 	struct qmp *q = vm->qmp;
 
-	sample_proc(s, vm);
+	sample_proc(s, vm, now_all);
 	sample_disks(s, vm, now_all);
 	/* A QEMU still starting is asked nothing: the questions would queue
 	 * ahead of the start's own cont and query-status.  Its process is
