@@ -73,6 +73,7 @@ struct sampler {
 	struct polled *polled;
 	size_t npolled, polled_cap;
 	json_t *guest_args;          /* qom-get guest-stats' arguments, kept */
+	char *guest_text, *block_text;  /* the questions of each sample, written */
 	uint64_t vm_cpu_ns, vm_samples; /* the samples of VMs with a QEMU */
 	int listening;
 };
@@ -119,12 +120,20 @@ static int real_proc_cpu_ns(pid_t pid, int pidfd, uint64_t *ns)
 	return 0;
 }
 
+static int command_raw_text(struct qmp *q, const char *cmd, const char *text, qmp_reply_cb cb,
+			    void *data)
+{
+	(void)cmd;
+	return qmp_command_raw_text(q, text, cb, data);
+}
+
 const struct sampler_seams sampler_real_seams = {
 	.proc_root = "/proc",
 	.sys_root = "/sys",
 	.leases = netd_leases,
 	.qmp_command = qmp_command,
 	.qmp_command_raw = qmp_command_raw,
+	.qmp_command_raw_text = command_raw_text,
 	.proc_cpu_ns = real_proc_cpu_ns,
 	.qmp_cork = qmp_cork,
 	.qmp_uncork = qmp_uncork,
@@ -787,6 +796,23 @@ static void balloon_reply(struct qmp *q, const struct qmp_msg *reply, void *data
 	free(a);
 }
 
+/* The questions asked every sample go as texts written once, and their
+ * answers are read in place; args is stolen. */
+static int ask_send(struct sampler *s, struct vm *vm, enum ask_kind kind, const char *cmd,
+		    json_t *args, struct balloon_ask *a)
+{
+	const char *text = kind == ASK_GUEST ? s->guest_text : kind == ASK_BLOCK ? s->block_text : NULL;
+	int every = kind == ASK_BLOCK || kind == ASK_GUEST;
+
+	if (text && s->seams.qmp_command_raw_text) {
+		json_decref(args);
+		return s->seams.qmp_command_raw_text(vm->qmp, cmd, text, balloon_reply, a);
+	}
+	return (every && s->seams.qmp_command_raw ? s->seams.qmp_command_raw
+						  : s->seams.qmp_command)(vm->qmp, cmd, args,
+									  balloon_reply, a);
+}
+
 /* Ask vm's QEMU cmd (args stolen), unless the same kind is still out. */
 static void ask(struct sampler *s, struct vm *vm, enum ask_kind kind, const char *cmd, json_t *args)
 {
@@ -809,9 +835,7 @@ static void ask(struct sampler *s, struct vm *vm, enum ask_kind kind, const char
 	a->pid = vm->pid;
 	a->next = s->asks;
 	s->asks = a;
-	/* the answers asked for every sample are read in place */
-	if (((kind == ASK_BLOCK || kind == ASK_GUEST) && s->seams.qmp_command_raw
-	     ? s->seams.qmp_command_raw : s->seams.qmp_command)(vm->qmp, cmd, args, balloon_reply, a) < 0) {
+	if (ask_send(s, vm, kind, cmd, args, a) < 0) {
 		ask_unlink(s, a);
 		free(a);
 	}
@@ -837,7 +861,7 @@ static void ask_guest(struct sampler *s, struct vm *vm)
 		    json_pack("{s:s,s:s,s:i}", "path", BALLOON_QOM,
 			      "property", "guest-stats-polling-interval", "value", poll_seconds(s)));
 	else
-		ask(s, vm, ASK_GUEST, "qom-get", json_incref(s->guest_args));
+		ask(s, vm, ASK_GUEST, "qom-get", s->guest_text ? NULL : json_incref(s->guest_args));
 }
 
 /* Each vCPU thread's run delay since the last sample; the threads are
@@ -1131,6 +1155,8 @@ struct sampler *sampler_new(struct croftd *d, const struct sampler_seams *seams)
 	s->kept = procfs_kept_new();
 	s->netdev = xmalloc(PROC_BUF_LEN);
 	s->guest_args = json_pack("{s:s,s:s}", "path", BALLOON_QOM, "property", "guest-stats");
+	s->guest_text = qmp_command_text("qom-get", s->guest_args);
+	s->block_text = qmp_command_text("query-blockstats", NULL);
 	if (!s->seams.sys_root)
 		s->seams.sys_root = "/sys";
 	s->interval_ms = d->store
@@ -1157,6 +1183,8 @@ void sampler_free(struct sampler *s)
 	free(s->netdev);
 	free(s->polled);
 	json_decref(s->guest_args);
+	free(s->guest_text);
+	free(s->block_text);
 	free(s);
 }
 

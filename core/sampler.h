@@ -71,6 +71,10 @@ struct sampler_seams {
 	/* The same, the answer read in place (qmp_msg.raw); NULL: qmp_command. */
 	int (*qmp_command_raw)(struct qmp *q, const char *cmd, json_t *args, qmp_reply_cb cb,
 			       void *data);
+	/* qmp_command_raw_text: a question cmd written once as text
+	 * (qmp_command_text); NULL: qmp_command_raw. */
+	int (*qmp_command_raw_text)(struct qmp *q, const char *cmd, const char *text,
+				    qmp_reply_cb cb, void *data);
 	/* The CPU time (user + system, ns) of the process pid, which must
 	 * still be the one pidfd holds: 0, -ESRCH when it is not (gone), or
 	 * -errno.  NULL: the CPU time from /proc/PID/stat every sample. */
@@ -81,7 +85,8 @@ struct sampler_seams {
 };
 
 /* The real ones: /proc, netd_client_leases(), qmp_command(),
- * qmp_command_raw(), the process CPU clock, qmp_cork(), qmp_uncork(). */
+ * qmp_command_raw(), qmp_command_raw_text(), the process CPU clock,
+ * qmp_cork(), qmp_uncork(). */
 extern const struct sampler_seams sampler_real_seams;
 
 /* A sampler filling d->model (which must outlive it) from d's VMs, store

@@ -109,6 +109,22 @@ static int fake_qmp_command_raw(struct qmp *q, const char *cmd, json_t *args, qm
 	return r;
 }
 
+/* A question written once: its arguments read back from the text, so the
+ * tests see them as they would go. */
+static int fake_qmp_command_raw_text(struct qmp *q, const char *cmd, const char *text,
+				     qmp_reply_cb cb, void *data)
+{
+	char *whole = xasprintf("%s}", text);
+	json_t *o = json_loads(whole, 0, NULL), *args;
+
+	free(whole);
+	assert_non_null(o);
+	assert_string_equal(json_string_value(json_object_get(o, "execute")), cmd);
+	args = json_incref(json_object_get(o, "arguments"));
+	json_decref(o);
+	return fake_qmp_command_raw(q, cmd, args, cb, data);
+}
+
 /* How many times cmd was sent. */
 static int fq_count(const char *cmd)
 {
@@ -200,6 +216,7 @@ static int setup(void **state)
 	f->seams.leases = fake_leases;
 	f->seams.qmp_command = fake_qmp_command;
 	f->seams.qmp_command_raw = fake_qmp_command_raw;
+	f->seams.qmp_command_raw_text = fake_qmp_command_raw_text;
 	f->s = sampler_new(&f->d, &f->seams);
 	f->d.sampler = f->s;
 	*state = f;
