@@ -114,7 +114,7 @@ static int real_proc_cpu_ns(pid_t pid, int pidfd, uint64_t *ns)
 		return errno == EINVAL ? -ESRCH : -errno;
 	/* the pid named the pidfd's process while read: it cannot be reused
 	 * before that process is reaped, which the pidfd would tell */
-	if (proc_pidfd_kill(pidfd, 0) < 0)
+	if (pidfd >= 0 && proc_pidfd_kill(pidfd, 0) < 0)
 		return -ESRCH;
 	*ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 	return 0;
@@ -335,7 +335,10 @@ static void sample_proc(struct sampler *s, struct vm *vm, int now_all)
 {
 	struct model *m = s->d->model;
 	const struct model_proc *known = vm->pid > 0 ? model_proc_of(m, vm->spec.id, vm->pid) : NULL;
-	int clock = s->seams.proc_cpu_ns && vm->pidfd >= 0;
+	/* croftd's own child keeps its pid until croftd reaps it (and then
+	 * forgets the pid at once): no pidfd needs asking */
+	int pidfd = vm->child ? -1 : vm->pidfd;
+	int clock = s->seams.proc_cpu_ns && (vm->child || pidfd >= 0);
 	struct model_proc p = { 0 };
 	uint64_t ns;
 
@@ -350,7 +353,7 @@ static void sample_proc(struct sampler *s, struct vm *vm, int now_all)
 		p.stat_ms = known->stat_ms;
 	}
 	if (clock) {
-		if (s->seams.proc_cpu_ns(vm->pid, vm->pidfd, &ns) < 0)
+		if (s->seams.proc_cpu_ns(vm->pid, pidfd, &ns) < 0)
 			goto gone;
 		p.cpu_ms = ns / 1000000u;
 	}
@@ -530,22 +533,42 @@ static void guest_stats(struct jscan_span st, struct model_guest_mem *g)
 	u64_members(st, c, sizeof(c) / sizeof(c[0]), g);
 }
 
-int sampler_guest_mem_parse(const char *text, size_t len, int64_t now_ms, int poll_s,
-			    struct model_guest_mem *g)
+/* The guest's statistics in ret, a checked value (jscan.h), in one pass
+ * over its members. */
+static int guest_mem_parse(struct jscan_span ret, int64_t now_ms, int poll_s,
+			   struct model_guest_mem *g)
 {
-	struct jscan_span ret, st, last;
+	struct jscan_span k, v, st = { 0 }, last = { 0 };
+	struct jscan_it it;
 	uint64_t t;
 
 	memset(g, 0, sizeof(*g));
-	if (jscan_whole(text, text + len, &ret) < 0 || !jscan_member(ret, "stats", &st) ||
-	    st.p[0] != '{' || !jscan_member(ret, "last-update", &last) || jscan_u64(last, &t) < 0 ||
-	    t > INT64_MAX)
+	if (jscan_iter(&it, ret) < 0 || it.close != '}')
+		return -EINVAL;
+	while (jscan_next(&it, &k, &v)) {
+		if (!st.p && jscan_key_is(k, "stats"))
+			st = v;
+		else if (!last.p && jscan_key_is(k, "last-update"))
+			last = v;
+	}
+	if (!st.p || st.p[0] != '{' || !last.p || jscan_u64(last, &t) < 0 || t > INT64_MAX)
 		return -EINVAL;
 	g->known = 1;
 	g->last_update = (int64_t)t;
 	g->stale = stats_guest_stale(g->last_update, now_ms, poll_s);
 	guest_stats(st, g);
 	return 0;
+}
+
+int sampler_guest_mem_parse(const char *text, size_t len, int64_t now_ms, int poll_s,
+			    struct model_guest_mem *g)
+{
+	struct jscan_span ret;
+
+	memset(g, 0, sizeof(*g));
+	if (jscan_whole(text, text + len, &ret) < 0)
+		return -EINVAL;
+	return guest_mem_parse(ret, now_ms, poll_s, g);
 }
 
 /* A reply's return as text: read in place (qmp_command_raw), or a tree
@@ -581,7 +604,9 @@ static void guest_answer(struct balloon_ask *a, const struct qmp_msg *reply)
 
 	if (reply_text(reply, &text, &len, &tofree) < 0)
 		return;
-	if (sampler_guest_mem_parse(text, len, model_now_ms(m), poll_seconds(a->s), &g) == 0)
+	/* raw is checked JSON (qmp.h), a tree's text is JSON */
+	if (guest_mem_parse((struct jscan_span){ text, len }, model_now_ms(m), poll_seconds(a->s),
+			    &g) == 0)
 		model_guest_mem_set(m, a->id, a->pid, &g);
 	free(tofree);
 }

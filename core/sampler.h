@@ -21,7 +21,9 @@
  *
  * A QEMU's CPU time comes from its process CPU clock (clock_gettime: one
  * system call, in nanoseconds, where /proc/PID/stat makes the kernel
- * format fifty fields), its identity then checked through the VM's pidfd;
+ * format fifty fields), its identity then checked through the VM's pidfd
+ * (unless croftd started it: a child's pid is not free before croftd
+ * reaps it);
  * /proc/PID/stat is read for the RSS and the start time every
  * SAMPLER_STAT_EVERY samples (and when the VM changes, starts, or the pid
  * is new), so the RSS shown is up to that many intervals old.
@@ -76,8 +78,9 @@ struct sampler_seams {
 	int (*qmp_command_raw_text)(struct qmp *q, const char *cmd, const char *text,
 				    qmp_reply_cb cb, void *data);
 	/* The CPU time (user + system, ns) of the process pid, which must
-	 * still be the one pidfd holds: 0, -ESRCH when it is not (gone), or
-	 * -errno.  NULL: the CPU time from /proc/PID/stat every sample. */
+	 * still be the one pidfd holds (-1: croftd's own child, not reaped,
+	 * so the pid is its): 0, -ESRCH when it is not (gone), or -errno.
+	 * NULL: the CPU time from /proc/PID/stat every sample. */
 	int (*proc_cpu_ns)(pid_t pid, int pidfd, uint64_t *ns);
 	/* Around a VM's questions, so they leave in one write; NULL: none. */
 	void (*qmp_cork)(struct qmp *q);

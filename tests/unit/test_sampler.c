@@ -453,6 +453,23 @@ static void test_qemu_cpu_from_clock(void **state)
 	free(name);
 }
 
+static int is_zombie(pid_t pid)
+{
+	char path[64], buf[512];
+	const char *p;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' && p[2] == 'Z';
+}
+
 /* The real process clock: this process's CPU time as its own clock has
  * it; a child reaped (its pid free for another) reads as gone. */
 static void test_real_process_clock(void **state)
@@ -466,6 +483,7 @@ static void test_real_process_clock(void **state)
 	assert_true(self >= 0);
 	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &a);
 	assert_int_equal(sampler_real_seams.proc_cpu_ns(getpid(), self, &ns), 0);
+	assert_int_equal(sampler_real_seams.proc_cpu_ns(getpid(), -1, &ns), 0);
 	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &b);
 	assert_true(ns >= (uint64_t)a.tv_sec * 1000000000u + (uint64_t)a.tv_nsec);
 	assert_true(ns <= (uint64_t)b.tv_sec * 1000000000u + (uint64_t)b.tv_nsec);
@@ -475,6 +493,10 @@ static void test_real_process_clock(void **state)
 		_exit(0);
 	kid = proc_pidfd_open(pid);
 	assert_true(kid >= 0);
+	/* a zombie is still its own: its pid is not free */
+	while (!is_zombie(pid))
+		usleep(1000);
+	assert_int_equal(sampler_real_seams.proc_cpu_ns(pid, kid, &ns), 0);
 	assert_int_equal(waitpid(pid, NULL, 0), pid);
 	assert_int_equal(sampler_real_seams.proc_cpu_ns(pid, kid, &ns), -ESRCH);
 	close(kid);
