@@ -297,17 +297,13 @@ static int pid_is_vm(struct sampler *s, struct vm *vm, uint64_t start_ticks)
 	       pid_stat(s, vm->pid, &again) == 0 && again.start_ticks == start_ticks;
 }
 
-/* /proc/PID/stat is due: the VM has no such reading of this pid yet, an
- * event asked for everything, there is no process clock to read (or no
- * pidfd to check it by), or the last is SAMPLER_STAT_EVERY samples old
- * (half an interval's slack for a late timer). */
-static int stat_due(const struct sampler *s, const struct model_proc *known, int clock,
-		    int now_all)
+/* The RSS is due again: the last reading is SAMPLER_STAT_EVERY samples
+ * old (half an interval's slack for a late timer). */
+static int rss_due(const struct sampler *s, const struct model_proc *known)
 {
 	int64_t every = (int64_t)s->interval_ms * SAMPLER_STAT_EVERY - (int64_t)s->interval_ms / 2;
 
-	return !known || now_all || !clock ||
-	       model_now_ms(s->d->model) - known->stat_ms >= every;
+	return model_now_ms(s->d->model) - known->stat_ms >= every;
 }
 
 /* Its RSS and start time from /proc/PID/stat (the CPU time too, without a
@@ -331,6 +327,24 @@ static int proc_stat(struct sampler *s, struct vm *vm, const struct model_proc *
 	return 0;
 }
 
+/* Only the RSS, from /proc/PID/statm, once the process is known to be
+ * the VM's (its pid held by the pidfd or as croftd's child, so its start
+ * time cannot have changed): 0, or -1 to read stat instead. */
+static int proc_statm(struct sampler *s, struct vm *vm, const struct model_proc *known,
+		      struct model_proc *p)
+{
+	char rel[32];
+	uint64_t rss;
+
+	snprintf(rel, sizeof(rel), "%d/statm", (int)vm->pid);
+	if (read_proc(s, rel) < 0 || procfs_statm_rss_parse(s->buf, &rss) < 0)
+		return -1;
+	p->start_ticks = known->start_ticks;
+	p->rss_bytes = rss * s->page;
+	p->stat_ms = model_now_ms(s->d->model);
+	return 0;
+}
+
 static void sample_proc(struct sampler *s, struct vm *vm, int now_all)
 {
 	struct model *m = s->d->model;
@@ -344,8 +358,13 @@ static void sample_proc(struct sampler *s, struct vm *vm, int now_all)
 
 	if (vm->pid <= 0)
 		goto gone;
-	if (stat_due(s, known, clock, now_all)) {
+	/* stat for a pid not yet known to be the VM's, when an event asks for
+	 * everything, or with no process clock; then statm for the RSS */
+	if (!known || now_all || !clock) {
 		if (proc_stat(s, vm, known, &p) < 0)
+			goto gone;
+	} else if (rss_due(s, known)) {
+		if (proc_statm(s, vm, known, &p) < 0 && proc_stat(s, vm, known, &p) < 0)
 			goto gone;
 	} else {
 		p.start_ticks = known->start_ticks;

@@ -23,10 +23,10 @@
  * system call, in nanoseconds, where /proc/PID/stat makes the kernel
  * format fifty fields), its identity then checked through the VM's pidfd
  * (unless croftd started it: a child's pid is not free before croftd
- * reaps it);
- * /proc/PID/stat is read for the RSS and the start time every
- * SAMPLER_STAT_EVERY samples (and when the VM changes, starts, or the pid
- * is new), so the RSS shown is up to that many intervals old.
+ * reaps it).  /proc/PID/stat (the start time, the RSS) is read when the
+ * pid is new and when the VM changes or starts, and only the RSS
+ * (/proc/PID/statm) every SAMPLER_STAT_EVERY samples, so the RSS shown is
+ * up to that many intervals old.
  *
  * For the monitor it also reads the host's CPU time by mode, swap
  * activity (/proc/vmstat), pressure (/proc/pressure/cpu, memory, io), KSM's counters

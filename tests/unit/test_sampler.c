@@ -396,6 +396,7 @@ static void test_qemu_cpu_from_clock(void **state)
 				  .utime = 150, .stime = 50, .start = 5000, .rss_pages = 2560 };
 	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
 	const struct model_proc *p;
+	char *statm;
 	int i;
 
 	memset(&fc, 0, sizeof(fc));
@@ -416,9 +417,12 @@ static void test_qemu_cpu_from_clock(void **state)
 	assert_int_equal(p->start_ticks, 5000);
 	assert_true(p->cpu_pct < 0);
 
-	/* the RSS moves; the next four samples keep the one read */
+	/* the RSS moves; the next four samples keep the one read, the fifth
+	 * reads statm (stat's rss left behind: not read) */
 	tp.rss_pages = 5120;
 	tl_proc_pid_or_fail(f->proc, &tp);
+	statm = tl_path(f->proc, "4242/statm");
+	tl_write_file_or_fail(statm, "40000 6144 300 100 0 9000 0\n");
 	for (i = 1; i < SAMPLER_STAT_EVERY; i++) {
 		fc.ns += 500000000;          /* half a CPU over 2 s: 25 % */
 		tl_clock_advance(2000);
@@ -433,9 +437,18 @@ static void test_qemu_cpu_from_clock(void **state)
 	tl_clock_advance(2000);
 	sampler_tick(&f->d);
 	p = model_proc_of(f->d.model, vm->spec.id, 4242);
-	assert_int_equal(p->rss_bytes, 5120 * page);
+	assert_int_equal(p->rss_bytes, 6144 * page);
+	assert_int_equal(p->start_ticks, 5000);
 	assert_true(fabs(p->cpu_pct - 50.0) < 0.01);
 	assert_int_equal(p->stat_ms, TL_CLOCK_START_MS + 2000 * SAMPLER_STAT_EVERY);
+	/* no statm to read: stat, as before */
+	assert_int_equal(unlink(statm), 0);
+	free(statm);
+	for (i = 0; i < SAMPLER_STAT_EVERY; i++) {
+		tl_clock_advance(2000);
+		sampler_tick(&f->d);
+	}
+	assert_int_equal(model_proc_of(f->d.model, vm->spec.id, 4242)->rss_bytes, 5120 * page);
 
 	/* an event reads stat at once */
 	tp.rss_pages = 256;
