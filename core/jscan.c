@@ -44,13 +44,32 @@ static size_t utf8_len(const char *p, const char *end)
 	return 0;
 }
 
+/* The bytes a string's check must look at: the quote, the backslash,
+ * control characters and the start of a UTF-8 sequence.  The rest are
+ * stepped over by a loop whose next step does not wait for the byte it
+ * loaded (most of a QMP answer is plain ASCII in strings). */
+static int str_special(unsigned char c)
+{
+	return c == '"' || c == '\\' || c < 0x20 || c >= 0x80;
+}
+
+static const char *plain_run(const char *p, const char *end)
+{
+	while (p < end && !str_special((unsigned char)*p))
+		p++;
+	return p;
+}
+
 /* p at the opening quote: past the closing one, or NULL. */
 static const char *string(const char *p, const char *end)
 {
 	for (p++; p < end;) {
-		unsigned char c = (unsigned char)*p;
+		unsigned char c;
 		size_t n;
 
+		if ((p = plain_run(p, end)) >= end)
+			break;
+		c = (unsigned char)*p;
 		if (c == '"')
 			return p + 1;
 		if (c < 0x20)
@@ -67,10 +86,6 @@ static const char *string(const char *p, const char *end)
 			} else {
 				return NULL;
 			}
-			continue;
-		}
-		if (c < 0x80) {
-			p++;
 			continue;
 		}
 		n = utf8_len(p, end);
@@ -193,6 +208,27 @@ int jscan_whole(const char *s, const char *end, struct jscan_span *v)
 	return 0;
 }
 
+/* In a checked string, p past its opening quote: the closing quote (or
+ * end, for text that was not checked). */
+static const char *quote(const char *p, const char *end)
+{
+	for (;;) {
+		while (p < end && *p != '"' && *p != '\\')
+			p++;
+		if (p >= end || *p == '"')
+			return p;
+		if (end - p < 2)
+			return end;
+		p += 2;                      /* an escape: \" is no end */
+	}
+}
+
+/* The characters skip stops at inside a container. */
+static int structural(char c)
+{
+	return c == '"' || c == '{' || c == '[' || c == '}' || c == ']';
+}
+
 /* The end of the value at p inside a checked value (jscan_iter's
  * contract), found by matching strings and brackets only: the checking
  * was done once, by jscan_whole or jscan_value.  NULL when the text ends
@@ -205,25 +241,24 @@ static const char *skip(const char *p, const char *end)
 		char c = *p++;
 
 		if (c == '"') {
-			while (p < end && *p != '"')
-				p += *p == '\\' ? 2 : 1;
-			if (p >= end)
+			if ((p = quote(p, end)) >= end)
 				return NULL;
 			p++;
 		} else if (c == '{' || c == '[') {
 			depth++;
-			continue;
 		} else if (c == '}' || c == ']') {
 			if (!depth)
 				return p - 1;        /* a scalar ended by its container */
 			depth--;
 		} else if (!depth && (c == ',' || c == ' ' || c == '\t' || c == '\n' || c == '\r')) {
 			return p - 1;
-		} else {
-			continue;
+		} else if (!depth) {
+			continue;                    /* a scalar goes on */
 		}
 		if (!depth)
 			return p;                    /* a string or container closed */
+		while (p < end && !structural(*p))
+			p++;                     /* numbers, literals, commas, white space */
 	}
 	return depth ? NULL : p;
 }
@@ -254,8 +289,9 @@ int jscan_next(struct jscan_it *it, struct jscan_span *key, struct jscan_span *v
 	if (key)
 		key->p = NULL, key->n = 0;
 	if (it->close == '}') {
-		if (p >= it->end || *p != '"' || !(e = string(p, it->end)))
+		if (p >= it->end || *p != '"' || (e = quote(p + 1, it->end)) >= it->end)
 			return 0;
+		e++;
 		if (key)
 			key->p = p, key->n = (size_t)(e - p);
 		p = ws(e, it->end);
@@ -271,11 +307,19 @@ int jscan_next(struct jscan_it *it, struct jscan_span *key, struct jscan_span *v
 	return 1;
 }
 
+/* Compared a byte at a time, so a key that differs early (most do) costs
+ * no strlen of name; a checked string holds no NUL to match name's end. */
 int jscan_key_is(struct jscan_span key, const char *name)
 {
-	size_t n = strlen(name);
+	size_t i, n;
 
-	return key.p && key.n == n + 2 && !memcmp(key.p + 1, name, n);
+	if (!key.p || key.n < 2)
+		return 0;
+	n = key.n - 2;
+	for (i = 0; i < n; i++)
+		if (key.p[i + 1] != name[i])
+			return 0;
+	return name[n] == '\0';
 }
 
 int jscan_member(struct jscan_span v, const char *name, struct jscan_span *val)

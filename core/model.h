@@ -90,6 +90,7 @@ struct model_proc {
 	uint64_t cpu_ms;                 /* user + system */
 	uint64_t rss_bytes;
 	int64_t sampled_ms;
+	int64_t stat_ms;                 /* when rss_bytes and start_ticks were read */
 	double cpu_pct;                  /* over the last interval; -1 unknown */
 	uint64_t base_cpu_ms;            /* the reading cpu_pct is measured from */
 	int64_t base_ms;

@@ -190,6 +190,16 @@ int procfs_pid_stat_parse(const char *text, struct procfs_pid_stat *out)
 	return 0;
 }
 
+int procfs_statm_rss_parse(const char *text, uint64_t *rss_pages)
+{
+	unsigned long long rss;
+
+	if (!text || sscanf(text, "%*u %llu", &rss) != 1)
+		return -EINVAL;
+	*rss_pages = rss;
+	return 0;
+}
+
 const char *const procfs_cpu_mode_names[PROCFS_CPU_NMODES] = {
 	"user", "nice", "system", "idle", "iowait", "irq", "softirq", "steal",
 };

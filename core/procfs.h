@@ -51,6 +51,10 @@ struct procfs_pid_stat {
  * parentheses: fields are counted after its last ')').  0 or -EINVAL. */
 int procfs_pid_stat_parse(const char *text, struct procfs_pid_stat *out);
 
+/* The resident pages (the second figure) of /proc/PID/statm: the rss of
+ * /proc/PID/stat, without the fifty other fields.  0 or -EINVAL. */
+int procfs_statm_rss_parse(const char *text, uint64_t *rss_pages);
+
 /* The host's CPU time by mode, from the "cpu " line of /proc/stat, in
  * jiffies (guest time is inside user and nice, so it is not added). */
 enum procfs_cpu_mode {

@@ -345,11 +345,10 @@ static char *cmd_head(const char *name, json_t *args)
 	return text;
 }
 
-static struct qmp_cmd *qmp_cmd_new(const char *name, json_t *args, qmp_reply_cb cb,
-				   void *data)
+/* A command of text (taken), as cmd_head writes it. */
+static struct qmp_cmd *qmp_cmd_of_text(char *text, qmp_reply_cb cb, void *data)
 {
 	struct qmp_cmd *c;
-	char *text = cmd_head(name, args);
 
 	if (!text)
 		return NULL;
@@ -360,6 +359,12 @@ static struct qmp_cmd *qmp_cmd_new(const char *name, json_t *args, qmp_reply_cb 
 	c->cb = cb;
 	c->data = data;
 	return c;
+}
+
+static struct qmp_cmd *qmp_cmd_new(const char *name, json_t *args, qmp_reply_cb cb,
+				   void *data)
+{
+	return qmp_cmd_of_text(cmd_head(name, args), cb, data);
 }
 
 static void qmp_cmd_append(struct qmp *q, struct qmp_cmd *c)
@@ -684,6 +689,7 @@ fail:
 
 static int qmp_command_ex(struct qmp *q, const char *cmd, json_t *args, int fd, int raw,
 			  qmp_reply_cb cb, void *data);
+static int qmp_command_add(struct qmp *q, struct qmp_cmd *c, int fd, int raw);
 
 int qmp_command(struct qmp *q, const char *cmd, json_t *args, qmp_reply_cb cb, void *data)
 {
@@ -693,6 +699,20 @@ int qmp_command(struct qmp *q, const char *cmd, json_t *args, qmp_reply_cb cb, v
 int qmp_command_raw(struct qmp *q, const char *cmd, json_t *args, qmp_reply_cb cb, void *data)
 {
 	return qmp_command_ex(q, cmd, args, -1, 1, cb, data);
+}
+
+char *qmp_command_text(const char *cmd, json_t *args)
+{
+	return cmd && (!args || json_is_object(args)) ? cmd_head(cmd, args) : NULL;
+}
+
+int qmp_command_raw_text(struct qmp *q, const char *text, qmp_reply_cb cb, void *data)
+{
+	if (!q || q->freed || q->state == QMP_ST_CLOSED || q->write_err)
+		return -ENOTCONN;
+	if (!text || text[0] != '{')
+		return -EINVAL;
+	return qmp_command_add(q, qmp_cmd_of_text(xstrdup(text), cb, data), -1, 1);
 }
 
 int qmp_command_fd(struct qmp *q, const char *cmd, json_t *args, int fd, qmp_reply_cb cb,
@@ -732,19 +752,24 @@ static int qmp_command_ex(struct qmp *q, const char *cmd, json_t *args, int fd, 
 		goto fail;
 	}
 	json_decref(args);
+	return qmp_command_add(q, c, fd, raw);
+fail:
+	json_decref(args);
+	if (fd >= 0)
+		close(fd);
+	return r;
+}
+
+/* Queue c (with fd, taken) and write it when the client is ready. */
+static int qmp_command_add(struct qmp *q, struct qmp_cmd *c, int fd, int raw)
+{
 	c->fd = fd;
-	fd = -1;
 	c->raw = raw;
 	q->nraw += raw;
 	qmp_cmd_append(q, c);
 	if (q->state == QMP_ST_READY)
 		qmp_send(q, c);
 	return 0;
-fail:
-	json_decref(args);
-	if (fd >= 0)
-		close(fd);
-	return r;
 }
 
 int qmp_is_ready(const struct qmp *q)

@@ -76,6 +76,13 @@ int qmp_command(struct qmp *q, const char *cmd, json_t *args, qmp_reply_cb cb, v
 /* The same for an answer read every few seconds: its reply comes as
  * raw text (qmp_msg.raw) when it can, saving a jansson tree. */
 int qmp_command_raw(struct qmp *q, const char *cmd, json_t *args, qmp_reply_cb cb, void *data);
+/* A command's text made once, for a question asked again and again (the
+ * sampler's, every sample): malloc'd (free()), or NULL when cmd or args
+ * (borrowed; an object or NULL) cannot be written. */
+char *qmp_command_text(const char *cmd, json_t *args);
+/* qmp_command_raw with such a text (copied), so no JSON is written for
+ * each call. */
+int qmp_command_raw_text(struct qmp *q, const char *text, qmp_reply_cb cb, void *data);
 /* The same, passing fd (taken on every path) with the command's first byte
  * (SCM_RIGHTS), as getfd and add-fd want it.  One such command at a time:
  * -EBUSY while another has not been written. */

@@ -31,6 +31,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <time.h>
 #include <unistd.h>
 
 /* /proc/stat grows with the CPUs: a line per CPU of up to ~100 bytes. */
@@ -72,6 +73,7 @@ struct sampler {
 	struct polled *polled;
 	size_t npolled, polled_cap;
 	json_t *guest_args;          /* qom-get guest-stats' arguments, kept */
+	char *guest_text, *block_text;  /* the questions of each sample, written */
 	uint64_t vm_cpu_ns, vm_samples; /* the samples of VMs with a QEMU */
 	int listening;
 };
@@ -96,12 +98,43 @@ static int netd_leases(struct croftd *d, struct netd_lease **out, size_t *n)
 	return r;
 }
 
+/* The process CPU clock of pid, as clock_getcpuclockid(3) makes it
+ * (Linux's ABI: the pid inverted, shifted past the clock type, 2 for the
+ * scheduler's exact time), without the clock_getres call glibc adds. */
+static clockid_t process_clock(pid_t pid)
+{
+	return (clockid_t)((~(unsigned)pid) << 3 | 2);
+}
+
+static int real_proc_cpu_ns(pid_t pid, int pidfd, uint64_t *ns)
+{
+	struct timespec ts;
+
+	if (clock_gettime(process_clock(pid), &ts) < 0)
+		return errno == EINVAL ? -ESRCH : -errno;
+	/* the pid named the pidfd's process while read: it cannot be reused
+	 * before that process is reaped, which the pidfd would tell */
+	if (pidfd >= 0 && proc_pidfd_kill(pidfd, 0) < 0)
+		return -ESRCH;
+	*ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	return 0;
+}
+
+static int command_raw_text(struct qmp *q, const char *cmd, const char *text, qmp_reply_cb cb,
+			    void *data)
+{
+	(void)cmd;
+	return qmp_command_raw_text(q, text, cb, data);
+}
+
 const struct sampler_seams sampler_real_seams = {
 	.proc_root = "/proc",
 	.sys_root = "/sys",
 	.leases = netd_leases,
 	.qmp_command = qmp_command,
 	.qmp_command_raw = qmp_command_raw,
+	.qmp_command_raw_text = command_raw_text,
+	.proc_cpu_ns = real_proc_cpu_ns,
 	.qmp_cork = qmp_cork,
 	.qmp_uncork = qmp_uncork,
 };
@@ -264,32 +297,90 @@ static int pid_is_vm(struct sampler *s, struct vm *vm, uint64_t start_ticks)
 	       pid_stat(s, vm->pid, &again) == 0 && again.start_ticks == start_ticks;
 }
 
-static void sample_proc(struct sampler *s, struct vm *vm)
+/* The RSS is due again: the last reading is SAMPLER_STAT_EVERY samples
+ * old (half an interval's slack for a late timer). */
+static int rss_due(const struct sampler *s, const struct model_proc *known)
 {
-	struct model *m = s->d->model;
-	const struct model_proc *known;
-	struct procfs_pid_stat st;
-	struct model_proc p = { 0 };
+	int64_t every = (int64_t)s->interval_ms * SAMPLER_STAT_EVERY - (int64_t)s->interval_ms / 2;
 
-	if (vm->pid <= 0 || pid_stat(s, vm->pid, &st) < 0) {
-		model_proc_clear(m, vm->spec.id);      /* none, or gone meanwhile */
-		return;
-	}
-	known = model_proc_of(m, vm->spec.id, vm->pid);
+	return model_now_ms(s->d->model) - known->stat_ms >= every;
+}
+
+/* Its RSS and start time from /proc/PID/stat (the CPU time too, without a
+ * process clock): 0, or -1 when the pid is not (any more) its QEMU. */
+static int proc_stat(struct sampler *s, struct vm *vm, const struct model_proc *known,
+		     struct model_proc *p)
+{
+	struct procfs_pid_stat st;
+
+	if (pid_stat(s, vm->pid, &st) < 0)
+		return -1;                   /* gone meanwhile */
 	if ((!known || known->start_ticks != st.start_ticks) && !pid_is_vm(s, vm, st.start_ticks)) {
 		log_debug("VM %s: pid %d is not its QEMU (any more); not sampled",
 			  vm->spec.name, (int)vm->pid);
-		model_proc_clear(m, vm->spec.id);
-		return;
+		return -1;
+	}
+	p->start_ticks = st.start_ticks;
+	p->rss_bytes = st.rss_pages * s->page;
+	p->stat_ms = model_now_ms(s->d->model);
+	p->cpu_ms = st.cpu_ticks * 1000 / s->hz;
+	return 0;
+}
+
+/* Only the RSS, from /proc/PID/statm, once the process is known to be
+ * the VM's (its pid held by the pidfd or as croftd's child, so its start
+ * time cannot have changed): 0, or -1 to read stat instead. */
+static int proc_statm(struct sampler *s, struct vm *vm, const struct model_proc *known,
+		      struct model_proc *p)
+{
+	char rel[32];
+	uint64_t rss;
+
+	snprintf(rel, sizeof(rel), "%d/statm", (int)vm->pid);
+	if (read_proc(s, rel) < 0 || procfs_statm_rss_parse(s->buf, &rss) < 0)
+		return -1;
+	p->start_ticks = known->start_ticks;
+	p->rss_bytes = rss * s->page;
+	p->stat_ms = model_now_ms(s->d->model);
+	return 0;
+}
+
+static void sample_proc(struct sampler *s, struct vm *vm, int now_all)
+{
+	struct model *m = s->d->model;
+	const struct model_proc *known = vm->pid > 0 ? model_proc_of(m, vm->spec.id, vm->pid) : NULL;
+	/* croftd's own child keeps its pid until croftd reaps it (and then
+	 * forgets the pid at once): no pidfd needs asking */
+	int pidfd = vm->child ? -1 : vm->pidfd;
+	int clock = s->seams.proc_cpu_ns && (vm->child || pidfd >= 0);
+	struct model_proc p = { 0 };
+	uint64_t ns;
+
+	if (vm->pid <= 0)
+		goto gone;
+	/* stat for a pid not yet known to be the VM's, when an event asks for
+	 * everything, or with no process clock; then statm for the RSS */
+	if (!known || now_all || !clock) {
+		if (proc_stat(s, vm, known, &p) < 0)
+			goto gone;
+	} else if (rss_due(s, known)) {
+		if (proc_statm(s, vm, known, &p) < 0 && proc_stat(s, vm, known, &p) < 0)
+			goto gone;
+	} else {
+		p.start_ticks = known->start_ticks;
+		p.rss_bytes = known->rss_bytes;
+		p.stat_ms = known->stat_ms;
+	}
+	if (clock) {
+		if (s->seams.proc_cpu_ns(vm->pid, pidfd, &ns) < 0)
+			goto gone;
+		p.cpu_ms = ns / 1000000u;
 	}
 	p.pid = vm->pid;
-	p.start_ticks = st.start_ticks;
-	p.cpu_ms = st.cpu_ticks * 1000 / s->hz;
-	p.rss_bytes = st.rss_pages * s->page;
 	p.cpu_pct = -1;
 	p.base_cpu_ms = p.cpu_ms;
 	p.base_ms = model_now_ms(m);
-	if (known && known->start_ticks == st.start_ticks) {
+	if (known && known->start_ticks == p.start_ticks) {
 		int64_t dt = p.base_ms - known->base_ms;
 
 		p.cpu_pct = known->cpu_pct;
@@ -301,6 +392,9 @@ static void sample_proc(struct sampler *s, struct vm *vm)
 		}
 	}
 	model_proc_set(m, vm->spec.id, &p);
+	return;
+gone:
+	model_proc_clear(m, vm->spec.id);      /* none, or gone meanwhile */
 }
 
 /* A disk's allocation moves slowly, so a sample re-reads it only when the
@@ -427,9 +521,13 @@ static void u64_members(struct jscan_span obj, const struct u64_member *c, size_
 	if (jscan_iter(&it, obj) < 0)
 		return;
 	while (jscan_next(&it, &k, &v))
-		for (i = 0; i < n; i++)
-			if (jscan_key_is(k, c[i].key) && jscan_u64(v, &x) == 0)
+		for (i = 0; i < n; i++) {
+			if (!jscan_key_is(k, c[i].key))
+				continue;
+			if (jscan_u64(v, &x) == 0)
 				memcpy((char *)base + c[i].off, &x, sizeof(x));
+			break;
+		}
 }
 
 /* The guest's balloon statistics; one it did not report (or not as a
@@ -454,22 +552,42 @@ static void guest_stats(struct jscan_span st, struct model_guest_mem *g)
 	u64_members(st, c, sizeof(c) / sizeof(c[0]), g);
 }
 
-int sampler_guest_mem_parse(const char *text, size_t len, int64_t now_ms, int poll_s,
-			    struct model_guest_mem *g)
+/* The guest's statistics in ret, a checked value (jscan.h), in one pass
+ * over its members. */
+static int guest_mem_parse(struct jscan_span ret, int64_t now_ms, int poll_s,
+			   struct model_guest_mem *g)
 {
-	struct jscan_span ret, st, last;
+	struct jscan_span k, v, st = { 0 }, last = { 0 };
+	struct jscan_it it;
 	uint64_t t;
 
 	memset(g, 0, sizeof(*g));
-	if (jscan_whole(text, text + len, &ret) < 0 || !jscan_member(ret, "stats", &st) ||
-	    st.p[0] != '{' || !jscan_member(ret, "last-update", &last) || jscan_u64(last, &t) < 0 ||
-	    t > INT64_MAX)
+	if (jscan_iter(&it, ret) < 0 || it.close != '}')
+		return -EINVAL;
+	while (jscan_next(&it, &k, &v)) {
+		if (!st.p && jscan_key_is(k, "stats"))
+			st = v;
+		else if (!last.p && jscan_key_is(k, "last-update"))
+			last = v;
+	}
+	if (!st.p || st.p[0] != '{' || !last.p || jscan_u64(last, &t) < 0 || t > INT64_MAX)
 		return -EINVAL;
 	g->known = 1;
 	g->last_update = (int64_t)t;
 	g->stale = stats_guest_stale(g->last_update, now_ms, poll_s);
 	guest_stats(st, g);
 	return 0;
+}
+
+int sampler_guest_mem_parse(const char *text, size_t len, int64_t now_ms, int poll_s,
+			    struct model_guest_mem *g)
+{
+	struct jscan_span ret;
+
+	memset(g, 0, sizeof(*g));
+	if (jscan_whole(text, text + len, &ret) < 0)
+		return -EINVAL;
+	return guest_mem_parse(ret, now_ms, poll_s, g);
 }
 
 /* A reply's return as text: read in place (qmp_command_raw), or a tree
@@ -505,7 +623,9 @@ static void guest_answer(struct balloon_ask *a, const struct qmp_msg *reply)
 
 	if (reply_text(reply, &text, &len, &tofree) < 0)
 		return;
-	if (sampler_guest_mem_parse(text, len, model_now_ms(m), poll_seconds(a->s), &g) == 0)
+	/* raw is checked JSON (qmp.h), a tree's text is JSON */
+	if (guest_mem_parse((struct jscan_span){ text, len }, model_now_ms(m), poll_seconds(a->s),
+			    &g) == 0)
 		model_guest_mem_set(m, a->id, a->pid, &g);
 	free(tofree);
 }
@@ -720,6 +840,23 @@ static void balloon_reply(struct qmp *q, const struct qmp_msg *reply, void *data
 	free(a);
 }
 
+/* The questions asked every sample go as texts written once, and their
+ * answers are read in place; args is stolen. */
+static int ask_send(struct sampler *s, struct vm *vm, enum ask_kind kind, const char *cmd,
+		    json_t *args, struct balloon_ask *a)
+{
+	const char *text = kind == ASK_GUEST ? s->guest_text : kind == ASK_BLOCK ? s->block_text : NULL;
+	int every = kind == ASK_BLOCK || kind == ASK_GUEST;
+
+	if (text && s->seams.qmp_command_raw_text) {
+		json_decref(args);
+		return s->seams.qmp_command_raw_text(vm->qmp, cmd, text, balloon_reply, a);
+	}
+	return (every && s->seams.qmp_command_raw ? s->seams.qmp_command_raw
+						  : s->seams.qmp_command)(vm->qmp, cmd, args,
+									  balloon_reply, a);
+}
+
 /* Ask vm's QEMU cmd (args stolen), unless the same kind is still out. */
 static void ask(struct sampler *s, struct vm *vm, enum ask_kind kind, const char *cmd, json_t *args)
 {
@@ -742,9 +879,7 @@ static void ask(struct sampler *s, struct vm *vm, enum ask_kind kind, const char
 	a->pid = vm->pid;
 	a->next = s->asks;
 	s->asks = a;
-	/* the answers asked for every sample are read in place */
-	if (((kind == ASK_BLOCK || kind == ASK_GUEST) && s->seams.qmp_command_raw
-	     ? s->seams.qmp_command_raw : s->seams.qmp_command)(vm->qmp, cmd, args, balloon_reply, a) < 0) {
+	if (ask_send(s, vm, kind, cmd, args, a) < 0) {
 		ask_unlink(s, a);
 		free(a);
 	}
@@ -770,7 +905,7 @@ static void ask_guest(struct sampler *s, struct vm *vm)
 		    json_pack("{s:s,s:s,s:i}", "path", BALLOON_QOM,
 			      "property", "guest-stats-polling-interval", "value", poll_seconds(s)));
 	else
-		ask(s, vm, ASK_GUEST, "qom-get", json_incref(s->guest_args));
+		ask(s, vm, ASK_GUEST, "qom-get", s->guest_text ? NULL : json_incref(s->guest_args));
 }
 
 /* Each vCPU thread's run delay since the last sample; the threads are
@@ -874,12 +1009,13 @@ static void read_netdev(struct sampler *s)
 					PROC_BUF_LEN) == 0;
 }
 
-/* One VM; now_all: its disks too, however fresh their figures. */
+/* One VM; now_all: its disks and /proc/PID/stat too, however fresh their
+ * figures. */
 static void sample_vm(struct sampler *s, struct vm *vm, int now_all)
 {
 	struct qmp *q = vm->qmp;
 
-	sample_proc(s, vm);
+	sample_proc(s, vm, now_all);
 	sample_disks(s, vm, now_all);
 	/* A QEMU still starting is asked nothing: the questions would queue
 	 * ahead of the start's own cont and query-status.  Its process is
@@ -1063,6 +1199,8 @@ struct sampler *sampler_new(struct croftd *d, const struct sampler_seams *seams)
 	s->kept = procfs_kept_new();
 	s->netdev = xmalloc(PROC_BUF_LEN);
 	s->guest_args = json_pack("{s:s,s:s}", "path", BALLOON_QOM, "property", "guest-stats");
+	s->guest_text = qmp_command_text("qom-get", s->guest_args);
+	s->block_text = qmp_command_text("query-blockstats", NULL);
 	if (!s->seams.sys_root)
 		s->seams.sys_root = "/sys";
 	s->interval_ms = d->store
@@ -1089,6 +1227,8 @@ void sampler_free(struct sampler *s)
 	free(s->netdev);
 	free(s->polled);
 	json_decref(s->guest_args);
+	free(s->guest_text);
+	free(s->block_text);
 	free(s);
 }
 

@@ -19,6 +19,15 @@
  * time must stay the same, so a pid reused by another process is never
  * read as the VM.
  *
+ * A QEMU's CPU time comes from its process CPU clock (clock_gettime: one
+ * system call, in nanoseconds, where /proc/PID/stat makes the kernel
+ * format fifty fields), its identity then checked through the VM's pidfd
+ * (unless croftd started it: a child's pid is not free before croftd
+ * reaps it).  /proc/PID/stat (the start time, the RSS) is read when the
+ * pid is new and when the VM changes or starts, and only the RSS
+ * (/proc/PID/statm) every SAMPLER_STAT_EVERY samples, so the RSS shown is
+ * up to that many intervals old.
+ *
  * For the monitor it also reads the host's CPU time by mode, swap
  * activity (/proc/vmstat), pressure (/proc/pressure/cpu, memory, io), KSM's counters
  * and the default pool's file system; per VM its CPU %, each vCPU
@@ -41,6 +50,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 struct croftd;
 struct netd_lease;
@@ -50,6 +60,7 @@ struct vm;
 #define SAMPLER_INTERVAL_DEFAULT_MS 2000
 #define SAMPLER_INTERVAL_MIN_MS 500
 #define SAMPLER_INTERVAL_MAX_MS 60000
+#define SAMPLER_STAT_EVERY 5
 
 struct sampler_seams {
 	const char *proc_root;       /* "/proc" */
@@ -62,13 +73,23 @@ struct sampler_seams {
 	/* The same, the answer read in place (qmp_msg.raw); NULL: qmp_command. */
 	int (*qmp_command_raw)(struct qmp *q, const char *cmd, json_t *args, qmp_reply_cb cb,
 			       void *data);
+	/* qmp_command_raw_text: a question cmd written once as text
+	 * (qmp_command_text); NULL: qmp_command_raw. */
+	int (*qmp_command_raw_text)(struct qmp *q, const char *cmd, const char *text,
+				    qmp_reply_cb cb, void *data);
+	/* The CPU time (user + system, ns) of the process pid, which must
+	 * still be the one pidfd holds (-1: croftd's own child, not reaped,
+	 * so the pid is its): 0, -ESRCH when it is not (gone), or -errno.
+	 * NULL: the CPU time from /proc/PID/stat every sample. */
+	int (*proc_cpu_ns)(pid_t pid, int pidfd, uint64_t *ns);
 	/* Around a VM's questions, so they leave in one write; NULL: none. */
 	void (*qmp_cork)(struct qmp *q);
 	void (*qmp_uncork)(struct qmp *q);
 };
 
 /* The real ones: /proc, netd_client_leases(), qmp_command(),
- * qmp_command_raw(), qmp_cork(), qmp_uncork(). */
+ * qmp_command_raw(), qmp_command_raw_text(), the process CPU clock,
+ * qmp_cork(), qmp_uncork(). */
 extern const struct sampler_seams sampler_real_seams;
 
 /* A sampler filling d->model (which must outlive it) from d's VMs, store

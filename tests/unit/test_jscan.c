@@ -126,6 +126,18 @@ static void test_read_in_place(void **state)
 	assert_int_equal(jscan_next(&it, &k, &val), 1);
 	assert_true(jscan_key_is(k, "device"));
 	assert_false(jscan_key_is(k, "devic"));
+	assert_false(jscan_key_is(k, "devices"));
+	assert_false(jscan_key_is(k, ""));
+	/* a key with an escaped quote in it ends at its own closing quote */
+	s = "{\"a\\\"b\": 1, \"c\": \"\\\\\"}";
+	assert_int_equal(jscan_whole(s, s + strlen(s), &v), 0);
+	jscan_iter(&it, v);
+	assert_int_equal(jscan_next(&it, &k, &val), 1);
+	assert_int_equal(k.n, 6);
+	assert_int_equal(jscan_next(&it, &k, &val), 1);
+	assert_true(jscan_key_is(k, "c"));
+	assert_int_equal(val.n, 4);
+	assert_int_equal(jscan_next(&it, &k, &val), 0);
 }
 
 /* The iterators step over a checked value by its brackets and strings:

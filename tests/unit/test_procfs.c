@@ -77,6 +77,20 @@ static void test_pid_stat(void **state)
 	assert_int_equal(procfs_pid_stat_parse(NULL, &st), -EINVAL);
 }
 
+/* statm's second figure is the resident pages; anything short is refused. */
+static void test_statm(void **state)
+{
+	uint64_t rss = 7;
+
+	(void)state;
+	assert_int_equal(procfs_statm_rss_parse("437760 54309 2870 1433 0 60513 0\n", &rss), 0);
+	assert_int_equal(rss, 54309);
+	assert_int_equal(procfs_statm_rss_parse("437760\n", &rss), -EINVAL);
+	assert_int_equal(procfs_statm_rss_parse("", &rss), -EINVAL);
+	assert_int_equal(procfs_statm_rss_parse(NULL, &rss), -EINVAL);
+	assert_int_equal(rss, 54309);
+}
+
 static void test_read_under_root(void **state)
 {
 	char *dir = tl_tmpdir("procfs"), *root, *path, buf[16];
@@ -163,6 +177,7 @@ int main(void)
 		cmocka_unit_test(test_cpus),
 		cmocka_unit_test(test_loadavg_uptime),
 		cmocka_unit_test(test_pid_stat),
+		cmocka_unit_test(test_statm),
 		cmocka_unit_test(test_read_under_root),
 		cmocka_unit_test(test_kept),
 	};

@@ -650,6 +650,34 @@ static void test_client_raw(void **state)
 	assert_int_equal(d.type, QMP_MSG_ERROR);
 	assert_string_equal(d.text, "GenericError: no");
 	assert_int_equal(e.r.nevents, 1);
+	/* a question written once as text goes as qmp_command would write
+	 * it, each time, and its answer comes raw */
+	{
+		json_t *args = json_pack("{s:s,s:s}", "path", "/machine/peripheral/balloon0",
+					 "property", "guest-stats"), *got = NULL, *arr = json_array();
+		char *text = qmp_command_text("qom-get", args);
+
+		assert_non_null(text);
+		assert_null(qmp_command_text(NULL, NULL));
+		assert_null(qmp_command_text("qom-get", arr));
+		json_decref(arr);
+		assert_int_equal(qmp_command_raw_text(e.q, "not a command", on_reply, &a), -EINVAL);
+		pend_init(&a, &e.r, "a");
+		assert_int_equal(qmp_command_raw_text(e.q, text, on_reply, &a), 0);
+		ia = tl_qmp_expect(&e.f, e.l, "qom-get", &got);
+		assert_true(json_equal(got, args));
+		json_decref(got);
+		pend_init(&b, &e.r, "b");
+		assert_int_equal(qmp_command_raw_text(e.q, text, on_reply, &b), 0);
+		ib = tl_qmp_expect(&e.f, e.l, "qom-get", NULL);
+		assert_true(ib > ia);
+		tl_qmp_reply(&e.f, ib, "{\"last-update\": 0}");
+		tl_qmp_reply(&e.f, ia, "{\"last-update\": 1}");
+		PUMP_UNTIL(e.l, a.called && b.called);
+		assert_string_equal(a.text, "raw:{\"last-update\": 1}");
+		free(text);
+		json_decref(args);
+	}
 	/* while a raw command is out, an id none has (0 is never one) goes
 	 * the usual way, ignored */
 	pend_init(&a, &e.r, "a");

@@ -21,6 +21,7 @@
 #include "core/sampler.h"
 #include "core/qemu_cmdline.h"
 #include "core/vm.h"
+#include "common/proc.h"
 #include "common/xalloc.h"
 #include "store/store.h"
 
@@ -32,6 +33,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 /* --- fakes: leases and QMP ---------------------------------------------------- */
@@ -104,6 +107,22 @@ static int fake_qmp_command_raw(struct qmp *q, const char *cmd, json_t *args, qm
 	if (r == 0)
 		fq.pending[fq.npending - 1].raw = 1;
 	return r;
+}
+
+/* A question written once: its arguments read back from the text, so the
+ * tests see them as they would go. */
+static int fake_qmp_command_raw_text(struct qmp *q, const char *cmd, const char *text,
+				     qmp_reply_cb cb, void *data)
+{
+	char *whole = xasprintf("%s}", text);
+	json_t *o = json_loads(whole, 0, NULL), *args;
+
+	free(whole);
+	assert_non_null(o);
+	assert_string_equal(json_string_value(json_object_get(o, "execute")), cmd);
+	args = json_incref(json_object_get(o, "arguments"));
+	json_decref(o);
+	return fake_qmp_command_raw(q, cmd, args, cb, data);
 }
 
 /* How many times cmd was sent. */
@@ -197,6 +216,7 @@ static int setup(void **state)
 	f->seams.leases = fake_leases;
 	f->seams.qmp_command = fake_qmp_command;
 	f->seams.qmp_command_raw = fake_qmp_command_raw;
+	f->seams.qmp_command_raw_text = fake_qmp_command_raw_text;
 	f->s = sampler_new(&f->d, &f->seams);
 	f->d.sampler = f->s;
 	*state = f;
@@ -340,6 +360,160 @@ static void test_qemu_figures(void **state)
 	p = model_proc_of(f->d.model, vm->spec.id, 4242);
 	assert_int_equal(p->cpu_ms, ticks_ms(900));
 	assert_int_equal(p->sampled_ms, TL_CLOCK_START_MS + 2000);
+}
+
+/* The process CPU clock, faked: what it reads, or -ESRCH once the pidfd's
+ * process is not the pid's; the calls counted. */
+static struct {
+	uint64_t ns;
+	int r;
+	int calls;
+	int pidfd;
+} fc;
+
+static int fake_cpu_ns(pid_t pid, int pidfd, uint64_t *ns)
+{
+	(void)pid;
+	fc.calls++;
+	fc.pidfd = pidfd;
+	if (fc.r < 0)
+		return fc.r;
+	*ns = fc.ns;
+	return 0;
+}
+
+/* With a process clock, the CPU time is its reading (ns, not ticks) every
+ * sample; /proc/PID/stat (RSS, start time) is read only every
+ * SAMPLER_STAT_EVERY samples and when an event asks for everything; a
+ * pidfd that no longer holds the pid's process ends the VM's figures. */
+static void test_qemu_cpu_from_clock(void **state)
+{
+	struct fx *f = *state;
+	struct vm *vm = add_vm(f, "web", NULL);
+	char *name = qemu_cmdline_name_arg("web");
+	const char *argv[] = { "qemu-system-x86_64", "-name", name, "-uuid", vm->spec.uuid, NULL };
+	struct tl_proc_pid tp = { .pid = 4242, .comm = "qemu-system-x86", .argv = argv,
+				  .utime = 150, .stime = 50, .start = 5000, .rss_pages = 2560 };
+	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+	const struct model_proc *p;
+	char *statm;
+	int i;
+
+	memset(&fc, 0, sizeof(fc));
+	f->seams.proc_cpu_ns = fake_cpu_ns;
+	sampler_free(f->s);
+	f->s = f->d.sampler = sampler_new(&f->d, &f->seams);
+	tl_proc_pid_or_fail(f->proc, &tp);
+	vm->pid = 4242;
+	vm->pidfd = 1000;                    /* only passed to the fake */
+	fc.ns = 3000000000ull + 999999;
+	sampler_run(f->s);
+	p = model_proc_of(f->d.model, vm->spec.id, 4242);
+	assert_non_null(p);
+	assert_int_equal(fc.calls, 1);
+	assert_int_equal(fc.pidfd, 1000);
+	assert_int_equal(p->cpu_ms, 3000);   /* the clock's, not stat's 200 ticks */
+	assert_int_equal(p->rss_bytes, 2560 * page);
+	assert_int_equal(p->start_ticks, 5000);
+	assert_true(p->cpu_pct < 0);
+
+	/* the RSS moves; the next four samples keep the one read, the fifth
+	 * reads statm (stat's rss left behind: not read) */
+	tp.rss_pages = 5120;
+	tl_proc_pid_or_fail(f->proc, &tp);
+	statm = tl_path(f->proc, "4242/statm");
+	tl_write_file_or_fail(statm, "40000 6144 300 100 0 9000 0\n");
+	for (i = 1; i < SAMPLER_STAT_EVERY; i++) {
+		fc.ns += 500000000;          /* half a CPU over 2 s: 25 % */
+		tl_clock_advance(2000);
+		sampler_tick(&f->d);
+		p = model_proc_of(f->d.model, vm->spec.id, 4242);
+		assert_non_null(p);
+		assert_int_equal(p->rss_bytes, 2560 * page);
+		assert_true(fabs(p->cpu_pct - 25.0) < 0.01);
+	}
+	assert_int_equal(fc.calls, SAMPLER_STAT_EVERY);
+	fc.ns += 1000000000;
+	tl_clock_advance(2000);
+	sampler_tick(&f->d);
+	p = model_proc_of(f->d.model, vm->spec.id, 4242);
+	assert_int_equal(p->rss_bytes, 6144 * page);
+	assert_int_equal(p->start_ticks, 5000);
+	assert_true(fabs(p->cpu_pct - 50.0) < 0.01);
+	assert_int_equal(p->stat_ms, TL_CLOCK_START_MS + 2000 * SAMPLER_STAT_EVERY);
+	/* no statm to read: stat, as before */
+	assert_int_equal(unlink(statm), 0);
+	free(statm);
+	for (i = 0; i < SAMPLER_STAT_EVERY; i++) {
+		tl_clock_advance(2000);
+		sampler_tick(&f->d);
+	}
+	assert_int_equal(model_proc_of(f->d.model, vm->spec.id, 4242)->rss_bytes, 5120 * page);
+
+	/* an event reads stat at once */
+	tp.rss_pages = 256;
+	tl_proc_pid_or_fail(f->proc, &tp);
+	tl_clock_advance(100);
+	sampler_vm(f->s, vm);
+	assert_int_equal(model_proc_of(f->d.model, vm->spec.id, 4242)->rss_bytes, 256 * page);
+
+	/* a pid in a new process's hands: nothing of it is taken */
+	fc.r = -ESRCH;
+	tl_clock_advance(2000);
+	sampler_tick(&f->d);
+	assert_null(model_proc_of(f->d.model, vm->spec.id, 4242));
+	vm->pidfd = -1;
+	free(name);
+}
+
+static int is_zombie(pid_t pid)
+{
+	char path[64], buf[512];
+	const char *p;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' && p[2] == 'Z';
+}
+
+/* The real process clock: this process's CPU time as its own clock has
+ * it; a child reaped (its pid free for another) reads as gone. */
+static void test_real_process_clock(void **state)
+{
+	int self = proc_pidfd_open(getpid()), kid;
+	struct timespec a, b;
+	uint64_t ns;
+	pid_t pid;
+
+	(void)state;
+	assert_true(self >= 0);
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &a);
+	assert_int_equal(sampler_real_seams.proc_cpu_ns(getpid(), self, &ns), 0);
+	assert_int_equal(sampler_real_seams.proc_cpu_ns(getpid(), -1, &ns), 0);
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &b);
+	assert_true(ns >= (uint64_t)a.tv_sec * 1000000000u + (uint64_t)a.tv_nsec);
+	assert_true(ns <= (uint64_t)b.tv_sec * 1000000000u + (uint64_t)b.tv_nsec);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(0);
+	kid = proc_pidfd_open(pid);
+	assert_true(kid >= 0);
+	/* a zombie is still its own: its pid is not free */
+	while (!is_zombie(pid))
+		usleep(1000);
+	assert_int_equal(sampler_real_seams.proc_cpu_ns(pid, kid, &ns), 0);
+	assert_int_equal(waitpid(pid, NULL, 0), pid);
+	assert_int_equal(sampler_real_seams.proc_cpu_ns(pid, kid, &ns), -ESRCH);
+	close(kid);
+	close(self);
 }
 
 static void test_pid_not_the_qemu(void **state)
@@ -1123,6 +1297,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_host, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_qemu_figures, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_qemu_cpu_from_clock, setup, teardown),
+		cmocka_unit_test(test_real_process_clock),
 		cmocka_unit_test_setup_teardown(test_pid_not_the_qemu, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vm_gone_mid_sample, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_disk_allocation_every_10s, setup, teardown),
