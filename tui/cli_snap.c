@@ -228,13 +228,51 @@ int cli_run_snap_show(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *ar
 							     : format_info);
 }
 
+/* Before a RAM snapshot, on stderr: how it will be taken and the pause
+ * to expect (snap.estimate).  Silent when croftd cannot say: the create
+ * itself then gives the reason. */
+static void say_estimate(struct cli_ctx *ctx, json_t *args)
+{
+	struct api_client *c = NULL;
+	struct api_error e = { "", "" };
+	json_t *est = NULL;
+	const char *method, *why;
+	double ms;
+
+	if (ctx->opts.json || !json_is_true(json_object_get(args, "ram")) ||
+	    cli_connect(ctx, &c) != CLI_EXIT_OK)
+		return;
+	if (api_client_call(c, "snap.estimate", json_pack("{s:s,s:b}", "vm", cli_str(args, "vm"),
+							  "ram", 1), &est, NULL, &e) == 0) {
+		method = cli_str(est, "method");
+		why = jget_str(est, "why", "");
+		ms = json_number_value(json_object_get(est, "pause_ms"));
+		if (!strcmp(method, "background-snapshot"))
+			fprintf(ctx->err, "%s: RAM saved while the guest runs (background-snapshot); "
+				"expected pause about %.0f ms\n", cli_str(args, "vm"), ms);
+		else if (*why)
+			fprintf(ctx->err, "%s: the guest stays stopped while its RAM is written; "
+				"expected pause about %.1f s (not in the background: %s)\n",
+				cli_str(args, "vm"), ms / 1000, why);
+		else
+			fprintf(ctx->err, "%s: the guest stays stopped while its RAM is written; "
+				"expected pause about %.1f s\n", cli_str(args, "vm"), ms / 1000);
+	}
+	json_decref(est);
+	api_client_close(c);
+}
+
 /* create, revert, delete: follow the job, then say what happened. */
 int cli_run_snap_job(struct cli_ctx *ctx, const struct cli_cmd *cmd, json_t *args)
 {
 	struct api_client *c;
 	enum cli_job_how how;
 	json_t *res;
-	int status = cli_call_follow(ctx, cmd, args, &c, &res, &how);
+	int status;
+
+	if (!strcmp(cmd->verb, "create"))
+		say_estimate(ctx, args);
+	status = cli_call_follow(ctx, cmd, args, &c, &res, &how);
 
 	if (status == CLI_EXIT_OK && how != CLI_JOB_DETACHED) {
 		if (ctx->opts.json)

@@ -79,6 +79,11 @@ if [ -n "$UFFD_DEV" ]; then
 fi
 expect_ok croft snap create r1 live --ram --description "counter running"
 C1=$(counter)
+if [ "$METHOD" = background-snapshot ]; then
+	assert_contains "$EXPECT_ERR" "r1: RAM saved while the guest runs (background-snapshot); expected pause about"
+else
+	assert_contains "$EXPECT_ERR" "r1: the guest stays stopped while its RAM is written; expected pause about"
+fi
 guest_run r1 'echo after >/tmp/mark' 60 >/dev/null
 assert_eq true "$(sl '.snapshots[0].ram')" "ram"
 assert_eq "$METHOD" "$(sl '.snapshots[0].method')" "the method the estimate said"
@@ -183,6 +188,8 @@ assert_eq stopped "$(echo "$EST" | jq -r .result.method)" "method with the setti
 assert_contains "$(echo "$EST" | jq -r .result.why)" "the host setting ram-snapshot-fast is off"
 guest_run r1 'dd if=/dev/urandom of=/tmp/fill bs=1M count=64 2>/dev/null; echo ok' 120 >/dev/null
 expect_ok croft snap create r1 slow --ram
+assert_contains "$EXPECT_ERR" "r1: the guest stays stopped while its RAM is written; expected pause about"
+assert_contains "$EXPECT_ERR" "ram-snapshot-fast is off"
 assert_eq stopped "$(sl '.snapshots[] | select(.name == "slow") | .method')" "the method taken"
 PAUSE_ST=$(sl '.snapshots[] | select(.name == "slow") | .pause_ms')
 echo "  pauses: background-snapshot ${PAUSE_BG} ms, stopped ${PAUSE_ST} ms"
