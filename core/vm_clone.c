@@ -78,17 +78,12 @@ int vm_template(struct croftd *d, struct vm *vm, const char **code, char *err, s
 	mode_t *was;
 	struct store_vm next;
 	size_t i, made = 0;
-	int64_t busy;
 	int rc;
 
 	if ((rc = vm_template_check(d->pools, &vm->spec, vm_is_live(vm), code, err, errlen)) < 0)
 		return rc;
-	*code = PROTO_E_INVALID_STATE;
-	if ((busy = vm_clone_busy(d, vm->spec.name))) {
-		err_set(err, errlen, "VM '%s' is being cloned (job %lld); try again when it is done",
-			vm->spec.name, (long long)busy);
-		return -EBUSY;
-	}
+	/* a job holding the VM (a clone reading it among them) was refused
+	 * before: vm.template is an API_OP_VM_JOBS op (vm_busy.h) */
 	*code = PROTO_E_IO;
 	was = xcalloc(vm->spec.ndisks + 1, sizeof(*was));
 	for (i = 0; i < vm->spec.ndisks; i++, made++)
