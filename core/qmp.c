@@ -255,8 +255,6 @@ static void qmp_send_out(struct qmp *q)
 		q->write_err = r;
 		if (!q->kill_timer)
 			q->kill_timer = loop_timer_add(q->loop, 0, qmp_kill_timer_cb, q);
-		if (!q->kill_timer)
-			log_err("qmp: cannot schedule teardown after write error");
 	}
 }
 

@@ -32,8 +32,6 @@ static void tick_cb(struct loop *l, struct loop_timer *t, void *data);
 static void arm(struct service_run *r, uint64_t ms)
 {
 	r->timer = loop_timer_add(r->d->loop, ms, tick_cb, r);
-	if (!r->timer)
-		log_err("service %s: cannot arm its timer", r->svc->name);
 }
 
 static void tick_cb(struct loop *l, struct loop_timer *t, void *data)
